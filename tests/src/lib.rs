@@ -1,0 +1,5 @@
+//! meld's test support: fixture components and the differential harness
+//! that runs original and fused components side by side under wasmtime.
+
+pub mod fixtures;
+pub mod harness;
