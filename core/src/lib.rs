@@ -4,7 +4,10 @@
 //! wrapping that module with the same WIT world as the input. See
 //! [`fuse`] for the pipeline and [`inspect`] for the instantiation tree.
 
+mod decode;
 mod error;
+mod flatten;
+mod graph;
 
 pub use error::{Error, ErrorKind, Location, Result};
 

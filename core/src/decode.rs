@@ -1,0 +1,467 @@
+//! Stage 1: read and validate an input component.
+//!
+//! One pass over wasmparser's payloads, validating as it goes, records every
+//! component (at any nesting depth) as an ordered list of [`Decl`]arations
+//! and every core module as a byte range. Each declaration adds one item to
+//! one index space of its component, exactly as the binary does, so the
+//! flatten stage can interpret the list in order with plain index lookups.
+//! Type information the later stages need (the type of each lifted function,
+//! of each import) is taken from the validator while its state is current,
+//! as ids into the [`Types`] that outlive validation.
+//!
+//! Invariant: a [`Decoded`] only exists for input that validated.
+
+use crate::error::{Error, Result};
+use std::collections::BTreeMap;
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType, ComponentFuncTypeId};
+use wasmparser::types::Types;
+use wasmparser::{
+    CanonicalFunction, CanonicalOption, ComponentAlias, ComponentExternalKind, ComponentInstance,
+    ComponentOuterAliasKind, ExternalKind, Instance, Parser, Payload, ValidPayload, Validator,
+    WasmFeatures,
+};
+
+/// Index of a core module in [`Decoded::modules`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct StaticModuleIndex(pub(crate) usize);
+
+/// Index of a component in [`Decoded::components`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct StaticComponentIndex(pub(crate) usize);
+
+/// A validated input.
+pub(crate) struct Decoded<'a> {
+    /// Every core module of the input, in the order they appear.
+    pub(crate) modules: Vec<StaticModule<'a>>,
+    /// Every component of the input, the root included, in the order their
+    /// sections end (so a nested component precedes its parent).
+    pub(crate) components: Vec<StaticComponent<'a>>,
+    /// The root component.
+    pub(crate) root: StaticComponentIndex,
+    /// Type information of the whole input.
+    pub(crate) types: Types,
+    /// Size of the input in bytes.
+    pub(crate) size: usize,
+}
+
+/// A core module: its bytes and where they start in the input.
+#[derive(Debug)]
+pub(crate) struct StaticModule<'a> {
+    pub(crate) bytes: &'a [u8],
+    pub(crate) offset: usize,
+}
+
+/// A component: its declarations in binary order.
+#[derive(Debug, Default)]
+pub(crate) struct StaticComponent<'a> {
+    pub(crate) offset: usize,
+    pub(crate) decls: Vec<Decl<'a>>,
+    /// Names from the `component-name` section, used for readable paths.
+    pub(crate) names: Names,
+}
+
+/// The parts of a `component-name` section meld uses.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    pub(crate) component: Option<String>,
+    pub(crate) instances: BTreeMap<u32, String>,
+    pub(crate) components: BTreeMap<u32, String>,
+    pub(crate) modules: BTreeMap<u32, String>,
+    pub(crate) core_instances: BTreeMap<u32, String>,
+}
+
+impl Names {
+    /// Reads a `component-name` section; malformed names are ignored, as
+    /// names never change behaviour.
+    fn read(section: &wasmparser::CustomSectionReader<'_>) -> Names {
+        let mut names = Names::default();
+        let reader = wasmparser::BinaryReader::new(section.data(), section.data_offset());
+        for sub in wasmparser::ComponentNameSectionReader::new(reader) {
+            let Ok(sub) = sub else { break };
+            let (map, target) = match sub {
+                wasmparser::ComponentName::Component { name, .. } => {
+                    names.component = Some(name.to_string());
+                    continue;
+                }
+                wasmparser::ComponentName::Instances(map) => (map, &mut names.instances),
+                wasmparser::ComponentName::Components(map) => (map, &mut names.components),
+                wasmparser::ComponentName::CoreModules(map) => (map, &mut names.modules),
+                wasmparser::ComponentName::CoreInstances(map) => (map, &mut names.core_instances),
+                _ => continue,
+            };
+            for naming in map.into_iter().flatten() {
+                target.insert(naming.index, naming.name.to_string());
+            }
+        }
+        names
+    }
+}
+
+/// Canonical options as written, indices into the declaring component's
+/// core index spaces.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CanonOptions {
+    pub(crate) memory: Option<u32>,
+    pub(crate) realloc: Option<u32>,
+    pub(crate) post_return: Option<u32>,
+    pub(crate) encoding: StringEncoding,
+}
+
+/// How strings are encoded in a component's memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub(crate) enum StringEncoding {
+    #[default]
+    Utf8,
+    Utf16,
+    CompactUtf16,
+}
+
+/// Which core index space a core alias fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CoreSort {
+    Func,
+    Table,
+    Memory,
+    Global,
+    Tag,
+}
+
+impl CoreSort {
+    fn from_kind(kind: ExternalKind) -> Self {
+        match kind {
+            ExternalKind::Func | ExternalKind::FuncExact => CoreSort::Func,
+            ExternalKind::Table => CoreSort::Table,
+            ExternalKind::Memory => CoreSort::Memory,
+            ExternalKind::Global => CoreSort::Global,
+            ExternalKind::Tag => CoreSort::Tag,
+        }
+    }
+}
+
+/// One declaration of a component; each adds exactly one item to one index
+/// space (named in the variant's doc).
+#[derive(Debug)]
+pub(crate) enum Decl<'a> {
+    /// core func/table/memory/global/tag: `alias core export $instance "name"`.
+    CoreAlias { sort: CoreSort, instance: u32, name: &'a str },
+    /// core func: `canon lower`.
+    Lower { func: u32, options: CanonOptions, offset: usize },
+    /// core func: a canonical builtin meld does not fuse yet.
+    UnsupportedBuiltin { what: &'static str, offset: usize },
+    /// core type: a core type definition or outer alias (never needed later).
+    CoreType,
+    /// core module: a module defined here.
+    Module(StaticModuleIndex),
+    /// core module: `alias outer`.
+    ModuleOuter { count: u32, index: u32 },
+    /// core instance: `instantiate $module (with "name" (instance $i))...`.
+    Instantiate { module: u32, args: Vec<(&'a str, u32)>, offset: usize },
+    /// core instance: built from exports of core items.
+    CoreFromExports(Vec<(&'a str, CoreSort, u32)>),
+    /// func: `canon lift`.
+    Lift { core_func: u32, ty: ComponentFuncTypeId, options: CanonOptions, offset: usize },
+    /// component: a component defined here.
+    Component(StaticComponentIndex),
+    /// component: `alias outer`.
+    ComponentOuter { count: u32, index: u32 },
+    /// instance: `instantiate $component (with "name" (sort $i))...`.
+    InstantiateComponent {
+        component: u32,
+        args: Vec<(&'a str, ComponentExternalKind, u32)>,
+        offset: usize,
+    },
+    /// instance: built from exports of items.
+    FromExports(Vec<(&'a str, ComponentExternalKind, u32)>),
+    /// any sort: `alias export $instance "name"`.
+    AliasExport { kind: ComponentExternalKind, instance: u32, name: &'a str },
+    /// type: a type definition, or an outer alias of one.
+    Type(ComponentAnyTypeId),
+    /// any sort: an import.
+    Import { name: &'a str, ty: ComponentEntityType, offset: usize },
+    /// any sort: an export, which adds the exported item again to its space.
+    Export { name: &'a str, kind: ComponentExternalKind, index: u32, ty: Option<ComponentEntityType> },
+    /// value, or a start function: not fused (yet).
+    Unsupported { what: &'static str, offset: usize },
+}
+
+/// Reads and validates `bytes`, which must be a component.
+pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
+    let mut validator = Validator::new_with_features(WasmFeatures::all());
+    let mut modules = Vec::new();
+    let mut components: Vec<StaticComponent<'_>> = Vec::new();
+    // Components being read, innermost last.
+    let mut open: Vec<StaticComponent<'_>> = Vec::new();
+    // Module bodies are validated but not recorded: depth of modules being read.
+    let mut in_module = 0usize;
+    let mut allocs = wasmparser::FuncValidatorAllocations::default();
+
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload?;
+        if open.is_empty() && in_module == 0 {
+            if let Payload::Version { encoding: wasmparser::Encoding::Module, .. } = payload {
+                return Err(Error::invalid(
+                    "expected a component, found a core module (meld fuses components; \
+                     wrap a module with `wasm-tools component new` first)",
+                ));
+            }
+        }
+        let valid = validator.payload(&payload)?;
+        match (&payload, valid) {
+            (_, ValidPayload::Func(func, body)) => {
+                let mut v = func.into_validator(std::mem::take(&mut allocs));
+                v.validate(&body)?;
+                allocs = v.into_allocations();
+                continue;
+            }
+            (Payload::ModuleSection { unchecked_range, .. }, _) => {
+                let start = unchecked_range.start;
+                let module = bytes.get(unchecked_range.clone()).ok_or_else(|| {
+                    Error::invalid("nested module extends past the end of the input")
+                        .at_offset(start)
+                })?;
+                let index = StaticModuleIndex(modules.len());
+                modules.push(StaticModule { bytes: module, offset: start });
+                current(&mut open)?.decls.push(Decl::Module(index));
+                in_module += 1;
+                continue;
+            }
+            (Payload::Version { encoding: wasmparser::Encoding::Component, range, .. }, _) => {
+                open.push(StaticComponent { offset: range.start, ..Default::default() });
+                continue;
+            }
+            (Payload::End(_), ValidPayload::End(types)) => {
+                if in_module > 0 {
+                    in_module -= 1;
+                    continue;
+                }
+                let done = open.pop().ok_or_else(|| Error::internal("unbalanced component end"))?;
+                let index = StaticComponentIndex(components.len());
+                components.push(done);
+                match open.last_mut() {
+                    Some(parent) => parent.decls.push(Decl::Component(index)),
+                    None => {
+                        return Ok(Decoded {
+                            modules,
+                            components,
+                            root: index,
+                            types,
+                            size: bytes.len(),
+                        });
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        if in_module > 0 {
+            continue;
+        }
+        let types = validator.types(0).ok_or_else(|| Error::internal("validator has no state"))?;
+        let component = current(&mut open)?;
+        if let Payload::CustomSection(section) = &payload {
+            if section.name() == "component-name" {
+                component.names = Names::read(section);
+            }
+            continue;
+        }
+        record(&payload, &types, &mut component.decls)?;
+    }
+    Err(Error::invalid("unexpected end of input (truncated component?)").at_offset(bytes.len()))
+}
+
+fn current<'b, 'a>(open: &'b mut [StaticComponent<'a>]) -> Result<&'b mut StaticComponent<'a>> {
+    open.last_mut().ok_or_else(|| Error::internal("section outside any component"))
+}
+
+/// Records the declarations of one (already validated) section.
+fn record<'a>(
+    payload: &Payload<'a>,
+    types: &wasmparser::types::TypesRef<'_>,
+    decls: &mut Vec<Decl<'a>>,
+) -> Result<()> {
+    match payload {
+        Payload::CoreTypeSection(s) => {
+            for _ in 0..s.count() {
+                decls.push(Decl::CoreType);
+            }
+        }
+        Payload::InstanceSection(s) => {
+            for inst in s.clone().into_iter_with_offsets() {
+                let (offset, inst) = inst?;
+                decls.push(match inst {
+                    Instance::Instantiate { module_index, args } => Decl::Instantiate {
+                        module: module_index,
+                        args: args.iter().map(|a| (a.name, a.index)).collect(),
+                        offset,
+                    },
+                    Instance::FromExports(exports) => Decl::CoreFromExports(
+                        exports
+                            .iter()
+                            .map(|e| (e.name, CoreSort::from_kind(e.kind), e.index))
+                            .collect(),
+                    ),
+                });
+            }
+        }
+        Payload::ComponentInstanceSection(s) => {
+            for inst in s.clone().into_iter_with_offsets() {
+                let (offset, inst) = inst?;
+                decls.push(match inst {
+                    ComponentInstance::Instantiate { component_index, args } => {
+                        Decl::InstantiateComponent {
+                            component: component_index,
+                            args: args.iter().map(|a| (a.name, a.kind, a.index)).collect(),
+                            offset,
+                        }
+                    }
+                    ComponentInstance::FromExports(exports) => Decl::FromExports(
+                        exports.iter().map(|e| (e.name.name, e.kind, e.index)).collect(),
+                    ),
+                });
+            }
+        }
+        Payload::ComponentAliasSection(s) => {
+            // Types added by this section are the last ones of the space.
+            let aliases: Vec<_> = s.clone().into_iter().collect::<Result<_, _>>()?;
+            let type_aliases = aliases
+                .iter()
+                .filter(|a| match a {
+                    ComponentAlias::InstanceExport { kind, .. } => {
+                        *kind == ComponentExternalKind::Type
+                    }
+                    ComponentAlias::Outer { kind, .. } => *kind == ComponentOuterAliasKind::Type,
+                    ComponentAlias::CoreInstanceExport { .. } => false,
+                })
+                .count() as u32;
+            let mut next_type = types.component_type_count() - type_aliases;
+            for alias in aliases {
+                decls.push(match alias {
+                    ComponentAlias::CoreInstanceExport { kind, instance_index, name } => {
+                        Decl::CoreAlias { sort: CoreSort::from_kind(kind), instance: instance_index, name }
+                    }
+                    ComponentAlias::InstanceExport { kind: ComponentExternalKind::Type, .. }
+                    | ComponentAlias::Outer { kind: ComponentOuterAliasKind::Type, .. } => {
+                        let id = types.component_any_type_at(next_type);
+                        next_type += 1;
+                        Decl::Type(id)
+                    }
+                    ComponentAlias::InstanceExport { kind, instance_index, name } => {
+                        Decl::AliasExport { kind, instance: instance_index, name }
+                    }
+                    ComponentAlias::Outer { kind, count, index } => match kind {
+                        ComponentOuterAliasKind::CoreModule => Decl::ModuleOuter { count, index },
+                        ComponentOuterAliasKind::CoreType => Decl::CoreType,
+                        ComponentOuterAliasKind::Component => Decl::ComponentOuter { count, index },
+                        ComponentOuterAliasKind::Type => {
+                            return Err(Error::internal("type alias handled above"));
+                        }
+                    },
+                });
+            }
+        }
+        Payload::ComponentTypeSection(s) => {
+            let first = types.component_type_count() - s.count();
+            for i in 0..s.count() {
+                decls.push(Decl::Type(types.component_any_type_at(first + i)));
+            }
+        }
+        Payload::ComponentCanonicalSection(s) => {
+            let funcs: Vec<_> = s.clone().into_iter_with_offsets().collect::<Result<_, _>>()?;
+            let lifts = funcs.iter().filter(|(_, f)| matches!(f, CanonicalFunction::Lift { .. }));
+            let mut next_func = types.component_function_count() - lifts.count() as u32;
+            for (offset, func) in funcs {
+                decls.push(canonical(func, offset, types, &mut next_func)?);
+            }
+        }
+        Payload::ComponentImportSection(s) => {
+            for import in s.clone().into_iter_with_offsets() {
+                let (offset, import) = import?;
+                let name = import.name.name;
+                let ty = types
+                    .component_item_for_import(name)
+                    .ok_or_else(|| Error::internal(format!("no type for import `{name}`")))?
+                    .ty;
+                if matches!(ty, ComponentEntityType::Value(_)) {
+                    decls.push(Decl::Unsupported { what: "value imports", offset });
+                } else {
+                    decls.push(Decl::Import { name, ty, offset });
+                }
+            }
+        }
+        Payload::ComponentExportSection(s) => {
+            for export in s.clone() {
+                let export = export?;
+                let name = export.name.name;
+                let ty = types.component_item_for_export(name).map(|item| item.ty);
+                decls.push(Decl::Export { name, kind: export.kind, index: export.index, ty });
+            }
+        }
+        Payload::ComponentStartSection { range, .. } => {
+            decls.push(Decl::Unsupported { what: "component start functions", offset: range.start });
+        }
+        Payload::CustomSection(_) | Payload::UnknownSection { .. } => {}
+        other => {
+            return Err(Error::internal(format!("unexpected section in a component: {other:?}")));
+        }
+    }
+    Ok(())
+}
+
+fn canonical<'a>(
+    func: CanonicalFunction,
+    offset: usize,
+    types: &wasmparser::types::TypesRef<'_>,
+    next_func: &mut u32,
+) -> Result<Decl<'a>> {
+    let unsupported = |what| Ok(Decl::UnsupportedBuiltin { what, offset });
+    match func {
+        CanonicalFunction::Lift { core_func_index, options, .. } => {
+            let ty = types.component_function_at(*next_func);
+            *next_func += 1;
+            Ok(Decl::Lift {
+                core_func: core_func_index,
+                ty,
+                options: canon_options(&options, offset)?,
+                offset,
+            })
+        }
+        CanonicalFunction::Lower { func_index, options } => Ok(Decl::Lower {
+            func: func_index,
+            options: canon_options(&options, offset)?,
+            offset,
+        }),
+        CanonicalFunction::ResourceNew { .. } => unsupported("resource.new"),
+        CanonicalFunction::ResourceDrop { .. } => unsupported("resource.drop"),
+        CanonicalFunction::ResourceRep { .. } => unsupported("resource.rep"),
+        CanonicalFunction::ThreadSpawnRef { .. }
+        | CanonicalFunction::ThreadSpawnIndirect { .. }
+        | CanonicalFunction::ThreadAvailableParallelism => unsupported("shared-everything threads builtins"),
+        _ => unsupported("async builtins (tasks, streams, futures, error-context)"),
+    }
+}
+
+fn canon_options(options: &[CanonicalOption], offset: usize) -> Result<CanonOptions> {
+    let mut out = CanonOptions::default();
+    for option in options {
+        match *option {
+            CanonicalOption::UTF8 => out.encoding = StringEncoding::Utf8,
+            CanonicalOption::UTF16 => out.encoding = StringEncoding::Utf16,
+            CanonicalOption::CompactUTF16 => out.encoding = StringEncoding::CompactUtf16,
+            CanonicalOption::Memory(m) => out.memory = Some(m),
+            CanonicalOption::Realloc(f) => out.realloc = Some(f),
+            CanonicalOption::PostReturn(f) => out.post_return = Some(f),
+            CanonicalOption::CoreType(_) => {}
+            CanonicalOption::Async | CanonicalOption::Callback(_) => {
+                return Err(Error::unsupported(
+                    "async lift/lower (the component model's async ABI) is not fused yet",
+                )
+                .at_offset(offset));
+            }
+            CanonicalOption::Gc => {
+                return Err(Error::unsupported("the GC canonical ABI option is not fused yet")
+                    .at_offset(offset));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,544 @@
+//! Stage 2: symbolic instantiation of the root component.
+//!
+//! The root is instantiated the way a runtime would, but with definitions
+//! instead of values: each component instantiation gets a [`Frame`] whose
+//! index spaces hold [`Def`]s, filled by interpreting the component's
+//! declarations in binary order. Nested components are entered recursively
+//! with their arguments; aliases and re-exports resolve to the definition
+//! they name, never to a name. What a runtime would *do* — instantiate a
+//! core module, lift a function, lower one — is recorded in the [`Graph`],
+//! in the order it happens.
+//!
+//! A `canon lower` of a lifted function becomes an adapter; a `canon lower`
+//! of a root import becomes a lowering.
+
+use crate::decode::{
+    CanonOptions, CoreSort, Decl, Decoded, StaticComponentIndex, StaticModuleIndex,
+};
+use crate::error::{Error, Result};
+use crate::graph::*;
+use std::rc::Rc;
+use wasmparser::ComponentExternalKind as Kind;
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType, ComponentInstanceTypeId};
+
+/// Deepest component nesting meld follows.
+const MAX_DEPTH: usize = 100;
+/// Most core instances one fusion may create (guards against inputs whose
+/// nested instantiations multiply exponentially).
+const MAX_INSTANCES: usize = 100_000;
+
+/// A component-level definition.
+#[derive(Debug, Clone)]
+enum Def {
+    Func(FuncDef),
+    Instance(Rc<InstanceDef>),
+    Component(ComponentClosure),
+    Module(StaticModuleIndex),
+    Type(ComponentAnyTypeId),
+}
+
+#[derive(Debug, Clone)]
+enum FuncDef {
+    Lifted(LiftedId),
+    Host(HostFunc),
+}
+
+#[derive(Debug)]
+enum InstanceDef {
+    /// A root import instance, or an instance exported by one.
+    Host { import: ImportId, path: Vec<String>, ty: ComponentInstanceTypeId },
+    /// Named items (an instantiated component's exports, or built from exports).
+    Items(Vec<(String, Def)>),
+}
+
+/// A component together with the scope its outer aliases resolve in.
+#[derive(Debug, Clone)]
+struct ComponentClosure {
+    index: StaticComponentIndex,
+    scope: Option<Rc<Scope>>,
+}
+
+/// The index spaces an `alias outer` can reach, captured where a nested
+/// component is defined.
+#[derive(Debug)]
+struct Scope {
+    modules: Vec<StaticModuleIndex>,
+    components: Vec<ComponentClosure>,
+    outer: Option<Rc<Scope>>,
+}
+
+#[derive(Debug, Clone)]
+enum CoreInstanceDef {
+    Instance(CoreInstanceId),
+    Items(Vec<(String, CoreDef)>),
+}
+
+/// The index spaces of one component instantiation.
+#[derive(Default)]
+struct Frame {
+    core_funcs: Vec<CoreDef>,
+    core_tables: Vec<CoreDef>,
+    core_memories: Vec<CoreDef>,
+    core_globals: Vec<CoreDef>,
+    core_tags: Vec<CoreDef>,
+    core_instances: Vec<CoreInstanceDef>,
+    modules: Vec<StaticModuleIndex>,
+    funcs: Vec<FuncDef>,
+    /// Readable names of `funcs`, e.g. `my:pkg/api#add`.
+    func_names: Vec<String>,
+    instances: Vec<Rc<InstanceDef>>,
+    instance_names: Vec<String>,
+    components: Vec<ComponentClosure>,
+    types: Vec<ComponentAnyTypeId>,
+    exports: Vec<(String, Def)>,
+}
+
+/// Flattens the root component of `decoded`.
+pub(crate) fn flatten(decoded: &Decoded<'_>) -> Result<Graph> {
+    let mut flattener = Flattener { decoded, graph: Graph::default() };
+    let root = ComponentClosure { index: decoded.root, scope: None };
+    let exports = flattener.instantiate(&root, RootArgs::Root, "root".to_string(), None, 0)?;
+    let root_static = &decoded.components[decoded.root.0];
+    for decl in &root_static.decls {
+        if let Decl::Export { name, ty, .. } = decl {
+            let def = exports
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, d)| d.clone())
+                .ok_or_else(|| Error::internal(format!("root export `{name}` lost")))?;
+            let ty = ty.ok_or_else(|| Error::internal(format!("no type for export `{name}`")))?;
+            let item = export_item(&def).map_err(|e| e.in_component("root"))?;
+            flattener.graph.exports.push((name.to_string(), item, ty));
+        }
+    }
+    Ok(flattener.graph)
+}
+
+fn export_item(def: &Def) -> Result<ExportItem> {
+    Ok(match def {
+        Def::Func(FuncDef::Lifted(id)) => ExportItem::Lifted(*id),
+        Def::Func(FuncDef::Host(f)) => ExportItem::Host(f.clone()),
+        Def::Instance(inst) => match &**inst {
+            InstanceDef::Host { import, path, .. } => {
+                ExportItem::HostInstance { import: *import, path: path.clone() }
+            }
+            InstanceDef::Items(items) => ExportItem::Instance(
+                items
+                    .iter()
+                    .map(|(n, d)| Ok((n.clone(), export_item(d)?)))
+                    .collect::<Result<_>>()?,
+            ),
+        },
+        Def::Type(id) => ExportItem::Type(*id),
+        Def::Component(_) => return Err(Error::unsupported("exporting a component from the root")),
+        Def::Module(_) => return Err(Error::unsupported("exporting a core module from the root")),
+    })
+}
+
+/// Where a component's imports come from.
+enum RootArgs<'x> {
+    /// The root: imports become root imports.
+    Root,
+    /// A nested component: imports are the instantiation's arguments.
+    Nested(&'x [(String, Def)]),
+}
+
+struct Flattener<'d, 'a> {
+    decoded: &'d Decoded<'a>,
+    graph: Graph,
+}
+
+impl Flattener<'_, '_> {
+    /// Instantiates `closure` and returns its exports.
+    fn instantiate(
+        &mut self,
+        closure: &ComponentClosure,
+        args: RootArgs<'_>,
+        path: String,
+        parent: Option<InnerId>,
+        depth: usize,
+    ) -> Result<Vec<(String, Def)>> {
+        if depth > MAX_DEPTH {
+            return Err(Error::unsupported(format!(
+                "components nested more than {MAX_DEPTH} deep"
+            ))
+            .in_component(&path));
+        }
+        let inner = InnerId(self.graph.components.len());
+        self.graph.components.push(InnerComponent { path: path.clone(), parent });
+        let component = &self.decoded.components[closure.index.0];
+        let mut frame = Frame::default();
+        for decl in &component.decls {
+            self.declare(decl, closure, &args, &mut frame, inner, &path, depth)
+                .map_err(|e| e.in_component(&path))?;
+        }
+        Ok(frame.exports)
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "the interpreter's whole state for one step")]
+    fn declare(
+        &mut self,
+        decl: &Decl<'_>,
+        closure: &ComponentClosure,
+        args: &RootArgs<'_>,
+        f: &mut Frame,
+        inner: InnerId,
+        path: &str,
+        depth: usize,
+    ) -> Result<()> {
+        let names = &self.decoded.components[closure.index.0].names;
+        match decl {
+            Decl::CoreAlias { sort, instance, name } => {
+                let def = match get(&f.core_instances, *instance, "core instance")? {
+                    CoreInstanceDef::Instance(id) => CoreDef::Export(*id, name.to_string()),
+                    CoreInstanceDef::Items(items) => items
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, d)| d.clone())
+                        .ok_or_else(|| Error::internal(format!("no core export `{name}`")))?,
+                };
+                core_space(f, *sort).push(def);
+            }
+            Decl::Lower { func, options, offset } => {
+                let options = self.options(f, options)?;
+                let name = get(&f.func_names, *func, "func")?.clone();
+                let def = match get(&f.funcs, *func, "func")?.clone() {
+                    FuncDef::Lifted(callee) => {
+                        if self.graph.lifted[callee.0].component == inner {
+                            return Err(Error::unsupported(format!(
+                                "`{name}`: a component calling a function it lifted itself \
+                                 (a runtime traps on this re-entry)"
+                            ))
+                            .at_offset(*offset));
+                        }
+                        let id = AdapterId(self.graph.adapters.len());
+                        self.graph.adapters.push(Adapter { name, caller: inner, options, callee });
+                        CoreDef::Adapter(id)
+                    }
+                    FuncDef::Host(func) => {
+                        let ty = self.host_func_type(&func)?;
+                        let id = LoweringId(self.graph.lowerings.len());
+                        self.graph.lowerings.push(Lowering { func, ty, caller: inner, options });
+                        CoreDef::Lowering(id)
+                    }
+                };
+                f.core_funcs.push(def);
+            }
+            Decl::UnsupportedBuiltin { what, offset } | Decl::Unsupported { what, offset } => {
+                return Err(Error::unsupported(format!("{what} are not fused yet"))
+                    .at_offset(*offset));
+            }
+            Decl::CoreType => {}
+            Decl::Module(index) => f.modules.push(*index),
+            Decl::ModuleOuter { count, index } => {
+                let m = outer(f, closure, *count, |s| s.modules.get(*index as usize).copied(), |f| {
+                    f.modules.get(*index as usize).copied()
+                })?;
+                f.modules.push(m);
+            }
+            Decl::Instantiate { module, args: margs, offset } => {
+                if self.graph.instances.len() >= MAX_INSTANCES {
+                    return Err(Error::unsupported(format!(
+                        "more than {MAX_INSTANCES} core instances"
+                    ))
+                    .at_offset(*offset));
+                }
+                let module_index = *get(&f.modules, *module, "module")?;
+                let args = margs
+                    .iter()
+                    .map(|(name, i)| {
+                        let arg = match get(&f.core_instances, *i, "core instance")? {
+                            CoreInstanceDef::Instance(id) => CoreArg::Instance(*id),
+                            CoreInstanceDef::Items(items) => CoreArg::Items(items.clone()),
+                        };
+                        Ok((name.to_string(), arg))
+                    })
+                    .collect::<Result<_>>()?;
+                let id = CoreInstanceId(self.graph.instances.len());
+                let name = names
+                    .modules
+                    .get(module)
+                    .cloned()
+                    .unwrap_or_else(|| format!("module{}", module_index.0));
+                self.graph.instances.push(CoreInstance {
+                    module: module_index,
+                    component: inner,
+                    args,
+                    name,
+                });
+                f.core_instances.push(CoreInstanceDef::Instance(id));
+            }
+            Decl::CoreFromExports(items) => {
+                let items = items
+                    .iter()
+                    .map(|(name, sort, index)| {
+                        let def = get(core_space(f, *sort), *index, "core item")?.clone();
+                        Ok((name.to_string(), def))
+                    })
+                    .collect::<Result<_>>()?;
+                f.core_instances.push(CoreInstanceDef::Items(items));
+            }
+            Decl::Lift { core_func, ty, options, .. } => {
+                let func = get(&f.core_funcs, *core_func, "core func")?.clone();
+                let options = self.options(f, options)?;
+                let id = LiftedId(self.graph.lifted.len());
+                self.graph.lifted.push(Lifted { component: inner, func, options, ty: *ty });
+                f.funcs.push(FuncDef::Lifted(id));
+                f.func_names.push(format!("{path}#func{}", f.funcs.len() - 1));
+            }
+            Decl::Component(index) => {
+                let scope = Rc::new(Scope {
+                    modules: f.modules.clone(),
+                    components: f.components.clone(),
+                    outer: closure.scope.clone(),
+                });
+                f.components.push(ComponentClosure { index: *index, scope: Some(scope) });
+            }
+            Decl::ComponentOuter { count, index } => {
+                let c = outer(
+                    f,
+                    closure,
+                    *count,
+                    |s| s.components.get(*index as usize).cloned(),
+                    |f| f.components.get(*index as usize).cloned(),
+                )?;
+                f.components.push(c);
+            }
+            Decl::InstantiateComponent { component, args: cargs, .. } => {
+                let child = get(&f.components, *component, "component")?.clone();
+                let cargs = cargs
+                    .iter()
+                    .map(|(name, kind, index)| Ok((name.to_string(), item(f, *kind, *index)?)))
+                    .collect::<Result<Vec<_>>>()?;
+                let instance_index = f.instances.len() as u32;
+                let segment = names
+                    .instances
+                    .get(&instance_index)
+                    .or_else(|| names.components.get(component))
+                    .or_else(|| self.decoded.components[child.index.0].names.component.as_ref())
+                    .cloned()
+                    .unwrap_or_else(|| format!("instance{instance_index}"));
+                let exports = self.instantiate(
+                    &child,
+                    RootArgs::Nested(&cargs),
+                    format!("{path}/{segment}"),
+                    Some(inner),
+                    depth + 1,
+                )?;
+                f.instances.push(Rc::new(InstanceDef::Items(exports)));
+                f.instance_names.push(segment);
+            }
+            Decl::FromExports(items) => {
+                let items = items
+                    .iter()
+                    .map(|(name, kind, index)| Ok((name.to_string(), item(f, *kind, *index)?)))
+                    .collect::<Result<_>>()?;
+                f.instances.push(Rc::new(InstanceDef::Items(items)));
+                f.instance_names.push(format!("instance{}", f.instances.len() - 1));
+            }
+            Decl::AliasExport { kind, instance, name } => {
+                let inst = get(&f.instances, *instance, "instance")?.clone();
+                let inst_name = get(&f.instance_names, *instance, "instance")?.clone();
+                let def = self.instance_export(&inst, name)?;
+                push(f, *kind, def, format!("{inst_name}#{name}"))?;
+            }
+            Decl::Type(id) => f.types.push(*id),
+            Decl::Import { name, ty, .. } => {
+                let def = match args {
+                    RootArgs::Root => self.root_import(name, *ty)?,
+                    RootArgs::Nested(args) => args
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, d)| d.clone())
+                        .ok_or_else(|| {
+                            Error::invalid(format!("import `{name}` was not given an argument"))
+                        })?,
+                };
+                let kind = match ty {
+                    ComponentEntityType::Module(_) => Kind::Module,
+                    ComponentEntityType::Func(_) => Kind::Func,
+                    ComponentEntityType::Value(_) => Kind::Value,
+                    ComponentEntityType::Type { .. } => Kind::Type,
+                    ComponentEntityType::Instance(_) => Kind::Instance,
+                    ComponentEntityType::Component(_) => Kind::Component,
+                };
+                push(f, kind, def, name.to_string())?;
+            }
+            Decl::Export { name, kind, index, .. } => {
+                let def = item(f, *kind, *index)?;
+                let display = match kind {
+                    Kind::Func => get(&f.func_names, *index, "func")?.clone(),
+                    _ => name.to_string(),
+                };
+                push(f, *kind, def.clone(), display)?;
+                f.exports.push((name.to_string(), def));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a root import and returns its definition.
+    fn root_import(&mut self, name: &str, ty: ComponentEntityType) -> Result<Def> {
+        let import = ImportId(self.graph.imports.len());
+        self.graph.imports.push(RootImport { name: name.to_string(), ty });
+        Ok(match ty {
+            ComponentEntityType::Func(_) => {
+                Def::Func(FuncDef::Host(HostFunc { import, path: Vec::new() }))
+            }
+            ComponentEntityType::Instance(ty) => {
+                Def::Instance(Rc::new(InstanceDef::Host { import, path: Vec::new(), ty }))
+            }
+            ComponentEntityType::Type { created, .. } => Def::Type(created),
+            ComponentEntityType::Module(_) => {
+                return Err(Error::unsupported(format!(
+                    "root import `{name}` is a core module; meld cannot fuse code it does not have"
+                )));
+            }
+            ComponentEntityType::Component(_) => {
+                return Err(Error::unsupported(format!(
+                    "root import `{name}` is a component; meld cannot fuse code it does not have"
+                )));
+            }
+            ComponentEntityType::Value(_) => {
+                return Err(Error::unsupported(format!("root import `{name}` is a value")));
+            }
+        })
+    }
+
+    fn instance_export(&self, inst: &InstanceDef, name: &str) -> Result<Def> {
+        match inst {
+            InstanceDef::Items(items) => items
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, d)| d.clone())
+                .ok_or_else(|| Error::internal(format!("instance has no export `{name}`"))),
+            InstanceDef::Host { import, path, ty } => {
+                let types = &self.decoded.types;
+                let inst_ty = types
+                    .as_ref().get(*ty)
+                    .ok_or_else(|| Error::internal("unknown instance type"))?;
+                let export = inst_ty
+                    .exports
+                    .get(name)
+                    .ok_or_else(|| Error::internal(format!("import has no export `{name}`")))?;
+                let mut path = path.clone();
+                path.push(name.to_string());
+                Ok(match export.ty {
+                    ComponentEntityType::Func(_) => {
+                        Def::Func(FuncDef::Host(HostFunc { import: *import, path }))
+                    }
+                    ComponentEntityType::Instance(ty) => {
+                        Def::Instance(Rc::new(InstanceDef::Host { import: *import, path, ty }))
+                    }
+                    ComponentEntityType::Type { created, .. } => Def::Type(created),
+                    _ => {
+                        return Err(Error::unsupported(format!(
+                            "export `{name}` of an imported instance is a module, component or value"
+                        )));
+                    }
+                })
+            }
+        }
+    }
+
+    fn host_func_type(&self, func: &HostFunc) -> Result<wasmparser::component_types::ComponentFuncTypeId> {
+        let types = &self.decoded.types;
+        let mut ty = self.graph.imports[func.import.0].ty;
+        for name in &func.path {
+            let ComponentEntityType::Instance(id) = ty else {
+                return Err(Error::internal("host path through a non-instance"));
+            };
+            let inst = types.as_ref().get(id).ok_or_else(|| Error::internal("unknown instance type"))?;
+            ty = inst
+                .exports
+                .get(name)
+                .ok_or_else(|| Error::internal(format!("no export `{name}`")))?
+                .ty;
+        }
+        match ty {
+            ComponentEntityType::Func(id) => Ok(id),
+            _ => Err(Error::internal("host path does not lead to a function")),
+        }
+    }
+
+    fn options(&self, f: &Frame, options: &CanonOptions) -> Result<Options> {
+        let core = |space: &[CoreDef], i: Option<u32>| -> Result<Option<CoreDef>> {
+            i.map(|i| get(space, i, "canonical option").cloned()).transpose()
+        };
+        Ok(Options {
+            memory: core(&f.core_memories, options.memory)?,
+            realloc: core(&f.core_funcs, options.realloc)?,
+            post_return: core(&f.core_funcs, options.post_return)?,
+            encoding: options.encoding,
+        })
+    }
+}
+
+fn get<'x, T>(space: &'x [T], index: u32, what: &str) -> Result<&'x T> {
+    space
+        .get(index as usize)
+        .ok_or_else(|| Error::internal(format!("{what} index {index} out of bounds")))
+}
+
+fn core_space(f: &mut Frame, sort: CoreSort) -> &mut Vec<CoreDef> {
+    match sort {
+        CoreSort::Func => &mut f.core_funcs,
+        CoreSort::Table => &mut f.core_tables,
+        CoreSort::Memory => &mut f.core_memories,
+        CoreSort::Global => &mut f.core_globals,
+        CoreSort::Tag => &mut f.core_tags,
+    }
+}
+
+/// The definition at `index` of the space of `kind`.
+fn item(f: &Frame, kind: Kind, index: u32) -> Result<Def> {
+    Ok(match kind {
+        Kind::Func => Def::Func(get(&f.funcs, index, "func")?.clone()),
+        Kind::Instance => Def::Instance(get(&f.instances, index, "instance")?.clone()),
+        Kind::Component => Def::Component(get(&f.components, index, "component")?.clone()),
+        Kind::Module => Def::Module(*get(&f.modules, index, "module")?),
+        Kind::Type => Def::Type(*get(&f.types, index, "type")?),
+        Kind::Value => return Err(Error::unsupported("component values are not fused yet")),
+    })
+}
+
+/// Adds `def` to the space of `kind`.
+fn push(f: &mut Frame, kind: Kind, def: Def, name: String) -> Result<()> {
+    match (kind, def) {
+        (Kind::Func, Def::Func(d)) => {
+            f.funcs.push(d);
+            f.func_names.push(name);
+        }
+        (Kind::Instance, Def::Instance(d)) => {
+            f.instances.push(d);
+            f.instance_names.push(name);
+        }
+        (Kind::Component, Def::Component(d)) => f.components.push(d),
+        (Kind::Module, Def::Module(d)) => f.modules.push(d),
+        (Kind::Type, Def::Type(d)) => f.types.push(d),
+        (kind, def) => {
+            return Err(Error::internal(format!("{kind:?} slot given {def:?}")));
+        }
+    }
+    Ok(())
+}
+
+/// Resolves an `alias outer` of `count` levels.
+fn outer<T>(
+    f: &Frame,
+    closure: &ComponentClosure,
+    count: u32,
+    in_scope: impl Fn(&Scope) -> Option<T>,
+    in_frame: impl Fn(&Frame) -> Option<T>,
+) -> Result<T> {
+    let found = if count == 0 {
+        in_frame(f)
+    } else {
+        let mut scope = closure.scope.as_deref();
+        for _ in 1..count {
+            scope = scope.and_then(|s| s.outer.as_deref());
+        }
+        scope.and_then(in_scope)
+    };
+    found.ok_or_else(|| Error::internal(format!("outer alias of {count} levels out of bounds")))
+}

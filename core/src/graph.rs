@@ -1,0 +1,177 @@
+//! The flattened composition: what symbolic instantiation of the root
+//! component produced, and what every later stage consumes.
+//!
+//! Nesting, component instances, aliases and re-exports are gone. What is
+//! left is an ordered list of core module instantiations (the order a
+//! runtime would run them in), where each import of each instance comes
+//! from, and the three kinds of component-level functions that cross a
+//! boundary: lifted functions of inner components, adapters (a `canon lower`
+//! of another inner component's lift) and lowerings of root imports.
+//!
+//! Ids (`*Id`) index the vectors of [`Graph`]; they are assigned in the order
+//! things are created, which is the order the output keeps.
+
+use crate::decode::{StaticModuleIndex, StringEncoding};
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType, ComponentFuncTypeId};
+
+macro_rules! ids {
+    ($($(#[$doc:meta])* $name:ident;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub(crate) struct $name(pub(crate) usize);
+    )*};
+}
+
+ids! {
+    /// An instantiated inner component, in [`Graph::components`].
+    InnerId;
+    /// A core module instantiation, in [`Graph::instances`].
+    CoreInstanceId;
+    /// A lifted function, in [`Graph::lifted`].
+    LiftedId;
+    /// A cross-component call, in [`Graph::adapters`].
+    AdapterId;
+    /// A lowered root import, in [`Graph::lowerings`].
+    LoweringId;
+    /// A root import, in [`Graph::imports`].
+    ImportId;
+}
+
+/// A core item something can import.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum CoreDef {
+    /// An export of an instantiated module (which may itself re-export an import).
+    Export(CoreInstanceId, String),
+    /// The generated function of a cross-component call.
+    Adapter(AdapterId),
+    /// A root import lowered into a core function.
+    Lowering(LoweringId),
+}
+
+/// What a core module was instantiated with, per import module name.
+#[derive(Debug, Clone)]
+pub(crate) enum CoreArg {
+    /// Every export of an instantiated module.
+    Instance(CoreInstanceId),
+    /// An instance made of individual items.
+    Items(Vec<(String, CoreDef)>),
+}
+
+impl CoreArg {
+    /// The item this argument provides under `name`, if any.
+    pub(crate) fn get(&self, name: &str) -> Option<CoreDef> {
+        match self {
+            CoreArg::Instance(id) => Some(CoreDef::Export(*id, name.to_string())),
+            CoreArg::Items(items) => items.iter().find(|(n, _)| n == name).map(|(_, d)| d.clone()),
+        }
+    }
+}
+
+/// An instantiated component of the composition (the root included).
+#[derive(Debug, Clone)]
+pub(crate) struct InnerComponent {
+    /// Path in the instantiation tree, e.g. `root/consumer`.
+    pub(crate) path: String,
+    /// The component that instantiated this one; `None` for the root.
+    pub(crate) parent: Option<InnerId>,
+}
+
+/// One instantiation of a core module.
+#[derive(Debug, Clone)]
+pub(crate) struct CoreInstance {
+    pub(crate) module: StaticModuleIndex,
+    /// The inner component that instantiated it.
+    pub(crate) component: InnerId,
+    /// Instantiation arguments by import module name.
+    pub(crate) args: Vec<(String, CoreArg)>,
+    /// A readable name (module name, if the input gave one).
+    pub(crate) name: String,
+}
+
+/// Canonical options resolved to core items.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Options {
+    pub(crate) memory: Option<CoreDef>,
+    pub(crate) realloc: Option<CoreDef>,
+    pub(crate) post_return: Option<CoreDef>,
+    pub(crate) encoding: StringEncoding,
+}
+
+/// A `canon lift`: a core function of an inner component given a component type.
+#[derive(Debug, Clone)]
+pub(crate) struct Lifted {
+    pub(crate) component: InnerId,
+    pub(crate) func: CoreDef,
+    pub(crate) options: Options,
+    pub(crate) ty: ComponentFuncTypeId,
+}
+
+/// A call from one inner component into a function another one lifted.
+#[derive(Debug, Clone)]
+pub(crate) struct Adapter {
+    /// Readable name of the called function, e.g. `my:pkg/api#add`.
+    pub(crate) name: String,
+    /// The calling component and its `canon lower` options.
+    pub(crate) caller: InnerId,
+    pub(crate) options: Options,
+    pub(crate) callee: LiftedId,
+}
+
+/// A function of a root import.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct HostFunc {
+    pub(crate) import: ImportId,
+    /// Export names leading from the import to the function (empty when
+    /// the import is the function itself).
+    pub(crate) path: Vec<String>,
+}
+
+/// A root import function lowered into an inner component.
+#[derive(Debug, Clone)]
+pub(crate) struct Lowering {
+    pub(crate) func: HostFunc,
+    pub(crate) ty: ComponentFuncTypeId,
+    pub(crate) caller: InnerId,
+    pub(crate) options: Options,
+}
+
+/// An import of the root component.
+#[derive(Debug, Clone)]
+pub(crate) struct RootImport {
+    pub(crate) name: String,
+    pub(crate) ty: ComponentEntityType,
+}
+
+/// Something the root component exports.
+#[derive(Debug, Clone)]
+pub(crate) enum ExportItem {
+    /// A function lifted by an inner component.
+    Lifted(LiftedId),
+    /// A root import function, re-exported as it is.
+    Host(HostFunc),
+    /// An instance made of these items.
+    Instance(Vec<(String, ExportItem)>),
+    /// A root import instance (or an instance inside one), re-exported.
+    HostInstance { import: ImportId, path: Vec<String> },
+    /// A type.
+    Type(ComponentAnyTypeId),
+}
+
+/// The flattened composition.
+#[derive(Debug, Default)]
+pub(crate) struct Graph {
+    pub(crate) components: Vec<InnerComponent>,
+    pub(crate) instances: Vec<CoreInstance>,
+    pub(crate) lifted: Vec<Lifted>,
+    pub(crate) adapters: Vec<Adapter>,
+    pub(crate) lowerings: Vec<Lowering>,
+    pub(crate) imports: Vec<RootImport>,
+    /// The root's exports, in order, with their types as the root declares them.
+    pub(crate) exports: Vec<(String, ExportItem, ComponentEntityType)>,
+}
+
+impl Graph {
+    pub(crate) fn path(&self, id: InnerId) -> &str {
+        &self.components[id.0].path
+    }
+}
