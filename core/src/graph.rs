@@ -118,7 +118,7 @@ pub(crate) struct Adapter {
 }
 
 /// A function of a root import.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct HostFunc {
     pub(crate) import: ImportId,
     /// Export names leading from the import to the function (empty when

@@ -4,10 +4,15 @@
 //! wrapping that module with the same WIT world as the input. See
 //! [`fuse`] for the pipeline and [`inspect`] for the instantiation tree.
 
+mod abi;
+mod adapt;
+mod boundary;
 mod decode;
 mod error;
 mod flatten;
 mod graph;
+mod merge;
+mod wrap;
 
 pub use error::{Error, ErrorKind, Location, Result};
 
@@ -70,6 +75,106 @@ pub struct Fused {
 /// Fuses `inputs` (one composed component, or several components to link
 /// by interface name, the first being the one whose exports are kept).
 pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
-    let _ = (inputs, options);
-    Err(Error::unsupported("fusion is not implemented yet"))
+    let input = match inputs {
+        [one] => *one,
+        [] => return Err(Error::invalid("no input given")),
+        _ => return Err(Error::unsupported("linking several inputs is not implemented yet")),
+    };
+
+    // Stage 1, decode: parse and validate; every later stage may assume a
+    // valid component.
+    let decoded = decode::decode(input)?;
+
+    // Stage 2, flatten: instantiate the root symbolically. Nesting, aliases
+    // and re-exports disappear; what is left is the ordered core instances,
+    // the lifted functions, the adapters and the lowered root imports.
+    let graph = flatten::flatten(&decoded)?;
+    let types = decoded.types.as_ref();
+
+    // Stage 5a, adapt (plan): decide per cross-component call whether it is
+    // a direct call or needs a generated adapter, from the component type.
+    let adapters = adapt::plan(&graph, types)?;
+
+    // Stage 4a, merge (layout): the fused module's index spaces, and the
+    // origin of every import of every instance.
+    let mut layout = merge::Layout::new(&decoded, &graph, &adapters)?;
+
+    // The boundary: the fused module's imports (lowered root functions) and
+    // exports (lifted functions and their options), named as documented.
+    let boundary = boundary::plan(&graph, &adapters, &layout, types)?;
+    layout.set_imports(boundary.imports.len(), &boundary.lowering_import);
+
+    // Stage 5b, adapt (generate): the bodies of the generated adapters.
+    let generated = generate_adapters(&graph, &adapters, &layout)?;
+    let adapter_code_bytes = generated.iter().map(|g| g.body.byte_len()).sum();
+
+    // Stage 4b, merge (emit): re-encode every instance into one module.
+    let (module, info) = merge::emit(&graph, &adapters, &layout, &boundary, generated)?;
+    validate(&module, "fused core module")?;
+
+    // Stage 7, wrap: a component with the input's world around the module.
+    let wasm = match options.output {
+        OutputKind::Core => module,
+        OutputKind::Component => {
+            let component = wrap::wrap(types, &graph, &boundary, &module)?;
+            validate(&component, "wrapped component")?;
+            component
+        }
+    };
+
+    let stats = Stats {
+        components: graph.components.len(),
+        core_modules: layout.modules.iter().filter(|m| m.is_some()).count(),
+        core_instances: graph.instances.len(),
+        memories: info.memories as usize,
+        adapters_direct: adapters.direct(),
+        adapters_generated: adapters.plans.len() - adapters.direct(),
+        adapter_code_bytes,
+        host_imports: boundary.imports.len(),
+        input_bytes: decoded.size,
+        output_bytes: wasm.len(),
+        dropped_sections: info.dropped,
+    };
+    Ok(Fused { wasm, stats, warnings: Vec::new() })
+}
+
+fn generate_adapters(
+    graph: &graph::Graph,
+    adapters: &adapt::Adapters,
+    layout: &merge::Layout<'_>,
+) -> Result<Vec<merge::GeneratedFunc>> {
+    let mut out = Vec::new();
+    for (i, plan) in adapters.plans.iter().enumerate() {
+        let adapt::AdapterPlan::Generated(plan) = plan else { continue };
+        let adapter = &graph.adapters[i];
+        let lifted = &graph.lifted[adapter.callee.0];
+        let callee = layout.resolve(graph, adapters, &lifted.func, merge::Space::Func)?;
+        let post_return = lifted
+            .options
+            .post_return
+            .as_ref()
+            .map(|p| layout.resolve(graph, adapters, p, merge::Space::Func))
+            .transpose()?;
+        out.push(merge::GeneratedFunc {
+            name: adapt::name(graph, graph::AdapterId(i)),
+            ty: plan.ty.clone(),
+            body: adapt::generate(plan, callee, post_return)?,
+        });
+    }
+    Ok(out)
+}
+
+/// Validates meld's own output; a failure is a bug in meld.
+fn validate(wasm: &[u8], what: &str) -> Result<()> {
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(wasm)
+        .map(|_| ())
+        .map_err(|e| {
+            Error::internal(format!(
+                "the {what} meld produced does not validate ({} at offset {:#x}); \
+                 this is a bug in meld, please report it with the input",
+                e.message(),
+                e.offset()
+            ))
+        })
 }

@@ -1,0 +1,199 @@
+//! The fused module's boundary: what it imports (one function per distinct
+//! lowering of a root import) and exports (lifted functions and the
+//! memories, reallocs and post-returns their canonical options name), with
+//! the names the README documents:
+//!
+//! - an import of function `f` of root import `i` is `(import "i" "f")`; a
+//!   function imported by the root itself is `(import "$root" "f")`;
+//! - canonical options meet the module through *contexts*: each distinct
+//!   (memory, realloc, string encoding) used by a lowering or a lift gets a
+//!   number in first-use order. Context 0 exports `memory` and
+//!   `cabi_realloc`, context `n` exports `memory$n` and `cabi_realloc$n`;
+//!   an import lowered in context `n > 0` gets the field `f$n`;
+//! - a lifted function exported as `f` of root export `e` is exported as
+//!   `e#f` (a root-level function as `f`), its post-return as
+//!   `cabi_post_e#f`.
+//!
+//! The component wrapper and `--output core` use the same names.
+
+use crate::adapt::Adapters;
+use crate::decode::StringEncoding;
+use crate::error::{Error, Result};
+use crate::graph::*;
+use crate::merge::{CoreExport, Layout, Origin, Space};
+use std::collections::BTreeMap;
+use wasmparser::FuncType;
+use wasmparser::types::TypesRef;
+
+/// Canonical options as the boundary names them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct NamedOptions {
+    pub(crate) memory: Option<String>,
+    pub(crate) realloc: Option<String>,
+    pub(crate) post_return: Option<String>,
+    pub(crate) encoding: StringEncoding,
+}
+
+/// One import of the fused module.
+#[derive(Debug, Clone)]
+pub(crate) struct Import {
+    pub(crate) func: HostFunc,
+    pub(crate) module: String,
+    pub(crate) field: String,
+    pub(crate) ty: FuncType,
+    pub(crate) options: NamedOptions,
+}
+
+/// A lifted function as the fused module exports it.
+#[derive(Debug, Clone)]
+pub(crate) struct LiftExport {
+    pub(crate) func: String,
+    pub(crate) options: NamedOptions,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Boundary {
+    pub(crate) imports: Vec<Import>,
+    /// Import index of each lowering, by [`LoweringId`].
+    pub(crate) lowering_import: Vec<usize>,
+    pub(crate) exports: Vec<CoreExport>,
+    pub(crate) lifts: BTreeMap<LiftedId, LiftExport>,
+}
+
+type ContextKey = (Option<Origin>, Option<Origin>, StringEncoding);
+
+struct Planner<'g, 'l, 'a> {
+    graph: &'g Graph,
+    adapters: &'g Adapters,
+    layout: &'l Layout<'a>,
+    contexts: Vec<ContextKey>,
+    boundary: Boundary,
+}
+
+/// Names the fused module's imports and exports.
+pub(crate) fn plan(
+    graph: &Graph,
+    adapters: &Adapters,
+    layout: &Layout<'_>,
+    types: TypesRef<'_>,
+) -> Result<Boundary> {
+    let mut p = Planner { graph, adapters, layout, contexts: Vec::new(), boundary: Boundary::default() };
+    let mut seen: BTreeMap<(HostFunc, Option<usize>), usize> = BTreeMap::new();
+    for lowering in &graph.lowerings {
+        let (context, options) = p.context(&lowering.options)?;
+        let index = match seen.get(&(lowering.func.clone(), context)) {
+            Some(i) => *i,
+            None => {
+                let (module, mut field) = host_name(graph, &lowering.func);
+                if let Some(n) = context.filter(|n| *n > 0) {
+                    field = format!("{field}${n}");
+                }
+                let func = types.get(lowering.ty).ok_or_else(|| Error::internal("no func type"))?;
+                let sig = crate::abi::core_signature(types, func, crate::abi::Side::Lower)?;
+                let mut unique = field.clone();
+                let mut k = 1;
+                while p.boundary.imports.iter().any(|i| i.module == module && i.field == unique) {
+                    unique = format!("{field}$dup{k}");
+                    k += 1;
+                }
+                p.boundary.imports.push(Import {
+                    func: lowering.func.clone(),
+                    module,
+                    field: unique,
+                    ty: FuncType::new(sig.params, sig.results),
+                    options,
+                });
+                let i = p.boundary.imports.len() - 1;
+                seen.insert((lowering.func.clone(), context), i);
+                i
+            }
+        };
+        p.boundary.lowering_import.push(index);
+    }
+    for (name, item, _) in &graph.exports {
+        p.export_item(name, item)?;
+    }
+    Ok(p.boundary)
+}
+
+/// Module and field of a root function, before context suffixes.
+fn host_name(graph: &Graph, func: &HostFunc) -> (String, String) {
+    let import = &graph.imports[func.import.0].name;
+    match func.path.split_last() {
+        None => ("$root".to_string(), import.clone()),
+        Some((field, [])) => (import.clone(), field.clone()),
+        Some((field, nested)) => (format!("{import}/{}", nested.join("/")), field.clone()),
+    }
+}
+
+impl Planner<'_, '_, '_> {
+    fn origin(&self, def: &Option<CoreDef>, space: Space) -> Result<Option<Origin>> {
+        def.as_ref()
+            .map(|d| self.layout.origin(self.graph, self.adapters, d, space))
+            .transpose()
+    }
+
+    /// The context of `options` (if they name a memory or realloc) and the
+    /// export names they map to, exporting what is not exported yet.
+    fn context(&mut self, options: &Options) -> Result<(Option<usize>, NamedOptions)> {
+        let memory = self.origin(&options.memory, Space::Memory)?;
+        let realloc = self.origin(&options.realloc, Space::Func)?;
+        let mut named = NamedOptions { encoding: options.encoding, ..Default::default() };
+        if memory.is_none() && realloc.is_none() {
+            return Ok((None, named));
+        }
+        let key = (memory, realloc, options.encoding);
+        let n = match self.contexts.iter().position(|k| *k == key) {
+            Some(n) => n,
+            None => {
+                self.contexts.push(key);
+                self.contexts.len() - 1
+            }
+        };
+        let suffix = if n == 0 { String::new() } else { format!("${n}") };
+        if let Some(origin) = memory {
+            let name = format!("memory{suffix}");
+            self.export(&name, Space::Memory, origin);
+            named.memory = Some(name);
+        }
+        if let Some(origin) = realloc {
+            let name = format!("cabi_realloc{suffix}");
+            self.export(&name, Space::Func, origin);
+            named.realloc = Some(name);
+        }
+        Ok((Some(n), named))
+    }
+
+    fn export(&mut self, name: &str, space: Space, origin: Origin) {
+        if !self.boundary.exports.iter().any(|e| e.name == name) {
+            self.boundary.exports.push(CoreExport { name: name.to_string(), space, origin });
+        }
+    }
+
+    fn export_item(&mut self, name: &str, item: &ExportItem) -> Result<()> {
+        match item {
+            ExportItem::Lifted(id) => {
+                if self.boundary.lifts.contains_key(id) {
+                    return Ok(());
+                }
+                let lifted = &self.graph.lifted[id.0];
+                let func = self.layout.origin(self.graph, self.adapters, &lifted.func, Space::Func)?;
+                self.export(name, Space::Func, func);
+                let (_, mut options) = self.context(&lifted.options)?;
+                if let Some(post) = self.origin(&lifted.options.post_return, Space::Func)? {
+                    let post_name = format!("cabi_post_{name}");
+                    self.export(&post_name, Space::Func, post);
+                    options.post_return = Some(post_name);
+                }
+                self.boundary.lifts.insert(*id, LiftExport { func: name.to_string(), options });
+            }
+            ExportItem::Instance(items) => {
+                for (n, item) in items {
+                    self.export_item(&format!("{name}#{n}"), item)?;
+                }
+            }
+            ExportItem::Host(_) | ExportItem::HostInstance { .. } | ExportItem::Type(_) => {}
+        }
+        Ok(())
+    }
+}

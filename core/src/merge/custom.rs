@@ -1,0 +1,127 @@
+//! The custom sections meld carries into the fused module: `name` (every
+//! name prefixed with its inner component's path) and `producers` (merged,
+//! plus meld itself). Every other custom section is dropped and reported.
+
+use super::module::{Module, Space};
+use crate::error::Result;
+use std::collections::BTreeMap;
+
+/// The merged `name` section.
+#[derive(Default)]
+pub(super) struct Names {
+    funcs: BTreeMap<u32, String>,
+    locals: BTreeMap<u32, BTreeMap<u32, String>>,
+    tables: BTreeMap<u32, String>,
+    memories: BTreeMap<u32, String>,
+    globals: BTreeMap<u32, String>,
+}
+
+impl Names {
+    pub(super) fn func(&mut self, index: u32, name: String) {
+        self.funcs.insert(index, name);
+    }
+
+    /// Adds the names of one instance's defined items, mapped to fused indices.
+    pub(super) fn instance(&mut self, module: &Module<'_>, maps: &[Vec<u32>; 5], path: &str) -> Result<()> {
+        let Some(section) = &module.names else { return Ok(()) };
+        let defined = |space: Space, index: u32| -> Option<u32> {
+            if index < module.imported[space.index()] {
+                return None;
+            }
+            maps[space.index()].get(index as usize).copied()
+        };
+        // Names are informative only: a malformed name section is skipped.
+        for sub in section.clone().into_iter().flatten() {
+            let (space, target, map) = match sub {
+                wasmparser::Name::Function(map) => (Space::Func, &mut self.funcs, map),
+                wasmparser::Name::Table(map) => (Space::Table, &mut self.tables, map),
+                wasmparser::Name::Memory(map) => (Space::Memory, &mut self.memories, map),
+                wasmparser::Name::Global(map) => (Space::Global, &mut self.globals, map),
+                wasmparser::Name::Local(map) => {
+                    for indirect in map.into_iter().flatten() {
+                        let Some(func) = defined(Space::Func, indirect.index) else { continue };
+                        let locals = self.locals.entry(func).or_default();
+                        for naming in indirect.names.into_iter().flatten() {
+                            locals.insert(naming.index, naming.name.to_string());
+                        }
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            for naming in map.into_iter().flatten() {
+                if let Some(index) = defined(space, naming.index) {
+                    target.insert(index, format!("{path}:{}", naming.name));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn encode(&self) -> wasm_encoder::NameSection {
+        fn map(names: &BTreeMap<u32, String>) -> wasm_encoder::NameMap {
+            let mut out = wasm_encoder::NameMap::new();
+            for (i, name) in names {
+                out.append(*i, name);
+            }
+            out
+        }
+        let mut section = wasm_encoder::NameSection::new();
+        section.module("meld-fused");
+        section.functions(&map(&self.funcs));
+        let mut locals = wasm_encoder::IndirectNameMap::new();
+        for (func, names) in &self.locals {
+            locals.append(*func, &map(names));
+        }
+        section.locals(&locals);
+        section.tables(&map(&self.tables));
+        section.memories(&map(&self.memories));
+        section.globals(&map(&self.globals));
+        section
+    }
+}
+
+/// The merged `producers` section: fields in first-seen order, each value once.
+#[derive(Default)]
+pub(super) struct Producers {
+    fields: Vec<(String, Vec<(String, String)>)>,
+}
+
+impl Producers {
+    pub(super) fn merge(&mut self, module: &Module<'_>) -> Result<()> {
+        let Some(section) = &module.producers else { return Ok(()) };
+        for field in section.clone().into_iter().flatten() {
+            for value in field.values.into_iter().flatten() {
+                self.add(field.name, value.name, value.version);
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, field: &str, name: &str, version: &str) {
+        let index = match self.fields.iter().position(|(f, _)| f == field) {
+            Some(i) => i,
+            None => {
+                self.fields.push((field.to_string(), Vec::new()));
+                self.fields.len() - 1
+            }
+        };
+        let values = &mut self.fields[index].1;
+        if !values.iter().any(|(n, v)| n == name && v == version) {
+            values.push((name.to_string(), version.to_string()));
+        }
+    }
+
+    pub(super) fn encode(mut self) -> Option<wasm_encoder::ProducersSection> {
+        self.add("processed-by", "meld", env!("CARGO_PKG_VERSION"));
+        let mut section = wasm_encoder::ProducersSection::new();
+        for (name, values) in &self.fields {
+            let mut field = wasm_encoder::ProducersField::new();
+            for (n, v) in values {
+                field.value(n, v);
+            }
+            section.field(name, &field);
+        }
+        Some(section)
+    }
+}

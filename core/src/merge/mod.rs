@@ -1,0 +1,459 @@
+//! Stage 4: one core module from all core instances.
+//!
+//! [`Layout::new`] decides the fused module's index spaces: root-import
+//! functions first (one per distinct lowering), then every instance's own
+//! functions, tables, memories, globals and tags in instantiation order,
+//! then the generated adapter functions. An import of an instance becomes a
+//! reference to whatever it resolves to (its [`Origin`]), so no import is
+//! left between instances. [`emit`] then re-encodes every instance's
+//! sections through its index maps (`wasm_encoder::reencode`), keeping
+//! instantiation order for segments and start functions.
+
+mod custom;
+mod module;
+mod reencode;
+
+pub(crate) use module::{Module, Space};
+
+use crate::adapt::{AdapterPlan, Adapters};
+use crate::decode::Decoded;
+use crate::error::{Error, Result};
+use crate::graph::*;
+use std::collections::BTreeMap;
+use wasm_encoder::reencode::Reencode;
+use wasmparser::FuncType;
+
+/// Where a core item is really defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Origin {
+    /// The `index`-th item a module instance defines (not imports) in a space.
+    Defined { instance: CoreInstanceId, space: Space, index: u32 },
+    /// A generated adapter function.
+    Adapter(AdapterId),
+    /// An imported root function.
+    Lowering(LoweringId),
+}
+
+/// An export of the fused module.
+#[derive(Debug, Clone)]
+pub(crate) struct CoreExport {
+    pub(crate) name: String,
+    pub(crate) space: Space,
+    pub(crate) origin: Origin,
+}
+
+/// The index spaces of the fused module.
+#[derive(Debug)]
+pub(crate) struct Layout<'a> {
+    /// Every static module, parsed (`None` if never instantiated).
+    pub(crate) modules: Vec<Option<Module<'a>>>,
+    /// Imported functions, which come first in the function space.
+    host_count: u32,
+    /// Fused function index of each lowering.
+    lowering_funcs: Vec<u32>,
+    /// Fused index of each instance's first defined item, per space.
+    bases: Vec<[u32; 5]>,
+    /// Fused function index of each generated adapter.
+    adapter_funcs: BTreeMap<AdapterId, u32>,
+    /// Items per space in the fused module (generated functions included).
+    totals: [u32; 5],
+}
+
+impl<'a> Layout<'a> {
+    /// Lays out the fused module of `graph`.
+    pub(crate) fn new(decoded: &Decoded<'a>, graph: &Graph, adapters: &Adapters) -> Result<Self> {
+        let mut modules: Vec<Option<Module<'a>>> = decoded.modules.iter().map(|_| None).collect();
+        for instance in &graph.instances {
+            let slot = &mut modules[instance.module.0];
+            if slot.is_none() {
+                let m = &decoded.modules[instance.module.0];
+                *slot = Some(Module::parse(m.bytes, m.offset)?);
+            }
+        }
+        let mut totals = [0u32; 5];
+        let mut bases = Vec::with_capacity(graph.instances.len());
+        for instance in &graph.instances {
+            let module = modules[instance.module.0]
+                .as_ref()
+                .ok_or_else(|| Error::internal("instance of an unparsed module"))?;
+            let mut base = [0u32; 5];
+            for space in Space::ALL {
+                base[space.index()] = totals[space.index()];
+                totals[space.index()] += module.defined(space);
+            }
+            bases.push(base);
+        }
+        let mut adapter_funcs = BTreeMap::new();
+        for (i, plan) in adapters.plans.iter().enumerate() {
+            if let AdapterPlan::Generated(_) = plan {
+                adapter_funcs.insert(AdapterId(i), totals[Space::Func.index()]);
+                totals[Space::Func.index()] += 1;
+            }
+        }
+        Ok(Layout {
+            modules,
+            host_count: 0,
+            lowering_funcs: Vec::new(),
+            bases,
+            adapter_funcs,
+            totals,
+        })
+    }
+
+    /// Places `count` imported functions first in the function space;
+    /// `lowering_import` gives each lowering's import.
+    pub(crate) fn set_imports(&mut self, count: usize, lowering_import: &[usize]) {
+        self.host_count = count as u32;
+        self.lowering_funcs = lowering_import.iter().map(|&i| i as u32).collect();
+    }
+
+    /// Number of functions of the fused module, imports and generated ones included.
+    pub(crate) fn func_count(&self) -> u32 {
+        self.host_count + self.totals[Space::Func.index()]
+    }
+
+    pub(crate) fn module(&self, graph: &Graph, instance: CoreInstanceId) -> Result<&Module<'a>> {
+        self.modules[graph.instances[instance.0].module.0]
+            .as_ref()
+            .ok_or_else(|| Error::internal("instance of an unparsed module"))
+    }
+
+    /// Follows re-exports and imports from `def` to the item it names.
+    pub(crate) fn origin(
+        &self,
+        graph: &Graph,
+        adapters: &Adapters,
+        def: &CoreDef,
+        space: Space,
+    ) -> Result<Origin> {
+        match def {
+            CoreDef::Lowering(id) => Ok(Origin::Lowering(*id)),
+            CoreDef::Adapter(id) => match &adapters.plans[id.0] {
+                AdapterPlan::Direct => {
+                    let callee = &graph.lifted[graph.adapters[id.0].callee.0];
+                    self.origin(graph, adapters, &callee.func, space)
+                }
+                AdapterPlan::Generated(_) => Ok(Origin::Adapter(*id)),
+            },
+            CoreDef::Export(instance, name) => {
+                let module = self.module(graph, *instance)?;
+                let export = module
+                    .export(name)
+                    .ok_or_else(|| Error::internal(format!("no core export `{name}`")))?;
+                if Space::of_export(export.kind) != space {
+                    return Err(Error::internal(format!("core export `{name}` of wrong kind")));
+                }
+                let imported = module.imported[space.index()];
+                if export.index >= imported {
+                    return Ok(Origin::Defined {
+                        instance: *instance,
+                        space,
+                        index: export.index - imported,
+                    });
+                }
+                let import = self.import_def(graph, *instance, space, export.index)?;
+                self.origin(graph, adapters, &import, space)
+            }
+        }
+    }
+
+    /// What the `index`-th import in `space` of `instance` was given.
+    fn import_def(
+        &self,
+        graph: &Graph,
+        instance: CoreInstanceId,
+        space: Space,
+        index: u32,
+    ) -> Result<CoreDef> {
+        let module = self.module(graph, instance)?;
+        let import = module
+            .imports
+            .iter()
+            .filter(|i| Space::of_import(&i.ty) == space)
+            .nth(index as usize)
+            .ok_or_else(|| Error::internal("import index out of bounds"))?;
+        let args = &graph.instances[instance.0].args;
+        args.iter()
+            .find(|(name, _)| name == import.module)
+            .and_then(|(_, arg)| arg.get(import.name))
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "core import `{}` `{}` of {} was not given",
+                    import.module, import.name, graph.instances[instance.0].name
+                ))
+            })
+    }
+
+    /// The fused index of `origin`.
+    pub(crate) fn index(&self, origin: Origin) -> Result<u32> {
+        match origin {
+            Origin::Defined { instance, space, index } => {
+                let shift = if space == Space::Func { self.host_count } else { 0 };
+                Ok(self.bases[instance.0][space.index()] + index + shift)
+            }
+            Origin::Lowering(id) => self
+                .lowering_funcs
+                .get(id.0)
+                .copied()
+                .ok_or_else(|| Error::internal("lowering without an import")),
+            Origin::Adapter(id) => self
+                .adapter_funcs
+                .get(&id)
+                .map(|i| i + self.host_count)
+                .ok_or_else(|| Error::internal("direct adapter has no function")),
+        }
+    }
+
+    /// The fused index of `def` in `space`.
+    pub(crate) fn resolve(
+        &self,
+        graph: &Graph,
+        adapters: &Adapters,
+        def: &CoreDef,
+        space: Space,
+    ) -> Result<u32> {
+        self.index(self.origin(graph, adapters, def, space)?)
+    }
+
+    /// Fused indices of every item of `instance` per space (imports included).
+    fn index_maps(
+        &self,
+        graph: &Graph,
+        adapters: &Adapters,
+        instance: CoreInstanceId,
+    ) -> Result<[Vec<u32>; 5]> {
+        let module = self.module(graph, instance)?;
+        let mut maps: [Vec<u32>; 5] = Default::default();
+        for space in Space::ALL {
+            for i in 0..module.imported[space.index()] {
+                let def = self.import_def(graph, instance, space, i)?;
+                maps[space.index()].push(self.resolve(graph, adapters, &def, space)?);
+            }
+            let shift = if space == Space::Func { self.host_count } else { 0 };
+            let base = self.bases[instance.0][space.index()] + shift;
+            maps[space.index()].extend(base..base + module.defined(space));
+        }
+        Ok(maps)
+    }
+}
+
+/// Interns function types so equal types share one index.
+#[derive(Default)]
+pub(crate) struct TypeTable {
+    types: Vec<FuncType>,
+    index: BTreeMap<(Vec<wasmparser::ValType>, Vec<wasmparser::ValType>), u32>,
+}
+
+impl TypeTable {
+    pub(crate) fn intern(&mut self, ty: &FuncType) -> u32 {
+        let key = (ty.params().to_vec(), ty.results().to_vec());
+        *self.index.entry(key).or_insert_with(|| {
+            self.types.push(ty.clone());
+            self.types.len() as u32 - 1
+        })
+    }
+}
+
+/// A generated function to append after the instances' own.
+pub(crate) struct GeneratedFunc {
+    pub(crate) name: String,
+    pub(crate) ty: FuncType,
+    pub(crate) body: wasm_encoder::Function,
+}
+
+/// What [`emit`] produced besides the bytes.
+#[derive(Debug, Default)]
+pub(crate) struct EmitInfo {
+    pub(crate) memories: u32,
+    pub(crate) dropped: Vec<(String, usize)>,
+}
+
+/// Encodes the fused module.
+pub(crate) fn emit(
+    graph: &Graph,
+    adapters: &Adapters,
+    layout: &Layout<'_>,
+    boundary: &crate::boundary::Boundary,
+    generated: Vec<GeneratedFunc>,
+) -> Result<(Vec<u8>, EmitInfo)> {
+    let mut types = TypeTable::default();
+    let mut imports = wasm_encoder::ImportSection::new();
+    let mut functions = wasm_encoder::FunctionSection::new();
+    let mut tables = wasm_encoder::TableSection::new();
+    let mut memories = wasm_encoder::MemorySection::new();
+    let mut globals = wasm_encoder::GlobalSection::new();
+    let mut tags = wasm_encoder::TagSection::new();
+    let mut elements = wasm_encoder::ElementSection::new();
+    let mut code = wasm_encoder::CodeSection::new();
+    let mut data = wasm_encoder::DataSection::new();
+    let mut names = custom::Names::default();
+    let mut producers = custom::Producers::default();
+    let mut info = EmitInfo::default();
+    let mut starts = Vec::new();
+    let (mut elem_count, mut data_count) = (0u32, 0u32);
+
+    for (i, import) in boundary.imports.iter().enumerate() {
+        let ty = types.intern(&import.ty);
+        imports.import(&import.module, &import.field, wasm_encoder::EntityType::Function(ty));
+        names.func(i as u32, format!("{}#{}", import.module, import.field));
+    }
+
+    for (i, instance) in graph.instances.iter().enumerate() {
+        let id = CoreInstanceId(i);
+        let module = layout.module(graph, id)?;
+        let path = graph.path(instance.component);
+        let maps = layout.index_maps(graph, adapters, id)?;
+        let type_map = module
+            .types
+            .iter()
+            .map(|t| t.as_ref().map(|t| types.intern(t)))
+            .collect::<Vec<_>>();
+        let mut re = reencode::Instance {
+            maps: &maps,
+            types: &type_map,
+            elem_base: elem_count,
+            data_base: data_count,
+        };
+        let wrap = |e: wasm_encoder::reencode::Error<Error>| reencode::error(e, path);
+        for ty in &module.funcs {
+            functions.function(re.type_index(*ty).map_err(wrap)?);
+        }
+        for table in &module.tables {
+            re.parse_table(&mut tables, table.clone()).map_err(wrap)?;
+        }
+        for memory in &module.memories {
+            memories.memory(re.memory_type(*memory).map_err(wrap)?);
+        }
+        for global in &module.globals {
+            re.parse_global(&mut globals, global.clone()).map_err(wrap)?;
+        }
+        for tag in &module.tags {
+            tags.tag(re.tag_type(*tag).map_err(wrap)?);
+        }
+        for element in &module.elements {
+            re.parse_element(&mut elements, element.clone()).map_err(wrap)?;
+        }
+        for datum in &module.data {
+            re.parse_data(&mut data, datum.clone()).map_err(wrap)?;
+        }
+        for body in &module.code {
+            re.parse_function_body(&mut code, body.clone()).map_err(wrap)?;
+        }
+        if let Some(start) = module.start {
+            starts.push((i, maps[Space::Func.index()][start as usize]));
+        }
+        elem_count += module.elements.len() as u32;
+        data_count += module.data.len() as u32;
+        names.instance(module, &maps, path)?;
+        producers.merge(module)?;
+        info.dropped.extend(module.dropped.iter().map(|d| (d.name.clone(), d.size)));
+    }
+    check_start_order(graph, layout, &starts)?;
+
+    let mut next = layout.func_count() - generated.len() as u32;
+    for func in &generated {
+        functions.function(types.intern(&func.ty));
+        code.function(&func.body);
+        names.func(next, func.name.clone());
+        next += 1;
+    }
+    let start = match starts.as_slice() {
+        [] => None,
+        [(_, only)] => Some(*only),
+        many => {
+            // One start function calling every instance's, in instantiation order.
+            let ty = types.intern(&FuncType::new([], []));
+            functions.function(ty);
+            let mut body = wasm_encoder::Function::new([]);
+            for (_, f) in many {
+                body.instructions().call(*f);
+            }
+            body.instructions().end();
+            code.function(&body);
+            names.func(next, "meld start".to_string());
+            Some(next)
+        }
+    };
+
+    let mut export_section = wasm_encoder::ExportSection::new();
+    for export in &boundary.exports {
+        let kind = match export.space {
+            Space::Func => wasm_encoder::ExportKind::Func,
+            Space::Table => wasm_encoder::ExportKind::Table,
+            Space::Memory => wasm_encoder::ExportKind::Memory,
+            Space::Global => wasm_encoder::ExportKind::Global,
+            Space::Tag => wasm_encoder::ExportKind::Tag,
+        };
+        export_section.export(&export.name, kind, layout.index(export.origin)?);
+    }
+
+    let mut out = wasm_encoder::Module::new();
+    let mut type_section = wasm_encoder::TypeSection::new();
+    for ty in &types.types {
+        let params = ty.params().iter().map(val).collect::<Result<Vec<_>>>()?;
+        let results = ty.results().iter().map(val).collect::<Result<Vec<_>>>()?;
+        type_section.ty().function(params, results);
+    }
+    out.section(&type_section);
+    out.section(&imports);
+    out.section(&functions);
+    out.section(&tables);
+    out.section(&memories);
+    out.section(&tags);
+    out.section(&globals);
+    out.section(&export_section);
+    if let Some(start) = start {
+        out.section(&wasm_encoder::StartSection { function_index: start });
+    }
+    out.section(&elements);
+    out.section(&wasm_encoder::DataCountSection { count: data_count });
+    out.section(&code);
+    out.section(&data);
+    out.section(&names.encode());
+    if let Some(producers) = producers.encode() {
+        out.section(&producers);
+    }
+    info.memories = layout.totals[Space::Memory.index()];
+    Ok((out.finish(), info))
+}
+
+/// Active segments of all instances are applied before any start function
+/// runs in the fused module. That is only the input's order if no start
+/// function runs before a later instance's active segments.
+fn check_start_order(graph: &Graph, layout: &Layout<'_>, starts: &[(usize, u32)]) -> Result<()> {
+    let Some(&(first_start, _)) = starts.first() else { return Ok(()) };
+    for (i, instance) in graph.instances.iter().enumerate().skip(first_start + 1) {
+        let module = layout.module(graph, CoreInstanceId(i))?;
+        let active_data = module
+            .data
+            .iter()
+            .any(|d| matches!(d.kind, wasmparser::DataKind::Active { .. }));
+        let active_elems = module
+            .elements
+            .iter()
+            .any(|e| matches!(e.kind, wasmparser::ElementKind::Active { .. }));
+        if active_data || active_elems {
+            return Err(Error::unsupported(format!(
+                "core instance `{}` has active segments but runs after a start function of an \
+                 earlier instance; interleaving segment initialisation with start functions is \
+                 not fused yet",
+                instance.name
+            ))
+            .in_component(graph.path(instance.component)));
+        }
+    }
+    Ok(())
+}
+
+/// A core value type in wasm-encoder's terms; function types are interned
+/// before any index remapping, so typed references are refused here.
+pub(crate) fn val(ty: &wasmparser::ValType) -> Result<wasm_encoder::ValType> {
+    if let wasmparser::ValType::Ref(r) = ty {
+        if r.type_index().is_some() {
+            return Err(Error::unsupported("typed function references in signatures"));
+        }
+    }
+    wasm_encoder::reencode::RoundtripReencoder
+        .val_type(*ty)
+        .map_err(|e| Error::internal(format!("value type: {e}")))
+}

@@ -1,0 +1,197 @@
+//! A core module of the input, read into its sections once so that each of
+//! its instantiations can be laid out and re-encoded without parsing again.
+
+use crate::error::{Error, Result};
+use wasmparser::{
+    Data, Element, Export, ExternalKind, FuncType, FunctionBody, Global, Import, MemoryType,
+    Parser, Payload, Table, TagType, TypeRef,
+};
+
+/// Index spaces of a core module, each counted imports first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Space {
+    Func,
+    Table,
+    Memory,
+    Global,
+    Tag,
+}
+
+impl Space {
+    pub(crate) const ALL: [Space; 5] =
+        [Space::Func, Space::Table, Space::Memory, Space::Global, Space::Tag];
+
+    pub(crate) fn of_export(kind: ExternalKind) -> Space {
+        match kind {
+            ExternalKind::Func | ExternalKind::FuncExact => Space::Func,
+            ExternalKind::Table => Space::Table,
+            ExternalKind::Memory => Space::Memory,
+            ExternalKind::Global => Space::Global,
+            ExternalKind::Tag => Space::Tag,
+        }
+    }
+
+    pub(crate) fn of_import(ty: &TypeRef) -> Space {
+        match ty {
+            TypeRef::Func(_) | TypeRef::FuncExact(_) => Space::Func,
+            TypeRef::Table(_) => Space::Table,
+            TypeRef::Memory(_) => Space::Memory,
+            TypeRef::Global(_) => Space::Global,
+            TypeRef::Tag(_) => Space::Tag,
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One custom section that is not carried into the output.
+#[derive(Debug, Clone)]
+pub(crate) struct Dropped {
+    pub(crate) name: String,
+    pub(crate) size: usize,
+}
+
+/// A parsed core module.
+#[derive(Default)]
+pub(crate) struct Module<'a> {
+    /// Function types by local type index (`None` for non-function types).
+    pub(crate) types: Vec<Option<FuncType>>,
+    pub(crate) imports: Vec<Import<'a>>,
+    /// Number of imports per [`Space`].
+    pub(crate) imported: [u32; 5],
+    /// Type index of each defined function.
+    pub(crate) funcs: Vec<u32>,
+    pub(crate) tables: Vec<Table<'a>>,
+    pub(crate) memories: Vec<MemoryType>,
+    pub(crate) globals: Vec<Global<'a>>,
+    pub(crate) tags: Vec<TagType>,
+    pub(crate) exports: Vec<Export<'a>>,
+    pub(crate) start: Option<u32>,
+    pub(crate) elements: Vec<Element<'a>>,
+    pub(crate) data: Vec<Data<'a>>,
+    pub(crate) code: Vec<FunctionBody<'a>>,
+    /// The `name` section, if any.
+    pub(crate) names: Option<wasmparser::NameSectionReader<'a>>,
+    /// The `producers` section, if any.
+    pub(crate) producers: Option<wasmparser::ProducersSectionReader<'a>>,
+    pub(crate) dropped: Vec<Dropped>,
+}
+
+impl std::fmt::Debug for Module<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module")
+            .field("imports", &self.imports.len())
+            .field("funcs", &self.funcs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Module<'a> {
+    /// Reads `bytes`, a module that already validated.
+    pub(crate) fn parse(bytes: &'a [u8], offset: usize) -> Result<Self> {
+        let mut m = Module::default();
+        for payload in Parser::new(offset as u64).parse_all(bytes) {
+            match payload? {
+                Payload::TypeSection(s) => {
+                    for group in s {
+                        let group = group?;
+                        if group.is_explicit_rec_group() {
+                            return Err(Error::unsupported(
+                                "recursive type groups (GC proposal) are not fused yet",
+                            )
+                            .at_offset(offset));
+                        }
+                        for sub in group.into_types() {
+                            m.types.push(match sub.composite_type.inner {
+                                wasmparser::CompositeInnerType::Func(f) if sub.is_final => {
+                                    Some(f)
+                                }
+                                _ => None,
+                            });
+                        }
+                    }
+                }
+                Payload::ImportSection(s) => {
+                    for import in s.into_imports() {
+                        let import = import?;
+                        m.imported[Space::of_import(&import.ty).index()] += 1;
+                        m.imports.push(import);
+                    }
+                }
+                Payload::FunctionSection(s) => m.funcs = collect(s)?,
+                Payload::TableSection(s) => m.tables = collect(s)?,
+                Payload::MemorySection(s) => m.memories = collect(s)?,
+                Payload::GlobalSection(s) => m.globals = collect(s)?,
+                Payload::TagSection(s) => m.tags = collect(s)?,
+                Payload::ExportSection(s) => m.exports = collect(s)?,
+                Payload::StartSection { func, .. } => m.start = Some(func),
+                Payload::ElementSection(s) => m.elements = collect(s)?,
+                Payload::DataSection(s) => m.data = collect(s)?,
+                Payload::CodeSectionEntry(body) => m.code.push(body),
+                Payload::CustomSection(c) => match c.as_known() {
+                    wasmparser::KnownCustom::Name(names) => m.names = Some(names),
+                    wasmparser::KnownCustom::Producers(p) => m.producers = Some(p),
+                    _ => m.dropped.push(Dropped {
+                        name: c.name().to_string(),
+                        size: c.data().len(),
+                    }),
+                },
+                Payload::Version { .. }
+                | Payload::DataCountSection { .. }
+                | Payload::CodeSectionStart { .. }
+                | Payload::End(_) => {}
+                other => {
+                    return Err(Error::unsupported(format!(
+                        "core module section {other:?} is not fused yet"
+                    ))
+                    .at_offset(offset));
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    /// Number of items this module defines (not imports) in `space`.
+    pub(crate) fn defined(&self, space: Space) -> u32 {
+        (match space {
+            Space::Func => self.funcs.len(),
+            Space::Table => self.tables.len(),
+            Space::Memory => self.memories.len(),
+            Space::Global => self.globals.len(),
+            Space::Tag => self.tags.len(),
+        }) as u32
+    }
+
+    /// The export named `name`.
+    pub(crate) fn export(&self, name: &str) -> Option<&Export<'a>> {
+        self.exports.iter().find(|e| e.name == name)
+    }
+
+    /// The function type of local function `func`.
+    pub(crate) fn func_type(&self, func: u32) -> Result<&FuncType> {
+        let ty = if func < self.imported[Space::Func.index()] {
+            let import = self
+                .imports
+                .iter()
+                .filter(|i| Space::of_import(&i.ty) == Space::Func)
+                .nth(func as usize);
+            match import.map(|i| i.ty) {
+                Some(TypeRef::Func(t) | TypeRef::FuncExact(t)) => t,
+                _ => return Err(Error::internal(format!("no function {func}"))),
+            }
+        } else {
+            let local = (func - self.imported[Space::Func.index()]) as usize;
+            *self.funcs.get(local).ok_or_else(|| Error::internal(format!("no function {func}")))?
+        };
+        self.types
+            .get(ty as usize)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| Error::unsupported("non-function core types (GC proposal)"))
+    }
+}
+
+fn collect<'a, T: wasmparser::FromReader<'a>>(s: wasmparser::SectionLimited<'a, T>) -> Result<Vec<T>> {
+    Ok(s.into_iter().collect::<Result<Vec<_>, _>>()?)
+}

@@ -1,0 +1,167 @@
+//! A small component builder that tracks the index spaces the wrapper uses.
+//!
+//! wasm-encoder's `ComponentBuilder` cannot build a component instance from
+//! exports, which the wrapper needs to re-create exported interfaces; this
+//! one writes one section per item and counts indices itself.
+
+use super::types::Sink;
+use crate::error::{Error, Result};
+use wasm_encoder::{
+    Alias, CanonicalFunctionSection, CanonicalOption, Component, ComponentAliasSection,
+    ComponentExportKind, ComponentExportSection, ComponentImportSection,
+    ComponentInstanceSection, ComponentSectionId, ComponentTypeEncoder, ComponentTypeRef,
+    ComponentTypeSection, ExportKind, InstanceSection, ModuleArg, RawSection,
+};
+
+#[derive(Debug, Default)]
+pub(super) struct Builder {
+    component: Component,
+    types: u32,
+    funcs: u32,
+    instances: u32,
+    core_funcs: u32,
+    core_memories: u32,
+    core_tables: u32,
+    core_modules: u32,
+    core_instances: u32,
+    /// A type section being filled by [`Sink::define`], flushed before any
+    /// other section.
+    pending_types: Option<ComponentTypeSection>,
+}
+
+fn next(counter: &mut u32) -> u32 {
+    *counter += 1;
+    *counter - 1
+}
+
+impl Builder {
+    fn flush(&mut self) {
+        if let Some(types) = self.pending_types.take() {
+            self.component.section(&types);
+        }
+    }
+
+    pub(super) fn finish(mut self) -> Vec<u8> {
+        self.flush();
+        self.component.finish()
+    }
+
+    pub(super) fn import(&mut self, name: &str, ty: ComponentTypeRef) -> Result<u32> {
+        self.flush();
+        let mut section = ComponentImportSection::new();
+        section.import(name, ty);
+        self.component.section(&section);
+        Ok(match ty {
+            ComponentTypeRef::Instance(_) => next(&mut self.instances),
+            ComponentTypeRef::Func(_) => next(&mut self.funcs),
+            ComponentTypeRef::Type(_) => next(&mut self.types),
+            _ => return Err(Error::internal("wrapper imports only instances, funcs and types")),
+        })
+    }
+
+    pub(super) fn instance_type(&mut self, ty: &wasm_encoder::InstanceType) -> u32 {
+        let (index, enc) = self.define();
+        enc.instance(ty);
+        index
+    }
+
+    fn alias(&mut self, alias: Alias<'_>) {
+        self.flush();
+        let mut section = ComponentAliasSection::new();
+        section.alias(alias);
+        self.component.section(&section);
+    }
+
+    /// Aliases export `name` of component instance `instance`.
+    pub(super) fn alias_export(&mut self, instance: u32, name: &str, kind: ComponentExportKind) -> Result<u32> {
+        self.alias(Alias::InstanceExport { instance, kind, name });
+        Ok(match kind {
+            ComponentExportKind::Func => next(&mut self.funcs),
+            ComponentExportKind::Instance => next(&mut self.instances),
+            ComponentExportKind::Type => next(&mut self.types),
+            _ => return Err(Error::internal("unexpected alias kind in the wrapper")),
+        })
+    }
+
+    /// Aliases export `name` of core instance `instance`.
+    pub(super) fn core_alias_export(&mut self, instance: u32, name: &str, kind: ExportKind) -> Result<u32> {
+        self.alias(Alias::CoreInstanceExport { instance, kind, name });
+        Ok(match kind {
+            ExportKind::Func => next(&mut self.core_funcs),
+            ExportKind::Memory => next(&mut self.core_memories),
+            ExportKind::Table => next(&mut self.core_tables),
+            _ => return Err(Error::internal("unexpected core alias kind in the wrapper")),
+        })
+    }
+
+    pub(super) fn lower(&mut self, func: u32, options: &[CanonicalOption]) -> u32 {
+        self.flush();
+        let mut section = CanonicalFunctionSection::new();
+        section.lower(func, options.iter().cloned());
+        self.component.section(&section);
+        next(&mut self.core_funcs)
+    }
+
+    pub(super) fn lift(&mut self, core_func: u32, ty: u32, options: &[CanonicalOption]) -> u32 {
+        self.flush();
+        let mut section = CanonicalFunctionSection::new();
+        section.lift(core_func, ty, options.iter().cloned());
+        self.component.section(&section);
+        next(&mut self.funcs)
+    }
+
+    pub(super) fn core_module(&mut self, bytes: &[u8]) -> u32 {
+        self.flush();
+        self.component.section(&RawSection { id: ComponentSectionId::CoreModule as u8, data: bytes });
+        next(&mut self.core_modules)
+    }
+
+    pub(super) fn core_instantiate(&mut self, module: u32, args: &[(&str, u32)]) -> u32 {
+        self.flush();
+        let mut section = InstanceSection::new();
+        section.instantiate(module, args.iter().map(|(n, i)| (*n, ModuleArg::Instance(*i))));
+        self.component.section(&section);
+        next(&mut self.core_instances)
+    }
+
+    pub(super) fn core_instantiate_exports(&mut self, exports: &[(&str, ExportKind, u32)]) -> u32 {
+        self.flush();
+        let mut section = InstanceSection::new();
+        section.export_items(exports.iter().cloned());
+        self.component.section(&section);
+        next(&mut self.core_instances)
+    }
+
+    pub(super) fn instantiate_exports(&mut self, exports: &[(&str, ComponentExportKind, u32)]) -> u32 {
+        self.flush();
+        let mut section = ComponentInstanceSection::new();
+        section.export_items(exports.iter().cloned());
+        self.component.section(&section);
+        next(&mut self.instances)
+    }
+
+    pub(super) fn export(&mut self, name: &str, kind: ComponentExportKind, index: u32) -> Result<u32> {
+        self.flush();
+        let mut section = ComponentExportSection::new();
+        section.export(name, kind, index, None);
+        self.component.section(&section);
+        Ok(match kind {
+            ComponentExportKind::Func => next(&mut self.funcs),
+            ComponentExportKind::Instance => next(&mut self.instances),
+            ComponentExportKind::Type => next(&mut self.types),
+            _ => return Err(Error::internal("unexpected export kind in the wrapper")),
+        })
+    }
+}
+
+impl Sink for Builder {
+    fn define(&mut self) -> (u32, ComponentTypeEncoder<'_>) {
+        let index = next(&mut self.types);
+        let section = self.pending_types.get_or_insert_with(ComponentTypeSection::new);
+        (index, section.ty())
+    }
+
+    fn alias_outer(&mut self, _: u32) -> Result<u32> {
+        Err(Error::internal("outer alias from the outermost component"))
+    }
+}

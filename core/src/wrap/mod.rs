@@ -1,0 +1,333 @@
+//! Stage 7: a component around the fused module with the input's world.
+//!
+//! The wrapper imports exactly what the root imported (types re-encoded by
+//! [`types`]), lowers each imported function the fused module needs with
+//! the canonical options of the inner component that used it, instantiates
+//! the fused module, and lifts and exports exactly what the root exported.
+//!
+//! Lowerings that need the fused module's memory or realloc cannot exist
+//! before the module is instantiated, yet the module imports them. As in
+//! wit-component, a shim module stands in: it exports one trampoline per
+//! such lowering that calls through a table, and after instantiation a
+//! fixup module fills the table with the real lowered functions.
+
+mod builder;
+mod types;
+
+use crate::boundary::{Boundary, NamedOptions};
+use crate::decode::StringEncoding;
+use crate::error::{Error, Result};
+use crate::graph::*;
+use builder::Builder;
+use std::collections::{BTreeMap, HashMap};
+use types::{Key, Scope};
+use wasm_encoder::{CanonicalOption, ComponentExportKind, ComponentTypeRef, ExportKind, TypeBounds};
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
+use wasmparser::types::TypesRef;
+
+const SHIM_TABLE: &str = "$imports";
+
+/// Wraps `module` (the fused core module) into a component.
+pub(crate) fn wrap(types: TypesRef<'_>, graph: &Graph, boundary: &Boundary, module: &[u8]) -> Result<Vec<u8>> {
+    let mut w = Wrapper { types, graph, b: Builder::default(), outer: HashMap::new(), imports: Vec::new(), host_funcs: BTreeMap::new() };
+    for import in &graph.imports {
+        w.import(import)?;
+    }
+
+    // Imported functions: lowered now if they need no memory or realloc,
+    // else through the shim.
+    let mut core_funcs = Vec::with_capacity(boundary.imports.len());
+    let mut shimmed = Vec::new();
+    for (i, import) in boundary.imports.iter().enumerate() {
+        if import.options.memory.is_none() && import.options.realloc.is_none() {
+            let func = w.host_func(&import.func)?;
+            core_funcs.push(Some(w.b.lower(func, &[])));
+        } else {
+            core_funcs.push(None);
+            shimmed.push(i);
+        }
+    }
+    let shim = if shimmed.is_empty() {
+        None
+    } else {
+        let sigs: Vec<_> = shimmed.iter().map(|&i| &boundary.imports[i].ty).collect();
+        let module = w.b.core_module(&shim_module(&sigs)?);
+        let instance = w.b.core_instantiate(module, &[]);
+        for (slot, &i) in shimmed.iter().enumerate() {
+            core_funcs[i] = Some(w.b.core_alias_export(instance, &slot.to_string(), ExportKind::Func)?);
+        }
+        Some(instance)
+    };
+
+    // The fused module, its imports grouped by module name.
+    let mut by_module: BTreeMap<&str, Vec<(&str, ExportKind, u32)>> = BTreeMap::new();
+    for (import, func) in boundary.imports.iter().zip(&core_funcs) {
+        let func = func.ok_or_else(|| Error::internal("import without a core function"))?;
+        by_module.entry(&import.module).or_default().push((&import.field, ExportKind::Func, func));
+    }
+    let mut args = Vec::new();
+    for (name, items) in &by_module {
+        args.push((*name, w.b.core_instantiate_exports(items)));
+    }
+    let fused = w.b.core_module(module);
+    let main = w.b.core_instantiate(fused, &args);
+
+    if let Some(shim) = shim {
+        let table = w.b.core_alias_export(shim, SHIM_TABLE, ExportKind::Table)?;
+        let mut items = vec![(SHIM_TABLE.to_string(), ExportKind::Table, table)];
+        for (slot, &i) in shimmed.iter().enumerate() {
+            let import = &boundary.imports[i];
+            let func = w.host_func(&import.func)?;
+            let options = w.options(main, &import.options)?;
+            items.push((slot.to_string(), ExportKind::Func, w.b.lower(func, &options)));
+        }
+        let items: Vec<_> = items.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
+        let fixups = w.b.core_instantiate_exports(&items);
+        let fixup = w.b.core_module(&fixup_module(&boundary.imports, &shimmed)?);
+        w.b.core_instantiate(fixup, &[("", fixups)]);
+    }
+
+    for (name, item, ty) in &graph.exports {
+        w.export(main, boundary, name, item, *ty)?;
+    }
+    Ok(w.b.finish())
+}
+
+struct Wrapper<'t, 'g> {
+    types: TypesRef<'t>,
+    graph: &'g Graph,
+    b: Builder,
+    /// Outer type indices of every type the root's imports made known.
+    outer: HashMap<Key, u32>,
+    /// Component index of each root import (in its own index space).
+    imports: Vec<u32>,
+    host_funcs: BTreeMap<HostFunc, u32>,
+}
+
+impl Wrapper<'_, '_> {
+    fn scope(&mut self) -> Scope<'_, Builder> {
+        Scope { sink: &mut self.b, local: std::mem::take(&mut self.outer), outer: None, types: self.types }
+    }
+
+    fn import(&mut self, import: &RootImport) -> Result<()> {
+        let index = match import.ty {
+            ComponentEntityType::Instance(id) => {
+                let ty = types::instance_type(self.types, &self.outer, id)?;
+                let ty = self.b.instance_type(&ty);
+                let instance = self.b.import(&import.name, ComponentTypeRef::Instance(ty))?;
+                let exports = &self.types.get(id).ok_or_else(|| Error::internal("no instance type"))?.exports;
+                for (name, item) in exports {
+                    if let ComponentEntityType::Type { referenced, created } = item.ty {
+                        let index = self.b.alias_export(instance, name, ComponentExportKind::Type)?;
+                        self.outer.entry(Key::of(created)?).or_insert(index);
+                        self.outer.entry(Key::of(referenced)?).or_insert(index);
+                    }
+                }
+                instance
+            }
+            ComponentEntityType::Func(id) => {
+                let mut scope = self.scope();
+                let ty = scope.func(id);
+                self.outer = scope.local;
+                self.b.import(&import.name, ComponentTypeRef::Func(ty?))?
+            }
+            ComponentEntityType::Type { referenced, created } => {
+                let bound = match referenced {
+                    ComponentAnyTypeId::Resource(_) => TypeBounds::SubResource,
+                    ComponentAnyTypeId::Defined(d) => {
+                        let mut scope = self.scope();
+                        let t = scope.defined(d);
+                        self.outer = scope.local;
+                        TypeBounds::Eq(t?)
+                    }
+                    _ => return Err(Error::unsupported(format!("type import `{}`", import.name))),
+                };
+                let index = self.b.import(&import.name, ComponentTypeRef::Type(bound))?;
+                self.outer.insert(Key::of(created)?, index);
+                self.outer.entry(Key::of(referenced)?).or_insert(index);
+                index
+            }
+            _ => return Err(Error::unsupported(format!("root import `{}`", import.name))),
+        };
+        self.imports.push(index);
+        Ok(())
+    }
+
+    /// The component function index of a root-import function.
+    fn host_func(&mut self, func: &HostFunc) -> Result<u32> {
+        if let Some(i) = self.host_funcs.get(func) {
+            return Ok(*i);
+        }
+        let mut index = self.imports[func.import.0];
+        for (depth, name) in func.path.iter().enumerate() {
+            let kind = if depth + 1 == func.path.len() {
+                ComponentExportKind::Func
+            } else {
+                ComponentExportKind::Instance
+            };
+            index = self.b.alias_export(index, name, kind)?;
+        }
+        self.host_funcs.insert(func.clone(), index);
+        Ok(index)
+    }
+
+    fn options(&mut self, main: u32, named: &NamedOptions) -> Result<Vec<CanonicalOption>> {
+        let mut options = vec![match named.encoding {
+            StringEncoding::Utf8 => CanonicalOption::UTF8,
+            StringEncoding::Utf16 => CanonicalOption::UTF16,
+            StringEncoding::CompactUtf16 => CanonicalOption::CompactUTF16,
+        }];
+        if let Some(memory) = &named.memory {
+            options.push(CanonicalOption::Memory(self.b.core_alias_export(main, memory, ExportKind::Memory)?));
+        }
+        if let Some(realloc) = &named.realloc {
+            options.push(CanonicalOption::Realloc(self.b.core_alias_export(main, realloc, ExportKind::Func)?));
+        }
+        if let Some(post) = &named.post_return {
+            options.push(CanonicalOption::PostReturn(self.b.core_alias_export(main, post, ExportKind::Func)?));
+        }
+        Ok(options)
+    }
+
+    /// Creates the item `item` (a root export, or part of one) of type `ty`
+    /// and returns its kind and index.
+    fn item(
+        &mut self,
+        main: u32,
+        boundary: &Boundary,
+        item: &ExportItem,
+        ty: ComponentEntityType,
+    ) -> Result<(ComponentExportKind, u32)> {
+        Ok(match (item, ty) {
+            (ExportItem::Lifted(id), ComponentEntityType::Func(fty)) => {
+                let lift = boundary.lifts.get(id).ok_or_else(|| Error::internal("unexported lift"))?;
+                let core = self.b.core_alias_export(main, &lift.func, ExportKind::Func)?;
+                let options = self.options(main, &lift.options)?;
+                let mut scope = self.scope();
+                let ty = scope.func(fty);
+                self.outer = scope.local;
+                (ComponentExportKind::Func, self.b.lift(core, ty?, &options))
+            }
+            (ExportItem::Host(func), _) => (ComponentExportKind::Func, self.host_func(func)?),
+            (ExportItem::HostInstance { import, path }, _) => {
+                let mut index = self.imports[import.0];
+                for name in path {
+                    index = self.b.alias_export(index, name, ComponentExportKind::Instance)?;
+                }
+                (ComponentExportKind::Instance, index)
+            }
+            (ExportItem::Type(_), ComponentEntityType::Type { referenced, .. }) => {
+                let ComponentAnyTypeId::Defined(d) = referenced else {
+                    return Err(Error::unsupported("exporting resource or function types from the root"));
+                };
+                let mut scope = self.scope();
+                let t = scope.defined(d);
+                self.outer = scope.local;
+                (ComponentExportKind::Type, t?)
+            }
+            (ExportItem::Instance(items), ComponentEntityType::Instance(id)) => {
+                let inst_ty = self.types.get(id).ok_or_else(|| Error::internal("no instance type"))?;
+                let mut exports = Vec::new();
+                for (name, export) in &inst_ty.exports {
+                    let item = items
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, i)| i)
+                        .ok_or_else(|| Error::internal(format!("export `{name}` lost")))?;
+                    let (kind, index) = self.item(main, boundary, item, export.ty)?;
+                    if let ComponentEntityType::Type { created, .. } = export.ty {
+                        self.outer.insert(Key::of(created)?, index);
+                    }
+                    exports.push((name.clone(), kind, index));
+                }
+                let exports: Vec<_> = exports.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
+                (ComponentExportKind::Instance, self.b.instantiate_exports(&exports))
+            }
+            _ => return Err(Error::internal("root export does not match its type")),
+        })
+    }
+
+    fn export(
+        &mut self,
+        main: u32,
+        boundary: &Boundary,
+        name: &str,
+        item: &ExportItem,
+        ty: ComponentEntityType,
+    ) -> Result<()> {
+        let (kind, index) = self.item(main, boundary, item, ty)?;
+        self.b.export(name, kind, index)?;
+        Ok(())
+    }
+}
+
+/// The shim: trampoline `i` calls entry `i` of table `$imports`.
+fn shim_module(sigs: &[&wasmparser::FuncType]) -> Result<Vec<u8>> {
+    let mut types = wasm_encoder::TypeSection::new();
+    let mut funcs = wasm_encoder::FunctionSection::new();
+    let mut exports = wasm_encoder::ExportSection::new();
+    let mut code = wasm_encoder::CodeSection::new();
+    for (i, sig) in sigs.iter().enumerate() {
+        let params = sig.params().iter().map(crate::merge::val).collect::<Result<Vec<_>>>()?;
+        let results = sig.results().iter().map(crate::merge::val).collect::<Result<Vec<_>>>()?;
+        types.ty().function(params.clone(), results);
+        funcs.function(i as u32);
+        exports.export(&i.to_string(), ExportKind::Func, i as u32);
+        let mut f = wasm_encoder::Function::new([]);
+        let mut ins = f.instructions();
+        for p in 0..params.len() as u32 {
+            ins.local_get(p);
+        }
+        ins.i32_const(i as i32).call_indirect(0, i as u32).end();
+        code.function(&f);
+    }
+    let mut tables = wasm_encoder::TableSection::new();
+    let n = sigs.len() as u64;
+    tables.table(wasm_encoder::TableType {
+        element_type: wasm_encoder::RefType::FUNCREF,
+        minimum: n,
+        maximum: Some(n),
+        table64: false,
+        shared: false,
+    });
+    exports.export(SHIM_TABLE, ExportKind::Table, 0);
+    let mut m = wasm_encoder::Module::new();
+    m.section(&types).section(&funcs).section(&tables).section(&exports).section(&code);
+    Ok(m.finish())
+}
+
+/// The fixup: imports the shim's table and the real lowered functions, and
+/// puts the functions into the table with an active element segment.
+fn fixup_module(imports: &[crate::boundary::Import], shimmed: &[usize]) -> Result<Vec<u8>> {
+    let mut types = wasm_encoder::TypeSection::new();
+    let mut section = wasm_encoder::ImportSection::new();
+    let n = shimmed.len() as u64;
+    for (slot, &i) in shimmed.iter().enumerate() {
+        let sig = &imports[i].ty;
+        let params = sig.params().iter().map(crate::merge::val).collect::<Result<Vec<_>>>()?;
+        let results = sig.results().iter().map(crate::merge::val).collect::<Result<Vec<_>>>()?;
+        types.ty().function(params, results);
+        section.import("", &slot.to_string(), wasm_encoder::EntityType::Function(slot as u32));
+    }
+    section.import(
+        "",
+        SHIM_TABLE,
+        wasm_encoder::TableType {
+            element_type: wasm_encoder::RefType::FUNCREF,
+            minimum: n,
+            maximum: Some(n),
+            table64: false,
+            shared: false,
+        },
+    );
+    let mut elements = wasm_encoder::ElementSection::new();
+    let funcs: Vec<u32> = (0..shimmed.len() as u32).collect();
+    elements.active(
+        Some(0),
+        &wasm_encoder::ConstExpr::i32_const(0),
+        wasm_encoder::Elements::Functions(funcs.into()),
+    );
+    let mut m = wasm_encoder::Module::new();
+    m.section(&types).section(&section).section(&elements);
+    Ok(m.finish())
+}
