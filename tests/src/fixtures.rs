@@ -1,0 +1,243 @@
+//! meld's fixtures: composed components built from the guest crates in
+//! `tests/guests` (Rust + wit-bindgen, compiled by `tests/build.rs`) and
+//! wired together with the wac-graph library.
+//!
+//! Interfaces between guests use scalar types only; WASI imports of the
+//! command fixture pass through to the host. The WIT of every guest is
+//! `tests/guests/wit/fixtures.wit`.
+//!
+//! | fixture | graph | exports |
+//! |---|---|---|
+//! | `scalars` | calc → scalars | `calc`, `scalars` |
+//! | `chain` | pipeline → calc → scalars | `pipeline` |
+//! | `diamond` | report → {calc, stats} → one scalars | `report`, `calc`, `stats` |
+//! | `wasi-hello` | command → greeter, both print via WASI | `wasi:cli/run` |
+//! | `nested` | pipeline → (the `scalars` composition, nested) | `pipeline`, `scalars` |
+//! | `twice` | ledger → counter #1, meter → counter #2 | `ledger`, `meter`, `counter` (#1) |
+//!
+//! Fixtures are built on first use and cached for the process; every call
+//! returns the same bytes.
+
+mod compose;
+mod guests;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result, bail};
+
+use self::compose::Composition;
+use self::guests::Guest;
+
+/// A composed component to fuse and run.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Fixture {
+    /// A short kebab-case name, also the file stem `meld-fixtures` writes.
+    pub name: &'static str,
+    /// The component binary.
+    pub wasm: Vec<u8>,
+    /// Whether the component exports `wasi:cli/run` (and is meant to be run
+    /// as a command rather than called export by export).
+    pub is_command: bool,
+}
+
+impl fmt::Debug for Fixture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fixture")
+            .field("name", &self.name)
+            .field("wasm", &format_args!("<{} bytes>", self.wasm.len()))
+            .field("is_command", &self.is_command)
+            .finish()
+    }
+}
+
+/// How to build one fixture.
+struct Definition {
+    name: &'static str,
+    is_command: bool,
+    build: fn() -> Result<Vec<u8>>,
+}
+
+/// Every fixture, in the order [`all`] returns them.
+const DEFINITIONS: &[Definition] = &[
+    Definition {
+        name: "scalars",
+        is_command: false,
+        build: scalars,
+    },
+    Definition {
+        name: "chain",
+        is_command: false,
+        build: chain,
+    },
+    Definition {
+        name: "diamond",
+        is_command: false,
+        build: diamond,
+    },
+    Definition {
+        name: "wasi-hello",
+        is_command: true,
+        build: wasi_hello,
+    },
+    Definition {
+        name: "nested",
+        is_command: false,
+        build: nested,
+    },
+    Definition {
+        name: "twice",
+        is_command: false,
+        build: twice,
+    },
+];
+
+/// The built binaries, one slot per entry of [`DEFINITIONS`].
+static BUILT: [OnceLock<Vec<u8>>; DEFINITIONS.len()] =
+    [const { OnceLock::new() }; DEFINITIONS.len()];
+
+/// The names of every fixture, in the order [`all`] returns them.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    DEFINITIONS.iter().map(|definition| definition.name)
+}
+
+/// Every fixture, in a fixed order.
+pub fn all() -> Result<Vec<Fixture>> {
+    (0..DEFINITIONS.len()).map(fixture_at).collect()
+}
+
+/// The fixture called `name`.
+pub fn get(name: &str) -> Result<Fixture> {
+    match DEFINITIONS
+        .iter()
+        .position(|definition| definition.name == name)
+    {
+        Some(index) => fixture_at(index),
+        None => bail!(
+            "no fixture named `{name}`; known fixtures: {}",
+            names().collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+fn fixture_at(index: usize) -> Result<Fixture> {
+    let definition = &DEFINITIONS[index];
+    let wasm = match BUILT[index].get() {
+        Some(wasm) => wasm.clone(),
+        None => {
+            let wasm = (definition.build)()
+                .with_context(|| format!("building fixture `{}`", definition.name))?;
+            // A concurrent caller may have won the race; both built the
+            // same bytes.
+            BUILT[index].get_or_init(|| wasm).clone()
+        }
+    };
+    Ok(Fixture {
+        name: definition.name,
+        wasm,
+        is_command: definition.is_command,
+    })
+}
+
+const SCALARS: &str = "meld:fixtures/scalars";
+const CALC: &str = "meld:fixtures/calc";
+const STATS: &str = "meld:fixtures/stats";
+const PIPELINE: &str = "meld:fixtures/pipeline";
+const REPORT: &str = "meld:fixtures/report";
+const COUNTER: &str = "meld:fixtures/counter";
+const LEDGER: &str = "meld:fixtures/ledger";
+const METER: &str = "meld:fixtures/meter";
+const GREETER: &str = "meld:fixtures/greeter";
+const RUN: &str = "wasi:cli/run";
+
+/// Instantiates a guest crate's component in `composition`.
+fn instantiate(composition: &mut Composition, guest: &Guest) -> Result<wac_graph::NodeId> {
+    composition.instantiate(guest.name, &guest.component()?)
+}
+
+/// Two components: `calc` calls `scalars` for every scalar type. Both
+/// interfaces are exported, so the provider is also reachable directly.
+fn scalars() -> Result<Vec<u8>> {
+    let mut composition = Composition::new();
+    let provider = instantiate(&mut composition, &guests::SCALARS_PROVIDER)?;
+    let calc = instantiate(&mut composition, &guests::CALC_CONSUMER)?;
+    composition.connect(provider, calc, SCALARS)?;
+    composition.export(calc, CALC)?;
+    composition.export(provider, SCALARS)?;
+    composition.encode()
+}
+
+/// Three components in a line: `pipeline` calls `calc`, which calls
+/// `scalars`; only the head is exported.
+fn chain() -> Result<Vec<u8>> {
+    let mut composition = Composition::new();
+    let provider = instantiate(&mut composition, &guests::SCALARS_PROVIDER)?;
+    let calc = instantiate(&mut composition, &guests::CALC_CONSUMER)?;
+    let head = instantiate(&mut composition, &guests::PIPELINE_HEAD)?;
+    composition.connect(provider, calc, SCALARS)?;
+    composition.connect(calc, head, CALC)?;
+    composition.export(head, PIPELINE)?;
+    composition.encode()
+}
+
+/// Two consumers (`calc`, `stats`) of one `scalars` instance, both used by
+/// `report` and both exported too. Their pings land on one shared counter.
+fn diamond() -> Result<Vec<u8>> {
+    let mut composition = Composition::new();
+    let provider = instantiate(&mut composition, &guests::SCALARS_PROVIDER)?;
+    let calc = instantiate(&mut composition, &guests::CALC_CONSUMER)?;
+    let stats = instantiate(&mut composition, &guests::STATS_CONSUMER)?;
+    let report = instantiate(&mut composition, &guests::REPORT_TOP)?;
+    composition.connect(provider, calc, SCALARS)?;
+    composition.connect(provider, stats, SCALARS)?;
+    composition.connect(calc, report, CALC)?;
+    composition.connect(stats, report, STATS)?;
+    composition.export(report, REPORT)?;
+    composition.export(calc, CALC)?;
+    composition.export(stats, STATS)?;
+    composition.encode()
+}
+
+/// A `wasi:cli/run` command calling a `greeter`; both print to the host's
+/// stdout, so the composition imports WASI for two inner components.
+fn wasi_hello() -> Result<Vec<u8>> {
+    let mut composition = Composition::new();
+    let greeter = instantiate(&mut composition, &guests::GREETER_PROVIDER)?;
+    let command = instantiate(&mut composition, &guests::HELLO_COMMAND)?;
+    composition.connect(greeter, command, GREETER)?;
+    composition.export(command, RUN)?;
+    composition.encode()
+}
+
+/// The `scalars` composition used as one component of another: `pipeline`
+/// calls `calc` across a nesting boundary, and the nested component's
+/// `scalars` export is re-exported.
+fn nested() -> Result<Vec<u8>> {
+    let inner = scalars()?;
+    let mut composition = Composition::new();
+    let inner = composition.instantiate("scalars-composition", &inner)?;
+    let head = instantiate(&mut composition, &guests::PIPELINE_HEAD)?;
+    composition.connect(inner, head, CALC)?;
+    composition.export(head, PIPELINE)?;
+    composition.export(inner, SCALARS)?;
+    composition.encode()
+}
+
+/// The stateful `counter` instantiated twice, one instance behind `ledger`
+/// and one behind `meter`; the first is exported as well. Deposits never
+/// move the meter: the two instances share no state.
+fn twice() -> Result<Vec<u8>> {
+    let mut composition = Composition::new();
+    let first = instantiate(&mut composition, &guests::COUNTER_PROVIDER)?;
+    let second = instantiate(&mut composition, &guests::COUNTER_PROVIDER)?;
+    let ledger = instantiate(&mut composition, &guests::LEDGER_CONSUMER)?;
+    let meter = instantiate(&mut composition, &guests::METER_CONSUMER)?;
+    composition.connect(first, ledger, COUNTER)?;
+    composition.connect(second, meter, COUNTER)?;
+    composition.export(ledger, LEDGER)?;
+    composition.export(meter, METER)?;
+    composition.export(first, COUNTER)?;
+    composition.encode()
+}

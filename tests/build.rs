@@ -1,0 +1,214 @@
+//! Builds the fixture guests (the separate cargo workspace in `guests/`)
+//! for wasm32 and tells `src/fixtures/guests.rs` where each artifact is,
+//! through one `MELD_GUEST_<CRATE>` environment variable per guest crate.
+//!
+//! Guests without WASI build for `wasm32-unknown-unknown` (core modules,
+//! componentized at run time with wit-component); guests that print build
+//! for `wasm32-wasip2`, whose linker already emits components. The guests
+//! get their own target directory beside the outer one and an environment
+//! cleared of what the outer cargo set for this script (flags, wrappers,
+//! target selection), so that `cargo clippy` or `RUSTFLAGS` meant for the
+//! host never reach the wasm build.
+
+use std::env;
+use std::error::Error;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+/// One wasm target and the guest crates built for it.
+struct TargetGuests {
+    triple: &'static str,
+    crates: &'static [&'static str],
+}
+
+const GUESTS: &[TargetGuests] = &[
+    TargetGuests {
+        triple: "wasm32-unknown-unknown",
+        crates: &[
+            "scalars-provider",
+            "calc-consumer",
+            "stats-consumer",
+            "pipeline-head",
+            "report-top",
+            "counter-provider",
+            "ledger-consumer",
+            "meter-consumer",
+        ],
+    },
+    TargetGuests {
+        triple: "wasm32-wasip2",
+        crates: &["greeter-provider", "hello-command"],
+    },
+];
+
+/// Variables of the outer build that must not steer the guest build.
+const CLEARED_VARS: &[&str] = &[
+    "RUSTFLAGS",
+    "RUSTDOCFLAGS",
+    "RUSTC_WRAPPER",
+    "RUSTC_WORKSPACE_WRAPPER",
+    "RUSTC_LINKER",
+    "TARGET",
+    "HOST",
+    "OUT_DIR",
+    "PROFILE",
+    "OPT_LEVEL",
+    "DEBUG",
+    "NUM_JOBS",
+];
+
+/// Prefixes of `CARGO_*` variables that must not steer the guest build;
+/// `CARGO_HOME`, `CARGO_NET_*`, `CARGO_HTTP_*`, `CARGO_MAKEFLAGS` (the
+/// jobserver) and the like are kept.
+const CLEARED_PREFIXES: &[&str] = &[
+    "CARGO_ENCODED_RUST",
+    "CARGO_BUILD_",
+    "CARGO_TARGET_",
+    "CARGO_PROFILE_",
+    "CARGO_FEATURE_",
+    "CARGO_CFG_",
+    "CARGO_PKG_",
+    "CARGO_MANIFEST_",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_CRATE_NAME",
+];
+
+fn main() -> Result<()> {
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or("no CARGO_MANIFEST_DIR")?);
+    let guests_dir = manifest_dir.join("guests");
+    let target_dir = guest_target_dir()?;
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
+
+    watch_guest_sources(&guests_dir)?;
+
+    for target in GUESTS {
+        ensure_target_installed(&rustc, target.triple)?;
+        build_guests(&cargo, &guests_dir, &target_dir, target)?;
+        let out = target_dir.join(target.triple).join("release");
+        for name in target.crates {
+            let file = if target.triple == "wasm32-wasip2" && *name == "hello-command" {
+                format!("{name}.wasm")
+            } else {
+                format!("{}.wasm", name.replace('-', "_"))
+            };
+            let path = out.join(file);
+            if !path.is_file() {
+                return Err(
+                    format!("guest `{name}` built but {} is missing", path.display()).into(),
+                );
+            }
+            let var = format!("MELD_GUEST_{}", name.replace('-', "_").to_uppercase());
+            println!("cargo:rustc-env={var}={}", path.display());
+        }
+    }
+    Ok(())
+}
+
+/// `<outer target dir>/meld-guests`, found from `OUT_DIR`, which cargo
+/// places at `<target dir>[/<triple>]/<profile>/build/<pkg>-<hash>/out`.
+fn guest_target_dir() -> Result<PathBuf> {
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").ok_or("no OUT_DIR")?);
+    let build = out_dir
+        .ancestors()
+        .find(|dir| dir.file_name().is_some_and(|name| name == "build"))
+        .ok_or_else(|| format!("OUT_DIR {} has no `build` ancestor", out_dir.display()))?;
+    let target = build
+        .parent()
+        .and_then(Path::parent)
+        .ok_or_else(|| format!("OUT_DIR {} is too shallow", out_dir.display()))?;
+    Ok(target.join("meld-guests"))
+}
+
+/// Reruns this script when a guest source, manifest, lockfile or WIT file
+/// changes (but not when the guests' own `target/` does).
+fn watch_guest_sources(guests_dir: &Path) -> Result<()> {
+    for file in ["Cargo.toml", "Cargo.lock", "wit"] {
+        println!("cargo:rerun-if-changed={}", guests_dir.join(file).display());
+    }
+    for entry in fs::read_dir(guests_dir)? {
+        let path = entry?.path();
+        if path.join("Cargo.toml").is_file() {
+            println!(
+                "cargo:rerun-if-changed={}",
+                path.join("Cargo.toml").display()
+            );
+            println!("cargo:rerun-if-changed={}", path.join("src").display());
+        }
+    }
+    Ok(())
+}
+
+/// Installs the target's standard library with rustup if the toolchain
+/// that builds this crate does not have it yet.
+fn ensure_target_installed(rustc: &OsString, triple: &str) -> Result<()> {
+    let sysroot = Command::new(rustc).args(["--print", "sysroot"]).output()?;
+    if !sysroot.status.success() {
+        return Err(format!(
+            "`rustc --print sysroot` failed: {}",
+            String::from_utf8_lossy(&sysroot.stderr)
+        )
+        .into());
+    }
+    let sysroot = PathBuf::from(String::from_utf8(sysroot.stdout)?.trim());
+    if sysroot
+        .join("lib/rustlib")
+        .join(triple)
+        .join("lib")
+        .is_dir()
+    {
+        return Ok(());
+    }
+    let status = Command::new("rustup")
+        .args(["target", "add", triple])
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("target {triple} is missing and rustup could not be run: {e}"))?;
+    if !status.success() {
+        return Err(format!("`rustup target add {triple}` failed ({status})").into());
+    }
+    Ok(())
+}
+
+fn build_guests(
+    cargo: &OsString,
+    guests_dir: &Path,
+    target_dir: &Path,
+    target: &TargetGuests,
+) -> Result<()> {
+    let mut command = Command::new(cargo);
+    command
+        .args(["build", "--release", "--locked", "--target", target.triple])
+        .arg("--manifest-path")
+        .arg(guests_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .stdout(Stdio::null());
+    for name in target.crates {
+        command.args(["-p", name]);
+    }
+    for (key, _) in env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        if CLEARED_VARS.contains(&key)
+            || CLEARED_PREFIXES
+                .iter()
+                .any(|prefix| key.starts_with(prefix))
+        {
+            command.env_remove(key);
+        }
+    }
+    let status = command.status()?;
+    if !status.success() {
+        return Err(format!(
+            "building the {} guests failed ({status}); see the cargo output above",
+            target.triple
+        )
+        .into());
+    }
+    Ok(())
+}

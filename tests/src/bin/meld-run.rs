@@ -1,0 +1,71 @@
+//! `meld-run FILE.wasm [ARGS...]`: runs a `wasi:cli/run` command component
+//! under wasmtime with WASI preview 2, the host's stdio and environment
+//! inherited, and `ARGS` as its arguments (after the file name). Exits
+//! with 1 if `run` returns an error or the component fails to load or traps.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Engine, Store};
+use wasmtime_wasi::p2::bindings::sync::Command;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+struct Host {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(())) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("meld-run: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the command; the outer error is the host's, the inner the guest's.
+fn run() -> Result<Result<(), ()>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let path = args
+        .first()
+        .context("usage: meld-run FILE.wasm [ARGS...]")?;
+    let engine = Engine::default();
+    let component = Component::from_file(&engine, path)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("loading {path}"))?;
+    let mut linker = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    let ctx = WasiCtx::builder()
+        .inherit_stdio()
+        .inherit_env()
+        .args(&args)
+        .build();
+    let mut store = Store::new(
+        &engine,
+        Host {
+            ctx,
+            table: ResourceTable::new(),
+        },
+    );
+    let command = Command::instantiate(&mut store, &component, &linker)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("instantiating {path} as a wasi:cli command"))?;
+    command
+        .wasi_cli_run()
+        .call_run(&mut store)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("running {path}"))
+}
