@@ -1,1 +1,200 @@
-fn main() {}
+//! `meld`: the native command-line front of meld-core.
+//!
+//! A thin layer: read files, call the engine, write files, print. Every
+//! failure is one line on stderr and exit code 1.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use meld_core::{AdapterKind, Options, OutputKind, Tree};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Fuse a composed WebAssembly component into one core module.
+///
+/// meld takes a component built from several components (by wac,
+/// `wasm-tools compose` or a toolchain) and produces one core module, or a
+/// component wrapping that module with exactly the input's imports and
+/// exports. Calls between the inner components become plain calls.
+#[derive(Parser)]
+#[command(name = "meld", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fuse one composed component, or several components linked by
+    /// interface name, into one module.
+    Fuse(FuseArgs),
+    /// Print the instantiation tree of a component: inner components, their
+    /// core instances and imports, and the adapters fusion would create.
+    Inspect {
+        /// The component to inspect.
+        input: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct FuseArgs {
+    /// Input components. With several, the exports of each satisfy the
+    /// matching imports (by interface name) of the others, as `wac plug`
+    /// would; the first input's exports are the result's exports, and
+    /// imports nobody provides stay imports.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Where to write the fused output.
+    #[arg(short, long)]
+    output_file: Option<PathBuf>,
+    /// What to write: a component with the input's WIT world (runs wherever
+    /// the input ran), or the fused core module itself for core tools
+    /// (wasm-opt, AOT compilers); see the README for its import/export names.
+    #[arg(long = "output", value_enum, default_value_t = Kind::Component)]
+    kind: Kind,
+    /// Print what fusion did (counts, sizes, time, dropped sections) on stderr.
+    #[arg(long)]
+    stats: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    /// A component with the same imports and exports as the input.
+    Component,
+    /// The fused core module.
+    Core,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Fuse(args) => fuse(args),
+        Command::Inspect { input } => inspect(&input),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("meld: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn fuse(args: FuseArgs) -> Result<(), String> {
+    let Some(output) = args.output_file else {
+        return Err("no output file given; use -o OUT.wasm".to_string());
+    };
+    let inputs = args
+        .inputs
+        .iter()
+        .map(|p| read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let refs: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
+    let options = Options {
+        output: match args.kind {
+            Kind::Component => OutputKind::Component,
+            Kind::Core => OutputKind::Core,
+        },
+    };
+    let start = Instant::now();
+    let fused = meld_core::fuse(&refs, &options).map_err(|e| {
+        let which = e.location().input.and_then(|i| args.inputs.get(i));
+        match which {
+            Some(path) => format!("{}: {e}", path.display()),
+            None if args.inputs.len() == 1 => format!("{}: {e}", args.inputs[0].display()),
+            None => e.to_string(),
+        }
+    })?;
+    let elapsed = start.elapsed();
+    std::fs::write(&output, &fused.wasm)
+        .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    for warning in &fused.warnings {
+        eprintln!("meld: warning: {warning}");
+    }
+    if args.stats {
+        let s = &fused.stats;
+        eprintln!("components:        {}", s.components);
+        eprintln!("core modules:      {}", s.core_modules);
+        eprintln!("core instances:    {}", s.core_instances);
+        eprintln!("memories:          {}", s.memories);
+        eprintln!(
+            "adapters:          {} direct, {} generated",
+            s.adapters_direct, s.adapters_generated
+        );
+        eprintln!("adapter code:      {} bytes", s.adapter_code_bytes);
+        eprintln!("host imports:      {}", s.host_imports);
+        eprintln!("input:             {} bytes", s.input_bytes);
+        eprintln!("output:            {} bytes", s.output_bytes);
+        eprintln!("time:              {:.3} ms", elapsed.as_secs_f64() * 1e3);
+        if s.dropped_sections.is_empty() {
+            eprintln!("dropped sections:  none");
+        } else {
+            for (name, size) in &s.dropped_sections {
+                eprintln!("dropped section:   {name} ({size} bytes)");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn inspect(input: &Path) -> Result<(), String> {
+    let bytes = read(input)?;
+    let tree = meld_core::inspect(&bytes).map_err(|e| format!("{}: {e}", input.display()))?;
+    print!("{}", render(&tree));
+    Ok(())
+}
+
+/// The tree as indented text.
+fn render(tree: &Tree) -> String {
+    let mut out = String::new();
+    let mut line = |depth: usize, text: String| {
+        out.push_str(&"  ".repeat(depth));
+        out.push_str(&text);
+        out.push('\n');
+    };
+    line(0, "imports:".into());
+    for name in &tree.imports {
+        line(1, name.clone());
+    }
+    line(0, "exports:".into());
+    for name in &tree.exports {
+        line(1, name.clone());
+    }
+    line(0, "components:".into());
+    for component in &tree.components {
+        let depth = component.path.matches('/').count() + 1;
+        line(depth, format!("{}", component.path));
+        for instance in &component.core_instances {
+            line(
+                depth + 1,
+                format!("core instance {} of {}", instance.index, instance.module),
+            );
+            for import in &instance.imports {
+                line(
+                    depth + 2,
+                    format!("{} {} <- {}", import.module, import.field, import.source),
+                );
+            }
+        }
+    }
+    line(0, "adapters:".into());
+    for a in &tree.adapters {
+        let kind = match &a.kind {
+            AdapterKind::Direct => "direct".to_string(),
+            AdapterKind::Generated => "generated".to_string(),
+            AdapterKind::Unsupported(why) => format!("unsupported: {why}"),
+        };
+        line(
+            1,
+            format!("{} ({} -> {}): {kind}", a.name, a.caller, a.callee),
+        );
+    }
+    line(0, "host imports:".into());
+    for l in &tree.lowerings {
+        line(1, format!("{} (used by {})", l.name, l.caller));
+    }
+    out
+}

@@ -3,9 +3,7 @@
 //! component type; no wasm is emitted here.
 
 use crate::error::{Error, Result};
-use wasmparser::component_types::{
-    ComponentDefinedType, ComponentFuncType, ComponentValType,
-};
+use wasmparser::component_types::{ComponentDefinedType, ComponentFuncType, ComponentValType};
 use wasmparser::types::TypesRef;
 use wasmparser::{PrimitiveValType, ValType};
 
@@ -23,16 +21,6 @@ pub(crate) struct CoreSig {
     pub(crate) results: Vec<ValType>,
 }
 
-/// Which side of the boundary a signature is for: they differ in where a
-/// spilled result's pointer goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Side {
-    /// `canon lower`: the caller passes a return pointer as a last parameter.
-    Lower,
-    /// `canon lift`: the callee returns a pointer to its results.
-    Lift,
-}
-
 /// The flat parameter and result types of `func`, before spilling.
 pub(crate) fn flat_types(types: TypesRef<'_>, func: &ComponentFuncType) -> Result<CoreSig> {
     let mut params = Vec::new();
@@ -46,30 +34,30 @@ pub(crate) fn flat_types(types: TypesRef<'_>, func: &ComponentFuncType) -> Resul
     Ok(CoreSig { params, results })
 }
 
-/// The core signature of `func` on `side`, with the ABI's spilling applied.
-pub(crate) fn core_signature(
-    types: TypesRef<'_>,
-    func: &ComponentFuncType,
-    side: Side,
-) -> Result<CoreSig> {
-    let CoreSig { mut params, mut results } = flat_types(types, func)?;
+/// The core signature of `canon lower` of `func`, with the ABI's spilling
+/// applied: too many parameters are passed through memory, and too many
+/// results are written to memory at a pointer the caller passes last.
+pub(crate) fn lower_signature(types: TypesRef<'_>, func: &ComponentFuncType) -> Result<CoreSig> {
+    let CoreSig {
+        mut params,
+        mut results,
+    } = flat_types(types, func)?;
     if params.len() > MAX_FLAT_PARAMS {
         params = vec![ValType::I32];
     }
     if results.len() > MAX_FLAT_RESULTS {
-        results = match side {
-            Side::Lower => {
-                params.push(ValType::I32);
-                Vec::new()
-            }
-            Side::Lift => vec![ValType::I32],
-        };
+        params.push(ValType::I32);
+        results = Vec::new();
     }
     Ok(CoreSig { params, results })
 }
 
 /// Appends the flat core types of `ty` to `out`.
-pub(crate) fn flatten(types: TypesRef<'_>, ty: &ComponentValType, out: &mut Vec<ValType>) -> Result<()> {
+pub(crate) fn flatten(
+    types: TypesRef<'_>,
+    ty: &ComponentValType,
+    out: &mut Vec<ValType>,
+) -> Result<()> {
     let id = match ty {
         ComponentValType::Primitive(p) => {
             out.extend_from_slice(flatten_primitive(*p));
@@ -77,7 +65,9 @@ pub(crate) fn flatten(types: TypesRef<'_>, ty: &ComponentValType, out: &mut Vec<
         }
         ComponentValType::Type(id) => *id,
     };
-    let defined = types.get(id).ok_or_else(|| Error::internal("unknown component type"))?;
+    let defined = types
+        .get(id)
+        .ok_or_else(|| Error::internal("unknown component type"))?;
     match defined {
         ComponentDefinedType::Primitive(p) => out.extend_from_slice(flatten_primitive(*p)),
         ComponentDefinedType::Record(r) => {
@@ -104,7 +94,9 @@ pub(crate) fn flatten(types: TypesRef<'_>, ty: &ComponentValType, out: &mut Vec<
         ComponentDefinedType::List { .. } | ComponentDefinedType::Map { .. } => {
             out.extend_from_slice(&[ValType::I32, ValType::I32]);
         }
-        ComponentDefinedType::FixedLengthList { element, length, .. } => {
+        ComponentDefinedType::FixedLengthList {
+            element, length, ..
+        } => {
             for _ in 0..*length {
                 flatten(types, element, out)?;
             }
@@ -178,6 +170,9 @@ mod tests {
         assert_eq!(flatten_primitive(PrimitiveValType::U8), &[ValType::I32]);
         assert_eq!(flatten_primitive(PrimitiveValType::U64), &[ValType::I64]);
         assert_eq!(flatten_primitive(PrimitiveValType::F32), &[ValType::F32]);
-        assert_eq!(flatten_primitive(PrimitiveValType::String), &[ValType::I32, ValType::I32]);
+        assert_eq!(
+            flatten_primitive(PrimitiveValType::String),
+            &[ValType::I32, ValType::I32]
+        );
     }
 }

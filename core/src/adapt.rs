@@ -43,8 +43,6 @@ pub(crate) struct GeneratedPlan {
     pub(crate) ty: FuncType,
     pub(crate) params: Vec<Fixup>,
     pub(crate) results: Vec<Fixup>,
-    /// Whether the callee's `post-return` must run after the call.
-    pub(crate) post_return: bool,
 }
 
 /// How one cross-component call is made.
@@ -64,14 +62,25 @@ pub(crate) struct Adapters {
 
 impl Adapters {
     pub(crate) fn direct(&self) -> usize {
-        self.plans.iter().filter(|p| matches!(p, AdapterPlan::Direct)).count()
+        self.plans
+            .iter()
+            .filter(|p| matches!(p, AdapterPlan::Direct))
+            .count()
     }
 }
 
 /// Plans every adapter of `graph`.
 pub(crate) fn plan(graph: &Graph, types: TypesRef<'_>) -> Result<Adapters> {
-    let mut plans = Vec::with_capacity(graph.adapters.len());
-    for adapter in &graph.adapters {
+    let plans = (0..graph.adapters.len())
+        .map(|i| plan_one(graph, types, AdapterId(i)))
+        .collect::<Result<_>>()?;
+    Ok(Adapters { plans })
+}
+
+/// Plans one adapter.
+pub(crate) fn plan_one(graph: &Graph, types: TypesRef<'_>, id: AdapterId) -> Result<AdapterPlan> {
+    {
+        let adapter = &graph.adapters[id.0];
         let lifted = &graph.lifted[adapter.callee.0];
         let func = types
             .get(lifted.ty)
@@ -88,7 +97,11 @@ pub(crate) fn plan(graph: &Graph, types: TypesRef<'_>) -> Result<Adapters> {
             .iter()
             .map(|(_, ty)| fixup(types, ty))
             .collect::<Option<Vec<_>>>();
-        let results = func.result.iter().map(|ty| fixup(types, ty)).collect::<Option<Vec<_>>>();
+        let results = func
+            .result
+            .iter()
+            .map(|ty| fixup(types, ty))
+            .collect::<Option<Vec<_>>>();
         let (Some(params), Some(results)) = (params, results) else {
             return Err(in_caller(unsupported_type(types, &adapter.name, func)));
         };
@@ -103,20 +116,17 @@ pub(crate) fn plan(graph: &Graph, types: TypesRef<'_>) -> Result<Adapters> {
             ))));
         }
         let post_return = lifted.options.post_return.is_some();
-        let needs_code = post_return
-            || params.iter().chain(&results).any(|f| *f != Fixup::None);
-        plans.push(if needs_code {
+        let needs_code = post_return || params.iter().chain(&results).any(|f| *f != Fixup::None);
+        Ok(if needs_code {
             AdapterPlan::Generated(GeneratedPlan {
                 ty: FuncType::new(flat.params, flat.results),
                 params,
                 results,
-                post_return,
             })
         } else {
             AdapterPlan::Direct
-        });
+        })
     }
-    Ok(Adapters { plans })
 }
 
 /// The fixup of a scalar type; `None` if `ty` is not a scalar.
@@ -175,13 +185,17 @@ pub(crate) fn describe(types: TypesRef<'_>, ty: &ComponentValType) -> String {
         Some(ComponentDefinedType::Map { key, value, .. }) => {
             format!("map<{}, {}>", describe(types, key), describe(types, value))
         }
-        Some(ComponentDefinedType::FixedLengthList { element, length, .. }) => {
+        Some(ComponentDefinedType::FixedLengthList {
+            element, length, ..
+        }) => {
             format!("list<{}, {length}>", describe(types, element))
         }
         Some(ComponentDefinedType::Tuple(_)) => "tuple".into(),
         Some(ComponentDefinedType::Flags(_)) => "flags".into(),
         Some(ComponentDefinedType::Enum(_)) => "enum".into(),
-        Some(ComponentDefinedType::Option { ty: t, .. }) => format!("option<{}>", describe(types, t)),
+        Some(ComponentDefinedType::Option { ty: t, .. }) => {
+            format!("option<{}>", describe(types, t))
+        }
         Some(ComponentDefinedType::Result { .. }) => "result".into(),
         Some(ComponentDefinedType::Own(_)) => "own<resource>".into(),
         Some(ComponentDefinedType::Borrow(_)) => "borrow<resource>".into(),

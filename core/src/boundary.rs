@@ -37,7 +37,7 @@ pub(crate) struct NamedOptions {
 /// One import of the fused module.
 #[derive(Debug, Clone)]
 pub(crate) struct Import {
-    pub(crate) func: HostFunc,
+    pub(crate) item: HostItem,
     pub(crate) module: String,
     pub(crate) field: String,
     pub(crate) ty: FuncType,
@@ -77,34 +77,53 @@ pub(crate) fn plan(
     layout: &Layout<'_>,
     types: TypesRef<'_>,
 ) -> Result<Boundary> {
-    let mut p = Planner { graph, adapters, layout, contexts: Vec::new(), boundary: Boundary::default() };
-    let mut seen: BTreeMap<(HostFunc, Option<usize>), usize> = BTreeMap::new();
+    let mut p = Planner {
+        graph,
+        adapters,
+        layout,
+        contexts: Vec::new(),
+        boundary: Boundary::default(),
+    };
+    let mut seen: BTreeMap<(HostItem, Option<usize>), usize> = BTreeMap::new();
     for lowering in &graph.lowerings {
         let (context, options) = p.context(&lowering.options)?;
-        let index = match seen.get(&(lowering.func.clone(), context)) {
+        let index = match seen.get(&(lowering.item.clone(), context)) {
             Some(i) => *i,
             None => {
-                let (module, mut field) = host_name(graph, &lowering.func);
+                let (module, mut field) = graph.host_name(&lowering.item);
                 if let Some(n) = context.filter(|n| *n > 0) {
                     field = format!("{field}${n}");
                 }
-                let func = types.get(lowering.ty).ok_or_else(|| Error::internal("no func type"))?;
-                let sig = crate::abi::core_signature(types, func, crate::abi::Side::Lower)?;
+                let ty = match lowering.ty {
+                    Some(ty) => {
+                        let func = types
+                            .get(ty)
+                            .ok_or_else(|| Error::internal("no func type"))?;
+                        let sig = crate::abi::lower_signature(types, func)?;
+                        FuncType::new(sig.params, sig.results)
+                    }
+                    None => FuncType::new([wasmparser::ValType::I32], []),
+                };
                 let mut unique = field.clone();
                 let mut k = 1;
-                while p.boundary.imports.iter().any(|i| i.module == module && i.field == unique) {
+                while p
+                    .boundary
+                    .imports
+                    .iter()
+                    .any(|i| i.module == module && i.field == unique)
+                {
                     unique = format!("{field}$dup{k}");
                     k += 1;
                 }
                 p.boundary.imports.push(Import {
-                    func: lowering.func.clone(),
+                    item: lowering.item.clone(),
                     module,
                     field: unique,
-                    ty: FuncType::new(sig.params, sig.results),
+                    ty,
                     options,
                 });
                 let i = p.boundary.imports.len() - 1;
-                seen.insert((lowering.func.clone(), context), i);
+                seen.insert((lowering.item.clone(), context), i);
                 i
             }
         };
@@ -114,16 +133,6 @@ pub(crate) fn plan(
         p.export_item(name, item)?;
     }
     Ok(p.boundary)
-}
-
-/// Module and field of a root function, before context suffixes.
-fn host_name(graph: &Graph, func: &HostFunc) -> (String, String) {
-    let import = &graph.imports[func.import.0].name;
-    match func.path.split_last() {
-        None => ("$root".to_string(), import.clone()),
-        Some((field, [])) => (import.clone(), field.clone()),
-        Some((field, nested)) => (format!("{import}/{}", nested.join("/")), field.clone()),
-    }
 }
 
 impl Planner<'_, '_, '_> {
@@ -138,7 +147,10 @@ impl Planner<'_, '_, '_> {
     fn context(&mut self, options: &Options) -> Result<(Option<usize>, NamedOptions)> {
         let memory = self.origin(&options.memory, Space::Memory)?;
         let realloc = self.origin(&options.realloc, Space::Func)?;
-        let mut named = NamedOptions { encoding: options.encoding, ..Default::default() };
+        let mut named = NamedOptions {
+            encoding: options.encoding,
+            ..Default::default()
+        };
         if memory.is_none() && realloc.is_none() {
             return Ok((None, named));
         }
@@ -150,7 +162,11 @@ impl Planner<'_, '_, '_> {
                 self.contexts.len() - 1
             }
         };
-        let suffix = if n == 0 { String::new() } else { format!("${n}") };
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!("${n}")
+        };
         if let Some(origin) = memory {
             let name = format!("memory{suffix}");
             self.export(&name, Space::Memory, origin);
@@ -166,7 +182,11 @@ impl Planner<'_, '_, '_> {
 
     fn export(&mut self, name: &str, space: Space, origin: Origin) {
         if !self.boundary.exports.iter().any(|e| e.name == name) {
-            self.boundary.exports.push(CoreExport { name: name.to_string(), space, origin });
+            self.boundary.exports.push(CoreExport {
+                name: name.to_string(),
+                space,
+                origin,
+            });
         }
     }
 
@@ -177,7 +197,9 @@ impl Planner<'_, '_, '_> {
                     return Ok(());
                 }
                 let lifted = &self.graph.lifted[id.0];
-                let func = self.layout.origin(self.graph, self.adapters, &lifted.func, Space::Func)?;
+                let func =
+                    self.layout
+                        .origin(self.graph, self.adapters, &lifted.func, Space::Func)?;
                 self.export(name, Space::Func, func);
                 let (_, mut options) = self.context(&lifted.options)?;
                 if let Some(post) = self.origin(&lifted.options.post_return, Space::Func)? {
@@ -185,14 +207,20 @@ impl Planner<'_, '_, '_> {
                     self.export(&post_name, Space::Func, post);
                     options.post_return = Some(post_name);
                 }
-                self.boundary.lifts.insert(*id, LiftExport { func: name.to_string(), options });
+                self.boundary.lifts.insert(
+                    *id,
+                    LiftExport {
+                        func: name.to_string(),
+                        options,
+                    },
+                );
             }
             ExportItem::Instance(items) => {
                 for (n, item) in items {
                     self.export_item(&format!("{name}#{n}"), item)?;
                 }
             }
-            ExportItem::Host(_) | ExportItem::HostInstance { .. } | ExportItem::Type(_) => {}
+            ExportItem::Host(_) | ExportItem::HostInstance { .. } | ExportItem::Type => {}
         }
         Ok(())
     }

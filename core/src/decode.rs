@@ -54,7 +54,6 @@ pub(crate) struct StaticModule<'a> {
 /// A component: its declarations in binary order.
 #[derive(Debug, Default)]
 pub(crate) struct StaticComponent<'a> {
-    pub(crate) offset: usize,
     pub(crate) decls: Vec<Decl<'a>>,
     /// Names from the `component-name` section, used for readable paths.
     pub(crate) names: Names,
@@ -143,9 +142,19 @@ impl CoreSort {
 #[derive(Debug)]
 pub(crate) enum Decl<'a> {
     /// core func/table/memory/global/tag: `alias core export $instance "name"`.
-    CoreAlias { sort: CoreSort, instance: u32, name: &'a str },
+    CoreAlias {
+        sort: CoreSort,
+        instance: u32,
+        name: &'a str,
+    },
     /// core func: `canon lower`.
-    Lower { func: u32, options: CanonOptions, offset: usize },
+    Lower {
+        func: u32,
+        options: CanonOptions,
+        offset: usize,
+    },
+    /// core func: `canon resource.drop $type`.
+    ResourceDrop { resource: u32, offset: usize },
     /// core func: a canonical builtin meld does not fuse yet.
     UnsupportedBuiltin { what: &'static str, offset: usize },
     /// core type: a core type definition or outer alias (never needed later).
@@ -155,11 +164,19 @@ pub(crate) enum Decl<'a> {
     /// core module: `alias outer`.
     ModuleOuter { count: u32, index: u32 },
     /// core instance: `instantiate $module (with "name" (instance $i))...`.
-    Instantiate { module: u32, args: Vec<(&'a str, u32)>, offset: usize },
+    Instantiate {
+        module: u32,
+        args: Vec<(&'a str, u32)>,
+        offset: usize,
+    },
     /// core instance: built from exports of core items.
     CoreFromExports(Vec<(&'a str, CoreSort, u32)>),
     /// func: `canon lift`.
-    Lift { core_func: u32, ty: ComponentFuncTypeId, options: CanonOptions, offset: usize },
+    Lift {
+        core_func: u32,
+        ty: ComponentFuncTypeId,
+        options: CanonOptions,
+    },
     /// component: a component defined here.
     Component(StaticComponentIndex),
     /// component: `alias outer`.
@@ -168,18 +185,30 @@ pub(crate) enum Decl<'a> {
     InstantiateComponent {
         component: u32,
         args: Vec<(&'a str, ComponentExternalKind, u32)>,
-        offset: usize,
     },
     /// instance: built from exports of items.
     FromExports(Vec<(&'a str, ComponentExternalKind, u32)>),
     /// any sort: `alias export $instance "name"`.
-    AliasExport { kind: ComponentExternalKind, instance: u32, name: &'a str },
-    /// type: a type definition, or an outer alias of one.
+    AliasExport {
+        kind: ComponentExternalKind,
+        instance: u32,
+        name: &'a str,
+    },
+    /// type: a type definition, or an outer alias of one (type aliases of
+    /// instance exports are [`Decl::AliasExport`]s, resolved when flattening).
     Type(ComponentAnyTypeId),
     /// any sort: an import.
-    Import { name: &'a str, ty: ComponentEntityType, offset: usize },
+    Import {
+        name: &'a str,
+        ty: ComponentEntityType,
+    },
     /// any sort: an export, which adds the exported item again to its space.
-    Export { name: &'a str, kind: ComponentExternalKind, index: u32, ty: Option<ComponentEntityType> },
+    Export {
+        name: &'a str,
+        kind: ComponentExternalKind,
+        index: u32,
+        ty: Option<ComponentEntityType>,
+    },
     /// value, or a start function: not fused (yet).
     Unsupported { what: &'static str, offset: usize },
 }
@@ -198,7 +227,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload?;
         if open.is_empty() && in_module == 0 {
-            if let Payload::Version { encoding: wasmparser::Encoding::Module, .. } = payload {
+            if let Payload::Version {
+                encoding: wasmparser::Encoding::Module,
+                ..
+            } = payload
+            {
                 return Err(Error::invalid(
                     "expected a component, found a core module (meld fuses components; \
                      wrap a module with `wasm-tools component new` first)",
@@ -213,20 +246,35 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
                 allocs = v.into_allocations();
                 continue;
             }
-            (Payload::ModuleSection { unchecked_range, .. }, _) => {
+            (
+                Payload::ModuleSection {
+                    unchecked_range, ..
+                },
+                _,
+            ) => {
                 let start = unchecked_range.start;
                 let module = bytes.get(unchecked_range.clone()).ok_or_else(|| {
                     Error::invalid("nested module extends past the end of the input")
                         .at_offset(start)
                 })?;
                 let index = StaticModuleIndex(modules.len());
-                modules.push(StaticModule { bytes: module, offset: start });
+                modules.push(StaticModule {
+                    bytes: module,
+                    offset: start,
+                });
                 current(&mut open)?.decls.push(Decl::Module(index));
                 in_module += 1;
                 continue;
             }
-            (Payload::Version { encoding: wasmparser::Encoding::Component, range, .. }, _) => {
-                open.push(StaticComponent { offset: range.start, ..Default::default() });
+            (Payload::ComponentSection { .. }, _) => continue,
+            (
+                Payload::Version {
+                    encoding: wasmparser::Encoding::Component,
+                    ..
+                },
+                _,
+            ) => {
+                open.push(StaticComponent::default());
                 continue;
             }
             (Payload::End(_), ValidPayload::End(types)) => {
@@ -234,7 +282,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
                     in_module -= 1;
                     continue;
                 }
-                let done = open.pop().ok_or_else(|| Error::internal("unbalanced component end"))?;
+                let done = open
+                    .pop()
+                    .ok_or_else(|| Error::internal("unbalanced component end"))?;
                 let index = StaticComponentIndex(components.len());
                 components.push(done);
                 match open.last_mut() {
@@ -256,7 +306,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
         if in_module > 0 {
             continue;
         }
-        let types = validator.types(0).ok_or_else(|| Error::internal("validator has no state"))?;
+        let types = validator
+            .types(0)
+            .ok_or_else(|| Error::internal("validator has no state"))?;
         let component = current(&mut open)?;
         if let Payload::CustomSection(section) = &payload {
             if section.name() == "component-name" {
@@ -270,7 +322,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
 }
 
 fn current<'b, 'a>(open: &'b mut [StaticComponent<'a>]) -> Result<&'b mut StaticComponent<'a>> {
-    open.last_mut().ok_or_else(|| Error::internal("section outside any component"))
+    open.last_mut()
+        .ok_or_else(|| Error::internal("section outside any component"))
 }
 
 /// Records the declarations of one (already validated) section.
@@ -304,25 +357,29 @@ fn record<'a>(
             }
         }
         Payload::ComponentInstanceSection(s) => {
-            for inst in s.clone().into_iter_with_offsets() {
-                let (offset, inst) = inst?;
+            for inst in s.clone() {
+                let inst = inst?;
                 decls.push(match inst {
-                    ComponentInstance::Instantiate { component_index, args } => {
-                        Decl::InstantiateComponent {
-                            component: component_index,
-                            args: args.iter().map(|a| (a.name, a.kind, a.index)).collect(),
-                            offset,
-                        }
-                    }
+                    ComponentInstance::Instantiate {
+                        component_index,
+                        args,
+                    } => Decl::InstantiateComponent {
+                        component: component_index,
+                        args: args.iter().map(|a| (a.name, a.kind, a.index)).collect(),
+                    },
                     ComponentInstance::FromExports(exports) => Decl::FromExports(
-                        exports.iter().map(|e| (e.name.name, e.kind, e.index)).collect(),
+                        exports
+                            .iter()
+                            .map(|e| (e.name.name, e.kind, e.index))
+                            .collect(),
                     ),
                 });
             }
         }
         Payload::ComponentAliasSection(s) => {
-            // Types added by this section are the last ones of the space.
             let aliases: Vec<_> = s.clone().into_iter().collect::<Result<_, _>>()?;
+            // Outer type aliases are resolved here, instance-export ones when
+            // flattening; together they are the last types after this section.
             let type_aliases = aliases
                 .iter()
                 .filter(|a| match a {
@@ -336,24 +393,37 @@ fn record<'a>(
             let mut next_type = types.component_type_count() - type_aliases;
             for alias in aliases {
                 decls.push(match alias {
-                    ComponentAlias::CoreInstanceExport { kind, instance_index, name } => {
-                        Decl::CoreAlias { sort: CoreSort::from_kind(kind), instance: instance_index, name }
-                    }
-                    ComponentAlias::InstanceExport { kind: ComponentExternalKind::Type, .. }
-                    | ComponentAlias::Outer { kind: ComponentOuterAliasKind::Type, .. } => {
-                        let id = types.component_any_type_at(next_type);
-                        next_type += 1;
-                        Decl::Type(id)
-                    }
-                    ComponentAlias::InstanceExport { kind, instance_index, name } => {
-                        Decl::AliasExport { kind, instance: instance_index, name }
+                    ComponentAlias::CoreInstanceExport {
+                        kind,
+                        instance_index,
+                        name,
+                    } => Decl::CoreAlias {
+                        sort: CoreSort::from_kind(kind),
+                        instance: instance_index,
+                        name,
+                    },
+                    ComponentAlias::InstanceExport {
+                        kind,
+                        instance_index,
+                        name,
+                    } => {
+                        if kind == ComponentExternalKind::Type {
+                            next_type += 1;
+                        }
+                        Decl::AliasExport {
+                            kind,
+                            instance: instance_index,
+                            name,
+                        }
                     }
                     ComponentAlias::Outer { kind, count, index } => match kind {
                         ComponentOuterAliasKind::CoreModule => Decl::ModuleOuter { count, index },
                         ComponentOuterAliasKind::CoreType => Decl::CoreType,
                         ComponentOuterAliasKind::Component => Decl::ComponentOuter { count, index },
                         ComponentOuterAliasKind::Type => {
-                            return Err(Error::internal("type alias handled above"));
+                            let id = types.component_any_type_at(next_type);
+                            next_type += 1;
+                            Decl::Type(id)
                         }
                     },
                 });
@@ -366,8 +436,13 @@ fn record<'a>(
             }
         }
         Payload::ComponentCanonicalSection(s) => {
-            let funcs: Vec<_> = s.clone().into_iter_with_offsets().collect::<Result<_, _>>()?;
-            let lifts = funcs.iter().filter(|(_, f)| matches!(f, CanonicalFunction::Lift { .. }));
+            let funcs: Vec<_> = s
+                .clone()
+                .into_iter_with_offsets()
+                .collect::<Result<_, _>>()?;
+            let lifts = funcs
+                .iter()
+                .filter(|(_, f)| matches!(f, CanonicalFunction::Lift { .. }));
             let mut next_func = types.component_function_count() - lifts.count() as u32;
             for (offset, func) in funcs {
                 decls.push(canonical(func, offset, types, &mut next_func)?);
@@ -382,9 +457,12 @@ fn record<'a>(
                     .ok_or_else(|| Error::internal(format!("no type for import `{name}`")))?
                     .ty;
                 if matches!(ty, ComponentEntityType::Value(_)) {
-                    decls.push(Decl::Unsupported { what: "value imports", offset });
+                    decls.push(Decl::Unsupported {
+                        what: "value imports",
+                        offset,
+                    });
                 } else {
-                    decls.push(Decl::Import { name, ty, offset });
+                    decls.push(Decl::Import { name, ty });
                 }
             }
         }
@@ -393,15 +471,25 @@ fn record<'a>(
                 let export = export?;
                 let name = export.name.name;
                 let ty = types.component_item_for_export(name).map(|item| item.ty);
-                decls.push(Decl::Export { name, kind: export.kind, index: export.index, ty });
+                decls.push(Decl::Export {
+                    name,
+                    kind: export.kind,
+                    index: export.index,
+                    ty,
+                });
             }
         }
         Payload::ComponentStartSection { range, .. } => {
-            decls.push(Decl::Unsupported { what: "component start functions", offset: range.start });
+            decls.push(Decl::Unsupported {
+                what: "component start functions",
+                offset: range.start,
+            });
         }
         Payload::CustomSection(_) | Payload::UnknownSection { .. } => {}
         other => {
-            return Err(Error::internal(format!("unexpected section in a component: {other:?}")));
+            return Err(Error::internal(format!(
+                "unexpected section in a component: {other:?}"
+            )));
         }
     }
     Ok(())
@@ -415,27 +503,35 @@ fn canonical<'a>(
 ) -> Result<Decl<'a>> {
     let unsupported = |what| Ok(Decl::UnsupportedBuiltin { what, offset });
     match func {
-        CanonicalFunction::Lift { core_func_index, options, .. } => {
+        CanonicalFunction::Lift {
+            core_func_index,
+            options,
+            ..
+        } => {
             let ty = types.component_function_at(*next_func);
             *next_func += 1;
             Ok(Decl::Lift {
                 core_func: core_func_index,
                 ty,
                 options: canon_options(&options, offset)?,
-                offset,
             })
         }
-        CanonicalFunction::Lower { func_index, options } => Ok(Decl::Lower {
+        CanonicalFunction::Lower {
+            func_index,
+            options,
+        } => Ok(Decl::Lower {
             func: func_index,
             options: canon_options(&options, offset)?,
             offset,
         }),
         CanonicalFunction::ResourceNew { .. } => unsupported("resource.new"),
-        CanonicalFunction::ResourceDrop { .. } => unsupported("resource.drop"),
+        CanonicalFunction::ResourceDrop { resource } => Ok(Decl::ResourceDrop { resource, offset }),
         CanonicalFunction::ResourceRep { .. } => unsupported("resource.rep"),
         CanonicalFunction::ThreadSpawnRef { .. }
         | CanonicalFunction::ThreadSpawnIndirect { .. }
-        | CanonicalFunction::ThreadAvailableParallelism => unsupported("shared-everything threads builtins"),
+        | CanonicalFunction::ThreadAvailableParallelism => {
+            unsupported("shared-everything threads builtins")
+        }
         _ => unsupported("async builtins (tasks, streams, futures, error-context)"),
     }
 }
@@ -458,8 +554,10 @@ fn canon_options(options: &[CanonicalOption], offset: usize) -> Result<CanonOpti
                 .at_offset(offset));
             }
             CanonicalOption::Gc => {
-                return Err(Error::unsupported("the GC canonical ABI option is not fused yet")
-                    .at_offset(offset));
+                return Err(
+                    Error::unsupported("the GC canonical ABI option is not fused yet")
+                        .at_offset(offset),
+                );
             }
         }
     }

@@ -57,7 +57,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     #[cold]
     fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), location: Location::default() }
+        Error {
+            kind,
+            message: message.into(),
+            location: Location::default(),
+        }
     }
 
     /// The input is not valid wasm or not a valid component.
@@ -123,7 +127,11 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.kind.as_str(), self.message)?;
-        let Location { input, path, offset } = &self.location;
+        let Location {
+            input,
+            path,
+            offset,
+        } = &self.location;
         let mut parts = Vec::new();
         if let Some(input) = input {
             parts.push(format!("input {input}"));

@@ -19,7 +19,9 @@ use crate::error::{Error, Result};
 use crate::graph::*;
 use std::rc::Rc;
 use wasmparser::ComponentExternalKind as Kind;
-use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType, ComponentInstanceTypeId};
+use wasmparser::component_types::{
+    ComponentAnyTypeId, ComponentEntityType, ComponentInstanceTypeId,
+};
 
 /// Deepest component nesting meld follows.
 const MAX_DEPTH: usize = 100;
@@ -46,7 +48,11 @@ enum FuncDef {
 #[derive(Debug)]
 enum InstanceDef {
     /// A root import instance, or an instance exported by one.
-    Host { import: ImportId, path: Vec<String>, ty: ComponentInstanceTypeId },
+    Host {
+        import: ImportId,
+        path: Vec<String>,
+        ty: ComponentInstanceTypeId,
+    },
     /// Named items (an instantiated component's exports, or built from exports).
     Items(Vec<(String, Def)>),
 }
@@ -95,8 +101,14 @@ struct Frame {
 
 /// Flattens the root component of `decoded`.
 pub(crate) fn flatten(decoded: &Decoded<'_>) -> Result<Graph> {
-    let mut flattener = Flattener { decoded, graph: Graph::default() };
-    let root = ComponentClosure { index: decoded.root, scope: None };
+    let mut flattener = Flattener {
+        decoded,
+        graph: Graph::default(),
+    };
+    let root = ComponentClosure {
+        index: decoded.root,
+        scope: None,
+    };
     let exports = flattener.instantiate(&root, RootArgs::Root, "root".to_string(), None, 0)?;
     let root_static = &decoded.components[decoded.root.0];
     for decl in &root_static.decls {
@@ -119,9 +131,10 @@ fn export_item(def: &Def) -> Result<ExportItem> {
         Def::Func(FuncDef::Lifted(id)) => ExportItem::Lifted(*id),
         Def::Func(FuncDef::Host(f)) => ExportItem::Host(f.clone()),
         Def::Instance(inst) => match &**inst {
-            InstanceDef::Host { import, path, .. } => {
-                ExportItem::HostInstance { import: *import, path: path.clone() }
-            }
+            InstanceDef::Host { import, path, .. } => ExportItem::HostInstance {
+                import: *import,
+                path: path.clone(),
+            },
             InstanceDef::Items(items) => ExportItem::Instance(
                 items
                     .iter()
@@ -129,7 +142,7 @@ fn export_item(def: &Def) -> Result<ExportItem> {
                     .collect::<Result<_>>()?,
             ),
         },
-        Def::Type(id) => ExportItem::Type(*id),
+        Def::Type(_) => ExportItem::Type,
         Def::Component(_) => return Err(Error::unsupported("exporting a component from the root")),
         Def::Module(_) => return Err(Error::unsupported("exporting a core module from the root")),
     })
@@ -165,7 +178,10 @@ impl Flattener<'_, '_> {
             .in_component(&path));
         }
         let inner = InnerId(self.graph.components.len());
-        self.graph.components.push(InnerComponent { path: path.clone(), parent });
+        self.graph.components.push(InnerComponent {
+            path: path.clone(),
+            parent,
+        });
         let component = &self.decoded.components[closure.index.0];
         let mut frame = Frame::default();
         for decl in &component.decls {
@@ -175,7 +191,10 @@ impl Flattener<'_, '_> {
         Ok(frame.exports)
     }
 
-    #[expect(clippy::too_many_arguments, reason = "the interpreter's whole state for one step")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the interpreter's whole state for one step"
+    )]
     fn declare(
         &mut self,
         decl: &Decl<'_>,
@@ -188,7 +207,11 @@ impl Flattener<'_, '_> {
     ) -> Result<()> {
         let names = &self.decoded.components[closure.index.0].names;
         match decl {
-            Decl::CoreAlias { sort, instance, name } => {
+            Decl::CoreAlias {
+                sort,
+                instance,
+                name,
+            } => {
                 let def = match get(&f.core_instances, *instance, "core instance")? {
                     CoreInstanceDef::Instance(id) => CoreDef::Export(*id, name.to_string()),
                     CoreInstanceDef::Items(items) => items
@@ -199,7 +222,11 @@ impl Flattener<'_, '_> {
                 };
                 core_space(f, *sort).push(def);
             }
-            Decl::Lower { func, options, offset } => {
+            Decl::Lower {
+                func,
+                options,
+                offset,
+            } => {
                 let options = self.options(f, options)?;
                 let name = get(&f.func_names, *func, "func")?.clone();
                 let def = match get(&f.funcs, *func, "func")?.clone() {
@@ -212,31 +239,79 @@ impl Flattener<'_, '_> {
                             .at_offset(*offset));
                         }
                         let id = AdapterId(self.graph.adapters.len());
-                        self.graph.adapters.push(Adapter { name, caller: inner, options, callee });
+                        self.graph.adapters.push(Adapter {
+                            name,
+                            caller: inner,
+                            options,
+                            callee,
+                        });
                         CoreDef::Adapter(id)
                     }
                     FuncDef::Host(func) => {
-                        let ty = self.host_func_type(&func)?;
+                        let ty = Some(self.host_func_type(&func)?);
                         let id = LoweringId(self.graph.lowerings.len());
-                        self.graph.lowerings.push(Lowering { func, ty, caller: inner, options });
+                        let item = HostItem::Func(func);
+                        self.graph.lowerings.push(Lowering {
+                            item,
+                            ty,
+                            caller: inner,
+                            options,
+                        });
                         CoreDef::Lowering(id)
                     }
                 };
                 f.core_funcs.push(def);
             }
+            Decl::ResourceDrop { resource, offset } => {
+                let ty = *get(&f.types, *resource, "type")?;
+                let ComponentAnyTypeId::Resource(r) = ty else {
+                    return Err(
+                        Error::internal("resource.drop of a non-resource").at_offset(*offset)
+                    );
+                };
+                let host = self
+                    .graph
+                    .host_resources
+                    .iter()
+                    .find(|h| h.id == r.resource())
+                    .cloned()
+                    .ok_or_else(|| {
+                        Error::unsupported(
+                            "resource types defined by inner components are not fused yet",
+                        )
+                        .at_offset(*offset)
+                    })?;
+                let id = LoweringId(self.graph.lowerings.len());
+                self.graph.lowerings.push(Lowering {
+                    item: HostItem::ResourceDrop(host),
+                    ty: None,
+                    caller: inner,
+                    options: Options::default(),
+                });
+                f.core_funcs.push(CoreDef::Lowering(id));
+            }
             Decl::UnsupportedBuiltin { what, offset } | Decl::Unsupported { what, offset } => {
-                return Err(Error::unsupported(format!("{what} are not fused yet"))
-                    .at_offset(*offset));
+                return Err(
+                    Error::unsupported(format!("{what} are not fused yet")).at_offset(*offset)
+                );
             }
             Decl::CoreType => {}
             Decl::Module(index) => f.modules.push(*index),
             Decl::ModuleOuter { count, index } => {
-                let m = outer(f, closure, *count, |s| s.modules.get(*index as usize).copied(), |f| {
-                    f.modules.get(*index as usize).copied()
-                })?;
+                let m = outer(
+                    f,
+                    closure,
+                    *count,
+                    |s| s.modules.get(*index as usize).copied(),
+                    |f| f.modules.get(*index as usize).copied(),
+                )?;
                 f.modules.push(m);
             }
-            Decl::Instantiate { module, args: margs, offset } => {
+            Decl::Instantiate {
+                module,
+                args: margs,
+                offset,
+            } => {
                 if self.graph.instances.len() >= MAX_INSTANCES {
                     return Err(Error::unsupported(format!(
                         "more than {MAX_INSTANCES} core instances"
@@ -278,13 +353,23 @@ impl Flattener<'_, '_> {
                     .collect::<Result<_>>()?;
                 f.core_instances.push(CoreInstanceDef::Items(items));
             }
-            Decl::Lift { core_func, ty, options, .. } => {
+            Decl::Lift {
+                core_func,
+                ty,
+                options,
+            } => {
                 let func = get(&f.core_funcs, *core_func, "core func")?.clone();
                 let options = self.options(f, options)?;
                 let id = LiftedId(self.graph.lifted.len());
-                self.graph.lifted.push(Lifted { component: inner, func, options, ty: *ty });
+                self.graph.lifted.push(Lifted {
+                    component: inner,
+                    func,
+                    options,
+                    ty: *ty,
+                });
                 f.funcs.push(FuncDef::Lifted(id));
-                f.func_names.push(format!("{path}#func{}", f.funcs.len() - 1));
+                f.func_names
+                    .push(format!("{path}#func{}", f.funcs.len() - 1));
             }
             Decl::Component(index) => {
                 let scope = Rc::new(Scope {
@@ -292,7 +377,10 @@ impl Flattener<'_, '_> {
                     components: f.components.clone(),
                     outer: closure.scope.clone(),
                 });
-                f.components.push(ComponentClosure { index: *index, scope: Some(scope) });
+                f.components.push(ComponentClosure {
+                    index: *index,
+                    scope: Some(scope),
+                });
             }
             Decl::ComponentOuter { count, index } => {
                 let c = outer(
@@ -304,7 +392,10 @@ impl Flattener<'_, '_> {
                 )?;
                 f.components.push(c);
             }
-            Decl::InstantiateComponent { component, args: cargs, .. } => {
+            Decl::InstantiateComponent {
+                component,
+                args: cargs,
+            } => {
                 let child = get(&f.components, *component, "component")?.clone();
                 let cargs = cargs
                     .iter()
@@ -315,7 +406,12 @@ impl Flattener<'_, '_> {
                     .instances
                     .get(&instance_index)
                     .or_else(|| names.components.get(component))
-                    .or_else(|| self.decoded.components[child.index.0].names.component.as_ref())
+                    .or_else(|| {
+                        self.decoded.components[child.index.0]
+                            .names
+                            .component
+                            .as_ref()
+                    })
                     .cloned()
                     .unwrap_or_else(|| format!("instance{instance_index}"));
                 let exports = self.instantiate(
@@ -334,16 +430,21 @@ impl Flattener<'_, '_> {
                     .map(|(name, kind, index)| Ok((name.to_string(), item(f, *kind, *index)?)))
                     .collect::<Result<_>>()?;
                 f.instances.push(Rc::new(InstanceDef::Items(items)));
-                f.instance_names.push(format!("instance{}", f.instances.len() - 1));
+                f.instance_names
+                    .push(format!("instance{}", f.instances.len() - 1));
             }
-            Decl::AliasExport { kind, instance, name } => {
+            Decl::AliasExport {
+                kind,
+                instance,
+                name,
+            } => {
                 let inst = get(&f.instances, *instance, "instance")?.clone();
                 let inst_name = get(&f.instance_names, *instance, "instance")?.clone();
                 let def = self.instance_export(&inst, name)?;
                 push(f, *kind, def, format!("{inst_name}#{name}"))?;
             }
             Decl::Type(id) => f.types.push(*id),
-            Decl::Import { name, ty, .. } => {
+            Decl::Import { name, ty } => {
                 let def = match args {
                     RootArgs::Root => self.root_import(name, *ty)?,
                     RootArgs::Nested(args) => args
@@ -364,7 +465,9 @@ impl Flattener<'_, '_> {
                 };
                 push(f, kind, def, name.to_string())?;
             }
-            Decl::Export { name, kind, index, .. } => {
+            Decl::Export {
+                name, kind, index, ..
+            } => {
                 let def = item(f, *kind, *index)?;
                 let display = match kind {
                     Kind::Func => get(&f.func_names, *index, "func")?.clone(),
@@ -380,15 +483,34 @@ impl Flattener<'_, '_> {
     /// Records a root import and returns its definition.
     fn root_import(&mut self, name: &str, ty: ComponentEntityType) -> Result<Def> {
         let import = ImportId(self.graph.imports.len());
-        self.graph.imports.push(RootImport { name: name.to_string(), ty });
+        self.graph.imports.push(RootImport {
+            name: name.to_string(),
+            ty,
+        });
         Ok(match ty {
-            ComponentEntityType::Func(_) => {
-                Def::Func(FuncDef::Host(HostFunc { import, path: Vec::new() }))
-            }
+            ComponentEntityType::Func(_) => Def::Func(FuncDef::Host(HostFunc {
+                import,
+                path: Vec::new(),
+            })),
             ComponentEntityType::Instance(ty) => {
-                Def::Instance(Rc::new(InstanceDef::Host { import, path: Vec::new(), ty }))
+                self.host_resources(import, Vec::new(), ty)?;
+                Def::Instance(Rc::new(InstanceDef::Host {
+                    import,
+                    path: Vec::new(),
+                    ty,
+                }))
             }
-            ComponentEntityType::Type { created, .. } => Def::Type(created),
+            ComponentEntityType::Type { created, .. } => {
+                if let ComponentAnyTypeId::Resource(r) = created {
+                    let host = HostResource {
+                        import,
+                        path: Vec::new(),
+                        id: r.resource(),
+                    };
+                    self.graph.host_resources.push(host);
+                }
+                Def::Type(created)
+            }
             ComponentEntityType::Module(_) => {
                 return Err(Error::unsupported(format!(
                     "root import `{name}` is a core module; meld cannot fuse code it does not have"
@@ -400,9 +522,46 @@ impl Flattener<'_, '_> {
                 )));
             }
             ComponentEntityType::Value(_) => {
-                return Err(Error::unsupported(format!("root import `{name}` is a value")));
+                return Err(Error::unsupported(format!(
+                    "root import `{name}` is a value"
+                )));
             }
         })
+    }
+
+    /// Records the resource types of an imported instance (and of the
+    /// instances it exports) as host resources.
+    fn host_resources(
+        &mut self,
+        import: ImportId,
+        path: Vec<String>,
+        ty: ComponentInstanceTypeId,
+    ) -> Result<()> {
+        let types = self.decoded.types.as_ref();
+        let inst = types
+            .get(ty)
+            .ok_or_else(|| Error::internal("unknown instance type"))?;
+        for (name, item) in &inst.exports {
+            let mut path = path.clone();
+            path.push(name.clone());
+            match item.ty {
+                ComponentEntityType::Type {
+                    created: ComponentAnyTypeId::Resource(r),
+                    ..
+                } => {
+                    self.graph.host_resources.push(HostResource {
+                        import,
+                        path,
+                        id: r.resource(),
+                    });
+                }
+                ComponentEntityType::Instance(nested) => {
+                    self.host_resources(import, path, nested)?
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     fn instance_export(&self, inst: &InstanceDef, name: &str) -> Result<Def> {
@@ -415,7 +574,8 @@ impl Flattener<'_, '_> {
             InstanceDef::Host { import, path, ty } => {
                 let types = &self.decoded.types;
                 let inst_ty = types
-                    .as_ref().get(*ty)
+                    .as_ref()
+                    .get(*ty)
                     .ok_or_else(|| Error::internal("unknown instance type"))?;
                 let export = inst_ty
                     .exports
@@ -424,11 +584,16 @@ impl Flattener<'_, '_> {
                 let mut path = path.clone();
                 path.push(name.to_string());
                 Ok(match export.ty {
-                    ComponentEntityType::Func(_) => {
-                        Def::Func(FuncDef::Host(HostFunc { import: *import, path }))
-                    }
+                    ComponentEntityType::Func(_) => Def::Func(FuncDef::Host(HostFunc {
+                        import: *import,
+                        path,
+                    })),
                     ComponentEntityType::Instance(ty) => {
-                        Def::Instance(Rc::new(InstanceDef::Host { import: *import, path, ty }))
+                        Def::Instance(Rc::new(InstanceDef::Host {
+                            import: *import,
+                            path,
+                            ty,
+                        }))
                     }
                     ComponentEntityType::Type { created, .. } => Def::Type(created),
                     _ => {
@@ -441,14 +606,20 @@ impl Flattener<'_, '_> {
         }
     }
 
-    fn host_func_type(&self, func: &HostFunc) -> Result<wasmparser::component_types::ComponentFuncTypeId> {
+    fn host_func_type(
+        &self,
+        func: &HostFunc,
+    ) -> Result<wasmparser::component_types::ComponentFuncTypeId> {
         let types = &self.decoded.types;
         let mut ty = self.graph.imports[func.import.0].ty;
         for name in &func.path {
             let ComponentEntityType::Instance(id) = ty else {
                 return Err(Error::internal("host path through a non-instance"));
             };
-            let inst = types.as_ref().get(id).ok_or_else(|| Error::internal("unknown instance type"))?;
+            let inst = types
+                .as_ref()
+                .get(id)
+                .ok_or_else(|| Error::internal("unknown instance type"))?;
             ty = inst
                 .exports
                 .get(name)
@@ -463,7 +634,8 @@ impl Flattener<'_, '_> {
 
     fn options(&self, f: &Frame, options: &CanonOptions) -> Result<Options> {
         let core = |space: &[CoreDef], i: Option<u32>| -> Result<Option<CoreDef>> {
-            i.map(|i| get(space, i, "canonical option").cloned()).transpose()
+            i.map(|i| get(space, i, "canonical option").cloned())
+                .transpose()
         };
         Ok(Options {
             memory: core(&f.core_memories, options.memory)?,

@@ -12,7 +12,7 @@
 //! things are created, which is the order the output keeps.
 
 use crate::decode::{StaticModuleIndex, StringEncoding};
-use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType, ComponentFuncTypeId};
+use wasmparser::component_types::{ComponentEntityType, ComponentFuncTypeId, ResourceId};
 
 macro_rules! ids {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
@@ -62,7 +62,10 @@ impl CoreArg {
     pub(crate) fn get(&self, name: &str) -> Option<CoreDef> {
         match self {
             CoreArg::Instance(id) => Some(CoreDef::Export(*id, name.to_string())),
-            CoreArg::Items(items) => items.iter().find(|(n, _)| n == name).map(|(_, d)| d.clone()),
+            CoreArg::Items(items) => items
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, d)| d.clone()),
         }
     }
 }
@@ -113,6 +116,10 @@ pub(crate) struct Adapter {
     pub(crate) name: String,
     /// The calling component and its `canon lower` options.
     pub(crate) caller: InnerId,
+    #[expect(
+        dead_code,
+        reason = "the caller's memory and realloc; read once adapters copy values"
+    )]
     pub(crate) options: Options,
     pub(crate) callee: LiftedId,
 }
@@ -126,11 +133,31 @@ pub(crate) struct HostFunc {
     pub(crate) path: Vec<String>,
 }
 
-/// A root import function lowered into an inner component.
+/// A resource type of a root import.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct HostResource {
+    pub(crate) import: ImportId,
+    /// Export names leading from the import to the type (empty when the
+    /// import is the type itself).
+    pub(crate) path: Vec<String>,
+    pub(crate) id: ResourceId,
+}
+
+/// What a lowering provides to the inner component.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum HostItem {
+    /// `canon lower` of a root import function.
+    Func(HostFunc),
+    /// `canon resource.drop` of a root import resource type.
+    ResourceDrop(HostResource),
+}
+
+/// A root import (function or resource intrinsic) lowered into an inner component.
 #[derive(Debug, Clone)]
 pub(crate) struct Lowering {
-    pub(crate) func: HostFunc,
-    pub(crate) ty: ComponentFuncTypeId,
+    pub(crate) item: HostItem,
+    /// The function type (for [`HostItem::Func`]).
+    pub(crate) ty: Option<ComponentFuncTypeId>,
     pub(crate) caller: InnerId,
     pub(crate) options: Options,
 }
@@ -153,8 +180,8 @@ pub(crate) enum ExportItem {
     Instance(Vec<(String, ExportItem)>),
     /// A root import instance (or an instance inside one), re-exported.
     HostInstance { import: ImportId, path: Vec<String> },
-    /// A type.
-    Type(ComponentAnyTypeId),
+    /// A type (its definition is the export's type).
+    Type,
 }
 
 /// The flattened composition.
@@ -166,6 +193,8 @@ pub(crate) struct Graph {
     pub(crate) adapters: Vec<Adapter>,
     pub(crate) lowerings: Vec<Lowering>,
     pub(crate) imports: Vec<RootImport>,
+    /// Resource types the root imports.
+    pub(crate) host_resources: Vec<HostResource>,
     /// The root's exports, in order, with their types as the root declares them.
     pub(crate) exports: Vec<(String, ExportItem, ComponentEntityType)>,
 }
@@ -173,5 +202,25 @@ pub(crate) struct Graph {
 impl Graph {
     pub(crate) fn path(&self, id: InnerId) -> &str {
         &self.components[id.0].path
+    }
+
+    /// The core module and field names of a root import item, following
+    /// wit-component's conventions: an interface's function `f` is
+    /// `("iface", "f")`, a world-level function `("$root", "f")`, and the
+    /// drop of resource `r` is `("iface", "[resource-drop]r")`.
+    pub(crate) fn host_name(&self, item: &HostItem) -> (String, String) {
+        let (import, path, prefix) = match item {
+            HostItem::Func(f) => (f.import, &f.path, ""),
+            HostItem::ResourceDrop(r) => (r.import, &r.path, "[resource-drop]"),
+        };
+        let import = &self.imports[import.0].name;
+        match path.split_last() {
+            None => ("$root".to_string(), format!("{prefix}{import}")),
+            Some((field, [])) => (import.clone(), format!("{prefix}{field}")),
+            Some((field, nested)) => (
+                format!("{import}/{}", nested.join("/")),
+                format!("{prefix}{field}"),
+            ),
+        }
     }
 }

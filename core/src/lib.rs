@@ -11,10 +11,15 @@ mod decode;
 mod error;
 mod flatten;
 mod graph;
+mod inspect;
 mod merge;
 mod wrap;
 
 pub use error::{Error, ErrorKind, Location, Result};
+pub use inspect::{
+    AdapterKind, AdapterNode, ComponentNode, CoreImportNode, CoreInstanceNode, LoweringNode, Tree,
+    inspect,
+};
 
 /// What [`fuse`] should produce.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,7 +83,11 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
     let input = match inputs {
         [one] => *one,
         [] => return Err(Error::invalid("no input given")),
-        _ => return Err(Error::unsupported("linking several inputs is not implemented yet")),
+        _ => {
+            return Err(Error::unsupported(
+                "linking several inputs is not implemented yet",
+            ));
+        }
     };
 
     // Stage 1, decode: parse and validate; every later stage may assume a
@@ -135,7 +144,11 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
         output_bytes: wasm.len(),
         dropped_sections: info.dropped,
     };
-    Ok(Fused { wasm, stats, warnings: Vec::new() })
+    Ok(Fused {
+        wasm,
+        stats,
+        warnings: Vec::new(),
+    })
 }
 
 fn generate_adapters(
@@ -145,7 +158,9 @@ fn generate_adapters(
 ) -> Result<Vec<merge::GeneratedFunc>> {
     let mut out = Vec::new();
     for (i, plan) in adapters.plans.iter().enumerate() {
-        let adapt::AdapterPlan::Generated(plan) = plan else { continue };
+        let adapt::AdapterPlan::Generated(plan) = plan else {
+            continue;
+        };
         let adapter = &graph.adapters[i];
         let lifted = &graph.lifted[adapter.callee.0];
         let callee = layout.resolve(graph, adapters, &lifted.func, merge::Space::Func)?;

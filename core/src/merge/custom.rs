@@ -22,8 +22,15 @@ impl Names {
     }
 
     /// Adds the names of one instance's defined items, mapped to fused indices.
-    pub(super) fn instance(&mut self, module: &Module<'_>, maps: &[Vec<u32>; 5], path: &str) -> Result<()> {
-        let Some(section) = &module.names else { return Ok(()) };
+    pub(super) fn instance(
+        &mut self,
+        module: &Module<'_>,
+        maps: &[Vec<u32>; 5],
+        path: &str,
+    ) -> Result<()> {
+        let Some(section) = &module.names else {
+            return Ok(());
+        };
         let defined = |space: Space, index: u32| -> Option<u32> {
             if index < module.imported[space.index()] {
                 return None;
@@ -39,7 +46,9 @@ impl Names {
                 wasmparser::Name::Global(map) => (Space::Global, &mut self.globals, map),
                 wasmparser::Name::Local(map) => {
                     for indirect in map.into_iter().flatten() {
-                        let Some(func) = defined(Space::Func, indirect.index) else { continue };
+                        let Some(func) = defined(Space::Func, indirect.index) else {
+                            continue;
+                        };
                         let locals = self.locals.entry(func).or_default();
                         for naming in indirect.names.into_iter().flatten() {
                             locals.insert(naming.index, naming.name.to_string());
@@ -89,7 +98,9 @@ pub(super) struct Producers {
 
 impl Producers {
     pub(super) fn merge(&mut self, module: &Module<'_>) -> Result<()> {
-        let Some(section) = &module.producers else { return Ok(()) };
+        let Some(section) = &module.producers else {
+            return Ok(());
+        };
         for field in section.clone().into_iter().flatten() {
             for value in field.values.into_iter().flatten() {
                 self.add(field.name, value.name, value.version);

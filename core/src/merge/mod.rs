@@ -27,7 +27,11 @@ use wasmparser::FuncType;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Origin {
     /// The `index`-th item a module instance defines (not imports) in a space.
-    Defined { instance: CoreInstanceId, space: Space, index: u32 },
+    Defined {
+        instance: CoreInstanceId,
+        space: Space,
+        index: u32,
+    },
     /// A generated adapter function.
     Adapter(AdapterId),
     /// An imported root function.
@@ -141,7 +145,9 @@ impl<'a> Layout<'a> {
                     .export(name)
                     .ok_or_else(|| Error::internal(format!("no core export `{name}`")))?;
                 if Space::of_export(export.kind) != space {
-                    return Err(Error::internal(format!("core export `{name}` of wrong kind")));
+                    return Err(Error::internal(format!(
+                        "core export `{name}` of wrong kind"
+                    )));
                 }
                 let imported = module.imported[space.index()];
                 if export.index >= imported {
@@ -187,8 +193,16 @@ impl<'a> Layout<'a> {
     /// The fused index of `origin`.
     pub(crate) fn index(&self, origin: Origin) -> Result<u32> {
         match origin {
-            Origin::Defined { instance, space, index } => {
-                let shift = if space == Space::Func { self.host_count } else { 0 };
+            Origin::Defined {
+                instance,
+                space,
+                index,
+            } => {
+                let shift = if space == Space::Func {
+                    self.host_count
+                } else {
+                    0
+                };
                 Ok(self.bases[instance.0][space.index()] + index + shift)
             }
             Origin::Lowering(id) => self
@@ -229,7 +243,11 @@ impl<'a> Layout<'a> {
                 let def = self.import_def(graph, instance, space, i)?;
                 maps[space.index()].push(self.resolve(graph, adapters, &def, space)?);
             }
-            let shift = if space == Space::Func { self.host_count } else { 0 };
+            let shift = if space == Space::Func {
+                self.host_count
+            } else {
+                0
+            };
             let base = self.bases[instance.0][space.index()] + shift;
             maps[space.index()].extend(base..base + module.defined(space));
         }
@@ -294,7 +312,11 @@ pub(crate) fn emit(
 
     for (i, import) in boundary.imports.iter().enumerate() {
         let ty = types.intern(&import.ty);
-        imports.import(&import.module, &import.field, wasm_encoder::EntityType::Function(ty));
+        imports.import(
+            &import.module,
+            &import.field,
+            wasm_encoder::EntityType::Function(ty),
+        );
         names.func(i as u32, format!("{}#{}", import.module, import.field));
     }
 
@@ -325,19 +347,22 @@ pub(crate) fn emit(
             memories.memory(re.memory_type(*memory).map_err(wrap)?);
         }
         for global in &module.globals {
-            re.parse_global(&mut globals, global.clone()).map_err(wrap)?;
+            re.parse_global(&mut globals, global.clone())
+                .map_err(wrap)?;
         }
         for tag in &module.tags {
             tags.tag(re.tag_type(*tag).map_err(wrap)?);
         }
         for element in &module.elements {
-            re.parse_element(&mut elements, element.clone()).map_err(wrap)?;
+            re.parse_element(&mut elements, element.clone())
+                .map_err(wrap)?;
         }
         for datum in &module.data {
             re.parse_data(&mut data, datum.clone()).map_err(wrap)?;
         }
         for body in &module.code {
-            re.parse_function_body(&mut code, body.clone()).map_err(wrap)?;
+            re.parse_function_body(&mut code, body.clone())
+                .map_err(wrap)?;
         }
         if let Some(start) = module.start {
             starts.push((i, maps[Space::Func.index()][start as usize]));
@@ -346,7 +371,8 @@ pub(crate) fn emit(
         data_count += module.data.len() as u32;
         names.instance(module, &maps, path)?;
         producers.merge(module)?;
-        info.dropped.extend(module.dropped.iter().map(|d| (d.name.clone(), d.size)));
+        info.dropped
+            .extend(module.dropped.iter().map(|d| (d.name.clone(), d.size)));
     }
     check_start_order(graph, layout, &starts)?;
 
@@ -403,7 +429,9 @@ pub(crate) fn emit(
     out.section(&globals);
     out.section(&export_section);
     if let Some(start) = start {
-        out.section(&wasm_encoder::StartSection { function_index: start });
+        out.section(&wasm_encoder::StartSection {
+            function_index: start,
+        });
     }
     out.section(&elements);
     out.section(&wasm_encoder::DataCountSection { count: data_count });
@@ -421,7 +449,9 @@ pub(crate) fn emit(
 /// runs in the fused module. That is only the input's order if no start
 /// function runs before a later instance's active segments.
 fn check_start_order(graph: &Graph, layout: &Layout<'_>, starts: &[(usize, u32)]) -> Result<()> {
-    let Some(&(first_start, _)) = starts.first() else { return Ok(()) };
+    let Some(&(first_start, _)) = starts.first() else {
+        return Ok(());
+    };
     for (i, instance) in graph.instances.iter().enumerate().skip(first_start + 1) {
         let module = layout.module(graph, CoreInstanceId(i))?;
         let active_data = module
@@ -450,7 +480,9 @@ fn check_start_order(graph: &Graph, layout: &Layout<'_>, starts: &[(usize, u32)]
 pub(crate) fn val(ty: &wasmparser::ValType) -> Result<wasm_encoder::ValType> {
     if let wasmparser::ValType::Ref(r) = ty {
         if r.type_index().is_some() {
-            return Err(Error::unsupported("typed function references in signatures"));
+            return Err(Error::unsupported(
+                "typed function references in signatures",
+            ));
         }
     }
     wasm_encoder::reencode::RoundtripReencoder

@@ -18,8 +18,13 @@ pub(crate) enum Space {
 }
 
 impl Space {
-    pub(crate) const ALL: [Space; 5] =
-        [Space::Func, Space::Table, Space::Memory, Space::Global, Space::Tag];
+    pub(crate) const ALL: [Space; 5] = [
+        Space::Func,
+        Space::Table,
+        Space::Memory,
+        Space::Global,
+        Space::Tag,
+    ];
 
     pub(crate) fn of_export(kind: ExternalKind) -> Space {
         match kind {
@@ -105,9 +110,7 @@ impl<'a> Module<'a> {
                         }
                         for sub in group.into_types() {
                             m.types.push(match sub.composite_type.inner {
-                                wasmparser::CompositeInnerType::Func(f) if sub.is_final => {
-                                    Some(f)
-                                }
+                                wasmparser::CompositeInnerType::Func(f) if sub.is_final => Some(f),
                                 _ => None,
                             });
                         }
@@ -168,30 +171,10 @@ impl<'a> Module<'a> {
     pub(crate) fn export(&self, name: &str) -> Option<&Export<'a>> {
         self.exports.iter().find(|e| e.name == name)
     }
-
-    /// The function type of local function `func`.
-    pub(crate) fn func_type(&self, func: u32) -> Result<&FuncType> {
-        let ty = if func < self.imported[Space::Func.index()] {
-            let import = self
-                .imports
-                .iter()
-                .filter(|i| Space::of_import(&i.ty) == Space::Func)
-                .nth(func as usize);
-            match import.map(|i| i.ty) {
-                Some(TypeRef::Func(t) | TypeRef::FuncExact(t)) => t,
-                _ => return Err(Error::internal(format!("no function {func}"))),
-            }
-        } else {
-            let local = (func - self.imported[Space::Func.index()]) as usize;
-            *self.funcs.get(local).ok_or_else(|| Error::internal(format!("no function {func}")))?
-        };
-        self.types
-            .get(ty as usize)
-            .and_then(Option::as_ref)
-            .ok_or_else(|| Error::unsupported("non-function core types (GC proposal)"))
-    }
 }
 
-fn collect<'a, T: wasmparser::FromReader<'a>>(s: wasmparser::SectionLimited<'a, T>) -> Result<Vec<T>> {
+fn collect<'a, T: wasmparser::FromReader<'a>>(
+    s: wasmparser::SectionLimited<'a, T>,
+) -> Result<Vec<T>> {
     Ok(s.into_iter().collect::<Result<Vec<_>, _>>()?)
 }

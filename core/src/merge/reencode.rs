@@ -16,9 +16,14 @@ pub(super) struct Instance<'m> {
 
 impl Instance<'_> {
     fn map(&self, space: super::Space, index: u32) -> Result<u32, ReencodeError<Error>> {
-        self.maps[space.index()].get(index as usize).copied().ok_or_else(|| {
-            ReencodeError::UserError(Error::internal(format!("{space:?} index {index} out of bounds")))
-        })
+        self.maps[space.index()]
+            .get(index as usize)
+            .copied()
+            .ok_or_else(|| {
+                ReencodeError::UserError(Error::internal(format!(
+                    "{space:?} index {index} out of bounds"
+                )))
+            })
     }
 }
 
@@ -46,11 +51,15 @@ impl Reencode for Instance<'_> {
     }
 
     fn type_index(&mut self, ty: u32) -> Result<u32, ReencodeError<Error>> {
-        self.types.get(ty as usize).copied().flatten().ok_or_else(|| {
-            ReencodeError::UserError(Error::unsupported(
-                "non-function core types (GC proposal) are not fused yet",
-            ))
-        })
+        self.types
+            .get(ty as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| {
+                ReencodeError::UserError(Error::unsupported(
+                    "non-function core types (GC proposal) are not fused yet",
+                ))
+            })
     }
 
     fn element_index(&mut self, element: u32) -> Result<u32, ReencodeError<Error>> {
@@ -67,6 +76,8 @@ pub(super) fn error(e: ReencodeError<Error>, path: &str) -> Error {
     match e {
         ReencodeError::UserError(e) => e.in_component(path),
         ReencodeError::ParseError(e) => Error::from(e).in_component(path),
-        other => Error::unsupported(format!("re-encoding a core module: {other}")).in_component(path),
+        other => {
+            Error::unsupported(format!("re-encoding a core module: {other}")).in_component(path)
+        }
     }
 }

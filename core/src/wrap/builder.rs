@@ -8,9 +8,9 @@ use super::types::Sink;
 use crate::error::{Error, Result};
 use wasm_encoder::{
     Alias, CanonicalFunctionSection, CanonicalOption, Component, ComponentAliasSection,
-    ComponentExportKind, ComponentExportSection, ComponentImportSection,
-    ComponentInstanceSection, ComponentSectionId, ComponentTypeEncoder, ComponentTypeRef,
-    ComponentTypeSection, ExportKind, InstanceSection, ModuleArg, RawSection,
+    ComponentExportKind, ComponentExportSection, ComponentImportSection, ComponentInstanceSection,
+    ComponentSectionId, ComponentTypeEncoder, ComponentTypeRef, ComponentTypeSection, ExportKind,
+    InstanceSection, ModuleArg, RawSection,
 };
 
 #[derive(Debug, Default)]
@@ -55,7 +55,11 @@ impl Builder {
             ComponentTypeRef::Instance(_) => next(&mut self.instances),
             ComponentTypeRef::Func(_) => next(&mut self.funcs),
             ComponentTypeRef::Type(_) => next(&mut self.types),
-            _ => return Err(Error::internal("wrapper imports only instances, funcs and types")),
+            _ => {
+                return Err(Error::internal(
+                    "wrapper imports only instances, funcs and types",
+                ));
+            }
         })
     }
 
@@ -73,8 +77,17 @@ impl Builder {
     }
 
     /// Aliases export `name` of component instance `instance`.
-    pub(super) fn alias_export(&mut self, instance: u32, name: &str, kind: ComponentExportKind) -> Result<u32> {
-        self.alias(Alias::InstanceExport { instance, kind, name });
+    pub(super) fn alias_export(
+        &mut self,
+        instance: u32,
+        name: &str,
+        kind: ComponentExportKind,
+    ) -> Result<u32> {
+        self.alias(Alias::InstanceExport {
+            instance,
+            kind,
+            name,
+        });
         Ok(match kind {
             ComponentExportKind::Func => next(&mut self.funcs),
             ComponentExportKind::Instance => next(&mut self.instances),
@@ -84,8 +97,17 @@ impl Builder {
     }
 
     /// Aliases export `name` of core instance `instance`.
-    pub(super) fn core_alias_export(&mut self, instance: u32, name: &str, kind: ExportKind) -> Result<u32> {
-        self.alias(Alias::CoreInstanceExport { instance, kind, name });
+    pub(super) fn core_alias_export(
+        &mut self,
+        instance: u32,
+        name: &str,
+        kind: ExportKind,
+    ) -> Result<u32> {
+        self.alias(Alias::CoreInstanceExport {
+            instance,
+            kind,
+            name,
+        });
         Ok(match kind {
             ExportKind::Func => next(&mut self.core_funcs),
             ExportKind::Memory => next(&mut self.core_memories),
@@ -102,6 +124,14 @@ impl Builder {
         next(&mut self.core_funcs)
     }
 
+    pub(super) fn resource_drop(&mut self, ty: u32) -> u32 {
+        self.flush();
+        let mut section = CanonicalFunctionSection::new();
+        section.resource_drop(ty);
+        self.component.section(&section);
+        next(&mut self.core_funcs)
+    }
+
     pub(super) fn lift(&mut self, core_func: u32, ty: u32, options: &[CanonicalOption]) -> u32 {
         self.flush();
         let mut section = CanonicalFunctionSection::new();
@@ -112,14 +142,20 @@ impl Builder {
 
     pub(super) fn core_module(&mut self, bytes: &[u8]) -> u32 {
         self.flush();
-        self.component.section(&RawSection { id: ComponentSectionId::CoreModule as u8, data: bytes });
+        self.component.section(&RawSection {
+            id: ComponentSectionId::CoreModule as u8,
+            data: bytes,
+        });
         next(&mut self.core_modules)
     }
 
     pub(super) fn core_instantiate(&mut self, module: u32, args: &[(&str, u32)]) -> u32 {
         self.flush();
         let mut section = InstanceSection::new();
-        section.instantiate(module, args.iter().map(|(n, i)| (*n, ModuleArg::Instance(*i))));
+        section.instantiate(
+            module,
+            args.iter().map(|(n, i)| (*n, ModuleArg::Instance(*i))),
+        );
         self.component.section(&section);
         next(&mut self.core_instances)
     }
@@ -132,7 +168,10 @@ impl Builder {
         next(&mut self.core_instances)
     }
 
-    pub(super) fn instantiate_exports(&mut self, exports: &[(&str, ComponentExportKind, u32)]) -> u32 {
+    pub(super) fn instantiate_exports(
+        &mut self,
+        exports: &[(&str, ComponentExportKind, u32)],
+    ) -> u32 {
         self.flush();
         let mut section = ComponentInstanceSection::new();
         section.export_items(exports.iter().cloned());
@@ -140,7 +179,12 @@ impl Builder {
         next(&mut self.instances)
     }
 
-    pub(super) fn export(&mut self, name: &str, kind: ComponentExportKind, index: u32) -> Result<u32> {
+    pub(super) fn export(
+        &mut self,
+        name: &str,
+        kind: ComponentExportKind,
+        index: u32,
+    ) -> Result<u32> {
         self.flush();
         let mut section = ComponentExportSection::new();
         section.export(name, kind, index, None);
@@ -157,7 +201,9 @@ impl Builder {
 impl Sink for Builder {
     fn define(&mut self) -> (u32, ComponentTypeEncoder<'_>) {
         let index = next(&mut self.types);
-        let section = self.pending_types.get_or_insert_with(ComponentTypeSection::new);
+        let section = self
+            .pending_types
+            .get_or_insert_with(ComponentTypeSection::new);
         (index, section.ty())
     }
 

@@ -21,15 +21,28 @@ use crate::graph::*;
 use builder::Builder;
 use std::collections::{BTreeMap, HashMap};
 use types::{Key, Scope};
-use wasm_encoder::{CanonicalOption, ComponentExportKind, ComponentTypeRef, ExportKind, TypeBounds};
+use wasm_encoder::{
+    CanonicalOption, ComponentExportKind, ComponentTypeRef, ExportKind, TypeBounds,
+};
 use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
 use wasmparser::types::TypesRef;
 
 const SHIM_TABLE: &str = "$imports";
 
 /// Wraps `module` (the fused core module) into a component.
-pub(crate) fn wrap(types: TypesRef<'_>, graph: &Graph, boundary: &Boundary, module: &[u8]) -> Result<Vec<u8>> {
-    let mut w = Wrapper { types, graph, b: Builder::default(), outer: HashMap::new(), imports: Vec::new(), host_funcs: BTreeMap::new() };
+pub(crate) fn wrap(
+    types: TypesRef<'_>,
+    graph: &Graph,
+    boundary: &Boundary,
+    module: &[u8],
+) -> Result<Vec<u8>> {
+    let mut w = Wrapper {
+        types,
+        b: Builder::default(),
+        outer: HashMap::new(),
+        imports: Vec::new(),
+        host_funcs: BTreeMap::new(),
+    };
     for import in &graph.imports {
         w.import(import)?;
     }
@@ -40,8 +53,7 @@ pub(crate) fn wrap(types: TypesRef<'_>, graph: &Graph, boundary: &Boundary, modu
     let mut shimmed = Vec::new();
     for (i, import) in boundary.imports.iter().enumerate() {
         if import.options.memory.is_none() && import.options.realloc.is_none() {
-            let func = w.host_func(&import.func)?;
-            core_funcs.push(Some(w.b.lower(func, &[])));
+            core_funcs.push(Some(w.lower_plain(&import.item)?));
         } else {
             core_funcs.push(None);
             shimmed.push(i);
@@ -54,7 +66,8 @@ pub(crate) fn wrap(types: TypesRef<'_>, graph: &Graph, boundary: &Boundary, modu
         let module = w.b.core_module(&shim_module(&sigs)?);
         let instance = w.b.core_instantiate(module, &[]);
         for (slot, &i) in shimmed.iter().enumerate() {
-            core_funcs[i] = Some(w.b.core_alias_export(instance, &slot.to_string(), ExportKind::Func)?);
+            core_funcs[i] =
+                Some(w.b.core_alias_export(instance, &slot.to_string(), ExportKind::Func)?);
         }
         Some(instance)
     };
@@ -63,7 +76,10 @@ pub(crate) fn wrap(types: TypesRef<'_>, graph: &Graph, boundary: &Boundary, modu
     let mut by_module: BTreeMap<&str, Vec<(&str, ExportKind, u32)>> = BTreeMap::new();
     for (import, func) in boundary.imports.iter().zip(&core_funcs) {
         let func = func.ok_or_else(|| Error::internal("import without a core function"))?;
-        by_module.entry(&import.module).or_default().push((&import.field, ExportKind::Func, func));
+        by_module
+            .entry(&import.module)
+            .or_default()
+            .push((&import.field, ExportKind::Func, func));
     }
     let mut args = Vec::new();
     for (name, items) in &by_module {
@@ -77,9 +93,18 @@ pub(crate) fn wrap(types: TypesRef<'_>, graph: &Graph, boundary: &Boundary, modu
         let mut items = vec![(SHIM_TABLE.to_string(), ExportKind::Table, table)];
         for (slot, &i) in shimmed.iter().enumerate() {
             let import = &boundary.imports[i];
-            let func = w.host_func(&import.func)?;
+            let HostItem::Func(func) = &import.item else {
+                return Err(Error::internal(
+                    "a resource drop needs no canonical options",
+                ));
+            };
+            let func = w.host_func(func)?;
             let options = w.options(main, &import.options)?;
-            items.push((slot.to_string(), ExportKind::Func, w.b.lower(func, &options)));
+            items.push((
+                slot.to_string(),
+                ExportKind::Func,
+                w.b.lower(func, &options),
+            ));
         }
         let items: Vec<_> = items.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
         let fixups = w.b.core_instantiate_exports(&items);
@@ -93,9 +118,8 @@ pub(crate) fn wrap(types: TypesRef<'_>, graph: &Graph, boundary: &Boundary, modu
     Ok(w.b.finish())
 }
 
-struct Wrapper<'t, 'g> {
+struct Wrapper<'t> {
     types: TypesRef<'t>,
-    graph: &'g Graph,
     b: Builder,
     /// Outer type indices of every type the root's imports made known.
     outer: HashMap<Key, u32>,
@@ -104,9 +128,14 @@ struct Wrapper<'t, 'g> {
     host_funcs: BTreeMap<HostFunc, u32>,
 }
 
-impl Wrapper<'_, '_> {
+impl Wrapper<'_> {
     fn scope(&mut self) -> Scope<'_, Builder> {
-        Scope { sink: &mut self.b, local: std::mem::take(&mut self.outer), outer: None, types: self.types }
+        Scope {
+            sink: &mut self.b,
+            local: std::mem::take(&mut self.outer),
+            outer: None,
+            types: self.types,
+        }
     }
 
     fn import(&mut self, import: &RootImport) -> Result<()> {
@@ -114,11 +143,23 @@ impl Wrapper<'_, '_> {
             ComponentEntityType::Instance(id) => {
                 let ty = types::instance_type(self.types, &self.outer, id)?;
                 let ty = self.b.instance_type(&ty);
-                let instance = self.b.import(&import.name, ComponentTypeRef::Instance(ty))?;
-                let exports = &self.types.get(id).ok_or_else(|| Error::internal("no instance type"))?.exports;
+                let instance = self
+                    .b
+                    .import(&import.name, ComponentTypeRef::Instance(ty))?;
+                let exports = &self
+                    .types
+                    .get(id)
+                    .ok_or_else(|| Error::internal("no instance type"))?
+                    .exports;
                 for (name, item) in exports {
-                    if let ComponentEntityType::Type { referenced, created } = item.ty {
-                        let index = self.b.alias_export(instance, name, ComponentExportKind::Type)?;
+                    if let ComponentEntityType::Type {
+                        referenced,
+                        created,
+                    } = item.ty
+                    {
+                        let index =
+                            self.b
+                                .alias_export(instance, name, ComponentExportKind::Type)?;
                         self.outer.entry(Key::of(created)?).or_insert(index);
                         self.outer.entry(Key::of(referenced)?).or_insert(index);
                     }
@@ -131,7 +172,10 @@ impl Wrapper<'_, '_> {
                 self.outer = scope.local;
                 self.b.import(&import.name, ComponentTypeRef::Func(ty?))?
             }
-            ComponentEntityType::Type { referenced, created } => {
+            ComponentEntityType::Type {
+                referenced,
+                created,
+            } => {
                 let bound = match referenced {
                     ComponentAnyTypeId::Resource(_) => TypeBounds::SubResource,
                     ComponentAnyTypeId::Defined(d) => {
@@ -151,6 +195,26 @@ impl Wrapper<'_, '_> {
         };
         self.imports.push(index);
         Ok(())
+    }
+
+    /// A core function for `item` that needs no canonical options.
+    fn lower_plain(&mut self, item: &HostItem) -> Result<u32> {
+        match item {
+            HostItem::Func(func) => {
+                let func = self.host_func(func)?;
+                Ok(self.b.lower(func, &[]))
+            }
+            HostItem::ResourceDrop(r) => {
+                let ty = self
+                    .outer
+                    .get(&Key::Resource(r.id))
+                    .copied()
+                    .ok_or_else(|| {
+                        Error::internal("imported resource type not in the wrapper's scope")
+                    })?;
+                Ok(self.b.resource_drop(ty))
+            }
+        }
     }
 
     /// The component function index of a root-import function.
@@ -178,13 +242,25 @@ impl Wrapper<'_, '_> {
             StringEncoding::CompactUtf16 => CanonicalOption::CompactUTF16,
         }];
         if let Some(memory) = &named.memory {
-            options.push(CanonicalOption::Memory(self.b.core_alias_export(main, memory, ExportKind::Memory)?));
+            options.push(CanonicalOption::Memory(self.b.core_alias_export(
+                main,
+                memory,
+                ExportKind::Memory,
+            )?));
         }
         if let Some(realloc) = &named.realloc {
-            options.push(CanonicalOption::Realloc(self.b.core_alias_export(main, realloc, ExportKind::Func)?));
+            options.push(CanonicalOption::Realloc(self.b.core_alias_export(
+                main,
+                realloc,
+                ExportKind::Func,
+            )?));
         }
         if let Some(post) = &named.post_return {
-            options.push(CanonicalOption::PostReturn(self.b.core_alias_export(main, post, ExportKind::Func)?));
+            options.push(CanonicalOption::PostReturn(self.b.core_alias_export(
+                main,
+                post,
+                ExportKind::Func,
+            )?));
         }
         Ok(options)
     }
@@ -200,8 +276,13 @@ impl Wrapper<'_, '_> {
     ) -> Result<(ComponentExportKind, u32)> {
         Ok(match (item, ty) {
             (ExportItem::Lifted(id), ComponentEntityType::Func(fty)) => {
-                let lift = boundary.lifts.get(id).ok_or_else(|| Error::internal("unexported lift"))?;
-                let core = self.b.core_alias_export(main, &lift.func, ExportKind::Func)?;
+                let lift = boundary
+                    .lifts
+                    .get(id)
+                    .ok_or_else(|| Error::internal("unexported lift"))?;
+                let core = self
+                    .b
+                    .core_alias_export(main, &lift.func, ExportKind::Func)?;
                 let options = self.options(main, &lift.options)?;
                 let mut scope = self.scope();
                 let ty = scope.func(fty);
@@ -212,13 +293,17 @@ impl Wrapper<'_, '_> {
             (ExportItem::HostInstance { import, path }, _) => {
                 let mut index = self.imports[import.0];
                 for name in path {
-                    index = self.b.alias_export(index, name, ComponentExportKind::Instance)?;
+                    index = self
+                        .b
+                        .alias_export(index, name, ComponentExportKind::Instance)?;
                 }
                 (ComponentExportKind::Instance, index)
             }
-            (ExportItem::Type(_), ComponentEntityType::Type { referenced, .. }) => {
+            (ExportItem::Type, ComponentEntityType::Type { referenced, .. }) => {
                 let ComponentAnyTypeId::Defined(d) = referenced else {
-                    return Err(Error::unsupported("exporting resource or function types from the root"));
+                    return Err(Error::unsupported(
+                        "exporting resource or function types from the root",
+                    ));
                 };
                 let mut scope = self.scope();
                 let t = scope.defined(d);
@@ -226,7 +311,10 @@ impl Wrapper<'_, '_> {
                 (ComponentExportKind::Type, t?)
             }
             (ExportItem::Instance(items), ComponentEntityType::Instance(id)) => {
-                let inst_ty = self.types.get(id).ok_or_else(|| Error::internal("no instance type"))?;
+                let inst_ty = self
+                    .types
+                    .get(id)
+                    .ok_or_else(|| Error::internal("no instance type"))?;
                 let mut exports = Vec::new();
                 for (name, export) in &inst_ty.exports {
                     let item = items
@@ -240,8 +328,14 @@ impl Wrapper<'_, '_> {
                     }
                     exports.push((name.clone(), kind, index));
                 }
-                let exports: Vec<_> = exports.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
-                (ComponentExportKind::Instance, self.b.instantiate_exports(&exports))
+                let exports: Vec<_> = exports
+                    .iter()
+                    .map(|(n, k, i)| (n.as_str(), *k, *i))
+                    .collect();
+                (
+                    ComponentExportKind::Instance,
+                    self.b.instantiate_exports(&exports),
+                )
             }
             _ => return Err(Error::internal("root export does not match its type")),
         })
@@ -268,8 +362,16 @@ fn shim_module(sigs: &[&wasmparser::FuncType]) -> Result<Vec<u8>> {
     let mut exports = wasm_encoder::ExportSection::new();
     let mut code = wasm_encoder::CodeSection::new();
     for (i, sig) in sigs.iter().enumerate() {
-        let params = sig.params().iter().map(crate::merge::val).collect::<Result<Vec<_>>>()?;
-        let results = sig.results().iter().map(crate::merge::val).collect::<Result<Vec<_>>>()?;
+        let params = sig
+            .params()
+            .iter()
+            .map(crate::merge::val)
+            .collect::<Result<Vec<_>>>()?;
+        let results = sig
+            .results()
+            .iter()
+            .map(crate::merge::val)
+            .collect::<Result<Vec<_>>>()?;
         types.ty().function(params.clone(), results);
         funcs.function(i as u32);
         exports.export(&i.to_string(), ExportKind::Func, i as u32);
@@ -292,7 +394,11 @@ fn shim_module(sigs: &[&wasmparser::FuncType]) -> Result<Vec<u8>> {
     });
     exports.export(SHIM_TABLE, ExportKind::Table, 0);
     let mut m = wasm_encoder::Module::new();
-    m.section(&types).section(&funcs).section(&tables).section(&exports).section(&code);
+    m.section(&types)
+        .section(&funcs)
+        .section(&tables)
+        .section(&exports)
+        .section(&code);
     Ok(m.finish())
 }
 
@@ -304,10 +410,22 @@ fn fixup_module(imports: &[crate::boundary::Import], shimmed: &[usize]) -> Resul
     let n = shimmed.len() as u64;
     for (slot, &i) in shimmed.iter().enumerate() {
         let sig = &imports[i].ty;
-        let params = sig.params().iter().map(crate::merge::val).collect::<Result<Vec<_>>>()?;
-        let results = sig.results().iter().map(crate::merge::val).collect::<Result<Vec<_>>>()?;
+        let params = sig
+            .params()
+            .iter()
+            .map(crate::merge::val)
+            .collect::<Result<Vec<_>>>()?;
+        let results = sig
+            .results()
+            .iter()
+            .map(crate::merge::val)
+            .collect::<Result<Vec<_>>>()?;
         types.ty().function(params, results);
-        section.import("", &slot.to_string(), wasm_encoder::EntityType::Function(slot as u32));
+        section.import(
+            "",
+            &slot.to_string(),
+            wasm_encoder::EntityType::Function(slot as u32),
+        );
     }
     section.import(
         "",

@@ -11,8 +11,8 @@
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use wasm_encoder::{
-    Alias, ComponentOuterAliasKind, ComponentTypeEncoder, ComponentTypeRef,
-    InstanceType, TypeBounds,
+    Alias, ComponentOuterAliasKind, ComponentTypeEncoder, ComponentTypeRef, InstanceType,
+    TypeBounds,
 };
 use wasmparser::component_types::{
     ComponentAnyTypeId, ComponentDefinedType, ComponentDefinedTypeId, ComponentEntityType,
@@ -56,7 +56,11 @@ impl Sink for InstanceType {
     }
 
     fn alias_outer(&mut self, index: u32) -> Result<u32> {
-        self.alias(Alias::Outer { kind: ComponentOuterAliasKind::Type, count: 1, index });
+        self.alias(Alias::Outer {
+            kind: ComponentOuterAliasKind::Type,
+            count: 1,
+            index,
+        });
         Ok(self.type_count() - 1)
     }
 }
@@ -83,9 +87,14 @@ impl<S: Sink> Scope<'_, S> {
         Ok(None)
     }
 
-    pub(super) fn valtype(&mut self, ty: &ComponentValType) -> Result<wasm_encoder::ComponentValType> {
+    pub(super) fn valtype(
+        &mut self,
+        ty: &ComponentValType,
+    ) -> Result<wasm_encoder::ComponentValType> {
         match ty {
-            ComponentValType::Primitive(p) => Ok(wasm_encoder::ComponentValType::Primitive(prim(*p))),
+            ComponentValType::Primitive(p) => {
+                Ok(wasm_encoder::ComponentValType::Primitive(prim(*p)))
+            }
             ComponentValType::Type(id) => {
                 if let Some(ComponentDefinedType::Primitive(p)) = self.types.get(*id) {
                     if self.known(Key::Defined(*id))?.is_none() {
@@ -108,8 +117,13 @@ impl<S: Sink> Scope<'_, S> {
         if let Some(i) = self.known(Key::Defined(id))? {
             return Ok(i);
         }
-        let ty = self.types.get(id).ok_or_else(|| Error::internal("unknown defined type"))?;
-        let opt = |s: &mut Self, t: &Option<ComponentValType>| t.as_ref().map(|t| s.valtype(t)).transpose();
+        let ty = self
+            .types
+            .get(id)
+            .ok_or_else(|| Error::internal("unknown defined type"))?;
+        let opt = |s: &mut Self, t: &Option<ComponentValType>| {
+            t.as_ref().map(|t| s.valtype(t)).transpose()
+        };
         let index = match ty {
             ComponentDefinedType::Primitive(p) => {
                 let (i, enc) = self.sink.define();
@@ -148,14 +162,20 @@ impl<S: Sink> Scope<'_, S> {
                 enc.defined_type().map(k, v);
                 i
             }
-            ComponentDefinedType::FixedLengthList { element, length, .. } => {
+            ComponentDefinedType::FixedLengthList {
+                element, length, ..
+            } => {
                 let e = self.valtype(element)?;
                 let (i, enc) = self.sink.define();
                 enc.defined_type().fixed_length_list(e, *length);
                 i
             }
             ComponentDefinedType::Tuple(t) => {
-                let types = t.types.iter().map(|t| self.valtype(t)).collect::<Result<Vec<_>>>()?;
+                let types = t
+                    .types
+                    .iter()
+                    .map(|t| self.valtype(t))
+                    .collect::<Result<Vec<_>>>()?;
                 let (i, enc) = self.sink.define();
                 enc.defined_type().tuple(types);
                 i
@@ -167,7 +187,8 @@ impl<S: Sink> Scope<'_, S> {
             }
             ComponentDefinedType::Enum(names) => {
                 let (i, enc) = self.sink.define();
-                enc.defined_type().enum_type(names.iter().map(|n| n.as_str()));
+                enc.defined_type()
+                    .enum_type(names.iter().map(|n| n.as_str()));
                 i
             }
             ComponentDefinedType::Option { ty: t, .. } => {
@@ -216,7 +237,10 @@ impl<S: Sink> Scope<'_, S> {
         if let Some(i) = self.local.get(&Key::Func(id)) {
             return Ok(*i);
         }
-        let ty = self.types.get(id).ok_or_else(|| Error::internal("unknown function type"))?;
+        let ty = self
+            .types
+            .get(id)
+            .ok_or_else(|| Error::internal("unknown function type"))?;
         let params = ty
             .params
             .iter()
@@ -239,20 +263,36 @@ pub(super) fn instance_type(
     outer: &HashMap<Key, u32>,
     id: ComponentInstanceTypeId,
 ) -> Result<InstanceType> {
-    let ty = types.get(id).ok_or_else(|| Error::internal("unknown instance type"))?;
+    let ty = types
+        .get(id)
+        .ok_or_else(|| Error::internal("unknown instance type"))?;
     let mut inst = InstanceType::new();
-    let mut scope = Scope { sink: &mut inst, local: HashMap::new(), outer: Some(outer), types };
+    let mut scope = Scope {
+        sink: &mut inst,
+        local: HashMap::new(),
+        outer: Some(outer),
+        types,
+    };
     for (name, item) in &ty.exports {
         match item.ty {
-            ComponentEntityType::Type { referenced, created } => {
+            ComponentEntityType::Type {
+                referenced,
+                created,
+            } => {
                 let bound = match referenced {
-                    ComponentAnyTypeId::Resource(r) => match scope.known(Key::Resource(r.resource()))? {
-                        Some(i) => TypeBounds::Eq(i),
-                        None => TypeBounds::SubResource,
-                    },
+                    ComponentAnyTypeId::Resource(r) => {
+                        match scope.known(Key::Resource(r.resource()))? {
+                            Some(i) => TypeBounds::Eq(i),
+                            None => TypeBounds::SubResource,
+                        }
+                    }
                     ComponentAnyTypeId::Defined(d) => TypeBounds::Eq(scope.defined(d)?),
                     ComponentAnyTypeId::Func(f) => TypeBounds::Eq(scope.func(f)?),
-                    _ => return Err(Error::unsupported(format!("type export `{name}` of an import"))),
+                    _ => {
+                        return Err(Error::unsupported(format!(
+                            "type export `{name}` of an import"
+                        )));
+                    }
                 };
                 scope.sink.export(name, ComponentTypeRef::Type(bound));
                 let index = scope.sink.type_count() - 1;
