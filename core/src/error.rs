@@ -154,6 +154,8 @@ impl std::error::Error for Error {}
 impl From<wasmparser::BinaryReaderError> for Error {
     #[cold]
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        Error::invalid(e.message().to_string()).at_offset(e.offset())
+        // Messages are printed on one line; wasmparser's may span several.
+        let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+        Error::invalid(message).at_offset(e.offset())
     }
 }

@@ -1,0 +1,190 @@
+//! Engine-level tests on small hand-written components: structure of the
+//! output, the core naming scheme, errors and determinism. Behaviour under a
+//! runtime is checked by meld-tests' differential harness.
+
+use meld_core::{ErrorKind, Options, OutputKind, fuse, inspect};
+
+/// A provider exporting `my:pkg/api` (`add: s32`, `wrap: u8`) and a
+/// consumer exporting `run` that calls both.
+const PAIR: &str = r#"
+(component
+  (component $provider
+    (core module $m
+      (memory (export "memory") 1)
+      (func $add (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+      (func $wrap (export "wrap") (param i32) (result i32) local.get 0 i32.const 1 i32.add))
+    (core instance $i (instantiate $m))
+    (func $add (param "a" s32) (param "b" s32) (result s32) (canon lift (core func $i "add")))
+    (func $wrap (param "a" u8) (result u8) (canon lift (core func $i "wrap")))
+    (instance $api (export "add" (func $add)) (export "wrap" (func $wrap)))
+    (export "my:pkg/api" (instance $api)))
+  (component $consumer
+    (import "my:pkg/api" (instance $api
+      (export "add" (func (param "a" s32) (param "b" s32) (result s32)))
+      (export "wrap" (func (param "a" u8) (result u8)))))
+    (core func $add (canon lower (func $api "add")))
+    (core func $wrap (canon lower (func $api "wrap")))
+    (core module $m
+      (import "api" "add" (func $add (param i32 i32) (result i32)))
+      (import "api" "wrap" (func $wrap (param i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "run") (param i32) (result i32)
+        local.get 0 local.get 0 call $add call $wrap))
+    (core instance $i (instantiate $m
+      (with "api" (instance (export "add" (func $add)) (export "wrap" (func $wrap))))))
+    (func $run (param "x" s32) (result u8) (canon lift (core func $i "run")))
+    (export "run" (func $run)))
+  (instance $p (instantiate $provider))
+  (alias export $p "my:pkg/api" (instance $api))
+  (instance $c (instantiate $consumer (with "my:pkg/api" (instance $api))))
+  (export "run" (func $c "run")))
+"#;
+
+fn wat(text: &str) -> Vec<u8> {
+    wat::parse_str(text).expect("test component parses")
+}
+
+fn core_names(module: &[u8]) -> (Vec<String>, Vec<String>) {
+    let (mut imports, mut exports) = (Vec::new(), Vec::new());
+    for payload in wasmparser::Parser::new(0).parse_all(module) {
+        match payload.expect("valid module") {
+            wasmparser::Payload::ImportSection(s) => {
+                for i in s.into_imports() {
+                    let i = i.expect("import");
+                    imports.push(format!("{} {}", i.module, i.name));
+                }
+            }
+            wasmparser::Payload::ExportSection(s) => {
+                for e in s {
+                    exports.push(e.expect("export").name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    (imports, exports)
+}
+
+#[test]
+fn a_pair_fuses_to_one_module_with_one_memory_per_instance() {
+    let input = wat(PAIR);
+    let fused = fuse(&[&input], &Options::default()).expect("fuses");
+    assert_eq!(fused.stats.core_instances, 2);
+    assert_eq!(fused.stats.memories, 2);
+    // `add` passes s32 unchanged: a direct call; `wrap` passes u8, whose
+    // high bits the ABI discards: a generated adapter.
+    assert_eq!(fused.stats.adapters_direct, 1);
+    assert_eq!(fused.stats.adapters_generated, 1);
+    assert!(wasmparser::Parser::is_component(&fused.wasm));
+}
+
+#[test]
+fn core_output_names_exports_after_the_interface() {
+    let input = wat(PAIR);
+    let options = Options {
+        output: OutputKind::Core,
+    };
+    let fused = fuse(&[&input], &options).expect("fuses");
+    assert!(wasmparser::Parser::is_core_wasm(&fused.wasm));
+    let (imports, exports) = core_names(&fused.wasm);
+    assert!(imports.is_empty(), "{imports:?}");
+    assert_eq!(exports, ["run"]);
+}
+
+#[test]
+fn generated_adapters_carry_names() {
+    let input = wat(PAIR);
+    let options = Options {
+        output: OutputKind::Core,
+    };
+    let fused = fuse(&[&input], &options).expect("fuses");
+    let text = wasmprinter::print_bytes(&fused.wasm).expect("prints");
+    assert!(text.contains("adapt my:pkg/api#wrap"), "{text}");
+    assert!(
+        text.contains("$root/p:add"),
+        "function names are prefixed by their component path: {text}"
+    );
+}
+
+#[test]
+fn fusion_is_deterministic() {
+    let input = wat(PAIR);
+    let a = fuse(&[&input], &Options::default()).expect("fuses");
+    let b = fuse(&[&input], &Options::default()).expect("fuses");
+    assert_eq!(a.wasm, b.wasm);
+}
+
+#[test]
+fn inspect_shows_components_and_adapters() {
+    let tree = inspect(&wat(PAIR)).expect("inspects");
+    let paths: Vec<_> = tree.components.iter().map(|c| c.path.as_str()).collect();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert_eq!(tree.exports, ["run"]);
+    let names: Vec<_> = tree.adapters.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["my:pkg/api#add", "my:pkg/api#wrap"]);
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let cases: [(&str, Vec<u8>); 4] = [
+        ("not wasm", b"hello world".to_vec()),
+        ("core module", wat("(module)")),
+        ("truncated", {
+            let mut c = wat(PAIR);
+            c.truncate(c.len() / 2);
+            c
+        }),
+        (
+            "invalid component",
+            wat("(component (core module (func (export \"f\"))) )")
+                .into_iter()
+                .chain([0x00])
+                .collect(),
+        ),
+    ];
+    for (what, bytes) in cases {
+        let err = fuse(&[&bytes], &Options::default()).expect_err(what);
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{what}: {err}");
+        assert!(!err.to_string().contains('\n'), "{what}: one line");
+    }
+}
+
+/// A consumer passing a string to a provider.
+const STRING_CALL: &str = r#"
+(component
+  (component $provider
+    (core module $m
+      (memory (export "memory") 1)
+      (func (export "len") (param i32 i32) (result i32) local.get 1)
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32) i32.const 0))
+    (core instance $i (instantiate $m))
+    (func $len (param "s" string) (result u32)
+      (canon lift (core func $i "len") (memory (core memory $i "memory")) (realloc (core func $i "realloc"))))
+    (instance $api (export "len" (func $len)))
+    (export "my:pkg/text" (instance $api)))
+  (component $consumer
+    (import "my:pkg/text" (instance $api (export "len" (func (param "s" string) (result u32)))))
+    (core module $mem (memory (export "memory") 1))
+    (core instance $mi (instantiate $mem))
+    (core func $len (canon lower (func $api "len") (memory (core memory $mi "memory"))))
+    (core module $m (import "api" "len" (func (param i32 i32) (result i32))))
+    (core instance $i (instantiate $m (with "api" (instance (export "len" (func $len)))))))
+  (instance $p (instantiate $provider))
+  (alias export $p "my:pkg/text" (instance $api))
+  (instance $c (instantiate $consumer (with "my:pkg/text" (instance $api)))))
+"#;
+
+#[test]
+fn strings_across_components_are_unsupported_naming_the_function_and_type() {
+    let err = fuse(&[&wat(STRING_CALL)], &Options::default()).expect_err("not yet supported");
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    let message = err.to_string();
+    assert!(message.contains("my:pkg/text#len"), "{message}");
+    assert!(message.contains("string"), "{message}");
+    // inspect still works and says why.
+    let tree = inspect(&wat(STRING_CALL)).expect("inspects");
+    assert!(matches!(
+        tree.adapters[0].kind,
+        meld_core::AdapterKind::Unsupported(_)
+    ));
+}
