@@ -12,6 +12,7 @@ mod error;
 mod flatten;
 mod graph;
 mod inspect;
+mod link;
 mod merge;
 mod wrap;
 
@@ -80,19 +81,23 @@ pub struct Fused {
 /// Fuses `inputs` (one composed component, or several components to link
 /// by interface name, the first being the one whose exports are kept).
 pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
+    // Several inputs are first linked into one composition by name.
+    let linked;
     let input = match inputs {
         [one] => *one,
         [] => return Err(Error::invalid("no input given")),
-        _ => {
-            return Err(Error::unsupported(
-                "linking several inputs is not implemented yet",
-            ));
+        many => {
+            linked = link::link(many)?;
+            &linked[..]
         }
     };
 
     // Stage 1, decode: parse and validate; every later stage may assume a
     // valid component.
-    let decoded = decode::decode(input)?;
+    let decoded = decode::decode(input).map_err(|e| match inputs.len() {
+        1 => e,
+        _ => Error::link(format!("the inputs do not fit together: {}", e.message())),
+    })?;
 
     // Stage 2, flatten: instantiate the root symbolically. Nesting, aliases
     // and re-exports disappear; what is left is the ordered core instances,

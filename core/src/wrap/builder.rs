@@ -14,7 +14,7 @@ use wasm_encoder::{
 };
 
 #[derive(Debug, Default)]
-pub(super) struct Builder {
+pub(crate) struct Builder {
     component: Component,
     types: u32,
     funcs: u32,
@@ -24,6 +24,7 @@ pub(super) struct Builder {
     core_tables: u32,
     core_modules: u32,
     core_instances: u32,
+    components: u32,
     /// A type section being filled by [`Sink::define`], flushed before any
     /// other section.
     pending_types: Option<ComponentTypeSection>,
@@ -41,12 +42,12 @@ impl Builder {
         }
     }
 
-    pub(super) fn finish(mut self) -> Vec<u8> {
+    pub(crate) fn finish(mut self) -> Vec<u8> {
         self.flush();
         self.component.finish()
     }
 
-    pub(super) fn import(&mut self, name: &str, ty: ComponentTypeRef) -> Result<u32> {
+    pub(crate) fn import(&mut self, name: &str, ty: ComponentTypeRef) -> Result<u32> {
         self.flush();
         let mut section = ComponentImportSection::new();
         section.import(name, ty);
@@ -63,7 +64,7 @@ impl Builder {
         })
     }
 
-    pub(super) fn instance_type(&mut self, ty: &wasm_encoder::InstanceType) -> u32 {
+    pub(crate) fn instance_type(&mut self, ty: &wasm_encoder::InstanceType) -> u32 {
         let (index, enc) = self.define();
         enc.instance(ty);
         index
@@ -77,7 +78,7 @@ impl Builder {
     }
 
     /// Aliases export `name` of component instance `instance`.
-    pub(super) fn alias_export(
+    pub(crate) fn alias_export(
         &mut self,
         instance: u32,
         name: &str,
@@ -97,7 +98,7 @@ impl Builder {
     }
 
     /// Aliases export `name` of core instance `instance`.
-    pub(super) fn core_alias_export(
+    pub(crate) fn core_alias_export(
         &mut self,
         instance: u32,
         name: &str,
@@ -116,7 +117,7 @@ impl Builder {
         })
     }
 
-    pub(super) fn lower(&mut self, func: u32, options: &[CanonicalOption]) -> u32 {
+    pub(crate) fn lower(&mut self, func: u32, options: &[CanonicalOption]) -> u32 {
         self.flush();
         let mut section = CanonicalFunctionSection::new();
         section.lower(func, options.iter().cloned());
@@ -124,7 +125,7 @@ impl Builder {
         next(&mut self.core_funcs)
     }
 
-    pub(super) fn resource_drop(&mut self, ty: u32) -> u32 {
+    pub(crate) fn resource_drop(&mut self, ty: u32) -> u32 {
         self.flush();
         let mut section = CanonicalFunctionSection::new();
         section.resource_drop(ty);
@@ -132,7 +133,7 @@ impl Builder {
         next(&mut self.core_funcs)
     }
 
-    pub(super) fn lift(&mut self, core_func: u32, ty: u32, options: &[CanonicalOption]) -> u32 {
+    pub(crate) fn lift(&mut self, core_func: u32, ty: u32, options: &[CanonicalOption]) -> u32 {
         self.flush();
         let mut section = CanonicalFunctionSection::new();
         section.lift(core_func, ty, options.iter().cloned());
@@ -140,7 +141,7 @@ impl Builder {
         next(&mut self.funcs)
     }
 
-    pub(super) fn core_module(&mut self, bytes: &[u8]) -> u32 {
+    pub(crate) fn core_module(&mut self, bytes: &[u8]) -> u32 {
         self.flush();
         self.component.section(&RawSection {
             id: ComponentSectionId::CoreModule as u8,
@@ -149,7 +150,30 @@ impl Builder {
         next(&mut self.core_modules)
     }
 
-    pub(super) fn core_instantiate(&mut self, module: u32, args: &[(&str, u32)]) -> u32 {
+    /// Embeds a whole component; returns its component index.
+    pub(crate) fn component(&mut self, bytes: &[u8]) -> u32 {
+        self.flush();
+        self.component.section(&RawSection {
+            id: ComponentSectionId::Component as u8,
+            data: bytes,
+        });
+        next(&mut self.components)
+    }
+
+    /// Instantiates component `component` with named arguments.
+    pub(crate) fn instantiate(
+        &mut self,
+        component: u32,
+        args: &[(&str, ComponentExportKind, u32)],
+    ) -> u32 {
+        self.flush();
+        let mut section = ComponentInstanceSection::new();
+        section.instantiate(component, args.iter().cloned());
+        self.component.section(&section);
+        next(&mut self.instances)
+    }
+
+    pub(crate) fn core_instantiate(&mut self, module: u32, args: &[(&str, u32)]) -> u32 {
         self.flush();
         let mut section = InstanceSection::new();
         section.instantiate(
@@ -160,7 +184,7 @@ impl Builder {
         next(&mut self.core_instances)
     }
 
-    pub(super) fn core_instantiate_exports(&mut self, exports: &[(&str, ExportKind, u32)]) -> u32 {
+    pub(crate) fn core_instantiate_exports(&mut self, exports: &[(&str, ExportKind, u32)]) -> u32 {
         self.flush();
         let mut section = InstanceSection::new();
         section.export_items(exports.iter().cloned());
@@ -168,7 +192,7 @@ impl Builder {
         next(&mut self.core_instances)
     }
 
-    pub(super) fn instantiate_exports(
+    pub(crate) fn instantiate_exports(
         &mut self,
         exports: &[(&str, ComponentExportKind, u32)],
     ) -> u32 {
@@ -179,7 +203,7 @@ impl Builder {
         next(&mut self.instances)
     }
 
-    pub(super) fn export(
+    pub(crate) fn export(
         &mut self,
         name: &str,
         kind: ComponentExportKind,

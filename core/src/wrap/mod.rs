@@ -11,8 +11,8 @@
 //! such lowering that calls through a table, and after instantiation a
 //! fixup module fills the table with the real lowered functions.
 
-mod builder;
-mod types;
+pub(crate) mod builder;
+pub(crate) mod types;
 
 use crate::boundary::{Boundary, NamedOptions};
 use crate::decode::StringEncoding;
@@ -118,6 +118,78 @@ pub(crate) fn wrap(
     Ok(w.b.finish())
 }
 
+/// Imports `name` of type `ty` into `b`, re-encoding its type, and makes
+/// the types it exports known in `outer`. Returns the import's index.
+pub(crate) fn import_item(
+    b: &mut Builder,
+    types: TypesRef<'_>,
+    outer: &mut HashMap<Key, u32>,
+    name: &str,
+    ty: ComponentEntityType,
+) -> Result<u32> {
+    let in_scope = |b: &mut Builder,
+                    outer: &mut HashMap<Key, u32>,
+                    f: &dyn Fn(&mut Scope<'_, Builder>) -> Result<u32>| {
+        let mut scope = Scope {
+            sink: b,
+            local: std::mem::take(outer),
+            outer: None,
+            types,
+        };
+        let result = f(&mut scope);
+        *outer = scope.local;
+        result
+    };
+    Ok(match ty {
+        ComponentEntityType::Instance(id) => {
+            let inst = types::instance_type(types, outer, id)?;
+            let ty = b.instance_type(&inst);
+            let instance = b.import(name, ComponentTypeRef::Instance(ty))?;
+            let exports = &types
+                .get(id)
+                .ok_or_else(|| Error::internal("no instance type"))?
+                .exports;
+            for (export, item) in exports {
+                if let ComponentEntityType::Type {
+                    referenced,
+                    created,
+                } = item.ty
+                {
+                    let index = b.alias_export(instance, export, ComponentExportKind::Type)?;
+                    outer.entry(Key::of(created)?).or_insert(index);
+                    outer.entry(Key::of(referenced)?).or_insert(index);
+                }
+            }
+            instance
+        }
+        ComponentEntityType::Func(id) => {
+            let ty = in_scope(b, outer, &|s| s.func(id))?;
+            b.import(name, ComponentTypeRef::Func(ty))?
+        }
+        ComponentEntityType::Type {
+            referenced,
+            created,
+        } => {
+            let bound = match referenced {
+                ComponentAnyTypeId::Resource(_) => TypeBounds::SubResource,
+                ComponentAnyTypeId::Defined(d) => {
+                    TypeBounds::Eq(in_scope(b, outer, &|s| s.defined(d))?)
+                }
+                _ => return Err(Error::unsupported(format!("type import `{name}`"))),
+            };
+            let index = b.import(name, ComponentTypeRef::Type(bound))?;
+            outer.insert(Key::of(created)?, index);
+            outer.entry(Key::of(referenced)?).or_insert(index);
+            index
+        }
+        _ => {
+            return Err(Error::unsupported(format!(
+                "root import `{name}` is not an instance, function or type"
+            )));
+        }
+    })
+}
+
 struct Wrapper<'t> {
     types: TypesRef<'t>,
     b: Builder,
@@ -139,60 +211,13 @@ impl Wrapper<'_> {
     }
 
     fn import(&mut self, import: &RootImport) -> Result<()> {
-        let index = match import.ty {
-            ComponentEntityType::Instance(id) => {
-                let ty = types::instance_type(self.types, &self.outer, id)?;
-                let ty = self.b.instance_type(&ty);
-                let instance = self
-                    .b
-                    .import(&import.name, ComponentTypeRef::Instance(ty))?;
-                let exports = &self
-                    .types
-                    .get(id)
-                    .ok_or_else(|| Error::internal("no instance type"))?
-                    .exports;
-                for (name, item) in exports {
-                    if let ComponentEntityType::Type {
-                        referenced,
-                        created,
-                    } = item.ty
-                    {
-                        let index =
-                            self.b
-                                .alias_export(instance, name, ComponentExportKind::Type)?;
-                        self.outer.entry(Key::of(created)?).or_insert(index);
-                        self.outer.entry(Key::of(referenced)?).or_insert(index);
-                    }
-                }
-                instance
-            }
-            ComponentEntityType::Func(id) => {
-                let mut scope = self.scope();
-                let ty = scope.func(id);
-                self.outer = scope.local;
-                self.b.import(&import.name, ComponentTypeRef::Func(ty?))?
-            }
-            ComponentEntityType::Type {
-                referenced,
-                created,
-            } => {
-                let bound = match referenced {
-                    ComponentAnyTypeId::Resource(_) => TypeBounds::SubResource,
-                    ComponentAnyTypeId::Defined(d) => {
-                        let mut scope = self.scope();
-                        let t = scope.defined(d);
-                        self.outer = scope.local;
-                        TypeBounds::Eq(t?)
-                    }
-                    _ => return Err(Error::unsupported(format!("type import `{}`", import.name))),
-                };
-                let index = self.b.import(&import.name, ComponentTypeRef::Type(bound))?;
-                self.outer.insert(Key::of(created)?, index);
-                self.outer.entry(Key::of(referenced)?).or_insert(index);
-                index
-            }
-            _ => return Err(Error::unsupported(format!("root import `{}`", import.name))),
-        };
+        let index = import_item(
+            &mut self.b,
+            self.types,
+            &mut self.outer,
+            &import.name,
+            import.ty,
+        )?;
         self.imports.push(index);
         Ok(())
     }

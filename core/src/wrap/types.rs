@@ -22,14 +22,14 @@ use wasmparser::types::TypesRef;
 
 /// Identity of a type, as far as encoding is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Key {
+pub(crate) enum Key {
     Resource(ResourceId),
     Defined(ComponentDefinedTypeId),
     Func(ComponentFuncTypeId),
 }
 
 impl Key {
-    pub(super) fn of(id: ComponentAnyTypeId) -> Result<Key> {
+    pub(crate) fn of(id: ComponentAnyTypeId) -> Result<Key> {
         Ok(match id {
             ComponentAnyTypeId::Resource(r) => Key::Resource(r.resource()),
             ComponentAnyTypeId::Defined(d) => Key::Defined(d),
@@ -44,7 +44,7 @@ impl Key {
 }
 
 /// Where types are being declared: the wrapper component or an instance type.
-pub(super) trait Sink {
+pub(crate) trait Sink {
     fn define(&mut self) -> (u32, ComponentTypeEncoder<'_>);
     fn alias_outer(&mut self, index: u32) -> Result<u32>;
 }
@@ -66,11 +66,11 @@ impl Sink for InstanceType {
 }
 
 /// Types declared in one scope, and the outer scope's if this one is nested.
-pub(super) struct Scope<'s, S: Sink> {
-    pub(super) sink: &'s mut S,
-    pub(super) local: HashMap<Key, u32>,
-    pub(super) outer: Option<&'s HashMap<Key, u32>>,
-    pub(super) types: TypesRef<'s>,
+pub(crate) struct Scope<'s, S: Sink> {
+    pub(crate) sink: &'s mut S,
+    pub(crate) local: HashMap<Key, u32>,
+    pub(crate) outer: Option<&'s HashMap<Key, u32>>,
+    pub(crate) types: TypesRef<'s>,
 }
 
 impl<S: Sink> Scope<'_, S> {
@@ -87,7 +87,7 @@ impl<S: Sink> Scope<'_, S> {
         Ok(None)
     }
 
-    pub(super) fn valtype(
+    pub(crate) fn valtype(
         &mut self,
         ty: &ComponentValType,
     ) -> Result<wasm_encoder::ComponentValType> {
@@ -113,7 +113,7 @@ impl<S: Sink> Scope<'_, S> {
     }
 
     /// The index of defined type `id`, defining it here if it is not known.
-    pub(super) fn defined(&mut self, id: ComponentDefinedTypeId) -> Result<u32> {
+    pub(crate) fn defined(&mut self, id: ComponentDefinedTypeId) -> Result<u32> {
         if let Some(i) = self.known(Key::Defined(id))? {
             return Ok(i);
         }
@@ -233,7 +233,7 @@ impl<S: Sink> Scope<'_, S> {
     }
 
     /// The index of function type `id`, defining it here if needed.
-    pub(super) fn func(&mut self, id: ComponentFuncTypeId) -> Result<u32> {
+    pub(crate) fn func(&mut self, id: ComponentFuncTypeId) -> Result<u32> {
         if let Some(i) = self.local.get(&Key::Func(id)) {
             return Ok(*i);
         }
@@ -258,7 +258,7 @@ impl<S: Sink> Scope<'_, S> {
 
 /// Encodes the instance type `id` of a root import. Its resources that are
 /// not known outside become abstract (`sub resource`) exports.
-pub(super) fn instance_type(
+pub(crate) fn instance_type(
     types: TypesRef<'_>,
     outer: &HashMap<Key, u32>,
     id: ComponentInstanceTypeId,
