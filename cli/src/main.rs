@@ -166,7 +166,7 @@ fn render(tree: &Tree) -> String {
     line(0, "components:".into());
     for component in &tree.components {
         let depth = component.path.matches('/').count() + 1;
-        line(depth, format!("{}", component.path));
+        line(depth, component.path.clone());
         for instance in &component.core_instances {
             line(
                 depth + 1,

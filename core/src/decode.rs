@@ -226,17 +226,17 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
 
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload?;
-        if open.is_empty() && in_module == 0 {
-            if let Payload::Version {
+        if open.is_empty()
+            && in_module == 0
+            && let Payload::Version {
                 encoding: wasmparser::Encoding::Module,
                 ..
             } = payload
-            {
-                return Err(Error::invalid(
-                    "expected a component, found a core module (meld fuses components; \
-                     wrap a module with `wasm-tools component new` first)",
-                ));
-            }
+        {
+            return Err(Error::invalid(
+                "expected a component, found a core module (meld fuses components; \
+                 wrap a module with `wasm-tools component new` first)",
+            ));
         }
         let valid = validator.payload(&payload)?;
         match (&payload, valid) {

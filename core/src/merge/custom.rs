@@ -38,7 +38,7 @@ impl Names {
             maps[space.index()].get(index as usize).copied()
         };
         // Names are informative only: a malformed name section is skipped.
-        for sub in section.clone().into_iter().flatten() {
+        for sub in section.clone().flatten() {
             let (space, target, map) = match sub {
                 wasmparser::Name::Function(map) => (Space::Func, &mut self.funcs, map),
                 wasmparser::Name::Table(map) => (Space::Table, &mut self.tables, map),

@@ -478,12 +478,12 @@ fn check_start_order(graph: &Graph, layout: &Layout<'_>, starts: &[(usize, u32)]
 /// A core value type in wasm-encoder's terms; function types are interned
 /// before any index remapping, so typed references are refused here.
 pub(crate) fn val(ty: &wasmparser::ValType) -> Result<wasm_encoder::ValType> {
-    if let wasmparser::ValType::Ref(r) = ty {
-        if r.type_index().is_some() {
-            return Err(Error::unsupported(
-                "typed function references in signatures",
-            ));
-        }
+    if let wasmparser::ValType::Ref(r) = ty
+        && r.type_index().is_some()
+    {
+        return Err(Error::unsupported(
+            "typed function references in signatures",
+        ));
     }
     wasm_encoder::reencode::RoundtripReencoder
         .val_type(*ty)

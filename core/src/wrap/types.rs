@@ -96,10 +96,10 @@ impl<S: Sink> Scope<'_, S> {
                 Ok(wasm_encoder::ComponentValType::Primitive(prim(*p)))
             }
             ComponentValType::Type(id) => {
-                if let Some(ComponentDefinedType::Primitive(p)) = self.types.get(*id) {
-                    if self.known(Key::Defined(*id))?.is_none() {
-                        return Ok(wasm_encoder::ComponentValType::Primitive(prim(*p)));
-                    }
+                if let Some(ComponentDefinedType::Primitive(p)) = self.types.get(*id)
+                    && self.known(Key::Defined(*id))?.is_none()
+                {
+                    return Ok(wasm_encoder::ComponentValType::Primitive(prim(*p)));
                 }
                 Ok(wasm_encoder::ComponentValType::Type(self.defined(*id)?))
             }
