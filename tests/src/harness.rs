@@ -1,0 +1,299 @@
+//! The differential harness: runs an original component and its fused
+//! counterpart side by side under wasmtime and compares what they do.
+//!
+//! [`compare`] checks, in order:
+//!
+//! 1. **the world** — imports and exports with their types must be the
+//!    same, structurally and (by default) as printed WIT (see `world`);
+//! 2. **instantiation** — both succeed, or the fused one's failure is a
+//!    mismatch; output written by start functions must match;
+//! 3. **every exported function** (root-level or inside exported
+//!    instances), called with generated arguments of its WIT type (edge
+//!    cases first, then seeded pseudo-random values; see `generate`) —
+//!    results, traps and stdout/stderr must match call by call;
+//! 4. **a command's `wasi:cli/run`**, called once on fresh instances.
+//!
+//! Each side has one instance and both receive the same calls in the same
+//! order, so state carried between calls is compared too. A trap (or a
+//! `wasi:cli/exit`) poisons an instance: after one on either side both
+//! sides are instantiated afresh before the next call. Whether a call
+//! trapped must match; trap messages are shown but not compared.
+//!
+//! Results are compared with `value::same`: exact, floats by bits, any
+//! NaN equal to any NaN. Functions whose parameters the harness cannot
+//! generate (resources, futures, streams) are listed as skipped.
+
+mod generate;
+mod link;
+mod report;
+mod runtime;
+mod value;
+mod world;
+
+pub use report::{Aspect, Coverage, Mismatch, Report, Skipped};
+pub use runtime::engine;
+
+use anyhow::{Result, bail};
+use generate::{Generator, seed_for};
+use runtime::{Observation, Outcome, Side};
+use std::collections::HashMap;
+use wasmtime::component::Val;
+use world::ExportedFunc;
+
+/// How thoroughly to compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompareOptions {
+    /// Calls per function that takes parameters (raised if its types have
+    /// more edge cases than this).
+    pub calls_per_function: usize,
+    /// Calls per function without parameters (repeated to expose state).
+    pub calls_without_params: usize,
+    /// Seed of the argument generator.
+    pub seed: u64,
+    /// Fuel per call and per instantiation; running out is a trap.
+    pub fuel: u64,
+    /// Also compare the worlds as WIT text (type names, interface order),
+    /// not only structurally.
+    pub compare_wit: bool,
+    /// Mismatches kept per function; more are counted, not kept.
+    pub mismatches_per_function: usize,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        Self {
+            calls_per_function: 48,
+            calls_without_params: 2,
+            seed: 0x6d65_6c64,
+            fuel: 500_000_000,
+            compare_wit: true,
+            mismatches_per_function: 5,
+        }
+    }
+}
+
+/// Compares the behaviour of `fused` with that of `original` (both
+/// components, as bytes). Errors mean the comparison could not run — the
+/// original does not compile or instantiate, or the fused output does not
+/// compile — never that the two differ; differences are in the report.
+pub fn compare(original: &[u8], fused: &[u8], options: &CompareOptions) -> Result<Report> {
+    let engine = engine()?;
+    let original_side = Side::new("original", original, options.fuel)?;
+    let fused_side = Side::new("fused", fused, options.fuel)?;
+    let report = Report {
+        world: world::compare(
+            engine,
+            (original, original_side.component()),
+            (fused, fused_side.component()),
+            options.compare_wit,
+        )?,
+        stubbed_imports: original_side.stubbed().to_vec(),
+        ..Report::default()
+    };
+    let functions = world::exported_funcs(engine, original_side.component());
+    let fused_functions = world::exported_funcs(engine, fused_side.component());
+    let mut session = Session {
+        original: original_side,
+        fused: fused_side,
+        options,
+        report,
+        kept: HashMap::new(),
+    };
+    session.run(&functions, &fused_functions)?;
+    Ok(session.report)
+}
+
+/// Both sides and the report being written.
+struct Session<'a> {
+    original: Side,
+    fused: Side,
+    options: &'a CompareOptions,
+    report: Report,
+    /// Mismatches kept so far, per function.
+    kept: HashMap<String, usize>,
+}
+
+/// The pseudo-function name of instantiation mismatches.
+const INSTANTIATION: &str = "(instantiation)";
+
+impl Session<'_> {
+    /// Instantiates both sides, then calls every function of `functions`
+    /// (the original's exports) that `fused_functions` also has, the
+    /// command's `run` last. Stops early if the fused side cannot be
+    /// instantiated.
+    fn run(&mut self, functions: &[ExportedFunc], fused_functions: &[ExportedFunc]) -> Result<()> {
+        if !self.instantiate()? {
+            return Ok(());
+        }
+        let (runs, functions): (Vec<_>, Vec<_>) =
+            functions.iter().partition(|func| func.is_command_run());
+        for func in functions {
+            if !self.has_counterpart(func, fused_functions) {
+                continue;
+            }
+            let Some(tuples) = self.arguments(func) else {
+                continue;
+            };
+            for args in &tuples {
+                if !self.call(func, args)? {
+                    return Ok(());
+                }
+            }
+        }
+        for run in runs {
+            if self.has_counterpart(run, fused_functions) {
+                // A command runs once, on instances nothing else has touched.
+                if !self.instantiate()? || !self.call(run, &[])? {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The argument tuples to call `func` with, or `None` (and a skip
+    /// note) if the harness cannot generate its parameters.
+    fn arguments(&mut self, func: &ExportedFunc) -> Option<Vec<Vec<Val>>> {
+        let params: Vec<_> = func.ty.params().map(|(_, ty)| ty).collect();
+        if params.is_empty() {
+            return Some(vec![Vec::new(); self.options.calls_without_params]);
+        }
+        let seed = seed_for(self.options.seed, &func.name());
+        match Generator::new(seed).arguments(&params, self.options.calls_per_function) {
+            Ok(tuples) => Some(tuples),
+            Err(unsupported) => {
+                self.report.skipped.push(Skipped {
+                    function: func.name(),
+                    reason: unsupported.0,
+                });
+                None
+            }
+        }
+    }
+
+    /// Instantiates both sides afresh and compares what instantiation did.
+    /// False if the fused side could not be instantiated (nothing more can
+    /// be compared).
+    fn instantiate(&mut self) -> Result<bool> {
+        let original = self.original.instantiate()?;
+        if !self.original.is_live() {
+            bail!(
+                "the original component cannot be instantiated, so there is nothing to \
+                 compare against: {}",
+                describe(&original)
+            );
+        }
+        let fused = self.fused.instantiate()?;
+        self.record(INSTANTIATION, "", &original, &fused);
+        Ok(self.fused.is_live())
+    }
+
+    /// Whether the fused component exports `func` with the same type;
+    /// records a mismatch if not.
+    fn has_counterpart(&mut self, func: &ExportedFunc, fused: &[ExportedFunc]) -> bool {
+        let name = func.name();
+        let (aspect, fused_text) = match fused.iter().find(|f| f.path == func.path) {
+            None => (Aspect::Missing, "not exported".to_string()),
+            Some(counterpart) if world::signature(counterpart) != world::signature(func) => {
+                (Aspect::Signature, world::signature(counterpart))
+            }
+            Some(_) => return true,
+        };
+        self.keep(Mismatch {
+            function: name,
+            args: String::new(),
+            aspects: vec![aspect],
+            original: world::signature(func),
+            fused: fused_text,
+        });
+        false
+    }
+
+    /// Calls `func` on both sides and compares. False if the sides could
+    /// not be brought back after a trap.
+    fn call(&mut self, func: &ExportedFunc, args: &[Val]) -> Result<bool> {
+        if !self.original.is_live() || !self.fused.is_live() {
+            self.report.reinstantiations += 1;
+            if !self.instantiate()? {
+                return Ok(false);
+            }
+        }
+        let results = func.ty.results().len();
+        let original = self.original.call(&func.path, args, results)?;
+        let fused = self.fused.call(&func.path, args, results)?;
+
+        let name = func.name();
+        let trapped = !matches!(original.outcome, Outcome::Returned(_));
+        self.report.count_call(&name, trapped);
+        self.record(&name, &value::render_all(args), &original, &fused);
+        Ok(true)
+    }
+
+    /// Compares two observations of the same event; keeps a mismatch if
+    /// they differ.
+    fn record(&mut self, function: &str, args: &str, original: &Observation, fused: &Observation) {
+        let aspects = differences(original, fused);
+        if aspects.is_empty() {
+            return;
+        }
+        self.keep(Mismatch {
+            function: function.to_string(),
+            args: args.to_string(),
+            aspects,
+            original: describe(original),
+            fused: describe(fused),
+        });
+    }
+
+    fn keep(&mut self, mismatch: Mismatch) {
+        self.report.mismatch_count += 1;
+        let kept = self.kept.entry(mismatch.function.clone()).or_default();
+        if *kept < self.options.mismatches_per_function {
+            *kept += 1;
+            self.report.mismatches.push(mismatch);
+        }
+    }
+}
+
+/// What differs between two observations of the same call.
+fn differences(original: &Observation, fused: &Observation) -> Vec<Aspect> {
+    let same_outcome = match (&original.outcome, &fused.outcome) {
+        (Outcome::Returned(a), Outcome::Returned(b)) => value::all_same(a, b),
+        (Outcome::Trapped(_), Outcome::Trapped(_)) => true,
+        (Outcome::Exited(a), Outcome::Exited(b)) => a == b,
+        _ => false,
+    };
+    let mut aspects = Vec::new();
+    if !same_outcome {
+        aspects.push(Aspect::Outcome);
+    }
+    if original.stdout != fused.stdout {
+        aspects.push(Aspect::Stdout);
+    }
+    if original.stderr != fused.stderr {
+        aspects.push(Aspect::Stderr);
+    }
+    aspects
+}
+
+/// An observation in one line: outcome, then any output.
+fn describe(observation: &Observation) -> String {
+    let mut text = match &observation.outcome {
+        Outcome::Returned(values) => format!("returned ({})", value::render_all(values)),
+        Outcome::Trapped(message) => format!("trapped: {message}"),
+        Outcome::Exited(code) => format!("exit({code})"),
+    };
+    if !observation.stdout.is_empty() {
+        text.push_str(&format!(
+            "; stdout {}",
+            value::render_bytes(&observation.stdout)
+        ));
+    }
+    if !observation.stderr.is_empty() {
+        text.push_str(&format!(
+            "; stderr {}",
+            value::render_bytes(&observation.stderr)
+        ));
+    }
+    text
+}

@@ -1,0 +1,306 @@
+//! One side of a comparison — the original or the fused component —
+//! compiled once and instantiated under wasmtime with WASI p2.
+//!
+//! The WASI context is deterministic so that both sides can be compared
+//! byte for byte: stdout and stderr go to in-memory pipes, the clocks are
+//! fixed (the monotonic clock advances 1 ms per reading), random numbers
+//! come from a fixed cycle, arguments and environment are fixed, stdin is
+//! closed. Imports other than WASI are satisfied by stubs that trap, the
+//! same on both sides (see `link`).
+//!
+//! Every call and instantiation runs on a fuel budget, so a fused output
+//! that loops forever shows up as a trap instead of a hung test. A trap
+//! poisons the instance; the side drops it and the caller instantiates
+//! afresh.
+
+use super::link::link;
+use anyhow::{Context, Result, anyhow};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use wasmtime::component::{Component, Instance, InstancePre, ResourceTable, Val};
+use wasmtime::{Config, Engine, OptLevel, Store, Trap};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{
+    Deterministic, HostMonotonicClock, HostWallClock, I32Exit, WasiCtx, WasiCtxView, WasiView,
+};
+
+/// Most bytes a component may write to stdout or stderr per instance.
+const PIPE_CAPACITY: usize = 16 << 20;
+
+static ENGINE: OnceLock<Engine> = OnceLock::new();
+
+/// The engine every harness run shares: component model and multi-memory
+/// on (fused output has a memory per inner component), fuel metering on,
+/// Cranelift optimisations off because tests compile more than they run.
+pub fn engine() -> Result<&'static Engine> {
+    if let Some(engine) = ENGINE.get() {
+        return Ok(engine);
+    }
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .wasm_multi_memory(true)
+        .consume_fuel(true)
+        .cranelift_opt_level(OptLevel::None);
+    let engine = Engine::new(&config)
+        .map_err(anyhow::Error::from)
+        .context("creating the harness's wasmtime engine")?;
+    Ok(ENGINE.get_or_init(|| engine))
+}
+
+/// What one call (or instantiation) did.
+#[derive(Debug, Clone)]
+pub(crate) enum Outcome {
+    /// Returned normally with these results.
+    Returned(Vec<Val>),
+    /// Trapped (or a host function failed); the message is informative
+    /// only, since trap messages may legitimately differ.
+    Trapped(String),
+    /// Called `wasi:cli/exit` with this code.
+    Exited(i32),
+}
+
+/// An outcome plus what was written to stdout and stderr meanwhile.
+#[derive(Debug, Clone)]
+pub(crate) struct Observation {
+    pub(crate) outcome: Outcome,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
+}
+
+/// The store's data: a WASI context and its resource table.
+struct Host {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl WasiView for Host {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// A wall clock stopped at 2023-11-14T22:13:20Z.
+struct FixedWallClock;
+
+impl HostWallClock for FixedWallClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_nanos(1)
+    }
+
+    fn now(&self) -> Duration {
+        Duration::from_secs(1_700_000_000)
+    }
+}
+
+/// A monotonic clock that advances by one millisecond per reading, so
+/// that guests waiting for time to pass still terminate.
+#[derive(Default)]
+struct SteppingClock(AtomicU64);
+
+impl HostMonotonicClock for SteppingClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+
+    fn now(&self) -> u64 {
+        self.0.fetch_add(1_000_000, Ordering::Relaxed)
+    }
+}
+
+/// A live instance with its store and output pipes.
+struct Live {
+    store: Store<Host>,
+    instance: Instance,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+    stdout_seen: usize,
+    stderr_seen: usize,
+}
+
+impl Live {
+    /// Output written since the last call to `take_output`.
+    fn take_output(&mut self) -> (Vec<u8>, Vec<u8>) {
+        let stdout = self.stdout.contents();
+        let stderr = self.stderr.contents();
+        let new_out = stdout[self.stdout_seen.min(stdout.len())..].to_vec();
+        let new_err = stderr[self.stderr_seen.min(stderr.len())..].to_vec();
+        self.stdout_seen = stdout.len();
+        self.stderr_seen = stderr.len();
+        (new_out, new_err)
+    }
+}
+
+/// One component, compiled and linked, and its current instance.
+pub(crate) struct Side {
+    label: &'static str,
+    component: Component,
+    pre: InstancePre<Host>,
+    stubbed: Vec<String>,
+    live: Option<Live>,
+    fuel: u64,
+}
+
+impl std::fmt::Debug for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Side")
+            .field("label", &self.label)
+            .field("live", &self.live.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Side {
+    /// Compiles and links `wasm`; `label` ("original", "fused") names the
+    /// side in errors.
+    pub(crate) fn new(label: &'static str, wasm: &[u8], fuel: u64) -> Result<Self> {
+        let engine = engine()?;
+        let component = Component::new(engine, wasm)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("compiling the {label} component"))?;
+        let linked = link::<Host>(engine, &component)
+            .with_context(|| format!("linking the {label} component"))?;
+        Ok(Self {
+            label,
+            component,
+            pre: linked.pre,
+            stubbed: linked.stubbed,
+            live: None,
+            fuel,
+        })
+    }
+
+    pub(crate) fn component(&self) -> &Component {
+        &self.component
+    }
+
+    /// Imports satisfied by trapping stubs (`iface#func`).
+    pub(crate) fn stubbed(&self) -> &[String] {
+        &self.stubbed
+    }
+
+    /// Drops the current instance (if any) and instantiates afresh in a
+    /// new store. The observation's outcome is `Returned([])` on success.
+    pub(crate) fn instantiate(&mut self) -> Result<Observation> {
+        self.live = None;
+        let stdout = MemoryOutputPipe::new(PIPE_CAPACITY);
+        let stderr = MemoryOutputPipe::new(PIPE_CAPACITY);
+        let ctx = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .args(&["component"])
+            .env("MELD_HARNESS", "1")
+            .secure_random(Deterministic::new((0..=255).collect()))
+            .insecure_random(Deterministic::new((0..=255).rev().collect()))
+            .insecure_random_seed(0x6d65_6c64)
+            .wall_clock(FixedWallClock)
+            .monotonic_clock(SteppingClock::default())
+            .build();
+        let host = Host {
+            ctx,
+            table: ResourceTable::new(),
+        };
+        let mut store = Store::new(engine()?, host);
+        store
+            .set_fuel(self.fuel)
+            .map_err(anyhow::Error::from)
+            .context("setting fuel")?;
+        let result = self.pre.instantiate(&mut store);
+        let mut out = (stdout.contents().to_vec(), stderr.contents().to_vec());
+        let outcome = match result {
+            Ok(instance) => {
+                let mut live = Live {
+                    store,
+                    instance,
+                    stdout,
+                    stderr,
+                    stdout_seen: 0,
+                    stderr_seen: 0,
+                };
+                out = live.take_output();
+                self.live = Some(live);
+                Outcome::Returned(Vec::new())
+            }
+            Err(error) => outcome_of_error(error),
+        };
+        Ok(Observation {
+            outcome,
+            stdout: out.0,
+            stderr: out.1,
+        })
+    }
+
+    /// Whether an instance is live (instantiation succeeded and nothing
+    /// trapped since).
+    pub(crate) fn is_live(&self) -> bool {
+        self.live.is_some()
+    }
+
+    /// Calls the function at `path` (instance names, then the function's
+    /// name) with `args`. A trap or exit drops the instance.
+    pub(crate) fn call(
+        &mut self,
+        path: &[String],
+        args: &[Val],
+        results: usize,
+    ) -> Result<Observation> {
+        let label = self.label;
+        let live = self
+            .live
+            .as_mut()
+            .ok_or_else(|| anyhow!("the {label} side has no live instance"))?;
+        let mut parent = None;
+        for name in path {
+            let index = live
+                .instance
+                .get_export_index(&mut live.store, parent.as_ref(), name)
+                .ok_or_else(|| anyhow!("the {label} component exports no `{}`", path.join("#")))?;
+            parent = Some(index);
+        }
+        let index = parent.ok_or_else(|| anyhow!("empty export path"))?;
+        let func = live
+            .instance
+            .get_func(&mut live.store, index)
+            .ok_or_else(|| {
+                anyhow!(
+                    "`{}` of the {label} component is not a function",
+                    path.join("#")
+                )
+            })?;
+        live.store
+            .set_fuel(self.fuel)
+            .map_err(anyhow::Error::from)
+            .context("setting fuel")?;
+        let mut values = vec![Val::Bool(false); results];
+        let outcome = match func.call(&mut live.store, args, &mut values) {
+            Ok(()) => Outcome::Returned(values),
+            Err(error) => outcome_of_error(error),
+        };
+        let (stdout, stderr) = live.take_output();
+        if !matches!(outcome, Outcome::Returned(_)) {
+            self.live = None;
+        }
+        Ok(Observation {
+            outcome,
+            stdout,
+            stderr,
+        })
+    }
+}
+
+/// Classifies a failed call: an exit, or a trap described by its trap
+/// code or, for host errors, by the innermost error (the outer ones only
+/// add a wasm backtrace).
+fn outcome_of_error(error: wasmtime::Error) -> Outcome {
+    if let Some(exit) = error.downcast_ref::<I32Exit>() {
+        return Outcome::Exited(exit.0);
+    }
+    if let Some(trap) = error.downcast_ref::<Trap>() {
+        return Outcome::Trapped(trap.to_string());
+    }
+    Outcome::Trapped(error.root_cause().to_string())
+}
