@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn meld(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meld")).args(args).output().expect("meld runs")
+    Command::new(env!("CARGO_BIN_EXE_meld"))
+        .args(args)
+        .output()
+        .expect("meld runs")
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -29,7 +32,11 @@ fn fixture(name: &str) -> String {
 fn assert_one_line_error(output: &Output, what: &str) {
     assert_eq!(output.status.code(), Some(1), "{what}: exit code");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{what}: one line, got {stderr:?}");
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "{what}: one line, got {stderr:?}"
+    );
     assert!(stderr.starts_with("meld: "), "{what}: {stderr}");
     assert!(!stderr.contains("panicked"), "{what}: {stderr}");
 }
@@ -39,14 +46,26 @@ fn bad_inputs_give_one_line_and_exit_code_1() {
     let valid = meld_tests::fixtures::get("scalars").expect("fixture").wasm;
     let cases = [
         ("not wasm", write("text.wasm", b"this is not wasm")),
-        ("core module", write("module.wasm", &wat::parse_str("(module)").expect("wat"))),
-        ("truncated", write("truncated.wasm", &valid[..valid.len() / 3])),
-        ("invalid component", write("invalid.wasm", &{
-            let mut v = valid.clone();
-            v[9] ^= 0xff;
-            v
-        })),
-        ("missing file", scratch("does-not-exist.wasm").display().to_string()),
+        (
+            "core module",
+            write("module.wasm", &wat::parse_str("(module)").expect("wat")),
+        ),
+        (
+            "truncated",
+            write("truncated.wasm", &valid[..valid.len() / 3]),
+        ),
+        (
+            "invalid component",
+            write("invalid.wasm", &{
+                let mut v = valid.clone();
+                v[9] ^= 0xff;
+                v
+            }),
+        ),
+        (
+            "missing file",
+            scratch("does-not-exist.wasm").display().to_string(),
+        ),
     ];
     let out = scratch("out.wasm").display().to_string();
     for (what, input) in &cases {
@@ -59,8 +78,19 @@ fn bad_inputs_give_one_line_and_exit_code_1() {
 fn core_output_follows_the_naming_scheme() {
     let input = fixture("wasi-hello");
     let out = scratch("hello.core.wasm");
-    let status = meld(&["fuse", &input, "--output", "core", "-o", &out.display().to_string()]);
-    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let status = meld(&[
+        "fuse",
+        &input,
+        "--output",
+        "core",
+        "-o",
+        &out.display().to_string(),
+    ]);
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     let bytes = std::fs::read(&out).expect("output written");
     wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
         .validate_all(&bytes)
@@ -84,20 +114,36 @@ fn core_output_follows_the_naming_scheme() {
     }
     let has = |m: &str, f: &str| imports.iter().any(|(a, b)| a.starts_with(m) && b == f);
     assert!(has("wasi:cli/stdout@", "get-stdout"), "{imports:?}");
-    assert!(has("wasi:io/streams@", "[resource-drop]output-stream"), "{imports:?}");
+    assert!(
+        has("wasi:io/streams@", "[resource-drop]output-stream"),
+        "{imports:?}"
+    );
     // Two components write to stdout, each with its own memory: the second
     // lowering is told apart by the number of its canonical-options
     // context, whose memory is exported as `memory$n`.
     let writes: Vec<&str> = imports
         .iter()
-        .filter(|(m, f)| m.starts_with("wasi:io/streams@") && f.starts_with("[method]output-stream.write"))
+        .filter(|(m, f)| {
+            m.starts_with("wasi:io/streams@") && f.starts_with("[method]output-stream.write")
+        })
         .map(|(_, f)| f.as_str())
         .collect();
     assert_eq!(writes.len(), 2, "{imports:?}");
     assert_eq!(writes[0], "[method]output-stream.write");
-    let context = writes[1].rsplit_once('$').map(|(_, n)| n).expect("suffixed");
-    assert!(exports.contains(&format!("memory${context}")), "{exports:?}");
-    assert!(exports.iter().any(|e| e.starts_with("wasi:cli/run@") && e.ends_with("#run")), "{exports:?}");
+    let context = writes[1]
+        .rsplit_once('$')
+        .map(|(_, n)| n)
+        .expect("suffixed");
+    assert!(
+        exports.contains(&format!("memory${context}")),
+        "{exports:?}"
+    );
+    assert!(
+        exports
+            .iter()
+            .any(|e| e.starts_with("wasi:cli/run@") && e.ends_with("#run")),
+        "{exports:?}"
+    );
     assert!(exports.contains(&"memory".to_string()), "{exports:?}");
 }
 
@@ -108,7 +154,15 @@ fn stats_report_what_fusion_did() {
     let output = meld(&["fuse", &input, "-o", &out, "--stats"]);
     assert!(output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    for field in ["components:", "memories:", "adapters:", "input:", "output:", "time:", "dropped"] {
+    for field in [
+        "components:",
+        "memories:",
+        "adapters:",
+        "input:",
+        "output:",
+        "time:",
+        "dropped",
+    ] {
         assert!(stderr.contains(field), "missing {field} in {stderr}");
     }
 }
@@ -119,7 +173,13 @@ fn inspect_prints_the_instantiation_tree() {
     let output = meld(&["inspect", &input]);
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
-    for section in ["imports:", "exports:", "components:", "adapters:", "core instance"] {
+    for section in [
+        "imports:",
+        "exports:",
+        "components:",
+        "adapters:",
+        "core instance",
+    ] {
         assert!(stdout.contains(section), "missing {section} in {stdout}");
     }
 }

@@ -46,12 +46,18 @@ fn mutated_fixtures_never_panic_the_engine() {
     for i in 0..300 {
         let fixture = &fixtures[i % fixtures.len()];
         let data = mutate(&mut rng, &fixture.wasm);
-        let output = if i % 2 == 0 { OutputKind::Component } else { OutputKind::Core };
+        let output = if i % 2 == 0 {
+            OutputKind::Component
+        } else {
+            OutputKind::Core
+        };
         match fuse(&[&data], &Options { output }) {
             Ok(fused) => {
                 wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
                     .validate_all(&fused.wasm)
-                    .unwrap_or_else(|e| panic!("iteration {i} ({}): invalid output: {e}", fixture.name));
+                    .unwrap_or_else(|e| {
+                        panic!("iteration {i} ({}): invalid output: {e}", fixture.name)
+                    });
                 ok += 1;
             }
             Err(e) => {

@@ -13,7 +13,10 @@ const PROVIDER: &[u8] = include_bytes!(env!("MELD_GUEST_GREETER_PROVIDER"));
 fn two_inputs_link_like_their_wac_composition() {
     let composed = meld_tests::fixtures::get("wasi-hello").expect("fixture builds");
     let linked = fuse(&[COMMAND, PROVIDER], &Options::default()).expect("links and fuses");
-    assert_eq!(linked.stats.core_instances, 6, "both guests' core instances are merged");
+    assert_eq!(
+        linked.stats.core_instances, 6,
+        "both guests' core instances are merged"
+    );
     let report = compare(&composed.wasm, &linked.wasm, &CompareOptions::default()).expect("runs");
     println!("linked vs composed: {report}");
     report.assert_clean();
