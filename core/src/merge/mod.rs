@@ -309,6 +309,11 @@ pub(crate) fn emit(
     let mut info = EmitInfo::default();
     let mut starts = Vec::new();
     let (mut elem_count, mut data_count) = (0u32, 0u32);
+    // When a start function runs before a later instance's active segments,
+    // the segments become passive and one generated start function applies
+    // them and runs the start functions in instantiation order.
+    let interleave = needs_interleaving(graph, layout)?;
+    let mut init = wasm_encoder::Function::new([]);
 
     for (i, import) in boundary.imports.iter().enumerate() {
         let ty = types.intern(&import.ty);
@@ -353,19 +358,56 @@ pub(crate) fn emit(
         for tag in &module.tags {
             tags.tag(re.tag_type(*tag).map_err(wrap)?);
         }
-        for element in &module.elements {
-            re.parse_element(&mut elements, element.clone())
-                .map_err(wrap)?;
+        for (k, element) in module.elements.iter().enumerate() {
+            match &element.kind {
+                wasmparser::ElementKind::Active {
+                    table_index,
+                    offset_expr,
+                } if interleave => {
+                    let count = element_count(&element.items);
+                    let items = re.element_items(element.items.clone()).map_err(wrap)?;
+                    elements.passive(items);
+                    let segment = elem_count + k as u32;
+                    let table = re.table_index(table_index.unwrap_or(0)).map_err(wrap)?;
+                    const_expr_into(&mut re, offset_expr, &mut init).map_err(wrap)?;
+                    init.instructions()
+                        .i32_const(0)
+                        .i32_const(count as i32)
+                        .table_init(table, segment)
+                        .elem_drop(segment);
+                }
+                _ => re
+                    .parse_element(&mut elements, element.clone())
+                    .map_err(wrap)?,
+            }
         }
-        for datum in &module.data {
-            re.parse_data(&mut data, datum.clone()).map_err(wrap)?;
+        for (k, datum) in module.data.iter().enumerate() {
+            match &datum.kind {
+                wasmparser::DataKind::Active {
+                    memory_index,
+                    offset_expr,
+                } if interleave => {
+                    data.passive(datum.data.iter().copied());
+                    let segment = data_count + k as u32;
+                    let memory = re.memory_index(*memory_index).map_err(wrap)?;
+                    const_expr_into(&mut re, offset_expr, &mut init).map_err(wrap)?;
+                    init.instructions()
+                        .i32_const(0)
+                        .i32_const(datum.data.len() as i32)
+                        .memory_init(memory, segment)
+                        .data_drop(segment);
+                }
+                _ => re.parse_data(&mut data, datum.clone()).map_err(wrap)?,
+            }
         }
         for body in &module.code {
             re.parse_function_body(&mut code, body.clone())
                 .map_err(wrap)?;
         }
         if let Some(start) = module.start {
-            starts.push((i, maps[Space::Func.index()][start as usize]));
+            let start = maps[Space::Func.index()][start as usize];
+            starts.push(start);
+            init.instructions().call(start);
         }
         elem_count += module.elements.len() as u32;
         data_count += module.data.len() as u32;
@@ -374,7 +416,6 @@ pub(crate) fn emit(
         info.dropped
             .extend(module.dropped.iter().map(|d| (d.name.clone(), d.size)));
     }
-    check_start_order(graph, layout, &starts)?;
 
     let mut next = layout.func_count() - generated.len() as u32;
     for func in &generated {
@@ -384,18 +425,14 @@ pub(crate) fn emit(
         next += 1;
     }
     let start = match starts.as_slice() {
-        [] => None,
-        [(_, only)] => Some(*only),
-        many => {
-            // One start function calling every instance's, in instantiation order.
+        [] if !interleave => None,
+        [only] if !interleave => Some(*only),
+        _ => {
+            // Segments and start functions, in instantiation order.
             let ty = types.intern(&FuncType::new([], []));
             functions.function(ty);
-            let mut body = wasm_encoder::Function::new([]);
-            for (_, f) in many {
-                body.instructions().call(*f);
-            }
-            body.instructions().end();
-            code.function(&body);
+            init.instructions().end();
+            code.function(&init);
             names.func(next, "meld start".to_string());
             Some(next)
         }
@@ -446,13 +483,11 @@ pub(crate) fn emit(
 }
 
 /// Active segments of all instances are applied before any start function
-/// runs in the fused module. That is only the input's order if no start
-/// function runs before a later instance's active segments.
-fn check_start_order(graph: &Graph, layout: &Layout<'_>, starts: &[(usize, u32)]) -> Result<()> {
-    let Some(&(first_start, _)) = starts.first() else {
-        return Ok(());
-    };
-    for (i, instance) in graph.instances.iter().enumerate().skip(first_start + 1) {
+/// runs in a module. That is the input's order unless a start function
+/// runs before a later instance's active segments.
+fn needs_interleaving(graph: &Graph, layout: &Layout<'_>) -> Result<bool> {
+    let mut started = false;
+    for i in 0..graph.instances.len() {
         let module = layout.module(graph, CoreInstanceId(i))?;
         let active_data = module
             .data
@@ -462,15 +497,35 @@ fn check_start_order(graph: &Graph, layout: &Layout<'_>, starts: &[(usize, u32)]
             .elements
             .iter()
             .any(|e| matches!(e.kind, wasmparser::ElementKind::Active { .. }));
-        if active_data || active_elems {
-            return Err(Error::unsupported(format!(
-                "core instance `{}` has active segments but runs after a start function of an \
-                 earlier instance; interleaving segment initialisation with start functions is \
-                 not fused yet",
-                instance.name
-            ))
-            .in_component(graph.path(instance.component)));
+        if started && (active_data || active_elems) {
+            return Ok(true);
         }
+        started |= module.start.is_some();
+    }
+    Ok(false)
+}
+
+fn element_count(items: &wasmparser::ElementItems<'_>) -> u32 {
+    match items {
+        wasmparser::ElementItems::Functions(r) => r.count(),
+        wasmparser::ElementItems::Expressions(_, r) => r.count(),
+    }
+}
+
+/// Appends the instructions of constant expression `expr` (without its
+/// `end`) to `f`, with indices remapped.
+fn const_expr_into(
+    re: &mut reencode::Instance<'_>,
+    expr: &wasmparser::ConstExpr<'_>,
+    f: &mut wasm_encoder::Function,
+) -> Result<(), wasm_encoder::reencode::Error<Error>> {
+    let mut reader = expr.get_operators_reader();
+    while !reader.eof() {
+        let op = reader.read()?;
+        if matches!(op, wasmparser::Operator::End) && reader.eof() {
+            break;
+        }
+        f.instruction(&re.instruction(op)?);
     }
     Ok(())
 }
