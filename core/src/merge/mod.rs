@@ -453,9 +453,7 @@ pub(crate) fn emit(
     let mut out = wasm_encoder::Module::new();
     let mut type_section = wasm_encoder::TypeSection::new();
     for ty in &types.types {
-        let params = ty.params().iter().map(val).collect::<Result<Vec<_>>>()?;
-        let results = ty.results().iter().map(val).collect::<Result<Vec<_>>>()?;
-        type_section.ty().function(params, results);
+        define_func_type(&mut type_section, ty)?;
     }
     out.section(&type_section);
     out.section(&imports);
@@ -528,6 +526,18 @@ fn const_expr_into(
         f.instruction(&re.instruction(op)?);
     }
     Ok(())
+}
+
+/// Appends function type `ty` to `section`; returns its parameter count.
+pub(crate) fn define_func_type(
+    section: &mut wasm_encoder::TypeSection,
+    ty: &FuncType,
+) -> Result<usize> {
+    let params = ty.params().iter().map(val).collect::<Result<Vec<_>>>()?;
+    let results = ty.results().iter().map(val).collect::<Result<Vec<_>>>()?;
+    let count = params.len();
+    section.ty().function(params, results);
+    Ok(count)
 }
 
 /// A core value type in wasm-encoder's terms; function types are interned

@@ -387,22 +387,12 @@ fn shim_module(sigs: &[&wasmparser::FuncType]) -> Result<Vec<u8>> {
     let mut exports = wasm_encoder::ExportSection::new();
     let mut code = wasm_encoder::CodeSection::new();
     for (i, sig) in sigs.iter().enumerate() {
-        let params = sig
-            .params()
-            .iter()
-            .map(crate::merge::val)
-            .collect::<Result<Vec<_>>>()?;
-        let results = sig
-            .results()
-            .iter()
-            .map(crate::merge::val)
-            .collect::<Result<Vec<_>>>()?;
-        types.ty().function(params.clone(), results);
+        let params = crate::merge::define_func_type(&mut types, sig)?;
         funcs.function(i as u32);
         exports.export(&i.to_string(), ExportKind::Func, i as u32);
         let mut f = wasm_encoder::Function::new([]);
         let mut ins = f.instructions();
-        for p in 0..params.len() as u32 {
+        for p in 0..params as u32 {
             ins.local_get(p);
         }
         ins.i32_const(i as i32).call_indirect(0, i as u32).end();
@@ -434,18 +424,7 @@ fn fixup_module(imports: &[crate::boundary::Import], shimmed: &[usize]) -> Resul
     let mut section = wasm_encoder::ImportSection::new();
     let n = shimmed.len() as u64;
     for (slot, &i) in shimmed.iter().enumerate() {
-        let sig = &imports[i].ty;
-        let params = sig
-            .params()
-            .iter()
-            .map(crate::merge::val)
-            .collect::<Result<Vec<_>>>()?;
-        let results = sig
-            .results()
-            .iter()
-            .map(crate::merge::val)
-            .collect::<Result<Vec<_>>>()?;
-        types.ty().function(params, results);
+        crate::merge::define_func_type(&mut types, &imports[i].ty)?;
         section.import(
             "",
             &slot.to_string(),
