@@ -6,24 +6,11 @@
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use wasmtime::component::{Component, Linker, ResourceTable};
+use meld_tests::wasi::WasiHost;
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
+use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi::p2::bindings::sync::Command;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-
-struct Host {
-    ctx: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for Host {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.ctx,
-            table: &mut self.table,
-        }
-    }
-}
 
 fn main() -> ExitCode {
     match run() {
@@ -53,13 +40,7 @@ fn run() -> Result<Result<(), ()>> {
         .inherit_env()
         .args(&args)
         .build();
-    let mut store = Store::new(
-        &engine,
-        Host {
-            ctx,
-            table: ResourceTable::new(),
-        },
-    );
+    let mut store = Store::new(&engine, WasiHost::new(ctx));
     let command = Command::instantiate(&mut store, &component, &linker)
         .map_err(anyhow::Error::from)
         .with_context(|| format!("instantiating {path} as a wasi:cli command"))?;

@@ -14,16 +14,15 @@
 //! afresh.
 
 use super::link::link;
+use crate::wasi::WasiHost as Host;
 use anyhow::{Context, Result, anyhow};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use wasmtime::component::{Component, Instance, InstancePre, ResourceTable, Val};
+use wasmtime::component::{Component, Instance, InstancePre, Val};
 use wasmtime::{Config, Engine, OptLevel, Store, Trap};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{
-    Deterministic, HostMonotonicClock, HostWallClock, I32Exit, WasiCtx, WasiCtxView, WasiView,
-};
+use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, I32Exit, WasiCtx};
 
 /// Most bytes a component may write to stdout or stderr per instance.
 const PIPE_CAPACITY: usize = 16 << 20;
@@ -67,21 +66,6 @@ pub(crate) struct Observation {
     pub(crate) outcome: Outcome,
     pub(crate) stdout: Vec<u8>,
     pub(crate) stderr: Vec<u8>,
-}
-
-/// The store's data: a WASI context and its resource table.
-struct Host {
-    ctx: WasiCtx,
-    table: ResourceTable,
-}
-
-impl WasiView for Host {
-    fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.ctx,
-            table: &mut self.table,
-        }
-    }
 }
 
 /// A wall clock stopped at 2023-11-14T22:13:20Z.
@@ -200,10 +184,7 @@ impl Side {
             .wall_clock(FixedWallClock)
             .monotonic_clock(SteppingClock::default())
             .build();
-        let host = Host {
-            ctx,
-            table: ResourceTable::new(),
-        };
+        let host = Host::new(ctx);
         let mut store = Store::new(engine()?, host);
         store
             .set_fuel(self.fuel)
