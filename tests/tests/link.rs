@@ -23,13 +23,21 @@ fn two_inputs_link_like_their_wac_composition() {
 }
 
 #[test]
-fn the_order_of_plugs_does_not_matter_but_the_first_input_is_the_socket() {
-    let a = fuse(&[COMMAND, PROVIDER], &Options::default()).expect("fuses");
-    // The provider as socket: its exports are the result's; the command
-    // plugs nothing into it, so the command is simply not needed... but it
-    // still must link (its import is satisfied by the provider).
-    let b = fuse(&[PROVIDER, COMMAND], &Options::default()).expect("fuses");
-    assert_ne!(a.wasm, b.wasm);
+fn the_first_input_is_the_socket_whose_exports_are_kept() {
+    let exports = |inputs: &[&[u8]]| {
+        let fused = fuse(inputs, &Options::default()).expect("links and fuses");
+        meld_core::inspect(&fused.wasm).expect("inspects").exports
+    };
+    let command_first = exports(&[COMMAND, PROVIDER]);
+    assert_eq!(command_first.len(), 1, "{command_first:?}");
+    assert!(
+        command_first[0].starts_with("wasi:cli/run@"),
+        "{command_first:?}"
+    );
+    // With the provider first, the command plugs nothing into it and is
+    // left out of the result's exports.
+    let provider_first = exports(&[PROVIDER, COMMAND]);
+    assert_eq!(provider_first, ["meld:fixtures/greeter"]);
 }
 
 #[test]
