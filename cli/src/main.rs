@@ -121,8 +121,8 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
         eprintln!("core instances:    {}", s.core_instances);
         eprintln!("memories:          {}", s.memories);
         eprintln!(
-            "adapters:          {} direct, {} generated",
-            s.adapters_direct, s.adapters_generated
+            "adapters:          {} direct, {} fixup, {} copy, {} transcode",
+            s.adapters_direct, s.adapters_fixup, s.adapters_copy, s.adapters_transcode
         );
         eprintln!("adapter code:      {} bytes", s.adapter_code_bytes);
         eprintln!("host imports:      {}", s.host_imports);
@@ -184,7 +184,9 @@ fn render(tree: &Tree) -> String {
     for a in &tree.adapters {
         let kind = match &a.kind {
             AdapterKind::Direct => "direct".to_string(),
-            AdapterKind::Generated => "generated".to_string(),
+            AdapterKind::Fixup => "fixup".to_string(),
+            AdapterKind::Copy => "copy".to_string(),
+            AdapterKind::Transcode => "transcode".to_string(),
             AdapterKind::Unsupported(why) => format!("unsupported: {why}"),
         };
         line(

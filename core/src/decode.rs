@@ -107,7 +107,7 @@ pub(crate) struct CanonOptions {
 }
 
 /// How strings are encoded in a component's memory.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum StringEncoding {
     #[default]
     Utf8,

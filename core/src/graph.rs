@@ -116,10 +116,6 @@ pub(crate) struct Adapter {
     pub(crate) name: String,
     /// The calling component and its `canon lower` options.
     pub(crate) caller: InnerId,
-    #[expect(
-        dead_code,
-        reason = "the caller's memory and realloc; read once adapters copy values"
-    )]
     pub(crate) options: Options,
     pub(crate) callee: LiftedId,
 }

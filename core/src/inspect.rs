@@ -61,8 +61,13 @@ pub struct CoreImportNode {
 pub enum AdapterKind {
     /// The caller calls the callee's core function itself.
     Direct,
-    /// A generated adapter function converts values on the way.
-    Generated,
+    /// A generated adapter checks or converts scalars on the way.
+    Fixup,
+    /// A generated adapter copies strings, lists or spilled values between
+    /// the two memories.
+    Copy,
+    /// A generated adapter transcodes strings between encodings.
+    Transcode,
     /// Fusion cannot adapt this call yet; the reason.
     Unsupported(String),
 }
@@ -138,17 +143,20 @@ pub fn inspect(input: &[u8]) -> Result<Tree> {
                 imports,
             });
     }
+    let kinds = adapt::plan_each(&graph, types);
     let adapters = graph
         .adapters
         .iter()
-        .enumerate()
-        .map(|(i, a)| AdapterNode {
+        .zip(kinds)
+        .map(|(a, kind)| AdapterNode {
             name: a.name.clone(),
             caller: graph.path(a.caller).to_string(),
             callee: graph.path(graph.lifted[a.callee.0].component).to_string(),
-            kind: match adapt::plan_one(&graph, types, crate::graph::AdapterId(i)) {
-                Ok(adapt::AdapterPlan::Direct) => AdapterKind::Direct,
-                Ok(adapt::AdapterPlan::Generated(_)) => AdapterKind::Generated,
+            kind: match kind {
+                Ok(None) => AdapterKind::Direct,
+                Ok(Some(adapt::Kind::Fixup)) => AdapterKind::Fixup,
+                Ok(Some(adapt::Kind::Copy)) => AdapterKind::Copy,
+                Ok(Some(adapt::Kind::Transcode)) => AdapterKind::Transcode,
                 Err(e) => AdapterKind::Unsupported(e.message().to_string()),
             },
         })

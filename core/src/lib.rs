@@ -53,9 +53,16 @@ pub struct Stats {
     pub memories: usize,
     /// Cross-component calls turned into direct calls.
     pub adapters_direct: usize,
-    /// Cross-component calls that needed a generated adapter function.
-    pub adapters_generated: usize,
-    /// Bytes of code in generated adapter functions.
+    /// Calls through a generated adapter that only checks or converts
+    /// scalars (or calls post-return).
+    pub adapters_fixup: usize,
+    /// Calls through a generated adapter that copies strings, lists or
+    /// spilled values from one memory to the other.
+    pub adapters_copy: usize,
+    /// Calls through a generated adapter that transcodes strings between
+    /// encodings.
+    pub adapters_transcode: usize,
+    /// Bytes of code in generated adapter and helper functions.
     pub adapter_code_bytes: usize,
     /// Distinct host (root) imports lowered into the fused module.
     pub host_imports: usize,
@@ -118,9 +125,15 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
     let boundary = boundary::plan(&graph, &adapters, &layout, types)?;
     layout.set_imports(boundary.imports.len(), &boundary.lowering_import);
 
-    // Stage 5b, adapt (generate): the bodies of the generated adapters.
-    let generated = generate_adapters(&graph, &adapters, &layout)?;
-    let adapter_code_bytes = generated.iter().map(|g| g.body.byte_len()).sum();
+    // Stage 5b, adapt (generate): the bodies of the generated adapters and
+    // the helper functions they share.
+    let generated = adapt::generate(&graph, &adapters, &layout)?;
+    let adapter_code_bytes = generated
+        .adapters
+        .iter()
+        .chain(&generated.helpers)
+        .map(|g| g.body.byte_len())
+        .sum();
 
     // Stage 4b, merge (emit): re-encode every instance into one module.
     let (module, info) = merge::emit(&graph, &adapters, &layout, &boundary, generated)?;
@@ -136,13 +149,16 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
         }
     };
 
+    let counts = adapters.counts();
     let stats = Stats {
         components: graph.components.len(),
         core_modules: layout.modules.iter().filter(|m| m.is_some()).count(),
         core_instances: graph.instances.len(),
         memories: info.memories as usize,
-        adapters_direct: adapters.direct(),
-        adapters_generated: adapters.plans.len() - adapters.direct(),
+        adapters_direct: counts.direct,
+        adapters_fixup: counts.fixup,
+        adapters_copy: counts.copy,
+        adapters_transcode: counts.transcode,
         adapter_code_bytes,
         host_imports: boundary.imports.len(),
         input_bytes: decoded.size,
@@ -154,34 +170,6 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
         stats,
         warnings: Vec::new(),
     })
-}
-
-fn generate_adapters(
-    graph: &graph::Graph,
-    adapters: &adapt::Adapters,
-    layout: &merge::Layout<'_>,
-) -> Result<Vec<merge::GeneratedFunc>> {
-    let mut out = Vec::new();
-    for (i, plan) in adapters.plans.iter().enumerate() {
-        let adapt::AdapterPlan::Generated(plan) = plan else {
-            continue;
-        };
-        let adapter = &graph.adapters[i];
-        let lifted = &graph.lifted[adapter.callee.0];
-        let callee = layout.resolve(graph, adapters, &lifted.func, merge::Space::Func)?;
-        let post_return = lifted
-            .options
-            .post_return
-            .as_ref()
-            .map(|p| layout.resolve(graph, adapters, p, merge::Space::Func))
-            .transpose()?;
-        out.push(merge::GeneratedFunc {
-            name: adapt::name(graph, graph::AdapterId(i)),
-            ty: plan.ty.clone(),
-            body: adapt::generate(plan, callee, post_return)?,
-        });
-    }
-    Ok(out)
 }
 
 /// Validates meld's own output; a failure is a bug in meld.

@@ -74,7 +74,7 @@ fn a_pair_fuses_to_one_module_with_one_memory_per_instance() {
     // `add` passes s32 unchanged: a direct call; `wrap` passes u8, whose
     // high bits the ABI discards: a generated adapter.
     assert_eq!(fused.stats.adapters_direct, 1);
-    assert_eq!(fused.stats.adapters_generated, 1);
+    assert_eq!(fused.stats.adapters_fixup, 1);
     assert!(wasmparser::Parser::is_component(&fused.wasm));
 }
 
@@ -175,16 +175,19 @@ const STRING_CALL: &str = r#"
 "#;
 
 #[test]
-fn strings_across_components_are_unsupported_naming_the_function_and_type() {
-    let err = fuse(&[&wat(STRING_CALL)], &Options::default()).expect_err("not yet supported");
-    assert_eq!(err.kind(), ErrorKind::Unsupported);
-    let message = err.to_string();
-    assert!(message.contains("my:pkg/text#len"), "{message}");
-    assert!(message.contains("string"), "{message}");
-    // inspect still works and says why.
+fn strings_across_components_get_a_copy_adapter_and_helper() {
+    let fused = fuse(
+        &[&wat(STRING_CALL)],
+        &Options {
+            output: OutputKind::Core,
+        },
+    )
+    .expect("fuses");
+    assert_eq!(fused.stats.adapters_copy, 1);
+    assert_eq!(fused.stats.adapters_direct, 0);
+    let printed = wasmprinter::print_bytes(&fused.wasm).expect("prints");
+    assert!(printed.contains("adapt my:pkg/text#len"), "{printed}");
+    assert!(printed.contains("copy string utf8"), "{printed}");
     let tree = inspect(&wat(STRING_CALL)).expect("inspects");
-    assert!(matches!(
-        tree.adapters[0].kind,
-        meld_core::AdapterKind::Unsupported(_)
-    ));
+    assert_eq!(tree.adapters[0].kind, meld_core::AdapterKind::Copy);
 }

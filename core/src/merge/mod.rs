@@ -111,9 +111,15 @@ impl<'a> Layout<'a> {
         self.lowering_funcs = lowering_import.iter().map(|&i| i as u32).collect();
     }
 
-    /// Number of functions of the fused module, imports and generated ones included.
+    /// Number of functions of the fused module before generated helpers:
+    /// imports, the instances' functions and the adapters.
     pub(crate) fn func_count(&self) -> u32 {
         self.host_count + self.totals[Space::Func.index()]
+    }
+
+    /// Number of globals the instances define (generated flags come after).
+    pub(crate) fn global_count(&self) -> u32 {
+        self.totals[Space::Global.index()]
     }
 
     pub(crate) fn module(&self, graph: &Graph, instance: CoreInstanceId) -> Result<&Module<'a>> {
@@ -273,10 +279,23 @@ impl TypeTable {
 }
 
 /// A generated function to append after the instances' own.
+#[derive(Debug)]
 pub(crate) struct GeneratedFunc {
     pub(crate) name: String,
     pub(crate) ty: FuncType,
     pub(crate) body: wasm_encoder::Function,
+}
+
+/// Everything adapter generation adds to the fused module.
+#[derive(Debug, Default)]
+pub(crate) struct Generated {
+    /// One per generated adapter, in adapter order, at the indices the
+    /// layout reserved.
+    pub(crate) adapters: Vec<GeneratedFunc>,
+    /// Helper functions, after every function of the layout.
+    pub(crate) helpers: Vec<GeneratedFunc>,
+    /// Mutable `i32` flag globals (initially 1), after the instances' globals.
+    pub(crate) flags: u32,
 }
 
 /// What [`emit`] produced besides the bytes.
@@ -292,7 +311,7 @@ pub(crate) fn emit(
     adapters: &Adapters,
     layout: &Layout<'_>,
     boundary: &crate::boundary::Boundary,
-    generated: Vec<GeneratedFunc>,
+    generated: Generated,
 ) -> Result<(Vec<u8>, EmitInfo)> {
     let mut types = TypeTable::default();
     let mut imports = wasm_encoder::ImportSection::new();
@@ -417,12 +436,22 @@ pub(crate) fn emit(
             .extend(module.dropped.iter().map(|d| (d.name.clone(), d.size)));
     }
 
-    let mut next = layout.func_count() - generated.len() as u32;
-    for func in &generated {
+    let mut next = layout.func_count() - generated.adapters.len() as u32;
+    for func in generated.adapters.iter().chain(&generated.helpers) {
         functions.function(types.intern(&func.ty));
         code.function(&func.body);
         names.func(next, func.name.clone());
         next += 1;
+    }
+    for _ in 0..generated.flags {
+        globals.global(
+            wasm_encoder::GlobalType {
+                val_type: wasm_encoder::ValType::I32,
+                mutable: true,
+                shared: false,
+            },
+            &wasm_encoder::ConstExpr::i32_const(1),
+        );
     }
     let start = match starts.as_slice() {
         [] if !interleave => None,

@@ -1,0 +1,180 @@
+//! The body of one generated adapter: what a runtime does when one
+//! component calls a function another one lifted.
+//!
+//! In order: trap if the caller may not leave (it is inside its own
+//! `realloc` or `post-return`); lower the parameters into the callee (flat
+//! values translated one by one, or, beyond 16 flat values, a tuple copied
+//! into a block the callee's `realloc` returns); call; lift the result
+//! back into the caller (flat, or from the callee's return pointer into the
+//! caller's); call the callee's `post-return` with the callee's original
+//! results; return.
+
+use super::GeneratedPlan;
+use super::body::{Body, Local};
+use super::codegen::{Codegen, Dir, Side};
+use super::translate::{Dst, Place, Slot, Src};
+use super::ty::{Flat, TyId};
+use crate::error::Result;
+use wasm_encoder::Instruction as I;
+
+/// The two ends of a cross-component call, resolved to fused indices.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ends {
+    pub(crate) caller: Side,
+    pub(crate) callee: Side,
+    pub(crate) func: u32,
+    pub(crate) post_return: Option<u32>,
+}
+
+impl Codegen {
+    /// The body of the adapter of `plan`.
+    pub(crate) fn adapter(
+        &mut self,
+        plan: &GeneratedPlan,
+        ends: Ends,
+    ) -> Result<wasm_encoder::Function> {
+        let lowered: Vec<Flat> = plan.lowered.params.clone();
+        let (mut body, args) = Body::new(&lowered);
+        if let Some(flag) = ends.caller.may_leave {
+            body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
+        }
+        let into_callee = Dir {
+            src: ends.caller,
+            dst: ends.callee,
+        };
+        let into_caller = Dir {
+            src: ends.callee,
+            dst: ends.caller,
+        };
+
+        // Parameters.
+        if plan.spill_params {
+            let src = args[0];
+            let tuple = plan.params_tuple;
+            let (size, align) = (self.tys.info(tuple).size, self.tys.info(tuple).align);
+            check_block(&mut body, ends.caller.memory()?, src, size, align);
+            let size_local = body.local(Flat::I32);
+            body.i32(size).set(size_local);
+            let dst = self.realloc(&mut body, &ends.callee, align, size_local)?;
+            self.translate(
+                &mut body,
+                tuple,
+                &Src::Mem(place(ends.caller.memory()?, src)),
+                &Dst::Mem(place(ends.callee.memory()?, dst)),
+                into_callee,
+            )?;
+            body.get(dst);
+        } else {
+            let mut at = 0;
+            let mut out = Vec::new();
+            for ty in &plan.params {
+                let flat = self.tys.info(*ty).flat.clone();
+                let src: Vec<Slot> = args[at..at + flat.len()]
+                    .iter()
+                    .map(|l| Slot::exact(*l))
+                    .collect();
+                let dst: Vec<Local> = flat.iter().map(|t| body.local(*t)).collect();
+                let dst_slots = dst.iter().map(|l| Slot::exact(*l)).collect();
+                self.translate(
+                    &mut body,
+                    *ty,
+                    &Src::Stack(src),
+                    &Dst::Stack(dst_slots),
+                    into_callee,
+                )?;
+                out.extend(dst);
+                at += flat.len();
+            }
+            for local in out {
+                body.get(local);
+            }
+        }
+
+        body.ins(I::Call(ends.func));
+
+        // The callee's core results, kept for post-return.
+        let raw: Vec<Local> = plan.lifted.results.iter().map(|t| body.local(*t)).collect();
+        for local in raw.iter().rev() {
+            body.set(*local);
+        }
+
+        // The result.
+        let mut returned = Vec::new();
+        if let Some(result) = plan.result {
+            if plan.spill_results {
+                let src = raw[0];
+                let retptr = args[args.len() - 1];
+                self.result_through_memory(&mut body, result, src, retptr, ends, into_caller)?;
+            } else {
+                let src = raw.iter().map(|l| Slot::exact(*l)).collect();
+                let flat = self.tys.info(result).flat.clone();
+                returned = flat.iter().map(|t| body.local(*t)).collect();
+                let dst = returned.iter().map(|l| Slot::exact(*l)).collect();
+                self.translate(
+                    &mut body,
+                    result,
+                    &Src::Stack(src),
+                    &Dst::Stack(dst),
+                    into_caller,
+                )?;
+            }
+        }
+
+        if let Some(post_return) = ends.post_return {
+            if let Some(flag) = ends.callee.may_leave {
+                body.i32(0).ins(I::GlobalSet(flag));
+            }
+            for local in &raw {
+                body.get(*local);
+            }
+            body.ins(I::Call(post_return));
+            if let Some(flag) = ends.callee.may_leave {
+                body.i32(1).ins(I::GlobalSet(flag));
+            }
+        }
+        for local in returned {
+            body.get(local);
+        }
+        Ok(body.finish())
+    }
+
+    /// Copies a result the callee returned at `src` (its memory) to the
+    /// caller's return pointer `retptr`.
+    fn result_through_memory(
+        &mut self,
+        body: &mut Body,
+        result: TyId,
+        src: Local,
+        retptr: Local,
+        ends: Ends,
+        dir: Dir,
+    ) -> Result<()> {
+        let (size, align) = (self.tys.info(result).size, self.tys.info(result).align);
+        check_block(body, ends.callee.memory()?, src, size, align);
+        check_block(body, ends.caller.memory()?, retptr, size, align);
+        self.translate(
+            body,
+            result,
+            &Src::Mem(place(ends.callee.memory()?, src)),
+            &Dst::Mem(place(ends.caller.memory()?, retptr)),
+            dir,
+        )
+    }
+}
+
+fn place(memory: u32, addr: Local) -> Place {
+    Place {
+        memory,
+        addr,
+        offset: 0,
+    }
+}
+
+/// Traps unless `addr` is aligned and `addr .. addr + size` is in `memory`.
+fn check_block(body: &mut Body, memory: u32, addr: Local, size: u32, align: u32) {
+    body.check_align(addr, align);
+    let len = body.local(Flat::I32);
+    body.i32(size).set(len);
+    body.check_range(memory, addr, len, 1);
+    body.free(len);
+}

@@ -1,0 +1,156 @@
+//! A function body under construction: typed temporary locals with a free
+//! list, instructions collected until the locals are known, and the small
+//! instruction idioms every adapter uses (traps, memory accesses).
+
+use super::ty::Flat;
+use std::collections::BTreeMap;
+use wasm_encoder::{BlockType, Instruction as I, MemArg};
+
+/// A local variable of a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Local {
+    pub(crate) index: u32,
+    pub(crate) ty: Flat,
+}
+
+/// A function body being generated.
+#[derive(Debug)]
+pub(crate) struct Body {
+    params: u32,
+    locals: Vec<Flat>,
+    free: BTreeMap<Flat, Vec<u32>>,
+    code: Vec<I<'static>>,
+}
+
+impl Body {
+    pub(crate) fn new(params: &[Flat]) -> (Self, Vec<Local>) {
+        let locals = params
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| Local {
+                index: i as u32,
+                ty: *ty,
+            })
+            .collect();
+        let body = Body {
+            params: params.len() as u32,
+            locals: Vec::new(),
+            free: BTreeMap::new(),
+            code: Vec::new(),
+        };
+        (body, locals)
+    }
+
+    /// A fresh (or recycled) local of type `ty`.
+    pub(crate) fn local(&mut self, ty: Flat) -> Local {
+        if let Some(index) = self.free.get_mut(&ty).and_then(Vec::pop) {
+            return Local { index, ty };
+        }
+        self.locals.push(ty);
+        Local {
+            index: self.params + self.locals.len() as u32 - 1,
+            ty,
+        }
+    }
+
+    /// Returns `local` to the pool; it must not be read again.
+    pub(crate) fn free(&mut self, local: Local) {
+        if local.index >= self.params {
+            self.free.entry(local.ty).or_default().push(local.index);
+        }
+    }
+
+    pub(crate) fn ins(&mut self, i: I<'static>) -> &mut Self {
+        self.code.push(i);
+        self
+    }
+
+    pub(crate) fn get(&mut self, local: Local) -> &mut Self {
+        self.ins(I::LocalGet(local.index))
+    }
+
+    pub(crate) fn set(&mut self, local: Local) -> &mut Self {
+        self.ins(I::LocalSet(local.index))
+    }
+
+    pub(crate) fn i32(&mut self, v: u32) -> &mut Self {
+        self.ins(I::I32Const(v as i32))
+    }
+
+    /// `if <condition on the stack> then unreachable`.
+    pub(crate) fn trap_if(&mut self) -> &mut Self {
+        self.ins(I::If(BlockType::Empty))
+            .ins(I::Unreachable)
+            .ins(I::End)
+    }
+
+    /// Traps unless `local` (an address) is a multiple of `align`.
+    pub(crate) fn check_align(&mut self, local: Local, align: u32) {
+        if align > 1 {
+            self.get(local).i32(align - 1).ins(I::I32And).trap_if();
+        }
+    }
+
+    /// Traps unless `addr .. addr + len * scale` lies inside `memory`,
+    /// computed without 32-bit overflow.
+    pub(crate) fn check_range(&mut self, memory: u32, addr: Local, len: Local, scale: u32) {
+        self.get(addr).ins(I::I64ExtendI32U);
+        self.get(len).ins(I::I64ExtendI32U);
+        if scale != 1 {
+            self.ins(I::I64Const(i64::from(scale))).ins(I::I64Mul);
+        }
+        self.ins(I::I64Add)
+            .ins(I::MemorySize(memory))
+            .ins(I::I64ExtendI32U)
+            .ins(I::I64Const(16))
+            .ins(I::I64Shl)
+            .ins(I::I64GtU)
+            .trap_if();
+    }
+
+    /// Loads a value of `size` bytes (zero-extended for narrow integers).
+    pub(crate) fn load(&mut self, memory: u32, offset: u32, size: u32, ty: Flat) -> &mut Self {
+        let arg = memarg(memory, offset, size);
+        self.ins(match (ty, size) {
+            (Flat::I32, 1) => I::I32Load8U(arg),
+            (Flat::I32, 2) => I::I32Load16U(arg),
+            (Flat::I32, _) => I::I32Load(arg),
+            (Flat::I64, _) => I::I64Load(arg),
+            (Flat::F32, _) => I::F32Load(arg),
+            (Flat::F64, _) => I::F64Load(arg),
+        })
+    }
+
+    /// Stores the value on the stack (above its address) in `size` bytes.
+    pub(crate) fn store(&mut self, memory: u32, offset: u32, size: u32, ty: Flat) -> &mut Self {
+        let arg = memarg(memory, offset, size);
+        self.ins(match (ty, size) {
+            (Flat::I32, 1) => I::I32Store8(arg),
+            (Flat::I32, 2) => I::I32Store16(arg),
+            (Flat::I32, _) => I::I32Store(arg),
+            (Flat::I64, _) => I::I64Store(arg),
+            (Flat::F32, _) => I::F32Store(arg),
+            (Flat::F64, _) => I::F64Store(arg),
+        })
+    }
+
+    /// The finished function.
+    pub(crate) fn finish(mut self) -> wasm_encoder::Function {
+        self.code.push(I::End);
+        let mut f =
+            wasm_encoder::Function::new_with_locals_types(self.locals.iter().map(|t| t.val()));
+        for i in &self.code {
+            f.instruction(i);
+        }
+        f
+    }
+}
+
+/// A memory argument with the natural alignment of `size` bytes.
+pub(crate) fn memarg(memory: u32, offset: u32, size: u32) -> MemArg {
+    MemArg {
+        offset: u64::from(offset),
+        align: size.max(1).trailing_zeros(),
+        memory_index: memory,
+    }
+}

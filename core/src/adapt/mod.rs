@@ -1,0 +1,379 @@
+//! Stage 5: what happens at each cross-component call.
+//!
+//! [`plan`] decides, from the component type alone, whether a call can go
+//! straight to the callee's core function (the lowered and lifted core
+//! signatures agree, every value crosses as it is and there is no
+//! post-return) or needs a generated adapter, and of which kind: scalar
+//! fixups only, copies between memories, or string transcoding.
+//! [`generate`] then emits the adapters and their helper functions once the
+//! fused module's indices are known.
+//!
+//! Adapters follow CanonicalABI.md: lifting checks and converts every value
+//! (bools, narrow integers, chars, discriminants, flags, strings), lowering
+//! allocates with the receiving side's `realloc`; more than 16 flat
+//! parameters travel through memory, more than one flat result through a
+//! return pointer. A component whose `realloc` or `post-return` an adapter
+//! calls gets a `may_leave` flag, cleared during those calls, and every
+//! call it makes to another component checks it (a runtime traps there).
+
+mod adapter;
+mod body;
+mod codegen;
+mod strings;
+mod translate;
+mod ty;
+
+use crate::error::{Error, Result};
+use crate::graph::{AdapterId, Graph, InnerId};
+use crate::merge::{self, GeneratedFunc, Layout, Space};
+use adapter::Ends;
+use codegen::{Codegen, Side};
+use std::collections::BTreeMap;
+use ty::{Flat, Node, TyId, TyTable};
+use wasmparser::FuncType;
+use wasmparser::component_types::ComponentValType;
+use wasmparser::types::TypesRef;
+
+/// At most this many flat parameters are passed as core parameters.
+const MAX_FLAT_PARAMS: usize = crate::abi::MAX_FLAT_PARAMS;
+/// At most this many flat results are returned as core results.
+const MAX_FLAT_RESULTS: usize = crate::abi::MAX_FLAT_RESULTS;
+
+/// What a generated adapter has to do, at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Kind {
+    /// Check or convert scalars (or a flag, or call post-return).
+    Fixup,
+    /// Copy strings, lists or spilled values between memories.
+    Copy,
+    /// Copy strings between different encodings.
+    Transcode,
+}
+
+/// A core signature in flat types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Sig {
+    pub(crate) params: Vec<Flat>,
+    pub(crate) results: Vec<Flat>,
+}
+
+impl Sig {
+    pub(crate) fn func_type(&self) -> FuncType {
+        FuncType::new(
+            self.params.iter().map(|t| t.core()),
+            self.results.iter().map(|t| t.core()),
+        )
+    }
+}
+
+/// What a generated adapter does.
+#[derive(Debug, Clone)]
+pub(crate) struct GeneratedPlan {
+    /// The caller's (`canon lower`) core signature: the adapter's own.
+    pub(crate) lowered: Sig,
+    /// The callee's (`canon lift`) core signature.
+    pub(crate) lifted: Sig,
+    pub(crate) params: Vec<TyId>,
+    /// The parameters as one tuple (used when they spill).
+    pub(crate) params_tuple: TyId,
+    pub(crate) result: Option<TyId>,
+    pub(crate) spill_params: bool,
+    pub(crate) spill_results: bool,
+    pub(crate) post_return: bool,
+    pub(crate) kind: Kind,
+}
+
+impl GeneratedPlan {
+    /// Whether the callee's `realloc` or `post-return` may be called.
+    fn enters_callee(&self, tys: &TyTable) -> bool {
+        self.post_return || self.spill_params || self.params.iter().any(|t| tys.info(*t).memory)
+    }
+
+    /// Whether the caller's `realloc` may be called.
+    fn enters_caller(&self, tys: &TyTable) -> bool {
+        self.result.is_some_and(|t| tys.info(t).memory)
+    }
+}
+
+/// How one cross-component call is made.
+#[derive(Debug, Clone)]
+pub(crate) enum AdapterPlan {
+    /// The caller calls the callee's core function itself.
+    Direct,
+    /// The caller calls a generated function.
+    Generated(Box<GeneratedPlan>),
+}
+
+/// The plans of every adapter of a graph, by [`AdapterId`].
+#[derive(Debug, Default)]
+pub(crate) struct Adapters {
+    pub(crate) plans: Vec<AdapterPlan>,
+    tys: TyTable,
+    /// Components with a `may_leave` flag, in flag-global order.
+    flags: BTreeMap<InnerId, u32>,
+}
+
+/// Adapter counts by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub(crate) direct: usize,
+    pub(crate) fixup: usize,
+    pub(crate) copy: usize,
+    pub(crate) transcode: usize,
+}
+
+impl Adapters {
+    pub(crate) fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for plan in &self.plans {
+            match plan {
+                AdapterPlan::Direct => c.direct += 1,
+                AdapterPlan::Generated(g) => match g.kind {
+                    Kind::Fixup => c.fixup += 1,
+                    Kind::Copy => c.copy += 1,
+                    Kind::Transcode => c.transcode += 1,
+                },
+            }
+        }
+        c
+    }
+
+    /// Number of flag globals the adapters need.
+    pub(crate) fn flag_globals(&self) -> u32 {
+        self.flags.len() as u32
+    }
+}
+
+/// Plans every adapter of `graph`.
+pub(crate) fn plan(graph: &Graph, types: TypesRef<'_>) -> Result<Adapters> {
+    let mut tys = TyTable::default();
+    let planned = (0..graph.adapters.len())
+        .map(|i| plan_one(graph, types, &mut tys, AdapterId(i)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(with_flags(graph, planned, tys))
+}
+
+/// The kind of each adapter (`None` for a direct call) or why it cannot be
+/// fused, for `inspect`; with the flag checks [`plan`] would add.
+pub(crate) fn plan_each(graph: &Graph, types: TypesRef<'_>) -> Vec<Result<Option<Kind>>> {
+    let mut tys = TyTable::default();
+    let results: Vec<Result<Planned>> = (0..graph.adapters.len())
+        .map(|i| plan_one(graph, types, &mut tys, AdapterId(i)))
+        .collect();
+    let ok: Vec<Planned> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().cloned())
+        .collect();
+    let mut planned = with_flags(graph, ok, tys).plans.into_iter();
+    results
+        .into_iter()
+        .map(|r| {
+            r.and_then(|_| match planned.next() {
+                Some(AdapterPlan::Direct) => Ok(None),
+                Some(AdapterPlan::Generated(g)) => Ok(Some(g.kind)),
+                None => Err(Error::internal("fewer plans than adapters")),
+            })
+        })
+        .collect()
+}
+
+/// A plan before flags are known: the adapter it would need, and whether
+/// a direct call would do.
+#[derive(Debug, Clone)]
+struct Planned {
+    adapter: AdapterId,
+    plan: GeneratedPlan,
+    direct: bool,
+}
+
+/// Gives a `may_leave` flag to every component whose `realloc` or
+/// `post-return` an adapter calls, and makes every call out of such a
+/// component check it (so such a call is never direct).
+fn with_flags(graph: &Graph, planned: Vec<Planned>, tys: TyTable) -> Adapters {
+    let mut flagged = std::collections::BTreeSet::new();
+    for p in planned.iter().filter(|p| !p.direct) {
+        let adapter = &graph.adapters[p.adapter.0];
+        if p.plan.enters_callee(&tys) {
+            flagged.insert(graph.lifted[adapter.callee.0].component);
+        }
+        if p.plan.enters_caller(&tys) {
+            flagged.insert(adapter.caller);
+        }
+    }
+    let plans = planned
+        .into_iter()
+        .map(|p| {
+            let caller = graph.adapters[p.adapter.0].caller;
+            if p.direct && !flagged.contains(&caller) {
+                AdapterPlan::Direct
+            } else {
+                AdapterPlan::Generated(Box::new(p.plan))
+            }
+        })
+        .collect();
+    let flags = flagged
+        .into_iter()
+        .enumerate()
+        .map(|(k, id)| (id, k as u32))
+        .collect();
+    Adapters { plans, tys, flags }
+}
+
+/// Plans one adapter.
+fn plan_one(
+    graph: &Graph,
+    types: TypesRef<'_>,
+    tys: &mut TyTable,
+    id: AdapterId,
+) -> Result<Planned> {
+    let adapter = &graph.adapters[id.0];
+    let lifted = &graph.lifted[adapter.callee.0];
+    let in_caller = |e: Error| e.in_component(graph.path(adapter.caller));
+    let func = types
+        .get(lifted.ty)
+        .ok_or_else(|| Error::internal("unknown function type"))?;
+    if func.async_ {
+        return Err(in_caller(Error::unsupported(format!(
+            "`{}` is an async function; async calls between components are not fused yet",
+            adapter.name
+        ))));
+    }
+    let convert = |tys: &mut TyTable, what: String, ty: &ComponentValType| {
+        tys.convert(types, ty, &format!("`{}`: {what}", adapter.name))
+            .map_err(in_caller)
+    };
+    let params = func
+        .params
+        .iter()
+        .map(|(name, ty)| convert(tys, format!("parameter `{name}`"), ty))
+        .collect::<Result<Vec<_>>>()?;
+    let result = func
+        .result
+        .as_ref()
+        .map(|ty| convert(tys, "the result".to_string(), ty))
+        .transpose()?;
+    let params_tuple = tys.intern(Node::Record(params.clone()));
+    let flat_params = tys.info(params_tuple).flat.clone();
+    let flat_results = result.map(|r| tys.info(r).flat.clone()).unwrap_or_default();
+    let spill_params = flat_params.len() > MAX_FLAT_PARAMS;
+    let spill_results = flat_results.len() > MAX_FLAT_RESULTS;
+    let param_sig = if spill_params {
+        vec![Flat::I32]
+    } else {
+        flat_params
+    };
+    let lifted_sig = Sig {
+        params: param_sig.clone(),
+        results: if spill_results {
+            vec![Flat::I32]
+        } else {
+            flat_results.clone()
+        },
+    };
+    let lowered_sig = if spill_results {
+        let mut params = param_sig;
+        params.push(Flat::I32);
+        Sig {
+            params,
+            results: Vec::new(),
+        }
+    } else {
+        Sig {
+            params: param_sig,
+            results: flat_results,
+        }
+    };
+    let post_return = lifted.options.post_return.is_some();
+    let all = params.iter().chain(&result);
+    let plain = all.clone().all(|t| tys.info(*t).plain);
+    let memory = spill_params || spill_results || all.clone().any(|t| tys.info(*t).memory);
+    let strings = all.clone().any(|t| tys.info(*t).strings);
+    let direct = plain && !memory && !post_return;
+    let kind = if strings && adapter.options.encoding != lifted.options.encoding {
+        Kind::Transcode
+    } else if memory {
+        Kind::Copy
+    } else {
+        Kind::Fixup
+    };
+    let plan = GeneratedPlan {
+        lowered: lowered_sig,
+        lifted: lifted_sig,
+        params,
+        params_tuple,
+        result,
+        spill_params,
+        spill_results,
+        post_return,
+        kind,
+    };
+    Ok(Planned {
+        adapter: id,
+        plan,
+        direct,
+    })
+}
+
+/// Generates every adapter of `adapters` (in adapter order, at the indices
+/// the layout reserved) and the helper functions they call (after every
+/// other function of the layout).
+pub(crate) fn generate(
+    graph: &Graph,
+    adapters: &Adapters,
+    layout: &Layout<'_>,
+) -> Result<merge::Generated> {
+    let mut codegen = Codegen::new(adapters.tys.clone(), layout.func_count());
+    let first_flag = layout.global_count();
+    let flag = |component: InnerId| adapters.flags.get(&component).map(|k| first_flag + k);
+    let side = |options: &crate::graph::Options, component: InnerId| -> Result<Side> {
+        let resolve = |def: &Option<crate::graph::CoreDef>, space| {
+            def.as_ref()
+                .map(|d| layout.resolve(graph, adapters, d, space))
+                .transpose()
+        };
+        Ok(Side {
+            memory: resolve(&options.memory, Space::Memory)?,
+            realloc: resolve(&options.realloc, Space::Func)?,
+            encoding: options.encoding,
+            may_leave: flag(component),
+        })
+    };
+    let mut out = Vec::new();
+    for (i, plan) in adapters.plans.iter().enumerate() {
+        let AdapterPlan::Generated(plan) = plan else {
+            continue;
+        };
+        let adapter = &graph.adapters[i];
+        let lifted = &graph.lifted[adapter.callee.0];
+        let ends = Ends {
+            caller: side(&adapter.options, adapter.caller)?,
+            callee: side(&lifted.options, lifted.component)?,
+            func: layout.resolve(graph, adapters, &lifted.func, Space::Func)?,
+            post_return: lifted
+                .options
+                .post_return
+                .as_ref()
+                .map(|p| layout.resolve(graph, adapters, p, Space::Func))
+                .transpose()?,
+        };
+        let body = codegen
+            .adapter(plan, ends)
+            .map_err(|e| e.in_component(graph.path(adapter.caller)))?;
+        out.push(GeneratedFunc {
+            name: name(graph, AdapterId(i)),
+            ty: plan.lowered.func_type(),
+            body,
+        });
+    }
+    codegen.finish_helpers()?;
+    Ok(merge::Generated {
+        adapters: out,
+        helpers: codegen.helpers,
+        flags: adapters.flag_globals(),
+    })
+}
+
+/// Names a generated adapter, e.g. `adapt my:pkg/api#add`.
+pub(crate) fn name(graph: &Graph, id: AdapterId) -> String {
+    format!("adapt {}", graph.adapters[id.0].name)
+}

@@ -1,0 +1,479 @@
+//! The component value types an adapter moves, interned.
+//!
+//! wasmparser's type information is converted once into a [`TyTable`] of
+//! hash-consed nodes: equal types get the same [`TyId`], however many times
+//! and wherever they occur, so helper functions can be memoised per type
+//! and a type that refers to the same big type twice is still handled in
+//! time linear in its size. Tuples become records, options and results
+//! become variants and maps become lists of key/value records, exactly as
+//! the Canonical ABI treats them. Each node carries its memory layout
+//! (size, alignment, field offsets, discriminant size) and its flat core
+//! types, computed once (CanonicalABI.md, "Element size", "Alignment",
+//! "Flattening").
+
+use crate::error::{Error, Result};
+use std::collections::BTreeMap;
+use wasmparser::PrimitiveValType;
+use wasmparser::component_types::{ComponentDefinedType, ComponentValType};
+use wasmparser::types::TypesRef;
+
+/// An interned type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct TyId(pub(crate) u32);
+
+/// A core value type of the flattened form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Flat {
+    I32,
+    I64,
+    F32,
+    F64,
+}
+
+impl Flat {
+    pub(crate) fn val(self) -> wasm_encoder::ValType {
+        match self {
+            Flat::I32 => wasm_encoder::ValType::I32,
+            Flat::I64 => wasm_encoder::ValType::I64,
+            Flat::F32 => wasm_encoder::ValType::F32,
+            Flat::F64 => wasm_encoder::ValType::F64,
+        }
+    }
+
+    pub(crate) fn core(self) -> wasmparser::ValType {
+        match self {
+            Flat::I32 => wasmparser::ValType::I32,
+            Flat::I64 => wasmparser::ValType::I64,
+            Flat::F32 => wasmparser::ValType::F32,
+            Flat::F64 => wasmparser::ValType::F64,
+        }
+    }
+
+    /// The spec's `join` of two flat types sharing a variant payload slot.
+    fn join(self, other: Flat) -> Flat {
+        match (self, other) {
+            _ if self == other => self,
+            (Flat::I32, Flat::F32) | (Flat::F32, Flat::I32) => Flat::I32,
+            _ => Flat::I64,
+        }
+    }
+}
+
+/// A scalar type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Prim {
+    Bool,
+    S8,
+    U8,
+    S16,
+    U16,
+    S32,
+    U32,
+    S64,
+    U64,
+    F32,
+    F64,
+    Char,
+}
+
+impl Prim {
+    pub(crate) fn size(self) -> u32 {
+        match self {
+            Prim::Bool | Prim::S8 | Prim::U8 => 1,
+            Prim::S16 | Prim::U16 => 2,
+            Prim::S32 | Prim::U32 | Prim::F32 | Prim::Char => 4,
+            Prim::S64 | Prim::U64 | Prim::F64 => 8,
+        }
+    }
+
+    pub(crate) fn flat(self) -> Flat {
+        match self {
+            Prim::S64 | Prim::U64 => Flat::I64,
+            Prim::F32 => Flat::F32,
+            Prim::F64 => Flat::F64,
+            _ => Flat::I32,
+        }
+    }
+
+    /// Whether a value of this type crosses as it is: every bit pattern of
+    /// its core representation is a valid value.
+    pub(crate) fn is_plain(self) -> bool {
+        matches!(
+            self,
+            Prim::S32 | Prim::U32 | Prim::S64 | Prim::U64 | Prim::F32 | Prim::F64
+        )
+    }
+}
+
+/// A type node; children are interned ids.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Node {
+    Prim(Prim),
+    String,
+    List(TyId),
+    /// `list<T, N>`.
+    FixedList(TyId, u32),
+    /// Records and tuples: the field types in order.
+    Record(Vec<TyId>),
+    /// Variants, options and results: the payload of each case.
+    Variant(Vec<Option<TyId>>),
+    /// An enum with this many cases.
+    Enum(u32),
+    /// Flags with this many labels.
+    Flags(u32),
+}
+
+/// Memory layout and flattening of one type.
+#[derive(Debug, Clone)]
+pub(crate) struct Info {
+    pub(crate) size: u32,
+    pub(crate) align: u32,
+    pub(crate) flat: Vec<Flat>,
+    /// Record fields: offset of each field. Variants: offset of the payload.
+    pub(crate) offsets: Vec<u32>,
+    /// Variants and enums: size of the discriminant in memory.
+    pub(crate) disc: u32,
+    /// Values cross by plain copy of their bytes (no check, no pointer).
+    pub(crate) plain: bool,
+    /// Contains a string or list: crossing needs both memories.
+    pub(crate) memory: bool,
+    /// Contains a string.
+    pub(crate) strings: bool,
+}
+
+/// Interned types with their layouts.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct TyTable {
+    nodes: Vec<Node>,
+    infos: Vec<Info>,
+    index: BTreeMap<Node, TyId>,
+    /// wasmparser defined types already converted.
+    converted: BTreeMap<wasmparser::component_types::ComponentDefinedTypeId, TyId>,
+}
+
+impl TyTable {
+    pub(crate) fn node(&self, id: TyId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+
+    pub(crate) fn info(&self, id: TyId) -> &Info {
+        &self.infos[id.0 as usize]
+    }
+
+    /// Interns `node`, computing its layout.
+    pub(crate) fn intern(&mut self, node: Node) -> TyId {
+        if let Some(id) = self.index.get(&node) {
+            return *id;
+        }
+        let mut info = self.layout(&node);
+        let children: Vec<TyId> = match &node {
+            Node::List(e) | Node::FixedList(e, _) => vec![*e],
+            Node::Record(fields) => fields.clone(),
+            Node::Variant(cases) => cases.iter().flatten().copied().collect(),
+            Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => Vec::new(),
+        };
+        info.strings =
+            matches!(node, Node::String) || children.iter().any(|c| self.info(*c).strings);
+        info.memory = matches!(node, Node::String | Node::List(_))
+            || children.iter().any(|c| self.info(*c).memory);
+        let id = TyId(self.nodes.len() as u32);
+        self.nodes.push(node.clone());
+        self.infos.push(info);
+        self.index.insert(node, id);
+        id
+    }
+
+    /// Converts a component value type. Resources, futures, streams and
+    /// error contexts are refused with a message naming `what`.
+    pub(crate) fn convert(
+        &mut self,
+        types: TypesRef<'_>,
+        ty: &ComponentValType,
+        what: &str,
+    ) -> Result<TyId> {
+        let id = match ty {
+            ComponentValType::Primitive(p) => return self.primitive(*p, what),
+            ComponentValType::Type(id) => *id,
+        };
+        if let Some(done) = self.converted.get(&id) {
+            return Ok(*done);
+        }
+        let defined = types
+            .get(id)
+            .ok_or_else(|| Error::internal("unknown component type"))?;
+        let node = match defined {
+            ComponentDefinedType::Primitive(p) => return self.primitive(*p, what),
+            ComponentDefinedType::Record(r) => Node::Record(
+                r.fields
+                    .values()
+                    .map(|t| self.convert(types, t, what))
+                    .collect::<Result<_>>()?,
+            ),
+            ComponentDefinedType::Tuple(t) => Node::Record(
+                t.types
+                    .iter()
+                    .map(|t| self.convert(types, t, what))
+                    .collect::<Result<_>>()?,
+            ),
+            ComponentDefinedType::Variant(v) => Node::Variant(
+                v.cases
+                    .values()
+                    .map(|c| c.ty.as_ref().map(|t| self.convert(types, t, what)))
+                    .map(Option::transpose)
+                    .collect::<Result<_>>()?,
+            ),
+            ComponentDefinedType::Option { ty, .. } => {
+                Node::Variant(vec![None, Some(self.convert(types, ty, what)?)])
+            }
+            ComponentDefinedType::Result { ok, err, .. } => {
+                let ok = ok.as_ref().map(|t| self.convert(types, t, what));
+                let err = err.as_ref().map(|t| self.convert(types, t, what));
+                Node::Variant(vec![ok.transpose()?, err.transpose()?])
+            }
+            ComponentDefinedType::Enum(cases) => Node::Enum(cases.len() as u32),
+            ComponentDefinedType::Flags(labels) => Node::Flags(labels.len() as u32),
+            ComponentDefinedType::List { element, .. } => {
+                Node::List(self.convert(types, element, what)?)
+            }
+            ComponentDefinedType::FixedLengthList {
+                element, length, ..
+            } => Node::FixedList(self.convert(types, element, what)?, *length),
+            ComponentDefinedType::Map { key, value, .. } => {
+                let key = self.convert(types, key, what)?;
+                let value = self.convert(types, value, what)?;
+                let entry = self.intern(Node::Record(vec![key, value]));
+                Node::List(entry)
+            }
+            ComponentDefinedType::Own(_) | ComponentDefinedType::Borrow(_) => {
+                return Err(Error::unsupported(format!(
+                    "{what} passes a resource handle; resources crossing between inner \
+                     components are not fused yet"
+                )));
+            }
+            ComponentDefinedType::Future { .. } | ComponentDefinedType::Stream { .. } => {
+                return Err(Error::unsupported(format!(
+                    "{what} passes a future or stream (the async ABI), which is not fused yet"
+                )));
+            }
+        };
+        let interned = self.intern(node);
+        self.converted.insert(id, interned);
+        Ok(interned)
+    }
+
+    fn primitive(&mut self, p: PrimitiveValType, what: &str) -> Result<TyId> {
+        use PrimitiveValType as P;
+        let prim = match p {
+            P::Bool => Prim::Bool,
+            P::S8 => Prim::S8,
+            P::U8 => Prim::U8,
+            P::S16 => Prim::S16,
+            P::U16 => Prim::U16,
+            P::S32 => Prim::S32,
+            P::U32 => Prim::U32,
+            P::S64 => Prim::S64,
+            P::U64 => Prim::U64,
+            P::F32 => Prim::F32,
+            P::F64 => Prim::F64,
+            P::Char => Prim::Char,
+            P::String => return Ok(self.intern(Node::String)),
+            P::ErrorContext => {
+                return Err(Error::unsupported(format!(
+                    "{what} passes an error-context (the async ABI), which is not fused yet"
+                )));
+            }
+        };
+        Ok(self.intern(Node::Prim(prim)))
+    }
+
+    fn layout(&self, node: &Node) -> Info {
+        let leaf = |size: u32, flat: Vec<Flat>, plain: bool| Info {
+            size,
+            align: size.clamp(1, 8),
+            flat,
+            offsets: Vec::new(),
+            disc: 0,
+            plain,
+            memory: false,
+            strings: false,
+        };
+        match node {
+            Node::Prim(p) => leaf(p.size(), vec![p.flat()], p.is_plain()),
+            Node::String | Node::List(_) => Info {
+                align: 4,
+                ..leaf(8, vec![Flat::I32, Flat::I32], false)
+            },
+            Node::Enum(cases) => {
+                let disc = discriminant_size(*cases);
+                leaf(disc, vec![Flat::I32], false)
+            }
+            Node::Flags(labels) => {
+                let (size, align) = match labels {
+                    0..=8 => (1, 1),
+                    9..=16 => (2, 2),
+                    n => (4 * n.div_ceil(32), 4),
+                };
+                Info {
+                    align,
+                    ..leaf(
+                        size,
+                        vec![Flat::I32; labels.div_ceil(32) as usize],
+                        labels % 32 == 0,
+                    )
+                }
+            }
+            Node::FixedList(element, length) => {
+                let e = self.info(*element);
+                Info {
+                    size: e.size * length,
+                    align: e.align,
+                    flat: (0..*length).flat_map(|_| e.flat.iter().copied()).collect(),
+                    offsets: Vec::new(),
+                    disc: 0,
+                    plain: e.plain,
+                    memory: false,
+                    strings: false,
+                }
+            }
+            Node::Record(fields) => {
+                let mut size = 0;
+                let mut align = 1;
+                let mut offsets = Vec::with_capacity(fields.len());
+                let mut flat = Vec::new();
+                for field in fields {
+                    let f = self.info(*field);
+                    size = align_to(size, f.align);
+                    offsets.push(size);
+                    size += f.size;
+                    align = align.max(f.align);
+                    flat.extend_from_slice(&f.flat);
+                }
+                Info {
+                    size: align_to(size, align),
+                    align,
+                    flat,
+                    offsets,
+                    disc: 0,
+                    plain: fields.iter().all(|f| self.info(*f).plain),
+                    memory: false,
+                    strings: false,
+                }
+            }
+            Node::Variant(cases) => {
+                let disc = discriminant_size(cases.len() as u32);
+                let mut align = disc;
+                let mut payload_size = 0;
+                let mut joined: Vec<Flat> = Vec::new();
+                for case in cases.iter().flatten() {
+                    let c = self.info(*case);
+                    align = align.max(c.align);
+                    payload_size = payload_size.max(c.size);
+                    for (i, ty) in c.flat.iter().enumerate() {
+                        match joined.get_mut(i) {
+                            Some(slot) => *slot = slot.join(*ty),
+                            None => joined.push(*ty),
+                        }
+                    }
+                }
+                let payload = align_to(disc, align);
+                let mut flat = vec![Flat::I32];
+                flat.extend(joined);
+                Info {
+                    size: align_to(payload + payload_size, align),
+                    align,
+                    flat,
+                    offsets: vec![payload],
+                    disc,
+                    plain: false,
+                    memory: false,
+                    strings: false,
+                }
+            }
+        }
+    }
+}
+
+/// Bytes of the discriminant of a variant or enum with `cases` cases.
+fn discriminant_size(cases: u32) -> u32 {
+    match cases {
+        0..=0x100 => 1,
+        0x101..=0x1_0000 => 2,
+        _ => 4,
+    }
+}
+
+pub(crate) fn align_to(n: u32, align: u32) -> u32 {
+    n.div_ceil(align) * align
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prim(t: &mut TyTable, p: Prim) -> TyId {
+        t.intern(Node::Prim(p))
+    }
+
+    #[test]
+    fn records_align_fields_and_round_up() {
+        let mut t = TyTable::default();
+        let (u8_, u32_, u64_) = (
+            prim(&mut t, Prim::U8),
+            prim(&mut t, Prim::U32),
+            prim(&mut t, Prim::U64),
+        );
+        let r = t.intern(Node::Record(vec![u8_, u64_, u8_, u32_]));
+        let info = t.info(r);
+        assert_eq!(info.offsets, vec![0, 8, 16, 20]);
+        assert_eq!((info.size, info.align), (24, 8));
+        assert!(
+            !info.plain,
+            "u8 fields need masking when lifted from the stack"
+        );
+    }
+
+    #[test]
+    fn variants_put_the_payload_after_the_aligned_discriminant() {
+        let mut t = TyTable::default();
+        let (f32_, u64_) = (prim(&mut t, Prim::F32), prim(&mut t, Prim::U64));
+        let s = t.intern(Node::String);
+        let v = t.intern(Node::Variant(vec![Some(f32_), None, Some(u64_), Some(s)]));
+        let info = t.info(v);
+        assert_eq!(
+            (info.disc, info.offsets[0], info.size, info.align),
+            (1, 8, 16, 8)
+        );
+        assert_eq!(info.flat, vec![Flat::I32, Flat::I64, Flat::I32]);
+    }
+
+    #[test]
+    fn discriminants_grow_with_the_case_count() {
+        assert_eq!(discriminant_size(2), 1);
+        assert_eq!(discriminant_size(256), 1);
+        assert_eq!(discriminant_size(257), 2);
+        assert_eq!(discriminant_size(65537), 4);
+    }
+
+    #[test]
+    fn flags_use_bytes_then_words() {
+        let mut t = TyTable::default();
+        let cases = [(3, 1, 1, 1), (9, 2, 2, 1), (32, 4, 4, 1), (40, 8, 4, 2)];
+        for (labels, size, align, flat) in cases {
+            let f = t.intern(Node::Flags(labels));
+            let info = t.info(f);
+            assert_eq!(
+                (info.size, info.align, info.flat.len()),
+                (size, align, flat)
+            );
+        }
+    }
+
+    #[test]
+    fn equal_types_are_interned_once() {
+        let mut t = TyTable::default();
+        let a = prim(&mut t, Prim::U16);
+        let l1 = t.intern(Node::List(a));
+        let l2 = t.intern(Node::List(a));
+        assert_eq!(l1, l2);
+    }
+}
