@@ -106,7 +106,7 @@ fn narrow_values_are_checked_at_the_boundary_like_wasmtime_does() {
     let original = wat::parse_str(CHECKS).expect("test component parses");
     let fused = fuse(&[&original], &Options::default()).expect("fuses");
     assert_eq!(
-        fused.stats.adapters_generated, 9,
+        fused.stats.adapters_fixup, 9,
         "every call here needs a check"
     );
     let report = compare(&original, &fused.wasm, &CompareOptions::default()).expect("runs");
