@@ -37,6 +37,10 @@ const GUESTS: &[TargetGuests] = &[
             "counter-provider",
             "ledger-consumer",
             "meter-consumer",
+            "values-provider",
+            "values-consumer",
+            "codec-consumer",
+            "bench-consumer",
         ],
     },
     TargetGuests {

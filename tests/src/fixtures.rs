@@ -2,9 +2,11 @@
 //! `tests/guests` (Rust + wit-bindgen, compiled by `tests/build.rs`) and
 //! wired together with the wac-graph library.
 //!
-//! Interfaces between guests use scalar types only; WASI imports of the
-//! command fixture pass through to the host. The WIT of every guest is
-//! `tests/guests/wit/fixtures.wit`.
+//! The first six fixtures pass scalars only between guests; `values`,
+//! `transcode` and `bench` pass every kind of value. WASI imports of the
+//! command fixture pass through to the host. The WIT of every guest is in
+//! `tests/guests/wit/`; the non-utf8 string provider of `transcode` is
+//! written in WAT (`fixtures/strings16.wat`).
 //!
 //! | fixture | graph | exports |
 //! |---|---|---|
@@ -14,6 +16,9 @@
 //! | `wasi-hello` | command → greeter, both print via WASI | `wasi:cli/run` |
 //! | `nested` | pipeline → (the `scalars` composition, nested) | `pipeline`, `scalars` |
 //! | `twice` | ledger → counter #1, meter → counter #2 | `ledger`, `meter`, `counter` (#1) |
+//! | `values` | consumer → provider over every value type | `*-relay`, `checks`, `text`, `sequences`, `shapes`, `wide` |
+//! | `transcode` | utf8 consumer → utf16 and latin1+utf16 provider (WAT) | `codec`, `checks`, `utf16-strings`, `latin1-strings` |
+//! | `bench` | call loops → scalars, text and shapes providers | `bench` |
 //!
 //! Fixtures are built on first use and cached for the process; every call
 //! returns the same bytes.
@@ -92,6 +97,21 @@ const DEFINITIONS: &[Definition] = &[
         is_command: false,
         build: twice,
     },
+    Definition {
+        name: "values",
+        is_command: false,
+        build: values,
+    },
+    Definition {
+        name: "transcode",
+        is_command: false,
+        build: transcode,
+    },
+    Definition {
+        name: "bench",
+        is_command: false,
+        build: bench,
+    },
 ];
 
 /// The built binaries, one slot per entry of [`DEFINITIONS`].
@@ -151,6 +171,26 @@ const LEDGER: &str = "meld:fixtures/ledger";
 const METER: &str = "meld:fixtures/meter";
 const GREETER: &str = "meld:fixtures/greeter";
 const RUN: &str = "wasi:cli/run";
+const VALUE_INTERFACES: [&str; 4] = [
+    "meld:fixtures/text",
+    "meld:fixtures/sequences",
+    "meld:fixtures/shapes",
+    "meld:fixtures/wide",
+];
+const RELAYS: [&str; 4] = [
+    "meld:fixtures/text-relay",
+    "meld:fixtures/sequences-relay",
+    "meld:fixtures/shapes-relay",
+    "meld:fixtures/wide-relay",
+];
+const CHECKS: &str = "meld:fixtures/checks";
+const UTF16_STRINGS: &str = "meld:fixtures/utf16-strings";
+const LATIN1_STRINGS: &str = "meld:fixtures/latin1-strings";
+const CODEC: &str = "meld:fixtures/codec";
+const BENCH: &str = "meld:fixtures/bench";
+
+/// The WAT source of the `transcode` fixture's provider.
+const STRINGS16_WAT: &str = include_str!("fixtures/strings16.wat");
 
 /// Instantiates a guest crate's component in `composition`.
 fn instantiate(composition: &mut Composition, guest: &Guest) -> Result<wac_graph::NodeId> {
@@ -239,5 +279,59 @@ fn twice() -> Result<Vec<u8>> {
     composition.export(ledger, LEDGER)?;
     composition.export(meter, METER)?;
     composition.export(first, COUNTER)?;
+    composition.encode()
+}
+
+/// `values-consumer` → `values-provider` over strings, lists, records,
+/// tuples, variants, enums, options, results, flags and wide signatures.
+/// The consumer's relays (every call passed through, so generated values
+/// cross the boundary both ways) and self-test are exported, and so is
+/// every provider interface.
+fn values() -> Result<Vec<u8>> {
+    let mut composition = Composition::new();
+    let provider = instantiate(&mut composition, &guests::VALUES_PROVIDER)?;
+    let consumer = instantiate(&mut composition, &guests::VALUES_CONSUMER)?;
+    for interface in VALUE_INTERFACES {
+        composition.connect(provider, consumer, interface)?;
+    }
+    // The relays use the provider's types, so those must be exported first.
+    for interface in VALUE_INTERFACES {
+        composition.export(provider, interface)?;
+    }
+    for relay in RELAYS {
+        composition.export(consumer, relay)?;
+    }
+    composition.export(consumer, CHECKS)?;
+    composition.encode()
+}
+
+/// `codec-consumer` (Rust, utf8) → the WAT provider of
+/// `fixtures/strings16.wat`, whose lifts use `string-encoding=utf16` and
+/// `latin1+utf16`: every string crossing is transcoded, both ways.
+fn transcode() -> Result<Vec<u8>> {
+    let provider = wat::parse_str(STRINGS16_WAT).context("parsing strings16.wat")?;
+    let mut composition = Composition::new();
+    let provider = composition.instantiate("strings16-provider", &provider)?;
+    let consumer = instantiate(&mut composition, &guests::CODEC_CONSUMER)?;
+    composition.connect(provider, consumer, UTF16_STRINGS)?;
+    composition.connect(provider, consumer, LATIN1_STRINGS)?;
+    composition.export(consumer, CODEC)?;
+    composition.export(consumer, CHECKS)?;
+    composition.export(provider, UTF16_STRINGS)?;
+    composition.export(provider, LATIN1_STRINGS)?;
+    composition.encode()
+}
+
+/// The benchmark: `bench-consumer` calling `scalars` (scalars-provider),
+/// `text` and `shapes` (values-provider) in loops.
+fn bench() -> Result<Vec<u8>> {
+    let mut composition = Composition::new();
+    let scalars = instantiate(&mut composition, &guests::SCALARS_PROVIDER)?;
+    let values = instantiate(&mut composition, &guests::VALUES_PROVIDER)?;
+    let bench = instantiate(&mut composition, &guests::BENCH_CONSUMER)?;
+    composition.connect(scalars, bench, SCALARS)?;
+    composition.connect(values, bench, "meld:fixtures/text")?;
+    composition.connect(values, bench, "meld:fixtures/shapes")?;
+    composition.export(bench, BENCH)?;
     composition.encode()
 }

@@ -12,7 +12,18 @@ use meld_tests::harness::{CompareOptions, Report, compare};
 use wasmparser::{Parser, Validator};
 
 /// Calls the fused fixtures must be compared on, in total.
-const MIN_TOTAL_CALLS: usize = 1_000;
+const MIN_TOTAL_CALLS: usize = 10_000;
+
+/// Generated calls per exported function with parameters (more when a
+/// function's types have more edge cases).
+const CALLS_PER_FUNCTION: usize = 96;
+
+fn compare_options() -> CompareOptions {
+    CompareOptions {
+        calls_per_function: CALLS_PER_FUNCTION,
+        ..CompareOptions::default()
+    }
+}
 
 fn all_fixtures() -> Vec<Fixture> {
     let fixtures = fixtures::all().expect("the fixtures build");
@@ -80,7 +91,7 @@ fn check_report(fixture: &Fixture, report: &Report) -> Result<(), String> {
 fn every_fixture_matches_itself() {
     let mut failures = Vec::new();
     for fixture in all_fixtures() {
-        let outcome = compare(&fixture.wasm, &fixture.wasm, &CompareOptions::default())
+        let outcome = compare(&fixture.wasm, &fixture.wasm, &compare_options())
             .map_err(|e| format!("{e:#}"))
             .and_then(|report| {
                 println!("{:<12} vs itself: {}", fixture.name, report.summary());
@@ -104,7 +115,7 @@ fn fused_fixtures_behave_like_their_originals() {
             .map_err(|e| format!("fusion failed: {e}"))
             .and_then(|fused| {
                 validate(&fused.wasm)?;
-                compare(&fixture.wasm, &fused.wasm, &CompareOptions::default())
+                compare(&fixture.wasm, &fused.wasm, &compare_options())
                     .map_err(|e| format!("{e:#}"))
             })
             .and_then(|report| {

@@ -18,6 +18,9 @@ use wasmtime::component::{Type, Val};
 /// Most edge cases enumerated for one type (compound types multiply).
 const MAX_EDGES: usize = 64;
 
+/// Elements of the long list edge case (see `Generator::sequence`).
+const LONG_LIST: usize = 1 << 14;
+
 /// Deepest nesting at which containers still get elements.
 const MAX_DEPTH: usize = 4;
 
@@ -157,6 +160,14 @@ impl Generator {
                 Pick::Random => self.char(),
             }),
             Type::String => Val::String(match pick {
+                // Past the first level of nesting the 70 000-byte edge
+                // becomes a 1000-byte one, so that containers of strings
+                // stay a few megabytes at most.
+                Pick::Edge(k)
+                    if depth > 1 && k % (STRING_EDGES.len() + 3) == STRING_EDGES.len() + 2 =>
+                {
+                    edge_string(STRING_EDGES.len())
+                }
                 Pick::Edge(k) => edge_string(k),
                 Pick::Random => self.string(depth),
             }),
@@ -237,11 +248,7 @@ impl Generator {
             Type::Flags(flags) => {
                 let names: Vec<&str> = flags.names().collect();
                 let chosen: Vec<bool> = match pick {
-                    Pick::Edge(k) => match k % (names.len() + 2) {
-                        0 => vec![false; names.len()],
-                        1 => vec![true; names.len()],
-                        single => (0..names.len()).map(|i| i + 2 == single).collect(),
-                    },
+                    Pick::Edge(k) => edge_flags(names.len(), k),
                     Pick::Random => (0..names.len()).map(|_| self.rng.one_in(2)).collect(),
                 };
                 Val::Flags(
@@ -294,13 +301,24 @@ impl Generator {
     }
 
     /// Elements of a list: edge 0 is empty, edge 1 holds every edge case of
-    /// the element type, edge k ≥ 2 holds the single element edge k - 2.
+    /// the element type, edge 2 is [`LONG_LIST`] elements cycling through
+    /// them (a few bytes per element make more than 64 KiB; only for
+    /// scalar elements of an outermost list, or shorter otherwise), edge
+    /// k ≥ 3 holds the single element edge k - 3.
     fn sequence(&mut self, elem: &Type, pick: Pick, depth: usize) -> Result<Vec<Val>, Unsupported> {
         let picks: Vec<Pick> = match pick {
-            Pick::Edge(k) => match k % (edge_count(elem) + 2) {
+            Pick::Edge(k) => match k % (edge_count(elem) + 3) {
                 0 => Vec::new(),
                 1 => (0..edge_count(elem).min(32)).map(Pick::Edge).collect(),
-                single => vec![Pick::Edge(single - 2)],
+                2 => {
+                    let len = if depth == 0 && is_scalar(elem) {
+                        LONG_LIST
+                    } else {
+                        LONG_LIST >> (8 + 2 * depth.min(3))
+                    };
+                    (0..len).map(Pick::Edge).collect()
+                }
+                single => vec![Pick::Edge(single - 3)],
             },
             Pick::Random => {
                 let len = self.length(depth);
@@ -482,7 +500,7 @@ fn edge_count(ty: &Type) -> usize {
         Type::Float64 => F64_EDGES.len(),
         Type::Char => CHAR_EDGES.len(),
         Type::String => STRING_EDGES.len() + 2,
-        Type::List(list) => edge_count(&list.ty()) + 2,
+        Type::List(list) => edge_count(&list.ty()) + 3,
         Type::FixedLengthList(list) => edge_count(&list.ty()),
         Type::Map(map) => edge_count(&map.key()).max(edge_count(&map.value())).max(3),
         Type::Record(record) => record
@@ -500,7 +518,7 @@ fn edge_count(ty: &Type) -> usize {
         Type::Result(result) => {
             result.ok().as_ref().map_or(1, edge_count) + result.err().as_ref().map_or(1, edge_count)
         }
-        Type::Flags(flags) => flags.names().len() + 2,
+        Type::Flags(flags) => flag_edge_count(flags.names().len()),
         Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
             1
         }
@@ -618,15 +636,47 @@ const STRING_EDGES: [&str; 12] = [
     "\u{D7FF}\u{E000}\u{FFFF}",
 ];
 
-/// String edge k: the fixed list, then two long strings (ASCII and mixed)
-/// that need more than one allocation page to hold.
+/// String edge k: the fixed list, then long strings (ASCII and mixed)
+/// that need more than one allocation page to hold, and one of 70 000
+/// bytes (more than a 64 KiB wasm page) mixing 1- to 4-byte UTF-8.
 fn edge_string(k: usize) -> String {
-    match k % (STRING_EDGES.len() + 2) {
+    match k % (STRING_EDGES.len() + 3) {
         i if i < STRING_EDGES.len() => STRING_EDGES[i].to_string(),
         i if i == STRING_EDGES.len() => "x".repeat(1000),
-        _ => "aé€😀".repeat(300),
+        i if i == STRING_EDGES.len() + 1 => "aé€😀".repeat(300),
+        _ => "aé€😀\u{10FFFF}".repeat(5000),
     }
 }
+
+/// Flags edge cases: every combination when there are at most
+/// [`ALL_FLAG_COMBINATIONS`] flags; otherwise none, all, the two
+/// alternating patterns, then each flag alone.
+fn flag_edge_count(flags: usize) -> usize {
+    if flags <= ALL_FLAG_COMBINATIONS {
+        1 << flags
+    } else {
+        flags + 4
+    }
+}
+
+/// Flags edge case `k` of a flags type with `flags` flags.
+fn edge_flags(flags: usize, k: usize) -> Vec<bool> {
+    let k = k % flag_edge_count(flags);
+    if flags <= ALL_FLAG_COMBINATIONS {
+        return (0..flags).map(|i| k >> i & 1 == 1).collect();
+    }
+    match k {
+        0 => vec![false; flags],
+        1 => vec![true; flags],
+        2 => (0..flags).map(|i| i % 2 == 0).collect(),
+        3 => (0..flags).map(|i| i % 2 == 1).collect(),
+        single => (0..flags).map(|i| i + 4 == single).collect(),
+    }
+}
+
+/// Most flags for which every combination is an edge case (2^6 = 64,
+/// [`MAX_EDGES`]).
+const ALL_FLAG_COMBINATIONS: usize = 6;
 
 #[cfg(test)]
 mod tests {
@@ -664,6 +714,30 @@ mod tests {
                 "missing {c:?}"
             );
         }
+    }
+
+    #[test]
+    fn edges_cover_every_combination_of_few_flags() {
+        let combinations: std::collections::BTreeSet<Vec<bool>> =
+            (0..16).map(|k| edge_flags(4, k)).collect();
+        assert_eq!(combinations.len(), 16);
+        assert_eq!(flag_edge_count(32), 36);
+        assert_eq!(edge_flags(32, 1), vec![true; 32]);
+        assert_eq!(edge_flags(32, 35).iter().filter(|on| **on).count(), 1);
+        assert!(edge_flags(32, 35)[31]);
+    }
+
+    #[test]
+    fn string_edges_include_one_over_64_kib() {
+        let longest = (0..STRING_EDGES.len() + 3)
+            .map(|k| edge_string(k).len())
+            .max();
+        assert_eq!(longest, Some(70_000));
+        assert!(
+            edge_string(STRING_EDGES.len() + 2)
+                .chars()
+                .any(|c| c > '\u{FFFF}')
+        );
     }
 
     #[test]

@@ -1,0 +1,45 @@
+//! Imports `scalars`, `text` and `shapes`; exports `bench`, whose functions
+//! call the providers in a loop (`n % 16384` times), for the runtime
+//! benchmark of composed against fused components.
+
+wit_bindgen::generate!({ path: "../wit", world: "bench-consumer" });
+
+use exports::meld::fixtures::bench::Guest;
+use meld::fixtures::shapes::{self, Point};
+use meld::fixtures::{scalars, text};
+
+/// Bounds the loops so that any argument runs quickly.
+const MAX_ROUNDS: u32 = 16384;
+
+/// The string sent on every round trip: 100 bytes, a few non-ASCII.
+const PAYLOAD: &str =
+    "The quick brown fox jumps over the lazy dog; Größe, 東京, naïve café — 0123456789 abcdefghi!";
+
+struct Bench;
+
+impl Guest for Bench {
+    fn bench_scalars(n: u32) -> u64 {
+        (0..n % MAX_ROUNDS).fold(0, |acc, i| scalars::add_u64(acc, u64::from(i)))
+    }
+
+    fn bench_strings(n: u32) -> u32 {
+        let mut total = 0u32;
+        for _ in 0..n % MAX_ROUNDS {
+            let back = text::echo(PAYLOAD);
+            total = total.wrapping_add(back.len() as u32);
+        }
+        total
+    }
+
+    fn bench_records(n: u32) -> u32 {
+        let mut points: Vec<Point> = (0..8).map(|i| Point { x: i, y: -i }).collect();
+        for _ in 0..n % MAX_ROUNDS {
+            points = shapes::translate_all(&points, 1, -1);
+        }
+        points.iter().fold(0u32, |acc, p| {
+            acc.wrapping_add(p.x.wrapping_sub(p.y).cast_unsigned())
+        })
+    }
+}
+
+export!(Bench);
