@@ -1,0 +1,322 @@
+//! `meld-bench [--quick]`: meld's benchmarks (not timed tests), printing
+//! ratios measured in one run and whether each meets its target.
+//!
+//! - **Runtime**: the `bench` fixture (a consumer calling providers in
+//!   loops: scalar calls, 100-byte string round trips, round trips of
+//!   eight records) composed and fused, both compiled by wasmtime with
+//!   Cranelift's default optimisations; the median wall time of one call
+//!   of each kind, fused over composed.
+//! - **Fusion**: on the largest fixture, the median time of
+//!   `meld_core::fuse` over that of wasmparser validating the same input,
+//!   and the peak heap growth during one fusion (counted by this binary's
+//!   global allocator) over the input size.
+//!
+//! Run it with meld-core optimised (see the README's Performance section):
+//! in the dev profile the workspace's own crates are not.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use meld_core::{Options, fuse};
+use meld_tests::fixtures::{self, Fixture};
+use wasmparser::{Validator, WasmFeatures};
+use wasmtime::component::{Component, ComponentNamedList, Lift, Linker, Lower, TypedFunc};
+use wasmtime::{Config, Engine, Store};
+
+/// The system allocator, counting live bytes and their high-water mark.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+impl Counting {
+    fn grew(size: usize) {
+        let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
+        PEAK.fetch_max(live, Ordering::Relaxed);
+    }
+
+    fn shrank(size: usize) {
+        LIVE.fetch_sub(size, Ordering::Relaxed);
+    }
+
+    /// Forgets the high-water mark: from now on it is measured from the
+    /// current live size. Returns that size.
+    fn reset_peak() -> usize {
+        let live = LIVE.load(Ordering::Relaxed);
+        PEAK.store(live, Ordering::Relaxed);
+        live
+    }
+
+    fn peak() -> usize {
+        PEAK.load(Ordering::Relaxed)
+    }
+}
+
+#[expect(
+    unsafe_code,
+    reason = "a global allocator is an unsafe trait; this one only forwards to System and counts"
+)]
+// SAFETY: every method forwards to `System` with the caller's arguments,
+// which uphold `GlobalAlloc`'s contract; the counters do not touch memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            Self::grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            Self::grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged.
+        unsafe { System.dealloc(ptr, layout) };
+        Self::shrank(layout.size());
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded unchanged.
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            Self::shrank(layout.size());
+            Self::grew(new_size);
+        }
+        new
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// The interface the `bench` fixture exports.
+const BENCH: &str = "meld:fixtures/bench";
+
+/// Loop count per call (the fixture loops `n % 16384` times).
+const ROUNDS: u32 = 16_000;
+
+/// One comparison and its target.
+struct Ratio {
+    what: String,
+    ratio: f64,
+    target: f64,
+    detail: String,
+}
+
+impl Ratio {
+    fn met(&self) -> bool {
+        self.ratio <= self.target
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(2),
+        Err(error) => {
+            eprintln!("meld-bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints every ratio; true if all meet their targets.
+fn run() -> Result<bool> {
+    let quick = std::env::args().any(|arg| arg == "--quick");
+    let samples = if quick { 5 } else { 31 };
+    if cfg!(debug_assertions) {
+        println!("note: built with debug assertions; see the README for the intended command");
+    }
+    let mut ratios = runtime(samples)?;
+    ratios.extend(fusion(samples)?);
+    println!();
+    let mut all_met = true;
+    for ratio in &ratios {
+        let verdict = if ratio.met() { "meets" } else { "MISSES" };
+        all_met &= ratio.met();
+        println!(
+            "{:<38} {:>6.3}  (target <= {:.1}: {verdict})  {}",
+            ratio.what, ratio.ratio, ratio.target, ratio.detail
+        );
+    }
+    Ok(all_met)
+}
+
+/// Median of `samples` timings of `f`.
+fn median_time<T>(samples: usize, mut f: impl FnMut() -> Result<T>) -> Result<Duration> {
+    let mut times = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let start = Instant::now();
+        black_box(f()?);
+        times.push(start.elapsed());
+    }
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+/// A component instantiated in its own store, ready to call `bench`.
+struct Running {
+    store: Store<()>,
+    instance: wasmtime::component::Instance,
+}
+
+impl Running {
+    fn new(engine: &Engine, wasm: &[u8]) -> Result<Self> {
+        let component = Component::new(engine, wasm).map_err(anyhow::Error::from)?;
+        let mut store = Store::new(engine, ());
+        let instance = Linker::new(engine)
+            .instantiate(&mut store, &component)
+            .map_err(anyhow::Error::from)?;
+        Ok(Self { store, instance })
+    }
+
+    fn func<P, R>(&mut self, name: &str) -> Result<TypedFunc<P, R>>
+    where
+        P: ComponentNamedList + Lower,
+        R: ComponentNamedList + Lift,
+    {
+        let missing = || anyhow!("no export {BENCH}#{name}");
+        let interface = self
+            .instance
+            .get_export_index(&mut self.store, None, BENCH)
+            .ok_or_else(missing)?;
+        let index = self
+            .instance
+            .get_export_index(&mut self.store, Some(&interface), name)
+            .ok_or_else(missing)?;
+        self.instance
+            .get_typed_func(&mut self.store, index)
+            .map_err(anyhow::Error::from)
+    }
+
+    /// The median time of `name(ROUNDS)` and its result.
+    fn time<R>(&mut self, name: &str, samples: usize) -> Result<(Duration, R)>
+    where
+        (R,): ComponentNamedList + Lift,
+        R: Copy,
+    {
+        let func = self.func::<(u32,), (R,)>(name)?;
+        let store = &mut self.store;
+        let mut call = || {
+            func.call(&mut *store, (ROUNDS,))
+                .map(|(result,)| result)
+                .map_err(anyhow::Error::from)
+        };
+        let result = call()?; // warm-up
+        let time = median_time(samples, call)?;
+        Ok((time, result))
+    }
+}
+
+fn runtime(samples: usize) -> Result<Vec<Ratio>> {
+    let fixture = fixtures::get("bench")?;
+    let fused = fuse(&[&fixture.wasm], &Options::default())
+        .map_err(|e| anyhow!("fusing `bench` failed: {e}"))?
+        .wasm;
+    let mut config = Config::new();
+    config.wasm_component_model(true).wasm_multi_memory(true);
+    let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+    let mut composed = Running::new(&engine, &fixture.wasm).context("composed `bench`")?;
+    let mut fused = Running::new(&engine, &fused).context("fused `bench`")?;
+    println!(
+        "runtime: `bench` fixture, {ROUNDS} cross-component calls per sample, median of {samples}"
+    );
+
+    let kinds: [(&str, &str, f64); 3] = [
+        ("bench-scalars", "scalar calls", 0.6),
+        ("bench-strings", "100-byte string round trips", 0.4),
+        ("bench-records", "list-of-records round trips", 0.7),
+    ];
+    let mut ratios = Vec::new();
+    for (name, what, target) in kinds {
+        let (before, expected, after, got) = if name == "bench-scalars" {
+            let (before, expected) = composed.time::<u64>(name, samples)?;
+            let (after, got) = fused.time::<u64>(name, samples)?;
+            (before, expected, after, got)
+        } else {
+            let (before, expected) = composed.time::<u32>(name, samples)?;
+            let (after, got) = fused.time::<u32>(name, samples)?;
+            (before, u64::from(expected), after, u64::from(got))
+        };
+        if expected != got {
+            return Err(anyhow!(
+                "{name}({ROUNDS}) returned {got} fused but {expected} composed"
+            ));
+        }
+        println!(
+            "  {name:<14} composed {:>10.1} µs  fused {:>10.1} µs",
+            micros(before),
+            micros(after)
+        );
+        ratios.push(Ratio {
+            what: format!("runtime, {what}"),
+            ratio: after.as_secs_f64() / before.as_secs_f64(),
+            target,
+            detail: format!("fused / composed median wall time of {name}"),
+        });
+    }
+    Ok(ratios)
+}
+
+fn fusion(samples: usize) -> Result<Vec<Ratio>> {
+    let largest: Fixture = fixtures::all()?
+        .into_iter()
+        .max_by_key(|fixture| fixture.wasm.len())
+        .context("no fixtures")?;
+    let input = &largest.wasm;
+    println!(
+        "fusion: largest fixture `{}` ({} bytes), median of {samples}",
+        largest.name,
+        input.len()
+    );
+    let validate = median_time(samples, || {
+        Validator::new_with_features(WasmFeatures::all())
+            .validate_all(input)
+            .map_err(anyhow::Error::from)
+    })?;
+    let options = Options::default();
+    let fusion = median_time(samples, || {
+        fuse(&[input], &options).map_err(|e| anyhow!("fusing `{}` failed: {e}", largest.name))
+    })?;
+    println!(
+        "  validate {:>10.1} µs  fuse {:>10.1} µs",
+        micros(validate),
+        micros(fusion)
+    );
+
+    let baseline = Counting::reset_peak();
+    let output = fuse(&[input], &options).map_err(|e| anyhow!("fusion failed: {e}"))?;
+    let peak = Counting::peak() - baseline;
+    drop(output);
+    println!("  peak heap growth during one fusion: {peak} bytes");
+    Ok(vec![
+        Ratio {
+            what: "fusion time / validation time".to_string(),
+            ratio: fusion.as_secs_f64() / validate.as_secs_f64(),
+            target: 2.0,
+            detail: format!("`{}`", largest.name),
+        },
+        Ratio {
+            what: "fusion peak heap / input size".to_string(),
+            ratio: peak as f64 / input.len() as f64,
+            target: 3.0,
+            detail: format!("{peak} bytes for {} input bytes", input.len()),
+        },
+    ])
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
