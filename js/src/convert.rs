@@ -1,0 +1,249 @@
+//! The one place where meld-core's types meet their JavaScript shapes.
+//!
+//! Every struct of core is taken apart with exhaustive destructuring and
+//! every `Options` is built with all its fields named, so a field added to
+//! core fails this crate's build until the JS shape (and `lib/index.d.ts`)
+//! says what to do with it. JS names are camelCase; shapes are plain,
+//! JSON-able objects.
+
+use meld_core::{
+    AdapterKind, AdapterNode, ComponentNode, CoreImportNode, CoreInstanceNode, Error, Location,
+    LoweringNode, Options, OutputKind, Stats, Tree,
+};
+
+use crate::json::Json;
+
+/// The option names [`options`] accepts, for error messages.
+const OPTION_NAMES: &str = "output";
+
+/// Builds core's [`Options`] from the `(name, value)` pairs of the JS
+/// options object (values already turned into strings by the wrapper).
+pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
+    let mut output = OutputKind::default();
+    for (name, value) in pairs {
+        match name.as_str() {
+            "output" => {
+                output = match value.as_str() {
+                    "component" => OutputKind::Component,
+                    "core" => OutputKind::Core,
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "option `output` must be \"component\" or \"core\", not {other:?}"
+                        )));
+                    }
+                }
+            }
+            other => {
+                return Err(Error::invalid(format!(
+                    "unknown option `{other}`; the options are: {OPTION_NAMES}"
+                )));
+            }
+        }
+    }
+    Ok(Options { output })
+}
+
+/// `Stats` as `{ components, coreModules, …, adapters: { direct, fixup, … },
+/// …, droppedSections: [{ name, bytes }] }`.
+pub fn stats(stats: &Stats) -> Json {
+    let Stats {
+        components,
+        core_modules,
+        core_instances,
+        memories,
+        adapters_direct,
+        adapters_fixup,
+        adapters_copy,
+        adapters_transcode,
+        adapter_code_bytes,
+        host_imports,
+        input_bytes,
+        output_bytes,
+        dropped_sections,
+    } = stats;
+    Json::object([
+        ("components", Json::count(*components)),
+        ("coreModules", Json::count(*core_modules)),
+        ("coreInstances", Json::count(*core_instances)),
+        ("memories", Json::count(*memories)),
+        (
+            "adapters",
+            Json::object([
+                ("direct", Json::count(*adapters_direct)),
+                ("fixup", Json::count(*adapters_fixup)),
+                ("copy", Json::count(*adapters_copy)),
+                ("transcode", Json::count(*adapters_transcode)),
+            ]),
+        ),
+        ("adapterCodeBytes", Json::count(*adapter_code_bytes)),
+        ("hostImports", Json::count(*host_imports)),
+        ("inputBytes", Json::count(*input_bytes)),
+        ("outputBytes", Json::count(*output_bytes)),
+        (
+            "droppedSections",
+            Json::array(dropped_sections, |(name, bytes)| {
+                Json::object([("name", Json::str(name)), ("bytes", Json::count(*bytes))])
+            }),
+        ),
+    ])
+}
+
+/// What accompanies the fused bytes: `{ stats, warnings }`.
+pub fn fused_meta(stats_value: &Stats, warnings: &[String]) -> Json {
+    Json::object([
+        ("stats", stats(stats_value)),
+        ("warnings", Json::array(warnings, |w| Json::str(w))),
+    ])
+}
+
+/// An error as `{ kind, message, location: { input, path, offset } }`.
+pub fn error(error: &Error) -> Json {
+    let Location {
+        input,
+        path,
+        offset,
+    } = error.location();
+    Json::object([
+        ("kind", Json::str(error.kind().as_str())),
+        ("message", Json::str(error.message())),
+        (
+            "location",
+            Json::object([
+                ("input", Json::optional(*input, Json::count)),
+                ("path", Json::optional(path.as_deref(), Json::str)),
+                ("offset", Json::optional(*offset, Json::count)),
+            ]),
+        ),
+    ])
+}
+
+/// The instantiation tree, field for field.
+pub fn tree(tree: &Tree) -> Json {
+    let Tree {
+        components,
+        imports,
+        exports,
+        adapters,
+        lowerings,
+    } = tree;
+    Json::object([
+        ("imports", Json::array(imports, |s| Json::str(s))),
+        ("exports", Json::array(exports, |s| Json::str(s))),
+        ("components", Json::array(components, component)),
+        ("adapters", Json::array(adapters, adapter)),
+        ("lowerings", Json::array(lowerings, lowering)),
+    ])
+}
+
+fn component(node: &ComponentNode) -> Json {
+    let ComponentNode {
+        path,
+        parent,
+        core_instances,
+    } = node;
+    Json::object([
+        ("path", Json::str(path)),
+        ("parent", Json::optional(parent.as_deref(), Json::str)),
+        ("coreInstances", Json::array(core_instances, core_instance)),
+    ])
+}
+
+fn core_instance(node: &CoreInstanceNode) -> Json {
+    let CoreInstanceNode {
+        index,
+        module,
+        imports,
+    } = node;
+    Json::object([
+        ("index", Json::count(*index)),
+        ("module", Json::str(module)),
+        ("imports", Json::array(imports, core_import)),
+    ])
+}
+
+fn core_import(node: &CoreImportNode) -> Json {
+    let CoreImportNode {
+        module,
+        field,
+        source,
+    } = node;
+    Json::object([
+        ("module", Json::str(module)),
+        ("field", Json::str(field)),
+        ("source", Json::str(source)),
+    ])
+}
+
+fn adapter(node: &AdapterNode) -> Json {
+    let AdapterNode {
+        name,
+        caller,
+        callee,
+        kind,
+    } = node;
+    let (kind, reason) = match kind {
+        AdapterKind::Direct => ("direct", None),
+        AdapterKind::Fixup => ("fixup", None),
+        AdapterKind::Copy => ("copy", None),
+        AdapterKind::Transcode => ("transcode", None),
+        AdapterKind::Unsupported(why) => ("unsupported", Some(why.as_str())),
+    };
+    Json::object([
+        ("name", Json::str(name)),
+        ("caller", Json::str(caller)),
+        ("callee", Json::str(callee)),
+        ("kind", Json::str(kind)),
+        ("reason", Json::optional(reason, Json::str)),
+    ])
+}
+
+fn lowering(node: &LoweringNode) -> Json {
+    let LoweringNode { name, caller } = node;
+    Json::object([("name", Json::str(name)), ("caller", Json::str(caller))])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn options_default_and_output_kinds() {
+        assert_eq!(options(&[]), Ok(Options::default()));
+        let core = options(&pairs(&[("output", "core")])).map(|o| o.output);
+        assert_eq!(core, Ok(OutputKind::Core));
+        let component = options(&pairs(&[("output", "component")])).map(|o| o.output);
+        assert_eq!(component, Ok(OutputKind::Component));
+    }
+
+    #[test]
+    fn options_reject_unknown_names_and_values() {
+        let e = options(&pairs(&[("outptu", "core")])).err();
+        assert!(e.is_some_and(|e| e.message().contains("unknown option `outptu`")));
+        let e = options(&pairs(&[("output", "module")])).err();
+        assert!(e.is_some_and(|e| e.message().contains("\"module\"")));
+    }
+
+    #[test]
+    fn error_carries_kind_message_and_location() {
+        let e = Error::unsupported("strings")
+            .at_offset(16)
+            .in_component("root/a");
+        assert_eq!(
+            error(&e).to_text(),
+            r#"{"kind":"unsupported","message":"strings","location":{"input":null,"path":"root/a","offset":16}}"#
+        );
+    }
+
+    #[test]
+    fn stats_are_camel_case() {
+        let text = stats(&Stats::default()).to_text();
+        assert!(text.starts_with(r#"{"components":0,"coreModules":0,"#));
+        assert!(text.ends_with(r#""droppedSections":[]}"#));
+    }
+}

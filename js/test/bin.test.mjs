@@ -1,0 +1,79 @@
+// `meld-fuse` (the package's bin) takes the native CLI's flags, writes the
+// same bytes and prints the same stats and inspect text.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fixtures, pkgRoot, run, runCli } from './native.mjs';
+
+const dir = mkdtempSync(join(tmpdir(), 'meld-js-bin-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const bin = join(pkgRoot, 'bin', 'meld-fuse.js');
+const meldFuse = (args) => run(process.execPath, [bin, ...args]);
+const byName = (name) => fixtures().find((f) => f.name === name);
+const withoutTime = (stats) => stats.replace(/^time: .*$/m, '');
+
+test('fuse writes the native bytes and prints the native stats', () => {
+  for (const name of ['scalars', 'wasi-hello']) {
+    const { path } = byName(name);
+    for (const kind of ['component', 'core']) {
+      const ours = join(dir, `${name}.${kind}.js.wasm`);
+      const theirs = join(dir, `${name}.${kind}.native.wasm`);
+      const a = meldFuse(['fuse', path, '-o', ours, '--output', kind, '--stats']);
+      const b = runCli(['fuse', path, '--output-file', theirs, `--output=${kind}`, '--stats']);
+      assert.equal(a.status, 0, a.stderr);
+      assert.equal(b.status, 0, b.stderr);
+      assert.ok(readFileSync(ours).equals(readFileSync(theirs)), `${name} ${kind}`);
+      assert.match(a.stderr, /^time: +\d+\.\d{3} ms$/m);
+      assert.equal(withoutTime(a.stderr), withoutTime(b.stderr));
+    }
+  }
+});
+
+test('several inputs on the command line are linked', () => {
+  const out = join(dir, 'linked.wasm');
+  const native = join(dir, 'linked.native.wasm');
+  const inputs = [byName('chain').path, byName('scalars').path];
+  assert.equal(meldFuse(['fuse', ...inputs, '-o', out]).status, 0);
+  assert.equal(runCli(['fuse', ...inputs, '-o', native]).status, 0);
+  assert.ok(readFileSync(out).equals(readFileSync(native)));
+});
+
+test('inspect prints exactly what `meld inspect` prints', () => {
+  for (const { path } of fixtures()) {
+    const a = meldFuse(['inspect', path]);
+    const b = runCli(['inspect', path]);
+    assert.equal(a.status, 0, a.stderr);
+    assert.equal(a.stdout.toString(), b.stdout.toString(), path);
+  }
+});
+
+test('bad input is one line on stderr and exit code 1, as natively', () => {
+  const bad = join(pkgRoot, 'test', 'data', 'exports-core-module.wasm');
+  const a = meldFuse(['fuse', bad, '-o', join(dir, 'x.wasm')]);
+  const b = runCli(['fuse', bad, '-o', join(dir, 'y.wasm')]);
+  assert.equal(a.status, 1);
+  assert.equal(b.status, 1);
+  assert.equal(a.stderr.replace(/^meld-fuse: /, ''), b.stderr.replace(/^meld: /, ''));
+  assert.equal(a.stderr.trim().split('\n').length, 1);
+});
+
+test('usage errors: missing -o, missing file, bad --output, unknown command', () => {
+  const { path } = byName('scalars');
+  const cases = [
+    [['fuse', path], /no output file given; use -o OUT.wasm/],
+    [['fuse', join(dir, 'missing.wasm'), '-o', join(dir, 'z.wasm')], /cannot read .*missing\.wasm/],
+    [['fuse', path, '-o', join(dir, 'z.wasm'), '--output', 'module'], /invalid value 'module'/],
+    [['fuse', path, '-o', join(dir, 'z.wasm'), '--speed'], /Unknown option '--speed'/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = meldFuse(args);
+    assert.equal(r.status, 1, args.join(' '));
+    assert.match(r.stderr, message);
+  }
+  assert.match(meldFuse(['--version']).stdout.toString(), /^meld-fuse \d+\.\d+\.\d+\n$/);
+  assert.match(meldFuse(['--help']).stdout.toString(), /meld-fuse fuse IN\.wasm\.\.\. -o OUT\.wasm/);
+});
