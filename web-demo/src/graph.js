@@ -29,8 +29,10 @@ export function interfaceName(name) {
   return iface.replace(/^[^:/]+:[^/]+\//, '').replace(/@.*$/, '');
 }
 
-function short(text, max) {
-  return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
+/** `text` cut to `max` characters, keeping its end (paths) or its start. */
+function short(text, max, keep = 'end') {
+  if (text.length <= max) return text;
+  return keep === 'end' ? `…${text.slice(text.length - max + 1)}` : `${text.slice(0, max - 1)}…`;
 }
 
 /** A box's label: its path below the root. */
@@ -107,14 +109,18 @@ function edgeText(counts) {
 export function draw(tree, caption) {
   const { layers, edges, modules, provides } = layout(tree);
   const widest = Math.max(1, ...layers.map((l) => l.length));
-  const width = BOX.pad * 2 + widest * BOX.w + (widest - 1) * BOX.gapX;
+  // Edges that skip a layer (or go up) are routed around the right side.
+  const row = new Map(layers.flatMap((l, y) => l.map((p) => [p, y])));
+  const around = (e) => row.get(e.to) - row.get(e.from) !== 1;
+  const side = edges.some((e) => row.has(e.to) && row.has(e.from) && around(e)) ? 150 : 0;
+  const width = BOX.pad * 2 + widest * BOX.w + (widest - 1) * BOX.gapX + side;
   const exportsH = tree.exports.length ? 40 : 0;
   const height = BOX.pad * 2 + exportsH + layers.length * BOX.h + (layers.length - 1) * BOX.gapY;
   const pos = new Map();
   layers.forEach((row, y) => {
     const rowW = row.length * BOX.w + (row.length - 1) * BOX.gapX;
     row.forEach((p, x) => {
-      pos.set(p, { x: (width - rowW) / 2 + x * (BOX.w + BOX.gapX), y: BOX.pad + exportsH + y * (BOX.h + BOX.gapY) });
+      pos.set(p, { x: (width - side - rowW) / 2 + x * (BOX.w + BOX.gapX), y: BOX.pad + exportsH + y * (BOX.h + BOX.gapY) });
     });
   });
 
@@ -145,7 +151,7 @@ export function draw(tree, caption) {
     svg.append(
       el('text', { x: width / 2, y: BOX.pad + 12, 'text-anchor': 'middle', class: 'exports' }, [
         el('tspan', { 'font-weight': 600 }, ['exports ']),
-        short(names, Math.floor(width / 7.5)),
+        short(names, Math.floor((width - 90) / 7.4), 'start'),
       ]),
     );
   }
@@ -160,9 +166,10 @@ export function draw(tree, caption) {
     const y1 = a.y + BOX.h;
     const x2 = b.x + BOX.w / 2;
     const y2 = b.y;
-    const up = y2 <= y1;
+    const up = around(e);
+    const reach = Math.max(a.x, b.x) + BOX.w + 70;
     const d = up
-      ? `M${a.x + BOX.w},${a.y + BOX.h / 2} C${a.x + BOX.w + 60},${a.y + BOX.h / 2} ${b.x + BOX.w + 60},${b.y + BOX.h / 2} ${b.x + BOX.w},${b.y + BOX.h / 2}`
+      ? `M${a.x + BOX.w},${a.y + BOX.h / 2} C${reach},${a.y + BOX.h / 2} ${reach},${b.y + BOX.h / 2} ${b.x + BOX.w + 2},${b.y + BOX.h / 2}`
       : `M${x1},${y1} C${x1},${(y1 + y2) / 2} ${x2},${(y1 + y2) / 2} ${x2},${y2 - 2}`;
     const text = edgeText(e.counts);
     const g = el('g', { class: `edge ${kind}` }, [
@@ -173,7 +180,7 @@ export function draw(tree, caption) {
         'marker-end': `url(#${id}-${kind})`,
       }),
     ]);
-    const mx = up ? Math.max(a.x, b.x) + BOX.w + 46 : (x1 + x2) / 2;
+    const mx = up ? reach - 8 : (x1 + x2) / 2;
     const my = up ? (a.y + b.y + BOX.h) / 2 : (y1 + y2) / 2;
     const w = text.length * 6.6 + 16;
     g.append(
@@ -189,8 +196,8 @@ export function draw(tree, caption) {
     const offers = host ? [] : provides(p);
     const sub = host ? 'imports the fused module keeps' : mods.length ? `core: ${mods.join(', ')}` : 'no core instances';
     const lines = [short(host ? 'host' : label(p), 24)];
-    if (offers.length) lines.push(short(`provides ${offers.join(', ')}`, 30));
-    lines.push(short(sub, 30));
+    if (offers.length) lines.push(short(`provides ${offers.join(', ')}`, 27, 'start'));
+    lines.push(short(sub, 27, 'start'));
     svg.append(
       el('g', { class: host ? 'node host' : 'node' }, [
         el('title', {}, [host ? 'the host: imports the fused module keeps' : p]),
