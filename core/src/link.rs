@@ -177,7 +177,7 @@ pub(crate) fn link(inputs: &[&[u8]]) -> Result<Vec<u8>> {
     for (name, kind) in &inputs[0].exports {
         let kind = export_kind(*kind)?;
         let index = b.alias_export(instances[&0], name, kind)?;
-        b.export(name, kind, index)?;
+        b.export(name, kind, index, None)?;
     }
     Ok(b.finish())
 }

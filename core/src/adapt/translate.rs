@@ -87,8 +87,8 @@ impl Codegen {
             }
             if compound {
                 let helper = self.copy_helper(ty, dir);
-                address(body, *s);
-                address(body, *d);
+                effective_address(body, *s);
+                effective_address(body, *d);
                 body.ins(I::Call(helper));
                 return Ok(());
             }
@@ -316,6 +316,14 @@ fn address(body: &mut Body, place: Place) -> &mut Body {
     body.get(place.addr)
 }
 
+/// Pushes `addr + offset` of a place.
+fn effective_address(body: &mut Body, place: Place) {
+    body.get(place.addr);
+    if place.offset != 0 {
+        body.i32(place.offset).ins(I::I32Add);
+    }
+}
+
 /// Reads a discriminant (or enum value) into a fresh local.
 fn read_to_local(body: &mut Body, src: &Src, size: u32) -> Local {
     match src {
@@ -486,8 +494,8 @@ fn copy_bytes(body: &mut Body, src: Place, dst: Place, size: u32) {
             body.store(dst.memory, dst.offset, size, ty);
         }
         None => {
-            address(body, dst).i32(dst.offset).ins(I::I32Add);
-            address(body, src).i32(src.offset).ins(I::I32Add);
+            effective_address(body, dst);
+            effective_address(body, src);
             body.i32(size).ins(I::MemoryCopy {
                 src_mem: src.memory,
                 dst_mem: dst.memory,

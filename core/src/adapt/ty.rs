@@ -305,7 +305,10 @@ impl TyTable {
             },
             Node::Enum(cases) => {
                 let disc = discriminant_size(*cases);
-                leaf(disc, vec![Flat::I32], false)
+                Info {
+                    disc,
+                    ..leaf(disc, vec![Flat::I32], false)
+                }
             }
             Node::Flags(labels) => {
                 let (size, align) = match labels {
@@ -465,6 +468,16 @@ mod tests {
                 (info.size, info.align, info.flat.len()),
                 (size, align, flat)
             );
+        }
+    }
+
+    #[test]
+    fn enums_are_stored_in_their_discriminant_size() {
+        let mut t = TyTable::default();
+        for (cases, size) in [(8, 1), (300, 2)] {
+            let e = t.intern(Node::Enum(cases));
+            let info = t.info(e);
+            assert_eq!((info.size, info.align, info.disc), (size, size, size));
         }
     }
 

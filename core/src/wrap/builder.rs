@@ -1,8 +1,8 @@
 //! A small component builder that tracks the index spaces the wrapper uses.
 //!
-//! wasm-encoder's `ComponentBuilder` cannot build a component instance from
-//! exports, which the wrapper needs to re-create exported interfaces; this
-//! one writes one section per item and counts indices itself.
+//! It writes one section per item and counts indices itself, so the
+//! wrapper, the nested export components and the linker share one small
+//! API (including type definitions through [`Sink`]).
 
 use super::types::Sink;
 use crate::error::{Error, Result};
@@ -192,26 +192,16 @@ impl Builder {
         next(&mut self.core_instances)
     }
 
-    pub(crate) fn instantiate_exports(
-        &mut self,
-        exports: &[(&str, ComponentExportKind, u32)],
-    ) -> u32 {
-        self.flush();
-        let mut section = ComponentInstanceSection::new();
-        section.export_items(exports.iter().cloned());
-        self.component.section(&section);
-        next(&mut self.instances)
-    }
-
     pub(crate) fn export(
         &mut self,
         name: &str,
         kind: ComponentExportKind,
         index: u32,
+        ascribed: Option<ComponentTypeRef>,
     ) -> Result<u32> {
         self.flush();
         let mut section = ComponentExportSection::new();
-        section.export(name, kind, index, None);
+        section.export(name, kind, index, ascribed);
         self.component.section(&section);
         Ok(match kind {
             ComponentExportKind::Func => next(&mut self.funcs),
@@ -233,5 +223,9 @@ impl Sink for Builder {
 
     fn alias_outer(&mut self, _: u32) -> Result<u32> {
         Err(Error::internal("outer alias from the outermost component"))
+    }
+
+    fn import_type(&mut self, name: &str, bound: wasm_encoder::TypeBounds) -> Result<u32> {
+        self.import(name, ComponentTypeRef::Type(bound))
     }
 }

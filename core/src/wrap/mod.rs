@@ -12,6 +12,7 @@
 //! fixup module fills the table with the real lowered functions.
 
 pub(crate) mod builder;
+mod nested;
 pub(crate) mod types;
 
 use crate::boundary::{Boundary, NamedOptions};
@@ -19,7 +20,7 @@ use crate::decode::StringEncoding;
 use crate::error::{Error, Result};
 use crate::graph::*;
 use builder::Builder;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use types::{Key, Scope};
 use wasm_encoder::{
     CanonicalOption, ComponentExportKind, ComponentTypeRef, ExportKind, TypeBounds,
@@ -41,11 +42,13 @@ pub(crate) fn wrap(
         b: Builder::default(),
         outer: HashMap::new(),
         imports: Vec::new(),
+        named: HashSet::new(),
         host_funcs: BTreeMap::new(),
     };
     for import in &graph.imports {
         w.import(import)?;
     }
+    w.named = w.outer.keys().copied().collect();
 
     // Imported functions: lowered now if they need no memory or realloc,
     // else through the shim.
@@ -135,6 +138,7 @@ pub(crate) fn import_item(
             local: std::mem::take(outer),
             outer: None,
             types,
+            deps: None,
         };
         let result = f(&mut scope);
         *outer = scope.local;
@@ -197,6 +201,8 @@ struct Wrapper<'t> {
     outer: HashMap<Key, u32>,
     /// Component index of each root import (in its own index space).
     imports: Vec<u32>,
+    /// Types with a name outside: the imports' and the exported instances'.
+    named: HashSet<Key>,
     host_funcs: BTreeMap<HostFunc, u32>,
 }
 
@@ -207,6 +213,7 @@ impl Wrapper<'_> {
             local: std::mem::take(&mut self.outer),
             outer: None,
             types: self.types,
+            deps: None,
         }
     }
 
@@ -340,27 +347,49 @@ impl Wrapper<'_> {
                     .types
                     .get(id)
                     .ok_or_else(|| Error::internal("no instance type"))?;
+                let mut args = Vec::new();
                 let mut exports = Vec::new();
                 for (name, export) in &inst_ty.exports {
+                    let used = match export.ty {
+                        ComponentEntityType::Type { referenced, .. } => {
+                            self.named.contains(&Key::of(referenced)?)
+                        }
+                        _ => false,
+                    };
                     let item = items
                         .iter()
                         .find(|(n, _)| n == name)
                         .map(|(_, i)| i)
                         .ok_or_else(|| Error::internal(format!("export `{name}` lost")))?;
                     let (kind, index) = self.item(main, boundary, item, export.ty)?;
-                    if let ComponentEntityType::Type { created, .. } = export.ty {
-                        self.outer.insert(Key::of(created)?, index);
-                    }
-                    exports.push((name.clone(), kind, index));
+                    args.push((nested::import_name(kind, name), kind, index));
+                    exports.push(nested::Item {
+                        name: name.clone(),
+                        ty: export.ty,
+                        used,
+                    });
                 }
-                let exports: Vec<_> = exports
-                    .iter()
-                    .map(|(n, k, i)| (n.as_str(), *k, *i))
-                    .collect();
-                (
-                    ComponentExportKind::Instance,
-                    self.b.instantiate_exports(&exports),
-                )
+                let nested = nested::component(self.types, &exports)?;
+                for (name, id) in nested.deps {
+                    let mut scope = self.scope();
+                    let index = scope.defined(id);
+                    self.outer = scope.local;
+                    args.push((name, ComponentExportKind::Type, index?));
+                }
+                let component = self.b.component(&nested.bytes);
+                let args: Vec<_> = args.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
+                let instance = self.b.instantiate(component, &args);
+                // Later items refer to the exported types, as the input does.
+                for item in &exports {
+                    if let ComponentEntityType::Type { created, .. } = item.ty {
+                        let index =
+                            self.b
+                                .alias_export(instance, &item.name, ComponentExportKind::Type)?;
+                        self.outer.insert(Key::of(created)?, index);
+                        self.named.insert(Key::of(created)?);
+                    }
+                }
+                (ComponentExportKind::Instance, instance)
             }
             _ => return Err(Error::internal("root export does not match its type")),
         })
@@ -375,7 +404,7 @@ impl Wrapper<'_> {
         ty: ComponentEntityType,
     ) -> Result<()> {
         let (kind, index) = self.item(main, boundary, item, ty)?;
-        self.b.export(name, kind, index)?;
+        self.b.export(name, kind, index, None)?;
         Ok(())
     }
 }

@@ -47,6 +47,8 @@ impl Key {
 pub(crate) trait Sink {
     fn define(&mut self) -> (u32, ComponentTypeEncoder<'_>);
     fn alias_outer(&mut self, index: u32) -> Result<u32>;
+    /// Imports a type bounded by `bound`; only components can.
+    fn import_type(&mut self, name: &str, bound: TypeBounds) -> Result<u32>;
 }
 
 impl Sink for InstanceType {
@@ -63,6 +65,10 @@ impl Sink for InstanceType {
         });
         Ok(self.type_count() - 1)
     }
+
+    fn import_type(&mut self, _: &str, _: TypeBounds) -> Result<u32> {
+        Err(Error::internal("an instance type cannot import a type"))
+    }
 }
 
 /// Types declared in one scope, and the outer scope's if this one is nested.
@@ -71,6 +77,10 @@ pub(crate) struct Scope<'s, S: Sink> {
     pub(crate) local: HashMap<Key, u32>,
     pub(crate) outer: Option<&'s HashMap<Key, u32>>,
     pub(crate) types: TypesRef<'s>,
+    /// When set, nominal types (records, variants, enums, flags) met while
+    /// defining others are imported (as `eq` their definition) under a
+    /// fresh name and recorded here, so the scope only refers to named types.
+    pub(crate) deps: Option<Vec<(String, ComponentDefinedTypeId)>>,
 }
 
 impl<S: Sink> Scope<'_, S> {
@@ -117,6 +127,27 @@ impl<S: Sink> Scope<'_, S> {
         if let Some(i) = self.known(Key::Defined(id))? {
             return Ok(i);
         }
+        let mut index = self.define_here(id)?;
+        let nominal = matches!(
+            self.types.get(id),
+            Some(
+                ComponentDefinedType::Record(_)
+                    | ComponentDefinedType::Variant(_)
+                    | ComponentDefinedType::Enum(_)
+                    | ComponentDefinedType::Flags(_)
+            )
+        );
+        if let (Some(deps), true) = (self.deps.as_mut(), nominal) {
+            let name = format!("import-type-dep{}", deps.len());
+            deps.push((name.clone(), id));
+            index = self.sink.import_type(&name, TypeBounds::Eq(index))?;
+        }
+        self.local.insert(Key::Defined(id), index);
+        Ok(index)
+    }
+
+    /// Defines type `id` here (its parts as [`Scope::defined`] finds them).
+    pub(crate) fn define_here(&mut self, id: ComponentDefinedTypeId) -> Result<u32> {
         let ty = self
             .types
             .get(id)
@@ -228,7 +259,6 @@ impl<S: Sink> Scope<'_, S> {
                 i
             }
         };
-        self.local.insert(Key::Defined(id), index);
         Ok(index)
     }
 
@@ -272,6 +302,7 @@ pub(crate) fn instance_type(
         local: HashMap::new(),
         outer: Some(outer),
         types,
+        deps: None,
     };
     for (name, item) in &ty.exports {
         match item.ty {
