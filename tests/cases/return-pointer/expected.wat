@@ -49,10 +49,6 @@
       unreachable
     end
     local.get 1
-    i32.const 0
-    i32.add
     local.get 3
-    i32.const 0
-    i32.add
     i32.const 16
     memory.copy 1 0

@@ -54,11 +54,7 @@
       unreachable
     end
     local.get 2
-    i32.const 0
-    i32.add
     local.get 0
-    i32.const 0
-    i32.add
     i32.const 68
     memory.copy 0 1
     local.get 2
