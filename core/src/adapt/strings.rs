@@ -384,16 +384,29 @@ fn decode_loop(
         .ins(I::Loop(BlockType::Empty));
     body.get(p).get(end).ins(I::I32Eq).ins(I::BrIf(1));
     if each.is_none() && src == Decoder::Utf8 {
-        // if p + 8 <= end && (load64(p) & 0x8080808080808080) == 0 { p += 8; continue }
+        // Validation only: with eight bytes left, skip them if all are
+        // ASCII, else skip the ASCII bytes before the first that is not.
+        let chunk = body.local(Flat::I64);
         body.get(p).i32(8).ins(I::I32Add).get(end).ins(I::I32LeU);
         body.ins(I::If(BlockType::Empty));
         body.get(p).load(memory, 0, 8, Flat::I64);
         body.ins(I::I64Const(0x8080_8080_8080_8080_u64 as i64))
             .ins(I::I64And)
-            .ins(I::I64Eqz);
+            .set(chunk);
+        body.get(chunk).ins(I::I64Eqz);
         body.ins(I::If(BlockType::Empty));
         body.get(p).i32(8).ins(I::I32Add).set(p).ins(I::Br(2));
-        body.ins(I::End).ins(I::End);
+        body.ins(I::End);
+        body.get(p)
+            .get(chunk)
+            .ins(I::I64Ctz)
+            .ins(I::I32WrapI64)
+            .i32(3)
+            .ins(I::I32ShrU)
+            .ins(I::I32Add)
+            .set(p);
+        body.ins(I::End);
+        body.free(chunk);
     }
     match src {
         Decoder::Latin1 => {

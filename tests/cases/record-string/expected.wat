@@ -20,7 +20,7 @@
     local.get 7
 
   (func $"copy string utf8 mem1->mem0" (;4;) (type 2) (param i32 i32) (result i32 i32)
-    (local i32 i32 i32 i32 i32 i32)
+    (local i32 i32 i32 i32 i32 i64 i32)
     local.get 0
     i64.extend_i32_u
     local.get 1
@@ -58,6 +58,8 @@
           i64.load 1
           i64.const -9187201950435737472
           i64.and
+          local.set 7
+          local.get 7
           i64.eqz
           if ;; label = @4
             local.get 4
@@ -66,6 +68,14 @@
             local.set 4
             br 2 (;@2;)
           end
+          local.get 4
+          local.get 7
+          i64.ctz
+          i32.wrap_i64
+          i32.const 3
+          i32.shr_u
+          i32.add
+          local.set 4
         end
         local.get 4
         i32.load8_u 1
@@ -107,8 +117,8 @@
             local.set 6
             local.get 4
             i32.load8_u 1 offset=1
-            local.set 7
-            local.get 7
+            local.set 8
+            local.get 8
             i32.const 192
             i32.and
             i32.const 128
@@ -119,7 +129,7 @@
             local.get 6
             i32.const 6
             i32.shl
-            local.get 7
+            local.get 8
             i32.const 63
             i32.and
             i32.or
@@ -153,8 +163,8 @@
               local.set 6
               local.get 4
               i32.load8_u 1 offset=1
-              local.set 7
-              local.get 7
+              local.set 8
+              local.get 8
               i32.const 192
               i32.and
               i32.const 128
@@ -165,15 +175,15 @@
               local.get 6
               i32.const 6
               i32.shl
-              local.get 7
+              local.get 8
               i32.const 63
               i32.and
               i32.or
               local.set 6
               local.get 4
               i32.load8_u 1 offset=2
-              local.set 7
-              local.get 7
+              local.set 8
+              local.get 8
               i32.const 192
               i32.and
               i32.const 128
@@ -184,7 +194,7 @@
               local.get 6
               i32.const 6
               i32.shl
-              local.get 7
+              local.get 8
               i32.const 63
               i32.and
               i32.or
@@ -222,8 +232,8 @@
               local.set 6
               local.get 4
               i32.load8_u 1 offset=1
-              local.set 7
-              local.get 7
+              local.set 8
+              local.get 8
               i32.const 192
               i32.and
               i32.const 128
@@ -234,15 +244,15 @@
               local.get 6
               i32.const 6
               i32.shl
-              local.get 7
+              local.get 8
               i32.const 63
               i32.and
               i32.or
               local.set 6
               local.get 4
               i32.load8_u 1 offset=2
-              local.set 7
-              local.get 7
+              local.set 8
+              local.get 8
               i32.const 192
               i32.and
               i32.const 128
@@ -253,15 +263,15 @@
               local.get 6
               i32.const 6
               i32.shl
-              local.get 7
+              local.get 8
               i32.const 63
               i32.and
               i32.or
               local.set 6
               local.get 4
               i32.load8_u 1 offset=3
-              local.set 7
-              local.get 7
+              local.set 8
+              local.get 8
               i32.const 192
               i32.and
               i32.const 128
@@ -272,7 +282,7 @@
               local.get 6
               i32.const 6
               i32.shl
-              local.get 7
+              local.get 8
               i32.const 63
               i32.and
               i32.or

@@ -104,7 +104,7 @@
     local.get 17
 
   (func $"copy string utf8 mem1->mem0" (;4;) (type 2) (param i32 i32) (result i32 i32)
-    (local i32 i32 i32 i32 i32 i32)
+    (local i32 i32 i32 i32 i32 i64 i32)
     local.get 0
     i64.extend_i32_u
     local.get 1
@@ -142,6 +142,8 @@
           i64.load 1
           i64.const -9187201950435737472
           i64.and
+          local.set 7
+          local.get 7
           i64.eqz
           if ;; label = @4
             local.get 4
@@ -150,6 +152,14 @@
             local.set 4
             br 2 (;@2;)
           end
+          local.get 4
+          local.get 7
+          i64.ctz
+          i32.wrap_i64
+          i32.const 3
+          i32.shr_u
+          i32.add
+          local.set 4
         end
         local.get 4
         i32.load8_u 1
@@ -191,8 +201,8 @@
             local.set 6
             local.get 4
             i32.load8_u 1 offset=1
-            local.set 7
-            local.get 7
+            local.set 8
+            local.get 8
             i32.const 192
             i32.and
             i32.const 128
@@ -203,7 +213,7 @@
             local.get 6
             i32.const 6
             i32.shl
-            local.get 7
+            local.get 8
             i32.const 63
             i32.and
             i32.or
@@ -237,8 +247,8 @@
               local.set 6
               local.get 4
               i32.load8_u 1 offset=1
-              local.set 7
-              local.get 7
+              local.set 8
+              local.get 8
               i32.const 192
               i32.and
               i32.const 128
@@ -249,15 +259,15 @@
               local.get 6
               i32.const 6
               i32.shl
-              local.get 7
+              local.get 8
               i32.const 63
               i32.and
               i32.or
               local.set 6
               local.get 4
               i32.load8_u 1 offset=2
-              local.set 7
-              local.get 7
+              local.set 8
+              local.get 8
               i32.const 192
               i32.and
               i32.const 128
@@ -268,7 +278,7 @@
               local.get 6
               i32.const 6
               i32.shl
-              local.get 7
+              local.get 8
               i32.const 63
               i32.and
               i32.or
@@ -306,8 +316,8 @@
               local.set 6
               local.get 4
               i32.load8_u 1 offset=1
-              local.set 7
-              local.get 7
+              local.set 8
+              local.get 8
               i32.const 192
               i32.and
               i32.const 128
@@ -318,15 +328,15 @@
               local.get 6
               i32.const 6
               i32.shl
-              local.get 7
+              local.get 8
               i32.const 63
               i32.and
               i32.or
               local.set 6
               local.get 4
               i32.load8_u 1 offset=2
-              local.set 7
-              local.get 7
+              local.set 8
+              local.get 8
               i32.const 192
               i32.and
               i32.const 128
@@ -337,15 +347,15 @@
               local.get 6
               i32.const 6
               i32.shl
-              local.get 7
+              local.get 8
               i32.const 63
               i32.and
               i32.or
               local.set 6
               local.get 4
               i32.load8_u 1 offset=3
-              local.set 7
-              local.get 7
+              local.set 8
+              local.get 8
               i32.const 192
               i32.and
               i32.const 128
@@ -356,7 +366,7 @@
               local.get 6
               i32.const 6
               i32.shl
-              local.get 7
+              local.get 8
               i32.const 63
               i32.and
               i32.or
