@@ -137,11 +137,15 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
 
     // Stage 4b, merge (emit): re-encode every instance into one module.
     let (module, info) = merge::emit(&graph, &adapters, &layout, &boundary, generated)?;
-    validate(&module, "fused core module")?;
 
     // Stage 7, wrap: a component with the input's world around the module.
+    // The output is validated once, as a whole (a component's validation
+    // includes its core module).
     let wasm = match options.output {
-        OutputKind::Core => module,
+        OutputKind::Core => {
+            validate(&module, "fused core module")?;
+            module
+        }
         OutputKind::Component => {
             let component = wrap::wrap(types, &graph, &boundary, &module)?;
             validate(&component, "wrapped component")?;
