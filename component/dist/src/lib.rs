@@ -69,7 +69,7 @@ pub fn build(paths: &Paths) -> Result<Artifacts> {
 
     // The engine: a core module with wit-bindgen's component type embedded,
     // then the component wit-component makes of it.
-    cargo(paths, "rustc")
+    cargo(paths, "rustc", PROFILE)
         .args(["-p", "meld-component", "--lib", "--crate-type", "cdylib"])
         .args(["--target", ENGINE_TARGET])
         .run("build meld-component")?;
@@ -84,7 +84,7 @@ pub fn build(paths: &Paths) -> Result<Artifacts> {
     write_atomically(&meld, &component)?;
 
     // The command: the native CLI's own crate, for WASI.
-    cargo(paths, "build")
+    cargo(paths, "build", PROFILE)
         .args(["-p", "meld-cli", "--bin", "meld"])
         .args(["--target", CLI_TARGET])
         .run("build meld-cli")?;
@@ -95,6 +95,19 @@ pub fn build(paths: &Paths) -> Result<Artifacts> {
     write_atomically(&meld_cli, &command)?;
 
     Ok(Artifacts { meld, meld_cli })
+}
+
+/// Builds the native `meld` for the host with the workspace's own
+/// `release` profile (optimised for speed, LTO), as users install it; the
+/// benchmark compares meld.wasm with it. Returns the binary's path.
+pub fn build_native_cli(paths: &Paths) -> Result<PathBuf> {
+    cargo(paths, "build", &[])
+        .args(["-p", "meld-cli", "--bin", "meld"])
+        .run("build the native meld")?;
+    Ok(paths
+        .build_dir
+        .join("release")
+        .join(format!("meld{}", std::env::consts::EXE_SUFFIX)))
 }
 
 /// Turns the engine's core module into a component, from the component
@@ -173,10 +186,11 @@ fn add_targets() -> Result<()> {
     Ok(())
 }
 
-/// A nested `cargo <subcommand>` run in the workspace with the dist profile, the
-/// lockfile as committed and nothing of the caller's build configuration
-/// (flags, target, profile) that was meant for the host.
-fn cargo(paths: &Paths, subcommand: &str) -> Command {
+/// A nested `cargo <subcommand> --release` run in the workspace with the
+/// lockfile as committed, `profile` over the workspace's `release` profile,
+/// and nothing of the caller's build configuration (flags, target,
+/// profile) that was meant for the host.
+fn cargo(paths: &Paths, subcommand: &str, profile: &[(&str, &str)]) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut command = Command::new(cargo);
     command.current_dir(&paths.workspace);
@@ -185,7 +199,7 @@ fn cargo(paths: &Paths, subcommand: &str) -> Command {
             command.env_remove(key);
         }
     }
-    command.envs(PROFILE.iter().copied());
+    command.envs(profile.iter().copied());
     command
         .arg(subcommand)
         .args(["--quiet", "--locked", "--release", "--target-dir"])

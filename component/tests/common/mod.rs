@@ -16,19 +16,21 @@ use wasmtime::Engine;
 /// test that needs them.
 pub fn artifacts() -> &'static Artifacts {
     static ARTIFACTS: OnceLock<Result<Artifacts, String>> = OnceLock::new();
-    let built = ARTIFACTS.get_or_init(|| {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let build_dir = target_dir().join("meld-dist");
-        meld_dist::build(&meld_dist::Paths {
-            workspace: manifest.join(".."),
-            out_dir: build_dir.join("out"),
-            build_dir,
-        })
-        .map_err(|e| format!("{e:#}"))
-    });
+    let built = ARTIFACTS.get_or_init(|| meld_dist::build(&paths()).map_err(|e| format!("{e:#}")));
     match built {
         Ok(artifacts) => artifacts,
         Err(e) => panic!("cannot build meld.wasm and meld-cli.wasm: {e}"),
+    }
+}
+
+/// Where [`artifacts`] builds: `<target dir>/meld-dist`, output in its
+/// `out/`.
+pub fn paths() -> meld_dist::Paths {
+    let build_dir = target_dir().join("meld-dist");
+    meld_dist::Paths {
+        workspace: Path::new(env!("CARGO_MANIFEST_DIR")).join(".."),
+        out_dir: build_dir.join("out"),
+        build_dir,
     }
 }
 
