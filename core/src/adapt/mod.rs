@@ -12,9 +12,10 @@
 //! (bools, narrow integers, chars, discriminants, flags, strings), lowering
 //! allocates with the receiving side's `realloc`; more than 16 flat
 //! parameters travel through memory, more than one flat result through a
-//! return pointer. A component whose `realloc` or `post-return` an adapter
-//! calls gets a `may_leave` flag, cleared during those calls, and every
-//! call it makes to another component checks it (a runtime traps there).
+//! return pointer. A component whose `realloc` an adapter calls gets a
+//! `may_leave` flag, cleared during those calls, and every call it makes
+//! to another component checks it (wasmtime traps there; like wasmtime,
+//! post-return may call out).
 
 mod adapter;
 mod body;
@@ -84,9 +85,9 @@ pub(crate) struct GeneratedPlan {
 }
 
 impl GeneratedPlan {
-    /// Whether the callee's `realloc` or `post-return` may be called.
+    /// Whether the callee's `realloc` may be called.
     fn enters_callee(&self, tys: &TyTable) -> bool {
-        self.post_return || self.spill_params || self.params.iter().any(|t| tys.info(*t).memory)
+        self.spill_params || self.params.iter().any(|t| tys.info(*t).memory)
     }
 
     /// Whether the caller's `realloc` may be called.
@@ -186,9 +187,9 @@ struct Planned {
     direct: bool,
 }
 
-/// Gives a `may_leave` flag to every component whose `realloc` or
-/// `post-return` an adapter calls, and makes every call out of such a
-/// component check it (so such a call is never direct).
+/// Gives a `may_leave` flag to every component whose `realloc` an adapter
+/// calls, and makes every call out of such a component check it (so such
+/// a call is never direct).
 fn with_flags(graph: &Graph, planned: Vec<Planned>, tys: TyTable) -> Adapters {
     let mut flagged = std::collections::BTreeSet::new();
     for p in planned.iter().filter(|p| !p.direct) {
