@@ -127,7 +127,7 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
 
     // Stage 5b, adapt (generate): the bodies of the generated adapters and
     // the helper functions they share.
-    let generated = adapt::generate(&graph, &adapters, &layout)?;
+    let generated = adapt::generate(&graph, &adapters, &layout, &boundary)?;
     let adapter_code_bytes = generated
         .adapters
         .iter()

@@ -80,7 +80,6 @@ pub(crate) struct GeneratedPlan {
     pub(crate) result: Option<TyId>,
     pub(crate) spill_params: bool,
     pub(crate) spill_results: bool,
-    pub(crate) post_return: bool,
     pub(crate) kind: Kind,
 }
 
@@ -137,6 +136,11 @@ impl Adapters {
             }
         }
         c
+    }
+
+    /// The index (among the flag globals) of `component`'s flag, if any.
+    pub(crate) fn flag(&self, component: InnerId) -> Option<u32> {
+        self.flags.get(&component).copied()
     }
 
     /// Number of flag globals the adapters need.
@@ -305,7 +309,6 @@ fn plan_one(
         result,
         spill_params,
         spill_results,
-        post_return,
         kind,
     };
     Ok(Planned {
@@ -322,6 +325,7 @@ pub(crate) fn generate(
     graph: &Graph,
     adapters: &Adapters,
     layout: &Layout<'_>,
+    boundary: &crate::boundary::Boundary,
 ) -> Result<merge::Generated> {
     let mut codegen = Codegen::new(adapters.tys.clone(), layout.func_count());
     let first_flag = layout.global_count();
@@ -364,6 +368,18 @@ pub(crate) fn generate(
             name: name(graph, AdapterId(i)),
             ty: plan.lowered.func_type(),
             body,
+        });
+    }
+    // A call out of a flagged component to the host checks its flag too.
+    for id in layout.checked_lowerings() {
+        let lowering = &graph.lowerings[id.0];
+        let import = &boundary.imports[boundary.lowering_import[id.0]];
+        let flag = flag(lowering.caller)
+            .ok_or_else(|| Error::internal("checked lowering without a flag"))?;
+        out.push(GeneratedFunc {
+            name: format!("check may_leave {}#{}", import.module, import.field),
+            ty: import.ty.clone(),
+            body: adapter::leave_check(&import.ty, flag, layout.lowering_import(id)?)?,
         });
     }
     codegen.finish_helpers()?;

@@ -59,6 +59,9 @@ pub(crate) struct Layout<'a> {
     bases: Vec<[u32; 5]>,
     /// Fused function index of each generated adapter.
     adapter_funcs: BTreeMap<AdapterId, u32>,
+    /// Fused function index of the generated check in front of each
+    /// lowering whose caller has a `may_leave` flag.
+    lowering_checks: BTreeMap<LoweringId, u32>,
     /// Items per space in the fused module (generated functions included).
     totals: [u32; 5],
 }
@@ -94,12 +97,20 @@ impl<'a> Layout<'a> {
                 totals[Space::Func.index()] += 1;
             }
         }
+        let mut lowering_checks = BTreeMap::new();
+        for (i, lowering) in graph.lowerings.iter().enumerate() {
+            if adapters.flag(lowering.caller).is_some() {
+                lowering_checks.insert(LoweringId(i), totals[Space::Func.index()]);
+                totals[Space::Func.index()] += 1;
+            }
+        }
         Ok(Layout {
             modules,
             host_count: 0,
             lowering_funcs: Vec::new(),
             bases,
             adapter_funcs,
+            lowering_checks,
             totals,
         })
     }
@@ -196,6 +207,20 @@ impl<'a> Layout<'a> {
             })
     }
 
+    /// The fused index of the import a lowering calls.
+    pub(crate) fn lowering_import(&self, id: LoweringId) -> Result<u32> {
+        self.lowering_funcs
+            .get(id.0)
+            .copied()
+            .ok_or_else(|| Error::internal("lowering without an import"))
+    }
+
+    /// Lowerings reached through a generated `may_leave` check, in the
+    /// order of their functions (after the adapters).
+    pub(crate) fn checked_lowerings(&self) -> impl Iterator<Item = LoweringId> + '_ {
+        self.lowering_checks.keys().copied()
+    }
+
     /// The fused index of `origin`.
     pub(crate) fn index(&self, origin: Origin) -> Result<u32> {
         match origin {
@@ -211,11 +236,10 @@ impl<'a> Layout<'a> {
                 };
                 Ok(self.bases[instance.0][space.index()] + index + shift)
             }
-            Origin::Lowering(id) => self
-                .lowering_funcs
-                .get(id.0)
-                .copied()
-                .ok_or_else(|| Error::internal("lowering without an import")),
+            Origin::Lowering(id) => match self.lowering_checks.get(&id) {
+                Some(check) => Ok(check + self.host_count),
+                None => self.lowering_import(id),
+            },
             Origin::Adapter(id) => self
                 .adapter_funcs
                 .get(&id)
@@ -289,8 +313,8 @@ pub(crate) struct GeneratedFunc {
 /// Everything adapter generation adds to the fused module.
 #[derive(Debug, Default)]
 pub(crate) struct Generated {
-    /// One per generated adapter, in adapter order, at the indices the
-    /// layout reserved.
+    /// One per generated adapter, in adapter order, then one per checked
+    /// lowering, at the indices the layout reserved.
     pub(crate) adapters: Vec<GeneratedFunc>,
     /// Helper functions, after every function of the layout.
     pub(crate) helpers: Vec<GeneratedFunc>,
