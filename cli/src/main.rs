@@ -4,7 +4,7 @@
 //! failure is one line on stderr and exit code 1.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use meld_core::{AdapterKind, Options, OutputKind, Tree};
+use meld_core::{AdapterKind, MemoryStrategy, Options, OutputKind, Tree};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -51,9 +51,34 @@ struct FuseArgs {
     /// (wasm-opt, AOT compilers); see the README for its import/export names.
     #[arg(long = "output", value_enum, default_value_t = Kind::Component)]
     kind: Kind,
+    /// How the inner components' linear memories are held: `multi` keeps
+    /// one memory each (needs multi-memory support); `shared` puts each in
+    /// a region of one memory, every access checked against its region
+    /// (runs on Node 20, Safari, jco, wasm-opt without multi-memory);
+    /// `auto` picks `shared` for `--output core` when possible, else
+    /// `multi`.
+    #[arg(long, value_enum, default_value_t = Memory::Auto)]
+    memory: Memory,
+    /// With a shared memory: the size in MiB of the region of a memory
+    /// that declares no maximum (memories with a maximum get exactly it).
+    /// A region that is full fails `memory.grow`, as a memory at its
+    /// maximum does.
+    #[arg(long, value_name = "MIB", default_value_t = meld_core::DEFAULT_REGION_MIB,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    region_size: u32,
     /// Print what fusion did (counts, sizes, time, dropped sections) on stderr.
     #[arg(long)]
     stats: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Memory {
+    /// `shared` for a core module output when possible, else `multi`.
+    Auto,
+    /// One memory per inner component.
+    Multi,
+    /// One memory, a region per inner component.
+    Shared,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -98,6 +123,12 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
             Kind::Component => OutputKind::Component,
             Kind::Core => OutputKind::Core,
         },
+        memory: match args.memory {
+            Memory::Auto => MemoryStrategy::Auto,
+            Memory::Multi => MemoryStrategy::Multi,
+            Memory::Shared => MemoryStrategy::Shared,
+        },
+        region_mib: Some(args.region_size),
     };
     let start = Instant::now();
     let fused = meld_core::fuse(&refs, &options).map_err(|e| {
@@ -120,6 +151,15 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
         eprintln!("core modules:      {}", s.core_modules);
         eprintln!("core instances:    {}", s.core_instances);
         eprintln!("memories:          {}", s.memories);
+        eprintln!("memory strategy:   {}", s.memory.as_str());
+        for r in &s.regions {
+            eprintln!(
+                "region:            {} at {:#x}, up to {} MiB",
+                r.component,
+                r.base,
+                r.max_bytes >> 20
+            );
+        }
         eprintln!(
             "adapters:          {} direct, {} fixup, {} copy, {} transcode",
             s.adapters_direct, s.adapters_fixup, s.adapters_copy, s.adapters_transcode

@@ -33,11 +33,46 @@ pub enum OutputKind {
     Core,
 }
 
+/// How the fused module holds the inner components' linear memories.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MemoryStrategy {
+    /// `shared` for a core module output when it is possible, else
+    /// `multi`: core tools and engines often lack multi-memory, component
+    /// hosts have it.
+    #[default]
+    Auto,
+    /// One memory per inner memory (needs the multi-memory feature).
+    Multi,
+    /// One memory, each inner memory a region of it, with every access
+    /// checked against its region (runs where multi-memory does not).
+    Shared,
+}
+
+impl MemoryStrategy {
+    /// The strategy as the CLI and the other hosts spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemoryStrategy::Auto => "auto",
+            MemoryStrategy::Multi => "multi",
+            MemoryStrategy::Shared => "shared",
+        }
+    }
+}
+
+/// Size of a shared-memory region, in MiB, for a memory that declares no
+/// maximum, unless [`Options::region_mib`] says otherwise.
+pub const DEFAULT_REGION_MIB: u32 = 64;
+
 /// Options of a fusion.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Options {
     /// Component (default) or core module.
     pub output: OutputKind,
+    /// Multi-memory, one shared memory, or chosen by the output kind.
+    pub memory: MemoryStrategy,
+    /// With a shared memory: the region size in MiB of memories that
+    /// declare no maximum ([`DEFAULT_REGION_MIB`] if `None`).
+    pub region_mib: Option<u32>,
 }
 
 /// Counts describing one fusion.
@@ -72,6 +107,21 @@ pub struct Stats {
     pub output_bytes: usize,
     /// Custom sections dropped (e.g. `.debug_info`), with their total size.
     pub dropped_sections: Vec<(String, usize)>,
+    /// The memory strategy used (`Multi` or `Shared`, never `Auto`).
+    pub memory: MemoryStrategy,
+    /// With a shared memory, its regions in address order.
+    pub regions: Vec<Region>,
+}
+
+/// One inner component's region of a shared memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    /// Path of the inner component that owns it.
+    pub component: String,
+    /// Offset in the shared memory, in bytes.
+    pub base: u32,
+    /// Size it may grow to, in bytes.
+    pub max_bytes: u64,
 }
 
 /// The result of a successful fusion.
@@ -88,6 +138,30 @@ pub struct Fused {
 /// Fuses `inputs` (one composed component, or several components to link
 /// by interface name, the first being the one whose exports are kept).
 pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
+    let region_pages = |mib: u32| mib.saturating_mul(16).clamp(1, 1 << 16);
+    let shared = merge::MemoryLayout::Shared {
+        default_pages: region_pages(options.region_mib.unwrap_or(DEFAULT_REGION_MIB)),
+    };
+    match (options.memory, options.output) {
+        (MemoryStrategy::Multi, _) | (MemoryStrategy::Auto, OutputKind::Component) => {
+            fuse_with(inputs, options, merge::MemoryLayout::Multi)
+        }
+        (MemoryStrategy::Shared, _) => fuse_with(inputs, options, shared),
+        (MemoryStrategy::Auto, OutputKind::Core) => match fuse_with(inputs, options, shared) {
+            Err(e) if e.kind() == ErrorKind::Unsupported => {
+                let mut fused = fuse_with(inputs, options, merge::MemoryLayout::Multi)?;
+                fused.warnings.push(format!(
+                    "--memory auto chose multi: a shared memory is not possible here ({})",
+                    e.message()
+                ));
+                Ok(fused)
+            }
+            other => other,
+        },
+    }
+}
+
+fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -> Result<Fused> {
     // Several inputs are first linked into one composition by name.
     let linked;
     let input = match inputs {
@@ -136,7 +210,7 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
         .sum();
 
     // Stage 4b, merge (emit): re-encode every instance into one module.
-    let (module, info) = merge::emit(&graph, &adapters, &layout, &boundary, generated)?;
+    let (module, info) = merge::emit(&graph, &adapters, &layout, &boundary, generated, memory)?;
 
     // Stage 7, wrap: a component with the input's world around the module.
     // The output is validated once, as a whole (a component's validation
@@ -168,6 +242,19 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
         input_bytes: decoded.size,
         output_bytes: wasm.len(),
         dropped_sections: info.dropped,
+        memory: match memory {
+            merge::MemoryLayout::Multi => MemoryStrategy::Multi,
+            merge::MemoryLayout::Shared { .. } => MemoryStrategy::Shared,
+        },
+        regions: info
+            .regions
+            .into_iter()
+            .map(|r| Region {
+                component: r.component,
+                base: r.base,
+                max_bytes: u64::from(r.max_pages) << 16,
+            })
+            .collect(),
     };
     Ok(Fused {
         wasm,

@@ -2,7 +2,7 @@
 //! output, the core naming scheme, errors and determinism. Behaviour under a
 //! runtime is checked by meld-tests' differential harness.
 
-use meld_core::{ErrorKind, Options, OutputKind, fuse, inspect};
+use meld_core::{ErrorKind, MemoryStrategy, Options, OutputKind, fuse, inspect};
 
 /// A provider exporting `my:pkg/api` (`add: s32`, `wrap: u8`) and a
 /// consumer exporting `run` that calls both.
@@ -83,6 +83,8 @@ fn core_output_names_exports_after_the_interface() {
     let input = wat(PAIR);
     let options = Options {
         output: OutputKind::Core,
+        memory: MemoryStrategy::Multi,
+        ..Options::default()
     };
     let fused = fuse(&[&input], &options).expect("fuses");
     assert!(wasmparser::Parser::is_core_wasm(&fused.wasm));
@@ -96,6 +98,8 @@ fn generated_adapters_carry_names() {
     let input = wat(PAIR);
     let options = Options {
         output: OutputKind::Core,
+        memory: MemoryStrategy::Multi,
+        ..Options::default()
     };
     let fused = fuse(&[&input], &options).expect("fuses");
     let text = wasmprinter::print_bytes(&fused.wasm).expect("prints");
@@ -180,6 +184,8 @@ fn strings_across_components_get_a_copy_adapter_and_helper() {
         &[&wat(STRING_CALL)],
         &Options {
             output: OutputKind::Core,
+            memory: MemoryStrategy::Multi,
+            ..Options::default()
         },
     )
     .expect("fuses");

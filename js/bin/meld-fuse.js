@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `meld-fuse`: the native `meld` CLI's commands and flags, on the package.
 //
-//   meld-fuse fuse IN.wasm... -o OUT.wasm [--output component|core] [--stats]
+//   meld-fuse fuse IN.wasm... -o OUT.wasm [--output component|core] [--memory auto|multi|shared] [--region-size MIB] [--stats]
 //   meld-fuse inspect IN.wasm
 //
 // Output files are byte-identical to the native CLI's; `--stats` and
@@ -21,10 +21,15 @@ Commands:
   fuse     Fuse one composed component, or several components linked by interface name
   inspect  Print the instantiation tree of a component
 
-meld-fuse fuse IN.wasm... -o OUT.wasm [--output component|core] [--stats]
+meld-fuse fuse IN.wasm... -o OUT.wasm [--output component|core] [--memory auto|multi|shared]
+               [--region-size MIB] [--stats]
   -o, --output-file <OUT>  Where to write the fused output
       --output <KIND>      component (default): a component with the input's imports and
                            exports; core: the fused core module itself
+      --memory <MEMORY>    multi: one memory per inner component; shared: one memory, a
+                           checked region each; auto (default): shared for core output
+                           when possible, else multi
+      --region-size <MIB>  Shared memory: region size of memories without a maximum [64]
       --stats              Print what fusion did on stderr
 
 meld-fuse inspect IN.wasm
@@ -59,6 +64,8 @@ function fuseCommand(args) {
     options: {
       'output-file': { type: 'string', short: 'o' },
       output: { type: 'string', default: 'component' },
+      memory: { type: 'string', default: 'auto' },
+      'region-size': { type: 'string', default: '64' },
       stats: { type: 'boolean', default: false },
     },
   });
@@ -66,13 +73,20 @@ function fuseCommand(args) {
   if (!['component', 'core'].includes(values.output)) {
     throw new UsageError(`invalid value '${values.output}' for '--output <KIND>': use component or core`);
   }
+  if (!['auto', 'multi', 'shared'].includes(values.memory)) {
+    throw new UsageError(`invalid value '${values.memory}' for '--memory <MEMORY>': use auto, multi or shared`);
+  }
+  const regionSize = Number(values['region-size']);
+  if (!/^[0-9]+$/.test(values['region-size']) || regionSize < 1 || regionSize > 4096) {
+    throw new UsageError(`invalid value '${values['region-size']}' for '--region-size <MIB>': use 1 to 4096`);
+  }
   const out = values['output-file'];
   if (out === undefined) throw new UsageError('no output file given; use -o OUT.wasm');
   const inputs = positionals.map(read);
   const start = performance.now();
   let fused;
   try {
-    fused = fuse(inputs, { output: values.output });
+    fused = fuse(inputs, { output: values.output, memory: values.memory, regionSize });
   } catch (e) {
     throw new UsageError(located(e, positionals));
   }
@@ -93,6 +107,10 @@ function printStats(s, ms) {
     `core modules:      ${s.coreModules}`,
     `core instances:    ${s.coreInstances}`,
     `memories:          ${s.memories}`,
+    `memory strategy:   ${s.memory}`,
+    ...s.regions.map(
+      (r) => `region:            ${r.component} at 0x${r.base.toString(16)}, up to ${Math.floor(r.maxBytes / 1048576)} MiB`,
+    ),
     `adapters:          ${a.direct} direct, ${a.fixup} fixup, ${a.copy} copy, ${a.transcode} transcode`,
     `adapter code:      ${s.adapterCodeBytes} bytes`,
     `host imports:      ${s.hostImports}`,

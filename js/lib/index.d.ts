@@ -80,6 +80,19 @@ export interface FuseOptions {
    * described in meld's README).
    */
   output?: 'component' | 'core';
+  /**
+   * How the inner components' memories are held. `"multi"`: one memory
+   * each (the engine needs multi-memory). `"shared"`: one memory, each
+   * component a region of it with every access checked (runs on Node 20,
+   * Safari, jco). `"auto"` (default): `"shared"` for `output: "core"` when
+   * possible, else `"multi"`.
+   */
+  memory?: 'auto' | 'multi' | 'shared';
+  /**
+   * With a shared memory: region size in MiB (1 to 4096) for memories that
+   * declare no maximum; default 64.
+   */
+  regionSize?: number;
 }
 
 /** The result of {@link fuse}. */
@@ -114,6 +127,10 @@ export interface Stats {
   outputBytes: number;
   /** Custom sections dropped (e.g. `.debug_info`), each with its size. */
   droppedSections: { name: string; bytes: number }[];
+  /** The memory strategy used: `"multi"` or `"shared"`. */
+  memory: 'multi' | 'shared';
+  /** With a shared memory, each component's region, in address order. */
+  regions: { component: string; base: number; maxBytes: number }[];
 }
 
 /** Cross-component calls by kind of adapter. */

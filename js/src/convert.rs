@@ -8,18 +8,20 @@
 
 use meld_core::{
     AdapterKind, AdapterNode, ComponentNode, CoreImportNode, CoreInstanceNode, Error, Location,
-    LoweringNode, Options, OutputKind, Stats, Tree,
+    LoweringNode, MemoryStrategy, Options, OutputKind, Region, Stats, Tree,
 };
 
 use crate::json::Json;
 
 /// The option names [`options`] accepts, for error messages.
-const OPTION_NAMES: &str = "output";
+const OPTION_NAMES: &str = "output, memory, regionSize";
 
 /// Builds core's [`Options`] from the `(name, value)` pairs of the JS
 /// options object (values already turned into strings by the wrapper).
 pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
     let mut output = OutputKind::default();
+    let mut memory = MemoryStrategy::default();
+    let mut region_mib = None;
     for (name, value) in pairs {
         match name.as_str() {
             "output" => {
@@ -33,6 +35,28 @@ pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
                     }
                 }
             }
+            "memory" => {
+                memory = match value.as_str() {
+                    "auto" => MemoryStrategy::Auto,
+                    "multi" => MemoryStrategy::Multi,
+                    "shared" => MemoryStrategy::Shared,
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "option `memory` must be \"auto\", \"multi\" or \"shared\", not {other:?}"
+                        )));
+                    }
+                };
+            }
+            "regionSize" => {
+                region_mib = match value.parse::<u32>() {
+                    Ok(mib @ 1..=4096) => Some(mib),
+                    _ => {
+                        return Err(Error::invalid(format!(
+                            "option `regionSize` must be a whole number of MiB from 1 to 4096, not {value:?}"
+                        )));
+                    }
+                };
+            }
             other => {
                 return Err(Error::invalid(format!(
                     "unknown option `{other}`; the options are: {OPTION_NAMES}"
@@ -40,7 +64,11 @@ pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
             }
         }
     }
-    Ok(Options { output })
+    Ok(Options {
+        output,
+        memory,
+        region_mib,
+    })
 }
 
 /// `Stats` as `{ components, coreModules, …, adapters: { direct, fixup, … },
@@ -60,6 +88,8 @@ pub fn stats(stats: &Stats) -> Json {
         input_bytes,
         output_bytes,
         dropped_sections,
+        memory,
+        regions,
     } = stats;
     Json::object([
         ("components", Json::count(*components)),
@@ -83,6 +113,22 @@ pub fn stats(stats: &Stats) -> Json {
             "droppedSections",
             Json::array(dropped_sections, |(name, bytes)| {
                 Json::object([("name", Json::str(name)), ("bytes", Json::count(*bytes))])
+            }),
+        ),
+        ("memory", Json::str(memory.as_str())),
+        (
+            "regions",
+            Json::array(regions, |r| {
+                let Region {
+                    component,
+                    base,
+                    max_bytes,
+                } = r;
+                Json::object([
+                    ("component", Json::str(component)),
+                    ("base", Json::count(*base as usize)),
+                    ("maxBytes", Json::count(*max_bytes as usize)),
+                ])
             }),
         ),
     ])

@@ -33,7 +33,8 @@ for (const fixture of fixtures()) {
         assert.deepEqual([...wasm.subarray(0, 8)], kind === 'core' ? [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0] : [0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]);
         assert.equal(stats.outputBytes, wasm.length);
         assert.equal(stats.inputBytes, fixture.bytes.length);
-        assert.deepEqual(warnings, []);
+        // With `--output core`, `auto` may fall back to multi-memory, and says so.
+        assert.deepEqual(warnings.filter((w) => !w.startsWith('--memory auto chose multi')), []);
       });
     }
 

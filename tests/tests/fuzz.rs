@@ -51,7 +51,13 @@ fn mutated_fixtures_never_panic_the_engine() {
         } else {
             OutputKind::Core
         };
-        match fuse(&[&data], &Options { output }) {
+        match fuse(
+            &[&data],
+            &Options {
+                output,
+                ..Options::default()
+            },
+        ) {
             Ok(fused) => {
                 wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
                     .validate_all(&fused.wasm)

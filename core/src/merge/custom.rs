@@ -21,6 +21,13 @@ impl Names {
         self.funcs.insert(index, name);
     }
 
+    /// With one memory left (shared mode), the inner memories' names no
+    /// longer name anything.
+    pub(super) fn single_memory(&mut self) {
+        self.memories.clear();
+        self.memories.insert(0, "meld shared memory".to_string());
+    }
+
     /// Adds the names of one instance's defined items, mapped to fused indices.
     pub(super) fn instance(
         &mut self,

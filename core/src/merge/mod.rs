@@ -12,6 +12,7 @@
 mod custom;
 mod module;
 mod reencode;
+mod shared;
 
 pub(crate) use module::{Module, Space};
 
@@ -322,11 +323,32 @@ pub(crate) struct Generated {
     pub(crate) flags: u32,
 }
 
+/// How the fused module's memories are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MemoryLayout {
+    /// One memory per inner memory.
+    Multi,
+    /// One memory; memories without a maximum get regions of this many pages.
+    Shared { default_pages: u32 },
+}
+
+/// A region of the single memory, for stats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RegionInfo {
+    /// Path of the inner component whose memory it holds.
+    pub(crate) component: String,
+    pub(crate) base: u32,
+    /// Pages it may grow to.
+    pub(crate) max_pages: u32,
+}
+
 /// What [`emit`] produced besides the bytes.
 #[derive(Debug, Default)]
 pub(crate) struct EmitInfo {
     pub(crate) memories: u32,
     pub(crate) dropped: Vec<(String, usize)>,
+    /// With [`MemoryLayout::Shared`], the regions in address order.
+    pub(crate) regions: Vec<RegionInfo>,
 }
 
 /// Encodes the fused module.
@@ -336,7 +358,18 @@ pub(crate) fn emit(
     layout: &Layout<'_>,
     boundary: &crate::boundary::Boundary,
     generated: Generated,
+    memory: MemoryLayout,
 ) -> Result<(Vec<u8>, EmitInfo)> {
+    let shared = match memory {
+        MemoryLayout::Multi => None,
+        MemoryLayout::Shared { default_pages } => Some(plan_regions(
+            graph,
+            layout,
+            boundary,
+            &generated,
+            default_pages,
+        )?),
+    };
     let mut types = TypeTable::default();
     let mut imports = wasm_encoder::ImportSection::new();
     let mut functions = wasm_encoder::FunctionSection::new();
@@ -391,8 +424,10 @@ pub(crate) fn emit(
         for table in &module.tables {
             re.parse_table(&mut tables, table.clone()).map_err(wrap)?;
         }
-        for memory in &module.memories {
-            memories.memory(re.memory_type(*memory).map_err(wrap)?);
+        if shared.is_none() {
+            for memory in &module.memories {
+                memories.memory(re.memory_type(*memory).map_err(wrap)?);
+            }
         }
         for global in &module.globals {
             re.parse_global(&mut globals, global.clone())
@@ -440,12 +475,42 @@ pub(crate) fn emit(
                         .memory_init(memory, segment)
                         .data_drop(segment);
                 }
+                wasmparser::DataKind::Active {
+                    memory_index,
+                    offset_expr,
+                } if shared.is_some() => {
+                    let (regions, _) = shared
+                        .as_ref()
+                        .ok_or_else(|| Error::internal("no regions"))?;
+                    let k = re.memory_index(*memory_index).map_err(wrap)?;
+                    let offset = regions
+                        .data_offset(k, offset_expr, datum.data.len())
+                        .map_err(|e| e.in_component(path))?;
+                    data.active(
+                        0,
+                        &wasm_encoder::ConstExpr::i32_const(offset as i32),
+                        datum.data.iter().copied(),
+                    );
+                }
                 _ => re.parse_data(&mut data, datum.clone()).map_err(wrap)?,
             }
         }
-        for body in &module.code {
-            re.parse_function_body(&mut code, body.clone())
-                .map_err(wrap)?;
+        for (j, body) in module.code.iter().enumerate() {
+            match &shared {
+                None => re
+                    .parse_function_body(&mut code, body.clone())
+                    .map_err(wrap)?,
+                Some((regions, _)) => {
+                    let params = module
+                        .funcs
+                        .get(j)
+                        .and_then(|ty| module.types.get(*ty as usize))
+                        .and_then(Option::as_ref)
+                        .map(|ty| ty.params().len() as u32)
+                        .ok_or_else(|| Error::internal("a function without a type"))?;
+                    code.function(&shared::rewrite(body, params, &mut re, regions).map_err(wrap)?);
+                }
+            };
         }
         if let Some(start) = module.start {
             let start = maps[Space::Func.index()][start as usize];
@@ -461,11 +526,30 @@ pub(crate) fn emit(
     }
 
     let mut next = layout.func_count() - generated.adapters.len() as u32;
-    for func in generated.adapters.iter().chain(&generated.helpers) {
+    for func in generated.adapters.into_iter().chain(generated.helpers) {
         functions.function(types.intern(&func.ty));
-        code.function(&func.body);
-        names.func(next, func.name.clone());
+        match &shared {
+            None => code.function(&func.body),
+            Some((regions, _)) => code.function(&shared::rewrite_generated(
+                func.body,
+                func.ty.params().len() as u32,
+                regions,
+            )?),
+        };
+        names.func(next, func.name);
         next += 1;
+    }
+    if let Some((regions, _)) = &shared {
+        let grow = types.intern(&FuncType::new(
+            [wasmparser::ValType::I32],
+            [wasmparser::ValType::I32],
+        ));
+        for (k, region) in info_regions(graph, layout, regions)?.iter().enumerate() {
+            functions.function(grow);
+            code.function(&regions.grow_function(k as u32)?);
+            names.func(next, format!("memory.grow {}", region));
+            next += 1;
+        }
     }
     for _ in 0..generated.flags {
         globals.global(
@@ -477,6 +561,11 @@ pub(crate) fn emit(
             &wasm_encoder::ConstExpr::i32_const(1),
         );
     }
+    if let Some((regions, order)) = &shared {
+        regions.globals(&mut globals);
+        let last = *order.last().ok_or_else(|| Error::internal("no regions"))?;
+        memories.memory(regions.memory_type(last));
+    }
     let start = match starts.as_slice() {
         [] if !interleave => None,
         [only] if !interleave => Some(*only),
@@ -485,7 +574,10 @@ pub(crate) fn emit(
             let ty = types.intern(&FuncType::new([], []));
             functions.function(ty);
             init.instructions().end();
-            code.function(&init);
+            match &shared {
+                None => code.function(&init),
+                Some((regions, _)) => code.function(&shared::rewrite_generated(init, 0, regions)?),
+            };
             names.func(next, "meld start".to_string());
             Some(next)
         }
@@ -500,7 +592,17 @@ pub(crate) fn emit(
             Space::Global => wasm_encoder::ExportKind::Global,
             Space::Tag => wasm_encoder::ExportKind::Tag,
         };
-        export_section.export(&export.name, kind, layout.index(export.origin)?);
+        let index = match (&shared, export.space) {
+            (Some((_, order)), Space::Memory) => {
+                // Only the first region (base 0) is the host's to see.
+                if order.first() != Some(&(layout.index(export.origin)? as usize)) {
+                    return Err(Error::internal("a memory export outside the first region"));
+                }
+                0
+            }
+            _ => layout.index(export.origin)?,
+        };
+        export_section.export(&export.name, kind, index);
     }
 
     let mut out = wasm_encoder::Module::new();
@@ -530,7 +632,77 @@ pub(crate) fn emit(
         out.section(&producers);
     }
     info.memories = layout.totals[Space::Memory.index()];
+    if let Some((regions, order)) = &shared {
+        info.memories = 1;
+        let described = info_regions(graph, layout, regions)?;
+        info.regions = order
+            .iter()
+            .map(|&k| RegionInfo {
+                component: described[k].clone(),
+                base: regions.regions[k].base,
+                max_pages: regions.regions[k].max,
+            })
+            .collect();
+        names.single_memory();
+    }
     Ok((out.finish(), info))
+}
+
+/// The regions of `MemoryLayout::Shared`: every memory the instances
+/// define, the one the host shares pointers with first.
+fn plan_regions(
+    graph: &Graph,
+    layout: &Layout<'_>,
+    boundary: &crate::boundary::Boundary,
+    generated: &Generated,
+    default_pages: u32,
+) -> Result<(shared::Regions, Vec<usize>)> {
+    let mut memories = Vec::new();
+    for i in 0..graph.instances.len() {
+        memories.extend(
+            layout
+                .module(graph, CoreInstanceId(i))?
+                .memories
+                .iter()
+                .copied(),
+        );
+    }
+    let mut host_facing = std::collections::BTreeSet::new();
+    for export in boundary.exports.iter().filter(|e| e.space == Space::Memory) {
+        host_facing.insert(layout.index(export.origin)? as usize);
+    }
+    if host_facing.len() > 1 {
+        return Err(Error::unsupported(format!(
+            "--memory shared: {} inner components pass strings or lists to or from the host; \
+             shared mode supports one (the others' pointers would need rebasing at the \
+             boundary), use --memory multi",
+            host_facing.len()
+        )));
+    }
+    let (order, regions) =
+        shared::Regions::plan(&memories, host_facing.first().copied(), default_pages)?;
+    let regions = shared::Regions {
+        regions,
+        first_global: layout.global_count() + generated.flags,
+        first_grow: layout.func_count() + generated.helpers.len() as u32,
+    };
+    Ok((regions, order))
+}
+
+/// The path of the component owning each memory, by fused memory index.
+fn info_regions(
+    graph: &Graph,
+    layout: &Layout<'_>,
+    regions: &shared::Regions,
+) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(regions.regions.len());
+    for (i, instance) in graph.instances.iter().enumerate() {
+        let module = layout.module(graph, CoreInstanceId(i))?;
+        for _ in &module.memories {
+            out.push(graph.path(instance.component).to_string());
+        }
+    }
+    Ok(out)
 }
 
 /// Active segments of all instances are applied before any start function

@@ -1,0 +1,494 @@
+//! `--memory shared`: one linear memory, a region of it per inner memory.
+//!
+//! Every memory the fused module would have (one per instance that
+//! defines one) becomes a region `[base, base + max)` of a single memory.
+//! Code keeps computing its own addresses; each access is rewritten to
+//! check the address against the region's current size (as the original
+//! memory would trap) and add the region's base. `memory.size` and
+//! `memory.grow` are virtualised by two globals per region (its size in
+//! pages and in bytes) and a generated grow function that fails (-1) when
+//! the region is full, exactly as a memory at its maximum does.
+//!
+//! Isolation: an access outside a region's current size traps before it
+//! touches memory, so no component ever reads or writes another's region.
+//! The region placed last needs no check: the real memory ends where it
+//! does, so the engine's own bounds check is exact; only it grows the real
+//! memory. The region of the component the host exchanges strings and
+//! lists with comes first, at base 0, so host pointers need no
+//! translation; when several components exchange pointers with the host,
+//! shared mode is refused (their pointers would need rebasing).
+//!
+//! SIMD and atomics are refused in shared mode (their memory accesses are
+//! not rewritten yet).
+
+use crate::error::{Error, Result};
+use wasm_encoder::reencode::{Error as ReencodeError, Reencode};
+use wasm_encoder::{BlockType, Instruction as I, MemArg};
+use wasmparser::{FunctionBody, MemoryType, Operator};
+
+/// Bytes in a wasm page.
+const PAGE: u64 = 1 << 16;
+/// Pages in 4 GiB, the most a 32-bit memory holds.
+const MAX_PAGES: u64 = 1 << 16;
+
+/// One inner memory's region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Region {
+    /// Offset of the region in the single memory, in bytes.
+    pub(crate) base: u32,
+    /// Initial size in pages.
+    pub(crate) initial: u32,
+    /// Pages it may grow to.
+    pub(crate) max: u32,
+    /// Accesses are checked against the current size (all but the last).
+    pub(crate) checked: bool,
+}
+
+/// The regions of the single memory, by fused (multi-memory) index.
+#[derive(Debug, Clone)]
+pub(crate) struct Regions {
+    pub(crate) regions: Vec<Region>,
+    /// Index of the first of two globals per region (pages, bytes).
+    pub(crate) first_global: u32,
+    /// Function index of the first grow function, one per region.
+    pub(crate) first_grow: u32,
+}
+
+impl Regions {
+    /// Lays out `memories` (by fused index): `first` (the one the host
+    /// shares pointers with), if any, at base 0, then the others in order.
+    /// Memories without a maximum get `default_pages`.
+    pub(crate) fn plan(
+        memories: &[MemoryType],
+        first: Option<usize>,
+        default_pages: u32,
+    ) -> Result<(Vec<usize>, Vec<Region>)> {
+        let mut order: Vec<usize> = first.into_iter().collect();
+        order.extend((0..memories.len()).filter(|k| Some(*k) != first));
+        let mut regions = vec![
+            Region {
+                base: 0,
+                initial: 0,
+                max: 0,
+                checked: true,
+            };
+            memories.len()
+        ];
+        let mut next: u64 = 0;
+        for (position, &k) in order.iter().enumerate() {
+            let m = &memories[k];
+            if m.memory64 || m.shared || m.page_size_log2.is_some() {
+                return Err(Error::unsupported(
+                    "--memory shared with 64-bit, shared (threads) or custom-page-size memories",
+                ));
+            }
+            let max = m.maximum.unwrap_or(u64::from(default_pages).max(m.initial));
+            if next + max > MAX_PAGES {
+                return Err(Error::unsupported(format!(
+                    "the regions of {} memories do not fit in one 4 GiB memory; choose a smaller \
+                     --region-size (it applies to memories without a maximum)",
+                    memories.len()
+                )));
+            }
+            regions[k] = Region {
+                base: (next * PAGE) as u32,
+                initial: m.initial as u32,
+                max: max as u32,
+                checked: position + 1 < order.len(),
+            };
+            next += max;
+        }
+        Ok((order, regions))
+    }
+
+    /// The single memory: up to the end of the last region.
+    pub(crate) fn memory_type(&self, last: usize) -> wasm_encoder::MemoryType {
+        let r = self.regions[last];
+        let base = u64::from(r.base) / PAGE;
+        wasm_encoder::MemoryType {
+            minimum: base + u64::from(r.initial),
+            maximum: Some(base + u64::from(r.max)),
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        }
+    }
+
+    fn pages(&self, k: u32) -> u32 {
+        self.first_global + 2 * k
+    }
+
+    fn bytes(&self, k: u32) -> u32 {
+        self.first_global + 2 * k + 1
+    }
+
+    fn region(&self, k: u32) -> Result<Region> {
+        self.regions
+            .get(k as usize)
+            .copied()
+            .ok_or_else(|| Error::internal("a memory without a region"))
+    }
+
+    /// The two globals of each region: its size in pages (`i32`) and bytes (`i64`).
+    pub(crate) fn globals(&self, out: &mut wasm_encoder::GlobalSection) {
+        for r in &self.regions {
+            let ty = |val_type| wasm_encoder::GlobalType {
+                val_type,
+                mutable: true,
+                shared: false,
+            };
+            out.global(
+                ty(wasm_encoder::ValType::I32),
+                &wasm_encoder::ConstExpr::i32_const(r.initial as i32),
+            );
+            out.global(
+                ty(wasm_encoder::ValType::I64),
+                &wasm_encoder::ConstExpr::i64_const((u64::from(r.initial) * PAGE) as i64),
+            );
+        }
+    }
+
+    /// The grow function of region `k`: `memory.grow` of a memory whose
+    /// maximum is the region's.
+    pub(crate) fn grow_function(&self, k: u32) -> Result<wasm_encoder::Function> {
+        let r = self.region(k)?;
+        let mut f = wasm_encoder::Function::new([(1, wasm_encoder::ValType::I64)]);
+        let new = 1;
+        f.instruction(&I::GlobalGet(self.pages(k)))
+            .instruction(&I::I64ExtendI32U)
+            .instruction(&I::LocalGet(0))
+            .instruction(&I::I64ExtendI32U)
+            .instruction(&I::I64Add)
+            .instruction(&I::LocalTee(new))
+            .instruction(&I::I64Const(i64::from(r.max)))
+            .instruction(&I::I64GtU)
+            .instruction(&I::If(BlockType::Empty))
+            .instruction(&I::I32Const(-1))
+            .instruction(&I::Return)
+            .instruction(&I::End);
+        if !r.checked {
+            // The last region ends where the memory does: grow it too.
+            f.instruction(&I::LocalGet(0))
+                .instruction(&I::MemoryGrow(0))
+                .instruction(&I::I32Const(-1))
+                .instruction(&I::I32Eq)
+                .instruction(&I::If(BlockType::Empty))
+                .instruction(&I::I32Const(-1))
+                .instruction(&I::Return)
+                .instruction(&I::End);
+        }
+        f.instruction(&I::GlobalGet(self.pages(k)))
+            .instruction(&I::LocalGet(new))
+            .instruction(&I::I32WrapI64)
+            .instruction(&I::GlobalSet(self.pages(k)))
+            .instruction(&I::LocalGet(new))
+            .instruction(&I::I64Const(16))
+            .instruction(&I::I64Shl)
+            .instruction(&I::GlobalSet(self.bytes(k)))
+            .instruction(&I::End);
+        Ok(f)
+    }
+
+    /// The offset of an active data segment of `len` bytes at constant
+    /// `offset` in memory `k`, moved into its region.
+    pub(crate) fn data_offset(
+        &self,
+        k: u32,
+        offset: &wasmparser::ConstExpr<'_>,
+        len: usize,
+    ) -> Result<u32> {
+        let r = self.region(k)?;
+        let mut reader = offset.get_operators_reader();
+        let value = match (reader.read(), reader.read()) {
+            (Ok(Operator::I32Const { value }), Ok(Operator::End)) => value as u32,
+            _ => {
+                return Err(Error::unsupported(
+                    "--memory shared with a data segment whose offset is not a constant",
+                ));
+            }
+        };
+        if u64::from(value) + len as u64 > u64::from(r.initial) * PAGE {
+            return Err(Error::invalid(
+                "a data segment does not fit in its memory (instantiation would trap)",
+            ));
+        }
+        Ok(r.base + value)
+    }
+}
+
+/// Temporary locals appended to every rewritten function.
+struct Temps {
+    a: u32,
+    b: u32,
+    c: u32,
+    i64: u32,
+    f32: u32,
+    f64: u32,
+}
+
+/// Re-encodes one function body for the single memory. `re` maps the
+/// body's indices to fused ones (memories to fused multi-memory indices).
+pub(crate) fn rewrite<R: Reencode>(
+    body: &FunctionBody<'_>,
+    params: u32,
+    re: &mut R,
+    regions: &Regions,
+) -> Result<wasm_encoder::Function, ReencodeError<R::Error>>
+where
+    R::Error: From<Error>,
+{
+    let mut locals = Vec::new();
+    let mut count = params;
+    for local in body.get_locals_reader()? {
+        let (n, ty) = local?;
+        locals.push((n, re.val_type(ty)?));
+        count += n;
+    }
+    let temps = Temps {
+        a: count,
+        b: count + 1,
+        c: count + 2,
+        i64: count + 3,
+        f32: count + 4,
+        f64: count + 5,
+    };
+    use wasm_encoder::ValType as V;
+    locals.extend([(3, V::I32), (1, V::I64), (1, V::F32), (1, V::F64)]);
+    let mut f = wasm_encoder::Function::new(locals);
+    let mut ops = body.get_operators_reader()?;
+    let user = |e: Error| ReencodeError::UserError(R::Error::from(e));
+    while !ops.eof() {
+        let op = ops.read()?;
+        let mut emit = |ins: &[I<'_>]| {
+            for i in ins {
+                f.instruction(i);
+            }
+        };
+        macro_rules! load {
+            ($memarg:expr, $size:expr, $ins:ident) => {{
+                let k = re.memory_index($memarg.memory)?;
+                let arg =
+                    address(&mut emit, regions, k, $memarg.offset, $size, temps.a).map_err(user)?;
+                emit(&[I::$ins(arg)]);
+            }};
+        }
+        macro_rules! store {
+            ($memarg:expr, $size:expr, $ins:ident, $temp:expr) => {{
+                let k = re.memory_index($memarg.memory)?;
+                emit(&[I::LocalSet($temp)]);
+                let arg =
+                    address(&mut emit, regions, k, $memarg.offset, $size, temps.a).map_err(user)?;
+                emit(&[I::LocalGet($temp), I::$ins(arg)]);
+            }};
+        }
+        match op {
+            Operator::I32Load { memarg } => load!(memarg, 4, I32Load),
+            Operator::I64Load { memarg } => load!(memarg, 8, I64Load),
+            Operator::F32Load { memarg } => load!(memarg, 4, F32Load),
+            Operator::F64Load { memarg } => load!(memarg, 8, F64Load),
+            Operator::I32Load8S { memarg } => load!(memarg, 1, I32Load8S),
+            Operator::I32Load8U { memarg } => load!(memarg, 1, I32Load8U),
+            Operator::I32Load16S { memarg } => load!(memarg, 2, I32Load16S),
+            Operator::I32Load16U { memarg } => load!(memarg, 2, I32Load16U),
+            Operator::I64Load8S { memarg } => load!(memarg, 1, I64Load8S),
+            Operator::I64Load8U { memarg } => load!(memarg, 1, I64Load8U),
+            Operator::I64Load16S { memarg } => load!(memarg, 2, I64Load16S),
+            Operator::I64Load16U { memarg } => load!(memarg, 2, I64Load16U),
+            Operator::I64Load32S { memarg } => load!(memarg, 4, I64Load32S),
+            Operator::I64Load32U { memarg } => load!(memarg, 4, I64Load32U),
+            Operator::I32Store { memarg } => store!(memarg, 4, I32Store, temps.b),
+            Operator::I64Store { memarg } => store!(memarg, 8, I64Store, temps.i64),
+            Operator::F32Store { memarg } => store!(memarg, 4, F32Store, temps.f32),
+            Operator::F64Store { memarg } => store!(memarg, 8, F64Store, temps.f64),
+            Operator::I32Store8 { memarg } => store!(memarg, 1, I32Store8, temps.b),
+            Operator::I32Store16 { memarg } => store!(memarg, 2, I32Store16, temps.b),
+            Operator::I64Store8 { memarg } => store!(memarg, 1, I64Store8, temps.i64),
+            Operator::I64Store16 { memarg } => store!(memarg, 2, I64Store16, temps.i64),
+            Operator::I64Store32 { memarg } => store!(memarg, 4, I64Store32, temps.i64),
+            Operator::MemorySize { mem } => {
+                let k = re.memory_index(mem)?;
+                emit(&[I::GlobalGet(regions.pages(k))]);
+            }
+            Operator::MemoryGrow { mem } => {
+                let k = re.memory_index(mem)?;
+                emit(&[I::Call(regions.first_grow + k)]);
+            }
+            Operator::MemoryFill { mem } => {
+                let k = re.memory_index(mem)?;
+                emit(&[
+                    I::LocalSet(temps.c),
+                    I::LocalSet(temps.b),
+                    I::LocalSet(temps.a),
+                ]);
+                check_range(&mut emit, regions, k, temps.a, temps.c).map_err(user)?;
+                rebased(&mut emit, regions, k, temps.a).map_err(user)?;
+                emit(&[I::LocalGet(temps.b), I::LocalGet(temps.c), I::MemoryFill(0)]);
+            }
+            Operator::MemoryCopy { dst_mem, src_mem } => {
+                let (d, s) = (re.memory_index(dst_mem)?, re.memory_index(src_mem)?);
+                emit(&[
+                    I::LocalSet(temps.c),
+                    I::LocalSet(temps.b),
+                    I::LocalSet(temps.a),
+                ]);
+                check_range(&mut emit, regions, d, temps.a, temps.c).map_err(user)?;
+                check_range(&mut emit, regions, s, temps.b, temps.c).map_err(user)?;
+                rebased(&mut emit, regions, d, temps.a).map_err(user)?;
+                rebased(&mut emit, regions, s, temps.b).map_err(user)?;
+                emit(&[
+                    I::LocalGet(temps.c),
+                    I::MemoryCopy {
+                        src_mem: 0,
+                        dst_mem: 0,
+                    },
+                ]);
+            }
+            Operator::MemoryInit { data_index, mem } => {
+                let k = re.memory_index(mem)?;
+                let data_index = re.data_index(data_index)?;
+                emit(&[
+                    I::LocalSet(temps.c),
+                    I::LocalSet(temps.b),
+                    I::LocalSet(temps.a),
+                ]);
+                check_range(&mut emit, regions, k, temps.a, temps.c).map_err(user)?;
+                rebased(&mut emit, regions, k, temps.a).map_err(user)?;
+                emit(&[
+                    I::LocalGet(temps.b),
+                    I::LocalGet(temps.c),
+                    I::MemoryInit { mem: 0, data_index },
+                ]);
+            }
+            Operator::MemoryDiscard { .. } => {
+                return Err(user(Error::unsupported(
+                    "--memory shared with memory.discard",
+                )));
+            }
+            other => {
+                if let Some(name) = not_rewritten(&other) {
+                    return Err(user(Error::unsupported(format!(
+                        "--memory shared with {name} (SIMD and atomic memory accesses are not \
+                         rewritten for a shared memory yet); use --memory multi"
+                    ))));
+                }
+                f.instruction(&re.instruction(other)?);
+            }
+        }
+    }
+    Ok(f)
+}
+
+/// For an access of `size` bytes at `offset` from the address on the
+/// stack, in region `k`: traps if it leaves the region's current size,
+/// then leaves the address moved into the region. Returns the memory
+/// argument of the access in the single memory.
+fn address(
+    emit: &mut dyn FnMut(&[I<'_>]),
+    regions: &Regions,
+    k: u32,
+    offset: u64,
+    size: u32,
+    temp: u32,
+) -> Result<MemArg> {
+    let r = regions.region(k)?;
+    if r.checked {
+        emit(&[
+            I::LocalTee(temp),
+            I::I64ExtendI32U,
+            I::I64Const((offset + u64::from(size)) as i64),
+            I::I64Add,
+            I::GlobalGet(regions.bytes(k)),
+            I::I64GtU,
+            I::If(BlockType::Empty),
+            I::Unreachable,
+            I::End,
+            I::LocalGet(temp),
+        ]);
+    }
+    if r.base != 0 {
+        emit(&[I::I32Const(r.base as i32), I::I32Add]);
+    }
+    Ok(MemArg {
+        offset,
+        align: size.trailing_zeros(),
+        memory_index: 0,
+    })
+}
+
+/// Traps unless `addr .. addr + len` (locals) lies in region `k`'s current size.
+fn check_range(
+    emit: &mut dyn FnMut(&[I<'_>]),
+    regions: &Regions,
+    k: u32,
+    addr: u32,
+    len: u32,
+) -> Result<()> {
+    if regions.region(k)?.checked {
+        emit(&[
+            I::LocalGet(addr),
+            I::I64ExtendI32U,
+            I::LocalGet(len),
+            I::I64ExtendI32U,
+            I::I64Add,
+            I::GlobalGet(regions.bytes(k)),
+            I::I64GtU,
+            I::If(BlockType::Empty),
+            I::Unreachable,
+            I::End,
+        ]);
+    }
+    Ok(())
+}
+
+/// Pushes local `addr` moved into region `k`.
+fn rebased(emit: &mut dyn FnMut(&[I<'_>]), regions: &Regions, k: u32, addr: u32) -> Result<()> {
+    let r = regions.region(k)?;
+    emit(&[I::LocalGet(addr)]);
+    if r.base != 0 {
+        emit(&[I::I32Const(r.base as i32), I::I32Add]);
+    }
+    Ok(())
+}
+
+/// Index maps of generated code: it already uses fused indices.
+struct Fused;
+
+impl Reencode for Fused {
+    type Error = Error;
+}
+
+/// Rewrites a generated function (already in fused indices).
+pub(crate) fn rewrite_generated(
+    func: wasm_encoder::Function,
+    params: u32,
+    regions: &Regions,
+) -> Result<wasm_encoder::Function> {
+    let raw = func.into_raw_body();
+    let body = FunctionBody::new(wasmparser::BinaryReader::new(&raw, 0));
+    rewrite(&body, params, &mut Fused, regions).map_err(|e| match e {
+        ReencodeError::UserError(e) => e,
+        other => Error::internal(format!("re-encoding generated code: {other}")),
+    })
+}
+
+/// A memory-accessing instruction [`rewrite`] does not handle: SIMD loads
+/// and stores and atomics. Everything else is matched explicitly there.
+fn classify(proposal: &str, name: &'static str) -> Option<&'static str> {
+    let simd = matches!(proposal, "simd" | "relaxed_simd");
+    let threads = matches!(proposal, "threads" | "shared_everything_threads");
+    let memory = name.starts_with("V128Load") || name.starts_with("V128Store");
+    ((simd && memory) || (threads && name.contains("Atomic"))).then_some(name)
+}
+
+macro_rules! define_not_rewritten {
+    ($(@$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*) )*) => {
+        fn not_rewritten(op: &Operator<'_>) -> Option<&'static str> {
+            #[allow(unreachable_patterns, reason = "the listing covers every operator today")]
+            match op {
+                $( Operator::$op { .. } => classify(stringify!($proposal), stringify!($op)), )*
+                _ => None,
+            }
+        }
+    };
+}
+wasmparser::for_each_operator!(define_not_rewritten);
