@@ -1,0 +1,126 @@
+//! `--memory shared` keeps every inner memory inside its region.
+//!
+//! `shared_regions.wat` has a component that grows and writes its memory
+//! and a neighbour with a word of its own. With a declared maximum, the
+//! shared output must behave exactly like the original under generated
+//! calls (grows beyond the maximum fail, accesses beyond the current size
+//! trap). Without one, the region size applies: growing past it fails as
+//! at a maximum, and no write of the grower ever reaches the neighbour.
+
+use meld_core::{MemoryStrategy, Options, fuse};
+use meld_tests::harness::{CompareOptions, compare};
+use wasmtime::component::{Component, ComponentNamedList, Instance, Lift, Linker, Lower};
+use wasmtime::{Config, Engine, Store};
+
+fn composition(max: &str) -> Vec<u8> {
+    let text = include_str!("shared_regions.wat").replace("MAX", max);
+    wat::parse_str(text).expect("shared_regions.wat parses")
+}
+
+fn shared(region_mib: u32) -> Options {
+    Options {
+        memory: MemoryStrategy::Shared,
+        region_mib: Some(region_mib),
+        ..Options::default()
+    }
+}
+
+#[test]
+fn a_region_behaves_like_a_memory_with_that_maximum() {
+    let original = composition("16");
+    let fused = fuse(&[&original], &shared(64)).expect("fuses");
+    assert_eq!(fused.stats.memories, 1);
+    assert_eq!(fused.stats.regions.len(), 2);
+    let report = compare(&original, &fused.wasm, &CompareOptions::default()).expect("runs");
+    println!("{report}");
+    report.assert_clean();
+    assert!(report.trapped > 0, "no access left its memory");
+    assert!(report.returned > 0, "every call trapped");
+}
+
+/// A fused component instance and calls into its exported interfaces.
+struct Running {
+    store: Store<()>,
+    instance: Instance,
+}
+
+impl Running {
+    fn new(wasm: &[u8]) -> Self {
+        let engine = Engine::new(&Config::new()).expect("engine");
+        let component = Component::new(&engine, wasm).expect("compiles");
+        let mut store = Store::new(&engine, ());
+        let instance = Linker::new(&engine)
+            .instantiate(&mut store, &component)
+            .expect("instantiates");
+        Running { store, instance }
+    }
+
+    fn call<P, R>(&mut self, interface: &str, name: &str, params: P) -> wasmtime::Result<R>
+    where
+        P: ComponentNamedList + Lower,
+        R: ComponentNamedList + Lift,
+    {
+        let iface = self
+            .instance
+            .get_export_index(&mut self.store, None, interface)
+            .expect("interface exported");
+        let index = self
+            .instance
+            .get_export_index(&mut self.store, Some(&iface), name)
+            .expect("function exported");
+        let func = self
+            .instance
+            .get_typed_func::<P, R>(&mut self.store, &index)
+            .expect("typed");
+        let result = func.call(&mut self.store, params)?;
+        func.post_return(&mut self.store)?;
+        Ok(result)
+    }
+}
+
+#[test]
+fn a_full_region_fails_to_grow_and_writes_never_reach_the_neighbour() {
+    // No declared maximum: the region is --region-size, 1 MiB = 16 pages.
+    let fused = fuse(&[&composition("")], &shared(1)).expect("fuses");
+    let mut run = Running::new(&fused.wasm);
+    let hog = "t:hog/api";
+    assert_eq!(run.call::<(), (u32,)>(hog, "size", ()).unwrap(), (1,));
+    assert_eq!(
+        run.call::<(u32,), (i32,)>(hog, "grow", (15,)).unwrap(),
+        (1,)
+    );
+    assert_eq!(run.call::<(), (u32,)>(hog, "size", ()).unwrap(), (16,));
+    // Full: growing fails as at a maximum, and the size stays.
+    assert_eq!(
+        run.call::<(u32,), (i32,)>(hog, "grow", (1,)).unwrap(),
+        (-1,)
+    );
+    assert_eq!(run.call::<(), (u32,)>(hog, "size", ()).unwrap(), (16,));
+    // The whole region is usable, up to its last word.
+    let last = 16 * 65536 - 4;
+    run.call::<(u32, u32), ()>(hog, "poke", (last, 7)).unwrap();
+    assert_eq!(
+        run.call::<(u32,), (u32,)>(hog, "peek", (last,)).unwrap(),
+        (7,)
+    );
+    run.call::<(u32, u32, u32), ()>(hog, "fill", (0, 0xff, 16 * 65536))
+        .unwrap();
+    assert_eq!(
+        run.call::<(), (u32,)>("t:neighbour/api", "check", ())
+            .unwrap(),
+        (42,),
+        "the neighbour's word changed"
+    );
+
+    // One byte past the region traps instead of writing next door.
+    let mut run = Running::new(&fused.wasm);
+    run.call::<(u32,), (i32,)>(hog, "grow", (15,)).unwrap();
+    let err = run
+        .call::<(u32, u32), ()>(hog, "poke", (16 * 65536, 1))
+        .expect_err("a write past the region traps");
+    assert!(format!("{err:?}").contains("unreachable"), "{err:?}");
+    let mut run = Running::new(&fused.wasm);
+    run.call::<(u32,), (i32,)>(hog, "grow", (15,)).unwrap();
+    run.call::<(u32, u32, u32), ()>(hog, "fill", (16 * 65536 - 8, 1, 9))
+        .expect_err("a fill past the region traps");
+}
