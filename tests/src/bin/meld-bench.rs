@@ -6,6 +6,9 @@
 //!   eight records) composed and fused, both compiled by wasmtime with
 //!   Cranelift's default optimisations; the median wall time of one call
 //!   of each kind, fused over composed.
+//! - **Shared memory**: the same fixture fused with `--memory shared` and
+//!   with `--memory multi`; the median wall time of each kind, shared over
+//!   multi (the cost of the region checks).
 //! - **Fusion**: on the largest fixture, the median time of
 //!   `meld_core::fuse` over that of wasmparser validating the same input,
 //!   and the peak heap growth during one fusion (counted by this binary's
@@ -21,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
-use meld_core::{Options, fuse};
+use meld_core::{MemoryStrategy, Options, fuse};
 use meld_tests::fixtures::{self, Fixture};
 use wasmparser::{Validator, WasmFeatures};
 use wasmtime::component::{Component, ComponentNamedList, Lift, Linker, Lower, TypedFunc};
@@ -140,6 +143,7 @@ fn run() -> Result<bool> {
         println!("note: built with debug assertions; see the README for the intended command");
     }
     let mut ratios = runtime(samples)?;
+    ratios.extend(shared_runtime(samples)?);
     ratios.extend(fusion(samples)?);
     println!();
     let mut all_met = true;
@@ -147,7 +151,7 @@ fn run() -> Result<bool> {
         let verdict = if ratio.met() { "meets" } else { "MISSES" };
         all_met &= ratio.met();
         println!(
-            "{:<38} {:>6.3}  (target <= {:.1}: {verdict})  {}",
+            "{:<38} {:>6.3}  (target <= {:.2}: {verdict})  {}",
             ratio.what, ratio.ratio, ratio.target, ratio.detail
         );
     }
@@ -265,6 +269,67 @@ fn runtime(samples: usize) -> Result<Vec<Ratio>> {
             ratio: after.as_secs_f64() / before.as_secs_f64(),
             target,
             detail: format!("fused / composed median wall time of {name}"),
+        });
+    }
+    Ok(ratios)
+}
+
+/// `--memory shared` against `--memory multi` on the `bench` fixture: the
+/// cost of checking and moving every memory access into its region. The
+/// scalar loop is the call-heavy case (target 1.10); the string and
+/// record loops, which allocate and copy, are the memory-heavy ones
+/// (target 1.15).
+fn shared_runtime(samples: usize) -> Result<Vec<Ratio>> {
+    let fixture = fixtures::get("bench")?;
+    let fused = |memory| {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        fuse(&[&fixture.wasm], &options)
+            .map(|f| f.wasm)
+            .map_err(|e| anyhow!("fusing `bench` failed: {e}"))
+    };
+    let multi = fused(MemoryStrategy::Multi)?;
+    let shared = fused(MemoryStrategy::Shared)?;
+    let mut config = Config::new();
+    config.wasm_component_model(true).wasm_multi_memory(true);
+    let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+    let mut multi = Running::new(&engine, &multi).context("multi-memory `bench`")?;
+    let mut shared = Running::new(&engine, &shared).context("shared-memory `bench`")?;
+    println!("shared memory: `bench` fused both ways, median of {samples}");
+    let kinds: [(&str, &str, f64); 3] = [
+        ("bench-scalars", "call-heavy (scalars)", 1.10),
+        ("bench-strings", "memory-heavy (strings)", 1.15),
+        ("bench-records", "memory-heavy (records)", 1.15),
+    ];
+    let mut ratios = Vec::new();
+    for (name, what, target) in kinds {
+        let (before, after) = if name == "bench-scalars" {
+            let (before, a) = multi.time::<u64>(name, samples)?;
+            let (after, b) = shared.time::<u64>(name, samples)?;
+            if a != b {
+                return Err(anyhow!("{name} returned {b} shared but {a} multi"));
+            }
+            (before, after)
+        } else {
+            let (before, a) = multi.time::<u32>(name, samples)?;
+            let (after, b) = shared.time::<u32>(name, samples)?;
+            if a != b {
+                return Err(anyhow!("{name} returned {b} shared but {a} multi"));
+            }
+            (before, after)
+        };
+        println!(
+            "  {name:<14} multi    {:>10.1} µs  shared {:>10.1} µs",
+            micros(before),
+            micros(after)
+        );
+        ratios.push(Ratio {
+            what: format!("shared/multi, {what}"),
+            ratio: after.as_secs_f64() / before.as_secs_f64(),
+            target,
+            detail: format!("shared / multi median wall time of {name}"),
         });
     }
     Ok(ratios)
