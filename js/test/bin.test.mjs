@@ -13,7 +13,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const bin = join(pkgRoot, 'bin', 'meld-fuse.js');
 const meldFuse = (args) => run(process.execPath, [bin, ...args]);
 const byName = (name) => fixtures().find((f) => f.name === name);
-const withoutTime = (stats) => stats.replace(/^time: .*$/m, '');
+// Stats without the time, and warnings without the program's name.
+const withoutTime = (stats) => stats.replace(/^time: .*$/m, '').replace(/^meld(-fuse)?: warning: /gm, 'warning: ');
 
 test('fuse writes the native bytes and prints the native stats', () => {
   for (const name of ['scalars', 'wasi-hello']) {
@@ -30,6 +31,24 @@ test('fuse writes the native bytes and prints the native stats', () => {
       assert.equal(withoutTime(a.stderr), withoutTime(b.stderr));
     }
   }
+});
+
+test('--memory and --region-size are the native flags', () => {
+  const { path } = byName('scalars');
+  const ours = join(dir, 'scalars.shared.js.wasm');
+  const theirs = join(dir, 'scalars.shared.native.wasm');
+  const flags = ['--output', 'core', '--memory', 'shared', '--region-size', '8', '--stats'];
+  const a = meldFuse(['fuse', path, '-o', ours, ...flags]);
+  const b = runCli(['fuse', path, '-o', theirs, ...flags]);
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(b.status, 0, b.stderr);
+  assert.ok(readFileSync(ours).equals(readFileSync(theirs)));
+  assert.match(a.stderr, /^memory strategy: +shared$/m);
+  assert.match(a.stderr, /^region: .* up to 8 MiB$/m);
+  assert.equal(withoutTime(a.stderr), withoutTime(b.stderr));
+  const bad = meldFuse(['fuse', path, '-o', ours, '--memory', 'single']);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--memory/);
 });
 
 test('several inputs on the command line are linked', () => {
