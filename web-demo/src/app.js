@@ -19,6 +19,15 @@ const OPTIONS = [
       { value: 'core', label: 'Core module', help: 'The fused module itself, for core tools. Runnable here.' },
     ],
   },
+  {
+    name: 'memory',
+    legend: 'Memory',
+    choices: [
+      { value: 'auto', label: 'Auto', help: 'Shared for a core module when possible, else one memory per component.' },
+      { value: 'multi', label: 'Multi', help: 'One linear memory per inner component (needs multi-memory).' },
+      { value: 'shared', label: 'Shared', help: 'One memory, a checked region per component: runs without multi-memory.' },
+    ],
+  },
 ];
 
 const ERROR_HELP = {
@@ -257,7 +266,7 @@ function showResult({ wasm, stats, warnings, ms, trees }) {
   count(dl, 'components', stats.components, 'component instances in the composition');
   count(dl, 'core modules', stats.coreModules, 'distinct core modules in the input');
   count(dl, 'core instances', stats.coreInstances, 'core module instantiations merged into the output');
-  count(dl, 'memories', stats.memories, 'linear memories in the fused module');
+  count(dl, 'memories', stats.memories, `linear memories in the fused module (${stats.memory})`);
   count(dl, 'host imports', stats.hostImports, 'host functions the fused module imports');
   for (const k of Object.keys(stats.adapters)) {
     count(dl, `${k} calls`, stats.adapters[k], KIND_HELP[k] ?? k, KINDS.includes(k) ? k : 'direct');

@@ -174,9 +174,10 @@ test('the run panel calls an export of a fused core example and shows the result
 
 test('the controls work from the keyboard', async () => {
   const page = await open();
-  // Tab from the top reaches the file picker, then the examples.
+  // Tab from the top reaches the file picker, then (past the option
+  // groups, one stop each) the examples.
   const focused = [];
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 6; i++) {
     await page.keyboard.press('Tab');
     focused.push(await page.evaluate(() => document.activeElement.id || document.activeElement.dataset.example || document.activeElement.className));
   }
