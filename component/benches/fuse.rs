@@ -26,6 +26,7 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
@@ -39,7 +40,7 @@ use wasmtime::component::{Component, Linker};
 wasmtime::component::bindgen!({ path: "wit", world: "meld" });
 
 /// Timed runs per measurement (after two warm-up runs).
-const SAMPLES: usize = 21;
+const SAMPLES: usize = 31;
 
 /// meld.wasm's fusion time over the native CLI's, at most.
 const TARGET: f64 = 2.0;
@@ -86,16 +87,50 @@ fn run() -> Result<bool> {
     let input = scratch.join(format!("{}.wasm", fixture.name));
     std::fs::write(&input, &fixture.wasm)?;
 
+    let pre = &pre;
     let mut met = true;
     for output in [OutputKind::Component, OutputKind::Core] {
-        let native = native_cli_time(&native_cli, &input, output, &scratch)?;
-        let expected = std::fs::read(scratch.join("out.wasm"))?;
-        let (warm, fresh) = wasm_times(&pre, &fixture.wasm, output, &expected)?;
-        let in_process = median(|| {
-            let start = Instant::now();
-            meld_core::fuse(&[&fixture.wasm], &meld_core::Options { output })?;
-            Ok(start.elapsed())
-        })?;
+        let options = meld_core::Options {
+            output,
+            ..meld_core::Options::default()
+        };
+        let native_output = scratch.join("out.wasm");
+        let native_args = native_args(&input, &native_output, output);
+        // The native CLI's bytes, which every meld.wasm call must return.
+        native_cli_time(&native_cli, &native_args)?;
+        let expected = std::fs::read(&native_output)?;
+        let inputs = [fixture.wasm.clone()];
+        let wit_options = wit_options(output);
+        let call = |store: &mut Store<()>, meld: &Meld| -> Result<()> {
+            let fused = meld
+                .meld_fuse_fuser()
+                .call_fuse(&mut *store, &inputs, wit_options)?
+                .map_err(|e| anyhow::anyhow!("meld.wasm: {}", e.message))?;
+            ensure!(fused.wasm == expected, "meld.wasm's output differs");
+            Ok(())
+        };
+        let mut warm_store = Store::new(pre.engine(), ());
+        let warm_meld = pre.instantiate(&mut warm_store)?;
+        let [native, warm, fresh, in_process] = medians([
+            &mut || native_cli_time(&native_cli, &native_args),
+            &mut || {
+                let start = Instant::now();
+                call(&mut warm_store, &warm_meld)?;
+                Ok(start.elapsed())
+            },
+            &mut || {
+                let start = Instant::now();
+                let mut store = Store::new(pre.engine(), ());
+                let meld = pre.instantiate(&mut store)?;
+                call(&mut store, &meld)?;
+                Ok(start.elapsed())
+            },
+            &mut || {
+                let start = Instant::now();
+                meld_core::fuse(&[&fixture.wasm], &options)?;
+                Ok(start.elapsed())
+            },
+        ])?;
         let ratio = warm.as_secs_f64() / native.as_secs_f64();
         met &= ratio <= TARGET;
         println!("--output {output:?}:");
@@ -115,86 +150,73 @@ fn run() -> Result<bool> {
     Ok(met)
 }
 
-/// The median fusion time the native CLI reports with `--stats`.
-fn native_cli_time(cli: &Path, input: &Path, output: OutputKind, dir: &Path) -> Result<Duration> {
-    let kind = match output {
+/// `fuse INPUT -o OUTPUT --output KIND --stats`.
+fn native_args(input: &Path, output: &Path, kind: OutputKind) -> Vec<OsString> {
+    let kind = match kind {
         OutputKind::Component => "component",
         OutputKind::Core => "core",
     };
-    median(|| {
-        let run = Command::new(cli)
-            .arg("fuse")
-            .arg(input)
-            .arg("-o")
-            .arg(dir.join("out.wasm"))
-            .args(["--output", kind, "--stats"])
-            .output()
-            .with_context(|| format!("cannot run {}", cli.display()))?;
-        let stderr = String::from_utf8_lossy(&run.stderr);
-        ensure!(run.status.success(), "native meld failed: {stderr}");
-        let Some(time) = stderr.lines().find_map(|l| l.strip_prefix("time:")) else {
-            bail!("no time in native meld's --stats: {stderr}");
-        };
-        let millis: f64 = time
-            .trim()
-            .trim_end_matches("ms")
-            .trim()
-            .parse()
-            .with_context(|| format!("cannot read the time {time:?}"))?;
-        Ok(Duration::from_secs_f64(millis / 1e3))
-    })
+    vec![
+        "fuse".into(),
+        input.into(),
+        "-o".into(),
+        output.into(),
+        "--output".into(),
+        kind.into(),
+        "--stats".into(),
+    ]
 }
 
-/// Median times of `fuse` in meld.wasm: on one warm instance, and with an
-/// instance made for each call.
-fn wasm_times(
-    pre: &MeldPre<()>,
-    input: &[u8],
-    output: OutputKind,
-    expected: &[u8],
-) -> Result<(Duration, Duration)> {
-    let inputs = [input.to_vec()];
-    let options = fuser::Options {
+/// The fusion time the native CLI reports with `--stats`.
+fn native_cli_time(cli: &Path, args: &[OsString]) -> Result<Duration> {
+    let run = Command::new(cli)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run {}", cli.display()))?;
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    ensure!(run.status.success(), "native meld failed: {stderr}");
+    let Some(time) = stderr.lines().find_map(|l| l.strip_prefix("time:")) else {
+        bail!("no time in native meld's --stats: {stderr}");
+    };
+    let millis: f64 = time
+        .trim()
+        .trim_end_matches("ms")
+        .trim()
+        .parse()
+        .with_context(|| format!("cannot read the time {time:?}"))?;
+    Ok(Duration::from_secs_f64(millis / 1e3))
+}
+
+fn wit_options(output: OutputKind) -> fuser::Options {
+    fuser::Options {
         output: match output {
             OutputKind::Component => fuser::OutputKind::Component,
             OutputKind::Core => fuser::OutputKind::Core,
         },
-    };
-    let call = |store: &mut Store<()>, meld: &Meld| -> Result<()> {
-        let fused = meld
-            .meld_fuse_fuser()
-            .call_fuse(&mut *store, &inputs, options)?
-            .map_err(|e| anyhow::anyhow!("meld.wasm: {}", e.message))?;
-        ensure!(fused.wasm == expected, "meld.wasm's output differs");
-        Ok(())
-    };
-    let mut store = Store::new(pre.engine(), ());
-    let meld = pre.instantiate(&mut store)?;
-    let warm = median(|| {
-        let start = Instant::now();
-        call(&mut store, &meld)?;
-        Ok(start.elapsed())
-    })?;
-    let fresh = median(|| {
-        let start = Instant::now();
-        let mut store = Store::new(pre.engine(), ());
-        let meld = pre.instantiate(&mut store)?;
-        call(&mut store, &meld)?;
-        Ok(start.elapsed())
-    })?;
-    Ok((warm, fresh))
+        memory: fuser::MemoryStrategy::Auto,
+        region_mib: None,
+    }
 }
 
-/// The median of [`SAMPLES`] measurements, after two unmeasured ones.
-fn median(mut measure: impl FnMut() -> Result<Duration>) -> Result<Duration> {
-    for _ in 0..2 {
-        measure()?;
+/// The median of [`SAMPLES`] measurements of each subject, after two
+/// unmeasured rounds. The subjects take turns, so that a change in the
+/// machine's load during the run weighs on all of them alike.
+fn medians<const N: usize>(
+    mut subjects: [&mut dyn FnMut() -> Result<Duration>; N],
+) -> Result<[Duration; N]> {
+    let mut times = [(); N].map(|()| Vec::with_capacity(SAMPLES));
+    for round in 0..SAMPLES + 2 {
+        for (subject, times) in subjects.iter_mut().zip(&mut times) {
+            let time = subject()?;
+            if round >= 2 {
+                times.push(time);
+            }
+        }
     }
-    let mut times = (0..SAMPLES)
-        .map(|_| measure())
-        .collect::<Result<Vec<_>>>()?;
-    times.sort();
-    Ok(times[SAMPLES / 2])
+    Ok(times.map(|mut times| {
+        times.sort();
+        times[SAMPLES / 2]
+    }))
 }
 
 fn ms(d: Duration) -> String {

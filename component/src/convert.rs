@@ -10,12 +10,30 @@ use crate::bindings::exports::meld::fuse::fuser as wit;
 
 /// The engine's options from the interface's.
 pub(crate) fn options(options: wit::Options) -> meld_core::Options {
-    let wit::Options { output } = options;
+    let wit::Options {
+        output,
+        memory,
+        region_mib,
+    } = options;
     meld_core::Options {
         output: match output {
             wit::OutputKind::Component => meld_core::OutputKind::Component,
             wit::OutputKind::Core => meld_core::OutputKind::Core,
         },
+        memory: match memory {
+            wit::MemoryStrategy::Auto => meld_core::MemoryStrategy::Auto,
+            wit::MemoryStrategy::Multi => meld_core::MemoryStrategy::Multi,
+            wit::MemoryStrategy::Shared => meld_core::MemoryStrategy::Shared,
+        },
+        region_mib,
+    }
+}
+
+fn memory_strategy(memory: meld_core::MemoryStrategy) -> wit::MemoryStrategy {
+    match memory {
+        meld_core::MemoryStrategy::Auto => wit::MemoryStrategy::Auto,
+        meld_core::MemoryStrategy::Multi => wit::MemoryStrategy::Multi,
+        meld_core::MemoryStrategy::Shared => wit::MemoryStrategy::Shared,
     }
 }
 
@@ -47,6 +65,8 @@ fn stats(stats: meld_core::Stats) -> wit::Stats {
         input_bytes,
         output_bytes,
         dropped_sections,
+        memory,
+        regions,
     } = stats;
     wit::Stats {
         components: wide(components),
@@ -68,6 +88,22 @@ fn stats(stats: meld_core::Stats) -> wit::Stats {
             .map(|(name, size)| wit::DroppedSection {
                 name,
                 size: wide(size),
+            })
+            .collect(),
+        memory: memory_strategy(memory),
+        regions: regions
+            .into_iter()
+            .map(|region| {
+                let meld_core::Region {
+                    component,
+                    base,
+                    max_bytes,
+                } = region;
+                wit::Region {
+                    component,
+                    base,
+                    max_bytes,
+                }
             })
             .collect(),
     }

@@ -83,29 +83,48 @@ fn workdir(test: &str) -> PathBuf {
     dir
 }
 
-/// Fuses every fixture both ways; where native meld fails, meld-cli.wasm
-/// must print the same error.
+/// Fuses every fixture with several flag sets; where native meld fails,
+/// meld-cli.wasm must print the same error.
 #[test]
 fn fuses_every_fixture_to_the_native_bytes() {
+    use meld_core::{MemoryStrategy, Options, OutputKind};
     let dir = workdir("fuse");
+    let flag_sets: [(&str, &[&str], Options); 3] = [
+        ("component", &[], Options::default()),
+        (
+            "core",
+            &["--output", "core"],
+            Options {
+                output: OutputKind::Core,
+                ..Options::default()
+            },
+        ),
+        (
+            "shared",
+            &[
+                "--output",
+                "core",
+                "--memory",
+                "shared",
+                "--region-size",
+                "2",
+            ],
+            Options {
+                output: OutputKind::Core,
+                memory: MemoryStrategy::Shared,
+                region_mib: Some(2),
+            },
+        ),
+    ];
     let mut fused = 0;
     for fixture in meld_tests::fixtures::all().expect("fixtures build") {
-        for (flag, output) in [
-            (None, meld_core::OutputKind::Component),
-            (Some("core"), meld_core::OutputKind::Core),
-        ] {
+        for (name, flags, options) in &flag_sets {
             let input = format!("{}.wasm", fixture.name);
-            let out = format!(
-                "{}.{}.fused.wasm",
-                fixture.name,
-                flag.unwrap_or("component")
-            );
+            let out = format!("{}.{name}.fused.wasm", fixture.name);
             let mut args = vec!["fuse", &input, "-o", &out];
-            if let Some(flag) = flag {
-                args.extend(["--output", flag]);
-            }
+            args.extend(*flags);
             let run = meld(&dir, &args);
-            match meld_core::fuse(&[&fixture.wasm], &meld_core::Options { output }) {
+            match meld_core::fuse(&[&fixture.wasm], options) {
                 Ok(native) => {
                     assert_eq!(run.code, 0, "meld {args:?}: {}", run.stderr);
                     let written = std::fs::read(dir.join(&out)).expect("output written");

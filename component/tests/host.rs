@@ -10,7 +10,7 @@ mod common;
 use std::sync::OnceLock;
 
 use exports::meld::fuse::fuser;
-use meld_core::{ErrorKind, Location, OutputKind};
+use meld_core::{ErrorKind, Location, MemoryStrategy, Options, OutputKind};
 use wasmtime::Store;
 use wasmtime::component::{Component, Linker};
 
@@ -34,22 +34,32 @@ fn instantiate() -> (Store<()>, Meld) {
     (store, meld)
 }
 
+/// The option sets every fixture is fused with: each output kind with the
+/// default memory strategy, and each strategy for a core module.
+fn option_sets() -> Vec<Options> {
+    let options = |output, memory, region_mib| Options {
+        output,
+        memory,
+        region_mib,
+    };
+    vec![
+        options(OutputKind::Component, MemoryStrategy::Auto, None),
+        options(OutputKind::Core, MemoryStrategy::Auto, None),
+        options(OutputKind::Core, MemoryStrategy::Multi, None),
+        options(OutputKind::Core, MemoryStrategy::Shared, Some(2)),
+    ]
+}
+
 /// Fuses through meld.wasm; a trap panics, naming the case.
 fn fuse_wasm(
     store: &mut Store<()>,
     meld: &Meld,
     inputs: &[Vec<u8>],
-    output: OutputKind,
+    options: &Options,
     case: &str,
 ) -> Result<fuser::Fused, fuser::Error> {
-    let options = fuser::Options {
-        output: match output {
-            OutputKind::Component => fuser::OutputKind::Component,
-            OutputKind::Core => fuser::OutputKind::Core,
-        },
-    };
     meld.meld_fuse_fuser()
-        .call_fuse(&mut *store, inputs, options)
+        .call_fuse(&mut *store, inputs, options_to_wit(options))
         .unwrap_or_else(|trap| panic!("{case}: meld.wasm trapped: {trap:?}"))
 }
 
@@ -59,12 +69,12 @@ fn assert_same_fusion(
     store: &mut Store<()>,
     meld: &Meld,
     inputs: &[Vec<u8>],
-    output: OutputKind,
+    options: &Options,
     case: &str,
 ) -> bool {
     let refs: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
-    let native = meld_core::fuse(&refs, &meld_core::Options { output });
-    let wasm = fuse_wasm(store, meld, inputs, output, case);
+    let native = meld_core::fuse(&refs, options);
+    let wasm = fuse_wasm(store, meld, inputs, options, case);
     match (native, wasm) {
         (Ok(native), Ok(wasm)) => {
             let wasm = fused_to_core(wasm);
@@ -108,10 +118,10 @@ fn every_fixture_fuses_to_the_native_bytes() {
     let fixtures = meld_tests::fixtures::all().expect("fixtures build");
     let mut fused = 0;
     for fixture in &fixtures {
-        for output in [OutputKind::Component, OutputKind::Core] {
-            let case = format!("{} ({output:?})", fixture.name);
+        for options in option_sets() {
+            let case = format!("{} ({options:?})", fixture.name);
             let inputs = [fixture.wasm.clone()];
-            if assert_same_fusion(&mut store, &meld, &inputs, output, &case) {
+            if assert_same_fusion(&mut store, &meld, &inputs, &options, &case) {
                 fused += 1;
             }
         }
@@ -136,7 +146,7 @@ fn several_inputs_link_as_natively() {
     let fused: Vec<bool> = cases
         .iter()
         .map(|(case, inputs)| {
-            assert_same_fusion(&mut store, &meld, inputs, OutputKind::Component, case)
+            assert_same_fusion(&mut store, &meld, inputs, &Options::default(), case)
         })
         .collect();
     assert_eq!(fused, [true, true, false, false], "which cases fuse");
@@ -165,10 +175,10 @@ fn bad_inputs() -> Vec<(&'static str, Vec<Vec<u8>>)> {
 fn bad_inputs_come_back_as_the_native_errors() {
     let (mut store, meld) = instantiate();
     for (case, inputs) in bad_inputs() {
-        for output in [OutputKind::Component, OutputKind::Core] {
-            let case = format!("{case} ({output:?})");
+        for options in option_sets() {
+            let case = format!("{case} ({options:?})");
             assert!(
-                !assert_same_fusion(&mut store, &meld, &inputs, output, &case),
+                !assert_same_fusion(&mut store, &meld, &inputs, &options, &case),
                 "{case}: must be an error"
             );
         }
@@ -179,7 +189,7 @@ fn bad_inputs_come_back_as_the_native_errors() {
         &mut store,
         &meld,
         &[b"\0asm".to_vec(), module],
-        OutputKind::Component,
+        &Options::default(),
         "location",
     )
     .expect_err("not components");
@@ -203,7 +213,7 @@ fn mutated_fixtures_fuse_or_fail_as_natively() {
             bytes[at] = random.below(256) as u8;
         }
         let case = format!("{} mutation {round}", fixture.name);
-        if !assert_same_fusion(&mut store, &meld, &[bytes], OutputKind::Component, &case) {
+        if !assert_same_fusion(&mut store, &meld, &[bytes], &Options::default(), &case) {
             errors += 1;
         }
     }
@@ -249,6 +259,27 @@ impl XorShift {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         (self.0 % n as u64) as usize
+    }
+}
+
+/// The options in the WIT's types.
+fn options_to_wit(options: &Options) -> fuser::Options {
+    let Options {
+        output,
+        memory,
+        region_mib,
+    } = options;
+    fuser::Options {
+        output: match output {
+            OutputKind::Component => fuser::OutputKind::Component,
+            OutputKind::Core => fuser::OutputKind::Core,
+        },
+        memory: match memory {
+            MemoryStrategy::Auto => fuser::MemoryStrategy::Auto,
+            MemoryStrategy::Multi => fuser::MemoryStrategy::Multi,
+            MemoryStrategy::Shared => fuser::MemoryStrategy::Shared,
+        },
+        region_mib: *region_mib,
     }
 }
 
@@ -312,6 +343,8 @@ fn fused_to_core(fused: fuser::Fused) -> meld_core::Fused {
         input_bytes,
         output_bytes,
         dropped_sections,
+        memory,
+        regions,
     } = stats;
     let fuser::AdapterCounts {
         direct,
@@ -335,6 +368,25 @@ fn fused_to_core(fused: fuser::Fused) -> meld_core::Fused {
         dropped_sections: dropped_sections
             .into_iter()
             .map(|fuser::DroppedSection { name, size }| (name, narrow(size)))
+            .collect(),
+        memory: match memory {
+            fuser::MemoryStrategy::Auto => MemoryStrategy::Auto,
+            fuser::MemoryStrategy::Multi => MemoryStrategy::Multi,
+            fuser::MemoryStrategy::Shared => MemoryStrategy::Shared,
+        },
+        regions: regions
+            .into_iter()
+            .map(
+                |fuser::Region {
+                     component,
+                     base,
+                     max_bytes,
+                 }| meld_core::Region {
+                    component,
+                    base,
+                    max_bytes,
+                },
+            )
             .collect(),
     };
     meld_core::Fused {
