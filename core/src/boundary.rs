@@ -20,7 +20,7 @@ use crate::adapt::Adapters;
 use crate::decode::StringEncoding;
 use crate::error::{Error, Result};
 use crate::graph::*;
-use crate::merge::{CoreExport, Layout, Origin, Space};
+use crate::merge::{CoreExport, Layout, Origin, Space, Wrapper};
 use std::collections::BTreeMap;
 use wasmparser::FuncType;
 use wasmparser::types::TypesRef;
@@ -146,7 +146,22 @@ impl Planner<'_, '_, '_> {
     /// export names they map to, exporting what is not exported yet.
     fn context(&mut self, options: &Options) -> Result<(Option<usize>, NamedOptions)> {
         let memory = self.origin(&options.memory, Space::Memory)?;
-        let realloc = self.origin(&options.realloc, Space::Func)?;
+        let mut realloc = self.origin(&options.realloc, Space::Func)?;
+        // In a shared memory's region not at base 0, the host calls a
+        // realloc that answers in memory addresses.
+        if let (Some(k), Some(r)) = (
+            self.layout.rebased(self.graph, self.adapters, options)?,
+            realloc,
+        ) {
+            realloc = Some(
+                self.layout
+                    .wrapper(Wrapper::Realloc {
+                        realloc: r,
+                        memory: k,
+                    })
+                    .ok_or_else(|| Error::internal("no realloc wrapper"))?,
+            );
+        }
         let mut named = NamedOptions {
             encoding: options.encoding,
             ..Default::default()
@@ -197,12 +212,20 @@ impl Planner<'_, '_, '_> {
                     return Ok(());
                 }
                 let lifted = &self.graph.lifted[id.0];
-                let func =
-                    self.layout
-                        .origin(self.graph, self.adapters, &lifted.func, Space::Func)?;
+                let func = match self.layout.wrapper(Wrapper::Export(*id)) {
+                    Some(wrapper) => wrapper,
+                    None => {
+                        self.layout
+                            .origin(self.graph, self.adapters, &lifted.func, Space::Func)?
+                    }
+                };
                 self.export(name, Space::Func, func);
                 let (_, mut options) = self.context(&lifted.options)?;
-                if let Some(post) = self.origin(&lifted.options.post_return, Space::Func)? {
+                let post = match self.layout.wrapper(Wrapper::PostReturn(*id)) {
+                    Some(wrapper) => Some(wrapper),
+                    None => self.origin(&lifted.options.post_return, Space::Func)?,
+                };
+                if let Some(post) = post {
                     let post_name = format!("cabi_post_{name}");
                     self.export(&post_name, Space::Func, post);
                     options.post_return = Some(post_name);

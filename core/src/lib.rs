@@ -192,7 +192,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
 
     // Stage 4a, merge (layout): the fused module's index spaces, and the
     // origin of every import of every instance.
-    let mut layout = merge::Layout::new(&decoded, &graph, &adapters)?;
+    let mut layout = merge::Layout::new(&decoded, &graph, &adapters, memory)?;
 
     // The boundary: the fused module's imports (lowered root functions) and
     // exports (lifted functions and their options), named as documented.
@@ -201,7 +201,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
 
     // Stage 5b, adapt (generate): the bodies of the generated adapters and
     // the helper functions they share.
-    let generated = adapt::generate(&graph, &adapters, &layout, &boundary)?;
+    let generated = adapt::generate(&graph, &adapters, &layout, &boundary, types)?;
     let adapter_code_bytes = generated
         .adapters
         .iter()
@@ -210,7 +210,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
         .sum();
 
     // Stage 4b, merge (emit): re-encode every instance into one module.
-    let (module, info) = merge::emit(&graph, &adapters, &layout, &boundary, generated, memory)?;
+    let (module, info) = merge::emit(&graph, &adapters, &layout, &boundary, generated)?;
 
     // Stage 7, wrap: a component with the input's world around the module.
     // The output is validated once, as a whole (a component's validation

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use meld_core::{Options, OutputKind, fuse};
+use meld_core::{MemoryStrategy, Options, OutputKind, fuse};
 
 /// Name prefixes of the functions the adapter compiler generates.
 const GENERATED: &[&str] = &["adapt ", "lift ", "lower ", "transcode ", "copy "];
@@ -31,12 +31,11 @@ fn bless() -> bool {
 /// functions, each preceded by a blank line.
 fn generated_functions(input: &Path) -> Result<String, String> {
     let wasm = wat::parse_file(input).map_err(|e| format!("parsing: {e}"))?;
-    #[allow(
-        clippy::needless_update,
-        reason = "Options will grow (memory strategy); everything but the output stays default"
-    )]
+    // One memory per component: the adapters as generated, before a
+    // shared memory's rewriting of their accesses.
     let options = Options {
         output: OutputKind::Core,
+        memory: MemoryStrategy::Multi,
         ..Options::default()
     };
     let fused = fuse(&[&wasm], &options).map_err(|e| format!("fusion failed: {e}"))?;

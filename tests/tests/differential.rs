@@ -6,7 +6,7 @@
 //! before failing, so that one run shows the whole picture. Run with
 //! `--nocapture` to see the per-fixture call counts.
 
-use meld_core::{ErrorKind, MemoryStrategy, Options, OutputKind, fuse};
+use meld_core::{MemoryStrategy, Options, OutputKind, fuse};
 use meld_tests::fixtures::{self, Fixture};
 use meld_tests::harness::{CompareOptions, Report, compare};
 use wasmparser::{Parser, Validator};
@@ -31,10 +31,6 @@ fn all_fixtures() -> Vec<Fixture> {
     fixtures
 }
 
-#[allow(
-    clippy::needless_update,
-    reason = "Options will grow (memory strategy); everything but the output stays default"
-)]
 fn options(output: OutputKind) -> Options {
     Options {
         output,
@@ -135,14 +131,9 @@ fn fused_fixtures_behave_like_their_originals() {
     );
 }
 
-/// Fixtures whose components exchange strings or lists with the host from
-/// more than one memory: `--memory shared` refuses them (their pointers
-/// would need rebasing at the host boundary).
-const NOT_SHARED: [&str; 3] = ["transcode", "values", "wasi-hello"];
-
-/// With `--memory shared`, the fused component has one memory and behaves
-/// exactly like the original; the fixtures shared mode cannot take are
-/// refused with a typed error that says why.
+/// With `--memory shared`, every fused fixture has one memory and behaves
+/// exactly like the original (components whose region is not at base 0
+/// exchange pointers with the host through generated rebasing wrappers).
 #[test]
 fn shared_memory_fixtures_behave_like_their_originals() {
     let mut failures = Vec::new();
@@ -152,37 +143,30 @@ fn shared_memory_fixtures_behave_like_their_originals() {
             memory: MemoryStrategy::Shared,
             ..Options::default()
         };
-        let outcome = match fuse(&[&fixture.wasm], &options) {
-            Err(e) if NOT_SHARED.contains(&fixture.name) => {
-                if e.kind() == ErrorKind::Unsupported && e.message().contains("the host") {
-                    println!("{:<12} shared:    refused: {e}", fixture.name);
-                    continue;
+        let outcome = fuse(&[&fixture.wasm], &options)
+            .map_err(|e| format!("fusion failed: {e}"))
+            .and_then(|fused| {
+                if fused.stats.memories != 1 {
+                    return Err(format!("{} memories in shared mode", fused.stats.memories));
                 }
-                Err(format!("refused, but not for the expected reason: {e}"))
-            }
-            Err(e) => Err(format!("fusion failed: {e}")),
-            Ok(_) if NOT_SHARED.contains(&fixture.name) => {
-                Err("fused, but this fixture is listed as refused".to_string())
-            }
-            Ok(fused) if fused.stats.memories != 1 => {
-                Err(format!("{} memories in shared mode", fused.stats.memories))
-            }
-            Ok(fused) => validate(&fused.wasm).and_then(|()| {
+                validate(&fused.wasm)?;
                 compare(&fixture.wasm, &fused.wasm, &compare_options())
                     .map_err(|e| format!("{e:#}"))
-            }),
-        }
-        .and_then(|report| {
-            println!("{:<12} shared:    {}", fixture.name, report.summary());
-            total += report.calls;
-            check_report(&fixture, &report)
-        });
+            })
+            .and_then(|report| {
+                println!("{:<12} shared:    {}", fixture.name, report.summary());
+                total += report.calls;
+                check_report(&fixture, &report)
+            });
         if let Err(error) = outcome {
             failures.push(format!("{}: {error}", fixture.name));
         }
     }
     assert_no_failures("shared-memory differential comparison", &failures);
-    assert!(total > 0, "no shared-memory fixture compared");
+    assert!(
+        total >= MIN_TOTAL_CALLS,
+        "only {total} calls compared in shared mode; expected at least {MIN_TOTAL_CALLS}"
+    );
 }
 
 /// Core-module output validates and is a core module, not a component.

@@ -72,9 +72,7 @@ impl Running {
             .instance
             .get_typed_func::<P, R>(&mut self.store, &index)
             .expect("typed");
-        let result = func.call(&mut self.store, params)?;
-        func.post_return(&mut self.store)?;
-        Ok(result)
+        func.call(&mut self.store, params)
     }
 }
 
@@ -84,43 +82,61 @@ fn a_full_region_fails_to_grow_and_writes_never_reach_the_neighbour() {
     let fused = fuse(&[&composition("")], &shared(1)).expect("fuses");
     let mut run = Running::new(&fused.wasm);
     let hog = "t:hog/api";
-    assert_eq!(run.call::<(), (u32,)>(hog, "size", ()).unwrap(), (1,));
     assert_eq!(
-        run.call::<(u32,), (i32,)>(hog, "grow", (15,)).unwrap(),
+        run.call::<(), (u32,)>(hog, "size", ())
+            .expect("the call succeeds"),
         (1,)
     );
-    assert_eq!(run.call::<(), (u32,)>(hog, "size", ()).unwrap(), (16,));
+    assert_eq!(
+        run.call::<(u32,), (i32,)>(hog, "grow", (15,))
+            .expect("the call succeeds"),
+        (1,)
+    );
+    assert_eq!(
+        run.call::<(), (u32,)>(hog, "size", ())
+            .expect("the call succeeds"),
+        (16,)
+    );
     // Full: growing fails as at a maximum, and the size stays.
     assert_eq!(
-        run.call::<(u32,), (i32,)>(hog, "grow", (1,)).unwrap(),
+        run.call::<(u32,), (i32,)>(hog, "grow", (1,))
+            .expect("the call succeeds"),
         (-1,)
     );
-    assert_eq!(run.call::<(), (u32,)>(hog, "size", ()).unwrap(), (16,));
+    assert_eq!(
+        run.call::<(), (u32,)>(hog, "size", ())
+            .expect("the call succeeds"),
+        (16,)
+    );
     // The whole region is usable, up to its last word.
     let last = 16 * 65536 - 4;
-    run.call::<(u32, u32), ()>(hog, "poke", (last, 7)).unwrap();
+    run.call::<(u32, u32), ()>(hog, "poke", (last, 7))
+        .expect("the call succeeds");
     assert_eq!(
-        run.call::<(u32,), (u32,)>(hog, "peek", (last,)).unwrap(),
+        run.call::<(u32,), (u32,)>(hog, "peek", (last,))
+            .expect("the call succeeds"),
         (7,)
     );
     run.call::<(u32, u32, u32), ()>(hog, "fill", (0, 0xff, 16 * 65536))
-        .unwrap();
+        .expect("the call succeeds");
     assert_eq!(
         run.call::<(), (u32,)>("t:neighbour/api", "check", ())
-            .unwrap(),
+            .expect("the call succeeds"),
         (42,),
         "the neighbour's word changed"
     );
 
     // One byte past the region traps instead of writing next door.
     let mut run = Running::new(&fused.wasm);
-    run.call::<(u32,), (i32,)>(hog, "grow", (15,)).unwrap();
+    run.call::<(u32,), (i32,)>(hog, "grow", (15,))
+        .expect("the call succeeds");
     let err = run
         .call::<(u32, u32), ()>(hog, "poke", (16 * 65536, 1))
         .expect_err("a write past the region traps");
     assert!(format!("{err:?}").contains("unreachable"), "{err:?}");
     let mut run = Running::new(&fused.wasm);
-    run.call::<(u32,), (i32,)>(hog, "grow", (15,)).unwrap();
+    run.call::<(u32,), (i32,)>(hog, "grow", (15,))
+        .expect("the call succeeds");
     run.call::<(u32, u32, u32), ()>(hog, "fill", (16 * 65536 - 8, 1, 9))
         .expect_err("a fill past the region traps");
 }

@@ -175,33 +175,3 @@ fn check_block(body: &mut Body, memory: u32, addr: Local, size: u32, align: u32)
     body.check_range(memory, addr, len, 1);
     body.free(len);
 }
-
-/// The body of a function standing in front of host import `import` for a
-/// component with `may_leave` flag `flag`: traps if the flag is clear,
-/// else calls the import with the same arguments.
-pub(crate) fn leave_check(
-    ty: &wasmparser::FuncType,
-    flag: u32,
-    import: u32,
-) -> Result<wasm_encoder::Function> {
-    let params = ty
-        .params()
-        .iter()
-        .map(|t| match t {
-            wasmparser::ValType::I32 => Ok(Flat::I32),
-            wasmparser::ValType::I64 => Ok(Flat::I64),
-            wasmparser::ValType::F32 => Ok(Flat::F32),
-            wasmparser::ValType::F64 => Ok(Flat::F64),
-            _ => Err(crate::error::Error::internal(
-                "a host import with a non-numeric parameter",
-            )),
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let (mut body, args) = Body::new(&params);
-    body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
-    for arg in args {
-        body.get(arg);
-    }
-    body.ins(I::Call(import));
-    Ok(body.finish())
-}

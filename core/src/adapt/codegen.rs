@@ -50,6 +50,10 @@ enum HelperKey {
     List(TyId, Dir),
     /// `(src_ptr, src_len) -> (dst_ptr, dst_len)`: a string.
     String(Dir),
+    /// `(addr)`: the pointers of one compound value, moved in place.
+    RebaseAt(TyId, super::rebase::Rebase),
+    /// `(ptr, len)`: the pointers of a list's elements, moved in place.
+    RebaseList(TyId, super::rebase::Rebase),
 }
 
 /// Adapter generation in progress.
@@ -103,6 +107,47 @@ impl Codegen {
         self.helper(HelperKey::String(dir))
     }
 
+    /// The helper moving the pointers of one compound `ty` in place.
+    pub(crate) fn rebase_helper(&mut self, ty: TyId, r: super::rebase::Rebase) -> u32 {
+        self.helper(HelperKey::RebaseAt(ty, r))
+    }
+
+    /// The helper moving the pointers of a list's elements in place.
+    pub(crate) fn rebase_list_helper(&mut self, element: TyId, r: super::rebase::Rebase) -> u32 {
+        self.helper(HelperKey::RebaseList(element, r))
+    }
+
+    fn gen_rebase(
+        &mut self,
+        ty: TyId,
+        r: super::rebase::Rebase,
+        list: bool,
+    ) -> Result<GeneratedFunc> {
+        let params: &[Flat] = if list {
+            &[Flat::I32, Flat::I32]
+        } else {
+            &[Flat::I32]
+        };
+        let (mut body, args) = Body::new(params);
+        let name = if list {
+            self.rebase_elements(&mut body, ty, args[0], args[1], r)?;
+            format!("rebase list<{}> {}", self.describe(ty), r.describe())
+        } else {
+            let place = super::translate::Place {
+                memory: r.memory,
+                addr: args[0],
+                offset: 0,
+            };
+            self.rebase_compound(&mut body, ty, place, r)?;
+            format!("rebase {} {}", self.describe(ty), r.describe())
+        };
+        Ok(GeneratedFunc {
+            name,
+            ty: FuncType::new(params.iter().map(|t| t.core()), []),
+            body: body.finish(),
+        })
+    }
+
     /// Generates every requested helper (helpers may request more).
     pub(crate) fn finish_helpers(&mut self) -> Result<()> {
         let mut next = 0;
@@ -113,6 +158,8 @@ impl Codegen {
                 HelperKey::Copy(ty, dir) => self.gen_copy(ty, dir)?,
                 HelperKey::List(element, dir) => self.gen_list(element, dir)?,
                 HelperKey::String(dir) => self.gen_string(dir)?,
+                HelperKey::RebaseAt(ty, r) => self.gen_rebase(ty, r, false)?,
+                HelperKey::RebaseList(ty, r) => self.gen_rebase(ty, r, true)?,
             };
             if index != self.first_helper + self.helpers.len() as u32 {
                 return Err(Error::internal("helpers out of index order"));

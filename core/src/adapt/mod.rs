@@ -20,6 +20,8 @@
 mod adapter;
 mod body;
 mod codegen;
+mod host;
+mod rebase;
 mod strings;
 mod translate;
 mod ty;
@@ -326,6 +328,7 @@ pub(crate) fn generate(
     adapters: &Adapters,
     layout: &Layout<'_>,
     boundary: &crate::boundary::Boundary,
+    types: TypesRef<'_>,
 ) -> Result<merge::Generated> {
     let mut codegen = Codegen::new(adapters.tys.clone(), layout.func_count());
     let first_flag = layout.global_count();
@@ -370,23 +373,168 @@ pub(crate) fn generate(
             body,
         });
     }
-    // A call out of a flagged component to the host checks its flag too.
-    for id in layout.checked_lowerings() {
-        let lowering = &graph.lowerings[id.0];
-        let import = &boundary.imports[boundary.lowering_import[id.0]];
-        let flag = flag(lowering.caller)
-            .ok_or_else(|| Error::internal("checked lowering without a flag"))?;
-        out.push(GeneratedFunc {
-            name: format!("check may_leave {}#{}", import.module, import.field),
-            ty: import.ty.clone(),
-            body: adapter::leave_check(&import.ty, flag, layout.lowering_import(id)?)?,
-        });
+    // Functions at the host boundary: may_leave checks, and the pointers
+    // of regions of a shared memory not at base 0.
+    for wrapper in layout.wrappers() {
+        out.push(host_function(
+            graph,
+            adapters,
+            layout,
+            boundary,
+            types,
+            &mut codegen,
+            &flag,
+            *wrapper,
+        )?);
     }
     codegen.finish_helpers()?;
     Ok(merge::Generated {
         adapters: out,
         helpers: codegen.helpers,
         flags: adapters.flag_globals(),
+    })
+}
+
+/// The function of one host-boundary wrapper.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the stages' results it reads, and its own"
+)]
+fn host_function(
+    graph: &Graph,
+    adapters: &Adapters,
+    layout: &Layout<'_>,
+    boundary: &crate::boundary::Boundary,
+    types: TypesRef<'_>,
+    codegen: &mut Codegen,
+    flag: &dyn Fn(InnerId) -> Option<u32>,
+    wrapper: merge::Wrapper,
+) -> Result<GeneratedFunc> {
+    let region = |options: &crate::graph::Options| -> Result<Option<host::Region>> {
+        let Some(memory) = layout.rebased(graph, adapters, options)? else {
+            return Ok(None);
+        };
+        let plan = layout
+            .shared
+            .as_ref()
+            .ok_or_else(|| Error::internal("a rebased memory without a shared memory"))?;
+        Ok(Some(host::Region {
+            memory,
+            base: plan.base(memory)?,
+        }))
+    };
+    let export_name = |id: crate::graph::LiftedId| {
+        boundary
+            .lifts
+            .get(&id)
+            .map(|l| l.func.clone())
+            .ok_or_else(|| Error::internal("a wrapped export that is not exported"))
+    };
+    let lifted_shape = |codegen: &mut Codegen, id: crate::graph::LiftedId| {
+        let lifted = &graph.lifted[id.0];
+        codegen
+            .shape(types, lifted.ty, graph.path(lifted.component))
+            .map(|s| (s, lifted))
+    };
+    Ok(match wrapper {
+        merge::Wrapper::Lowering(id) => {
+            let lowering = &graph.lowerings[id.0];
+            let import = &boundary.imports[boundary.lowering_import[id.0]];
+            let params: Vec<Flat> = import
+                .ty
+                .params()
+                .iter()
+                .map(flat_of)
+                .collect::<Result<_>>()?;
+            let rebased = match (region(&lowering.options)?, lowering.ty) {
+                (Some(r), Some(ty)) => Some((codegen.shape(types, ty, &import.field)?, r)),
+                _ => None,
+            };
+            GeneratedFunc {
+                name: format!("host {}#{}", import.module, import.field),
+                ty: import.ty.clone(),
+                body: codegen.lowering_wrapper(
+                    &params,
+                    layout.lowering_import(id)?,
+                    flag(lowering.caller),
+                    rebased,
+                )?,
+            }
+        }
+        merge::Wrapper::Export(id) => {
+            let (shape, lifted) = lifted_shape(codegen, id)?;
+            let region = region(&lifted.options)?
+                .ok_or_else(|| Error::internal("an export wrapper without a region"))?;
+            let func = layout.resolve(graph, adapters, &lifted.func, Space::Func)?;
+            let body = codegen.export_wrapper(&shape, func, region)?;
+            GeneratedFunc {
+                name: format!("export {}", export_name(id)?),
+                ty: core_type(body_sig(codegen, &shape, false)),
+                body,
+            }
+        }
+        merge::Wrapper::PostReturn(id) => {
+            let (shape, lifted) = lifted_shape(codegen, id)?;
+            let region = region(&lifted.options)?
+                .ok_or_else(|| Error::internal("a post-return wrapper without a region"))?;
+            let post = lifted
+                .options
+                .post_return
+                .as_ref()
+                .ok_or_else(|| Error::internal("a post-return wrapper without post-return"))?;
+            let post = layout.resolve(graph, adapters, post, Space::Func)?;
+            let body = codegen.post_return_wrapper(&shape, post, region)?;
+            GeneratedFunc {
+                name: format!("post-return {}", export_name(id)?),
+                ty: core_type(body_sig(codegen, &shape, true)),
+                body,
+            }
+        }
+        merge::Wrapper::Realloc { realloc, memory } => {
+            let plan = layout
+                .shared
+                .as_ref()
+                .ok_or_else(|| Error::internal("a realloc wrapper without a shared memory"))?;
+            GeneratedFunc {
+                name: format!("realloc for the host mem{memory}"),
+                ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
+                body: host::realloc_wrapper(layout.index(realloc)?, plan.base(memory)?),
+            }
+        }
+    })
+}
+
+/// The lifted signature of `shape` (`post`: of its post-return).
+fn body_sig(codegen: &Codegen, shape: &host::Shape, post: bool) -> Sig {
+    let results = shape.lifted_results(codegen);
+    if post {
+        Sig {
+            params: results,
+            results: Vec::new(),
+        }
+    } else {
+        Sig {
+            params: shape.lifted_params(codegen),
+            results,
+        }
+    }
+}
+
+fn core_type(sig: Sig) -> FuncType {
+    sig.func_type()
+}
+
+fn flat_of(t: &wasmparser::ValType) -> Result<Flat> {
+    Ok(match t {
+        wasmparser::ValType::I32 => Flat::I32,
+        wasmparser::ValType::I64 => Flat::I64,
+        wasmparser::ValType::F32 => Flat::F32,
+        wasmparser::ValType::F64 => Flat::F64,
+        _ => {
+            return Err(Error::internal(
+                "a host import with a non-numeric parameter",
+            ));
+        }
     })
 }
 

@@ -43,7 +43,7 @@ pub(crate) struct Place {
 }
 
 impl Place {
-    fn at(self, offset: u32) -> Place {
+    pub(crate) fn at(self, offset: u32) -> Place {
         Place {
             offset: self.offset + offset,
             ..self
@@ -300,7 +300,7 @@ impl Codegen {
 
 /// The payload slots of a variant case: the joined locals, read and
 /// written as the case's own flat types.
-fn retyped(slots: &[Slot], flat: &[Flat]) -> Vec<Slot> {
+pub(crate) fn retyped(slots: &[Slot], flat: &[Flat]) -> Vec<Slot> {
     slots
         .iter()
         .zip(flat)

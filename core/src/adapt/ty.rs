@@ -147,8 +147,9 @@ pub(crate) struct TyTable {
     nodes: Vec<Node>,
     infos: Vec<Info>,
     index: BTreeMap<Node, TyId>,
-    /// wasmparser defined types already converted.
-    converted: BTreeMap<wasmparser::component_types::ComponentDefinedTypeId, TyId>,
+    /// wasmparser defined types already converted (and whether resource
+    /// handles were taken as plain `u32`s).
+    converted: BTreeMap<(wasmparser::component_types::ComponentDefinedTypeId, bool), TyId>,
 }
 
 impl TyTable {
@@ -191,11 +192,33 @@ impl TyTable {
         ty: &ComponentValType,
         what: &str,
     ) -> Result<TyId> {
+        self.convert_with(types, ty, what, false)
+    }
+
+    /// As [`TyTable::convert`], but resource handles become plain `u32`s:
+    /// for values between the host and one component, where handles are
+    /// the host's and only their bits cross.
+    pub(crate) fn convert_host(
+        &mut self,
+        types: TypesRef<'_>,
+        ty: &ComponentValType,
+        what: &str,
+    ) -> Result<TyId> {
+        self.convert_with(types, ty, what, true)
+    }
+
+    fn convert_with(
+        &mut self,
+        types: TypesRef<'_>,
+        ty: &ComponentValType,
+        what: &str,
+        handles: bool,
+    ) -> Result<TyId> {
         let id = match ty {
             ComponentValType::Primitive(p) => return self.primitive(*p, what),
             ComponentValType::Type(id) => *id,
         };
-        if let Some(done) = self.converted.get(&id) {
+        if let Some(done) = self.converted.get(&(id, handles)) {
             return Ok(*done);
         }
         let defined = types
@@ -206,43 +229,54 @@ impl TyTable {
             ComponentDefinedType::Record(r) => Node::Record(
                 r.fields
                     .values()
-                    .map(|t| self.convert(types, t, what))
+                    .map(|t| self.convert_with(types, t, what, handles))
                     .collect::<Result<_>>()?,
             ),
             ComponentDefinedType::Tuple(t) => Node::Record(
                 t.types
                     .iter()
-                    .map(|t| self.convert(types, t, what))
+                    .map(|t| self.convert_with(types, t, what, handles))
                     .collect::<Result<_>>()?,
             ),
             ComponentDefinedType::Variant(v) => Node::Variant(
                 v.cases
                     .values()
-                    .map(|c| c.ty.as_ref().map(|t| self.convert(types, t, what)))
+                    .map(|c| {
+                        c.ty.as_ref()
+                            .map(|t| self.convert_with(types, t, what, handles))
+                    })
                     .map(Option::transpose)
                     .collect::<Result<_>>()?,
             ),
-            ComponentDefinedType::Option { ty, .. } => {
-                Node::Variant(vec![None, Some(self.convert(types, ty, what)?)])
-            }
+            ComponentDefinedType::Option { ty, .. } => Node::Variant(vec![
+                None,
+                Some(self.convert_with(types, ty, what, handles)?),
+            ]),
             ComponentDefinedType::Result { ok, err, .. } => {
-                let ok = ok.as_ref().map(|t| self.convert(types, t, what));
-                let err = err.as_ref().map(|t| self.convert(types, t, what));
+                let ok = ok
+                    .as_ref()
+                    .map(|t| self.convert_with(types, t, what, handles));
+                let err = err
+                    .as_ref()
+                    .map(|t| self.convert_with(types, t, what, handles));
                 Node::Variant(vec![ok.transpose()?, err.transpose()?])
             }
             ComponentDefinedType::Enum(cases) => Node::Enum(cases.len() as u32),
             ComponentDefinedType::Flags(labels) => Node::Flags(labels.len() as u32),
             ComponentDefinedType::List { element, .. } => {
-                Node::List(self.convert(types, element, what)?)
+                Node::List(self.convert_with(types, element, what, handles)?)
             }
             ComponentDefinedType::FixedLengthList {
                 element, length, ..
-            } => Node::FixedList(self.convert(types, element, what)?, *length),
+            } => Node::FixedList(self.convert_with(types, element, what, handles)?, *length),
             ComponentDefinedType::Map { key, value, .. } => {
-                let key = self.convert(types, key, what)?;
-                let value = self.convert(types, value, what)?;
+                let key = self.convert_with(types, key, what, handles)?;
+                let value = self.convert_with(types, value, what, handles)?;
                 let entry = self.intern(Node::Record(vec![key, value]));
                 Node::List(entry)
+            }
+            ComponentDefinedType::Own(_) | ComponentDefinedType::Borrow(_) if handles => {
+                Node::Prim(Prim::U32)
             }
             ComponentDefinedType::Own(_) | ComponentDefinedType::Borrow(_) => {
                 return Err(Error::unsupported(format!(
@@ -257,7 +291,7 @@ impl TyTable {
             }
         };
         let interned = self.intern(node);
-        self.converted.insert(id, interned);
+        self.converted.insert((id, handles), interned);
         Ok(interned)
     }
 

@@ -35,6 +35,9 @@ pub(crate) enum Origin {
     },
     /// A generated adapter function.
     Adapter(AdapterId),
+    /// A generated function standing in front of a host-facing function
+    /// (by its position in [`Layout::wrappers`]).
+    Wrapper(usize),
     /// An imported root function.
     Lowering(LoweringId),
 }
@@ -60,16 +63,43 @@ pub(crate) struct Layout<'a> {
     bases: Vec<[u32; 5]>,
     /// Fused function index of each generated adapter.
     adapter_funcs: BTreeMap<AdapterId, u32>,
-    /// Fused function index of the generated check in front of each
-    /// lowering whose caller has a `may_leave` flag.
-    lowering_checks: BTreeMap<LoweringId, u32>,
+    /// Generated functions in front of host-facing functions, after the
+    /// adapters in the function space.
+    wrappers: Vec<Wrapper>,
+    first_wrapper: u32,
+    /// With [`MemoryLayout::Shared`], the regions of the one memory.
+    pub(crate) shared: Option<shared::Plan>,
     /// Items per space in the fused module (generated functions included).
     totals: [u32; 5],
 }
 
+/// A generated function in front of a function the host calls or is
+/// called through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Wrapper {
+    /// In front of a lowered host import: checks the caller's `may_leave`
+    /// flag, and with a shared memory moves the pointers the host sees
+    /// into absolute addresses (and back).
+    Lowering(LoweringId),
+    /// In front of a lifted export whose memory is not at base 0 of a
+    /// shared memory: moves the host's pointers into the region, calls,
+    /// and moves the result's pointers out.
+    Export(LiftedId),
+    /// In front of that export's post-return: moves the result's pointers
+    /// back before the component frees them.
+    PostReturn(LiftedId),
+    /// In front of a realloc the host calls in a region not at base 0.
+    Realloc { realloc: Origin, memory: u32 },
+}
+
 impl<'a> Layout<'a> {
     /// Lays out the fused module of `graph`.
-    pub(crate) fn new(decoded: &Decoded<'a>, graph: &Graph, adapters: &Adapters) -> Result<Self> {
+    pub(crate) fn new(
+        decoded: &Decoded<'a>,
+        graph: &Graph,
+        adapters: &Adapters,
+        memory: MemoryLayout,
+    ) -> Result<Self> {
         let mut modules: Vec<Option<Module<'a>>> = decoded.modules.iter().map(|_| None).collect();
         for instance in &graph.instances {
             let slot = &mut modules[instance.module.0];
@@ -98,22 +128,83 @@ impl<'a> Layout<'a> {
                 totals[Space::Func.index()] += 1;
             }
         }
-        let mut lowering_checks = BTreeMap::new();
-        for (i, lowering) in graph.lowerings.iter().enumerate() {
-            if adapters.flag(lowering.caller).is_some() {
-                lowering_checks.insert(LoweringId(i), totals[Space::Func.index()]);
-                totals[Space::Func.index()] += 1;
-            }
-        }
-        Ok(Layout {
+        let mut layout = Layout {
             modules,
             host_count: 0,
             lowering_funcs: Vec::new(),
             bases,
             adapter_funcs,
-            lowering_checks,
+            wrappers: Vec::new(),
+            first_wrapper: totals[Space::Func.index()],
+            shared: None,
             totals,
-        })
+        };
+        if let MemoryLayout::Shared { default_pages } = memory {
+            layout.shared = Some(shared::Plan::new(&layout, graph, adapters, default_pages)?);
+        }
+        layout.wrappers = layout.plan_wrappers(graph, adapters)?;
+        layout.totals[Space::Func.index()] += layout.wrappers.len() as u32;
+        Ok(layout)
+    }
+
+    /// The wrappers the host boundary needs, in function order.
+    fn plan_wrappers(&self, graph: &Graph, adapters: &Adapters) -> Result<Vec<Wrapper>> {
+        let mut wrappers = std::collections::BTreeSet::new();
+        for (i, lowering) in graph.lowerings.iter().enumerate() {
+            let rebased = self.rebased(graph, adapters, &lowering.options)?;
+            let flagged = adapters.flag(lowering.caller).is_some();
+            if matches!(lowering.item, HostItem::Func(_)) && (flagged || rebased.is_some()) {
+                wrappers.insert(Wrapper::Lowering(LoweringId(i)));
+            }
+            if let (Some(memory), Some(realloc)) = (rebased, &lowering.options.realloc) {
+                let realloc = self.origin(graph, adapters, realloc, Space::Func)?;
+                wrappers.insert(Wrapper::Realloc { realloc, memory });
+            }
+        }
+        let mut lifted = Vec::new();
+        for (_, item, _) in &graph.exports {
+            exported_lifts(item, &mut lifted);
+        }
+        for id in lifted {
+            let options = &graph.lifted[id.0].options;
+            let Some(memory) = self.rebased(graph, adapters, options)? else {
+                continue;
+            };
+            wrappers.insert(Wrapper::Export(id));
+            if options.post_return.is_some() {
+                wrappers.insert(Wrapper::PostReturn(id));
+            }
+            if let Some(realloc) = &options.realloc {
+                let realloc = self.origin(graph, adapters, realloc, Space::Func)?;
+                wrappers.insert(Wrapper::Realloc { realloc, memory });
+            }
+        }
+        Ok(wrappers.into_iter().collect())
+    }
+
+    /// With a shared memory: the fused index of the memory `options` name,
+    /// if it is a region the host does not see at its own addresses.
+    pub(crate) fn rebased(
+        &self,
+        graph: &Graph,
+        adapters: &Adapters,
+        options: &Options,
+    ) -> Result<Option<u32>> {
+        let (Some(plan), Some(memory)) = (&self.shared, &options.memory) else {
+            return Ok(None);
+        };
+        let k = self.index(self.origin(graph, adapters, memory, Space::Memory)?)?;
+        Ok(plan.base(k)?.ne(&0).then_some(k))
+    }
+
+    /// The wrappers, in function order.
+    pub(crate) fn wrappers(&self) -> &[Wrapper] {
+        &self.wrappers
+    }
+
+    /// The origin of the wrapper `w`, if the layout has one.
+    pub(crate) fn wrapper(&self, w: Wrapper) -> Option<Origin> {
+        self.wrappers.binary_search(&w).ok().map(Origin::Wrapper)
     }
 
     /// Places `count` imported functions first in the function space;
@@ -216,12 +307,6 @@ impl<'a> Layout<'a> {
             .ok_or_else(|| Error::internal("lowering without an import"))
     }
 
-    /// Lowerings reached through a generated `may_leave` check, in the
-    /// order of their functions (after the adapters).
-    pub(crate) fn checked_lowerings(&self) -> impl Iterator<Item = LoweringId> + '_ {
-        self.lowering_checks.keys().copied()
-    }
-
     /// The fused index of `origin`.
     pub(crate) fn index(&self, origin: Origin) -> Result<u32> {
         match origin {
@@ -237,10 +322,11 @@ impl<'a> Layout<'a> {
                 };
                 Ok(self.bases[instance.0][space.index()] + index + shift)
             }
-            Origin::Lowering(id) => match self.lowering_checks.get(&id) {
-                Some(check) => Ok(check + self.host_count),
+            Origin::Lowering(id) => match self.wrapper(Wrapper::Lowering(id)) {
+                Some(wrapper) => self.index(wrapper),
                 None => self.lowering_import(id),
             },
+            Origin::Wrapper(i) => Ok(self.first_wrapper + i as u32 + self.host_count),
             Origin::Adapter(id) => self
                 .adapter_funcs
                 .get(&id)
@@ -314,8 +400,8 @@ pub(crate) struct GeneratedFunc {
 /// Everything adapter generation adds to the fused module.
 #[derive(Debug, Default)]
 pub(crate) struct Generated {
-    /// One per generated adapter, in adapter order, then one per checked
-    /// lowering, at the indices the layout reserved.
+    /// One per generated adapter, in adapter order, then one per wrapper of
+    /// the layout, at the indices the layout reserved.
     pub(crate) adapters: Vec<GeneratedFunc>,
     /// Helper functions, after every function of the layout.
     pub(crate) helpers: Vec<GeneratedFunc>,
@@ -358,18 +444,15 @@ pub(crate) fn emit(
     layout: &Layout<'_>,
     boundary: &crate::boundary::Boundary,
     generated: Generated,
-    memory: MemoryLayout,
 ) -> Result<(Vec<u8>, EmitInfo)> {
-    let shared = match memory {
-        MemoryLayout::Multi => None,
-        MemoryLayout::Shared { default_pages } => Some(plan_regions(
-            graph,
-            layout,
-            boundary,
-            &generated,
-            default_pages,
-        )?),
-    };
+    let shared = layout.shared.as_ref().map(|plan| {
+        let regions = shared::Regions {
+            regions: plan.regions.clone(),
+            first_global: layout.global_count() + generated.flags,
+            first_grow: layout.func_count() + generated.helpers.len() as u32,
+        };
+        (regions, plan.order.clone())
+    });
     let mut types = TypeTable::default();
     let mut imports = wasm_encoder::ImportSection::new();
     let mut functions = wasm_encoder::FunctionSection::new();
@@ -593,13 +676,9 @@ pub(crate) fn emit(
             Space::Tag => wasm_encoder::ExportKind::Tag,
         };
         let index = match (&shared, export.space) {
-            (Some((_, order)), Space::Memory) => {
-                // Only the first region (base 0) is the host's to see.
-                if order.first() != Some(&(layout.index(export.origin)? as usize)) {
-                    return Err(Error::internal("a memory export outside the first region"));
-                }
-                0
-            }
+            // The host sees the one memory; wrappers move pointers into
+            // and out of regions not at base 0.
+            (Some(_), Space::Memory) => 0,
             _ => layout.index(export.origin)?,
         };
         export_section.export(&export.name, kind, index);
@@ -648,45 +727,17 @@ pub(crate) fn emit(
     Ok((out.finish(), info))
 }
 
-/// The regions of `MemoryLayout::Shared`: every memory the instances
-/// define, the one the host shares pointers with first.
-fn plan_regions(
-    graph: &Graph,
-    layout: &Layout<'_>,
-    boundary: &crate::boundary::Boundary,
-    generated: &Generated,
-    default_pages: u32,
-) -> Result<(shared::Regions, Vec<usize>)> {
-    let mut memories = Vec::new();
-    for i in 0..graph.instances.len() {
-        memories.extend(
-            layout
-                .module(graph, CoreInstanceId(i))?
-                .memories
-                .iter()
-                .copied(),
-        );
+/// Every lifted function `item` exports.
+fn exported_lifts(item: &ExportItem, out: &mut Vec<LiftedId>) {
+    match item {
+        ExportItem::Lifted(id) => out.push(*id),
+        ExportItem::Instance(items) => {
+            for (_, item) in items {
+                exported_lifts(item, out);
+            }
+        }
+        ExportItem::Host(_) | ExportItem::HostInstance { .. } | ExportItem::Type => {}
     }
-    let mut host_facing = std::collections::BTreeSet::new();
-    for export in boundary.exports.iter().filter(|e| e.space == Space::Memory) {
-        host_facing.insert(layout.index(export.origin)? as usize);
-    }
-    if host_facing.len() > 1 {
-        return Err(Error::unsupported(format!(
-            "--memory shared: {} inner components pass strings or lists to or from the host; \
-             shared mode supports one (the others' pointers would need rebasing at the \
-             boundary), use --memory multi",
-            host_facing.len()
-        )));
-    }
-    let (order, regions) =
-        shared::Regions::plan(&memories, host_facing.first().copied(), default_pages)?;
-    let regions = shared::Regions {
-        regions,
-        first_global: layout.global_count() + generated.flags,
-        first_grow: layout.func_count() + generated.helpers.len() as u32,
-    };
-    Ok((regions, order))
 }
 
 /// The path of the component owning each memory, by fused memory index.

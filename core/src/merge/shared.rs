@@ -13,10 +13,11 @@
 //! touches memory, so no component ever reads or writes another's region.
 //! The region placed last needs no check: the real memory ends where it
 //! does, so the engine's own bounds check is exact; only it grows the real
-//! memory. The region of the component the host exchanges strings and
-//! lists with comes first, at base 0, so host pointers need no
-//! translation; when several components exchange pointers with the host,
-//! shared mode is refused (their pointers would need rebasing).
+//! memory. The first region the host exchanges strings and lists with is
+//! at base 0, so its pointers need no translation; for the other regions,
+//! generated wrappers at the host boundary (`adapt/host.rs`) move the
+//! pointers of every value the host sees between region and memory
+//! addresses.
 //!
 //! SIMD and atomics are refused in shared mode (their memory accesses are
 //! not rewritten yet).
@@ -42,6 +43,70 @@ pub(crate) struct Region {
     pub(crate) max: u32,
     /// Accesses are checked against the current size (all but the last).
     pub(crate) checked: bool,
+}
+
+/// Where each inner memory goes in the one memory.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// Fused memory indices in address order.
+    pub(crate) order: Vec<usize>,
+    /// Regions by fused memory index.
+    pub(crate) regions: Vec<Region>,
+}
+
+impl Plan {
+    /// Plans the regions of every memory `layout`'s instances define. The
+    /// first memory the host exchanges pointers with goes to base 0, where
+    /// host pointers need no translation.
+    pub(crate) fn new(
+        layout: &super::Layout<'_>,
+        graph: &crate::graph::Graph,
+        adapters: &crate::adapt::Adapters,
+        default_pages: u32,
+    ) -> Result<Self> {
+        use crate::graph::{CoreInstanceId, HostItem};
+        let mut memories = Vec::new();
+        for i in 0..graph.instances.len() {
+            memories.extend(
+                layout
+                    .module(graph, CoreInstanceId(i))?
+                    .memories
+                    .iter()
+                    .copied(),
+            );
+        }
+        let mut host_facing = std::collections::BTreeSet::new();
+        let mut note = |options: &crate::graph::Options| -> Result<()> {
+            if let Some(memory) = &options.memory {
+                let origin = layout.origin(graph, adapters, memory, super::Space::Memory)?;
+                host_facing.insert(layout.index(origin)? as usize);
+            }
+            Ok(())
+        };
+        for lowering in &graph.lowerings {
+            if matches!(lowering.item, HostItem::Func(_)) {
+                note(&lowering.options)?;
+            }
+        }
+        let mut lifted = Vec::new();
+        for (_, item, _) in &graph.exports {
+            super::exported_lifts(item, &mut lifted);
+        }
+        for id in lifted {
+            note(&graph.lifted[id.0].options)?;
+        }
+        let (order, regions) =
+            Regions::plan(&memories, host_facing.first().copied(), default_pages)?;
+        Ok(Plan { order, regions })
+    }
+
+    /// The base of memory `k`'s region.
+    pub(crate) fn base(&self, k: u32) -> Result<u32> {
+        self.regions
+            .get(k as usize)
+            .map(|r| r.base)
+            .ok_or_else(|| Error::internal("a memory without a region"))
+    }
 }
 
 /// The regions of the single memory, by fused (multi-memory) index.

@@ -1,0 +1,280 @@
+//! Functions at the host boundary: what stands between the host and an
+//! inner component when the component may not leave (its `may_leave`
+//! flag) or, with a shared memory, when its region is not at base 0 and
+//! the pointers of every value the host sees must move (see `rebase.rs`).
+
+use super::body::{Body, Local};
+use super::codegen::Codegen;
+use super::rebase::{Rebase, Way};
+use super::translate::{Place, Slot};
+use super::ty::{Flat, Node, TyId};
+use crate::abi::{MAX_FLAT_PARAMS, MAX_FLAT_RESULTS};
+use crate::error::{Error, Result};
+use wasm_encoder::Instruction as I;
+use wasmparser::component_types::ComponentFuncTypeId;
+use wasmparser::types::TypesRef;
+
+/// A component function type as the core signatures see it.
+#[derive(Debug, Clone)]
+pub(crate) struct Shape {
+    params: Vec<TyId>,
+    tuple: TyId,
+    result: Option<TyId>,
+    spill_params: bool,
+    spill_results: bool,
+}
+
+impl Shape {
+    /// The flat parameters of the lifted (callee) signature.
+    pub(crate) fn lifted_params(&self, c: &Codegen) -> Vec<Flat> {
+        if self.spill_params {
+            vec![Flat::I32]
+        } else {
+            c.tys.info(self.tuple).flat.clone()
+        }
+    }
+
+    /// The flat results of both signatures (lowered ones return nothing
+    /// when the result goes through a return pointer).
+    pub(crate) fn lifted_results(&self, c: &Codegen) -> Vec<Flat> {
+        match self.result {
+            _ if self.spill_results => vec![Flat::I32],
+            Some(r) => c.tys.info(r).flat.clone(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// Where a rebased component's region is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Region {
+    /// Its memory's index before the memories became one.
+    pub(crate) memory: u32,
+    pub(crate) base: u32,
+}
+
+impl Region {
+    fn rebase(self, way: Way) -> Rebase {
+        Rebase {
+            way,
+            memory: self.memory,
+            base: self.base,
+        }
+    }
+}
+
+impl Codegen {
+    /// The shape of component function type `id`.
+    pub(crate) fn shape(
+        &mut self,
+        types: TypesRef<'_>,
+        id: ComponentFuncTypeId,
+        what: &str,
+    ) -> Result<Shape> {
+        let func = types
+            .get(id)
+            .ok_or_else(|| Error::internal("unknown function type"))?;
+        let params = func
+            .params
+            .iter()
+            .map(|(_, t)| self.tys.convert_host(types, t, what))
+            .collect::<Result<Vec<_>>>()?;
+        let result = func
+            .result
+            .as_ref()
+            .map(|t| self.tys.convert_host(types, t, what))
+            .transpose()?;
+        let tuple = self.tys.intern(Node::Record(params.clone()));
+        let spill_params = self.tys.info(tuple).flat.len() > MAX_FLAT_PARAMS;
+        let spill_results = result.is_some_and(|r| self.tys.info(r).flat.len() > MAX_FLAT_RESULTS);
+        Ok(Shape {
+            params,
+            tuple,
+            result,
+            spill_params,
+            spill_results,
+        })
+    }
+
+    /// Moves the pointers of the parameters, flat in `args` or (spilled)
+    /// in a tuple at `args[0]` (a region address).
+    fn rebase_params(
+        &mut self,
+        body: &mut Body,
+        shape: &Shape,
+        args: &[Local],
+        r: Rebase,
+    ) -> Result<()> {
+        if shape.spill_params {
+            let place = Place {
+                memory: r.memory,
+                addr: args[0],
+                offset: 0,
+            };
+            return self.rebase_mem(body, shape.tuple, place, r);
+        }
+        let mut at = 0;
+        for ty in &shape.params {
+            let n = self.tys.info(*ty).flat.len();
+            let slots: Vec<Slot> = args[at..at + n].iter().map(|l| Slot::exact(*l)).collect();
+            self.rebase_stack(body, *ty, &slots, r)?;
+            at += n;
+        }
+        Ok(())
+    }
+
+    /// In front of host import `import` (core signature `sig`): checks
+    /// `flag`; with `region`, moves the pointers of the arguments to memory
+    /// addresses for the call, back afterwards, and those of a result the
+    /// host wrote at the return pointer to region addresses.
+    pub(crate) fn lowering_wrapper(
+        &mut self,
+        params: &[Flat],
+        import: u32,
+        flag: Option<u32>,
+        rebased: Option<(Shape, Region)>,
+    ) -> Result<wasm_encoder::Function> {
+        let (mut body, args) = Body::new(params);
+        if let Some(flag) = flag {
+            body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
+        }
+        let Some((shape, region)) = rebased else {
+            for arg in &args {
+                body.get(*arg);
+            }
+            body.ins(I::Call(import));
+            return Ok(body.finish());
+        };
+        let (to, from) = (region.rebase(Way::ToHost), region.rebase(Way::FromHost));
+        let (params, retptr) = match shape.spill_results {
+            true => (&args[..args.len() - 1], args.last().copied()),
+            false => (&args[..], None),
+        };
+        self.rebase_params(&mut body, &shape, params, to)?;
+        for (i, arg) in params.iter().enumerate() {
+            body.get(*arg);
+            if shape.spill_params && i == 0 {
+                body.i32(region.base).ins(I::I32Add);
+            }
+        }
+        if let Some(retptr) = retptr {
+            body.get(retptr).i32(region.base).ins(I::I32Add);
+        }
+        body.ins(I::Call(import));
+        let results: Vec<Local> = match shape.spill_results {
+            true => Vec::new(),
+            false => shape
+                .lifted_results(self)
+                .iter()
+                .map(|t| body.local(*t))
+                .collect(),
+        };
+        for local in results.iter().rev() {
+            body.set(*local);
+        }
+        self.rebase_params(&mut body, &shape, params, from)?;
+        if let (Some(retptr), Some(result)) = (retptr, shape.result) {
+            let place = Place {
+                memory: region.memory,
+                addr: retptr,
+                offset: 0,
+            };
+            self.rebase_mem(&mut body, result, place, from)?;
+        }
+        for local in results {
+            body.get(local);
+        }
+        Ok(body.finish())
+    }
+
+    /// In front of lifted export `func`: moves the pointers of the host's
+    /// arguments to region addresses, calls, and moves those of the result
+    /// to memory addresses.
+    pub(crate) fn export_wrapper(
+        &mut self,
+        shape: &Shape,
+        func: u32,
+        region: Region,
+    ) -> Result<wasm_encoder::Function> {
+        let params = shape.lifted_params(self);
+        let (mut body, mut args) = Body::new(&params);
+        if shape.spill_params {
+            let p = body.local(Flat::I32);
+            body.get(args[0]).i32(region.base).ins(I::I32Sub).set(p);
+            args = vec![p];
+        }
+        self.rebase_params(&mut body, shape, &args, region.rebase(Way::FromHost))?;
+        for arg in &args {
+            body.get(*arg);
+        }
+        body.ins(I::Call(func));
+        let results: Vec<Local> = shape
+            .lifted_results(self)
+            .iter()
+            .map(|t| body.local(*t))
+            .collect();
+        for local in results.iter().rev() {
+            body.set(*local);
+        }
+        if let (true, Some(result)) = (shape.spill_results, shape.result) {
+            let place = Place {
+                memory: region.memory,
+                addr: results[0],
+                offset: 0,
+            };
+            self.rebase_mem(&mut body, result, place, region.rebase(Way::ToHost))?;
+            body.get(results[0]).i32(region.base).ins(I::I32Add);
+        } else {
+            for local in results {
+                body.get(local);
+            }
+        }
+        Ok(body.finish())
+    }
+
+    /// In front of that export's post-return: moves the result's pointers
+    /// back to region addresses before the component frees them.
+    pub(crate) fn post_return_wrapper(
+        &mut self,
+        shape: &Shape,
+        post: u32,
+        region: Region,
+    ) -> Result<wasm_encoder::Function> {
+        let params = shape.lifted_results(self);
+        let (mut body, args) = Body::new(&params);
+        if let (true, Some(result)) = (shape.spill_results, shape.result) {
+            let r = body.local(Flat::I32);
+            body.get(args[0]).i32(region.base).ins(I::I32Sub).set(r);
+            let place = Place {
+                memory: region.memory,
+                addr: r,
+                offset: 0,
+            };
+            self.rebase_mem(&mut body, result, place, region.rebase(Way::FromHost))?;
+            body.get(r);
+        } else {
+            for arg in &args {
+                body.get(*arg);
+            }
+        }
+        body.ins(I::Call(post));
+        Ok(body.finish())
+    }
+}
+
+/// In front of a realloc the host calls: takes and returns memory
+/// addresses (0 stays 0: a new block).
+pub(crate) fn realloc_wrapper(realloc: u32, base: u32) -> wasm_encoder::Function {
+    let (mut body, args) = Body::new(&[Flat::I32; 4]);
+    body.i32(0)
+        .get(args[0])
+        .i32(base)
+        .ins(I::I32Sub)
+        .get(args[0])
+        .ins(I::I32Eqz)
+        .ins(I::Select);
+    // select(0, old - base, old == 0)
+    body.get(args[1]).get(args[2]).get(args[3]);
+    body.ins(I::Call(realloc)).i32(base).ins(I::I32Add);
+    body.finish()
+}

@@ -1,0 +1,261 @@
+//! Moving the pointers of a value between region and memory addresses.
+//!
+//! With a shared memory, a component whose region is not at base 0 keeps
+//! addresses relative to its region while the host reads and writes the
+//! one memory at absolute addresses. At the host boundary every string and
+//! list pointer of a value the host sees is moved by the region's base, in
+//! place: flat values in their locals, values in memory where they lie,
+//! lists' elements by a memoised helper per element type. Walking a list
+//! always uses the relative address of its elements.
+
+use super::body::Body;
+use super::codegen::Codegen;
+use super::translate::{Place, Slot, read_slot, retyped, write_slot};
+use super::ty::{Flat, Node, TyId};
+use crate::error::Result;
+use wasm_encoder::{BlockType, Instruction as I};
+
+/// Which way pointers move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Way {
+    /// Region addresses become memory addresses (`+ base`).
+    ToHost,
+    /// Memory addresses become region addresses (`- base`).
+    FromHost,
+}
+
+/// A rebasing: which way, in which (multi-memory) memory, by how much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Rebase {
+    pub(crate) way: Way,
+    pub(crate) memory: u32,
+    pub(crate) base: u32,
+}
+
+impl Rebase {
+    /// Moves the pointer on the stack.
+    fn shift(self, body: &mut Body) {
+        body.i32(self.base).ins(match self.way {
+            Way::ToHost => I::I32Add,
+            Way::FromHost => I::I32Sub,
+        });
+    }
+
+    pub(crate) fn describe(self) -> String {
+        let way = match self.way {
+            Way::ToHost => "to host",
+            Way::FromHost => "from host",
+        };
+        format!("mem{} {way} {:#x}", self.memory, self.base)
+    }
+}
+
+impl Codegen {
+    /// Moves the pointers of a `ty` held in `slots`.
+    pub(crate) fn rebase_stack(
+        &mut self,
+        body: &mut Body,
+        ty: TyId,
+        slots: &[Slot],
+        r: Rebase,
+    ) -> Result<()> {
+        let info = self.tys.info(ty).clone();
+        if !info.memory {
+            return Ok(());
+        }
+        match self.tys.node(ty).clone() {
+            Node::String => {
+                read_slot(body, slots[0]);
+                r.shift(body);
+                write_slot(body, slots[0]);
+            }
+            Node::List(element) => {
+                let walk = self.tys.info(element).memory;
+                if walk && r.way == Way::ToHost {
+                    self.walk_list(body, element, slots[0], slots[1], r);
+                }
+                read_slot(body, slots[0]);
+                r.shift(body);
+                write_slot(body, slots[0]);
+                if walk && r.way == Way::FromHost {
+                    self.walk_list(body, element, slots[0], slots[1], r);
+                }
+            }
+            Node::Record(fields) => {
+                let mut at = 0;
+                for field in fields {
+                    let n = self.tys.info(field).flat.len();
+                    self.rebase_stack(body, field, &slots[at..at + n], r)?;
+                    at += n;
+                }
+            }
+            Node::FixedList(element, length) => {
+                let n = self.tys.info(element).flat.len();
+                for i in 0..length as usize {
+                    self.rebase_stack(body, element, &slots[i * n..(i + 1) * n], r)?;
+                }
+            }
+            Node::Variant(cases) => {
+                let disc = body.local(Flat::I32);
+                read_slot(body, slots[0]);
+                body.set(disc);
+                self.dispatch(body, disc, &cases, |s, body, case| {
+                    let flat = s.tys.info(case).flat.clone();
+                    s.rebase_stack(body, case, &retyped(&slots[1..], &flat), r)
+                })?;
+                body.free(disc);
+            }
+            Node::Prim(_) | Node::Enum(_) | Node::Flags(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Moves the pointers of a `ty` at `place` (in memory `r.memory`).
+    pub(crate) fn rebase_mem(
+        &mut self,
+        body: &mut Body,
+        ty: TyId,
+        place: Place,
+        r: Rebase,
+    ) -> Result<()> {
+        let info = self.tys.info(ty).clone();
+        if !info.memory {
+            return Ok(());
+        }
+        match self.tys.node(ty).clone() {
+            Node::String | Node::List(_) => {
+                let ptr = body.local(Flat::I32);
+                let len = body.local(Flat::I32);
+                body.get(place.addr)
+                    .load(r.memory, place.offset, 4, Flat::I32)
+                    .set(ptr);
+                body.get(place.addr)
+                    .load(r.memory, place.offset + 4, 4, Flat::I32)
+                    .set(len);
+                let (ptr_slot, len_slot) = (Slot::exact(ptr), Slot::exact(len));
+                self.rebase_stack(body, ty, &[ptr_slot, len_slot], r)?;
+                body.get(place.addr)
+                    .get(ptr)
+                    .store(r.memory, place.offset, 4, Flat::I32);
+                body.free(ptr);
+                body.free(len);
+            }
+            Node::Record(_) | Node::FixedList(..) | Node::Variant(_) => {
+                // Compound values go through a memoised helper taking the address.
+                let helper = self.rebase_helper(ty, r);
+                body.get(place.addr);
+                if place.offset != 0 {
+                    body.i32(place.offset).ins(I::I32Add);
+                }
+                body.ins(I::Call(helper));
+            }
+            Node::Prim(_) | Node::Enum(_) | Node::Flags(_) => {}
+        }
+        Ok(())
+    }
+
+    /// The body of the helper for a compound `ty` at address `place.addr`.
+    pub(crate) fn rebase_compound(
+        &mut self,
+        body: &mut Body,
+        ty: TyId,
+        place: Place,
+        r: Rebase,
+    ) -> Result<()> {
+        let info = self.tys.info(ty).clone();
+        match self.tys.node(ty).clone() {
+            Node::Record(fields) => {
+                for (field, offset) in fields.iter().zip(&info.offsets) {
+                    self.rebase_mem(body, *field, place.at(*offset), r)?;
+                }
+            }
+            Node::FixedList(element, length) => {
+                let size = self.tys.info(element).size;
+                for i in 0..length {
+                    self.rebase_mem(body, element, place.at(i * size), r)?;
+                }
+            }
+            Node::Variant(cases) => {
+                let disc = body.local(Flat::I32);
+                body.get(place.addr)
+                    .load(r.memory, place.offset, info.disc, Flat::I32)
+                    .set(disc);
+                let payload = place.at(info.offsets[0]);
+                self.dispatch(body, disc, &cases, |s, body, case| {
+                    s.rebase_mem(body, case, payload, r)
+                })?;
+                body.free(disc);
+            }
+            _ => self.rebase_mem(body, ty, place, r)?,
+        }
+        Ok(())
+    }
+
+    /// Walks the elements of the list whose (relative) pointer and length
+    /// are in `ptr` and `len`.
+    fn walk_list(&mut self, body: &mut Body, element: TyId, ptr: Slot, len: Slot, r: Rebase) {
+        let helper = self.rebase_list_helper(element, r);
+        read_slot(body, ptr);
+        read_slot(body, len);
+        body.ins(I::Call(helper));
+    }
+
+    /// The body of the list helper: `(ptr, len)`, `ptr` relative.
+    pub(crate) fn rebase_elements(
+        &mut self,
+        body: &mut Body,
+        element: TyId,
+        ptr: super::body::Local,
+        len: super::body::Local,
+        r: Rebase,
+    ) -> Result<()> {
+        let size = self.tys.info(element).size;
+        let end = body.local(Flat::I32);
+        body.get(ptr)
+            .get(len)
+            .i32(size)
+            .ins(I::I32Mul)
+            .ins(I::I32Add)
+            .set(end);
+        body.ins(I::Block(BlockType::Empty))
+            .ins(I::Loop(BlockType::Empty));
+        body.get(ptr).get(end).ins(I::I32Eq).ins(I::BrIf(1));
+        let place = Place {
+            memory: r.memory,
+            addr: ptr,
+            offset: 0,
+        };
+        self.rebase_mem(body, element, place, r)?;
+        body.get(ptr).i32(size).ins(I::I32Add).set(ptr);
+        body.ins(I::Br(0)).ins(I::End).ins(I::End);
+        Ok(())
+    }
+
+    /// Runs `each` for the case `disc` takes (cases without a payload do
+    /// nothing; an invalid discriminant does nothing either: the values'
+    /// checks are elsewhere).
+    fn dispatch(
+        &mut self,
+        body: &mut Body,
+        disc: super::body::Local,
+        cases: &[Option<TyId>],
+        mut each: impl FnMut(&mut Self, &mut Body, TyId) -> Result<()>,
+    ) -> Result<()> {
+        let n = cases.len() as u32;
+        body.ins(I::Block(BlockType::Empty));
+        for _ in 0..n {
+            body.ins(I::Block(BlockType::Empty));
+        }
+        let targets: Vec<u32> = (0..n).collect();
+        body.get(disc).ins(I::BrTable(targets.into(), n));
+        for (k, case) in cases.iter().enumerate() {
+            body.ins(I::End);
+            if let Some(case) = case {
+                each(self, body, *case)?;
+            }
+            body.ins(I::Br(n - 1 - k as u32));
+        }
+        body.ins(I::End);
+        Ok(())
+    }
+}
