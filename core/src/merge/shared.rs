@@ -291,6 +291,18 @@ struct Temps {
     f64: u32,
 }
 
+impl Temps {
+    /// Pops the three `i32` operands of a bulk memory instruction into
+    /// `a`, `b` and `c` (first operand in `a`).
+    fn take_three(&self) -> [I<'static>; 3] {
+        [
+            I::LocalSet(self.c),
+            I::LocalSet(self.b),
+            I::LocalSet(self.a),
+        ]
+    }
+}
+
 /// Re-encodes one function body for the single memory. `re` maps the
 /// body's indices to fused ones (memories to fused multi-memory indices).
 pub(crate) fn rewrite<R: Reencode>(
@@ -380,22 +392,14 @@ where
             }
             Operator::MemoryFill { mem } => {
                 let k = re.memory_index(mem)?;
-                emit(&[
-                    I::LocalSet(temps.c),
-                    I::LocalSet(temps.b),
-                    I::LocalSet(temps.a),
-                ]);
+                emit(&temps.take_three());
                 check_range(&mut emit, regions, k, temps.a, temps.c).map_err(user)?;
                 rebased(&mut emit, regions, k, temps.a).map_err(user)?;
                 emit(&[I::LocalGet(temps.b), I::LocalGet(temps.c), I::MemoryFill(0)]);
             }
             Operator::MemoryCopy { dst_mem, src_mem } => {
                 let (d, s) = (re.memory_index(dst_mem)?, re.memory_index(src_mem)?);
-                emit(&[
-                    I::LocalSet(temps.c),
-                    I::LocalSet(temps.b),
-                    I::LocalSet(temps.a),
-                ]);
+                emit(&temps.take_three());
                 check_range(&mut emit, regions, d, temps.a, temps.c).map_err(user)?;
                 check_range(&mut emit, regions, s, temps.b, temps.c).map_err(user)?;
                 rebased(&mut emit, regions, d, temps.a).map_err(user)?;
@@ -411,11 +415,7 @@ where
             Operator::MemoryInit { data_index, mem } => {
                 let k = re.memory_index(mem)?;
                 let data_index = re.data_index(data_index)?;
-                emit(&[
-                    I::LocalSet(temps.c),
-                    I::LocalSet(temps.b),
-                    I::LocalSet(temps.a),
-                ]);
+                emit(&temps.take_three());
                 check_range(&mut emit, regions, k, temps.a, temps.c).map_err(user)?;
                 rebased(&mut emit, regions, k, temps.a).map_err(user)?;
                 emit(&[
