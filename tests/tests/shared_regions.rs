@@ -46,7 +46,9 @@ struct Running {
 
 impl Running {
     fn new(wasm: &[u8]) -> Self {
-        let engine = Engine::new(&Config::new()).expect("engine");
+        let mut config = Config::new();
+        config.wasm_multi_memory(true);
+        let engine = Engine::new(&config).expect("engine");
         let component = Component::new(&engine, wasm).expect("compiles");
         let mut store = Store::new(&engine, ());
         let instance = Linker::new(&engine)
@@ -139,4 +141,43 @@ fn a_full_region_fails_to_grow_and_writes_never_reach_the_neighbour() {
         .expect("the call succeeds");
     run.call::<(u32, u32, u32), ()>(hog, "fill", (16 * 65536 - 8, 1, 9))
         .expect_err("a fill past the region traps");
+}
+
+/// A Rust component that allocates many MiB (the `bench` consumer's
+/// `churn` and `reserve`), in a shared memory with 16 MiB regions: its
+/// allocator works as before within the region, reports out of memory
+/// beyond it, and the other components keep working.
+#[test]
+fn a_rust_allocator_in_a_full_region_reports_out_of_memory() {
+    let fixture = meld_tests::fixtures::get("bench").expect("the bench fixture builds");
+    let original = Running::new(&fixture.wasm);
+    let fused = fuse(&[&fixture.wasm], &shared(16)).expect("fuses");
+    let mut fused = Running::new(&fused.wasm);
+    let mut original = original;
+    let bench = "meld:fixtures/bench";
+    let churn = |run: &mut Running| {
+        run.call::<(u32,), (u64,)>(bench, "churn", (12,))
+            .expect("churn runs")
+    };
+    assert_eq!(churn(&mut fused), churn(&mut original), "12 MiB fits");
+    let reserve = |run: &mut Running, mib: u32| {
+        run.call::<(u32,), (bool,)>(bench, "reserve", (mib,))
+            .expect("reserve runs")
+            .0
+    };
+    assert!(reserve(&mut original, 30), "30 MiB in a memory of its own");
+    assert!(
+        !reserve(&mut fused, 30),
+        "30 MiB do not fit in a 16 MiB region"
+    );
+    assert!(
+        reserve(&mut fused, 4),
+        "the allocator still works after failing"
+    );
+    assert_eq!(churn(&mut fused), churn(&mut original));
+    let scalars = |run: &mut Running| {
+        run.call::<(u32,), (u64,)>(bench, "bench-scalars", (10,))
+            .expect("calls into the neighbours run")
+    };
+    assert_eq!(scalars(&mut fused), (45,));
 }

@@ -40,6 +40,26 @@ impl Guest for Bench {
             acc.wrapping_add(p.x.wrapping_sub(p.y).cast_unsigned())
         })
     }
+
+    fn churn(mib: u32) -> u64 {
+        const MIB: usize = 1 << 20;
+        let mut sum = 0u64;
+        for round in 0..8u8 {
+            let blocks: Vec<Vec<u8>> = (0..mib % 16)
+                .map(|i| vec![round.wrapping_add(i as u8); MIB])
+                .collect();
+            sum += blocks
+                .iter()
+                .map(|b| u64::from(b[0]) + u64::from(b[MIB - 1]))
+                .sum::<u64>();
+        }
+        sum
+    }
+
+    fn reserve(mib: u32) -> bool {
+        let mut v: Vec<u8> = Vec::new();
+        v.try_reserve_exact((mib % 32) as usize * (1 << 20)).is_ok()
+    }
 }
 
 export!(Bench);
