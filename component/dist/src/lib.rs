@@ -248,3 +248,36 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("cannot write {}", temporary.display()))?;
     fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_imports_nothing;
+
+    #[test]
+    fn a_component_that_imports_something_is_refused() {
+        let component = wat::parse_str(
+            r#"(component
+                (import "f" (func))
+            )"#,
+        )
+        .expect("wat");
+        let error = check_imports_nothing(&component).expect_err("imports f");
+        assert!(
+            format!("{error:#}").contains("imports [\"f\"]"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn a_component_without_the_interface_is_refused() {
+        let component = wat::parse_str("(component)").expect("wat");
+        let error = check_imports_nothing(&component).expect_err("exports nothing");
+        assert!(format!("{error:#}").contains("exports []"), "{error:#}");
+    }
+
+    #[test]
+    fn a_core_module_is_refused() {
+        let module = wat::parse_str("(module)").expect("wat");
+        assert!(check_imports_nothing(&module).is_err());
+    }
+}
