@@ -557,3 +557,63 @@ macro_rules! define_not_rewritten {
     };
 }
 wasmparser::for_each_operator!(define_not_rewritten);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory(initial: u64, maximum: Option<u64>) -> MemoryType {
+        MemoryType {
+            memory64: false,
+            shared: false,
+            initial,
+            maximum,
+            page_size_log2: None,
+        }
+    }
+
+    #[test]
+    fn the_host_facing_memory_comes_first_and_the_last_region_is_unchecked() {
+        let memories = [memory(1, None), memory(2, Some(8)), memory(17, None)];
+        let (order, regions) = Regions::plan(&memories, Some(1), 16).expect("fits");
+        assert_eq!(order, [1, 0, 2]);
+        // Declared maximum 8 pages; default 16; at least the initial size.
+        assert_eq!(
+            (regions[1].base, regions[1].max, regions[1].checked),
+            (0, 8, true)
+        );
+        assert_eq!(
+            (regions[0].base, regions[0].max, regions[0].checked),
+            (8 << 16, 16, true)
+        );
+        assert_eq!(
+            (regions[2].base, regions[2].max, regions[2].checked),
+            (24 << 16, 17, false)
+        );
+        let plan = Regions {
+            regions,
+            first_global: 0,
+            first_grow: 0,
+        };
+        let single = plan.memory_type(2);
+        assert_eq!((single.minimum, single.maximum), (24 + 17, Some(24 + 17)));
+    }
+
+    #[test]
+    fn regions_beyond_4_gib_are_refused() {
+        let memories = [memory(1, None), memory(1, None)];
+        let err = Regions::plan(&memories, None, 40_000).expect_err("too big");
+        assert_eq!(err.kind(), crate::ErrorKind::Unsupported);
+        assert!(err.message().contains("--region-size"), "{err}");
+    }
+
+    #[test]
+    fn shared_and_64_bit_memories_are_refused() {
+        let mut shared = memory(1, Some(1));
+        shared.shared = true;
+        assert!(Regions::plan(&[shared], None, 16).is_err());
+        let mut wide = memory(1, None);
+        wide.memory64 = true;
+        assert!(Regions::plan(&[wide], None, 16).is_err());
+    }
+}
