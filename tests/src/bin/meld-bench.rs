@@ -204,24 +204,81 @@ impl Running {
             .get_typed_func(&mut self.store, index)
             .map_err(anyhow::Error::from)
     }
+}
 
-    /// The median time of `name(ROUNDS)` and its result.
-    fn time<R>(&mut self, name: &str, samples: usize) -> Result<(Duration, R)>
-    where
-        (R,): ComponentNamedList + Lift,
-        R: Copy,
-    {
-        let func = self.func::<(u32,), (R,)>(name)?;
-        let store = &mut self.store;
-        let mut call = || {
-            func.call(&mut *store, (ROUNDS,))
-                .map(|(result,)| result)
-                .map_err(anyhow::Error::from)
-        };
-        let result = call()?; // warm-up
-        let time = median_time(samples, call)?;
-        Ok((time, result))
+/// Median times of `name(ROUNDS)` on `a` and on `b`, sampled in turn (the
+/// order alternating) so that both see the same machine; fails unless
+/// both return the same.
+fn interleaved<R>(
+    a: &mut Running,
+    b: &mut Running,
+    name: &str,
+    samples: usize,
+) -> Result<(Duration, Duration)>
+where
+    (R,): ComponentNamedList + Lift,
+    R: Copy + PartialEq + std::fmt::Debug,
+{
+    let fa = a.func::<(u32,), (R,)>(name)?;
+    let fb = b.func::<(u32,), (R,)>(name)?;
+    let time = |f: &TypedFunc<(u32,), (R,)>, store: &mut Store<()>| -> Result<(Duration, R)> {
+        let start = Instant::now();
+        let (result,) = f
+            .call(&mut *store, (ROUNDS,))
+            .map_err(anyhow::Error::from)?;
+        Ok((start.elapsed(), black_box(result)))
+    };
+    let (_, ra) = time(&fa, &mut a.store)?; // warm-up
+    let (_, rb) = time(&fb, &mut b.store)?;
+    if ra != rb {
+        return Err(anyhow!("{name}({ROUNDS}) returned {ra:?} and {rb:?}"));
     }
+    let (mut ta, mut tb) = (Vec::with_capacity(samples), Vec::with_capacity(samples));
+    for i in 0..samples {
+        if i % 2 == 0 {
+            ta.push(time(&fa, &mut a.store)?.0);
+            tb.push(time(&fb, &mut b.store)?.0);
+        } else {
+            tb.push(time(&fb, &mut b.store)?.0);
+            ta.push(time(&fa, &mut a.store)?.0);
+        }
+    }
+    ta.sort();
+    tb.sort();
+    Ok((ta[samples / 2], tb[samples / 2]))
+}
+
+/// The three loops of the `bench` fixture on `a` and `b`, as ratios of
+/// `b` over `a`, each with its target.
+fn compare_loops(
+    a: &mut Running,
+    b: &mut Running,
+    names: (&str, &str),
+    kinds: [(&str, &str, f64); 3],
+    samples: usize,
+) -> Result<Vec<Ratio>> {
+    let mut ratios = Vec::new();
+    for (name, what, target) in kinds {
+        let (before, after) = if name == "bench-scalars" {
+            interleaved::<u64>(a, b, name, samples)?
+        } else {
+            interleaved::<u32>(a, b, name, samples)?
+        };
+        println!(
+            "  {name:<14} {:<8} {:>10.1} µs  {:<8} {:>10.1} µs",
+            names.0,
+            micros(before),
+            names.1,
+            micros(after)
+        );
+        ratios.push(Ratio {
+            what: what.to_string(),
+            ratio: after.as_secs_f64() / before.as_secs_f64(),
+            target,
+            detail: format!("{} / {} median wall time of {name}", names.1, names.0),
+        });
+    }
+    Ok(ratios)
 }
 
 fn runtime(samples: usize) -> Result<Vec<Ratio>> {
@@ -239,39 +296,17 @@ fn runtime(samples: usize) -> Result<Vec<Ratio>> {
     );
 
     let kinds: [(&str, &str, f64); 3] = [
-        ("bench-scalars", "scalar calls", 0.6),
-        ("bench-strings", "100-byte string round trips", 0.4),
-        ("bench-records", "list-of-records round trips", 0.7),
+        ("bench-scalars", "runtime, scalar calls", 0.6),
+        ("bench-strings", "runtime, 100-byte string round trips", 0.4),
+        ("bench-records", "runtime, list-of-records round trips", 0.7),
     ];
-    let mut ratios = Vec::new();
-    for (name, what, target) in kinds {
-        let (before, expected, after, got) = if name == "bench-scalars" {
-            let (before, expected) = composed.time::<u64>(name, samples)?;
-            let (after, got) = fused.time::<u64>(name, samples)?;
-            (before, expected, after, got)
-        } else {
-            let (before, expected) = composed.time::<u32>(name, samples)?;
-            let (after, got) = fused.time::<u32>(name, samples)?;
-            (before, u64::from(expected), after, u64::from(got))
-        };
-        if expected != got {
-            return Err(anyhow!(
-                "{name}({ROUNDS}) returned {got} fused but {expected} composed"
-            ));
-        }
-        println!(
-            "  {name:<14} composed {:>10.1} µs  fused {:>10.1} µs",
-            micros(before),
-            micros(after)
-        );
-        ratios.push(Ratio {
-            what: format!("runtime, {what}"),
-            ratio: after.as_secs_f64() / before.as_secs_f64(),
-            target,
-            detail: format!("fused / composed median wall time of {name}"),
-        });
-    }
-    Ok(ratios)
+    compare_loops(
+        &mut composed,
+        &mut fused,
+        ("composed", "fused"),
+        kinds,
+        samples,
+    )
 }
 
 /// `--memory shared` against `--memory multi` on the `bench` fixture: the
@@ -299,40 +334,19 @@ fn shared_runtime(samples: usize) -> Result<Vec<Ratio>> {
     let mut shared = Running::new(&engine, &shared).context("shared-memory `bench`")?;
     println!("shared memory: `bench` fused both ways, median of {samples}");
     let kinds: [(&str, &str, f64); 3] = [
-        ("bench-scalars", "call-heavy (scalars)", 1.10),
-        ("bench-strings", "memory-heavy (strings)", 1.15),
-        ("bench-records", "memory-heavy (records)", 1.15),
+        ("bench-scalars", "shared/multi, call-heavy (scalars)", 1.10),
+        (
+            "bench-strings",
+            "shared/multi, memory-heavy (strings)",
+            1.15,
+        ),
+        (
+            "bench-records",
+            "shared/multi, memory-heavy (records)",
+            1.15,
+        ),
     ];
-    let mut ratios = Vec::new();
-    for (name, what, target) in kinds {
-        let (before, after) = if name == "bench-scalars" {
-            let (before, a) = multi.time::<u64>(name, samples)?;
-            let (after, b) = shared.time::<u64>(name, samples)?;
-            if a != b {
-                return Err(anyhow!("{name} returned {b} shared but {a} multi"));
-            }
-            (before, after)
-        } else {
-            let (before, a) = multi.time::<u32>(name, samples)?;
-            let (after, b) = shared.time::<u32>(name, samples)?;
-            if a != b {
-                return Err(anyhow!("{name} returned {b} shared but {a} multi"));
-            }
-            (before, after)
-        };
-        println!(
-            "  {name:<14} multi    {:>10.1} µs  shared {:>10.1} µs",
-            micros(before),
-            micros(after)
-        );
-        ratios.push(Ratio {
-            what: format!("shared/multi, {what}"),
-            ratio: after.as_secs_f64() / before.as_secs_f64(),
-            target,
-            detail: format!("shared / multi median wall time of {name}"),
-        });
-    }
-    Ok(ratios)
+    compare_loops(&mut multi, &mut shared, ("multi", "shared"), kinds, samples)
 }
 
 fn fusion(samples: usize) -> Result<Vec<Ratio>> {
