@@ -85,6 +85,7 @@ pub(crate) fn plan(
         boundary: Boundary::default(),
     };
     let mut seen: BTreeMap<(HostItem, Option<usize>), usize> = BTreeMap::new();
+    let mut tys = crate::abi::TyTable::default();
     for lowering in &graph.lowerings {
         let (context, options) = p.context(&lowering.options)?;
         let index = match seen.get(&(lowering.item.clone(), context)) {
@@ -95,13 +96,7 @@ pub(crate) fn plan(
                     field = format!("{field}${n}");
                 }
                 let ty = match lowering.ty {
-                    Some(ty) => {
-                        let func = types
-                            .get(ty)
-                            .ok_or_else(|| Error::internal("no func type"))?;
-                        let sig = crate::abi::lower_signature(types, func)?;
-                        FuncType::new(sig.params, sig.results)
-                    }
+                    Some(ty) => tys.host_shape(types, ty, &field)?.lowered.func_type(),
                     None => FuncType::new([wasmparser::ValType::I32], []),
                 };
                 let mut unique = field.clone();

@@ -13,7 +13,7 @@ use super::GeneratedPlan;
 use super::body::{Body, Local};
 use super::codegen::{Codegen, Dir, Side};
 use super::translate::{Dst, Place, Slot, Src};
-use super::ty::{Flat, TyId};
+use crate::abi::{Flat, TyId};
 use crate::error::Result;
 use wasm_encoder::Instruction as I;
 
@@ -33,7 +33,7 @@ impl Codegen {
         plan: &GeneratedPlan,
         ends: Ends,
     ) -> Result<wasm_encoder::Function> {
-        let lowered: Vec<Flat> = plan.lowered.params.clone();
+        let lowered: Vec<Flat> = plan.shape.lowered.params.clone();
         let (mut body, args) = Body::new(&lowered);
         if let Some(flag) = ends.caller.may_leave {
             body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
@@ -48,9 +48,9 @@ impl Codegen {
         };
 
         // Parameters.
-        if plan.spill_params {
+        if plan.shape.spill_params {
             let src = args[0];
-            let tuple = plan.params_tuple;
+            let tuple = plan.shape.tuple;
             let (size, align) = (self.tys.info(tuple).size, self.tys.info(tuple).align);
             check_block(&mut body, ends.caller.memory()?, src, size, align);
             let size_local = body.local(Flat::I32);
@@ -67,7 +67,7 @@ impl Codegen {
         } else {
             let mut at = 0;
             let mut out = Vec::new();
-            for ty in &plan.params {
+            for ty in &plan.shape.params {
                 let flat = self.tys.info(*ty).flat.clone();
                 let src: Vec<Slot> = args[at..at + flat.len()]
                     .iter()
@@ -93,15 +93,21 @@ impl Codegen {
         body.ins(I::Call(ends.func));
 
         // The callee's core results, kept for post-return.
-        let raw: Vec<Local> = plan.lifted.results.iter().map(|t| body.local(*t)).collect();
+        let raw: Vec<Local> = plan
+            .shape
+            .lifted
+            .results
+            .iter()
+            .map(|t| body.local(*t))
+            .collect();
         for local in raw.iter().rev() {
             body.set(*local);
         }
 
         // The result.
         let mut returned = Vec::new();
-        if let Some(result) = plan.result {
-            if plan.spill_results {
+        if let Some(result) = plan.shape.result {
+            if plan.shape.spill_results {
                 let src = raw[0];
                 let retptr = args[args.len() - 1];
                 self.result_through_memory(&mut body, result, src, retptr, ends, into_caller)?;

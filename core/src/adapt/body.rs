@@ -2,7 +2,7 @@
 //! list, instructions collected until the locals are known, and the small
 //! instruction idioms every adapter uses (traps, memory accesses).
 
-use super::ty::Flat;
+use crate::abi::Flat;
 use std::collections::BTreeMap;
 use wasm_encoder::{BlockType, Instruction as I, MemArg};
 

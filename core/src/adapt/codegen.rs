@@ -8,7 +8,7 @@
 //! helper may call helpers that are generated after it.
 
 use super::body::{Body, Local};
-use super::ty::{Flat, Node, TyId, TyTable};
+use crate::abi::{Flat, Node, TyId, TyTable};
 use crate::decode::StringEncoding;
 use crate::error::{Error, Result};
 use crate::merge::GeneratedFunc;

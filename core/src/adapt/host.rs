@@ -7,43 +7,9 @@ use super::body::{Body, Local};
 use super::codegen::Codegen;
 use super::rebase::{Rebase, Way};
 use super::translate::{Place, Slot};
-use super::ty::{Flat, Node, TyId};
-use crate::abi::{MAX_FLAT_PARAMS, MAX_FLAT_RESULTS};
-use crate::error::{Error, Result};
+use crate::abi::{Flat, Shape};
+use crate::error::Result;
 use wasm_encoder::Instruction as I;
-use wasmparser::component_types::ComponentFuncTypeId;
-use wasmparser::types::TypesRef;
-
-/// A component function type as the core signatures see it.
-#[derive(Debug, Clone)]
-pub(crate) struct Shape {
-    params: Vec<TyId>,
-    tuple: TyId,
-    result: Option<TyId>,
-    spill_params: bool,
-    spill_results: bool,
-}
-
-impl Shape {
-    /// The flat parameters of the lifted (callee) signature.
-    pub(crate) fn lifted_params(&self, c: &Codegen) -> Vec<Flat> {
-        if self.spill_params {
-            vec![Flat::I32]
-        } else {
-            c.tys.info(self.tuple).flat.clone()
-        }
-    }
-
-    /// The flat results of both signatures (lowered ones return nothing
-    /// when the result goes through a return pointer).
-    pub(crate) fn lifted_results(&self, c: &Codegen) -> Vec<Flat> {
-        match self.result {
-            _ if self.spill_results => vec![Flat::I32],
-            Some(r) => c.tys.info(r).flat.clone(),
-            None => Vec::new(),
-        }
-    }
-}
 
 /// Where a rebased component's region is.
 #[derive(Debug, Clone, Copy)]
@@ -64,38 +30,6 @@ impl Region {
 }
 
 impl Codegen {
-    /// The shape of component function type `id`.
-    pub(crate) fn shape(
-        &mut self,
-        types: TypesRef<'_>,
-        id: ComponentFuncTypeId,
-        what: &str,
-    ) -> Result<Shape> {
-        let func = types
-            .get(id)
-            .ok_or_else(|| Error::internal("unknown function type"))?;
-        let params = func
-            .params
-            .iter()
-            .map(|(_, t)| self.tys.convert_host(types, t, what))
-            .collect::<Result<Vec<_>>>()?;
-        let result = func
-            .result
-            .as_ref()
-            .map(|t| self.tys.convert_host(types, t, what))
-            .transpose()?;
-        let tuple = self.tys.intern(Node::Record(params.clone()));
-        let spill_params = self.tys.info(tuple).flat.len() > MAX_FLAT_PARAMS;
-        let spill_results = result.is_some_and(|r| self.tys.info(r).flat.len() > MAX_FLAT_RESULTS);
-        Ok(Shape {
-            params,
-            tuple,
-            result,
-            spill_params,
-            spill_results,
-        })
-    }
-
     /// Moves the pointers of the parameters, flat in `args` or (spilled)
     /// in a tuple at `args[0]` (a region address).
     fn rebase_params(
@@ -161,14 +95,13 @@ impl Codegen {
             body.get(retptr).i32(region.base).ins(I::I32Add);
         }
         body.ins(I::Call(import));
-        let results: Vec<Local> = match shape.spill_results {
-            true => Vec::new(),
-            false => shape
-                .lifted_results(self)
-                .iter()
-                .map(|t| body.local(*t))
-                .collect(),
-        };
+        // The lowered signature returns nothing when results spill.
+        let results: Vec<Local> = shape
+            .lowered
+            .results
+            .iter()
+            .map(|t| body.local(*t))
+            .collect();
         for local in results.iter().rev() {
             body.set(*local);
         }
@@ -196,8 +129,7 @@ impl Codegen {
         func: u32,
         region: Region,
     ) -> Result<wasm_encoder::Function> {
-        let params = shape.lifted_params(self);
-        let (mut body, mut args) = Body::new(&params);
+        let (mut body, mut args) = Body::new(&shape.lifted.params);
         if shape.spill_params {
             let p = body.local(Flat::I32);
             body.get(args[0]).i32(region.base).ins(I::I32Sub).set(p);
@@ -209,7 +141,8 @@ impl Codegen {
         }
         body.ins(I::Call(func));
         let results: Vec<Local> = shape
-            .lifted_results(self)
+            .lifted
+            .results
             .iter()
             .map(|t| body.local(*t))
             .collect();
@@ -240,8 +173,7 @@ impl Codegen {
         post: u32,
         region: Region,
     ) -> Result<wasm_encoder::Function> {
-        let params = shape.lifted_results(self);
-        let (mut body, args) = Body::new(&params);
+        let (mut body, args) = Body::new(&shape.lifted.results);
         if let (true, Some(result)) = (shape.spill_results, shape.result) {
             let r = body.local(Flat::I32);
             body.get(args[0]).i32(region.base).ins(I::I32Sub).set(r);

@@ -24,23 +24,17 @@ mod host;
 mod rebase;
 mod strings;
 mod translate;
-mod ty;
 
+use crate::abi::{Flat, Shape, TyTable};
 use crate::error::{Error, Result};
 use crate::graph::{AdapterId, Graph, InnerId};
 use crate::merge::{self, GeneratedFunc, Layout, Space};
 use adapter::Ends;
 use codegen::{Codegen, Side};
 use std::collections::BTreeMap;
-use ty::{Flat, Node, TyId, TyTable};
 use wasmparser::FuncType;
 use wasmparser::component_types::ComponentValType;
 use wasmparser::types::TypesRef;
-
-/// At most this many flat parameters are passed as core parameters.
-const MAX_FLAT_PARAMS: usize = crate::abi::MAX_FLAT_PARAMS;
-/// At most this many flat results are returned as core results.
-const MAX_FLAT_RESULTS: usize = crate::abi::MAX_FLAT_RESULTS;
 
 /// What a generated adapter has to do, at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -53,47 +47,24 @@ pub(crate) enum Kind {
     Transcode,
 }
 
-/// A core signature in flat types.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Sig {
-    pub(crate) params: Vec<Flat>,
-    pub(crate) results: Vec<Flat>,
-}
-
-impl Sig {
-    pub(crate) fn func_type(&self) -> FuncType {
-        FuncType::new(
-            self.params.iter().map(|t| t.core()),
-            self.results.iter().map(|t| t.core()),
-        )
-    }
-}
-
 /// What a generated adapter does.
 #[derive(Debug, Clone)]
 pub(crate) struct GeneratedPlan {
-    /// The caller's (`canon lower`) core signature: the adapter's own.
-    pub(crate) lowered: Sig,
-    /// The callee's (`canon lift`) core signature.
-    pub(crate) lifted: Sig,
-    pub(crate) params: Vec<TyId>,
-    /// The parameters as one tuple (used when they spill).
-    pub(crate) params_tuple: TyId,
-    pub(crate) result: Option<TyId>,
-    pub(crate) spill_params: bool,
-    pub(crate) spill_results: bool,
+    /// The function's types and core signatures; the adapter's own is the
+    /// caller's (`shape.lowered`).
+    pub(crate) shape: Shape,
     pub(crate) kind: Kind,
 }
 
 impl GeneratedPlan {
     /// Whether the callee's `realloc` may be called.
     fn enters_callee(&self, tys: &TyTable) -> bool {
-        self.spill_params || self.params.iter().any(|t| tys.info(*t).memory)
+        self.shape.spill_params || self.shape.params.iter().any(|t| tys.info(*t).memory)
     }
 
     /// Whether the caller's `realloc` may be called.
     fn enters_caller(&self, tys: &TyTable) -> bool {
-        self.result.is_some_and(|t| tys.info(t).memory)
+        self.shape.result.is_some_and(|t| tys.info(t).memory)
     }
 }
 
@@ -259,41 +230,12 @@ fn plan_one(
         .as_ref()
         .map(|ty| convert(tys, "the result".to_string(), ty))
         .transpose()?;
-    let params_tuple = tys.intern(Node::Record(params.clone()));
-    let flat_params = tys.info(params_tuple).flat.clone();
-    let flat_results = result.map(|r| tys.info(r).flat.clone()).unwrap_or_default();
-    let spill_params = flat_params.len() > MAX_FLAT_PARAMS;
-    let spill_results = flat_results.len() > MAX_FLAT_RESULTS;
-    let param_sig = if spill_params {
-        vec![Flat::I32]
-    } else {
-        flat_params
-    };
-    let lifted_sig = Sig {
-        params: param_sig.clone(),
-        results: if spill_results {
-            vec![Flat::I32]
-        } else {
-            flat_results.clone()
-        },
-    };
-    let lowered_sig = if spill_results {
-        let mut params = param_sig;
-        params.push(Flat::I32);
-        Sig {
-            params,
-            results: Vec::new(),
-        }
-    } else {
-        Sig {
-            params: param_sig,
-            results: flat_results,
-        }
-    };
+    let shape = tys.shape(params, result);
     let post_return = lifted.options.post_return.is_some();
-    let all = params.iter().chain(&result);
+    let all = shape.params.iter().chain(&shape.result);
     let plain = all.clone().all(|t| tys.info(*t).plain);
-    let memory = spill_params || spill_results || all.clone().any(|t| tys.info(*t).memory);
+    let spills = shape.spill_params || shape.spill_results;
+    let memory = spills || all.clone().any(|t| tys.info(*t).memory);
     let strings = all.clone().any(|t| tys.info(*t).strings);
     let direct = plain && !memory && !post_return;
     let kind = if strings && adapter.options.encoding != lifted.options.encoding {
@@ -303,16 +245,7 @@ fn plan_one(
     } else {
         Kind::Fixup
     };
-    let plan = GeneratedPlan {
-        lowered: lowered_sig,
-        lifted: lifted_sig,
-        params,
-        params_tuple,
-        result,
-        spill_params,
-        spill_results,
-        kind,
-    };
+    let plan = GeneratedPlan { shape, kind };
     Ok(Planned {
         adapter: id,
         plan,
@@ -369,7 +302,7 @@ pub(crate) fn generate(
             .map_err(|e| e.in_component(graph.path(adapter.caller)))?;
         out.push(GeneratedFunc {
             name: name(graph, AdapterId(i)),
-            ty: plan.lowered.func_type(),
+            ty: plan.shape.lowered.func_type(),
             body,
         });
     }
@@ -433,7 +366,8 @@ fn host_function(
     let lifted_shape = |codegen: &mut Codegen, id: crate::graph::LiftedId| {
         let lifted = &graph.lifted[id.0];
         codegen
-            .shape(types, lifted.ty, graph.path(lifted.component))
+            .tys
+            .host_shape(types, lifted.ty, graph.path(lifted.component))
             .map(|s| (s, lifted))
     };
     Ok(match wrapper {
@@ -444,10 +378,10 @@ fn host_function(
                 .ty
                 .params()
                 .iter()
-                .map(flat_of)
+                .map(Flat::of)
                 .collect::<Result<_>>()?;
             let rebased = match (region(&lowering.options)?, lowering.ty) {
-                (Some(r), Some(ty)) => Some((codegen.shape(types, ty, &import.field)?, r)),
+                (Some(r), Some(ty)) => Some((codegen.tys.host_shape(types, ty, &import.field)?, r)),
                 _ => None,
             };
             GeneratedFunc {
@@ -469,7 +403,7 @@ fn host_function(
             let body = codegen.export_wrapper(&shape, func, region)?;
             GeneratedFunc {
                 name: format!("export {}", export_name(id)?),
-                ty: core_type(body_sig(codegen, &shape, false)),
+                ty: shape.lifted.func_type(),
                 body,
             }
         }
@@ -486,7 +420,7 @@ fn host_function(
             let body = codegen.post_return_wrapper(&shape, post, region)?;
             GeneratedFunc {
                 name: format!("post-return {}", export_name(id)?),
-                ty: core_type(body_sig(codegen, &shape, true)),
+                ty: FuncType::new(shape.lifted.results.iter().map(|t| t.core()), []),
                 body,
             }
         }
@@ -500,40 +434,6 @@ fn host_function(
                 ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
                 body: host::realloc_wrapper(layout.index(realloc)?, plan.base(memory)?),
             }
-        }
-    })
-}
-
-/// The lifted signature of `shape` (`post`: of its post-return).
-fn body_sig(codegen: &Codegen, shape: &host::Shape, post: bool) -> Sig {
-    let results = shape.lifted_results(codegen);
-    if post {
-        Sig {
-            params: results,
-            results: Vec::new(),
-        }
-    } else {
-        Sig {
-            params: shape.lifted_params(codegen),
-            results,
-        }
-    }
-}
-
-fn core_type(sig: Sig) -> FuncType {
-    sig.func_type()
-}
-
-fn flat_of(t: &wasmparser::ValType) -> Result<Flat> {
-    Ok(match t {
-        wasmparser::ValType::I32 => Flat::I32,
-        wasmparser::ValType::I64 => Flat::I64,
-        wasmparser::ValType::F32 => Flat::F32,
-        wasmparser::ValType::F64 => Flat::F64,
-        _ => {
-            return Err(Error::internal(
-                "a host import with a non-numeric parameter",
-            ));
         }
     })
 }

@@ -11,7 +11,7 @@
 use super::body::Body;
 use super::codegen::Codegen;
 use super::translate::{Place, Slot, read_slot, retyped, write_slot};
-use super::ty::{Flat, Node, TyId};
+use crate::abi::{Flat, Node, TyId};
 use crate::error::Result;
 use wasm_encoder::{BlockType, Instruction as I};
 

@@ -13,7 +13,7 @@
 
 use super::body::{Body, Local};
 use super::codegen::{Codegen, Dir, arrow};
-use super::ty::Flat;
+use crate::abi::Flat;
 use crate::decode::StringEncoding;
 use crate::error::Result;
 use crate::merge::GeneratedFunc;

@@ -13,7 +13,7 @@
 
 use super::body::{Body, Local};
 use super::codegen::{Codegen, Dir};
-use super::ty::{Flat, Node, Prim, TyId};
+use crate::abi::{Flat, Node, Prim, TyId};
 use crate::error::Result;
 use wasm_encoder::{BlockType, Instruction as I};
 
@@ -248,7 +248,7 @@ impl Codegen {
         &mut self,
         body: &mut Body,
         cases: &[Option<TyId>],
-        info: &super::ty::Info,
+        info: &crate::abi::Info,
         src: &Src,
         dst: &Dst,
         dir: Dir,
