@@ -3,11 +3,14 @@
 //! [`Layout::new`] decides the fused module's index spaces: root-import
 //! functions first (one per distinct lowering), then every instance's own
 //! functions, tables, memories, globals and tags in instantiation order,
-//! then the generated adapter functions. An import of an instance becomes a
-//! reference to whatever it resolves to (its [`Origin`]), so no import is
-//! left between instances. [`emit`] then re-encodes every instance's
-//! sections through its index maps (`wasm_encoder::reencode`), keeping
-//! instantiation order for segments and start functions.
+//! then the generated adapter functions, then the host-boundary wrappers
+//! ([`Wrapper`]), then the adapters' helpers and, with a shared memory, the
+//! regions' grow functions. An import of an instance becomes a reference to
+//! whatever it resolves to (its [`Origin`]), so no import is left between
+//! instances. [`emit`] then re-encodes every instance's sections through
+//! its index maps (`wasm_encoder::reencode`), keeping instantiation order
+//! for segments and start functions; with a shared memory every body goes
+//! through `shared::rewrite` instead.
 
 mod custom;
 mod module;
