@@ -41,11 +41,23 @@ const GUESTS: &[TargetGuests] = &[
             "values-consumer",
             "codec-consumer",
             "bench-consumer",
+            "logbook-provider",
+            "blobs-provider",
+            "blobs-consumer",
+            "floats-leaf",
+            "floats-proxy",
+            "nums-wrapper",
+            "chain-runner",
         ],
     },
     TargetGuests {
         triple: "wasm32-wasip2",
-        crates: &["greeter-provider", "hello-command"],
+        crates: &[
+            "greeter-provider",
+            "hello-command",
+            "banner-printer",
+            "banner-announcer",
+        ],
     },
 ];
 

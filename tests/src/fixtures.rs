@@ -3,7 +3,9 @@
 //! wired together with the wac-graph library.
 //!
 //! The first six fixtures pass scalars only between guests; `values`,
-//! `transcode` and `bench` pass every kind of value. WASI imports of the
+//! `transcode` and `bench` pass every kind of value; `resources`,
+//! `res-chain` and `res-wasi` pass resource handles (own and borrow, in
+//! compound values, through re-exporters, to and from the host). WASI imports of the
 //! command fixture pass through to the host. The WIT of every guest is in
 //! `tests/guests/wit/`; the non-utf8 string provider of `transcode` is
 //! written in WAT (`fixtures/strings16.wat`).
@@ -19,6 +21,9 @@
 //! | `values` | consumer → provider over every value type | `*-relay`, `checks`, `text`, `sequences`, `shapes`, `wide` |
 //! | `transcode` | utf8 consumer → utf16 and latin1+utf16 provider (WAT) | `codec`, `checks`, `utf16-strings`, `latin1-strings` |
 //! | `bench` | call loops → scalars, text and shapes providers | `bench` |
+//! | `resources` | blob consumer → blob provider, both → logbook | `blobs` (resources to the host), `blob-checks`, `blob-user`, `logbook` |
+//! | `res-chain` | runner → {nums wrapper → floats proxy → floats leaf}, all → logbook | `floats` (the proxy's), `nums`, `chain-checks`, `logbook` |
+//! | `res-wasi` | announcer → banner printer, both print via WASI | `banners`, `announcer` |
 //!
 //! Fixtures are built on first use and cached for the process; every call
 //! returns the same bytes.
@@ -112,6 +117,21 @@ const DEFINITIONS: &[Definition] = &[
         is_command: false,
         build: bench,
     },
+    Definition {
+        name: "resources",
+        is_command: false,
+        build: resources,
+    },
+    Definition {
+        name: "res-chain",
+        is_command: false,
+        build: res_chain,
+    },
+    Definition {
+        name: "res-wasi",
+        is_command: false,
+        build: res_wasi,
+    },
 ];
 
 /// The built binaries, one slot per entry of [`DEFINITIONS`].
@@ -188,6 +208,15 @@ const UTF16_STRINGS: &str = "meld:fixtures/utf16-strings";
 const LATIN1_STRINGS: &str = "meld:fixtures/latin1-strings";
 const CODEC: &str = "meld:fixtures/codec";
 const BENCH: &str = "meld:fixtures/bench";
+const LOGBOOK: &str = "meld:fixtures/logbook";
+const BLOBS: &str = "meld:fixtures/blobs";
+const BLOB_CHECKS: &str = "meld:fixtures/blob-checks";
+const BLOB_USER: &str = "meld:fixtures/blob-user";
+const FLOATS: &str = "meld:fixtures/floats";
+const NUMS: &str = "meld:fixtures/nums";
+const CHAIN_CHECKS: &str = "meld:fixtures/chain-checks";
+const BANNERS: &str = "meld:fixtures/banners";
+const ANNOUNCER: &str = "meld:fixtures/announcer";
 
 /// The WAT source of the `transcode` fixture's provider.
 const STRINGS16_WAT: &str = include_str!("fixtures/strings16.wat");
@@ -333,5 +362,68 @@ fn bench() -> Result<Vec<u8>> {
     composition.connect(values, bench, "meld:fixtures/text")?;
     composition.connect(values, bench, "meld:fixtures/shapes")?;
     composition.export(bench, BENCH)?;
+    composition.encode()
+}
+
+/// Resources between two components: `blobs-consumer` owns, borrows and
+/// drops the `blob` and `stamp` resources of `blobs-provider`, inside
+/// records, lists, options, results and variants; both note drops in one
+/// `logbook`. The provider's `blobs` is exported too, so the host creates,
+/// passes and drops blobs itself (the consumer's `blob-user` takes them).
+fn resources() -> Result<Vec<u8>> {
+    let mut composition = Composition::new();
+    let logbook = instantiate(&mut composition, &guests::LOGBOOK_PROVIDER)?;
+    let provider = instantiate(&mut composition, &guests::BLOBS_PROVIDER)?;
+    let consumer = instantiate(&mut composition, &guests::BLOBS_CONSUMER)?;
+    composition.connect(logbook, provider, LOGBOOK)?;
+    composition.connect(logbook, consumer, LOGBOOK)?;
+    composition.connect(provider, consumer, BLOBS)?;
+    // `blob-user` uses the provider's types, so those are exported first.
+    composition.export(provider, BLOBS)?;
+    composition.export(consumer, BLOB_CHECKS)?;
+    composition.export(consumer, BLOB_USER)?;
+    composition.export(logbook, LOGBOOK)?;
+    composition.encode()
+}
+
+/// A chain of resource re-exporters: `floats-leaf` defines `float` and
+/// `words`; `floats-proxy` imports `floats` and exports it again, each
+/// resource wrapping the leaf's; `nums-wrapper` imports the proxy's and
+/// exports `num`, wrapping a float; `chain-runner` uses the proxy's
+/// floats and the wrapper's nums. All four note drops in one `logbook`.
+/// The proxy's `floats`, the wrapper's `nums`, the runner's checks and
+/// the logbook are exported.
+fn res_chain() -> Result<Vec<u8>> {
+    let mut composition = Composition::new();
+    let logbook = instantiate(&mut composition, &guests::LOGBOOK_PROVIDER)?;
+    let leaf = instantiate(&mut composition, &guests::FLOATS_LEAF)?;
+    let proxy = instantiate(&mut composition, &guests::FLOATS_PROXY)?;
+    let wrapper = instantiate(&mut composition, &guests::NUMS_WRAPPER)?;
+    let runner = instantiate(&mut composition, &guests::CHAIN_RUNNER)?;
+    for user in [leaf, proxy, wrapper, runner] {
+        composition.connect(logbook, user, LOGBOOK)?;
+    }
+    composition.connect(leaf, proxy, FLOATS)?;
+    composition.connect(proxy, wrapper, FLOATS)?;
+    composition.connect(proxy, runner, FLOATS)?;
+    composition.connect(wrapper, runner, NUMS)?;
+    composition.export(proxy, FLOATS)?;
+    composition.export(wrapper, NUMS)?;
+    composition.export(runner, CHAIN_CHECKS)?;
+    composition.export(logbook, LOGBOOK)?;
+    composition.encode()
+}
+
+/// Resources and WASI's host resources together: `banner-announcer`
+/// creates, shows and drops the `banner`s of `banner-printer`; both print
+/// to stdout (the printer also from its destructor), so each holds its
+/// own handles to the host's streams. Both interfaces are exported.
+fn res_wasi() -> Result<Vec<u8>> {
+    let mut composition = Composition::new();
+    let printer = instantiate(&mut composition, &guests::BANNER_PRINTER)?;
+    let announcer = instantiate(&mut composition, &guests::BANNER_ANNOUNCER)?;
+    composition.connect(printer, announcer, BANNERS)?;
+    composition.export(printer, BANNERS)?;
+    composition.export(announcer, ANNOUNCER)?;
     composition.encode()
 }
