@@ -173,6 +173,25 @@ pub(crate) enum Node {
     Enum(u32),
     /// Flags with this many labels.
     Flags(u32),
+    /// A handle to a resource an inner component defines (the resource's
+    /// index in the graph); `own` or `borrow`.
+    Handle {
+        resource: u32,
+        own: bool,
+    },
+}
+
+/// How the resource types of a function type are resolved.
+#[derive(Clone, Copy)]
+pub(crate) struct Resources<'a> {
+    /// Identifies `lookup` for memoisation (equal keys, equal lookups).
+    pub(crate) key: usize,
+    /// The graph's resource index of a wasmparser resource id, and whether
+    /// an inner component defines it.
+    pub(crate) lookup: &'a dyn Fn(wasmparser::component_types::ResourceId) -> Option<(u32, bool)>,
+    /// Whether a borrow of a host resource may appear (it crosses as the
+    /// host's handle); between inner components it may not.
+    pub(crate) host_borrows: bool,
 }
 
 /// Memory layout and flattening of one type.
@@ -191,6 +210,10 @@ pub(crate) struct Info {
     pub(crate) memory: bool,
     /// Contains a string.
     pub(crate) strings: bool,
+    /// Contains a handle of an inner resource.
+    pub(crate) handles: bool,
+    /// Contains a borrowed handle of an inner resource.
+    pub(crate) borrows: bool,
 }
 
 /// Interned types with their layouts.
@@ -199,9 +222,15 @@ pub(crate) struct TyTable {
     nodes: Vec<Node>,
     infos: Vec<Info>,
     index: BTreeMap<Node, TyId>,
-    /// wasmparser defined types already converted (and whether resource
-    /// handles were taken as plain `u32`s).
-    converted: BTreeMap<(wasmparser::component_types::ComponentDefinedTypeId, bool), TyId>,
+    /// wasmparser defined types already converted, and the key of the
+    /// [`Resources`] they were converted with (`None`: handles as `u32`s).
+    converted: BTreeMap<
+        (
+            wasmparser::component_types::ComponentDefinedTypeId,
+            Option<(usize, bool)>,
+        ),
+        TyId,
+    >,
 }
 
 impl TyTable {
@@ -258,18 +287,30 @@ impl TyTable {
         id: ComponentFuncTypeId,
         what: &str,
     ) -> Result<Shape> {
+        self.func_shape(types, id, what, None)
+    }
+
+    /// The shape of function type `id`, its resources resolved by
+    /// `resources` (`None`: handles are the host's, plain `u32`s).
+    pub(crate) fn func_shape(
+        &mut self,
+        types: TypesRef<'_>,
+        id: ComponentFuncTypeId,
+        what: &str,
+        resources: Option<Resources<'_>>,
+    ) -> Result<Shape> {
         let func = types
             .get(id)
             .ok_or_else(|| Error::internal("unknown function type"))?;
         let params = func
             .params
             .iter()
-            .map(|(_, t)| self.convert_host(types, t, what))
+            .map(|(_, t)| self.convert_with(types, t, what, resources))
             .collect::<Result<Vec<_>>>()?;
         let result = func
             .result
             .as_ref()
-            .map(|t| self.convert_host(types, t, what))
+            .map(|t| self.convert_with(types, t, what, resources))
             .transpose()?;
         Ok(self.shape(params, result))
     }
@@ -292,8 +333,14 @@ impl TyTable {
             Node::List(e) | Node::FixedList(e, _) => vec![*e],
             Node::Record(fields) => fields.clone(),
             Node::Variant(cases) => cases.iter().flatten().copied().collect(),
-            Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => Vec::new(),
+            Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) | Node::Handle { .. } => {
+                Vec::new()
+            }
         };
+        info.handles =
+            matches!(node, Node::Handle { .. }) || children.iter().any(|c| self.info(*c).handles);
+        info.borrows = matches!(node, Node::Handle { own: false, .. })
+            || children.iter().any(|c| self.info(*c).borrows);
         info.strings =
             matches!(node, Node::String) || children.iter().any(|c| self.info(*c).strings);
         info.memory = matches!(node, Node::String | Node::List(_))
@@ -305,41 +352,24 @@ impl TyTable {
         id
     }
 
-    /// Converts a component value type. Resources, futures, streams and
-    /// error contexts are refused with a message naming `what`.
-    pub(crate) fn convert(
+    /// Converts a component value type. Handles of inner resources become
+    /// [`Node::Handle`]s, handles of host resources plain `u32`s (they
+    /// cross as the host's handles); with `resources` `None` every handle
+    /// is a `u32`. Futures, streams and error contexts are refused with a
+    /// message naming `what`.
+    pub(crate) fn convert_with(
         &mut self,
         types: TypesRef<'_>,
         ty: &ComponentValType,
         what: &str,
-    ) -> Result<TyId> {
-        self.convert_with(types, ty, what, false)
-    }
-
-    /// As [`TyTable::convert`], but resource handles become plain `u32`s:
-    /// for values between the host and one component, where handles are
-    /// the host's and only their bits cross.
-    pub(crate) fn convert_host(
-        &mut self,
-        types: TypesRef<'_>,
-        ty: &ComponentValType,
-        what: &str,
-    ) -> Result<TyId> {
-        self.convert_with(types, ty, what, true)
-    }
-
-    fn convert_with(
-        &mut self,
-        types: TypesRef<'_>,
-        ty: &ComponentValType,
-        what: &str,
-        handles: bool,
+        resources: Option<Resources<'_>>,
     ) -> Result<TyId> {
         let id = match ty {
             ComponentValType::Primitive(p) => return self.primitive(*p, what),
             ComponentValType::Type(id) => *id,
         };
-        if let Some(done) = self.converted.get(&(id, handles)) {
+        let key = (id, resources.map(|r| (r.key, r.host_borrows)));
+        if let Some(done) = self.converted.get(&key) {
             return Ok(*done);
         }
         let defined = types
@@ -350,13 +380,13 @@ impl TyTable {
             ComponentDefinedType::Record(r) => Node::Record(
                 r.fields
                     .values()
-                    .map(|t| self.convert_with(types, t, what, handles))
+                    .map(|t| self.convert_with(types, t, what, resources))
                     .collect::<Result<_>>()?,
             ),
             ComponentDefinedType::Tuple(t) => Node::Record(
                 t.types
                     .iter()
-                    .map(|t| self.convert_with(types, t, what, handles))
+                    .map(|t| self.convert_with(types, t, what, resources))
                     .collect::<Result<_>>()?,
             ),
             ComponentDefinedType::Variant(v) => Node::Variant(
@@ -364,46 +394,58 @@ impl TyTable {
                     .values()
                     .map(|c| {
                         c.ty.as_ref()
-                            .map(|t| self.convert_with(types, t, what, handles))
+                            .map(|t| self.convert_with(types, t, what, resources))
                     })
                     .map(Option::transpose)
                     .collect::<Result<_>>()?,
             ),
             ComponentDefinedType::Option { ty, .. } => Node::Variant(vec![
                 None,
-                Some(self.convert_with(types, ty, what, handles)?),
+                Some(self.convert_with(types, ty, what, resources)?),
             ]),
             ComponentDefinedType::Result { ok, err, .. } => {
                 let ok = ok
                     .as_ref()
-                    .map(|t| self.convert_with(types, t, what, handles));
+                    .map(|t| self.convert_with(types, t, what, resources));
                 let err = err
                     .as_ref()
-                    .map(|t| self.convert_with(types, t, what, handles));
+                    .map(|t| self.convert_with(types, t, what, resources));
                 Node::Variant(vec![ok.transpose()?, err.transpose()?])
             }
             ComponentDefinedType::Enum(cases) => Node::Enum(cases.len() as u32),
             ComponentDefinedType::Flags(labels) => Node::Flags(labels.len() as u32),
             ComponentDefinedType::List { element, .. } => {
-                Node::List(self.convert_with(types, element, what, handles)?)
+                Node::List(self.convert_with(types, element, what, resources)?)
             }
             ComponentDefinedType::FixedLengthList {
                 element, length, ..
-            } => Node::FixedList(self.convert_with(types, element, what, handles)?, *length),
+            } => Node::FixedList(self.convert_with(types, element, what, resources)?, *length),
             ComponentDefinedType::Map { key, value, .. } => {
-                let key = self.convert_with(types, key, what, handles)?;
-                let value = self.convert_with(types, value, what, handles)?;
+                let key = self.convert_with(types, key, what, resources)?;
+                let value = self.convert_with(types, value, what, resources)?;
                 let entry = self.intern(Node::Record(vec![key, value]));
                 Node::List(entry)
             }
-            ComponentDefinedType::Own(_) | ComponentDefinedType::Borrow(_) if handles => {
-                Node::Prim(Prim::U32)
-            }
-            ComponentDefinedType::Own(_) | ComponentDefinedType::Borrow(_) => {
-                return Err(Error::unsupported(format!(
-                    "{what} passes a resource handle; resources crossing between inner \
-                     components are not fused yet"
-                )));
+            ComponentDefinedType::Own(r) | ComponentDefinedType::Borrow(r) => {
+                let own = matches!(defined, ComponentDefinedType::Own(_));
+                match resources {
+                    None => Node::Prim(Prim::U32),
+                    Some(resources) => match (resources.lookup)(r.resource()) {
+                        Some((resource, true)) => Node::Handle { resource, own },
+                        Some((_, false)) if own || resources.host_borrows => Node::Prim(Prim::U32),
+                        Some((_, false)) => {
+                            return Err(Error::unsupported(format!(
+                                "{what} lends a handle of a resource the host defines to \
+                                 another inner component; such borrows are not fused yet"
+                            )));
+                        }
+                        None => {
+                            return Err(Error::internal(format!(
+                                "{what}: a resource type meld cannot place"
+                            )));
+                        }
+                    },
+                }
             }
             ComponentDefinedType::Future { .. } | ComponentDefinedType::Stream { .. } => {
                 return Err(Error::unsupported(format!(
@@ -412,7 +454,7 @@ impl TyTable {
             }
         };
         let interned = self.intern(node);
-        self.converted.insert((id, handles), interned);
+        self.converted.insert(key, interned);
         Ok(interned)
     }
 
@@ -451,9 +493,12 @@ impl TyTable {
             plain,
             memory: false,
             strings: false,
+            handles: false,
+            borrows: false,
         };
         match node {
             Node::Prim(p) => leaf(p.size(), vec![p.flat()], p.is_plain()),
+            Node::Handle { .. } => leaf(4, vec![Flat::I32], false),
             Node::String | Node::List(_) => Info {
                 align: 4,
                 ..leaf(8, vec![Flat::I32, Flat::I32], false)
@@ -491,6 +536,8 @@ impl TyTable {
                     plain: e.plain,
                     memory: false,
                     strings: false,
+                    handles: false,
+                    borrows: false,
                 }
             }
             Node::Record(fields) => {
@@ -515,6 +562,8 @@ impl TyTable {
                     plain: fields.iter().all(|f| self.info(*f).plain),
                     memory: false,
                     strings: false,
+                    handles: false,
+                    borrows: false,
                 }
             }
             Node::Variant(cases) => {
@@ -545,6 +594,8 @@ impl TyTable {
                     plain: false,
                     memory: false,
                     strings: false,
+                    handles: false,
+                    borrows: false,
                 }
             }
         }

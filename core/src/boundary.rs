@@ -238,7 +238,7 @@ impl Planner<'_, '_, '_> {
                     self.export_item(&format!("{name}#{n}"), item)?;
                 }
             }
-            ExportItem::Host(_) | ExportItem::HostInstance { .. } | ExportItem::Type => {}
+            ExportItem::Host(_) | ExportItem::HostInstance { .. } | ExportItem::Type(_) => {}
         }
         Ok(())
     }

@@ -115,6 +115,25 @@ pub(crate) enum StringEncoding {
     CompactUtf16,
 }
 
+/// A resource builtin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum ResourceOp {
+    New,
+    Rep,
+    Drop,
+}
+
+impl ResourceOp {
+    /// The builtin's name, e.g. `resource.new`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ResourceOp::New => "resource.new",
+            ResourceOp::Rep => "resource.rep",
+            ResourceOp::Drop => "resource.drop",
+        }
+    }
+}
+
 /// Which core index space a core alias fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CoreSort {
@@ -153,8 +172,12 @@ pub(crate) enum Decl<'a> {
         options: CanonOptions,
         offset: usize,
     },
-    /// core func: `canon resource.drop $type`.
-    ResourceDrop { resource: u32, offset: usize },
+    /// core func: `canon resource.new $type`, `resource.rep` or `resource.drop`.
+    Resource {
+        op: ResourceOp,
+        resource: u32,
+        offset: usize,
+    },
     /// core func: a canonical builtin meld does not fuse yet.
     UnsupportedBuiltin { what: &'static str, offset: usize },
     /// core type: a core type definition or outer alias (never needed later).
@@ -193,10 +216,19 @@ pub(crate) enum Decl<'a> {
         kind: ComponentExternalKind,
         instance: u32,
         name: &'a str,
+        /// For a type: its id as this component sees it (an instantiated
+        /// component's resources get fresh ids in its parent).
+        local: Option<ComponentAnyTypeId>,
     },
     /// type: a type definition, or an outer alias of one (type aliases of
     /// instance exports are [`Decl::AliasExport`]s, resolved when flattening).
     Type(ComponentAnyTypeId),
+    /// type: `(type (resource (rep i32) (dtor $f)))`, a new resource type
+    /// each time the component is instantiated.
+    ResourceType {
+        id: ComponentAnyTypeId,
+        dtor: Option<u32>,
+    },
     /// any sort: an import.
     Import {
         name: &'a str,
@@ -407,13 +439,16 @@ fn record<'a>(
                         instance_index,
                         name,
                     } => {
-                        if kind == ComponentExternalKind::Type {
+                        let local = (kind == ComponentExternalKind::Type).then(|| {
+                            let id = types.component_any_type_at(next_type);
                             next_type += 1;
-                        }
+                            id
+                        });
                         Decl::AliasExport {
                             kind,
                             instance: instance_index,
                             name,
+                            local,
                         }
                     }
                     ComponentAlias::Outer { kind, count, index } => match kind {
@@ -431,8 +466,14 @@ fn record<'a>(
         }
         Payload::ComponentTypeSection(s) => {
             let first = types.component_type_count() - s.count();
-            for i in 0..s.count() {
-                decls.push(Decl::Type(types.component_any_type_at(first + i)));
+            for (i, ty) in s.clone().into_iter().enumerate() {
+                let id = types.component_any_type_at(first + i as u32);
+                decls.push(match ty? {
+                    wasmparser::ComponentType::Resource { dtor, .. } => {
+                        Decl::ResourceType { id, dtor }
+                    }
+                    _ => Decl::Type(id),
+                });
             }
         }
         Payload::ComponentCanonicalSection(s) => {
@@ -524,9 +565,21 @@ fn canonical<'a>(
             options: canon_options(&options, offset)?,
             offset,
         }),
-        CanonicalFunction::ResourceNew { .. } => unsupported("resource.new"),
-        CanonicalFunction::ResourceDrop { resource } => Ok(Decl::ResourceDrop { resource, offset }),
-        CanonicalFunction::ResourceRep { .. } => unsupported("resource.rep"),
+        CanonicalFunction::ResourceNew { resource } => Ok(Decl::Resource {
+            op: ResourceOp::New,
+            resource,
+            offset,
+        }),
+        CanonicalFunction::ResourceRep { resource } => Ok(Decl::Resource {
+            op: ResourceOp::Rep,
+            resource,
+            offset,
+        }),
+        CanonicalFunction::ResourceDrop { resource } => Ok(Decl::Resource {
+            op: ResourceOp::Drop,
+            resource,
+            offset,
+        }),
         CanonicalFunction::ThreadSpawnRef { .. }
         | CanonicalFunction::ThreadSpawnIndirect { .. }
         | CanonicalFunction::ThreadAvailableParallelism => {

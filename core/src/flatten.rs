@@ -13,14 +13,15 @@
 //! of a root import becomes a lowering.
 
 use crate::decode::{
-    CanonOptions, CoreSort, Decl, Decoded, StaticComponentIndex, StaticModuleIndex,
+    CanonOptions, CoreSort, Decl, Decoded, ResourceOp, StaticComponentIndex, StaticModuleIndex,
 };
 use crate::error::{Error, Result};
 use crate::graph::*;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasmparser::ComponentExternalKind as Kind;
 use wasmparser::component_types::{
-    ComponentAnyTypeId, ComponentEntityType, ComponentInstanceTypeId,
+    ComponentAnyTypeId, ComponentEntityType, ComponentInstanceTypeId, ResourceId,
 };
 
 /// Deepest component nesting meld follows.
@@ -36,7 +37,8 @@ enum Def {
     Instance(Rc<InstanceDef>),
     Component(ComponentClosure),
     Module(StaticModuleIndex),
-    Type(ComponentAnyTypeId),
+    /// A type, and which resource type it is at run time (for resources).
+    Type(ComponentAnyTypeId, Option<ResId>),
 }
 
 #[derive(Debug, Clone)]
@@ -95,8 +97,29 @@ struct Frame {
     instances: Vec<Rc<InstanceDef>>,
     instance_names: Vec<String>,
     components: Vec<ComponentClosure>,
-    types: Vec<ComponentAnyTypeId>,
+    types: Vec<(ComponentAnyTypeId, Option<ResId>)>,
     exports: Vec<(String, Def)>,
+    /// The run-time resource type of each resource id this component's
+    /// types use.
+    resources: BTreeMap<ResourceId, ResId>,
+    /// The scope of `resources` as it is now, once a lift needed it.
+    scope: Option<ScopeId>,
+}
+
+impl Frame {
+    /// Records that `id` (as this component's types name it) is `res`.
+    fn bind(&mut self, id: ComponentAnyTypeId, res: Option<ResId>) {
+        if let (ComponentAnyTypeId::Resource(r), Some(res)) = (id, res)
+            && self.resources.insert(r.resource(), res) != Some(res)
+        {
+            self.scope = None;
+        }
+    }
+
+    fn push_type(&mut self, id: ComponentAnyTypeId, res: Option<ResId>) {
+        self.bind(id, res);
+        self.types.push((id, res));
+    }
 }
 
 /// Flattens the root component of `decoded`.
@@ -104,6 +127,8 @@ pub(crate) fn flatten(decoded: &Decoded<'_>) -> Result<Graph> {
     let mut flattener = Flattener {
         decoded,
         graph: Graph::default(),
+        host_res: BTreeMap::new(),
+        builtins: BTreeMap::new(),
     };
     let root = ComponentClosure {
         index: decoded.root,
@@ -142,7 +167,7 @@ fn export_item(def: &Def) -> Result<ExportItem> {
                     .collect::<Result<_>>()?,
             ),
         },
-        Def::Type(_) => ExportItem::Type,
+        Def::Type(_, res) => ExportItem::Type(*res),
         Def::Component(_) => return Err(Error::unsupported("exporting a component from the root")),
         Def::Module(_) => return Err(Error::unsupported("exporting a core module from the root")),
     })
@@ -159,6 +184,9 @@ enum RootArgs<'x> {
 struct Flattener<'d, 'a> {
     decoded: &'d Decoded<'a>,
     graph: Graph,
+    /// The resource type of each root-imported resource id.
+    host_res: BTreeMap<ResourceId, ResId>,
+    builtins: BTreeMap<Builtin, BuiltinId>,
 }
 
 impl Flattener<'_, '_> {
@@ -262,33 +290,60 @@ impl Flattener<'_, '_> {
                 };
                 f.core_funcs.push(def);
             }
-            Decl::ResourceDrop { resource, offset } => {
-                let ty = *get(&f.types, *resource, "type")?;
-                let ComponentAnyTypeId::Resource(r) = ty else {
-                    return Err(
-                        Error::internal("resource.drop of a non-resource").at_offset(*offset)
-                    );
-                };
-                let host = self
-                    .graph
-                    .host_resources
-                    .iter()
-                    .find(|h| h.id == r.resource())
-                    .cloned()
-                    .ok_or_else(|| {
-                        Error::unsupported(
-                            "resource types defined by inner components are not fused yet",
+            Decl::Resource {
+                op,
+                resource,
+                offset,
+            } => {
+                let (_, res) = *get(&f.types, *resource, "type")?;
+                let res = res.ok_or_else(|| {
+                    Error::internal("a resource builtin of a non-resource").at_offset(*offset)
+                })?;
+                let def = match (&self.graph.resources[res.0].host, op) {
+                    (Some(host), ResourceOp::Drop) => {
+                        let id = LoweringId(self.graph.lowerings.len());
+                        self.graph.lowerings.push(Lowering {
+                            item: HostItem::ResourceDrop(host.clone()),
+                            ty: None,
+                            caller: inner,
+                            options: Options::default(),
+                        });
+                        CoreDef::Lowering(id)
+                    }
+                    (Some(_), _) => {
+                        return Err(Error::internal(
+                            "resource.new or resource.rep of an imported resource",
                         )
-                        .at_offset(*offset)
-                    })?;
-                let id = LoweringId(self.graph.lowerings.len());
-                self.graph.lowerings.push(Lowering {
-                    item: HostItem::ResourceDrop(host),
-                    ty: None,
-                    caller: inner,
-                    options: Options::default(),
+                        .at_offset(*offset));
+                    }
+                    (None, op) => {
+                        let builtin = Builtin {
+                            op: *op,
+                            resource: res,
+                            caller: inner,
+                        };
+                        let next = BuiltinId(self.graph.builtins.len());
+                        let id = *self.builtins.entry(builtin.clone()).or_insert(next);
+                        if id == next {
+                            self.graph.builtins.push(builtin);
+                        }
+                        CoreDef::Builtin(id)
+                    }
+                };
+                f.core_funcs.push(def);
+            }
+            Decl::ResourceType { id, dtor } => {
+                let dtor = dtor
+                    .map(|i| get(&f.core_funcs, i, "core func").cloned())
+                    .transpose()?;
+                let res = ResId(self.graph.resources.len());
+                self.graph.resources.push(Resource {
+                    defined_by: Some(inner),
+                    dtor,
+                    name: format!("{path}#resource{}", f.types.len()),
+                    host: None,
                 });
-                f.core_funcs.push(CoreDef::Lowering(id));
+                f.push_type(*id, Some(res));
             }
             Decl::UnsupportedBuiltin { what, offset } | Decl::Unsupported { what, offset } => {
                 return Err(
@@ -360,12 +415,22 @@ impl Flattener<'_, '_> {
             } => {
                 let func = get(&f.core_funcs, *core_func, "core func")?.clone();
                 let options = self.options(f, options)?;
+                let scope = match f.scope {
+                    Some(scope) => scope,
+                    None => {
+                        let scope = ScopeId(self.graph.scopes.len());
+                        self.graph.scopes.push(f.resources.clone());
+                        f.scope = Some(scope);
+                        scope
+                    }
+                };
                 let id = LiftedId(self.graph.lifted.len());
                 self.graph.lifted.push(Lifted {
                     component: inner,
                     func,
                     options,
                     ty: *ty,
+                    scope,
                 });
                 f.funcs.push(FuncDef::Lifted(id));
                 f.func_names
@@ -437,13 +502,17 @@ impl Flattener<'_, '_> {
                 kind,
                 instance,
                 name,
+                local,
             } => {
                 let inst = get(&f.instances, *instance, "instance")?.clone();
                 let inst_name = get(&f.instance_names, *instance, "instance")?.clone();
-                let def = self.instance_export(&inst, name)?;
+                let def = match (self.instance_export(&inst, name)?, local) {
+                    (Def::Type(_, res), Some(local)) => Def::Type(*local, res),
+                    (def, _) => def,
+                };
                 push(f, *kind, def, format!("{inst_name}#{name}"))?;
             }
-            Decl::Type(id) => f.types.push(*id),
+            Decl::Type(id) => f.push_type(*id, None),
             Decl::Import { name, ty } => {
                 let def = match args {
                     RootArgs::Root => self.root_import(name, *ty)?,
@@ -463,12 +532,42 @@ impl Flattener<'_, '_> {
                     ComponentEntityType::Instance(_) => Kind::Instance,
                     ComponentEntityType::Component(_) => Kind::Component,
                 };
+                let def = match (def, ty) {
+                    (Def::Type(_, res), ComponentEntityType::Type { created, .. }) => {
+                        Def::Type(*created, res)
+                    }
+                    (def, _) => def,
+                };
+                if let (Def::Instance(inst), ComponentEntityType::Instance(ty)) = (&def, ty) {
+                    self.bind_instance(f, *ty, inst)?;
+                }
                 push(f, kind, def, name.to_string())?;
             }
             Decl::Export {
-                name, kind, index, ..
+                name,
+                kind,
+                index,
+                ty,
             } => {
-                let def = item(f, *kind, *index)?;
+                let mut def = item(f, *kind, *index)?;
+                if let (
+                    Def::Type(_, res),
+                    Some(ComponentEntityType::Type {
+                        created,
+                        referenced,
+                    }),
+                ) = (&def, ty)
+                {
+                    let res = *res;
+                    let (created, referenced) = (*created, *referenced);
+                    f.bind(referenced, res);
+                    if let Some(r) = res
+                        && self.graph.resources[r.0].defined_by == Some(inner)
+                    {
+                        self.graph.resources[r.0].name = format!("{path}#{name}");
+                    }
+                    def = Def::Type(created, res);
+                }
                 let display = match kind {
                     Kind::Func => get(&f.func_names, *index, "func")?.clone(),
                     _ => name.to_string(),
@@ -501,15 +600,15 @@ impl Flattener<'_, '_> {
                 }))
             }
             ComponentEntityType::Type { created, .. } => {
-                if let ComponentAnyTypeId::Resource(r) = created {
-                    let host = HostResource {
+                let res = match created {
+                    ComponentAnyTypeId::Resource(r) => Some(self.host_resource(HostResource {
                         import,
                         path: Vec::new(),
                         id: r.resource(),
-                    };
-                    self.graph.host_resources.push(host);
-                }
-                Def::Type(created)
+                    })),
+                    _ => None,
+                };
+                Def::Type(created, res)
             }
             ComponentEntityType::Module(_) => {
                 return Err(Error::unsupported(format!(
@@ -549,7 +648,7 @@ impl Flattener<'_, '_> {
                     created: ComponentAnyTypeId::Resource(r),
                     ..
                 } => {
-                    self.graph.host_resources.push(HostResource {
+                    self.host_resource(HostResource {
                         import,
                         path,
                         id: r.resource(),
@@ -557,6 +656,60 @@ impl Flattener<'_, '_> {
                 }
                 ComponentEntityType::Instance(nested) => {
                     self.host_resources(import, path, nested)?
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a resource type the root imports.
+    fn host_resource(&mut self, host: HostResource) -> ResId {
+        let res = ResId(self.graph.resources.len());
+        let name = std::iter::once(self.graph.imports[host.import.0].name.as_str())
+            .chain(host.path.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join("#");
+        self.graph.resources.push(Resource {
+            defined_by: None,
+            dtor: None,
+            name,
+            host: Some(host.clone()),
+        });
+        self.host_res.insert(host.id, res);
+        self.graph.host_resources.push(host);
+        res
+    }
+
+    /// Binds the resource ids of instance type `ty` (as an import of this
+    /// component names them) to the resources of `inst`, its argument.
+    fn bind_instance(
+        &self,
+        f: &mut Frame,
+        ty: ComponentInstanceTypeId,
+        inst: &InstanceDef,
+    ) -> Result<()> {
+        let inst_ty = self
+            .decoded
+            .types
+            .as_ref()
+            .get(ty)
+            .ok_or_else(|| Error::internal("unknown instance type"))?;
+        for (name, export) in &inst_ty.exports {
+            match export.ty {
+                ComponentEntityType::Type {
+                    created,
+                    referenced,
+                } => {
+                    if let Def::Type(_, res) = self.instance_export(inst, name)? {
+                        f.bind(created, res);
+                        f.bind(referenced, res);
+                    }
+                }
+                ComponentEntityType::Instance(nested) => {
+                    if let Def::Instance(nested_def) = self.instance_export(inst, name)? {
+                        self.bind_instance(f, nested, &nested_def)?;
+                    }
                 }
                 _ => {}
             }
@@ -595,7 +748,15 @@ impl Flattener<'_, '_> {
                             ty,
                         }))
                     }
-                    ComponentEntityType::Type { created, .. } => Def::Type(created),
+                    ComponentEntityType::Type { created, .. } => {
+                        let res = match created {
+                            ComponentAnyTypeId::Resource(r) => {
+                                self.host_res.get(&r.resource()).copied()
+                            }
+                            _ => None,
+                        };
+                        Def::Type(created, res)
+                    }
                     _ => {
                         return Err(Error::unsupported(format!(
                             "export `{name}` of an imported instance is a module, component or value"
@@ -669,7 +830,10 @@ fn item(f: &Frame, kind: Kind, index: u32) -> Result<Def> {
         Kind::Instance => Def::Instance(get(&f.instances, index, "instance")?.clone()),
         Kind::Component => Def::Component(get(&f.components, index, "component")?.clone()),
         Kind::Module => Def::Module(*get(&f.modules, index, "module")?),
-        Kind::Type => Def::Type(*get(&f.types, index, "type")?),
+        Kind::Type => {
+            let (id, res) = *get(&f.types, index, "type")?;
+            Def::Type(id, res)
+        }
         Kind::Value => return Err(Error::unsupported("component values are not fused yet")),
     })
 }
@@ -687,7 +851,7 @@ fn push(f: &mut Frame, kind: Kind, def: Def, name: String) -> Result<()> {
         }
         (Kind::Component, Def::Component(d)) => f.components.push(d),
         (Kind::Module, Def::Module(d)) => f.modules.push(d),
-        (Kind::Type, Def::Type(d)) => f.types.push(d),
+        (Kind::Type, Def::Type(d, res)) => f.push_type(d, res),
         (kind, def) => {
             return Err(Error::internal(format!("{kind:?} slot given {def:?}")));
         }

@@ -12,6 +12,7 @@
 //! things are created, which is the order the output keeps.
 
 use crate::decode::{StaticModuleIndex, StringEncoding};
+use std::collections::BTreeMap;
 use wasmparser::component_types::{ComponentEntityType, ComponentFuncTypeId, ResourceId};
 
 macro_rules! ids {
@@ -35,6 +36,12 @@ ids! {
     LoweringId;
     /// A root import, in [`Graph::imports`].
     ImportId;
+    /// A resource type of the composition, in [`Graph::resources`].
+    ResId;
+    /// A resource builtin given to an inner component, in [`Graph::builtins`].
+    BuiltinId;
+    /// How the types of one set of lifts name resources, in [`Graph::scopes`].
+    ScopeId;
 }
 
 /// A core item something can import.
@@ -46,6 +53,8 @@ pub(crate) enum CoreDef {
     Adapter(AdapterId),
     /// A root import lowered into a core function.
     Lowering(LoweringId),
+    /// `resource.new`, `resource.rep` or `resource.drop` of an inner resource.
+    Builtin(BuiltinId),
 }
 
 /// What a core module was instantiated with, per import module name.
@@ -107,6 +116,33 @@ pub(crate) struct Lifted {
     pub(crate) func: CoreDef,
     pub(crate) options: Options,
     pub(crate) ty: ComponentFuncTypeId,
+    /// What the resource types in `ty` are.
+    pub(crate) scope: ScopeId,
+}
+
+/// A resource type at run time: each instantiation of a component that
+/// defines a resource type makes a new one; root imports bring the host's.
+#[derive(Debug, Clone)]
+pub(crate) struct Resource {
+    /// The inner component whose `resource.new` creates its handles, or
+    /// `None` for a resource type the root imports.
+    pub(crate) defined_by: Option<InnerId>,
+    /// The destructor, called with the representation.
+    pub(crate) dtor: Option<CoreDef>,
+    /// A readable name: the defining component's path and the type's
+    /// export name, e.g. `root/leaf#float`.
+    pub(crate) name: String,
+    /// For a resource type the root imports: which one.
+    pub(crate) host: Option<HostResource>,
+}
+
+/// A resource builtin an inner component calls on its own handle table.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Builtin {
+    pub(crate) op: crate::decode::ResourceOp,
+    pub(crate) resource: ResId,
+    /// The component whose handle table it works on.
+    pub(crate) caller: InnerId,
 }
 
 /// A call from one inner component into a function another one lifted.
@@ -176,8 +212,9 @@ pub(crate) enum ExportItem {
     Instance(Vec<(String, ExportItem)>),
     /// A root import instance (or an instance inside one), re-exported.
     HostInstance { import: ImportId, path: Vec<String> },
-    /// A type (its definition is the export's type).
-    Type,
+    /// A type (its definition is the export's type); for a resource type,
+    /// which one.
+    Type(Option<ResId>),
 }
 
 /// The flattened composition.
@@ -191,6 +228,11 @@ pub(crate) struct Graph {
     pub(crate) imports: Vec<RootImport>,
     /// Resource types the root imports.
     pub(crate) host_resources: Vec<HostResource>,
+    /// Every resource type, in creation order.
+    pub(crate) resources: Vec<Resource>,
+    pub(crate) builtins: Vec<Builtin>,
+    /// Resource types by wasmparser id, as the lifts of one scope see them.
+    pub(crate) scopes: Vec<BTreeMap<ResourceId, ResId>>,
     /// The root's exports, in order, with their types as the root declares them.
     pub(crate) exports: Vec<(String, ExportItem, ComponentEntityType)>,
 }
@@ -198,6 +240,12 @@ pub(crate) struct Graph {
 impl Graph {
     pub(crate) fn path(&self, id: InnerId) -> &str {
         &self.components[id.0].path
+    }
+
+    /// Whether any inner component defines a resource type (so the fused
+    /// module needs handle tables).
+    pub(crate) fn has_inner_resources(&self) -> bool {
+        self.resources.iter().any(|r| r.defined_by.is_some())
     }
 
     /// The core module and field names of a root import item, following

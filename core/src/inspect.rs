@@ -188,5 +188,9 @@ fn describe(graph: &Graph, def: &CoreDef) -> String {
         CoreDef::Export(instance, name) => format!("instance {} export \"{name}\"", instance.0),
         CoreDef::Adapter(id) => format!("adapter {}", graph.adapters[id.0].name),
         CoreDef::Lowering(id) => format!("host {}", host_name(graph, &graph.lowerings[id.0].item)),
+        CoreDef::Builtin(id) => {
+            let b = &graph.builtins[id.0];
+            format!("{} {}", b.op.name(), graph.resources[b.resource.0].name)
+        }
     }
 }

@@ -46,6 +46,13 @@ impl Codegen {
             src: ends.callee,
             dst: ends.caller,
         };
+        // A call that lends handles is a scope: lends end, and borrows
+        // must be dropped, when it returns.
+        let scoped = plan.shape.params.iter().any(|t| self.tys.info(*t).borrows);
+        if scoped {
+            let enter = self.rt(super::resources::RtFn::Enter);
+            body.ins(I::Call(enter));
+        }
 
         // Parameters.
         if plan.shape.spill_params {
@@ -102,6 +109,10 @@ impl Codegen {
             .collect();
         for local in raw.iter().rev() {
             body.set(*local);
+        }
+        if scoped {
+            let exit = self.rt(super::resources::RtFn::Exit);
+            body.ins(I::Call(exit));
         }
 
         // The result.

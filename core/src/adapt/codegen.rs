@@ -26,6 +26,8 @@ pub(crate) struct Side {
     pub(crate) encoding: StringEncoding,
     /// Its component's `may_leave` flag global, when it needs one.
     pub(crate) may_leave: Option<u32>,
+    /// Its component, whose handle table its handles index.
+    pub(crate) table: u32,
 }
 
 impl Side {
@@ -43,7 +45,7 @@ pub(crate) struct Dir {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum HelperKey {
+pub(crate) enum HelperKey {
     /// `(src_addr, dst_addr)`: one value of a compound type, memory to memory.
     Copy(TyId, Dir),
     /// `(src_ptr, len) -> dst_ptr`: the elements of a list.
@@ -54,6 +56,8 @@ enum HelperKey {
     RebaseAt(TyId, super::rebase::Rebase),
     /// `(ptr, len)`: the pointers of a list's elements, moved in place.
     RebaseList(TyId, super::rebase::Rebase),
+    /// A function of the resource runtime.
+    Rt(super::resources::RtFn),
 }
 
 /// Adapter generation in progress.
@@ -66,13 +70,15 @@ pub(crate) struct Codegen {
     /// Requested but not yet generated helpers, in index order.
     pending: Vec<(HelperKey, u32)>,
     pub(crate) helpers: Vec<GeneratedFunc>,
+    pub(crate) runtime: super::resources::Runtime,
 }
 
 impl Codegen {
     /// `first_helper` is the function index of the first helper.
-    pub(crate) fn new(tys: TyTable, first_helper: u32) -> Self {
+    pub(crate) fn new(tys: TyTable, first_helper: u32, runtime: super::resources::Runtime) -> Self {
         Codegen {
             tys,
+            runtime,
             first_helper,
             next_func: first_helper,
             memo: BTreeMap::new(),
@@ -81,7 +87,7 @@ impl Codegen {
         }
     }
 
-    fn helper(&mut self, key: HelperKey) -> u32 {
+    pub(crate) fn helper(&mut self, key: HelperKey) -> u32 {
         if let Some(index) = self.memo.get(&key) {
             return *index;
         }
@@ -160,6 +166,7 @@ impl Codegen {
                 HelperKey::String(dir) => self.gen_string(dir)?,
                 HelperKey::RebaseAt(ty, r) => self.gen_rebase(ty, r, false)?,
                 HelperKey::RebaseList(ty, r) => self.gen_rebase(ty, r, true)?,
+                HelperKey::Rt(f) => self.gen_rt(f)?,
             };
             if index != self.first_helper + self.helpers.len() as u32 {
                 return Err(Error::internal("helpers out of index order"));
@@ -282,7 +289,7 @@ impl Codegen {
     fn describe_into(&self, ty: TyId, out: &mut String, depth: u32) {
         use std::fmt::Write;
         let node = self.tys.node(ty);
-        if depth == 0 && !matches!(node, Node::Prim(_) | Node::String) {
+        if depth == 0 && !matches!(node, Node::Prim(_) | Node::String | Node::Handle { .. }) {
             out.push('…');
             return;
         }
@@ -327,6 +334,10 @@ impl Codegen {
             }
             Node::Flags(n) => {
                 let _ = write!(out, "flags{{{n}}}");
+            }
+            Node::Handle { resource, own } => {
+                let kind = if *own { "own" } else { "borrow" };
+                let _ = write!(out, "{kind}<{resource}>");
             }
         }
     }

@@ -22,6 +22,7 @@ mod body;
 mod codegen;
 mod host;
 mod rebase;
+mod resources;
 mod strings;
 mod translate;
 
@@ -216,9 +217,25 @@ fn plan_one(
             adapter.name
         ))));
     }
+    let scope = &graph.scopes[lifted.scope.0];
+    let lookup = |id| {
+        scope
+            .get(&id)
+            .map(|r: &crate::graph::ResId| (r.0 as u32, graph.resources[r.0].defined_by.is_some()))
+    };
+    let resources = crate::abi::Resources {
+        key: lifted.scope.0,
+        lookup: &lookup,
+        host_borrows: false,
+    };
     let convert = |tys: &mut TyTable, what: String, ty: &ComponentValType| {
-        tys.convert(types, ty, &format!("`{}`: {what}", adapter.name))
-            .map_err(in_caller)
+        tys.convert_with(
+            types,
+            ty,
+            &format!("`{}`: {what}", adapter.name),
+            Some(resources),
+        )
+        .map_err(in_caller)
     };
     let params = func
         .params
@@ -263,7 +280,26 @@ pub(crate) fn generate(
     boundary: &crate::boundary::Boundary,
     types: TypesRef<'_>,
 ) -> Result<merge::Generated> {
-    let mut codegen = Codegen::new(adapters.tys.clone(), layout.func_count());
+    let runtime = resources::Runtime {
+        memory: layout.tables_memory,
+        components: graph.components.len() as u32,
+        definers: graph
+            .resources
+            .iter()
+            .map(|r| r.defined_by.map(|c| c.0 as u32))
+            .collect(),
+        dtors: graph
+            .resources
+            .iter()
+            .map(|r| {
+                r.dtor
+                    .as_ref()
+                    .map(|d| layout.resolve(graph, adapters, d, Space::Func))
+                    .transpose()
+            })
+            .collect::<Result<_>>()?,
+    };
+    let mut codegen = Codegen::new(adapters.tys.clone(), layout.func_count(), runtime);
     let first_flag = layout.global_count();
     let flag = |component: InnerId| adapters.flags.get(&component).map(|k| first_flag + k);
     let side = |options: &crate::graph::Options, component: InnerId| -> Result<Side> {
@@ -277,6 +313,7 @@ pub(crate) fn generate(
             realloc: resolve(&options.realloc, Space::Func)?,
             encoding: options.encoding,
             may_leave: flag(component),
+            table: component.0 as u32,
         })
     };
     let mut out = Vec::new();
@@ -319,6 +356,30 @@ pub(crate) fn generate(
             &flag,
             *wrapper,
         )?);
+    }
+    for builtin in &graph.builtins {
+        let resource = builtin.resource.0 as u32;
+        let body = codegen.builtin(
+            builtin.op,
+            resource,
+            builtin.caller.0 as u32,
+            flag(builtin.caller),
+        )?;
+        let i32 = wasmparser::ValType::I32;
+        let ty = match builtin.op {
+            crate::decode::ResourceOp::Drop => FuncType::new([i32], []),
+            _ => FuncType::new([i32], [i32]),
+        };
+        out.push(GeneratedFunc {
+            name: format!(
+                "{} {} in {}",
+                builtin.op.name(),
+                graph.resources[builtin.resource.0].name,
+                graph.path(builtin.caller)
+            ),
+            ty,
+            body,
+        });
     }
     codegen.finish_helpers()?;
     Ok(merge::Generated {

@@ -105,7 +105,7 @@ impl Codegen {
                 })?;
                 body.free(disc);
             }
-            Node::Prim(_) | Node::Enum(_) | Node::Flags(_) => {}
+            Node::Prim(_) | Node::Enum(_) | Node::Flags(_) | Node::Handle { .. } => {}
         }
         Ok(())
     }
@@ -149,7 +149,7 @@ impl Codegen {
                 }
                 body.ins(I::Call(helper));
             }
-            Node::Prim(_) | Node::Enum(_) | Node::Flags(_) => {}
+            Node::Prim(_) | Node::Enum(_) | Node::Flags(_) | Node::Handle { .. } => {}
         }
         Ok(())
     }

@@ -123,6 +123,19 @@ impl Codegen {
                 body.free(disc);
             }
             Node::Flags(labels) => self.flags(body, labels, info.size, src, dst),
+            Node::Handle { resource, own } => {
+                let (from, to) = (dir.src.table, dir.dst.table);
+                let f = if own {
+                    super::resources::RtFn::MoveOwn { resource, from, to }
+                } else {
+                    super::resources::RtFn::Lend { resource, from, to }
+                };
+                let transfer = self.rt(f);
+                begin_write(body, dst);
+                read_prim(body, Prim::U32, src);
+                body.ins(I::Call(transfer));
+                end_write(body, dst, 4, Flat::I32);
+            }
             Node::String => {
                 let helper = self.string_helper(dir);
                 self.pointer_pair(body, src, dst, |body| {

@@ -43,6 +43,8 @@ pub(crate) enum Origin {
     Wrapper(usize),
     /// An imported root function.
     Lowering(LoweringId),
+    /// A generated resource builtin.
+    Builtin(BuiltinId),
 }
 
 /// An export of the fused module.
@@ -70,6 +72,11 @@ pub(crate) struct Layout<'a> {
     /// adapters in the function space.
     wrappers: Vec<Wrapper>,
     first_wrapper: u32,
+    /// Generated resource builtins, one per [`BuiltinId`], after the wrappers.
+    first_builtin: u32,
+    /// The memory meld's handle tables live in (after the instances'),
+    /// when an inner component defines a resource type.
+    pub(crate) tables_memory: Option<u32>,
     /// With [`MemoryLayout::Shared`], the regions of the one memory.
     pub(crate) shared: Option<shared::Plan>,
     /// Items per space in the fused module (generated functions included).
@@ -131,6 +138,10 @@ impl<'a> Layout<'a> {
                 totals[Space::Func.index()] += 1;
             }
         }
+        let tables_memory = graph.has_inner_resources().then(|| {
+            totals[Space::Memory.index()] += 1;
+            totals[Space::Memory.index()] - 1
+        });
         let mut layout = Layout {
             modules,
             host_count: 0,
@@ -139,6 +150,8 @@ impl<'a> Layout<'a> {
             adapter_funcs,
             wrappers: Vec::new(),
             first_wrapper: totals[Space::Func.index()],
+            first_builtin: 0,
+            tables_memory,
             shared: None,
             totals,
         };
@@ -147,6 +160,8 @@ impl<'a> Layout<'a> {
         }
         layout.wrappers = layout.plan_wrappers(graph, adapters)?;
         layout.totals[Space::Func.index()] += layout.wrappers.len() as u32;
+        layout.first_builtin = layout.totals[Space::Func.index()];
+        layout.totals[Space::Func.index()] += graph.builtins.len() as u32;
         Ok(layout)
     }
 
@@ -244,6 +259,7 @@ impl<'a> Layout<'a> {
     ) -> Result<Origin> {
         match def {
             CoreDef::Lowering(id) => Ok(Origin::Lowering(*id)),
+            CoreDef::Builtin(id) => Ok(Origin::Builtin(*id)),
             CoreDef::Adapter(id) => match &adapters.plans[id.0] {
                 AdapterPlan::Direct => {
                     let callee = &graph.lifted[graph.adapters[id.0].callee.0];
@@ -330,6 +346,7 @@ impl<'a> Layout<'a> {
                 None => self.lowering_import(id),
             },
             Origin::Wrapper(i) => Ok(self.first_wrapper + i as u32 + self.host_count),
+            Origin::Builtin(id) => Ok(self.first_builtin + id.0 as u32 + self.host_count),
             Origin::Adapter(id) => self
                 .adapter_funcs
                 .get(&id)
@@ -374,6 +391,25 @@ impl<'a> Layout<'a> {
         Ok(maps)
     }
 }
+
+/// The memory of meld's handle tables: it starts with one page and grows
+/// as tables do.
+const TABLES_MEMORY: wasm_encoder::MemoryType = wasm_encoder::MemoryType {
+    minimum: 1,
+    maximum: None,
+    memory64: false,
+    shared: false,
+    page_size_log2: None,
+};
+
+/// [`TABLES_MEMORY`] as wasmparser describes memories.
+pub(crate) const TABLES_MEMORY_TYPE: wasmparser::MemoryType = wasmparser::MemoryType {
+    initial: 1,
+    maximum: None,
+    memory64: false,
+    shared: false,
+    page_size_log2: None,
+};
 
 /// Interns function types so equal types share one index.
 #[derive(Default)]
@@ -514,6 +550,9 @@ pub(crate) fn emit(
             for memory in &module.memories {
                 memories.memory(re.memory_type(*memory).map_err(wrap)?);
             }
+        }
+        if shared.is_none() && i + 1 == graph.instances.len() && layout.tables_memory.is_some() {
+            memories.memory(TABLES_MEMORY);
         }
         for global in &module.globals {
             re.parse_global(&mut globals, global.clone())
@@ -739,7 +778,7 @@ fn exported_lifts(item: &ExportItem, out: &mut Vec<LiftedId>) {
                 exported_lifts(item, out);
             }
         }
-        ExportItem::Host(_) | ExportItem::HostInstance { .. } | ExportItem::Type => {}
+        ExportItem::Host(_) | ExportItem::HostInstance { .. } | ExportItem::Type(_) => {}
     }
 }
 
@@ -755,6 +794,9 @@ fn info_regions(
         for _ in &module.memories {
             out.push(graph.path(instance.component).to_string());
         }
+    }
+    if layout.tables_memory.is_some() {
+        out.push("meld handle tables".to_string());
     }
     Ok(out)
 }

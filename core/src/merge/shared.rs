@@ -75,6 +75,9 @@ impl Plan {
                     .copied(),
             );
         }
+        if layout.tables_memory.is_some() {
+            memories.push(super::TABLES_MEMORY_TYPE);
+        }
         let mut host_facing = std::collections::BTreeSet::new();
         let mut note = |options: &crate::graph::Options| -> Result<()> {
             if let Some(memory) = &options.memory {

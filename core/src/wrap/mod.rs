@@ -331,7 +331,7 @@ impl Wrapper<'_> {
                 }
                 (ComponentExportKind::Instance, index)
             }
-            (ExportItem::Type, ComponentEntityType::Type { referenced, .. }) => {
+            (ExportItem::Type(_), ComponentEntityType::Type { referenced, .. }) => {
                 let ComponentAnyTypeId::Defined(d) = referenced else {
                     return Err(Error::unsupported(
                         "exporting resource or function types from the root",

@@ -1,0 +1,632 @@
+//! Resource handle tables, as generated wasm over meld's own memory.
+//!
+//! Each inner component instance has one handle table for every resource
+//! type it holds handles of, as in wasmtime: handles are indices from 1,
+//! and a freed slot is the first one reused (a free list). A slot is 16
+//! bytes: a tag (free, own or borrow), the resource type (or, when free,
+//! the next free slot), the representation, and for an own handle the
+//! number of active lends, for a borrow the call scope it belongs to.
+//!
+//! Calls that pass borrows open a scope: a lent own handle cannot be
+//! dropped or moved until the call returns, and the callee must drop every
+//! borrow handle it was given before it returns (else the call traps).
+//! Scopes and lends are two stacks. Tables, scopes and lends are vectors
+//! that double in place of a bump allocator when full.
+//!
+//! Layout of meld's memory (all `u32`):
+//!
+//! | address | what |
+//! |---|---|
+//! | 0 | bump pointer (0 until the first allocation) |
+//! | 4, 8, 12 | scope stack: length, capacity, pointer (8-byte entries: borrows, first lend) |
+//! | 16, 20, 24 | lend stack: length, capacity, pointer (8-byte entries: table, handle) |
+//! | 28 | set while the host's handle of an exported resource is taken over |
+//! | 32 + 16·k | table of component `k`: first free, length, capacity, pointer |
+
+use super::body::{Body, Local};
+use super::codegen::{Codegen, HelperKey};
+use crate::abi::Flat;
+use crate::decode::ResourceOp;
+use crate::error::{Error, Result};
+use crate::merge::GeneratedFunc;
+use wasm_encoder::{BlockType, Instruction as I};
+use wasmparser::FuncType;
+
+const BUMP: u32 = 0;
+const SCOPES: u32 = 4;
+const LENDS: u32 = 16;
+/// The flag the destructor of an exported resource checks.
+pub(crate) const TAKING_OVER: u32 = 28;
+const TABLES: u32 = 32;
+const SLOT: u32 = 16;
+const FREE: u32 = 0;
+const OWN: u32 = 1;
+const BORROW: u32 = 2;
+/// Handles are below this, as in wasmtime.
+const MAX_HANDLE: u32 = 1 << 28;
+
+/// What adapters need to know about resources.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Runtime {
+    /// Fused index of meld's memory.
+    pub(crate) memory: Option<u32>,
+    /// Number of inner components (tables).
+    pub(crate) components: u32,
+    /// Per resource: the component defining it (`None`: the host's).
+    pub(crate) definers: Vec<Option<u32>>,
+    /// Per resource: the fused index of its destructor.
+    pub(crate) dtors: Vec<Option<u32>>,
+}
+
+/// A generated function of the resource runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum RtFn {
+    /// `(vector header) -> ()`: room for one more element of `size` bytes.
+    Reserve { size: u32 },
+    /// `(table, tag, type, rep, extra) -> handle`.
+    Insert,
+    /// `(table, handle, type) -> slot address`; traps on a free slot, an
+    /// index out of range or another resource type.
+    Slot,
+    /// `(table, handle) -> ()`.
+    Remove,
+    /// `() -> ()`: a call that passes borrows begins.
+    Enter,
+    /// `() -> ()`: it returned; traps if a borrow handle is left.
+    Exit,
+    /// `(handle in from) -> handle in to`: an own handle moves.
+    MoveOwn { resource: u32, from: u32, to: u32 },
+    /// `(handle in from) -> handle in to, or rep`: a handle is lent.
+    Lend { resource: u32, from: u32, to: u32 },
+    /// `(handle in table) -> rep`: an own handle leaves for the host.
+    TakeOwn { resource: u32, table: u32 },
+    /// `(rep) -> handle in table`: an own handle arrives from the host.
+    GiveOwn { resource: u32, table: u32 },
+}
+
+/// Address of component `k`'s table header.
+pub(crate) fn table(k: u32) -> u32 {
+    TABLES + SLOT * k
+}
+
+impl Runtime {
+    fn memory(&self) -> Result<u32> {
+        self.memory
+            .ok_or_else(|| Error::internal("a handle table without meld's memory"))
+    }
+
+    fn defines(&self, component: u32, resource: u32) -> bool {
+        self.definers.get(resource as usize).copied().flatten() == Some(component)
+    }
+
+    /// Where the heap starts: after the table headers, 16-aligned.
+    fn heap(&self) -> u32 {
+        table(self.components).div_ceil(16) * 16
+    }
+}
+
+impl Codegen {
+    pub(crate) fn rt(&mut self, f: RtFn) -> u32 {
+        self.helper(HelperKey::Rt(f))
+    }
+
+    /// Generates runtime function `f`.
+    pub(crate) fn gen_rt(&mut self, f: RtFn) -> Result<GeneratedFunc> {
+        let m = self.runtime.memory()?;
+        let (params, results, name): (&[Flat], &[Flat], String) = match f {
+            RtFn::Reserve { size } => (&[Flat::I32], &[], format!("meld reserve {size}")),
+            RtFn::Insert => (&[Flat::I32; 5], &[Flat::I32], "meld handle insert".into()),
+            RtFn::Slot => (&[Flat::I32; 3], &[Flat::I32], "meld handle slot".into()),
+            RtFn::Remove => (&[Flat::I32; 2], &[], "meld handle remove".into()),
+            RtFn::Enter => (&[], &[], "meld call enter".into()),
+            RtFn::Exit => (&[], &[], "meld call exit".into()),
+            RtFn::MoveOwn { resource, from, to } => (
+                &[Flat::I32],
+                &[Flat::I32],
+                format!("move own<{resource}> table{from}->table{to}"),
+            ),
+            RtFn::Lend { resource, from, to } => (
+                &[Flat::I32],
+                &[Flat::I32],
+                format!("lend borrow<{resource}> table{from}->table{to}"),
+            ),
+            RtFn::TakeOwn { resource, table } => (
+                &[Flat::I32],
+                &[Flat::I32],
+                format!("take own<{resource}> table{table}->host"),
+            ),
+            RtFn::GiveOwn { resource, table } => (
+                &[Flat::I32],
+                &[Flat::I32],
+                format!("give own<{resource}> host->table{table}"),
+            ),
+        };
+        let (mut body, args) = Body::new(params);
+        match f {
+            RtFn::Reserve { size } => self.reserve(&mut body, m, args[0], size),
+            RtFn::Insert => self.insert(&mut body, m, &args),
+            RtFn::Slot => slot(&mut body, m, &args),
+            RtFn::Remove => {
+                // The caller found the slot (and checked its type) first.
+                let addr = body.local(Flat::I32);
+                any_type_slot(&mut body, m, args[0], args[1]);
+                body.set(addr);
+                // slot = free { next: first free }; first free = handle - 1
+                body.get(addr).i32(FREE).ins(I::I32Store(mem(m, 0)));
+                body.get(addr)
+                    .get(args[0])
+                    .ins(I::I32Load(mem(m, 0)))
+                    .ins(I::I32Store(mem(m, 4)));
+                body.get(args[0])
+                    .get(args[1])
+                    .i32(1)
+                    .ins(I::I32Sub)
+                    .ins(I::I32Store(mem(m, 0)));
+            }
+            RtFn::Enter => {
+                body.i32(SCOPES)
+                    .ins(I::Call(self.rt(RtFn::Reserve { size: 8 })));
+                let entry = push_entry(&mut body, m, SCOPES, 8);
+                body.get(entry).i32(0).ins(I::I32Store(mem(m, 0)));
+                body.get(entry)
+                    .i32(LENDS)
+                    .ins(I::I32Load(mem(m, 0)))
+                    .ins(I::I32Store(mem(m, 4)));
+            }
+            RtFn::Exit => self.exit(&mut body, m),
+            RtFn::MoveOwn { resource, from, to } => {
+                let rep = self.take_own(&mut body, m, args[0], resource, from);
+                self.insert_call(&mut body, to, OWN, resource, rep, None);
+            }
+            RtFn::TakeOwn { resource, table } => {
+                let rep = self.take_own(&mut body, m, args[0], resource, table);
+                body.get(rep);
+            }
+            RtFn::GiveOwn { resource, table } => {
+                self.insert_call(&mut body, table, OWN, resource, args[0], None);
+            }
+            RtFn::Lend { resource, from, to } => {
+                self.lend(&mut body, m, args[0], resource, from, to)
+            }
+        }
+        Ok(GeneratedFunc {
+            name,
+            ty: FuncType::new(
+                params.iter().map(|t| t.core()),
+                results.iter().map(|t| t.core()),
+            ),
+            body: body.finish(),
+        })
+    }
+
+    /// Grows the vector at `hdr` (length, capacity, pointer) when full.
+    fn reserve(&mut self, body: &mut Body, m: u32, hdr: Local, size: u32) {
+        let (cap, bytes, at, end) = (
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+        );
+        // if len != cap: return
+        body.get(hdr).ins(I::I32Load(mem(m, 0)));
+        body.get(hdr).ins(I::I32Load(mem(m, 4)));
+        body.ins(I::I32Ne)
+            .ins(I::If(BlockType::Empty))
+            .ins(I::Return)
+            .ins(I::End);
+        // cap = max(4, 2 * cap); a vector of more than 2^26 entries is refused
+        body.get(hdr)
+            .ins(I::I32Load(mem(m, 4)))
+            .i32(1)
+            .ins(I::I32Shl)
+            .set(cap);
+        body.get(cap)
+            .i32(4)
+            .get(cap)
+            .i32(4)
+            .ins(I::I32GtU)
+            .ins(I::Select)
+            .set(cap);
+        body.get(cap).i32(1 << 26).ins(I::I32GtU).trap_if();
+        body.get(cap).i32(size).ins(I::I32Mul).set(bytes);
+        // at = bump (initially the heap start); bump += bytes
+        body.i32(BUMP).ins(I::I32Load(mem(m, 0))).set(at);
+        body.get(at).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+        body.i32(self.runtime.heap()).set(at);
+        body.ins(I::End);
+        body.get(at).get(bytes).ins(I::I32Add).set(end);
+        body.get(end).get(at).ins(I::I32LtU).trap_if();
+        body.i32(BUMP).get(end).ins(I::I32Store(mem(m, 0)));
+        // grow meld's memory to cover `end`
+        body.get(end)
+            .i32(0xffff)
+            .ins(I::I32Add)
+            .i32(16)
+            .ins(I::I32ShrU)
+            .ins(I::MemorySize(m))
+            .ins(I::I32Sub)
+            .set(bytes);
+        body.get(bytes)
+            .i32(0)
+            .ins(I::I32GtS)
+            .ins(I::If(BlockType::Empty));
+        body.get(bytes)
+            .ins(I::MemoryGrow(m))
+            .i32(u32::MAX)
+            .ins(I::I32Eq)
+            .trap_if();
+        body.ins(I::End);
+        // copy the elements, then point the header at the new block
+        body.get(at)
+            .get(hdr)
+            .ins(I::I32Load(mem(m, 8)))
+            .get(hdr)
+            .ins(I::I32Load(mem(m, 0)))
+            .i32(size)
+            .ins(I::I32Mul)
+            .ins(I::MemoryCopy {
+                src_mem: m,
+                dst_mem: m,
+            });
+        body.get(hdr).get(cap).ins(I::I32Store(mem(m, 4)));
+        body.get(hdr).get(at).ins(I::I32Store(mem(m, 8)));
+    }
+
+    /// `insert(table, tag, type, rep, extra) -> handle`.
+    fn insert(&mut self, body: &mut Body, m: u32, args: &[Local]) {
+        let (t, tag, ty, rep, extra) = (args[0], args[1], args[2], args[3], args[4]);
+        let (next, addr) = (body.local(Flat::I32), body.local(Flat::I32));
+        body.get(t).ins(I::I32Load(mem(m, 0))).set(next);
+        body.get(next).i32(MAX_HANDLE - 1).ins(I::I32GeU).trap_if();
+        // if next == len: append a free slot pointing past itself
+        body.get(next)
+            .get(t)
+            .ins(I::I32Load(mem(m, 4)))
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty));
+        body.get(t)
+            .i32(4)
+            .ins(I::I32Add)
+            .ins(I::Call(self.rt(RtFn::Reserve { size: SLOT })));
+        slot_address(body, m, t, next);
+        body.set(addr);
+        body.get(addr).i32(FREE).ins(I::I32Store(mem(m, 0)));
+        body.get(addr)
+            .get(next)
+            .i32(1)
+            .ins(I::I32Add)
+            .ins(I::I32Store(mem(m, 4)));
+        body.get(t)
+            .get(next)
+            .i32(1)
+            .ins(I::I32Add)
+            .ins(I::I32Store(mem(m, 4)));
+        body.ins(I::End);
+        slot_address(body, m, t, next);
+        body.set(addr);
+        // first free = the slot's next; fill the slot
+        body.get(t)
+            .get(addr)
+            .ins(I::I32Load(mem(m, 4)))
+            .ins(I::I32Store(mem(m, 0)));
+        body.get(addr).get(tag).ins(I::I32Store(mem(m, 0)));
+        body.get(addr).get(ty).ins(I::I32Store(mem(m, 4)));
+        body.get(addr).get(rep).ins(I::I32Store(mem(m, 8)));
+        body.get(addr).get(extra).ins(I::I32Store(mem(m, 12)));
+        body.get(next).i32(1).ins(I::I32Add);
+    }
+
+    /// Calls `insert` into component `table`'s table; the handle is left on
+    /// the stack. `extra` defaults to 0.
+    fn insert_call(
+        &mut self,
+        body: &mut Body,
+        table_of: u32,
+        tag: u32,
+        resource: u32,
+        rep: Local,
+        extra: Option<Local>,
+    ) {
+        body.i32(table(table_of)).i32(tag).i32(resource).get(rep);
+        match extra {
+            Some(e) => body.get(e),
+            None => body.i32(0),
+        };
+        body.ins(I::Call(self.rt(RtFn::Insert)));
+    }
+
+    /// Removes own handle `h` of `resource` from component `from`'s table
+    /// (lift_own): traps for a borrow or a lent handle. Returns its rep.
+    fn take_own(&mut self, body: &mut Body, m: u32, h: Local, resource: u32, from: u32) -> Local {
+        let (addr, rep) = (body.local(Flat::I32), body.local(Flat::I32));
+        body.i32(table(from))
+            .get(h)
+            .i32(resource)
+            .ins(I::Call(self.rt(RtFn::Slot)))
+            .set(addr);
+        body.get(addr)
+            .ins(I::I32Load(mem(m, 0)))
+            .i32(OWN)
+            .ins(I::I32Ne)
+            .trap_if();
+        body.get(addr).ins(I::I32Load(mem(m, 12))).trap_if();
+        body.get(addr).ins(I::I32Load(mem(m, 8))).set(rep);
+        body.i32(table(from))
+            .get(h)
+            .ins(I::Call(self.rt(RtFn::Remove)));
+        rep
+    }
+
+    /// Lends handle `h` of `resource` from component `from` to `to`
+    /// (lift_borrow, then lower_borrow): an own handle's lend count goes
+    /// up until the call returns; the defining component gets the rep,
+    /// others a borrow handle of the current scope.
+    fn lend(&mut self, body: &mut Body, m: u32, h: Local, resource: u32, from: u32, to: u32) {
+        let (addr, rep, scope) = (
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+        );
+        body.i32(table(from))
+            .get(h)
+            .i32(resource)
+            .ins(I::Call(self.rt(RtFn::Slot)))
+            .set(addr);
+        body.get(addr).ins(I::I32Load(mem(m, 8))).set(rep);
+        body.get(addr)
+            .ins(I::I32Load(mem(m, 0)))
+            .i32(OWN)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty));
+        {
+            body.get(addr)
+                .get(addr)
+                .ins(I::I32Load(mem(m, 12)))
+                .i32(1)
+                .ins(I::I32Add)
+                .ins(I::I32Store(mem(m, 12)));
+            body.i32(LENDS)
+                .ins(I::Call(self.rt(RtFn::Reserve { size: 8 })));
+            let entry = push_entry(body, m, LENDS, 8);
+            body.get(entry).i32(table(from)).ins(I::I32Store(mem(m, 0)));
+            body.get(entry).get(h).ins(I::I32Store(mem(m, 4)));
+            body.free(entry);
+        }
+        body.ins(I::End);
+        if self.runtime.defines(to, resource) {
+            body.get(rep);
+            return;
+        }
+        // scope = the innermost call; its borrow count goes up
+        body.i32(SCOPES)
+            .ins(I::I32Load(mem(m, 0)))
+            .i32(1)
+            .ins(I::I32Sub)
+            .set(scope);
+        body.get(scope).i32(0).ins(I::I32LtS).trap_if();
+        scope_address(body, m, scope);
+        body.set(addr);
+        body.get(addr)
+            .get(addr)
+            .ins(I::I32Load(mem(m, 0)))
+            .i32(1)
+            .ins(I::I32Add)
+            .ins(I::I32Store(mem(m, 0)));
+        self.insert_call(body, to, BORROW, resource, rep, Some(scope));
+    }
+
+    /// Ends the innermost scope: traps if a borrow handle is left, gives
+    /// back every lend.
+    fn exit(&mut self, body: &mut Body, m: u32) {
+        let (top, entry, i, end) = (
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+        );
+        body.i32(SCOPES)
+            .ins(I::I32Load(mem(m, 0)))
+            .i32(1)
+            .ins(I::I32Sub)
+            .set(top);
+        scope_address(body, m, top);
+        body.set(entry);
+        body.get(entry).ins(I::I32Load(mem(m, 0))).trap_if();
+        body.get(entry).ins(I::I32Load(mem(m, 4))).set(i);
+        body.i32(LENDS).ins(I::I32Load(mem(m, 0))).set(end);
+        // for each lend of this scope: the own handle's lend count goes down
+        body.ins(I::Block(BlockType::Empty))
+            .ins(I::Loop(BlockType::Empty));
+        body.get(i).get(end).ins(I::I32Eq).ins(I::BrIf(1));
+        let (lend, lender, handle, addr) = (
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+        );
+        body.i32(LENDS)
+            .ins(I::I32Load(mem(m, 8)))
+            .get(i)
+            .i32(3)
+            .ins(I::I32Shl)
+            .ins(I::I32Add)
+            .set(lend);
+        body.get(lend).ins(I::I32Load(mem(m, 0))).set(lender);
+        body.get(lend).ins(I::I32Load(mem(m, 4))).set(handle);
+        any_type_slot(body, m, lender, handle);
+        body.set(addr);
+        body.get(addr)
+            .get(addr)
+            .ins(I::I32Load(mem(m, 12)))
+            .i32(1)
+            .ins(I::I32Sub)
+            .ins(I::I32Store(mem(m, 12)));
+        body.get(i).i32(1).ins(I::I32Add).set(i);
+        body.ins(I::Br(0)).ins(I::End).ins(I::End);
+        // pop the lends and the scope
+        body.i32(LENDS)
+            .get(entry)
+            .ins(I::I32Load(mem(m, 4)))
+            .ins(I::I32Store(mem(m, 0)));
+        body.i32(SCOPES).get(top).ins(I::I32Store(mem(m, 0)));
+    }
+
+    /// The body of resource builtin `op` of `resource` on component
+    /// `caller`'s table. `may_leave` is the caller's flag, checked before a
+    /// destructor of another component runs.
+    pub(crate) fn builtin(
+        &mut self,
+        op: ResourceOp,
+        resource: u32,
+        caller: u32,
+        may_leave: Option<u32>,
+    ) -> Result<wasm_encoder::Function> {
+        let m = self.runtime.memory()?;
+        let (mut body, args) = Body::new(&[Flat::I32]);
+        let t = table(caller);
+        match op {
+            ResourceOp::New => {
+                self.insert_call(&mut body, caller, OWN, resource, args[0], None);
+            }
+            ResourceOp::Rep => {
+                body.i32(t)
+                    .get(args[0])
+                    .i32(resource)
+                    .ins(I::Call(self.rt(RtFn::Slot)))
+                    .ins(I::I32Load(mem(m, 8)));
+            }
+            ResourceOp::Drop => {
+                let (addr, rep, extra) = (
+                    body.local(Flat::I32),
+                    body.local(Flat::I32),
+                    body.local(Flat::I32),
+                );
+                body.i32(t)
+                    .get(args[0])
+                    .i32(resource)
+                    .ins(I::Call(self.rt(RtFn::Slot)))
+                    .set(addr);
+                body.get(addr).ins(I::I32Load(mem(m, 8))).set(rep);
+                body.get(addr).ins(I::I32Load(mem(m, 12))).set(extra);
+                body.get(addr)
+                    .ins(I::I32Load(mem(m, 0)))
+                    .i32(OWN)
+                    .ins(I::I32Eq)
+                    .ins(I::If(BlockType::Empty));
+                {
+                    // an own handle: not while lent; then the destructor
+                    body.get(extra).trap_if();
+                    body.i32(t).get(args[0]).ins(I::Call(self.rt(RtFn::Remove)));
+                    if let Some(dtor) = self.runtime.dtors.get(resource as usize).copied().flatten()
+                    {
+                        if let (Some(flag), false) =
+                            (may_leave, self.runtime.defines(caller, resource))
+                        {
+                            body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
+                        }
+                        body.get(rep).ins(I::Call(dtor));
+                    }
+                }
+                body.ins(I::Else);
+                {
+                    // a borrow handle: its scope has one borrow less
+                    body.i32(t).get(args[0]).ins(I::Call(self.rt(RtFn::Remove)));
+                    scope_address(&mut body, m, extra);
+                    body.set(addr);
+                    body.get(addr)
+                        .get(addr)
+                        .ins(I::I32Load(mem(m, 0)))
+                        .i32(1)
+                        .ins(I::I32Sub)
+                        .ins(I::I32Store(mem(m, 0)));
+                }
+                body.ins(I::End);
+            }
+        }
+        Ok(body.finish())
+    }
+}
+
+/// `memarg` of meld's memory `m` at `offset`.
+fn mem(m: u32, offset: u32) -> wasm_encoder::MemArg {
+    super::body::memarg(m, offset, 4)
+}
+
+/// Pushes the address of slot `index` of the table at `t`.
+fn slot_address(body: &mut Body, m: u32, t: Local, index: Local) {
+    body.get(t)
+        .ins(I::I32Load(mem(m, 12)))
+        .get(index)
+        .i32(4)
+        .ins(I::I32Shl)
+        .ins(I::I32Add);
+}
+
+/// Pushes the address of scope entry `index`.
+fn scope_address(body: &mut Body, m: u32, index: Local) {
+    body.i32(SCOPES)
+        .ins(I::I32Load(mem(m, 8)))
+        .get(index)
+        .i32(3)
+        .ins(I::I32Shl)
+        .ins(I::I32Add);
+}
+
+/// Appends an entry to the vector at `hdr` (reserved already); returns a
+/// local with its address.
+fn push_entry(body: &mut Body, m: u32, hdr: u32, size: u32) -> Local {
+    let entry = body.local(Flat::I32);
+    body.i32(hdr)
+        .ins(I::I32Load(mem(m, 8)))
+        .i32(hdr)
+        .ins(I::I32Load(mem(m, 0)))
+        .i32(size)
+        .ins(I::I32Mul)
+        .ins(I::I32Add)
+        .set(entry);
+    body.i32(hdr)
+        .i32(hdr)
+        .ins(I::I32Load(mem(m, 0)))
+        .i32(1)
+        .ins(I::I32Add)
+        .ins(I::I32Store(mem(m, 0)));
+    entry
+}
+
+/// `slot(table, handle, type) -> address`: traps unless the handle names
+/// a used slot of that resource type.
+fn slot(body: &mut Body, m: u32, args: &[Local]) {
+    let (t, h, ty) = (args[0], args[1], args[2]);
+    let addr = body.local(Flat::I32);
+    any_type_slot(body, m, t, h);
+    body.set(addr);
+    body.get(addr)
+        .ins(I::I32Load(mem(m, 4)))
+        .get(ty)
+        .ins(I::I32Ne)
+        .trap_if();
+    body.get(addr);
+}
+
+/// Pushes the address of the slot of handle `h` of the table at `t`;
+/// traps on a free slot or an index out of range.
+fn any_type_slot(body: &mut Body, m: u32, t: Local, h: Local) {
+    let (index, addr) = (body.local(Flat::I32), body.local(Flat::I32));
+    // index = handle - 1 (handle 0 wraps around and is out of range)
+    body.get(h).i32(1).ins(I::I32Sub).set(index);
+    body.get(index)
+        .get(t)
+        .ins(I::I32Load(mem(m, 4)))
+        .ins(I::I32GeU)
+        .trap_if();
+    slot_address(body, m, t, index);
+    body.set(addr);
+    body.get(addr)
+        .ins(I::I32Load(mem(m, 0)))
+        .i32(FREE)
+        .ins(I::I32Eq)
+        .trap_if();
+    body.get(addr);
+    body.free(index);
+    body.free(addr);
+}
