@@ -20,11 +20,26 @@
 //! trapped must match; trap messages are shown but not compared.
 //!
 //! Results are compared with `value::same`: exact, floats by bits, any
-//! NaN equal to any NaN. Functions whose parameters the harness cannot
-//! generate (resources, futures, streams) are listed as skipped.
+//! NaN equal to any NaN, resources by ownership.
+//!
+//! **Resources** the calls return stay with each side's host in a pool
+//! (see `pool`); both sides' pools grow in step. After every
+//! instantiation the harness calls each exported constructor
+//! [`FILL_CALLS`] times to fill them. Functions with `own` or `borrow`
+//! parameters get their resources from the pool, tuple by tuple (an
+//! `own` parameter uses its entry up); calls the pool cannot supply are
+//! not made, and a function never called for that reason is listed as
+//! skipped, like functions taking futures or streams. After all
+//! functions, the host drops every resource it still holds (`(host
+//! drop)`), one of them again (`(host drop twice)`), one it gave away as
+//! `own` (`(host drop given away)`), and calls a method through a dropped
+//! one (`(use after host drop)`): outcomes and output, destructors'
+//! included, must match. When a pool cannot supply a tuple, the
+//! constructors are called again first.
 
 mod generate;
 mod link;
+mod pool;
 mod report;
 mod runtime;
 mod value;
@@ -34,9 +49,11 @@ pub use report::{Aspect, Coverage, Mismatch, Report, Skipped};
 pub use runtime::engine;
 
 use anyhow::{Result, bail};
-use generate::{Generator, seed_for};
+use generate::{Generator, edges, has_resource, seed_for};
+use pool::State;
 use runtime::{Observation, Outcome, Side};
 use std::collections::HashMap;
+use wasmtime::component::Type;
 use wasmtime::component::Val;
 use world::ExportedFunc;
 
@@ -92,12 +109,18 @@ pub fn compare(original: &[u8], fused: &[u8], options: &CompareOptions) -> Resul
     };
     let functions = world::exported_funcs(engine, original_side.component());
     let fused_functions = world::exported_funcs(engine, fused_side.component());
+    let constructors = functions
+        .iter()
+        .filter(|func| is_constructor(func) && fused_functions.iter().any(|f| f.path == func.path))
+        .cloned()
+        .collect();
     let mut session = Session {
         original: original_side,
         fused: fused_side,
         options,
         report,
         kept: HashMap::new(),
+        constructors,
     };
     session.run(&functions, &fused_functions)?;
     Ok(session.report)
@@ -111,6 +134,31 @@ struct Session<'a> {
     report: Report,
     /// Mismatches kept so far, per function.
     kept: HashMap<String, usize>,
+    /// Exported constructors without resource parameters, called after
+    /// every instantiation to fill the pools.
+    constructors: Vec<ExportedFunc>,
+}
+
+/// Calls of each constructor after an instantiation.
+pub const FILL_CALLS: usize = 3;
+
+/// The pseudo-functions of host-side drops.
+const HOST_DROP: &str = "(host drop)";
+const HOST_DROP_TWICE: &str = "(host drop twice)";
+const HOST_DROP_GIVEN: &str = "(host drop given away)";
+const USE_AFTER_HOST_DROP: &str = "(use after host drop)";
+
+/// Whether `func` is a resource constructor the pools can be filled with.
+fn is_constructor(func: &ExportedFunc) -> bool {
+    func.path
+        .last()
+        .is_some_and(|name| name.starts_with("[constructor]"))
+        && !func.ty.params().any(|(_, ty)| has_resource(&ty))
+}
+
+/// Whether any parameter of `func` is or holds a resource handle.
+fn takes_resources(func: &ExportedFunc) -> bool {
+    func.ty.params().any(|(_, ty)| has_resource(&ty))
 }
 
 /// The pseudo-function name of instantiation mismatches.
@@ -127,8 +175,14 @@ impl Session<'_> {
         }
         let (runs, functions): (Vec<_>, Vec<_>) =
             functions.iter().partition(|func| func.is_command_run());
-        for func in functions {
+        for &func in &functions {
             if !self.has_counterpart(func, fused_functions) {
+                continue;
+            }
+            if takes_resources(func) {
+                if !self.call_with_pool(func)? {
+                    return Ok(());
+                }
                 continue;
             }
             let Some(tuples) = self.arguments(func) else {
@@ -139,6 +193,9 @@ impl Session<'_> {
                     return Ok(());
                 }
             }
+        }
+        if !self.host_drops(&functions)? {
+            return Ok(());
         }
         for run in runs {
             if self.has_counterpart(run, fused_functions) {
@@ -185,7 +242,178 @@ impl Session<'_> {
         }
         let fused = self.fused.instantiate()?;
         self.record(INSTANTIATION, "", &original, &fused);
-        Ok(self.fused.is_live())
+        if !self.fused.is_live() {
+            return Ok(false);
+        }
+        self.fill_pools()?;
+        Ok(true)
+    }
+
+    /// Calls every constructor [`FILL_CALLS`] times on both sides; stops
+    /// at the first trap (the next call instantiates afresh).
+    fn fill_pools(&mut self) -> Result<()> {
+        for func in self.constructors.clone() {
+            let params: Vec<_> = func.ty.params().map(|(_, ty)| ty).collect();
+            let seed = seed_for(self.options.seed, &format!("fill {}", func.name()));
+            let Ok(tuples) = Generator::new(seed).arguments(&params, FILL_CALLS) else {
+                continue;
+            };
+            for args in tuples.iter().take(FILL_CALLS) {
+                if !self.original.is_live() || !self.fused.is_live() {
+                    return Ok(());
+                }
+                self.call_pair(&func, args, args)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings both sides back after a trap. False if the fused side could
+    /// not be instantiated.
+    fn ensure_live(&mut self) -> Result<bool> {
+        if self.original.is_live() && self.fused.is_live() {
+            return Ok(true);
+        }
+        self.report.reinstantiations += 1;
+        self.instantiate()
+    }
+
+    /// Calls `func`, which takes resources, with tuples generated per side
+    /// from each side's pool. False if the sides could not be brought back
+    /// after a trap.
+    fn call_with_pool(&mut self, func: &ExportedFunc) -> Result<bool> {
+        let name = func.name();
+        let params: Vec<Type> = func.ty.params().map(|(_, ty)| ty).collect();
+        let edges = edges(&params);
+        let mut made = 0;
+        let mut unsupplied = None;
+        for case in 0..self.options.calls_per_function.max(edges) {
+            if !self.ensure_live()? {
+                return Ok(false);
+            }
+            let seed = seed_for(self.options.seed, &format!("{name} {case}"));
+            let mut original = self.original.arguments(&func.path, seed, case, edges)?;
+            let mut fused = self.fused.arguments(&func.path, seed, case, edges)?;
+            if original.is_err() && fused.is_err() {
+                // Earlier `own` parameters may have used the pool up.
+                self.fill_pools()?;
+                if !self.ensure_live()? {
+                    return Ok(false);
+                }
+                original = self.original.arguments(&func.path, seed, case, edges)?;
+                fused = self.fused.arguments(&func.path, seed, case, edges)?;
+            }
+            match (original, fused) {
+                (Ok(original), Ok(fused)) => {
+                    made += 1;
+                    self.call_pair(func, &original, &fused)?;
+                }
+                (Err(original), Err(_)) => unsupplied = Some(original.0),
+                (original, fused) => {
+                    let supplied = |r: &Result<_, _>| match r {
+                        Ok(_) => "resources supplied from the pool".to_string(),
+                        Err(generate::Unsupported(why)) => why.clone(),
+                    };
+                    self.keep(Mismatch {
+                        function: name.clone(),
+                        args: String::new(),
+                        aspects: vec![Aspect::Outcome],
+                        original: supplied(&original),
+                        fused: supplied(&fused),
+                    });
+                }
+            }
+        }
+        if made == 0 {
+            self.report.skipped.push(Skipped {
+                function: name,
+                reason: unsupplied.unwrap_or_else(|| "no call could be made".into()),
+            });
+        }
+        Ok(true)
+    }
+
+    /// The host drops every resource it holds, then one of them again and
+    /// one it gave away, then calls a method through a dropped one. False
+    /// if the fused side could not be instantiated afresh.
+    fn host_drops(&mut self, functions: &[&ExportedFunc]) -> Result<bool> {
+        if !self.ensure_live()? {
+            return Ok(false);
+        }
+        let count = self.original.pooled();
+        if self.fused.pooled() != count {
+            self.keep(Mismatch {
+                function: HOST_DROP.to_string(),
+                args: String::new(),
+                aspects: vec![Aspect::Outcome],
+                original: format!("{count} resources received"),
+                fused: format!("{} resources received", self.fused.pooled()),
+            });
+            return Ok(true);
+        }
+        let state = |side: &Side, index| side.pool_entry(index).map(|(_, state)| state);
+        let held: Vec<usize> = (0..count)
+            .filter(|&i| state(&self.original, i) == Some(State::Held))
+            .collect();
+        for &index in &held {
+            self.drop_pair(HOST_DROP, index)?;
+        }
+        if let Some(&last) = held.last() {
+            self.drop_pair(HOST_DROP_TWICE, last)?;
+        }
+        if let Some(given) = (0..count).find(|&i| state(&self.original, i) == Some(State::Given)) {
+            self.drop_pair(HOST_DROP_GIVEN, given)?;
+        }
+        if let Some(&last) = held.last() {
+            self.use_after_drop(functions, last)?;
+        }
+        Ok(true)
+    }
+
+    /// Calls a method taking only a borrow of dropped pool entry `index`'s
+    /// type with that entry, if the component exports one.
+    fn use_after_drop(&mut self, functions: &[&ExportedFunc], index: usize) -> Result<()> {
+        let (Some((original, _)), Some((fused, _))) = (
+            self.original.pool_entry(index),
+            self.fused.pool_entry(index),
+        ) else {
+            return Ok(());
+        };
+        for method in functions {
+            let name = method.path.last().map_or("", String::as_str);
+            if !name.starts_with("[method]") || method.ty.params().len() != 1 {
+                continue;
+            }
+            // Its parameter type as the live original instance sees it
+            // must be the dropped resource's.
+            let params = self.original.params(&method.path)?;
+            if !matches!(params.as_slice(), [Type::Borrow(ty)] if *ty == original.ty()) {
+                continue;
+            }
+            let name = format!("{USE_AFTER_HOST_DROP} {}", method.name());
+            let results = method.ty.results().len();
+            let original = self
+                .original
+                .call(&method.path, &[Val::Resource(original)], results)?;
+            let fused = self
+                .fused
+                .call(&method.path, &[Val::Resource(fused)], results)?;
+            let trapped = !matches!(original.outcome, Outcome::Returned(_));
+            self.report.count_call(&name, trapped);
+            self.record(&name, &format!("resource #{index}"), &original, &fused);
+            return Ok(());
+        }
+        Ok(())
+    }
+
+    /// Drops pool entry `index` on both sides and compares.
+    fn drop_pair(&mut self, name: &str, index: usize) -> Result<()> {
+        let original = self.original.drop_pooled(index)?;
+        let fused = self.fused.drop_pooled(index)?;
+        let trapped = !matches!(original.outcome, Outcome::Returned(_));
+        self.report.count_call(name, trapped);
+        self.record(name, &format!("resource #{index}"), &original, &fused);
+        Ok(())
     }
 
     /// Whether the fused component exports `func` with the same type;
@@ -212,21 +440,26 @@ impl Session<'_> {
     /// Calls `func` on both sides and compares. False if the sides could
     /// not be brought back after a trap.
     fn call(&mut self, func: &ExportedFunc, args: &[Val]) -> Result<bool> {
-        if !self.original.is_live() || !self.fused.is_live() {
-            self.report.reinstantiations += 1;
-            if !self.instantiate()? {
-                return Ok(false);
-            }
+        if !self.ensure_live()? {
+            return Ok(false);
         }
+        self.call_pair(func, args, args)?;
+        Ok(true)
+    }
+
+    /// Calls `func` on both live sides, each with its own arguments (the
+    /// same but for resources), and compares.
+    fn call_pair(&mut self, func: &ExportedFunc, original: &[Val], fused: &[Val]) -> Result<()> {
         let results = func.ty.results().len();
-        let original = self.original.call(&func.path, args, results)?;
-        let fused = self.fused.call(&func.path, args, results)?;
+        let args = value::render_all(original);
+        let original = self.original.call(&func.path, original, results)?;
+        let fused = self.fused.call(&func.path, fused, results)?;
 
         let name = func.name();
         let trapped = !matches!(original.outcome, Outcome::Returned(_));
         self.report.count_call(&name, trapped);
-        self.record(&name, &value::render_all(args), &original, &fused);
-        Ok(true)
+        self.record(&name, &args, &original, &fused);
+        Ok(())
     }
 
     /// Compares two observations of the same event; keeps a mismatch if

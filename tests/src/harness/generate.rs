@@ -9,11 +9,20 @@
 //! seed, the function's name and its type: the original and the fused
 //! component always see the same argument sequence, run after run.
 //!
-//! Resources, futures, streams and error contexts cannot be conjured from
-//! nothing; a function that takes one is reported as [`Unsupported`] and
-//! skipped by the harness.
+//! Resources cannot be conjured from nothing: a generator given a side's
+//! [`Pool`] takes `own` and `borrow` values from it (one tuple at a time,
+//! since `own` parameters use pool entries up), and a list of resources
+//! has at most [`MAX_RESOURCE_LIST`] elements. Without a pool, or when the
+//! pool has no resource of the type, the parameter is [`Unsupported`].
+//! Futures, streams and error contexts are always unsupported; a function
+//! that takes one is skipped by the harness.
 
+use super::pool::Pool;
+use super::value::render_type;
 use wasmtime::component::{Type, Val};
+
+/// Most elements of a generated list of resources.
+const MAX_RESOURCE_LIST: usize = 3;
 
 /// Most edge cases enumerated for one type (compound types multiply).
 const MAX_EDGES: usize = 64;
@@ -82,15 +91,59 @@ enum Pick {
 
 /// Generates argument tuples.
 #[derive(Debug)]
-pub(crate) struct Generator {
+pub(crate) struct Generator<'a> {
     rng: Rng,
+    /// Where resource parameters come from, if anywhere.
+    pool: Option<&'a mut Pool>,
 }
 
-impl Generator {
+impl Generator<'static> {
     pub(crate) fn new(seed: u64) -> Self {
         Self {
             rng: Rng::new(seed),
+            pool: None,
         }
+    }
+}
+
+impl<'a> Generator<'a> {
+    /// A generator that takes resources from `pool`.
+    pub(crate) fn with_pool(seed: u64, pool: &'a mut Pool) -> Self {
+        Self {
+            rng: Rng::new(seed),
+            pool: Some(pool),
+        }
+    }
+
+    /// Tuple number `case` of a function taking `params` whose types have
+    /// `edges` edge cases (see [`edges`]): edge picks first, then random.
+    /// Resources come from the pool; if it cannot supply one, the pool is
+    /// left as it was and the tuple is unsupported.
+    pub(crate) fn tuple(
+        &mut self,
+        params: &[Type],
+        case: usize,
+        edges: usize,
+    ) -> Result<Vec<Val>, Unsupported> {
+        let saved = self.pool.as_ref().map(|pool| pool.states());
+        let tuple = params
+            .iter()
+            .enumerate()
+            .map(|(position, ty)| {
+                let pick = if case < edges {
+                    Pick::Edge(case + position)
+                } else {
+                    Pick::Random
+                };
+                self.value(ty, pick, 0)
+            })
+            .collect::<Result<Vec<_>, _>>();
+        if tuple.is_err()
+            && let (Some(pool), Some(saved)) = (self.pool.as_mut(), saved)
+        {
+            pool.restore(&saved);
+        }
+        tuple
     }
 
     /// At least `count` argument tuples for a function taking `params`:
@@ -104,25 +157,10 @@ impl Generator {
         for ty in params {
             check_supported(ty)?;
         }
-        let edges = params.iter().map(edge_count).max().unwrap_or(0);
-        let total = count.max(edges);
-        let mut tuples = Vec::with_capacity(total);
-        for case in 0..total {
-            let tuple = params
-                .iter()
-                .enumerate()
-                .map(|(position, ty)| {
-                    let pick = if case < edges {
-                        Pick::Edge(case + position)
-                    } else {
-                        Pick::Random
-                    };
-                    self.value(ty, pick, 0)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            tuples.push(tuple);
-        }
-        Ok(tuples)
+        let edges = edges(params);
+        (0..count.max(edges))
+            .map(|case| self.tuple(params, case, edges))
+            .collect()
     }
 
     fn value(&mut self, ty: &Type, pick: Pick, depth: usize) -> Result<Val, Unsupported> {
@@ -260,11 +298,18 @@ impl Generator {
                         .collect(),
                 )
             }
-            Type::Own(_)
-            | Type::Borrow(_)
-            | Type::Future(_)
-            | Type::Stream(_)
-            | Type::ErrorContext => return Err(unsupported(ty)),
+            Type::Own(_) | Type::Borrow(_) => match self.pool.as_mut() {
+                Some(pool) => pool.supply(ty).ok_or_else(|| {
+                    Unsupported(format!(
+                        "no {} of the needed type was available from earlier calls",
+                        render_type(ty)
+                    ))
+                })?,
+                None => return Err(unsupported(ty)),
+            },
+            Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
+                return Err(unsupported(ty));
+            }
         })
     }
 
@@ -325,8 +370,14 @@ impl Generator {
                 vec![Pick::Random; len]
             }
         };
+        let most = if has_resource(elem) {
+            MAX_RESOURCE_LIST
+        } else {
+            usize::MAX
+        };
         picks
             .into_iter()
+            .take(most)
             .map(|pick| self.value(elem, pick, depth + 1))
             .collect()
     }
@@ -462,7 +513,36 @@ fn unsupported(ty: &Type) -> Unsupported {
     ))
 }
 
-/// Fails if `ty` contains a type values cannot be generated for.
+/// How many edge-case tuples a function taking `params` gets.
+pub(crate) fn edges(params: &[Type]) -> usize {
+    params.iter().map(edge_count).max().unwrap_or(0)
+}
+
+/// Whether `ty` is or contains an `own` or `borrow` handle.
+pub(crate) fn has_resource(ty: &Type) -> bool {
+    match ty {
+        Type::Own(_) | Type::Borrow(_) => true,
+        Type::List(list) => has_resource(&list.ty()),
+        Type::FixedLengthList(list) => has_resource(&list.ty()),
+        Type::Map(map) => has_resource(&map.key()) || has_resource(&map.value()),
+        Type::Record(record) => record.fields().any(|f| has_resource(&f.ty)),
+        Type::Tuple(tuple) => tuple.types().any(|t| has_resource(&t)),
+        Type::Variant(variant) => variant
+            .cases()
+            .filter_map(|case| case.ty)
+            .any(|t| has_resource(&t)),
+        Type::Option(option) => has_resource(&option.ty()),
+        Type::Result(result) => result
+            .ok()
+            .into_iter()
+            .chain(result.err())
+            .any(|t| has_resource(&t)),
+        _ => false,
+    }
+}
+
+/// Fails if `ty` contains a type values cannot be generated for without a
+/// pool.
 fn check_supported(ty: &Type) -> Result<(), Unsupported> {
     match ty {
         Type::List(list) => check_supported(&list.ty()),

@@ -8,18 +8,24 @@
 //! closed. Imports other than WASI are satisfied by stubs that trap, the
 //! same on both sides (see `link`).
 //!
+//! Each live instance has a [`Pool`] of the resources its calls returned;
+//! arguments for functions taking resources are generated per side from
+//! it, and the host drops pooled resources itself.
+//!
 //! Every call and instantiation runs on a fuel budget, so a fused output
 //! that loops forever shows up as a trap instead of a hung test. A trap
 //! poisons the instance; the side drops it and the caller instantiates
 //! afresh.
 
+use super::generate::{Generator, Unsupported};
 use super::link::link;
+use super::pool::{Pool, State};
 use crate::wasi::WasiHost as Host;
 use anyhow::{Context, Result, anyhow};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use wasmtime::component::{Component, Instance, InstancePre, Val};
+use wasmtime::component::{Component, Func, Instance, InstancePre, ResourceAny, Type, Val};
 use wasmtime::{Config, Engine, OptLevel, Store, Trap};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, I32Exit, WasiCtx};
@@ -104,6 +110,7 @@ struct Live {
     stderr: MemoryOutputPipe,
     stdout_seen: usize,
     stderr_seen: usize,
+    pool: Pool,
 }
 
 impl Live {
@@ -201,6 +208,7 @@ impl Side {
                     stderr,
                     stdout_seen: 0,
                     stderr_seen: 0,
+                    pool: Pool::default(),
                 };
                 out = live.take_output();
                 self.live = Some(live);
@@ -229,11 +237,45 @@ impl Side {
         args: &[Val],
         results: usize,
     ) -> Result<Observation> {
+        let func = self.func(path)?;
+        let fuel = self.fuel;
+        let live = self.live_mut()?;
+        live.store
+            .set_fuel(fuel)
+            .map_err(anyhow::Error::from)
+            .context("setting fuel")?;
+        let mut values = vec![Val::Bool(false); results];
+        let outcome = match func.call(&mut live.store, args, &mut values) {
+            Ok(()) => {
+                live.pool.collect(&values);
+                Outcome::Returned(values)
+            }
+            Err(error) => outcome_of_error(error),
+        };
+        let (stdout, stderr) = live.take_output();
+        if !matches!(outcome, Outcome::Returned(_)) {
+            self.live = None;
+        }
+        Ok(Observation {
+            outcome,
+            stdout,
+            stderr,
+        })
+    }
+}
+
+impl Side {
+    fn live_mut(&mut self) -> Result<&mut Live> {
         let label = self.label;
-        let live = self
-            .live
+        self.live
             .as_mut()
-            .ok_or_else(|| anyhow!("the {label} side has no live instance"))?;
+            .ok_or_else(|| anyhow!("the {label} side has no live instance"))
+    }
+
+    /// The live instance's function at `path`.
+    fn func(&mut self, path: &[String]) -> Result<Func> {
+        let label = self.label;
+        let live = self.live_mut()?;
         let mut parent = None;
         for name in path {
             let index = live
@@ -243,28 +285,70 @@ impl Side {
             parent = Some(index);
         }
         let index = parent.ok_or_else(|| anyhow!("empty export path"))?;
-        let func = live
-            .instance
+        live.instance
             .get_func(&mut live.store, index)
             .ok_or_else(|| {
                 anyhow!(
                     "`{}` of the {label} component is not a function",
                     path.join("#")
                 )
-            })?;
+            })
+    }
+
+    /// The parameter types of the function at `path` as the live instance
+    /// sees them (its resource types, which pooled resources carry).
+    pub(crate) fn params(&mut self, path: &[String]) -> Result<Vec<Type>> {
+        let func = self.func(path)?;
+        let live = self.live_mut()?;
+        Ok(func.ty(&live.store).params().map(|(_, ty)| ty).collect())
+    }
+
+    /// Argument tuple `case` for the function at `path`, resources taken
+    /// from this side's pool (see `Generator::tuple`).
+    pub(crate) fn arguments(
+        &mut self,
+        path: &[String],
+        seed: u64,
+        case: usize,
+        edges: usize,
+    ) -> Result<Result<Vec<Val>, Unsupported>> {
+        let params = self.params(path)?;
+        let live = self.live_mut()?;
+        Ok(Generator::with_pool(seed, &mut live.pool).tuple(&params, case, edges))
+    }
+
+    /// Resources that entered this side's pool since instantiation.
+    pub(crate) fn pooled(&self) -> usize {
+        self.live.as_ref().map_or(0, |live| live.pool.len())
+    }
+
+    /// Entry `index` of the pool and its state, if there is one.
+    pub(crate) fn pool_entry(&self, index: usize) -> Option<(ResourceAny, State)> {
+        self.live.as_ref()?.pool.entry(index)
+    }
+
+    /// Drops pooled resource `index` from the host, whatever its state
+    /// (dropping one twice or after giving it away must fail the same way
+    /// on both sides). Destructors may run and print. A failure is the
+    /// host's error and leaves the instance live (a destructor's trap
+    /// shows in the calls that follow).
+    pub(crate) fn drop_pooled(&mut self, index: usize) -> Result<Observation> {
+        let fuel = self.fuel;
+        let live = self.live_mut()?;
+        let (resource, _) = live
+            .pool
+            .entry(index)
+            .ok_or_else(|| anyhow!("no pooled resource {index}"))?;
+        live.pool.mark(index, State::Dropped);
         live.store
-            .set_fuel(self.fuel)
+            .set_fuel(fuel)
             .map_err(anyhow::Error::from)
             .context("setting fuel")?;
-        let mut values = vec![Val::Bool(false); results];
-        let outcome = match func.call(&mut live.store, args, &mut values) {
-            Ok(()) => Outcome::Returned(values),
+        let outcome = match resource.resource_drop(&mut live.store) {
+            Ok(()) => Outcome::Returned(Vec::new()),
             Err(error) => outcome_of_error(error),
         };
         let (stdout, stderr) = live.take_output();
-        if !matches!(outcome, Outcome::Returned(_)) {
-            self.live = None;
-        }
         Ok(Observation {
             outcome,
             stdout,

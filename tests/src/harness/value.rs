@@ -2,9 +2,11 @@
 //!
 //! [`same`] is the harness's notion of "the same observable value": exact
 //! for everything, floats compared by their bits except that any NaN equals
-//! any NaN (the Canonical ABI lets an engine change NaN payloads), and
-//! resources, futures and streams equal when both sides produced one
-//! (handles are per-instance numbers, not comparable across instances).
+//! any NaN (the Canonical ABI lets an engine change NaN payloads),
+//! resources equal when both are owned or both borrowed, futures and
+//! streams equal when both sides produced one (handles are per-instance
+//! numbers, not comparable across instances; what a resource holds is
+//! compared through the calls that read it).
 //!
 //! [`render_all`] prints values in WAVE-like syntax and [`render_type`] prints
 //! types structurally (records spelled out, not named), which is what the
@@ -64,8 +66,8 @@ pub(crate) fn same(a: &Val, b: &Val) -> bool {
         (Val::Flags(x), Val::Flags(y)) => {
             x.len() == y.len() && x.iter().all(|flag| y.contains(flag))
         }
-        (Val::Resource(_), Val::Resource(_))
-        | (Val::Future(_), Val::Future(_))
+        (Val::Resource(x), Val::Resource(y)) => x.owned() == y.owned(),
+        (Val::Future(_), Val::Future(_))
         | (Val::Stream(_), Val::Stream(_))
         | (Val::ErrorContext(_), Val::ErrorContext(_)) => true,
         _ => false,
