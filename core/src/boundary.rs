@@ -58,6 +58,12 @@ pub(crate) struct Boundary {
     pub(crate) lowering_import: Vec<usize>,
     pub(crate) exports: Vec<CoreExport>,
     pub(crate) lifts: BTreeMap<LiftedId, LiftExport>,
+    /// Import index of the wrapper's `resource.new`, `.rep` and `.drop` of
+    /// each exported inner resource.
+    pub(crate) resource_imports: BTreeMap<(ResId, crate::decode::ResourceOp), usize>,
+    /// Export name of the destructor of each exported inner resource that
+    /// has one.
+    pub(crate) dtor_exports: BTreeMap<ResId, String>,
 }
 
 type ContextKey = (Option<Origin>, Option<Origin>, StringEncoding);
@@ -123,6 +129,39 @@ pub(crate) fn plan(
             }
         };
         p.boundary.lowering_import.push(index);
+    }
+    // Exported inner resources: the wrapper's resource type stands for
+    // each; the module imports its builtins and exports its destructor.
+    for resource in graph.exported_resources() {
+        use crate::decode::ResourceOp;
+        for op in [ResourceOp::New, ResourceOp::Rep, ResourceOp::Drop] {
+            let item = HostItem::Exported { op, resource };
+            let (module, field) = graph.host_name(&item);
+            let i32 = wasmparser::ValType::I32;
+            let ty = match op {
+                ResourceOp::Drop => FuncType::new([i32], []),
+                _ => FuncType::new([i32], [i32]),
+            };
+            p.boundary.imports.push(Import {
+                item,
+                module,
+                field,
+                ty,
+                options: NamedOptions::default(),
+            });
+            let index = p.boundary.imports.len() - 1;
+            p.boundary.resource_imports.insert((resource, op), index);
+        }
+        if let Some(wrapper) = layout.wrapper(Wrapper::Dtor(resource)) {
+            let (iface, name) = graph.resource_export_name(resource);
+            let export = if iface == "$root" {
+                format!("[dtor]{name}")
+            } else {
+                format!("{iface}#[dtor]{name}")
+            };
+            p.export(&export, Space::Func, wrapper);
+            p.boundary.dtor_exports.insert(resource, export);
+        }
     }
     for (name, item, _) in &graph.exports {
         p.export_item(name, item)?;
@@ -207,7 +246,13 @@ impl Planner<'_, '_, '_> {
                     return Ok(());
                 }
                 let lifted = &self.graph.lifted[id.0];
-                let func = match self.layout.wrapper(Wrapper::Export(*id)) {
+                // With both, the rebasing wrapper faces the host and calls
+                // the handles wrapper with region addresses.
+                let wrapper = self
+                    .layout
+                    .wrapper(Wrapper::Export(*id))
+                    .or_else(|| self.layout.wrapper(Wrapper::Handles(*id)));
+                let func = match wrapper {
                     Some(wrapper) => wrapper,
                     None => {
                         self.layout

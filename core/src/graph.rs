@@ -182,6 +182,12 @@ pub(crate) enum HostItem {
     Func(HostFunc),
     /// `canon resource.drop` of a root import resource type.
     ResourceDrop(HostResource),
+    /// `canon resource.new`, `resource.rep` or `resource.drop` of the
+    /// wrapper's own resource type standing for an exported inner one.
+    Exported {
+        op: crate::decode::ResourceOp,
+        resource: ResId,
+    },
 }
 
 /// A root import (function or resource intrinsic) lowered into an inner component.
@@ -242,6 +248,53 @@ impl Graph {
         &self.components[id.0].path
     }
 
+    /// The root export (interface, or `$root`) and name under which an
+    /// inner resource type is exported first.
+    pub(crate) fn resource_export_name(&self, resource: ResId) -> (String, String) {
+        for (name, item, _) in &self.exports {
+            match item {
+                ExportItem::Type(Some(r)) if *r == resource => {
+                    return ("$root".to_string(), name.clone());
+                }
+                ExportItem::Instance(items) => {
+                    for (n, item) in items {
+                        if let ExportItem::Type(Some(r)) = item
+                            && *r == resource
+                        {
+                            return (name.clone(), n.clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        (String::new(), self.resources[resource.0].name.clone())
+    }
+
+    /// The inner resource types the root exports, in export order.
+    pub(crate) fn exported_resources(&self) -> Vec<ResId> {
+        fn walk(item: &ExportItem, graph: &Graph, out: &mut Vec<ResId>) {
+            match item {
+                ExportItem::Type(Some(r))
+                    if graph.resources[r.0].defined_by.is_some() && !out.contains(r) =>
+                {
+                    out.push(*r)
+                }
+                ExportItem::Instance(items) => {
+                    for (_, item) in items {
+                        walk(item, graph, out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        for (_, item, _) in &self.exports {
+            walk(item, self, &mut out);
+        }
+        out
+    }
+
     /// Whether any inner component defines a resource type (so the fused
     /// module needs handle tables).
     pub(crate) fn has_inner_resources(&self) -> bool {
@@ -256,6 +309,11 @@ impl Graph {
         let (import, path, prefix) = match item {
             HostItem::Func(f) => (f.import, &f.path, ""),
             HostItem::ResourceDrop(r) => (r.import, &r.path, "[resource-drop]"),
+            HostItem::Exported { op, resource } => {
+                let (iface, name) = self.resource_export_name(*resource);
+                let op = op.name().trim_start_matches("resource.");
+                return (format!("[export]{iface}"), format!("[resource-{op}]{name}"));
+            }
         };
         let import = &self.imports[import.0].name;
         match path.split_last() {

@@ -50,7 +50,10 @@ const POOLED: [(&str, &str); 10] = [
 ];
 
 /// The ways fusion is checked: the default (one memory per component) and
-/// `--memory shared`, both with component output.
+/// `--memory shared`, both with component output. The harness grows blobs
+/// by repeated `concat` past the default 64 MiB region (where a region
+/// behaves like a memory at its maximum, see tests/shared_regions.rs), so
+/// shared mode gets 512 MiB regions here.
 fn strategies() -> [(&'static str, Options); 2] {
     [
         ("multi", Options::default()),
@@ -58,6 +61,7 @@ fn strategies() -> [(&'static str, Options); 2] {
             "shared",
             Options {
                 memory: MemoryStrategy::Shared,
+                region_mib: Some(512),
                 ..Options::default()
             },
         ),

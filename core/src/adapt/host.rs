@@ -25,6 +25,7 @@ impl Region {
             way,
             memory: self.memory,
             base: self.base,
+            handles: None,
         }
     }
 }

@@ -85,6 +85,8 @@ pub(crate) struct Adapters {
     tys: TyTable,
     /// Components with a `may_leave` flag, in flag-global order.
     flags: BTreeMap<InnerId, u32>,
+    /// Exported lifts whose values carry handles of inner resources.
+    pub(crate) handle_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
 }
 
 /// Adapter counts by kind.
@@ -129,7 +131,60 @@ pub(crate) fn plan(graph: &Graph, types: TypesRef<'_>) -> Result<Adapters> {
     let planned = (0..graph.adapters.len())
         .map(|i| plan_one(graph, types, &mut tys, AdapterId(i)))
         .collect::<Result<Vec<_>>>()?;
-    Ok(with_flags(graph, planned, tys))
+    let mut lifted = Vec::new();
+    for (_, item, _) in &graph.exports {
+        merge::exported_lifts(item, &mut lifted);
+    }
+    let mut handle_exports = std::collections::BTreeSet::new();
+    for id in lifted {
+        let shape = export_shape(graph, types, &mut tys, id)?;
+        if shape
+            .params
+            .iter()
+            .chain(&shape.result)
+            .any(|t| tys.info(*t).handles)
+        {
+            handle_exports.insert(id);
+        }
+    }
+    let mut adapters = with_flags(graph, planned, tys);
+    adapters.handle_exports = handle_exports;
+    Ok(adapters)
+}
+
+/// How the resources of a lifted function resolve in its own component.
+fn lifted_resources<'g>(
+    graph: &'g Graph,
+    id: crate::graph::LiftedId,
+) -> impl Fn(wasmparser::component_types::ResourceId) -> Option<(u32, bool)> + 'g {
+    let scope = &graph.scopes[graph.lifted[id.0].scope.0];
+    move |r| {
+        scope
+            .get(&r)
+            .map(|res| (res.0 as u32, graph.resources[res.0].defined_by.is_some()))
+    }
+}
+
+/// The shape of exported lift `id` as the host sees it: handles of inner
+/// resources are [`crate::abi::Node::Handle`]s, the host's plain `u32`s.
+/// Handles of inner resources inside lists, strings' neighbours in memory
+/// or spilled values are refused.
+fn export_shape(
+    graph: &Graph,
+    types: TypesRef<'_>,
+    tys: &mut TyTable,
+    id: crate::graph::LiftedId,
+) -> Result<Shape> {
+    let lifted = &graph.lifted[id.0];
+    let lookup = lifted_resources(graph, id);
+    let resources = crate::abi::Resources {
+        key: lifted.scope.0,
+        lookup: &lookup,
+        host_borrows: true,
+    };
+    let path = graph.path(lifted.component);
+    let shape = tys.func_shape(types, lifted.ty, path, Some(resources))?;
+    Ok(shape)
 }
 
 /// The kind of each adapter (`None` for a direct call) or why it cannot be
@@ -195,7 +250,12 @@ fn with_flags(graph: &Graph, planned: Vec<Planned>, tys: TyTable) -> Adapters {
         .enumerate()
         .map(|(k, id)| (id, k as u32))
         .collect();
-    Adapters { plans, tys, flags }
+    Adapters {
+        plans,
+        tys,
+        flags,
+        handle_exports: Default::default(),
+    }
 }
 
 /// Plans one adapter.
@@ -217,12 +277,7 @@ fn plan_one(
             adapter.name
         ))));
     }
-    let scope = &graph.scopes[lifted.scope.0];
-    let lookup = |id| {
-        scope
-            .get(&id)
-            .map(|r: &crate::graph::ResId| (r.0 as u32, graph.resources[r.0].defined_by.is_some()))
-    };
+    let lookup = lifted_resources(graph, adapter.callee);
     let resources = crate::abi::Resources {
         key: lifted.scope.0,
         lookup: &lookup,
@@ -298,6 +353,18 @@ pub(crate) fn generate(
                     .transpose()
             })
             .collect::<Result<_>>()?,
+        outer: (0..graph.resources.len())
+            .map(|r| {
+                use crate::decode::ResourceOp as Op;
+                let import = |op| {
+                    boundary
+                        .resource_imports
+                        .get(&(crate::graph::ResId(r), op))
+                        .map(|i| *i as u32)
+                };
+                Some([import(Op::New)?, import(Op::Rep)?, import(Op::Drop)?])
+            })
+            .collect(),
     };
     let mut codegen = Codegen::new(adapters.tys.clone(), layout.func_count(), runtime);
     let first_flag = layout.global_count();
@@ -460,7 +527,10 @@ fn host_function(
             let (shape, lifted) = lifted_shape(codegen, id)?;
             let region = region(&lifted.options)?
                 .ok_or_else(|| Error::internal("an export wrapper without a region"))?;
-            let func = layout.resolve(graph, adapters, &lifted.func, Space::Func)?;
+            let func = match layout.wrapper(merge::Wrapper::Handles(id)) {
+                Some(handles) => layout.index(handles)?,
+                None => layout.resolve(graph, adapters, &lifted.func, Space::Func)?,
+            };
             let body = codegen.export_wrapper(&shape, func, region)?;
             GeneratedFunc {
                 name: format!("export {}", export_name(id)?),
@@ -485,6 +555,28 @@ fn host_function(
                 body,
             }
         }
+        merge::Wrapper::Handles(id) => {
+            let lifted = &graph.lifted[id.0];
+            let shape = export_shape(graph, types, &mut codegen.tys, id)?;
+            let func = layout.resolve(graph, adapters, &lifted.func, Space::Func)?;
+            let memory = lifted
+                .options
+                .memory
+                .as_ref()
+                .map(|m| layout.resolve(graph, adapters, m, Space::Memory))
+                .transpose()?;
+            let table = lifted.component.0 as u32;
+            GeneratedFunc {
+                name: format!("export handles {}", export_name(id)?),
+                ty: shape.lifted.func_type(),
+                body: codegen.handles_wrapper(&shape, func, memory, table)?,
+            }
+        }
+        merge::Wrapper::Dtor(resource) => GeneratedFunc {
+            name: format!("dtor {}", graph.resources[resource.0].name),
+            ty: FuncType::new([wasmparser::ValType::I32], []),
+            body: codegen.exported_dtor(resource.0 as u32)?,
+        },
         merge::Wrapper::Realloc { realloc, memory } => {
             let plan = layout
                 .shared

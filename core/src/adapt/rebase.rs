@@ -30,11 +30,17 @@ pub(crate) struct Rebase {
     pub(crate) way: Way,
     pub(crate) memory: u32,
     pub(crate) base: u32,
+    /// Also move handles of inner resources between the host's table and
+    /// this component's (`ToHost`: its own handles leave for the host).
+    pub(crate) handles: Option<u32>,
 }
 
 impl Rebase {
     /// Moves the pointer on the stack.
     fn shift(self, body: &mut Body) {
+        if self.base == 0 {
+            return;
+        }
         body.i32(self.base).ins(match self.way {
             Way::ToHost => I::I32Add,
             Way::FromHost => I::I32Sub,
@@ -46,7 +52,28 @@ impl Rebase {
             Way::ToHost => "to host",
             Way::FromHost => "from host",
         };
-        format!("mem{} {way} {:#x}", self.memory, self.base)
+        match self.handles {
+            Some(table) => format!(
+                "mem{} {way} {:#x} handles of table{table}",
+                self.memory, self.base
+            ),
+            None => format!("mem{} {way} {:#x}", self.memory, self.base),
+        }
+    }
+
+    /// Whether values of `info` have something to move.
+    fn moves(self, info: &crate::abi::Info) -> bool {
+        info.memory || (self.handles.is_some() && info.handles)
+    }
+
+    /// The function replacing a handle of `resource` on the stack.
+    fn handle_fn(self, resource: u32, own: bool) -> Option<super::resources::RtFn> {
+        use super::resources::{HOST, RtFn};
+        let table = self.handles?;
+        Some(match self.way {
+            Way::ToHost => RtFn::transfer(resource, own, table, HOST),
+            Way::FromHost => RtFn::transfer(resource, own, HOST, table),
+        })
     }
 }
 
@@ -60,17 +87,25 @@ impl Codegen {
         r: Rebase,
     ) -> Result<()> {
         let info = self.tys.info(ty).clone();
-        if !info.memory {
+        if !r.moves(&info) {
             return Ok(());
         }
         match self.tys.node(ty).clone() {
+            Node::Handle { resource, own } => {
+                if let Some(f) = r.handle_fn(resource, own) {
+                    let f = self.rt(f);
+                    read_slot(body, slots[0]);
+                    body.ins(I::Call(f));
+                    write_slot(body, slots[0]);
+                }
+            }
             Node::String => {
                 read_slot(body, slots[0]);
                 r.shift(body);
                 write_slot(body, slots[0]);
             }
             Node::List(element) => {
-                let walk = self.tys.info(element).memory;
+                let walk = r.moves(&self.tys.info(element).clone());
                 if walk && r.way == Way::ToHost {
                     self.walk_list(body, element, slots[0], slots[1], r);
                 }
@@ -105,7 +140,7 @@ impl Codegen {
                 })?;
                 body.free(disc);
             }
-            Node::Prim(_) | Node::Enum(_) | Node::Flags(_) | Node::Handle { .. } => {}
+            Node::Prim(_) | Node::Enum(_) | Node::Flags(_) => {}
         }
         Ok(())
     }
@@ -119,10 +154,20 @@ impl Codegen {
         r: Rebase,
     ) -> Result<()> {
         let info = self.tys.info(ty).clone();
-        if !info.memory {
+        if !r.moves(&info) {
             return Ok(());
         }
         match self.tys.node(ty).clone() {
+            Node::Handle { resource, own } => {
+                if let Some(f) = r.handle_fn(resource, own) {
+                    let f = self.rt(f);
+                    body.get(place.addr);
+                    body.get(place.addr)
+                        .load(r.memory, place.offset, 4, Flat::I32)
+                        .ins(I::Call(f))
+                        .store(r.memory, place.offset, 4, Flat::I32);
+                }
+            }
             Node::String | Node::List(_) => {
                 let ptr = body.local(Flat::I32);
                 let len = body.local(Flat::I32);
@@ -149,7 +194,7 @@ impl Codegen {
                 }
                 body.ins(I::Call(helper));
             }
-            Node::Prim(_) | Node::Enum(_) | Node::Flags(_) | Node::Handle { .. } => {}
+            Node::Prim(_) | Node::Enum(_) | Node::Flags(_) => {}
         }
         Ok(())
     }

@@ -56,7 +56,13 @@ pub(crate) struct Runtime {
     pub(crate) definers: Vec<Option<u32>>,
     /// Per resource: the fused index of its destructor.
     pub(crate) dtors: Vec<Option<u32>>,
+    /// Per exported resource: the fused indices of the wrapper's
+    /// `resource.new`, `.rep` and `.drop` of the type standing for it.
+    pub(crate) outer: Vec<Option<[u32; 3]>>,
 }
+
+/// The table index standing for the host in a [`super::codegen::Side`].
+pub(crate) const HOST: u32 = u32::MAX;
 
 /// A generated function of the resource runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -78,10 +84,26 @@ pub(crate) enum RtFn {
     MoveOwn { resource: u32, from: u32, to: u32 },
     /// `(handle in from) -> handle in to, or rep`: a handle is lent.
     Lend { resource: u32, from: u32, to: u32 },
-    /// `(handle in table) -> rep`: an own handle leaves for the host.
-    TakeOwn { resource: u32, table: u32 },
-    /// `(rep) -> handle in table`: an own handle arrives from the host.
-    GiveOwn { resource: u32, table: u32 },
+    /// `(handle in from) -> host handle`: an own handle leaves for the host.
+    OwnOut { resource: u32, from: u32 },
+    /// `(host handle) -> handle in to`: an own handle arrives from the host.
+    OwnIn { resource: u32, to: u32 },
+    /// `(rep) -> handle in to, or rep`: the host lends a handle.
+    LendIn { resource: u32, to: u32 },
+}
+
+impl RtFn {
+    /// The function moving a handle of `resource` from table `from` to
+    /// `to` (either may be [`HOST`]).
+    pub(crate) fn transfer(resource: u32, own: bool, from: u32, to: u32) -> RtFn {
+        match (own, from == HOST, to == HOST) {
+            (true, true, _) => RtFn::OwnIn { resource, to },
+            (true, _, true) => RtFn::OwnOut { resource, from },
+            (true, _, _) => RtFn::MoveOwn { resource, from, to },
+            (false, true, _) => RtFn::LendIn { resource, to },
+            (false, _, _) => RtFn::Lend { resource, from, to },
+        }
+    }
 }
 
 /// Address of component `k`'s table header.
@@ -93,6 +115,14 @@ impl Runtime {
     fn memory(&self) -> Result<u32> {
         self.memory
             .ok_or_else(|| Error::internal("a handle table without meld's memory"))
+    }
+
+    fn outer(&self, resource: u32) -> Result<[u32; 3]> {
+        self.outer
+            .get(resource as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| Error::internal("a handle for the host of a resource not exported"))
     }
 
     fn defines(&self, component: u32, resource: u32) -> bool {
@@ -130,15 +160,20 @@ impl Codegen {
                 &[Flat::I32],
                 format!("lend borrow<{resource}> table{from}->table{to}"),
             ),
-            RtFn::TakeOwn { resource, table } => (
+            RtFn::OwnOut { resource, from } => (
                 &[Flat::I32],
                 &[Flat::I32],
-                format!("take own<{resource}> table{table}->host"),
+                format!("move own<{resource}> table{from}->host"),
             ),
-            RtFn::GiveOwn { resource, table } => (
+            RtFn::OwnIn { resource, to } => (
                 &[Flat::I32],
                 &[Flat::I32],
-                format!("give own<{resource}> host->table{table}"),
+                format!("move own<{resource}> host->table{to}"),
+            ),
+            RtFn::LendIn { resource, to } => (
+                &[Flat::I32],
+                &[Flat::I32],
+                format!("lend borrow<{resource}> host->table{to}"),
             ),
         };
         let (mut body, args) = Body::new(params);
@@ -178,12 +213,28 @@ impl Codegen {
                 let rep = self.take_own(&mut body, m, args[0], resource, from);
                 self.insert_call(&mut body, to, OWN, resource, rep, None);
             }
-            RtFn::TakeOwn { resource, table } => {
-                let rep = self.take_own(&mut body, m, args[0], resource, table);
-                body.get(rep);
+            RtFn::OwnOut { resource, from } => {
+                let [new, _, _] = self.runtime.outer(resource)?;
+                let rep = self.take_own(&mut body, m, args[0], resource, from);
+                body.get(rep).ins(I::Call(new));
             }
-            RtFn::GiveOwn { resource, table } => {
-                self.insert_call(&mut body, table, OWN, resource, args[0], None);
+            RtFn::OwnIn { resource, to } => {
+                // Take the host's handle over without running the
+                // destructor: the wrapper's drop calls ours, which skips.
+                let [_, rep_fn, drop] = self.runtime.outer(resource)?;
+                let rep = body.local(Flat::I32);
+                body.get(args[0]).ins(I::Call(rep_fn)).set(rep);
+                body.i32(TAKING_OVER).i32(1).ins(I::I32Store(mem(m, 0)));
+                body.get(args[0]).ins(I::Call(drop));
+                body.i32(TAKING_OVER).i32(0).ins(I::I32Store(mem(m, 0)));
+                self.insert_call(&mut body, to, OWN, resource, rep, None);
+            }
+            RtFn::LendIn { resource, to } => {
+                if self.runtime.defines(to, resource) {
+                    body.get(args[0]);
+                } else {
+                    self.borrow_in_scope(&mut body, m, resource, args[0], to);
+                }
             }
             RtFn::Lend { resource, from, to } => {
                 self.lend(&mut body, m, args[0], resource, from, to)
@@ -362,11 +413,7 @@ impl Codegen {
     /// up until the call returns; the defining component gets the rep,
     /// others a borrow handle of the current scope.
     fn lend(&mut self, body: &mut Body, m: u32, h: Local, resource: u32, from: u32, to: u32) {
-        let (addr, rep, scope) = (
-            body.local(Flat::I32),
-            body.local(Flat::I32),
-            body.local(Flat::I32),
-        );
+        let (addr, rep) = (body.local(Flat::I32), body.local(Flat::I32));
         body.i32(table(from))
             .get(h)
             .i32(resource)
@@ -397,6 +444,13 @@ impl Codegen {
             body.get(rep);
             return;
         }
+        self.borrow_in_scope(body, m, resource, rep, to);
+    }
+
+    /// Pushes a new borrow handle of `rep` in component `to`'s table, in
+    /// the innermost call's scope.
+    fn borrow_in_scope(&mut self, body: &mut Body, m: u32, resource: u32, rep: Local, to: u32) {
+        let (addr, scope) = (body.local(Flat::I32), body.local(Flat::I32));
         // scope = the innermost call; its borrow count goes up
         body.i32(SCOPES)
             .ins(I::I32Load(mem(m, 0)))
@@ -542,6 +596,25 @@ impl Codegen {
                 }
                 body.ins(I::End);
             }
+        }
+        Ok(body.finish())
+    }
+}
+
+impl Codegen {
+    /// The destructor of the wrapper's type standing for exported
+    /// `resource`: runs the inner destructor unless a handle is being
+    /// taken over from the host.
+    pub(crate) fn exported_dtor(&mut self, resource: u32) -> Result<wasm_encoder::Function> {
+        let m = self.runtime.memory()?;
+        let (mut body, args) = Body::new(&[Flat::I32]);
+        body.i32(TAKING_OVER)
+            .ins(I::I32Load(mem(m, 0)))
+            .ins(I::If(BlockType::Empty))
+            .ins(I::Return)
+            .ins(I::End);
+        if let Some(dtor) = self.runtime.dtors.get(resource as usize).copied().flatten() {
+            body.get(args[0]).ins(I::Call(dtor));
         }
         Ok(body.finish())
     }

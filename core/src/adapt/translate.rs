@@ -125,12 +125,7 @@ impl Codegen {
             Node::Flags(labels) => self.flags(body, labels, info.size, src, dst),
             Node::Handle { resource, own } => {
                 let (from, to) = (dir.src.table, dir.dst.table);
-                let f = if own {
-                    super::resources::RtFn::MoveOwn { resource, from, to }
-                } else {
-                    super::resources::RtFn::Lend { resource, from, to }
-                };
-                let transfer = self.rt(f);
+                let transfer = self.rt(super::resources::RtFn::transfer(resource, own, from, to));
                 begin_write(body, dst);
                 read_prim(body, Prim::U32, src);
                 body.ins(I::Call(transfer));

@@ -100,6 +100,12 @@ pub(crate) enum Wrapper {
     PostReturn(LiftedId),
     /// In front of a realloc the host calls in a region not at base 0.
     Realloc { realloc: Origin, memory: u32 },
+    /// In front of a lifted export passing handles of inner resources:
+    /// moves them between the wrapper's table and the callee's.
+    Handles(LiftedId),
+    /// The destructor of the wrapper's resource type standing for an
+    /// exported inner one.
+    Dtor(ResId),
 }
 
 impl<'a> Layout<'a> {
@@ -182,6 +188,16 @@ impl<'a> Layout<'a> {
         let mut lifted = Vec::new();
         for (_, item, _) in &graph.exports {
             exported_lifts(item, &mut lifted);
+        }
+        for id in &lifted {
+            if adapters.handle_exports.contains(id) {
+                wrappers.insert(Wrapper::Handles(*id));
+            }
+        }
+        for resource in graph.exported_resources() {
+            if graph.resources[resource.0].dtor.is_some() {
+                wrappers.insert(Wrapper::Dtor(resource));
+            }
         }
         for id in lifted {
             let options = &graph.lifted[id.0].options;
@@ -770,7 +786,7 @@ pub(crate) fn emit(
 }
 
 /// Every lifted function `item` exports.
-fn exported_lifts(item: &ExportItem, out: &mut Vec<LiftedId>) {
+pub(crate) fn exported_lifts(item: &ExportItem, out: &mut Vec<LiftedId>) {
     match item {
         ExportItem::Lifted(id) => out.push(*id),
         ExportItem::Instance(items) => {

@@ -125,6 +125,29 @@ impl Builder {
         next(&mut self.core_funcs)
     }
 
+    /// `(type (resource (rep i32) (dtor $dtor)))`.
+    pub(crate) fn resource_type(&mut self, dtor: Option<u32>) -> u32 {
+        self.flush();
+        let mut section = ComponentTypeSection::new();
+        section.resource(wasm_encoder::ValType::I32, dtor);
+        self.component.section(&section);
+        next(&mut self.types)
+    }
+
+    /// `canon resource.new`, `resource.rep` or `resource.drop` of `ty`.
+    pub(crate) fn resource_builtin(&mut self, op: crate::decode::ResourceOp, ty: u32) -> u32 {
+        use crate::decode::ResourceOp;
+        self.flush();
+        let mut section = CanonicalFunctionSection::new();
+        match op {
+            ResourceOp::New => section.resource_new(ty),
+            ResourceOp::Rep => section.resource_rep(ty),
+            ResourceOp::Drop => section.resource_drop(ty),
+        };
+        self.component.section(&section);
+        next(&mut self.core_funcs)
+    }
+
     pub(crate) fn resource_drop(&mut self, ty: u32) -> u32 {
         self.flush();
         let mut section = CanonicalFunctionSection::new();

@@ -44,28 +44,29 @@ pub(crate) fn wrap(
         imports: Vec::new(),
         named: HashSet::new(),
         host_funcs: BTreeMap::new(),
+        exported_types: BTreeMap::new(),
     };
     for import in &graph.imports {
         w.import(import)?;
     }
     w.named = w.outer.keys().copied().collect();
 
-    // Imported functions: lowered now if they need no memory or realloc,
-    // else through the shim.
-    let mut core_funcs = Vec::with_capacity(boundary.imports.len());
-    let mut shimmed = Vec::new();
-    for (i, import) in boundary.imports.iter().enumerate() {
-        if import.options.memory.is_none() && import.options.realloc.is_none() {
-            core_funcs.push(Some(w.lower_plain(&import.item)?));
-        } else {
-            core_funcs.push(None);
-            shimmed.push(i);
-        }
-    }
-    let shim = if shimmed.is_empty() {
+    // Imported functions that need the fused module's memory or realloc,
+    // and destructors of exported resources (the fused module's own
+    // functions), go through the shim.
+    let shimmed: Vec<usize> = (0..boundary.imports.len())
+        .filter(|&i| {
+            let options = &boundary.imports[i].options;
+            options.memory.is_some() || options.realloc.is_some()
+        })
+        .collect();
+    let dtor_sig = wasmparser::FuncType::new([wasmparser::ValType::I32], []);
+    let mut sigs: Vec<_> = shimmed.iter().map(|&i| &boundary.imports[i].ty).collect();
+    sigs.extend(boundary.dtor_exports.values().map(|_| &dtor_sig));
+    let mut core_funcs = vec![None; boundary.imports.len()];
+    let shim = if sigs.is_empty() {
         None
     } else {
-        let sigs: Vec<_> = shimmed.iter().map(|&i| &boundary.imports[i].ty).collect();
         let module = w.b.core_module(&shim_module(&sigs)?);
         let instance = w.b.core_instantiate(module, &[]);
         for (slot, &i) in shimmed.iter().enumerate() {
@@ -74,6 +75,25 @@ pub(crate) fn wrap(
         }
         Some(instance)
     };
+    // The wrapper's own resource type for each exported inner one; the
+    // host's handles live in the wrapper's table.
+    for resource in graph.exported_resources() {
+        let dtor = match boundary.dtor_exports.keys().position(|r| *r == resource) {
+            Some(k) => {
+                let shim = shim.ok_or_else(|| Error::internal("a destructor without a shim"))?;
+                let slot = (shimmed.len() + k).to_string();
+                Some(w.b.core_alias_export(shim, &slot, ExportKind::Func)?)
+            }
+            None => None,
+        };
+        let ty = w.b.resource_type(dtor);
+        w.exported_types.insert(resource, ty);
+    }
+    for (i, import) in boundary.imports.iter().enumerate() {
+        if core_funcs[i].is_none() {
+            core_funcs[i] = Some(w.lower_plain(&import.item)?);
+        }
+    }
 
     // The fused module, its imports grouped by module name.
     let mut by_module: BTreeMap<&str, Vec<(&str, ExportKind, u32)>> = BTreeMap::new();
@@ -109,9 +129,13 @@ pub(crate) fn wrap(
                 w.b.lower(func, &options),
             ));
         }
+        for (k, name) in boundary.dtor_exports.values().enumerate() {
+            let dtor = w.b.core_alias_export(main, name, ExportKind::Func)?;
+            items.push(((shimmed.len() + k).to_string(), ExportKind::Func, dtor));
+        }
         let items: Vec<_> = items.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
         let fixups = w.b.core_instantiate_exports(&items);
-        let fixup = w.b.core_module(&fixup_module(&boundary.imports, &shimmed)?);
+        let fixup = w.b.core_module(&fixup_module(&sigs)?);
         w.b.core_instantiate(fixup, &[("", fixups)]);
     }
 
@@ -204,6 +228,8 @@ struct Wrapper<'t> {
     /// Types with a name outside: the imports' and the exported instances'.
     named: HashSet<Key>,
     host_funcs: BTreeMap<HostFunc, u32>,
+    /// The wrapper's resource type standing for each exported inner one.
+    exported_types: BTreeMap<ResId, u32>,
 }
 
 impl Wrapper<'_> {
@@ -245,6 +271,12 @@ impl Wrapper<'_> {
                         Error::internal("imported resource type not in the wrapper's scope")
                     })?;
                 Ok(self.b.resource_drop(ty))
+            }
+            HostItem::Exported { op, resource } => {
+                let ty = self.exported_types.get(resource).copied().ok_or_else(|| {
+                    Error::internal("an exported resource without the wrapper's type")
+                })?;
+                Ok(self.b.resource_builtin(*op, ty))
             }
         }
     }
@@ -330,6 +362,23 @@ impl Wrapper<'_> {
                         .alias_export(index, name, ComponentExportKind::Instance)?;
                 }
                 (ComponentExportKind::Instance, index)
+            }
+            (
+                ExportItem::Type(Some(resource)),
+                ComponentEntityType::Type {
+                    referenced,
+                    created,
+                },
+            ) if self.exported_types.contains_key(resource) => {
+                // Exported before by another interface: that interface's
+                // type, which this one `use`s.
+                let ty = match self.outer.get(&Key::of(referenced)?) {
+                    Some(ty) => *ty,
+                    None => self.exported_types[resource],
+                };
+                self.outer.insert(Key::of(referenced)?, ty);
+                self.outer.insert(Key::of(created)?, ty);
+                (ComponentExportKind::Type, ty)
             }
             (ExportItem::Type(_), ComponentEntityType::Type { referenced, .. }) => {
                 let ComponentAnyTypeId::Defined(d) = referenced else {
@@ -448,12 +497,12 @@ fn shim_module(sigs: &[&wasmparser::FuncType]) -> Result<Vec<u8>> {
 
 /// The fixup: imports the shim's table and the real lowered functions, and
 /// puts the functions into the table with an active element segment.
-fn fixup_module(imports: &[crate::boundary::Import], shimmed: &[usize]) -> Result<Vec<u8>> {
+fn fixup_module(sigs: &[&wasmparser::FuncType]) -> Result<Vec<u8>> {
     let mut types = wasm_encoder::TypeSection::new();
     let mut section = wasm_encoder::ImportSection::new();
-    let n = shimmed.len() as u64;
-    for (slot, &i) in shimmed.iter().enumerate() {
-        crate::merge::define_func_type(&mut types, &imports[i].ty)?;
+    let n = sigs.len() as u64;
+    for (slot, sig) in sigs.iter().enumerate() {
+        crate::merge::define_func_type(&mut types, sig)?;
         section.import(
             "",
             &slot.to_string(),
@@ -472,7 +521,7 @@ fn fixup_module(imports: &[crate::boundary::Import], shimmed: &[usize]) -> Resul
         },
     );
     let mut elements = wasm_encoder::ElementSection::new();
-    let funcs: Vec<u32> = (0..shimmed.len() as u32).collect();
+    let funcs: Vec<u32> = (0..sigs.len() as u32).collect();
     elements.active(
         Some(0),
         &wasm_encoder::ConstExpr::i32_const(0),

@@ -42,14 +42,24 @@ pub(crate) struct Nested {
 
 /// The name under which the nested component imports export `name`.
 pub(crate) fn import_name(kind: ComponentExportKind, name: &str) -> String {
-    match kind {
-        ComponentExportKind::Type => format!("import-type-{name}"),
+    // `[constructor]r`, `[method]r.f` and `[static]r.f` are not plain
+    // names; as wit-component does, they become `import-constructor-r`,
+    // `import-method-r-f` and `import-static-r-f`.
+    let annotated = ["constructor", "method", "static"]
+        .into_iter()
+        .find_map(|a| {
+            let rest = name.strip_prefix(&format!("[{a}]"))?;
+            Some(format!("import-{a}-{}", rest.replace('.', "-")))
+        });
+    match (kind, annotated) {
+        (_, Some(annotated)) => annotated,
+        (ComponentExportKind::Type, None) => format!("import-type-{name}"),
         _ => format!("import-func-{name}"),
     }
 }
 
 /// Encodes the nested component for an instance with these exports
-/// (functions and non-resource types only).
+/// (functions and types; a resource type is imported and exported as it is).
 pub(crate) fn component(types: TypesRef<'_>, exports: &[Item]) -> Result<Nested> {
     let mut b = Builder::default();
     let mut deps = Vec::new();
@@ -72,10 +82,16 @@ pub(crate) fn component(types: TypesRef<'_>, exports: &[Item]) -> Result<Nested>
                 ComponentExportKind::Func,
                 scope.func(f).map(ComponentTypeRef::Func),
             ),
+            ComponentEntityType::Type {
+                referenced: ComponentAnyTypeId::Resource(_),
+                ..
+            } => (
+                ComponentExportKind::Type,
+                Ok(ComponentTypeRef::Type(TypeBounds::SubResource)),
+            ),
             _ => {
                 return Err(Error::unsupported(format!(
-                    "exported instance item `{name}` is neither a function nor a value type; \
-                     exported resources are not fused yet"
+                    "exported instance item `{name}` is not a function or a type"
                 )));
             }
         };
