@@ -665,6 +665,12 @@ impl Flattener<'_, '_> {
 
     /// Records a resource type the root imports.
     fn host_resource(&mut self, host: HostResource) -> ResId {
+        // An interface that `use`s another's resource exports it again:
+        // the type is the first import's.
+        if let Some(res) = self.host_res.get(&host.id) {
+            self.graph.host_resources.push(host);
+            return *res;
+        }
         let res = ResId(self.graph.resources.len());
         let name = std::iter::once(self.graph.imports[host.import.0].name.as_str())
             .chain(host.path.iter().map(String::as_str))
