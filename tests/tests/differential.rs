@@ -141,11 +141,16 @@ fn shared_memory_fixtures_behave_like_their_originals() {
     for fixture in all_fixtures() {
         // `resources` grows blobs by repeated `concat` past the default
         // 64 MiB region (a region then behaves like a memory at its
-        // maximum, see tests/shared_regions.rs); 512 MiB regions let the
-        // generated calls run as they do unfused.
+        // maximum, see tests/shared_regions.rs); 512 MiB regions (1 GiB
+        // for its three memories) let the generated calls run as unfused.
+        let region_mib = if fixture.name == "resources" {
+            1024
+        } else {
+            512
+        };
         let options = Options {
             memory: MemoryStrategy::Shared,
-            region_mib: Some(512),
+            region_mib: Some(region_mib),
             ..Options::default()
         };
         let outcome = fuse(&[&fixture.wasm], &options)
