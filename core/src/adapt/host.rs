@@ -1,7 +1,9 @@
 //! Functions at the host boundary: what stands between the host and an
 //! inner component when the component may not leave (its `may_leave`
-//! flag) or, with a shared memory, when its region is not at base 0 and
-//! the pointers of every value the host sees must move (see `rebase.rs`).
+//! flag), with a shared memory when its region is not at base 0 and the
+//! pointers of every value the host sees must move (see `rebase.rs`), and
+//! when an exported function passes handles of inner resources, which
+//! move between the wrapper's table and the component's.
 
 use super::body::{Body, Local};
 use super::codegen::Codegen;
@@ -210,4 +212,83 @@ pub(crate) fn realloc_wrapper(realloc: u32, base: u32) -> wasm_encoder::Function
     body.get(args[1]).get(args[2]).get(args[3]);
     body.ins(I::Call(realloc)).i32(base).ins(I::I32Add);
     body.finish()
+}
+
+impl Codegen {
+    /// The body of the wrapper in front of exported lifted function `func`
+    /// of `shape` whose values carry handles of inner resources: every
+    /// such handle, flat or in the callee's memory `memory`, is replaced in
+    /// place between the host's side (the wrapper component's table) and
+    /// the callee's table `table`.
+    pub(crate) fn handles_wrapper(
+        &mut self,
+        shape: &Shape,
+        func: u32,
+        memory: Option<u32>,
+        table: u32,
+    ) -> Result<wasm_encoder::Function> {
+        use super::rebase::{Rebase, Way};
+        let r = |way| Rebase {
+            way,
+            memory: memory.unwrap_or(u32::MAX),
+            base: 0,
+            handles: Some(table),
+        };
+        let (mut body, args) = Body::new(&shape.lifted.params);
+        let scoped = shape.params.iter().any(|t| self.tys.info(*t).borrows);
+        if scoped {
+            let enter = self.rt(super::resources::RtFn::Enter);
+            body.ins(I::Call(enter));
+        }
+        if shape.spill_params {
+            let place = Place {
+                memory: memory.unwrap_or(u32::MAX),
+                addr: args[0],
+                offset: 0,
+            };
+            self.rebase_mem(&mut body, shape.tuple, place, r(Way::FromHost))?;
+        } else {
+            let mut at = 0;
+            for ty in &shape.params {
+                let n = self.tys.info(*ty).flat.len();
+                let slots: Vec<Slot> = args[at..at + n].iter().map(|l| Slot::exact(*l)).collect();
+                self.rebase_stack(&mut body, *ty, &slots, r(Way::FromHost))?;
+                at += n;
+            }
+        }
+        for arg in &args {
+            body.get(*arg);
+        }
+        body.ins(I::Call(func));
+        let raw: Vec<Local> = shape
+            .lifted
+            .results
+            .iter()
+            .map(|t| body.local(*t))
+            .collect();
+        for local in raw.iter().rev() {
+            body.set(*local);
+        }
+        if scoped {
+            let exit = self.rt(super::resources::RtFn::Exit);
+            body.ins(I::Call(exit));
+        }
+        if let Some(result) = shape.result {
+            if shape.spill_results {
+                let place = Place {
+                    memory: memory.unwrap_or(u32::MAX),
+                    addr: raw[0],
+                    offset: 0,
+                };
+                self.rebase_mem(&mut body, result, place, r(Way::ToHost))?;
+            } else {
+                let slots: Vec<Slot> = raw.iter().map(|l| Slot::exact(*l)).collect();
+                self.rebase_stack(&mut body, result, &slots, r(Way::ToHost))?;
+            }
+        }
+        for local in raw {
+            body.get(local);
+        }
+        Ok(body.finish())
+    }
 }

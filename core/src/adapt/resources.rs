@@ -1,8 +1,8 @@
 //! Resource handle tables, as generated wasm over meld's own memory.
 //!
-//! Each inner component instance has one handle table for every resource
-//! type it holds handles of, as in wasmtime: handles are indices from 1,
-//! and a freed slot is the first one reused (a free list). A slot is 16
+//! Each inner component instance has one handle table, shared by every
+//! resource type it holds handles of, as in wasmtime: handles are indices
+//! from 1, and a freed slot is the first one reused (a free list). A slot is 16
 //! bytes: a tag (free, own or borrow), the resource type (or, when free,
 //! the next free slot), the representation, and for an own handle the
 //! number of active lends, for a borrow the call scope it belongs to.
@@ -11,7 +11,8 @@
 //! dropped or moved until the call returns, and the callee must drop every
 //! borrow handle it was given before it returns (else the call traps).
 //! Scopes and lends are two stacks. Tables, scopes and lends are vectors
-//! that double in place of a bump allocator when full.
+//! that, when full, move to a block twice the size taken from a bump
+//! allocator (the old block is not reused).
 //!
 //! Layout of meld's memory (all `u32`):
 //!
@@ -36,7 +37,7 @@ const BUMP: u32 = 0;
 const SCOPES: u32 = 4;
 const LENDS: u32 = 16;
 /// The flag the destructor of an exported resource checks.
-pub(crate) const TAKING_OVER: u32 = 28;
+const TAKING_OVER: u32 = 28;
 const TABLES: u32 = 32;
 const SLOT: u32 = 16;
 const FREE: u32 = 0;
@@ -150,31 +151,8 @@ impl Codegen {
             RtFn::Remove => (&[Flat::I32; 2], &[], "meld handle remove".into()),
             RtFn::Enter => (&[], &[], "meld call enter".into()),
             RtFn::Exit => (&[], &[], "meld call exit".into()),
-            RtFn::MoveOwn { resource, from, to } => (
-                &[Flat::I32],
-                &[Flat::I32],
-                format!("move own<{resource}> table{from}->table{to}"),
-            ),
-            RtFn::Lend { resource, from, to } => (
-                &[Flat::I32],
-                &[Flat::I32],
-                format!("lend borrow<{resource}> table{from}->table{to}"),
-            ),
-            RtFn::OwnOut { resource, from } => (
-                &[Flat::I32],
-                &[Flat::I32],
-                format!("move own<{resource}> table{from}->host"),
-            ),
-            RtFn::OwnIn { resource, to } => (
-                &[Flat::I32],
-                &[Flat::I32],
-                format!("move own<{resource}> host->table{to}"),
-            ),
-            RtFn::LendIn { resource, to } => (
-                &[Flat::I32],
-                &[Flat::I32],
-                format!("lend borrow<{resource}> host->table{to}"),
-            ),
+            // Every transfer takes a handle (or rep) and gives one.
+            _ => (&[Flat::I32], &[Flat::I32], transfer_name(f)),
         };
         let (mut body, args) = Body::new(params);
         match f {
@@ -618,6 +596,26 @@ impl Codegen {
         }
         Ok(body.finish())
     }
+}
+
+/// The name of a transfer function, e.g. `move own<0> table3->host`.
+fn transfer_name(f: RtFn) -> String {
+    let table = |t: u32| {
+        if t == HOST {
+            "host".to_string()
+        } else {
+            format!("table{t}")
+        }
+    };
+    let (what, resource, from, to) = match f {
+        RtFn::MoveOwn { resource, from, to } => ("move own", resource, from, to),
+        RtFn::OwnOut { resource, from } => ("move own", resource, from, HOST),
+        RtFn::OwnIn { resource, to } => ("move own", resource, HOST, to),
+        RtFn::Lend { resource, from, to } => ("lend borrow", resource, from, to),
+        RtFn::LendIn { resource, to } => ("lend borrow", resource, HOST, to),
+        _ => return format!("{f:?}"),
+    };
+    format!("{what}<{resource}> {}->{}", table(from), table(to))
 }
 
 /// `memarg` of meld's memory `m` at `offset`.

@@ -4,8 +4,10 @@
 //! functions first (one per distinct lowering), then every instance's own
 //! functions, tables, memories, globals and tags in instantiation order,
 //! then the generated adapter functions, then the host-boundary wrappers
-//! ([`Wrapper`]), then the adapters' helpers and, with a shared memory, the
-//! regions' grow functions. An import of an instance becomes a reference to
+//! ([`Wrapper`]), then the resource builtins (`resource.new`/`.rep`/`.drop`
+//! of inner resources), then the adapters' helpers and, with a shared
+//! memory, the regions' grow functions. When an inner component defines a
+//! resource type, meld's handle tables get a memory after the instances'. An import of an instance becomes a reference to
 //! whatever it resolves to (its [`Origin`]), so no import is left between
 //! instances. [`emit`] then re-encodes every instance's sections through
 //! its index maps (`wasm_encoder::reencode`), keeping instantiation order
