@@ -173,8 +173,8 @@ pub(crate) enum Node {
     Enum(u32),
     /// Flags with this many labels.
     Flags(u32),
-    /// A handle to a resource an inner component defines (the resource's
-    /// index in the graph); `own` or `borrow`.
+    /// A handle to a resource (the resource's index in the graph, an inner
+    /// component's or the host's); `own` or `borrow`.
     Handle {
         resource: u32,
         own: bool,
@@ -186,12 +186,8 @@ pub(crate) enum Node {
 pub(crate) struct Resources<'a> {
     /// Identifies `lookup` for memoisation (equal keys, equal lookups).
     pub(crate) key: usize,
-    /// The graph's resource index of a wasmparser resource id, and whether
-    /// an inner component defines it.
-    pub(crate) lookup: &'a dyn Fn(wasmparser::component_types::ResourceId) -> Option<(u32, bool)>,
-    /// Whether a borrow of a host resource may appear (it crosses as the
-    /// host's handle); between inner components it may not.
-    pub(crate) host_borrows: bool,
+    /// The graph's resource index of a wasmparser resource id.
+    pub(crate) lookup: &'a dyn Fn(wasmparser::component_types::ResourceId) -> Option<u32>,
 }
 
 /// Memory layout and flattening of one type.
@@ -210,9 +206,9 @@ pub(crate) struct Info {
     pub(crate) memory: bool,
     /// Contains a string.
     pub(crate) strings: bool,
-    /// Contains a handle of an inner resource.
+    /// Contains a resource handle (when converted with [`Resources`]).
     pub(crate) handles: bool,
-    /// Contains a borrowed handle of an inner resource.
+    /// Contains a borrowed handle (when converted with [`Resources`]).
     pub(crate) borrows: bool,
 }
 
@@ -227,7 +223,7 @@ pub(crate) struct TyTable {
     converted: BTreeMap<
         (
             wasmparser::component_types::ComponentDefinedTypeId,
-            Option<(usize, bool)>,
+            Option<usize>,
         ),
         TyId,
     >,
@@ -315,6 +311,21 @@ impl TyTable {
         Ok(self.shape(params, result))
     }
 
+    /// Whether a value of `ty` holds handles in memory it points to (in a
+    /// list's elements), not only in its flat values.
+    pub(crate) fn handles_in_memory(&self, ty: TyId) -> bool {
+        if !self.info(ty).handles {
+            return false;
+        }
+        match self.node(ty) {
+            Node::List(element) => self.info(*element).handles,
+            Node::Record(children) => children.iter().any(|c| self.handles_in_memory(*c)),
+            Node::Variant(cases) => cases.iter().flatten().any(|c| self.handles_in_memory(*c)),
+            Node::FixedList(element, _) => self.handles_in_memory(*element),
+            _ => false,
+        }
+    }
+
     pub(crate) fn node(&self, id: TyId) -> &Node {
         &self.nodes[id.0 as usize]
     }
@@ -352,10 +363,10 @@ impl TyTable {
         id
     }
 
-    /// Converts a component value type. Handles of inner resources become
-    /// [`Node::Handle`]s, handles of host resources plain `u32`s (they
-    /// cross as the host's handles); with `resources` `None` every handle
-    /// is a `u32`. Futures, streams and error contexts are refused with a
+    /// Converts a component value type. With `resources`, handles become
+    /// [`Node::Handle`]s (inner and host resources alike: every component
+    /// has its own table); with `resources` `None` every handle is a
+    /// `u32`. Futures, streams and error contexts are refused with a
     /// message naming `what`.
     pub(crate) fn convert_with(
         &mut self,
@@ -368,7 +379,7 @@ impl TyTable {
             ComponentValType::Primitive(p) => return self.primitive(*p, what),
             ComponentValType::Type(id) => *id,
         };
-        let key = (id, resources.map(|r| (r.key, r.host_borrows)));
+        let key = (id, resources.map(|r| r.key));
         if let Some(done) = self.converted.get(&key) {
             return Ok(*done);
         }
@@ -431,14 +442,7 @@ impl TyTable {
                 match resources {
                     None => Node::Prim(Prim::U32),
                     Some(resources) => match (resources.lookup)(r.resource()) {
-                        Some((resource, true)) => Node::Handle { resource, own },
-                        Some((_, false)) if own || resources.host_borrows => Node::Prim(Prim::U32),
-                        Some((_, false)) => {
-                            return Err(Error::unsupported(format!(
-                                "{what} lends a handle of a resource the host defines to \
-                                 another inner component; such borrows are not fused yet"
-                            )));
-                        }
+                        Some(resource) => Node::Handle { resource, own },
                         None => {
                             return Err(Error::internal(format!(
                                 "{what}: a resource type meld cannot place"

@@ -92,8 +92,23 @@ pub(crate) fn plan(
     };
     let mut seen: BTreeMap<(HostItem, Option<usize>), usize> = BTreeMap::new();
     let mut tys = crate::abi::TyTable::default();
-    for lowering in &graph.lowerings {
-        let (context, options) = p.context(&lowering.options)?;
+    for (i, lowering) in graph.lowerings.iter().enumerate() {
+        // A host function whose parameters hold handles in memory reads
+        // them from a translated copy in meld's memory.
+        let (context, options) = match adapters.staged_lowerings.contains(&LoweringId(i)) {
+            true => {
+                let scratch = layout
+                    .wrapper(Wrapper::Scratch)
+                    .ok_or_else(|| Error::internal("no scratch realloc"))?;
+                let key = (
+                    Some(Origin::Tables),
+                    Some(scratch),
+                    lowering.options.encoding,
+                );
+                p.named_context(key)
+            }
+            false => p.context(&lowering.options)?,
+        };
         let index = match seen.get(&(lowering.item.clone(), context)) {
             Some(i) => *i,
             None => {
@@ -196,14 +211,20 @@ impl Planner<'_, '_, '_> {
                     .ok_or_else(|| Error::internal("no realloc wrapper"))?,
             );
         }
+        Ok(self.named_context((memory, realloc, options.encoding)))
+    }
+
+    /// The context of a memory, realloc and encoding, and the export names
+    /// they map to, exporting what is not exported yet.
+    fn named_context(&mut self, key: ContextKey) -> (Option<usize>, NamedOptions) {
+        let (memory, realloc, encoding) = key;
         let mut named = NamedOptions {
-            encoding: options.encoding,
+            encoding,
             ..Default::default()
         };
         if memory.is_none() && realloc.is_none() {
-            return Ok((None, named));
+            return (None, named);
         }
-        let key = (memory, realloc, options.encoding);
         let n = match self.contexts.iter().position(|k| *k == key) {
             Some(n) => n,
             None => {
@@ -226,7 +247,7 @@ impl Planner<'_, '_, '_> {
             self.export(&name, Space::Func, origin);
             named.realloc = Some(name);
         }
-        Ok((Some(n), named))
+        (Some(n), named)
     }
 
     fn export(&mut self, name: &str, space: Space, origin: Origin) {

@@ -148,6 +148,10 @@ pub(crate) fn flatten(decoded: &Decoded<'_>) -> Result<Graph> {
             flattener.graph.exports.push((name.to_string(), item, ty));
         }
     }
+    // Host functions' types name the root imports' resource ids.
+    flattener.graph.host_scope = ScopeId(flattener.graph.scopes.len());
+    let host_res = std::mem::take(&mut flattener.host_res);
+    flattener.graph.scopes.push(host_res);
     Ok(flattener.graph)
 }
 
@@ -190,6 +194,16 @@ struct Flattener<'d, 'a> {
 }
 
 impl Flattener<'_, '_> {
+    /// The id of `builtin`, recorded once.
+    fn builtin(&mut self, builtin: Builtin) -> BuiltinId {
+        let next = BuiltinId(self.graph.builtins.len());
+        let id = *self.builtins.entry(builtin.clone()).or_insert(next);
+        if id == next {
+            self.graph.builtins.push(builtin);
+        }
+        id
+    }
+
     /// Instantiates `closure` and returns its exports.
     fn instantiate(
         &mut self,
@@ -301,14 +315,24 @@ impl Flattener<'_, '_> {
                 })?;
                 let def = match (&self.graph.resources[res.0].host, op) {
                     (Some(host), ResourceOp::Drop) => {
-                        let id = LoweringId(self.graph.lowerings.len());
-                        self.graph.lowerings.push(Lowering {
-                            item: HostItem::ResourceDrop(host.clone()),
-                            ty: None,
+                        // The drop works on the caller's own table; the
+                        // host's drop is called when an own handle (or a
+                        // borrow the host lent) goes.
+                        if !self.graph.host_drops.contains_key(&res) {
+                            let id = LoweringId(self.graph.lowerings.len());
+                            self.graph.lowerings.push(Lowering {
+                                item: HostItem::ResourceDrop(host.clone()),
+                                ty: None,
+                                caller: inner,
+                                options: Options::default(),
+                            });
+                            self.graph.host_drops.insert(res, id);
+                        }
+                        CoreDef::Builtin(self.builtin(Builtin {
+                            op: *op,
+                            resource: res,
                             caller: inner,
-                            options: Options::default(),
-                        });
-                        CoreDef::Lowering(id)
+                        }))
                     }
                     (Some(_), _) => {
                         return Err(Error::internal(
@@ -316,19 +340,11 @@ impl Flattener<'_, '_> {
                         )
                         .at_offset(*offset));
                     }
-                    (None, op) => {
-                        let builtin = Builtin {
-                            op: *op,
-                            resource: res,
-                            caller: inner,
-                        };
-                        let next = BuiltinId(self.graph.builtins.len());
-                        let id = *self.builtins.entry(builtin.clone()).or_insert(next);
-                        if id == next {
-                            self.graph.builtins.push(builtin);
-                        }
-                        CoreDef::Builtin(id)
-                    }
+                    (None, op) => CoreDef::Builtin(self.builtin(Builtin {
+                        op: *op,
+                        resource: res,
+                        caller: inner,
+                    })),
                 };
                 f.core_funcs.push(def);
             }

@@ -18,7 +18,7 @@ use wasmparser::component_types::{ComponentEntityType, ComponentFuncTypeId, Reso
 macro_rules! ids {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub(crate) struct $name(pub(crate) usize);
     )*};
 }
@@ -239,6 +239,12 @@ pub(crate) struct Graph {
     pub(crate) builtins: Vec<Builtin>,
     /// Resource types by wasmparser id, as the lifts of one scope see them.
     pub(crate) scopes: Vec<BTreeMap<ResourceId, ResId>>,
+    /// The scope of the root's imports: how host functions' types name
+    /// resources.
+    pub(crate) host_scope: ScopeId,
+    /// For each host resource some inner component drops: the lowering of
+    /// the host's `resource.drop`, which the generated drop calls.
+    pub(crate) host_drops: BTreeMap<ResId, LoweringId>,
     /// The root's exports, in order, with their types as the root declares them.
     pub(crate) exports: Vec<(String, ExportItem, ComponentEntityType)>,
 }
@@ -295,10 +301,11 @@ impl Graph {
         out
     }
 
-    /// Whether any inner component defines a resource type (so the fused
-    /// module needs handle tables).
-    pub(crate) fn has_inner_resources(&self) -> bool {
-        self.resources.iter().any(|r| r.defined_by.is_some())
+    /// Whether any resource type is in use (so the fused module needs
+    /// handle tables: every component keeps its handles, the host's
+    /// included, in its own).
+    pub(crate) fn has_resources(&self) -> bool {
+        !self.resources.is_empty()
     }
 
     /// The core module and field names of a root import item, following

@@ -530,3 +530,38 @@ fn describe(observation: &Observation) -> String {
     }
     text
 }
+
+/// Runs `calls` (an export path such as `first#make`, and its arguments)
+/// in order on one instance of `wasm`, instantiating afresh after a trap,
+/// and returns what each did: `[1]` for results, `trap` or `exit N`, with
+/// any output appended.
+pub fn run_script(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>> {
+    let mut side = Side::new("scripted", wasm, CompareOptions::default().fuel)?;
+    let mut outcomes = Vec::new();
+    for (path, args) in calls {
+        if !side.is_live() {
+            let observation = side.instantiate()?;
+            if !matches!(observation.outcome, Outcome::Returned(_)) {
+                bail!("instantiation failed: {:?}", observation.outcome);
+            }
+        }
+        let path: Vec<String> = path.split('#').map(str::to_string).collect();
+        let results = side.result_count(&path)?;
+        let observation = side.call(&path, args, results)?;
+        let mut line = match observation.outcome {
+            Outcome::Returned(values) => format!("[{}]", value::render_all(&values)),
+            Outcome::Trapped(_) => "trap".to_string(),
+            Outcome::Exited(code) => format!("exit {code}"),
+        };
+        for (name, bytes) in [
+            ("stdout", &observation.stdout),
+            ("stderr", &observation.stderr),
+        ] {
+            if !bytes.is_empty() {
+                line.push_str(&format!(" {name} {:?}", String::from_utf8_lossy(bytes)));
+            }
+        }
+        outcomes.push(line);
+    }
+    Ok(outcomes)
+}

@@ -4,3 +4,4 @@
 pub mod fixtures;
 pub mod harness;
 pub mod wasi;
+pub mod wasi_wat;

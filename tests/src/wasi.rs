@@ -8,6 +8,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 pub struct WasiHost {
     ctx: WasiCtx,
     table: ResourceTable,
+    /// Representations of the test host's `thing`s dropped so far, in
+    /// order (see `harness::link`).
+    pub things_dropped: Vec<u32>,
 }
 
 impl std::fmt::Debug for WasiHost {
@@ -22,6 +25,7 @@ impl WasiHost {
         WasiHost {
             ctx,
             table: ResourceTable::new(),
+            things_dropped: Vec::new(),
         }
     }
 }

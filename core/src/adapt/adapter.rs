@@ -185,7 +185,7 @@ fn place(memory: u32, addr: Local) -> Place {
 }
 
 /// Traps unless `addr` is aligned and `addr .. addr + size` is in `memory`.
-fn check_block(body: &mut Body, memory: u32, addr: Local, size: u32, align: u32) {
+pub(crate) fn check_block(body: &mut Body, memory: u32, addr: Local, size: u32, align: u32) {
     body.check_align(addr, align);
     let len = body.local(Flat::I32);
     body.i32(size).set(len);

@@ -21,6 +21,27 @@ pub(crate) struct Region {
     pub(crate) base: u32,
 }
 
+/// The component on the inner side of a host call whose values carry
+/// handles.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Handles {
+    /// Its memory (multi-memory index), if its options name one.
+    pub(crate) memory: Option<u32>,
+    /// Its handle table.
+    pub(crate) table: u32,
+}
+
+impl Handles {
+    fn rebase(self, way: Way) -> Rebase {
+        Rebase {
+            way,
+            memory: self.memory.unwrap_or(u32::MAX),
+            base: 0,
+            handles: Some(self.table),
+        }
+    }
+}
+
 impl Region {
     fn rebase(self, way: Way) -> Rebase {
         Rebase {
@@ -61,7 +82,9 @@ impl Codegen {
     }
 
     /// In front of host import `import` (core signature `sig`): checks
-    /// `flag`; with `region`, moves the pointers of the arguments to memory
+    /// `flag`; with `handles`, gives the host its own handles for the
+    /// caller's and puts the handles the host returns in the caller's
+    /// table; with `region`, moves the pointers of the arguments to memory
     /// addresses for the call, back afterwards, and those of a result the
     /// host wrote at the return pointer to region addresses.
     pub(crate) fn lowering_wrapper(
@@ -70,52 +93,89 @@ impl Codegen {
         import: u32,
         flag: Option<u32>,
         rebased: Option<(Shape, Region)>,
+        handles: Option<(Shape, Handles)>,
     ) -> Result<wasm_encoder::Function> {
         let (mut body, args) = Body::new(params);
         if let Some(flag) = flag {
             body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
         }
-        let Some((shape, region)) = rebased else {
+        let Some(spill_results) = rebased
+            .as_ref()
+            .map(|(s, _)| s.spill_results)
+            .or(handles.as_ref().map(|(s, _)| s.spill_results))
+        else {
             for arg in &args {
                 body.get(*arg);
             }
             body.ins(I::Call(import));
             return Ok(body.finish());
         };
-        let (to, from) = (region.rebase(Way::ToHost), region.rebase(Way::FromHost));
-        let (params, retptr) = match shape.spill_results {
+        let (params, retptr) = match spill_results {
             true => (&args[..args.len() - 1], args.last().copied()),
             false => (&args[..], None),
         };
-        self.rebase_params(&mut body, &shape, params, to)?;
+        // Handles leave the caller's table first (they are flat: values
+        // with handles in memory go through `host_call` instead).
+        if let Some((shape, h)) = &handles {
+            self.rebase_params(&mut body, shape, params, h.rebase(Way::ToHost))?;
+        }
+        if let Some((shape, region)) = &rebased {
+            self.rebase_params(&mut body, shape, params, region.rebase(Way::ToHost))?;
+        }
+        let base = rebased.as_ref().map_or(0, |(_, r)| r.base);
+        let spill_params = rebased.as_ref().is_some_and(|(s, _)| s.spill_params);
         for (i, arg) in params.iter().enumerate() {
             body.get(*arg);
-            if shape.spill_params && i == 0 {
-                body.i32(region.base).ins(I::I32Add);
+            if spill_params && i == 0 && base != 0 {
+                body.i32(base).ins(I::I32Add);
             }
         }
         if let Some(retptr) = retptr {
-            body.get(retptr).i32(region.base).ins(I::I32Add);
+            body.get(retptr);
+            if base != 0 {
+                body.i32(base).ins(I::I32Add);
+            }
         }
         body.ins(I::Call(import));
         // The lowered signature returns nothing when results spill.
-        let results: Vec<Local> = shape
-            .lowered
-            .results
-            .iter()
-            .map(|t| body.local(*t))
-            .collect();
+        let lowered = match (&rebased, &handles) {
+            (Some((s, _)), _) | (None, Some((s, _))) => s.lowered.results.clone(),
+            (None, None) => Vec::new(),
+        };
+        let results: Vec<Local> = lowered.iter().map(|t| body.local(*t)).collect();
         for local in results.iter().rev() {
             body.set(*local);
         }
-        self.rebase_params(&mut body, &shape, params, from)?;
-        if let (Some(retptr), Some(result)) = (retptr, shape.result) {
-            let place = Place {
-                memory: region.memory,
-                addr: retptr,
-                offset: 0,
-            };
-            self.rebase_mem(&mut body, result, place, from)?;
+        if let Some((shape, region)) = &rebased {
+            let from = region.rebase(Way::FromHost);
+            self.rebase_params(&mut body, shape, params, from)?;
+            if let (Some(retptr), Some(result)) = (retptr, shape.result) {
+                let place = Place {
+                    memory: region.memory,
+                    addr: retptr,
+                    offset: 0,
+                };
+                self.rebase_mem(&mut body, result, place, from)?;
+            }
+        }
+        if let Some((shape, h)) = &handles
+            && let Some(result) = shape.result
+        {
+            let from = h.rebase(Way::FromHost);
+            match retptr {
+                Some(retptr) => {
+                    let place = Place {
+                        memory: h.memory.unwrap_or(u32::MAX),
+                        addr: retptr,
+                        offset: 0,
+                    };
+                    self.rebase_mem(&mut body, result, place, from)?;
+                }
+                None => {
+                    let slots: Vec<Slot> = results.iter().map(|l| Slot::exact(*l)).collect();
+                    self.rebase_stack(&mut body, result, &slots, from)?;
+                }
+            }
         }
         for local in results {
             body.get(local);

@@ -23,6 +23,7 @@ mod codegen;
 mod host;
 mod rebase;
 mod resources;
+mod staged;
 mod strings;
 mod translate;
 
@@ -85,8 +86,13 @@ pub(crate) struct Adapters {
     tys: TyTable,
     /// Components with a `may_leave` flag, in flag-global order.
     flags: BTreeMap<InnerId, u32>,
-    /// Exported lifts whose values carry handles of inner resources.
+    /// Exported lifts whose values carry resource handles.
     pub(crate) handle_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
+    /// Host functions whose values carry resource handles.
+    pub(crate) handle_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
+    /// Those whose parameters hold handles in memory: the host reads a
+    /// translated copy in meld's memory (`staged.rs`).
+    pub(crate) staged_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
 }
 
 /// Adapter counts by kind.
@@ -147,28 +153,76 @@ pub(crate) fn plan(graph: &Graph, types: TypesRef<'_>) -> Result<Adapters> {
             handle_exports.insert(id);
         }
     }
+    let mut handle_lowerings = std::collections::BTreeSet::new();
+    let mut staged_lowerings = std::collections::BTreeSet::new();
+    for i in 0..graph.lowerings.len() {
+        let id = crate::graph::LoweringId(i);
+        let Some(shape) = lowering_shape(graph, types, &mut tys, id)? else {
+            continue;
+        };
+        let values = shape.params.iter().chain(&shape.result);
+        if values.clone().any(|t| tys.info(*t).handles) {
+            handle_lowerings.insert(id);
+        }
+        let in_memory = match shape.spill_params {
+            true => tys.info(shape.tuple).handles,
+            false => shape.params.iter().any(|t| tys.handles_in_memory(*t)),
+        };
+        if in_memory {
+            staged_lowerings.insert(id);
+        }
+    }
     let mut adapters = with_flags(graph, planned, tys);
     adapters.handle_exports = handle_exports;
+    adapters.handle_lowerings = handle_lowerings;
+    adapters.staged_lowerings = staged_lowerings;
     Ok(adapters)
+}
+
+/// The shape of host function lowering `id` with its handles as
+/// [`crate::abi::Node::Handle`]s (`None` for a resource builtin).
+fn lowering_shape(
+    graph: &Graph,
+    types: TypesRef<'_>,
+    tys: &mut TyTable,
+    id: crate::graph::LoweringId,
+) -> Result<Option<Shape>> {
+    let lowering = &graph.lowerings[id.0];
+    let Some(ty) = lowering.ty else {
+        return Ok(None);
+    };
+    let lookup = scope_resources(graph, graph.host_scope);
+    let resources = crate::abi::Resources {
+        key: graph.host_scope.0,
+        lookup: &lookup,
+    };
+    let (module, field) = graph.host_name(&lowering.item);
+    let what = format!("`{module}#{field}`");
+    let shape = tys
+        .func_shape(types, ty, &what, Some(resources))
+        .map_err(|e| e.in_component(graph.path(lowering.caller)))?;
+    Ok(Some(shape))
 }
 
 /// How the resources of a lifted function resolve in its own component.
 fn lifted_resources<'g>(
     graph: &'g Graph,
     id: crate::graph::LiftedId,
-) -> impl Fn(wasmparser::component_types::ResourceId) -> Option<(u32, bool)> + 'g {
-    let scope = &graph.scopes[graph.lifted[id.0].scope.0];
-    move |r| {
-        scope
-            .get(&r)
-            .map(|res| (res.0 as u32, graph.resources[res.0].defined_by.is_some()))
-    }
+) -> impl Fn(wasmparser::component_types::ResourceId) -> Option<u32> + 'g {
+    scope_resources(graph, graph.lifted[id.0].scope)
 }
 
-/// The shape of exported lift `id` as the host sees it: handles of inner
-/// resources are [`crate::abi::Node::Handle`]s, the host's plain `u32`s.
-/// Handles of inner resources inside lists, strings' neighbours in memory
-/// or spilled values are refused.
+/// How the resource ids of `scope` resolve to the graph's resources.
+fn scope_resources<'g>(
+    graph: &'g Graph,
+    scope: crate::graph::ScopeId,
+) -> impl Fn(wasmparser::component_types::ResourceId) -> Option<u32> + 'g {
+    let scope = &graph.scopes[scope.0];
+    move |r| scope.get(&r).map(|res| res.0 as u32)
+}
+
+/// The shape of exported lift `id` with its handles as
+/// [`crate::abi::Node::Handle`]s.
 fn export_shape(
     graph: &Graph,
     types: TypesRef<'_>,
@@ -180,7 +234,6 @@ fn export_shape(
     let resources = crate::abi::Resources {
         key: lifted.scope.0,
         lookup: &lookup,
-        host_borrows: true,
     };
     let path = graph.path(lifted.component);
     let shape = tys.func_shape(types, lifted.ty, path, Some(resources))?;
@@ -255,6 +308,8 @@ fn with_flags(graph: &Graph, planned: Vec<Planned>, tys: TyTable) -> Adapters {
         tys,
         flags,
         handle_exports: Default::default(),
+        handle_lowerings: Default::default(),
+        staged_lowerings: Default::default(),
     }
 }
 
@@ -281,7 +336,6 @@ fn plan_one(
     let resources = crate::abi::Resources {
         key: lifted.scope.0,
         lookup: &lookup,
-        host_borrows: false,
     };
     let convert = |tys: &mut TyTable, what: String, ty: &ComponentValType| {
         tys.convert_with(
@@ -346,12 +400,17 @@ pub(crate) fn generate(
         dtors: graph
             .resources
             .iter()
-            .map(|r| {
-                r.dtor
-                    .as_ref()
-                    .map(|d| layout.resolve(graph, adapters, d, Space::Func))
-                    .transpose()
-            })
+            .enumerate()
+            .map(
+                |(i, r)| match graph.host_drops.get(&crate::graph::ResId(i)) {
+                    Some(drop) => layout.lowering_import(*drop).map(Some),
+                    None => r
+                        .dtor
+                        .as_ref()
+                        .map(|d| layout.resolve(graph, adapters, d, Space::Func))
+                        .transpose(),
+                },
+            )
             .collect::<Result<_>>()?,
         outer: (0..graph.resources.len())
             .map(|r| {
@@ -499,6 +558,43 @@ fn host_function(
             .map(|s| (s, lifted))
     };
     Ok(match wrapper {
+        merge::Wrapper::Lowering(id) if adapters.staged_lowerings.contains(&id) => {
+            let lowering = &graph.lowerings[id.0];
+            let import = &boundary.imports[boundary.lowering_import[id.0]];
+            let shape = lowering_shape(graph, types, &mut codegen.tys, id)?
+                .ok_or_else(|| Error::internal("a staged builtin"))?;
+            let resolve = |def: &Option<crate::graph::CoreDef>, space| {
+                def.as_ref()
+                    .map(|d| layout.resolve(graph, adapters, d, space))
+                    .transpose()
+            };
+            let caller = Side {
+                memory: resolve(&lowering.options.memory, Space::Memory)?,
+                realloc: resolve(&lowering.options.realloc, Space::Func)?,
+                encoding: lowering.options.encoding,
+                may_leave: flag(lowering.caller),
+                table: lowering.caller.0 as u32,
+            };
+            let staged = staged::Staged {
+                shape,
+                caller,
+                import: layout.lowering_import(id)?,
+                tables: tables_memory(layout)?,
+                base: tables_base(layout)?,
+            };
+            GeneratedFunc {
+                name: format!("host {}#{} (staged)", import.module, import.field),
+                ty: staged.shape.lowered.func_type(),
+                body: codegen
+                    .staged_wrapper(&staged)
+                    .map_err(|e| e.in_component(graph.path(lowering.caller)))?,
+            }
+        }
+        merge::Wrapper::Scratch => GeneratedFunc {
+            name: "meld scratch realloc for the host".to_string(),
+            ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
+            body: codegen.scratch_realloc(tables_base(layout)?),
+        },
         merge::Wrapper::Lowering(id) => {
             let lowering = &graph.lowerings[id.0];
             let import = &boundary.imports[boundary.lowering_import[id.0]];
@@ -512,6 +608,21 @@ fn host_function(
                 (Some(r), Some(ty)) => Some((codegen.tys.host_shape(types, ty, &import.field)?, r)),
                 _ => None,
             };
+            let handles = match adapters.handle_lowerings.contains(&id) {
+                true => {
+                    let shape = lowering_shape(graph, types, &mut codegen.tys, id)?
+                        .ok_or_else(|| Error::internal("handles in a builtin"))?;
+                    let memory = lowering
+                        .options
+                        .memory
+                        .as_ref()
+                        .map(|m| layout.resolve(graph, adapters, m, Space::Memory))
+                        .transpose()?;
+                    let table = lowering.caller.0 as u32;
+                    Some((shape, host::Handles { memory, table }))
+                }
+                false => None,
+            };
             GeneratedFunc {
                 name: format!("host {}#{}", import.module, import.field),
                 ty: import.ty.clone(),
@@ -520,6 +631,7 @@ fn host_function(
                     layout.lowering_import(id)?,
                     flag(lowering.caller),
                     rebased,
+                    handles,
                 )?,
             }
         }
@@ -589,6 +701,22 @@ fn host_function(
             }
         }
     })
+}
+
+/// meld's memory.
+fn tables_memory(layout: &Layout<'_>) -> Result<u32> {
+    layout
+        .tables_memory
+        .ok_or_else(|| Error::internal("meld's memory is missing"))
+}
+
+/// Where the host sees meld's memory: its region's base with a shared
+/// memory, else 0.
+fn tables_base(layout: &Layout<'_>) -> Result<u32> {
+    match &layout.shared {
+        Some(plan) => plan.base(tables_memory(layout)?),
+        None => Ok(0),
+    }
 }
 
 /// Names a generated adapter, e.g. `adapt my:pkg/api#add`.

@@ -63,7 +63,7 @@ impl Rebase {
 
     /// Whether values of `info` have something to move.
     fn moves(self, info: &crate::abi::Info) -> bool {
-        info.memory || (self.handles.is_some() && info.handles)
+        (self.base != 0 && info.memory) || (self.handles.is_some() && info.handles)
     }
 
     /// The function replacing a handle of `resource` on the stack.

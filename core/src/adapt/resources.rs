@@ -1,11 +1,24 @@
 //! Resource handle tables, as generated wasm over meld's own memory.
 //!
 //! Each inner component instance has one handle table, shared by every
-//! resource type it holds handles of, as in wasmtime: handles are indices
-//! from 1, and a freed slot is the first one reused (a free list). A slot is 16
-//! bytes: a tag (free, own or borrow), the resource type (or, when free,
-//! the next free slot), the representation, and for an own handle the
-//! number of active lends, for a borrow the call scope it belongs to.
+//! resource type it holds handles of, the host's included, as in wasmtime:
+//! handles are indices from 1, and a freed slot is the first one reused (a
+//! free list), so host and inner handles interleave in creation order. A
+//! slot is 16 bytes: a tag, the resource type (or, when free, the next free
+//! slot), the representation, and for an own handle the number of active
+//! lends, for a borrow the call scope it belongs to.
+//!
+//! Tags: 0 free, 1 own, 2 borrow, 3 a borrow the host lent (dropping it
+//! drops the host's borrow too). Tags from 8 on are kept for what the
+//! component model keeps in the same table under async (subtasks, waitable
+//! sets, stream and future ends, error contexts).
+//!
+//! A handle of a host resource has the host's handle (the handle in the
+//! table of the component wrapping the fused module, or of a core host) as
+//! its representation: at the host boundary an own handle leaves the
+//! component's table for the host's handle and comes back as a new slot,
+//! a borrow passes its representation. A component can only name the
+//! host's handles it was given.
 //!
 //! Calls that pass borrows open a scope: a lent own handle cannot be
 //! dropped or moved until the call returns, and the callee must drop every
@@ -22,7 +35,8 @@
 //! | 4, 8, 12 | scope stack: length, capacity, pointer (8-byte entries: borrows, first lend) |
 //! | 16, 20, 24 | lend stack: length, capacity, pointer (8-byte entries: table, handle) |
 //! | 28 | set while the host's handle of an exported resource is taken over |
-//! | 32 + 16·k | table of component `k`: first free, length, capacity, pointer |
+//! | 32, 36, 40 | scratch block of the current staged host call: pointer, capacity, used |
+//! | 48 + 16·k | table of component `k`: first free, length, capacity, pointer |
 
 use super::body::{Body, Local};
 use super::codegen::{Codegen, HelperKey};
@@ -38,11 +52,15 @@ const SCOPES: u32 = 4;
 const LENDS: u32 = 16;
 /// The flag the destructor of an exported resource checks.
 const TAKING_OVER: u32 = 28;
-const TABLES: u32 = 32;
+/// The scratch block host calls copy their parameters into.
+const SCRATCH: u32 = 32;
+const TABLES: u32 = 48;
 const SLOT: u32 = 16;
 const FREE: u32 = 0;
 const OWN: u32 = 1;
 const BORROW: u32 = 2;
+/// A borrow handle of a host resource the host lent in a call.
+const HOST_BORROW: u32 = 3;
 /// Handles are below this, as in wasmtime.
 const MAX_HANDLE: u32 = 1 << 28;
 
@@ -55,7 +73,8 @@ pub(crate) struct Runtime {
     pub(crate) components: u32,
     /// Per resource: the component defining it (`None`: the host's).
     pub(crate) definers: Vec<Option<u32>>,
-    /// Per resource: the fused index of its destructor.
+    /// Per resource: the fused index of its destructor; for a host
+    /// resource, of the host's `resource.drop`.
     pub(crate) dtors: Vec<Option<u32>>,
     /// Per exported resource: the fused indices of the wrapper's
     /// `resource.new`, `.rep` and `.drop` of the type standing for it.
@@ -70,6 +89,13 @@ pub(crate) const HOST: u32 = u32::MAX;
 pub(crate) enum RtFn {
     /// `(vector header) -> ()`: room for one more element of `size` bytes.
     Reserve { size: u32 },
+    /// `(bytes) -> address`: a new block of meld's memory (never freed).
+    Bump,
+    /// `() -> ()`: a staged host call begins; its scratch block is empty.
+    ScratchReset,
+    /// `(old, old size, align, size) -> address`: `realloc` of a block of
+    /// the current staged host call (`old` is always 0).
+    ScratchAlloc,
     /// `(table, tag, type, rep, extra) -> handle`.
     Insert,
     /// `(table, handle, type) -> slot address`; traps on a free slot, an
@@ -91,6 +117,9 @@ pub(crate) enum RtFn {
     OwnIn { resource: u32, to: u32 },
     /// `(rep) -> handle in to, or rep`: the host lends a handle.
     LendIn { resource: u32, to: u32 },
+    /// `(handle in from) -> host handle`: a handle of a host resource is
+    /// lent to the host for a call.
+    LendOut { resource: u32, from: u32 },
 }
 
 impl RtFn {
@@ -102,6 +131,7 @@ impl RtFn {
             (true, _, true) => RtFn::OwnOut { resource, from },
             (true, _, _) => RtFn::MoveOwn { resource, from, to },
             (false, true, _) => RtFn::LendIn { resource, to },
+            (false, _, true) => RtFn::LendOut { resource, from },
             (false, _, _) => RtFn::Lend { resource, from, to },
         }
     }
@@ -126,6 +156,13 @@ impl Runtime {
             .ok_or_else(|| Error::internal("a handle for the host of a resource not exported"))
     }
 
+    /// Whether `resource` is one of the host's.
+    fn is_host(&self, resource: u32) -> bool {
+        self.definers
+            .get(resource as usize)
+            .is_some_and(Option::is_none)
+    }
+
     fn defines(&self, component: u32, resource: u32) -> bool {
         self.definers.get(resource as usize).copied().flatten() == Some(component)
     }
@@ -146,6 +183,9 @@ impl Codegen {
         let m = self.runtime.memory()?;
         let (params, results, name): (&[Flat], &[Flat], String) = match f {
             RtFn::Reserve { size } => (&[Flat::I32], &[], format!("meld reserve {size}")),
+            RtFn::Bump => (&[Flat::I32], &[Flat::I32], "meld bump".into()),
+            RtFn::ScratchReset => (&[], &[], "meld scratch reset".into()),
+            RtFn::ScratchAlloc => (&[Flat::I32; 4], &[Flat::I32], "meld scratch realloc".into()),
             RtFn::Insert => (&[Flat::I32; 5], &[Flat::I32], "meld handle insert".into()),
             RtFn::Slot => (&[Flat::I32; 3], &[Flat::I32], "meld handle slot".into()),
             RtFn::Remove => (&[Flat::I32; 2], &[], "meld handle remove".into()),
@@ -157,6 +197,11 @@ impl Codegen {
         let (mut body, args) = Body::new(params);
         match f {
             RtFn::Reserve { size } => self.reserve(&mut body, m, args[0], size),
+            RtFn::Bump => self.bump(&mut body, m, args[0]),
+            RtFn::ScratchReset => {
+                body.i32(SCRATCH).i32(0).ins(I::I32Store(mem(m, 8)));
+            }
+            RtFn::ScratchAlloc => self.scratch_alloc(&mut body, m, &args),
             RtFn::Insert => self.insert(&mut body, m, &args),
             RtFn::Slot => slot(&mut body, m, &args),
             RtFn::Remove => {
@@ -191,10 +236,17 @@ impl Codegen {
                 let rep = self.take_own(&mut body, m, args[0], resource, from);
                 self.insert_call(&mut body, to, OWN, resource, rep, None);
             }
+            RtFn::OwnOut { resource, from } if self.runtime.is_host(resource) => {
+                let rep = self.take_own(&mut body, m, args[0], resource, from);
+                body.get(rep);
+            }
             RtFn::OwnOut { resource, from } => {
                 let [new, _, _] = self.runtime.outer(resource)?;
                 let rep = self.take_own(&mut body, m, args[0], resource, from);
                 body.get(rep).ins(I::Call(new));
+            }
+            RtFn::OwnIn { resource, to } if self.runtime.is_host(resource) => {
+                self.insert_call(&mut body, to, OWN, resource, args[0], None);
             }
             RtFn::OwnIn { resource, to } => {
                 // Take the host's handle over without running the
@@ -211,8 +263,24 @@ impl Codegen {
                 if self.runtime.defines(to, resource) {
                     body.get(args[0]);
                 } else {
-                    self.borrow_in_scope(&mut body, m, resource, args[0], to);
+                    let tag = match self.runtime.is_host(resource) {
+                        true => HOST_BORROW,
+                        false => BORROW,
+                    };
+                    self.borrow_in_scope(&mut body, m, resource, args[0], to, tag);
                 }
+            }
+            RtFn::LendOut { resource, from } => {
+                // The host returns before anything else can use the
+                // handle: its representation is the host's handle.
+                if !self.runtime.is_host(resource) {
+                    return Err(Error::internal("an inner resource lent to the host"));
+                }
+                body.i32(table(from))
+                    .get(args[0])
+                    .i32(resource)
+                    .ins(I::Call(self.rt(RtFn::Slot)))
+                    .ins(I::I32Load(mem(m, 8)));
             }
             RtFn::Lend { resource, from, to } => {
                 self.lend(&mut body, m, args[0], resource, from, to)
@@ -230,12 +298,7 @@ impl Codegen {
 
     /// Grows the vector at `hdr` (length, capacity, pointer) when full.
     fn reserve(&mut self, body: &mut Body, m: u32, hdr: Local, size: u32) {
-        let (cap, bytes, at, end) = (
-            body.local(Flat::I32),
-            body.local(Flat::I32),
-            body.local(Flat::I32),
-            body.local(Flat::I32),
-        );
+        let (cap, at) = (body.local(Flat::I32), body.local(Flat::I32));
         // if len != cap: return
         body.get(hdr).ins(I::I32Load(mem(m, 0)));
         body.get(hdr).ins(I::I32Load(mem(m, 4)));
@@ -257,7 +320,35 @@ impl Codegen {
             .ins(I::Select)
             .set(cap);
         body.get(cap).i32(1 << 26).ins(I::I32GtU).trap_if();
-        body.get(cap).i32(size).ins(I::I32Mul).set(bytes);
+        body.get(cap)
+            .i32(size)
+            .ins(I::I32Mul)
+            .ins(I::Call(self.rt(RtFn::Bump)))
+            .set(at);
+        // copy the elements, then point the header at the new block
+        body.get(at)
+            .get(hdr)
+            .ins(I::I32Load(mem(m, 8)))
+            .get(hdr)
+            .ins(I::I32Load(mem(m, 0)))
+            .i32(size)
+            .ins(I::I32Mul)
+            .ins(I::MemoryCopy {
+                src_mem: m,
+                dst_mem: m,
+            });
+        body.get(hdr).get(cap).ins(I::I32Store(mem(m, 4)));
+        body.get(hdr).get(at).ins(I::I32Store(mem(m, 8)));
+    }
+
+    /// `bump(bytes) -> address`: a block of meld's memory, 8-aligned when
+    /// `bytes` is a multiple of 8; the memory grows to cover it.
+    fn bump(&mut self, body: &mut Body, m: u32, bytes: Local) {
+        let (at, end, pages) = (
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+        );
         // at = bump (initially the heap start); bump += bytes
         body.i32(BUMP).ins(I::I32Load(mem(m, 0))).set(at);
         body.get(at).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
@@ -274,31 +365,109 @@ impl Codegen {
             .ins(I::I32ShrU)
             .ins(I::MemorySize(m))
             .ins(I::I32Sub)
-            .set(bytes);
-        body.get(bytes)
+            .set(pages);
+        body.get(pages)
             .i32(0)
             .ins(I::I32GtS)
             .ins(I::If(BlockType::Empty));
-        body.get(bytes)
+        body.get(pages)
             .ins(I::MemoryGrow(m))
             .i32(u32::MAX)
             .ins(I::I32Eq)
             .trap_if();
         body.ins(I::End);
-        // copy the elements, then point the header at the new block
-        body.get(at)
-            .get(hdr)
+        body.get(at);
+    }
+
+    /// `scratch realloc(0, 0, align, size) -> address`: the next block of
+    /// the scratch area; when it is full, a new area of twice the size
+    /// (the blocks given out so far stay where they are).
+    fn scratch_alloc(&mut self, body: &mut Body, m: u32, args: &[Local]) {
+        let (align, size) = (args[2], args[3]);
+        let (at, cap) = (body.local(Flat::I32), body.local(Flat::I32));
+        // the host asks for alignments of 1, 2, 4 or 8 only
+        body.get(align)
+            .get(align)
+            .i32(1)
+            .ins(I::I32Sub)
+            .ins(I::I32And)
+            .get(align)
+            .i32(8)
+            .ins(I::I32GtU)
+            .ins(I::I32Or)
+            .trap_if();
+        // at = align_up(used, align)
+        body.i32(SCRATCH)
             .ins(I::I32Load(mem(m, 8)))
-            .get(hdr)
+            .get(align)
+            .ins(I::I32Add)
+            .i32(1)
+            .ins(I::I32Sub)
+            .i32(0)
+            .get(align)
+            .ins(I::I32Sub)
+            .ins(I::I32And)
+            .set(at);
+        // if size > cap - at (unsigned, cap >= at when it fits): a new area
+        body.get(at)
+            .i32(SCRATCH)
+            .ins(I::I32Load(mem(m, 4)))
+            .ins(I::I32GtU)
+            .get(size)
+            .i32(SCRATCH)
+            .ins(I::I32Load(mem(m, 4)))
+            .get(at)
+            .ins(I::I32Sub)
+            .ins(I::I32GtU)
+            .ins(I::I32Or)
+            .ins(I::If(BlockType::Empty));
+        {
+            // cap = max(2 * cap, size rounded up to 16, 256); at most 1 GiB
+            body.get(size)
+                .i32(15)
+                .ins(I::I32Add)
+                .i32(!15)
+                .ins(I::I32And);
+            body.set(cap);
+            body.get(size).i32(1 << 30).ins(I::I32GtU).trap_if();
+            body.i32(SCRATCH)
+                .ins(I::I32Load(mem(m, 4)))
+                .i32(1)
+                .ins(I::I32Shl)
+                .get(cap)
+                .i32(SCRATCH)
+                .ins(I::I32Load(mem(m, 4)))
+                .i32(1)
+                .ins(I::I32Shl)
+                .get(cap)
+                .ins(I::I32GtU)
+                .ins(I::Select)
+                .set(cap);
+            body.get(cap)
+                .i32(256)
+                .get(cap)
+                .i32(256)
+                .ins(I::I32GtU)
+                .ins(I::Select)
+                .set(cap);
+            body.get(cap).i32(1 << 30).ins(I::I32GtU).trap_if();
+            body.i32(SCRATCH)
+                .get(cap)
+                .ins(I::Call(self.rt(RtFn::Bump)))
+                .ins(I::I32Store(mem(m, 0)));
+            body.i32(SCRATCH).get(cap).ins(I::I32Store(mem(m, 4)));
+            body.i32(0).set(at);
+        }
+        body.ins(I::End);
+        body.i32(SCRATCH)
+            .get(at)
+            .get(size)
+            .ins(I::I32Add)
+            .ins(I::I32Store(mem(m, 8)));
+        body.i32(SCRATCH)
             .ins(I::I32Load(mem(m, 0)))
-            .i32(size)
-            .ins(I::I32Mul)
-            .ins(I::MemoryCopy {
-                src_mem: m,
-                dst_mem: m,
-            });
-        body.get(hdr).get(cap).ins(I::I32Store(mem(m, 4)));
-        body.get(hdr).get(at).ins(I::I32Store(mem(m, 8)));
+            .get(at)
+            .ins(I::I32Add);
     }
 
     /// `insert(table, tag, type, rep, extra) -> handle`.
@@ -422,12 +591,20 @@ impl Codegen {
             body.get(rep);
             return;
         }
-        self.borrow_in_scope(body, m, resource, rep, to);
+        self.borrow_in_scope(body, m, resource, rep, to, BORROW);
     }
 
-    /// Pushes a new borrow handle of `rep` in component `to`'s table, in
-    /// the innermost call's scope.
-    fn borrow_in_scope(&mut self, body: &mut Body, m: u32, resource: u32, rep: Local, to: u32) {
+    /// Pushes a new borrow handle (tagged `tag`) of `rep` in component
+    /// `to`'s table, in the innermost call's scope.
+    fn borrow_in_scope(
+        &mut self,
+        body: &mut Body,
+        m: u32,
+        resource: u32,
+        rep: Local,
+        to: u32,
+        tag: u32,
+    ) {
         let (addr, scope) = (body.local(Flat::I32), body.local(Flat::I32));
         // scope = the innermost call; its borrow count goes up
         body.i32(SCOPES)
@@ -444,7 +621,7 @@ impl Codegen {
             .i32(1)
             .ins(I::I32Add)
             .ins(I::I32Store(mem(m, 0)));
-        self.insert_call(body, to, BORROW, resource, rep, Some(scope));
+        self.insert_call(body, to, tag, resource, rep, Some(scope));
     }
 
     /// Ends the innermost scope: traps if a borrow handle is left, gives
@@ -551,9 +728,12 @@ impl Codegen {
                     body.i32(t).get(args[0]).ins(I::Call(self.rt(RtFn::Remove)));
                     if let Some(dtor) = self.runtime.dtors.get(resource as usize).copied().flatten()
                     {
-                        if let (Some(flag), false) =
-                            (may_leave, self.runtime.defines(caller, resource))
-                        {
+                        // Another component's destructor may only run
+                        // when the caller may leave; the host's drop is
+                        // not a call out (wasmtime checks nothing there).
+                        let other = !self.runtime.defines(caller, resource)
+                            && !self.runtime.is_host(resource);
+                        if let (Some(flag), true) = (may_leave, other) {
                             body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
                         }
                         body.get(rep).ins(I::Call(dtor));
@@ -561,7 +741,20 @@ impl Codegen {
                 }
                 body.ins(I::Else);
                 {
-                    // a borrow handle: its scope has one borrow less
+                    // a borrow handle: its scope has one borrow less; a
+                    // borrow the host lent is the host's to drop too
+                    if let (true, Some(drop)) = (
+                        self.runtime.is_host(resource),
+                        self.runtime.dtors.get(resource as usize).copied().flatten(),
+                    ) {
+                        body.get(addr)
+                            .ins(I::I32Load(mem(m, 0)))
+                            .i32(HOST_BORROW)
+                            .ins(I::I32Eq)
+                            .ins(I::If(BlockType::Empty));
+                        body.get(rep).ins(I::Call(drop));
+                        body.ins(I::End);
+                    }
                     body.i32(t).get(args[0]).ins(I::Call(self.rt(RtFn::Remove)));
                     scope_address(&mut body, m, extra);
                     body.set(addr);
@@ -613,6 +806,7 @@ fn transfer_name(f: RtFn) -> String {
         RtFn::OwnIn { resource, to } => ("move own", resource, HOST, to),
         RtFn::Lend { resource, from, to } => ("lend borrow", resource, from, to),
         RtFn::LendIn { resource, to } => ("lend borrow", resource, HOST, to),
+        RtFn::LendOut { resource, from } => ("lend borrow", resource, from, HOST),
         _ => return format!("{f:?}"),
     };
     format!("{what}<{resource}> {}->{}", table(from), table(to))

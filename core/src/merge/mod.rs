@@ -47,6 +47,8 @@ pub(crate) enum Origin {
     Lowering(LoweringId),
     /// A generated resource builtin.
     Builtin(BuiltinId),
+    /// The memory of meld's handle tables.
+    Tables,
 }
 
 /// An export of the fused module.
@@ -90,8 +92,9 @@ pub(crate) struct Layout<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Wrapper {
     /// In front of a lowered host import: checks the caller's `may_leave`
-    /// flag, and with a shared memory moves the pointers the host sees
-    /// into absolute addresses (and back).
+    /// flag, translates handles between the caller's table and the host's,
+    /// and with a shared memory moves the pointers the host sees into
+    /// absolute addresses (and back).
     Lowering(LoweringId),
     /// In front of a lifted export whose memory is not at base 0 of a
     /// shared memory: moves the host's pointers into the region, calls,
@@ -108,6 +111,11 @@ pub(crate) enum Wrapper {
     /// The destructor of the wrapper's resource type standing for an
     /// exported inner one.
     Dtor(ResId),
+    /// The `realloc` of host functions whose parameters hold handles in
+    /// memory: they are lowered with meld's memory, where the handles are
+    /// translated into a copy (`adapt/staged.rs`); it answers in memory
+    /// addresses.
+    Scratch,
 }
 
 impl<'a> Layout<'a> {
@@ -146,7 +154,7 @@ impl<'a> Layout<'a> {
                 totals[Space::Func.index()] += 1;
             }
         }
-        let tables_memory = graph.has_inner_resources().then(|| {
+        let tables_memory = graph.has_resources().then(|| {
             totals[Space::Memory.index()] += 1;
             totals[Space::Memory.index()] - 1
         });
@@ -179,7 +187,10 @@ impl<'a> Layout<'a> {
         for (i, lowering) in graph.lowerings.iter().enumerate() {
             let rebased = self.rebased(graph, adapters, &lowering.options)?;
             let flagged = adapters.flag(lowering.caller).is_some();
-            if matches!(lowering.item, HostItem::Func(_)) && (flagged || rebased.is_some()) {
+            let handles = adapters.handle_lowerings.contains(&LoweringId(i));
+            if matches!(lowering.item, HostItem::Func(_))
+                && (flagged || handles || rebased.is_some())
+            {
                 wrappers.insert(Wrapper::Lowering(LoweringId(i)));
             }
             if let (Some(memory), Some(realloc)) = (rebased, &lowering.options.realloc) {
@@ -195,6 +206,9 @@ impl<'a> Layout<'a> {
             if adapters.handle_exports.contains(id) {
                 wrappers.insert(Wrapper::Handles(*id));
             }
+        }
+        if !adapters.staged_lowerings.is_empty() {
+            wrappers.insert(Wrapper::Scratch);
         }
         for resource in graph.exported_resources() {
             if graph.resources[resource.0].dtor.is_some() {
@@ -364,6 +378,9 @@ impl<'a> Layout<'a> {
                 None => self.lowering_import(id),
             },
             Origin::Wrapper(i) => Ok(self.first_wrapper + i as u32 + self.host_count),
+            Origin::Tables => self
+                .tables_memory
+                .ok_or_else(|| Error::internal("meld's memory without handle tables")),
             Origin::Builtin(id) => Ok(self.first_builtin + id.0 as u32 + self.host_count),
             Origin::Adapter(id) => self
                 .adapter_funcs

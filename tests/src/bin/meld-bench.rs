@@ -9,6 +9,11 @@
 //! - **Shared memory**: the same fixture fused with `--memory shared` and
 //!   with `--memory multi`; the median wall time of each kind, shared over
 //!   multi (the cost of the region checks).
+//! - **WASI handles**: a component writing 100,000 two-byte chunks to
+//!   stdout (`meld_tests::wasi_wat::stdout_loop`), composed and fused;
+//!   every write is a host call whose stream handle the fused module
+//!   translates from the component's table to the host's. Median wall
+//!   time of one loop, fused over composed.
 //! - **Fusion**: on the largest fixture, the median time of
 //!   `meld_core::fuse` over that of wasmparser validating the same input,
 //!   and the peak heap growth during one fusion (counted by this binary's
@@ -144,6 +149,7 @@ fn run() -> Result<bool> {
     }
     let mut ratios = runtime(samples)?;
     ratios.extend(shared_runtime(samples)?);
+    ratios.extend(wasi_runtime(samples)?);
     ratios.extend(fusion(samples)?);
     println!();
     let mut all_met = true;
@@ -347,6 +353,74 @@ fn shared_runtime(samples: usize) -> Result<Vec<Ratio>> {
         ),
     ];
     compare_loops(&mut multi, &mut shared, ("multi", "shared"), kinds, samples)
+}
+
+/// Writes per sample of the WASI loop.
+const WRITES: u32 = 100_000;
+
+/// The stdout loop composed and fused, in stores with WASI (stdout a
+/// sink): fused over composed, interleaved samples.
+fn wasi_runtime(samples: usize) -> Result<Vec<Ratio>> {
+    use meld_tests::wasi::WasiHost;
+    let composed =
+        wat::parse_str(meld_tests::wasi_wat::stdout_loop()).context("the stdout loop's WAT")?;
+    let fused = fuse(&[&composed], &Options::default())
+        .map_err(|e| anyhow!("fusing the stdout loop failed: {e}"))?
+        .wasm;
+    let mut config = Config::new();
+    config.wasm_component_model(true).wasm_multi_memory(true);
+    let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+    let mut linker = Linker::<WasiHost>::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from)?;
+    type Spam = (Store<WasiHost>, TypedFunc<(u32,), (u32,)>);
+    let instantiate = |wasm: &[u8]| -> Result<Spam> {
+        let component = Component::new(&engine, wasm).map_err(anyhow::Error::from)?;
+        let ctx = wasmtime_wasi::WasiCtx::builder()
+            .stdout(wasmtime_wasi::p2::pipe::SinkOutputStream)
+            .build();
+        let mut store = Store::new(&engine, WasiHost::new(ctx));
+        let instance = linker
+            .instantiate(&mut store, &component)
+            .map_err(anyhow::Error::from)?;
+        let spam = instance
+            .get_typed_func::<(u32,), (u32,)>(&mut store, "spam")
+            .map_err(anyhow::Error::from)?;
+        Ok((store, spam))
+    };
+    let mut sides = [instantiate(&composed)?, instantiate(&fused)?];
+    let mut times = [Vec::new(), Vec::new()];
+    for i in 0..=samples {
+        for k in [i % 2, 1 - i % 2] {
+            let (store, spam) = &mut sides[k];
+            let start = Instant::now();
+            let (written,) = spam
+                .call(&mut *store, (WRITES,))
+                .map_err(anyhow::Error::from)?;
+            let elapsed = start.elapsed();
+            if written != WRITES {
+                return Err(anyhow!("the stdout loop wrote {written} of {WRITES}"));
+            }
+            // the first round warms up
+            if i > 0 {
+                times[k].push(elapsed);
+            }
+        }
+    }
+    let [composed, fused] = times.map(|mut t| {
+        t.sort();
+        t[t.len() / 2]
+    });
+    println!(
+        "wasi: {WRITES} writes to stdout per sample, median of {samples}\n  composed {:>10.1} µs  fused {:>10.1} µs",
+        micros(composed),
+        micros(fused)
+    );
+    Ok(vec![Ratio {
+        what: "runtime, WASI stdout writes".to_string(),
+        ratio: fused.as_secs_f64() / composed.as_secs_f64(),
+        target: 1.0,
+        detail: "fused / composed median wall time of 100,000 writes".to_string(),
+    }])
 }
 
 fn fusion(samples: usize) -> Result<Vec<Ratio>> {

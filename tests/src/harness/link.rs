@@ -1,5 +1,6 @@
-//! Linking a component for the harness: WASI p2 from wasmtime-wasi, and a
-//! trapping stub for every other import.
+//! Linking a component for the harness: WASI p2 from wasmtime-wasi, the
+//! test host `meld:test/host` (below), and a trapping stub for every other
+//! import.
 //!
 //! WASI imports are left to wasmtime-wasi so that its semver matching
 //! applies (a component importing `wasi:cli/stdout@0.2.0` is served by the
@@ -9,11 +10,37 @@
 //! semver matches. Stubs trap when called, identically on both sides; the
 //! names of stubbed imports are reported so that a fixture whose behaviour
 //! goes untested because of them is visible.
+//!
+//! The test host gives compositions a host resource of their own to hold,
+//! lend and misuse, like WASI's streams but with every shape of handle
+//! crossing the host boundary:
+//!
+//! ```wit
+//! interface host {
+//!   resource thing {
+//!     constructor(v: u32);            // the thing's rep is v
+//!     value: func() -> u32;
+//!   }
+//!   sum: func(things: list<borrow<thing>>) -> u32;
+//!   make-list: func(n: u32) -> list<thing>;    // values 1..=n
+//!   take: func(t: thing) -> u32;      // the host drops it
+//!   dropped: func() -> list<u32>;     // reps the host has dropped
+//! }
+//! ```
 
+use crate::wasi::WasiHost;
 use anyhow::{Context, Result, anyhow};
 use wasmtime::Engine;
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, InstancePre, Linker, LinkerInstance, ResourceType};
+use wasmtime::component::{
+    Component, InstancePre, Linker, LinkerInstance, Resource, ResourceAny, ResourceType, Val,
+};
+
+/// The name under which a component imports the test host.
+pub const TEST_HOST: &str = "meld:test/host";
+
+/// The test host's resource type.
+struct Thing;
 
 /// A linked component: ready to instantiate, plus the imports that were
 /// stubbed (`iface#func` names).
@@ -22,13 +49,10 @@ pub(crate) struct Linked<T: 'static> {
     pub(crate) stubbed: Vec<String>,
 }
 
-/// Links `component` with WASI p2 (for a store whose data is `T`) and
-/// stubs for its non-WASI imports.
-pub(crate) fn link<T: wasmtime_wasi::WasiView + 'static>(
-    engine: &Engine,
-    component: &Component,
-) -> Result<Linked<T>> {
-    let mut linker = Linker::<T>::new(engine);
+/// Links `component` with WASI p2, the test host and stubs for its other
+/// imports.
+pub(crate) fn link(engine: &Engine, component: &Component) -> Result<Linked<WasiHost>> {
+    let mut linker = Linker::<WasiHost>::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
         .map_err(anyhow::Error::from)
         .context("adding WASI p2 to the linker")?;
@@ -36,6 +60,10 @@ pub(crate) fn link<T: wasmtime_wasi::WasiView + 'static>(
     let ty = component.component_type();
     for (name, import) in ty.imports(engine) {
         if name.starts_with("wasi:") {
+            continue;
+        }
+        if name == TEST_HOST {
+            test_host(&mut linker).context("adding the test host")?;
             continue;
         }
         stub(
@@ -52,6 +80,91 @@ pub(crate) fn link<T: wasmtime_wasi::WasiView + 'static>(
         .instantiate_pre(component)
         .map_err(anyhow::Error::from)?;
     Ok(Linked { pre, stubbed })
+}
+
+/// The value of the `u32` at `vals[i]`.
+fn u32_at(vals: &[Val], i: usize) -> wasmtime::Result<u32> {
+    match vals.get(i) {
+        Some(Val::U32(v)) => Ok(*v),
+        other => Err(wasmtime::Error::msg(format!(
+            "test host: expected a u32, got {other:?}"
+        ))),
+    }
+}
+
+/// The rep of the `thing` handle at `val`.
+fn thing_rep(
+    store: &mut wasmtime::StoreContextMut<'_, WasiHost>,
+    val: &Val,
+) -> wasmtime::Result<u32> {
+    match val {
+        Val::Resource(any) => Ok(Resource::<Thing>::try_from_resource_any(*any, store)?.rep()),
+        other => Err(wasmtime::Error::msg(format!(
+            "test host: expected a thing, got {other:?}"
+        ))),
+    }
+}
+
+/// A new own `thing` of rep `v`.
+fn new_thing(store: &mut wasmtime::StoreContextMut<'_, WasiHost>, v: u32) -> wasmtime::Result<Val> {
+    let any = ResourceAny::try_from_resource(Resource::<Thing>::new_own(v), store)?;
+    Ok(Val::Resource(any))
+}
+
+/// Defines the test host's instance.
+fn test_host(linker: &mut Linker<WasiHost>) -> Result<()> {
+    let mut host = linker.instance(TEST_HOST).map_err(anyhow::Error::from)?;
+    host.resource("thing", ResourceType::host::<Thing>(), |mut store, rep| {
+        store.data_mut().things_dropped.push(rep);
+        Ok(())
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new("[constructor]thing", |mut store, _, params, results| {
+        results[0] = new_thing(&mut store, u32_at(params, 0)?)?;
+        Ok(())
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new("[method]thing.value", |mut store, _, params, results| {
+        results[0] = Val::U32(thing_rep(&mut store, &params[0])?);
+        Ok(())
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new("sum", |mut store, _, params, results| {
+        let Some(Val::List(things)) = params.first() else {
+            return Err(wasmtime::Error::msg("test host: sum takes a list"));
+        };
+        let mut sum = 0u32;
+        for thing in things {
+            sum = sum.wrapping_add(thing_rep(&mut store, thing)?);
+        }
+        results[0] = Val::U32(sum);
+        Ok(())
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new("make-list", |mut store, _, params, results| {
+        let n = u32_at(params, 0)?.min(64);
+        let things = (1..=n)
+            .map(|v| new_thing(&mut store, v))
+            .collect::<wasmtime::Result<_>>()?;
+        results[0] = Val::List(things);
+        Ok(())
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new("take", |mut store, _, params, results| {
+        // The host owns the thing now; it drops it at once.
+        let rep = thing_rep(&mut store, &params[0])?;
+        store.data_mut().things_dropped.push(rep);
+        results[0] = Val::U32(rep);
+        Ok(())
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new("dropped", |store, _, _, results| {
+        let reps = store.data().things_dropped.iter().map(|r| Val::U32(*r));
+        results[0] = Val::List(reps.collect());
+        Ok(())
+    })
+    .map_err(anyhow::Error::from)?;
+    Ok(())
 }
 
 /// Defines `name` in `linker` as a stub of `item`; `path` is the full

@@ -153,8 +153,8 @@ impl Side {
         let component = Component::new(engine, wasm)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("compiling the {label} component"))?;
-        let linked = link::<Host>(engine, &component)
-            .with_context(|| format!("linking the {label} component"))?;
+        let linked =
+            link(engine, &component).with_context(|| format!("linking the {label} component"))?;
         Ok(Self {
             label,
             component,
@@ -297,6 +297,13 @@ impl Side {
 
     /// The parameter types of the function at `path` as the live instance
     /// sees them (its resource types, which pooled resources carry).
+    /// The number of results of the function at `path`.
+    pub(crate) fn result_count(&mut self, path: &[String]) -> Result<usize> {
+        let func = self.func(path)?;
+        let live = self.live_mut()?;
+        Ok(func.ty(&live.store).results().len())
+    }
+
     pub(crate) fn params(&mut self, path: &[String]) -> Result<Vec<Type>> {
         let func = self.func(path)?;
         let live = self.live_mut()?;
