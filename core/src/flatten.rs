@@ -269,17 +269,13 @@ impl Flattener<'_, '_> {
                 options,
                 offset,
             } => {
-                let options = self.options(f, options)?;
+                let options = self.options(f, options).map_err(|e| e.at_offset(*offset))?;
                 let name = get(&f.func_names, *func, "func")?.clone();
                 let def = match get(&f.funcs, *func, "func")?.clone() {
                     FuncDef::Lifted(callee) => {
-                        if self.graph.lifted[callee.0].component == inner {
-                            return Err(Error::unsupported(format!(
-                                "`{name}`: a component calling a function it lifted itself \
-                                 (a runtime traps on this re-entry)"
-                            ))
-                            .at_offset(*offset));
-                        }
+                        // A call into the caller itself or between a
+                        // component and its ancestor traps when it is
+                        // made (the adapter plan says so).
                         let id = AdapterId(self.graph.adapters.len());
                         self.graph.adapters.push(Adapter {
                             name,

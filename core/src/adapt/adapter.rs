@@ -35,6 +35,10 @@ impl Codegen {
     ) -> Result<wasm_encoder::Function> {
         let lowered: Vec<Flat> = plan.shape.lowered.params.clone();
         let (mut body, args) = Body::new(&lowered);
+        if plan.traps {
+            body.ins(I::Unreachable);
+            return Ok(body.finish());
+        }
         if let Some(flag) = ends.caller.may_leave {
             body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
         }

@@ -56,6 +56,10 @@ pub(crate) struct GeneratedPlan {
     /// caller's (`shape.lowered`).
     pub(crate) shape: Shape,
     pub(crate) kind: Kind,
+    /// The call always traps: caller and callee are one component
+    /// instance, or one instantiated the other (directly or not), as
+    /// wasmtime 48 does to make re-entry through an adapter impossible.
+    pub(crate) traps: bool,
 }
 
 impl GeneratedPlan {
@@ -278,7 +282,7 @@ struct Planned {
 /// a call is never direct).
 fn with_flags(graph: &Graph, planned: Vec<Planned>, tys: TyTable) -> Adapters {
     let mut flagged = std::collections::BTreeSet::new();
-    for p in planned.iter().filter(|p| !p.direct) {
+    for p in planned.iter().filter(|p| !p.direct && !p.plan.traps) {
         let adapter = &graph.adapters[p.adapter.0];
         if p.plan.enters_callee(&tys) {
             flagged.insert(graph.lifted[adapter.callee.0].component);
@@ -363,7 +367,11 @@ fn plan_one(
     let spills = shape.spill_params || shape.spill_results;
     let memory = spills || all.clone().any(|t| tys.info(*t).memory);
     let strings = all.clone().any(|t| tys.info(*t).strings);
-    let direct = plain && !memory && !post_return;
+    let callee = lifted.component;
+    let traps = callee == adapter.caller
+        || ancestors(graph, adapter.caller).any(|c| c == callee)
+        || ancestors(graph, callee).any(|c| c == adapter.caller);
+    let direct = plain && !memory && !post_return && !traps;
     let kind = if strings && adapter.options.encoding != lifted.options.encoding {
         Kind::Transcode
     } else if memory {
@@ -371,11 +379,18 @@ fn plan_one(
     } else {
         Kind::Fixup
     };
-    let plan = GeneratedPlan { shape, kind };
+    let plan = GeneratedPlan { shape, kind, traps };
     Ok(Planned {
         adapter: id,
         plan,
         direct,
+    })
+}
+
+/// The components that instantiated `component`, innermost first.
+fn ancestors(graph: &Graph, component: InnerId) -> impl Iterator<Item = InnerId> + '_ {
+    std::iter::successors(graph.components[component.0].parent, |c| {
+        graph.components[c.0].parent
     })
 }
 

@@ -171,7 +171,10 @@ impl<'a> Layout<'a> {
             shared: None,
             totals,
         };
-        if let MemoryLayout::Shared { default_pages } = memory {
+        // Without any memory there is nothing to share: the module has none.
+        if let MemoryLayout::Shared { default_pages } = memory
+            && totals[Space::Memory.index()] > 0
+        {
             layout.shared = Some(shared::Plan::new(&layout, graph, adapters, default_pages)?);
         }
         layout.wrappers = layout.plan_wrappers(graph, adapters)?;
