@@ -59,7 +59,10 @@ pub const HEAP: &str = r#"
 /// A command-less composition whose `main` component exports
 /// `spam(n: u32) -> u32`: n writes of two bytes to stdout through
 /// `[method]output-stream.blocking-write-and-flush`, each a host call
-/// with a handle to translate; returns how many succeeded.
+/// with a handle to translate; returns how many succeeded. Laid out as
+/// wit-component lays out toolchain output: the main module defines its
+/// memory, so the import that needs it is reached through a shim's table,
+/// filled by a fixup module once the memory exists.
 pub fn stdout_loop() -> String {
     let root = wasi_imports("$root");
     let main = wasi_imports("$main");
@@ -69,16 +72,20 @@ pub fn stdout_loop() -> String {
   {root}
   (component $main
     {main}
-    {HEAP}
+    (core module $shim
+      (table (export "$imports") 1 1 funcref)
+      (type $w (func (param i32 i32 i32 i32)))
+      (func (export "write") (param i32 i32 i32 i32)
+        (call_indirect (type $w)
+          (local.get 0) (local.get 1) (local.get 2) (local.get 3) (i32.const 0))))
+    (core instance $sh (instantiate $shim))
     (core func $get-stdout (canon lower (func $stdout "get-stdout")))
-    (core func $write (canon lower
-      (func $io-streams "[method]output-stream.blocking-write-and-flush") (memory $mem)))
     (core func $drop-stream (canon resource.drop $output-stream))
     (core module $code
-      (import "m" "mem" (memory 1))
       (import "w" "get-stdout" (func $get-stdout (result i32)))
       (import "w" "write" (func $write (param i32 i32 i32 i32)))
       (import "w" "drop-stream" (func $drop-stream (param i32)))
+      (memory (export "mem") 1)
       (data (i32.const 16) "x\0a")
       (func (export "spam") (param $n i32) (result i32)
         (local $s i32) (local $ok i32)
@@ -93,10 +100,18 @@ pub fn stdout_loop() -> String {
         (call $drop-stream (local.get $s))
         (local.get $ok)))
     (core instance $c (instantiate $code
-      (with "m" (instance (export "mem" (memory $mem))))
       (with "w" (instance
-        (export "get-stdout" (func $get-stdout)) (export "write" (func $write))
+        (export "get-stdout" (func $get-stdout)) (export "write" (func $sh "write"))
         (export "drop-stream" (func $drop-stream))))))
+    (alias core export $c "mem" (core memory $mem))
+    (core func $write (canon lower
+      (func $io-streams "[method]output-stream.blocking-write-and-flush") (memory $mem)))
+    (core module $fixup
+      (import "" "$imports" (table 1 1 funcref))
+      (import "" "write" (func $write (param i32 i32 i32 i32)))
+      (elem (i32.const 0) func $write))
+    (core instance (instantiate $fixup
+      (with "" (instance (export "$imports" (table $sh "$imports")) (export "write" (func $write))))))
     (func (export "spam") (param "n" u32) (result u32) (canon lift (core func $c "spam"))))
   (instance $m (instantiate $main
     (with "wasi:io/error@0.2.0" (instance $io-error))

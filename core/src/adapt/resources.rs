@@ -276,11 +276,12 @@ impl Codegen {
                 if !self.runtime.is_host(resource) {
                     return Err(Error::internal("an inner resource lent to the host"));
                 }
-                body.i32(table(from))
-                    .get(args[0])
-                    .i32(resource)
-                    .ins(I::Call(self.rt(RtFn::Slot)))
-                    .ins(I::I32Load(mem(m, 8)));
+                // the slot lookup inline: this runs at every host call
+                let (t, ty) = (body.local(Flat::I32), body.local(Flat::I32));
+                body.i32(table(from)).set(t);
+                body.i32(resource).set(ty);
+                slot(&mut body, m, &[t, args[0], ty]);
+                body.ins(I::I32Load(mem(m, 8)));
             }
             RtFn::Lend { resource, from, to } => {
                 self.lend(&mut body, m, args[0], resource, from, to)

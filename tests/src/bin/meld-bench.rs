@@ -1,5 +1,6 @@
-//! `meld-bench [--quick]`: meld's benchmarks (not timed tests), printing
-//! ratios measured in one run and whether each meets its target.
+//! `meld-bench [--quick] [runtime|shared|wasi|fusion]...`: meld's
+//! benchmarks (not timed tests), printing ratios measured in one run and
+//! whether each meets its target; the sections named, or all.
 //!
 //! - **Runtime**: the `bench` fixture (a consumer calling providers in
 //!   loops: scalar calls, 100-byte string round trips, round trips of
@@ -147,10 +148,25 @@ fn run() -> Result<bool> {
     if cfg!(debug_assertions) {
         println!("note: built with debug assertions; see the README for the intended command");
     }
-    let mut ratios = runtime(samples)?;
-    ratios.extend(shared_runtime(samples)?);
-    ratios.extend(wasi_runtime(samples)?);
-    ratios.extend(fusion(samples)?);
+    // Sections named on the command line, or all of them.
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"))
+        .collect();
+    let wanted = |section: &str| named.is_empty() || named.iter().any(|n| n == section);
+    let mut ratios = Vec::new();
+    if wanted("runtime") {
+        ratios.extend(runtime(samples)?);
+    }
+    if wanted("shared") {
+        ratios.extend(shared_runtime(samples)?);
+    }
+    if wanted("wasi") {
+        ratios.extend(wasi_runtime(samples)?);
+    }
+    if wanted("fusion") {
+        ratios.extend(fusion(samples)?);
+    }
     println!();
     let mut all_met = true;
     for ratio in &ratios {
