@@ -757,8 +757,10 @@ pub(crate) fn emit(
     }
     if let Some((regions, order)) = &shared {
         regions.globals(&mut globals);
-        let last = *order.last().ok_or_else(|| Error::internal("no regions"))?;
-        memories.memory(regions.memory_type(last));
+        // No inner memory, no memory: there is nothing to share.
+        if let Some(&last) = order.last() {
+            memories.memory(regions.memory_type(last));
+        }
     }
     let start = match starts.as_slice() {
         [] if !interleave => None,
@@ -823,7 +825,7 @@ pub(crate) fn emit(
     }
     info.memories = layout.totals[Space::Memory.index()];
     if let Some((regions, order)) = &shared {
-        info.memories = 1;
+        info.memories = u32::from(!order.is_empty());
         let described = info_regions(graph, layout, regions)?;
         info.regions = order
             .iter()
