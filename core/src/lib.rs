@@ -151,26 +151,27 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
             fuse_with(inputs, options, merge::MemoryLayout::Auto { default_pages })
         }
         (MemoryStrategy::Shared, _) => fuse_with(inputs, options, shared),
-        (MemoryStrategy::Auto, OutputKind::Core) => match fuse_with(inputs, options, shared) {
-            Err(e) if e.kind() == ErrorKind::Unsupported => {
-                let mut fused = fuse_with(inputs, options, merge::MemoryLayout::Multi).map_err(
-                    |multi| match multi.kind() {
-                        ErrorKind::Unsupported => Error::unsupported(format!(
-                            "{}; and a shared memory is not possible here either ({})",
-                            multi.message(),
-                            e.message()
-                        )),
-                        _ => multi,
-                    },
-                )?;
-                fused.warnings.push(format!(
-                    "--memory auto chose multi: a shared memory is not possible here ({})",
-                    e.message()
-                ));
-                Ok(fused)
+        (MemoryStrategy::Auto, OutputKind::Core) => {
+            match fuse_with(inputs, options, shared) {
+                Err(e) if e.kind() == ErrorKind::Unsupported => {
+                    let mut fused = fuse_with(inputs, options, merge::MemoryLayout::Multi)
+                        .map_err(|multi| match multi.kind() {
+                            ErrorKind::Unsupported => Error::unsupported(format!(
+                                "{}; and a shared memory is not possible here either ({})",
+                                multi.message(),
+                                e.message()
+                            )),
+                            _ => multi,
+                        })?;
+                    fused.warnings.push(format!(
+                        "--memory auto chose multi: a shared memory is not possible here ({})",
+                        e.message()
+                    ));
+                    Ok(fused)
+                }
+                other => other,
             }
-            other => other,
-        },
+        }
     }
 }
 

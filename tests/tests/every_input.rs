@@ -55,7 +55,11 @@ fn inputs() -> Vec<(String, Vec<u8>)> {
     assert!(wat_files.len() >= 15, "WAT inputs missing: {wat_files:?}");
     for path in wat_files {
         let text = std::fs::read_to_string(&path).expect("readable");
-        let name = path.strip_prefix(&root).unwrap_or(&path).display().to_string();
+        let name = path
+            .strip_prefix(&root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         let wasm = wat::parse_str(filled(&text)).unwrap_or_else(|e| panic!("{name}: {e}"));
         inputs.push((name, wasm));
     }
@@ -95,6 +99,13 @@ fn no_input_of_the_test_suite_gives_an_internal_error() {
             }
         }
     }
-    println!("{fused} fused, {refused} refused, {} internal errors", internal.len());
-    assert!(internal.is_empty(), "internal errors:\n{}", internal.join("\n"));
+    println!(
+        "{fused} fused, {refused} refused, {} internal errors",
+        internal.len()
+    );
+    assert!(
+        internal.is_empty(),
+        "internal errors:\n{}",
+        internal.join("\n")
+    );
 }

@@ -34,7 +34,11 @@ fn cases() -> Vec<(String, String, bool)> {
         // A world cannot export a bare type in WIT: types at the root are
         // compared structurally only.
         cases.push((format!("{name} at the root"), text.clone(), false));
-        cases.push((format!("{name} in an exported instance"), in_instance(&text), true));
+        cases.push((
+            format!("{name} in an exported instance"),
+            in_instance(&text),
+            true,
+        ));
     }
     assert!(cases.len() >= 8, "cases missing in {}", dir.display());
     cases

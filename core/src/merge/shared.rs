@@ -337,7 +337,11 @@ fn region_sizes(memories: &[MemoryType], default_pages: u32) -> Result<(Vec<u64>
         .iter()
         .map(|&(initial, ask)| fits.clamp(initial, ask))
         .collect();
-    let shrunk = asks.iter().zip(&sizes).filter(|((_, ask), size)| ask > size).count();
+    let shrunk = asks
+        .iter()
+        .zip(&sizes)
+        .filter(|((_, ask), size)| ask > size)
+        .count();
     let note = format!(
         "--memory shared: the regions of {} memories do not fit in one 4 GiB memory at their \
          maximum or --region-size; {shrunk} of them are made smaller to fit, to {} KiB each (or \
