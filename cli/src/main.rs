@@ -55,14 +55,16 @@ struct FuseArgs {
     /// one memory each (needs multi-memory support); `shared` puts each in
     /// a region of one memory, every access checked against its region
     /// (runs on Node 20, Safari, jco, wasm-opt without multi-memory);
-    /// `auto` picks `shared` for `--output core` when possible, else
+    /// `auto` picks `shared` for `--output core` when possible, and when
+    /// one memory each would be more than engines accept (100), else
     /// `multi`.
     #[arg(long, value_enum, default_value_t = Memory::Auto)]
     memory: Memory,
     /// With a shared memory: the size in MiB of the region of a memory
     /// that declares no maximum (memories with a maximum get exactly it).
     /// A region that is full fails `memory.grow`, as a memory at its
-    /// maximum does.
+    /// maximum does. Regions that do not fit in 4 GiB together are made
+    /// smaller to fit (never below a memory's initial size), with a warning.
     #[arg(long, value_name = "MIB", default_value_t = meld_core::DEFAULT_REGION_MIB,
           value_parser = clap::value_parser!(u32).range(1..=4096))]
     region_size: u32,
@@ -73,7 +75,8 @@ struct FuseArgs {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum Memory {
-    /// `shared` for a core module output when possible, else `multi`.
+    /// `shared` for a core module output when possible, or when there
+    /// are more than 100 memories; else `multi`.
     Auto,
     /// One memory per inner component.
     Multi,

@@ -38,7 +38,8 @@ pub enum OutputKind {
 pub enum MemoryStrategy {
     /// `shared` for a core module output when it is possible, else
     /// `multi`: core tools and engines often lack multi-memory, component
-    /// hosts have it.
+    /// hosts have it. Also `shared` when one memory per inner memory would
+    /// be more memories than validators and engines accept (100).
     #[default]
     Auto,
     /// One memory per inner memory (needs the multi-memory feature).
@@ -68,7 +69,8 @@ pub const DEFAULT_REGION_MIB: u32 = 64;
 pub struct Options {
     /// Component (default) or core module.
     pub output: OutputKind,
-    /// Multi-memory, one shared memory, or chosen by the output kind.
+    /// Multi-memory, one shared memory, or chosen by the output kind and
+    /// the number of memories.
     pub memory: MemoryStrategy,
     /// With a shared memory: the region size in MiB of memories that
     /// declare no maximum ([`DEFAULT_REGION_MIB`] if `None`).
@@ -139,25 +141,37 @@ pub struct Fused {
 /// by interface name, the first being the one whose exports are kept).
 pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
     let region_pages = |mib: u32| mib.saturating_mul(16).clamp(1, 1 << 16);
-    let shared = merge::MemoryLayout::Shared {
-        default_pages: region_pages(options.region_mib.unwrap_or(DEFAULT_REGION_MIB)),
-    };
+    let default_pages = region_pages(options.region_mib.unwrap_or(DEFAULT_REGION_MIB));
+    let shared = merge::MemoryLayout::Shared { default_pages };
     match (options.memory, options.output) {
-        (MemoryStrategy::Multi, _) | (MemoryStrategy::Auto, OutputKind::Component) => {
-            fuse_with(inputs, options, merge::MemoryLayout::Multi)
+        (MemoryStrategy::Multi, _) => fuse_with(inputs, options, merge::MemoryLayout::Multi),
+        // Component hosts have multi-memory: shared only when the module
+        // would have more memories than engines accept.
+        (MemoryStrategy::Auto, OutputKind::Component) => {
+            fuse_with(inputs, options, merge::MemoryLayout::Auto { default_pages })
         }
         (MemoryStrategy::Shared, _) => fuse_with(inputs, options, shared),
-        (MemoryStrategy::Auto, OutputKind::Core) => match fuse_with(inputs, options, shared) {
-            Err(e) if e.kind() == ErrorKind::Unsupported => {
-                let mut fused = fuse_with(inputs, options, merge::MemoryLayout::Multi)?;
-                fused.warnings.push(format!(
-                    "--memory auto chose multi: a shared memory is not possible here ({})",
-                    e.message()
-                ));
-                Ok(fused)
+        (MemoryStrategy::Auto, OutputKind::Core) => {
+            match fuse_with(inputs, options, shared) {
+                Err(e) if e.kind() == ErrorKind::Unsupported => {
+                    let mut fused = fuse_with(inputs, options, merge::MemoryLayout::Multi)
+                        .map_err(|multi| match multi.kind() {
+                            ErrorKind::Unsupported => Error::unsupported(format!(
+                                "{}; and a shared memory is not possible here either ({})",
+                                multi.message(),
+                                e.message()
+                            )),
+                            _ => multi,
+                        })?;
+                    fused.warnings.push(format!(
+                        "--memory auto chose multi: a shared memory is not possible here ({})",
+                        e.message()
+                    ));
+                    Ok(fused)
+                }
+                other => other,
             }
-            other => other,
-        },
+        }
     }
 }
 
@@ -211,6 +225,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
 
     // Stage 4b, merge (emit): re-encode every instance into one module.
     let (module, info) = merge::emit(&graph, &adapters, &layout, &boundary, generated)?;
+    let warnings = std::mem::take(&mut layout.warnings);
 
     // Stage 7, wrap: a component with the input's world around the module.
     // The output is validated once, as a whole (a component's validation
@@ -242,9 +257,9 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
         input_bytes: decoded.size,
         output_bytes: wasm.len(),
         dropped_sections: info.dropped,
-        memory: match memory {
-            merge::MemoryLayout::Multi => MemoryStrategy::Multi,
-            merge::MemoryLayout::Shared { .. } => MemoryStrategy::Shared,
+        memory: match layout.shared {
+            None => MemoryStrategy::Multi,
+            Some(_) => MemoryStrategy::Shared,
         },
         regions: info
             .regions
@@ -259,7 +274,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
     Ok(Fused {
         wasm,
         stats,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 

@@ -1,6 +1,7 @@
 //! meld's test support: fixture components and the differential harness
 //! that runs original and fused components side by side under wasmtime.
 
+pub mod chain;
 pub mod fixtures;
 pub mod harness;
 pub mod wasi;

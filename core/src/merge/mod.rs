@@ -85,6 +85,35 @@ pub(crate) struct Layout<'a> {
     pub(crate) shared: Option<shared::Plan>,
     /// Items per space in the fused module (generated functions included).
     totals: [u32; 5],
+    /// Things the layout decided that the user should know (the memory
+    /// strategy `auto` chose, regions made smaller to fit).
+    pub(crate) warnings: Vec<String>,
+}
+
+/// The most memories a module may have: wasmparser's limit
+/// (`MAX_WASM_MEMORIES`, not public), which wasmtime and the browsers'
+/// engines share.
+pub(crate) const MAX_MEMORIES: usize = 100;
+
+/// Why `memories` memories cannot be one each.
+fn memories_over_limit(memories: usize, tables_memory: bool) -> String {
+    let tables = if tables_memory {
+        ", meld's handle tables included"
+    } else {
+        ""
+    };
+    format!(
+        "the fused module would have {memories} memories (one per inner memory{tables}), more \
+         than the {MAX_MEMORIES} that validators and engines accept"
+    )
+}
+
+#[cold]
+fn too_many_memories(memories: usize, tables_memory: bool) -> Error {
+    Error::unsupported(format!(
+        "--memory multi: {}; use --memory shared (one memory, a region per inner memory)",
+        memories_over_limit(memories, tables_memory)
+    ))
 }
 
 /// A generated function in front of a function the host calls or is
@@ -170,12 +199,28 @@ impl<'a> Layout<'a> {
             tables_memory,
             shared: None,
             totals,
+            warnings: Vec::new(),
         };
-        // Without any memory there is nothing to share: the module has none.
-        if let MemoryLayout::Shared { default_pages } = memory
-            && totals[Space::Memory.index()] > 0
-        {
-            layout.shared = Some(shared::Plan::new(&layout, graph, adapters, default_pages)?);
+        let memories = layout.totals[Space::Memory.index()] as usize;
+        let fits = memories <= MAX_MEMORIES;
+        let default_pages = match memory {
+            MemoryLayout::Multi | MemoryLayout::Auto { .. } if fits => None,
+            MemoryLayout::Multi => {
+                return Err(too_many_memories(memories, layout.tables_memory.is_some()));
+            }
+            MemoryLayout::Auto { default_pages } => {
+                layout.warnings.push(format!(
+                    "--memory auto chose shared: {}",
+                    memories_over_limit(memories, layout.tables_memory.is_some())
+                ));
+                Some(default_pages)
+            }
+            MemoryLayout::Shared { default_pages } => Some(default_pages),
+        };
+        if let Some(default_pages) = default_pages {
+            let plan = shared::Plan::new(&layout, graph, adapters, default_pages)?;
+            layout.warnings.extend(plan.note.clone());
+            layout.shared = Some(plan);
         }
         layout.wrappers = layout.plan_wrappers(graph, adapters)?;
         layout.totals[Space::Func.index()] += layout.wrappers.len() as u32;
@@ -493,6 +538,9 @@ pub(crate) enum MemoryLayout {
     Multi,
     /// One memory; memories without a maximum get regions of this many pages.
     Shared { default_pages: u32 },
+    /// One memory per inner memory if the module may have that many
+    /// ([`MAX_MEMORIES`]), else as `Shared`.
+    Auto { default_pages: u32 },
 }
 
 /// A region of the single memory, for stats.
@@ -726,8 +774,10 @@ pub(crate) fn emit(
     }
     if let Some((regions, order)) = &shared {
         regions.globals(&mut globals);
-        let last = *order.last().ok_or_else(|| Error::internal("no regions"))?;
-        memories.memory(regions.memory_type(last));
+        // No inner memory, no memory: there is nothing to share.
+        if let Some(&last) = order.last() {
+            memories.memory(regions.memory_type(last));
+        }
     }
     let start = match starts.as_slice() {
         [] if !interleave => None,
@@ -792,7 +842,7 @@ pub(crate) fn emit(
     }
     info.memories = layout.totals[Space::Memory.index()];
     if let Some((regions, order)) = &shared {
-        info.memories = 1;
+        info.memories = u32::from(!order.is_empty());
         let described = info_regions(graph, layout, regions)?;
         info.regions = order
             .iter()

@@ -52,6 +52,9 @@ pub(crate) struct Plan {
     pub(crate) order: Vec<usize>,
     /// Regions by fused memory index.
     pub(crate) regions: Vec<Region>,
+    /// Set when the regions were made smaller than their memories ask
+    /// for, to fit in 4 GiB: a warning for the user.
+    pub(crate) note: Option<String>,
 }
 
 impl Plan {
@@ -98,9 +101,13 @@ impl Plan {
         for id in lifted {
             note(&graph.lifted[id.0].options)?;
         }
-        let (order, regions) =
+        let (order, regions, note) =
             Regions::plan(&memories, host_facing.first().copied(), default_pages)?;
-        Ok(Plan { order, regions })
+        Ok(Plan {
+            order,
+            regions,
+            note,
+        })
     }
 
     /// The base of memory `k`'s region.
@@ -125,12 +132,24 @@ pub(crate) struct Regions {
 impl Regions {
     /// Lays out `memories` (by fused index): `first` (the one the host
     /// shares pointers with), if any, at base 0, then the others in order.
-    /// Memories without a maximum get `default_pages`.
+    /// A region is as large as its memory's maximum, or `default_pages`
+    /// for a memory without one (never less than its initial size). When
+    /// those do not fit in 4 GiB, the largest regions are made smaller,
+    /// down to their memories' initial sizes, until they fit; the third
+    /// value then says so.
     pub(crate) fn plan(
         memories: &[MemoryType],
         first: Option<usize>,
         default_pages: u32,
-    ) -> Result<(Vec<usize>, Vec<Region>)> {
+    ) -> Result<(Vec<usize>, Vec<Region>, Option<String>)> {
+        for m in memories {
+            if m.memory64 || m.shared || m.page_size_log2.is_some() {
+                return Err(Error::unsupported(
+                    "--memory shared with 64-bit, shared (threads) or custom-page-size memories",
+                ));
+            }
+        }
+        let (sizes, note) = region_sizes(memories, default_pages)?;
         let mut order: Vec<usize> = first.into_iter().collect();
         order.extend((0..memories.len()).filter(|k| Some(*k) != first));
         let mut regions = vec![
@@ -144,29 +163,15 @@ impl Regions {
         ];
         let mut next: u64 = 0;
         for (position, &k) in order.iter().enumerate() {
-            let m = &memories[k];
-            if m.memory64 || m.shared || m.page_size_log2.is_some() {
-                return Err(Error::unsupported(
-                    "--memory shared with 64-bit, shared (threads) or custom-page-size memories",
-                ));
-            }
-            let max = m.maximum.unwrap_or(u64::from(default_pages).max(m.initial));
-            if next + max > MAX_PAGES {
-                return Err(Error::unsupported(format!(
-                    "the regions of {} memories do not fit in one 4 GiB memory; choose a smaller \
-                     --region-size (it applies to memories without a maximum)",
-                    memories.len()
-                )));
-            }
             regions[k] = Region {
                 base: (next * PAGE) as u32,
-                initial: m.initial as u32,
-                max: max as u32,
+                initial: memories[k].initial as u32,
+                max: sizes[k] as u32,
                 checked: position + 1 < order.len(),
             };
-            next += max;
+            next += sizes[k];
         }
-        Ok((order, regions))
+        Ok((order, regions, note))
     }
 
     /// The single memory: up to the end of the last region.
@@ -282,6 +287,69 @@ impl Regions {
         }
         Ok(r.base + value)
     }
+}
+
+/// The size in pages of each memory's region, and a note when they had
+/// to be made smaller than asked to fit in [`MAX_PAGES`].
+///
+/// Each memory asks for its maximum, or `default_pages` if it has none,
+/// and needs at least its initial size. If the asks do not fit, every
+/// region is capped at the largest common size `cap` for which
+/// `sum(clamp(cap, initial, ask))` fits: the largest regions shrink first
+/// and no region goes below its memory's initial size.
+fn region_sizes(memories: &[MemoryType], default_pages: u32) -> Result<(Vec<u64>, Option<String>)> {
+    let asks: Vec<(u64, u64)> = memories
+        .iter()
+        .map(|m| {
+            let ask = m.maximum.unwrap_or(u64::from(default_pages)).max(m.initial);
+            (m.initial, ask)
+        })
+        .collect();
+    let total = |cap: u64| -> u64 {
+        asks.iter()
+            .map(|&(initial, ask)| cap.clamp(initial, ask))
+            .sum()
+    };
+    let largest = asks.iter().map(|&(_, ask)| ask).max().unwrap_or(0);
+    if total(largest) <= MAX_PAGES {
+        return Ok((asks.iter().map(|&(_, ask)| ask).collect(), None));
+    }
+    let minimum: u64 = asks.iter().map(|&(initial, _)| initial).sum();
+    if minimum > MAX_PAGES {
+        return Err(Error::unsupported(format!(
+            "--memory shared: the initial sizes of {} memories add up to {} MiB, more than one \
+             4 GiB memory holds; use --memory multi",
+            memories.len(),
+            minimum / 16
+        )));
+    }
+    // `total` grows with `cap`; find the largest cap that fits.
+    let (mut fits, mut over) = (0u64, largest);
+    while over - fits > 1 {
+        let mid = fits + (over - fits) / 2;
+        if total(mid) <= MAX_PAGES {
+            fits = mid;
+        } else {
+            over = mid;
+        }
+    }
+    let sizes: Vec<u64> = asks
+        .iter()
+        .map(|&(initial, ask)| fits.clamp(initial, ask))
+        .collect();
+    let shrunk = asks
+        .iter()
+        .zip(&sizes)
+        .filter(|((_, ask), size)| ask > size)
+        .count();
+    let note = format!(
+        "--memory shared: the regions of {} memories do not fit in one 4 GiB memory at their \
+         maximum or --region-size; {shrunk} of them are made smaller to fit, to {} KiB each (or \
+         their memory's initial size), and memory.grow fails beyond that",
+        memories.len(),
+        fits * (PAGE / 1024)
+    );
+    Ok((sizes, Some(note)))
 }
 
 /// Temporary locals appended to every rewritten function.
@@ -578,7 +646,7 @@ mod tests {
     #[test]
     fn the_host_facing_memory_comes_first_and_the_last_region_is_unchecked() {
         let memories = [memory(1, None), memory(2, Some(8)), memory(17, None)];
-        let (order, regions) = Regions::plan(&memories, Some(1), 16).expect("fits");
+        let (order, regions, _) = Regions::plan(&memories, Some(1), 16).expect("fits");
         assert_eq!(order, [1, 0, 2]);
         // Declared maximum 8 pages; default 16; at least the initial size.
         assert_eq!(
@@ -603,11 +671,34 @@ mod tests {
     }
 
     #[test]
-    fn regions_beyond_4_gib_are_refused() {
-        let memories = [memory(1, None), memory(1, None)];
-        let err = Regions::plan(&memories, None, 40_000).expect_err("too big");
+    fn regions_beyond_4_gib_shrink_down_to_initial_sizes() {
+        // 4 × 40,000 pages do not fit in 65,536: the largest shrink, the
+        // small one with a maximum keeps it, none goes below its initial.
+        let memories = [
+            memory(1, None),
+            memory(30_000, None),
+            memory(2, Some(4)),
+            memory(1, None),
+        ];
+        let (_, regions, note) = Regions::plan(&memories, None, 40_000).expect("fits");
+        let sizes: Vec<u32> = regions.iter().map(|r| r.max).collect();
+        assert_eq!(sizes[2], 4);
+        assert_eq!(sizes[1], 30_000);
+        assert_eq!(sizes[0], sizes[3]);
+        let total: u64 = sizes.iter().map(|&s| u64::from(s)).sum();
+        assert!(total <= MAX_PAGES && total > MAX_PAGES - 4, "{sizes:?}");
+        assert!(note.expect("a warning").contains("made smaller"));
+        // What fits needs no note.
+        let (_, _, note) = Regions::plan(&memories, None, 16).expect("fits");
+        assert_eq!(note, None);
+    }
+
+    #[test]
+    fn initial_sizes_beyond_4_gib_are_refused() {
+        let memories = [memory(40_000, None), memory(40_000, None)];
+        let err = Regions::plan(&memories, None, 16).expect_err("too big");
         assert_eq!(err.kind(), crate::ErrorKind::Unsupported);
-        assert!(err.message().contains("--region-size"), "{err}");
+        assert!(err.message().contains("--memory multi"), "{err}");
     }
 
     #[test]

@@ -453,7 +453,20 @@ impl Wrapper<'_> {
         ty: ComponentEntityType,
     ) -> Result<()> {
         let (kind, index) = self.item(main, boundary, item, ty)?;
-        self.b.export(name, kind, index, None)?;
+        let exported = self.b.export(name, kind, index, None)?;
+        // An exported type is a new type, and what the root exports after
+        // it refers to that one (a function's type may only use exported
+        // or imported types), as in the input.
+        if let ComponentEntityType::Type {
+            referenced,
+            created,
+        } = ty
+        {
+            for key in [Key::of(referenced)?, Key::of(created)?] {
+                self.outer.insert(key, exported);
+                self.named.insert(key);
+            }
+        }
         Ok(())
     }
 }

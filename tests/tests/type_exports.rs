@@ -1,0 +1,116 @@
+//! Types exported by the root or by an exported instance, and used by the
+//! exported functions.
+//!
+//! Each `type_exports/*.wat` is a component that exports a variant, enum,
+//! record or resource type at its root and functions whose types use the
+//! exported type. It is fused as it is (types at the root) and nested in a
+//! composition that exports its instance (types inside an exported
+//! instance). The wrapper must export the same types, by the same names,
+//! in the same order, and use them in the functions' types: the output
+//! validates, its world is the original's (the harness compares them as
+//! WIT), and every function answers as the original does.
+
+use meld_core::{MemoryStrategy, Options, fuse};
+use meld_tests::harness::{CompareOptions, compare};
+use std::path::PathBuf;
+use wasmparser::{ComponentExternalKind, Parser, Payload};
+
+fn cases() -> Vec<(String, String, bool)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/type_exports");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/type_exports exists")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "wat"))
+        .collect();
+    paths.sort();
+    let mut cases = Vec::new();
+    for path in paths {
+        let name = path
+            .file_stem()
+            .expect("a file name")
+            .to_string_lossy()
+            .into_owned();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        // A world cannot export a bare type in WIT: types at the root are
+        // compared structurally only.
+        cases.push((format!("{name} at the root"), text.clone(), false));
+        cases.push((
+            format!("{name} in an exported instance"),
+            in_instance(&text),
+            true,
+        ));
+    }
+    assert!(cases.len() >= 8, "cases missing in {}", dir.display());
+    cases
+}
+
+/// `component` (WAT text) nested in a composition that exports its
+/// instance as `t:types/api`.
+fn in_instance(component: &str) -> String {
+    let nested = component.replacen("(component", "(component $inner", 1);
+    format!(
+        "(component\n{nested}\n  (instance $x (instantiate $inner))\n  \
+         (export \"t:types/api\" (instance $x)))"
+    )
+}
+
+/// The root's exports in order: names and kinds.
+fn root_exports(wasm: &[u8]) -> Vec<(String, ComponentExternalKind)> {
+    let mut exports = Vec::new();
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.expect("parses") {
+            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentExportSection(section) if depth == 0 => {
+                for export in section {
+                    let export = export.expect("an export");
+                    exports.push((export.name.name.to_string(), export.kind));
+                }
+            }
+            _ => {}
+        }
+    }
+    exports
+}
+
+fn check(options: &Options) {
+    let mut calls = 0;
+    for (name, text, compare_wit) in cases() {
+        let original = wat::parse_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let fused = fuse(&[&original], options).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let compare_options = CompareOptions {
+            compare_wit,
+            ..CompareOptions::default()
+        };
+        let report = compare(&original, &fused.wasm, &compare_options)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(
+            root_exports(&fused.wasm),
+            root_exports(&original),
+            "{name}: the root's exports"
+        );
+        println!("{name}: {}", report.summary());
+        report.assert_clean();
+        assert!(
+            report.returned > 0 && report.skipped.is_empty(),
+            "{name}: {}",
+            report.summary()
+        );
+        calls += report.calls;
+    }
+    println!("{calls} calls compared");
+}
+
+#[test]
+fn exported_types_keep_their_names_order_and_use() {
+    check(&Options::default());
+}
+
+#[test]
+fn exported_types_with_a_shared_memory() {
+    check(&Options {
+        memory: MemoryStrategy::Shared,
+        ..Options::default()
+    });
+}
