@@ -147,7 +147,11 @@ impl Codegen {
         let (src_mem, dst_mem) = (dir.src.memory()?, dir.dst.memory()?);
         length_limit(body, f.units, src.unit());
         let bytes = body.local(Flat::I32);
-        body.get(f.units).i32(src.unit()).ins(I::I32Mul).set(bytes);
+        body.get(f.units);
+        if src.unit() == 2 {
+            body.i32(1).ins(I::I32Shl);
+        }
+        body.set(bytes);
         // Latin1 strings of latin1+utf16 are 2-aligned.
         let align = if src == Decoder::Utf8 { 1 } else { 2 };
         let dst = self.realloc(body, &dir.dst, align, bytes)?;
@@ -253,12 +257,11 @@ impl Codegen {
             self.reallocate(body, &dir.dst, (dst, f.units), 1, worst)?;
             // The rest, from the first character that is not ASCII.
             body.get(dst).get(written).ins(I::I32Add).set(d);
-            body.get(f.ptr)
-                .get(written)
-                .i32(src.unit() - 1)
-                .ins(I::I32Shl)
-                .ins(I::I32Add)
-                .set(p);
+            body.get(f.ptr).get(written);
+            if src.unit() == 2 {
+                body.i32(1).ins(I::I32Shl);
+            }
+            body.ins(I::I32Add).set(p);
             decode_range(
                 body,
                 src,
@@ -421,12 +424,11 @@ fn source_range(body: &mut Body, src: Decoder, ptr: Local, units: Local) -> (Loc
     let p = body.local(Flat::I32);
     let end = body.local(Flat::I32);
     body.get(ptr).set(p);
-    body.get(ptr)
-        .get(units)
-        .i32(src.unit() - 1)
-        .ins(I::I32Shl)
-        .ins(I::I32Add)
-        .set(end);
+    body.get(ptr).get(units);
+    if src.unit() == 2 {
+        body.i32(1).ins(I::I32Shl);
+    }
+    body.ins(I::I32Add).set(end);
     (p, end)
 }
 
