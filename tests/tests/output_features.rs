@@ -43,7 +43,10 @@ fn fused_output_uses_only_the_inputs_features() {
     for fixture in &fixtures {
         let (features, denied) = features_of(&fixture.wasm);
         validate(features, &fixture.wasm).unwrap_or_else(|e| {
-            panic!("{}: the input needs more than one optional feature: {e}", fixture.name)
+            panic!(
+                "{}: the input needs more than one optional feature: {e}",
+                fixture.name
+            )
         });
         for output in [OutputKind::Component, OutputKind::Core] {
             for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {

@@ -82,12 +82,35 @@ fn cases(encoding: usize) -> Vec<Held> {
             bytes(b"\xff"),
             bytes(b"ab\xc3"),
             bytes(b"\xc3("),
-            bytes("é".as_bytes().iter().chain(b"\xc3(").copied().collect::<Vec<_>>().as_slice()),
+            bytes(
+                "é".as_bytes()
+                    .iter()
+                    .chain(b"\xc3(")
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+            ),
             bytes(b"\xed\xa0\x80"),
-            bytes("abc€".as_bytes().iter().chain(b"\xff").copied().collect::<Vec<_>>().as_slice()),
+            bytes(
+                "abc€"
+                    .as_bytes()
+                    .iter()
+                    .chain(b"\xff")
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+            ),
             bytes(b"\xc0\x80"),
             bytes(b"abc\xf4\x90\x80\x80"),
-            bytes("é€".as_bytes().iter().chain(b"\x80").copied().collect::<Vec<_>>().as_slice()),
+            bytes(
+                "é€"
+                    .as_bytes()
+                    .iter()
+                    .chain(b"\x80")
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+            ),
             Held::At(PAGE - 2, 4),
         ]),
         1 => cases.extend([
@@ -135,14 +158,23 @@ fn data() -> String {
         }
         assert!(table.len() <= 0x200, "too many cases");
         let escaped: String = table.iter().map(|b| format!("\\{b:02x}")).collect();
-        writeln!(out, "(data (i32.const {}) \"{escaped}\")", 0x1000 + 0x200 * encoding).unwrap();
+        writeln!(
+            out,
+            "(data (i32.const {}) \"{escaped}\")",
+            0x1000 + 0x200 * encoding
+        )
+        .unwrap();
     }
     assert!(at <= DATA_END, "the strings overlap the log");
     out
 }
 
 const ENCODINGS: [&str; 3] = ["utf8", "utf16", "latin1"];
-const CANON: [&str; 3] = ["", " string-encoding=utf16", " string-encoding=latin1+utf16"];
+const CANON: [&str; 3] = [
+    "",
+    " string-encoding=utf16",
+    " string-encoding=latin1+utf16",
+];
 
 /// The composed component: the template with the base module, data and
 /// the consumer's nine lowerings of each provider function filled in.
@@ -163,7 +195,11 @@ fn source() -> String {
                      (memory $memory) (realloc $realloc){canon}))"
                 )
                 .unwrap();
-                writeln!(&mut api, "        (export \"{kind}-{pair}\" (func ${kind}-{pair}))").unwrap();
+                writeln!(
+                    &mut api,
+                    "        (export \"{kind}-{pair}\" (func ${kind}-{pair}))"
+                )
+                .unwrap();
             }
             writeln!(
                 &mut imports,
@@ -268,7 +304,10 @@ fn call(
 
 fn log(store: &mut Store<()>, instance: &wasmtime::component::Instance, name: &str) -> Vec<u32> {
     let func = instance.get_func(&mut *store, name).expect(name);
-    match call(store, func, &[], 1).expect("the log is readable").as_slice() {
+    match call(store, func, &[], 1)
+        .expect("the log is readable")
+        .as_slice()
+    {
         [Val::List(words)] => words
             .iter()
             .map(|w| match w {
@@ -328,11 +367,21 @@ fn jobs() -> Vec<Job> {
                 Way::Fetch => pair % 3,
             };
             for case in 0..cases(source as usize).len() as u32 {
-                let job = Job { way, pair, case, fault_at: 0, fault: 0 };
+                let job = Job {
+                    way,
+                    pair,
+                    case,
+                    fault_at: 0,
+                    fault: 0,
+                };
                 jobs.push(job);
                 for fault_at in 1..=3 {
                     for fault in 1..=3 {
-                        jobs.push(Job { fault_at, fault, ..job });
+                        jobs.push(Job {
+                            fault_at,
+                            fault,
+                            ..job
+                        });
                     }
                 }
             }
@@ -363,7 +412,9 @@ fn compare(original: &[u8], fused: &[u8]) -> Tally {
         let expected = run(&original, job);
         let actual = run(&fused, job);
         if expected != actual {
-            mismatches.push(format!("{job:?}\n  original: {expected:?}\n  fused:    {actual:?}"));
+            mismatches.push(format!(
+                "{job:?}\n  original: {expected:?}\n  fused:    {actual:?}"
+            ));
         }
         tally.calls += 1;
         match expected.outcome {
@@ -387,7 +438,12 @@ fn compare(original: &[u8], fused: &[u8]) -> Tally {
         "{} of {} calls differ:\n{}",
         mismatches.len(),
         tally.calls,
-        mismatches.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        mismatches
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     println!("{tally:?}");
     tally
@@ -401,7 +457,10 @@ fn check(memory: MemoryStrategy) {
     };
     let fused = fuse(&[&original], &options).unwrap_or_else(|e| panic!("{e}"));
     let tally = compare(&original, &fused.wasm);
-    assert!(tally.returned > 0 && tally.trapped > 0 && tally.trapped_in_realloc > 0, "{tally:?}");
+    assert!(
+        tally.returned > 0 && tally.trapped > 0 && tally.trapped_in_realloc > 0,
+        "{tally:?}"
+    );
     assert!(tally.resizes > 0, "no realloc resized a block: {tally:?}");
 }
 
@@ -422,5 +481,8 @@ fn reallocs_as_in_wasmtime_shared_memory() {
 fn the_cases_reach_every_path_unfused() {
     let original = wat::parse_str(source()).expect("the WAT parses");
     let tally = compare(&original, &original);
-    assert!(tally.resizes > 0 && tally.trapped > 0 && tally.trapped_in_realloc > 0, "{tally:?}");
+    assert!(
+        tally.resizes > 0 && tally.trapped > 0 && tally.trapped_in_realloc > 0,
+        "{tally:?}"
+    );
 }

@@ -247,7 +247,10 @@ impl Codegen {
             }),
         );
         let written = body.local(Flat::I32);
-        body.get(d).get(dst).ins(I::I32Sub).ins(I::LocalTee(written.index));
+        body.get(d)
+            .get(dst)
+            .ins(I::I32Sub)
+            .ins(I::LocalTee(written.index));
         body.get(f.units).ins(I::I32Ne).ins(I::If(BlockType::Empty));
         {
             let factor = if src == Decoder::Utf16 { 3 } else { 2 };
@@ -302,7 +305,10 @@ impl Codegen {
         latin1_prefix(body, src, (src_mem, dst_mem), (p, end), d);
         let written = body.local(Flat::I32);
         body.get(d).get(dst).ins(I::I32Sub).set(written);
-        body.get(p).get(end).ins(I::I32Eq).ins(I::If(BlockType::Empty));
+        body.get(p)
+            .get(end)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty));
         {
             self.shrink(body, &dir.dst, (dst, f.units), 2, written)?;
             body.get(written).set(f.out_len);
@@ -378,7 +384,10 @@ impl Codegen {
             .get(bytes)
             .ins(I::MemoryCopy { src_mem, dst_mem });
         body.get(wide).ins(I::If(BlockType::Empty));
-        body.get(f.units).i32(UTF16_TAG).ins(I::I32Or).set(f.out_len);
+        body.get(f.units)
+            .i32(UTF16_TAG)
+            .ins(I::I32Or)
+            .set(f.out_len);
         body.ins(I::Else);
         narrow_in_place(body, dst_mem, dst, f.units);
         self.reallocate(body, &dir.dst, (dst, bytes), 2, f.units)?;
@@ -504,7 +513,10 @@ fn widen_in_place(body: &mut Body, memory: u32, ptr: Local, count: Local) {
     body.get(i).ins(I::I32Eqz).ins(I::BrIf(1));
     body.get(i).i32(1).ins(I::I32Sub).set(i);
     body.get(ptr).get(i).i32(1).ins(I::I32Shl).ins(I::I32Add);
-    body.get(ptr).get(i).ins(I::I32Add).load(memory, 0, 1, Flat::I32);
+    body.get(ptr)
+        .get(i)
+        .ins(I::I32Add)
+        .load(memory, 0, 1, Flat::I32);
     body.store(memory, 0, 2, Flat::I32);
     body.ins(I::Br(0)).ins(I::End).ins(I::End);
     body.free(i);
