@@ -256,27 +256,56 @@ impl Codegen {
         align: u32,
         size: Local,
     ) -> Result<Local> {
+        let ptr = body.local(Flat::I32);
+        self.call_realloc(body, side, None, align, size, ptr)?;
+        Ok(ptr)
+    }
+
+    /// Calls `side`'s realloc to resize the block at `ptr` of `old_size`
+    /// bytes to `size` bytes, and sets `ptr` to the block it returns;
+    /// checked like [`Codegen::realloc`].
+    pub(crate) fn reallocate(
+        &mut self,
+        body: &mut Body,
+        side: &Side,
+        (ptr, old_size): (Local, Local),
+        align: u32,
+        size: Local,
+    ) -> Result<()> {
+        self.call_realloc(body, side, Some((ptr, old_size)), align, size, ptr)
+    }
+
+    /// `into = realloc(old ptr, old size, align, size)` (a fresh block
+    /// without `old`), then the alignment and bounds checks every caller of
+    /// realloc makes, in wasmtime's order.
+    fn call_realloc(
+        &mut self,
+        body: &mut Body,
+        side: &Side,
+        old: Option<(Local, Local)>,
+        align: u32,
+        size: Local,
+        into: Local,
+    ) -> Result<()> {
         let realloc = side.realloc.ok_or_else(|| {
             Error::internal(
                 "a value needs memory on the other side, but its options name no realloc",
             )
         })?;
-        let ptr = body.local(Flat::I32);
         if let Some(flag) = side.may_leave {
             body.i32(0).ins(I::GlobalSet(flag));
         }
-        body.i32(0)
-            .i32(0)
-            .i32(align)
-            .get(size)
-            .ins(I::Call(realloc))
-            .set(ptr);
+        match old {
+            Some((ptr, old_size)) => body.get(ptr).get(old_size),
+            None => body.i32(0).i32(0),
+        };
+        body.i32(align).get(size).ins(I::Call(realloc)).set(into);
         if let Some(flag) = side.may_leave {
             body.i32(1).ins(I::GlobalSet(flag));
         }
-        body.check_align(ptr, align);
-        body.check_range(side.memory()?, ptr, size, 1);
-        Ok(ptr)
+        body.check_align(into, align);
+        body.check_range(side.memory()?, into, size, 1);
+        Ok(())
     }
 
     /// A short readable description of `ty`, for function names.

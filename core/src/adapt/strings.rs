@@ -1,18 +1,36 @@
 //! String helpers: copying a string from one memory to another, with
 //! validation and transcoding between utf8, utf16 and latin1+utf16.
 //!
-//! Every source string is decoded (and so validated, trapping on invalid
-//! utf8 and lone surrogates as the Canonical ABI's `load_string` does);
-//! the destination is allocated once, at its exact size, after a first
-//! pass has measured the string in the destination encoding. When both
-//! sides use the same encoding the bytes are validated and copied with one
-//! `memory.copy`. A latin1+utf16 destination gets latin1 when every code
-//! point fits in a byte and utf16 (with the length tagged) otherwise; a
-//! latin1+utf16 source keeps its tag when the destination uses the same
-//! encoding, as the spec's `store_string_copy` does.
+//! Each helper calls the destination's `realloc` exactly as wasmtime's
+//! adapters do (`fact/trampoline.rs`, which follows the Canonical ABI's
+//! `store_string_*` functions): the same calls with the same arguments in
+//! the same order, each followed by the same alignment and bounds checks,
+//! and the source validated at the same point relative to them (a trap on
+//! invalid utf8 or a lone surrogate comes after the allocations wasmtime
+//! makes before it notices). Per source → destination encoding:
+//!
+//! - **same encoding** (and latin1 → utf16, latin1 → latin1+utf16): one
+//!   block of the exact size; then validate and `memory.copy` (or widen).
+//! - **utf8 → utf16**: the worst case, `2 n` bytes; encode; shrink to the
+//!   bytes written when fewer.
+//! - **utf16 or latin1 → utf8**: `n` bytes, filled while the string is
+//!   ASCII; at the first other character grow to the worst case (`3 n` or
+//!   `2 n`), encode the rest, shrink to the bytes written when fewer.
+//! - **utf8 or utf16 → latin1+utf16**: `n` bytes (alignment 2), filled
+//!   while the characters are latin1 (a utf8 sequence that is not latin1,
+//!   valid or not, ends this pass without trapping); shrink when the
+//!   latin1 bytes are fewer; at the first other character grow to `2 n`,
+//!   widen the latin1 bytes in place, encode the rest as utf16, shrink to
+//!   the units written when fewer, tag the length.
+//! - **latin1+utf16 tagged utf16 → latin1+utf16**: `2 n` bytes; validate
+//!   and copy; if every character is latin1, narrow in place and shrink to
+//!   `n` bytes (alignment 2), else keep the utf16 tag.
+//!
+//! Lengths are checked against wasmtime's maximum, `2^31 - 1` bytes,
+//! before each allocation that depends on them.
 
 use super::body::{Body, Local};
-use super::codegen::{Codegen, Dir, arrow};
+use super::codegen::{Codegen, Dir, Side, arrow};
 use crate::abi::Flat;
 use crate::decode::StringEncoding;
 use crate::error::Result;
@@ -22,7 +40,7 @@ use wasmparser::FuncType;
 
 /// The high bit of a latin1+utf16 length: the string is utf16.
 const UTF16_TAG: u32 = 1 << 31;
-/// The longest string, in bytes, the Canonical ABI allows.
+/// The longest string, in bytes, wasmtime allows.
 const MAX_STRING_BYTES: u32 = (1 << 31) - 1;
 
 /// How the source bytes are decoded.
@@ -46,7 +64,7 @@ impl Decoder {
 #[derive(Debug, Clone, Copy)]
 struct Frame {
     ptr: Local,
-    /// Source length in code units of the decoder.
+    /// Source length in code units of the decoder (untagged).
     units: Local,
     out_ptr: Local,
     out_len: Local,
@@ -54,28 +72,39 @@ struct Frame {
 
 impl Codegen {
     pub(crate) fn gen_string(&mut self, dir: Dir) -> Result<GeneratedFunc> {
-        let (mut body, params) = Body::new(&[Flat::I32, Flat::I32]);
+        let (mut owned, params) = Body::new(&[Flat::I32, Flat::I32]);
         let f = Frame {
             ptr: params[0],
             units: params[1],
-            out_ptr: body.local(Flat::I32),
-            out_len: body.local(Flat::I32),
+            out_ptr: owned.local(Flat::I32),
+            out_len: owned.local(Flat::I32),
         };
+        let src_mem = dir.src.memory()?;
+        let body = &mut owned;
         match dir.src.encoding {
-            StringEncoding::Utf8 => self.string_from(&mut body, Decoder::Utf8, f, dir)?,
+            StringEncoding::Utf8 => {
+                body.check_range(src_mem, f.ptr, f.units, 1);
+                self.store(body, Decoder::Utf8, f, dir)?;
+            }
             StringEncoding::Utf16 => {
                 body.check_align(f.ptr, 2);
-                self.string_from(&mut body, Decoder::Utf16, f, dir)?;
+                body.check_range(src_mem, f.ptr, f.units, 2);
+                self.store(body, Decoder::Utf16, f, dir)?;
             }
             StringEncoding::CompactUtf16 => {
                 body.check_align(f.ptr, 2);
                 body.get(f.units).i32(UTF16_TAG).ins(I::I32And);
                 body.ins(I::If(BlockType::Empty));
-                let units = body.local(Flat::I32);
-                body.get(f.units).i32(UTF16_TAG).ins(I::I32Xor).set(units);
-                self.string_from(&mut body, Decoder::Utf16, Frame { units, ..f }, dir)?;
+                body.get(f.units).i32(UTF16_TAG).ins(I::I32Xor).set(f.units);
+                body.check_range(src_mem, f.ptr, f.units, 2);
+                if dir.dst.encoding == StringEncoding::CompactUtf16 {
+                    self.utf16_to_probably_utf16(body, f, dir)?;
+                } else {
+                    self.store(body, Decoder::Utf16, f, dir)?;
+                }
                 body.ins(I::Else);
-                self.string_from(&mut body, Decoder::Latin1, f, dir)?;
+                body.check_range(src_mem, f.ptr, f.units, 1);
+                self.store(body, Decoder::Latin1, f, dir)?;
                 body.ins(I::End);
             }
         }
@@ -90,184 +119,428 @@ impl Codegen {
                 [Flat::I32.core(), Flat::I32.core()],
                 [Flat::I32.core(), Flat::I32.core()],
             ),
-            body: body.finish(),
+            body: owned.finish(),
         })
     }
 
-    /// Copies the string `f.ptr`/`f.units` decoded by `src` into the
-    /// destination, setting `f.out_ptr` and `f.out_len`.
-    fn string_from(&mut self, body: &mut Body, src: Decoder, f: Frame, dir: Dir) -> Result<()> {
-        let src_mem = dir.src.memory()?;
-        let dst_mem = dir.dst.memory()?;
-        body.check_range(src_mem, f.ptr, f.units, src.unit());
-        let same = matches!(
-            (src, dir.dst.encoding),
+    /// Stores the string `f.ptr`/`f.units` decoded by `src` (in bounds)
+    /// into the destination, setting `f.out_ptr` and `f.out_len`.
+    fn store(&mut self, body: &mut Body, src: Decoder, f: Frame, dir: Dir) -> Result<()> {
+        match (src, dir.dst.encoding) {
             (Decoder::Utf8, StringEncoding::Utf8)
-                | (Decoder::Utf16, StringEncoding::Utf16)
-                | (Decoder::Latin1, StringEncoding::CompactUtf16)
-        ) || (src == Decoder::Utf16 && dir.src.encoding == dir.dst.encoding);
-        if same {
-            // Validate, then copy the bytes as they are.
-            if src != Decoder::Latin1 {
-                decode_loop(body, src, src_mem, f, None);
+            | (Decoder::Utf16, StringEncoding::Utf16)
+            | (Decoder::Latin1, StringEncoding::CompactUtf16) => self.copy(body, src, f, dir),
+            (Decoder::Latin1, StringEncoding::Utf16) => self.latin1_to_utf16(body, f, dir),
+            (Decoder::Utf8, StringEncoding::Utf16) => self.utf8_to_utf16(body, f, dir),
+            (Decoder::Utf16 | Decoder::Latin1, StringEncoding::Utf8) => {
+                self.to_utf8(body, src, f, dir)
             }
-            let bytes = body.local(Flat::I32);
-            body.get(f.units).i32(src.unit()).ins(I::I32Mul).set(bytes);
-            let align = if dir.dst.encoding == StringEncoding::Utf8 {
-                1
-            } else {
-                2
-            };
-            let dst = self.realloc(body, &dir.dst, align, bytes)?;
-            body.get(dst)
-                .get(f.ptr)
-                .get(bytes)
-                .ins(I::MemoryCopy { src_mem, dst_mem });
-            body.get(dst).set(f.out_ptr);
-            body.get(f.units);
-            if src == Decoder::Utf16 && dir.dst.encoding == StringEncoding::CompactUtf16 {
-                body.i32(UTF16_TAG).ins(I::I32Or);
+            (Decoder::Utf8 | Decoder::Utf16, StringEncoding::CompactUtf16) => {
+                self.to_latin1_or_utf16(body, src, f, dir)
             }
-            body.set(f.out_len);
-            body.free(bytes);
-            return Ok(());
         }
-        match dir.dst.encoding {
-            StringEncoding::Utf8 => {
-                // Pass 1: the utf8 length (in i64: it can exceed 32 bits).
-                let count = body.local(Flat::I64);
-                body.ins(I::I64Const(0)).set(count);
-                decode_loop(
-                    body,
-                    src,
-                    src_mem,
-                    f,
-                    Some(&mut |body, cp| {
-                        body.get(count);
-                        body.i32(1);
-                        for limit in [0x80, 0x800, 0x1_0000] {
-                            body.get(cp).i32(limit).ins(I::I32GeU).ins(I::I32Add);
-                        }
-                        body.ins(I::I64ExtendI32U).ins(I::I64Add).set(count);
-                    }),
-                );
-                body.get(count)
-                    .ins(I::I64Const(i64::from(MAX_STRING_BYTES)))
-                    .ins(I::I64GtU)
-                    .trap_if();
-                let bytes = body.local(Flat::I32);
-                body.get(count).ins(I::I32WrapI64).set(bytes);
-                self.encode_into(body, src, f, dir, bytes, 1, Encoder::Utf8)?;
-                body.get(bytes).set(f.out_len);
-            }
-            StringEncoding::Utf16 => {
-                let units = self.utf16_units(body, src, src_mem, f, None);
-                let bytes = utf16_bytes(body, units);
-                self.encode_into(body, src, f, dir, bytes, 2, Encoder::Utf16)?;
-                body.get(units).set(f.out_len);
-            }
-            StringEncoding::CompactUtf16 => {
-                // Latin1 when every code point fits in a byte, else utf16.
-                let wide = body.local(Flat::I32);
-                body.i32(0).set(wide);
-                let units = self.utf16_units(body, src, src_mem, f, Some(wide));
-                body.get(wide).ins(I::If(BlockType::Empty));
-                let bytes = utf16_bytes(body, units);
-                self.encode_into(body, src, f, dir, bytes, 2, Encoder::Utf16)?;
-                body.get(units).i32(UTF16_TAG).ins(I::I32Or).set(f.out_len);
-                body.ins(I::Else);
-                self.encode_into(body, src, f, dir, units, 2, Encoder::Latin1)?;
-                body.get(units).set(f.out_len);
-                body.ins(I::End);
-            }
+    }
+
+    /// Same encoding on both sides: one block of the exact size, then the
+    /// source validated and copied as it is.
+    fn copy(&mut self, body: &mut Body, src: Decoder, f: Frame, dir: Dir) -> Result<()> {
+        let (src_mem, dst_mem) = (dir.src.memory()?, dir.dst.memory()?);
+        length_limit(body, f.units, src.unit());
+        let bytes = body.local(Flat::I32);
+        body.get(f.units);
+        if src.unit() == 2 {
+            body.i32(1).ins(I::I32Shl);
+        }
+        body.set(bytes);
+        // Latin1 strings of latin1+utf16 are 2-aligned.
+        let align = if src == Decoder::Utf8 { 1 } else { 2 };
+        let dst = self.realloc(body, &dir.dst, align, bytes)?;
+        if src != Decoder::Latin1 {
+            let (p, end) = source_range(body, src, f.ptr, f.units);
+            decode_range(body, src, src_mem, (p, end), None);
+            body.free(p);
+            body.free(end);
+        }
+        body.get(dst)
+            .get(f.ptr)
+            .get(bytes)
+            .ins(I::MemoryCopy { src_mem, dst_mem });
+        body.get(dst).set(f.out_ptr);
+        body.get(f.units).set(f.out_len);
+        body.free(bytes);
+        body.free(dst);
+        Ok(())
+    }
+
+    /// Latin1 → utf16: one block of `2 n` bytes, each byte widened.
+    fn latin1_to_utf16(&mut self, body: &mut Body, f: Frame, dir: Dir) -> Result<()> {
+        let (src_mem, dst_mem) = (dir.src.memory()?, dir.dst.memory()?);
+        length_limit(body, f.units, 2);
+        let bytes = body.local(Flat::I32);
+        body.get(f.units).i32(1).ins(I::I32Shl).set(bytes);
+        let dst = self.realloc(body, &dir.dst, 2, bytes)?;
+        let d = body.local(Flat::I32);
+        body.get(dst).set(d);
+        let (p, end) = source_range(body, Decoder::Latin1, f.ptr, f.units);
+        decode_range(
+            body,
+            Decoder::Latin1,
+            src_mem,
+            (p, end),
+            Some(&mut |body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp)),
+        );
+        body.get(dst).set(f.out_ptr);
+        body.get(f.units).set(f.out_len);
+        for local in [p, end, d, bytes, dst] {
+            body.free(local);
         }
         Ok(())
     }
 
-    /// Pass 1 for utf16 destinations: the number of utf16 code units, and
-    /// in `wide` whether any code point is above 0xFF.
-    fn utf16_units(
-        &mut self,
-        body: &mut Body,
-        src: Decoder,
-        src_mem: u32,
-        f: Frame,
-        wide: Option<Local>,
-    ) -> Local {
-        let units = body.local(Flat::I32);
-        body.i32(0).set(units);
-        decode_loop(
+    /// Utf8 → utf16: the worst case (`2 n` bytes), then a shrink to the
+    /// units written when fewer.
+    fn utf8_to_utf16(&mut self, body: &mut Body, f: Frame, dir: Dir) -> Result<()> {
+        let (src_mem, dst_mem) = (dir.src.memory()?, dir.dst.memory()?);
+        length_limit(body, f.units, 2);
+        let bytes = body.local(Flat::I32);
+        body.get(f.units).i32(1).ins(I::I32Shl).set(bytes);
+        let dst = self.realloc(body, &dir.dst, 2, bytes)?;
+        let d = body.local(Flat::I32);
+        body.get(dst).set(d);
+        let (p, end) = source_range(body, Decoder::Utf8, f.ptr, f.units);
+        decode_range(
+            body,
+            Decoder::Utf8,
+            src_mem,
+            (p, end),
+            Some(&mut |body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp)),
+        );
+        // d - dst: the bytes written.
+        body.get(d).get(dst).ins(I::I32Sub).set(d);
+        self.shrink(body, &dir.dst, (dst, bytes), 2, d)?;
+        body.get(dst).set(f.out_ptr);
+        body.get(d).i32(1).ins(I::I32ShrU).set(f.out_len);
+        for local in [p, end, d, bytes, dst] {
+            body.free(local);
+        }
+        Ok(())
+    }
+
+    /// Utf16 or latin1 → utf8: `n` bytes while the string is ASCII; at the
+    /// first other character the worst case, then a shrink.
+    fn to_utf8(&mut self, body: &mut Body, src: Decoder, f: Frame, dir: Dir) -> Result<()> {
+        let (src_mem, dst_mem) = (dir.src.memory()?, dir.dst.memory()?);
+        length_limit(body, f.units, src.unit());
+        let dst = self.realloc(body, &dir.dst, 1, f.units)?;
+        let d = body.local(Flat::I32);
+        body.get(dst).set(d);
+        let (p, end) = source_range(body, src, f.ptr, f.units);
+        // First pass: ASCII only (one unit, one byte).
+        decode_range(
             body,
             src,
             src_mem,
-            f,
+            (p, end),
             Some(&mut |body, cp| {
-                body.get(units)
-                    .i32(1)
-                    .ins(I::I32Add)
-                    .get(cp)
-                    .i32(0x1_0000)
-                    .ins(I::I32GeU)
-                    .ins(I::I32Add)
-                    .set(units);
-                if let Some(wide) = wide {
-                    body.get(wide)
-                        .get(cp)
-                        .i32(0xff)
-                        .ins(I::I32GtU)
-                        .ins(I::I32Or)
-                        .set(wide);
-                }
+                body.get(cp).i32(0x80).ins(I::I32GeU).ins(I::BrIf(1));
+                encode(body, Encoder::Latin1, dst_mem, d, cp);
             }),
         );
-        units
+        let written = body.local(Flat::I32);
+        body.get(d)
+            .get(dst)
+            .ins(I::I32Sub)
+            .ins(I::LocalTee(written.index));
+        body.get(f.units).ins(I::I32Ne).ins(I::If(BlockType::Empty));
+        {
+            let factor = if src == Decoder::Utf16 { 3 } else { 2 };
+            length_limit(body, f.units, factor);
+            let worst = body.local(Flat::I32);
+            body.get(f.units).i32(factor).ins(I::I32Mul).set(worst);
+            self.reallocate(body, &dir.dst, (dst, f.units), 1, worst)?;
+            // The rest, from the first character that is not ASCII.
+            body.get(dst).get(written).ins(I::I32Add).set(d);
+            body.get(f.ptr).get(written);
+            if src.unit() == 2 {
+                body.i32(1).ins(I::I32Shl);
+            }
+            body.ins(I::I32Add).set(p);
+            decode_range(
+                body,
+                src,
+                src_mem,
+                (p, end),
+                Some(&mut |body, cp| encode(body, Encoder::Utf8, dst_mem, d, cp)),
+            );
+            body.get(d).get(dst).ins(I::I32Sub).set(written);
+            self.shrink(body, &dir.dst, (dst, worst), 1, written)?;
+            body.free(worst);
+        }
+        body.ins(I::End);
+        body.get(dst).set(f.out_ptr);
+        body.get(written).set(f.out_len);
+        for local in [p, end, d, written, dst] {
+            body.free(local);
+        }
+        Ok(())
     }
 
-    /// Allocates `bytes` in the destination and encodes the source there
-    /// (pass 2), setting `f.out_ptr`.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one call per encoder; all are needed"
-    )]
-    fn encode_into(
+    /// Utf8 or utf16 → latin1+utf16: `n` bytes while the characters are
+    /// latin1 (then a shrink when fewer bytes were written); at the first
+    /// other character `2 n` bytes, the latin1 prefix widened in place, the
+    /// rest encoded as utf16, a shrink, and the length tagged.
+    fn to_latin1_or_utf16(
         &mut self,
         body: &mut Body,
         src: Decoder,
         f: Frame,
         dir: Dir,
-        bytes: Local,
-        align: u32,
-        encoder: Encoder,
     ) -> Result<()> {
-        let dst_mem = dir.dst.memory()?;
-        let dst = self.realloc(body, &dir.dst, align, bytes)?;
-        body.get(dst).set(f.out_ptr);
+        let (src_mem, dst_mem) = (dir.src.memory()?, dir.dst.memory()?);
+        length_limit(body, f.units, src.unit());
+        let dst = self.realloc(body, &dir.dst, 2, f.units)?;
         let d = body.local(Flat::I32);
         body.get(dst).set(d);
-        decode_loop(
+        let (p, end) = source_range(body, src, f.ptr, f.units);
+        latin1_prefix(body, src, (src_mem, dst_mem), (p, end), d);
+        let written = body.local(Flat::I32);
+        body.get(d).get(dst).ins(I::I32Sub).set(written);
+        body.get(p)
+            .get(end)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty));
+        {
+            self.shrink(body, &dir.dst, (dst, f.units), 2, written)?;
+            body.get(written).set(f.out_len);
+        }
+        body.ins(I::Else);
+        {
+            if src == Decoder::Utf8 {
+                length_limit(body, f.units, 2);
+            }
+            let bytes = body.local(Flat::I32);
+            body.get(f.units).i32(1).ins(I::I32Shl).set(bytes);
+            self.reallocate(body, &dir.dst, (dst, f.units), 2, bytes)?;
+            widen_in_place(body, dst_mem, dst, written);
+            body.get(dst)
+                .get(written)
+                .i32(1)
+                .ins(I::I32Shl)
+                .ins(I::I32Add)
+                .set(d);
+            decode_range(
+                body,
+                src,
+                src_mem,
+                (p, end),
+                Some(&mut |body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp)),
+            );
+            body.get(d).get(dst).ins(I::I32Sub).set(written);
+            self.shrink(body, &dir.dst, (dst, bytes), 2, written)?;
+            body.get(written)
+                .i32(1)
+                .ins(I::I32ShrU)
+                .i32(UTF16_TAG)
+                .ins(I::I32Or)
+                .set(f.out_len);
+            body.free(bytes);
+        }
+        body.ins(I::End);
+        body.get(dst).set(f.out_ptr);
+        for local in [p, end, d, written, dst] {
+            body.free(local);
+        }
+        Ok(())
+    }
+
+    /// Latin1+utf16 tagged utf16 → latin1+utf16: `2 n` bytes, validated
+    /// and copied; when every character is latin1, narrowed in place and
+    /// shrunk to `n` bytes (alignment 2, as wasmtime does).
+    fn utf16_to_probably_utf16(&mut self, body: &mut Body, f: Frame, dir: Dir) -> Result<()> {
+        let (src_mem, dst_mem) = (dir.src.memory()?, dir.dst.memory()?);
+        length_limit(body, f.units, 2);
+        let bytes = body.local(Flat::I32);
+        body.get(f.units).i32(1).ins(I::I32Shl).set(bytes);
+        let dst = self.realloc(body, &dir.dst, 2, bytes)?;
+        let wide = body.local(Flat::I32);
+        body.i32(0).set(wide);
+        let (p, end) = source_range(body, Decoder::Utf16, f.ptr, f.units);
+        decode_range(
             body,
-            src,
-            dir.src.memory()?,
-            f,
+            Decoder::Utf16,
+            src_mem,
+            (p, end),
             Some(&mut |body, cp| {
-                encode(body, encoder, dst_mem, d, cp);
+                body.get(wide)
+                    .get(cp)
+                    .i32(0xff)
+                    .ins(I::I32GtU)
+                    .ins(I::I32Or)
+                    .set(wide);
             }),
         );
-        body.free(d);
+        body.get(dst)
+            .get(f.ptr)
+            .get(bytes)
+            .ins(I::MemoryCopy { src_mem, dst_mem });
+        body.get(wide).ins(I::If(BlockType::Empty));
+        body.get(f.units)
+            .i32(UTF16_TAG)
+            .ins(I::I32Or)
+            .set(f.out_len);
+        body.ins(I::Else);
+        narrow_in_place(body, dst_mem, dst, f.units);
+        self.reallocate(body, &dir.dst, (dst, bytes), 2, f.units)?;
+        body.get(f.units).set(f.out_len);
+        body.ins(I::End);
+        body.get(dst).set(f.out_ptr);
+        for local in [p, end, wide, bytes, dst] {
+            body.free(local);
+        }
+        Ok(())
+    }
+
+    /// Shrinks the block `(ptr, size)` to `used` bytes when they differ.
+    fn shrink(
+        &mut self,
+        body: &mut Body,
+        side: &Side,
+        block: (Local, Local),
+        align: u32,
+        used: Local,
+    ) -> Result<()> {
+        body.get(used)
+            .get(block.1)
+            .ins(I::I32Ne)
+            .ins(I::If(BlockType::Empty));
+        self.reallocate(body, side, block, align, used)?;
+        body.ins(I::End);
         Ok(())
     }
 }
 
-/// Traps if `units` utf16 code units exceed the maximum string length;
-/// returns their size in bytes.
-fn utf16_bytes(body: &mut Body, units: Local) -> Local {
+/// Traps unless `units` code units, `width` bytes each in the
+/// destination, fit in the maximum string length.
+fn length_limit(body: &mut Body, units: Local, width: u32) {
     body.get(units)
-        .i32(MAX_STRING_BYTES / 2)
+        .i32(MAX_STRING_BYTES / width)
         .ins(I::I32GtU)
         .trap_if();
-    let bytes = body.local(Flat::I32);
-    body.get(units).i32(1).ins(I::I32Shl).set(bytes);
-    bytes
+}
+
+/// New locals `(p, end)` spanning the source `ptr`/`units`.
+fn source_range(body: &mut Body, src: Decoder, ptr: Local, units: Local) -> (Local, Local) {
+    let p = body.local(Flat::I32);
+    let end = body.local(Flat::I32);
+    body.get(ptr).set(p);
+    body.get(ptr).get(units);
+    if src.unit() == 2 {
+        body.i32(1).ins(I::I32Shl);
+    }
+    body.ins(I::I32Add).set(end);
+    (p, end)
+}
+
+/// Copies latin1 characters from `p` (advanced) to `d` (advanced) until
+/// `end` or the first character that is not latin1. A utf8 source stops
+/// at any sequence other than ASCII or a two-byte sequence led by
+/// `0xC2`/`0xC3`, valid or not, as wasmtime's `utf8_to_latin1` does; the
+/// rest is validated when it is encoded.
+fn latin1_prefix(
+    body: &mut Body,
+    src: Decoder,
+    (src_mem, dst_mem): (u32, u32),
+    (p, end): (Local, Local),
+    d: Local,
+) {
+    let c = body.local(Flat::I32);
+    body.ins(I::Block(BlockType::Empty))
+        .ins(I::Loop(BlockType::Empty));
+    body.get(p).get(end).ins(I::I32Eq).ins(I::BrIf(1));
+    match src {
+        Decoder::Utf16 => {
+            body.get(p).load(src_mem, 0, 2, Flat::I32).set(c);
+            body.get(c).i32(0xff).ins(I::I32GtU).ins(I::BrIf(1));
+            body.get(p).i32(2).ins(I::I32Add).set(p);
+        }
+        Decoder::Utf8 | Decoder::Latin1 => {
+            body.get(p).load(src_mem, 0, 1, Flat::I32).set(c);
+            body.get(c).i32(0x80).ins(I::I32GeU);
+            body.ins(I::If(BlockType::Empty));
+            {
+                // Only 0xC2 or 0xC3, followed by a continuation byte.
+                body.get(c).i32(0xC2).ins(I::I32Sub).i32(2).ins(I::I32GeU);
+                body.ins(I::BrIf(2));
+                body.get(p).i32(1).ins(I::I32Add).get(end).ins(I::I32Eq);
+                body.ins(I::BrIf(2));
+                let trail = body.local(Flat::I32);
+                body.get(p).load(src_mem, 1, 1, Flat::I32).set(trail);
+                body.get(trail)
+                    .i32(0xC0)
+                    .ins(I::I32And)
+                    .i32(0x80)
+                    .ins(I::I32Ne)
+                    .ins(I::BrIf(2));
+                body.get(c)
+                    .i32(0x1F)
+                    .ins(I::I32And)
+                    .i32(6)
+                    .ins(I::I32Shl)
+                    .get(trail)
+                    .i32(0x3F)
+                    .ins(I::I32And)
+                    .ins(I::I32Or)
+                    .set(c);
+                body.get(p).i32(1).ins(I::I32Add).set(p);
+                body.free(trail);
+            }
+            body.ins(I::End);
+            body.get(p).i32(1).ins(I::I32Add).set(p);
+        }
+    }
+    encode(body, Encoder::Latin1, dst_mem, d, c);
+    body.ins(I::Br(0)).ins(I::End).ins(I::End);
+    body.free(c);
+}
+
+/// Widens the `count` latin1 bytes at `ptr` to utf16 units in place, last
+/// first.
+fn widen_in_place(body: &mut Body, memory: u32, ptr: Local, count: Local) {
+    let i = body.local(Flat::I32);
+    body.get(count).set(i);
+    body.ins(I::Block(BlockType::Empty))
+        .ins(I::Loop(BlockType::Empty));
+    body.get(i).ins(I::I32Eqz).ins(I::BrIf(1));
+    body.get(i).i32(1).ins(I::I32Sub).set(i);
+    body.get(ptr).get(i).i32(1).ins(I::I32Shl).ins(I::I32Add);
+    body.get(ptr)
+        .get(i)
+        .ins(I::I32Add)
+        .load(memory, 0, 1, Flat::I32);
+    body.store(memory, 0, 2, Flat::I32);
+    body.ins(I::Br(0)).ins(I::End).ins(I::End);
+    body.free(i);
+}
+
+/// Narrows the `count` utf16 units at `ptr` (all latin1) to bytes in
+/// place, first first.
+fn narrow_in_place(body: &mut Body, memory: u32, ptr: Local, count: Local) {
+    let i = body.local(Flat::I32);
+    body.i32(0).set(i);
+    body.ins(I::Block(BlockType::Empty))
+        .ins(I::Loop(BlockType::Empty));
+    body.get(i).get(count).ins(I::I32Eq).ins(I::BrIf(1));
+    body.get(ptr).get(i).ins(I::I32Add);
+    body.get(ptr)
+        .get(i)
+        .i32(1)
+        .ins(I::I32Shl)
+        .ins(I::I32Add)
+        .load(memory, 0, 1, Flat::I32);
+    body.store(memory, 0, 1, Flat::I32);
+    body.get(i).i32(1).ins(I::I32Add).set(i);
+    body.ins(I::Br(0)).ins(I::End).ins(I::End);
+    body.free(i);
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -360,26 +633,18 @@ fn encode(body: &mut Body, encoder: Encoder, memory: u32, d: Local, cp: Local) {
 /// Code run on each decoded code point (held in the local).
 type PerCodePoint<'a> = dyn FnMut(&mut Body, Local) + 'a;
 
-/// Decodes every code point of the source, trapping on invalid input, and
-/// runs `each` on it. Without `each` (validation only), runs of ASCII are
-/// skipped eight bytes at a time.
-fn decode_loop(
+/// Decodes every code point from `p` (advanced) to `end`, trapping on
+/// invalid input, and runs `each` on it; `br 1` at the top level of
+/// `each` leaves the loop (with `p` past that code point). Without `each`
+/// (validation only), runs of ASCII are skipped eight bytes at a time.
+fn decode_range(
     body: &mut Body,
     src: Decoder,
     memory: u32,
-    f: Frame,
+    (p, end): (Local, Local),
     each: Option<&mut PerCodePoint<'_>>,
 ) {
-    let p = body.local(Flat::I32);
-    let end = body.local(Flat::I32);
     let cp = body.local(Flat::I32);
-    body.get(f.ptr).set(p);
-    body.get(f.ptr)
-        .get(f.units)
-        .i32(src.unit())
-        .ins(I::I32Mul)
-        .ins(I::I32Add)
-        .set(end);
     body.ins(I::Block(BlockType::Empty))
         .ins(I::Loop(BlockType::Empty));
     body.get(p).get(end).ins(I::I32Eq).ins(I::BrIf(1));
@@ -420,8 +685,6 @@ fn decode_loop(
         each(body, cp);
     }
     body.ins(I::Br(0)).ins(I::End).ins(I::End);
-    body.free(p);
-    body.free(end);
     body.free(cp);
 }
 

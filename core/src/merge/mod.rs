@@ -819,23 +819,26 @@ pub(crate) fn emit(
     for ty in &types.types {
         define_func_type(&mut type_section, ty)?;
     }
-    out.section(&type_section);
-    out.section(&imports);
-    out.section(&functions);
-    out.section(&tables);
-    out.section(&memories);
-    out.section(&tags);
-    out.section(&globals);
-    out.section(&export_section);
+    // A section is emitted only when it has entries: an empty one (a tag
+    // section above all) would need a feature the input may not use.
+    section_if(&mut out, &type_section, type_section.len());
+    section_if(&mut out, &imports, imports.len());
+    section_if(&mut out, &functions, functions.len());
+    section_if(&mut out, &tables, tables.len());
+    section_if(&mut out, &memories, memories.len());
+    section_if(&mut out, &tags, tags.len());
+    section_if(&mut out, &globals, globals.len());
+    section_if(&mut out, &export_section, export_section.len());
     if let Some(start) = start {
         out.section(&wasm_encoder::StartSection {
             function_index: start,
         });
     }
-    out.section(&elements);
-    out.section(&wasm_encoder::DataCountSection { count: data_count });
-    out.section(&code);
-    out.section(&data);
+    section_if(&mut out, &elements, elements.len());
+    let data_section = wasm_encoder::DataCountSection { count: data_count };
+    section_if(&mut out, &data_section, data_count);
+    section_if(&mut out, &code, code.len());
+    section_if(&mut out, &data, data.len());
     out.section(&names.encode());
     if let Some(producers) = producers.encode() {
         out.section(&producers);
@@ -855,6 +858,13 @@ pub(crate) fn emit(
         names.single_memory();
     }
     Ok((out.finish(), info))
+}
+
+/// Appends `section` to `out` unless it has no entries.
+fn section_if(out: &mut wasm_encoder::Module, section: &impl wasm_encoder::Section, entries: u32) {
+    if entries > 0 {
+        out.section(section);
+    }
 }
 
 /// Every lifted function `item` exports.

@@ -20,7 +20,7 @@
     local.get 7
 
   (func $"copy string utf8 mem1->mem0" (;4;) (type 2) (param i32 i32) (result i32 i32)
-    (local i32 i32 i32 i32 i32 i64 i32)
+    (local i32 i32 i32 i32 i32 i32 i32 i64 i32)
     local.get 0
     i64.extend_i32_u
     local.get 1
@@ -34,298 +34,27 @@
     if ;; label = @1
       unreachable
     end
-    local.get 0
-    local.set 4
-    local.get 0
     local.get 1
-    i32.const 1
-    i32.mul
-    i32.add
-    local.set 5
-    block ;; label = @1
-      loop ;; label = @2
-        local.get 4
-        local.get 5
-        i32.eq
-        br_if 1 (;@1;)
-        local.get 4
-        i32.const 8
-        i32.add
-        local.get 5
-        i32.le_u
-        if ;; label = @3
-          local.get 4
-          i64.load 1
-          i64.const -9187201950435737472
-          i64.and
-          local.set 7
-          local.get 7
-          i64.eqz
-          if ;; label = @4
-            local.get 4
-            i32.const 8
-            i32.add
-            local.set 4
-            br 2 (;@2;)
-          end
-          local.get 4
-          local.get 7
-          i64.ctz
-          i32.wrap_i64
-          i32.const 3
-          i32.shr_u
-          i32.add
-          local.set 4
-        end
-        local.get 4
-        i32.load8_u 1
-        local.set 6
-        local.get 6
-        i32.const 128
-        i32.lt_u
-        if ;; label = @3
-          local.get 4
-          i32.const 1
-          i32.add
-          local.set 4
-        else
-          local.get 6
-          i32.const 194
-          i32.lt_u
-          local.get 6
-          i32.const 244
-          i32.gt_u
-          i32.or
-          if ;; label = @4
-            unreachable
-          end
-          local.get 6
-          i32.const 224
-          i32.lt_u
-          if ;; label = @4
-            local.get 4
-            i32.const 2
-            i32.add
-            local.get 5
-            i32.gt_u
-            if ;; label = @5
-              unreachable
-            end
-            local.get 6
-            i32.const 31
-            i32.and
-            local.set 6
-            local.get 4
-            i32.load8_u 1 offset=1
-            local.set 8
-            local.get 8
-            i32.const 192
-            i32.and
-            i32.const 128
-            i32.ne
-            if ;; label = @5
-              unreachable
-            end
-            local.get 6
-            i32.const 6
-            i32.shl
-            local.get 8
-            i32.const 63
-            i32.and
-            i32.or
-            local.set 6
-            local.get 6
-            i32.const 128
-            i32.lt_u
-            if ;; label = @5
-              unreachable
-            end
-            local.get 4
-            i32.const 2
-            i32.add
-            local.set 4
-          else
-            local.get 6
-            i32.const 240
-            i32.lt_u
-            if ;; label = @5
-              local.get 4
-              i32.const 3
-              i32.add
-              local.get 5
-              i32.gt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 6
-              i32.const 15
-              i32.and
-              local.set 6
-              local.get 4
-              i32.load8_u 1 offset=1
-              local.set 8
-              local.get 8
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 6
-              i32.const 6
-              i32.shl
-              local.get 8
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 6
-              local.get 4
-              i32.load8_u 1 offset=2
-              local.set 8
-              local.get 8
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 6
-              i32.const 6
-              i32.shl
-              local.get 8
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 6
-              local.get 6
-              i32.const 2048
-              i32.lt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 6
-              i32.const 55296
-              i32.sub
-              i32.const 2048
-              i32.lt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 4
-              i32.const 3
-              i32.add
-              local.set 4
-            else
-              local.get 4
-              i32.const 4
-              i32.add
-              local.get 5
-              i32.gt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 6
-              i32.const 7
-              i32.and
-              local.set 6
-              local.get 4
-              i32.load8_u 1 offset=1
-              local.set 8
-              local.get 8
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 6
-              i32.const 6
-              i32.shl
-              local.get 8
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 6
-              local.get 4
-              i32.load8_u 1 offset=2
-              local.set 8
-              local.get 8
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 6
-              i32.const 6
-              i32.shl
-              local.get 8
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 6
-              local.get 4
-              i32.load8_u 1 offset=3
-              local.set 8
-              local.get 8
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 6
-              i32.const 6
-              i32.shl
-              local.get 8
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 6
-              local.get 6
-              i32.const 65536
-              i32.lt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 6
-              i32.const 1114111
-              i32.gt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 4
-              i32.const 4
-              i32.add
-              local.set 4
-            end
-          end
-        end
-        br 0 (;@2;)
-      end
+    i32.const 2147483647
+    i32.gt_u
+    if ;; label = @1
+      unreachable
     end
     local.get 1
-    i32.const 1
-    i32.mul
-    local.set 6
+    local.set 4
     i32.const 0
     global.set 0
     i32.const 0
     i32.const 0
     i32.const 1
-    local.get 6
+    local.get 4
     call 0
     local.set 5
     i32.const 1
     global.set 0
     local.get 5
     i64.extend_i32_u
-    local.get 6
+    local.get 4
     i64.extend_i32_u
     i64.add
     memory.size
@@ -336,9 +65,282 @@
     if ;; label = @1
       unreachable
     end
+    local.get 0
+    local.set 6
+    local.get 0
+    local.get 1
+    i32.add
+    local.set 7
+    block ;; label = @1
+      loop ;; label = @2
+        local.get 6
+        local.get 7
+        i32.eq
+        br_if 1 (;@1;)
+        local.get 6
+        i32.const 8
+        i32.add
+        local.get 7
+        i32.le_u
+        if ;; label = @3
+          local.get 6
+          i64.load 1
+          i64.const -9187201950435737472
+          i64.and
+          local.set 9
+          local.get 9
+          i64.eqz
+          if ;; label = @4
+            local.get 6
+            i32.const 8
+            i32.add
+            local.set 6
+            br 2 (;@2;)
+          end
+          local.get 6
+          local.get 9
+          i64.ctz
+          i32.wrap_i64
+          i32.const 3
+          i32.shr_u
+          i32.add
+          local.set 6
+        end
+        local.get 6
+        i32.load8_u 1
+        local.set 8
+        local.get 8
+        i32.const 128
+        i32.lt_u
+        if ;; label = @3
+          local.get 6
+          i32.const 1
+          i32.add
+          local.set 6
+        else
+          local.get 8
+          i32.const 194
+          i32.lt_u
+          local.get 8
+          i32.const 244
+          i32.gt_u
+          i32.or
+          if ;; label = @4
+            unreachable
+          end
+          local.get 8
+          i32.const 224
+          i32.lt_u
+          if ;; label = @4
+            local.get 6
+            i32.const 2
+            i32.add
+            local.get 7
+            i32.gt_u
+            if ;; label = @5
+              unreachable
+            end
+            local.get 8
+            i32.const 31
+            i32.and
+            local.set 8
+            local.get 6
+            i32.load8_u 1 offset=1
+            local.set 10
+            local.get 10
+            i32.const 192
+            i32.and
+            i32.const 128
+            i32.ne
+            if ;; label = @5
+              unreachable
+            end
+            local.get 8
+            i32.const 6
+            i32.shl
+            local.get 10
+            i32.const 63
+            i32.and
+            i32.or
+            local.set 8
+            local.get 8
+            i32.const 128
+            i32.lt_u
+            if ;; label = @5
+              unreachable
+            end
+            local.get 6
+            i32.const 2
+            i32.add
+            local.set 6
+          else
+            local.get 8
+            i32.const 240
+            i32.lt_u
+            if ;; label = @5
+              local.get 6
+              i32.const 3
+              i32.add
+              local.get 7
+              i32.gt_u
+              if ;; label = @6
+                unreachable
+              end
+              local.get 8
+              i32.const 15
+              i32.and
+              local.set 8
+              local.get 6
+              i32.load8_u 1 offset=1
+              local.set 10
+              local.get 10
+              i32.const 192
+              i32.and
+              i32.const 128
+              i32.ne
+              if ;; label = @6
+                unreachable
+              end
+              local.get 8
+              i32.const 6
+              i32.shl
+              local.get 10
+              i32.const 63
+              i32.and
+              i32.or
+              local.set 8
+              local.get 6
+              i32.load8_u 1 offset=2
+              local.set 10
+              local.get 10
+              i32.const 192
+              i32.and
+              i32.const 128
+              i32.ne
+              if ;; label = @6
+                unreachable
+              end
+              local.get 8
+              i32.const 6
+              i32.shl
+              local.get 10
+              i32.const 63
+              i32.and
+              i32.or
+              local.set 8
+              local.get 8
+              i32.const 2048
+              i32.lt_u
+              if ;; label = @6
+                unreachable
+              end
+              local.get 8
+              i32.const 55296
+              i32.sub
+              i32.const 2048
+              i32.lt_u
+              if ;; label = @6
+                unreachable
+              end
+              local.get 6
+              i32.const 3
+              i32.add
+              local.set 6
+            else
+              local.get 6
+              i32.const 4
+              i32.add
+              local.get 7
+              i32.gt_u
+              if ;; label = @6
+                unreachable
+              end
+              local.get 8
+              i32.const 7
+              i32.and
+              local.set 8
+              local.get 6
+              i32.load8_u 1 offset=1
+              local.set 10
+              local.get 10
+              i32.const 192
+              i32.and
+              i32.const 128
+              i32.ne
+              if ;; label = @6
+                unreachable
+              end
+              local.get 8
+              i32.const 6
+              i32.shl
+              local.get 10
+              i32.const 63
+              i32.and
+              i32.or
+              local.set 8
+              local.get 6
+              i32.load8_u 1 offset=2
+              local.set 10
+              local.get 10
+              i32.const 192
+              i32.and
+              i32.const 128
+              i32.ne
+              if ;; label = @6
+                unreachable
+              end
+              local.get 8
+              i32.const 6
+              i32.shl
+              local.get 10
+              i32.const 63
+              i32.and
+              i32.or
+              local.set 8
+              local.get 6
+              i32.load8_u 1 offset=3
+              local.set 10
+              local.get 10
+              i32.const 192
+              i32.and
+              i32.const 128
+              i32.ne
+              if ;; label = @6
+                unreachable
+              end
+              local.get 8
+              i32.const 6
+              i32.shl
+              local.get 10
+              i32.const 63
+              i32.and
+              i32.or
+              local.set 8
+              local.get 8
+              i32.const 65536
+              i32.lt_u
+              if ;; label = @6
+                unreachable
+              end
+              local.get 8
+              i32.const 1114111
+              i32.gt_u
+              if ;; label = @6
+                unreachable
+              end
+              local.get 6
+              i32.const 4
+              i32.add
+              local.set 6
+            end
+          end
+        end
+        br 0 (;@2;)
+      end
+    end
     local.get 5
     local.get 0
-    local.get 6
+    local.get 4
     memory.copy 0 1
     local.get 5
     local.set 2

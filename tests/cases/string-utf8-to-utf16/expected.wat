@@ -15,7 +15,7 @@
     local.get 5
 
   (func $"transcode utf8->utf16 mem1->mem0" (;4;) (type 2) (param i32 i32) (result i32 i32)
-    (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (local i32 i32 i32 i32 i32 i32 i32 i32 i32)
     local.get 0
     i64.extend_i32_u
     local.get 1
@@ -29,291 +29,35 @@
     if ;; label = @1
       unreachable
     end
-    i32.const 0
-    local.set 4
-    local.get 0
-    local.set 5
-    local.get 0
     local.get 1
-    i32.const 1
-    i32.mul
-    i32.add
-    local.set 6
-    block ;; label = @1
-      loop ;; label = @2
-        local.get 5
-        local.get 6
-        i32.eq
-        br_if 1 (;@1;)
-        local.get 5
-        i32.load8_u 1
-        local.set 7
-        local.get 7
-        i32.const 128
-        i32.lt_u
-        if ;; label = @3
-          local.get 5
-          i32.const 1
-          i32.add
-          local.set 5
-        else
-          local.get 7
-          i32.const 194
-          i32.lt_u
-          local.get 7
-          i32.const 244
-          i32.gt_u
-          i32.or
-          if ;; label = @4
-            unreachable
-          end
-          local.get 7
-          i32.const 224
-          i32.lt_u
-          if ;; label = @4
-            local.get 5
-            i32.const 2
-            i32.add
-            local.get 6
-            i32.gt_u
-            if ;; label = @5
-              unreachable
-            end
-            local.get 7
-            i32.const 31
-            i32.and
-            local.set 7
-            local.get 5
-            i32.load8_u 1 offset=1
-            local.set 8
-            local.get 8
-            i32.const 192
-            i32.and
-            i32.const 128
-            i32.ne
-            if ;; label = @5
-              unreachable
-            end
-            local.get 7
-            i32.const 6
-            i32.shl
-            local.get 8
-            i32.const 63
-            i32.and
-            i32.or
-            local.set 7
-            local.get 7
-            i32.const 128
-            i32.lt_u
-            if ;; label = @5
-              unreachable
-            end
-            local.get 5
-            i32.const 2
-            i32.add
-            local.set 5
-          else
-            local.get 7
-            i32.const 240
-            i32.lt_u
-            if ;; label = @5
-              local.get 5
-              i32.const 3
-              i32.add
-              local.get 6
-              i32.gt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 7
-              i32.const 15
-              i32.and
-              local.set 7
-              local.get 5
-              i32.load8_u 1 offset=1
-              local.set 8
-              local.get 8
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 7
-              i32.const 6
-              i32.shl
-              local.get 8
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 7
-              local.get 5
-              i32.load8_u 1 offset=2
-              local.set 8
-              local.get 8
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 7
-              i32.const 6
-              i32.shl
-              local.get 8
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 7
-              local.get 7
-              i32.const 2048
-              i32.lt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 7
-              i32.const 55296
-              i32.sub
-              i32.const 2048
-              i32.lt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 5
-              i32.const 3
-              i32.add
-              local.set 5
-            else
-              local.get 5
-              i32.const 4
-              i32.add
-              local.get 6
-              i32.gt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 7
-              i32.const 7
-              i32.and
-              local.set 7
-              local.get 5
-              i32.load8_u 1 offset=1
-              local.set 8
-              local.get 8
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 7
-              i32.const 6
-              i32.shl
-              local.get 8
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 7
-              local.get 5
-              i32.load8_u 1 offset=2
-              local.set 8
-              local.get 8
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 7
-              i32.const 6
-              i32.shl
-              local.get 8
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 7
-              local.get 5
-              i32.load8_u 1 offset=3
-              local.set 8
-              local.get 8
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 7
-              i32.const 6
-              i32.shl
-              local.get 8
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 7
-              local.get 7
-              i32.const 65536
-              i32.lt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 7
-              i32.const 1114111
-              i32.gt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 5
-              i32.const 4
-              i32.add
-              local.set 5
-            end
-          end
-        end
-        local.get 4
-        i32.const 1
-        i32.add
-        local.get 7
-        i32.const 65536
-        i32.ge_u
-        i32.add
-        local.set 4
-        br 0 (;@2;)
-      end
-    end
-    local.get 4
     i32.const 1073741823
     i32.gt_u
     if ;; label = @1
       unreachable
     end
-    local.get 4
+    local.get 1
     i32.const 1
     i32.shl
-    local.set 7
+    local.set 4
     i32.const 0
     global.set 0
     i32.const 0
     i32.const 0
     i32.const 2
-    local.get 7
+    local.get 4
     call 0
-    local.set 6
+    local.set 5
     i32.const 1
     global.set 0
-    local.get 6
+    local.get 5
     i32.const 1
     i32.and
     if ;; label = @1
       unreachable
     end
-    local.get 6
+    local.get 5
     i64.extend_i32_u
-    local.get 7
+    local.get 4
     i64.extend_i32_u
     i64.add
     memory.size
@@ -324,66 +68,62 @@
     if ;; label = @1
       unreachable
     end
-    local.get 6
-    local.set 2
-    local.get 6
-    local.set 5
+    local.get 5
+    local.set 6
     local.get 0
-    local.set 8
+    local.set 7
     local.get 0
     local.get 1
-    i32.const 1
-    i32.mul
     i32.add
-    local.set 9
+    local.set 8
     block ;; label = @1
       loop ;; label = @2
+        local.get 7
         local.get 8
-        local.get 9
         i32.eq
         br_if 1 (;@1;)
-        local.get 8
+        local.get 7
         i32.load8_u 1
-        local.set 10
-        local.get 10
+        local.set 9
+        local.get 9
         i32.const 128
         i32.lt_u
         if ;; label = @3
-          local.get 8
+          local.get 7
           i32.const 1
           i32.add
-          local.set 8
+          local.set 7
         else
-          local.get 10
+          local.get 9
           i32.const 194
           i32.lt_u
-          local.get 10
+          local.get 9
           i32.const 244
           i32.gt_u
           i32.or
           if ;; label = @4
             unreachable
           end
-          local.get 10
+          local.get 9
           i32.const 224
           i32.lt_u
           if ;; label = @4
-            local.get 8
+            local.get 7
             i32.const 2
             i32.add
-            local.get 9
+            local.get 8
             i32.gt_u
             if ;; label = @5
               unreachable
             end
-            local.get 10
+            local.get 9
             i32.const 31
             i32.and
-            local.set 10
-            local.get 8
+            local.set 9
+            local.get 7
             i32.load8_u 1 offset=1
-            local.set 11
-            local.get 11
+            local.set 10
+            local.get 10
             i32.const 192
             i32.and
             i32.const 128
@@ -391,45 +131,45 @@
             if ;; label = @5
               unreachable
             end
-            local.get 10
+            local.get 9
             i32.const 6
             i32.shl
-            local.get 11
+            local.get 10
             i32.const 63
             i32.and
             i32.or
-            local.set 10
-            local.get 10
+            local.set 9
+            local.get 9
             i32.const 128
             i32.lt_u
             if ;; label = @5
               unreachable
             end
-            local.get 8
+            local.get 7
             i32.const 2
             i32.add
-            local.set 8
+            local.set 7
           else
-            local.get 10
+            local.get 9
             i32.const 240
             i32.lt_u
             if ;; label = @5
-              local.get 8
+              local.get 7
               i32.const 3
               i32.add
-              local.get 9
+              local.get 8
               i32.gt_u
               if ;; label = @6
                 unreachable
               end
-              local.get 10
+              local.get 9
               i32.const 15
               i32.and
-              local.set 10
-              local.get 8
+              local.set 9
+              local.get 7
               i32.load8_u 1 offset=1
-              local.set 11
-              local.get 11
+              local.set 10
+              local.get 10
               i32.const 192
               i32.and
               i32.const 128
@@ -437,18 +177,18 @@
               if ;; label = @6
                 unreachable
               end
-              local.get 10
+              local.get 9
               i32.const 6
               i32.shl
-              local.get 11
+              local.get 10
               i32.const 63
               i32.and
               i32.or
-              local.set 10
-              local.get 8
+              local.set 9
+              local.get 7
               i32.load8_u 1 offset=2
-              local.set 11
-              local.get 11
+              local.set 10
+              local.get 10
               i32.const 192
               i32.and
               i32.const 128
@@ -456,21 +196,21 @@
               if ;; label = @6
                 unreachable
               end
-              local.get 10
+              local.get 9
               i32.const 6
               i32.shl
-              local.get 11
+              local.get 10
               i32.const 63
               i32.and
               i32.or
-              local.set 10
-              local.get 10
+              local.set 9
+              local.get 9
               i32.const 2048
               i32.lt_u
               if ;; label = @6
                 unreachable
               end
-              local.get 10
+              local.get 9
               i32.const 55296
               i32.sub
               i32.const 2048
@@ -478,27 +218,27 @@
               if ;; label = @6
                 unreachable
               end
-              local.get 8
+              local.get 7
               i32.const 3
               i32.add
-              local.set 8
+              local.set 7
             else
-              local.get 8
+              local.get 7
               i32.const 4
               i32.add
-              local.get 9
+              local.get 8
               i32.gt_u
               if ;; label = @6
                 unreachable
               end
-              local.get 10
+              local.get 9
               i32.const 7
               i32.and
-              local.set 10
-              local.get 8
+              local.set 9
+              local.get 7
               i32.load8_u 1 offset=1
-              local.set 11
-              local.get 11
+              local.set 10
+              local.get 10
               i32.const 192
               i32.and
               i32.const 128
@@ -506,18 +246,18 @@
               if ;; label = @6
                 unreachable
               end
-              local.get 10
+              local.get 9
               i32.const 6
               i32.shl
-              local.get 11
+              local.get 10
               i32.const 63
               i32.and
               i32.or
-              local.set 10
-              local.get 8
+              local.set 9
+              local.get 7
               i32.load8_u 1 offset=2
-              local.set 11
-              local.get 11
+              local.set 10
+              local.get 10
               i32.const 192
               i32.and
               i32.const 128
@@ -525,18 +265,18 @@
               if ;; label = @6
                 unreachable
               end
-              local.get 10
+              local.get 9
               i32.const 6
               i32.shl
-              local.get 11
+              local.get 10
               i32.const 63
               i32.and
               i32.or
-              local.set 10
-              local.get 8
+              local.set 9
+              local.get 7
               i32.load8_u 1 offset=3
-              local.set 11
-              local.get 11
+              local.set 10
+              local.get 10
               i32.const 192
               i32.and
               i32.const 128
@@ -544,47 +284,47 @@
               if ;; label = @6
                 unreachable
               end
-              local.get 10
+              local.get 9
               i32.const 6
               i32.shl
-              local.get 11
+              local.get 10
               i32.const 63
               i32.and
               i32.or
-              local.set 10
-              local.get 10
+              local.set 9
+              local.get 9
               i32.const 65536
               i32.lt_u
               if ;; label = @6
                 unreachable
               end
-              local.get 10
+              local.get 9
               i32.const 1114111
               i32.gt_u
               if ;; label = @6
                 unreachable
               end
-              local.get 8
+              local.get 7
               i32.const 4
               i32.add
-              local.set 8
+              local.set 7
             end
           end
         end
-        local.get 10
+        local.get 9
         i32.const 65536
         i32.lt_u
         if ;; label = @3
-          local.get 5
-          local.get 10
+          local.get 6
+          local.get 9
           i32.store16
-          local.get 5
+          local.get 6
           i32.const 2
           i32.add
-          local.set 5
+          local.set 6
         else
-          local.get 5
-          local.get 10
+          local.get 6
+          local.get 9
           i32.const 65536
           i32.sub
           i32.const 10
@@ -592,22 +332,64 @@
           i32.const 55296
           i32.or
           i32.store16
-          local.get 5
-          local.get 10
+          local.get 6
+          local.get 9
           i32.const 1023
           i32.and
           i32.const 56320
           i32.or
           i32.store16 offset=2
-          local.get 5
+          local.get 6
           i32.const 4
           i32.add
-          local.set 5
+          local.set 6
         end
         br 0 (;@2;)
       end
     end
+    local.get 6
+    local.get 5
+    i32.sub
+    local.set 6
+    local.get 6
     local.get 4
+    i32.ne
+    if ;; label = @1
+      i32.const 0
+      global.set 0
+      local.get 5
+      local.get 4
+      i32.const 2
+      local.get 6
+      call 0
+      local.set 5
+      i32.const 1
+      global.set 0
+      local.get 5
+      i32.const 1
+      i32.and
+      if ;; label = @2
+        unreachable
+      end
+      local.get 5
+      i64.extend_i32_u
+      local.get 6
+      i64.extend_i32_u
+      i64.add
+      memory.size
+      i64.extend_i32_u
+      i64.const 16
+      i64.shl
+      i64.gt_u
+      if ;; label = @2
+        unreachable
+      end
+    end
+    local.get 5
+    local.set 2
+    local.get 6
+    i32.const 1
+    i32.shr_u
     local.set 3
     local.get 2
     local.get 3
