@@ -133,10 +133,10 @@ impl Codegen {
             (Decoder::Latin1, StringEncoding::Utf16) => self.latin1_to_utf16(body, f, dir),
             (Decoder::Utf8, StringEncoding::Utf16) => self.utf8_to_utf16(body, f, dir),
             (Decoder::Utf16 | Decoder::Latin1, StringEncoding::Utf8) => {
-                self.to_utf8(body, src, f, dir)
+                self.deflate_to_utf8(body, src, f, dir)
             }
             (Decoder::Utf8 | Decoder::Utf16, StringEncoding::CompactUtf16) => {
-                self.to_latin1_or_utf16(body, src, f, dir)
+                self.store_latin1_or_utf16(body, src, f, dir)
             }
         }
     }
@@ -228,7 +228,7 @@ impl Codegen {
 
     /// Utf16 or latin1 → utf8: `n` bytes while the string is ASCII; at the
     /// first other character the worst case, then a shrink.
-    fn to_utf8(&mut self, body: &mut Body, src: Decoder, f: Frame, dir: Dir) -> Result<()> {
+    fn deflate_to_utf8(&mut self, body: &mut Body, src: Decoder, f: Frame, dir: Dir) -> Result<()> {
         let (src_mem, dst_mem) = (dir.src.memory()?, dir.dst.memory()?);
         length_limit(body, f.units, src.unit());
         let dst = self.realloc(body, &dir.dst, 1, f.units)?;
@@ -289,7 +289,7 @@ impl Codegen {
     /// latin1 (then a shrink when fewer bytes were written); at the first
     /// other character `2 n` bytes, the latin1 prefix widened in place, the
     /// rest encoded as utf16, a shrink, and the length tagged.
-    fn to_latin1_or_utf16(
+    fn store_latin1_or_utf16(
         &mut self,
         body: &mut Body,
         src: Decoder,
