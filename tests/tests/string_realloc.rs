@@ -9,7 +9,6 @@
 //! be the same.
 
 use meld_core::{MemoryStrategy, Options, fuse};
-use std::fmt::Write;
 use wasmtime::component::{Component, InstancePre, Linker, Val};
 use wasmtime::{Config, Engine, OptLevel, Store, Trap};
 
@@ -149,7 +148,8 @@ fn data() -> String {
                 Held::Bytes(bytes, len) => {
                     let ptr = at;
                     let escaped: String = bytes.iter().map(|b| format!("\\{b:02x}")).collect();
-                    writeln!(out, "(data (i32.const {ptr}) \"{escaped}\")").unwrap();
+                    out.push_str(&format!("(data (i32.const {ptr}) \"{escaped}\")"));
+                    out.push('\n');
                     at = (at + bytes.len() as u32 + 1) & !1;
                     (ptr, len)
                 }
@@ -158,12 +158,11 @@ fn data() -> String {
         }
         assert!(table.len() <= 0x200, "too many cases");
         let escaped: String = table.iter().map(|b| format!("\\{b:02x}")).collect();
-        writeln!(
-            out,
+        out.push_str(&format!(
             "(data (i32.const {}) \"{escaped}\")",
             0x1000 + 0x200 * encoding
-        )
-        .unwrap();
+        ));
+        out.push('\n');
     }
     assert!(at <= DATA_END, "the strings overlap the log");
     out
@@ -184,41 +183,31 @@ fn source() -> String {
     let mut send = String::new();
     let mut fetch = String::new();
     let mut api = String::new();
-    for consumer in 0..3 {
-        for provider in 0..3 {
+    for (consumer, canon) in CANON.iter().enumerate() {
+        for (provider, name) in ENCODINGS.iter().enumerate() {
             let pair = 3 * consumer + provider;
-            let (canon, name) = (CANON[consumer], ENCODINGS[provider]);
             for kind in ["take", "give"] {
-                writeln!(
-                    &mut lowerings,
+                lowerings.push_str(&format!(
                     "    (core func ${kind}-{pair} (canon lower (func ${kind}-{name}) \
                      (memory $memory) (realloc $realloc){canon}))"
-                )
-                .unwrap();
-                writeln!(
-                    &mut api,
+                ));
+                lowerings.push('\n');
+                api.push_str(&format!(
                     "        (export \"{kind}-{pair}\" (func ${kind}-{pair}))"
-                )
-                .unwrap();
+                ));
+                api.push('\n');
             }
-            writeln!(
-                &mut imports,
-                "      (import \"api\" \"take-{pair}\" (func $take-{pair} (param i32 i32) (result i32)))\n      \
-                 (import \"api\" \"give-{pair}\" (func $give-{pair} (param i32 i32)))"
-            )
-            .unwrap();
-            writeln!(
-                &mut send,
-                "        (if (i32.eq (local.get $pair) (i32.const {pair})) (then (return \
-                 (call $take-{pair} (i32.load (local.get $at)) (i32.load offset=4 (local.get $at))))))"
-            )
-            .unwrap();
-            writeln!(
-                &mut fetch,
+            imports.push_str(&format!("      (import \"api\" \"take-{pair}\" (func $take-{pair} (param i32 i32) (result i32)))\n      \
+                 (import \"api\" \"give-{pair}\" (func $give-{pair} (param i32 i32)))"));
+            imports.push('\n');
+            send.push_str(&format!("        (if (i32.eq (local.get $pair) (i32.const {pair})) (then (return \
+                 (call $take-{pair} (i32.load (local.get $at)) (i32.load offset=4 (local.get $at))))))"));
+            send.push('\n');
+            fetch.push_str(&format!(
                 "        (if (i32.eq (local.get $pair) (i32.const {pair})) (then \
                  (call $give-{pair} (local.get $case) (i32.const 0x40))))"
-            )
-            .unwrap();
+            ));
+            fetch.push('\n');
         }
     }
     let base = BASE.replace(";;DATA", &data());

@@ -19,6 +19,7 @@
 
 mod adapter;
 mod body;
+mod codec;
 mod codegen;
 mod host;
 mod rebase;
