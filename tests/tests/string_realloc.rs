@@ -1,5 +1,5 @@
 //! Strings cross a boundary with the `realloc` calls wasmtime makes:
-//! `string_realloc.wat` passes strings between two components for all nine
+//! `string_realloc.wat-template` (filled in below) passes strings between two components for all nine
 //! pairs of encodings (utf8, utf16, latin1+utf16), as parameters and as
 //! results, with a `realloc` that logs its arguments and can misbehave on
 //! its n-th call (a misaligned pointer, an out-of-bounds one, or a trap of
@@ -12,8 +12,8 @@ use meld_core::{MemoryStrategy, Options, fuse};
 use wasmtime::component::{Component, InstancePre, Linker, Val};
 use wasmtime::{Config, Engine, OptLevel, Store, Trap};
 
-const TEMPLATE: &str = include_str!("string_realloc.wat");
-const BASE: &str = include_str!("string_realloc_base.wat");
+const TEMPLATE: &str = include_str!("string_realloc.wat-template");
+const BASE: &str = include_str!("string_realloc_base.wat-template");
 
 const UTF16_TAG: u32 = 1 << 31;
 /// Where the case strings start; tables are at `0x1000 + 0x200 * encoding`.
