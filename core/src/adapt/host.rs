@@ -160,6 +160,7 @@ impl Codegen {
         }
         if let Some((shape, h)) = &handles
             && let Some(result) = shape.result
+            && self.tys.info(result).handles
         {
             let from = h.rebase(Way::FromHost);
             match retptr {
@@ -169,7 +170,9 @@ impl Codegen {
                         addr: retptr,
                         offset: 0,
                     };
-                    self.rebase_mem(&mut body, result, place, from)?;
+                    // the outer value inline (most results are a `result`
+                    // whose ok case holds no handle)
+                    self.rebase_compound(&mut body, result, place, from)?;
                 }
                 None => {
                     let slots: Vec<Slot> = results.iter().map(|l| Slot::exact(*l)).collect();
