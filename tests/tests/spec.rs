@@ -53,6 +53,18 @@ const KNOWN_DIFFERENCES: &[Known] = &[
                  with lengths past the region return instead of trapping",
     },
     Known {
+        case: "host_lift_static_pair",
+        memory: Some(MemoryStrategy::Shared),
+        reason: "lifting a string or list result for the host rebases the (ptr, len) \
+                 pair in the callee's memory in place: the next call reads garbage",
+    },
+    Known {
+        case: "host_strings",
+        memory: Some(MemoryStrategy::Shared),
+        reason: "as host_lift_static_pair: the second `give16` or `give-compact` \
+                 returns another region's bytes or traps",
+    },
+    Known {
         case: "host_realloc_out_of_bounds",
         memory: Some(MemoryStrategy::Shared),
         reason: "the wrapper lowers a host's string into a region without checking \
