@@ -1,8 +1,10 @@
 ;; Functions exported to the host that take and return the host's own
 ;; resource (`meld:test/host` `thing`): the host lends a thing (borrow),
 ;; gives one (own, the component hands it back to the host's `take`),
-;; and receives one made by the component. The differential harness
-;; passes its pool of things to them.
+;; and receives one made by the component; `give-borrowed` passes a
+;; borrowed thing on as own, which traps. The differential harness passes
+;; its pool of things to them, in export order: `make`'s things to
+;; `measure` and `give-back`, `make-more`'s to `give-borrowed`.
 ;; CALL make 4 => [<resource>]
 ;; CALL make-and-measure 6 => [1006]
 ;; CALL log => [0]
@@ -39,17 +41,25 @@
     (core func $value (canon lower (func $h "[method]thing.value")))
     (core func $take (canon lower (func $h "take")))
     (core func $dropped (canon lower (func $h "dropped") (memory $mem) (realloc $realloc)))
+    (core func $drop (canon resource.drop $thing))
     (core module $main
       (import "h" "mem" (memory 1))
       (import "h" "new" (func $new (param i32) (result i32)))
       (import "h" "value" (func $value (param i32) (result i32)))
       (import "h" "take" (func $take (param i32) (result i32)))
       (import "h" "dropped" (func $dropped (param i32)))
+      (import "h" "drop" (func $drop (param i32)))
       (func (export "make") (param i32) (result i32) (call $new (local.get 0)))
-      ;; a borrow of a host thing arrives as a handle of this table
+      ;; a borrow of a host thing arrives as a handle of this table, which
+      ;; it must drop before returning
       (func (export "measure") (param i32) (result i32)
-        (i32.add (i32.mul (local.get 0) (i32.const 1000)) (call $value (local.get 0))))
+        (local $v i32)
+        (local.set $v (i32.add (i32.mul (local.get 0) (i32.const 1000)) (call $value (local.get 0))))
+        (call $drop (local.get 0))
+        (local.get $v))
       (func (export "give-back") (param i32) (result i32) (call $take (local.get 0)))
+      ;; gives a borrowed handle away as own: traps
+      (func (export "give-borrowed") (param i32) (result i32) (call $take (local.get 0)))
       (func (export "make-and-measure") (param i32) (result i32)
         (local $t i32)
         (local.set $t (call $new (local.get 0)))
@@ -68,15 +78,20 @@
         (local.get $acc)))
     (core instance $m (instantiate $main
       (with "h" (instance (export "mem" (memory $mem)) (export "new" (func $new))
-        (export "value" (func $value)) (export "take" (func $take)) (export "dropped" (func $dropped))))))
+        (export "value" (func $value)) (export "take" (func $take)) (export "dropped" (func $dropped))
+        (export "drop" (func $drop))))))
     (func (export "make") (param "v" u32) (result (own $thing)) (canon lift (core func $m "make")))
     (func (export "measure") (param "t" (borrow $thing)) (result u32) (canon lift (core func $m "measure")))
     (func (export "give-back") (param "t" (own $thing)) (result u32) (canon lift (core func $m "give-back")))
+    (func (export "give-borrowed") (param "t" (borrow $thing)) (result u32)
+      (canon lift (core func $m "give-borrowed")))
     (func (export "make-and-measure") (param "v" u32) (result u32) (canon lift (core func $m "make-and-measure")))
     (func (export "log") (result u32) (canon lift (core func $m "log"))))
   (instance $x (instantiate $holder (with "meld:test/host" (instance $host))))
   (export "make" (func $x "make"))
   (export "measure" (func $x "measure"))
   (export "give-back" (func $x "give-back"))
+  (export "make-more" (func $x "make"))
+  (export "give-borrowed" (func $x "give-borrowed"))
   (export "make-and-measure" (func $x "make-and-measure"))
   (export "log" (func $x "log")))

@@ -18,6 +18,9 @@
 //! the same ones with either memory strategy, and that the differential
 //! harness finds no difference on generated calls of every export.
 //!
+//! `SPEC_VERBOSE=1` prints the differential harness's summary of each
+//! run (calls, traps, skipped functions).
+//!
 //! Cases where meld behaves differently from wasmtime, or refuses the
 //! input, are listed in [`KNOWN_DIFFERENCES`] with the reason; they are
 //! run too and must still fail, so that a fix shows up here.
@@ -197,6 +200,18 @@ fn run(case: &Case, memory: MemoryStrategy) -> Result<usize, String> {
         .map_err(|e| format!("compare: {e:#}"))?;
     if !report.is_clean() {
         return Err(format!("original and fused differ:\n{report}"));
+    }
+    if std::env::var_os("SPEC_VERBOSE").is_some() {
+        println!("{} ({memory:?}): {}", case.name, report.summary());
+        for coverage in &report.functions {
+            println!(
+                "  {}: {} calls, {} trapped",
+                coverage.function, coverage.calls, coverage.trapped
+            );
+        }
+        for skipped in &report.skipped {
+            println!("  skipped {}: {}", skipped.function, skipped.reason);
+        }
     }
     Ok(case.calls.len() + report.calls)
 }
