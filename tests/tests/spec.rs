@@ -12,18 +12,21 @@
 //! Each `CALL` names an export path (`instance#func`, or `func` at the
 //! root), its arguments (`7` is a `u32`, `"text"` a string without
 //! spaces, `true`/`false` a bool, `'c'` a char, `[1,2]` a list of them
-//! without spaces) and the expected outcome as `run_script` renders it. The calls run in order on one instance (a trap starts a fresh
-//! one). For every case the test checks that wasmtime gives the expected
-//! outcomes on the original, that the output of `meld_core::fuse` gives
-//! the same ones with either memory strategy, and that the differential
-//! harness finds no difference on generated calls of every export.
+//! without spaces) and the expected outcome as `run_script` renders it.
+//! The calls run in order on one instance (a trap starts a fresh one).
+//! For every case, fused with the default options (`--memory auto`) and
+//! with `MemoryStrategy::Shared`, the test checks that wasmtime gives the
+//! expected outcomes on the original, that the fused output gives the
+//! same ones, and that the differential harness finds no difference on
+//! generated calls of every export.
 //!
 //! `SPEC_VERBOSE=1` prints the differential harness's summary of each
 //! run (calls, traps, skipped functions).
 //!
 //! Cases where meld behaves differently from wasmtime, or refuses the
 //! input, are listed in [`KNOWN_DIFFERENCES`] with the reason; they are
-//! run too and must still fail, so that a fix shows up here.
+//! run too, their scripts must still hold on the original, and meld must
+//! still fail them, so that a fix shows up here.
 
 use meld_core::{MemoryStrategy, Options, fuse};
 use meld_tests::harness::{CompareOptions, compare, run_script};
@@ -173,33 +176,57 @@ fn parse_arg(token: &str) -> Result<Val, String> {
     }
 }
 
+/// Why a run failed.
+#[derive(Debug)]
+enum Failure {
+    /// The case is wrong: wasmtime does not run the original as scripted.
+    Case(String),
+    /// meld refused the case, or its output behaves differently.
+    Meld(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Case(why) => write!(f, "the case is wrong: {why}"),
+            Self::Meld(why) => write!(f, "{why}"),
+        }
+    }
+}
+
 /// Runs one case with one memory strategy; the number of calls compared.
-fn run(case: &Case, memory: MemoryStrategy) -> Result<usize, String> {
+fn run(case: &Case, memory: MemoryStrategy) -> Result<usize, Failure> {
     let options = Options {
         memory,
         ..Options::default()
     };
-    let fused = fuse(&[&case.wasm], &options).map_err(|e| format!("fuse: {e}"))?;
     let calls: Vec<(&str, Vec<Val>)> = case
         .calls
         .iter()
         .map(|c| (c.path.as_str(), c.args.clone()))
         .collect();
     let expected: Vec<&str> = case.calls.iter().map(|c| c.expected.as_str()).collect();
-    let original = run_script(&case.wasm, &calls).map_err(|e| format!("original: {e:#}"))?;
+    let original = run_script(&case.wasm, &calls)
+        .map_err(|e| Failure::Case(format!("the original does not run: {e:#}")))?;
     if original != expected {
-        return Err(format!(
+        return Err(Failure::Case(format!(
             "the original (wasmtime) gives {original:?}, the script expects {expected:?}"
-        ));
+        )));
     }
-    let got = run_script(&fused.wasm, &calls).map_err(|e| format!("fused: {e:#}"))?;
+    let fused = fuse(&[&case.wasm], &options).map_err(|e| Failure::Meld(format!("fuse: {e}")))?;
+    let got = run_script(&fused.wasm, &calls)
+        .map_err(|e| Failure::Meld(format!("the fused output does not run: {e:#}")))?;
     if got != expected {
-        return Err(format!("fused gives {got:?}, expected {expected:?}"));
+        return Err(Failure::Meld(format!(
+            "fused gives {got:?}, expected {expected:?}"
+        )));
     }
     let report = compare(&case.wasm, &fused.wasm, &CompareOptions::default())
-        .map_err(|e| format!("compare: {e:#}"))?;
+        .map_err(|e| Failure::Meld(format!("compare: {e:#}")))?;
     if !report.is_clean() {
-        return Err(format!("original and fused differ:\n{report}"));
+        return Err(Failure::Meld(format!(
+            "original and fused differ:\n{report}"
+        )));
     }
     if std::env::var_os("SPEC_VERBOSE").is_some() {
         println!("{} ({memory:?}): {}", case.name, report.summary());
@@ -234,7 +261,7 @@ fn cases() -> Vec<Case> {
 
 /// What running one case with one strategy gave: calls compared, or
 /// why it failed.
-type Outcome = Result<usize, String>;
+type Outcome = Result<usize, Failure>;
 
 /// Runs every case with every strategy on a few threads; the outcomes in
 /// case order.
@@ -297,7 +324,10 @@ fn spec_cases_behave_as_in_wasmtime() {
                 "case `{}` ({memory:?}) is a known difference but now passes: remove it",
                 case.name
             )),
-            (Some(known), Err(e)) => {
+            (Some(_), Err(e @ Failure::Case(_))) => {
+                failures.push(format!("case `{}` ({memory:?}): {e}", case.name));
+            }
+            (Some(known), Err(e @ Failure::Meld(_))) => {
                 println!(
                     "known difference `{}` ({memory:?}): {}\n  {e}",
                     case.name, known.reason
