@@ -61,8 +61,9 @@ const KNOWN_DIFFERENCES: &[Known] = &[
     Known {
         case: "host_lift_static_pair",
         memory: Some(MemoryStrategy::Shared),
-        reason: "lifting a string or list result for the host rebases the (ptr, len) \
-                 pair in the callee's memory in place: the next call reads garbage",
+        reason: "a string or list result for the host is rebased in place in the \
+                 callee's memory and, without a post-return, never moved back: \
+                 the next call reads another region",
     },
     Known {
         case: "host_strings",
