@@ -1,0 +1,28 @@
+;; option<option<u32>> flat is (i32, i32, i32): an outer discriminant
+;; past 1 traps, so does an inner one when the outer is some; the inner
+;; values of none are zeroed. The provider answers what it received
+;; (first*1000000 + second*1000 + third).
+;; CALL pass 0 5 9 => [0]
+;; CALL pass 1 0 9 => [1000000]
+;; CALL pass 1 1 9 => [1001009]
+;; CALL pass 2 0 0 => trap
+;; CALL pass 1 2 0 => trap
+;; CALL pass 0 7 7 => [0]
+(component
+  (component $provider
+    (core module $m
+      (func (export "take") (param i32 i32 i32) (result i32) (i32.add (i32.add (i32.mul (local.get 0) (i32.const 1000000)) (i32.mul (local.get 1) (i32.const 1000))) (local.get 2))))
+    (core instance $i (instantiate $m))
+    (func (export "take") (param "x" (option (option u32))) (result u32) (canon lift (core func $i "take"))))
+  (component $consumer
+    (import "take" (func $take (param "x" (option (option u32))) (result u32)))
+    (core func $take (canon lower (func $take)))
+    (core module $m
+      (import "p" "take" (func $take (param i32 i32 i32) (result i32)))
+      (func (export "pass") (param i32 i32 i32) (result i32) (call $take (local.get 0) (local.get 1) (local.get 2))))
+    (core instance $i (instantiate $m (with "p" (instance (export "take" (func $take))))))
+    (func (export "pass") (param "a0" u32) (param "a1" u32) (param "a2" u32) (result u32) (canon lift (core func $i "pass"))))
+  (instance $p (instantiate $provider))
+  (instance $c (instantiate $consumer (with "take" (func $p "take"))))
+  (export "pass" (func $c "pass"))
+  (export "host-take" (func $p "take")))
