@@ -52,6 +52,7 @@ fn inputs() -> Vec<(String, Vec<u8>)> {
     let root = manifest_dir();
     let mut wat_files = files(&root.join("cases"), "input.wat");
     wat_files.extend(files(&root.join("tests"), ".wat"));
+    wat_files.extend(files(&root.join("spec"), ".wat"));
     assert!(wat_files.len() >= 15, "WAT inputs missing: {wat_files:?}");
     for path in wat_files {
         let text = std::fs::read_to_string(&path).expect("readable");
