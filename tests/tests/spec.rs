@@ -59,25 +59,6 @@ const KNOWN_DIFFERENCES: &[Known] = &[
                  with lengths past the region return instead of trapping",
     },
     Known {
-        case: "host_lift_static_pair",
-        memory: Some(MemoryStrategy::Shared),
-        reason: "a string or list result for the host is rebased in place in the \
-                 callee's memory and, without a post-return, never moved back: \
-                 the next call reads another region",
-    },
-    Known {
-        case: "host_strings",
-        memory: Some(MemoryStrategy::Shared),
-        reason: "as host_lift_static_pair: the second `give16` or `give-compact` \
-                 returns another region's bytes or traps",
-    },
-    Known {
-        case: "two_memories",
-        memory: Some(MemoryStrategy::Shared),
-        reason: "as host_lift_static_pair: the host's second `host-b` reads the \
-                 rebased pair (the script, through adapters, passes)",
-    },
-    Known {
         case: "host_realloc_out_of_bounds",
         memory: Some(MemoryStrategy::Shared),
         reason: "the wrapper lowers a host's string into a region without checking \

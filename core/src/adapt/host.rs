@@ -236,7 +236,7 @@ impl Codegen {
     pub(crate) fn post_return_wrapper(
         &mut self,
         shape: &Shape,
-        post: u32,
+        post: Option<u32>,
         region: Region,
     ) -> Result<wasm_encoder::Function> {
         let (mut body, args) = Body::new(&shape.lifted.results);
@@ -249,13 +249,15 @@ impl Codegen {
                 offset: 0,
             };
             self.rebase_mem(&mut body, result, place, region.rebase(Way::FromHost))?;
-            body.get(r);
-        } else {
+            if let Some(post) = post {
+                body.get(r).ins(I::Call(post));
+            }
+        } else if let Some(post) = post {
             for arg in &args {
                 body.get(*arg);
             }
+            body.ins(I::Call(post));
         }
-        body.ins(I::Call(post));
         Ok(body.finish())
     }
 }

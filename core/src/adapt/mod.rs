@@ -674,8 +674,8 @@ fn host_function(
                 .options
                 .post_return
                 .as_ref()
-                .ok_or_else(|| Error::internal("a post-return wrapper without post-return"))?;
-            let post = layout.resolve(graph, adapters, post, Space::Func)?;
+                .map(|post| layout.resolve(graph, adapters, post, Space::Func))
+                .transpose()?;
             let body = codegen.post_return_wrapper(&shape, post, region)?;
             GeneratedFunc {
                 name: format!("post-return {}", export_name(id)?),

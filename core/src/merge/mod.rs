@@ -129,8 +129,8 @@ pub(crate) enum Wrapper {
     /// shared memory: moves the host's pointers into the region, calls,
     /// and moves the result's pointers out.
     Export(LiftedId),
-    /// In front of that export's post-return: moves the result's pointers
-    /// back before the component frees them.
+    /// The post-return of that export: moves the result's pointers back
+    /// (before the component's own post-return, if it has one, frees them).
     PostReturn(LiftedId),
     /// In front of a realloc the host calls in a region not at base 0.
     Realloc { realloc: Origin, memory: u32 },
@@ -269,9 +269,9 @@ impl<'a> Layout<'a> {
                 continue;
             };
             wrappers.insert(Wrapper::Export(id));
-            if options.post_return.is_some() {
-                wrappers.insert(Wrapper::PostReturn(id));
-            }
+            // The result's pointers, moved for the host, move back once the
+            // host has read them, post-return or not.
+            wrappers.insert(Wrapper::PostReturn(id));
             if let Some(realloc) = &options.realloc {
                 let realloc = self.origin(graph, adapters, realloc, Space::Func)?;
                 wrappers.insert(Wrapper::Realloc { realloc, memory });
