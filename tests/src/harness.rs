@@ -565,3 +565,16 @@ pub fn run_script(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>
     }
     Ok(outcomes)
 }
+
+/// Runs `calls` on `original` and on `fused` (see [`run_script`]), prints
+/// them side by side, fails unless both did the same, and returns what the
+/// original did (for the caller to pin).
+pub fn same_script(original: &[u8], fused: &[u8], calls: &[(&str, Vec<Val>)]) -> Vec<String> {
+    let expected = run_script(original, calls).expect("the original runs");
+    let got = run_script(fused, calls).expect("the fused output runs");
+    for (i, ((call, _), (want, have))) in calls.iter().zip(expected.iter().zip(&got)).enumerate() {
+        println!("{i:2} {call:<20} {want:<24} {have}");
+    }
+    assert_eq!(expected, got, "scripted calls differ");
+    expected
+}

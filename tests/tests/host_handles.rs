@@ -9,7 +9,7 @@
 //! memory.
 
 use meld_core::{MemoryStrategy, Options, OutputKind, fuse};
-use meld_tests::harness::{CompareOptions, compare, run_script};
+use meld_tests::harness::{CompareOptions, compare, same_script};
 use wasmtime::component::Val;
 
 fn composition() -> Vec<u8> {
@@ -75,12 +75,7 @@ fn check(options: &Options) {
     let original = composition();
     let fused = fuse(&[&original], options).expect("fuses");
     let calls = script();
-    let expected = run_script(&original, &calls).expect("the original runs");
-    let got = run_script(&fused.wasm, &calls).expect("the fused output runs");
-    for (i, ((call, _), (want, have))) in calls.iter().zip(expected.iter().zip(&got)).enumerate() {
-        println!("{i:2} {call:<18} {want:<24} {have}");
-    }
-    assert_eq!(expected, got, "scripted calls differ");
+    let expected = same_script(&original, &fused.wasm, &calls);
     // What the original does, so that the script tests what it claims.
     let pinned = [
         (0, "[1]"),
