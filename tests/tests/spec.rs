@@ -45,44 +45,12 @@ struct Known {
 
 /// Cases whose fused output differs from the original, or that meld
 /// refuses. They run all the same and must still fail.
-const KNOWN_DIFFERENCES: &[Known] = &[
-    Known {
-        case: "host_lift_bounds",
-        memory: Some(MemoryStrategy::Shared),
-        reason: "the wrapper lifts a string or list the host receives from a region \
-                 without checking the region's bounds: out-of-bounds results return",
-    },
-    Known {
-        case: "post_return",
-        memory: Some(MemoryStrategy::Shared),
-        reason: "as host_lift_bounds: the host's generated calls of `host-word` \
-                 with lengths past the region return instead of trapping",
-    },
-    Known {
-        case: "host_realloc_out_of_bounds",
-        memory: Some(MemoryStrategy::Shared),
-        reason: "the wrapper lowers a host's string into a region without checking \
-                 the realloc result against the region's bounds: no trap",
-    },
-    Known {
-        case: "host_lower_regions",
-        memory: Some(MemoryStrategy::Shared),
-        reason: "as host_realloc_out_of_bounds: a 70,000-byte string from the host \
-                 is written past the region's end instead of trapping",
-    },
-    Known {
-        case: "host_list_of_strings",
-        memory: Some(MemoryStrategy::Shared),
-        reason: "as host_realloc_out_of_bounds: the host's list of long strings is \
-                 written past the region's end instead of trapping",
-    },
-    Known {
-        case: "host_realloc_may_leave",
-        memory: None,
-        reason: "a realloc called by the host (through the wrapper) may call another \
+const KNOWN_DIFFERENCES: &[Known] = &[Known {
+    case: "host_realloc_may_leave",
+    memory: None,
+    reason: "a realloc called by the host (through the wrapper) may call another \
                  fused component: no may-leave trap",
-    },
-];
+}];
 
 /// The known difference of `case` with `memory`, if any.
 fn known(case: &str, memory: MemoryStrategy) -> Option<&'static Known> {

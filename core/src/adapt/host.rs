@@ -19,6 +19,10 @@ pub(crate) struct Region {
     /// Its memory's index before the memories became one.
     pub(crate) memory: u32,
     pub(crate) base: u32,
+    /// Whether a neighbour follows it: then what the host is given to read
+    /// must be checked against the region's size (the last region is
+    /// bounded by the memory itself), in the component's string encoding.
+    pub(crate) checked: Option<crate::decode::StringEncoding>,
 }
 
 /// The component on the inner side of a host call whose values carry
@@ -38,6 +42,7 @@ impl Handles {
             memory: self.memory.unwrap_or(u32::MAX),
             base: 0,
             handles: Some(self.table),
+            checked: None,
         }
     }
 }
@@ -49,6 +54,18 @@ impl Region {
             memory: self.memory,
             base: self.base,
             handles: None,
+            checked: self.checked,
+        }
+    }
+
+    /// Traps unless the block of `size` bytes at `addr` (a region address)
+    /// lies in the region.
+    fn check_block(self, body: &mut Body, addr: Local, size: u32) {
+        if self.checked.is_some() {
+            let len = body.local(Flat::I32);
+            body.i32(size).set(len);
+            body.check_range(self.memory, addr, len, 1);
+            body.free(len);
         }
     }
 }
@@ -120,6 +137,14 @@ impl Codegen {
             self.rebase_params(&mut body, shape, params, h.rebase(Way::ToHost))?;
         }
         if let Some((shape, region)) = &rebased {
+            // the blocks the host reads (spilled parameters) and writes
+            // (the result at the return pointer) must be the region's
+            if shape.spill_params {
+                region.check_block(&mut body, params[0], self.tys.info(shape.tuple).size);
+            }
+            if let (Some(retptr), Some(result)) = (retptr, shape.result) {
+                region.check_block(&mut body, retptr, self.tys.info(result).size);
+            }
             self.rebase_params(&mut body, shape, params, region.rebase(Way::ToHost))?;
         }
         let base = rebased.as_ref().map_or(0, |(_, r)| r.base);
@@ -216,6 +241,7 @@ impl Codegen {
             body.set(*local);
         }
         if let (true, Some(result)) = (shape.spill_results, shape.result) {
+            region.check_block(&mut body, results[0], self.tys.info(result).size);
             let place = Place {
                 memory: region.memory,
                 addr: results[0],
@@ -263,8 +289,14 @@ impl Codegen {
 }
 
 /// In front of a realloc the host calls: takes and returns memory
-/// addresses (0 stays 0: a new block).
-pub(crate) fn realloc_wrapper(realloc: u32, base: u32) -> wasm_encoder::Function {
+/// addresses (0 stays 0: a new block); with `checked`, the block it returns
+/// must lie in the region of memory `memory` (the host writes it).
+pub(crate) fn realloc_wrapper(
+    realloc: u32,
+    base: u32,
+    memory: u32,
+    checked: bool,
+) -> wasm_encoder::Function {
     let (mut body, args) = Body::new(&[Flat::I32; 4]);
     body.i32(0)
         .get(args[0])
@@ -275,7 +307,12 @@ pub(crate) fn realloc_wrapper(realloc: u32, base: u32) -> wasm_encoder::Function
         .ins(I::Select);
     // select(0, old - base, old == 0)
     body.get(args[1]).get(args[2]).get(args[3]);
-    body.ins(I::Call(realloc)).i32(base).ins(I::I32Add);
+    let ptr = body.local(Flat::I32);
+    body.ins(I::Call(realloc)).set(ptr);
+    if checked {
+        body.check_range(memory, ptr, args[3], 1);
+    }
+    body.get(ptr).i32(base).ins(I::I32Add);
     body.finish()
 }
 
@@ -298,6 +335,7 @@ impl Codegen {
             memory: memory.unwrap_or(u32::MAX),
             base: 0,
             handles: Some(table),
+            checked: None,
         };
         let (mut body, args) = Body::new(&shape.lifted.params);
         let scoped = shape.params.iter().any(|t| self.tys.info(*t).borrows);

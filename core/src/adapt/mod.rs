@@ -557,6 +557,7 @@ fn host_function(
         Ok(Some(host::Region {
             memory,
             base: plan.base(memory)?,
+            checked: plan.checked(memory)?.then_some(options.encoding),
         }))
     };
     let export_name = |id: crate::graph::LiftedId| {
@@ -713,7 +714,12 @@ fn host_function(
             GeneratedFunc {
                 name: format!("realloc for the host mem{memory}"),
                 ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
-                body: host::realloc_wrapper(layout.index(realloc)?, plan.base(memory)?),
+                body: host::realloc_wrapper(
+                    layout.index(realloc)?,
+                    plan.base(memory)?,
+                    memory,
+                    plan.checked(memory)?,
+                ),
             }
         }
     })

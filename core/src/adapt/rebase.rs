@@ -33,6 +33,10 @@ pub(crate) struct Rebase {
     /// Also move handles of inner resources between the host's table and
     /// this component's (`ToHost`: its own handles leave for the host).
     pub(crate) handles: Option<u32>,
+    /// With a shared memory: the region's strings (in this encoding) and
+    /// lists the host is given must lie inside the region (`ToHost`
+    /// traps otherwise, as the component's own memory would bound them).
+    pub(crate) checked: Option<crate::decode::StringEncoding>,
 }
 
 impl Rebase {
@@ -63,7 +67,42 @@ impl Rebase {
 
     /// Whether values of `info` have something to move.
     fn moves(self, info: &crate::abi::Info) -> bool {
-        (self.base != 0 && info.memory) || (self.handles.is_some() && info.handles)
+        ((self.base != 0 || self.checked.is_some()) && info.memory)
+            || (self.handles.is_some() && info.handles)
+    }
+
+    /// Traps unless the string or list at `ptr`, `len` (elements of
+    /// `size` bytes; `None` for a string) lies inside the region.
+    fn check(self, body: &mut Body, ptr: Slot, len: Slot, size: Option<u32>) {
+        use crate::decode::StringEncoding as E;
+        let (Way::ToHost, Some(encoding)) = (self.way, self.checked) else {
+            return;
+        };
+        let (p, n) = (body.local(Flat::I32), body.local(Flat::I32));
+        read_slot(body, ptr);
+        body.set(p);
+        read_slot(body, len);
+        body.set(n);
+        let scale = match (size, encoding) {
+            (Some(size), _) => size,
+            (None, E::Utf8) => 1,
+            (None, E::Utf16) => 2,
+            (None, E::CompactUtf16) => {
+                // tagged utf16: twice the length without the tag
+                body.get(n)
+                    .i32(0x7fff_ffff)
+                    .ins(I::I32And)
+                    .get(n)
+                    .i32(31)
+                    .ins(I::I32ShrU)
+                    .ins(I::I32Shl)
+                    .set(n);
+                1
+            }
+        };
+        body.check_range(self.memory, p, n, scale);
+        body.free(p);
+        body.free(n);
     }
 
     /// The function replacing a handle of `resource` on the stack.
@@ -100,11 +139,13 @@ impl Codegen {
                 }
             }
             Node::String => {
+                r.check(body, slots[0], slots[1], None);
                 read_slot(body, slots[0]);
                 r.shift(body);
                 write_slot(body, slots[0]);
             }
             Node::List(element) => {
+                r.check(body, slots[0], slots[1], Some(self.tys.info(element).size));
                 let walk = r.moves(&self.tys.info(element).clone());
                 if walk && r.way == Way::ToHost {
                     self.walk_list(body, element, slots[0], slots[1], r);

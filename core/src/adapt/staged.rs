@@ -69,6 +69,7 @@ impl Codegen {
             memory: s.tables,
             base: s.base,
             handles: None,
+            checked: None,
         };
         let (params, retptr) = match shape.spill_results {
             true => (&args[..args.len() - 1], args.last().copied()),

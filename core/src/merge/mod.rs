@@ -281,7 +281,9 @@ impl<'a> Layout<'a> {
     }
 
     /// With a shared memory: the fused index of the memory `options` name,
-    /// if it is a region the host does not see at its own addresses.
+    /// if the host boundary needs wrappers for it: its region is not at
+    /// base 0 (pointers move), or another region follows it (what the host
+    /// reads and writes must be checked against its size).
     pub(crate) fn rebased(
         &self,
         graph: &Graph,
@@ -292,7 +294,9 @@ impl<'a> Layout<'a> {
             return Ok(None);
         };
         let k = self.index(self.origin(graph, adapters, memory, Space::Memory)?)?;
-        Ok(plan.base(k)?.ne(&0).then_some(k))
+        // A region at base 0 needs no moving, but unless it is the last one
+        // what the host reads and writes in it must be checked.
+        Ok((plan.base(k)? != 0 || plan.checked(k)?).then_some(k))
     }
 
     /// The wrappers, in function order.

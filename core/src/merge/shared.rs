@@ -17,7 +17,8 @@
 //! at base 0, so its pointers need no translation; for the other regions,
 //! generated wrappers at the host boundary (`adapt/host.rs`) move the
 //! pointers of every value the host sees between region and memory
-//! addresses.
+//! addresses. For every region but the last, those wrappers also check
+//! that what the host reads or writes lies in the region.
 //!
 //! SIMD and atomics are refused in shared mode (their memory accesses are
 //! not rewritten yet).
@@ -108,6 +109,15 @@ impl Plan {
             regions,
             note,
         })
+    }
+
+    /// Whether memory `k`'s region is followed by another (its accesses,
+    /// and what the host reads and writes in it, are checked).
+    pub(crate) fn checked(&self, k: u32) -> Result<bool> {
+        self.regions
+            .get(k as usize)
+            .map(|r| r.checked)
+            .ok_or_else(|| Error::internal("a memory without a region"))
     }
 
     /// The base of memory `k`'s region.
