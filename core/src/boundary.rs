@@ -107,7 +107,7 @@ pub(crate) fn plan(
                 );
                 p.named_context(key)
             }
-            false => p.context(&lowering.options)?,
+            false => p.context(&lowering.options, lowering.caller)?,
         };
         let index = match seen.get(&(lowering.item.clone(), context)) {
             Some(i) => *i,
@@ -191,22 +191,30 @@ impl Planner<'_, '_, '_> {
             .transpose()
     }
 
-    /// The context of `options` (if they name a memory or realloc) and the
-    /// export names they map to, exporting what is not exported yet.
-    fn context(&mut self, options: &Options) -> Result<(Option<usize>, NamedOptions)> {
+    /// The context of `options` (if they name a memory or realloc) of
+    /// inner component `component` and the export names they map to,
+    /// exporting what is not exported yet.
+    fn context(
+        &mut self,
+        options: &Options,
+        component: InnerId,
+    ) -> Result<(Option<usize>, NamedOptions)> {
         let memory = self.origin(&options.memory, Space::Memory)?;
         let mut realloc = self.origin(&options.realloc, Space::Func)?;
         // In a shared memory's region not at base 0, the host calls a
-        // realloc that answers in memory addresses.
-        if let (Some(k), Some(r)) = (
-            self.layout.rebased(self.graph, self.adapters, options)?,
-            realloc,
-        ) {
+        // realloc that answers in memory addresses; in a component with a
+        // `may_leave` flag, one that clears it.
+        let rebased = self.layout.rebased(self.graph, self.adapters, options)?;
+        let flag = self.adapters.flag(component);
+        if let Some(r) = realloc
+            && (rebased.is_some() || flag.is_some())
+        {
             realloc = Some(
                 self.layout
                     .wrapper(Wrapper::Realloc {
                         realloc: r,
-                        memory: k,
+                        memory: rebased,
+                        flag,
                     })
                     .ok_or_else(|| Error::internal("no realloc wrapper"))?,
             );
@@ -281,7 +289,7 @@ impl Planner<'_, '_, '_> {
                     }
                 };
                 self.export(name, Space::Func, func);
-                let (_, mut options) = self.context(&lifted.options)?;
+                let (_, mut options) = self.context(&lifted.options, lifted.component)?;
                 let post = match self.layout.wrapper(Wrapper::PostReturn(*id)) {
                     Some(wrapper) => Some(wrapper),
                     None => self.origin(&lifted.options.post_return, Space::Func)?,
@@ -304,7 +312,11 @@ impl Planner<'_, '_, '_> {
                     self.export_item(&format!("{name}#{n}"), item)?;
                 }
             }
-            ExportItem::Host(_) | ExportItem::HostInstance { .. } | ExportItem::Type(_) => {}
+            ExportItem::Host(_)
+            | ExportItem::HostInstance { .. }
+            | ExportItem::Type(_)
+            | ExportItem::Module(_)
+            | ExportItem::Component(_) => {}
         }
         Ok(())
     }

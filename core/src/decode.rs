@@ -54,6 +54,9 @@ pub(crate) struct StaticModule<'a> {
 /// A component: its declarations in binary order.
 #[derive(Debug, Default)]
 pub(crate) struct StaticComponent<'a> {
+    /// Its whole encoding (the input itself for the root), carried
+    /// unchanged when the component is exported rather than instantiated.
+    pub(crate) bytes: &'a [u8],
     pub(crate) decls: Vec<Decl<'a>>,
     /// Names from the `component-name` section, used for readable paths.
     pub(crate) names: Names,
@@ -240,6 +243,9 @@ pub(crate) enum Decl<'a> {
         kind: ComponentExternalKind,
         index: u32,
         ty: Option<ComponentEntityType>,
+        /// Whether the export states a type of its own (`(export "x"
+        /// (component $c) (component (type $t)))`).
+        ascribed: bool,
     },
     /// value, or a start function: not fused (yet).
     Unsupported { what: &'static str, offset: usize },
@@ -254,6 +260,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
     let mut open: Vec<StaticComponent<'_>> = Vec::new();
     // Module bodies are validated but not recorded: depth of modules being read.
     let mut in_module = 0usize;
+    // The range of the nested component whose header comes next.
+    let mut nested_range = None;
     let mut allocs = wasmparser::FuncValidatorAllocations::default();
 
     for payload in Parser::new(0).parse_all(bytes) {
@@ -298,7 +306,15 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
                 in_module += 1;
                 continue;
             }
-            (Payload::ComponentSection { .. }, _) => continue,
+            (
+                Payload::ComponentSection {
+                    unchecked_range, ..
+                },
+                _,
+            ) => {
+                nested_range = Some(unchecked_range.clone());
+                continue;
+            }
             (
                 Payload::Version {
                     encoding: wasmparser::Encoding::Component,
@@ -306,7 +322,16 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
                 },
                 _,
             ) => {
-                open.push(StaticComponent::default());
+                let range = nested_range.take().unwrap_or(0..bytes.len());
+                let start = range.start;
+                let own = bytes.get(range).ok_or_else(|| {
+                    Error::invalid("nested component extends past the end of the input")
+                        .at_offset(start)
+                })?;
+                open.push(StaticComponent {
+                    bytes: own,
+                    ..StaticComponent::default()
+                });
                 continue;
             }
             (Payload::End(_), ValidPayload::End(types)) => {
@@ -517,6 +542,7 @@ fn record<'a>(
                     kind: export.kind,
                     index: export.index,
                     ty,
+                    ascribed: export.ty.is_some(),
                 });
             }
         }

@@ -35,8 +35,8 @@ const MAX_INSTANCES: usize = 100_000;
 enum Def {
     Func(FuncDef),
     Instance(Rc<InstanceDef>),
-    Component(ComponentClosure),
-    Module(StaticModuleIndex),
+    Component(ComponentDef),
+    Module(ModuleDef),
     /// A type, and which resource type it is at run time (for resources).
     Type(ComponentAnyTypeId, Option<ResId>),
 }
@@ -59,6 +59,42 @@ enum InstanceDef {
     Items(Vec<(String, Def)>),
 }
 
+/// A core module: one of the input's, or one a root import provides
+/// (which can be passed along, not instantiated).
+#[derive(Debug, Clone)]
+enum ModuleDef {
+    Static(StaticModuleIndex),
+    Host(HostPath),
+}
+
+/// A component: one of the input's, or one a root import provides (which
+/// can be passed along, not instantiated).
+#[derive(Debug, Clone)]
+enum ComponentDef {
+    Closure(ComponentClosure),
+    Host(HostPath),
+}
+
+/// Where in a root import an item is: the import, and the export names
+/// leading to the item.
+#[derive(Debug, Clone)]
+struct HostPath {
+    import: ImportId,
+    path: Vec<String>,
+    /// The import's name and the path, for messages.
+    name: String,
+}
+
+impl HostPath {
+    /// The error for instantiating code meld does not have.
+    fn not_fusable(&self, what: &str) -> Error {
+        Error::unsupported(format!(
+            "instantiating a {what} the root imports (`{}`): meld cannot fuse code it does not have",
+            self.name
+        ))
+    }
+}
+
 /// A component together with the scope its outer aliases resolve in.
 #[derive(Debug, Clone)]
 struct ComponentClosure {
@@ -70,8 +106,8 @@ struct ComponentClosure {
 /// component is defined.
 #[derive(Debug)]
 struct Scope {
-    modules: Vec<StaticModuleIndex>,
-    components: Vec<ComponentClosure>,
+    modules: Vec<ModuleDef>,
+    components: Vec<ComponentDef>,
     outer: Option<Rc<Scope>>,
 }
 
@@ -90,13 +126,13 @@ struct Frame {
     core_globals: Vec<CoreDef>,
     core_tags: Vec<CoreDef>,
     core_instances: Vec<CoreInstanceDef>,
-    modules: Vec<StaticModuleIndex>,
+    modules: Vec<ModuleDef>,
     funcs: Vec<FuncDef>,
     /// Readable names of `funcs`, e.g. `my:pkg/api#add`.
     func_names: Vec<String>,
     instances: Vec<Rc<InstanceDef>>,
     instance_names: Vec<String>,
-    components: Vec<ComponentClosure>,
+    components: Vec<ComponentDef>,
     types: Vec<(ComponentAnyTypeId, Option<ResId>)>,
     exports: Vec<(String, Def)>,
     /// The run-time resource type of each resource id this component's
@@ -137,14 +173,17 @@ pub(crate) fn flatten(decoded: &Decoded<'_>) -> Result<Graph> {
     let exports = flattener.instantiate(&root, RootArgs::Root, "root".to_string(), None, 0)?;
     let root_static = &decoded.components[decoded.root.0];
     for decl in &root_static.decls {
-        if let Decl::Export { name, ty, .. } = decl {
+        if let Decl::Export {
+            name, ty, ascribed, ..
+        } = decl
+        {
             let def = exports
                 .iter()
                 .find(|(n, _)| n == name)
                 .map(|(_, d)| d.clone())
                 .ok_or_else(|| Error::internal(format!("root export `{name}` lost")))?;
             let ty = ty.ok_or_else(|| Error::internal(format!("no type for export `{name}`")))?;
-            let item = export_item(&def).map_err(|e| e.in_component("root"))?;
+            let item = export_item(decoded, &def, *ascribed).map_err(|e| e.in_component("root"))?;
             flattener.graph.exports.push((name.to_string(), item, ty));
         }
     }
@@ -155,7 +194,13 @@ pub(crate) fn flatten(decoded: &Decoded<'_>) -> Result<Graph> {
     Ok(flattener.graph)
 }
 
-fn export_item(def: &Def) -> Result<ExportItem> {
+/// What the root exports as `def`; `ascribed` when the export states the
+/// item's type itself.
+fn export_item(decoded: &Decoded<'_>, def: &Def, ascribed: bool) -> Result<ExportItem> {
+    let host = |h: &HostPath| CarriedFrom::Host {
+        import: h.import,
+        path: h.path.clone(),
+    };
     Ok(match def {
         Def::Func(FuncDef::Lifted(id)) => ExportItem::Lifted(*id),
         Def::Func(FuncDef::Host(f)) => ExportItem::Host(f.clone()),
@@ -167,14 +212,41 @@ fn export_item(def: &Def) -> Result<ExportItem> {
             InstanceDef::Items(items) => ExportItem::Instance(
                 items
                     .iter()
-                    .map(|(n, d)| Ok((n.clone(), export_item(d)?)))
+                    .map(|(n, d)| Ok((n.clone(), export_item(decoded, d, false)?)))
                     .collect::<Result<_>>()?,
             ),
         },
         Def::Type(_, res) => ExportItem::Type(*res),
-        Def::Component(_) => return Err(Error::unsupported("exporting a component from the root")),
-        Def::Module(_) => return Err(Error::unsupported("exporting a core module from the root")),
+        Def::Module(m) => ExportItem::Module(Carried {
+            from: match m {
+                ModuleDef::Static(i) => CarriedFrom::Input(decoded.modules[i.0].bytes.to_vec()),
+                ModuleDef::Host(h) => host(h),
+            },
+            ascribed,
+        }),
+        Def::Component(c) => ExportItem::Component(Carried {
+            from: match c {
+                ComponentDef::Closure(c) => CarriedFrom::Input(standalone(decoded, c)?),
+                ComponentDef::Host(h) => host(h),
+            },
+            ascribed,
+        }),
     })
+}
+
+/// The encoding of component `c`, which the wrapper embeds as it is; only
+/// a component that refers to nothing outside itself (no `alias outer`
+/// beyond its own body) can be.
+fn standalone(decoded: &Decoded<'_>, c: &ComponentClosure) -> Result<Vec<u8>> {
+    let bytes = decoded.components[c.index.0].bytes;
+    let mut validator = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all());
+    if validator.validate_all(bytes).is_err() {
+        return Err(Error::unsupported(
+            "exporting a component that refers to its enclosing component's items \
+             (`alias outer`) without instantiating it",
+        ));
+    }
+    Ok(bytes.to_vec())
 }
 
 /// Where a component's imports come from.
@@ -363,14 +435,14 @@ impl Flattener<'_, '_> {
                 );
             }
             Decl::CoreType => {}
-            Decl::Module(index) => f.modules.push(*index),
+            Decl::Module(index) => f.modules.push(ModuleDef::Static(*index)),
             Decl::ModuleOuter { count, index } => {
                 let m = outer(
                     f,
                     closure,
                     *count,
-                    |s| s.modules.get(*index as usize).copied(),
-                    |f| f.modules.get(*index as usize).copied(),
+                    |s| s.modules.get(*index as usize).cloned(),
+                    |f| f.modules.get(*index as usize).cloned(),
                 )?;
                 f.modules.push(m);
             }
@@ -385,7 +457,12 @@ impl Flattener<'_, '_> {
                     ))
                     .at_offset(*offset));
                 }
-                let module_index = *get(&f.modules, *module, "module")?;
+                let module_index = match get(&f.modules, *module, "module")? {
+                    ModuleDef::Static(index) => *index,
+                    ModuleDef::Host(h) => {
+                        return Err(h.not_fusable("core module").at_offset(*offset));
+                    }
+                };
                 let args = margs
                     .iter()
                     .map(|(name, i)| {
@@ -454,10 +531,10 @@ impl Flattener<'_, '_> {
                     components: f.components.clone(),
                     outer: closure.scope.clone(),
                 });
-                f.components.push(ComponentClosure {
+                f.components.push(ComponentDef::Closure(ComponentClosure {
                     index: *index,
                     scope: Some(scope),
-                });
+                }));
             }
             Decl::ComponentOuter { count, index } => {
                 let c = outer(
@@ -473,7 +550,10 @@ impl Flattener<'_, '_> {
                 component,
                 args: cargs,
             } => {
-                let child = get(&f.components, *component, "component")?.clone();
+                let child = match get(&f.components, *component, "component")? {
+                    ComponentDef::Closure(c) => c.clone(),
+                    ComponentDef::Host(h) => return Err(h.not_fusable("component")),
+                };
                 let cargs = cargs
                     .iter()
                     .map(|(name, kind, index)| Ok((name.to_string(), item(f, *kind, *index)?)))
@@ -560,6 +640,7 @@ impl Flattener<'_, '_> {
                 kind,
                 index,
                 ty,
+                ..
             } => {
                 let mut def = item(f, *kind, *index)?;
                 if let (
@@ -622,16 +703,16 @@ impl Flattener<'_, '_> {
                 };
                 Def::Type(created, res)
             }
-            ComponentEntityType::Module(_) => {
-                return Err(Error::unsupported(format!(
-                    "root import `{name}` is a core module; meld cannot fuse code it does not have"
-                )));
-            }
-            ComponentEntityType::Component(_) => {
-                return Err(Error::unsupported(format!(
-                    "root import `{name}` is a component; meld cannot fuse code it does not have"
-                )));
-            }
+            ComponentEntityType::Module(_) => Def::Module(ModuleDef::Host(HostPath {
+                import,
+                path: Vec::new(),
+                name: name.to_string(),
+            })),
+            ComponentEntityType::Component(_) => Def::Component(ComponentDef::Host(HostPath {
+                import,
+                path: Vec::new(),
+                name: name.to_string(),
+            })),
             ComponentEntityType::Value(_) => {
                 return Err(Error::unsupported(format!(
                     "root import `{name}` is a value"
@@ -775,9 +856,24 @@ impl Flattener<'_, '_> {
                         };
                         Def::Type(created, res)
                     }
-                    _ => {
+                    ComponentEntityType::Module(_) | ComponentEntityType::Component(_) => {
+                        let host = HostPath {
+                            name: format!(
+                                "{}/{}",
+                                self.graph.imports[import.0].name,
+                                path.join("/")
+                            ),
+                            import: *import,
+                            path,
+                        };
+                        match export.ty {
+                            ComponentEntityType::Module(_) => Def::Module(ModuleDef::Host(host)),
+                            _ => Def::Component(ComponentDef::Host(host)),
+                        }
+                    }
+                    ComponentEntityType::Value(_) => {
                         return Err(Error::unsupported(format!(
-                            "export `{name}` of an imported instance is a module, component or value"
+                            "export `{name}` of an imported instance is a value"
                         )));
                     }
                 })
@@ -847,7 +943,7 @@ fn item(f: &Frame, kind: Kind, index: u32) -> Result<Def> {
         Kind::Func => Def::Func(get(&f.funcs, index, "func")?.clone()),
         Kind::Instance => Def::Instance(get(&f.instances, index, "instance")?.clone()),
         Kind::Component => Def::Component(get(&f.components, index, "component")?.clone()),
-        Kind::Module => Def::Module(*get(&f.modules, index, "module")?),
+        Kind::Module => Def::Module(get(&f.modules, index, "module")?.clone()),
         Kind::Type => {
             let (id, res) = *get(&f.types, index, "type")?;
             Def::Type(id, res)

@@ -221,6 +221,29 @@ pub(crate) enum ExportItem {
     /// A type (its definition is the export's type); for a resource type,
     /// which one.
     Type(Option<ResId>),
+    /// A core module exported, not instantiated: nothing in it is fused.
+    Module(Carried),
+    /// A component exported, not instantiated: nothing in it is fused.
+    Component(Carried),
+}
+
+/// A core module or component the wrapper passes along unchanged.
+#[derive(Debug, Clone)]
+pub(crate) struct Carried {
+    pub(crate) from: CarriedFrom,
+    /// Whether the root's export states the item's type itself (then the
+    /// wrapper's export states it too).
+    pub(crate) ascribed: bool,
+}
+
+/// Where a carried item comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum CarriedFrom {
+    /// Defined in the input: its encoding, embedded in the wrapper.
+    Input(Vec<u8>),
+    /// Provided by a root import (or an instance inside one): the wrapper
+    /// re-exports its own import's.
+    Host { import: ImportId, path: Vec<String> },
 }
 
 /// The flattened composition.
@@ -278,6 +301,23 @@ impl Graph {
     }
 
     /// The inner resource types the root exports, in export order.
+    /// The name of a root export (or of an item inside one) that is a core
+    /// module or component passed along unchanged, if there is one.
+    pub(crate) fn carried_export(&self) -> Option<String> {
+        fn walk(name: &str, item: &ExportItem) -> Option<String> {
+            match item {
+                ExportItem::Module(_) | ExportItem::Component(_) => Some(name.to_string()),
+                ExportItem::Instance(items) => items
+                    .iter()
+                    .find_map(|(n, item)| walk(&format!("{name}/{n}"), item)),
+                _ => None,
+            }
+        }
+        self.exports
+            .iter()
+            .find_map(|(name, item, _)| walk(name, item))
+    }
+
     pub(crate) fn exported_resources(&self) -> Vec<ResId> {
         fn walk(item: &ExportItem, graph: &Graph, out: &mut Vec<ResId>) {
             match item {

@@ -143,7 +143,7 @@ pub fn inspect(input: &[u8]) -> Result<Tree> {
                 imports,
             });
     }
-    let kinds = adapt::plan_each(&graph, types);
+    let kinds = adapt::plan_each(&decoded, &graph, types);
     let adapters = graph
         .adapters
         .iter()

@@ -202,7 +202,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
 
     // Stage 5a, adapt (plan): decide per cross-component call whether it is
     // a direct call or needs a generated adapter, from the component type.
-    let adapters = adapt::plan(&graph, types)?;
+    let adapters = adapt::plan(&decoded, &graph, types)?;
 
     // Stage 4a, merge (layout): the fused module's index spaces, and the
     // origin of every import of every instance.
@@ -232,6 +232,12 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
     // includes its core module).
     let wasm = match options.output {
         OutputKind::Core => {
+            if let Some(name) = graph.carried_export() {
+                return Err(Error::unsupported(format!(
+                    "the root exports `{name}`, a core module or component passed along \
+                     unchanged, which a core module cannot export; fuse to a component instead"
+                )));
+            }
             validate(&module, "fused core module")?;
             module
         }

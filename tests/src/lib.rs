@@ -4,5 +4,6 @@
 pub mod chain;
 pub mod fixtures;
 pub mod harness;
+pub mod layout;
 pub mod wasi;
 pub mod wasi_wat;

@@ -12,8 +12,8 @@
 
 use meld_core::{MemoryStrategy, Options, fuse};
 use meld_tests::harness::{CompareOptions, compare};
+use meld_tests::layout::root_exports;
 use std::path::PathBuf;
-use wasmparser::{ComponentExternalKind, Parser, Payload};
 
 fn cases() -> Vec<(String, String, bool)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/type_exports");
@@ -52,26 +52,6 @@ fn in_instance(component: &str) -> String {
         "(component\n{nested}\n  (instance $x (instantiate $inner))\n  \
          (export \"t:types/api\" (instance $x)))"
     )
-}
-
-/// The root's exports in order: names and kinds.
-fn root_exports(wasm: &[u8]) -> Vec<(String, ComponentExternalKind)> {
-    let mut exports = Vec::new();
-    let mut depth = 0usize;
-    for payload in Parser::new(0).parse_all(wasm) {
-        match payload.expect("parses") {
-            Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,
-            Payload::End(_) => depth = depth.saturating_sub(1),
-            Payload::ComponentExportSection(section) if depth == 0 => {
-                for export in section {
-                    let export = export.expect("an export");
-                    exports.push((export.name.name.to_string(), export.kind));
-                }
-            }
-            _ => {}
-        }
-    }
-    exports
 }
 
 fn check(options: &Options) {

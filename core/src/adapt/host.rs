@@ -288,31 +288,46 @@ impl Codegen {
     }
 }
 
-/// In front of a realloc the host calls: takes and returns memory
-/// addresses (0 stays 0: a new block); with `checked`, the block it returns
-/// must lie in the region of memory `memory` (the host writes it).
+/// In front of a realloc the host calls. With `region` (memory, base,
+/// checked) it takes and returns memory addresses (0 stays 0: a new
+/// block), and when checked the block it returns must lie in the region
+/// (the host writes it). With `flag`, the component's `may_leave` flag is
+/// clear during the call, as the host's call leaves it in the original.
 pub(crate) fn realloc_wrapper(
     realloc: u32,
-    base: u32,
-    memory: u32,
-    checked: bool,
+    region: Option<(u32, u32, bool)>,
+    flag: Option<u32>,
 ) -> wasm_encoder::Function {
     let (mut body, args) = Body::new(&[Flat::I32; 4]);
-    body.i32(0)
-        .get(args[0])
-        .i32(base)
-        .ins(I::I32Sub)
-        .get(args[0])
-        .ins(I::I32Eqz)
-        .ins(I::Select);
-    // select(0, old - base, old == 0)
+    match region {
+        // select(0, old - base, old == 0)
+        Some((_, base, _)) => body
+            .i32(0)
+            .get(args[0])
+            .i32(base)
+            .ins(I::I32Sub)
+            .get(args[0])
+            .ins(I::I32Eqz)
+            .ins(I::Select),
+        None => body.get(args[0]),
+    };
     body.get(args[1]).get(args[2]).get(args[3]);
     let ptr = body.local(Flat::I32);
-    body.ins(I::Call(realloc)).set(ptr);
-    if checked {
-        body.check_range(memory, ptr, args[3], 1);
+    if let Some(flag) = flag {
+        body.i32(0).ins(I::GlobalSet(flag));
     }
-    body.get(ptr).i32(base).ins(I::I32Add);
+    body.ins(I::Call(realloc)).set(ptr);
+    if let Some(flag) = flag {
+        body.i32(1).ins(I::GlobalSet(flag));
+    }
+    if let Some((memory, base, checked)) = region {
+        if checked {
+            body.check_range(memory, ptr, args[3], 1);
+        }
+        body.get(ptr).i32(base).ins(I::I32Add);
+    } else {
+        body.get(ptr);
+    }
     body.finish()
 }
 

@@ -22,6 +22,7 @@ mod body;
 mod codec;
 mod codegen;
 mod host;
+mod leave;
 mod rebase;
 mod resources;
 mod staged;
@@ -137,7 +138,11 @@ impl Adapters {
 }
 
 /// Plans every adapter of `graph`.
-pub(crate) fn plan(graph: &Graph, types: TypesRef<'_>) -> Result<Adapters> {
+pub(crate) fn plan(
+    decoded: &crate::decode::Decoded<'_>,
+    graph: &Graph,
+    types: TypesRef<'_>,
+) -> Result<Adapters> {
     let mut tys = TyTable::default();
     let planned = (0..graph.adapters.len())
         .map(|i| plan_one(graph, types, &mut tys, AdapterId(i)))
@@ -177,7 +182,8 @@ pub(crate) fn plan(graph: &Graph, types: TypesRef<'_>) -> Result<Adapters> {
             staged_lowerings.insert(id);
         }
     }
-    let mut adapters = with_flags(graph, planned, tys);
+    let leaving = leave::host_reallocs_leaving(decoded, graph)?;
+    let mut adapters = with_flags(graph, planned, tys, leaving);
     adapters.handle_exports = handle_exports;
     adapters.handle_lowerings = handle_lowerings;
     adapters.staged_lowerings = staged_lowerings;
@@ -247,7 +253,11 @@ fn export_shape(
 
 /// The kind of each adapter (`None` for a direct call) or why it cannot be
 /// fused, for `inspect`; with the flag checks [`plan`] would add.
-pub(crate) fn plan_each(graph: &Graph, types: TypesRef<'_>) -> Vec<Result<Option<Kind>>> {
+pub(crate) fn plan_each(
+    decoded: &crate::decode::Decoded<'_>,
+    graph: &Graph,
+    types: TypesRef<'_>,
+) -> Vec<Result<Option<Kind>>> {
     let mut tys = TyTable::default();
     let results: Vec<Result<Planned>> = (0..graph.adapters.len())
         .map(|i| plan_one(graph, types, &mut tys, AdapterId(i)))
@@ -256,7 +266,8 @@ pub(crate) fn plan_each(graph: &Graph, types: TypesRef<'_>) -> Vec<Result<Option
         .iter()
         .filter_map(|r| r.as_ref().ok().cloned())
         .collect();
-    let mut planned = with_flags(graph, ok, tys).plans.into_iter();
+    let leaving = leave::host_reallocs_leaving(decoded, graph).unwrap_or_default();
+    let mut planned = with_flags(graph, ok, tys, leaving).plans.into_iter();
     results
         .into_iter()
         .map(|r| {
@@ -279,10 +290,16 @@ struct Planned {
 }
 
 /// Gives a `may_leave` flag to every component whose `realloc` an adapter
-/// calls, and makes every call out of such a component check it (so such
-/// a call is never direct).
-fn with_flags(graph: &Graph, planned: Vec<Planned>, tys: TyTable) -> Adapters {
-    let mut flagged = std::collections::BTreeSet::new();
+/// calls, and to those in `leaving` (the host calls their realloc, which
+/// may call out: see `leave.rs`), and makes every call out of such a
+/// component check it (so such a call is never direct).
+fn with_flags(
+    graph: &Graph,
+    planned: Vec<Planned>,
+    tys: TyTable,
+    leaving: std::collections::BTreeSet<InnerId>,
+) -> Adapters {
+    let mut flagged = leaving;
     for p in planned.iter().filter(|p| !p.direct && !p.plan.traps) {
         let adapter = &graph.adapters[p.adapter.0];
         if p.plan.enters_callee(&tys) {
@@ -706,19 +723,30 @@ fn host_function(
             ty: FuncType::new([wasmparser::ValType::I32], []),
             body: codegen.exported_dtor(resource.0 as u32)?,
         },
-        merge::Wrapper::Realloc { realloc, memory } => {
-            let plan = layout
-                .shared
-                .as_ref()
-                .ok_or_else(|| Error::internal("a realloc wrapper without a shared memory"))?;
+        merge::Wrapper::Realloc {
+            realloc,
+            memory,
+            flag,
+        } => {
+            let region = match memory {
+                Some(memory) => {
+                    let plan = layout.shared.as_ref().ok_or_else(|| {
+                        Error::internal("a rebasing realloc wrapper without a shared memory")
+                    })?;
+                    Some((memory, plan.base(memory)?, plan.checked(memory)?))
+                }
+                None => None,
+            };
             GeneratedFunc {
-                name: format!("realloc for the host mem{memory}"),
+                name: match memory {
+                    Some(memory) => format!("realloc for the host mem{memory}"),
+                    None => "realloc for the host (may not leave)".to_string(),
+                },
                 ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
                 body: host::realloc_wrapper(
                     layout.index(realloc)?,
-                    plan.base(memory)?,
-                    memory,
-                    plan.checked(memory)?,
+                    region,
+                    flag.map(|k| layout.global_count() + k),
                 ),
             }
         }

@@ -132,8 +132,14 @@ pub(crate) enum Wrapper {
     /// The post-return of that export: moves the result's pointers back
     /// (before the component's own post-return, if it has one, frees them).
     PostReturn(LiftedId),
-    /// In front of a realloc the host calls in a region not at base 0.
-    Realloc { realloc: Origin, memory: u32 },
+    /// In front of a realloc the host calls: in a region of a shared
+    /// memory (`memory`), moves addresses and checks the block; with its
+    /// component's `may_leave` flag (`flag`), clears it during the call.
+    Realloc {
+        realloc: Origin,
+        memory: Option<u32>,
+        flag: Option<u32>,
+    },
     /// In front of a lifted export passing handles of inner resources:
     /// moves them between the wrapper's table and the callee's.
     Handles(LiftedId),
@@ -241,9 +247,17 @@ impl<'a> Layout<'a> {
             {
                 wrappers.insert(Wrapper::Lowering(LoweringId(i)));
             }
-            if let (Some(memory), Some(realloc)) = (rebased, &lowering.options.realloc) {
+            let flag = adapters.flag(lowering.caller);
+            if let Some(realloc) = &lowering.options.realloc
+                && (rebased.is_some() || flag.is_some())
+                && !adapters.staged_lowerings.contains(&LoweringId(i))
+            {
                 let realloc = self.origin(graph, adapters, realloc, Space::Func)?;
-                wrappers.insert(Wrapper::Realloc { realloc, memory });
+                wrappers.insert(Wrapper::Realloc {
+                    realloc,
+                    memory: rebased,
+                    flag,
+                });
             }
         }
         let mut lifted = Vec::new();
@@ -265,16 +279,23 @@ impl<'a> Layout<'a> {
         }
         for id in lifted {
             let options = &graph.lifted[id.0].options;
-            let Some(memory) = self.rebased(graph, adapters, options)? else {
-                continue;
-            };
-            wrappers.insert(Wrapper::Export(id));
-            // The result's pointers, moved for the host, move back once the
-            // host has read them, post-return or not.
-            wrappers.insert(Wrapper::PostReturn(id));
-            if let Some(realloc) = &options.realloc {
+            let rebased = self.rebased(graph, adapters, options)?;
+            if rebased.is_some() {
+                wrappers.insert(Wrapper::Export(id));
+                // The result's pointers, moved for the host, move back once
+                // the host has read them, post-return or not.
+                wrappers.insert(Wrapper::PostReturn(id));
+            }
+            let flag = adapters.flag(graph.lifted[id.0].component);
+            if let Some(realloc) = &options.realloc
+                && (rebased.is_some() || flag.is_some())
+            {
                 let realloc = self.origin(graph, adapters, realloc, Space::Func)?;
-                wrappers.insert(Wrapper::Realloc { realloc, memory });
+                wrappers.insert(Wrapper::Realloc {
+                    realloc,
+                    memory: rebased,
+                    flag,
+                });
             }
         }
         Ok(wrappers.into_iter().collect())
@@ -880,7 +901,11 @@ pub(crate) fn exported_lifts(item: &ExportItem, out: &mut Vec<LiftedId>) {
                 exported_lifts(item, out);
             }
         }
-        ExportItem::Host(_) | ExportItem::HostInstance { .. } | ExportItem::Type(_) => {}
+        ExportItem::Host(_)
+        | ExportItem::HostInstance { .. }
+        | ExportItem::Type(_)
+        | ExportItem::Module(_)
+        | ExportItem::Component(_) => {}
     }
 }
 

@@ -24,6 +24,7 @@ pub(crate) struct Builder {
     core_tables: u32,
     core_modules: u32,
     core_instances: u32,
+    core_types: u32,
     components: u32,
     /// A type section being filled by [`Sink::define`], flushed before any
     /// other section.
@@ -56,10 +57,10 @@ impl Builder {
             ComponentTypeRef::Instance(_) => next(&mut self.instances),
             ComponentTypeRef::Func(_) => next(&mut self.funcs),
             ComponentTypeRef::Type(_) => next(&mut self.types),
-            _ => {
-                return Err(Error::internal(
-                    "wrapper imports only instances, funcs and types",
-                ));
+            ComponentTypeRef::Module(_) => next(&mut self.core_modules),
+            ComponentTypeRef::Component(_) => next(&mut self.components),
+            ComponentTypeRef::Value(_) => {
+                return Err(Error::internal("the wrapper imports no values"));
             }
         })
     }
@@ -93,7 +94,11 @@ impl Builder {
             ComponentExportKind::Func => next(&mut self.funcs),
             ComponentExportKind::Instance => next(&mut self.instances),
             ComponentExportKind::Type => next(&mut self.types),
-            _ => return Err(Error::internal("unexpected alias kind in the wrapper")),
+            ComponentExportKind::Module => next(&mut self.core_modules),
+            ComponentExportKind::Component => next(&mut self.components),
+            ComponentExportKind::Value => {
+                return Err(Error::internal("the wrapper aliases no values"));
+            }
         })
     }
 
@@ -230,7 +235,11 @@ impl Builder {
             ComponentExportKind::Func => next(&mut self.funcs),
             ComponentExportKind::Instance => next(&mut self.instances),
             ComponentExportKind::Type => next(&mut self.types),
-            _ => return Err(Error::internal("unexpected export kind in the wrapper")),
+            ComponentExportKind::Module => next(&mut self.core_modules),
+            ComponentExportKind::Component => next(&mut self.components),
+            ComponentExportKind::Value => {
+                return Err(Error::internal("the wrapper exports no values"));
+            }
         })
     }
 }
@@ -242,6 +251,14 @@ impl Sink for Builder {
             .pending_types
             .get_or_insert_with(ComponentTypeSection::new);
         (index, section.ty())
+    }
+
+    fn define_module(&mut self, ty: &wasm_encoder::ModuleType) -> u32 {
+        self.flush();
+        let mut section = wasm_encoder::CoreTypeSection::new();
+        section.ty().module(ty);
+        self.component.section(&section);
+        next(&mut self.core_types)
     }
 
     fn alias_outer(&mut self, _: u32) -> Result<u32> {

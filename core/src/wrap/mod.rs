@@ -190,9 +190,19 @@ pub(crate) fn import_item(
             }
             instance
         }
-        ComponentEntityType::Func(id) => {
-            let ty = in_scope(b, outer, &|s| s.func(id))?;
-            b.import(name, ComponentTypeRef::Func(ty))?
+        ComponentEntityType::Func(_)
+        | ComponentEntityType::Module(_)
+        | ComponentEntityType::Component(_) => {
+            let mut scope = Scope {
+                sink: &mut *b,
+                local: std::mem::take(outer),
+                outer: None,
+                types,
+                deps: None,
+            };
+            let ty_ref = scope.entity(name, ty);
+            *outer = scope.local;
+            b.import(name, ty_ref?)?
         }
         ComponentEntityType::Type {
             referenced,
@@ -203,16 +213,21 @@ pub(crate) fn import_item(
                 ComponentAnyTypeId::Defined(d) => {
                     TypeBounds::Eq(in_scope(b, outer, &|s| s.defined(d))?)
                 }
-                _ => return Err(Error::unsupported(format!("type import `{name}`"))),
+                ComponentAnyTypeId::Func(f) => TypeBounds::Eq(in_scope(b, outer, &|s| s.func(f))?),
+                _ => {
+                    return Err(Error::unsupported(format!(
+                        "type import `{name}`: instance and component types imported as types"
+                    )));
+                }
             };
             let index = b.import(name, ComponentTypeRef::Type(bound))?;
             outer.insert(Key::of(created)?, index);
             outer.entry(Key::of(referenced)?).or_insert(index);
             index
         }
-        _ => {
+        ComponentEntityType::Value(_) => {
             return Err(Error::unsupported(format!(
-                "root import `{name}` is not an instance, function or type"
+                "root import `{name}` is a component value; values are not fused yet"
             )));
         }
     })
@@ -381,16 +396,46 @@ impl Wrapper<'_> {
                 (ComponentExportKind::Type, ty)
             }
             (ExportItem::Type(_), ComponentEntityType::Type { referenced, .. }) => {
-                let ComponentAnyTypeId::Defined(d) = referenced else {
-                    return Err(Error::unsupported(
-                        "exporting resource or function types from the root",
-                    ));
+                let t = match referenced {
+                    ComponentAnyTypeId::Defined(d) => {
+                        let mut scope = self.scope();
+                        let t = scope.defined(d);
+                        self.outer = scope.local;
+                        t?
+                    }
+                    ComponentAnyTypeId::Func(f) => {
+                        let mut scope = self.scope();
+                        let t = scope.func(f);
+                        self.outer = scope.local;
+                        t?
+                    }
+                    // A resource the root imports (inner components'
+                    // resources are matched above).
+                    ComponentAnyTypeId::Resource(r) => self
+                        .outer
+                        .get(&Key::Resource(r.resource()))
+                        .copied()
+                        .ok_or_else(|| {
+                            Error::unsupported(
+                                "exporting a resource type the root neither imports nor defines",
+                            )
+                        })?,
+                    _ => {
+                        return Err(Error::unsupported(
+                            "exporting instance or component types as types from the root",
+                        ));
+                    }
                 };
-                let mut scope = self.scope();
-                let t = scope.defined(d);
-                self.outer = scope.local;
-                (ComponentExportKind::Type, t?)
+                (ComponentExportKind::Type, t)
             }
+            (ExportItem::Module(carried), ComponentEntityType::Module(_)) => (
+                ComponentExportKind::Module,
+                self.carried(carried, ComponentExportKind::Module)?,
+            ),
+            (ExportItem::Component(carried), ComponentEntityType::Component(_)) => (
+                ComponentExportKind::Component,
+                self.carried(carried, ComponentExportKind::Component)?,
+            ),
             (ExportItem::Instance(items), ComponentEntityType::Instance(id)) => {
                 let inst_ty = self
                     .types
@@ -444,6 +489,29 @@ impl Wrapper<'_> {
         })
     }
 
+    /// The wrapper's index of a module or component passed along: embedded
+    /// as it is, or its own import's.
+    fn carried(&mut self, carried: &Carried, kind: ComponentExportKind) -> Result<u32> {
+        Ok(match &carried.from {
+            CarriedFrom::Input(bytes) => match kind {
+                ComponentExportKind::Module => self.b.core_module(bytes),
+                _ => self.b.component(bytes),
+            },
+            CarriedFrom::Host { import, path } => {
+                let mut index = self.imports[import.0];
+                for (depth, name) in path.iter().enumerate() {
+                    let step = if depth + 1 == path.len() {
+                        kind
+                    } else {
+                        ComponentExportKind::Instance
+                    };
+                    index = self.b.alias_export(index, name, step)?;
+                }
+                index
+            }
+        })
+    }
+
     fn export(
         &mut self,
         main: u32,
@@ -453,7 +521,17 @@ impl Wrapper<'_> {
         ty: ComponentEntityType,
     ) -> Result<()> {
         let (kind, index) = self.item(main, boundary, item, ty)?;
-        let exported = self.b.export(name, kind, index, None)?;
+        let ascribed = match item {
+            ExportItem::Module(Carried { ascribed: true, .. })
+            | ExportItem::Component(Carried { ascribed: true, .. }) => {
+                let mut scope = self.scope();
+                let ty = scope.entity(name, ty);
+                self.outer = scope.local;
+                Some(ty?)
+            }
+            _ => None,
+        };
+        let exported = self.b.export(name, kind, index, ascribed)?;
         // An exported type is a new type, and what the root exports after
         // it refers to that one (a function's type may only use exported
         // or imported types), as in the input.

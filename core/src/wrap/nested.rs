@@ -54,6 +54,8 @@ pub(crate) fn import_name(kind: ComponentExportKind, name: &str) -> String {
     match (kind, annotated) {
         (_, Some(annotated)) => annotated,
         (ComponentExportKind::Type, None) => format!("import-type-{name}"),
+        (ComponentExportKind::Module, None) => format!("import-module-{name}"),
+        (ComponentExportKind::Component, None) => format!("import-component-{name}"),
         _ => format!("import-func-{name}"),
     }
 }
@@ -89,9 +91,17 @@ pub(crate) fn component(types: TypesRef<'_>, exports: &[Item]) -> Result<Nested>
                 ComponentExportKind::Type,
                 Ok(ComponentTypeRef::Type(TypeBounds::SubResource)),
             ),
+            // Passed along: imported with its type, exported as it is.
+            ComponentEntityType::Module(_) => {
+                (ComponentExportKind::Module, scope.entity(name, *ty))
+            }
+            ComponentEntityType::Component(_) => {
+                (ComponentExportKind::Component, scope.entity(name, *ty))
+            }
             _ => {
                 return Err(Error::unsupported(format!(
-                    "exported instance item `{name}` is not a function or a type"
+                    "exported instance item `{name}` is not a function, a type, a core module \
+                     or a component"
                 )));
             }
         };
@@ -127,6 +137,8 @@ pub(crate) fn component(types: TypesRef<'_>, exports: &[Item]) -> Result<Nested>
                 ..
             } if !used => (ComponentExportKind::Type, scope.define_here(d), None),
             ComponentEntityType::Type { .. } => (ComponentExportKind::Type, Ok(index), None),
+            ComponentEntityType::Module(_) => (ComponentExportKind::Module, Ok(index), None),
+            ComponentEntityType::Component(_) => (ComponentExportKind::Component, Ok(index), None),
             ComponentEntityType::Func(f) => (
                 ComponentExportKind::Func,
                 Ok(index),

@@ -10,15 +10,18 @@
 
 use crate::error::{Error, Result};
 use std::collections::HashMap;
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{
-    Alias, ComponentOuterAliasKind, ComponentTypeEncoder, ComponentTypeRef, InstanceType,
-    TypeBounds,
+    Alias, ComponentOuterAliasKind, ComponentType, ComponentTypeEncoder, ComponentTypeRef,
+    InstanceType, ModuleType, TypeBounds,
 };
 use wasmparser::component_types::{
-    ComponentAnyTypeId, ComponentDefinedType, ComponentDefinedTypeId, ComponentEntityType,
-    ComponentFuncTypeId, ComponentInstanceTypeId, ComponentValType, ResourceId,
+    ComponentAnyTypeId, ComponentCoreModuleTypeId, ComponentDefinedType, ComponentDefinedTypeId,
+    ComponentEntityType, ComponentFuncTypeId, ComponentInstanceTypeId, ComponentTypeId,
+    ComponentValType, ResourceId,
 };
 use wasmparser::types::TypesRef;
+use wasmparser::types::{CoreTypeId, EntityType};
 
 /// Identity of a type, as far as encoding is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,31 +46,102 @@ impl Key {
     }
 }
 
-/// Where types are being declared: the wrapper component or an instance type.
+/// Where types are being declared: the wrapper component, an instance
+/// type or a component type.
 pub(crate) trait Sink {
     fn define(&mut self) -> (u32, ComponentTypeEncoder<'_>);
+    /// Defines a core module type; returns its core type index.
+    fn define_module(&mut self, ty: &ModuleType) -> u32;
     fn alias_outer(&mut self, index: u32) -> Result<u32>;
     /// Imports a type bounded by `bound`; only components can.
     fn import_type(&mut self, name: &str, bound: TypeBounds) -> Result<u32>;
 }
 
-impl Sink for InstanceType {
-    fn define(&mut self) -> (u32, ComponentTypeEncoder<'_>) {
-        let index = self.type_count();
-        (index, self.ty())
+/// A type that declares imports or exports: an instance or component type.
+pub(crate) trait Decls: Sink {
+    /// Declares import (`import`) or export `name` of type `ty`.
+    fn declare(&mut self, name: &str, ty: ComponentTypeRef, import: bool) -> Result<()>;
+    fn types_declared(&self) -> u32;
+}
+
+impl Decls for InstanceType {
+    fn declare(&mut self, name: &str, ty: ComponentTypeRef, import: bool) -> Result<()> {
+        if import {
+            return Err(Error::internal("an instance type has no imports"));
+        }
+        self.export(name, ty);
+        Ok(())
     }
 
-    fn alias_outer(&mut self, index: u32) -> Result<u32> {
-        self.alias(Alias::Outer {
-            kind: ComponentOuterAliasKind::Type,
-            count: 1,
-            index,
-        });
+    fn types_declared(&self) -> u32 {
+        self.type_count()
+    }
+}
+
+/// Instance and component types declare types alike.
+macro_rules! type_sink {
+    ($ty:ty) => {
+        impl Sink for $ty {
+            fn define(&mut self) -> (u32, ComponentTypeEncoder<'_>) {
+                let index = self.type_count();
+                (index, self.ty())
+            }
+
+            fn define_module(&mut self, ty: &ModuleType) -> u32 {
+                let index = self.core_type_count();
+                self.core_type().module(ty);
+                index
+            }
+
+            fn alias_outer(&mut self, index: u32) -> Result<u32> {
+                self.alias(Alias::Outer {
+                    kind: ComponentOuterAliasKind::Type,
+                    count: 1,
+                    index,
+                });
+                Ok(self.type_count() - 1)
+            }
+
+            fn import_type(&mut self, name: &str, bound: TypeBounds) -> Result<u32> {
+                self.import_bounded(name, bound)
+            }
+        }
+    };
+}
+
+/// Importing a type: only a component type can.
+trait ImportBounded {
+    fn import_bounded(&mut self, name: &str, bound: TypeBounds) -> Result<u32>;
+}
+
+impl ImportBounded for InstanceType {
+    fn import_bounded(&mut self, _: &str, _: TypeBounds) -> Result<u32> {
+        Err(Error::internal("an instance type cannot import a type"))
+    }
+}
+
+impl ImportBounded for ComponentType {
+    fn import_bounded(&mut self, name: &str, bound: TypeBounds) -> Result<u32> {
+        self.import(name, ComponentTypeRef::Type(bound));
         Ok(self.type_count() - 1)
     }
+}
 
-    fn import_type(&mut self, _: &str, _: TypeBounds) -> Result<u32> {
-        Err(Error::internal("an instance type cannot import a type"))
+type_sink!(InstanceType);
+type_sink!(ComponentType);
+
+impl Decls for ComponentType {
+    fn declare(&mut self, name: &str, ty: ComponentTypeRef, import: bool) -> Result<()> {
+        if import {
+            self.import(name, ty);
+        } else {
+            self.export(name, ty);
+        }
+        Ok(())
+    }
+
+    fn types_declared(&self) -> u32 {
+        self.type_count()
     }
 }
 
@@ -305,43 +379,210 @@ pub(crate) fn instance_type(
         deps: None,
     };
     for (name, item) in &ty.exports {
-        match item.ty {
-            ComponentEntityType::Type {
-                referenced,
-                created,
-            } => {
-                let bound = match referenced {
-                    ComponentAnyTypeId::Resource(r) => {
-                        match scope.known(Key::Resource(r.resource()))? {
-                            Some(i) => TypeBounds::Eq(i),
-                            None => TypeBounds::SubResource,
-                        }
-                    }
-                    ComponentAnyTypeId::Defined(d) => TypeBounds::Eq(scope.defined(d)?),
-                    ComponentAnyTypeId::Func(f) => TypeBounds::Eq(scope.func(f)?),
-                    _ => {
-                        return Err(Error::unsupported(format!(
-                            "type export `{name}` of an import"
-                        )));
-                    }
-                };
-                scope.sink.export(name, ComponentTypeRef::Type(bound));
-                let index = scope.sink.type_count() - 1;
-                scope.local.insert(Key::of(created)?, index);
-                scope.local.insert(Key::of(referenced)?, index);
-            }
-            ComponentEntityType::Func(f) => {
-                let index = scope.func(f)?;
-                scope.sink.export(name, ComponentTypeRef::Func(index));
-            }
-            _ => {
-                return Err(Error::unsupported(format!(
-                    "export `{name}` of an imported instance is not a function or type"
-                )));
-            }
-        }
+        scope.declare_item(name, item.ty, false)?;
     }
     Ok(inst)
+}
+
+/// Encodes component type `id` (of a component the root imports or passes
+/// along). Its resources that are not known outside stay abstract.
+pub(crate) fn component_type(
+    types: TypesRef<'_>,
+    outer: &HashMap<Key, u32>,
+    id: ComponentTypeId,
+) -> Result<ComponentType> {
+    let ty = types
+        .get(id)
+        .ok_or_else(|| Error::internal("unknown component type"))?;
+    let mut component = ComponentType::new();
+    let mut scope = Scope {
+        sink: &mut component,
+        local: HashMap::new(),
+        outer: Some(outer),
+        types,
+        deps: None,
+    };
+    for (name, item) in &ty.imports {
+        scope.declare_item(name, item.ty, true)?;
+    }
+    for (name, item) in &ty.exports {
+        scope.declare_item(name, item.ty, false)?;
+    }
+    Ok(component)
+}
+
+impl<S: Decls> Scope<'_, S> {
+    /// Declares import or export `name` of type `ty` in this instance or
+    /// component type.
+    fn declare_item(&mut self, name: &str, ty: ComponentEntityType, import: bool) -> Result<()> {
+        let ComponentEntityType::Type {
+            referenced,
+            created,
+        } = ty
+        else {
+            let ty = self.entity(name, ty)?;
+            return self.sink.declare(name, ty, import);
+        };
+        let bound = match referenced {
+            ComponentAnyTypeId::Resource(r) => match self.known(Key::Resource(r.resource()))? {
+                Some(i) => TypeBounds::Eq(i),
+                None => TypeBounds::SubResource,
+            },
+            ComponentAnyTypeId::Defined(d) => TypeBounds::Eq(self.defined(d)?),
+            ComponentAnyTypeId::Func(f) => TypeBounds::Eq(self.func(f)?),
+            _ => {
+                return Err(Error::unsupported(format!(
+                    "type `{name}`: instance and component types declared as types are not \
+                     fused yet"
+                )));
+            }
+        };
+        self.sink
+            .declare(name, ComponentTypeRef::Type(bound), import)?;
+        let index = self.sink.types_declared() - 1;
+        self.local.insert(Key::of(created)?, index);
+        self.local.insert(Key::of(referenced)?, index);
+        Ok(())
+    }
+}
+
+impl<S: Sink> Scope<'_, S> {
+    /// The type reference of an item that is not a type: a function, an
+    /// instance, a component or a core module.
+    pub(crate) fn entity(
+        &mut self,
+        name: &str,
+        ty: ComponentEntityType,
+    ) -> Result<ComponentTypeRef> {
+        Ok(match ty {
+            ComponentEntityType::Func(f) => ComponentTypeRef::Func(self.func(f)?),
+            ComponentEntityType::Instance(id) => {
+                let inst = instance_type(self.types, &self.local, id)?;
+                let (index, enc) = self.sink.define();
+                enc.instance(&inst);
+                ComponentTypeRef::Instance(index)
+            }
+            ComponentEntityType::Component(id) => {
+                let component = component_type(self.types, &self.local, id)?;
+                let (index, enc) = self.sink.define();
+                enc.component(&component);
+                ComponentTypeRef::Component(index)
+            }
+            ComponentEntityType::Module(id) => {
+                let module = module_type(self.types, id)?;
+                ComponentTypeRef::Module(self.sink.define_module(&module))
+            }
+            ComponentEntityType::Type { .. } => {
+                return Err(Error::internal(format!("type `{name}` is not an entity")));
+            }
+            ComponentEntityType::Value(_) => {
+                return Err(Error::unsupported(format!(
+                    "`{name}` is a component value; values are not fused yet"
+                )));
+            }
+        })
+    }
+}
+
+/// Encodes core module type `id`.
+pub(crate) fn module_type(
+    types: TypesRef<'_>,
+    id: ComponentCoreModuleTypeId,
+) -> Result<ModuleType> {
+    let ty = types
+        .get(id)
+        .ok_or_else(|| Error::internal("unknown core module type"))?;
+    let mut module = ModuleType::new();
+    let mut funcs = HashMap::new();
+    for ((field_module, field), entity) in &ty.imports {
+        let entity = core_entity(types, &mut module, &mut funcs, entity)?;
+        module.import(field_module, field, entity);
+    }
+    for (name, entity) in &ty.exports {
+        let entity = core_entity(types, &mut module, &mut funcs, entity)?;
+        module.export(name, entity);
+    }
+    Ok(module)
+}
+
+/// The encoding of one import or export of a core module type, defining
+/// the function types it needs in `module` (once each).
+fn core_entity(
+    types: TypesRef<'_>,
+    module: &mut ModuleType,
+    funcs: &mut HashMap<CoreTypeId, u32>,
+    entity: &EntityType,
+) -> Result<wasm_encoder::EntityType> {
+    let mut func = |id: CoreTypeId| -> Result<u32> {
+        if let Some(i) = funcs.get(&id) {
+            return Ok(*i);
+        }
+        let sub = types
+            .get(id)
+            .ok_or_else(|| Error::internal("unknown core type"))?;
+        let wasmparser::CompositeInnerType::Func(f) = &sub.composite_type.inner else {
+            return Err(gc_types());
+        };
+        if !sub.is_final || sub.supertype_idx.is_some() || sub.composite_type.shared {
+            return Err(gc_types());
+        }
+        let params = f
+            .params()
+            .iter()
+            .map(|t| val_type(*t))
+            .collect::<Result<Vec<_>>>()?;
+        let results = f
+            .results()
+            .iter()
+            .map(|t| val_type(*t))
+            .collect::<Result<Vec<_>>>()?;
+        let index = module.type_count();
+        module.ty().function(params, results);
+        funcs.insert(id, index);
+        Ok(index)
+    };
+    let reencode = |e| Error::internal(format!("re-encoding a core module type: {e}"));
+    Ok(match entity {
+        EntityType::Func(id) => wasm_encoder::EntityType::Function(func(*id)?),
+        EntityType::FuncExact(id) => wasm_encoder::EntityType::FunctionExact(func(*id)?),
+        EntityType::Table(t) => {
+            abstract_ref(t.element_type)?;
+            wasm_encoder::EntityType::Table(RoundtripReencoder.table_type(*t).map_err(reencode)?)
+        }
+        EntityType::Memory(m) => {
+            wasm_encoder::EntityType::Memory(RoundtripReencoder.memory_type(*m).map_err(reencode)?)
+        }
+        EntityType::Global(g) => {
+            val_type(g.content_type)?;
+            wasm_encoder::EntityType::Global(RoundtripReencoder.global_type(*g).map_err(reencode)?)
+        }
+        EntityType::Tag(id) => wasm_encoder::EntityType::Tag(wasm_encoder::TagType {
+            kind: wasm_encoder::TagKind::Exception,
+            func_type_idx: func(*id)?,
+        }),
+    })
+}
+
+fn gc_types() -> Error {
+    Error::unsupported("a core module type that uses GC types (passed along by the root)")
+}
+
+/// A value type of a core module type; references to concrete (GC) types
+/// are not carried.
+fn val_type(t: wasmparser::ValType) -> Result<wasm_encoder::ValType> {
+    if let wasmparser::ValType::Ref(r) = t {
+        abstract_ref(r)?;
+    }
+    RoundtripReencoder
+        .val_type(t)
+        .map_err(|e| Error::internal(format!("re-encoding a core value type: {e}")))
+}
+
+fn abstract_ref(r: wasmparser::RefType) -> Result<()> {
+    if r.is_concrete_type_ref() {
+        return Err(gc_types());
+    }
+    Ok(())
 }
 
 fn prim(p: wasmparser::PrimitiveValType) -> wasm_encoder::PrimitiveValType {

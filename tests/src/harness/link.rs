@@ -200,9 +200,83 @@ fn stub<T: 'static>(
             }
         }
         ComponentItem::Type(_) => {}
-        ComponentItem::CoreFunc(_) | ComponentItem::Module(_) | ComponentItem::Component(_) => {
+        ComponentItem::Module(module) => {
+            let wat = stub_module(engine, module)?;
+            let module = wasmtime::Module::new(engine, &wat)
+                .map_err(anyhow::Error::from)
+                .with_context(|| format!("compiling the stub module for `{path}`:\n{wat}"))?;
+            linker.module(name, &module).map_err(anyhow::Error::from)?;
+            stubbed.push(path.to_string());
+        }
+        ComponentItem::CoreFunc(_) | ComponentItem::Component(_) => {
             return Err(anyhow!("the harness cannot stub an import of this kind"));
         }
     }
     Ok(())
+}
+
+/// A core module (WAT) with no imports and every export of `module`'s
+/// type: functions trap, memories and tables are empty, globals zero.
+fn stub_module(engine: &Engine, module: &wasmtime::component::types::Module) -> Result<String> {
+    use wasmtime::{ExternType, ValType};
+    let val = |t: &ValType| -> Result<&'static str> {
+        Ok(match t {
+            ValType::I32 => "i32",
+            ValType::I64 => "i64",
+            ValType::F32 => "f32",
+            ValType::F64 => "f64",
+            ValType::V128 => "v128",
+            ValType::Ref(r) if r.matches(&wasmtime::RefType::FUNCREF) => "funcref",
+            ValType::Ref(r) if r.matches(&wasmtime::RefType::EXTERNREF) => "externref",
+            ValType::Ref(_) => return Err(anyhow!("the harness cannot stub a GC value type")),
+        })
+    };
+    let mut wat = String::from("(module\n");
+    for (name, ty) in module.exports(engine) {
+        let line = match ty {
+            ExternType::Func(f) => {
+                let params = f.params().map(|t| val(&t)).collect::<Result<Vec<_>>>()?;
+                let results = f.results().map(|t| val(&t)).collect::<Result<Vec<_>>>()?;
+                format!(
+                    "(func (export {name:?}) (param {}) (result {}) unreachable)",
+                    params.join(" "),
+                    results.join(" ")
+                )
+            }
+            ExternType::Memory(m) => {
+                let max = m.maximum().map(|m| m.to_string()).unwrap_or_default();
+                format!("(memory (export {name:?}) {} {max})", m.minimum())
+            }
+            ExternType::Table(t) => {
+                let max = t.maximum().map(|m| m.to_string()).unwrap_or_default();
+                let element = if t.element().matches(&wasmtime::RefType::FUNCREF) {
+                    "funcref"
+                } else {
+                    "externref"
+                };
+                format!("(table (export {name:?}) {} {max} {element})", t.minimum())
+            }
+            ExternType::Global(g) => {
+                let ty = val(g.content())?;
+                let ty = match g.mutability() {
+                    wasmtime::Mutability::Var => format!("(mut {ty})"),
+                    wasmtime::Mutability::Const => ty.to_string(),
+                };
+                let init = match g.content() {
+                    ValType::Ref(_) => {
+                        format!("(ref.null {})", val(g.content())?.trim_end_matches("ref"))
+                    }
+                    ValType::V128 => "(v128.const i64x2 0 0)".to_string(),
+                    other => format!("({}.const 0)", val(other)?),
+                };
+                format!("(global (export {name:?}) {ty} {init})")
+            }
+            ExternType::Tag(_) => return Err(anyhow!("the harness cannot stub a tag export")),
+        };
+        wat.push_str("  ");
+        wat.push_str(&line);
+        wat.push('\n');
+    }
+    wat.push(')');
+    Ok(wat)
 }
