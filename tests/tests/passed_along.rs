@@ -37,8 +37,8 @@ const EXPORTED_COMPONENTS: &str = r#"
   (export "f" (func $d "f")))
 "#;
 
-/// A function type exported as a type, and a component and an instance
-/// holding one, imported and re-exported.
+/// Function, instance and component types exported as types, and a
+/// component and an instance holding one, imported and re-exported.
 const IMPORTED_COMPONENTS: &str = r#"
 (component
   (import "plugin" (component $plugin
@@ -48,11 +48,17 @@ const IMPORTED_COMPONENTS: &str = r#"
     (export "tool" (component
       (export "go" (func (param "n" u64) (result (list u8))))))))
   (type $ft (func (param "a" u32) (param "b" string) (result (option u8))))
+  (type $it (instance (export "run" (func (param "n" u32)))))
+  (type $ct (component
+    (import "in" (instance (type $it)))
+    (export "out" (func (result string)))))
   (alias export $kit "tool" (component $tool))
   (core module $m (func (export "id") (param i32) (result i32) (local.get 0)))
   (core instance $i (instantiate $m))
   (func $id (param "x" u32) (result u32) (canon lift (core func $i "id")))
   (export "ft" (type $ft))
+  (export "it" (type $it))
+  (export "ct" (type $ct))
   (export "plugin" (component $plugin))
   (export "tool" (component $tool))
   (export "id" (func $id)))
@@ -97,6 +103,15 @@ fn export_type(types: &Types, name: &str) -> String {
                     f.result.as_ref().map(render)
                 )
             }
+            wasmparser::component_types::ComponentAnyTypeId::Instance(i) => format!(
+                "type instance exports {:?}",
+                types[i].exports.keys().collect::<Vec<_>>()
+            ),
+            wasmparser::component_types::ComponentAnyTypeId::Component(c) => format!(
+                "type component imports {:?} exports {:?}",
+                types[c].imports.keys().collect::<Vec<_>>(),
+                types[c].exports.keys().collect::<Vec<_>>()
+            ),
             other => format!("type {other:?}"),
         },
         ComponentEntityType::Component(id) => {

@@ -210,15 +210,7 @@ pub(crate) fn import_item(
         } => {
             let bound = match referenced {
                 ComponentAnyTypeId::Resource(_) => TypeBounds::SubResource,
-                ComponentAnyTypeId::Defined(d) => {
-                    TypeBounds::Eq(in_scope(b, outer, &|s| s.defined(d))?)
-                }
-                ComponentAnyTypeId::Func(f) => TypeBounds::Eq(in_scope(b, outer, &|s| s.func(f))?),
-                _ => {
-                    return Err(Error::unsupported(format!(
-                        "type import `{name}`: instance and component types imported as types"
-                    )));
-                }
+                other => TypeBounds::Eq(in_scope(b, outer, &|s| s.any_type(other))?),
             };
             let index = b.import(name, ComponentTypeRef::Type(bound))?;
             outer.insert(Key::of(created)?, index);
@@ -396,37 +388,12 @@ impl Wrapper<'_> {
                 (ComponentExportKind::Type, ty)
             }
             (ExportItem::Type(_), ComponentEntityType::Type { referenced, .. }) => {
-                let t = match referenced {
-                    ComponentAnyTypeId::Defined(d) => {
-                        let mut scope = self.scope();
-                        let t = scope.defined(d);
-                        self.outer = scope.local;
-                        t?
-                    }
-                    ComponentAnyTypeId::Func(f) => {
-                        let mut scope = self.scope();
-                        let t = scope.func(f);
-                        self.outer = scope.local;
-                        t?
-                    }
-                    // A resource the root imports (inner components'
-                    // resources are matched above).
-                    ComponentAnyTypeId::Resource(r) => self
-                        .outer
-                        .get(&Key::Resource(r.resource()))
-                        .copied()
-                        .ok_or_else(|| {
-                            Error::unsupported(
-                                "exporting a resource type the root neither imports nor defines",
-                            )
-                        })?,
-                    _ => {
-                        return Err(Error::unsupported(
-                            "exporting instance or component types as types from the root",
-                        ));
-                    }
-                };
-                (ComponentExportKind::Type, t)
+                // A resource here is one the root imports (inner
+                // components' resources are matched above).
+                let mut scope = self.scope();
+                let t = scope.any_type(referenced);
+                self.outer = scope.local;
+                (ComponentExportKind::Type, t?)
             }
             (ExportItem::Module(carried), ComponentEntityType::Module(_)) => (
                 ComponentExportKind::Module,

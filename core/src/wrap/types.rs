@@ -29,6 +29,8 @@ pub(crate) enum Key {
     Resource(ResourceId),
     Defined(ComponentDefinedTypeId),
     Func(ComponentFuncTypeId),
+    Instance(ComponentInstanceTypeId),
+    Component(ComponentTypeId),
 }
 
 impl Key {
@@ -37,11 +39,8 @@ impl Key {
             ComponentAnyTypeId::Resource(r) => Key::Resource(r.resource()),
             ComponentAnyTypeId::Defined(d) => Key::Defined(d),
             ComponentAnyTypeId::Func(f) => Key::Func(f),
-            ComponentAnyTypeId::Instance(_) | ComponentAnyTypeId::Component(_) => {
-                return Err(Error::unsupported(
-                    "instance or component types exported as types are not fused yet",
-                ));
-            }
+            ComponentAnyTypeId::Instance(i) => Key::Instance(i),
+            ComponentAnyTypeId::Component(c) => Key::Component(c),
         })
     }
 }
@@ -428,14 +427,7 @@ impl<S: Decls> Scope<'_, S> {
                 Some(i) => TypeBounds::Eq(i),
                 None => TypeBounds::SubResource,
             },
-            ComponentAnyTypeId::Defined(d) => TypeBounds::Eq(self.defined(d)?),
-            ComponentAnyTypeId::Func(f) => TypeBounds::Eq(self.func(f)?),
-            _ => {
-                return Err(Error::unsupported(format!(
-                    "type `{name}`: instance and component types declared as types are not \
-                     fused yet"
-                )));
-            }
+            other => TypeBounds::Eq(self.any_type(other)?),
         };
         self.sink
             .declare(name, ComponentTypeRef::Type(bound), import)?;
@@ -447,6 +439,36 @@ impl<S: Decls> Scope<'_, S> {
 }
 
 impl<S: Sink> Scope<'_, S> {
+    /// The index of type `id`, defining it here if needed; a resource must
+    /// be known (imported or exported by the root).
+    pub(crate) fn any_type(&mut self, id: ComponentAnyTypeId) -> Result<u32> {
+        match id {
+            ComponentAnyTypeId::Resource(r) => self.resource(r.resource()),
+            ComponentAnyTypeId::Defined(d) => self.defined(d),
+            ComponentAnyTypeId::Func(f) => self.func(f),
+            ComponentAnyTypeId::Instance(i) => {
+                if let Some(index) = self.known(Key::Instance(i))? {
+                    return Ok(index);
+                }
+                let inst = instance_type(self.types, &self.local, i)?;
+                let (index, enc) = self.sink.define();
+                enc.instance(&inst);
+                self.local.insert(Key::Instance(i), index);
+                Ok(index)
+            }
+            ComponentAnyTypeId::Component(c) => {
+                if let Some(index) = self.known(Key::Component(c))? {
+                    return Ok(index);
+                }
+                let component = component_type(self.types, &self.local, c)?;
+                let (index, enc) = self.sink.define();
+                enc.component(&component);
+                self.local.insert(Key::Component(c), index);
+                Ok(index)
+            }
+        }
+    }
+
     /// The type reference of an item that is not a type: a function, an
     /// instance, a component or a core module.
     pub(crate) fn entity(
@@ -457,16 +479,10 @@ impl<S: Sink> Scope<'_, S> {
         Ok(match ty {
             ComponentEntityType::Func(f) => ComponentTypeRef::Func(self.func(f)?),
             ComponentEntityType::Instance(id) => {
-                let inst = instance_type(self.types, &self.local, id)?;
-                let (index, enc) = self.sink.define();
-                enc.instance(&inst);
-                ComponentTypeRef::Instance(index)
+                ComponentTypeRef::Instance(self.any_type(ComponentAnyTypeId::Instance(id))?)
             }
             ComponentEntityType::Component(id) => {
-                let component = component_type(self.types, &self.local, id)?;
-                let (index, enc) = self.sink.define();
-                enc.component(&component);
-                ComponentTypeRef::Component(index)
+                ComponentTypeRef::Component(self.any_type(ComponentAnyTypeId::Component(id))?)
             }
             ComponentEntityType::Module(id) => {
                 let module = module_type(self.types, id)?;
