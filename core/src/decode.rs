@@ -252,7 +252,27 @@ pub(crate) enum Decl<'a> {
 }
 
 /// Reads and validates `bytes`, which must be a component.
+///
+/// Function bodies are validated after the rest, on every core of a native
+/// host (see `validate.rs`). Where the input is invalid, the error is the
+/// one a sequential validation gives, on every host.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
+    let mut jobs = Vec::new();
+    let decoded = read(bytes, &mut jobs);
+    // A body before the point where reading stopped may be invalid too;
+    // then its error comes first, as in a sequential validation.
+    if !crate::validate::bodies(jobs) {
+        return Err(crate::validate::first_error(bytes)
+            .map(Error::from)
+            .unwrap_or_else(|| {
+                Error::internal("a function body failed validation only in parallel")
+            }));
+    }
+    decoded
+}
+
+/// [`decode`] without validating function bodies: each is added to `jobs`.
+fn read<'a>(bytes: &'a [u8], jobs: &mut Vec<crate::validate::Job<'a>>) -> Result<Decoded<'a>> {
     let mut validator = Validator::new_with_features(WasmFeatures::all());
     let mut modules = Vec::new();
     let mut components: Vec<StaticComponent<'_>> = Vec::new();
@@ -262,7 +282,6 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
     let mut in_module = 0usize;
     // The range of the nested component whose header comes next.
     let mut nested_range = None;
-    let mut allocs = wasmparser::FuncValidatorAllocations::default();
 
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload?;
@@ -281,9 +300,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
         let valid = validator.payload(&payload)?;
         match (&payload, valid) {
             (_, ValidPayload::Func(func, body)) => {
-                let mut v = func.into_validator(std::mem::take(&mut allocs));
-                v.validate(&body)?;
-                allocs = v.into_allocations();
+                jobs.push((func, body));
                 continue;
             }
             (

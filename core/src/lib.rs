@@ -14,6 +14,7 @@ mod graph;
 mod inspect;
 mod link;
 mod merge;
+mod validate;
 mod wrap;
 
 pub use error::{Error, ErrorKind, Location, Result};
@@ -227,29 +228,8 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
     let (module, info) = merge::emit(&graph, &adapters, &layout, &boundary, generated)?;
     let warnings = std::mem::take(&mut layout.warnings);
 
-    // Stage 7, wrap: a component with the input's world around the module.
-    // The output is validated once, as a whole (a component's validation
-    // includes its core module).
-    let wasm = match options.output {
-        OutputKind::Core => {
-            if let Some(name) = graph.carried_export() {
-                return Err(Error::unsupported(format!(
-                    "the root exports `{name}`, a core module or component passed along \
-                     unchanged, which a core module cannot export; fuse to a component instead"
-                )));
-            }
-            validate(&module, "fused core module")?;
-            module
-        }
-        OutputKind::Component => {
-            let component = wrap::wrap(types, &graph, &boundary, &module)?;
-            validate(&component, "wrapped component")?;
-            component
-        }
-    };
-
     let counts = adapters.counts();
-    let stats = Stats {
+    let mut stats = Stats {
         components: graph.components.len(),
         core_modules: layout.modules.iter().filter(|m| m.is_some()).count(),
         core_instances: graph.instances.len(),
@@ -261,7 +241,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
         adapter_code_bytes,
         host_imports: boundary.imports.len(),
         input_bytes: decoded.size,
-        output_bytes: wasm.len(),
+        output_bytes: 0,
         dropped_sections: info.dropped,
         memory: match layout.shared {
             None => MemoryStrategy::Multi,
@@ -277,24 +257,33 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
             })
             .collect(),
     };
+
+    // Stage 7, wrap: a component with the input's world around the module.
+    // The output is validated once, as a whole (a component's validation
+    // includes its core module), after everything fusion built is freed.
+    let wasm = match options.output {
+        OutputKind::Core => {
+            if let Some(name) = graph.carried_export() {
+                return Err(Error::unsupported(format!(
+                    "the root exports `{name}`, a core module or component passed along \
+                     unchanged, which a core module cannot export; fuse to a component instead"
+                )));
+            }
+            drop((layout, boundary, adapters, graph, decoded));
+            validate::output(&module, "fused core module")?;
+            module
+        }
+        OutputKind::Component => {
+            let component = wrap::wrap(types, &graph, &boundary, module)?;
+            drop((layout, boundary, adapters, graph, decoded));
+            validate::output(&component, "wrapped component")?;
+            component
+        }
+    };
+    stats.output_bytes = wasm.len();
     Ok(Fused {
         wasm,
         stats,
         warnings,
     })
-}
-
-/// Validates meld's own output; a failure is a bug in meld.
-fn validate(wasm: &[u8], what: &str) -> Result<()> {
-    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
-        .validate_all(wasm)
-        .map(|_| ())
-        .map_err(|e| {
-            Error::internal(format!(
-                "the {what} meld produced does not validate ({} at offset {:#x}); \
-                 this is a bug in meld, please report it with the input",
-                e.message(),
-                e.offset()
-            ))
-        })
 }

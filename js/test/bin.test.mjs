@@ -70,7 +70,7 @@ test('inspect prints exactly what `meld inspect` prints', () => {
 });
 
 test('bad input is one line on stderr and exit code 1, as natively', () => {
-  const bad = join(pkgRoot, 'test', 'data', 'exports-core-module.wasm');
+  const bad = join(pkgRoot, 'test', 'data', 'instantiates-imported-module.wasm');
   const a = meldFuse(['fuse', bad, '-o', join(dir, 'x.wasm')]);
   const b = runCli(['fuse', bad, '-o', join(dir, 'y.wasm')]);
   assert.equal(a.status, 1);

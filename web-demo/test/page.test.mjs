@@ -137,7 +137,7 @@ test('a bad file shows the error plainly: kind, message and where', async () => 
   await page.screenshot({ path: join(artifacts, 'desktop-error.png'), fullPage: true });
 
   // A valid component meld does not fuse: unsupported, with the component.
-  const unsupported = readFileSync(join(root, '..', 'js', 'test', 'data', 'exports-core-module.wasm'));
+  const unsupported = readFileSync(join(root, '..', 'js', 'test', 'data', 'instantiates-imported-module.wasm'));
   await page.setInputFiles('#files', { name: 'module-export.wasm', mimeType: 'application/wasm', buffer: unsupported });
   await error.locator('.kind', { hasText: 'unsupported' }).waitFor();
   assert.match(await error.innerText(), /component\s+root/);

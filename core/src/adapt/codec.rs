@@ -131,9 +131,26 @@ pub(super) fn decode_range(
         .ins(I::Loop(BlockType::Empty));
     body.get(p).get(end).ins(I::I32Eq).ins(I::BrIf(1));
     if each.is_none() && src == Decoder::Utf8 {
-        // Validation only: with eight bytes left, skip them if all are
-        // ASCII, else skip the ASCII bytes before the first that is not.
+        // Validation only: with 32 bytes left, skip them if all are ASCII
+        // (four 64-bit words OR'ed against the high bits); with eight
+        // left, skip them if all are ASCII, else skip the ASCII bytes
+        // before the first that is not.
         let chunk = body.local(Flat::I64);
+        body.get(p).i32(32).ins(I::I32Add).get(end).ins(I::I32LeU);
+        body.ins(I::If(BlockType::Empty));
+        for word in 0..4 {
+            body.get(p).load(memory, 8 * word, 8, Flat::I64);
+            if word > 0 {
+                body.ins(I::I64Or);
+            }
+        }
+        body.ins(I::I64Const(0x8080_8080_8080_8080_u64 as i64))
+            .ins(I::I64And)
+            .ins(I::I64Eqz);
+        body.ins(I::If(BlockType::Empty));
+        body.get(p).i32(32).ins(I::I32Add).set(p).ins(I::Br(2));
+        body.ins(I::End);
+        body.ins(I::End);
         body.get(p).i32(8).ins(I::I32Add).get(end).ins(I::I32LeU);
         body.ins(I::If(BlockType::Empty));
         body.get(p).load(memory, 0, 8, Flat::I64);

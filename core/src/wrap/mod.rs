@@ -30,12 +30,13 @@ use wasmparser::types::TypesRef;
 
 const SHIM_TABLE: &str = "$imports";
 
-/// Wraps `module` (the fused core module) into a component.
+/// Wraps `module` (the fused core module) into a component; the module's
+/// own buffer is freed once it is embedded.
 pub(crate) fn wrap(
     types: TypesRef<'_>,
     graph: &Graph,
     boundary: &Boundary,
-    module: &[u8],
+    module: Vec<u8>,
 ) -> Result<Vec<u8>> {
     let mut w = Wrapper {
         types,
@@ -108,7 +109,9 @@ pub(crate) fn wrap(
     for (name, items) in &by_module {
         args.push((*name, w.b.core_instantiate_exports(items)));
     }
-    let fused = w.b.core_module(module);
+    let fused = w.b.core_module(&module);
+    // Embedded: the wrapper holds the only copy from here on.
+    drop(module);
     let main = w.b.core_instantiate(fused, &args);
 
     if let Some(shim) = shim {
