@@ -153,6 +153,48 @@ fn bad_inputs_are_typed_errors() {
     }
 }
 
+/// The message of the first error a sequential validation of `wasm` gives.
+fn sequential_error(wasm: &[u8]) -> String {
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(wasm)
+        .err()
+        .expect("invalid")
+        .message()
+        .to_string()
+}
+
+#[test]
+fn invalid_bodies_give_the_sequential_validators_error() {
+    // Enough bodies (over 64 KiB) that native hosts validate them in
+    // parallel; one of them, early, does not type-check.
+    let mut funcs = String::new();
+    for k in 0..3000 {
+        funcs.push_str(&format!(
+            "(func (export \"f{k}\") (result i32) (i32.add (i32.const {k}) (i32.const 1)))\n"
+        ));
+    }
+    let bad_body = "(func (result i32) (i64.const 0))";
+    let only_body = wat(&format!("(component (core module {bad_body} {funcs}))"));
+    // The invalid body, and after it a section that is invalid too (an
+    // export of a core module that does not exist): whichever wasmparser's
+    // own `validate_all` reports, meld reports.
+    let later = wat(&format!(
+        "(component (core module {bad_body} {funcs}) (export \"m\" (core module 7)))"
+    ));
+    for (what, bytes) in [
+        ("a bad body", only_body),
+        ("a bad body, then a bad export", later),
+    ] {
+        let err = fuse(&[&bytes], &Options::default()).expect_err(what);
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{what}: {err}");
+        let expected = sequential_error(&bytes);
+        assert!(
+            err.to_string().contains(&expected),
+            "{what}: `{err}` does not report `{expected}`"
+        );
+    }
+}
+
 /// A consumer passing a string to a provider.
 const STRING_CALL: &str = r#"
 (component
