@@ -37,6 +37,7 @@
 //! included, must match. When a pool cannot supply a tuple, the
 //! constructors are called again first.
 
+mod concurrency;
 mod generate;
 mod link;
 mod pool;
@@ -95,8 +96,14 @@ impl Default for CompareOptions {
 /// compile — never that the two differ; differences are in the report.
 pub fn compare(original: &[u8], fused: &[u8], options: &CompareOptions) -> Result<Report> {
     let engine = engine()?;
-    let original_side = Side::new("original", original, options.fuel)?;
-    let fused_side = Side::new("fused", fused, options.fuel)?;
+    let mut original_side = Side::new("original", original, options.fuel)?;
+    let mut fused_side = Side::new("fused", fused, options.fuel)?;
+    // Both sides are called the same way, through `run_concurrent` if
+    // either uses the async ABI.
+    if original_side.is_concurrent() || fused_side.is_concurrent() {
+        original_side.make_concurrent();
+        fused_side.make_concurrent();
+    }
     let report = Report {
         world: world::compare(
             engine,
