@@ -27,7 +27,7 @@ impl Guest for Caller {
         (first, second, order)
     }
 
-    async fn spin(n: u32) -> u32 {
+    async fn spin(n: u8) -> u32 {
         worker::spin(n).await
     }
 

@@ -18,7 +18,7 @@ impl Guest for Worker {
         a.wrapping_mul(b)
     }
 
-    async fn spin(n: u32) -> u32 {
+    async fn spin(n: u8) -> u32 {
         let mut resumed = 0;
         for _ in 0..n {
             wit_bindgen::yield_async().await;

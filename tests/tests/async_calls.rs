@@ -1,0 +1,429 @@
+//! The async fixtures (`fixtures::async_all`, built from the wit-bindgen
+//! 0.60.0 guests of `tests/guests-async`): each must behave under the
+//! harness (wasmtime 48.0.8 with the component model's async ABI on) as
+//! the fixture intends — results and traps written out below — and meld's
+//! outcome on it is pinned: today a typed `unsupported` error; once fusion
+//! succeeds, the fused output (`--memory multi` and `shared`) must behave
+//! like the original, call by call and under the differential harness.
+//! [`Fusion`] marks, per fixture, whether fusion is still pending.
+//!
+//! `core_level_use_of_the_async_abi` pins what each fixture's inner
+//! components import and define at the core level (`tests/async_calls/
+//! <fixture>.core.txt`, rewritten with `BLESS=1`): the input the fused
+//! async runtime has to serve. In short, as of wit-bindgen 0.60.0 (release
+//! build, LTO, `wasm32-unknown-unknown`, componentized by wit-component
+//! 0.254.2):
+//!
+//! - **Every `async fn` export** is lifted `(canon lift (core func
+//!   "[async-lift]<iface>#<f>") async (callback "[callback][async-lift]
+//!   <iface>#<f>"))`, with `(memory)`, `(realloc)` and `string-encoding`
+//!   only when its parameters need memory. The core entry point returns a
+//!   callback code; the callback takes `(event, p1, p2)` and returns one.
+//!   No export is lifted `async` without a callback, none is lifted with
+//!   `post-return`.
+//! - **Results go through `task.return`**, one `(canon task.return
+//!   (result T) ...)` per async export (imported as `"[export]<iface>"
+//!   "[task-return]<f>"`), flat: `combine`'s record is five core values
+//!   `(i64 i32 i32 i32 f64)`, `both`'s tuple four; `(memory)` and
+//!   `string-encoding` when the result holds a string or list. Sync
+//!   exports are lifted plainly, without `post-return`.
+//! - **Every `async func` import** is lowered `(canon lower (func f)
+//!   (memory) async)` (plus `(realloc)` and `string-encoding` when the
+//!   results hold a string or list), imported as `"<iface>"
+//!   "[async-lower]<f>"`. Parameters come flat up to four core values
+//!   (`later`: `(a, b, retptr) -> state`); `combine`'s seven (nine core
+//!   values) come as one pointer (`(params, retptr) -> state`). Results
+//!   are always written to the return area whose pointer is the last
+//!   parameter; the return value is the subtask state | handle << 4.
+//! - **The task runtime** of wit-bindgen uses `context.get`/`context.set`
+//!   slot 0 (the task's state), `waitable-set.new`, `waitable.join`,
+//!   `waitable-set.poll (memory)` (`block_on` polls after a YIELD),
+//!   `waitable-set.drop`, `task.cancel`
+//!   (imported as `"[export]$root" "[task-cancel]"`), and, where imports
+//!   are called, `subtask.drop` and `subtask.cancel` (`subtask.cancel`
+//!   without `async`). `waitable-set.wait (memory)` appears only where
+//!   `block_on` is used. `yield_async` is no built-in: the callback
+//!   returns YIELD; `thread.yield` (`yield_blocking`) and
+//!   `backpressure.inc`/`.dec` appear only if the guest calls them.
+//! - **No stream, future or error-context built-ins** are present in these
+//!   guests: they are linked only when used (LTO drops the unused ones).
+//!
+//! The exact lists are in the `.core.txt` files.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use meld_core::{ErrorKind, MemoryStrategy, Options, fuse};
+use meld_tests::fixtures::{self, Fixture};
+use meld_tests::harness::{CompareOptions, compare, run_script_with_traps, same_script};
+use wasmparser::{Parser, Payload, TypeRef, Validator, WasmFeatures};
+use wasmtime::component::Val;
+
+/// Whether meld is expected to fuse a fixture yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fusion {
+    /// meld refuses the fixture today with a typed `unsupported` error
+    /// that names the async ABI; fusing it is the work of issue 15 (async,
+    /// part 1). If fusion succeeds, the output is compared with the
+    /// original as for [`Fusion::Expected`]. Flip to `Expected` when part
+    /// 1 fuses the fixture, so that a regression fails.
+    PendingPart1,
+    /// Fusion must succeed, and the fused output must behave like the
+    /// original.
+    #[expect(dead_code, reason = "no async fixture fuses yet; see PendingPart1")]
+    Expected,
+}
+
+/// One scripted call: an export path (`interface#function`), its
+/// arguments, and what the original must do (as `run_script_with_traps`
+/// renders it).
+type Call = (&'static str, Vec<Val>, &'static str);
+
+/// Runs `script` on the original fixture `name` and checks every outcome;
+/// then fuses the fixture with `--memory multi` and `--memory shared` and
+/// checks meld's outcome against `fusion`: an `unsupported` error while
+/// fusion is pending, else fused output that validates and behaves like
+/// the original on `script` and under the differential harness.
+fn check_async_fixture(name: &str, fusion: Fusion, script: &[Call]) {
+    let fixture = fixtures::get(name).expect("the async fixtures build");
+    let calls: Vec<(&str, Vec<Val>)> = script
+        .iter()
+        .map(|(path, args, _)| (*path, args.clone()))
+        .collect();
+    let expected: Vec<&str> = script.iter().map(|(_, _, outcome)| *outcome).collect();
+    let got = run_script_with_traps(&fixture.wasm, &calls).expect("the original runs");
+    for (i, ((path, _), (want, have))) in calls.iter().zip(expected.iter().zip(&got)).enumerate() {
+        println!("{i:2} {path:<40} {want:<28} {have}");
+    }
+    assert_eq!(
+        got, expected,
+        "`{name}` (original) did not do what it should"
+    );
+
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        match fuse(&[&fixture.wasm], &options) {
+            Err(error) if error.kind() == ErrorKind::Unsupported => {
+                assert_eq!(
+                    fusion,
+                    Fusion::PendingPart1,
+                    "`{name}` ({memory:?}) must fuse but: {error}"
+                );
+                assert!(
+                    error.message().contains("async"),
+                    "`{name}` ({memory:?}) is refused for a reason other than the async ABI: \
+                     {error}"
+                );
+                println!("{name} ({memory:?}): not fused yet: {error}");
+            }
+            Err(error) => panic!("fusing `{name}` ({memory:?}) failed: {error}"),
+            Ok(fused) => {
+                if memory == MemoryStrategy::Shared {
+                    assert_eq!(fused.stats.memories, 1, "`{name}`: shared mode memories");
+                }
+                validate(&fused.wasm).unwrap_or_else(|e| panic!("`{name}` ({memory:?}): {e}"));
+                same_script(&fixture.wasm, &fused.wasm, &calls);
+                differential(&fixture, &fused.wasm, &format!("{memory:?}"));
+            }
+        }
+    }
+}
+
+/// Compares `other` with `fixture` under the differential harness (every
+/// export, generated arguments) and fails unless the report is clean.
+fn differential(fixture: &Fixture, other: &[u8], what: &str) {
+    let report = compare(&fixture.wasm, other, &CompareOptions::default())
+        .unwrap_or_else(|e| panic!("`{}` ({what}): {e:#}", fixture.name));
+    println!("{:<16} {what}: {}", fixture.name, report.summary());
+    assert!(report.is_clean(), "`{}` ({what}):\n{report}", fixture.name);
+    assert!(report.calls > 0, "`{}` ({what}): no calls", fixture.name);
+}
+
+/// Validates `wasm` with the features the harness's engine enables.
+fn validate(wasm: &[u8]) -> Result<(), String> {
+    let features = WasmFeatures::default()
+        | WasmFeatures::CM_ASYNC
+        | WasmFeatures::CM_MORE_ASYNC_BUILTINS
+        | WasmFeatures::CM_ASYNC_STACKFUL
+        | WasmFeatures::CM_ERROR_CONTEXT;
+    Validator::new_with_features(features)
+        .validate_all(wasm)
+        .map(drop)
+        .map_err(|e| format!("invalid output: {e}"))
+}
+
+/// `meld:async-fixtures/<interface>#<function>`.
+macro_rules! export {
+    ($interface:literal, $function:literal) => {
+        concat!("meld:async-fixtures/", $interface, "#", $function)
+    };
+}
+
+fn u32s(values: &[u32]) -> Vec<Val> {
+    values.iter().map(|v| Val::U32(*v)).collect()
+}
+
+/// The arguments of `combine`: seven parameters, nine core values.
+fn combine_args(text: &str, bytes: &[u8]) -> Vec<Val> {
+    vec![
+        Val::U32(1),
+        Val::U64(2),
+        Val::String(text.into()),
+        Val::Float32(1.5),
+        Val::List(bytes.iter().map(|b| Val::U8(*b)).collect()),
+        Val::S8(-3),
+        Val::Bool(true),
+    ]
+}
+
+/// `async-calls`: async-lowered imports of async-lifted (callback)
+/// exports between two components, and the worker's exports called by
+/// the host directly.
+#[test]
+fn async_calls() {
+    check_async_fixture(
+        "async-calls",
+        Fusion::PendingPart1,
+        &[
+            // Returns at once: the subtask is RETURNED when the call
+            // returns; the caller never waits.
+            (export!("calls", "ready"), u32s(&[2, 3]), "[5]"),
+            (export!("calls", "ready"), u32s(&[u32::MAX, 2]), "[1]"),
+            // Returns later: STARTED, then a subtask event.
+            (export!("calls", "later"), u32s(&[2, 3]), "[6]"),
+            (
+                export!("calls", "later"),
+                u32s(&[u32::MAX, 2]),
+                "[4294967294]",
+            ),
+            // Two subtasks at once: `ready` finishes first although it
+            // was started second.
+            (
+                export!("calls", "both"),
+                u32s(&[2, 3]),
+                "[(6, 5, \"second,first\")]",
+            ),
+            // A callee that yields in a loop (callback code YIELD).
+            (export!("calls", "spin"), vec![Val::U8(0)], "[0]"),
+            (export!("calls", "spin"), vec![Val::U8(5)], "[5]"),
+            (export!("calls", "spin"), vec![Val::U8(255)], "[255]"),
+            // Seven parameters through a pointer, a record through the
+            // caller's return area.
+            (
+                export!("calls", "combine"),
+                combine_args("héllo", &[1, 250]),
+                "[{total: 251, text: \"héllo/2/true\", count: 5, scaled: 3.0}]",
+            ),
+            (
+                export!("calls", "combine"),
+                combine_args("", &[]),
+                "[{total: 0, text: \"/0/true\", count: 0, scaled: 3.0}]",
+            ),
+            // The host calls the worker's async exports itself.
+            (export!("worker", "ready"), u32s(&[7, 8]), "[15]"),
+            (export!("worker", "later"), u32s(&[4, 5]), "[20]"),
+            (export!("worker", "spin"), vec![Val::U8(3)], "[3]"),
+        ],
+    );
+}
+
+/// `async-blocking`: `block_on` inside an async export works; inside a
+/// sync export it traps as soon as it has to wait.
+#[test]
+fn async_blocking() {
+    check_async_fixture(
+        "async-blocking",
+        Fusion::PendingPart1,
+        &[
+            (export!("blocking", "async-block-on"), u32s(&[2, 3]), "[6]"),
+            // A sync-typed task may not block: `later` has not returned
+            // when its async lower returns, so `waitable-set.wait` traps.
+            (
+                export!("blocking", "sync-block-on"),
+                u32s(&[2, 3]),
+                "trap: wasm trap: cannot block a synchronous task before returning",
+            ),
+            // `ready` returns before its lower does: nothing to wait for.
+            (export!("blocking", "sync-ready"), u32s(&[2, 3]), "[5]"),
+            (export!("blocking", "async-block-on"), u32s(&[6, 7]), "[42]"),
+        ],
+    );
+}
+
+/// The async fixtures this file checks, one test each; every async
+/// fixture must be among them.
+const CHECKED: &[&str] = &["async-calls", "async-blocking"];
+
+#[test]
+fn every_async_fixture_is_checked() {
+    let names: Vec<&str> = fixtures::async_names().collect();
+    assert_eq!(names, CHECKED, "a test per async fixture, in this file");
+}
+
+/// The harness on the async fixtures: each compared with itself under the
+/// differential harness (every export, generated arguments, async exports
+/// through `run_concurrent`) is clean.
+#[test]
+fn async_fixtures_match_themselves() {
+    for fixture in fixtures::async_all().expect("the async fixtures build") {
+        differential(&fixture, &fixture.wasm, "vs itself");
+    }
+}
+
+/// Pins, per async fixture, each inner component's core-level use of the
+/// async ABI (see the module doc): the main core module's imports with
+/// their types, and every `canon` definition as wasmprinter prints it.
+/// `BLESS=1` rewrites `tests/async_calls/<fixture>.core.txt`.
+#[test]
+fn core_level_use_of_the_async_abi() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/async_calls");
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut stale = Vec::new();
+    for fixture in fixtures::async_all().expect("the async fixtures build") {
+        let dump = core_dump(&fixture.wasm)
+            .unwrap_or_else(|e| panic!("dumping `{}`: {e:#}", fixture.name));
+        println!("==== {}\n{dump}", fixture.name);
+        let file = dir.join(format!("{}.core.txt", fixture.name));
+        if bless {
+            std::fs::create_dir_all(&dir).expect("creating tests/async_calls");
+            std::fs::write(&file, &dump).expect("writing the expected dump");
+        } else if std::fs::read_to_string(&file).ok().as_deref() != Some(dump.as_str()) {
+            stale.push(file.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "core-level dumps differ from (or lack) {stale:?}; rerun with BLESS=1 if intended"
+    );
+}
+
+/// For each component nested directly in `wasm` (an inner component of
+/// the composition): its main (first) core module's imports, and the
+/// `canon` definitions of the component, in order.
+fn core_dump(wasm: &[u8]) -> anyhow::Result<String> {
+    let mut out = String::new();
+    for (index, range) in nested_components(wasm)?.into_iter().enumerate() {
+        let component = &wasm[range];
+        writeln!(out, "inner component {index}")?;
+        writeln!(out, "  main module imports:")?;
+        if let Some(module) = nested_modules(component)?.into_iter().next() {
+            for line in module_imports(&component[module])? {
+                writeln!(out, "    {line}")?;
+            }
+        }
+        writeln!(out, "  canon definitions:")?;
+        let text = wasmprinter::print_bytes(component)?;
+        for line in text.lines() {
+            if let Some(canon) = canon_form(line) {
+                writeln!(out, "    {canon}")?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The byte ranges of the components nested directly in `wasm`.
+fn nested_components(wasm: &[u8]) -> anyhow::Result<Vec<std::ops::Range<usize>>> {
+    nested(wasm, true)
+}
+
+/// The byte ranges of the core modules nested directly in `wasm`.
+fn nested_modules(wasm: &[u8]) -> anyhow::Result<Vec<std::ops::Range<usize>>> {
+    nested(wasm, false)
+}
+
+fn nested(wasm: &[u8], components: bool) -> anyhow::Result<Vec<std::ops::Range<usize>>> {
+    let mut ranges = Vec::new();
+    let mut depth = 0usize;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload? {
+            Payload::ComponentSection {
+                unchecked_range, ..
+            } => {
+                if depth == 0 && components {
+                    ranges.push(unchecked_range);
+                }
+                depth += 1;
+            }
+            Payload::ModuleSection {
+                unchecked_range, ..
+            } => {
+                if depth == 0 && !components {
+                    ranges.push(unchecked_range);
+                }
+                depth += 1;
+            }
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(ranges)
+}
+
+/// `"module" "name": [params] -> [results]` for each function import of
+/// core module `wasm` (other imports by kind).
+fn module_imports(wasm: &[u8]) -> anyhow::Result<Vec<String>> {
+    let mut types = Vec::new();
+    let mut lines = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload? {
+            Payload::TypeSection(reader) => {
+                for ty in reader.into_iter_err_on_gc_types() {
+                    let ty = ty?;
+                    let list = |tys: &[wasmparser::ValType]| {
+                        tys.iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    };
+                    types.push(format!(
+                        "[{}] -> [{}]",
+                        list(ty.params()),
+                        list(ty.results())
+                    ));
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import?;
+                    let ty = match import.ty {
+                        TypeRef::Func(index) => types
+                            .get(index as usize)
+                            .cloned()
+                            .unwrap_or_else(|| format!("type {index}")),
+                        other => format!("{other:?}"),
+                    };
+                    lines.push(format!("{:?} {:?}: {ty}", import.module, import.name));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(lines)
+}
+
+/// The `(canon ...)` form in a line of wasmprinter's output, if any,
+/// without the surrounding definition (whose names and indices carry no
+/// information).
+fn canon_form(line: &str) -> Option<&str> {
+    let start = line.find("(canon ")?;
+    let mut depth = 0usize;
+    let mut in_string = false;
+    for (offset, c) in line[start..].char_indices() {
+        match c {
+            '"' => in_string = !in_string,
+            '(' if !in_string => depth += 1,
+            ')' if !in_string => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&line[start..=start + offset]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
