@@ -17,34 +17,43 @@
 //! - **Every `async fn` export** is lifted `(canon lift (core func
 //!   "[async-lift]<iface>#<f>") async (callback "[callback][async-lift]
 //!   <iface>#<f>"))`, with `(memory)`, `(realloc)` and `string-encoding`
-//!   only when its parameters need memory. The core entry point returns a
+//!   as its parameters and results need them (`pong#play`, whose result
+//!   is a list, has `(memory)` alone). The core entry point returns a
 //!   callback code; the callback takes `(event, p1, p2)` and returns one.
-//!   No export is lifted `async` without a callback, none is lifted with
-//!   `post-return`.
+//!   No export is lifted `async` without a callback, and no async lift
+//!   has `post-return`. Sync exports are lifted as before (`gate#log`,
+//!   returning a list, with `post-return`).
 //! - **Results go through `task.return`**, one `(canon task.return
 //!   (result T) ...)` per async export (imported as `"[export]<iface>"
-//!   "[task-return]<f>"`), flat: `combine`'s record is five core values
-//!   `(i64 i32 i32 i32 f64)`, `both`'s tuple four; `(memory)` and
-//!   `string-encoding` when the result holds a string or list. Sync
-//!   exports are lifted plainly, without `post-return`.
+//!   "[task-return]<f>"`; a bare `(canon task.return)` without results),
+//!   flat: `combine`'s record is five core values `(i64 i32 i32 i32
+//!   f64)`, `both`'s tuple four, a list two; `(memory)` when the result
+//!   holds a string or list, `string-encoding` when it holds a string.
 //! - **Every `async func` import** is lowered `(canon lower (func f)
-//!   (memory) async)` (plus `(realloc)` and `string-encoding` when the
-//!   results hold a string or list), imported as `"<iface>"
-//!   "[async-lower]<f>"`. Parameters come flat up to four core values
-//!   (`later`: `(a, b, retptr) -> state`); `combine`'s seven (nine core
-//!   values) come as one pointer (`(params, retptr) -> state`). Results
-//!   are always written to the return area whose pointer is the last
-//!   parameter; the return value is the subtask state | handle << 4.
+//!   async)`, imported as `"<iface>" "[async-lower]<f>"`, with `(memory)`
+//!   when there is a return area or spilled parameters and `(realloc)` and
+//!   `string-encoding` when the results hold a list or string. Parameters
+//!   come flat up to four core values (`later`: `(a, b, retptr) ->
+//!   state`); `combine`'s seven (nine core values) come as one pointer
+//!   (`(params, retptr) -> state`). Results, if any, are written to the
+//!   return area whose pointer is the last parameter (`hold`, without
+//!   results: `(ticks) -> state`, no memory); the return value is the
+//!   subtask state | handle << 4.
+//! - **Sync lowers of async functions** (wit-bindgen's `async: ["-import:
+//!   ..."]`, `sync-lowerer`) are plain `(canon lower (func f))` imported
+//!   under the bare name; sync imports of sync functions (`post`, `log`,
+//!   `close`) likewise, from async tasks.
 //! - **The task runtime** of wit-bindgen uses `context.get`/`context.set`
-//!   slot 0 (the task's state), `waitable-set.new`, `waitable.join`,
-//!   `waitable-set.poll (memory)` (`block_on` polls after a YIELD),
-//!   `waitable-set.drop`, `task.cancel`
-//!   (imported as `"[export]$root" "[task-cancel]"`), and, where imports
-//!   are called, `subtask.drop` and `subtask.cancel` (`subtask.cancel`
-//!   without `async`). `waitable-set.wait (memory)` appears only where
+//!   slot 0 (`i32`; the task's state), `waitable-set.new`,
+//!   `waitable.join`, `waitable-set.poll (memory)` (`block_on` polls after
+//!   a YIELD), `waitable-set.drop`, `task.cancel` (imported as
+//!   `"[export]$root" "[task-cancel]"`) in every component with an async
+//!   export, and, where async imports are called, `subtask.drop` and
+//!   `subtask.cancel` (without `async`: a dropped import future cancels
+//!   synchronously). `waitable-set.wait (memory)` appears only where
 //!   `block_on` is used. `yield_async` is no built-in: the callback
-//!   returns YIELD; `thread.yield` (`yield_blocking`) and
-//!   `backpressure.inc`/`.dec` appear only if the guest calls them.
+//!   returns YIELD. `backpressure.inc`/`.dec` appear where the guest calls
+//!   them (`gate`); `thread.yield` (`yield_blocking`) would likewise.
 //! - **No stream, future or error-context built-ins** are present in these
 //!   guests: they are linked only when used (LTO drops the unused ones).
 //!
@@ -244,7 +253,7 @@ fn async_blocking() {
             (
                 export!("blocking", "sync-block-on"),
                 u32s(&[2, 3]),
-                "trap: wasm trap: cannot block a synchronous task before returning",
+                CANNOT_BLOCK,
             ),
             // `ready` returns before its lower does: nothing to wait for.
             (export!("blocking", "sync-ready"), u32s(&[2, 3]), "[5]"),
@@ -253,9 +262,121 @@ fn async_blocking() {
     );
 }
 
+/// `async-lowering`: async-lifted functions called through sync lowers.
+/// From a sync-typed task that traps whether or not the callee would
+/// return at once; from an async-typed task the caller blocks until the
+/// callee returns.
+#[test]
+fn async_lowering() {
+    check_async_fixture(
+        "async-lowering",
+        Fusion::PendingPart1,
+        &[
+            (
+                export!("lowering", "sync-later"),
+                u32s(&[2, 3]),
+                CANNOT_BLOCK,
+            ),
+            (
+                export!("lowering", "sync-ready"),
+                u32s(&[2, 3]),
+                CANNOT_BLOCK,
+            ),
+            (export!("lowering", "async-later"), u32s(&[2, 3]), "[6]"),
+            (export!("lowering", "async-later"), u32s(&[6, 7]), "[42]"),
+        ],
+    );
+}
+
+/// `async-gate`: a call made while the callee's backpressure is on waits
+/// to start until it is off; without backpressure it starts at once. A
+/// subtask cancelled before it started never starts; one cancelled while
+/// it runs is dropped (wit-bindgen drops the task's future on the cancel
+/// event). A call that can never start is a deadlock: the host's call
+/// never returns (wasmtime's `call_async` traps with `AsyncDeadlock`; the
+/// harness reports it as a trap).
+#[test]
+fn async_gate() {
+    check_async_fixture(
+        "async-gate",
+        Fusion::PendingPart1,
+        &[
+            (
+                export!("scenarios", "backpressure-on"),
+                vec![],
+                r#"[["hold on", "hold off", "start 1", "end 1"]]"#,
+            ),
+            (
+                export!("scenarios", "backpressure-off"),
+                vec![],
+                r#"[["pause", "start 1", "end 1", "resume"]]"#,
+            ),
+            (
+                export!("scenarios", "cancel-before-start"),
+                vec![],
+                r#"[["hold on", "hold off", "start 2", "end 2"]]"#,
+            ),
+            (
+                export!("scenarios", "cancel-after-start"),
+                vec![],
+                r#"[["start 1", "dropped 1", "start 2", "end 2"]]"#,
+            ),
+            (export!("scenarios", "deadlock"), vec![], DEADLOCK),
+            // A fresh instance after the deadlock: an empty log.
+            (export!("gate", "log"), vec![], "[[]]"),
+            // The host's own calls to the gate: `work` returns, and once
+            // the gate is closed, even the sync `log` can never start.
+            (export!("gate", "work"), u32s(&[9]), "[9]"),
+            (export!("gate", "log"), vec![], r#"[["start 9", "end 9"]]"#),
+            (export!("gate", "close"), vec![], "[]"),
+            (export!("gate", "log"), vec![], DEADLOCK),
+        ],
+    );
+}
+
+/// `async-pingpong`: the referee's task and the pong player's task, in
+/// two components, each wait (yielding) in the mailbox for what the other
+/// posts.
+#[test]
+fn async_pingpong() {
+    check_async_fixture(
+        "async-pingpong",
+        Fusion::PendingPart1,
+        &[
+            (
+                export!("game", "play"),
+                vec![Val::U8(3), Val::U32(1)],
+                "[([2, 6, 14], [1, 3, 7])]",
+            ),
+            (
+                export!("game", "play"),
+                vec![Val::U8(5), Val::U32(0)],
+                "[([0, 2, 6, 14, 30], [0, 1, 3, 7, 15])]",
+            ),
+            (
+                export!("game", "play"),
+                vec![Val::U8(0), Val::U32(1)],
+                "[([], [])]",
+            ),
+        ],
+    );
+}
+
+/// wasmtime 48's trap for a sync-typed task that would have to block.
+const CANNOT_BLOCK: &str = "trap: wasm trap: cannot block a synchronous task before returning";
+
+/// The harness's report of a call that can never return.
+const DEADLOCK: &str = "trap: deadlock: the call has not returned and no task can make progress";
+
 /// The async fixtures this file checks, one test each; every async
 /// fixture must be among them.
-const CHECKED: &[&str] = &["async-calls", "async-blocking"];
+const CHECKED: &[&str] = &[
+    "async-calls",
+    "async-blocking",
+    "async-lowering",
+    "async-gate",
+    "async-pingpong",
+];
 
 #[test]
 fn every_async_fixture_is_checked() {
