@@ -95,6 +95,12 @@ type Call = (&'static str, Vec<Val>, &'static str);
 /// the original on `script` and under the differential harness.
 fn check_async_fixture(name: &str, fusion: Fusion, script: &[Call]) {
     let fixture = fixtures::get(name).expect("the async fixtures build");
+    check_async_component(&fixture, fusion, script);
+}
+
+/// [`check_async_fixture`] for a component that need not be a fixture.
+fn check_async_component(fixture: &Fixture, fusion: Fusion, script: &[Call]) {
+    let name = fixture.name;
     let calls: Vec<(&str, Vec<Val>)> = script
         .iter()
         .map(|(path, args, _)| (*path, args.clone()))
@@ -135,7 +141,7 @@ fn check_async_fixture(name: &str, fusion: Fusion, script: &[Call]) {
                 }
                 validate(&fused.wasm).unwrap_or_else(|e| panic!("`{name}` ({memory:?}): {e}"));
                 same_script(&fixture.wasm, &fused.wasm, &calls);
-                differential(&fixture, &fused.wasm, &format!("{memory:?}"));
+                differential(fixture, &fused.wasm, &format!("{memory:?}"));
             }
         }
     }
@@ -362,6 +368,62 @@ fn async_pingpong() {
     );
 }
 
+/// `async_raw.wat` as a fixture.
+fn raw_component() -> Fixture {
+    Fixture {
+        name: "async-raw (WAT)",
+        wasm: wat::parse_str(include_str!("async_raw.wat")).expect("async_raw.wat parses"),
+        is_command: false,
+    }
+}
+
+/// `async_raw.wat`: the numbers wit-bindgen hides. `raw#run` logs, in
+/// order: `ready`'s lower result (RETURNED 2, no handle 0) and result 6;
+/// `later`'s (STARTED 1, handle 1), the new waitable set's handle 2, the
+/// event `wait` gives (SUBTASK 1, handle 1, RETURNED 2) and result 70;
+/// `poll` on the emptied set (NONE 0); context slot 0 before and after
+/// `context.set 42`; then, with the callee's backpressure on, `later`'s
+/// lower result (STARTING 0, handle 2: the dropped set's number, reused)
+/// and what `subtask.cancel` gives (CANCELLED_BEFORE_STARTED 3). The other
+/// exports misuse the ABI.
+#[test]
+fn async_raw() {
+    check_async_component(
+        &raw_component(),
+        Fusion::PendingPart1,
+        &[
+            (
+                "raw#run",
+                vec![],
+                "[[2, 0, 6, 1, 1, 2, 1, 1, 2, 70, 0, 0, 42, 0, 2, 3]]",
+            ),
+            // Each task has its own context slots, zero at the start.
+            ("raw#context", vec![], "[0]"),
+            ("raw#context", vec![], "[0]"),
+            (
+                "raw#drop-early",
+                vec![],
+                "trap: wasm trap: cannot drop a subtask which has not yet resolved",
+            ),
+            ("raw#sync-wait", vec![], CANNOT_BLOCK),
+            ("raw#wait-empty", vec![], DEADLOCK),
+            (
+                "callee#twice",
+                u32s(&[1]),
+                "trap: wasm trap: `task.return` or `task.cancel` called more than once for \
+                 current task",
+            ),
+            (
+                "callee#never",
+                u32s(&[1]),
+                "trap: wasm trap: async-lifted export failed to produce a result",
+            ),
+            ("callee#ready", u32s(&[1]), "[2]"),
+            ("callee#later", u32s(&[1]), "[10]"),
+        ],
+    );
+}
+
 /// wasmtime 48's trap for a sync-typed task that would have to block.
 const CANNOT_BLOCK: &str = "trap: wasm trap: cannot block a synchronous task before returning";
 
@@ -384,14 +446,43 @@ fn every_async_fixture_is_checked() {
     assert_eq!(names, CHECKED, "a test per async fixture, in this file");
 }
 
-/// The harness on the async fixtures: each compared with itself under the
-/// differential harness (every export, generated arguments, async exports
-/// through `run_concurrent`) is clean.
+/// The harness on the async fixtures (and `async_raw.wat`): each
+/// compared with itself under the differential harness (every export,
+/// generated arguments, through `run_concurrent`) is clean.
 #[test]
 fn async_fixtures_match_themselves() {
-    for fixture in fixtures::async_all().expect("the async fixtures build") {
+    let mut all = fixtures::async_all().expect("the async fixtures build");
+    all.push(raw_component());
+    for fixture in all {
         differential(&fixture, &fixture.wasm, "vs itself");
     }
+}
+
+/// The harness sees a difference in what async exports do: `async_raw.wat`
+/// with `later` returning `x * 11` instead of `x * 10` differs on the
+/// callee's `later` (called by the host) and on `raw#run` (which logs
+/// `later`'s result), and nowhere else.
+#[test]
+fn the_harness_sees_async_differences() {
+    let original = raw_component();
+    let text = include_str!("async_raw.wat");
+    let changed = text.replace(
+        "(i32.mul (global.get $x) (i32.const 10))",
+        "(i32.mul (global.get $x) (i32.const 11))",
+    );
+    assert_ne!(changed, text, "the replaced text is in async_raw.wat");
+    let changed = wat::parse_str(&changed).expect("the changed WAT parses");
+    let report =
+        compare(&original.wasm, &changed, &CompareOptions::default()).expect("the comparison runs");
+    println!("{report}");
+    let mut functions: Vec<&str> = report
+        .mismatches
+        .iter()
+        .map(|m| m.function.as_str())
+        .collect();
+    functions.sort_unstable();
+    functions.dedup();
+    assert_eq!(functions, ["callee#later", "raw#run"]);
 }
 
 /// Pins, per async fixture, each inner component's core-level use of the
