@@ -586,6 +586,69 @@ fn script(wasm: &[u8], calls: &[(&str, Vec<Val>)], trap_messages: bool) -> Resul
     Ok(outcomes)
 }
 
+/// Makes all `calls` at once on a fresh instance of `wasm`, as an async
+/// host does (one `run_concurrent` event loop; the calls are started in
+/// order), and returns what each did, in call order — `[results]`,
+/// `trap` or `pending` (it had not returned when no task could make
+/// progress any more) — then `finished i, j, …`, the order in which the
+/// calls returned or trapped, with any output appended to that line.
+pub fn run_together(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>> {
+    together(wasm, calls, false)
+}
+
+/// [`run_together`], with trap messages as in [`run_script_with_traps`].
+pub fn run_together_with_traps(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>> {
+    together(wasm, calls, true)
+}
+
+fn together(wasm: &[u8], calls: &[(&str, Vec<Val>)], trap_messages: bool) -> Result<Vec<String>> {
+    let mut side = Side::new("together", wasm, CompareOptions::default().fuel)?;
+    let observation = side.instantiate()?;
+    if !matches!(observation.outcome, Outcome::Returned(_)) {
+        bail!("instantiation failed: {:?}", observation.outcome);
+    }
+    let calls: Vec<(Vec<String>, Vec<Val>)> = calls
+        .iter()
+        .map(|(path, args)| (path.split('#').map(str::to_string).collect(), args.clone()))
+        .collect();
+    let observation = side.call_together(&calls)?;
+    let mut lines: Vec<String> = observation
+        .outcomes
+        .iter()
+        .map(|outcome| match outcome {
+            Some(Outcome::Returned(values)) => format!("[{}]", value::render_all(values)),
+            Some(Outcome::Trapped(message)) if trap_messages => format!("trap: {message}"),
+            Some(Outcome::Trapped(_)) => "trap".to_string(),
+            Some(Outcome::Exited(code)) => format!("exit {code}"),
+            None => "pending".to_string(),
+        })
+        .collect();
+    let finished: Vec<String> = observation.finished.iter().map(usize::to_string).collect();
+    let mut last = format!("finished {}", finished.join(", "));
+    for (name, bytes) in [
+        ("stdout", &observation.stdout),
+        ("stderr", &observation.stderr),
+    ] {
+        if !bytes.is_empty() {
+            last.push_str(&format!(" {name} {:?}", String::from_utf8_lossy(bytes)));
+        }
+    }
+    lines.push(last);
+    Ok(lines)
+}
+
+/// [`run_together`] on `original` and on `fused`, like [`same_script`]:
+/// prints both, fails unless they did the same, returns the original's.
+pub fn same_together(original: &[u8], fused: &[u8], calls: &[(&str, Vec<Val>)]) -> Vec<String> {
+    let expected = run_together(original, calls).expect("the original runs");
+    let got = run_together(fused, calls).expect("the fused output runs");
+    for (want, have) in expected.iter().zip(&got) {
+        println!("   {want:<40} {have}");
+    }
+    assert_eq!(expected, got, "calls made at once differ");
+    expected
+}
+
 /// Runs `calls` on `original` and on `fused` (see [`run_script`]), prints
 /// them side by side, fails unless both did the same, and returns what the
 /// original did (for the caller to pin).

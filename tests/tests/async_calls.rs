@@ -64,7 +64,10 @@ use std::path::PathBuf;
 
 use meld_core::{ErrorKind, MemoryStrategy, Options, fuse};
 use meld_tests::fixtures::{self, Fixture};
-use meld_tests::harness::{CompareOptions, compare, run_script_with_traps, same_script};
+use meld_tests::harness::{
+    CompareOptions, compare, run_script_with_traps, run_together_with_traps, same_script,
+    same_together,
+};
 use wasmparser::{Parser, Payload, TypeRef, Validator, WasmFeatures};
 use wasmtime::component::Val;
 
@@ -115,6 +118,40 @@ fn check_async_component(fixture: &Fixture, fusion: Fusion, script: &[Call]) {
         "`{name}` (original) did not do what it should"
     );
 
+    for (memory, fused) in fusions(fixture, fusion) {
+        same_script(&fixture.wasm, &fused, &calls);
+        differential(fixture, &fused, &format!("{memory:?}"));
+    }
+}
+
+/// Makes `calls` at once (one event loop, see `harness::run_together`) on
+/// fixture `name` and checks what the original did against `expected`;
+/// then, for each successful fusion (see [`fusions`]), that the fused
+/// output does the same.
+fn check_async_together(
+    name: &str,
+    fusion: Fusion,
+    calls: &[(&'static str, Vec<Val>)],
+    expected: &[&str],
+) {
+    let fixture = fixtures::get(name).expect("the async fixtures build");
+    let got = run_together_with_traps(&fixture.wasm, calls).expect("the original runs");
+    for line in &got {
+        println!("   {line}");
+    }
+    assert_eq!(got, expected, "`{name}` (original, calls at once)");
+    for (_, fused) in fusions(&fixture, fusion) {
+        same_together(&fixture.wasm, &fused, calls);
+    }
+}
+
+/// Fuses `fixture` with `--memory multi` and `--memory shared` and checks
+/// meld's outcome against `fusion`: an `unsupported` error naming the
+/// async ABI while fusion is pending; else output that validates (one
+/// memory in shared mode). Returns the successful fusions.
+fn fusions(fixture: &Fixture, fusion: Fusion) -> Vec<(MemoryStrategy, Vec<u8>)> {
+    let name = fixture.name;
+    let mut fused_outputs = Vec::new();
     for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
         let options = Options {
             memory,
@@ -140,11 +177,11 @@ fn check_async_component(fixture: &Fixture, fusion: Fusion, script: &[Call]) {
                     assert_eq!(fused.stats.memories, 1, "`{name}`: shared mode memories");
                 }
                 validate(&fused.wasm).unwrap_or_else(|e| panic!("`{name}` ({memory:?}): {e}"));
-                same_script(&fixture.wasm, &fused.wasm, &calls);
-                differential(fixture, &fused.wasm, &format!("{memory:?}"));
+                fused_outputs.push((memory, fused.wasm));
             }
         }
     }
+    fused_outputs
 }
 
 /// Compares `other` with `fixture` under the differential harness (every
@@ -341,8 +378,8 @@ fn async_gate() {
 }
 
 /// `async-pingpong`: the referee's task and the pong player's task, in
-/// two components, each wait (yielding) in the mailbox for what the other
-/// posts.
+/// two components, each wait (yielding, for at most 500 turns) in the
+/// mailbox for what the other posts.
 #[test]
 fn async_pingpong() {
     check_async_fixture(
@@ -364,6 +401,12 @@ fn async_pingpong() {
                 vec![Val::U8(0), Val::U32(1)],
                 "[([], [])]",
             ),
+            // Alone, a `take` gives up after its 500 turns, and so does a
+            // player.
+            (export!("mailbox", "take"), u32s(&[7]), "[none]"),
+            (export!("pong", "play"), vec![Val::U8(2)], "[[]]"),
+            (export!("mailbox", "post"), u32s(&[7, 70]), "[]"),
+            (export!("mailbox", "take"), u32s(&[7]), "[some(70)]"),
         ],
     );
 }
@@ -421,6 +464,85 @@ fn async_raw() {
             ("callee#ready", u32s(&[1]), "[2]"),
             ("callee#later", u32s(&[1]), "[10]"),
         ],
+    );
+}
+
+/// Host calls made at once (one event loop), into one inner component or
+/// several: they run concurrently, and the order they finish in shows it.
+#[test]
+fn async_calls_made_at_once() {
+    // Into the caller and the worker: the short calls finish first.
+    check_async_together(
+        "async-calls",
+        Fusion::PendingPart1,
+        &[
+            (export!("calls", "spin"), vec![Val::U8(3)]),
+            (export!("worker", "spin"), vec![Val::U8(1)]),
+            (export!("calls", "ready"), u32s(&[1, 2])),
+        ],
+        &["[3]", "[1]", "[3]", "finished 2, 1, 0"],
+    );
+    // A sync export that must block traps; the async one beside it still
+    // returns.
+    check_async_together(
+        "async-blocking",
+        Fusion::PendingPart1,
+        &[
+            (export!("blocking", "async-block-on"), u32s(&[2, 3])),
+            (export!("blocking", "sync-block-on"), u32s(&[2, 3])),
+        ],
+        &["[6]", CANNOT_BLOCK, "finished 0, 1"],
+    );
+    // The host's `hold` turns the gate's backpressure on: the host's own
+    // `work` calls start only after it.
+    check_async_together(
+        "async-gate",
+        Fusion::PendingPart1,
+        &[
+            (export!("gate", "hold"), vec![Val::U8(3)]),
+            (export!("gate", "work"), u32s(&[1])),
+            (export!("gate", "work"), u32s(&[2])),
+        ],
+        &["[]", "[1]", "[2]", "finished 0, 1, 2"],
+    );
+    // Two `work` tasks are in progress (started, yielding) when the sync
+    // `log` runs between their turns.
+    check_async_together(
+        "async-gate",
+        Fusion::PendingPart1,
+        &[
+            (export!("gate", "work"), u32s(&[1])),
+            (export!("gate", "work"), u32s(&[2])),
+            (export!("gate", "log"), vec![]),
+        ],
+        &[
+            "[1]",
+            "[2]",
+            r#"[["start 1", "start 2"]]"#,
+            "finished 2, 0, 1",
+        ],
+    );
+    // The host's `post` wakes the pong player's task (waiting in the
+    // mailbox, another component) ...
+    check_async_together(
+        "async-pingpong",
+        Fusion::PendingPart1,
+        &[
+            (export!("pong", "play"), vec![Val::U8(1)]),
+            (export!("mailbox", "post"), u32s(&[0, 5])),
+        ],
+        &["[[5]]", "[]", "finished 1, 0"],
+    );
+    // ... and through it, the host's own `take`.
+    check_async_together(
+        "async-pingpong",
+        Fusion::PendingPart1,
+        &[
+            (export!("mailbox", "take"), u32s(&[1])),
+            (export!("pong", "play"), vec![Val::U8(1)]),
+            (export!("mailbox", "post"), u32s(&[0, 3])),
+        ],
+        &["[some(6)]", "[[3]]", "[]", "finished 2, 1, 0"],
     );
 }
 

@@ -10,8 +10,10 @@
 //! call is then reported as a deadlock trap ([`DEADLOCK`]), as wasmtime's
 //! own `call_async` does with `Trap::AsyncDeadlock`, instead of hanging.
 
+use super::runtime::{Outcome, outcome_of_error};
 use crate::wasi::WasiHost as Host;
 use anyhow::{Context as _, Result};
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
@@ -73,6 +75,80 @@ pub(crate) fn call_concurrent(
     }
 }
 
+/// What calls made at once did: each call's outcome (`None` for a call
+/// that had not returned when no task could make progress any more), in
+/// call order, and the order in which they returned or failed.
+pub(crate) struct Together {
+    pub(crate) outcomes: Vec<Option<Outcome>>,
+    pub(crate) finished: Vec<usize>,
+}
+
+/// Makes all `calls` (a function, its arguments, its number of results)
+/// at once, in order, inside one `run_concurrent` event loop, and runs it
+/// until every call has returned or failed, or nothing can make progress.
+pub(crate) fn call_together(
+    store: &mut Store<Host>,
+    calls: &[(Func, Vec<Val>, usize)],
+) -> Together {
+    let outcomes: RefCell<Vec<Option<Outcome>>> = RefCell::new(vec![None; calls.len()]);
+    let finished = RefCell::new(Vec::new());
+    let run = store.run_concurrent(async |accessor| {
+        let mut pending: Vec<_> = calls
+            .iter()
+            .enumerate()
+            .map(|(index, (func, args, results))| {
+                let outcomes = &outcomes;
+                let finished = &finished;
+                Box::pin(async move {
+                    let mut values = vec![Val::Bool(false); *results];
+                    let result = func.call_concurrent(accessor, args, &mut values).await;
+                    outcomes.borrow_mut()[index] = Some(match result {
+                        Ok(()) => Outcome::Returned(values),
+                        Err(error) => outcome_of_error(error),
+                    });
+                    finished.borrow_mut().push(index);
+                })
+            })
+            .map(Some)
+            .collect();
+        std::future::poll_fn(|context| {
+            let mut all_done = true;
+            for slot in &mut pending {
+                if let Some(future) = slot {
+                    if future.as_mut().poll(context).is_ready() {
+                        *slot = None;
+                    } else {
+                        all_done = false;
+                    }
+                }
+            }
+            if all_done {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+    });
+    // A deadlock leaves the unfinished calls' outcomes at `None`; an error
+    // of the event loop itself (a trap no call received) is theirs.
+    let failure = match drive(run) {
+        Some(Err(error)) => Some(outcome_of_error(error)),
+        Some(Ok(())) | None => None,
+    };
+    let mut outcomes = outcomes.into_inner();
+    let mut finished = finished.into_inner();
+    if let Some(failure) = failure {
+        for (index, outcome) in outcomes.iter_mut().enumerate() {
+            if outcome.is_none() {
+                *outcome = Some(failure.clone());
+                finished.push(index);
+            }
+        }
+    }
+    Together { outcomes, finished }
+}
+
 /// Records whether a future woke itself.
 #[derive(Debug, Default)]
 struct Woken(AtomicBool);
@@ -102,5 +178,48 @@ fn drive<F: Future>(future: F) -> Option<F::Output> {
         if !woken.0.load(Ordering::SeqCst) {
             return None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uses_async_abi;
+
+    fn uses(wat: &str) -> bool {
+        let wasm = wat::parse_str(wat).expect("the test WAT parses");
+        uses_async_abi(&wasm).expect("the test component reads")
+    }
+
+    #[test]
+    fn sync_lifts_lowers_and_resources_are_not_async() {
+        assert!(!uses(
+            r#"(component
+                (import "f" (func $f (result u32)))
+                (type $r (resource (rep i32)))
+                (core func $new (canon resource.new $r))
+                (core func $f (canon lower (func $f)))
+                (core module $m (func (export "g") (result i32) (i32.const 1)))
+                (core instance $i (instantiate $m))
+                (func (export "g") (result u32) (canon lift (core func $i "g"))))"#
+        ));
+    }
+
+    #[test]
+    fn an_async_lower_is_async() {
+        assert!(uses(
+            r#"(component
+                (import "f" (func $f async (result u32)))
+                (core module $mem (memory (export "m") 1))
+                (core instance $mem (instantiate $mem))
+                (core func (canon lower (func $f) async (memory (core memory $mem "m")))))"#
+        ));
+    }
+
+    #[test]
+    fn a_builtin_in_a_nested_component_is_async() {
+        assert!(uses(
+            r#"(component
+                (component (core func (canon waitable-set.new))))"#
+        ));
     }
 }

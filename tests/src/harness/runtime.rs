@@ -25,7 +25,7 @@
 //! `run_concurrent` (a plain `Func::call` panics inside wasmtime). Every
 //! other component's exports are called with `Func::call`, as before.
 
-use super::concurrency::{call_concurrent, uses_async_abi};
+use super::concurrency::{Together, call_concurrent, call_together, uses_async_abi};
 use super::generate::{Generator, Unsupported};
 use super::link::link;
 use super::pool::{Pool, State};
@@ -301,6 +301,61 @@ impl Side {
     }
 }
 
+/// What calls made at once did (see [`Side::call_together`]).
+#[derive(Debug, Clone)]
+pub(crate) struct TogetherObservation {
+    /// Per call, in call order; `None` for a call that had not returned
+    /// when no task could make progress any more.
+    pub(crate) outcomes: Vec<Option<Outcome>>,
+    /// Call indices in the order the calls returned or failed.
+    pub(crate) finished: Vec<usize>,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
+}
+
+impl Side {
+    /// Makes all `calls` (export path, arguments) at once on the live
+    /// instance, in one `run_concurrent` event loop, until all returned or
+    /// no task can make progress. A trap or a call left pending drops the
+    /// instance.
+    pub(crate) fn call_together(
+        &mut self,
+        calls: &[(Vec<String>, Vec<Val>)],
+    ) -> Result<TogetherObservation> {
+        let mut prepared = Vec::new();
+        for (path, args) in calls {
+            let func = self.func(path)?;
+            let results = self.result_count(path)?;
+            prepared.push((func, args.clone(), results));
+        }
+        let fuel = self.fuel;
+        let live = self.live_mut()?;
+        live.store
+            .set_fuel(fuel)
+            .map_err(anyhow::Error::from)
+            .context("setting fuel")?;
+        let Together { outcomes, finished } = call_together(&mut live.store, &prepared);
+        for outcome in outcomes.iter().flatten() {
+            if let Outcome::Returned(values) = outcome {
+                live.pool.collect(values);
+            }
+        }
+        let (stdout, stderr) = live.take_output();
+        if !outcomes
+            .iter()
+            .all(|outcome| matches!(outcome, Some(Outcome::Returned(_))))
+        {
+            self.live = None;
+        }
+        Ok(TogetherObservation {
+            outcomes,
+            finished,
+            stdout,
+            stderr,
+        })
+    }
+}
+
 impl Side {
     fn live_mut(&mut self) -> Result<&mut Live> {
         let label = self.label;
@@ -404,7 +459,7 @@ impl Side {
 /// Classifies a failed call: an exit, or a trap described by its trap
 /// code or, for host errors, by the innermost error (the outer ones only
 /// add a wasm backtrace).
-fn outcome_of_error(error: wasmtime::Error) -> Outcome {
+pub(crate) fn outcome_of_error(error: wasmtime::Error) -> Outcome {
     if let Some(exit) = error.downcast_ref::<I32Exit>() {
         return Outcome::Exited(exit.0);
     }

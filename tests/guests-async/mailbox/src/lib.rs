@@ -1,6 +1,7 @@
 //! Exports `meld:async-fixtures/mailbox`: slots that one task fills
 //! (`post`, synchronous) and another empties (`take`, an async task that
-//! yields until its slot is filled).
+//! yields until its slot is filled, or gives up after a bounded number of
+//! turns, so that nothing livelocks).
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -13,6 +14,9 @@ thread_local! {
     static SLOTS: RefCell<BTreeMap<u32, u32>> = const { RefCell::new(BTreeMap::new()) };
 }
 
+/// Turns a `take` waits for its slot before it gives up.
+const PATIENCE: u32 = 500;
+
 struct Mailbox;
 
 impl Guest for Mailbox {
@@ -20,13 +24,14 @@ impl Guest for Mailbox {
         SLOTS.with(|slots| slots.borrow_mut().insert(slot, value));
     }
 
-    async fn take(slot: u32) -> u32 {
-        loop {
+    async fn take(slot: u32) -> Option<u32> {
+        for _ in 0..PATIENCE {
             if let Some(value) = SLOTS.with(|slots| slots.borrow_mut().remove(&slot)) {
-                return value;
+                return Some(value);
             }
             wit_bindgen::yield_async().await;
         }
+        None
     }
 }
 

@@ -20,7 +20,9 @@ impl Guest for Referee {
             let mut value = start;
             for _ in 0..rounds {
                 mailbox::post(0, value);
-                let back = mailbox::take(1).await;
+                let Some(back) = mailbox::take(1).await else {
+                    break;
+                };
                 taken.push(back);
                 value = back.wrapping_add(1);
             }

@@ -12,7 +12,9 @@ impl Guest for Pong {
     async fn play(rounds: u8) -> Vec<u32> {
         let mut taken = Vec::new();
         for _ in 0..rounds {
-            let value = mailbox::take(0).await;
+            let Some(value) = mailbox::take(0).await else {
+                break;
+            };
             taken.push(value);
             mailbox::post(1, value.wrapping_mul(2));
         }
