@@ -420,7 +420,10 @@ fn raw_component() -> Fixture {
     }
 }
 
-/// `async_raw.wat`: the numbers wit-bindgen hides. `raw#run` logs, in
+/// `async_raw.wat`: the numbers wit-bindgen hides. `raw#cancel-running`
+/// logs `later`'s lower result (STARTED 1, handle 1), what `subtask.cancel`
+/// gives while the callee runs (RETURNED 2: the callee ignores the cancel
+/// event and returns) and the result 30. `raw#run` logs, in
 /// order: `ready`'s lower result (RETURNED 2, no handle 0) and result 6;
 /// `later`'s (STARTED 1, handle 1), the new waitable set's handle 2, the
 /// event `wait` gives (SUBTASK 1, handle 1, RETURNED 2) and result 70;
@@ -435,6 +438,25 @@ fn async_raw() {
         &raw_component(),
         Fusion::PendingPart1,
         &[
+            // Cancelled while it runs, the callee returns anyway (it
+            // ignores the cancel event): STARTED 1, handle 1, then
+            // `subtask.cancel` gives RETURNED 2 and the result is there.
+            ("raw#cancel-running", vec![], "[[1, 1, 2, 30]]"),
+            // A subtask in a waitable set cannot be cancelled
+            // synchronously, even after its result was delivered; out of
+            // the set, cancelling a subtask whose result was delivered
+            // traps too.
+            (
+                "raw#cancel-joined",
+                vec![],
+                "trap: wasm trap: waitable cannot be used synchronously while added to a \
+                 waitable set",
+            ),
+            (
+                "raw#cancel-returned",
+                vec![],
+                "trap: wasm trap: `subtask.cancel` called after terminal status delivered",
+            ),
             (
                 "raw#run",
                 vec![],
@@ -582,8 +604,8 @@ fn async_fixtures_match_themselves() {
 
 /// The harness sees a difference in what async exports do: `async_raw.wat`
 /// with `later` returning `x * 11` instead of `x * 10` differs on the
-/// callee's `later` (called by the host) and on `raw#run` (which logs
-/// `later`'s result), and nowhere else.
+/// callee's `later` (called by the host) and on `raw#run` and
+/// `raw#cancel-running` (which log `later`'s result), and nowhere else.
 #[test]
 fn the_harness_sees_async_differences() {
     let original = raw_component();
@@ -604,7 +626,7 @@ fn the_harness_sees_async_differences() {
         .collect();
     functions.sort_unstable();
     functions.dedup();
-    assert_eq!(functions, ["callee#later", "raw#run"]);
+    assert_eq!(functions, ["callee#later", "raw#cancel-running", "raw#run"]);
 }
 
 /// Pins, per async fixture, each inner component's core-level use of the
