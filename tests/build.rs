@@ -89,20 +89,27 @@ const GUESTS: &[TargetGuests] = &[
 ];
 
 /// The async guests (wit-bindgen 0.60.0; see `guests-async/README.md`).
-const ASYNC_GUESTS: &[TargetGuests] = &[TargetGuests {
-    triple: "wasm32-unknown-unknown",
-    crates: &[
-        "async-worker",
-        "async-caller",
-        "blocking-caller",
-        "async-gate",
-        "gatekeeper",
-        "mailbox",
-        "pong-player",
-        "ping-referee",
-        "sync-lowerer",
-    ],
-}];
+const ASYNC_GUESTS: &[TargetGuests] = &[
+    TargetGuests {
+        triple: "wasm32-unknown-unknown",
+        crates: &[
+            "async-worker",
+            "async-caller",
+            "blocking-caller",
+            "async-gate",
+            "gatekeeper",
+            "mailbox",
+            "pong-player",
+            "ping-referee",
+            "sync-lowerer",
+            "shouter",
+        ],
+    },
+    TargetGuests {
+        triple: "wasm32-wasip2",
+        crates: &["async-printer"],
+    },
+];
 
 /// Variables of the outer build that must not steer the guest build.
 const CLEARED_VARS: &[&str] = &[

@@ -489,6 +489,28 @@ fn async_raw() {
     );
 }
 
+/// `async-wasi`: output an async task prints through WASI reaches the
+/// host's stdout and is compared like a sync call's.
+#[test]
+fn async_wasi() {
+    check_async_fixture(
+        "async-wasi",
+        Fusion::PendingPart1,
+        &[
+            (
+                export!("shouter", "shout"),
+                vec![Val::String("Hé".into())],
+                r#"[8] stdout "HÉ\nhé\n""#,
+            ),
+            (
+                export!("printer", "print"),
+                vec![Val::String(String::new())],
+                r#"[1] stdout "\n""#,
+            ),
+        ],
+    );
+}
+
 /// Host calls made at once (one event loop), into one inner component or
 /// several: they run concurrently, and the order they finish in shows it.
 #[test]
@@ -582,6 +604,7 @@ const CHECKED: &[&str] = &[
     "async-lowering",
     "async-gate",
     "async-pingpong",
+    "async-wasi",
 ];
 
 #[test]
