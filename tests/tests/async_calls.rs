@@ -10,10 +10,10 @@
 //! `async_abi_use.rs` pins what each fixture's inner components import
 //! and define at the core level (`tests/async_abi_use/<fixture>.core.txt`,
 //! rewritten with `BLESS=1`): the input the fused async runtime has to
-//! serve. In short, as of wit-bindgen 0.60.0 (release
-//! build, LTO; `wasm32-unknown-unknown` componentized by wit-component
-//! 0.254.2, and `wasm32-wasip2` linked by rustc 1.95's component linker
-//! for `async-printer`):
+//! serve. In short, as of wit-bindgen 0.60.0 (release build, LTO;
+//! `wasm32-unknown-unknown` componentized by wit-component 0.254.2, and
+//! `wasm32-wasip2` linked by rustc 1.95's component linker for
+//! `async-printer`):
 //!
 //! - **Every `async fn` export** is lifted `(canon lift (core func
 //!   "[async-lift]<iface>#<f>") async (callback "[callback][async-lift]
@@ -29,7 +29,8 @@
 //!   "[task-return]<f>"`; a bare `(canon task.return)` without results),
 //!   flat: `combine`'s record is five core values `(i64 i32 i32 i32
 //!   f64)`, `both`'s tuple four, a list two; `(memory)` when the result
-//!   holds a string or list, `string-encoding` when it holds a string.
+//!   holds a string or list (and for `take`'s `option<u32>`, which does
+//!   not), `string-encoding` when it holds a string.
 //! - **Every `async func` import** is lowered `(canon lower (func f)
 //!   async)`, imported as `"<iface>" "[async-lower]<f>"`, with `(memory)`
 //!   when there is a return area or spilled parameters and `(realloc)` and
