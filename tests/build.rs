@@ -1,6 +1,11 @@
-//! Builds the fixture guests (the separate cargo workspace in `guests/`)
-//! for wasm32 and tells `src/fixtures/guests.rs` where each artifact is,
-//! through one `MELD_GUEST_<CRATE>` environment variable per guest crate.
+//! Builds the fixture guests (the separate cargo workspaces in `guests/`
+//! and `guests-async/`) for wasm32 and tells `src/fixtures/guests.rs`
+//! where each artifact is, through one `MELD_GUEST_<CRATE>` environment
+//! variable per guest crate.
+//!
+//! The two workspaces pin different wit-bindgen versions: `guests-async`
+//! holds the async guests, whose wit-bindgen (0.60.0) is the one known to
+//! run under the harness's wasmtime; each has its own target directory.
 //!
 //! Guests without WASI build for `wasm32-unknown-unknown` (core modules,
 //! componentized at run time with wit-component); guests that print build
@@ -19,11 +24,33 @@ use std::process::{Command, Stdio};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
+/// A cargo workspace of guests: its directory under `tests/`, the
+/// directory under the outer target directory it builds into, and its
+/// crates per target.
+struct Workspace {
+    dir: &'static str,
+    target_dir: &'static str,
+    targets: &'static [TargetGuests],
+}
+
 /// One wasm target and the guest crates built for it.
 struct TargetGuests {
     triple: &'static str,
     crates: &'static [&'static str],
 }
+
+const WORKSPACES: &[Workspace] = &[
+    Workspace {
+        dir: "guests",
+        target_dir: "meld-guests",
+        targets: GUESTS,
+    },
+    Workspace {
+        dir: "guests-async",
+        target_dir: "meld-guests-async",
+        targets: ASYNC_GUESTS,
+    },
+];
 
 const GUESTS: &[TargetGuests] = &[
     TargetGuests {
@@ -58,6 +85,29 @@ const GUESTS: &[TargetGuests] = &[
             "banner-printer",
             "banner-announcer",
         ],
+    },
+];
+
+/// The async guests (wit-bindgen 0.60.0; see `guests-async/README.md`).
+const ASYNC_GUESTS: &[TargetGuests] = &[
+    TargetGuests {
+        triple: "wasm32-unknown-unknown",
+        crates: &[
+            "async-worker",
+            "async-caller",
+            "blocking-caller",
+            "async-gate",
+            "gatekeeper",
+            "mailbox",
+            "pong-player",
+            "ping-referee",
+            "sync-lowerer",
+            "shouter",
+        ],
+    },
+    TargetGuests {
+        triple: "wasm32-wasip2",
+        crates: &["async-printer"],
     },
 ];
 
@@ -96,39 +146,45 @@ const CLEARED_PREFIXES: &[&str] = &[
 fn main() -> Result<()> {
     let manifest_dir =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or("no CARGO_MANIFEST_DIR")?);
-    let guests_dir = manifest_dir.join("guests");
-    let target_dir = guest_target_dir()?;
+    let outer_target_dir = outer_target_dir()?;
     let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
 
-    watch_guest_sources(&guests_dir)?;
-
-    for target in GUESTS {
-        ensure_target_installed(&rustc, target.triple)?;
-        build_guests(&cargo, &guests_dir, &target_dir, target)?;
-        let out = target_dir.join(target.triple).join("release");
-        for name in target.crates {
-            let file = if target.triple == "wasm32-wasip2" && *name == "hello-command" {
-                format!("{name}.wasm")
-            } else {
-                format!("{}.wasm", name.replace('-', "_"))
-            };
-            let path = out.join(file);
-            if !path.is_file() {
-                return Err(
-                    format!("guest `{name}` built but {} is missing", path.display()).into(),
-                );
-            }
-            let var = format!("MELD_GUEST_{}", name.replace('-', "_").to_uppercase());
-            println!("cargo:rustc-env={var}={}", path.display());
+    for workspace in WORKSPACES {
+        let guests_dir = manifest_dir.join(workspace.dir);
+        let target_dir = outer_target_dir.join(workspace.target_dir);
+        watch_guest_sources(&guests_dir)?;
+        for target in workspace.targets {
+            ensure_target_installed(&rustc, target.triple)?;
+            build_guests(&cargo, &guests_dir, &target_dir, target)?;
+            announce_artifacts(&target_dir, target)?;
         }
     }
     Ok(())
 }
 
-/// `<outer target dir>/meld-guests`, found from `OUT_DIR`, which cargo
-/// places at `<target dir>[/<triple>]/<profile>/build/<pkg>-<hash>/out`.
-fn guest_target_dir() -> Result<PathBuf> {
+/// Prints the `MELD_GUEST_<CRATE>` variable of every crate of `target`.
+fn announce_artifacts(target_dir: &Path, target: &TargetGuests) -> Result<()> {
+    let out = target_dir.join(target.triple).join("release");
+    for name in target.crates {
+        let file = if target.triple == "wasm32-wasip2" && *name == "hello-command" {
+            format!("{name}.wasm")
+        } else {
+            format!("{}.wasm", name.replace('-', "_"))
+        };
+        let path = out.join(file);
+        if !path.is_file() {
+            return Err(format!("guest `{name}` built but {} is missing", path.display()).into());
+        }
+        let var = format!("MELD_GUEST_{}", name.replace('-', "_").to_uppercase());
+        println!("cargo:rustc-env={var}={}", path.display());
+    }
+    Ok(())
+}
+
+/// The outer target directory, found from `OUT_DIR`, which cargo places
+/// at `<target dir>[/<triple>]/<profile>/build/<pkg>-<hash>/out`.
+fn outer_target_dir() -> Result<PathBuf> {
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").ok_or("no OUT_DIR")?);
     let build = out_dir
         .ancestors()
@@ -138,7 +194,7 @@ fn guest_target_dir() -> Result<PathBuf> {
         .parent()
         .and_then(Path::parent)
         .ok_or_else(|| format!("OUT_DIR {} is too shallow", out_dir.display()))?;
-    Ok(target.join("meld-guests"))
+    Ok(target.to_path_buf())
 }
 
 /// Reruns this script when a guest source, manifest, lockfile or WIT file

@@ -37,6 +37,7 @@
 //! included, must match. When a pool cannot supply a tuple, the
 //! constructors are called again first.
 
+mod concurrency;
 mod generate;
 mod link;
 mod pool;
@@ -95,8 +96,14 @@ impl Default for CompareOptions {
 /// compile — never that the two differ; differences are in the report.
 pub fn compare(original: &[u8], fused: &[u8], options: &CompareOptions) -> Result<Report> {
     let engine = engine()?;
-    let original_side = Side::new("original", original, options.fuel)?;
-    let fused_side = Side::new("fused", fused, options.fuel)?;
+    let mut original_side = Side::new("original", original, options.fuel)?;
+    let mut fused_side = Side::new("fused", fused, options.fuel)?;
+    // Both sides are called the same way, through `run_concurrent` if
+    // either uses the async ABI.
+    if original_side.is_concurrent() || fused_side.is_concurrent() {
+        original_side.make_concurrent();
+        fused_side.make_concurrent();
+    }
     let report = Report {
         world: world::compare(
             engine,
@@ -536,6 +543,18 @@ fn describe(observation: &Observation) -> String {
 /// and returns what each did: `[1]` for results, `trap` or `exit N`, with
 /// any output appended.
 pub fn run_script(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>> {
+    script(wasm, calls, false)
+}
+
+/// [`run_script`], but a trap is `trap: <message>` (wasmtime's trap code,
+/// or the innermost error of a failed host call): for pinning which trap
+/// an original component hits. Trap messages of fused output may
+/// legitimately differ, so comparisons use [`run_script`].
+pub fn run_script_with_traps(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>> {
+    script(wasm, calls, true)
+}
+
+fn script(wasm: &[u8], calls: &[(&str, Vec<Val>)], trap_messages: bool) -> Result<Vec<String>> {
     let mut side = Side::new("scripted", wasm, CompareOptions::default().fuel)?;
     let mut outcomes = Vec::new();
     for (path, args) in calls {
@@ -550,6 +569,7 @@ pub fn run_script(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>
         let observation = side.call(&path, args, results)?;
         let mut line = match observation.outcome {
             Outcome::Returned(values) => format!("[{}]", value::render_all(&values)),
+            Outcome::Trapped(message) if trap_messages => format!("trap: {message}"),
             Outcome::Trapped(_) => "trap".to_string(),
             Outcome::Exited(code) => format!("exit {code}"),
         };
@@ -564,6 +584,69 @@ pub fn run_script(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>
         outcomes.push(line);
     }
     Ok(outcomes)
+}
+
+/// Makes all `calls` at once on a fresh instance of `wasm`, as an async
+/// host does (one `run_concurrent` event loop; the calls are started in
+/// order), and returns what each did, in call order — `[results]`,
+/// `trap` or `pending` (it had not returned when no task could make
+/// progress any more) — then `finished i, j, …`, the order in which the
+/// calls returned or trapped, with any output appended to that line.
+pub fn run_together(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>> {
+    together(wasm, calls, false)
+}
+
+/// [`run_together`], with trap messages as in [`run_script_with_traps`].
+pub fn run_together_with_traps(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>> {
+    together(wasm, calls, true)
+}
+
+fn together(wasm: &[u8], calls: &[(&str, Vec<Val>)], trap_messages: bool) -> Result<Vec<String>> {
+    let mut side = Side::new("together", wasm, CompareOptions::default().fuel)?;
+    let observation = side.instantiate()?;
+    if !matches!(observation.outcome, Outcome::Returned(_)) {
+        bail!("instantiation failed: {:?}", observation.outcome);
+    }
+    let calls: Vec<(Vec<String>, Vec<Val>)> = calls
+        .iter()
+        .map(|(path, args)| (path.split('#').map(str::to_string).collect(), args.clone()))
+        .collect();
+    let observation = side.call_together(&calls)?;
+    let mut lines: Vec<String> = observation
+        .outcomes
+        .iter()
+        .map(|outcome| match outcome {
+            Some(Outcome::Returned(values)) => format!("[{}]", value::render_all(values)),
+            Some(Outcome::Trapped(message)) if trap_messages => format!("trap: {message}"),
+            Some(Outcome::Trapped(_)) => "trap".to_string(),
+            Some(Outcome::Exited(code)) => format!("exit {code}"),
+            None => "pending".to_string(),
+        })
+        .collect();
+    let finished: Vec<String> = observation.finished.iter().map(usize::to_string).collect();
+    let mut last = format!("finished {}", finished.join(", "));
+    for (name, bytes) in [
+        ("stdout", &observation.stdout),
+        ("stderr", &observation.stderr),
+    ] {
+        if !bytes.is_empty() {
+            last.push_str(&format!(" {name} {:?}", String::from_utf8_lossy(bytes)));
+        }
+    }
+    lines.push(last);
+    Ok(lines)
+}
+
+/// [`run_together`] on `original` and on `fused`, like [`same_script`]:
+/// prints both, fails unless they did the same, returns the original's.
+pub fn same_together(original: &[u8], fused: &[u8], calls: &[(&str, Vec<Val>)]) -> Vec<String> {
+    let expected = run_together(original, calls).expect("the original runs");
+    let got = run_together(fused, calls).expect("the fused output runs");
+    for (want, have) in expected.iter().zip(&got) {
+        println!("   {want:<40} {have}");
+    }
+    assert_eq!(expected, got, "calls made at once differ");
+    expected
 }
 
 /// Runs `calls` on `original` and on `fused` (see [`run_script`]), prints

@@ -16,7 +16,16 @@
 //! that loops forever shows up as a trap instead of a hung test. A trap
 //! poisons the instance; the side drops it and the caller instantiates
 //! afresh.
+//!
+//! **Components that use the async ABI** (async lifts or lowers, or any
+//! async built-in) have every export called the way an async host calls
+//! it, with `Store::run_concurrent` and `Func::call_concurrent` (see
+//! `concurrency`): synchronous exports too, since one may block on an
+//! async import, which wasmtime 48 reports as a trap only under
+//! `run_concurrent` (a plain `Func::call` panics inside wasmtime). Every
+//! other component's exports are called with `Func::call`, as before.
 
+use super::concurrency::{Together, call_concurrent, call_together, uses_async_abi};
 use super::generate::{Generator, Unsupported};
 use super::link::link;
 use super::pool::{Pool, State};
@@ -36,8 +45,11 @@ const PIPE_CAPACITY: usize = 16 << 20;
 static ENGINE: OnceLock<Engine> = OnceLock::new();
 
 /// The engine every harness run shares: component model and multi-memory
-/// on (fused output has a memory per inner component), fuel metering on,
-/// Cranelift optimisations off because tests compile more than they run.
+/// on (fused output has a memory per inner component), the component
+/// model's async ABI with everything async guests use (the async
+/// built-ins, `async` lifts without a callback, error contexts), fuel
+/// metering on, Cranelift optimisations off because tests compile more
+/// than they run.
 pub fn engine() -> Result<&'static Engine> {
     if let Some(engine) = ENGINE.get() {
         return Ok(engine);
@@ -45,6 +57,10 @@ pub fn engine() -> Result<&'static Engine> {
     let mut config = Config::new();
     config
         .wasm_component_model(true)
+        .wasm_component_model_async(true)
+        .wasm_component_model_more_async_builtins(true)
+        .wasm_component_model_async_stackful(true)
+        .wasm_component_model_error_context(true)
         .wasm_multi_memory(true)
         .consume_fuel(true)
         .cranelift_opt_level(OptLevel::None);
@@ -134,6 +150,9 @@ pub(crate) struct Side {
     stubbed: Vec<String>,
     live: Option<Live>,
     fuel: u64,
+    /// Whether calls go through `run_concurrent` (the component uses the
+    /// async ABI).
+    concurrent: bool,
 }
 
 impl std::fmt::Debug for Side {
@@ -162,7 +181,19 @@ impl Side {
             stubbed: linked.stubbed,
             live: None,
             fuel,
+            concurrent: uses_async_abi(wasm)?,
         })
+    }
+
+    /// Whether calls go through `run_concurrent` (see the module doc).
+    pub(crate) fn is_concurrent(&self) -> bool {
+        self.concurrent
+    }
+
+    /// Calls through `run_concurrent` from now on, e.g. because the other
+    /// side of a comparison uses the async ABI.
+    pub(crate) fn make_concurrent(&mut self) {
+        self.concurrent = true;
     }
 
     pub(crate) fn component(&self) -> &Component {
@@ -239,13 +270,19 @@ impl Side {
     ) -> Result<Observation> {
         let func = self.func(path)?;
         let fuel = self.fuel;
+        let concurrent = self.concurrent;
         let live = self.live_mut()?;
         live.store
             .set_fuel(fuel)
             .map_err(anyhow::Error::from)
             .context("setting fuel")?;
         let mut values = vec![Val::Bool(false); results];
-        let outcome = match func.call(&mut live.store, args, &mut values) {
+        let called = if concurrent {
+            call_concurrent(&mut live.store, func, args, &mut values)
+        } else {
+            func.call(&mut live.store, args, &mut values)
+        };
+        let outcome = match called {
             Ok(()) => {
                 live.pool.collect(&values);
                 Outcome::Returned(values)
@@ -258,6 +295,61 @@ impl Side {
         }
         Ok(Observation {
             outcome,
+            stdout,
+            stderr,
+        })
+    }
+}
+
+/// What calls made at once did (see [`Side::call_together`]).
+#[derive(Debug, Clone)]
+pub(crate) struct TogetherObservation {
+    /// Per call, in call order; `None` for a call that had not returned
+    /// when no task could make progress any more.
+    pub(crate) outcomes: Vec<Option<Outcome>>,
+    /// Call indices in the order the calls returned or failed.
+    pub(crate) finished: Vec<usize>,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
+}
+
+impl Side {
+    /// Makes all `calls` (export path, arguments) at once on the live
+    /// instance, in one `run_concurrent` event loop, until all returned or
+    /// no task can make progress. A trap or a call left pending drops the
+    /// instance.
+    pub(crate) fn call_together(
+        &mut self,
+        calls: &[(Vec<String>, Vec<Val>)],
+    ) -> Result<TogetherObservation> {
+        let mut prepared = Vec::new();
+        for (path, args) in calls {
+            let func = self.func(path)?;
+            let results = self.result_count(path)?;
+            prepared.push((func, args.clone(), results));
+        }
+        let fuel = self.fuel;
+        let live = self.live_mut()?;
+        live.store
+            .set_fuel(fuel)
+            .map_err(anyhow::Error::from)
+            .context("setting fuel")?;
+        let Together { outcomes, finished } = call_together(&mut live.store, &prepared);
+        for outcome in outcomes.iter().flatten() {
+            if let Outcome::Returned(values) = outcome {
+                live.pool.collect(values);
+            }
+        }
+        let (stdout, stderr) = live.take_output();
+        if !outcomes
+            .iter()
+            .all(|outcome| matches!(outcome, Some(Outcome::Returned(_))))
+        {
+            self.live = None;
+        }
+        Ok(TogetherObservation {
+            outcomes,
+            finished,
             stdout,
             stderr,
         })
@@ -367,7 +459,7 @@ impl Side {
 /// Classifies a failed call: an exit, or a trap described by its trap
 /// code or, for host errors, by the innermost error (the outer ones only
 /// add a wasm backtrace).
-fn outcome_of_error(error: wasmtime::Error) -> Outcome {
+pub(crate) fn outcome_of_error(error: wasmtime::Error) -> Outcome {
     if let Some(exit) = error.downcast_ref::<I32Exit>() {
         return Outcome::Exited(exit.0);
     }

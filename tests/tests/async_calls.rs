@@ -1,0 +1,656 @@
+//! The async fixtures (`fixtures::async_all`, built from the wit-bindgen
+//! 0.60.0 guests of `tests/guests-async`): each must behave under the
+//! harness (wasmtime 48.0.8 with the component model's async ABI on) as
+//! the fixture intends — results and traps written out below — and meld's
+//! outcome on it is pinned: today a typed `unsupported` error; once fusion
+//! succeeds, the fused output (`--memory multi` and `shared`) must behave
+//! like the original, call by call and under the differential harness.
+//! [`Fusion`] marks, per fixture, whether fusion is still pending.
+//!
+//! `async_abi_use.rs` pins what each fixture's inner components import
+//! and define at the core level (`tests/async_abi_use/<fixture>.core.txt`,
+//! rewritten with `BLESS=1`): the input the fused async runtime has to
+//! serve. In short, as of wit-bindgen 0.60.0 (release build, LTO;
+//! `wasm32-unknown-unknown` componentized by wit-component 0.254.2, and
+//! `wasm32-wasip2` linked by rustc 1.95's component linker for
+//! `async-printer`):
+//!
+//! - **Every `async fn` export** is lifted `(canon lift (core func
+//!   "[async-lift]<iface>#<f>") async (callback "[callback][async-lift]
+//!   <iface>#<f>"))`, with `(memory)`, `(realloc)` and `string-encoding`
+//!   as its parameters and results need them (`pong#play`, whose result
+//!   is a list, has `(memory)` alone). The core entry point returns a
+//!   callback code; the callback takes `(event, p1, p2)` and returns one.
+//!   No export is lifted `async` without a callback, and no async lift
+//!   has `post-return`. Sync exports are lifted as before (`gate#log`,
+//!   returning a list, with `post-return`).
+//! - **Results go through `task.return`**, one `(canon task.return
+//!   (result T) ...)` per async export (imported as `"[export]<iface>"
+//!   "[task-return]<f>"`; a bare `(canon task.return)` without results),
+//!   flat: `combine`'s record is five core values `(i64 i32 i32 i32
+//!   f64)`, `both`'s tuple four, a list two; `(memory)` when the result
+//!   holds a string or list (and for `take`'s `option<u32>`, which does
+//!   not), `string-encoding` when it holds a string.
+//! - **Every `async func` import** is lowered `(canon lower (func f)
+//!   async)`, imported as `"<iface>" "[async-lower]<f>"`, with `(memory)`
+//!   when there is a return area or spilled parameters and `(realloc)` and
+//!   `string-encoding` when the results hold a list or string. Parameters
+//!   come flat up to four core values (`later`: `(a, b, retptr) ->
+//!   state`); `combine`'s seven (nine core values) come as one pointer
+//!   (`(params, retptr) -> state`). Results, if any, are written to the
+//!   return area whose pointer is the last parameter (`hold`, without
+//!   results: `(ticks) -> state`, no memory); the return value is the
+//!   subtask state | handle << 4.
+//! - **Sync lowers of async functions** (wit-bindgen's `async: ["-import:
+//!   ..."]`, `sync-lowerer`) are plain `(canon lower (func f))` imported
+//!   under the bare name; sync imports of sync functions (`post`, `log`,
+//!   `close`) likewise, from async tasks.
+//! - **The task runtime** of wit-bindgen uses `context.get`/`context.set`
+//!   slot 0 (`i32`; the task's state), `waitable-set.new`,
+//!   `waitable.join`, `waitable-set.poll (memory)` (`block_on` polls after
+//!   a YIELD), `waitable-set.drop`, `task.cancel` (imported as
+//!   `"[export]$root" "[task-cancel]"`) in every component with an async
+//!   export, and, where async imports are called, `subtask.drop` and
+//!   `subtask.cancel` (without `async`: a dropped import future cancels
+//!   synchronously). `waitable-set.wait (memory)` appears only where
+//!   `block_on` is used. `yield_async` is no built-in: the callback
+//!   returns YIELD. `backpressure.inc`/`.dec` appear where the guest calls
+//!   them (`gate`); `thread.yield` (`yield_blocking`) would likewise.
+//! - **No stream, future or error-context built-ins** are present in these
+//!   guests: they are linked only when used (LTO drops the unused ones).
+//! - **WASI from an async task** (`async-printer`, wasm32-wasip2): the main
+//!   module imports WASI 0.2 directly (no preview-1 adapter), every
+//!   function lowered synchronously (`output-stream.blocking-flush`,
+//!   `pollable.block` included) and called from inside the async task.
+//!
+//! The exact lists are in the `.core.txt` files.
+
+use meld_core::{ErrorKind, MemoryStrategy, Options, fuse};
+use meld_tests::fixtures::{self, Fixture};
+use meld_tests::harness::{
+    CompareOptions, compare, run_script_with_traps, run_together_with_traps, same_script,
+    same_together,
+};
+use wasmparser::{Validator, WasmFeatures};
+use wasmtime::component::Val;
+
+/// Whether meld is expected to fuse a fixture yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fusion {
+    /// meld refuses the fixture today with a typed `unsupported` error
+    /// that names the async ABI; fusing it is the work of issue 15 (async,
+    /// part 1). If fusion succeeds, the output is compared with the
+    /// original as for [`Fusion::Expected`]. Flip to `Expected` when part
+    /// 1 fuses the fixture, so that a regression fails.
+    PendingPart1,
+    /// Fusion must succeed, and the fused output must behave like the
+    /// original.
+    #[expect(dead_code, reason = "no async fixture fuses yet; see PendingPart1")]
+    Expected,
+}
+
+/// One scripted call: an export path (`interface#function`), its
+/// arguments, and what the original must do (as `run_script_with_traps`
+/// renders it).
+type Call = (&'static str, Vec<Val>, &'static str);
+
+/// Runs `script` on the original fixture `name` and checks every outcome;
+/// then fuses the fixture with `--memory multi` and `--memory shared` and
+/// checks meld's outcome against `fusion`: an `unsupported` error while
+/// fusion is pending, else fused output that validates and behaves like
+/// the original on `script` and under the differential harness.
+fn check_async_fixture(name: &str, fusion: Fusion, script: &[Call]) {
+    let fixture = fixtures::get(name).expect("the async fixtures build");
+    check_async_component(&fixture, fusion, script);
+}
+
+/// [`check_async_fixture`] for a component that need not be a fixture.
+fn check_async_component(fixture: &Fixture, fusion: Fusion, script: &[Call]) {
+    let name = fixture.name;
+    let calls: Vec<(&str, Vec<Val>)> = script
+        .iter()
+        .map(|(path, args, _)| (*path, args.clone()))
+        .collect();
+    let expected: Vec<&str> = script.iter().map(|(_, _, outcome)| *outcome).collect();
+    let got = run_script_with_traps(&fixture.wasm, &calls).expect("the original runs");
+    for (i, ((path, _), (want, have))) in calls.iter().zip(expected.iter().zip(&got)).enumerate() {
+        println!("{i:2} {path:<40} {want:<28} {have}");
+    }
+    assert_eq!(
+        got, expected,
+        "`{name}` (original) did not do what it should"
+    );
+
+    for (memory, fused) in fusions(fixture, fusion) {
+        same_script(&fixture.wasm, &fused, &calls);
+        differential(fixture, &fused, &format!("{memory:?}"));
+    }
+}
+
+/// Makes `calls` at once (one event loop, see `harness::run_together`) on
+/// fixture `name` and checks what the original did against `expected`;
+/// then, for each successful fusion (see [`fusions`]), that the fused
+/// output does the same.
+fn check_async_together(
+    name: &str,
+    fusion: Fusion,
+    calls: &[(&'static str, Vec<Val>)],
+    expected: &[&str],
+) {
+    let fixture = fixtures::get(name).expect("the async fixtures build");
+    let got = run_together_with_traps(&fixture.wasm, calls).expect("the original runs");
+    for line in &got {
+        println!("   {line}");
+    }
+    assert_eq!(got, expected, "`{name}` (original, calls at once)");
+    for (_, fused) in fusions(&fixture, fusion) {
+        same_together(&fixture.wasm, &fused, calls);
+    }
+}
+
+/// Fuses `fixture` with `--memory multi` and `--memory shared` and checks
+/// meld's outcome against `fusion`: an `unsupported` error naming the
+/// async ABI while fusion is pending; else output that validates (one
+/// memory in shared mode). Returns the successful fusions.
+fn fusions(fixture: &Fixture, fusion: Fusion) -> Vec<(MemoryStrategy, Vec<u8>)> {
+    let name = fixture.name;
+    let mut fused_outputs = Vec::new();
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        match fuse(&[&fixture.wasm], &options) {
+            Err(error) if error.kind() == ErrorKind::Unsupported => {
+                assert_eq!(
+                    fusion,
+                    Fusion::PendingPart1,
+                    "`{name}` ({memory:?}) must fuse but: {error}"
+                );
+                assert!(
+                    error.message().contains("async"),
+                    "`{name}` ({memory:?}) is refused for a reason other than the async ABI: \
+                     {error}"
+                );
+                println!("{name} ({memory:?}): not fused yet: {error}");
+            }
+            Err(error) => panic!("fusing `{name}` ({memory:?}) failed: {error}"),
+            Ok(fused) => {
+                if memory == MemoryStrategy::Shared {
+                    assert_eq!(fused.stats.memories, 1, "`{name}`: shared mode memories");
+                }
+                validate(&fused.wasm).unwrap_or_else(|e| panic!("`{name}` ({memory:?}): {e}"));
+                fused_outputs.push((memory, fused.wasm));
+            }
+        }
+    }
+    fused_outputs
+}
+
+/// Compares `other` with `fixture` under the differential harness (every
+/// export, generated arguments) and fails unless the report is clean.
+fn differential(fixture: &Fixture, other: &[u8], what: &str) {
+    let report = compare(&fixture.wasm, other, &CompareOptions::default())
+        .unwrap_or_else(|e| panic!("`{}` ({what}): {e:#}", fixture.name));
+    println!("{:<16} {what}: {}", fixture.name, report.summary());
+    assert!(report.is_clean(), "`{}` ({what}):\n{report}", fixture.name);
+    assert!(report.calls > 0, "`{}` ({what}): no calls", fixture.name);
+}
+
+/// Validates `wasm` with the features the harness's engine enables.
+fn validate(wasm: &[u8]) -> Result<(), String> {
+    let features = WasmFeatures::default()
+        | WasmFeatures::CM_ASYNC
+        | WasmFeatures::CM_MORE_ASYNC_BUILTINS
+        | WasmFeatures::CM_ASYNC_STACKFUL
+        | WasmFeatures::CM_ERROR_CONTEXT;
+    Validator::new_with_features(features)
+        .validate_all(wasm)
+        .map(drop)
+        .map_err(|e| format!("invalid output: {e}"))
+}
+
+/// `meld:async-fixtures/<interface>#<function>`.
+macro_rules! export {
+    ($interface:literal, $function:literal) => {
+        concat!("meld:async-fixtures/", $interface, "#", $function)
+    };
+}
+
+fn u32s(values: &[u32]) -> Vec<Val> {
+    values.iter().map(|v| Val::U32(*v)).collect()
+}
+
+/// The arguments of `combine`: seven parameters, nine core values.
+fn combine_args(text: &str, bytes: &[u8]) -> Vec<Val> {
+    vec![
+        Val::U32(1),
+        Val::U64(2),
+        Val::String(text.into()),
+        Val::Float32(1.5),
+        Val::List(bytes.iter().map(|b| Val::U8(*b)).collect()),
+        Val::S8(-3),
+        Val::Bool(true),
+    ]
+}
+
+/// `async-calls`: async-lowered imports of async-lifted (callback)
+/// exports between two components, and the worker's exports called by
+/// the host directly.
+#[test]
+fn async_calls() {
+    check_async_fixture(
+        "async-calls",
+        Fusion::PendingPart1,
+        &[
+            // Returns at once: the subtask is RETURNED when the call
+            // returns; the caller never waits.
+            (export!("calls", "ready"), u32s(&[2, 3]), "[5]"),
+            (export!("calls", "ready"), u32s(&[u32::MAX, 2]), "[1]"),
+            // Returns later: STARTED, then a subtask event.
+            (export!("calls", "later"), u32s(&[2, 3]), "[6]"),
+            (
+                export!("calls", "later"),
+                u32s(&[u32::MAX, 2]),
+                "[4294967294]",
+            ),
+            // Two subtasks at once: `ready` finishes first although it
+            // was started second.
+            (
+                export!("calls", "both"),
+                u32s(&[2, 3]),
+                "[(6, 5, \"second,first\")]",
+            ),
+            // A callee that yields in a loop (callback code YIELD).
+            (export!("calls", "spin"), vec![Val::U8(0)], "[0]"),
+            (export!("calls", "spin"), vec![Val::U8(5)], "[5]"),
+            (export!("calls", "spin"), vec![Val::U8(255)], "[255]"),
+            // Seven parameters through a pointer, a record through the
+            // caller's return area.
+            (
+                export!("calls", "combine"),
+                combine_args("héllo", &[1, 250]),
+                "[{total: 251, text: \"héllo/2/true\", count: 5, scaled: 3.0}]",
+            ),
+            (
+                export!("calls", "combine"),
+                combine_args("", &[]),
+                "[{total: 0, text: \"/0/true\", count: 0, scaled: 3.0}]",
+            ),
+            // The host calls the worker's async exports itself.
+            (export!("worker", "ready"), u32s(&[7, 8]), "[15]"),
+            (export!("worker", "later"), u32s(&[4, 5]), "[20]"),
+            (export!("worker", "spin"), vec![Val::U8(3)], "[3]"),
+        ],
+    );
+}
+
+/// `async-blocking`: `block_on` inside an async export works; inside a
+/// sync export it traps as soon as it has to wait.
+#[test]
+fn async_blocking() {
+    check_async_fixture(
+        "async-blocking",
+        Fusion::PendingPart1,
+        &[
+            (export!("blocking", "async-block-on"), u32s(&[2, 3]), "[6]"),
+            // A sync-typed task may not block: `later` has not returned
+            // when its async lower returns, so `waitable-set.wait` traps.
+            (
+                export!("blocking", "sync-block-on"),
+                u32s(&[2, 3]),
+                CANNOT_BLOCK,
+            ),
+            // `ready` returns before its lower does: nothing to wait for.
+            (export!("blocking", "sync-ready"), u32s(&[2, 3]), "[5]"),
+            (export!("blocking", "async-block-on"), u32s(&[6, 7]), "[42]"),
+        ],
+    );
+}
+
+/// `async-lowering`: async-lifted functions called through sync lowers.
+/// From a sync-typed task that traps whether or not the callee would
+/// return at once; from an async-typed task the caller blocks until the
+/// callee returns.
+#[test]
+fn async_lowering() {
+    check_async_fixture(
+        "async-lowering",
+        Fusion::PendingPart1,
+        &[
+            (
+                export!("lowering", "sync-later"),
+                u32s(&[2, 3]),
+                CANNOT_BLOCK,
+            ),
+            (
+                export!("lowering", "sync-ready"),
+                u32s(&[2, 3]),
+                CANNOT_BLOCK,
+            ),
+            (export!("lowering", "async-later"), u32s(&[2, 3]), "[6]"),
+            (export!("lowering", "async-later"), u32s(&[6, 7]), "[42]"),
+        ],
+    );
+}
+
+/// `async-gate`: a call made while the callee's backpressure is on waits
+/// to start until it is off; without backpressure it starts at once. A
+/// subtask cancelled before it started never starts; one cancelled while
+/// it runs is dropped (wit-bindgen drops the task's future on the cancel
+/// event). A call that can never start is a deadlock: the host's call
+/// never returns (wasmtime's `call_async` traps with `AsyncDeadlock`; the
+/// harness reports it as a trap).
+#[test]
+fn async_gate() {
+    check_async_fixture(
+        "async-gate",
+        Fusion::PendingPart1,
+        &[
+            (
+                export!("scenarios", "backpressure-on"),
+                vec![],
+                r#"[["hold on", "hold off", "start 1", "end 1"]]"#,
+            ),
+            (
+                export!("scenarios", "backpressure-off"),
+                vec![],
+                r#"[["pause", "start 1", "end 1", "resume"]]"#,
+            ),
+            (
+                export!("scenarios", "cancel-before-start"),
+                vec![],
+                r#"[["hold on", "hold off", "start 2", "end 2"]]"#,
+            ),
+            (
+                export!("scenarios", "cancel-after-start"),
+                vec![],
+                r#"[["start 1", "dropped 1", "start 2", "end 2"]]"#,
+            ),
+            (export!("scenarios", "deadlock"), vec![], DEADLOCK),
+            // A fresh instance after the deadlock: an empty log.
+            (export!("gate", "log"), vec![], "[[]]"),
+            // The host's own calls to the gate: `work` returns, and once
+            // the gate is closed, even the sync `log` can never start.
+            (export!("gate", "work"), u32s(&[9]), "[9]"),
+            (export!("gate", "log"), vec![], r#"[["start 9", "end 9"]]"#),
+            (export!("gate", "close"), vec![], "[]"),
+            (export!("gate", "log"), vec![], DEADLOCK),
+        ],
+    );
+}
+
+/// `async-pingpong`: the referee's task and the pong player's task, in
+/// two components, each wait (yielding, for at most 500 turns) in the
+/// mailbox for what the other posts.
+#[test]
+fn async_pingpong() {
+    check_async_fixture(
+        "async-pingpong",
+        Fusion::PendingPart1,
+        &[
+            (
+                export!("game", "play"),
+                vec![Val::U8(3), Val::U32(1)],
+                "[([2, 6, 14], [1, 3, 7])]",
+            ),
+            (
+                export!("game", "play"),
+                vec![Val::U8(5), Val::U32(0)],
+                "[([0, 2, 6, 14, 30], [0, 1, 3, 7, 15])]",
+            ),
+            (
+                export!("game", "play"),
+                vec![Val::U8(0), Val::U32(1)],
+                "[([], [])]",
+            ),
+            // Alone, a `take` gives up after its 500 turns, and so does a
+            // player.
+            (export!("mailbox", "take"), u32s(&[7]), "[none]"),
+            (export!("pong", "play"), vec![Val::U8(2)], "[[]]"),
+            (export!("mailbox", "post"), u32s(&[7, 70]), "[]"),
+            (export!("mailbox", "take"), u32s(&[7]), "[some(70)]"),
+        ],
+    );
+}
+
+/// `async_raw.wat` as a fixture.
+fn raw_component() -> Fixture {
+    Fixture {
+        name: "async-raw (WAT)",
+        wasm: wat::parse_str(include_str!("async_raw.wat")).expect("async_raw.wat parses"),
+        is_command: false,
+    }
+}
+
+/// `async_raw.wat`: the numbers wit-bindgen hides. `raw#cancel-running`
+/// logs `later`'s lower result (STARTED 1, handle 1), what `subtask.cancel`
+/// gives while the callee runs (RETURNED 2: the callee ignores the cancel
+/// event and returns) and the result 30. `raw#run` logs, in
+/// order: `ready`'s lower result (RETURNED 2, no handle 0) and result 6;
+/// `later`'s (STARTED 1, handle 1), the new waitable set's handle 2, the
+/// event `wait` gives (SUBTASK 1, handle 1, RETURNED 2) and result 70;
+/// `poll` on the emptied set (NONE 0); context slot 0 before and after
+/// `context.set 42`; then, with the callee's backpressure on, `later`'s
+/// lower result (STARTING 0, handle 2: the dropped set's number, reused)
+/// and what `subtask.cancel` gives (CANCELLED_BEFORE_STARTED 3). The other
+/// exports misuse the ABI.
+#[test]
+fn async_raw() {
+    check_async_component(
+        &raw_component(),
+        Fusion::PendingPart1,
+        &[
+            // Cancelled while it runs, the callee returns anyway (it
+            // ignores the cancel event): STARTED 1, handle 1, then
+            // `subtask.cancel` gives RETURNED 2 and the result is there.
+            ("raw#cancel-running", vec![], "[[1, 1, 2, 30]]"),
+            // A subtask in a waitable set cannot be cancelled
+            // synchronously, even after its result was delivered; out of
+            // the set, cancelling a subtask whose result was delivered
+            // traps too.
+            (
+                "raw#cancel-joined",
+                vec![],
+                "trap: wasm trap: waitable cannot be used synchronously while added to a \
+                 waitable set",
+            ),
+            (
+                "raw#cancel-returned",
+                vec![],
+                "trap: wasm trap: `subtask.cancel` called after terminal status delivered",
+            ),
+            (
+                "raw#run",
+                vec![],
+                "[[2, 0, 6, 1, 1, 2, 1, 1, 2, 70, 0, 0, 42, 0, 2, 3]]",
+            ),
+            // Each task has its own context slots, zero at the start.
+            ("raw#context", vec![], "[0]"),
+            ("raw#context", vec![], "[0]"),
+            (
+                "raw#drop-early",
+                vec![],
+                "trap: wasm trap: cannot drop a subtask which has not yet resolved",
+            ),
+            ("raw#sync-wait", vec![], CANNOT_BLOCK),
+            ("raw#wait-empty", vec![], DEADLOCK),
+            (
+                "callee#twice",
+                u32s(&[1]),
+                "trap: wasm trap: `task.return` or `task.cancel` called more than once for \
+                 current task",
+            ),
+            (
+                "callee#never",
+                u32s(&[1]),
+                "trap: wasm trap: async-lifted export failed to produce a result",
+            ),
+            ("callee#ready", u32s(&[1]), "[2]"),
+            ("callee#later", u32s(&[1]), "[10]"),
+        ],
+    );
+}
+
+/// `async-wasi`: output an async task prints through WASI reaches the
+/// host's stdout and is compared like a sync call's.
+#[test]
+fn async_wasi() {
+    check_async_fixture(
+        "async-wasi",
+        Fusion::PendingPart1,
+        &[
+            (
+                export!("shouter", "shout"),
+                vec![Val::String("Hé".into())],
+                r#"[8] stdout "HÉ\nhé\n""#,
+            ),
+            (
+                export!("printer", "print"),
+                vec![Val::String(String::new())],
+                r#"[1] stdout "\n""#,
+            ),
+        ],
+    );
+}
+
+/// Host calls made at once (one event loop), into one inner component or
+/// several: they run concurrently, and the order they finish in shows it.
+#[test]
+fn async_calls_made_at_once() {
+    // Into the caller and the worker: the short calls finish first.
+    check_async_together(
+        "async-calls",
+        Fusion::PendingPart1,
+        &[
+            (export!("calls", "spin"), vec![Val::U8(3)]),
+            (export!("worker", "spin"), vec![Val::U8(1)]),
+            (export!("calls", "ready"), u32s(&[1, 2])),
+        ],
+        &["[3]", "[1]", "[3]", "finished 2, 1, 0"],
+    );
+    // A sync export that must block traps; the async one beside it still
+    // returns.
+    check_async_together(
+        "async-blocking",
+        Fusion::PendingPart1,
+        &[
+            (export!("blocking", "async-block-on"), u32s(&[2, 3])),
+            (export!("blocking", "sync-block-on"), u32s(&[2, 3])),
+        ],
+        &["[6]", CANNOT_BLOCK, "finished 0, 1"],
+    );
+    // The host's `hold` turns the gate's backpressure on: the host's own
+    // `work` calls start only after it.
+    check_async_together(
+        "async-gate",
+        Fusion::PendingPart1,
+        &[
+            (export!("gate", "hold"), vec![Val::U8(3)]),
+            (export!("gate", "work"), u32s(&[1])),
+            (export!("gate", "work"), u32s(&[2])),
+        ],
+        &["[]", "[1]", "[2]", "finished 0, 1, 2"],
+    );
+    // Two `work` tasks are in progress (started, yielding) when the sync
+    // `log` runs between their turns.
+    check_async_together(
+        "async-gate",
+        Fusion::PendingPart1,
+        &[
+            (export!("gate", "work"), u32s(&[1])),
+            (export!("gate", "work"), u32s(&[2])),
+            (export!("gate", "log"), vec![]),
+        ],
+        &[
+            "[1]",
+            "[2]",
+            r#"[["start 1", "start 2"]]"#,
+            "finished 2, 0, 1",
+        ],
+    );
+    // The host's `post` wakes the pong player's task (waiting in the
+    // mailbox, another component) ...
+    check_async_together(
+        "async-pingpong",
+        Fusion::PendingPart1,
+        &[
+            (export!("pong", "play"), vec![Val::U8(1)]),
+            (export!("mailbox", "post"), u32s(&[0, 5])),
+        ],
+        &["[[5]]", "[]", "finished 1, 0"],
+    );
+    // ... and through it, the host's own `take`.
+    check_async_together(
+        "async-pingpong",
+        Fusion::PendingPart1,
+        &[
+            (export!("mailbox", "take"), u32s(&[1])),
+            (export!("pong", "play"), vec![Val::U8(1)]),
+            (export!("mailbox", "post"), u32s(&[0, 3])),
+        ],
+        &["[some(6)]", "[[3]]", "[]", "finished 2, 1, 0"],
+    );
+}
+
+/// wasmtime 48's trap for a sync-typed task that would have to block.
+const CANNOT_BLOCK: &str = "trap: wasm trap: cannot block a synchronous task before returning";
+
+/// The harness's report of a call that can never return.
+const DEADLOCK: &str = "trap: deadlock: the call has not returned and no task can make progress";
+
+/// The async fixtures this file checks, one test each; every async
+/// fixture must be among them.
+const CHECKED: &[&str] = &[
+    "async-calls",
+    "async-blocking",
+    "async-lowering",
+    "async-gate",
+    "async-pingpong",
+    "async-wasi",
+];
+
+#[test]
+fn every_async_fixture_is_checked() {
+    let names: Vec<&str> = fixtures::async_names().collect();
+    assert_eq!(names, CHECKED, "a test per async fixture, in this file");
+}
+
+/// The harness on the async fixtures (and `async_raw.wat`): each
+/// compared with itself under the differential harness (every export,
+/// generated arguments, through `run_concurrent`) is clean.
+#[test]
+fn async_fixtures_match_themselves() {
+    let mut all = fixtures::async_all().expect("the async fixtures build");
+    all.push(raw_component());
+    for fixture in all {
+        differential(&fixture, &fixture.wasm, "vs itself");
+    }
+}
+
+/// The harness sees a difference in what async exports do: `async_raw.wat`
+/// with `later` returning `x * 11` instead of `x * 10` differs on the
+/// callee's `later` (called by the host) and on `raw#run` and
+/// `raw#cancel-running` (which log `later`'s result), and nowhere else.
+#[test]
+fn the_harness_sees_async_differences() {
+    let original = raw_component();
+    let text = include_str!("async_raw.wat");
+    let changed = text.replace(
+        "(i32.mul (global.get $x) (i32.const 10))",
+        "(i32.mul (global.get $x) (i32.const 11))",
+    );
+    assert_ne!(changed, text, "the replaced text is in async_raw.wat");
+    let changed = wat::parse_str(&changed).expect("the changed WAT parses");
+    let report =
+        compare(&original.wasm, &changed, &CompareOptions::default()).expect("the comparison runs");
+    println!("{report}");
+    let mut functions: Vec<&str> = report
+        .mismatches
+        .iter()
+        .map(|m| m.function.as_str())
+        .collect();
+    functions.sort_unstable();
+    functions.dedup();
+    assert_eq!(functions, ["callee#later", "raw#cancel-running", "raw#run"]);
+}
