@@ -162,6 +162,34 @@
         i32.eq
         br_if 1 (;@1;)
         local.get 6
+        i32.const 32
+        i32.add
+        local.get 7
+        i32.le_u
+        if ;; label = @3
+          local.get 6
+          i64.load 1
+          local.get 6
+          i64.load 1 offset=8
+          i64.or
+          local.get 6
+          i64.load 1 offset=16
+          i64.or
+          local.get 6
+          i64.load 1 offset=24
+          i64.or
+          i64.const -9187201950435737472
+          i64.and
+          i64.eqz
+          if ;; label = @4
+            local.get 6
+            i32.const 32
+            i32.add
+            local.set 6
+            br 2 (;@2;)
+          end
+        end
+        local.get 6
         i32.const 8
         i32.add
         local.get 7
