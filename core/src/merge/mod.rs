@@ -839,34 +839,64 @@ pub(crate) fn emit(
         export_section.export(&export.name, kind, index);
     }
 
-    let mut out = wasm_encoder::Module::new();
     let mut type_section = wasm_encoder::TypeSection::new();
     for ty in &types.types {
         define_func_type(&mut type_section, ty)?;
     }
     // A section is emitted only when it has entries: an empty one (a tag
-    // section above all) would need a feature the input may not use.
-    section_if(&mut out, &type_section, type_section.len());
-    section_if(&mut out, &imports, imports.len());
-    section_if(&mut out, &functions, functions.len());
-    section_if(&mut out, &tables, tables.len());
-    section_if(&mut out, &memories, memories.len());
-    section_if(&mut out, &tags, tags.len());
-    section_if(&mut out, &globals, globals.len());
-    section_if(&mut out, &export_section, export_section.len());
+    // section above all) would need a feature the input may not use. The
+    // sections are encoded apart, then copied once into a buffer of the
+    // module's exact size (growing one buffer section by section would
+    // hold up to twice the module at its peak).
+    let mut before = Vec::new();
+    encode_if(&mut before, &type_section, type_section.len());
+    encode_if(&mut before, &imports, imports.len());
+    encode_if(&mut before, &functions, functions.len());
+    encode_if(&mut before, &tables, tables.len());
+    encode_if(&mut before, &memories, memories.len());
+    encode_if(&mut before, &tags, tags.len());
+    encode_if(&mut before, &globals, globals.len());
+    encode_if(&mut before, &export_section, export_section.len());
     if let Some(start) = start {
-        out.section(&wasm_encoder::StartSection {
+        let section = wasm_encoder::StartSection {
             function_index: start,
-        });
+        };
+        encode_if(&mut before, &section, 1);
     }
-    section_if(&mut out, &elements, elements.len());
+    encode_if(&mut before, &elements, elements.len());
     let data_section = wasm_encoder::DataCountSection { count: data_count };
-    section_if(&mut out, &data_section, data_count);
-    section_if(&mut out, &code, code.len());
-    section_if(&mut out, &data, data.len());
-    out.section(&names.encode());
+    encode_if(&mut before, &data_section, data_count);
+    let mut after = Vec::new();
+    encode_if(&mut after, &data, data.len());
+    drop(data);
+    // With one memory left (shared mode), it is the only one named.
+    if shared.as_ref().is_some_and(|(_, order)| !order.is_empty()) {
+        names.single_memory();
+    }
+    encode_if(&mut after, &names.encode(), 1);
     if let Some(producers) = producers.encode() {
-        out.section(&producers);
+        encode_if(&mut after, &producers, 1);
+    }
+    let code_size = match code.len() {
+        0 => 0,
+        n => {
+            let body = leb_len(n) + code.byte_len();
+            1 + leb_len(body as u32) + body
+        }
+    };
+    let size = 8 + code_size + before.iter().chain(&after).map(Vec::len).sum::<usize>();
+    let mut module = Vec::with_capacity(size);
+    module.extend_from_slice(&wasm_encoder::Module::HEADER);
+    for part in before {
+        module.extend_from_slice(&part);
+    }
+    if !code.is_empty() {
+        module.push(wasm_encoder::Section::id(&code));
+        wasm_encoder::Encode::encode(&code, &mut module);
+    }
+    drop(code);
+    for part in after {
+        module.extend_from_slice(&part);
     }
     info.memories = layout.totals[Space::Memory.index()];
     if let Some((regions, order)) = &shared {
@@ -880,15 +910,27 @@ pub(crate) fn emit(
                 max_pages: regions.regions[k].max,
             })
             .collect();
-        names.single_memory();
     }
-    Ok((out.finish(), info))
+    Ok((module, info))
 }
 
-/// Appends `section` to `out` unless it has no entries.
-fn section_if(out: &mut wasm_encoder::Module, section: &impl wasm_encoder::Section, entries: u32) {
+/// Encodes `section` (its id first) onto `parts` unless it has no entries.
+fn encode_if(parts: &mut Vec<Vec<u8>>, section: &impl wasm_encoder::Section, entries: u32) {
     if entries > 0 {
-        out.section(section);
+        let mut bytes = vec![section.id()];
+        section.encode(&mut bytes);
+        parts.push(bytes);
+    }
+}
+
+/// Bytes of `n` as an unsigned LEB128.
+fn leb_len(n: u32) -> usize {
+    match n {
+        0..0x80 => 1,
+        0x80..0x4000 => 2,
+        0x4000..0x20_0000 => 3,
+        0x20_0000..0x1000_0000 => 4,
+        _ => 5,
     }
 }
 
