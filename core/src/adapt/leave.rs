@@ -42,8 +42,28 @@ pub(crate) fn host_reallocs_leaving(
         }
     }
     let mut leaving = BTreeSet::new();
+    // Many host calls share one realloc (a component's `cabi_realloc`):
+    // each is scanned once.
+    let mut scanned = std::collections::BTreeMap::new();
     for (component, realloc) in reallocs {
-        if !leaving.contains(&component) && may_call_out(decoded, graph, realloc)? {
+        if leaving.contains(&component) {
+            continue;
+        }
+        let key = match realloc {
+            CoreDef::Export(instance, name) => Some((graph.instances[instance.0].module, name)),
+            _ => None,
+        };
+        let leaves = match key.and_then(|k| scanned.get(&k).copied()) {
+            Some(known) => known,
+            None => {
+                let found = may_call_out(decoded, graph, realloc)?;
+                if let Some(k) = key {
+                    scanned.insert(k, found);
+                }
+                found
+            }
+        };
+        if leaves {
             leaving.insert(component);
         }
     }

@@ -26,7 +26,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
@@ -36,32 +36,44 @@ use wasmparser::{Validator, WasmFeatures};
 use wasmtime::component::{Component, ComponentNamedList, Lift, Linker, Lower, TypedFunc};
 use wasmtime::{Config, Engine, Store};
 
-/// The system allocator, counting live bytes and their high-water mark.
+/// The system allocator, counting live bytes and their high-water mark
+/// while a measurement is on (only then: shared counters updated from
+/// several threads would slow down what is timed).
 struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+static COUNTING: AtomicBool = AtomicBool::new(false);
+/// Live bytes allocated since counting began, less those freed since (a
+/// block from before may be freed meanwhile, so it can go below 0).
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
 
 impl Counting {
     fn grew(size: usize) {
-        let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
-        PEAK.fetch_max(live, Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            let size = size as isize;
+            let live = LIVE.fetch_add(size, Ordering::Relaxed) + size;
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
     }
 
     fn shrank(size: usize) {
-        LIVE.fetch_sub(size, Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(size as isize, Ordering::Relaxed);
+        }
     }
 
-    /// Forgets the high-water mark: from now on it is measured from the
-    /// current live size. Returns that size.
-    fn reset_peak() -> usize {
-        let live = LIVE.load(Ordering::Relaxed);
-        PEAK.store(live, Ordering::Relaxed);
-        live
+    /// Starts counting from zero.
+    fn start() {
+        LIVE.store(0, Ordering::Relaxed);
+        PEAK.store(0, Ordering::Relaxed);
+        COUNTING.store(true, Ordering::Relaxed);
     }
 
-    fn peak() -> usize {
-        PEAK.load(Ordering::Relaxed)
+    /// Stops counting; the high-water mark of the live bytes since
+    /// [`Counting::start`].
+    fn stop() -> usize {
+        COUNTING.store(false, Ordering::Relaxed);
+        PEAK.load(Ordering::Relaxed).max(0) as usize
     }
 }
 
@@ -465,9 +477,10 @@ fn fusion(samples: usize) -> Result<Vec<Ratio>> {
         micros(fusion)
     );
 
-    let baseline = Counting::reset_peak();
-    let output = fuse(&[input], &options).map_err(|e| anyhow!("fusion failed: {e}"))?;
-    let peak = Counting::peak() - baseline;
+    Counting::start();
+    let output = fuse(&[input], &options);
+    let peak = Counting::stop();
+    let output = output.map_err(|e| anyhow!("fusion failed: {e}"))?;
     drop(output);
     println!("  peak heap growth during one fusion: {peak} bytes");
     Ok(vec![
