@@ -14,6 +14,7 @@ mod graph;
 mod inspect;
 mod link;
 mod merge;
+mod naming;
 mod wrap;
 
 pub use error::{Error, ErrorKind, Location, Result};
