@@ -12,6 +12,7 @@ mod error;
 mod flatten;
 mod graph;
 mod inspect;
+pub mod json;
 mod link;
 mod merge;
 mod naming;

@@ -6,12 +6,8 @@
 //! says what to do with it. JS names are camelCase; shapes are plain,
 //! JSON-able objects.
 
-use meld_core::{
-    AdapterKind, AdapterNode, ComponentNode, CoreImportNode, CoreInstanceNode, Error, Location,
-    LoweringNode, MemoryStrategy, Options, OutputKind, Region, Stats, Tree,
-};
-
-use crate::json::Json;
+use meld_core::json::Json;
+use meld_core::{Error, Location, MemoryStrategy, Options, OutputKind, Region, Stats};
 
 /// The option names [`options`] accepts, for error messages.
 const OPTION_NAMES: &str = "output, memory, regionSize";
@@ -161,91 +157,6 @@ pub fn error(error: &Error) -> Json {
             ]),
         ),
     ])
-}
-
-/// The instantiation tree, field for field.
-pub fn tree(tree: &Tree) -> Json {
-    let Tree {
-        components,
-        imports,
-        exports,
-        adapters,
-        lowerings,
-    } = tree;
-    Json::object([
-        ("imports", Json::array(imports, |s| Json::str(s))),
-        ("exports", Json::array(exports, |s| Json::str(s))),
-        ("components", Json::array(components, component)),
-        ("adapters", Json::array(adapters, adapter)),
-        ("lowerings", Json::array(lowerings, lowering)),
-    ])
-}
-
-fn component(node: &ComponentNode) -> Json {
-    let ComponentNode {
-        path,
-        parent,
-        core_instances,
-    } = node;
-    Json::object([
-        ("path", Json::str(path)),
-        ("parent", Json::optional(parent.as_deref(), Json::str)),
-        ("coreInstances", Json::array(core_instances, core_instance)),
-    ])
-}
-
-fn core_instance(node: &CoreInstanceNode) -> Json {
-    let CoreInstanceNode {
-        index,
-        module,
-        imports,
-    } = node;
-    Json::object([
-        ("index", Json::count(*index)),
-        ("module", Json::str(module)),
-        ("imports", Json::array(imports, core_import)),
-    ])
-}
-
-fn core_import(node: &CoreImportNode) -> Json {
-    let CoreImportNode {
-        module,
-        field,
-        source,
-    } = node;
-    Json::object([
-        ("module", Json::str(module)),
-        ("field", Json::str(field)),
-        ("source", Json::str(source)),
-    ])
-}
-
-fn adapter(node: &AdapterNode) -> Json {
-    let AdapterNode {
-        name,
-        caller,
-        callee,
-        kind,
-    } = node;
-    let (kind, reason) = match kind {
-        AdapterKind::Direct => ("direct", None),
-        AdapterKind::Fixup => ("fixup", None),
-        AdapterKind::Copy => ("copy", None),
-        AdapterKind::Transcode => ("transcode", None),
-        AdapterKind::Unsupported(why) => ("unsupported", Some(why.as_str())),
-    };
-    Json::object([
-        ("name", Json::str(name)),
-        ("caller", Json::str(caller)),
-        ("callee", Json::str(callee)),
-        ("kind", Json::str(kind)),
-        ("reason", Json::optional(reason, Json::str)),
-    ])
-}
-
-fn lowering(node: &LoweringNode) -> Json {
-    let LoweringNode { name, caller } = node;
-    Json::object([("name", Json::str(name)), ("caller", Json::str(caller))])
 }
 
 #[cfg(test)]
