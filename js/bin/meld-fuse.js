@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `meld-fuse`: the native `meld` CLI's commands and flags, on the package.
 //
-//   meld-fuse fuse IN.wasm... -o OUT.wasm [--output component|core] [--memory auto|multi|shared] [--region-size MIB] [--stats]
+//   meld-fuse fuse IN.wasm... -o OUT.wasm [--emit component|core] [--memory auto|multi|shared] [--region-size MIB] [--stats]
 //   meld-fuse inspect IN.wasm
 //
 // Output files are byte-identical to the native CLI's; `--stats` and
@@ -21,10 +21,10 @@ Commands:
   fuse     Fuse one composed component, or several components linked by interface name
   inspect  Print the instantiation tree of a component
 
-meld-fuse fuse IN.wasm... -o OUT.wasm [--output component|core] [--memory auto|multi|shared]
+meld-fuse fuse IN.wasm... -o OUT.wasm [--emit component|core] [--memory auto|multi|shared]
                [--region-size MIB] [--stats]
-  -o, --output-file <OUT>  Where to write the fused output
-      --output <KIND>      component (default): a component with the input's imports and
+  -o, --output <FILE>      Where to write the fused output
+      --emit <KIND>        component (default): a component with the input's imports and
                            exports; core: the fused core module itself
       --memory <MEMORY>    multi: one memory per inner component; shared: one memory, a
                            checked region each; auto (default): shared for core output
@@ -62,16 +62,16 @@ function fuseCommand(args) {
     args,
     allowPositionals: true,
     options: {
-      'output-file': { type: 'string', short: 'o' },
-      output: { type: 'string', default: 'component' },
+      output: { type: 'string', short: 'o' },
+      emit: { type: 'string', default: 'component' },
       memory: { type: 'string', default: 'auto' },
       'region-size': { type: 'string', default: '64' },
       stats: { type: 'boolean', default: false },
     },
   });
   if (positionals.length === 0) throw new UsageError('no input given; usage: meld-fuse fuse IN.wasm... -o OUT.wasm');
-  if (!['component', 'core'].includes(values.output)) {
-    throw new UsageError(`invalid value '${values.output}' for '--output <KIND>': use component or core`);
+  if (!['component', 'core'].includes(values.emit)) {
+    throw new UsageError(`invalid value '${values.emit}' for '--emit <KIND>': use component or core`);
   }
   if (!['auto', 'multi', 'shared'].includes(values.memory)) {
     throw new UsageError(`invalid value '${values.memory}' for '--memory <MEMORY>': use auto, multi or shared`);
@@ -80,13 +80,20 @@ function fuseCommand(args) {
   if (!/^[0-9]+$/.test(values['region-size']) || regionSize < 1 || regionSize > 4096) {
     throw new UsageError(`invalid value '${values['region-size']}' for '--region-size <MIB>': use 1 to 4096`);
   }
-  const out = values['output-file'];
+  const out = values.output;
   if (out === undefined) throw new UsageError('no output file given; use -o OUT.wasm');
+  if (out === 'component' || out === 'core') {
+    throw new UsageError(
+      `\`--output ${out}\` names the output file now, as in wasm-tools and wac; ` +
+        `to choose what to write use \`--emit ${out}\` (and \`-o OUT.wasm\` for the file, ` +
+        `or \`-o ./${out}\` for a file called ${out})`,
+    );
+  }
   const inputs = positionals.map(read);
   const start = performance.now();
   let fused;
   try {
-    fused = fuse(inputs, { output: values.output, memory: values.memory, regionSize });
+    fused = fuse(inputs, { emit: values.emit, memory: values.memory, regionSize });
   } catch (e) {
     throw new UsageError(located(e, positionals));
   }

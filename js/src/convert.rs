@@ -10,7 +10,7 @@ use meld_core::json::Json;
 use meld_core::{Error, Location, MemoryStrategy, Options, OutputKind, Region, Stats};
 
 /// The option names [`options`] accepts, for error messages.
-const OPTION_NAMES: &str = "output, memory, regionSize";
+const OPTION_NAMES: &str = "emit, memory, regionSize";
 
 /// Builds core's [`Options`] from the `(name, value)` pairs of the JS
 /// options object (values already turned into strings by the wrapper).
@@ -20,16 +20,22 @@ pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
     let mut region_mib = None;
     for (name, value) in pairs {
         match name.as_str() {
-            "output" => {
+            "emit" => {
                 output = match value.as_str() {
                     "component" => OutputKind::Component,
                     "core" => OutputKind::Core,
                     other => {
                         return Err(Error::invalid(format!(
-                            "option `output` must be \"component\" or \"core\", not {other:?}"
+                            "option `emit` must be \"component\" or \"core\", not {other:?}"
                         )));
                     }
                 }
+            }
+            "output" => {
+                return Err(Error::invalid(format!(
+                    "option `output` is called `emit` now, as the CLI's `--emit`: \
+                     use {{ emit: {value:?} }}"
+                )));
             }
             "memory" => {
                 memory = match value.as_str() {
@@ -170,11 +176,11 @@ mod tests {
     }
 
     #[test]
-    fn options_default_and_output_kinds() {
+    fn options_default_and_emit_kinds() {
         assert_eq!(options(&[]), Ok(Options::default()));
-        let core = options(&pairs(&[("output", "core")])).map(|o| o.output);
+        let core = options(&pairs(&[("emit", "core")])).map(|o| o.output);
         assert_eq!(core, Ok(OutputKind::Core));
-        let component = options(&pairs(&[("output", "component")])).map(|o| o.output);
+        let component = options(&pairs(&[("emit", "component")])).map(|o| o.output);
         assert_eq!(component, Ok(OutputKind::Component));
     }
 
@@ -182,8 +188,10 @@ mod tests {
     fn options_reject_unknown_names_and_values() {
         let e = options(&pairs(&[("outptu", "core")])).err();
         assert!(e.is_some_and(|e| e.message().contains("unknown option `outptu`")));
-        let e = options(&pairs(&[("output", "module")])).err();
+        let e = options(&pairs(&[("emit", "module")])).err();
         assert!(e.is_some_and(|e| e.message().contains("\"module\"")));
+        let e = options(&pairs(&[("output", "core")])).err();
+        assert!(e.is_some_and(|e| e.message().contains("{ emit: \"core\" }")));
     }
 
     #[test]

@@ -22,8 +22,8 @@ test('fuse writes the native bytes and prints the native stats', () => {
     for (const kind of ['component', 'core']) {
       const ours = join(dir, `${name}.${kind}.js.wasm`);
       const theirs = join(dir, `${name}.${kind}.native.wasm`);
-      const a = meldFuse(['fuse', path, '-o', ours, '--output', kind, '--stats']);
-      const b = runCli(['fuse', path, '--output-file', theirs, `--output=${kind}`, '--stats']);
+      const a = meldFuse(['fuse', path, '-o', ours, '--emit', kind, '--stats']);
+      const b = runCli(['fuse', path, '--output', theirs, `--emit=${kind}`, '--stats']);
       assert.equal(a.status, 0, a.stderr);
       assert.equal(b.status, 0, b.stderr);
       assert.ok(readFileSync(ours).equals(readFileSync(theirs)), `${name} ${kind}`);
@@ -37,7 +37,7 @@ test('--memory and --region-size are the native flags', () => {
   const { path } = byName('scalars');
   const ours = join(dir, 'scalars.shared.js.wasm');
   const theirs = join(dir, 'scalars.shared.native.wasm');
-  const flags = ['--output', 'core', '--memory', 'shared', '--region-size', '8', '--stats'];
+  const flags = ['--emit', 'core', '--memory', 'shared', '--region-size', '8', '--stats'];
   const a = meldFuse(['fuse', path, '-o', ours, ...flags]);
   const b = runCli(['fuse', path, '-o', theirs, ...flags]);
   assert.equal(a.status, 0, a.stderr);
@@ -79,12 +79,13 @@ test('bad input is one line on stderr and exit code 1, as natively', () => {
   assert.equal(a.stderr.trim().split('\n').length, 1);
 });
 
-test('usage errors: missing -o, missing file, bad --output, unknown command', () => {
+test('usage errors: missing -o, missing file, bad --emit, the old --output KIND, unknown command', () => {
   const { path } = byName('scalars');
   const cases = [
     [['fuse', path], /no output file given; use -o OUT.wasm/],
     [['fuse', join(dir, 'missing.wasm'), '-o', join(dir, 'z.wasm')], /cannot read .*missing\.wasm/],
-    [['fuse', path, '-o', join(dir, 'z.wasm'), '--output', 'module'], /invalid value 'module'/],
+    [['fuse', path, '-o', join(dir, 'z.wasm'), '--emit', 'module'], /invalid value 'module'/],
+    [['fuse', path, '--output', 'core'], /`--output core` names the output file now.*use `--emit core`/],
     [['fuse', path, '-o', join(dir, 'z.wasm'), '--speed'], /Unknown option '--speed'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ];

@@ -57,7 +57,7 @@ test('a valid component meld cannot fuse faithfully is unsupported, with the com
     assert.match(e.message, /exporting a core module/);
     assert.equal(e.location.path, 'root');
   });
-  throwsMeld(() => fuse([unsupported], { output: 'core' }), 'unsupported');
+  throwsMeld(() => fuse([unsupported], { emit: 'core' }), 'unsupported');
 });
 
 test('inputs that cannot be linked are a link error', () => {
@@ -76,8 +76,12 @@ test('unknown options and bad option values are invalid-input', () => {
   throwsMeld(() => fuse([fixture('scalars')], { outptu: 'core' }), 'invalid-input', (e) => {
     assert.match(e.message, /unknown option `outptu`/);
   });
-  throwsMeld(() => fuse([fixture('scalars')], { output: 'module' }), 'invalid-input', (e) => {
+  throwsMeld(() => fuse([fixture('scalars')], { emit: 'module' }), 'invalid-input', (e) => {
     assert.match(e.message, /"module"/);
+  });
+  // The option's old name says what it is called now.
+  throwsMeld(() => fuse([fixture('scalars')], { output: 'core' }), 'invalid-input', (e) => {
+    assert.match(e.message, /option `output` is called `emit` now.*\{ emit: "core" \}/);
   });
 });
 
@@ -85,7 +89,7 @@ test('arguments of the wrong type are TypeErrors', () => {
   assert.throws(() => fuse(fixture('scalars')), TypeError);
   assert.throws(() => fuse(['not bytes']), TypeError);
   assert.throws(() => fuse([fixture('scalars')], 'core'), TypeError);
-  assert.throws(() => fuse([fixture('scalars')], { output: ['core'] }), TypeError);
+  assert.throws(() => fuse([fixture('scalars')], { emit: ['core'] }), TypeError);
   assert.throws(() => inspect(null), TypeError);
 });
 
@@ -94,7 +98,7 @@ test('ArrayBuffers and other views are accepted as inputs', () => {
   const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
   const a = fuse([copy]).wasm;
   const b = fuse([new DataView(copy)]).wasm;
-  const c = fuse([bytes], { output: undefined }).wasm;
+  const c = fuse([bytes], { emit: undefined }).wasm;
   assert.deepEqual(a, b);
   assert.deepEqual(a, c);
 });

@@ -112,12 +112,12 @@ test('the downloaded bytes are valid wasm and equal the native CLI output', asyn
   writeFileSync(saved, component.bytes);
   execFileSync(process.env.MELD_CLI, ['inspect', saved], { stdio: 'ignore' });
 
-  await page.check('input[name="output"][value="core"]');
+  await page.check('input[name="emit"][value="core"]');
   await page.locator('#status', { hasText: 'Fused scalars.wasm' }).waitFor();
   await page.locator('#download', { hasText: 'scalars.core.wasm' }).waitFor();
   const core = await download(page);
   assert.equal(core.name, 'scalars.core.wasm');
-  assert.ok(core.bytes.equals(native([join(dist, 'examples', 'scalars.wasm'), '--output', 'core'])), 'core differs');
+  assert.ok(core.bytes.equals(native([join(dist, 'examples', 'scalars.wasm'), '--emit', 'core'])), 'core differs');
   // Chromium (multi-memory) validates the fused core module.
   assert.equal(await page.evaluate((b) => WebAssembly.validate(new Uint8Array(b)), [...core.bytes]), true);
   await page.context().close();
@@ -146,7 +146,7 @@ test('a bad file shows the error plainly: kind, message and where', async () => 
 
 test('the run panel calls an export of a fused core example and shows the result', async () => {
   const page = await open();
-  await page.check('input[name="output"][value="core"]');
+  await page.check('input[name="emit"][value="core"]');
   await fuseExample(page, 'scalars');
   await page.locator('#run-form').waitFor();
   assert.match(await page.locator('#run-note').innerText(), /It imports nothing/);
@@ -187,9 +187,9 @@ test('the controls work from the keyboard', async () => {
   await page.keyboard.press('Enter');
   await page.locator('#status', { hasText: 'Fused chain.wasm' }).waitFor();
   // Arrow keys move between the output choices; the new choice re-fuses.
-  await page.focus('input[name="output"][value="component"]');
+  await page.focus('input[name="emit"][value="component"]');
   await page.keyboard.press('ArrowDown');
-  assert.equal(await page.isChecked('input[name="output"][value="core"]'), true);
+  assert.equal(await page.isChecked('input[name="emit"][value="core"]'), true);
   await page.locator('#download', { hasText: 'chain.core.wasm' }).waitFor();
   await page.focus('#run-func');
   await page.context().close();
@@ -197,7 +197,7 @@ test('the controls work from the keyboard', async () => {
 
 test('at phone width the page is one readable column', async () => {
   const page = await open({ width: 390, height: 844 });
-  await page.check('input[name="output"][value="core"]');
+  await page.check('input[name="emit"][value="core"]');
   await fuseExample(page, 'scalars');
   await page.locator('#run-form').waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
