@@ -139,9 +139,9 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
         .filter(|o| ["component", "core"].contains(o))
     {
         return Err(format!(
-            "`--output {kind}` names the output file now, as in wasm-tools and wac; \
-             to choose what to write use `--emit {kind}` (and `-o OUT.wasm` for the file, \
-             or `-o ./{kind}` for a file called {kind})"
+            "the output file would be `{kind}`: `-o`/`--output` names the output file now, \
+             as in wasm-tools and wac; to choose what to write use `--emit {kind}` \
+             (and `-o OUT.wasm` for the file, or `-o ./{kind}` for a file called {kind})"
         ));
     }
     let inputs = args
@@ -172,8 +172,13 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
         }
     })?;
     let elapsed = start.elapsed();
-    std::fs::write(&output, &fused.wasm)
-        .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    std::fs::write(&output, &fused.wasm).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::NotFound => " (does its directory exist?)",
+            _ => "",
+        };
+        format!("cannot write {}: {e}{hint}", output.display())
+    })?;
     for warning in &fused.warnings {
         eprintln!("meld: warning: {warning}");
     }

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::graph::{CoreDef, Graph};
 use crate::json::Json;
 use crate::merge::Module;
-use crate::{adapt, decode, flatten};
+use crate::{adapt, flatten};
 
 /// The instantiation tree of a component.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +186,7 @@ fn lowering(node: &LoweringNode) -> Json {
 
 /// The instantiation tree of `input`.
 pub fn inspect(input: &[u8]) -> Result<Tree> {
-    let decoded = decode::decode(input)?;
+    let decoded = crate::decode_wasm(input)?;
     let graph = flatten::flatten(&decoded)?;
     let types = decoded.types.as_ref();
     let mut modules: Vec<Option<Module<'_>>> = decoded.modules.iter().map(|_| None).collect();

@@ -84,9 +84,9 @@ function fuseCommand(args) {
   if (out === undefined) throw new UsageError('no output file given; use -o OUT.wasm');
   if (out === 'component' || out === 'core') {
     throw new UsageError(
-      `\`--output ${out}\` names the output file now, as in wasm-tools and wac; ` +
-        `to choose what to write use \`--emit ${out}\` (and \`-o OUT.wasm\` for the file, ` +
-        `or \`-o ./${out}\` for a file called ${out})`,
+      `the output file would be \`${out}\`: \`-o\`/\`--output\` names the output file now, ` +
+        `as in wasm-tools and wac; to choose what to write use \`--emit ${out}\` ` +
+        `(and \`-o OUT.wasm\` for the file, or \`-o ./${out}\` for a file called ${out})`,
     );
   }
   const inputs = positionals.map(read);

@@ -85,7 +85,7 @@ test('usage errors: missing -o, missing file, bad --emit, the old --output KIND,
     [['fuse', path], /no output file given; use -o OUT.wasm/],
     [['fuse', join(dir, 'missing.wasm'), '-o', join(dir, 'z.wasm')], /cannot read .*missing\.wasm/],
     [['fuse', path, '-o', join(dir, 'z.wasm'), '--emit', 'module'], /invalid value 'module'/],
-    [['fuse', path, '--output', 'core'], /`--output core` names the output file now.*use `--emit core`/],
+    [['fuse', path, '--output', 'core'], /the output file would be `core`: `-o`\/`--output` names the output file now.*use `--emit core`/],
     [['fuse', path, '-o', join(dir, 'z.wasm'), '--speed'], /Unknown option '--speed'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ];

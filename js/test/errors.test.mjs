@@ -28,7 +28,7 @@ function throwsMeld(f, kind, check = () => {}) {
 
 test('not wasm at all is invalid-input at offset 0', () => {
   throwsMeld(() => fuse([new TextEncoder().encode('hello, world')]), 'invalid-input', (e) => {
-    assert.match(e.message, /magic header not detected/);
+    assert.match(e.message, /not a WebAssembly file/);
     assert.equal(e.location.offset, 0);
     assert.equal(e.describe().split(' (at ')[1], 'offset 0x0)');
   });

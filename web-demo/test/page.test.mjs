@@ -129,7 +129,7 @@ test('a bad file shows the error plainly: kind, message and where', async () => 
   const error = page.locator('#error');
   await error.waitFor();
   assert.equal(await error.locator('.kind').innerText(), 'invalid-input');
-  assert.match(await error.locator('.message').innerText(), /magic header not detected/);
+  assert.match(await error.locator('.message').innerText(), /not a WebAssembly file/);
   assert.match(await error.innerText(), /file\s+notes\.wasm/);
   assert.match(await error.innerText(), /offset\s+0x0 \(byte 0\)/);
   assert.equal(await page.locator('#output').isVisible(), false);
