@@ -158,6 +158,8 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
                 Err(e) if e.kind() == ErrorKind::Unsupported => {
                     let mut fused = fuse_with(inputs, options, merge::MemoryLayout::Multi)
                         .map_err(|multi| match multi.kind() {
+                            // The same refusal either way: say it once.
+                            ErrorKind::Unsupported if multi.message() == e.message() => multi,
                             ErrorKind::Unsupported => Error::unsupported(format!(
                                 "{}; and a shared memory is not possible here either ({})",
                                 multi.message(),

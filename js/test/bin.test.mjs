@@ -71,8 +71,8 @@ test('inspect prints exactly what `meld inspect` prints', () => {
 
 test('bad input is one line on stderr and exit code 1, as natively', () => {
   const bad = join(pkgRoot, 'test', 'data', 'exports-core-module.wasm');
-  const a = meldFuse(['fuse', bad, '-o', join(dir, 'x.wasm')]);
-  const b = runCli(['fuse', bad, '-o', join(dir, 'y.wasm')]);
+  const a = meldFuse(['fuse', bad, '-o', join(dir, 'x.wasm'), '--emit', 'core']);
+  const b = runCli(['fuse', bad, '-o', join(dir, 'y.wasm'), '--emit', 'core']);
   assert.equal(a.status, 1);
   assert.equal(b.status, 1);
   assert.equal(a.stderr.replace(/^meld-fuse: /, ''), b.stderr.replace(/^meld: /, ''));
