@@ -3,9 +3,9 @@
 //! A thin layer: read files, call the engine, write files, print. Every
 //! failure is one line on stderr and exit code 1.
 
-use clap::{Parser, Subcommand, ValueEnum};
 mod render;
 
+use clap::{Parser, Subcommand, ValueEnum};
 use meld_core::{MemoryStrategy, Options, OutputKind};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
