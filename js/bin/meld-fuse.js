@@ -2,7 +2,7 @@
 // `meld-fuse`: the native `meld` CLI's commands and flags, on the package.
 //
 //   meld-fuse fuse IN.wasm... -o OUT.wasm [--emit component|core] [--memory auto|multi|shared] [--region-size MIB] [--stats]
-//   meld-fuse inspect IN.wasm
+//   meld-fuse inspect IN.wasm [--format text|json|dot]
 //
 // Output files are byte-identical to the native CLI's; `--stats` and
 // `inspect` print the same text. Every failure is one line on stderr and
@@ -32,7 +32,9 @@ meld-fuse fuse IN.wasm... -o OUT.wasm [--emit component|core] [--memory auto|mul
       --region-size <MIB>  Shared memory: region size of memories without a maximum [64]
       --stats              Print what fusion did on stderr
 
-meld-fuse inspect IN.wasm
+meld-fuse inspect IN.wasm [--format text|json|dot]
+      --format <FORMAT>    text (default): indented text; json: the tree as one line of
+                           JSON; dot: a graphviz digraph of the components and their calls
 
 Options:
   -h, --help     Print help
@@ -157,9 +159,79 @@ function render(tree) {
   return out.join('');
 }
 
+/**
+ * `value` as JSON text exactly as meld-core writes it (`--format json`):
+ * compact, keys in order, `\n` `\r` `\t` and other control characters,
+ * U+2028 and U+2029 escaped as core escapes them.
+ */
+function json(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') {
+    const short = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    const escaped = value.replace(/["\\\u0000-\u001f\u2028\u2029]/g, (c) =>
+      short[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    return `"${escaped}"`;
+  }
+  if (Array.isArray(value)) return `[${value.map(json).join(',')}]`;
+  return `{${Object.entries(value).map(([k, v]) => `${json(k)}:${json(v)}`).join(',')}}`;
+}
+
+/** `s` as a DOT string literal. */
+const quote = (s) => `"${s.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`;
+
+/** The composition as a graphviz digraph, exactly as `meld inspect --format dot` prints it. */
+function dot(tree) {
+  const kinds = ['direct', 'fixup', 'copy', 'transcode', 'unsupported', 'host'];
+  const edges = new Map(); // "caller\0callee" -> { from, to, counts }
+  const add = (from, to, kind) => {
+    const key = `${from}\u0000${to}`;
+    if (!edges.has(key)) edges.set(key, { from, to, counts: new Map() });
+    const counts = edges.get(key).counts;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  };
+  for (const a of tree.adapters) add(a.caller, a.callee, a.kind);
+  for (const l of tree.lowerings) add(l.caller, 'host', 'host');
+  // Rust orders the pairs as byte strings: the same order as UTF-16 code
+  // units for names without characters beyond U+FFFF.
+  const sorted = [...edges.values()].sort((x, y) =>
+    x.from < y.from ? -1 : x.from > y.from ? 1 : x.to < y.to ? -1 : x.to > y.to ? 1 : 0,
+  );
+  const active = (path) =>
+    sorted.some((e) => e.from === path || e.to === path) ||
+    tree.components.some((c) => c.path === path && c.coreInstances.length > 0);
+  const out = [
+    'digraph meld {',
+    '  rankdir=TB;',
+    '  node [shape=box, style=rounded, fontname="sans-serif"];',
+    '  edge [fontname="sans-serif", fontsize=10];',
+  ];
+  for (const c of tree.components.filter((c) => active(c.path))) {
+    const label = c.path.startsWith('root/') ? c.path.slice(5) : c.path;
+    const n = c.coreInstances.length;
+    out.push(`  ${quote(c.path)} [label=${quote(`${label}\n${n} core instance${n === 1 ? '' : 's'}`)}];`);
+  }
+  if (tree.lowerings.length > 0) out.push(`  ${quote('host')} [label="host", shape=ellipse, style=dashed];`);
+  for (const { from, to, counts } of sorted) {
+    const label = kinds.filter((k) => counts.has(k)).map((k) => `${counts.get(k)} ${k}`).join('\n');
+    const style = counts.has('unsupported') ? ', color=red, fontcolor=red' : to === 'host' ? ', style=dashed' : '';
+    out.push(`  ${quote(from)} -> ${quote(to)} [label=${quote(label)}${style}];`);
+  }
+  out.push('}');
+  return `${out.join('\n')}\n`;
+}
+
 function inspectCommand(args) {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  if (positionals.length !== 1) throw new UsageError('usage: meld-fuse inspect IN.wasm');
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { format: { type: 'string', default: 'text' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('usage: meld-fuse inspect IN.wasm [--format text|json|dot]');
+  if (!['text', 'json', 'dot'].includes(values.format)) {
+    throw new UsageError(`invalid value '${values.format}' for '--format <FORMAT>': use text, json or dot`);
+  }
   const [path] = positionals;
   const bytes = read(path);
   let tree;
@@ -168,7 +240,8 @@ function inspectCommand(args) {
   } catch (e) {
     throw new UsageError(located(e, [path]));
   }
-  process.stdout.write(render(tree));
+  const print = { text: render, json: (t) => `${json(t)}\n`, dot }[values.format];
+  process.stdout.write(print(tree));
 }
 
 async function main(argv) {

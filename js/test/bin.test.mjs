@@ -60,13 +60,19 @@ test('several inputs on the command line are linked', () => {
   assert.ok(readFileSync(out).equals(readFileSync(native)));
 });
 
-test('inspect prints exactly what `meld inspect` prints', () => {
+test('inspect prints exactly what `meld inspect` prints, in each format', () => {
   for (const { path } of fixtures()) {
-    const a = meldFuse(['inspect', path]);
-    const b = runCli(['inspect', path]);
-    assert.equal(a.status, 0, a.stderr);
-    assert.equal(a.stdout.toString(), b.stdout.toString(), path);
+    for (const format of [[], ['--format', 'json'], ['--format', 'dot']]) {
+      const a = meldFuse(['inspect', path, ...format]);
+      const b = runCli(['inspect', path, ...format]);
+      assert.equal(a.status, 0, a.stderr);
+      assert.equal(b.status, 0, b.stderr);
+      assert.equal(a.stdout.toString(), b.stdout.toString(), `${path} ${format.join(' ')}`);
+    }
   }
+  const bad = meldFuse(['inspect', fixtures()[0].path, '--format', 'svg']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /invalid value 'svg' for '--format <FORMAT>'/);
 });
 
 test('bad input is one line on stderr and exit code 1, as natively', () => {
