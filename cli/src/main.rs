@@ -3,8 +3,11 @@
 //! A thin layer: read files, call the engine, write files, print. Every
 //! failure is one line on stderr and exit code 1.
 
+mod render;
+
 use clap::{Parser, Subcommand, ValueEnum};
-use meld_core::{AdapterKind, MemoryStrategy, Options, OutputKind, Tree};
+use meld_core::{MemoryStrategy, Options, OutputKind};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -32,7 +35,23 @@ enum Command {
     Inspect {
         /// The component to inspect.
         input: PathBuf,
+        /// How to print it: indented text, JSON (the tree meld.wasm's and
+        /// the npm package's `inspect` return; see `core/inspect.schema.json`)
+        /// or a graphviz digraph of the components and their calls
+        /// (`| dot -Tsvg > tree.svg`).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Indented text.
+    Text,
+    /// One line of JSON.
+    Json,
+    /// A graphviz digraph.
+    Dot,
 }
 
 #[derive(clap::Args)]
@@ -44,18 +63,18 @@ struct FuseArgs {
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Where to write the fused output.
-    #[arg(short, long)]
-    output_file: Option<PathBuf>,
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// What to write: a component with the input's WIT world (runs wherever
     /// the input ran), or the fused core module itself for core tools
     /// (wasm-opt, AOT compilers); see the README for its import/export names.
-    #[arg(long = "output", value_enum, default_value_t = Kind::Component)]
-    kind: Kind,
+    #[arg(long, value_name = "KIND", value_enum, default_value_t = Kind::Component)]
+    emit: Kind,
     /// How the inner components' linear memories are held: `multi` keeps
     /// one memory each (needs multi-memory support); `shared` puts each in
     /// a region of one memory, every access checked against its region
     /// (runs on Node 20, Safari, jco, wasm-opt without multi-memory);
-    /// `auto` picks `shared` for `--output core` when possible, and when
+    /// `auto` picks `shared` for `--emit core` when possible, and when
     /// one memory each would be more than engines accept (100), else
     /// `multi`.
     #[arg(long, value_enum, default_value_t = Memory::Auto)]
@@ -96,7 +115,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fuse(args) => fuse(args),
-        Command::Inspect { input } => inspect(&input),
+        Command::Inspect { input, format } => inspect(&input, format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -112,9 +131,19 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn fuse(args: FuseArgs) -> Result<(), String> {
-    let Some(output) = args.output_file else {
+    let Some(output) = args.output else {
         return Err("no output file given; use -o OUT.wasm".to_string());
     };
+    if let Some(kind) = output
+        .to_str()
+        .filter(|o| ["component", "core"].contains(o))
+    {
+        return Err(format!(
+            "the output file would be `{kind}`: `-o`/`--output` names the output file now, \
+             as in wasm-tools and wac; to choose what to write use `--emit {kind}` \
+             (and `-o OUT.wasm` for the file, or `-o ./{kind}` for a file called {kind})"
+        ));
+    }
     let inputs = args
         .inputs
         .iter()
@@ -122,7 +151,7 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
         .collect::<Result<Vec<_>, _>>()?;
     let refs: Vec<&[u8]> = inputs.iter().map(Vec::as_slice).collect();
     let options = Options {
-        output: match args.kind {
+        output: match args.emit {
             Kind::Component => OutputKind::Component,
             Kind::Core => OutputKind::Core,
         },
@@ -143,8 +172,13 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
         }
     })?;
     let elapsed = start.elapsed();
-    std::fs::write(&output, &fused.wasm)
-        .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+    std::fs::write(&output, &fused.wasm).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::NotFound => " (does its directory exist?)",
+            _ => "",
+        };
+        format!("cannot write {}: {e}{hint}", output.display())
+    })?;
     for warning in &fused.warnings {
         eprintln!("meld: warning: {warning}");
     }
@@ -183,63 +217,19 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn inspect(input: &Path) -> Result<(), String> {
+fn inspect(input: &Path, format: Format) -> Result<(), String> {
     let bytes = read(input)?;
     let tree = meld_core::inspect(&bytes).map_err(|e| format!("{}: {e}", input.display()))?;
-    print!("{}", render(&tree));
-    Ok(())
-}
-
-/// The tree as indented text.
-fn render(tree: &Tree) -> String {
-    let mut out = String::new();
-    let mut line = |depth: usize, text: String| {
-        out.push_str(&"  ".repeat(depth));
-        out.push_str(&text);
-        out.push('\n');
+    let text = match format {
+        Format::Text => render::text(&tree),
+        Format::Json => tree.to_json().to_text() + "\n",
+        Format::Dot => render::dot(&tree),
     };
-    line(0, "imports:".into());
-    for name in &tree.imports {
-        line(1, name.clone());
-    }
-    line(0, "exports:".into());
-    for name in &tree.exports {
-        line(1, name.clone());
-    }
-    line(0, "components:".into());
-    for component in &tree.components {
-        let depth = component.path.matches('/').count() + 1;
-        line(depth, component.path.clone());
-        for instance in &component.core_instances {
-            line(
-                depth + 1,
-                format!("core instance {} of {}", instance.index, instance.module),
-            );
-            for import in &instance.imports {
-                line(
-                    depth + 2,
-                    format!("{} {} <- {}", import.module, import.field, import.source),
-                );
-            }
+    // A reader that stops early (`| head`) is not an error.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write to stdout: {e}"))
         }
+        _ => Ok(()),
     }
-    line(0, "adapters:".into());
-    for a in &tree.adapters {
-        let kind = match &a.kind {
-            AdapterKind::Direct => "direct".to_string(),
-            AdapterKind::Fixup => "fixup".to_string(),
-            AdapterKind::Copy => "copy".to_string(),
-            AdapterKind::Transcode => "transcode".to_string(),
-            AdapterKind::Unsupported(why) => format!("unsupported: {why}"),
-        };
-        line(
-            1,
-            format!("{} ({} -> {}): {kind}", a.name, a.caller, a.callee),
-        );
-    }
-    line(0, "host imports:".into());
-    for l in &tree.lowerings {
-        line(1, format!("{} (used by {})", l.name, l.caller));
-    }
-    out
 }

@@ -1,5 +1,5 @@
 //! The `meld` binary as a user meets it: bad inputs give one line on
-//! stderr and exit code 1; `--output core` follows the documented names;
+//! stderr and exit code 1; `--emit core` follows the documented names;
 //! several inputs are linked; `inspect` prints the tree.
 
 use std::path::{Path, PathBuf};
@@ -81,7 +81,7 @@ fn core_output_follows_the_naming_scheme() {
     let status = meld(&[
         "fuse",
         &input,
-        "--output",
+        "--emit",
         "core",
         "-o",
         &out.display().to_string(),
@@ -188,7 +188,7 @@ fn inspect_prints_the_instantiation_tree() {
 fn help_explains_each_flag() {
     let output = meld(&["fuse", "--help"]);
     let help = String::from_utf8_lossy(&output.stdout);
-    for flag in ["--output", "--stats", "-o"] {
+    for flag in ["--output", "--emit", "--stats", "-o"] {
         assert!(help.contains(flag), "{flag} missing from {help}");
     }
 }

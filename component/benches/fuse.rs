@@ -133,7 +133,7 @@ fn run() -> Result<bool> {
         ])?;
         let ratio = warm.as_secs_f64() / native.as_secs_f64();
         met &= ratio <= TARGET;
-        println!("--output {output:?}:");
+        println!("--emit {output:?}:");
         println!("  native CLI (release)        {:>10}", ms(native));
         println!("  in-process meld-core        {:>10}", ms(in_process));
         println!(
@@ -150,7 +150,7 @@ fn run() -> Result<bool> {
     Ok(met)
 }
 
-/// `fuse INPUT -o OUTPUT --output KIND --stats`.
+/// `fuse INPUT -o OUTPUT --emit KIND --stats`.
 fn native_args(input: &Path, output: &Path, kind: OutputKind) -> Vec<OsString> {
     let kind = match kind {
         OutputKind::Component => "component",
@@ -161,7 +161,7 @@ fn native_args(input: &Path, output: &Path, kind: OutputKind) -> Vec<OsString> {
         input.into(),
         "-o".into(),
         output.into(),
-        "--output".into(),
+        "--emit".into(),
         kind.into(),
         "--stats".into(),
     ]
@@ -189,9 +189,9 @@ fn native_cli_time(cli: &Path, args: &[OsString]) -> Result<Duration> {
 
 fn wit_options(output: OutputKind) -> fuser::Options {
     fuser::Options {
-        output: match output {
-            OutputKind::Component => fuser::OutputKind::Component,
-            OutputKind::Core => fuser::OutputKind::Core,
+        emit: match output {
+            OutputKind::Component => fuser::EmitKind::Component,
+            OutputKind::Core => fuser::EmitKind::Core,
         },
         memory: fuser::MemoryStrategy::Auto,
         region_mib: None,

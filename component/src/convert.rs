@@ -11,14 +11,14 @@ use crate::bindings::exports::meld::fuse::fuser as wit;
 /// The engine's options from the interface's.
 pub(crate) fn options(options: wit::Options) -> meld_core::Options {
     let wit::Options {
-        output,
+        emit,
         memory,
         region_mib,
     } = options;
     meld_core::Options {
-        output: match output {
-            wit::OutputKind::Component => meld_core::OutputKind::Component,
-            wit::OutputKind::Core => meld_core::OutputKind::Core,
+        output: match emit {
+            wit::EmitKind::Component => meld_core::OutputKind::Component,
+            wit::EmitKind::Core => meld_core::OutputKind::Core,
         },
         memory: match memory {
             wit::MemoryStrategy::Auto => meld_core::MemoryStrategy::Auto,

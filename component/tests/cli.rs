@@ -93,7 +93,7 @@ fn fuses_every_fixture_to_the_native_bytes() {
         ("component", &[], Options::default()),
         (
             "core",
-            &["--output", "core"],
+            &["--emit", "core"],
             Options {
                 output: OutputKind::Core,
                 ..Options::default()
@@ -101,14 +101,7 @@ fn fuses_every_fixture_to_the_native_bytes() {
         ),
         (
             "shared",
-            &[
-                "--output",
-                "core",
-                "--memory",
-                "shared",
-                "--region-size",
-                "2",
-            ],
+            &["--emit", "core", "--memory", "shared", "--region-size", "2"],
             Options {
                 output: OutputKind::Core,
                 memory: MemoryStrategy::Shared,

@@ -271,9 +271,9 @@ fn options_to_wit(options: &Options) -> fuser::Options {
         region_mib,
     } = options;
     fuser::Options {
-        output: match output {
-            OutputKind::Component => fuser::OutputKind::Component,
-            OutputKind::Core => fuser::OutputKind::Core,
+        emit: match output {
+            OutputKind::Component => fuser::EmitKind::Component,
+            OutputKind::Core => fuser::EmitKind::Core,
         },
         memory: match memory {
             MemoryStrategy::Auto => fuser::MemoryStrategy::Auto,

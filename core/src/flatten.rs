@@ -17,6 +17,7 @@ use crate::decode::{
 };
 use crate::error::{Error, Result};
 use crate::graph::*;
+use crate::naming;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasmparser::ComponentExternalKind as Kind;
@@ -132,6 +133,8 @@ struct Frame {
     func_names: Vec<String>,
     instances: Vec<Rc<InstanceDef>>,
     instance_names: Vec<String>,
+    /// The path segments of the component instances created so far.
+    children: naming::Siblings,
     components: Vec<ComponentDef>,
     types: Vec<(ComponentAnyTypeId, Option<ResId>)>,
     exports: Vec<(String, Def)>,
@@ -559,18 +562,12 @@ impl Flattener<'_, '_> {
                     .map(|(name, kind, index)| Ok((name.to_string(), item(f, *kind, *index)?)))
                     .collect::<Result<Vec<_>>>()?;
                 let instance_index = f.instances.len() as u32;
-                let segment = names
-                    .instances
-                    .get(&instance_index)
-                    .or_else(|| names.components.get(component))
-                    .or_else(|| {
-                        self.decoded.components[child.index.0]
-                            .names
-                            .component
-                            .as_ref()
-                    })
-                    .cloned()
-                    .unwrap_or_else(|| format!("instance{instance_index}"));
+                let segment = f.children.unique(naming::segment(
+                    names,
+                    instance_index,
+                    *component,
+                    &self.decoded.components[child.index.0],
+                ));
                 let exports = self.instantiate(
                     &child,
                     RootArgs::Nested(&cargs),

@@ -7,8 +7,9 @@
 
 use crate::error::Result;
 use crate::graph::{CoreDef, Graph};
+use crate::json::Json;
 use crate::merge::Module;
-use crate::{adapt, decode, flatten};
+use crate::{adapt, flatten};
 
 /// The instantiation tree of a component.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,9 +94,99 @@ pub struct LoweringNode {
     pub caller: String,
 }
 
+impl Tree {
+    /// The tree as JSON, field for field, keys in camelCase: what
+    /// `meld inspect --format json` prints and the npm package's `inspect`
+    /// returns. `inspect.schema.json` (beside this crate's manifest)
+    /// documents it.
+    pub fn to_json(&self) -> Json {
+        let Tree {
+            components,
+            imports,
+            exports,
+            adapters,
+            lowerings,
+        } = self;
+        Json::object([
+            ("imports", Json::array(imports, |s| Json::str(s))),
+            ("exports", Json::array(exports, |s| Json::str(s))),
+            ("components", Json::array(components, component)),
+            ("adapters", Json::array(adapters, adapter)),
+            ("lowerings", Json::array(lowerings, lowering)),
+        ])
+    }
+}
+
+fn component(node: &ComponentNode) -> Json {
+    let ComponentNode {
+        path,
+        parent,
+        core_instances,
+    } = node;
+    Json::object([
+        ("path", Json::str(path)),
+        ("parent", Json::optional(parent.as_deref(), Json::str)),
+        ("coreInstances", Json::array(core_instances, core_instance)),
+    ])
+}
+
+fn core_instance(node: &CoreInstanceNode) -> Json {
+    let CoreInstanceNode {
+        index,
+        module,
+        imports,
+    } = node;
+    Json::object([
+        ("index", Json::count(*index)),
+        ("module", Json::str(module)),
+        ("imports", Json::array(imports, core_import)),
+    ])
+}
+
+fn core_import(node: &CoreImportNode) -> Json {
+    let CoreImportNode {
+        module,
+        field,
+        source,
+    } = node;
+    Json::object([
+        ("module", Json::str(module)),
+        ("field", Json::str(field)),
+        ("source", Json::str(source)),
+    ])
+}
+
+fn adapter(node: &AdapterNode) -> Json {
+    let AdapterNode {
+        name,
+        caller,
+        callee,
+        kind,
+    } = node;
+    let (kind, reason) = match kind {
+        AdapterKind::Direct => ("direct", None),
+        AdapterKind::Fixup => ("fixup", None),
+        AdapterKind::Copy => ("copy", None),
+        AdapterKind::Transcode => ("transcode", None),
+        AdapterKind::Unsupported(why) => ("unsupported", Some(why.as_str())),
+    };
+    Json::object([
+        ("name", Json::str(name)),
+        ("caller", Json::str(caller)),
+        ("callee", Json::str(callee)),
+        ("kind", Json::str(kind)),
+        ("reason", Json::optional(reason, Json::str)),
+    ])
+}
+
+fn lowering(node: &LoweringNode) -> Json {
+    let LoweringNode { name, caller } = node;
+    Json::object([("name", Json::str(name)), ("caller", Json::str(caller))])
+}
+
 /// The instantiation tree of `input`.
 pub fn inspect(input: &[u8]) -> Result<Tree> {
-    let decoded = decode::decode(input)?;
+    let decoded = crate::decode_wasm(input)?;
     let graph = flatten::flatten(&decoded)?;
     let types = decoded.types.as_ref();
     let mut modules: Vec<Option<Module<'_>>> = decoded.modules.iter().map(|_| None).collect();

@@ -12,8 +12,10 @@ mod error;
 mod flatten;
 mod graph;
 mod inspect;
+pub mod json;
 mod link;
 mod merge;
+mod naming;
 mod validate;
 mod wrap;
 
@@ -157,6 +159,8 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
                 Err(e) if e.kind() == ErrorKind::Unsupported => {
                     let mut fused = fuse_with(inputs, options, merge::MemoryLayout::Multi)
                         .map_err(|multi| match multi.kind() {
+                            // The same refusal either way: say it once.
+                            ErrorKind::Unsupported if multi.message() == e.message() => multi,
                             ErrorKind::Unsupported => Error::unsupported(format!(
                                 "{}; and a shared memory is not possible here either ({})",
                                 multi.message(),
@@ -190,7 +194,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
 
     // Stage 1, decode: parse and validate; every later stage may assume a
     // valid component.
-    let decoded = decode::decode(input).map_err(|e| match inputs.len() {
+    let decoded = decode_wasm(input).map_err(|e| match inputs.len() {
         1 => e,
         _ => Error::link(format!("the inputs do not fit together: {}", e.message())),
     })?;
@@ -287,3 +291,18 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
         warnings,
     })
 }
+
+/// Stage 1 for an input that may not be wasm at all: a file that does not
+/// start with wasm's magic number gets an error saying what meld takes,
+/// rather than wasmparser's byte dump.
+pub(crate) fn decode_wasm(input: &[u8]) -> Result<decode::Decoded<'_>> {
+    if !input.starts_with(b"\0asm") {
+        return Err(Error::invalid(
+            "not a WebAssembly file (it does not start with `\\0asm`); meld takes a \
+             component, such as one composed with `wac` or `wasm-tools compose`",
+        )
+        .at_offset(0));
+    }
+    decode::decode(input)
+}
+

@@ -36,7 +36,7 @@ console.log(`largest fixture: ${largest.name} (${largest.bytes.length} bytes), $
 for (const output of ['component', 'core']) {
   const native = [];
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(cli, ['fuse', largest.path, '-o', join(dir, 'out.wasm'), '--output', output, '--stats'], {
+    const r = spawnSync(cli, ['fuse', largest.path, '-o', join(dir, 'out.wasm'), '--emit', output, '--stats'], {
       encoding: 'utf8',
     });
     if (r.status !== 0) throw new Error(r.stderr);
@@ -45,13 +45,13 @@ for (const output of ['component', 'core']) {
   const node = [];
   for (let i = 0; i < warmup + runs; i++) {
     const start = performance.now();
-    fuse([largest.bytes], { output });
+    fuse([largest.bytes], { emit: output });
     if (i >= warmup) node.push(performance.now() - start);
   }
   const ratio = median(node) / median(native);
   worst = Math.max(worst, ratio);
   console.log(
-    `--output ${output}: native ${median(native).toFixed(2)} ms, node ${median(node).toFixed(2)} ms (medians); ratio node/native ${ratio.toFixed(2)}`,
+    `--emit ${output}: native ${median(native).toFixed(2)} ms, node ${median(node).toFixed(2)} ms (medians); ratio node/native ${ratio.toFixed(2)}`,
   );
 }
 rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `meld-fuse`: the native `meld` CLI's commands and flags, on the package.
 //
-//   meld-fuse fuse IN.wasm... -o OUT.wasm [--output component|core] [--memory auto|multi|shared] [--region-size MIB] [--stats]
-//   meld-fuse inspect IN.wasm
+//   meld-fuse fuse IN.wasm... -o OUT.wasm [--emit component|core] [--memory auto|multi|shared] [--region-size MIB] [--stats]
+//   meld-fuse inspect IN.wasm [--format text|json|dot]
 //
 // Output files are byte-identical to the native CLI's; `--stats` and
 // `inspect` print the same text. Every failure is one line on stderr and
@@ -21,10 +21,10 @@ Commands:
   fuse     Fuse one composed component, or several components linked by interface name
   inspect  Print the instantiation tree of a component
 
-meld-fuse fuse IN.wasm... -o OUT.wasm [--output component|core] [--memory auto|multi|shared]
+meld-fuse fuse IN.wasm... -o OUT.wasm [--emit component|core] [--memory auto|multi|shared]
                [--region-size MIB] [--stats]
-  -o, --output-file <OUT>  Where to write the fused output
-      --output <KIND>      component (default): a component with the input's imports and
+  -o, --output <FILE>      Where to write the fused output
+      --emit <KIND>        component (default): a component with the input's imports and
                            exports; core: the fused core module itself
       --memory <MEMORY>    multi: one memory per inner component; shared: one memory, a
                            checked region each; auto (default): shared for core output
@@ -32,7 +32,9 @@ meld-fuse fuse IN.wasm... -o OUT.wasm [--output component|core] [--memory auto|m
       --region-size <MIB>  Shared memory: region size of memories without a maximum [64]
       --stats              Print what fusion did on stderr
 
-meld-fuse inspect IN.wasm
+meld-fuse inspect IN.wasm [--format text|json|dot]
+      --format <FORMAT>    text (default): indented text; json: the tree as one line of
+                           JSON; dot: a graphviz digraph of the components and their calls
 
 Options:
   -h, --help     Print help
@@ -62,16 +64,16 @@ function fuseCommand(args) {
     args,
     allowPositionals: true,
     options: {
-      'output-file': { type: 'string', short: 'o' },
-      output: { type: 'string', default: 'component' },
+      output: { type: 'string', short: 'o' },
+      emit: { type: 'string', default: 'component' },
       memory: { type: 'string', default: 'auto' },
       'region-size': { type: 'string', default: '64' },
       stats: { type: 'boolean', default: false },
     },
   });
   if (positionals.length === 0) throw new UsageError('no input given; usage: meld-fuse fuse IN.wasm... -o OUT.wasm');
-  if (!['component', 'core'].includes(values.output)) {
-    throw new UsageError(`invalid value '${values.output}' for '--output <KIND>': use component or core`);
+  if (!['component', 'core'].includes(values.emit)) {
+    throw new UsageError(`invalid value '${values.emit}' for '--emit <KIND>': use component or core`);
   }
   if (!['auto', 'multi', 'shared'].includes(values.memory)) {
     throw new UsageError(`invalid value '${values.memory}' for '--memory <MEMORY>': use auto, multi or shared`);
@@ -80,13 +82,20 @@ function fuseCommand(args) {
   if (!/^[0-9]+$/.test(values['region-size']) || regionSize < 1 || regionSize > 4096) {
     throw new UsageError(`invalid value '${values['region-size']}' for '--region-size <MIB>': use 1 to 4096`);
   }
-  const out = values['output-file'];
+  const out = values.output;
   if (out === undefined) throw new UsageError('no output file given; use -o OUT.wasm');
+  if (out === 'component' || out === 'core') {
+    throw new UsageError(
+      `the output file would be \`${out}\`: \`-o\`/\`--output\` names the output file now, ` +
+        `as in wasm-tools and wac; to choose what to write use \`--emit ${out}\` ` +
+        `(and \`-o OUT.wasm\` for the file, or \`-o ./${out}\` for a file called ${out})`,
+    );
+  }
   const inputs = positionals.map(read);
   const start = performance.now();
   let fused;
   try {
-    fused = fuse(inputs, { output: values.output, memory: values.memory, regionSize });
+    fused = fuse(inputs, { emit: values.emit, memory: values.memory, regionSize });
   } catch (e) {
     throw new UsageError(located(e, positionals));
   }
@@ -150,9 +159,79 @@ function render(tree) {
   return out.join('');
 }
 
+/**
+ * `value` as JSON text exactly as meld-core writes it (`--format json`):
+ * compact, keys in order, `\n` `\r` `\t` and other control characters,
+ * U+2028 and U+2029 escaped as core escapes them.
+ */
+function json(value) {
+  if (value === null) return 'null';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') {
+    const short = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    const escaped = value.replace(/["\\\u0000-\u001f\u2028\u2029]/g, (c) =>
+      short[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    return `"${escaped}"`;
+  }
+  if (Array.isArray(value)) return `[${value.map(json).join(',')}]`;
+  return `{${Object.entries(value).map(([k, v]) => `${json(k)}:${json(v)}`).join(',')}}`;
+}
+
+/** `s` as a DOT string literal. */
+const quote = (s) => `"${s.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`;
+
+/** The composition as a graphviz digraph, exactly as `meld inspect --format dot` prints it. */
+function dot(tree) {
+  const kinds = ['direct', 'fixup', 'copy', 'transcode', 'unsupported', 'host'];
+  const edges = new Map(); // "caller\0callee" -> { from, to, counts }
+  const add = (from, to, kind) => {
+    const key = `${from}\u0000${to}`;
+    if (!edges.has(key)) edges.set(key, { from, to, counts: new Map() });
+    const counts = edges.get(key).counts;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  };
+  for (const a of tree.adapters) add(a.caller, a.callee, a.kind);
+  for (const l of tree.lowerings) add(l.caller, 'host', 'host');
+  // Rust orders the pairs as byte strings: the same order as UTF-16 code
+  // units for names without characters beyond U+FFFF.
+  const sorted = [...edges.values()].sort((x, y) =>
+    x.from < y.from ? -1 : x.from > y.from ? 1 : x.to < y.to ? -1 : x.to > y.to ? 1 : 0,
+  );
+  const active = (path) =>
+    sorted.some((e) => e.from === path || e.to === path) ||
+    tree.components.some((c) => c.path === path && c.coreInstances.length > 0);
+  const out = [
+    'digraph meld {',
+    '  rankdir=TB;',
+    '  node [shape=box, style=rounded, fontname="sans-serif"];',
+    '  edge [fontname="sans-serif", fontsize=10];',
+  ];
+  for (const c of tree.components.filter((c) => active(c.path))) {
+    const label = c.path.startsWith('root/') ? c.path.slice(5) : c.path;
+    const n = c.coreInstances.length;
+    out.push(`  ${quote(c.path)} [label=${quote(`${label}\n${n} core instance${n === 1 ? '' : 's'}`)}];`);
+  }
+  if (tree.lowerings.length > 0) out.push(`  ${quote('host')} [label="host", shape=ellipse, style=dashed];`);
+  for (const { from, to, counts } of sorted) {
+    const label = kinds.filter((k) => counts.has(k)).map((k) => `${counts.get(k)} ${k}`).join('\n');
+    const style = counts.has('unsupported') ? ', color=red, fontcolor=red' : to === 'host' ? ', style=dashed' : '';
+    out.push(`  ${quote(from)} -> ${quote(to)} [label=${quote(label)}${style}];`);
+  }
+  out.push('}');
+  return `${out.join('\n')}\n`;
+}
+
 function inspectCommand(args) {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  if (positionals.length !== 1) throw new UsageError('usage: meld-fuse inspect IN.wasm');
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { format: { type: 'string', default: 'text' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('usage: meld-fuse inspect IN.wasm [--format text|json|dot]');
+  if (!['text', 'json', 'dot'].includes(values.format)) {
+    throw new UsageError(`invalid value '${values.format}' for '--format <FORMAT>': use text, json or dot`);
+  }
   const [path] = positionals;
   const bytes = read(path);
   let tree;
@@ -161,7 +240,8 @@ function inspectCommand(args) {
   } catch (e) {
     throw new UsageError(located(e, [path]));
   }
-  process.stdout.write(render(tree));
+  const print = { text: render, json: (t) => `${json(t)}\n`, dot }[values.format];
+  process.stdout.write(print(tree));
 }
 
 async function main(argv) {

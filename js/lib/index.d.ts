@@ -5,7 +5,7 @@
  * ```js
  * import { init, fuse } from 'meld-fuse';
  * await init();
- * const { wasm, stats } = fuse([composedBytes], { output: 'core' });
+ * const { wasm, stats } = fuse([composedBytes], { emit: 'core' });
  * ```
  *
  * The output is byte-for-byte what the native `meld` CLI writes for the
@@ -77,14 +77,15 @@ export interface FuseOptions {
    * `"component"` (default): a component with exactly the input's imports
    * and exports, runnable wherever the input ran. `"core"`: the fused core
    * module itself, for core tools (its import and export names are
-   * described in meld's README).
+   * described in meld's README). The CLI's `--emit`; the old name `output`
+   * is rejected with an error naming `emit`.
    */
-  output?: 'component' | 'core';
+  emit?: 'component' | 'core';
   /**
    * How the inner components' memories are held. `"multi"`: one memory
    * each (the engine needs multi-memory). `"shared"`: one memory, each
    * component a region of it with every access checked (runs on Node 20,
-   * Safari, jco). `"auto"` (default): `"shared"` for `output: "core"` when
+   * Safari, jco). `"auto"` (default): `"shared"` for `emit: "core"` when
    * possible, else `"multi"`.
    */
   memory?: 'auto' | 'multi' | 'shared';

@@ -6,15 +6,11 @@
 //! says what to do with it. JS names are camelCase; shapes are plain,
 //! JSON-able objects.
 
-use meld_core::{
-    AdapterKind, AdapterNode, ComponentNode, CoreImportNode, CoreInstanceNode, Error, Location,
-    LoweringNode, MemoryStrategy, Options, OutputKind, Region, Stats, Tree,
-};
-
-use crate::json::Json;
+use meld_core::json::Json;
+use meld_core::{Error, Location, MemoryStrategy, Options, OutputKind, Region, Stats};
 
 /// The option names [`options`] accepts, for error messages.
-const OPTION_NAMES: &str = "output, memory, regionSize";
+const OPTION_NAMES: &str = "emit, memory, regionSize";
 
 /// Builds core's [`Options`] from the `(name, value)` pairs of the JS
 /// options object (values already turned into strings by the wrapper).
@@ -24,16 +20,22 @@ pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
     let mut region_mib = None;
     for (name, value) in pairs {
         match name.as_str() {
-            "output" => {
+            "emit" => {
                 output = match value.as_str() {
                     "component" => OutputKind::Component,
                     "core" => OutputKind::Core,
                     other => {
                         return Err(Error::invalid(format!(
-                            "option `output` must be \"component\" or \"core\", not {other:?}"
+                            "option `emit` must be \"component\" or \"core\", not {other:?}"
                         )));
                     }
                 }
+            }
+            "output" => {
+                return Err(Error::invalid(format!(
+                    "option `output` is called `emit` now, as the CLI's `--emit`: \
+                     use {{ emit: {value:?} }}"
+                )));
             }
             "memory" => {
                 memory = match value.as_str() {
@@ -163,91 +165,6 @@ pub fn error(error: &Error) -> Json {
     ])
 }
 
-/// The instantiation tree, field for field.
-pub fn tree(tree: &Tree) -> Json {
-    let Tree {
-        components,
-        imports,
-        exports,
-        adapters,
-        lowerings,
-    } = tree;
-    Json::object([
-        ("imports", Json::array(imports, |s| Json::str(s))),
-        ("exports", Json::array(exports, |s| Json::str(s))),
-        ("components", Json::array(components, component)),
-        ("adapters", Json::array(adapters, adapter)),
-        ("lowerings", Json::array(lowerings, lowering)),
-    ])
-}
-
-fn component(node: &ComponentNode) -> Json {
-    let ComponentNode {
-        path,
-        parent,
-        core_instances,
-    } = node;
-    Json::object([
-        ("path", Json::str(path)),
-        ("parent", Json::optional(parent.as_deref(), Json::str)),
-        ("coreInstances", Json::array(core_instances, core_instance)),
-    ])
-}
-
-fn core_instance(node: &CoreInstanceNode) -> Json {
-    let CoreInstanceNode {
-        index,
-        module,
-        imports,
-    } = node;
-    Json::object([
-        ("index", Json::count(*index)),
-        ("module", Json::str(module)),
-        ("imports", Json::array(imports, core_import)),
-    ])
-}
-
-fn core_import(node: &CoreImportNode) -> Json {
-    let CoreImportNode {
-        module,
-        field,
-        source,
-    } = node;
-    Json::object([
-        ("module", Json::str(module)),
-        ("field", Json::str(field)),
-        ("source", Json::str(source)),
-    ])
-}
-
-fn adapter(node: &AdapterNode) -> Json {
-    let AdapterNode {
-        name,
-        caller,
-        callee,
-        kind,
-    } = node;
-    let (kind, reason) = match kind {
-        AdapterKind::Direct => ("direct", None),
-        AdapterKind::Fixup => ("fixup", None),
-        AdapterKind::Copy => ("copy", None),
-        AdapterKind::Transcode => ("transcode", None),
-        AdapterKind::Unsupported(why) => ("unsupported", Some(why.as_str())),
-    };
-    Json::object([
-        ("name", Json::str(name)),
-        ("caller", Json::str(caller)),
-        ("callee", Json::str(callee)),
-        ("kind", Json::str(kind)),
-        ("reason", Json::optional(reason, Json::str)),
-    ])
-}
-
-fn lowering(node: &LoweringNode) -> Json {
-    let LoweringNode { name, caller } = node;
-    Json::object([("name", Json::str(name)), ("caller", Json::str(caller))])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,11 +176,11 @@ mod tests {
     }
 
     #[test]
-    fn options_default_and_output_kinds() {
+    fn options_default_and_emit_kinds() {
         assert_eq!(options(&[]), Ok(Options::default()));
-        let core = options(&pairs(&[("output", "core")])).map(|o| o.output);
+        let core = options(&pairs(&[("emit", "core")])).map(|o| o.output);
         assert_eq!(core, Ok(OutputKind::Core));
-        let component = options(&pairs(&[("output", "component")])).map(|o| o.output);
+        let component = options(&pairs(&[("emit", "component")])).map(|o| o.output);
         assert_eq!(component, Ok(OutputKind::Component));
     }
 
@@ -271,8 +188,10 @@ mod tests {
     fn options_reject_unknown_names_and_values() {
         let e = options(&pairs(&[("outptu", "core")])).err();
         assert!(e.is_some_and(|e| e.message().contains("unknown option `outptu`")));
-        let e = options(&pairs(&[("output", "module")])).err();
+        let e = options(&pairs(&[("emit", "module")])).err();
         assert!(e.is_some_and(|e| e.message().contains("\"module\"")));
+        let e = options(&pairs(&[("output", "core")])).err();
+        assert!(e.is_some_and(|e| e.message().contains("{ emit: \"core\" }")));
     }
 
     #[test]

@@ -12,7 +12,6 @@
 //! as an `internal` error before it re-instantiates the module.
 
 mod convert;
-mod json;
 
 use std::sync::Mutex;
 
@@ -67,7 +66,7 @@ pub fn fuse(
 #[wasm_bindgen]
 pub fn inspect(input: &[u8]) -> Result<String, String> {
     meld_core::inspect(input)
-        .map(|tree| convert::tree(&tree).to_text())
+        .map(|tree| tree.to_json().to_text())
         .map_err(|e| error_text(&e))
 }
 

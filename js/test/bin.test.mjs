@@ -22,8 +22,8 @@ test('fuse writes the native bytes and prints the native stats', () => {
     for (const kind of ['component', 'core']) {
       const ours = join(dir, `${name}.${kind}.js.wasm`);
       const theirs = join(dir, `${name}.${kind}.native.wasm`);
-      const a = meldFuse(['fuse', path, '-o', ours, '--output', kind, '--stats']);
-      const b = runCli(['fuse', path, '--output-file', theirs, `--output=${kind}`, '--stats']);
+      const a = meldFuse(['fuse', path, '-o', ours, '--emit', kind, '--stats']);
+      const b = runCli(['fuse', path, '--output', theirs, `--emit=${kind}`, '--stats']);
       assert.equal(a.status, 0, a.stderr);
       assert.equal(b.status, 0, b.stderr);
       assert.ok(readFileSync(ours).equals(readFileSync(theirs)), `${name} ${kind}`);
@@ -37,7 +37,7 @@ test('--memory and --region-size are the native flags', () => {
   const { path } = byName('scalars');
   const ours = join(dir, 'scalars.shared.js.wasm');
   const theirs = join(dir, 'scalars.shared.native.wasm');
-  const flags = ['--output', 'core', '--memory', 'shared', '--region-size', '8', '--stats'];
+  const flags = ['--emit', 'core', '--memory', 'shared', '--region-size', '8', '--stats'];
   const a = meldFuse(['fuse', path, '-o', ours, ...flags]);
   const b = runCli(['fuse', path, '-o', theirs, ...flags]);
   assert.equal(a.status, 0, a.stderr);
@@ -60,31 +60,38 @@ test('several inputs on the command line are linked', () => {
   assert.ok(readFileSync(out).equals(readFileSync(native)));
 });
 
-test('inspect prints exactly what `meld inspect` prints', () => {
+test('inspect prints exactly what `meld inspect` prints, in each format', () => {
   for (const { path } of fixtures()) {
-    const a = meldFuse(['inspect', path]);
-    const b = runCli(['inspect', path]);
-    assert.equal(a.status, 0, a.stderr);
-    assert.equal(a.stdout.toString(), b.stdout.toString(), path);
+    for (const format of [[], ['--format', 'json'], ['--format', 'dot']]) {
+      const a = meldFuse(['inspect', path, ...format]);
+      const b = runCli(['inspect', path, ...format]);
+      assert.equal(a.status, 0, a.stderr);
+      assert.equal(b.status, 0, b.stderr);
+      assert.equal(a.stdout.toString(), b.stdout.toString(), `${path} ${format.join(' ')}`);
+    }
   }
+  const bad = meldFuse(['inspect', fixtures()[0].path, '--format', 'svg']);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /invalid value 'svg' for '--format <FORMAT>'/);
 });
 
 test('bad input is one line on stderr and exit code 1, as natively', () => {
-  const bad = join(pkgRoot, 'test', 'data', 'instantiates-imported-module.wasm');
-  const a = meldFuse(['fuse', bad, '-o', join(dir, 'x.wasm')]);
-  const b = runCli(['fuse', bad, '-o', join(dir, 'y.wasm')]);
+  const bad = join(pkgRoot, 'test', 'data', 'exports-core-module.wasm');
+  const a = meldFuse(['fuse', bad, '-o', join(dir, 'x.wasm'), '--emit', 'core']);
+  const b = runCli(['fuse', bad, '-o', join(dir, 'y.wasm'), '--emit', 'core']);
   assert.equal(a.status, 1);
   assert.equal(b.status, 1);
   assert.equal(a.stderr.replace(/^meld-fuse: /, ''), b.stderr.replace(/^meld: /, ''));
   assert.equal(a.stderr.trim().split('\n').length, 1);
 });
 
-test('usage errors: missing -o, missing file, bad --output, unknown command', () => {
+test('usage errors: missing -o, missing file, bad --emit, the old --output KIND, unknown command', () => {
   const { path } = byName('scalars');
   const cases = [
     [['fuse', path], /no output file given; use -o OUT.wasm/],
     [['fuse', join(dir, 'missing.wasm'), '-o', join(dir, 'z.wasm')], /cannot read .*missing\.wasm/],
-    [['fuse', path, '-o', join(dir, 'z.wasm'), '--output', 'module'], /invalid value 'module'/],
+    [['fuse', path, '-o', join(dir, 'z.wasm'), '--emit', 'module'], /invalid value 'module'/],
+    [['fuse', path, '--output', 'core'], /the output file would be `core`: `-o`\/`--output` names the output file now.*use `--emit core`/],
     [['fuse', path, '-o', join(dir, 'z.wasm'), '--speed'], /Unknown option '--speed'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ];

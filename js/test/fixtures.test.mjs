@@ -15,7 +15,7 @@ before(() => init());
 
 function nativeFuse(paths, kind) {
   const out = join(dir, `native-${kind}.wasm`);
-  const { status, stderr } = runCli(['fuse', ...paths, '-o', out, '--output', kind]);
+  const { status, stderr } = runCli(['fuse', ...paths, '-o', out, '--emit', kind]);
   assert.equal(status, 0, stderr);
   return readFileSync(out);
 }
@@ -23,9 +23,9 @@ function nativeFuse(paths, kind) {
 for (const fixture of fixtures()) {
   describe(fixture.name, () => {
     for (const kind of ['component', 'core']) {
-      test(`--output ${kind} is byte-identical to the native CLI`, () => {
+      test(`--emit ${kind} is byte-identical to the native CLI`, () => {
         const expected = nativeFuse([fixture.path], kind);
-        const { wasm, stats, warnings } = fuse([fixture.bytes], { output: kind });
+        const { wasm, stats, warnings } = fuse([fixture.bytes], { emit: kind });
         assert.ok(wasm instanceof Uint8Array);
         assert.equal(wasm.length, expected.length, 'output size');
         assert.ok(Buffer.from(wasm).equals(expected), 'output bytes differ from the native CLI');
@@ -33,7 +33,7 @@ for (const fixture of fixtures()) {
         assert.deepEqual([...wasm.subarray(0, 8)], kind === 'core' ? [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0] : [0, 0x61, 0x73, 0x6d, 0x0d, 0, 1, 0]);
         assert.equal(stats.outputBytes, wasm.length);
         assert.equal(stats.inputBytes, fixture.bytes.length);
-        // With `--output core`, `auto` may fall back to multi-memory, and says so.
+        // With `--emit core`, `auto` may fall back to multi-memory, and says so.
         assert.deepEqual(warnings.filter((w) => !w.startsWith('--memory auto chose multi')), []);
       });
     }
@@ -57,6 +57,6 @@ test('several inputs are linked exactly as the native CLI links them', () => {
   const byName = Object.fromEntries(fixtures().map((f) => [f.name, f]));
   const [a, b] = [byName.chain, byName.scalars];
   const expected = nativeFuse([a.path, b.path], 'core');
-  const { wasm } = fuse([a.bytes, b.bytes], { output: 'core' });
+  const { wasm } = fuse([a.bytes, b.bytes], { emit: 'core' });
   assert.ok(Buffer.from(wasm).equals(expected));
 });

@@ -40,7 +40,7 @@ test('fuse works from the installed package and gives the native bytes', () => {
 import { init, fuse, inspect, MeldError } from 'meld-fuse';
 await init();
 const [input, output] = process.argv.slice(2);
-const { wasm, stats } = fuse([readFileSync(input)], { output: 'core' });
+const { wasm, stats } = fuse([readFileSync(input)], { emit: 'core' });
 writeFileSync(output, wasm);
 try { inspect(new Uint8Array([1, 2, 3])); } catch (e) { if (!(e instanceof MeldError)) throw e; }
 console.log(JSON.stringify({ components: stats.components, root: inspect(readFileSync(input)).components[0].path }));
@@ -51,7 +51,7 @@ console.log(JSON.stringify({ components: stats.components, root: inspect(readFil
   const r = run(process.execPath, ['main.mjs', path, out], { cwd: project });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).root, 'root');
-  assert.equal(runCli(['fuse', path, '-o', native, '--output', 'core']).status, 0);
+  assert.equal(runCli(['fuse', path, '-o', native, '--emit', 'core']).status, 0);
   assert.ok(readFileSync(out).equals(readFileSync(native)));
 });
 
@@ -69,13 +69,13 @@ test('the declarations type-check a consumer (strict, nodenext)', () => {
     join(project, 'typed.ts'),
     `import { init, fuse, inspect, MeldError, type Fused, type Tree, type MeldErrorKind } from 'meld-fuse';
 await init();
-const fused: Fused = fuse([new Uint8Array()], { output: 'core' });
+const fused: Fused = fuse([new Uint8Array()], { emit: 'core' });
 const direct: number = fused.stats.adapters.direct;
 const tree: Tree = inspect(fused.wasm);
 const kind: MeldErrorKind = new MeldError('link', 'x').kind;
 const where: number | null = new MeldError('internal', 'y', { offset: 3 }).location.offset;
 // @ts-expect-error: not an output kind
-fuse([], { output: 'module' });
+fuse([], { emit: 'module' });
 console.log(direct, tree.components.length, kind, where);
 `,
   );

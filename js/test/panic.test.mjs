@@ -15,7 +15,7 @@ test('calling before init() is a plain Error that says what to do', () => {
 test('a panic becomes an internal MeldError and the engine recovers', async () => {
   await init();
   const scalars = fixtures().find((f) => f.name === 'scalars').bytes;
-  const before = fuse([scalars], { output: 'core' }).wasm;
+  const before = fuse([scalars], { emit: 'core' }).wasm;
   for (let i = 0; i < 100; i++) {
     assert.throws(
       () => panicForTesting(`boom ${i}`),
@@ -29,7 +29,7 @@ test('a panic becomes an internal MeldError and the engine recovers', async () =
       },
     );
     // Usable again, with the same result as before the panic.
-    assert.deepEqual(fuse([scalars], { output: 'core' }).wasm, before);
+    assert.deepEqual(fuse([scalars], { emit: 'core' }).wasm, before);
   }
   assert.equal(inspect(scalars).components[0].path, 'root');
 });

@@ -1,7 +1,7 @@
 // A fused core module with one shared memory runs on an engine without
 // multi-memory: node 20's V8. The `bench` fixture (a consumer calling
 // three providers with scalars, strings and lists of records) is fused
-// with `--memory shared --output core`; it imports nothing, so plain
+// with `--memory shared --emit core`; it imports nothing, so plain
 // `WebAssembly.instantiate` runs it, adapters copying strings and records
 // between the regions of its one memory.
 
@@ -23,7 +23,7 @@ function bench() {
 }
 
 test('a shared-memory core module has one memory and no imports', () => {
-  const { wasm, stats } = fuse([bench()], { output: 'core', memory: 'shared' });
+  const { wasm, stats } = fuse([bench()], { emit: 'core', memory: 'shared' });
   assert.equal(stats.memory, 'shared');
   assert.equal(stats.memories, 1);
   assert.ok(stats.regions.length >= 2, 'one region per inner memory');
@@ -32,7 +32,7 @@ test('a shared-memory core module has one memory and no imports', () => {
 });
 
 test('it instantiates in this node and its exports return the right values', async () => {
-  const { wasm } = fuse([bench()], { output: 'core', memory: 'shared' });
+  const { wasm } = fuse([bench()], { emit: 'core', memory: 'shared' });
   const { instance } = await WebAssembly.instantiate(wasm, {});
   const exports = instance.exports;
   // 0 + 1 + ... + 9 through ten cross-component calls.
@@ -46,7 +46,7 @@ test('it instantiates in this node and its exports return the right values', asy
 
 test('the same input with --memory multi does not instantiate here (no multi-memory in node 20)', async () => {
   const major = Number(process.versions.node.split('.')[0]);
-  const { wasm, stats } = fuse([bench()], { output: 'core', memory: 'multi' });
+  const { wasm, stats } = fuse([bench()], { emit: 'core', memory: 'multi' });
   assert.ok(stats.memories > 1);
   if (major === 20) {
     await assert.rejects(WebAssembly.instantiate(wasm, {}));

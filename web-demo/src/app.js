@@ -12,7 +12,7 @@ const $ = (id) => document.getElementById(id);
  */
 const OPTIONS = [
   {
-    name: 'output',
+    name: 'emit',
     legend: 'Output',
     choices: [
       { value: 'component', label: 'Component', help: 'Same imports and exports as the input; runs where it ran.' },
@@ -247,7 +247,7 @@ function count(dl, label, value, help, swatch) {
 function showResult({ wasm, stats, warnings, ms, trees }) {
   $('error').hidden = true;
   $('output').hidden = false;
-  const kind = state.options.output;
+  const kind = state.options.emit;
   const base = state.inputs[0].name.replace(/\.wasm$/i, '');
   const outName = `${base}.${kind === 'core' ? 'core' : 'fused'}.wasm`;
 

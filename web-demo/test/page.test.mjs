@@ -112,12 +112,12 @@ test('the downloaded bytes are valid wasm and equal the native CLI output', asyn
   writeFileSync(saved, component.bytes);
   execFileSync(process.env.MELD_CLI, ['inspect', saved], { stdio: 'ignore' });
 
-  await page.check('input[name="output"][value="core"]');
+  await page.check('input[name="emit"][value="core"]');
   await page.locator('#status', { hasText: 'Fused scalars.wasm' }).waitFor();
   await page.locator('#download', { hasText: 'scalars.core.wasm' }).waitFor();
   const core = await download(page);
   assert.equal(core.name, 'scalars.core.wasm');
-  assert.ok(core.bytes.equals(native([join(dist, 'examples', 'scalars.wasm'), '--output', 'core'])), 'core differs');
+  assert.ok(core.bytes.equals(native([join(dist, 'examples', 'scalars.wasm'), '--emit', 'core'])), 'core differs');
   // Chromium (multi-memory) validates the fused core module.
   assert.equal(await page.evaluate((b) => WebAssembly.validate(new Uint8Array(b)), [...core.bytes]), true);
   await page.context().close();
@@ -129,24 +129,26 @@ test('a bad file shows the error plainly: kind, message and where', async () => 
   const error = page.locator('#error');
   await error.waitFor();
   assert.equal(await error.locator('.kind').innerText(), 'invalid-input');
-  assert.match(await error.locator('.message').innerText(), /magic header not detected/);
+  assert.match(await error.locator('.message').innerText(), /not a WebAssembly file/);
   assert.match(await error.innerText(), /file\s+notes\.wasm/);
   assert.match(await error.innerText(), /offset\s+0x0 \(byte 0\)/);
   assert.equal(await page.locator('#output').isVisible(), false);
   assert.match(await page.locator('#status').innerText(), /Could not fuse: invalid-input/);
   await page.screenshot({ path: join(artifacts, 'desktop-error.png'), fullPage: true });
 
-  // A valid component meld does not fuse: unsupported, with the component.
-  const unsupported = readFileSync(join(root, '..', 'js', 'test', 'data', 'instantiates-imported-module.wasm'));
+  // A valid component meld does not fuse into a core module (it passes a
+  // core module along, which a component can and a core module cannot).
+  const unsupported = readFileSync(join(root, '..', 'js', 'test', 'data', 'exports-core-module.wasm'));
+  await page.check('input[name="emit"][value="core"]');
   await page.setInputFiles('#files', { name: 'module-export.wasm', mimeType: 'application/wasm', buffer: unsupported });
   await error.locator('.kind', { hasText: 'unsupported' }).waitFor();
-  assert.match(await error.innerText(), /component\s+root/);
+  assert.match(await error.innerText(), /fuse to a component instead/);
   await page.context().close();
 });
 
 test('the run panel calls an export of a fused core example and shows the result', async () => {
   const page = await open();
-  await page.check('input[name="output"][value="core"]');
+  await page.check('input[name="emit"][value="core"]');
   await fuseExample(page, 'scalars');
   await page.locator('#run-form').waitFor();
   assert.match(await page.locator('#run-note').innerText(), /It imports nothing/);
@@ -187,9 +189,9 @@ test('the controls work from the keyboard', async () => {
   await page.keyboard.press('Enter');
   await page.locator('#status', { hasText: 'Fused chain.wasm' }).waitFor();
   // Arrow keys move between the output choices; the new choice re-fuses.
-  await page.focus('input[name="output"][value="component"]');
+  await page.focus('input[name="emit"][value="component"]');
   await page.keyboard.press('ArrowDown');
-  assert.equal(await page.isChecked('input[name="output"][value="core"]'), true);
+  assert.equal(await page.isChecked('input[name="emit"][value="core"]'), true);
   await page.locator('#download', { hasText: 'chain.core.wasm' }).waitFor();
   await page.focus('#run-func');
   await page.context().close();
@@ -197,7 +199,7 @@ test('the controls work from the keyboard', async () => {
 
 test('at phone width the page is one readable column', async () => {
   const page = await open({ width: 390, height: 844 });
-  await page.check('input[name="output"][value="core"]');
+  await page.check('input[name="emit"][value="core"]');
   await fuseExample(page, 'scalars');
   await page.locator('#run-form').waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

@@ -155,7 +155,8 @@ impl Regions {
         for m in memories {
             if m.memory64 || m.shared || m.page_size_log2.is_some() {
                 return Err(Error::unsupported(
-                    "--memory shared with 64-bit, shared (threads) or custom-page-size memories",
+                    "--memory shared with 64-bit, shared (threads) or custom-page-size memories; \
+                     use --memory multi",
                 ));
             }
         }
@@ -286,7 +287,8 @@ impl Regions {
             (Ok(Operator::I32Const { value }), Ok(Operator::End)) => value as u32,
             _ => {
                 return Err(Error::unsupported(
-                    "--memory shared with a data segment whose offset is not a constant",
+                    "--memory shared with a data segment whose offset is not a constant; \
+                     use --memory multi",
                 ));
             }
         };
@@ -507,7 +509,7 @@ where
             }
             Operator::MemoryDiscard { .. } => {
                 return Err(user(Error::unsupported(
-                    "--memory shared with memory.discard",
+                    "--memory shared with memory.discard; use --memory multi",
                 )));
             }
             other => {

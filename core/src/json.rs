@@ -1,4 +1,5 @@
-//! A small JSON writer: just enough to hand plain objects to JavaScript.
+//! A small JSON writer: just enough for the hosts to hand plain objects to
+//! JavaScript and to print `meld inspect --format json`.
 //!
 //! The bindings return JSON text that the JS wrapper parses with
 //! `JSON.parse`, so the wasm module needs neither serde nor js-sys. Keys are
