@@ -305,4 +305,3 @@ pub(crate) fn decode_wasm(input: &[u8]) -> Result<decode::Decoded<'_>> {
     }
     decode::decode(input)
 }
-
