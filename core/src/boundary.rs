@@ -14,7 +14,7 @@
 //!   `e#f` (a root-level function as `f`), its post-return as
 //!   `cabi_post_e#f`.
 //!
-//! The component wrapper and `--output core` use the same names.
+//! The component wrapper and `--emit core` use the same names.
 
 use crate::adapt::Adapters;
 use crate::decode::StringEncoding;
