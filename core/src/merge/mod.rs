@@ -611,7 +611,7 @@ pub(crate) fn emit(
     let mut globals = wasm_encoder::GlobalSection::new();
     let mut tags = wasm_encoder::TagSection::new();
     let mut elements = wasm_encoder::ElementSection::new();
-    let mut code = wasm_encoder::CodeSection::new();
+    let mut code = Code::sized(graph, layout, &generated)?;
     let mut data = wasm_encoder::DataSection::new();
     let mut names = custom::Names::default();
     let mut producers = custom::Producers::default();
@@ -733,9 +733,7 @@ pub(crate) fn emit(
         }
         for (j, body) in module.code.iter().enumerate() {
             match &shared {
-                None => re
-                    .parse_function_body(&mut code, body.clone())
-                    .map_err(wrap)?,
+                None => code.reencode(&mut re, body).map_err(wrap)?,
                 Some((regions, _)) => {
                     let params = module
                         .funcs
@@ -877,10 +875,10 @@ pub(crate) fn emit(
     if let Some(producers) = producers.encode() {
         encode_if(&mut after, &producers, 1);
     }
-    let code_size = match code.len() {
+    let code_size = match code.count {
         0 => 0,
         n => {
-            let body = leb_len(n) + code.byte_len();
+            let body = leb_len(n) + code.bytes.len();
             1 + leb_len(body as u32) + body
         }
     };
@@ -890,9 +888,13 @@ pub(crate) fn emit(
     for part in before {
         module.extend_from_slice(&part);
     }
-    if !code.is_empty() {
-        module.push(wasm_encoder::Section::id(&code));
-        wasm_encoder::Encode::encode(&code, &mut module);
+    if code.count > 0 {
+        // As wasm-encoder encodes a section: id, size, count, entries.
+        module.push(wasm_encoder::SectionId::Code as u8);
+        let body = leb_len(code.count) + code.bytes.len();
+        wasm_encoder::Encode::encode(&(body as u32), &mut module);
+        wasm_encoder::Encode::encode(&code.count, &mut module);
+        module.extend_from_slice(&code.bytes);
     }
     drop(code);
     for part in after {
@@ -912,6 +914,59 @@ pub(crate) fn emit(
             .collect();
     }
     Ok((module, info))
+}
+
+/// The fused module's code section: its entries in one buffer, sized once
+/// from the bodies it will hold (re-encoding changes a body's size little),
+/// rather than grown by doubling as wasm-encoder's `CodeSection` is.
+struct Code {
+    bytes: Vec<u8>,
+    count: u32,
+}
+
+impl Code {
+    fn sized(graph: &Graph, layout: &Layout<'_>, generated: &Generated) -> Result<Code> {
+        let mut estimate = 0usize;
+        for i in 0..graph.instances.len() {
+            let module = layout.module(graph, CoreInstanceId(i))?;
+            estimate += module
+                .code
+                .iter()
+                .map(|body| body.range().len() + 5)
+                .sum::<usize>();
+        }
+        estimate += generated
+            .adapters
+            .iter()
+            .chain(&generated.helpers)
+            .map(|f| f.body.byte_len() + 5)
+            .sum::<usize>();
+        Ok(Code {
+            bytes: Vec::with_capacity(estimate + estimate / 8),
+            count: 0,
+        })
+    }
+
+    fn function(&mut self, f: &wasm_encoder::Function) {
+        wasm_encoder::Encode::encode(f, &mut self.bytes);
+        self.count += 1;
+    }
+
+    /// Re-encodes `body` with `re`'s index maps.
+    fn reencode(
+        &mut self,
+        re: &mut reencode::Instance<'_>,
+        body: &wasmparser::FunctionBody<'_>,
+    ) -> std::result::Result<(), wasm_encoder::reencode::Error<Error>> {
+        use wasm_encoder::reencode::Reencode;
+        let mut f = re.new_function_with_parsed_locals(body)?;
+        let mut reader = body.get_operators_reader()?;
+        while !reader.eof() {
+            f.instruction(&re.parse_instruction(&mut reader)?);
+        }
+        self.function(&f);
+        Ok(())
+    }
 }
 
 /// Encodes `section` (its id first) onto `parts` unless it has no entries.
