@@ -45,7 +45,7 @@ enum Def {
 #[derive(Debug, Clone)]
 enum FuncDef {
     Lifted(LiftedId),
-    Host(HostFunc),
+    Host(HostPath),
 }
 
 #[derive(Debug)]
@@ -74,26 +74,6 @@ enum ModuleDef {
 enum ComponentDef {
     Closure(ComponentClosure),
     Host(HostPath),
-}
-
-/// Where in a root import an item is: the import, and the export names
-/// leading to the item.
-#[derive(Debug, Clone)]
-struct HostPath {
-    import: ImportId,
-    path: Vec<String>,
-    /// The import's name and the path, for messages.
-    name: String,
-}
-
-impl HostPath {
-    /// The error for instantiating code meld does not have.
-    fn not_fusable(&self, what: &str) -> Error {
-        Error::unsupported(format!(
-            "instantiating a {what} the root imports (`{}`): meld cannot fuse code it does not have",
-            self.name
-        ))
-    }
 }
 
 /// A component together with the scope its outer aliases resolve in.
@@ -200,10 +180,7 @@ pub(crate) fn flatten(decoded: &Decoded<'_>) -> Result<Graph> {
 /// What the root exports as `def`; `ascribed` when the export states the
 /// item's type itself.
 fn export_item(decoded: &Decoded<'_>, def: &Def, ascribed: bool) -> Result<ExportItem> {
-    let host = |h: &HostPath| CarriedFrom::Host {
-        import: h.import,
-        path: h.path.clone(),
-    };
+    let host = |h: &HostPath| CarriedFrom::Host(h.clone());
     Ok(match def {
         Def::Func(FuncDef::Lifted(id)) => ExportItem::Lifted(*id),
         Def::Func(FuncDef::Host(f)) => ExportItem::Host(f.clone()),
@@ -463,7 +440,7 @@ impl Flattener<'_, '_> {
                 let module_index = match get(&f.modules, *module, "module")? {
                     ModuleDef::Static(index) => *index,
                     ModuleDef::Host(h) => {
-                        return Err(h.not_fusable("core module").at_offset(*offset));
+                        return Err(self.not_fusable("core module", h).at_offset(*offset));
                     }
                 };
                 let args = margs
@@ -555,7 +532,7 @@ impl Flattener<'_, '_> {
             } => {
                 let child = match get(&f.components, *component, "component")? {
                     ComponentDef::Closure(c) => c.clone(),
-                    ComponentDef::Host(h) => return Err(h.not_fusable("component")),
+                    ComponentDef::Host(h) => return Err(self.not_fusable("component", h)),
                 };
                 let cargs = cargs
                     .iter()
@@ -669,6 +646,19 @@ impl Flattener<'_, '_> {
         Ok(())
     }
 
+    /// The error for instantiating a core module or component the root
+    /// imports (at `h`): meld does not have its code.
+    fn not_fusable(&self, what: &str, h: &HostPath) -> Error {
+        let mut name = self.graph.imports[h.import.0].name.clone();
+        for step in &h.path {
+            name.push('/');
+            name.push_str(step);
+        }
+        Error::unsupported(format!(
+            "instantiating a {what} the root imports (`{name}`): meld cannot fuse code it does not have"
+        ))
+    }
+
     /// Records a root import and returns its definition.
     fn root_import(&mut self, name: &str, ty: ComponentEntityType) -> Result<Def> {
         let import = ImportId(self.graph.imports.len());
@@ -677,7 +667,7 @@ impl Flattener<'_, '_> {
             ty,
         });
         Ok(match ty {
-            ComponentEntityType::Func(_) => Def::Func(FuncDef::Host(HostFunc {
+            ComponentEntityType::Func(_) => Def::Func(FuncDef::Host(HostPath {
                 import,
                 path: Vec::new(),
             })),
@@ -703,12 +693,10 @@ impl Flattener<'_, '_> {
             ComponentEntityType::Module(_) => Def::Module(ModuleDef::Host(HostPath {
                 import,
                 path: Vec::new(),
-                name: name.to_string(),
             })),
             ComponentEntityType::Component(_) => Def::Component(ComponentDef::Host(HostPath {
                 import,
                 path: Vec::new(),
-                name: name.to_string(),
             })),
             ComponentEntityType::Value(_) => {
                 return Err(Error::unsupported(format!(
@@ -833,7 +821,7 @@ impl Flattener<'_, '_> {
                 let mut path = path.clone();
                 path.push(name.to_string());
                 Ok(match export.ty {
-                    ComponentEntityType::Func(_) => Def::Func(FuncDef::Host(HostFunc {
+                    ComponentEntityType::Func(_) => Def::Func(FuncDef::Host(HostPath {
                         import: *import,
                         path,
                     })),
@@ -855,11 +843,6 @@ impl Flattener<'_, '_> {
                     }
                     ComponentEntityType::Module(_) | ComponentEntityType::Component(_) => {
                         let host = HostPath {
-                            name: format!(
-                                "{}/{}",
-                                self.graph.imports[import.0].name,
-                                path.join("/")
-                            ),
                             import: *import,
                             path,
                         };
@@ -880,7 +863,7 @@ impl Flattener<'_, '_> {
 
     fn host_func_type(
         &self,
-        func: &HostFunc,
+        func: &HostPath,
     ) -> Result<wasmparser::component_types::ComponentFuncTypeId> {
         let types = &self.decoded.types;
         let mut ty = self.graph.imports[func.import.0].ty;

@@ -156,12 +156,13 @@ pub(crate) struct Adapter {
     pub(crate) callee: LiftedId,
 }
 
-/// A function of a root import.
+/// An item of a root import (a function, or a core module or component
+/// passed along): the import and the export names leading to the item.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct HostFunc {
+pub(crate) struct HostPath {
     pub(crate) import: ImportId,
-    /// Export names leading from the import to the function (empty when
-    /// the import is the function itself).
+    /// Export names leading from the import to the item (empty when the
+    /// import is the item itself).
     pub(crate) path: Vec<String>,
 }
 
@@ -179,7 +180,7 @@ pub(crate) struct HostResource {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum HostItem {
     /// `canon lower` of a root import function.
-    Func(HostFunc),
+    Func(HostPath),
     /// `canon resource.drop` of a root import resource type.
     ResourceDrop(HostResource),
     /// `canon resource.new`, `resource.rep` or `resource.drop` of the
@@ -213,7 +214,7 @@ pub(crate) enum ExportItem {
     /// A function lifted by an inner component.
     Lifted(LiftedId),
     /// A root import function, re-exported as it is.
-    Host(HostFunc),
+    Host(HostPath),
     /// An instance made of these items.
     Instance(Vec<(String, ExportItem)>),
     /// A root import instance (or an instance inside one), re-exported.
@@ -243,7 +244,7 @@ pub(crate) enum CarriedFrom {
     Input(Vec<u8>),
     /// Provided by a root import (or an instance inside one): the wrapper
     /// re-exports its own import's.
-    Host { import: ImportId, path: Vec<String> },
+    Host(HostPath),
 }
 
 /// The flattened composition.

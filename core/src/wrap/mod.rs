@@ -237,7 +237,7 @@ struct Wrapper<'t> {
     imports: Vec<u32>,
     /// Types with a name outside: the imports' and the exported instances'.
     named: HashSet<Key>,
-    host_funcs: BTreeMap<HostFunc, u32>,
+    host_funcs: BTreeMap<HostPath, u32>,
     /// The wrapper's resource type standing for each exported inner one.
     exported_types: BTreeMap<ResId, u32>,
 }
@@ -292,7 +292,7 @@ impl Wrapper<'_> {
     }
 
     /// The component function index of a root-import function.
-    fn host_func(&mut self, func: &HostFunc) -> Result<u32> {
+    fn host_func(&mut self, func: &HostPath) -> Result<u32> {
         if let Some(i) = self.host_funcs.get(func) {
             return Ok(*i);
         }
@@ -467,7 +467,7 @@ impl Wrapper<'_> {
                 ComponentExportKind::Module => self.b.core_module(bytes),
                 _ => self.b.component(bytes),
             },
-            CarriedFrom::Host { import, path } => {
+            CarriedFrom::Host(HostPath { import, path }) => {
                 let mut index = self.imports[import.0];
                 for (depth, name) in path.iter().enumerate() {
                     let step = if depth + 1 == path.len() {
