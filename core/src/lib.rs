@@ -16,6 +16,14 @@ pub mod json;
 mod link;
 mod merge;
 mod naming;
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "built for the async runtime, which is not in the pipeline yet; tested on its own"
+    )
+)]
+mod unwind;
 mod validate;
 mod wrap;
 

@@ -1,0 +1,583 @@
+//! The transformed body of one function that can unwind.
+//!
+//! The function gets a prologue, a body wrapped in two blocks, and a save
+//! sequence:
+//!
+//! ```text
+//! if state == REWINDING { pop this frame: every local and the call number }
+//! block $save
+//!   block $body (result <the function's results>)
+//!     <the body, transformed>
+//!   end
+//!   return
+//! end
+//! push this frame; return zeros
+//! ```
+//!
+//! Inside, every item of every sequence on the way to a call that can
+//! unwind is guarded so that, when rewinding, only the path to the call
+//! that unwound is taken:
+//! - a run of operators runs only when not rewinding; it takes the whole
+//!   operand stack of its frame as parameters and leaves the whole stack,
+//!   which it also copies into fresh locals; when rewinding, it drops its
+//!   parameters and pushes those locals instead (restored from the frame,
+//!   they hold what the stack held when the function unwound);
+//! - a call runs when not rewinding or when it is the call that unwound;
+//!   after it returns, if the callee started unwinding, the function saves
+//!   the call's number and branches to `$save`;
+//! - a block containing calls runs when not rewinding or when the call that
+//!   unwound is inside it (an `if` then takes the branch it took, because
+//!   its condition is restored like every other value).
+//!
+//! So, when rewinding, the operand stack always holds what it held when the
+//! function unwound, and the first operator that runs in the normal state is
+//! the one after the call that unwound.
+
+use super::tree::{Block, Item, Seq, Tree, block_type};
+use super::{Globals, REWINDING, UNWINDING};
+use crate::error::{Error, Result};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{BlockType, Catch, Function, Instruction, MemArg};
+use wasmparser::{FuncType, Operator, ValType};
+
+/// Function types added for the guards' block types, after the module's.
+#[derive(Debug)]
+pub(super) struct BlockTypes {
+    first: u32,
+    added: Vec<(Vec<ValType>, Vec<ValType>)>,
+    index: HashMap<(Vec<ValType>, Vec<ValType>), u32>,
+}
+
+impl BlockTypes {
+    pub(super) fn new(existing: u32) -> BlockTypes {
+        BlockTypes {
+            first: existing,
+            added: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+
+    fn get(&mut self, params: &[ValType], results: &[ValType]) -> BlockType {
+        match (params, results) {
+            ([], []) => BlockType::Empty,
+            ([], [t]) => BlockType::Result(valtype(*t)),
+            _ => {
+                let key = (params.to_vec(), results.to_vec());
+                let next = self.first + self.added.len() as u32;
+                let index = *self.index.entry(key.clone()).or_insert(next);
+                if index == next {
+                    self.added.push(key);
+                }
+                BlockType::FunctionType(index)
+            }
+        }
+    }
+
+    pub(super) fn added(&self) -> &[(Vec<ValType>, Vec<ValType>)] {
+        &self.added
+    }
+}
+
+/// What the transform needs to know about the module around one body.
+pub(super) struct Context<'m> {
+    pub(super) globals: Globals,
+    pub(super) types: &'m [Option<FuncType>],
+    pub(super) func_types: &'m [u32],
+}
+
+pub(super) fn function(
+    tree: &Tree<'_>,
+    ty: &FuncType,
+    cx: &Context<'_>,
+    block_types: &mut BlockTypes,
+) -> Result<Function> {
+    let mut locals: Vec<ValType> = ty.params().to_vec();
+    locals.extend(&tree.locals);
+    let call_local = locals.len() as u32;
+    locals.push(ValType::I32);
+    let mut e = Emitter {
+        tree,
+        cx,
+        block_types,
+        code: Vec::new(),
+        frames: Vec::new(),
+        locals,
+        call_local,
+    };
+    e.frames.push(Label::Added);
+    e.push(Instruction::Block(BlockType::Empty));
+    e.frames.push(Label::Original);
+    let body_type = e.block_types.get(&[], ty.results());
+    e.push(Instruction::Block(body_type));
+    e.seq(&tree.root)?;
+    e.push(Instruction::End);
+    e.push(Instruction::Return);
+    e.push(Instruction::End);
+    let body = std::mem::take(&mut e.code);
+    let frame = Frame::of(&e.locals)?;
+
+    let declared = &e.locals[ty.params().len()..];
+    let mut func = Function::new_with_locals_types(declared.iter().map(|&t| valtype(t)));
+    let g = cx.globals;
+    // Prologue: pop this frame when rewinding.
+    func.instruction(&Instruction::GlobalGet(g.state));
+    func.instruction(&Instruction::I32Const(REWINDING));
+    func.instruction(&Instruction::I32Eq);
+    func.instruction(&Instruction::If(BlockType::Empty));
+    frame.restore(&mut func, g);
+    func.instruction(&Instruction::End);
+    for ins in &body {
+        func.instruction(ins);
+    }
+    // Reached by `br $save` only: push this frame and return anything.
+    frame.save(&mut func, g);
+    for &t in ty.results() {
+        func.instruction(&zero(t));
+    }
+    func.instruction(&Instruction::End);
+    Ok(func)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Label {
+    /// A label of the original body.
+    Original,
+    /// A block added by the transform.
+    Added,
+}
+
+struct Emitter<'t, 'a, 'm> {
+    tree: &'t Tree<'a>,
+    cx: &'t Context<'m>,
+    block_types: &'t mut BlockTypes,
+    code: Vec<Instruction<'a>>,
+    frames: Vec<Label>,
+    /// Every local: parameters, declared, the call number, spills.
+    locals: Vec<ValType>,
+    call_local: u32,
+}
+
+impl<'a> Emitter<'_, 'a, '_> {
+    fn push(&mut self, ins: Instruction<'a>) {
+        self.code.push(ins);
+    }
+
+    fn seq(&mut self, seq: &Seq) -> Result<()> {
+        for (n, item) in seq.items.iter().enumerate() {
+            let start = item.start();
+            let Some(before) = self.tree.before(start).map(<[_]>::to_vec) else {
+                // Unreachable from here on: copied as it is, never run.
+                return self.copy(start..seq.end);
+            };
+            match item {
+                Item::Run(range) => {
+                    let Some(after) = self.tree.before(range.end).map(<[_]>::to_vec) else {
+                        // The run ends in a branch: rewinding never gets
+                        // here (what follows is unreachable, so the call
+                        // that unwound is before it).
+                        return self.copy(start..seq.end);
+                    };
+                    self.run(range.clone(), &before, &after)?;
+                }
+                Item::Call { at, index } => self.call(*at, *index, &before)?,
+                Item::Block(block) => self.block(block, &before)?,
+            }
+            if n + 1 == seq.items.len() && item.after() != seq.end {
+                return Err(Error::internal("a sequence's items stop before its end"));
+            }
+        }
+        Ok(())
+    }
+
+    /// `state != REWINDING`
+    fn not_rewinding(&mut self) {
+        let g = self.cx.globals;
+        self.push(Instruction::GlobalGet(g.state));
+        self.push(Instruction::I32Const(REWINDING));
+        self.push(Instruction::I32Ne);
+    }
+
+    fn run(
+        &mut self,
+        range: std::ops::Range<usize>,
+        before: &[ValType],
+        after: &[ValType],
+    ) -> Result<()> {
+        self.not_rewinding();
+        let ty = self.block_types.get(before, after);
+        self.frames.push(Label::Added);
+        self.push(Instruction::If(ty));
+        self.copy(range)?;
+        self.guard_else(before.len(), after)?;
+        Ok(())
+    }
+
+    /// Copies the results into fresh locals, then the `else` of a guard:
+    /// drop the parameters, push the copies; `end`.
+    fn guard_else(&mut self, params: usize, results: &[ValType]) -> Result<()> {
+        let spills = self.spill(results)?;
+        self.push(Instruction::Else);
+        for _ in 0..params {
+            self.push(Instruction::Drop);
+        }
+        for &l in &spills {
+            self.push(Instruction::LocalGet(l));
+        }
+        self.push(Instruction::End);
+        self.frames.pop();
+        Ok(())
+    }
+
+    /// Stores the top `types.len()` operands into fresh locals and pushes
+    /// them back; returns the locals.
+    fn spill(&mut self, types: &[ValType]) -> Result<Vec<u32>> {
+        let first = self.locals.len() as u32;
+        for &t in types {
+            if !is_number(t) {
+                return Err(Error::unsupported(format!(
+                    "a {t} value is on the operand stack across a call that can suspend; \
+                     only numbers and vectors can be saved"
+                )));
+            }
+            self.locals.push(t);
+        }
+        let spills: Vec<u32> = (first..first + types.len() as u32).collect();
+        for &l in spills.iter().rev() {
+            self.push(Instruction::LocalSet(l));
+        }
+        for &l in &spills {
+            self.push(Instruction::LocalGet(l));
+        }
+        Ok(spills)
+    }
+
+    fn call(&mut self, at: usize, index: u32, before: &[ValType]) -> Result<()> {
+        let (operands, results) = self.call_type(at)?;
+        let params = before
+            .get(before.len().checked_sub(operands).ok_or_else(too_few)?..)
+            .ok_or_else(too_few)?
+            .to_vec();
+        self.chosen(index..index + 1);
+        let ty = self.block_types.get(&params, &results);
+        self.frames.push(Label::Added);
+        self.push(Instruction::If(ty));
+        self.copy(at..at + 1)?;
+        // The callee started unwinding: save this call's number, unwind.
+        let g = self.cx.globals;
+        self.push(Instruction::GlobalGet(g.state));
+        self.push(Instruction::I32Const(UNWINDING));
+        self.push(Instruction::I32Eq);
+        self.push(Instruction::If(BlockType::Empty));
+        self.push(Instruction::I32Const(index as i32));
+        self.push(Instruction::LocalSet(self.call_local));
+        // `$save` is the outermost label; this `if` is one more.
+        self.push(Instruction::Br(self.frames.len() as u32));
+        self.push(Instruction::End);
+        self.guard_else(params.len(), &results)
+    }
+
+    /// `state != REWINDING || call number in calls`
+    fn chosen(&mut self, calls: std::ops::Range<u32>) {
+        self.not_rewinding();
+        self.push(Instruction::LocalGet(self.call_local));
+        self.push(Instruction::I32Const(calls.start as i32));
+        self.push(Instruction::I32Sub);
+        self.push(Instruction::I32Const((calls.end - calls.start) as i32));
+        self.push(Instruction::I32LtU);
+        self.push(Instruction::I32Or);
+    }
+
+    /// How many operands the call at `at` takes, and its results.
+    fn call_type(&self, at: usize) -> Result<(usize, Vec<ValType>)> {
+        let (ty, extra) = match self.tree.ops[at] {
+            Operator::Call { function_index } => (
+                *self
+                    .cx
+                    .func_types
+                    .get(function_index as usize)
+                    .ok_or_else(|| Error::internal("call of an unknown function"))?,
+                0,
+            ),
+            Operator::CallIndirect { type_index, .. } | Operator::CallRef { type_index } => {
+                (type_index, 1)
+            }
+            _ => return Err(Error::internal("a call that can unwind is not a call")),
+        };
+        let ty = self
+            .cx
+            .types
+            .get(ty as usize)
+            .and_then(Option::as_ref)
+            .ok_or_else(|| Error::internal(format!("type {ty} is not a function type")))?;
+        Ok((ty.params().len() + extra, ty.results().to_vec()))
+    }
+
+    fn block(&mut self, block: &Block, before: &[ValType]) -> Result<()> {
+        let (ty, condition) = match self.tree.ops[block.at] {
+            Operator::Block { blockty } | Operator::Loop { blockty } => (blockty, 0),
+            Operator::If { blockty } => (blockty, 1),
+            _ => return Err(Error::internal("a block that can unwind is not a block")),
+        };
+        let (params, results) = block_type(ty, self.cx.types)?;
+        let operands = params.len() + condition;
+        let params = before
+            .get(before.len().checked_sub(operands).ok_or_else(too_few)?..)
+            .ok_or_else(too_few)?
+            .to_vec();
+        self.chosen(block.calls.clone());
+        let guard = self.block_types.get(&params, &results);
+        self.frames.push(Label::Added);
+        self.push(Instruction::If(guard));
+        self.copy(block.at..block.at + 1)?;
+        self.seq(&block.body)?;
+        if let Some(otherwise) = &block.otherwise {
+            self.copy(block.body.end..block.body.end + 1)?;
+            self.seq(otherwise)?;
+        }
+        self.copy(block.end..block.end + 1)?;
+        self.guard_else(params.len(), &results)
+    }
+
+    /// Copies operators, moving branch depths over the added blocks.
+    fn copy(&mut self, range: std::ops::Range<usize>) -> Result<()> {
+        for at in range {
+            let op = self.tree.ops[at].clone();
+            let opens = matches!(
+                op,
+                Operator::Block { .. }
+                    | Operator::Loop { .. }
+                    | Operator::If { .. }
+                    | Operator::Try { .. }
+                    | Operator::TryTable { .. }
+            );
+            let closes = matches!(op, Operator::End | Operator::Delegate { .. });
+            if closes {
+                self.frames.pop();
+            }
+            let ins = RoundtripReencoder
+                .instruction(op)
+                .map_err(|e| Error::internal(format!("re-encoding an operator: {e:?}")))?;
+            let ins = self.relabel(ins)?;
+            self.push(ins);
+            if opens {
+                self.frames.push(Label::Original);
+            }
+        }
+        Ok(())
+    }
+
+    fn relabel(&self, ins: Instruction<'a>) -> Result<Instruction<'a>> {
+        let d = |depth: u32| self.depth(depth);
+        Ok(match ins {
+            Instruction::Br(l) => Instruction::Br(d(l)?),
+            Instruction::BrIf(l) => Instruction::BrIf(d(l)?),
+            Instruction::BrOnNull(l) => Instruction::BrOnNull(d(l)?),
+            Instruction::BrOnNonNull(l) => Instruction::BrOnNonNull(d(l)?),
+            Instruction::Rethrow(l) => Instruction::Rethrow(d(l)?),
+            Instruction::Delegate(l) => Instruction::Delegate(d(l)?),
+            Instruction::BrTable(targets, default) => {
+                let targets = targets.iter().map(|&l| d(l)).collect::<Result<Vec<_>>>()?;
+                Instruction::BrTable(Cow::Owned(targets), d(default)?)
+            }
+            Instruction::BrOnCast {
+                relative_depth,
+                from_ref_type,
+                to_ref_type,
+            } => Instruction::BrOnCast {
+                relative_depth: d(relative_depth)?,
+                from_ref_type,
+                to_ref_type,
+            },
+            Instruction::BrOnCastFail {
+                relative_depth,
+                from_ref_type,
+                to_ref_type,
+            } => Instruction::BrOnCastFail {
+                relative_depth: d(relative_depth)?,
+                from_ref_type,
+                to_ref_type,
+            },
+            Instruction::BrOnCastDescEq {
+                relative_depth,
+                from_ref_type,
+                to_ref_type,
+            } => Instruction::BrOnCastDescEq {
+                relative_depth: d(relative_depth)?,
+                from_ref_type,
+                to_ref_type,
+            },
+            Instruction::BrOnCastDescEqFail {
+                relative_depth,
+                from_ref_type,
+                to_ref_type,
+            } => Instruction::BrOnCastDescEqFail {
+                relative_depth: d(relative_depth)?,
+                from_ref_type,
+                to_ref_type,
+            },
+            Instruction::TryTable(ty, catches) => {
+                let catches = catches
+                    .iter()
+                    .map(|c| {
+                        Ok(match *c {
+                            Catch::One { tag, label } => Catch::One {
+                                tag,
+                                label: d(label)?,
+                            },
+                            Catch::OneRef { tag, label } => Catch::OneRef {
+                                tag,
+                                label: d(label)?,
+                            },
+                            Catch::All { label } => Catch::All { label: d(label)? },
+                            Catch::AllRef { label } => Catch::AllRef { label: d(label)? },
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Instruction::TryTable(ty, Cow::Owned(catches))
+            }
+            other => other,
+        })
+    }
+
+    /// The depth, counting added blocks, of the original label `depth`.
+    fn depth(&self, depth: u32) -> Result<u32> {
+        let mut originals = 0;
+        for (n, label) in self.frames.iter().rev().enumerate() {
+            if *label == Label::Original {
+                if originals == depth {
+                    return Ok(n as u32);
+                }
+                originals += 1;
+            }
+        }
+        Err(Error::internal(format!(
+            "branch to label {depth} outside the body"
+        )))
+    }
+}
+
+fn too_few() -> Error {
+    Error::internal("fewer operands than a call or block takes in a validated body")
+}
+
+fn is_number(t: ValType) -> bool {
+    matches!(
+        t,
+        ValType::I32 | ValType::I64 | ValType::F32 | ValType::F64 | ValType::V128
+    )
+}
+
+fn valtype(t: ValType) -> wasm_encoder::ValType {
+    RoundtripReencoder
+        .val_type(t)
+        .unwrap_or(wasm_encoder::ValType::I32)
+}
+
+fn zero(t: ValType) -> Instruction<'static> {
+    match t {
+        ValType::I32 => Instruction::I32Const(0),
+        ValType::I64 => Instruction::I64Const(0),
+        ValType::F32 => Instruction::F32Const(0.0.into()),
+        ValType::F64 => Instruction::F64Const(0.0.into()),
+        ValType::V128 => Instruction::V128Const(0),
+        ValType::Ref(r) => {
+            Instruction::RefNull(RoundtripReencoder.heap_type(r.heap_type()).unwrap_or(
+                wasm_encoder::HeapType::Abstract {
+                    shared: false,
+                    ty: wasm_encoder::AbstractHeapType::None,
+                },
+            ))
+        }
+    }
+}
+
+/// Where each local of a function lives in its saved frame.
+struct Frame {
+    /// Per local: its type and offset; the frame's size.
+    slots: Vec<(ValType, u32)>,
+    size: u32,
+}
+
+impl Frame {
+    fn of(locals: &[ValType]) -> Result<Frame> {
+        let mut slots = Vec::with_capacity(locals.len());
+        let mut size = 0u32;
+        for (n, &t) in locals.iter().enumerate() {
+            let width = match t {
+                ValType::I32 | ValType::F32 => 4,
+                ValType::I64 | ValType::F64 => 8,
+                ValType::V128 => 16,
+                ValType::Ref(_) => {
+                    return Err(Error::unsupported(format!(
+                        "local {n} of a function that can suspend holds a reference ({t}); \
+                         references cannot be saved in linear memory"
+                    )));
+                }
+            };
+            slots.push((t, size));
+            size = size
+                .checked_add(width)
+                .ok_or_else(|| Error::unsupported("a suspending function's frame is too large"))?;
+        }
+        Ok(Frame { slots, size })
+    }
+
+    fn mem(&self, offset: u32, g: Globals) -> MemArg {
+        MemArg {
+            offset: u64::from(offset),
+            align: 0,
+            memory_index: g.memory,
+        }
+    }
+
+    /// Writes every local at `sp` and moves `sp` past them; traps when the
+    /// frame does not fit below `limit`.
+    fn save(&self, f: &mut Function, g: Globals) {
+        f.instruction(&Instruction::GlobalGet(g.sp));
+        f.instruction(&Instruction::I32Const(self.size as i32));
+        f.instruction(&Instruction::I32Add);
+        f.instruction(&Instruction::GlobalGet(g.limit));
+        f.instruction(&Instruction::I32GtU);
+        f.instruction(&Instruction::If(BlockType::Empty));
+        f.instruction(&Instruction::Unreachable);
+        f.instruction(&Instruction::End);
+        for (local, &(t, offset)) in self.slots.iter().enumerate() {
+            f.instruction(&Instruction::GlobalGet(g.sp));
+            f.instruction(&Instruction::LocalGet(local as u32));
+            let m = self.mem(offset, g);
+            f.instruction(&match t {
+                ValType::I32 => Instruction::I32Store(m),
+                ValType::I64 => Instruction::I64Store(m),
+                ValType::F32 => Instruction::F32Store(m),
+                ValType::F64 => Instruction::F64Store(m),
+                _ => Instruction::V128Store(m),
+            });
+        }
+        f.instruction(&Instruction::GlobalGet(g.sp));
+        f.instruction(&Instruction::I32Const(self.size as i32));
+        f.instruction(&Instruction::I32Add);
+        f.instruction(&Instruction::GlobalSet(g.sp));
+    }
+
+    /// Moves `sp` back over this frame and reads every local from it.
+    fn restore(&self, f: &mut Function, g: Globals) {
+        f.instruction(&Instruction::GlobalGet(g.sp));
+        f.instruction(&Instruction::I32Const(self.size as i32));
+        f.instruction(&Instruction::I32Sub);
+        f.instruction(&Instruction::GlobalSet(g.sp));
+        for (local, &(t, offset)) in self.slots.iter().enumerate() {
+            f.instruction(&Instruction::GlobalGet(g.sp));
+            let m = self.mem(offset, g);
+            f.instruction(&match t {
+                ValType::I32 => Instruction::I32Load(m),
+                ValType::I64 => Instruction::I64Load(m),
+                ValType::F32 => Instruction::F32Load(m),
+                ValType::F64 => Instruction::F64Load(m),
+                _ => Instruction::V128Load(m),
+            });
+            f.instruction(&Instruction::LocalSet(local as u32));
+        }
+    }
+}

@@ -1,0 +1,297 @@
+//! Unwind and rewind: suspending a call stack into linear memory and
+//! resuming it later, on any engine.
+//!
+//! An async task that blocks must give the core stack back to the
+//! scheduler, which runs other tasks and later resumes the blocked one where
+//! it stopped. Core WebAssembly has no way to do that, so meld rewrites the
+//! functions that can reach a suspension point (the technique of Binaryen's
+//! Asyncify, done here on meld's own output):
+//!
+//! - a *suspension point* is a function that, to suspend, sets the `state`
+//!   global to [`UNWINDING`] and returns;
+//! - every function that can reach one is transformed ([`emit`]): after a
+//!   call that can unwind, it checks `state`; when unwinding it saves its
+//!   locals and the number of that call at `sp` (moving `sp` up) and
+//!   returns at once, and so does its caller, up to a *stop* function (the
+//!   scheduler), which is never transformed;
+//! - to resume, the scheduler sets `sp` to the top of the saved frames,
+//!   `state` to [`REWINDING`] and calls the same entry again: each function
+//!   pops its frame, skips the code it had already run and calls the same
+//!   callee again, down to the suspension point, which sees `state ==
+//!   REWINDING`, sets it back to [`NORMAL`] and returns the value it resumes
+//!   with.
+//!
+//! Functions that cannot reach a suspension point keep their bodies byte for
+//! byte. Saved frames hold numbers only: a function that can suspend with a
+//! reference in a local or on its operand stack is refused, as is a tail
+//! call into code that can suspend.
+
+mod emit;
+mod graph;
+mod tree;
+
+use crate::error::{Error, Result};
+use emit::{BlockTypes, Context};
+use graph::{CallGraph, Calls};
+use std::collections::BTreeSet;
+use tree::Tree;
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{CodeSection, RawSection, TypeSection};
+use wasmparser::{
+    CompositeInnerType, ElementItems, FuncType, FunctionBody, Operator, Parser, Payload, TypeRef,
+    Validator, WasmFeatures,
+};
+
+/// `state`: running normally.
+pub(crate) const NORMAL: i32 = 0;
+/// `state`: a suspension point asked to unwind; every frame is saving
+/// itself and returning.
+pub(crate) const UNWINDING: i32 = 1;
+/// `state`: the scheduler called the entry again to resume; every frame is
+/// restoring itself on the way to the suspension point.
+pub(crate) const REWINDING: i32 = 2;
+
+/// The globals and memory the transformed code uses (the module defines
+/// them; the scheduler owns them).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Globals {
+    /// Mutable i32: [`NORMAL`], [`UNWINDING`] or [`REWINDING`].
+    pub(crate) state: u32,
+    /// Mutable i32: the top of the saved frames of the task that runs.
+    pub(crate) sp: u32,
+    /// Mutable i32: where that task's save area ends (saving past it traps).
+    pub(crate) limit: u32,
+    /// The memory holding the save areas (32-bit addresses).
+    pub(crate) memory: u32,
+}
+
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) globals: Globals,
+    /// The suspension points, by function index.
+    pub(crate) suspend: BTreeSet<u32>,
+    /// The functions that catch an unwind and are never transformed.
+    pub(crate) stop: BTreeSet<u32>,
+}
+
+/// What the transform did.
+#[derive(Debug)]
+pub(crate) struct Report {
+    /// The transformed functions, by function index.
+    pub(crate) transformed: BTreeSet<u32>,
+    /// The code section's size before and after.
+    pub(crate) code_before: usize,
+    pub(crate) code_after: usize,
+}
+
+/// The module's parts the transform reads.
+struct Facts<'a> {
+    types: Vec<Option<FuncType>>,
+    func_types: Vec<u32>,
+    imported: u32,
+    bodies: Vec<FunctionBody<'a>>,
+    in_elements: BTreeSet<u32>,
+}
+
+impl<'a> Facts<'a> {
+    fn read(wasm: &'a [u8]) -> Result<Facts<'a>> {
+        let mut facts = Facts {
+            types: Vec::new(),
+            func_types: Vec::new(),
+            imported: 0,
+            bodies: Vec::new(),
+            in_elements: BTreeSet::new(),
+        };
+        for payload in Parser::new(0).parse_all(wasm) {
+            match payload? {
+                Payload::TypeSection(s) => {
+                    for group in s {
+                        for sub in group?.into_types() {
+                            facts.types.push(match sub.composite_type.inner {
+                                CompositeInnerType::Func(f) => Some(f),
+                                _ => None,
+                            });
+                        }
+                    }
+                }
+                Payload::ImportSection(s) => {
+                    for import in s.into_imports() {
+                        if let TypeRef::Func(t) | TypeRef::FuncExact(t) = import?.ty {
+                            facts.func_types.push(t);
+                            facts.imported += 1;
+                        }
+                    }
+                }
+                Payload::FunctionSection(s) => {
+                    for t in s {
+                        facts.func_types.push(t?);
+                    }
+                }
+                Payload::ElementSection(s) => {
+                    for element in s {
+                        match element?.items {
+                            ElementItems::Functions(r) => {
+                                for f in r {
+                                    facts.in_elements.insert(f?);
+                                }
+                            }
+                            ElementItems::Expressions(_, r) => {
+                                for expr in r {
+                                    let mut ops = expr?.get_operators_reader();
+                                    while !ops.eof() {
+                                        if let Operator::RefFunc { function_index } = ops.read()? {
+                                            facts.in_elements.insert(function_index);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Payload::CodeSectionEntry(body) => facts.bodies.push(body),
+                _ => {}
+            }
+        }
+        Ok(facts)
+    }
+}
+
+/// Transforms every function of `wasm` that can reach a suspension point.
+pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Report)> {
+    let facts = Facts::read(wasm)?;
+    let calls = facts
+        .bodies
+        .iter()
+        .map(Calls::read)
+        .collect::<Result<Vec<_>>>()?;
+    let graph = CallGraph {
+        func_types: &facts.func_types,
+        types: &facts.types,
+        imported: facts.imported,
+        calls: &calls,
+        in_elements: &facts.in_elements,
+    };
+    let unwinding = graph.unwinding(&config.suspend, &config.stop)?;
+    let unwinding_types = graph.unwinding_types(&unwinding);
+    let transformed: BTreeSet<u32> = unwinding
+        .iter()
+        .copied()
+        .filter(|f| *f >= facts.imported && !config.suspend.contains(f))
+        .collect();
+    let unwinds = |op: &Operator<'_>| match *op {
+        Operator::Call { function_index } => unwinding.contains(&function_index),
+        Operator::CallIndirect { type_index, .. } | Operator::CallRef { type_index } => {
+            unwinding_types.contains(&type_index)
+        }
+        _ => false,
+    };
+
+    let cx = Context {
+        globals: config.globals,
+        types: &facts.types,
+        func_types: &facts.func_types,
+    };
+    let mut block_types = BlockTypes::new(facts.types.len() as u32);
+    let mut code = CodeSection::new();
+    let mut validator = Validator::new_with_features(WasmFeatures::all());
+    let mut code_before = 0;
+    let mut func = facts.imported;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload?;
+        if let Payload::CodeSectionStart { range, .. } = &payload {
+            code_before = range.len();
+        }
+        let valid = validator.payload(&payload)?;
+        let Payload::CodeSectionEntry(body) = payload else {
+            continue;
+        };
+        if !transformed.contains(&func) {
+            code.raw(body.as_bytes());
+        } else {
+            let wasmparser::ValidPayload::Func(to_validate, _) = valid else {
+                return Err(Error::internal(
+                    "a function body the validator did not hand out",
+                ));
+            };
+            let tree = Tree::read(
+                &body,
+                to_validate.into_validator(Default::default()),
+                unwinds,
+            )
+            .map_err(|e| e.at_offset(body.range().start))?;
+            let ty = facts
+                .func_types
+                .get(func as usize)
+                .and_then(|&t| facts.types.get(t as usize))
+                .and_then(Option::as_ref)
+                .ok_or_else(|| Error::internal(format!("function {func} has no function type")))?;
+            let new = emit::function(&tree, ty, &cx, &mut block_types)
+                .map_err(|e| e.at_offset(body.range().start))?;
+            code.function(&new);
+        }
+        func += 1;
+    }
+
+    let mut out = wasm_encoder::Module::new();
+    let mut code = Some(code);
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload?;
+        match &payload {
+            Payload::TypeSection(s) => {
+                let mut types = TypeSection::new();
+                RoundtripReencoder
+                    .parse_type_section(&mut types, s.clone())
+                    .map_err(|e| Error::internal(format!("re-encoding types: {e:?}")))?;
+                for (params, results) in block_types.added() {
+                    let val = |t: &wasmparser::ValType| RoundtripReencoder.val_type(*t);
+                    let params = params.iter().map(val).collect::<Result<Vec<_>, _>>();
+                    let results = results.iter().map(val).collect::<Result<Vec<_>, _>>();
+                    let (Ok(params), Ok(results)) = (params, results) else {
+                        return Err(Error::internal("a block type meld cannot re-encode"));
+                    };
+                    types.ty().function(params, results);
+                }
+                out.section(&types);
+            }
+            Payload::CodeSectionStart { .. } => {
+                if let Some(code) = code.take() {
+                    out.section(&code);
+                }
+            }
+            Payload::CodeSectionEntry(_) => {}
+            other => {
+                if let Some((id, range)) = other.as_section() {
+                    out.section(&RawSection {
+                        id,
+                        data: &wasm[range],
+                    });
+                }
+            }
+        }
+    }
+    let bytes = out.finish();
+    let code_after = code.map_or_else(|| code_size(&bytes), |_| 0);
+    Ok((
+        bytes,
+        Report {
+            transformed,
+            code_before,
+            code_after,
+        },
+    ))
+}
+
+/// The size of the code section of `wasm`.
+fn code_size(wasm: &[u8]) -> usize {
+    Parser::new(0)
+        .parse_all(wasm)
+        .filter_map(Result::ok)
+        .find_map(|p| match p {
+            Payload::CodeSectionStart { range, .. } => Some(range.len()),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,290 @@
+//! Each case is a program run twice under wasmtime: once as written, with a
+//! `$suspend` that answers at once, and once transformed, with a `$suspend`
+//! that unwinds the whole stack to the host, which answers and rewinds it.
+//! Both runs must give the same result and the same trace (a hash every
+//! step of the program folds into, so code run twice or skipped shows).
+
+use super::*;
+use wasmtime::{Engine, Instance, Module, Store};
+
+/// Functions 0..=4 are fixed: `$suspend`, the two stop functions, `$check`
+/// and `$step`; a case's functions follow.
+const PRELUDE: &str = r#"
+  (memory (export "memory") 1)
+  (global $state (export "state") (mut i32) (i32.const 0))
+  (global $sp (mut i32) (i32.const 0))
+  (global $limit (mut i32) (i32.const 0))
+  (global $resume_with (mut i32) (i32.const 0))
+  (global $asked (export "asked") (mut i32) (i32.const 0))
+  (global $trace (export "trace") (mut i64) (i64.const 7))
+  (func $suspend (param $v i32) (result i32)
+    SUSPEND)
+  (func (export "start") (result i32)
+    (global.set $sp (i32.const 1024))
+    (global.set $limit (i32.const 65536))
+    (global.set $state (i32.const 0))
+    (call $entry)
+    (call $check))
+  (func (export "resume") (param $v i32) (result i32)
+    (global.set $resume_with (local.get $v))
+    (global.set $state (i32.const 2))
+    (call $entry)
+    (call $check))
+  (func $check (param $r i32) (result i32)
+    (if (result i32) (i32.eq (global.get $state) (i32.const 1))
+      (then (global.set $state (i32.const 0)) (i32.const -1))
+      (else (local.get $r))))
+  (func $step (param $x i64)
+    (global.set $trace
+      (i64.add (i64.mul (global.get $trace) (i64.const 31)) (local.get $x))))
+"#;
+
+const ANSWER_AT_ONCE: &str = "(i32.add (i32.mul (local.get $v) (i32.const 3)) (i32.const 1))";
+
+const UNWIND: &str = r#"
+    (if (result i32) (i32.eq (global.get $state) (i32.const 2))
+      (then (global.set $state (i32.const 0)) (global.get $resume_with))
+      (else (global.set $state (i32.const 1)) (global.set $asked (local.get $v)) (i32.const 0)))"#;
+
+fn module(body: &str, suspend: &str) -> Vec<u8> {
+    let text = format!("(module {} {body})", PRELUDE.replace("SUSPEND", suspend));
+    wat::parse_str(&text).expect("test program parses")
+}
+
+fn config() -> Config {
+    Config {
+        globals: Globals {
+            state: 0,
+            sp: 1,
+            limit: 2,
+            memory: 0,
+        },
+        suspend: BTreeSet::from([0]),
+        stop: BTreeSet::from([1, 2]),
+    }
+}
+
+/// (result, trace, how many times it suspended)
+fn run(wasm: &[u8]) -> (i32, i64, u32) {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).expect("module compiles");
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    let start = instance
+        .get_typed_func::<(), i32>(&mut store, "start")
+        .expect("start");
+    let resume = instance
+        .get_typed_func::<i32, i32>(&mut store, "resume")
+        .expect("resume");
+    let asked = instance.get_global(&mut store, "asked").expect("asked");
+    let mut suspensions = 0;
+    let mut result = start.call(&mut store, ()).expect("start runs");
+    while result == -1 {
+        suspensions += 1;
+        assert!(suspensions < 10_000, "does not finish");
+        let v = asked.get(&mut store).unwrap_i32();
+        result = resume
+            .call(&mut store, v.wrapping_mul(3).wrapping_add(1))
+            .expect("resume runs");
+    }
+    let state = instance.get_global(&mut store, "state").expect("state");
+    assert_eq!(state.get(&mut store).unwrap_i32(), NORMAL);
+    let trace = instance.get_global(&mut store, "trace").expect("trace");
+    (result, trace.get(&mut store).unwrap_i64(), suspensions)
+}
+
+/// Runs `body` both ways; returns how many times the transformed one
+/// suspended.
+fn same(body: &str) -> u32 {
+    let reference = run(&module(body, ANSWER_AT_ONCE));
+    let (transformed, report) = instrument(&module(body, UNWIND), &config()).expect("transforms");
+    Validator::new_with_features(WasmFeatures::all())
+        .validate_all(&transformed)
+        .expect("the transformed module validates");
+    assert!(!report.transformed.is_empty());
+    assert!(report.code_after > report.code_before);
+    let fused = run(&transformed);
+    assert_eq!(
+        (reference.0, reference.1),
+        (fused.0, fused.1),
+        "result and trace"
+    );
+    assert_eq!(reference.2, 0);
+    fused.2
+}
+
+#[test]
+fn nested_calls_keep_operands_and_locals() {
+    let n = same(
+        r#"
+        (func $entry (result i32)
+          (local $l i64) (local $f f64)
+          (local.set $l (i64.const 1000))
+          (local.set $f (f64.const 2.5))
+          (call $step (i64.const 1))
+          ;; 5 and the i64 stay on the operand stack across the suspension
+          (i32.add
+            (i32.const 5)
+            (i32.wrap_i64 (i64.add (local.get $l) (i64.extend_i32_u (call $a (i32.const 10))))))
+          (call $step (i64.trunc_f64_s (local.get $f)))
+          (i32.add (call $a (i32.const 20))))
+        (func $a (param $x i32) (result i32)
+          (local $v v128) (local $g f32)
+          (local.set $v (v128.const i32x4 1 2 3 4))
+          (local.set $g (f32.const 1.5))
+          (call $step (i64.extend_i32_u (local.get $x)))
+          (i32.add
+            (call $b (local.get $x))
+            (i32.add (i32x4.extract_lane 3 (local.get $v)) (i32.trunc_f32_s (local.get $g)))))
+        (func $b (param $x i32) (result i32)
+          (call $step (i64.const 3))
+          (i32.add (call $suspend (local.get $x)) (call $suspend (i32.const 7))))
+        "#,
+    );
+    assert_eq!(n, 4);
+}
+
+#[test]
+fn loops_and_branches() {
+    let n = same(
+        r#"
+        (func $entry (result i32)
+          (local $i i32) (local $acc i32)
+          (block $out
+            (loop $again
+              (br_if $out (i32.ge_u (local.get $i) (i32.const 6)))
+              (call $step (i64.extend_i32_u (local.get $i)))
+              ;; suspend in one branch of an if, a br_table elsewhere
+              (if (i32.and (local.get $i) (i32.const 1))
+                (then (local.set $acc (i32.add (local.get $acc) (call $suspend (local.get $i)))))
+                (else
+                  (block $two (block $one (block $zero
+                    (br_table $zero $one $two (i32.rem_u (local.get $i) (i32.const 3))))
+                    (local.set $acc (i32.add (local.get $acc) (i32.const 100))) (br $two))
+                    (local.set $acc (i32.add (local.get $acc) (call $suspend (i32.const 50)))))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $again)))
+          (local.get $acc))
+        "#,
+    );
+    assert!(n >= 4, "{n}");
+}
+
+#[test]
+fn blocks_with_values_and_early_return() {
+    same(
+        r#"
+        (type $pair (func (param i32) (result i32 i64)))
+        (func $entry (result i32)
+          (local $r i64)
+          (i32.const 9)
+          (block (type $pair)
+            (call $step (i64.const 2))
+            (call $suspend)
+            (i64.const 44))
+          (local.set $r)
+          (i32.add (i32.wrap_i64 (local.get $r)))
+          (call $early (i32.const 1))
+          (i32.add)
+          (call $early (i32.const 0))
+          (i32.add))
+        (func $early (param $x i32) (result i32)
+          (if (local.get $x) (then (return (call $suspend (i32.const 3)))))
+          (call $step (i64.const 9))
+          (i32.const 12))
+        "#,
+    );
+}
+
+#[test]
+fn calls_through_a_table() {
+    let n = same(
+        r#"
+        (type $t (func (param i32) (result i32)))
+        (table 2 funcref)
+        (elem (i32.const 0) $plain $suspends)
+        (func $entry (result i32)
+          (i32.add
+            (call_indirect (type $t) (i32.const 4) (i32.const 0))
+            (call_indirect (type $t) (i32.const 5) (i32.const 1))))
+        (func $plain (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+        (func $suspends (param i32) (result i32)
+          (call $step (i64.const 5))
+          (call $suspend (local.get 0)))
+        "#,
+    );
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn functions_that_cannot_suspend_keep_their_bytes() {
+    let body = r#"
+        (func $entry (result i32) (call $suspend (call $pure (i32.const 2))))
+        (func $pure (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+    "#;
+    let original = module(body, UNWIND);
+    let (transformed, report) = instrument(&original, &config()).expect("transforms");
+    assert_eq!(report.transformed, BTreeSet::from([5]));
+    let body_of = |wasm: &[u8], index: usize| -> Vec<u8> {
+        Parser::new(0)
+            .parse_all(wasm)
+            .filter_map(|p| match p.ok()? {
+                Payload::CodeSectionEntry(b) => Some(b.as_bytes().to_vec()),
+                _ => None,
+            })
+            .nth(index)
+            .expect("body")
+    };
+    for untouched in [0, 1, 2, 3, 4, 6] {
+        assert_eq!(
+            body_of(&original, untouched),
+            body_of(&transformed, untouched)
+        );
+    }
+    assert_ne!(body_of(&original, 5), body_of(&transformed, 5));
+}
+
+#[test]
+fn refused_shapes_are_typed_errors() {
+    let tail = module(
+        r#"(func $entry (result i32) (return_call $suspend (i32.const 1)))"#,
+        UNWIND,
+    );
+    let err = instrument(&tail, &config()).expect_err("tail call refused");
+    assert_eq!(err.kind(), crate::error::ErrorKind::Unsupported);
+    assert!(err.message().contains("tail"), "{err}");
+
+    let reference = module(
+        r#"(func $entry (result i32) (local $r externref)
+             (call $suspend (i32.const 1)))"#,
+        UNWIND,
+    );
+    let err = instrument(&reference, &config()).expect_err("reference local refused");
+    assert_eq!(err.kind(), crate::error::ErrorKind::Unsupported);
+    assert!(err.message().contains("reference"), "{err}");
+}
+
+#[test]
+fn a_frame_that_does_not_fit_traps() {
+    let body = r#"
+        (func $entry (result i32) (call $suspend (i32.const 1)))
+    "#;
+    let text = module(body, UNWIND);
+    let (mut transformed, _) = instrument(&text, &config()).expect("transforms");
+    // Shrink the save area to nothing: `start` sets limit = sp.
+    let wat = wasmprinter::print_bytes(&transformed).expect("prints");
+    let wat = wat.replacen("i32.const 65536", "i32.const 1024", 1);
+    transformed = wat::parse_str(&wat).expect("reparses");
+    let engine = Engine::default();
+    let module = Module::new(&engine, &transformed).expect("compiles");
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    let start = instance
+        .get_typed_func::<(), i32>(&mut store, "start")
+        .expect("start");
+    let trap = start.call(&mut store, ()).expect_err("overflow traps");
+    assert_eq!(
+        trap.downcast_ref::<wasmtime::Trap>(),
+        Some(&wasmtime::Trap::UnreachableCodeReached)
+    );
+}
