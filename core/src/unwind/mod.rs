@@ -294,4 +294,6 @@ fn code_size(wasm: &[u8]) -> usize {
 }
 
 #[cfg(test)]
+mod random_programs;
+#[cfg(test)]
 mod tests;

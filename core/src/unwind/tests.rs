@@ -95,14 +95,15 @@ fn run(wasm: &[u8]) -> (i32, i64, u32) {
 
 /// Runs `body` both ways; returns how many times the transformed one
 /// suspended.
-fn same(body: &str) -> u32 {
+pub(super) fn same(body: &str) -> u32 {
     let reference = run(&module(body, ANSWER_AT_ONCE));
     let (transformed, report) = instrument(&module(body, UNWIND), &config()).expect("transforms");
     Validator::new_with_features(WasmFeatures::all())
         .validate_all(&transformed)
         .expect("the transformed module validates");
-    assert!(!report.transformed.is_empty());
-    assert!(report.code_after > report.code_before);
+    if !report.transformed.is_empty() {
+        assert!(report.code_after > report.code_before);
+    }
     let fused = run(&transformed);
     assert_eq!(
         (reference.0, reference.1),
