@@ -17,7 +17,9 @@
 //! Inside, every item of every sequence on the way to a call that can
 //! unwind is guarded so that, when rewinding, only the path to the call
 //! that unwound is taken:
-//! - a run of operators runs only when not rewinding; it takes the whole
+//! - a run of operators before a call or block that can unwind runs only
+//!   when not rewinding (runs after the last one are only ever reached in
+//!   the normal state, and are copied as they are); it takes the whole
 //!   operand stack of its frame as parameters and leaves the whole stack,
 //!   which it also copies into fresh locals; when rewinding, it drops its
 //!   parameters and pushes those locals instead (restored from the frame,
@@ -172,6 +174,9 @@ impl<'a> Emitter<'_, 'a, '_> {
                 return self.copy(start..seq.end);
             };
             match item {
+                // After the last call or block that can unwind, a run is
+                // only ever reached in the normal state.
+                Item::Run(range) if n + 1 == seq.items.len() => self.copy(range.clone())?,
                 Item::Run(range) => {
                     let Some(after) = self.tree.before(range.end).map(<[_]>::to_vec) else {
                         // The run ends in a branch: rewinding never gets
