@@ -23,6 +23,14 @@ mod naming;
         reason = "built for the async runtime, which is not in the pipeline yet; tested on its own"
     )
 )]
+mod runtime;
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "built for the async runtime, which is not in the pipeline yet; tested on its own"
+    )
+)]
 mod unwind;
 mod validate;
 mod wrap;

@@ -1,0 +1,204 @@
+;; meld's task scheduler: stacks that suspend and resume, two FIFO queues.
+;;
+;; The code of a task runs on the one core stack. To suspend, it calls
+;; `suspend`, which sets `state` to UNWINDING (1) and returns; every frame
+;; of the task, transformed by meld's unwind pass, saves itself in the
+;; task's save area and returns, up to `run`. To resume the task, `run`
+;; sets `state` to REWINDING (2) and calls the task's entry again; the
+;; frames restore themselves down to `suspend`, which sets `state` back to
+;; NORMAL (0) and returns the value the task was woken with.
+;;
+;; Work is taken as wasmtime 48 takes it: one task at a time, the oldest
+;; of the high-priority queue first, else the oldest of the low-priority
+;; queue (a task that yields goes there).
+;;
+;; Memory (this module's own; all u32):
+;;   0            bump pointer of the save areas
+;;   16..32       high queue: head, tail (counters), base address
+;;   32..48       low queue: the same
+;;   48           first free task record (0: none)
+;;   52           number of task records ever made
+;;   1024..       task records, 32 bytes each (task n at 1024 + 32 n, n >= 1):
+;;                  0 status, 4 entry (index into $entries), 8 argument,
+;;                  12 save area, 16 saved top, 20 value to resume with,
+;;                  24 next free record
+;;   QUEUES..     the two rings, 4096 entries each
+;;   SAVES..      save areas, 64 KiB each, from the bump pointer
+(module
+  (type $entry (func (param i32)))
+  (memory (export "memory") 4)
+  (table $entries (export "entries") 64 funcref)
+
+  (global $state (export "state") (mut i32) (i32.const 0))
+  (global $sp (export "sp") (mut i32) (i32.const 0))
+  (global $limit (export "limit") (mut i32) (i32.const 0))
+  (global $current (export "current") (mut i32) (i32.const 0))
+
+  ;; task status
+  (global $QUEUED_START i32 (i32.const 1))
+  (global $RUNNING i32 (i32.const 2))
+  (global $SUSPENDED i32 (i32.const 3))
+  (global $QUEUED_RESUME i32 (i32.const 4))
+  (global $DONE i32 (i32.const 5))
+
+  (global $RECORDS i32 (i32.const 1024))
+  (global $MAX_TASKS i32 (i32.const 4096))
+  (global $RING i32 (i32.const 4096))
+  (global $SAVE_SIZE i32 (i32.const 65536))
+
+  (func $record (param $task i32) (result i32)
+    (i32.add (global.get $RECORDS) (i32.shl (local.get $task) (i32.const 5))))
+
+  ;; --- queues ---------------------------------------------------------
+  (func $push (param $queue i32) (param $task i32)
+    (local $tail i32)
+    (local.set $tail (i32.load offset=4 (local.get $queue)))
+    (if (i32.ge_u (i32.sub (local.get $tail) (i32.load (local.get $queue)))
+                  (global.get $RING))
+      (then unreachable))
+    (i32.store
+      (i32.add (i32.load offset=8 (local.get $queue))
+               (i32.shl (i32.rem_u (local.get $tail) (global.get $RING)) (i32.const 2)))
+      (local.get $task))
+    (i32.store offset=4 (local.get $queue) (i32.add (local.get $tail) (i32.const 1))))
+
+  ;; The oldest task of the queue, or 0.
+  (func $pop (param $queue i32) (result i32)
+    (local $head i32)
+    (local.set $head (i32.load (local.get $queue)))
+    (if (i32.eq (local.get $head) (i32.load offset=4 (local.get $queue)))
+      (then (return (i32.const 0))))
+    (i32.store (local.get $queue) (i32.add (local.get $head) (i32.const 1)))
+    (i32.load
+      (i32.add (i32.load offset=8 (local.get $queue))
+               (i32.shl (i32.rem_u (local.get $head) (global.get $RING)) (i32.const 2)))))
+
+  (func $init
+    (if (i32.load (i32.const 0)) (then return))
+    ;; rings right after the records, save areas after the rings
+    (i32.store offset=8 (i32.const 16)
+      (i32.add (global.get $RECORDS)
+               (i32.mul (i32.add (global.get $MAX_TASKS) (i32.const 1)) (i32.const 32))))
+    (i32.store offset=8 (i32.const 32)
+      (i32.add (i32.load offset=8 (i32.const 16)) (i32.shl (global.get $RING) (i32.const 2))))
+    (i32.store (i32.const 0)
+      (i32.add (i32.load offset=8 (i32.const 32)) (i32.shl (global.get $RING) (i32.const 2)))))
+
+  ;; --- tasks ----------------------------------------------------------
+  ;; A new task that will run `entry(task)`; queued with high priority.
+  (func $spawn (export "spawn") (param $entry i32) (param $arg i32) (result i32)
+    (local $task i32) (local $r i32) (local $save i32)
+    (call $init)
+    (local.set $task (i32.load (i32.const 48)))
+    (if (local.get $task)
+      (then
+        (local.set $r (call $record (local.get $task)))
+        (i32.store (i32.const 48) (i32.load offset=24 (local.get $r)))
+        (local.set $save (i32.load offset=12 (local.get $r))))
+      (else
+        (local.set $task (i32.add (i32.load (i32.const 52)) (i32.const 1)))
+        (if (i32.gt_u (local.get $task) (global.get $MAX_TASKS)) (then unreachable))
+        (i32.store (i32.const 52) (local.get $task))
+        (local.set $r (call $record (local.get $task)))
+        (local.set $save (call $save_area))))
+    (i32.store (local.get $r) (global.get $QUEUED_START))
+    (i32.store offset=4 (local.get $r) (local.get $entry))
+    (i32.store offset=8 (local.get $r) (local.get $arg))
+    (i32.store offset=12 (local.get $r) (local.get $save))
+    (i32.store offset=16 (local.get $r) (local.get $save))
+    (i32.store offset=20 (local.get $r) (i32.const 0))
+    (call $push (i32.const 16) (local.get $task))
+    (local.get $task))
+
+  (func $save_area (result i32)
+    (local $at i32) (local $end i32)
+    (local.set $at (i32.load (i32.const 0)))
+    (local.set $end (i32.add (local.get $at) (global.get $SAVE_SIZE)))
+    (if (i32.gt_u (local.get $end) (i32.shl (memory.size) (i32.const 16)))
+      (then
+        (if (i32.lt_s
+              (memory.grow (i32.sub (i32.shr_u (i32.add (local.get $end) (i32.const 65535))
+                                               (i32.const 16))
+                                    (memory.size)))
+              (i32.const 0))
+          (then unreachable))))
+    (i32.store (i32.const 0) (local.get $end))
+    (local.get $at))
+
+  (func (export "argument") (param $task i32) (result i32)
+    (i32.load offset=8 (call $record (local.get $task))))
+
+  (func (export "status") (param $task i32) (result i32)
+    (i32.load (call $record (local.get $task))))
+
+  ;; Frees a finished task's record (its save area stays with the record).
+  (func (export "release") (param $task i32)
+    (local $r i32)
+    (local.set $r (call $record (local.get $task)))
+    (if (i32.ne (i32.load (local.get $r)) (global.get $DONE)) (then unreachable))
+    (i32.store (local.get $r) (i32.const 0))
+    (i32.store offset=24 (local.get $r) (i32.load (i32.const 48)))
+    (i32.store (i32.const 48) (local.get $task)))
+
+  ;; The suspension point. A task suspends by calling it after arranging to
+  ;; be woken; resumed, it returns what the task was woken with.
+  (func $suspend (export "suspend") (result i32)
+    (if (i32.eq (global.get $state) (i32.const 2))
+      (then
+        (global.set $state (i32.const 0))
+        (return (i32.load offset=20 (call $record (global.get $current))))))
+    (if (i32.eqz (global.get $current)) (then unreachable))
+    (global.set $state (i32.const 1))
+    (i32.const 0))
+
+  ;; Queues a suspended (or suspending) task to resume with `value`.
+  (func $wake (export "wake") (param $task i32) (param $value i32) (param $high i32)
+    (local $r i32)
+    (local.set $r (call $record (local.get $task)))
+    (if (i32.eqz (i32.or (i32.eq (i32.load (local.get $r)) (global.get $SUSPENDED))
+                         (i32.eq (local.get $task) (global.get $current))))
+      (then unreachable))
+    (i32.store offset=20 (local.get $r) (local.get $value))
+    (i32.store (local.get $r) (global.get $QUEUED_RESUME))
+    (call $push (select (i32.const 16) (i32.const 32) (local.get $high)) (local.get $task)))
+
+  ;; Lets every other queued task run first, then goes on.
+  (func (export "yield") (result i32)
+    (if (i32.eq (global.get $state) (i32.const 0))
+      (then (call $wake (global.get $current) (i32.const 0) (i32.const 0))))
+    (call $suspend))
+
+  ;; Runs queued tasks until none is queued.
+  (func (export "run")
+    (local $task i32) (local $r i32)
+    (if (global.get $current) (then unreachable))
+    (call $init)
+    (loop $next
+      (local.set $task (call $pop (i32.const 16)))
+      (if (i32.eqz (local.get $task))
+        (then (local.set $task (call $pop (i32.const 32)))))
+      (if (i32.eqz (local.get $task)) (then return))
+      (local.set $r (call $record (local.get $task)))
+      (global.set $current (local.get $task))
+      (global.set $sp (i32.load offset=16 (local.get $r)))
+      (global.set $limit (i32.add (i32.load offset=12 (local.get $r)) (global.get $SAVE_SIZE)))
+      (if (i32.eq (i32.load (local.get $r)) (global.get $QUEUED_RESUME))
+        (then (global.set $state (i32.const 2))))
+      (i32.store (local.get $r) (global.get $RUNNING))
+      (call_indirect $entries (type $entry)
+        (local.get $task) (i32.load offset=4 (local.get $r)))
+      (if (i32.eq (global.get $state) (i32.const 1))
+        (then
+          (global.set $state (i32.const 0))
+          (i32.store offset=16 (local.get $r) (global.get $sp))
+          ;; Unless it queued itself (yield), it waits to be woken.
+          (if (i32.eq (i32.load (local.get $r)) (global.get $RUNNING))
+            (then (i32.store (local.get $r) (global.get $SUSPENDED)))))
+        (else
+          ;; Finished; rewinding must have completed.
+          (if (global.get $state) (then unreachable))
+          (i32.store (local.get $r) (global.get $DONE))
+          (i32.store offset=16 (local.get $r) (i32.load offset=12 (local.get $r)))))
+      (global.set $current (i32.const 0))
+      (br $next)))
+)
