@@ -18,15 +18,16 @@
 ;;   32..48       low queue: the same
 ;;   48           first free task record (0: none)
 ;;   52           number of task records ever made
-;;   1024..       task records, 32 bytes each (task n at 1024 + 32 n, n >= 1):
+;;   1024..       task records, 64 bytes each (task n at 1024 + 64 n, n >= 1):
 ;;                  0 status, 4 entry (index into $entries), 8 argument,
 ;;                  12 save area, 16 saved top, 20 value to resume with,
-;;                  24 next free record
+;;                  24 next free record, 28 and 32 the context slots
+;;                  (`context.get`/`context.set`, zero for a new task)
 ;;   QUEUES..     the two rings, 4096 entries each
 ;;   SAVES..      save areas, 64 KiB each, from the bump pointer
 (module
   (type $entry (func (param i32)))
-  (memory (export "memory") 4)
+  (memory (export "memory") 5)
   (table $entries (export "entries") 64 funcref)
 
   (global $state (export "state") (mut i32) (i32.const 0))
@@ -47,7 +48,7 @@
   (global $SAVE_SIZE i32 (i32.const 65536))
 
   (func $record (param $task i32) (result i32)
-    (i32.add (global.get $RECORDS) (i32.shl (local.get $task) (i32.const 5))))
+    (i32.add (global.get $RECORDS) (i32.shl (local.get $task) (i32.const 6))))
 
   ;; --- queues ---------------------------------------------------------
   (func $push (param $queue i32) (param $task i32)
@@ -78,7 +79,7 @@
     ;; rings right after the records, save areas after the rings
     (i32.store offset=8 (i32.const 16)
       (i32.add (global.get $RECORDS)
-               (i32.mul (i32.add (global.get $MAX_TASKS) (i32.const 1)) (i32.const 32))))
+               (i32.mul (i32.add (global.get $MAX_TASKS) (i32.const 1)) (i32.const 64))))
     (i32.store offset=8 (i32.const 32)
       (i32.add (i32.load offset=8 (i32.const 16)) (i32.shl (global.get $RING) (i32.const 2))))
     (i32.store (i32.const 0)
@@ -107,6 +108,8 @@
     (i32.store offset=12 (local.get $r) (local.get $save))
     (i32.store offset=16 (local.get $r) (local.get $save))
     (i32.store offset=20 (local.get $r) (i32.const 0))
+    (i32.store offset=28 (local.get $r) (i32.const 0))
+    (i32.store offset=32 (local.get $r) (i32.const 0))
     (call $push (i32.const 16) (local.get $task))
     (local.get $task))
 
@@ -139,6 +142,20 @@
     (i32.store (local.get $r) (i32.const 0))
     (i32.store offset=24 (local.get $r) (i32.load (i32.const 48)))
     (i32.store (i32.const 48) (local.get $task)))
+
+  ;; The running task's context slots (`context.get`/`context.set`).
+  (func (export "context_get") (param $slot i32) (result i32)
+    (if (i32.or (i32.eqz (global.get $current)) (i32.gt_u (local.get $slot) (i32.const 1)))
+      (then unreachable))
+    (i32.load offset=28
+      (i32.add (call $record (global.get $current)) (i32.shl (local.get $slot) (i32.const 2)))))
+
+  (func (export "context_set") (param $slot i32) (param $value i32)
+    (if (i32.or (i32.eqz (global.get $current)) (i32.gt_u (local.get $slot) (i32.const 1)))
+      (then unreachable))
+    (i32.store offset=28
+      (i32.add (call $record (global.get $current)) (i32.shl (local.get $slot) (i32.const 2)))
+      (local.get $value)))
 
   ;; The suspension point. A task suspends by calling it after arranging to
   ;; be woken; resumed, it returns what the task was woken with.

@@ -7,7 +7,7 @@ use crate::unwind::{Config, Globals, instrument};
 use std::collections::BTreeSet;
 use wasmtime::{Engine, Instance, Linker, Module, Store};
 
-/// Imports 0..=7 are fixed; the guest's own functions follow. `log` writes
+/// Imports 0..=9 are fixed; the guest's own functions follow. `log` writes
 /// one byte of the trace.
 const PRELUDE: &str = r#"
   (import "rt" "memory" (memory $rt 4))
@@ -24,6 +24,8 @@ const PRELUDE: &str = r#"
   (import "rt" "argument" (func $argument (param i32) (result i32)))
   (import "rt" "status" (func $status (param i32) (result i32)))
   (import "rt" "release" (func $release (param i32)))
+  (import "rt" "context_get" (func $context_get (param i32) (result i32)))
+  (import "rt" "context_set" (func $context_set (param i32 i32)))
   (memory $m (export "m") 1)
   (global $len (export "len") (mut i32) (i32.const 0))
   (global $waiter (mut i32) (i32.const 0))
@@ -192,4 +194,27 @@ fn released_records_are_reused() {
         "#,
     );
     assert_eq!(t, "510");
+}
+
+#[test]
+fn context_slots_belong_to_each_task() {
+    let t = trace(
+        r#"
+        (elem (table $entries) (i32.const 0) func $a $b)
+        (func $a (param $task i32)
+          (call $context_set (i32.const 0) (i32.const 53))   ;; '5'
+          (call $context_set (i32.const 1) (i32.const 54))   ;; '6'
+          (drop (call $spawn (i32.const 1) (i32.const 0)))
+          (drop (call $yield))
+          (call $log (call $context_get (i32.const 0)))
+          (call $log (call $context_get (i32.const 1))))
+        (func $b (param $task i32)
+          (call $log (i32.add (i32.const 48) (call $context_get (i32.const 0))))
+          (call $context_set (i32.const 0) (i32.const 55)))  ;; '7'
+        (func (export "main")
+          (drop (call $spawn (i32.const 0) (i32.const 0)))
+          (call $run))
+        "#,
+    );
+    assert_eq!(t, "056");
 }
