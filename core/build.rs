@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 fn main() {
     assemble("scheduler");
+    assemble("waitables");
 }
 
 fn assemble(name: &str) {

@@ -10,6 +10,9 @@
 //!   `unwind` transform of the code that calls `suspend`), queued and run
 //!   in wasmtime 48's order: two FIFO queues, high priority first. See
 //!   `scheduler.wat` for its memory layout and protocol.
+//! - [`WAITABLES`]: waitables (subtasks, later stream and future ends),
+//!   waitable sets and the one pending event each waitable holds, with
+//!   wasmtime 48's rules for joining, waking and taking.
 
 /// The scheduler module: exports `memory`, the table `entries` (task entry
 /// points, `(func (param i32))` taking the task), the globals `state`,
@@ -17,6 +20,14 @@
 /// task), and the functions `spawn`, `suspend`, `wake`, `yield`, `run`,
 /// `argument`, `status` and `release`.
 pub(crate) const SCHEDULER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/scheduler.wasm"));
+
+/// Waitables, waitable sets and events: exports `set_new`, `set_drop`,
+/// `waitable_new`, `waitable_handle`, `waitable_free`, `join`,
+/// `set_event`, `has_event`, `take`, `await` and the globals `p1`, `p2`
+/// (the last event taken); imports meld's handle tables (`tables`:
+/// `insert`, `rep`, `tag`, `remove`) and the scheduler's `current` and
+/// `wake`. See `waitables.wat`.
+pub(crate) const WAITABLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/waitables.wasm"));
 
 #[cfg(test)]
 mod tests;

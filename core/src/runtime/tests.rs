@@ -2,12 +2,12 @@
 //! pass and linked to it under wasmtime: the order tasks run in, what a
 //! woken task receives, records and save areas reused.
 
-use super::SCHEDULER;
+use super::{SCHEDULER, WAITABLES};
 use crate::unwind::{Config, Globals, instrument};
 use std::collections::BTreeSet;
-use wasmtime::{Engine, Instance, Linker, Module, Store};
+use wasmtime::{Engine, Linker, Module, Store};
 
-/// Imports 0..=9 are fixed; the guest's own functions follow. `log` writes
+/// Imports 0..=21 are fixed (`$suspend` and `$yield` first); the guest's own functions follow. `log` writes
 /// one byte of the trace.
 const PRELUDE: &str = r#"
   (import "rt" "memory" (memory $rt 4))
@@ -26,9 +26,31 @@ const PRELUDE: &str = r#"
   (import "rt" "release" (func $release (param i32)))
   (import "rt" "context_get" (func $context_get (param i32) (result i32)))
   (import "rt" "context_set" (func $context_set (param i32 i32)))
+  (import "w" "set_new" (func $set_new (param i32) (result i32)))
+  (import "w" "set_drop" (func $set_drop (param i32 i32)))
+  (import "w" "waitable_new" (func $waitable_new (param i32) (result i32)))
+  (import "w" "waitable_handle" (func $waitable_handle (param i32) (result i32)))
+  (import "w" "join" (func $join (param i32 i32 i32)))
+  (import "w" "set_event" (func $set_event (param i32 i32 i32)))
+  (import "w" "take" (func $take (param i32 i32) (result i32)))
+  (import "w" "await" (func $await (param i32 i32)))
+  (import "w" "p1" (global $p1 (mut i32)))
+  (import "w" "p2" (global $p2 (mut i32)))
   (memory $m (export "m") 1)
   (global $len (export "len") (mut i32) (i32.const 0))
   (global $waiter (mut i32) (i32.const 0))
+  ;; `waitable-set.wait` of instance 0, as meld generates it around the
+  ;; runtime: take an event, else wait on the set and suspend, again.
+  (func $wait (param $s i32) (result i32)
+    (local $code i32)
+    (loop $again
+      (local.set $code (call $take (i32.const 0) (local.get $s)))
+      (if (local.get $code) (then (return (local.get $code))))
+      (call $await (i32.const 0) (local.get $s))
+      (drop (call $suspend))
+      (br $again))
+    unreachable)
+  (func $digit (param $n i32) (call $log (i32.add (i32.const 48) (local.get $n))))
   (func $log (param $c i32)
     (i32.store8 $m (global.get $len) (local.get $c))
     (global.set $len (i32.add (global.get $len) (i32.const 1))))
@@ -49,36 +71,102 @@ fn guest(body: &str) -> Vec<u8> {
     instrument(&wasm, &config).expect("guest transforms").0
 }
 
-/// Runs the guest's `main`; returns its trace.
-fn trace(body: &str) -> String {
+/// A stand-in for meld's handle tables: one table per instance (four),
+/// handles from 1, the slot freed last reused first.
+const TABLES: &str = r#"
+(module
+  (memory 1)
+  ;; table k at 64 k: first free, length; slots at 4096 + 2048 k, 8 bytes:
+  ;; tag (0 free), representation (when free: the next free handle)
+  (func $slot (param $inst i32) (param $h i32) (result i32)
+    (if (i32.or (i32.eqz (local.get $h))
+                (i32.gt_u (local.get $h) (i32.load offset=4 (i32.shl (local.get $inst) (i32.const 6)))))
+      (then unreachable))
+    (i32.add (i32.add (i32.const 4096) (i32.mul (local.get $inst) (i32.const 2048)))
+             (i32.shl (i32.sub (local.get $h) (i32.const 1)) (i32.const 3))))
+  (func (export "insert") (param $inst i32) (param $tag i32) (param $rep i32) (result i32)
+    (local $t i32) (local $h i32) (local $s i32)
+    (local.set $t (i32.shl (local.get $inst) (i32.const 6)))
+    (local.set $h (i32.load (local.get $t)))
+    (if (local.get $h)
+      (then (i32.store (local.get $t)
+              (i32.load offset=4 (call $slot (local.get $inst) (local.get $h)))))
+      (else
+        (local.set $h (i32.add (i32.load offset=4 (local.get $t)) (i32.const 1)))
+        (i32.store offset=4 (local.get $t) (local.get $h))))
+    (local.set $s (call $slot (local.get $inst) (local.get $h)))
+    (i32.store (local.get $s) (local.get $tag))
+    (i32.store offset=4 (local.get $s) (local.get $rep))
+    (local.get $h))
+  (func $live (param $inst i32) (param $h i32) (result i32)
+    (local $s i32)
+    (local.set $s (call $slot (local.get $inst) (local.get $h)))
+    (if (i32.eqz (i32.load (local.get $s))) (then unreachable))
+    (local.get $s))
+  (func (export "rep") (param $inst i32) (param $h i32) (result i32)
+    (i32.load offset=4 (call $live (local.get $inst) (local.get $h))))
+  (func (export "tag") (param $inst i32) (param $h i32) (result i32)
+    (i32.load (call $live (local.get $inst) (local.get $h))))
+  (func (export "remove") (param $inst i32) (param $h i32)
+    (local $s i32) (local $t i32)
+    (local.set $s (call $live (local.get $inst) (local.get $h)))
+    (local.set $t (i32.shl (local.get $inst) (i32.const 6)))
+    (i32.store (local.get $s) (i32.const 0))
+    (i32.store offset=4 (local.get $s) (i32.load (local.get $t)))
+    (i32.store (local.get $t) (local.get $h)))
+)
+"#;
+
+/// Runs the guest's `main` linked to the runtime; returns its trace, or
+/// the trace so far and the trap.
+fn run(body: &str) -> (String, Option<wasmtime::Error>) {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
-    let rt = Instance::new(
-        &mut store,
-        &Module::new(&engine, SCHEDULER).expect("scheduler compiles"),
-        &[],
-    )
-    .expect("scheduler instantiates");
     let mut linker = Linker::new(&engine);
+    let mut link = |name: &str, wasm: &[u8], linker: &mut Linker<()>| {
+        let module = Module::new(&engine, wasm).expect("runtime module compiles");
+        let instance = linker
+            .instantiate(&mut store, &module)
+            .expect("runtime module instantiates");
+        linker
+            .instance(&mut store, name, instance)
+            .expect("runtime module links");
+    };
+    link(
+        "tables",
+        &wat::parse_str(TABLES).expect("tables parse"),
+        &mut linker,
+    );
+    link("scheduler", SCHEDULER, &mut linker);
     linker
-        .instance(&mut store, "rt", rt)
-        .expect("scheduler links");
+        .alias_module("scheduler", "rt")
+        .expect("scheduler aliased");
+    link("w", WAITABLES, &mut linker);
     let module = Module::new(&engine, guest(body)).expect("guest compiles");
     let instance = linker
         .instantiate(&mut store, &module)
         .expect("guest instantiates");
-    instance
+    let outcome = instance
         .get_typed_func::<(), ()>(&mut store, "main")
         .expect("main")
-        .call(&mut store, ())
-        .expect("main runs");
+        .call(&mut store, ());
     let len = instance
         .get_global(&mut store, "len")
         .expect("len")
         .get(&mut store)
         .unwrap_i32() as usize;
     let memory = instance.get_memory(&mut store, "m").expect("memory");
-    String::from_utf8(memory.data(&store)[..len].to_vec()).expect("ascii trace")
+    let trace = String::from_utf8(memory.data(&store)[..len].to_vec()).expect("ascii trace");
+    (trace, outcome.err())
+}
+
+/// The trace of a guest that must not trap.
+fn trace(body: &str) -> String {
+    let (trace, trap) = run(body);
+    if let Some(trap) = trap {
+        panic!("trapped after {trace:?}: {trap:?}");
+    }
+    trace
 }
 
 #[test]
@@ -217,4 +305,160 @@ fn context_slots_belong_to_each_task() {
         "#,
     );
     assert_eq!(t, "056");
+}
+
+#[test]
+fn a_waiter_wakes_on_an_event_with_its_handle_and_payload() {
+    // A waits on a set holding w; B sets w's event. A gets the code, w's
+    // handle in A's table and the payload, after B has gone on.
+    let t = trace(
+        r#"
+        (global $w (mut i32) (i32.const 0))
+        (elem (table $entries) (i32.const 0) func $a $b)
+        (func $a (param $task i32)
+          (local $s i32)
+          (local.set $s (call $set_new (i32.const 0)))            ;; handle 1
+          (global.set $w (call $waitable_new (i32.const 0)))     ;; handle 2
+          (call $join (i32.const 0) (call $waitable_handle (global.get $w)) (local.get $s))
+          (drop (call $spawn (i32.const 1) (i32.const 0)))
+          (call $log (i32.const 119))                            ;; w
+          (call $digit (call $wait (local.get $s)))
+          (call $digit (global.get $p1))
+          (call $digit (global.get $p2)))
+        (func $b (param $task i32)
+          (call $log (i32.const 101))                            ;; e
+          (call $set_event (global.get $w) (i32.const 1) (i32.const 2))
+          (call $log (i32.const 46)))                            ;; .
+        (func (export "main")
+          (drop (call $spawn (i32.const 0) (i32.const 0)))
+          (call $run))
+        "#,
+    );
+    assert_eq!(t, "we.122");
+}
+
+#[test]
+fn a_newer_event_overwrites_and_a_pending_one_makes_join_ready() {
+    // Two events before anyone takes: only the last is taken. Joining a
+    // waitable whose event is pending makes `wait` return at once; a
+    // second take finds nothing (0, handle and payload 0).
+    let t = trace(
+        r#"
+        (elem (table $entries) (i32.const 0) func $a)
+        (func $a (param $task i32)
+          (local $s i32) (local $w i32)
+          (local.set $s (call $set_new (i32.const 0)))
+          (local.set $w (call $waitable_new (i32.const 0)))
+          (call $set_event (local.get $w) (i32.const 1) (i32.const 1))
+          (call $set_event (local.get $w) (i32.const 1) (i32.const 2))
+          (call $join (i32.const 0) (call $waitable_handle (local.get $w)) (local.get $s))
+          (call $digit (call $wait (local.get $s)))
+          (call $digit (global.get $p2))
+          (call $digit (call $take (i32.const 0) (local.get $s)))
+          (call $digit (global.get $p1))
+          (call $digit (global.get $p2)))
+        (func (export "main")
+          (drop (call $spawn (i32.const 0) (i32.const 0)))
+          (call $run))
+        "#,
+    );
+    assert_eq!(t, "12000");
+}
+
+#[test]
+fn the_member_made_first_is_taken_first_and_one_waiter_wakes_per_event() {
+    // Three waiters on one set; two events: the first two waiters (in task
+    // order) wake, each taking one event, oldest waitable first; the third
+    // stays asleep.
+    let t = trace(
+        r#"
+        (global $s (mut i32) (i32.const 0))
+        (global $w1 (mut i32) (i32.const 0))
+        (global $w2 (mut i32) (i32.const 0))
+        (elem (table $entries) (i32.const 0) func $waiter $setter)
+        (func $waiter (param $task i32)
+          (drop (call $wait (global.get $s)))
+          (call $log (call $argument (local.get $task)))
+          (call $digit (global.get $p1)))
+        (func $setter (param $task i32)
+          ;; w2 first: the take still prefers w1, the older
+          (call $set_event (global.get $w2) (i32.const 1) (i32.const 0))
+          (call $set_event (global.get $w1) (i32.const 1) (i32.const 0)))
+        (func (export "main")
+          (global.set $s (call $set_new (i32.const 0)))          ;; handle 1
+          (global.set $w1 (call $waitable_new (i32.const 0)))    ;; handle 2
+          (global.set $w2 (call $waitable_new (i32.const 0)))    ;; handle 3
+          (call $join (i32.const 0) (call $waitable_handle (global.get $w2)) (global.get $s))
+          (call $join (i32.const 0) (call $waitable_handle (global.get $w1)) (global.get $s))
+          (drop (call $spawn (i32.const 0) (i32.const 97)))      ;; a
+          (drop (call $spawn (i32.const 0) (i32.const 98)))      ;; b
+          (drop (call $spawn (i32.const 0) (i32.const 99)))      ;; c
+          (drop (call $spawn (i32.const 1) (i32.const 0)))
+          (call $run))
+        "#,
+    );
+    assert_eq!(t, "a2b3");
+}
+
+#[test]
+fn dropping_a_set_with_a_waiter_or_a_member_traps() {
+    let with_member = r#"
+        (elem (table $entries) (i32.const 0) func $a)
+        (func $a (param $task i32))
+        (func (export "main")
+          (local $s i32) (local $w i32)
+          (local.set $s (call $set_new (i32.const 0)))
+          (local.set $w (call $waitable_new (i32.const 0)))
+          (call $join (i32.const 0) (call $waitable_handle (local.get $w)) (local.get $s))
+          (call $log (i32.const 106))                            ;; j
+          MORE
+          (call $set_drop (i32.const 0) (local.get $s))
+          (call $log (i32.const 100)))                           ;; d
+    "#;
+    let (t, trap) = run(&with_member.replace("MORE", ""));
+    assert_eq!(t, "j");
+    assert!(trap.is_some());
+    // Leaving the set first (join 0) makes the drop legal.
+    let t = trace(&with_member.replace(
+        "MORE",
+        "(call $join (i32.const 0) (call $waitable_handle (local.get $w)) (i32.const 0))",
+    ));
+    assert_eq!(t, "jd");
+
+    let (t, trap) = run(r#"
+        (global $s (mut i32) (i32.const 0))
+        (elem (table $entries) (i32.const 0) func $waiter $dropper)
+        (func $waiter (param $task i32)
+          (call $log (i32.const 119))
+          (drop (call $wait (global.get $s))))
+        (func $dropper (param $task i32)
+          (call $set_drop (i32.const 0) (global.get $s))
+          (call $log (i32.const 100)))
+        (func (export "main")
+          (global.set $s (call $set_new (i32.const 0)))
+          (drop (call $spawn (i32.const 0) (i32.const 0)))
+          (drop (call $spawn (i32.const 1) (i32.const 0)))
+          (call $run))
+        "#);
+    assert_eq!(t, "w");
+    assert!(trap.is_some());
+}
+
+#[test]
+fn handles_of_the_wrong_kind_trap() {
+    // Waiting on a waitable's handle as if it were a set.
+    let (t, trap) = run(r#"
+        (elem (table $entries) (i32.const 0) func $a)
+        (func $a (param $task i32)
+          (local $w i32)
+          (local.set $w (call $waitable_new (i32.const 0)))
+          (call $log (i32.const 119))
+          (drop (call $wait (call $waitable_handle (local.get $w))))
+          (call $log (i32.const 33)))
+        (func (export "main")
+          (drop (call $spawn (i32.const 0) (i32.const 0)))
+          (call $run))
+        "#);
+    assert_eq!(t, "w");
+    assert!(trap.is_some());
 }

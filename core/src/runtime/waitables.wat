@@ -1,0 +1,234 @@
+;; Waitables, waitable sets and their events, as wasmtime 48 keeps them.
+;;
+;; A waitable (a subtask; later stream and future ends) holds at most one
+;; pending event: setting one overwrites the last. It is in at most one
+;; set. A set has members and waiters (tasks blocked in `wait` on it).
+;; Setting an event on a member of a set, or joining a waitable with a
+;; pending event to a set, marks the set ready: the first waiter (lowest
+;; task number) is woken, one per mark, as wasmtime wakes the first waiter
+;; of its ordered map. Events are taken from the ready member created first
+;; (wasmtime: lowest store-wide id).
+;;
+;; Handles live in the inner instance's own table (imported: meld's handle
+;; tables, shared with resources), tagged 8 for a set and 9 and up for a
+;; waitable; the representation is the record number here.
+;;
+;; The built-ins a component imports are generated around these functions:
+;; `wait` is `take` in a loop with `await` + the scheduler's `suspend`, and
+;; the generated code writes `p1`/`p2` into the component's memory.
+;;
+;; Memory (this module's own; all u32):
+;;   0            number of records ever made
+;;   4            first free record (0: none)
+;;   1024..       records, 32 bytes each (record n at 1024 + 32 n, n >= 1):
+;;                  0 kind (0 free, 1 set, 2 waitable)
+;;                  4 owner instance, 8 handle in its table
+;;                  waitable: 12 event code (0: none), 16 event payload,
+;;                            20 its set (0: none), 24 next member of it
+;;                  set:      20 first member, 28 first waiter
+;;   TASKS..      per scheduler task, 8 bytes: 0 the set it waits on,
+;;                  4 the next waiter of that set
+(module
+  (import "tables" "insert" (func $insert (param i32 i32 i32) (result i32)))
+  (import "tables" "rep" (func $rep (param i32 i32) (result i32)))
+  (import "tables" "tag" (func $tag (param i32 i32) (result i32)))
+  (import "tables" "remove" (func $remove (param i32 i32)))
+  (import "scheduler" "current" (global $current (mut i32)))
+  (import "scheduler" "wake" (func $wake (param i32 i32 i32)))
+
+  (memory (export "memory") 3)
+  (global $p1 (export "p1") (mut i32) (i32.const 0))
+  (global $p2 (export "p2") (mut i32) (i32.const 0))
+
+  (global $SET i32 (i32.const 1))
+  (global $WAITABLE i32 (i32.const 2))
+  (global $TAG_SET i32 (i32.const 8))
+  (global $TAG_SUBTASK i32 (i32.const 9))
+  (global $RECORDS i32 (i32.const 1024))
+  (global $MAX_RECORDS i32 (i32.const 4096))
+  ;; after the records; 4097 tasks (the scheduler's limit)
+  (global $TASKS i32 (i32.const 132128))
+
+  (func $record (param $n i32) (result i32)
+    (i32.add (global.get $RECORDS) (i32.shl (local.get $n) (i32.const 5))))
+
+  (func $task (param $t i32) (result i32)
+    (i32.add (global.get $TASKS) (i32.shl (local.get $t) (i32.const 3))))
+
+  (func $new_record (param $kind i32) (param $inst i32) (result i32)
+    (local $n i32) (local $r i32)
+    (local.set $n (i32.load (i32.const 4)))
+    (if (local.get $n)
+      (then (i32.store (i32.const 4) (i32.load offset=24 (call $record (local.get $n)))))
+      (else
+        (local.set $n (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+        (if (i32.gt_u (local.get $n) (global.get $MAX_RECORDS)) (then unreachable))
+        (i32.store (i32.const 0) (local.get $n))))
+    (local.set $r (call $record (local.get $n)))
+    (memory.fill (local.get $r) (i32.const 0) (i32.const 32))
+    (i32.store (local.get $r) (local.get $kind))
+    (i32.store offset=4 (local.get $r) (local.get $inst))
+    (local.get $n))
+
+  (func $free_record (param $n i32)
+    (local $r i32)
+    (local.set $r (call $record (local.get $n)))
+    (i32.store (local.get $r) (i32.const 0))
+    (i32.store offset=24 (local.get $r) (i32.load (i32.const 4)))
+    (i32.store (i32.const 4) (local.get $n)))
+
+  ;; The record a handle of `inst` names, trapping unless its tag is
+  ;; within [lo, hi].
+  (func $lookup (param $inst i32) (param $h i32) (param $lo i32) (param $hi i32) (result i32)
+    (local $tag i32)
+    (local.set $tag (call $tag (local.get $inst) (local.get $h)))
+    (if (i32.or (i32.lt_u (local.get $tag) (local.get $lo))
+                (i32.gt_u (local.get $tag) (local.get $hi)))
+      (then unreachable))
+    (call $rep (local.get $inst) (local.get $h)))
+
+  ;; --- sets -----------------------------------------------------------
+  (func (export "set_new") (param $inst i32) (result i32)
+    (local $n i32) (local $h i32)
+    (local.set $n (call $new_record (global.get $SET) (local.get $inst)))
+    (local.set $h (call $insert (local.get $inst) (global.get $TAG_SET) (local.get $n)))
+    (i32.store offset=8 (call $record (local.get $n)) (local.get $h))
+    (local.get $h))
+
+  ;; Removes the handle first, then traps if a task waits on the set or a
+  ;; waitable is still in it (wasmtime: "resource has children").
+  (func (export "set_drop") (param $inst i32) (param $h i32)
+    (local $n i32) (local $r i32)
+    (local.set $n (call $lookup (local.get $inst) (local.get $h)
+                    (global.get $TAG_SET) (global.get $TAG_SET)))
+    (call $remove (local.get $inst) (local.get $h))
+    (local.set $r (call $record (local.get $n)))
+    (if (i32.load offset=28 (local.get $r)) (then unreachable))
+    (if (i32.load offset=20 (local.get $r)) (then unreachable))
+    (call $free_record (local.get $n)))
+
+  ;; --- waitables ------------------------------------------------------
+  ;; A new waitable of `inst` (for the subtask layer).
+  (func (export "waitable_new") (param $inst i32) (result i32)
+    (local $n i32) (local $h i32)
+    (local.set $n (call $new_record (global.get $WAITABLE) (local.get $inst)))
+    (local.set $h (call $insert (local.get $inst) (global.get $TAG_SUBTASK) (local.get $n)))
+    (i32.store offset=8 (call $record (local.get $n)) (local.get $h))
+    (local.get $n))
+
+  (func (export "waitable_handle") (param $n i32) (result i32)
+    (i32.load offset=8 (call $record (local.get $n))))
+
+  ;; Leaves its set and frees the record; its handle is the caller's to
+  ;; remove.
+  (func (export "waitable_free") (param $n i32)
+    (call $leave (local.get $n))
+    (call $free_record (local.get $n)))
+
+  (func $leave (param $n i32)
+    (local $set i32) (local $at i32) (local $next i32)
+    (local.set $set (i32.load offset=20 (call $record (local.get $n))))
+    (if (i32.eqz (local.get $set)) (then return))
+    ;; unlink from the set's member list
+    (local.set $at (i32.add (call $record (local.get $set)) (i32.const 20)))
+    (block $found
+      (loop $scan
+        (local.set $next (i32.load (local.get $at)))
+        (if (i32.eqz (local.get $next)) (then unreachable))
+        (br_if $found (i32.eq (local.get $next) (local.get $n)))
+        (local.set $at (i32.add (call $record (local.get $next)) (i32.const 24)))
+        (br $scan)))
+    (i32.store (local.get $at) (i32.load offset=24 (call $record (local.get $n))))
+    (i32.store offset=20 (call $record (local.get $n)) (i32.const 0))
+    (i32.store offset=24 (call $record (local.get $n)) (i32.const 0)))
+
+  ;; `waitable.join w s`: `s` 0 leaves the current set. Joining a waitable
+  ;; that has a pending event marks the new set ready.
+  (func (export "join") (param $inst i32) (param $w i32) (param $s i32)
+    (local $n i32) (local $set i32) (local $r i32)
+    (local.set $n (call $lookup (local.get $inst) (local.get $w)
+                    (global.get $TAG_SUBTASK) (i32.const 15)))
+    (if (local.get $s)
+      (then (local.set $set (call $lookup (local.get $inst) (local.get $s)
+                              (global.get $TAG_SET) (global.get $TAG_SET)))))
+    (call $leave (local.get $n))
+    (if (i32.eqz (local.get $set)) (then return))
+    (local.set $r (call $record (local.get $n)))
+    (i32.store offset=20 (local.get $r) (local.get $set))
+    ;; append: members stay in creation order only if joined in it, so
+    ;; `take` picks the lowest record, not the first member
+    (i32.store offset=24 (local.get $r) (i32.load offset=20 (call $record (local.get $set))))
+    (i32.store offset=20 (call $record (local.get $set)) (local.get $n))
+    (if (i32.load offset=12 (local.get $r))
+      (then (call $mark_ready (local.get $set)))))
+
+  ;; Sets a waitable's event (overwriting a pending one).
+  (func (export "set_event") (param $n i32) (param $code i32) (param $payload i32)
+    (local $r i32)
+    (local.set $r (call $record (local.get $n)))
+    (i32.store offset=12 (local.get $r) (local.get $code))
+    (i32.store offset=16 (local.get $r) (local.get $payload))
+    (if (i32.load offset=20 (local.get $r))
+      (then (call $mark_ready (i32.load offset=20 (local.get $r))))))
+
+  (func (export "has_event") (param $n i32) (result i32)
+    (i32.ne (i32.load offset=12 (call $record (local.get $n))) (i32.const 0)))
+
+  ;; Wakes the set's first waiter, if any.
+  (func $mark_ready (param $set i32)
+    (local $r i32) (local $t i32)
+    (local.set $r (call $record (local.get $set)))
+    (local.set $t (i32.load offset=28 (local.get $r)))
+    (if (i32.eqz (local.get $t)) (then return))
+    (i32.store offset=28 (local.get $r) (i32.load offset=4 (call $task (local.get $t))))
+    (i32.store (call $task (local.get $t)) (i32.const 0))
+    (call $wake (local.get $t) (i32.const 0) (i32.const 1)))
+
+  ;; --- taking events --------------------------------------------------
+  ;; Takes the event of the set's ready member created first: returns its
+  ;; code, with the member's handle in `p1` and the payload in `p2`; 0 and
+  ;; zeros when none is ready.
+  (func $take (export "take") (param $inst i32) (param $s i32) (result i32)
+    (local $set i32) (local $m i32) (local $best i32) (local $r i32) (local $code i32)
+    (local.set $set (call $lookup (local.get $inst) (local.get $s)
+                      (global.get $TAG_SET) (global.get $TAG_SET)))
+    (local.set $m (i32.load offset=20 (call $record (local.get $set))))
+    (block $done
+      (loop $scan
+        (br_if $done (i32.eqz (local.get $m)))
+        (if (i32.and (i32.load offset=12 (call $record (local.get $m)))
+                     (i32.or (i32.eqz (local.get $best))
+                             (i32.lt_u (local.get $m) (local.get $best))))
+          (then (local.set $best (local.get $m))))
+        (local.set $m (i32.load offset=24 (call $record (local.get $m))))
+        (br $scan)))
+    (global.set $p1 (i32.const 0))
+    (global.set $p2 (i32.const 0))
+    (if (i32.eqz (local.get $best)) (then (return (i32.const 0))))
+    (local.set $r (call $record (local.get $best)))
+    (local.set $code (i32.load offset=12 (local.get $r)))
+    (global.set $p1 (i32.load offset=8 (local.get $r)))
+    (global.set $p2 (i32.load offset=16 (local.get $r)))
+    (i32.store offset=12 (local.get $r) (i32.const 0))
+    (local.get $code))
+
+  ;; Registers the running task as a waiter of the set (kept in task
+  ;; order); the caller then suspends.
+  (func (export "await") (param $inst i32) (param $s i32)
+    (local $set i32) (local $t i32) (local $at i32) (local $next i32)
+    (local.set $set (call $lookup (local.get $inst) (local.get $s)
+                      (global.get $TAG_SET) (global.get $TAG_SET)))
+    (local.set $t (global.get $current))
+    (if (i32.eqz (local.get $t)) (then unreachable))
+    (i32.store (call $task (local.get $t)) (local.get $set))
+    (local.set $at (i32.add (call $record (local.get $set)) (i32.const 28)))
+    (block $here
+      (loop $scan
+        (local.set $next (i32.load (local.get $at)))
+        (br_if $here (i32.or (i32.eqz (local.get $next))
+                             (i32.gt_u (local.get $next) (local.get $t))))
+        (local.set $at (i32.add (call $task (local.get $next)) (i32.const 4)))
+        (br $scan)))
+    (i32.store offset=4 (call $task (local.get $t)) (local.get $next))
+    (i32.store (local.get $at) (local.get $t)))
+)
