@@ -6,6 +6,7 @@ use std::path::PathBuf;
 fn main() {
     assemble("scheduler");
     assemble("waitables");
+    assemble("tasks");
 }
 
 fn assemble(name: &str) {

@@ -13,6 +13,9 @@
 //! - [`WAITABLES`]: waitables (subtasks, later stream and future ends),
 //!   waitable sets and the one pending event each waitable holds, with
 //!   wasmtime 48's rules for joining, waking and taking.
+//! - [`TASKS`]: the tasks of calls between inner components: starting
+//!   (the per-instance lock, backpressure, parking), the caller's view
+//!   (subtask status and handle), callback codes, the built-ins.
 
 /// The scheduler module: exports `memory`, the table `entries` (task entry
 /// points, `(func (param i32))` taking the task), the globals `state`,
@@ -28,6 +31,14 @@ pub(crate) const SCHEDULER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sc
 /// `insert`, `rep`, `tag`, `remove`) and the scheduler's `current` and
 /// `wake`. See `waitables.wat`.
 pub(crate) const WAITABLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/waitables.wasm"));
+
+/// Tasks and subtasks of calls between inner components: the caller's
+/// side (`begin`, `argument`, `await_call`, `call_result`,
+/// `call_sync_pending`), the callee's (`enter`, `started`, `returned`,
+/// `exit_sync`, `callback_code`) and built-ins (`backpressure_inc`/`_dec`,
+/// `subtask_drop`, `check_blocking`, `yield`, `may_block`); imports the
+/// scheduler, the waitables and the tables. See `tasks.wat`.
+pub(crate) const TASKS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tasks.wasm"));
 
 #[cfg(test)]
 mod tests;

@@ -41,6 +41,9 @@
   (global $SUSPENDED i32 (i32.const 3))
   (global $QUEUED_RESUME i32 (i32.const 4))
   (global $DONE i32 (i32.const 5))
+  ;; its entry returned but the task lives on: woken, its entry is called
+  ;; afresh (a callback-lifted task between callbacks, a start not ready)
+  (global $IDLE i32 (i32.const 6))
 
   (global $RECORDS i32 (i32.const 1024))
   (global $MAX_TASKS i32 (i32.const 4096))
@@ -168,16 +171,27 @@
     (global.set $state (i32.const 1))
     (i32.const 0))
 
-  ;; Queues a suspended (or suspending) task to resume with `value`.
+  ;; Queues a suspended (or suspending) task to resume with `value`, or an
+  ;; idle one to have its entry called again.
   (func $wake (export "wake") (param $task i32) (param $value i32) (param $high i32)
-    (local $r i32)
+    (local $r i32) (local $status i32)
     (local.set $r (call $record (local.get $task)))
-    (if (i32.eqz (i32.or (i32.eq (i32.load (local.get $r)) (global.get $SUSPENDED))
+    (local.set $status (i32.load (local.get $r)))
+    (if (i32.eqz (i32.or (i32.or (i32.eq (local.get $status) (global.get $SUSPENDED))
+                                 (i32.eq (local.get $status) (global.get $IDLE)))
                          (i32.eq (local.get $task) (global.get $current))))
       (then unreachable))
     (i32.store offset=20 (local.get $r) (local.get $value))
-    (i32.store (local.get $r) (global.get $QUEUED_RESUME))
+    (i32.store (local.get $r)
+      (select (global.get $QUEUED_START) (global.get $QUEUED_RESUME)
+        (i32.eq (local.get $status) (global.get $IDLE))))
     (call $push (select (i32.const 16) (i32.const 32) (local.get $high)) (local.get $task)))
+
+  ;; Marks the running task idle: its entry is about to return, and the
+  ;; task waits to be woken (then its entry is called again).
+  (func (export "idle")
+    (if (i32.eqz (global.get $current)) (then unreachable))
+    (i32.store (call $record (global.get $current)) (global.get $IDLE)))
 
   ;; Lets every other queued task run first, then goes on.
   (func (export "yield") (result i32)
@@ -212,9 +226,11 @@
           (if (i32.eq (i32.load (local.get $r)) (global.get $RUNNING))
             (then (i32.store (local.get $r) (global.get $SUSPENDED)))))
         (else
-          ;; Finished; rewinding must have completed.
+          ;; Its entry returned; rewinding must have completed. Unless it
+          ;; went idle or was queued afresh, it is finished.
           (if (global.get $state) (then unreachable))
-          (i32.store (local.get $r) (global.get $DONE))
+          (if (i32.eq (i32.load (local.get $r)) (global.get $RUNNING))
+            (then (i32.store (local.get $r) (global.get $DONE))))
           (i32.store offset=16 (local.get $r) (i32.load offset=12 (local.get $r)))))
       (global.set $current (i32.const 0))
       (br $next)))

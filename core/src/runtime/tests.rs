@@ -2,12 +2,12 @@
 //! pass and linked to it under wasmtime: the order tasks run in, what a
 //! woken task receives, records and save areas reused.
 
-use super::{SCHEDULER, WAITABLES};
+use super::{SCHEDULER, TASKS, WAITABLES};
 use crate::unwind::{Config, Globals, instrument};
 use std::collections::BTreeSet;
 use wasmtime::{Engine, Linker, Module, Store};
 
-/// Imports 0..=21 are fixed (`$suspend` and `$yield` first); the guest's own functions follow. `log` writes
+/// Imports 0..=22 are fixed (`$suspend` and `$yield` first); the guest's own functions follow. `log` writes
 /// one byte of the trace.
 const PRELUDE: &str = r#"
   (import "rt" "memory" (memory $rt 4))
@@ -29,6 +29,7 @@ const PRELUDE: &str = r#"
   (import "w" "set_new" (func $set_new (param i32) (result i32)))
   (import "w" "set_drop" (func $set_drop (param i32 i32)))
   (import "w" "waitable_new" (func $waitable_new (param i32) (result i32)))
+  (import "w" "bind" (func $bind (param i32) (result i32)))
   (import "w" "waitable_handle" (func $waitable_handle (param i32) (result i32)))
   (import "w" "join" (func $join (param i32 i32 i32)))
   (import "w" "set_event" (func $set_event (param i32 i32 i32)))
@@ -36,6 +37,19 @@ const PRELUDE: &str = r#"
   (import "w" "await" (func $await (param i32 i32)))
   (import "w" "p1" (global $p1 (mut i32)))
   (import "w" "p2" (global $p2 (mut i32)))
+  (import "t" "code" (global $code (mut i32)))
+  (import "t" "begin" (func $begin (param i32 i32 i32 i32) (result i32)))
+  (import "t" "await_call" (func $await_call (param i32)))
+  (import "t" "call_result" (func $call_result (param i32) (result i32)))
+  (import "t" "call_sync_pending" (func $call_sync_pending (param i32) (result i32)))
+  (import "t" "enter" (func $enter (param i32) (result i32)))
+  (import "t" "started" (func $started (param i32)))
+  (import "t" "returned" (func $returned))
+  (import "t" "callback_code" (func $callback_code (param i32 i32)))
+  (import "t" "backpressure_inc" (func $backpressure_inc (param i32)))
+  (import "t" "backpressure_dec" (func $backpressure_dec (param i32)))
+  (import "t" "subtask_drop" (func $subtask_drop (param i32 i32)))
+  (import "t" "yield" (func $cm_yield (result i32)))
   (memory $m (export "m") 1)
   (global $len (export "len") (mut i32) (i32.const 0))
   (global $waiter (mut i32) (i32.const 0))
@@ -50,6 +64,12 @@ const PRELUDE: &str = r#"
       (drop (call $suspend))
       (br $again))
     unreachable)
+  ;; A waitable of instance 0, given its handle at once.
+  (func $waitable (result i32)
+    (local $n i32)
+    (local.set $n (call $waitable_new (i32.const 0)))
+    (drop (call $bind (local.get $n)))
+    (local.get $n))
   (func $digit (param $n i32) (call $log (i32.add (i32.const 48) (local.get $n))))
   (func $log (param $c i32)
     (i32.store8 $m (global.get $len) (local.get $c))
@@ -142,6 +162,7 @@ fn run(body: &str) -> (String, Option<wasmtime::Error>) {
         .alias_module("scheduler", "rt")
         .expect("scheduler aliased");
     link("w", WAITABLES, &mut linker);
+    link("t", TASKS, &mut linker);
     let module = Module::new(&engine, guest(body)).expect("guest compiles");
     let instance = linker
         .instantiate(&mut store, &module)
@@ -318,7 +339,7 @@ fn a_waiter_wakes_on_an_event_with_its_handle_and_payload() {
         (func $a (param $task i32)
           (local $s i32)
           (local.set $s (call $set_new (i32.const 0)))            ;; handle 1
-          (global.set $w (call $waitable_new (i32.const 0)))     ;; handle 2
+          (global.set $w (call $waitable))     ;; handle 2
           (call $join (i32.const 0) (call $waitable_handle (global.get $w)) (local.get $s))
           (drop (call $spawn (i32.const 1) (i32.const 0)))
           (call $log (i32.const 119))                            ;; w
@@ -348,7 +369,7 @@ fn a_newer_event_overwrites_and_a_pending_one_makes_join_ready() {
         (func $a (param $task i32)
           (local $s i32) (local $w i32)
           (local.set $s (call $set_new (i32.const 0)))
-          (local.set $w (call $waitable_new (i32.const 0)))
+          (local.set $w (call $waitable))
           (call $set_event (local.get $w) (i32.const 1) (i32.const 1))
           (call $set_event (local.get $w) (i32.const 1) (i32.const 2))
           (call $join (i32.const 0) (call $waitable_handle (local.get $w)) (local.get $s))
@@ -386,8 +407,8 @@ fn the_member_made_first_is_taken_first_and_one_waiter_wakes_per_event() {
           (call $set_event (global.get $w1) (i32.const 1) (i32.const 0)))
         (func (export "main")
           (global.set $s (call $set_new (i32.const 0)))          ;; handle 1
-          (global.set $w1 (call $waitable_new (i32.const 0)))    ;; handle 2
-          (global.set $w2 (call $waitable_new (i32.const 0)))    ;; handle 3
+          (global.set $w1 (call $waitable))    ;; handle 2
+          (global.set $w2 (call $waitable))    ;; handle 3
           (call $join (i32.const 0) (call $waitable_handle (global.get $w2)) (global.get $s))
           (call $join (i32.const 0) (call $waitable_handle (global.get $w1)) (global.get $s))
           (drop (call $spawn (i32.const 0) (i32.const 97)))      ;; a
@@ -408,7 +429,7 @@ fn dropping_a_set_with_a_waiter_or_a_member_traps() {
         (func (export "main")
           (local $s i32) (local $w i32)
           (local.set $s (call $set_new (i32.const 0)))
-          (local.set $w (call $waitable_new (i32.const 0)))
+          (local.set $w (call $waitable))
           (call $join (i32.const 0) (call $waitable_handle (local.get $w)) (local.get $s))
           (call $log (i32.const 106))                            ;; j
           MORE
@@ -451,7 +472,7 @@ fn handles_of_the_wrong_kind_trap() {
         (elem (table $entries) (i32.const 0) func $a)
         (func $a (param $task i32)
           (local $w i32)
-          (local.set $w (call $waitable_new (i32.const 0)))
+          (local.set $w (call $waitable))
           (call $log (i32.const 119))
           (drop (call $wait (call $waitable_handle (local.get $w))))
           (call $log (i32.const 33)))
@@ -461,4 +482,201 @@ fn handles_of_the_wrong_kind_trap() {
         "#);
     assert_eq!(t, "w");
     assert!(trap.is_some());
+}
+
+/// Instance 0 (A) runs as the root task of a host call (entry 0, a
+/// callback-lifted async function unless `ROOT_KIND` says otherwise) and
+/// calls instance 1 (B, entry 1, callback-lifted async) through
+/// `$a_calls_b` (async lowered) or `$a_calls_b_sync`. A case defines
+/// `$a_start`, `$b_start` and `$b_callback`; `MAIN` runs before the
+/// scheduler.
+const CALLS: &str = r#"
+  (elem (table $entries) (i32.const 0) func $a_entry $b_entry)
+  (func $a_calls_b (result i32)
+    (local $t i32)
+    (local.set $t (call $begin (i32.const 0) (i32.const 1) (i32.const 48) (i32.const 1)))
+    (call $await_call (local.get $t))
+    (drop (call $suspend))
+    (call $call_result (local.get $t)))
+  (func $a_calls_b_sync
+    (local $t i32)
+    (local.set $t (call $begin (i32.const 0) (i32.const 1) (i32.const 48) (i32.const 1)))
+    (block $done
+      (loop $again
+        (br_if $done (i32.eqz (call $call_sync_pending (local.get $t))))
+        (drop (call $suspend))
+        (br $again))))
+  (func $a_entry (param $task i32)
+    (local $phase i32)
+    (local.set $phase (call $enter (local.get $task)))
+    (if (i32.ne (local.get $phase) (i32.const 1)) (then unreachable))
+    (call $started (local.get $task))
+    (call $callback_code (local.get $task) (call $a_start)))
+  (func $b_entry (param $task i32)
+    (local $phase i32) (local $c i32)
+    (local.set $phase (call $enter (local.get $task)))
+    (if (i32.eqz (local.get $phase)) (then return))
+    (if (i32.eq (local.get $phase) (i32.const 1))
+      (then (call $started (local.get $task)) (local.set $c (call $b_start)))
+      (else (local.set $c (call $b_callback (global.get $code) (global.get $p1) (global.get $p2)))))
+    (call $callback_code (local.get $task) (local.get $c)))
+  (func (export "main")
+    MAIN
+    (drop (call $begin (i32.const -1) (i32.const 0) (i32.const ROOT_KIND) (i32.const 0)))
+    (call $run))
+"#;
+
+fn calls(case: &str) -> String {
+    calls_with(case, "", 48)
+}
+
+fn calls_with(case: &str, main: &str, root_kind: u32) -> String {
+    let frame = CALLS
+        .replace("MAIN", main)
+        .replace("ROOT_KIND", &root_kind.to_string());
+    format!("{frame}\n{case}")
+}
+
+#[test]
+fn a_callee_that_returns_at_once_gives_returned_and_no_handle() {
+    let t = trace(&calls(
+        r#"
+        (func $a_start (result i32)
+          (call $log (i32.const 99))                           ;; c
+          (call $digit (call $a_calls_b))                      ;; 2
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32)
+          (call $log (i32.const 98))                           ;; b
+          (call $returned) (i32.const 0))
+        (func $b_callback (param i32 i32 i32) (result i32) unreachable)
+        "#,
+    ));
+    assert_eq!(t, "cb2");
+}
+
+#[test]
+fn a_callee_that_yields_gives_started_then_returned_through_a_set() {
+    let t = trace(&calls(
+        r#"
+        (func $a_start (result i32)
+          (local $r i32) (local $s i32) (local $h i32)
+          (local.set $r (call $a_calls_b))
+          (call $digit (i32.and (local.get $r) (i32.const 15)))   ;; 1: STARTED
+          (local.set $h (i32.shr_u (local.get $r) (i32.const 4)))
+          (call $digit (local.get $h))                            ;; handle 1
+          (local.set $s (call $set_new (i32.const 0)))
+          (call $join (i32.const 0) (local.get $h) (local.get $s))
+          (call $digit (call $wait (local.get $s)))               ;; 1: SUBTASK
+          (call $digit (global.get $p1))                          ;; handle 1
+          (call $digit (global.get $p2))                          ;; 2: RETURNED
+          (call $subtask_drop (i32.const 0) (local.get $h))
+          (call $log (i32.const 46))
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32)
+          (call $log (i32.const 98))                              ;; b
+          (i32.const 1))                                          ;; YIELD
+        (func $b_callback (param $e i32) (param $p1 i32) (param $p2 i32) (result i32)
+          (call $log (i32.const 121))                             ;; y
+          (call $digit (local.get $e))                            ;; 0: NONE
+          (call $returned) (i32.const 0))
+        "#,
+    ));
+    assert_eq!(t, "b11y0112.");
+}
+
+#[test]
+fn backpressure_parks_the_start_and_its_release_starts_it() {
+    let t = trace(&calls_with(
+        r#"
+        (func $a_start (result i32)
+          (local $r i32) (local $s i32) (local $h i32)
+          (local.set $r (call $a_calls_b))
+          (call $digit (i32.and (local.get $r) (i32.const 15)))   ;; 0: STARTING
+          (local.set $h (i32.shr_u (local.get $r) (i32.const 4)))
+          (call $digit (local.get $h))                            ;; handle 1
+          (local.set $s (call $set_new (i32.const 0)))
+          (call $join (i32.const 0) (local.get $h) (local.get $s))
+          (call $backpressure_dec (i32.const 1))
+          (drop (call $wait (local.get $s)))
+          (call $digit (global.get $p2))                          ;; 2: STARTED overwritten
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32)
+          (call $log (i32.const 98))
+          (call $returned) (i32.const 0))
+        (func $b_callback (param i32 i32 i32) (result i32) unreachable)
+        "#,
+        "(call $backpressure_inc (i32.const 1))",
+        48,
+    ));
+    assert_eq!(t, "01b2");
+}
+
+#[test]
+fn a_sync_caller_blocks_until_the_callee_returns_if_its_type_is_async() {
+    let case = r#"
+        (func $a_start (result i32)
+          (call $log (i32.const 115))                             ;; s
+          (call $a_calls_b_sync)
+          (call $log (i32.const 46))                              ;; .
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32)
+          (call $log (i32.const 98))                              ;; b
+          (i32.const 1))
+        (func $b_callback (param i32 i32 i32) (result i32)
+          (call $log (i32.const 114))                             ;; r
+          (call $returned) (i32.const 0))
+        "#;
+    assert_eq!(trace(&calls(case)), "sbr.");
+    // The same caller in a task whose type is not async traps before B
+    // runs ("cannot block a synchronous task before returning").
+    let (t, trap) = run(&calls_with(case, "", 32));
+    assert_eq!(t, "s");
+    assert!(trap.is_some());
+}
+
+#[test]
+fn misused_tasks_trap() {
+    // EXIT before task.return.
+    let (t, trap) = run(&calls(
+        r#"
+        (func $a_start (result i32) (drop (call $a_calls_b)) (call $returned) (i32.const 0))
+        (func $b_start (result i32) (call $log (i32.const 98)) (i32.const 0))
+        (func $b_callback (param i32 i32 i32) (result i32) unreachable)
+        "#,
+    ));
+    assert_eq!((t.as_str(), trap.is_some()), ("b", true));
+    // task.return twice.
+    let (t, trap) = run(&calls(
+        r#"
+        (func $a_start (result i32) (drop (call $a_calls_b)) (call $returned) (i32.const 0))
+        (func $b_start (result i32) (call $returned) (call $log (i32.const 98))
+          (call $returned) (i32.const 0))
+        (func $b_callback (param i32 i32 i32) (result i32) unreachable)
+        "#,
+    ));
+    assert_eq!((t.as_str(), trap.is_some()), ("b", true));
+    // A callback code that is not EXIT, YIELD or WAIT.
+    let (t, trap) = run(&calls(
+        r#"
+        (func $a_start (result i32) (drop (call $a_calls_b)) (call $returned) (i32.const 0))
+        (func $b_start (result i32) (call $log (i32.const 98)) (i32.const 3))
+        (func $b_callback (param i32 i32 i32) (result i32) unreachable)
+        "#,
+    ));
+    assert_eq!((t.as_str(), trap.is_some()), ("b", true));
+    // subtask.drop before its last status was delivered.
+    let (t, trap) = run(&calls(
+        r#"
+        (func $a_start (result i32)
+          (local $r i32)
+          (local.set $r (call $a_calls_b))
+          (call $log (i32.const 100))
+          (call $subtask_drop (i32.const 0) (i32.shr_u (local.get $r) (i32.const 4)))
+          (call $log (i32.const 33))
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32) (i32.const 1))
+        (func $b_callback (param i32 i32 i32) (result i32) (call $returned) (i32.const 0))
+        "#,
+    ));
+    assert_eq!((t.as_str(), trap.is_some()), ("d", true));
 }

@@ -24,7 +24,9 @@
 ;;                  0 kind (0 free, 1 set, 2 waitable)
 ;;                  4 owner instance, 8 handle in its table
 ;;                  waitable: 12 event code (0: none), 16 event payload,
-;;                            20 its set (0: none), 24 next member of it
+;;                            20 its set (0: none), 24 next member of it,
+;;                            28 a task waiting on it alone (a caller
+;;                            blocked in its call), woken by its next event
 ;;                  set:      20 first member, 28 first waiter
 ;;   TASKS..      per scheduler task, 8 bytes: 0 the set it waits on,
 ;;                  4 the next waiter of that set
@@ -108,16 +110,43 @@
     (call $free_record (local.get $n)))
 
   ;; --- waitables ------------------------------------------------------
-  ;; A new waitable of `inst` (for the subtask layer).
+  ;; A new waitable of `inst`, without a handle yet (wasmtime gives a
+  ;; subtask its handle only when the caller resumes).
   (func (export "waitable_new") (param $inst i32) (result i32)
-    (local $n i32) (local $h i32)
-    (local.set $n (call $new_record (global.get $WAITABLE) (local.get $inst)))
-    (local.set $h (call $insert (local.get $inst) (global.get $TAG_SUBTASK) (local.get $n)))
-    (i32.store offset=8 (call $record (local.get $n)) (local.get $h))
-    (local.get $n))
+    (call $new_record (global.get $WAITABLE) (local.get $inst)))
+
+  ;; Gives the waitable its handle in its owner's table.
+  (func (export "bind") (param $n i32) (result i32)
+    (local $r i32) (local $h i32)
+    (local.set $r (call $record (local.get $n)))
+    (if (i32.load offset=8 (local.get $r)) (then unreachable))
+    (local.set $h (call $insert (i32.load offset=4 (local.get $r))
+                    (global.get $TAG_SUBTASK) (local.get $n)))
+    (i32.store offset=8 (local.get $r) (local.get $h))
+    (local.get $h))
 
   (func (export "waitable_handle") (param $n i32) (result i32)
     (i32.load offset=8 (call $record (local.get $n))))
+
+  ;; The waitable a subtask handle of `inst` names.
+  (func (export "subtask") (param $inst i32) (param $h i32) (result i32)
+    (call $lookup (local.get $inst) (local.get $h)
+      (global.get $TAG_SUBTASK) (global.get $TAG_SUBTASK)))
+
+  ;; Makes the running task the one woken by the waitable's next event.
+  (func (export "await_one") (param $n i32)
+    (if (i32.eqz (global.get $current)) (then unreachable))
+    (i32.store offset=28 (call $record (local.get $n)) (global.get $current)))
+
+  ;; Takes the waitable's own event: its code, the payload in `p2`.
+  (func (export "take_one") (param $n i32) (result i32)
+    (local $r i32) (local $code i32)
+    (local.set $r (call $record (local.get $n)))
+    (local.set $code (i32.load offset=12 (local.get $r)))
+    (global.set $p1 (i32.load offset=8 (local.get $r)))
+    (global.set $p2 (i32.load offset=16 (local.get $r)))
+    (i32.store offset=12 (local.get $r) (i32.const 0))
+    (local.get $code))
 
   ;; Leaves its set and frees the record; its handle is the caller's to
   ;; remove.
@@ -168,11 +197,31 @@
     (local.set $r (call $record (local.get $n)))
     (i32.store offset=12 (local.get $r) (local.get $code))
     (i32.store offset=16 (local.get $r) (local.get $payload))
+    (if (i32.load offset=28 (local.get $r))
+      (then
+        (call $wake (i32.load offset=28 (local.get $r)) (i32.const 0) (i32.const 1))
+        (i32.store offset=28 (local.get $r) (i32.const 0))))
     (if (i32.load offset=20 (local.get $r))
       (then (call $mark_ready (i32.load offset=20 (local.get $r))))))
 
   (func (export "has_event") (param $n i32) (result i32)
     (i32.ne (i32.load offset=12 (call $record (local.get $n))) (i32.const 0)))
+
+  ;; Whether the set has a member with a pending event.
+  (func (export "set_ready") (param $set i32) (result i32)
+    (local $m i32)
+    (local.set $m (i32.load offset=20 (call $record (local.get $set))))
+    (block $done
+      (loop $scan
+        (br_if $done (i32.eqz (local.get $m)))
+        (if (i32.load offset=12 (call $record (local.get $m))) (then (return (i32.const 1))))
+        (local.set $m (i32.load offset=24 (call $record (local.get $m))))
+        (br $scan)))
+    (i32.const 0))
+
+  ;; The set record a set handle of `inst` names.
+  (func (export "set") (param $inst i32) (param $h i32) (result i32)
+    (call $lookup (local.get $inst) (local.get $h) (global.get $TAG_SET) (global.get $TAG_SET)))
 
   ;; Wakes the set's first waiter, if any.
   (func $mark_ready (param $set i32)
@@ -188,10 +237,12 @@
   ;; Takes the event of the set's ready member created first: returns its
   ;; code, with the member's handle in `p1` and the payload in `p2`; 0 and
   ;; zeros when none is ready.
-  (func $take (export "take") (param $inst i32) (param $s i32) (result i32)
-    (local $set i32) (local $m i32) (local $best i32) (local $r i32) (local $code i32)
-    (local.set $set (call $lookup (local.get $inst) (local.get $s)
-                      (global.get $TAG_SET) (global.get $TAG_SET)))
+  (func (export "take") (param $inst i32) (param $s i32) (result i32)
+    (call $take_record (call $lookup (local.get $inst) (local.get $s)
+                         (global.get $TAG_SET) (global.get $TAG_SET))))
+
+  (func $take_record (export "take_record") (param $set i32) (result i32)
+    (local $m i32) (local $best i32) (local $r i32) (local $code i32)
     (local.set $m (i32.load offset=20 (call $record (local.get $set))))
     (block $done
       (loop $scan
@@ -215,9 +266,11 @@
   ;; Registers the running task as a waiter of the set (kept in task
   ;; order); the caller then suspends.
   (func (export "await") (param $inst i32) (param $s i32)
-    (local $set i32) (local $t i32) (local $at i32) (local $next i32)
-    (local.set $set (call $lookup (local.get $inst) (local.get $s)
-                      (global.get $TAG_SET) (global.get $TAG_SET)))
+    (call $await_record (call $lookup (local.get $inst) (local.get $s)
+                          (global.get $TAG_SET) (global.get $TAG_SET))))
+
+  (func $await_record (export "await_record") (param $set i32)
+    (local $t i32) (local $at i32) (local $next i32)
     (local.set $t (global.get $current))
     (if (i32.eqz (local.get $t)) (then unreachable))
     (i32.store (call $task (local.get $t)) (local.get $set))

@@ -1,0 +1,361 @@
+;; Tasks and subtasks of calls between inner components, as wasmtime 48
+;; runs them (docs/async-semantics.md §3-§7).
+;;
+;; A call from instance A to instance B other than sync-to-sync makes a
+;; task T for B, on a scheduler task of its own (same number), queued with
+;; high priority (wasmtime's StartImplicit); the caller suspends. T starts
+;; when B is not locked and its backpressure is 0; else T is parked on B
+;; (its caller sees STARTING, once) until B is released. Starting, the
+;; generated entry lowers the parameters into B, T's event becomes STARTED
+;; and B's core function runs. The caller resumes after T's first
+;; suspension (it was queued behind it) and takes T's latest event:
+;; RETURNED gives 2; else an async caller gets `status | handle << 4`, the
+;; handle made now in A's table; a sync caller waits for RETURNED.
+;;
+;; The generated code per call site (adapters) does the typed parts:
+;;   caller:  T = begin(A, B, kind, entry); store raw arguments; then
+;;            async: await_call(T), suspend, return call_result(T);
+;;            sync:  while call_sync_pending(T) { suspend }, results
+;;   wait:    check_blocking; loop { take, else await + suspend }
+;;   entry:   phase = enter(T); 0: return; 1: lower parameters, started(T),
+;;            call B's core function; 2: call B's callback with
+;;            (event, p1, p2); then, callback-lifted: `callback_code(T, code)`;
+;;            sync-lifted: lower results into A, post-return, `exit_sync(T)`
+;;   task.return (generated per import): lower results into A, returned(T)
+;;
+;; Memory (this module's own; all u32):
+;;   1024..       per task (the scheduler's number), 64 bytes:
+;;                  0 flags (below), 4 callee instance, 8 caller instance
+;;                  (-1: the host), 12 the caller's scheduler task,
+;;                  16 the subtask waitable (waitables' record),
+;;                  20 task-level event (0 none, 1 NONE, 2 CANCELLED),
+;;                  24 the set a callback waits on (record), 28 next parked
+;;                  task of the callee, 32.. raw arguments (4 × i64)
+;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
+;;                  8 first parked task (in task order)
+(module
+  (import "scheduler" "spawn" (func $spawn (param i32 i32) (result i32)))
+  (import "scheduler" "wake" (func $wake (param i32 i32 i32)))
+  (import "scheduler" "idle" (func $idle))
+  (import "scheduler" "current" (global $current (mut i32)))
+  (import "w" "waitable_new" (func $waitable_new (param i32) (result i32)))
+  (import "w" "bind" (func $bind (param i32) (result i32)))
+  (import "w" "set_event" (func $set_event (param i32 i32 i32)))
+  (import "w" "take_one" (func $take_one (param i32) (result i32)))
+  (import "w" "await_one" (func $await_one (param i32)))
+  (import "w" "has_event" (func $has_event (param i32) (result i32)))
+  (import "w" "set" (func $set (param i32 i32) (result i32)))
+  (import "w" "set_ready" (func $set_ready (param i32) (result i32)))
+  (import "w" "await_record" (func $await_record (param i32)))
+  (import "w" "take_record" (func $take_record (param i32) (result i32)))
+  (import "w" "subtask" (func $subtask (param i32 i32) (result i32)))
+  (import "w" "join" (func $join (param i32 i32 i32)))
+  (import "w" "waitable_free" (func $waitable_free (param i32)))
+  (import "w" "p1" (global $p1 (mut i32)))
+  (import "w" "p2" (global $p2 (mut i32)))
+  (import "tables" "remove" (func $remove (param i32 i32)))
+
+  (memory (export "memory") 6)
+  ;; the event `enter` hands to a callback
+  (global $code (export "code") (mut i32) (i32.const 0))
+
+  ;; flags
+  (global $STARTED i32 (i32.const 1))
+  (global $RETURNED i32 (i32.const 2))        ;; returned or cancelled
+  (global $CANCEL_SENT i32 (i32.const 4))
+  (global $STARTING_SENT i32 (i32.const 8))
+  (global $ASYNC_TYPE i32 (i32.const 16))     ;; the callee's type is async
+  (global $CALLBACK i32 (i32.const 32))       ;; lifted async with a callback
+  (global $STACKFUL i32 (i32.const 64))       ;; lifted async without one
+  (global $EXITED i32 (i32.const 128))
+  (global $PARKED i32 (i32.const 256))
+
+  ;; subtask status, event codes
+  (global $S_STARTING i32 (i32.const 0))
+  (global $S_STARTED i32 (i32.const 1))
+  (global $S_RETURNED i32 (i32.const 2))
+  (global $E_SUBTASK i32 (i32.const 1))
+
+  (global $TASKS i32 (i32.const 1024))
+  (global $INSTANCES i32 (i32.const 263232))  ;; 1024 + 64 × 4097
+
+  (func $t (param $task i32) (result i32)
+    (i32.add (global.get $TASKS) (i32.shl (local.get $task) (i32.const 6))))
+  (func $inst (param $i i32) (result i32)
+    (if (i32.ge_u (local.get $i) (i32.const 1024)) (then unreachable))
+    (i32.add (global.get $INSTANCES) (i32.shl (local.get $i) (i32.const 4))))
+  (func $flag (param $task i32) (param $f i32) (result i32)
+    (i32.ne (i32.and (i32.load (call $t (local.get $task))) (local.get $f)) (i32.const 0)))
+  (func $set_flag (param $task i32) (param $f i32)
+    (local $r i32)
+    (local.set $r (call $t (local.get $task)))
+    (i32.store (local.get $r) (i32.or (i32.load (local.get $r)) (local.get $f))))
+
+  ;; The task of the running code (trap outside one).
+  (func $running (result i32)
+    (if (i32.eqz (global.get $current)) (then unreachable))
+    (global.get $current))
+
+  ;; Whether the running task may block: its function type is async.
+  (func $may_block (export "may_block") (result i32)
+    (call $flag (call $running) (global.get $ASYNC_TYPE)))
+
+  ;; --- the caller's side ----------------------------------------------
+  ;; A task for a call from `caller` (-1: the host) into `callee`; `kind`:
+  ;; the flags ASYNC_TYPE, CALLBACK, STACKFUL. Queued to start.
+  (func (export "begin") (param $caller i32) (param $callee i32) (param $kind i32)
+                         (param $entry i32) (result i32)
+    (local $task i32) (local $r i32)
+    (local.set $task (call $spawn (local.get $entry) (i32.const 0)))
+    (local.set $r (call $t (local.get $task)))
+    (memory.fill (local.get $r) (i32.const 0) (i32.const 64))
+    (i32.store (local.get $r)
+      (i32.and (local.get $kind)
+               (i32.or (global.get $ASYNC_TYPE)
+                       (i32.or (global.get $CALLBACK) (global.get $STACKFUL)))))
+    (i32.store offset=4 (local.get $r) (local.get $callee))
+    (i32.store offset=8 (local.get $r) (local.get $caller))
+    (i32.store offset=12 (local.get $r) (global.get $current))
+    (if (i32.ne (local.get $caller) (i32.const -1))
+      (then (i32.store offset=16 (local.get $r) (call $waitable_new (local.get $caller)))))
+    (local.get $task))
+
+  ;; The address of the task's i-th raw argument (i64 slots).
+  (func (export "argument") (param $task i32) (param $i i32) (result i32)
+    (if (i32.ge_u (local.get $i) (i32.const 4)) (then unreachable))
+    (i32.add (i32.add (call $t (local.get $task)) (i32.const 32))
+             (i32.shl (local.get $i) (i32.const 3))))
+
+  ;; An async-lowered call: `await_call`, the scheduler's `suspend`, then
+  ;; `call_result` (the caller resumes after T's first suspension).
+  (func (export "await_call") (param $task i32)
+    (call $await_one (i32.load offset=16 (call $t (local.get $task)))))
+
+  ;; What the async-lowered call returns: 2 if T returned, else
+  ;; `status | handle << 4` with the subtask's handle made now.
+  (func (export "call_result") (param $task i32) (result i32)
+    (local $w i32) (local $status i32)
+    (local.set $w (i32.load offset=16 (call $t (local.get $task))))
+    (drop (call $take_one (local.get $w)))
+    (local.set $status (global.get $p2))
+    (if (i32.eq (local.get $status) (global.get $S_RETURNED))
+      (then
+        (call $waitable_free (local.get $w))
+        (i32.store offset=16 (call $t (local.get $task)) (i32.const 0))
+        (call $forget (local.get $task))
+        (return (global.get $S_RETURNED))))
+    (i32.or (local.get $status) (i32.shl (call $bind (local.get $w)) (i32.const 4))))
+
+  ;; A sync caller of an async callee (only an async-typed task may be
+  ;; one): while this returns 1, `suspend`; 0 once T returned.
+  (func (export "call_sync_pending") (param $task i32) (result i32)
+    (local $w i32)
+    (call $check_blocking)
+    (local.set $w (i32.load offset=16 (call $t (local.get $task))))
+    (drop (call $take_one (local.get $w)))
+    (if (i32.eqz (call $flag (local.get $task) (global.get $RETURNED)))
+      (then
+        (call $await_one (local.get $w))
+        (return (i32.const 1))))
+    (call $waitable_free (local.get $w))
+    (i32.store offset=16 (call $t (local.get $task)) (i32.const 0))
+    (call $forget (local.get $task))
+    (i32.const 0))
+
+  ;; Traps unless the running task may block.
+  (func $check_blocking (export "check_blocking")
+    (if (i32.eqz (call $may_block)) (then unreachable)))
+
+  ;; The caller no longer follows T; its records go when it has exited.
+  (func $forget (param $task i32)
+    (i32.store offset=12 (call $t (local.get $task)) (i32.const 0)))
+
+  ;; --- the callee's side ----------------------------------------------
+  (func $ready (param $callee i32) (result i32)
+    (local $i i32)
+    (local.set $i (call $inst (local.get $callee)))
+    (i32.and (i32.eqz (i32.load (local.get $i))) (i32.eqz (i32.load offset=4 (local.get $i)))))
+
+  ;; Parks T on its callee, in task order, and makes it idle.
+  (func $park (param $task i32)
+    (local $at i32) (local $next i32)
+    (call $set_flag (local.get $task) (global.get $PARKED))
+    (local.set $at (i32.add (call $inst (i32.load offset=4 (call $t (local.get $task)))) (i32.const 8)))
+    (block $here
+      (loop $scan
+        (local.set $next (i32.load (local.get $at)))
+        (br_if $here (i32.or (i32.eqz (local.get $next))
+                             (i32.gt_u (local.get $next) (local.get $task))))
+        (local.set $at (i32.add (call $t (local.get $next)) (i32.const 28)))
+        (br $scan)))
+    (i32.store offset=28 (call $t (local.get $task)) (local.get $next))
+    (i32.store (local.get $at) (local.get $task))
+    (call $idle))
+
+  ;; Releases every task parked on the instance (wasmtime's
+  ;; partition_pending): each is queued again and checks when it runs.
+  (func $release (param $callee i32)
+    (local $i i32) (local $task i32) (local $next i32)
+    (local.set $i (call $inst (local.get $callee)))
+    (if (i32.eqz (call $ready (local.get $callee))) (then return))
+    (local.set $task (i32.load offset=8 (local.get $i)))
+    (i32.store offset=8 (local.get $i) (i32.const 0))
+    (block $done
+      (loop $each
+        (br_if $done (i32.eqz (local.get $task)))
+        (local.set $next (i32.load offset=28 (call $t (local.get $task))))
+        (i32.store (call $t (local.get $task))
+          (i32.and (i32.load (call $t (local.get $task))) (i32.xor (global.get $PARKED) (i32.const -1))))
+        (call $wake (local.get $task) (i32.const 0) (i32.const 1))
+        (local.set $task (local.get $next))
+        (br $each))))
+
+  ;; Called by T's entry each time it runs afresh: 0 when T cannot run now
+  ;; (parked; the entry returns), 1 to start (lower the parameters, call
+  ;; `started`, call the core function), 2 to deliver an event to the
+  ;; callback (`code`, `p1`, `p2`).
+  (func (export "enter") (param $task i32) (result i32)
+    (local $r i32) (local $callee i32) (local $event i32)
+    (local.set $r (call $t (local.get $task)))
+    (local.set $callee (i32.load offset=4 (local.get $r)))
+    (if (i32.eqz (call $flag (local.get $task) (global.get $STARTED)))
+      (then
+        (if (i32.eqz (call $ready (local.get $callee)))
+          (then
+            (if (i32.eqz (call $flag (local.get $task) (global.get $STARTING_SENT)))
+              (then
+                (call $set_flag (local.get $task) (global.get $STARTING_SENT))
+                (call $event (local.get $task) (global.get $S_STARTING))))
+            (call $park (local.get $task))
+            (return (i32.const 0))))
+        (if (i32.eqz (call $flag (local.get $task) (global.get $STACKFUL)))
+          (then (i32.store (call $inst (local.get $callee)) (i32.const 1))))
+        (return (i32.const 1))))
+    ;; an event for the callback
+    (if (i32.load (call $inst (local.get $callee)))
+      (then (call $park (local.get $task)) (return (i32.const 0))))
+    (i32.store (call $inst (local.get $callee)) (i32.const 1))
+    (local.set $event (i32.load offset=20 (local.get $r)))
+    (i32.store offset=20 (local.get $r) (i32.const 0))
+    (global.set $p1 (i32.const 0))
+    (global.set $p2 (i32.const 0))
+    (global.set $code (i32.const 0))
+    (if (i32.eq (local.get $event) (i32.const 2))
+      (then (global.set $code (i32.const 6)))
+      (else
+        (if (i32.and (i32.eqz (local.get $event)) (i32.ne (i32.load offset=24 (local.get $r)) (i32.const 0)))
+          (then (global.set $code (call $take_record (i32.load offset=24 (local.get $r))))))))
+    (i32.store offset=24 (local.get $r) (i32.const 0))
+    (i32.const 2))
+
+  ;; Sets T's subtask event (the caller's view), waking a blocked caller.
+  (func $event (param $task i32) (param $status i32)
+    (local $w i32)
+    (local.set $w (i32.load offset=16 (call $t (local.get $task))))
+    (if (local.get $w)
+      (then (call $set_event (local.get $w) (global.get $E_SUBTASK) (local.get $status)))))
+
+  ;; The parameters are in B: T has started.
+  (func (export "started") (param $task i32)
+    (call $set_flag (local.get $task) (global.get $STARTED))
+    (call $event (local.get $task) (global.get $S_STARTED)))
+
+  ;; `task.return` of the running task, after its results were lowered
+  ;; into the caller.
+  (func (export "returned")
+    (local $task i32)
+    (local.set $task (call $running))
+    (if (call $flag (local.get $task) (global.get $RETURNED)) (then unreachable))
+    (call $set_flag (local.get $task) (global.get $RETURNED))
+    (call $event (local.get $task) (global.get $S_RETURNED)))
+
+  ;; A sync-lifted callee's core function returned (its results lowered,
+  ;; its post-return run): unlock the callee, and T has returned.
+  (func (export "exit_sync") (param $task i32)
+    (local $callee i32)
+    (local.set $callee (i32.load offset=4 (call $t (local.get $task))))
+    (i32.store (call $inst (local.get $callee)) (i32.const 0))
+    (call $set_flag (local.get $task) (i32.or (global.get $RETURNED) (global.get $EXITED)))
+    (call $event (local.get $task) (global.get $S_RETURNED))
+    (call $release (local.get $callee)))
+
+  ;; What a callback-lifted invocation returned: EXIT, YIELD, WAIT | set << 4.
+  (func (export "callback_code") (param $task i32) (param $code i32)
+    (local $r i32) (local $callee i32) (local $set i32)
+    (local.set $r (call $t (local.get $task)))
+    (local.set $callee (i32.load offset=4 (local.get $r)))
+    (i32.store (call $inst (local.get $callee)) (i32.const 0))
+    (call $release (local.get $callee))
+    (block $wait
+      (block $yield
+        (block $exit
+          (br_table $exit $yield $wait (i32.and (local.get $code) (i32.const 15)))
+          ;; any other code
+          (unreachable))
+        ;; EXIT: it must have returned
+        (if (i32.eqz (call $flag (local.get $task) (global.get $RETURNED))) (then unreachable))
+        (call $set_flag (local.get $task) (global.get $EXITED))
+        (return))
+      ;; YIELD: the callback runs again with NONE after the others
+      (if (i32.ne (i32.load offset=20 (local.get $r)) (i32.const 2))
+        (then (i32.store offset=20 (local.get $r) (i32.const 1))))
+      (call $idle)
+      (call $wake (local.get $task) (i32.const 0) (i32.const 0))
+      (return))
+    ;; WAIT on a set of the callee
+    (local.set $set (call $set (local.get $callee) (i32.shr_u (local.get $code) (i32.const 4))))
+    (i32.store offset=24 (local.get $r) (local.get $set))
+    (call $idle)
+    (if (i32.or (i32.ne (i32.load offset=20 (local.get $r)) (i32.const 0))
+                (call $set_ready (local.get $set)))
+      (then (call $wake (local.get $task) (i32.const 0) (i32.const 1)))
+      (else (call $await_record (local.get $set)))))
+
+  ;; --- built-ins --------------------------------------------------------
+  (func (export "backpressure_inc") (param $inst i32)
+    (local $i i32)
+    (local.set $i (call $inst (local.get $inst)))
+    (if (i32.ge_u (i32.load offset=4 (local.get $i)) (i32.const 0xffff)) (then unreachable))
+    (i32.store offset=4 (local.get $i) (i32.add (i32.load offset=4 (local.get $i)) (i32.const 1))))
+
+  (func (export "backpressure_dec") (param $inst i32)
+    (local $i i32)
+    (local.set $i (call $inst (local.get $inst)))
+    (if (i32.eqz (i32.load offset=4 (local.get $i))) (then unreachable))
+    (i32.store offset=4 (local.get $i) (i32.sub (i32.load offset=4 (local.get $i)) (i32.const 1)))
+    (call $release (local.get $inst)))
+
+  ;; `subtask.drop`: only once its last status was delivered.
+  (func (export "subtask_drop") (param $inst i32) (param $h i32)
+    (local $w i32) (local $task i32)
+    (local.set $w (call $subtask (local.get $inst) (local.get $h)))
+    (call $join (local.get $inst) (local.get $h) (i32.const 0))
+    (call $remove (local.get $inst) (local.get $h))
+    (local.set $task (call $task_of (local.get $w)))
+    (if (i32.eqz (call $flag (local.get $task) (global.get $RETURNED))) (then unreachable))
+    (if (call $has_event (local.get $w)) (then unreachable))
+    (call $waitable_free (local.get $w))
+    (i32.store offset=16 (call $t (local.get $task)) (i32.const 0))
+    (call $forget (local.get $task)))
+
+  ;; The task whose subtask waitable is `w` (a linear search: subtask
+  ;; records are few).
+  (func $task_of (param $w i32) (result i32)
+    (local $task i32)
+    (local.set $task (i32.const 1))
+    (loop $scan
+      (if (i32.gt_u (local.get $task) (i32.const 4096)) (then unreachable))
+      (if (i32.eq (i32.load offset=16 (call $t (local.get $task))) (local.get $w))
+        (then (return (local.get $task))))
+      (local.set $task (i32.add (local.get $task) (i32.const 1)))
+      (br $scan))
+    (unreachable))
+
+  ;; `thread.yield` of the running task: 1 when it must `suspend` (an
+  ;; async-typed task lets the others run first, from the low queue); 0
+  ;; for a task that may not block (it goes on).
+  (func (export "yield") (result i32)
+    (if (i32.eqz (call $may_block)) (then (return (i32.const 0))))
+    (call $wake (global.get $current) (i32.const 0) (i32.const 0))
+    (i32.const 1))
+)
