@@ -187,6 +187,20 @@
         (i32.eq (local.get $status) (global.get $IDLE))))
     (call $push (select (i32.const 16) (i32.const 32) (local.get $high)) (local.get $task)))
 
+  ;; Whether the task is queued to start (not yet run, or idle and woken).
+  (func (export "queued_fresh") (param $task i32) (result i32)
+    (i32.eq (i32.load (call $record (local.get $task))) (global.get $QUEUED_START)))
+
+  ;; Ends a task that is queued to start or idle without running it again.
+  (func (export "finish") (param $task i32)
+    (local $r i32) (local $status i32)
+    (local.set $r (call $record (local.get $task)))
+    (local.set $status (i32.load (local.get $r)))
+    (if (i32.eqz (i32.or (i32.eq (local.get $status) (global.get $QUEUED_START))
+                         (i32.eq (local.get $status) (global.get $IDLE))))
+      (then unreachable))
+    (i32.store (local.get $r) (global.get $DONE)))
+
   ;; Marks the running task idle: its entry is about to return, and the
   ;; task waits to be woken (then its entry is called again).
   (func (export "idle")
@@ -210,6 +224,8 @@
         (then (local.set $task (call $pop (i32.const 32)))))
       (if (i32.eqz (local.get $task)) (then return))
       (local.set $r (call $record (local.get $task)))
+      ;; a task taken off before it started (cancelled) stays in the ring
+      (br_if $next (i32.eq (i32.load (local.get $r)) (global.get $DONE)))
       (global.set $current (local.get $task))
       (global.set $sp (i32.load offset=16 (local.get $r)))
       (global.set $limit (i32.add (i32.load offset=12 (local.get $r)) (global.get $SAVE_SIZE)))

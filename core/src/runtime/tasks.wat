@@ -37,6 +37,8 @@
   (import "scheduler" "spawn" (func $spawn (param i32 i32) (result i32)))
   (import "scheduler" "wake" (func $wake (param i32 i32 i32)))
   (import "scheduler" "idle" (func $idle))
+  (import "scheduler" "finish" (func $finish (param i32)))
+  (import "scheduler" "queued_fresh" (func $queued_fresh (param i32) (result i32)))
   (import "scheduler" "current" (global $current (mut i32)))
   (import "w" "waitable_new" (func $waitable_new (param i32) (result i32)))
   (import "w" "bind" (func $bind (param i32) (result i32)))
@@ -51,6 +53,8 @@
   (import "w" "subtask" (func $subtask (param i32 i32) (result i32)))
   (import "w" "join" (func $join (param i32 i32 i32)))
   (import "w" "waitable_free" (func $waitable_free (param i32)))
+  (import "w" "unawait" (func $unawait (param i32) (result i32)))
+  (import "w" "set_of" (func $set_of (param i32) (result i32)))
   (import "w" "p1" (global $p1 (mut i32)))
   (import "w" "p2" (global $p2 (mut i32)))
   (import "tables" "remove" (func $remove (param i32 i32)))
@@ -69,11 +73,14 @@
   (global $STACKFUL i32 (i32.const 64))       ;; lifted async without one
   (global $EXITED i32 (i32.const 128))
   (global $PARKED i32 (i32.const 256))
+  (global $CANCELLED i32 (i32.const 512))     ;; ended by task.cancel
 
   ;; subtask status, event codes
   (global $S_STARTING i32 (i32.const 0))
   (global $S_STARTED i32 (i32.const 1))
   (global $S_RETURNED i32 (i32.const 2))
+  (global $S_START_CANCELLED i32 (i32.const 3))
+  (global $S_RETURN_CANCELLED i32 (i32.const 4))
   (global $E_SUBTASK i32 (i32.const 1))
 
   (global $TASKS i32 (i32.const 1024))
@@ -310,6 +317,107 @@
                 (call $set_ready (local.get $set)))
       (then (call $wake (local.get $task) (i32.const 0) (i32.const 1)))
       (else (call $await_record (local.get $set)))))
+
+  ;; A stackful callee's core function returned: it must have returned
+  ;; its results (or been cancelled).
+  (func (export "exit_stackful") (param $task i32)
+    (if (i32.eqz (call $flag (local.get $task) (global.get $RETURNED))) (then unreachable))
+    (call $set_flag (local.get $task) (global.get $EXITED)))
+
+  ;; Whether T returned (or was cancelled): after the scheduler ran dry, a
+  ;; root task that did not is deadlocked.
+  (func (export "has_returned") (param $task i32) (result i32)
+    (call $flag (local.get $task) (global.get $RETURNED)))
+
+  ;; --- cancellation -----------------------------------------------------
+  ;; `subtask.cancel h` by `inst`, first half: 0 when the call resolved
+  ;; already (take `cancel_result`), 1 when the caller must `yield` (the
+  ;; callee was woken to see CANCELLED) and then call `cancel_result`.
+  ;; `sync`: the variant without `async` (a blocking cancel).
+  (func (export "cancel") (param $inst i32) (param $h i32) (param $sync i32) (result i32)
+    (local $w i32) (local $task i32) (local $r i32) (local $callee i32)
+    (local.set $w (call $subtask (local.get $inst) (local.get $h)))
+    (local.set $task (call $task_of (local.get $w)))
+    (local.set $r (call $t (local.get $task)))
+    (if (local.get $sync)
+      (then
+        (call $check_blocking)
+        (if (call $set_of (local.get $w)) (then unreachable))))
+    (if (i32.eqz (call $flag (local.get $task) (global.get $STARTED)))
+      (then
+        ;; not started: taken off its queue or its callee's parked list
+        (if (call $flag (local.get $task) (global.get $PARKED))
+          (then
+            (call $unpark (local.get $task))
+            (call $finish (local.get $task)))
+          (else
+            (if (i32.eqz (call $queued_fresh (local.get $task))) (then unreachable))
+            (call $finish (local.get $task))))
+        (call $set_flag (local.get $task)
+          (i32.or (global.get $RETURNED) (i32.or (global.get $EXITED) (global.get $CANCELLED))))
+        (i32.store offset=20 (local.get $r) (i32.const 3))
+        (return (i32.const 0))))
+    (if (call $flag (local.get $task) (global.get $RETURNED)) (then (return (i32.const 0))))
+    (call $set_flag (local.get $task) (global.get $CANCEL_SENT))
+    (i32.store offset=20 (local.get $r) (i32.const 2))
+    ;; a callback waiting on a set sees CANCELLED at once, and the caller
+    ;; yields to let it react; else CANCELLED waits for its next callback
+    (if (i32.and (call $flag (local.get $task) (global.get $CALLBACK))
+                 (call $unawait (local.get $task)))
+      (then
+        (call $wake (local.get $task) (i32.const 0) (i32.const 1))
+        (call $wake (global.get $current) (i32.const 0) (i32.const 0))
+        (return (i32.const 1))))
+    (i32.const 0))
+
+  ;; `subtask.cancel`, second half: START_CANCELLED, RETURNED,
+  ;; RETURN_CANCELLED, or BLOCKED (-1, async variant) while it runs; the
+  ;; sync variant gets 1 back ("suspend and call again") instead of
+  ;; BLOCKED.
+  (func (export "cancel_result") (param $inst i32) (param $h i32) (param $sync i32) (result i32)
+    (local $w i32) (local $task i32) (local $r i32)
+    (local.set $w (call $subtask (local.get $inst) (local.get $h)))
+    (local.set $task (call $task_of (local.get $w)))
+    (local.set $r (call $t (local.get $task)))
+    (if (i32.eq (i32.load offset=20 (local.get $r)) (i32.const 3))
+      (then
+        (i32.store offset=20 (local.get $r) (i32.const 0))
+        (return (global.get $S_START_CANCELLED))))
+    (if (i32.eqz (call $flag (local.get $task) (global.get $RETURNED)))
+      (then
+        (if (local.get $sync)
+          (then
+            (call $await_one (local.get $w))
+            (return (i32.const 1))))
+        (return (i32.const -1))))
+    ;; resolved: its terminal event must still be pending
+    (if (i32.eqz (call $take_one (local.get $w))) (then unreachable))
+    (if (call $flag (local.get $task) (global.get $CANCELLED))
+      (then (return (global.get $S_RETURN_CANCELLED))))
+    (global.get $S_RETURNED))
+
+  ;; Takes a parked task off its callee's list.
+  (func $unpark (param $task i32)
+    (local $at i32) (local $next i32)
+    (local.set $at (i32.add (call $inst (i32.load offset=4 (call $t (local.get $task)))) (i32.const 8)))
+    (block $found
+      (loop $scan
+        (local.set $next (i32.load (local.get $at)))
+        (if (i32.eqz (local.get $next)) (then unreachable))
+        (br_if $found (i32.eq (local.get $next) (local.get $task)))
+        (local.set $at (i32.add (call $t (local.get $next)) (i32.const 28)))
+        (br $scan)))
+    (i32.store (local.get $at) (i32.load offset=28 (call $t (local.get $task)))))
+
+  ;; `task.cancel` of the running task: only after its caller cancelled
+  ;; it, once; the caller sees RETURN_CANCELLED.
+  (func (export "task_cancel")
+    (local $task i32)
+    (local.set $task (call $running))
+    (if (i32.eqz (call $flag (local.get $task) (global.get $CANCEL_SENT))) (then unreachable))
+    (if (call $flag (local.get $task) (global.get $RETURNED)) (then unreachable))
+    (call $set_flag (local.get $task) (i32.or (global.get $RETURNED) (global.get $CANCELLED)))
+    (call $event (local.get $task) (global.get $S_RETURN_CANCELLED)))
 
   ;; --- built-ins --------------------------------------------------------
   (func (export "backpressure_inc") (param $inst i32)

@@ -7,7 +7,7 @@ use crate::unwind::{Config, Globals, instrument};
 use std::collections::BTreeSet;
 use wasmtime::{Engine, Linker, Module, Store};
 
-/// Imports 0..=22 are fixed (`$suspend` and `$yield` first); the guest's own functions follow. `log` writes
+/// Imports 0..=41 are fixed (`$suspend` and `$yield` first); the guest's own functions follow. `log` writes
 /// one byte of the trace.
 const PRELUDE: &str = r#"
   (import "rt" "memory" (memory $rt 4))
@@ -50,6 +50,9 @@ const PRELUDE: &str = r#"
   (import "t" "backpressure_dec" (func $backpressure_dec (param i32)))
   (import "t" "subtask_drop" (func $subtask_drop (param i32 i32)))
   (import "t" "yield" (func $cm_yield (result i32)))
+  (import "t" "cancel" (func $cancel_begin (param i32 i32 i32) (result i32)))
+  (import "t" "cancel_result" (func $cancel_result (param i32 i32 i32) (result i32)))
+  (import "t" "task_cancel" (func $task_cancel))
   (memory $m (export "m") 1)
   (global $len (export "len") (mut i32) (i32.const 0))
   (global $waiter (mut i32) (i32.const 0))
@@ -70,6 +73,14 @@ const PRELUDE: &str = r#"
     (local.set $n (call $waitable_new (i32.const 0)))
     (drop (call $bind (local.get $n)))
     (local.get $n))
+  ;; `thread.yield`, as meld generates it.
+  (func $thread_yield
+    (if (call $cm_yield) (then (drop (call $suspend)))))
+  ;; `subtask.cancel async` of instance 0, as meld generates it.
+  (func $cancel (param $h i32) (result i32)
+    (if (call $cancel_begin (i32.const 0) (local.get $h) (i32.const 0))
+      (then (drop (call $suspend))))
+    (call $cancel_result (i32.const 0) (local.get $h) (i32.const 0)))
   (func $digit (param $n i32) (call $log (i32.add (i32.const 48) (local.get $n))))
   (func $log (param $c i32)
     (i32.store8 $m (global.get $len) (local.get $c))
@@ -509,6 +520,7 @@ const CALLS: &str = r#"
   (func $a_entry (param $task i32)
     (local $phase i32)
     (local.set $phase (call $enter (local.get $task)))
+    (if (i32.eqz (local.get $phase)) (then return))
     (if (i32.ne (local.get $phase) (i32.const 1)) (then unreachable))
     (call $started (local.get $task))
     (call $callback_code (local.get $task) (call $a_start)))
@@ -679,4 +691,104 @@ fn misused_tasks_trap() {
         "#,
     ));
     assert_eq!((t.as_str(), trap.is_some()), ("d", true));
+}
+
+#[test]
+fn a_start_cancelled_before_it_ran_never_runs() {
+    // Parked by backpressure, released, then cancelled before it ran.
+    let t = trace(&calls_with(
+        r#"
+        (func $a_start (result i32)
+          (local $h i32)
+          (local.set $h (i32.shr_u (call $a_calls_b) (i32.const 4)))
+          (call $backpressure_dec (i32.const 1))
+          (call $digit (call $cancel (local.get $h)))            ;; 3: START_CANCELLED
+          (call $subtask_drop (i32.const 0) (local.get $h))
+          (call $log (i32.const 46))
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32) (call $log (i32.const 98)) (call $returned) (i32.const 0))
+        (func $b_callback (param i32 i32 i32) (result i32) unreachable)
+        "#,
+        "(call $backpressure_inc (i32.const 1))",
+        48,
+    ));
+    assert_eq!(t, "3.");
+}
+
+#[test]
+fn a_callee_waiting_in_its_callback_sees_cancelled_and_cancels() {
+    let t = trace(&calls(
+        r#"
+        (func $a_start (result i32)
+          (local $h i32)
+          (local.set $h (i32.shr_u (call $a_calls_b) (i32.const 4)))
+          (call $log (i32.const 99))                              ;; c
+          (call $digit (call $cancel (local.get $h)))             ;; 4: RETURN_CANCELLED
+          (call $subtask_drop (i32.const 0) (local.get $h))
+          (call $log (i32.const 46))
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32)
+          (call $log (i32.const 119))                             ;; w
+          ;; WAIT on an empty set of B's
+          (i32.or (i32.const 2) (i32.shl (call $set_new (i32.const 1)) (i32.const 4))))
+        (func $b_callback (param $e i32) (param i32 i32) (result i32)
+          (call $digit (local.get $e))                            ;; 6: CANCELLED
+          (call $task_cancel)
+          (i32.const 0))
+        "#,
+    ));
+    assert_eq!(t, "wc64.");
+}
+
+#[test]
+fn cancelling_a_returned_call_gives_returned_once() {
+    // Returned but not yet delivered: cancel gives RETURNED; once that was
+    // delivered, cancelling again traps.
+    let (t, trap) = run(&calls(
+        r#"
+        (func $a_start (result i32)
+          (local $h i32)
+          (local.set $h (i32.shr_u (call $a_calls_b) (i32.const 4)))
+          (call $thread_yield)                                    ;; B returns meanwhile
+          (call $digit (call $cancel (local.get $h)))             ;; 2: RETURNED
+          (call $digit (call $cancel (local.get $h)))             ;; traps
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32) (i32.const 1))
+        (func $b_callback (param i32 i32 i32) (result i32) (call $returned) (i32.const 0))
+        "#,
+    ));
+    assert_eq!(t, "2");
+    assert!(trap.is_some());
+}
+
+#[test]
+fn task_cancel_without_a_cancel_traps() {
+    let (t, trap) = run(&calls(
+        r#"
+        (func $a_start (result i32) (drop (call $a_calls_b)) (call $returned) (i32.const 0))
+        (func $b_start (result i32) (call $log (i32.const 98)) (call $task_cancel) (i32.const 0))
+        (func $b_callback (param i32 i32 i32) (result i32) unreachable)
+        "#,
+    ));
+    assert_eq!((t.as_str(), trap.is_some()), ("b", true));
+}
+
+#[test]
+fn an_instance_stays_locked_while_its_invocation_is_suspended() {
+    // Two host calls into A: the second is parked while the first one's
+    // invocation is suspended in its call to B, and starts once it exits.
+    let t = trace(&calls_with(
+        r#"
+        (func $a_start (result i32)
+          (call $log (i32.const 97))                              ;; a
+          (call $digit (i32.and (call $a_calls_b) (i32.const 15))) ;; 1: STARTED
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32) (call $log (i32.const 98)) (i32.const 1))
+        (func $b_callback (param i32 i32 i32) (result i32)
+          (call $log (i32.const 121)) (call $returned) (i32.const 0))
+        "#,
+        "(drop (call $begin (i32.const -1) (i32.const 0) (i32.const 48) (i32.const 0)))",
+        48,
+    ));
+    assert_eq!(t, "ab1ab1yy");
 }

@@ -263,6 +263,28 @@
     (i32.store offset=12 (local.get $r) (i32.const 0))
     (local.get $code))
 
+  ;; Removes a task from the waiters of the set it waits on; 0 if it
+  ;; waits on none.
+  (func (export "unawait") (param $t i32) (result i32)
+    (local $set i32) (local $at i32) (local $next i32)
+    (local.set $set (i32.load (call $task (local.get $t))))
+    (if (i32.eqz (local.get $set)) (then (return (i32.const 0))))
+    (local.set $at (i32.add (call $record (local.get $set)) (i32.const 28)))
+    (block $found
+      (loop $scan
+        (local.set $next (i32.load (local.get $at)))
+        (if (i32.eqz (local.get $next)) (then unreachable))
+        (br_if $found (i32.eq (local.get $next) (local.get $t)))
+        (local.set $at (i32.add (call $task (local.get $next)) (i32.const 4)))
+        (br $scan)))
+    (i32.store (local.get $at) (i32.load offset=4 (call $task (local.get $t))))
+    (i32.store (call $task (local.get $t)) (i32.const 0))
+    (i32.const 1))
+
+  ;; The set a waitable is in (record; 0: none).
+  (func (export "set_of") (param $n i32) (result i32)
+    (i32.load offset=20 (call $record (local.get $n))))
+
   ;; Registers the running task as a waiter of the set (kept in task
   ;; order); the caller then suspends.
   (func (export "await") (param $inst i32) (param $s i32)
