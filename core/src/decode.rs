@@ -107,6 +107,62 @@ pub(crate) struct CanonOptions {
     pub(crate) realloc: Option<u32>,
     pub(crate) post_return: Option<u32>,
     pub(crate) encoding: StringEncoding,
+    /// `async`: lifted or lowered with the async ABI.
+    pub(crate) async_: bool,
+    /// `(callback $f)` of an async lift.
+    pub(crate) callback: Option<u32>,
+}
+
+/// A canonical built-in of the async ABI's calls and tasks (part 1):
+/// tasks, subtasks, waitable sets, context slots, backpressure.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum AsyncOp {
+    /// `task.return`, with the result type's flat core types and its
+    /// options' memory and string encoding (resolved when flattening).
+    TaskReturn,
+    TaskCancel,
+    ContextGet(u32),
+    ContextSet(u32),
+    WaitableSetNew,
+    WaitableSetWait {
+        cancellable: bool,
+    },
+    WaitableSetPoll {
+        cancellable: bool,
+    },
+    WaitableSetDrop,
+    WaitableJoin,
+    SubtaskDrop,
+    SubtaskCancel {
+        async_: bool,
+    },
+    BackpressureInc,
+    BackpressureDec,
+    ThreadYield {
+        cancellable: bool,
+    },
+}
+
+impl AsyncOp {
+    /// The built-in's name as the component model spells it.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            AsyncOp::TaskReturn => "task.return",
+            AsyncOp::TaskCancel => "task.cancel",
+            AsyncOp::ContextGet(_) => "context.get",
+            AsyncOp::ContextSet(_) => "context.set",
+            AsyncOp::WaitableSetNew => "waitable-set.new",
+            AsyncOp::WaitableSetWait { .. } => "waitable-set.wait",
+            AsyncOp::WaitableSetPoll { .. } => "waitable-set.poll",
+            AsyncOp::WaitableSetDrop => "waitable-set.drop",
+            AsyncOp::WaitableJoin => "waitable.join",
+            AsyncOp::SubtaskDrop => "subtask.drop",
+            AsyncOp::SubtaskCancel { .. } => "subtask.cancel",
+            AsyncOp::BackpressureInc => "backpressure.inc",
+            AsyncOp::BackpressureDec => "backpressure.dec",
+            AsyncOp::ThreadYield { .. } => "thread.yield",
+        }
+    }
 }
 
 /// How strings are encoded in a component's memory.
@@ -179,6 +235,16 @@ pub(crate) enum Decl<'a> {
     Resource {
         op: ResourceOp,
         resource: u32,
+        offset: usize,
+    },
+    /// core func: a built-in of the async ABI's calls and tasks, with the
+    /// options it takes (`task.return`'s memory and string encoding,
+    /// `waitable-set.wait`/`.poll`'s memory) and, for `task.return`, the
+    /// result type.
+    Async {
+        op: AsyncOp,
+        options: CanonOptions,
+        result: Option<wasmparser::component_types::ComponentValType>,
         offset: usize,
     },
     /// core func: a canonical builtin meld does not fuse yet.
@@ -628,8 +694,81 @@ fn canonical<'a>(
         | CanonicalFunction::ThreadAvailableParallelism => {
             unsupported("shared-everything threads builtins")
         }
-        _ => unsupported("async builtins (tasks, streams, futures, error-context)"),
+        CanonicalFunction::TaskReturn { result, options } => Ok(Decl::Async {
+            op: AsyncOp::TaskReturn,
+            options: canon_options(&options, offset)?,
+            result: result.map(|r| match r {
+                wasmparser::ComponentValType::Primitive(p) => {
+                    wasmparser::component_types::ComponentValType::Primitive(p)
+                }
+                wasmparser::ComponentValType::Type(i) => {
+                    wasmparser::component_types::ComponentValType::Type(
+                        types.component_defined_type_at(i),
+                    )
+                }
+            }),
+            offset,
+        }),
+        CanonicalFunction::WaitableSetWait {
+            cancellable,
+            memory,
+        } => Ok(async_op(
+            AsyncOp::WaitableSetWait { cancellable },
+            Some(memory),
+            offset,
+        )),
+        CanonicalFunction::WaitableSetPoll {
+            cancellable,
+            memory,
+        } => Ok(async_op(
+            AsyncOp::WaitableSetPoll { cancellable },
+            Some(memory),
+            offset,
+        )),
+        other => match simple_async_op(&other) {
+            Some(op) => Ok(async_op(op, None, offset)),
+            None => unsupported(
+                "async builtins other than calls and tasks (streams, futures, error-context, \
+                 threads)",
+            ),
+        },
     }
+}
+
+fn async_op<'a>(op: AsyncOp, memory: Option<u32>, offset: usize) -> Decl<'a> {
+    Decl::Async {
+        op,
+        options: CanonOptions {
+            memory,
+            ..CanonOptions::default()
+        },
+        result: None,
+        offset,
+    }
+}
+
+/// The async built-ins of calls and tasks that take no options.
+fn simple_async_op(func: &CanonicalFunction) -> Option<AsyncOp> {
+    Some(match *func {
+        CanonicalFunction::TaskCancel => AsyncOp::TaskCancel,
+        CanonicalFunction::ContextGet {
+            ty: wasmparser::ValType::I32,
+            slot,
+        } => AsyncOp::ContextGet(slot),
+        CanonicalFunction::ContextSet {
+            ty: wasmparser::ValType::I32,
+            slot,
+        } => AsyncOp::ContextSet(slot),
+        CanonicalFunction::WaitableSetNew => AsyncOp::WaitableSetNew,
+        CanonicalFunction::WaitableSetDrop => AsyncOp::WaitableSetDrop,
+        CanonicalFunction::WaitableJoin => AsyncOp::WaitableJoin,
+        CanonicalFunction::SubtaskDrop => AsyncOp::SubtaskDrop,
+        CanonicalFunction::SubtaskCancel { async_ } => AsyncOp::SubtaskCancel { async_ },
+        CanonicalFunction::BackpressureInc => AsyncOp::BackpressureInc,
+        CanonicalFunction::BackpressureDec => AsyncOp::BackpressureDec,
+        CanonicalFunction::ThreadYield { cancellable } => AsyncOp::ThreadYield { cancellable },
+        _ => return None,
+    })
 }
 
 fn canon_options(options: &[CanonicalOption], offset: usize) -> Result<CanonOptions> {
@@ -643,12 +782,8 @@ fn canon_options(options: &[CanonicalOption], offset: usize) -> Result<CanonOpti
             CanonicalOption::Realloc(f) => out.realloc = Some(f),
             CanonicalOption::PostReturn(f) => out.post_return = Some(f),
             CanonicalOption::CoreType(_) => {}
-            CanonicalOption::Async | CanonicalOption::Callback(_) => {
-                return Err(Error::unsupported(
-                    "async lift/lower (the component model's async ABI) is not fused yet",
-                )
-                .at_offset(offset));
-            }
+            CanonicalOption::Async => out.async_ = true,
+            CanonicalOption::Callback(f) => out.callback = Some(f),
             CanonicalOption::Gc => {
                 return Err(
                     Error::unsupported("the GC canonical ABI option is not fused yet")

@@ -409,6 +409,22 @@ impl Flattener<'_, '_> {
                 });
                 f.push_type(*id, Some(res));
             }
+            Decl::Async {
+                op,
+                options,
+                result,
+                offset,
+            } => {
+                let options = self.options(f, options).map_err(|e| e.at_offset(*offset))?;
+                let id = AsyncBuiltinId(self.graph.async_builtins.len());
+                self.graph.async_builtins.push(AsyncBuiltin {
+                    op: op.clone(),
+                    caller: inner,
+                    options,
+                    result: *result,
+                });
+                f.core_funcs.push(CoreDef::Async(id));
+            }
             Decl::UnsupportedBuiltin { what, offset } | Decl::Unsupported { what, offset } => {
                 return Err(
                     Error::unsupported(format!("{what} are not fused yet")).at_offset(*offset)
@@ -897,6 +913,8 @@ impl Flattener<'_, '_> {
             realloc: core(&f.core_funcs, options.realloc)?,
             post_return: core(&f.core_funcs, options.post_return)?,
             encoding: options.encoding,
+            async_: options.async_,
+            callback: core(&f.core_funcs, options.callback)?,
         })
     }
 }

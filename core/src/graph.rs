@@ -40,6 +40,9 @@ ids! {
     ResId;
     /// A resource builtin given to an inner component, in [`Graph::builtins`].
     BuiltinId;
+    /// An async built-in given to an inner component, in
+    /// [`Graph::async_builtins`].
+    AsyncBuiltinId;
     /// How the types of one set of lifts name resources, in [`Graph::scopes`].
     ScopeId;
 }
@@ -55,6 +58,8 @@ pub(crate) enum CoreDef {
     Lowering(LoweringId),
     /// `resource.new`, `resource.rep` or `resource.drop` of an inner resource.
     Builtin(BuiltinId),
+    /// A built-in of the async ABI (`task.return`, `waitable-set.wait`, ...).
+    Async(AsyncBuiltinId),
 }
 
 /// What a core module was instantiated with, per import module name.
@@ -107,6 +112,10 @@ pub(crate) struct Options {
     pub(crate) realloc: Option<CoreDef>,
     pub(crate) post_return: Option<CoreDef>,
     pub(crate) encoding: StringEncoding,
+    /// Lifted or lowered with the async ABI.
+    pub(crate) async_: bool,
+    /// An async lift's callback.
+    pub(crate) callback: Option<CoreDef>,
 }
 
 /// A `canon lift`: a core function of an inner component given a component type.
@@ -143,6 +152,23 @@ pub(crate) struct Builtin {
     pub(crate) resource: ResId,
     /// The component whose handle table it works on.
     pub(crate) caller: InnerId,
+}
+
+/// An async built-in an inner component calls (on its own tasks, handles
+/// and context).
+#[derive(Debug, Clone)]
+#[expect(
+    dead_code,
+    reason = "options and result are for the async adapters, which are not built yet"
+)]
+pub(crate) struct AsyncBuiltin {
+    pub(crate) op: crate::decode::AsyncOp,
+    pub(crate) caller: InnerId,
+    /// Its options (`task.return`: memory, string encoding;
+    /// `waitable-set.wait`/`.poll`: memory).
+    pub(crate) options: Options,
+    /// `task.return`'s result type.
+    pub(crate) result: Option<wasmparser::component_types::ComponentValType>,
 }
 
 /// A call from one inner component into a function another one lifted.
@@ -261,6 +287,7 @@ pub(crate) struct Graph {
     /// Every resource type, in creation order.
     pub(crate) resources: Vec<Resource>,
     pub(crate) builtins: Vec<Builtin>,
+    pub(crate) async_builtins: Vec<AsyncBuiltin>,
     /// Resource types by wasmparser id, as the lifts of one scope see them.
     pub(crate) scopes: Vec<BTreeMap<ResourceId, ResId>>,
     /// The scope of the root's imports: how host functions' types name

@@ -283,5 +283,9 @@ fn describe(graph: &Graph, def: &CoreDef) -> String {
             let b = &graph.builtins[id.0];
             format!("{} {}", b.op.name(), graph.resources[b.resource.0].name)
         }
+        CoreDef::Async(id) => {
+            let b = &graph.async_builtins[id.0];
+            format!("{} of {}", b.op.name(), graph.path(b.caller))
+        }
     }
 }

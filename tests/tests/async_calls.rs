@@ -654,3 +654,50 @@ fn the_harness_sees_async_differences() {
     functions.dedup();
     assert_eq!(functions, ["callee#later", "raw#cancel-running", "raw#run"]);
 }
+
+/// `meld inspect` reads async compositions: every fixture's tree comes out,
+/// each async built-in named as the source of the core import it fills
+/// (`task.return of root/...`), and each call between inner components
+/// with an async type or option marked as not adapted yet, saying so.
+#[test]
+fn async_compositions_inspect() {
+    let mut all: Vec<Fixture> = fixtures::async_all().expect("the async fixtures build");
+    all.push(raw_component());
+    for fixture in &all {
+        let tree = meld_core::inspect(&fixture.wasm)
+            .unwrap_or_else(|e| panic!("inspecting `{}`: {e}", fixture.name));
+        let sources: Vec<&str> = tree
+            .components
+            .iter()
+            .flat_map(|c| &c.core_instances)
+            .flat_map(|i| &i.imports)
+            .map(|i| i.source.as_str())
+            .collect();
+        assert!(
+            sources
+                .iter()
+                .any(|s| s.starts_with("task.return of root/")),
+            "`{}`: no task.return among {sources:?}",
+            fixture.name
+        );
+        for adapter in &tree.adapters {
+            if let meld_core::AdapterKind::Unsupported(why) = &adapter.kind {
+                assert!(why.contains("async"), "`{}`: {why}", fixture.name);
+            }
+        }
+    }
+    // In `async_raw.wat`, the caller's async lowers of `ready` and `later`
+    // are async calls; `close` is a plain sync call.
+    let raw = meld_core::inspect(&raw_component().wasm).expect("inspects");
+    let kinds: Vec<(&str, bool)> = raw
+        .adapters
+        .iter()
+        .map(|a| {
+            (
+                a.name.as_str(),
+                matches!(a.kind, meld_core::AdapterKind::Unsupported(_)),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [("ready", true), ("later", true), ("close", false)]);
+}

@@ -365,6 +365,10 @@ impl<'a> Layout<'a> {
         match def {
             CoreDef::Lowering(id) => Ok(Origin::Lowering(*id)),
             CoreDef::Builtin(id) => Ok(Origin::Builtin(*id)),
+            CoreDef::Async(id) => Err(Error::unsupported(format!(
+                "{} (the async ABI) is not fused yet",
+                graph.async_builtins[id.0].op.name()
+            ))),
             CoreDef::Adapter(id) => match &adapters.plans[id.0] {
                 AdapterPlan::Direct => {
                     let callee = &graph.lifted[graph.adapters[id.0].callee.0];
