@@ -41,4 +41,6 @@ pub(crate) const WAITABLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/wa
 pub(crate) const TASKS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tasks.wasm"));
 
 #[cfg(test)]
+mod raw;
+#[cfg(test)]
 mod tests;

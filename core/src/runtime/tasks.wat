@@ -86,6 +86,18 @@
   (global $TASKS i32 (i32.const 1024))
   (global $INSTANCES i32 (i32.const 263232))  ;; 1024 + 64 × 4097
 
+  ;; Traps, one function each, named after what wasmtime 48 says, so a
+  ;; backtrace through the fused module tells which one it is.
+  (func $trap_cannot_block_sync_task unreachable)        ;; cannot block a synchronous task before returning
+  (func $trap_task_return_twice unreachable)             ;; `task.return` or `task.cancel` called more than once
+  (func $trap_unsupported_callback_code unreachable)     ;; unsupported callback code
+  (func $trap_no_result unreachable)                     ;; async-lifted export failed to produce a result
+  (func $trap_waitable_in_a_set unreachable)             ;; waitable cannot be used synchronously while added to a waitable set
+  (func $trap_status_delivered unreachable)              ;; `subtask.cancel` called after terminal status delivered
+  (func $trap_task_not_cancelled unreachable)            ;; `task.cancel` called by task which has not been cancelled
+  (func $trap_backpressure_overflow unreachable)         ;; backpressure counter overflow
+  (func $trap_subtask_not_resolved unreachable)          ;; cannot drop a subtask which has not yet resolved
+
   (func $t (param $task i32) (result i32)
     (i32.add (global.get $TASKS) (i32.shl (local.get $task) (i32.const 6))))
   (func $inst (param $i i32) (result i32)
@@ -171,7 +183,7 @@
 
   ;; Traps unless the running task may block.
   (func $check_blocking (export "check_blocking")
-    (if (i32.eqz (call $may_block)) (then unreachable)))
+    (if (i32.eqz (call $may_block)) (then (call $trap_cannot_block_sync_task))))
 
   ;; The caller no longer follows T; its records go when it has exited.
   (func $forget (param $task i32)
@@ -272,7 +284,7 @@
   (func (export "returned")
     (local $task i32)
     (local.set $task (call $running))
-    (if (call $flag (local.get $task) (global.get $RETURNED)) (then unreachable))
+    (if (call $flag (local.get $task) (global.get $RETURNED)) (then (call $trap_task_return_twice)))
     (call $set_flag (local.get $task) (global.get $RETURNED))
     (call $event (local.get $task) (global.get $S_RETURNED)))
 
@@ -298,9 +310,9 @@
         (block $exit
           (br_table $exit $yield $wait (i32.and (local.get $code) (i32.const 15)))
           ;; any other code
-          (unreachable))
+          (call $trap_unsupported_callback_code))
         ;; EXIT: it must have returned
-        (if (i32.eqz (call $flag (local.get $task) (global.get $RETURNED))) (then unreachable))
+        (if (i32.eqz (call $flag (local.get $task) (global.get $RETURNED))) (then (call $trap_no_result)))
         (call $set_flag (local.get $task) (global.get $EXITED))
         (return))
       ;; YIELD: the callback runs again with NONE after the others
@@ -321,7 +333,7 @@
   ;; A stackful callee's core function returned: it must have returned
   ;; its results (or been cancelled).
   (func (export "exit_stackful") (param $task i32)
-    (if (i32.eqz (call $flag (local.get $task) (global.get $RETURNED))) (then unreachable))
+    (if (i32.eqz (call $flag (local.get $task) (global.get $RETURNED))) (then (call $trap_no_result)))
     (call $set_flag (local.get $task) (global.get $EXITED)))
 
   ;; Whether T returned (or was cancelled): after the scheduler ran dry, a
@@ -342,7 +354,7 @@
     (if (local.get $sync)
       (then
         (call $check_blocking)
-        (if (call $set_of (local.get $w)) (then unreachable))))
+        (if (call $set_of (local.get $w)) (then (call $trap_waitable_in_a_set)))))
     (if (i32.eqz (call $flag (local.get $task) (global.get $STARTED)))
       (then
         ;; not started: taken off its queue or its callee's parked list
@@ -351,7 +363,7 @@
             (call $unpark (local.get $task))
             (call $finish (local.get $task)))
           (else
-            (if (i32.eqz (call $queued_fresh (local.get $task))) (then unreachable))
+            (if (i32.eqz (call $queued_fresh (local.get $task))) (then (call $trap_status_delivered)))
             (call $finish (local.get $task))))
         (call $set_flag (local.get $task)
           (i32.or (global.get $RETURNED) (i32.or (global.get $EXITED) (global.get $CANCELLED))))
@@ -391,7 +403,7 @@
             (return (i32.const 1))))
         (return (i32.const -1))))
     ;; resolved: its terminal event must still be pending
-    (if (i32.eqz (call $take_one (local.get $w))) (then unreachable))
+    (if (i32.eqz (call $take_one (local.get $w))) (then (call $trap_status_delivered)))
     (if (call $flag (local.get $task) (global.get $CANCELLED))
       (then (return (global.get $S_RETURN_CANCELLED))))
     (global.get $S_RETURNED))
@@ -414,8 +426,8 @@
   (func (export "task_cancel")
     (local $task i32)
     (local.set $task (call $running))
-    (if (i32.eqz (call $flag (local.get $task) (global.get $CANCEL_SENT))) (then unreachable))
-    (if (call $flag (local.get $task) (global.get $RETURNED)) (then unreachable))
+    (if (i32.eqz (call $flag (local.get $task) (global.get $CANCEL_SENT))) (then (call $trap_task_not_cancelled)))
+    (if (call $flag (local.get $task) (global.get $RETURNED)) (then (call $trap_task_return_twice)))
     (call $set_flag (local.get $task) (i32.or (global.get $RETURNED) (global.get $CANCELLED)))
     (call $event (local.get $task) (global.get $S_RETURN_CANCELLED)))
 
@@ -423,13 +435,13 @@
   (func (export "backpressure_inc") (param $inst i32)
     (local $i i32)
     (local.set $i (call $inst (local.get $inst)))
-    (if (i32.ge_u (i32.load offset=4 (local.get $i)) (i32.const 0xffff)) (then unreachable))
+    (if (i32.ge_u (i32.load offset=4 (local.get $i)) (i32.const 0xffff)) (then (call $trap_backpressure_overflow)))
     (i32.store offset=4 (local.get $i) (i32.add (i32.load offset=4 (local.get $i)) (i32.const 1))))
 
   (func (export "backpressure_dec") (param $inst i32)
     (local $i i32)
     (local.set $i (call $inst (local.get $inst)))
-    (if (i32.eqz (i32.load offset=4 (local.get $i))) (then unreachable))
+    (if (i32.eqz (i32.load offset=4 (local.get $i))) (then (call $trap_backpressure_overflow)))
     (i32.store offset=4 (local.get $i) (i32.sub (i32.load offset=4 (local.get $i)) (i32.const 1)))
     (call $release (local.get $inst)))
 
@@ -440,8 +452,8 @@
     (call $join (local.get $inst) (local.get $h) (i32.const 0))
     (call $remove (local.get $inst) (local.get $h))
     (local.set $task (call $task_of (local.get $w)))
-    (if (i32.eqz (call $flag (local.get $task) (global.get $RETURNED))) (then unreachable))
-    (if (call $has_event (local.get $w)) (then unreachable))
+    (if (i32.eqz (call $flag (local.get $task) (global.get $RETURNED))) (then (call $trap_subtask_not_resolved)))
+    (if (call $has_event (local.get $w)) (then (call $trap_subtask_not_resolved)))
     (call $waitable_free (local.get $w))
     (i32.store offset=16 (call $t (local.get $task)) (i32.const 0))
     (call $forget (local.get $task)))

@@ -53,6 +53,8 @@ const PRELUDE: &str = r#"
   (import "t" "cancel" (func $cancel_begin (param i32 i32 i32) (result i32)))
   (import "t" "cancel_result" (func $cancel_result (param i32 i32 i32) (result i32)))
   (import "t" "task_cancel" (func $task_cancel))
+  (import "t" "has_returned" (func $has_returned (param i32) (result i32)))
+  (import "t" "check_blocking" (func $check_blocking))
   (memory $m (export "m") 1)
   (global $len (export "len") (mut i32) (i32.const 0))
   (global $waiter (mut i32) (i32.const 0))
@@ -151,6 +153,14 @@ const TABLES: &str = r#"
 /// Runs the guest's `main` linked to the runtime; returns its trace, or
 /// the trace so far and the trap.
 fn run(body: &str) -> (String, Option<wasmtime::Error>) {
+    let (bytes, trap) = run_reading(body, 0, "len");
+    (String::from_utf8(bytes).expect("ascii trace"), trap)
+}
+
+/// Runs the guest's `main` linked to the runtime; returns the bytes of its
+/// memory from `at` on, as many as its global `len` says (none if that is
+/// negative), and the trap if it trapped.
+pub(super) fn run_reading(body: &str, at: usize, len: &str) -> (Vec<u8>, Option<wasmtime::Error>) {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
     let mut linker = Linker::new(&engine);
@@ -183,13 +193,15 @@ fn run(body: &str) -> (String, Option<wasmtime::Error>) {
         .expect("main")
         .call(&mut store, ());
     let len = instance
-        .get_global(&mut store, "len")
-        .expect("len")
+        .get_global(&mut store, len)
+        .expect("the length global")
         .get(&mut store)
-        .unwrap_i32() as usize;
+        .unwrap_i32();
     let memory = instance.get_memory(&mut store, "m").expect("memory");
-    let trace = String::from_utf8(memory.data(&store)[..len].to_vec()).expect("ascii trace");
-    (trace, outcome.err())
+    let bytes = usize::try_from(len)
+        .map(|len| memory.data(&store)[at..at + len].to_vec())
+        .unwrap_or_default();
+    (bytes, outcome.err())
 }
 
 /// The trace of a guest that must not trap.
