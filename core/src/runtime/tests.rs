@@ -97,6 +97,7 @@ fn guest(body: &str) -> Vec<u8> {
             sp: 1,
             limit: 2,
             memory: 0,
+            base: 0,
         },
         suspend: BTreeSet::from([0, 1]),
         stop: BTreeSet::new(),

@@ -531,7 +531,7 @@ impl Frame {
 
     fn mem(&self, offset: u32, g: Globals) -> MemArg {
         MemArg {
-            offset: u64::from(offset),
+            offset: u64::from(g.base) + u64::from(offset),
             align: 0,
             memory_index: g.memory,
         }

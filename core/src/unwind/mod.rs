@@ -63,6 +63,10 @@ pub(crate) struct Globals {
     pub(crate) limit: u32,
     /// The memory holding the save areas (32-bit addresses).
     pub(crate) memory: u32,
+    /// Added to `sp` for every access: where the scheduler's addresses
+    /// start in `memory` (its region's base when memories are shared, else
+    /// 0).
+    pub(crate) base: u32,
 }
 
 #[derive(Debug)]

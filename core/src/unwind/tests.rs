@@ -52,12 +52,17 @@ fn module(body: &str, suspend: &str) -> Vec<u8> {
 }
 
 fn config() -> Config {
+    config_at(0)
+}
+
+fn config_at(base: u32) -> Config {
     Config {
         globals: Globals {
             state: 0,
             sp: 1,
             limit: 2,
             memory: 0,
+            base,
         },
         suspend: BTreeSet::from([0]),
         stop: BTreeSet::from([1, 2]),
@@ -287,5 +292,44 @@ fn a_frame_that_does_not_fit_traps() {
     assert_eq!(
         trap.downcast_ref::<wasmtime::Trap>(),
         Some(&wasmtime::Trap::UnreachableCodeReached)
+    );
+}
+
+#[test]
+fn frames_go_to_the_base_plus_sp() {
+    // With a base (a shared memory's region of the scheduler), frames are
+    // saved at base + sp: the area at sp itself stays untouched.
+    let body = r#"
+        (func $entry (result i32)
+          (local $keep i64)
+          (local.set $keep (i64.const 0x0102030405060708))
+          (i32.add (call $suspend (i32.const 3)) (i32.wrap_i64 (local.get $keep))))
+    "#;
+    let (wasm, _) = instrument(&module(body, UNWIND), &config_at(8192)).expect("transforms");
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wasm).expect("compiles");
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+    let start = instance
+        .get_typed_func::<(), i32>(&mut store, "start")
+        .expect("start");
+    assert_eq!(start.call(&mut store, ()).expect("suspends"), -1);
+    let memory = instance.get_memory(&mut store, "memory").expect("memory");
+    let data = memory.data(&store);
+    // `start` puts sp at 1024.
+    assert!(data[1024..2048].iter().all(|&b| b == 0));
+    let saved = &data[8192 + 1024..8192 + 2048];
+    assert!(
+        saved
+            .windows(8)
+            .any(|w| w == 0x0102030405060708u64.to_le_bytes()),
+        "the i64 local is saved at base + sp"
+    );
+    let resume = instance
+        .get_typed_func::<i32, i32>(&mut store, "resume")
+        .expect("resume");
+    assert_eq!(
+        resume.call(&mut store, 10).expect("resumes"),
+        10 + 0x05060708
     );
 }
