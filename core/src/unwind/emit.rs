@@ -118,7 +118,12 @@ pub(super) fn function(
     e.push(Instruction::Return);
     e.push(Instruction::End);
     let body = std::mem::take(&mut e.code);
-    let frame = Frame::of(&e.locals)?;
+    // The function's own locals dead after every call that can unwind need
+    // no slot; the call number and the spills always do.
+    let own = call_local;
+    let live = super::live::live_after(&tree.ops, own, &tree.call_sites());
+    let kept = |l: u32| l >= own || live.as_ref().is_none_or(|live| live.contains(&l));
+    let frame = Frame::of(&e.locals, kept)?;
 
     let declared = &e.locals[ty.params().len()..];
     let mut func = Function::new_with_locals_types(declared.iter().map(|&t| valtype(t)));
@@ -498,18 +503,21 @@ fn zero(t: ValType) -> Instruction<'static> {
     }
 }
 
-/// Where each local of a function lives in its saved frame.
+/// Where each saved local of a function lives in its frame.
 struct Frame {
-    /// Per local: its type and offset; the frame's size.
-    slots: Vec<(ValType, u32)>,
+    /// Per saved local: its index, type and offset; the frame's size.
+    slots: Vec<(u32, ValType, u32)>,
     size: u32,
 }
 
 impl Frame {
-    fn of(locals: &[ValType]) -> Result<Frame> {
+    fn of(locals: &[ValType], kept: impl Fn(u32) -> bool) -> Result<Frame> {
         let mut slots = Vec::with_capacity(locals.len());
         let mut size = 0u32;
         for (n, &t) in locals.iter().enumerate() {
+            if !kept(n as u32) {
+                continue;
+            }
             let width = match t {
                 ValType::I32 | ValType::F32 => 4,
                 ValType::I64 | ValType::F64 => 8,
@@ -521,7 +529,7 @@ impl Frame {
                     )));
                 }
             };
-            slots.push((t, size));
+            slots.push((n as u32, t, size));
             size = size
                 .checked_add(width)
                 .ok_or_else(|| Error::unsupported("a suspending function's frame is too large"))?;
@@ -548,9 +556,9 @@ impl Frame {
         f.instruction(&Instruction::If(BlockType::Empty));
         f.instruction(&Instruction::Unreachable);
         f.instruction(&Instruction::End);
-        for (local, &(t, offset)) in self.slots.iter().enumerate() {
+        for &(local, t, offset) in &self.slots {
             f.instruction(&Instruction::GlobalGet(g.sp));
-            f.instruction(&Instruction::LocalGet(local as u32));
+            f.instruction(&Instruction::LocalGet(local));
             let m = self.mem(offset, g);
             f.instruction(&match t {
                 ValType::I32 => Instruction::I32Store(m),
@@ -572,7 +580,7 @@ impl Frame {
         f.instruction(&Instruction::I32Const(self.size as i32));
         f.instruction(&Instruction::I32Sub);
         f.instruction(&Instruction::GlobalSet(g.sp));
-        for (local, &(t, offset)) in self.slots.iter().enumerate() {
+        for &(local, t, offset) in &self.slots {
             f.instruction(&Instruction::GlobalGet(g.sp));
             let m = self.mem(offset, g);
             f.instruction(&match t {
@@ -582,7 +590,7 @@ impl Frame {
                 ValType::F64 => Instruction::F64Load(m),
                 _ => Instruction::V128Load(m),
             });
-            f.instruction(&Instruction::LocalSet(local as u32));
+            f.instruction(&Instruction::LocalSet(local));
         }
     }
 }

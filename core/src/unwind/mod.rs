@@ -28,6 +28,7 @@
 
 mod emit;
 mod graph;
+mod live;
 mod tree;
 
 use crate::error::{Error, Result};

@@ -262,10 +262,12 @@ fn refused_shapes_are_typed_errors() {
 
     let reference = module(
         r#"(func $entry (result i32) (local $r externref)
-             (call $suspend (i32.const 1)))"#,
+             (local.set $r (ref.null extern))
+             (call $suspend (i32.const 1))
+             (drop (local.get $r)))"#,
         UNWIND,
     );
-    let err = instrument(&reference, &config()).expect_err("reference local refused");
+    let err = instrument(&reference, &config()).expect_err("a live reference local is refused");
     assert_eq!(err.kind(), crate::error::ErrorKind::Unsupported);
     assert!(err.message().contains("reference"), "{err}");
 }

@@ -111,6 +111,29 @@ impl<'a> Tree<'a> {
         })
     }
 
+    /// The operators that are calls which can unwind.
+    pub(super) fn call_sites(&self) -> BTreeSet<usize> {
+        let mut sites = BTreeSet::new();
+        fn walk(seq: &Seq, sites: &mut BTreeSet<usize>) {
+            for item in &seq.items {
+                match item {
+                    Item::Call { at, .. } => {
+                        sites.insert(*at);
+                    }
+                    Item::Block(b) => {
+                        walk(&b.body, sites);
+                        if let Some(o) = &b.otherwise {
+                            walk(o, sites);
+                        }
+                    }
+                    Item::Run(_) => {}
+                }
+            }
+        }
+        walk(&self.root, &mut sites);
+        sites
+    }
+
     /// The operand types of the innermost frame before operator `at`.
     pub(super) fn before(&self, at: usize) -> Option<&[ValType]> {
         let range = self.snaps.get(at)?.clone()?;
