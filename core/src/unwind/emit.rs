@@ -61,10 +61,10 @@ impl BlockTypes {
         }
     }
 
-    fn get(&mut self, params: &[ValType], results: &[ValType]) -> BlockType {
-        match (params, results) {
+    fn get(&mut self, params: &[ValType], results: &[ValType]) -> Result<BlockType> {
+        Ok(match (params, results) {
             ([], []) => BlockType::Empty,
-            ([], [t]) => BlockType::Result(valtype(*t)),
+            ([], [t]) => BlockType::Result(valtype(*t)?),
             _ => {
                 let key = (params.to_vec(), results.to_vec());
                 let next = self.first + self.added.len() as u32;
@@ -74,7 +74,7 @@ impl BlockTypes {
                 }
                 BlockType::FunctionType(index)
             }
-        }
+        })
     }
 
     pub(super) fn added(&self) -> &[(Vec<ValType>, Vec<ValType>)] {
@@ -107,11 +107,12 @@ pub(super) fn function(
         frames: Vec::new(),
         locals,
         call_local,
+        scratch: Vec::new(),
     };
     e.frames.push(Label::Added);
     e.push(Instruction::Block(BlockType::Empty));
     e.frames.push(Label::Original);
-    let body_type = e.block_types.get(&[], ty.results());
+    let body_type = e.block_types.get(&[], ty.results())?;
     e.push(Instruction::Block(body_type));
     e.seq(&tree.root)?;
     e.push(Instruction::End);
@@ -122,11 +123,21 @@ pub(super) fn function(
     // no slot; the call number and the spills always do.
     let own = call_local;
     let live = super::live::live_after(&tree.ops, own, &tree.call_sites());
-    let kept = |l: u32| l >= own || live.as_ref().is_none_or(|live| live.contains(&l));
+    let kept = |l: u32| {
+        if l >= own {
+            !e.scratch.contains(&l)
+        } else {
+            live.as_ref().is_none_or(|live| live.contains(&l))
+        }
+    };
     let frame = Frame::of(&e.locals, kept)?;
 
     let declared = &e.locals[ty.params().len()..];
-    let mut func = Function::new_with_locals_types(declared.iter().map(|&t| valtype(t)));
+    let declared = declared
+        .iter()
+        .map(|&t| valtype(t))
+        .collect::<Result<Vec<_>>>()?;
+    let mut func = Function::new_with_locals_types(declared);
     let g = cx.globals;
     // Prologue: pop this frame when rewinding.
     func.instruction(&Instruction::GlobalGet(g.state));
@@ -141,7 +152,7 @@ pub(super) fn function(
     // Reached by `br $save` only: push this frame and return anything.
     frame.save(&mut func, g);
     for &t in ty.results() {
-        func.instruction(&zero(t));
+        func.instruction(&zero(t)?);
     }
     func.instruction(&Instruction::End);
     Ok(func)
@@ -164,6 +175,9 @@ struct Emitter<'t, 'a, 'm> {
     /// Every local: parameters, declared, the call number, spills.
     locals: Vec<ValType>,
     call_local: u32,
+    /// Locals that only carry a value across a few instructions of one
+    /// run: never live across a call, never saved.
+    scratch: Vec<u32>,
 }
 
 impl<'a> Emitter<'_, 'a, '_> {
@@ -189,7 +203,8 @@ impl<'a> Emitter<'_, 'a, '_> {
                         // that unwound is before it).
                         return self.copy(start..seq.end);
                     };
-                    self.run(range.clone(), &before, &after)?;
+                    let ignored = self.ignored_operands(&seq.items[n + 1], &after)?;
+                    self.run(range.clone(), &before, &after, ignored)?;
                 }
                 Item::Call { at, index } => self.call(*at, *index, &before)?,
                 Item::Block(block) => self.block(block, &before)?,
@@ -214,14 +229,95 @@ impl<'a> Emitter<'_, 'a, '_> {
         range: std::ops::Range<usize>,
         before: &[ValType],
         after: &[ValType],
+        ignored: std::ops::Range<usize>,
     ) -> Result<()> {
         self.not_rewinding();
-        let ty = self.block_types.get(before, after);
+        let ty = self.block_types.get(before, after)?;
         self.frames.push(Label::Added);
         self.push(Instruction::If(ty));
         self.copy(range)?;
-        self.guard_else(before.len(), after)?;
+        if ignored.is_empty() {
+            return self.guard_else(before.len(), after);
+        }
+        // Keep the values a rewind needs (those below the next item's
+        // operands, and the selector or condition above them); the
+        // operands themselves are pushed as zeros when rewinding.
+        let kept: Vec<bool> = (0..after.len()).map(|i| !ignored.contains(&i)).collect();
+        let lowest_kept_above = (ignored.end..after.len()).next();
+        let pop_from = if ignored.start > 0 {
+            0
+        } else {
+            lowest_kept_above.unwrap_or(after.len())
+        };
+        let mut slots = vec![None; after.len()];
+        for i in (pop_from..after.len()).rev() {
+            let local = self.fresh(after[i], kept[i])?;
+            self.push(Instruction::LocalSet(local));
+            slots[i] = Some(local);
+        }
+        for slot in slots.iter().skip(pop_from).flatten() {
+            self.push(Instruction::LocalGet(*slot));
+        }
+        self.push(Instruction::Else);
+        for _ in 0..before.len() {
+            self.push(Instruction::Drop);
+        }
+        for (i, &t) in after.iter().enumerate() {
+            match (kept[i], slots[i]) {
+                (true, Some(local)) => self.push(Instruction::LocalGet(local)),
+                _ => self.push(zero(t)?),
+            }
+        }
+        self.push(Instruction::End);
+        self.frames.pop();
         Ok(())
+    }
+
+    /// Which of the values a run leaves (`len` of them) the next item takes
+    /// as operands that a rewind does not need: a call's arguments (the
+    /// callee restores its own locals) and a block's parameters (its first
+    /// item takes or drops them), but not a callee table index or reference
+    /// nor an `if`'s condition. Empty unless all of them are numbers.
+    fn ignored_operands(&self, next: &Item, after: &[ValType]) -> Result<std::ops::Range<usize>> {
+        let len = after.len();
+        let (operands, selector) = match next {
+            Item::Call { at, .. } => {
+                let (operands, _) = self.call_type(*at)?;
+                let selector = usize::from(!matches!(self.tree.ops[*at], Operator::Call { .. }));
+                (operands, selector)
+            }
+            Item::Block(block) => match self.tree.ops[block.at] {
+                Operator::Block { blockty } | Operator::Loop { blockty } => {
+                    (block_type(blockty, self.cx.types)?.0.len(), 0)
+                }
+                Operator::If { blockty } => (block_type(blockty, self.cx.types)?.0.len() + 1, 1),
+                _ => return Err(Error::internal("a block that can unwind is not a block")),
+            },
+            Item::Run(_) => return Err(Error::internal("two runs in a row")),
+        };
+        let end = len.checked_sub(selector).ok_or_else(too_few)?;
+        let start = len.checked_sub(operands).ok_or_else(too_few)?;
+        if !after[start..end].iter().all(|&t| is_number(t)) {
+            return Ok(0..0);
+        }
+        Ok(start..end)
+    }
+
+    /// A fresh local of type `t`; `saved`: whether frames hold it (else it
+    /// only carries a value across a few instructions).
+    fn fresh(&mut self, t: ValType, saved: bool) -> Result<u32> {
+        if saved && !is_number(t) {
+            return Err(Error::unsupported(format!(
+                "a {t} value is on the operand stack across a call that can suspend; \
+                 only numbers and vectors can be saved"
+            )));
+        }
+        let local = self.locals.len() as u32;
+        self.locals.push(t);
+        if !saved {
+            self.scratch.push(local);
+        }
+        Ok(local)
     }
 
     /// Copies the results into fresh locals, then the `else` of a guard:
@@ -270,7 +366,7 @@ impl<'a> Emitter<'_, 'a, '_> {
             .ok_or_else(too_few)?
             .to_vec();
         self.chosen(index..index + 1);
-        let ty = self.block_types.get(&params, &results);
+        let ty = self.block_types.get(&params, &results)?;
         self.frames.push(Label::Added);
         self.push(Instruction::If(ty));
         self.copy(at..at + 1)?;
@@ -337,7 +433,7 @@ impl<'a> Emitter<'_, 'a, '_> {
             .ok_or_else(too_few)?
             .to_vec();
         self.chosen(block.calls.clone());
-        let guard = self.block_types.get(&params, &results);
+        let guard = self.block_types.get(&params, &results)?;
         self.frames.push(Label::Added);
         self.push(Instruction::If(guard));
         self.copy(block.at..block.at + 1)?;
@@ -479,28 +575,32 @@ fn is_number(t: ValType) -> bool {
     )
 }
 
-fn valtype(t: ValType) -> wasm_encoder::ValType {
+fn valtype(t: ValType) -> Result<wasm_encoder::ValType> {
     RoundtripReencoder
         .val_type(t)
-        .unwrap_or(wasm_encoder::ValType::I32)
+        .map_err(|e| Error::internal(format!("re-encoding a value type: {e:?}")))
 }
 
-fn zero(t: ValType) -> Instruction<'static> {
-    match t {
+/// A value of type `t` that stands for nothing: what a function that
+/// unwinds returns, and the operands a rewound call ignores.
+fn zero(t: ValType) -> Result<Instruction<'static>> {
+    Ok(match t {
         ValType::I32 => Instruction::I32Const(0),
         ValType::I64 => Instruction::I64Const(0),
         ValType::F32 => Instruction::F32Const(0.0.into()),
         ValType::F64 => Instruction::F64Const(0.0.into()),
         ValType::V128 => Instruction::V128Const(0),
-        ValType::Ref(r) => {
-            Instruction::RefNull(RoundtripReencoder.heap_type(r.heap_type()).unwrap_or(
-                wasm_encoder::HeapType::Abstract {
-                    shared: false,
-                    ty: wasm_encoder::AbstractHeapType::None,
-                },
-            ))
+        ValType::Ref(r) if r.is_nullable() => Instruction::RefNull(
+            RoundtripReencoder
+                .heap_type(r.heap_type())
+                .map_err(|e| Error::internal(format!("re-encoding a heap type: {e:?}")))?,
+        ),
+        ValType::Ref(_) => {
+            return Err(Error::unsupported(format!(
+                "a function that can suspend returns a non-nullable reference ({t})"
+            )));
         }
-    }
+    })
 }
 
 /// Where each saved local of a function lives in its frame.
