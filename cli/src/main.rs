@@ -161,6 +161,7 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
             Memory::Shared => MemoryStrategy::Shared,
         },
         region_mib: Some(args.region_size),
+        debug_info: meld_core::DebugInfo::Keep,
     };
     let start = Instant::now();
     let fused = meld_core::fuse(&refs, &options).map_err(|e| {

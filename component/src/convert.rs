@@ -26,6 +26,8 @@ pub(crate) fn options(options: wit::Options) -> meld_core::Options {
             wit::MemoryStrategy::Shared => meld_core::MemoryStrategy::Shared,
         },
         region_mib,
+        // 0.2.0 has no choice: the DWARF is kept, as the CLI's default does.
+        debug_info: meld_core::DebugInfo::Keep,
     }
 }
 
@@ -65,6 +67,8 @@ fn stats(stats: meld_core::Stats) -> wit::Stats {
         input_bytes,
         output_bytes,
         dropped_sections,
+        // Not in 0.2.0's `stats`.
+        dwarf_bytes: _,
         memory,
         regions,
     } = stats;

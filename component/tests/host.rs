@@ -41,6 +41,7 @@ fn option_sets() -> Vec<Options> {
         output,
         memory,
         region_mib,
+        debug_info: meld_core::DebugInfo::Keep,
     };
     vec![
         options(OutputKind::Component, MemoryStrategy::Auto, None),
@@ -269,6 +270,7 @@ fn options_to_wit(options: &Options) -> fuser::Options {
         output,
         memory,
         region_mib,
+        debug_info: _,
     } = options;
     fuser::Options {
         emit: match output {
@@ -370,6 +372,8 @@ fn fused_to_core(fused: fuser::Fused) -> meld_core::Fused {
             .into_iter()
             .map(|fuser::DroppedSection { name, size }| (name, narrow(size)))
             .collect(),
+        // Not in 0.2.0's stats; the fixtures are release builds, without DWARF.
+        dwarf_bytes: 0,
         memory: match memory {
             fuser::MemoryStrategy::Auto => MemoryStrategy::Auto,
             fuser::MemoryStrategy::Multi => MemoryStrategy::Multi,

@@ -7,6 +7,7 @@
 mod abi;
 mod adapt;
 mod boundary;
+mod debug;
 mod decode;
 mod error;
 mod flatten;
@@ -19,6 +20,7 @@ mod naming;
 mod validate;
 mod wrap;
 
+pub use debug::DebugInfo;
 pub use error::{Error, ErrorKind, Location, Result};
 pub use inspect::{
     AdapterKind, AdapterNode, ComponentNode, CoreImportNode, CoreInstanceNode, LoweringNode, Tree,
@@ -78,6 +80,8 @@ pub struct Options {
     /// With a shared memory: the region size in MiB of memories that
     /// declare no maximum ([`DEFAULT_REGION_MIB`] if `None`).
     pub region_mib: Option<u32>,
+    /// Keep (default) or strip the inner modules' DWARF.
+    pub debug_info: DebugInfo,
 }
 
 /// Counts describing one fusion.
@@ -110,8 +114,11 @@ pub struct Stats {
     pub input_bytes: usize,
     /// Size of the output.
     pub output_bytes: usize,
-    /// Custom sections dropped (e.g. `.debug_info`), with their total size.
+    /// Custom sections dropped (e.g. `.debug_info` with `--debug-info
+    /// strip`), with their total size.
     pub dropped_sections: Vec<(String, usize)>,
+    /// Bytes of DWARF (`.debug_*` sections) in the fused module.
+    pub dwarf_bytes: usize,
     /// The memory strategy used (`Multi` or `Shared`, never `Auto`).
     pub memory: MemoryStrategy,
     /// With a shared memory, its regions in address order.
@@ -229,7 +236,14 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
         .sum();
 
     // Stage 4b, merge (emit): re-encode every instance into one module.
-    let (module, info) = merge::emit(&graph, &adapters, &layout, &boundary, generated)?;
+    let (module, info) = merge::emit(
+        &graph,
+        &adapters,
+        &layout,
+        &boundary,
+        generated,
+        options.debug_info,
+    )?;
     let warnings = std::mem::take(&mut layout.warnings);
 
     let counts = adapters.counts();
@@ -247,6 +261,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
         input_bytes: decoded.size,
         output_bytes: 0,
         dropped_sections: info.dropped,
+        dwarf_bytes: info.dwarf_bytes,
         memory: match layout.shared {
             None => MemoryStrategy::Multi,
             Some(_) => MemoryStrategy::Shared,
