@@ -131,6 +131,28 @@ fn every_fixture_fuses_to_the_native_bytes() {
 }
 
 #[test]
+fn debug_built_fixtures_fuse_to_the_native_bytes_kept_or_stripped() {
+    let (mut store, meld) = instantiate();
+    for fixture in meld_tests::fixtures::debug_all().expect("fixtures build") {
+        for debug_info in [meld_core::DebugInfo::Keep, meld_core::DebugInfo::Strip] {
+            for output in [OutputKind::Component, OutputKind::Core] {
+                let options = Options {
+                    output,
+                    debug_info,
+                    ..Options::default()
+                };
+                let case = format!("{} ({options:?})", fixture.name);
+                let inputs = [fixture.wasm.clone()];
+                assert!(
+                    assert_same_fusion(&mut store, &meld, &inputs, &options, &case),
+                    "{case}: must fuse"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn several_inputs_link_as_natively() {
     let (mut store, meld) = instantiate();
     let hello = meld_tests::fixtures::get("wasi-hello")
@@ -270,7 +292,7 @@ fn options_to_wit(options: &Options) -> fuser::Options {
         output,
         memory,
         region_mib,
-        debug_info: _,
+        debug_info,
     } = options;
     fuser::Options {
         emit: match output {
@@ -283,6 +305,10 @@ fn options_to_wit(options: &Options) -> fuser::Options {
             MemoryStrategy::Shared => fuser::MemoryStrategy::Shared,
         },
         region_mib: *region_mib,
+        debug_info: match debug_info {
+            meld_core::DebugInfo::Keep => fuser::DebugInfo::Keep,
+            meld_core::DebugInfo::Strip => fuser::DebugInfo::Strip,
+        },
     }
 }
 
@@ -346,6 +372,7 @@ fn fused_to_core(fused: fuser::Fused) -> meld_core::Fused {
         input_bytes,
         output_bytes,
         dropped_sections,
+        dwarf_bytes,
         memory,
         regions,
     } = stats;
@@ -372,8 +399,7 @@ fn fused_to_core(fused: fuser::Fused) -> meld_core::Fused {
             .into_iter()
             .map(|fuser::DroppedSection { name, size }| (name, narrow(size)))
             .collect(),
-        // Not in 0.2.0's stats; the fixtures are release builds, without DWARF.
-        dwarf_bytes: 0,
+        dwarf_bytes: narrow(dwarf_bytes),
         memory: match memory {
             fuser::MemoryStrategy::Auto => MemoryStrategy::Auto,
             fuser::MemoryStrategy::Multi => MemoryStrategy::Multi,

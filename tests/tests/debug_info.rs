@@ -226,10 +226,18 @@ fn fusing_with_debug_info_is_deterministic() -> Result<()> {
 /// (inlined calls give several), function name, source file and line.
 type Frame = Vec<(Option<String>, Option<String>, Option<u32>)>;
 
+/// A trap's backtrace: the frames that have source information (adapters
+/// and other generated code have none), innermost first, the name-section
+/// names of their functions, and the backtrace as wasmtime prints it.
+struct Trap {
+    frames: Vec<Frame>,
+    names: Vec<String>,
+    text: String,
+}
+
 /// Calls `trace-run.run(depth, true)` of component `wasm` under wasmtime
-/// with debug info, and returns the frames that have source information
-/// (adapters and other generated code have none), innermost first.
-fn panic_backtrace(wasm: &[u8], depth: u32) -> Result<Vec<Frame>> {
+/// with debug info and returns the trap's backtrace.
+fn panic_backtrace(wasm: &[u8], depth: u32) -> Result<Trap> {
     use wasmtime::component::{Component, Linker};
     let mut config = wasmtime::Config::new();
     config
@@ -252,31 +260,37 @@ fn panic_backtrace(wasm: &[u8], depth: u32) -> Result<Vec<Frame>> {
     let backtrace = error
         .downcast_ref::<wasmtime::WasmBacktrace>()
         .context("the trap has no backtrace")?;
-    Ok(backtrace
-        .frames()
-        .iter()
-        .map(|frame| {
-            frame
-                .symbols()
-                .iter()
-                .map(|s| {
-                    (
-                        s.name().map(str::to_string),
-                        s.file().map(str::to_string),
-                        s.line(),
-                    )
-                })
-                .collect::<Frame>()
-        })
-        .filter(|symbols| symbols.iter().any(|(_, file, _)| file.is_some()))
-        .collect())
+    let mut trap = Trap {
+        frames: Vec::new(),
+        names: Vec::new(),
+        text: backtrace.to_string(),
+    };
+    for frame in backtrace.frames() {
+        let symbols = frame
+            .symbols()
+            .iter()
+            .map(|s| {
+                (
+                    s.name().map(str::to_string),
+                    s.file().map(str::to_string),
+                    s.line(),
+                )
+            })
+            .collect::<Frame>();
+        if symbols.iter().any(|(_, file, _)| file.is_some()) {
+            trap.frames.push(symbols);
+            trap.names
+                .push(frame.func_name().unwrap_or_default().to_string());
+        }
+    }
+    Ok(trap)
 }
 
 #[test]
 fn a_panic_across_two_components_has_the_same_backtrace_fused() -> Result<()> {
     let fixture = fixtures::get("trace")?;
     let depth = 3;
-    let original = panic_backtrace(&fixture.wasm, depth)?;
+    let original = panic_backtrace(&fixture.wasm, depth)?.frames;
     let files: Vec<&str> = original
         .iter()
         .flatten()
@@ -299,11 +313,39 @@ fn a_panic_across_two_components_has_the_same_backtrace_fused() -> Result<()> {
     for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
         let keep = options(OutputKind::Component, memory, DebugInfo::Keep);
         let fused = fuse(&[&fixture.wasm], &keep).map_err(|e| anyhow!("{e}"))?;
-        let backtrace = panic_backtrace(&fused.wasm, depth)?;
+        let backtrace = panic_backtrace(&fused.wasm, depth)?.frames;
         assert!(
             backtrace == original,
             "{memory:?}: fused {backtrace:#?}\noriginal {original:#?}"
         );
+    }
+    Ok(())
+}
+
+#[test]
+fn fused_function_names_keep_their_symbols_and_demangle() -> Result<()> {
+    let fixture = fixtures::get("trace")?;
+    let original = panic_backtrace(&fixture.wasm, 2)?;
+    let fused = fuse(&[&fixture.wasm], &Options::default()).map_err(|e| anyhow!("{e}"))?;
+    let fused = panic_backtrace(&fused.wasm, 2)?;
+    assert_eq!(original.names.len(), fused.names.len());
+    for (before, after) in original.names.iter().zip(&fused.names) {
+        // The symbol, then `.` and the inner component's path.
+        let path = after
+            .strip_prefix(before.as_str())
+            .and_then(|rest| rest.strip_prefix('.'));
+        assert!(
+            path.is_some_and(|p| p.starts_with("root/")),
+            "{after} is not {before} with a path"
+        );
+    }
+    // wasmtime demangles them as it did before fusion: no raw symbol is
+    // printed, and the provider's recursion reads as Rust paths.
+    for trap in [&original, &fused] {
+        assert!(trap.text.contains("trace_provider"), "{}", trap.text);
+        assert!(trap.text.contains("::dive"), "{}", trap.text);
+        assert!(!trap.text.contains("_RNv"), "{}", trap.text);
+        assert!(!trap.text.contains("_ZN"), "{}", trap.text);
     }
     Ok(())
 }
