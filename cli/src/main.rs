@@ -225,13 +225,7 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
         eprintln!("input:             {} bytes", s.input_bytes);
         eprintln!("output:            {} bytes", s.output_bytes);
         eprintln!("time:              {:.3} ms", elapsed.as_secs_f64() * 1e3);
-        let stripped: usize = s
-            .dropped_sections
-            .iter()
-            .filter(|(name, _)| name.starts_with(".debug_"))
-            .map(|(_, size)| size)
-            .sum();
-        match (s.dwarf_bytes, stripped) {
+        match (s.dwarf_bytes, s.dwarf_dropped()) {
             (0, 0) => eprintln!("debug info:        none"),
             (kept, 0) => eprintln!("debug info:        {kept} bytes of DWARF kept"),
             (0, dropped) => eprintln!("debug info:        {dropped} bytes of DWARF dropped"),

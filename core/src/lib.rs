@@ -125,6 +125,19 @@ pub struct Stats {
     pub regions: Vec<Region>,
 }
 
+impl Stats {
+    /// Bytes of DWARF (`.debug_*` sections) dropped: all of the input's
+    /// with [`DebugInfo::Strip`], the sections meld does not carry with
+    /// [`DebugInfo::Keep`].
+    pub fn dwarf_dropped(&self) -> usize {
+        self.dropped_sections
+            .iter()
+            .filter(|(name, _)| name.starts_with(".debug_"))
+            .map(|(_, size)| size)
+            .sum()
+    }
+}
+
 /// One inner component's region of a shared memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {

@@ -195,14 +195,7 @@ fn strip_drops_the_dwarf_and_reports_it() -> Result<()> {
     let stripped = fuse(&[&fixture.wasm], &strip).map_err(|e| anyhow!("{e}"))?;
     assert!(all_rows(&stripped.wasm, true)?.is_empty());
     assert_eq!(stripped.stats.dwarf_bytes, 0);
-    let dropped: usize = stripped
-        .stats
-        .dropped_sections
-        .iter()
-        .filter(|(name, _)| name.starts_with(".debug_"))
-        .map(|(_, size)| size)
-        .sum();
-    assert_eq!(dropped, input_dwarf);
+    assert_eq!(stripped.stats.dwarf_dropped(), input_dwarf);
     let keep = options(OutputKind::Component, MemoryStrategy::Auto, DebugInfo::Keep);
     let kept = fuse(&[&fixture.wasm], &keep).map_err(|e| anyhow!("{e}"))?;
     assert!(kept.wasm.len() > stripped.wasm.len() + input_dwarf / 2);

@@ -122,6 +122,7 @@ pub(crate) fn carry(instances: &[Instance<'_>], count_len: usize) -> Result<Carr
     fused
         .write(&mut sections)
         .map_err(|e| Error::internal(format!("writing the fused DWARF: {e}")))?;
+    drop(fused);
     let taken = sections.for_each_mut(|id, data| {
         let bytes = data.take();
         if !bytes.is_empty() {

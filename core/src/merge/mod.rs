@@ -895,12 +895,14 @@ pub(crate) fn emit(
     let carried = debug::carry(&dwarf, leb_len(code.count as usize))?;
     drop(dwarf);
     for (name, data) in carried.sections {
+        // The header apart, so that the data moves rather than is copied.
         info.dwarf_bytes += data.len();
-        let section = wasm_encoder::CustomSection {
-            name: name.into(),
-            data: data.into(),
-        };
-        encode_if(&mut after, &section, 1);
+        let mut header = vec![wasm_encoder::SectionId::Custom as u8];
+        let name_len = leb_len(name.len()) + name.len();
+        wasm_encoder::Encode::encode(&((name_len + data.len()) as u32), &mut header);
+        wasm_encoder::Encode::encode(name, &mut header);
+        after.push(header);
+        after.push(data);
     }
     info.dropped.extend(carried.dropped);
     encode_if(&mut after, &names.encode(), 1);
