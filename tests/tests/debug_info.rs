@@ -90,13 +90,15 @@ impl Module {
                     }
                     bail!("line row at {address:#x} is in no function");
                 }
-                let file = match row.file(header) {
-                    Some(file) => {
-                        let name = unit.attr_string(file.path_name())?;
-                        name.to_string_lossy().into_owned()
+                // Directory and name: the crates' `src/lib.rs` differ by it.
+                let mut file = String::new();
+                if let Some(entry) = row.file(header) {
+                    if let Some(directory) = entry.directory(header) {
+                        file += &unit.attr_string(directory)?.to_string_lossy();
+                        file.push('/');
                     }
-                    None => String::new(),
-                };
+                    file += &unit.attr_string(entry.path_name())?.to_string_lossy();
+                }
                 let line = row.line().map_or(0, |l| l.get());
                 let column = match row.column() {
                     gimli::ColumnType::LeftEdge => 0,
@@ -151,8 +153,13 @@ fn all_rows(wasm: &[u8], opcodes: bool) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// The debug-built fixtures whose every module is instantiated once
+/// (`trace-twice` has its own test).
 fn debug_fixtures() -> Result<Vec<Fixture>> {
-    fixtures::debug_all()
+    Ok(fixtures::debug_all()?
+        .into_iter()
+        .filter(|fixture| fixture.name != "trace-twice")
+        .collect())
 }
 
 #[test]
@@ -340,5 +347,42 @@ fn fused_function_names_keep_their_symbols_and_demangle() -> Result<()> {
         assert!(!trap.text.contains("_RNv"), "{}", trap.text);
         assert!(!trap.text.contains("_ZN"), "{}", trap.text);
     }
+    Ok(())
+}
+
+#[test]
+fn a_module_instantiated_twice_has_its_dwarf_once_per_copy() -> Result<()> {
+    let fixture = fixtures::get("trace-twice")?;
+    // The provider's module is instantiated twice: its rows come twice,
+    // each copy's at that copy's addresses (same opcodes).
+    let mut expected = Vec::new();
+    for module in modules(&fixture.wasm)? {
+        let rows = module.rows()?;
+        let copies = match rows
+            .iter()
+            .any(|(file, ..)| file.contains("trace-provider"))
+        {
+            true => 2,
+            false => 1,
+        };
+        for _ in 0..copies {
+            expected.extend(rows.iter().cloned());
+        }
+    }
+    expected.sort();
+    let fused = fuse(&[&fixture.wasm], &Options::default()).map_err(|e| anyhow!("{e}"))?;
+    assert!(
+        all_rows(&fused.wasm, true)? == expected,
+        "the line rows differ"
+    );
+    // The consumer calls the second copy: its frames have their source.
+    let original = panic_backtrace(&fixture.wasm, 2)?.frames;
+    assert!(
+        original.iter().flatten().any(|(_, file, _)| file
+            .as_deref()
+            .is_some_and(|f| f.contains("trace-provider"))),
+        "{original:#?}"
+    );
+    assert!(panic_backtrace(&fused.wasm, 2)?.frames == original);
     Ok(())
 }
