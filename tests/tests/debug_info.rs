@@ -386,3 +386,62 @@ fn a_module_instantiated_twice_has_its_dwarf_once_per_copy() -> Result<()> {
     assert!(panic_backtrace(&fused.wasm, 2)?.frames == original);
     Ok(())
 }
+
+/// The byte ranges of the `.debug_*` sections' contents in `wasm`.
+fn dwarf_ranges(wasm: &[u8]) -> Result<Vec<Range<usize>>> {
+    let mut ranges = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        if let Payload::CustomSection(c) = payload?
+            && c.name().starts_with(".debug_")
+        {
+            ranges.push(c.data_offset()..c.data_offset() + c.data().len());
+        }
+    }
+    Ok(ranges)
+}
+
+#[test]
+fn corrupt_dwarf_is_carried_or_refused_never_a_panic() -> Result<()> {
+    let fixture = fixtures::get("trace")?;
+    let ranges = dwarf_ranges(&fixture.wasm)?;
+    assert!(ranges.len() >= 4, "{ranges:?}");
+    // A fixed xorshift sequence: the same mutations on every run.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut fused, mut refused) = (0, 0);
+    for _ in 0..60 {
+        let mut wasm = fixture.wasm.clone();
+        let range = &ranges[next() as usize % ranges.len()];
+        // A few bytes near the start, where headers are, or anywhere.
+        let span = match next() % 2 {
+            0 => range.len().min(64),
+            _ => range.len(),
+        };
+        for _ in 0..3 {
+            let at = range.start + next() as usize % span.max(1);
+            wasm[at] = next() as u8;
+        }
+        match fuse(&[&wasm], &Options::default()) {
+            Ok(_) => fused += 1,
+            Err(e) => {
+                assert_eq!(e.kind(), meld_core::ErrorKind::Unsupported, "{e}");
+                assert!(e.message().contains("--debug-info strip"), "{e}");
+                refused += 1;
+                // Stripping it always works.
+                let strip = options(
+                    OutputKind::Component,
+                    MemoryStrategy::Auto,
+                    DebugInfo::Strip,
+                );
+                fuse(&[&wasm], &strip).map_err(|e| anyhow!("stripped: {e}"))?;
+            }
+        }
+    }
+    assert!(fused + refused == 60);
+    Ok(())
+}

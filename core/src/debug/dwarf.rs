@@ -59,7 +59,11 @@ pub(crate) fn convert(
 ) -> ConvertResult<()> {
     let mut units = dwarf.convert(input)?;
     while let Some((mut unit, root)) = units.read_unit()? {
-        if let Some(program) = unit.read_line_program(None, None)? {
+        // WebAssembly's line encoding (one byte per address step, one
+        // operation per instruction) whatever the input's header says: a
+        // corrupt header must not reach gimli's writer.
+        let encoding = gimli::LineEncoding::default();
+        if let Some(program) = unit.read_line_program(None, Some(encoding))? {
             let (program, files) = lines(program, moves)?;
             unit.set_line_program(program, files);
         }
@@ -209,6 +213,7 @@ fn lines(
             match moves.get(old).and_then(|new| new.checked_sub(new_start)) {
                 Some(offset) if offset >= last => {
                     row.address_offset = offset;
+                    row.op_index = 0;
                     last = offset;
                     program.generate_row(row);
                 }
