@@ -445,3 +445,42 @@ fn corrupt_dwarf_is_carried_or_refused_never_a_panic() -> Result<()> {
     assert!(fused + refused == 60);
     Ok(())
 }
+
+/// `llvm-dwarfdump --verify` (Debian's `llvm` package) accepts the fused
+/// DWARF. Skipped, saying so, where the tool is not installed.
+#[test]
+fn llvm_dwarfdump_verifies_the_fused_dwarf() -> Result<()> {
+    let tool = "llvm-dwarfdump";
+    if std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("{tool} is not installed: not verified");
+        return Ok(());
+    }
+    let dir = std::env::temp_dir().join(format!("meld-dwarfdump-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    for fixture in fixtures::debug_all()? {
+        for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+            let options = options(OutputKind::Core, memory, DebugInfo::Keep);
+            let fused = fuse(&[&fixture.wasm], &options).map_err(|e| anyhow!("{e}"))?;
+            let path = dir.join(format!("{}-{memory:?}.wasm", fixture.name));
+            std::fs::write(&path, &fused.wasm)?;
+            let out = std::process::Command::new(tool)
+                .arg("--verify")
+                .arg(&path)
+                .output()?;
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success() && text.contains("No errors."),
+                "{} ({memory:?}): {}{}",
+                fixture.name,
+                text.lines().rev().take(20).collect::<Vec<_>>().join("\n"),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
