@@ -7,6 +7,10 @@
 //! holds the async guests, whose wit-bindgen (0.60.0) is the one known to
 //! run under the harness's wasmtime; each has its own target directory.
 //!
+//! Most guests build in release mode; a few are also built in debug mode
+//! (`cargo build`'s default, with DWARF), announced as
+//! `MELD_GUEST_<CRATE>_DEBUG`, for the debug-info fixtures.
+//!
 //! Guests without WASI build for `wasm32-unknown-unknown` (core modules,
 //! componentized at run time with wit-component); guests that print build
 //! for `wasm32-wasip2`, whose linker already emits components. The guests
@@ -33,10 +37,19 @@ struct Workspace {
     targets: &'static [TargetGuests],
 }
 
-/// One wasm target and the guest crates built for it.
+/// One wasm target and the guest crates built for it, in one profile.
 struct TargetGuests {
     triple: &'static str,
+    profile: Profile,
     crates: &'static [&'static str],
+}
+
+/// The cargo profile a guest is built with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Profile {
+    Release,
+    /// `dev`: no optimisation, full DWARF.
+    Debug,
 }
 
 const WORKSPACES: &[Workspace] = &[
@@ -55,6 +68,7 @@ const WORKSPACES: &[Workspace] = &[
 const GUESTS: &[TargetGuests] = &[
     TargetGuests {
         triple: "wasm32-unknown-unknown",
+        profile: Profile::Release,
         crates: &[
             "scalars-provider",
             "calc-consumer",
@@ -79,11 +93,22 @@ const GUESTS: &[TargetGuests] = &[
     },
     TargetGuests {
         triple: "wasm32-wasip2",
+        profile: Profile::Release,
         crates: &[
             "greeter-provider",
             "hello-command",
             "banner-printer",
             "banner-announcer",
+        ],
+    },
+    TargetGuests {
+        triple: "wasm32-unknown-unknown",
+        profile: Profile::Debug,
+        crates: &[
+            "trace-provider",
+            "trace-consumer",
+            "scalars-provider",
+            "calc-consumer",
         ],
     },
 ];
@@ -92,6 +117,7 @@ const GUESTS: &[TargetGuests] = &[
 const ASYNC_GUESTS: &[TargetGuests] = &[
     TargetGuests {
         triple: "wasm32-unknown-unknown",
+        profile: Profile::Release,
         crates: &[
             "async-worker",
             "async-caller",
@@ -107,6 +133,7 @@ const ASYNC_GUESTS: &[TargetGuests] = &[
     },
     TargetGuests {
         triple: "wasm32-wasip2",
+        profile: Profile::Release,
         crates: &["async-printer"],
     },
 ];
@@ -165,7 +192,11 @@ fn main() -> Result<()> {
 
 /// Prints the `MELD_GUEST_<CRATE>` variable of every crate of `target`.
 fn announce_artifacts(target_dir: &Path, target: &TargetGuests) -> Result<()> {
-    let out = target_dir.join(target.triple).join("release");
+    let (dir, suffix) = match target.profile {
+        Profile::Release => ("release", ""),
+        Profile::Debug => ("debug", "_DEBUG"),
+    };
+    let out = target_dir.join(target.triple).join(dir);
     for name in target.crates {
         let file = if target.triple == "wasm32-wasip2" && *name == "hello-command" {
             format!("{name}.wasm")
@@ -176,7 +207,10 @@ fn announce_artifacts(target_dir: &Path, target: &TargetGuests) -> Result<()> {
         if !path.is_file() {
             return Err(format!("guest `{name}` built but {} is missing", path.display()).into());
         }
-        let var = format!("MELD_GUEST_{}", name.replace('-', "_").to_uppercase());
+        let var = format!(
+            "MELD_GUEST_{}{suffix}",
+            name.replace('-', "_").to_uppercase()
+        );
         println!("cargo:rustc-env={var}={}", path.display());
     }
     Ok(())
@@ -255,12 +289,15 @@ fn build_guests(
 ) -> Result<()> {
     let mut command = Command::new(cargo);
     command
-        .args(["build", "--release", "--locked", "--target", target.triple])
+        .args(["build", "--locked", "--target", target.triple])
         .arg("--manifest-path")
         .arg(guests_dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir)
         .stdout(Stdio::null());
+    if target.profile == Profile::Release {
+        command.arg("--release");
+    }
     for name in target.crates {
         command.args(["-p", name]);
     }

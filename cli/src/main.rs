@@ -6,7 +6,7 @@
 mod render;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use meld_core::{MemoryStrategy, Options, OutputKind};
+use meld_core::{DebugInfo, MemoryStrategy, Options, OutputKind};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -87,6 +87,13 @@ struct FuseArgs {
     #[arg(long, value_name = "MIB", default_value_t = meld_core::DEFAULT_REGION_MIB,
           value_parser = clap::value_parser!(u32).range(1..=4096))]
     region_size: u32,
+    /// The inner modules' DWARF (`.debug_*` sections of debug builds):
+    /// `keep` carries it into the fused module with every code address
+    /// moved, so backtraces, debuggers and profilers show source lines;
+    /// `strip` drops it (`--stats` reports the bytes). Inputs without
+    /// DWARF are unaffected.
+    #[arg(long, value_name = "WHAT", value_enum, default_value_t = Debug::Keep)]
+    debug_info: Debug,
     /// Print what fusion did (counts, sizes, time, dropped sections) on stderr.
     #[arg(long)]
     stats: bool,
@@ -101,6 +108,14 @@ enum Memory {
     Multi,
     /// One memory, a region per inner component.
     Shared,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Debug {
+    /// Carry the DWARF, code addresses moved to where the code now is.
+    Keep,
+    /// Drop it.
+    Strip,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -161,6 +176,10 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
             Memory::Shared => MemoryStrategy::Shared,
         },
         region_mib: Some(args.region_size),
+        debug_info: match args.debug_info {
+            Debug::Keep => DebugInfo::Keep,
+            Debug::Strip => DebugInfo::Strip,
+        },
     };
     let start = Instant::now();
     let fused = meld_core::fuse(&refs, &options).map_err(|e| {
@@ -206,6 +225,14 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
         eprintln!("input:             {} bytes", s.input_bytes);
         eprintln!("output:            {} bytes", s.output_bytes);
         eprintln!("time:              {:.3} ms", elapsed.as_secs_f64() * 1e3);
+        match (s.dwarf_bytes, s.dwarf_dropped()) {
+            (0, 0) => eprintln!("debug info:        none"),
+            (kept, 0) => eprintln!("debug info:        {kept} bytes of DWARF kept"),
+            (0, dropped) => eprintln!("debug info:        {dropped} bytes of DWARF dropped"),
+            (kept, dropped) => {
+                eprintln!("debug info:        {kept} bytes of DWARF kept, {dropped} bytes dropped")
+            }
+        }
         if s.dropped_sections.is_empty() {
             eprintln!("dropped sections:  none");
         } else {

@@ -195,6 +195,7 @@ fn wit_options(output: OutputKind) -> fuser::Options {
         },
         memory: fuser::MemoryStrategy::Auto,
         region_mib: None,
+        debug_info: fuser::DebugInfo::Keep,
     }
 }
 

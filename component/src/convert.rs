@@ -14,6 +14,7 @@ pub(crate) fn options(options: wit::Options) -> meld_core::Options {
         emit,
         memory,
         region_mib,
+        debug_info,
     } = options;
     meld_core::Options {
         output: match emit {
@@ -26,6 +27,10 @@ pub(crate) fn options(options: wit::Options) -> meld_core::Options {
             wit::MemoryStrategy::Shared => meld_core::MemoryStrategy::Shared,
         },
         region_mib,
+        debug_info: match debug_info {
+            wit::DebugInfo::Keep => meld_core::DebugInfo::Keep,
+            wit::DebugInfo::Strip => meld_core::DebugInfo::Strip,
+        },
     }
 }
 
@@ -65,6 +70,7 @@ fn stats(stats: meld_core::Stats) -> wit::Stats {
         input_bytes,
         output_bytes,
         dropped_sections,
+        dwarf_bytes,
         memory,
         regions,
     } = stats;
@@ -90,6 +96,7 @@ fn stats(stats: meld_core::Stats) -> wit::Stats {
                 size: wide(size),
             })
             .collect(),
+        dwarf_bytes: wide(dwarf_bytes),
         memory: memory_strategy(memory),
         regions: regions
             .into_iter()

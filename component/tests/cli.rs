@@ -106,6 +106,7 @@ fn fuses_every_fixture_to_the_native_bytes() {
                 output: OutputKind::Core,
                 memory: MemoryStrategy::Shared,
                 region_mib: Some(2),
+                ..Options::default()
             },
         ),
     ];

@@ -41,6 +41,7 @@ fn option_sets() -> Vec<Options> {
         output,
         memory,
         region_mib,
+        debug_info: meld_core::DebugInfo::Keep,
     };
     vec![
         options(OutputKind::Component, MemoryStrategy::Auto, None),
@@ -127,6 +128,28 @@ fn every_fixture_fuses_to_the_native_bytes() {
         }
     }
     assert!(fused > 0, "no fixture fused");
+}
+
+#[test]
+fn debug_built_fixtures_fuse_to_the_native_bytes_kept_or_stripped() {
+    let (mut store, meld) = instantiate();
+    for fixture in meld_tests::fixtures::debug_all().expect("fixtures build") {
+        for debug_info in [meld_core::DebugInfo::Keep, meld_core::DebugInfo::Strip] {
+            for output in [OutputKind::Component, OutputKind::Core] {
+                let options = Options {
+                    output,
+                    debug_info,
+                    ..Options::default()
+                };
+                let case = format!("{} ({options:?})", fixture.name);
+                let inputs = [fixture.wasm.clone()];
+                assert!(
+                    assert_same_fusion(&mut store, &meld, &inputs, &options, &case),
+                    "{case}: must fuse"
+                );
+            }
+        }
+    }
 }
 
 #[test]
@@ -269,6 +292,7 @@ fn options_to_wit(options: &Options) -> fuser::Options {
         output,
         memory,
         region_mib,
+        debug_info,
     } = options;
     fuser::Options {
         emit: match output {
@@ -281,6 +305,10 @@ fn options_to_wit(options: &Options) -> fuser::Options {
             MemoryStrategy::Shared => fuser::MemoryStrategy::Shared,
         },
         region_mib: *region_mib,
+        debug_info: match debug_info {
+            meld_core::DebugInfo::Keep => fuser::DebugInfo::Keep,
+            meld_core::DebugInfo::Strip => fuser::DebugInfo::Strip,
+        },
     }
 }
 
@@ -344,6 +372,7 @@ fn fused_to_core(fused: fuser::Fused) -> meld_core::Fused {
         input_bytes,
         output_bytes,
         dropped_sections,
+        dwarf_bytes,
         memory,
         regions,
     } = stats;
@@ -370,6 +399,7 @@ fn fused_to_core(fused: fuser::Fused) -> meld_core::Fused {
             .into_iter()
             .map(|fuser::DroppedSection { name, size }| (name, narrow(size)))
             .collect(),
+        dwarf_bytes: narrow(dwarf_bytes),
         memory: match memory {
             fuser::MemoryStrategy::Auto => MemoryStrategy::Auto,
             fuser::MemoryStrategy::Multi => MemoryStrategy::Multi,

@@ -7,6 +7,7 @@
 mod abi;
 mod adapt;
 mod boundary;
+mod debug;
 mod decode;
 mod error;
 mod flatten;
@@ -35,6 +36,7 @@ mod unwind;
 mod validate;
 mod wrap;
 
+pub use debug::DebugInfo;
 pub use error::{Error, ErrorKind, Location, Result};
 pub use inspect::{
     AdapterKind, AdapterNode, ComponentNode, CoreImportNode, CoreInstanceNode, LoweringNode, Tree,
@@ -94,6 +96,8 @@ pub struct Options {
     /// With a shared memory: the region size in MiB of memories that
     /// declare no maximum ([`DEFAULT_REGION_MIB`] if `None`).
     pub region_mib: Option<u32>,
+    /// Keep (default) or strip the inner modules' DWARF.
+    pub debug_info: DebugInfo,
 }
 
 /// Counts describing one fusion.
@@ -126,12 +130,28 @@ pub struct Stats {
     pub input_bytes: usize,
     /// Size of the output.
     pub output_bytes: usize,
-    /// Custom sections dropped (e.g. `.debug_info`), with their total size.
+    /// Custom sections dropped (e.g. `.debug_info` with `--debug-info
+    /// strip`), with their total size.
     pub dropped_sections: Vec<(String, usize)>,
+    /// Bytes of DWARF (`.debug_*` sections) in the fused module.
+    pub dwarf_bytes: usize,
     /// The memory strategy used (`Multi` or `Shared`, never `Auto`).
     pub memory: MemoryStrategy,
     /// With a shared memory, its regions in address order.
     pub regions: Vec<Region>,
+}
+
+impl Stats {
+    /// Bytes of DWARF (`.debug_*` sections) dropped: all of the input's
+    /// with [`DebugInfo::Strip`], the sections meld does not carry with
+    /// [`DebugInfo::Keep`].
+    pub fn dwarf_dropped(&self) -> usize {
+        self.dropped_sections
+            .iter()
+            .filter(|(name, _)| name.starts_with(".debug_"))
+            .map(|(_, size)| size)
+            .sum()
+    }
 }
 
 /// One inner component's region of a shared memory.
@@ -245,7 +265,14 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
         .sum();
 
     // Stage 4b, merge (emit): re-encode every instance into one module.
-    let (module, info) = merge::emit(&graph, &adapters, &layout, &boundary, generated)?;
+    let (module, info) = merge::emit(
+        &graph,
+        &adapters,
+        &layout,
+        &boundary,
+        generated,
+        options.debug_info,
+    )?;
     let warnings = std::mem::take(&mut layout.warnings);
 
     let counts = adapters.counts();
@@ -263,6 +290,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
         input_bytes: decoded.size,
         output_bytes: 0,
         dropped_sections: info.dropped,
+        dwarf_bytes: info.dwarf_bytes,
         memory: match layout.shared {
             None => MemoryStrategy::Multi,
             Some(_) => MemoryStrategy::Shared,

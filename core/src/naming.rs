@@ -64,6 +64,30 @@ fn clean(name: &str) -> String {
     name.trim().replace(['/', '#'], "-")
 }
 
+/// The fused module's name for function `symbol` of the inner component
+/// at `path`: the symbol unchanged, then `.` and the path, with every
+/// character that is not ASCII punctuation or alphanumeric as `_`.
+///
+/// Demanglers accept such a suffix: `rustc-demangle` (which wasmtime,
+/// browsers' devtools and profilers use for Rust symbols) keeps a
+/// `.`-suffix of ASCII punctuation and alphanumerics as it keeps LLVM's
+/// `.llvm.123`, so `_ZN5trace4dive17h…E.root/provider` reads
+/// `trace::dive::h….root/provider`. (`cpp_demangle` accepts only clone
+/// suffixes such as `.cold`: C++ symbols show mangled.)
+pub(crate) fn function(symbol: &str, path: &str) -> String {
+    let mut name = String::with_capacity(symbol.len() + 1 + path.len());
+    name.push_str(symbol);
+    name.push('.');
+    name.extend(path.chars().map(|c| {
+        if c.is_ascii_alphanumeric() || c.is_ascii_punctuation() {
+            c
+        } else {
+            '_'
+        }
+    }));
+    name
+}
+
 /// The segments already given within one parent.
 #[derive(Debug, Default)]
 pub(crate) struct Siblings {
@@ -92,6 +116,15 @@ mod tests {
         assert_eq!(short("meld:fixtures/greeter"), "greeter");
         assert_eq!(short("add"), "add");
         assert_eq!(clean("a/b#c"), "a-b-c");
+    }
+
+    #[test]
+    fn function_names_keep_the_symbol_and_suffix_the_path() {
+        assert_eq!(
+            function("_ZN5trace4dive17h0123456789abcdefE", "root/provider#2"),
+            "_ZN5trace4dive17h0123456789abcdefE.root/provider#2"
+        );
+        assert_eq!(function("main", "root/my app"), "main.root/my_app");
     }
 
     #[test]

@@ -105,8 +105,8 @@ fn generated_adapters_carry_names() {
     let text = wasmprinter::print_bytes(&fused.wasm).expect("prints");
     assert!(text.contains("adapt my:pkg/api#wrap"), "{text}");
     assert!(
-        text.contains("$root/p:add"),
-        "function names are prefixed by their component path: {text}"
+        text.contains("$add.root/p"),
+        "function names keep their symbol, their component path after it: {text}"
     );
 }
 

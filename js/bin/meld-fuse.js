@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `meld-fuse`: the native `meld` CLI's commands and flags, on the package.
 //
-//   meld-fuse fuse IN.wasm... -o OUT.wasm [--emit component|core] [--memory auto|multi|shared] [--region-size MIB] [--stats]
+//   meld-fuse fuse IN.wasm... -o OUT.wasm [--emit component|core] [--memory auto|multi|shared] [--region-size MIB] [--debug-info keep|strip] [--stats]
 //   meld-fuse inspect IN.wasm [--format text|json|dot]
 //
 // Output files are byte-identical to the native CLI's; `--stats` and
@@ -22,7 +22,7 @@ Commands:
   inspect  Print the instantiation tree of a component
 
 meld-fuse fuse IN.wasm... -o OUT.wasm [--emit component|core] [--memory auto|multi|shared]
-               [--region-size MIB] [--stats]
+               [--region-size MIB] [--debug-info keep|strip] [--stats]
   -o, --output <FILE>      Where to write the fused output
       --emit <KIND>        component (default): a component with the input's imports and
                            exports; core: the fused core module itself
@@ -30,6 +30,8 @@ meld-fuse fuse IN.wasm... -o OUT.wasm [--emit component|core] [--memory auto|mul
                            checked region each; auto (default): shared for core output
                            when possible, else multi
       --region-size <MIB>  Shared memory: region size of memories without a maximum [64]
+      --debug-info <WHAT>  keep (default): carry the inner modules' DWARF, code addresses
+                           moved; strip: drop it
       --stats              Print what fusion did on stderr
 
 meld-fuse inspect IN.wasm [--format text|json|dot]
@@ -68,6 +70,7 @@ function fuseCommand(args) {
       emit: { type: 'string', default: 'component' },
       memory: { type: 'string', default: 'auto' },
       'region-size': { type: 'string', default: '64' },
+      'debug-info': { type: 'string', default: 'keep' },
       stats: { type: 'boolean', default: false },
     },
   });
@@ -77,6 +80,9 @@ function fuseCommand(args) {
   }
   if (!['auto', 'multi', 'shared'].includes(values.memory)) {
     throw new UsageError(`invalid value '${values.memory}' for '--memory <MEMORY>': use auto, multi or shared`);
+  }
+  if (!['keep', 'strip'].includes(values['debug-info'])) {
+    throw new UsageError(`invalid value '${values['debug-info']}' for '--debug-info <WHAT>': use keep or strip`);
   }
   const regionSize = Number(values['region-size']);
   if (!/^[0-9]+$/.test(values['region-size']) || regionSize < 1 || regionSize > 4096) {
@@ -95,7 +101,12 @@ function fuseCommand(args) {
   const start = performance.now();
   let fused;
   try {
-    fused = fuse(inputs, { emit: values.emit, memory: values.memory, regionSize });
+    fused = fuse(inputs, {
+      emit: values.emit,
+      memory: values.memory,
+      regionSize,
+      debugInfo: values['debug-info'],
+    });
   } catch (e) {
     throw new UsageError(located(e, positionals));
   }
@@ -126,10 +137,23 @@ function printStats(s, ms) {
     `input:             ${s.inputBytes} bytes`,
     `output:            ${s.outputBytes} bytes`,
     `time:              ${ms.toFixed(3)} ms`,
+    debugInfoLine(s),
   ];
   if (s.droppedSections.length === 0) lines.push('dropped sections:  none');
   for (const { name, bytes } of s.droppedSections) lines.push(`dropped section:   ${name} (${bytes} bytes)`);
   console.error(lines.join('\n'));
+}
+
+/** The `debug info:` line of the stats, as the native CLI prints it. */
+function debugInfoLine(s) {
+  const kept = s.dwarfBytes;
+  const dropped = s.droppedSections
+    .filter(({ name }) => name.startsWith('.debug_'))
+    .reduce((sum, { bytes }) => sum + bytes, 0);
+  if (kept === 0 && dropped === 0) return 'debug info:        none';
+  if (dropped === 0) return `debug info:        ${kept} bytes of DWARF kept`;
+  if (kept === 0) return `debug info:        ${dropped} bytes of DWARF dropped`;
+  return `debug info:        ${kept} bytes of DWARF kept, ${dropped} bytes dropped`;
 }
 
 /** The tree as indented text, exactly as `meld inspect` prints it. */

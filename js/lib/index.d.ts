@@ -94,6 +94,13 @@ export interface FuseOptions {
    * declare no maximum; default 64.
    */
   regionSize?: number;
+  /**
+   * The inner modules' DWARF (`.debug_*` sections of debug builds).
+   * `"keep"` (default): carried into the fused module with every code
+   * address moved. `"strip"`: dropped, and reported in `droppedSections`.
+   * The CLI's `--debug-info`.
+   */
+  debugInfo?: 'keep' | 'strip';
 }
 
 /** The result of {@link fuse}. */
@@ -128,6 +135,8 @@ export interface Stats {
   outputBytes: number;
   /** Custom sections dropped (e.g. `.debug_info`), each with its size. */
   droppedSections: { name: string; bytes: number }[];
+  /** Bytes of DWARF (`.debug_*` sections) in the output. */
+  dwarfBytes: number;
   /** The memory strategy used: `"multi"` or `"shared"`. */
   memory: 'multi' | 'shared';
   /** With a shared memory, each component's region, in address order. */

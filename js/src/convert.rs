@@ -7,10 +7,10 @@
 //! JSON-able objects.
 
 use meld_core::json::Json;
-use meld_core::{Error, Location, MemoryStrategy, Options, OutputKind, Region, Stats};
+use meld_core::{DebugInfo, Error, Location, MemoryStrategy, Options, OutputKind, Region, Stats};
 
 /// The option names [`options`] accepts, for error messages.
-const OPTION_NAMES: &str = "emit, memory, regionSize";
+const OPTION_NAMES: &str = "emit, memory, regionSize, debugInfo";
 
 /// Builds core's [`Options`] from the `(name, value)` pairs of the JS
 /// options object (values already turned into strings by the wrapper).
@@ -18,6 +18,7 @@ pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
     let mut output = OutputKind::default();
     let mut memory = MemoryStrategy::default();
     let mut region_mib = None;
+    let mut debug_info = DebugInfo::default();
     for (name, value) in pairs {
         match name.as_str() {
             "emit" => {
@@ -59,6 +60,17 @@ pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
                     }
                 };
             }
+            "debugInfo" => {
+                debug_info = match value.as_str() {
+                    "keep" => DebugInfo::Keep,
+                    "strip" => DebugInfo::Strip,
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "option `debugInfo` must be \"keep\" or \"strip\", not {other:?}"
+                        )));
+                    }
+                };
+            }
             other => {
                 return Err(Error::invalid(format!(
                     "unknown option `{other}`; the options are: {OPTION_NAMES}"
@@ -70,6 +82,7 @@ pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
         output,
         memory,
         region_mib,
+        debug_info,
     })
 }
 
@@ -90,6 +103,7 @@ pub fn stats(stats: &Stats) -> Json {
         input_bytes,
         output_bytes,
         dropped_sections,
+        dwarf_bytes,
         memory,
         regions,
     } = stats;
@@ -117,6 +131,7 @@ pub fn stats(stats: &Stats) -> Json {
                 Json::object([("name", Json::str(name)), ("bytes", Json::count(*bytes))])
             }),
         ),
+        ("dwarfBytes", Json::count(*dwarf_bytes)),
         ("memory", Json::str(memory.as_str())),
         (
             "regions",

@@ -79,6 +79,9 @@ test('unknown options and bad option values are invalid-input', () => {
   throwsMeld(() => fuse([fixture('scalars')], { emit: 'module' }), 'invalid-input', (e) => {
     assert.match(e.message, /"module"/);
   });
+  throwsMeld(() => fuse([fixture('scalars')], { debugInfo: 'drop' }), 'invalid-input', (e) => {
+    assert.match(e.message, /option `debugInfo` must be "keep" or "strip", not "drop"/);
+  });
   // The option's old name says what it is called now.
   throwsMeld(() => fuse([fixture('scalars')], { output: 'core' }), 'invalid-input', (e) => {
     assert.match(e.message, /option `output` is called `emit` now.*\{ emit: "core" \}/);

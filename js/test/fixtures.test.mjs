@@ -13,9 +13,9 @@ const dir = mkdtempSync(join(tmpdir(), 'meld-js-fixtures-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 before(() => init());
 
-function nativeFuse(paths, kind) {
+function nativeFuse(paths, kind, flags = []) {
   const out = join(dir, `native-${kind}.wasm`);
-  const { status, stderr } = runCli(['fuse', ...paths, '-o', out, '--emit', kind]);
+  const { status, stderr } = runCli(['fuse', ...paths, '-o', out, '--emit', kind, ...flags]);
   assert.equal(status, 0, stderr);
   return readFileSync(out);
 }
@@ -37,6 +37,13 @@ for (const fixture of fixtures()) {
         assert.deepEqual(warnings.filter((w) => !w.startsWith('--memory auto chose multi')), []);
       });
     }
+
+    test('--debug-info strip is byte-identical to the native CLI', () => {
+      const expected = nativeFuse([fixture.path], 'component', ['--debug-info', 'strip']);
+      const { wasm, stats } = fuse([fixture.bytes], { debugInfo: 'strip' });
+      assert.ok(Buffer.from(wasm).equals(expected), 'output bytes differ from the native CLI');
+      assert.equal(stats.dwarfBytes, 0);
+    });
 
     test('inspect shows what `meld inspect` prints', () => {
       const tree = inspect(fixture.bytes);

@@ -30,6 +30,8 @@ export function build() {
   cargo(['build', '-q', '--locked', '--bin', 'meld']);
   const fixtures = join(target, 'meld-js-fixtures');
   cargo(['run', '-q', '--locked', '-p', 'meld-tests', '--bin', 'meld-fixtures', '--', fixtures]);
+  // A debug-built fixture too, whose DWARF is kept or stripped.
+  cargo(['run', '-q', '--locked', '-p', 'meld-tests', '--bin', 'meld-fixtures', '--', fixtures, 'trace']);
   return { cli: join(target, 'debug', 'meld'), fixtures };
 }
 

@@ -31,11 +31,15 @@
 //! fixture of [`all`] leave them to `tests/async_calls.rs` (see
 //! `fixtures/asynchronous.rs`). [`get`] finds both kinds.
 //!
+//! The debug-info fixtures (guests built in debug mode, with DWARF) are
+//! listed apart too, by [`debug_all`] (see `fixtures/debug.rs`).
+//!
 //! Fixtures are built on first use and cached for the process; every call
 //! returns the same bytes.
 
 mod asynchronous;
 mod compose;
+mod debug;
 mod guests;
 #[cfg(test)]
 mod tests;
@@ -172,7 +176,20 @@ pub fn async_all() -> Result<Vec<Fixture>> {
         .collect()
 }
 
-/// The fixture (async or not) called `name`.
+/// The names of the debug-info fixtures, in the order [`debug_all`]
+/// returns them.
+pub fn debug_names() -> impl Iterator<Item = &'static str> {
+    debug::DEFINITIONS.iter().map(|definition| definition.name)
+}
+
+/// Every debug-info fixture (guests built in debug mode), in a fixed order.
+pub fn debug_all() -> Result<Vec<Fixture>> {
+    (0..debug::DEFINITIONS.len())
+        .map(|index| fixture_at(debug::DEFINITIONS, &debug::BUILT, index))
+        .collect()
+}
+
+/// The fixture (async, debug-built or not) called `name`.
 pub fn get(name: &str) -> Result<Fixture> {
     let position = |definitions: &[Definition]| {
         definitions
@@ -182,11 +199,18 @@ pub fn get(name: &str) -> Result<Fixture> {
     if let Some(index) = position(DEFINITIONS) {
         return fixture_at(DEFINITIONS, &BUILT, index);
     }
+    if let Some(index) = position(debug::DEFINITIONS) {
+        return fixture_at(debug::DEFINITIONS, &debug::BUILT, index);
+    }
     match position(asynchronous::DEFINITIONS) {
         Some(index) => fixture_at(asynchronous::DEFINITIONS, &asynchronous::BUILT, index),
         None => bail!(
             "no fixture named `{name}`; known fixtures: {}",
-            names().chain(async_names()).collect::<Vec<_>>().join(", ")
+            names()
+                .chain(async_names())
+                .chain(debug_names())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -264,9 +288,14 @@ fn instantiate(composition: &mut Composition, guest: &Guest) -> Result<wac_graph
 /// Two components: `calc` calls `scalars` for every scalar type. Both
 /// interfaces are exported, so the provider is also reachable directly.
 fn scalars() -> Result<Vec<u8>> {
+    scalars_of(&guests::SCALARS_PROVIDER, &guests::CALC_CONSUMER)
+}
+
+/// The `scalars` composition of these two guests.
+fn scalars_of(provider: &Guest, calc: &Guest) -> Result<Vec<u8>> {
     let mut composition = Composition::new();
-    let provider = instantiate(&mut composition, &guests::SCALARS_PROVIDER)?;
-    let calc = instantiate(&mut composition, &guests::CALC_CONSUMER)?;
+    let provider = instantiate(&mut composition, provider)?;
+    let calc = instantiate(&mut composition, calc)?;
     composition.connect(provider, calc, SCALARS)?;
     composition.export(calc, CALC)?;
     composition.export(provider, SCALARS)?;

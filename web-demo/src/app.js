@@ -28,6 +28,14 @@ const OPTIONS = [
       { value: 'shared', label: 'Shared', help: 'One memory, a checked region per component: runs without multi-memory.' },
     ],
   },
+  {
+    name: 'debugInfo',
+    legend: 'Debug info',
+    choices: [
+      { value: 'keep', label: 'Keep', help: 'DWARF of debug builds carried over, code addresses moved: source lines in backtraces and debuggers.' },
+      { value: 'strip', label: 'Strip', help: 'DWARF dropped: a smaller output.' },
+    ],
+  },
 ];
 
 const ERROR_HELP = {
@@ -272,6 +280,7 @@ function showResult({ wasm, stats, warnings, ms, trees }) {
     count(dl, `${k} calls`, stats.adapters[k], KIND_HELP[k] ?? k, KINDS.includes(k) ? k : 'direct');
   }
   count(dl, 'adapter code', kb(stats.adapterCodeBytes), 'bytes of generated adapter code');
+  count(dl, 'debug info', kb(stats.dwarfBytes), 'bytes of DWARF in the output (source lines for debuggers)');
 
   const w = $('warnings');
   w.replaceChildren(...warnings.map((text) => Object.assign(document.createElement('li'), { textContent: text })));

@@ -120,6 +120,12 @@ test('the downloaded bytes are valid wasm and equal the native CLI output', asyn
   assert.ok(core.bytes.equals(native([join(dist, 'examples', 'scalars.wasm'), '--emit', 'core'])), 'core differs');
   // Chromium (multi-memory) validates the fused core module.
   assert.equal(await page.evaluate((b) => WebAssembly.validate(new Uint8Array(b)), [...core.bytes]), true);
+
+  await page.check('input[name="debugInfo"][value="strip"]');
+  await page.locator('#status', { hasText: 'Fused scalars.wasm' }).waitFor();
+  const stripped = await download(page);
+  const flags = ['--emit', 'core', '--debug-info', 'strip'];
+  assert.ok(stripped.bytes.equals(native([join(dist, 'examples', 'scalars.wasm'), ...flags])), 'stripped differs');
   await page.context().close();
 });
 

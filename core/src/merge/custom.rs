@@ -1,6 +1,12 @@
-//! The custom sections meld carries into the fused module: `name` (every
-//! name prefixed with its inner component's path) and `producers` (merged,
-//! plus meld itself). Every other custom section is dropped and reported.
+//! The custom sections meld carries into the fused module: `name` and
+//! `producers` (merged, plus meld itself). DWARF is `crate::debug`'s;
+//! every other custom section is dropped and reported.
+//!
+//! An inner function keeps its symbol as its module named it, followed by
+//! its inner component's path as a suffix ([`crate::naming::function`]),
+//! so that demanglers still read it; tables, memories and globals are
+//! named `path:name`; generated functions have readable names of their
+//! own (`adapt …`, `meld start`).
 
 use super::module::{Module, Space};
 use crate::error::Result;
@@ -67,7 +73,11 @@ impl Names {
             };
             for naming in map.into_iter().flatten() {
                 if let Some(index) = defined(space, naming.index) {
-                    target.insert(index, format!("{path}:{}", naming.name));
+                    let name = match space {
+                        Space::Func => crate::naming::function(naming.name, path),
+                        _ => format!("{path}:{}", naming.name),
+                    };
+                    target.insert(index, name);
                 }
             }
         }

@@ -22,6 +22,7 @@ mod shared;
 pub(crate) use module::{Module, Space};
 
 use crate::adapt::{AdapterPlan, Adapters};
+use crate::debug::{self, CodeMap, DebugInfo, leb_len};
 use crate::decode::Decoded;
 use crate::error::{Error, Result};
 use crate::graph::*;
@@ -587,6 +588,8 @@ pub(crate) struct RegionInfo {
 pub(crate) struct EmitInfo {
     pub(crate) memories: u32,
     pub(crate) dropped: Vec<(String, usize)>,
+    /// Bytes of DWARF in the fused module.
+    pub(crate) dwarf_bytes: usize,
     /// With [`MemoryLayout::Shared`], the regions in address order.
     pub(crate) regions: Vec<RegionInfo>,
 }
@@ -598,6 +601,7 @@ pub(crate) fn emit(
     layout: &Layout<'_>,
     boundary: &crate::boundary::Boundary,
     generated: Generated,
+    debug_info: DebugInfo,
 ) -> Result<(Vec<u8>, EmitInfo)> {
     let shared = layout.shared.as_ref().map(|plan| {
         let regions = shared::Regions {
@@ -627,6 +631,8 @@ pub(crate) fn emit(
     // them and runs the start functions in instantiation order.
     let interleave = needs_interleaving(graph, layout)?;
     let mut init = wasm_encoder::Function::new([]);
+    // The DWARF of every instance that has some, with where its code went.
+    let mut dwarf = Vec::new();
 
     for (i, import) in boundary.imports.iter().enumerate() {
         let ty = types.intern(&import.ty);
@@ -735,9 +741,11 @@ pub(crate) fn emit(
                 _ => re.parse_data(&mut data, datum.clone()).map_err(wrap)?,
             }
         }
+        let mut map = (debug_info == DebugInfo::Keep && !module.dwarf.is_empty())
+            .then(|| CodeMap::new(module.code_start, module.first_body));
         for (j, body) in module.code.iter().enumerate() {
             match &shared {
-                None => code.reencode(&mut re, body).map_err(wrap)?,
+                None => code.reencode(&mut re, body, map.as_mut()).map_err(wrap)?,
                 Some((regions, _)) => {
                     let params = module
                         .funcs
@@ -746,9 +754,21 @@ pub(crate) fn emit(
                         .and_then(Option::as_ref)
                         .map(|ty| ty.params().len() as u32)
                         .ok_or_else(|| Error::internal("a function without a type"))?;
-                    code.function(&shared::rewrite(body, params, &mut re, regions).map_err(wrap)?);
+                    let f = shared::rewrite(body, params, &mut re, regions, map.as_mut())
+                        .map_err(wrap)?;
+                    code.mapped(&f, body, map.as_mut());
                 }
             };
+        }
+        match map {
+            Some(map) => dwarf.push(debug::Instance {
+                sections: &module.dwarf,
+                map,
+                path,
+            }),
+            None => info
+                .dropped
+                .extend(module.dwarf.iter().map(|(n, d)| (n.to_string(), d.len()))),
         }
         if let Some(start) = module.start {
             let start = maps[Space::Func.index()][start as usize];
@@ -875,6 +895,20 @@ pub(crate) fn emit(
     if shared.as_ref().is_some_and(|(_, order)| !order.is_empty()) {
         names.single_memory();
     }
+    // The DWARF, its code addresses in the final code section.
+    let carried = debug::carry(&dwarf, leb_len(code.count as usize))?;
+    drop(dwarf);
+    for (name, data) in carried.sections {
+        // The header apart, so that the data moves rather than is copied.
+        info.dwarf_bytes += data.len();
+        let mut header = vec![wasm_encoder::SectionId::Custom as u8];
+        let name_len = leb_len(name.len()) + name.len();
+        wasm_encoder::Encode::encode(&((name_len + data.len()) as u32), &mut header);
+        wasm_encoder::Encode::encode(name, &mut header);
+        after.push(header);
+        after.push(data);
+    }
+    info.dropped.extend(carried.dropped);
     encode_if(&mut after, &names.encode(), 1);
     if let Some(producers) = producers.encode() {
         encode_if(&mut after, &producers, 1);
@@ -882,8 +916,8 @@ pub(crate) fn emit(
     let code_size = match code.count {
         0 => 0,
         n => {
-            let body = leb_len(n) + code.bytes.len();
-            1 + leb_len(body as u32) + body
+            let body = leb_len(n as usize) + code.bytes.len();
+            1 + leb_len(body) + body
         }
     };
     let size = 8 + code_size + before.iter().chain(&after).map(Vec::len).sum::<usize>();
@@ -895,7 +929,7 @@ pub(crate) fn emit(
     if code.count > 0 {
         // As wasm-encoder encodes a section: id, size, count, entries.
         module.push(wasm_encoder::SectionId::Code as u8);
-        let body = leb_len(code.count) + code.bytes.len();
+        let body = leb_len(code.count as usize) + code.bytes.len();
         wasm_encoder::Encode::encode(&(body as u32), &mut module);
         wasm_encoder::Encode::encode(&code.count, &mut module);
         module.extend_from_slice(&code.bytes);
@@ -956,19 +990,39 @@ impl Code {
         self.count += 1;
     }
 
-    /// Re-encodes `body` with `re`'s index maps.
+    /// Appends `f`, the re-encoding of `body`, recording where its
+    /// instructions went in `map` (their offsets in `f` already are).
+    fn mapped(
+        &mut self,
+        f: &wasm_encoder::Function,
+        body: &wasmparser::FunctionBody<'_>,
+        map: Option<&mut CodeMap>,
+    ) {
+        let start = self.bytes.len();
+        self.function(f);
+        if let Some(map) = map {
+            map.function(body.range(), start, f.byte_len());
+        }
+    }
+
+    /// Re-encodes `body` with `re`'s index maps, recording where each
+    /// instruction went in `map`.
     fn reencode(
         &mut self,
         re: &mut reencode::Instance<'_>,
         body: &wasmparser::FunctionBody<'_>,
+        mut map: Option<&mut CodeMap>,
     ) -> std::result::Result<(), wasm_encoder::reencode::Error<Error>> {
         use wasm_encoder::reencode::Reencode;
         let mut f = re.new_function_with_parsed_locals(body)?;
         let mut reader = body.get_operators_reader()?;
         while !reader.eof() {
+            if let Some(map) = map.as_deref_mut() {
+                map.instruction(reader.original_position(), f.byte_len());
+            }
             f.instruction(&re.parse_instruction(&mut reader)?);
         }
-        self.function(&f);
+        self.mapped(&f, body, map);
         Ok(())
     }
 }
@@ -979,17 +1033,6 @@ fn encode_if(parts: &mut Vec<Vec<u8>>, section: &impl wasm_encoder::Section, ent
         let mut bytes = vec![section.id()];
         section.encode(&mut bytes);
         parts.push(bytes);
-    }
-}
-
-/// Bytes of `n` as an unsigned LEB128.
-fn leb_len(n: u32) -> usize {
-    match n {
-        0..0x80 => 1,
-        0x80..0x4000 => 2,
-        0x4000..0x20_0000 => 3,
-        0x20_0000..0x1000_0000 => 4,
-        _ => 5,
     }
 }
 

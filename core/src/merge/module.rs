@@ -82,6 +82,12 @@ pub(crate) struct Module<'a> {
     /// The `producers` section, if any.
     pub(crate) producers: Option<wasmparser::ProducersSectionReader<'a>>,
     pub(crate) dropped: Vec<Dropped>,
+    /// The `.debug_*` sections (DWARF), by name.
+    pub(crate) dwarf: Vec<(&'a str, &'a [u8])>,
+    /// Absolute input offset of the code section's contents (DWARF code
+    /// address 0) and of its first body's size field.
+    pub(crate) code_start: usize,
+    pub(crate) first_body: usize,
 }
 
 impl std::fmt::Debug for Module<'_> {
@@ -132,19 +138,27 @@ impl<'a> Module<'a> {
                 Payload::StartSection { func, .. } => m.start = Some(func),
                 Payload::ElementSection(s) => m.elements = collect(s)?,
                 Payload::DataSection(s) => m.data = collect(s)?,
+                Payload::CodeSectionStart { range, .. } => {
+                    // The function count, then the first body.
+                    let contents = bytes
+                        .get(range.start - offset..range.end - offset)
+                        .ok_or_else(|| Error::internal("code section out of bounds"))?;
+                    let mut reader = wasmparser::BinaryReader::new(contents, range.start);
+                    reader.read_var_u32()?;
+                    m.code_start = range.start;
+                    m.first_body = reader.original_position();
+                }
                 Payload::CodeSectionEntry(body) => m.code.push(body),
                 Payload::CustomSection(c) => match c.as_known() {
                     wasmparser::KnownCustom::Name(names) => m.names = Some(names),
                     wasmparser::KnownCustom::Producers(p) => m.producers = Some(p),
+                    _ if crate::debug::is_dwarf(c.name()) => m.dwarf.push((c.name(), c.data())),
                     _ => m.dropped.push(Dropped {
                         name: c.name().to_string(),
                         size: c.data().len(),
                     }),
                 },
-                Payload::Version { .. }
-                | Payload::DataCountSection { .. }
-                | Payload::CodeSectionStart { .. }
-                | Payload::End(_) => {}
+                Payload::Version { .. } | Payload::DataCountSection { .. } | Payload::End(_) => {}
                 other => {
                     return Err(Error::unsupported(format!(
                         "core module section {other:?} is not fused yet"

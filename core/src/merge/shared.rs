@@ -393,6 +393,7 @@ pub(crate) fn rewrite<R: Reencode>(
     params: u32,
     re: &mut R,
     regions: &Regions,
+    mut map: Option<&mut crate::debug::CodeMap>,
 ) -> Result<wasm_encoder::Function, ReencodeError<R::Error>>
 where
     R::Error: From<Error>,
@@ -418,6 +419,10 @@ where
     let mut ops = body.get_operators_reader()?;
     let user = |e: Error| ReencodeError::UserError(R::Error::from(e));
     while !ops.eof() {
+        // An instruction's line row covers everything it became.
+        if let Some(map) = map.as_deref_mut() {
+            map.instruction(ops.original_position(), f.byte_len());
+        }
         let op = ops.read()?;
         let mut emit = |ins: &[I<'_>]| {
             for i in ins {
@@ -613,7 +618,7 @@ pub(crate) fn rewrite_generated(
 ) -> Result<wasm_encoder::Function> {
     let raw = func.into_raw_body();
     let body = FunctionBody::new(wasmparser::BinaryReader::new(&raw, 0));
-    rewrite(&body, params, &mut Fused, regions).map_err(|e| match e {
+    rewrite(&body, params, &mut Fused, regions, None).map_err(|e| match e {
         ReencodeError::UserError(e) => e,
         other => Error::internal(format!("re-encoding generated code: {other}")),
     })

@@ -1,4 +1,4 @@
-//! `meld-bench [--quick] [runtime|shared|wasi|fusion]...`: meld's
+//! `meld-bench [--quick] [runtime|shared|wasi|fusion|debug]...`: meld's
 //! benchmarks (not timed tests), printing ratios measured in one run and
 //! whether each meets its target; the sections named, or all.
 //!
@@ -19,6 +19,10 @@
 //!   `meld_core::fuse` over that of wasmparser validating the same input,
 //!   and the peak heap growth during one fusion (counted by this binary's
 //!   global allocator) over the input size.
+//! - **Debug info**: on the largest debug-built fixture (DWARF in every
+//!   inner module), the median time of `fuse` with `--debug-info keep`
+//!   over that with `strip`, and the peak heap growth of one fusion that
+//!   keeps it over the input size.
 //!
 //! Run it with meld-core optimised (see the README's Performance section):
 //! in the dev profile the workspace's own crates are not.
@@ -30,7 +34,7 @@ use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
-use meld_core::{MemoryStrategy, Options, fuse};
+use meld_core::{DebugInfo, MemoryStrategy, Options, fuse};
 use meld_tests::fixtures::{self, Fixture};
 use wasmparser::{Validator, WasmFeatures};
 use wasmtime::component::{Component, ComponentNamedList, Lift, Linker, Lower, TypedFunc};
@@ -178,6 +182,9 @@ fn run() -> Result<bool> {
     }
     if wanted("fusion") {
         ratios.extend(fusion(samples)?);
+    }
+    if wanted("debug") {
+        ratios.extend(debug_info(samples)?);
     }
     println!();
     let mut all_met = true;
@@ -477,12 +484,6 @@ fn fusion(samples: usize) -> Result<Vec<Ratio>> {
         micros(fusion)
     );
 
-    Counting::start();
-    let output = fuse(&[input], &options);
-    let peak = Counting::stop();
-    let output = output.map_err(|e| anyhow!("fusion failed: {e}"))?;
-    drop(output);
-    println!("  peak heap growth during one fusion: {peak} bytes");
     Ok(vec![
         Ratio {
             what: "fusion time / validation time".to_string(),
@@ -490,12 +491,67 @@ fn fusion(samples: usize) -> Result<Vec<Ratio>> {
             target: 2.0,
             detail: format!("`{}`", largest.name),
         },
+        peak_heap("fusion peak heap / input size", input, &options)?,
+    ])
+}
+
+/// The peak heap growth of one fusion of `input`, over its size (target 3).
+fn peak_heap(what: &str, input: &[u8], options: &Options) -> Result<Ratio> {
+    Counting::start();
+    let output = fuse(&[input], options);
+    let peak = Counting::stop();
+    drop(output.map_err(|e| anyhow!("fusion failed: {e}"))?);
+    println!("  peak heap growth during one fusion: {peak} bytes");
+    Ok(Ratio {
+        what: what.to_string(),
+        ratio: peak as f64 / input.len() as f64,
+        target: 3.0,
+        detail: format!("{peak} bytes for {} input bytes", input.len()),
+    })
+}
+
+fn debug_info(samples: usize) -> Result<Vec<Ratio>> {
+    let largest: Fixture = fixtures::debug_all()?
+        .into_iter()
+        .max_by_key(|fixture| fixture.wasm.len())
+        .context("no debug-built fixtures")?;
+    let input = &largest.wasm;
+    let with = |debug_info| Options {
+        debug_info,
+        ..Options::default()
+    };
+    let (keep, strip) = (with(DebugInfo::Keep), with(DebugInfo::Strip));
+    let fuse_with = |options: &Options| {
+        fuse(&[input], options).map_err(|e| anyhow!("fusing `{}` failed: {e}", largest.name))
+    };
+    let kept = fuse_with(&keep)?;
+    let stripped = fuse_with(&strip)?;
+    let dropped = stripped.stats.dwarf_dropped();
+    println!(
+        "debug info: largest debug-built fixture `{}` ({} bytes, {dropped} of DWARF), median of {samples}\n  \
+         output kept {} bytes ({} of DWARF), stripped {} bytes",
+        largest.name,
+        input.len(),
+        kept.wasm.len(),
+        kept.stats.dwarf_bytes,
+        stripped.wasm.len()
+    );
+    drop((kept, stripped));
+    let strip_time = median_time(samples, || fuse_with(&strip))?;
+    let keep_time = median_time(samples, || fuse_with(&keep))?;
+    println!(
+        "  strip {:>10.1} µs  keep {:>10.1} µs",
+        micros(strip_time),
+        micros(keep_time)
+    );
+    Ok(vec![
         Ratio {
-            what: "fusion peak heap / input size".to_string(),
-            ratio: peak as f64 / input.len() as f64,
+            what: "debug info: keep time / strip time".to_string(),
+            ratio: keep_time.as_secs_f64() / strip_time.as_secs_f64(),
             target: 3.0,
-            detail: format!("{peak} bytes for {} input bytes", input.len()),
+            detail: format!("`{}`", largest.name),
         },
+        peak_heap("debug info: keep peak heap / input", input, &keep)?,
     ])
 }
 
