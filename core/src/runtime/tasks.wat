@@ -16,7 +16,9 @@
 ;;   caller:  T = begin(A, B, kind, entry); store raw arguments; then
 ;;            async: await_call(T), suspend, return call_result(T);
 ;;            sync:  while call_sync_pending(T) { suspend }, results
-;;   wait:    check_blocking; loop { take, else await + suspend }
+;;   wait:    check_blocking; loop { take, else await + suspend }; the
+;;            cancellable one first takes a pending CANCELLED (`take_cancel`,
+;;            event 6) and marks its suspension (`wait_cancellable`)
 ;;   entry:   phase = enter(T); 0: return; 1: lower parameters, started(T),
 ;;            call B's core function; 2: call B's callback with
 ;;            (event, p1, p2); then, callback-lifted: `callback_code(T, code)`;
@@ -74,6 +76,7 @@
   (global $EXITED i32 (i32.const 128))
   (global $PARKED i32 (i32.const 256))
   (global $CANCELLED i32 (i32.const 512))     ;; ended by task.cancel
+  (global $WAIT_CANCELLABLE i32 (i32.const 1024)) ;; its stack waits, cancellably
 
   ;; subtask status, event codes
   (global $S_STARTING i32 (i32.const 0))
@@ -372,14 +375,20 @@
     (if (call $flag (local.get $task) (global.get $RETURNED)) (then (return (i32.const 0))))
     (call $set_flag (local.get $task) (global.get $CANCEL_SENT))
     (i32.store offset=20 (local.get $r) (i32.const 2))
-    ;; a callback waiting on a set sees CANCELLED at once, and the caller
+    ;; a callback waiting on a set, or a stack in a cancellable wait, sees
+    ;; CANCELLED at once, and the caller
     ;; yields to let it react; else CANCELLED waits for its next callback
-    (if (i32.and (call $flag (local.get $task) (global.get $CALLBACK))
-                 (call $unawait (local.get $task)))
+    (if (i32.or
+          ;; a callback's WAIT (between invocations)
+          (i32.and (call $flag (local.get $task) (global.get $CALLBACK))
+                   (i32.ne (i32.load offset=24 (local.get $r)) (i32.const 0)))
+          (call $flag (local.get $task) (global.get $WAIT_CANCELLABLE)))
       (then
-        (call $wake (local.get $task) (i32.const 0) (i32.const 1))
-        (call $wake (global.get $current) (i32.const 0) (i32.const 0))
-        (return (i32.const 1))))
+        (if (call $unawait (local.get $task))
+          (then
+            (call $wake (local.get $task) (i32.const 0) (i32.const 1))
+            (call $wake (global.get $current) (i32.const 0) (i32.const 0))
+            (return (i32.const 1))))))
     (i32.const 0))
 
   ;; `subtask.cancel`, second half: START_CANCELLED, RETURNED,
@@ -470,6 +479,26 @@
       (local.set $task (i32.add (local.get $task) (i32.const 1)))
       (br $scan))
     (unreachable))
+
+  ;; For the cancellable `waitable-set.wait`, `.poll` and `thread.yield`:
+  ;; takes a CANCELLED pending for the running task (1), else 0.
+  (func (export "take_cancel") (result i32)
+    (local $r i32)
+    (local.set $r (call $t (call $running)))
+    (if (i32.ne (i32.load offset=20 (local.get $r)) (i32.const 2)) (then (return (i32.const 0))))
+    (i32.store offset=20 (local.get $r) (i32.const 0))
+    (i32.const 1))
+
+  ;; Around the suspension of a cancellable wait: while marked, a cancel
+  ;; wakes the running task's stack.
+  (func (export "wait_cancellable") (param $on i32)
+    (local $r i32)
+    (local.set $r (call $t (call $running)))
+    (i32.store (local.get $r)
+      (select
+        (i32.or (i32.load (local.get $r)) (global.get $WAIT_CANCELLABLE))
+        (i32.and (i32.load (local.get $r)) (i32.xor (global.get $WAIT_CANCELLABLE) (i32.const -1)))
+        (local.get $on))))
 
   ;; `thread.yield` of the running task: 1 when it must `suspend` (an
   ;; async-typed task lets the others run first, from the low queue); 0

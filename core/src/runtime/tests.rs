@@ -7,7 +7,7 @@ use crate::unwind::{Config, Globals, instrument};
 use std::collections::BTreeSet;
 use wasmtime::{Engine, Linker, Module, Store};
 
-/// Imports 0..=41 are fixed (`$suspend` and `$yield` first); the guest's own functions follow. `log` writes
+/// Imports 0..=45 are fixed (`$suspend` and `$yield` first); the guest's own functions follow. `log` writes
 /// one byte of the trace.
 const PRELUDE: &str = r#"
   (import "rt" "memory" (memory $rt 4))
@@ -55,6 +55,8 @@ const PRELUDE: &str = r#"
   (import "t" "task_cancel" (func $task_cancel))
   (import "t" "has_returned" (func $has_returned (param i32) (result i32)))
   (import "t" "check_blocking" (func $check_blocking))
+  (import "t" "take_cancel" (func $take_cancel (result i32)))
+  (import "t" "wait_cancellable" (func $wait_cancellable (param i32)))
   (memory $m (export "m") 1)
   (global $len (export "len") (mut i32) (i32.const 0))
   (global $waiter (mut i32) (i32.const 0))
@@ -75,6 +77,21 @@ const PRELUDE: &str = r#"
     (local.set $n (call $waitable_new (i32.const 0)))
     (drop (call $bind (local.get $n)))
     (local.get $n))
+  ;; `waitable-set.wait cancellable` of instance `inst`, as meld generates
+  ;; it.
+  (func $wait_c (param $inst i32) (param $s i32) (result i32)
+    (local $code i32)
+    (call $check_blocking)
+    (loop $again
+      (if (call $take_cancel) (then (return (i32.const 6))))
+      (local.set $code (call $take (local.get $inst) (local.get $s)))
+      (if (local.get $code) (then (return (local.get $code))))
+      (call $await (local.get $inst) (local.get $s))
+      (call $wait_cancellable (i32.const 1))
+      (drop (call $suspend))
+      (call $wait_cancellable (i32.const 0))
+      (br $again))
+    unreachable)
   ;; `thread.yield`, as meld generates it.
   (func $thread_yield
     (if (call $cm_yield) (then (drop (call $suspend)))))
@@ -804,4 +821,64 @@ fn an_instance_stays_locked_while_its_invocation_is_suspended() {
         48,
     ));
     assert_eq!(t, "ab1ab1yy");
+}
+
+#[test]
+fn a_stack_in_a_cancellable_wait_is_woken_by_a_cancel() {
+    // B's first invocation waits (cancellably) on an empty set of its own:
+    // A's cancel wakes it with CANCELLED; B cancels its task; A gets
+    // RETURN_CANCELLED. With a wait that is not cancellable, the cancel
+    // cannot reach B: A gets BLOCKED.
+    let case = r#"
+        (func $a_start (result i32)
+          (local $h i32)
+          (local.set $h (i32.shr_u (call $a_calls_b) (i32.const 4)))
+          (call $log (i32.const 99))                              ;; c
+          (call $digit (call $cancel (local.get $h)))
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32)
+          (call $log (i32.const 119))                             ;; w
+          (call $digit (WAIT (i32.const 1) (call $set_new (i32.const 1))))
+          (call $task_cancel)
+          (i32.const 0))
+        (func $b_callback (param i32 i32 i32) (result i32) unreachable)
+        "#;
+    assert_eq!(trace(&calls(&case.replace("WAIT", "call $wait_c"))), "wc64");
+    let blocked = case.replace(
+        "(call $digit (WAIT (i32.const 1) (call $set_new (i32.const 1))))",
+        "(drop (call $wait_c_off (i32.const 1) (call $set_new (i32.const 1))))",
+    ) + r#"
+        ;; the same wait, not cancellable
+        (func $wait_c_off (param $inst i32) (param $s i32) (result i32)
+          (call $await (local.get $inst) (local.get $s))
+          (drop (call $suspend))
+          (i32.const 0))
+        "#;
+    assert_eq!(trace(&calls(&blocked)), "wc/");
+    // The cancel leaves such a waiter waiting: a later event on its set
+    // still wakes it.
+    let woken = r#"
+        (global $wb (mut i32) (i32.const 0))
+        (func $a_start (result i32)
+          (local $h i32)
+          (local.set $h (i32.shr_u (call $a_calls_b) (i32.const 4)))
+          (call $log (i32.const 99))                              ;; c
+          (call $digit (call $cancel (local.get $h)))             ;; / BLOCKED
+          (call $set_event (global.get $wb) (i32.const 1) (i32.const 0))
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32)
+          (local $s i32)
+          (call $log (i32.const 119))                             ;; w
+          (local.set $s (call $set_new (i32.const 1)))
+          (global.set $wb (call $waitable_new (i32.const 1)))
+          (drop (call $bind (global.get $wb)))
+          (call $join (i32.const 1) (call $waitable_handle (global.get $wb)) (local.get $s))
+          (call $await (i32.const 1) (local.get $s))
+          (drop (call $suspend))
+          (call $log (i32.const 101))                             ;; e
+          (call $task_cancel)
+          (i32.const 0))
+        (func $b_callback (param i32 i32 i32) (result i32) unreachable)
+        "#;
+    assert_eq!(trace(&calls(woken)), "wc/e");
 }
