@@ -18,7 +18,7 @@
 //! post-return may call out).
 
 mod adapter;
-mod body;
+pub(crate) mod body;
 mod codec;
 mod codegen;
 mod host;

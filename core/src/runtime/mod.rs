@@ -40,6 +40,8 @@ pub(crate) const WAITABLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/wa
 /// scheduler, the waitables and the tables. See `tasks.wat`.
 pub(crate) const TASKS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tasks.wasm"));
 
+pub(crate) mod shims;
+
 #[cfg(test)]
 mod raw;
 #[cfg(test)]

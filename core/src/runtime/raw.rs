@@ -4,7 +4,57 @@
 //! wasmtime 48 gives for the original component (pinned in
 //! `tests/tests/async_calls.rs`), and trap where it traps.
 
-use super::tests::run_reading;
+use super::shims::{self, RuntimeFuncs};
+use super::tests::{Linking, run_linked, runtime_config};
+use crate::decode::AsyncOp;
+use crate::unwind::instrument;
+use std::collections::BTreeSet;
+
+/// The caller's built-ins written by hand, as `shims.rs` generates them.
+const HAND_BUILTINS: &str = r#"
+  (func $new (result i32) (call $set_new (i32.const 0)))
+  (func $wait_raw (param $s i32) (param $ptr i32) (result i32)
+    (local $code i32)
+    (call $check_blocking)
+    (local.set $code (call $wait (local.get $s)))
+    (i32.store $m (local.get $ptr) (global.get $p1))
+    (i32.store $m offset=4 (local.get $ptr) (global.get $p2))
+    (local.get $code))
+  (func $poll (param $s i32) (param $ptr i32) (result i32)
+    (local $code i32)
+    (local.set $code (call $take (i32.const 0) (local.get $s)))
+    (i32.store $m (local.get $ptr) (global.get $p1))
+    (i32.store $m offset=4 (local.get $ptr) (global.get $p2))
+    (local.get $code))
+  (func $drop-set (param i32) (call $set_drop (i32.const 0) (local.get 0)))
+  (func $join_raw (param i32 i32) (call $join (i32.const 0) (local.get 0) (local.get 1)))
+  (func $drop-subtask (param i32) (call $subtask_drop (i32.const 0) (local.get 0)))
+  ;; subtask.cancel (the blocking variant)
+  (func $cancel_raw (param $h i32) (result i32)
+    (local $r i32)
+    (if (call $cancel_begin (i32.const 0) (local.get $h) (i32.const 1))
+      (then (drop (call $suspend))))
+    (loop $again
+      (local.set $r (call $cancel_result (i32.const 0) (local.get $h) (i32.const 1)))
+      (if (i32.eq (local.get $r) (i32.const 1))
+        (then (drop (call $suspend)) (br $again))))
+    (local.get $r))
+  (func $get (result i32) (call $context_get (i32.const 0)))
+  (func $set (param i32) (call $context_set (i32.const 0) (local.get 0)))
+"#;
+
+/// The same built-ins imported from the module `shims.rs` generates.
+const GENERATED_BUILTINS: &str = r#"
+  (import "shims" "new" (func $new (result i32)))
+  (import "shims" "wait" (func $wait_raw (param i32 i32) (result i32)))
+  (import "shims" "poll" (func $poll (param i32 i32) (result i32)))
+  (import "shims" "drop-set" (func $drop-set (param i32)))
+  (import "shims" "join" (func $join_raw (param i32 i32)))
+  (import "shims" "drop-subtask" (func $drop-subtask (param i32)))
+  (import "shims" "cancel" (func $cancel_raw (param i32) (result i32)))
+  (import "shims" "get" (func $get (result i32)))
+  (import "shims" "set" (func $set (param i32)))
+"#;
 
 /// The callee's and the caller's core functions of `async_raw.wat` (the
 /// caller's log moved to 4096, its return areas kept; memory accesses name
@@ -69,35 +119,7 @@ const RAW: &str = r#"
   (func $ready (param i32 i32) (result i32) (call $async_call (i32.const 1) (local.get 0) (local.get 1)))
   (func $later (param i32 i32) (result i32) (call $async_call (i32.const 2) (local.get 0) (local.get 1)))
   (func $close (call $b_close))
-  (func $new (result i32) (call $set_new (i32.const 0)))
-  (func $wait_raw (param $s i32) (param $ptr i32) (result i32)
-    (local $code i32)
-    (call $check_blocking)
-    (local.set $code (call $wait (local.get $s)))
-    (i32.store $m (local.get $ptr) (global.get $p1))
-    (i32.store $m offset=4 (local.get $ptr) (global.get $p2))
-    (local.get $code))
-  (func $poll (param $s i32) (param $ptr i32) (result i32)
-    (local $code i32)
-    (local.set $code (call $take (i32.const 0) (local.get $s)))
-    (i32.store $m (local.get $ptr) (global.get $p1))
-    (i32.store $m offset=4 (local.get $ptr) (global.get $p2))
-    (local.get $code))
-  (func $drop-set (param i32) (call $set_drop (i32.const 0) (local.get 0)))
-  (func $join_raw (param i32 i32) (call $join (i32.const 0) (local.get 0) (local.get 1)))
-  (func $drop-subtask (param i32) (call $subtask_drop (i32.const 0) (local.get 0)))
-  ;; subtask.cancel (the blocking variant)
-  (func $cancel_raw (param $h i32) (result i32)
-    (local $r i32)
-    (if (call $cancel_begin (i32.const 0) (local.get $h) (i32.const 1))
-      (then (drop (call $suspend))))
-    (loop $again
-      (local.set $r (call $cancel_result (i32.const 0) (local.get $h) (i32.const 1)))
-      (if (i32.eq (local.get $r) (i32.const 1))
-        (then (drop (call $suspend)) (br $again))))
-    (local.get $r))
-  (func $get (result i32) (call $context_get (i32.const 0)))
-  (func $set (param i32) (call $context_set (i32.const 0) (local.get 0)))
+  BUILTINS
   ;; task.return of the caller's root task: to the host (the test reads
   ;; the log)
   (func $return-list (param $ptr i32) (param $len i32)
@@ -218,16 +240,174 @@ const RAW: &str = r#"
   (func $trap_deadlock unreachable)
 "#;
 
+/// Where the built-ins come from.
+#[derive(Clone, Copy, Debug)]
+enum Builtins {
+    /// `HAND_BUILTINS`, in the guest.
+    Hand,
+    /// The module `shims.rs` generates, linked before the guest.
+    Generated,
+}
+
+/// A module of the shims `shims.rs` generates for instance 0, importing the
+/// runtime (functions in [`RuntimeFuncs`] order, then the globals `p1`,
+/// `p2`, `state`, `sp`, `limit`, the runtime's memory and the guest's
+/// `mem.m`), transformed by the unwind pass like the guest.
+fn shims_module() -> Vec<u8> {
+    use wasm_encoder::{
+        CodeSection, EntityType, ExportKind, ExportSection, FunctionSection, GlobalType,
+        ImportSection, MemoryType, Module, TypeSection, ValType::I32,
+    };
+    let imports: [(
+        &str,
+        &str,
+        &[wasm_encoder::ValType],
+        &[wasm_encoder::ValType],
+    ); 18] = [
+        ("rt", "suspend", &[], &[I32]),
+        ("t", "check_blocking", &[], &[]),
+        ("w", "set_new", &[I32], &[I32]),
+        ("w", "set_drop", &[I32, I32], &[]),
+        ("w", "join", &[I32, I32, I32], &[]),
+        ("w", "take", &[I32, I32], &[I32]),
+        ("w", "await", &[I32, I32], &[]),
+        ("t", "take_cancel", &[], &[I32]),
+        ("t", "wait_cancellable", &[I32], &[]),
+        ("t", "subtask_drop", &[I32, I32], &[]),
+        ("t", "cancel", &[I32, I32, I32], &[I32]),
+        ("t", "cancel_result", &[I32, I32, I32], &[I32]),
+        ("rt", "context_get", &[I32], &[I32]),
+        ("rt", "context_set", &[I32, I32], &[]),
+        ("t", "backpressure_inc", &[I32], &[]),
+        ("t", "backpressure_dec", &[I32], &[]),
+        ("t", "yield", &[], &[I32]),
+        ("t", "task_cancel", &[], &[]),
+    ];
+    let rt = RuntimeFuncs {
+        suspend: 0,
+        check_blocking: 1,
+        set_new: 2,
+        set_drop: 3,
+        join: 4,
+        take: 5,
+        await_: 6,
+        take_cancel: 7,
+        wait_cancellable: 8,
+        subtask_drop: 9,
+        cancel: 10,
+        cancel_result: 11,
+        context_get: 12,
+        context_set: 13,
+        backpressure_inc: 14,
+        backpressure_dec: 15,
+        yield_: 16,
+        task_cancel: 17,
+        p1: 0,
+        p2: 1,
+    };
+    let shims = [
+        ("new", AsyncOp::WaitableSetNew),
+        ("wait", AsyncOp::WaitableSetWait { cancellable: false }),
+        ("poll", AsyncOp::WaitableSetPoll { cancellable: false }),
+        ("drop-set", AsyncOp::WaitableSetDrop),
+        ("join", AsyncOp::WaitableJoin),
+        ("drop-subtask", AsyncOp::SubtaskDrop),
+        ("cancel", AsyncOp::SubtaskCancel { async_: false }),
+        ("get", AsyncOp::ContextGet(0)),
+        ("set", AsyncOp::ContextSet(0)),
+    ];
+    let mut types = TypeSection::new();
+    let mut import_section = ImportSection::new();
+    for (i, (module, name, params, results)) in imports.iter().enumerate() {
+        types
+            .ty()
+            .function(params.iter().copied(), results.iter().copied());
+        import_section.import(module, name, EntityType::Function(i as u32));
+    }
+    let global = EntityType::Global(GlobalType {
+        val_type: I32,
+        mutable: true,
+        shared: false,
+    });
+    for (module, name) in [
+        ("w", "p1"),
+        ("w", "p2"),
+        ("rt", "state"),
+        ("rt", "sp"),
+        ("rt", "limit"),
+    ] {
+        import_section.import(module, name, global);
+    }
+    let memory = |minimum| {
+        EntityType::Memory(MemoryType {
+            minimum,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        })
+    };
+    import_section.import("rt", "memory", memory(1));
+    import_section.import("mem", "m", memory(1));
+    let mut functions = FunctionSection::new();
+    let mut exports = ExportSection::new();
+    let mut code = CodeSection::new();
+    let val = |t: &wasmparser::ValType| match t {
+        wasmparser::ValType::I32 => I32,
+        other => panic!("a shim with a {other} parameter"),
+    };
+    for (n, (name, op)) in shims.iter().enumerate() {
+        let ty = shims::func_type(op).expect("a shim's type");
+        let index = (imports.len() + n) as u32;
+        types
+            .ty()
+            .function(ty.params().iter().map(val), ty.results().iter().map(val));
+        functions.function(index);
+        exports.export(name, ExportKind::Func, index);
+        code.function(&shims::body(op, 0, Some(1), &rt).expect("a shim's body"));
+    }
+    let mut module = Module::new();
+    module
+        .section(&types)
+        .section(&import_section)
+        .section(&functions)
+        .section(&exports)
+        .section(&code);
+    let wasm = module.finish();
+    instrument(&wasm, &runtime_config(2, 3, 4, 0, BTreeSet::from([0])))
+        .expect("the shims transform")
+        .0
+}
+
 /// Runs export `export` of the caller as the host would call it (`kind`:
 /// the root task's flags, 48 for the async-typed callback lifts, 32 for
-/// `sync-wait`, whose type is not async); the log of the exports that
-/// return one, and the trap's backtrace (which names the runtime's trap
-/// function) if it trapped.
-fn raw(export: u32, kind: u32) -> (Vec<u32>, Option<String>) {
+/// `sync-wait`, whose type is not async), with the built-ins from
+/// `builtins`; the log of the exports that return one, and the trap's
+/// backtrace (which names the runtime's trap function) if it trapped.
+fn raw(export: u32, kind: u32, builtins: Builtins) -> (Vec<u32>, Option<String>) {
     let main = format!(
         "(func (export \"main\") (call $host_call (i32.const {export}) (i32.const {kind})))"
     );
-    let (bytes, trap) = run_reading(&format!("{RAW}\n{main}"), 4096, "result_len");
+    let (bytes, trap) = match builtins {
+        Builtins::Hand => {
+            let body = RAW.replace("BUILTINS", HAND_BUILTINS);
+            run_linked(
+                &format!("{body}\n{main}"),
+                4096,
+                "result_len",
+                &Linking::default(),
+            )
+        }
+        Builtins::Generated => {
+            let body = RAW.replace("BUILTINS", "");
+            let linking = Linking {
+                imports: GENERATED_BUILTINS,
+                suspending: &[("shims", "wait"), ("shims", "cancel")],
+                shims: Some(shims_module()),
+            };
+            run_linked(&format!("{body}\n{main}"), 4096, "result_len", &linking)
+        }
+    };
     let words = bytes
         .chunks(4)
         .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
@@ -235,17 +415,28 @@ fn raw(export: u32, kind: u32) -> (Vec<u32>, Option<String>) {
     (words, trap.map(|t| format!("{t:?}")))
 }
 
+const BOTH: [Builtins; 2] = [Builtins::Hand, Builtins::Generated];
+
 #[test]
 fn raw_run_logs_what_wasmtime_logs() {
-    assert_eq!(
-        raw(0, 48),
-        (vec![2, 0, 6, 1, 1, 2, 1, 1, 2, 70, 0, 0, 42, 0, 2, 3], None)
-    );
+    for builtins in BOTH {
+        assert_eq!(
+            raw(0, 48, builtins),
+            (vec![2, 0, 6, 1, 1, 2, 1, 1, 2, 70, 0, 0, 42, 0, 2, 3], None),
+            "{builtins:?}"
+        );
+    }
 }
 
 #[test]
 fn raw_cancel_running_logs_what_wasmtime_logs() {
-    assert_eq!(raw(1, 48), (vec![1, 1, 2, 30], None));
+    for builtins in BOTH {
+        assert_eq!(
+            raw(1, 48, builtins),
+            (vec![1, 1, 2, 30], None),
+            "{builtins:?}"
+        );
+    }
 }
 
 #[test]
@@ -263,8 +454,10 @@ fn raw_misuse_traps_where_wasmtime_traps() {
         // deadlock detected: event loop cannot make further progress
         (6, 48, "trap_deadlock"),
     ] {
-        let (_, got) = raw(export, kind);
-        let got = got.unwrap_or_else(|| panic!("export {export} must trap"));
-        assert!(got.contains(trap), "export {export}: {got}");
+        for builtins in BOTH {
+            let (_, got) = raw(export, kind, builtins);
+            let got = got.unwrap_or_else(|| panic!("export {export} must trap ({builtins:?})"));
+            assert!(got.contains(trap), "export {export} ({builtins:?}): {got}");
+        }
     }
 }

@@ -7,8 +7,10 @@ use crate::unwind::{Config, Globals, instrument};
 use std::collections::BTreeSet;
 use wasmtime::{Engine, Linker, Module, Store};
 
-/// Imports 0..=45 are fixed (`$suspend` and `$yield` first); the guest's own functions follow. `log` writes
-/// one byte of the trace.
+/// The runtime's imports, then a case's own (`EXTRA_IMPORTS`), then the
+/// guest's memory `$m` (`GUEST_MEMORY`: its own, or imported from `mem`
+/// when generated code elsewhere writes into it). `log` writes one byte of
+/// the trace.
 const PRELUDE: &str = r#"
   (import "rt" "memory" (memory $rt 4))
   (import "rt" "entries" (table $entries 64 funcref))
@@ -57,7 +59,8 @@ const PRELUDE: &str = r#"
   (import "t" "check_blocking" (func $check_blocking))
   (import "t" "take_cancel" (func $take_cancel (result i32)))
   (import "t" "wait_cancellable" (func $wait_cancellable (param i32)))
-  (memory $m (export "m") 1)
+  EXTRA_IMPORTS
+  GUEST_MEMORY
   (global $len (export "len") (mut i32) (i32.const 0))
   (global $waiter (mut i32) (i32.const 0))
   ;; `waitable-set.wait` of instance 0, as meld generates it around the
@@ -106,20 +109,75 @@ const PRELUDE: &str = r#"
     (global.set $len (i32.add (global.get $len) (i32.const 1))))
 "#;
 
-fn guest(body: &str) -> Vec<u8> {
-    let wasm = wat::parse_str(format!("(module {PRELUDE} {body})")).expect("guest parses");
-    let config = Config {
+/// How a guest is put together: imports of its own, the imports that can
+/// suspend (besides the scheduler's `suspend` and `yield`), and a module
+/// of generated code (`shims`) linked before it, which writes into the
+/// guest's memory (then imported from `mem`).
+#[derive(Default)]
+pub(super) struct Linking<'a> {
+    pub(super) imports: &'a str,
+    pub(super) suspending: &'a [(&'a str, &'a str)],
+    pub(super) shims: Option<Vec<u8>>,
+}
+
+fn guest(body: &str, linking: &Linking<'_>) -> Vec<u8> {
+    let memory = match linking.shims {
+        Some(_) => r#"(import "mem" "m" (memory $m 1))"#,
+        None => r#"(memory $m (export "m") 1)"#,
+    };
+    let prelude = PRELUDE
+        .replace("EXTRA_IMPORTS", linking.imports)
+        .replace("GUEST_MEMORY", memory);
+    let wasm = wat::parse_str(format!("(module {prelude} {body})")).expect("guest parses");
+    let mut suspending = vec![("rt", "suspend"), ("rt", "yield")];
+    suspending.extend(linking.suspending);
+    let suspend = function_imports(&wasm)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (module, name))| suspending.iter().any(|(m, n)| m == module && n == name))
+        .map(|(i, _)| i as u32)
+        .collect();
+    instrument(&wasm, &runtime_config(0, 1, 2, 0, suspend))
+        .expect("guest transforms")
+        .0
+}
+
+/// The unwind configuration of a module importing the scheduler's state,
+/// sp, limit (global indices) and memory.
+pub(super) fn runtime_config(
+    state: u32,
+    sp: u32,
+    limit: u32,
+    memory: u32,
+    suspend: BTreeSet<u32>,
+) -> Config {
+    Config {
         globals: Globals {
-            state: 0,
-            sp: 1,
-            limit: 2,
-            memory: 0,
+            state,
+            sp,
+            limit,
+            memory,
             base: 0,
         },
-        suspend: BTreeSet::from([0, 1]),
+        suspend,
         stop: BTreeSet::new(),
-    };
-    instrument(&wasm, &config).expect("guest transforms").0
+    }
+}
+
+/// (module, name) of every function import, in index order.
+fn function_imports(wasm: &[u8]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::ImportSection(s)) = payload {
+            for import in s.into_imports() {
+                let import = import.expect("import");
+                if matches!(import.ty, wasmparser::TypeRef::Func(_)) {
+                    out.push((import.module.to_string(), import.name.to_string()));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A stand-in for meld's handle tables: one table per instance (four),
@@ -179,6 +237,16 @@ fn run(body: &str) -> (String, Option<wasmtime::Error>) {
 /// memory from `at` on, as many as its global `len` says (none if that is
 /// negative), and the trap if it trapped.
 pub(super) fn run_reading(body: &str, at: usize, len: &str) -> (Vec<u8>, Option<wasmtime::Error>) {
+    run_linked(body, at, len, &Linking::default())
+}
+
+/// [`run_reading`], the guest put together as `linking` says.
+pub(super) fn run_linked(
+    body: &str,
+    at: usize,
+    len: &str,
+    linking: &Linking<'_>,
+) -> (Vec<u8>, Option<wasmtime::Error>) {
     let engine = Engine::default();
     let mut store = Store::new(&engine, ());
     let mut linker = Linker::new(&engine);
@@ -202,7 +270,12 @@ pub(super) fn run_reading(body: &str, at: usize, len: &str) -> (Vec<u8>, Option<
         .expect("scheduler aliased");
     link("w", WAITABLES, &mut linker);
     link("t", TASKS, &mut linker);
-    let module = Module::new(&engine, guest(body)).expect("guest compiles");
+    if let Some(shims) = &linking.shims {
+        let memory = wat::parse_str(r#"(module (memory (export "m") 1))"#).expect("parses");
+        link("mem", &memory, &mut linker);
+        link("shims", shims, &mut linker);
+    }
+    let module = Module::new(&engine, guest(body, linking)).expect("guest compiles");
     let instance = linker
         .instantiate(&mut store, &module)
         .expect("guest instantiates");
@@ -215,7 +288,14 @@ pub(super) fn run_reading(body: &str, at: usize, len: &str) -> (Vec<u8>, Option<
         .expect("the length global")
         .get(&mut store)
         .unwrap_i32();
-    let memory = instance.get_memory(&mut store, "m").expect("memory");
+    let memory = match linking.shims {
+        Some(_) => linker
+            .get(&mut store, "mem", "m")
+            .ok()
+            .and_then(wasmtime::Extern::into_memory),
+        None => instance.get_memory(&mut store, "m"),
+    }
+    .expect("the guest's memory");
     let bytes = usize::try_from(len)
         .map(|len| memory.data(&store)[at..at + len].to_vec())
         .unwrap_or_default();

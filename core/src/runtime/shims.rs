@@ -1,0 +1,236 @@
+//! The core function an inner component imports for each async built-in
+//! of calls and tasks (all but `task.return`, which lowers values): a call
+//! of the runtime for that component's instance, a suspension where the
+//! built-in blocks, and the event written into the component's memory.
+//!
+//! The shapes are those `raw.rs` checks by hand against wasmtime 48; this
+//! file generates them.
+
+use crate::abi::Flat;
+use crate::adapt::body::{Body, Local};
+use crate::decode::AsyncOp;
+use wasm_encoder::{BlockType, Instruction as I};
+use wasmparser::{FuncType, ValType};
+
+/// Where the runtime's functions and globals are (function and global
+/// indices in the module the shims go into).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RuntimeFuncs {
+    pub(crate) suspend: u32,
+    pub(crate) check_blocking: u32,
+    pub(crate) set_new: u32,
+    pub(crate) set_drop: u32,
+    pub(crate) join: u32,
+    pub(crate) take: u32,
+    pub(crate) await_: u32,
+    pub(crate) take_cancel: u32,
+    pub(crate) wait_cancellable: u32,
+    pub(crate) subtask_drop: u32,
+    pub(crate) cancel: u32,
+    pub(crate) cancel_result: u32,
+    pub(crate) context_get: u32,
+    pub(crate) context_set: u32,
+    pub(crate) backpressure_inc: u32,
+    pub(crate) backpressure_dec: u32,
+    pub(crate) yield_: u32,
+    pub(crate) task_cancel: u32,
+    /// The globals holding the last event's handle and payload.
+    pub(crate) p1: u32,
+    pub(crate) p2: u32,
+}
+
+/// The core type of `op`'s shim (the type the component imports it at).
+pub(crate) fn func_type(op: &AsyncOp) -> Option<FuncType> {
+    use ValType::I32;
+    Some(match op {
+        AsyncOp::TaskReturn => return None,
+        AsyncOp::WaitableSetNew => FuncType::new([], [I32]),
+        AsyncOp::WaitableSetWait { .. } | AsyncOp::WaitableSetPoll { .. } => {
+            FuncType::new([I32, I32], [I32])
+        }
+        AsyncOp::WaitableSetDrop | AsyncOp::SubtaskDrop | AsyncOp::ContextSet(_) => {
+            FuncType::new([I32], [])
+        }
+        AsyncOp::WaitableJoin => FuncType::new([I32, I32], []),
+        AsyncOp::SubtaskCancel { .. } => FuncType::new([I32], [I32]),
+        AsyncOp::ContextGet(_) | AsyncOp::ThreadYield { .. } => FuncType::new([], [I32]),
+        AsyncOp::TaskCancel | AsyncOp::BackpressureInc | AsyncOp::BackpressureDec => {
+            FuncType::new([], [])
+        }
+    })
+}
+
+/// The body of `op`'s shim for inner instance `instance`, whose memory
+/// (for `waitable-set.wait`/`.poll`) is `memory`; `None` for
+/// `task.return`.
+pub(crate) fn body(
+    op: &AsyncOp,
+    instance: u32,
+    memory: Option<u32>,
+    rt: &RuntimeFuncs,
+) -> Option<wasm_encoder::Function> {
+    let ty = func_type(op)?;
+    let params: Vec<Flat> = ty.params().iter().map(|_| Flat::I32).collect();
+    let (mut b, p) = Body::new(&params);
+    match *op {
+        AsyncOp::TaskReturn => return None,
+        AsyncOp::WaitableSetNew => {
+            b.i32(instance).ins(I::Call(rt.set_new));
+        }
+        AsyncOp::WaitableSetDrop => {
+            b.i32(instance).get(p[0]).ins(I::Call(rt.set_drop));
+        }
+        AsyncOp::WaitableJoin => {
+            b.i32(instance).get(p[0]).get(p[1]).ins(I::Call(rt.join));
+        }
+        AsyncOp::SubtaskDrop => {
+            b.i32(instance).get(p[0]).ins(I::Call(rt.subtask_drop));
+        }
+        AsyncOp::ContextGet(slot) => {
+            b.i32(slot).ins(I::Call(rt.context_get));
+        }
+        AsyncOp::ContextSet(slot) => {
+            b.i32(slot).get(p[0]).ins(I::Call(rt.context_set));
+        }
+        AsyncOp::BackpressureInc => {
+            b.i32(instance).ins(I::Call(rt.backpressure_inc));
+        }
+        AsyncOp::BackpressureDec => {
+            b.i32(instance).ins(I::Call(rt.backpressure_dec));
+        }
+        AsyncOp::TaskCancel => {
+            b.ins(I::Call(rt.task_cancel));
+        }
+        AsyncOp::WaitableSetWait { cancellable } => {
+            let memory = memory?;
+            let code = b.local(Flat::I32);
+            b.ins(I::Call(rt.check_blocking));
+            event_pointer(&mut b, memory, p[1]);
+            // loop: a pending CANCELLED (cancellable), else an event of
+            // the set, else wait on the set and suspend
+            b.ins(I::Block(BlockType::Empty))
+                .ins(I::Loop(BlockType::Empty));
+            if cancellable {
+                cancelled(&mut b, rt, code, 1);
+            }
+            b.i32(instance)
+                .get(p[0])
+                .ins(I::Call(rt.take))
+                .ins(I::LocalTee(code.index))
+                .ins(I::BrIf(1));
+            b.i32(instance).get(p[0]).ins(I::Call(rt.await_));
+            if cancellable {
+                b.i32(1).ins(I::Call(rt.wait_cancellable));
+            }
+            b.ins(I::Call(rt.suspend)).ins(I::Drop);
+            if cancellable {
+                b.i32(0).ins(I::Call(rt.wait_cancellable));
+            }
+            b.ins(I::Br(0)).ins(I::End).ins(I::End);
+            write_event(&mut b, rt, memory, p[1], code);
+        }
+        AsyncOp::WaitableSetPoll { cancellable } => {
+            let memory = memory?;
+            let code = b.local(Flat::I32);
+            event_pointer(&mut b, memory, p[1]);
+            b.ins(I::Block(BlockType::Empty));
+            if cancellable {
+                cancelled(&mut b, rt, code, 0);
+            }
+            b.i32(instance)
+                .get(p[0])
+                .ins(I::Call(rt.take))
+                .set(code)
+                .ins(I::End);
+            write_event(&mut b, rt, memory, p[1], code);
+        }
+        AsyncOp::SubtaskCancel { async_ } => {
+            let sync = u32::from(!async_);
+            let result = b.local(Flat::I32);
+            b.i32(instance)
+                .get(p[0])
+                .i32(sync)
+                .ins(I::Call(rt.cancel))
+                .ins(I::If(BlockType::Empty))
+                .ins(I::Call(rt.suspend))
+                .ins(I::Drop)
+                .ins(I::End);
+            // the blocking variant gets 1 back while it must wait
+            b.ins(I::Loop(BlockType::Empty))
+                .i32(instance)
+                .get(p[0])
+                .i32(sync)
+                .ins(I::Call(rt.cancel_result))
+                .ins(I::LocalTee(result.index))
+                .i32(1)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty))
+                .ins(I::Call(rt.suspend))
+                .ins(I::Drop)
+                .ins(I::Br(1))
+                .ins(I::End)
+                .ins(I::End)
+                .get(result);
+        }
+        AsyncOp::ThreadYield { cancellable } => {
+            // 1 when cancelled (cancellable only), before or after the
+            // other tasks ran
+            b.ins(I::Block(BlockType::Result(wasm_encoder::ValType::I32)));
+            if cancellable {
+                b.i32(1)
+                    .ins(I::Call(rt.take_cancel))
+                    .ins(I::BrIf(0))
+                    .ins(I::Drop);
+            }
+            b.ins(I::Call(rt.yield_))
+                .ins(I::If(BlockType::Empty))
+                .ins(I::Call(rt.suspend))
+                .ins(I::Drop)
+                .ins(I::End);
+            if cancellable {
+                b.ins(I::Call(rt.take_cancel));
+            } else {
+                b.i32(0);
+            }
+            b.ins(I::End);
+        }
+    }
+    Some(b.finish())
+}
+
+/// Traps unless `ptr` can hold an event (two `u32`s, 4-aligned), as
+/// wasmtime checks before it writes.
+fn event_pointer(b: &mut Body, memory: u32, ptr: Local) {
+    b.check_align(ptr, 4);
+    let len = b.local(Flat::I32);
+    b.i32(8).set(len);
+    b.check_range(memory, ptr, len, 1);
+    b.free(len);
+}
+
+/// A pending CANCELLED sets `code` to 6 (event CANCELLED, handle and
+/// payload 0) and branches out to the label `depth` levels above the
+/// `if` this adds.
+fn cancelled(b: &mut Body, rt: &RuntimeFuncs, code: Local, depth: u32) {
+    b.ins(I::Call(rt.take_cancel))
+        .ins(I::If(BlockType::Empty))
+        .i32(0)
+        .ins(I::GlobalSet(rt.p1))
+        .i32(0)
+        .ins(I::GlobalSet(rt.p2))
+        .i32(6)
+        .set(code)
+        .ins(I::Br(depth + 1))
+        .ins(I::End);
+}
+
+/// Writes the event's handle and payload at `ptr`; returns `code`.
+fn write_event(b: &mut Body, rt: &RuntimeFuncs, memory: u32, ptr: Local, code: Local) {
+    b.get(ptr)
+        .ins(I::GlobalGet(rt.p1))
+        .store(memory, 0, 4, Flat::I32);
+    b.get(ptr)
+        .ins(I::GlobalGet(rt.p2))
+        .store(memory, 4, 4, Flat::I32);
+    b.get(code);
+}
