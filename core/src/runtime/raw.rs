@@ -254,6 +254,25 @@ enum Builtins {
 /// `p2`, `state`, `sp`, `limit`, the runtime's memory and the guest's
 /// `mem.m`), transformed by the unwind pass like the guest.
 fn shims_module() -> Vec<u8> {
+    shims_for(
+        0,
+        &[
+            ("new", AsyncOp::WaitableSetNew),
+            ("wait", AsyncOp::WaitableSetWait { cancellable: false }),
+            ("poll", AsyncOp::WaitableSetPoll { cancellable: false }),
+            ("drop-set", AsyncOp::WaitableSetDrop),
+            ("join", AsyncOp::WaitableJoin),
+            ("drop-subtask", AsyncOp::SubtaskDrop),
+            ("cancel", AsyncOp::SubtaskCancel { async_: false }),
+            ("get", AsyncOp::ContextGet(0)),
+            ("set", AsyncOp::ContextSet(0)),
+        ],
+    )
+}
+
+/// A module of the shims of `ops` for inner instance `instance`, exported
+/// under their names (see [`shims_module`] for its imports).
+pub(super) fn shims_for(instance: u32, shims: &[(&str, AsyncOp)]) -> Vec<u8> {
     use wasm_encoder::{
         CodeSection, EntityType, ExportKind, ExportSection, FunctionSection, GlobalType,
         ImportSection, MemoryType, Module, TypeSection, ValType::I32,
@@ -305,17 +324,6 @@ fn shims_module() -> Vec<u8> {
         p1: 0,
         p2: 1,
     };
-    let shims = [
-        ("new", AsyncOp::WaitableSetNew),
-        ("wait", AsyncOp::WaitableSetWait { cancellable: false }),
-        ("poll", AsyncOp::WaitableSetPoll { cancellable: false }),
-        ("drop-set", AsyncOp::WaitableSetDrop),
-        ("join", AsyncOp::WaitableJoin),
-        ("drop-subtask", AsyncOp::SubtaskDrop),
-        ("cancel", AsyncOp::SubtaskCancel { async_: false }),
-        ("get", AsyncOp::ContextGet(0)),
-        ("set", AsyncOp::ContextSet(0)),
-    ];
     let mut types = TypeSection::new();
     let mut import_section = ImportSection::new();
     for (i, (module, name, params, results)) in imports.iter().enumerate() {
@@ -364,7 +372,7 @@ fn shims_module() -> Vec<u8> {
             .function(ty.params().iter().map(val), ty.results().iter().map(val));
         functions.function(index);
         exports.export(name, ExportKind::Func, index);
-        code.function(&shims::body(op, 0, Some(1), &rt).expect("a shim's body"));
+        code.function(&shims::body(op, instance, Some(1), &rt).expect("a shim's body"));
     }
     let mut module = Module::new();
     module

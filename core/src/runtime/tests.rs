@@ -648,7 +648,7 @@ const CALLS: &str = r#"
     (call $run))
 "#;
 
-fn calls(case: &str) -> String {
+pub(super) fn calls(case: &str) -> String {
     calls_with(case, "", 48)
 }
 
@@ -961,4 +961,51 @@ fn a_stack_in_a_cancellable_wait_is_woken_by_a_cancel() {
         (func $b_callback (param i32 i32 i32) (result i32) unreachable)
         "#;
     assert_eq!(trace(&calls(woken)), "wc/e");
+}
+
+#[test]
+fn generated_yield_backpressure_and_task_cancel() {
+    // B (instance 1) uses the generated shims: backpressure on and off, a
+    // thread.yield that a cancel reaches while B waits its low-priority
+    // turn (cancellable: it returns 1; else 0), then task.cancel. A's
+    // cancel finds B not waiting on a set: BLOCKED.
+    for (cancellable, expected) in [(true, "y/1"), (false, "y/0")] {
+        let shims = super::raw::shims_for(
+            1,
+            &[
+                ("bp-inc", crate::decode::AsyncOp::BackpressureInc),
+                ("bp-dec", crate::decode::AsyncOp::BackpressureDec),
+                ("yield", crate::decode::AsyncOp::ThreadYield { cancellable }),
+                ("task-cancel", crate::decode::AsyncOp::TaskCancel),
+            ],
+        );
+        let case = r#"
+            (func $a_start (result i32)
+              (local $h i32)
+              (local.set $h (i32.shr_u (call $a_calls_b) (i32.const 4)))
+              (call $digit (call $cancel (local.get $h)))             ;; / BLOCKED
+              (call $returned) (i32.const 0))
+            (func $b_start (result i32)
+              (call $gen_bp_inc)
+              (call $gen_bp_dec)
+              (call $log (i32.const 121))                             ;; y
+              (call $digit (call $gen_yield))
+              (call $gen_task_cancel)
+              (i32.const 0))
+            (func $b_callback (param i32 i32 i32) (result i32) unreachable)
+            "#;
+        let linking = Linking {
+            imports: r#"
+              (import "shims" "bp-inc" (func $gen_bp_inc))
+              (import "shims" "bp-dec" (func $gen_bp_dec))
+              (import "shims" "yield" (func $gen_yield (result i32)))
+              (import "shims" "task-cancel" (func $gen_task_cancel))
+            "#,
+            suspending: &[("shims", "yield")],
+            shims: Some(shims),
+        };
+        let (bytes, trap) = run_linked(&calls(case), 0, "len", &linking);
+        assert!(trap.is_none(), "{trap:?}");
+        assert_eq!(String::from_utf8(bytes).expect("ascii"), expected);
+    }
 }
