@@ -49,6 +49,9 @@ pub(crate) struct Import {
 pub(crate) struct LiftExport {
     pub(crate) func: String,
     pub(crate) options: NamedOptions,
+    /// For an export the wrapper lifts `async`: its callback's export name
+    /// (the results go to the host's `task.return`).
+    pub(crate) callback: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -64,6 +67,9 @@ pub(crate) struct Boundary {
     /// Export name of the destructor of each exported inner resource that
     /// has one.
     pub(crate) dtor_exports: BTreeMap<ResId, String>,
+    /// Import index of the host's `task.return` of each async-lifted root
+    /// export (meld's async runtime hands the results to it).
+    pub(crate) task_returns: BTreeMap<LiftedId, usize>,
 }
 
 type ContextKey = (Option<Origin>, Option<Origin>, StringEncoding);
@@ -178,6 +184,11 @@ pub(crate) fn plan(
             p.boundary.dtor_exports.insert(resource, export);
         }
     }
+    if graph.runtime.is_some() {
+        for (name, item, _) in &graph.exports {
+            p.task_returns(name, item, &mut tys, types)?;
+        }
+    }
     for (name, item, _) in &graph.exports {
         p.export_item(name, item)?;
     }
@@ -268,6 +279,60 @@ impl Planner<'_, '_, '_> {
         }
     }
 
+    /// Imports the host's `task.return` of every async-lifted export in
+    /// `item` (named as wit-component names them: `[export]<interface>`
+    /// `[task-return]<function>`).
+    fn task_returns(
+        &mut self,
+        name: &str,
+        item: &ExportItem,
+        tys: &mut crate::abi::TyTable,
+        types: TypesRef<'_>,
+    ) -> Result<()> {
+        match item {
+            ExportItem::Lifted(id) => {
+                let lifted = &self.graph.lifted[id.0];
+                if !lifted.options.async_ || self.boundary.task_returns.contains_key(id) {
+                    return Ok(());
+                }
+                let (module, field) = match name.split_once('#') {
+                    Some((iface, f)) => (format!("[export]{iface}"), format!("[task-return]{f}")),
+                    None => ("[export]$root".to_string(), format!("[task-return]{name}")),
+                };
+                let shape = tys.host_shape(types, lifted.ty, name)?;
+                let params = match shape.result {
+                    None => Vec::new(),
+                    Some(r) => {
+                        let flat = tys.info(r).flat.clone();
+                        match flat.len() > crate::abi::MAX_FLAT_PARAMS {
+                            true => vec![crate::abi::Flat::I32],
+                            false => flat,
+                        }
+                    }
+                };
+                let (_, mut options) = self.context(&lifted.options, lifted.component)?;
+                options.realloc = None;
+                self.boundary.imports.push(Import {
+                    item: HostItem::TaskReturn(*id),
+                    module,
+                    field,
+                    ty: FuncType::new(params.iter().map(|t| t.core()), []),
+                    options,
+                });
+                self.boundary
+                    .task_returns
+                    .insert(*id, self.boundary.imports.len() - 1);
+            }
+            ExportItem::Instance(items) => {
+                for (n, item) in items {
+                    self.task_returns(&format!("{name}#{n}"), item, tys, types)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     fn export_item(&mut self, name: &str, item: &ExportItem) -> Result<()> {
         match item {
             ExportItem::Lifted(id) => {
@@ -281,14 +346,30 @@ impl Planner<'_, '_, '_> {
                     .layout
                     .wrapper(Wrapper::Export(*id))
                     .or_else(|| self.layout.wrapper(Wrapper::Handles(*id)));
-                let func = match wrapper {
-                    Some(wrapper) => wrapper,
-                    None => {
+                let host_entry = self
+                    .layout
+                    .async_origin(crate::adapt::async_calls::AsyncFunc::HostEntry(*id))
+                    .ok();
+                let func = match (host_entry, wrapper) {
+                    // With meld's async runtime, a task for the host's call.
+                    (Some(entry), _) => entry,
+                    (None, Some(wrapper)) => wrapper,
+                    (None, None) => {
                         self.layout
                             .origin(self.graph, self.adapters, &lifted.func, Space::Func)?
                     }
                 };
                 self.export(name, Space::Func, func);
+                let callback = match lifted.options.async_ {
+                    true => {
+                        let callback = self
+                            .layout
+                            .async_origin(crate::adapt::async_calls::AsyncFunc::HostCallback)?;
+                        self.export("[callback]meld", Space::Func, callback);
+                        Some("[callback]meld".to_string())
+                    }
+                    false => None,
+                };
                 let (_, mut options) = self.context(&lifted.options, lifted.component)?;
                 let post = match self.layout.wrapper(Wrapper::PostReturn(*id)) {
                     Some(wrapper) => Some(wrapper),
@@ -304,6 +385,7 @@ impl Planner<'_, '_, '_> {
                     LiftExport {
                         func: name.to_string(),
                         options,
+                        callback,
                     },
                 );
             }

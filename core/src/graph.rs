@@ -60,6 +60,50 @@ pub(crate) enum CoreDef {
     Builtin(BuiltinId),
     /// A built-in of the async ABI (`task.return`, `waitable-set.wait`, ...).
     Async(AsyncBuiltinId),
+    /// A function meld generates for its async runtime (`runtime/`).
+    Runtime(RuntimeFunc),
+}
+
+/// A generated function the async runtime's modules import: access to
+/// meld's handle tables (`resources.rs`) by instance number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum RuntimeFunc {
+    /// `(instance, tag, rep) -> handle`.
+    TableInsert,
+    /// `(instance, handle) -> rep`; traps on a free slot.
+    TableRep,
+    /// `(instance, handle) -> tag`; traps on a free slot.
+    TableTag,
+    /// `(instance, handle)`.
+    TableRemove,
+}
+
+impl RuntimeFunc {
+    pub(crate) const ALL: [RuntimeFunc; 4] = [
+        RuntimeFunc::TableInsert,
+        RuntimeFunc::TableRep,
+        RuntimeFunc::TableTag,
+        RuntimeFunc::TableRemove,
+    ];
+
+    /// The field the runtime's modules import it under (module `tables`).
+    pub(crate) fn field(self) -> &'static str {
+        match self {
+            RuntimeFunc::TableInsert => "insert",
+            RuntimeFunc::TableRep => "rep",
+            RuntimeFunc::TableTag => "tag",
+            RuntimeFunc::TableRemove => "remove",
+        }
+    }
+}
+
+/// The core instances of meld's async runtime, when the composition uses
+/// the async ABI (`runtime::attach`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RuntimeInstances {
+    pub(crate) scheduler: CoreInstanceId,
+    pub(crate) waitables: CoreInstanceId,
+    pub(crate) tasks: CoreInstanceId,
 }
 
 /// What a core module was instantiated with, per import module name.
@@ -157,10 +201,6 @@ pub(crate) struct Builtin {
 /// An async built-in an inner component calls (on its own tasks, handles
 /// and context).
 #[derive(Debug, Clone)]
-#[expect(
-    dead_code,
-    reason = "options and result are for the async adapters, which are not built yet"
-)]
 pub(crate) struct AsyncBuiltin {
     pub(crate) op: crate::decode::AsyncOp,
     pub(crate) caller: InnerId,
@@ -215,6 +255,9 @@ pub(crate) enum HostItem {
         op: crate::decode::ResourceOp,
         resource: ResId,
     },
+    /// `canon task.return` of an async-lifted root export (meld's async
+    /// runtime hands its results to the host).
+    TaskReturn(LiftedId),
 }
 
 /// A root import (function or resource intrinsic) lowered into an inner component.
@@ -288,6 +331,8 @@ pub(crate) struct Graph {
     pub(crate) resources: Vec<Resource>,
     pub(crate) builtins: Vec<Builtin>,
     pub(crate) async_builtins: Vec<AsyncBuiltin>,
+    /// meld's async runtime, once attached (the last core instances).
+    pub(crate) runtime: Option<RuntimeInstances>,
     /// Resource types by wasmparser id, as the lifts of one scope see them.
     pub(crate) scopes: Vec<BTreeMap<ResourceId, ResId>>,
     /// The scope of the root's imports: how host functions' types name
@@ -376,6 +421,21 @@ impl Graph {
         !self.resources.is_empty()
     }
 
+    /// Whether the composition uses the async ABI (built-ins, or lifts or
+    /// lowers with the `async` option).
+    pub(crate) fn uses_async(&self) -> bool {
+        !self.async_builtins.is_empty()
+            || self.lifted.iter().any(|l| l.options.async_)
+            || self.adapters.iter().any(|a| a.options.async_)
+            || self.lowerings.iter().any(|l| l.options.async_)
+    }
+
+    /// Whether the fused module needs meld's handle tables: resources, or
+    /// the async ABI's handles (subtasks, waitable sets).
+    pub(crate) fn needs_tables(&self) -> bool {
+        self.has_resources() || self.runtime.is_some()
+    }
+
     /// The core module and field names of a root import item, following
     /// wit-component's conventions: an interface's function `f` is
     /// `("iface", "f")`, a world-level function `("$root", "f")`, and the
@@ -388,6 +448,9 @@ impl Graph {
                 let (iface, name) = self.resource_export_name(*resource);
                 let op = op.name().trim_start_matches("resource.");
                 return (format!("[export]{iface}"), format!("[resource-{op}]{name}"));
+            }
+            HostItem::TaskReturn(id) => {
+                return ("[export]".to_string(), format!("[task-return]{}", id.0));
             }
         };
         let import = &self.imports[import.0].name;

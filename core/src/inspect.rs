@@ -287,5 +287,6 @@ fn describe(graph: &Graph, def: &CoreDef) -> String {
             let b = &graph.async_builtins[id.0];
             format!("{} of {}", b.op.name(), graph.path(b.caller))
         }
+        CoreDef::Runtime(f) => format!("meld tables {}", f.field()),
     }
 }

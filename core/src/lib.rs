@@ -17,21 +17,7 @@ pub mod json;
 mod link;
 mod merge;
 mod naming;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "built for the async runtime, which is not in the pipeline yet; tested on its own"
-    )
-)]
 mod runtime;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "built for the async runtime, which is not in the pipeline yet; tested on its own"
-    )
-)]
 mod unwind;
 mod validate;
 mod wrap;
@@ -230,7 +216,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
 
     // Stage 1, decode: parse and validate; every later stage may assume a
     // valid component.
-    let decoded = decode_wasm(input).map_err(|e| match inputs.len() {
+    let mut decoded = decode_wasm(input).map_err(|e| match inputs.len() {
         1 => e,
         _ => Error::link(format!("the inputs do not fit together: {}", e.message())),
     })?;
@@ -238,7 +224,10 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
     // Stage 2, flatten: instantiate the root symbolically. Nesting, aliases
     // and re-exports disappear; what is left is the ordered core instances,
     // the lifted functions, the adapters and the lowered root imports.
-    let graph = flatten::flatten(&decoded)?;
+    let mut graph = flatten::flatten(&decoded)?;
+    // meld's async runtime joins the composition as three more instances
+    // when the input uses the async ABI.
+    runtime::attach(&mut decoded, &mut graph);
     let types = decoded.types.as_ref();
 
     // Stage 5a, adapt (plan): decide per cross-component call whether it is
@@ -264,15 +253,26 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
         .map(|g| g.body.byte_len())
         .sum();
 
+    // With the async runtime, the code that can reach a suspension is
+    // transformed after merging (its DWARF is not carried through that yet).
+    let unwind = adapt::async_calls::unwind_config(&graph, &adapters, &layout)?;
+    let debug_info = match unwind {
+        Some(_) => DebugInfo::Strip,
+        None => options.debug_info,
+    };
+
     // Stage 4b, merge (emit): re-encode every instance into one module.
-    let (module, info) = merge::emit(
-        &graph,
-        &adapters,
-        &layout,
-        &boundary,
-        generated,
-        options.debug_info,
-    )?;
+    let (mut module, info) =
+        merge::emit(&graph, &adapters, &layout, &boundary, generated, debug_info)?;
+    if let Some(config) = unwind {
+        module = unwind::instrument(&module, &config)?.0;
+        let dwarf = info.dropped.iter().any(|(name, _)| debug::is_dwarf(name));
+        if dwarf && options.debug_info == DebugInfo::Keep {
+            layout.warnings.push(
+                "debug info is dropped: it is not carried into async compositions yet".into(),
+            );
+        }
+    }
     let warnings = std::mem::take(&mut layout.warnings);
 
     let counts = adapters.counts();

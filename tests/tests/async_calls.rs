@@ -83,9 +83,17 @@ enum Fusion {
     /// original as for [`Fusion::Expected`]. Flip to `Expected` when part
     /// 1 fuses the fixture, so that a regression fails.
     PendingPart1,
+    /// Fusion with `--memory multi` must succeed and the fused output
+    /// must behave like the original; `--memory shared` is still refused
+    /// with a typed error naming the async ABI (meld's async runtime does
+    /// not run in a region of one memory yet).
+    ExpectedMulti,
     /// Fusion must succeed, and the fused output must behave like the
     /// original.
-    #[expect(dead_code, reason = "no async fixture fuses yet; see PendingPart1")]
+    #[expect(
+        dead_code,
+        reason = "the async runtime does not run in one shared memory yet"
+    )]
     Expected,
 }
 
@@ -162,11 +170,9 @@ fn fusions(fixture: &Fixture, fusion: Fusion) -> Vec<(MemoryStrategy, Vec<u8>)> 
         };
         match fuse(&[&fixture.wasm], &options) {
             Err(error) if error.kind() == ErrorKind::Unsupported => {
-                assert_eq!(
-                    fusion,
-                    Fusion::PendingPart1,
-                    "`{name}` ({memory:?}) must fuse but: {error}"
-                );
+                let pending = fusion == Fusion::PendingPart1
+                    || (fusion == Fusion::ExpectedMulti && memory == MemoryStrategy::Shared);
+                assert!(pending, "`{name}` ({memory:?}) must fuse but: {error}");
                 assert!(
                     error.message().contains("async"),
                     "`{name}` ({memory:?}) is refused for a reason other than the async ABI: \
@@ -439,7 +445,7 @@ fn raw_component() -> Fixture {
 fn async_raw() {
     check_async_component(
         &raw_component(),
-        Fusion::PendingPart1,
+        Fusion::ExpectedMulti,
         &[
             // Cancelled while it runs, the callee returns anyway (it
             // ignores the cancel event): STARTED 1, handle 1, then

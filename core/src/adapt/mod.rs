@@ -18,6 +18,7 @@
 //! post-return may call out).
 
 mod adapter;
+pub(crate) mod async_calls;
 pub(crate) mod body;
 mod codec;
 mod codegen;
@@ -83,6 +84,9 @@ pub(crate) enum AdapterPlan {
     Direct,
     /// The caller calls a generated function.
     Generated(Box<GeneratedPlan>),
+    /// An async call (or a call of an async function): a task of meld's
+    /// async runtime (`async_calls.rs`).
+    Async,
 }
 
 /// The plans of every adapter of a graph, by [`AdapterId`].
@@ -115,7 +119,7 @@ impl Adapters {
         let mut c = Counts::default();
         for plan in &self.plans {
             match plan {
-                AdapterPlan::Direct => c.direct += 1,
+                AdapterPlan::Direct | AdapterPlan::Async => c.direct += 1,
                 AdapterPlan::Generated(g) => match g.kind {
                     Kind::Fixup => c.fixup += 1,
                     Kind::Copy => c.copy += 1,
@@ -147,7 +151,7 @@ pub(crate) fn plan(
     let planned = (0..graph.adapters.len())
         .map(|i| plan_one(graph, types, &mut tys, AdapterId(i)))
         .collect::<Result<Vec<_>>>()?;
-    refuse_async(graph)?;
+    async_calls::check(graph)?;
     let mut lifted = Vec::new();
     for (_, item, _) in &graph.exports {
         merge::exported_lifts(item, &mut lifted);
@@ -273,7 +277,7 @@ pub(crate) fn plan_each(
         .into_iter()
         .map(|r| {
             r.and_then(|_| match planned.next() {
-                Some(AdapterPlan::Direct) => Ok(None),
+                Some(AdapterPlan::Direct | AdapterPlan::Async) => Ok(None),
                 Some(AdapterPlan::Generated(g)) => Ok(Some(g.kind)),
                 None => Err(Error::internal("fewer plans than adapters")),
             })
@@ -288,6 +292,8 @@ struct Planned {
     adapter: AdapterId,
     plan: GeneratedPlan,
     direct: bool,
+    /// A task of meld's async runtime, not an adapter.
+    async_call: bool,
 }
 
 /// Gives a `may_leave` flag to every component whose `realloc` an adapter
@@ -301,7 +307,10 @@ fn with_flags(
     leaving: std::collections::BTreeSet<InnerId>,
 ) -> Adapters {
     let mut flagged = leaving;
-    for p in planned.iter().filter(|p| !p.direct && !p.plan.traps) {
+    for p in planned
+        .iter()
+        .filter(|p| !p.direct && !p.plan.traps && !p.async_call)
+    {
         let adapter = &graph.adapters[p.adapter.0];
         if p.plan.enters_callee(&tys) {
             flagged.insert(graph.lifted[adapter.callee.0].component);
@@ -314,7 +323,9 @@ fn with_flags(
         .into_iter()
         .map(|p| {
             let caller = graph.adapters[p.adapter.0].caller;
-            if p.direct && !flagged.contains(&caller) {
+            if p.async_call {
+                AdapterPlan::Async
+            } else if p.direct && !flagged.contains(&caller) {
                 AdapterPlan::Direct
             } else {
                 AdapterPlan::Generated(Box::new(p.plan))
@@ -336,34 +347,6 @@ fn with_flags(
     }
 }
 
-/// The async ABI outside calls between inner components (those are refused
-/// by [`plan_one`]): built-ins, async lifts of root exports, async lowers of
-/// root imports. Not fused yet; `docs/async-design.md` says what exists.
-fn refuse_async(graph: &Graph) -> Result<()> {
-    if let Some(b) = graph.async_builtins.first() {
-        return Err(Error::unsupported(format!(
-            "`{}` (a built-in of the async ABI) is not fused yet",
-            b.op.name()
-        ))
-        .in_component(graph.path(b.caller)));
-    }
-    if let Some(l) = graph.lifted.iter().find(|l| l.options.async_) {
-        return Err(Error::unsupported(
-            "a function lifted with the async ABI (`canon lift ... async`) is not fused yet",
-        )
-        .in_component(graph.path(l.component)));
-    }
-    if let Some(l) = graph.lowerings.iter().find(|l| l.options.async_) {
-        let (module, field) = graph.host_name(&l.item);
-        return Err(Error::unsupported(format!(
-            "`{module}#{field}` is lowered with the async ABI (`canon lower ... async`), which \
-             is not fused yet"
-        ))
-        .in_component(graph.path(l.caller)));
-    }
-    Ok(())
-}
-
 /// Plans one adapter.
 fn plan_one(
     graph: &Graph,
@@ -377,13 +360,8 @@ fn plan_one(
     let func = types
         .get(lifted.ty)
         .ok_or_else(|| Error::internal("unknown function type"))?;
-    if func.async_ || adapter.options.async_ || lifted.options.async_ {
-        return Err(in_caller(Error::unsupported(format!(
-            "`{}` is an async function or lowered or lifted with the async ABI; async calls \
-             between components are not fused yet",
-            adapter.name
-        ))));
-    }
+    // A task of meld's async runtime (`async_calls.rs`).
+    let async_call = func.async_ || adapter.options.async_ || lifted.options.async_;
     let lookup = lifted_resources(graph, adapter.callee);
     let resources = crate::abi::Resources {
         key: lifted.scope.0,
@@ -432,6 +410,7 @@ fn plan_one(
         adapter: id,
         plan,
         direct,
+        async_call,
     })
 }
 
@@ -570,6 +549,23 @@ pub(crate) fn generate(
             body,
         });
     }
+    let host_returns = boundary
+        .task_returns
+        .iter()
+        .map(|(id, import)| (*id, *import as u32))
+        .collect();
+    let ctx = async_calls::Ctx {
+        graph,
+        adapters,
+        layout,
+        types,
+        host_returns: &host_returns,
+        flag: &flag,
+    };
+    let mut tys = codegen.tys.clone();
+    out.extend(async_calls::generate(&ctx, &mut tys, &mut |f| {
+        codegen.runtime_table(f)
+    })?);
     codegen.finish_helpers()?;
     Ok(merge::Generated {
         adapters: out,

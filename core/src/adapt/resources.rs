@@ -684,6 +684,51 @@ impl Codegen {
     /// The body of resource builtin `op` of `resource` on component
     /// `caller`'s table. `may_leave` is the caller's flag, checked before a
     /// destructor of another component runs.
+    /// A `tables` import of the async runtime (`runtime/waitables.wat`,
+    /// `tasks.wat`): the handle table of component `instance` (a
+    /// parameter) as the runtime uses it for subtasks and waitable sets.
+    /// Their slots have no resource type (`u32::MAX`), so a resource
+    /// built-in given such a handle traps.
+    pub(crate) fn runtime_table(
+        &mut self,
+        f: crate::graph::RuntimeFunc,
+    ) -> Result<wasm_encoder::Function> {
+        use crate::graph::RuntimeFunc as F;
+        let m = self.runtime.memory()?;
+        let params: &[Flat] = match f {
+            F::TableInsert => &[Flat::I32; 3],
+            _ => &[Flat::I32; 2],
+        };
+        let (mut body, args) = Body::new(params);
+        // the table's address: TABLES + SLOT * instance
+        let t = body.local(Flat::I32);
+        body.get(args[0])
+            .i32(SLOT)
+            .ins(I::I32Mul)
+            .i32(TABLES)
+            .ins(I::I32Add)
+            .set(t);
+        match f {
+            F::TableInsert => {
+                body.get(t)
+                    .get(args[1])
+                    .i32(u32::MAX)
+                    .get(args[2])
+                    .i32(0)
+                    .ins(I::Call(self.rt(RtFn::Insert)));
+            }
+            F::TableRep | F::TableTag => {
+                any_type_slot(&mut body, m, t, args[1]);
+                let offset = if f == F::TableRep { 8 } else { 0 };
+                body.ins(I::I32Load(mem(m, offset)));
+            }
+            F::TableRemove => {
+                body.get(t).get(args[1]).ins(I::Call(self.rt(RtFn::Remove)));
+            }
+        }
+        Ok(body.finish())
+    }
+
     pub(crate) fn builtin(
         &mut self,
         op: ResourceOp,

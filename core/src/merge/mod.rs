@@ -21,6 +21,7 @@ mod shared;
 
 pub(crate) use module::{Module, Space};
 
+use crate::adapt::async_calls::AsyncFunc;
 use crate::adapt::{AdapterPlan, Adapters};
 use crate::debug::{self, CodeMap, DebugInfo, leb_len};
 use crate::decode::Decoded;
@@ -50,6 +51,9 @@ pub(crate) enum Origin {
     Builtin(BuiltinId),
     /// The memory of meld's handle tables.
     Tables,
+    /// A generated function of the async runtime (by its position in
+    /// [`Layout::async_funcs`]).
+    Async(usize),
 }
 
 /// An export of the fused module.
@@ -79,6 +83,9 @@ pub(crate) struct Layout<'a> {
     first_wrapper: u32,
     /// Generated resource builtins, one per [`BuiltinId`], after the wrappers.
     first_builtin: u32,
+    /// The async runtime's generated functions, after the builtins.
+    async_funcs: Vec<AsyncFunc>,
+    first_async: u32,
     /// The memory meld's handle tables live in (after the instances'),
     /// when an inner component defines a resource type.
     pub(crate) tables_memory: Option<u32>,
@@ -190,7 +197,7 @@ impl<'a> Layout<'a> {
                 totals[Space::Func.index()] += 1;
             }
         }
-        let tables_memory = graph.has_resources().then(|| {
+        let tables_memory = graph.needs_tables().then(|| {
             totals[Space::Memory.index()] += 1;
             totals[Space::Memory.index()] - 1
         });
@@ -203,6 +210,8 @@ impl<'a> Layout<'a> {
             wrappers: Vec::new(),
             first_wrapper: totals[Space::Func.index()],
             first_builtin: 0,
+            async_funcs: crate::adapt::async_calls::funcs(graph, adapters),
+            first_async: 0,
             tables_memory,
             shared: None,
             totals,
@@ -224,6 +233,12 @@ impl<'a> Layout<'a> {
             }
             MemoryLayout::Shared { default_pages } => Some(default_pages),
         };
+        if default_pages.is_some() && graph.runtime.is_some() {
+            return Err(Error::unsupported(
+                "--memory shared: a composition that uses the async ABI is fused with one memory \
+                 per inner memory only (use --memory multi)",
+            ));
+        }
         if let Some(default_pages) = default_pages {
             let plan = shared::Plan::new(&layout, graph, adapters, default_pages)?;
             layout.warnings.extend(plan.note.clone());
@@ -233,6 +248,8 @@ impl<'a> Layout<'a> {
         layout.totals[Space::Func.index()] += layout.wrappers.len() as u32;
         layout.first_builtin = layout.totals[Space::Func.index()];
         layout.totals[Space::Func.index()] += graph.builtins.len() as u32;
+        layout.first_async = layout.totals[Space::Func.index()];
+        layout.totals[Space::Func.index()] += layout.async_funcs.len() as u32;
         Ok(layout)
     }
 
@@ -366,16 +383,15 @@ impl<'a> Layout<'a> {
         match def {
             CoreDef::Lowering(id) => Ok(Origin::Lowering(*id)),
             CoreDef::Builtin(id) => Ok(Origin::Builtin(*id)),
-            CoreDef::Async(id) => Err(Error::unsupported(format!(
-                "{} (the async ABI) is not fused yet",
-                graph.async_builtins[id.0].op.name()
-            ))),
+            CoreDef::Async(id) => self.async_origin(AsyncFunc::Shim(*id)),
+            CoreDef::Runtime(f) => self.async_origin(AsyncFunc::Table(*f)),
             CoreDef::Adapter(id) => match &adapters.plans[id.0] {
                 AdapterPlan::Direct => {
                     let callee = &graph.lifted[graph.adapters[id.0].callee.0];
                     self.origin(graph, adapters, &callee.func, space)
                 }
                 AdapterPlan::Generated(_) => Ok(Origin::Adapter(*id)),
+                AdapterPlan::Async => self.async_origin(AsyncFunc::Call(*id)),
             },
             CoreDef::Export(instance, name) => {
                 let module = self.module(graph, *instance)?;
@@ -399,6 +415,25 @@ impl<'a> Layout<'a> {
                 self.origin(graph, adapters, &import, space)
             }
         }
+    }
+
+    /// The async runtime's generated functions, in layout order.
+    pub(crate) fn async_funcs(&self) -> &[AsyncFunc] {
+        &self.async_funcs
+    }
+
+    /// The origin of generated async function `f`.
+    pub(crate) fn async_origin(&self, f: AsyncFunc) -> Result<Origin> {
+        self.async_funcs
+            .iter()
+            .position(|g| *g == f)
+            .map(Origin::Async)
+            .ok_or_else(|| Error::internal(format!("no generated async function {f:?}")))
+    }
+
+    /// The fused index of generated async function `f`.
+    pub(crate) fn async_index(&self, f: AsyncFunc) -> Result<u32> {
+        self.index(self.async_origin(f)?)
     }
 
     /// What the `index`-th import in `space` of `instance` was given.
@@ -460,6 +495,7 @@ impl<'a> Layout<'a> {
                 .tables_memory
                 .ok_or_else(|| Error::internal("meld's memory without handle tables")),
             Origin::Builtin(id) => Ok(self.first_builtin + id.0 as u32 + self.host_count),
+            Origin::Async(i) => Ok(self.first_async + i as u32 + self.host_count),
             Origin::Adapter(id) => self
                 .adapter_funcs
                 .get(&id)
@@ -781,6 +817,17 @@ pub(crate) fn emit(
         producers.merge(module)?;
         info.dropped
             .extend(module.dropped.iter().map(|d| (d.name.clone(), d.size)));
+    }
+
+    // The async runtime's task entry points, in the scheduler's table.
+    if let Some((table, funcs)) =
+        crate::adapt::async_calls::entries_segment(graph, adapters, layout)?
+    {
+        elements.active(
+            Some(table),
+            &wasm_encoder::ConstExpr::i32_const(1),
+            wasm_encoder::Elements::Functions(funcs.into()),
+        );
     }
 
     let mut next = layout.func_count() - generated.adapters.len() as u32;

@@ -40,7 +40,10 @@ pub(crate) const WAITABLES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/wa
 /// scheduler, the waitables and the tables. See `tasks.wat`.
 pub(crate) const TASKS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tasks.wasm"));
 
+mod attach;
 pub(crate) mod shims;
+
+pub(crate) use attach::attach;
 
 #[cfg(test)]
 mod raw;

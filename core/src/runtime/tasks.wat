@@ -26,13 +26,15 @@
 ;;   task.return (generated per import): lower results into A, returned(T)
 ;;
 ;; Memory (this module's own; all u32):
-;;   1024..       per task (the scheduler's number), 64 bytes:
+;;   1024..       per task (the scheduler's number), 128 bytes:
 ;;                  0 flags (below), 4 callee instance, 8 caller instance
 ;;                  (-1: the host), 12 the caller's scheduler task,
 ;;                  16 the subtask waitable (waitables' record),
 ;;                  20 task-level event (0 none, 1 NONE, 2 CANCELLED),
 ;;                  24 the set a callback waits on (record), 28 next parked
-;;                  task of the callee, 32.. raw arguments (4 × i64)
+;;                  task of the callee, 32.. raw arguments (8 × i64),
+;;                  96 the task's return half (an index into the
+;;                  scheduler's `entries`, which `task.return` calls)
 ;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
 ;;                  8 first parked task (in task order)
 (module
@@ -61,7 +63,7 @@
   (import "w" "p2" (global $p2 (mut i32)))
   (import "tables" "remove" (func $remove (param i32 i32)))
 
-  (memory (export "memory") 6)
+  (memory (export "memory") 9)
   ;; the event `enter` hands to a callback
   (global $code (export "code") (mut i32) (i32.const 0))
 
@@ -87,7 +89,7 @@
   (global $E_SUBTASK i32 (i32.const 1))
 
   (global $TASKS i32 (i32.const 1024))
-  (global $INSTANCES i32 (i32.const 263232))  ;; 1024 + 64 × 4097
+  (global $INSTANCES i32 (i32.const 525440))  ;; 1024 + 128 × 4097
 
   ;; Traps, one function each, named after what wasmtime 48 says, so a
   ;; backtrace through the fused module tells which one it is.
@@ -102,7 +104,7 @@
   (func $trap_subtask_not_resolved unreachable)          ;; cannot drop a subtask which has not yet resolved
 
   (func $t (param $task i32) (result i32)
-    (i32.add (global.get $TASKS) (i32.shl (local.get $task) (i32.const 6))))
+    (i32.add (global.get $TASKS) (i32.shl (local.get $task) (i32.const 7))))
   (func $inst (param $i i32) (result i32)
     (if (i32.ge_u (local.get $i) (i32.const 1024)) (then unreachable))
     (i32.add (global.get $INSTANCES) (i32.shl (local.get $i) (i32.const 4))))
@@ -130,7 +132,7 @@
     (local $task i32) (local $r i32)
     (local.set $task (call $spawn (local.get $entry) (i32.const 0)))
     (local.set $r (call $t (local.get $task)))
-    (memory.fill (local.get $r) (i32.const 0) (i32.const 64))
+    (memory.fill (local.get $r) (i32.const 0) (i32.const 128))
     (i32.store (local.get $r)
       (i32.and (local.get $kind)
                (i32.or (global.get $ASYNC_TYPE)
@@ -142,9 +144,10 @@
       (then (i32.store offset=16 (local.get $r) (call $waitable_new (local.get $caller)))))
     (local.get $task))
 
-  ;; The address of the task's i-th raw argument (i64 slots).
+  ;; The address of the task's i-th raw argument (i64 slots, 0 to 7), or
+  ;; for i = 8 of its return half's index (i32).
   (func (export "argument") (param $task i32) (param $i i32) (result i32)
-    (if (i32.ge_u (local.get $i) (i32.const 4)) (then unreachable))
+    (if (i32.gt_u (local.get $i) (i32.const 8)) (then unreachable))
     (i32.add (i32.add (call $t (local.get $task)) (i32.const 32))
              (i32.shl (local.get $i) (i32.const 3))))
 

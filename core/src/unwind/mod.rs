@@ -44,6 +44,7 @@ use wasmparser::{
 };
 
 /// `state`: running normally.
+#[cfg(test)]
 pub(crate) const NORMAL: i32 = 0;
 /// `state`: a suspension point asked to unwind; every frame is saving
 /// itself and returning.
@@ -79,8 +80,12 @@ pub(crate) struct Config {
     pub(crate) stop: BTreeSet<u32>,
 }
 
-/// What the transform did.
+/// What the transform did (the tests and the cost measurements read it).
 #[derive(Debug)]
+#[cfg_attr(
+    not(test),
+    expect(dead_code, reason = "read by tests and measurements")
+)]
 pub(crate) struct Report {
     /// The transformed functions, by function index.
     pub(crate) transformed: BTreeSet<u32>,

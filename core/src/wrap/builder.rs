@@ -161,6 +161,19 @@ impl Builder {
         next(&mut self.core_funcs)
     }
 
+    /// `canon task.return` of a result of type `ty`.
+    pub(crate) fn task_return(
+        &mut self,
+        ty: Option<wasm_encoder::ComponentValType>,
+        options: &[CanonicalOption],
+    ) -> u32 {
+        self.flush();
+        let mut section = CanonicalFunctionSection::new();
+        section.task_return(ty, options.iter().cloned());
+        self.component.section(&section);
+        next(&mut self.core_funcs)
+    }
+
     pub(crate) fn lift(&mut self, core_func: u32, ty: u32, options: &[CanonicalOption]) -> u32 {
         self.flush();
         let mut section = CanonicalFunctionSection::new();

@@ -92,7 +92,13 @@ pub(crate) fn wrap(
     }
     for (i, import) in boundary.imports.iter().enumerate() {
         if core_funcs[i].is_none() {
-            core_funcs[i] = Some(w.lower_plain(&import.item)?);
+            core_funcs[i] = Some(match &import.item {
+                HostItem::TaskReturn(id) => {
+                    let options = w.options(0, &import.options)?;
+                    w.task_return(graph, *id, &options)?
+                }
+                item => w.lower_plain(item)?,
+            });
         }
     }
 
@@ -119,18 +125,20 @@ pub(crate) fn wrap(
         let mut items = vec![(SHIM_TABLE.to_string(), ExportKind::Table, table)];
         for (slot, &i) in shimmed.iter().enumerate() {
             let import = &boundary.imports[i];
-            let HostItem::Func(func) = &import.item else {
-                return Err(Error::internal(
-                    "a resource drop needs no canonical options",
-                ));
-            };
-            let func = w.host_func(func)?;
             let options = w.options(main, &import.options)?;
-            items.push((
-                slot.to_string(),
-                ExportKind::Func,
-                w.b.lower(func, &options),
-            ));
+            let core = match &import.item {
+                HostItem::Func(func) => {
+                    let func = w.host_func(func)?;
+                    w.b.lower(func, &options)
+                }
+                HostItem::TaskReturn(id) => w.task_return(graph, *id, &options)?,
+                _ => {
+                    return Err(Error::internal(
+                        "a resource built-in needs no canonical options",
+                    ));
+                }
+            };
+            items.push((slot.to_string(), ExportKind::Func, core));
         }
         for (k, name) in boundary.dtor_exports.values().enumerate() {
             let dtor = w.b.core_alias_export(main, name, ExportKind::Func)?;
@@ -288,7 +296,26 @@ impl Wrapper<'_> {
                 })?;
                 Ok(self.b.resource_builtin(*op, ty))
             }
+            HostItem::TaskReturn(_) => Err(Error::internal("task.return has options")),
         }
+    }
+
+    /// `canon task.return` for async-lifted root export `id`.
+    fn task_return(
+        &mut self,
+        graph: &Graph,
+        id: LiftedId,
+        options: &[CanonicalOption],
+    ) -> Result<u32> {
+        let ty = self
+            .types
+            .get(graph.lifted[id.0].ty)
+            .ok_or_else(|| Error::internal("unknown function type"))?
+            .result;
+        let mut scope = self.scope();
+        let ty = ty.as_ref().map(|t| scope.valtype(t)).transpose();
+        self.outer = scope.local;
+        Ok(self.b.task_return(ty?, options))
     }
 
     /// The component function index of a root-import function.
@@ -357,7 +384,15 @@ impl Wrapper<'_> {
                 let core = self
                     .b
                     .core_alias_export(main, &lift.func, ExportKind::Func)?;
-                let options = self.options(main, &lift.options)?;
+                let mut options = self.options(main, &lift.options)?;
+                if let Some(callback) = &lift.callback {
+                    options.push(CanonicalOption::Async);
+                    options.push(CanonicalOption::Callback(self.b.core_alias_export(
+                        main,
+                        callback,
+                        ExportKind::Func,
+                    )?));
+                }
                 let mut scope = self.scope();
                 let ty = scope.func(fty);
                 self.outer = scope.local;
