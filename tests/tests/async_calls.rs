@@ -247,7 +247,7 @@ fn combine_args(text: &str, bytes: &[u8]) -> Vec<Val> {
 fn async_calls() {
     check_async_fixture(
         "async-calls",
-        Fusion::PendingPart1,
+        Fusion::ExpectedMulti,
         &[
             // Returns at once: the subtask is RETURNED when the call
             // returns; the caller never waits.
@@ -297,7 +297,7 @@ fn async_calls() {
 fn async_blocking() {
     check_async_fixture(
         "async-blocking",
-        Fusion::PendingPart1,
+        Fusion::ExpectedMulti,
         &[
             (export!("blocking", "async-block-on"), u32s(&[2, 3]), "[6]"),
             // A sync-typed task may not block: `later` has not returned
@@ -322,7 +322,7 @@ fn async_blocking() {
 fn async_lowering() {
     check_async_fixture(
         "async-lowering",
-        Fusion::PendingPart1,
+        Fusion::ExpectedMulti,
         &[
             (
                 export!("lowering", "sync-later"),
@@ -351,7 +351,7 @@ fn async_lowering() {
 fn async_gate() {
     check_async_fixture(
         "async-gate",
-        Fusion::PendingPart1,
+        Fusion::ExpectedMulti,
         &[
             (
                 export!("scenarios", "backpressure-on"),
@@ -393,7 +393,7 @@ fn async_gate() {
 fn async_pingpong() {
     check_async_fixture(
         "async-pingpong",
-        Fusion::PendingPart1,
+        Fusion::ExpectedMulti,
         &[
             (
                 export!("game", "play"),
@@ -504,7 +504,7 @@ fn async_raw() {
 fn async_wasi() {
     check_async_fixture(
         "async-wasi",
-        Fusion::PendingPart1,
+        Fusion::ExpectedMulti,
         &[
             (
                 export!("shouter", "shout"),
@@ -693,17 +693,17 @@ fn async_compositions_inspect() {
         }
     }
     // In `async_raw.wat`, the caller's async lowers of `ready` and `later`
-    // are async calls; `close` is a plain sync call.
+    // are async calls (tasks that move a number: fixups); `close` is a
+    // plain sync call of a function without values.
     let raw = meld_core::inspect(&raw_component().wasm).expect("inspects");
-    let kinds: Vec<(&str, bool)> = raw
+    let kinds: Vec<(&str, meld_core::AdapterKind)> = raw
         .adapters
         .iter()
-        .map(|a| {
-            (
-                a.name.as_str(),
-                matches!(a.kind, meld_core::AdapterKind::Unsupported(_)),
-            )
-        })
+        .map(|a| (a.name.as_str(), a.kind.clone()))
         .collect();
-    assert_eq!(kinds, [("ready", true), ("later", true), ("close", false)]);
+    use meld_core::AdapterKind::{Direct, Fixup};
+    assert_eq!(
+        kinds,
+        [("ready", Fixup), ("later", Fixup), ("close", Direct)]
+    );
 }

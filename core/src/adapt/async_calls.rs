@@ -31,16 +31,20 @@
 //! waitable sets, context slots, backpressure and yielding. The rest is a
 //! typed `unsupported` error (see `docs/async-design.md`).
 
-use super::body::{Body, Local};
+use super::adapter::check_block;
+use super::body::{Body, Local, memarg};
+use super::codegen::{Codegen, Dir, Side};
+use super::translate::{Dst, Place, Slot, Src};
 use super::{AdapterPlan, Adapters};
-use crate::abi::{Flat, Node, TyTable};
+use crate::abi::{Flat, MAX_FLAT_PARAMS, Shape, TyTable};
 use crate::error::{Error, Result};
 use crate::graph::{
-    AdapterId, AsyncBuiltinId, CoreDef, CoreInstanceId, Graph, LiftedId, RuntimeFunc,
-    RuntimeInstances,
+    AdapterId, AsyncBuiltinId, CoreDef, CoreInstanceId, Graph, InnerId, LiftedId, Options,
+    RuntimeFunc, RuntimeInstances,
 };
 use crate::merge::{GeneratedFunc, Layout, Space};
 use crate::runtime::shims::{self, RuntimeFuncs};
+use std::collections::BTreeMap;
 use wasm_encoder::{BlockType, Instruction as I};
 use wasmparser::FuncType;
 use wasmparser::types::TypesRef;
@@ -80,8 +84,10 @@ const CALLBACK: u32 = 32;
 const STACKFUL: u32 = 64;
 /// The raw argument slots of a task (`tasks.wat`'s `argument`), and the
 /// slot of its return half.
-const ARG_SLOTS: usize = 8;
-const RETURN_SLOT: u32 = 8;
+const ARG_SLOTS: usize = 16;
+const RETURN_SLOT: u32 = 16;
+/// An async lower passes at most this many flat parameters.
+const MAX_FLAT_ASYNC_PARAMS: usize = 4;
 /// The scheduler's `entries` table holds this many functions.
 const ENTRIES: usize = 64;
 
@@ -96,7 +102,7 @@ pub(crate) fn funcs(graph: &Graph, adapters: &Adapters) -> Vec<AsyncFunc> {
         .collect();
     out.extend(RuntimeFunc::ALL.map(AsyncFunc::Table));
     for (i, plan) in adapters.plans.iter().enumerate() {
-        if let AdapterPlan::Async = plan {
+        if let AdapterPlan::Async(_) = plan {
             let site = Site::Adapter(AdapterId(i));
             out.extend([
                 AsyncFunc::Call(AdapterId(i)),
@@ -172,12 +178,15 @@ pub(crate) fn check(graph: &Graph) -> Result<()> {
 }
 
 /// The fused indices of the runtime's exports the generated code calls.
+#[derive(Clone)]
 struct Rt {
     funcs: RuntimeFuncs,
     begin: u32,
     argument: u32,
     await_call: u32,
     call_result: u32,
+    call_sync_pending: u32,
+    forget: u32,
     enter: u32,
     started: u32,
     returned: u32,
@@ -234,6 +243,8 @@ impl Rt {
             argument: f(t, "argument")?,
             await_call: f(t, "await_call")?,
             call_result: f(t, "call_result")?,
+            call_sync_pending: f(t, "call_sync_pending")?,
+            forget: f(t, "forget")?,
             enter: f(t, "enter")?,
             started: f(t, "started")?,
             returned: f(t, "returned")?,
@@ -256,31 +267,13 @@ pub(crate) struct Ctx<'g, 'l, 'a> {
     pub(crate) types: TypesRef<'g>,
     /// The fused index of the host's `task.return` of each async root
     /// export.
-    pub(crate) host_returns: &'g std::collections::BTreeMap<LiftedId, u32>,
-    /// The fused index of the `may_leave` flag of a component, if any.
-    pub(crate) flag: &'g dyn Fn(crate::graph::InnerId) -> Option<u32>,
+    pub(crate) host_returns: &'g BTreeMap<LiftedId, u32>,
+    /// The resolved canonical options of a component.
+    pub(crate) side: &'g dyn Fn(&Options, InnerId) -> Result<Side>,
 }
 
-/// A function type's values, flat, as a site's code moves them.
-struct Values {
-    params: Vec<TyIdFlat>,
-    result: Option<TyIdFlat>,
-    async_type: bool,
-}
-
-/// One value: its type and flat core types.
-#[derive(Clone)]
-struct TyIdFlat {
-    ty: crate::abi::TyId,
-    flat: Vec<Flat>,
-}
-
-/// Generates every function of `funcs` (the layout's async functions).
-pub(crate) fn generate(
-    ctx: &Ctx<'_, '_, '_>,
-    tys: &mut TyTable,
-    codegen_table: &mut dyn FnMut(RuntimeFunc) -> Result<wasm_encoder::Function>,
-) -> Result<Vec<GeneratedFunc>> {
+/// Generates every function of the layout's async functions.
+pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<Vec<GeneratedFunc>> {
     let graph = ctx.graph;
     let Some(instances) = graph.runtime else {
         return Ok(Vec::new());
@@ -293,10 +286,16 @@ pub(crate) fn generate(
         )));
     }
     let rt = Rt::new(graph, ctx.adapters, ctx.layout, instances)?;
+    let mut g = Gen {
+        ctx,
+        codegen,
+        rt,
+        funcs,
+    };
     let mut out = Vec::with_capacity(funcs.len());
     for f in funcs {
         let (name, ty, body) = match *f {
-            AsyncFunc::Shim(id) => shim(ctx, tys, &rt, funcs, id)?,
+            AsyncFunc::Shim(id) => g.shim(id)?,
             AsyncFunc::Table(t) => {
                 let ty = match t {
                     RuntimeFunc::TableInsert => sig(&[Flat::I32; 3], &[Flat::I32]),
@@ -305,12 +304,13 @@ pub(crate) fn generate(
                     }
                     RuntimeFunc::TableRemove => sig(&[Flat::I32; 2], &[]),
                 };
-                (format!("meld tables {}", t.field()), ty, codegen_table(t)?)
+                let body = g.codegen.runtime_table(t)?;
+                (format!("meld tables {}", t.field()), ty, body)
             }
-            AsyncFunc::Call(id) => call(ctx, tys, &rt, funcs, id)?,
-            AsyncFunc::Entry(site) => entry(ctx, tys, &rt, site)?,
-            AsyncFunc::Return(site) => return_half(ctx, tys, &rt, site)?,
-            AsyncFunc::HostEntry(id) => host_entry(ctx, tys, &rt, funcs, id)?,
+            AsyncFunc::Call(id) => g.call(id)?,
+            AsyncFunc::Entry(site) => g.entry(site)?,
+            AsyncFunc::Return(site) => g.return_half(site)?,
+            AsyncFunc::HostEntry(id) => g.host_entry(id)?,
             AsyncFunc::HostCallback => {
                 let (mut b, _) = Body::new(&[Flat::I32; 3]);
                 b.ins(I::Unreachable);
@@ -333,77 +333,29 @@ fn sig(params: &[Flat], results: &[Flat]) -> FuncType {
     )
 }
 
-/// The values of lifted function `id`'s type.
-fn values(ctx: &Ctx<'_, '_, '_>, tys: &mut TyTable, id: LiftedId) -> Result<Values> {
-    let lifted = &ctx.graph.lifted[id.0];
-    let func = ctx
-        .types
-        .get(lifted.ty)
-        .ok_or_else(|| Error::internal("unknown function type"))?;
-    let path = ctx.graph.path(lifted.component);
-    let mut one = |ty: &wasmparser::component_types::ComponentValType| -> Result<TyIdFlat> {
-        let ty = tys.convert_with(ctx.types, ty, path, None)?;
-        Ok(TyIdFlat {
-            ty,
-            flat: tys.info(ty).flat.clone(),
-        })
-    };
-    let params = func
-        .params
-        .iter()
-        .map(|(_, t)| one(t))
-        .collect::<Result<Vec<_>>>()?;
-    let result = func.result.as_ref().map(&mut one).transpose()?;
-    Ok(Values {
-        params,
-        result,
-        async_type: func.async_,
-    })
+type Made = (String, FuncType, wasm_encoder::Function);
+
+/// How one side passes parameters: flat, or one pointer to the tuple.
+#[derive(Debug, Clone)]
+struct Params {
+    flat: Vec<Flat>,
+    spilled: bool,
 }
 
-/// The flat parameters of `values`, or one pointer beyond `limit`.
-fn flat_params(values: &Values, limit: usize) -> Result<Vec<Flat>> {
-    let flat: Vec<Flat> = values.params.iter().flat_map(|v| v.flat.clone()).collect();
-    match flat.len() > limit {
-        true => Err(Error::unsupported(format!(
-            "an async call with more than {limit} flat parameters (passed through memory) is \
-             not fused yet"
-        ))),
-        false => Ok(flat),
+impl Params {
+    fn of(tys: &TyTable, shape: &Shape, limit: usize) -> Params {
+        let flat = tys.info(shape.tuple).flat.clone();
+        match flat.len() > limit {
+            true => Params {
+                flat: vec![Flat::I32],
+                spilled: true,
+            },
+            false => Params {
+                flat,
+                spilled: false,
+            },
+        }
     }
-}
-
-/// Refuses values that are not numbers crossing as they are.
-fn numbers_only(tys: &TyTable, values: &Values, what: &str) -> Result<()> {
-    let plain = |v: &TyIdFlat| matches!(tys.node(v.ty), Node::Prim(p) if p.is_plain());
-    if values.params.iter().chain(&values.result).all(plain) {
-        return Ok(());
-    }
-    Err(Error::unsupported(format!(
-        "{what}: an async call between components whose parameters or result are not all \
-         32- or 64-bit numbers is not fused yet"
-    )))
-}
-
-/// `begin`'s kind for lifted function `id`.
-fn kind(ctx: &Ctx<'_, '_, '_>, values: &Values, id: LiftedId) -> u32 {
-    let options = &ctx.graph.lifted[id.0].options;
-    let mut k = 0;
-    if values.async_type {
-        k |= ASYNC_TYPE;
-    }
-    if options.async_ {
-        k |= match options.callback {
-            Some(_) => CALLBACK,
-            None => STACKFUL,
-        };
-    }
-    k
-}
-
-/// Pushes the address of task `task`'s argument slot `slot`.
-fn slot(b: &mut Body, rt: &Rt, task: Local, slot: u32) {
-    b.get(task).i32(slot).ins(I::Call(rt.argument));
 }
 
 /// The bytes of a flat value in an argument slot.
@@ -414,11 +366,17 @@ fn flat_size(ty: Flat) -> u32 {
     }
 }
 
+/// Pushes the address of task `task`'s argument slot `slot`.
+fn slot(b: &mut Body, rt: &Rt, task: Local, slot: u32) {
+    b.get(task).i32(slot).ins(I::Call(rt.argument));
+}
+
 /// Stores `values` in the slots of `task` from slot 0.
 fn store_args(b: &mut Body, rt: &Rt, task: Local, values: &[Local]) -> Result<()> {
     if values.len() > ARG_SLOTS {
         return Err(Error::unsupported(format!(
-            "an async call or export with more than {ARG_SLOTS} flat parameters is not fused yet"
+            "a call or export with more than {ARG_SLOTS} core parameters, run as an async task, \
+             is not fused yet"
         )));
     }
     for (i, v) in values.iter().enumerate() {
@@ -428,121 +386,237 @@ fn store_args(b: &mut Body, rt: &Rt, task: Local, values: &[Local]) -> Result<()
     Ok(())
 }
 
-/// Pushes the flat values in the slots of `task` from slot 0.
-fn load_args(b: &mut Body, rt: &Rt, task: Local, flat: &[Flat]) {
-    for (i, ty) in flat.iter().enumerate() {
-        slot(b, rt, task, i as u32);
-        b.load(rt.memory, 0, flat_size(*ty), *ty);
+/// Loads the flat values in the slots of `task` from slot 0 into locals.
+fn load_args(b: &mut Body, rt: &Rt, task: Local, flat: &[Flat]) -> Vec<Local> {
+    flat.iter()
+        .enumerate()
+        .map(|(i, ty)| {
+            let local = b.local(*ty);
+            slot(b, rt, task, i as u32);
+            b.load(rt.memory, 0, flat_size(*ty), *ty).set(local);
+            local
+        })
+        .collect()
+}
+
+/// `task.return`'s core parameters for `shape`'s result.
+fn return_params(tys: &TyTable, shape: &Shape) -> Vec<Flat> {
+    match shape.result {
+        None => Vec::new(),
+        Some(r) if tys.info(r).flat.len() <= MAX_FLAT_PARAMS => tys.info(r).flat.clone(),
+        Some(_) => vec![Flat::I32],
     }
 }
 
-/// Resolves `def` to a fused function index.
-fn func(ctx: &Ctx<'_, '_, '_>, def: &CoreDef) -> Result<u32> {
-    ctx.layout
-        .resolve(ctx.graph, ctx.adapters, def, Space::Func)
-}
-
-type Made = (String, FuncType, wasm_encoder::Function);
-
-/// The caller's side of async call `id`.
-fn call(
-    ctx: &Ctx<'_, '_, '_>,
-    tys: &mut TyTable,
-    rt: &Rt,
-    funcs: &[AsyncFunc],
-    id: AdapterId,
-) -> Result<Made> {
-    let adapter = &ctx.graph.adapters[id.0];
-    let in_caller = |e: Error| e.in_component(ctx.graph.path(adapter.caller));
-    let v = values(ctx, tys, adapter.callee).map_err(in_caller)?;
-    numbers_only(tys, &v, &adapter.name).map_err(in_caller)?;
-    if !adapter.options.async_ {
-        return Err(in_caller(Error::unsupported(format!(
-            "`{}`: a synchronous call of an async function or async lift is not fused yet",
-            adapter.name
-        ))));
-    }
-    if !ctx.graph.lifted[adapter.callee.0].options.async_ {
-        return Err(in_caller(Error::unsupported(format!(
-            "`{}`: an async call of a synchronously lifted function is not fused yet",
-            adapter.name
-        ))));
-    }
-    let mut params = flat_params(&v, 4).map_err(in_caller)?;
-    if v.result.is_some() {
-        params.push(Flat::I32);
-    }
-    let callee = ctx.graph.lifted[adapter.callee.0].component;
-    let site = Site::Adapter(id);
-    let (mut b, args) = Body::new(&params);
-    if let Some(flag) = (ctx.flag)(adapter.caller) {
-        b.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
-    }
-    let task = b.local(Flat::I32);
-    b.i32(adapter.caller.0 as u32)
-        .i32(callee.0 as u32)
-        .i32(kind(ctx, &v, adapter.callee))
-        .i32(entry_index(funcs, AsyncFunc::Entry(site))?)
-        .ins(I::Call(rt.begin))
-        .set(task);
-    store_args(&mut b, rt, task, &args)?;
-    slot(&mut b, rt, task, RETURN_SLOT);
-    b.i32(entry_index(funcs, AsyncFunc::Return(site))?)
-        .ins(I::I32Store(super::body::memarg(rt.memory, 0, 4)));
-    b.get(task).ins(I::Call(rt.await_call));
-    b.ins(I::Call(rt.funcs.suspend)).ins(I::Drop);
-    b.get(task).ins(I::Call(rt.call_result));
-    Ok((
-        format!("meld async call {}", adapter.name),
-        sig(&params, &[Flat::I32]),
-        b.finish(),
-    ))
-}
-
-/// The lifted function a site calls.
-fn site_lifted(ctx: &Ctx<'_, '_, '_>, site: Site) -> LiftedId {
-    match site {
-        Site::Adapter(id) => ctx.graph.adapters[id.0].callee,
-        Site::Export(id) => id,
+fn place(memory: u32, addr: Local) -> Place {
+    Place {
+        memory,
+        addr,
+        offset: 0,
     }
 }
 
-fn site_name(ctx: &Ctx<'_, '_, '_>, site: Site) -> String {
-    match site {
-        Site::Adapter(id) => ctx.graph.adapters[id.0].name.clone(),
-        Site::Export(id) => format!(
-            "export of {}",
-            ctx.graph.path(ctx.graph.lifted[id.0].component)
-        ),
-    }
+/// The generator, with what it reads.
+struct Gen<'c, 'g, 'l, 'a> {
+    ctx: &'c Ctx<'g, 'l, 'a>,
+    codegen: &'c mut Codegen,
+    rt: Rt,
+    funcs: &'c [AsyncFunc],
 }
 
-/// The entry of a site's tasks.
-fn entry(ctx: &Ctx<'_, '_, '_>, tys: &mut TyTable, rt: &Rt, site: Site) -> Result<Made> {
-    let id = site_lifted(ctx, site);
-    let lifted = &ctx.graph.lifted[id.0];
-    let v = values(ctx, tys, id)?;
-    let core = func(ctx, &lifted.func)?;
-    let (mut b, args) = Body::new(&[Flat::I32]);
-    let task = args[0];
-    let phase = b.local(Flat::I32);
-    b.get(task).ins(I::Call(rt.enter)).set(phase);
-    b.get(phase).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
-    b.ins(I::Return).ins(I::End);
-    let flat = match site {
-        // Arguments of an async call are the caller's flat values.
-        Site::Adapter(_) => flat_params(&v, 4)?,
-        Site::Export(_) => flat_params(&v, ARG_SLOTS)?,
-    };
-    match lifted.options.callback.as_ref() {
-        Some(callback) => {
-            let callback = func(ctx, callback)?;
+impl Gen<'_, '_, '_, '_> {
+    fn graph(&self) -> &Graph {
+        self.ctx.graph
+    }
+
+    /// The shape of lifted function `id`'s type (handles resolved).
+    fn shape(&mut self, id: LiftedId) -> Result<Shape> {
+        let shape = super::export_shape(self.ctx.graph, self.ctx.types, &mut self.codegen.tys, id)?;
+        let tys = &self.codegen.tys;
+        if shape
+            .params
+            .iter()
+            .chain(&shape.result)
+            .any(|t| tys.info(*t).handles)
+        {
+            return Err(Error::unsupported(
+                "resource handles in the parameters or results of an async call or of a root \
+                 export of an async composition are not fused yet",
+            )
+            .in_component(self.graph().path(self.graph().lifted[id.0].component)));
+        }
+        Ok(shape)
+    }
+
+    fn func(&self, def: &CoreDef) -> Result<u32> {
+        self.ctx
+            .layout
+            .resolve(self.ctx.graph, self.ctx.adapters, def, Space::Func)
+    }
+
+    fn entry_index(&self, f: AsyncFunc) -> Result<u32> {
+        entry_index(self.funcs, f)
+    }
+
+    /// `begin`'s kind for lifted function `id`.
+    fn kind(&self, id: LiftedId) -> Result<u32> {
+        let lifted = &self.graph().lifted[id.0];
+        let func = self
+            .ctx
+            .types
+            .get(lifted.ty)
+            .ok_or_else(|| Error::internal("unknown function type"))?;
+        let mut k = 0;
+        if func.async_ {
+            k |= ASYNC_TYPE;
+        }
+        if lifted.options.async_ {
+            k |= match lifted.options.callback {
+                Some(_) => CALLBACK,
+                None => STACKFUL,
+            };
+        }
+        Ok(k)
+    }
+
+    /// The two sides of async call `id`: the caller's, the callee's.
+    fn sides(&self, id: AdapterId) -> Result<(Side, Side)> {
+        let a = &self.graph().adapters[id.0];
+        let lifted = &self.graph().lifted[a.callee.0];
+        Ok((
+            (self.ctx.side)(&a.options, a.caller)?,
+            (self.ctx.side)(&lifted.options, lifted.component)?,
+        ))
+    }
+
+    /// How the caller of async call `id` passes its parameters.
+    fn caller_params(&self, id: AdapterId, shape: &Shape) -> Params {
+        let limit = match self.graph().adapters[id.0].options.async_ {
+            true => MAX_FLAT_ASYNC_PARAMS,
+            false => MAX_FLAT_PARAMS,
+        };
+        Params::of(&self.codegen.tys, shape, limit)
+    }
+
+    /// The caller's side of async call `id`: a task for the callee; an
+    /// async-lowered caller gets the subtask's state, a sync-lowered one
+    /// blocks until the callee returned.
+    fn call(&mut self, id: AdapterId) -> Result<Made> {
+        let adapter = self.graph().adapters[id.0].clone();
+        let in_caller = |e: Error| e.in_component(self.ctx.graph.path(adapter.caller));
+        let shape = self.shape(adapter.callee).map_err(in_caller)?;
+        let (caller, _) = self.sides(id)?;
+        let params = self.caller_params(id, &shape);
+        let mut core = params.flat.clone();
+        let lowered_results: Vec<Flat>;
+        let retptr = match adapter.options.async_ {
+            true => {
+                lowered_results = vec![Flat::I32];
+                shape.result.is_some()
+            }
+            false => {
+                lowered_results = match shape.spill_results {
+                    true => Vec::new(),
+                    false => shape.lowered.results.clone(),
+                };
+                shape.spill_results
+            }
+        };
+        if retptr {
+            core.push(Flat::I32);
+        }
+        let site = Site::Adapter(id);
+        let callee = self.graph().lifted[adapter.callee.0].component;
+        let (mut b, args) = Body::new(&core);
+        if let Some(flag) = caller.may_leave {
+            b.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
+        }
+        if !adapter.options.async_ {
+            // Only an async-typed task may block (before anything else).
+            b.ins(I::Call(self.rt.funcs.check_blocking));
+        }
+        let task = b.local(Flat::I32);
+        b.i32(adapter.caller.0 as u32)
+            .i32(callee.0 as u32)
+            .i32(self.kind(adapter.callee)?)
+            .i32(self.entry_index(AsyncFunc::Entry(site))?)
+            .ins(I::Call(self.rt.begin))
+            .set(task);
+        store_args(&mut b, &self.rt, task, &args).map_err(in_caller)?;
+        slot(&mut b, &self.rt, task, RETURN_SLOT);
+        b.i32(self.entry_index(AsyncFunc::Return(site))?)
+            .ins(I::I32Store(memarg(self.rt.memory, 0, 4)));
+        match adapter.options.async_ {
+            true => {
+                b.get(task).ins(I::Call(self.rt.await_call));
+                b.ins(I::Call(self.rt.funcs.suspend)).ins(I::Drop);
+                b.get(task).ins(I::Call(self.rt.call_result));
+            }
+            false => {
+                // Suspend until the callee returned; a flat result waits in
+                // the task's first slots.
+                b.ins(I::Loop(BlockType::Empty));
+                b.get(task)
+                    .ins(I::Call(self.rt.call_sync_pending))
+                    .ins(I::If(BlockType::Empty));
+                b.ins(I::Call(self.rt.funcs.suspend))
+                    .ins(I::Drop)
+                    .ins(I::Br(1));
+                b.ins(I::End).ins(I::End);
+                for (i, ty) in lowered_results.iter().enumerate() {
+                    slot(&mut b, &self.rt, task, i as u32);
+                    b.load(self.rt.memory, 0, flat_size(*ty), *ty);
+                }
+            }
+        }
+        Ok((
+            format!("meld async call {}", adapter.name),
+            sig(&core, &lowered_results),
+            b.finish(),
+        ))
+    }
+
+    fn site_lifted(&self, site: Site) -> LiftedId {
+        match site {
+            Site::Adapter(id) => self.graph().adapters[id.0].callee,
+            Site::Export(id) => id,
+        }
+    }
+
+    fn site_name(&self, site: Site) -> String {
+        match site {
+            Site::Adapter(id) => self.graph().adapters[id.0].name.clone(),
+            Site::Export(id) => {
+                let lifted = &self.graph().lifted[id.0];
+                format!("root export of {}", self.graph().path(lifted.component))
+            }
+        }
+    }
+
+    /// The entry of a site's tasks: on start the parameters go into the
+    /// callee and its core function runs; a callback-lifted callee's
+    /// callback gets each later event; a sync-lifted one's results go to
+    /// the caller.
+    fn entry(&mut self, site: Site) -> Result<Made> {
+        let id = self.site_lifted(site);
+        let lifted = self.graph().lifted[id.0].clone();
+        let shape = self.shape(id)?;
+        let core = self.func(&lifted.func)?;
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&[Flat::I32]);
+        let task = args[0];
+        let phase = b.local(Flat::I32);
+        b.get(task).ins(I::Call(rt.enter)).set(phase);
+        b.get(phase).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+        b.ins(I::Return).ins(I::End);
+        if let Some(callback) = lifted.options.callback.as_ref() {
+            let callback = self.func(callback)?;
             let code = b.local(Flat::I32);
             b.get(phase)
                 .i32(1)
                 .ins(I::I32Eq)
                 .ins(I::If(BlockType::Empty));
-            load_args(&mut b, rt, task, &flat);
+            self.lower_params(&mut b, site, &shape, task)?;
             b.get(task).ins(I::Call(rt.started));
             b.ins(I::Call(core)).set(code);
             b.ins(I::Else);
@@ -553,237 +627,406 @@ fn entry(ctx: &Ctx<'_, '_, '_>, tys: &mut TyTable, rt: &Rt, site: Site) -> Resul
                 .set(code);
             b.ins(I::End);
             b.get(task).get(code).ins(I::Call(rt.callback_code));
-        }
-        None => {
-            // Sync-lifted (a root export): the results wait in slot 0 for
-            // the host entry.
-            let results = tys_lifted_results(tys, &v);
+        } else {
+            // Sync-lifted.
+            self.lower_params(&mut b, site, &shape, task)?;
             b.get(task).ins(I::Call(rt.started));
-            let result = results.first().map(|ty| b.local(*ty));
-            load_args(&mut b, rt, task, &flat);
             b.ins(I::Call(core));
-            if let Some(r) = result {
-                b.set(r);
-                slot(&mut b, rt, task, 0);
-                b.get(r).store(rt.memory, 0, flat_size(r.ty), r.ty);
+            let raw: Vec<Local> = shape.lifted.results.iter().map(|t| b.local(*t)).collect();
+            for local in raw.iter().rev() {
+                b.set(*local);
+            }
+            match site {
+                // The host's call reads the core results from the slots
+                // (and calls post-return itself).
+                Site::Export(_) => {
+                    for (i, r) in raw.iter().enumerate() {
+                        slot(&mut b, &rt, task, i as u32);
+                        b.get(*r).store(rt.memory, 0, flat_size(r.ty), r.ty);
+                    }
+                }
+                Site::Adapter(adapter) => {
+                    self.sync_results(&mut b, adapter, &shape, task, &raw)?;
+                    if let Some(post) = lifted.options.post_return.as_ref() {
+                        let post = self.func(post)?;
+                        for r in &raw {
+                            b.get(*r);
+                        }
+                        b.ins(I::Call(post));
+                    }
+                }
             }
             b.get(task).ins(I::Call(rt.exit_sync));
         }
+        Ok((
+            format!("meld task entry {}", self.site_name(site)),
+            sig(&[Flat::I32], &[]),
+            b.finish(),
+        ))
     }
-    Ok((
-        format!("meld task entry {}", site_name(ctx, site)),
-        sig(&[Flat::I32], &[]),
-        b.finish(),
-    ))
-}
 
-/// The core results of a sync lift of `v`: the flat result, or a pointer.
-fn tys_lifted_results(_tys: &TyTable, v: &Values) -> Vec<Flat> {
-    match &v.result {
-        None => Vec::new(),
-        Some(r) if r.flat.len() <= crate::abi::MAX_FLAT_RESULTS => r.flat.clone(),
-        Some(_) => vec![Flat::I32],
+    fn rt_copy(&self) -> Rt {
+        self.rt.clone()
     }
-}
 
-/// `task.return`'s core parameters for result `result`.
-fn return_params(result: &Option<TyIdFlat>) -> Vec<Flat> {
-    match result {
-        None => Vec::new(),
-        Some(r) if r.flat.len() <= crate::abi::MAX_FLAT_PARAMS => r.flat.clone(),
-        Some(_) => vec![Flat::I32],
-    }
-}
-
-/// What `task.return` calls for a site's task.
-fn return_half(ctx: &Ctx<'_, '_, '_>, tys: &mut TyTable, rt: &Rt, site: Site) -> Result<Made> {
-    let id = site_lifted(ctx, site);
-    let v = values(ctx, tys, id)?;
-    let params = return_params(&v.result);
-    let (mut b, args) = Body::new(&params);
-    match site {
-        Site::Export(id) => {
-            let host = ctx
-                .host_returns
-                .get(&id)
-                .copied()
-                .ok_or_else(|| Error::internal("an async root export without task.return"))?;
-            for a in &args {
-                b.get(*a);
+    /// Pushes the callee's core parameters for the task of `site`: the
+    /// host's are in the slots as the callee takes them; a caller's are
+    /// lifted from its flat values or memory and lowered into the callee.
+    fn lower_params(&mut self, b: &mut Body, site: Site, shape: &Shape, task: Local) -> Result<()> {
+        let rt = self.rt_copy();
+        let callee_params = Params::of(&self.codegen.tys, shape, MAX_FLAT_PARAMS);
+        let adapter = match site {
+            Site::Export(_) => {
+                for local in load_args(b, &rt, task, &callee_params.flat) {
+                    b.get(local);
+                }
+                return Ok(());
             }
-            b.ins(I::Call(host));
+            Site::Adapter(adapter) => adapter,
+        };
+        let (caller, callee) = self.sides(adapter)?;
+        let into_callee = Dir {
+            src: caller,
+            dst: callee,
+        };
+        let caller_params = self.caller_params(adapter, shape);
+        let raw = load_args(b, &rt, task, &caller_params.flat);
+        match (caller_params.spilled, callee_params.spilled) {
+            (false, _) => {
+                let mut at = 0;
+                let mut out = Vec::new();
+                for ty in &shape.params {
+                    let flat = self.codegen.tys.info(*ty).flat.clone();
+                    let src = raw[at..at + flat.len()]
+                        .iter()
+                        .map(|l| Slot::exact(*l))
+                        .collect();
+                    let dst: Vec<Local> = flat.iter().map(|t| b.local(*t)).collect();
+                    let dst_slots = dst.iter().map(|l| Slot::exact(*l)).collect();
+                    self.codegen.translate(
+                        b,
+                        *ty,
+                        &Src::Stack(src),
+                        &Dst::Stack(dst_slots),
+                        into_callee,
+                    )?;
+                    out.extend(dst);
+                    at += flat.len();
+                }
+                for local in out {
+                    b.get(local);
+                }
+            }
+            (true, false) => {
+                let tuple = shape.tuple;
+                let (size, align) = {
+                    let info = self.codegen.tys.info(tuple);
+                    (info.size, info.align)
+                };
+                check_block(b, caller.memory()?, raw[0], size, align);
+                let dst: Vec<Local> = callee_params.flat.iter().map(|t| b.local(*t)).collect();
+                let dst_slots = dst.iter().map(|l| Slot::exact(*l)).collect();
+                self.codegen.translate(
+                    b,
+                    tuple,
+                    &Src::Mem(place(caller.memory()?, raw[0])),
+                    &Dst::Stack(dst_slots),
+                    into_callee,
+                )?;
+                for local in dst {
+                    b.get(local);
+                }
+            }
+            (true, true) => {
+                let tuple = shape.tuple;
+                let (size, align) = {
+                    let info = self.codegen.tys.info(tuple);
+                    (info.size, info.align)
+                };
+                check_block(b, caller.memory()?, raw[0], size, align);
+                let size_local = b.local(Flat::I32);
+                b.i32(size).set(size_local);
+                let dst = self.codegen.realloc(b, &callee, align, size_local)?;
+                self.codegen.translate(
+                    b,
+                    tuple,
+                    &Src::Mem(place(caller.memory()?, raw[0])),
+                    &Dst::Mem(place(callee.memory()?, dst)),
+                    into_callee,
+                )?;
+                b.get(dst);
+            }
         }
-        Site::Adapter(adapter) => {
-            let a = &ctx.graph.adapters[adapter.0];
-            if let Some(r) = &v.result {
-                let memory = a
-                    .options
-                    .memory
-                    .as_ref()
-                    .map(|m| {
-                        ctx.layout
-                            .resolve(ctx.graph, ctx.adapters, m, Space::Memory)
-                    })
-                    .transpose()?
-                    .ok_or_else(|| {
-                        Error::invalid("an async lower with results but without a memory")
+        Ok(())
+    }
+
+    /// A sync-lifted callee's core results `raw` for the caller of async
+    /// call `adapter`: into its return area (async-lowered, or a spilled
+    /// result), or flat into the task's slots for a sync-lowered caller.
+    fn sync_results(
+        &mut self,
+        b: &mut Body,
+        adapter: AdapterId,
+        shape: &Shape,
+        task: Local,
+        raw: &[Local],
+    ) -> Result<()> {
+        let Some(result) = shape.result else {
+            return Ok(());
+        };
+        let src = match shape.spill_results {
+            true => {
+                let (_, callee) = self.sides(adapter)?;
+                let info = self.codegen.tys.info(result);
+                check_block(b, callee.memory()?, raw[0], info.size, info.align);
+                Src::Mem(place(callee.memory()?, raw[0]))
+            }
+            false => Src::Stack(raw.iter().map(|l| Slot::exact(*l)).collect()),
+        };
+        self.result_to_caller(b, adapter, shape, result, task, src)
+    }
+
+    /// Moves `result` from the callee (`src`) to the caller of async call
+    /// `adapter` (task `task`): its return area when it has one, else the
+    /// task's slots (a sync-lowered caller's flat result).
+    fn result_to_caller(
+        &mut self,
+        b: &mut Body,
+        adapter: AdapterId,
+        shape: &Shape,
+        result: crate::abi::TyId,
+        task: Local,
+        src: Src,
+    ) -> Result<()> {
+        let rt = self.rt_copy();
+        let (caller, callee) = self.sides(adapter)?;
+        let into_caller = Dir {
+            src: callee,
+            dst: caller,
+        };
+        let a = &self.graph().adapters[adapter.0];
+        let through_memory = a.options.async_ || shape.spill_results;
+        if through_memory {
+            let at = self.caller_params(adapter, shape).flat.len() as u32;
+            let (size, align) = {
+                let info = self.codegen.tys.info(result);
+                (info.size, info.align)
+            };
+            let ptr = b.local(Flat::I32);
+            slot(b, &rt, task, at);
+            b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(ptr);
+            check_block(b, caller.memory()?, ptr, size, align);
+            self.codegen.translate(
+                b,
+                result,
+                &src,
+                &Dst::Mem(place(caller.memory()?, ptr)),
+                into_caller,
+            )?;
+        } else {
+            let flat = self.codegen.tys.info(result).flat.clone();
+            let dst: Vec<Local> = flat.iter().map(|t| b.local(*t)).collect();
+            let dst_slots = dst.iter().map(|l| Slot::exact(*l)).collect();
+            self.codegen
+                .translate(b, result, &src, &Dst::Stack(dst_slots), into_caller)?;
+            for (i, d) in dst.iter().enumerate() {
+                slot(b, &rt, task, i as u32);
+                b.get(*d).store(rt.memory, 0, flat_size(d.ty), d.ty);
+            }
+        }
+        Ok(())
+    }
+
+    /// What `task.return` calls for a site's task: the results to the
+    /// host's `task.return`, or into the caller; then `returned`.
+    fn return_half(&mut self, site: Site) -> Result<Made> {
+        let id = self.site_lifted(site);
+        let shape = self.shape(id)?;
+        let params = return_params(&self.codegen.tys, &shape);
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&params);
+        match site {
+            Site::Export(id) => {
+                let host =
+                    self.ctx.host_returns.get(&id).copied().ok_or_else(|| {
+                        Error::internal("an async root export without task.return")
                     })?;
-                let info = tys.info(r.ty);
-                let (size, align) = (info.size, info.align);
-                let at = flat_params(&v, 4)?.len() as u32;
-                let (ptr, task) = (b.local(Flat::I32), b.local(Flat::I32));
-                b.ins(I::GlobalGet(rt.current)).set(task);
-                slot(&mut b, rt, task, at);
-                b.ins(I::I32Load(super::body::memarg(rt.memory, 0, 4)))
-                    .set(ptr);
-                b.check_align(ptr, align);
-                b.get(ptr).get(args[0]).store(memory, 0, size, args[0].ty);
+                for a in &args {
+                    b.get(*a);
+                }
+                b.ins(I::Call(host));
+            }
+            Site::Adapter(adapter) => {
+                if let Some(result) = shape.result {
+                    let (_, callee) = self.sides(adapter)?;
+                    let src = match params.len() == 1 && return_spilled(&self.codegen.tys, &shape) {
+                        true => {
+                            let info = self.codegen.tys.info(result);
+                            check_block(&mut b, callee.memory()?, args[0], info.size, info.align);
+                            Src::Mem(place(callee.memory()?, args[0]))
+                        }
+                        false => Src::Stack(args.iter().map(|l| Slot::exact(*l)).collect()),
+                    };
+                    let task = b.local(Flat::I32);
+                    b.ins(I::GlobalGet(rt.current)).set(task);
+                    self.result_to_caller(&mut b, adapter, &shape, result, task, src)?;
+                }
             }
         }
+        b.ins(I::Call(rt.returned));
+        Ok((
+            format!("meld task.return {}", self.site_name(site)),
+            sig(&params, &[]),
+            b.finish(),
+        ))
     }
-    b.ins(I::Call(rt.returned));
-    Ok((
-        format!("meld task.return {}", site_name(ctx, site)),
-        sig(&params, &[]),
-        b.finish(),
-    ))
-}
 
-/// The fused module's export for root export `id`: a task for the host's
-/// call, run until nothing can run; a call that has not returned then is
-/// a deadlock.
-fn host_entry(
-    ctx: &Ctx<'_, '_, '_>,
-    tys: &mut TyTable,
-    rt: &Rt,
-    funcs: &[AsyncFunc],
-    id: LiftedId,
-) -> Result<Made> {
-    let lifted = &ctx.graph.lifted[id.0];
-    let in_callee = |e: Error| e.in_component(ctx.graph.path(lifted.component));
-    let v = values(ctx, tys, id).map_err(in_callee)?;
-    let params = flat_params(&v, ARG_SLOTS).map_err(in_callee)?;
-    let results = match lifted.options.async_ {
-        true => vec![Flat::I32],
-        false => tys_lifted_results(tys, &v),
-    };
-    let site = Site::Export(id);
-    let (mut b, args) = Body::new(&params);
-    let task = b.local(Flat::I32);
-    b.i32(u32::MAX)
-        .i32(lifted.component.0 as u32)
-        .i32(kind(ctx, &v, id))
-        .i32(entry_index(funcs, AsyncFunc::Entry(site))?)
-        .ins(I::Call(rt.begin))
-        .set(task);
-    store_args(&mut b, rt, task, &args).map_err(in_callee)?;
-    if lifted.options.async_ {
-        slot(&mut b, rt, task, RETURN_SLOT);
-        b.i32(entry_index(funcs, AsyncFunc::Return(site))?)
-            .ins(I::I32Store(super::body::memarg(rt.memory, 0, 4)));
-    }
-    b.ins(I::Call(rt.run));
-    b.get(task)
-        .ins(I::Call(rt.has_returned))
-        .ins(I::I32Eqz)
-        .trap_if();
-    match lifted.options.async_ {
-        // EXIT: the results went to the host's `task.return`.
-        true => {
+    /// The fused module's export for root export `id`: a task for the
+    /// host's call, run until nothing can run; a call that has not
+    /// returned then is a deadlock (a trap).
+    fn host_entry(&mut self, id: LiftedId) -> Result<Made> {
+        let lifted = self.graph().lifted[id.0].clone();
+        let in_callee = |e: Error| e.in_component(self.ctx.graph.path(lifted.component));
+        let shape = self.shape(id)?;
+        let params = Params::of(&self.codegen.tys, &shape, MAX_FLAT_PARAMS).flat;
+        let results = match lifted.options.async_ {
+            true => vec![Flat::I32],
+            false => shape.lifted.results.clone(),
+        };
+        let rt = self.rt_copy();
+        let site = Site::Export(id);
+        let (mut b, args) = Body::new(&params);
+        let task = b.local(Flat::I32);
+        b.i32(u32::MAX)
+            .i32(lifted.component.0 as u32)
+            .i32(self.kind(id)?)
+            .i32(self.entry_index(AsyncFunc::Entry(site))?)
+            .ins(I::Call(rt.begin))
+            .set(task);
+        store_args(&mut b, &rt, task, &args).map_err(in_callee)?;
+        if lifted.options.async_ {
+            slot(&mut b, &rt, task, RETURN_SLOT);
+            b.i32(self.entry_index(AsyncFunc::Return(site))?)
+                .ins(I::I32Store(memarg(rt.memory, 0, 4)));
+        }
+        b.ins(I::Call(rt.run));
+        b.get(task)
+            .ins(I::Call(rt.has_returned))
+            .ins(I::I32Eqz)
+            .trap_if();
+        let out = match lifted.options.async_ {
+            // EXIT: the results went to the host's `task.return`.
+            true => Vec::new(),
+            false => load_args(&mut b, &rt, task, &results),
+        };
+        // The host's call is over: the task's record goes once it is done.
+        b.get(task).ins(I::Call(rt.forget));
+        if lifted.options.async_ {
             b.i32(0);
         }
-        false => {
-            if let Some(ty) = results.first() {
-                slot(&mut b, rt, task, 0);
-                b.load(rt.memory, 0, flat_size(*ty), *ty);
-            }
+        for local in out {
+            b.get(local);
         }
+        Ok((
+            format!("meld host entry {}", self.site_name(site)),
+            sig(&params, &results),
+            b.finish(),
+        ))
     }
-    Ok((
-        format!("meld host entry {}", site_name(ctx, site)),
-        sig(&params, &results),
-        b.finish(),
-    ))
-}
 
-/// The shim of async built-in `id`.
-fn shim(
-    ctx: &Ctx<'_, '_, '_>,
-    tys: &mut TyTable,
-    rt: &Rt,
-    funcs: &[AsyncFunc],
-    id: AsyncBuiltinId,
-) -> Result<Made> {
-    let builtin = &ctx.graph.async_builtins[id.0];
-    let instance = builtin.caller.0 as u32;
-    let name = format!(
-        "{} in {}",
-        builtin.op.name(),
-        ctx.graph.path(builtin.caller)
-    );
-    if let crate::decode::AsyncOp::TaskReturn = builtin.op {
-        let result = builtin
-            .result
+    /// The shim of async built-in `id`.
+    fn shim(&mut self, id: AsyncBuiltinId) -> Result<Made> {
+        let builtin = self.graph().async_builtins[id.0].clone();
+        let instance = builtin.caller.0 as u32;
+        let name = format!(
+            "{} in {}",
+            builtin.op.name(),
+            self.graph().path(builtin.caller)
+        );
+        if let crate::decode::AsyncOp::TaskReturn = builtin.op {
+            return self.task_return(builtin.caller, builtin.result.as_ref(), name);
+        }
+        let memory = builtin
+            .options
+            .memory
             .as_ref()
-            .map(|ty| -> Result<TyIdFlat> {
-                let ty = tys.convert_with(ctx.types, ty, &name, None)?;
-                Ok(TyIdFlat {
-                    ty,
-                    flat: tys.info(ty).flat.clone(),
-                })
+            .map(|m| {
+                self.ctx
+                    .layout
+                    .resolve(self.ctx.graph, self.ctx.adapters, m, Space::Memory)
             })
             .transpose()?;
-        let params = return_params(&result);
+        let ty = shims::func_type(&builtin.op)
+            .ok_or_else(|| Error::internal("a built-in without a shim type"))?;
+        let body = shims::body(&builtin.op, instance, memory, &self.rt.funcs)
+            .ok_or_else(|| Error::internal("a built-in without a shim"))?;
+        Ok((name, ty, body))
+    }
+
+    /// `task.return` of `component`: calls the running task's return half
+    /// (among those of this component's sites with the same core
+    /// signature; another is a `task.return` of the wrong type: it traps).
+    fn task_return(
+        &mut self,
+        component: InnerId,
+        result: Option<&wasmparser::component_types::ComponentValType>,
+        name: String,
+    ) -> Result<Made> {
+        let params = match result {
+            None => Vec::new(),
+            Some(ty) => {
+                let ty = self
+                    .codegen
+                    .tys
+                    .convert_with(self.ctx.types, ty, &name, None)?;
+                let flat = self.codegen.tys.info(ty).flat.clone();
+                match flat.len() > MAX_FLAT_PARAMS {
+                    true => vec![Flat::I32],
+                    false => flat,
+                }
+            }
+        };
+        let rt = self.rt_copy();
         let (mut b, args) = Body::new(&params);
         let (task, half) = (b.local(Flat::I32), b.local(Flat::I32));
         b.ins(I::GlobalGet(rt.current)).set(task);
         // Outside a task there is nothing to return from.
         b.get(task).ins(I::I32Eqz).trap_if();
-        slot(&mut b, rt, task, RETURN_SLOT);
-        b.ins(I::I32Load(super::body::memarg(rt.memory, 0, 4)))
-            .set(half);
-        // The task's return half, among those of this component's sites
-        // with the same core signature (another one is a task.return of
-        // the wrong type: it traps).
-        for f in funcs {
+        slot(&mut b, &rt, task, RETURN_SLOT);
+        b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(half);
+        for f in self.funcs {
             let AsyncFunc::Return(site) = *f else {
                 continue;
             };
-            let lifted = site_lifted(ctx, site);
-            if ctx.graph.lifted[lifted.0].component != builtin.caller {
+            let lifted = self.site_lifted(site);
+            if self.graph().lifted[lifted.0].component != component {
                 continue;
             }
-            let v = values(ctx, tys, lifted)?;
-            if return_params(&v.result) != params {
+            let shape = self.shape(lifted)?;
+            if return_params(&self.codegen.tys, &shape) != params {
                 continue;
             }
             b.get(half)
-                .i32(entry_index(funcs, *f)?)
+                .i32(self.entry_index(*f)?)
                 .ins(I::I32Eq)
                 .ins(I::If(BlockType::Empty));
             for a in &args {
                 b.get(*a);
             }
-            b.ins(I::Call(ctx.layout.async_index(*f)?)).ins(I::Return);
+            b.ins(I::Call(self.ctx.layout.async_index(*f)?))
+                .ins(I::Return);
             b.ins(I::End);
         }
         b.ins(I::Unreachable);
-        return Ok((name, sig(&params, &[]), b.finish()));
+        Ok((name, sig(&params, &[]), b.finish()))
     }
-    let memory = builtin
-        .options
-        .memory
-        .as_ref()
-        .map(|m| {
-            ctx.layout
-                .resolve(ctx.graph, ctx.adapters, m, Space::Memory)
-        })
-        .transpose()?;
-    let ty = shims::func_type(&builtin.op)
-        .ok_or_else(|| Error::internal("a built-in without a shim type"))?;
-    let body = shims::body(&builtin.op, instance, memory, &rt.funcs)
-        .ok_or_else(|| Error::internal("a built-in without a shim"))?;
-    Ok((name, ty, body))
+}
+
+/// Whether `task.return` passes `shape`'s result through memory.
+fn return_spilled(tys: &TyTable, shape: &Shape) -> bool {
+    shape
+        .result
+        .is_some_and(|r| tys.info(r).flat.len() > MAX_FLAT_PARAMS)
 }
 
 /// The unwind transform's configuration for the fused module: the

@@ -85,8 +85,9 @@ pub(crate) enum AdapterPlan {
     /// The caller calls a generated function.
     Generated(Box<GeneratedPlan>),
     /// An async call (or a call of an async function): a task of meld's
-    /// async runtime (`async_calls.rs`).
-    Async,
+    /// async runtime (`async_calls.rs`), moving values as an adapter of
+    /// this kind would.
+    Async(Kind),
 }
 
 /// The plans of every adapter of a graph, by [`AdapterId`].
@@ -118,13 +119,18 @@ impl Adapters {
     pub(crate) fn counts(&self) -> Counts {
         let mut c = Counts::default();
         for plan in &self.plans {
-            match plan {
-                AdapterPlan::Direct | AdapterPlan::Async => c.direct += 1,
-                AdapterPlan::Generated(g) => match g.kind {
-                    Kind::Fixup => c.fixup += 1,
-                    Kind::Copy => c.copy += 1,
-                    Kind::Transcode => c.transcode += 1,
-                },
+            let kind = match plan {
+                AdapterPlan::Direct => {
+                    c.direct += 1;
+                    continue;
+                }
+                AdapterPlan::Async(kind) => *kind,
+                AdapterPlan::Generated(g) => g.kind,
+            };
+            match kind {
+                Kind::Fixup => c.fixup += 1,
+                Kind::Copy => c.copy += 1,
+                Kind::Transcode => c.transcode += 1,
             }
         }
         c
@@ -277,7 +283,8 @@ pub(crate) fn plan_each(
         .into_iter()
         .map(|r| {
             r.and_then(|_| match planned.next() {
-                Some(AdapterPlan::Direct | AdapterPlan::Async) => Ok(None),
+                Some(AdapterPlan::Direct) => Ok(None),
+                Some(AdapterPlan::Async(kind)) => Ok(Some(kind)),
                 Some(AdapterPlan::Generated(g)) => Ok(Some(g.kind)),
                 None => Err(Error::internal("fewer plans than adapters")),
             })
@@ -307,10 +314,7 @@ fn with_flags(
     leaving: std::collections::BTreeSet<InnerId>,
 ) -> Adapters {
     let mut flagged = leaving;
-    for p in planned
-        .iter()
-        .filter(|p| !p.direct && !p.plan.traps && !p.async_call)
-    {
+    for p in planned.iter().filter(|p| !p.direct && !p.plan.traps) {
         let adapter = &graph.adapters[p.adapter.0];
         if p.plan.enters_callee(&tys) {
             flagged.insert(graph.lifted[adapter.callee.0].component);
@@ -324,7 +328,7 @@ fn with_flags(
         .map(|p| {
             let caller = graph.adapters[p.adapter.0].caller;
             if p.async_call {
-                AdapterPlan::Async
+                AdapterPlan::Async(p.plan.kind)
             } else if p.direct && !flagged.contains(&caller) {
                 AdapterPlan::Direct
             } else {
@@ -560,12 +564,9 @@ pub(crate) fn generate(
         layout,
         types,
         host_returns: &host_returns,
-        flag: &flag,
+        side: &side,
     };
-    let mut tys = codegen.tys.clone();
-    out.extend(async_calls::generate(&ctx, &mut tys, &mut |f| {
-        codegen.runtime_table(f)
-    })?);
+    out.extend(async_calls::generate(&ctx, &mut codegen)?);
     codegen.finish_helpers()?;
     Ok(merge::Generated {
         adapters: out,

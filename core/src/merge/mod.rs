@@ -391,7 +391,7 @@ impl<'a> Layout<'a> {
                     self.origin(graph, adapters, &callee.func, space)
                 }
                 AdapterPlan::Generated(_) => Ok(Origin::Adapter(*id)),
-                AdapterPlan::Async => self.async_origin(AsyncFunc::Call(*id)),
+                AdapterPlan::Async(_) => self.async_origin(AsyncFunc::Call(*id)),
             },
             CoreDef::Export(instance, name) => {
                 let module = self.module(graph, *instance)?;

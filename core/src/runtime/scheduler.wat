@@ -22,7 +22,9 @@
 ;;                  0 status, 4 entry (index into $entries), 8 argument,
 ;;                  12 save area, 16 saved top, 20 value to resume with,
 ;;                  24 next free record, 28 and 32 the context slots
-;;                  (`context.get`/`context.set`, zero for a new task)
+;;                  (`context.get`/`context.set`, zero for a new task),
+;;                  36 orphaned (nothing refers to it once it is done:
+;;                  its record is freed then), 40 its entries in the rings
 ;;   QUEUES..     the two rings, 4096 entries each
 ;;   SAVES..      save areas, 64 KiB each, from the bump pointer
 (module
@@ -64,18 +66,24 @@
       (i32.add (i32.load offset=8 (local.get $queue))
                (i32.shl (i32.rem_u (local.get $tail) (global.get $RING)) (i32.const 2)))
       (local.get $task))
-    (i32.store offset=4 (local.get $queue) (i32.add (local.get $tail) (i32.const 1))))
+    (i32.store offset=4 (local.get $queue) (i32.add (local.get $tail) (i32.const 1)))
+    (local.set $tail (i32.add (call $record (local.get $task)) (i32.const 40)))
+    (i32.store (local.get $tail) (i32.add (i32.load (local.get $tail)) (i32.const 1))))
 
   ;; The oldest task of the queue, or 0.
   (func $pop (param $queue i32) (result i32)
-    (local $head i32)
+    (local $head i32) (local $task i32) (local $at i32)
     (local.set $head (i32.load (local.get $queue)))
     (if (i32.eq (local.get $head) (i32.load offset=4 (local.get $queue)))
       (then (return (i32.const 0))))
     (i32.store (local.get $queue) (i32.add (local.get $head) (i32.const 1)))
-    (i32.load
-      (i32.add (i32.load offset=8 (local.get $queue))
-               (i32.shl (i32.rem_u (local.get $head) (global.get $RING)) (i32.const 2)))))
+    (local.set $task
+      (i32.load
+        (i32.add (i32.load offset=8 (local.get $queue))
+                 (i32.shl (i32.rem_u (local.get $head) (global.get $RING)) (i32.const 2)))))
+    (local.set $at (i32.add (call $record (local.get $task)) (i32.const 40)))
+    (i32.store (local.get $at) (i32.sub (i32.load (local.get $at)) (i32.const 1)))
+    (local.get $task))
 
   (func $init
     (if (i32.load (i32.const 0)) (then return))
@@ -113,6 +121,8 @@
     (i32.store offset=20 (local.get $r) (i32.const 0))
     (i32.store offset=28 (local.get $r) (i32.const 0))
     (i32.store offset=32 (local.get $r) (i32.const 0))
+    (i32.store offset=36 (local.get $r) (i32.const 0))
+    (i32.store offset=40 (local.get $r) (i32.const 0))
     (call $push (i32.const 16) (local.get $task))
     (local.get $task))
 
@@ -138,13 +148,28 @@
     (i32.load (call $record (local.get $task))))
 
   ;; Frees a finished task's record (its save area stays with the record).
-  (func (export "release") (param $task i32)
+  (func $release (export "release") (param $task i32)
     (local $r i32)
     (local.set $r (call $record (local.get $task)))
     (if (i32.ne (i32.load (local.get $r)) (global.get $DONE)) (then unreachable))
     (i32.store (local.get $r) (i32.const 0))
     (i32.store offset=24 (local.get $r) (i32.load (i32.const 48)))
     (i32.store (i32.const 48) (local.get $task)))
+
+  ;; Frees the record of an orphaned task once it is done and no ring
+  ;; holds it any more.
+  (func $collect (param $task i32)
+    (local $r i32)
+    (local.set $r (call $record (local.get $task)))
+    (if (i32.and (i32.and (i32.load offset=36 (local.get $r))
+                          (i32.eq (i32.load (local.get $r)) (global.get $DONE)))
+                 (i32.eqz (i32.load offset=40 (local.get $r))))
+      (then (call $release (local.get $task)))))
+
+  ;; Nothing refers to the task any more: its record goes when it is done.
+  (func (export "orphan") (param $task i32)
+    (i32.store offset=36 (call $record (local.get $task)) (i32.const 1))
+    (call $collect (local.get $task)))
 
   ;; The running task's context slots (`context.get`/`context.set`).
   (func (export "context_get") (param $slot i32) (result i32)
@@ -199,7 +224,8 @@
     (if (i32.eqz (i32.or (i32.eq (local.get $status) (global.get $QUEUED_START))
                          (i32.eq (local.get $status) (global.get $IDLE))))
       (then unreachable))
-    (i32.store (local.get $r) (global.get $DONE)))
+    (i32.store (local.get $r) (global.get $DONE))
+    (call $collect (local.get $task)))
 
   ;; Marks the running task idle: its entry is about to return, and the
   ;; task waits to be woken (then its entry is called again).
@@ -225,7 +251,8 @@
       (if (i32.eqz (local.get $task)) (then return))
       (local.set $r (call $record (local.get $task)))
       ;; a task taken off before it started (cancelled) stays in the ring
-      (br_if $next (i32.eq (i32.load (local.get $r)) (global.get $DONE)))
+      (if (i32.eq (i32.load (local.get $r)) (global.get $DONE))
+        (then (call $collect (local.get $task)) (br $next)))
       (global.set $current (local.get $task))
       (global.set $sp (i32.load offset=16 (local.get $r)))
       (global.set $limit (i32.add (i32.load offset=12 (local.get $r)) (global.get $SAVE_SIZE)))
@@ -249,5 +276,6 @@
             (then (i32.store (local.get $r) (global.get $DONE))))
           (i32.store offset=16 (local.get $r) (i32.load offset=12 (local.get $r)))))
       (global.set $current (i32.const 0))
+      (call $collect (local.get $task))
       (br $next)))
 )

@@ -26,14 +26,14 @@
 ;;   task.return (generated per import): lower results into A, returned(T)
 ;;
 ;; Memory (this module's own; all u32):
-;;   1024..       per task (the scheduler's number), 128 bytes:
+;;   1024..       per task (the scheduler's number), 256 bytes:
 ;;                  0 flags (below), 4 callee instance, 8 caller instance
 ;;                  (-1: the host), 12 the caller's scheduler task,
 ;;                  16 the subtask waitable (waitables' record),
 ;;                  20 task-level event (0 none, 1 NONE, 2 CANCELLED),
 ;;                  24 the set a callback waits on (record), 28 next parked
-;;                  task of the callee, 32.. raw arguments (8 × i64),
-;;                  96 the task's return half (an index into the
+;;                  task of the callee, 32.. raw arguments (16 × i64),
+;;                  160 the task's return half (an index into the
 ;;                  scheduler's `entries`, which `task.return` calls)
 ;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
 ;;                  8 first parked task (in task order)
@@ -43,6 +43,7 @@
   (import "scheduler" "idle" (func $idle))
   (import "scheduler" "finish" (func $finish (param i32)))
   (import "scheduler" "queued_fresh" (func $queued_fresh (param i32) (result i32)))
+  (import "scheduler" "orphan" (func $orphan (param i32)))
   (import "scheduler" "current" (global $current (mut i32)))
   (import "w" "waitable_new" (func $waitable_new (param i32) (result i32)))
   (import "w" "bind" (func $bind (param i32) (result i32)))
@@ -63,7 +64,7 @@
   (import "w" "p2" (global $p2 (mut i32)))
   (import "tables" "remove" (func $remove (param i32 i32)))
 
-  (memory (export "memory") 9)
+  (memory (export "memory") 17)
   ;; the event `enter` hands to a callback
   (global $code (export "code") (mut i32) (i32.const 0))
 
@@ -89,7 +90,7 @@
   (global $E_SUBTASK i32 (i32.const 1))
 
   (global $TASKS i32 (i32.const 1024))
-  (global $INSTANCES i32 (i32.const 525440))  ;; 1024 + 128 × 4097
+  (global $INSTANCES i32 (i32.const 1049856))  ;; 1024 + 256 × 4097
 
   ;; Traps, one function each, named after what wasmtime 48 says, so a
   ;; backtrace through the fused module tells which one it is.
@@ -104,7 +105,7 @@
   (func $trap_subtask_not_resolved unreachable)          ;; cannot drop a subtask which has not yet resolved
 
   (func $t (param $task i32) (result i32)
-    (i32.add (global.get $TASKS) (i32.shl (local.get $task) (i32.const 7))))
+    (i32.add (global.get $TASKS) (i32.shl (local.get $task) (i32.const 8))))
   (func $inst (param $i i32) (result i32)
     (if (i32.ge_u (local.get $i) (i32.const 1024)) (then unreachable))
     (i32.add (global.get $INSTANCES) (i32.shl (local.get $i) (i32.const 4))))
@@ -132,7 +133,7 @@
     (local $task i32) (local $r i32)
     (local.set $task (call $spawn (local.get $entry) (i32.const 0)))
     (local.set $r (call $t (local.get $task)))
-    (memory.fill (local.get $r) (i32.const 0) (i32.const 128))
+    (memory.fill (local.get $r) (i32.const 0) (i32.const 256))
     (i32.store (local.get $r)
       (i32.and (local.get $kind)
                (i32.or (global.get $ASYNC_TYPE)
@@ -144,10 +145,10 @@
       (then (i32.store offset=16 (local.get $r) (call $waitable_new (local.get $caller)))))
     (local.get $task))
 
-  ;; The address of the task's i-th raw argument (i64 slots, 0 to 7), or
-  ;; for i = 8 of its return half's index (i32).
+  ;; The address of the task's i-th raw argument (i64 slots, 0 to 15),
+  ;; or for i = 16 of its return half's index (i32).
   (func (export "argument") (param $task i32) (param $i i32) (result i32)
-    (if (i32.gt_u (local.get $i) (i32.const 8)) (then unreachable))
+    (if (i32.gt_u (local.get $i) (i32.const 16)) (then unreachable))
     (i32.add (i32.add (call $t (local.get $task)) (i32.const 32))
              (i32.shl (local.get $i) (i32.const 3))))
 
@@ -192,8 +193,10 @@
     (if (i32.eqz (call $may_block)) (then (call $trap_cannot_block_sync_task))))
 
   ;; The caller no longer follows T; its records go when it has exited.
-  (func $forget (param $task i32)
-    (i32.store offset=12 (call $t (local.get $task)) (i32.const 0)))
+  ;; (The host entry calls it for the root task once it has its results.)
+  (func $forget (export "forget") (param $task i32)
+    (i32.store offset=12 (call $t (local.get $task)) (i32.const 0))
+    (call $orphan (local.get $task)))
 
   ;; --- the callee's side ----------------------------------------------
   (func $ready (param $callee i32) (result i32)
