@@ -70,6 +70,9 @@ pub(crate) struct Boundary {
     /// Import index of the host's `task.return` of each async-lifted root
     /// export (meld's async runtime hands the results to it).
     pub(crate) task_returns: BTreeMap<LiftedId, usize>,
+    /// Import indices of the host's `context.get 0` and `context.set 0`,
+    /// when the async runtime runs async root exports.
+    pub(crate) host_context: Option<(usize, usize)>,
 }
 
 type ContextKey = (Option<Origin>, Option<Origin>, StringEncoding);
@@ -187,6 +190,24 @@ pub(crate) fn plan(
     if graph.runtime.is_some() {
         for (name, item, _) in &graph.exports {
             p.task_returns(name, item, &mut tys, types)?;
+        }
+        if !p.boundary.task_returns.is_empty() {
+            let i32 = wasmparser::ValType::I32;
+            let mut import = |set: bool, ty: FuncType| {
+                let item = HostItem::Context { set };
+                let (module, field) = graph.host_name(&item);
+                p.boundary.imports.push(Import {
+                    item,
+                    module,
+                    field,
+                    ty,
+                    options: NamedOptions::default(),
+                });
+                p.boundary.imports.len() - 1
+            };
+            let get = import(false, FuncType::new([], [i32]));
+            let set = import(true, FuncType::new([i32], []));
+            p.boundary.host_context = Some((get, set));
         }
     }
     for (name, item, _) in &graph.exports {

@@ -258,6 +258,9 @@ pub(crate) enum HostItem {
     /// `canon task.return` of an async-lifted root export (meld's async
     /// runtime hands its results to the host).
     TaskReturn(LiftedId),
+    /// `canon context.get i32 0` (or `.set`) of the fused component: the
+    /// async runtime keeps the root task of each host call there.
+    Context { set: bool },
 }
 
 /// A root import (function or resource intrinsic) lowered into an inner component.
@@ -451,6 +454,10 @@ impl Graph {
             }
             HostItem::TaskReturn(id) => {
                 return ("[export]".to_string(), format!("[task-return]{}", id.0));
+            }
+            HostItem::Context { set } => {
+                let op = if *set { "set" } else { "get" };
+                return ("$root".to_string(), format!("[context-{op}-0]"));
             }
         };
         let import = &self.imports[import.0].name;

@@ -311,6 +311,13 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
     // includes its core module), after everything fusion built is freed.
     let wasm = match options.output {
         OutputKind::Core => {
+            if graph.runtime.is_some() {
+                return Err(Error::unsupported(
+                    "--output core: a composition that uses the async ABI needs the component \
+                     wrapper (its exports are lifted async, with the host's task.return and \
+                     context); fuse to a component instead",
+                ));
+            }
             if let Some(name) = graph.carried_export() {
                 return Err(Error::unsupported(format!(
                     "the root exports `{name}`, a core module or component passed along \

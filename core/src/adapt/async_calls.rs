@@ -73,9 +73,16 @@ pub(crate) enum AsyncFunc {
     /// The fused module's export for a root export: a task the host's call
     /// runs to its end.
     HostEntry(LiftedId),
-    /// The callback of root exports the wrapper lifts async: never called
-    /// (their host entry returns EXIT), but the lift needs one.
+    /// The callback of root exports the wrapper lifts async: the host
+    /// calls it after the host entry or an earlier call returned YIELD;
+    /// it runs the next turn of the call's task (found in the host's
+    /// context slot 0).
     HostCallback,
+    /// One turn of an async root export's task (shared by its host entry
+    /// and the callback): the runtime's round of work, then EXIT if the
+    /// task returned, else YIELD (or a trap when nothing ran since the
+    /// call's last turn: a deadlock).
+    HostTurn,
 }
 
 /// The task kinds `tasks.wat`'s `begin` takes.
@@ -86,6 +93,14 @@ const STACKFUL: u32 = 64;
 /// slot of its return half.
 const ARG_SLOTS: usize = 16;
 const RETURN_SLOT: u32 = 16;
+/// Words of a root task (`tasks.wat`): set while it waits for its host
+/// call's turn to return; the `ran` count at its last turn (0 before the
+/// first).
+const WAITING_TURN_SLOT: u32 = 17;
+const LAST_RAN_SLOT: u32 = 18;
+/// Callback codes.
+const EXIT: u32 = 0;
+const YIELD: u32 = 1;
 /// An async lower passes at most this many flat parameters.
 const MAX_FLAT_ASYNC_PARAMS: usize = 4;
 /// The scheduler's `entries` table holds this many functions.
@@ -128,7 +143,7 @@ pub(crate) fn funcs(graph: &Graph, adapters: &Adapters) -> Vec<AsyncFunc> {
         .iter()
         .any(|f| matches!(f, AsyncFunc::Return(Site::Export(_))))
     {
-        out.push(AsyncFunc::HostCallback);
+        out.extend([AsyncFunc::HostCallback, AsyncFunc::HostTurn]);
     }
     out
 }
@@ -193,7 +208,12 @@ struct Rt {
     exit_sync: u32,
     callback_code: u32,
     has_returned: u32,
-    run: u32,
+    run_round: u32,
+    wake: u32,
+    ran: u32,
+    host_turn: u32,
+    tickets: u32,
+    served: u32,
     code: u32,
     current: u32,
     memory: u32,
@@ -251,7 +271,12 @@ impl Rt {
             exit_sync: f(t, "exit_sync")?,
             callback_code: f(t, "callback_code")?,
             has_returned: f(t, "has_returned")?,
-            run: f(s, "run")?,
+            run_round: f(s, "run_round")?,
+            wake: f(s, "wake")?,
+            ran: get(s, "ran", Space::Global)?,
+            host_turn: get(s, "host_turn", Space::Global)?,
+            tickets: get(s, "tickets", Space::Global)?,
+            served: get(s, "served", Space::Global)?,
             code: get(t, "code", Space::Global)?,
             current: get(s, "current", Space::Global)?,
             memory: get(t, "memory", Space::Memory)?,
@@ -268,6 +293,8 @@ pub(crate) struct Ctx<'g, 'l, 'a> {
     /// The fused index of the host's `task.return` of each async root
     /// export.
     pub(crate) host_returns: &'g BTreeMap<LiftedId, u32>,
+    /// The fused indices of the host's `context.get 0` and `context.set 0`.
+    pub(crate) host_context: Option<(u32, u32)>,
     /// The resolved canonical options of a component.
     pub(crate) side: &'g dyn Fn(&Options, InnerId) -> Result<Side>,
 }
@@ -313,13 +340,15 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             AsyncFunc::HostEntry(id) => g.host_entry(id)?,
             AsyncFunc::HostCallback => {
                 let (mut b, _) = Body::new(&[Flat::I32; 3]);
-                b.ins(I::Unreachable);
+                b.ins(I::Call(g.host_context(false)?))
+                    .ins(I::Call(ctx.layout.async_index(AsyncFunc::HostTurn)?));
                 (
                     "meld host callback".to_string(),
                     sig(&[Flat::I32; 3], &[Flat::I32]),
                     b.finish(),
                 )
             }
+            AsyncFunc::HostTurn => g.host_turn()?,
         };
         out.push(GeneratedFunc { name, ty, body });
     }
@@ -851,6 +880,47 @@ impl Gen<'_, '_, '_, '_> {
                     self.ctx.host_returns.get(&id).copied().ok_or_else(|| {
                         Error::internal("an async root export without task.return")
                     })?;
+                // The results go to the host in the turn of this task's own
+                // host call, and after those of root tasks that were ready
+                // to return before it: unless both hold now, it takes the
+                // next ticket and waits until its call's turn wakes it
+                // with that ticket served next.
+                let (task, ticket) = (b.local(Flat::I32), b.local(Flat::I32));
+                b.ins(I::GlobalGet(rt.current)).set(task);
+                b.ins(I::GlobalGet(rt.host_turn))
+                    .get(task)
+                    .ins(I::I32Ne)
+                    .ins(I::GlobalGet(rt.tickets))
+                    .ins(I::GlobalGet(rt.served))
+                    .ins(I::I32Ne)
+                    .ins(I::I32Or)
+                    .ins(I::If(BlockType::Empty));
+                b.ins(I::GlobalGet(rt.tickets))
+                    .i32(1)
+                    .ins(I::I32Add)
+                    .ins(I::GlobalSet(rt.tickets));
+                slot(&mut b, &rt, task, WAITING_TURN_SLOT);
+                b.ins(I::GlobalGet(rt.tickets))
+                    .ins(I::I32Store(memarg(rt.memory, 0, 4)));
+                b.ins(I::Loop(BlockType::Empty));
+                b.ins(I::Call(rt.funcs.suspend)).ins(I::Drop);
+                slot(&mut b, &rt, task, WAITING_TURN_SLOT);
+                b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(ticket);
+                b.ins(I::GlobalGet(rt.host_turn))
+                    .get(task)
+                    .ins(I::I32Ne)
+                    .get(ticket)
+                    .ins(I::GlobalGet(rt.served))
+                    .i32(1)
+                    .ins(I::I32Add)
+                    .ins(I::I32Ne)
+                    .ins(I::I32Or)
+                    .ins(I::BrIf(0));
+                b.ins(I::End);
+                b.get(ticket).ins(I::GlobalSet(rt.served));
+                slot(&mut b, &rt, task, WAITING_TURN_SLOT);
+                b.i32(0).ins(I::I32Store(memarg(rt.memory, 0, 4)));
+                b.ins(I::End);
                 for a in &args {
                     b.get(*a);
                 }
@@ -881,9 +951,21 @@ impl Gen<'_, '_, '_, '_> {
         ))
     }
 
+    /// The host's `context.get 0` (or `.set`).
+    fn host_context(&self, set: bool) -> Result<u32> {
+        let (get, put) = self
+            .ctx
+            .host_context
+            .ok_or_else(|| Error::internal("an async root export without the host's context"))?;
+        Ok(if set { put } else { get })
+    }
+
     /// The fused module's export for root export `id`: a task for the
-    /// host's call, run until nothing can run; a call that has not
-    /// returned then is a deadlock (a trap).
+    /// host's call. An async-lifted export runs its first turn (the
+    /// runtime's high-priority work, as wasmtime starts host calls made at
+    /// once before any yielded work) and returns its callback code; the
+    /// callback runs the next turns. A sync-lifted one runs rounds until
+    /// its task returned (a round in which nothing ran is a deadlock).
     fn host_entry(&mut self, id: LiftedId) -> Result<Made> {
         let lifted = self.graph().lifted[id.0].clone();
         let in_callee = |e: Error| e.in_component(self.ctx.graph.path(lifted.component));
@@ -908,28 +990,86 @@ impl Gen<'_, '_, '_, '_> {
             slot(&mut b, &rt, task, RETURN_SLOT);
             b.i32(self.entry_index(AsyncFunc::Return(site))?)
                 .ins(I::I32Store(memarg(rt.memory, 0, 4)));
-        }
-        b.ins(I::Call(rt.run));
-        b.get(task)
-            .ins(I::Call(rt.has_returned))
-            .ins(I::I32Eqz)
-            .trap_if();
-        let out = match lifted.options.async_ {
-            // EXIT: the results went to the host's `task.return`.
-            true => Vec::new(),
-            false => load_args(&mut b, &rt, task, &results),
-        };
-        // The host's call is over: the task's record goes once it is done.
-        b.get(task).ins(I::Call(rt.forget));
-        if lifted.options.async_ {
-            b.i32(0);
-        }
-        for local in out {
-            b.get(local);
+            b.get(task).ins(I::Call(self.host_context(true)?));
+            b.get(task)
+                .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostTurn)?));
+        } else {
+            let before = b.local(Flat::I32);
+            b.ins(I::Loop(BlockType::Empty));
+            b.ins(I::GlobalGet(rt.ran)).set(before);
+            b.i32(1).ins(I::Call(rt.run_round));
+            b.get(task)
+                .ins(I::Call(rt.has_returned))
+                .ins(I::I32Eqz)
+                .ins(I::If(BlockType::Empty));
+            // Nothing ran: nothing ever will in this call.
+            b.ins(I::GlobalGet(rt.ran))
+                .get(before)
+                .ins(I::I32Eq)
+                .trap_if();
+            b.ins(I::Br(1)).ins(I::End).ins(I::End);
+            let out = load_args(&mut b, &rt, task, &results);
+            b.get(task).ins(I::Call(rt.forget));
+            for local in out {
+                b.get(local);
+            }
         }
         Ok((
             format!("meld host entry {}", self.site_name(site)),
             sig(&params, &results),
+            b.finish(),
+        ))
+    }
+
+    /// One turn of root task `task`'s host call: the runtime's round of
+    /// work (the first turn, from the host entry, only high-priority
+    /// work); EXIT once the task returned, else YIELD.
+    fn host_turn(&mut self) -> Result<Made> {
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&[Flat::I32]);
+        let task = args[0];
+        let (last, ticket) = (b.local(Flat::I32), b.local(Flat::I32));
+        b.get(task).ins(I::GlobalSet(rt.host_turn));
+        // A task that was ready to return in another call's turn waits for
+        // this one, and for the tasks ready before it (their tickets).
+        slot(&mut b, &rt, task, WAITING_TURN_SLOT);
+        b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(ticket);
+        b.get(ticket)
+            .ins(I::GlobalGet(rt.served))
+            .i32(1)
+            .ins(I::I32Add)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty));
+        b.get(task).i32(0).i32(1).ins(I::Call(rt.wake));
+        b.ins(I::End);
+        // The first turn (no turn before it) runs only high-priority work.
+        slot(&mut b, &rt, task, LAST_RAN_SLOT);
+        b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(last);
+        b.get(last).i32(0).ins(I::I32Ne).ins(I::Call(rt.run_round));
+        b.i32(0).ins(I::GlobalSet(rt.host_turn));
+        b.get(task)
+            .ins(I::Call(rt.has_returned))
+            .ins(I::If(BlockType::Empty));
+        b.get(task).ins(I::Call(rt.forget));
+        b.i32(EXIT).ins(I::Return);
+        b.ins(I::End);
+        // Nothing ran since this call's last turn, and its task does not
+        // wait for other calls' tasks to return first: a deadlock.
+        slot(&mut b, &rt, task, WAITING_TURN_SLOT);
+        b.ins(I::I32Load(memarg(rt.memory, 0, 4)))
+            .ins(I::I32Eqz)
+            .get(last)
+            .ins(I::GlobalGet(rt.ran))
+            .ins(I::I32Eq)
+            .ins(I::I32And)
+            .trap_if();
+        slot(&mut b, &rt, task, LAST_RAN_SLOT);
+        b.ins(I::GlobalGet(rt.ran))
+            .ins(I::I32Store(memarg(rt.memory, 0, 4)));
+        b.i32(YIELD);
+        Ok((
+            "meld host turn".to_string(),
+            sig(&[Flat::I32], &[Flat::I32]),
             b.finish(),
         ))
     }
@@ -1056,7 +1196,12 @@ pub(crate) fn unwind_config(
             base: 0,
         },
         suspend: [get("suspend", Space::Func)?].into(),
-        stop: [get("run", Space::Func)?].into(),
+        stop: [
+            get("run", Space::Func)?,
+            get("run_round", Space::Func)?,
+            get("run_one", Space::Func)?,
+        ]
+        .into(),
     }))
 }
 

@@ -564,6 +564,9 @@ pub(crate) fn generate(
         layout,
         types,
         host_returns: &host_returns,
+        host_context: boundary
+            .host_context
+            .map(|(get, set)| (get as u32, set as u32)),
         side: &side,
     };
     out.extend(async_calls::generate(&ctx, &mut codegen)?);

@@ -36,6 +36,16 @@
   (global $sp (export "sp") (mut i32) (i32.const 0))
   (global $limit (export "limit") (mut i32) (i32.const 0))
   (global $current (export "current") (mut i32) (i32.const 0))
+  ;; how many times a task ran (the host calls' deadlock check)
+  (global $ran (export "ran") (mut i32) (i32.const 0))
+  ;; the root task whose host call the host is running now (set by the
+  ;; generated host entries: a root task hands its results to the host
+  ;; only in its own call's turn)
+  (global $host_turn (export "host_turn") (mut i32) (i32.const 0))
+  ;; root tasks ready to return outside their call's turn take tickets and
+  ;; return in ticket order (the last ticket given, the last one served)
+  (global $tickets (export "tickets") (mut i32) (i32.const 0))
+  (global $served (export "served") (mut i32) (i32.const 0))
 
   ;; task status
   (global $QUEUED_START i32 (i32.const 1))
@@ -239,9 +249,43 @@
       (then (call $wake (global.get $current) (i32.const 0) (i32.const 0))))
     (call $suspend))
 
+  ;; Runs one queued task (taken off its queue) until it returns or
+  ;; suspends.
+  (func $run_one (export "run_one") (param $task i32)
+    (local $r i32)
+    (local.set $r (call $record (local.get $task)))
+    ;; a task taken off before it started (cancelled) stays in the ring
+    (if (i32.eq (i32.load (local.get $r)) (global.get $DONE))
+      (then (call $collect (local.get $task)) (return)))
+    (global.set $ran (i32.add (global.get $ran) (i32.const 1)))
+    (global.set $current (local.get $task))
+    (global.set $sp (i32.load offset=16 (local.get $r)))
+    (global.set $limit (i32.add (i32.load offset=12 (local.get $r)) (global.get $SAVE_SIZE)))
+    (if (i32.eq (i32.load (local.get $r)) (global.get $QUEUED_RESUME))
+      (then (global.set $state (i32.const 2))))
+    (i32.store (local.get $r) (global.get $RUNNING))
+    (call_indirect $entries (type $entry)
+      (local.get $task) (i32.load offset=4 (local.get $r)))
+    (if (i32.eq (global.get $state) (i32.const 1))
+      (then
+        (global.set $state (i32.const 0))
+        (i32.store offset=16 (local.get $r) (global.get $sp))
+        ;; Unless it queued itself (yield), it waits to be woken.
+        (if (i32.eq (i32.load (local.get $r)) (global.get $RUNNING))
+          (then (i32.store (local.get $r) (global.get $SUSPENDED)))))
+      (else
+        ;; Its entry returned; rewinding must have completed. Unless it
+        ;; went idle or was queued afresh, it is finished.
+        (if (global.get $state) (then unreachable))
+        (if (i32.eq (i32.load (local.get $r)) (global.get $RUNNING))
+          (then (i32.store (local.get $r) (global.get $DONE))))
+        (i32.store offset=16 (local.get $r) (i32.load offset=12 (local.get $r)))))
+    (global.set $current (i32.const 0))
+    (call $collect (local.get $task)))
+
   ;; Runs queued tasks until none is queued.
   (func (export "run")
-    (local $task i32) (local $r i32)
+    (local $task i32)
     (if (global.get $current) (then unreachable))
     (call $init)
     (loop $next
@@ -249,33 +293,29 @@
       (if (i32.eqz (local.get $task))
         (then (local.set $task (call $pop (i32.const 32)))))
       (if (i32.eqz (local.get $task)) (then return))
-      (local.set $r (call $record (local.get $task)))
-      ;; a task taken off before it started (cancelled) stays in the ring
-      (if (i32.eq (i32.load (local.get $r)) (global.get $DONE))
-        (then (call $collect (local.get $task)) (br $next)))
-      (global.set $current (local.get $task))
-      (global.set $sp (i32.load offset=16 (local.get $r)))
-      (global.set $limit (i32.add (i32.load offset=12 (local.get $r)) (global.get $SAVE_SIZE)))
-      (if (i32.eq (i32.load (local.get $r)) (global.get $QUEUED_RESUME))
-        (then (global.set $state (i32.const 2))))
-      (i32.store (local.get $r) (global.get $RUNNING))
-      (call_indirect $entries (type $entry)
-        (local.get $task) (i32.load offset=4 (local.get $r)))
-      (if (i32.eq (global.get $state) (i32.const 1))
+      (call $run_one (local.get $task))
+      (br $next)))
+
+  ;; One round, as wasmtime's event loop runs the work of several host
+  ;; calls: every high-priority task, and (with `with_low`) each
+  ;; low-priority one queued when the round began once, high-priority work
+  ;; it queues first.
+  (func (export "run_round") (param $with_low i32)
+    (local $task i32) (local $low i32)
+    (if (global.get $current) (then unreachable))
+    (call $init)
+    (if (local.get $with_low)
+      (then
+        (local.set $low
+          (i32.sub (i32.load offset=4 (i32.const 32)) (i32.load (i32.const 32))))))
+    (loop $next
+      (local.set $task (call $pop (i32.const 16)))
+      (if (i32.eqz (local.get $task))
         (then
-          (global.set $state (i32.const 0))
-          (i32.store offset=16 (local.get $r) (global.get $sp))
-          ;; Unless it queued itself (yield), it waits to be woken.
-          (if (i32.eq (i32.load (local.get $r)) (global.get $RUNNING))
-            (then (i32.store (local.get $r) (global.get $SUSPENDED)))))
-        (else
-          ;; Its entry returned; rewinding must have completed. Unless it
-          ;; went idle or was queued afresh, it is finished.
-          (if (global.get $state) (then unreachable))
-          (if (i32.eq (i32.load (local.get $r)) (global.get $RUNNING))
-            (then (i32.store (local.get $r) (global.get $DONE))))
-          (i32.store offset=16 (local.get $r) (i32.load offset=12 (local.get $r)))))
-      (global.set $current (i32.const 0))
-      (call $collect (local.get $task))
+          (if (i32.eqz (local.get $low)) (then return))
+          (local.set $low (i32.sub (local.get $low) (i32.const 1)))
+          (local.set $task (call $pop (i32.const 32)))))
+      (if (i32.eqz (local.get $task)) (then return))
+      (call $run_one (local.get $task))
       (br $next)))
 )

@@ -34,7 +34,9 @@
 ;;                  24 the set a callback waits on (record), 28 next parked
 ;;                  task of the callee, 32.. raw arguments (16 × i64),
 ;;                  160 the task's return half (an index into the
-;;                  scheduler's `entries`, which `task.return` calls)
+;;                  scheduler's `entries`, which `task.return` calls),
+;;                  168 and 176 two words for the generated host entries
+;;                  (a root task waiting for its call's turn; `ran` then)
 ;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
 ;;                  8 first parked task (in task order)
 (module
@@ -146,9 +148,10 @@
     (local.get $task))
 
   ;; The address of the task's i-th raw argument (i64 slots, 0 to 15),
-  ;; or for i = 16 of its return half's index (i32).
+  ;; for i = 16 of its return half's index (i32), for 17 and 18 of the
+  ;; host entries' words.
   (func (export "argument") (param $task i32) (param $i i32) (result i32)
-    (if (i32.gt_u (local.get $i) (i32.const 16)) (then unreachable))
+    (if (i32.gt_u (local.get $i) (i32.const 18)) (then unreachable))
     (i32.add (i32.add (call $t (local.get $task)) (i32.const 32))
              (i32.shl (local.get $i) (i32.const 3))))
 

@@ -161,6 +161,18 @@ impl Builder {
         next(&mut self.core_funcs)
     }
 
+    /// `canon context.get i32 0` (or `context.set`).
+    pub(crate) fn context(&mut self, set: bool) -> u32 {
+        self.flush();
+        let mut section = CanonicalFunctionSection::new();
+        match set {
+            true => section.context_set(wasm_encoder::ValType::I32, 0),
+            false => section.context_get(wasm_encoder::ValType::I32, 0),
+        };
+        self.component.section(&section);
+        next(&mut self.core_funcs)
+    }
+
     /// `canon task.return` of a result of type `ty`.
     pub(crate) fn task_return(
         &mut self,

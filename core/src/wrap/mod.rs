@@ -297,6 +297,7 @@ impl Wrapper<'_> {
                 Ok(self.b.resource_builtin(*op, ty))
             }
             HostItem::TaskReturn(_) => Err(Error::internal("task.return has options")),
+            HostItem::Context { set } => Ok(self.b.context(*set)),
         }
     }
 
