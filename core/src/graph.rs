@@ -69,30 +69,30 @@ pub(crate) enum CoreDef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum RuntimeFunc {
     /// `(instance, tag, rep) -> handle`.
-    TableInsert,
+    Insert,
     /// `(instance, handle) -> rep`; traps on a free slot.
-    TableRep,
+    Rep,
     /// `(instance, handle) -> tag`; traps on a free slot.
-    TableTag,
+    Tag,
     /// `(instance, handle)`.
-    TableRemove,
+    Remove,
 }
 
 impl RuntimeFunc {
     pub(crate) const ALL: [RuntimeFunc; 4] = [
-        RuntimeFunc::TableInsert,
-        RuntimeFunc::TableRep,
-        RuntimeFunc::TableTag,
-        RuntimeFunc::TableRemove,
+        RuntimeFunc::Insert,
+        RuntimeFunc::Rep,
+        RuntimeFunc::Tag,
+        RuntimeFunc::Remove,
     ];
 
     /// The field the runtime's modules import it under (module `tables`).
     pub(crate) fn field(self) -> &'static str {
         match self {
-            RuntimeFunc::TableInsert => "insert",
-            RuntimeFunc::TableRep => "rep",
-            RuntimeFunc::TableTag => "tag",
-            RuntimeFunc::TableRemove => "remove",
+            RuntimeFunc::Insert => "insert",
+            RuntimeFunc::Rep => "rep",
+            RuntimeFunc::Tag => "tag",
+            RuntimeFunc::Remove => "remove",
         }
     }
 }

@@ -325,11 +325,11 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             AsyncFunc::Shim(id) => g.shim(id)?,
             AsyncFunc::Table(t) => {
                 let ty = match t {
-                    RuntimeFunc::TableInsert => sig(&[Flat::I32; 3], &[Flat::I32]),
-                    RuntimeFunc::TableRep | RuntimeFunc::TableTag => {
+                    RuntimeFunc::Insert => sig(&[Flat::I32; 3], &[Flat::I32]),
+                    RuntimeFunc::Rep | RuntimeFunc::Tag => {
                         sig(&[Flat::I32; 2], &[Flat::I32])
                     }
-                    RuntimeFunc::TableRemove => sig(&[Flat::I32; 2], &[]),
+                    RuntimeFunc::Remove => sig(&[Flat::I32; 2], &[]),
                 };
                 let body = g.codegen.runtime_table(t)?;
                 (format!("meld tables {}", t.field()), ty, body)

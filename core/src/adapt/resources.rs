@@ -696,7 +696,7 @@ impl Codegen {
         use crate::graph::RuntimeFunc as F;
         let m = self.runtime.memory()?;
         let params: &[Flat] = match f {
-            F::TableInsert => &[Flat::I32; 3],
+            F::Insert => &[Flat::I32; 3],
             _ => &[Flat::I32; 2],
         };
         let (mut body, args) = Body::new(params);
@@ -709,7 +709,7 @@ impl Codegen {
             .ins(I::I32Add)
             .set(t);
         match f {
-            F::TableInsert => {
+            F::Insert => {
                 body.get(t)
                     .get(args[1])
                     .i32(u32::MAX)
@@ -717,12 +717,12 @@ impl Codegen {
                     .i32(0)
                     .ins(I::Call(self.rt(RtFn::Insert)));
             }
-            F::TableRep | F::TableTag => {
+            F::Rep | F::Tag => {
                 any_type_slot(&mut body, m, t, args[1]);
-                let offset = if f == F::TableRep { 8 } else { 0 };
+                let offset = if f == F::Rep { 8 } else { 0 };
                 body.ins(I::I32Load(mem(m, offset)));
             }
-            F::TableRemove => {
+            F::Remove => {
                 body.get(t).get(args[1]).ins(I::Call(self.rt(RtFn::Remove)));
             }
         }
