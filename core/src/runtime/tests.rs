@@ -23,6 +23,9 @@ const PRELUDE: &str = r#"
   (import "rt" "wake" (func $wake (param i32 i32 i32)))
   (import "rt" "spawn" (func $spawn (param i32 i32) (result i32)))
   (import "rt" "run" (func $run))
+  (import "rt" "run_round" (func $run_round (param i32)))
+  (import "rt" "ran" (global $ran (mut i32)))
+  (import "rt" "orphan" (func $orphan (param i32)))
   (import "rt" "argument" (func $argument (param i32) (result i32)))
   (import "rt" "status" (func $status (param i32) (result i32)))
   (import "rt" "release" (func $release (param i32)))
@@ -424,6 +427,62 @@ fn released_records_are_reused() {
         "#,
     );
     assert_eq!(t, "510");
+}
+
+#[test]
+fn orphaned_records_are_freed_once_done() {
+    // A task orphaned while it is queued keeps its record until it is
+    // done; then the next spawn reuses it. One not orphaned keeps its own.
+    let t = trace(
+        r#"
+        (elem (table $entries) (i32.const 0) func $quick)
+        (func $quick (param $task i32) (drop (call $yield)))
+        (func (export "main")
+          (local $first i32) (local $second i32)
+          (local.set $first (call $spawn (i32.const 0) (i32.const 0)))
+          (call $orphan (local.get $first))
+          (call $log (i32.add (i32.const 48) (call $status (local.get $first))))
+          (call $run)
+          (local.set $second (call $spawn (i32.const 0) (i32.const 0)))
+          (call $log (i32.add (i32.const 48) (i32.eq (local.get $first) (local.get $second))))
+          (call $run)
+          (call $log (i32.add (i32.const 48)
+            (i32.eq (local.get $second) (call $spawn (i32.const 0) (i32.const 0))))))
+        "#,
+    );
+    assert_eq!(t, "110");
+}
+
+#[test]
+fn a_round_runs_high_work_then_each_yielder_once() {
+    // `run_round 0` runs the high-priority queue only; `run_round 1` also
+    // the tasks that were in the low queue when it began, once each (A's
+    // second yield waits for the next round). `ran` counts every run.
+    let t = trace(
+        r#"
+        (elem (table $entries) (i32.const 0) func $a $b)
+        (func $a (param $task i32)
+          (call $log (i32.const 97))              ;; a
+          (drop (call $yield))
+          (call $log (i32.const 98))              ;; b
+          (drop (call $yield))
+          (call $log (i32.const 99)))             ;; c
+        (func $b (param $task i32)
+          (call $log (i32.const 120))             ;; x
+          (drop (call $yield))
+          (call $log (i32.const 121)))            ;; y
+        (func (export "main")
+          (drop (call $spawn (i32.const 0) (i32.const 0)))
+          (drop (call $spawn (i32.const 1) (i32.const 0)))
+          (call $run_round (i32.const 0))
+          (call $log (i32.const 124))
+          (call $run_round (i32.const 1))
+          (call $log (i32.const 124))
+          (call $run_round (i32.const 1))
+          (call $digit (global.get $ran)))
+        "#,
+    );
+    assert_eq!(t, "ax|by|c5");
 }
 
 #[test]
