@@ -1,11 +1,10 @@
 //! The async fixtures (`fixtures::async_all`, built from the wit-bindgen
 //! 0.60.0 guests of `tests/guests-async`): each must behave under the
 //! harness (wasmtime 48.0.8 with the component model's async ABI on) as
-//! the fixture intends — results and traps written out below — and meld's
-//! outcome on it is pinned: today a typed `unsupported` error; once fusion
-//! succeeds, the fused output (`--memory multi` and `shared`) must behave
-//! like the original, call by call and under the differential harness.
-//! [`Fusion`] marks, per fixture, whether fusion is still pending.
+//! the fixture intends — results and traps written out below — and the
+//! fused output (`--memory multi` and `shared`) must behave like the
+//! original, call by call, under the differential harness and with host
+//! calls made at once.
 //!
 //! `async_abi_use.rs` pins what each fixture's inner components import
 //! and define at the core level (`tests/async_abi_use/<fixture>.core.txt`,
@@ -65,7 +64,7 @@
 //!
 //! The exact lists are in the `.core.txt` files.
 
-use meld_core::{ErrorKind, MemoryStrategy, Options, fuse};
+use meld_core::{MemoryStrategy, Options, fuse};
 use meld_tests::fixtures::{self, Fixture};
 use meld_tests::harness::{
     CompareOptions, compare, run_script_with_traps, run_together_with_traps, same_script,
@@ -74,29 +73,6 @@ use meld_tests::harness::{
 use wasmparser::{Validator, WasmFeatures};
 use wasmtime::component::Val;
 
-/// Whether meld is expected to fuse a fixture yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fusion {
-    /// meld refuses the fixture today with a typed `unsupported` error
-    /// that names the async ABI; fusing it is the work of issue 15 (async,
-    /// part 1). If fusion succeeds, the output is compared with the
-    /// original as for [`Fusion::Expected`]. Flip to `Expected` when part
-    /// 1 fuses the fixture, so that a regression fails.
-    PendingPart1,
-    /// Fusion with `--memory multi` must succeed and the fused output
-    /// must behave like the original; `--memory shared` is still refused
-    /// with a typed error naming the async ABI (meld's async runtime does
-    /// not run in a region of one memory yet).
-    ExpectedMulti,
-    /// Fusion must succeed, and the fused output must behave like the
-    /// original.
-    #[expect(
-        dead_code,
-        reason = "the async runtime does not run in one shared memory yet"
-    )]
-    Expected,
-}
-
 /// One scripted call: an export path (`interface#function`), its
 /// arguments, and what the original must do (as `run_script_with_traps`
 /// renders it).
@@ -104,16 +80,15 @@ type Call = (&'static str, Vec<Val>, &'static str);
 
 /// Runs `script` on the original fixture `name` and checks every outcome;
 /// then fuses the fixture with `--memory multi` and `--memory shared` and
-/// checks meld's outcome against `fusion`: an `unsupported` error while
-/// fusion is pending, else fused output that validates and behaves like
-/// the original on `script` and under the differential harness.
-fn check_async_fixture(name: &str, fusion: Fusion, script: &[Call]) {
+/// checks that the fused output behaves like the original on `script` and
+/// under the differential harness.
+fn check_async_fixture(name: &str, script: &[Call]) {
     let fixture = fixtures::get(name).expect("the async fixtures build");
-    check_async_component(&fixture, fusion, script);
+    check_async_component(&fixture, script);
 }
 
 /// [`check_async_fixture`] for a component that need not be a fixture.
-fn check_async_component(fixture: &Fixture, fusion: Fusion, script: &[Call]) {
+fn check_async_component(fixture: &Fixture, script: &[Call]) {
     let name = fixture.name;
     let calls: Vec<(&str, Vec<Val>)> = script
         .iter()
@@ -129,7 +104,7 @@ fn check_async_component(fixture: &Fixture, fusion: Fusion, script: &[Call]) {
         "`{name}` (original) did not do what it should"
     );
 
-    for (memory, fused) in fusions(fixture, fusion) {
+    for (memory, fused) in fusions(fixture) {
         same_script(&fixture.wasm, &fused, &calls);
         differential(fixture, &fused, &format!("{memory:?}"));
     }
@@ -137,12 +112,11 @@ fn check_async_component(fixture: &Fixture, fusion: Fusion, script: &[Call]) {
 
 /// Makes `calls` at once (one event loop, see `harness::run_together`) on
 /// fixture `name` and checks what the original did against `expected`;
-/// then, for each successful fusion (see [`fusions`]), that the fused
+/// then, for each fusion (see [`fusions`]), that the fused
 /// output does the same, or, where the README says fused output differs,
 /// what `fused_differs` pins (traps without their messages).
 fn check_async_together(
     name: &str,
-    fusion: Fusion,
     calls: &[(&'static str, Vec<Val>)],
     expected: &[&str],
     fused_differs: Option<&[&str]>,
@@ -153,7 +127,7 @@ fn check_async_together(
         println!("   {line}");
     }
     assert_eq!(got, expected, "`{name}` (original, calls at once)");
-    for (_, fused) in fusions(&fixture, fusion) {
+    for (_, fused) in fusions(&fixture) {
         match fused_differs {
             None => {
                 same_together(&fixture.wasm, &fused, calls);
@@ -167,11 +141,9 @@ fn check_async_together(
     }
 }
 
-/// Fuses `fixture` with `--memory multi` and `--memory shared` and checks
-/// meld's outcome against `fusion`: an `unsupported` error naming the
-/// async ABI while fusion is pending; else output that validates (one
-/// memory in shared mode). Returns the successful fusions.
-fn fusions(fixture: &Fixture, fusion: Fusion) -> Vec<(MemoryStrategy, Vec<u8>)> {
+/// Fuses `fixture` with `--memory multi` and `--memory shared`; each must
+/// succeed and validate (one memory in shared mode).
+fn fusions(fixture: &Fixture) -> Vec<(MemoryStrategy, Vec<u8>)> {
     let name = fixture.name;
     let mut fused_outputs = Vec::new();
     for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
@@ -180,17 +152,6 @@ fn fusions(fixture: &Fixture, fusion: Fusion) -> Vec<(MemoryStrategy, Vec<u8>)> 
             ..Options::default()
         };
         match fuse(&[&fixture.wasm], &options) {
-            Err(error) if error.kind() == ErrorKind::Unsupported => {
-                let pending = fusion == Fusion::PendingPart1
-                    || (fusion == Fusion::ExpectedMulti && memory == MemoryStrategy::Shared);
-                assert!(pending, "`{name}` ({memory:?}) must fuse but: {error}");
-                assert!(
-                    error.message().contains("async"),
-                    "`{name}` ({memory:?}) is refused for a reason other than the async ABI: \
-                     {error}"
-                );
-                println!("{name} ({memory:?}): not fused yet: {error}");
-            }
             Err(error) => panic!("fusing `{name}` ({memory:?}) failed: {error}"),
             Ok(fused) => {
                 if memory == MemoryStrategy::Shared {
@@ -258,7 +219,6 @@ fn combine_args(text: &str, bytes: &[u8]) -> Vec<Val> {
 fn async_calls() {
     check_async_fixture(
         "async-calls",
-        Fusion::ExpectedMulti,
         &[
             // Returns at once: the subtask is RETURNED when the call
             // returns; the caller never waits.
@@ -308,7 +268,6 @@ fn async_calls() {
 fn async_blocking() {
     check_async_fixture(
         "async-blocking",
-        Fusion::ExpectedMulti,
         &[
             (export!("blocking", "async-block-on"), u32s(&[2, 3]), "[6]"),
             // A sync-typed task may not block: `later` has not returned
@@ -333,7 +292,6 @@ fn async_blocking() {
 fn async_lowering() {
     check_async_fixture(
         "async-lowering",
-        Fusion::ExpectedMulti,
         &[
             (
                 export!("lowering", "sync-later"),
@@ -362,7 +320,6 @@ fn async_lowering() {
 fn async_gate() {
     check_async_fixture(
         "async-gate",
-        Fusion::ExpectedMulti,
         &[
             (
                 export!("scenarios", "backpressure-on"),
@@ -404,7 +361,6 @@ fn async_gate() {
 fn async_pingpong() {
     check_async_fixture(
         "async-pingpong",
-        Fusion::ExpectedMulti,
         &[
             (
                 export!("game", "play"),
@@ -456,7 +412,6 @@ fn raw_component() -> Fixture {
 fn async_raw() {
     check_async_component(
         &raw_component(),
-        Fusion::ExpectedMulti,
         &[
             // Cancelled while it runs, the callee returns anyway (it
             // ignores the cancel event): STARTED 1, handle 1, then
@@ -515,7 +470,6 @@ fn async_raw() {
 fn async_wasi() {
     check_async_fixture(
         "async-wasi",
-        Fusion::ExpectedMulti,
         &[
             (
                 export!("shouter", "shout"),
@@ -538,7 +492,6 @@ fn async_calls_made_at_once() {
     // Into the caller and the worker: the short calls finish first.
     check_async_together(
         "async-calls",
-        Fusion::ExpectedMulti,
         &[
             (export!("calls", "spin"), vec![Val::U8(3)]),
             (export!("worker", "spin"), vec![Val::U8(1)]),
@@ -551,7 +504,6 @@ fn async_calls_made_at_once() {
     // returns.
     check_async_together(
         "async-blocking",
-        Fusion::ExpectedMulti,
         &[
             (export!("blocking", "async-block-on"), u32s(&[2, 3])),
             (export!("blocking", "sync-block-on"), u32s(&[2, 3])),
@@ -566,7 +518,6 @@ fn async_calls_made_at_once() {
     // `work` calls start only after it.
     check_async_together(
         "async-gate",
-        Fusion::ExpectedMulti,
         &[
             (export!("gate", "hold"), vec![Val::U8(3)]),
             (export!("gate", "work"), u32s(&[1])),
@@ -579,7 +530,6 @@ fn async_calls_made_at_once() {
     // `log` runs between their turns.
     check_async_together(
         "async-gate",
-        Fusion::ExpectedMulti,
         &[
             (export!("gate", "work"), u32s(&[1])),
             (export!("gate", "work"), u32s(&[2])),
@@ -597,7 +547,6 @@ fn async_calls_made_at_once() {
     // mailbox, another component) ...
     check_async_together(
         "async-pingpong",
-        Fusion::ExpectedMulti,
         &[
             (export!("pong", "play"), vec![Val::U8(1)]),
             (export!("mailbox", "post"), u32s(&[0, 5])),
@@ -608,7 +557,6 @@ fn async_calls_made_at_once() {
     // ... and through it, the host's own `take`.
     check_async_together(
         "async-pingpong",
-        Fusion::ExpectedMulti,
         &[
             (export!("mailbox", "take"), u32s(&[1])),
             (export!("pong", "play"), vec![Val::U8(1)]),

@@ -34,6 +34,8 @@
 use super::adapter::check_block;
 use super::body::{Body, Local, memarg};
 use super::codegen::{Codegen, Dir, Side};
+use super::host::Region;
+use super::rebase::Way;
 use super::translate::{Dst, Place, Slot, Src};
 use super::{AdapterPlan, Adapters};
 use crate::abi::{Flat, MAX_FLAT_PARAMS, Shape, TyTable};
@@ -326,9 +328,7 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             AsyncFunc::Table(t) => {
                 let ty = match t {
                     RuntimeFunc::Insert => sig(&[Flat::I32; 3], &[Flat::I32]),
-                    RuntimeFunc::Rep | RuntimeFunc::Tag => {
-                        sig(&[Flat::I32; 2], &[Flat::I32])
-                    }
+                    RuntimeFunc::Rep | RuntimeFunc::Tag => sig(&[Flat::I32; 2], &[Flat::I32]),
                     RuntimeFunc::Remove => sig(&[Flat::I32; 2], &[]),
                 };
                 let body = g.codegen.runtime_table(t)?;
@@ -475,6 +475,24 @@ impl Gen<'_, '_, '_, '_> {
             .in_component(self.graph().path(self.graph().lifted[id.0].component)));
         }
         Ok(shape)
+    }
+
+    /// Where the memory of `options` is when memories are shared and its
+    /// pointers must move for the host (see `host.rs`).
+    fn region(&self, options: &Options) -> Result<Option<Region>> {
+        let layout = self.ctx.layout;
+        let Some(memory) = layout.rebased(self.ctx.graph, self.ctx.adapters, options)? else {
+            return Ok(None);
+        };
+        let plan = layout
+            .shared
+            .as_ref()
+            .ok_or_else(|| Error::internal("a rebased memory without a shared memory"))?;
+        Ok(Some(Region {
+            memory,
+            base: plan.base(memory)?,
+            checked: plan.checked(memory)?.then_some(options.encoding),
+        }))
     }
 
     fn func(&self, def: &CoreDef) -> Result<u32> {
@@ -630,7 +648,15 @@ impl Gen<'_, '_, '_, '_> {
         let id = self.site_lifted(site);
         let lifted = self.graph().lifted[id.0].clone();
         let shape = self.shape(id)?;
-        let core = self.func(&lifted.func)?;
+        let core = match (
+            site,
+            self.ctx.layout.wrapper(crate::merge::Wrapper::Export(id)),
+        ) {
+            // A sync root export with a shared memory: the host's pointers
+            // move in the export's wrapper.
+            (Site::Export(_), Some(wrapper)) => self.ctx.layout.index(wrapper)?,
+            _ => self.func(&lifted.func)?,
+        };
         let rt = self.rt_copy();
         let (mut b, args) = Body::new(&[Flat::I32]);
         let task = args[0];
@@ -705,8 +731,21 @@ impl Gen<'_, '_, '_, '_> {
         let rt = self.rt_copy();
         let callee_params = Params::of(&self.codegen.tys, shape, MAX_FLAT_PARAMS);
         let adapter = match site {
-            Site::Export(_) => {
-                for local in load_args(b, &rt, task, &callee_params.flat) {
+            Site::Export(id) => {
+                let mut args = load_args(b, &rt, task, &callee_params.flat);
+                let options = &self.graph().lifted[id.0].options;
+                // An async lift's task moves the host's pointers into the
+                // region itself (a sync one's export wrapper does).
+                if let (true, Some(region)) = (options.async_, self.region(options)?) {
+                    if shape.spill_params {
+                        let p = b.local(Flat::I32);
+                        b.get(args[0]).i32(region.base).ins(I::I32Sub).set(p);
+                        args = vec![p];
+                    }
+                    self.codegen
+                        .rebase_params(b, shape, &args, region.rebase(Way::FromHost))?;
+                }
+                for local in args {
                     b.get(local);
                 }
                 return Ok(());
@@ -921,10 +960,47 @@ impl Gen<'_, '_, '_, '_> {
                 slot(&mut b, &rt, task, WAITING_TURN_SLOT);
                 b.i32(0).ins(I::I32Store(memarg(rt.memory, 0, 4)));
                 b.ins(I::End);
-                for a in &args {
-                    b.get(*a);
+                let options = self.graph().lifted[id.0].options.clone();
+                match (shape.result, self.region(&options)?) {
+                    // With a shared memory, the host reads the results at
+                    // memory addresses; their pointers move back after.
+                    (Some(result), Some(region)) => {
+                        let way = |w| region.rebase(w);
+                        if return_spilled(&self.codegen.tys, &shape) {
+                            let size = self.codegen.tys.info(result).size;
+                            region.check_block(&mut b, args[0], size);
+                            let place = place(region.memory, args[0]);
+                            self.codegen
+                                .rebase_mem(&mut b, result, place, way(Way::ToHost))?;
+                            b.get(args[0])
+                                .i32(region.base)
+                                .ins(I::I32Add)
+                                .ins(I::Call(host));
+                            self.codegen
+                                .rebase_mem(&mut b, result, place, way(Way::FromHost))?;
+                        } else {
+                            let slots: Vec<Slot> = args.iter().map(|l| Slot::exact(*l)).collect();
+                            self.codegen
+                                .rebase_stack(&mut b, result, &slots, way(Way::ToHost))?;
+                            for a in &args {
+                                b.get(*a);
+                            }
+                            b.ins(I::Call(host));
+                            self.codegen.rebase_stack(
+                                &mut b,
+                                result,
+                                &slots,
+                                way(Way::FromHost),
+                            )?;
+                        }
+                    }
+                    _ => {
+                        for a in &args {
+                            b.get(*a);
+                        }
+                        b.ins(I::Call(host));
+                    }
                 }
-                b.ins(I::Call(host));
             }
             Site::Adapter(adapter) => {
                 if let Some(result) = shape.result {
@@ -1187,13 +1263,20 @@ pub(crate) fn unwind_config(
             space,
         )
     };
+    // With one shared memory, the scheduler's save areas are in its
+    // memory's region.
+    let memory = get("memory", Space::Memory)?;
+    let (memory, base) = match &layout.shared {
+        None => (memory, 0),
+        Some(plan) => (0, plan.base(memory)?),
+    };
     Ok(Some(crate::unwind::Config {
         globals: crate::unwind::Globals {
             state: get("state", Space::Global)?,
             sp: get("sp", Space::Global)?,
             limit: get("limit", Space::Global)?,
-            memory: get("memory", Space::Memory)?,
-            base: 0,
+            memory,
+            base,
         },
         suspend: [get("suspend", Space::Func)?].into(),
         stop: [

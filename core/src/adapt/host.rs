@@ -48,7 +48,7 @@ impl Handles {
 }
 
 impl Region {
-    fn rebase(self, way: Way) -> Rebase {
+    pub(crate) fn rebase(self, way: Way) -> Rebase {
         Rebase {
             way,
             memory: self.memory,
@@ -60,7 +60,7 @@ impl Region {
 
     /// Traps unless the block of `size` bytes at `addr` (a region address)
     /// lies in the region.
-    fn check_block(self, body: &mut Body, addr: Local, size: u32) {
+    pub(crate) fn check_block(self, body: &mut Body, addr: Local, size: u32) {
         if self.checked.is_some() {
             let len = body.local(Flat::I32);
             body.i32(size).set(len);
@@ -73,7 +73,7 @@ impl Region {
 impl Codegen {
     /// Moves the pointers of the parameters, flat in `args` or (spilled)
     /// in a tuple at `args[0]` (a region address).
-    fn rebase_params(
+    pub(crate) fn rebase_params(
         &mut self,
         body: &mut Body,
         shape: &Shape,

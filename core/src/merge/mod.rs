@@ -233,12 +233,6 @@ impl<'a> Layout<'a> {
             }
             MemoryLayout::Shared { default_pages } => Some(default_pages),
         };
-        if default_pages.is_some() && graph.runtime.is_some() {
-            return Err(Error::unsupported(
-                "--memory shared: a composition that uses the async ABI is fused with one memory \
-                 per inner memory only (use --memory multi)",
-            ));
-        }
         if let Some(default_pages) = default_pages {
             let plan = shared::Plan::new(&layout, graph, adapters, default_pages)?;
             layout.warnings.extend(plan.note.clone());
@@ -298,7 +292,9 @@ impl<'a> Layout<'a> {
         for id in lifted {
             let options = &graph.lifted[id.0].options;
             let rebased = self.rebased(graph, adapters, options)?;
-            if rebased.is_some() {
+            // An async lift's task moves the host's pointers itself
+            // (`async_calls.rs`): its results go through task.return.
+            if rebased.is_some() && !options.async_ {
                 wrappers.insert(Wrapper::Export(id));
                 // The result's pointers, moved for the host, move back once
                 // the host has read them, post-return or not.
