@@ -131,6 +131,31 @@ fn every_fixture_fuses_to_the_native_bytes() {
 }
 
 #[test]
+fn async_fixtures_fuse_to_the_native_bytes() {
+    // Components that use the async ABI fuse (with meld's async runtime)
+    // to the native bytes with either memory strategy; `--emit core`
+    // refuses them with the native error.
+    let (mut store, meld) = instantiate();
+    for fixture in meld_tests::fixtures::async_all().expect("async fixtures build") {
+        for (output, memory) in [
+            (OutputKind::Component, MemoryStrategy::Multi),
+            (OutputKind::Component, MemoryStrategy::Shared),
+            (OutputKind::Core, MemoryStrategy::Auto),
+        ] {
+            let options = Options {
+                output,
+                memory,
+                ..Options::default()
+            };
+            let case = format!("{} ({options:?})", fixture.name);
+            let fused =
+                assert_same_fusion(&mut store, &meld, &[fixture.wasm.clone()], &options, &case);
+            assert_eq!(fused, output == OutputKind::Component, "{case}");
+        }
+    }
+}
+
+#[test]
 fn debug_built_fixtures_fuse_to_the_native_bytes_kept_or_stripped() {
     let (mut store, meld) = instantiate();
     for fixture in meld_tests::fixtures::debug_all().expect("fixtures build") {

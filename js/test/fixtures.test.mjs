@@ -20,9 +20,28 @@ function nativeFuse(paths, kind, flags = []) {
   return readFileSync(out);
 }
 
+// A fixture that uses the async ABI fuses only to a component (the native
+// CLI and the package refuse `--emit core` alike).
+const isAsync = (fixture) => fixture.name.startsWith('async-');
+
 for (const fixture of fixtures()) {
   describe(fixture.name, () => {
-    for (const kind of ['component', 'core']) {
+    if (isAsync(fixture)) {
+      test('--emit core is refused as natively', () => {
+        const { status, stderr } = runCli(['fuse', fixture.path, '-o', join(dir, 'no.wasm'), '--emit', 'core']);
+        assert.equal(status, 1);
+        assert.throws(() => fuse([fixture.bytes], { emit: 'core' }), (e) => {
+          assert.ok(stderr.toString().includes(e.message), `${e.message} vs ${stderr}`);
+          return e.kind === 'unsupported';
+        });
+      });
+      test('--memory shared is byte-identical to the native CLI', () => {
+        const expected = nativeFuse([fixture.path], 'component', ['--memory', 'shared']);
+        const { wasm } = fuse([fixture.bytes], { memory: 'shared' });
+        assert.ok(Buffer.from(wasm).equals(expected), 'output bytes differ from the native CLI');
+      });
+    }
+    for (const kind of isAsync(fixture) ? ['component'] : ['component', 'core']) {
       test(`--emit ${kind} is byte-identical to the native CLI`, () => {
         const expected = nativeFuse([fixture.path], kind);
         const { wasm, stats, warnings } = fuse([fixture.bytes], { emit: kind });

@@ -30,8 +30,9 @@ export function build() {
   cargo(['build', '-q', '--locked', '--bin', 'meld']);
   const fixtures = join(target, 'meld-js-fixtures');
   cargo(['run', '-q', '--locked', '-p', 'meld-tests', '--bin', 'meld-fixtures', '--', fixtures]);
-  // A debug-built fixture too, whose DWARF is kept or stripped.
-  cargo(['run', '-q', '--locked', '-p', 'meld-tests', '--bin', 'meld-fixtures', '--', fixtures, 'trace']);
+  // A debug-built fixture too, whose DWARF is kept or stripped, and one
+  // that uses the async ABI.
+  cargo(['run', '-q', '--locked', '-p', 'meld-tests', '--bin', 'meld-fixtures', '--', fixtures, 'trace', 'async-calls']);
   return { cli: join(target, 'debug', 'meld'), fixtures };
 }
 

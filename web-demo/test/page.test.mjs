@@ -1,6 +1,7 @@
 // The playground in headless Chromium, served from dist/ on 127.0.0.1 with
 // no other network: an example fuses and shows stats and the picture, the
-// download equals the native CLI's output, a bad file shows an error, the
+// download equals the native CLI's output, an uploaded component that uses
+// the async ABI fuses to the native bytes, a bad file shows an error, the
 // run panel calls an export of a fused core module, and the controls work
 // from the keyboard. Screenshots (desktop and phone) go to test-artifacts/.
 
@@ -126,6 +127,20 @@ test('the downloaded bytes are valid wasm and equal the native CLI output', asyn
   const stripped = await download(page);
   const flags = ['--emit', 'core', '--debug-info', 'strip'];
   assert.ok(stripped.bytes.equals(native([join(dist, 'examples', 'scalars.wasm'), ...flags])), 'stripped differs');
+  await page.context().close();
+});
+
+test('a component that uses the async ABI fuses in the page to the native bytes', async () => {
+  const page = await open();
+  const path = join(process.env.MELD_FIXTURES, 'async-calls.wasm');
+  await page.setInputFiles('#files', { name: 'async-calls.wasm', mimeType: 'application/wasm', buffer: readFileSync(path) });
+  await page.locator('#status', { hasText: 'Fused async-calls.wasm' }).waitFor();
+  const component = await download(page);
+  assert.ok(component.bytes.equals(native([path])), 'component differs from the native CLI');
+  // As a core module it is refused, as natively.
+  await page.check('input[name="emit"][value="core"]');
+  await page.locator('#error .kind', { hasText: 'unsupported' }).waitFor();
+  assert.match(await page.locator('#error').innerText(), /async ABI/);
   await page.context().close();
 });
 

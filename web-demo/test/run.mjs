@@ -23,11 +23,15 @@ if (!existsSync(CHROMIUM)) {
 }
 
 execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-const cli = process.env.MELD_CLI ?? build().cli;
+// The native CLI, and the fixtures (an async one is uploaded in a test).
+const { cli, fixtures } =
+  process.env.MELD_CLI && process.env.MELD_FIXTURES
+    ? { cli: process.env.MELD_CLI, fixtures: process.env.MELD_FIXTURES }
+    : build();
 const files = readdirSync(join(root, 'test')).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => join('test', f));
 const result = spawnSync(process.execPath, ['--test', ...files], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, MELD_CLI: cli },
+  env: { ...process.env, MELD_CLI: cli, MELD_FIXTURES: fixtures },
 });
 process.exitCode = result.status ?? 1;
