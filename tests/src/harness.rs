@@ -586,6 +586,35 @@ fn script(wasm: &[u8], calls: &[(&str, Vec<Val>)], trap_messages: bool) -> Resul
     Ok(outcomes)
 }
 
+/// One instance of a component under the harness's engine (fuel on; an
+/// export of a component that uses the async ABI is called through
+/// `call_concurrent`), for callers that time calls (meld-bench).
+pub struct Instance {
+    side: Side,
+}
+
+impl Instance {
+    pub fn new(wasm: &[u8]) -> Result<Self> {
+        let mut side = Side::new("instance", wasm, CompareOptions::default().fuel)?;
+        let observation = side.instantiate()?;
+        if !matches!(observation.outcome, Outcome::Returned(_)) {
+            bail!("instantiation failed: {:?}", observation.outcome);
+        }
+        Ok(Self { side })
+    }
+
+    /// Calls export `path` (`interface#function`) with `args`; its results
+    /// rendered, or an error if it trapped or exited.
+    pub fn call(&mut self, path: &str, args: &[Val]) -> Result<String> {
+        let path: Vec<String> = path.split('#').map(str::to_string).collect();
+        let results = self.side.result_count(&path)?;
+        match self.side.call(&path, args, results)?.outcome {
+            Outcome::Returned(values) => Ok(format!("[{}]", value::render_all(&values))),
+            other => bail!("`{}` did not return: {other:?}", path.join("#")),
+        }
+    }
+}
+
 /// Makes all `calls` at once on a fresh instance of `wasm`, as an async
 /// host does (one `run_concurrent` event loop; the calls are started in
 /// order), and returns what each did, in call order — `[results]`,

@@ -254,6 +254,10 @@ fn async_calls() {
                 combine_args("", &[]),
                 "[{total: 0, text: \"/0/true\", count: 0, scaled: 3.0}]",
             ),
+            // Async calls one after the other in a loop (meld-bench's).
+            (export!("calls", "ready-loop"), vec![Val::U8(3)], "[6]"),
+            (export!("calls", "later-loop"), vec![Val::U8(3)], "[3]"),
+            (export!("calls", "ready-loop"), vec![Val::U8(0)], "[0]"),
             // The host calls the worker's async exports itself.
             (export!("worker", "ready"), u32s(&[7, 8]), "[15]"),
             (export!("worker", "later"), u32s(&[4, 5]), "[20]"),

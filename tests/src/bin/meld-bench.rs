@@ -1,4 +1,4 @@
-//! `meld-bench [--quick] [runtime|shared|wasi|fusion|debug]...`: meld's
+//! `meld-bench [--quick] [runtime|shared|wasi|fusion|debug|async]...`: meld's
 //! benchmarks (not timed tests), printing ratios measured in one run and
 //! whether each meets its target; the sections named, or all.
 //!
@@ -23,6 +23,11 @@
 //!   inner module), the median time of `fuse` with `--debug-info keep`
 //!   over that with `strip`, and the peak heap growth of one fusion that
 //!   keeps it over the input size.
+//!
+//! - **Async calls**: the `async-calls` fixture's loops of 255 async
+//!   calls between its two components (callee returning at once, or after
+//!   a yield), composed and fused with each memory strategy; median wall
+//!   time of one host call, fused over composed.
 //!
 //! Run it with meld-core optimised (see the README's Performance section):
 //! in the dev profile the workspace's own crates are not.
@@ -185,6 +190,9 @@ fn run() -> Result<bool> {
     }
     if wanted("debug") {
         ratios.extend(debug_info(samples)?);
+    }
+    if wanted("async") {
+        ratios.extend(async_calls(samples)?);
     }
     println!();
     let mut all_met = true;
@@ -553,6 +561,73 @@ fn debug_info(samples: usize) -> Result<Vec<Ratio>> {
         },
         peak_heap("debug info: keep peak heap / input", input, &keep)?,
     ])
+}
+
+/// Async round trips between two inner components: `calls#ready-loop`
+/// and `calls#later-loop` of the `async-calls` fixture (255 async calls of
+/// the worker, each returning at once or after a yield and an event),
+/// composed and fused (each memory strategy), run by the harness's engine
+/// (the async ABI on, fuel counted on both sides); median wall time of one
+/// host call, fused over composed, sampled in turn.
+fn async_calls(samples: usize) -> Result<Vec<Ratio>> {
+    use meld_tests::harness::Instance;
+    use wasmtime::component::Val;
+    let fixture = fixtures::get("async-calls")?;
+    let mut ratios = Vec::new();
+    println!("async calls: `async-calls`, 255 round trips per host call, median of {samples}");
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        let fused = fuse(&[&fixture.wasm], &options)
+            .map_err(|e| anyhow!("fusing `async-calls` failed: {e}"))?
+            .wasm;
+        let mut composed = Instance::new(&fixture.wasm)?;
+        let mut fused = Instance::new(&fused)?;
+        for (name, what) in [
+            ("ready-loop", "async round trip, callee returns at once"),
+            ("later-loop", "async round trip, callee yields first"),
+        ] {
+            let path = format!("meld:async-fixtures/calls#{name}");
+            let args = [Val::U8(255)];
+            let time = |instance: &mut Instance| -> Result<(Duration, String)> {
+                let start = Instant::now();
+                let result = instance.call(&path, &args)?;
+                Ok((start.elapsed(), black_box(result)))
+            };
+            let (_, a) = time(&mut composed)?;
+            let (_, b) = time(&mut fused)?;
+            if a != b {
+                return Err(anyhow!("{name}(255) returned {a} composed and {b} fused"));
+            }
+            let (mut ta, mut tb) = (Vec::new(), Vec::new());
+            for i in 0..samples {
+                if i % 2 == 0 {
+                    ta.push(time(&mut composed)?.0);
+                    tb.push(time(&mut fused)?.0);
+                } else {
+                    tb.push(time(&mut fused)?.0);
+                    ta.push(time(&mut composed)?.0);
+                }
+            }
+            ta.sort();
+            tb.sort();
+            let (before, after) = (ta[samples / 2], tb[samples / 2]);
+            println!(
+                "  {name:<11} {memory:?}: composed {:>10.1} µs  fused {:>10.1} µs",
+                micros(before),
+                micros(after)
+            );
+            ratios.push(Ratio {
+                what: format!("{what} ({memory:?})"),
+                ratio: after.as_secs_f64() / before.as_secs_f64(),
+                target: 0.5,
+                detail: format!("fused / composed median wall time of {name}(255)"),
+            });
+        }
+    }
+    Ok(ratios)
 }
 
 fn micros(duration: Duration) -> f64 {

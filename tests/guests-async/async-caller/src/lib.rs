@@ -42,6 +42,22 @@ impl Guest for Caller {
     ) -> Summary {
         worker::combine(a, b, c, d, e, f, g).await
     }
+
+    async fn ready_loop(n: u8) -> u32 {
+        let mut sum = 0u32;
+        for i in 0..u32::from(n) {
+            sum = sum.wrapping_add(worker::ready(i, 1).await);
+        }
+        sum
+    }
+
+    async fn later_loop(n: u8) -> u32 {
+        let mut sum = 0u32;
+        for i in 0..u32::from(n) {
+            sum = sum.wrapping_add(worker::later(i, 1).await);
+        }
+        sum
+    }
 }
 
 /// Polls `first` and `second` together until both are done; returns their
