@@ -148,8 +148,13 @@ fn async_fixtures_fuse_to_the_native_bytes() {
                 ..Options::default()
             };
             let case = format!("{} ({options:?})", fixture.name);
-            let fused =
-                assert_same_fusion(&mut store, &meld, &[fixture.wasm.clone()], &options, &case);
+            let fused = assert_same_fusion(
+                &mut store,
+                &meld,
+                std::slice::from_ref(&fixture.wasm),
+                &options,
+                &case,
+            );
             assert_eq!(fused, output == OutputKind::Component, "{case}");
         }
     }

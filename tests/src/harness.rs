@@ -593,6 +593,12 @@ pub struct Instance {
     side: Side,
 }
 
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance").finish_non_exhaustive()
+    }
+}
+
 impl Instance {
     pub fn new(wasm: &[u8]) -> Result<Self> {
         let mut side = Side::new("instance", wasm, CompareOptions::default().fuel)?;

@@ -391,6 +391,32 @@ fn async_pingpong() {
     );
 }
 
+/// `async_sync_calls.wat`: sync calls between components inside async
+/// tasks. The callee runs as a task of its own: its context slot reads 0
+/// and the caller's is back after the call (`context` returns 1000 × what
+/// the callee saw + the caller's slot after: 7); a sync-typed callee that
+/// blocks traps, an async-typed one lifted without `async` may block; a
+/// sync task calling that one traps before the call.
+#[test]
+fn async_sync_calls() {
+    let fixture = Fixture {
+        name: "async-sync-calls (WAT)",
+        wasm: wat::parse_str(include_str!("async_sync_calls.wat"))
+            .expect("async_sync_calls.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("top#context", vec![], "[7]"),
+            ("top#sync-blocks", u32s(&[2]), CANNOT_BLOCK),
+            ("top#async-blocks", u32s(&[2]), "[20]"),
+            ("top#sync-calls-async", u32s(&[2]), CANNOT_BLOCK),
+            ("top#context", vec![], "[7]"),
+        ],
+    );
+}
+
 /// `async_raw.wat` as a fixture.
 fn raw_component() -> Fixture {
     Fixture {

@@ -24,6 +24,9 @@ pub(crate) struct Ends {
     pub(crate) callee: Side,
     pub(crate) func: u32,
     pub(crate) post_return: Option<u32>,
+    /// With meld's async runtime, what runs the callee as a task of its own
+    /// would run (see [`super::async_calls::SyncCall`]).
+    pub(crate) task: Option<super::async_calls::SyncCall>,
 }
 
 impl Codegen {
@@ -42,6 +45,7 @@ impl Codegen {
         if let Some(flag) = ends.caller.may_leave {
             body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
         }
+        let saved = ends.task.map(|t| t.enter(&mut body));
         let into_callee = Dir {
             src: ends.caller,
             dst: ends.callee,
@@ -149,6 +153,9 @@ impl Codegen {
                 body.get(*local);
             }
             body.ins(I::Call(post_return));
+        }
+        if let (Some(t), Some(saved)) = (ends.task, saved) {
+            t.exit(&mut body, saved);
         }
         for local in returned {
             body.get(local);

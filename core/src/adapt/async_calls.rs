@@ -194,6 +194,23 @@ pub(crate) fn check(graph: &Graph) -> Result<()> {
     Ok(())
 }
 
+/// The fused index of export `name` (in `space`) of a runtime instance.
+fn export(
+    graph: &Graph,
+    adapters: &Adapters,
+    layout: &Layout<'_>,
+    instance: CoreInstanceId,
+    name: &str,
+    space: Space,
+) -> Result<u32> {
+    layout.resolve(
+        graph,
+        adapters,
+        &CoreDef::Export(instance, name.to_string()),
+        space,
+    )
+}
+
 /// The fused indices of the runtime's exports the generated code calls.
 #[derive(Clone)]
 struct Rt {
@@ -229,12 +246,7 @@ impl Rt {
         rt: RuntimeInstances,
     ) -> Result<Rt> {
         let get = |instance: CoreInstanceId, name: &str, space: Space| {
-            layout.resolve(
-                graph,
-                adapters,
-                &CoreDef::Export(instance, name.to_string()),
-                space,
-            )
+            export(graph, adapters, layout, instance, name, space)
         };
         let (s, w, t) = (rt.scheduler, rt.waitables, rt.tasks);
         let f = |i, n| get(i, n, Space::Func);
@@ -1245,6 +1257,88 @@ fn return_spilled(tys: &TyTable, shape: &Shape) -> bool {
         .is_some_and(|r| tys.info(r).flat.len() > MAX_FLAT_PARAMS)
 }
 
+/// A sync-to-sync call in a composition with meld's async runtime: the
+/// callee runs on the caller's task, but as a task of its own would in
+/// wasmtime 48: with context slots that read 0 (the caller's are restored
+/// after), and able to block only if its type is async (`tasks.wat`'s
+/// `sync_enter`, which traps if the caller may not block then).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SyncCall {
+    callee_async: bool,
+    current: u32,
+    sync_enter: u32,
+    sync_exit: u32,
+    context_get: u32,
+    context_set: u32,
+}
+
+/// The locals [`SyncCall::enter`] keeps for [`SyncCall::exit`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SyncSaved {
+    in_task: Local,
+    old: Local,
+    slots: [Local; 2],
+}
+
+impl SyncCall {
+    /// Before the call (nothing outside a task).
+    pub(crate) fn enter(self, b: &mut Body) -> SyncSaved {
+        let saved = SyncSaved {
+            in_task: b.local(Flat::I32),
+            old: b.local(Flat::I32),
+            slots: [b.local(Flat::I32), b.local(Flat::I32)],
+        };
+        b.ins(I::GlobalGet(self.current))
+            .ins(I::I32Const(0))
+            .ins(I::I32Ne)
+            .set(saved.in_task);
+        b.get(saved.in_task).ins(I::If(BlockType::Empty));
+        b.i32(u32::from(self.callee_async))
+            .ins(I::Call(self.sync_enter))
+            .set(saved.old);
+        for (k, slot) in saved.slots.iter().enumerate() {
+            b.i32(k as u32).ins(I::Call(self.context_get)).set(*slot);
+            b.i32(k as u32).i32(0).ins(I::Call(self.context_set));
+        }
+        b.ins(I::End);
+        saved
+    }
+
+    /// After the call (and post-return).
+    pub(crate) fn exit(self, b: &mut Body, saved: SyncSaved) {
+        b.get(saved.in_task).ins(I::If(BlockType::Empty));
+        for (k, slot) in saved.slots.iter().enumerate() {
+            b.i32(k as u32).get(*slot).ins(I::Call(self.context_set));
+        }
+        b.get(saved.old).ins(I::Call(self.sync_exit));
+        b.ins(I::End);
+    }
+}
+
+/// The [`SyncCall`] of a sync-to-sync call whose callee's type is async or
+/// not.
+pub(crate) fn sync_call(
+    graph: &Graph,
+    adapters: &Adapters,
+    layout: &Layout<'_>,
+    callee_async: bool,
+) -> Result<SyncCall> {
+    let rt = graph
+        .runtime
+        .ok_or_else(|| Error::internal("a sync call's task without the runtime"))?;
+    let get = |instance: CoreInstanceId, name: &str, space: Space| {
+        export(graph, adapters, layout, instance, name, space)
+    };
+    Ok(SyncCall {
+        callee_async,
+        current: get(rt.scheduler, "current", Space::Global)?,
+        sync_enter: get(rt.tasks, "sync_enter", Space::Func)?,
+        sync_exit: get(rt.tasks, "sync_exit", Space::Func)?,
+        context_get: get(rt.scheduler, "context_get", Space::Func)?,
+        context_set: get(rt.scheduler, "context_set", Space::Func)?,
+    })
+}
+
 /// The unwind transform's configuration for the fused module: the
 /// scheduler's `suspend` is the suspension point, its `run` catches.
 pub(crate) fn unwind_config(
@@ -1255,14 +1349,7 @@ pub(crate) fn unwind_config(
     let Some(rt) = graph.runtime else {
         return Ok(None);
     };
-    let get = |name: &str, space: Space| {
-        layout.resolve(
-            graph,
-            adapters,
-            &CoreDef::Export(rt.scheduler, name.to_string()),
-            space,
-        )
-    };
+    let get = |name: &str, space: Space| export(graph, adapters, layout, rt.scheduler, name, space);
     // With one shared memory, the scheduler's save areas are in its
     // memory's region.
     let memory = get("memory", Space::Memory)?;
@@ -1298,10 +1385,12 @@ pub(crate) fn entries_segment(
     let Some(rt) = graph.runtime else {
         return Ok(None);
     };
-    let table = layout.resolve(
+    let table = export(
         graph,
         adapters,
-        &CoreDef::Export(rt.scheduler, "entries".to_string()),
+        layout,
+        rt.scheduler,
+        "entries",
         Space::Table,
     )?;
     let funcs = entries(layout.async_funcs())

@@ -63,6 +63,11 @@ pub(crate) struct GeneratedPlan {
     /// instance, or one instantiated the other (directly or not), as
     /// wasmtime 48 does to make re-entry through an adapter impossible.
     pub(crate) traps: bool,
+    /// With meld's async runtime: the callee runs on the caller's task as a
+    /// task of its own would (fresh context slots, and blocking only if
+    /// the callee's type is async: `tasks.wat`'s `sync_enter`); the value
+    /// is whether that type is async.
+    pub(crate) task: Option<bool>,
 }
 
 impl GeneratedPlan {
@@ -364,8 +369,10 @@ fn plan_one(
     let func = types
         .get(lifted.ty)
         .ok_or_else(|| Error::internal("unknown function type"))?;
-    // A task of meld's async runtime (`async_calls.rs`).
-    let async_call = func.async_ || adapter.options.async_ || lifted.options.async_;
+    // A task of meld's async runtime (`async_calls.rs`); a sync lower of
+    // a sync lift is a plain call (on the caller's task) whatever the type.
+    let async_call = adapter.options.async_ || lifted.options.async_;
+    let task = (graph.runtime.is_some() && !async_call).then_some(func.async_);
     let lookup = lifted_resources(graph, adapter.callee);
     let resources = crate::abi::Resources {
         key: lifted.scope.0,
@@ -401,7 +408,7 @@ fn plan_one(
     let traps = callee == adapter.caller
         || ancestors(graph, adapter.caller).any(|c| c == callee)
         || ancestors(graph, callee).any(|c| c == adapter.caller);
-    let direct = plain && !memory && !post_return && !traps;
+    let direct = plain && !memory && !post_return && !traps && task.is_none();
     let kind = if strings && adapter.options.encoding != lifted.options.encoding {
         Kind::Transcode
     } else if memory {
@@ -409,7 +416,12 @@ fn plan_one(
     } else {
         Kind::Fixup
     };
-    let plan = GeneratedPlan { shape, kind, traps };
+    let plan = GeneratedPlan {
+        shape,
+        kind,
+        traps,
+        task,
+    };
     Ok(Planned {
         adapter: id,
         plan,
@@ -504,6 +516,10 @@ pub(crate) fn generate(
                 .post_return
                 .as_ref()
                 .map(|p| layout.resolve(graph, adapters, p, Space::Func))
+                .transpose()?,
+            task: plan
+                .task
+                .map(|callee_async| async_calls::sync_call(graph, adapters, layout, callee_async))
                 .transpose()?,
         };
         let body = codegen

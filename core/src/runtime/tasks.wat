@@ -191,6 +191,28 @@
     (call $forget (local.get $task))
     (i32.const 0))
 
+  ;; A sync-to-sync call: its callee runs on the caller's task, which may
+  ;; block during it only if the callee's type is async (and then only if
+  ;; the caller may: else this traps, as wasmtime 48 does before the
+  ;; call). Returns whether the caller could, for `sync_exit`.
+  (func (export "sync_enter") (param $async i32) (result i32)
+    (local $task i32) (local $old i32)
+    (local.set $task (call $running))
+    (local.set $old (call $flag (local.get $task) (global.get $ASYNC_TYPE)))
+    (if (local.get $async)
+      (then
+        (if (i32.eqz (local.get $old)) (then (call $trap_cannot_block_sync_task))))
+      (else
+        (i32.store (call $t (local.get $task))
+          (i32.and (i32.load (call $t (local.get $task)))
+                   (i32.xor (global.get $ASYNC_TYPE) (i32.const -1))))))
+    (local.get $old))
+
+  ;; The sync-to-sync call returned: the caller's task may block again as
+  ;; before (`old`, from `sync_enter`).
+  (func (export "sync_exit") (param $old i32)
+    (if (local.get $old) (then (call $set_flag (call $running) (global.get $ASYNC_TYPE)))))
+
   ;; Traps unless the running task may block.
   (func $check_blocking (export "check_blocking")
     (if (i32.eqz (call $may_block)) (then (call $trap_cannot_block_sync_task))))
