@@ -417,6 +417,35 @@ fn async_sync_calls() {
     );
 }
 
+/// `async_stackful.wat`: async functions lifted without a callback run
+/// to their end on stacks of their own, blocking in `waitable-set.wait`:
+/// `top#plus-one` awaits `worker#twice`, which awaits a callback-lifted
+/// `later` (10 x): 3 → 61; one that ends without `task.return` traps.
+#[test]
+fn async_stackful() {
+    let fixture = Fixture {
+        name: "async-stackful (WAT)",
+        wasm: wat::parse_str(include_str!("async_stackful.wat"))
+            .expect("async_stackful.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("top#plus-one", u32s(&[3]), "[61]"),
+            ("worker#plus-one", u32s(&[3]), "[31]"),
+            ("top#twice", u32s(&[3]), "[120]"),
+            ("worker#twice", u32s(&[0]), "[0]"),
+            (
+                "top#never-returns",
+                u32s(&[3]),
+                "trap: wasm trap: async-lifted export failed to produce a result",
+            ),
+            ("worker#twice", u32s(&[5]), "[100]"),
+        ],
+    );
+}
+
 /// `async_raw.wat` as a fixture.
 fn raw_component() -> Fixture {
     Fixture {

@@ -181,16 +181,6 @@ pub(crate) fn check(graph: &Graph) -> Result<()> {
         ))
         .in_component(graph.path(l.caller)));
     }
-    if let Some(l) = graph
-        .lifted
-        .iter()
-        .find(|l| l.options.async_ && l.options.callback.is_none())
-    {
-        return Err(Error::unsupported(
-            "a function lifted async without a callback (stackful) is not fused yet",
-        )
-        .in_component(graph.path(l.component)));
-    }
     Ok(())
 }
 
@@ -225,6 +215,7 @@ struct Rt {
     started: u32,
     returned: u32,
     exit_sync: u32,
+    exit_stackful: u32,
     callback_code: u32,
     has_returned: u32,
     run_round: u32,
@@ -283,6 +274,7 @@ impl Rt {
             started: f(t, "started")?,
             returned: f(t, "returned")?,
             exit_sync: f(t, "exit_sync")?,
+            exit_stackful: f(t, "exit_stackful")?,
             callback_code: f(t, "callback_code")?,
             has_returned: f(t, "has_returned")?,
             run_round: f(s, "run_round")?,
@@ -694,6 +686,13 @@ impl Gen<'_, '_, '_, '_> {
                 .set(code);
             b.ins(I::End);
             b.get(task).get(code).ins(I::Call(rt.callback_code));
+        } else if lifted.options.async_ {
+            // Stackful: the core function runs to its end (blocking on
+            // this task's stack), its results through `task.return`.
+            self.lower_params(&mut b, site, &shape, task)?;
+            b.get(task).ins(I::Call(rt.started));
+            b.ins(I::Call(core));
+            b.get(task).ins(I::Call(rt.exit_stackful));
         } else {
             // Sync-lifted.
             self.lower_params(&mut b, site, &shape, task)?;
