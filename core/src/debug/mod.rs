@@ -25,6 +25,8 @@ mod dwarf;
 mod lines;
 mod offsets;
 mod patch;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use offsets::{CodeMap, leb_len};
 
