@@ -99,16 +99,19 @@ pub(super) fn reencode(
     moves: Moves<'_>,
     out: &mut Vec<u8>,
 ) -> Patch<()> {
+    if !matches!(address_size, 1 | 2 | 4 | 8) {
+        return Err(Declined);
+    }
     let header = Header::parse(section, offset)?;
     let start = out.len();
     let offset_size = if header.dwarf64 { 8 } else { 4 };
     if header.dwarf64 {
         out.extend_from_slice(&[0xff; 4]);
     }
-    out.extend_from_slice(&vec![0; offset_size]); // unit_length, below
+    out.resize(out.len() + offset_size, 0); // unit_length, below
     out.extend_from_slice(&header.version.to_le_bytes());
     let header_length_at = out.len();
-    out.extend_from_slice(&vec![0; offset_size]); // header_length, below
+    out.resize(out.len() + offset_size, 0); // header_length, below
     let fields_start = out.len();
     out.push(1); // minimum_instruction_length
     if header.version >= 4 {
@@ -182,7 +185,7 @@ pub(super) fn reencode(
 
 /// Writes `value` into the `size` bytes at `at`, if it fits.
 pub(super) fn put(out: &mut [u8], at: usize, size: usize, value: u64) -> Patch<()> {
-    if size < 8 && value >> (8 * size) != 0 {
+    if size > 8 || (size < 8 && value >> (8 * size) != 0) {
         return Err(Declined);
     }
     let field = out.get_mut(at..at + size).ok_or(Declined)?;
@@ -223,9 +226,9 @@ struct Writer<'o> {
 impl Writer<'_> {
     fn begin(&mut self, address: u64) {
         self.state = State::new(self.default_is_stmt);
-        self.extended(dw::DW_LNE_set_address.0, |out, size| {
-            out.extend_from_slice(&address.to_le_bytes()[..usize::from(size)]);
-        });
+        let size = usize::from(self.address_size);
+        self.extended(dw::DW_LNE_set_address.0, size);
+        self.out.extend_from_slice(&address.to_le_bytes()[..size]);
         self.state.address = address;
     }
 
@@ -264,9 +267,10 @@ impl Writer<'_> {
         }
         if row.discriminator() != 0 {
             let discriminator = row.discriminator();
-            self.extended(dw::DW_LNE_set_discriminator.0, |out, _| {
-                uleb(out, discriminator);
-            });
+            let mut operand = Vec::with_capacity(10);
+            uleb(&mut operand, discriminator);
+            self.extended(dw::DW_LNE_set_discriminator.0, operand.len());
+            self.out.extend_from_slice(&operand);
         }
         let line = row.line().map_or(0, |line| line.get());
         let mut line_delta = line.wrapping_sub(self.state.line) as i64;
@@ -298,20 +302,19 @@ impl Writer<'_> {
             self.standard(dw::DW_LNS_advance_pc.0);
             uleb(self.out, delta);
         }
-        self.extended(dw::DW_LNE_end_sequence.0, |_, _| {});
+        self.extended(dw::DW_LNE_end_sequence.0, 0);
     }
 
     fn standard(&mut self, opcode: u8) {
         self.out.push(opcode);
     }
 
-    /// An extended opcode: 0, its length, the opcode, its operands.
-    fn extended(&mut self, opcode: u8, operands: impl FnOnce(&mut Vec<u8>, u8)) {
-        let mut body = vec![opcode];
-        operands(&mut body, self.address_size);
+    /// An extended opcode with `operands` bytes of operands (written
+    /// next): 0, its length, the opcode.
+    fn extended(&mut self, opcode: u8, operands: usize) {
         self.out.push(0);
-        uleb(self.out, body.len() as u64);
-        self.out.extend_from_slice(&body);
+        uleb(self.out, 1 + operands as u64);
+        self.out.push(opcode);
     }
 }
 

@@ -2,9 +2,23 @@
 //! into the fused module, its code addresses moved to where the code now is.
 //!
 //! Merge records a [`CodeMap`] per instance whose module has `.debug_*`
-//! sections while it re-encodes the bodies; [`carry`] then rewrites each
-//! instance's DWARF through its map (`dwarf.rs`) into one set of sections:
-//! all compilation units of all instances, one shared string table.
+//! sections while it re-encodes the bodies; [`carry`] then moves each
+//! instance's DWARF through its map into one set of sections holding all
+//! compilation units of all instances. Two ways, the same result as a
+//! consumer reads it (`tests.rs` compares them):
+//!
+//! - `patch.rs`, the usual one: the instances' sections concatenated, the
+//!   fields holding a code address or a section offset patched in place
+//!   (each keeps its width, so every DIE keeps its offset) and only the
+//!   line programs written again (`lines.rs`). Time and memory grow with
+//!   the bytes copied, not with the number of DIEs.
+//! - `dwarf.rs`, for what the patcher declines (DWARF 5's indexed
+//!   sections, a field whose moved value would not fit its width, type or
+//!   split units, malformed input): every unit rewritten with
+//!   `gimli::write`, strings shared between instances. Several times
+//!   slower; it also refuses what gimli cannot read, naming
+//!   `--debug-info strip`.
+//!
 //! Generated functions (adapters, wrappers, helpers, `meld start`) are
 //! covered by no unit, so they have no line rows.
 //!

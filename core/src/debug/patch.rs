@@ -186,15 +186,20 @@ struct Field {
     action: Action,
 }
 
+/// The largest abbreviation code the patcher keeps a plan for.
+const MAX_CODE: usize = 1 << 16;
+
 /// How to walk and patch the DIEs of one abbreviation.
 struct Plan {
     fields: Vec<Field>,
 }
 
-/// The plans of one abbreviation table, compiled as codes are met.
+/// The plans of one abbreviation table, compiled as codes are met, by
+/// code (compilers number abbreviations from 1; a code past
+/// [`MAX_CODE`] is declined).
 struct Table {
     abbreviations: gimli::Abbreviations,
-    plans: HashMap<u64, Plan>,
+    plans: Vec<Option<Plan>>,
 }
 
 struct Patcher<'a, 'o> {
@@ -249,6 +254,7 @@ impl<'a, 'o> Patcher<'a, 'o> {
         while let Some(header) = units.next()? {
             let encoding = header.encoding();
             if !(2..=4).contains(&encoding.version)
+                || !matches!(encoding.address_size, 1 | 2 | 4 | 8)
                 || !matches!(header.type_(), gimli::UnitType::Compilation)
             {
                 return Err(Declined);
@@ -270,7 +276,7 @@ impl<'a, 'o> Patcher<'a, 'o> {
             if !self.tables.contains_key(&abbrev) {
                 let abbreviations = gimli::DebugAbbrev::new(self.input.abbrev, LittleEndian)
                     .abbreviations(header.debug_abbrev_offset())?;
-                let plans = HashMap::new();
+                let plans = Vec::new();
                 self.tables.insert(
                     abbrev,
                     Table {
@@ -299,12 +305,20 @@ impl<'a, 'o> Patcher<'a, 'o> {
             if code == 0 {
                 continue;
             }
-            if !table.plans.contains_key(&code) {
-                let abbreviation = table.abbreviations.get(code).ok_or(Declined)?;
-                let plan = compile(abbreviation, unit.encoding)?;
-                table.plans.insert(code, plan);
+            let index = usize::try_from(code)
+                .ok()
+                .filter(|&code| code <= MAX_CODE)
+                .ok_or(Declined)?;
+            if table.plans.len() <= index {
+                table.plans.resize_with(index + 1, || None);
             }
-            let plan = &table.plans[&code];
+            let plan = match &mut table.plans[index] {
+                Some(plan) => plan,
+                slot => {
+                    let abbreviation = table.abbreviations.get(code).ok_or(Declined)?;
+                    slot.insert(compile(abbreviation, unit.encoding)?)
+                }
+            };
             values.clear();
             let mut low_pc = None;
             for &field in &plan.fields {
