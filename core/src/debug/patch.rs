@@ -207,7 +207,9 @@ struct Patcher<'a, 'o> {
     bases: Bases,
     moves: Moves<'a>,
     out: &'o mut Out,
-    tables: HashMap<u64, Table>,
+    /// By abbreviation offset and the encoding of the units using it (a
+    /// plan depends on both).
+    tables: HashMap<(u64, gimli::Encoding), Table>,
     /// Old `.debug_line` offset to new.
     lines: HashMap<u64, u64>,
     /// Lists patched: (`.debug_loc` or not, start, end, old base).
@@ -273,12 +275,12 @@ impl<'a, 'o> Patcher<'a, 'o> {
                 offset_size,
                 abbrev + self.bases.abbrev,
             )?;
-            if !self.tables.contains_key(&abbrev) {
+            if !self.tables.contains_key(&(abbrev, encoding)) {
                 let abbreviations = gimli::DebugAbbrev::new(self.input.abbrev, LittleEndian)
                     .abbreviations(header.debug_abbrev_offset())?;
                 let plans = Vec::new();
                 self.tables.insert(
-                    abbrev,
+                    (abbrev, encoding),
                     Table {
                         abbreviations,
                         plans,
@@ -298,7 +300,8 @@ impl<'a, 'o> Patcher<'a, 'o> {
     /// Patches the DIEs of one unit, from `at` to `end` of `.debug_info`.
     fn entries(&mut self, abbrev: u64, mut unit: Unit, mut at: usize, end: usize) -> Patch<()> {
         let info = self.input.info.get(..end).ok_or(Declined)?;
-        let mut table = self.tables.remove(&abbrev).ok_or(Declined)?;
+        let key = (abbrev, unit.encoding);
+        let mut table = self.tables.remove(&key).ok_or(Declined)?;
         let mut values: Vec<(Field, usize, usize)> = Vec::new();
         while at < end {
             let code = uleb(info, &mut at)?;
@@ -339,7 +342,7 @@ impl<'a, 'o> Patcher<'a, 'o> {
                 self.value(unit, field, start, len, low_pc)?;
             }
         }
-        self.tables.insert(abbrev, table);
+        self.tables.insert(key, table);
         Ok(())
     }
 

@@ -457,3 +457,57 @@ fn what_cannot_be_patched_in_place_is_rewritten() {
     let (patched, _) = carried_both_ways(5, 0);
     assert!(patched.is_err());
 }
+
+#[test]
+fn units_sharing_an_abbreviation_table_with_different_address_sizes() {
+    // Two units of the same shape, addresses of 4 and of 8 bytes; the
+    // second's header then points at the first's abbreviations (the same
+    // codes, forms and attributes), which DWARF allows.
+    let mut dwarf = write::Dwarf::new();
+    for address_size in [4, 8] {
+        let encoding = Encoding {
+            format: Format::Dwarf32,
+            version: 4,
+            address_size,
+        };
+        let unit = dwarf
+            .units
+            .add(write::Unit::new(encoding, write::LineProgram::none()));
+        let name = AttributeValue::StringRef(dwarf.strings.add(format!("unit {address_size}")));
+        let unit = dwarf.units.get_mut(unit);
+        let root = unit.get_mut(unit.root());
+        root.set(dw::DW_AT_name, name);
+        root.set(
+            dw::DW_AT_low_pc,
+            AttributeValue::Address(Address::Constant(41)),
+        );
+        root.set(dw::DW_AT_high_pc, AttributeValue::Data4(39));
+    }
+    let mut sections = write::Sections::new(write::EndianVec::new(LittleEndian));
+    dwarf.write(&mut sections).expect("the synthetic DWARF");
+    let mut info = sections.debug_info.slice().to_vec();
+    let second = 4 + u32::from_le_bytes(info[..4].try_into().expect("a length")) as usize;
+    // unit_length, version, then debug_abbrev_offset: 0, the first table.
+    info[second + 6..second + 10].copy_from_slice(&0u32.to_le_bytes());
+    let owned = [
+        (".debug_info", info),
+        (".debug_abbrev", sections.debug_abbrev.slice().to_vec()),
+        (".debug_str", sections.debug_str.slice().to_vec()),
+    ];
+    let borrowed: Vec<(&str, &[u8])> = owned.iter().map(|(n, d)| (*n, &d[..])).collect();
+    let instances = [Instance {
+        sections: &borrowed,
+        map: map(0, 0),
+        path: "root/synthetic",
+    }];
+    let patched = patch::carry(&instances, 1).expect("the patcher carries it");
+    let rewritten = dwarf::carry(&instances, 1).expect("the rewriting path carries it");
+    let patched = decoded(&patched);
+    assert_eq!(patched, decoded(&rewritten));
+    let moved = "  DW_AT_low_pc address 0x2c";
+    assert_eq!(
+        patched.iter().filter(|line| *line == moved).count(),
+        2,
+        "{patched:#?}"
+    );
+}
