@@ -36,6 +36,7 @@
 //! inside a function would need the same rewriting as the line program).
 
 mod dwarf;
+mod forms;
 mod lines;
 mod offsets;
 mod patch;
