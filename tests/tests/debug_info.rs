@@ -304,6 +304,49 @@ fn every_function_and_range_covers_the_same_code_after_fusion() -> Result<()> {
 }
 
 #[test]
+fn rustc_dwarf_is_patched_in_place_not_rewritten() -> Result<()> {
+    // The patcher keeps these sections' sizes (the rewriting path, taken
+    // for what it declines, shares strings and rebuilds every DIE): rustc's
+    // DWARF 4 must never need the slow path.
+    for fixture in fixtures::debug_all()? {
+        let mut expected = BTreeMap::<String, usize>::new();
+        for module in modules(&fixture.wasm)? {
+            let copies = match fixture.name {
+                "trace-twice"
+                    if module
+                        .rows()?
+                        .iter()
+                        .any(|(file, ..)| file.contains("trace-provider")) =>
+                {
+                    2
+                }
+                _ => 1,
+            };
+            for (name, data) in &module.dwarf {
+                *expected.entry(name.clone()).or_default() += copies * data.len();
+            }
+        }
+        let keep = options(OutputKind::Core, MemoryStrategy::Auto, DebugInfo::Keep);
+        let fused = fuse(&[&fixture.wasm], &keep).map_err(|e| anyhow!("{e}"))?;
+        let fused = Module::parse(&fused.wasm)?;
+        for name in [
+            ".debug_info",
+            ".debug_abbrev",
+            ".debug_str",
+            ".debug_ranges",
+        ] {
+            assert_eq!(
+                fused.dwarf.get(name).map(Vec::len),
+                expected.get(name).copied(),
+                "{}: {name}",
+                fixture.name
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
 fn strip_drops_the_dwarf_and_reports_it() -> Result<()> {
     let fixture = fixtures::get("trace")?;
     let input_dwarf: usize = modules(&fixture.wasm)?
