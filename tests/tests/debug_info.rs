@@ -26,6 +26,9 @@ struct Module {
     bodies: Vec<Range<u64>>,
     /// The `.debug_*` sections.
     dwarf: BTreeMap<String, Vec<u8>>,
+    /// Each body's function name (the name section's), without the
+    /// inner component's path fusion adds.
+    names: Vec<String>,
 }
 
 /// A line row: file path, line, column, and the opcode byte it points at.
@@ -37,8 +40,11 @@ impl Module {
             code: Vec::new(),
             bodies: Vec::new(),
             dwarf: BTreeMap::new(),
+            names: Vec::new(),
         };
         let mut code_start = 0;
+        let mut imported = 0;
+        let mut names = BTreeMap::new();
         for payload in Parser::new(0).parse_all(bytes) {
             match payload? {
                 Payload::CodeSectionStart { range, .. } => {
@@ -54,20 +60,93 @@ impl Module {
                 Payload::CustomSection(c) if c.name().starts_with(".debug_") => {
                     module.dwarf.insert(c.name().to_string(), c.data().to_vec());
                 }
+                Payload::ImportSection(reader) => {
+                    for import in reader.into_imports() {
+                        if let wasmparser::TypeRef::Func(_) = import?.ty {
+                            imported += 1;
+                        }
+                    }
+                }
+                Payload::CustomSection(c) => {
+                    if let wasmparser::KnownCustom::Name(reader) = c.as_known() {
+                        for sub in reader {
+                            if let wasmparser::Name::Function(map) = sub? {
+                                for naming in map {
+                                    let naming = naming?;
+                                    let name = naming.name;
+                                    let symbol = name.rfind(".root").map_or(name, |i| &name[..i]);
+                                    names.insert(naming.index, symbol.to_string());
+                                }
+                            }
+                        }
+                    }
+                }
                 _ => {}
             }
         }
+        module.names = (0..module.bodies.len() as u32)
+            .map(|i| names.get(&(imported + i)).cloned().unwrap_or_default())
+            .collect();
         Ok(module)
+    }
+
+    fn load_dwarf<'a>(
+        &'a self,
+        empty: &'a [u8],
+    ) -> gimli::Result<gimli::Dwarf<gimli::EndianSlice<'a, gimli::LittleEndian>>> {
+        gimli::Dwarf::load(|id| -> gimli::Result<_> {
+            let data = self.dwarf.get(id.name()).map_or(empty, |d| &d[..]);
+            Ok(gimli::EndianSlice::new(data, gimli::LittleEndian))
+        })
+    }
+
+    /// The code every DIE's `DW_AT_low_pc`/`DW_AT_high_pc` or `DW_AT_ranges`
+    /// covers, range by range, as the functions (by name) at its ends: a
+    /// body's start or end, or inside one. Ranges of removed code (in no
+    /// body) are left out.
+    fn code_ranges(&self) -> Result<Vec<String>> {
+        let dwarf = self.load_dwarf(&[])?;
+        let place = |address: u64| {
+            self.bodies
+                .iter()
+                .zip(&self.names)
+                .find_map(|(body, name)| {
+                    if address == body.start {
+                        Some(format!("start of {name}"))
+                    } else if address == body.end {
+                        Some(format!("end of {name}"))
+                    } else {
+                        body.contains(&address).then(|| format!("in {name}"))
+                    }
+                })
+        };
+        let mut out = Vec::new();
+        let mut units = dwarf.units();
+        while let Some(header) = units.next()? {
+            let unit = dwarf.unit(header)?;
+            let unit = unit.unit_ref(&dwarf);
+            let mut entries = unit.entries();
+            while let Some(entry) = entries.next_dfs()? {
+                let has_code = entry.attr_value(gimli::DW_AT_low_pc).is_some()
+                    || entry.attr_value(gimli::DW_AT_ranges).is_some();
+                if !has_code {
+                    continue;
+                }
+                let mut ranges = unit.die_ranges(entry)?;
+                while let Some(range) = ranges.next()? {
+                    if let (Some(begin), Some(end)) = (place(range.begin), place(range.end)) {
+                        out.push(format!("{}: {begin} .. {end}", entry.tag()));
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The line rows of live code (end-of-sequence rows aside), checking
     /// that each lies inside a body.
     fn rows(&self) -> Result<Vec<Row>> {
-        let empty = Vec::new();
-        let dwarf = gimli::Dwarf::load(|id| -> gimli::Result<_> {
-            let data = self.dwarf.get(id.name()).unwrap_or(&empty);
-            Ok(gimli::EndianSlice::new(&data[..], gimli::LittleEndian))
-        })?;
+        let dwarf = self.load_dwarf(&[])?;
         let mut rows = Vec::new();
         let mut units = dwarf.units();
         while let Some(header) = units.next()? {
@@ -181,6 +260,87 @@ fn every_line_row_points_at_the_same_instruction_after_fusion() -> Result<()> {
                 assert!(rows == original, "{what}: the line rows differ");
                 assert!(fused.stats.dwarf_bytes > 0, "{what}");
             }
+        }
+    }
+    Ok(())
+}
+
+/// Sorted code ranges of the DIEs of every module of `wasm`.
+fn all_code_ranges(wasm: &[u8]) -> Result<Vec<String>> {
+    let mut ranges = Vec::new();
+    for module in modules(wasm)? {
+        ranges.extend(module.code_ranges()?);
+    }
+    ranges.sort();
+    Ok(ranges)
+}
+
+#[test]
+fn every_function_and_range_covers_the_same_code_after_fusion() -> Result<()> {
+    for fixture in debug_fixtures()? {
+        let original = all_code_ranges(&fixture.wasm)?;
+        // Functions, and the units' ranges of several functions.
+        let starts = original.iter().filter(|r| r.contains("start of")).count();
+        assert!(starts > 200, "{}: {starts} ranges", fixture.name);
+        assert!(
+            original
+                .iter()
+                .any(|r| r.starts_with("DW_TAG_compile_unit")),
+            "{}: no unit range",
+            fixture.name
+        );
+        for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+            let keep = options(OutputKind::Core, memory, DebugInfo::Keep);
+            let fused = fuse(&[&fixture.wasm], &keep).map_err(|e| anyhow!("{e}"))?;
+            let ranges = all_code_ranges(&fused.wasm)?;
+            assert!(
+                ranges == original,
+                "{} ({memory:?}): the DIEs' code ranges differ",
+                fixture.name
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn rustc_dwarf_is_patched_in_place_not_rewritten() -> Result<()> {
+    // The patcher keeps these sections' sizes (the rewriting path, taken
+    // for what it declines, shares strings and rebuilds every DIE): rustc's
+    // DWARF 4 must never need the slow path.
+    for fixture in fixtures::debug_all()? {
+        let mut expected = BTreeMap::<String, usize>::new();
+        for module in modules(&fixture.wasm)? {
+            let copies = match fixture.name {
+                "trace-twice"
+                    if module
+                        .rows()?
+                        .iter()
+                        .any(|(file, ..)| file.contains("trace-provider")) =>
+                {
+                    2
+                }
+                _ => 1,
+            };
+            for (name, data) in &module.dwarf {
+                *expected.entry(name.clone()).or_default() += copies * data.len();
+            }
+        }
+        let keep = options(OutputKind::Core, MemoryStrategy::Auto, DebugInfo::Keep);
+        let fused = fuse(&[&fixture.wasm], &keep).map_err(|e| anyhow!("{e}"))?;
+        let fused = Module::parse(&fused.wasm)?;
+        for name in [
+            ".debug_info",
+            ".debug_abbrev",
+            ".debug_str",
+            ".debug_ranges",
+        ] {
+            assert_eq!(
+                fused.dwarf.get(name).map(Vec::len),
+                expected.get(name).copied(),
+                "{}: {name}",
+                fixture.name
+            );
         }
     }
     Ok(())

@@ -1,5 +1,8 @@
-//! The DWARF of one inner module instance, rewritten with gimli into the
-//! fused module's DWARF, unit by unit.
+//! The rewriting path: the DWARF of every inner module instance rewritten
+//! with gimli into the fused module's DWARF, unit by unit. [`super::carry`]
+//! takes it for what the in-place patcher (`patch.rs`) declines; it is
+//! slower (every DIE and string goes through `gimli::write`) but reads
+//! everything gimli reads.
 //!
 //! gimli's converter copies DIEs, strings and line-program headers; what
 //! depends on code addresses is done here, each address through the
@@ -14,6 +17,8 @@
 //! list entries are dropped.
 
 use super::offsets::CodeMap;
+use super::{Instance, unreadable};
+use crate::error::{Error, Result};
 use gimli::write::{self, Address, ConvertError, ConvertResult, ConvertUnit, ConvertUnitEntry};
 use gimli::{EndianSlice, LittleEndian, constants};
 
@@ -29,24 +34,64 @@ pub(crate) struct Moves<'m> {
 }
 
 impl Moves<'_> {
-    fn get(&self, old: u64) -> Option<u64> {
+    /// Where the code at inner address `old` is now; `None` outside the
+    /// module's bodies.
+    pub(crate) fn get(&self, old: u64) -> Option<u64> {
         self.map.address(old, self.count_len)
     }
 
     /// An address-valued attribute: moved, `0` kept (a compilation unit's
     /// base), anything else outside the bodies becomes a tombstone.
-    fn attribute(&self, old: u64, address_size: u8) -> Address {
+    pub(crate) fn attribute(&self, old: u64, address_size: u8) -> u64 {
         match (old, self.get(old)) {
-            (0, _) => Address::Constant(0),
-            (_, Some(new)) => Address::Constant(new),
-            (_, None) => Address::Constant(tombstone(address_size)),
+            (0, _) => 0,
+            (_, Some(new)) => new,
+            (_, None) => tombstone(address_size),
         }
     }
 }
 
 /// The address DWARF consumers skip as "no code" (all ones).
-fn tombstone(address_size: u8) -> u64 {
+pub(crate) fn tombstone(address_size: u8) -> u64 {
     u64::MAX >> (64 - 8 * u32::from(address_size.clamp(1, 8)))
+}
+
+/// Rewrites the DWARF of `instances` into one set of sections, by name,
+/// for a fused code section whose function count takes `count_len` bytes.
+pub(super) fn carry(
+    instances: &[Instance<'_>],
+    count_len: usize,
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut fused = write::Dwarf::new();
+    let mut sections = write::Sections::new(write::EndianVec::new(LittleEndian));
+    for instance in instances {
+        let input = gimli::read::Dwarf::load(|id| -> gimli::Result<_> {
+            Ok(EndianSlice::new(instance.section(id.name()), LittleEndian))
+        })
+        .map_err(|e| unreadable(e, instance.path))?;
+        let moves = Moves {
+            map: &instance.map,
+            count_len: count_len as u64,
+        };
+        convert(&mut fused, &mut sections, &input, moves)
+            .map_err(|e| unreadable(e, instance.path))?;
+    }
+    fused
+        .write(&mut sections)
+        .map_err(|e| Error::internal(format!("writing the fused DWARF: {e}")))?;
+    drop(fused);
+    let mut out = Vec::new();
+    let taken = sections.for_each_mut(|id, data| {
+        let bytes = data.take();
+        if !bytes.is_empty() {
+            out.push((id.name(), bytes));
+        }
+        Ok::<_, std::convert::Infallible>(())
+    });
+    if let Err(never) = taken {
+        match never {}
+    }
+    Ok(out)
 }
 
 /// Converts every unit of `input` into `dwarf`, writing each to `sections`
@@ -93,7 +138,7 @@ fn attributes<'i>(
         Some(value) => read_unit.attr_address(value)?,
         None => None,
     };
-    let code = |old: u64| Some(moves.attribute(old, size));
+    let code = |old: u64| Some(Address::Constant(moves.attribute(old, size)));
     let data = |old: u64| Some(Address::Constant(old));
     for attr in &entry.attrs {
         let value = match attr.value() {

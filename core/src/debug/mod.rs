@@ -2,9 +2,23 @@
 //! into the fused module, its code addresses moved to where the code now is.
 //!
 //! Merge records a [`CodeMap`] per instance whose module has `.debug_*`
-//! sections while it re-encodes the bodies; [`carry`] then rewrites each
-//! instance's DWARF through its map (`dwarf.rs`) into one set of sections:
-//! all compilation units of all instances, one shared string table.
+//! sections while it re-encodes the bodies; [`carry`] then moves each
+//! instance's DWARF through its map into one set of sections holding all
+//! compilation units of all instances. Two ways, the same result as a
+//! consumer reads it (`tests.rs` compares them):
+//!
+//! - `patch.rs`, the usual one: the instances' sections concatenated, the
+//!   fields holding a code address or a section offset patched in place
+//!   (each keeps its width, so every DIE keeps its offset) and only the
+//!   line programs written again (`lines.rs`). Time and memory grow with
+//!   the bytes copied, not with the number of DIEs.
+//! - `dwarf.rs`, for what the patcher declines (DWARF 5's indexed
+//!   sections, a field whose moved value would not fit its width, type or
+//!   split units, malformed input): every unit rewritten with
+//!   `gimli::write`, strings shared between instances. Several times
+//!   slower; it also refuses what gimli cannot read, naming
+//!   `--debug-info strip`.
+//!
 //! Generated functions (adapters, wrappers, helpers, `meld start`) are
 //! covered by no unit, so they have no line rows.
 //!
@@ -22,12 +36,16 @@
 //! inside a function would need the same rewriting as the line program).
 
 mod dwarf;
+mod forms;
+mod lines;
 mod offsets;
+mod patch;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use offsets::{CodeMap, leb_len};
 
 use crate::error::{Error, Result};
-use gimli::LittleEndian;
 
 /// What [`crate::fuse`] does with the inner modules' DWARF.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -80,6 +98,16 @@ pub(crate) struct Instance<'a> {
     pub(crate) path: &'a str,
 }
 
+impl<'a> Instance<'a> {
+    /// Its section `name`, empty if it has none.
+    fn section(&self, name: &str) -> &'a [u8] {
+        self.sections
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(&[], |(_, data)| data)
+    }
+}
+
 /// The fused module's DWARF.
 #[derive(Debug, Default)]
 pub(crate) struct Carried {
@@ -89,56 +117,27 @@ pub(crate) struct Carried {
     pub(crate) dropped: Vec<(String, usize)>,
 }
 
-/// Rewrites the DWARF of `instances` into one set of sections, for a fused
-/// code section whose function count takes `count_len` bytes.
+/// Carries the DWARF of `instances` into one set of sections, for a fused
+/// code section whose function count takes `count_len` bytes: patched in
+/// place where the patcher can (`patch.rs`), else rewritten with gimli
+/// (`dwarf.rs`).
 pub(crate) fn carry(instances: &[Instance<'_>], count_len: usize) -> Result<Carried> {
-    let mut out = Carried::default();
-    let mut fused = gimli::write::Dwarf::new();
-    let mut sections = gimli::write::Sections::new(gimli::write::EndianVec::new(LittleEndian));
-    for instance in instances {
-        let find = |name: &str| {
-            instance
-                .sections
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(&[][..], |(_, data)| *data)
-        };
-        let input = gimli::read::Dwarf::load(|id| -> gimli::Result<_> {
-            Ok(gimli::EndianSlice::new(find(id.name()), LittleEndian))
-        })
-        .map_err(|e| unreadable(e, instance.path))?;
-        let moves = dwarf::Moves {
-            map: &instance.map,
-            count_len: count_len as u64,
-        };
-        dwarf::convert(&mut fused, &mut sections, &input, moves)
-            .map_err(|e| unreadable(e, instance.path))?;
-        for (name, data) in instance.sections {
-            if !CARRIED.contains(name) {
-                out.dropped.push((name.to_string(), data.len()));
-            }
-        }
-    }
-    fused
-        .write(&mut sections)
-        .map_err(|e| Error::internal(format!("writing the fused DWARF: {e}")))?;
-    drop(fused);
-    let taken = sections.for_each_mut(|id, data| {
-        let bytes = data.take();
-        if !bytes.is_empty() {
-            out.sections.push((id.name(), bytes));
-        }
-        Ok::<_, std::convert::Infallible>(())
-    });
-    if let Err(never) = taken {
-        match never {}
-    }
-    Ok(out)
+    let sections = match patch::carry(instances, count_len) {
+        Ok(sections) => sections,
+        Err(patch::Declined) => dwarf::carry(instances, count_len)?,
+    };
+    let dropped = instances
+        .iter()
+        .flat_map(|instance| instance.sections.iter())
+        .filter(|(name, _)| !CARRIED.contains(name))
+        .map(|(name, data)| (name.to_string(), data.len()))
+        .collect();
+    Ok(Carried { sections, dropped })
 }
 
 /// DWARF that gimli cannot read or convert.
 #[cold]
-fn unreadable(e: impl std::fmt::Display, path: &str) -> Error {
+pub(crate) fn unreadable(e: impl std::fmt::Display, path: &str) -> Error {
     Error::unsupported(format!(
         "its debug info (DWARF) cannot be carried over: {e}; fuse with `--debug-info strip` \
          to drop it"
