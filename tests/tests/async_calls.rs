@@ -446,6 +446,31 @@ fn async_stackful() {
     );
 }
 
+/// `async_resources.wat`: own handles through async calls leave the
+/// caller's table when the callee starts and come back through
+/// `task.return`, numbered in one table with subtasks and sets.
+#[test]
+fn async_resources() {
+    let fixture = Fixture {
+        name: "async-resources (WAT)",
+        wasm: wat::parse_str(include_str!("async_resources.wat"))
+            .expect("async_resources.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            // `make` gives handle 1; `take` is STARTED as subtask 1 (the
+            // thing left slot 1 when `take` started); `make` then gives 2,
+            // the set is 3; the event is RETURNED (2), the result 4 × 10 +
+            // the handle `take` had (1); `give` returns at once with a
+            // thing in slot 1 again, whose drop runs the destructor.
+            ("user#run", u32s(&[4]), "[[1, 1, 1, 2, 3, 2, 41, 2, 1]]"),
+            ("owner-log", vec![], "[46]"),
+        ],
+    );
+}
+
 /// `async_raw.wat` as a fixture.
 fn raw_component() -> Fixture {
     Fixture {

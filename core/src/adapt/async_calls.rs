@@ -465,6 +465,26 @@ impl Gen<'_, '_, '_, '_> {
     /// The shape of lifted function `id`'s type (handles resolved).
     fn shape(&mut self, id: LiftedId) -> Result<Shape> {
         let shape = super::export_shape(self.ctx.graph, self.ctx.types, &mut self.codegen.tys, id)?;
+        // Own handles move at start and at `task.return` (`translate`); a
+        // borrow's scope would have to last until the callee's task.return
+        // while other tasks open and close theirs.
+        if shape
+            .params
+            .iter()
+            .any(|t| self.codegen.tys.info(*t).borrows)
+        {
+            return Err(Error::unsupported(
+                "borrowed handles in the parameters of an async call are not fused yet",
+            )
+            .in_component(self.graph().path(self.graph().lifted[id.0].component)));
+        }
+        Ok(shape)
+    }
+
+    /// [`Self::shape`] of a root export: no handles (the host's handles
+    /// are not translated for a task yet).
+    fn export_shape(&mut self, id: LiftedId) -> Result<Shape> {
+        let shape = self.shape(id)?;
         let tys = &self.codegen.tys;
         if shape
             .params
@@ -473,8 +493,8 @@ impl Gen<'_, '_, '_, '_> {
             .any(|t| tys.info(*t).handles)
         {
             return Err(Error::unsupported(
-                "resource handles in the parameters or results of an async call or of a root \
-                 export of an async composition are not fused yet",
+                "resource handles in the parameters or results of a root export of an async \
+                 composition are not fused yet",
             )
             .in_component(self.graph().path(self.graph().lifted[id.0].component)));
         }
@@ -1056,7 +1076,7 @@ impl Gen<'_, '_, '_, '_> {
     fn host_entry(&mut self, id: LiftedId) -> Result<Made> {
         let lifted = self.graph().lifted[id.0].clone();
         let in_callee = |e: Error| e.in_component(self.ctx.graph.path(lifted.component));
-        let shape = self.shape(id)?;
+        let shape = self.export_shape(id)?;
         let params = Params::of(&self.codegen.tys, &shape, MAX_FLAT_PARAMS).flat;
         let results = match lifted.options.async_ {
             true => vec![Flat::I32],
