@@ -471,6 +471,29 @@ fn async_resources() {
     );
 }
 
+/// `async_reentry.wat`: an async call into the component that
+/// instantiated the caller traps, as wasmtime 48 refuses it; the host may
+/// call the same function.
+#[test]
+fn async_reentry() {
+    let fixture = Fixture {
+        name: "async-reentry (WAT)",
+        wasm: wat::parse_str(include_str!("async_reentry.wat")).expect("async_reentry.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            (
+                "run",
+                u32s(&[1]),
+                "trap: wasm trap: cannot enter component instance",
+            ),
+            ("direct", u32s(&[1]), "[2]"),
+        ],
+    );
+}
+
 /// `async_raw.wat` as a fixture.
 fn raw_component() -> Fixture {
     Fixture {

@@ -599,6 +599,20 @@ impl Gen<'_, '_, '_, '_> {
         let site = Site::Adapter(id);
         let callee = self.graph().lifted[adapter.callee.0].component;
         let (mut b, args) = Body::new(&core);
+        // As wasmtime 48: no call into the caller's own instance or one
+        // that instantiated it (or back), async or not.
+        let graph = self.ctx.graph;
+        let traps = callee == adapter.caller
+            || super::ancestors(graph, adapter.caller).any(|c| c == callee)
+            || super::ancestors(graph, callee).any(|c| c == adapter.caller);
+        if traps {
+            b.ins(I::Unreachable);
+            return Ok((
+                format!("meld async call {} (traps)", adapter.name),
+                sig(&core, &lowered_results),
+                b.finish(),
+            ));
+        }
         if let Some(flag) = caller.may_leave {
             b.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
         }
