@@ -494,6 +494,30 @@ fn async_reentry() {
     );
 }
 
+/// `async_yield.wat`: `thread.yield` between components. Two stackful
+/// yielders started at once take turns in wasmtime's order (the log of
+/// their tags), the one with fewer turns returns first (handles in the
+/// order their results arrived), then the log and both results.
+#[test]
+fn async_yield() {
+    let fixture = Fixture {
+        name: "async-yield (WAT)",
+        wasm: wat::parse_str(include_str!("async_yield.wat")).expect("async_yield.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            // Subtasks 2 and 3 (the set is 1): 3 returns first; the turns
+            // go 1, 2, 1, 1.
+            ("run", vec![Val::U8(3), Val::U8(1)], "[[3, 2, 1211, 3, 1]]"),
+            // The first set is still there (2 now); no turns for the first
+            // yielder, which returns at once (no subtask).
+            ("run", vec![Val::U8(0), Val::U8(2)], "[[3, 22, 0, 2]]"),
+        ],
+    );
+}
+
 /// `async_raw.wat` as a fixture.
 fn raw_component() -> Fixture {
     Fixture {
