@@ -74,3 +74,55 @@ fn mutated_fixtures_never_panic_the_engine() {
     }
     println!("300 mutated inputs: {ok} fused, {errors} rejected with an error");
 }
+
+/// The same over the async fixtures and the async `.wat` compositions
+/// (meld's async runtime in the pipeline), with either memory strategy:
+/// an error (never an internal one) or an output that validates.
+#[test]
+fn mutated_async_fixtures_never_panic_the_engine() {
+    let mut inputs: Vec<(String, Vec<u8>)> = meld_tests::fixtures::async_all()
+        .expect("async fixtures build")
+        .into_iter()
+        .map(|f| (f.name.to_string(), f.wasm))
+        .collect();
+    for (name, text) in [
+        ("async_raw.wat", include_str!("async_raw.wat")),
+        ("async_resources.wat", include_str!("async_resources.wat")),
+        ("async_stackful.wat", include_str!("async_stackful.wat")),
+        ("async_sync_calls.wat", include_str!("async_sync_calls.wat")),
+        ("async_yield.wat", include_str!("async_yield.wat")),
+    ] {
+        inputs.push((name.to_string(), wat::parse_str(text).expect("parses")));
+    }
+    let mut rng = Rng(0x6173_796e_632d_6675);
+    let (mut ok, mut errors) = (0, 0);
+    for i in 0..300 {
+        let (name, wasm) = &inputs[i % inputs.len()];
+        let data = mutate(&mut rng, wasm);
+        let memory = match i % 2 {
+            0 => meld_core::MemoryStrategy::Multi,
+            _ => meld_core::MemoryStrategy::Shared,
+        };
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        match fuse(&[&data], &options) {
+            Ok(fused) => {
+                wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+                    .validate_all(&fused.wasm)
+                    .unwrap_or_else(|e| panic!("iteration {i} ({name}): invalid output: {e}"));
+                ok += 1;
+            }
+            Err(e) => {
+                assert_ne!(
+                    e.kind(),
+                    meld_core::ErrorKind::Internal,
+                    "iteration {i} ({name}): {e}"
+                );
+                errors += 1;
+            }
+        }
+    }
+    println!("300 mutated async inputs: {ok} fused, {errors} rejected with an error");
+}
