@@ -467,6 +467,26 @@ fn async_resources() {
             // thing in slot 1 again, whose drop runs the destructor.
             ("user#run", u32s(&[4]), "[[1, 1, 1, 2, 3, 2, 41, 2, 1]]"),
             ("owner-log", vec![], "[46]"),
+            // A thing lent to `view` (a borrow handle 1 in the viewer's
+            // table; the run above left the user's table with handles up
+            // to 3): 7 × 10 + 1; dropped once the call returned.
+            (
+                "user#lend",
+                vec![Val::U32(7), Val::Bool(false), Val::Bool(false)],
+                "[[1, 1, 4, 5, 2, 71]]",
+            ),
+            // The viewer keeps its borrow past task.return: a trap.
+            (
+                "user#lend",
+                vec![Val::U32(8), Val::Bool(true), Val::Bool(false)],
+                "trap: borrow handles still remain at the end of the call",
+            ),
+            // The user drops the thing while it is lent: a trap.
+            (
+                "user#lend",
+                vec![Val::U32(9), Val::Bool(false), Val::Bool(true)],
+                "trap: cannot remove owned resource while borrowed",
+            ),
         ],
     );
 }

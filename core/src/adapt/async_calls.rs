@@ -36,6 +36,7 @@ use super::body::{Body, Local, memarg};
 use super::codegen::{Codegen, Dir, Side};
 use super::host::Region;
 use super::rebase::Way;
+use super::resources::RtFn;
 use super::translate::{Dst, Place, Slot, Src};
 use super::{AdapterPlan, Adapters};
 use crate::abi::{Flat, MAX_FLAT_PARAMS, Shape, TyTable};
@@ -100,6 +101,9 @@ const RETURN_SLOT: u32 = 16;
 /// first).
 const WAITING_TURN_SLOT: u32 = 17;
 const LAST_RAN_SLOT: u32 = 18;
+/// The word of a task that was given borrowed handles: its scope
+/// (`resources.rs`'s `TaskEnter`) + 1, 0 once ended.
+const SCOPE_SLOT: u32 = 19;
 /// Callback codes.
 const EXIT: u32 = 0;
 const YIELD: u32 = 1;
@@ -465,19 +469,9 @@ impl Gen<'_, '_, '_, '_> {
     /// The shape of lifted function `id`'s type (handles resolved).
     fn shape(&mut self, id: LiftedId) -> Result<Shape> {
         let shape = super::export_shape(self.ctx.graph, self.ctx.types, &mut self.codegen.tys, id)?;
-        // Own handles move at start and at `task.return` (`translate`); a
-        // borrow's scope would have to last until the callee's task.return
-        // while other tasks open and close theirs.
-        if shape
-            .params
-            .iter()
-            .any(|t| self.codegen.tys.info(*t).borrows)
-        {
-            return Err(Error::unsupported(
-                "borrowed handles in the parameters of an async call are not fused yet",
-            )
-            .in_component(self.graph().path(self.graph().lifted[id.0].component)));
-        }
+        // Own handles move at start and at `task.return` (`translate`);
+        // borrowed ones are lent for the task's scope (`TaskEnter`, ended
+        // by its task.return or task.cancel).
         Ok(shape)
     }
 
@@ -746,6 +740,9 @@ impl Gen<'_, '_, '_, '_> {
                     }
                 }
                 Site::Adapter(adapter) => {
+                    if self.lends(&shape) {
+                        self.end_scope(&mut b, task);
+                    }
                     self.sync_results(&mut b, adapter, &shape, task, &raw)?;
                     if let Some(post) = lifted.options.post_return.as_ref() {
                         let post = self.func(post)?;
@@ -765,6 +762,48 @@ impl Gen<'_, '_, '_, '_> {
         ))
     }
 
+    /// Whether an async call into `component` lends handles.
+    fn component_lends(&mut self, component: InnerId) -> Result<bool> {
+        for f in self.funcs {
+            if let AsyncFunc::Call(id) = *f {
+                let callee = self.graph().adapters[id.0].callee;
+                if self.graph().lifted[callee.0].component == component {
+                    let shape = self.shape(callee)?;
+                    if self.lends(&shape) {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether the parameters of `shape` lend handles (a task scope).
+    fn lends(&self, shape: &Shape) -> bool {
+        shape
+            .params
+            .iter()
+            .any(|t| self.codegen.tys.info(*t).borrows)
+    }
+
+    /// Ends the scope of the borrowed handles task `task` was given, if
+    /// it has one: traps if the callee still holds one, gives the lends
+    /// back.
+    fn end_scope(&mut self, b: &mut Body, task: Local) {
+        let rt = self.rt_copy();
+        let scope = b.local(Flat::I32);
+        slot(b, &rt, task, SCOPE_SLOT);
+        b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(scope);
+        b.get(scope).ins(I::If(BlockType::Empty));
+        slot(b, &rt, task, SCOPE_SLOT);
+        b.i32(0).ins(I::I32Store(memarg(rt.memory, 0, 4)));
+        b.get(scope)
+            .i32(1)
+            .ins(I::I32Sub)
+            .ins(I::Call(self.codegen.rt(RtFn::TaskExit)));
+        b.ins(I::End);
+    }
+
     fn rt_copy(&self) -> Rt {
         self.rt.clone()
     }
@@ -774,6 +813,15 @@ impl Gen<'_, '_, '_, '_> {
     /// lifted from its flat values or memory and lowered into the callee.
     fn lower_params(&mut self, b: &mut Body, site: Site, shape: &Shape, task: Local) -> Result<()> {
         let rt = self.rt_copy();
+        if let Site::Adapter(_) = site
+            && self.lends(shape)
+        {
+            slot(b, &rt, task, SCOPE_SLOT);
+            b.ins(I::Call(self.codegen.rt(RtFn::TaskEnter)))
+                .i32(1)
+                .ins(I::I32Add)
+                .ins(I::I32Store(memarg(rt.memory, 0, 4)));
+        }
         let callee_params = Params::of(&self.codegen.tys, shape, MAX_FLAT_PARAMS);
         let adapter = match site {
             Site::Export(id) => {
@@ -1048,6 +1096,11 @@ impl Gen<'_, '_, '_, '_> {
                 }
             }
             Site::Adapter(adapter) => {
+                if self.lends(&shape) {
+                    let task = b.local(Flat::I32);
+                    b.ins(I::GlobalGet(rt.current)).set(task);
+                    self.end_scope(&mut b, task);
+                }
                 if let Some(result) = shape.result {
                     let (_, callee) = self.sides(adapter)?;
                     let src = match params.len() == 1 && return_spilled(&self.codegen.tys, &shape) {
@@ -1206,6 +1259,18 @@ impl Gen<'_, '_, '_, '_> {
         );
         if let crate::decode::AsyncOp::TaskReturn = builtin.op {
             return self.task_return(builtin.caller, builtin.result.as_ref(), name);
+        }
+        if let crate::decode::AsyncOp::TaskCancel = builtin.op
+            && self.component_lends(builtin.caller)?
+        {
+            // A cancelled task gives back what it was lent, as at
+            // task.return (and traps if it still holds a borrow).
+            let (mut b, _) = Body::new(&[]);
+            let task = b.local(Flat::I32);
+            b.ins(I::GlobalGet(self.rt.current)).set(task);
+            self.end_scope(&mut b, task);
+            b.ins(I::Call(self.rt.funcs.task_cancel));
+            return Ok((name, sig(&[], &[]), b.finish()));
         }
         let memory = builtin
             .options

@@ -61,6 +61,9 @@ const OWN: u32 = 1;
 const BORROW: u32 = 2;
 /// A borrow handle of a host resource the host lent in a call.
 const HOST_BORROW: u32 = 3;
+/// The borrow count of a task scope that ended out of order (no borrow can
+/// be counted in it any more).
+const TASK_SCOPE_ENDED: u32 = u32::MAX;
 /// Handles are below this, as in wasmtime.
 const MAX_HANDLE: u32 = 1 << 28;
 
@@ -107,6 +110,14 @@ pub(crate) enum RtFn {
     Enter,
     /// `() -> ()`: it returned; traps if a borrow handle is left.
     Exit,
+    /// `() -> scope`: a task of the async runtime that was passed borrows
+    /// starts; its scope lasts until its `task.return` (`TaskExit`), while
+    /// other calls' scopes open and close.
+    TaskEnter,
+    /// `(scope) -> ()`: that task returns: traps if a borrow handle is
+    /// left, gives back its lends; a scope ended out of order is marked
+    /// ended and freed once every scope above it is.
+    TaskExit,
     /// `(handle in from) -> handle in to`: an own handle moves.
     MoveOwn { resource: u32, from: u32, to: u32 },
     /// `(handle in from) -> handle in to, or rep`: a handle is lent.
@@ -191,6 +202,8 @@ impl Codegen {
             RtFn::Remove => (&[Flat::I32; 2], &[], "meld handle remove".into()),
             RtFn::Enter => (&[], &[], "meld call enter".into()),
             RtFn::Exit => (&[], &[], "meld call exit".into()),
+            RtFn::TaskEnter => (&[], &[Flat::I32], "meld task enter".into()),
+            RtFn::TaskExit => (&[Flat::I32], &[], "meld task exit".into()),
             // Every transfer takes a handle (or rep) and gives one.
             _ => (&[Flat::I32], &[Flat::I32], transfer_name(f)),
         };
@@ -232,6 +245,14 @@ impl Codegen {
                     .ins(I::I32Store(mem(m, 4)));
             }
             RtFn::Exit => self.exit(&mut body, m),
+            RtFn::TaskEnter => {
+                body.ins(I::Call(self.rt(RtFn::Enter)));
+                body.i32(SCOPES)
+                    .ins(I::I32Load(mem(m, 0)))
+                    .i32(1)
+                    .ins(I::I32Sub);
+            }
+            RtFn::TaskExit => self.task_exit(&mut body, m, args[0]),
             RtFn::MoveOwn { resource, from, to } => {
                 let rep = self.take_own(&mut body, m, args[0], resource, from);
                 self.insert_call(&mut body, to, OWN, resource, rep, None);
@@ -645,34 +666,7 @@ impl Codegen {
         body.get(entry).ins(I::I32Load(mem(m, 4))).set(i);
         body.i32(LENDS).ins(I::I32Load(mem(m, 0))).set(end);
         // for each lend of this scope: the own handle's lend count goes down
-        body.ins(I::Block(BlockType::Empty))
-            .ins(I::Loop(BlockType::Empty));
-        body.get(i).get(end).ins(I::I32Eq).ins(I::BrIf(1));
-        let (lend, lender, handle, addr) = (
-            body.local(Flat::I32),
-            body.local(Flat::I32),
-            body.local(Flat::I32),
-            body.local(Flat::I32),
-        );
-        body.i32(LENDS)
-            .ins(I::I32Load(mem(m, 8)))
-            .get(i)
-            .i32(3)
-            .ins(I::I32Shl)
-            .ins(I::I32Add)
-            .set(lend);
-        body.get(lend).ins(I::I32Load(mem(m, 0))).set(lender);
-        body.get(lend).ins(I::I32Load(mem(m, 4))).set(handle);
-        any_type_slot(body, m, lender, handle);
-        body.set(addr);
-        body.get(addr)
-            .get(addr)
-            .ins(I::I32Load(mem(m, 12)))
-            .i32(1)
-            .ins(I::I32Sub)
-            .ins(I::I32Store(mem(m, 12)));
-        body.get(i).i32(1).ins(I::I32Add).set(i);
-        body.ins(I::Br(0)).ins(I::End).ins(I::End);
+        give_back(body, m, i, end);
         // pop the lends and the scope
         body.i32(LENDS)
             .get(entry)
@@ -681,9 +675,6 @@ impl Codegen {
         body.i32(SCOPES).get(top).ins(I::I32Store(mem(m, 0)));
     }
 
-    /// The body of resource builtin `op` of `resource` on component
-    /// `caller`'s table. `may_leave` is the caller's flag, checked before a
-    /// destructor of another component runs.
     /// A `tables` import of the async runtime (`runtime/waitables.wat`,
     /// `tasks.wat`): the handle table of component `instance` (a
     /// parameter) as the runtime uses it for subtasks and waitable sets.
@@ -729,6 +720,64 @@ impl Codegen {
         Ok(body.finish())
     }
 
+    /// Ends task scope `scope` (see [`RtFn::TaskExit`]). Its lends are
+    /// those from its first up to the next scope's first (or the end);
+    /// each given back is marked (table 0) so that it is not given back
+    /// twice before the scopes above are freed.
+    fn task_exit(&mut self, body: &mut Body, m: u32, scope: Local) {
+        let (entry, i, end, next) = (
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+        );
+        scope_address(body, m, scope);
+        body.set(entry);
+        body.get(entry).ins(I::I32Load(mem(m, 0))).trap_if();
+        body.get(entry).ins(I::I32Load(mem(m, 4))).set(i);
+        // end = the next scope's first lend, or the number of lends
+        body.get(scope).i32(1).ins(I::I32Add).set(next);
+        body.i32(LENDS).ins(I::I32Load(mem(m, 0))).set(end);
+        body.get(next)
+            .i32(SCOPES)
+            .ins(I::I32Load(mem(m, 0)))
+            .ins(I::I32LtU)
+            .ins(I::If(BlockType::Empty));
+        scope_address(body, m, next);
+        body.ins(I::I32Load(mem(m, 4))).set(end);
+        body.ins(I::End);
+        give_back(body, m, i, end);
+        // ended: free it and every ended scope below the top
+        body.get(entry)
+            .i32(TASK_SCOPE_ENDED)
+            .ins(I::I32Store(mem(m, 0)));
+        let top = body.local(Flat::I32);
+        body.ins(I::Block(BlockType::Empty))
+            .ins(I::Loop(BlockType::Empty));
+        body.i32(SCOPES)
+            .ins(I::I32Load(mem(m, 0)))
+            .i32(1)
+            .ins(I::I32Sub)
+            .set(top);
+        body.get(top).i32(0).ins(I::I32LtS).ins(I::BrIf(1));
+        scope_address(body, m, top);
+        body.set(entry);
+        body.get(entry)
+            .ins(I::I32Load(mem(m, 0)))
+            .i32(TASK_SCOPE_ENDED)
+            .ins(I::I32Ne)
+            .ins(I::BrIf(1));
+        body.i32(LENDS)
+            .get(entry)
+            .ins(I::I32Load(mem(m, 4)))
+            .ins(I::I32Store(mem(m, 0)));
+        body.i32(SCOPES).get(top).ins(I::I32Store(mem(m, 0)));
+        body.ins(I::Br(0)).ins(I::End).ins(I::End);
+    }
+
+    /// The body of resource builtin `op` of `resource` on component
+    /// `caller`'s table. `may_leave` is the caller's flag, checked before a
+    /// destructor of another component runs.
     pub(crate) fn builtin(
         &mut self,
         op: ResourceOp,
@@ -871,6 +920,43 @@ fn slot_address(body: &mut Body, m: u32, t: Local, index: Local) {
         .i32(4)
         .ins(I::I32Shl)
         .ins(I::I32Add);
+}
+
+/// Gives back the lends from `i` up to `end` on the lend stack: each own
+/// handle's lend count goes down, and the record is marked given back
+/// (table 0: a task scope's records stay until the scopes above go).
+fn give_back(body: &mut Body, m: u32, i: Local, end: Local) {
+    body.ins(I::Block(BlockType::Empty))
+        .ins(I::Loop(BlockType::Empty));
+    body.get(i).get(end).ins(I::I32GeU).ins(I::BrIf(1));
+    let (lend, lender, handle, addr) = (
+        body.local(Flat::I32),
+        body.local(Flat::I32),
+        body.local(Flat::I32),
+        body.local(Flat::I32),
+    );
+    body.i32(LENDS)
+        .ins(I::I32Load(mem(m, 8)))
+        .get(i)
+        .i32(3)
+        .ins(I::I32Shl)
+        .ins(I::I32Add)
+        .set(lend);
+    body.get(lend).ins(I::I32Load(mem(m, 0))).set(lender);
+    body.get(lender).ins(I::If(BlockType::Empty));
+    body.get(lend).ins(I::I32Load(mem(m, 4))).set(handle);
+    any_type_slot(body, m, lender, handle);
+    body.set(addr);
+    body.get(addr)
+        .get(addr)
+        .ins(I::I32Load(mem(m, 12)))
+        .i32(1)
+        .ins(I::I32Sub)
+        .ins(I::I32Store(mem(m, 12)));
+    body.get(lend).i32(0).ins(I::I32Store(mem(m, 0)));
+    body.ins(I::End);
+    body.get(i).i32(1).ins(I::I32Add).set(i);
+    body.ins(I::Br(0)).ins(I::End).ins(I::End);
 }
 
 /// Pushes the address of scope entry `index`.

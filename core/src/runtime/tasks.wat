@@ -36,7 +36,8 @@
 ;;                  160 the task's return half (an index into the
 ;;                  scheduler's `entries`, which `task.return` calls),
 ;;                  168 and 176 two words for the generated host entries
-;;                  (a root task waiting for its call's turn; `ran` then)
+;;                  (a root task waiting for its call's turn; `ran` then),
+;;                  184 the scope of the borrowed handles it was given + 1
 ;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
 ;;                  8 first parked task (in task order)
 (module
@@ -149,9 +150,9 @@
 
   ;; The address of the task's i-th raw argument (i64 slots, 0 to 15),
   ;; for i = 16 of its return half's index (i32), for 17 and 18 of the
-  ;; host entries' words.
+  ;; host entries' words, for 19 of the scope of its borrowed handles.
   (func (export "argument") (param $task i32) (param $i i32) (result i32)
-    (if (i32.gt_u (local.get $i) (i32.const 18)) (then unreachable))
+    (if (i32.gt_u (local.get $i) (i32.const 19)) (then unreachable))
     (i32.add (i32.add (call $t (local.get $task)) (i32.const 32))
              (i32.shl (local.get $i) (i32.const 3))))
 
