@@ -487,6 +487,8 @@ fn async_resources() {
                 vec![Val::U32(9), Val::Bool(false), Val::Bool(true)],
                 "trap: cannot remove owned resource while borrowed",
             ),
+            // The host's own thing from `make`.
+            ("owner#make", u32s(&[5]), "[<resource>]"),
         ],
     );
 }

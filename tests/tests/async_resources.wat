@@ -7,7 +7,8 @@
 ;; destructor appends the rep to a log); `take` (callback-lifted, async)
 ;; yields once, then returns the rep of the handle it was given and drops
 ;; it; `give` returns a new thing at once. `$user.run` logs the handle
-;; numbers and states it sees into a list.
+;; numbers and states it sees into a list. The host calls the owner's
+;; functions too (its handles moved into and out of the owner's table).
 (component
   (component $owner
     (core module $state
@@ -219,4 +220,11 @@
     (with "give" (func $owner "give"))
     (with "view" (func $viewer "view"))))
   (export "user" (instance $user))
-  (export "owner-log" (func $owner "log")))
+  (export "owner-log" (func $owner "log"))
+  ;; the owner's `make` and `take` for the host too: an async function
+  ;; taking the host's own thing
+  (instance $owner-api
+    (export "thing" (type $owner "thing"))
+    (export "make" (func $owner "make"))
+    (export "take" (func $owner "take")))
+  (export "owner" (instance $owner-api)))

@@ -475,24 +475,39 @@ impl Gen<'_, '_, '_, '_> {
         Ok(shape)
     }
 
-    /// [`Self::shape`] of a root export: no handles (the host's handles
-    /// are not translated for a task yet).
+    /// [`Self::shape`] of a root export: handles in its parameters move
+    /// like a sync export's; in its result they would need the wrapper's
+    /// `task.return` to name the exported resource types, which it does
+    /// not yet.
     fn export_shape(&mut self, id: LiftedId) -> Result<Shape> {
         let shape = self.shape(id)?;
-        let tys = &self.codegen.tys;
-        if shape
-            .params
-            .iter()
-            .chain(&shape.result)
-            .any(|t| tys.info(*t).handles)
+        let async_lift = self.graph().lifted[id.0].options.async_;
+        if async_lift
+            && shape
+                .result
+                .is_some_and(|r| self.codegen.tys.info(r).handles)
         {
             return Err(Error::unsupported(
-                "resource handles in the parameters or results of a root export of an async \
-                 composition are not fused yet",
+                "resource handles in the result of an async root export are not fused yet",
             )
             .in_component(self.graph().path(self.graph().lifted[id.0].component)));
         }
         Ok(shape)
+    }
+
+    /// How an async root export's handles move between the host's table
+    /// and its component's (as `host.rs`'s handles wrapper moves a sync
+    /// export's), if its values hold any.
+    fn handles(&self, id: LiftedId) -> Result<Option<super::host::Handles>> {
+        if !self.ctx.adapters.handle_exports.contains(&id) {
+            return Ok(None);
+        }
+        let lifted = &self.graph().lifted[id.0];
+        let memory = self.memory(&lifted.options.memory)?;
+        Ok(Some(super::host::Handles {
+            memory,
+            table: lifted.component.0 as u32,
+        }))
     }
 
     /// Where the memory of `options` is when memories are shared and its
@@ -511,6 +526,17 @@ impl Gen<'_, '_, '_, '_> {
             base: plan.base(memory)?,
             checked: plan.checked(memory)?.then_some(options.encoding),
         }))
+    }
+
+    /// The fused index of the memory `def` names, if any.
+    fn memory(&self, def: &Option<CoreDef>) -> Result<Option<u32>> {
+        def.as_ref()
+            .map(|m| {
+                self.ctx
+                    .layout
+                    .resolve(self.ctx.graph, self.ctx.adapters, m, Space::Memory)
+            })
+            .transpose()
     }
 
     fn func(&self, def: &CoreDef) -> Result<u32> {
@@ -680,13 +706,14 @@ impl Gen<'_, '_, '_, '_> {
         let id = self.site_lifted(site);
         let lifted = self.graph().lifted[id.0].clone();
         let shape = self.shape(id)?;
-        let core = match (
-            site,
-            self.ctx.layout.wrapper(crate::merge::Wrapper::Export(id)),
-        ) {
-            // A sync root export with a shared memory: the host's pointers
-            // move in the export's wrapper.
-            (Site::Export(_), Some(wrapper)) => self.ctx.layout.index(wrapper)?,
+        let layout = self.ctx.layout;
+        let wrapper = layout
+            .wrapper(crate::merge::Wrapper::Export(id))
+            .or_else(|| layout.wrapper(crate::merge::Wrapper::Handles(id)));
+        let core = match (site, wrapper) {
+            // A sync root export with a shared memory, or handles: the
+            // host's pointers and handles move in the export's wrappers.
+            (Site::Export(_), Some(wrapper)) => layout.index(wrapper)?,
             _ => self.func(&lifted.func)?,
         };
         let rt = self.rt_copy();
@@ -813,9 +840,13 @@ impl Gen<'_, '_, '_, '_> {
     /// lifted from its flat values or memory and lowered into the callee.
     fn lower_params(&mut self, b: &mut Body, site: Site, shape: &Shape, task: Local) -> Result<()> {
         let rt = self.rt_copy();
-        if let Site::Adapter(_) = site
-            && self.lends(shape)
-        {
+        // The host's borrows of an async export are lent for its task too
+        // (a sync export's handles wrapper opens its own scope).
+        let async_export = match site {
+            Site::Export(id) => self.graph().lifted[id.0].options.async_,
+            Site::Adapter(_) => true,
+        };
+        if async_export && self.lends(shape) {
             slot(b, &rt, task, SCOPE_SLOT);
             b.ins(I::Call(self.codegen.rt(RtFn::TaskEnter)))
                 .i32(1)
@@ -826,10 +857,10 @@ impl Gen<'_, '_, '_, '_> {
         let adapter = match site {
             Site::Export(id) => {
                 let mut args = load_args(b, &rt, task, &callee_params.flat);
-                let options = &self.graph().lifted[id.0].options;
+                let options = self.graph().lifted[id.0].options.clone();
                 // An async lift's task moves the host's pointers into the
                 // region itself (a sync one's export wrapper does).
-                if let (true, Some(region)) = (options.async_, self.region(options)?) {
+                if let (true, Some(region)) = (options.async_, self.region(&options)?) {
                     if shape.spill_params {
                         let p = b.local(Flat::I32);
                         b.get(args[0]).i32(region.base).ins(I::I32Sub).set(p);
@@ -837,6 +868,11 @@ impl Gen<'_, '_, '_, '_> {
                     }
                     self.codegen
                         .rebase_params(b, shape, &args, region.rebase(Way::FromHost))?;
+                }
+                // ... and its handles into the component's table.
+                if let (true, Some(handles)) = (options.async_, self.handles(id)?) {
+                    self.codegen
+                        .rebase_params(b, shape, &args, handles.rebase(Way::FromHost))?;
                 }
                 for local in args {
                     b.get(local);
@@ -1053,6 +1089,23 @@ impl Gen<'_, '_, '_, '_> {
                 slot(&mut b, &rt, task, WAITING_TURN_SLOT);
                 b.i32(0).ins(I::I32Store(memarg(rt.memory, 0, 4)));
                 b.ins(I::End);
+                // As at the end of a sync export's call: the host's borrows
+                // end, and the result's handles become the host's.
+                if self.lends(&shape) {
+                    let task = b.local(Flat::I32);
+                    b.ins(I::GlobalGet(rt.current)).set(task);
+                    self.end_scope(&mut b, task);
+                }
+                if let (Some(result), Some(handles)) = (shape.result, self.handles(id)?) {
+                    let r = handles.rebase(Way::ToHost);
+                    if return_spilled(&self.codegen.tys, &shape) {
+                        let at = place(handles.memory.unwrap_or(u32::MAX), args[0]);
+                        self.codegen.rebase_mem(&mut b, result, at, r)?;
+                    } else {
+                        let slots: Vec<Slot> = args.iter().map(|l| Slot::exact(*l)).collect();
+                        self.codegen.rebase_stack(&mut b, result, &slots, r)?;
+                    }
+                }
                 let options = self.graph().lifted[id.0].options.clone();
                 match (shape.result, self.region(&options)?) {
                     // With a shared memory, the host reads the results at
@@ -1272,16 +1325,7 @@ impl Gen<'_, '_, '_, '_> {
             b.ins(I::Call(self.rt.funcs.task_cancel));
             return Ok((name, sig(&[], &[]), b.finish()));
         }
-        let memory = builtin
-            .options
-            .memory
-            .as_ref()
-            .map(|m| {
-                self.ctx
-                    .layout
-                    .resolve(self.ctx.graph, self.ctx.adapters, m, Space::Memory)
-            })
-            .transpose()?;
+        let memory = self.memory(&builtin.options.memory)?;
         let ty = shims::func_type(&builtin.op)
             .ok_or_else(|| Error::internal("a built-in without a shim type"))?;
         let body = shims::body(&builtin.op, instance, memory, &self.rt.funcs)

@@ -36,7 +36,7 @@ pub(crate) struct Handles {
 }
 
 impl Handles {
-    fn rebase(self, way: Way) -> Rebase {
+    pub(crate) fn rebase(self, way: Way) -> Rebase {
         Rebase {
             way,
             memory: self.memory.unwrap_or(u32::MAX),

@@ -277,7 +277,8 @@ impl<'a> Layout<'a> {
             exported_lifts(item, &mut lifted);
         }
         for id in &lifted {
-            if adapters.handle_exports.contains(id) {
+            // An async lift's task moves the host's handles itself.
+            if adapters.handle_exports.contains(id) && !graph.lifted[id.0].options.async_ {
                 wrappers.insert(Wrapper::Handles(*id));
             }
         }
