@@ -487,8 +487,9 @@ fn async_resources() {
                 vec![Val::U32(9), Val::Bool(false), Val::Bool(true)],
                 "trap: cannot remove owned resource while borrowed",
             ),
-            // The host's own thing from `make`.
+            // The host's own things from `make` and from `give` (async).
             ("owner#make", u32s(&[5]), "[<resource>]"),
+            ("owner#give", u32s(&[6]), "[<resource>]"),
         ],
     );
 }

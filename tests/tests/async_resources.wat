@@ -226,5 +226,6 @@
   (instance $owner-api
     (export "thing" (type $owner "thing"))
     (export "make" (func $owner "make"))
-    (export "take" (func $owner "take")))
+    (export "take" (func $owner "take"))
+    (export "give" (func $owner "give")))
   (export "owner" (instance $owner-api)))

@@ -475,24 +475,9 @@ impl Gen<'_, '_, '_, '_> {
         Ok(shape)
     }
 
-    /// [`Self::shape`] of a root export: handles in its parameters move
-    /// like a sync export's; in its result they would need the wrapper's
-    /// `task.return` to name the exported resource types, which it does
-    /// not yet.
+    /// [`Self::shape`] of a root export.
     fn export_shape(&mut self, id: LiftedId) -> Result<Shape> {
-        let shape = self.shape(id)?;
-        let async_lift = self.graph().lifted[id.0].options.async_;
-        if async_lift
-            && shape
-                .result
-                .is_some_and(|r| self.codegen.tys.info(r).handles)
-        {
-            return Err(Error::unsupported(
-                "resource handles in the result of an async root export are not fused yet",
-            )
-            .in_component(self.graph().path(self.graph().lifted[id.0].component)));
-        }
-        Ok(shape)
+        self.shape(id)
     }
 
     /// How an async root export's handles move between the host's table

@@ -46,6 +46,7 @@ pub(crate) fn wrap(
         named: HashSet::new(),
         host_funcs: BTreeMap::new(),
         exported_types: BTreeMap::new(),
+        export_funcs: BTreeMap::new(),
     };
     for import in &graph.imports {
         w.import(import)?;
@@ -89,6 +90,13 @@ pub(crate) fn wrap(
         };
         let ty = w.b.resource_type(dtor);
         w.exported_types.insert(resource, ty);
+    }
+    // An async export's task.return is made before the exports are: the
+    // types its result names must be known first.
+    if graph.runtime.is_some() {
+        for (_, item, ty) in &graph.exports {
+            w.preregister(item, *ty)?;
+        }
     }
     for (i, import) in boundary.imports.iter().enumerate() {
         if core_funcs[i].is_none() {
@@ -248,6 +256,8 @@ struct Wrapper<'t> {
     host_funcs: BTreeMap<HostPath, u32>,
     /// The wrapper's resource type standing for each exported inner one.
     exported_types: BTreeMap<ResId, u32>,
+    /// The root's export type of each exported lift (async compositions).
+    export_funcs: BTreeMap<LiftedId, wasmparser::component_types::ComponentFuncTypeId>,
 }
 
 impl Wrapper<'_> {
@@ -308,15 +318,60 @@ impl Wrapper<'_> {
         id: LiftedId,
         options: &[CanonicalOption],
     ) -> Result<u32> {
+        // The root's export type (naming the root's types), else the
+        // lift's own.
+        let func = self
+            .export_funcs
+            .get(&id)
+            .copied()
+            .unwrap_or(graph.lifted[id.0].ty);
         let ty = self
             .types
-            .get(graph.lifted[id.0].ty)
+            .get(func)
             .ok_or_else(|| Error::internal("unknown function type"))?
             .result;
         let mut scope = self.scope();
         let ty = ty.as_ref().map(|t| scope.valtype(t)).transpose();
         self.outer = scope.local;
         Ok(self.b.task_return(ty?, options))
+    }
+
+    /// Makes the exported resource types in `item` (of type `ty`) known by
+    /// the ids the root's export types use, and records each exported
+    /// lift's export type, before the exports are made.
+    fn preregister(&mut self, item: &ExportItem, ty: ComponentEntityType) -> Result<()> {
+        match (item, ty) {
+            (
+                ExportItem::Type(Some(resource)),
+                ComponentEntityType::Type {
+                    referenced,
+                    created,
+                },
+            ) => {
+                if let Some(t) = self.exported_types.get(resource).copied() {
+                    self.outer.entry(Key::of(referenced)?).or_insert(t);
+                    self.outer.entry(Key::of(created)?).or_insert(t);
+                }
+            }
+            (ExportItem::Lifted(id), ComponentEntityType::Func(func)) => {
+                self.export_funcs.entry(*id).or_insert(func);
+            }
+            (ExportItem::Instance(items), ComponentEntityType::Instance(instance)) => {
+                let exports = self
+                    .types
+                    .get(instance)
+                    .ok_or_else(|| Error::internal("no instance type"))?
+                    .exports
+                    .clone();
+                for (name, item) in items {
+                    if let Some(export) = exports.get(name) {
+                        self.preregister(item, export.ty)?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// The component function index of a root-import function.
