@@ -159,21 +159,12 @@ pub(crate) fn plan(
     for resource in graph.exported_resources() {
         use crate::decode::ResourceOp;
         for op in [ResourceOp::New, ResourceOp::Rep, ResourceOp::Drop] {
-            let item = HostItem::Exported { op, resource };
-            let (module, field) = graph.host_name(&item);
             let i32 = wasmparser::ValType::I32;
             let ty = match op {
                 ResourceOp::Drop => FuncType::new([i32], []),
                 _ => FuncType::new([i32], [i32]),
             };
-            p.boundary.imports.push(Import {
-                item,
-                module,
-                field,
-                ty,
-                options: NamedOptions::default(),
-            });
-            let index = p.boundary.imports.len() - 1;
+            let index = p.plain_import(HostItem::Exported { op, resource }, ty);
             p.boundary.resource_imports.insert((resource, op), index);
         }
         if let Some(wrapper) = layout.wrapper(Wrapper::Dtor(resource)) {
@@ -193,20 +184,8 @@ pub(crate) fn plan(
         }
         if !p.boundary.task_returns.is_empty() {
             let i32 = wasmparser::ValType::I32;
-            let mut import = |set: bool, ty: FuncType| {
-                let item = HostItem::Context { set };
-                let (module, field) = graph.host_name(&item);
-                p.boundary.imports.push(Import {
-                    item,
-                    module,
-                    field,
-                    ty,
-                    options: NamedOptions::default(),
-                });
-                p.boundary.imports.len() - 1
-            };
-            let get = import(false, FuncType::new([], [i32]));
-            let set = import(true, FuncType::new([i32], []));
+            let get = p.plain_import(HostItem::Context { set: false }, FuncType::new([], [i32]));
+            let set = p.plain_import(HostItem::Context { set: true }, FuncType::new([i32], []));
             p.boundary.host_context = Some((get, set));
         }
     }
@@ -217,6 +196,20 @@ pub(crate) fn plan(
 }
 
 impl Planner<'_, '_, '_> {
+    /// Imports `item` (a canon built-in of the wrapper, without options)
+    /// under its wit-component name; returns the import's index.
+    fn plain_import(&mut self, item: HostItem, ty: FuncType) -> usize {
+        let (module, field) = self.graph.host_name(&item);
+        self.boundary.imports.push(Import {
+            item,
+            module,
+            field,
+            ty,
+            options: NamedOptions::default(),
+        });
+        self.boundary.imports.len() - 1
+    }
+
     fn origin(&self, def: &Option<CoreDef>, space: Space) -> Result<Option<Origin>> {
         def.as_ref()
             .map(|d| self.layout.origin(self.graph, self.adapters, d, space))

@@ -63,47 +63,8 @@ impl Codegen {
         }
 
         // Parameters.
-        if plan.shape.spill_params {
-            let src = args[0];
-            let tuple = plan.shape.tuple;
-            let (size, align) = (self.tys.info(tuple).size, self.tys.info(tuple).align);
-            check_block(&mut body, ends.caller.memory()?, src, size, align);
-            let size_local = body.local(Flat::I32);
-            body.i32(size).set(size_local);
-            let dst = self.realloc(&mut body, &ends.callee, align, size_local)?;
-            self.translate(
-                &mut body,
-                tuple,
-                &Src::Mem(place(ends.caller.memory()?, src)),
-                &Dst::Mem(place(ends.callee.memory()?, dst)),
-                into_callee,
-            )?;
-            body.get(dst);
-        } else {
-            let mut at = 0;
-            let mut out = Vec::new();
-            for ty in &plan.shape.params {
-                let flat = self.tys.info(*ty).flat.clone();
-                let src: Vec<Slot> = args[at..at + flat.len()]
-                    .iter()
-                    .map(|l| Slot::exact(*l))
-                    .collect();
-                let dst: Vec<Local> = flat.iter().map(|t| body.local(*t)).collect();
-                let dst_slots = dst.iter().map(|l| Slot::exact(*l)).collect();
-                self.translate(
-                    &mut body,
-                    *ty,
-                    &Src::Stack(src),
-                    &Dst::Stack(dst_slots),
-                    into_callee,
-                )?;
-                out.extend(dst);
-                at += flat.len();
-            }
-            for local in out {
-                body.get(local);
-            }
-        }
+        let spill = plan.shape.spill_params;
+        self.lower_params(&mut body, &plan.shape, &args, (spill, spill), into_callee)?;
 
         body.ins(I::Call(ends.func));
 
@@ -161,6 +122,70 @@ impl Codegen {
             body.get(local);
         }
         Ok(body.finish())
+    }
+
+    /// Pushes the callee's core parameters of `shape`, lifted from the
+    /// caller's `args` (its flat values, or one pointer to the tuple when
+    /// `spilled.0`) and lowered into the callee (flat, or a block its
+    /// `realloc` gives when `spilled.1`). A callee that takes the tuple
+    /// through memory only gets one from a caller that passed it so.
+    pub(crate) fn lower_params(
+        &mut self,
+        body: &mut Body,
+        shape: &crate::abi::Shape,
+        args: &[Local],
+        spilled: (bool, bool),
+        dir: Dir,
+    ) -> Result<()> {
+        let tuple = shape.tuple;
+        let (size, align) = (self.tys.info(tuple).size, self.tys.info(tuple).align);
+        match spilled {
+            (true, true) => {
+                check_block(body, dir.src.memory()?, args[0], size, align);
+                let size_local = body.local(Flat::I32);
+                body.i32(size).set(size_local);
+                let dst = self.realloc(body, &dir.dst, align, size_local)?;
+                self.translate(
+                    body,
+                    tuple,
+                    &Src::Mem(place(dir.src.memory()?, args[0])),
+                    &Dst::Mem(place(dir.dst.memory()?, dst)),
+                    dir,
+                )?;
+                body.get(dst);
+            }
+            (true, false) => {
+                check_block(body, dir.src.memory()?, args[0], size, align);
+                let flat = self.tys.info(tuple).flat.clone();
+                let dst: Vec<Local> = flat.iter().map(|t| body.local(*t)).collect();
+                let slots = dst.iter().map(|l| Slot::exact(*l)).collect();
+                let src = Src::Mem(place(dir.src.memory()?, args[0]));
+                self.translate(body, tuple, &src, &Dst::Stack(slots), dir)?;
+                for local in dst {
+                    body.get(local);
+                }
+            }
+            (false, _) => {
+                let mut at = 0;
+                let mut out = Vec::new();
+                for ty in &shape.params {
+                    let flat = self.tys.info(*ty).flat.clone();
+                    let src = args[at..at + flat.len()]
+                        .iter()
+                        .map(|l| Slot::exact(*l))
+                        .collect();
+                    let dst: Vec<Local> = flat.iter().map(|t| body.local(*t)).collect();
+                    let slots = dst.iter().map(|l| Slot::exact(*l)).collect();
+                    self.translate(body, *ty, &Src::Stack(src), &Dst::Stack(slots), dir)?;
+                    out.extend(dst);
+                    at += flat.len();
+                }
+                for local in out {
+                    body.get(local);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Copies a result the callee returned at `src` (its memory) to the

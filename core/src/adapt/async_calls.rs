@@ -873,72 +873,9 @@ impl Gen<'_, '_, '_, '_> {
         };
         let caller_params = self.caller_params(adapter, shape);
         let raw = load_args(b, &rt, task, &caller_params.flat);
-        match (caller_params.spilled, callee_params.spilled) {
-            (false, _) => {
-                let mut at = 0;
-                let mut out = Vec::new();
-                for ty in &shape.params {
-                    let flat = self.codegen.tys.info(*ty).flat.clone();
-                    let src = raw[at..at + flat.len()]
-                        .iter()
-                        .map(|l| Slot::exact(*l))
-                        .collect();
-                    let dst: Vec<Local> = flat.iter().map(|t| b.local(*t)).collect();
-                    let dst_slots = dst.iter().map(|l| Slot::exact(*l)).collect();
-                    self.codegen.translate(
-                        b,
-                        *ty,
-                        &Src::Stack(src),
-                        &Dst::Stack(dst_slots),
-                        into_callee,
-                    )?;
-                    out.extend(dst);
-                    at += flat.len();
-                }
-                for local in out {
-                    b.get(local);
-                }
-            }
-            (true, false) => {
-                let tuple = shape.tuple;
-                let (size, align) = {
-                    let info = self.codegen.tys.info(tuple);
-                    (info.size, info.align)
-                };
-                check_block(b, caller.memory()?, raw[0], size, align);
-                let dst: Vec<Local> = callee_params.flat.iter().map(|t| b.local(*t)).collect();
-                let dst_slots = dst.iter().map(|l| Slot::exact(*l)).collect();
-                self.codegen.translate(
-                    b,
-                    tuple,
-                    &Src::Mem(place(caller.memory()?, raw[0])),
-                    &Dst::Stack(dst_slots),
-                    into_callee,
-                )?;
-                for local in dst {
-                    b.get(local);
-                }
-            }
-            (true, true) => {
-                let tuple = shape.tuple;
-                let (size, align) = {
-                    let info = self.codegen.tys.info(tuple);
-                    (info.size, info.align)
-                };
-                check_block(b, caller.memory()?, raw[0], size, align);
-                let size_local = b.local(Flat::I32);
-                b.i32(size).set(size_local);
-                let dst = self.codegen.realloc(b, &callee, align, size_local)?;
-                self.codegen.translate(
-                    b,
-                    tuple,
-                    &Src::Mem(place(caller.memory()?, raw[0])),
-                    &Dst::Mem(place(callee.memory()?, dst)),
-                    into_callee,
-                )?;
-                b.get(dst);
-            }
-        }
+        let spilled = (caller_params.spilled, callee_params.spilled);
+        self.codegen
+            .lower_params(b, shape, &raw, spilled, into_callee)?;
         Ok(())
     }
 
