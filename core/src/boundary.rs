@@ -32,6 +32,9 @@ pub(crate) struct NamedOptions {
     pub(crate) realloc: Option<String>,
     pub(crate) post_return: Option<String>,
     pub(crate) encoding: StringEncoding,
+    /// `canon lower ... async`: the host's call may return before its
+    /// result (a host subtask).
+    pub(crate) async_: bool,
 }
 
 /// One import of the fused module.
@@ -73,6 +76,9 @@ pub(crate) struct Boundary {
     /// Import indices of the host's `context.get 0` and `context.set 0`,
     /// when the async runtime runs async root exports.
     pub(crate) host_context: Option<(usize, usize)>,
+    /// Import index of each built-in for the host's subtasks, when an
+    /// inner component calls a root import with the async ABI.
+    pub(crate) host_async: BTreeMap<HostAsyncOp, usize>,
 }
 
 type ContextKey = (Option<Origin>, Option<Origin>, StringEncoding);
@@ -99,7 +105,7 @@ pub(crate) fn plan(
         contexts: Vec::new(),
         boundary: Boundary::default(),
     };
-    let mut seen: BTreeMap<(HostItem, Option<usize>), usize> = BTreeMap::new();
+    let mut seen: BTreeMap<(HostItem, Option<usize>, bool), usize> = BTreeMap::new();
     let mut tys = crate::abi::TyTable::default();
     for (i, lowering) in graph.lowerings.iter().enumerate() {
         // A host function whose parameters hold handles in memory reads
@@ -118,17 +124,24 @@ pub(crate) fn plan(
             }
             false => p.context(&lowering.options, lowering.caller)?,
         };
-        let index = match seen.get(&(lowering.item.clone(), context)) {
+        let async_ = lowering.options.async_;
+        let index = match seen.get(&(lowering.item.clone(), context, async_)) {
             Some(i) => *i,
             None => {
                 let (module, mut field) = graph.host_name(&lowering.item);
+                if async_ {
+                    field = format!("[async-lower]{field}");
+                }
                 if let Some(n) = context.filter(|n| *n > 0) {
                     field = format!("{field}${n}");
                 }
                 let ty = match lowering.ty {
+                    Some(ty) if async_ => async_lowered(&tys.host_shape(types, ty, &field)?, &tys),
                     Some(ty) => tys.host_shape(types, ty, &field)?.lowered.func_type(),
                     None => FuncType::new([wasmparser::ValType::I32], []),
                 };
+                let mut options = options;
+                options.async_ = async_;
                 let mut unique = field.clone();
                 let mut k = 1;
                 while p
@@ -148,7 +161,7 @@ pub(crate) fn plan(
                     options,
                 });
                 let i = p.boundary.imports.len() - 1;
-                seen.insert((lowering.item.clone(), context), i);
+                seen.insert((lowering.item.clone(), context, async_), i);
                 i
             }
         };
@@ -181,6 +194,37 @@ pub(crate) fn plan(
     if graph.runtime.is_some() {
         for (name, item, _) in &graph.exports {
             p.task_returns(name, item, &mut tys, types)?;
+        }
+        // The host's subtasks (async calls of root imports) are followed
+        // through these, events written into the runtime's memory.
+        if let Some(rt) = graph
+            .runtime
+            .filter(|_| graph.lowerings.iter().any(|l| l.options.async_))
+        {
+            let memory = layout.origin(
+                graph,
+                adapters,
+                &CoreDef::Export(rt.tasks, "memory".to_string()),
+                Space::Memory,
+            )?;
+            for op in HostAsyncOp::ALL {
+                let index = match op.needs_memory() {
+                    true => {
+                        let (_, options) =
+                            p.named_context((Some(memory), None, StringEncoding::Utf8));
+                        p.boundary.imports.push(Import {
+                            item: HostItem::HostAsync(op),
+                            module: "$root".to_string(),
+                            field: op.field().to_string(),
+                            ty: op.func_type(),
+                            options,
+                        });
+                        p.boundary.imports.len() - 1
+                    }
+                    false => p.plain_import(HostItem::HostAsync(op), op.func_type()),
+                };
+                p.boundary.host_async.insert(op, index);
+            }
         }
         if !p.boundary.task_returns.is_empty() {
             let i32 = wasmparser::ValType::I32;
@@ -417,3 +461,21 @@ impl Planner<'_, '_, '_> {
         Ok(())
     }
 }
+
+/// The core type of an async lower of a function of `shape`: its flat
+/// parameters (one pointer past four), the return area's pointer if it has
+/// a result; the subtask's state back.
+pub(crate) fn async_lowered(shape: &crate::abi::Shape, tys: &crate::abi::TyTable) -> FuncType {
+    let flat = &tys.info(shape.tuple).flat;
+    let mut params: Vec<wasmparser::ValType> = match flat.len() > MAX_FLAT_ASYNC_PARAMS {
+        true => vec![wasmparser::ValType::I32],
+        false => flat.iter().map(|t| t.core()).collect(),
+    };
+    if shape.result.is_some() {
+        params.push(wasmparser::ValType::I32);
+    }
+    FuncType::new(params, [wasmparser::ValType::I32])
+}
+
+/// An async lower passes at most this many flat parameters.
+pub(crate) const MAX_FLAT_ASYNC_PARAMS: usize = 4;

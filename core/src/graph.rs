@@ -261,6 +261,70 @@ pub(crate) enum HostItem {
     /// `canon context.get i32 0` (or `.set`) of the fused component: the
     /// async runtime keeps the root task of each host call there.
     Context { set: bool },
+    /// A built-in of the fused component for the host's subtasks (async
+    /// calls of root imports): the async runtime waits for them and
+    /// forwards their events.
+    HostAsync(HostAsyncOp),
+}
+
+/// The built-ins through which meld's async runtime follows the host's
+/// subtasks in the fused component's own table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum HostAsyncOp {
+    /// `waitable-set.new`: the one set the host's subtasks are joined to.
+    SetNew,
+    /// `waitable-set.poll` (with meld's memory for the event).
+    SetPoll,
+    /// `waitable-set.wait` (with meld's memory), for a sync root export.
+    SetWait,
+    /// `waitable.join`.
+    Join,
+    /// `subtask.drop`, once the terminal event reached the runtime.
+    SubtaskDrop,
+    /// `subtask.cancel async`.
+    SubtaskCancel,
+}
+
+impl HostAsyncOp {
+    pub(crate) const ALL: [HostAsyncOp; 6] = [
+        HostAsyncOp::SetNew,
+        HostAsyncOp::SetPoll,
+        HostAsyncOp::SetWait,
+        HostAsyncOp::Join,
+        HostAsyncOp::SubtaskDrop,
+        HostAsyncOp::SubtaskCancel,
+    ];
+
+    /// wit-component's field name of the built-in (module `$root`).
+    pub(crate) fn field(self) -> &'static str {
+        match self {
+            HostAsyncOp::SetNew => "[waitable-set-new]",
+            HostAsyncOp::SetPoll => "[waitable-set-poll]",
+            HostAsyncOp::SetWait => "[waitable-set-wait]",
+            HostAsyncOp::Join => "[waitable-join]",
+            HostAsyncOp::SubtaskDrop => "[subtask-drop]",
+            HostAsyncOp::SubtaskCancel => "[async-lower][subtask-cancel]",
+        }
+    }
+
+    /// Its core type.
+    pub(crate) fn func_type(self) -> wasmparser::FuncType {
+        use wasmparser::ValType::I32;
+        match self {
+            HostAsyncOp::SetNew => wasmparser::FuncType::new([], [I32]),
+            HostAsyncOp::SetPoll | HostAsyncOp::SetWait => {
+                wasmparser::FuncType::new([I32, I32], [I32])
+            }
+            HostAsyncOp::Join => wasmparser::FuncType::new([I32, I32], []),
+            HostAsyncOp::SubtaskDrop => wasmparser::FuncType::new([I32], []),
+            HostAsyncOp::SubtaskCancel => wasmparser::FuncType::new([I32], [I32]),
+        }
+    }
+
+    /// Whether it takes a memory (for the event).
+    pub(crate) fn needs_memory(self) -> bool {
+        matches!(self, HostAsyncOp::SetPoll | HostAsyncOp::SetWait)
+    }
 }
 
 /// A root import (function or resource intrinsic) lowered into an inner component.
@@ -459,6 +523,7 @@ impl Graph {
                 let op = if *set { "set" } else { "get" };
                 return ("$root".to_string(), format!("[context-{op}-0]"));
             }
+            HostItem::HostAsync(op) => return ("$root".to_string(), op.field().to_string()),
         };
         let import = &self.imports[import.0].name;
         match path.split_last() {

@@ -37,6 +37,7 @@
 //! included, must match. When a pool cannot supply a tuple, the
 //! constructors are called again first.
 
+pub(crate) mod clock;
 mod concurrency;
 mod generate;
 mod link;

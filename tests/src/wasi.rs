@@ -11,6 +11,8 @@ pub struct WasiHost {
     /// Representations of the test host's `thing`s dropped so far, in
     /// order (see `harness::link`).
     pub things_dropped: Vec<u32>,
+    /// The async test host's virtual clock (see `harness::clock`).
+    pub(crate) clock: std::sync::Arc<crate::harness::clock::Clock>,
 }
 
 impl std::fmt::Debug for WasiHost {
@@ -26,6 +28,7 @@ impl WasiHost {
             ctx,
             table: ResourceTable::new(),
             things_dropped: Vec::new(),
+            clock: Default::default(),
         }
     }
 }

@@ -541,6 +541,58 @@ fn async_yield() {
     );
 }
 
+/// `async_host.wat`: inner components call the host with the async ABI
+/// (the harness's `meld:test/slow`, whose calls finish after a number of
+/// polls): statuses, handles and events of host subtasks in the caller's
+/// own table, one made inside the worker, results through the caller's
+/// memory, five parameters through a pointer, cancellation in both
+/// variants and after the result, and a sync-lifted export that blocks.
+#[test]
+fn async_host() {
+    let fixture = Fixture {
+        name: "async-host (WAT)",
+        wasm: wat::parse_str(include_str!("async_host.wat")).expect("async_host.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("run", u32s(&[0, 0]), "[[2, 2, 2, 100, 2, 1001, 1003]]"),
+            (
+                "run",
+                u32s(&[1, 3]),
+                "[[33, 49, 2, 100, 65, 1, 2, 2, 1, 3, 2, 1, 4, 2, 1001, 1003]]",
+            ),
+            (
+                "run",
+                u32s(&[3, 1]),
+                "[[65, 49, 2, 100, 33, 1, 3, 2, 1, 2, 2, 1, 4, 2, 1001, 1003]]",
+            ),
+            (
+                "run",
+                u32s(&[2, 2]),
+                "[[65, 33, 2, 100, 49, 1, 4, 2, 1, 2, 2, 1, 3, 2, 1001, 1003]]",
+            ),
+            ("cancel", u32s(&[0, 3]), "[[49, 4294967295, 1, 3, 4, 0]]"),
+            ("cancel", u32s(&[1, 3]), "[[49, 4, 0]]"),
+            ("cancel", u32s(&[2, 1]), "[[49, 4, 0]]"),
+            ("cancel", u32s(&[0, 0]), "[[2]]"),
+            ("blocking", u32s(&[0]), "[1105]"),
+            ("blocking", u32s(&[3]), "[1405]"),
+            (
+                "cancel",
+                u32s(&[3, 1]),
+                "trap: wasm trap: `subtask.cancel` called after terminal status delivered",
+            ),
+            (
+                "cancel",
+                u32s(&[4, 2]),
+                "trap: wasm trap: cannot drop a subtask which has not yet resolved",
+            ),
+        ],
+    );
+}
+
 /// `async_raw.wat` as a fixture.
 fn raw_component() -> Fixture {
     Fixture {

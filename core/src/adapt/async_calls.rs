@@ -42,8 +42,8 @@ use super::{AdapterPlan, Adapters};
 use crate::abi::{Flat, MAX_FLAT_PARAMS, Shape, TyTable};
 use crate::error::{Error, Result};
 use crate::graph::{
-    AdapterId, AsyncBuiltinId, CoreDef, CoreInstanceId, Graph, InnerId, LiftedId, Options,
-    RuntimeFunc, RuntimeInstances,
+    AdapterId, AsyncBuiltinId, CoreDef, CoreInstanceId, Graph, HostAsyncOp, InnerId, LiftedId,
+    LoweringId, Options, RuntimeFunc, RuntimeInstances,
 };
 use crate::merge::{GeneratedFunc, Layout, Space};
 use crate::runtime::shims::{self, RuntimeFuncs};
@@ -84,8 +84,17 @@ pub(crate) enum AsyncFunc {
     /// One turn of an async root export's task (shared by its host entry
     /// and the callback): the runtime's round of work, then EXIT if the
     /// task returned, else YIELD (or a trap when nothing ran since the
-    /// call's last turn: a deadlock).
+    /// call's last turn: a deadlock), or WAIT on the host's subtasks.
     HostTurn,
+    /// What an inner component imports for a root import it lowers with
+    /// `async`: the host's call, and a subtask of the caller's that follows
+    /// the host's subtask.
+    HostCall(LoweringId),
+    /// Hands one event of the fused component's waitable set (a host
+    /// subtask's new status) to the inner subtask that follows it.
+    HostEvent,
+    /// Takes every event pending in that set ([`AsyncFunc::HostEvent`]).
+    HostPoll,
 }
 
 /// The task kinds `tasks.wat`'s `begin` takes.
@@ -107,6 +116,12 @@ const SCOPE_SLOT: u32 = 19;
 /// Callback codes.
 const EXIT: u32 = 0;
 const YIELD: u32 = 1;
+const WAIT: u32 = 2;
+/// The event code of a subtask's new status.
+const EVENT_SUBTASK: u32 = 1;
+/// Where in the runtime's `tasks` memory the host writes an event of its
+/// waitable set (two words; the module leaves its first KiB free).
+const HOST_EVENT_AT: u32 = 16;
 /// An async lower passes at most this many flat parameters.
 const MAX_FLAT_ASYNC_PARAMS: usize = 4;
 /// The scheduler's `entries` table holds this many functions.
@@ -151,6 +166,14 @@ pub(crate) fn funcs(graph: &Graph, adapters: &Adapters) -> Vec<AsyncFunc> {
     {
         out.extend([AsyncFunc::HostCallback, AsyncFunc::HostTurn]);
     }
+    let host_calls: Vec<AsyncFunc> = (0..graph.lowerings.len())
+        .filter(|&i| graph.lowerings[i].options.async_)
+        .map(|i| AsyncFunc::HostCall(LoweringId(i)))
+        .collect();
+    if !host_calls.is_empty() {
+        out.extend(host_calls);
+        out.extend([AsyncFunc::HostEvent, AsyncFunc::HostPoll]);
+    }
     out
 }
 
@@ -177,11 +200,14 @@ pub(crate) fn check(graph: &Graph) -> Result<()> {
     if graph.runtime.is_none() {
         return Ok(());
     }
-    if let Some(l) = graph.lowerings.iter().find(|l| l.options.async_) {
+    if let Some(l) = graph
+        .lowerings
+        .iter()
+        .find(|l| l.options.async_ && !matches!(l.item, crate::graph::HostItem::Func(_)))
+    {
         let (module, field) = graph.host_name(&l.item);
         return Err(Error::unsupported(format!(
-            "`{module}#{field}` is lowered with the async ABI (`canon lower ... async`): async \
-             calls of the host are not fused yet"
+            "`{module}#{field}` is lowered with the async ABI but is no function"
         ))
         .in_component(graph.path(l.caller)));
     }
@@ -231,6 +257,11 @@ struct Rt {
     code: u32,
     current: u32,
     memory: u32,
+    host_begin: u32,
+    host_event: u32,
+    host_set: u32,
+    host_pending: u32,
+    roots: u32,
 }
 
 impl Rt {
@@ -267,6 +298,7 @@ impl Rt {
                 task_cancel: f(t, "task_cancel")?,
                 p1: get(w, "p1", Space::Global)?,
                 p2: get(w, "p2", Space::Global)?,
+                host: None,
             },
             begin: f(t, "begin")?,
             argument: f(t, "argument")?,
@@ -290,6 +322,11 @@ impl Rt {
             code: get(t, "code", Space::Global)?,
             current: get(s, "current", Space::Global)?,
             memory: get(t, "memory", Space::Memory)?,
+            host_begin: f(t, "host_begin")?,
+            host_event: f(t, "host_event")?,
+            host_set: get(t, "host_set", Space::Global)?,
+            host_pending: get(t, "host_pending", Space::Global)?,
+            roots: get(t, "roots", Space::Global)?,
         })
     }
 }
@@ -305,6 +342,8 @@ pub(crate) struct Ctx<'g, 'l, 'a> {
     pub(crate) host_returns: &'g BTreeMap<LiftedId, u32>,
     /// The fused indices of the host's `context.get 0` and `context.set 0`.
     pub(crate) host_context: Option<(u32, u32)>,
+    /// The fused indices of the built-ins for the host's subtasks.
+    pub(crate) host_async: &'g BTreeMap<HostAsyncOp, u32>,
     /// The resolved canonical options of a component.
     pub(crate) side: &'g dyn Fn(&Options, InnerId) -> Result<Side>,
 }
@@ -322,7 +361,18 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             ENTRIES - 1
         )));
     }
-    let rt = Rt::new(graph, ctx.adapters, ctx.layout, instances)?;
+    let mut rt = Rt::new(graph, ctx.adapters, ctx.layout, instances)?;
+    if !ctx.host_async.is_empty() {
+        let t = instances.tasks;
+        let f = |name: &str| export(graph, ctx.adapters, ctx.layout, t, name, Space::Func);
+        rt.funcs.host = Some(shims::HostCancel {
+            host_handle: f("host_handle")?,
+            host_cancelled: f("host_cancelled")?,
+            cancel: host_op(ctx, HostAsyncOp::SubtaskCancel)?,
+            join: host_op(ctx, HostAsyncOp::Join)?,
+            drop: host_op(ctx, HostAsyncOp::SubtaskDrop)?,
+        });
+    }
     let mut g = Gen {
         ctx,
         codegen,
@@ -347,7 +397,13 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             AsyncFunc::Return(site) => g.return_half(site)?,
             AsyncFunc::HostEntry(id) => g.host_entry(id)?,
             AsyncFunc::HostCallback => {
-                let (mut b, _) = Body::new(&[Flat::I32; 3]);
+                let (mut b, event) = Body::new(&[Flat::I32; 3]);
+                if !ctx.host_async.is_empty() {
+                    for e in event {
+                        b.get(e);
+                    }
+                    b.ins(I::Call(ctx.layout.async_index(AsyncFunc::HostEvent)?));
+                }
                 b.ins(I::Call(g.host_context(false)?))
                     .ins(I::Call(ctx.layout.async_index(AsyncFunc::HostTurn)?));
                 (
@@ -357,10 +413,21 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
                 )
             }
             AsyncFunc::HostTurn => g.host_turn()?,
+            AsyncFunc::HostCall(id) => g.host_call(id)?,
+            AsyncFunc::HostEvent => g.host_event()?,
+            AsyncFunc::HostPoll => g.host_poll()?,
         };
         out.push(GeneratedFunc { name, ty, body });
     }
     Ok(out)
+}
+
+/// The fused index of the host's built-in `op`.
+fn host_op(ctx: &Ctx<'_, '_, '_>, op: HostAsyncOp) -> Result<u32> {
+    ctx.host_async
+        .get(&op)
+        .copied()
+        .ok_or_else(|| Error::internal(format!("no host built-in {op:?}")))
 }
 
 fn sig(params: &[Flat], results: &[Flat]) -> FuncType {
@@ -1144,18 +1211,34 @@ impl Gen<'_, '_, '_, '_> {
                 .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostTurn)?));
         } else {
             let before = b.local(Flat::I32);
+            let hosted = !self.ctx.host_async.is_empty();
             b.ins(I::Loop(BlockType::Empty));
+            if hosted {
+                b.ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostPoll)?));
+            }
             b.ins(I::GlobalGet(rt.ran)).set(before);
             b.i32(1).ins(I::Call(rt.run_round));
             b.get(task)
                 .ins(I::Call(rt.has_returned))
                 .ins(I::I32Eqz)
                 .ins(I::If(BlockType::Empty));
-            // Nothing ran: nothing ever will in this call.
             b.ins(I::GlobalGet(rt.ran))
                 .get(before)
                 .ins(I::I32Eq)
-                .trap_if();
+                .ins(I::If(BlockType::Empty));
+            // Nothing ran: unless the host's subtasks will report (the
+            // host's wait blocks this call until one does; it traps unless
+            // the export's type is async, as blocking there would), nothing
+            // ever will in this call.
+            if hosted {
+                b.ins(I::GlobalGet(rt.host_pending))
+                    .ins(I::I32Eqz)
+                    .trap_if();
+                self.host_wait(&mut b)?;
+            } else {
+                b.ins(I::Unreachable);
+            }
+            b.ins(I::End);
             b.ins(I::Br(1)).ins(I::End).ins(I::End);
             let out = load_args(&mut b, &rt, task, &results);
             b.get(task).ins(I::Call(rt.forget));
@@ -1178,6 +1261,10 @@ impl Gen<'_, '_, '_, '_> {
         let (mut b, args) = Body::new(&[Flat::I32]);
         let task = args[0];
         let (last, ticket) = (b.local(Flat::I32), b.local(Flat::I32));
+        let hosted = !self.ctx.host_async.is_empty();
+        if hosted {
+            b.ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostPoll)?));
+        }
         b.get(task).ins(I::GlobalSet(rt.host_turn));
         // A task that was ready to return in another call's turn waits for
         // this one, and for the tasks ready before it (their tickets).
@@ -1202,23 +1289,225 @@ impl Gen<'_, '_, '_, '_> {
         b.get(task).ins(I::Call(rt.forget));
         b.i32(EXIT).ins(I::Return);
         b.ins(I::End);
-        // Nothing ran since this call's last turn, and its task does not
-        // wait for other calls' tasks to return first: a deadlock.
+        // Nothing ran since this call's last turn, its task does not wait
+        // for other calls' tasks to return first, and no host subtask will
+        // report: a deadlock.
         slot(&mut b, &rt, task, WAITING_TURN_SLOT);
         b.ins(I::I32Load(memarg(rt.memory, 0, 4)))
             .ins(I::I32Eqz)
             .get(last)
             .ins(I::GlobalGet(rt.ran))
             .ins(I::I32Eq)
-            .ins(I::I32And)
-            .trap_if();
+            .ins(I::I32And);
+        if hosted {
+            b.ins(I::GlobalGet(rt.host_pending))
+                .ins(I::I32Eqz)
+                .ins(I::I32And);
+        }
+        b.trap_if();
         slot(&mut b, &rt, task, LAST_RAN_SLOT);
         b.ins(I::GlobalGet(rt.ran))
             .ins(I::I32Store(memarg(rt.memory, 0, 4)));
+        if hosted {
+            // Only host subtasks can wake the runtime and this is the one
+            // host call alive: wait for the host's events (the callback
+            // gets the first). With other calls alive, their turns must
+            // come too: YIELD, and poll at the next turn.
+            b.ins(I::GlobalGet(rt.host_pending))
+                .i32(0)
+                .ins(I::I32Ne)
+                .ins(I::GlobalGet(rt.roots))
+                .i32(1)
+                .ins(I::I32Eq)
+                .ins(I::I32And)
+                .get(last)
+                .ins(I::GlobalGet(rt.ran))
+                .ins(I::I32Eq)
+                .ins(I::I32And)
+                .ins(I::If(BlockType::Empty));
+            b.ins(I::GlobalGet(rt.host_set))
+                .i32(4)
+                .ins(I::I32Shl)
+                .i32(WAIT)
+                .ins(I::I32Or)
+                .ins(I::Return);
+            b.ins(I::End);
+        }
         b.i32(YIELD);
         Ok((
             "meld host turn".to_string(),
             sig(&[Flat::I32], &[Flat::I32]),
+            b.finish(),
+        ))
+    }
+
+    /// The address (for the host) where it writes an event of its set.
+    fn host_event_at(&self) -> Result<u32> {
+        Ok(match &self.ctx.layout.shared {
+            None => HOST_EVENT_AT,
+            Some(plan) => HOST_EVENT_AT + plan.base(self.rt.memory)?,
+        })
+    }
+
+    /// Blocks the running host call on the host's waitable set, then hands
+    /// the event it got to the runtime.
+    fn host_wait(&mut self, b: &mut Body) -> Result<()> {
+        let rt = self.rt_copy();
+        b.ins(I::GlobalGet(rt.host_set))
+            .i32(self.host_event_at()?)
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetWait)?));
+        b.i32(HOST_EVENT_AT).load(rt.memory, 0, 4, Flat::I32);
+        b.i32(HOST_EVENT_AT).load(rt.memory, 4, 4, Flat::I32);
+        b.ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostEvent)?));
+        Ok(())
+    }
+
+    /// [`AsyncFunc::HostEvent`]: `(code, hh, status)`; other events (a
+    /// root task's NONE or CANCELLED) are not the host's subtasks'.
+    fn host_event(&mut self) -> Result<Made> {
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&[Flat::I32; 3]);
+        let (code, hh, status) = (args[0], args[1], args[2]);
+        b.get(code)
+            .i32(EVENT_SUBTASK)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty));
+        b.get(hh)
+            .get(status)
+            .ins(I::Call(rt.host_event))
+            .ins(I::If(BlockType::Empty));
+        // Resolved: the runtime's subtask stands for it from now on.
+        b.get(hh)
+            .i32(0)
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        b.get(hh)
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::SubtaskDrop)?));
+        b.ins(I::End).ins(I::End);
+        Ok((
+            "meld host subtask event".to_string(),
+            sig(&[Flat::I32; 3], &[]),
+            b.finish(),
+        ))
+    }
+
+    /// [`AsyncFunc::HostPoll`].
+    fn host_poll(&mut self) -> Result<Made> {
+        let rt = self.rt_copy();
+        let (mut b, _) = Body::new(&[]);
+        let code = b.local(Flat::I32);
+        b.ins(I::GlobalGet(rt.host_set))
+            .ins(I::I32Eqz)
+            .ins(I::If(BlockType::Empty))
+            .ins(I::Return)
+            .ins(I::End);
+        b.ins(I::Loop(BlockType::Empty));
+        b.ins(I::GlobalGet(rt.host_set))
+            .i32(self.host_event_at()?)
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetPoll)?))
+            .set(code);
+        b.get(code).ins(I::If(BlockType::Empty));
+        b.get(code);
+        b.i32(HOST_EVENT_AT).load(rt.memory, 0, 4, Flat::I32);
+        b.i32(HOST_EVENT_AT).load(rt.memory, 4, 4, Flat::I32);
+        b.ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostEvent)?));
+        b.ins(I::Br(1));
+        b.ins(I::End).ins(I::End);
+        Ok((
+            "meld host subtask poll".to_string(),
+            sig(&[], &[]),
+            b.finish(),
+        ))
+    }
+
+    /// [`AsyncFunc::HostCall`]: the host's async call, then (unless it
+    /// returned at once) a subtask in the caller's table for the host's
+    /// subtask, which joins the fused component's waitable set.
+    fn host_call(&mut self, id: LoweringId) -> Result<Made> {
+        let graph = self.ctx.graph;
+        let lowering = graph.lowerings[id.0].clone();
+        let (module, field) = graph.host_name(&lowering.item);
+        let name = format!("`{module}#{field}`");
+        let in_caller = |e: Error| e.in_component(graph.path(lowering.caller));
+        let ty = lowering
+            .ty
+            .ok_or_else(|| Error::internal("an async lowering without a function type"))?;
+        if self.ctx.adapters.handle_lowerings.contains(&id) {
+            return Err(in_caller(Error::unsupported(format!(
+                "{name} is lowered with the async ABI and its values hold resource handles: \
+                 async calls of the host with handles are not fused yet"
+            ))));
+        }
+        let shape = self
+            .codegen
+            .tys
+            .host_shape(self.ctx.types, ty, &name)
+            .map_err(in_caller)?;
+        let core = crate::boundary::async_lowered(&shape, &self.codegen.tys);
+        let params: Vec<Flat> = core.params().iter().map(Flat::of).collect::<Result<_>>()?;
+        let spilled = self.codegen.tys.info(shape.tuple).flat.len() > MAX_FLAT_ASYNC_PARAMS;
+        let region = self.region(&lowering.options)?;
+        let caller = (self.ctx.side)(&lowering.options, lowering.caller)?;
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&params);
+        if let Some(flag) = caller.may_leave {
+            b.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
+        }
+        if let Some(region) = &region {
+            // One memory: the host reads the parameters and writes the
+            // result at memory addresses, after the bounds checks of the
+            // caller's region. Values that hold pointers would need them
+            // moved when the result arrives: not done yet.
+            let values = shape.params.iter().chain(&shape.result);
+            if values.clone().any(|t| self.codegen.tys.info(*t).memory) {
+                return Err(in_caller(Error::unsupported(format!(
+                    "{name} is lowered with the async ABI and its values hold strings or lists: \
+                     with `--memory shared` async calls of the host with them are not fused yet"
+                ))));
+            }
+            let mut pointers = Vec::new();
+            if spilled {
+                pointers.push((args[0], self.codegen.tys.info(shape.tuple).clone()));
+            }
+            if let Some(result) = shape.result {
+                pointers.push((args[args.len() - 1], self.codegen.tys.info(result).clone()));
+            }
+            for (ptr, info) in pointers {
+                check_block(&mut b, region.memory, ptr, info.size, info.align);
+                b.get(ptr).i32(region.base).ins(I::I32Add).set(ptr);
+            }
+        }
+        let code = b.local(Flat::I32);
+        for a in &args {
+            b.get(*a);
+        }
+        b.ins(I::Call(self.ctx.layout.lowering_import(id)?))
+            .set(code);
+        // Returned at once: no subtask.
+        b.get(code)
+            .i32(4)
+            .ins(I::I32ShrU)
+            .ins(I::I32Eqz)
+            .ins(I::If(BlockType::Empty))
+            .get(code)
+            .ins(I::Return)
+            .ins(I::End);
+        b.ins(I::GlobalGet(rt.host_set))
+            .ins(I::I32Eqz)
+            .ins(I::If(BlockType::Empty))
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetNew)?))
+            .ins(I::GlobalSet(rt.host_set))
+            .ins(I::End);
+        b.get(code)
+            .i32(4)
+            .ins(I::I32ShrU)
+            .ins(I::GlobalGet(rt.host_set))
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        b.i32(lowering.caller.0 as u32)
+            .get(code)
+            .ins(I::Call(rt.host_begin));
+        Ok((
+            format!("meld async host call {module}#{field}"),
+            core,
             b.finish(),
         ))
     }

@@ -574,12 +574,18 @@ pub(crate) fn generate(
         .iter()
         .map(|(id, import)| (*id, *import as u32))
         .collect();
+    let host_async = boundary
+        .host_async
+        .iter()
+        .map(|(op, import)| (*op, *import as u32))
+        .collect();
     let ctx = async_calls::Ctx {
         graph,
         adapters,
         layout,
         types,
         host_returns: &host_returns,
+        host_async: &host_async,
         host_context: boundary
             .host_context
             .map(|(get, set)| (get as u32, set as u32)),

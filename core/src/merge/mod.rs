@@ -255,6 +255,7 @@ impl<'a> Layout<'a> {
             let flagged = adapters.flag(lowering.caller).is_some();
             let handles = adapters.handle_lowerings.contains(&LoweringId(i));
             if matches!(lowering.item, HostItem::Func(_))
+                && !lowering.options.async_
                 && (flagged || handles || rebased.is_some())
             {
                 wrappers.insert(Wrapper::Lowering(LoweringId(i)));
@@ -378,6 +379,11 @@ impl<'a> Layout<'a> {
         space: Space,
     ) -> Result<Origin> {
         match def {
+            // An async call of the host goes through the runtime, which
+            // follows the host's subtask.
+            CoreDef::Lowering(id) if graph.lowerings[id.0].options.async_ => {
+                self.async_origin(AsyncFunc::HostCall(*id))
+            }
             CoreDef::Lowering(id) => Ok(Origin::Lowering(*id)),
             CoreDef::Builtin(id) => Ok(Origin::Builtin(*id)),
             CoreDef::Async(id) => self.async_origin(AsyncFunc::Shim(*id)),

@@ -37,6 +37,20 @@ pub(crate) struct RuntimeFuncs {
     /// The globals holding the last event's handle and payload.
     pub(crate) p1: u32,
     pub(crate) p2: u32,
+    /// When inner components call the host with the async ABI.
+    pub(crate) host: Option<HostCancel>,
+}
+
+/// What `subtask.cancel` of a host subtask calls: the runtime's
+/// `host_handle` and `host_cancelled`, and the host's `subtask.cancel
+/// async`, `waitable.join` and `subtask.drop`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HostCancel {
+    pub(crate) host_handle: u32,
+    pub(crate) host_cancelled: u32,
+    pub(crate) cancel: u32,
+    pub(crate) join: u32,
+    pub(crate) drop: u32,
 }
 
 /// The core type of `op`'s shim (the type the component imports it at).
@@ -147,10 +161,16 @@ pub(crate) fn body(
         AsyncOp::SubtaskCancel { async_ } => {
             let sync = u32::from(!async_);
             let result = b.local(Flat::I32);
+            let first = b.local(Flat::I32);
             b.i32(instance)
                 .get(p[0])
                 .i32(sync)
                 .ins(I::Call(rt.cancel))
+                .set(first);
+            if let Some(host) = rt.host {
+                host_cancel(&mut b, host, instance, p[0], first, async_);
+            }
+            b.get(first)
                 .ins(I::If(BlockType::Empty))
                 .ins(I::Call(rt.suspend))
                 .ins(I::Drop)
@@ -196,6 +216,48 @@ pub(crate) fn body(
         }
     }
     Some(b.finish())
+}
+
+/// `subtask.cancel` of a host subtask (`first`, the runtime's answer, is
+/// 2): the host cancels its own subtask. Resolved at once, the status is
+/// returned and the host's subtask dropped; else the async variant
+/// returns BLOCKED and the blocking one waits for the terminal event like
+/// for any subtask (`first` becomes 0).
+fn host_cancel(
+    b: &mut Body,
+    host: HostCancel,
+    instance: u32,
+    h: Local,
+    first: Local,
+    async_: bool,
+) {
+    let (hh, status) = (b.local(Flat::I32), b.local(Flat::I32));
+    b.get(first)
+        .i32(2)
+        .ins(I::I32Eq)
+        .ins(I::If(BlockType::Empty));
+    b.i32(instance)
+        .get(h)
+        .ins(I::Call(host.host_handle))
+        .set(hh);
+    b.get(hh).ins(I::Call(host.cancel)).set(status);
+    b.get(status)
+        .i32(u32::MAX)
+        .ins(I::I32Ne)
+        .ins(I::If(BlockType::Empty));
+    b.i32(instance)
+        .get(h)
+        .get(status)
+        .ins(I::Call(host.host_cancelled));
+    b.get(hh).i32(0).ins(I::Call(host.join));
+    b.get(hh).ins(I::Call(host.drop));
+    b.get(status).ins(I::Return);
+    b.ins(I::End);
+    if async_ {
+        b.get(status).ins(I::Return);
+    }
+    b.i32(0).set(first);
+    b.ins(I::End);
 }
 
 /// Traps unless `ptr` can hold an event (two `u32`s, 4-aligned), as

@@ -37,7 +37,9 @@
 ;;                  scheduler's `entries`, which `task.return` calls),
 ;;                  168 and 176 two words for the generated host entries
 ;;                  (a root task waiting for its call's turn; `ran` then),
-;;                  184 the scope of the borrowed handles it was given + 1
+;;                  184 the scope of the borrowed handles it was given + 1,
+;;                  192 a host subtask's handle in the fused component's
+;;                  table (the host's)
 ;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
 ;;                  8 first parked task (in task order)
 (module
@@ -49,6 +51,7 @@
   (import "scheduler" "orphan" (func $orphan (param i32)))
   (import "scheduler" "current" (global $current (mut i32)))
   (import "w" "waitable_new" (func $waitable_new (param i32) (result i32)))
+  (import "w" "host_waitable_new" (func $host_waitable_new (param i32) (result i32)))
   (import "w" "bind" (func $bind (param i32) (result i32)))
   (import "w" "set_event" (func $set_event (param i32 i32 i32)))
   (import "w" "take_one" (func $take_one (param i32) (result i32)))
@@ -83,6 +86,14 @@
   (global $PARKED i32 (i32.const 256))
   (global $CANCELLED i32 (i32.const 512))     ;; ended by task.cancel
   (global $WAIT_CANCELLABLE i32 (i32.const 1024)) ;; its stack waits, cancellably
+  (global $HOST i32 (i32.const 2048))         ;; an async call of the host
+
+  ;; The host's subtasks: the fused component's waitable set they are
+  ;; joined to (0 before the first), how many are not resolved, and how
+  ;; many root tasks (host calls) are alive.
+  (global $host_set (export "host_set") (mut i32) (i32.const 0))
+  (global $host_pending (export "host_pending") (mut i32) (i32.const 0))
+  (global $roots (export "roots") (mut i32) (i32.const 0))
 
   ;; subtask status, event codes
   (global $S_STARTING i32 (i32.const 0))
@@ -145,7 +156,8 @@
     (i32.store offset=8 (local.get $r) (local.get $caller))
     (i32.store offset=12 (local.get $r) (global.get $current))
     (if (i32.ne (local.get $caller) (i32.const -1))
-      (then (i32.store offset=16 (local.get $r) (call $waitable_new (local.get $caller)))))
+      (then (i32.store offset=16 (local.get $r) (call $waitable_new (local.get $caller))))
+      (else (global.set $roots (i32.add (global.get $roots) (i32.const 1)))))
     (local.get $task))
 
   ;; The address of the task's i-th raw argument (i64 slots, 0 to 15),
@@ -221,6 +233,8 @@
   ;; The caller no longer follows T; its records go when it has exited.
   ;; (The host entry calls it for the root task once it has its results.)
   (func $forget (export "forget") (param $task i32)
+    (if (i32.eq (i32.load offset=8 (call $t (local.get $task))) (i32.const -1))
+      (then (global.set $roots (i32.sub (global.get $roots) (i32.const 1)))))
     (i32.store offset=12 (call $t (local.get $task)) (i32.const 0))
     (call $orphan (local.get $task)))
 
@@ -379,7 +393,9 @@
   ;; --- cancellation -----------------------------------------------------
   ;; `subtask.cancel h` by `inst`, first half: 0 when the call resolved
   ;; already (take `cancel_result`), 1 when the caller must `yield` (the
-  ;; callee was woken to see CANCELLED) and then call `cancel_result`.
+  ;; callee was woken to see CANCELLED) and then call `cancel_result`, 2
+  ;; for a host subtask the host must cancel (`host_handle`, the host's
+  ;; `subtask.cancel`; then `host_cancelled` or `cancel_result`).
   ;; `sync`: the variant without `async` (a blocking cancel).
   (func (export "cancel") (param $inst i32) (param $h i32) (param $sync i32) (result i32)
     (local $w i32) (local $task i32) (local $r i32) (local $callee i32)
@@ -390,6 +406,11 @@
       (then
         (call $check_blocking)
         (if (call $set_of (local.get $w)) (then (call $trap_waitable_in_a_set)))))
+    ;; a host subtask: the host cancels it (2), unless it resolved already
+    (if (call $flag (local.get $task) (global.get $HOST))
+      (then
+        (if (call $flag (local.get $task) (global.get $RETURNED)) (then (return (i32.const 0))))
+        (return (i32.const 2))))
     (if (i32.eqz (call $flag (local.get $task) (global.get $STARTED)))
       (then
         ;; not started: taken off its queue or its callee's parked list
@@ -539,4 +560,77 @@
     (if (i32.eqz (call $may_block)) (then (return (i32.const 0))))
     (call $wake (global.get $current) (i32.const 0) (i32.const 0))
     (i32.const 1))
+
+  ;; --- the host's subtasks ----------------------------------------------
+  ;; An async call of the host by `inst` returned `status | hh << 4`, hh
+  ;; the host's subtask in the fused component's table: a subtask in
+  ;; `inst`'s table follows it (a task record that never runs). Returns
+  ;; what the caller gets: the status and the subtask's handle.
+  (func (export "host_begin") (param $inst i32) (param $code i32) (result i32)
+    (local $task i32) (local $r i32) (local $w i32)
+    (local.set $task (call $spawn (i32.const 0) (i32.const 0)))
+    (call $finish (local.get $task))
+    (local.set $r (call $t (local.get $task)))
+    (memory.fill (local.get $r) (i32.const 0) (i32.const 256))
+    (i32.store (local.get $r) (i32.or (global.get $HOST) (global.get $STARTED)))
+    (i32.store offset=4 (local.get $r) (i32.const -1))
+    (i32.store offset=8 (local.get $r) (local.get $inst))
+    (i32.store offset=12 (local.get $r) (global.get $current))
+    (local.set $w (call $host_waitable_new (local.get $inst)))
+    (i32.store offset=16 (local.get $r) (local.get $w))
+    (i32.store offset=192 (local.get $r) (i32.shr_u (local.get $code) (i32.const 4)))
+    (global.set $host_pending (i32.add (global.get $host_pending) (i32.const 1)))
+    (i32.or (i32.and (local.get $code) (i32.const 15))
+            (i32.shl (call $bind (local.get $w)) (i32.const 4))))
+
+  ;; The unresolved host subtask the host calls `hh` (the host may give the
+  ;; number again once a resolved one is dropped).
+  (func $host_task (param $hh i32) (result i32)
+    (local $task i32) (local $r i32)
+    (local.set $task (i32.const 1))
+    (loop $scan
+      (if (i32.gt_u (local.get $task) (i32.const 4096)) (then unreachable))
+      (local.set $r (call $t (local.get $task)))
+      (if (i32.and
+            (i32.eq (i32.and (i32.load (local.get $r))
+                             (i32.or (global.get $HOST) (global.get $RETURNED)))
+                    (global.get $HOST))
+            (i32.and (i32.ne (i32.load offset=16 (local.get $r)) (i32.const 0))
+                     (i32.eq (i32.load offset=192 (local.get $r)) (local.get $hh))))
+        (then (return (local.get $task))))
+      (local.set $task (i32.add (local.get $task) (i32.const 1)))
+      (br $scan))
+    (unreachable))
+
+  ;; A host subtask resolved with `status`.
+  (func $host_resolved (param $task i32) (param $status i32)
+    (call $set_flag (local.get $task) (i32.or (global.get $RETURNED) (global.get $EXITED)))
+    (if (i32.eq (local.get $status) (global.get $S_RETURN_CANCELLED))
+      (then (call $set_flag (local.get $task) (global.get $CANCELLED))))
+    (global.set $host_pending (i32.sub (global.get $host_pending) (i32.const 1))))
+
+  ;; The host's subtask `hh` reported `status` (a SUBTASK event of the
+  ;; fused component): the inner subtask gets the event. 1 when it is
+  ;; terminal (the host's subtask can be dropped).
+  (func (export "host_event") (param $hh i32) (param $status i32) (result i32)
+    (local $task i32) (local $terminal i32)
+    (local.set $task (call $host_task (local.get $hh)))
+    (local.set $terminal
+      (i32.or (i32.eq (local.get $status) (global.get $S_RETURNED))
+              (i32.eq (local.get $status) (global.get $S_RETURN_CANCELLED))))
+    (if (local.get $terminal) (then (call $host_resolved (local.get $task) (local.get $status))))
+    (call $event (local.get $task) (local.get $status))
+    (local.get $terminal))
+
+  ;; The host's handle of host subtask `h` of `inst`.
+  (func (export "host_handle") (param $inst i32) (param $h i32) (result i32)
+    (i32.load offset=192
+      (call $t (call $task_of (call $subtask (local.get $inst) (local.get $h))))))
+
+  ;; The host's `subtask.cancel` resolved host subtask `h` of `inst` at
+  ;; once with `status` (no event follows).
+  (func (export "host_cancelled") (param $inst i32) (param $h i32) (param $status i32)
+    (call $host_resolved
+      (call $task_of (call $subtask (local.get $inst) (local.get $h)))
+      (local.get $status)))
 )

@@ -7,7 +7,7 @@
 ;; pending event to a set, marks the set ready: the first waiter (lowest
 ;; task number) is woken, one per mark, as wasmtime wakes the first waiter
 ;; of its ordered map. Events are taken from the ready member created first
-;; (wasmtime: lowest store-wide id).
+;; (wasmtime: lowest store-wide id), a host subtask's before the others'.
 ;;
 ;; Handles live in the inner instance's own table (imported: meld's handle
 ;; tables, shared with resources), tagged 8 for a set and 9 and up for a
@@ -44,6 +44,9 @@
 
   (global $SET i32 (i32.const 1))
   (global $WAITABLE i32 (i32.const 2))
+  ;; a host subtask's: its events come before the others' (wasmtime orders
+  ;; a set's ready members host subtasks first)
+  (global $HOST_WAITABLE i32 (i32.const 3))
   (global $TAG_SET i32 (i32.const 8))
   (global $TAG_SUBTASK i32 (i32.const 9))
   (global $RECORDS i32 (i32.const 1024))
@@ -114,6 +117,10 @@
   ;; subtask its handle only when the caller resumes).
   (func (export "waitable_new") (param $inst i32) (result i32)
     (call $new_record (global.get $WAITABLE) (local.get $inst)))
+
+  ;; A new waitable of `inst` for a host subtask.
+  (func (export "host_waitable_new") (param $inst i32) (result i32)
+    (call $new_record (global.get $HOST_WAITABLE) (local.get $inst)))
 
   ;; Gives the waitable its handle in its owner's table.
   (func (export "bind") (param $n i32) (result i32)
@@ -241,6 +248,13 @@
     (call $take_record (call $lookup (local.get $inst) (local.get $s)
                          (global.get $TAG_SET) (global.get $TAG_SET))))
 
+  ;; The order in which a set's ready members give their events: host
+  ;; subtasks first, then by record number.
+  (func $order (param $m i32) (result i32)
+    (i32.or (local.get $m)
+            (select (i32.const 0) (i32.const 0x10000)
+                    (i32.eq (i32.load (call $record (local.get $m))) (global.get $HOST_WAITABLE)))))
+
   (func $take_record (export "take_record") (param $set i32) (result i32)
     (local $m i32) (local $best i32) (local $r i32) (local $code i32)
     (local.set $m (i32.load offset=20 (call $record (local.get $set))))
@@ -249,7 +263,7 @@
         (br_if $done (i32.eqz (local.get $m)))
         (if (i32.and (i32.load offset=12 (call $record (local.get $m)))
                      (i32.or (i32.eqz (local.get $best))
-                             (i32.lt_u (local.get $m) (local.get $best))))
+                             (i32.lt_u (call $order (local.get $m)) (call $order (local.get $best)))))
           (then (local.set $best (local.get $m))))
         (local.set $m (i32.load offset=24 (call $record (local.get $m))))
         (br $scan)))

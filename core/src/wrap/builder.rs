@@ -173,6 +173,25 @@ impl Builder {
         next(&mut self.core_funcs)
     }
 
+    /// The built-in `op` for the host's subtasks; `memory` (a core memory
+    /// index) for the two that write an event.
+    pub(crate) fn host_async(&mut self, op: crate::graph::HostAsyncOp, memory: Option<u32>) -> u32 {
+        use crate::graph::HostAsyncOp;
+        self.flush();
+        let mut section = CanonicalFunctionSection::new();
+        let memory = memory.unwrap_or(0);
+        match op {
+            HostAsyncOp::SetNew => section.waitable_set_new(),
+            HostAsyncOp::SetPoll => section.waitable_set_poll(false, memory),
+            HostAsyncOp::SetWait => section.waitable_set_wait(false, memory),
+            HostAsyncOp::Join => section.waitable_join(),
+            HostAsyncOp::SubtaskDrop => section.subtask_drop(),
+            HostAsyncOp::SubtaskCancel => section.subtask_cancel(true),
+        };
+        self.component.section(&section);
+        next(&mut self.core_funcs)
+    }
+
     /// `canon task.return` of a result of type `ty`.
     pub(crate) fn task_return(
         &mut self,

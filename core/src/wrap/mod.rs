@@ -105,6 +105,12 @@ pub(crate) fn wrap(
                     let options = w.options(0, &import.options)?;
                     w.task_return(graph, *id, &options)?
                 }
+                // An async lower without memory or realloc.
+                HostItem::Func(func) if import.options.async_ => {
+                    let options = w.options(0, &import.options)?;
+                    let func = w.host_func(func)?;
+                    w.b.lower(func, &options)
+                }
                 item => w.lower_plain(item)?,
             });
         }
@@ -140,6 +146,13 @@ pub(crate) fn wrap(
                     w.b.lower(func, &options)
                 }
                 HostItem::TaskReturn(id) => w.task_return(graph, *id, &options)?,
+                HostItem::HostAsync(op) => {
+                    let memory = options.iter().find_map(|o| match o {
+                        CanonicalOption::Memory(m) => Some(*m),
+                        _ => None,
+                    });
+                    w.b.host_async(*op, memory)
+                }
                 _ => {
                     return Err(Error::internal(
                         "a resource built-in needs no canonical options",
@@ -308,6 +321,7 @@ impl Wrapper<'_> {
             }
             HostItem::TaskReturn(_) => Err(Error::internal("task.return has options")),
             HostItem::Context { set } => Ok(self.b.context(*set)),
+            HostItem::HostAsync(op) => Ok(self.b.host_async(*op, None)),
         }
     }
 
@@ -411,6 +425,9 @@ impl Wrapper<'_> {
                 realloc,
                 ExportKind::Func,
             )?));
+        }
+        if named.async_ {
+            options.push(CanonicalOption::Async);
         }
         if let Some(post) = &named.post_return {
             options.push(CanonicalOption::PostReturn(self.b.core_alias_export(

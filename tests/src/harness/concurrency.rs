@@ -10,6 +10,7 @@
 //! call is then reported as a deadlock trap ([`DEADLOCK`]), as wasmtime's
 //! own `call_async` does with `Trap::AsyncDeadlock`, instead of hanging.
 
+use super::clock::Clock;
 use super::runtime::{Outcome, outcome_of_error};
 use crate::wasi::WasiHost as Host;
 use anyhow::{Context as _, Result};
@@ -66,10 +67,11 @@ pub(crate) fn call_concurrent(
     args: &[Val],
     results: &mut [Val],
 ) -> wasmtime::Result<()> {
+    let clock = Arc::clone(&store.data().clock);
     let run = store.run_concurrent(async |accessor| -> wasmtime::Result<()> {
         func.call_concurrent(accessor, args, results).await
     });
-    match drive(run) {
+    match drive(run, Some(&clock)) {
         Some(result) => result?,
         None => Err(wasmtime::Error::msg(DEADLOCK)),
     }
@@ -92,6 +94,7 @@ pub(crate) fn call_together(
 ) -> Together {
     let outcomes: RefCell<Vec<Option<Outcome>>> = RefCell::new(vec![None; calls.len()]);
     let finished = RefCell::new(Vec::new());
+    let clock = Arc::clone(&store.data().clock);
     let run = store.run_concurrent(async |accessor| {
         let mut pending: Vec<_> = calls
             .iter()
@@ -132,7 +135,7 @@ pub(crate) fn call_together(
     });
     // A deadlock leaves the unfinished calls' outcomes at `None`; an error
     // of the event loop itself (a trap no call received) is theirs.
-    let failure = match drive(run) {
+    let failure = match drive(run, Some(&clock)) {
         Some(Err(error)) => Some(outcome_of_error(error)),
         Some(Ok(())) | None => None,
     };
@@ -164,8 +167,9 @@ impl Wake for Woken {
 }
 
 /// Polls `future` on this thread until it is ready, or `None` once it is
-/// pending without having been woken (nothing else can wake it).
-fn drive<F: Future>(future: F) -> Option<F::Output> {
+/// pending without having been woken and `clock` (the async test host's)
+/// has no timer left to fire: nothing else can wake it.
+pub(crate) fn drive<F: Future>(future: F, clock: Option<&Clock>) -> Option<F::Output> {
     let woken = Arc::new(Woken::default());
     let waker = Waker::from(Arc::clone(&woken));
     let mut context = Context::from_waker(&waker);
@@ -175,7 +179,7 @@ fn drive<F: Future>(future: F) -> Option<F::Output> {
         if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
             return Some(output);
         }
-        if !woken.0.load(Ordering::SeqCst) {
+        if !woken.0.load(Ordering::SeqCst) && !clock.is_some_and(Clock::advance) {
             return None;
         }
     }

@@ -11,6 +11,9 @@
 //! names of stubbed imports are reported so that a fixture whose behaviour
 //! goes untested because of them is visible.
 //!
+//! The async test host `meld:test/slow` ([`slow_host`]) answers async
+//! calls after a given number of ticks of a virtual clock.
+//!
 //! The test host gives compositions a host resource of their own to hold,
 //! lend and misuse, like WASI's streams but with every shape of handle
 //! crossing the host boundary:
@@ -39,6 +42,9 @@ use wasmtime::component::{
 /// The name under which a component imports the test host.
 pub const TEST_HOST: &str = "meld:test/host";
 
+/// The name under which a component imports the async test host (below).
+pub const SLOW_HOST: &str = "meld:test/slow";
+
 /// The test host's resource type.
 struct Thing;
 
@@ -47,6 +53,8 @@ struct Thing;
 pub(crate) struct Linked<T: 'static> {
     pub(crate) pre: InstancePre<T>,
     pub(crate) stubbed: Vec<String>,
+    /// Whether it imports the async test host.
+    pub(crate) async_host: bool,
 }
 
 /// Links `component` with WASI p2, the test host and stubs for its other
@@ -57,6 +65,7 @@ pub(crate) fn link(engine: &Engine, component: &Component) -> Result<Linked<Wasi
         .map_err(anyhow::Error::from)
         .context("adding WASI p2 to the linker")?;
     let mut stubbed = Vec::new();
+    let mut async_host = false;
     let ty = component.component_type();
     for (name, import) in ty.imports(engine) {
         if name.starts_with("wasi:") {
@@ -64,6 +73,11 @@ pub(crate) fn link(engine: &Engine, component: &Component) -> Result<Linked<Wasi
         }
         if name == TEST_HOST {
             test_host(&mut linker).context("adding the test host")?;
+            continue;
+        }
+        if name == SLOW_HOST {
+            slow_host(&mut linker).context("adding the async test host")?;
+            async_host = true;
             continue;
         }
         stub(
@@ -79,7 +93,11 @@ pub(crate) fn link(engine: &Engine, component: &Component) -> Result<Linked<Wasi
     let pre = linker
         .instantiate_pre(component)
         .map_err(anyhow::Error::from)?;
-    Ok(Linked { pre, stubbed })
+    Ok(Linked {
+        pre,
+        stubbed,
+        async_host,
+    })
 }
 
 /// The value of the `u32` at `vals[i]`.
@@ -165,6 +183,63 @@ fn test_host(linker: &mut Linker<WasiHost>) -> Result<()> {
     })
     .map_err(anyhow::Error::from)?;
     Ok(())
+}
+
+/// Most ticks an async test host call takes (generated arguments are
+/// large).
+const MAX_TICKS: u32 = 8;
+
+/// Defines the async test host, whose functions finish after as many
+/// ticks of the virtual clock (`harness::clock`) as their first parameter
+/// says, at most [`MAX_TICKS`] (0: at once, so that an async caller gets
+/// RETURNED):
+///
+/// ```wit
+/// interface slow {
+///   later: async func(ticks: u32, v: u32) -> u32;   // v + 1000
+///   pause: async func(ticks: u32);
+///   sum: async func(ticks: u32, a: u32, b: u32, c: u32, d: u32) -> u32;
+/// }
+/// ```
+fn slow_host(linker: &mut Linker<WasiHost>) -> Result<()> {
+    let mut host = linker.instance(SLOW_HOST).map_err(anyhow::Error::from)?;
+    host.func_new_concurrent("later", |accessor, _, params, results| {
+        Box::pin(async move {
+            sleep(accessor, params)?.await;
+            results[0] = Val::U32(u32_at(params, 1)?.wrapping_add(1000));
+            Ok(())
+        })
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new_concurrent("pause", |accessor, _, params, _| {
+        Box::pin(async move {
+            sleep(accessor, params)?.await;
+            Ok(())
+        })
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new_concurrent("sum", |accessor, _, params, results| {
+        Box::pin(async move {
+            sleep(accessor, params)?.await;
+            let mut sum = 0u32;
+            for i in 1..5 {
+                sum = sum.wrapping_add(u32_at(params, i)?);
+            }
+            results[0] = Val::U32(sum);
+            Ok(())
+        })
+    })
+    .map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// The sleep of an async test host call: the first parameter's ticks.
+fn sleep(
+    accessor: &wasmtime::component::Accessor<WasiHost>,
+    params: &[Val],
+) -> wasmtime::Result<super::clock::Sleep> {
+    let ticks = u32_at(params, 0)?.min(MAX_TICKS);
+    Ok(accessor.with(|mut access| access.data_mut().clock.sleep(ticks)))
 }
 
 /// Defines `name` in `linker` as a stub of `item`; `path` is the full

@@ -148,6 +148,9 @@ pub(crate) struct Side {
     component: Component,
     pre: InstancePre<Host>,
     stubbed: Vec<String>,
+    /// Whether the linker gave it async host functions (the store then
+    /// takes only the `_async` entry points: instantiation is driven).
+    async_host: bool,
     live: Option<Live>,
     fuel: u64,
     /// Whether calls go through `run_concurrent` (the component uses the
@@ -179,6 +182,7 @@ impl Side {
             component,
             pre: linked.pre,
             stubbed: linked.stubbed,
+            async_host: linked.async_host,
             live: None,
             fuel,
             concurrent: uses_async_abi(wasm)?,
@@ -228,7 +232,11 @@ impl Side {
             .set_fuel(self.fuel)
             .map_err(anyhow::Error::from)
             .context("setting fuel")?;
-        let result = self.pre.instantiate(&mut store);
+        let result = match self.async_host {
+            true => super::concurrency::drive(self.pre.instantiate_async(&mut store), None)
+                .unwrap_or_else(|| Err(wasmtime::Error::msg(super::concurrency::DEADLOCK))),
+            false => self.pre.instantiate(&mut store),
+        };
         let mut out = (stdout.contents().to_vec(), stderr.contents().to_vec());
         let outcome = match result {
             Ok(instance) => {
