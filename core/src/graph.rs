@@ -283,16 +283,32 @@ pub(crate) enum HostAsyncOp {
     SubtaskDrop,
     /// `subtask.cancel async`.
     SubtaskCancel,
+    /// `future.new` of the wrapper's unit future type: a root task's bell,
+    /// which another turn rings when the task needs a turn of its own.
+    BellNew,
+    /// `future.read async` of a bell (pending until rung).
+    BellRead,
+    /// `future.write async` of a bell: rings it.
+    BellWrite,
+    /// `future.drop-readable` of a bell.
+    BellDropReadable,
+    /// `future.drop-writable` of a bell.
+    BellDropWritable,
 }
 
 impl HostAsyncOp {
-    pub(crate) const ALL: [HostAsyncOp; 6] = [
+    pub(crate) const ALL: [HostAsyncOp; 11] = [
         HostAsyncOp::SetNew,
         HostAsyncOp::SetPoll,
         HostAsyncOp::SetWait,
         HostAsyncOp::Join,
         HostAsyncOp::SubtaskDrop,
         HostAsyncOp::SubtaskCancel,
+        HostAsyncOp::BellNew,
+        HostAsyncOp::BellRead,
+        HostAsyncOp::BellWrite,
+        HostAsyncOp::BellDropReadable,
+        HostAsyncOp::BellDropWritable,
     ];
 
     /// wit-component's field name of the built-in (module `$root`).
@@ -304,6 +320,11 @@ impl HostAsyncOp {
             HostAsyncOp::Join => "[waitable-join]",
             HostAsyncOp::SubtaskDrop => "[subtask-drop]",
             HostAsyncOp::SubtaskCancel => "[async-lower][subtask-cancel]",
+            HostAsyncOp::BellNew => "[future-new-unit]meld-bell",
+            HostAsyncOp::BellRead => "[async-lower][future-read-unit]meld-bell",
+            HostAsyncOp::BellWrite => "[async-lower][future-write-unit]meld-bell",
+            HostAsyncOp::BellDropReadable => "[future-drop-readable-unit]meld-bell",
+            HostAsyncOp::BellDropWritable => "[future-drop-writable-unit]meld-bell",
         }
     }
 
@@ -312,18 +333,28 @@ impl HostAsyncOp {
         use wasmparser::ValType::I32;
         match self {
             HostAsyncOp::SetNew => wasmparser::FuncType::new([], [I32]),
-            HostAsyncOp::SetPoll | HostAsyncOp::SetWait => {
-                wasmparser::FuncType::new([I32, I32], [I32])
-            }
+            HostAsyncOp::SetPoll
+            | HostAsyncOp::SetWait
+            | HostAsyncOp::BellRead
+            | HostAsyncOp::BellWrite => wasmparser::FuncType::new([I32, I32], [I32]),
             HostAsyncOp::Join => wasmparser::FuncType::new([I32, I32], []),
-            HostAsyncOp::SubtaskDrop => wasmparser::FuncType::new([I32], []),
+            HostAsyncOp::SubtaskDrop
+            | HostAsyncOp::BellDropReadable
+            | HostAsyncOp::BellDropWritable => wasmparser::FuncType::new([I32], []),
             HostAsyncOp::SubtaskCancel => wasmparser::FuncType::new([I32], [I32]),
+            HostAsyncOp::BellNew => wasmparser::FuncType::new([], [wasmparser::ValType::I64]),
         }
     }
 
     /// Whether it takes a memory (for the event).
     pub(crate) fn needs_memory(self) -> bool {
-        matches!(self, HostAsyncOp::SetPoll | HostAsyncOp::SetWait)
+        matches!(
+            self,
+            HostAsyncOp::SetPoll
+                | HostAsyncOp::SetWait
+                | HostAsyncOp::BellRead
+                | HostAsyncOp::BellWrite
+        )
     }
 }
 

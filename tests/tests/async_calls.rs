@@ -122,12 +122,23 @@ fn check_async_together(
     fused_differs: Option<&[&str]>,
 ) {
     let fixture = fixtures::get(name).expect("the async fixtures build");
+    check_together_component(&fixture, calls, expected, fused_differs);
+}
+
+/// [`check_async_together`] for a component that need not be a fixture.
+fn check_together_component(
+    fixture: &Fixture,
+    calls: &[(&'static str, Vec<Val>)],
+    expected: &[&str],
+    fused_differs: Option<&[&str]>,
+) {
+    let name = fixture.name;
     let got = run_together_with_traps(&fixture.wasm, calls).expect("the original runs");
     for line in &got {
         println!("   {line}");
     }
     assert_eq!(got, expected, "`{name}` (original, calls at once)");
-    for (_, fused) in fusions(&fixture) {
+    for (_, fused) in fusions(fixture) {
         match fused_differs {
             None => {
                 same_together(&fixture.wasm, &fused, calls);
@@ -549,11 +560,7 @@ fn async_yield() {
 /// variants and after the result, and a sync-lifted export that blocks.
 #[test]
 fn async_host() {
-    let fixture = Fixture {
-        name: "async-host (WAT)",
-        wasm: wat::parse_str(include_str!("async_host.wat")).expect("async_host.wat parses"),
-        is_command: false,
-    };
+    let fixture = host_fixture();
     check_async_component(
         &fixture,
         &[
@@ -591,6 +598,56 @@ fn async_host() {
             ),
         ],
     );
+}
+
+/// `async_host.wat` with host calls made at once: each root task waits for
+/// the host's subtasks of its own call tree, one of them on the host's set
+/// and the others on their bells, and each gets its results to the host in
+/// its own turn.
+#[test]
+fn async_host_calls_made_at_once() {
+    let fixture = host_fixture();
+    check_together_component(
+        &fixture,
+        &[
+            ("run", u32s(&[3, 1])),
+            ("run", u32s(&[1, 4])),
+            ("cancel", u32s(&[0, 2])),
+            ("run", u32s(&[0, 0])),
+        ],
+        &[
+            "[[33, 49, 2, 100, 65, 1, 3, 2, 1, 4, 2, 1, 2, 2, 1001, 1003]]",
+            "[[33, 65, 2, 100, 49, 1, 2, 2, 1, 4, 2, 1, 3, 2, 1001, 1003]]",
+            "[[49, 4294967295, 1, 3, 4, 0]]",
+            "[[2, 2, 2, 100, 2, 1001, 1003]]",
+            "finished 0, 1, 2, 3",
+        ],
+        None,
+    );
+    // The later calls finish first.
+    check_together_component(
+        &fixture,
+        &[
+            ("run", u32s(&[5, 5])),
+            ("cancel", u32s(&[1, 1])),
+            ("run", u32s(&[2, 0])),
+        ],
+        &[
+            "[[33, 49, 2, 100, 65, 1, 2, 2, 1, 3, 2, 1, 4, 2, 1001, 1003]]",
+            "[[65, 4, 0]]",
+            "[[65, 2, 2, 100, 2, 1, 4, 2, 1001, 1003]]",
+            "finished 0, 1, 2",
+        ],
+        None,
+    );
+}
+
+fn host_fixture() -> Fixture {
+    Fixture {
+        name: "async-host (WAT)",
+        wasm: wat::parse_str(include_str!("async_host.wat")).expect("async_host.wat parses"),
+        is_command: false,
+    }
 }
 
 /// `async_raw.wat` as a fixture.

@@ -95,6 +95,19 @@ pub(crate) enum AsyncFunc {
     HostEvent,
     /// Takes every event pending in that set ([`AsyncFunc::HostEvent`]).
     HostPoll,
+    /// Rings root task `task`'s bell: its callback runs a turn.
+    HostRing,
+    /// After a turn of root task `task` (`exiting`: it ended): rings the
+    /// bells of the waiting root tasks that returned (their results go to
+    /// the host in their own turns), and, when `task` ended with work or
+    /// host subtasks left, one more so that a turn comes.
+    HostRings,
+    /// A turn of root task `task` with nothing left to run: its callback
+    /// code, WAIT on the host's set (the watcher's) or on its own bell.
+    HostPark,
+    /// Root task `task` ended: its bell and set go to the pool, and it is
+    /// no longer the watcher.
+    HostRetire,
 }
 
 /// The task kinds `tasks.wat`'s `begin` takes.
@@ -113,6 +126,15 @@ const LAST_RAN_SLOT: u32 = 18;
 /// The word of a task that was given borrowed handles: its scope
 /// (`resources.rs`'s `TaskEnter`) + 1, 0 once ended.
 const SCOPE_SLOT: u32 = 19;
+/// A root task's bell (`tasks.wat`): its readable and writable ends, its
+/// own waitable set, and how it waits (0: it does not, 1 on its set, 2 on
+/// the host's).
+const BELL_R: u32 = 21;
+const BELL_W: u32 = 22;
+const BELL_SET: u32 = 23;
+const BELL_WAITS: u32 = 24;
+/// The event code of a future's read.
+const EVENT_FUTURE_READ: u32 = 4;
 /// Callback codes.
 const EXIT: u32 = 0;
 const YIELD: u32 = 1;
@@ -172,7 +194,14 @@ pub(crate) fn funcs(graph: &Graph, adapters: &Adapters) -> Vec<AsyncFunc> {
         .collect();
     if !host_calls.is_empty() {
         out.extend(host_calls);
-        out.extend([AsyncFunc::HostEvent, AsyncFunc::HostPoll]);
+        out.extend([
+            AsyncFunc::HostEvent,
+            AsyncFunc::HostPoll,
+            AsyncFunc::HostRing,
+            AsyncFunc::HostRings,
+            AsyncFunc::HostPark,
+            AsyncFunc::HostRetire,
+        ]);
     }
     out
 }
@@ -261,7 +290,13 @@ struct Rt {
     host_event: u32,
     host_set: u32,
     host_pending: u32,
-    roots: u32,
+    watcher: u32,
+    waiting_root: u32,
+    pool_put: u32,
+    pool_take: u32,
+    bell_owner: u32,
+    queued: u32,
+    trap_sync_blocks: u32,
 }
 
 impl Rt {
@@ -326,7 +361,13 @@ impl Rt {
             host_event: f(t, "host_event")?,
             host_set: get(t, "host_set", Space::Global)?,
             host_pending: get(t, "host_pending", Space::Global)?,
-            roots: get(t, "roots", Space::Global)?,
+            watcher: get(t, "watcher", Space::Global)?,
+            waiting_root: f(t, "waiting_root")?,
+            pool_put: f(t, "pool_put")?,
+            pool_take: f(t, "pool_take")?,
+            bell_owner: f(t, "bell_owner")?,
+            queued: f(s, "queued")?,
+            trap_sync_blocks: f(t, "trap_sync_blocks")?,
         })
     }
 }
@@ -416,6 +457,10 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             AsyncFunc::HostCall(id) => g.host_call(id)?,
             AsyncFunc::HostEvent => g.host_event()?,
             AsyncFunc::HostPoll => g.host_poll()?,
+            AsyncFunc::HostRing => g.host_ring()?,
+            AsyncFunc::HostRings => g.host_rings()?,
+            AsyncFunc::HostPark => g.host_park()?,
+            AsyncFunc::HostRetire => g.host_retire()?,
         };
         out.push(GeneratedFunc { name, ty, body });
     }
@@ -1207,6 +1252,10 @@ impl Gen<'_, '_, '_, '_> {
             b.i32(self.entry_index(AsyncFunc::Return(site))?)
                 .ins(I::I32Store(memarg(rt.memory, 0, 4)));
             b.get(task).ins(I::Call(self.host_context(true)?));
+            if !self.ctx.host_async.is_empty() {
+                // The bell and set of a root task that ended, if any.
+                b.get(task).ins(I::Call(rt.pool_take));
+            }
             b.get(task)
                 .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostTurn)?));
         } else {
@@ -1214,7 +1263,12 @@ impl Gen<'_, '_, '_, '_> {
             let hosted = !self.ctx.host_async.is_empty();
             b.ins(I::Loop(BlockType::Empty));
             if hosted {
-                b.ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostPoll)?));
+                // The host's events, unless an async root task watches.
+                b.ins(I::GlobalGet(rt.watcher))
+                    .ins(I::I32Eqz)
+                    .ins(I::If(BlockType::Empty))
+                    .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostPoll)?))
+                    .ins(I::End);
             }
             b.ins(I::GlobalGet(rt.ran)).set(before);
             b.i32(1).ins(I::Call(rt.run_round));
@@ -1234,12 +1288,25 @@ impl Gen<'_, '_, '_, '_> {
                 b.ins(I::GlobalGet(rt.host_pending))
                     .ins(I::I32Eqz)
                     .trap_if();
+                // An async root task waits on the host's set already: its
+                // turns take the host's events, which this call could not
+                // see while it blocks (meld's limitation: a trap).
+                b.ins(I::GlobalGet(rt.watcher))
+                    .ins(I::If(BlockType::Empty))
+                    .ins(I::Call(rt.trap_sync_blocks))
+                    .ins(I::End);
                 self.host_wait(&mut b)?;
             } else {
                 b.ins(I::Unreachable);
             }
             b.ins(I::End);
             b.ins(I::Br(1)).ins(I::End).ins(I::End);
+            if hosted {
+                // Async root tasks that need a turn get it.
+                b.get(task)
+                    .i32(1)
+                    .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostRings)?));
+            }
             let out = load_args(&mut b, &rt, task, &results);
             b.get(task).ins(I::Call(rt.forget));
             for local in out {
@@ -1263,7 +1330,19 @@ impl Gen<'_, '_, '_, '_> {
         let (last, ticket) = (b.local(Flat::I32), b.local(Flat::I32));
         let hosted = !self.ctx.host_async.is_empty();
         if hosted {
-            b.ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostPoll)?));
+            // Awake; the host's events are its to take if it watches (or
+            // nobody does).
+            let zero = b.local(Flat::I32);
+            self.set_bell_word(&mut b, task, BELL_WAITS, zero);
+            b.ins(I::GlobalGet(rt.watcher))
+                .ins(I::I32Eqz)
+                .ins(I::GlobalGet(rt.watcher))
+                .get(task)
+                .ins(I::I32Eq)
+                .ins(I::I32Or)
+                .ins(I::If(BlockType::Empty))
+                .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostPoll)?))
+                .ins(I::End);
         }
         b.get(task).ins(I::GlobalSet(rt.host_turn));
         // A task that was ready to return in another call's turn waits for
@@ -1286,6 +1365,13 @@ impl Gen<'_, '_, '_, '_> {
         b.get(task)
             .ins(I::Call(rt.has_returned))
             .ins(I::If(BlockType::Empty));
+        if hosted {
+            b.get(task)
+                .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostRetire)?));
+            b.get(task)
+                .i32(1)
+                .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostRings)?));
+        }
         b.get(task).ins(I::Call(rt.forget));
         b.i32(EXIT).ins(I::Return);
         b.ins(I::End);
@@ -1309,31 +1395,25 @@ impl Gen<'_, '_, '_, '_> {
         b.ins(I::GlobalGet(rt.ran))
             .ins(I::I32Store(memarg(rt.memory, 0, 4)));
         if hosted {
-            // Only host subtasks can wake the runtime and this is the one
-            // host call alive: wait for the host's events (the callback
-            // gets the first). With other calls alive, their turns must
-            // come too: YIELD, and poll at the next turn.
-            b.ins(I::GlobalGet(rt.host_pending))
+            // Work left: YIELD. Else WAIT for the host's events or for
+            // this task's bell (`HostPark`), and ring the bells of tasks
+            // that need a turn.
+            let code = b.local(Flat::I32);
+            b.ins(I::Call(rt.queued))
+                .ins(I::If(BlockType::Result(wasm_encoder::ValType::I32)))
+                .i32(YIELD)
+                .ins(I::Else)
+                .get(task)
+                .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostPark)?))
+                .ins(I::End)
+                .set(code);
+            b.get(task)
                 .i32(0)
-                .ins(I::I32Ne)
-                .ins(I::GlobalGet(rt.roots))
-                .i32(1)
-                .ins(I::I32Eq)
-                .ins(I::I32And)
-                .get(last)
-                .ins(I::GlobalGet(rt.ran))
-                .ins(I::I32Eq)
-                .ins(I::I32And)
-                .ins(I::If(BlockType::Empty));
-            b.ins(I::GlobalGet(rt.host_set))
-                .i32(4)
-                .ins(I::I32Shl)
-                .i32(WAIT)
-                .ins(I::I32Or)
-                .ins(I::Return);
-            b.ins(I::End);
+                .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostRings)?));
+            b.get(code);
+        } else {
+            b.i32(YIELD);
         }
-        b.i32(YIELD);
         Ok((
             "meld host turn".to_string(),
             sig(&[Flat::I32], &[Flat::I32]),
@@ -1383,6 +1463,20 @@ impl Gen<'_, '_, '_, '_> {
         b.get(hh)
             .ins(I::Call(host_op(self.ctx, HostAsyncOp::SubtaskDrop)?));
         b.ins(I::End).ins(I::End);
+        // A root task's bell was rung: it is spent.
+        b.get(code)
+            .i32(EVENT_FUTURE_READ)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty));
+        let owner = b.local(Flat::I32);
+        b.get(hh).ins(I::Call(rt.bell_owner)).set(owner);
+        b.get(hh)
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::BellDropReadable)?));
+        for k in [BELL_R, BELL_W] {
+            slot(&mut b, &rt, owner, k);
+            b.i32(0).store(rt.memory, 0, 4, Flat::I32);
+        }
+        b.ins(I::End);
         Ok((
             "meld host subtask event".to_string(),
             sig(&[Flat::I32; 3], &[]),
@@ -1415,6 +1509,191 @@ impl Gen<'_, '_, '_, '_> {
         Ok((
             "meld host subtask poll".to_string(),
             sig(&[], &[]),
+            b.finish(),
+        ))
+    }
+
+    /// Pushes root task `task`'s bell word `k`.
+    fn bell_word(&self, b: &mut Body, task: Local, k: u32) {
+        slot(b, &self.rt, task, k);
+        b.load(self.rt.memory, 0, 4, Flat::I32);
+    }
+
+    /// Stores the local `value` in root task `task`'s bell word `k`.
+    fn set_bell_word(&self, b: &mut Body, task: Local, k: u32, value: Local) {
+        slot(b, &self.rt, task, k);
+        b.get(value).store(self.rt.memory, 0, 4, Flat::I32);
+    }
+
+    /// [`AsyncFunc::HostRing`]: `(task)`.
+    fn host_ring(&mut self) -> Result<Made> {
+        let (mut b, args) = Body::new(&[Flat::I32]);
+        let (task, w) = (args[0], b.local(Flat::I32));
+        self.bell_word(&mut b, task, BELL_W);
+        b.set(w);
+        b.get(w)
+            .i32(self.host_event_at()? + 8)
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::BellWrite)?))
+            .ins(I::Drop);
+        b.get(w)
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::BellDropWritable)?));
+        let zero = b.local(Flat::I32);
+        self.set_bell_word(&mut b, task, BELL_W, zero);
+        Ok((
+            "meld host ring".to_string(),
+            sig(&[Flat::I32], &[]),
+            b.finish(),
+        ))
+    }
+
+    /// [`AsyncFunc::HostRings`]: `(task, exiting)`.
+    fn host_rings(&mut self) -> Result<Made> {
+        let rt = self.rt_copy();
+        let ring = self.ctx.layout.async_index(AsyncFunc::HostRing)?;
+        let (mut b, args) = Body::new(&[Flat::I32; 2]);
+        let (exiting, q, rung) = (args[1], b.local(Flat::I32), b.local(Flat::I32));
+        // The waiting root task whose results go to the host next (it
+        // holds the next ticket; `task` itself runs, it does not wait).
+        b.ins(I::Block(BlockType::Empty))
+            .ins(I::Loop(BlockType::Empty));
+        b.get(q).ins(I::Call(rt.waiting_root)).set(q);
+        b.get(q).ins(I::I32Eqz).ins(I::BrIf(1));
+        slot(&mut b, &rt, q, WAITING_TURN_SLOT);
+        b.load(rt.memory, 0, 4, Flat::I32)
+            .ins(I::GlobalGet(rt.served))
+            .i32(1)
+            .ins(I::I32Add)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty));
+        b.get(q).ins(I::Call(ring));
+        b.i32(1).set(rung);
+        b.ins(I::End);
+        b.ins(I::Br(0)).ins(I::End).ins(I::End);
+        // An ended task leaves work or host subtasks: one turn more.
+        b.get(exiting)
+            .get(rung)
+            .ins(I::I32Eqz)
+            .ins(I::I32And)
+            .ins(I::Call(rt.queued))
+            .ins(I::GlobalGet(rt.host_pending))
+            .i32(0)
+            .ins(I::I32Ne)
+            .ins(I::I32Or)
+            .ins(I::I32And)
+            .ins(I::If(BlockType::Empty));
+        b.i32(0).ins(I::Call(rt.waiting_root)).set(q);
+        b.get(q).ins(I::If(BlockType::Empty));
+        b.get(q).ins(I::Call(ring));
+        b.ins(I::End).ins(I::End);
+        Ok((
+            "meld host rings".to_string(),
+            sig(&[Flat::I32; 2], &[]),
+            b.finish(),
+        ))
+    }
+
+    /// [`AsyncFunc::HostPark`]: `(task) -> code`.
+    fn host_park(&mut self) -> Result<Made> {
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&[Flat::I32]);
+        let task = args[0];
+        let (r, set, pair) = (b.local(Flat::I32), b.local(Flat::I32), b.local(Flat::I64));
+        // A bell with a read pending, unless it has one.
+        self.bell_word(&mut b, task, BELL_R);
+        b.set(r);
+        b.get(r).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+        b.ins(I::Call(host_op(self.ctx, HostAsyncOp::BellNew)?))
+            .set(pair);
+        b.get(pair).ins(I::I32WrapI64).set(r);
+        self.set_bell_word(&mut b, task, BELL_R, r);
+        let w = b.local(Flat::I32);
+        b.get(pair)
+            .ins(I::I64Const(32))
+            .ins(I::I64ShrU)
+            .ins(I::I32WrapI64)
+            .set(w);
+        self.set_bell_word(&mut b, task, BELL_W, w);
+        b.get(r)
+            .i32(self.host_event_at()? + 8)
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::BellRead)?))
+            .ins(I::Drop);
+        b.ins(I::End);
+        let join = host_op(self.ctx, HostAsyncOp::Join)?;
+        let waits = b.local(Flat::I32);
+        // The watcher (the first to wait while host subtasks are pending)
+        // waits on the host's set, with its bell.
+        b.ins(I::GlobalGet(rt.host_pending))
+            .i32(0)
+            .ins(I::I32Ne)
+            .ins(I::GlobalGet(rt.watcher))
+            .ins(I::I32Eqz)
+            .ins(I::GlobalGet(rt.watcher))
+            .get(task)
+            .ins(I::I32Eq)
+            .ins(I::I32Or)
+            .ins(I::I32And)
+            .ins(I::If(BlockType::Empty));
+        b.get(task).ins(I::GlobalSet(rt.watcher));
+        b.ins(I::GlobalGet(rt.host_set)).set(set);
+        b.i32(2).set(waits);
+        b.ins(I::Else);
+        self.bell_word(&mut b, task, BELL_SET);
+        b.set(set);
+        b.get(set).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+        b.ins(I::Call(host_op(self.ctx, HostAsyncOp::SetNew)?))
+            .set(set);
+        self.set_bell_word(&mut b, task, BELL_SET, set);
+        b.ins(I::End);
+        b.i32(1).set(waits);
+        b.ins(I::End);
+        b.get(r).get(set).ins(I::Call(join));
+        self.set_bell_word(&mut b, task, BELL_WAITS, waits);
+        b.get(set).i32(4).ins(I::I32Shl).i32(WAIT).ins(I::I32Or);
+        Ok((
+            "meld host park".to_string(),
+            sig(&[Flat::I32], &[Flat::I32]),
+            b.finish(),
+        ))
+    }
+
+    /// [`AsyncFunc::HostRetire`]: `(task)`.
+    fn host_retire(&mut self) -> Result<Made> {
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&[Flat::I32]);
+        let task = args[0];
+        let (r, set, zero) = (b.local(Flat::I32), b.local(Flat::I32), b.local(Flat::I32));
+        b.ins(I::GlobalGet(rt.watcher))
+            .get(task)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty))
+            .i32(0)
+            .ins(I::GlobalSet(rt.watcher))
+            .ins(I::End);
+        self.bell_word(&mut b, task, BELL_R);
+        b.set(r);
+        self.bell_word(&mut b, task, BELL_SET);
+        b.set(set);
+        b.get(r).ins(I::If(BlockType::Empty));
+        // Out of the host's set, into its own.
+        b.get(set).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+        b.ins(I::Call(host_op(self.ctx, HostAsyncOp::SetNew)?))
+            .set(set);
+        b.ins(I::End);
+        b.get(r)
+            .get(set)
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        b.ins(I::End);
+        b.get(r).get(set).ins(I::I32Or).ins(I::If(BlockType::Empty));
+        b.get(r);
+        self.bell_word(&mut b, task, BELL_W);
+        b.get(set).ins(I::Call(rt.pool_put));
+        b.ins(I::End);
+        for k in [BELL_R, BELL_W, BELL_SET, BELL_WAITS] {
+            self.set_bell_word(&mut b, task, k, zero);
+        }
+        Ok((
+            "meld host retire".to_string(),
+            sig(&[Flat::I32], &[]),
             b.finish(),
         ))
     }

@@ -283,6 +283,11 @@
     (global.set $current (i32.const 0))
     (call $collect (local.get $task)))
 
+  ;; Whether a task is queued (to start or resume), in either queue.
+  (func (export "queued") (result i32)
+    (i32.or (i32.ne (i32.load (i32.const 16)) (i32.load offset=4 (i32.const 16)))
+            (i32.ne (i32.load (i32.const 32)) (i32.load offset=4 (i32.const 32)))))
+
   ;; Runs queued tasks until none is queued.
   (func (export "run")
     (local $task i32)

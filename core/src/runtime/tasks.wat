@@ -39,7 +39,13 @@
 ;;                  (a root task waiting for its call's turn; `ran` then),
 ;;                  184 the scope of the borrowed handles it was given + 1,
 ;;                  192 a host subtask's handle in the fused component's
-;;                  table (the host's)
+;;                  table (the host's); a root task's bell (generated
+;;                  code, `argument` 21 to 24): 200 its readable end, 208
+;;                  its writable end, 216 its own waitable set, 224 how
+;;                  it waits (0: it does not, 1 on its set, 2 on the
+;;                  host's set)
+;;   512..1016    the pool of bells and sets of root tasks that exited,
+;;                  12 bytes each (readable, writable, set)
 ;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
 ;;                  8 first parked task (in task order)
 (module
@@ -89,11 +95,15 @@
   (global $HOST i32 (i32.const 2048))         ;; an async call of the host
 
   ;; The host's subtasks: the fused component's waitable set they are
-  ;; joined to (0 before the first), how many are not resolved, and how
-  ;; many root tasks (host calls) are alive.
+  ;; joined to (0 before the first), and how many are not resolved.
   (global $host_set (export "host_set") (mut i32) (i32.const 0))
   (global $host_pending (export "host_pending") (mut i32) (i32.const 0))
-  (global $roots (export "roots") (mut i32) (i32.const 0))
+  ;; the highest task number given to a record so far (scans stop there)
+  (global $top (mut i32) (i32.const 0))
+  ;; the root task that waits on the host's set (0: none)
+  (global $watcher (export "watcher") (mut i32) (i32.const 0))
+  ;; entries in the pool of bells
+  (global $pooled (mut i32) (i32.const 0))
 
   ;; subtask status, event codes
   (global $S_STARTING i32 (i32.const 0))
@@ -117,6 +127,11 @@
   (func $trap_task_not_cancelled unreachable)            ;; `task.cancel` called by task which has not been cancelled
   (func $trap_backpressure_overflow unreachable)         ;; backpressure counter overflow
   (func $trap_subtask_not_resolved unreachable)          ;; cannot drop a subtask which has not yet resolved
+  ;; meld's limitation: a sync-lifted root export cannot block on the host
+  ;; while an async root export's task waits for the host too
+  (func $trap_sync_export_blocks_beside_async_host_wait (export "trap_sync_blocks") unreachable)
+  ;; meld's limitation: more root tasks exited with bells than the pool holds
+  (func $trap_bell_pool_full unreachable)
 
   (func $t (param $task i32) (result i32)
     (i32.add (global.get $TASKS) (i32.shl (local.get $task) (i32.const 8))))
@@ -146,6 +161,8 @@
                          (param $entry i32) (result i32)
     (local $task i32) (local $r i32)
     (local.set $task (call $spawn (local.get $entry) (i32.const 0)))
+    (global.set $top (select (local.get $task) (global.get $top)
+                             (i32.gt_u (local.get $task) (global.get $top))))
     (local.set $r (call $t (local.get $task)))
     (memory.fill (local.get $r) (i32.const 0) (i32.const 256))
     (i32.store (local.get $r)
@@ -156,15 +173,15 @@
     (i32.store offset=8 (local.get $r) (local.get $caller))
     (i32.store offset=12 (local.get $r) (global.get $current))
     (if (i32.ne (local.get $caller) (i32.const -1))
-      (then (i32.store offset=16 (local.get $r) (call $waitable_new (local.get $caller))))
-      (else (global.set $roots (i32.add (global.get $roots) (i32.const 1)))))
+      (then (i32.store offset=16 (local.get $r) (call $waitable_new (local.get $caller)))))
     (local.get $task))
 
   ;; The address of the task's i-th raw argument (i64 slots, 0 to 15),
   ;; for i = 16 of its return half's index (i32), for 17 and 18 of the
-  ;; host entries' words, for 19 of the scope of its borrowed handles.
+  ;; host entries' words, for 19 of the scope of its borrowed handles, for
+  ;; 21 to 24 of a root task's bell.
   (func (export "argument") (param $task i32) (param $i i32) (result i32)
-    (if (i32.gt_u (local.get $i) (i32.const 19)) (then unreachable))
+    (if (i32.gt_u (local.get $i) (i32.const 24)) (then unreachable))
     (i32.add (i32.add (call $t (local.get $task)) (i32.const 32))
              (i32.shl (local.get $i) (i32.const 3))))
 
@@ -233,8 +250,6 @@
   ;; The caller no longer follows T; its records go when it has exited.
   ;; (The host entry calls it for the root task once it has its results.)
   (func $forget (export "forget") (param $task i32)
-    (if (i32.eq (i32.load offset=8 (call $t (local.get $task))) (i32.const -1))
-      (then (global.set $roots (i32.sub (global.get $roots) (i32.const 1)))))
     (i32.store offset=12 (call $t (local.get $task)) (i32.const 0))
     (call $orphan (local.get $task)))
 
@@ -526,7 +541,7 @@
     (local $task i32)
     (local.set $task (i32.const 1))
     (loop $scan
-      (if (i32.gt_u (local.get $task) (i32.const 4096)) (then unreachable))
+      (if (i32.gt_u (local.get $task) (global.get $top)) (then unreachable))
       (if (i32.eq (i32.load offset=16 (call $t (local.get $task))) (local.get $w))
         (then (return (local.get $task))))
       (local.set $task (i32.add (local.get $task) (i32.const 1)))
@@ -569,6 +584,8 @@
   (func (export "host_begin") (param $inst i32) (param $code i32) (result i32)
     (local $task i32) (local $r i32) (local $w i32)
     (local.set $task (call $spawn (i32.const 0) (i32.const 0)))
+    (global.set $top (select (local.get $task) (global.get $top)
+                             (i32.gt_u (local.get $task) (global.get $top))))
     (call $finish (local.get $task))
     (local.set $r (call $t (local.get $task)))
     (memory.fill (local.get $r) (i32.const 0) (i32.const 256))
@@ -589,7 +606,7 @@
     (local $task i32) (local $r i32)
     (local.set $task (i32.const 1))
     (loop $scan
-      (if (i32.gt_u (local.get $task) (i32.const 4096)) (then unreachable))
+      (if (i32.gt_u (local.get $task) (global.get $top)) (then unreachable))
       (local.set $r (call $t (local.get $task)))
       (if (i32.and
             (i32.eq (i32.and (i32.load (local.get $r))
@@ -633,4 +650,60 @@
     (call $host_resolved
       (call $task_of (call $subtask (local.get $inst) (local.get $h)))
       (local.get $status)))
+
+  ;; --- bells of root tasks -----------------------------------------------
+  ;; With host subtasks, a root task whose turn has nothing to do WAITs:
+  ;; on the host's set if it is the watcher, else on a set of its own.
+  ;; Either holds its bell, the readable end of a unit future with a read
+  ;; pending, which another turn writes when the task needs a turn of its
+  ;; own (the generated code calls the host's built-ins).
+
+  ;; A root task that waits on its bell, after task `after` (0: none).
+  (func (export "waiting_root") (param $after i32) (result i32)
+    (local $task i32) (local $r i32)
+    (local.set $task (local.get $after))
+    (loop $scan
+      (local.set $task (i32.add (local.get $task) (i32.const 1)))
+      (if (i32.gt_u (local.get $task) (global.get $top)) (then (return (i32.const 0))))
+      (local.set $r (call $t (local.get $task)))
+      (if (i32.and
+            (i32.and (i32.eq (i32.load offset=8 (local.get $r)) (i32.const -1))
+                     (i32.ne (i32.load offset=224 (local.get $r)) (i32.const 0)))
+            (i32.ne (i32.load offset=208 (local.get $r)) (i32.const 0)))
+        (then (return (local.get $task))))
+      (br $scan))
+    (unreachable))
+
+  ;; Keeps an exited root task's bell (readable, writable) and set for the
+  ;; next one.
+  (func (export "pool_put") (param $r i32) (param $w i32) (param $set i32)
+    (local $at i32)
+    (if (i32.ge_u (global.get $pooled) (i32.const 42)) (then (call $trap_bell_pool_full)))
+    (local.set $at (i32.add (i32.const 512) (i32.mul (global.get $pooled) (i32.const 12))))
+    (i32.store (local.get $at) (local.get $r))
+    (i32.store offset=4 (local.get $at) (local.get $w))
+    (i32.store offset=8 (local.get $at) (local.get $set))
+    (global.set $pooled (i32.add (global.get $pooled) (i32.const 1))))
+
+  ;; Gives a new root task `task` the last pooled bell and set, if any.
+  (func (export "pool_take") (param $task i32)
+    (local $at i32) (local $r i32)
+    (if (i32.eqz (global.get $pooled)) (then return))
+    (global.set $pooled (i32.sub (global.get $pooled) (i32.const 1)))
+    (local.set $at (i32.add (i32.const 512) (i32.mul (global.get $pooled) (i32.const 12))))
+    (local.set $r (call $t (local.get $task)))
+    (i32.store offset=200 (local.get $r) (i32.load (local.get $at)))
+    (i32.store offset=208 (local.get $r) (i32.load offset=4 (local.get $at)))
+    (i32.store offset=216 (local.get $r) (i32.load offset=8 (local.get $at))))
+
+  ;; The root task whose bell's readable end is `r` (a trap if none).
+  (func (export "bell_owner") (param $r i32) (result i32)
+    (local $task i32) (local $at i32)
+    (loop $scan
+      (local.set $task (i32.add (local.get $task) (i32.const 1)))
+      (if (i32.gt_u (local.get $task) (global.get $top)) (then unreachable))
+      (local.set $at (call $t (local.get $task)))
+      (br_if $scan (i32.or (i32.ne (i32.load offset=8 (local.get $at)) (i32.const -1))
+                           (i32.ne (i32.load offset=200 (local.get $at)) (local.get $r)))))
+    (local.get $task))
 )

@@ -173,14 +173,38 @@ impl Builder {
         next(&mut self.core_funcs)
     }
 
+    /// `(type (future))`: the type of root tasks' bells.
+    pub(crate) fn unit_future_type(&mut self) -> u32 {
+        self.flush();
+        let mut section = ComponentTypeSection::new();
+        section.defined_type().future(None);
+        self.component.section(&section);
+        next(&mut self.types)
+    }
+
     /// The built-in `op` for the host's subtasks; `memory` (a core memory
-    /// index) for the two that write an event.
-    pub(crate) fn host_async(&mut self, op: crate::graph::HostAsyncOp, memory: Option<u32>) -> u32 {
+    /// index) for those that write an event; `bell` the unit future type
+    /// for those of bells.
+    pub(crate) fn host_async(
+        &mut self,
+        op: crate::graph::HostAsyncOp,
+        memory: Option<u32>,
+        bell: u32,
+    ) -> u32 {
         use crate::graph::HostAsyncOp;
         self.flush();
         let mut section = CanonicalFunctionSection::new();
+        let options = [
+            CanonicalOption::Memory(memory.unwrap_or(0)),
+            CanonicalOption::Async,
+        ];
         let memory = memory.unwrap_or(0);
         match op {
+            HostAsyncOp::BellNew => section.future_new(bell),
+            HostAsyncOp::BellRead => section.future_read(bell, options),
+            HostAsyncOp::BellWrite => section.future_write(bell, options),
+            HostAsyncOp::BellDropReadable => section.future_drop_readable(bell),
+            HostAsyncOp::BellDropWritable => section.future_drop_writable(bell),
             HostAsyncOp::SetNew => section.waitable_set_new(),
             HostAsyncOp::SetPoll => section.waitable_set_poll(false, memory),
             HostAsyncOp::SetWait => section.waitable_set_wait(false, memory),

@@ -47,6 +47,7 @@ pub(crate) fn wrap(
         host_funcs: BTreeMap::new(),
         exported_types: BTreeMap::new(),
         export_funcs: BTreeMap::new(),
+        bell_type: None,
     };
     for import in &graph.imports {
         w.import(import)?;
@@ -151,7 +152,7 @@ pub(crate) fn wrap(
                         CanonicalOption::Memory(m) => Some(*m),
                         _ => None,
                     });
-                    w.b.host_async(*op, memory)
+                    w.host_async(*op, memory)
                 }
                 _ => {
                     return Err(Error::internal(
@@ -271,6 +272,8 @@ struct Wrapper<'t> {
     exported_types: BTreeMap<ResId, u32>,
     /// The root's export type of each exported lift (async compositions).
     export_funcs: BTreeMap<LiftedId, wasmparser::component_types::ComponentFuncTypeId>,
+    /// The unit future type of root tasks' bells, once defined.
+    bell_type: Option<u32>,
 }
 
 impl Wrapper<'_> {
@@ -294,6 +297,20 @@ impl Wrapper<'_> {
         )?;
         self.imports.push(index);
         Ok(())
+    }
+
+    /// The built-in `op` for the host's subtasks (`memory` for those that
+    /// write an event), defining the bells' future type first if needed.
+    fn host_async(&mut self, op: HostAsyncOp, memory: Option<u32>) -> u32 {
+        let bell = match self.bell_type {
+            Some(ty) => ty,
+            None => {
+                let ty = self.b.unit_future_type();
+                self.bell_type = Some(ty);
+                ty
+            }
+        };
+        self.b.host_async(op, memory, bell)
     }
 
     /// A core function for `item` that needs no canonical options.
@@ -321,7 +338,7 @@ impl Wrapper<'_> {
             }
             HostItem::TaskReturn(_) => Err(Error::internal("task.return has options")),
             HostItem::Context { set } => Ok(self.b.context(*set)),
-            HostItem::HostAsync(op) => Ok(self.b.host_async(*op, None)),
+            HostItem::HostAsync(op) => Ok(self.host_async(*op, None)),
         }
     }
 
