@@ -642,6 +642,67 @@ fn async_host_calls_made_at_once() {
     );
 }
 
+/// `async_host_strings.wat`: a string to the host and one back through
+/// the caller's realloc, after the host's subtask resolved or at once
+/// (with one shared memory, the result's pointers move when it arrives).
+#[test]
+fn async_host_strings() {
+    let fixture = Fixture {
+        name: "async-host-strings (WAT)",
+        wasm: wat::parse_str(include_str!("async_host_strings.wat"))
+            .expect("async_host_strings.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            (
+                "run",
+                vec![Val::U32(0), Val::String("now".into())],
+                "[(2, \"now!\")]",
+            ),
+            (
+                "run",
+                vec![Val::U32(3), Val::String("later".into())],
+                "[(17, \"later!\")]",
+            ),
+            (
+                "run",
+                vec![Val::U32(1), Val::String(String::new())],
+                "[(17, \"!\")]",
+            ),
+        ],
+    );
+}
+
+/// An async call of the host whose values hold resource handles is refused
+/// with a typed error.
+#[test]
+fn async_host_handles_are_refused() {
+    let wasm = wat::parse_str(
+        r#"(component
+            (import "meld:test/host" (instance $h
+              (export "thing" (type $t (sub resource)))
+              (export "take" (func async (param "t" (own $t)) (result u32)))))
+            (alias export $h "thing" (type $thing))
+            (alias export $h "take" (func $take))
+            (component $c
+              (import "thing" (type $t (sub resource)))
+              (import "take" (func $take async (param "t" (own $t)) (result u32)))
+              (core module $memory (memory (export "mem") 1))
+              (core instance $memory (instantiate $memory))
+              (alias core export $memory "mem" (core memory $mem))
+              (core func $take (canon lower (func $take) async (memory $mem)))
+              (core module $m (import "cm" "take" (func (param i32 i32) (result i32))))
+              (core instance (instantiate $m (with "cm" (instance (export "take" (func $take)))))))
+            (instance (instantiate $c (with "thing" (type $thing)) (with "take" (func $take)))))"#,
+    )
+    .expect("the test component parses");
+    let error = fuse(&[&wasm], &Options::default()).expect_err("refused");
+    assert_eq!(error.kind(), meld_core::ErrorKind::Unsupported, "{error}");
+    assert!(error.to_string().contains("resource handles"), "{error}");
+}
+
 fn host_fixture() -> Fixture {
     Fixture {
         name: "async-host (WAT)",

@@ -95,6 +95,10 @@ pub(crate) enum AsyncFunc {
     HostEvent,
     /// Takes every event pending in that set ([`AsyncFunc::HostEvent`]).
     HostPoll,
+    /// With one memory, moves the pointers of the result an async host
+    /// call wrote (at the return pointer it takes) to region addresses
+    /// (nothing otherwise).
+    HostResult(LoweringId),
     /// Rings root task `task`'s bell: its callback runs a turn.
     HostRing,
     /// After a turn of root task `task` (`exiting`: it ended): rings the
@@ -190,7 +194,12 @@ pub(crate) fn funcs(graph: &Graph, adapters: &Adapters) -> Vec<AsyncFunc> {
     }
     let host_calls: Vec<AsyncFunc> = (0..graph.lowerings.len())
         .filter(|&i| graph.lowerings[i].options.async_)
-        .map(|i| AsyncFunc::HostCall(LoweringId(i)))
+        .flat_map(|i| {
+            [
+                AsyncFunc::HostCall(LoweringId(i)),
+                AsyncFunc::HostResult(LoweringId(i)),
+            ]
+        })
         .collect();
     if !host_calls.is_empty() {
         out.extend(host_calls);
@@ -288,6 +297,9 @@ struct Rt {
     memory: u32,
     host_begin: u32,
     host_event: u32,
+    host_note: u32,
+    host_fix: u32,
+    host_retptr: u32,
     host_set: u32,
     host_pending: u32,
     watcher: u32,
@@ -359,6 +371,9 @@ impl Rt {
             memory: get(t, "memory", Space::Memory)?,
             host_begin: f(t, "host_begin")?,
             host_event: f(t, "host_event")?,
+            host_note: f(t, "host_note")?,
+            host_fix: f(t, "host_fix")?,
+            host_retptr: f(t, "host_retptr")?,
             host_set: get(t, "host_set", Space::Global)?,
             host_pending: get(t, "host_pending", Space::Global)?,
             watcher: get(t, "watcher", Space::Global)?,
@@ -455,6 +470,7 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             }
             AsyncFunc::HostTurn => g.host_turn()?,
             AsyncFunc::HostCall(id) => g.host_call(id)?,
+            AsyncFunc::HostResult(id) => g.host_result(id)?,
             AsyncFunc::HostEvent => g.host_event()?,
             AsyncFunc::HostPoll => g.host_poll()?,
             AsyncFunc::HostRing => g.host_ring()?,
@@ -1452,6 +1468,42 @@ impl Gen<'_, '_, '_, '_> {
             .i32(EVENT_SUBTASK)
             .ins(I::I32Eq)
             .ins(I::If(BlockType::Empty));
+        // A result that holds pointers moves them first.
+        let results: Vec<LoweringId> = self
+            .funcs
+            .iter()
+            .filter_map(|f| match f {
+                AsyncFunc::HostResult(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let mut moving = Vec::new();
+        for id in results {
+            if self.result_moves(id)? {
+                moving.push(id);
+            }
+        }
+        if !moving.is_empty() {
+            let (fix, ptr) = (b.local(Flat::I32), b.local(Flat::I32));
+            b.get(status)
+                .i32(2)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty));
+            b.get(hh).ins(I::Call(rt.host_fix)).set(fix);
+            b.get(hh).ins(I::Call(rt.host_retptr)).set(ptr);
+            for id in moving {
+                b.get(fix)
+                    .i32(self.fix_number(id)?)
+                    .ins(I::I32Eq)
+                    .ins(I::If(BlockType::Empty))
+                    .get(ptr)
+                    .ins(I::Call(
+                        self.ctx.layout.async_index(AsyncFunc::HostResult(id))?,
+                    ))
+                    .ins(I::End);
+            }
+            b.ins(I::End);
+        }
         b.get(hh)
             .get(status)
             .ins(I::Call(rt.host_event))
@@ -1698,6 +1750,63 @@ impl Gen<'_, '_, '_, '_> {
         ))
     }
 
+    /// Whether the pointers in the result of async host call `id` move
+    /// when it arrives: with one memory, if the result holds any.
+    fn result_moves(&mut self, id: LoweringId) -> Result<bool> {
+        let lowering = &self.ctx.graph.lowerings[id.0];
+        if self.region(&lowering.options)?.is_none() {
+            return Ok(false);
+        }
+        let Some(ty) = lowering.ty else {
+            return Ok(false);
+        };
+        let shape = self
+            .codegen
+            .tys
+            .host_shape(self.ctx.types, ty, "a host call")?;
+        Ok(shape
+            .result
+            .is_some_and(|r| self.codegen.tys.info(r).memory))
+    }
+
+    /// The number `host_note` records for async host call `id`'s result
+    /// (its position among the `HostResult`s, from 1).
+    fn fix_number(&self, id: LoweringId) -> Result<u32> {
+        self.funcs
+            .iter()
+            .filter(|f| matches!(f, AsyncFunc::HostResult(_)))
+            .position(|f| *f == AsyncFunc::HostResult(id))
+            .map(|k| k as u32 + 1)
+            .ok_or_else(|| Error::internal("an async host call without its result function"))
+    }
+
+    /// [`AsyncFunc::HostResult`]: `(retptr)`, the pointers of the result
+    /// the host wrote there move to region addresses.
+    fn host_result(&mut self, id: LoweringId) -> Result<Made> {
+        let (mut b, args) = Body::new(&[Flat::I32]);
+        let lowering = self.ctx.graph.lowerings[id.0].clone();
+        if let (Some(region), Some(ty)) = (self.region(&lowering.options)?, lowering.ty) {
+            let shape = self
+                .codegen
+                .tys
+                .host_shape(self.ctx.types, ty, "a host call")?;
+            if let Some(result) = shape.result {
+                let place = Place {
+                    memory: region.memory,
+                    addr: args[0],
+                    offset: 0,
+                };
+                self.codegen
+                    .rebase_mem(&mut b, result, place, region.rebase(Way::FromHost))?;
+            }
+        }
+        Ok((
+            "meld async host call result".to_string(),
+            sig(&[Flat::I32], &[]),
+            b.finish(),
+        ))
+    }
+
     /// [`AsyncFunc::HostCall`]: the host's async call, then (unless it
     /// returned at once) a subtask in the caller's table for the host's
     /// subtask, which joins the fused component's waitable set.
@@ -1731,45 +1840,63 @@ impl Gen<'_, '_, '_, '_> {
         if let Some(flag) = caller.may_leave {
             b.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
         }
-        if let Some(region) = &region {
-            // One memory: the host reads the parameters and writes the
-            // result at memory addresses, after the bounds checks of the
-            // caller's region. Values that hold pointers would need them
-            // moved when the result arrives: not done yet.
-            let values = shape.params.iter().chain(&shape.result);
-            if values.clone().any(|t| self.codegen.tys.info(*t).memory) {
-                return Err(in_caller(Error::unsupported(format!(
-                    "{name} is lowered with the async ABI and its values hold strings or lists: \
-                     with `--memory shared` async calls of the host with them are not fused yet"
-                ))));
-            }
-            let mut pointers = Vec::new();
+        // With one memory, the host reads the parameters and writes the
+        // result at memory addresses (after the bounds checks of the
+        // caller's region), as the sync lowering wrapper has it; the
+        // pointers in a result that arrives later move when its event
+        // reaches the runtime (`AsyncFunc::HostResult`).
+        let mut async_shape = shape.clone();
+        async_shape.spill_params = spilled;
+        let retptr = shape.result.map(|_| args[args.len() - 1]);
+        let params_in = match retptr {
+            Some(_) => &args[..args.len() - 1],
+            None => &args[..],
+        };
+        if let Some(region) = region {
             if spilled {
-                pointers.push((args[0], self.codegen.tys.info(shape.tuple).clone()));
+                region.check_block(&mut b, args[0], self.codegen.tys.info(shape.tuple).size);
             }
-            if let Some(result) = shape.result {
-                pointers.push((args[args.len() - 1], self.codegen.tys.info(result).clone()));
+            if let (Some(retptr), Some(result)) = (retptr, shape.result) {
+                region.check_block(&mut b, retptr, self.codegen.tys.info(result).size);
             }
-            for (ptr, info) in pointers {
-                check_block(&mut b, region.memory, ptr, info.size, info.align);
-                b.get(ptr).i32(region.base).ins(I::I32Add).set(ptr);
-            }
+            self.codegen.rebase_params(
+                &mut b,
+                &async_shape,
+                params_in,
+                region.rebase(Way::ToHost),
+            )?;
         }
+        let base = region.map_or(0, |r| r.base);
         let code = b.local(Flat::I32);
-        for a in &args {
+        for (i, a) in args.iter().enumerate() {
             b.get(*a);
+            let pointer = (spilled && i == 0) || (retptr == Some(*a) && i == args.len() - 1);
+            if pointer && base != 0 {
+                b.i32(base).ins(I::I32Add);
+            }
         }
         b.ins(I::Call(self.ctx.layout.lowering_import(id)?))
             .set(code);
-        // Returned at once: no subtask.
+        if let Some(region) = region {
+            self.codegen.rebase_params(
+                &mut b,
+                &async_shape,
+                params_in,
+                region.rebase(Way::FromHost),
+            )?;
+        }
+        // Returned at once: no subtask (the result is in).
         b.get(code)
             .i32(4)
             .ins(I::I32ShrU)
             .ins(I::I32Eqz)
-            .ins(I::If(BlockType::Empty))
-            .get(code)
-            .ins(I::Return)
-            .ins(I::End);
+            .ins(I::If(BlockType::Empty));
+        if let (Some(retptr), true) = (retptr, self.result_moves(id)?) {
+            b.get(retptr).ins(I::Call(
+                self.ctx.layout.async_index(AsyncFunc::HostResult(id))?,
+            ));
+        }
+        b.get(code).ins(I::Return).ins(I::End);
         b.ins(I::GlobalGet(rt.host_set))
             .ins(I::I32Eqz)
             .ins(I::If(BlockType::Empty))
@@ -1784,6 +1911,11 @@ impl Gen<'_, '_, '_, '_> {
         b.i32(lowering.caller.0 as u32)
             .get(code)
             .ins(I::Call(rt.host_begin));
+        if let (Some(retptr), true) = (retptr, self.result_moves(id)?) {
+            b.i32(self.fix_number(id)?)
+                .get(retptr)
+                .ins(I::Call(rt.host_note));
+        }
         Ok((
             format!("meld async host call {module}#{field}"),
             core,

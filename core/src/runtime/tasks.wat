@@ -39,7 +39,9 @@
 ;;                  (a root task waiting for its call's turn; `ran` then),
 ;;                  184 the scope of the borrowed handles it was given + 1,
 ;;                  192 a host subtask's handle in the fused component's
-;;                  table (the host's); a root task's bell (generated
+;;                  table (the host's), 196 which generated function
+;;                  moves its result's pointers (0: none), 200 its return
+;;                  pointer; a root task's bell (generated
 ;;                  code, `argument` 21 to 24): 200 its readable end, 208
 ;;                  its writable end, 216 its own waitable set, 224 how
 ;;                  it waits (0: it does not, 1 on its set, 2 on the
@@ -98,6 +100,8 @@
   ;; joined to (0 before the first), and how many are not resolved.
   (global $host_set (export "host_set") (mut i32) (i32.const 0))
   (global $host_pending (export "host_pending") (mut i32) (i32.const 0))
+  ;; the host subtask begun last
+  (global $last_host (mut i32) (i32.const 0))
   ;; the highest task number given to a record so far (scans stop there)
   (global $top (mut i32) (i32.const 0))
   ;; the root task that waits on the host's set (0: none)
@@ -597,6 +601,7 @@
     (i32.store offset=16 (local.get $r) (local.get $w))
     (i32.store offset=192 (local.get $r) (i32.shr_u (local.get $code) (i32.const 4)))
     (global.set $host_pending (i32.add (global.get $host_pending) (i32.const 1)))
+    (global.set $last_host (local.get $task))
     (i32.or (i32.and (local.get $code) (i32.const 15))
             (i32.shl (call $bind (local.get $w)) (i32.const 4))))
 
@@ -706,4 +711,16 @@
       (br_if $scan (i32.or (i32.ne (i32.load offset=8 (local.get $at)) (i32.const -1))
                            (i32.ne (i32.load offset=200 (local.get $at)) (local.get $r)))))
     (local.get $task))
+
+  ;; The host subtask begun last has a result whose pointers generated
+  ;; function `fix` moves once it is written at `retptr`.
+  (func (export "host_note") (param $fix i32) (param $retptr i32)
+    (i32.store offset=196 (call $t (global.get $last_host)) (local.get $fix))
+    (i32.store offset=200 (call $t (global.get $last_host)) (local.get $retptr)))
+
+  ;; `host_note`'s words of the unresolved host subtask `hh`.
+  (func (export "host_fix") (param $hh i32) (result i32)
+    (i32.load offset=196 (call $t (call $host_task (local.get $hh)))))
+  (func (export "host_retptr") (param $hh i32) (result i32)
+    (i32.load offset=200 (call $t (call $host_task (local.get $hh)))))
 )

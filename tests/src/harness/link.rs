@@ -199,6 +199,7 @@ const MAX_TICKS: u32 = 8;
 ///   later: async func(ticks: u32, v: u32) -> u32;   // v + 1000
 ///   pause: async func(ticks: u32);
 ///   sum: async func(ticks: u32, a: u32, b: u32, c: u32, d: u32) -> u32;
+///   echo: async func(ticks: u32, s: string) -> string;  // s + "!"
 /// }
 /// ```
 fn slow_host(linker: &mut Linker<WasiHost>) -> Result<()> {
@@ -214,6 +215,17 @@ fn slow_host(linker: &mut Linker<WasiHost>) -> Result<()> {
     host.func_new_concurrent("pause", |accessor, _, params, _| {
         Box::pin(async move {
             sleep(accessor, params)?.await;
+            Ok(())
+        })
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new_concurrent("echo", |accessor, _, params, results| {
+        Box::pin(async move {
+            sleep(accessor, params)?.await;
+            let Some(Val::String(s)) = params.get(1) else {
+                return Err(wasmtime::Error::msg("test host: echo takes a string"));
+            };
+            results[0] = Val::String(format!("{s}!"));
             Ok(())
         })
     })
