@@ -711,6 +711,54 @@ fn host_fixture() -> Fixture {
     }
 }
 
+/// `async_cancel_yield.wat`: a task cancelled while in a cancellable
+/// `thread.yield` is promoted to the high-priority queue and sees CANCELLED
+/// before the other yielding task runs again (the caller yields to let it).
+#[test]
+fn async_cancel_yield() {
+    let wasm = wat::parse_str(include_str!("async_cancel_yield.wat"))
+        .expect("async_cancel_yield.wat parses");
+    let fixture = Fixture {
+        name: "async-cancel-yield (WAT)",
+        wasm: cancellable_yield(wasm, 1),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("run", u32s(&[0]), "[[4, 1292, 1, 2, 2, 12922]]"),
+            ("run", u32s(&[1]), "[[4, 121292, 1, 5, 2, 121292]]"),
+            ("run", u32s(&[2]), "[[4, 1212129, 1, 8, 2, 1212129]]"),
+        ],
+    );
+}
+
+/// `wasm` with its `n`-th `thread.yield` (in binary order) made
+/// cancellable: the text format no longer has the option
+/// (component-model#716), the binary format and wasmtime 48 still do.
+fn cancellable_yield(mut wasm: Vec<u8>, n: usize) -> Vec<u8> {
+    use wasmparser::{CanonicalFunction, Parser, Payload};
+    let mut at = None;
+    let mut seen = 0;
+    for payload in Parser::new(0).parse_all(&wasm) {
+        if let Ok(Payload::ComponentCanonicalSection(reader)) = payload {
+            for item in reader.into_iter_with_offsets() {
+                let (offset, func) = item.expect("a canonical function reads");
+                if let CanonicalFunction::ThreadYield { .. } = func {
+                    if seen == n && at.is_none() {
+                        at = Some(offset);
+                    }
+                    seen += 1;
+                }
+            }
+        }
+    }
+    let at = at.expect("the component has that many thread.yield");
+    assert_eq!(wasm[at..at + 2], [0x0c, 0x00], "thread.yield's encoding");
+    wasm[at + 1] = 1;
+    wasm
+}
+
 /// `async_raw.wat` as a fixture.
 fn raw_component() -> Fixture {
     Fixture {

@@ -342,6 +342,7 @@ impl Rt {
                 backpressure_inc: f(t, "backpressure_inc")?,
                 backpressure_dec: f(t, "backpressure_dec")?,
                 yield_: f(t, "yield")?,
+                yield_cancellable: f(t, "yield_cancellable")?,
                 task_cancel: f(t, "task_cancel")?,
                 p1: get(w, "p1", Space::Global)?,
                 p2: get(w, "p2", Space::Global)?,

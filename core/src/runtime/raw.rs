@@ -282,7 +282,7 @@ pub(super) fn shims_for(instance: u32, shims: &[(&str, AsyncOp)]) -> Vec<u8> {
         &str,
         &[wasm_encoder::ValType],
         &[wasm_encoder::ValType],
-    ); 18] = [
+    ); 19] = [
         ("rt", "suspend", &[], &[I32]),
         ("t", "check_blocking", &[], &[]),
         ("w", "set_new", &[I32], &[I32]),
@@ -301,6 +301,7 @@ pub(super) fn shims_for(instance: u32, shims: &[(&str, AsyncOp)]) -> Vec<u8> {
         ("t", "backpressure_dec", &[I32], &[]),
         ("t", "yield", &[], &[I32]),
         ("t", "task_cancel", &[], &[]),
+        ("t", "yield_cancellable", &[], &[I32]),
     ];
     let rt = RuntimeFuncs {
         suspend: 0,
@@ -321,6 +322,7 @@ pub(super) fn shims_for(instance: u32, shims: &[(&str, AsyncOp)]) -> Vec<u8> {
         backpressure_dec: 15,
         yield_: 16,
         task_cancel: 17,
+        yield_cancellable: 18,
         p1: 0,
         p2: 1,
         host: None,

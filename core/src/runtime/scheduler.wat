@@ -283,6 +283,38 @@
     (global.set $current (i32.const 0))
     (call $collect (local.get $task)))
 
+  ;; Moves a task queued with low priority to the back of the high queue
+  ;; (wasmtime promotes a task cancelled in a cancellable yield); nothing
+  ;; if it is not in the low queue.
+  (func (export "promote") (param $task i32)
+    (local $i i32) (local $tail i32) (local $base i32) (local $at i32)
+    (local.set $base (i32.load offset=8 (i32.const 32)))
+    (local.set $tail (i32.load offset=4 (i32.const 32)))
+    (local.set $i (i32.load (i32.const 32)))
+    (block $found
+      (loop $scan
+        (if (i32.eq (local.get $i) (local.get $tail)) (then return))
+        (local.set $at (i32.add (local.get $base)
+                                (i32.shl (i32.rem_u (local.get $i) (global.get $RING)) (i32.const 2))))
+        (br_if $found (i32.eq (i32.load (local.get $at)) (local.get $task)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scan)))
+    ;; the later entries move up by one
+    (loop $shift
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (if (i32.lt_u (local.get $i) (local.get $tail))
+        (then
+          (i32.store (local.get $at)
+            (i32.load (i32.add (local.get $base)
+                               (i32.shl (i32.rem_u (local.get $i) (global.get $RING)) (i32.const 2)))))
+          (local.set $at (i32.add (local.get $base)
+                                  (i32.shl (i32.rem_u (local.get $i) (global.get $RING)) (i32.const 2))))
+          (br $shift))))
+    (i32.store offset=4 (i32.const 32) (i32.sub (local.get $tail) (i32.const 1)))
+    (local.set $at (i32.add (call $record (local.get $task)) (i32.const 40)))
+    (i32.store (local.get $at) (i32.sub (i32.load (local.get $at)) (i32.const 1)))
+    (call $push (i32.const 16) (local.get $task)))
+
   ;; Whether a task is queued (to start or resume), in either queue.
   (func (export "queued") (result i32)
     (i32.or (i32.ne (i32.load (i32.const 16)) (i32.load offset=4 (i32.const 16)))

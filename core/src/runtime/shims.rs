@@ -33,6 +33,7 @@ pub(crate) struct RuntimeFuncs {
     pub(crate) backpressure_inc: u32,
     pub(crate) backpressure_dec: u32,
     pub(crate) yield_: u32,
+    pub(crate) yield_cancellable: u32,
     pub(crate) task_cancel: u32,
     /// The globals holding the last event's handle and payload.
     pub(crate) p1: u32,
@@ -202,11 +203,14 @@ pub(crate) fn body(
                     .ins(I::BrIf(0))
                     .ins(I::Drop);
             }
-            b.ins(I::Call(rt.yield_))
-                .ins(I::If(BlockType::Empty))
-                .ins(I::Call(rt.suspend))
-                .ins(I::Drop)
-                .ins(I::End);
+            b.ins(I::Call(match cancellable {
+                true => rt.yield_cancellable,
+                false => rt.yield_,
+            }))
+            .ins(I::If(BlockType::Empty))
+            .ins(I::Call(rt.suspend))
+            .ins(I::Drop)
+            .ins(I::End);
             if cancellable {
                 b.ins(I::Call(rt.take_cancel));
             } else {

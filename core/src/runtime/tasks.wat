@@ -57,6 +57,7 @@
   (import "scheduler" "finish" (func $finish (param i32)))
   (import "scheduler" "queued_fresh" (func $queued_fresh (param i32) (result i32)))
   (import "scheduler" "orphan" (func $orphan (param i32)))
+  (import "scheduler" "promote" (func $promote (param i32)))
   (import "scheduler" "current" (global $current (mut i32)))
   (import "w" "waitable_new" (func $waitable_new (param i32) (result i32)))
   (import "w" "host_waitable_new" (func $host_waitable_new (param i32) (result i32)))
@@ -95,6 +96,7 @@
   (global $CANCELLED i32 (i32.const 512))     ;; ended by task.cancel
   (global $WAIT_CANCELLABLE i32 (i32.const 1024)) ;; its stack waits, cancellably
   (global $HOST i32 (i32.const 2048))         ;; an async call of the host
+  (global $YIELD_CANCELLABLE i32 (i32.const 4096)) ;; its stack yields, cancellably
 
   ;; The host's subtasks: the fused component's waitable set they are
   ;; joined to (0 before the first), and how many are not resolved.
@@ -461,6 +463,12 @@
             (call $wake (local.get $task) (i32.const 0) (i32.const 1))
             (call $wake (global.get $current) (i32.const 0) (i32.const 0))
             (return (i32.const 1))))))
+    ;; a stack in a cancellable yield moves to the high queue
+    (if (call $flag (local.get $task) (global.get $YIELD_CANCELLABLE))
+      (then
+        (call $promote (local.get $task))
+        (call $wake (global.get $current) (i32.const 0) (i32.const 0))
+        (return (i32.const 1))))
     (i32.const 0))
 
   ;; `subtask.cancel`, second half: START_CANCELLED, RETURNED,
@@ -557,6 +565,9 @@
   (func (export "take_cancel") (result i32)
     (local $r i32)
     (local.set $r (call $t (call $running)))
+    ;; (after a cancellable yield: it runs again)
+    (i32.store (local.get $r)
+      (i32.and (i32.load (local.get $r)) (i32.xor (global.get $YIELD_CANCELLABLE) (i32.const -1))))
     (if (i32.ne (i32.load offset=20 (local.get $r)) (i32.const 2)) (then (return (i32.const 0))))
     (i32.store offset=20 (local.get $r) (i32.const 0))
     (i32.const 1))
@@ -575,10 +586,19 @@
   ;; `thread.yield` of the running task: 1 when it must `suspend` (an
   ;; async-typed task lets the others run first, from the low queue); 0
   ;; for a task that may not block (it goes on).
-  (func (export "yield") (result i32)
+  (func $yield (export "yield") (result i32)
     (if (i32.eqz (call $may_block)) (then (return (i32.const 0))))
     (call $wake (global.get $current) (i32.const 0) (i32.const 0))
     (i32.const 1))
+
+  ;; The cancellable `thread.yield`: as `yield`, and a cancel meanwhile
+  ;; promotes the task (`take_cancel` after it clears the mark).
+  (func (export "yield_cancellable") (result i32)
+    (if (call $yield)
+      (then
+        (call $set_flag (call $running) (global.get $YIELD_CANCELLABLE))
+        (return (i32.const 1))))
+    (i32.const 0))
 
   ;; --- the host's subtasks ----------------------------------------------
   ;; An async call of the host by `inst` returned `status | hh << 4`, hh

@@ -1026,9 +1026,11 @@ fn a_stack_in_a_cancellable_wait_is_woken_by_a_cancel() {
 fn generated_yield_backpressure_and_task_cancel() {
     // B (instance 1) uses the generated shims: backpressure on and off, a
     // thread.yield that a cancel reaches while B waits its low-priority
-    // turn (cancellable: it returns 1; else 0), then task.cancel. A's
-    // cancel finds B not waiting on a set: BLOCKED.
-    for (cancellable, expected) in [(true, "y/1"), (false, "y/0")] {
+    // turn, then task.cancel. Cancellable, B is promoted and A yields to
+    // it: B's yield returns 1 and A's cancel RETURN_CANCELLED (4); else
+    // A's cancel finds B neither waiting nor in a cancellable yield:
+    // BLOCKED, and B's yield returns 0.
+    for (cancellable, expected) in [(true, "y14"), (false, "y/0")] {
         let shims = super::raw::shims_for(
             1,
             &[
