@@ -675,32 +675,59 @@ fn async_host_strings() {
     );
 }
 
-/// An async call of the host whose values hold resource handles is refused
-/// with a typed error.
+/// `async_host_handles.wat`: an own handle from the host that comes into
+/// the caller's table when the result arrives, a borrow the host holds until
+/// its subtask resolves (dropping the thing meanwhile traps), and both when
+/// the host answers at once.
 #[test]
-fn async_host_handles_are_refused() {
+fn async_host_handles() {
+    let fixture = Fixture {
+        name: "async-host-handles (WAT)",
+        wasm: wat::parse_str(include_str!("async_host_handles.wat"))
+            .expect("async_host_handles.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("run", u32s(&[0, 0]), "[[2, 2, 2, 7]]"),
+            ("run", u32s(&[2, 2]), "[[49, 1, 2, 4, 49, 1, 2, 7]]"),
+            ("run", u32s(&[0, 3]), "[[65, 1, 2, 3, 65, 1, 2, 7]]"),
+            (
+                "run",
+                u32s(&[1, 2]),
+                "trap: cannot remove owned resource while borrowed",
+            ),
+        ],
+    );
+}
+
+/// An async call of the host with handles in memory (a list of borrows)
+/// is refused with a typed error.
+#[test]
+fn async_host_handles_in_memory_are_refused() {
     let wasm = wat::parse_str(
         r#"(component
             (import "meld:test/host" (instance $h
               (export "thing" (type $t (sub resource)))
-              (export "take" (func async (param "t" (own $t)) (result u32)))))
+              (export "sum" (func async (param "things" (list (borrow $t))) (result u32)))))
             (alias export $h "thing" (type $thing))
-            (alias export $h "take" (func $take))
+            (alias export $h "sum" (func $sum))
             (component $c
               (import "thing" (type $t (sub resource)))
-              (import "take" (func $take async (param "t" (own $t)) (result u32)))
+              (import "sum" (func $sum async (param "things" (list (borrow $t))) (result u32)))
               (core module $memory (memory (export "mem") 1))
               (core instance $memory (instantiate $memory))
               (alias core export $memory "mem" (core memory $mem))
-              (core func $take (canon lower (func $take) async (memory $mem)))
-              (core module $m (import "cm" "take" (func (param i32 i32) (result i32))))
-              (core instance (instantiate $m (with "cm" (instance (export "take" (func $take)))))))
-            (instance (instantiate $c (with "thing" (type $thing)) (with "take" (func $take)))))"#,
+              (core func $sum (canon lower (func $sum) async (memory $mem)))
+              (core module $m (import "cm" "sum" (func (param i32 i32 i32) (result i32))))
+              (core instance (instantiate $m (with "cm" (instance (export "sum" (func $sum)))))))
+            (instance (instantiate $c (with "thing" (type $thing)) (with "sum" (func $sum)))))"#,
     )
     .expect("the test component parses");
     let error = fuse(&[&wasm], &Options::default()).expect_err("refused");
     assert_eq!(error.kind(), meld_core::ErrorKind::Unsupported, "{error}");
-    assert!(error.to_string().contains("resource handles"), "{error}");
+    assert!(error.to_string().contains("handles in memory"), "{error}");
 }
 
 fn host_fixture() -> Fixture {

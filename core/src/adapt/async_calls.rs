@@ -1754,6 +1754,13 @@ impl Gen<'_, '_, '_, '_> {
     /// Whether the pointers in the result of async host call `id` move
     /// when it arrives: with one memory, if the result holds any.
     fn result_moves(&mut self, id: LoweringId) -> Result<bool> {
+        if let Some((shape, _)) = self.host_handles(id)?
+            && shape
+                .result
+                .is_some_and(|r| self.codegen.tys.info(r).handles)
+        {
+            return Ok(true);
+        }
         let lowering = &self.ctx.graph.lowerings[id.0];
         if self.region(&lowering.options)?.is_none() {
             return Ok(false);
@@ -1781,8 +1788,29 @@ impl Gen<'_, '_, '_, '_> {
             .ok_or_else(|| Error::internal("an async host call without its result function"))
     }
 
+    /// The shape (handles as handles) and the caller's table of async host
+    /// call `id`, if its values hold handles.
+    fn host_handles(&mut self, id: LoweringId) -> Result<Option<(Shape, super::host::Handles)>> {
+        if !self.ctx.adapters.handle_lowerings.contains(&id) {
+            return Ok(None);
+        }
+        let shape =
+            super::lowering_shape(self.ctx.graph, self.ctx.types, &mut self.codegen.tys, id)?
+                .ok_or_else(|| Error::internal("handles in a built-in"))?;
+        let lowering = &self.ctx.graph.lowerings[id.0];
+        let memory = self.memory(&lowering.options.memory)?;
+        Ok(Some((
+            shape,
+            super::host::Handles {
+                memory,
+                table: lowering.caller.0 as u32,
+            },
+        )))
+    }
+
     /// [`AsyncFunc::HostResult`]: `(retptr)`, the pointers of the result
-    /// the host wrote there move to region addresses.
+    /// the host wrote there move to region addresses, and its handles
+    /// (the host's) into the caller's table.
     fn host_result(&mut self, id: LoweringId) -> Result<Made> {
         let (mut b, args) = Body::new(&[Flat::I32]);
         let lowering = self.ctx.graph.lowerings[id.0].clone();
@@ -1800,6 +1828,17 @@ impl Gen<'_, '_, '_, '_> {
                 self.codegen
                     .rebase_mem(&mut b, result, place, region.rebase(Way::FromHost))?;
             }
+        }
+        if let Some((shape, handles)) = self.host_handles(id)?
+            && let Some(result) = shape.result
+        {
+            let place = Place {
+                memory: handles.memory.unwrap_or(u32::MAX),
+                addr: args[0],
+                offset: 0,
+            };
+            self.codegen
+                .rebase_mem(&mut b, result, place, handles.rebase(Way::FromHost))?;
         }
         Ok((
             "meld async host call result".to_string(),
@@ -1820,12 +1859,6 @@ impl Gen<'_, '_, '_, '_> {
         let ty = lowering
             .ty
             .ok_or_else(|| Error::internal("an async lowering without a function type"))?;
-        if self.ctx.adapters.handle_lowerings.contains(&id) {
-            return Err(in_caller(Error::unsupported(format!(
-                "{name} is lowered with the async ABI and its values hold resource handles: \
-                 async calls of the host with handles are not fused yet"
-            ))));
-        }
         let shape = self
             .codegen
             .tys
@@ -1853,6 +1886,33 @@ impl Gen<'_, '_, '_, '_> {
             Some(_) => &args[..args.len() - 1],
             None => &args[..],
         };
+        // Handles in the parameters: own ones leave the caller's table, the
+        // host gets its own for borrowed ones (its lends are the fused
+        // component's, which the host's table keeps until the subtask
+        // resolves). Those in memory are not done yet.
+        if let Some((hshape, handles)) = self.host_handles(id)? {
+            let in_memory = match spilled {
+                true => self.codegen.tys.info(hshape.tuple).handles,
+                false => hshape
+                    .params
+                    .iter()
+                    .any(|t| self.codegen.tys.handles_in_memory(*t)),
+            };
+            if in_memory {
+                return Err(in_caller(Error::unsupported(format!(
+                    "{name} is lowered with the async ABI and its parameters hold resource \
+                     handles in memory: async calls of the host with them are not fused yet"
+                ))));
+            }
+            let mut flat_shape = hshape.clone();
+            flat_shape.spill_params = false;
+            self.codegen.rebase_params(
+                &mut b,
+                &flat_shape,
+                params_in,
+                handles.rebase(Way::ToHost),
+            )?;
+        }
         if let Some(region) = region {
             if spilled {
                 region.check_block(&mut b, args[0], self.codegen.tys.info(shape.tuple).size);

@@ -208,7 +208,7 @@ pub(crate) fn plan(
 
 /// The shape of host function lowering `id` with its handles as
 /// [`crate::abi::Node::Handle`]s (`None` for a resource builtin).
-fn lowering_shape(
+pub(crate) fn lowering_shape(
     graph: &Graph,
     types: TypesRef<'_>,
     tys: &mut TyTable,

@@ -200,6 +200,8 @@ const MAX_TICKS: u32 = 8;
 ///   pause: async func(ticks: u32);
 ///   sum: async func(ticks: u32, a: u32, b: u32, c: u32, d: u32) -> u32;
 ///   echo: async func(ticks: u32, s: string) -> string;  // s + "!"
+///   make: async func(ticks: u32, v: u32) -> thing;      // the host's thing v
+///   peek: async func(ticks: u32, t: borrow<thing>) -> u32;  // its value
 /// }
 /// ```
 fn slow_host(linker: &mut Linker<WasiHost>) -> Result<()> {
@@ -215,6 +217,34 @@ fn slow_host(linker: &mut Linker<WasiHost>) -> Result<()> {
     host.func_new_concurrent("pause", |accessor, _, params, _| {
         Box::pin(async move {
             sleep(accessor, params)?.await;
+            Ok(())
+        })
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new_concurrent("make", |accessor, _, params, results| {
+        Box::pin(async move {
+            sleep(accessor, params)?.await;
+            let v = u32_at(params, 1)?;
+            results[0] = accessor.with(|mut access| {
+                new_thing(&mut wasmtime::AsContextMut::as_context_mut(&mut access), v)
+            })?;
+            Ok(())
+        })
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new_concurrent("peek", |accessor, _, params, results| {
+        Box::pin(async move {
+            sleep(accessor, params)?.await;
+            let thing = params
+                .get(1)
+                .ok_or_else(|| wasmtime::Error::msg("test host: peek takes a thing"))?;
+            let rep = accessor.with(|mut access| {
+                thing_rep(
+                    &mut wasmtime::AsContextMut::as_context_mut(&mut access),
+                    thing,
+                )
+            })?;
+            results[0] = Val::U32(rep);
             Ok(())
         })
     })
