@@ -176,6 +176,56 @@ pub fn async_all() -> Result<Vec<Fixture>> {
         .collect()
 }
 
+/// The hand-written async compositions of `tests/tests` (`async_*.wat`),
+/// by file name, as text.
+pub const ASYNC_WAT: [(&str, &str); 10] = [
+    ("async_raw.wat", include_str!("../tests/async_raw.wat")),
+    (
+        "async_resources.wat",
+        include_str!("../tests/async_resources.wat"),
+    ),
+    (
+        "async_stackful.wat",
+        include_str!("../tests/async_stackful.wat"),
+    ),
+    (
+        "async_sync_calls.wat",
+        include_str!("../tests/async_sync_calls.wat"),
+    ),
+    ("async_yield.wat", include_str!("../tests/async_yield.wat")),
+    (
+        "async_reentry.wat",
+        include_str!("../tests/async_reentry.wat"),
+    ),
+    (
+        "async_cancel_yield.wat",
+        include_str!("../tests/async_cancel_yield.wat"),
+    ),
+    ("async_host.wat", include_str!("../tests/async_host.wat")),
+    (
+        "async_host_strings.wat",
+        include_str!("../tests/async_host_strings.wat"),
+    ),
+    (
+        "async_host_handles.wat",
+        include_str!("../tests/async_host_handles.wat"),
+    ),
+];
+
+/// Every async fixture and every hand-written async composition
+/// ([`ASYNC_WAT`]), by name.
+pub fn async_inputs() -> Result<Vec<(String, Vec<u8>)>> {
+    let mut inputs: Vec<(String, Vec<u8>)> = async_all()?
+        .into_iter()
+        .map(|f| (f.name.to_string(), f.wasm))
+        .collect();
+    for (name, text) in ASYNC_WAT {
+        let wasm = wat::parse_str(text).with_context(|| format!("parsing {name}"))?;
+        inputs.push((name.to_string(), wasm));
+    }
+    Ok(inputs)
+}
+
 /// The names of the debug-info fixtures, in the order [`debug_all`]
 /// returns them.
 pub fn debug_names() -> impl Iterator<Item = &'static str> {

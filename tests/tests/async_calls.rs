@@ -640,6 +640,20 @@ fn async_host_calls_made_at_once() {
         ],
         None,
     );
+    // meld's limitation: a sync export (async-typed, lifted without
+    // `async`) that must block on the host while an async export's task
+    // waits for the host too traps, by a named function (README, "Known
+    // differences"); wasmtime lets both wait.
+    check_together_component(
+        &fixture,
+        &[("run", u32s(&[5, 5])), ("blocking", u32s(&[3]))],
+        &[
+            "[[33, 49, 2, 100, 65, 1, 2, 2, 1, 3, 2, 1, 4, 2, 1001, 1003]]",
+            "[1405]",
+            "finished 0, 1",
+        ],
+        Some(&["trap", "trap", "finished 0, 1"]),
+    );
 }
 
 /// `async_host_strings.wat`: a string to the host and one back through

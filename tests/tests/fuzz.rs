@@ -80,20 +80,7 @@ fn mutated_fixtures_never_panic_the_engine() {
 /// an error (never an internal one) or an output that validates.
 #[test]
 fn mutated_async_fixtures_never_panic_the_engine() {
-    let mut inputs: Vec<(String, Vec<u8>)> = meld_tests::fixtures::async_all()
-        .expect("async fixtures build")
-        .into_iter()
-        .map(|f| (f.name.to_string(), f.wasm))
-        .collect();
-    for (name, text) in [
-        ("async_raw.wat", include_str!("async_raw.wat")),
-        ("async_resources.wat", include_str!("async_resources.wat")),
-        ("async_stackful.wat", include_str!("async_stackful.wat")),
-        ("async_sync_calls.wat", include_str!("async_sync_calls.wat")),
-        ("async_yield.wat", include_str!("async_yield.wat")),
-    ] {
-        inputs.push((name.to_string(), wat::parse_str(text).expect("parses")));
-    }
+    let inputs = meld_tests::fixtures::async_inputs().expect("async inputs build");
     let mut rng = Rng(0x6173_796e_632d_6675);
     let (mut ok, mut errors) = (0, 0);
     for i in 0..300 {
