@@ -295,6 +295,17 @@ fn async_blocking() {
             // `ready` returns before its lower does: nothing to wait for.
             (export!("blocking", "sync-ready"), u32s(&[2, 3]), "[5]"),
             (export!("blocking", "async-block-on"), u32s(&[6, 7]), "[42]"),
+            // One blocking round trip after another (0 + 1 + ... + 9).
+            (
+                export!("blocking", "block-on-loop"),
+                vec![Val::U8(10)],
+                "[45]",
+            ),
+            (
+                export!("blocking", "block-on-loop"),
+                vec![Val::U8(0)],
+                "[0]",
+            ),
         ],
     );
 }

@@ -15,6 +15,14 @@ impl Guest for Blocking {
         wit_bindgen::block_on(worker::later(a, b))
     }
 
+    async fn block_on_loop(n: u8) -> u32 {
+        let mut sum = 0u32;
+        for i in 0..u32::from(n) {
+            sum = sum.wrapping_add(wit_bindgen::block_on(worker::later(i, 1)));
+        }
+        sum
+    }
+
     fn sync_block_on(a: u32, b: u32) -> u32 {
         wit_bindgen::block_on(worker::later(a, b))
     }
