@@ -79,6 +79,9 @@ pub(crate) struct Boundary {
     /// Import index of each built-in for the host's subtasks, when an
     /// inner component calls a root import with the async ABI.
     pub(crate) host_async: BTreeMap<HostAsyncOp, usize>,
+    /// Import index of the fused component's built-in standing for each
+    /// inner stream, future and error-context built-in.
+    pub(crate) builtins: BTreeMap<AsyncBuiltinId, usize>,
 }
 
 type ContextKey = (Option<Origin>, Option<Origin>, StringEncoding);
@@ -195,12 +198,41 @@ pub(crate) fn plan(
         for (name, item, _) in &graph.exports {
             p.task_returns(name, item, &mut tys, types)?;
         }
+        // Streams, futures and error contexts inner components make are the
+        // fused component's: each built-in is the wrapper's of the same
+        // type, with the inner component's options.
+        for (i, builtin) in graph.async_builtins.iter().enumerate() {
+            use crate::decode::{AsyncOp, EndOp};
+            let async_ = match builtin.op {
+                AsyncOp::End { op, .. } => matches!(
+                    op,
+                    EndOp::Read | EndOp::Write | EndOp::CancelRead | EndOp::CancelWrite
+                ),
+                AsyncOp::ErrorContextNew
+                | AsyncOp::ErrorContextDebugMessage
+                | AsyncOp::ErrorContextDrop => false,
+                _ => continue,
+            };
+            let ty = crate::runtime::shims::func_type(&builtin.op)
+                .ok_or_else(|| Error::internal("a stream built-in without a type"))?;
+            let (_, mut options) = p.context(&builtin.options, builtin.caller)?;
+            options.async_ = async_;
+            let item = HostItem::Builtin(AsyncBuiltinId(i));
+            let (module, field) = graph.host_name(&item);
+            p.boundary.imports.push(Import {
+                item,
+                module,
+                field,
+                ty,
+                options,
+            });
+            p.boundary
+                .builtins
+                .insert(AsyncBuiltinId(i), p.boundary.imports.len() - 1);
+        }
         // The host's subtasks (async calls of root imports) are followed
         // through these, events written into the runtime's memory.
-        if let Some(rt) = graph
-            .runtime
-            .filter(|_| graph.lowerings.iter().any(|l| l.options.async_))
-        {
+        if let Some(rt) = graph.runtime.filter(|_| graph.follows_host()) {
             let memory = layout.origin(
                 graph,
                 adapters,

@@ -141,6 +141,49 @@ pub(crate) enum AsyncOp {
     ThreadYield {
         cancellable: bool,
     },
+    /// A built-in of a stream (`future`: of a future) type, which the
+    /// built-in's `result` names.
+    End {
+        future: bool,
+        op: EndOp,
+        async_: bool,
+    },
+    ErrorContextNew,
+    ErrorContextDebugMessage,
+    ErrorContextDrop,
+}
+
+/// What a stream or future built-in does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum EndOp {
+    New,
+    Read,
+    Write,
+    CancelRead,
+    CancelWrite,
+    DropReadable,
+    DropWritable,
+}
+
+impl EndOp {
+    fn name(self, future: bool) -> &'static str {
+        match (future, self) {
+            (false, EndOp::New) => "stream.new",
+            (false, EndOp::Read) => "stream.read",
+            (false, EndOp::Write) => "stream.write",
+            (false, EndOp::CancelRead) => "stream.cancel-read",
+            (false, EndOp::CancelWrite) => "stream.cancel-write",
+            (false, EndOp::DropReadable) => "stream.drop-readable",
+            (false, EndOp::DropWritable) => "stream.drop-writable",
+            (true, EndOp::New) => "future.new",
+            (true, EndOp::Read) => "future.read",
+            (true, EndOp::Write) => "future.write",
+            (true, EndOp::CancelRead) => "future.cancel-read",
+            (true, EndOp::CancelWrite) => "future.cancel-write",
+            (true, EndOp::DropReadable) => "future.drop-readable",
+            (true, EndOp::DropWritable) => "future.drop-writable",
+        }
+    }
 }
 
 impl AsyncOp {
@@ -161,6 +204,10 @@ impl AsyncOp {
             AsyncOp::BackpressureInc => "backpressure.inc",
             AsyncOp::BackpressureDec => "backpressure.dec",
             AsyncOp::ThreadYield { .. } => "thread.yield",
+            AsyncOp::End { future, op, .. } => op.name(*future),
+            AsyncOp::ErrorContextNew => "error-context.new",
+            AsyncOp::ErrorContextDebugMessage => "error-context.debug-message",
+            AsyncOp::ErrorContextDrop => "error-context.drop",
         }
     }
 }
@@ -727,6 +774,30 @@ fn canonical<'a>(
         )),
         other => match simple_async_op(&other) {
             Some(op) => Ok(async_op(op, None, offset)),
+            None if end_op(&other).is_some() => {
+                let (future, op, async_, ty, options) =
+                    end_op(&other).ok_or_else(|| Error::internal("a stream built-in"))?;
+                Ok(Decl::Async {
+                    op: AsyncOp::End { future, op, async_ },
+                    options: canon_options(&options, offset)?,
+                    result: ty.map(|ty| {
+                        wasmparser::component_types::ComponentValType::Type(
+                            types.component_defined_type_at(ty),
+                        )
+                    }),
+                    offset,
+                })
+            }
+            None if error_context_op(&other).is_some() => {
+                let (op, options) = error_context_op(&other)
+                    .ok_or_else(|| Error::internal("an error-context built-in"))?;
+                Ok(Decl::Async {
+                    op,
+                    options: canon_options(&options, offset)?,
+                    result: None,
+                    offset,
+                })
+            }
             None => unsupported(
                 "async builtins other than calls and tasks (streams, futures, error-context, \
                  threads)",
@@ -748,6 +819,80 @@ fn async_op<'a>(op: AsyncOp, memory: Option<u32>, offset: usize) -> Decl<'a> {
 }
 
 /// The async built-ins of calls and tasks that take no options.
+/// A stream or future built-in: future or not, what it does, `async`, its
+/// type and its options.
+type EndDecl = (bool, EndOp, bool, Option<u32>, Vec<CanonicalOption>);
+
+fn end_op(func: &CanonicalFunction) -> Option<EndDecl> {
+    use CanonicalFunction as C;
+    Some(match func {
+        C::StreamNew { ty } => (false, EndOp::New, false, Some(*ty), Vec::new()),
+        C::StreamRead { ty, options } => (
+            false,
+            EndOp::Read,
+            is_async(options),
+            Some(*ty),
+            options.to_vec(),
+        ),
+        C::StreamWrite { ty, options } => (
+            false,
+            EndOp::Write,
+            is_async(options),
+            Some(*ty),
+            options.to_vec(),
+        ),
+        C::StreamCancelRead { ty, async_ } => {
+            (false, EndOp::CancelRead, *async_, Some(*ty), Vec::new())
+        }
+        C::StreamCancelWrite { ty, async_ } => {
+            (false, EndOp::CancelWrite, *async_, Some(*ty), Vec::new())
+        }
+        C::StreamDropReadable { ty } => (false, EndOp::DropReadable, false, Some(*ty), Vec::new()),
+        C::StreamDropWritable { ty } => (false, EndOp::DropWritable, false, Some(*ty), Vec::new()),
+        C::FutureNew { ty } => (true, EndOp::New, false, Some(*ty), Vec::new()),
+        C::FutureRead { ty, options } => (
+            true,
+            EndOp::Read,
+            is_async(options),
+            Some(*ty),
+            options.to_vec(),
+        ),
+        C::FutureWrite { ty, options } => (
+            true,
+            EndOp::Write,
+            is_async(options),
+            Some(*ty),
+            options.to_vec(),
+        ),
+        C::FutureCancelRead { ty, async_ } => {
+            (true, EndOp::CancelRead, *async_, Some(*ty), Vec::new())
+        }
+        C::FutureCancelWrite { ty, async_ } => {
+            (true, EndOp::CancelWrite, *async_, Some(*ty), Vec::new())
+        }
+        C::FutureDropReadable { ty } => (true, EndOp::DropReadable, false, Some(*ty), Vec::new()),
+        C::FutureDropWritable { ty } => (true, EndOp::DropWritable, false, Some(*ty), Vec::new()),
+        _ => return None,
+    })
+}
+
+fn is_async(options: &[CanonicalOption]) -> bool {
+    options.iter().any(|o| matches!(o, CanonicalOption::Async))
+}
+
+fn error_context_op(func: &CanonicalFunction) -> Option<(AsyncOp, Vec<CanonicalOption>)> {
+    Some(match func {
+        CanonicalFunction::ErrorContextNew { options } => {
+            (AsyncOp::ErrorContextNew, options.to_vec())
+        }
+        CanonicalFunction::ErrorContextDebugMessage { options } => {
+            (AsyncOp::ErrorContextDebugMessage, options.to_vec())
+        }
+        CanonicalFunction::ErrorContextDrop => (AsyncOp::ErrorContextDrop, Vec::new()),
+        _ => return None,
+    })
+}
+
 fn simple_async_op(func: &CanonicalFunction) -> Option<AsyncOp> {
     Some(match *func {
         CanonicalFunction::TaskCancel => AsyncOp::TaskCancel,

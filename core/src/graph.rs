@@ -265,6 +265,10 @@ pub(crate) enum HostItem {
     /// calls of root imports): the async runtime waits for them and
     /// forwards their events.
     HostAsync(HostAsyncOp),
+    /// The fused component's stream, future or error-context built-in
+    /// standing for an inner component's (the streams it makes are the
+    /// fused component's, the inner component's table holds their ends).
+    Builtin(AsyncBuiltinId),
 }
 
 /// The built-ins through which meld's async runtime follows the host's
@@ -528,6 +532,24 @@ impl Graph {
             || self.lowerings.iter().any(|l| l.options.async_)
     }
 
+    /// Whether the fused module follows the host's waitables: an inner
+    /// component calls the host with the async ABI, or makes streams,
+    /// futures or error contexts (the fused component's).
+    pub(crate) fn follows_host(&self) -> bool {
+        use crate::decode::AsyncOp;
+        self.runtime.is_some()
+            && (self.lowerings.iter().any(|l| l.options.async_)
+                || self.async_builtins.iter().any(|b| {
+                    matches!(
+                        b.op,
+                        AsyncOp::End { .. }
+                            | AsyncOp::ErrorContextNew
+                            | AsyncOp::ErrorContextDebugMessage
+                            | AsyncOp::ErrorContextDrop
+                    )
+                }))
+    }
+
     /// Whether the fused module needs meld's handle tables: resources, or
     /// the async ABI's handles (subtasks, waitable sets).
     pub(crate) fn needs_tables(&self) -> bool {
@@ -555,6 +577,10 @@ impl Graph {
                 return ("$root".to_string(), format!("[context-{op}-0]"));
             }
             HostItem::HostAsync(op) => return ("$root".to_string(), op.field().to_string()),
+            HostItem::Builtin(id) => {
+                let op = self.async_builtins[id.0].op.name();
+                return ("$root".to_string(), format!("[{op}]{}", id.0));
+            }
         };
         let import = &self.imports[import.0].name;
         match path.split_last() {

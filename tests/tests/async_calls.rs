@@ -755,6 +755,68 @@ fn async_host_handles_in_memory_are_refused() {
     assert!(error.to_string().contains("handles in memory"), "{error}");
 }
 
+/// `async_streams.wat`: streams, futures and error contexts within one
+/// component (the fused component's stand behind their ends, in the
+/// component's own table): codes, events, bytes and values copied,
+/// cancellation, an error context's message, and the traps of a
+/// non-numeric stream within one instance and of a future's writer
+/// dropped first.
+#[test]
+fn async_streams() {
+    let fixture = Fixture {
+        name: "async-streams (WAT)",
+        wasm: wat::parse_str(include_str!("async_streams.wat")).expect("async_streams.wat parses"),
+        is_command: false,
+    };
+    check_multi_only(
+        &fixture,
+        &[
+            (
+                "run",
+                u32s(&[0]),
+                "[[2, 3, 4294967295, 64, 1684234849, 3, 3, 64]]",
+            ),
+            ("run", u32s(&[1]), "[[4294967295, 0, 4, 3, 0, 77]]"),
+            ("run", u32s(&[2]), "[[4294967295, 2]]"),
+            ("run", u32s(&[3]), "[[3, 4, 1936748399]]"),
+            ("run", u32s(&[6]), "[[]]"),
+            (
+                "run",
+                u32s(&[4]),
+                "trap: cannot read from and write to intra-component future/stream with non-numeric payload",
+            ),
+            (
+                "run",
+                u32s(&[5]),
+                "trap: cannot drop future write end without first writing a value",
+            ),
+        ],
+    );
+    // With one memory, streams of strings are refused (their pointers
+    // would have to move when a copy lands).
+    let options = Options {
+        memory: MemoryStrategy::Shared,
+        ..Options::default()
+    };
+    let error = fuse(&[&fixture.wasm], &options).expect_err("shared is refused");
+    assert_eq!(error.kind(), meld_core::ErrorKind::Unsupported, "{error}");
+}
+
+/// [`check_async_component`] with `--memory multi` only.
+fn check_multi_only(fixture: &Fixture, script: &[Call]) {
+    let calls: Vec<(&str, Vec<Val>)> = script
+        .iter()
+        .map(|(path, args, _)| (*path, args.clone()))
+        .collect();
+    let expected: Vec<&str> = script.iter().map(|(_, _, outcome)| *outcome).collect();
+    let got = run_script_with_traps(&fixture.wasm, &calls).expect("the original runs");
+    assert_eq!(got, expected, "`{}` (original)", fixture.name);
+    let fused = fuse(&[&fixture.wasm], &Options::default()).expect("multi fuses");
+    validate(&fused.wasm).expect("the output validates");
+    same_script(&fixture.wasm, &fused.wasm, &calls);
+    differential(fixture, &fused.wasm, "Multi");
+}
+
 fn host_fixture() -> Fixture {
     Fixture {
         name: "async-host (WAT)",

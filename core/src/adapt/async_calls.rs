@@ -40,6 +40,7 @@ use super::resources::RtFn;
 use super::translate::{Dst, Place, Slot, Src};
 use super::{AdapterPlan, Adapters};
 use crate::abi::{Flat, MAX_FLAT_PARAMS, Shape, TyTable};
+use crate::decode::AsyncOp;
 use crate::error::{Error, Result};
 use crate::graph::{
     AdapterId, AsyncBuiltinId, CoreDef, CoreInstanceId, Graph, HostAsyncOp, InnerId, LiftedId,
@@ -201,7 +202,7 @@ pub(crate) fn funcs(graph: &Graph, adapters: &Adapters) -> Vec<AsyncFunc> {
             ]
         })
         .collect();
-    if !host_calls.is_empty() {
+    if graph.follows_host() {
         out.extend(host_calls);
         out.extend([
             AsyncFunc::HostEvent,
@@ -308,6 +309,15 @@ struct Rt {
     pool_take: u32,
     bell_owner: u32,
     queued: u32,
+    end_new: u32,
+    end_record: u32,
+    end_host: u32,
+    end_busy: u32,
+    end_find: u32,
+    end_free: u32,
+    take_one: u32,
+    await_one: u32,
+    set_event: u32,
     trap_sync_blocks: u32,
 }
 
@@ -383,6 +393,15 @@ impl Rt {
             pool_take: f(t, "pool_take")?,
             bell_owner: f(t, "bell_owner")?,
             queued: f(s, "queued")?,
+            end_new: f(w, "end_new")?,
+            end_record: f(w, "end_record")?,
+            end_host: f(w, "end_host")?,
+            end_busy: f(w, "end_busy")?,
+            end_find: f(w, "end_find")?,
+            end_free: f(w, "end_free")?,
+            take_one: f(w, "take_one")?,
+            await_one: f(w, "await_one")?,
+            set_event: f(w, "set_event")?,
             trap_sync_blocks: f(t, "trap_sync_blocks")?,
         })
     }
@@ -401,6 +420,9 @@ pub(crate) struct Ctx<'g, 'l, 'a> {
     pub(crate) host_context: Option<(u32, u32)>,
     /// The fused indices of the built-ins for the host's subtasks.
     pub(crate) host_async: &'g BTreeMap<HostAsyncOp, u32>,
+    /// The fused index of the fused component's built-in standing for
+    /// each inner stream, future and error-context built-in.
+    pub(crate) host_builtins: &'g BTreeMap<AsyncBuiltinId, u32>,
     /// The resolved canonical options of a component.
     pub(crate) side: &'g dyn Fn(&Options, InnerId) -> Result<Side>,
 }
@@ -1516,6 +1538,34 @@ impl Gen<'_, '_, '_, '_> {
         b.get(hh)
             .ins(I::Call(host_op(self.ctx, HostAsyncOp::SubtaskDrop)?));
         b.ins(I::End).ins(I::End);
+        // A stream or future end's operation ended: the inner end gets the
+        // event, and its end at the host leaves the host's set.
+        let n = b.local(Flat::I32);
+        b.get(code)
+            .i32(2)
+            .ins(I::I32GeU)
+            .get(code)
+            .i32(5)
+            .ins(I::I32LeU)
+            .ins(I::I32And)
+            .ins(I::If(BlockType::Empty));
+        b.get(hh).ins(I::Call(rt.end_find)).set(n);
+        b.get(n).ins(I::If(BlockType::Empty));
+        b.get(n)
+            .i32(0)
+            .ins(I::Call(rt.end_busy))
+            .ins(I::If(BlockType::Empty))
+            .ins(I::GlobalGet(rt.host_pending))
+            .i32(1)
+            .ins(I::I32Sub)
+            .ins(I::GlobalSet(rt.host_pending))
+            .ins(I::End);
+        b.get(hh)
+            .i32(0)
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        b.get(n).get(code).get(status).ins(I::Call(rt.set_event));
+        b.ins(I::Return);
+        b.ins(I::End).ins(I::End);
         // A root task's bell was rung: it is spent.
         b.get(code)
             .i32(EVENT_FUTURE_READ)
@@ -1984,6 +2034,260 @@ impl Gen<'_, '_, '_, '_> {
         ))
     }
 
+    /// The shim of stream, future or error-context built-in `id`: the
+    /// fused component's built-in of the same type, behind handles in the
+    /// caller's table (`waitables.wat`'s ends; an error context's handle
+    /// holds the fused component's as its representation).
+    fn end_shim(&mut self, id: AsyncBuiltinId, name: String) -> Result<Made> {
+        use crate::decode::EndOp;
+        let builtin = self.graph().async_builtins[id.0].clone();
+        let inst = builtin.caller.0 as u32;
+        let host = *self
+            .ctx
+            .host_builtins
+            .get(&id)
+            .ok_or_else(|| Error::internal("a stream built-in without the host's"))?;
+        let ty = shims::func_type(&builtin.op)
+            .ok_or_else(|| Error::internal("a stream built-in without a type"))?;
+        let params: Vec<Flat> = ty.params().iter().map(Flat::of).collect::<Result<_>>()?;
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&params);
+        let memory = self.memory(&builtin.options.memory)?;
+        // With one memory, the host reads and writes at memory addresses:
+        // payloads that hold pointers are not done yet.
+        let base = match self.region(&builtin.options)? {
+            None => 0,
+            Some(region) => region.base,
+        };
+        if let (true, AsyncOp::End { .. }) = (self.region(&builtin.options)?.is_some(), &builtin.op)
+            && !self.plain_payload(&builtin)?
+        {
+            return Err(Error::unsupported(format!(
+                "`{name}` moves values that hold pointers or handles: with `--memory shared` \
+                 streams and futures of them are not fused yet"
+            ))
+            .in_component(self.graph().path(builtin.caller)));
+        }
+        let table = |f| self.ctx.layout.async_index(AsyncFunc::Table(f));
+        const ERROR_CONTEXT: u32 = 16;
+        match builtin.op {
+            AsyncOp::End { future, op, async_ } => {
+                let (readable, writable) = match future {
+                    false => (10, 11),
+                    true => (12, 13),
+                };
+                match op {
+                    EndOp::New => {
+                        let pair = b.local(Flat::I64);
+                        b.ins(I::Call(host)).set(pair);
+                        b.i32(inst)
+                            .i32(readable)
+                            .get(pair)
+                            .ins(I::I32WrapI64)
+                            .ins(I::Call(rt.end_new))
+                            .ins(I::I64ExtendI32U);
+                        b.i32(inst)
+                            .i32(writable)
+                            .get(pair)
+                            .ins(I::I64Const(32))
+                            .ins(I::I64ShrU)
+                            .ins(I::I32WrapI64)
+                            .ins(I::Call(rt.end_new))
+                            .ins(I::I64ExtendI32U)
+                            .ins(I::I64Const(32))
+                            .ins(I::I64Shl)
+                            .ins(I::I64Or);
+                    }
+                    EndOp::Read | EndOp::Write | EndOp::CancelRead | EndOp::CancelWrite => {
+                        let tag = match op {
+                            EndOp::Read | EndOp::CancelRead => readable,
+                            _ => writable,
+                        };
+                        let (n, code) = (b.local(Flat::I32), b.local(Flat::I32));
+                        b.i32(inst)
+                            .get(args[0])
+                            .i32(tag)
+                            .ins(I::Call(rt.end_record))
+                            .set(n);
+                        b.get(n).ins(I::Call(rt.end_host));
+                        if matches!(op, EndOp::Read | EndOp::Write) {
+                            b.get(args[1]);
+                            if base != 0 {
+                                b.i32(base).ins(I::I32Add);
+                            }
+                            if !future {
+                                b.get(args[2]);
+                            }
+                        }
+                        b.ins(I::Call(host)).set(code);
+                        match op {
+                            EndOp::Read | EndOp::Write => {
+                                // Pending: the host's end joins its set.
+                                b.get(code)
+                                    .i32(u32::MAX)
+                                    .ins(I::I32Eq)
+                                    .ins(I::If(BlockType::Empty));
+                                b.ins(I::GlobalGet(rt.host_set))
+                                    .ins(I::I32Eqz)
+                                    .ins(I::If(BlockType::Empty))
+                                    .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetNew)?))
+                                    .ins(I::GlobalSet(rt.host_set))
+                                    .ins(I::End);
+                                b.get(n).ins(I::Call(rt.end_host));
+                                b.ins(I::GlobalGet(rt.host_set))
+                                    .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+                                b.get(n)
+                                    .i32(1)
+                                    .ins(I::Call(rt.end_busy))
+                                    .ins(I::I32Eqz)
+                                    .ins(I::If(BlockType::Empty))
+                                    .ins(I::GlobalGet(rt.host_pending))
+                                    .i32(1)
+                                    .ins(I::I32Add)
+                                    .ins(I::GlobalSet(rt.host_pending))
+                                    .ins(I::End);
+                                b.ins(I::End);
+                            }
+                            _ => {
+                                // Ended at once: nothing pending any more.
+                                b.get(code)
+                                    .i32(u32::MAX)
+                                    .ins(I::I32Ne)
+                                    .ins(I::If(BlockType::Empty));
+                                b.get(n)
+                                    .i32(0)
+                                    .ins(I::Call(rt.end_busy))
+                                    .ins(I::If(BlockType::Empty))
+                                    .ins(I::GlobalGet(rt.host_pending))
+                                    .i32(1)
+                                    .ins(I::I32Sub)
+                                    .ins(I::GlobalSet(rt.host_pending))
+                                    .ins(I::End);
+                                b.get(n).ins(I::Call(rt.end_host));
+                                b.i32(0).ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+                                b.ins(I::End);
+                            }
+                        }
+                        if !async_ {
+                            // The blocking variant waits for the end's event.
+                            b.get(code)
+                                .i32(u32::MAX)
+                                .ins(I::I32Eq)
+                                .ins(I::If(BlockType::Empty));
+                            b.ins(I::Call(rt.funcs.check_blocking));
+                            b.ins(I::Loop(BlockType::Empty));
+                            b.get(n)
+                                .ins(I::Call(rt.take_one))
+                                .ins(I::I32Eqz)
+                                .ins(I::If(BlockType::Empty));
+                            b.get(n).ins(I::Call(rt.await_one));
+                            b.ins(I::Call(rt.funcs.suspend)).ins(I::Drop);
+                            b.ins(I::Br(1));
+                            b.ins(I::End).ins(I::End);
+                            b.ins(I::GlobalGet(rt.funcs.p2)).set(code);
+                            b.ins(I::End);
+                        }
+                        b.get(code);
+                    }
+                    EndOp::DropReadable | EndOp::DropWritable => {
+                        let tag = match op {
+                            EndOp::DropReadable => readable,
+                            _ => writable,
+                        };
+                        let (n, hh) = (b.local(Flat::I32), b.local(Flat::I32));
+                        b.i32(inst)
+                            .get(args[0])
+                            .i32(tag)
+                            .ins(I::Call(rt.end_record))
+                            .set(n);
+                        b.get(n).ins(I::Call(rt.end_host)).set(hh);
+                        b.get(n)
+                            .i32(0)
+                            .ins(I::Call(rt.end_busy))
+                            .ins(I::If(BlockType::Empty))
+                            .ins(I::GlobalGet(rt.host_pending))
+                            .i32(1)
+                            .ins(I::I32Sub)
+                            .ins(I::GlobalSet(rt.host_pending))
+                            .ins(I::End);
+                        b.get(hh)
+                            .i32(0)
+                            .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+                        b.get(hh).ins(I::Call(host));
+                        b.i32(inst).get(args[0]).get(n).ins(I::Call(rt.end_free));
+                    }
+                }
+            }
+            AsyncOp::ErrorContextNew => {
+                b.get(args[0]);
+                if base != 0 {
+                    b.i32(base).ins(I::I32Add);
+                }
+                let ctx_handle = b.local(Flat::I32);
+                b.get(args[1]).ins(I::Call(host)).set(ctx_handle);
+                b.i32(inst)
+                    .i32(ERROR_CONTEXT)
+                    .get(ctx_handle)
+                    .ins(I::Call(table(RuntimeFunc::Insert)?));
+            }
+            AsyncOp::ErrorContextDebugMessage | AsyncOp::ErrorContextDrop => {
+                b.i32(inst)
+                    .get(args[0])
+                    .ins(I::Call(table(RuntimeFunc::Tag)?))
+                    .i32(ERROR_CONTEXT)
+                    .ins(I::I32Ne)
+                    .trap_if();
+                let ctx_handle = b.local(Flat::I32);
+                b.i32(inst)
+                    .get(args[0])
+                    .ins(I::Call(table(RuntimeFunc::Rep)?))
+                    .set(ctx_handle);
+                if let AsyncOp::ErrorContextDebugMessage = builtin.op {
+                    b.get(ctx_handle).get(args[1]);
+                    if base != 0 {
+                        b.i32(base).ins(I::I32Add);
+                    }
+                    b.ins(I::Call(host));
+                    if let (Some(memory), true) = (memory, base != 0) {
+                        // the string's pointer, to a region address
+                        b.get(args[1]);
+                        b.get(args[1]).load(memory, 0, 4, Flat::I32);
+                        b.i32(base).ins(I::I32Sub);
+                        b.store(memory, 0, 4, Flat::I32);
+                    }
+                } else {
+                    b.i32(inst)
+                        .get(args[0])
+                        .ins(I::Call(table(RuntimeFunc::Remove)?));
+                    b.get(ctx_handle).ins(I::Call(host));
+                }
+            }
+            _ => return Err(Error::internal("not a stream built-in")),
+        }
+        Ok((name, ty, b.finish()))
+    }
+
+    /// Whether the payload of stream or future built-in `builtin` is
+    /// absent or a number (bytes copied as they are).
+    fn plain_payload(&self, builtin: &crate::graph::AsyncBuiltin) -> Result<bool> {
+        use wasmparser::component_types::{ComponentDefinedType as D, ComponentValType as V};
+        let Some(V::Type(id)) = builtin.result else {
+            return Err(Error::internal("a stream built-in without its type"));
+        };
+        let payload = match &self.ctx.types[id] {
+            D::Stream { ty, .. } | D::Future { ty, .. } => *ty,
+            _ => return Err(Error::internal("a stream built-in of another type")),
+        };
+        Ok(match payload {
+            None => true,
+            Some(V::Primitive(p)) => !matches!(
+                p,
+                wasmparser::PrimitiveValType::String | wasmparser::PrimitiveValType::ErrorContext
+            ),
+            Some(V::Type(_)) => false,
+        })
+    }
+
     /// The shim of async built-in `id`.
     fn shim(&mut self, id: AsyncBuiltinId) -> Result<Made> {
         let builtin = self.graph().async_builtins[id.0].clone();
@@ -1993,10 +2297,13 @@ impl Gen<'_, '_, '_, '_> {
             builtin.op.name(),
             self.graph().path(builtin.caller)
         );
-        if let crate::decode::AsyncOp::TaskReturn = builtin.op {
+        if let AsyncOp::TaskReturn = builtin.op {
             return self.task_return(builtin.caller, builtin.result.as_ref(), name);
         }
-        if let crate::decode::AsyncOp::TaskCancel = builtin.op
+        if self.ctx.host_builtins.contains_key(&id) {
+            return self.end_shim(id, name);
+        }
+        if let AsyncOp::TaskCancel = builtin.op
             && self.component_lends(builtin.caller)?
         {
             // A cancelled task gives back what it was lent, as at

@@ -579,6 +579,11 @@ pub(crate) fn generate(
         .iter()
         .map(|(op, import)| (*op, *import as u32))
         .collect();
+    let host_builtins = boundary
+        .builtins
+        .iter()
+        .map(|(id, import)| (*id, *import as u32))
+        .collect();
     let ctx = async_calls::Ctx {
         graph,
         adapters,
@@ -586,6 +591,7 @@ pub(crate) fn generate(
         types,
         host_returns: &host_returns,
         host_async: &host_async,
+        host_builtins: &host_builtins,
         host_context: boundary
             .host_context
             .map(|(get, set)| (get as u32, set as u32)),

@@ -273,6 +273,24 @@ impl<'a> Layout<'a> {
                 });
             }
         }
+        // The fused component's stream and error-context built-ins call an
+        // inner component's realloc too.
+        for builtin in &graph.async_builtins {
+            if let Some(realloc) = &builtin.options.realloc
+                && graph.follows_host()
+            {
+                let rebased = self.rebased(graph, adapters, &builtin.options)?;
+                let flag = adapters.flag(builtin.caller);
+                if rebased.is_some() || flag.is_some() {
+                    let realloc = self.origin(graph, adapters, realloc, Space::Func)?;
+                    wrappers.insert(Wrapper::Realloc {
+                        realloc,
+                        memory: rebased,
+                        flag,
+                    });
+                }
+            }
+        }
         let mut lifted = Vec::new();
         for (_, item, _) in &graph.exports {
             exported_lifts(item, &mut lifted);

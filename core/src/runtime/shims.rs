@@ -72,6 +72,19 @@ pub(crate) fn func_type(op: &AsyncOp) -> Option<FuncType> {
         AsyncOp::TaskCancel | AsyncOp::BackpressureInc | AsyncOp::BackpressureDec => {
             FuncType::new([], [])
         }
+        AsyncOp::End { future, op, .. } => {
+            use crate::decode::EndOp;
+            match op {
+                EndOp::New => FuncType::new([], [ValType::I64]),
+                EndOp::Read | EndOp::Write if *future => FuncType::new([I32, I32], [I32]),
+                EndOp::Read | EndOp::Write => FuncType::new([I32, I32, I32], [I32]),
+                EndOp::CancelRead | EndOp::CancelWrite => FuncType::new([I32], [I32]),
+                EndOp::DropReadable | EndOp::DropWritable => FuncType::new([I32], []),
+            }
+        }
+        AsyncOp::ErrorContextNew => FuncType::new([I32, I32], [I32]),
+        AsyncOp::ErrorContextDebugMessage => FuncType::new([I32, I32], []),
+        AsyncOp::ErrorContextDrop => FuncType::new([I32], []),
     })
 }
 
@@ -88,7 +101,12 @@ pub(crate) fn body(
     let params: Vec<Flat> = ty.params().iter().map(|_| Flat::I32).collect();
     let (mut b, p) = Body::new(&params);
     match *op {
-        AsyncOp::TaskReturn => return None,
+        // Generated with the host's built-ins (`async_calls.rs`).
+        AsyncOp::TaskReturn
+        | AsyncOp::End { .. }
+        | AsyncOp::ErrorContextNew
+        | AsyncOp::ErrorContextDebugMessage
+        | AsyncOp::ErrorContextDrop => return None,
         AsyncOp::WaitableSetNew => {
             b.i32(instance).ins(I::Call(rt.set_new));
         }

@@ -47,6 +47,12 @@
   ;; a host subtask's: its events come before the others' (wasmtime orders
   ;; a set's ready members host subtasks first)
   (global $HOST_WAITABLE i32 (i32.const 3))
+  ;; a stream or future end (the fused component's end stands behind it):
+  ;; its events come after the subtasks'
+  (global $END i32 (i32.const 4))
+  ;; per record, the fused component's end behind an END (bit 31: an
+  ;; operation of it is pending at the host)
+  (global $HOSTS i32 (i32.const 165888))
   (global $TAG_SET i32 (i32.const 8))
   (global $TAG_SUBTASK i32 (i32.const 9))
   (global $RECORDS i32 (i32.const 1024))
@@ -251,9 +257,13 @@
   ;; The order in which a set's ready members give their events: host
   ;; subtasks first, then by record number.
   (func $order (param $m i32) (result i32)
+    (local $kind i32)
+    (local.set $kind (i32.load (call $record (local.get $m))))
     (i32.or (local.get $m)
-            (select (i32.const 0) (i32.const 0x10000)
-                    (i32.eq (i32.load (call $record (local.get $m))) (global.get $HOST_WAITABLE)))))
+            (select (i32.const 0)
+                    (select (i32.const 0x20000) (i32.const 0x10000)
+                            (i32.eq (local.get $kind) (global.get $END)))
+                    (i32.eq (local.get $kind) (global.get $HOST_WAITABLE)))))
 
   (func $take_record (export "take_record") (param $set i32) (result i32)
     (local $m i32) (local $best i32) (local $r i32) (local $code i32)
@@ -320,4 +330,55 @@
         (br $scan)))
     (i32.store offset=4 (call $task (local.get $t)) (local.get $next))
     (i32.store (local.get $at) (local.get $t)))
+
+  ;; --- stream and future ends -------------------------------------------
+  ;; An end of `inst` (tag 10 to 13) standing for the fused component's end
+  ;; `host`; its handle.
+  (func (export "end_new") (param $inst i32) (param $tag i32) (param $host i32) (result i32)
+    (local $n i32) (local $h i32)
+    (local.set $n (call $new_record (global.get $END) (local.get $inst)))
+    (i32.store (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))) (local.get $host))
+    (local.set $h (call $insert (local.get $inst) (local.get $tag) (local.get $n)))
+    (i32.store offset=8 (call $record (local.get $n)) (local.get $h))
+    (local.get $h))
+
+  ;; The record of end `h` of `inst`, which must be tagged `tag`.
+  (func (export "end_record") (param $inst i32) (param $h i32) (param $tag i32) (result i32)
+    (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+
+  ;; The fused component's end behind record `n`.
+  (func (export "end_host") (param $n i32) (result i32)
+    (i32.and (i32.load (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
+             (i32.const 0x7fffffff)))
+
+  ;; Marks whether an operation of end `n` is pending at the host; returns
+  ;; whether one was.
+  (func (export "end_busy") (param $n i32) (param $on i32) (result i32)
+    (local $at i32) (local $old i32)
+    (local.set $at (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $old (i32.load (local.get $at)))
+    (i32.store (local.get $at)
+      (i32.or (i32.and (local.get $old) (i32.const 0x7fffffff))
+              (i32.shl (local.get $on) (i32.const 31))))
+    (i32.shr_u (local.get $old) (i32.const 31)))
+
+  ;; The end record standing for the fused component's end `host` (0:
+  ;; none).
+  (func (export "end_find") (param $host i32) (result i32)
+    (local $n i32)
+    (loop $scan
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (if (i32.gt_u (local.get $n) (i32.load (i32.const 0))) (then (return (i32.const 0))))
+      (br_if $scan
+        (i32.or (i32.ne (i32.load (call $record (local.get $n))) (global.get $END))
+                (i32.ne (i32.and (i32.load (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
+                                 (i32.const 0x7fffffff))
+                        (local.get $host)))))
+    (local.get $n))
+
+  ;; End `h` (record `n`) of `inst` is dropped.
+  (func (export "end_free") (param $inst i32) (param $h i32) (param $n i32)
+    (call $leave (local.get $n))
+    (call $remove (local.get $inst) (local.get $h))
+    (call $free_record (local.get $n)))
 )

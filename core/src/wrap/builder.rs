@@ -173,6 +173,59 @@ impl Builder {
         next(&mut self.core_funcs)
     }
 
+    /// The stream or future built-in `op` of type `ty` (read, write and
+    /// cancel in their `async` variants).
+    pub(crate) fn end_builtin(
+        &mut self,
+        future: bool,
+        op: crate::decode::EndOp,
+        ty: u32,
+        options: &[CanonicalOption],
+    ) -> u32 {
+        use crate::decode::EndOp;
+        self.flush();
+        let mut section = CanonicalFunctionSection::new();
+        let options = options.iter().cloned();
+        match (future, op) {
+            (false, EndOp::New) => section.stream_new(ty),
+            (false, EndOp::Read) => section.stream_read(ty, options),
+            (false, EndOp::Write) => section.stream_write(ty, options),
+            (false, EndOp::CancelRead) => section.stream_cancel_read(ty, true),
+            (false, EndOp::CancelWrite) => section.stream_cancel_write(ty, true),
+            (false, EndOp::DropReadable) => section.stream_drop_readable(ty),
+            (false, EndOp::DropWritable) => section.stream_drop_writable(ty),
+            (true, EndOp::New) => section.future_new(ty),
+            (true, EndOp::Read) => section.future_read(ty, options),
+            (true, EndOp::Write) => section.future_write(ty, options),
+            (true, EndOp::CancelRead) => section.future_cancel_read(ty, true),
+            (true, EndOp::CancelWrite) => section.future_cancel_write(ty, true),
+            (true, EndOp::DropReadable) => section.future_drop_readable(ty),
+            (true, EndOp::DropWritable) => section.future_drop_writable(ty),
+        };
+        self.component.section(&section);
+        next(&mut self.core_funcs)
+    }
+
+    /// `error-context.new`, `.debug-message` or `.drop`.
+    pub(crate) fn error_context(
+        &mut self,
+        op: &crate::decode::AsyncOp,
+        options: &[CanonicalOption],
+    ) -> Result<u32> {
+        use crate::decode::AsyncOp;
+        self.flush();
+        let mut section = CanonicalFunctionSection::new();
+        let options = options.iter().cloned();
+        match op {
+            AsyncOp::ErrorContextNew => section.error_context_new(options),
+            AsyncOp::ErrorContextDebugMessage => section.error_context_debug_message(options),
+            AsyncOp::ErrorContextDrop => section.error_context_drop(),
+            _ => return Err(Error::internal("not an error-context built-in")),
+        };
+        self.component.section(&section);
+        Ok(next(&mut self.core_funcs))
+    }
+
     /// `(type (future))`: the type of root tasks' bells.
     pub(crate) fn unit_future_type(&mut self) -> u32 {
         self.flush();

@@ -106,6 +106,10 @@ pub(crate) fn wrap(
                     let options = w.options(0, &import.options)?;
                     w.task_return(graph, *id, &options)?
                 }
+                HostItem::Builtin(id) => {
+                    let options = w.options(0, &import.options)?;
+                    w.builtin(graph, *id, &options)?
+                }
                 // An async lower without memory or realloc.
                 HostItem::Func(func) if import.options.async_ => {
                     let options = w.options(0, &import.options)?;
@@ -147,6 +151,7 @@ pub(crate) fn wrap(
                     w.b.lower(func, &options)
                 }
                 HostItem::TaskReturn(id) => w.task_return(graph, *id, &options)?,
+                HostItem::Builtin(id) => w.builtin(graph, *id, &options)?,
                 HostItem::HostAsync(op) => {
                     let memory = options.iter().find_map(|o| match o {
                         CanonicalOption::Memory(m) => Some(*m),
@@ -299,6 +304,30 @@ impl Wrapper<'_> {
         Ok(())
     }
 
+    /// The fused component's built-in standing for inner built-in `id` (a
+    /// stream, future or error-context one), with `options`.
+    fn builtin(
+        &mut self,
+        graph: &Graph,
+        id: AsyncBuiltinId,
+        options: &[CanonicalOption],
+    ) -> Result<u32> {
+        let builtin = &graph.async_builtins[id.0];
+        match builtin.op {
+            crate::decode::AsyncOp::End { future, op, .. } => {
+                let Some(wasmparser::component_types::ComponentValType::Type(ty)) = builtin.result
+                else {
+                    return Err(Error::internal("a stream built-in without its type"));
+                };
+                let mut scope = self.scope();
+                let ty = scope.defined(ty);
+                self.outer = scope.local;
+                Ok(self.b.end_builtin(future, op, ty?, options))
+            }
+            ref op => self.b.error_context(op, options),
+        }
+    }
+
     /// The built-in `op` for the host's subtasks (`memory` for those that
     /// write an event), defining the bells' future type first if needed.
     fn host_async(&mut self, op: HostAsyncOp, memory: Option<u32>) -> u32 {
@@ -339,6 +368,7 @@ impl Wrapper<'_> {
             HostItem::TaskReturn(_) => Err(Error::internal("task.return has options")),
             HostItem::Context { set } => Ok(self.b.context(*set)),
             HostItem::HostAsync(op) => Ok(self.host_async(*op, None)),
+            HostItem::Builtin(_) => Err(Error::internal("a stream built-in has options")),
         }
     }
 
