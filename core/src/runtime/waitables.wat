@@ -271,7 +271,7 @@
     (block $done
       (loop $scan
         (br_if $done (i32.eqz (local.get $m)))
-        (if (i32.and (i32.load offset=12 (call $record (local.get $m)))
+        (if (i32.and (i32.ne (i32.load offset=12 (call $record (local.get $m))) (i32.const 0))
                      (i32.or (i32.eqz (local.get $best))
                              (i32.lt_u (call $order (local.get $m)) (call $order (local.get $best)))))
           (then (local.set $best (local.get $m))))
