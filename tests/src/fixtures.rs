@@ -178,7 +178,7 @@ pub fn async_all() -> Result<Vec<Fixture>> {
 
 /// The hand-written async compositions of `tests/tests` (`async_*.wat`),
 /// by file name, as text.
-pub const ASYNC_WAT: [(&str, &str); 10] = [
+pub const ASYNC_WAT: [(&str, &str); 11] = [
     ("async_raw.wat", include_str!("../tests/async_raw.wat")),
     (
         "async_resources.wat",
@@ -209,6 +209,10 @@ pub const ASYNC_WAT: [(&str, &str); 10] = [
     (
         "async_host_handles.wat",
         include_str!("../tests/async_host_handles.wat"),
+    ),
+    (
+        "async_streams.wat",
+        include_str!("../tests/async_streams.wat"),
     ),
 ];
 
