@@ -792,6 +792,11 @@ fn async_streams() {
                 u32s(&[5]),
                 "trap: cannot drop future write end without first writing a value",
             ),
+            (
+                "run",
+                u32s(&[7]),
+                "trap: read pointer out of bounds of memory",
+            ),
         ],
     );
 }

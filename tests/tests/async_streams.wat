@@ -6,7 +6,9 @@
 ;;    pending read cancelled (blocking cancel); 3: an error context's debug
 ;;    message; 4: a stream<string> written and read within the one instance
 ;;    (traps, as the payload is not a number); 5: a future's writable end
-;;    dropped before writing.
+;;    dropped before writing; 7: a write of bytes past the end of the
+;;    component's memory (traps; with one shared memory the next region
+;;    must stay out of reach).
 (component
   (component $c
     (type $bytes (stream u8))
@@ -85,8 +87,8 @@
         (global.set $count (i32.const 0))
         (if (i32.eqz (global.get $set)) (then (global.set $set (call $new))))
         (block $done
-          (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
-            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $done (local.get $mode)))
+          (block $m7 (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
+            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $done $m7 $done (local.get $mode)))
             ;; 0: bytes
             (local.set $pair (call $s-new))
             (local.set $r (i32.wrap_i64 (local.get $pair)))
@@ -147,7 +149,12 @@
           ;; 5: a future's writable end dropped before writing
           (local.set $pair (call $f-new))
           (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
-          (call $f-drop-w (local.get $w)))
+          (call $f-drop-w (local.get $w))
+          (br $done))
+          ;; 7: four bytes from two before the end of the memory
+          (local.set $pair (call $s-new))
+          (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+          (call $out (call $s-write (local.get $w) (i32.const 65534) (i32.const 4))))
         (call $return (i32.const 4096) (global.get $count))
         (i32.const 0))
       (func (export "exit-cb") (param i32 i32 i32) (result i32) (i32.const 0)))

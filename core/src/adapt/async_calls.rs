@@ -554,6 +554,20 @@ fn flat_size(ty: Flat) -> u32 {
     }
 }
 
+/// End record `n`'s operation at the host is over (if one was pending):
+/// one host waitable fewer to wait for.
+fn end_settled(b: &mut Body, rt: &Rt, n: Local) {
+    b.get(n)
+        .i32(0)
+        .ins(I::Call(rt.end_busy))
+        .ins(I::If(BlockType::Empty))
+        .ins(I::GlobalGet(rt.host_pending))
+        .i32(1)
+        .ins(I::I32Sub)
+        .ins(I::GlobalSet(rt.host_pending))
+        .ins(I::End);
+}
+
 /// Pushes the address of task `task`'s argument slot `slot`.
 fn slot(b: &mut Body, rt: &Rt, task: Local, slot: u32) {
     b.get(task).i32(slot).ins(I::Call(rt.argument));
@@ -1551,15 +1565,7 @@ impl Gen<'_, '_, '_, '_> {
             .ins(I::If(BlockType::Empty));
         b.get(hh).ins(I::Call(rt.end_find)).set(n);
         b.get(n).ins(I::If(BlockType::Empty));
-        b.get(n)
-            .i32(0)
-            .ins(I::Call(rt.end_busy))
-            .ins(I::If(BlockType::Empty))
-            .ins(I::GlobalGet(rt.host_pending))
-            .i32(1)
-            .ins(I::I32Sub)
-            .ins(I::GlobalSet(rt.host_pending))
-            .ins(I::End);
+        end_settled(&mut b, &rt, n);
         b.get(hh)
             .i32(0)
             .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
@@ -2055,16 +2061,14 @@ impl Gen<'_, '_, '_, '_> {
         let memory = self.memory(&builtin.options.memory)?;
         // With one memory, the host reads and writes at memory addresses:
         // payloads that hold pointers are not done yet.
-        let base = match self.region(&builtin.options)? {
-            None => 0,
-            Some(region) => region.base,
-        };
+        let region = self.region(&builtin.options)?;
+        let base = region.map_or(0, |r| r.base);
         // meld's limitation: with one memory, a read or write of values
         // that hold pointers (their pointers would have to move when the
         // copy lands) traps, by a function named after it, if it is ever
         // called; its mere presence fuses.
         if let (true, AsyncOp::End { .. }) = (self.region(&builtin.options)?.is_some(), &builtin.op)
-            && !self.plain_payload(&builtin)?
+            && self.plain_size(&builtin)?.is_none()
         {
             let (mut b, _) = Body::new(&params);
             b.ins(I::Unreachable);
@@ -2116,6 +2120,22 @@ impl Gen<'_, '_, '_, '_> {
                             .ins(I::Call(rt.end_record))
                             .set(n);
                         b.get(n).ins(I::Call(rt.end_host));
+                        if let (Some(region), EndOp::Read | EndOp::Write) = (region, op) {
+                            // With one memory, what the host reads or
+                            // writes must be the caller's region's.
+                            let unit = self
+                                .plain_size(&builtin)?
+                                .ok_or_else(|| Error::internal("a payload with pointers"))?;
+                            let count = match future {
+                                true => {
+                                    let one = b.local(Flat::I32);
+                                    b.i32(1).set(one);
+                                    one
+                                }
+                                false => args[2],
+                            };
+                            region.check_span(&mut b, args[1], count, unit);
+                        }
                         if matches!(op, EndOp::Read | EndOp::Write) {
                             b.get(args[1]);
                             if base != 0 {
@@ -2160,15 +2180,7 @@ impl Gen<'_, '_, '_, '_> {
                                     .i32(u32::MAX)
                                     .ins(I::I32Ne)
                                     .ins(I::If(BlockType::Empty));
-                                b.get(n)
-                                    .i32(0)
-                                    .ins(I::Call(rt.end_busy))
-                                    .ins(I::If(BlockType::Empty))
-                                    .ins(I::GlobalGet(rt.host_pending))
-                                    .i32(1)
-                                    .ins(I::I32Sub)
-                                    .ins(I::GlobalSet(rt.host_pending))
-                                    .ins(I::End);
+                                end_settled(&mut b, &rt, n);
                                 b.get(n).ins(I::Call(rt.end_host));
                                 b.i32(0).ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
                                 b.ins(I::End);
@@ -2207,15 +2219,7 @@ impl Gen<'_, '_, '_, '_> {
                             .ins(I::Call(rt.end_record))
                             .set(n);
                         b.get(n).ins(I::Call(rt.end_host)).set(hh);
-                        b.get(n)
-                            .i32(0)
-                            .ins(I::Call(rt.end_busy))
-                            .ins(I::If(BlockType::Empty))
-                            .ins(I::GlobalGet(rt.host_pending))
-                            .i32(1)
-                            .ins(I::I32Sub)
-                            .ins(I::GlobalSet(rt.host_pending))
-                            .ins(I::End);
+                        end_settled(&mut b, &rt, n);
                         b.get(hh)
                             .i32(0)
                             .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
@@ -2225,6 +2229,13 @@ impl Gen<'_, '_, '_, '_> {
                 }
             }
             AsyncOp::ErrorContextNew => {
+                if let Some(region) = region {
+                    let unit = match builtin.options.encoding {
+                        crate::decode::StringEncoding::Utf8 => 1,
+                        _ => 2,
+                    };
+                    region.check_span(&mut b, args[0], args[1], unit);
+                }
                 b.get(args[0]);
                 if base != 0 {
                     b.i32(base).ins(I::I32Add);
@@ -2249,6 +2260,9 @@ impl Gen<'_, '_, '_, '_> {
                     .ins(I::Call(table(RuntimeFunc::Rep)?))
                     .set(ctx_handle);
                 if let AsyncOp::ErrorContextDebugMessage = builtin.op {
+                    if let Some(region) = region {
+                        region.check_block(&mut b, args[1], 8);
+                    }
                     b.get(ctx_handle).get(args[1]);
                     if base != 0 {
                         b.i32(base).ins(I::I32Add);
@@ -2273,9 +2287,11 @@ impl Gen<'_, '_, '_, '_> {
         Ok((name, ty, b.finish()))
     }
 
-    /// Whether the payload of stream or future built-in `builtin` is
-    /// absent or a number (bytes copied as they are).
-    fn plain_payload(&self, builtin: &crate::graph::AsyncBuiltin) -> Result<bool> {
+    /// The bytes of one element of stream or future built-in `builtin`
+    /// when they are copied as they are (0 without a payload), `None` when
+    /// its elements hold pointers.
+    fn plain_size(&self, builtin: &crate::graph::AsyncBuiltin) -> Result<Option<u32>> {
+        use wasmparser::PrimitiveValType as P;
         use wasmparser::component_types::{ComponentDefinedType as D, ComponentValType as V};
         let Some(V::Type(id)) = builtin.result else {
             return Err(Error::internal("a stream built-in without its type"));
@@ -2285,12 +2301,12 @@ impl Gen<'_, '_, '_, '_> {
             _ => return Err(Error::internal("a stream built-in of another type")),
         };
         Ok(match payload {
-            None => true,
-            Some(V::Primitive(p)) => !matches!(
-                p,
-                wasmparser::PrimitiveValType::String | wasmparser::PrimitiveValType::ErrorContext
-            ),
-            Some(V::Type(_)) => false,
+            None => Some(0),
+            Some(V::Primitive(P::String | P::ErrorContext) | V::Type(_)) => None,
+            Some(V::Primitive(P::Bool | P::U8 | P::S8)) => Some(1),
+            Some(V::Primitive(P::U16 | P::S16)) => Some(2),
+            Some(V::Primitive(P::U64 | P::S64 | P::F64)) => Some(8),
+            Some(V::Primitive(_)) => Some(4),
         })
     }
 

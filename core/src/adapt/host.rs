@@ -58,6 +58,14 @@ impl Region {
         }
     }
 
+    /// Traps unless `len` units of `unit` bytes at `addr` (a region
+    /// address) lie in the region.
+    pub(crate) fn check_span(self, body: &mut Body, addr: Local, len: Local, unit: u32) {
+        if self.checked.is_some() {
+            body.check_range(self.memory, addr, len, unit);
+        }
+    }
+
     /// Traps unless the block of `size` bytes at `addr` (a region address)
     /// lies in the region.
     pub(crate) fn check_block(self, body: &mut Body, addr: Local, size: u32) {
