@@ -179,6 +179,32 @@ pub(crate) enum Node {
         resource: u32,
         own: bool,
     },
+    /// A stream's or future's readable end, or an error context (the async
+    /// ABI): a handle in the component's table like a resource's.
+    End(EndKind),
+}
+
+/// What a [`Node::End`] stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum EndKind {
+    /// `stream<T>`; `numeric`: `T` is absent or a number (wasmtime copies
+    /// such elements within one instance; others it refuses to).
+    Stream { numeric: bool },
+    /// `future<T>`, `numeric` as for streams.
+    Future { numeric: bool },
+    /// `error-context`.
+    ErrorContext,
+}
+
+impl EndKind {
+    /// Its tag in a component's handle table (the readable end's).
+    pub(crate) fn tag(self) -> u32 {
+        match self {
+            EndKind::Stream { .. } => 10,
+            EndKind::Future { .. } => 12,
+            EndKind::ErrorContext => 16,
+        }
+    }
 }
 
 /// How the resource types of a function type are resolved.
@@ -344,12 +370,15 @@ impl TyTable {
             Node::List(e) | Node::FixedList(e, _) => vec![*e],
             Node::Record(fields) => fields.clone(),
             Node::Variant(cases) => cases.iter().flatten().copied().collect(),
-            Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) | Node::Handle { .. } => {
-                Vec::new()
-            }
+            Node::Prim(_)
+            | Node::String
+            | Node::Enum(_)
+            | Node::Flags(_)
+            | Node::Handle { .. }
+            | Node::End(_) => Vec::new(),
         };
-        info.handles =
-            matches!(node, Node::Handle { .. }) || children.iter().any(|c| self.info(*c).handles);
+        info.handles = matches!(node, Node::Handle { .. } | Node::End(_))
+            || children.iter().any(|c| self.info(*c).handles);
         info.borrows = matches!(node, Node::Handle { own: false, .. })
             || children.iter().any(|c| self.info(*c).borrows);
         info.strings =
@@ -366,8 +395,8 @@ impl TyTable {
     /// Converts a component value type. With `resources`, handles become
     /// [`Node::Handle`]s (inner and host resources alike: every component
     /// has its own table); with `resources` `None` every handle is a
-    /// `u32`. Futures, streams and error contexts are refused with a
-    /// message naming `what`.
+    /// `u32`. Stream and future ends and error contexts are
+    /// [`Node::End`]s with `resources`, `u32`s without.
     pub(crate) fn convert_with(
         &mut self,
         types: TypesRef<'_>,
@@ -376,7 +405,9 @@ impl TyTable {
         resources: Option<Resources<'_>>,
     ) -> Result<TyId> {
         let id = match ty {
-            ComponentValType::Primitive(p) => return self.primitive(*p, what),
+            ComponentValType::Primitive(p) => {
+                return self.primitive(*p, resources.is_some());
+            }
             ComponentValType::Type(id) => *id,
         };
         let key = (id, resources.map(|r| r.key));
@@ -387,7 +418,9 @@ impl TyTable {
             .get(id)
             .ok_or_else(|| Error::internal("unknown component type"))?;
         let node = match defined {
-            ComponentDefinedType::Primitive(p) => return self.primitive(*p, what),
+            ComponentDefinedType::Primitive(p) => {
+                return self.primitive(*p, resources.is_some());
+            }
             ComponentDefinedType::Record(r) => Node::Record(
                 r.fields
                     .values()
@@ -451,10 +484,15 @@ impl TyTable {
                     },
                 }
             }
-            ComponentDefinedType::Future { .. } | ComponentDefinedType::Stream { .. } => {
-                return Err(Error::unsupported(format!(
-                    "{what} passes a future or stream (the async ABI), which is not fused yet"
-                )));
+            ComponentDefinedType::Future { ty, .. } | ComponentDefinedType::Stream { ty, .. } => {
+                let numeric = numeric_payload(types, ty.as_ref());
+                match (resources, defined) {
+                    (None, _) => Node::Prim(Prim::U32),
+                    (Some(_), ComponentDefinedType::Future { .. }) => {
+                        Node::End(EndKind::Future { numeric })
+                    }
+                    (Some(_), _) => Node::End(EndKind::Stream { numeric }),
+                }
             }
         };
         let interned = self.intern(node);
@@ -462,7 +500,9 @@ impl TyTable {
         Ok(interned)
     }
 
-    fn primitive(&mut self, p: PrimitiveValType, what: &str) -> Result<TyId> {
+    /// With `ends`, an error context is a [`Node::End`] (else the
+    /// fused component's handle, a `u32`).
+    fn primitive(&mut self, p: PrimitiveValType, ends: bool) -> Result<TyId> {
         use PrimitiveValType as P;
         let prim = match p {
             P::Bool => Prim::Bool,
@@ -478,11 +518,10 @@ impl TyTable {
             P::F64 => Prim::F64,
             P::Char => Prim::Char,
             P::String => return Ok(self.intern(Node::String)),
-            P::ErrorContext => {
-                return Err(Error::unsupported(format!(
-                    "{what} passes an error-context (the async ABI), which is not fused yet"
-                )));
-            }
+            P::ErrorContext => match ends {
+                true => return Ok(self.intern(Node::End(EndKind::ErrorContext))),
+                false => Prim::U32,
+            },
         };
         Ok(self.intern(Node::Prim(prim)))
     }
@@ -502,7 +541,7 @@ impl TyTable {
         };
         match node {
             Node::Prim(p) => leaf(p.size(), vec![p.flat()], p.is_plain()),
-            Node::Handle { .. } => leaf(4, vec![Flat::I32], false),
+            Node::Handle { .. } | Node::End(_) => leaf(4, vec![Flat::I32], false),
             Node::String | Node::List(_) => Info {
                 align: 4,
                 ..leaf(8, vec![Flat::I32, Flat::I32], false)
@@ -617,6 +656,24 @@ fn discriminant_size(cases: u32) -> u32 {
 
 pub(crate) fn align_to(n: u32, align: u32) -> u32 {
     n.div_ceil(align) * align
+}
+
+/// Whether a stream's or future's payload `ty` is absent or a number: the
+/// payloads wasmtime copies between two ends of one instance.
+fn numeric_payload(types: TypesRef<'_>, ty: Option<&ComponentValType>) -> bool {
+    use PrimitiveValType as P;
+    let prim = match ty {
+        None => return true,
+        Some(ComponentValType::Primitive(p)) => *p,
+        Some(ComponentValType::Type(id)) => match types.get(*id) {
+            Some(ComponentDefinedType::Primitive(p)) => *p,
+            _ => return false,
+        },
+    };
+    matches!(
+        prim,
+        P::S8 | P::U8 | P::S16 | P::U16 | P::S32 | P::U32 | P::S64 | P::U64 | P::F32 | P::F64
+    )
 }
 
 #[cfg(test)]

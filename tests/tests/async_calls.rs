@@ -1145,3 +1145,47 @@ fn async_compositions_inspect() {
         [("ready", Fixup), ("later", Fixup), ("close", Direct)]
     );
 }
+
+/// `async_ends.wat`: stream and future ends and error contexts passed
+/// between inner components in sync calls (readable ends move between
+/// the components' tables; the fused component's ends stand behind them,
+/// as the payloads are numbers): codes, events, bytes, a future's value,
+/// an error context copied, an end passed on through a third component,
+/// and the traps of passing a writable end, an end in a waitable set and
+/// an end whose read is pending.
+#[test]
+fn async_ends() {
+    let fixture = Fixture {
+        name: "async-ends (WAT)",
+        wasm: wat::parse_str(include_str!("async_ends.wat")).expect("async_ends.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("run", u32s(&[6]), "[[1]]"),
+            ("run", u32s(&[8]), "[[4294967295, 2, 32097, 3, 1, 33]]"),
+            (
+                "run",
+                u32s(&[0]),
+                "[[4294967295, 64, 2, 1, 64, 1684234849, 1, 3]]",
+            ),
+            ("run", u32s(&[1]), "[[4294967295, 77, 5, 5, 0]]"),
+            ("run", u32s(&[2]), "[[5, 1, 4111]]"),
+            ("run", u32s(&[5]), "[[4294967295, 2, 1, 1, 0]]"),
+            ("run", u32s(&[6]), "[[1]]"),
+            ("run", u32s(&[8]), "[[4294967295, 5, 32097, 3, 6, 33]]"),
+            (
+                "run",
+                u32s(&[3]),
+                "trap: handle is not a readable end of a stream",
+            ),
+            (
+                "run",
+                u32s(&[4]),
+                "trap: cannot lift stream while it's in a waitable set",
+            ),
+            ("run", u32s(&[7]), "trap: cannot remove busy stream"),
+        ],
+    );
+}

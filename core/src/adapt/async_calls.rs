@@ -138,7 +138,8 @@ const BELL_R: u32 = 21;
 const BELL_W: u32 = 22;
 const BELL_SET: u32 = 23;
 const BELL_WAITS: u32 = 24;
-/// The event code of a future's read.
+/// The event codes of a stream's and a future's read.
+const EVENT_STREAM_READ: u32 = 2;
 const EVENT_FUTURE_READ: u32 = 4;
 /// Callback codes.
 const EXIT: u32 = 0;
@@ -270,6 +271,27 @@ fn export(
     )
 }
 
+/// The async runtime's functions that move ends and pass error contexts,
+/// for the adapters and host wrappers (`None` without the runtime).
+pub(crate) fn end_fns(
+    graph: &Graph,
+    adapters: &Adapters,
+    layout: &Layout<'_>,
+) -> Result<Option<super::resources::EndFns>> {
+    let Some(rt) = graph.runtime else {
+        return Ok(None);
+    };
+    let f = |name: &str| export(graph, adapters, layout, rt.waitables, name, Space::Func);
+    Ok(Some(super::resources::EndFns {
+        end_new: f("end_new")?,
+        end_move: f("end_move")?,
+        end_out: f("end_out")?,
+        context_new: f("context_new")?,
+        context_host: f("context_host")?,
+        context_copy: f("context_copy")?,
+    }))
+}
+
 /// The fused indices of the runtime's exports the generated code calls.
 #[derive(Clone)]
 struct Rt {
@@ -315,6 +337,10 @@ struct Rt {
     end_busy: u32,
     end_find: u32,
     end_free: u32,
+    end_note: u32,
+    context_new: u32,
+    context_host: u32,
+    context_drop: u32,
     take_one: u32,
     await_one: u32,
     set_event: u32,
@@ -357,6 +383,7 @@ impl Rt {
                 p1: get(w, "p1", Space::Global)?,
                 p2: get(w, "p2", Space::Global)?,
                 host: None,
+                host_poll: None,
             },
             begin: f(t, "begin")?,
             argument: f(t, "argument")?,
@@ -399,6 +426,10 @@ impl Rt {
             end_busy: f(w, "end_busy")?,
             end_find: f(w, "end_find")?,
             end_free: f(w, "end_free")?,
+            end_note: f(w, "end_note")?,
+            context_new: f(w, "context_new")?,
+            context_host: f(w, "context_host")?,
+            context_drop: f(w, "context_drop")?,
             take_one: f(w, "take_one")?,
             await_one: f(w, "await_one")?,
             set_event: f(w, "set_event")?,
@@ -441,6 +472,9 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
         )));
     }
     let mut rt = Rt::new(graph, ctx.adapters, ctx.layout, instances)?;
+    if graph.follows_host() {
+        rt.funcs.host_poll = Some(ctx.layout.async_index(AsyncFunc::HostPoll)?);
+    }
     if !ctx.host_async.is_empty() {
         let t = instances.tasks;
         let f = |name: &str| export(graph, ctx.adapters, ctx.layout, t, name, Space::Func);
@@ -1569,6 +1603,22 @@ impl Gen<'_, '_, '_, '_> {
         b.get(hh)
             .i32(0)
             .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        // a read's outcome may pin the end (`end_note`)
+        b.get(code)
+            .i32(EVENT_STREAM_READ)
+            .ins(I::I32Eq)
+            .get(code)
+            .i32(EVENT_FUTURE_READ)
+            .ins(I::I32Eq)
+            .ins(I::I32Or)
+            .ins(I::If(BlockType::Empty))
+            .get(n)
+            .get(status)
+            .get(code)
+            .i32(EVENT_FUTURE_READ)
+            .ins(I::I32Eq)
+            .ins(I::Call(rt.end_note))
+            .ins(I::End);
         b.get(n).get(code).get(status).ins(I::Call(rt.set_event));
         b.ins(I::Return);
         b.ins(I::End).ins(I::End);
@@ -2078,8 +2128,6 @@ impl Gen<'_, '_, '_, '_> {
                 b.finish(),
             ));
         }
-        let table = |f| self.ctx.layout.async_index(AsyncFunc::Table(f));
-        const ERROR_CONTEXT: u32 = 16;
         match builtin.op {
             AsyncOp::End { future, op, async_ } => {
                 let (readable, writable) = match future {
@@ -2146,6 +2194,18 @@ impl Gen<'_, '_, '_, '_> {
                             }
                         }
                         b.ins(I::Call(host)).set(code);
+                        if let EndOp::Read | EndOp::CancelRead = op {
+                            // A read that ended may pin the end (`end_note`).
+                            b.get(code)
+                                .i32(u32::MAX)
+                                .ins(I::I32Ne)
+                                .ins(I::If(BlockType::Empty))
+                                .get(n)
+                                .get(code)
+                                .i32(future as u32)
+                                .ins(I::Call(rt.end_note))
+                                .ins(I::End);
+                        }
                         match op {
                             EndOp::Read | EndOp::Write => {
                                 // Pending: the host's end joins its set.
@@ -2242,24 +2302,15 @@ impl Gen<'_, '_, '_, '_> {
                 }
                 let ctx_handle = b.local(Flat::I32);
                 b.get(args[1]).ins(I::Call(host)).set(ctx_handle);
-                b.i32(inst)
-                    .i32(ERROR_CONTEXT)
-                    .get(ctx_handle)
-                    .ins(I::Call(table(RuntimeFunc::Insert)?));
+                b.i32(inst).get(ctx_handle).ins(I::Call(rt.context_new));
             }
             AsyncOp::ErrorContextDebugMessage | AsyncOp::ErrorContextDrop => {
-                b.i32(inst)
-                    .get(args[0])
-                    .ins(I::Call(table(RuntimeFunc::Tag)?))
-                    .i32(ERROR_CONTEXT)
-                    .ins(I::I32Ne)
-                    .trap_if();
                 let ctx_handle = b.local(Flat::I32);
-                b.i32(inst)
-                    .get(args[0])
-                    .ins(I::Call(table(RuntimeFunc::Rep)?))
-                    .set(ctx_handle);
                 if let AsyncOp::ErrorContextDebugMessage = builtin.op {
+                    b.i32(inst)
+                        .get(args[0])
+                        .ins(I::Call(rt.context_host))
+                        .set(ctx_handle);
                     if let Some(region) = region {
                         region.check_block(&mut b, args[1], 8);
                     }
@@ -2276,10 +2327,17 @@ impl Gen<'_, '_, '_, '_> {
                         b.store(memory, 0, 4, Flat::I32);
                     }
                 } else {
+                    // The fused component's context goes with the last
+                    // handle naming it.
                     b.i32(inst)
                         .get(args[0])
-                        .ins(I::Call(table(RuntimeFunc::Remove)?));
-                    b.get(ctx_handle).ins(I::Call(host));
+                        .ins(I::Call(rt.context_drop))
+                        .set(ctx_handle);
+                    b.get(ctx_handle)
+                        .ins(I::If(BlockType::Empty))
+                        .get(ctx_handle)
+                        .ins(I::Call(host))
+                        .ins(I::End);
                 }
             }
             _ => return Err(Error::internal("not a stream built-in")),

@@ -318,7 +318,12 @@ impl Codegen {
     fn describe_into(&self, ty: TyId, out: &mut String, depth: u32) {
         use std::fmt::Write;
         let node = self.tys.node(ty);
-        if depth == 0 && !matches!(node, Node::Prim(_) | Node::String | Node::Handle { .. }) {
+        if depth == 0
+            && !matches!(
+                node,
+                Node::Prim(_) | Node::String | Node::Handle { .. } | Node::End(_)
+            )
+        {
             out.push('…');
             return;
         }
@@ -368,6 +373,11 @@ impl Codegen {
                 let kind = if *own { "own" } else { "borrow" };
                 let _ = write!(out, "{kind}<{resource}>");
             }
+            Node::End(kind) => out.push_str(match kind {
+                crate::abi::EndKind::Stream { .. } => "stream",
+                crate::abi::EndKind::Future { .. } => "future",
+                crate::abi::EndKind::ErrorContext => "error-context",
+            }),
         }
     }
 }

@@ -482,6 +482,7 @@ pub(crate) fn generate(
                 Some([import(Op::New)?, import(Op::Rep)?, import(Op::Drop)?])
             })
             .collect(),
+        ends: async_calls::end_fns(graph, adapters, layout)?,
     };
     let mut codegen = Codegen::new(adapters.tys.clone(), layout.func_count(), runtime);
     let first_flag = layout.global_count();

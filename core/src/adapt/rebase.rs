@@ -105,6 +105,34 @@ impl Rebase {
         body.free(n);
     }
 
+    /// The function replacing a handle or end of type `node` (`None`: it
+    /// stays).
+    fn replacing_fn(self, node: &Node) -> Option<super::resources::RtFn> {
+        match *node {
+            Node::End(kind) => self.end_fn(kind),
+            Node::Handle { resource, own } => self.handle_fn(resource, own),
+            _ => None,
+        }
+    }
+
+    /// The function moving an end or error context of `kind`.
+    fn end_fn(self, kind: crate::abi::EndKind) -> Option<super::resources::RtFn> {
+        use super::resources::{HOST, RtFn};
+        let table = self.handles?;
+        Some(match self.way {
+            Way::ToHost => RtFn::End {
+                kind,
+                from: table,
+                to: HOST,
+            },
+            Way::FromHost => RtFn::End {
+                kind,
+                from: HOST,
+                to: table,
+            },
+        })
+    }
+
     /// The function replacing a handle of `resource` on the stack.
     fn handle_fn(self, resource: u32, own: bool) -> Option<super::resources::RtFn> {
         use super::resources::{HOST, RtFn};
@@ -130,8 +158,9 @@ impl Codegen {
             return Ok(());
         }
         match self.tys.node(ty).clone() {
-            Node::Handle { resource, own } => {
-                if let Some(f) = r.handle_fn(resource, own) {
+            Node::Handle { .. } | Node::End(_) => {
+                let f = r.replacing_fn(self.tys.node(ty));
+                if let Some(f) = f {
                     let f = self.rt(f);
                     read_slot(body, slots[0]);
                     body.ins(I::Call(f));
@@ -199,8 +228,9 @@ impl Codegen {
             return Ok(());
         }
         match self.tys.node(ty).clone() {
-            Node::Handle { resource, own } => {
-                if let Some(f) = r.handle_fn(resource, own) {
+            Node::Handle { .. } | Node::End(_) => {
+                let f = r.replacing_fn(self.tys.node(ty));
+                if let Some(f) = f {
                     let f = self.rt(f);
                     body.get(place.addr);
                     body.get(place.addr)

@@ -40,7 +40,7 @@
 
 use super::body::{Body, Local};
 use super::codegen::{Codegen, HelperKey};
-use crate::abi::Flat;
+use crate::abi::{EndKind, Flat};
 use crate::decode::ResourceOp;
 use crate::error::{Error, Result};
 use crate::merge::GeneratedFunc;
@@ -82,6 +82,27 @@ pub(crate) struct Runtime {
     /// Per exported resource: the fused indices of the wrapper's
     /// `resource.new`, `.rep` and `.drop` of the type standing for it.
     pub(crate) outer: Vec<Option<[u32; 3]>>,
+    /// The async runtime's functions moving ends and error contexts
+    /// (`None` without the async runtime).
+    pub(crate) ends: Option<EndFns>,
+}
+
+/// The fused indices of the async runtime's functions (`waitables.wat`)
+/// that move stream and future ends and pass error contexts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EndFns {
+    /// `(to, tag, host end) -> handle`
+    pub(crate) end_new: u32,
+    /// `(from, handle, tag, to) -> handle`
+    pub(crate) end_move: u32,
+    /// `(from, handle, tag) -> host end`
+    pub(crate) end_out: u32,
+    /// `(to, host context) -> handle`
+    pub(crate) context_new: u32,
+    /// `(from, handle) -> host context`
+    pub(crate) context_host: u32,
+    /// `(from, handle, to) -> handle`
+    pub(crate) context_copy: u32,
 }
 
 /// The table index standing for the host in a [`super::codegen::Side`].
@@ -131,6 +152,10 @@ pub(crate) enum RtFn {
     /// `(handle in from) -> host handle`: a handle of a host resource is
     /// lent to the host for a call.
     LendOut { resource: u32, from: u32 },
+    /// `(handle in from) -> handle in to`: a stream's or future's readable
+    /// end moves, or an error context is passed (copied); either table
+    /// may be [`HOST`]'s, whose handles are the fused component's.
+    End { kind: EndKind, from: u32, to: u32 },
 }
 
 impl RtFn {
@@ -306,6 +331,9 @@ impl Codegen {
             }
             RtFn::Lend { resource, from, to } => {
                 self.lend(&mut body, m, args[0], resource, from, to)
+            }
+            RtFn::End { kind, from, to } => {
+                self.end_transfer(&mut body, kind, from, to, args[0])?
             }
         }
         Ok(GeneratedFunc {
@@ -886,6 +914,64 @@ impl Codegen {
     }
 }
 
+impl Codegen {
+    /// [`RtFn::End`]: what moves a readable end or passes an error context.
+    fn end_transfer(
+        &mut self,
+        body: &mut Body,
+        kind: EndKind,
+        from: u32,
+        to: u32,
+        handle: Local,
+    ) -> Result<()> {
+        let f = self.runtime.ends.ok_or_else(|| {
+            Error::unsupported(
+                "a stream, future or error-context passed by components that use none of \
+                 their built-ins",
+            )
+        })?;
+        let tag = kind.tag();
+        match (kind, from == HOST, to == HOST) {
+            (_, true, true) => return Err(Error::internal("an end from the host to the host")),
+            (EndKind::ErrorContext, true, false) => {
+                body.i32(to).get(handle).ins(I::Call(f.context_new));
+            }
+            (EndKind::ErrorContext, false, true) => {
+                body.i32(from).get(handle).ins(I::Call(f.context_host));
+            }
+            (EndKind::ErrorContext, false, false) => {
+                body.i32(from)
+                    .get(handle)
+                    .i32(to)
+                    .ins(I::Call(f.context_copy));
+            }
+            (_, true, false) => {
+                body.i32(to).i32(tag).get(handle).ins(I::Call(f.end_new));
+            }
+            (_, false, true) => {
+                body.i32(from).get(handle).i32(tag).ins(I::Call(f.end_out));
+            }
+            (EndKind::Stream { numeric } | EndKind::Future { numeric }, false, false) => {
+                // Both ends are then the fused component's, in its one
+                // instance, where wasmtime copies only numbers.
+                if !numeric {
+                    return Err(Error::unsupported(
+                        "a stream or future whose payload is not a number (or absent) passed \
+                         between two inner components (wasmtime refuses to copy such payloads \
+                         within the one fused instance; meld's own copy is not built yet)",
+                    ));
+                }
+                body.i32(from)
+                    .get(handle)
+                    .i32(tag)
+                    .i32(to)
+                    .ins(I::Call(f.end_move));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The name of a transfer function, e.g. `move own<0> table3->host`.
 fn transfer_name(f: RtFn) -> String {
     let table = |t: u32| {
@@ -902,6 +988,14 @@ fn transfer_name(f: RtFn) -> String {
         RtFn::Lend { resource, from, to } => ("lend borrow", resource, from, to),
         RtFn::LendIn { resource, to } => ("lend borrow", resource, HOST, to),
         RtFn::LendOut { resource, from } => ("lend borrow", resource, from, HOST),
+        RtFn::End { kind, from, to } => {
+            let what = match kind {
+                EndKind::Stream { .. } => "move stream",
+                EndKind::Future { .. } => "move future",
+                EndKind::ErrorContext => "pass error-context",
+            };
+            return format!("{what} {}->{}", table(from), table(to));
+        }
         _ => return format!("{f:?}"),
     };
     format!("{what}<{resource}> {}->{}", table(from), table(to))

@@ -131,6 +131,14 @@ impl Codegen {
                 body.ins(I::Call(transfer));
                 end_write(body, dst, 4, Flat::I32);
             }
+            Node::End(kind) => {
+                let (from, to) = (dir.src.table, dir.dst.table);
+                let transfer = self.rt(super::resources::RtFn::End { kind, from, to });
+                begin_write(body, dst);
+                read_prim(body, Prim::U32, src);
+                body.ins(I::Call(transfer));
+                end_write(body, dst, 4, Flat::I32);
+            }
             Node::String => {
                 let helper = self.string_helper(dir);
                 self.pointer_pair(body, src, dst, |body| {

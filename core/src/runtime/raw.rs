@@ -326,6 +326,7 @@ pub(super) fn shims_for(instance: u32, shims: &[(&str, AsyncOp)]) -> Vec<u8> {
         p1: 0,
         p2: 1,
         host: None,
+        host_poll: None,
     };
     let mut types = TypeSection::new();
     let mut import_section = ImportSection::new();

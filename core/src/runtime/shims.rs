@@ -40,6 +40,10 @@ pub(crate) struct RuntimeFuncs {
     pub(crate) p2: u32,
     /// When inner components call the host with the async ABI.
     pub(crate) host: Option<HostCancel>,
+    /// When the runtime follows the host's waitables: what takes the
+    /// host's events that came (a stream or future end's among them, set
+    /// by another component's read or write) before a wait or poll looks.
+    pub(crate) host_poll: Option<u32>,
 }
 
 /// What `subtask.cancel` of a host subtask calls: the runtime's
@@ -143,6 +147,9 @@ pub(crate) fn body(
             // the set, else wait on the set and suspend
             b.ins(I::Block(BlockType::Empty))
                 .ins(I::Loop(BlockType::Empty));
+            if let Some(poll) = rt.host_poll {
+                b.ins(I::Call(poll));
+            }
             if cancellable {
                 cancelled(&mut b, rt, code, 1);
             }
@@ -166,6 +173,9 @@ pub(crate) fn body(
             let memory = memory?;
             let code = b.local(Flat::I32);
             event_pointer(&mut b, memory, p[1]);
+            if let Some(poll) = rt.host_poll {
+                b.ins(I::Call(poll));
+            }
             b.ins(I::Block(BlockType::Empty));
             if cancellable {
                 cancelled(&mut b, rt, code, 0);

@@ -28,6 +28,7 @@
 ;;                            28 a task waiting on it alone (a caller
 ;;                            blocked in its call), woken by its next event
 ;;                  set:      20 first member, 28 first waiter
+;;                  error context: 12 the handles naming it
 ;;   TASKS..      per scheduler task, 8 bytes: 0 the set it waits on,
 ;;                  4 the next waiter of that set
 (module
@@ -50,8 +51,14 @@
   ;; a stream or future end (the fused component's end stands behind it):
   ;; its events come after the subtasks'
   (global $END i32 (i32.const 4))
-  ;; per record, the fused component's end behind an END (bit 31: an
-  ;; operation of it is pending at the host)
+  ;; an error context (not a waitable): its refcount at offset 12 counts
+  ;; the handles of every component naming it
+  (global $CONTEXT i32 (i32.const 5))
+  (global $TAG_CONTEXT i32 (i32.const 16))
+  ;; per record, the fused component's end or error context behind an END
+  ;; or CONTEXT (bit 31: an operation of the end is pending at the host;
+  ;; bit 30: the end can no longer move, its reader having been told the
+  ;; writer dropped, or a future's value having arrived)
   (global $HOSTS i32 (i32.const 165888))
   (global $TAG_SET i32 (i32.const 8))
   (global $TAG_SUBTASK i32 (i32.const 9))
@@ -347,9 +354,9 @@
     (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
 
   ;; The fused component's end behind record `n`.
-  (func (export "end_host") (param $n i32) (result i32)
+  (func $end_host (export "end_host") (param $n i32) (result i32)
     (i32.and (i32.load (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
-             (i32.const 0x7fffffff)))
+             (i32.const 0x3fffffff)))
 
   ;; Marks whether an operation of end `n` is pending at the host; returns
   ;; whether one was.
@@ -362,6 +369,92 @@
               (i32.shl (local.get $on) (i32.const 31))))
     (i32.shr_u (local.get $old) (i32.const 31)))
 
+  ;; A read of end `n` ended with `code` (a future's when `future`): a
+  ;; DROPPED, or a future's value, pins the end to its component
+  ;; (wasmtime: "cannot lift ... after being notified that the writable
+  ;; end dropped", "... after previous read succeeded").
+  (func (export "end_note") (param $n i32) (param $code i32) (param $future i32)
+    (local $at i32)
+    (if (i32.eqz (i32.or (i32.eq (i32.and (local.get $code) (i32.const 0xf)) (i32.const 1))
+                         (i32.and (local.get $future) (i32.eqz (local.get $code)))))
+      (then return))
+    (local.set $at (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
+    (i32.store (local.get $at) (i32.or (i32.load (local.get $at)) (i32.const 0x40000000))))
+
+  ;; The record of readable end `h` of `inst` (tag `tag`), its handle
+  ;; removed, for a move to another component or the host. Traps as
+  ;; wasmtime's transfer does: an operation pending or its event not yet
+  ;; taken, pinned (`end_note`), or in a waitable set.
+  (func $end_take (param $inst i32) (param $h i32) (param $tag i32) (result i32)
+    (local $n i32) (local $r i32)
+    (local.set $n (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    (local.set $r (call $record (local.get $n)))
+    (if (i32.or (i32.ge_u (i32.load (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
+                          (i32.const 0x40000000))
+                (i32.or (i32.load offset=12 (local.get $r))
+                        (i32.load offset=20 (local.get $r))))
+      (then unreachable))
+    (call $remove (local.get $inst) (local.get $h))
+    (local.get $n))
+
+  ;; Readable end `h` of `from` (tag `tag`) moves to component `to`: its
+  ;; handle there.
+  (func (export "end_move") (param $from i32) (param $h i32) (param $tag i32) (param $to i32) (result i32)
+    (local $n i32) (local $r i32) (local $new i32)
+    (local.set $n (call $end_take (local.get $from) (local.get $h) (local.get $tag)))
+    (local.set $r (call $record (local.get $n)))
+    (local.set $new (call $insert (local.get $to) (local.get $tag) (local.get $n)))
+    (i32.store offset=4 (local.get $r) (local.get $to))
+    (i32.store offset=8 (local.get $r) (local.get $new))
+    (local.get $new))
+
+  ;; Readable end `h` of `from` (tag `tag`) leaves for the host: the fused
+  ;; component's end.
+  (func (export "end_out") (param $from i32) (param $h i32) (param $tag i32) (result i32)
+    (local $n i32) (local $host i32)
+    (local.set $n (call $end_take (local.get $from) (local.get $h) (local.get $tag)))
+    (local.set $host (call $end_host (local.get $n)))
+    (call $free_record (local.get $n))
+    (local.get $host))
+
+  ;; --- error contexts --------------------------------------------------
+  ;; Error context `host` (the fused component's) comes to `inst`: its
+  ;; handle there.
+  (func (export "context_new") (param $inst i32) (param $host i32) (result i32)
+    (local $n i32)
+    (local.set $n (call $new_record (global.get $CONTEXT) (local.get $inst)))
+    (i32.store (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))) (local.get $host))
+    (i32.store offset=12 (call $record (local.get $n)) (i32.const 1))
+    (call $insert (local.get $inst) (global.get $TAG_CONTEXT) (local.get $n)))
+
+  ;; The fused component's error context behind handle `h` of `inst`.
+  (func (export "context_host") (param $inst i32) (param $h i32) (result i32)
+    (call $end_host (call $lookup (local.get $inst) (local.get $h)
+                      (global.get $TAG_CONTEXT) (global.get $TAG_CONTEXT))))
+
+  ;; Error context `h` of `from` is passed to `to` (a copy: both name it).
+  (func (export "context_copy") (param $from i32) (param $h i32) (param $to i32) (result i32)
+    (local $n i32) (local $r i32)
+    (local.set $n (call $lookup (local.get $from) (local.get $h)
+                    (global.get $TAG_CONTEXT) (global.get $TAG_CONTEXT)))
+    (local.set $r (call $record (local.get $n)))
+    (i32.store offset=12 (local.get $r) (i32.add (i32.load offset=12 (local.get $r)) (i32.const 1)))
+    (call $insert (local.get $to) (global.get $TAG_CONTEXT) (local.get $n)))
+
+  ;; Drops handle `h` of `inst`: the fused component's error context when
+  ;; it was the last handle naming it (to drop), else 0.
+  (func (export "context_drop") (param $inst i32) (param $h i32) (result i32)
+    (local $n i32) (local $r i32) (local $left i32)
+    (local.set $n (call $lookup (local.get $inst) (local.get $h)
+                    (global.get $TAG_CONTEXT) (global.get $TAG_CONTEXT)))
+    (call $remove (local.get $inst) (local.get $h))
+    (local.set $r (call $record (local.get $n)))
+    (local.set $left (i32.sub (i32.load offset=12 (local.get $r)) (i32.const 1)))
+    (i32.store offset=12 (local.get $r) (local.get $left))
+    (if (local.get $left) (then (return (i32.const 0))))
+    (call $free_record (local.get $n))
+    (call $end_host (local.get $n)))
+
   ;; The end record standing for the fused component's end `host` (0:
   ;; none).
   (func (export "end_find") (param $host i32) (result i32)
@@ -371,9 +464,7 @@
       (if (i32.gt_u (local.get $n) (i32.load (i32.const 0))) (then (return (i32.const 0))))
       (br_if $scan
         (i32.or (i32.ne (i32.load (call $record (local.get $n))) (global.get $END))
-                (i32.ne (i32.and (i32.load (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
-                                 (i32.const 0x7fffffff))
-                        (local.get $host)))))
+                (i32.ne (call $end_host (local.get $n)) (local.get $host)))))
     (local.get $n))
 
   ;; End `h` (record `n`) of `inst` is dropped.
