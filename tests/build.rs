@@ -129,6 +129,8 @@ const ASYNC_GUESTS: &[TargetGuests] = &[
             "ping-referee",
             "sync-lowerer",
             "shouter",
+            "stream-sink",
+            "stream-pipes",
         ],
     },
     TargetGuests {

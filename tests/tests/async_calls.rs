@@ -955,6 +955,43 @@ fn async_wasi() {
     );
 }
 
+/// `async-streams`: wit-bindgen's streams and futures of numbers between
+/// two components: bytes streamed in chunks of one size and read in
+/// chunks of another, a future written before and after its reader
+/// waits, a stream an async export returns and writes after its task
+/// returned.
+#[test]
+fn async_streams_between_components() {
+    check_async_fixture(
+        "async-streams",
+        &[
+            (
+                export!("pipes", "send"),
+                u32s(&[1000, 64, 100]),
+                "[(124506, 16)]",
+            ),
+            (
+                export!("pipes", "send"),
+                u32s(&[1000, 300, 7]),
+                "[(124506, 144)]",
+            ),
+            (export!("pipes", "send"), u32s(&[0, 1, 1]), "[(0, 0)]"),
+            (
+                export!("pipes", "relay"),
+                vec![Val::U32(5), Val::Bool(true)],
+                "[6]",
+            ),
+            (
+                export!("pipes", "relay"),
+                vec![Val::U32(9), Val::Bool(false)],
+                "[10]",
+            ),
+            (export!("pipes", "collect"), u32s(&[10, 3]), "[(45, 4)]"),
+            (export!("pipes", "collect"), u32s(&[0, 4]), "[(0, 0)]"),
+        ],
+    );
+}
+
 /// Host calls made at once (one event loop), into one inner component or
 /// several: they run concurrently, and the order they finish in shows it.
 #[test]
@@ -1052,6 +1089,7 @@ const CHECKED: &[&str] = &[
     "async-gate",
     "async-pingpong",
     "async-wasi",
+    "async-streams",
 ];
 
 #[test]

@@ -1,0 +1,101 @@
+//! Exports `meld:async-fixtures/pipes`: writes a stream of bytes and a
+//! future for `sink` while its calls read them, and reads the stream
+//! `sink.count` returns.
+
+wit_bindgen::generate!({ path: "../wit", world: "pipes-world" });
+
+use core::future::{Future, poll_fn};
+use core::pin::pin;
+use core::task::Poll;
+use exports::meld::async_fixtures::pipes::Guest;
+use meld::async_fixtures::sink;
+use wit_bindgen::StreamResult;
+
+struct Pipes;
+
+/// The most bytes `send` streams, and numbers `collect` asks for.
+const MAX_LEN: u32 = 1 << 20;
+const MAX_COUNT: u32 = 1 << 16;
+
+/// A chunk size for `len` elements: at least 1 and `len / 1024` (at
+/// most about a thousand writes or reads), at most `MAX_LEN`.
+fn bounded(chunk: u32, len: u32) -> u32 {
+    chunk.clamp((len / 1024).max(1), MAX_LEN)
+}
+
+/// Runs `a` and `b` at once; both outputs once both finished.
+async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut x, mut y) = (None, None);
+    poll_fn(|cx| {
+        if x.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            x = Some(v);
+        }
+        if y.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            y = Some(v);
+        }
+        match (x.is_some(), y.is_some()) {
+            (true, true) => Poll::Ready(()),
+            _ => Poll::Pending,
+        }
+    })
+    .await;
+    (x.take().unwrap(), y.take().unwrap())
+}
+
+impl Guest for Pipes {
+    async fn send(len: u32, chunk: u32, read_chunk: u32) -> (u64, u32) {
+        let len = len.min(MAX_LEN);
+        let (chunk, read_chunk) = (bounded(chunk, len), bounded(read_chunk, len));
+        let (mut tx, rx) = wit_stream::new::<u8>();
+        let writing = async move {
+            let mut i = 0;
+            while i < len {
+                let n = chunk.min(len - i);
+                let bytes: Vec<u8> = (i..i + n).map(|k| (k % 251) as u8).collect();
+                if !tx.write_all(bytes).await.is_empty() {
+                    break;
+                }
+                i += n;
+            }
+        };
+        join(sink::sum(rx, read_chunk), writing).await.0
+    }
+
+    async fn relay(v: u32, write_first: bool) -> u32 {
+        let (tx, rx) = wit_future::new::<u32>(|| 0);
+        let writing = async move {
+            if !write_first {
+                wit_bindgen::yield_async().await;
+            }
+            let _ = tx.write(v).await;
+        };
+        match write_first {
+            true => join(writing, sink::await_value(rx)).await.1,
+            false => join(sink::await_value(rx), writing).await.0,
+        }
+    }
+
+    async fn collect(n: u32, chunk: u32) -> (u64, u32) {
+        let chunk = bounded(chunk, n.min(MAX_COUNT));
+        let mut rx = sink::count(n, chunk).await;
+        let (mut sum, mut reads) = (0u64, 0u32);
+        loop {
+            let (result, buf) = rx.read(Vec::with_capacity(chunk as usize)).await;
+            match result {
+                StreamResult::Complete(_) => {
+                    reads += 1;
+                    sum += buf.iter().map(|v| u64::from(*v)).sum::<u64>();
+                }
+                StreamResult::Dropped | StreamResult::Cancelled => break,
+            }
+        }
+        (sum, reads)
+    }
+}
+
+export!(Pipes);
