@@ -27,8 +27,10 @@
 //! - **Async calls**: the `async-calls` fixture's loops of 255 async
 //!   calls between its two components (callee returning at once, or after
 //!   a yield), and the `async-blocking` fixture's loop of 255 `block_on`
-//!   round trips, composed and fused with each memory strategy; median
-//!   wall time of one host call, fused over composed.
+//!   round trips, and the `async-streams` fixture's 1 MiB streamed in
+//!   64 KiB chunks between its two components, composed and fused with
+//!   each memory strategy; median wall time of one host call, fused over
+//!   composed.
 //!
 //! Run it with meld-core optimised (see the README's Performance section):
 //! in the dev profile the workspace's own crates are not.
@@ -572,30 +574,43 @@ fn debug_info(samples: usize) -> Result<Vec<Ratio>> {
 /// host call, fused over composed, sampled in turn. Then the
 /// `async-blocking` fixture's `blocking#block-on-loop`: 255 `block_on`
 /// round trips (the caller's task blocks in `waitable-set.wait` each time;
-/// target ≤ 0.7, issue "Async, part 3").
+/// target ≤ 0.7, issue "Async, part 3"). Then the `async-streams`
+/// fixture's `pipes#send`: 1 MiB (the fixture's cap) streamed in 64 KiB
+/// writes from one component to the other, which reads it in 64 KiB
+/// reads and sums the bytes (target ≤ 0.5, issue "Async, part 2").
 fn async_calls(samples: usize) -> Result<Vec<Ratio>> {
     use meld_tests::harness::Instance;
     use wasmtime::component::Val;
     let mut ratios = Vec::new();
     println!("async calls: 255 round trips per host call, median of {samples}");
-    let loops: [(&str, &str, &str, f64); 3] = [
+    let loops: [(&str, &str, &str, f64, Vec<Val>); 4] = [
         (
             "async-calls",
             "calls#ready-loop",
             "async round trip, callee returns at once",
             0.5,
+            vec![Val::U8(255)],
         ),
         (
             "async-calls",
             "calls#later-loop",
             "async round trip, callee yields first",
             0.5,
+            vec![Val::U8(255)],
         ),
         (
             "async-blocking",
             "blocking#block-on-loop",
             "block_on round trip",
             0.7,
+            vec![Val::U8(255)],
+        ),
+        (
+            "async-streams",
+            "pipes#send",
+            "stream<u8> of 1 MiB in 64 KiB chunks",
+            0.5,
+            vec![Val::U32(1 << 20), Val::U32(1 << 16), Val::U32(1 << 16)],
         ),
     ];
     for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
@@ -603,7 +618,7 @@ fn async_calls(samples: usize) -> Result<Vec<Ratio>> {
             memory,
             ..Options::default()
         };
-        for (fixture, name, what, target) in loops {
+        for (fixture, name, what, target, args) in &loops {
             let fixture = fixtures::get(fixture)?;
             let fused = fuse(&[&fixture.wasm], &options)
                 .map_err(|e| anyhow!("fusing `{}` failed: {e}", fixture.name))?
@@ -611,16 +626,15 @@ fn async_calls(samples: usize) -> Result<Vec<Ratio>> {
             let mut composed = Instance::new(&fixture.wasm)?;
             let mut fused = Instance::new(&fused)?;
             let path = format!("meld:async-fixtures/{name}");
-            let args = [Val::U8(255)];
             let time = |instance: &mut Instance| -> Result<(Duration, String)> {
                 let start = Instant::now();
-                let result = instance.call(&path, &args)?;
+                let result = instance.call(&path, args)?;
                 Ok((start.elapsed(), black_box(result)))
             };
             let (_, a) = time(&mut composed)?;
             let (_, b) = time(&mut fused)?;
             if a != b {
-                return Err(anyhow!("{name}(255) returned {a} composed and {b} fused"));
+                return Err(anyhow!("{name} returned {a} composed and {b} fused"));
             }
             let (mut ta, mut tb) = (Vec::new(), Vec::new());
             for i in 0..samples {
@@ -643,8 +657,8 @@ fn async_calls(samples: usize) -> Result<Vec<Ratio>> {
             ratios.push(Ratio {
                 what: format!("{what} ({memory:?})"),
                 ratio: after.as_secs_f64() / before.as_secs_f64(),
-                target,
-                detail: format!("fused / composed median wall time of {name}(255)"),
+                target: *target,
+                detail: format!("fused / composed median wall time of one {name} call"),
             });
         }
     }
