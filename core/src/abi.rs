@@ -188,10 +188,17 @@ pub(crate) enum Node {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum EndKind {
     /// `stream<T>`; `numeric`: `T` is absent or a number (wasmtime copies
-    /// such elements within one instance; others it refuses to).
-    Stream { numeric: bool },
-    /// `future<T>`, `numeric` as for streams.
-    Future { numeric: bool },
+    /// such elements within one instance; others it refuses to); `payload`:
+    /// `T`, if any.
+    Stream {
+        numeric: bool,
+        payload: Option<TyId>,
+    },
+    /// `future<T>`, as for streams.
+    Future {
+        numeric: bool,
+        payload: Option<TyId>,
+    },
     /// `error-context`.
     ErrorContext,
 }
@@ -335,6 +342,28 @@ impl TyTable {
             .map(|t| self.convert_with(types, t, what, resources))
             .transpose()?;
         Ok(self.shape(params, result))
+    }
+
+    /// Adds the stream, future and error-context types in `ty` (nested
+    /// in payloads too) to `out`.
+    pub(crate) fn ends_in(&self, ty: TyId, out: &mut std::collections::BTreeSet<EndKind>) {
+        if !self.info(ty).handles {
+            return;
+        }
+        match self.node(ty) {
+            Node::End(kind) => {
+                out.insert(*kind);
+                if let EndKind::Stream { payload, .. } | EndKind::Future { payload, .. } = kind
+                    && let Some(payload) = payload
+                {
+                    self.ends_in(*payload, out);
+                }
+            }
+            Node::List(e) | Node::FixedList(e, _) => self.ends_in(*e, out),
+            Node::Record(children) => children.iter().for_each(|c| self.ends_in(*c, out)),
+            Node::Variant(cases) => cases.iter().flatten().for_each(|c| self.ends_in(*c, out)),
+            _ => {}
+        }
     }
 
     /// Whether a value of `ty` holds handles in memory it points to (in a
@@ -486,12 +515,20 @@ impl TyTable {
             }
             ComponentDefinedType::Future { ty, .. } | ComponentDefinedType::Stream { ty, .. } => {
                 let numeric = numeric_payload(types, ty.as_ref());
-                match (resources, defined) {
-                    (None, _) => Node::Prim(Prim::U32),
-                    (Some(_), ComponentDefinedType::Future { .. }) => {
-                        Node::End(EndKind::Future { numeric })
+                match resources {
+                    None => Node::Prim(Prim::U32),
+                    Some(_) => {
+                        let payload = ty
+                            .as_ref()
+                            .map(|t| self.convert_with(types, t, what, resources))
+                            .transpose()?;
+                        Node::End(match defined {
+                            ComponentDefinedType::Future { .. } => {
+                                EndKind::Future { numeric, payload }
+                            }
+                            _ => EndKind::Stream { numeric, payload },
+                        })
                     }
-                    (Some(_), _) => Node::End(EndKind::Stream { numeric }),
                 }
             }
         };
@@ -660,7 +697,7 @@ pub(crate) fn align_to(n: u32, align: u32) -> u32 {
 
 /// Whether a stream's or future's payload `ty` is absent or a number: the
 /// payloads wasmtime copies between two ends of one instance.
-fn numeric_payload(types: TypesRef<'_>, ty: Option<&ComponentValType>) -> bool {
+pub(crate) fn numeric_payload(types: TypesRef<'_>, ty: Option<&ComponentValType>) -> bool {
     use PrimitiveValType as P;
     let prim = match ty {
         None => return true,

@@ -76,14 +76,19 @@ pub(crate) enum RuntimeFunc {
     Tag,
     /// `(instance, handle)`.
     Remove,
+    /// `(family, writer's side, address, reader's side, address, count)`:
+    /// the copy between two ends of a stream or future meld carries
+    /// itself (`adapt::async_calls::NativeFamily`).
+    Copy,
 }
 
 impl RuntimeFunc {
-    pub(crate) const ALL: [RuntimeFunc; 4] = [
+    pub(crate) const ALL: [RuntimeFunc; 5] = [
         RuntimeFunc::Insert,
         RuntimeFunc::Rep,
         RuntimeFunc::Tag,
         RuntimeFunc::Remove,
+        RuntimeFunc::Copy,
     ];
 
     /// The field the runtime's modules import it under (module `tables`).
@@ -93,6 +98,7 @@ impl RuntimeFunc {
             RuntimeFunc::Rep => "rep",
             RuntimeFunc::Tag => "tag",
             RuntimeFunc::Remove => "remove",
+            RuntimeFunc::Copy => "copy",
         }
     }
 }

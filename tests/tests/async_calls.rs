@@ -1227,3 +1227,52 @@ fn async_ends() {
         ],
     );
 }
+
+/// `async_native.wat`: streams and futures of strings between two inner
+/// components, which meld carries itself (wasmtime would not copy their
+/// elements within the one fused instance): codes, events, partial
+/// reads, zero-length writes, cancels, drops, the strings copied into the
+/// reader's memory with its `realloc`, and the traps of a stream of
+/// strings used within one original instance and of a future's writer
+/// dropped first.
+#[test]
+fn async_native_streams() {
+    let fixture = Fixture {
+        name: "async-native (WAT)",
+        wasm: wat::parse_str(include_str!("async_native.wat")).expect("async_native.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            (
+                "run",
+                u32s(&[0]),
+                "[[4294967295, 32, 3, 2, 32, 5, 1819043176, 3, 7499639, 4294967295, 32, 1, 120, 1, 121, 16, …(24 items)]]",
+            ),
+            ("run", u32s(&[1]), "[[4294967295, 7, 5, 4, 0]]"),
+            (
+                "run",
+                u32s(&[2]),
+                "[[4294967295, 4294967295, 2, 3, 5, 0, 4294967295, 16, 3, 5, 16, 5, 1819043176, 0, 0]]",
+            ),
+            ("run", u32s(&[3]), "[[4294967295, 2, 4294967295, 2]]"),
+            ("run", u32s(&[5]), "[[4294967295, 3, 5, 1]]"),
+            (
+                "run",
+                u32s(&[0]),
+                "[[4294967295, 32, 3, 8, 32, 5, 1819043176, 3, 7499639, 4294967295, 32, 1, 120, 1, 121, 16, …(24 items)]]",
+            ),
+            (
+                "run",
+                u32s(&[4]),
+                "trap: cannot read from and write to intra-component future/stream with non-numeric payload",
+            ),
+            (
+                "run",
+                u32s(&[6]),
+                "trap: cannot drop future write end without first writing a value",
+            ),
+        ],
+    );
+}

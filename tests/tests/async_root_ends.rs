@@ -38,7 +38,7 @@ impl<D> FutureConsumer<D> for Take {
 
 /// Polls `future` until it is ready (nothing here waits on the outside
 /// world: a bounded number of polls).
-fn drive<F: std::future::Future>(future: F) -> F::Output {
+fn drive<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut context = Context::from_waker(Waker::noop());
     for _ in 0..100_000 {

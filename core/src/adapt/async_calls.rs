@@ -292,6 +292,112 @@ pub(crate) fn end_fns(
     }))
 }
 
+/// A stream or future type meld carries itself (the runtime's `native_*`
+/// functions and the generated copy, [`RuntimeFunc::Copy`]): one whose
+/// payload wasmtime would not copy between two ends of the one fused
+/// instance (not a number), and that reaches no root import or export
+/// (the host's ends stay the fused component's own).
+#[derive(Debug, Clone)]
+pub(crate) struct NativeFamily {
+    pub(crate) kind: crate::abi::EndKind,
+    /// The element's bytes and alignment.
+    pub(crate) size: u32,
+    pub(crate) align: u32,
+    /// Its read and write built-ins: an operation's *side* is its
+    /// built-in's position here.
+    pub(crate) sides: Vec<AsyncBuiltinId>,
+}
+
+/// The stream or future type of `builtin` (an end built-in), when meld
+/// must carry it itself: its payload is not a number and holds no
+/// resource handles.
+fn native_kind(
+    types: TypesRef<'_>,
+    tys: &mut TyTable,
+    builtin: &crate::graph::AsyncBuiltin,
+) -> Option<crate::abi::EndKind> {
+    use crate::abi::EndKind;
+    use wasmparser::component_types::{ComponentDefinedType as D, ComponentValType as V};
+    let (AsyncOp::End { future, .. }, Some(V::Type(id))) = (&builtin.op, builtin.result) else {
+        return None;
+    };
+    let ty = match types.get(id)? {
+        D::Stream { ty, .. } | D::Future { ty, .. } => (*ty)?,
+        _ => return None,
+    };
+    if crate::abi::numeric_payload(types, Some(&ty)) {
+        return None;
+    }
+    let nothing = |_| None;
+    let resources = crate::abi::Resources {
+        key: usize::MAX,
+        lookup: &nothing,
+    };
+    let payload = Some(
+        tys.convert_with(types, &ty, "a stream payload", Some(resources))
+            .ok()?,
+    );
+    Some(match future {
+        true => EndKind::Future {
+            numeric: false,
+            payload,
+        },
+        false => EndKind::Stream {
+            numeric: false,
+            payload,
+        },
+    })
+}
+
+/// The stream and future types meld carries itself (see
+/// [`NativeFamily`]); `root`: the types that reach the host.
+pub(crate) fn native_families(
+    graph: &Graph,
+    types: TypesRef<'_>,
+    tys: &mut TyTable,
+    root: &std::collections::BTreeSet<crate::abi::EndKind>,
+) -> Vec<NativeFamily> {
+    use crate::decode::EndOp;
+    let mut out: Vec<NativeFamily> = Vec::new();
+    for (i, builtin) in graph.async_builtins.iter().enumerate() {
+        let Some(kind) = native_kind(types, tys, builtin) else {
+            continue;
+        };
+        if root.contains(&kind) {
+            continue;
+        }
+        let at = match out.iter().position(|f| f.kind == kind) {
+            Some(at) => at,
+            None => {
+                let payload = match kind {
+                    crate::abi::EndKind::Stream { payload, .. }
+                    | crate::abi::EndKind::Future { payload, .. } => payload,
+                    crate::abi::EndKind::ErrorContext => None,
+                };
+                let (size, align) = payload.map_or((0, 1), |p| {
+                    let info = tys.info(p);
+                    (info.size, info.align)
+                });
+                out.push(NativeFamily {
+                    kind,
+                    size,
+                    align,
+                    sides: Vec::new(),
+                });
+                out.len() - 1
+            }
+        };
+        if let AsyncOp::End {
+            op: EndOp::Read | EndOp::Write,
+            ..
+        } = builtin.op
+        {
+            out[at].sides.push(AsyncBuiltinId(i));
+        }
+    }
+    out
+}
+
 /// The fused indices of the runtime's exports the generated code calls.
 #[derive(Clone)]
 struct Rt {
@@ -341,6 +447,10 @@ struct Rt {
     context_new: u32,
     context_host: u32,
     context_drop: u32,
+    native_new: u32,
+    native_op: u32,
+    native_cancel: u32,
+    native_drop: u32,
     take_one: u32,
     await_one: u32,
     set_event: u32,
@@ -430,6 +540,10 @@ impl Rt {
             context_new: f(w, "context_new")?,
             context_host: f(w, "context_host")?,
             context_drop: f(w, "context_drop")?,
+            native_new: f(w, "native_new")?,
+            native_op: f(w, "native_op")?,
+            native_cancel: f(w, "native_cancel")?,
+            native_drop: f(w, "native_drop")?,
             take_one: f(w, "take_one")?,
             await_one: f(w, "await_one")?,
             set_event: f(w, "set_event")?,
@@ -496,11 +610,13 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
     for f in funcs {
         let (name, ty, body) = match *f {
             AsyncFunc::Shim(id) => g.shim(id)?,
+            AsyncFunc::Table(RuntimeFunc::Copy) => g.native_copy()?,
             AsyncFunc::Table(t) => {
                 let ty = match t {
                     RuntimeFunc::Insert => sig(&[Flat::I32; 3], &[Flat::I32]),
                     RuntimeFunc::Rep | RuntimeFunc::Tag => sig(&[Flat::I32; 2], &[Flat::I32]),
                     RuntimeFunc::Remove => sig(&[Flat::I32; 2], &[]),
+                    RuntimeFunc::Copy => sig(&[Flat::I32; 6], &[]),
                 };
                 let body = g.codegen.runtime_table(t)?;
                 (format!("meld tables {}", t.field()), ty, body)
@@ -2106,6 +2222,9 @@ impl Gen<'_, '_, '_, '_> {
         let ty = shims::func_type(&builtin.op)
             .ok_or_else(|| Error::internal("a stream built-in without a type"))?;
         let params: Vec<Flat> = ty.params().iter().map(Flat::of).collect::<Result<_>>()?;
+        if let Some(family) = self.native_family(&builtin) {
+            return self.native_shim(id, name, family, ty, &params);
+        }
         let rt = self.rt_copy();
         let (mut b, args) = Body::new(&params);
         let memory = self.memory(&builtin.options.memory)?;
@@ -2343,6 +2462,235 @@ impl Gen<'_, '_, '_, '_> {
             _ => return Err(Error::internal("not a stream built-in")),
         }
         Ok((name, ty, b.finish()))
+    }
+
+    /// The native family of end built-in `builtin`, if meld carries its
+    /// type itself.
+    fn native_family(&mut self, builtin: &crate::graph::AsyncBuiltin) -> Option<u32> {
+        let kind = native_kind(self.ctx.types, &mut self.codegen.tys, builtin)?;
+        let families = &self.codegen.runtime.natives;
+        families
+            .iter()
+            .position(|f| f.kind == kind)
+            .map(|i| i as u32)
+    }
+
+    /// The shim of end built-in `id` of native family `family`: the
+    /// runtime's `native_*` functions, wasmtime's checks before them.
+    fn native_shim(
+        &mut self,
+        id: AsyncBuiltinId,
+        name: String,
+        family: u32,
+        ty: FuncType,
+        params: &[Flat],
+    ) -> Result<Made> {
+        use crate::decode::EndOp;
+        let builtin = self.graph().async_builtins[id.0].clone();
+        let AsyncOp::End { future, op, async_ } = builtin.op else {
+            return Err(Error::internal("not an end built-in"));
+        };
+        let fam = self.codegen.runtime.natives[family as usize].clone();
+        let inst = builtin.caller.0 as u32;
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(params);
+        let (readable, writable) = match future {
+            false => (10, 11),
+            true => (12, 13),
+        };
+        let tag = match op {
+            EndOp::Read | EndOp::CancelRead | EndOp::DropReadable => readable,
+            _ => writable,
+        };
+        match op {
+            EndOp::New => {
+                b.i32(inst)
+                    .i32(family)
+                    .i32(future as u32)
+                    .i32(fam.size)
+                    .ins(I::Call(rt.native_new));
+            }
+            EndOp::Read | EndOp::Write => {
+                let count = match future {
+                    true => {
+                        let one = b.local(Flat::I32);
+                        b.i32(1).set(one);
+                        one
+                    }
+                    false => args[2],
+                };
+                // wasmtime's order: the count's limit, a blocking
+                // variant's task, the buffer's bounds, then the end
+                b.get(count).i32(1 << 28).ins(I::I32GeU).trap_if();
+                if !async_ {
+                    b.ins(I::Call(rt.funcs.check_blocking));
+                }
+                if fam.size > 0 {
+                    let memory = self
+                        .memory(&builtin.options.memory)?
+                        .ok_or_else(|| Error::internal("a stream read without a memory"))?;
+                    b.check_range(memory, args[1], count, fam.size);
+                }
+                let side = fam
+                    .sides
+                    .iter()
+                    .position(|s| *s == id)
+                    .ok_or_else(|| Error::internal("a native built-in without its side"))?;
+                let code = b.local(Flat::I32);
+                b.i32(inst)
+                    .get(args[0])
+                    .i32(tag)
+                    .get(args[1])
+                    .get(count)
+                    .i32(u32::from(!async_))
+                    .i32(side as u32)
+                    .ins(I::Call(rt.native_op))
+                    .set(code);
+                if !async_ {
+                    // The blocking variant waits for the end's event.
+                    let n = b.local(Flat::I32);
+                    b.get(code)
+                        .i32(u32::MAX)
+                        .ins(I::I32Eq)
+                        .ins(I::If(BlockType::Empty));
+                    b.i32(inst)
+                        .get(args[0])
+                        .i32(tag)
+                        .ins(I::Call(rt.end_record))
+                        .set(n);
+                    b.ins(I::Loop(BlockType::Empty));
+                    b.get(n)
+                        .ins(I::Call(rt.take_one))
+                        .ins(I::I32Eqz)
+                        .ins(I::If(BlockType::Empty));
+                    b.get(n).ins(I::Call(rt.await_one));
+                    b.ins(I::Call(rt.funcs.suspend)).ins(I::Drop);
+                    b.ins(I::Br(1));
+                    b.ins(I::End).ins(I::End);
+                    b.ins(I::GlobalGet(rt.funcs.p2)).set(code);
+                    b.ins(I::End);
+                }
+                b.get(code);
+            }
+            EndOp::CancelRead | EndOp::CancelWrite => {
+                if !async_ {
+                    b.ins(I::Call(rt.funcs.check_blocking));
+                }
+                b.i32(inst)
+                    .get(args[0])
+                    .i32(tag)
+                    .i32(u32::from(!async_))
+                    .ins(I::Call(rt.native_cancel));
+            }
+            EndOp::DropReadable | EndOp::DropWritable => {
+                b.i32(inst)
+                    .get(args[0])
+                    .i32(tag)
+                    .ins(I::Call(rt.native_drop));
+            }
+        }
+        Ok((name, ty, b.finish()))
+    }
+
+    /// [`RuntimeFunc::Copy`]: per native family, per pair of a write
+    /// built-in and a read built-in (sides), wasmtime's checks of both
+    /// buffers, then the elements copied one by one with the sync
+    /// adapters' translation (the reader's `realloc` for strings and
+    /// lists). Two sides of one component trap: wasmtime refuses such
+    /// payloads within one instance.
+    fn native_copy(&mut self) -> Result<Made> {
+        use crate::decode::EndOp;
+        let (mut b, args) = Body::new(&[Flat::I32; 6]);
+        let (family, wside, wptr, rside, rptr, k) =
+            (args[0], args[1], args[2], args[3], args[4], args[5]);
+        let families = self.codegen.runtime.natives.clone();
+        let (i, src, dst) = (b.local(Flat::I32), b.local(Flat::I32), b.local(Flat::I32));
+        for (fi, fam) in families.iter().enumerate() {
+            let payload = match fam.kind {
+                crate::abi::EndKind::Stream { payload, .. }
+                | crate::abi::EndKind::Future { payload, .. } => payload,
+                crate::abi::EndKind::ErrorContext => None,
+            }
+            .ok_or_else(|| Error::internal("a native family without a payload"))?;
+            b.get(family)
+                .i32(fi as u32)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty));
+            let side_of = |s: AsyncBuiltinId| -> Result<(InnerId, Side, bool)> {
+                let builtin = &self.ctx.graph.async_builtins[s.0];
+                let reads = matches!(
+                    builtin.op,
+                    AsyncOp::End {
+                        op: EndOp::Read,
+                        ..
+                    }
+                );
+                Ok((
+                    builtin.caller,
+                    (self.ctx.side)(&builtin.options, builtin.caller)?,
+                    reads,
+                ))
+            };
+            let sides: Vec<(InnerId, Side, bool)> = fam
+                .sides
+                .iter()
+                .map(|s| side_of(*s))
+                .collect::<Result<_>>()?;
+            for (wi, (wc, ws, w_reads)) in sides.iter().enumerate() {
+                if *w_reads {
+                    continue;
+                }
+                for (ri, (rc, rs, r_reads)) in sides.iter().enumerate() {
+                    if !*r_reads {
+                        continue;
+                    }
+                    b.get(wside)
+                        .i32(wi as u32)
+                        .ins(I::I32Eq)
+                        .get(rside)
+                        .i32(ri as u32)
+                        .ins(I::I32Eq)
+                        .ins(I::I32And)
+                        .ins(I::If(BlockType::Empty));
+                    // wasmtime checks both buffers when bytes move, then
+                    // the instances
+                    if fam.size > 0 {
+                        for (ptr, side) in [(wptr, ws), (rptr, rs)] {
+                            let memory = side.memory()?;
+                            b.get(k).ins(I::If(BlockType::Empty));
+                            b.check_align(ptr, fam.align);
+                            b.check_range(memory, ptr, k, fam.size);
+                            b.ins(I::End);
+                        }
+                    }
+                    if wc == rc {
+                        b.ins(I::Unreachable);
+                    } else {
+                        let helper = self
+                            .codegen
+                            .copy_helper(payload, Dir { src: *ws, dst: *rs });
+                        b.i32(0).set(i);
+                        b.ins(I::Block(BlockType::Empty))
+                            .ins(I::Loop(BlockType::Empty));
+                        b.get(i).get(k).ins(I::I32GeU).ins(I::BrIf(1));
+                        b.get(i).i32(fam.size).ins(I::I32Mul).set(src);
+                        b.get(src).get(rptr).ins(I::I32Add).set(dst);
+                        b.get(src).get(wptr).ins(I::I32Add).set(src);
+                        b.get(src).get(dst).ins(I::Call(helper));
+                        b.get(i).i32(1).ins(I::I32Add).set(i);
+                        b.ins(I::Br(0)).ins(I::End).ins(I::End);
+                    }
+                    b.ins(I::Return).ins(I::End);
+                }
+            }
+            b.ins(I::End);
+        }
+        b.ins(I::Unreachable);
+        Ok((
+            "meld native stream copy".to_string(),
+            sig(&[Flat::I32; 6], &[]),
+            b.finish(),
+        ))
     }
 
     /// The bytes of one element of stream or future built-in `builtin`

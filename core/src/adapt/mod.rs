@@ -248,6 +248,38 @@ fn scope_resources<'g>(
     move |r| scope.get(&r).map(|res| res.0 as u32)
 }
 
+/// Every stream and future type (and error context) in the function
+/// types of the root's imports and exports, nested ones included.
+fn root_ends(
+    graph: &Graph,
+    types: TypesRef<'_>,
+    tys: &mut TyTable,
+) -> Result<std::collections::BTreeSet<crate::abi::EndKind>> {
+    let mut shapes = Vec::new();
+    for i in 0..graph.lowerings.len() {
+        shapes.extend(lowering_shape(
+            graph,
+            types,
+            tys,
+            crate::graph::LoweringId(i),
+        )?);
+    }
+    let mut lifted = Vec::new();
+    for (_, item, _) in &graph.exports {
+        merge::exported_lifts(item, &mut lifted);
+    }
+    for id in lifted {
+        shapes.push(export_shape(graph, types, tys, id)?);
+    }
+    let mut out = std::collections::BTreeSet::new();
+    for shape in shapes {
+        for ty in shape.params.iter().chain(&shape.result) {
+            tys.ends_in(*ty, &mut out);
+        }
+    }
+    Ok(out)
+}
+
 /// The shape of exported lift `id` with its handles as
 /// [`crate::abi::Node::Handle`]s.
 fn export_shape(
@@ -483,8 +515,11 @@ pub(crate) fn generate(
             })
             .collect(),
         ends: async_calls::end_fns(graph, adapters, layout)?,
+        natives: Vec::new(),
     };
     let mut codegen = Codegen::new(adapters.tys.clone(), layout.func_count(), runtime);
+    let root = root_ends(graph, types, &mut codegen.tys)?;
+    codegen.runtime.natives = async_calls::native_families(graph, types, &mut codegen.tys, &root);
     let first_flag = layout.global_count();
     let flag = |component: InnerId| adapters.flags.get(&component).map(|k| first_flag + k);
     let side = |options: &crate::graph::Options, component: InnerId| -> Result<Side> {

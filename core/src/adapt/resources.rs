@@ -85,6 +85,8 @@ pub(crate) struct Runtime {
     /// The async runtime's functions moving ends and error contexts
     /// (`None` without the async runtime).
     pub(crate) ends: Option<EndFns>,
+    /// The stream and future types meld carries itself, in family order.
+    pub(crate) natives: Vec<super::async_calls::NativeFamily>,
 }
 
 /// The fused indices of the async runtime's functions (`waitables.wat`)
@@ -744,6 +746,7 @@ impl Codegen {
             F::Remove => {
                 body.get(t).get(args[1]).ins(I::Call(self.rt(RtFn::Remove)));
             }
+            F::Copy => return Err(Error::internal("the native copy is not a table function")),
         }
         Ok(body.finish())
     }
@@ -951,14 +954,16 @@ impl Codegen {
             (_, false, true) => {
                 body.i32(from).get(handle).i32(tag).ins(I::Call(f.end_out));
             }
-            (EndKind::Stream { numeric } | EndKind::Future { numeric }, false, false) => {
+            (EndKind::Stream { numeric, .. } | EndKind::Future { numeric, .. }, false, false) => {
                 // Both ends are then the fused component's, in its one
-                // instance, where wasmtime copies only numbers.
-                if !numeric {
+                // instance, where wasmtime copies only numbers; others
+                // meld carries itself unless they also reach the host.
+                if !numeric && !self.runtime.natives.iter().any(|f| f.kind == kind) {
                     return Err(Error::unsupported(
-                        "a stream or future whose payload is not a number (or absent) passed \
-                         between two inner components (wasmtime refuses to copy such payloads \
-                         within the one fused instance; meld's own copy is not built yet)",
+                        "a stream or future whose payload is not a number passed between two \
+                         inner components while its type also reaches the host (meld carries \
+                         such streams itself only when none of their type reach the host), or \
+                         whose payload holds resource handles",
                     ));
                 }
                 body.i32(from)

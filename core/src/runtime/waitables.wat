@@ -29,6 +29,12 @@
 ;;                            blocked in its call), woken by its next event
 ;;                  set:      20 first member, 28 first waiter
 ;;                  error context: 12 the handles naming it
+;;   NATIVE..     per record of a native end, 32 bytes: 0 the other end's
+;;                  record, 4 flags (1 writable, 2 future, 4 an operation
+;;                  pending, 8 dropped, 16 its event ends an operation,
+;;                  32 a future's value went through), 8 the pending
+;;                  operation's address, 12 its count, 16 the family, 20
+;;                  the element size, 24 the side of the pending operation
 ;;   TASKS..      per scheduler task, 8 bytes: 0 the set it waits on,
 ;;                  4 the next waiter of that set
 (module
@@ -38,8 +44,14 @@
   (import "tables" "remove" (func $remove (param i32 i32)))
   (import "scheduler" "current" (global $current (mut i32)))
   (import "scheduler" "wake" (func $wake (param i32 i32 i32)))
+  ;; `(family, writer's side, address, reader's side, address, k)`:
+  ;; copies `k` elements of native family `family` from the writer's
+  ;; buffer to the reader's (a side: the built-in that started the
+  ;; operation, numbered within its family); traps where wasmtime's copy
+  ;; fails
+  (import "tables" "copy" (func $copy (param i32 i32 i32 i32 i32 i32)))
 
-  (memory (export "memory") 3)
+  (memory (export "memory") 5)
   (global $p1 (export "p1") (mut i32) (i32.const 0))
   (global $p2 (export "p2") (mut i32) (i32.const 0))
 
@@ -55,6 +67,11 @@
   ;; the handles of every component naming it
   (global $CONTEXT i32 (i32.const 5))
   (global $TAG_CONTEXT i32 (i32.const 16))
+  ;; an end of a stream or future meld carries itself (both ends inside
+  ;; the fused module, a payload wasmtime would not copy within one
+  ;; instance): its state at NATIVE
+  (global $NATIVE_KIND i32 (i32.const 6))
+  (global $NATIVE i32 (i32.const 196608))
   ;; per record, the fused component's end or error context behind an END
   ;; or CONTEXT (bit 31: an operation of the end is pending at the host;
   ;; bit 30: the end can no longer move, its reader having been told the
@@ -166,6 +183,7 @@
     (global.set $p1 (i32.load offset=8 (local.get $r)))
     (global.set $p2 (i32.load offset=16 (local.get $r)))
     (i32.store offset=12 (local.get $r) (i32.const 0))
+    (if (local.get $code) (then (call $delivered (local.get $n))))
     (local.get $code))
 
   ;; Leaves its set and frees the record; its handle is the caller's to
@@ -212,7 +230,7 @@
       (then (call $mark_ready (local.get $set)))))
 
   ;; Sets a waitable's event (overwriting a pending one).
-  (func (export "set_event") (param $n i32) (param $code i32) (param $payload i32)
+  (func $set_event_record (export "set_event") (param $n i32) (param $code i32) (param $payload i32)
     (local $r i32)
     (local.set $r (call $record (local.get $n)))
     (i32.store offset=12 (local.get $r) (local.get $code))
@@ -269,7 +287,8 @@
     (i32.or (local.get $m)
             (select (i32.const 0)
                     (select (i32.const 0x20000) (i32.const 0x10000)
-                            (i32.eq (local.get $kind) (global.get $END)))
+                            (i32.or (i32.eq (local.get $kind) (global.get $END))
+                                    (i32.eq (local.get $kind) (global.get $NATIVE_KIND))))
                     (i32.eq (local.get $kind) (global.get $HOST_WAITABLE)))))
 
   (func $take_record (export "take_record") (param $set i32) (result i32)
@@ -292,6 +311,7 @@
     (global.set $p1 (i32.load offset=8 (local.get $r)))
     (global.set $p2 (i32.load offset=16 (local.get $r)))
     (i32.store offset=12 (local.get $r) (i32.const 0))
+    (call $delivered (local.get $best))
     (local.get $code))
 
   ;; Removes a task from the waiters of the set it waits on; 0 if it
@@ -413,6 +433,8 @@
   (func (export "end_out") (param $from i32) (param $h i32) (param $tag i32) (result i32)
     (local $n i32) (local $host i32)
     (local.set $n (call $end_take (local.get $from) (local.get $h) (local.get $tag)))
+    ;; a native end never reaches the host (meld decides which are)
+    (if (i32.ne (i32.load (call $record (local.get $n))) (global.get $END)) (then unreachable))
     (local.set $host (call $end_host (local.get $n)))
     (call $free_record (local.get $n))
     (local.get $host))
@@ -472,4 +494,274 @@
     (call $leave (local.get $n))
     (call $remove (local.get $inst) (local.get $h))
     (call $free_record (local.get $n)))
+
+  ;; --- native streams and futures ---------------------------------------
+  ;; Both ends of these are inner components' (wasmtime refuses to copy
+  ;; their payloads within the one fused instance), so meld carries them
+  ;; as wasmtime 48 does between two instances (docs/async-streams-
+  ;; semantics.md §3, §8). Codes: BLOCKED -1, COMPLETED(n) n << 4,
+  ;; DROPPED(n) n << 4 | 1, CANCELLED(n) n << 4 | 2. The busy and pinned
+  ;; bits are those of HOSTS, as for the fused component's ends.
+  (func $nat (param $n i32) (result i32)
+    (i32.add (global.get $NATIVE) (i32.shl (local.get $n) (i32.const 5))))
+
+  (func $hosts_at (param $n i32) (result i32)
+    (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
+
+  (func $flag (param $n i32) (param $f i32) (result i32)
+    (i32.ne (i32.and (i32.load offset=4 (call $nat (local.get $n))) (local.get $f)) (i32.const 0)))
+
+  (func $set_flag (param $n i32) (param $f i32) (param $on i32)
+    (local $a i32) (local $old i32)
+    (local.set $a (call $nat (local.get $n)))
+    (local.set $old (i32.load offset=4 (local.get $a)))
+    (i32.store offset=4 (local.get $a)
+      (select (i32.or (local.get $old) (local.get $f))
+              (i32.and (local.get $old) (i32.xor (local.get $f) (i32.const -1)))
+              (local.get $on))))
+
+  (func $busy (param $n i32) (result i32)
+    (i32.ge_u (i32.load (call $hosts_at (local.get $n))) (i32.const 0x80000000)))
+
+  ;; The end's operation ended with `code`: not busy; a DROPPED pins a
+  ;; writer and a stream's reader (wasmtime: `Write{done}`,
+  ;; `Read{done: dropped && stream}`); a future's pin stays.
+  (func $settle (param $n i32) (param $code i32)
+    (local $pin i32)
+    (local.set $pin
+      (i32.and (i32.eq (i32.and (local.get $code) (i32.const 0xf)) (i32.const 1))
+               (i32.or (call $flag (local.get $n) (i32.const 1))
+                       (i32.eqz (call $flag (local.get $n) (i32.const 2))))))
+    (i32.store (call $hosts_at (local.get $n))
+      (i32.or (i32.and (i32.load (call $hosts_at (local.get $n))) (i32.const 0x40000000))
+              (i32.shl (local.get $pin) (i32.const 30)))))
+
+  ;; a future's value went through (or its writer saw the reader drop):
+  ;; neither end can read, write or move again
+  (func $transmitted (param $n i32)
+    (local $p i32)
+    (local.set $p (i32.load (call $nat (local.get $n))))
+    (call $set_flag (local.get $n) (i32.const 32) (i32.const 1))
+    (call $set_flag (local.get $p) (i32.const 32) (i32.const 1))
+    (i32.store (call $hosts_at (local.get $n))
+      (i32.or (i32.load (call $hosts_at (local.get $n))) (i32.const 0x40000000)))
+    (i32.store (call $hosts_at (local.get $p))
+      (i32.or (i32.load (call $hosts_at (local.get $p))) (i32.const 0x40000000))))
+
+  (func $native_init (param $n i32) (param $peer i32) (param $flags i32) (param $family i32) (param $size i32)
+    (local $a i32)
+    (local.set $a (call $nat (local.get $n)))
+    (memory.fill (local.get $a) (i32.const 0) (i32.const 32))
+    (i32.store (local.get $a) (local.get $peer))
+    (i32.store offset=4 (local.get $a) (local.get $flags))
+    (i32.store offset=16 (local.get $a) (local.get $family))
+    (i32.store offset=20 (local.get $a) (local.get $size))
+    (i32.store (call $hosts_at (local.get $n)) (i32.const 0)))
+
+  ;; `stream.new`/`future.new` of native family `family` in `inst`
+  ;; (elements of `size` bytes): the writable end's handle << 32 | the
+  ;; readable end's. wasmtime numbers the writable end's id first and
+  ;; gives the readable end its handle first.
+  (func (export "native_new") (param $inst i32) (param $family i32) (param $future i32) (param $size i32) (result i64)
+    (local $w i32) (local $r i32) (local $hr i32) (local $hw i32)
+    (local.set $w (call $new_record (global.get $NATIVE_KIND) (local.get $inst)))
+    (local.set $r (call $new_record (global.get $NATIVE_KIND) (local.get $inst)))
+    (call $native_init (local.get $w) (local.get $r)
+      (i32.or (i32.const 1) (i32.shl (local.get $future) (i32.const 1)))
+      (local.get $family) (local.get $size))
+    (call $native_init (local.get $r) (local.get $w)
+      (i32.shl (local.get $future) (i32.const 1)) (local.get $family) (local.get $size))
+    (local.set $hr (call $insert (local.get $inst)
+                     (select (i32.const 12) (i32.const 10) (local.get $future)) (local.get $r)))
+    (i32.store offset=8 (call $record (local.get $r)) (local.get $hr))
+    (local.set $hw (call $insert (local.get $inst)
+                     (select (i32.const 13) (i32.const 11) (local.get $future)) (local.get $w)))
+    (i32.store offset=8 (call $record (local.get $w)) (local.get $hw))
+    (i64.or (i64.extend_i32_u (local.get $hr))
+            (i64.shl (i64.extend_i32_u (local.get $hw)) (i64.const 32))))
+
+  (func $pend (param $n i32) (param $ptr i32) (param $count i32) (param $side i32)
+    (local $a i32)
+    (local.set $a (call $nat (local.get $n)))
+    (call $set_flag (local.get $n) (i32.const 4) (i32.const 1))
+    (i32.store offset=8 (local.get $a) (local.get $ptr))
+    (i32.store offset=12 (local.get $a) (local.get $count))
+    (i32.store offset=24 (local.get $a) (local.get $side)))
+
+  ;; The event code of end `n`: 2 stream read, 3 stream write, 4 future
+  ;; read, 5 future write.
+  (func $event_code (param $n i32) (result i32)
+    (i32.add (i32.const 2)
+      (i32.add (call $flag (local.get $n) (i32.const 1))
+               (i32.shl (call $flag (local.get $n) (i32.const 2)) (i32.const 1)))))
+
+  ;; A read or write (`write` comes from the end's kind) of `count`
+  ;; elements at `ptr` on end `h` of `inst` (tag `tag`), started by the
+  ;; built-in numbered `side` in its family; `sync`: a blocking variant
+  ;; (traps if it blocks while the end is in a waitable set). The code.
+  (func (export "native_op") (param $inst i32) (param $h i32) (param $tag i32) (param $ptr i32)
+                             (param $count i32) (param $sync i32) (param $side i32) (result i32)
+    (local $e i32) (local $p i32) (local $code i32)
+    (local.set $e (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    ;; "cannot have concurrent operations active on a future/stream"
+    (if (call $busy (local.get $e)) (then unreachable))
+    ;; "cannot read/write after being notified that the other end
+    ;; dropped", "... after previous read/write succeeded"
+    (if (i32.and (i32.load (call $hosts_at (local.get $e))) (i32.const 0x40000000)) (then unreachable))
+    (i32.store (call $hosts_at (local.get $e)) (i32.const 0x80000000))
+    (local.set $p (i32.load (call $nat (local.get $e))))
+    (if (call $flag (local.get $p) (i32.const 8))
+      (then
+        ;; the other end dropped
+        (if (i32.and (call $flag (local.get $e) (i32.const 2)) (call $flag (local.get $e) (i32.const 1)))
+          (then (call $transmitted (local.get $e))))
+        (local.set $code (i32.const 1)))
+      (else
+        (if (call $flag (local.get $p) (i32.const 4))
+          (then (local.set $code (call $rendezvous (local.get $e) (local.get $ptr) (local.get $count)
+                                   (local.get $side) (local.get $p))))
+          (else
+            (call $pend (local.get $e) (local.get $ptr) (local.get $count) (local.get $side))
+            (local.set $code (i32.const -1))))))
+    (if (i32.eq (local.get $code) (i32.const -1))
+      (then
+        (if (i32.and (local.get $sync) (i32.ne (i32.load offset=20 (call $record (local.get $e))) (i32.const 0)))
+          (then unreachable)))
+      (else (call $settle (local.get $e) (local.get $code))))
+    (local.get $code))
+
+  ;; New operation `e` (`ptr`, `count`, `side`) meets the pending one of
+  ;; `p`: the copy, `p`'s event, what stays pending; `e`'s code.
+  (func $rendezvous (param $e i32) (param $ptr i32) (param $count i32) (param $side i32) (param $p i32) (result i32)
+    (local $pa i32) (local $writes i32) (local $wn i32) (local $rn i32) (local $k i32)
+    (local $future i32) (local $notify i32) (local $keep i32) (local $c i32) (local $pr i32)
+    (local.set $pa (call $nat (local.get $p)))
+    (local.set $pr (call $record (local.get $p)))
+    (local.set $writes (call $flag (local.get $e) (i32.const 1)))
+    (local.set $future (call $flag (local.get $e) (i32.const 2)))
+    (if (local.get $writes)
+      (then
+        (local.set $wn (local.get $count))
+        (local.set $rn (i32.load offset=12 (local.get $pa)))
+        (local.set $k (select (local.get $wn) (local.get $rn) (i32.lt_u (local.get $wn) (local.get $rn))))
+        (call $copy (i32.load offset=16 (local.get $pa))
+          (local.get $side) (local.get $ptr)
+          (i32.load offset=24 (local.get $pa)) (i32.load offset=8 (local.get $pa))
+          (local.get $k)))
+      (else
+        (local.set $rn (local.get $count))
+        (local.set $wn (i32.load offset=12 (local.get $pa)))
+        (local.set $k (select (local.get $wn) (local.get $rn) (i32.lt_u (local.get $wn) (local.get $rn))))
+        (call $copy (i32.load offset=16 (local.get $pa))
+          (i32.load offset=24 (local.get $pa)) (i32.load offset=8 (local.get $pa))
+          (local.get $side) (local.get $ptr)
+          (local.get $k))))
+    (if (local.get $future) (then (call $transmitted (local.get $e))))
+    ;; the pending side is told iff it is the reader and something was
+    ;; offered, or the writer and a reader took part (or it wrote none)
+    (local.set $notify
+      (select (i32.ne (local.get $wn) (i32.const 0))
+              (i32.or (i32.ne (local.get $rn) (i32.const 0)) (i32.eqz (local.get $wn)))
+              (local.get $writes)))
+    (if (local.get $notify)
+      (then
+        ;; counts of an undelivered COMPLETED add up
+        (if (i32.and (i32.ne (i32.load offset=12 (local.get $pr)) (i32.const 0))
+                     (i32.eqz (i32.and (i32.load offset=16 (local.get $pr)) (i32.const 0xf))))
+          (then (local.set $c (i32.shr_u (i32.load offset=16 (local.get $pr)) (i32.const 4)))))
+        (call $set_flag (local.get $p) (i32.const 16) (i32.const 1))
+        (call $set_event_record (local.get $p) (call $event_code (local.get $p))
+          (select (i32.const 0)
+                  (i32.shl (i32.add (local.get $k) (local.get $c)) (i32.const 4))
+                  (local.get $future)))))
+    (local.set $keep
+      (select (i32.lt_u (local.get $wn) (local.get $rn))
+              (i32.lt_u (local.get $rn) (local.get $wn))
+              (local.get $writes)))
+    (if (local.get $keep)
+      (then
+        (i32.store offset=8 (local.get $pa)
+          (i32.add (i32.load offset=8 (local.get $pa))
+                   (i32.mul (local.get $k) (i32.load offset=20 (local.get $pa)))))
+        (i32.store offset=12 (local.get $pa) (i32.sub (i32.load offset=12 (local.get $pa)) (local.get $k))))
+      (else (call $set_flag (local.get $p) (i32.const 4) (i32.const 0))))
+    (if (select (i32.or (i32.eqz (local.get $wn)) (i32.ne (local.get $rn) (i32.const 0)))
+                (i32.ne (local.get $wn) (i32.const 0))
+                (local.get $writes))
+      (then (return (select (i32.const 0) (i32.shl (local.get $k) (i32.const 4)) (local.get $future)))))
+    (call $pend (local.get $e) (local.get $ptr) (local.get $count) (local.get $side))
+    (i32.const -1))
+
+  ;; End `n`'s event (code in its record) was taken: an event that ends
+  ;; an operation settles it.
+  (func $delivered (param $n i32)
+    (if (i32.ne (i32.load (call $record (local.get $n))) (global.get $NATIVE_KIND)) (then return))
+    (if (i32.eqz (call $flag (local.get $n) (i32.const 16))) (then return))
+    (call $set_flag (local.get $n) (i32.const 16) (i32.const 0))
+    (call $set_flag (local.get $n) (i32.const 4) (i32.const 0))
+    (call $settle (local.get $n) (i32.load offset=16 (call $record (local.get $n)))))
+
+  ;; `*.cancel-read`/`*.cancel-write` of end `h` of `inst` (tag `tag`);
+  ;; `sync`: the blocking variant. The code.
+  (func (export "native_cancel") (param $inst i32) (param $h i32) (param $tag i32) (param $sync i32) (result i32)
+    (local $e i32) (local $r i32) (local $code i32)
+    (local.set $e (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    (local.set $r (call $record (local.get $e)))
+    ;; "... cancelled when no ... is pending"
+    (if (i32.eqz (call $busy (local.get $e))) (then unreachable))
+    ;; "waitable cannot be used synchronously while added to a waitable set"
+    (if (i32.and (local.get $sync) (i32.ne (i32.load offset=20 (local.get $r)) (i32.const 0)))
+      (then unreachable))
+    (local.set $code (i32.const 2))
+    (if (i32.load offset=12 (local.get $r))
+      (then
+        (local.set $code (i32.load offset=16 (local.get $r)))
+        (i32.store offset=12 (local.get $r) (i32.const 0))
+        (call $delivered (local.get $e))
+        ;; wasmtime: a stream's COMPLETED(n) becomes CANCELLED(n)
+        (if (i32.and (i32.eqz (call $flag (local.get $e) (i32.const 2)))
+                     (i32.eqz (i32.and (local.get $code) (i32.const 0xf))))
+          (then (local.set $code (i32.or (local.get $code) (i32.const 2)))))))
+    (call $set_flag (local.get $e) (i32.const 4) (i32.const 0))
+    (if (call $busy (local.get $e)) (then (call $settle (local.get $e) (i32.const 2))))
+    (local.get $code))
+
+  ;; `*.drop-readable`/`*.drop-writable` of end `h` of `inst` (tag `tag`).
+  (func (export "native_drop") (param $inst i32) (param $h i32) (param $tag i32)
+    (local $e i32) (local $p i32) (local $pr i32) (local $old i32)
+    (local.set $e (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    ;; "cannot drop busy stream/future"
+    (if (call $busy (local.get $e)) (then unreachable))
+    ;; "cannot drop future write end without first writing a value"
+    (if (i32.and (i32.and (call $flag (local.get $e) (i32.const 2)) (call $flag (local.get $e) (i32.const 1)))
+                 (i32.eqz (call $flag (local.get $e) (i32.const 32))))
+      (then unreachable))
+    (call $remove (local.get $inst) (local.get $h))
+    (call $leave (local.get $e))
+    (i32.store offset=8 (call $record (local.get $e)) (i32.const 0))
+    (i32.store offset=12 (call $record (local.get $e)) (i32.const 0))
+    (call $set_flag (local.get $e) (i32.const 8) (i32.const 1))
+    (local.set $p (i32.load (call $nat (local.get $e))))
+    (if (call $flag (local.get $p) (i32.const 8))
+      (then
+        (call $free_record (local.get $e))
+        (call $free_record (local.get $p))
+        (return)))
+    ;; the other end is told: DROPPED, keeping a stream's count so far
+    ;; (an event without an operation when none was pending: wasmtime's
+    ;; stale notification)
+    (local.set $pr (call $record (local.get $p)))
+    (if (call $flag (local.get $p) (i32.const 4))
+      (then
+        (call $set_flag (local.get $p) (i32.const 4) (i32.const 0))
+        (call $set_flag (local.get $p) (i32.const 16) (i32.const 1))))
+    (local.set $old (i32.load offset=12 (local.get $pr)))
+    (if (i32.eqz (local.get $old))
+      (then (call $set_event_record (local.get $p) (call $event_code (local.get $p)) (i32.const 1)))
+      (else
+        (if (i32.eqz (call $flag (local.get $p) (i32.const 2)))
+          (then
+            (call $set_event_record (local.get $p) (call $event_code (local.get $p))
+              (i32.or (i32.and (i32.load offset=16 (local.get $pr)) (i32.const 0xfffffff0))
+                      (i32.const 1))))))))
 )
