@@ -96,6 +96,45 @@ impl Guest for Pipes {
         }
         (sum, reads)
     }
+
+    async fn join(words: Vec<String>, chunk: u32, read_chunk: u32) -> (String, u32) {
+        let chunk = chunk.max(1) as usize;
+        let (mut tx, rx) = wit_stream::new::<String>();
+        let writing = async move {
+            for part in words.chunks(chunk) {
+                if !tx.write_all(part.to_vec()).await.is_empty() {
+                    break;
+                }
+            }
+        };
+        join(sink::join(rx, read_chunk), writing).await.0
+    }
+
+    async fn shout(v: String) -> String {
+        let (tx, rx) = wit_future::new::<String>(String::new);
+        let writing = async move {
+            let _ = tx.write(v).await;
+        };
+        join(sink::shout(rx), writing).await.0
+    }
+
+    async fn area(n: u32, chunk: u32, read_chunk: u32) -> u64 {
+        let n = n.min(MAX_LEN);
+        let (chunk, read_chunk) = (bounded(chunk, n), bounded(read_chunk, n));
+        let (mut tx, rx) = wit_stream::new::<sink::Point>();
+        let writing = async move {
+            let mut i = 0;
+            while i < n {
+                let m = chunk.min(n - i);
+                let points = (i..i + m).map(|k| sink::Point { x: k, y: k % 7 }).collect();
+                if !tx.write_all(points).await.is_empty() {
+                    break;
+                }
+                i += m;
+            }
+        };
+        join(sink::area(rx, read_chunk), writing).await.0
+    }
 }
 
 export!(Pipes);

@@ -3,7 +3,7 @@
 
 wit_bindgen::generate!({ path: "../wit", world: "sink-world" });
 
-use exports::meld::async_fixtures::sink::Guest;
+use exports::meld::async_fixtures::sink::{Guest, Point};
 use wit_bindgen::{FutureReader, StreamReader, StreamResult};
 
 struct Sink;
@@ -44,6 +44,44 @@ impl Guest for Sink {
             }
         });
         rx
+    }
+
+    async fn join(mut words: StreamReader<String>, chunk: u32) -> (String, u32) {
+        let chunk = chunk.clamp(1, 1 << 10);
+        let (mut all, mut reads) = (Vec::new(), 0u32);
+        loop {
+            let (result, buf) = words.read(Vec::with_capacity(chunk as usize)).await;
+            match result {
+                StreamResult::Complete(_) => {
+                    reads += 1;
+                    all.extend(buf);
+                }
+                StreamResult::Dropped | StreamResult::Cancelled => break,
+            }
+        }
+        (all.join(" "), reads)
+    }
+
+    async fn shout(value: FutureReader<String>) -> String {
+        value.await.to_uppercase()
+    }
+
+    async fn area(mut points: StreamReader<Point>, chunk: u32) -> u64 {
+        let chunk = chunk.clamp(1, 1 << 16);
+        let mut sum = 0u64;
+        loop {
+            let (result, buf) = points.read(Vec::with_capacity(chunk as usize)).await;
+            match result {
+                StreamResult::Complete(_) => {
+                    sum += buf
+                        .iter()
+                        .map(|p| u64::from(p.x) * u64::from(p.y))
+                        .sum::<u64>();
+                }
+                StreamResult::Dropped | StreamResult::Cancelled => break,
+            }
+        }
+        sum
     }
 }
 
