@@ -955,11 +955,13 @@ fn async_wasi() {
     );
 }
 
-/// `async-streams`: wit-bindgen's streams and futures of numbers between
-/// two components: bytes streamed in chunks of one size and read in
-/// chunks of another, a future written before and after its reader
-/// waits, a stream an async export returns and writes after its task
-/// returned.
+/// `async-streams`: wit-bindgen's streams and futures between two
+/// components: bytes streamed in chunks of one size and read in chunks of
+/// another, a future written before and after its reader waits, a stream
+/// an async export returns and writes after its task returned (numbers:
+/// the fused component's own ends); strings in chunks, a future of a
+/// string, records (meld's native ends: wasmtime would not copy them
+/// within one instance).
 #[test]
 fn async_streams_between_components() {
     check_async_fixture(
@@ -988,6 +990,37 @@ fn async_streams_between_components() {
             ),
             (export!("pipes", "collect"), u32s(&[10, 3]), "[(45, 4)]"),
             (export!("pipes", "collect"), u32s(&[0, 4]), "[(0, 0)]"),
+            (
+                export!("pipes", "join"),
+                vec![
+                    Val::List(vec![
+                        Val::String("a".into()),
+                        Val::String("bc".into()),
+                        Val::String("déf".into()),
+                        Val::String("".into()),
+                        Val::String("ghij".into()),
+                    ]),
+                    Val::U32(2),
+                    Val::U32(3),
+                ],
+                r#"[("a bc déf  ghij", 3)]"#,
+            ),
+            (
+                export!("pipes", "join"),
+                vec![Val::List(vec![]), Val::U32(1), Val::U32(1)],
+                r#"[("", 0)]"#,
+            ),
+            (
+                export!("pipes", "shout"),
+                vec![Val::String("héllo".into())],
+                r#"["HÉLLO"]"#,
+            ),
+            (
+                export!("pipes", "area"),
+                u32s(&[1000, 64, 100]),
+                "[1499504]",
+            ),
+            (export!("pipes", "area"), u32s(&[0, 1, 1]), "[0]"),
         ],
     );
 }
