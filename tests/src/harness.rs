@@ -48,7 +48,7 @@ mod value;
 mod world;
 
 pub use report::{Aspect, Coverage, Mismatch, Report, Skipped};
-pub use runtime::engine;
+pub use runtime::{engine, optimise_engine};
 
 use anyhow::{Result, bail};
 use generate::{Generator, edges, has_resource, seed_for};

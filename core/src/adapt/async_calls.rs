@@ -293,10 +293,13 @@ pub(crate) fn end_fns(
 }
 
 /// A stream or future type meld carries itself (the runtime's `native_*`
-/// functions and the generated copy, [`RuntimeFunc::Copy`]): one whose
-/// payload wasmtime would not copy between two ends of the one fused
-/// instance (not a number), and that reaches no root import or export
-/// (the host's ends stay the fused component's own).
+/// functions and the generated copy, [`RuntimeFunc::Copy`]): one that
+/// reaches no root import or export (the host's ends stay the fused
+/// component's own) and whose payload holds no resource handles. Both
+/// ends are then inner components', and meld must carry it: wasmtime
+/// would not copy a payload that is not a number within the one fused
+/// instance; and numbers move by one `memory.copy` without a call of the
+/// host.
 #[derive(Debug, Clone)]
 pub(crate) struct NativeFamily {
     pub(crate) kind: crate::abi::EndKind,
@@ -309,8 +312,7 @@ pub(crate) struct NativeFamily {
 }
 
 /// The stream or future type of `builtin` (an end built-in), when meld
-/// must carry it itself: its payload is not a number and holds no
-/// resource handles.
+/// can carry it itself: its payload holds no resource handles.
 fn native_kind(
     types: TypesRef<'_>,
     tys: &mut TyTable,
@@ -322,30 +324,25 @@ fn native_kind(
         return None;
     };
     let ty = match types.get(id)? {
-        D::Stream { ty, .. } | D::Future { ty, .. } => (*ty)?,
+        D::Stream { ty, .. } | D::Future { ty, .. } => *ty,
         _ => return None,
     };
-    if crate::abi::numeric_payload(types, Some(&ty)) {
-        return None;
-    }
+    let numeric = crate::abi::numeric_payload(types, ty.as_ref());
     let nothing = |_| None;
     let resources = crate::abi::Resources {
         key: usize::MAX,
         lookup: &nothing,
     };
-    let payload = Some(
-        tys.convert_with(types, &ty, "a stream payload", Some(resources))
-            .ok()?,
-    );
+    let payload = match ty {
+        Some(ty) => Some(
+            tys.convert_with(types, &ty, "a stream payload", Some(resources))
+                .ok()?,
+        ),
+        None => None,
+    };
     Some(match future {
-        true => EndKind::Future {
-            numeric: false,
-            payload,
-        },
-        false => EndKind::Stream {
-            numeric: false,
-            payload,
-        },
+        true => EndKind::Future { numeric, payload },
+        false => EndKind::Stream { numeric, payload },
     })
 }
 
@@ -2594,10 +2591,10 @@ impl Gen<'_, '_, '_, '_> {
 
     /// [`RuntimeFunc::Copy`]: per native family, per pair of a write
     /// built-in and a read built-in (sides), wasmtime's checks of both
-    /// buffers, then the elements copied one by one with the sync
-    /// adapters' translation (the reader's `realloc` for strings and
-    /// lists). Two sides of one component trap: wasmtime refuses such
-    /// payloads within one instance.
+    /// buffers, then numbers in one `memory.copy`, other elements one by
+    /// one with the sync adapters' translation (the reader's `realloc`
+    /// for strings and lists; two sides of one component trap: wasmtime
+    /// refuses such payloads within one instance).
     fn native_copy(&mut self) -> Result<Made> {
         use crate::decode::EndOp;
         let (mut b, args) = Body::new(&[Flat::I32; 6]);
@@ -2606,12 +2603,11 @@ impl Gen<'_, '_, '_, '_> {
         let families = self.codegen.runtime.natives.clone();
         let (i, src, dst) = (b.local(Flat::I32), b.local(Flat::I32), b.local(Flat::I32));
         for (fi, fam) in families.iter().enumerate() {
-            let payload = match fam.kind {
-                crate::abi::EndKind::Stream { payload, .. }
-                | crate::abi::EndKind::Future { payload, .. } => payload,
-                crate::abi::EndKind::ErrorContext => None,
-            }
-            .ok_or_else(|| Error::internal("a native family without a payload"))?;
+            let (numeric, payload) = match fam.kind {
+                crate::abi::EndKind::Stream { numeric, payload }
+                | crate::abi::EndKind::Future { numeric, payload } => (numeric, payload),
+                crate::abi::EndKind::ErrorContext => (true, None),
+            };
             b.get(family)
                 .i32(fi as u32)
                 .ins(I::I32Eq)
@@ -2663,7 +2659,20 @@ impl Gen<'_, '_, '_, '_> {
                             b.ins(I::End);
                         }
                     }
-                    if wc == rc {
+                    let Some(payload) = payload else {
+                        // nothing to copy
+                        b.ins(I::Return).ins(I::End);
+                        continue;
+                    };
+                    if numeric {
+                        // wasmtime's memcpy (within one instance too)
+                        let bytes = b.local(Flat::I32);
+                        b.get(k).i32(fam.size).ins(I::I32Mul).set(bytes);
+                        b.get(rptr).get(wptr).get(bytes).ins(I::MemoryCopy {
+                            src_mem: ws.memory()?,
+                            dst_mem: rs.memory()?,
+                        });
+                    } else if wc == rc {
                         b.ins(I::Unreachable);
                     } else {
                         let helper = self

@@ -43,6 +43,18 @@ use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, I32Exit, W
 const PIPE_CAPACITY: usize = 16 << 20;
 
 static ENGINE: OnceLock<Engine> = OnceLock::new();
+static OPTIMISED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes [`engine`] compile with Cranelift's optimisations (for
+/// benchmarks: what runs is then what a deployment runs); fails if the
+/// engine was made already.
+pub fn optimise_engine() -> Result<()> {
+    OPTIMISED.store(true, std::sync::atomic::Ordering::SeqCst);
+    match ENGINE.get() {
+        Some(_) => anyhow::bail!("the harness's engine was made before it was to be optimised"),
+        None => Ok(()),
+    }
+}
 
 /// The engine every harness run shares: component model and multi-memory
 /// on (fused output has a memory per inner component), the component
@@ -54,6 +66,10 @@ pub fn engine() -> Result<&'static Engine> {
     if let Some(engine) = ENGINE.get() {
         return Ok(engine);
     }
+    let opt_level = match OPTIMISED.load(std::sync::atomic::Ordering::SeqCst) {
+        true => OptLevel::Speed,
+        false => OptLevel::None,
+    };
     let mut config = Config::new();
     config
         .wasm_component_model(true)
@@ -63,7 +79,7 @@ pub fn engine() -> Result<&'static Engine> {
         .wasm_component_model_error_context(true)
         .wasm_multi_memory(true)
         .consume_fuel(true)
-        .cranelift_opt_level(OptLevel::None);
+        .cranelift_opt_level(opt_level);
     let engine = Engine::new(&config)
         .map_err(anyhow::Error::from)
         .context("creating the harness's wasmtime engine")?;

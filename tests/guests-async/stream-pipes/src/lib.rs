@@ -52,11 +52,14 @@ impl Guest for Pipes {
         let len = len.min(MAX_LEN);
         let (chunk, read_chunk) = (bounded(chunk, len), bounded(read_chunk, len));
         let (mut tx, rx) = wit_stream::new::<u8>();
+        // Byte `i` is `i % 251`: each write copies from one pattern.
+        let pattern: Vec<u8> = (0..chunk.min(len) + 251).map(|k| (k % 251) as u8).collect();
         let writing = async move {
             let mut i = 0;
             while i < len {
                 let n = chunk.min(len - i);
-                let bytes: Vec<u8> = (i..i + n).map(|k| (k % 251) as u8).collect();
+                let at = (i % 251) as usize;
+                let bytes = pattern[at..at + n as usize].to_vec();
                 if !tx.write_all(bytes).await.is_empty() {
                     break;
                 }
