@@ -16,13 +16,17 @@
 ;;    pending write; 4: a stream<string> written and read within `$a`
 ;;    (traps: one original instance); 5: `$b` drops the readable end
 ;;    while `$a`'s write waits (`$a` gets DROPPED); 6: `$a` drops a
-;;    future's writable end before writing (traps).
+;;    future's writable end before writing (traps); 7: a stream of
+;;    futures: a future<u32> travels in a stream<future<u32>> to `$b`
+;;    (moving from `$a`'s table to `$b`'s), which reads its value.
 (component
   (type $strs (stream string))
   (type $text (future string))
   (component $b
     (type $strs (stream string))
     (type $text (future string))
+    (type $fnum (future u32))
+    (type $sf (stream $fnum))
     (core module $memory
       (memory (export "mem") 1)
       (global $next (mut i32) (i32.const 8192))
@@ -39,6 +43,10 @@
     (core func $s-drop-r (canon stream.drop-readable $strs))
     (core func $f-read (canon future.read $text (memory $mem) (realloc $realloc) async))
     (core func $f-drop-r (canon future.drop-readable $text))
+    (core func $sf-read (canon stream.read $sf (memory $mem) async))
+    (core func $sf-drop-r (canon stream.drop-readable $sf))
+    (core func $fn-read (canon future.read $fnum (memory $mem) async))
+    (core func $fn-drop-r (canon future.drop-readable $fnum))
     (core module $m
       (import "mem" "mem" (memory 1))
       (import "cm" "s-read" (func $s-read (param i32 i32 i32) (result i32)))
@@ -46,6 +54,23 @@
       (import "cm" "s-drop-r" (func $s-drop-r (param i32)))
       (import "cm" "f-read" (func $f-read (param i32 i32) (result i32)))
       (import "cm" "f-drop-r" (func $f-drop-r (param i32)))
+      (import "cm" "sf-read" (func $sf-read (param i32 i32 i32) (result i32)))
+      (import "cm" "sf-drop-r" (func $sf-drop-r (param i32)))
+      (import "cm" "fn-read" (func $fn-read (param i32 i32) (result i32)))
+      (import "cm" "fn-drop-r" (func $fn-drop-r (param i32)))
+      ;; reads one future from stream `s`, then its value: the stream
+      ;; read's code * 100000 + the future's handle here * 10000 + the
+      ;; future read's code * 1000 + the value
+      (func (export "futures") (param $s i32) (result i32)
+        (local $code i32) (local $f i32) (local $fcode i32)
+        (local.set $code (call $sf-read (local.get $s) (i32.const 400) (i32.const 1)))
+        (local.set $f (i32.load (i32.const 400)))
+        (local.set $fcode (call $fn-read (local.get $f) (i32.const 404)))
+        (call $fn-drop-r (local.get $f))
+        (call $sf-drop-r (local.get $s))
+        (i32.add (i32.add (i32.mul (local.get $code) (i32.const 100000))
+                          (i32.mul (local.get $f) (i32.const 10000)))
+                 (i32.add (i32.mul (local.get $fcode) (i32.const 1000)) (i32.load (i32.const 404)))))
       (global $s (mut i32) (i32.const 0))
       (global $count (mut i32) (i32.const 0))
       (func $out (param i32)
@@ -86,7 +111,10 @@
       (with "cm" (instance
         (export "s-read" (func $s-read)) (export "s-cancel-read" (func $s-cancel-read))
         (export "s-drop-r" (func $s-drop-r))
-        (export "f-read" (func $f-read)) (export "f-drop-r" (func $f-drop-r))))))
+        (export "f-read" (func $f-read)) (export "f-drop-r" (func $f-drop-r))
+        (export "sf-read" (func $sf-read)) (export "sf-drop-r" (func $sf-drop-r))
+        (export "fn-read" (func $fn-read)) (export "fn-drop-r" (func $fn-drop-r))))))
+    (func (export "futures") (param "s" $sf) (result s32) (canon lift (core func $i "futures")))
     (func (export "hold") (param "s" $strs) (canon lift (core func $i "hold")))
     (func (export "read") (param "n" u32) (result s32) (canon lift (core func $i "read")))
     (func (export "strings") (result (list u32)) (canon lift (core func $i "strings") (memory $mem)))
@@ -98,9 +126,14 @@
   (component $a
     (type $strs (stream string))
     (type $text (future string))
+    (type $fnum (future u32))
+    (type $sf (stream $fnum))
     (import "b" (instance $b
       (type $strs (stream string))
       (type $text (future string))
+      (type $fnum (future u32))
+      (type $sf (stream $fnum))
+      (export "futures" (func (param "s" $sf) (result s32)))
       (export "hold" (func (param "s" $strs)))
       (export "read" (func (param "n" u32) (result s32)))
       (export "strings" (func (result (list u32))))
@@ -126,6 +159,13 @@
     (core func $f-new (canon future.new $text))
     (core func $f-write (canon future.write $text (memory $mem) async))
     (core func $f-drop-w (canon future.drop-writable $text))
+    (core func $fn-new (canon future.new $fnum))
+    (core func $fn-write (canon future.write $fnum (memory $mem) async))
+    (core func $fn-drop-w (canon future.drop-writable $fnum))
+    (core func $sf-new (canon stream.new $sf))
+    (core func $sf-write (canon stream.write $sf (memory $mem) async))
+    (core func $sf-drop-w (canon stream.drop-writable $sf))
+    (core func $futures (canon lower (func $b "futures")))
     (core func $new (canon waitable-set.new))
     (core func $poll (canon waitable-set.poll (memory $mem)))
     (core func $join (canon waitable.join))
@@ -145,6 +185,13 @@
       (import "cm" "f-new" (func $f-new (result i64)))
       (import "cm" "f-write" (func $f-write (param i32 i32) (result i32)))
       (import "cm" "f-drop-w" (func $f-drop-w (param i32)))
+      (import "cm" "fn-new" (func $fn-new (result i64)))
+      (import "cm" "fn-write" (func $fn-write (param i32 i32) (result i32)))
+      (import "cm" "fn-drop-w" (func $fn-drop-w (param i32)))
+      (import "cm" "sf-new" (func $sf-new (result i64)))
+      (import "cm" "sf-write" (func $sf-write (param i32 i32 i32) (result i32)))
+      (import "cm" "sf-drop-w" (func $sf-drop-w (param i32)))
+      (import "b" "futures" (func $futures (param i32) (result i32)))
       (import "cm" "new" (func $new (result i32)))
       (import "cm" "poll" (func $poll (param i32 i32) (result i32)))
       (import "cm" "join" (func $join (param i32 i32)))
@@ -188,8 +235,8 @@
         (local $pair i64) (local $r i32) (local $w i32)
         (global.set $count (i32.const 0))
         (block $done
-          (block $m6 (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
-            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $m6 $done (local.get $mode)))
+          (block $m7 (block $m6 (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
+            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $m6 $m7 $done (local.get $mode)))
             ;; 0: strings in two writes, the second read in two reads
             (local.set $pair (call $s-new))
             (local.set $r (i32.wrap_i64 (local.get $pair)))
@@ -266,7 +313,24 @@
           (br $done))
           ;; 6: a future's writer dropped first
           (local.set $pair (call $f-new))
-          (call $f-drop-w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))))
+          (call $f-drop-w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+          (br $done))
+        ;; 7: a stream of futures: a future<u32> written with 99 travels in
+        ;; a stream to `$b`, which reads it there
+        (local.set $pair (call $fn-new))
+        (local.set $r (i32.wrap_i64 (local.get $pair)))
+        (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+        (i32.store (i32.const 364) (i32.const 99))
+        (call $out (call $fn-write (local.get $w) (i32.const 364)))
+        (i32.store (i32.const 360) (local.get $r))
+        (local.set $pair (call $sf-new))
+        (call $out (call $sf-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                     (i32.const 360) (i32.const 1)))
+        (call $out (call $futures (i32.wrap_i64 (local.get $pair))))
+        (call $own-event (local.get $w))
+        (call $own-event (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+        (call $fn-drop-w (local.get $w))
+        (call $sf-drop-w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))))
         (i32.store (i32.const 64) (i32.const 4096))
         (i32.store (i32.const 68) (global.get $count))
         (i32.const 64)))
@@ -278,10 +342,15 @@
         (export "s-drop-w" (func $s-drop-w))
         (export "f-new" (func $f-new)) (export "f-write" (func $f-write))
         (export "f-drop-w" (func $f-drop-w))
+        (export "fn-new" (func $fn-new)) (export "fn-write" (func $fn-write))
+        (export "fn-drop-w" (func $fn-drop-w))
+        (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))
+        (export "sf-drop-w" (func $sf-drop-w))
         (export "new" (func $new)) (export "poll" (func $poll)) (export "join" (func $join))))
       (with "b" (instance
         (export "hold" (func $hold)) (export "read" (func $read)) (export "strings" (func $strings))
         (export "cancel" (func $cancel)) (export "drop" (func $drop))
+        (export "futures" (func $futures))
         (export "take-future" (func $take-future))))))
     (func (export "run") (param "mode" u32) (result (list u32))
       (canon lift (core func $i "run") (memory $mem))))

@@ -32,7 +32,7 @@ use super::pool::{Pool, State};
 use crate::wasi::WasiHost as Host;
 use anyhow::{Context, Result, anyhow};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use wasmtime::component::{Component, Func, Instance, InstancePre, ResourceAny, Type, Val};
 use wasmtime::{Config, Engine, OptLevel, Store, Trap};
@@ -43,13 +43,13 @@ use wasmtime_wasi::{Deterministic, HostMonotonicClock, HostWallClock, I32Exit, W
 const PIPE_CAPACITY: usize = 16 << 20;
 
 static ENGINE: OnceLock<Engine> = OnceLock::new();
-static OPTIMISED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static OPTIMISED: AtomicBool = AtomicBool::new(false);
 
 /// Makes [`engine`] compile with Cranelift's optimisations (for
 /// benchmarks: what runs is then what a deployment runs); fails if the
 /// engine was made already.
 pub fn optimise_engine() -> Result<()> {
-    OPTIMISED.store(true, std::sync::atomic::Ordering::SeqCst);
+    OPTIMISED.store(true, Ordering::SeqCst);
     match ENGINE.get() {
         Some(_) => anyhow::bail!("the harness's engine was made before it was to be optimised"),
         None => Ok(()),
@@ -66,7 +66,7 @@ pub fn engine() -> Result<&'static Engine> {
     if let Some(engine) = ENGINE.get() {
         return Ok(engine);
     }
-    let opt_level = match OPTIMISED.load(std::sync::atomic::Ordering::SeqCst) {
+    let opt_level = match OPTIMISED.load(Ordering::SeqCst) {
         true => OptLevel::Speed,
         false => OptLevel::None,
     };
