@@ -178,7 +178,7 @@ pub fn async_all() -> Result<Vec<Fixture>> {
 
 /// The hand-written async compositions of `tests/tests` (`async_*.wat`),
 /// by file name, as text.
-pub const ASYNC_WAT: [(&str, &str); 11] = [
+pub const ASYNC_WAT: [(&str, &str); 14] = [
     ("async_raw.wat", include_str!("../tests/async_raw.wat")),
     (
         "async_resources.wat",
@@ -213,6 +213,15 @@ pub const ASYNC_WAT: [(&str, &str); 11] = [
     (
         "async_streams.wat",
         include_str!("../tests/async_streams.wat"),
+    ),
+    ("async_ends.wat", include_str!("../tests/async_ends.wat")),
+    (
+        "async_native.wat",
+        include_str!("../tests/async_native.wat"),
+    ),
+    (
+        "async_root_ends.wat",
+        include_str!("../tests/async_root_ends.wat"),
     ),
 ];
 
