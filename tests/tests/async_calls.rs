@@ -1265,9 +1265,10 @@ fn async_ends() {
 /// components, which meld carries itself (wasmtime would not copy their
 /// elements within the one fused instance): codes, events, partial
 /// reads, zero-length writes, cancels, drops, the strings copied into the
-/// reader's memory with its `realloc`, and the traps of a stream of
-/// strings used within one original instance and of a future's writer
-/// dropped first.
+/// reader's memory with its `realloc`, a stream of futures, an error
+/// context passed as a value in a future, and the traps of a future
+/// written twice, of a stream of strings used within one original
+/// instance and of a future's writer dropped first.
 #[test]
 fn async_native_streams() {
     let fixture = Fixture {
@@ -1296,10 +1297,16 @@ fn async_native_streams() {
                 u32s(&[7]),
                 "[[4294967295, 4294967295, 1620099, 5, 8, 0, 3, 10, 17]]",
             ),
+            ("run", u32s(&[8]), "[[11, 4294967295, 104111, 5, 8, 0]]"),
             (
                 "run",
                 u32s(&[0]),
-                "[[4294967295, 32, 3, 8, 32, 5, 1819043176, 3, 7499639, 4294967295, 32, 1, 120, 1, 121, 16, …(24 items)]]",
+                "[[4294967295, 32, 3, 12, 32, 5, 1819043176, 3, 7499639, 4294967295, 32, 1, 120, 1, 121, 16, …(24 items)]]",
+            ),
+            (
+                "run",
+                u32s(&[9]),
+                "trap: cannot write to future after previous write succeeded or readable end dropped",
             ),
             (
                 "run",

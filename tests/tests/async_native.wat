@@ -18,7 +18,10 @@
 ;;    while `$a`'s write waits (`$a` gets DROPPED); 6: `$a` drops a
 ;;    future's writable end before writing (traps); 7: a stream of
 ;;    futures: a future<u32> travels in a stream<future<u32>> to `$b`
-;;    (moving from `$a`'s table to `$b`'s), which reads its value.
+;;    (moving from `$a`'s table to `$b`'s), which reads its value; 8: an
+;;    error context passed as a value in a future<result<u32,
+;;    error-context>>, its message read in `$b`; 9: a future written
+;;    again after its value went through (traps).
 (component
   (type $strs (stream string))
   (type $text (future string))
@@ -27,6 +30,8 @@
     (type $text (future string))
     (type $fnum (future u32))
     (type $sf (stream $fnum))
+    (type $res (result u32 (error error-context)))
+    (type $fres (future $res))
     (core module $memory
       (memory (export "mem") 1)
       (global $next (mut i32) (i32.const 8192))
@@ -47,6 +52,9 @@
     (core func $sf-drop-r (canon stream.drop-readable $sf))
     (core func $fn-read (canon future.read $fnum (memory $mem) async))
     (core func $fn-drop-r (canon future.drop-readable $fnum))
+    (core func $fr-read (canon future.read $fres (memory $mem) async))
+    (core func $e-msg (canon error-context.debug-message (memory $mem) (realloc $realloc)))
+    (core func $e-drop (canon error-context.drop))
     (core module $m
       (import "mem" "mem" (memory 1))
       (import "cm" "s-read" (func $s-read (param i32 i32 i32) (result i32)))
@@ -58,6 +66,21 @@
       (import "cm" "sf-drop-r" (func $sf-drop-r (param i32)))
       (import "cm" "fn-read" (func $fn-read (param i32 i32) (result i32)))
       (import "cm" "fn-drop-r" (func $fn-drop-r (param i32)))
+      (import "cm" "fr-read" (func $fr-read (param i32 i32) (result i32)))
+      (import "cm" "e-msg" (func $e-msg (param i32 i32)))
+      (import "cm" "e-drop" (func $e-drop (param i32)))
+      ;; reads an error passed in a future: the read's code * 1000000 +
+      ;; the case * 100000 + the message's length * 1000 + its first byte
+      (func (export "error") (param $f i32) (result i32)
+        (local $code i32) (local $e i32)
+        (local.set $code (call $fr-read (local.get $f) (i32.const 600)))
+        (local.set $e (i32.load (i32.const 604)))
+        (call $e-msg (local.get $e) (i32.const 620))
+        (call $e-drop (local.get $e))
+        (i32.add (i32.add (i32.mul (local.get $code) (i32.const 1000000))
+                          (i32.mul (i32.load8_u (i32.const 600)) (i32.const 100000)))
+                 (i32.add (i32.mul (i32.load (i32.const 624)) (i32.const 1000))
+                          (i32.load8_u (i32.load (i32.const 620))))))
       ;; reads one future from stream `s`, then its value: the stream
       ;; read's code * 100000 + the future's handle here * 10000 + the
       ;; future read's code * 1000 + the value
@@ -113,7 +136,10 @@
         (export "s-drop-r" (func $s-drop-r))
         (export "f-read" (func $f-read)) (export "f-drop-r" (func $f-drop-r))
         (export "sf-read" (func $sf-read)) (export "sf-drop-r" (func $sf-drop-r))
-        (export "fn-read" (func $fn-read)) (export "fn-drop-r" (func $fn-drop-r))))))
+        (export "fn-read" (func $fn-read)) (export "fn-drop-r" (func $fn-drop-r))
+        (export "fr-read" (func $fr-read)) (export "e-msg" (func $e-msg))
+        (export "e-drop" (func $e-drop))))))
+    (func (export "error") (param "f" $fres) (result s32) (canon lift (core func $i "error")))
     (func (export "futures") (param "s" $sf) (result s32) (canon lift (core func $i "futures")))
     (func (export "hold") (param "s" $strs) (canon lift (core func $i "hold")))
     (func (export "read") (param "n" u32) (result s32) (canon lift (core func $i "read")))
@@ -128,11 +154,16 @@
     (type $text (future string))
     (type $fnum (future u32))
     (type $sf (stream $fnum))
+    (type $res (result u32 (error error-context)))
+    (type $fres (future $res))
     (import "b" (instance $b
       (type $strs (stream string))
       (type $text (future string))
       (type $fnum (future u32))
       (type $sf (stream $fnum))
+      (type $res (result u32 (error error-context)))
+      (type $fres (future $res))
+      (export "error" (func (param "f" $fres) (result s32)))
       (export "futures" (func (param "s" $sf) (result s32)))
       (export "hold" (func (param "s" $strs)))
       (export "read" (func (param "n" u32) (result s32)))
@@ -166,6 +197,12 @@
     (core func $sf-write (canon stream.write $sf (memory $mem) async))
     (core func $sf-drop-w (canon stream.drop-writable $sf))
     (core func $futures (canon lower (func $b "futures")))
+    (core func $error (canon lower (func $b "error")))
+    (core func $fr-new (canon future.new $fres))
+    (core func $fr-write (canon future.write $fres (memory $mem) async))
+    (core func $fr-drop-w (canon future.drop-writable $fres))
+    (core func $e-new (canon error-context.new (memory $mem)))
+    (core func $e-drop (canon error-context.drop))
     (core func $new (canon waitable-set.new))
     (core func $poll (canon waitable-set.poll (memory $mem)))
     (core func $join (canon waitable.join))
@@ -192,6 +229,12 @@
       (import "cm" "sf-write" (func $sf-write (param i32 i32 i32) (result i32)))
       (import "cm" "sf-drop-w" (func $sf-drop-w (param i32)))
       (import "b" "futures" (func $futures (param i32) (result i32)))
+      (import "b" "error" (func $error (param i32) (result i32)))
+      (import "cm" "fr-new" (func $fr-new (result i64)))
+      (import "cm" "fr-write" (func $fr-write (param i32 i32) (result i32)))
+      (import "cm" "fr-drop-w" (func $fr-drop-w (param i32)))
+      (import "cm" "e-new" (func $e-new (param i32 i32) (result i32)))
+      (import "cm" "e-drop" (func $e-drop (param i32)))
       (import "cm" "new" (func $new (result i32)))
       (import "cm" "poll" (func $poll (param i32 i32) (result i32)))
       (import "cm" "join" (func $join (param i32 i32)))
@@ -203,6 +246,7 @@
       (import "b" "take-future" (func $take-future (param i32) (result i32)))
       ;; the strings, and lists of (pointer, length) at 300 and 340
       (data (i32.const 200) "helloworxyzfuture!")
+      (data (i32.const 240) "oops")
       (data (i32.const 300) "\c8\00\00\00\05\00\00\00\cd\00\00\00\03\00\00\00")
       (data (i32.const 340) "\d0\00\00\00\01\00\00\00\d1\00\00\00\01\00\00\00\d2\00\00\00\01\00\00\00")
       (data (i32.const 380) "\d3\00\00\00\07\00\00\00")
@@ -235,8 +279,8 @@
         (local $pair i64) (local $r i32) (local $w i32)
         (global.set $count (i32.const 0))
         (block $done
-          (block $m7 (block $m6 (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
-            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $m6 $m7 $done (local.get $mode)))
+          (block $m9 (block $m8 (block $m7 (block $m6 (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
+            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $m6 $m7 $m8 $m9 $done (local.get $mode)))
             ;; 0: strings in two writes, the second read in two reads
             (local.set $pair (call $s-new))
             (local.set $r (i32.wrap_i64 (local.get $pair)))
@@ -315,22 +359,47 @@
           (local.set $pair (call $f-new))
           (call $f-drop-w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
           (br $done))
-        ;; 7: a stream of futures: a future<u32> written with 99 travels in
-        ;; a stream to `$b`, which reads it there
-        (local.set $pair (call $fn-new))
+          ;; 7: a stream of futures: a future<u32> written with 99 travels in
+          ;; a stream to `$b`, which reads it there
+          (local.set $pair (call $fn-new))
+          (local.set $r (i32.wrap_i64 (local.get $pair)))
+          (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+          (i32.store (i32.const 364) (i32.const 99))
+          (call $out (call $fn-write (local.get $w) (i32.const 364)))
+          (i32.store (i32.const 360) (local.get $r))
+          (local.set $pair (call $sf-new))
+          (call $out (call $sf-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                       (i32.const 360) (i32.const 1)))
+          (call $out (call $futures (i32.wrap_i64 (local.get $pair))))
+          (call $own-event (local.get $w))
+          (call $own-event (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+          (call $fn-drop-w (local.get $w))
+          (call $sf-drop-w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+          (br $done))
+          ;; 8: an error passed as a value: `$a` writes err(its error
+          ;; context "oops") to a future<result<u32, error-context>>, `$b`
+          ;; reads it and the message
+          (local.set $pair (call $fr-new))
+          (local.set $r (i32.wrap_i64 (local.get $pair)))
+          (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+          (i32.store (i32.const 400) (i32.const 1))
+          (i32.store (i32.const 404) (call $e-new (i32.const 240) (i32.const 4)))
+          (call $out (i32.load (i32.const 404)))
+          (call $out (call $fr-write (local.get $w) (i32.const 400)))
+          (call $out (call $error (local.get $r)))
+          (call $own-event (local.get $w))
+          ;; (`$a` keeps its handle: wasmtime 48 does not count the one
+          ;; the future's value made, and a second drop would crash it)
+          (call $fr-drop-w (local.get $w))
+          (br $done))
+        ;; 9: a future written twice (the second after its event): traps
+        (local.set $pair (call $f-new))
         (local.set $r (i32.wrap_i64 (local.get $pair)))
         (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
-        (i32.store (i32.const 364) (i32.const 99))
-        (call $out (call $fn-write (local.get $w) (i32.const 364)))
-        (i32.store (i32.const 360) (local.get $r))
-        (local.set $pair (call $sf-new))
-        (call $out (call $sf-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
-                     (i32.const 360) (i32.const 1)))
-        (call $out (call $futures (i32.wrap_i64 (local.get $pair))))
+        (call $out (call $f-write (local.get $w) (i32.const 380)))
+        (call $out (call $take-future (local.get $r)))
         (call $own-event (local.get $w))
-        (call $own-event (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
-        (call $fn-drop-w (local.get $w))
-        (call $sf-drop-w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))))
+        (call $out (call $f-write (local.get $w) (i32.const 380))))
         (i32.store (i32.const 64) (i32.const 4096))
         (i32.store (i32.const 68) (global.get $count))
         (i32.const 64)))
@@ -346,11 +415,14 @@
         (export "fn-drop-w" (func $fn-drop-w))
         (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))
         (export "sf-drop-w" (func $sf-drop-w))
+        (export "fr-new" (func $fr-new)) (export "fr-write" (func $fr-write))
+        (export "fr-drop-w" (func $fr-drop-w))
+        (export "e-new" (func $e-new)) (export "e-drop" (func $e-drop))
         (export "new" (func $new)) (export "poll" (func $poll)) (export "join" (func $join))))
       (with "b" (instance
         (export "hold" (func $hold)) (export "read" (func $read)) (export "strings" (func $strings))
         (export "cancel" (func $cancel)) (export "drop" (func $drop))
-        (export "futures" (func $futures))
+        (export "futures" (func $futures)) (export "error" (func $error))
         (export "take-future" (func $take-future))))))
     (func (export "run") (param "mode" u32) (result (list u32))
       (canon lift (core func $i "run") (memory $mem))))
