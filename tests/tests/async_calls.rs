@@ -1219,11 +1219,11 @@ fn async_compositions_inspect() {
 
 /// `async_ends.wat`: stream and future ends and error contexts passed
 /// between inner components in sync calls (readable ends move between
-/// the components' tables; the fused component's ends stand behind them,
-/// as the payloads are numbers): codes, events, bytes, a future's value,
-/// an error context copied, an end passed on through a third component,
-/// and the traps of passing a writable end, an end in a waitable set and
-/// an end whose read is pending.
+/// the components' tables): codes, events, bytes, a future's value, an
+/// error context copied, an end passed on through a third component,
+/// cancels after some bytes went through, and the traps of passing a
+/// writable end, an end in a waitable set and an end whose read is
+/// pending.
 #[test]
 fn async_ends() {
     let fixture = Fixture {
@@ -1246,6 +1246,8 @@ fn async_ends() {
             ("run", u32s(&[5]), "[[4294967295, 2, 1, 1, 0]]"),
             ("run", u32s(&[6]), "[[1]]"),
             ("run", u32s(&[8]), "[[4294967295, 5, 32097, 3, 6, 33]]"),
+            ("run", u32s(&[9]), "[[4294967295, 64, 66]]"),
+            ("run", u32s(&[10]), "[[4294967295, 32, 34]]"),
             (
                 "run",
                 u32s(&[3]),
@@ -1311,6 +1313,11 @@ fn async_native_streams() {
             (
                 "run",
                 u32s(&[4]),
+                "trap: cannot read from and write to intra-component future/stream with non-numeric payload",
+            ),
+            (
+                "run",
+                u32s(&[10]),
                 "trap: cannot read from and write to intra-component future/stream with non-numeric payload",
             ),
             (

@@ -11,7 +11,9 @@
 ;;    read waits, the writer drops: `$b`'s event is DROPPED; 6: `$b`
 ;;    drops the readable end it holds, `$a`'s write is DROPPED; 7: an end passed
 ;;    while its read is pending in `$b`, back to `$a` (traps); 8: a
-;;    stream<u8> from `$a` through `$b` (and back) to `$c`, read there.
+;;    stream<u8> from `$a` through `$b` (and back) to `$c`, read there;
+;;    9: `$b` cancels a read after some bytes arrived (CANCELLED(4)); 10:
+;;    `$a` cancels a write after some bytes went (CANCELLED(2)).
 (component
   (type $bytes (stream u8))
   (type $num (future u32))
@@ -31,6 +33,7 @@
     (alias core export $memory "realloc" (core func $realloc))
     (core func $s-read (canon stream.read $bytes (memory $mem) async))
     (core func $s-drop-r (canon stream.drop-readable $bytes))
+    (core func $s-cancel-read (canon stream.cancel-read $bytes async))
     (core func $f-read (canon future.read $num (memory $mem) async))
     (core func $f-drop-r (canon future.drop-readable $num))
     (core func $e-msg (canon error-context.debug-message (memory $mem) (realloc $realloc)))
@@ -42,6 +45,7 @@
       (import "mem" "mem" (memory 1))
       (import "cm" "s-read" (func $s-read (param i32 i32 i32) (result i32)))
       (import "cm" "s-drop-r" (func $s-drop-r (param i32)))
+      (import "cm" "s-cancel-read" (func $s-cancel-read (param i32) (result i32)))
       (import "cm" "f-read" (func $f-read (param i32 i32) (result i32)))
       (import "cm" "f-drop-r" (func $f-drop-r (param i32)))
       (import "cm" "e-msg" (func $e-msg (param i32 i32)))
@@ -71,6 +75,10 @@
       ;; the kept end's handle, and the end leaves this component
       (func (export "give") (result i32) (global.get $s))
       (func (export "drop") (call $s-drop-r (global.get $s)))
+      (func (export "cancel") (result i32) (call $s-cancel-read (global.get $s)))
+      ;; reads up to `n` bytes from the kept end: the code
+      (func (export "read") (param $n i32) (result i32)
+        (call $s-read (global.get $s) (i32.const 100) (local.get $n)))
       ;; reads the future `f` at once: the code and the value
       (func (export "take-future") (param $f i32) (result i32)
         (local $code i32)
@@ -105,6 +113,7 @@
       (with "mem" (instance (export "mem" (memory $mem))))
       (with "cm" (instance
         (export "s-read" (func $s-read)) (export "s-drop-r" (func $s-drop-r))
+        (export "s-cancel-read" (func $s-cancel-read))
         (export "f-read" (func $f-read)) (export "f-drop-r" (func $f-drop-r))
         (export "e-msg" (func $e-msg)) (export "e-drop" (func $e-drop))
         (export "new" (func $new)) (export "poll" (func $poll)) (export "join" (func $join))))))
@@ -113,6 +122,8 @@
     (func (export "hold") (param "s" $bytes) (canon lift (core func $i "hold")))
     (func (export "give") (result $bytes) (canon lift (core func $i "give")))
     (func (export "drop") (canon lift (core func $i "drop")))
+    (func (export "cancel") (result s32) (canon lift (core func $i "cancel")))
+    (func (export "read") (param "n" u32) (result s32) (canon lift (core func $i "read")))
     (func (export "take-future") (param "f" $num) (result s32)
       (canon lift (core func $i "take-future")))
     (func (export "poll") (result (list u32)) (canon lift (core func $i "poll") (memory $mem)))
@@ -154,6 +165,8 @@
       (export "hold" (func (param "s" $bytes)))
       (export "give" (func (result $bytes)))
       (export "drop" (func))
+      (export "cancel" (func (result s32)))
+      (export "read" (func (param "n" u32) (result s32)))
       (export "take-future" (func (param "f" $num) (result s32)))
       (export "poll" (func (result (list u32))))
       (export "keep" (func (param "e" error-context) (result u32)))
@@ -190,6 +203,9 @@
     (core func $hold (canon lower (func $b "hold")))
     (core func $give (canon lower (func $b "give")))
     (core func $drop (canon lower (func $b "drop")))
+    (core func $cancel (canon lower (func $b "cancel")))
+    (core func $read (canon lower (func $b "read")))
+    (core func $s-cancel-write (canon stream.cancel-write $bytes async))
     (core func $take-future (canon lower (func $b "take-future")))
     (core func $b-poll (canon lower (func $b "poll") (memory $mem) (realloc $realloc)))
     (core func $keep (canon lower (func $b "keep")))
@@ -215,6 +231,9 @@
       (import "b" "hold" (func $hold (param i32)))
       (import "b" "give" (func $give (result i32)))
       (import "b" "drop" (func $drop))
+      (import "b" "cancel" (func $cancel (result i32)))
+      (import "b" "read" (func $read (param i32) (result i32)))
+      (import "cm" "s-cancel-write" (func $s-cancel-write (param i32) (result i32)))
       (import "b" "take-future" (func $take-future (param i32) (result i32)))
       (import "b" "poll" (func $b-poll (param i32)))
       (import "b" "keep" (func $keep (param i32) (result i32)))
@@ -243,8 +262,8 @@
         (local $pair i64) (local $r i32) (local $w i32) (local $e i32) (local $set i32)
         (global.set $count (i32.const 0))
         (block $done
-          (block $m8 (block $m7 (block $m6 (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
-            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $m6 $m7 $m8 $done (local.get $mode)))
+          (block $m10 (block $m9 (block $m8 (block $m7 (block $m6 (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
+            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $m6 $m7 $m8 $m9 $m10 $done (local.get $mode)))
             ;; 0: bytes
             (local.set $pair (call $s-new))
             (local.set $r (i32.wrap_i64 (local.get $pair)))
@@ -334,7 +353,30 @@
           (call $out (i32.load (i32.const 32)))
           (call $out (i32.load (i32.const 36)))
           (call $join (local.get $w) (i32.const 0))
-          (call $s-drop-w (local.get $w)))
+          (call $s-drop-w (local.get $w))
+          (br $done))
+          ;; 9: `$b`'s read of 8 waits, `$a` writes 4 (the read stays
+          ;; pending with an event), `$b` cancels: CANCELLED(4)
+          (local.set $pair (call $s-new))
+          (local.set $r (i32.wrap_i64 (local.get $pair)))
+          (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+          (call $out (call $take (local.get $r)))
+          (call $out (call $s-write (local.get $w) (i32.const 200) (i32.const 4)))
+          (call $out (call $cancel))
+          (call $s-drop-w (local.get $w))
+          (call $drop)
+          (br $done))
+        ;; 10: `$a`'s write of 4 waits, `$b` reads 2 (the write stays
+        ;; pending with an event), `$a` cancels: CANCELLED(2)
+        (local.set $pair (call $s-new))
+        (local.set $r (i32.wrap_i64 (local.get $pair)))
+        (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+        (call $out (call $s-write (local.get $w) (i32.const 200) (i32.const 4)))
+        (call $hold (local.get $r))
+        (call $out (call $read (i32.const 2)))
+        (call $out (call $s-cancel-write (local.get $w)))
+        (call $s-drop-w (local.get $w))
+        (call $drop))
         (i32.store (i32.const 64) (i32.const 4096))
         (i32.store (i32.const 68) (global.get $count))
         (i32.const 64)))
@@ -343,6 +385,7 @@
       (with "cm" (instance
         (export "s-new" (func $s-new)) (export "s-write" (func $s-write))
         (export "s-drop-r" (func $s-drop-r)) (export "s-drop-w" (func $s-drop-w))
+        (export "s-cancel-write" (func $s-cancel-write))
         (export "f-new" (func $f-new)) (export "f-write" (func $f-write))
         (export "f-drop-w" (func $f-drop-w))
         (export "e-new" (func $e-new)) (export "e-msg" (func $e-msg)) (export "e-drop" (func $e-drop))
@@ -351,6 +394,7 @@
         (export "take" (func $take)) (export "again" (func $again)) (export "give" (func $give))
         (export "hold" (func $hold))
         (export "drop" (func $drop)) (export "take-future" (func $take-future))
+        (export "cancel" (func $cancel)) (export "read" (func $read))
         (export "poll" (func $b-poll)) (export "keep" (func $keep)) (export "message" (func $message))))
       (with "c" (instance (export "sink" (func $sink))))))
     (func (export "run") (param "mode" u32) (result (list u32))

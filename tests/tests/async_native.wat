@@ -21,7 +21,9 @@
 ;;    (moving from `$a`'s table to `$b`'s), which reads its value; 8: an
 ;;    error context passed as a value in a future<result<u32,
 ;;    error-context>>, its message read in `$b`; 9: a future written
-;;    again after its value went through (traps).
+;;    again after its value went through (traps); 10: a future<string>
+;;    that comes back to its writer's component and is read there
+;;    (traps).
 (component
   (type $strs (stream string))
   (type $text (future string))
@@ -107,6 +109,7 @@
         (call $out (i32.load offset=4 (local.get $at)))
         (call $out (i32.load (i32.load (local.get $at)))))
       (func (export "hold") (param $s i32) (global.set $s (local.get $s)))
+      (func (export "bounce") (param $f i32) (result i32) (local.get $f))
       ;; reads up to `n` strings from the kept end: the code
       (func (export "read") (param $n i32) (result i32)
         (memory.fill (i32.const 100) (i32.const 0) (i32.const 32))
@@ -141,6 +144,7 @@
         (export "e-drop" (func $e-drop))))))
     (func (export "error") (param "f" $fres) (result s32) (canon lift (core func $i "error")))
     (func (export "futures") (param "s" $sf) (result s32) (canon lift (core func $i "futures")))
+    (func (export "bounce") (param "f" $text) (result $text) (canon lift (core func $i "bounce")))
     (func (export "hold") (param "s" $strs) (canon lift (core func $i "hold")))
     (func (export "read") (param "n" u32) (result s32) (canon lift (core func $i "read")))
     (func (export "strings") (result (list u32)) (canon lift (core func $i "strings") (memory $mem)))
@@ -164,6 +168,7 @@
       (type $res (result u32 (error error-context)))
       (type $fres (future $res))
       (export "error" (func (param "f" $fres) (result s32)))
+      (export "bounce" (func (param "f" $text) (result $text)))
       (export "futures" (func (param "s" $sf) (result s32)))
       (export "hold" (func (param "s" $strs)))
       (export "read" (func (param "n" u32) (result s32)))
@@ -198,6 +203,8 @@
     (core func $sf-drop-w (canon stream.drop-writable $sf))
     (core func $futures (canon lower (func $b "futures")))
     (core func $error (canon lower (func $b "error")))
+    (core func $bounce (canon lower (func $b "bounce")))
+    (core func $f-read (canon future.read $text (memory $mem) (realloc $realloc) async))
     (core func $fr-new (canon future.new $fres))
     (core func $fr-write (canon future.write $fres (memory $mem) async))
     (core func $fr-drop-w (canon future.drop-writable $fres))
@@ -230,6 +237,8 @@
       (import "cm" "sf-drop-w" (func $sf-drop-w (param i32)))
       (import "b" "futures" (func $futures (param i32) (result i32)))
       (import "b" "error" (func $error (param i32) (result i32)))
+      (import "b" "bounce" (func $bounce (param i32) (result i32)))
+      (import "cm" "f-read" (func $f-read (param i32 i32) (result i32)))
       (import "cm" "fr-new" (func $fr-new (result i64)))
       (import "cm" "fr-write" (func $fr-write (param i32 i32) (result i32)))
       (import "cm" "fr-drop-w" (func $fr-drop-w (param i32)))
@@ -279,8 +288,8 @@
         (local $pair i64) (local $r i32) (local $w i32)
         (global.set $count (i32.const 0))
         (block $done
-          (block $m9 (block $m8 (block $m7 (block $m6 (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
-            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $m6 $m7 $m8 $m9 $done (local.get $mode)))
+          (block $m10 (block $m9 (block $m8 (block $m7 (block $m6 (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
+            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $m6 $m7 $m8 $m9 $m10 $done (local.get $mode)))
             ;; 0: strings in two writes, the second read in two reads
             (local.set $pair (call $s-new))
             (local.set $r (i32.wrap_i64 (local.get $pair)))
@@ -392,14 +401,23 @@
           ;; the future's value made, and a second drop would crash it)
           (call $fr-drop-w (local.get $w))
           (br $done))
-        ;; 9: a future written twice (the second after its event): traps
+          ;; 9: a future written twice (the second after its event): traps
+          (local.set $pair (call $f-new))
+          (local.set $r (i32.wrap_i64 (local.get $pair)))
+          (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+          (call $out (call $f-write (local.get $w) (i32.const 380)))
+          (call $out (call $take-future (local.get $r)))
+          (call $own-event (local.get $w))
+          (call $out (call $f-write (local.get $w) (i32.const 380)))
+          (br $done))
+        ;; 10: a future<string> `$a` wrote to comes back from `$b`, and `$a`
+        ;; reads it itself: traps (one original instance)
         (local.set $pair (call $f-new))
-        (local.set $r (i32.wrap_i64 (local.get $pair)))
         (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
         (call $out (call $f-write (local.get $w) (i32.const 380)))
-        (call $out (call $take-future (local.get $r)))
-        (call $own-event (local.get $w))
-        (call $out (call $f-write (local.get $w) (i32.const 380))))
+        (local.set $r (call $bounce (i32.wrap_i64 (local.get $pair))))
+        (call $out (local.get $r))
+        (call $out (call $f-read (local.get $r) (i32.const 500))))
         (i32.store (i32.const 64) (i32.const 4096))
         (i32.store (i32.const 68) (global.get $count))
         (i32.const 64)))
@@ -410,7 +428,7 @@
         (export "s-read" (func $s-read)) (export "s-cancel-write" (func $s-cancel-write))
         (export "s-drop-w" (func $s-drop-w))
         (export "f-new" (func $f-new)) (export "f-write" (func $f-write))
-        (export "f-drop-w" (func $f-drop-w))
+        (export "f-drop-w" (func $f-drop-w)) (export "f-read" (func $f-read))
         (export "fn-new" (func $fn-new)) (export "fn-write" (func $fn-write))
         (export "fn-drop-w" (func $fn-drop-w))
         (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))
@@ -423,6 +441,7 @@
         (export "hold" (func $hold)) (export "read" (func $read)) (export "strings" (func $strings))
         (export "cancel" (func $cancel)) (export "drop" (func $drop))
         (export "futures" (func $futures)) (export "error" (func $error))
+        (export "bounce" (func $bounce))
         (export "take-future" (func $take-future))))))
     (func (export "run") (param "mode" u32) (result (list u32))
       (canon lift (core func $i "run") (memory $mem))))
