@@ -198,11 +198,16 @@ pub(crate) fn plan(
         for (name, item, _) in &graph.exports {
             p.task_returns(name, item, &mut tys, types)?;
         }
-        // Streams, futures and error contexts inner components make are the
-        // fused component's: each built-in is the wrapper's of the same
-        // type, with the inner component's options.
+        // Streams and futures whose type reaches the host, and error
+        // contexts, are the fused component's: each built-in is the
+        // wrapper's of the same type, with the inner component's options.
+        // (meld carries the other streams and futures itself.)
+        let native = crate::adapt::async_calls::native_builtins(graph, types)?;
         for (i, builtin) in graph.async_builtins.iter().enumerate() {
             use crate::decode::{AsyncOp, EndOp};
+            if native.contains(&AsyncBuiltinId(i)) {
+                continue;
+            }
             let async_ = match builtin.op {
                 AsyncOp::End { op, .. } => matches!(
                     op,

@@ -416,12 +416,22 @@ impl Flattener<'_, '_> {
                 offset,
             } => {
                 let options = self.options(f, options).map_err(|e| e.at_offset(*offset))?;
+                // A stream's or future's elements may name the resources
+                // known here (a snapshot of its own).
+                let scope = match op {
+                    crate::decode::AsyncOp::End { .. } => {
+                        self.graph.scopes.push(f.resources.clone());
+                        Some(ScopeId(self.graph.scopes.len() - 1))
+                    }
+                    _ => None,
+                };
                 let id = AsyncBuiltinId(self.graph.async_builtins.len());
                 self.graph.async_builtins.push(AsyncBuiltin {
                     op: op.clone(),
                     caller: inner,
                     options,
                     result: *result,
+                    scope,
                 });
                 f.core_funcs.push(CoreDef::Async(id));
             }

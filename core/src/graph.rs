@@ -215,6 +215,9 @@ pub(crate) struct AsyncBuiltin {
     pub(crate) options: Options,
     /// `task.return`'s result type.
     pub(crate) result: Option<wasmparser::component_types::ComponentValType>,
+    /// A stream or future built-in's: what the resource types of its
+    /// elements are.
+    pub(crate) scope: Option<ScopeId>,
 }
 
 /// A call from one inner component into a function another one lifted.

@@ -1328,3 +1328,31 @@ fn async_native_streams() {
         ],
     );
 }
+
+/// `async_stream_handles.wat`: own handles of a resource as a stream's
+/// elements between components: they leave the writer's table for the
+/// reader's (numbered there), and the reader's drop runs the destructor.
+#[test]
+fn async_stream_handles() {
+    let fixture = Fixture {
+        name: "async-stream-handles (WAT)",
+        wasm: wat::parse_str(include_str!("async_stream_handles.wat"))
+            .expect("async_stream_handles.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            (
+                "run",
+                vec![],
+                "[[1, 2, 4294967295, 32, 2, 3, 11, 3, 4, 33]]",
+            ),
+            (
+                "run",
+                vec![],
+                "[[4, 1, 4294967295, 32, 2, 4, 11, 3, 5, 33]]",
+            ),
+        ],
+    );
+}

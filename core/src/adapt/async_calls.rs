@@ -295,7 +295,7 @@ pub(crate) fn end_fns(
 /// A stream or future type meld carries itself (the runtime's `native_*`
 /// functions and the generated copy, [`RuntimeFunc::Copy`]): one that
 /// reaches no root import or export (the host's ends stay the fused
-/// component's own) and whose payload holds no resource handles. Both
+/// component's own) and whose elements hold no borrowed handles. Both
 /// ends are then inner components', and meld must carry it: wasmtime
 /// would not copy a payload that is not a number within the one fused
 /// instance; and numbers move by one `memory.copy` without a call of the
@@ -312,8 +312,9 @@ pub(crate) struct NativeFamily {
 }
 
 /// The stream or future type of `builtin` (an end built-in), when meld
-/// can carry it itself: its payload holds no resource handles.
+/// can carry it itself: its elements hold no borrowed handles.
 fn native_kind(
+    graph: &Graph,
     types: TypesRef<'_>,
     tys: &mut TyTable,
     builtin: &crate::graph::AsyncBuiltin,
@@ -328,10 +329,11 @@ fn native_kind(
         _ => return None,
     };
     let numeric = crate::abi::numeric_payload(types, ty.as_ref());
-    let nothing = |_| None;
+    let scope = builtin.scope?;
+    let lookup = super::scope_resources(graph, scope);
     let resources = crate::abi::Resources {
-        key: usize::MAX,
-        lookup: &nothing,
+        key: scope.0,
+        lookup: &lookup,
     };
     let payload = match ty {
         Some(ty) => Some(
@@ -340,6 +342,10 @@ fn native_kind(
         ),
         None => None,
     };
+    // borrowed handles cannot be elements (wasmparser may not say so)
+    if payload.is_some_and(|p| tys.info(p).borrows) {
+        return None;
+    }
     Some(match future {
         true => EndKind::Future { numeric, payload },
         false => EndKind::Stream { numeric, payload },
@@ -357,7 +363,7 @@ pub(crate) fn native_families(
     use crate::decode::EndOp;
     let mut out: Vec<NativeFamily> = Vec::new();
     for (i, builtin) in graph.async_builtins.iter().enumerate() {
-        let Some(kind) = native_kind(types, tys, builtin) else {
+        let Some(kind) = native_kind(graph, types, tys, builtin) else {
             continue;
         };
         if root.contains(&kind) {
@@ -393,6 +399,23 @@ pub(crate) fn native_families(
         }
     }
     out
+}
+
+/// The stream and future built-ins whose type meld carries itself (see
+/// [`NativeFamily`]): they need no built-in of the wrapper.
+pub(crate) fn native_builtins(
+    graph: &Graph,
+    types: TypesRef<'_>,
+) -> Result<std::collections::BTreeSet<AsyncBuiltinId>> {
+    let mut tys = TyTable::default();
+    let root = super::root_ends(graph, types, &mut tys)?;
+    Ok(graph
+        .async_builtins
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| native_kind(graph, types, &mut tys, b).is_some_and(|k| !root.contains(&k)))
+        .map(|(i, _)| AsyncBuiltinId(i))
+        .collect())
 }
 
 /// The fused indices of the runtime's exports the generated code calls.
@@ -2211,17 +2234,17 @@ impl Gen<'_, '_, '_, '_> {
         use crate::decode::EndOp;
         let builtin = self.graph().async_builtins[id.0].clone();
         let inst = builtin.caller.0 as u32;
-        let host = *self
-            .ctx
-            .host_builtins
-            .get(&id)
-            .ok_or_else(|| Error::internal("a stream built-in without the host's"))?;
         let ty = shims::func_type(&builtin.op)
             .ok_or_else(|| Error::internal("a stream built-in without a type"))?;
         let params: Vec<Flat> = ty.params().iter().map(Flat::of).collect::<Result<_>>()?;
         if let Some(family) = self.native_family(&builtin) {
             return self.native_shim(id, name, family, ty, &params);
         }
+        let host = *self
+            .ctx
+            .host_builtins
+            .get(&id)
+            .ok_or_else(|| Error::internal("a stream built-in without the host's"))?;
         let rt = self.rt_copy();
         let (mut b, args) = Body::new(&params);
         let memory = self.memory(&builtin.options.memory)?;
@@ -2464,7 +2487,12 @@ impl Gen<'_, '_, '_, '_> {
     /// The native family of end built-in `builtin`, if meld carries its
     /// type itself.
     fn native_family(&mut self, builtin: &crate::graph::AsyncBuiltin) -> Option<u32> {
-        let kind = native_kind(self.ctx.types, &mut self.codegen.tys, builtin)?;
+        let kind = native_kind(
+            self.ctx.graph,
+            self.ctx.types,
+            &mut self.codegen.tys,
+            builtin,
+        )?;
         let families = &self.codegen.runtime.natives;
         families
             .iter()
@@ -2737,7 +2765,7 @@ impl Gen<'_, '_, '_, '_> {
         if let AsyncOp::TaskReturn = builtin.op {
             return self.task_return(builtin.caller, builtin.result.as_ref(), name);
         }
-        if self.ctx.host_builtins.contains_key(&id) {
+        if self.ctx.host_builtins.contains_key(&id) || self.native_family(&builtin).is_some() {
             return self.end_shim(id, name);
         }
         if let AsyncOp::TaskCancel = builtin.op

@@ -240,7 +240,7 @@ fn lifted_resources<'g>(
 }
 
 /// How the resource ids of `scope` resolve to the graph's resources.
-fn scope_resources<'g>(
+pub(crate) fn scope_resources<'g>(
     graph: &'g Graph,
     scope: crate::graph::ScopeId,
 ) -> impl Fn(wasmparser::component_types::ResourceId) -> Option<u32> + 'g {
@@ -250,7 +250,7 @@ fn scope_resources<'g>(
 
 /// Every stream and future type (and error context) in the function
 /// types of the root's imports and exports, nested ones included.
-fn root_ends(
+pub(crate) fn root_ends(
     graph: &Graph,
     types: TypesRef<'_>,
     tys: &mut TyTable,

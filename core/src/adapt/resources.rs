@@ -963,7 +963,7 @@ impl Codegen {
                         "a stream or future whose payload is not a number passed between two \
                          inner components while its type also reaches the host (meld carries \
                          such streams itself only when none of their type reach the host), or \
-                         whose payload holds resource handles",
+                         whose elements hold borrowed handles",
                     ));
                 }
                 body.i32(from)

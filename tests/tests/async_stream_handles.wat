@@ -1,0 +1,147 @@
+;; Own handles of a resource as a stream's elements between components:
+;; `$d` defines the resource (its destructor notes the representation it
+;; drops), `$a` makes two, writes them to a stream<own r> (the write
+;; waits), and passes the readable end to `$b`, whose read of 4 takes
+;; them (they leave `$a`'s table for `$b`'s) and drops the first.
+;; `run` logs: the write's code, `$b`'s read code and its two handles,
+;; the representation the destructor saw, `$a`'s own event on its end.
+(component
+  (component $d
+    (core module $m
+      (global $dropped (mut i32) (i32.const 0))
+      (func (export "dtor") (param i32) (global.set $dropped (local.get 0)))
+      (func (export "dropped") (result i32) (global.get $dropped)))
+    (core instance $i (instantiate $m))
+    (type $r (resource (rep i32) (dtor (core func $i "dtor"))))
+    (core func $new (canon resource.new $r))
+    (core module $mk
+      (import "" "new" (func $new (param i32) (result i32)))
+      (func (export "make") (param i32) (result i32) (call $new (local.get 0))))
+    (core instance $k (instantiate $mk (with "" (instance (export "new" (func $new))))))
+    (export $r-out "r" (type $r))
+    (func (export "make") (param "rep" u32) (result (own $r-out)) (canon lift (core func $k "make")))
+    (func (export "dropped") (result u32) (canon lift (core func $i "dropped"))))
+
+  (component $b
+    (import "d" (instance $d (export "r" (type (sub resource)))))
+    (alias export $d "r" (type $r))
+    (type $sr (stream (own $r)))
+    (core module $memory
+      (memory (export "mem") 1))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $s-read (canon stream.read $sr (memory $mem) async))
+    (core func $s-drop-r (canon stream.drop-readable $sr))
+    (core func $r-drop (canon resource.drop $r))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+      (import "cm" "s-read" (func $s-read (param i32 i32 i32) (result i32)))
+      (import "cm" "s-drop-r" (func $s-drop-r (param i32)))
+      (import "cm" "r-drop" (func $r-drop (param i32)))
+      ;; reads up to 4 handles: code, the first two handles; drops the
+      ;; first handle and the stream
+      (func (export "take") (param $s i32) (result i32)
+        (i32.store (i32.const 4096) (call $s-read (local.get $s) (i32.const 100) (i32.const 4)))
+        (i32.store (i32.const 4100) (i32.load (i32.const 100)))
+        (i32.store (i32.const 4104) (i32.load (i32.const 104)))
+        (call $r-drop (i32.load (i32.const 100)))
+        (call $s-drop-r (local.get $s))
+        (i32.store (i32.const 64) (i32.const 4096))
+        (i32.store (i32.const 68) (i32.const 3))
+        (i32.const 64)))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance (export "s-read" (func $s-read)) (export "s-drop-r" (func $s-drop-r))
+                           (export "r-drop" (func $r-drop))))))
+    (func (export "take") (param "s" $sr) (result (list u32))
+      (canon lift (core func $i "take") (memory $mem))))
+
+  (component $a
+    (import "d" (instance $d
+      (export "r" (type $r (sub resource)))
+      (export "make" (func (param "rep" u32) (result (own $r))))
+      (export "dropped" (func (result u32)))))
+    (alias export $d "r" (type $r))
+    (type $sr (stream (own $r)))
+    (import "b" (instance $b
+      (alias outer 1 $sr (type $sr))
+      (export "take" (func (param "s" $sr) (result (list u32))))))
+    (core module $memory
+      (memory (export "mem") 1)
+      (global $next (mut i32) (i32.const 8192))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $at i32)
+        (local.set $at (global.get $next))
+        (global.set $next (i32.add (local.get $at) (i32.add (local.get 3) (i32.const 8))))
+        (local.get $at)))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (alias core export $memory "realloc" (core func $realloc))
+    (core func $s-new (canon stream.new $sr))
+    (core func $s-write (canon stream.write $sr (memory $mem) async))
+    (core func $s-drop-w (canon stream.drop-writable $sr))
+    (core func $new (canon waitable-set.new))
+    (core func $poll (canon waitable-set.poll (memory $mem)))
+    (core func $join (canon waitable.join))
+    (core func $make (canon lower (func $d "make")))
+    (core func $dropped (canon lower (func $d "dropped")))
+    (core func $take (canon lower (func $b "take") (memory $mem) (realloc $realloc)))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+      (import "cm" "s-new" (func $s-new (result i64)))
+      (import "cm" "s-write" (func $s-write (param i32 i32 i32) (result i32)))
+      (import "cm" "s-drop-w" (func $s-drop-w (param i32)))
+      (import "cm" "new" (func $new (result i32)))
+      (import "cm" "poll" (func $poll (param i32 i32) (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
+      (import "cm" "make" (func $make (param i32) (result i32)))
+      (import "cm" "dropped" (func $dropped (result i32)))
+      (import "cm" "take" (func $take (param i32 i32)))
+      (global $count (mut i32) (i32.const 0))
+      (func $out (param i32)
+        (i32.store (i32.add (i32.const 4096) (i32.shl (global.get $count) (i32.const 2)))
+          (local.get 0))
+        (global.set $count (i32.add (global.get $count) (i32.const 1))))
+      (func (export "run") (result i32)
+        (local $pair i64) (local $w i32) (local $set i32) (local $at i32) (local $end i32)
+        (global.set $count (i32.const 0))
+        (i32.store (i32.const 300) (call $make (i32.const 11)))
+        (i32.store (i32.const 304) (call $make (i32.const 22)))
+        (call $out (i32.load (i32.const 300)))
+        (call $out (i32.load (i32.const 304)))
+        (local.set $pair (call $s-new))
+        (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+        (call $out (call $s-write (local.get $w) (i32.const 300) (i32.const 2)))
+        (call $take (i32.wrap_i64 (local.get $pair)) (i32.const 40))
+        (local.set $at (i32.load (i32.const 40)))
+        (local.set $end (i32.add (local.get $at) (i32.shl (i32.load (i32.const 44)) (i32.const 2))))
+        (block $done
+          (loop $copy
+            (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+            (call $out (i32.load (local.get $at)))
+            (local.set $at (i32.add (local.get $at) (i32.const 4)))
+            (br $copy)))
+        (call $out (call $dropped))
+        (local.set $set (call $new))
+        (call $join (local.get $w) (local.get $set))
+        (call $out (call $poll (local.get $set) (i32.const 32)))
+        (call $out (i32.load (i32.const 32)))
+        (call $out (i32.load (i32.const 36)))
+        (call $join (local.get $w) (i32.const 0))
+        (call $s-drop-w (local.get $w))
+        (i32.store (i32.const 64) (i32.const 4096))
+        (i32.store (i32.const 68) (global.get $count))
+        (i32.const 64)))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance
+        (export "s-new" (func $s-new)) (export "s-write" (func $s-write))
+        (export "s-drop-w" (func $s-drop-w))
+        (export "new" (func $new)) (export "poll" (func $poll)) (export "join" (func $join))
+        (export "make" (func $make)) (export "dropped" (func $dropped))
+        (export "take" (func $take))))))
+    (func (export "run") (result (list u32)) (canon lift (core func $i "run") (memory $mem))))
+  (instance $d (instantiate $d))
+  (instance $b (instantiate $b (with "d" (instance $d))))
+  (instance $a (instantiate $a (with "d" (instance $d)) (with "b" (instance $b))))
+  (export "run" (func $a "run")))
