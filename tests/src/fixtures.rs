@@ -178,7 +178,7 @@ pub fn async_all() -> Result<Vec<Fixture>> {
 
 /// The hand-written async compositions of `tests/tests` (`async_*.wat`),
 /// by file name, as text.
-pub const ASYNC_WAT: [(&str, &str); 15] = [
+pub const ASYNC_WAT: [(&str, &str); 16] = [
     ("async_raw.wat", include_str!("../tests/async_raw.wat")),
     (
         "async_resources.wat",
@@ -226,6 +226,10 @@ pub const ASYNC_WAT: [(&str, &str); 15] = [
     (
         "async_stream_handles.wat",
         include_str!("../tests/async_stream_handles.wat"),
+    ),
+    (
+        "async_sync_read.wat",
+        include_str!("../tests/async_sync_read.wat"),
     ),
 ];
 

@@ -1356,3 +1356,23 @@ fn async_stream_handles() {
         ],
     );
 }
+
+/// `async_sync_read.wat`: a blocking `stream.read` in a stackful task
+/// waits until the other component writes; the caller sees the call
+/// started, its write completed at once, and the subtask returned.
+#[test]
+fn async_sync_read() {
+    let fixture = Fixture {
+        name: "async-sync-read (WAT)",
+        wasm: wat::parse_str(include_str!("async_sync_read.wat"))
+            .expect("async_sync_read.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("run", vec![], "[[17, 64, 1, 1, 2, 64097]]"),
+            ("run", vec![], "[[33, 64, 1, 2, 2, 64097]]"),
+        ],
+    );
+}

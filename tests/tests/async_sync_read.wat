@@ -1,0 +1,98 @@
+;; A blocking (sync) `stream.read` in an async-typed task: `$b.pull` is
+;; lifted async without a callback (stackful) and reads 4 bytes from the
+;; stream it is given with the blocking variant, which waits until `$a`
+;; writes. `$a.run` (stackful too) calls `pull` with the async ABI
+;; (the call returns STARTED: `pull` is blocked), writes 4 bytes (which
+;; meet the blocked read), and waits for the subtask. `run` logs: the
+;; call's status, the write's code, the subtask's event (code, handle,
+;; status) and `pull`'s result (the read's code * 1000 + the first byte).
+(component
+  (component $b
+    (type $bytes (stream u8))
+    (core module $memory (memory (export "mem") 1))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $s-read (canon stream.read $bytes (memory $mem)))
+    (core func $s-drop-r (canon stream.drop-readable $bytes))
+    (core func $return (canon task.return (result u32)))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+      (import "cm" "s-read" (func $s-read (param i32 i32 i32) (result i32)))
+      (import "cm" "s-drop-r" (func $s-drop-r (param i32)))
+      (import "cm" "return" (func $return (param i32)))
+      (func (export "pull") (param $s i32)
+        (local $code i32)
+        (local.set $code (call $s-read (local.get $s) (i32.const 16) (i32.const 4)))
+        (call $s-drop-r (local.get $s))
+        (call $return (i32.add (i32.mul (local.get $code) (i32.const 1000))
+                               (i32.load8_u (i32.const 16))))))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance (export "s-read" (func $s-read)) (export "s-drop-r" (func $s-drop-r))
+                           (export "return" (func $return))))))
+    (func (export "pull") async (param "s" $bytes) (result u32)
+      (canon lift (core func $i "pull") async (memory $mem))))
+
+  (component $a
+    (type $bytes (stream u8))
+    (import "b" (instance $b
+      (type $bytes (stream u8))
+      (export "pull" (func async (param "s" $bytes) (result u32)))))
+    (core module $memory (memory (export "mem") 1))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $pull (canon lower (func $b "pull") async (memory $mem)))
+    (core func $s-new (canon stream.new $bytes))
+    (core func $s-write (canon stream.write $bytes (memory $mem) async))
+    (core func $s-drop-w (canon stream.drop-writable $bytes))
+    (core func $new (canon waitable-set.new))
+    (core func $wait (canon waitable-set.wait (memory $mem)))
+    (core func $join (canon waitable.join))
+    (core func $drop-subtask (canon subtask.drop))
+    (core func $return (canon task.return (result (list u32)) (memory $mem)))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+      (import "cm" "pull" (func $pull (param i32 i32) (result i32)))
+      (import "cm" "s-new" (func $s-new (result i64)))
+      (import "cm" "s-write" (func $s-write (param i32 i32 i32) (result i32)))
+      (import "cm" "s-drop-w" (func $s-drop-w (param i32)))
+      (import "cm" "new" (func $new (result i32)))
+      (import "cm" "wait" (func $wait (param i32 i32) (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
+      (import "cm" "drop-subtask" (func $drop-subtask (param i32)))
+      (import "cm" "return" (func $return (param i32 i32)))
+      (data (i32.const 200) "abcd")
+      (global $count (mut i32) (i32.const 0))
+      (func $out (param i32)
+        (i32.store (i32.add (i32.const 4096) (i32.shl (global.get $count) (i32.const 2)))
+          (local.get 0))
+        (global.set $count (i32.add (global.get $count) (i32.const 1))))
+      (func (export "run")
+        (local $pair i64) (local $w i32) (local $call i32) (local $set i32)
+        (global.set $count (i32.const 0))
+        (local.set $pair (call $s-new))
+        (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+        (local.set $call (call $pull (i32.wrap_i64 (local.get $pair)) (i32.const 32)))
+        (call $out (local.get $call))
+        (call $out (call $s-write (local.get $w) (i32.const 200) (i32.const 4)))
+        (local.set $set (call $new))
+        (call $join (i32.shr_u (local.get $call) (i32.const 4)) (local.get $set))
+        (call $out (call $wait (local.get $set) (i32.const 40)))
+        (call $out (i32.load (i32.const 40)))
+        (call $out (i32.load (i32.const 44)))
+        (call $out (i32.load (i32.const 32)))
+        (call $join (i32.shr_u (local.get $call) (i32.const 4)) (i32.const 0))
+        (call $drop-subtask (i32.shr_u (local.get $call) (i32.const 4)))
+        (call $s-drop-w (local.get $w))
+        (call $return (i32.const 4096) (global.get $count))))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance
+        (export "pull" (func $pull)) (export "s-new" (func $s-new))
+        (export "s-write" (func $s-write)) (export "s-drop-w" (func $s-drop-w))
+        (export "new" (func $new)) (export "wait" (func $wait)) (export "join" (func $join))
+        (export "drop-subtask" (func $drop-subtask)) (export "return" (func $return))))))
+    (func (export "run") async (result (list u32)) (canon lift (core func $i "run") async (memory $mem))))
+  (instance $b (instantiate $b))
+  (instance $a (instantiate $a (with "b" (instance $b))))
+  (export "run" (func $a "run")))
