@@ -142,3 +142,50 @@ fn futures_cross_the_boundary() {
         assert_eq!(script(&fused), original, "{memory:?}");
     }
 }
+
+/// A future whose elements hold a handle (here an error context) and
+/// whose type reaches the host: the host would write the fused
+/// component's handle where the component keeps its own, so fusion
+/// refuses it with a typed error.
+#[test]
+fn handles_in_elements_that_reach_the_host_are_refused() {
+    let wasm = wat::parse_str(
+        r#"(component
+          (component $a
+            (type $fe (future error-context))
+            (core module $memory (memory (export "mem") 1))
+            (core instance $memory (instantiate $memory))
+            (alias core export $memory "mem" (core memory $mem))
+            (core func $f-new (canon future.new $fe))
+            (core func $f-write (canon future.write $fe (memory $mem) async))
+            (core module $m
+              (import "mem" "mem" (memory 1))
+              (import "cm" "f-new" (func $f-new (result i64)))
+              (import "cm" "f-write" (func $f-write (param i32 i32) (result i32)))
+              (func (export "make") (result i32)
+                (local $pair i64)
+                (local.set $pair (call $f-new))
+                (drop (call $f-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                  (i32.const 16)))
+                (i32.wrap_i64 (local.get $pair))))
+            (core instance $i (instantiate $m
+              (with "mem" (instance (export "mem" (memory $mem))))
+              (with "cm" (instance (export "f-new" (func $f-new)) (export "f-write" (func $f-write))))))
+            (func (export "make") (result $fe) (canon lift (core func $i "make"))))
+          (instance $a (instantiate $a))
+          (export "make" (func $a "make")))"#,
+    )
+    .expect("the WAT parses");
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        let error = fuse(&[&wasm], &options).expect_err("refused");
+        let text = error.to_string();
+        assert!(
+            text.starts_with("unsupported") && text.contains("elements hold handles"),
+            "{memory:?}: {text}"
+        );
+    }
+}

@@ -2240,6 +2240,19 @@ impl Gen<'_, '_, '_, '_> {
         if let Some(family) = self.native_family(&builtin) {
             return self.native_shim(id, name, family, ty, &params);
         }
+        if let AsyncOp::End {
+            op: EndOp::Read | EndOp::Write,
+            ..
+        } = builtin.op
+            && self.payload_holds_handles(&builtin)
+        {
+            // The host would read or write the fused component's handles
+            // where the component keeps its own.
+            return Err(Error::unsupported(format!(
+                "{name}: a stream or future whose elements hold handles (resources, streams, \
+                 futures or error contexts) and whose type reaches the host"
+            )));
+        }
         let host = *self
             .ctx
             .host_builtins
@@ -2728,6 +2741,38 @@ impl Gen<'_, '_, '_, '_> {
             sig(&[Flat::I32; 6], &[]),
             b.finish(),
         ))
+    }
+
+    /// Whether the elements of end built-in `builtin` hold handles (or
+    /// name resources meld cannot place).
+    fn payload_holds_handles(&mut self, builtin: &crate::graph::AsyncBuiltin) -> bool {
+        use wasmparser::component_types::{ComponentDefinedType as D, ComponentValType as V};
+        let Some(V::Type(id)) = builtin.result else {
+            return false;
+        };
+        let Some(D::Stream { ty: Some(ty), .. } | D::Future { ty: Some(ty), .. }) =
+            self.ctx.types.get(id)
+        else {
+            return false;
+        };
+        let ty = *ty;
+        let Some(scope) = builtin.scope else {
+            return true;
+        };
+        let lookup = super::scope_resources(self.ctx.graph, scope);
+        let resources = crate::abi::Resources {
+            key: scope.0,
+            lookup: &lookup,
+        };
+        match self.codegen.tys.convert_with(
+            self.ctx.types,
+            &ty,
+            "a stream payload",
+            Some(resources),
+        ) {
+            Ok(payload) => self.codegen.tys.info(payload).handles,
+            Err(_) => true,
+        }
     }
 
     /// The bytes of one element of stream or future built-in `builtin`
