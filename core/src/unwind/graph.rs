@@ -3,8 +3,11 @@
 //!
 //! A function can unwind when it calls a suspension point, calls a function
 //! that can unwind, or calls through a table or a reference with a type
-//! that some function which can unwind has and whose reference the module
-//! takes (an element segment or `ref.func`). Imports never unwind (a host
+//! that some function which can unwind has and which the call may reach:
+//! through a table, the functions active element segments put in it
+//! (each inner module keeps its own table in the fused module); through a
+//! reference, or a table the code or the host may change, any function
+//! whose reference the module takes (an element segment or `ref.func`). Imports never unwind (a host
 //! function cannot be rewound), and the stop functions (the scheduler that
 //! catches an unwind) are never instrumented, whatever they call.
 
@@ -17,9 +20,12 @@ use wasmparser::{FuncType, Operator};
 pub(super) struct Calls {
     /// Functions called directly (`call`), by function index.
     pub(super) direct: BTreeSet<u32>,
-    /// Types called through a table or a reference (`call_indirect`,
-    /// `call_ref`), by type index.
-    pub(super) indirect: BTreeSet<u32>,
+    /// Types called through a table (`call_indirect`: the table) or a
+    /// reference (`call_ref`: `None`), by type index.
+    pub(super) indirect: BTreeSet<(Option<u32>, u32)>,
+    /// Tables the body may put any reference in (`table.set`, `.fill`,
+    /// `.grow`, `.init`, `.copy`'s destination).
+    pub(super) tables_written: BTreeSet<u32>,
     /// Functions whose reference the body takes (`ref.func`).
     pub(super) referenced: BTreeSet<u32>,
     /// Functions tail-called directly, and types tail-called indirectly:
@@ -37,8 +43,23 @@ impl Calls {
                 Operator::Call { function_index } => {
                     calls.direct.insert(function_index);
                 }
-                Operator::CallIndirect { type_index, .. } | Operator::CallRef { type_index } => {
-                    calls.indirect.insert(type_index);
+                Operator::CallIndirect {
+                    type_index,
+                    table_index,
+                } => {
+                    calls.indirect.insert((Some(table_index), type_index));
+                }
+                Operator::CallRef { type_index } => {
+                    calls.indirect.insert((None, type_index));
+                }
+                Operator::TableSet { table }
+                | Operator::TableFill { table }
+                | Operator::TableGrow { table }
+                | Operator::TableInit { table, .. }
+                | Operator::TableCopy {
+                    dst_table: table, ..
+                } => {
+                    calls.tables_written.insert(table);
                 }
                 Operator::RefFunc { function_index } => {
                     calls.referenced.insert(function_index);
@@ -69,6 +90,11 @@ pub(super) struct CallGraph<'a> {
     pub(super) calls: &'a [Calls],
     /// Functions named by element segments.
     pub(super) in_elements: &'a BTreeSet<u32>,
+    /// Per table, the functions active element segments put in it.
+    pub(super) by_table: &'a std::collections::BTreeMap<u32, BTreeSet<u32>>,
+    /// Tables the host may change (imported or exported): any reference
+    /// may be in them.
+    pub(super) open_tables: &'a BTreeSet<u32>,
 }
 
 impl CallGraph<'_> {
@@ -83,12 +109,32 @@ impl CallGraph<'_> {
         for calls in self.calls {
             address_taken.extend(&calls.referenced);
         }
+        // A call through a table reaches only what the table may hold: its
+        // active segments' functions, unless something may put any
+        // reference in it (then, as through a reference, any function
+        // whose reference the module takes).
+        let mut open = self.open_tables.clone();
+        for calls in self.calls {
+            open.extend(&calls.tables_written);
+        }
         let mut unwinding: BTreeSet<u32> = suspend.clone();
         loop {
             let indirect: HashSet<&FuncType> = address_taken
                 .iter()
                 .filter(|f| unwinding.contains(f))
                 .filter_map(|&f| self.func_type(f))
+                .collect();
+            let per_table: std::collections::BTreeMap<u32, HashSet<&FuncType>> = self
+                .by_table
+                .iter()
+                .map(|(t, funcs)| {
+                    let types = funcs
+                        .iter()
+                        .filter(|f| unwinding.contains(f))
+                        .filter_map(|&f| self.func_type(f))
+                        .collect();
+                    (*t, types)
+                })
                 .collect();
             let before = unwinding.len();
             for (i, calls) in self.calls.iter().enumerate() {
@@ -97,10 +143,17 @@ impl CallGraph<'_> {
                     continue;
                 }
                 let direct = calls.direct.iter().any(|f| unwinding.contains(f));
-                let through = calls
-                    .indirect
-                    .iter()
-                    .any(|&t| self.type_at(t).is_some_and(|ty| indirect.contains(ty)));
+                let through = calls.indirect.iter().any(|&(table, t)| {
+                    let Some(ty) = self.type_at(t) else {
+                        return false;
+                    };
+                    match table {
+                        Some(table) if !open.contains(&table) => per_table
+                            .get(&table)
+                            .is_some_and(|types| types.contains(ty)),
+                        _ => indirect.contains(ty),
+                    }
+                });
                 if direct || through {
                     unwinding.insert(func);
                 }

@@ -101,6 +101,8 @@ struct Facts<'a> {
     imported: u32,
     bodies: Vec<FunctionBody<'a>>,
     in_elements: BTreeSet<u32>,
+    by_table: std::collections::BTreeMap<u32, BTreeSet<u32>>,
+    open_tables: BTreeSet<u32>,
 }
 
 impl<'a> Facts<'a> {
@@ -111,7 +113,10 @@ impl<'a> Facts<'a> {
             imported: 0,
             bodies: Vec::new(),
             in_elements: BTreeSet::new(),
+            by_table: std::collections::BTreeMap::new(),
+            open_tables: BTreeSet::new(),
         };
+        let mut tables = 0u32;
         for payload in Parser::new(0).parse_all(wasm) {
             match payload? {
                 Payload::TypeSection(s) => {
@@ -126,9 +131,24 @@ impl<'a> Facts<'a> {
                 }
                 Payload::ImportSection(s) => {
                     for import in s.into_imports() {
-                        if let TypeRef::Func(t) | TypeRef::FuncExact(t) = import?.ty {
-                            facts.func_types.push(t);
-                            facts.imported += 1;
+                        match import?.ty {
+                            TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                                facts.func_types.push(t);
+                                facts.imported += 1;
+                            }
+                            TypeRef::Table(_) => {
+                                facts.open_tables.insert(tables);
+                                tables += 1;
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Payload::ExportSection(s) => {
+                    for export in s {
+                        let export = export?;
+                        if export.kind == wasmparser::ExternalKind::Table {
+                            facts.open_tables.insert(export.index);
                         }
                     }
                 }
@@ -139,10 +159,18 @@ impl<'a> Facts<'a> {
                 }
                 Payload::ElementSection(s) => {
                     for element in s {
-                        match element?.items {
+                        let element = element?;
+                        let table = match element.kind {
+                            wasmparser::ElementKind::Active { table_index, .. } => {
+                                Some(table_index.unwrap_or(0))
+                            }
+                            _ => None,
+                        };
+                        let mut funcs = Vec::new();
+                        match element.items {
                             ElementItems::Functions(r) => {
                                 for f in r {
-                                    facts.in_elements.insert(f?);
+                                    funcs.push(f?);
                                 }
                             }
                             ElementItems::Expressions(_, r) => {
@@ -150,11 +178,15 @@ impl<'a> Facts<'a> {
                                     let mut ops = expr?.get_operators_reader();
                                     while !ops.eof() {
                                         if let Operator::RefFunc { function_index } = ops.read()? {
-                                            facts.in_elements.insert(function_index);
+                                            funcs.push(function_index);
                                         }
                                     }
                                 }
                             }
+                        }
+                        facts.in_elements.extend(&funcs);
+                        if let Some(table) = table {
+                            facts.by_table.entry(table).or_default().extend(funcs);
                         }
                     }
                 }
@@ -180,6 +212,8 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
         imported: facts.imported,
         calls: &calls,
         in_elements: &facts.in_elements,
+        by_table: &facts.by_table,
+        open_tables: &facts.open_tables,
     };
     let unwinding = graph.unwinding(&config.suspend, &config.stop)?;
     let unwinding_types = graph.unwinding_types(&unwinding);

@@ -335,3 +335,44 @@ fn frames_go_to_the_base_plus_sp() {
         10 + 0x05060708
     );
 }
+
+/// A call through a table reaches only what the table may hold: with the
+/// suspending function in another table only, the caller keeps its bytes;
+/// once the code may put any reference in the caller's table
+/// (`table.set`), the caller is transformed, and runs the same.
+#[test]
+fn a_table_without_suspending_functions_keeps_its_callers() {
+    let body = |set: &str| {
+        format!(
+            r#"
+        (type $t (func (param i32) (result i32)))
+        (table $mine 1 funcref)
+        (table $other 1 funcref)
+        (elem (table $mine) (i32.const 0) func $plain)
+        (elem (table $other) (i32.const 0) func $suspends)
+        (elem declare func $suspends)
+        (func $entry (result i32)
+          {set}
+          (i32.add
+            (call $through_mine (i32.const 4))
+            (call_indirect $other (type $t) (i32.const 5) (i32.const 0))))
+        (func $through_mine (param i32) (result i32)
+          (call_indirect $mine (type $t) (local.get 0) (i32.const 0)))
+        (func $plain (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+        (func $suspends (param i32) (result i32)
+          (call $step (i64.const 3))
+          (call $suspend (local.get 0)))
+    "#
+        )
+    };
+    // functions: 0-4 the prelude's, 5 $entry, 6 $through_mine, 7 $plain,
+    // 8 $suspends
+    let closed = module(&body(""), UNWIND);
+    let (_, report) = instrument(&closed, &config()).expect("transforms");
+    assert_eq!(report.transformed, BTreeSet::from([5, 8]));
+    assert_eq!(same(&body("")), 1);
+    let opened = body("(table.set $mine (i32.const 0) (ref.func $plain))");
+    let (_, report) = instrument(&module(&opened, UNWIND), &config()).expect("transforms");
+    assert_eq!(report.transformed, BTreeSet::from([5, 6, 8]));
+    assert_eq!(same(&opened), 1);
+}
