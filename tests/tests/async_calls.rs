@@ -1322,6 +1322,11 @@ fn async_native_streams() {
             ),
             (
                 "run",
+                u32s(&[11]),
+                "trap: handle is a future of a different type",
+            ),
+            (
+                "run",
                 u32s(&[6]),
                 "trap: cannot drop future write end without first writing a value",
             ),

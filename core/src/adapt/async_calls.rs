@@ -471,6 +471,7 @@ struct Rt {
     native_op: u32,
     native_cancel: u32,
     native_drop: u32,
+    set_of: u32,
     take_one: u32,
     await_one: u32,
     set_event: u32,
@@ -564,6 +565,7 @@ impl Rt {
             native_op: f(w, "native_op")?,
             native_cancel: f(w, "native_cancel")?,
             native_drop: f(w, "native_drop")?,
+            set_of: f(w, "set_of")?,
             take_one: f(w, "take_one")?,
             await_one: f(w, "await_one")?,
             set_event: f(w, "set_event")?,
@@ -722,6 +724,27 @@ fn flat_size(ty: Flat) -> u32 {
         Flat::I32 | Flat::F32 => 4,
         Flat::I64 | Flat::F64 => 8,
     }
+}
+
+/// A blocking stream or future operation whose `code` is BLOCKED waits
+/// for end record `n`'s event and takes its code (suspending its task
+/// until then).
+fn wait_for_end(b: &mut Body, rt: &Rt, n: Local, code: Local) {
+    b.get(code)
+        .i32(u32::MAX)
+        .ins(I::I32Eq)
+        .ins(I::If(BlockType::Empty));
+    b.ins(I::Loop(BlockType::Empty));
+    b.get(n)
+        .ins(I::Call(rt.take_one))
+        .ins(I::I32Eqz)
+        .ins(I::If(BlockType::Empty));
+    b.get(n).ins(I::Call(rt.await_one));
+    b.ins(I::Call(rt.funcs.suspend)).ins(I::Drop);
+    b.ins(I::Br(1));
+    b.ins(I::End).ins(I::End);
+    b.ins(I::GlobalGet(rt.funcs.p2)).set(code);
+    b.ins(I::End);
 }
 
 /// End record `n`'s operation at the host is over (if one was pending):
@@ -2314,11 +2337,22 @@ impl Gen<'_, '_, '_, '_> {
                             _ => writable,
                         };
                         let (n, code) = (b.local(Flat::I32), b.local(Flat::I32));
+                        if !async_ {
+                            // wasmtime: a blocking variant in a sync-typed
+                            // task traps even when it would not block
+                            b.ins(I::Call(rt.funcs.check_blocking));
+                        }
                         b.i32(inst)
                             .get(args[0])
                             .i32(tag)
+                            .i32(u32::MAX)
                             .ins(I::Call(rt.end_record))
                             .set(n);
+                        if let (false, EndOp::CancelRead | EndOp::CancelWrite) = (async_, op) {
+                            // "waitable cannot be used synchronously while
+                            // added to a waitable set"
+                            b.get(n).ins(I::Call(rt.set_of)).trap_if();
+                        }
                         b.get(n).ins(I::Call(rt.end_host));
                         if let (Some(region), EndOp::Read | EndOp::Write) = (region, op) {
                             // With one memory, what the host reads or
@@ -2399,23 +2433,17 @@ impl Gen<'_, '_, '_, '_> {
                             }
                         }
                         if !async_ {
-                            // The blocking variant waits for the end's event.
+                            // blocked: it must not be in a set
                             b.get(code)
                                 .i32(u32::MAX)
                                 .ins(I::I32Eq)
-                                .ins(I::If(BlockType::Empty));
-                            b.ins(I::Call(rt.funcs.check_blocking));
-                            b.ins(I::Loop(BlockType::Empty));
-                            b.get(n)
-                                .ins(I::Call(rt.take_one))
-                                .ins(I::I32Eqz)
-                                .ins(I::If(BlockType::Empty));
-                            b.get(n).ins(I::Call(rt.await_one));
-                            b.ins(I::Call(rt.funcs.suspend)).ins(I::Drop);
-                            b.ins(I::Br(1));
-                            b.ins(I::End).ins(I::End);
-                            b.ins(I::GlobalGet(rt.funcs.p2)).set(code);
-                            b.ins(I::End);
+                                .get(n)
+                                .ins(I::Call(rt.set_of))
+                                .ins(I::I32Const(0))
+                                .ins(I::I32Ne)
+                                .ins(I::I32And)
+                                .trap_if();
+                            wait_for_end(&mut b, &rt, n, code);
                         }
                         b.get(code);
                     }
@@ -2428,6 +2456,7 @@ impl Gen<'_, '_, '_, '_> {
                         b.i32(inst)
                             .get(args[0])
                             .i32(tag)
+                            .i32(u32::MAX)
                             .ins(I::Call(rt.end_record))
                             .set(n);
                         b.get(n).ins(I::Call(rt.end_host)).set(hh);
@@ -2578,6 +2607,7 @@ impl Gen<'_, '_, '_, '_> {
                 b.i32(inst)
                     .get(args[0])
                     .i32(tag)
+                    .i32(family)
                     .get(args[1])
                     .get(count)
                     .i32(u32::from(!async_))
@@ -2585,28 +2615,14 @@ impl Gen<'_, '_, '_, '_> {
                     .ins(I::Call(rt.native_op))
                     .set(code);
                 if !async_ {
-                    // The blocking variant waits for the end's event.
                     let n = b.local(Flat::I32);
-                    b.get(code)
-                        .i32(u32::MAX)
-                        .ins(I::I32Eq)
-                        .ins(I::If(BlockType::Empty));
                     b.i32(inst)
                         .get(args[0])
                         .i32(tag)
+                        .i32(family)
                         .ins(I::Call(rt.end_record))
                         .set(n);
-                    b.ins(I::Loop(BlockType::Empty));
-                    b.get(n)
-                        .ins(I::Call(rt.take_one))
-                        .ins(I::I32Eqz)
-                        .ins(I::If(BlockType::Empty));
-                    b.get(n).ins(I::Call(rt.await_one));
-                    b.ins(I::Call(rt.funcs.suspend)).ins(I::Drop);
-                    b.ins(I::Br(1));
-                    b.ins(I::End).ins(I::End);
-                    b.ins(I::GlobalGet(rt.funcs.p2)).set(code);
-                    b.ins(I::End);
+                    wait_for_end(&mut b, &rt, n, code);
                 }
                 b.get(code);
             }
@@ -2617,6 +2633,7 @@ impl Gen<'_, '_, '_, '_> {
                 b.i32(inst)
                     .get(args[0])
                     .i32(tag)
+                    .i32(family)
                     .i32(u32::from(!async_))
                     .ins(I::Call(rt.native_cancel));
             }
@@ -2624,6 +2641,7 @@ impl Gen<'_, '_, '_, '_> {
                 b.i32(inst)
                     .get(args[0])
                     .i32(tag)
+                    .i32(family)
                     .ins(I::Call(rt.native_drop));
             }
         }

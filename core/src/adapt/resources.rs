@@ -95,7 +95,8 @@ pub(crate) struct Runtime {
 pub(crate) struct EndFns {
     /// `(to, tag, host end) -> handle`
     pub(crate) end_new: u32,
-    /// `(from, handle, tag, to) -> handle`
+    /// `(from, handle, tag, family (-1: the fused component's end), to)
+    /// -> handle`
     pub(crate) end_move: u32,
     /// `(from, handle, tag) -> host end`
     pub(crate) end_out: u32,
@@ -966,9 +967,17 @@ impl Codegen {
                          whose elements hold borrowed handles",
                     ));
                 }
+                // meld's own ends of this type, or the fused component's
+                let family = self
+                    .runtime
+                    .natives
+                    .iter()
+                    .position(|f| f.kind == kind)
+                    .map_or(u32::MAX, |i| i as u32);
                 body.i32(from)
                     .get(handle)
                     .i32(tag)
+                    .i32(family)
                     .i32(to)
                     .ins(I::Call(f.end_move));
             }

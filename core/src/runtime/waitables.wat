@@ -369,9 +369,22 @@
     (i32.store offset=8 (call $record (local.get $n)) (local.get $h))
     (local.get $h))
 
-  ;; The record of end `h` of `inst`, which must be tagged `tag`.
-  (func (export "end_record") (param $inst i32) (param $h i32) (param $tag i32) (result i32)
-    (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+  ;; The record of end `h` of `inst`, which must be tagged `tag` and be of
+  ;; `family`: -1, the fused component's end (END); else meld's own end
+  ;; (NATIVE) of that family. Traps otherwise (wasmtime: "handle is a
+  ;; stream of a different type"), so that a built-in never acts on an
+  ;; end of another type, whose copy would use other built-ins' memories.
+  (func $end_of (export "end_record") (param $inst i32) (param $h i32) (param $tag i32) (param $family i32) (result i32)
+    (local $n i32)
+    (local.set $n (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    (if (i32.eq (local.get $family) (i32.const -1))
+      (then
+        (if (i32.ne (i32.load (call $record (local.get $n))) (global.get $END)) (then unreachable)))
+      (else
+        (if (i32.or (i32.ne (i32.load (call $record (local.get $n))) (global.get $NATIVE_KIND))
+                    (i32.ne (i32.load offset=16 (call $nat (local.get $n))) (local.get $family)))
+          (then unreachable))))
+    (local.get $n))
 
   ;; The fused component's end behind record `n`.
   (func $end_host (export "end_host") (param $n i32) (result i32)
@@ -405,9 +418,9 @@
   ;; removed, for a move to another component or the host. Traps as
   ;; wasmtime's transfer does: an operation pending or its event not yet
   ;; taken, pinned (`end_note`), or in a waitable set.
-  (func $end_take (param $inst i32) (param $h i32) (param $tag i32) (result i32)
+  (func $end_take (param $inst i32) (param $h i32) (param $tag i32) (param $family i32) (result i32)
     (local $n i32) (local $r i32)
-    (local.set $n (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    (local.set $n (call $end_of (local.get $inst) (local.get $h) (local.get $tag) (local.get $family)))
     (local.set $r (call $record (local.get $n)))
     (if (i32.or (i32.ge_u (i32.load (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
                           (i32.const 0x40000000))
@@ -417,11 +430,11 @@
     (call $remove (local.get $inst) (local.get $h))
     (local.get $n))
 
-  ;; Readable end `h` of `from` (tag `tag`) moves to component `to`: its
-  ;; handle there.
-  (func (export "end_move") (param $from i32) (param $h i32) (param $tag i32) (param $to i32) (result i32)
+  ;; Readable end `h` of `from` (tag `tag`, `family` as for `end_record`)
+  ;; moves to component `to`: its handle there.
+  (func (export "end_move") (param $from i32) (param $h i32) (param $tag i32) (param $family i32) (param $to i32) (result i32)
     (local $n i32) (local $r i32) (local $new i32)
-    (local.set $n (call $end_take (local.get $from) (local.get $h) (local.get $tag)))
+    (local.set $n (call $end_take (local.get $from) (local.get $h) (local.get $tag) (local.get $family)))
     (local.set $r (call $record (local.get $n)))
     (local.set $new (call $insert (local.get $to) (local.get $tag) (local.get $n)))
     (i32.store offset=4 (local.get $r) (local.get $to))
@@ -432,9 +445,8 @@
   ;; component's end.
   (func (export "end_out") (param $from i32) (param $h i32) (param $tag i32) (result i32)
     (local $n i32) (local $host i32)
-    (local.set $n (call $end_take (local.get $from) (local.get $h) (local.get $tag)))
-    ;; a native end never reaches the host (meld decides which are)
-    (if (i32.ne (i32.load (call $record (local.get $n))) (global.get $END)) (then unreachable))
+    ;; the fused component's end only (meld's own never reach the host)
+    (local.set $n (call $end_take (local.get $from) (local.get $h) (local.get $tag) (i32.const -1)))
     (local.set $host (call $end_host (local.get $n)))
     (call $free_record (local.get $n))
     (local.get $host))
@@ -599,10 +611,11 @@
   ;; elements at `ptr` on end `h` of `inst` (tag `tag`), started by the
   ;; built-in numbered `side` in its family; `sync`: a blocking variant
   ;; (traps if it blocks while the end is in a waitable set). The code.
-  (func (export "native_op") (param $inst i32) (param $h i32) (param $tag i32) (param $ptr i32)
-                             (param $count i32) (param $sync i32) (param $side i32) (result i32)
+  (func (export "native_op") (param $inst i32) (param $h i32) (param $tag i32) (param $family i32)
+                             (param $ptr i32) (param $count i32) (param $sync i32) (param $side i32)
+                             (result i32)
     (local $e i32) (local $p i32) (local $code i32)
-    (local.set $e (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    (local.set $e (call $end_of (local.get $inst) (local.get $h) (local.get $tag) (local.get $family)))
     ;; "cannot have concurrent operations active on a future/stream"
     (if (call $busy (local.get $e)) (then unreachable))
     ;; "cannot read/write after being notified that the other end
@@ -703,9 +716,10 @@
 
   ;; `*.cancel-read`/`*.cancel-write` of end `h` of `inst` (tag `tag`);
   ;; `sync`: the blocking variant. The code.
-  (func (export "native_cancel") (param $inst i32) (param $h i32) (param $tag i32) (param $sync i32) (result i32)
+  (func (export "native_cancel") (param $inst i32) (param $h i32) (param $tag i32) (param $family i32)
+                                 (param $sync i32) (result i32)
     (local $e i32) (local $r i32) (local $code i32)
-    (local.set $e (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    (local.set $e (call $end_of (local.get $inst) (local.get $h) (local.get $tag) (local.get $family)))
     (local.set $r (call $record (local.get $e)))
     ;; "... cancelled when no ... is pending"
     (if (i32.eqz (call $busy (local.get $e))) (then unreachable))
@@ -727,9 +741,9 @@
     (local.get $code))
 
   ;; `*.drop-readable`/`*.drop-writable` of end `h` of `inst` (tag `tag`).
-  (func (export "native_drop") (param $inst i32) (param $h i32) (param $tag i32)
+  (func (export "native_drop") (param $inst i32) (param $h i32) (param $tag i32) (param $family i32)
     (local $e i32) (local $p i32) (local $pr i32) (local $old i32)
-    (local.set $e (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    (local.set $e (call $end_of (local.get $inst) (local.get $h) (local.get $tag) (local.get $family)))
     ;; "cannot drop busy stream/future"
     (if (call $busy (local.get $e)) (then unreachable))
     ;; "cannot drop future write end without first writing a value"
