@@ -203,13 +203,20 @@ pub(crate) enum EndKind {
     ErrorContext,
 }
 
+/// Tags in a component's handle table (`waitables.wat`): a stream's
+/// readable end (its writable end's is one more), a future's, an error
+/// context.
+pub(crate) const TAG_STREAM: u32 = 10;
+pub(crate) const TAG_FUTURE: u32 = 12;
+pub(crate) const TAG_ERROR_CONTEXT: u32 = 16;
+
 impl EndKind {
     /// Its tag in a component's handle table (the readable end's).
     pub(crate) fn tag(self) -> u32 {
         match self {
-            EndKind::Stream { .. } => 10,
-            EndKind::Future { .. } => 12,
-            EndKind::ErrorContext => 16,
+            EndKind::Stream { .. } => TAG_STREAM,
+            EndKind::Future { .. } => TAG_FUTURE,
+            EndKind::ErrorContext => TAG_ERROR_CONTEXT,
         }
     }
 }

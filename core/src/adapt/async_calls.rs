@@ -726,6 +726,20 @@ fn flat_size(ty: Flat) -> u32 {
     }
 }
 
+/// The tag in a component's table of the end of a stream (or a future)
+/// that `op` acts on: 10 (12) readable, 11 (13) writable.
+fn end_tag(future: bool, op: crate::decode::EndOp) -> u32 {
+    use crate::decode::EndOp;
+    let readable = match future {
+        false => crate::abi::TAG_STREAM,
+        true => crate::abi::TAG_FUTURE,
+    };
+    match op {
+        EndOp::Read | EndOp::CancelRead | EndOp::DropReadable => readable,
+        EndOp::New | EndOp::Write | EndOp::CancelWrite | EndOp::DropWritable => readable + 1,
+    }
+}
+
 /// A blocking stream or future operation whose `code` is BLOCKED waits
 /// for end record `n`'s event and takes its code (suspending its task
 /// until then).
@@ -2305,10 +2319,8 @@ impl Gen<'_, '_, '_, '_> {
         }
         match builtin.op {
             AsyncOp::End { future, op, async_ } => {
-                let (readable, writable) = match future {
-                    false => (10, 11),
-                    true => (12, 13),
-                };
+                let (readable, writable) =
+                    (end_tag(future, EndOp::Read), end_tag(future, EndOp::Write));
                 match op {
                     EndOp::New => {
                         let pair = b.local(Flat::I64);
@@ -2332,10 +2344,7 @@ impl Gen<'_, '_, '_, '_> {
                             .ins(I::I64Or);
                     }
                     EndOp::Read | EndOp::Write | EndOp::CancelRead | EndOp::CancelWrite => {
-                        let tag = match op {
-                            EndOp::Read | EndOp::CancelRead => readable,
-                            _ => writable,
-                        };
+                        let tag = end_tag(future, op);
                         let (n, code) = (b.local(Flat::I32), b.local(Flat::I32));
                         if !async_ {
                             // wasmtime: a blocking variant in a sync-typed
@@ -2448,10 +2457,7 @@ impl Gen<'_, '_, '_, '_> {
                         b.get(code);
                     }
                     EndOp::DropReadable | EndOp::DropWritable => {
-                        let tag = match op {
-                            EndOp::DropReadable => readable,
-                            _ => writable,
-                        };
+                        let tag = end_tag(future, op);
                         let (n, hh) = (b.local(Flat::I32), b.local(Flat::I32));
                         b.i32(inst)
                             .get(args[0])
@@ -2561,14 +2567,7 @@ impl Gen<'_, '_, '_, '_> {
         let inst = builtin.caller.0 as u32;
         let rt = self.rt_copy();
         let (mut b, args) = Body::new(params);
-        let (readable, writable) = match future {
-            false => (10, 11),
-            true => (12, 13),
-        };
-        let tag = match op {
-            EndOp::Read | EndOp::CancelRead | EndOp::DropReadable => readable,
-            _ => writable,
-        };
+        let tag = end_tag(future, op);
         match op {
             EndOp::New => {
                 b.i32(inst)
