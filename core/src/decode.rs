@@ -210,6 +210,18 @@ impl AsyncOp {
             AsyncOp::ErrorContextDrop => "error-context.drop",
         }
     }
+
+    /// Whether the built-in traps when its caller may not leave its
+    /// instance (wasmtime 48 checks for all but these four).
+    pub(crate) fn checks_may_leave(&self) -> bool {
+        !matches!(
+            self,
+            AsyncOp::ContextGet(_)
+                | AsyncOp::ContextSet(_)
+                | AsyncOp::BackpressureInc
+                | AsyncOp::BackpressureDec
+        )
+    }
 }
 
 /// How strings are encoded in a component's memory.

@@ -178,8 +178,9 @@ pub fn async_all() -> Result<Vec<Fixture>> {
 
 /// The hand-written async compositions of `tests/tests` (`async_*.wat`),
 /// by file name, as text.
-pub const ASYNC_WAT: [(&str, &str); 16] = [
+pub const ASYNC_WAT: [(&str, &str); 17] = [
     ("async_raw.wat", include_str!("../tests/async_raw.wat")),
+    ("async_leave.wat", include_str!("../tests/async_leave.wat")),
     (
         "async_resources.wat",
         include_str!("../tests/async_resources.wat"),

@@ -539,6 +539,33 @@ fn async_reentry() {
     );
 }
 
+/// `async_leave.wat`: while an adapter calls a component's realloc, a
+/// built-in the realloc calls traps, as in wasmtime 48, except the four
+/// that do not check; `waitable-set.wait` traps before it could suspend.
+#[test]
+fn async_leave() {
+    let fixture = Fixture {
+        name: "async-leave (WAT)",
+        wasm: wat::parse_str(include_str!("async_leave.wat")).expect("async_leave.wat parses"),
+        is_command: false,
+    };
+    let leave = "trap: wasm trap: cannot leave component instance";
+    check_async_component(
+        &fixture,
+        &[
+            ("run", vec![], "[1384]"),
+            ("set-mode", u32s(&[2]), "[]"),
+            ("run", vec![], "[1384]"),
+            ("set-mode", u32s(&[3]), "[]"),
+            ("run", vec![], "[1384]"),
+            ("set-mode", u32s(&[1]), "[]"),
+            ("run", vec![], leave),
+            ("set-mode", u32s(&[4]), "[]"),
+            ("run", vec![], leave),
+        ],
+    );
+}
+
 /// `async_yield.wat`: `thread.yield` between components. Two stackful
 /// yielders started at once take turns in wasmtime's order (the log of
 /// their tags), the one with fewer turns returns first (handles in the

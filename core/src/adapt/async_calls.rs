@@ -627,6 +627,7 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
         codegen,
         rt,
         funcs,
+        leave: None,
     };
     let mut out = Vec::with_capacity(funcs.len());
     for f in funcs {
@@ -831,11 +832,23 @@ struct Gen<'c, 'g, 'l, 'a> {
     codegen: &'c mut Codegen,
     rt: Rt,
     funcs: &'c [AsyncFunc],
+    /// While a built-in's shim is made: its caller's `may_leave` flag, if
+    /// the caller has one.
+    leave: Option<u32>,
 }
 
 impl Gen<'_, '_, '_, '_> {
     fn graph(&self) -> &Graph {
         self.ctx.graph
+    }
+
+    /// The body of a built-in's shim: like wasmtime's built-ins, it first
+    /// traps if its caller may not leave its instance (while a realloc of
+    /// the caller runs for another component or the host).
+    fn builtin_body(&self, params: &[Flat]) -> (Body, Vec<Local>) {
+        let (mut b, args) = Body::new(params);
+        b.check_may_leave(self.leave);
+        (b, args)
     }
 
     /// The shape of lifted function `id`'s type (handles resolved).
@@ -2296,7 +2309,7 @@ impl Gen<'_, '_, '_, '_> {
             .get(&id)
             .ok_or_else(|| Error::internal("a stream built-in without the host's"))?;
         let rt = self.rt_copy();
-        let (mut b, args) = Body::new(&params);
+        let (mut b, args) = self.builtin_body(&params);
         let memory = self.memory(&builtin.options.memory)?;
         // With one memory, the host reads and writes at memory addresses:
         // payloads that hold pointers are not done yet.
@@ -2566,7 +2579,7 @@ impl Gen<'_, '_, '_, '_> {
         let fam = self.codegen.runtime.natives[family as usize].clone();
         let inst = builtin.caller.0 as u32;
         let rt = self.rt_copy();
-        let (mut b, args) = Body::new(params);
+        let (mut b, args) = self.builtin_body(params);
         let tag = end_tag(future, op);
         match op {
             EndOp::New => {
@@ -2818,6 +2831,16 @@ impl Gen<'_, '_, '_, '_> {
     /// The shim of async built-in `id`.
     fn shim(&mut self, id: AsyncBuiltinId) -> Result<Made> {
         let builtin = self.graph().async_builtins[id.0].clone();
+        self.leave = match builtin.op.checks_may_leave() {
+            true => (self.ctx.side)(&builtin.options, builtin.caller)?.may_leave,
+            false => None,
+        };
+        let made = self.shim_of(id, builtin);
+        self.leave = None;
+        made
+    }
+
+    fn shim_of(&mut self, id: AsyncBuiltinId, builtin: crate::graph::AsyncBuiltin) -> Result<Made> {
         let instance = builtin.caller.0 as u32;
         let name = format!(
             "{} in {}",
@@ -2835,7 +2858,7 @@ impl Gen<'_, '_, '_, '_> {
         {
             // A cancelled task gives back what it was lent, as at
             // task.return (and traps if it still holds a borrow).
-            let (mut b, _) = Body::new(&[]);
+            let (mut b, _) = self.builtin_body(&[]);
             let task = b.local(Flat::I32);
             b.ins(I::GlobalGet(self.rt.current)).set(task);
             self.end_scope(&mut b, task);
@@ -2845,7 +2868,7 @@ impl Gen<'_, '_, '_, '_> {
         let memory = self.memory(&builtin.options.memory)?;
         let ty = shims::func_type(&builtin.op)
             .ok_or_else(|| Error::internal("a built-in without a shim type"))?;
-        let body = shims::body(&builtin.op, instance, memory, &self.rt.funcs)
+        let body = shims::body(&builtin.op, instance, memory, self.leave, &self.rt.funcs)
             .ok_or_else(|| Error::internal("a built-in without a shim"))?;
         Ok((name, ty, body))
     }
@@ -2874,7 +2897,7 @@ impl Gen<'_, '_, '_, '_> {
             }
         };
         let rt = self.rt_copy();
-        let (mut b, args) = Body::new(&params);
+        let (mut b, args) = self.builtin_body(&params);
         let (task, half) = (b.local(Flat::I32), b.local(Flat::I32));
         b.ins(I::GlobalGet(rt.current)).set(task);
         // Outside a task there is nothing to return from.
@@ -3031,7 +3054,33 @@ pub(crate) fn unwind_config(
             get("run_one", Space::Func)?,
         ]
         .into(),
+        calm: crate::unwind::Calm {
+            callers_from: layout.first_generated_func(),
+            callees: flagged_reallocs(graph, adapters, layout)?,
+        },
     }))
+}
+
+/// The fused indices of the `realloc`s of components with a `may_leave`
+/// flag (meld's generated code clears the flag around every call it
+/// makes to one of them).
+fn flagged_reallocs(
+    graph: &Graph,
+    adapters: &Adapters,
+    layout: &Layout<'_>,
+) -> Result<std::collections::BTreeSet<u32>> {
+    let lifted = graph.lifted.iter().map(|l| (l.component, &l.options));
+    let lowered = graph.lowerings.iter().map(|l| (l.caller, &l.options));
+    let adapted = graph.adapters.iter().map(|a| (a.caller, &a.options));
+    let builtins = graph.async_builtins.iter().map(|b| (b.caller, &b.options));
+    lifted
+        .chain(lowered)
+        .chain(adapted)
+        .chain(builtins)
+        .filter(|(component, _)| adapters.flagged(*component))
+        .filter_map(|(_, options)| options.realloc.as_ref())
+        .map(|realloc| layout.resolve(graph, adapters, realloc, Space::Func))
+        .collect()
 }
 
 /// The scheduler's `entries` table and the fused indices of the functions

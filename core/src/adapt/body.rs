@@ -84,6 +84,15 @@ impl Body {
             .ins(I::End)
     }
 
+    /// Traps while `flag`, a component's `may_leave` flag (when it has
+    /// one), is clear: the component may not leave its instance then.
+    pub(crate) fn check_may_leave(&mut self, flag: Option<u32>) -> &mut Self {
+        if let Some(flag) = flag {
+            self.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
+        }
+        self
+    }
+
     /// Traps unless `local` (an address) is a multiple of `align`.
     pub(crate) fn check_align(&mut self, local: Local, align: u32) {
         if align > 1 {

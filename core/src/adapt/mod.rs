@@ -150,6 +150,11 @@ impl Adapters {
     pub(crate) fn flag_globals(&self) -> u32 {
         self.flags.len() as u32
     }
+
+    /// Whether `component` has a `may_leave` flag.
+    pub(crate) fn flagged(&self, component: InnerId) -> bool {
+        self.flags.contains_key(&component)
+    }
 }
 
 /// Plans every adapter of `graph`.
@@ -341,7 +346,7 @@ struct Planned {
 }
 
 /// Gives a `may_leave` flag to every component whose `realloc` an adapter
-/// calls, and to those in `leaving` (the host calls their realloc, which
+/// or a stream or future copy calls, and to those in `leaving` (the host calls their realloc, which
 /// may call out: see `leave.rs`), and makes every call out of such a
 /// component check it (so such a call is never direct).
 fn with_flags(
@@ -351,6 +356,19 @@ fn with_flags(
     leaving: std::collections::BTreeSet<InnerId>,
 ) -> Adapters {
     let mut flagged = leaving;
+    // A stream or future read may have its elements copied in with the
+    // reader's realloc (meld's own ends), during which the reader may not
+    // leave, as in wasmtime.
+    for builtin in &graph.async_builtins {
+        if let crate::decode::AsyncOp::End {
+            op: crate::decode::EndOp::Read,
+            ..
+        } = builtin.op
+            && builtin.options.realloc.is_some()
+        {
+            flagged.insert(builtin.caller);
+        }
+    }
     for p in planned.iter().filter(|p| !p.direct && !p.plan.traps) {
         let adapter = &graph.adapters[p.adapter.0];
         if p.plan.enters_callee(&tys) {

@@ -77,6 +77,9 @@ pub(crate) struct Layout<'a> {
     bases: Vec<[u32; 5]>,
     /// Fused function index of each generated adapter.
     adapter_funcs: BTreeMap<AdapterId, u32>,
+    /// Functions the instances define, all together (the generated ones
+    /// follow them).
+    instance_funcs: u32,
     /// Generated functions in front of host-facing functions, after the
     /// adapters in the function space.
     wrappers: Vec<Wrapper>,
@@ -190,6 +193,7 @@ impl<'a> Layout<'a> {
             }
             bases.push(base);
         }
+        let instance_funcs = totals[Space::Func.index()];
         let mut adapter_funcs = BTreeMap::new();
         for (i, plan) in adapters.plans.iter().enumerate() {
             if let AdapterPlan::Generated(_) = plan {
@@ -207,6 +211,7 @@ impl<'a> Layout<'a> {
             lowering_funcs: Vec::new(),
             bases,
             adapter_funcs,
+            instance_funcs,
             wrappers: Vec::new(),
             first_wrapper: totals[Space::Func.index()],
             first_builtin: 0,
@@ -373,6 +378,13 @@ impl<'a> Layout<'a> {
 
     /// Number of functions of the fused module before generated helpers:
     /// imports, the instances' functions and the adapters.
+    /// The fused index of the first function meld generates (adapters,
+    /// wrappers, built-ins, the async runtime's functions, helpers): every
+    /// function before it is an inner module's or the host's.
+    pub(crate) fn first_generated_func(&self) -> u32 {
+        self.host_count + self.instance_funcs
+    }
+
     pub(crate) fn func_count(&self) -> u32 {
         self.host_count + self.totals[Space::Func.index()]
     }

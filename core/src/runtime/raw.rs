@@ -376,7 +376,7 @@ pub(super) fn shims_for(instance: u32, shims: &[(&str, AsyncOp)]) -> Vec<u8> {
             .function(ty.params().iter().map(val), ty.results().iter().map(val));
         functions.function(index);
         exports.export(name, ExportKind::Func, index);
-        code.function(&shims::body(op, instance, Some(1), &rt).expect("a shim's body"));
+        code.function(&shims::body(op, instance, Some(1), None, &rt).expect("a shim's body"));
     }
     let mut module = Module::new();
     module

@@ -93,17 +93,19 @@ pub(crate) fn func_type(op: &AsyncOp) -> Option<FuncType> {
 }
 
 /// The body of `op`'s shim for inner instance `instance`, whose memory
-/// (for `waitable-set.wait`/`.poll`) is `memory`; `None` for
-/// `task.return`.
+/// (for `waitable-set.wait`/`.poll`) is `memory` and whose `may_leave`
+/// flag (checked first) is `leave`; `None` for `task.return`.
 pub(crate) fn body(
     op: &AsyncOp,
     instance: u32,
     memory: Option<u32>,
+    leave: Option<u32>,
     rt: &RuntimeFuncs,
 ) -> Option<wasm_encoder::Function> {
     let ty = func_type(op)?;
     let params: Vec<Flat> = ty.params().iter().map(|_| Flat::I32).collect();
     let (mut b, p) = Body::new(&params);
+    b.check_may_leave(leave);
     match *op {
         // Generated with the host's built-ins (`async_calls.rs`).
         AsyncOp::TaskReturn

@@ -164,6 +164,7 @@ pub(super) fn runtime_config(
         },
         suspend,
         stop: BTreeSet::new(),
+        calm: crate::unwind::Calm::none(),
     }
 }
 

@@ -7,10 +7,13 @@
 //! through a table, the functions active element segments put in it
 //! (each inner module keeps its own table in the fused module); through a
 //! reference, or a table the code or the host may change, any function
-//! whose reference the module takes (an element segment or `ref.func`). Imports never unwind (a host
-//! function cannot be rewound), and the stop functions (the scheduler that
-//! catches an unwind) are never instrumented, whatever they call.
+//! whose reference the module takes (an element segment or `ref.func`).
+//! Imports never unwind (a host function cannot be rewound), the stop
+//! functions (the scheduler that catches an unwind) are never
+//! instrumented, whatever they call, and calm calls ([`Calm`]) never
+//! unwind.
 
+use super::Calm;
 use crate::error::{Error, Result};
 use std::collections::{BTreeSet, HashSet};
 use wasmparser::{FuncType, Operator};
@@ -104,6 +107,7 @@ impl CallGraph<'_> {
         &self,
         suspend: &BTreeSet<u32>,
         stop: &BTreeSet<u32>,
+        calm: &Calm,
     ) -> Result<BTreeSet<u32>> {
         let mut address_taken: BTreeSet<u32> = self.in_elements.clone();
         for calls in self.calls {
@@ -142,7 +146,11 @@ impl CallGraph<'_> {
                 if stop.contains(&func) || unwinding.contains(&func) {
                     continue;
                 }
-                let direct = calls.direct.iter().any(|f| unwinding.contains(f));
+                let calm_caller = func >= calm.callers_from;
+                let direct = calls
+                    .direct
+                    .iter()
+                    .any(|f| unwinding.contains(f) && !(calm_caller && calm.callees.contains(f)));
                 let through = calls.indirect.iter().any(|&(table, t)| {
                     let Some(ty) = self.type_at(t) else {
                         return false;

@@ -34,6 +34,7 @@ mod tree;
 use crate::error::{Error, Result};
 use emit::{BlockTypes, Context};
 use graph::{CallGraph, Calls};
+
 use std::collections::BTreeSet;
 use tree::Tree;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
@@ -78,6 +79,33 @@ pub(crate) struct Config {
     pub(crate) suspend: BTreeSet<u32>,
     /// The functions that catch an unwind and are never transformed.
     pub(crate) stop: BTreeSet<u32>,
+    /// Calls that never unwind although their callee can.
+    pub(crate) calm: Calm,
+}
+
+/// Calls that never unwind although their callee can: those from meld's
+/// generated functions (index `callers_from` and up) to the `realloc`s of
+/// components with a `may_leave` flag. Every such call clears the
+/// component's flag, and every built-in and call out of the component
+/// checks it first, so whatever the realloc reaches traps before it
+/// could suspend (as wasmtime traps: a realloc may not leave its
+/// component). The realloc itself is still transformed when the
+/// component's own code can suspend through it.
+#[derive(Debug)]
+pub(crate) struct Calm {
+    pub(crate) callers_from: u32,
+    pub(crate) callees: BTreeSet<u32>,
+}
+
+impl Calm {
+    /// No calm calls.
+    #[cfg(test)]
+    pub(crate) fn none() -> Calm {
+        Calm {
+            callers_from: u32::MAX,
+            callees: BTreeSet::new(),
+        }
+    }
 }
 
 /// What the transform did (the tests and the cost measurements read it).
@@ -215,7 +243,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
         by_table: &facts.by_table,
         open_tables: &facts.open_tables,
     };
-    let unwinding = graph.unwinding(&config.suspend, &config.stop)?;
+    let unwinding = graph.unwinding(&config.suspend, &config.stop, &config.calm)?;
     let unwinding_types = graph.unwinding_types(&unwinding);
     let transformed: BTreeSet<u32> = unwinding
         .iter()

@@ -66,6 +66,7 @@ fn config_at(base: u32) -> Config {
         },
         suspend: BTreeSet::from([0]),
         stop: BTreeSet::from([1, 2]),
+        calm: Calm::none(),
     }
 }
 
