@@ -24,7 +24,8 @@
 ;;                  24 next free record, 28 and 32 the context slots
 ;;                  (`context.get`/`context.set`, zero for a new task),
 ;;                  36 orphaned (nothing refers to it once it is done:
-;;                  its record is freed then), 40 its entries in the rings
+;;                  its record is freed then), 40 its entries in the rings,
+;;                  44 running other tasks on its stack (`run_nested`)
 ;;   QUEUES..     the two rings, 4096 entries each
 ;;   SAVES..      save areas, 64 KiB each, from the bump pointer
 (module
@@ -46,6 +47,11 @@
   ;; return in ticket order (the last ticket given, the last one served)
   (global $tickets (export "tickets") (mut i32) (i32.const 0))
   (global $served (export "served") (mut i32) (i32.const 0))
+  ;; Low-priority tasks the running round may still take (-1: any).
+  (global $low_left (mut i32) (i32.const 0))
+  ;; Tasks running others on their stack (`run_nested`), and how many may.
+  (global $nested (mut i32) (i32.const 0))
+  (global $MAX_NESTED i32 (i32.const 16))
 
   ;; task status
   (global $QUEUED_START i32 (i32.const 1))
@@ -133,6 +139,7 @@
     (i32.store offset=32 (local.get $r) (i32.const 0))
     (i32.store offset=36 (local.get $r) (i32.const 0))
     (i32.store offset=40 (local.get $r) (i32.const 0))
+    (i32.store offset=44 (local.get $r) (i32.const 0))
     (call $push (i32.const 16) (local.get $task))
     (local.get $task))
 
@@ -197,14 +204,68 @@
 
   ;; The suspension point. A task suspends by calling it after arranging to
   ;; be woken; resumed, it returns what the task was woken with.
+  ;;
+  ;; First it runs the queued tasks on this stack (`run_nested`); if the
+  ;; task is the next to run before it would have to wait for anything
+  ;; else, it goes on without unwinding.
   (func $suspend (export "suspend") (result i32)
     (if (i32.eq (global.get $state) (i32.const 2))
       (then
         (global.set $state (i32.const 0))
         (return (i32.load offset=20 (call $record (global.get $current))))))
     (if (i32.eqz (global.get $current)) (then unreachable))
+    (if (call $run_nested)
+      (then (return (i32.load offset=20 (call $record (global.get $current))))))
     (global.set $state (i32.const 1))
     (i32.const 0))
+
+  ;; Runs queued tasks on this stack, one by one as the loop that runs the
+  ;; current task would run them once it suspended (`next_queue`), until
+  ;; the current task is the next to run (something woke it): then takes
+  ;; it off its queue and returns 1, and the task goes on without
+  ;; unwinding and rewinding its stack. Returns 0, and the task must
+  ;; suspend after all, when that loop would stop first (nothing left to
+  ;; run this round), when the next task to run is one that runs tasks
+  ;; this way lower on this stack (it can only go on once this one has
+  ;; unwound), or when MAX_NESTED tasks already do.
+  (func $run_nested (result i32)
+    (local $me i32) (local $r i32) (local $sp i32) (local $limit i32)
+    (local $queue i32) (local $next i32) (local $woken i32)
+    (if (i32.ge_u (global.get $nested) (global.get $MAX_NESTED))
+      (then (return (i32.const 0))))
+    (local.set $me (global.get $current))
+    (local.set $r (call $record (local.get $me)))
+    ;; as far as the other tasks can tell, it has suspended
+    (if (i32.eq (i32.load (local.get $r)) (global.get $RUNNING))
+      (then (i32.store (local.get $r) (global.get $SUSPENDED))))
+    (i32.store offset=44 (local.get $r) (i32.const 1))
+    (local.set $sp (global.get $sp))
+    (local.set $limit (global.get $limit))
+    (global.set $nested (i32.add (global.get $nested) (i32.const 1)))
+    (block $done
+      (loop $next
+        (local.set $queue (call $next_queue))
+        (br_if $done (i32.eqz (local.get $queue)))
+        (local.set $next (call $peek (local.get $queue)))
+        (if (i32.eq (local.get $next) (local.get $me))
+          (then
+            (drop (call $take (local.get $queue)))
+            (global.set $ran (i32.add (global.get $ran) (i32.const 1)))
+            (local.set $woken (i32.const 1))
+            (br $done)))
+        (br_if $done (i32.load offset=44 (call $record (local.get $next))))
+        (call $run_one (call $take (local.get $queue)))
+        (br $next)))
+    (global.set $nested (i32.sub (global.get $nested) (i32.const 1)))
+    (i32.store offset=44 (local.get $r) (i32.const 0))
+    (global.set $current (local.get $me))
+    (global.set $sp (local.get $sp))
+    (global.set $limit (local.get $limit))
+    ;; not woken: it is running until it suspends
+    (if (i32.or (local.get $woken)
+                (i32.eq (i32.load (local.get $r)) (global.get $SUSPENDED)))
+      (then (i32.store (local.get $r) (global.get $RUNNING))))
+    (local.get $woken))
 
   ;; Queues a suspended (or suspending) task to resume with `value`, or an
   ;; idle one to have its entry called again.
@@ -320,39 +381,56 @@
     (i32.or (i32.ne (i32.load (i32.const 16)) (i32.load offset=4 (i32.const 16)))
             (i32.ne (i32.load (i32.const 32)) (i32.load offset=4 (i32.const 32)))))
 
+  ;; The queue the running loop takes its next task from: the high one,
+  ;; else the low one while the round may take from it; 0 when it stops.
+  (func $next_queue (result i32)
+    (if (i32.ne (i32.load (i32.const 16)) (i32.load offset=4 (i32.const 16)))
+      (then (return (i32.const 16))))
+    (if (i32.and (i32.ne (global.get $low_left) (i32.const 0))
+                 (i32.ne (i32.load (i32.const 32)) (i32.load offset=4 (i32.const 32))))
+      (then (return (i32.const 32))))
+    (i32.const 0))
+
+  ;; The oldest task of a queue that is not empty, left in it.
+  (func $peek (param $queue i32) (result i32)
+    (i32.load
+      (i32.add (i32.load offset=8 (local.get $queue))
+               (i32.shl (i32.rem_u (i32.load (local.get $queue)) (global.get $RING))
+                        (i32.const 2)))))
+
+  ;; Takes the oldest task off `queue` (a low one counts against the round).
+  (func $take (param $queue i32) (result i32)
+    (if (i32.and (i32.eq (local.get $queue) (i32.const 32))
+                 (i32.gt_s (global.get $low_left) (i32.const 0)))
+      (then (global.set $low_left (i32.sub (global.get $low_left) (i32.const 1)))))
+    (call $pop (local.get $queue)))
+
+  ;; Runs tasks from `next_queue` until it gives none.
+  (func $loop
+    (local $queue i32)
+    (loop $next
+      (local.set $queue (call $next_queue))
+      (if (i32.eqz (local.get $queue)) (then return))
+      (call $run_one (call $take (local.get $queue)))
+      (br $next)))
+
   ;; Runs queued tasks until none is queued.
   (func (export "run")
-    (local $task i32)
     (if (global.get $current) (then unreachable))
     (call $init)
-    (loop $next
-      (local.set $task (call $pop (i32.const 16)))
-      (if (i32.eqz (local.get $task))
-        (then (local.set $task (call $pop (i32.const 32)))))
-      (if (i32.eqz (local.get $task)) (then return))
-      (call $run_one (local.get $task))
-      (br $next)))
+    (global.set $low_left (i32.const -1))
+    (call $loop))
 
   ;; One round, as wasmtime's event loop runs the work of several host
   ;; calls: every high-priority task, and (with `with_low`) each
   ;; low-priority one queued when the round began once, high-priority work
   ;; it queues first.
   (func (export "run_round") (param $with_low i32)
-    (local $task i32) (local $low i32)
     (if (global.get $current) (then unreachable))
     (call $init)
-    (if (local.get $with_low)
-      (then
-        (local.set $low
-          (i32.sub (i32.load offset=4 (i32.const 32)) (i32.load (i32.const 32))))))
-    (loop $next
-      (local.set $task (call $pop (i32.const 16)))
-      (if (i32.eqz (local.get $task))
-        (then
-          (if (i32.eqz (local.get $low)) (then return))
-          (local.set $low (i32.sub (local.get $low) (i32.const 1)))
-          (local.set $task (call $pop (i32.const 32)))))
-      (if (i32.eqz (local.get $task)) (then return))
-      (call $run_one (local.get $task))
-      (br $next)))
+    (global.set $low_left
+      (select (i32.sub (i32.load offset=4 (i32.const 32)) (i32.load (i32.const 32)))
+              (i32.const 0)
+              (local.get $with_low)))
+    (call $loop))
 )
