@@ -221,6 +221,12 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
             s.adapters_direct, s.adapters_fixup, s.adapters_copy, s.adapters_transcode
         );
         eprintln!("adapter code:      {} bytes", s.adapter_code_bytes);
+        for u in &s.suspendable {
+            eprintln!(
+                "suspendable code:  {}: {} of {} functions rewritten to suspend",
+                u.component, u.transformed, u.functions
+            );
+        }
         eprintln!("host imports:      {}", s.host_imports);
         eprintln!("input:             {} bytes", s.input_bytes);
         eprintln!("output:            {} bytes", s.output_bytes);

@@ -73,6 +73,7 @@ fn stats(stats: meld_core::Stats) -> wit::Stats {
         dwarf_bytes,
         memory,
         regions,
+        suspendable,
     } = stats;
     wit::Stats {
         components: wide(components),
@@ -110,6 +111,21 @@ fn stats(stats: meld_core::Stats) -> wit::Stats {
                     component,
                     base,
                     max_bytes,
+                }
+            })
+            .collect(),
+        suspendable: suspendable
+            .into_iter()
+            .map(|s| {
+                let meld_core::Suspendable {
+                    component,
+                    functions,
+                    transformed,
+                } = s;
+                wit::Suspendable {
+                    component,
+                    functions: wide(functions),
+                    transformed: wide(transformed),
                 }
             })
             .collect(),

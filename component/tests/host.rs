@@ -408,6 +408,7 @@ fn fused_to_core(fused: fuser::Fused) -> meld_core::Fused {
         dwarf_bytes,
         memory,
         regions,
+        suspendable,
     } = stats;
     let fuser::AdapterCounts {
         direct,
@@ -449,6 +450,20 @@ fn fused_to_core(fused: fuser::Fused) -> meld_core::Fused {
                     component,
                     base,
                     max_bytes,
+                },
+            )
+            .collect(),
+        suspendable: suspendable
+            .into_iter()
+            .map(
+                |fuser::Suspendable {
+                     component,
+                     functions,
+                     transformed,
+                 }| meld_core::Suspendable {
+                    component,
+                    functions: narrow(functions),
+                    transformed: narrow(transformed),
                 },
             )
             .collect(),

@@ -125,6 +125,11 @@ pub struct Stats {
     pub memory: MemoryStrategy,
     /// With a shared memory, its regions in address order.
     pub regions: Vec<Region>,
+    /// With the async runtime, per inner component (in instantiation
+    /// order): its functions, and how many of them the unwind transform
+    /// rewrote so that a task can suspend in them. The others keep their
+    /// bytes; a component whose code cannot block has none rewritten.
+    pub suspendable: Vec<Suspendable>,
 }
 
 impl Stats {
@@ -138,6 +143,17 @@ impl Stats {
             .map(|(_, size)| size)
             .sum()
     }
+}
+
+/// How much of one inner component's code the unwind transform rewrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suspendable {
+    /// Path of the inner component.
+    pub component: String,
+    /// The functions its core modules define (each instance counted).
+    pub functions: usize,
+    /// Those rewritten: they can reach a point where their task suspends.
+    pub transformed: usize,
 }
 
 /// One inner component's region of a shared memory.
@@ -202,6 +218,44 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
     }
 }
 
+/// Per inner component, its functions and those of them in `transformed`
+/// (the runtime's own instances are not counted).
+fn suspendable_counts(
+    graph: &graph::Graph,
+    layout: &merge::Layout<'_>,
+    transformed: &std::collections::BTreeSet<u32>,
+) -> Result<Vec<Suspendable>> {
+    let runtime: Vec<graph::CoreInstanceId> = graph
+        .runtime
+        .iter()
+        .flat_map(|r| [r.scheduler, r.waitables, r.tasks])
+        .collect();
+    let mut out: Vec<Suspendable> = Vec::new();
+    for (i, instance) in graph.instances.iter().enumerate() {
+        let id = graph::CoreInstanceId(i);
+        if runtime.contains(&id) {
+            continue;
+        }
+        let funcs = layout.instance_funcs(graph, id)?;
+        let rewritten = transformed.range(funcs.clone()).count();
+        let component = graph.path(instance.component);
+        let at = match out.iter().position(|s| s.component == component) {
+            Some(at) => at,
+            None => {
+                out.push(Suspendable {
+                    component: component.to_string(),
+                    functions: 0,
+                    transformed: 0,
+                });
+                out.len() - 1
+            }
+        };
+        out[at].functions += funcs.len();
+        out[at].transformed += rewritten;
+    }
+    Ok(out)
+}
+
 fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -> Result<Fused> {
     // Several inputs are first linked into one composition by name.
     let linked;
@@ -264,8 +318,11 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
     // Stage 4b, merge (emit): re-encode every instance into one module.
     let (mut module, info) =
         merge::emit(&graph, &adapters, &layout, &boundary, generated, debug_info)?;
+    let mut suspendable = Vec::new();
     if let Some(config) = unwind {
-        module = unwind::instrument(&module, &config)?.0;
+        let (instrumented, report) = unwind::instrument(&module, &config)?;
+        module = instrumented;
+        suspendable = suspendable_counts(&graph, &layout, &report.transformed)?;
         let dwarf = info.dropped.iter().any(|(name, _)| debug::is_dwarf(name));
         if dwarf && options.debug_info == DebugInfo::Keep {
             layout.warnings.push(
@@ -304,6 +361,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
                 max_bytes: u64::from(r.max_pages) << 16,
             })
             .collect(),
+        suspendable,
     };
 
     // Stage 7, wrap: a component with the input's world around the module.

@@ -141,6 +141,11 @@ export interface Stats {
   memory: 'multi' | 'shared';
   /** With a shared memory, each component's region, in address order. */
   regions: { component: string; base: number; maxBytes: number }[];
+  /**
+   * With the async runtime, per inner component: its functions, and those
+   * the unwind transform rewrote so that a task can suspend in them.
+   */
+  suspendable: { component: string; functions: number; transformed: number }[];
 }
 
 /** Cross-component calls by kind of adapter. */

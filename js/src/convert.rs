@@ -7,7 +7,9 @@
 //! JSON-able objects.
 
 use meld_core::json::Json;
-use meld_core::{DebugInfo, Error, Location, MemoryStrategy, Options, OutputKind, Region, Stats};
+use meld_core::{
+    DebugInfo, Error, Location, MemoryStrategy, Options, OutputKind, Region, Stats, Suspendable,
+};
 
 /// The option names [`options`] accepts, for error messages.
 const OPTION_NAMES: &str = "emit, memory, regionSize, debugInfo";
@@ -106,6 +108,7 @@ pub fn stats(stats: &Stats) -> Json {
         dwarf_bytes,
         memory,
         regions,
+        suspendable,
     } = stats;
     Json::object([
         ("components", Json::count(*components)),
@@ -145,6 +148,21 @@ pub fn stats(stats: &Stats) -> Json {
                     ("component", Json::str(component)),
                     ("base", Json::count(*base as usize)),
                     ("maxBytes", Json::count(*max_bytes as usize)),
+                ])
+            }),
+        ),
+        (
+            "suspendable",
+            Json::array(suspendable, |s| {
+                let Suspendable {
+                    component,
+                    functions,
+                    transformed,
+                } = s;
+                Json::object([
+                    ("component", Json::str(component)),
+                    ("functions", Json::count(*functions)),
+                    ("transformed", Json::count(*transformed)),
                 ])
             }),
         ),
@@ -225,6 +243,6 @@ mod tests {
         let text = stats(&Stats::default()).to_text();
         assert!(text.starts_with(r#"{"components":0,"coreModules":0,"#));
         assert!(text.contains(r#""droppedSections":[],"#));
-        assert!(text.ends_with(r#""memory":"auto","regions":[]}"#));
+        assert!(text.ends_with(r#""memory":"auto","regions":[],"suspendable":[]}"#));
     }
 }

@@ -539,6 +539,50 @@ fn async_reentry() {
     );
 }
 
+/// The unwind transform rewrites only code that can reach a point where
+/// its task suspends: a component whose own code cannot block (it only
+/// answers calls, reads and writes streams, and returns) keeps every
+/// function's bytes, in both memory strategies; a realloc that meld's
+/// adapters or stream copies call does not make the component's code
+/// suspendable (it may not leave the component while they run).
+#[test]
+fn components_that_cannot_block_stay_untouched() {
+    let expect = [
+        ("async-streams", "root/stream-sink", "root/stream-pipes"),
+        (
+            "async-blocking",
+            "root/async-worker",
+            "root/blocking-caller",
+        ),
+    ];
+    for (name, untouched, rewritten) in expect {
+        let fixture = fixtures::get(name).expect("the async fixtures build");
+        for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+            let options = Options {
+                memory,
+                ..Options::default()
+            };
+            let fused = fuse(&[&fixture.wasm], &options).expect("the fixture fuses");
+            let of = |component: &str| {
+                fused
+                    .stats
+                    .suspendable
+                    .iter()
+                    .find(|s| s.component == component)
+                    .unwrap_or_else(|| panic!("`{name}`: no counts for {component}"))
+                    .clone()
+            };
+            let (quiet, busy) = (of(untouched), of(rewritten));
+            println!("{name} {memory:?}: {quiet:?} {busy:?}");
+            assert!(
+                quiet.functions > 0 && quiet.transformed == 0,
+                "{name}: {quiet:?}"
+            );
+            assert!(busy.transformed > 0, "{name}: {busy:?}");
+        }
+    }
+}
+
 /// `async_leave.wat`: while an adapter calls a component's realloc, a
 /// built-in the realloc calls traps, as in wasmtime 48, except the four
 /// that do not check; `waitable-set.wait` traps before it could suspend.

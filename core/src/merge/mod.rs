@@ -385,6 +385,20 @@ impl<'a> Layout<'a> {
         self.host_count + self.instance_funcs
     }
 
+    /// The fused indices of the functions `instance` defines.
+    pub(crate) fn instance_funcs(
+        &self,
+        graph: &Graph,
+        instance: CoreInstanceId,
+    ) -> Result<std::ops::Range<u32>> {
+        let first = self.index(Origin::Defined {
+            instance,
+            space: Space::Func,
+            index: 0,
+        })?;
+        Ok(first..first + self.module(graph, instance)?.defined(Space::Func))
+    }
+
     pub(crate) fn func_count(&self) -> u32 {
         self.host_count + self.totals[Space::Func.index()]
     }

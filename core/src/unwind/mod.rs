@@ -108,17 +108,22 @@ impl Calm {
     }
 }
 
-/// What the transform did (the tests and the cost measurements read it).
+/// What the transform did.
 #[derive(Debug)]
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "read by tests and measurements")
-)]
 pub(crate) struct Report {
     /// The transformed functions, by function index.
     pub(crate) transformed: BTreeSet<u32>,
-    /// The code section's size before and after.
+    /// The code section's size before and after (the tests and the cost
+    /// measurements read them).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by tests and measurements")
+    )]
     pub(crate) code_before: usize,
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by tests and measurements")
+    )]
     pub(crate) code_after: usize,
 }
 
