@@ -585,7 +585,8 @@ fn components_that_cannot_block_stay_untouched() {
 
 /// `async_leave.wat`: while an adapter calls a component's realloc, a
 /// built-in the realloc calls traps, as in wasmtime 48, except the four
-/// that do not check; `waitable-set.wait` traps before it could suspend.
+/// that do not check; `waitable-set.wait` traps before it could suspend;
+/// `resource.new` and `resource.drop` trap too.
 #[test]
 fn async_leave() {
     let fixture = Fixture {
@@ -605,6 +606,10 @@ fn async_leave() {
             ("set-mode", u32s(&[1]), "[]"),
             ("run", vec![], leave),
             ("set-mode", u32s(&[4]), "[]"),
+            ("run", vec![], leave),
+            ("set-mode", u32s(&[5]), "[]"),
+            ("run", vec![], leave),
+            ("set-mode", u32s(&[6]), "[]"),
             ("run", vec![], leave),
         ],
     );

@@ -4,7 +4,8 @@
 ;; instance"), except `context.get`/`.set` and `backpressure.inc`/`.dec`,
 ;; which do not check. `set-mode` picks what the realloc calls: 0 nothing,
 ;; 1 `waitable-set.new`, 2 `context.get`, 3 `backpressure.inc` then
-;; `.dec`, 4 `waitable-set.wait` (which could suspend: it must trap first).
+;; `.dec`, 4 `waitable-set.wait` (which could suspend: it must trap first),
+;; 5 `resource.new`, 6 `resource.drop` (of a handle `set-mode` made).
 (component
   (component $callee
     (core module $m
@@ -13,6 +14,9 @@
       (import "cm" "context.get" (func $context_get (result i32)))
       (import "cm" "backpressure.inc" (func $bp_inc))
       (import "cm" "backpressure.dec" (func $bp_dec))
+      (import "cm" "resource.new" (func $rnew (param i32) (result i32)))
+      (import "cm" "resource.drop" (func $rdrop (param i32)))
+      (global $handle (mut i32) (i32.const 0))
       (memory (export "mem") 1)
       (global $mode (mut i32) (i32.const 0))
       (global $bump (mut i32) (i32.const 1024))
@@ -26,10 +30,17 @@
           (then (call $bp_inc) (call $bp_dec)))
         (if (i32.eq (global.get $mode) (i32.const 4))
           (then (drop (call $wait (i32.const 1) (i32.const 0)))))
+        (if (i32.eq (global.get $mode) (i32.const 5))
+          (then (drop (call $rnew (i32.const 7)))))
+        (if (i32.eq (global.get $mode) (i32.const 6))
+          (then (call $rdrop (global.get $handle))))
         (local.set $at (global.get $bump))
         (global.set $bump (i32.add (global.get $bump) (local.get 3)))
         (local.get $at))
-      (func (export "set-mode") (param i32) (global.set $mode (local.get 0)))
+      (func (export "set-mode") (param i32)
+        (if (i32.eq (local.get 0) (i32.const 6))
+          (then (global.set $handle (call $rnew (i32.const 7)))))
+        (global.set $mode (local.get 0)))
       ;; the string's length and its first byte
       (func (export "take") (param i32 i32) (result i32)
         (i32.add (i32.shl (local.get 1) (i32.const 8)) (i32.load8_u (local.get 0)))))
@@ -41,13 +52,18 @@
     (core func $context_get (canon context.get i32 0))
     (core func $bp_inc (canon backpressure.inc))
     (core func $bp_dec (canon backpressure.dec))
+    (type $r (resource (rep i32)))
+    (core func $rnew (canon resource.new $r))
+    (core func $rdrop (canon resource.drop $r))
     (core instance $i (instantiate $m
       (with "cm" (instance
         (export "waitable-set.new" (func $set_new))
         (export "waitable-set.wait" (func $wait))
         (export "context.get" (func $context_get))
         (export "backpressure.inc" (func $bp_inc))
-        (export "backpressure.dec" (func $bp_dec))))))
+        (export "backpressure.dec" (func $bp_dec))
+        (export "resource.new" (func $rnew))
+        (export "resource.drop" (func $rdrop))))))
     (alias core export $i "mem" (core memory $m))
     (alias core export $i "realloc" (core func $realloc))
     (func (export "set-mode") (param "m" u32)

@@ -3073,14 +3073,33 @@ fn flagged_reallocs(
     let lowered = graph.lowerings.iter().map(|l| (l.caller, &l.options));
     let adapted = graph.adapters.iter().map(|a| (a.caller, &a.options));
     let builtins = graph.async_builtins.iter().map(|b| (b.caller, &b.options));
-    lifted
+    let mut calm: std::collections::BTreeSet<u32> = lifted
         .chain(lowered)
         .chain(adapted)
         .chain(builtins)
         .filter(|(component, _)| adapters.flagged(*component))
         .filter_map(|(_, options)| options.realloc.as_ref())
         .map(|realloc| layout.resolve(graph, adapters, realloc, Space::Func))
-        .collect()
+        .collect::<Result<_>>()?;
+    // A function that is also a lifted function, a callback, a
+    // post-return or a destructor is called by meld's code without the
+    // flag clear too: those calls may unwind.
+    let other_uses = graph
+        .lifted
+        .iter()
+        .flat_map(|l| {
+            [
+                Some(&l.func),
+                l.options.callback.as_ref(),
+                l.options.post_return.as_ref(),
+            ]
+        })
+        .chain(graph.resources.iter().map(|r| r.dtor.as_ref()))
+        .flatten();
+    for def in other_uses {
+        calm.remove(&layout.resolve(graph, adapters, def, Space::Func)?);
+    }
+    Ok(calm)
 }
 
 /// The scheduler's `entries` table and the fused indices of the functions

@@ -808,8 +808,8 @@ impl Codegen {
     }
 
     /// The body of resource builtin `op` of `resource` on component
-    /// `caller`'s table. `may_leave` is the caller's flag, checked before a
-    /// destructor of another component runs.
+    /// `caller`'s table. `may_leave` is the caller's flag, which
+    /// `resource.new` and `resource.drop` check first.
     pub(crate) fn builtin(
         &mut self,
         op: ResourceOp,
@@ -820,6 +820,11 @@ impl Codegen {
         let m = self.runtime.memory()?;
         let (mut body, args) = Body::new(&[Flat::I32]);
         let t = table(caller);
+        // wasmtime's `resource.new` and `resource.drop` trap while the
+        // caller may not leave (its realloc runs); `resource.rep` does not.
+        if op != ResourceOp::Rep {
+            body.check_may_leave(may_leave);
+        }
         match op {
             ResourceOp::New => {
                 self.insert_call(&mut body, caller, OWN, resource, args[0], None);
@@ -855,14 +860,6 @@ impl Codegen {
                     body.i32(t).get(args[0]).ins(I::Call(self.rt(RtFn::Remove)));
                     if let Some(dtor) = self.runtime.dtors.get(resource as usize).copied().flatten()
                     {
-                        // Another component's destructor may only run
-                        // when the caller may leave; the host's drop is
-                        // not a call out (wasmtime checks nothing there).
-                        let other = !self.runtime.defines(caller, resource)
-                            && !self.runtime.is_host(resource);
-                        if let (Some(flag), true) = (may_leave, other) {
-                            body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
-                        }
                         body.get(rep).ins(I::Call(dtor));
                     }
                 }

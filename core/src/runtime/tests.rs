@@ -408,6 +408,57 @@ fn a_task_waiting_for_nothing_stays_suspended() {
     assert_eq!(t, "w3");
 }
 
+/// Twenty tasks, each suspending until the last wakes the others, in
+/// `order`: the first sixteen run the next ones on their own stacks
+/// (`run_nested`), the rest unwind (sixteen deep at most); once woken, a
+/// task whose stack is under others' goes on only after those unwound.
+/// The trace is the wake order, as with every task unwinding.
+fn twenty_suspended(order: &str) -> String {
+    trace(
+        &r#"
+        (elem (table $entries) (i32.const 0) func $t)
+        (func $t (param $task i32)
+          (local $k i32) (local $i i32)
+          (local.set $k (call $argument (local.get $task)))
+          (call $log (i32.add (i32.const 65) (local.get $k)))
+          (i32.store $m (i32.add (i32.const 512) (i32.shl (local.get $k) (i32.const 2)))
+            (local.get $task))
+          (if (i32.lt_u (local.get $k) (i32.const 19))
+            (then
+              ;; woken with its number
+              (call $log (i32.add (i32.const 97) (call $suspend)))
+              (return)))
+          (loop $wake
+            (local.set $k ORDER)
+            (call $wake
+              (i32.load $m (i32.add (i32.const 512) (i32.shl (local.get $k) (i32.const 2))))
+              (local.get $k) (i32.const 1))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $wake (i32.lt_u (local.get $i) (i32.const 19)))))
+        (func (export "main")
+          (local $k i32)
+          (loop $spawn
+            (drop (call $spawn (i32.const 0) (local.get $k)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br_if $spawn (i32.lt_u (local.get $k) (i32.const 20))))
+          (call $run))
+        "#
+        .replace("ORDER", order),
+    )
+}
+
+#[test]
+fn suspending_tasks_run_the_next_ones_on_their_stacks_in_order() {
+    assert_eq!(
+        twenty_suspended("(local.get $i)"),
+        "ABCDEFGHIJKLMNOPQRSTabcdefghijklmnopqrs"
+    );
+    assert_eq!(
+        twenty_suspended("(i32.sub (i32.const 18) (local.get $i))"),
+        "ABCDEFGHIJKLMNOPQRSTsrqponmlkjihgfedcba"
+    );
+}
+
 #[test]
 fn released_records_are_reused() {
     // A finished task's record (and save area) is reused by the next spawn
