@@ -49,9 +49,11 @@
   (global $served (export "served") (mut i32) (i32.const 0))
   ;; Low-priority tasks the running round may still take (-1: any).
   (global $low_left (mut i32) (i32.const 0))
-  ;; Tasks running others on their stack (`run_nested`), and how many may.
+  ;; Tasks running others on their stack (`run_nested`), and how many may
+  ;; (each level puts a task's frames on top of the others': wasmtime
+  ;; gives every task a stack of its own).
   (global $nested (mut i32) (i32.const 0))
-  (global $MAX_NESTED i32 (i32.const 16))
+  (global $MAX_NESTED i32 (i32.const 4))
 
   ;; task status
   (global $QUEUED_START i32 (i32.const 1))

@@ -409,8 +409,8 @@ fn a_task_waiting_for_nothing_stays_suspended() {
 }
 
 /// Twenty tasks, each suspending until the last wakes the others, in
-/// `order`: the first sixteen run the next ones on their own stacks
-/// (`run_nested`), the rest unwind (sixteen deep at most); once woken, a
+/// `order`: the first four run the next ones on their own stacks
+/// (`run_nested`), the rest unwind (four deep at most); once woken, a
 /// task whose stack is under others' goes on only after those unwound.
 /// The trace is the wake order, as with every task unwinding.
 fn twenty_suspended(order: &str) -> String {
