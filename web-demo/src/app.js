@@ -281,6 +281,13 @@ function showResult({ wasm, stats, warnings, ms, trees }) {
   }
   count(dl, 'adapter code', kb(stats.adapterCodeBytes), 'bytes of generated adapter code');
   count(dl, 'debug info', kb(stats.dwarfBytes), 'bytes of DWARF in the output (source lines for debuggers)');
+  if (stats.suspendable.length) {
+    const rewritten = stats.suspendable.reduce((n, s) => n + s.transformed, 0);
+    const functions = stats.suspendable.reduce((n, s) => n + s.functions, 0);
+    const each = stats.suspendable.map((s) => `${s.component} ${s.transformed} of ${s.functions}`);
+    count(dl, 'suspendable code', `${rewritten} of ${functions}`,
+      `functions the unwind transform rewrote so that a task can suspend in them: ${each.join(', ')}`);
+  }
 
   const w = $('warnings');
   w.replaceChildren(...warnings.map((text) => Object.assign(document.createElement('li'), { textContent: text })));

@@ -137,6 +137,9 @@ test('a component that uses the async ABI fuses in the page to the native bytes'
   await page.locator('#status', { hasText: 'Fused async-calls.wasm' }).waitFor();
   const component = await download(page);
   assert.ok(component.bytes.equals(native([path])), 'component differs from the native CLI');
+  // The counts say how much code the unwind transform rewrote.
+  const suspendable = page.locator('#counts div', { hasText: 'suspendable code' });
+  assert.match(await suspendable.innerText(), /suspendable code\s+\d+ of \d+/);
   // As a core module it is refused, as natively.
   await page.check('input[name="emit"][value="core"]');
   await page.locator('#error .kind', { hasText: 'unsupported' }).waitFor();
