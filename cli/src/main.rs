@@ -94,7 +94,9 @@ struct FuseArgs {
     /// DWARF are unaffected.
     #[arg(long, value_name = "WHAT", value_enum, default_value_t = Debug::Keep)]
     debug_info: Debug,
-    /// Print what fusion did (counts, sizes, time, dropped sections) on stderr.
+    /// Print what fusion did (counts, sizes, time, dropped sections; for an
+    /// async composition, each component's functions rewritten to suspend)
+    /// on stderr.
     #[arg(long)]
     stats: bool,
 }

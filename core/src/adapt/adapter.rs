@@ -42,9 +42,7 @@ impl Codegen {
             body.ins(I::Unreachable);
             return Ok(body.finish());
         }
-        if let Some(flag) = ends.caller.may_leave {
-            body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
-        }
+        body.check_may_leave(ends.caller.may_leave);
         let saved = ends.task.map(|t| t.enter(&mut body));
         let into_callee = Dir {
             src: ends.caller,

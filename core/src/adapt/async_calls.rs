@@ -1003,9 +1003,7 @@ impl Gen<'_, '_, '_, '_> {
                 b.finish(),
             ));
         }
-        if let Some(flag) = caller.may_leave {
-            b.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
-        }
+        b.check_may_leave(caller.may_leave);
         if !adapter.options.async_ {
             // Only an async-typed task may block (before anything else).
             b.ins(I::Call(self.rt.funcs.check_blocking));
@@ -2163,9 +2161,7 @@ impl Gen<'_, '_, '_, '_> {
         let caller = (self.ctx.side)(&lowering.options, lowering.caller)?;
         let rt = self.rt_copy();
         let (mut b, args) = Body::new(&params);
-        if let Some(flag) = caller.may_leave {
-            b.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
-        }
+        b.check_may_leave(caller.may_leave);
         // With one memory, the host reads the parameters and writes the
         // result at memory addresses (after the bounds checks of the
         // caller's region), as the sync lowering wrapper has it; the

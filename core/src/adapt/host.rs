@@ -121,9 +121,7 @@ impl Codegen {
         handles: Option<(Shape, Handles)>,
     ) -> Result<wasm_encoder::Function> {
         let (mut body, args) = Body::new(params);
-        if let Some(flag) = flag {
-            body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
-        }
+        body.check_may_leave(flag);
         let Some(spill_results) = rebased
             .as_ref()
             .map(|(s, _)| s.spill_results)

@@ -44,9 +44,7 @@ impl Codegen {
     pub(crate) fn staged_wrapper(&mut self, s: &Staged) -> Result<wasm_encoder::Function> {
         let shape = &s.shape;
         let (mut body, args) = Body::new(&shape.lowered.params);
-        if let Some(flag) = s.caller.may_leave {
-            body.ins(I::GlobalGet(flag)).ins(I::I32Eqz).trap_if();
-        }
+        body.check_may_leave(s.caller.may_leave);
         let reset = self.rt(RtFn::ScratchReset);
         body.ins(I::Call(reset));
         let host = Side {

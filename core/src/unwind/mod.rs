@@ -34,7 +34,6 @@ mod tree;
 use crate::error::{Error, Result};
 use emit::{BlockTypes, Context};
 use graph::{CallGraph, Calls};
-
 use std::collections::BTreeSet;
 use tree::Tree;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
