@@ -346,9 +346,10 @@ struct Planned {
 }
 
 /// Gives a `may_leave` flag to every component whose `realloc` an adapter
-/// or a stream or future copy calls, and to those in `leaving` (the host calls their realloc, which
-/// may call out: see `leave.rs`), and makes every call out of such a
-/// component check it (so such a call is never direct).
+/// or a stream or future copy calls, and to those in `leaving` (the host
+/// calls their realloc, which may call out: see `leave.rs`), and makes
+/// every call out of such a component check it (so such a call is never
+/// direct).
 fn with_flags(
     graph: &Graph,
     planned: Vec<Planned>,

@@ -376,11 +376,10 @@ impl<'a> Layout<'a> {
         self.lowering_funcs = lowering_import.iter().map(|&i| i as u32).collect();
     }
 
-    /// Number of functions of the fused module before generated helpers:
-    /// imports, the instances' functions and the adapters.
     /// The fused index of the first function meld generates (adapters,
     /// wrappers, built-ins, the async runtime's functions, helpers): every
-    /// function before it is an inner module's or the host's.
+    /// function before it is the host's, an inner module's or one of the
+    /// async runtime's modules'.
     pub(crate) fn first_generated_func(&self) -> u32 {
         self.host_count + self.instance_funcs
     }
@@ -399,6 +398,8 @@ impl<'a> Layout<'a> {
         Ok(first..first + self.module(graph, instance)?.defined(Space::Func))
     }
 
+    /// Number of functions of the fused module before generated helpers:
+    /// imports, the instances' functions and the adapters.
     pub(crate) fn func_count(&self) -> u32 {
         self.host_count + self.totals[Space::Func.index()]
     }
