@@ -178,7 +178,7 @@ pub fn async_all() -> Result<Vec<Fixture>> {
 
 /// The hand-written async compositions of `tests/tests` (`async_*.wat`),
 /// by file name, as text.
-pub const ASYNC_WAT: [(&str, &str); 17] = [
+pub const ASYNC_WAT: [(&str, &str); 18] = [
     ("async_raw.wat", include_str!("../tests/async_raw.wat")),
     ("async_leave.wat", include_str!("../tests/async_leave.wat")),
     (
@@ -223,6 +223,10 @@ pub const ASYNC_WAT: [(&str, &str); 17] = [
     (
         "async_root_ends.wat",
         include_str!("../tests/async_root_ends.wat"),
+    ),
+    (
+        "async_root_strings.wat",
+        include_str!("../tests/async_root_strings.wat"),
     ),
     (
         "async_stream_handles.wat",

@@ -113,6 +113,12 @@ pub(crate) enum AsyncFunc {
     /// Root task `task` ended: its bell and set go to the pool, and it is
     /// no longer the watcher.
     HostRetire,
+    /// `(from, handle, tag, family) -> the fused component's end`: a
+    /// readable end of a bridged family ([`NativeFamily::bridged`]) leaves
+    /// for the host. One of meld's own becomes a new stream or future of
+    /// the fused component's, whose writable end its writer keeps (a
+    /// pending write is made again there).
+    BridgeOut,
 }
 
 /// The task kinds `tasks.wat`'s `begin` takes.
@@ -141,6 +147,9 @@ const BELL_WAITS: u32 = 24;
 /// The event codes of a stream's and a future's read.
 const EVENT_STREAM_READ: u32 = 2;
 const EVENT_FUTURE_READ: u32 = 4;
+/// The event codes of a stream's and a future's write.
+const EVENT_STREAM_WRITE: u32 = 3;
+const EVENT_FUTURE_WRITE: u32 = 5;
 /// Callback codes.
 const EXIT: u32 = 0;
 const YIELD: u32 = 1;
@@ -157,9 +166,13 @@ const ENTRIES: usize = 64;
 
 /// The generated functions of the async runtime, in the order the layout
 /// places them (none without the runtime).
-pub(crate) fn funcs(graph: &Graph, adapters: &Adapters) -> Vec<AsyncFunc> {
+pub(crate) fn funcs(
+    graph: &Graph,
+    adapters: &Adapters,
+    types: TypesRef<'_>,
+) -> Result<Vec<AsyncFunc>> {
     if graph.runtime.is_none() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let mut out: Vec<AsyncFunc> = (0..graph.async_builtins.len())
         .map(|i| AsyncFunc::Shim(AsyncBuiltinId(i)))
@@ -213,8 +226,11 @@ pub(crate) fn funcs(graph: &Graph, adapters: &Adapters) -> Vec<AsyncFunc> {
             AsyncFunc::HostPark,
             AsyncFunc::HostRetire,
         ]);
+        if any_bridged(graph, types)? {
+            out.push(AsyncFunc::BridgeOut);
+        }
     }
-    out
+    Ok(out)
 }
 
 /// The functions of `funcs` that go into the scheduler's `entries`, in
@@ -289,20 +305,31 @@ pub(crate) fn end_fns(
         context_new: f("context_new")?,
         context_host: f("context_host")?,
         context_copy: f("context_copy")?,
+        bridge_out: match layout.async_funcs().contains(&AsyncFunc::BridgeOut) {
+            true => Some(layout.async_index(AsyncFunc::BridgeOut)?),
+            false => None,
+        },
     }))
 }
 
 /// A stream or future type meld carries itself (the runtime's `native_*`
-/// functions and the generated copy, [`RuntimeFunc::Copy`]): one that
-/// reaches no root import or export (the host's ends stay the fused
-/// component's own) and whose elements hold no borrowed handles. Both
-/// ends are then inner components', and meld must carry it: wasmtime
+/// functions and the generated copy, [`RuntimeFunc::Copy`]): one whose
+/// elements hold no borrowed handles and that reaches no root import or
+/// export (the host's ends stay the fused component's own), or that does
+/// but whose elements are not numbers and hold no handles (`bridged`).
+/// Both ends are then inner components', and meld must carry it: wasmtime
 /// would not copy a payload that is not a number within the one fused
 /// instance; and numbers move by one `memory.copy` without a call of the
 /// host.
 #[derive(Debug, Clone)]
 pub(crate) struct NativeFamily {
     pub(crate) kind: crate::abi::EndKind,
+    /// Its type reaches the host too: an end is meld's own when an inner
+    /// component made the stream, the fused component's when the host
+    /// did; the built-ins act on either, and a readable end of meld's own
+    /// that leaves for the host becomes the fused component's
+    /// ([`AsyncFunc::BridgeOut`]).
+    pub(crate) bridged: bool,
     /// The element's bytes and alignment.
     pub(crate) size: u32,
     pub(crate) align: u32,
@@ -352,6 +379,26 @@ fn native_kind(
     })
 }
 
+/// Whether meld carries stream or future type `kind` itself (see
+/// [`NativeFamily`]), and if so whether it is bridged; `root`: the types
+/// that reach the host.
+fn carried(
+    tys: &TyTable,
+    kind: crate::abi::EndKind,
+    root: &std::collections::BTreeSet<crate::abi::EndKind>,
+) -> Option<bool> {
+    use crate::abi::EndKind;
+    if !root.contains(&kind) {
+        return Some(false);
+    }
+    match kind {
+        EndKind::Stream { numeric, payload } | EndKind::Future { numeric, payload } => {
+            (!numeric && !payload.is_some_and(|p| tys.info(p).handles)).then_some(true)
+        }
+        EndKind::ErrorContext => None,
+    }
+}
+
 /// The stream and future types meld carries itself (see
 /// [`NativeFamily`]); `root`: the types that reach the host.
 pub(crate) fn native_families(
@@ -366,9 +413,9 @@ pub(crate) fn native_families(
         let Some(kind) = native_kind(graph, types, tys, builtin) else {
             continue;
         };
-        if root.contains(&kind) {
+        let Some(bridged) = carried(tys, kind, root) else {
             continue;
-        }
+        };
         let at = match out.iter().position(|f| f.kind == kind) {
             Some(at) => at,
             None => {
@@ -383,6 +430,7 @@ pub(crate) fn native_families(
                 });
                 out.push(NativeFamily {
                     kind,
+                    bridged,
                     size,
                     align,
                     sides: Vec::new(),
@@ -401,21 +449,38 @@ pub(crate) fn native_families(
     out
 }
 
-/// The stream and future built-ins whose type meld carries itself (see
-/// [`NativeFamily`]): they need no built-in of the wrapper.
+/// The stream and future built-ins whose type meld carries itself alone
+/// (see [`NativeFamily`]; not bridged): they need no built-in of the
+/// wrapper.
 pub(crate) fn native_builtins(
     graph: &Graph,
     types: TypesRef<'_>,
 ) -> Result<std::collections::BTreeSet<AsyncBuiltinId>> {
     let mut tys = TyTable::default();
     let root = super::root_ends(graph, types, &mut tys)?;
-    Ok(graph
-        .async_builtins
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| native_kind(graph, types, &mut tys, b).is_some_and(|k| !root.contains(&k)))
-        .map(|(i, _)| AsyncBuiltinId(i))
-        .collect())
+    let mut out = std::collections::BTreeSet::new();
+    for (i, builtin) in graph.async_builtins.iter().enumerate() {
+        if let Some(kind) = native_kind(graph, types, &mut tys, builtin)
+            && carried(&tys, kind, &root) == Some(false)
+        {
+            out.insert(AsyncBuiltinId(i));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a stream or future type is bridged (see [`NativeFamily`]).
+fn any_bridged(graph: &Graph, types: TypesRef<'_>) -> Result<bool> {
+    let mut tys = TyTable::default();
+    let root = super::root_ends(graph, types, &mut tys)?;
+    for builtin in &graph.async_builtins {
+        if let Some(kind) = native_kind(graph, types, &mut tys, builtin)
+            && carried(&tys, kind, &root) == Some(true)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The fused indices of the runtime's exports the generated code calls.
@@ -471,6 +536,11 @@ struct Rt {
     native_op: u32,
     native_cancel: u32,
     native_drop: u32,
+    end_native: u32,
+    end_out: u32,
+    native_out: u32,
+    native_pending: u32,
+    native_rekind: u32,
     set_of: u32,
     take_one: u32,
     await_one: u32,
@@ -565,6 +635,11 @@ impl Rt {
             native_op: f(w, "native_op")?,
             native_cancel: f(w, "native_cancel")?,
             native_drop: f(w, "native_drop")?,
+            end_native: f(w, "end_native")?,
+            end_out: f(w, "end_out")?,
+            native_out: f(w, "native_out")?,
+            native_pending: f(w, "native_pending")?,
+            native_rekind: f(w, "native_rekind")?,
             set_of: f(w, "set_of")?,
             take_one: f(w, "take_one")?,
             await_one: f(w, "await_one")?,
@@ -673,6 +748,7 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             AsyncFunc::HostRings => g.host_rings()?,
             AsyncFunc::HostPark => g.host_park()?,
             AsyncFunc::HostRetire => g.host_retire()?,
+            AsyncFunc::BridgeOut => g.bridge_out()?,
         };
         out.push(GeneratedFunc { name, ty, body });
     }
@@ -2246,12 +2322,7 @@ impl Gen<'_, '_, '_, '_> {
             ));
         }
         b.get(code).ins(I::Return).ins(I::End);
-        b.ins(I::GlobalGet(rt.host_set))
-            .ins(I::I32Eqz)
-            .ins(I::If(BlockType::Empty))
-            .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetNew)?))
-            .ins(I::GlobalSet(rt.host_set))
-            .ins(I::End);
+        self.host_set(&mut b)?;
         b.get(code)
             .i32(4)
             .ins(I::I32ShrU)
@@ -2279,12 +2350,15 @@ impl Gen<'_, '_, '_, '_> {
     fn end_shim(&mut self, id: AsyncBuiltinId, name: String) -> Result<Made> {
         use crate::decode::EndOp;
         let builtin = self.graph().async_builtins[id.0].clone();
-        let inst = builtin.caller.0 as u32;
         let ty = shims::func_type(&builtin.op)
             .ok_or_else(|| Error::internal("a stream built-in without a type"))?;
         let params: Vec<Flat> = ty.params().iter().map(Flat::of).collect::<Result<_>>()?;
-        if let Some(family) = self.native_family(&builtin) {
-            return self.native_shim(id, name, family, ty, &params);
+        let family = self.native_family(&builtin);
+        let bridged = family.is_some_and(|f| self.codegen.runtime.natives[f as usize].bridged);
+        if let (Some(family), false) = (family, bridged) {
+            let (mut b, args) = self.builtin_body(&params);
+            self.native_ops(&mut b, &args, id, family)?;
+            return Ok((name, ty, b.finish()));
         }
         if let AsyncOp::End {
             op: EndOp::Read | EndOp::Write,
@@ -2299,33 +2373,122 @@ impl Gen<'_, '_, '_, '_> {
                  futures or error contexts) and whose type reaches the host"
             )));
         }
+        let (mut b, args) = self.builtin_body(&params);
+        match (family, &builtin.op) {
+            (None, _) => {
+                if self.limited(&builtin)? {
+                    // meld's limitation: with one memory, a read or write
+                    // of values that hold pointers (their pointers would
+                    // have to move when the copy lands) traps, by a
+                    // function named after it, if it is ever called; its
+                    // mere presence fuses.
+                    let (mut b, _) = Body::new(&params);
+                    b.ins(I::Unreachable);
+                    return Ok((
+                        format!(
+                            "meld limitation: {name} of values with pointers in one shared memory"
+                        ),
+                        ty,
+                        b.finish(),
+                    ));
+                }
+                self.host_ops(&mut b, &args, id)?;
+            }
+            // A bridged family's stream is meld's own when an inner
+            // component makes it; its built-ins act on either kind of end.
+            (Some(family), AsyncOp::End { op: EndOp::New, .. }) => {
+                self.native_ops(&mut b, &args, id, family)?;
+            }
+            (Some(family), &AsyncOp::End { future, op, .. }) => {
+                let result = match ty.results() {
+                    [] => BlockType::Empty,
+                    [one] => BlockType::Result(Flat::of(one)?.val()),
+                    _ => return Err(Error::internal("an end built-in with two results")),
+                };
+                b.i32(builtin.caller.0 as u32)
+                    .get(args[0])
+                    .i32(end_tag(future, op))
+                    .ins(I::Call(self.rt.end_native))
+                    .ins(I::If(result));
+                self.native_ops(&mut b, &args, id, family)?;
+                b.ins(I::Else);
+                match self.limited(&builtin)? {
+                    // as above, for the fused component's ends
+                    true => {
+                        b.ins(I::Unreachable);
+                    }
+                    false => self.host_ops(&mut b, &args, id)?,
+                }
+                b.ins(I::End);
+            }
+            (Some(_), _) => return Err(Error::internal("a native family of another built-in")),
+        }
+        Ok((name, ty, b.finish()))
+    }
+
+    /// Makes the fused component's waitable set of host subtasks and ends
+    /// if there is none yet.
+    fn host_set(&self, b: &mut Body) -> Result<()> {
+        b.ins(I::GlobalGet(self.rt.host_set))
+            .ins(I::I32Eqz)
+            .ins(I::If(BlockType::Empty))
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetNew)?))
+            .ins(I::GlobalSet(self.rt.host_set))
+            .ins(I::End);
+        Ok(())
+    }
+
+    /// If `code` is BLOCKED, end record `n`'s operation is pending at the
+    /// host: its end there joins the host's waitable set.
+    fn host_pends(&self, b: &mut Body, n: Local, code: Local) -> Result<()> {
+        let rt = &self.rt;
+        b.get(code)
+            .i32(u32::MAX)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty));
+        self.host_set(b)?;
+        b.get(n).ins(I::Call(rt.end_host));
+        b.ins(I::GlobalGet(rt.host_set))
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        b.get(n)
+            .i32(1)
+            .ins(I::Call(rt.end_busy))
+            .ins(I::I32Eqz)
+            .ins(I::If(BlockType::Empty))
+            .ins(I::GlobalGet(rt.host_pending))
+            .i32(1)
+            .ins(I::I32Add)
+            .ins(I::GlobalSet(rt.host_pending))
+            .ins(I::End);
+        b.ins(I::End);
+        Ok(())
+    }
+
+    /// Whether end built-in `builtin`, acting on the fused component's
+    /// ends, is meld's limitation: with one memory, the host would read
+    /// or write values that hold pointers at memory addresses.
+    fn limited(&self, builtin: &crate::graph::AsyncBuiltin) -> Result<bool> {
+        Ok(matches!(builtin.op, AsyncOp::End { .. })
+            && self.region(&builtin.options)?.is_some()
+            && self.plain_size(builtin)?.is_none())
+    }
+
+    /// The body of end or error-context built-in `id` acting on the fused
+    /// component's ends and contexts (`args`: its parameters), its
+    /// results left on the stack.
+    fn host_ops(&mut self, b: &mut Body, args: &[Local], id: AsyncBuiltinId) -> Result<()> {
+        use crate::decode::EndOp;
+        let builtin = self.graph().async_builtins[id.0].clone();
+        let inst = builtin.caller.0 as u32;
         let host = *self
             .ctx
             .host_builtins
             .get(&id)
             .ok_or_else(|| Error::internal("a stream built-in without the host's"))?;
         let rt = self.rt_copy();
-        let (mut b, args) = self.builtin_body(&params);
         let memory = self.memory(&builtin.options.memory)?;
-        // With one memory, the host reads and writes at memory addresses:
-        // payloads that hold pointers are not done yet.
         let region = self.region(&builtin.options)?;
         let base = region.map_or(0, |r| r.base);
-        // meld's limitation: with one memory, a read or write of values
-        // that hold pointers (their pointers would have to move when the
-        // copy lands) traps, by a function named after it, if it is ever
-        // called; its mere presence fuses.
-        if let (true, AsyncOp::End { .. }) = (self.region(&builtin.options)?.is_some(), &builtin.op)
-            && self.plain_size(&builtin)?.is_none()
-        {
-            let (mut b, _) = Body::new(&params);
-            b.ins(I::Unreachable);
-            return Ok((
-                format!("meld limitation: {name} of values with pointers in one shared memory"),
-                ty,
-                b.finish(),
-            ));
-        }
         match builtin.op {
             AsyncOp::End { future, op, async_ } => {
                 let (readable, writable) =
@@ -2386,7 +2549,7 @@ impl Gen<'_, '_, '_, '_> {
                                 }
                                 false => args[2],
                             };
-                            region.check_span(&mut b, args[1], count, unit);
+                            region.check_span(b, args[1], count, unit);
                         }
                         if matches!(op, EndOp::Read | EndOp::Write) {
                             b.get(args[1]);
@@ -2411,40 +2574,14 @@ impl Gen<'_, '_, '_, '_> {
                                 .ins(I::End);
                         }
                         match op {
-                            EndOp::Read | EndOp::Write => {
-                                // Pending: the host's end joins its set.
-                                b.get(code)
-                                    .i32(u32::MAX)
-                                    .ins(I::I32Eq)
-                                    .ins(I::If(BlockType::Empty));
-                                b.ins(I::GlobalGet(rt.host_set))
-                                    .ins(I::I32Eqz)
-                                    .ins(I::If(BlockType::Empty))
-                                    .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetNew)?))
-                                    .ins(I::GlobalSet(rt.host_set))
-                                    .ins(I::End);
-                                b.get(n).ins(I::Call(rt.end_host));
-                                b.ins(I::GlobalGet(rt.host_set))
-                                    .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
-                                b.get(n)
-                                    .i32(1)
-                                    .ins(I::Call(rt.end_busy))
-                                    .ins(I::I32Eqz)
-                                    .ins(I::If(BlockType::Empty))
-                                    .ins(I::GlobalGet(rt.host_pending))
-                                    .i32(1)
-                                    .ins(I::I32Add)
-                                    .ins(I::GlobalSet(rt.host_pending))
-                                    .ins(I::End);
-                                b.ins(I::End);
-                            }
+                            EndOp::Read | EndOp::Write => self.host_pends(b, n, code)?,
                             _ => {
                                 // Ended at once: nothing pending any more.
                                 b.get(code)
                                     .i32(u32::MAX)
                                     .ins(I::I32Ne)
                                     .ins(I::If(BlockType::Empty));
-                                end_settled(&mut b, &rt, n);
+                                end_settled(b, &rt, n);
                                 b.get(n).ins(I::Call(rt.end_host));
                                 b.i32(0).ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
                                 b.ins(I::End);
@@ -2461,7 +2598,7 @@ impl Gen<'_, '_, '_, '_> {
                                 .ins(I::I32Ne)
                                 .ins(I::I32And)
                                 .trap_if();
-                            wait_for_end(&mut b, &rt, n, code);
+                            wait_for_end(b, &rt, n, code);
                         }
                         b.get(code);
                     }
@@ -2475,7 +2612,7 @@ impl Gen<'_, '_, '_, '_> {
                             .ins(I::Call(rt.end_record))
                             .set(n);
                         b.get(n).ins(I::Call(rt.end_host)).set(hh);
-                        end_settled(&mut b, &rt, n);
+                        end_settled(b, &rt, n);
                         b.get(hh)
                             .i32(0)
                             .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
@@ -2490,7 +2627,7 @@ impl Gen<'_, '_, '_, '_> {
                         crate::decode::StringEncoding::Utf8 => 1,
                         _ => 2,
                     };
-                    region.check_span(&mut b, args[0], args[1], unit);
+                    region.check_span(b, args[0], args[1], unit);
                 }
                 b.get(args[0]);
                 if base != 0 {
@@ -2508,7 +2645,7 @@ impl Gen<'_, '_, '_, '_> {
                         .ins(I::Call(rt.context_host))
                         .set(ctx_handle);
                     if let Some(region) = region {
-                        region.check_block(&mut b, args[1], 8);
+                        region.check_block(b, args[1], 8);
                     }
                     b.get(ctx_handle).get(args[1]);
                     if base != 0 {
@@ -2538,7 +2675,7 @@ impl Gen<'_, '_, '_, '_> {
             }
             _ => return Err(Error::internal("not a stream built-in")),
         }
-        Ok((name, ty, b.finish()))
+        Ok(())
     }
 
     /// The native family of end built-in `builtin`, if meld carries its
@@ -2557,16 +2694,17 @@ impl Gen<'_, '_, '_, '_> {
             .map(|i| i as u32)
     }
 
-    /// The shim of end built-in `id` of native family `family`: the
-    /// runtime's `native_*` functions, wasmtime's checks before them.
-    fn native_shim(
+    /// The body of end built-in `id` of native family `family` acting on
+    /// meld's own ends (`args`: its parameters): the runtime's `native_*`
+    /// functions, wasmtime's checks before them; its results left on the
+    /// stack.
+    fn native_ops(
         &mut self,
+        b: &mut Body,
+        args: &[Local],
         id: AsyncBuiltinId,
-        name: String,
         family: u32,
-        ty: FuncType,
-        params: &[Flat],
-    ) -> Result<Made> {
+    ) -> Result<()> {
         use crate::decode::EndOp;
         let builtin = self.graph().async_builtins[id.0].clone();
         let AsyncOp::End { future, op, async_ } = builtin.op else {
@@ -2575,7 +2713,6 @@ impl Gen<'_, '_, '_, '_> {
         let fam = self.codegen.runtime.natives[family as usize].clone();
         let inst = builtin.caller.0 as u32;
         let rt = self.rt_copy();
-        let (mut b, args) = self.builtin_body(params);
         let tag = end_tag(future, op);
         match op {
             EndOp::New => {
@@ -2630,7 +2767,7 @@ impl Gen<'_, '_, '_, '_> {
                         .i32(family)
                         .ins(I::Call(rt.end_record))
                         .set(n);
-                    wait_for_end(&mut b, &rt, n, code);
+                    wait_for_end(b, &rt, n, code);
                 }
                 b.get(code);
             }
@@ -2653,7 +2790,152 @@ impl Gen<'_, '_, '_, '_> {
                     .ins(I::Call(rt.native_drop));
             }
         }
-        Ok((name, ty, b.finish()))
+        Ok(())
+    }
+
+    /// [`AsyncFunc::BridgeOut`]: a readable end of a bridged family leaves
+    /// for the host. The fused component's end goes as any does; one of
+    /// meld's own becomes a new stream or future of the fused component's
+    /// (made by one of the family's `*.new` built-ins at the wrapper):
+    /// the host gets its readable end, and the writer's record becomes
+    /// its writable end, the writer's pending write made again there (or
+    /// the end dropped at once if the writer had dropped). A write the
+    /// reader took part of whose event the writer has not taken traps:
+    /// meld's limitation (wasmtime goes on offering the rest).
+    fn bridge_out(&mut self) -> Result<Made> {
+        use crate::decode::EndOp;
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&[Flat::I32; 4]);
+        let (from, h, tag, family) = (args[0], args[1], args[2], args[3]);
+        b.get(from)
+            .get(h)
+            .get(tag)
+            .ins(I::Call(rt.end_native))
+            .ins(I::I32Eqz)
+            .ins(I::If(BlockType::Empty))
+            .get(from)
+            .get(h)
+            .get(tag)
+            .ins(I::Call(rt.end_out))
+            .ins(I::Return)
+            .ins(I::End);
+        let [p, ptr, count, hw, hr, pending, code] = [0; 7].map(|_| b.local(Flat::I32));
+        let pair = b.local(Flat::I64);
+        b.get(from)
+            .get(h)
+            .get(tag)
+            .get(family)
+            .ins(I::Call(rt.native_out))
+            .set(p);
+        b.ins(I::GlobalGet(rt.funcs.p1)).set(ptr);
+        b.ins(I::GlobalGet(rt.funcs.p2)).set(count);
+        let builtins = self.graph().async_builtins.clone();
+        let families = self.codegen.runtime.natives.clone();
+        let mut of_family: Vec<Vec<AsyncBuiltinId>> = vec![Vec::new(); families.len()];
+        for (i, builtin) in builtins.iter().enumerate() {
+            if let Some(f) = self.native_family(builtin) {
+                of_family[f as usize].push(AsyncBuiltinId(i));
+            }
+        }
+        for (fi, fam) in families.iter().enumerate() {
+            if !fam.bridged {
+                continue;
+            }
+            let host = |op: EndOp| {
+                of_family[fi].iter().find_map(|id| match builtins[id.0].op {
+                    AsyncOp::End { op: o, .. } if o == op => self.ctx.host_builtins.get(id),
+                    _ => None,
+                })
+            };
+            let (Some(&new), drop) = (host(EndOp::New), host(EndOp::DropWritable)) else {
+                // no component makes one: meld has none of its own
+                continue;
+            };
+            let future = matches!(fam.kind, crate::abi::EndKind::Future { .. });
+            b.get(family)
+                .i32(fi as u32)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty));
+            b.ins(I::Call(new)).set(pair);
+            b.get(pair).ins(I::I32WrapI64).set(hr);
+            b.get(pair)
+                .ins(I::I64Const(32))
+                .ins(I::I64ShrU)
+                .ins(I::I32WrapI64)
+                .set(hw);
+            // the writer had dropped: so does the new end
+            b.get(p).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+            match drop {
+                Some(&drop) => b.get(hw).ins(I::Call(drop)),
+                None => b.ins(I::Unreachable),
+            };
+            b.get(hr).ins(I::Return).ins(I::End);
+            b.get(p).ins(I::Call(rt.native_pending)).set(pending);
+            // meld's limitation (see above)
+            b.get(pending)
+                .i32(u32::MAX)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty))
+                .ins(I::Unreachable)
+                .ins(I::End);
+            b.get(p).get(hw).ins(I::Call(rt.native_rekind));
+            for (si, side) in fam.sides.iter().enumerate() {
+                let writer = &builtins[side.0];
+                if !matches!(
+                    writer.op,
+                    AsyncOp::End {
+                        op: EndOp::Write,
+                        ..
+                    }
+                ) {
+                    continue;
+                }
+                b.get(pending)
+                    .i32(si as u32 + 1)
+                    .ins(I::I32Eq)
+                    .ins(I::If(BlockType::Empty));
+                match (self.limited(writer)?, self.ctx.host_builtins.get(side)) {
+                    (false, Some(&write)) => {
+                        let base = self.region(&writer.options)?.map_or(0, |r| r.base);
+                        b.get(hw).get(ptr);
+                        if base != 0 {
+                            b.i32(base).ins(I::I32Add);
+                        }
+                        if !future {
+                            b.get(count);
+                        }
+                        b.ins(I::Call(write)).set(code);
+                        self.host_pends(&mut b, p, code)?;
+                        // done at once: the writer's event
+                        b.get(code)
+                            .i32(u32::MAX)
+                            .ins(I::I32Ne)
+                            .ins(I::If(BlockType::Empty))
+                            .get(p)
+                            .i32(if future {
+                                EVENT_FUTURE_WRITE
+                            } else {
+                                EVENT_STREAM_WRITE
+                            })
+                            .get(code)
+                            .ins(I::Call(rt.set_event))
+                            .ins(I::End);
+                    }
+                    _ => {
+                        b.ins(I::Unreachable);
+                    }
+                }
+                b.ins(I::End);
+            }
+            b.get(hr).ins(I::Return);
+            b.ins(I::End);
+        }
+        b.ins(I::Unreachable);
+        Ok((
+            "meld readable end to the host".to_string(),
+            sig(&[Flat::I32; 4], &[Flat::I32]),
+            b.finish(),
+        ))
     }
 
     /// [`RuntimeFunc::Copy`]: per native family, per pair of a write

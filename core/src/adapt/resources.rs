@@ -106,6 +106,10 @@ pub(crate) struct EndFns {
     pub(crate) context_host: u32,
     /// `(from, handle, to) -> handle`
     pub(crate) context_copy: u32,
+    /// `(from, handle, tag, family) -> host end`, for the families whose
+    /// type reaches the host that meld carries too (`None`: there are
+    /// none; [`super::async_calls::AsyncFunc::BridgeOut`])
+    pub(crate) bridge_out: Option<u32>,
 }
 
 /// The table index standing for the host in a [`super::codegen::Side`].
@@ -949,28 +953,43 @@ impl Codegen {
             (_, true, false) => {
                 body.i32(to).i32(tag).get(handle).ins(I::Call(f.end_new));
             }
-            (_, false, true) => {
-                body.i32(from).get(handle).i32(tag).ins(I::Call(f.end_out));
-            }
+            (_, false, true) => match (self.family(kind), f.bridge_out) {
+                (Some((family, true)), Some(bridge_out)) => {
+                    body.i32(from)
+                        .get(handle)
+                        .i32(tag)
+                        .i32(family)
+                        .ins(I::Call(bridge_out));
+                }
+                (Some(_), _) => {
+                    return Err(Error::internal(
+                        "meld's own end of a type that reaches the host",
+                    ));
+                }
+                (None, _) => {
+                    body.i32(from).get(handle).i32(tag).ins(I::Call(f.end_out));
+                }
+            },
             (EndKind::Stream { numeric, .. } | EndKind::Future { numeric, .. }, false, false) => {
                 // Both ends are then the fused component's, in its one
                 // instance, where wasmtime copies only numbers; others
-                // meld carries itself unless they also reach the host.
-                if !numeric && !self.runtime.natives.iter().any(|f| f.kind == kind) {
-                    return Err(Error::unsupported(
-                        "a stream or future whose payload is not a number passed between two \
-                         inner components while its type also reaches the host (meld carries \
-                         such streams itself only when none of their type reach the host), or \
-                         whose elements hold borrowed handles",
-                    ));
-                }
-                // meld's own ends of this type, or the fused component's
-                let family = self
-                    .runtime
-                    .natives
-                    .iter()
-                    .position(|f| f.kind == kind)
-                    .map_or(u32::MAX, |i| i as u32);
+                // meld carries itself (see `NativeFamily`).
+                let family = match self.family(kind) {
+                    None if !numeric => {
+                        return Err(Error::unsupported(
+                            "a stream or future whose payload is not a number passed between \
+                             two inner components while its type also reaches the host, and \
+                             whose elements hold handles; or whose elements hold borrowed \
+                             handles",
+                        ));
+                    }
+                    // the fused component's ends
+                    None => u32::MAX,
+                    // meld's own ends of this type
+                    Some((family, false)) => family,
+                    // either
+                    Some((family, true)) => family | 1 << 31,
+                };
                 body.i32(from)
                     .get(handle)
                     .i32(tag)
@@ -980,6 +999,16 @@ impl Codegen {
             }
         }
         Ok(())
+    }
+}
+
+impl Codegen {
+    /// The native family of stream or future type `kind` (see
+    /// [`super::async_calls::NativeFamily`]) and whether it is bridged.
+    fn family(&self, kind: EndKind) -> Option<(u32, bool)> {
+        let natives = &self.runtime.natives;
+        let i = natives.iter().position(|f| f.kind == kind)?;
+        Some((i as u32, natives[i].bridged))
     }
 }
 

@@ -215,7 +215,7 @@ impl<'a> Layout<'a> {
             wrappers: Vec::new(),
             first_wrapper: totals[Space::Func.index()],
             first_builtin: 0,
-            async_funcs: crate::adapt::async_calls::funcs(graph, adapters),
+            async_funcs: crate::adapt::async_calls::funcs(graph, adapters, decoded.types.as_ref())?,
             first_async: 0,
             tables_memory,
             shared: None,

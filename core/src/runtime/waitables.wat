@@ -371,20 +371,33 @@
 
   ;; The record of end `h` of `inst`, which must be tagged `tag` and be of
   ;; `family`: -1, the fused component's end (END); else meld's own end
-  ;; (NATIVE) of that family. Traps otherwise (wasmtime: "handle is a
-  ;; stream of a different type"), so that a built-in never acts on an
+  ;; (NATIVE) of that family, or with bit 31 set (a bridged family, whose
+  ;; type reaches the host) either. Traps otherwise (wasmtime: "handle is
+  ;; a stream of a different type"), so that a built-in never acts on an
   ;; end of another type, whose copy would use other built-ins' memories.
   (func $end_of (export "end_record") (param $inst i32) (param $h i32) (param $tag i32) (param $family i32) (result i32)
-    (local $n i32)
+    (local $n i32) (local $kind i32)
     (local.set $n (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    (local.set $kind (i32.load (call $record (local.get $n))))
     (if (i32.eq (local.get $family) (i32.const -1))
       (then
-        (if (i32.ne (i32.load (call $record (local.get $n))) (global.get $END)) (then unreachable)))
+        (if (i32.ne (local.get $kind) (global.get $END)) (then unreachable)))
       (else
-        (if (i32.or (i32.ne (i32.load (call $record (local.get $n))) (global.get $NATIVE_KIND))
-                    (i32.ne (i32.load offset=16 (call $nat (local.get $n))) (local.get $family)))
+        (if (i32.and (i32.lt_s (local.get $family) (i32.const 0))
+                     (i32.eq (local.get $kind) (global.get $END)))
+          (then (return (local.get $n))))
+        (if (i32.or (i32.ne (local.get $kind) (global.get $NATIVE_KIND))
+                    (i32.ne (i32.load offset=16 (call $nat (local.get $n)))
+                            (i32.and (local.get $family) (i32.const 0x7fffffff))))
           (then unreachable))))
     (local.get $n))
+
+  ;; Whether end `h` of `inst` (tagged `tag`) is meld's own (NATIVE), for
+  ;; the built-ins of a bridged family.
+  (func (export "end_native") (param $inst i32) (param $h i32) (param $tag i32) (result i32)
+    (i32.eq (i32.load (call $record (call $lookup (local.get $inst) (local.get $h)
+                                       (local.get $tag) (local.get $tag))))
+            (global.get $NATIVE_KIND)))
 
   ;; The fused component's end behind record `n`.
   (func $end_host (export "end_host") (param $n i32) (result i32)
@@ -417,14 +430,17 @@
   ;; The record of readable end `h` of `inst` (tag `tag`), its handle
   ;; removed, for a move to another component or the host. Traps as
   ;; wasmtime's transfer does: an operation pending or its event not yet
-  ;; taken, pinned (`end_note`), or in a waitable set.
+  ;; taken, pinned (`end_note`), or in a waitable set. (A stale event of
+  ;; meld's own end, its writer's drop told while nothing was pending,
+  ;; goes with it: wasmtime keeps events with the end.)
   (func $end_take (param $inst i32) (param $h i32) (param $tag i32) (param $family i32) (result i32)
     (local $n i32) (local $r i32)
     (local.set $n (call $end_of (local.get $inst) (local.get $h) (local.get $tag) (local.get $family)))
     (local.set $r (call $record (local.get $n)))
     (if (i32.or (i32.ge_u (i32.load (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
                           (i32.const 0x40000000))
-                (i32.or (i32.load offset=12 (local.get $r))
+                (i32.or (i32.and (i32.ne (i32.load offset=12 (local.get $r)) (i32.const 0))
+                                 (i32.ne (i32.load (local.get $r)) (global.get $NATIVE_KIND)))
                         (i32.load offset=20 (local.get $r))))
       (then unreachable))
     (call $remove (local.get $inst) (local.get $h))
@@ -713,6 +729,43 @@
     (call $set_flag (local.get $n) (i32.const 16) (i32.const 0))
     (call $set_flag (local.get $n) (i32.const 4) (i32.const 0))
     (call $settle (local.get $n) (i32.load offset=16 (call $record (local.get $n)))))
+
+  ;; Readable end `h` of `from` (tag `tag`), meld's own of bridged family
+  ;; `family`, leaves for the host, where a stream or future of the fused
+  ;; component's takes its place: its record goes, and the writer's is
+  ;; returned, to become the fused component's writable end
+  ;; (`native_rekind`); 0 when the writer had dropped (its record goes
+  ;; too). With a write pending: `p1` its address, `p2` its count.
+  (func (export "native_out") (param $from i32) (param $h i32) (param $tag i32) (param $family i32) (result i32)
+    (local $n i32) (local $p i32)
+    (local.set $n (call $end_take (local.get $from) (local.get $h) (local.get $tag) (local.get $family)))
+    (local.set $p (i32.load (call $nat (local.get $n))))
+    (call $free_record (local.get $n))
+    (if (call $flag (local.get $p) (i32.const 8))
+      (then
+        (call $free_record (local.get $p))
+        (return (i32.const 0))))
+    (global.set $p1 (i32.load offset=8 (call $nat (local.get $p))))
+    (global.set $p2 (i32.load offset=12 (call $nat (local.get $p))))
+    (local.get $p))
+
+  ;; What writer `p` (of `native_out`) has pending: 0 nothing, the side of
+  ;; its pending write + 1, or -1 for a write the reader took part of
+  ;; whose event the writer has not taken (the write goes on in wasmtime:
+  ;; meld does not carry that over to the host).
+  (func (export "native_pending") (param $p i32) (result i32)
+    (if (i32.eqz (call $flag (local.get $p) (i32.const 4))) (then (return (i32.const 0))))
+    (if (i32.load offset=12 (call $record (local.get $p))) (then (return (i32.const -1))))
+    (i32.add (i32.load offset=24 (call $nat (local.get $p))) (i32.const 1)))
+
+  ;; Writer `p` (of `native_out`) becomes the fused component's writable
+  ;; end `host` in the same handle, set and event; nothing pending at the
+  ;; host yet.
+  (func (export "native_rekind") (param $p i32) (param $host i32)
+    (i32.store (call $record (local.get $p)) (global.get $END))
+    (i32.store (call $hosts_at (local.get $p))
+      (i32.or (i32.and (i32.load (call $hosts_at (local.get $p))) (i32.const 0x40000000))
+              (local.get $host))))
 
   ;; `*.cancel-read`/`*.cancel-write` of end `h` of `inst` (tag `tag`);
   ;; `sync`: the blocking variant. The code.
