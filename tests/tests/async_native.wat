@@ -24,7 +24,8 @@
 ;;    again after its value went through (traps); 10: a future<string>
 ;;    that comes back to its writer's component and is read there
 ;;    (traps); 11: a future<u32> built-in used on a future<string>'s end
-;;    (traps).
+;;    (traps); 12: a stream whose writer dropped before any operation
+;;    moves to `$b`, whose read is DROPPED.
 (component
   (type $strs (stream string))
   (type $text (future string))
@@ -289,8 +290,8 @@
         (local $pair i64) (local $r i32) (local $w i32)
         (global.set $count (i32.const 0))
         (block $done
-          (block $m11 (block $m10 (block $m9 (block $m8 (block $m7 (block $m6 (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
-            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $m6 $m7 $m8 $m9 $m10 $m11 $done (local.get $mode)))
+          (block $m12 (block $m11 (block $m10 (block $m9 (block $m8 (block $m7 (block $m6 (block $m5 (block $m4 (block $m3 (block $m2 (block $m1 (block $m0
+            (br_table $m0 $m1 $m2 $m3 $m4 $m5 $m6 $m7 $m8 $m9 $m10 $m11 $m12 $done (local.get $mode)))
             ;; 0: strings in two writes, the second read in two reads
             (local.set $pair (call $s-new))
             (local.set $r (i32.wrap_i64 (local.get $pair)))
@@ -420,11 +421,20 @@
           (call $out (local.get $r))
           (call $out (call $f-read (local.get $r) (i32.const 500)))
           (br $done))
-        ;; 11: a future<u32>'s write on a future<string>'s writable end:
-        ;; traps (wasmtime: a future of a different type)
-        (local.set $pair (call $f-new))
-        (call $out (call $fn-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
-                     (i32.const 364))))
+          ;; 11: a future<u32>'s write on a future<string>'s writable end:
+          ;; traps (wasmtime: a future of a different type)
+          (local.set $pair (call $f-new))
+          (call $out (call $fn-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                       (i32.const 364)))
+          (br $done))
+        ;; 12: the writer drops before anything was read or written; the
+        ;; readable end still moves to `$b` (its reader not yet told),
+        ;; whose read is DROPPED
+        (local.set $pair (call $s-new))
+        (call $s-drop-w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+        (call $hold (i32.wrap_i64 (local.get $pair)))
+        (call $out (call $read (i32.const 4)))
+        (call $drop))
         (i32.store (i32.const 64) (i32.const 4096))
         (i32.store (i32.const 68) (global.get $count))
         (i32.const 64)))
