@@ -70,7 +70,7 @@
   (global $RING i32 (i32.const 4096))
   (global $SAVE_SIZE i32 (i32.const 65536))
 
-  (func $record (param $task i32) (result i32)
+  (func $record (param $task i32) (result i32) ;; inline
     (i32.add (global.get $RECORDS) (i32.shl (local.get $task) (i32.const 6))))
 
   ;; --- queues ---------------------------------------------------------

@@ -84,10 +84,10 @@
   ;; after the records; 4097 tasks (the scheduler's limit)
   (global $TASKS i32 (i32.const 132128))
 
-  (func $record (param $n i32) (result i32)
+  (func $record (param $n i32) (result i32) ;; inline
     (i32.add (global.get $RECORDS) (i32.shl (local.get $n) (i32.const 5))))
 
-  (func $task (param $t i32) (result i32)
+  (func $task (param $t i32) (result i32) ;; inline
     (i32.add (global.get $TASKS) (i32.shl (local.get $t) (i32.const 3))))
 
   (func $new_record (param $kind i32) (param $inst i32) (result i32)
@@ -530,13 +530,13 @@
   ;; semantics.md §3, §8). Codes: BLOCKED -1, COMPLETED(n) n << 4,
   ;; DROPPED(n) n << 4 | 1, CANCELLED(n) n << 4 | 2. The busy and pinned
   ;; bits are those of HOSTS, as for the fused component's ends.
-  (func $nat (param $n i32) (result i32)
+  (func $nat (param $n i32) (result i32) ;; inline
     (i32.add (global.get $NATIVE) (i32.shl (local.get $n) (i32.const 5))))
 
-  (func $hosts_at (param $n i32) (result i32)
+  (func $hosts_at (param $n i32) (result i32) ;; inline
     (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
 
-  (func $flag (param $n i32) (param $f i32) (result i32)
+  (func $flag (param $n i32) (param $f i32) (result i32) ;; inline
     (i32.ne (i32.and (i32.load offset=4 (call $nat (local.get $n))) (local.get $f)) (i32.const 0)))
 
   (func $set_flag (param $n i32) (param $f i32) (param $on i32)
@@ -548,7 +548,7 @@
               (i32.and (local.get $old) (i32.xor (local.get $f) (i32.const -1)))
               (local.get $on))))
 
-  (func $busy (param $n i32) (result i32)
+  (func $busy (param $n i32) (result i32) ;; inline
     (i32.ge_u (i32.load (call $hosts_at (local.get $n))) (i32.const 0x80000000)))
 
   ;; The end's operation ended with `code`: not busy; a DROPPED pins a
