@@ -117,8 +117,8 @@ pub(super) type PerCodePoint<'a> = dyn FnMut(&mut Body, Local) + 'a;
 
 /// Decodes every code point from `p` (advanced) to `end`, trapping on
 /// invalid input, and runs `each` on it; `br 1` at the top level of
-/// `each` leaves the loop (with `p` past that code point). Without `each`
-/// (validation only), runs of ASCII are skipped eight bytes at a time.
+/// `each` leaves the loop (with `p` past that code point). Without `each`,
+/// utf8 is only validated ([`validate_utf8`]).
 pub(super) fn decode_range(
     body: &mut Body,
     src: Decoder,
@@ -126,52 +126,14 @@ pub(super) fn decode_range(
     (p, end): (Local, Local),
     each: Option<&mut PerCodePoint<'_>>,
 ) {
+    if each.is_none() && src == Decoder::Utf8 {
+        validate_utf8(body, memory, (p, end));
+        return;
+    }
     let cp = body.local(Flat::I32);
     body.ins(I::Block(BlockType::Empty))
         .ins(I::Loop(BlockType::Empty));
     body.get(p).get(end).ins(I::I32Eq).ins(I::BrIf(1));
-    if each.is_none() && src == Decoder::Utf8 {
-        // Validation only: with 32 bytes left, skip them if all are ASCII
-        // (four 64-bit words OR'ed against the high bits); with eight
-        // left, skip them if all are ASCII, else skip the ASCII bytes
-        // before the first that is not.
-        let chunk = body.local(Flat::I64);
-        body.get(p).i32(32).ins(I::I32Add).get(end).ins(I::I32LeU);
-        body.ins(I::If(BlockType::Empty));
-        for word in 0..4 {
-            body.get(p).load(memory, 8 * word, 8, Flat::I64);
-            if word > 0 {
-                body.ins(I::I64Or);
-            }
-        }
-        body.ins(I::I64Const(0x8080_8080_8080_8080_u64 as i64))
-            .ins(I::I64And)
-            .ins(I::I64Eqz);
-        body.ins(I::If(BlockType::Empty));
-        body.get(p).i32(32).ins(I::I32Add).set(p).ins(I::Br(2));
-        body.ins(I::End);
-        body.ins(I::End);
-        body.get(p).i32(8).ins(I::I32Add).get(end).ins(I::I32LeU);
-        body.ins(I::If(BlockType::Empty));
-        body.get(p).load(memory, 0, 8, Flat::I64);
-        body.ins(I::I64Const(0x8080_8080_8080_8080_u64 as i64))
-            .ins(I::I64And)
-            .set(chunk);
-        body.get(chunk).ins(I::I64Eqz);
-        body.ins(I::If(BlockType::Empty));
-        body.get(p).i32(8).ins(I::I32Add).set(p).ins(I::Br(2));
-        body.ins(I::End);
-        body.get(p)
-            .get(chunk)
-            .ins(I::I64Ctz)
-            .ins(I::I32WrapI64)
-            .i32(3)
-            .ins(I::I32ShrU)
-            .ins(I::I32Add)
-            .set(p);
-        body.ins(I::End);
-        body.free(chunk);
-    }
     match src {
         Decoder::Latin1 => {
             body.get(p).load(memory, 0, 1, Flat::I32).set(cp);
@@ -185,6 +147,179 @@ pub(super) fn decode_range(
     }
     body.ins(I::Br(0)).ins(I::End).ins(I::End);
     body.free(cp);
+}
+
+/// The high bit of each byte of a 64-bit word: set in a byte that is not
+/// ASCII.
+const NOT_ASCII: i64 = 0x8080_8080_8080_8080_u64 as i64;
+
+/// Checks that the bytes from `p` (advanced to `end`) are utf8, trapping
+/// where they are not, without decoding code points: runs of ASCII go 8
+/// bytes at a time (a 64-bit word against its high bits, the ASCII bytes
+/// before the first other one skipped at once), then 32 while they are
+/// all ASCII, and a
+/// sequence of two to four bytes is checked against the ranges of its
+/// lead byte (no overlong forms, surrogates or values above U+10FFFF:
+/// the bytes `std::str::from_utf8` accepts, as wasmtime checks them).
+fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
+    let (b0, x) = (body.local(Flat::I32), body.local(Flat::I32));
+    let word = body.local(Flat::I64);
+    body.ins(I::Block(BlockType::Empty))
+        .ins(I::Loop(BlockType::Empty));
+    body.get(p)
+        .i32(8)
+        .ins(I::I32Add)
+        .get(end)
+        .ins(I::I32LeU)
+        .ins(I::If(BlockType::Empty));
+    // 8 bytes: all ASCII, or skip those before the first that is not
+    body.get(p)
+        .load(memory, 0, 8, Flat::I64)
+        .ins(I::I64Const(NOT_ASCII))
+        .ins(I::I64And)
+        .set(word);
+    body.get(word).ins(I::I64Eqz).ins(I::If(BlockType::Empty));
+    body.get(p).i32(8).ins(I::I32Add).set(p);
+    // then 32 at a time while they are ASCII (only after ASCII: in
+    // text with other characters, 8 bytes are a better guess)
+    body.ins(I::Block(BlockType::Empty))
+        .ins(I::Loop(BlockType::Empty));
+    body.get(p)
+        .i32(32)
+        .ins(I::I32Add)
+        .get(end)
+        .ins(I::I32GtU)
+        .ins(I::BrIf(1));
+    for w in 0..4 {
+        body.get(p).load(memory, 8 * w, 8, Flat::I64);
+        if w > 0 {
+            body.ins(I::I64Or);
+        }
+    }
+    body.ins(I::I64Const(NOT_ASCII))
+        .ins(I::I64And)
+        .ins(I::I64Const(0))
+        .ins(I::I64Ne)
+        .ins(I::BrIf(1));
+    body.get(p).i32(32).ins(I::I32Add).set(p).ins(I::Br(0));
+    body.ins(I::End).ins(I::End);
+    body.ins(I::Br(2));
+    body.ins(I::End);
+    body.get(p)
+        .get(word)
+        .ins(I::I64Ctz)
+        .ins(I::I32WrapI64)
+        .i32(3)
+        .ins(I::I32ShrU)
+        .ins(I::I32Add)
+        .set(p);
+    body.ins(I::Else);
+    // fewer than 8 left
+    body.get(p).get(end).ins(I::I32Eq).ins(I::BrIf(2));
+    body.get(p)
+        .load(memory, 0, 1, Flat::I32)
+        .i32(0x80)
+        .ins(I::I32LtU)
+        .ins(I::If(BlockType::Empty));
+    body.get(p).i32(1).ins(I::I32Add).set(p).ins(I::Br(2));
+    body.ins(I::End);
+    body.ins(I::End);
+    // `p` is at a byte that is not ASCII: a lead byte and its
+    // continuation bytes (10xxxxxx), all before `end`
+    body.get(p).load(memory, 0, 1, Flat::I32).set(b0);
+    let needs = |body: &mut Body, n: u32| {
+        body.get(p)
+            .i32(n)
+            .ins(I::I32Add)
+            .get(end)
+            .ins(I::I32GtU)
+            .trap_if();
+    };
+    // the second byte, which the lead byte may narrow, in `x`
+    let second = |body: &mut Body| {
+        body.get(p).load(memory, 1, 1, Flat::I32).set(x);
+    };
+    body.get(b0)
+        .i32(0xE0)
+        .ins(I::I32LtU)
+        .ins(I::If(BlockType::Empty));
+    // C2..DF 80..BF
+    body.get(b0).i32(0xC2).ins(I::I32LtU).trap_if();
+    needs(body, 2);
+    second(body);
+    body.get(x)
+        .i32(0xC0)
+        .ins(I::I32And)
+        .i32(0x80)
+        .ins(I::I32Ne)
+        .trap_if();
+    body.get(p).i32(2).ins(I::I32Add).set(p);
+    body.ins(I::Else);
+    body.get(b0)
+        .i32(0xF0)
+        .ins(I::I32LtU)
+        .ins(I::If(BlockType::Empty));
+    // E0 A0..BF, E1..EC 80..BF, ED 80..9F, EE..EF 80..BF; then 80..BF
+    needs(body, 3);
+    second(body);
+    body.get(p)
+        .load(memory, 1, 2, Flat::I32)
+        .i32(0xC0C0)
+        .ins(I::I32And)
+        .i32(0x8080)
+        .ins(I::I32Ne);
+    body.get(b0)
+        .i32(0xE0)
+        .ins(I::I32Eq)
+        .get(x)
+        .i32(0xA0)
+        .ins(I::I32LtU)
+        .ins(I::I32And)
+        .ins(I::I32Or);
+    body.get(b0)
+        .i32(0xED)
+        .ins(I::I32Eq)
+        .get(x)
+        .i32(0xA0)
+        .ins(I::I32GeU)
+        .ins(I::I32And)
+        .ins(I::I32Or)
+        .trap_if();
+    body.get(p).i32(3).ins(I::I32Add).set(p);
+    body.ins(I::Else);
+    // F0 90..BF, F1..F3 80..BF, F4 80..8F; then 80..BF twice
+    body.get(b0).i32(0xF4).ins(I::I32GtU).trap_if();
+    needs(body, 4);
+    second(body);
+    body.get(p)
+        .load(memory, 0, 4, Flat::I32)
+        .i32(0xC0C0_C000)
+        .ins(I::I32And)
+        .i32(0x8080_8000)
+        .ins(I::I32Ne);
+    body.get(b0)
+        .i32(0xF0)
+        .ins(I::I32Eq)
+        .get(x)
+        .i32(0x90)
+        .ins(I::I32LtU)
+        .ins(I::I32And)
+        .ins(I::I32Or);
+    body.get(b0)
+        .i32(0xF4)
+        .ins(I::I32Eq)
+        .get(x)
+        .i32(0x90)
+        .ins(I::I32GeU)
+        .ins(I::I32And)
+        .ins(I::I32Or)
+        .trap_if();
+    body.get(p).i32(4).ins(I::I32Add).set(p);
+    body.ins(I::End).ins(I::End);
+    body.ins(I::Br(0)).ins(I::End).ins(I::End);
+    body.free(b0);
+    body.free(x);
+    body.free(word);
 }
 
 fn decode_utf16(body: &mut Body, memory: u32, p: Local, end: Local, cp: Local) {
@@ -292,4 +427,146 @@ fn decode_utf8(body: &mut Body, memory: u32, p: Local, end: Local, cp: Local) {
     sequence(body, 3, 0x07, 0x1_0000);
     body.ins(I::End).ins(I::End);
     body.ins(I::End);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmtime::{Engine, Instance, Module, Store, TypedFunc};
+
+    /// A module exporting its memory and `validate(ptr, len)`, the
+    /// generated utf8 validation of those bytes.
+    fn validator() -> Vec<u8> {
+        use wasm_encoder::{
+            CodeSection, ExportKind, ExportSection, FunctionSection, MemorySection, MemoryType,
+            Module, TypeSection, ValType,
+        };
+        let (mut body, params) = Body::new(&[Flat::I32, Flat::I32]);
+        let end = body.local(Flat::I32);
+        body.get(params[0]).get(params[1]).ins(I::I32Add).set(end);
+        decode_range(&mut body, Decoder::Utf8, 0, (params[0], end), None);
+        let mut module = Module::new();
+        let mut types = TypeSection::new();
+        types.ty().function([ValType::I32, ValType::I32], []);
+        module.section(&types);
+        let mut funcs = FunctionSection::new();
+        funcs.function(0);
+        module.section(&funcs);
+        let mut memories = MemorySection::new();
+        memories.memory(MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        module.section(&memories);
+        let mut exports = ExportSection::new();
+        exports.export("validate", ExportKind::Func, 0);
+        exports.export("memory", ExportKind::Memory, 0);
+        module.section(&exports);
+        let mut code = CodeSection::new();
+        code.function(&body.finish());
+        module.section(&code);
+        module.finish()
+    }
+
+    struct Validator {
+        store: Store<()>,
+        memory: wasmtime::Memory,
+        validate: TypedFunc<(u32, u32), ()>,
+    }
+
+    impl Validator {
+        fn new() -> Validator {
+            let engine = Engine::default();
+            let module = Module::new(&engine, validator()).expect("the validator compiles");
+            let mut store = Store::new(&engine, ());
+            let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+            Validator {
+                memory: instance.get_memory(&mut store, "memory").expect("memory"),
+                validate: instance
+                    .get_typed_func(&mut store, "validate")
+                    .expect("validate"),
+                store,
+            }
+        }
+
+        /// Whether the generated code accepts `bytes` placed at `at`.
+        fn accepts(&mut self, bytes: &[u8], at: usize) -> bool {
+            self.memory.data_mut(&mut self.store)[at..at + bytes.len()].copy_from_slice(bytes);
+            self.validate
+                .call(&mut self.store, (at as u32, bytes.len() as u32))
+                .is_ok()
+        }
+
+        fn check(&mut self, bytes: &[u8]) {
+            let valid = std::str::from_utf8(bytes).is_ok();
+            // at word boundaries and off them, and ending at the memory's
+            // last byte (no load may pass the string's end)
+            for at in [64, 67, 0x1_0000 - bytes.len()] {
+                assert_eq!(self.accepts(bytes, at), valid, "{bytes:02x?} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_validation_accepts_what_std_accepts() {
+        let mut v = Validator::new();
+        // every sequence of one and two bytes, after ASCII runs of
+        // every length the fast paths take
+        for prefix in [0, 9, 33] {
+            let mut bytes = vec![b'a'; prefix + 2];
+            for b0 in 0..=255u8 {
+                bytes[prefix] = b0;
+                for b1 in 0..=255u8 {
+                    bytes[prefix + 1] = b1;
+                    let valid = std::str::from_utf8(&bytes).is_ok();
+                    assert_eq!(v.accepts(&bytes, 64), valid, "{bytes:02x?}");
+                }
+                assert_eq!(
+                    v.accepts(&bytes[..prefix + 1], 64),
+                    std::str::from_utf8(&bytes[..prefix + 1]).is_ok()
+                );
+            }
+        }
+        // every lead byte from C0 up with second bytes at each range's
+        // edges, and every continuation byte's edge after them
+        let edges = [0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0];
+        for b0 in 0xC0..=0xFFu8 {
+            for b1 in edges {
+                for b2 in edges {
+                    for b3 in edges {
+                        for tail in [&b""[..], b"xyz"] {
+                            let mut bytes = vec![b0, b1, b2, b3];
+                            bytes.extend_from_slice(tail);
+                            v.check(&bytes);
+                            for cut in [2, 3] {
+                                let valid = std::str::from_utf8(&bytes[..cut]).is_ok();
+                                assert_eq!(v.accepts(&bytes[..cut], 0x1_0000 - cut), valid);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // mixed strings: valid ones, then each byte replaced by edges
+        let texts = [
+            "The quick brown fox jumps over the lazy dog; Größe, 東京, naïve café — 0123",
+            "𝄞 music 🎵 and 😀 emoji, ASCII in between, and more ASCII after it all",
+            "ÿ",
+            "",
+        ];
+        for text in texts {
+            v.check(text.as_bytes());
+            for i in 0..text.len() {
+                for b in [0x80, 0xBF, 0xC0, 0xE0, 0xED, 0xF0, 0xF4, 0xF5, 0xFF, b'a'] {
+                    let mut bytes = text.as_bytes().to_vec();
+                    bytes[i] = b;
+                    v.check(&bytes);
+                }
+                v.check(&text.as_bytes()[..i]);
+            }
+        }
+    }
 }
