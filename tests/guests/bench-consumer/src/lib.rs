@@ -1,5 +1,6 @@
 //! Imports `scalars`, `text` and `shapes`; exports `bench`, whose functions
-//! call the providers in a loop (`n % 16384` times), for the runtime
+//! call the providers in a loop (`n % 16384` times, fewer for the long
+//! strings and the lists), for the runtime
 //! benchmark of composed against fused components.
 
 wit_bindgen::generate!({ path: "../wit", world: "bench-consumer" });
@@ -15,6 +16,19 @@ const MAX_ROUNDS: u32 = 16384;
 const PAYLOAD: &str =
     "The quick brown fox jumps over the lazy dog; Größe, 東京, naïve café — 0123456789 abcdefghi!";
 
+/// Ten ASCII bytes.
+const SHORT: &str = "0123456789";
+
+/// 98 bytes, mostly 2-, 3- and 4-byte characters.
+const WIDE: &str = "Größe 東京 😀 naïve — 日本語 ✓ ü 🎵 é; Größe 東京 😀 naïve — 日本語 ";
+
+/// `s` echoed `rounds` times: the sum of the lengths that came back.
+fn echoes(s: &str, rounds: u32) -> u32 {
+    (0..rounds).fold(0u32, |total, _| {
+        total.wrapping_add(text::echo(s).len() as u32)
+    })
+}
+
 struct Bench;
 
 impl Guest for Bench {
@@ -29,6 +43,33 @@ impl Guest for Bench {
             total = total.wrapping_add(back.len() as u32);
         }
         total
+    }
+
+    fn bench_short_strings(n: u32) -> u32 {
+        echoes(SHORT, n % MAX_ROUNDS)
+    }
+
+    fn bench_long_strings(n: u32) -> u32 {
+        let long: String = PAYLOAD
+            .chars()
+            .filter(char::is_ascii)
+            .cycle()
+            .take(10 * 1024)
+            .collect();
+        echoes(&long, n % MAX_ROUNDS / 64)
+    }
+
+    fn bench_wide_strings(n: u32) -> u32 {
+        echoes(WIDE, n % MAX_ROUNDS)
+    }
+
+    fn bench_string_lists(n: u32) -> u32 {
+        let words: Vec<String> = (0..1000).map(|i| format!("word{i}")).collect();
+        let line = words.join(" ");
+        (0..n % MAX_ROUNDS / 1024).fold(0u32, |total, _| {
+            let parts = text::split(&line, ' ');
+            total.wrapping_add(text::join(&parts, " ").len() as u32)
+        })
     }
 
     fn bench_records(n: u32) -> u32 {
