@@ -15,7 +15,7 @@
     local.get 5
 
   (func $"copy string utf8 mem1->mem0" (;4;) (type 2) (param i32 i32) (result i32 i32)
-    (local i32 i32 i32 i32 i32 i32 i32 i64 i32)
+    (local i32 i32 i32 i32 i32 i32 i32 i32 i64)
     local.get 0
     i64.extend_i32_u
     local.get 1
@@ -69,38 +69,6 @@
     block ;; label = @1
       loop ;; label = @2
         local.get 6
-        local.get 7
-        i32.eq
-        br_if 1 (;@1;)
-        local.get 6
-        i32.const 32
-        i32.add
-        local.get 7
-        i32.le_u
-        if ;; label = @3
-          local.get 6
-          i64.load 1
-          local.get 6
-          i64.load 1 offset=8
-          i64.or
-          local.get 6
-          i64.load 1 offset=16
-          i64.or
-          local.get 6
-          i64.load 1 offset=24
-          i64.or
-          i64.const -9187201950435737472
-          i64.and
-          i64.eqz
-          if ;; label = @4
-            local.get 6
-            i32.const 32
-            i32.add
-            local.set 6
-            br 2 (;@2;)
-          end
-        end
-        local.get 6
         i32.const 8
         i32.add
         local.get 7
@@ -110,252 +78,200 @@
           i64.load 1
           i64.const -9187201950435737472
           i64.and
-          local.set 9
-          local.get 9
+          local.set 10
+          local.get 10
           i64.eqz
           if ;; label = @4
             local.get 6
             i32.const 8
             i32.add
             local.set 6
+            block ;; label = @5
+              loop ;; label = @6
+                local.get 6
+                i32.const 32
+                i32.add
+                local.get 7
+                i32.gt_u
+                br_if 1 (;@5;)
+                local.get 6
+                i64.load 1
+                local.get 6
+                i64.load 1 offset=8
+                i64.or
+                local.get 6
+                i64.load 1 offset=16
+                i64.or
+                local.get 6
+                i64.load 1 offset=24
+                i64.or
+                i64.const -9187201950435737472
+                i64.and
+                i64.const 0
+                i64.ne
+                br_if 1 (;@5;)
+                local.get 6
+                i32.const 32
+                i32.add
+                local.set 6
+                br 0 (;@6;)
+              end
+            end
             br 2 (;@2;)
           end
           local.get 6
-          local.get 9
+          local.get 10
           i64.ctz
           i32.wrap_i64
           i32.const 3
           i32.shr_u
           i32.add
           local.set 6
+        else
+          local.get 6
+          local.get 7
+          i32.eq
+          br_if 2 (;@1;)
+          local.get 6
+          i32.load8_u 1
+          i32.const 128
+          i32.lt_u
+          if ;; label = @4
+            local.get 6
+            i32.const 1
+            i32.add
+            local.set 6
+            br 2 (;@2;)
+          end
         end
         local.get 6
         i32.load8_u 1
         local.set 8
         local.get 8
-        i32.const 128
+        i32.const 224
         i32.lt_u
         if ;; label = @3
+          local.get 8
+          i32.const 194
+          i32.lt_u
+          if ;; label = @4
+            unreachable
+          end
           local.get 6
-          i32.const 1
+          i32.const 2
+          i32.add
+          local.get 7
+          i32.gt_u
+          if ;; label = @4
+            unreachable
+          end
+          local.get 6
+          i32.load8_u 1 offset=1
+          local.set 9
+          local.get 9
+          i32.const 192
+          i32.and
+          i32.const 128
+          i32.ne
+          if ;; label = @4
+            unreachable
+          end
+          local.get 6
+          i32.const 2
           i32.add
           local.set 6
         else
           local.get 8
-          i32.const 194
-          i32.lt_u
-          local.get 8
-          i32.const 244
-          i32.gt_u
-          i32.or
-          if ;; label = @4
-            unreachable
-          end
-          local.get 8
-          i32.const 224
+          i32.const 240
           i32.lt_u
           if ;; label = @4
             local.get 6
-            i32.const 2
+            i32.const 3
             i32.add
             local.get 7
             i32.gt_u
             if ;; label = @5
               unreachable
             end
-            local.get 8
-            i32.const 31
-            i32.and
-            local.set 8
             local.get 6
             i32.load8_u 1 offset=1
-            local.set 10
-            local.get 10
-            i32.const 192
+            local.set 9
+            local.get 6
+            i32.load16_u 1 offset=1
+            i32.const 49344
             i32.and
-            i32.const 128
+            i32.const 32896
             i32.ne
-            if ;; label = @5
-              unreachable
-            end
             local.get 8
-            i32.const 6
-            i32.shl
-            local.get 10
-            i32.const 63
+            i32.const 224
+            i32.eq
+            local.get 9
+            i32.const 160
+            i32.lt_u
             i32.and
             i32.or
-            local.set 8
             local.get 8
-            i32.const 128
-            i32.lt_u
+            i32.const 237
+            i32.eq
+            local.get 9
+            i32.const 160
+            i32.ge_u
+            i32.and
+            i32.or
             if ;; label = @5
               unreachable
             end
             local.get 6
-            i32.const 2
+            i32.const 3
             i32.add
             local.set 6
           else
             local.get 8
-            i32.const 240
-            i32.lt_u
+            i32.const 244
+            i32.gt_u
             if ;; label = @5
-              local.get 6
-              i32.const 3
-              i32.add
-              local.get 7
-              i32.gt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 8
-              i32.const 15
-              i32.and
-              local.set 8
-              local.get 6
-              i32.load8_u 1 offset=1
-              local.set 10
-              local.get 10
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 8
-              i32.const 6
-              i32.shl
-              local.get 10
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 8
-              local.get 6
-              i32.load8_u 1 offset=2
-              local.set 10
-              local.get 10
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 8
-              i32.const 6
-              i32.shl
-              local.get 10
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 8
-              local.get 8
-              i32.const 2048
-              i32.lt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 8
-              i32.const 55296
-              i32.sub
-              i32.const 2048
-              i32.lt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 6
-              i32.const 3
-              i32.add
-              local.set 6
-            else
-              local.get 6
-              i32.const 4
-              i32.add
-              local.get 7
-              i32.gt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 8
-              i32.const 7
-              i32.and
-              local.set 8
-              local.get 6
-              i32.load8_u 1 offset=1
-              local.set 10
-              local.get 10
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 8
-              i32.const 6
-              i32.shl
-              local.get 10
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 8
-              local.get 6
-              i32.load8_u 1 offset=2
-              local.set 10
-              local.get 10
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 8
-              i32.const 6
-              i32.shl
-              local.get 10
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 8
-              local.get 6
-              i32.load8_u 1 offset=3
-              local.set 10
-              local.get 10
-              i32.const 192
-              i32.and
-              i32.const 128
-              i32.ne
-              if ;; label = @6
-                unreachable
-              end
-              local.get 8
-              i32.const 6
-              i32.shl
-              local.get 10
-              i32.const 63
-              i32.and
-              i32.or
-              local.set 8
-              local.get 8
-              i32.const 65536
-              i32.lt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 8
-              i32.const 1114111
-              i32.gt_u
-              if ;; label = @6
-                unreachable
-              end
-              local.get 6
-              i32.const 4
-              i32.add
-              local.set 6
+              unreachable
             end
+            local.get 6
+            i32.const 4
+            i32.add
+            local.get 7
+            i32.gt_u
+            if ;; label = @5
+              unreachable
+            end
+            local.get 6
+            i32.load8_u 1 offset=1
+            local.set 9
+            local.get 6
+            i32.load 1
+            i32.const -1061109760
+            i32.and
+            i32.const -2139062272
+            i32.ne
+            local.get 8
+            i32.const 240
+            i32.eq
+            local.get 9
+            i32.const 144
+            i32.lt_u
+            i32.and
+            i32.or
+            local.get 8
+            i32.const 244
+            i32.eq
+            local.get 9
+            i32.const 144
+            i32.ge_u
+            i32.and
+            i32.or
+            if ;; label = @5
+              unreachable
+            end
+            local.get 6
+            i32.const 4
+            i32.add
+            local.set 6
           end
         end
         br 0 (;@2;)
