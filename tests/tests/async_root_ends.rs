@@ -297,7 +297,7 @@ fn strings_script(wasm: &[u8], steps: &[&str]) -> Vec<String> {
         let (name, arg) = step.split_once(' ').unwrap_or((step, ""));
         let number = || Val::U32(arg.parse().expect("a number"));
         let args = match name {
-            "make" | "cross" | "finish" | "words" => vec![number()],
+            "make" | "cross" | "finish" | "words" | "partial" => vec![number()],
             "pass" => vec![written(&mut store, arg)],
             _ => Vec::new(),
         };
@@ -316,6 +316,11 @@ fn strings_script(wasm: &[u8], steps: &[&str]) -> Vec<String> {
                 format!("{value:?}, read {}", read::<String>(&mut store, future))
             }
             "words" => collect(&mut store, value, arg.parse().expect("a count")),
+            "partial" => collect(
+                &mut store,
+                value,
+                arg.parse::<usize>().expect("a count") - 1,
+            ),
             "gone" => collect(&mut store, value, 1),
             _ => format!("{value:?}"),
         };
@@ -350,4 +355,11 @@ fn string_ends_cross_inner_components_and_the_boundary() {
         strings_script(&wasm, &inner)
     );
     assert_eq!(strings_script(&shared, &["make 3"]), ["make 3: trap"]);
+    // meld's limitation: the end leaves for the host while its writer has
+    // not taken the event of a write the other component took part of
+    assert_eq!(
+        strings_script(&wasm, &["partial 3"]),
+        [r#"partial 3: ["bcd", "cde"] closed: false"#]
+    );
+    assert_eq!(strings_script(&multi, &["partial 3"]), ["partial 3: trap"]);
 }

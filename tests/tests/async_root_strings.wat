@@ -8,12 +8,16 @@
 ;; - `later` returns a new future's readable end and keeps the writable
 ;;   one, which `finish v` writes to;
 ;; - `words n` writes `n` three-letter strings to a new stream (pending)
-;;   and returns its readable end; `gone` returns one whose writer dropped.
+;;   and returns its readable end; `gone` returns one whose writer dropped;
+;; - `partial n` is `words n` with `$b` reading the first string before the
+;;   end goes to the host: the original offers the host the rest; fused,
+;;   meld's limitation traps (`meld readable end to the host`).
 (component
   (type $fs (future string))
   (type $ss (stream string))
   (component $b
     (type $fs (future string))
+    (type $ss (stream string))
     (core module $memory
       (memory (export "mem") 1)
       (global $next (mut i32) (i32.const 4096))
@@ -28,10 +32,16 @@
     (alias core export $memory "realloc" (core func $realloc))
     (core func $f-read (canon future.read $fs (memory $mem) (realloc $realloc) async))
     (core func $f-drop-r (canon future.drop-readable $fs))
+    (core func $s-read (canon stream.read $ss (memory $mem) (realloc $realloc) async))
     (core module $m
       (import "mem" "mem" (memory 1))
       (import "cm" "f-read" (func $f-read (param i32 i32) (result i32)))
       (import "cm" "f-drop-r" (func $f-drop-r (param i32)))
+      (import "cm" "s-read" (func $s-read (param i32 i32 i32) (result i32)))
+      ;; reads one string of stream `s` and gives the end back
+      (func (export "read-one") (param $s i32) (result i32)
+        (drop (call $s-read (local.get $s) (i32.const 300) (i32.const 1)))
+        (local.get $s))
       ;; handle * 1,000,000 + the read's code * 100,000 (wrapping) + the string's
       ;; length * 1,000 + its first byte
       (func (export "take") (param $f i32) (result i32)
@@ -48,15 +58,19 @@
             (i32.add (i32.mul (i32.load (i32.const 204)) (i32.const 1000)) (local.get $first))))))
     (core instance $i (instantiate $m
       (with "mem" (instance (export "mem" (memory $mem))))
-      (with "cm" (instance (export "f-read" (func $f-read)) (export "f-drop-r" (func $f-drop-r))))))
-    (func (export "take") (param "f" $fs) (result u32) (canon lift (core func $i "take"))))
+      (with "cm" (instance (export "f-read" (func $f-read)) (export "f-drop-r" (func $f-drop-r))
+        (export "s-read" (func $s-read))))))
+    (func (export "take") (param "f" $fs) (result u32) (canon lift (core func $i "take")))
+    (func (export "read-one") (param "s" $ss) (result $ss) (canon lift (core func $i "read-one"))))
 
   (component $a
     (type $fs (future string))
     (type $ss (stream string))
     (import "b" (instance $b
       (type $fs (future string))
-      (export "take" (func (param "f" $fs) (result u32)))))
+      (type $ss (stream string))
+      (export "take" (func (param "f" $fs) (result u32)))
+      (export "read-one" (func (param "s" $ss) (result $ss)))))
     (core module $memory
       (memory (export "mem") 1)
       (data (i32.const 100) "abcdefghijklmnop"))
@@ -68,6 +82,7 @@
     (core func $s-write (canon stream.write $ss (memory $mem) async))
     (core func $s-drop-w (canon stream.drop-writable $ss))
     (core func $take (canon lower (func $b "take")))
+    (core func $read-one (canon lower (func $b "read-one")))
     (core module $m
       (import "mem" "mem" (memory 1))
       (import "cm" "f-new" (func $f-new (result i64)))
@@ -76,6 +91,7 @@
       (import "cm" "s-write" (func $s-write (param i32 i32 i32) (result i32)))
       (import "cm" "s-drop-w" (func $s-drop-w (param i32)))
       (import "b" "take" (func $take (param i32) (result i32)))
+      (import "b" "read-one" (func $read-one (param i32) (result i32)))
       ;; a string of the first `v` letters at a buffer of the end's own
       (func $buffer (param $h i32) (param $v i32) (result i32)
         (local $at i32)
@@ -103,7 +119,7 @@
       (func (export "finish") (param $v i32) (result i32)
         (call $f-write (i32.load (i32.const 8))
           (call $buffer (i32.load (i32.const 8)) (local.get $v))))
-      (func (export "words") (param $n i32) (result i32)
+      (func $words (export "words") (param $n i32) (result i32)
         (local $pair i64) (local $w i32) (local $at i32) (local $i i32)
         (local.set $pair (call $s-new))
         (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
@@ -119,6 +135,10 @@
             (br $each)))
         (drop (call $s-write (local.get $w) (local.get $at) (local.get $n)))
         (i32.wrap_i64 (local.get $pair)))
+      ;; `words n`, but `$b` reads the first string before the end goes
+      ;; to the host (the rest of the write still offered)
+      (func (export "partial") (param $n i32) (result i32)
+        (call $read-one (call $words (local.get $n))))
       (func (export "gone") (result i32)
         (local $pair i64)
         (local.set $pair (call $s-new))
@@ -130,13 +150,14 @@
         (export "f-new" (func $f-new)) (export "f-write" (func $f-write))
         (export "s-new" (func $s-new)) (export "s-write" (func $s-write))
         (export "s-drop-w" (func $s-drop-w))))
-      (with "b" (instance (export "take" (func $take))))))
+      (with "b" (instance (export "take" (func $take)) (export "read-one" (func $read-one))))))
     (func (export "make") (param "v" u32) (result $fs) (canon lift (core func $i "make")))
     (func (export "pass") (param "f" $fs) (result u32) (canon lift (core func $i "pass")))
     (func (export "cross") (param "v" u32) (result u32) (canon lift (core func $i "cross")))
     (func (export "later") (result $fs) (canon lift (core func $i "later")))
     (func (export "finish") (param "v" u32) (result u32) (canon lift (core func $i "finish")))
     (func (export "words") (param "n" u32) (result $ss) (canon lift (core func $i "words")))
+    (func (export "partial") (param "n" u32) (result $ss) (canon lift (core func $i "partial")))
     (func (export "gone") (result $ss) (canon lift (core func $i "gone"))))
   (instance $b (instantiate $b))
   (instance $a (instantiate $a (with "b" (instance $b))))
@@ -146,4 +167,5 @@
   (export "later" (func $a "later"))
   (export "finish" (func $a "finish"))
   (export "words" (func $a "words"))
+  (export "partial" (func $a "partial"))
   (export "gone" (func $a "gone")))
