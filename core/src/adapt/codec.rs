@@ -118,7 +118,8 @@ pub(super) type PerCodePoint<'a> = dyn FnMut(&mut Body, Local) + 'a;
 /// Decodes every code point from `p` (advanced) to `end`, trapping on
 /// invalid input, and runs `each` on it; `br 1` at the top level of
 /// `each` leaves the loop (with `p` past that code point). Without `each`,
-/// utf8 is only validated ([`validate_utf8`]).
+/// utf8 is only validated ([`validate_utf8`]), and utf16 skips four units
+/// at a time where none is a surrogate ([`skip_plain_utf16`]).
 pub(super) fn decode_range(
     body: &mut Body,
     src: Decoder,
@@ -133,6 +134,9 @@ pub(super) fn decode_range(
     let cp = body.local(Flat::I32);
     body.ins(I::Block(BlockType::Empty))
         .ins(I::Loop(BlockType::Empty));
+    if each.is_none() && src == Decoder::Utf16 {
+        skip_plain_utf16(body, memory, (p, end));
+    }
     body.get(p).get(end).ins(I::I32Eq).ins(I::BrIf(1));
     match src {
         Decoder::Latin1 => {
@@ -322,6 +326,47 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
     body.free(word);
 }
 
+/// Advances `p` four utf16 units at a time while none of them is a
+/// surrogate and four are left: in each 16-bit lane of a 64-bit word,
+/// `unit & 0xF800` is `0xD800` only for a surrogate, so the lanes of
+/// `(unit & 0xF800) ^ 0xD800` are all nonzero (each lane's high bit set
+/// by `((v & 0x7FFF) + 0x7FFF) | v`, which carries into no other lane)
+/// when there is none.
+fn skip_plain_utf16(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
+    const LANES: u64 = 0x0001_0001_0001_0001;
+    let y = body.local(Flat::I64);
+    body.ins(I::Block(BlockType::Empty))
+        .ins(I::Loop(BlockType::Empty));
+    body.get(p)
+        .i32(8)
+        .ins(I::I32Add)
+        .get(end)
+        .ins(I::I32GtU)
+        .ins(I::BrIf(1));
+    body.get(p)
+        .load(memory, 0, 8, Flat::I64)
+        .ins(I::I64Const((0xF800 * LANES) as i64))
+        .ins(I::I64And)
+        .ins(I::I64Const((0xD800 * LANES) as i64))
+        .ins(I::I64Xor)
+        .set(y);
+    body.get(y)
+        .ins(I::I64Const((0x7FFF * LANES) as i64))
+        .ins(I::I64And)
+        .ins(I::I64Const((0x7FFF * LANES) as i64))
+        .ins(I::I64Add)
+        .get(y)
+        .ins(I::I64Or)
+        .ins(I::I64Const((0x8000 * LANES) as i64))
+        .ins(I::I64And)
+        .ins(I::I64Const((0x8000 * LANES) as i64))
+        .ins(I::I64Ne)
+        .ins(I::BrIf(1));
+    body.get(p).i32(8).ins(I::I32Add).set(p).ins(I::Br(0));
+    body.ins(I::End).ins(I::End);
+    body.free(y);
+}
+
 fn decode_utf16(body: &mut Body, memory: u32, p: Local, end: Local, cp: Local) {
     body.get(p).load(memory, 0, 2, Flat::I32).set(cp);
     body.get(p).i32(2).ins(I::I32Add).set(p);
@@ -437,14 +482,29 @@ mod tests {
     /// A module exporting its memory and `validate(ptr, len)`, the
     /// generated utf8 validation of those bytes.
     fn validator() -> Vec<u8> {
+        module_of(Decoder::Utf8)
+    }
+
+    /// A module exporting its memory and `validate(ptr, len)`, the
+    /// validation by `decoder` of `len` code units at `ptr`.
+    fn module_of(decoder: Decoder) -> Vec<u8> {
         use wasm_encoder::{
             CodeSection, ExportKind, ExportSection, FunctionSection, MemorySection, MemoryType,
             Module, TypeSection, ValType,
         };
         let (mut body, params) = Body::new(&[Flat::I32, Flat::I32]);
         let end = body.local(Flat::I32);
-        body.get(params[0]).get(params[1]).ins(I::I32Add).set(end);
-        decode_range(&mut body, Decoder::Utf8, 0, (params[0], end), None);
+        match decoder.unit() {
+            2 => body
+                .get(params[0])
+                .get(params[1])
+                .i32(1)
+                .ins(I::I32Shl)
+                .ins(I::I32Add)
+                .set(end),
+            _ => body.get(params[0]).get(params[1]).ins(I::I32Add).set(end),
+        };
+        decode_range(&mut body, decoder, 0, (params[0], end), None);
         let mut module = Module::new();
         let mut types = TypeSection::new();
         types.ty().function([ValType::I32, ValType::I32], []);
@@ -568,5 +628,46 @@ mod tests {
                 v.check(&text.as_bytes()[..i]);
             }
         }
+    }
+
+    #[test]
+    fn utf16_validation_accepts_what_std_accepts() {
+        let engine = Engine::default();
+        let module = Module::new(&engine, module_of(Decoder::Utf16)).expect("compiles");
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+        let memory = instance.get_memory(&mut store, "memory").expect("memory");
+        let validate: TypedFunc<(u32, u32), ()> = instance
+            .get_typed_func(&mut store, "validate")
+            .expect("validate");
+        let units = [
+            0x0041, 0x00E9, 0xD7FF, 0xD800, 0xDBFF, 0xDC00, 0xDFFF, 0xE000, 0xFFFF,
+        ];
+        let mut checked = 0;
+        // every sequence of up to five of those units, after no, three and
+        // four plain units (the four-unit steps start at each phase), at
+        // the end of memory too
+        for prefix in [0usize, 3, 4] {
+            for len in 0..=5u32 {
+                for mut k in 0..units.len().pow(len) {
+                    let mut seq = vec![0x0061u16; prefix];
+                    for _ in 0..len {
+                        seq.push(units[k % units.len()]);
+                        k /= units.len();
+                    }
+                    let valid = char::decode_utf16(seq.iter().copied()).all(|c| c.is_ok());
+                    let bytes: Vec<u8> = seq.iter().flat_map(|u| u.to_le_bytes()).collect();
+                    for at in [64, 0x1_0000 - bytes.len()] {
+                        memory.data_mut(&mut store)[at..at + bytes.len()].copy_from_slice(&bytes);
+                        let ok = validate
+                            .call(&mut store, (at as u32, seq.len() as u32))
+                            .is_ok();
+                        assert_eq!(ok, valid, "{seq:04x?} at {at}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 100_000);
     }
 }
