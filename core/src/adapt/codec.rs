@@ -263,62 +263,41 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
         .i32(0xF0)
         .ins(I::I32LtU)
         .ins(I::If(BlockType::Empty));
+    // a sequence of `n` bytes: its continuation bytes (the `size` bytes
+    // at `offset`, masked) are 10xxxxxx, and its second byte is at least
+    // `bound` after lead byte `low`, below it after lead byte `high`
+    let sequence = |body: &mut Body,
+                    n: u32,
+                    (offset, size, marks): (u32, u32, u32),
+                    leads: (u32, u32),
+                    bound: u32| {
+        needs(body, n);
+        second(body);
+        body.get(p)
+            .load(memory, offset, size, Flat::I32)
+            .i32(marks | (marks >> 1))
+            .ins(I::I32And)
+            .i32(marks)
+            .ins(I::I32Ne);
+        for (lead, below) in [(leads.0, true), (leads.1, false)] {
+            body.get(b0)
+                .i32(lead)
+                .ins(I::I32Eq)
+                .get(x)
+                .i32(bound)
+                .ins(if below { I::I32LtU } else { I::I32GeU })
+                .ins(I::I32And)
+                .ins(I::I32Or);
+        }
+        body.trap_if();
+        body.get(p).i32(n).ins(I::I32Add).set(p);
+    };
     // E0 A0..BF, E1..EC 80..BF, ED 80..9F, EE..EF 80..BF; then 80..BF
-    needs(body, 3);
-    second(body);
-    body.get(p)
-        .load(memory, 1, 2, Flat::I32)
-        .i32(0xC0C0)
-        .ins(I::I32And)
-        .i32(0x8080)
-        .ins(I::I32Ne);
-    body.get(b0)
-        .i32(0xE0)
-        .ins(I::I32Eq)
-        .get(x)
-        .i32(0xA0)
-        .ins(I::I32LtU)
-        .ins(I::I32And)
-        .ins(I::I32Or);
-    body.get(b0)
-        .i32(0xED)
-        .ins(I::I32Eq)
-        .get(x)
-        .i32(0xA0)
-        .ins(I::I32GeU)
-        .ins(I::I32And)
-        .ins(I::I32Or)
-        .trap_if();
-    body.get(p).i32(3).ins(I::I32Add).set(p);
+    sequence(body, 3, (1, 2, 0x8080), (0xE0, 0xED), 0xA0);
     body.ins(I::Else);
     // F0 90..BF, F1..F3 80..BF, F4 80..8F; then 80..BF twice
     body.get(b0).i32(0xF4).ins(I::I32GtU).trap_if();
-    needs(body, 4);
-    second(body);
-    body.get(p)
-        .load(memory, 0, 4, Flat::I32)
-        .i32(0xC0C0_C000)
-        .ins(I::I32And)
-        .i32(0x8080_8000)
-        .ins(I::I32Ne);
-    body.get(b0)
-        .i32(0xF0)
-        .ins(I::I32Eq)
-        .get(x)
-        .i32(0x90)
-        .ins(I::I32LtU)
-        .ins(I::I32And)
-        .ins(I::I32Or);
-    body.get(b0)
-        .i32(0xF4)
-        .ins(I::I32Eq)
-        .get(x)
-        .i32(0x90)
-        .ins(I::I32GeU)
-        .ins(I::I32And)
-        .ins(I::I32Or)
-        .trap_if();
-    body.get(p).i32(4).ins(I::I32Add).set(p);
+    sequence(body, 4, (0, 4, 0x8080_8000), (0xF0, 0xF4), 0x90);
     body.ins(I::End).ins(I::End);
     body.ins(I::Br(0)).ins(I::End).ins(I::End);
     body.free(b0);
