@@ -1,9 +1,20 @@
-//! The fuzz target of `fuzz/fuzz_targets/fuse.rs`, run as an ordinary test:
-//! a few hundred deterministic mutations of the fixtures (bit flips, byte
-//! overwrites, truncations, insertions) are fused; each must give an error
-//! or an output that validates. A panic fails the test.
+//! The fuzz targets of `fuzz/`, run as ordinary tests: a few hundred
+//! deterministic mutations of the fixtures (bit flips, byte overwrites,
+//! truncations, insertions), as `fuzz_targets/fuse.rs` does, and a few
+//! hundred seeds of the `bytes` target's driver (`fuzz/src/lib.rs`:
+//! wasm-smith modules as they are, wrapped into components and composed,
+//! wasm-smith components, raw bytes). Each must give an error (never an
+//! internal one) or an output that validates. A panic fails the test.
+//!
+//! The inputs the fuzzer found bugs with are fused again, one by one, from
+//! `tests/fuzz-regressions/`.
+
+use std::collections::BTreeMap;
 
 use meld_core::{Options, OutputKind, fuse};
+
+#[path = "../../fuzz/src/lib.rs"]
+mod driver;
 
 /// xorshift64*: deterministic, so a failure reproduces.
 struct Rng(u64);
@@ -112,4 +123,38 @@ fn mutated_async_fixtures_never_panic_the_engine() {
         }
     }
     println!("300 mutated async inputs: {ok} fused, {errors} rejected with an error");
+}
+
+/// The `bytes` fuzz target's driver over deterministic pseudo-random bytes.
+/// Besides the oracle (checked by `driver::check`), the generators must
+/// give inputs meld fuses: wrapped modules and compositions that fuse show
+/// the wrapping is valid, so the fuzzer reaches past decoding.
+#[test]
+fn generated_inputs_never_panic_the_engine() {
+    let mut rng = Rng(0x7761_736d_2d73_6d69);
+    let mut outcomes: BTreeMap<driver::Kind, (usize, usize)> = BTreeMap::new();
+    for i in 0..400 {
+        let len = 16 + rng.below(6000);
+        let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let Ok(case) = driver::case(&data) else {
+            continue;
+        };
+        let result = std::panic::catch_unwind(|| driver::check(&case)).unwrap_or_else(|panic| {
+            eprintln!("seed {i} ({:?}, {:?}) failed", case.kind, case.options);
+            std::panic::resume_unwind(panic)
+        });
+        let counts = outcomes.entry(case.kind).or_default();
+        match result {
+            Ok(()) => counts.0 += 1,
+            Err(_) => counts.1 += 1,
+        }
+    }
+    println!("400 seeds (kind: fused, rejected): {outcomes:?}");
+    for kind in [driver::Kind::Wrapped, driver::Kind::Composed] {
+        let (fused, _) = outcomes.get(&kind).copied().unwrap_or_default();
+        assert!(
+            fused >= 10,
+            "only {fused} {kind:?} inputs fused: {outcomes:?}"
+        );
+    }
 }
