@@ -127,13 +127,15 @@ fn mutated_async_fixtures_never_panic_the_engine() {
 
 /// The `bytes` fuzz target's driver over deterministic pseudo-random bytes.
 /// Besides the oracle (checked by `driver::check`), the generators must
-/// give inputs meld fuses: wrapped modules and compositions that fuse show
-/// the wrapping is valid, so the fuzzer reaches past decoding.
+/// give inputs meld fuses, with calls between components that need
+/// adapters: that shows the wrapping is valid, so the fuzzer gets past
+/// decoding to the stages that plan and generate adapters.
 #[test]
 fn generated_inputs_never_panic_the_engine() {
     let mut rng = Rng(0x7761_736d_2d73_6d69);
     let mut outcomes: BTreeMap<driver::Kind, (usize, usize)> = BTreeMap::new();
-    for i in 0..400 {
+    let (mut fixups, mut copies) = (0, 0);
+    for i in 0..600 {
         let len = 16 + rng.below(6000);
         let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
         let Ok(case) = driver::case(&data) else {
@@ -145,16 +147,26 @@ fn generated_inputs_never_panic_the_engine() {
         });
         let counts = outcomes.entry(case.kind).or_default();
         match result {
-            Ok(()) => counts.0 += 1,
+            Ok(stats) => {
+                counts.0 += 1;
+                fixups += stats.adapters_fixup;
+                copies += stats.adapters_copy + stats.adapters_transcode;
+            }
             Err(_) => counts.1 += 1,
         }
     }
-    println!("400 seeds (kind: fused, rejected): {outcomes:?}");
+    println!(
+        "600 seeds (kind: fused, rejected): {outcomes:?}; {fixups} checking and {copies} copying adapters"
+    );
     for kind in [driver::Kind::Wrapped, driver::Kind::Composed] {
         let (fused, _) = outcomes.get(&kind).copied().unwrap_or_default();
         assert!(
-            fused >= 10,
+            fused >= 30,
             "only {fused} {kind:?} inputs fused: {outcomes:?}"
         );
     }
+    assert!(
+        fixups >= 5 && copies >= 1,
+        "{fixups} checking and {copies} copying adapters"
+    );
 }
