@@ -38,7 +38,7 @@
 //! returns the same bytes.
 
 mod asynchronous;
-mod compose;
+pub(crate) mod compose;
 mod debug;
 mod guests;
 #[cfg(test)]

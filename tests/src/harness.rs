@@ -47,6 +47,7 @@ mod runtime;
 mod value;
 mod world;
 
+pub(crate) use generate::Rng;
 pub use report::{Aspect, Coverage, Mismatch, Report, Skipped};
 pub use runtime::{engine, optimise_engine};
 

@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod fixtures;
+pub mod fuzzing;
 pub mod harness;
 pub mod layout;
 pub mod wasi;

@@ -740,7 +740,7 @@ fn host_function(
         merge::Wrapper::Scratch => GeneratedFunc {
             name: "meld scratch realloc for the host".to_string(),
             ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
-            body: codegen.scratch_realloc(tables_base(layout)?),
+            body: codegen.scratch_realloc(tables_memory(layout)?, tables_base(layout)?),
         },
         merge::Wrapper::Lowering(id) => {
             let lowering = &graph.lowerings[id.0];

@@ -21,7 +21,7 @@ use super::resources::{HOST, RtFn};
 use super::translate::{Dst, Place, Slot, Src};
 use crate::abi::{Flat, Shape};
 use crate::error::Result;
-use wasm_encoder::Instruction as I;
+use wasm_encoder::{BlockType, Instruction as I};
 
 /// A staged host call.
 #[derive(Debug, Clone)]
@@ -169,16 +169,35 @@ impl Codegen {
     }
 
     /// The body of the scratch area's `realloc` as the host calls it: in
-    /// memory addresses.
-    pub(crate) fn scratch_realloc(&mut self, base: u32) -> wasm_encoder::Function {
+    /// memory addresses (`base` added to the area's relative ones).
+    /// wasmtime reallocates a block it wrote into: a string transcoded to
+    /// latin1+utf16 or utf16 is shrunk, or grown when it is not latin1
+    /// after all. A smaller block stays where it is; a larger one is a new
+    /// block with the old one's bytes copied.
+    pub(crate) fn scratch_realloc(&mut self, memory: u32, base: u32) -> wasm_encoder::Function {
         let (mut body, args) = Body::new(&[Flat::I32; 4]);
-        for arg in &args {
-            body.get(*arg);
-        }
-        body.ins(I::Call(self.rt(RtFn::ScratchAlloc)));
+        let (old, old_size, align, size) = (args[0], args[1], args[2], args[3]);
+        body.get(old).ins(I::If(BlockType::Empty));
+        body.get(size)
+            .get(old_size)
+            .ins(I::I32LeU)
+            .ins(I::If(BlockType::Empty));
+        body.get(old).ins(I::Return);
+        body.ins(I::End).ins(I::End);
+        let at = body.local(Flat::I32);
+        body.i32(0).i32(0).get(align).get(size);
+        body.ins(I::Call(self.rt(RtFn::ScratchAlloc))).set(at);
+        body.get(old).ins(I::If(BlockType::Empty));
+        body.get(at).get(old);
         if base != 0 {
-            body.i32(base).ins(I::I32Add);
+            body.i32(base).ins(I::I32Sub);
         }
+        body.get(old_size).ins(I::MemoryCopy {
+            src_mem: memory,
+            dst_mem: memory,
+        });
+        body.ins(I::End);
+        push_address(&mut body, at, base);
         body.finish()
     }
 }

@@ -1,0 +1,417 @@
+//! Runs a generated composition (original or fused) under wasmtime and
+//! writes down what the host sees: a transcript, one line per event.
+//!
+//! The host serves `fz:t/types` (the resource `r`, whose destructor logs
+//! `drop r<rep>`) and the bottom component's `fz:t/api` import, whose
+//! functions log what they received and return values generated from the
+//! case's seed and the import call's number (so both sides get the same
+//! values as long as they make the same calls). Handles are written by
+//! their host rep, `own<rep>` or `borrow<rep>`: the numbers the guests
+//! see never reach the transcript, but a guest dropping or passing the
+//! wrong one changes it.
+
+use anyhow::{Context, Result, bail};
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, Linker, Resource, ResourceAny, ResourceType, Type, Val};
+use wasmtime::{AsContextMut, Store, StoreContextMut};
+
+use super::Case;
+use super::component::Iface;
+use crate::harness::engine;
+
+/// Fuel per instantiation and per call: the forwarders do little, so
+/// running out means a loop that should not be there.
+const FUEL: u64 = 200_000_000;
+
+/// The host's resource type.
+struct R;
+
+/// The host's state.
+struct Host {
+    log: Vec<String>,
+    /// Handles the host made and has not given away yet, with their text:
+    /// taking the rep out of a `ResourceAny` would consume it.
+    made: Vec<(ResourceAny, String)>,
+    next_rep: u32,
+    import_calls: u32,
+    seed: u64,
+    trap_at: Option<u32>,
+}
+
+/// What a run of a case showed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transcript {
+    /// The lines both sides must agree on.
+    pub lines: Vec<String>,
+    /// The message of the trap that ended the run, if one did: not
+    /// compared (wasmtime's messages and the fused output's differ).
+    pub trap: Option<String>,
+}
+
+/// The transcript of `case`'s calls on the component `wasm`.
+pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
+    let engine = engine()?;
+    let component = Component::new(engine, wasm)
+        .map_err(anyhow::Error::from)
+        .context("compiling")?;
+    let mut linker = Linker::<Host>::new(engine);
+    let mut types = linker.instance("fz:t/types")?;
+    types.resource("r", ResourceType::host::<R>(), log_drop)?;
+    let ty = component.component_type();
+    let api = Iface::Api.name();
+    let imported = ty.imports(engine).find(|(name, _)| *name == api);
+    if let Some((_, import)) = imported
+        && let ComponentItem::ComponentInstance(instance) = import.ty
+    {
+        let mut host = linker.instance(api)?;
+        // `api` uses `r` from `types`: the same host resource.
+        host.resource("r", ResourceType::host::<R>(), log_drop)?;
+        let funcs = instance
+            .exports(engine)
+            .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentFunc(_)));
+        for (name, _) in funcs {
+            let label = name.to_owned();
+            host.func_new(name, move |mut store, ty, params, results| {
+                let args = render_all(&mut store, params)?;
+                let data = store.data_mut();
+                let call = data.import_calls;
+                data.import_calls += 1;
+                if data.trap_at == Some(call) {
+                    data.log.push(format!("host {label}{args} => trap"));
+                    return Err(wasmtime::Error::msg("the host's import traps"));
+                }
+                let mut rng = crate::harness::Rng::new(data.seed ^ (u64::from(call) << 32) ^ 0x1);
+                for (slot, ty) in results.iter_mut().zip(ty.results()) {
+                    *slot = value(&mut rng, &mut store, &ty, 0)?;
+                }
+                let out = render_all(&mut store, results)?;
+                store
+                    .data_mut()
+                    .log
+                    .push(format!("host {label}{args} => {out}"));
+                Ok(())
+            })?;
+        }
+    }
+    let host = Host {
+        log: Vec::new(),
+        made: Vec::new(),
+        next_rep: 1,
+        import_calls: 0,
+        seed: case.seed,
+        trap_at: case.host_trap_at,
+    };
+    let mut store = Store::new(engine, host);
+    store.set_fuel(FUEL)?;
+    let instance = match linker.instantiate(&mut store, &component) {
+        Ok(instance) => instance,
+        // The forwarders' start does nothing: instantiation cannot trap.
+        Err(e) => return Err(anyhow::Error::from(e).context("instantiating")),
+    };
+    let interface = instance
+        .get_export_index(&mut store, None, api)
+        .context("the composition exports no `api`")?;
+    let mut log = Vec::new();
+    let mut trap = None;
+    for (number, &index) in case.calls.iter().enumerate() {
+        let name = format!("f{index}");
+        let export = instance
+            .get_export_index(&mut store, Some(&interface), &name)
+            .with_context(|| format!("no export `{name}`"))?;
+        let func = instance
+            .get_func(&mut store, export)
+            .with_context(|| format!("`{name}` is not a function"))?;
+        let ty = func.ty(&store);
+        let mut rng = crate::harness::Rng::new(case.seed ^ number as u64);
+        let mut args = Vec::new();
+        for (_, ty) in ty.params() {
+            args.push(value(&mut rng, &mut store.as_context_mut(), &ty, 0)?);
+        }
+        let shown = render_all(&mut store.as_context_mut(), &args)?;
+        log.push(format!("call {name}{shown}"));
+        let mut results = vec![Val::Bool(false); ty.results().len()];
+        store.set_fuel(FUEL)?;
+        let outcome = func.call(&mut store, &args, &mut results);
+        log.append(&mut store.data_mut().log);
+        if let Err(e) = outcome {
+            log.push("trap".to_owned());
+            trap = Some(format!("{e:?}"));
+            break;
+        }
+        let out = render_all(&mut store.as_context_mut(), &results)?;
+        log.push(format!("return {out}"));
+    }
+    Ok(Transcript { lines: log, trap })
+}
+
+/// The resource's destructor: logs the rep.
+fn log_drop(mut store: StoreContextMut<'_, Host>, rep: u32) -> wasmtime::Result<()> {
+    store.data_mut().log.push(format!("drop r{rep}"));
+    Ok(())
+}
+
+/// Checks that every value in `transcript` arrived unchanged: each host
+/// import call received the export call's arguments, and each export call
+/// returned the last import call's results.
+pub fn check_faithful(transcript: &[String]) -> Result<()> {
+    let mut args = None;
+    let mut last = None;
+    for line in transcript {
+        if let Some(rest) = line.strip_prefix("call ") {
+            args = Some(rest.split_once('(').map_or("", |(_, a)| a).to_owned());
+            last = None;
+        } else if let Some(rest) = line.strip_prefix("host ") {
+            let (call, result) = rest.split_once(" => ").unwrap_or((rest, ""));
+            let received = call.split_once('(').map_or("", |(_, a)| a);
+            if Some(received) != args.as_deref() {
+                bail!("the host's import received other arguments than the export:\n{line}");
+            }
+            last = Some(result.to_owned());
+        } else if let Some(rest) = line.strip_prefix("return ") {
+            if last.as_deref().is_some_and(|l| l != rest) {
+                bail!("the export returned other results than the import:\n{line}");
+            }
+        } else if line.starts_with("trap") {
+            bail!("a faithful case trapped: {transcript:#?}");
+        }
+    }
+    Ok(())
+}
+
+/// `values` as text, handles by their host rep.
+fn render_all(store: &mut StoreContextMut<'_, Host>, values: &[Val]) -> wasmtime::Result<String> {
+    let mut out = String::from("(");
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        render(store, value, &mut out)?;
+    }
+    out.push(')');
+    Ok(out)
+}
+
+fn render(
+    store: &mut StoreContextMut<'_, Host>,
+    value: &Val,
+    out: &mut String,
+) -> wasmtime::Result<()> {
+    use std::fmt::Write;
+    match value {
+        Val::Resource(any) if store.data().made.iter().any(|(m, _)| m == any) => {
+            let made = &store.data().made;
+            let text = made.iter().find(|(m, _)| m == any).map(|(_, t)| t.clone());
+            out.push_str(&text.unwrap_or_default());
+        }
+        Val::Resource(any) => {
+            let owned = any.owned();
+            let resource = Resource::<R>::try_from_resource_any(*any, &mut *store)?;
+            let _ = match owned {
+                true => write!(out, "own<{}>", resource.rep()),
+                false => write!(out, "borrow<{}>", resource.rep()),
+            };
+        }
+        Val::List(items) | Val::Tuple(items) => {
+            out.push('[');
+            for item in items {
+                render(store, item, out)?;
+                out.push(',');
+            }
+            out.push(']');
+        }
+        Val::Record(fields) => {
+            out.push('{');
+            for (_, item) in fields {
+                render(store, item, out)?;
+                out.push(',');
+            }
+            out.push('}');
+        }
+        Val::Variant(name, payload) => {
+            let _ = write!(out, "{name}");
+            render_payload(store, payload, out)?;
+        }
+        Val::Option(payload) => {
+            out.push_str(if payload.is_some() { "some" } else { "none" });
+            render_payload(store, payload, out)?;
+        }
+        Val::Result(Ok(payload)) => {
+            out.push_str("ok");
+            render_payload(store, payload, out)?;
+        }
+        Val::Result(Err(payload)) => {
+            out.push_str("err");
+            render_payload(store, payload, out)?;
+        }
+        // Bits, so that NaN payloads compare too.
+        Val::Float32(v) => {
+            let _ = write!(out, "f32:{:#x}", v.to_bits());
+        }
+        Val::Float64(v) => {
+            let _ = write!(out, "f64:{:#x}", v.to_bits());
+        }
+        other => {
+            let _ = write!(out, "{other:?}");
+        }
+    }
+    Ok(())
+}
+
+fn render_payload(
+    store: &mut StoreContextMut<'_, Host>,
+    payload: &Option<Box<Val>>,
+    out: &mut String,
+) -> wasmtime::Result<()> {
+    if let Some(value) = payload {
+        out.push('(');
+        render(store, value, out)?;
+        out.push(')');
+    }
+    Ok(())
+}
+
+/// A random value of `ty`; resources are new host reps.
+fn value(
+    rng: &mut crate::harness::Rng,
+    store: &mut StoreContextMut<'_, Host>,
+    ty: &Type,
+    depth: usize,
+) -> wasmtime::Result<Val> {
+    let bits = rng.next_u64();
+    // Integers: a boundary a third of the time.
+    let int = |rng: &mut crate::harness::Rng| match rng.below(3) {
+        0 => [0u64, 1, u64::MAX, 1 << 63, (1 << 63) - 1, 0x80, 0x7f, 0xff][rng.below(8)],
+        _ => bits,
+    };
+    Ok(match ty {
+        Type::Bool => Val::Bool(bits & 1 == 1),
+        Type::S8 => Val::S8(int(rng) as i8),
+        Type::U8 => Val::U8(int(rng) as u8),
+        Type::S16 => Val::S16(int(rng) as i16),
+        Type::U16 => Val::U16(int(rng) as u16),
+        Type::S32 => Val::S32(int(rng) as i32),
+        Type::U32 => Val::U32(int(rng) as u32),
+        Type::S64 => Val::S64(int(rng) as i64),
+        Type::U64 => Val::U64(int(rng)),
+        Type::Float32 => Val::Float32(f32::from_bits(int(rng) as u32)),
+        Type::Float64 => Val::Float64(f64::from_bits(int(rng))),
+        Type::Char => Val::Char(char_of(rng)),
+        Type::String => {
+            let len = length(rng, depth) * 3;
+            let kind = rng.below(4);
+            Val::String(
+                (0..len)
+                    .map(|_| match kind {
+                        0 => (b' ' + rng.below(95) as u8) as char,
+                        1 => char::from_u32(0x20 + rng.below(0xe0) as u32).unwrap_or('x'),
+                        _ => char_of(rng),
+                    })
+                    .collect(),
+            )
+        }
+        Type::List(list) => {
+            let element = list.ty();
+            let len = length(rng, depth);
+            Val::List(
+                (0..len)
+                    .map(|_| value(rng, store, &element, depth + 1))
+                    .collect::<wasmtime::Result<_>>()?,
+            )
+        }
+        Type::Record(record) => Val::Record(
+            record
+                .fields()
+                .map(|field| {
+                    Ok((
+                        field.name.to_owned(),
+                        value(rng, store, &field.ty, depth + 1)?,
+                    ))
+                })
+                .collect::<wasmtime::Result<_>>()?,
+        ),
+        Type::Tuple(tuple) => Val::Tuple(
+            tuple
+                .types()
+                .map(|ty| value(rng, store, &ty, depth + 1))
+                .collect::<wasmtime::Result<_>>()?,
+        ),
+        Type::Variant(variant) => {
+            let cases: Vec<_> = variant.cases().collect();
+            let case = &cases[rng.below(cases.len())];
+            let payload = match &case.ty {
+                Some(ty) => Some(Box::new(value(rng, store, ty, depth + 1)?)),
+                None => None,
+            };
+            Val::Variant(case.name.to_owned(), payload)
+        }
+        Type::Enum(enumeration) => {
+            let names: Vec<&str> = enumeration.names().collect();
+            Val::Enum(names[rng.below(names.len())].to_owned())
+        }
+        Type::Option(option) => match rng.below(3) {
+            0 => Val::Option(None),
+            _ => Val::Option(Some(Box::new(value(rng, store, &option.ty(), depth + 1)?))),
+        },
+        Type::Result(result) => {
+            let ok = rng.below(2) == 0;
+            let ty = match ok {
+                true => result.ok(),
+                false => result.err(),
+            };
+            let payload = match ty {
+                Some(ty) => Some(Box::new(value(rng, store, &ty, depth + 1)?)),
+                None => None,
+            };
+            Val::Result(if ok { Ok(payload) } else { Err(payload) })
+        }
+        Type::Flags(flags) => Val::Flags(
+            flags
+                .names()
+                .filter(|_| rng.below(2) == 0)
+                .map(str::to_owned)
+                .collect(),
+        ),
+        Type::Own(_) | Type::Borrow(_) => {
+            let rep = store.data().next_rep;
+            store.data_mut().next_rep += 1;
+            // A host borrow exists only during a call: the host lends a
+            // handle it owns instead (and keeps it).
+            let text = match ty {
+                Type::Own(_) => format!("own<{rep}>"),
+                _ => format!("borrow<{rep}>"),
+            };
+            let any = Resource::<R>::new_own(rep).try_into_resource_any(&mut *store)?;
+            store.data_mut().made.push((any, text));
+            Val::Resource(any)
+        }
+        other => bail_wasmtime(other)?,
+    })
+}
+
+fn bail_wasmtime(ty: &Type) -> wasmtime::Result<Val> {
+    Err(wasmtime::Error::msg(format!(
+        "the fuzzer generates no {ty:?}"
+    )))
+}
+
+/// A list or string length: short mostly, sometimes long, shorter deeper.
+fn length(rng: &mut crate::harness::Rng, depth: usize) -> usize {
+    match (rng.below(12), depth) {
+        (0, 0) => 20 + rng.below(80),
+        (0..=2, _) => 0,
+        (_, 0..=1) => 1 + rng.below(4),
+        _ => rng.below(3),
+    }
+}
+
+/// A random char: ASCII, Latin-1, the BMP or beyond.
+fn char_of(rng: &mut crate::harness::Rng) -> char {
+    let raw = rng.next_u64() as u32;
+    let code = match rng.below(4) {
+        0 => 0x20 + raw % 0x5f,
+        1 => 0x80 + raw % 0x80,
+        2 => raw % 0x1_0000,
+        _ => raw % 0x11_0000,
+    };
+    char::from_u32(code).unwrap_or('\u{FFFD}')
+}
