@@ -123,8 +123,10 @@ impl Ty {
             1 => Ty::List(*u.choose(&Prim::ALL)?),
             2 => Ty::Option(*u.choose(&Prim::ALL)?),
             _ => {
-                let mut ps = vec![*u.choose(&Prim::ALL)?, *u.choose(&Prim::ALL)?];
-                while u.ratio(1, 3)? {
+                // A bounded count: `ratio` answers yes for ever once the
+                // data runs out.
+                let mut ps = Vec::new();
+                for _ in 0..u.int_in_range(2..=5)? {
                     ps.push(*u.choose(&Prim::ALL)?);
                 }
                 Ty::Tuple(ps)
