@@ -176,8 +176,16 @@ fn main() -> Result<()> {
     let manifest_dir =
         PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").ok_or("no CARGO_MANIFEST_DIR")?);
     let outer_target_dir = outer_target_dir()?;
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let rustc = env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
+    // `MELD_GUEST_TOOLCHAIN`: build the guests with this rustup toolchain
+    // rather than the one building this crate (cargo-fuzz builds with a
+    // nightly whose wasm targets may not be installable).
+    println!("cargo:rerun-if-env-changed=MELD_GUEST_TOOLCHAIN");
+    let toolchain = env::var("MELD_GUEST_TOOLCHAIN").ok();
+    let tool = |name: &str, var: &str| match &toolchain {
+        Some(toolchain) => Tool::Rustup(toolchain.clone(), name.to_owned()),
+        None => Tool::Path(env::var_os(var).unwrap_or_else(|| OsString::from(name))),
+    };
+    let (cargo, rustc) = (tool("cargo", "CARGO"), tool("rustc", "RUSTC"));
 
     for workspace in WORKSPACES {
         let guests_dir = manifest_dir.join(workspace.dir);
@@ -190,6 +198,27 @@ fn main() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A tool of the guest build: a program, or one run from a rustup
+/// toolchain.
+enum Tool {
+    Path(OsString),
+    /// Toolchain and program name.
+    Rustup(String, String),
+}
+
+impl Tool {
+    fn command(&self) -> Command {
+        match self {
+            Tool::Path(program) => Command::new(program),
+            Tool::Rustup(toolchain, program) => {
+                let mut command = Command::new("rustup");
+                command.args(["run", toolchain, program]);
+                command
+            }
+        }
+    }
 }
 
 /// Prints the `MELD_GUEST_<CRATE>` variable of every crate of `target`.
@@ -254,8 +283,8 @@ fn watch_guest_sources(guests_dir: &Path) -> Result<()> {
 
 /// Installs the target's standard library with rustup if the toolchain
 /// that builds this crate does not have it yet.
-fn ensure_target_installed(rustc: &OsString, triple: &str) -> Result<()> {
-    let sysroot = Command::new(rustc).args(["--print", "sysroot"]).output()?;
+fn ensure_target_installed(rustc: &Tool, triple: &str) -> Result<()> {
+    let sysroot = rustc.command().args(["--print", "sysroot"]).output()?;
     if !sysroot.status.success() {
         return Err(format!(
             "`rustc --print sysroot` failed: {}",
@@ -272,8 +301,12 @@ fn ensure_target_installed(rustc: &OsString, triple: &str) -> Result<()> {
     {
         return Ok(());
     }
-    let status = Command::new("rustup")
-        .args(["target", "add", triple])
+    let mut add = Command::new("rustup");
+    add.args(["target", "add", triple]);
+    if let Tool::Rustup(toolchain, _) = rustc {
+        add.args(["--toolchain", toolchain]);
+    }
+    let status = add
         .stdout(Stdio::null())
         .status()
         .map_err(|e| format!("target {triple} is missing and rustup could not be run: {e}"))?;
@@ -284,12 +317,16 @@ fn ensure_target_installed(rustc: &OsString, triple: &str) -> Result<()> {
 }
 
 fn build_guests(
-    cargo: &OsString,
+    cargo: &Tool,
     guests_dir: &Path,
     target_dir: &Path,
     target: &TargetGuests,
 ) -> Result<()> {
-    let mut command = Command::new(cargo);
+    let mut command = cargo.command();
+    if let Tool::Rustup(..) = cargo {
+        // The outer build's compiler, not the chosen toolchain's.
+        command.env_remove("RUSTC").env_remove("RUSTUP_TOOLCHAIN");
+    }
     command
         .args(["build", "--locked", "--target", target.triple])
         .arg("--manifest-path")

@@ -5,7 +5,8 @@
 //! shape, encoding and corruption must have been generated.
 //!
 //! `MELD_FUZZ_SEEDS=N` runs N seeds instead; `MELD_FUZZ_SEED=S` runs seed
-//! S alone and prints its case (WIT and forwarders).
+//! S alone and prints its case (WIT and forwarders); `MELD_FUZZ_CORPUS=dir`
+//! also writes the seeds' inputs there, a corpus for the cargo-fuzz target.
 
 use arbitrary::Unstructured;
 use meld_tests::fuzzing::{Case, Coverage, Verdict, check};
@@ -67,6 +68,12 @@ fn fused_compositions_of_random_types_behave_like_the_original() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(SEEDS);
+    // The seeds' inputs as a starting corpus for `cargo fuzz run differential`.
+    if let Ok(dir) = std::env::var("MELD_FUZZ_CORPUS") {
+        for seed in 0..seeds {
+            std::fs::write(format!("{dir}/seed-{seed}"), input(seed)).expect("writing");
+        }
+    }
     let mut coverage = Coverage::default();
     let mut failures = Vec::new();
     let mut refused = 0;
