@@ -8,7 +8,7 @@
 //! - an `api` interface of one to four functions with random types
 //!   ([`types`]: every value type, named types up to six deep, up to 40
 //!   parameters so that spilling happens, the host's resource as `own`
-//!   and `borrow`);
+//!   and `borrow` anywhere);
 //! - forwarder components ([`component`]) in one of the [`Shape`]s meld
 //!   supports, each with its own string encoding, post-return, realloc and
 //!   allocator start, one of them perhaps corrupting what it passes on;

@@ -5,9 +5,6 @@
 //! wasm-smith modules as they are, wrapped into components and composed,
 //! wasm-smith components, raw bytes). Each must give an error (never an
 //! internal one) or an output that validates. A panic fails the test.
-//!
-//! The inputs the fuzzer found bugs with are fused again, one by one, from
-//! `tests/fuzz-regressions/`.
 
 use std::collections::BTreeMap;
 

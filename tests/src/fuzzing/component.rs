@@ -311,6 +311,35 @@ impl Api {
             signature("param", &params),
             signature("result", &results)
         );
+        // The borrows it received end with the call: drop them, wherever
+        // they are (in lists, variants, memory).
+        let mut drops = Drops {
+            types: &self.types,
+            flats: &params,
+            code: String::new(),
+            loops: 0,
+        };
+        match params.len() == self.types.flat_all(&func.params).len() {
+            true => {
+                let mut slot = 0;
+                for ty in &func.params {
+                    drops.walk(ty, &Loc::Flat(slot));
+                    slot += self.types.flat_all(std::slice::from_ref(ty)).len();
+                }
+            }
+            false => {
+                let mut offset = 0;
+                for ty in &func.params {
+                    let (size, align) = self.types.size_align(ty);
+                    offset = super::types::align_to(offset, align);
+                    drops.walk(ty, &Loc::Mem("(local.get 0)".into(), offset));
+                    offset += size;
+                }
+            }
+        }
+        for i in 0..drops.loops {
+            let _ = writeln!(out, "    (local $p{i} i32) (local $n{i} i32)");
+        }
         let _ = writeln!(out, "    (local $ret i32) (local $mark i32)");
         if let Some(flat) = result.first().filter(|_| !retptr) {
             let _ = writeln!(out, "    (local $r {})", flat.wat());
@@ -383,18 +412,7 @@ impl Api {
                 out.push_str("    (local.set $r)\n");
             }
         }
-        // The borrows it received end with the call: drop them.
-        let (slots, offsets) = self.types.borrows(&func.params);
-        match params.len() == self.types.flat_all(&func.params).len() {
-            true => slots
-                .iter()
-                .for_each(|slot| out.push_str(&format!("    (call $drop (local.get {slot}))\n"))),
-            false => offsets.iter().for_each(|offset| {
-                out.push_str(&format!(
-                    "    (call $drop (i32.load offset={offset} (local.get 0)))\n"
-                ))
-            }),
-        }
+        out.push_str(&drops.code);
         match corruption {
             Some(Corruption::Result {
                 delta, pos, bit, ..
@@ -463,6 +481,135 @@ impl Api {
             .module(&module)
             .and_then(|encoder| encoder.validate(true).encode())
             .with_context(context)
+    }
+}
+
+/// Where a value is: from core parameter `slot` on, or at an address (a
+/// WAT expression) plus an offset.
+enum Loc {
+    Flat(usize),
+    Mem(String, u32),
+}
+
+/// Writes the code that drops every `borrow` in a value.
+struct Drops<'a> {
+    types: &'a Types,
+    /// The core parameters' types (a borrow in a variant's joined `i64`
+    /// slot is wrapped).
+    flats: &'a [Flat],
+    code: String,
+    /// Loops written, each with its locals `$p<i>` and `$n<i>`.
+    loops: usize,
+}
+
+impl Drops<'_> {
+    /// An `i32` read at `loc` (plus `at` bytes in memory).
+    fn read(&self, loc: &Loc, at: u32, bytes: u32) -> String {
+        match loc {
+            Loc::Flat(slot) => match self.flats[*slot] {
+                Flat::I64 => format!("(i32.wrap_i64 (local.get {slot}))"),
+                _ => format!("(local.get {slot})"),
+            },
+            Loc::Mem(addr, offset) => {
+                let load = match bytes {
+                    1 => "i32.load8_u",
+                    2 => "i32.load16_u",
+                    _ => "i32.load",
+                };
+                format!("({load} offset={} {addr})", offset + at)
+            }
+        }
+    }
+
+    fn walk(&mut self, ty: &Ty, loc: &Loc) {
+        if !self.types.has_borrow(ty) {
+            return;
+        }
+        match ty {
+            Ty::Borrow => {
+                let handle = self.read(loc, 0, 4);
+                let _ = writeln!(self.code, "    (call $drop {handle})");
+            }
+            Ty::List(element) => {
+                let (ptr, len) = match loc {
+                    Loc::Flat(slot) => {
+                        (self.read(loc, 0, 4), self.read(&Loc::Flat(slot + 1), 0, 4))
+                    }
+                    Loc::Mem(..) => (self.read(loc, 0, 4), self.read(loc, 4, 4)),
+                };
+                let i = self.loops;
+                self.loops += 1;
+                let (size, _) = self.types.size_align(element);
+                let _ = writeln!(
+                    self.code,
+                    "    (local.set $p{i} {ptr}) (local.set $n{i} {len})\n    (block $b{i} (loop $l{i}\n    (br_if $b{i} (i32.eqz (local.get $n{i})))"
+                );
+                self.walk(element, &Loc::Mem(format!("(local.get $p{i})"), 0));
+                let _ = writeln!(
+                    self.code,
+                    "    (local.set $p{i} (i32.add (local.get $p{i}) (i32.const {size})))\n    (local.set $n{i} (i32.sub (local.get $n{i}) (i32.const 1)))\n    (br $l{i})))"
+                );
+            }
+            Ty::Tuple(fields) => self.fields(fields, loc),
+            Ty::Option(t) => self.cases(&[None, Some(t)], loc),
+            Ty::Result(ok, err) => self.cases(&[ok.as_deref(), err.as_deref()], loc),
+            Ty::Named(index) => match &self.types.defs[*index] {
+                super::types::Def::Record(fields) => self.fields(fields, loc),
+                super::types::Def::Variant(cases) => {
+                    let cases: Vec<Option<&Ty>> = cases.iter().map(Option::as_ref).collect();
+                    self.cases(&cases, loc)
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn fields(&mut self, fields: &[Ty], loc: &Loc) {
+        match loc {
+            Loc::Flat(slot) => {
+                let mut slot = *slot;
+                for field in fields {
+                    self.walk(field, &Loc::Flat(slot));
+                    slot += self.types.flat_all(std::slice::from_ref(field)).len();
+                }
+            }
+            Loc::Mem(addr, offset) => {
+                let mut at = *offset;
+                for field in fields {
+                    let (size, align) = self.types.size_align(field);
+                    at = super::types::align_to(at, align);
+                    self.walk(field, &Loc::Mem(addr.clone(), at));
+                    at += size;
+                }
+            }
+        }
+    }
+
+    fn cases(&mut self, cases: &[Option<&Ty>], loc: &Loc) {
+        let disc = super::types::discriminant_size(cases.len());
+        let payload = match loc {
+            Loc::Flat(slot) => Loc::Flat(slot + 1),
+            Loc::Mem(addr, offset) => {
+                let align = cases
+                    .iter()
+                    .flatten()
+                    .map(|t| self.types.size_align(t).1)
+                    .fold(disc, u32::max);
+                Loc::Mem(addr.clone(), offset + super::types::align_to(disc, align))
+            }
+        };
+        let discriminant = self.read(loc, 0, disc);
+        for (k, case) in cases.iter().enumerate() {
+            if let Some(case) = case.filter(|t| self.types.has_borrow(t)) {
+                let _ = writeln!(
+                    self.code,
+                    "    (if (i32.eq {discriminant} (i32.const {k})) (then"
+                );
+                self.walk(case, &payload);
+                self.code.push_str("    ))\n");
+            }
+        }
     }
 }
 

@@ -118,10 +118,7 @@ pub struct Types {
 
 impl Types {
     /// A random type at most `depth` deep, spending `budget` (nodes
-    /// left). With `borrows`, it may hold `borrow` handles, but only where
-    /// records and tuples put them (not in lists, options, results or
-    /// variants): a forwarder must drop every borrow it receives before it
-    /// returns, and finds these at fixed places.
+    /// left), with `borrow` handles only if `borrows`.
     pub fn ty(
         &mut self,
         u: &mut Unstructured,
@@ -149,15 +146,15 @@ impl Types {
             13 => Ty::Own,
             14 if borrows => Ty::Borrow,
             14 => Ty::String,
-            15 | 16 => Ty::List(Box::new(self.ty(u, depth - 1, false, budget)?)),
+            15 | 16 => Ty::List(Box::new(self.ty(u, depth - 1, borrows, budget)?)),
             17 => {
                 let n = 1 + u.choose_index(4)?;
                 Ty::Tuple(self.tys(u, n, depth - 1, borrows, budget)?)
             }
-            18 => Ty::Option(Box::new(self.ty(u, depth - 1, false, budget)?)),
+            18 => Ty::Option(Box::new(self.ty(u, depth - 1, borrows, budget)?)),
             19 => {
-                let ok = self.maybe(u, depth - 1, false, budget)?;
-                let err = self.maybe(u, depth - 1, false, budget)?;
+                let ok = self.maybe(u, depth - 1, borrows, budget)?;
+                let err = self.maybe(u, depth - 1, borrows, budget)?;
                 Ty::Result(ok.map(Box::new), err.map(Box::new))
             }
             20 => {
@@ -173,9 +170,9 @@ impl Types {
                 let mut cases = Vec::with_capacity(n);
                 for _ in 0..n {
                     cases.push(match n <= 8 {
-                        true => self.maybe(u, depth - 1, false, budget)?,
+                        true => self.maybe(u, depth - 1, borrows, budget)?,
                         // Wide variants: mostly empty cases, a few typed.
-                        false if u.ratio(1, 64)? => self.maybe(u, depth - 1, false, budget)?,
+                        false if u.ratio(1, 64)? => self.maybe(u, depth - 1, borrows, budget)?,
                         false => None,
                     });
                 }
@@ -196,7 +193,7 @@ impl Types {
     }
 
     /// A type of [`MAX_DEPTH`] levels: a random leaf in random containers.
-    /// No `borrow` in it: the containers would hide it (see [`Types::ty`]).
+    /// It holds no `borrow`: it may be a result.
     pub fn deep(&mut self, u: &mut Unstructured) -> Result<Ty> {
         let mut budget = 1;
         let mut ty = self.ty(u, 0, false, &mut budget)?;
@@ -211,56 +208,6 @@ impl Types {
             };
         }
         Ok(ty)
-    }
-
-    /// Where `tys` (parameters) hold `borrow` handles: indices of their
-    /// flattened values, and offsets in their memory layout.
-    pub fn borrows(&self, tys: &[Ty]) -> (Vec<usize>, Vec<u32>) {
-        let (mut slots, mut offsets) = (Vec::new(), Vec::new());
-        let (mut slot, mut offset) = (0, 0);
-        for ty in tys {
-            self.borrows_in(ty, &mut slot, &mut offset, &mut slots, &mut offsets);
-        }
-        (slots, offsets)
-    }
-
-    fn borrows_in(
-        &self,
-        ty: &Ty,
-        slot: &mut usize,
-        offset: &mut u32,
-        slots: &mut Vec<usize>,
-        offsets: &mut Vec<u32>,
-    ) {
-        let (size, align) = self.size_align(ty);
-        *offset = align_to(*offset, align);
-        let fields = match ty {
-            Ty::Tuple(ts) => Some(ts.as_slice()),
-            Ty::Named(index) => match &self.defs[*index] {
-                Def::Record(fields) => Some(fields.as_slice()),
-                _ => None,
-            },
-            _ => None,
-        };
-        match fields {
-            Some(fields) => {
-                let start = *offset;
-                for field in fields {
-                    self.borrows_in(field, slot, offset, slots, offsets);
-                }
-                *offset = start + size;
-            }
-            None => {
-                if *ty == Ty::Borrow {
-                    slots.push(*slot);
-                    offsets.push(*offset);
-                }
-                let mut flat = Vec::new();
-                self.flat(ty, &mut flat);
-                *slot += flat.len();
-                *offset += size;
-            }
-        }
     }
 
     /// A named type: an existing one with the same definition, else a new
@@ -585,7 +532,7 @@ impl Types {
 }
 
 /// Bytes of the discriminant of a variant of `cases` cases.
-fn discriminant_size(cases: usize) -> u32 {
+pub fn discriminant_size(cases: usize) -> u32 {
     match cases {
         0..=256 => 1,
         257..=65536 => 2,
