@@ -49,6 +49,8 @@ fn run(args: &[String]) -> String {
         String::from_utf8_lossy(bytes)
             .replace(&tmp, "$TMP")
             .lines()
+            // (the peak memory line is there on Linux only)
+            .filter(|line| !line.starts_with("peak memory:"))
             .map(|line| match line.strip_prefix("time:") {
                 Some(_) => "time:              <time>".to_string(),
                 None => line.to_string(),

@@ -412,8 +412,14 @@ fn diamond() -> Result<Vec<u8>> {
 /// A `wasi:cli/run` command calling a `greeter`; both print to the host's
 /// stdout, so the composition imports WASI for two inner components.
 fn wasi_hello() -> Result<Vec<u8>> {
+    hello_command_with(&guests::GREETER_PROVIDER.component()?)
+}
+
+/// The `wasi-hello` command composed with another `greeter` provider
+/// (`meld-bench js` gives it one written in JavaScript).
+pub fn hello_command_with(greeter: &[u8]) -> Result<Vec<u8>> {
     let mut composition = Composition::new();
-    let greeter = instantiate(&mut composition, &guests::GREETER_PROVIDER)?;
+    let greeter = composition.instantiate("greeter-provider", greeter)?;
     let command = instantiate(&mut composition, &guests::HELLO_COMMAND)?;
     composition.connect(greeter, command, GREETER)?;
     composition.export(command, RUN)?;

@@ -14,6 +14,7 @@
 //! for segments and start functions; with a shared memory every body goes
 //! through `shared::rewrite` instead.
 
+mod body;
 mod custom;
 mod module;
 mod reencode;
@@ -1100,7 +1101,7 @@ impl Code {
         }
     }
 
-    /// Re-encodes `body` with `re`'s index maps, recording where each
+    /// Copies `body` with `re`'s index maps, recording where each
     /// instruction went in `map`.
     fn reencode(
         &mut self,
@@ -1108,58 +1109,10 @@ impl Code {
         body: &wasmparser::FunctionBody<'_>,
         mut map: Option<&mut CodeMap>,
     ) -> std::result::Result<(), wasm_encoder::reencode::Error<Error>> {
-        use wasm_encoder::reencode::Reencode;
-        let mut f = re.new_function_with_parsed_locals(body)?;
-        let mut reader = body.get_operators_reader()?;
-        let (bytes, base) = (body.as_bytes(), body.range().start);
         let memory0_kept = re.maps[Space::Memory.index()].first() == Some(&0);
-        while !reader.eof() {
-            let at = reader.original_position();
-            if let Some(map) = map.as_deref_mut() {
-                map.instruction(at, f.byte_len());
-            }
-            let op = reader.read()?;
-            let instruction = &bytes[at - base..reader.original_position() - base];
-            match names_nothing(instruction, memory0_kept) {
-                true => f.raw(instruction.iter().copied()),
-                false => f.instruction(&re.instruction(op)?),
-            };
-        }
+        let f = body::copy(re, body, memory0_kept, map.as_deref_mut())?;
         self.mapped(&f, body, map);
         Ok(())
-    }
-}
-
-/// Whether the encoded `instruction` names no index that fusion moves
-/// (function, global, table, memory, type, tag, element or data), so its
-/// bytes can be copied as they are: control without a type index, locals,
-/// float constants, the numeric operators (0x45..=0xC4), and loads and
-/// stores of memory 0 when that stays memory 0 (`memory0_kept`; the first
-/// byte of the alignment field below 0x40: no memory index follows).
-/// Anything else is re-encoded. Copied or re-encoded, an instruction's
-/// bytes come out the same, unless its input encoding was padded.
-fn names_nothing(instruction: &[u8], memory0_kept: bool) -> bool {
-    match instruction {
-        // unreachable, nop, else, end, br, br_if, br_table, return,
-        // drop, select
-        [
-            0x00 | 0x01 | 0x05 | 0x0B | 0x0C | 0x0D | 0x0E | 0x0F | 0x1A | 0x1B,
-            ..,
-        ] => true,
-        // block, loop, if typed empty or by one value type (not by a
-        // type index)
-        [0x02..=0x04, 0x40 | 0x7B..=0x7F, ..] => true,
-        // local.get, local.set, local.tee; the float constants (integer
-        // ones are often padded by linkers: re-encoding shortens them);
-        // the numeric operators
-        [0x20..=0x22 | 0x43..=0xC4, ..] => true,
-        // loads and stores of memory 0, with an offset encoded in the
-        // fewest bytes (a padded one, as linkers leave them, is written
-        // again shorter, as re-encoding writes it)
-        [0x28..=0x3E, align, offset @ ..] => {
-            memory0_kept && *align < 0x40 && (offset.len() < 2 || offset.last() != Some(&0))
-        }
-        _ => false,
     }
 }
 
@@ -1281,118 +1234,4 @@ pub(crate) fn val(ty: &wasmparser::ValType) -> Result<wasm_encoder::ValType> {
     wasm_encoder::reencode::RoundtripReencoder
         .val_type(*ty)
         .map_err(|e| Error::internal(format!("value type: {e}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::names_nothing;
-    use wasm_encoder::reencode::{Error, Reencode};
-
-    /// Moves every index by one, memory 0 excepted.
-    struct Shift;
-
-    impl Reencode for Shift {
-        type Error = std::convert::Infallible;
-        fn function_index(&mut self, i: u32) -> Result<u32, Error<Self::Error>> {
-            Ok(i + 1)
-        }
-        fn table_index(&mut self, i: u32) -> Result<u32, Error<Self::Error>> {
-            Ok(i + 1)
-        }
-        fn memory_index(&mut self, i: u32) -> Result<u32, Error<Self::Error>> {
-            Ok(if i == 0 { 0 } else { i + 1 })
-        }
-        fn global_index(&mut self, i: u32) -> Result<u32, Error<Self::Error>> {
-            Ok(i + 1)
-        }
-        fn tag_index(&mut self, i: u32) -> Result<u32, Error<Self::Error>> {
-            Ok(i + 1)
-        }
-        fn type_index(&mut self, i: u32) -> Result<u32, Error<Self::Error>> {
-            Ok(i + 1)
-        }
-        fn element_index(&mut self, i: u32) -> Result<u32, Error<Self::Error>> {
-            Ok(i + 1)
-        }
-        fn data_index(&mut self, i: u32) -> Result<u32, Error<Self::Error>> {
-            Ok(i + 1)
-        }
-    }
-
-    /// An instruction copied as it is must be one that moving every index
-    /// leaves unchanged; and the common ones are copied.
-    #[test]
-    fn instructions_copied_as_they_are_name_no_index() {
-        let wasm = wat::parse_str(
-            r#"(module
-              (type $t (func (param i32) (result i32)))
-              (import "m" "f" (func $imp (param i32) (result i32)))
-              (memory $m0 1) (memory $m1 1)
-              (table $tab 1 funcref)
-              (global $g (mut i32) (i32.const 0))
-              (tag $e (param i32))
-              (data $d "x") (elem $el func $f)
-              (func $f (param $x i32) (result i32) (local $y i64) (local $v v128)
-                (block $b (result i32)
-                  (loop $l
-                    (br_if $l (i32.eqz (local.get $x)))
-                    (br_table $b $b (i32.const 0) (i32.const 1)))
-                  (if (result i32) (local.get $x) (then (i32.const 1)) (else (i32.const 2)))
-                  (block (type $t) (param i32) (result i32) (i32.add (i32.const 1)))
-                  (drop (select (i32.const 1) (i32.const 2) (local.get $x)))
-                  (drop (select (result i32) (i32.const 1) (i32.const 2) (local.get $x)))
-                  (local.set $y (i64.extend_i32_u (local.tee $x (i32.const 7))))
-                  (drop (f64.add (f64.const 1.5) (f64.convert_i64_s (local.get $y))))
-                  (drop (i32.extend8_s (i32.wrap_i64 (local.get $y))))
-                  (drop (i32.load $m0 offset=4 (i32.const 0)))
-                  (drop (i64.load8_u $m1 (i32.const 0)))
-                  (i32.store16 $m0 (i32.const 2) (i32.const 3))
-                  (i32.store $m1 offset=8 (i32.const 2) (i32.const 3))
-                  (drop (memory.size $m0))
-                  (drop (memory.grow $m1 (i32.const 0)))
-                  (memory.fill $m0 (i32.const 0) (i32.const 0) (i32.const 0))
-                  (memory.init $m1 $d (i32.const 0) (i32.const 0) (i32.const 0))
-                  (data.drop $d)
-                  (drop (call $imp (global.get $g)))
-                  (global.set $g (call_indirect $tab (type $t) (i32.const 0) (i32.const 0)))
-                  (drop (table.get $tab (i32.const 0)))
-                  (drop (ref.func $f))
-                  (elem.drop $el)
-                  (drop (i32.trunc_sat_f32_s (f32.const 1)))
-                  (local.set $v (v128.load $m1 (i32.const 0)))
-                  (drop (i32x4.extract_lane 0 (local.get $v)))
-                  (try_table (catch $e 0) (nop))
-                  (return (i32.const 0))
-                  (unreachable)))
-              (export "f" (func $f)))"#,
-        )
-        .expect("the test module assembles");
-        let mut copied = 0;
-        for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
-            let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("parses") else {
-                continue;
-            };
-            let (bytes, base) = (body.as_bytes(), body.range().start);
-            let mut reader = body.get_operators_reader().expect("operators");
-            while !reader.eof() {
-                let at = reader.original_position();
-                let op = reader.read().expect("an operator");
-                let raw = &bytes[at - base..reader.original_position() - base];
-                if names_nothing(raw, true) {
-                    let mut f = wasm_encoder::Function::new([]);
-                    f.instruction(&Shift.instruction(op.clone()).expect("re-encodes"));
-                    let mut moved = Vec::new();
-                    wasm_encoder::Encode::encode(&f, &mut moved);
-                    // (a one-byte size, then the instruction)
-                    assert_eq!(&moved[2..], raw, "{op:?} is copied but names an index");
-                    copied += 1;
-                }
-                // memory 0 moved: no load or store is copied
-                if matches!(raw, [0x28..=0x3E, ..]) {
-                    assert!(!names_nothing(raw, false), "{op:?}");
-                }
-            }
-        }
-        assert!(copied >= 40, "only {copied} instructions copied");
-    }
 }
