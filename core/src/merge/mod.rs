@@ -963,9 +963,9 @@ pub(crate) fn emit(
     }
     // A section is emitted only when it has entries: an empty one (a tag
     // section above all) would need a feature the input may not use. The
-    // sections are encoded apart, then copied once into a buffer of the
-    // module's exact size (growing one buffer section by section would
-    // hold up to twice the module at its peak).
+    // sections are encoded apart, then copied around the code (growing one
+    // buffer section by section would hold up to twice the module at its
+    // peak).
     let mut before = Vec::new();
     encode_if(&mut before, &type_section, type_section.len());
     encode_if(&mut before, &imports, imports.len());
@@ -1009,28 +1009,29 @@ pub(crate) fn emit(
     if let Some(producers) = producers.encode() {
         encode_if(&mut after, &producers, 1);
     }
-    let code_size = match code.count {
-        0 => 0,
-        n => {
-            let body = leb_len(n as usize) + code.bytes.len();
-            1 + leb_len(body) + body
-        }
-    };
-    let size = 8 + code_size + before.iter().chain(&after).map(Vec::len).sum::<usize>();
-    let mut module = Vec::with_capacity(size);
-    module.extend_from_slice(&wasm_encoder::Module::HEADER);
+    // The module is assembled in the code's buffer: the sections before
+    // the code and the code section's header move in front of it (the
+    // buffer grows in place where the allocator can, as large blocks do
+    // on native hosts), so the code is never held twice.
+    let mut prefix = Vec::with_capacity(20 + before.iter().map(Vec::len).sum::<usize>());
+    prefix.extend_from_slice(&wasm_encoder::Module::HEADER);
     for part in before {
-        module.extend_from_slice(&part);
+        prefix.extend_from_slice(&part);
     }
     if code.count > 0 {
         // As wasm-encoder encodes a section: id, size, count, entries.
-        module.push(wasm_encoder::SectionId::Code as u8);
+        prefix.push(wasm_encoder::SectionId::Code as u8);
         let body = leb_len(code.count as usize) + code.bytes.len();
-        wasm_encoder::Encode::encode(&(body as u32), &mut module);
-        wasm_encoder::Encode::encode(&code.count, &mut module);
-        module.extend_from_slice(&code.bytes);
+        wasm_encoder::Encode::encode(&(body as u32), &mut prefix);
+        wasm_encoder::Encode::encode(&code.count, &mut prefix);
     }
-    drop(code);
+    let mut module = code.bytes;
+    let len = module.len();
+    module.reserve_exact(prefix.len() + after.iter().map(Vec::len).sum::<usize>());
+    module.resize(len + prefix.len(), 0);
+    module.copy_within(0..len, prefix.len());
+    module[..prefix.len()].copy_from_slice(&prefix);
+    drop(prefix);
     for part in after {
         module.extend_from_slice(&part);
     }

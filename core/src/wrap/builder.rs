@@ -29,6 +29,10 @@ pub(crate) struct Builder {
     /// A type section being filled by [`Sink::define`], flushed before any
     /// other section.
     pending_types: Option<ComponentTypeSection>,
+    /// The component up to and including a module embedded in its own
+    /// buffer ([`Builder::core_module_owned`]); `component` then holds the
+    /// sections after it.
+    front: Option<Vec<u8>>,
 }
 
 fn next(counter: &mut u32) -> u32 {
@@ -45,7 +49,14 @@ impl Builder {
 
     pub(crate) fn finish(mut self) -> Vec<u8> {
         self.flush();
-        self.component.finish()
+        let rest = self.component.finish();
+        match self.front {
+            None => rest,
+            Some(mut front) => {
+                front.extend_from_slice(&rest[Component::HEADER.len()..]);
+                front
+            }
+        }
     }
 
     pub(crate) fn import(&mut self, name: &str, ty: ComponentTypeRef) -> Result<u32> {
@@ -296,6 +307,26 @@ impl Builder {
             id: ComponentSectionId::CoreModule as u8,
             data: bytes,
         });
+        next(&mut self.core_modules)
+    }
+
+    /// Embeds the core module `bytes` in its own buffer: the sections so far
+    /// and the module section's header are moved in front of it, so that a
+    /// large module is not copied (and not held twice). Returns its core
+    /// module index.
+    pub(crate) fn core_module_owned(&mut self, mut bytes: Vec<u8>) -> u32 {
+        if self.front.is_some() {
+            return self.core_module(&bytes);
+        }
+        self.flush();
+        let mut prefix = std::mem::take(&mut self.component).finish();
+        prefix.push(ComponentSectionId::CoreModule as u8);
+        wasm_encoder::Encode::encode(&(bytes.len() as u32), &mut prefix);
+        let len = bytes.len();
+        bytes.resize(len + prefix.len(), 0);
+        bytes.copy_within(0..len, prefix.len());
+        bytes[..prefix.len()].copy_from_slice(&prefix);
+        self.front = Some(bytes);
         next(&mut self.core_modules)
     }
 

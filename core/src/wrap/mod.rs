@@ -134,9 +134,9 @@ pub(crate) fn wrap(
     for (name, items) in &by_module {
         args.push((*name, w.b.core_instantiate_exports(items)));
     }
-    let fused = w.b.core_module(&module);
-    // Embedded: the wrapper holds the only copy from here on.
-    drop(module);
+    // Embedded in its own buffer: the wrapper's sections so far move in
+    // front of it.
+    let fused = w.b.core_module_owned(module);
     let main = w.b.core_instantiate(fused, &args);
 
     if let Some(shim) = shim {
