@@ -137,6 +137,8 @@ function printStats(s, ms) {
     `input:             ${s.inputBytes} bytes`,
     `output:            ${s.outputBytes} bytes`,
     `time:              ${ms.toFixed(3)} ms`,
+    // node's own peak (its engine included), where the native CLI gives its own
+    `peak memory:       ${process.resourceUsage().maxRSS} KiB resident`,
     debugInfoLine(s),
   ];
   if (s.droppedSections.length === 0) lines.push('dropped sections:  none');

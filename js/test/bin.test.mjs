@@ -13,8 +13,13 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const bin = join(pkgRoot, 'bin', 'meld-fuse.js');
 const meldFuse = (args) => run(process.execPath, [bin, ...args]);
 const byName = (name) => fixtures().find((f) => f.name === name);
-// Stats without the time, and warnings without the program's name.
-const withoutTime = (stats) => stats.replace(/^time: .*$/m, '').replace(/^meld(-fuse)?: warning: /gm, 'warning: ');
+// Stats without the time and the process's peak memory (each process's
+// own), and warnings without the program's name.
+const withoutTime = (stats) =>
+  stats
+    .replace(/^time: .*$/m, '')
+    .replace(/^peak memory: +\d+ KiB resident\n/m, '')
+    .replace(/^meld(-fuse)?: warning: /gm, 'warning: ');
 
 test('fuse writes the native bytes and prints the native stats', () => {
   for (const name of ['scalars', 'wasi-hello']) {
@@ -28,6 +33,7 @@ test('fuse writes the native bytes and prints the native stats', () => {
       assert.equal(b.status, 0, b.stderr);
       assert.ok(readFileSync(ours).equals(readFileSync(theirs)), `${name} ${kind}`);
       assert.match(a.stderr, /^time: +\d+\.\d{3} ms$/m);
+      assert.match(a.stderr, /^peak memory: +\d+ KiB resident$/m);
       assert.equal(withoutTime(a.stderr), withoutTime(b.stderr));
     }
   }
