@@ -165,6 +165,17 @@ fn stats_report_what_fusion_did() {
     ] {
         assert!(stderr.contains(field), "missing {field} in {stderr}");
     }
+    // Linux says the process's peak resident memory; a fusion of a
+    // fixture holds at least the input.
+    if cfg!(target_os = "linux") {
+        let kib: u64 = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("peak memory:"))
+            .and_then(|l| l.split_whitespace().next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no peak memory in {stderr}"));
+        let input_kib = std::fs::metadata(&input).map_or(0, |m| m.len() / 1024);
+        assert!(kib > input_kib, "{kib} KiB for a {input_kib} KiB input");
+    }
 }
 
 #[test]

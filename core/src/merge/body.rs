@@ -47,21 +47,20 @@ pub(super) fn copy<R: Reencode>(
         // A call, a global access, a legacy `catch`: one index after the
         // opcode. (A legacy handler checks its enclosing frame when
         // parsed, which a reader of one instruction has not.)
-        let moved = match rest {
-            [0x10, ..] => Some(re.function_index(uleb(rest, at)?.0)),
-            [0x23 | 0x24, ..] => Some(re.global_index(uleb(rest, at)?.0)),
-            [0x07, ..] => Some(re.tag_index(uleb(rest, at)?.0)),
-            _ => None,
-        };
-        match moved {
-            Some(moved) => {
-                let len = 1 + uleb(rest, at)?.1;
+        match rest[0] {
+            op @ (0x10 | 0x23 | 0x24 | 0x07) => {
+                let (old, len) = uleb(rest, start + at)?;
+                let new = match op {
+                    0x10 => re.function_index(old)?,
+                    0x07 => re.tag_index(old)?,
+                    _ => re.global_index(old)?,
+                };
                 index.clear();
-                wasm_encoder::Encode::encode(&moved?, &mut index);
-                f.raw(std::iter::once(rest[0]).chain(index.iter().copied()));
-                at += len;
+                wasm_encoder::Encode::encode(&new, &mut index);
+                f.raw(std::iter::once(op).chain(index.iter().copied()));
+                at += 1 + len;
             }
-            None => {
+            _ => {
                 let mut reader =
                     OperatorsReader::new(BinaryReader::new_features(rest, start + at, features));
                 let op = reader.read()?;
@@ -83,7 +82,7 @@ pub(super) fn copy<R: Reencode>(
 }
 
 /// The value and length of the unsigned LEB after the opcode at `rest[0]`
-/// (`at` is its offset, for the error).
+/// (`at` is the opcode's offset in the input, for the error).
 fn uleb<E>(rest: &[u8], at: usize) -> Result<(u32, usize), Error<E>> {
     let mut reader = BinaryReader::new(&rest[1..], at + 1);
     let value = reader.read_var_u32()?;
