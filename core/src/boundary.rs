@@ -113,19 +113,29 @@ pub(crate) fn plan(
     for (i, lowering) in graph.lowerings.iter().enumerate() {
         // A host function whose parameters hold handles in memory reads
         // them from a translated copy in meld's memory.
-        let (context, options) = match adapters.staged_lowerings.contains(&LoweringId(i)) {
-            true => {
-                let scratch = layout
-                    .wrapper(Wrapper::Scratch)
-                    .ok_or_else(|| Error::internal("no scratch realloc"))?;
+        // An async one whose result holds handles writes it there too.
+        let id = LoweringId(i);
+        let staged = match (
+            adapters.staged_lowerings.contains(&id),
+            adapters.async_staged.contains(&id),
+        ) {
+            (true, _) => Some(Wrapper::Scratch),
+            (_, true) => Some(Wrapper::Stage),
+            _ => None,
+        };
+        let (context, options) = match staged {
+            Some(wrapper) => {
+                let realloc = layout
+                    .wrapper(wrapper)
+                    .ok_or_else(|| Error::internal("no realloc of meld's memory"))?;
                 let key = (
                     Some(Origin::Tables),
-                    Some(scratch),
+                    Some(realloc),
                     lowering.options.encoding,
                 );
                 p.named_context(key)
             }
-            false => p.context(&lowering.options, lowering.caller)?,
+            None => p.context(&lowering.options, lowering.caller)?,
         };
         let async_ = lowering.options.async_;
         let index = match seen.get(&(lowering.item.clone(), context, async_)) {

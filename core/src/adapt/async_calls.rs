@@ -100,6 +100,11 @@ pub(crate) enum AsyncFunc {
     /// call wrote (at the return pointer it takes) to region addresses
     /// (nothing otherwise).
     HostResult(LoweringId),
+    /// `(hh, status)`: host subtask `hh` resolved with `status` (its
+    /// event, or a `subtask.cancel` the host answered at once): a result
+    /// that came moves into place ([`AsyncFunc::HostResult`]); the block of
+    /// a staged one that did not is freed.
+    HostFix,
     /// Rings root task `task`'s bell: its callback runs a turn.
     HostRing,
     /// After a turn of root task `task` (`exiting`: it ended): rings the
@@ -161,6 +166,10 @@ const EVENT_SUBTASK: u32 = 1;
 const HOST_EVENT_AT: u32 = 16;
 /// An async lower passes at most this many flat parameters.
 const MAX_FLAT_ASYNC_PARAMS: usize = 4;
+/// Subtask statuses of the Canonical ABI.
+const STATUS_RETURNED: u32 = 2;
+const STATUS_START_CANCELLED: u32 = 3;
+const STATUS_RETURN_CANCELLED: u32 = 4;
 /// The scheduler's `entries` table holds this many functions.
 const ENTRIES: usize = 64;
 
@@ -220,6 +229,7 @@ pub(crate) fn funcs(
         out.extend(host_calls);
         out.extend([
             AsyncFunc::HostEvent,
+            AsyncFunc::HostFix,
             AsyncFunc::HostPoll,
             AsyncFunc::HostRing,
             AsyncFunc::HostRings,
@@ -514,6 +524,7 @@ struct Rt {
     host_note: u32,
     host_fix: u32,
     host_retptr: u32,
+    host_area: u32,
     host_set: u32,
     host_pending: u32,
     watcher: u32,
@@ -613,6 +624,7 @@ impl Rt {
             host_note: f(t, "host_note")?,
             host_fix: f(t, "host_fix")?,
             host_retptr: f(t, "host_retptr")?,
+            host_area: f(t, "host_area")?,
             host_set: get(t, "host_set", Space::Global)?,
             host_pending: get(t, "host_pending", Space::Global)?,
             watcher: get(t, "watcher", Space::Global)?,
@@ -692,6 +704,9 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
         rt.funcs.host = Some(shims::HostCancel {
             host_handle: f("host_handle")?,
             host_cancelled: f("host_cancelled")?,
+            host_cancel_sent: f("host_cancel_sent")?,
+            host_abandon: f("host_abandon")?,
+            fix: ctx.layout.async_index(AsyncFunc::HostFix)?,
             cancel: host_op(ctx, HostAsyncOp::SubtaskCancel)?,
             join: host_op(ctx, HostAsyncOp::Join)?,
             drop: host_op(ctx, HostAsyncOp::SubtaskDrop)?,
@@ -743,6 +758,7 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             AsyncFunc::HostCall(id) => g.host_call(id)?,
             AsyncFunc::HostResult(id) => g.host_result(id)?,
             AsyncFunc::HostEvent => g.host_event()?,
+            AsyncFunc::HostFix => g.host_fix()?,
             AsyncFunc::HostPoll => g.host_poll()?,
             AsyncFunc::HostRing => g.host_ring()?,
             AsyncFunc::HostRings => g.host_rings()?,
@@ -771,6 +787,20 @@ fn sig(params: &[Flat], results: &[Flat]) -> FuncType {
 }
 
 type Made = (String, FuncType, wasm_encoder::Function);
+
+/// An async call of the host, as its generated function sees it.
+struct HostSite {
+    lowering: crate::graph::Lowering,
+    /// The caller's side of the call.
+    caller: Side,
+    module: String,
+    field: String,
+    /// Its shape, handles as the host's numbers.
+    shape: Shape,
+    /// The core type of the async lowered import.
+    core: FuncType,
+    params: Vec<Flat>,
+}
 
 /// How one side passes parameters: flat, or one pointer to the tuple.
 #[derive(Debug, Clone)]
@@ -1799,42 +1829,10 @@ impl Gen<'_, '_, '_, '_> {
             .i32(EVENT_SUBTASK)
             .ins(I::I32Eq)
             .ins(I::If(BlockType::Empty));
-        // A result that holds pointers moves them first.
-        let results: Vec<LoweringId> = self
-            .funcs
-            .iter()
-            .filter_map(|f| match f {
-                AsyncFunc::HostResult(id) => Some(*id),
-                _ => None,
-            })
-            .collect();
-        let mut moving = Vec::new();
-        for id in results {
-            if self.result_moves(id)? {
-                moving.push(id);
-            }
-        }
-        if !moving.is_empty() {
-            let (fix, ptr) = (b.local(Flat::I32), b.local(Flat::I32));
-            b.get(status)
-                .i32(2)
-                .ins(I::I32Eq)
-                .ins(I::If(BlockType::Empty));
-            b.get(hh).ins(I::Call(rt.host_fix)).set(fix);
-            b.get(hh).ins(I::Call(rt.host_retptr)).set(ptr);
-            for id in moving {
-                b.get(fix)
-                    .i32(self.fix_number(id)?)
-                    .ins(I::I32Eq)
-                    .ins(I::If(BlockType::Empty))
-                    .get(ptr)
-                    .ins(I::Call(
-                        self.ctx.layout.async_index(AsyncFunc::HostResult(id))?,
-                    ))
-                    .ins(I::End);
-            }
-            b.ins(I::End);
-        }
+        // A result that holds pointers or handles moves them first.
+        b.get(hh)
+            .get(status)
+            .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostFix)?));
         b.get(hh)
             .get(status)
             .ins(I::Call(rt.host_event))
@@ -2120,6 +2118,9 @@ impl Gen<'_, '_, '_, '_> {
     /// Whether the pointers in the result of async host call `id` move
     /// when it arrives: with one memory, if the result holds any.
     fn result_moves(&mut self, id: LoweringId) -> Result<bool> {
+        if self.ctx.adapters.async_staged.contains(&id) {
+            return Ok(self.staged_result(id)?.is_some());
+        }
         if let Some((shape, _)) = self.host_handles(id)?
             && shape
                 .result
@@ -2141,6 +2142,27 @@ impl Gen<'_, '_, '_, '_> {
         Ok(shape
             .result
             .is_some_and(|r| self.codegen.tys.info(r).memory))
+    }
+
+    /// The result type (handles as handles) of async host call `id` if
+    /// it is staged ([`super::Adapters::async_staged`]) and has one.
+    fn staged_result(&mut self, id: LoweringId) -> Result<Option<crate::abi::TyId>> {
+        if !self.ctx.adapters.async_staged.contains(&id) {
+            return Ok(None);
+        }
+        let shape =
+            super::lowering_shape(self.ctx.graph, self.ctx.types, &mut self.codegen.tys, id)?
+                .ok_or_else(|| Error::internal("a staged built-in"))?;
+        Ok(shape.result)
+    }
+
+    /// Where staged host values lie: meld's memory.
+    fn stage(&self, frees: bool) -> Result<super::staged::Stage> {
+        Ok(super::staged::Stage {
+            tables: super::tables_memory(self.ctx.layout)?,
+            base: super::tables_base(self.ctx.layout)?,
+            frees,
+        })
     }
 
     /// The number `host_note` records for async host call `id`'s result
@@ -2174,11 +2196,97 @@ impl Gen<'_, '_, '_, '_> {
         )))
     }
 
-    /// [`AsyncFunc::HostResult`]: `(retptr)`, the pointers of the result
-    /// the host wrote there move to region addresses, and its handles
-    /// (the host's) into the caller's table.
+    /// [`AsyncFunc::HostFix`].
+    fn host_fix(&mut self) -> Result<Made> {
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&[Flat::I32; 2]);
+        let (hh, status) = (args[0], args[1]);
+        let results: Vec<LoweringId> = self
+            .funcs
+            .iter()
+            .filter_map(|f| match f {
+                AsyncFunc::HostResult(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let mut moving = Vec::new();
+        for id in results {
+            if self.result_moves(id)? {
+                moving.push(id);
+            }
+        }
+        if moving.is_empty() {
+            return Ok((
+                "meld async host fix".to_string(),
+                sig(&[Flat::I32; 2], &[]),
+                b.finish(),
+            ));
+        }
+        let (fix, ptr, area) = (b.local(Flat::I32), b.local(Flat::I32), b.local(Flat::I32));
+        b.get(status)
+            .i32(STATUS_RETURNED)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty));
+        b.get(hh).ins(I::Call(rt.host_fix)).set(fix);
+        b.get(hh).ins(I::Call(rt.host_retptr)).set(ptr);
+        b.get(hh).ins(I::Call(rt.host_area)).set(area);
+        for id in &moving {
+            b.get(fix)
+                .i32(self.fix_number(*id)?)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty))
+                .get(ptr)
+                .get(area)
+                .ins(I::Call(
+                    self.ctx.layout.async_index(AsyncFunc::HostResult(*id))?,
+                ))
+                .ins(I::End);
+        }
+        if !self.ctx.adapters.async_staged.is_empty() {
+            // cancelled before or after it started: no result came
+            b.ins(I::Else);
+            b.get(status)
+                .i32(STATUS_START_CANCELLED)
+                .ins(I::I32Eq)
+                .get(status)
+                .i32(STATUS_RETURN_CANCELLED)
+                .ins(I::I32Eq)
+                .ins(I::I32Or)
+                .ins(I::If(BlockType::Empty));
+            b.get(hh).ins(I::Call(rt.host_area)).set(area);
+            b.get(area)
+                .ins(I::If(BlockType::Empty))
+                .get(area)
+                .ins(I::Call(self.codegen.rt(RtFn::StageFree)))
+                .ins(I::End);
+            b.ins(I::End);
+        }
+        b.ins(I::End);
+        Ok((
+            "meld async host fix".to_string(),
+            sig(&[Flat::I32; 2], &[]),
+            b.finish(),
+        ))
+    }
+
+    /// [`AsyncFunc::HostResult`]: `(retptr, area)`, the pointers of the
+    /// result the host wrote at `retptr` move to region addresses, and its
+    /// handles (the host's) into the caller's table; staged, the result
+    /// the host wrote at `area` of meld's memory is copied to `retptr`.
     fn host_result(&mut self, id: LoweringId) -> Result<Made> {
-        let (mut b, args) = Body::new(&[Flat::I32]);
+        let (mut b, args) = Body::new(&[Flat::I32; 2]);
+        if let Some(result) = self.staged_result(id)? {
+            let lowering = &self.ctx.graph.lowerings[id.0];
+            let caller = (self.ctx.side)(&lowering.options, lowering.caller)?;
+            let stage = self.stage(true)?;
+            self.codegen
+                .unstage_result(&mut b, result, args[1], args[0], caller, stage)?;
+            return Ok((
+                "meld async host call result (staged)".to_string(),
+                sig(&[Flat::I32; 2], &[]),
+                b.finish(),
+            ));
+        }
         let lowering = self.ctx.graph.lowerings[id.0].clone();
         if let (Some(region), Some(ty)) = (self.region(&lowering.options)?, lowering.ty) {
             let shape = self
@@ -2208,7 +2316,7 @@ impl Gen<'_, '_, '_, '_> {
         }
         Ok((
             "meld async host call result".to_string(),
-            sig(&[Flat::I32], &[]),
+            sig(&[Flat::I32; 2], &[]),
             b.finish(),
         ))
     }
@@ -2217,27 +2325,15 @@ impl Gen<'_, '_, '_, '_> {
     /// returned at once) a subtask in the caller's table for the host's
     /// subtask, which joins the fused component's waitable set.
     fn host_call(&mut self, id: LoweringId) -> Result<Made> {
-        let graph = self.ctx.graph;
-        let lowering = graph.lowerings[id.0].clone();
-        let (module, field) = graph.host_name(&lowering.item);
-        let name = format!("`{module}#{field}`");
-        let in_caller = |e: Error| e.in_component(graph.path(lowering.caller));
-        let ty = lowering
-            .ty
-            .ok_or_else(|| Error::internal("an async lowering without a function type"))?;
-        let shape = self
-            .codegen
-            .tys
-            .host_shape(self.ctx.types, ty, &name)
-            .map_err(in_caller)?;
-        let core = crate::boundary::async_lowered(&shape, &self.codegen.tys);
-        let params: Vec<Flat> = core.params().iter().map(Flat::of).collect::<Result<_>>()?;
+        if self.ctx.adapters.async_staged.contains(&id) {
+            return self.staged_host_call(id);
+        }
+        let site = self.host_site(id)?;
+        let shape = &site.shape;
         let spilled = self.codegen.tys.info(shape.tuple).flat.len() > MAX_FLAT_ASYNC_PARAMS;
-        let region = self.region(&lowering.options)?;
-        let caller = (self.ctx.side)(&lowering.options, lowering.caller)?;
-        let rt = self.rt_copy();
-        let (mut b, args) = Body::new(&params);
-        b.check_may_leave(caller.may_leave);
+        let region = self.region(&site.lowering.options)?;
+        let (mut b, args) = Body::new(&site.params);
+        b.check_may_leave(site.caller.may_leave);
         // With one memory, the host reads the parameters and writes the
         // result at memory addresses (after the bounds checks of the
         // caller's region), as the sync lowering wrapper has it; the
@@ -2253,21 +2349,8 @@ impl Gen<'_, '_, '_, '_> {
         // Handles in the parameters: own ones leave the caller's table, the
         // host gets its own for borrowed ones (its lends are the fused
         // component's, which the host's table keeps until the subtask
-        // resolves). Those in memory are not done yet.
+        // resolves). Those in memory make the call staged.
         if let Some((hshape, handles)) = self.host_handles(id)? {
-            let in_memory = match spilled {
-                true => self.codegen.tys.info(hshape.tuple).handles,
-                false => hshape
-                    .params
-                    .iter()
-                    .any(|t| self.codegen.tys.handles_in_memory(*t)),
-            };
-            if in_memory {
-                return Err(in_caller(Error::unsupported(format!(
-                    "{name} is lowered with the async ABI and its parameters hold resource \
-                     handles in memory: async calls of the host with them are not fused yet"
-                ))));
-            }
             let mut flat_shape = hshape.clone();
             flat_shape.spill_params = false;
             self.codegen.rebase_params(
@@ -2310,35 +2393,152 @@ impl Gen<'_, '_, '_, '_> {
                 region.rebase(Way::FromHost),
             )?;
         }
+        let moving = match (retptr, self.result_moves(id)?) {
+            (Some(retptr), true) => Some((retptr, None)),
+            _ => None,
+        };
+        self.host_call_end(&mut b, id, code, moving)?;
+        Ok((
+            format!("meld async host call {}#{}", site.module, site.field),
+            site.core,
+            b.finish(),
+        ))
+    }
+
+    /// What an async host call's function starts from.
+    fn host_site(&mut self, id: LoweringId) -> Result<HostSite> {
+        let graph = self.ctx.graph;
+        let lowering = graph.lowerings[id.0].clone();
+        let (module, field) = graph.host_name(&lowering.item);
+        let ty = lowering
+            .ty
+            .ok_or_else(|| Error::internal("an async lowering without a function type"))?;
+        let shape = self
+            .codegen
+            .tys
+            .host_shape(self.ctx.types, ty, &format!("`{module}#{field}`"))
+            .map_err(|e| e.in_component(graph.path(lowering.caller)))?;
+        let core = crate::boundary::async_lowered(&shape, &self.codegen.tys);
+        let params = core.params().iter().map(Flat::of).collect::<Result<_>>()?;
+        Ok(HostSite {
+            caller: (self.ctx.side)(&lowering.options, lowering.caller)?,
+            lowering,
+            module,
+            field,
+            shape,
+            core,
+            params,
+        })
+    }
+
+    /// The end of an async host call that returned `code`: at once, a
+    /// result that moves (`moving`: its return pointer, and its block of
+    /// the stage heap if it is staged) moves now; else a subtask in the
+    /// caller's table follows the host's, which joins the fused
+    /// component's waitable set, and the result moves at its event.
+    fn host_call_end(
+        &mut self,
+        b: &mut Body,
+        id: LoweringId,
+        code: Local,
+        moving: Option<(Local, Option<Local>)>,
+    ) -> Result<()> {
+        let rt = self.rt_copy();
+        fn area(b: &mut Body, area: Option<Local>) -> &mut Body {
+            match area {
+                Some(area) => b.get(area),
+                None => b.i32(0),
+            }
+        }
         // Returned at once: no subtask (the result is in).
         b.get(code)
             .i32(4)
             .ins(I::I32ShrU)
             .ins(I::I32Eqz)
             .ins(I::If(BlockType::Empty));
-        if let (Some(retptr), true) = (retptr, self.result_moves(id)?) {
-            b.get(retptr).ins(I::Call(
+        if let Some((retptr, staged)) = moving {
+            b.get(retptr);
+            area(b, staged).ins(I::Call(
                 self.ctx.layout.async_index(AsyncFunc::HostResult(id))?,
             ));
         }
         b.get(code).ins(I::Return).ins(I::End);
-        self.host_set(&mut b)?;
+        self.host_set(b)?;
         b.get(code)
             .i32(4)
             .ins(I::I32ShrU)
             .ins(I::GlobalGet(rt.host_set))
             .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
-        b.i32(lowering.caller.0 as u32)
+        b.i32(self.ctx.graph.lowerings[id.0].caller.0 as u32)
             .get(code)
             .ins(I::Call(rt.host_begin));
-        if let (Some(retptr), true) = (retptr, self.result_moves(id)?) {
-            b.i32(self.fix_number(id)?)
-                .get(retptr)
-                .ins(I::Call(rt.host_note));
+        if let Some((retptr, staged)) = moving {
+            b.i32(self.fix_number(id)?).get(retptr);
+            area(b, staged).ins(I::Call(rt.host_note));
         }
+        Ok(())
+    }
+
+    /// [`AsyncFunc::HostCall`] of a staged call
+    /// ([`super::Adapters::async_staged`]): the host reads the parameters
+    /// from a copy in meld's scratch area (handles translated as the sync
+    /// staged calls do) and writes the result into a block of the stage
+    /// heap, copied into the caller's memory at `retptr` when the result
+    /// comes (at once, or at its event: [`AsyncFunc::HostFix`]). The
+    /// caller's memory never holds the host's handles, so it cannot give
+    /// the runtime another handle to take for its own.
+    fn staged_host_call(&mut self, id: LoweringId) -> Result<Made> {
+        let site = self.host_site(id)?;
+        let in_caller = |e: Error| e.in_component(self.ctx.graph.path(site.lowering.caller));
+        let mut shape =
+            super::lowering_shape(self.ctx.graph, self.ctx.types, &mut self.codegen.tys, id)?
+                .ok_or_else(|| Error::internal("a staged built-in"))?;
+        shape.spill_params = self.codegen.tys.info(shape.tuple).flat.len() > MAX_FLAT_ASYNC_PARAMS;
+        let stage = self.stage(true)?;
+        let (mut b, args) = Body::new(&site.params);
+        b.check_may_leave(site.caller.may_leave);
+        let retptr = shape.result.map(|_| args[args.len() - 1]);
+        let params_in = match retptr {
+            Some(_) => &args[..args.len() - 1],
+            None => &args[..],
+        };
+        let area = match shape.result {
+            Some(result) => {
+                let area = b.local(Flat::I32);
+                b.i32(self.codegen.tys.info(result).size)
+                    .ins(I::Call(self.codegen.rt(RtFn::StageAlloc)))
+                    .set(area);
+                Some(area)
+            }
+            None => None,
+        };
+        self.codegen
+            .stage_params(
+                &mut b,
+                &shape,
+                params_in,
+                site.caller,
+                stage.tables,
+                stage.base,
+            )
+            .map_err(in_caller)?;
+        if let Some(area) = area {
+            b.get(area);
+            if stage.base != 0 {
+                b.i32(stage.base).ins(I::I32Add);
+            }
+        }
+        let code = b.local(Flat::I32);
+        b.ins(I::Call(self.ctx.layout.lowering_import(id)?))
+            .set(code);
+        let moving = retptr.zip(area).map(|(retptr, area)| (retptr, Some(area)));
+        self.host_call_end(&mut b, id, code, moving)?;
         Ok((
-            format!("meld async host call {module}#{field}"),
-            core,
+            format!(
+                "meld async host call {}#{} (staged)",
+                site.module, site.field
+            ),
+            site.core,
             b.finish(),
         ))
     }

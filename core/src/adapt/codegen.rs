@@ -28,6 +28,9 @@ pub(crate) struct Side {
     pub(crate) may_leave: Option<u32>,
     /// Its component, whose handle table its handles index.
     pub(crate) table: u32,
+    /// Its strings and lists are blocks of meld's stage heap, each freed
+    /// once copied out (an async host call's staged result).
+    pub(crate) frees: bool,
 }
 
 impl Side {

@@ -109,6 +109,13 @@ pub(crate) struct Adapters {
     /// Those whose parameters hold handles in memory: the host reads a
     /// translated copy in meld's memory (`staged.rs`).
     pub(crate) staged_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
+    /// Async host calls whose result holds handles, or whose parameters
+    /// hold them in memory: the host reads the parameters from a copy in
+    /// meld's scratch area and writes the result into a block of meld's
+    /// memory, which the result's event copies into the caller
+    /// (`async_calls.rs`). Written into the caller's memory, the host's
+    /// handles would sit there, open to the caller, until the event.
+    pub(crate) async_staged: std::collections::BTreeSet<crate::graph::LoweringId>,
 }
 
 /// Adapter counts by kind.
@@ -186,6 +193,7 @@ pub(crate) fn plan(
     }
     let mut handle_lowerings = std::collections::BTreeSet::new();
     let mut staged_lowerings = std::collections::BTreeSet::new();
+    let mut async_staged = std::collections::BTreeSet::new();
     for i in 0..graph.lowerings.len() {
         let id = crate::graph::LoweringId(i);
         let Some(shape) = lowering_shape(graph, types, &mut tys, id)? else {
@@ -199,7 +207,11 @@ pub(crate) fn plan(
             true => tys.info(shape.tuple).handles,
             false => shape.params.iter().any(|t| tys.handles_in_memory(*t)),
         };
-        if in_memory {
+        let async_ = graph.lowerings[i].options.async_;
+        let result_handles = shape.result.is_some_and(|t| tys.info(t).handles);
+        if async_ && (in_memory || result_handles) {
+            async_staged.insert(id);
+        } else if in_memory {
             staged_lowerings.insert(id);
         }
     }
@@ -208,6 +220,7 @@ pub(crate) fn plan(
     adapters.handle_exports = handle_exports;
     adapters.handle_lowerings = handle_lowerings;
     adapters.staged_lowerings = staged_lowerings;
+    adapters.async_staged = async_staged;
     Ok(adapters)
 }
 
@@ -404,6 +417,7 @@ fn with_flags(
         handle_exports: Default::default(),
         handle_lowerings: Default::default(),
         staged_lowerings: Default::default(),
+        async_staged: Default::default(),
     }
 }
 
@@ -553,6 +567,7 @@ pub(crate) fn generate(
             encoding: options.encoding,
             may_leave: flag(component),
             table: component.0 as u32,
+            frees: false,
         })
     };
     let mut out = Vec::new();
@@ -721,6 +736,7 @@ fn host_function(
                 encoding: lowering.options.encoding,
                 may_leave: flag(lowering.caller),
                 table: lowering.caller.0 as u32,
+                frees: false,
             };
             let staged = staged::Staged {
                 shape,
@@ -741,6 +757,11 @@ fn host_function(
             name: "meld scratch realloc for the host".to_string(),
             ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
             body: codegen.scratch_realloc(tables_memory(layout)?, tables_base(layout)?),
+        },
+        merge::Wrapper::Stage => GeneratedFunc {
+            name: "meld stage realloc for the host".to_string(),
+            ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
+            body: codegen.stage_realloc(tables_memory(layout)?, tables_base(layout)?),
         },
         merge::Wrapper::Lowering(id) => {
             let lowering = &graph.lowerings[id.0];
@@ -867,7 +888,7 @@ fn host_function(
 }
 
 /// meld's memory.
-fn tables_memory(layout: &Layout<'_>) -> Result<u32> {
+pub(crate) fn tables_memory(layout: &Layout<'_>) -> Result<u32> {
     layout
         .tables_memory
         .ok_or_else(|| Error::internal("meld's memory is missing"))
@@ -875,7 +896,7 @@ fn tables_memory(layout: &Layout<'_>) -> Result<u32> {
 
 /// Where the host sees meld's memory: its region's base with a shared
 /// memory, else 0.
-fn tables_base(layout: &Layout<'_>) -> Result<u32> {
+pub(crate) fn tables_base(layout: &Layout<'_>) -> Result<u32> {
     match &layout.shared {
         Some(plan) => plan.base(tables_memory(layout)?),
         None => Ok(0),

@@ -36,6 +36,7 @@
 //! | 16, 20, 24 | lend stack: length, capacity, pointer (8-byte entries: table, handle) |
 //! | 28 | set while the host's handle of an exported resource is taken over |
 //! | 32, 36, 40 | scratch block of the current staged host call: pointer, capacity, used |
+//! | 44 | the stage heap's free lists (32 words, by size class), 0 until its first block |
 //! | 48 + 16·k | table of component `k`: first free, length, capacity, pointer |
 
 use super::body::{Body, Local};
@@ -54,6 +55,8 @@ const LENDS: u32 = 16;
 const TAKING_OVER: u32 = 28;
 /// The scratch block host calls copy their parameters into.
 const SCRATCH: u32 = 32;
+/// The stage heap's free lists (`RtFn::StageAlloc`).
+const STAGE: u32 = 44;
 const TABLES: u32 = 48;
 const SLOT: u32 = 16;
 const FREE: u32 = 0;
@@ -127,6 +130,13 @@ pub(crate) enum RtFn {
     /// `(old, old size, align, size) -> address`: `realloc` of a block of
     /// the current staged host call (`old` is always 0).
     ScratchAlloc,
+    /// `(size) -> address`: a block of the stage heap, 8-aligned, for an
+    /// async host call's result (and the strings and lists in it) until
+    /// its event copies it into the caller. Blocks are of 2^k bytes with
+    /// an 8-byte header holding k; freed ones are reused by size class.
+    StageAlloc,
+    /// `(address) -> ()`: frees a block of the stage heap.
+    StageFree,
     /// `(table, tag, type, rep, extra) -> handle`.
     Insert,
     /// `(table, handle, type) -> slot address`; traps on a free slot, an
@@ -180,6 +190,32 @@ impl RtFn {
     }
 }
 
+/// Traps unless `align` is one the host asks a `realloc` for: 1, 2, 4
+/// or 8.
+pub(crate) fn host_alignment(body: &mut Body, align: Local) {
+    body.get(align)
+        .get(align)
+        .i32(1)
+        .ins(I::I32Sub)
+        .ins(I::I32And)
+        .get(align)
+        .i32(8)
+        .ins(I::I32GtU)
+        .ins(I::I32Or)
+        .trap_if();
+}
+
+/// Pushes the address of the free list of stage block `block`'s class.
+fn stage_head(body: &mut Body, m: u32, block: Local) {
+    body.i32(STAGE)
+        .ins(I::I32Load(mem(m, 0)))
+        .get(block)
+        .ins(I::I32Load(mem(m, 0)))
+        .i32(2)
+        .ins(I::I32Shl)
+        .ins(I::I32Add);
+}
+
 /// Address of component `k`'s table header.
 pub(crate) fn table(k: u32) -> u32 {
     TABLES + SLOT * k
@@ -229,6 +265,8 @@ impl Codegen {
             RtFn::Bump => (&[Flat::I32], &[Flat::I32], "meld bump".into()),
             RtFn::ScratchReset => (&[], &[], "meld scratch reset".into()),
             RtFn::ScratchAlloc => (&[Flat::I32; 4], &[Flat::I32], "meld scratch realloc".into()),
+            RtFn::StageAlloc => (&[Flat::I32], &[Flat::I32], "meld stage alloc".into()),
+            RtFn::StageFree => (&[Flat::I32], &[], "meld stage free".into()),
             RtFn::Insert => (&[Flat::I32; 5], &[Flat::I32], "meld handle insert".into()),
             RtFn::Slot => (&[Flat::I32; 3], &[Flat::I32], "meld handle slot".into()),
             RtFn::Remove => (&[Flat::I32; 2], &[], "meld handle remove".into()),
@@ -247,6 +285,19 @@ impl Codegen {
                 body.i32(SCRATCH).i32(0).ins(I::I32Store(mem(m, 8)));
             }
             RtFn::ScratchAlloc => self.scratch_alloc(&mut body, m, &args),
+            RtFn::StageAlloc => self.stage_alloc(&mut body, m, args[0]),
+            RtFn::StageFree => {
+                // push the block on its class's list
+                let (block, head) = (body.local(Flat::I32), body.local(Flat::I32));
+                body.get(args[0]).i32(8).ins(I::I32Sub).set(block);
+                stage_head(&mut body, m, block);
+                body.set(head);
+                body.get(block)
+                    .get(head)
+                    .ins(I::I32Load(mem(m, 0)))
+                    .ins(I::I32Store(mem(m, 4)));
+                body.get(head).get(block).ins(I::I32Store(mem(m, 0)));
+            }
             RtFn::Insert => self.insert(&mut body, m, &args),
             RtFn::Slot => slot(&mut body, m, &args),
             RtFn::Remove => {
@@ -442,17 +493,7 @@ impl Codegen {
     fn scratch_alloc(&mut self, body: &mut Body, m: u32, args: &[Local]) {
         let (align, size) = (args[2], args[3]);
         let (at, cap) = (body.local(Flat::I32), body.local(Flat::I32));
-        // the host asks for alignments of 1, 2, 4 or 8 only
-        body.get(align)
-            .get(align)
-            .i32(1)
-            .ins(I::I32Sub)
-            .ins(I::I32And)
-            .get(align)
-            .i32(8)
-            .ins(I::I32GtU)
-            .ins(I::I32Or)
-            .trap_if();
+        host_alignment(body, align);
         // at = align_up(used, align)
         body.i32(SCRATCH)
             .ins(I::I32Load(mem(m, 8)))
@@ -525,6 +566,62 @@ impl Codegen {
             .ins(I::I32Load(mem(m, 0)))
             .get(at)
             .ins(I::I32Add);
+    }
+
+    /// `stage alloc(size) -> address`: the first free block of the
+    /// smallest class that holds `size` and the header, else a new one.
+    fn stage_alloc(&mut self, body: &mut Body, m: u32, size: Local) {
+        let (k, block, lists, head) = (
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+        );
+        // the host's sizes are below 2^31; a block of 2^31 bytes cannot be
+        body.get(size).i32((1 << 30) - 8).ins(I::I32GtU).trap_if();
+        // k = max(4, ceil(log2(size + 8)))
+        body.i32(32)
+            .get(size)
+            .i32(7)
+            .ins(I::I32Add)
+            .ins(I::I32Clz)
+            .ins(I::I32Sub)
+            .set(k);
+        body.get(k)
+            .i32(4)
+            .get(k)
+            .i32(4)
+            .ins(I::I32GtU)
+            .ins(I::Select)
+            .set(k);
+        // the free lists, made at the first block
+        body.i32(STAGE).ins(I::I32Load(mem(m, 0))).set(lists);
+        body.get(lists).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+        body.i32(128).ins(I::Call(self.rt(RtFn::Bump))).set(lists);
+        body.get(lists).i32(0).i32(128).ins(I::MemoryFill(m));
+        body.i32(STAGE).get(lists).ins(I::I32Store(mem(m, 0)));
+        body.ins(I::End);
+        body.get(lists)
+            .get(k)
+            .i32(2)
+            .ins(I::I32Shl)
+            .ins(I::I32Add)
+            .set(head);
+        body.get(head).ins(I::I32Load(mem(m, 0))).set(block);
+        body.get(block).ins(I::If(BlockType::Empty));
+        body.get(head)
+            .get(block)
+            .ins(I::I32Load(mem(m, 4)))
+            .ins(I::I32Store(mem(m, 0)));
+        body.ins(I::Else);
+        body.i32(1)
+            .get(k)
+            .ins(I::I32Shl)
+            .ins(I::Call(self.rt(RtFn::Bump)))
+            .set(block);
+        body.ins(I::End);
+        body.get(block).get(k).ins(I::I32Store(mem(m, 0)));
+        body.get(block).i32(8).ins(I::I32Add);
     }
 
     /// `insert(table, tag, type, rep, extra) -> handle`.

@@ -23,6 +23,15 @@ use crate::abi::{Flat, Shape};
 use crate::error::Result;
 use wasm_encoder::{BlockType, Instruction as I};
 
+/// Where a staged value lies: meld's memory, its base as the host sees
+/// it, and whether its blocks are the stage heap's (freed once copied).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stage {
+    pub(crate) tables: u32,
+    pub(crate) base: u32,
+    pub(crate) frees: bool,
+}
+
 /// A staged host call.
 #[derive(Debug, Clone)]
 pub(crate) struct Staged {
@@ -45,72 +54,16 @@ impl Codegen {
         let shape = &s.shape;
         let (mut body, args) = Body::new(&shape.lowered.params);
         body.check_may_leave(s.caller.may_leave);
-        let reset = self.rt(RtFn::ScratchReset);
-        body.ins(I::Call(reset));
-        let host = Side {
-            memory: Some(s.tables),
-            realloc: Some(self.rt(RtFn::ScratchAlloc)),
-            encoding: s.caller.encoding,
-            may_leave: None,
-            table: HOST,
-        };
-        let into_host = Dir {
-            src: s.caller,
-            dst: host,
-        };
-        let into_caller = Dir {
-            src: host,
-            dst: s.caller,
-        };
-        let rebase = |way| Rebase {
-            way,
-            memory: s.tables,
-            base: s.base,
-            handles: None,
-            checked: None,
-        };
         let (params, retptr) = match shape.spill_results {
             true => (&args[..args.len() - 1], args.last().copied()),
             false => (&args[..], None),
         };
-        let caller_memory = || s.caller.memory();
-
-        // Parameters, into the scratch area or flat.
-        if shape.spill_params {
-            let (size, align) = (
-                self.tys.info(shape.tuple).size,
-                self.tys.info(shape.tuple).align,
-            );
-            check_block(&mut body, caller_memory()?, params[0], size, align);
-            let dst = self.scratch(&mut body, &host, align, size)?;
-            let (src, to) = (place(caller_memory()?, params[0]), place(s.tables, dst));
-            self.translate(
-                &mut body,
-                shape.tuple,
-                &Src::Mem(src),
-                &Dst::Mem(to),
-                into_host,
-            )?;
-            self.rebase_mem(&mut body, shape.tuple, to, rebase(Way::ToHost))?;
-            push_address(&mut body, dst, s.base);
-        } else {
-            let mut at = 0;
-            let mut out = Vec::new();
-            for ty in &shape.params {
-                let flat = self.tys.info(*ty).flat.clone();
-                let src = params[at..at + flat.len()].iter().map(|l| Slot::exact(*l));
-                let dst: Vec<Local> = flat.iter().map(|t| body.local(*t)).collect();
-                let slots: Vec<Slot> = dst.iter().map(|l| Slot::exact(*l)).collect();
-                let src = Src::Stack(src.collect());
-                self.translate(&mut body, *ty, &src, &Dst::Stack(slots.clone()), into_host)?;
-                self.rebase_stack(&mut body, *ty, &slots, rebase(Way::ToHost))?;
-                out.extend(dst);
-                at += flat.len();
-            }
-            for local in out {
-                body.get(local);
-            }
-        }
+        self.stage_params(&mut body, shape, params, s.caller, s.tables, s.base)?;
+        let host = scratch_side(self, s.caller, s.tables);
+        let into_caller = Dir {
+            src: host,
+            dst: s.caller,
+        };
         // The host writes a result through memory into the scratch area.
         let area = match (retptr, shape.result) {
             (Some(_), Some(result)) => {
@@ -125,18 +78,12 @@ impl Codegen {
 
         // The result, into the caller.
         if let (Some((area, result)), Some(retptr)) = (area, retptr) {
-            let (size, align) = (self.tys.info(result).size, self.tys.info(result).align);
-            let from = place(s.tables, area);
-            self.rebase_mem(&mut body, result, from, rebase(Way::FromHost))?;
-            check_block(&mut body, caller_memory()?, retptr, size, align);
-            let to = place(caller_memory()?, retptr);
-            self.translate(
-                &mut body,
-                result,
-                &Src::Mem(from),
-                &Dst::Mem(to),
-                into_caller,
-            )?;
+            let stage = Stage {
+                tables: s.tables,
+                base: s.base,
+                frees: false,
+            };
+            self.unstage_result(&mut body, result, area, retptr, s.caller, stage)?;
         } else if let Some(result) = shape.result {
             let raw: Vec<Local> = shape
                 .lowered
@@ -157,6 +104,105 @@ impl Codegen {
             }
         }
         Ok(body.finish())
+    }
+
+    /// Copies the parameters `params` (as `caller` passes them, lowered
+    /// as `shape` says) into meld's scratch area at `tables`, as an adapter
+    /// would copy them into a callee (handles translated on the way), and
+    /// pushes what the host takes: the flat values, or the address (as
+    /// the host sees it, `base` added) of the tuple.
+    pub(crate) fn stage_params(
+        &mut self,
+        body: &mut Body,
+        shape: &Shape,
+        params: &[Local],
+        caller: Side,
+        tables: u32,
+        base: u32,
+    ) -> Result<()> {
+        let reset = self.rt(RtFn::ScratchReset);
+        body.ins(I::Call(reset));
+        let host = scratch_side(self, caller, tables);
+        let into_host = Dir {
+            src: caller,
+            dst: host,
+        };
+        let rebase = |way| Rebase {
+            way,
+            memory: tables,
+            base,
+            handles: None,
+            checked: None,
+        };
+        if shape.spill_params {
+            let (size, align) = (
+                self.tys.info(shape.tuple).size,
+                self.tys.info(shape.tuple).align,
+            );
+            check_block(body, caller.memory()?, params[0], size, align);
+            let dst = self.scratch(body, &host, align, size)?;
+            let (src, to) = (place(caller.memory()?, params[0]), place(tables, dst));
+            self.translate(body, shape.tuple, &Src::Mem(src), &Dst::Mem(to), into_host)?;
+            self.rebase_mem(body, shape.tuple, to, rebase(Way::ToHost))?;
+            push_address(body, dst, base);
+            return Ok(());
+        }
+        let mut at = 0;
+        let mut out = Vec::new();
+        for ty in &shape.params {
+            let flat = self.tys.info(*ty).flat.clone();
+            let src = params[at..at + flat.len()].iter().map(|l| Slot::exact(*l));
+            let dst: Vec<Local> = flat.iter().map(|t| body.local(*t)).collect();
+            let slots: Vec<Slot> = dst.iter().map(|l| Slot::exact(*l)).collect();
+            let src = Src::Stack(src.collect());
+            self.translate(body, *ty, &src, &Dst::Stack(slots.clone()), into_host)?;
+            self.rebase_stack(body, *ty, &slots, rebase(Way::ToHost))?;
+            out.extend(dst);
+            at += flat.len();
+        }
+        for local in out {
+            body.get(local);
+        }
+        Ok(())
+    }
+
+    /// Copies the result the host wrote at `area` of meld's memory into
+    /// the caller's memory at `retptr` (the host's handles into the
+    /// caller's table, strings and lists with the caller's `realloc`);
+    /// with `stage.frees`, `area` and the blocks the result holds are the
+    /// stage heap's and are freed.
+    pub(crate) fn unstage_result(
+        &mut self,
+        body: &mut Body,
+        result: crate::abi::TyId,
+        area: Local,
+        retptr: Local,
+        caller: Side,
+        stage: Stage,
+    ) -> Result<()> {
+        let (size, align) = (self.tys.info(result).size, self.tys.info(result).align);
+        let from = place(stage.tables, area);
+        let rebase = Rebase {
+            way: Way::FromHost,
+            memory: stage.tables,
+            base: stage.base,
+            handles: None,
+            checked: None,
+        };
+        self.rebase_mem(body, result, from, rebase)?;
+        check_block(body, caller.memory()?, retptr, size, align);
+        let to = place(caller.memory()?, retptr);
+        let mut host = scratch_side(self, caller, stage.tables);
+        host.frees = stage.frees;
+        let into_caller = Dir {
+            src: host,
+            dst: caller,
+        };
+        self.translate(body, result, &Src::Mem(from), &Dst::Mem(to), into_caller)?;
+        if stage.frees {
+            body.get(area).ins(I::Call(self.rt(RtFn::StageFree)));
+        }
+        Ok(())
     }
 
     /// A block of the scratch area (a relative address, checked).
@@ -202,7 +248,61 @@ impl Codegen {
     }
 }
 
-fn place(memory: u32, addr: Local) -> Place {
+impl Codegen {
+    /// The body of the stage heap's `realloc` as the host calls it (in
+    /// memory addresses): a new block of the stage heap, or, when the host
+    /// reallocates a block it wrote into, that block if it is not growing,
+    /// else a larger one with its bytes copied and the old one freed.
+    pub(crate) fn stage_realloc(&mut self, memory: u32, base: u32) -> wasm_encoder::Function {
+        let (mut body, args) = Body::new(&[Flat::I32; 4]);
+        let (old, old_size, align, size) = (args[0], args[1], args[2], args[3]);
+        super::resources::host_alignment(&mut body, align);
+        body.get(old)
+            .i32(0)
+            .ins(I::I32Ne)
+            .get(size)
+            .get(old_size)
+            .ins(I::I32LeU)
+            .ins(I::I32And)
+            .ins(I::If(BlockType::Empty));
+        body.get(old).ins(I::Return);
+        body.ins(I::End);
+        let at = body.local(Flat::I32);
+        body.get(size)
+            .ins(I::Call(self.rt(RtFn::StageAlloc)))
+            .set(at);
+        body.get(old).ins(I::If(BlockType::Empty));
+        let old_at = body.local(Flat::I32);
+        body.get(old);
+        if base != 0 {
+            body.i32(base).ins(I::I32Sub);
+        }
+        body.set(old_at);
+        body.get(at).get(old_at).get(old_size).ins(I::MemoryCopy {
+            src_mem: memory,
+            dst_mem: memory,
+        });
+        body.get(old_at).ins(I::Call(self.rt(RtFn::StageFree)));
+        body.ins(I::End);
+        push_address(&mut body, at, base);
+        body.finish()
+    }
+}
+
+/// The host's side of a staged call: meld's memory, the scratch area's
+/// `realloc`, the caller's string encoding, the host's handles.
+fn scratch_side(codegen: &mut Codegen, caller: Side, tables: u32) -> Side {
+    Side {
+        memory: Some(tables),
+        realloc: Some(codegen.rt(RtFn::ScratchAlloc)),
+        encoding: caller.encoding,
+        may_leave: None,
+        table: HOST,
+        frees: false,
+    }
+}
+
+pub(crate) fn place(memory: u32, addr: Local) -> Place {
     Place {
         memory,
         addr,
@@ -215,5 +315,139 @@ fn push_address(body: &mut Body, addr: Local, base: u32) {
     body.get(addr);
     if base != 0 {
         body.i32(base).ins(I::I32Add);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::abi::TyTable;
+    use wasmtime::{Engine, Instance, Module, Store, TypedFunc};
+
+    /// A module with one memory exporting the stage heap's `realloc` as
+    /// the host calls it (base 0) and its `free`.
+    fn stage_heap() -> Vec<u8> {
+        use wasm_encoder::{
+            CodeSection, ExportKind, ExportSection, FunctionSection, MemorySection, MemoryType,
+            TypeSection, ValType,
+        };
+        let runtime = super::super::resources::Runtime {
+            memory: Some(0),
+            ..Default::default()
+        };
+        let mut codegen = Codegen::new(TyTable::default(), 1, runtime);
+        let realloc = codegen.stage_realloc(0, 0);
+        let free = codegen.rt(RtFn::StageFree);
+        codegen.finish_helpers().expect("the helpers generate");
+        let mut types = TypeSection::new();
+        let mut funcs = FunctionSection::new();
+        let mut code = CodeSection::new();
+        types.ty().function([ValType::I32; 4], [ValType::I32]);
+        funcs.function(0);
+        code.function(&realloc);
+        for (k, helper) in codegen.helpers.iter().enumerate() {
+            let valtype = |t: &wasmparser::ValType| match t {
+                wasmparser::ValType::I32 => ValType::I32,
+                _ => unreachable!("the stage heap's functions take i32s"),
+            };
+            types.ty().function(
+                helper.ty.params().iter().map(valtype),
+                helper.ty.results().iter().map(valtype),
+            );
+            funcs.function(k as u32 + 1);
+            code.function(&helper.body);
+        }
+        let mut memories = MemorySection::new();
+        memories.memory(MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        let mut exports = ExportSection::new();
+        exports.export("realloc", ExportKind::Func, 0);
+        exports.export("free", ExportKind::Func, free);
+        exports.export("memory", ExportKind::Memory, 0);
+        let mut module = wasm_encoder::Module::new();
+        module
+            .section(&types)
+            .section(&funcs)
+            .section(&memories)
+            .section(&exports)
+            .section(&code);
+        module.finish()
+    }
+
+    #[test]
+    fn stage_heap_reuses_what_is_freed() {
+        let engine = Engine::default();
+        let module = Module::new(&engine, stage_heap()).expect("the stage heap compiles");
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+        let memory = instance.get_memory(&mut store, "memory").expect("memory");
+        let realloc: TypedFunc<(u32, u32, u32, u32), u32> = instance
+            .get_typed_func(&mut store, "realloc")
+            .expect("realloc");
+        let free: TypedFunc<u32, ()> = instance.get_typed_func(&mut store, "free").expect("free");
+        let sizes = [0u32, 1, 7, 8, 9, 24, 100, 1000, 5000, 70_000];
+        let mut first = Vec::new();
+        for round in 0..200 {
+            let mut blocks = Vec::new();
+            for (k, &size) in sizes.iter().enumerate() {
+                let at = realloc
+                    .call(&mut store, (0, 0, 8, size))
+                    .expect("allocates");
+                assert_eq!(at % 8, 0, "8-aligned");
+                let fill = k as u8 + 1;
+                memory.data_mut(&mut store)[at as usize..(at + size) as usize].fill(fill);
+                blocks.push((at, size, fill));
+            }
+            // no block overlaps another: each keeps its bytes
+            for &(at, size, fill) in &blocks {
+                let bytes = &memory.data(&store)[at as usize..(at + size) as usize];
+                assert!(
+                    bytes.iter().all(|b| *b == fill),
+                    "block at {at} overwritten"
+                );
+            }
+            if round == 0 {
+                first = blocks.iter().map(|b| b.0).collect();
+            } else {
+                // freed blocks of each size come back
+                let again: Vec<u32> = blocks.iter().map(|b| b.0).collect();
+                let (mut a, mut b) = (first.clone(), again);
+                a.sort_unstable();
+                b.sort_unstable();
+                assert_eq!(a, b, "round {round} took new blocks");
+            }
+            for (at, _, _) in blocks {
+                free.call(&mut store, at).expect("frees");
+            }
+        }
+        let pages = memory.size(&store);
+        assert!(pages <= 4, "the heap grew to {pages} pages");
+
+        // realloc of a block the host wrote: kept when not growing, moved
+        // with its bytes when growing (and the old block reused)
+        let at = realloc.call(&mut store, (0, 0, 1, 10)).expect("allocates");
+        memory.data_mut(&mut store)[at as usize..at as usize + 10].copy_from_slice(b"0123456789");
+        assert_eq!(
+            realloc.call(&mut store, (at, 10, 1, 4)).expect("shrinks"),
+            at
+        );
+        let moved = realloc.call(&mut store, (at, 10, 1, 300)).expect("grows");
+        assert_ne!(moved, at);
+        assert_eq!(
+            &memory.data(&store)[moved as usize..moved as usize + 10],
+            b"0123456789"
+        );
+        assert_eq!(
+            realloc.call(&mut store, (0, 0, 1, 10)).expect("allocates"),
+            at
+        );
+        // alignments the host never asks for trap
+        assert!(realloc.call(&mut store, (0, 0, 16, 8)).is_err());
+        assert!(realloc.call(&mut store, (0, 0, 3, 8)).is_err());
     }
 }

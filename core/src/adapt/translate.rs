@@ -141,17 +141,23 @@ impl Codegen {
             }
             Node::String => {
                 let helper = self.string_helper(dir);
+                let free = self.stage_free(dir);
                 self.pointer_pair(body, src, dst, |body| {
-                    body.ins(I::Call(helper));
+                    freeing(body, free, |body| {
+                        body.ins(I::Call(helper));
+                    })
                 })
             }
             Node::List(element) => {
                 let helper = self.list_helper(element, dir);
+                let free = self.stage_free(dir);
                 self.pointer_pair(body, src, dst, |body| {
-                    // (ptr, len) -> (new ptr, len)
-                    let len = body.local(Flat::I32);
-                    body.set(len).get(len).ins(I::Call(helper)).get(len);
-                    body.free(len);
+                    freeing(body, free, |body| {
+                        // (ptr, len) -> (new ptr, len)
+                        let len = body.local(Flat::I32);
+                        body.set(len).get(len).ins(I::Call(helper)).get(len);
+                        body.free(len);
+                    })
                 })
             }
             Node::Record(fields) => {
@@ -218,6 +224,14 @@ impl Codegen {
                 }
             }
         }
+    }
+
+    /// The stage heap's `free` if the source's blocks are freed once
+    /// copied ([`super::codegen::Side::frees`]).
+    fn stage_free(&mut self, dir: Dir) -> Option<u32> {
+        dir.src
+            .frees
+            .then(|| self.rt(super::resources::RtFn::StageFree))
     }
 
     /// Reads a `(ptr, len)` pair, runs `convert` on it (leaving a new pair
@@ -316,6 +330,20 @@ impl Codegen {
 
 /// The payload slots of a variant case: the joined locals, read and
 /// written as the case's own flat types.
+/// Runs `convert` on the `(ptr, len)` pair on the stack, then, with
+/// `free`, frees the source block at `ptr`.
+fn freeing(body: &mut Body, free: Option<u32>, convert: impl FnOnce(&mut Body)) {
+    let Some(free) = free else {
+        return convert(body);
+    };
+    let (ptr, len) = (body.local(Flat::I32), body.local(Flat::I32));
+    body.set(len).set(ptr).get(ptr).get(len);
+    convert(body);
+    body.get(ptr).ins(I::Call(free));
+    body.free(ptr);
+    body.free(len);
+}
+
 pub(crate) fn retyped(slots: &[Slot], flat: &[Flat]) -> Vec<Slot> {
     slots
         .iter()

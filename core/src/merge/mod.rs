@@ -163,6 +163,11 @@ pub(crate) enum Wrapper {
     /// translated into a copy (`adapt/staged.rs`); it answers in memory
     /// addresses.
     Scratch,
+    /// The `realloc` of async host calls staged in meld's memory
+    /// (`Adapters::async_staged`): blocks of meld's stage heap, each freed
+    /// once its event has copied the result into the caller; it answers in
+    /// memory addresses.
+    Stage,
 }
 
 impl<'a> Layout<'a> {
@@ -307,8 +312,11 @@ impl<'a> Layout<'a> {
                 wrappers.insert(Wrapper::Handles(*id));
             }
         }
-        if !adapters.staged_lowerings.is_empty() {
+        if !adapters.staged_lowerings.is_empty() || !adapters.async_staged.is_empty() {
             wrappers.insert(Wrapper::Scratch);
+        }
+        if !adapters.async_staged.is_empty() {
+            wrappers.insert(Wrapper::Stage);
         }
         for resource in graph.exported_resources() {
             if graph.resources[resource.0].dtor.is_some() {

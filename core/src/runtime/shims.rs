@@ -47,12 +47,18 @@ pub(crate) struct RuntimeFuncs {
 }
 
 /// What `subtask.cancel` of a host subtask calls: the runtime's
-/// `host_handle` and `host_cancelled`, and the host's `subtask.cancel
-/// async`, `waitable.join` and `subtask.drop`.
+/// `host_handle`, `host_cancelled`, `host_cancel_sent` and
+/// `host_abandon`, and the host's `subtask.cancel async`, `waitable.join`
+/// and `subtask.drop`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct HostCancel {
     pub(crate) host_handle: u32,
     pub(crate) host_cancelled: u32,
+    pub(crate) host_cancel_sent: u32,
+    pub(crate) host_abandon: u32,
+    /// [`crate::adapt::async_calls::AsyncFunc::HostFix`]: a result that
+    /// came with the cancel moves into place.
+    pub(crate) fix: u32,
     pub(crate) cancel: u32,
     pub(crate) join: u32,
     pub(crate) drop: u32,
@@ -123,6 +129,9 @@ pub(crate) fn body(
             b.i32(instance).get(p[0]).get(p[1]).ins(I::Call(rt.join));
         }
         AsyncOp::SubtaskDrop => {
+            if let Some(host) = rt.host {
+                host_abandon(&mut b, host, instance, p[0]);
+            }
             b.i32(instance).get(p[0]).ins(I::Call(rt.subtask_drop));
         }
         AsyncOp::ContextGet(slot) => {
@@ -279,6 +288,7 @@ fn host_cancel(
         .i32(u32::MAX)
         .ins(I::I32Ne)
         .ins(I::If(BlockType::Empty));
+    b.get(hh).get(status).ins(I::Call(host.fix));
     b.i32(instance)
         .get(h)
         .get(status)
@@ -288,11 +298,40 @@ fn host_cancel(
     b.get(status).ins(I::Return);
     b.ins(I::End);
     if async_ {
+        // wasmtime 48: the host's task is done as far as `subtask.drop` is
+        // concerned (its cancel is under way)
+        b.i32(instance).get(h).ins(I::Call(host.host_cancel_sent));
         b.get(status).ins(I::Return);
     }
     b.i32(0).set(first);
     b.ins(I::End);
 }
+
+/// Before `subtask.drop` of `h`: a host subtask whose cancel the host
+/// answered with BLOCKED may be dropped before its event, as wasmtime 48
+/// lets it be (the host aborted it): it resolves as cancelled, without an
+/// event, and the host's subtask is dropped too.
+fn host_abandon(b: &mut Body, host: HostCancel, instance: u32, h: Local) {
+    let hh = b.local(Flat::I32);
+    b.i32(instance)
+        .get(h)
+        .ins(I::Call(host.host_abandon))
+        .set(hh);
+    b.get(hh).ins(I::If(BlockType::Empty));
+    b.get(hh)
+        .i32(STATUS_RETURN_CANCELLED)
+        .ins(I::Call(host.fix));
+    b.get(hh).i32(0).ins(I::Call(host.join));
+    b.get(hh).ins(I::Call(host.drop));
+    b.i32(instance)
+        .get(h)
+        .i32(STATUS_RETURN_CANCELLED)
+        .ins(I::Call(host.host_cancelled));
+    b.ins(I::End);
+}
+
+/// The Canonical ABI's subtask status of a task cancelled after it began.
+const STATUS_RETURN_CANCELLED: u32 = 4;
 
 /// Traps unless `ptr` can hold an event (two `u32`s, 4-aligned), as
 /// wasmtime checks before it writes.

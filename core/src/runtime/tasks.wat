@@ -41,7 +41,8 @@
 ;;                  192 a host subtask's handle in the fused component's
 ;;                  table (the host's), 196 which generated function
 ;;                  moves its result's pointers (0: none), 200 its return
-;;                  pointer; a root task's bell (generated
+;;                  pointer, 204 its staged result in meld's memory (0:
+;;                  none); a root task's bell (generated
 ;;                  code, `argument` 21 to 24): 200 its readable end, 208
 ;;                  its writable end, 216 its own waitable set, 224 how
 ;;                  it waits (0: it does not, 1 on its set, 2 on the
@@ -676,6 +677,27 @@
       (call $task_of (call $subtask (local.get $inst) (local.get $h)))
       (local.get $status)))
 
+  ;; The host answered an async `subtask.cancel` of host subtask `h` of
+  ;; `inst` with BLOCKED: its task is aborted, and wasmtime 48 lets the
+  ;; caller drop it before the event comes.
+  (func (export "host_cancel_sent") (param $inst i32) (param $h i32)
+    (call $set_flag
+      (call $task_of (call $subtask (local.get $inst) (local.get $h)))
+      (global.get $CANCEL_SENT)))
+
+  ;; Before `subtask.drop` of `h` of `inst`: the host's handle of it if it
+  ;; is such a host subtask, not yet resolved (0 otherwise).
+  (func (export "host_abandon") (param $inst i32) (param $h i32) (result i32)
+    (local $task i32)
+    (local.set $task (call $task_of (call $subtask (local.get $inst) (local.get $h))))
+    (if (result i32)
+        (i32.eq (i32.and (i32.load (call $t (local.get $task)))
+                         (i32.or (global.get $HOST)
+                                 (i32.or (global.get $CANCEL_SENT) (global.get $RETURNED))))
+                (i32.or (global.get $HOST) (global.get $CANCEL_SENT)))
+      (then (i32.load offset=192 (call $t (local.get $task))))
+      (else (i32.const 0))))
+
   ;; --- bells of root tasks -----------------------------------------------
   ;; With host subtasks, a root task whose turn has nothing to do WAITs:
   ;; on the host's set if it is the watcher, else on a set of its own.
@@ -732,15 +754,20 @@
                            (i32.ne (i32.load offset=200 (local.get $at)) (local.get $r)))))
     (local.get $task))
 
-  ;; The host subtask begun last has a result whose pointers generated
-  ;; function `fix` moves once it is written at `retptr`.
-  (func (export "host_note") (param $fix i32) (param $retptr i32)
+  ;; The host subtask begun last has a result that generated function
+  ;; `fix` moves into place once the host has written it: at `retptr`, or,
+  ;; staged, at `area` of meld's memory (0: not staged), from where `fix`
+  ;; copies it to `retptr`.
+  (func (export "host_note") (param $fix i32) (param $retptr i32) (param $area i32)
     (i32.store offset=196 (call $t (global.get $last_host)) (local.get $fix))
-    (i32.store offset=200 (call $t (global.get $last_host)) (local.get $retptr)))
+    (i32.store offset=200 (call $t (global.get $last_host)) (local.get $retptr))
+    (i32.store offset=204 (call $t (global.get $last_host)) (local.get $area)))
 
   ;; `host_note`'s words of the unresolved host subtask `hh`.
   (func (export "host_fix") (param $hh i32) (result i32)
     (i32.load offset=196 (call $t (call $host_task (local.get $hh)))))
   (func (export "host_retptr") (param $hh i32) (result i32)
     (i32.load offset=200 (call $t (call $host_task (local.get $hh)))))
+  (func (export "host_area") (param $hh i32) (result i32)
+    (i32.load offset=204 (call $t (call $host_task (local.get $hh)))))
 )

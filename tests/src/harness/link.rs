@@ -202,6 +202,10 @@ const MAX_TICKS: u32 = 8;
 ///   echo: async func(ticks: u32, s: string) -> string;  // s + "!"
 ///   make: async func(ticks: u32, v: u32) -> thing;      // the host's thing v
 ///   peek: async func(ticks: u32, t: borrow<thing>) -> u32;  // its value
+///   // n things of values 1..=n, each with its name: `name` and its value
+///   make-named: async func(ticks: u32, n: u32, name: string)
+///       -> list<tuple<string, thing>>;
+///   weigh: async func(ticks: u32, ts: list<borrow<thing>>) -> u32;  // sum
 /// }
 /// ```
 fn slow_host(linker: &mut Linker<WasiHost>) -> Result<()> {
@@ -245,6 +249,44 @@ fn slow_host(linker: &mut Linker<WasiHost>) -> Result<()> {
                 )
             })?;
             results[0] = Val::U32(rep);
+            Ok(())
+        })
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new_concurrent("make-named", |accessor, _, params, results| {
+        Box::pin(async move {
+            sleep(accessor, params)?.await;
+            let n = u32_at(params, 1)?.min(64);
+            let Some(Val::String(name)) = params.get(2) else {
+                return Err(wasmtime::Error::msg("test host: make-named takes a name"));
+            };
+            let named = accessor.with(|mut access| {
+                let mut store = wasmtime::AsContextMut::as_context_mut(&mut access);
+                (1..=n)
+                    .map(|v| {
+                        let thing = new_thing(&mut store, v)?;
+                        Ok(Val::Tuple(vec![Val::String(format!("{name}{v}")), thing]))
+                    })
+                    .collect::<wasmtime::Result<Vec<_>>>()
+            })?;
+            results[0] = Val::List(named);
+            Ok(())
+        })
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new_concurrent("weigh", |accessor, _, params, results| {
+        Box::pin(async move {
+            sleep(accessor, params)?.await;
+            let Some(Val::List(things)) = params.get(1) else {
+                return Err(wasmtime::Error::msg("test host: weigh takes things"));
+            };
+            let sum = accessor.with(|mut access| {
+                let mut store = wasmtime::AsContextMut::as_context_mut(&mut access);
+                things.iter().try_fold(0u32, |sum, thing| {
+                    Ok::<_, wasmtime::Error>(sum.wrapping_add(thing_rep(&mut store, thing)?))
+                })
+            })?;
+            results[0] = Val::U32(sum);
             Ok(())
         })
     })

@@ -1,0 +1,152 @@
+;; Async calls of the host whose results hold handles among strings and
+;; lists, and whose parameters hold handles in memory: fused, the host
+;; writes such a result into meld's memory and reads such parameters from
+;; a copy there (`Adapters::async_staged`). `run(ticks, mode)`:
+;; `make-named(ticks, 3, "t")` gives three named things (each name's
+;; length and two bytes, `len << 16 | b0 << 8 | b1`, and each thing's
+;; value are logged), `weigh(ticks, ts)`
+;; borrows them all and sums their values, and the things are dropped.
+;; Modes 1 and 2 then log only another `make-named`, which they cancel
+;; (async variant): the result never comes; mode 1 drops the subtask at
+;; once (wasmtime 48 lets it), mode 2 first waits for its event.
+(component
+  (import "meld:test/host" (instance $host
+    (export "thing" (type (sub resource)))
+    (export "[method]thing.value" (func (param "self" (borrow 0)) (result u32)))))
+  (alias export $host "thing" (type $thing))
+  (alias export $host "[method]thing.value" (func $value))
+  (import "meld:test/slow" (instance $slow
+    (alias outer 1 $thing (type $t))
+    (type $named (list (tuple string (own $t))))
+    (export "make-named" (func async (param "ticks" u32) (param "n" u32) (param "name" string)
+      (result $named)))
+    (export "weigh" (func async (param "ticks" u32) (param "ts" (list (borrow $t))) (result u32)))))
+  (alias export $slow "make-named" (func $make-named))
+  (alias export $slow "weigh" (func $weigh))
+  (component $caller
+    (import "thing" (type $thing (sub resource)))
+    (import "value" (func $value (param "self" (borrow $thing)) (result u32)))
+    (type $named (list (tuple string (own $thing))))
+    (import "make-named" (func $make-named async (param "ticks" u32) (param "n" u32)
+      (param "name" string) (result $named)))
+    (import "weigh" (func $weigh async (param "ticks" u32) (param "ts" (list (borrow $thing)))
+      (result u32)))
+    (core module $memory
+      (memory (export "mem") 1)
+      (global $next (mut i32) (i32.const 8192))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $at i32)
+        (local.set $at (i32.and (i32.add (global.get $next) (i32.sub (local.get 2) (i32.const 1)))
+                                (i32.sub (i32.const 0) (local.get 2))))
+        (global.set $next (i32.add (local.get $at) (local.get 3)))
+        (local.get $at))
+      (data (i32.const 1024) "t"))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (alias core export $memory "realloc" (core func $realloc))
+    (core func $value (canon lower (func $value)))
+    (core func $make-named (canon lower (func $make-named) async (memory $mem) (realloc $realloc)))
+    (core func $weigh (canon lower (func $weigh) async (memory $mem)))
+    (core func $drop (canon resource.drop $thing))
+    (core func $new (canon waitable-set.new))
+    (core func $wait (canon waitable-set.wait (memory $mem)))
+    (core func $join (canon waitable.join))
+    (core func $drop-subtask (canon subtask.drop))
+    (core func $cancel (canon subtask.cancel async))
+    (core func $return (canon task.return (result (list u32)) (memory $mem)))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+      (import "cm" "value" (func $value (param i32) (result i32)))
+      (import "cm" "make-named" (func $make-named (param i32 i32 i32 i32 i32) (result i32)))
+      (import "cm" "weigh" (func $weigh (param i32 i32 i32 i32) (result i32)))
+      (import "cm" "drop" (func $drop (param i32)))
+      (import "cm" "new" (func $new (result i32)))
+      (import "cm" "wait" (func $wait (param i32 i32) (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
+      (import "cm" "drop-subtask" (func $drop-subtask (param i32)))
+      (import "cm" "cancel" (func $cancel (param i32) (result i32)))
+      (import "cm" "return" (func $return (param i32 i32)))
+      (global $count (mut i32) (i32.const 0))
+      (global $set (mut i32) (i32.const 0))
+      (func $out (param i32)
+        (i32.store (i32.add (i32.const 4096) (i32.shl (global.get $count) (i32.const 2)))
+          (local.get 0))
+        (global.set $count (i32.add (global.get $count) (i32.const 1))))
+      ;; logs a call's status; waits for its subtask, if any
+      (func $settle (param $code i32)
+        (local $h i32)
+        (call $out (i32.and (local.get $code) (i32.const 15)))
+        (local.set $h (i32.shr_u (local.get $code) (i32.const 4)))
+        (if (i32.eqz (local.get $h)) (then return))
+        (call $join (local.get $h) (global.get $set))
+        (call $out (call $wait (global.get $set) (i32.const 32)))
+        (call $out (i32.load (i32.const 36)))
+        (call $join (local.get $h) (i32.const 0))
+        (call $drop-subtask (local.get $h)))
+      (func (export "run") (param $ticks i32) (param $mode i32) (result i32)
+        (local $list i32) (local $len i32) (local $i i32) (local $e i32) (local $code i32)
+        (global.set $count (i32.const 0))
+        (if (i32.eqz (global.get $set)) (then (global.set $set (call $new))))
+        (call $settle (call $make-named (local.get $ticks) (i32.const 3)
+          (i32.const 1024) (i32.const 1) (i32.const 64)))
+        (local.set $list (i32.load (i32.const 64)))
+        (local.set $len (i32.load (i32.const 68)))
+        (call $out (local.get $len))
+        (block $done
+          (loop $each
+            (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+            (local.set $e (i32.add (local.get $list) (i32.mul (local.get $i) (i32.const 12))))
+            ;; the name: its length, first and second bytes
+            (call $out (i32.or (i32.shl (i32.load offset=4 (local.get $e)) (i32.const 16))
+              (i32.or (i32.shl (i32.load8_u (i32.load (local.get $e))) (i32.const 8))
+                      (i32.load8_u offset=1 (i32.load (local.get $e))))))
+            (call $out (call $value (i32.load offset=8 (local.get $e))))
+            (i32.store (i32.add (i32.const 2048) (i32.shl (local.get $i) (i32.const 2)))
+              (i32.load offset=8 (local.get $e)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $each)))
+        (call $settle (call $weigh (local.get $ticks) (i32.const 2048) (local.get $len)
+          (i32.const 72)))
+        (call $out (i32.load (i32.const 72)))
+        (local.set $i (i32.const 0))
+        (block $done
+          (loop $each
+            (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+            (call $drop (i32.load (i32.add (i32.const 2048) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $each)))
+        (if (local.get $mode)
+          (then
+            (global.set $count (i32.const 0))
+            (local.set $code (call $make-named (i32.add (local.get $ticks) (i32.const 1))
+              (i32.const 2) (i32.const 1024) (i32.const 1) (i32.const 80)))
+            (call $out (i32.and (local.get $code) (i32.const 15)))
+            (if (i32.shr_u (local.get $code) (i32.const 4))
+              (then
+                (call $out (call $cancel (i32.shr_u (local.get $code) (i32.const 4))))
+                (if (i32.eq (local.get $mode) (i32.const 2))
+                  (then
+                    (call $join (i32.shr_u (local.get $code) (i32.const 4)) (global.get $set))
+                    (call $out (call $wait (global.get $set) (i32.const 32)))
+                    (call $out (i32.load (i32.const 36)))))
+                (call $drop-subtask (i32.shr_u (local.get $code) (i32.const 4)))))))
+        (call $return (i32.const 4096) (global.get $count))
+        (i32.const 0))
+      (func (export "exit-cb") (param i32 i32 i32) (result i32) (i32.const 0)))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance
+        (export "value" (func $value)) (export "make-named" (func $make-named))
+        (export "weigh" (func $weigh)) (export "drop" (func $drop))
+        (export "new" (func $new)) (export "wait" (func $wait)) (export "join" (func $join))
+        (export "drop-subtask" (func $drop-subtask)) (export "cancel" (func $cancel))
+        (export "return" (func $return))))))
+    (alias core export $i "exit-cb" (core func $exit-cb))
+    (func (export "run") async (param "ticks" u32) (param "mode" u32) (result (list u32))
+      (canon lift (core func $i "run") (memory $mem) async (callback $exit-cb))))
+  (instance $caller (instantiate $caller
+    (with "thing" (type $thing))
+    (with "value" (func $value))
+    (with "make-named" (func $make-named))
+    (with "weigh" (func $weigh))))
+  (export "run" (func $caller "run")))
