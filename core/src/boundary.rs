@@ -230,7 +230,21 @@ pub(crate) fn plan(
             };
             let ty = crate::runtime::shims::func_type(&builtin.op)
                 .ok_or_else(|| Error::internal("a stream built-in without a type"))?;
-            let (_, mut options) = p.context(&builtin.options, builtin.caller)?;
+            // A staged copy is read or written in meld's memory.
+            let (_, mut options) = match adapters.staged_ends.contains(&AsyncBuiltinId(i)) {
+                true => {
+                    let realloc = layout
+                        .wrapper(Wrapper::Stage)
+                        .ok_or_else(|| Error::internal("no realloc of meld's memory"))?;
+                    let key = (
+                        Some(Origin::Tables),
+                        Some(realloc),
+                        builtin.options.encoding,
+                    );
+                    p.named_context(key)
+                }
+                false => p.context(&builtin.options, builtin.caller)?,
+            };
             options.async_ = async_;
             let item = HostItem::Builtin(AsyncBuiltinId(i));
             let (module, field) = graph.host_name(&item);

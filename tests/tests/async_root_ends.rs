@@ -15,8 +15,8 @@ use std::task::{Context, Poll, Waker};
 
 use meld_core::{MemoryStrategy, Options, fuse};
 use wasmtime::component::{
-    Component, FutureAny, FutureConsumer, FutureReader, Linker, Source, StreamConsumer,
-    StreamReader, StreamResult, Val,
+    Component, FutureAny, FutureConsumer, FutureReader, Linker, Resource, ResourceType, Source,
+    StreamConsumer, StreamReader, StreamResult, Val,
 };
 use wasmtime::{Store, StoreContextMut};
 
@@ -126,29 +126,46 @@ fn drive<F: Future>(future: F) -> F::Output {
     panic!("the call never finished")
 }
 
-/// What the script below sees on `wasm`: each line a value.
-fn script(wasm: &[u8]) -> Vec<String> {
+/// A store with `wasm` instantiated by a linker `link` sets up.
+fn instantiate(
+    wasm: &[u8],
+    link: impl FnOnce(&mut Linker<()>),
+) -> (Store<()>, wasmtime::component::Instance) {
     let engine = meld_tests::harness::engine().expect("the harness's engine");
     let component = Component::new(engine, wasm).expect("the component compiles");
     let mut store = Store::new(engine, ());
     store.set_fuel(u64::MAX).expect("fuel");
-    let linker: Linker<()> = Linker::new(engine);
+    let mut linker: Linker<()> = Linker::new(engine);
+    link(&mut linker);
     let instance = drive(linker.instantiate_async(&mut store, &component)).expect("instantiates");
-    let func = |store: &mut Store<()>, name: &str| {
-        instance
-            .get_func(&mut *store, name)
-            .unwrap_or_else(|| panic!("no export `{name}`"))
-    };
-    let call = |store: &mut Store<()>, name: &str, args: Vec<Val>| -> Val {
-        let f = func(store, name);
-        let mut results = vec![Val::Bool(false)];
-        drive(store.run_concurrent(async |accessor| {
+    (store, instance)
+}
+
+/// Calls `instance`'s export `name`, which has one result.
+fn call_export(
+    store: &mut Store<()>,
+    instance: &wasmtime::component::Instance,
+    name: &str,
+    args: Vec<Val>,
+) -> Val {
+    let f = instance
+        .get_func(&mut *store, name)
+        .unwrap_or_else(|| panic!("no export `{name}`"));
+    let mut results = vec![Val::Bool(false)];
+    drive(
+        store.run_concurrent(async |accessor| {
             f.call_concurrent(accessor, &args, &mut results).await
-        }))
-        .expect("the event loop")
-        .unwrap_or_else(|e| panic!("`{name}` failed: {e:?}"));
-        results.pop().expect("one result")
-    };
+        }),
+    )
+    .expect("the event loop")
+    .unwrap_or_else(|e| panic!("`{name}` failed: {e:?}"));
+    results.pop().expect("one result")
+}
+
+/// What the script below sees on `wasm`: each line a value.
+fn script(wasm: &[u8]) -> Vec<String> {
+    let (mut store, instance) = instantiate(wasm, |_| {});
+    let call = |store: &mut Store<()>, name: &str, args| call_export(store, &instance, name, args);
     let written = |store: &mut Store<()>, v: u32| -> Val {
         let reader = FutureReader::new(&mut *store, async move { Ok::<u32, wasmtime::Error>(v) })
             .expect("a host future");
@@ -194,6 +211,127 @@ fn futures_cross_the_boundary() {
         };
         let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
         assert_eq!(script(&fused), original, "{memory:?}");
+    }
+}
+
+/// The test host's resource.
+struct Thing;
+
+/// Keeps the pairs a stream of `(u32, thing)` delivers, at most `room` in
+/// one read, as the things' reps.
+struct Pairs(Arc<Mutex<Vec<(u32, u32)>>>, usize);
+
+impl<D> StreamConsumer<D> for Pairs {
+    type Item = (u32, Resource<Thing>);
+
+    fn poll_consume(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        store: StoreContextMut<D>,
+        mut source: Source<'_, Self::Item>,
+        _: bool,
+    ) -> Poll<wasmtime::Result<StreamResult>> {
+        let mut items = Vec::with_capacity(self.1);
+        source.read(store, &mut items)?;
+        let reps = items.into_iter().map(|(k, thing)| (k, thing.rep()));
+        self.0.lock().expect("the lock").extend(reps);
+        Poll::Ready(Ok(StreamResult::Completed))
+    }
+}
+
+/// What `async_root_handles.wat` does on `wasm`: each line a value.
+fn handles_script(wasm: &[u8]) -> Vec<String> {
+    let (mut store, instance) = instantiate(wasm, |linker| {
+        let mut root = linker.root();
+        root.resource("thing", ResourceType::host::<Thing>(), |_, _| Ok(()))
+            .expect("the resource");
+        root.func_wrap("make-thing", |_, (v,): (u32,)| {
+            Ok((Resource::<Thing>::new_own(v),))
+        })
+        .expect("make-thing");
+        root.func_wrap("thing-value", |_, (t,): (Resource<Thing>,)| Ok((t.rep(),)))
+            .expect("thing-value");
+    });
+    let call = |store: &mut Store<()>, name: &str, args| call_export(store, &instance, name, args);
+    let mut seen = Vec::new();
+    for v in [5, 6] {
+        let given = call(&mut store, "give", vec![Val::U32(v)]);
+        let Val::Future(any) = given else {
+            panic!("not a future: {given:?}")
+        };
+        let reader: FutureReader<Resource<Thing>> =
+            any.try_into_future_reader().expect("a future of things");
+        let got = Arc::new(Mutex::new(None));
+        reader
+            .pipe(&mut store, Take(Arc::clone(&got)))
+            .expect("the host reads it");
+        let ready = Arc::clone(&got);
+        run_until(&mut store, move || ready.lock().expect("lock").is_some());
+        let rep = got.lock().expect("lock").take().map(|t| t.rep());
+        seen.push(format!("give({v}) = {rep:?}"));
+        seen.push(format!("made = {:?}", call(&mut store, "made", vec![])));
+    }
+    let reader = FutureReader::new(&mut store, async {
+        Ok::<_, wasmtime::Error>(Resource::<Thing>::new_own(7))
+    })
+    .expect("a host future");
+    let future =
+        Val::Future(FutureAny::try_from_future_reader(&mut store, reader).expect("erased"));
+    seen.push(format!(
+        "take(7) = {:?}",
+        call(&mut store, "take", vec![future])
+    ));
+    seen.push(format!(
+        "cancel(8) = {:?}",
+        call(&mut store, "cancel", vec![Val::U32(8)])
+    ));
+    let many = call(&mut store, "many", vec![Val::U32(3)]);
+    let Val::Stream(any) = many else {
+        panic!("not a stream: {many:?}")
+    };
+    let reader: StreamReader<(u32, Resource<Thing>)> =
+        any.try_into_stream_reader().expect("a stream of pairs");
+    let pairs = Arc::new(Mutex::new(Vec::new()));
+    reader
+        .pipe(&mut store, Pairs(Arc::clone(&pairs), 2))
+        .expect("the host reads it");
+    let read = Arc::clone(&pairs);
+    run_until(&mut store, move || !read.lock().expect("lock").is_empty());
+    seen.push(format!("many(3) = {:?}", pairs.lock().expect("lock")));
+    seen.push(format!("third = {:?}", call(&mut store, "third", vec![])));
+    seen
+}
+
+/// `async_root_handles.wat`: futures and a stream of the host's things
+/// written to the host and read from it (the copies staged in meld's
+/// memory): the values, the handle numbers (a thing the host took leaves
+/// the component's table, one a cancelled write or a partial read left
+/// stays), as the original has them.
+#[test]
+fn host_things_cross_the_boundary() {
+    let wasm = wat::parse_str(include_str!("async_root_handles.wat")).expect("the WAT parses");
+    let original = handles_script(&wasm);
+    println!("{original:#?}");
+    assert_eq!(
+        original,
+        [
+            "give(5) = Some(5)",
+            "made = U32(3)",
+            "give(6) = Some(6)",
+            "made = U32(4)",
+            "take(7) = U32(3007)",
+            "cancel(8) = U32(2008)",
+            "many(3) = [(1, 1), (2, 2)]",
+            "third = U32(3)",
+        ]
+    );
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+        assert_eq!(handles_script(&fused), original, "{memory:?}");
     }
 }
 

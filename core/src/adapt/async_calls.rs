@@ -39,7 +39,7 @@ use super::rebase::Way;
 use super::resources::RtFn;
 use super::translate::{Dst, Place, Slot, Src};
 use super::{AdapterPlan, Adapters};
-use crate::abi::{Flat, MAX_FLAT_PARAMS, Shape, TyTable};
+use crate::abi::{Flat, MAX_FLAT_PARAMS, Node, Shape, TyId, TyTable};
 use crate::decode::AsyncOp;
 use crate::error::{Error, Result};
 use crate::graph::{
@@ -105,6 +105,15 @@ pub(crate) enum AsyncFunc {
     /// that came moves into place ([`AsyncFunc::HostResult`]); the block of
     /// a staged one that did not is freed.
     HostFix,
+    /// `(block, code)`: staged stream or future built-in `id`'s copy with
+    /// the host ended with `code`; `block` in meld's memory holds the
+    /// copy's record (`EndFix`'s number, the component's buffer, the
+    /// count) and its elements. A read's elements the host wrote come
+    /// into the reader's buffer; a write's handles the host took leave
+    /// the writer's table, the others are given back to it.
+    EndSettle(AsyncBuiltinId),
+    /// `(block, code)`: the `EndSettle` that `block`'s record names.
+    EndFix,
     /// Rings root task `task`'s bell: its callback runs a turn.
     HostRing,
     /// After a turn of root task `task` (`exiting`: it ended): rings the
@@ -170,6 +179,11 @@ const MAX_FLAT_ASYNC_PARAMS: usize = 4;
 const STATUS_RETURNED: u32 = 2;
 const STATUS_START_CANCELLED: u32 = 3;
 const STATUS_RETURN_CANCELLED: u32 = 4;
+/// The bytes before a staged copy's elements in its block: the number of
+/// its `EndSettle`, the component's buffer, the count.
+const STAGE_HEADER: u32 = 16;
+/// A stream or future copy's code: CANCELLED, nothing copied.
+const COPY_CANCELLED: u32 = 2;
 /// The scheduler's `entries` table holds this many functions.
 const ENTRIES: usize = 64;
 
@@ -238,6 +252,15 @@ pub(crate) fn funcs(
         ]);
         if any_bridged(graph, types)? {
             out.push(AsyncFunc::BridgeOut);
+        }
+        if !adapters.staged_ends.is_empty() {
+            out.extend(
+                adapters
+                    .staged_ends
+                    .iter()
+                    .map(|id| AsyncFunc::EndSettle(*id)),
+            );
+            out.push(AsyncFunc::EndFix);
         }
     }
     Ok(out)
@@ -479,6 +502,90 @@ pub(crate) fn native_builtins(
     Ok(out)
 }
 
+/// The payload of end built-in `builtin` (`None`: it has none, or it
+/// names resources meld cannot place).
+fn payload_ty(
+    graph: &Graph,
+    types: TypesRef<'_>,
+    tys: &mut TyTable,
+    builtin: &crate::graph::AsyncBuiltin,
+) -> Option<TyId> {
+    use wasmparser::component_types::{ComponentDefinedType as D, ComponentValType as V};
+    let V::Type(id) = builtin.result? else {
+        return None;
+    };
+    let (D::Stream { ty: Some(ty), .. } | D::Future { ty: Some(ty), .. }) = types.get(id)? else {
+        return None;
+    };
+    let scope = builtin.scope?;
+    let lookup = super::scope_resources(graph, scope);
+    let resources = crate::abi::Resources {
+        key: scope.0,
+        lookup: &lookup,
+    };
+    tys.convert_with(types, ty, "a stream payload", Some(resources))
+        .ok()
+}
+
+/// The read and write built-ins of streams and futures whose type reaches
+/// the host and whose elements hold handles, all of them own handles of
+/// the host's resources: their copies are staged in meld's memory
+/// (`AsyncFunc::EndSettle`), where the host reads what the writer staged
+/// (its handles lent until the copy is settled) and writes what the
+/// reader gets (its handles come into the reader's table when the copy is
+/// settled). Other handles in such elements stay refused.
+pub(crate) fn staged_ends(
+    graph: &Graph,
+    types: TypesRef<'_>,
+    tys: &mut TyTable,
+) -> Result<std::collections::BTreeSet<AsyncBuiltinId>> {
+    use crate::decode::EndOp;
+    let native = native_builtins(graph, types)?;
+    let mut out = std::collections::BTreeSet::new();
+    for (i, builtin) in graph.async_builtins.iter().enumerate() {
+        if native.contains(&AsyncBuiltinId(i))
+            || !matches!(
+                builtin.op,
+                AsyncOp::End {
+                    op: EndOp::Read | EndOp::Write,
+                    ..
+                }
+            )
+        {
+            continue;
+        }
+        let Some(payload) = payload_ty(graph, types, tys, builtin) else {
+            continue;
+        };
+        if tys.info(payload).handles && only_host_owns(graph, tys, payload) {
+            out.insert(AsyncBuiltinId(i));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether every handle a `ty` holds is an own handle of a host resource
+/// (and none is in a list: the copies are settled element by element).
+fn only_host_owns(graph: &Graph, tys: &TyTable, ty: TyId) -> bool {
+    match tys.node(ty) {
+        Node::Handle { resource, own } => {
+            *own && graph
+                .resources
+                .get(*resource as usize)
+                .is_some_and(|r| r.defined_by.is_none())
+        }
+        Node::End(_) => false,
+        Node::List(element) => !tys.info(*element).handles,
+        Node::FixedList(element, _) => only_host_owns(graph, tys, *element),
+        Node::Record(fields) => fields.iter().all(|f| only_host_owns(graph, tys, *f)),
+        Node::Variant(cases) => cases
+            .iter()
+            .flatten()
+            .all(|c| only_host_owns(graph, tys, *c)),
+        Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => true,
+    }
+}
+
 /// Whether a stream or future type is bridged (see [`NativeFamily`]).
 fn any_bridged(graph: &Graph, types: TypesRef<'_>) -> Result<bool> {
     let mut tys = TyTable::default();
@@ -540,6 +647,8 @@ struct Rt {
     end_find: u32,
     end_free: u32,
     end_note: u32,
+    end_stage: u32,
+    end_set_stage: u32,
     context_new: u32,
     context_host: u32,
     context_drop: u32,
@@ -640,6 +749,8 @@ impl Rt {
             end_find: f(w, "end_find")?,
             end_free: f(w, "end_free")?,
             end_note: f(w, "end_note")?,
+            end_stage: f(w, "end_stage")?,
+            end_set_stage: f(w, "end_set_stage")?,
             context_new: f(w, "context_new")?,
             context_host: f(w, "context_host")?,
             context_drop: f(w, "context_drop")?,
@@ -765,6 +876,8 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             AsyncFunc::HostPark => g.host_park()?,
             AsyncFunc::HostRetire => g.host_retire()?,
             AsyncFunc::BridgeOut => g.bridge_out()?,
+            AsyncFunc::EndSettle(id) => g.end_settle(id)?,
+            AsyncFunc::EndFix => g.end_fix()?,
         };
         out.push(GeneratedFunc { name, ty, body });
     }
@@ -1402,7 +1515,7 @@ impl Gen<'_, '_, '_, '_> {
         b: &mut Body,
         adapter: AdapterId,
         shape: &Shape,
-        result: crate::abi::TyId,
+        result: TyId,
         task: Local,
         src: Src,
     ) -> Result<()> {
@@ -1858,6 +1971,7 @@ impl Gen<'_, '_, '_, '_> {
         b.get(hh).ins(I::Call(rt.end_find)).set(n);
         b.get(n).ins(I::If(BlockType::Empty));
         end_settled(&mut b, &rt, n);
+        self.settle_pending(&mut b, n, status)?;
         b.get(hh)
             .i32(0)
             .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
@@ -2146,7 +2260,7 @@ impl Gen<'_, '_, '_, '_> {
 
     /// The result type (handles as handles) of async host call `id` if
     /// it is staged ([`super::Adapters::async_staged`]) and has one.
-    fn staged_result(&mut self, id: LoweringId) -> Result<Option<crate::abi::TyId>> {
+    fn staged_result(&mut self, id: LoweringId) -> Result<Option<TyId>> {
         if !self.ctx.adapters.async_staged.contains(&id) {
             return Ok(None);
         }
@@ -2564,19 +2678,21 @@ impl Gen<'_, '_, '_, '_> {
             op: EndOp::Read | EndOp::Write,
             ..
         } = builtin.op
+            && !self.ctx.adapters.staged_ends.contains(&id)
             && self.payload_holds_handles(&builtin)
         {
             // The host would read or write the fused component's handles
             // where the component keeps its own.
             return Err(Error::unsupported(format!(
-                "{name}: a stream or future whose elements hold handles (resources, streams, \
-                 futures or error contexts) and whose type reaches the host"
+                "{name}: a stream or future whose elements hold handles other than own handles \
+                 of the host's resources outside lists (borrows, inner components' resources, \
+                 streams, futures or error contexts) and whose type reaches the host"
             )));
         }
         let (mut b, args) = self.builtin_body(&params);
         match (family, &builtin.op) {
             (None, _) => {
-                if self.limited(&builtin)? {
+                if self.limited(id)? {
                     // meld's limitation: with one memory, a read or write
                     // of values that hold pointers (their pointers would
                     // have to move when the copy lands) traps, by a
@@ -2612,7 +2728,7 @@ impl Gen<'_, '_, '_, '_> {
                     .ins(I::If(result));
                 self.native_ops(&mut b, &args, id, family)?;
                 b.ins(I::Else);
-                match self.limited(&builtin)? {
+                match self.limited(id)? {
                     // as above, for the fused component's ends
                     true => {
                         b.ins(I::Unreachable);
@@ -2667,7 +2783,11 @@ impl Gen<'_, '_, '_, '_> {
     /// Whether end built-in `builtin`, acting on the fused component's
     /// ends, is meld's limitation: with one memory, the host would read
     /// or write values that hold pointers at memory addresses.
-    fn limited(&self, builtin: &crate::graph::AsyncBuiltin) -> Result<bool> {
+    fn limited(&self, id: AsyncBuiltinId) -> Result<bool> {
+        if self.ctx.adapters.staged_ends.contains(&id) {
+            return Ok(false);
+        }
+        let builtin = &self.graph().async_builtins[id.0];
         Ok(matches!(builtin.op, AsyncOp::End { .. })
             && self.region(&builtin.options)?.is_some()
             && self.plain_size(builtin)?.is_none())
@@ -2734,8 +2854,18 @@ impl Gen<'_, '_, '_, '_> {
                             // added to a waitable set"
                             b.get(n).ins(I::Call(rt.set_of)).trap_if();
                         }
+                        let staged = match op {
+                            EndOp::Read | EndOp::Write
+                                if self.ctx.adapters.staged_ends.contains(&id) =>
+                            {
+                                Some(self.stage_copy(b, id, op == EndOp::Write, future, args)?)
+                            }
+                            _ => None,
+                        };
                         b.get(n).ins(I::Call(rt.end_host));
-                        if let (Some(region), EndOp::Read | EndOp::Write) = (region, op) {
+                        if let (Some(region), EndOp::Read | EndOp::Write, None) =
+                            (region, op, staged)
+                        {
                             // With one memory, what the host reads or
                             // writes must be the caller's region's.
                             let unit = self
@@ -2751,7 +2881,14 @@ impl Gen<'_, '_, '_, '_> {
                             };
                             region.check_span(b, args[1], count, unit);
                         }
-                        if matches!(op, EndOp::Read | EndOp::Write) {
+                        if let Some(block) = staged {
+                            // the host copies from or into the block
+                            let tables = self.stage(false)?;
+                            b.get(block).i32(STAGE_HEADER + tables.base).ins(I::I32Add);
+                            if !future {
+                                b.get(args[2]);
+                            }
+                        } else if matches!(op, EndOp::Read | EndOp::Write) {
                             b.get(args[1]);
                             if base != 0 {
                                 b.i32(base).ins(I::I32Add);
@@ -2761,6 +2898,24 @@ impl Gen<'_, '_, '_, '_> {
                             }
                         }
                         b.ins(I::Call(host)).set(code);
+                        if let Some(block) = staged {
+                            // settled at once, or when its event comes
+                            b.get(code)
+                                .i32(u32::MAX)
+                                .ins(I::I32Ne)
+                                .ins(I::If(BlockType::Empty))
+                                .get(block)
+                                .get(code)
+                                .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::EndFix)?))
+                                .ins(I::Else)
+                                .get(n)
+                                .get(block)
+                                .ins(I::Call(rt.end_set_stage))
+                                .ins(I::End);
+                        } else if matches!(op, EndOp::CancelRead | EndOp::CancelWrite) {
+                            // a cancel that ended the operation settles it
+                            self.settle_pending(b, n, code)?;
+                        }
                         if let EndOp::Read | EndOp::CancelRead = op {
                             // A read that ended may pin the end (`end_note`).
                             b.get(code)
@@ -2813,6 +2968,10 @@ impl Gen<'_, '_, '_, '_> {
                             .set(n);
                         b.get(n).ins(I::Call(rt.end_host)).set(hh);
                         end_settled(b, &rt, n);
+                        // a staged copy still pending is given up
+                        let cancelled = b.local(Flat::I32);
+                        b.i32(COPY_CANCELLED).set(cancelled);
+                        self.settle_pending(b, n, cancelled)?;
                         b.get(hh)
                             .i32(0)
                             .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
@@ -2876,6 +3035,330 @@ impl Gen<'_, '_, '_, '_> {
             _ => return Err(Error::internal("not a stream built-in")),
         }
         Ok(())
+    }
+
+    /// If end record `n` has a staged copy pending and `code` is not
+    /// BLOCKED, settles it with `code` ([`AsyncFunc::EndFix`]).
+    fn settle_pending(&self, b: &mut Body, n: Local, code: Local) -> Result<()> {
+        if self.ctx.adapters.staged_ends.is_empty() {
+            return Ok(());
+        }
+        let rt = &self.rt;
+        let block = b.local(Flat::I32);
+        b.get(code)
+            .i32(u32::MAX)
+            .ins(I::I32Ne)
+            .ins(I::If(BlockType::Empty));
+        b.get(n).ins(I::Call(rt.end_stage)).set(block);
+        b.get(block).ins(I::If(BlockType::Empty));
+        b.get(n).i32(0).ins(I::Call(rt.end_set_stage));
+        b.get(block)
+            .get(code)
+            .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::EndFix)?));
+        b.ins(I::End).ins(I::End);
+        b.free(block);
+        Ok(())
+    }
+
+    /// The payload of staged end built-in `id`, its component's side and
+    /// where meld's memory is.
+    fn staged_payload(&mut self, id: AsyncBuiltinId) -> Result<(TyId, Side, super::staged::Stage)> {
+        let builtin = self.graph().async_builtins[id.0].clone();
+        let payload = payload_ty(
+            self.ctx.graph,
+            self.ctx.types,
+            &mut self.codegen.tys,
+            &builtin,
+        )
+        .ok_or_else(|| Error::internal("a staged copy without its payload"))?;
+        let side = (self.ctx.side)(&builtin.options, builtin.caller)?;
+        Ok((payload, side, self.stage(false)?))
+    }
+
+    /// Runs `each` for element index `i` from `from` up to (not including)
+    /// `to`.
+    fn each_element(
+        &mut self,
+        b: &mut Body,
+        from: Local,
+        to: Local,
+        mut each: impl FnMut(&mut Self, &mut Body, Local) -> Result<()>,
+    ) -> Result<()> {
+        let i = b.local(Flat::I32);
+        b.get(from).set(i);
+        b.ins(I::Block(BlockType::Empty))
+            .ins(I::Loop(BlockType::Empty));
+        b.get(i).get(to).ins(I::I32GeU).ins(I::BrIf(1));
+        each(self, b, i)?;
+        b.get(i).i32(1).ins(I::I32Add).set(i);
+        b.ins(I::Br(0)).ins(I::End).ins(I::End);
+        b.free(i);
+        Ok(())
+    }
+
+    /// Pushes nothing; sets `at` to `base + i * size`.
+    fn element_at(b: &mut Body, at: Local, base: Local, offset: u32, i: Local, size: u32) {
+        b.get(base)
+            .i32(offset)
+            .ins(I::I32Add)
+            .get(i)
+            .i32(size)
+            .ins(I::I32Mul)
+            .ins(I::I32Add)
+            .set(at);
+    }
+
+    /// Stages staged end built-in `id`'s read or write (`args`: its
+    /// parameters): checks the component's buffer as wasmtime does, takes
+    /// a block of the stage heap for the copy's record and its elements,
+    /// and, for a write, copies the elements into it (strings and lists
+    /// into blocks of their own, own handles lent: `RtFn::OwnLend`).
+    /// Returns the block.
+    fn stage_copy(
+        &mut self,
+        b: &mut Body,
+        id: AsyncBuiltinId,
+        write: bool,
+        future: bool,
+        args: &[Local],
+    ) -> Result<Local> {
+        let (payload, side, stage) = self.staged_payload(id)?;
+        let (size, align) = (
+            self.codegen.tys.info(payload).size,
+            self.codegen.tys.info(payload).align,
+        );
+        let memory = side.memory()?;
+        let count = match future {
+            true => {
+                let one = b.local(Flat::I32);
+                b.i32(1).set(one);
+                one
+            }
+            false => args[2],
+        };
+        b.check_align(args[1], align);
+        b.check_range(memory, args[1], count, size);
+        let block = b.local(Flat::I32);
+        b.get(count)
+            .i32(size)
+            .ins(I::I32Mul)
+            .i32(STAGE_HEADER)
+            .ins(I::I32Add)
+            .ins(I::Call(self.codegen.rt(RtFn::StageAlloc)))
+            .set(block);
+        let t = stage.tables;
+        b.get(block)
+            .i32(self.end_fix_number(id)?)
+            .store(t, 0, 4, Flat::I32);
+        b.get(block).get(args[1]).store(t, 4, 4, Flat::I32);
+        b.get(block).get(count).store(t, 8, 4, Flat::I32);
+        if write {
+            let lent = Side {
+                memory: Some(t),
+                realloc: Some(self.codegen.rt(RtFn::StageRealloc)),
+                encoding: side.encoding,
+                may_leave: None,
+                table: super::resources::HOST_LENT,
+                frees: false,
+            };
+            let (src, dst, zero) = (b.local(Flat::I32), b.local(Flat::I32), b.local(Flat::I32));
+            b.i32(0).set(zero);
+            let buffer = args[1];
+            self.each_element(b, zero, count, |g, b, i| {
+                Self::element_at(b, src, buffer, 0, i, size);
+                Self::element_at(b, dst, block, STAGE_HEADER, i, size);
+                g.codegen.translate(
+                    b,
+                    payload,
+                    &Src::Mem(Place {
+                        memory,
+                        addr: src,
+                        offset: 0,
+                    }),
+                    &Dst::Mem(Place {
+                        memory: t,
+                        addr: dst,
+                        offset: 0,
+                    }),
+                    Dir {
+                        src: side,
+                        dst: lent,
+                    },
+                )?;
+                let to_host = super::rebase::Rebase {
+                    way: Way::ToHost,
+                    memory: t,
+                    base: stage.base,
+                    handles: None,
+                    checked: None,
+                    frees: false,
+                };
+                g.codegen.rebase_mem(
+                    b,
+                    payload,
+                    Place {
+                        memory: t,
+                        addr: dst,
+                        offset: 0,
+                    },
+                    to_host,
+                )
+            })?;
+        }
+        Ok(block)
+    }
+
+    /// The number a staged copy's record holds for built-in `id`'s
+    /// `EndSettle` (from 1).
+    fn end_fix_number(&self, id: AsyncBuiltinId) -> Result<u32> {
+        self.ctx
+            .adapters
+            .staged_ends
+            .iter()
+            .position(|x| *x == id)
+            .map(|k| k as u32 + 1)
+            .ok_or_else(|| Error::internal("a staged copy of a built-in that is not staged"))
+    }
+
+    /// [`AsyncFunc::EndSettle`].
+    fn end_settle(&mut self, id: AsyncBuiltinId) -> Result<Made> {
+        use crate::decode::EndOp;
+        let AsyncOp::End { future, op, .. } = self.graph().async_builtins[id.0].op else {
+            return Err(Error::internal("a staged copy of another built-in"));
+        };
+        let (payload, side, stage) = self.staged_payload(id)?;
+        let size = self.codegen.tys.info(payload).size;
+        let t = stage.tables;
+        let (mut b, args) = Body::new(&[Flat::I32; 2]);
+        let (block, code) = (args[0], args[1]);
+        let (buffer, count, taken, zero, at) = (
+            b.local(Flat::I32),
+            b.local(Flat::I32),
+            b.local(Flat::I32),
+            b.local(Flat::I32),
+            b.local(Flat::I32),
+        );
+        b.get(block).load(t, 4, 4, Flat::I32).set(buffer);
+        b.get(block).load(t, 8, 4, Flat::I32).set(count);
+        b.i32(0).set(zero);
+        // the elements the host took or wrote: a future's one when its code
+        // is COMPLETED, else a stream's count
+        match future {
+            true => b
+                .get(code)
+                .i32(0xf)
+                .ins(I::I32And)
+                .ins(I::I32Eqz)
+                .set(taken),
+            false => b.get(code).i32(4).ins(I::I32ShrU).set(taken),
+        };
+        b.get(taken)
+            .get(count)
+            .get(taken)
+            .get(count)
+            .ins(I::I32LtU)
+            .ins(I::Select)
+            .set(taken);
+        let rebase = |way, handles, frees| super::rebase::Rebase {
+            way,
+            memory: t,
+            base: stage.base,
+            handles,
+            checked: None,
+            frees,
+        };
+        match op {
+            EndOp::Read => {
+                let host = Side {
+                    memory: Some(t),
+                    realloc: None,
+                    encoding: side.encoding,
+                    may_leave: None,
+                    table: super::resources::HOST,
+                    frees: true,
+                };
+                let memory = side.memory()?;
+                let dst = b.local(Flat::I32);
+                self.each_element(&mut b, zero, taken, |g, b, i| {
+                    Self::element_at(b, at, block, STAGE_HEADER, i, size);
+                    Self::element_at(b, dst, buffer, 0, i, size);
+                    let from = Place {
+                        memory: t,
+                        addr: at,
+                        offset: 0,
+                    };
+                    g.codegen
+                        .rebase_mem(b, payload, from, rebase(Way::FromHost, None, false))?;
+                    g.codegen.translate(
+                        b,
+                        payload,
+                        &Src::Mem(from),
+                        &Dst::Mem(Place {
+                            memory,
+                            addr: dst,
+                            offset: 0,
+                        }),
+                        Dir {
+                            src: host,
+                            dst: side,
+                        },
+                    )
+                })?;
+            }
+            EndOp::Write => {
+                for (from, to, took) in [(zero, taken, true), (taken, count, false)] {
+                    self.each_element(&mut b, from, to, |g, b, i| {
+                        Self::element_at(b, at, block, STAGE_HEADER, i, size);
+                        let place = Place {
+                            memory: t,
+                            addr: at,
+                            offset: 0,
+                        };
+                        let settle = rebase(Way::Settle { taken: took }, Some(side.table), true);
+                        g.codegen.rebase_mem(b, payload, place, settle)
+                    })?;
+                }
+            }
+            _ => return Err(Error::internal("a staged copy of another built-in")),
+        }
+        b.get(block).ins(I::Call(self.codegen.rt(RtFn::StageFree)));
+        Ok((
+            format!(
+                "meld settle staged {}",
+                self.ctx
+                    .graph
+                    .host_name(&crate::graph::HostItem::Builtin(id))
+                    .1
+            ),
+            sig(&[Flat::I32; 2], &[]),
+            b.finish(),
+        ))
+    }
+
+    /// [`AsyncFunc::EndFix`].
+    fn end_fix(&mut self) -> Result<Made> {
+        let (mut b, args) = Body::new(&[Flat::I32; 2]);
+        let fix = b.local(Flat::I32);
+        let t = self.stage(false)?.tables;
+        b.get(args[0]).load(t, 0, 4, Flat::I32).set(fix);
+        let ids: Vec<AsyncBuiltinId> = self.ctx.adapters.staged_ends.iter().copied().collect();
+        for id in ids {
+            b.get(fix)
+                .i32(self.end_fix_number(id)?)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty))
+                .get(args[0])
+                .get(args[1])
+                .ins(I::Call(
+                    self.ctx.layout.async_index(AsyncFunc::EndSettle(id))?,
+                ))
+                .ins(I::End);
+        }
+        Ok((
+            "meld settle a staged copy".to_string(),
+            sig(&[Flat::I32; 2], &[]),
+            b.finish(),
+        ))
     }
 
     /// The native family of end built-in `builtin`, if meld carries its
@@ -3094,7 +3577,7 @@ impl Gen<'_, '_, '_, '_> {
                     .i32(si as u32 + 1)
                     .ins(I::I32Eq)
                     .ins(I::If(BlockType::Empty));
-                match (self.limited(writer)?, self.ctx.host_builtins.get(side)) {
+                match (self.limited(*side)?, self.ctx.host_builtins.get(side)) {
                     (false, Some(&write)) => {
                         let base = self.region(&writer.options)?.map_or(0, |r| r.base);
                         b.get(hw).get(ptr);

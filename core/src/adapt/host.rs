@@ -43,6 +43,7 @@ impl Handles {
             base: 0,
             handles: Some(self.table),
             checked: None,
+            frees: false,
         }
     }
 }
@@ -55,6 +56,7 @@ impl Region {
             base: self.base,
             handles: None,
             checked: self.checked,
+            frees: false,
         }
     }
 
@@ -357,6 +359,7 @@ impl Codegen {
             base: 0,
             handles: Some(table),
             checked: None,
+            frees: false,
         };
         let (mut body, args) = Body::new(&shape.lifted.params);
         let scoped = shape.params.iter().any(|t| self.tys.info(*t).borrows);

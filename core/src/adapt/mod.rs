@@ -116,6 +116,9 @@ pub(crate) struct Adapters {
     /// (`async_calls.rs`). Written into the caller's memory, the host's
     /// handles would sit there, open to the caller, until the event.
     pub(crate) async_staged: std::collections::BTreeSet<crate::graph::LoweringId>,
+    /// Stream and future reads and writes whose copies with the host are
+    /// staged in meld's memory ([`async_calls::staged_ends`]).
+    pub(crate) staged_ends: std::collections::BTreeSet<crate::graph::AsyncBuiltinId>,
 }
 
 /// Adapter counts by kind.
@@ -215,12 +218,17 @@ pub(crate) fn plan(
             staged_lowerings.insert(id);
         }
     }
+    let staged_ends = match graph.runtime {
+        Some(_) => async_calls::staged_ends(graph, types, &mut tys)?,
+        None => Default::default(),
+    };
     let leaving = leave::host_reallocs_leaving(decoded, graph)?;
     let mut adapters = with_flags(graph, planned, tys, leaving);
     adapters.handle_exports = handle_exports;
     adapters.handle_lowerings = handle_lowerings;
     adapters.staged_lowerings = staged_lowerings;
     adapters.async_staged = async_staged;
+    adapters.staged_ends = staged_ends;
     Ok(adapters)
 }
 
@@ -418,6 +426,7 @@ fn with_flags(
         handle_lowerings: Default::default(),
         staged_lowerings: Default::default(),
         async_staged: Default::default(),
+        staged_ends: Default::default(),
     }
 }
 

@@ -22,6 +22,10 @@ pub(crate) enum Way {
     ToHost,
     /// Memory addresses become region addresses (`- base`).
     FromHost,
+    /// A staged write to the host is settled, in meld's memory: its own
+    /// handles (lent by `handles`' table) are given back, and removed
+    /// when `taken` (`RtFn::OwnSettle`); nothing moves.
+    Settle { taken: bool },
 }
 
 /// A rebasing: which way, in which (multi-memory) memory, by how much.
@@ -37,6 +41,9 @@ pub(crate) struct Rebase {
     /// lists the host is given must lie inside the region (`ToHost`
     /// traps otherwise, as the component's own memory would bound them).
     pub(crate) checked: Option<crate::decode::StringEncoding>,
+    /// The strings and lists are blocks of the stage heap: each is freed
+    /// once walked.
+    pub(crate) frees: bool,
 }
 
 impl Rebase {
@@ -47,7 +54,7 @@ impl Rebase {
         }
         body.i32(self.base).ins(match self.way {
             Way::ToHost => I::I32Add,
-            Way::FromHost => I::I32Sub,
+            Way::FromHost | Way::Settle { .. } => I::I32Sub,
         });
     }
 
@@ -55,6 +62,12 @@ impl Rebase {
         let way = match self.way {
             Way::ToHost => "to host",
             Way::FromHost => "from host",
+            Way::Settle { taken: true } => "settle taken",
+            Way::Settle { taken: false } => "settle",
+        };
+        let way = match self.frees {
+            true => format!("{way}, freed"),
+            false => way.to_string(),
         };
         match self.handles {
             Some(table) => format!(
@@ -67,7 +80,7 @@ impl Rebase {
 
     /// Whether values of `info` have something to move.
     fn moves(self, info: &crate::abi::Info) -> bool {
-        ((self.base != 0 || self.checked.is_some()) && info.memory)
+        ((self.base != 0 || self.checked.is_some() || self.frees) && info.memory)
             || (self.handles.is_some() && info.handles)
     }
 
@@ -105,6 +118,15 @@ impl Rebase {
         body.free(n);
     }
 
+    /// With `frees`, frees the stage block whose address is in `ptr`.
+    fn free(self, codegen: &mut Codegen, body: &mut Body, ptr: Slot) {
+        if self.frees {
+            let free = codegen.rt(super::resources::RtFn::StageFree);
+            read_slot(body, ptr);
+            body.ins(I::Call(free));
+        }
+    }
+
     /// The function replacing a handle or end of type `node` (`None`: it
     /// stays).
     fn replacing_fn(self, node: &Node) -> Option<super::resources::RtFn> {
@@ -130,6 +152,8 @@ impl Rebase {
                 from: HOST,
                 to: table,
             },
+            // staged writes hold no ends (`async_calls::staged_ends`)
+            Way::Settle { .. } => return None,
         })
     }
 
@@ -140,6 +164,11 @@ impl Rebase {
         Some(match self.way {
             Way::ToHost => RtFn::transfer(resource, own, table, HOST),
             Way::FromHost => RtFn::transfer(resource, own, HOST, table),
+            Way::Settle { taken } => RtFn::OwnSettle {
+                resource,
+                table,
+                taken,
+            },
         })
     }
 }
@@ -172,6 +201,7 @@ impl Codegen {
                 read_slot(body, slots[0]);
                 r.shift(body);
                 write_slot(body, slots[0]);
+                r.free(self, body, slots[0]);
             }
             Node::List(element) => {
                 r.check(body, slots[0], slots[1], Some(self.tys.info(element).size));
@@ -182,9 +212,10 @@ impl Codegen {
                 read_slot(body, slots[0]);
                 r.shift(body);
                 write_slot(body, slots[0]);
-                if walk && r.way == Way::FromHost {
+                if walk && r.way != Way::ToHost {
                     self.walk_list(body, element, slots[0], slots[1], r);
                 }
+                r.free(self, body, slots[0]);
             }
             Node::Record(fields) => {
                 let mut at = 0;

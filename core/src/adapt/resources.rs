@@ -117,6 +117,9 @@ pub(crate) struct EndFns {
 
 /// The table index standing for the host in a [`super::codegen::Side`].
 pub(crate) const HOST: u32 = u32::MAX;
+/// The host, for a staged write: own handles are lent to it until the
+/// copy is settled (`RtFn::OwnLend`).
+pub(crate) const HOST_LENT: u32 = u32::MAX - 1;
 
 /// A generated function of the resource runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -137,6 +140,22 @@ pub(crate) enum RtFn {
     StageAlloc,
     /// `(address) -> ()`: frees a block of the stage heap.
     StageFree,
+    /// `(old, old size, align, size) -> address`: `realloc` over the stage
+    /// heap, in meld's own addresses (`Codegen::stage_realloc`).
+    StageRealloc,
+    /// `(handle in from) -> host handle`: an own handle of a host resource
+    /// is lent to a staged write the host has not settled: its lend count
+    /// goes up (it cannot be dropped or moved meanwhile).
+    OwnLend { resource: u32, from: u32 },
+    /// `(host handle) -> host handle`: a staged write is settled: the own
+    /// handle of `table` that `OwnLend` lent as this host handle is given
+    /// back, and, `taken` by the host, removed from the table (the host
+    /// owns it).
+    OwnSettle {
+        resource: u32,
+        table: u32,
+        taken: bool,
+    },
     /// `(table, tag, type, rep, extra) -> handle`.
     Insert,
     /// `(table, handle, type) -> slot address`; traps on a free slot, an
@@ -179,6 +198,9 @@ impl RtFn {
     /// The function moving a handle of `resource` from table `from` to
     /// `to` (either may be [`HOST`]).
     pub(crate) fn transfer(resource: u32, own: bool, from: u32, to: u32) -> RtFn {
+        if to == HOST_LENT {
+            return RtFn::OwnLend { resource, from };
+        }
         match (own, from == HOST, to == HOST) {
             (true, true, _) => RtFn::OwnIn { resource, to },
             (true, _, true) => RtFn::OwnOut { resource, from },
@@ -267,6 +289,25 @@ impl Codegen {
             RtFn::ScratchAlloc => (&[Flat::I32; 4], &[Flat::I32], "meld scratch realloc".into()),
             RtFn::StageAlloc => (&[Flat::I32], &[Flat::I32], "meld stage alloc".into()),
             RtFn::StageFree => (&[Flat::I32], &[], "meld stage free".into()),
+            RtFn::StageRealloc => {
+                return Ok(GeneratedFunc {
+                    name: "meld stage realloc".into(),
+                    ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
+                    body: self.stage_realloc(m, 0),
+                });
+            }
+            RtFn::OwnSettle {
+                resource,
+                table,
+                taken,
+            } => (
+                &[Flat::I32],
+                &[Flat::I32],
+                format!(
+                    "meld settle own {resource} of table{table}{}",
+                    if taken { " (taken)" } else { "" }
+                ),
+            ),
             RtFn::Insert => (&[Flat::I32; 5], &[Flat::I32], "meld handle insert".into()),
             RtFn::Slot => (&[Flat::I32; 3], &[Flat::I32], "meld handle slot".into()),
             RtFn::Remove => (&[Flat::I32; 2], &[], "meld handle remove".into()),
@@ -298,6 +339,37 @@ impl Codegen {
                     .ins(I::I32Store(mem(m, 4)));
                 body.get(head).get(block).ins(I::I32Store(mem(m, 0)));
             }
+            RtFn::StageRealloc => {
+                return Err(Error::internal("the stage realloc, generated above"));
+            }
+            RtFn::OwnLend { resource, from } => {
+                let (addr, t, ty) = (
+                    body.local(Flat::I32),
+                    body.local(Flat::I32),
+                    body.local(Flat::I32),
+                );
+                body.i32(table(from)).set(t);
+                body.i32(resource).set(ty);
+                slot(&mut body, m, &[t, args[0], ty]);
+                body.set(addr);
+                body.get(addr)
+                    .ins(I::I32Load(mem(m, 0)))
+                    .i32(OWN)
+                    .ins(I::I32Ne)
+                    .trap_if();
+                body.get(addr)
+                    .get(addr)
+                    .ins(I::I32Load(mem(m, 12)))
+                    .i32(1)
+                    .ins(I::I32Add)
+                    .ins(I::I32Store(mem(m, 12)));
+                body.get(addr).ins(I::I32Load(mem(m, 8)));
+            }
+            RtFn::OwnSettle {
+                resource,
+                table: k,
+                taken,
+            } => self.own_settle(&mut body, m, args[0], resource, k, taken),
             RtFn::Insert => self.insert(&mut body, m, &args),
             RtFn::Slot => slot(&mut body, m, &args),
             RtFn::Remove => {
@@ -566,6 +638,70 @@ impl Codegen {
             .ins(I::I32Load(mem(m, 0)))
             .get(at)
             .ins(I::I32Add);
+    }
+
+    /// `settle(host handle) -> host handle`: finds the own handle of `resource` in
+    /// component `k`'s table that a staged write lent as `rep` (traps if
+    /// there is none), gives the lend back, and, `taken`, removes it
+    /// (trapping if it is still lent elsewhere, as the host's lift would).
+    fn own_settle(
+        &mut self,
+        body: &mut Body,
+        m: u32,
+        rep: Local,
+        resource: u32,
+        k: u32,
+        taken: bool,
+    ) {
+        let (t, i, addr) = (
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+        );
+        body.i32(table(k)).set(t);
+        body.ins(I::Block(BlockType::Empty))
+            .ins(I::Loop(BlockType::Empty));
+        // no such handle left: trap
+        indexed_slot(body, m, t, i);
+        body.set(addr);
+        // own, of this resource, this rep, lent
+        body.get(addr)
+            .ins(I::I32Load(mem(m, 0)))
+            .i32(OWN)
+            .ins(I::I32Eq)
+            .get(addr)
+            .ins(I::I32Load(mem(m, 4)))
+            .i32(resource)
+            .ins(I::I32Eq)
+            .ins(I::I32And)
+            .get(addr)
+            .ins(I::I32Load(mem(m, 8)))
+            .get(rep)
+            .ins(I::I32Eq)
+            .ins(I::I32And)
+            .get(addr)
+            .ins(I::I32Load(mem(m, 12)))
+            .i32(0)
+            .ins(I::I32Ne)
+            .ins(I::I32And)
+            .ins(I::BrIf(1));
+        body.get(i).i32(1).ins(I::I32Add).set(i);
+        body.ins(I::Br(0)).ins(I::End).ins(I::End);
+        body.get(addr)
+            .get(addr)
+            .ins(I::I32Load(mem(m, 12)))
+            .i32(1)
+            .ins(I::I32Sub)
+            .ins(I::I32Store(mem(m, 12)));
+        if taken {
+            body.get(addr).ins(I::I32Load(mem(m, 12))).trap_if();
+            body.get(t)
+                .get(i)
+                .i32(1)
+                .ins(I::I32Add)
+                .ins(I::Call(self.rt(RtFn::Remove)));
+        }
+        body.get(rep);
     }
 
     /// `stage alloc(size) -> address`: the first free block of the
@@ -1125,6 +1261,7 @@ fn transfer_name(f: RtFn) -> String {
         RtFn::Lend { resource, from, to } => ("lend borrow", resource, from, to),
         RtFn::LendIn { resource, to } => ("lend borrow", resource, HOST, to),
         RtFn::LendOut { resource, from } => ("lend borrow", resource, from, HOST),
+        RtFn::OwnLend { resource, from } => ("lend own", resource, from, HOST),
         RtFn::End { kind, from, to } => {
             let what = match kind {
                 EndKind::Stream { .. } => "move stream",
@@ -1236,18 +1373,24 @@ fn slot(body: &mut Body, m: u32, args: &[Local]) {
     body.get(addr);
 }
 
-/// Pushes the address of the slot of handle `h` of the table at `t`;
-/// traps on a free slot or an index out of range.
-fn any_type_slot(body: &mut Body, m: u32, t: Local, h: Local) {
-    let (index, addr) = (body.local(Flat::I32), body.local(Flat::I32));
-    // index = handle - 1 (handle 0 wraps around and is out of range)
-    body.get(h).i32(1).ins(I::I32Sub).set(index);
+/// Pushes the address of slot `index` of the table at `t`; traps when
+/// the table has no such slot.
+fn indexed_slot(body: &mut Body, m: u32, t: Local, index: Local) {
     body.get(index)
         .get(t)
         .ins(I::I32Load(mem(m, 4)))
         .ins(I::I32GeU)
         .trap_if();
     slot_address(body, m, t, index);
+}
+
+/// Pushes the address of the slot of handle `h` of the table at `t`;
+/// traps on a free slot or an index out of range.
+fn any_type_slot(body: &mut Body, m: u32, t: Local, h: Local) {
+    let (index, addr) = (body.local(Flat::I32), body.local(Flat::I32));
+    // index = handle - 1 (handle 0 wraps around and is out of range)
+    body.get(h).i32(1).ins(I::I32Sub).set(index);
+    indexed_slot(body, m, t, index);
     body.set(addr);
     body.get(addr)
         .ins(I::I32Load(mem(m, 0)))

@@ -133,6 +133,7 @@ impl Codegen {
             base,
             handles: None,
             checked: None,
+            frees: false,
         };
         if shape.spill_params {
             let (size, align) = (
@@ -188,6 +189,7 @@ impl Codegen {
             base: stage.base,
             handles: None,
             checked: None,
+            frees: false,
         };
         self.rebase_mem(body, result, from, rebase)?;
         check_block(body, caller.memory()?, retptr, size, align);

@@ -163,8 +163,8 @@ pub(crate) enum Wrapper {
     /// translated into a copy (`adapt/staged.rs`); it answers in memory
     /// addresses.
     Scratch,
-    /// The `realloc` of async host calls staged in meld's memory
-    /// (`Adapters::async_staged`): blocks of meld's stage heap, each freed
+    /// The `realloc` of async host calls and stream copies staged in
+    /// meld's memory (`Adapters::async_staged`, `staged_ends`): blocks of meld's stage heap, each freed
     /// once its event has copied the result into the caller; it answers in
     /// memory addresses.
     Stage,
@@ -315,7 +315,7 @@ impl<'a> Layout<'a> {
         if !adapters.staged_lowerings.is_empty() || !adapters.async_staged.is_empty() {
             wrappers.insert(Wrapper::Scratch);
         }
-        if !adapters.async_staged.is_empty() {
+        if !adapters.async_staged.is_empty() || !adapters.staged_ends.is_empty() {
             wrappers.insert(Wrapper::Stage);
         }
         for resource in graph.exported_resources() {

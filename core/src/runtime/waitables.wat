@@ -34,7 +34,10 @@
 ;;                  pending, 8 dropped, 16 its event ends an operation,
 ;;                  32 a future's value went through), 8 the pending
 ;;                  operation's address, 12 its count, 16 the family, 20
-;;                  the element size, 24 the side of the pending operation
+;;                  the element size, 24 the side of the pending operation;
+;;                  per record of the fused component's end, 28 the block
+;;                  of meld's memory its pending staged copy lies in (0:
+;;                  none)
 ;;   TASKS..      per scheduler task, 8 bytes: 0 the set it waits on,
 ;;                  4 the next waiter of that set
 (module
@@ -516,6 +519,13 @@
         (i32.or (i32.ne (i32.load (call $record (local.get $n))) (global.get $END))
                 (i32.ne (call $end_host (local.get $n)) (local.get $host)))))
     (local.get $n))
+
+  ;; The block of end record `n`'s pending staged copy (0: none), and
+  ;; setting it.
+  (func (export "end_stage") (param $n i32) (result i32)
+    (i32.load offset=28 (call $nat (local.get $n))))
+  (func (export "end_set_stage") (param $n i32) (param $block i32)
+    (i32.store offset=28 (call $nat (local.get $n)) (local.get $block)))
 
   ;; End `h` (record `n`) of `inst` is dropped.
   (func (export "end_free") (param $inst i32) (param $h i32) (param $n i32)

@@ -319,6 +319,16 @@ impl Wrapper<'_> {
                 else {
                     return Err(Error::internal("a stream built-in without its type"));
                 };
+                // The host's resources its elements name are the root's
+                // imports, under the inner component's own type ids.
+                if let Some(inner) = builtin.scope {
+                    for (id, res) in &graph.scopes[inner.0] {
+                        let host = graph.resources[res.0].host.as_ref();
+                        if let Some(i) = host.and_then(|h| self.outer.get(&Key::Resource(h.id))) {
+                            self.outer.insert(Key::Resource(*id), *i);
+                        }
+                    }
+                }
                 let mut scope = self.scope();
                 let ty = scope.defined(ty);
                 self.outer = scope.local;

@@ -1,0 +1,130 @@
+;; Futures and streams of the host's resources crossing the fused
+;; component's boundary (their copies are staged in meld's memory):
+;; `give(v)` writes a new thing of the host's (its rep `v`) into a future
+;; the host reads; `made()` is the handle the last thing had in the
+;; component's table (the next thing reuses it once the host took it);
+;; `take(f)` reads a thing the host wrote (the read's code, the thing's
+;; handle and its rep); `cancel(v)` writes a thing nobody reads, cancels
+;; the write and uses the thing again; `many(n)` writes things 1..=n to a
+;; stream the host reads (in several reads).
+(component
+  (import "thing" (type $thing (sub resource)))
+  (import "make-thing" (func $make-thing (param "v" u32) (result (own $thing))))
+  (import "thing-value" (func $thing-value (param "t" (borrow $thing)) (result u32)))
+  (component $c
+    (import "thing" (type $thing (sub resource)))
+    (import "make-thing" (func $make-thing (param "v" u32) (result (own $thing))))
+    (import "thing-value" (func $thing-value (param "t" (borrow $thing)) (result u32)))
+    (type $ft (future (own $thing)))
+    (type $st (stream (tuple u32 (own $thing))))
+    (core module $memory (memory (export "mem") 1))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $f-new (canon future.new $ft))
+    (core func $f-write (canon future.write $ft (memory $mem) async))
+    (core func $f-read (canon future.read $ft (memory $mem) async))
+    (core func $f-cancel-write (canon future.cancel-write $ft async))
+    (core func $f-drop-r (canon future.drop-readable $ft))
+    (core func $s-new (canon stream.new $st))
+    (core func $s-write (canon stream.write $st (memory $mem) async))
+    (core func $make (canon lower (func $make-thing)))
+    (core func $value (canon lower (func $thing-value)))
+    (core func $drop (canon resource.drop $thing))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+      (import "cm" "f-new" (func $f-new (result i64)))
+      (import "cm" "f-write" (func $f-write (param i32 i32) (result i32)))
+      (import "cm" "f-read" (func $f-read (param i32 i32) (result i32)))
+      (import "cm" "f-cancel-write" (func $f-cancel-write (param i32) (result i32)))
+      (import "cm" "f-drop-r" (func $f-drop-r (param i32)))
+      (import "cm" "s-new" (func $s-new (result i64)))
+      (import "cm" "s-write" (func $s-write (param i32 i32 i32) (result i32)))
+      (import "cm" "make" (func $make (param i32) (result i32)))
+      (import "cm" "value" (func $value (param i32) (result i32)))
+      (import "cm" "drop" (func $drop (param i32)))
+      (global $made (mut i32) (i32.const 0))
+      (func (export "give") (param $v i32) (result i32)
+        (local $pair i64) (local $at i32)
+        (local.set $pair (call $f-new))
+        (global.set $made (call $make (local.get $v)))
+        ;; each pending write needs its own buffer
+        (local.set $at (i32.add (i32.const 1024)
+                         (i32.shl (i32.wrap_i64 (local.get $pair)) (i32.const 2))))
+        (i32.store (local.get $at) (global.get $made))
+        (drop (call $f-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                (local.get $at)))
+        (i32.wrap_i64 (local.get $pair)))
+      (func (export "made") (result i32) (global.get $made))
+      ;; the rep of the third thing `many` wrote, still the component's
+      ;; when the host read only two
+      (func (export "third") (result i32)
+        (call $value (i32.load (i32.const 4116))))
+      ;; code * 100000 + handle * 1000 + rep
+      (func (export "take") (param $f i32) (result i32)
+        (local $code i32) (local $t i32) (local $v i32)
+        (i32.store (i32.const 200) (i32.const 0))
+        (local.set $code (call $f-read (local.get $f) (i32.const 200)))
+        (call $f-drop-r (local.get $f))
+        (local.set $t (i32.load (i32.const 200)))
+        (local.set $v (call $value (local.get $t)))
+        (call $drop (local.get $t))
+        (i32.add (i32.mul (local.get $code) (i32.const 100000))
+          (i32.add (i32.mul (local.get $t) (i32.const 1000)) (local.get $v))))
+      ;; the cancel's code * 1000 + the thing's rep after it
+      (func (export "cancel") (param $v i32) (result i32)
+        (local $pair i64) (local $w i32) (local $r i32) (local $t i32) (local $code i32)
+        (local.set $pair (call $f-new))
+        (local.set $r (i32.wrap_i64 (local.get $pair)))
+        (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+        (local.set $t (call $make (local.get $v)))
+        (i32.store (i32.const 300) (local.get $t))
+        (drop (call $f-write (local.get $w) (i32.const 300)))
+        (local.set $code (call $f-cancel-write (local.get $w)))
+        (local.set $code (i32.add (i32.mul (local.get $code) (i32.const 1000))
+                                  (call $value (local.get $t))))
+        (call $drop (local.get $t))
+        ;; (wasmtime 48 refuses to drop a future's writable end before a
+        ;; value went through)
+        (call $f-drop-r (local.get $r))
+        (local.get $code))
+      ;; n pairs (k, thing k) written in one write (pending until the host
+      ;; has read them all); the readable end
+      (func (export "many") (param $n i32) (result i32)
+        (local $pair i64) (local $k i32)
+        (local.set $pair (call $s-new))
+        (block $done
+          (loop $each
+            (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+            (i32.store (i32.add (i32.const 4096) (i32.shl (local.get $k) (i32.const 3)))
+              (i32.add (local.get $k) (i32.const 1)))
+            (i32.store (i32.add (i32.const 4100) (i32.shl (local.get $k) (i32.const 3)))
+              (call $make (i32.add (local.get $k) (i32.const 1))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $each)))
+        (drop (call $s-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                (i32.const 4096) (local.get $n)))
+        (i32.wrap_i64 (local.get $pair))))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance
+        (export "f-new" (func $f-new)) (export "f-write" (func $f-write))
+        (export "f-read" (func $f-read)) (export "f-cancel-write" (func $f-cancel-write))
+        (export "f-drop-r" (func $f-drop-r))
+        (export "s-new" (func $s-new)) (export "s-write" (func $s-write))
+        (export "make" (func $make)) (export "value" (func $value)) (export "drop" (func $drop))))))
+    (func (export "give") (param "v" u32) (result $ft) (canon lift (core func $i "give")))
+    (func (export "made") (result u32) (canon lift (core func $i "made")))
+    (func (export "third") (result u32) (canon lift (core func $i "third")))
+    (func (export "take") (param "f" $ft) (result u32) (canon lift (core func $i "take")))
+    (func (export "cancel") (param "v" u32) (result u32) (canon lift (core func $i "cancel")))
+    (func (export "many") (param "n" u32) (result $st) (canon lift (core func $i "many"))))
+  (instance $c (instantiate $c
+    (with "thing" (type $thing))
+    (with "make-thing" (func $make-thing))
+    (with "thing-value" (func $thing-value))))
+  (export "give" (func $c "give"))
+  (export "made" (func $c "made"))
+  (export "third" (func $c "third"))
+  (export "take" (func $c "take"))
+  (export "cancel" (func $c "cancel"))
+  (export "many" (func $c "many")))
