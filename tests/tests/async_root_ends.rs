@@ -217,12 +217,12 @@ fn futures_cross_the_boundary() {
 /// The test host's resource.
 struct Thing;
 
-/// Keeps the pairs a stream of `(u32, thing)` delivers, at most `room` in
-/// one read, as the things' reps.
-struct Pairs(Arc<Mutex<Vec<(u32, u32)>>>, usize);
+/// Keeps the pairs a stream of `(string, thing)` delivers, at most `room`
+/// in one read, with the things' reps.
+struct Pairs(Arc<Mutex<Vec<(String, u32)>>>, usize);
 
 impl<D> StreamConsumer<D> for Pairs {
-    type Item = (u32, Resource<Thing>);
+    type Item = (String, Resource<Thing>);
 
     fn poll_consume(
         self: Pin<&mut Self>,
@@ -254,33 +254,36 @@ fn handles_script(wasm: &[u8]) -> Vec<String> {
     });
     let call = |store: &mut Store<()>, name: &str, args| call_export(store, &instance, name, args);
     let mut seen = Vec::new();
-    for v in [5, 6] {
+    type Outcome = Result<Resource<Thing>, String>;
+    for v in [5, 0, 6] {
         let given = call(&mut store, "give", vec![Val::U32(v)]);
         let Val::Future(any) = given else {
             panic!("not a future: {given:?}")
         };
-        let reader: FutureReader<Resource<Thing>> =
-            any.try_into_future_reader().expect("a future of things");
+        let reader: FutureReader<Outcome> =
+            any.try_into_future_reader().expect("a future of results");
         let got = Arc::new(Mutex::new(None));
         reader
             .pipe(&mut store, Take(Arc::clone(&got)))
             .expect("the host reads it");
         let ready = Arc::clone(&got);
         run_until(&mut store, move || ready.lock().expect("lock").is_some());
-        let rep = got.lock().expect("lock").take().map(|t| t.rep());
-        seen.push(format!("give({v}) = {rep:?}"));
+        let value = got.lock().expect("lock").take().map(|r| r.map(|t| t.rep()));
+        seen.push(format!("give({v}) = {value:?}"));
         seen.push(format!("made = {:?}", call(&mut store, "made", vec![])));
     }
-    let reader = FutureReader::new(&mut store, async {
-        Ok::<_, wasmtime::Error>(Resource::<Thing>::new_own(7))
-    })
-    .expect("a host future");
-    let future =
-        Val::Future(FutureAny::try_from_future_reader(&mut store, reader).expect("erased"));
-    seen.push(format!(
-        "take(7) = {:?}",
-        call(&mut store, "take", vec![future])
-    ));
+    for value in [Ok(7), Err("gone")] {
+        let written: Outcome = value
+            .map(Resource::<Thing>::new_own)
+            .map_err(str::to_string);
+        let reader = FutureReader::new(&mut store, async { Ok::<_, wasmtime::Error>(written) })
+            .expect("a host future");
+        let future =
+            Val::Future(FutureAny::try_from_future_reader(&mut store, reader).expect("erased"));
+        let started = call(&mut store, "take", vec![future]);
+        let took = call(&mut store, "took", vec![]);
+        seen.push(format!("take({value:?}) = {started:?}, {took:?}"));
+    }
     seen.push(format!(
         "cancel(8) = {:?}",
         call(&mut store, "cancel", vec![Val::U32(8)])
@@ -289,7 +292,7 @@ fn handles_script(wasm: &[u8]) -> Vec<String> {
     let Val::Stream(any) = many else {
         panic!("not a stream: {many:?}")
     };
-    let reader: StreamReader<(u32, Resource<Thing>)> =
+    let reader: StreamReader<(String, Resource<Thing>)> =
         any.try_into_stream_reader().expect("a stream of pairs");
     let pairs = Arc::new(Mutex::new(Vec::new()));
     reader
@@ -302,10 +305,11 @@ fn handles_script(wasm: &[u8]) -> Vec<String> {
     seen
 }
 
-/// `async_root_handles.wat`: futures and a stream of the host's things
-/// written to the host and read from it (the copies staged in meld's
-/// memory): the values, the handle numbers (a thing the host took leaves
-/// the component's table, one a cancelled write or a partial read left
+/// `async_root_handles.wat`: futures of results (a host's thing or a
+/// string) and a stream of pairs (a string and a thing) written to the
+/// host and read from it (the copies staged in meld's memory): the
+/// values, the handle numbers (a thing the host took leaves the
+/// component's table, one a cancelled write or a partial read left
 /// stays), as the original has them.
 #[test]
 fn host_things_cross_the_boundary() {
@@ -315,13 +319,16 @@ fn host_things_cross_the_boundary() {
     assert_eq!(
         original,
         [
-            "give(5) = Some(5)",
+            "give(5) = Some(Ok(5))",
             "made = U32(3)",
-            "give(6) = Some(6)",
-            "made = U32(4)",
-            "take(7) = U32(3007)",
+            "give(0) = Some(Err(\"none\"))",
+            "made = U32(3)",
+            "give(6) = Some(Ok(6))",
+            "made = U32(5)",
+            "take(Ok(7)) = U32(4294967295), U32(6007)",
+            "take(Err(\"gone\")) = U32(4294967295), U32(41)",
             "cancel(8) = U32(2008)",
-            "many(3) = [(1, 1), (2, 2)]",
+            "many(3) = [(\"k1\", 1), (\"k2\", 2)]",
             "third = U32(3)",
         ]
     );

@@ -1,12 +1,15 @@
 ;; Futures and streams of the host's resources crossing the fused
 ;; component's boundary (their copies are staged in meld's memory):
-;; `give(v)` writes a new thing of the host's (its rep `v`) into a future
-;; the host reads; `made()` is the handle the last thing had in the
-;; component's table (the next thing reuses it once the host took it);
-;; `take(f)` reads a thing the host wrote (the read's code, the thing's
-;; handle and its rep); `cancel(v)` writes a thing nobody reads, cancels
-;; the write and uses the thing again; `many(n)` writes things 1..=n to a
-;; stream the host reads (in several reads).
+;; `give(v)` writes `ok(thing v)` (a new thing of the host's, its rep `v`)
+;; into a future the host reads, or `err("none")` for 0; `made()` is the
+;; handle the last thing had in the component's table (once the host took
+;; a thing, its handle is free for the next one); `take(f)` starts reading
+;; what the host wrote and `took()` gives it (the read's code, the thing's
+;; handle and its rep);
+;; `cancel(v)` writes a thing nobody reads, cancels the write and uses the
+;; thing again; `many(n)` writes pairs ("k1", thing 1) .. to a stream the
+;; host reads, and `third()` uses the third thing, still the component's
+;; when the host read two.
 (component
   (import "thing" (type $thing (sub resource)))
   (import "make-thing" (func $make-thing (param "v" u32) (result (own $thing))))
@@ -15,14 +18,24 @@
     (import "thing" (type $thing (sub resource)))
     (import "make-thing" (func $make-thing (param "v" u32) (result (own $thing))))
     (import "thing-value" (func $thing-value (param "t" (borrow $thing)) (result u32)))
-    (type $ft (future (own $thing)))
-    (type $st (stream (tuple u32 (own $thing))))
-    (core module $memory (memory (export "mem") 1))
+    (type $ft (future (result (own $thing) (error string))))
+    (type $st (stream (tuple string (own $thing))))
+    (core module $memory
+      (memory (export "mem") 1)
+      (global $next (mut i32) (i32.const 16384))
+      (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+        (local $at i32)
+        (local.set $at (i32.and (i32.add (global.get $next) (i32.sub (local.get 2) (i32.const 1)))
+                                (i32.sub (i32.const 0) (local.get 2))))
+        (global.set $next (i32.add (local.get $at) (local.get 3)))
+        (local.get $at))
+      (data (i32.const 8192) "nonek1k2k3"))
     (core instance $memory (instantiate $memory))
     (alias core export $memory "mem" (core memory $mem))
+    (alias core export $memory "realloc" (core func $realloc))
     (core func $f-new (canon future.new $ft))
     (core func $f-write (canon future.write $ft (memory $mem) async))
-    (core func $f-read (canon future.read $ft (memory $mem) async))
+    (core func $f-read (canon future.read $ft (memory $mem) (realloc $realloc) async))
     (core func $f-cancel-write (canon future.cancel-write $ft async))
     (core func $f-drop-r (canon future.drop-readable $ft))
     (core func $s-new (canon stream.new $st))
@@ -30,6 +43,9 @@
     (core func $make (canon lower (func $make-thing)))
     (core func $value (canon lower (func $thing-value)))
     (core func $drop (canon resource.drop $thing))
+    (core func $set-new (canon waitable-set.new))
+    (core func $join (canon waitable.join))
+    (core func $poll (canon waitable-set.poll (memory $mem)))
     (core module $m
       (import "mem" "mem" (memory 1))
       (import "cm" "f-new" (func $f-new (result i64)))
@@ -42,68 +58,100 @@
       (import "cm" "make" (func $make (param i32) (result i32)))
       (import "cm" "value" (func $value (param i32) (result i32)))
       (import "cm" "drop" (func $drop (param i32)))
+      (import "cm" "set-new" (func $set-new (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
+      (import "cm" "poll" (func $poll (param i32 i32) (result i32)))
       (global $made (mut i32) (i32.const 0))
+      (global $reading (mut i32) (i32.const 0))
+      (global $code (mut i32) (i32.const 0))
+      (global $set (mut i32) (i32.const 0))
+      ;; `ok(thing v)`, or `err("none")` for 0, at `at`
+      (func $result (param $v i32) (param $at i32)
+        (if (local.get $v)
+          (then
+            (global.set $made (call $make (local.get $v)))
+            (i32.store8 (local.get $at) (i32.const 0))
+            (i32.store offset=4 (local.get $at) (global.get $made)))
+          (else
+            (i32.store8 (local.get $at) (i32.const 1))
+            (i32.store offset=4 (local.get $at) (i32.const 8192))
+            (i32.store offset=8 (local.get $at) (i32.const 4)))))
       (func (export "give") (param $v i32) (result i32)
         (local $pair i64) (local $at i32)
         (local.set $pair (call $f-new))
-        (global.set $made (call $make (local.get $v)))
         ;; each pending write needs its own buffer
         (local.set $at (i32.add (i32.const 1024)
-                         (i32.shl (i32.wrap_i64 (local.get $pair)) (i32.const 2))))
-        (i32.store (local.get $at) (global.get $made))
+                         (i32.mul (i32.wrap_i64 (local.get $pair)) (i32.const 12))))
+        (call $result (local.get $v) (local.get $at))
         (drop (call $f-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
                 (local.get $at)))
         (i32.wrap_i64 (local.get $pair)))
       (func (export "made") (result i32) (global.get $made))
-      ;; the rep of the third thing `many` wrote, still the component's
-      ;; when the host read only two
-      (func (export "third") (result i32)
-        (call $value (i32.load (i32.const 4116))))
-      ;; code * 100000 + handle * 1000 + rep
+      ;; starts reading `f`: the read's code (BLOCKED: `took` waits)
       (func (export "take") (param $f i32) (result i32)
-        (local $code i32) (local $t i32) (local $v i32)
-        (i32.store (i32.const 200) (i32.const 0))
+        (local $code i32)
+        (global.set $reading (local.get $f))
         (local.set $code (call $f-read (local.get $f) (i32.const 200)))
-        (call $f-drop-r (local.get $f))
-        (local.set $t (i32.load (i32.const 200)))
+        (global.set $code (local.get $code))
+        (if (i32.eq (local.get $code) (i32.const -1))
+          (then
+            (if (i32.eqz (global.get $set)) (then (global.set $set (call $set-new))))
+            (call $join (local.get $f) (global.get $set))))
+        (local.get $code))
+      ;; the read's code * 100000 + handle * 1000 + rep, or code * 100000
+      ;; + the error's length * 10 + 1
+      (func (export "took") (result i32)
+        (local $code i32) (local $t i32) (local $v i32)
+        (local.set $code (global.get $code))
+        (if (i32.eq (local.get $code) (i32.const -1))
+          (then
+            (drop (call $poll (global.get $set) (i32.const 32)))
+            (local.set $code (i32.load (i32.const 36)))
+            (call $join (global.get $reading) (i32.const 0))))
+        (call $f-drop-r (global.get $reading))
+        (if (i32.load8_u (i32.const 200))
+          (then (return (i32.add (i32.mul (local.get $code) (i32.const 100000))
+                  (i32.add (i32.mul (i32.load (i32.const 208)) (i32.const 10)) (i32.const 1))))))
+        (local.set $t (i32.load (i32.const 204)))
         (local.set $v (call $value (local.get $t)))
         (call $drop (local.get $t))
         (i32.add (i32.mul (local.get $code) (i32.const 100000))
           (i32.add (i32.mul (local.get $t) (i32.const 1000)) (local.get $v))))
       ;; the cancel's code * 1000 + the thing's rep after it
       (func (export "cancel") (param $v i32) (result i32)
-        (local $pair i64) (local $w i32) (local $r i32) (local $t i32) (local $code i32)
+        (local $pair i64) (local $w i32) (local $r i32) (local $code i32)
         (local.set $pair (call $f-new))
         (local.set $r (i32.wrap_i64 (local.get $pair)))
         (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
-        (local.set $t (call $make (local.get $v)))
-        (i32.store (i32.const 300) (local.get $t))
+        (call $result (local.get $v) (i32.const 300))
         (drop (call $f-write (local.get $w) (i32.const 300)))
         (local.set $code (call $f-cancel-write (local.get $w)))
         (local.set $code (i32.add (i32.mul (local.get $code) (i32.const 1000))
-                                  (call $value (local.get $t))))
-        (call $drop (local.get $t))
+                                  (call $value (global.get $made))))
+        (call $drop (global.get $made))
         ;; (wasmtime 48 refuses to drop a future's writable end before a
         ;; value went through)
         (call $f-drop-r (local.get $r))
         (local.get $code))
-      ;; n pairs (k, thing k) written in one write (pending until the host
-      ;; has read them all); the readable end
+      ;; n pairs ("k<i>", thing i) written in one write; the readable end
       (func (export "many") (param $n i32) (result i32)
-        (local $pair i64) (local $k i32)
+        (local $pair i64) (local $k i32) (local $at i32)
         (local.set $pair (call $s-new))
         (block $done
           (loop $each
             (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
-            (i32.store (i32.add (i32.const 4096) (i32.shl (local.get $k) (i32.const 3)))
-              (i32.add (local.get $k) (i32.const 1)))
-            (i32.store (i32.add (i32.const 4100) (i32.shl (local.get $k) (i32.const 3)))
-              (call $make (i32.add (local.get $k) (i32.const 1))))
+            (local.set $at (i32.add (i32.const 4096) (i32.mul (local.get $k) (i32.const 12))))
+            (i32.store (local.get $at)
+              (i32.add (i32.const 8196) (i32.shl (local.get $k) (i32.const 1))))
+            (i32.store offset=4 (local.get $at) (i32.const 2))
+            (i32.store offset=8 (local.get $at) (call $make (i32.add (local.get $k) (i32.const 1))))
             (local.set $k (i32.add (local.get $k) (i32.const 1)))
             (br $each)))
         (drop (call $s-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
                 (i32.const 4096) (local.get $n)))
-        (i32.wrap_i64 (local.get $pair))))
+        (i32.wrap_i64 (local.get $pair)))
+      (func (export "third") (result i32)
+        (call $value (i32.load (i32.const 4128)))))
     (core instance $i (instantiate $m
       (with "mem" (instance (export "mem" (memory $mem))))
       (with "cm" (instance
@@ -111,11 +159,13 @@
         (export "f-read" (func $f-read)) (export "f-cancel-write" (func $f-cancel-write))
         (export "f-drop-r" (func $f-drop-r))
         (export "s-new" (func $s-new)) (export "s-write" (func $s-write))
-        (export "make" (func $make)) (export "value" (func $value)) (export "drop" (func $drop))))))
+        (export "make" (func $make)) (export "value" (func $value)) (export "drop" (func $drop))
+        (export "set-new" (func $set-new)) (export "join" (func $join)) (export "poll" (func $poll))))))
     (func (export "give") (param "v" u32) (result $ft) (canon lift (core func $i "give")))
     (func (export "made") (result u32) (canon lift (core func $i "made")))
     (func (export "third") (result u32) (canon lift (core func $i "third")))
     (func (export "take") (param "f" $ft) (result u32) (canon lift (core func $i "take")))
+    (func (export "took") (result u32) (canon lift (core func $i "took")))
     (func (export "cancel") (param "v" u32) (result u32) (canon lift (core func $i "cancel")))
     (func (export "many") (param "n" u32) (result $st) (canon lift (core func $i "many"))))
   (instance $c (instantiate $c
@@ -126,5 +176,6 @@
   (export "made" (func $c "made"))
   (export "third" (func $c "third"))
   (export "take" (func $c "take"))
+  (export "took" (func $c "took"))
   (export "cancel" (func $c "cancel"))
   (export "many" (func $c "many")))
