@@ -231,7 +231,7 @@ pub(crate) fn plan(
             let ty = crate::runtime::shims::func_type(&builtin.op)
                 .ok_or_else(|| Error::internal("a stream built-in without a type"))?;
             // A staged copy is read or written in meld's memory.
-            let (_, mut options) = match adapters.staged_ends.contains(&AsyncBuiltinId(i)) {
+            let (_, mut options) = match layout.staged_ends.contains(&AsyncBuiltinId(i)) {
                 true => {
                     let realloc = layout
                         .wrapper(Wrapper::Stage)

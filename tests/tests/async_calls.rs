@@ -875,9 +875,7 @@ fn async_host_results_wait_for_their_event() {
 /// component's own table): codes, events, bytes and values copied,
 /// cancellation, an error context's message, and the traps of a
 /// non-numeric stream within one instance and of a future's writer
-/// dropped first. (With one shared memory, the write of the stream of
-/// strings traps at once, meld's limitation; the original traps at the
-/// read after it.)
+/// dropped first.
 #[test]
 fn async_streams() {
     let fixture = Fixture {

@@ -193,6 +193,7 @@ pub(crate) fn funcs(
     graph: &Graph,
     adapters: &Adapters,
     types: TypesRef<'_>,
+    staged_ends: &std::collections::BTreeSet<AsyncBuiltinId>,
 ) -> Result<Vec<AsyncFunc>> {
     if graph.runtime.is_none() {
         return Ok(Vec::new());
@@ -253,13 +254,8 @@ pub(crate) fn funcs(
         if any_bridged(graph, types)? {
             out.push(AsyncFunc::BridgeOut);
         }
-        if !adapters.staged_ends.is_empty() {
-            out.extend(
-                adapters
-                    .staged_ends
-                    .iter()
-                    .map(|id| AsyncFunc::EndSettle(*id)),
-            );
+        if !staged_ends.is_empty() {
+            out.extend(staged_ends.iter().map(|id| AsyncFunc::EndSettle(*id)));
             out.push(AsyncFunc::EndFix);
         }
     }
@@ -559,6 +555,44 @@ pub(crate) fn staged_ends(
         };
         if tys.info(payload).handles && only_host_owns(graph, tys, payload) {
             out.insert(AsyncBuiltinId(i));
+        }
+    }
+    Ok(out)
+}
+
+/// The read and write built-ins of streams and futures whose type reaches
+/// the host (bridged ones included: they act on the fused component's
+/// ends too) and whose elements hold pointers but no handles: with one
+/// memory their copies with the host are staged
+/// ([`crate::merge::Layout::staged_ends`]), the pointers moving as they
+/// are copied.
+pub(crate) fn pointer_ends(graph: &Graph, types: TypesRef<'_>) -> Result<Vec<AsyncBuiltinId>> {
+    use crate::decode::EndOp;
+    let mut tys = TyTable::default();
+    let root = super::root_ends(graph, types, &mut tys)?;
+    let mut out = Vec::new();
+    for (i, builtin) in graph.async_builtins.iter().enumerate() {
+        if !matches!(
+            builtin.op,
+            AsyncOp::End {
+                op: EndOp::Read | EndOp::Write,
+                ..
+            }
+        ) {
+            continue;
+        }
+        // meld's own only (a bridged family's built-ins act on the fused
+        // component's ends too)
+        if let Some(kind) = native_kind(graph, types, &mut tys, builtin)
+            && carried(&tys, kind, &root) == Some(false)
+        {
+            continue;
+        }
+        let Some(payload) = payload_ty(graph, types, &mut tys, builtin) else {
+            continue;
+        };
+        if tys.info(payload).memory && !tys.info(payload).handles {
+            out.push(AsyncBuiltinId(i));
         }
     }
     Ok(out)
@@ -2678,7 +2712,7 @@ impl Gen<'_, '_, '_, '_> {
             op: EndOp::Read | EndOp::Write,
             ..
         } = builtin.op
-            && !self.ctx.adapters.staged_ends.contains(&id)
+            && !self.ctx.layout.staged_ends.contains(&id)
             && self.payload_holds_handles(&builtin)
         {
             // The host would read or write the fused component's handles
@@ -2691,25 +2725,7 @@ impl Gen<'_, '_, '_, '_> {
         }
         let (mut b, args) = self.builtin_body(&params);
         match (family, &builtin.op) {
-            (None, _) => {
-                if self.limited(id)? {
-                    // meld's limitation: with one memory, a read or write
-                    // of values that hold pointers (their pointers would
-                    // have to move when the copy lands) traps, by a
-                    // function named after it, if it is ever called; its
-                    // mere presence fuses.
-                    let (mut b, _) = Body::new(&params);
-                    b.ins(I::Unreachable);
-                    return Ok((
-                        format!(
-                            "meld limitation: {name} of values with pointers in one shared memory"
-                        ),
-                        ty,
-                        b.finish(),
-                    ));
-                }
-                self.host_ops(&mut b, &args, id)?;
-            }
+            (None, _) => self.host_ops(&mut b, &args, id)?,
             // A bridged family's stream is meld's own when an inner
             // component makes it; its built-ins act on either kind of end.
             (Some(family), AsyncOp::End { op: EndOp::New, .. }) => {
@@ -2728,13 +2744,7 @@ impl Gen<'_, '_, '_, '_> {
                     .ins(I::If(result));
                 self.native_ops(&mut b, &args, id, family)?;
                 b.ins(I::Else);
-                match self.limited(id)? {
-                    // as above, for the fused component's ends
-                    true => {
-                        b.ins(I::Unreachable);
-                    }
-                    false => self.host_ops(&mut b, &args, id)?,
-                }
+                self.host_ops(&mut b, &args, id)?;
                 b.ins(I::End);
             }
             (Some(_), _) => return Err(Error::internal("a native family of another built-in")),
@@ -2778,19 +2788,6 @@ impl Gen<'_, '_, '_, '_> {
             .ins(I::End);
         b.ins(I::End);
         Ok(())
-    }
-
-    /// Whether end built-in `builtin`, acting on the fused component's
-    /// ends, is meld's limitation: with one memory, the host would read
-    /// or write values that hold pointers at memory addresses.
-    fn limited(&self, id: AsyncBuiltinId) -> Result<bool> {
-        if self.ctx.adapters.staged_ends.contains(&id) {
-            return Ok(false);
-        }
-        let builtin = &self.graph().async_builtins[id.0];
-        Ok(matches!(builtin.op, AsyncOp::End { .. })
-            && self.region(&builtin.options)?.is_some()
-            && self.plain_size(builtin)?.is_none())
     }
 
     /// The body of end or error-context built-in `id` acting on the fused
@@ -2856,7 +2853,7 @@ impl Gen<'_, '_, '_, '_> {
                         }
                         let staged = match op {
                             EndOp::Read | EndOp::Write
-                                if self.ctx.adapters.staged_ends.contains(&id) =>
+                                if self.ctx.layout.staged_ends.contains(&id) =>
                             {
                                 Some(self.stage_copy(b, id, op == EndOp::Write, future, args)?)
                             }
@@ -3040,7 +3037,7 @@ impl Gen<'_, '_, '_, '_> {
     /// If end record `n` has a staged copy pending and `code` is not
     /// BLOCKED, settles it with `code` ([`AsyncFunc::EndFix`]).
     fn settle_pending(&self, b: &mut Body, n: Local, code: Local) -> Result<()> {
-        if self.ctx.adapters.staged_ends.is_empty() {
+        if self.ctx.layout.staged_ends.is_empty() {
             return Ok(());
         }
         let rt = &self.rt;
@@ -3212,7 +3209,7 @@ impl Gen<'_, '_, '_, '_> {
     /// `EndSettle` (from 1).
     fn end_fix_number(&self, id: AsyncBuiltinId) -> Result<u32> {
         self.ctx
-            .adapters
+            .layout
             .staged_ends
             .iter()
             .position(|x| *x == id)
@@ -3341,7 +3338,7 @@ impl Gen<'_, '_, '_, '_> {
         let fix = b.local(Flat::I32);
         let t = self.stage(false)?.tables;
         b.get(args[0]).load(t, 0, 4, Flat::I32).set(fix);
-        let ids: Vec<AsyncBuiltinId> = self.ctx.adapters.staged_ends.iter().copied().collect();
+        let ids: Vec<AsyncBuiltinId> = self.ctx.layout.staged_ends.iter().copied().collect();
         for id in ids {
             b.get(fix)
                 .i32(self.end_fix_number(id)?)
@@ -3577,8 +3574,33 @@ impl Gen<'_, '_, '_, '_> {
                     .i32(si as u32 + 1)
                     .ins(I::I32Eq)
                     .ins(I::If(BlockType::Empty));
-                match (self.limited(*side)?, self.ctx.host_builtins.get(side)) {
-                    (false, Some(&write)) => {
+                match self.ctx.host_builtins.get(side) {
+                    Some(&write) if self.ctx.layout.staged_ends.contains(side) => {
+                        // the pending write, staged for the host
+                        let block =
+                            self.stage_copy(&mut b, *side, true, future, &[hw, ptr, count])?;
+                        let tables = self.stage(false)?;
+                        b.get(hw);
+                        b.get(block).i32(STAGE_HEADER + tables.base).ins(I::I32Add);
+                        if !future {
+                            b.get(count);
+                        }
+                        b.ins(I::Call(write)).set(code);
+                        b.get(code)
+                            .i32(u32::MAX)
+                            .ins(I::I32Ne)
+                            .ins(I::If(BlockType::Empty))
+                            .get(block)
+                            .get(code)
+                            .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::EndFix)?))
+                            .ins(I::Else)
+                            .get(p)
+                            .get(block)
+                            .ins(I::Call(rt.end_set_stage))
+                            .ins(I::End);
+                        self.bridged_write_ends(&mut b, p, code, future)?;
+                    }
+                    Some(&write) => {
                         let base = self.region(&writer.options)?.map_or(0, |r| r.base);
                         b.get(hw).get(ptr);
                         if base != 0 {
@@ -3588,21 +3610,7 @@ impl Gen<'_, '_, '_, '_> {
                             b.get(count);
                         }
                         b.ins(I::Call(write)).set(code);
-                        self.host_pends(&mut b, p, code)?;
-                        // done at once: the writer's event
-                        b.get(code)
-                            .i32(u32::MAX)
-                            .ins(I::I32Ne)
-                            .ins(I::If(BlockType::Empty))
-                            .get(p)
-                            .i32(if future {
-                                EVENT_FUTURE_WRITE
-                            } else {
-                                EVENT_STREAM_WRITE
-                            })
-                            .get(code)
-                            .ins(I::Call(rt.set_event))
-                            .ins(I::End);
+                        self.bridged_write_ends(&mut b, p, code, future)?;
                     }
                     _ => {
                         b.ins(I::Unreachable);
@@ -3619,6 +3627,27 @@ impl Gen<'_, '_, '_, '_> {
             sig(&[Flat::I32; 4], &[Flat::I32]),
             b.finish(),
         ))
+    }
+
+    /// After a pending write is made again at the host for end record
+    /// `p` ([`AsyncFunc::BridgeOut`]) and returned `code`: it waits at the
+    /// host, or, done at once, the writer gets its event.
+    fn bridged_write_ends(&self, b: &mut Body, p: Local, code: Local, future: bool) -> Result<()> {
+        self.host_pends(b, p, code)?;
+        b.get(code)
+            .i32(u32::MAX)
+            .ins(I::I32Ne)
+            .ins(I::If(BlockType::Empty))
+            .get(p)
+            .i32(if future {
+                EVENT_FUTURE_WRITE
+            } else {
+                EVENT_STREAM_WRITE
+            })
+            .get(code)
+            .ins(I::Call(self.rt.set_event))
+            .ins(I::End);
+        Ok(())
     }
 
     /// [`RuntimeFunc::Copy`]: per native family, per pair of a write

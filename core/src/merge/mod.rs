@@ -95,6 +95,11 @@ pub(crate) struct Layout<'a> {
     pub(crate) tables_memory: Option<u32>,
     /// With [`MemoryLayout::Shared`], the regions of the one memory.
     pub(crate) shared: Option<shared::Plan>,
+    /// Stream and future reads and writes whose copies with the host are
+    /// staged in meld's memory: those whose elements hold the host's own
+    /// handles (`Adapters::staged_ends`), and, with one memory, those
+    /// whose elements hold pointers (`async_calls::pointer_ends`).
+    pub(crate) staged_ends: std::collections::BTreeSet<AsyncBuiltinId>,
     /// Items per space in the fused module (generated functions included).
     totals: [u32; 5],
     /// Things the layout decided that the user should know (the memory
@@ -164,7 +169,7 @@ pub(crate) enum Wrapper {
     /// addresses.
     Scratch,
     /// The `realloc` of async host calls and stream copies staged in
-    /// meld's memory (`Adapters::async_staged`, `staged_ends`): blocks of meld's stage heap, each freed
+    /// meld's memory (`Adapters::async_staged`, `Layout::staged_ends`): blocks of meld's stage heap, each freed
     /// once its event has copied the result into the caller; it answers in
     /// memory addresses.
     Stage,
@@ -221,7 +226,8 @@ impl<'a> Layout<'a> {
             wrappers: Vec::new(),
             first_wrapper: totals[Space::Func.index()],
             first_builtin: 0,
-            async_funcs: crate::adapt::async_calls::funcs(graph, adapters, decoded.types.as_ref())?,
+            async_funcs: Vec::new(),
+            staged_ends: adapters.staged_ends.clone(),
             first_async: 0,
             tables_memory,
             shared: None,
@@ -249,6 +255,23 @@ impl<'a> Layout<'a> {
             layout.warnings.extend(plan.note.clone());
             layout.shared = Some(plan);
         }
+        if layout.shared.is_some() {
+            // With one memory, copies of pointers with the host are staged
+            // too (their pointers move as they are copied).
+            let types = decoded.types.as_ref();
+            for id in crate::adapt::async_calls::pointer_ends(graph, types)? {
+                let options = &graph.async_builtins[id.0].options;
+                if layout.rebased(graph, adapters, options)?.is_some() {
+                    layout.staged_ends.insert(id);
+                }
+            }
+        }
+        layout.async_funcs = crate::adapt::async_calls::funcs(
+            graph,
+            adapters,
+            decoded.types.as_ref(),
+            &layout.staged_ends,
+        )?;
         layout.wrappers = layout.plan_wrappers(graph, adapters)?;
         layout.totals[Space::Func.index()] += layout.wrappers.len() as u32;
         layout.first_builtin = layout.totals[Space::Func.index()];
@@ -315,7 +338,7 @@ impl<'a> Layout<'a> {
         if !adapters.staged_lowerings.is_empty() || !adapters.async_staged.is_empty() {
             wrappers.insert(Wrapper::Scratch);
         }
-        if !adapters.async_staged.is_empty() || !adapters.staged_ends.is_empty() {
+        if !adapters.async_staged.is_empty() || !self.staged_ends.is_empty() {
             wrappers.insert(Wrapper::Stage);
         }
         for resource in graph.exported_resources() {
