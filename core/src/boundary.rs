@@ -431,6 +431,13 @@ impl Planner<'_, '_, '_> {
                 };
                 let (_, mut options) = self.context(&lifted.options, lifted.component)?;
                 options.realloc = None;
+                if self.adapters.staged_exports.contains(id) {
+                    // wasmtime checks that `task.return` names the lift's
+                    // memory, which is meld's here: a result that needs
+                    // none names none (one that does is refused by the
+                    // task's return)
+                    options.memory = None;
+                }
                 self.boundary.imports.push(Import {
                     item: HostItem::TaskReturn(*id),
                     module,
@@ -489,7 +496,18 @@ impl Planner<'_, '_, '_> {
                     }
                     false => None,
                 };
-                let (_, mut options) = self.context(&lifted.options, lifted.component)?;
+                // Parameters with handles in memory go to meld's memory.
+                let (_, mut options) = match self.adapters.staged_exports.contains(id) {
+                    true => {
+                        let realloc = self
+                            .layout
+                            .wrapper(Wrapper::Stage)
+                            .ok_or_else(|| Error::internal("no realloc of meld's memory"))?;
+                        let key = (Some(Origin::Tables), Some(realloc), lifted.options.encoding);
+                        self.named_context(key)
+                    }
+                    false => self.context(&lifted.options, lifted.component)?,
+                };
                 let post = match self.layout.wrapper(Wrapper::PostReturn(*id)) {
                     Some(wrapper) => Some(wrapper),
                     None => self.origin(&lifted.options.post_return, Space::Func)?,

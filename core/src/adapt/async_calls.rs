@@ -1476,6 +1476,9 @@ impl Gen<'_, '_, '_, '_> {
         }
         let callee_params = Params::of(&self.codegen.tys, shape, MAX_FLAT_PARAMS);
         let adapter = match site {
+            Site::Export(id) if self.ctx.adapters.staged_exports.contains(&id) => {
+                return self.unstage_params(b, id, shape, task);
+            }
             Site::Export(id) => {
                 let mut args = load_args(b, &rt, task, &callee_params.flat);
                 let options = self.graph().lifted[id.0].options.clone();
@@ -1512,6 +1515,59 @@ impl Gen<'_, '_, '_, '_> {
         let spilled = (caller_params.spilled, callee_params.spilled);
         self.codegen
             .lower_params(b, shape, &raw, spilled, into_callee)?;
+        Ok(())
+    }
+
+    /// The parameters of staged async export `id`'s task `task`
+    /// ([`super::Adapters::staged_exports`]), which the host wrote into
+    /// the stage heap: copied into the component (strings and lists with
+    /// its `realloc`, handles into its table) as the task starts, the
+    /// stage's blocks freed; the component's arguments left on the stack.
+    fn unstage_params(
+        &mut self,
+        b: &mut Body,
+        id: LiftedId,
+        shape: &Shape,
+        task: Local,
+    ) -> Result<()> {
+        let lifted = self.graph().lifted[id.0].clone();
+        let callee = (self.ctx.side)(&lifted.options, lifted.component)?;
+        let stage = self.stage(true)?;
+        let host = Side {
+            memory: Some(stage.tables),
+            realloc: None,
+            encoding: lifted.options.encoding,
+            may_leave: None,
+            table: super::resources::HOST,
+            frees: true,
+        };
+        let params = Params::of(&self.codegen.tys, shape, MAX_FLAT_PARAMS);
+        let mut args = load_args(b, &self.rt, task, &params.flat);
+        let from_host = super::rebase::Rebase {
+            way: Way::FromHost,
+            memory: stage.tables,
+            base: stage.base,
+            handles: None,
+            checked: None,
+            frees: false,
+        };
+        if params.spilled {
+            let p = b.local(Flat::I32);
+            b.get(args[0]).i32(stage.base).ins(I::I32Sub).set(p);
+            args = vec![p];
+        }
+        self.codegen.rebase_params(b, shape, &args, from_host)?;
+        let dir = Dir {
+            src: host,
+            dst: callee,
+        };
+        self.codegen
+            .lower_params(b, shape, &args, (params.spilled, params.spilled), dir)?;
+        if params.spilled {
+            // the tuple's own block (its strings and lists went as copied)
+            b.get(args[0])
+                .ins(I::Call(self.codegen.rt(RtFn::StageFree)));
+        }
         Ok(())
     }
 
@@ -1606,6 +1662,20 @@ impl Gen<'_, '_, '_, '_> {
                     self.ctx.host_returns.get(&id).copied().ok_or_else(|| {
                         Error::internal("an async root export without task.return")
                     })?;
+                let needs_memory = shape
+                    .result
+                    .is_some_and(|r| self.codegen.tys.info(r).memory)
+                    || return_spilled(&self.codegen.tys, &shape);
+                if self.ctx.adapters.staged_exports.contains(&id) && needs_memory {
+                    let lifted = &self.graph().lifted[id.0];
+                    return Err(Error::unsupported(format!(
+                        "{}: an async export whose parameters hold handles in memory (their copy \
+                         waits in meld's memory until the task starts) and whose result is \
+                         returned through memory is not fused yet",
+                        self.site_name(site)
+                    ))
+                    .in_component(self.graph().path(lifted.component)));
+                }
                 // The results go to the host in the turn of this task's own
                 // host call, and after those of root tasks that were ready
                 // to return before it: unless both hold now, it takes the

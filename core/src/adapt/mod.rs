@@ -104,6 +104,12 @@ pub(crate) struct Adapters {
     flags: BTreeMap<InnerId, u32>,
     /// Exported lifts whose values carry resource handles.
     pub(crate) handle_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
+    /// Async-lifted exports whose parameters hold handles in memory: the
+    /// host writes the parameters into the stage heap of meld's memory
+    /// and the task copies them into the component when it starts (as
+    /// wasmtime lowers them then), so that the component never holds the
+    /// host's handle numbers, which it could change before they are taken.
+    pub(crate) staged_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
     /// Host functions whose values carry resource handles.
     pub(crate) handle_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
     /// Those whose parameters hold handles in memory: the host reads a
@@ -183,6 +189,7 @@ pub(crate) fn plan(
         merge::exported_lifts(item, &mut lifted);
     }
     let mut handle_exports = std::collections::BTreeSet::new();
+    let mut staged_exports = std::collections::BTreeSet::new();
     for id in lifted {
         let shape = export_shape(graph, types, &mut tys, id)?;
         if shape
@@ -192,6 +199,13 @@ pub(crate) fn plan(
             .any(|t| tys.info(*t).handles)
         {
             handle_exports.insert(id);
+        }
+        let in_memory = match shape.spill_params {
+            true => tys.info(shape.tuple).handles,
+            false => shape.params.iter().any(|t| tys.handles_in_memory(*t)),
+        };
+        if in_memory && graph.lifted[id.0].options.async_ {
+            staged_exports.insert(id);
         }
     }
     let mut handle_lowerings = std::collections::BTreeSet::new();
@@ -225,6 +239,7 @@ pub(crate) fn plan(
     let leaving = leave::host_reallocs_leaving(decoded, graph)?;
     let mut adapters = with_flags(graph, planned, tys, leaving);
     adapters.handle_exports = handle_exports;
+    adapters.staged_exports = staged_exports;
     adapters.handle_lowerings = handle_lowerings;
     adapters.staged_lowerings = staged_lowerings;
     adapters.async_staged = async_staged;
@@ -423,6 +438,7 @@ fn with_flags(
         tys,
         flags,
         handle_exports: Default::default(),
+        staged_exports: Default::default(),
         handle_lowerings: Default::default(),
         staged_lowerings: Default::default(),
         async_staged: Default::default(),

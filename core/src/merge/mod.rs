@@ -338,7 +338,10 @@ impl<'a> Layout<'a> {
         if !adapters.staged_lowerings.is_empty() || !adapters.async_staged.is_empty() {
             wrappers.insert(Wrapper::Scratch);
         }
-        if !adapters.async_staged.is_empty() || !self.staged_ends.is_empty() {
+        if !adapters.async_staged.is_empty()
+            || !self.staged_ends.is_empty()
+            || !adapters.staged_exports.is_empty()
+        {
             wrappers.insert(Wrapper::Stage);
         }
         for resource in graph.exported_resources() {
