@@ -2966,19 +2966,7 @@ impl Gen<'_, '_, '_, '_> {
                         }
                         b.ins(I::Call(host)).set(code);
                         if let Some(block) = staged {
-                            // settled at once, or when its event comes
-                            b.get(code)
-                                .i32(u32::MAX)
-                                .ins(I::I32Ne)
-                                .ins(I::If(BlockType::Empty))
-                                .get(block)
-                                .get(code)
-                                .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::EndFix)?))
-                                .ins(I::Else)
-                                .get(n)
-                                .get(block)
-                                .ins(I::Call(rt.end_set_stage))
-                                .ins(I::End);
+                            self.settle_or_park(b, n, block, code)?;
                         } else if matches!(op, EndOp::CancelRead | EndOp::CancelWrite) {
                             // a cancel that ended the operation settles it
                             self.settle_pending(b, n, code)?;
@@ -3104,6 +3092,25 @@ impl Gen<'_, '_, '_, '_> {
         Ok(())
     }
 
+    /// After the host's read or write of a copy staged in `block` for end
+    /// record `n` returned `code`: settled at once, or kept with the end
+    /// until its event comes.
+    fn settle_or_park(&self, b: &mut Body, n: Local, block: Local, code: Local) -> Result<()> {
+        b.get(code)
+            .i32(u32::MAX)
+            .ins(I::I32Ne)
+            .ins(I::If(BlockType::Empty))
+            .get(block)
+            .get(code)
+            .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::EndFix)?))
+            .ins(I::Else)
+            .get(n)
+            .get(block)
+            .ins(I::Call(self.rt.end_set_stage))
+            .ins(I::End);
+        Ok(())
+    }
+
     /// If end record `n` has a staged copy pending and `code` is not
     /// BLOCKED, settles it with `code` ([`AsyncFunc::EndFix`]).
     fn settle_pending(&self, b: &mut Body, n: Local, code: Local) -> Result<()> {
@@ -3205,6 +3212,15 @@ impl Gen<'_, '_, '_, '_> {
         };
         b.check_align(args[1], align);
         b.check_range(memory, args[1], count, size);
+        // the block's size must not wrap around (a buffer of nearly 4 GiB):
+        // the stage heap takes at most 1 GiB
+        b.get(count)
+            .ins(I::I64ExtendI32U)
+            .ins(I::I64Const(i64::from(size)))
+            .ins(I::I64Mul)
+            .ins(I::I64Const(1 << 30))
+            .ins(I::I64GtU)
+            .trap_if();
         let block = b.local(Flat::I32);
         b.get(count)
             .i32(size)
@@ -3656,18 +3672,7 @@ impl Gen<'_, '_, '_, '_> {
                             b.get(count);
                         }
                         b.ins(I::Call(write)).set(code);
-                        b.get(code)
-                            .i32(u32::MAX)
-                            .ins(I::I32Ne)
-                            .ins(I::If(BlockType::Empty))
-                            .get(block)
-                            .get(code)
-                            .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::EndFix)?))
-                            .ins(I::Else)
-                            .get(p)
-                            .get(block)
-                            .ins(I::Call(rt.end_set_stage))
-                            .ins(I::End);
+                        self.settle_or_park(&mut b, p, block, code)?;
                         self.bridged_write_ends(&mut b, p, code, future)?;
                     }
                     Some(&write) => {

@@ -212,6 +212,17 @@ impl RtFn {
     }
 }
 
+/// `local = max(local, floor)` (unsigned).
+fn at_least(body: &mut Body, local: Local, floor: u32) {
+    body.get(local)
+        .i32(floor)
+        .get(local)
+        .i32(floor)
+        .ins(I::I32GtU)
+        .ins(I::Select)
+        .set(local);
+}
+
 /// Traps unless `align` is one the host asks a `realloc` for: 1, 2, 4
 /// or 8.
 pub(crate) fn host_alignment(body: &mut Body, align: Local) {
@@ -613,13 +624,7 @@ impl Codegen {
                 .ins(I::I32GtU)
                 .ins(I::Select)
                 .set(cap);
-            body.get(cap)
-                .i32(256)
-                .get(cap)
-                .i32(256)
-                .ins(I::I32GtU)
-                .ins(I::Select)
-                .set(cap);
+            at_least(body, cap, 256);
             body.get(cap).i32(1 << 30).ins(I::I32GtU).trap_if();
             body.i32(SCRATCH)
                 .get(cap)
@@ -723,13 +728,7 @@ impl Codegen {
             .ins(I::I32Clz)
             .ins(I::I32Sub)
             .set(k);
-        body.get(k)
-            .i32(4)
-            .get(k)
-            .i32(4)
-            .ins(I::I32GtU)
-            .ins(I::Select)
-            .set(k);
+        at_least(body, k, 4);
         // the free lists, made at the first block
         body.i32(STAGE).ins(I::I32Load(mem(m, 0))).set(lists);
         body.get(lists).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
