@@ -1543,14 +1543,7 @@ impl Gen<'_, '_, '_, '_> {
         };
         let params = Params::of(&self.codegen.tys, shape, MAX_FLAT_PARAMS);
         let mut args = load_args(b, &self.rt, task, &params.flat);
-        let from_host = super::rebase::Rebase {
-            way: Way::FromHost,
-            memory: stage.tables,
-            base: stage.base,
-            handles: None,
-            checked: None,
-            frees: false,
-        };
+        let from_host = stage.rebase(Way::FromHost);
         if params.spilled {
             let p = b.local(Flat::I32);
             b.get(args[0]).i32(stage.base).ins(I::I32Sub).set(p);
@@ -3268,14 +3261,7 @@ impl Gen<'_, '_, '_, '_> {
                         dst: lent,
                     },
                 )?;
-                let to_host = super::rebase::Rebase {
-                    way: Way::ToHost,
-                    memory: t,
-                    base: stage.base,
-                    handles: None,
-                    checked: None,
-                    frees: false,
-                };
+                let to_host = stage.rebase(Way::ToHost);
                 g.codegen.rebase_mem(
                     b,
                     payload,
@@ -3343,12 +3329,9 @@ impl Gen<'_, '_, '_, '_> {
             .ins(I::Select)
             .set(taken);
         let rebase = |way, handles, frees| super::rebase::Rebase {
-            way,
-            memory: t,
-            base: stage.base,
             handles,
-            checked: None,
             frees,
+            ..stage.rebase(way)
         };
         match op {
             EndOp::Read => {

@@ -32,6 +32,21 @@ pub(crate) struct Stage {
     pub(crate) frees: bool,
 }
 
+impl Stage {
+    /// Moving the pointers of a value staged here between meld's own
+    /// addresses and those the host sees (`way`).
+    pub(crate) fn rebase(self, way: Way) -> Rebase {
+        Rebase {
+            way,
+            memory: self.tables,
+            base: self.base,
+            handles: None,
+            checked: None,
+            frees: false,
+        }
+    }
+}
+
 /// A staged host call.
 #[derive(Debug, Clone)]
 pub(crate) struct Staged {
@@ -127,14 +142,12 @@ impl Codegen {
             src: caller,
             dst: host,
         };
-        let rebase = |way| Rebase {
-            way,
-            memory: tables,
+        let stage = Stage {
+            tables,
             base,
-            handles: None,
-            checked: None,
             frees: false,
         };
+        let rebase = |way| stage.rebase(way);
         if shape.spill_params {
             let (size, align) = (
                 self.tys.info(shape.tuple).size,
@@ -183,15 +196,7 @@ impl Codegen {
     ) -> Result<()> {
         let (size, align) = (self.tys.info(result).size, self.tys.info(result).align);
         let from = place(stage.tables, area);
-        let rebase = Rebase {
-            way: Way::FromHost,
-            memory: stage.tables,
-            base: stage.base,
-            handles: None,
-            checked: None,
-            frees: false,
-        };
-        self.rebase_mem(body, result, from, rebase)?;
+        self.rebase_mem(body, result, from, stage.rebase(Way::FromHost))?;
         check_block(body, caller.memory()?, retptr, size, align);
         let to = place(caller.memory()?, retptr);
         let mut host = scratch_side(self, caller, stage.tables);
