@@ -508,7 +508,11 @@ impl Planner<'_, '_, '_> {
                     }
                     false => self.context(&lifted.options, lifted.component)?,
                 };
-                let post = match self.layout.wrapper(Wrapper::PostReturn(*id)) {
+                let post = match self
+                    .layout
+                    .wrapper(Wrapper::PostReturn(*id))
+                    .or_else(|| self.layout.wrapper(Wrapper::StagedPost(*id)))
+                {
                     Some(wrapper) => Some(wrapper),
                     None => self.origin(&lifted.options.post_return, Space::Func)?,
                 };

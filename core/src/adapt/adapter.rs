@@ -67,16 +67,7 @@ impl Codegen {
         body.ins(I::Call(ends.func));
 
         // The callee's core results, kept for post-return.
-        let raw: Vec<Local> = plan
-            .shape
-            .lifted
-            .results
-            .iter()
-            .map(|t| body.local(*t))
-            .collect();
-        for local in raw.iter().rev() {
-            body.set(*local);
-        }
+        let raw = body.pop_all(&plan.shape.lifted.results);
         if scoped {
             let exit = self.rt(super::resources::RtFn::Exit);
             body.ins(I::Call(exit));

@@ -1374,10 +1374,7 @@ impl Gen<'_, '_, '_, '_> {
             self.lower_params(&mut b, site, &shape, task)?;
             b.get(task).ins(I::Call(rt.started));
             b.ins(I::Call(core));
-            let raw: Vec<Local> = shape.lifted.results.iter().map(|t| b.local(*t)).collect();
-            for local in raw.iter().rev() {
-                b.set(*local);
-            }
+            let raw = b.pop_all(&shape.lifted.results);
             match site {
                 // The host's call reads the core results from the slots
                 // (and calls post-return itself).
@@ -1476,7 +1473,11 @@ impl Gen<'_, '_, '_, '_> {
         }
         let callee_params = Params::of(&self.codegen.tys, shape, MAX_FLAT_PARAMS);
         let adapter = match site {
-            Site::Export(id) if self.ctx.adapters.staged_exports.contains(&id) => {
+            // (a sync one's handles wrapper copies them itself)
+            Site::Export(id)
+                if self.ctx.adapters.staged_exports.contains(&id)
+                    && self.graph().lifted[id.0].options.async_ =>
+            {
                 return self.unstage_params(b, id, shape, task);
             }
             Site::Export(id) => {
@@ -1533,35 +1534,9 @@ impl Gen<'_, '_, '_, '_> {
         let lifted = self.graph().lifted[id.0].clone();
         let callee = (self.ctx.side)(&lifted.options, lifted.component)?;
         let stage = self.stage(true)?;
-        let host = Side {
-            memory: Some(stage.tables),
-            realloc: None,
-            encoding: lifted.options.encoding,
-            may_leave: None,
-            table: super::resources::HOST,
-            frees: true,
-        };
         let params = Params::of(&self.codegen.tys, shape, MAX_FLAT_PARAMS);
-        let mut args = load_args(b, &self.rt, task, &params.flat);
-        let from_host = stage.rebase(Way::FromHost);
-        if params.spilled {
-            let p = b.local(Flat::I32);
-            b.get(args[0]).i32(stage.base).ins(I::I32Sub).set(p);
-            args = vec![p];
-        }
-        self.codegen.rebase_params(b, shape, &args, from_host)?;
-        let dir = Dir {
-            src: host,
-            dst: callee,
-        };
-        self.codegen
-            .lower_params(b, shape, &args, (params.spilled, params.spilled), dir)?;
-        if params.spilled {
-            // the tuple's own block (its strings and lists went as copied)
-            b.get(args[0])
-                .ins(I::Call(self.codegen.rt(RtFn::StageFree)));
-        }
-        Ok(())
+        let args = load_args(b, &self.rt, task, &params.flat);
+        self.codegen.unstage_params(b, shape, &args, callee, stage)
     }
 
     /// A sync-lifted callee's core results `raw` for the caller of async

@@ -73,6 +73,15 @@ impl Body {
         self.ins(I::LocalSet(local.index))
     }
 
+    /// Pops values of `types` (the last on top) into new locals, in order.
+    pub(crate) fn pop_all(&mut self, types: &[Flat]) -> Vec<Local> {
+        let locals: Vec<Local> = types.iter().map(|t| self.local(*t)).collect();
+        for local in locals.iter().rev() {
+            self.set(*local);
+        }
+        locals
+    }
+
     pub(crate) fn i32(&mut self, v: u32) -> &mut Self {
         self.ins(I::I32Const(v as i32))
     }

@@ -175,10 +175,7 @@ impl Codegen {
             (Some((s, _)), _) | (None, Some((s, _))) => s.lowered.results.clone(),
             (None, None) => Vec::new(),
         };
-        let results: Vec<Local> = lowered.iter().map(|t| body.local(*t)).collect();
-        for local in results.iter().rev() {
-            body.set(*local);
-        }
+        let results = body.pop_all(&lowered);
         if let Some((shape, region)) = &rebased {
             let from = region.rebase(Way::FromHost);
             self.rebase_params(&mut body, shape, params, from)?;
@@ -239,15 +236,7 @@ impl Codegen {
             body.get(*arg);
         }
         body.ins(I::Call(func));
-        let results: Vec<Local> = shape
-            .lifted
-            .results
-            .iter()
-            .map(|t| body.local(*t))
-            .collect();
-        for local in results.iter().rev() {
-            body.set(*local);
-        }
+        let results = body.pop_all(&shape.lifted.results);
         if let (true, Some(result)) = (shape.spill_results, shape.result) {
             region.check_block(&mut body, results[0], self.tys.info(result).size);
             let place = Place {
@@ -387,15 +376,7 @@ impl Codegen {
             body.get(*arg);
         }
         body.ins(I::Call(func));
-        let raw: Vec<Local> = shape
-            .lifted
-            .results
-            .iter()
-            .map(|t| body.local(*t))
-            .collect();
-        for local in raw.iter().rev() {
-            body.set(*local);
-        }
+        let raw = body.pop_all(&shape.lifted.results);
         if scoped {
             let exit = self.rt(super::resources::RtFn::Exit);
             body.ins(I::Call(exit));

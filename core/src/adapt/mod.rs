@@ -104,11 +104,15 @@ pub(crate) struct Adapters {
     flags: BTreeMap<InnerId, u32>,
     /// Exported lifts whose values carry resource handles.
     pub(crate) handle_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
-    /// Async-lifted exports whose parameters hold handles in memory: the
-    /// host writes the parameters into the stage heap of meld's memory
-    /// and the task copies them into the component when it starts (as
-    /// wasmtime lowers them then), so that the component never holds the
-    /// host's handle numbers, which it could change before they are taken.
+    /// Exports whose parameters hold handles in memory: the host writes
+    /// the parameters into the stage heap of meld's memory and meld copies
+    /// them into the component (an async lift's task when it starts, as
+    /// wasmtime lowers them then; a sync lift's handles wrapper before the
+    /// call), so that the component never holds the host's handle numbers,
+    /// which it could change before they are taken: wasmtime calls its
+    /// `realloc` in the middle of lowering them, and its other tasks can
+    /// run before an async one starts. A sync lift's result through memory
+    /// goes to the host from the stage heap too (`staged.rs`).
     pub(crate) staged_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
     /// Host functions whose values carry resource handles.
     pub(crate) handle_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
@@ -204,7 +208,7 @@ pub(crate) fn plan(
             true => tys.info(shape.tuple).handles,
             false => shape.params.iter().any(|t| tys.handles_in_memory(*t)),
         };
-        if in_memory && graph.lifted[id.0].options.async_ {
+        if in_memory {
             staged_exports.insert(id);
         }
     }
@@ -581,19 +585,7 @@ pub(crate) fn generate(
     let first_flag = layout.global_count();
     let flag = |component: InnerId| adapters.flags.get(&component).map(|k| first_flag + k);
     let side = |options: &crate::graph::Options, component: InnerId| -> Result<Side> {
-        let resolve = |def: &Option<crate::graph::CoreDef>, space| {
-            def.as_ref()
-                .map(|d| layout.resolve(graph, adapters, d, space))
-                .transpose()
-        };
-        Ok(Side {
-            memory: resolve(&options.memory, Space::Memory)?,
-            realloc: resolve(&options.realloc, Space::Func)?,
-            encoding: options.encoding,
-            may_leave: flag(component),
-            table: component.0 as u32,
-            frees: false,
-        })
+        options_side(graph, adapters, layout, &flag, options, component)
     };
     let mut out = Vec::new();
     for (i, plan) in adapters.plans.iter().enumerate() {
@@ -750,19 +742,14 @@ fn host_function(
             let import = &boundary.imports[boundary.lowering_import[id.0]];
             let shape = lowering_shape(graph, types, &mut codegen.tys, id)?
                 .ok_or_else(|| Error::internal("a staged builtin"))?;
-            let resolve = |def: &Option<crate::graph::CoreDef>, space| {
-                def.as_ref()
-                    .map(|d| layout.resolve(graph, adapters, d, space))
-                    .transpose()
-            };
-            let caller = Side {
-                memory: resolve(&lowering.options.memory, Space::Memory)?,
-                realloc: resolve(&lowering.options.realloc, Space::Func)?,
-                encoding: lowering.options.encoding,
-                may_leave: flag(lowering.caller),
-                table: lowering.caller.0 as u32,
-                frees: false,
-            };
+            let caller = options_side(
+                graph,
+                adapters,
+                layout,
+                flag,
+                &lowering.options,
+                lowering.caller,
+            )?;
             let staged = staged::Staged {
                 shape,
                 caller,
@@ -860,6 +847,30 @@ fn host_function(
                 body,
             }
         }
+        merge::Wrapper::Handles(id) if adapters.staged_exports.contains(&id) => {
+            let staged = staged_export(graph, adapters, layout, types, codegen, flag, id)?;
+            GeneratedFunc {
+                name: format!("export handles {} (staged)", export_name(id)?),
+                ty: staged.shape.lifted.func_type(),
+                body: codegen
+                    .staged_export(&staged)
+                    .map_err(|e| e.in_component(graph.path(graph.lifted[id.0].component)))?,
+            }
+        }
+        merge::Wrapper::StagedPost(id) => {
+            let staged = staged_export(graph, adapters, layout, types, codegen, flag, id)?;
+            let post = graph.lifted[id.0]
+                .options
+                .post_return
+                .as_ref()
+                .map(|post| layout.resolve(graph, adapters, post, Space::Func))
+                .transpose()?;
+            GeneratedFunc {
+                name: format!("post-return {} (staged)", export_name(id)?),
+                ty: FuncType::new(staged.shape.lifted.results.iter().map(|t| t.core()), []),
+                body: codegen.staged_post(&staged, post)?,
+            }
+        }
         merge::Wrapper::Handles(id) => {
             let lifted = &graph.lifted[id.0];
             let shape = export_shape(graph, types, &mut codegen.tys, id)?;
@@ -917,6 +928,61 @@ pub(crate) fn tables_memory(layout: &Layout<'_>) -> Result<u32> {
     layout
         .tables_memory
         .ok_or_else(|| Error::internal("meld's memory is missing"))
+}
+
+/// The side of a call whose canonical options are `options`, in
+/// `component`.
+fn options_side(
+    graph: &Graph,
+    adapters: &Adapters,
+    layout: &Layout<'_>,
+    flag: &dyn Fn(InnerId) -> Option<u32>,
+    options: &crate::graph::Options,
+    component: InnerId,
+) -> Result<Side> {
+    let resolve = |def: &Option<crate::graph::CoreDef>, space| {
+        def.as_ref()
+            .map(|d| layout.resolve(graph, adapters, d, space))
+            .transpose()
+    };
+    Ok(Side {
+        memory: resolve(&options.memory, Space::Memory)?,
+        realloc: resolve(&options.realloc, Space::Func)?,
+        encoding: options.encoding,
+        may_leave: flag(component),
+        table: component.0 as u32,
+        frees: false,
+    })
+}
+
+/// What the wrappers of staged sync export `id` need.
+fn staged_export(
+    graph: &Graph,
+    adapters: &Adapters,
+    layout: &Layout<'_>,
+    types: TypesRef<'_>,
+    codegen: &mut Codegen,
+    flag: &dyn Fn(InnerId) -> Option<u32>,
+    id: crate::graph::LiftedId,
+) -> Result<staged::StagedExport> {
+    let lifted = &graph.lifted[id.0];
+    Ok(staged::StagedExport {
+        shape: export_shape(graph, types, &mut codegen.tys, id)?,
+        callee: options_side(
+            graph,
+            adapters,
+            layout,
+            flag,
+            &lifted.options,
+            lifted.component,
+        )?,
+        func: layout.resolve(graph, adapters, &lifted.func, Space::Func)?,
+        stage: staged::Stage {
+            tables: tables_memory(layout)?,
+            base: tables_base(layout)?,
+            frees: true,
+        },
+    })
 }
 
 /// Where the host sees meld's memory: its region's base with a shared

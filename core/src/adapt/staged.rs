@@ -47,6 +47,24 @@ impl Stage {
     }
 }
 
+/// A sync-lifted root export whose parameters hold handles in memory
+/// ([`super::Adapters::staged_exports`]).
+#[derive(Debug, Clone)]
+pub(crate) struct StagedExport {
+    /// The function's shape, handles as handles.
+    pub(crate) shape: Shape,
+    /// The component's side.
+    pub(crate) callee: Side,
+    /// Its core function.
+    pub(crate) func: u32,
+    /// meld's memory; its blocks are the stage heap's.
+    pub(crate) stage: Stage,
+}
+
+/// Bytes before a staged export's result in its block of the stage heap:
+/// the component's own return area, for its post-return.
+const RAW_AREA: u32 = 8;
+
 /// A staged host call.
 #[derive(Debug, Clone)]
 pub(crate) struct Staged {
@@ -100,15 +118,7 @@ impl Codegen {
             };
             self.unstage_result(&mut body, result, area, retptr, s.caller, stage)?;
         } else if let Some(result) = shape.result {
-            let raw: Vec<Local> = shape
-                .lowered
-                .results
-                .iter()
-                .map(|t| body.local(*t))
-                .collect();
-            for local in raw.iter().rev() {
-                body.set(*local);
-            }
+            let raw = body.pop_all(&shape.lowered.results);
             let flat = self.tys.info(result).flat.clone();
             let out: Vec<Local> = flat.iter().map(|t| body.local(*t)).collect();
             let src = Src::Stack(raw.iter().map(|l| Slot::exact(*l)).collect());
@@ -210,6 +220,163 @@ impl Codegen {
             body.get(area).ins(I::Call(self.rt(RtFn::StageFree)));
         }
         Ok(())
+    }
+
+    /// Copies the parameters `args` of a staged root export (as the host
+    /// passes them: flat, or the address of their tuple, in the stage
+    /// heap of meld's memory) into the component `callee` as an adapter
+    /// would (strings and lists with its `realloc`, in the order the host
+    /// would have called it; the host's handles into its table), frees the
+    /// stage's blocks, and pushes the component's arguments.
+    pub(crate) fn unstage_params(
+        &mut self,
+        body: &mut Body,
+        shape: &Shape,
+        args: &[Local],
+        callee: Side,
+        stage: Stage,
+    ) -> Result<()> {
+        let host = Side {
+            memory: Some(stage.tables),
+            realloc: None,
+            encoding: callee.encoding,
+            may_leave: None,
+            table: HOST,
+            frees: true,
+        };
+        let mut args = args.to_vec();
+        if shape.spill_params {
+            let p = body.local(Flat::I32);
+            body.get(args[0]).i32(stage.base).ins(I::I32Sub).set(p);
+            args = vec![p];
+        }
+        self.rebase_params(body, shape, &args, stage.rebase(Way::FromHost))?;
+        let dir = Dir {
+            src: host,
+            dst: callee,
+        };
+        let spilled = shape.spill_params;
+        self.lower_params(body, shape, &args, (spilled, spilled), dir)?;
+        if spilled {
+            // the tuple's own block (its strings and lists went as copied)
+            body.get(args[0]).ins(I::Call(self.rt(RtFn::StageFree)));
+        }
+        Ok(())
+    }
+
+    /// The body of the handles wrapper of staged sync export `s`
+    /// ([`super::Adapters::staged_exports`]), with the lifted signature
+    /// the host calls: the parameters copied from the stage heap into the
+    /// component, the call, and a result through memory copied into a
+    /// block of the stage heap (its handles leaving the component's table
+    /// for the host), whose first [`RAW_AREA`] bytes keep the component's
+    /// own return area for its post-return ([`Codegen::staged_post`]).
+    pub(crate) fn staged_export(&mut self, s: &StagedExport) -> Result<wasm_encoder::Function> {
+        let shape = &s.shape;
+        let (mut body, args) = Body::new(&shape.lifted.params);
+        let scoped = shape.params.iter().any(|t| self.tys.info(*t).borrows);
+        if scoped {
+            body.ins(I::Call(self.rt(RtFn::Enter)));
+        }
+        self.unstage_params(&mut body, shape, &args, s.callee, s.stage)?;
+        body.ins(I::Call(s.func));
+        let raw = body.pop_all(&shape.lifted.results);
+        if scoped {
+            body.ins(I::Call(self.rt(RtFn::Exit)));
+        }
+        let Some(result) = shape.result else {
+            return Ok(body.finish());
+        };
+        if !shape.spill_results {
+            // flat: only its handles move
+            let to_host = Rebase {
+                way: Way::ToHost,
+                memory: u32::MAX,
+                base: 0,
+                handles: Some(s.callee.table),
+                checked: None,
+                frees: false,
+            };
+            let slots: Vec<Slot> = raw.iter().map(|l| Slot::exact(*l)).collect();
+            self.rebase_stack(&mut body, result, &slots, to_host)?;
+            for local in raw {
+                body.get(local);
+            }
+            return Ok(body.finish());
+        }
+        let (size, align) = (self.tys.info(result).size, self.tys.info(result).align);
+        let callee_memory = s.callee.memory()?;
+        check_block(&mut body, callee_memory, raw[0], size, align);
+        let (block, area) = (body.local(Flat::I32), body.local(Flat::I32));
+        body.i32(RAW_AREA + size)
+            .ins(I::Call(self.rt(RtFn::StageAlloc)))
+            .set(block);
+        body.get(block)
+            .get(raw[0])
+            .store(s.stage.tables, 0, 4, Flat::I32);
+        body.get(block).i32(RAW_AREA).ins(I::I32Add).set(area);
+        let host = Side {
+            memory: Some(s.stage.tables),
+            realloc: Some(self.rt(RtFn::StageRealloc)),
+            encoding: s.callee.encoding,
+            may_leave: None,
+            table: HOST,
+            frees: false,
+        };
+        let (from, to) = (place(callee_memory, raw[0]), place(s.stage.tables, area));
+        let to_host = Dir {
+            src: s.callee,
+            dst: host,
+        };
+        self.translate(&mut body, result, &Src::Mem(from), &Dst::Mem(to), to_host)?;
+        self.rebase_mem(&mut body, result, to, s.stage.rebase(Way::ToHost))?;
+        push_address(&mut body, area, s.stage.base);
+        Ok(body.finish())
+    }
+
+    /// The body of staged sync export `s`'s post-return, given what the
+    /// host was given: a result through memory has its stage blocks
+    /// freed, and the component's post-return `post`, if any, runs on its
+    /// own results.
+    pub(crate) fn staged_post(
+        &mut self,
+        s: &StagedExport,
+        post: Option<u32>,
+    ) -> Result<wasm_encoder::Function> {
+        let shape = &s.shape;
+        let (mut body, args) = Body::new(&shape.lifted.results);
+        match (shape.spill_results, shape.result) {
+            (true, Some(result)) => {
+                let (block, area) = (body.local(Flat::I32), body.local(Flat::I32));
+                body.get(args[0])
+                    .i32(s.stage.base + RAW_AREA)
+                    .ins(I::I32Sub)
+                    .set(block);
+                body.get(block).i32(RAW_AREA).ins(I::I32Add).set(area);
+                let freed = Rebase {
+                    frees: true,
+                    ..s.stage.rebase(Way::FromHost)
+                };
+                self.rebase_mem(&mut body, result, place(s.stage.tables, area), freed)?;
+                let raw = body.local(Flat::I32);
+                body.get(block)
+                    .ins(I::I32Load(super::body::memarg(s.stage.tables, 0, 4)))
+                    .set(raw);
+                body.get(block).ins(I::Call(self.rt(RtFn::StageFree)));
+                if let Some(post) = post {
+                    body.get(raw).ins(I::Call(post));
+                }
+            }
+            _ => {
+                if let Some(post) = post {
+                    for arg in &args {
+                        body.get(*arg);
+                    }
+                    body.ins(I::Call(post));
+                }
+            }
+        }
+        Ok(body.finish())
     }
 
     /// A block of the scratch area (a relative address, checked).

@@ -158,8 +158,15 @@ pub(crate) enum Wrapper {
         flag: Option<u32>,
     },
     /// In front of a lifted export passing handles of inner resources:
-    /// moves them between the wrapper's table and the callee's.
+    /// moves them between the wrapper's table and the callee's. For a
+    /// sync export in `Adapters::staged_exports`, it copies the parameters
+    /// from meld's stage heap into the component and a result through
+    /// memory back into the stage heap (`adapt/staged.rs`).
     Handles(LiftedId),
+    /// The post-return of such a staged sync export: frees its result's
+    /// blocks of the stage heap, then runs the component's post-return,
+    /// if it has one, on the component's own results.
+    StagedPost(LiftedId),
     /// The destructor of the wrapper's resource type standing for an
     /// exported inner one.
     Dtor(ResId),
@@ -333,6 +340,9 @@ impl<'a> Layout<'a> {
             // An async lift's task moves the host's handles itself.
             if adapters.handle_exports.contains(id) && !graph.lifted[id.0].options.async_ {
                 wrappers.insert(Wrapper::Handles(*id));
+                if adapters.staged_exports.contains(id) {
+                    wrappers.insert(Wrapper::StagedPost(*id));
+                }
             }
         }
         if !adapters.staged_lowerings.is_empty() || !adapters.async_staged.is_empty() {
@@ -354,7 +364,9 @@ impl<'a> Layout<'a> {
             let rebased = self.rebased(graph, adapters, options)?;
             // An async lift's task moves the host's pointers itself
             // (`async_calls.rs`): its results go through task.return.
-            if rebased.is_some() && !options.async_ {
+            // (A staged one's handles wrapper copies its values between
+            // meld's memory and the component's: no pointer moves.)
+            if rebased.is_some() && !options.async_ && !adapters.staged_exports.contains(&id) {
                 wrappers.insert(Wrapper::Export(id));
                 // The result's pointers, moved for the host, move back once
                 // the host has read them, post-return or not.

@@ -1,0 +1,150 @@
+//! The host's handles never lie in a component's memory where its own
+//! code could rewrite them before meld translates them
+//! (`export_window.wat`): wasmtime calls the component's realloc in the
+//! middle of lowering a sync export's parameters, after it wrote handles
+//! before them. Fused, a component rewriting those numbers must get what
+//! it gets in the original (its own table's entries, or a trap), never a
+//! thing another component holds.
+
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use meld_core::{MemoryStrategy, Options, fuse};
+use wasmtime::Store;
+use wasmtime::component::{Component, Linker, Resource, ResourceAny, ResourceType, Val};
+
+struct Thing;
+
+/// Polls `future` until it is ready (nothing here waits on the outside
+/// world).
+fn drive<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut context = Context::from_waker(Waker::noop());
+    for _ in 0..100_000 {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+    }
+    panic!("the call never finished")
+}
+
+/// What the script does on `wasm` with `guess`, calling `export`
+/// (`take` or `peek`): `hold(9)`, `aim(guess)`, `export([(thing 7,
+/// "x")])`, `posted()` (unless it trapped); one line each.
+fn script(wasm: &[u8], export: &str, guess: i32) -> Vec<String> {
+    let engine = meld_tests::harness::engine().expect("the harness's engine");
+    let component = Component::new(engine, wasm).expect("the component compiles");
+    let mut store = Store::new(engine, ());
+    store.set_fuel(u64::MAX).expect("fuel");
+    let mut linker: Linker<()> = Linker::new(engine);
+    let mut root = linker.root();
+    root.resource("thing", ResourceType::host::<Thing>(), |_, _| Ok(()))
+        .expect("the resource");
+    root.func_wrap("make-thing", |_, (v,): (u32,)| {
+        Ok((Resource::<Thing>::new_own(v),))
+    })
+    .expect("make-thing");
+    root.func_wrap("thing-value", |_, (t,): (Resource<Thing>,)| Ok((t.rep(),)))
+        .expect("thing-value");
+    let instance = drive(linker.instantiate_async(&mut store, &component)).expect("instantiates");
+    let call = |store: &mut Store<()>, name: &str, args: Vec<Val>, results: usize| {
+        let f = instance
+            .get_func(&mut *store, name)
+            .unwrap_or_else(|| panic!("no export `{name}`"));
+        let mut out = vec![Val::Bool(false); results];
+        match drive(f.call_async(&mut *store, &args, &mut out)) {
+            Ok(()) => Ok(out),
+            // (meld's trap messages are its own)
+            Err(_) => Err("trap".to_string()),
+        }
+    };
+    let mut seen = Vec::new();
+    call(&mut store, "hold", vec![Val::U32(9)], 0).expect("hold");
+    call(&mut store, "aim", vec![Val::S32(guess)], 0).expect("aim");
+    let thing =
+        ResourceAny::try_from_resource(Resource::<Thing>::new_own(7), &mut store).expect("a thing");
+    let things = Val::List(vec![Val::Tuple(vec![
+        Val::Resource(thing),
+        Val::String("x".into()),
+    ])]);
+    let line = match call(&mut store, export, vec![things], 1) {
+        Ok(mut out) => match out.pop() {
+            Some(Val::Tuple(pair)) => match pair.as_slice() {
+                [v, Val::Resource(back)] => {
+                    let back = Resource::<Thing>::try_from_resource_any(*back, &mut store)
+                        .expect("a thing of the host's");
+                    format!("{export} = ({v:?}, thing {})", back.rep())
+                }
+                other => panic!("not a value and a thing: {other:?}"),
+            },
+            Some(v) => format!("{export} = {v:?}"),
+            None => panic!("no result"),
+        },
+        Err(trap) => {
+            // a trap leaves the instance unusable
+            seen.push(trap);
+            return seen;
+        }
+    };
+    seen.push(line);
+    let posted = call(&mut store, "posted", vec![], 1).expect("posted");
+    seen.push(format!("posted = {:?}", posted[0]));
+    seen
+}
+
+/// Every guess from -1 (none) to 5, with both exports: the original's
+/// lines (a trap for a number not in the component's table), the same
+/// fused with both memory strategies. Before parameters with handles in
+/// memory were staged, the fused `take` and `peek` gave 9 for the guess
+/// naming the holder's thing.
+#[test]
+fn sync_export_parameters_stay_out_of_reach() {
+    let text = include_str!("export_window.wat");
+    let (before, napper) = text.split_once("  ;; napper:").expect("the napper");
+    let (_, after) = napper
+        .split_once(";; napper end")
+        .expect("the napper's end");
+    let without = format!("{before}{after}");
+    check(&wat::parse_str(without).expect("the WAT parses"));
+}
+
+/// The same with the fused module's async runtime calling the exports.
+#[test]
+fn sync_export_parameters_stay_out_of_reach_of_tasks() {
+    check(&wat::parse_str(include_str!("export_window.wat")).expect("the WAT parses"));
+}
+
+fn check(wasm: &[u8]) {
+    let fused: Vec<(MemoryStrategy, Vec<u8>)> = [MemoryStrategy::Multi, MemoryStrategy::Shared]
+        .into_iter()
+        .map(|memory| {
+            let options = Options {
+                memory,
+                ..Options::default()
+            };
+            (memory, fuse(&[wasm], &options).expect("fuses").wasm)
+        })
+        .collect();
+    for export in ["take", "peek"] {
+        for guess in -1..6 {
+            let expected = script(wasm, export, guess);
+            // what the original does, so that the test checks what it claims
+            let value = match (export, guess) {
+                ("take", -1 | 1) => "take = (U32(7), thing 7)",
+                ("peek", -1 | 1) => "peek = U32(7)",
+                _ => "trap",
+            };
+            assert!(
+                expected[0].starts_with(value),
+                "original, {export}, guess {guess}: {expected:?}"
+            );
+            for (memory, fused) in &fused {
+                assert_eq!(
+                    script(fused, export, guess),
+                    expected,
+                    "{memory:?}, {export}, guess {guess}"
+                );
+            }
+        }
+    }
+}
