@@ -116,8 +116,13 @@ pub(crate) struct Adapters {
     pub(crate) staged_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
     /// Host functions whose values carry resource handles.
     pub(crate) handle_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
-    /// Those whose parameters hold handles in memory: the host reads a
-    /// translated copy in meld's memory (`staged.rs`).
+    /// Those whose parameters hold handles in memory, or whose result
+    /// holds handles and strings or lists: the host reads a translated
+    /// copy of the parameters in meld's memory and writes its result
+    /// there, and meld copies it into the caller (`staged.rs`). The
+    /// host's handle numbers never lie in the caller's memory, where its
+    /// `realloc`, which the host calls while writing the result, could
+    /// rewrite them before they are translated.
     pub(crate) staged_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
     /// Async host calls whose result holds handles, or whose parameters
     /// hold them in memory: the host reads the parameters from a copy in
@@ -230,9 +235,14 @@ pub(crate) fn plan(
         };
         let async_ = graph.lowerings[i].options.async_;
         let result_handles = shape.result.is_some_and(|t| tys.info(t).handles);
+        // A result holding handles and strings or lists: wasmtime calls the
+        // caller's realloc for those after it wrote handles before them.
+        let result_window = shape
+            .result
+            .is_some_and(|t| tys.info(t).handles && tys.info(t).memory);
         if async_ && (in_memory || result_handles) {
             async_staged.insert(id);
-        } else if in_memory {
+        } else if in_memory || result_window {
             staged_lowerings.insert(id);
         }
     }

@@ -1,9 +1,15 @@
 //! Host calls whose parameters hold handles in memory, such as
-//! `wasi:io/poll.poll(list<borrow<pollable>>)`.
+//! `wasi:io/poll.poll(list<borrow<pollable>>)`, or whose result holds
+//! handles and strings or lists (`get-directories`); root exports whose
+//! parameters hold handles in memory.
 //!
 //! The host must read the host's handles, but the caller's memory holds
 //! the caller's, and rewriting them in place would change memory the
 //! caller (or, once host calls are async, the host itself later) may read.
+//! Nor may the host's handle numbers ever lie in a component's memory:
+//! the host calls the component's `realloc` while it writes a value, and
+//! that code could rewrite a number written before it, which meld would
+//! then translate as the host's (another component's resource).
 //! So such a function is lowered with meld's memory and a `realloc` over
 //! a scratch area of it: the parameters are copied into the scratch area
 //! as an adapter would copy them into a callee (handles translated on the
@@ -11,7 +17,11 @@
 //! results are copied into the caller's memory with the caller's
 //! `realloc`, called in the order the host would have called it. The
 //! scratch area is emptied when the next such call begins (a host call
-//! never re-enters the fused module).
+//! never re-enters the fused module). A staged root export is lifted the
+//! other way round: the host writes the parameters into blocks of meld's
+//! stage heap, which are copied into the component (and freed) before
+//! its core function runs, and a result through memory is copied into a
+//! block of the stage heap, freed by the export's post-return.
 
 use super::adapter::check_block;
 use super::body::{Body, Local};

@@ -1,6 +1,7 @@
-;; The window inside the host's lowering of a sync export's parameters.
-;; wasmtime calls the component's realloc for each string after it wrote
-;; the handles before it in the list, so the realloc can rewrite them.
+;; The window inside the host's lowering of a sync export's parameters,
+;; or of a host function's result: wasmtime calls the component's realloc
+;; for each string after it wrote the handles before it in the list, so
+;; the realloc can rewrite them.
 ;; `aim(guess)` arms the realloc: from its second call on it writes
 ;; `guess` over the first handle of the first block it gave out (the
 ;; list). In the original that is a number in the component's own table:
@@ -10,10 +11,15 @@
 ;; (`hold(9)`): `take` and `peek` give the value of the first thing.
 ;; `take` also returns that thing to the host (a result through memory
 ;; holding a handle), and its post-return records the area it is given.
+;; `grab(guess)` arms the realloc the same way and calls the host's
+;; `make-named(1)`, which gives `[(thing 7, "x")]`; it gives the value of
+;; the first thing.
 (component
   (import "thing" (type $thing (sub resource)))
   (import "make-thing" (func $make-thing (param "v" u32) (result (own $thing))))
   (import "thing-value" (func $thing-value (param "t" (borrow $thing)) (result u32)))
+  (import "make-named" (func $make-named (param "n" u32)
+    (result (list (tuple (own $thing) string)))))
   (component $holder
     (import "thing" (type $thing (sub resource)))
     (import "make-thing" (func $make-thing (param "v" u32) (result (own $thing))))
@@ -28,6 +34,8 @@
   (component $c
     (import "thing" (type $thing (sub resource)))
     (import "thing-value" (func $thing-value (param "t" (borrow $thing)) (result u32)))
+    (import "make-named" (func $make-named (param "n" u32)
+      (result (list (tuple (own $thing) string)))))
     (core module $memory
       (memory (export "mem") 1)
       (global $guess (export "guess") (mut i32) (i32.const -1))
@@ -51,12 +59,14 @@
     (alias core export $memory "first" (core global $first))
     (core func $value (canon lower (func $thing-value)))
     (core func $drop (canon resource.drop $thing))
+    (core func $make-named (canon lower (func $make-named) (memory $mem) (realloc $realloc)))
     (core module $m
       (import "mem" "mem" (memory 1))
       (import "mem" "guess" (global $guess (mut i32)))
       (import "mem" "first" (global $first (mut i32)))
       (import "cm" "value" (func $value (param i32) (result i32)))
       (import "cm" "drop" (func $drop (param i32)))
+      (import "cm" "make-named" (func $make-named (param i32 i32)))
       ;; 1 once post-return got the area `take` returned, 2 if another
       (global $posted (mut i32) (i32.const 0))
       (func (export "aim") (param $guess i32)
@@ -78,11 +88,18 @@
         (local.set $h (i32.load (local.get $ptr)))
         (call $value (local.get $h))
         (call $drop (local.get $h)))
+      (func (export "grab") (param $guess i32) (result i32)
+        (global.set $guess (local.get $guess))
+        (global.set $first (i32.const 0))
+        (call $make-named (i32.const 1) (i32.const 96))
+        (global.set $guess (i32.const -1))
+        (call $value (i32.load (i32.load (i32.const 96)))))
       (func (export "posted") (result i32) (global.get $posted)))
     (core instance $i (instantiate $m
       (with "mem" (instance (export "mem" (memory $mem)) (export "guess" (global $guess))
                             (export "first" (global $first))))
-      (with "cm" (instance (export "value" (func $value)) (export "drop" (func $drop))))))
+      (with "cm" (instance (export "value" (func $value)) (export "drop" (func $drop))
+                           (export "make-named" (func $make-named))))))
     (func (export "aim") (param "guess" s32) (canon lift (core func $i "aim")))
     (func (export "take") (param "things" (list (tuple (own $thing) string)))
       (result (tuple u32 (own $thing)))
@@ -90,6 +107,7 @@
         (post-return (core func $i "post-take"))))
     (func (export "peek") (param "things" (list (tuple (borrow $thing) string))) (result u32)
       (canon lift (core func $i "peek") (memory $mem) (realloc $realloc)))
+    (func (export "grab") (param "guess" s32) (result u32) (canon lift (core func $i "grab")))
     (func (export "posted") (result u32) (canon lift (core func $i "posted"))))
   ;; napper: an async export, so that the fused module has meld's async
   ;; runtime, whose tasks call the sync exports (the test also runs the
@@ -111,9 +129,11 @@
     (with "make-thing" (func $make-thing))))
   (instance $c (instantiate $c
     (with "thing" (type $thing))
-    (with "thing-value" (func $thing-value))))
+    (with "thing-value" (func $thing-value))
+    (with "make-named" (func $make-named))))
   (export "hold" (func $holder "hold"))
   (export "aim" (func $c "aim"))
   (export "take" (func $c "take"))
   (export "peek" (func $c "peek"))
+  (export "grab" (func $c "grab"))
   (export "posted" (func $c "posted")))
