@@ -253,23 +253,33 @@ fn link_things(linker: &mut Linker<()>) {
         .expect("thing-value");
 }
 
-/// What `async_export_window.wat` does on `wasm` with `guess`: `hold(9)`,
-/// then `spin(guess)` and `take([thing 7])` called at once; their results.
-fn window_script(wasm: &[u8], guess: u32) -> String {
+/// `wasm` with the things linked, after `hold(9)`; its exports `names`.
+fn held<const N: usize>(
+    wasm: &[u8],
+    names: [&str; N],
+) -> (Store<()>, [wasmtime::component::Func; N]) {
     let (mut store, instance) = instantiate(wasm, link_things);
-    let func = |store: &mut Store<()>, name: &str| {
-        instance
-            .get_func(&mut *store, name)
-            .unwrap_or_else(|| panic!("no export `{name}`"))
-    };
-    let hold = func(&mut store, "hold");
+    let hold = instance
+        .get_func(&mut store, "hold")
+        .expect("no export `hold`");
     drive(store.run_concurrent(async |accessor| {
         hold.call_concurrent(accessor, &[Val::U32(9)], &mut [])
             .await
     }))
     .expect("the event loop")
     .expect("hold");
-    let (spin, take) = (func(&mut store, "spin"), func(&mut store, "take"));
+    let funcs = names.map(|name| {
+        instance
+            .get_func(&mut store, name)
+            .unwrap_or_else(|| panic!("no export `{name}`"))
+    });
+    (store, funcs)
+}
+
+/// What `async_export_window.wat` does on `wasm` with `guess`: `hold(9)`,
+/// then `spin(guess)` and `take([thing 7])` called at once; their results.
+fn window_script(wasm: &[u8], guess: u32) -> String {
+    let (mut store, [spin, take]) = held(wasm, ["spin", "take"]);
     let thing = wasmtime::component::ResourceAny::try_from_resource(
         Resource::<Thing>::new_own(7),
         &mut store,
@@ -278,18 +288,34 @@ fn window_script(wasm: &[u8], guess: u32) -> String {
     let things = [Val::List(vec![Val::Resource(thing)])];
     let guess = [Val::U32(guess)];
     let (mut spun, mut taken) = (vec![Val::Bool(false)], vec![Val::Bool(false)]);
+    at_once(
+        &mut store,
+        (spin, &guess, &mut spun),
+        (take, &things, &mut taken),
+    )
+    .expect("spin and take");
+    format!("spin = {:?}, take = {:?}", spun[0], taken[0])
+}
+
+/// Calls two exports at once (the first first) and waits for both; the
+/// first error, if any.
+fn at_once(
+    store: &mut Store<()>,
+    (f, f_args, f_out): (wasmtime::component::Func, &[Val], &mut [Val]),
+    (g, g_args, g_out): (wasmtime::component::Func, &[Val], &mut [Val]),
+) -> wasmtime::Result<()> {
     drive(store.run_concurrent(async |accessor| {
-        let mut spin = pin!(spin.call_concurrent(accessor, &guess, &mut spun));
-        let mut take = pin!(take.call_concurrent(accessor, &things, &mut taken));
+        let mut f = pin!(f.call_concurrent(accessor, f_args, f_out));
+        let mut g = pin!(g.call_concurrent(accessor, g_args, g_out));
         let (mut a, mut b) = (None, None);
         std::future::poll_fn(|context| {
             if a.is_none()
-                && let Poll::Ready(done) = spin.as_mut().poll(context)
+                && let Poll::Ready(done) = f.as_mut().poll(context)
             {
                 a = Some(done);
             }
             if b.is_none()
-                && let Poll::Ready(done) = take.as_mut().poll(context)
+                && let Poll::Ready(done) = g.as_mut().poll(context)
             {
                 b = Some(done);
             }
@@ -303,10 +329,70 @@ fn window_script(wasm: &[u8], guess: u32) -> String {
         })
         .await
     }))
-    .map(|(x, y)| x.and(y))
-    .expect("the event loop")
-    .expect("spin and take");
-    format!("spin = {:?}, take = {:?}", spun[0], taken[0])
+    .and_then(|(x, y)| x.and(y))
+}
+
+/// What `async_result_window.wat` does on `wasm` with `guess`: `hold(9)`,
+/// then `spin(guess)` and `give()` called at once; their results, the
+/// things `give` gave by their values.
+fn result_window_script(wasm: &[u8], guess: u32) -> String {
+    let (mut store, [spin, give]) = held(wasm, ["spin", "give"]);
+    let guess = [Val::U32(guess)];
+    let (mut spun, mut given) = (vec![Val::Bool(false)], vec![Val::Bool(false)]);
+    if at_once(
+        &mut store,
+        (spin, &guess, &mut spun),
+        (give, &[], &mut given),
+    )
+    .is_err()
+    {
+        // (meld's trap messages are its own)
+        return "trap".to_string();
+    }
+    let Val::List(things) = &given[0] else {
+        panic!("not a list: {:?}", given[0])
+    };
+    let values: Vec<u32> = things
+        .iter()
+        .map(|thing| match thing {
+            Val::Resource(any) => Resource::<Thing>::try_from_resource_any(*any, &mut store)
+                .expect("a thing of the host's")
+                .rep(),
+            other => panic!("not a thing: {other:?}"),
+        })
+        .collect();
+    format!("spin = {:?}, give = {values:?}", spun[0])
+}
+
+/// `async_result_window.wat`: a sync export's result through memory goes
+/// to the host from meld's memory, where the component's other tasks,
+/// which meld's runtime may run before the host reads it, cannot change
+/// the handle numbers in it. Before, a guess of 1 gave the host the other
+/// component's thing (9), and other guesses trapped.
+#[test]
+fn sync_export_results_stay_out_of_reach() {
+    let wasm = wat::parse_str(include_str!("async_result_window.wat")).expect("the WAT parses");
+    let original: Vec<String> = (0..6).map(|g| result_window_script(&wasm, g)).collect();
+    assert!(
+        original
+            .iter()
+            .all(|seen| seen == "spin = U32(1), give = [7]"),
+        "{original:?}"
+    );
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+        for (guess, expected) in original.iter().enumerate() {
+            assert_eq!(
+                &result_window_script(&fused, guess as u32),
+                expected,
+                "{memory:?}, guess {guess}"
+            );
+        }
+    }
 }
 
 /// `async_export_window.wat`: the parameters of a call of an async export

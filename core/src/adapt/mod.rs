@@ -213,7 +213,12 @@ pub(crate) fn plan(
             true => tys.info(shape.tuple).handles,
             false => shape.params.iter().any(|t| tys.handles_in_memory(*t)),
         };
-        if in_memory {
+        // A sync lift's result with handles through memory: meld's runtime
+        // may run the component's other tasks before the host reads it.
+        let result_handles = !graph.lifted[id.0].options.async_
+            && shape.spill_results
+            && shape.result.is_some_and(|t| tys.info(t).handles);
+        if in_memory || result_handles {
             staged_exports.insert(id);
         }
     }
