@@ -429,15 +429,27 @@ impl Planner<'_, '_, '_> {
                         }
                     }
                 };
-                let (_, mut options) = self.context(&lifted.options, lifted.component)?;
-                options.realloc = None;
-                if self.adapters.staged_exports.contains(id) {
+                let (_, mut options) = match self.adapters.staged_exports.contains(id) {
                     // wasmtime checks that `task.return` names the lift's
                     // memory, which is meld's here: a result that needs
-                    // none names none (one that does is refused by the
-                    // task's return)
-                    options.memory = None;
-                }
+                    // memory goes to the host from a copy there
+                    // (`Codegen::return_staged`), one that does not names
+                    // none
+                    true => {
+                        let memory = shape.result.is_some_and(|r| {
+                            let info = tys.info(r);
+                            info.memory || info.flat.len() > crate::abi::MAX_FLAT_PARAMS
+                        });
+                        let key = (
+                            memory.then_some(Origin::Tables),
+                            None,
+                            lifted.options.encoding,
+                        );
+                        self.named_context(key)
+                    }
+                    false => self.context(&lifted.options, lifted.component)?,
+                };
+                options.realloc = None;
                 self.boundary.imports.push(Import {
                     item: HostItem::TaskReturn(*id),
                     module,

@@ -9,7 +9,9 @@
 ;; thing of value 9 (`hold`). wasmtime lowers `take`'s parameters when its
 ;; task starts, so nothing is there to overwrite: `take` gives the value of
 ;; the thing the host passed, whatever the guess; fused, the same holds
-;; (the parameters wait in meld's memory).
+;; (the parameters wait in meld's memory). `values(things)` gives the
+;; things' values and the things back (a result through memory, whose
+;; copy the host reads from meld's memory).
 (component
   (import "thing" (type $thing (sub resource)))
   (import "make-thing" (func $make-thing (param "v" u32) (result (own $thing))))
@@ -50,6 +52,8 @@
     (core func $return (canon task.return (result u32)))
     ;; (`task.return`'s options are those of the function it returns from)
     (core func $return-take (canon task.return (result u32)))
+    (core func $return-values (canon task.return
+      (result (tuple (list u32) (list (own $thing)))) (memory $mem)))
     (core module $m
       (import "mem" "mem" (memory 1))
       (import "mem" "last" (global $last (mut i32)))
@@ -58,6 +62,7 @@
       (import "cm" "bp-dec" (func $bp-dec))
       (import "cm" "return" (func $return (param i32)))
       (import "cm" "return-take" (func $return-take (param i32)))
+      (import "cm" "return-values" (func $return-values (param i32 i32 i32 i32)))
       (global $guess (mut i32) (i32.const 0))
       (global $turns (mut i32) (i32.const 0))
       (func (export "spin") (param $guess i32) (result i32)
@@ -80,17 +85,37 @@
       (func (export "take") (param $ptr i32) (param $len i32) (result i32)
         (call $return-take (call $value (i32.load (local.get $ptr))))
         (i32.const 0))
-      (func (export "take-cb") (param i32 i32 i32) (result i32) (i32.const 0)))
+      (func (export "take-cb") (param i32 i32 i32) (result i32) (i32.const 0))
+      ;; the things' values at 1024, the things at 2048, returned
+      (func (export "values") (param $ptr i32) (param $len i32) (result i32)
+        (local $i i32) (local $h i32)
+        (block $done
+          (loop $each
+            (br_if $done (i32.ge_u (local.get $i) (local.get $len)))
+            (local.set $h (i32.load (i32.add (local.get $ptr) (i32.shl (local.get $i) (i32.const 2)))))
+            (i32.store (i32.add (i32.const 1024) (i32.shl (local.get $i) (i32.const 2)))
+              (call $value (local.get $h)))
+            (i32.store (i32.add (i32.const 2048) (i32.shl (local.get $i) (i32.const 2)))
+              (local.get $h))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $each)))
+        (call $return-values (i32.const 1024) (local.get $len) (i32.const 2048) (local.get $len))
+        (i32.const 0)))
     (core instance $i (instantiate $m
       (with "mem" (instance (export "mem" (memory $mem)) (export "last" (global $last))))
       (with "cm" (instance
         (export "value" (func $value)) (export "bp-inc" (func $bp-inc))
         (export "bp-dec" (func $bp-dec)) (export "return" (func $return))
-        (export "return-take" (func $return-take))))))
+        (export "return-take" (func $return-take))
+        (export "return-values" (func $return-values))))))
     (func (export "spin") async (param "guess" u32) (result u32)
       (canon lift (core func $i "spin") async (callback (core func $i "spin-cb"))))
     (func (export "take") async (param "things" (list (own $thing))) (result u32)
       (canon lift (core func $i "take") (memory $mem) (realloc $realloc) async
+        (callback (core func $i "take-cb"))))
+    (func (export "values") async (param "things" (list (own $thing)))
+      (result (tuple (list u32) (list (own $thing))))
+      (canon lift (core func $i "values") (memory $mem) (realloc $realloc) async
         (callback (core func $i "take-cb")))))
   (instance $holder (instantiate $holder
     (with "thing" (type $thing))
@@ -100,4 +125,5 @@
     (with "thing-value" (func $thing-value))))
   (export "hold" (func $holder "hold"))
   (export "spin" (func $c "spin"))
-  (export "take" (func $c "take")))
+  (export "take" (func $c "take"))
+  (export "values" (func $c "values")))

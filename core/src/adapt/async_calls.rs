@@ -1634,16 +1634,6 @@ impl Gen<'_, '_, '_, '_> {
                     .result
                     .is_some_and(|r| self.codegen.tys.info(r).memory)
                     || return_spilled(&self.codegen.tys, &shape);
-                if self.ctx.adapters.staged_exports.contains(&id) && needs_memory {
-                    let lifted = &self.graph().lifted[id.0];
-                    return Err(Error::unsupported(format!(
-                        "{}: an async export whose parameters hold handles in memory (their copy \
-                         waits in meld's memory until the task starts) and whose result is \
-                         returned through memory is not fused yet",
-                        self.site_name(site)
-                    ))
-                    .in_component(self.graph().path(lifted.component)));
-                }
                 // The results go to the host in the turn of this task's own
                 // host call, and after those of root tasks that were ready
                 // to return before it: unless both hold now, it takes the
@@ -1691,6 +1681,23 @@ impl Gen<'_, '_, '_, '_> {
                     let task = b.local(Flat::I32);
                     b.ins(I::GlobalGet(rt.current)).set(task);
                     self.end_scope(&mut b, task);
+                }
+                let staged = self.ctx.adapters.staged_exports.contains(&id);
+                if let (true, true, Some(result)) = (staged, needs_memory, shape.result) {
+                    // The host reads a copy in meld's memory (its pointers
+                    // are the lift's memory's, which is meld's).
+                    let lifted = self.graph().lifted[id.0].clone();
+                    let callee = (self.ctx.side)(&lifted.options, lifted.component)?;
+                    let stage = self.stage(true)?;
+                    let spilled = return_spilled(&self.codegen.tys, &shape);
+                    self.codegen
+                        .return_staged(&mut b, result, &args, spilled, callee, stage, host)?;
+                    b.ins(I::Call(rt.returned));
+                    return Ok((
+                        format!("meld task.return {}", self.site_name(site)),
+                        sig(&params, &[]),
+                        b.finish(),
+                    ));
                 }
                 if let (Some(result), Some(handles)) = (shape.result, self.handles(id)?) {
                     let r = handles.rebase(Way::ToHost);

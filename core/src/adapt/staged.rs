@@ -314,32 +314,11 @@ impl Codegen {
             }
             return Ok(body.finish());
         }
-        let (size, align) = (self.tys.info(result).size, self.tys.info(result).align);
-        let callee_memory = s.callee.memory()?;
-        check_block(&mut body, callee_memory, raw[0], size, align);
-        let (block, area) = (body.local(Flat::I32), body.local(Flat::I32));
-        body.i32(RAW_AREA + size)
-            .ins(I::Call(self.rt(RtFn::StageAlloc)))
-            .set(block);
+        let (block, area) =
+            self.stage_out(&mut body, result, raw[0], s.callee, s.stage, RAW_AREA)?;
         body.get(block)
             .get(raw[0])
             .store(s.stage.tables, 0, 4, Flat::I32);
-        body.get(block).i32(RAW_AREA).ins(I::I32Add).set(area);
-        let host = Side {
-            memory: Some(s.stage.tables),
-            realloc: Some(self.rt(RtFn::StageRealloc)),
-            encoding: s.callee.encoding,
-            may_leave: None,
-            table: HOST,
-            frees: false,
-        };
-        let (from, to) = (place(callee_memory, raw[0]), place(s.stage.tables, area));
-        let to_host = Dir {
-            src: s.callee,
-            dst: host,
-        };
-        self.translate(&mut body, result, &Src::Mem(from), &Dst::Mem(to), to_host)?;
-        self.rebase_mem(&mut body, result, to, s.stage.rebase(Way::ToHost))?;
         push_address(&mut body, area, s.stage.base);
         Ok(body.finish())
     }
@@ -363,16 +342,11 @@ impl Codegen {
                     .ins(I::I32Sub)
                     .set(block);
                 body.get(block).i32(RAW_AREA).ins(I::I32Add).set(area);
-                let freed = Rebase {
-                    frees: true,
-                    ..s.stage.rebase(Way::FromHost)
-                };
-                self.rebase_mem(&mut body, result, place(s.stage.tables, area), freed)?;
                 let raw = body.local(Flat::I32);
                 body.get(block)
                     .ins(I::I32Load(super::body::memarg(s.stage.tables, 0, 4)))
                     .set(raw);
-                body.get(block).ins(I::Call(self.rt(RtFn::StageFree)));
+                self.free_staged(&mut body, result, block, area, s.stage)?;
                 if let Some(post) = post {
                     body.get(raw).ins(I::Call(post));
                 }
@@ -387,6 +361,114 @@ impl Codegen {
             }
         }
         Ok(body.finish())
+    }
+
+    /// Copies a `result` at `src` in `callee`'s memory into a new block
+    /// of the stage heap, after `header` bytes, as the host reads it: its
+    /// handles leave `callee`'s table for the host, its strings and lists
+    /// are blocks of the stage heap too, its pointers as the host sees
+    /// them. Returns the block and the copy's address (meld's own).
+    fn stage_out(
+        &mut self,
+        body: &mut Body,
+        result: crate::abi::TyId,
+        src: Local,
+        callee: Side,
+        stage: Stage,
+        header: u32,
+    ) -> Result<(Local, Local)> {
+        let (size, align) = (self.tys.info(result).size, self.tys.info(result).align);
+        check_block(body, callee.memory()?, src, size, align);
+        let (block, area) = (body.local(Flat::I32), body.local(Flat::I32));
+        body.i32(header + size)
+            .ins(I::Call(self.rt(RtFn::StageAlloc)))
+            .set(block);
+        body.get(block).i32(header).ins(I::I32Add).set(area);
+        let (from, to) = (place(callee.memory()?, src), place(stage.tables, area));
+        let to_host = Dir {
+            src: callee,
+            dst: self.stage_side(callee.encoding, stage),
+        };
+        self.translate(body, result, &Src::Mem(from), &Dst::Mem(to), to_host)?;
+        self.rebase_mem(body, result, to, stage.rebase(Way::ToHost))?;
+        Ok((block, area))
+    }
+
+    /// Frees what [`Codegen::stage_out`] made once the host has read it:
+    /// the blocks of the `result` at `area`, then `block`.
+    fn free_staged(
+        &mut self,
+        body: &mut Body,
+        result: crate::abi::TyId,
+        block: Local,
+        area: Local,
+        stage: Stage,
+    ) -> Result<()> {
+        let freed = Rebase {
+            frees: true,
+            ..stage.rebase(Way::FromHost)
+        };
+        self.rebase_mem(body, result, place(stage.tables, area), freed)?;
+        body.get(block).ins(I::Call(self.rt(RtFn::StageFree)));
+        Ok(())
+    }
+
+    /// The host's side of a value copied into the stage heap: meld's
+    /// memory, the stage heap's `realloc`, the host's handles.
+    fn stage_side(&mut self, encoding: crate::decode::StringEncoding, stage: Stage) -> Side {
+        Side {
+            memory: Some(stage.tables),
+            realloc: Some(self.rt(RtFn::StageRealloc)),
+            encoding,
+            may_leave: None,
+            table: HOST,
+            frees: false,
+        }
+    }
+
+    /// Gives the `result` of a staged async export's task (`args`: flat,
+    /// or, `spilled`, its address in `callee`'s memory) to the host's
+    /// `task.return` `host` from a copy in the stage heap (handles the
+    /// host's, strings and lists copied), freed once the host has read it.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the value, both sides, and the host's function"
+    )]
+    pub(crate) fn return_staged(
+        &mut self,
+        body: &mut Body,
+        result: crate::abi::TyId,
+        args: &[Local],
+        spilled: bool,
+        callee: Side,
+        stage: Stage,
+        host: u32,
+    ) -> Result<()> {
+        if spilled {
+            let (block, area) = self.stage_out(body, result, args[0], callee, stage, 0)?;
+            push_address(body, area, stage.base);
+            body.ins(I::Call(host));
+            return self.free_staged(body, result, block, area, stage);
+        }
+        let flat = self.tys.info(result).flat.clone();
+        let out: Vec<Local> = flat.iter().map(|t| body.local(*t)).collect();
+        let slots: Vec<Slot> = out.iter().map(|l| Slot::exact(*l)).collect();
+        let src = Src::Stack(args.iter().map(|l| Slot::exact(*l)).collect());
+        let to_host = Dir {
+            src: callee,
+            dst: self.stage_side(callee.encoding, stage),
+        };
+        self.translate(body, result, &src, &Dst::Stack(slots.clone()), to_host)?;
+        self.rebase_stack(body, result, &slots, stage.rebase(Way::ToHost))?;
+        for local in &out {
+            body.get(*local);
+        }
+        body.ins(I::Call(host));
+        let freed = Rebase {
+            frees: true,
+            ..stage.rebase(Way::FromHost)
+        };
+        self.rebase_stack(body, result, &slots, freed)
     }
 
     /// A block of the scratch area (a relative address, checked).
