@@ -1,6 +1,12 @@
-//! `meld-bench [--quick] [runtime|shared|wasi|fusion|debug|async]...`: meld's
-//! benchmarks (not timed tests), printing ratios measured in one run and
-//! whether each meets its target; the sections named, or all.
+//! `meld-bench [--quick] [--samples=N] [--only=TEXT]
+//! [runtime|shared|wasi|fusion|debug|async]...`: meld's benchmarks (not
+//! timed tests), printing ratios measured in one run and whether each
+//! meets its target; the sections named, or all. `--quick` takes 5
+//! samples instead of 31 (`--samples` any number); `--only` keeps the
+//! async loops whose description contains `TEXT` (`--only=block_on`).
+//! With `MELD_PERFMAP` set, wasmtime writes a perf map of the code it
+//! compiles (`perf record`, then `perf report`, names the functions of
+//! both sides).
 //!
 //! - **Runtime**: the `bench` fixture (a consumer calling providers in
 //!   loops: scalar calls, 100-byte string round trips, round trips of
@@ -175,7 +181,15 @@ fn main() -> ExitCode {
 /// Prints every ratio; true if all meet their targets.
 fn run() -> Result<bool> {
     let quick = std::env::args().any(|arg| arg == "--quick");
-    let samples = if quick { 5 } else { 31 };
+    let option = |name: &str| {
+        std::env::args().find_map(|arg| arg.strip_prefix(&format!("--{name}=")).map(String::from))
+    };
+    let samples = match option("samples") {
+        Some(n) => n.parse().context("--samples=N takes a number")?,
+        None if quick => 5,
+        None => 31,
+    };
+    let only = option("only");
     if cfg!(debug_assertions) {
         println!("note: built with debug assertions; see the README for the intended command");
     }
@@ -202,7 +216,7 @@ fn run() -> Result<bool> {
         ratios.extend(debug_info(samples)?);
     }
     if wanted("async") {
-        ratios.extend(async_calls(samples)?);
+        ratios.extend(async_calls(samples, only.as_deref())?);
     }
     if wanted("js") {
         ratios.extend(js(!named.is_empty())?);
@@ -655,8 +669,10 @@ fn debug_info(samples: usize) -> Result<Vec<Ratio>> {
 /// and `calls#later-loop` of the `async-calls` fixture (255 async calls of
 /// the worker, each returning at once or after a yield and an event),
 /// composed and fused (each memory strategy), run by the harness's engine
-/// (the async ABI on, fuel counted on both sides, Cranelift's
-/// optimisations on); median wall time of one
+/// (the async ABI on, Cranelift's optimisations on, no fuel metering, as
+/// the other sections' engines; until session 15 fuel was counted on both
+/// sides, which charged meld's runtime for work wasmtime does natively);
+/// median wall time of one
 /// host call, fused over composed, sampled in turn. Then the
 /// `async-blocking` fixture's `blocking#block-on-loop`: 255 `block_on`
 /// round trips (the caller's task blocks in `waitable-set.wait` each time;
@@ -667,7 +683,7 @@ fn debug_info(samples: usize) -> Result<Vec<Ratio>> {
 /// operations, not the bytes, cost); and 2^20 records of two `u32`s
 /// streamed in chunks of 8,192 (target ≤ 0.5 each, issue "Async, part
 /// 2").
-fn async_calls(samples: usize) -> Result<Vec<Ratio>> {
+fn async_calls(samples: usize, only: Option<&str>) -> Result<Vec<Ratio>> {
     use meld_tests::harness::Instance;
     use wasmtime::component::Val;
     let mut ratios = Vec::new();
@@ -724,6 +740,9 @@ fn async_calls(samples: usize) -> Result<Vec<Ratio>> {
             ..Options::default()
         };
         for (fixture, name, what, target, args) in &loops {
+            if only.is_some_and(|only| !what.contains(only)) {
+                continue;
+            }
             let fixture = fixtures::get(fixture)?;
             let fused = fuse(&[&fixture.wasm], &options)
                 .map_err(|e| anyhow!("fusing `{}` failed: {e}", fixture.name))?

@@ -45,9 +45,12 @@ const PIPE_CAPACITY: usize = 16 << 20;
 static ENGINE: OnceLock<Engine> = OnceLock::new();
 static OPTIMISED: AtomicBool = AtomicBool::new(false);
 
-/// Makes [`engine`] compile with Cranelift's optimisations (for
-/// benchmarks: what runs is then what a deployment runs); fails if the
-/// engine was made already.
+/// Makes [`engine`] compile with Cranelift's optimisations and run
+/// without fuel metering (for benchmarks: what runs is then what a
+/// deployment runs, as in meld-bench's other sections, whose engines have
+/// wasmtime's defaults; fuel would charge the fused side's runtime, in
+/// wasm, for work the composed side's runtime does natively); fails if
+/// the engine was made already.
 pub fn optimise_engine() -> Result<()> {
     OPTIMISED.store(true, Ordering::SeqCst);
     match ENGINE.get() {
@@ -56,12 +59,28 @@ pub fn optimise_engine() -> Result<()> {
     }
 }
 
+/// Whether [`engine`] meters fuel: unless it is optimised for benchmarks.
+fn metered() -> bool {
+    !OPTIMISED.load(Ordering::SeqCst)
+}
+
+/// Gives `store` a budget of `fuel`, if the engine meters it.
+fn refuel<T>(store: &mut Store<T>, fuel: u64) -> Result<()> {
+    if metered() {
+        store
+            .set_fuel(fuel)
+            .map_err(anyhow::Error::from)
+            .context("setting fuel")?;
+    }
+    Ok(())
+}
+
 /// The engine every harness run shares: component model and multi-memory
 /// on (fused output has a memory per inner component), the component
 /// model's async ABI with everything async guests use (the async
 /// built-ins, `async` lifts without a callback, error contexts), fuel
-/// metering on, Cranelift optimisations off because tests compile more
-/// than they run.
+/// metering on (off when [`optimise_engine`] was called), Cranelift
+/// optimisations off because tests compile more than they run.
 pub fn engine() -> Result<&'static Engine> {
     if let Some(engine) = ENGINE.get() {
         return Ok(engine);
@@ -78,8 +97,12 @@ pub fn engine() -> Result<&'static Engine> {
         .wasm_component_model_async_stackful(true)
         .wasm_component_model_error_context(true)
         .wasm_multi_memory(true)
-        .consume_fuel(true)
+        .consume_fuel(metered())
         .cranelift_opt_level(opt_level);
+    if std::env::var_os("MELD_PERFMAP").is_some() {
+        // for profiling the benchmarks with `perf`
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     let engine = Engine::new(&config)
         .map_err(anyhow::Error::from)
         .context("creating the harness's wasmtime engine")?;
@@ -244,10 +267,7 @@ impl Side {
             .build();
         let host = Host::new(ctx);
         let mut store = Store::new(engine()?, host);
-        store
-            .set_fuel(self.fuel)
-            .map_err(anyhow::Error::from)
-            .context("setting fuel")?;
+        refuel(&mut store, self.fuel)?;
         let result = match self.async_host {
             true => super::concurrency::drive(self.pre.instantiate_async(&mut store), None)
                 .unwrap_or_else(|| Err(wasmtime::Error::msg(super::concurrency::DEADLOCK))),
@@ -296,10 +316,7 @@ impl Side {
         let fuel = self.fuel;
         let concurrent = self.concurrent;
         let live = self.live_mut()?;
-        live.store
-            .set_fuel(fuel)
-            .map_err(anyhow::Error::from)
-            .context("setting fuel")?;
+        refuel(&mut live.store, fuel)?;
         let mut values = vec![Val::Bool(false); results];
         let called = if concurrent {
             call_concurrent(&mut live.store, func, args, &mut values)
@@ -354,10 +371,7 @@ impl Side {
         }
         let fuel = self.fuel;
         let live = self.live_mut()?;
-        live.store
-            .set_fuel(fuel)
-            .map_err(anyhow::Error::from)
-            .context("setting fuel")?;
+        refuel(&mut live.store, fuel)?;
         let Together { outcomes, finished } = call_together(&mut live.store, &prepared);
         for outcome in outcomes.iter().flatten() {
             if let Outcome::Returned(values) = outcome {
@@ -463,10 +477,7 @@ impl Side {
             .entry(index)
             .ok_or_else(|| anyhow!("no pooled resource {index}"))?;
         live.pool.mark(index, State::Dropped);
-        live.store
-            .set_fuel(fuel)
-            .map_err(anyhow::Error::from)
-            .context("setting fuel")?;
+        refuel(&mut live.store, fuel)?;
         let outcome = match resource.resource_drop(&mut live.store) {
             Ok(()) => Outcome::Returned(Vec::new()),
             Err(error) => outcome_of_error(error),
