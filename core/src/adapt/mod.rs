@@ -111,8 +111,11 @@ pub(crate) struct Adapters {
     /// call), so that the component never holds the host's handle numbers,
     /// which it could change before they are taken: wasmtime calls its
     /// `realloc` in the middle of lowering them, and its other tasks can
-    /// run before an async one starts. A sync lift's result through memory
-    /// goes to the host from the stage heap too (`staged.rs`).
+    /// run before an async one starts. A result through memory goes to
+    /// the host from a copy in the stage heap (`staged.rs`). Also sync
+    /// lifts whose result holds handles and is returned through memory:
+    /// meld's async runtime may run the component's other tasks between
+    /// its return and the host's reading of the result.
     pub(crate) staged_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
     /// Host functions whose values carry resource handles.
     pub(crate) handle_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,

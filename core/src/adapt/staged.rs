@@ -1,7 +1,8 @@
 //! Host calls whose parameters hold handles in memory, such as
 //! `wasi:io/poll.poll(list<borrow<pollable>>)`, or whose result holds
 //! handles and strings or lists (`get-directories`); root exports whose
-//! parameters hold handles in memory.
+//! parameters hold handles in memory (or, sync-lifted, whose result
+//! holds handles and is returned through memory).
 //!
 //! The host must read the host's handles, but the caller's memory holds
 //! the caller's, and rewriting them in place would change memory the
@@ -57,7 +58,8 @@ impl Stage {
     }
 }
 
-/// A sync-lifted root export whose parameters hold handles in memory
+/// A sync-lifted root export whose parameters hold handles in memory, or
+/// whose result holds handles and is returned through memory
 /// ([`super::Adapters::staged_exports`]).
 #[derive(Debug, Clone)]
 pub(crate) struct StagedExport {
