@@ -217,12 +217,16 @@ fn futures_cross_the_boundary() {
 /// The test host's resource.
 struct Thing;
 
-/// Keeps the pairs a stream of `(string, thing)` delivers, at most `room`
-/// in one read, with the things' reps.
-struct Pairs(Arc<Mutex<Vec<(String, u32)>>>, usize);
+/// Keeps what a stream of `T` delivers, at most `room` items in one read,
+/// each as `keep` makes it (the things by their reps).
+struct Keep<T, R>(Arc<Mutex<Vec<R>>>, usize, fn(T) -> R);
 
-impl<D> StreamConsumer<D> for Pairs {
-    type Item = (String, Resource<Thing>);
+impl<D, T, R> StreamConsumer<D> for Keep<T, R>
+where
+    T: wasmtime::component::Lift + Send + Sync + 'static,
+    R: Send + 'static,
+{
+    type Item = T;
 
     fn poll_consume(
         self: Pin<&mut Self>,
@@ -233,8 +237,8 @@ impl<D> StreamConsumer<D> for Pairs {
     ) -> Poll<wasmtime::Result<StreamResult>> {
         let mut items = Vec::with_capacity(self.1);
         source.read(store, &mut items)?;
-        let reps = items.into_iter().map(|(k, thing)| (k, thing.rep()));
-        self.0.lock().expect("the lock").extend(reps);
+        let kept = items.into_iter().map(self.2);
+        self.0.lock().expect("the lock").extend(kept);
         Poll::Ready(Ok(StreamResult::Completed))
     }
 }
@@ -527,19 +531,47 @@ fn handles_script(wasm: &[u8]) -> Vec<String> {
     let reader: StreamReader<(String, Resource<Thing>)> =
         any.try_into_stream_reader().expect("a stream of pairs");
     let pairs = Arc::new(Mutex::new(Vec::new()));
+    let pair = |(k, thing): (String, Resource<Thing>)| (k, thing.rep());
     reader
-        .pipe(&mut store, Pairs(Arc::clone(&pairs), 2))
+        .pipe(&mut store, Keep(Arc::clone(&pairs), 2, pair))
         .expect("the host reads it");
     let read = Arc::clone(&pairs);
     run_until(&mut store, move || !read.lock().expect("lock").is_empty());
     seen.push(format!("many(3) = {:?}", pairs.lock().expect("lock")));
     seen.push(format!("third = {:?}", call(&mut store, "third", vec![])));
+    let bunches = call(&mut store, "bunches", vec![]);
+    let Val::Stream(any) = bunches else {
+        panic!("not a stream: {bunches:?}")
+    };
+    let reader: StreamReader<Vec<Resource<Thing>>> =
+        any.try_into_stream_reader().expect("a stream of lists");
+    let lists = Arc::new(Mutex::new(Vec::new()));
+    let reps = |things: Vec<Resource<Thing>>| things.iter().map(Resource::rep).collect::<Vec<_>>();
+    reader
+        .pipe(&mut store, Keep(Arc::clone(&lists), 1, reps))
+        .expect("the host reads it");
+    let read = Arc::clone(&lists);
+    run_until(&mut store, move || !read.lock().expect("lock").is_empty());
+    seen.push(format!("bunches = {:?}", lists.lock().expect("lock")));
+    seen.push(format!(
+        "leftover = {:?}",
+        call(&mut store, "leftover", vec![])
+    ));
+    let own = |v| Resource::<Thing>::new_own(v);
+    let lists = vec![vec![own(5), own(6)], vec![own(7)]];
+    let reader = StreamReader::new(&mut store, lists).expect("a host stream");
+    let stream = Val::Stream(
+        wasmtime::component::StreamAny::try_from_stream_reader(&mut store, reader).expect("erased"),
+    );
+    let started = call(&mut store, "gather", vec![stream]);
+    let gathered = call(&mut store, "gathered", vec![]);
+    seen.push(format!("gather = {started:?}, {gathered:?}"));
     seen
 }
 
 /// `async_root_handles.wat`: futures of results (a host's thing or a
-/// string) and a stream of pairs (a string and a thing) written to the
-/// host and read from it (the copies staged in meld's memory): the
+/// string), a stream of pairs (a string and a thing) and one of lists of
+/// things written to the host and read from it (the copies staged in meld's memory): the
 /// values, the handle numbers (a thing the host took leaves the
 /// component's table, one a cancelled write or a partial read left
 /// stays), as the original has them.
@@ -562,6 +594,9 @@ fn host_things_cross_the_boundary() {
             "cancel(8) = U32(2008)",
             "many(3) = [(\"k1\", 1), (\"k2\", 2)]",
             "third = U32(3)",
+            "bunches = [[1, 2]]",
+            "leftover = U32(3)",
+            "gather = U32(4294967295), U32(3321567)",
         ]
     );
     for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {

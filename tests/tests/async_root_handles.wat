@@ -9,7 +9,11 @@
 ;; `cancel(v)` writes a thing nobody reads, cancels the write and uses the
 ;; thing again; `many(n)` writes pairs ("k1", thing 1) .. to a stream the
 ;; host reads, and `third()` uses the third thing, still the component's
-;; when the host read two.
+;; when the host read two; `bunches()` writes the lists [thing 1, thing 2]
+;; and [thing 3] to a stream the host reads one of, and `leftover()` uses
+;; thing 3, still the component's; `gather(s)` starts reading two lists of
+;; things from a stream the host writes and `gathered()` gives what came
+;; (the read's code, the lists' lengths and the things' reps).
 (component
   (import "thing" (type $thing (sub resource)))
   (import "make-thing" (func $make-thing (param "v" u32) (result (own $thing))))
@@ -20,6 +24,7 @@
     (import "thing-value" (func $thing-value (param "t" (borrow $thing)) (result u32)))
     (type $ft (future (result (own $thing) (error string))))
     (type $st (stream (tuple string (own $thing))))
+    (type $lt (stream (list (own $thing))))
     (core module $memory
       (memory (export "mem") 1)
       (global $next (mut i32) (i32.const 16384))
@@ -40,6 +45,10 @@
     (core func $f-drop-r (canon future.drop-readable $ft))
     (core func $s-new (canon stream.new $st))
     (core func $s-write (canon stream.write $st (memory $mem) async))
+    (core func $l-new (canon stream.new $lt))
+    (core func $l-write (canon stream.write $lt (memory $mem) async))
+    (core func $l-read (canon stream.read $lt (memory $mem) (realloc $realloc) async))
+    (core func $l-drop-r (canon stream.drop-readable $lt))
     (core func $make (canon lower (func $make-thing)))
     (core func $value (canon lower (func $thing-value)))
     (core func $drop (canon resource.drop $thing))
@@ -55,6 +64,10 @@
       (import "cm" "f-drop-r" (func $f-drop-r (param i32)))
       (import "cm" "s-new" (func $s-new (result i64)))
       (import "cm" "s-write" (func $s-write (param i32 i32 i32) (result i32)))
+      (import "cm" "l-new" (func $l-new (result i64)))
+      (import "cm" "l-write" (func $l-write (param i32 i32 i32) (result i32)))
+      (import "cm" "l-read" (func $l-read (param i32 i32 i32) (result i32)))
+      (import "cm" "l-drop-r" (func $l-drop-r (param i32)))
       (import "cm" "make" (func $make (param i32) (result i32)))
       (import "cm" "value" (func $value (param i32) (result i32)))
       (import "cm" "drop" (func $drop (param i32)))
@@ -151,7 +164,54 @@
                 (i32.const 4096) (local.get $n)))
         (i32.wrap_i64 (local.get $pair)))
       (func (export "third") (result i32)
-        (call $value (i32.load (i32.const 4128)))))
+        (call $value (i32.load (i32.const 4128))))
+      ;; the things at 4608, the two lists at 4672; the readable end
+      (func (export "bunches") (result i32)
+        (local $ends i64)
+        (local.set $ends (call $l-new))
+        (i32.store (i32.const 4608) (call $make (i32.const 1)))
+        (i32.store (i32.const 4612) (call $make (i32.const 2)))
+        (i32.store (i32.const 4616) (call $make (i32.const 3)))
+        (i32.store (i32.const 4672) (i32.const 4608))
+        (i32.store (i32.const 4676) (i32.const 2))
+        (i32.store (i32.const 4680) (i32.const 4616))
+        (i32.store (i32.const 4684) (i32.const 1))
+        (drop (call $l-write (i32.wrap_i64 (i64.shr_u (local.get $ends) (i64.const 32)))
+                (i32.const 4672) (i32.const 2)))
+        (i32.wrap_i64 (local.get $ends)))
+      (func (export "leftover") (result i32)
+        (call $value (i32.load (i32.const 4616))))
+      ;; starts reading two lists into 4800: the read's code
+      (func (export "gather") (param $s i32) (result i32)
+        (global.set $reading (local.get $s))
+        (global.set $code (call $l-read (local.get $s) (i32.const 4800) (i32.const 2)))
+        (if (i32.eq (global.get $code) (i32.const -1))
+          (then
+            (if (i32.eqz (global.get $set)) (then (global.set $set (call $set-new))))
+            (call $join (local.get $s) (global.get $set))))
+        (global.get $code))
+      ;; the read's code * 100000 + the lists' lengths * 10000 and * 1000
+      ;; + the reps of the first list's things * 100 and * 10 + that of
+      ;; the second's
+      (func (export "gathered") (result i32)
+        (local $code i32) (local $first i32) (local $second i32)
+        (local.set $code (global.get $code))
+        (if (i32.eq (local.get $code) (i32.const -1))
+          (then
+            (drop (call $poll (global.get $set) (i32.const 32)))
+            (local.set $code (i32.load (i32.const 36)))
+            (call $join (global.get $reading) (i32.const 0))))
+        (call $l-drop-r (global.get $reading))
+        (local.set $first (i32.load (i32.const 4800)))
+        (local.set $second (i32.load (i32.const 4808)))
+        (i32.add (i32.mul (local.get $code) (i32.const 100000))
+          (i32.add
+            (i32.add (i32.mul (i32.load (i32.const 4804)) (i32.const 10000))
+                     (i32.mul (i32.load (i32.const 4812)) (i32.const 1000)))
+            (i32.add
+              (i32.add (i32.mul (call $value (i32.load (local.get $first))) (i32.const 100))
+                       (i32.mul (call $value (i32.load offset=4 (local.get $first))) (i32.const 10)))
+              (call $value (i32.load (local.get $second))))))))
     (core instance $i (instantiate $m
       (with "mem" (instance (export "mem" (memory $mem))))
       (with "cm" (instance
@@ -159,6 +219,8 @@
         (export "f-read" (func $f-read)) (export "f-cancel-write" (func $f-cancel-write))
         (export "f-drop-r" (func $f-drop-r))
         (export "s-new" (func $s-new)) (export "s-write" (func $s-write))
+        (export "l-new" (func $l-new)) (export "l-write" (func $l-write))
+        (export "l-read" (func $l-read)) (export "l-drop-r" (func $l-drop-r))
         (export "make" (func $make)) (export "value" (func $value)) (export "drop" (func $drop))
         (export "set-new" (func $set-new)) (export "join" (func $join)) (export "poll" (func $poll))))))
     (func (export "give") (param "v" u32) (result $ft) (canon lift (core func $i "give")))
@@ -167,7 +229,11 @@
     (func (export "take") (param "f" $ft) (result u32) (canon lift (core func $i "take")))
     (func (export "took") (result u32) (canon lift (core func $i "took")))
     (func (export "cancel") (param "v" u32) (result u32) (canon lift (core func $i "cancel")))
-    (func (export "many") (param "n" u32) (result $st) (canon lift (core func $i "many"))))
+    (func (export "many") (param "n" u32) (result $st) (canon lift (core func $i "many")))
+    (func (export "bunches") (result $lt) (canon lift (core func $i "bunches")))
+    (func (export "leftover") (result u32) (canon lift (core func $i "leftover")))
+    (func (export "gather") (param "s" $lt) (result u32) (canon lift (core func $i "gather")))
+    (func (export "gathered") (result u32) (canon lift (core func $i "gathered"))))
   (instance $c (instantiate $c
     (with "thing" (type $thing))
     (with "make-thing" (func $make-thing))
@@ -178,4 +244,8 @@
   (export "take" (func $c "take"))
   (export "took" (func $c "took"))
   (export "cancel" (func $c "cancel"))
-  (export "many" (func $c "many")))
+  (export "many" (func $c "many"))
+  (export "bunches" (func $c "bunches"))
+  (export "leftover" (func $c "leftover"))
+  (export "gather" (func $c "gather"))
+  (export "gathered" (func $c "gathered")))

@@ -599,7 +599,8 @@ pub(crate) fn pointer_ends(graph: &Graph, types: TypesRef<'_>) -> Result<Vec<Asy
 }
 
 /// Whether every handle a `ty` holds is an own handle of a host resource
-/// (and none is in a list: the copies are settled element by element).
+/// (in lists too: a copy is settled element by element, each element's
+/// lists walked whole).
 fn only_host_owns(graph: &Graph, tys: &TyTable, ty: TyId) -> bool {
     match tys.node(ty) {
         Node::Handle { resource, own } => {
@@ -609,8 +610,7 @@ fn only_host_owns(graph: &Graph, tys: &TyTable, ty: TyId) -> bool {
                 .is_some_and(|r| r.defined_by.is_none())
         }
         Node::End(_) => false,
-        Node::List(element) => !tys.info(*element).handles,
-        Node::FixedList(element, _) => only_host_owns(graph, tys, *element),
+        Node::List(element) | Node::FixedList(element, _) => only_host_owns(graph, tys, *element),
         Node::Record(fields) => fields.iter().all(|f| only_host_owns(graph, tys, *f)),
         Node::Variant(cases) => cases
             .iter()
@@ -2764,8 +2764,8 @@ impl Gen<'_, '_, '_, '_> {
             // where the component keeps its own.
             return Err(Error::unsupported(format!(
                 "{name}: a stream or future whose elements hold handles other than own handles \
-                 of the host's resources outside lists (borrows, inner components' resources, \
-                 streams, futures or error contexts) and whose type reaches the host"
+                 of the host's resources (borrows, inner components' resources, streams, \
+                 futures or error contexts) and whose type reaches the host"
             )));
         }
         let (mut b, args) = self.builtin_body(&params);
