@@ -53,7 +53,10 @@ impl Builder {
         match self.front {
             None => rest,
             Some(mut front) => {
-                front.extend_from_slice(&rest[Component::HEADER.len()..]);
+                // exactly: amortised growth would double the module's buffer
+                let rest = &rest[Component::HEADER.len()..];
+                front.reserve_exact(rest.len());
+                front.extend_from_slice(rest);
                 front
             }
         }
@@ -323,6 +326,7 @@ impl Builder {
         prefix.push(ComponentSectionId::CoreModule as u8);
         wasm_encoder::Encode::encode(&(bytes.len() as u32), &mut prefix);
         let len = bytes.len();
+        bytes.reserve_exact(prefix.len());
         bytes.resize(len + prefix.len(), 0);
         bytes.copy_within(0..len, prefix.len());
         bytes[..prefix.len()].copy_from_slice(&prefix);
