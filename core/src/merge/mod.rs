@@ -1030,28 +1030,30 @@ pub(crate) fn emit(
     encode_if(&mut before, &elements, elements.len());
     let data_section = wasm_encoder::DataCountSection { count: data_count };
     encode_if(&mut before, &data_section, data_count);
-    let mut after = Vec::new();
-    encode_if(&mut after, &data, data.len());
-    drop(data);
     // With one memory left (shared mode), it is the only one named.
     if shared.as_ref().is_some_and(|(_, order)| !order.is_empty()) {
         names.single_memory();
     }
+    // Encoded before the parts after the code, which borrow its bytes
+    // rather than copy them.
+    let name_section = names.encode();
+    drop(names);
+    let mut after: Vec<std::borrow::Cow<'_, [u8]>> = Vec::new();
+    encode_if(&mut after, &data, data.len());
+    drop(data);
     // The DWARF, its code addresses in the final code section.
     let carried = debug::carry(&dwarf, leb_len(code.count as usize))?;
     drop(dwarf);
     for (name, data) in carried.sections {
         // The header apart, so that the data moves rather than is copied.
         info.dwarf_bytes += data.len();
-        let mut header = vec![wasm_encoder::SectionId::Custom as u8];
-        let name_len = leb_len(name.len()) + name.len();
-        wasm_encoder::Encode::encode(&((name_len + data.len()) as u32), &mut header);
-        wasm_encoder::Encode::encode(name, &mut header);
-        after.push(header);
-        after.push(data);
+        after.push(custom_header(name, data.len()).into());
+        after.push(data.into());
     }
     info.dropped.extend(carried.dropped);
-    encode_if(&mut after, &names.encode(), 1);
+    let custom = name_section.as_custom();
+    after.push(custom_header(&custom.name, custom.data.len()).into());
+    after.push(custom.data);
     if let Some(producers) = producers.encode() {
         encode_if(&mut after, &producers, 1);
     }
@@ -1059,7 +1061,7 @@ pub(crate) fn emit(
     // the code and the code section's header move in front of it (the
     // buffer grows in place where the allocator can, as large blocks do
     // on native hosts), so the code is never held twice.
-    let mut prefix = Vec::with_capacity(20 + before.iter().map(Vec::len).sum::<usize>());
+    let mut prefix = Vec::with_capacity(20 + before.iter().map(|p| p.len()).sum::<usize>());
     prefix.extend_from_slice(&wasm_encoder::Module::HEADER);
     for part in before {
         prefix.extend_from_slice(&part);
@@ -1073,7 +1075,7 @@ pub(crate) fn emit(
     }
     let mut module = code.bytes;
     let len = module.len();
-    module.reserve_exact(prefix.len() + after.iter().map(Vec::len).sum::<usize>());
+    module.reserve_exact(prefix.len() + after.iter().map(|p| p.len()).sum::<usize>());
     module.resize(len + prefix.len(), 0);
     module.copy_within(0..len, prefix.len());
     module[..prefix.len()].copy_from_slice(&prefix);
@@ -1164,12 +1166,26 @@ impl Code {
 }
 
 /// Encodes `section` (its id first) onto `parts` unless it has no entries.
-fn encode_if(parts: &mut Vec<Vec<u8>>, section: &impl wasm_encoder::Section, entries: u32) {
+fn encode_if(
+    parts: &mut Vec<std::borrow::Cow<'_, [u8]>>,
+    section: &impl wasm_encoder::Section,
+    entries: u32,
+) {
     if entries > 0 {
         let mut bytes = vec![section.id()];
         section.encode(&mut bytes);
-        parts.push(bytes);
+        parts.push(bytes.into());
     }
+}
+
+/// The id, size and name of a custom section `name` of `len` bytes of
+/// data, which follow apart (moved or borrowed rather than copied).
+fn custom_header(name: &str, len: usize) -> Vec<u8> {
+    let mut header = vec![wasm_encoder::SectionId::Custom as u8];
+    let name_len = leb_len(name.len()) + name.len();
+    wasm_encoder::Encode::encode(&((name_len + len) as u32), &mut header);
+    wasm_encoder::Encode::encode(name, &mut header);
+    header
 }
 
 /// Every lifted function `item` exports.
