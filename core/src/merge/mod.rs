@@ -373,8 +373,10 @@ impl<'a> Layout<'a> {
                 wrappers.insert(Wrapper::PostReturn(id));
             }
             let flag = adapters.flag(graph.lifted[id.0].component);
+            // (a staged export's host calls meld's stage allocator instead)
             if let Some(realloc) = &options.realloc
                 && (rebased.is_some() || flag.is_some())
+                && !adapters.staged_exports.contains(&id)
             {
                 let realloc = self.origin(graph, adapters, realloc, Space::Func)?;
                 wrappers.insert(Wrapper::Realloc {
