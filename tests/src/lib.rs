@@ -6,5 +6,6 @@ pub mod fixtures;
 pub mod fuzzing;
 pub mod harness;
 pub mod layout;
+pub mod things;
 pub mod wasi;
 pub mod wasi_wat;

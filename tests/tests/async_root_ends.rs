@@ -11,12 +11,13 @@
 
 use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use meld_core::{MemoryStrategy, Options, fuse};
+use meld_tests::things::{Thing, drive, link_things};
 use wasmtime::component::{
-    Component, FutureAny, FutureConsumer, FutureReader, Linker, Resource, ResourceType, Source,
-    StreamConsumer, StreamReader, StreamResult, Val,
+    Component, FutureAny, FutureConsumer, FutureReader, Linker, Resource, Source, StreamConsumer,
+    StreamReader, StreamResult, Val,
 };
 use wasmtime::{Store, StoreContextMut};
 
@@ -113,19 +114,6 @@ fn read<
     format!("{:?}", got.lock().expect("lock").take())
 }
 
-/// Polls `future` until it is ready (nothing here waits on the outside
-/// world: a bounded number of polls).
-fn drive<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut context = Context::from_waker(Waker::noop());
-    for _ in 0..100_000 {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
-            return output;
-        }
-    }
-    panic!("the call never finished")
-}
-
 /// A store with `wasm` instantiated by a linker `link` sets up.
 fn instantiate(
     wasm: &[u8],
@@ -215,8 +203,6 @@ fn futures_cross_the_boundary() {
 }
 
 /// The test host's resource.
-struct Thing;
-
 /// Keeps what a stream of `T` delivers, at most `room` items in one read,
 /// each as `keep` makes it (the things by their reps).
 struct Keep<T, R>(Arc<Mutex<Vec<R>>>, usize, fn(T) -> R);
@@ -241,20 +227,6 @@ where
         self.0.lock().expect("the lock").extend(kept);
         Poll::Ready(Ok(StreamResult::Completed))
     }
-}
-
-/// Defines the test's host resource `thing` (its rep is its value), its
-/// constructor `make-thing` and `thing-value`.
-fn link_things(linker: &mut Linker<()>) {
-    let mut root = linker.root();
-    root.resource("thing", ResourceType::host::<Thing>(), |_, _| Ok(()))
-        .expect("the resource");
-    root.func_wrap("make-thing", |_, (v,): (u32,)| {
-        Ok((Resource::<Thing>::new_own(v),))
-    })
-    .expect("make-thing");
-    root.func_wrap("thing-value", |_, (t,): (Resource<Thing>,)| Ok((t.rep(),)))
-        .expect("thing-value");
 }
 
 /// The values of the host's things `things`.

@@ -6,27 +6,10 @@
 //! rewriting those numbers must get what it gets in the original (its own
 //! table's entries, or a trap), never a thing another component holds.
 
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
-
 use meld_core::{MemoryStrategy, Options, fuse};
+use meld_tests::things::{Thing, drive, link_things};
 use wasmtime::Store;
-use wasmtime::component::{Component, Linker, Resource, ResourceAny, ResourceType, Val};
-
-struct Thing;
-
-/// Polls `future` until it is ready (nothing here waits on the outside
-/// world).
-fn drive<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut context = Context::from_waker(Waker::noop());
-    for _ in 0..100_000 {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
-            return output;
-        }
-    }
-    panic!("the call never finished")
-}
+use wasmtime::component::{Component, Linker, Resource, ResourceAny, Val};
 
 /// What the script does on `wasm` with `guess`, calling `export`:
 /// `hold(9)`, then `aim(guess)` and `export([(thing 7, "x")])` (`take`
@@ -38,23 +21,7 @@ fn script(wasm: &[u8], export: &str, guess: i32) -> Vec<String> {
     let mut store = Store::new(engine, ());
     store.set_fuel(u64::MAX).expect("fuel");
     let mut linker: Linker<()> = Linker::new(engine);
-    let mut root = linker.root();
-    root.resource("thing", ResourceType::host::<Thing>(), |_, _| Ok(()))
-        .expect("the resource");
-    root.func_wrap("make-thing", |_, (v,): (u32,)| {
-        Ok((Resource::<Thing>::new_own(v),))
-    })
-    .expect("make-thing");
-    root.func_wrap("thing-value", |_, (t,): (Resource<Thing>,)| Ok((t.rep(),)))
-        .expect("thing-value");
-    type Named = Vec<(Resource<Thing>, String)>;
-    root.func_wrap("make-named", |_, (n,): (u32,)| {
-        let named: Named = (0..n)
-            .map(|k| (Resource::new_own(7 + k), "x".to_string()))
-            .collect();
-        Ok((named,))
-    })
-    .expect("make-named");
+    link_things(&mut linker);
     let instance = drive(linker.instantiate_async(&mut store, &component)).expect("instantiates");
     let call = |store: &mut Store<()>, name: &str, args: Vec<Val>, results: usize| {
         let f = instance
