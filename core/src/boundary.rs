@@ -436,10 +436,7 @@ impl Planner<'_, '_, '_> {
                     // (`Codegen::return_staged`), one that does not names
                     // none
                     true => {
-                        let memory = shape.result.is_some_and(|r| {
-                            let info = tys.info(r);
-                            info.memory || info.flat.len() > crate::abi::MAX_FLAT_PARAMS
-                        });
+                        let memory = crate::adapt::async_calls::returns_through_memory(tys, &shape);
                         let key = (
                             memory.then_some(Origin::Tables),
                             None,

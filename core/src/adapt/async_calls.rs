@@ -1630,10 +1630,7 @@ impl Gen<'_, '_, '_, '_> {
                     self.ctx.host_returns.get(&id).copied().ok_or_else(|| {
                         Error::internal("an async root export without task.return")
                     })?;
-                let needs_memory = shape
-                    .result
-                    .is_some_and(|r| self.codegen.tys.info(r).memory)
-                    || return_spilled(&self.codegen.tys, &shape);
+                let needs_memory = returns_through_memory(&self.codegen.tys, &shape);
                 // The results go to the host in the turn of this task's own
                 // host call, and after those of root tasks that were ready
                 // to return before it: unless both hold now, it takes the
@@ -3963,6 +3960,12 @@ impl Gen<'_, '_, '_, '_> {
 }
 
 /// Whether `task.return` passes `shape`'s result through memory.
+/// Whether `task.return` of a function of `shape` needs a memory: its
+/// result holds strings or lists, or is passed in memory.
+pub(crate) fn returns_through_memory(tys: &TyTable, shape: &Shape) -> bool {
+    shape.result.is_some_and(|r| tys.info(r).memory) || return_spilled(tys, shape)
+}
+
 fn return_spilled(tys: &TyTable, shape: &Shape) -> bool {
     shape
         .result
