@@ -16,6 +16,7 @@
 ;;   before it resolved (traps).
 ;; - `blocking(polls)`: an async-typed export lifted without `async`,
 ;;   which waits for the host with `waitable-set.wait`.
+;; - `relay(polls, v)`: the worker's, from the host too.
 (component
   (import "meld:test/slow" (instance $slow
     (export "later" (func async (param "polls" u32) (param "v" u32) (result u32)))
@@ -240,4 +241,5 @@
     (with "relay" (func $worker "relay"))))
   (export "run" (func $caller "run"))
   (export "cancel" (func $caller "cancel"))
-  (export "blocking" (func $caller "blocking")))
+  (export "blocking" (func $caller "blocking"))
+  (export "relay" (func $worker "relay")))

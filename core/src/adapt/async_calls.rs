@@ -669,6 +669,7 @@ struct Rt {
     host_set: u32,
     host_pending: u32,
     watcher: u32,
+    trap_waits_for_result: u32,
     waiting_root: u32,
     pool_put: u32,
     pool_take: u32,
@@ -699,7 +700,6 @@ struct Rt {
     take_one: u32,
     await_one: u32,
     set_event: u32,
-    trap_sync_blocks: u32,
 }
 
 impl Rt {
@@ -771,6 +771,7 @@ impl Rt {
             host_set: get(t, "host_set", Space::Global)?,
             host_pending: get(t, "host_pending", Space::Global)?,
             watcher: get(t, "watcher", Space::Global)?,
+            trap_waits_for_result: f(t, "trap_waits_for_result")?,
             waiting_root: f(t, "waiting_root")?,
             pool_put: f(t, "pool_put")?,
             pool_take: f(t, "pool_take")?,
@@ -801,7 +802,6 @@ impl Rt {
             take_one: f(w, "take_one")?,
             await_one: f(w, "await_one")?,
             set_event: f(w, "set_event")?,
-            trap_sync_blocks: f(t, "trap_sync_blocks")?,
         })
     }
 }
@@ -1825,7 +1825,7 @@ impl Gen<'_, '_, '_, '_> {
             b.get(task)
                 .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostTurn)?));
         } else {
-            let before = b.local(Flat::I32);
+            let (before, rang) = (b.local(Flat::I32), b.local(Flat::I32));
             let hosted = !self.ctx.host_async.is_empty();
             b.ins(I::Loop(BlockType::Empty));
             if hosted {
@@ -1850,24 +1850,65 @@ impl Gen<'_, '_, '_, '_> {
             // host's wait blocks this call until one does; it traps unless
             // the export's type is async, as blocking there would), nothing
             // ever will in this call.
+            // Nothing will run while an async root task waits for its turn
+            // to hand the host its result, which cannot come before this
+            // call returned (meld's limitation, a trap by name: in wasmtime
+            // that task goes on).
+            let stuck = |b: &mut Body| {
+                b.ins(I::GlobalGet(rt.tickets))
+                    .ins(I::GlobalGet(rt.served))
+                    .ins(I::I32Ne)
+                    .ins(I::If(BlockType::Empty))
+                    .ins(I::Call(rt.trap_waits_for_result))
+                    .ins(I::End);
+            };
             if hosted {
                 b.ins(I::GlobalGet(rt.host_pending))
                     .ins(I::I32Eqz)
-                    .trap_if();
-                // An async root task waits on the host's set already: its
-                // turns take the host's events, which this call could not
-                // see while it blocks (meld's limitation: a trap).
+                    .ins(I::If(BlockType::Empty));
+                stuck(&mut b);
+                b.ins(I::Unreachable).ins(I::End);
+                // An async root task waits on the host's set already. Its
+                // callback cannot run before this call returns (wasmtime
+                // holds it while a sync-lifted call is in the instance),
+                // but the host's events would go to it first. Ringing its
+                // bell (in the host's set) takes it off the set's waiters,
+                // so that the set is this call's alone; its turn comes
+                // once this call returns, with its bell's event, or a new
+                // one if this call took it (below).
                 b.ins(I::GlobalGet(rt.watcher))
-                    .ins(I::If(BlockType::Empty))
-                    .ins(I::Call(rt.trap_sync_blocks))
+                    .get(rang)
+                    .ins(I::I32Eqz)
+                    .ins(I::I32And)
+                    .ins(I::If(BlockType::Empty));
+                b.ins(I::GlobalGet(rt.watcher)).set(rang);
+                self.bell_word(&mut b, rang, BELL_W);
+                b.ins(I::If(BlockType::Empty))
+                    .get(rang)
+                    .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostRing)?))
                     .ins(I::End);
+                b.ins(I::End);
                 self.host_wait(&mut b)?;
             } else {
+                stuck(&mut b);
                 b.ins(I::Unreachable);
             }
             b.ins(I::End);
             b.ins(I::Br(1)).ins(I::End).ins(I::End);
             if hosted {
+                // The watcher this call rang gets its turn: if this call
+                // took its bell's event, from a new bell, rung.
+                let r = b.local(Flat::I32);
+                b.get(rang).ins(I::If(BlockType::Empty));
+                self.bell_word(&mut b, rang, BELL_R);
+                b.ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+                self.arm_bell(&mut b, rang, r)?;
+                b.get(r)
+                    .ins(I::GlobalGet(rt.host_set))
+                    .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+                b.get(rang)
+                    .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostRing)?));
+                b.ins(I::End).ins(I::End);
                 // Async root tasks that need a turn get it.
                 b.get(task)
                     .i32(1)
@@ -2199,32 +2240,38 @@ impl Gen<'_, '_, '_, '_> {
         ))
     }
 
-    /// [`AsyncFunc::HostPark`]: `(task) -> code`.
-    fn host_park(&mut self) -> Result<Made> {
-        let rt = self.rt_copy();
-        let (mut b, args) = Body::new(&[Flat::I32]);
-        let task = args[0];
-        let (r, set, pair) = (b.local(Flat::I32), b.local(Flat::I32), b.local(Flat::I64));
-        // A bell with a read pending, unless it has one.
-        self.bell_word(&mut b, task, BELL_R);
+    /// Root task `task`'s bell's readable end into the local `r`: a new
+    /// bell with a read pending unless it has one.
+    fn arm_bell(&self, b: &mut Body, task: Local, r: Local) -> Result<()> {
+        let (pair, w) = (b.local(Flat::I64), b.local(Flat::I32));
+        self.bell_word(b, task, BELL_R);
         b.set(r);
         b.get(r).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
         b.ins(I::Call(host_op(self.ctx, HostAsyncOp::BellNew)?))
             .set(pair);
         b.get(pair).ins(I::I32WrapI64).set(r);
-        self.set_bell_word(&mut b, task, BELL_R, r);
-        let w = b.local(Flat::I32);
+        self.set_bell_word(b, task, BELL_R, r);
         b.get(pair)
             .ins(I::I64Const(32))
             .ins(I::I64ShrU)
             .ins(I::I32WrapI64)
             .set(w);
-        self.set_bell_word(&mut b, task, BELL_W, w);
+        self.set_bell_word(b, task, BELL_W, w);
         b.get(r)
             .i32(self.host_event_at()? + 8)
             .ins(I::Call(host_op(self.ctx, HostAsyncOp::BellRead)?))
             .ins(I::Drop);
         b.ins(I::End);
+        Ok(())
+    }
+
+    /// [`AsyncFunc::HostPark`]: `(task) -> code`.
+    fn host_park(&mut self) -> Result<Made> {
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&[Flat::I32]);
+        let task = args[0];
+        let (r, set) = (b.local(Flat::I32), b.local(Flat::I32));
+        self.arm_bell(&mut b, task, r)?;
         let join = host_op(self.ctx, HostAsyncOp::Join)?;
         let waits = b.local(Flat::I32);
         // The watcher (the first to wait while host subtasks are pending)

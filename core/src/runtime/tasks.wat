@@ -134,9 +134,10 @@
   (func $trap_task_not_cancelled unreachable)            ;; `task.cancel` called by task which has not been cancelled
   (func $trap_backpressure_overflow unreachable)         ;; backpressure counter overflow
   (func $trap_subtask_not_resolved unreachable)          ;; cannot drop a subtask which has not yet resolved
-  ;; meld's limitation: a sync-lifted root export cannot block on the host
-  ;; while an async root export's task waits for the host too
-  (func $trap_sync_export_blocks_beside_async_host_wait (export "trap_sync_blocks") unreachable)
+  ;; meld's limitation: a sync-lifted root export waits for an async root
+  ;; task that cannot go on before its result reaches the host, which
+  ;; happens in that task's own turn, after the sync export returned
+  (func $trap_sync_export_waits_for_async_root_result (export "trap_waits_for_result") unreachable)
   ;; meld's limitation: more root tasks exited with bells than the pool holds
   (func $trap_bell_pool_full unreachable)
 
