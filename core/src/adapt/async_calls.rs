@@ -114,6 +114,9 @@ pub(crate) enum AsyncFunc {
     EndSettle(AsyncBuiltinId),
     /// `(block, code)`: the `EndSettle` that `block`'s record names.
     EndFix,
+    /// `(task)`: root task `task`'s result, left in its slots by its
+    /// return half, to the host's `task.return`, in its call's turn.
+    HostDeliver,
     /// Rings root task `task`'s bell: its callback runs a turn.
     HostRing,
     /// After a turn of root task `task` (`exiting`: it ended): rings the
@@ -229,7 +232,11 @@ pub(crate) fn funcs(
         .iter()
         .any(|f| matches!(f, AsyncFunc::Return(Site::Export(_))))
     {
-        out.extend([AsyncFunc::HostCallback, AsyncFunc::HostTurn]);
+        out.extend([
+            AsyncFunc::HostCallback,
+            AsyncFunc::HostTurn,
+            AsyncFunc::HostDeliver,
+        ]);
     }
     let host_calls: Vec<AsyncFunc> = (0..graph.lowerings.len())
         .filter(|&i| graph.lowerings[i].options.async_)
@@ -652,7 +659,6 @@ struct Rt {
     callback_code: u32,
     has_returned: u32,
     run_round: u32,
-    wake: u32,
     ran: u32,
     host_turn: u32,
     tickets: u32,
@@ -669,7 +675,6 @@ struct Rt {
     host_set: u32,
     host_pending: u32,
     watcher: u32,
-    trap_waits_for_result: u32,
     waiting_root: u32,
     pool_put: u32,
     pool_take: u32,
@@ -754,7 +759,6 @@ impl Rt {
             callback_code: f(t, "callback_code")?,
             has_returned: f(t, "has_returned")?,
             run_round: f(s, "run_round")?,
-            wake: f(s, "wake")?,
             ran: get(s, "ran", Space::Global)?,
             host_turn: get(s, "host_turn", Space::Global)?,
             tickets: get(s, "tickets", Space::Global)?,
@@ -771,7 +775,6 @@ impl Rt {
             host_set: get(t, "host_set", Space::Global)?,
             host_pending: get(t, "host_pending", Space::Global)?,
             watcher: get(t, "watcher", Space::Global)?,
-            trap_waits_for_result: f(t, "trap_waits_for_result")?,
             waiting_root: f(t, "waiting_root")?,
             pool_put: f(t, "pool_put")?,
             pool_take: f(t, "pool_take")?,
@@ -900,6 +903,7 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
                 )
             }
             AsyncFunc::HostTurn => g.host_turn()?,
+            AsyncFunc::HostDeliver => g.host_deliver()?,
             AsyncFunc::HostCall(id) => g.host_call(id)?,
             AsyncFunc::HostResult(id) => g.host_result(id)?,
             AsyncFunc::HostEvent => g.host_event()?,
@@ -1626,26 +1630,34 @@ impl Gen<'_, '_, '_, '_> {
         let (mut b, args) = Body::new(&params);
         match site {
             Site::Export(id) => {
-                let host =
-                    self.ctx.host_returns.get(&id).copied().ok_or_else(|| {
-                        Error::internal("an async root export without task.return")
-                    })?;
-                let needs_memory = returns_through_memory(&self.codegen.tys, &shape);
-                // The results go to the host in the turn of this task's own
-                // host call, and after those of root tasks that were ready
-                // to return before it: unless both hold now, it takes the
-                // next ticket and waits until its call's turn wakes it
-                // with that ticket served next.
-                let (task, ticket) = (b.local(Flat::I32), b.local(Flat::I32));
+                // As at the end of a sync export's call, and as wasmtime
+                // lifts the result at `task.return`: the host's borrows
+                // end, and the result is made the host's now (handles
+                // translated; one through memory copied out of the
+                // component into meld's memory).
+                if self.lends(&shape) {
+                    let task = b.local(Flat::I32);
+                    b.ins(I::GlobalGet(rt.current)).set(task);
+                    self.end_scope(&mut b, task);
+                }
+                let values = self.result_for_host(&mut b, id, &shape, &args)?;
+                // It goes to the host in the turn of this task's own host
+                // call, after those of root tasks that returned before it:
+                // unless both hold now, the task takes the next ticket, its
+                // values wait in its slots, and it goes on (its call's turn
+                // hands them over, `HostDeliver`).
+                let task = b.local(Flat::I32);
                 b.ins(I::GlobalGet(rt.current)).set(task);
                 b.ins(I::GlobalGet(rt.host_turn))
                     .get(task)
-                    .ins(I::I32Ne)
+                    .ins(I::I32Eq)
                     .ins(I::GlobalGet(rt.tickets))
                     .ins(I::GlobalGet(rt.served))
-                    .ins(I::I32Ne)
-                    .ins(I::I32Or)
+                    .ins(I::I32Eq)
+                    .ins(I::I32And)
                     .ins(I::If(BlockType::Empty));
+                self.hand_to_host(&mut b, id, &shape, &values)?;
+                b.ins(I::Else);
                 b.ins(I::GlobalGet(rt.tickets))
                     .i32(1)
                     .ins(I::I32Add)
@@ -1653,100 +1665,8 @@ impl Gen<'_, '_, '_, '_> {
                 slot(&mut b, &rt, task, WAITING_TURN_SLOT);
                 b.ins(I::GlobalGet(rt.tickets))
                     .ins(I::I32Store(memarg(rt.memory, 0, 4)));
-                b.ins(I::Loop(BlockType::Empty));
-                b.ins(I::Call(rt.funcs.suspend)).ins(I::Drop);
-                slot(&mut b, &rt, task, WAITING_TURN_SLOT);
-                b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(ticket);
-                b.ins(I::GlobalGet(rt.host_turn))
-                    .get(task)
-                    .ins(I::I32Ne)
-                    .get(ticket)
-                    .ins(I::GlobalGet(rt.served))
-                    .i32(1)
-                    .ins(I::I32Add)
-                    .ins(I::I32Ne)
-                    .ins(I::I32Or)
-                    .ins(I::BrIf(0));
+                store_args(&mut b, &rt, task, &values)?;
                 b.ins(I::End);
-                b.get(ticket).ins(I::GlobalSet(rt.served));
-                slot(&mut b, &rt, task, WAITING_TURN_SLOT);
-                b.i32(0).ins(I::I32Store(memarg(rt.memory, 0, 4)));
-                b.ins(I::End);
-                // As at the end of a sync export's call: the host's borrows
-                // end, and the result's handles become the host's.
-                if self.lends(&shape) {
-                    let task = b.local(Flat::I32);
-                    b.ins(I::GlobalGet(rt.current)).set(task);
-                    self.end_scope(&mut b, task);
-                }
-                let staged = self.ctx.adapters.staged_exports.contains(&id);
-                if let (true, true, Some(result)) = (staged, needs_memory, shape.result) {
-                    // The host reads a copy in meld's memory (its pointers
-                    // are the lift's memory's, which is meld's).
-                    let lifted = self.graph().lifted[id.0].clone();
-                    let callee = (self.ctx.side)(&lifted.options, lifted.component)?;
-                    let stage = self.stage(true)?;
-                    let spilled = return_spilled(&self.codegen.tys, &shape);
-                    self.codegen
-                        .return_staged(&mut b, result, &args, spilled, callee, stage, host)?;
-                    b.ins(I::Call(rt.returned));
-                    return Ok((
-                        format!("meld task.return {}", self.site_name(site)),
-                        sig(&params, &[]),
-                        b.finish(),
-                    ));
-                }
-                if let (Some(result), Some(handles)) = (shape.result, self.handles(id)?) {
-                    let r = handles.rebase(Way::ToHost);
-                    if return_spilled(&self.codegen.tys, &shape) {
-                        let at = place(handles.memory.unwrap_or(u32::MAX), args[0]);
-                        self.codegen.rebase_mem(&mut b, result, at, r)?;
-                    } else {
-                        let slots: Vec<Slot> = args.iter().map(|l| Slot::exact(*l)).collect();
-                        self.codegen.rebase_stack(&mut b, result, &slots, r)?;
-                    }
-                }
-                let options = self.graph().lifted[id.0].options.clone();
-                match (shape.result, self.region(&options)?) {
-                    // With a shared memory, the host reads the results at
-                    // memory addresses; their pointers move back after.
-                    (Some(result), Some(region)) => {
-                        let way = |w| region.rebase(w);
-                        if return_spilled(&self.codegen.tys, &shape) {
-                            let size = self.codegen.tys.info(result).size;
-                            region.check_block(&mut b, args[0], size);
-                            let place = place(region.memory, args[0]);
-                            self.codegen
-                                .rebase_mem(&mut b, result, place, way(Way::ToHost))?;
-                            b.get(args[0])
-                                .i32(region.base)
-                                .ins(I::I32Add)
-                                .ins(I::Call(host));
-                            self.codegen
-                                .rebase_mem(&mut b, result, place, way(Way::FromHost))?;
-                        } else {
-                            let slots: Vec<Slot> = args.iter().map(|l| Slot::exact(*l)).collect();
-                            self.codegen
-                                .rebase_stack(&mut b, result, &slots, way(Way::ToHost))?;
-                            for a in &args {
-                                b.get(*a);
-                            }
-                            b.ins(I::Call(host));
-                            self.codegen.rebase_stack(
-                                &mut b,
-                                result,
-                                &slots,
-                                way(Way::FromHost),
-                            )?;
-                        }
-                    }
-                    _ => {
-                        for a in &args {
-                            b.get(*a);
-                        }
-                        b.ins(I::Call(host));
-                    }
-                }
             }
             Site::Adapter(adapter) => {
                 if self.lends(&shape) {
@@ -1774,6 +1694,119 @@ impl Gen<'_, '_, '_, '_> {
         Ok((
             format!("meld task.return {}", self.site_name(site)),
             sig(&params, &[]),
+            b.finish(),
+        ))
+    }
+
+    /// An async root export's result (`args`, `task.return`'s core
+    /// parameters) made the host's: the values its `task.return` takes
+    /// (see [`Self::deferred_flat`]). One through memory is copied into
+    /// meld's memory (such exports are staged, their lift names meld's
+    /// memory); a flat one has its handles translated.
+    fn result_for_host(
+        &mut self,
+        b: &mut Body,
+        id: LiftedId,
+        shape: &Shape,
+        args: &[Local],
+    ) -> Result<Vec<Local>> {
+        let Some(result) = shape.result else {
+            return Ok(Vec::new());
+        };
+        if returns_through_memory(&self.codegen.tys, shape) {
+            if !self.ctx.adapters.staged_exports.contains(&id) {
+                return Err(Error::internal(
+                    "an async root export that returns through memory is not staged",
+                ));
+            }
+            let lifted = self.graph().lifted[id.0].clone();
+            let callee = (self.ctx.side)(&lifted.options, lifted.component)?;
+            let stage = self.stage(true)?;
+            let spilled = return_spilled(&self.codegen.tys, shape);
+            return self
+                .codegen
+                .stage_return(b, result, args, spilled, callee, stage);
+        }
+        if let Some(handles) = self.handles(id)? {
+            let slots: Vec<Slot> = args.iter().map(|l| Slot::exact(*l)).collect();
+            self.codegen
+                .rebase_stack(b, result, &slots, handles.rebase(Way::ToHost))?;
+        }
+        Ok(args.to_vec())
+    }
+
+    /// The core types of [`Self::result_for_host`]'s values.
+    fn deferred_flat(&self, shape: &Shape) -> Vec<Flat> {
+        match shape.result {
+            Some(_) if return_spilled(&self.codegen.tys, shape) => vec![Flat::I32; 2],
+            _ => return_params(&self.codegen.tys, shape),
+        }
+    }
+
+    /// [`Self::result_for_host`]'s values to root export `id`'s host
+    /// `task.return` (a copy in meld's memory freed after).
+    fn hand_to_host(
+        &mut self,
+        b: &mut Body,
+        id: LiftedId,
+        shape: &Shape,
+        values: &[Local],
+    ) -> Result<()> {
+        let host = self
+            .ctx
+            .host_returns
+            .get(&id)
+            .copied()
+            .ok_or_else(|| Error::internal("an async root export without task.return"))?;
+        match shape.result {
+            Some(result) if returns_through_memory(&self.codegen.tys, shape) => {
+                let stage = self.stage(true)?;
+                let spilled = return_spilled(&self.codegen.tys, shape);
+                self.codegen
+                    .hand_staged(b, result, values, spilled, stage, host)
+            }
+            _ => {
+                for v in values {
+                    b.get(*v);
+                }
+                b.ins(I::Call(host));
+                Ok(())
+            }
+        }
+    }
+
+    /// [`AsyncFunc::HostDeliver`]: `(task)`, a root task whose result
+    /// waits in its slots, in its call's turn with its ticket next: the
+    /// result to the host (the export found by the task's return half).
+    fn host_deliver(&mut self) -> Result<Made> {
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&[Flat::I32]);
+        let task = args[0];
+        let half = b.local(Flat::I32);
+        slot(&mut b, &rt, task, RETURN_SLOT);
+        b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(half);
+        let exports: Vec<LiftedId> = self
+            .funcs
+            .iter()
+            .filter_map(|f| match f {
+                AsyncFunc::Return(Site::Export(id)) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        for id in exports {
+            let shape = self.shape(id)?;
+            b.get(half)
+                .i32(self.entry_index(AsyncFunc::Return(Site::Export(id)))?)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty));
+            let values = load_args(&mut b, &rt, task, &self.deferred_flat(&shape));
+            self.hand_to_host(&mut b, id, &shape, &values)?;
+            b.ins(I::Return).ins(I::End);
+        }
+        b.ins(I::Unreachable);
+        Ok((
+            "meld host deliver".to_string(),
+            sig(&[Flat::I32], &[]),
             b.finish(),
         ))
     }
@@ -1850,24 +1883,10 @@ impl Gen<'_, '_, '_, '_> {
             // host's wait blocks this call until one does; it traps unless
             // the export's type is async, as blocking there would), nothing
             // ever will in this call.
-            // Nothing will run while an async root task waits for its turn
-            // to hand the host its result, which cannot come before this
-            // call returned (meld's limitation, a trap by name: in wasmtime
-            // that task goes on).
-            let stuck = |b: &mut Body| {
-                b.ins(I::GlobalGet(rt.tickets))
-                    .ins(I::GlobalGet(rt.served))
-                    .ins(I::I32Ne)
-                    .ins(I::If(BlockType::Empty))
-                    .ins(I::Call(rt.trap_waits_for_result))
-                    .ins(I::End);
-            };
             if hosted {
                 b.ins(I::GlobalGet(rt.host_pending))
                     .ins(I::I32Eqz)
-                    .ins(I::If(BlockType::Empty));
-                stuck(&mut b);
-                b.ins(I::Unreachable).ins(I::End);
+                    .trap_if();
                 // An async root task waits on the host's set already. Its
                 // callback cannot run before this call returns (wasmtime
                 // holds it while a sync-lifted call is in the instance),
@@ -1890,7 +1909,6 @@ impl Gen<'_, '_, '_, '_> {
                 b.ins(I::End);
                 self.host_wait(&mut b)?;
             } else {
-                stuck(&mut b);
                 b.ins(I::Unreachable);
             }
             b.ins(I::End);
@@ -1952,8 +1970,10 @@ impl Gen<'_, '_, '_, '_> {
                 .ins(I::End);
         }
         b.get(task).ins(I::GlobalSet(rt.host_turn));
-        // A task that was ready to return in another call's turn waits for
-        // this one, and for the tasks ready before it (their tickets).
+        // A task that returned outside this call's turn, or after tasks
+        // that have not handed their results over yet, left its result in
+        // its slots with a ticket: it goes to the host now if that ticket
+        // is next.
         slot(&mut b, &rt, task, WAITING_TURN_SLOT);
         b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(ticket);
         b.get(ticket)
@@ -1962,15 +1982,24 @@ impl Gen<'_, '_, '_, '_> {
             .ins(I::I32Add)
             .ins(I::I32Eq)
             .ins(I::If(BlockType::Empty));
-        b.get(task).i32(0).i32(1).ins(I::Call(rt.wake));
+        b.get(task).ins(I::Call(
+            self.ctx.layout.async_index(AsyncFunc::HostDeliver)?,
+        ));
+        b.get(ticket).ins(I::GlobalSet(rt.served));
+        slot(&mut b, &rt, task, WAITING_TURN_SLOT);
+        b.i32(0).ins(I::I32Store(memarg(rt.memory, 0, 4)));
         b.ins(I::End);
         // The first turn (no turn before it) runs only high-priority work.
         slot(&mut b, &rt, task, LAST_RAN_SLOT);
         b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(last);
         b.get(last).i32(0).ins(I::I32Ne).ins(I::Call(rt.run_round));
         b.i32(0).ins(I::GlobalSet(rt.host_turn));
-        b.get(task)
-            .ins(I::Call(rt.has_returned))
+        // Returned, its result handed over.
+        b.get(task).ins(I::Call(rt.has_returned));
+        slot(&mut b, &rt, task, WAITING_TURN_SLOT);
+        b.ins(I::I32Load(memarg(rt.memory, 0, 4)))
+            .ins(I::I32Eqz)
+            .ins(I::I32And)
             .ins(I::If(BlockType::Empty));
         if hosted {
             b.get(task)

@@ -221,7 +221,13 @@ pub(crate) fn plan(
         let result_handles = !graph.lifted[id.0].options.async_
             && shape.spill_results
             && shape.result.is_some_and(|t| tys.info(t).handles);
-        if in_memory || result_handles {
+        // An async lift's result through memory: the host's `task.return`
+        // may come only in a later turn of its call, so it reads a copy
+        // made at the component's `task.return` (in meld's memory, which
+        // the lift then names).
+        let async_memory =
+            graph.lifted[id.0].options.async_ && async_calls::returns_through_memory(&tys, &shape);
+        if in_memory || result_handles || async_memory {
             staged_exports.insert(id);
         }
     }

@@ -428,15 +428,13 @@ impl Codegen {
         }
     }
 
-    /// Gives the `result` of a staged async export's task (`args`: flat,
-    /// or, `spilled`, its address in `callee`'s memory) to the host's
-    /// `task.return` `host` from a copy in the stage heap (handles the
-    /// host's, strings and lists copied), freed once the host has read it.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the value, both sides, and the host's function"
-    )]
-    pub(crate) fn return_staged(
+    /// An async root export's result (`args`, `task.return`'s core
+    /// parameters) copied out of the component into a block of meld's
+    /// stage heap (handles the host's, strings and lists copied), as
+    /// wasmtime lifts it at `task.return`: the values the host's
+    /// `task.return` takes, for [`Codegen::hand_staged`] (the block and its
+    /// area when `spilled`).
+    pub(crate) fn stage_return(
         &mut self,
         body: &mut Body,
         result: crate::abi::TyId,
@@ -444,13 +442,10 @@ impl Codegen {
         spilled: bool,
         callee: Side,
         stage: Stage,
-        host: u32,
-    ) -> Result<()> {
+    ) -> Result<Vec<Local>> {
         if spilled {
             let (block, area) = self.stage_out(body, result, args[0], callee, stage, 0)?;
-            push_address(body, area, stage.base);
-            body.ins(I::Call(host));
-            return self.free_staged(body, result, block, area, stage);
+            return Ok(vec![block, area]);
         }
         let flat = self.tys.info(result).flat.clone();
         let out: Vec<Local> = flat.iter().map(|t| body.local(*t)).collect();
@@ -462,10 +457,31 @@ impl Codegen {
         };
         self.translate(body, result, &src, &Dst::Stack(slots.clone()), to_host)?;
         self.rebase_stack(body, result, &slots, stage.rebase(Way::ToHost))?;
-        for local in &out {
+        Ok(out)
+    }
+
+    /// [`Codegen::stage_return`]'s values to the host's `task.return`
+    /// (`host`), then the copy freed: the host has read it.
+    pub(crate) fn hand_staged(
+        &mut self,
+        body: &mut Body,
+        result: crate::abi::TyId,
+        values: &[Local],
+        spilled: bool,
+        stage: Stage,
+        host: u32,
+    ) -> Result<()> {
+        if spilled {
+            let (block, area) = (values[0], values[1]);
+            push_address(body, area, stage.base);
+            body.ins(I::Call(host));
+            return self.free_staged(body, result, block, area, stage);
+        }
+        for local in values {
             body.get(*local);
         }
         body.ins(I::Call(host));
+        let slots: Vec<Slot> = values.iter().map(|l| Slot::exact(*l)).collect();
         let freed = Rebase {
             frees: true,
             ..stage.rebase(Way::FromHost)

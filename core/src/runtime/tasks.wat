@@ -134,10 +134,6 @@
   (func $trap_task_not_cancelled unreachable)            ;; `task.cancel` called by task which has not been cancelled
   (func $trap_backpressure_overflow unreachable)         ;; backpressure counter overflow
   (func $trap_subtask_not_resolved unreachable)          ;; cannot drop a subtask which has not yet resolved
-  ;; meld's limitation: a sync-lifted root export waits for an async root
-  ;; task that cannot go on before its result reaches the host, which
-  ;; happens in that task's own turn, after the sync export returned
-  (func $trap_sync_export_waits_for_async_root_result (export "trap_waits_for_result") unreachable)
   ;; meld's limitation: more root tasks exited with bells than the pool holds
   (func $trap_bell_pool_full unreachable)
 
