@@ -55,6 +55,8 @@ pub(crate) struct LiftExport {
     /// For an export the wrapper lifts `async`: its callback's export name
     /// (the results go to the host's `task.return`).
     pub(crate) callback: Option<String>,
+    /// Lifted `async` without a callback (`Adapters::stackful_exports`).
+    pub(crate) stackful: bool,
 }
 
 #[derive(Debug, Default)]
@@ -411,7 +413,8 @@ impl Planner<'_, '_, '_> {
         match item {
             ExportItem::Lifted(id) => {
                 let lifted = &self.graph.lifted[id.0];
-                if !lifted.options.async_ || self.boundary.task_returns.contains_key(id) {
+                let async_ = lifted.options.async_ || self.adapters.stackful_exports.contains(id);
+                if !async_ || self.boundary.task_returns.contains_key(id) {
                     return Ok(());
                 }
                 let (module, field) = match name.split_once('#') {
@@ -536,6 +539,7 @@ impl Planner<'_, '_, '_> {
                         func: name.to_string(),
                         options,
                         callback,
+                        stackful: self.adapters.stackful_exports.contains(id),
                     },
                 );
             }

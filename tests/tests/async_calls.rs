@@ -759,7 +759,24 @@ fn async_host_calls_made_at_once() {
             ("blocking", u32s(&[3])),
         ],
         &["[1005]", "[1008]", "[1405]", "finished 0, 2, 1"],
-        Some(&["[1005]", "[1008]", "[1405]", "finished 2, 0, 1"]),
+        None,
+    );
+    // The same export with a post-return is lifted as the component lifts
+    // it (sync): it waits on the host's set alone (the async task's bell
+    // rung), and the async task gets its turn once the sync call returned,
+    // so a result ready meanwhile reaches the host after it (README,
+    // "Known differences").
+    check_together_component(
+        &fixture,
+        &[("relay", u32s(&[5, 4])), ("blocking-post", u32s(&[3]))],
+        &["[1005]", "[1405]", "finished 1, 0"],
+        None,
+    );
+    check_together_component(
+        &fixture,
+        &[("relay", u32s(&[1, 4])), ("blocking-post", u32s(&[3]))],
+        &["[1005]", "[1405]", "finished 0, 1"],
+        Some(&["[1005]", "[1405]", "finished 1, 0"]),
     );
     // The sync export waits for the async task itself (for the inner
     // instance that task holds while it blocks in its own
@@ -775,11 +792,7 @@ fn async_host_calls_made_at_once() {
             "[1405]",
             "finished 0, 1",
         ],
-        Some(&[
-            "[[33, 49, 2, 100, 65, 1, 2, 2, 1, 3, 2, 1, 4, 2, 1001, 1003]]",
-            "[1405]",
-            "finished 1, 0",
-        ]),
+        None,
     );
 }
 

@@ -16,6 +16,8 @@
 ;;   before it resolved (traps).
 ;; - `blocking(polls)`: an async-typed export lifted without `async`,
 ;;   which waits for the host with `waitable-set.wait`.
+;;   `blocking-post` is the same with a post-return (the wrapper lifts
+;;   it as the component does, where it lifts `blocking` stackful).
 ;; - `relay(polls, v)`: the worker's, from the host too.
 (component
   (import "meld:test/slow" (instance $slow
@@ -218,7 +220,8 @@
         (call $started (call $later (local.get $polls) (i32.const 5) (i32.const 128)))
         (call $drain)
         (i32.add (i32.load (i32.const 128)) (i32.mul (global.get $count) (i32.const 100))))
-      (func (export "exit-cb") (param i32 i32 i32) (result i32) (i32.const 0)))
+      (func (export "exit-cb") (param i32 i32 i32) (result i32) (i32.const 0))
+      (func (export "post") (param i32)))
     (core instance $i (instantiate $m
       (with "mem" (instance (export "mem" (memory $mem))))
       (with "cm" (instance
@@ -233,7 +236,9 @@
     (func (export "cancel") async (param "mode" u32) (param "polls" u32) (result (list u32))
       (canon lift (core func $i "cancel") (memory $mem) async (callback $exit-cb)))
     (func (export "blocking") async (param "polls" u32) (result u32)
-      (canon lift (core func $i "blocking"))))
+      (canon lift (core func $i "blocking")))
+    (func (export "blocking-post") async (param "polls" u32) (result u32)
+      (canon lift (core func $i "blocking") (post-return (core func $i "post")))))
   (instance $caller (instantiate $caller
     (with "later" (func $later))
     (with "pause" (func $pause))
@@ -242,4 +247,5 @@
   (export "run" (func $caller "run"))
   (export "cancel" (func $caller "cancel"))
   (export "blocking" (func $caller "blocking"))
+  (export "blocking-post" (func $caller "blocking-post"))
   (export "relay" (func $worker "relay")))

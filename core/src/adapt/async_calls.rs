@@ -161,6 +161,9 @@ const BELL_R: u32 = 21;
 const BELL_W: u32 = 22;
 const BELL_SET: u32 = 23;
 const BELL_WAITS: u32 = 24;
+/// The return-half word of a stackful root export's task
+/// (`Adapters::stackful_exports`): this bit and the export's number.
+const STACKFUL_ROOT: u32 = 1 << 31;
 /// The event codes of a stream's and a future's read.
 const EVENT_STREAM_READ: u32 = 2;
 const EVENT_FUTURE_READ: u32 = 4;
@@ -228,9 +231,10 @@ pub(crate) fn funcs(
             }
         }
     }
-    if out
-        .iter()
-        .any(|f| matches!(f, AsyncFunc::Return(Site::Export(_))))
+    if !adapters.stackful_exports.is_empty()
+        || out
+            .iter()
+            .any(|f| matches!(f, AsyncFunc::Return(Site::Export(_))))
     {
         out.extend([
             AsyncFunc::HostCallback,
@@ -1752,12 +1756,7 @@ impl Gen<'_, '_, '_, '_> {
         shape: &Shape,
         values: &[Local],
     ) -> Result<()> {
-        let host = self
-            .ctx
-            .host_returns
-            .get(&id)
-            .copied()
-            .ok_or_else(|| Error::internal("an async root export without task.return"))?;
+        let host = self.host_return(id)?;
         match shape.result {
             Some(result) if returns_through_memory(&self.codegen.tys, shape) => {
                 let stage = self.stage(true)?;
@@ -1803,12 +1802,35 @@ impl Gen<'_, '_, '_, '_> {
             self.hand_to_host(&mut b, id, &shape, &values)?;
             b.ins(I::Return).ins(I::End);
         }
+        let stackful: Vec<LiftedId> = self.ctx.adapters.stackful_exports.iter().copied().collect();
+        for id in stackful {
+            let results = self.export_shape(id)?.lifted.results;
+            let host = self.host_return(id)?;
+            b.get(half)
+                .i32(STACKFUL_ROOT | id.0 as u32)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty));
+            for v in load_args(&mut b, &rt, task, &results) {
+                b.get(v);
+            }
+            b.ins(I::Call(host)).ins(I::Return).ins(I::End);
+        }
         b.ins(I::Unreachable);
         Ok((
             "meld host deliver".to_string(),
             sig(&[Flat::I32], &[]),
             b.finish(),
         ))
+    }
+
+    /// The host's `task.return` of root export `id`, which the wrapper
+    /// lifts `async`.
+    fn host_return(&self, id: LiftedId) -> Result<u32> {
+        self.ctx
+            .host_returns
+            .get(&id)
+            .copied()
+            .ok_or_else(|| Error::internal("a root export lifted async without task.return"))
     }
 
     /// The host's `context.get 0` (or `.set`).
@@ -1831,9 +1853,11 @@ impl Gen<'_, '_, '_, '_> {
         let in_callee = |e: Error| e.in_component(self.ctx.graph.path(lifted.component));
         let shape = self.export_shape(id)?;
         let params = Params::of(&self.codegen.tys, &shape, MAX_FLAT_PARAMS).flat;
-        let results = match lifted.options.async_ {
-            true => vec![Flat::I32],
-            false => shape.lifted.results.clone(),
+        let stackful = self.ctx.adapters.stackful_exports.contains(&id);
+        let results = match (lifted.options.async_, stackful) {
+            (true, _) => vec![Flat::I32],
+            (false, true) => Vec::new(),
+            (false, false) => shape.lifted.results.clone(),
         };
         let rt = self.rt_copy();
         let site = Site::Export(id);
@@ -1846,7 +1870,37 @@ impl Gen<'_, '_, '_, '_> {
             .ins(I::Call(rt.begin))
             .set(task);
         store_args(&mut b, &rt, task, &args).map_err(in_callee)?;
-        if lifted.options.async_ {
+        if stackful {
+            // The turns of a callback-lifted export's task, run here: WAIT
+            // waits on the host's set or the task's bell.
+            slot(&mut b, &rt, task, RETURN_SLOT);
+            b.i32(STACKFUL_ROOT | id.0 as u32)
+                .ins(I::I32Store(memarg(rt.memory, 0, 4)));
+            b.get(task).ins(I::Call(rt.pool_take));
+            let code = b.local(Flat::I32);
+            let turn = self.ctx.layout.async_index(AsyncFunc::HostTurn)?;
+            b.get(task).ins(I::Call(turn)).set(code);
+            b.ins(I::Block(BlockType::Empty))
+                .ins(I::Loop(BlockType::Empty));
+            b.get(code).i32(EXIT).ins(I::I32Eq).ins(I::BrIf(1));
+            b.get(code)
+                .i32(15)
+                .ins(I::I32And)
+                .i32(WAIT)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty));
+            b.get(code)
+                .i32(4)
+                .ins(I::I32ShrU)
+                .i32(self.host_event_at()?)
+                .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetWait)?));
+            b.i32(HOST_EVENT_AT).load(rt.memory, 0, 4, Flat::I32);
+            b.i32(HOST_EVENT_AT).load(rt.memory, 4, 4, Flat::I32);
+            b.ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostEvent)?));
+            b.ins(I::End);
+            b.get(task).ins(I::Call(turn)).set(code);
+            b.ins(I::Br(0)).ins(I::End).ins(I::End);
+        } else if lifted.options.async_ {
             slot(&mut b, &rt, task, RETURN_SLOT);
             b.i32(self.entry_index(AsyncFunc::Return(site))?)
                 .ins(I::I32Store(memarg(rt.memory, 0, 4)));
@@ -2001,6 +2055,20 @@ impl Gen<'_, '_, '_, '_> {
             .ins(I::I32Eqz)
             .ins(I::I32And)
             .ins(I::If(BlockType::Empty));
+        if !self.ctx.adapters.stackful_exports.is_empty() {
+            // A stackful root export's sync-lifted task returned: its
+            // result to the host now.
+            slot(&mut b, &rt, task, RETURN_SLOT);
+            b.ins(I::I32Load(memarg(rt.memory, 0, 4)))
+                .i32(STACKFUL_ROOT)
+                .ins(I::I32And)
+                .ins(I::If(BlockType::Empty))
+                .get(task)
+                .ins(I::Call(
+                    self.ctx.layout.async_index(AsyncFunc::HostDeliver)?,
+                ))
+                .ins(I::End);
+        }
         if hosted {
             b.get(task)
                 .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostRetire)?));
@@ -2240,8 +2308,18 @@ impl Gen<'_, '_, '_, '_> {
             .ins(I::GlobalGet(rt.served))
             .i32(1)
             .ins(I::I32Add)
-            .ins(I::I32Eq)
-            .ins(I::If(BlockType::Empty));
+            .ins(I::I32Eq);
+        if !self.ctx.adapters.stackful_exports.is_empty() {
+            // (a stackful root export's task that returned has no ticket)
+            slot(&mut b, &rt, q, WAITING_TURN_SLOT);
+            b.load(rt.memory, 0, 4, Flat::I32)
+                .ins(I::I32Eqz)
+                .get(q)
+                .ins(I::Call(rt.has_returned))
+                .ins(I::I32And)
+                .ins(I::I32Or);
+        }
+        b.ins(I::If(BlockType::Empty));
         b.get(q).ins(I::Call(ring));
         b.i32(1).set(rung);
         b.ins(I::End);

@@ -117,6 +117,16 @@ pub(crate) struct Adapters {
     /// meld's async runtime may run the component's other tasks between
     /// its return and the host's reading of the result.
     pub(crate) staged_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
+    /// Async-typed root exports lifted without `async` whose result is one
+    /// flat value without pointers or handles (or none), in a composition
+    /// whose runtime follows the host: the wrapper lifts them `async`
+    /// without a callback (stackful), so that such a task may wait for the
+    /// host while the fused instance runs other root tasks' turns, as
+    /// wasmtime runs other instances beside a blocked sync-lifted one. Its
+    /// host entry runs the same turns as a callback's
+    /// (`async_calls::AsyncFunc::HostTurn`), waiting in between, and hands
+    /// the result to the host's `task.return`.
+    pub(crate) stackful_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
     /// Host functions whose values carry resource handles.
     pub(crate) handle_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
     /// Those whose parameters hold handles in memory, or whose result
@@ -202,6 +212,7 @@ pub(crate) fn plan(
     }
     let mut handle_exports = std::collections::BTreeSet::new();
     let mut staged_exports = std::collections::BTreeSet::new();
+    let mut stackful_exports = std::collections::BTreeSet::new();
     for id in lifted {
         let shape = export_shape(graph, types, &mut tys, id)?;
         if shape
@@ -229,6 +240,23 @@ pub(crate) fn plan(
             graph.lifted[id.0].options.async_ && async_calls::returns_through_memory(&tys, &shape);
         if in_memory || result_handles || async_memory {
             staged_exports.insert(id);
+        }
+        let lifted = &graph.lifted[id.0];
+        let async_type = types
+            .get(lifted.ty)
+            .ok_or_else(|| Error::internal("unknown function type"))?
+            .async_;
+        let flat_result =
+            shape.lifted.results.len() <= 1 && shape.result.is_none_or(|t| !tys.info(t).memory);
+        if graph.follows_host()
+            && async_type
+            && !lifted.options.async_
+            && lifted.options.post_return.is_none()
+            && flat_result
+            && !handle_exports.contains(&id)
+            && !staged_exports.contains(&id)
+        {
+            stackful_exports.insert(id);
         }
     }
     let mut handle_lowerings = std::collections::BTreeSet::new();
@@ -268,6 +296,7 @@ pub(crate) fn plan(
     let mut adapters = with_flags(graph, planned, tys, leaving);
     adapters.handle_exports = handle_exports;
     adapters.staged_exports = staged_exports;
+    adapters.stackful_exports = stackful_exports;
     adapters.handle_lowerings = handle_lowerings;
     adapters.staged_lowerings = staged_lowerings;
     adapters.async_staged = async_staged;
@@ -467,6 +496,7 @@ fn with_flags(
         flags,
         handle_exports: Default::default(),
         staged_exports: Default::default(),
+        stackful_exports: Default::default(),
         handle_lowerings: Default::default(),
         staged_lowerings: Default::default(),
         async_staged: Default::default(),

@@ -515,6 +515,9 @@ impl Wrapper<'_> {
                     .b
                     .core_alias_export(main, &lift.func, ExportKind::Func)?;
                 let mut options = self.options(main, &lift.options)?;
+                if lift.stackful {
+                    options.push(CanonicalOption::Async);
+                }
                 if let Some(callback) = &lift.callback {
                     options.push(CanonicalOption::Async);
                     options.push(CanonicalOption::Callback(self.b.core_alias_export(
