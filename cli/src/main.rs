@@ -225,8 +225,12 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
         eprintln!("adapter code:      {} bytes", s.adapter_code_bytes);
         for u in &s.suspendable {
             eprintln!(
-                "suspendable code:  {}: {} of {} functions rewritten to suspend",
-                u.component, u.transformed, u.functions
+                "suspendable code:  {}: {} of {} functions rewritten to suspend, their bodies {} -> {} bytes",
+                u.component,
+                u.transformed,
+                u.functions,
+                u.transformed_bytes_before,
+                u.transformed_bytes_after
             );
         }
         eprintln!("host imports:      {}", s.host_imports);

@@ -121,11 +121,15 @@ fn stats(stats: meld_core::Stats) -> wit::Stats {
                     component,
                     functions,
                     transformed,
+                    transformed_bytes_before,
+                    transformed_bytes_after,
                 } = s;
                 wit::Suspendable {
                     component,
                     functions: wide(functions),
                     transformed: wide(transformed),
+                    transformed_bytes_before: wide(transformed_bytes_before),
+                    transformed_bytes_after: wide(transformed_bytes_after),
                 }
             })
             .collect(),

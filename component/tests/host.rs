@@ -460,10 +460,14 @@ fn fused_to_core(fused: fuser::Fused) -> meld_core::Fused {
                      component,
                      functions,
                      transformed,
+                     transformed_bytes_before,
+                     transformed_bytes_after,
                  }| meld_core::Suspendable {
                     component,
                     functions: narrow(functions),
                     transformed: narrow(transformed),
+                    transformed_bytes_before: narrow(transformed_bytes_before),
+                    transformed_bytes_after: narrow(transformed_bytes_after),
                 },
             )
             .collect(),

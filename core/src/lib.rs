@@ -154,6 +154,10 @@ pub struct Suspendable {
     pub functions: usize,
     /// Those rewritten: they can reach a point where their task suspends.
     pub transformed: usize,
+    /// The bytes of those functions' bodies before the rewrite.
+    pub transformed_bytes_before: usize,
+    /// ... and after it (the code the transform adds to this component).
+    pub transformed_bytes_after: usize,
 }
 
 /// One inner component's region of a shared memory.
@@ -223,7 +227,7 @@ pub fn fuse(inputs: &[&[u8]], options: &Options) -> Result<Fused> {
 fn suspendable_counts(
     graph: &graph::Graph,
     layout: &merge::Layout<'_>,
-    transformed: &std::collections::BTreeSet<u32>,
+    report: &unwind::Report,
 ) -> Result<Vec<Suspendable>> {
     let runtime: Vec<graph::CoreInstanceId> = graph
         .runtime
@@ -237,7 +241,11 @@ fn suspendable_counts(
             continue;
         }
         let funcs = layout.instance_funcs(graph, id)?;
-        let rewritten = transformed.range(funcs.clone()).count();
+        let rewritten = report.transformed.range(funcs.clone()).count();
+        let (before, after) = report
+            .sizes
+            .range(funcs.clone())
+            .fold((0, 0), |(b, a), (_, (x, y))| (b + x, a + y));
         let component = graph.path(instance.component);
         let at = match out.iter().position(|s| s.component == component) {
             Some(at) => at,
@@ -246,12 +254,16 @@ fn suspendable_counts(
                     component: component.to_string(),
                     functions: 0,
                     transformed: 0,
+                    transformed_bytes_before: 0,
+                    transformed_bytes_after: 0,
                 });
                 out.len() - 1
             }
         };
         out[at].functions += funcs.len();
         out[at].transformed += rewritten;
+        out[at].transformed_bytes_before += before;
+        out[at].transformed_bytes_after += after;
     }
     Ok(out)
 }
@@ -322,7 +334,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
     if let Some(config) = unwind {
         let (instrumented, report) = unwind::instrument(&module, &config)?;
         module = instrumented;
-        suspendable = suspendable_counts(&graph, &layout, &report.transformed)?;
+        suspendable = suspendable_counts(&graph, &layout, &report)?;
         let dwarf = info.dropped.iter().any(|(name, _)| debug::is_dwarf(name));
         if dwarf && options.debug_info == DebugInfo::Keep {
             layout.warnings.push(

@@ -145,7 +145,13 @@ export interface Stats {
    * With the async runtime, per inner component: its functions, and those
    * the unwind transform rewrote so that a task can suspend in them.
    */
-  suspendable: { component: string; functions: number; transformed: number }[];
+  suspendable: {
+    component: string;
+    functions: number;
+    transformed: number;
+    transformedBytesBefore: number;
+    transformedBytesAfter: number;
+  }[];
 }
 
 /** Cross-component calls by kind of adapter. */

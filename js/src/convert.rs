@@ -158,11 +158,21 @@ pub fn stats(stats: &Stats) -> Json {
                     component,
                     functions,
                     transformed,
+                    transformed_bytes_before,
+                    transformed_bytes_after,
                 } = s;
                 Json::object([
                     ("component", Json::str(component)),
                     ("functions", Json::count(*functions)),
                     ("transformed", Json::count(*transformed)),
+                    (
+                        "transformedBytesBefore",
+                        Json::count(*transformed_bytes_before),
+                    ),
+                    (
+                        "transformedBytesAfter",
+                        Json::count(*transformed_bytes_after),
+                    ),
                 ])
             }),
         ),

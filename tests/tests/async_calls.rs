@@ -575,10 +575,19 @@ fn components_that_cannot_block_stay_untouched() {
             let (quiet, busy) = (of(untouched), of(rewritten));
             println!("{name} {memory:?}: {quiet:?} {busy:?}");
             assert!(
-                quiet.functions > 0 && quiet.transformed == 0,
+                quiet.functions > 0
+                    && quiet.transformed == 0
+                    && quiet.transformed_bytes_before == 0
+                    && quiet.transformed_bytes_after == 0,
                 "{name}: {quiet:?}"
             );
             assert!(busy.transformed > 0, "{name}: {busy:?}");
+            // The rewritten bodies grow (the unwind and rewind paths).
+            assert!(
+                busy.transformed_bytes_after > busy.transformed_bytes_before
+                    && busy.transformed_bytes_before > 0,
+                "{name}: {busy:?}"
+            );
         }
     }
 }

@@ -284,7 +284,8 @@ function showResult({ wasm, stats, warnings, ms, trees }) {
   if (stats.suspendable.length) {
     const rewritten = stats.suspendable.reduce((n, s) => n + s.transformed, 0);
     const functions = stats.suspendable.reduce((n, s) => n + s.functions, 0);
-    const each = stats.suspendable.map((s) => `${s.component} ${s.transformed} of ${s.functions}`);
+    const each = stats.suspendable.map((s) =>
+      `${s.component} ${s.transformed} of ${s.functions} (${s.transformedBytesBefore} → ${s.transformedBytesAfter} bytes)`);
     count(dl, 'suspendable code', `${rewritten} of ${functions}`,
       `functions the unwind transform rewrote so that a task can suspend in them: ${each.join(', ')}`);
   }

@@ -112,6 +112,8 @@ impl Calm {
 pub(crate) struct Report {
     /// The transformed functions, by function index.
     pub(crate) transformed: BTreeSet<u32>,
+    /// Each transformed function's body size in bytes, before and after.
+    pub(crate) sizes: std::collections::BTreeMap<u32, (usize, usize)>,
     /// The code section's size before and after (the tests and the cost
     /// measurements read them).
     #[cfg_attr(
@@ -271,6 +273,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
     let mut code = CodeSection::new();
     let mut validator = Validator::new_with_features(WasmFeatures::all());
     let mut code_before = 0;
+    let mut sizes = std::collections::BTreeMap::new();
     let mut func = facts.imported;
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload?;
@@ -303,6 +306,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
                 .ok_or_else(|| Error::internal(format!("function {func} has no function type")))?;
             let new = emit::function(&tree, ty, &cx, &mut block_types)
                 .map_err(|e| e.at_offset(body.range().start))?;
+            sizes.insert(func, (body.as_bytes().len(), new.byte_len()));
             code.function(&new);
         }
         func += 1;
@@ -351,6 +355,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
         bytes,
         Report {
             transformed,
+            sizes,
             code_before,
             code_after,
         },
