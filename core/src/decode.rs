@@ -38,10 +38,21 @@ pub(crate) struct Decoded<'a> {
     pub(crate) components: Vec<StaticComponent<'a>>,
     /// The root component.
     pub(crate) root: StaticComponentIndex,
-    /// Type information of the whole input.
-    pub(crate) types: Types,
+    /// Type information of the whole input (freed by fusion once the
+    /// wrapper is built: [`Decoded::types`]).
+    pub(crate) types: Option<Types>,
     /// Size of the input in bytes.
     pub(crate) size: usize,
+}
+
+impl Decoded<'_> {
+    /// Type information of the whole input.
+    pub(crate) fn types(&self) -> Result<wasmparser::types::TypesRef<'_>> {
+        self.types
+            .as_ref()
+            .map(Types::as_ref)
+            .ok_or_else(|| Error::internal("the input's types were already freed"))
+    }
 }
 
 /// A core module: its bytes and where they start in the input.
@@ -493,7 +504,7 @@ fn read<'a>(bytes: &'a [u8], jobs: &mut Vec<crate::validate::Job<'a>>) -> Result
                             modules,
                             components,
                             root: index,
-                            types,
+                            types: Some(types),
                             size: bytes.len(),
                         });
                     }

@@ -740,7 +740,7 @@ impl Flattener<'_, '_> {
         path: Vec<String>,
         ty: ComponentInstanceTypeId,
     ) -> Result<()> {
-        let types = self.decoded.types.as_ref();
+        let types = self.decoded.types()?;
         let inst = types
             .get(ty)
             .ok_or_else(|| Error::internal("unknown instance type"))?;
@@ -801,8 +801,7 @@ impl Flattener<'_, '_> {
     ) -> Result<()> {
         let inst_ty = self
             .decoded
-            .types
-            .as_ref()
+            .types()?
             .get(ty)
             .ok_or_else(|| Error::internal("unknown instance type"))?;
         for (name, export) in &inst_ty.exports {
@@ -835,9 +834,8 @@ impl Flattener<'_, '_> {
                 .map(|(_, d)| d.clone())
                 .ok_or_else(|| Error::internal(format!("instance has no export `{name}`"))),
             InstanceDef::Host { import, path, ty } => {
-                let types = &self.decoded.types;
+                let types = self.decoded.types()?;
                 let inst_ty = types
-                    .as_ref()
                     .get(*ty)
                     .ok_or_else(|| Error::internal("unknown instance type"))?;
                 let export = inst_ty
@@ -891,14 +889,13 @@ impl Flattener<'_, '_> {
         &self,
         func: &HostPath,
     ) -> Result<wasmparser::component_types::ComponentFuncTypeId> {
-        let types = &self.decoded.types;
+        let types = self.decoded.types()?;
         let mut ty = self.graph.imports[func.import.0].ty;
         for name in &func.path {
             let ComponentEntityType::Instance(id) = ty else {
                 return Err(Error::internal("host path through a non-instance"));
             };
             let inst = types
-                .as_ref()
                 .get(id)
                 .ok_or_else(|| Error::internal("unknown instance type"))?;
             ty = inst

@@ -188,7 +188,7 @@ fn lowering(node: &LoweringNode) -> Json {
 pub fn inspect(input: &[u8]) -> Result<Tree> {
     let decoded = crate::decode_wasm(input)?;
     let graph = flatten::flatten(&decoded)?;
-    let types = decoded.types.as_ref();
+    let types = decoded.types()?;
     let mut modules: Vec<Option<Module<'_>>> = decoded.modules.iter().map(|_| None).collect();
     let mut components: Vec<ComponentNode> = graph
         .components

@@ -294,7 +294,7 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
     // meld's async runtime joins the composition as three more instances
     // when the input uses the async ABI.
     runtime::attach(&mut decoded, &mut graph);
-    let types = decoded.types.as_ref();
+    let types = decoded.types()?;
 
     // Stage 5a, adapt (plan): decide per cross-component call whether it is
     // a direct call or needs a generated adapter, from the component type.
@@ -326,6 +326,15 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
         Some(_) => DebugInfo::Strip,
         None => options.debug_info,
     };
+
+    // Stage 7a, wrap (prepare): the component with the input's world around
+    // the module, built now so that the input's types are freed before the
+    // module is assembled (fusion's peak of memory).
+    let wrapper = match options.output {
+        OutputKind::Component => Some(wrap::prepare(types, &graph, &boundary)?),
+        OutputKind::Core => None,
+    };
+    decoded.types = None;
 
     // Stage 4b, merge (emit): re-encode every instance into one module.
     let (mut module, info) =
@@ -399,8 +408,10 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
             module
         }
         OutputKind::Component => {
-            let component = wrap::wrap(types, &graph, &boundary, module)?;
+            let wrapper =
+                wrapper.ok_or_else(|| Error::internal("a component output without its wrapper"))?;
             drop((layout, boundary, adapters, graph, decoded));
+            let component = wrapper.finish(module);
             validate::output(&component, "wrapped component")?;
             component
         }

@@ -265,7 +265,7 @@ impl<'a> Layout<'a> {
         if layout.shared.is_some() {
             // With one memory, copies of pointers with the host are staged
             // too (their pointers move as they are copied).
-            let types = decoded.types.as_ref();
+            let types = decoded.types()?;
             for id in crate::adapt::async_calls::pointer_ends(graph, types)? {
                 let options = &graph.async_builtins[id.0].options;
                 if layout.rebased(graph, adapters, options)?.is_some() {
@@ -276,7 +276,7 @@ impl<'a> Layout<'a> {
         layout.async_funcs = crate::adapt::async_calls::funcs(
             graph,
             adapters,
-            decoded.types.as_ref(),
+            decoded.types()?,
             &layout.staged_ends,
         )?;
         layout.wrappers = layout.plan_wrappers(graph, adapters)?;

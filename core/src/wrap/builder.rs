@@ -29,10 +29,9 @@ pub(crate) struct Builder {
     /// A type section being filled by [`Sink::define`], flushed before any
     /// other section.
     pending_types: Option<ComponentTypeSection>,
-    /// The component up to and including a module embedded in its own
-    /// buffer ([`Builder::core_module_owned`]); `component` then holds the
-    /// sections after it.
-    front: Option<Vec<u8>>,
+    /// The component up to a module that comes later
+    /// ([`Builder::core_module_later`], [`Builder::finish_with`]).
+    before_later: Option<Vec<u8>>,
 }
 
 fn next(counter: &mut u32) -> u32 {
@@ -49,17 +48,7 @@ impl Builder {
 
     pub(crate) fn finish(mut self) -> Vec<u8> {
         self.flush();
-        let rest = self.component.finish();
-        match self.front {
-            None => rest,
-            Some(mut front) => {
-                // exactly: amortised growth would double the module's buffer
-                let rest = &rest[Component::HEADER.len()..];
-                front.reserve_exact(rest.len());
-                front.extend_from_slice(rest);
-                front
-            }
-        }
+        self.component.finish()
     }
 
     pub(crate) fn import(&mut self, name: &str, ty: ComponentTypeRef) -> Result<u32> {
@@ -313,25 +302,36 @@ impl Builder {
         next(&mut self.core_modules)
     }
 
-    /// Embeds the core module `bytes` in its own buffer: the sections so far
-    /// and the module section's header are moved in front of it, so that a
-    /// large module is not copied (and not held twice). Returns its core
-    /// module index.
-    pub(crate) fn core_module_owned(&mut self, mut bytes: Vec<u8>) -> u32 {
-        if self.front.is_some() {
-            return self.core_module(&bytes);
-        }
+    /// A core module whose bytes come at [`Builder::finish_with`], so that
+    /// the wrapper can be built (and what it needed freed) before the
+    /// module is. Returns its core module index.
+    pub(crate) fn core_module_later(&mut self) -> u32 {
         self.flush();
-        let mut prefix = std::mem::take(&mut self.component).finish();
-        prefix.push(ComponentSectionId::CoreModule as u8);
-        wasm_encoder::Encode::encode(&(bytes.len() as u32), &mut prefix);
-        let len = bytes.len();
-        bytes.reserve_exact(prefix.len());
-        bytes.resize(len + prefix.len(), 0);
-        bytes.copy_within(0..len, prefix.len());
-        bytes[..prefix.len()].copy_from_slice(&prefix);
-        self.front = Some(bytes);
+        self.before_later = Some(std::mem::take(&mut self.component).finish());
         next(&mut self.core_modules)
+    }
+
+    /// [`Builder::finish`] with the bytes of the module that
+    /// [`Builder::core_module_later`] stood for, embedded in their own
+    /// buffer: the sections before it move in front, those after it are
+    /// appended (the module is not copied, nor held twice).
+    pub(crate) fn finish_with(mut self, mut module: Vec<u8>) -> Vec<u8> {
+        let Some(mut prefix) = self.before_later.take() else {
+            return self.finish();
+        };
+        self.flush();
+        let rest = self.component.finish();
+        let rest = &rest[Component::HEADER.len()..];
+        prefix.push(ComponentSectionId::CoreModule as u8);
+        wasm_encoder::Encode::encode(&(module.len() as u32), &mut prefix);
+        let len = module.len();
+        // exactly: amortised growth would double the module's buffer
+        module.reserve_exact(prefix.len() + rest.len());
+        module.resize(len + prefix.len(), 0);
+        module.copy_within(0..len, prefix.len());
+        module[..prefix.len()].copy_from_slice(&prefix);
+        module.extend_from_slice(rest);
+        module
     }
 
     /// Embeds a whole component; returns its component index.

@@ -30,14 +30,10 @@ use wasmparser::types::TypesRef;
 
 const SHIM_TABLE: &str = "$imports";
 
-/// Wraps `module` (the fused core module) into a component; the module's
-/// own buffer is freed once it is embedded.
-pub(crate) fn wrap(
-    types: TypesRef<'_>,
-    graph: &Graph,
-    boundary: &Boundary,
-    module: Vec<u8>,
-) -> Result<Vec<u8>> {
+/// The component with the input's world around the fused core module,
+/// built before the module is: the module's bytes come at
+/// [`Prepared::finish`].
+pub(crate) fn prepare(types: TypesRef<'_>, graph: &Graph, boundary: &Boundary) -> Result<Prepared> {
     let mut w = Wrapper {
         types,
         b: Builder::default(),
@@ -134,9 +130,8 @@ pub(crate) fn wrap(
     for (name, items) in &by_module {
         args.push((*name, w.b.core_instantiate_exports(items)));
     }
-    // Embedded in its own buffer: the wrapper's sections so far move in
-    // front of it.
-    let fused = w.b.core_module_owned(module);
+    // Its bytes come at `Prepared::finish`, embedded in their own buffer.
+    let fused = w.b.core_module_later();
     let main = w.b.core_instantiate(fused, &args);
 
     if let Some(shim) = shim {
@@ -180,7 +175,20 @@ pub(crate) fn wrap(
     for (name, item, ty) in &graph.exports {
         w.export(main, boundary, name, item, *ty)?;
     }
-    Ok(w.b.finish())
+    Ok(Prepared(w.b))
+}
+
+/// The wrapper built before the fused module is ([`prepare`]): it needs
+/// the input's types, which fusion then frees before the module is
+/// assembled.
+pub(crate) struct Prepared(Builder);
+
+impl Prepared {
+    /// The wrapper around the fused module `module` (embedded in its own
+    /// buffer).
+    pub(crate) fn finish(self, module: Vec<u8>) -> Vec<u8> {
+        self.0.finish_with(module)
+    }
 }
 
 /// Imports `name` of type `ty` into `b`, re-encoding its type, and makes
