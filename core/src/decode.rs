@@ -492,14 +492,18 @@ fn read<'a>(bytes: &'a [u8], jobs: &mut Vec<crate::validate::Job<'a>>) -> Result
                     in_module -= 1;
                     continue;
                 }
-                let done = open
+                let mut done = open
                     .pop()
                     .ok_or_else(|| Error::internal("unbalanced component end"))?;
+                // held through fusion: no room left from growing
+                done.decls.shrink_to_fit();
                 let index = StaticComponentIndex(components.len());
                 components.push(done);
                 match open.last_mut() {
                     Some(parent) => parent.decls.push(Decl::Component(index)),
                     None => {
+                        modules.shrink_to_fit();
+                        components.shrink_to_fit();
                         return Ok(Decoded {
                             modules,
                             components,

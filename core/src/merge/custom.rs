@@ -9,6 +9,7 @@
 //! own (`adapt …`, `meld start`).
 
 use super::module::{Module, Space};
+use crate::debug::leb_len;
 use crate::error::Result;
 use std::collections::BTreeMap;
 
@@ -84,26 +85,71 @@ impl Names {
         Ok(())
     }
 
-    pub(super) fn encode(&self) -> wasm_encoder::NameSection {
-        fn map(names: &BTreeMap<u32, String>) -> wasm_encoder::NameMap {
-            let mut out = wasm_encoder::NameMap::new();
+    /// The `name` section's contents, as wasm-encoder's `NameSection`
+    /// encodes them (the module's name, then functions, locals, tables,
+    /// memories and globals, each subsection even when empty), written
+    /// into one buffer of their exact size: the section is large next to
+    /// the module, and a buffer grown by doubling would hold up to twice
+    /// it at fusion's peak of memory.
+    pub(super) fn encode(&self) -> Vec<u8> {
+        use wasm_encoder::Encode;
+        const MODULE: &str = "meld-fused";
+        fn name_len(name: &str) -> usize {
+            leb_len(name.len()) + name.len()
+        }
+        fn map_len(names: &BTreeMap<u32, String>) -> usize {
+            leb_len(names.len())
+                + names
+                    .iter()
+                    .map(|(i, n)| leb_len(*i as usize) + name_len(n))
+                    .sum::<usize>()
+        }
+        fn map(out: &mut Vec<u8>, names: &BTreeMap<u32, String>) {
+            (names.len() as u32).encode(out);
             for (i, name) in names {
-                out.append(*i, name);
+                i.encode(out);
+                name.as_str().encode(out);
             }
-            out
         }
-        let mut section = wasm_encoder::NameSection::new();
-        section.module("meld-fused");
-        section.functions(&map(&self.funcs));
-        let mut locals = wasm_encoder::IndirectNameMap::new();
-        for (func, names) in &self.locals {
-            locals.append(*func, &map(names));
+        fn subsection(out: &mut Vec<u8>, id: u8, len: usize) {
+            out.push(id);
+            (len as u32).encode(out);
         }
-        section.locals(&locals);
-        section.tables(&map(&self.tables));
-        section.memories(&map(&self.memories));
-        section.globals(&map(&self.globals));
-        section
+        let locals_len = leb_len(self.locals.len())
+            + self
+                .locals
+                .iter()
+                .map(|(f, names)| leb_len(*f as usize) + map_len(names))
+                .sum::<usize>();
+        let parts = [
+            (0, name_len(MODULE)),
+            (1, map_len(&self.funcs)),
+            (2, locals_len),
+            (5, map_len(&self.tables)),
+            (6, map_len(&self.memories)),
+            (7, map_len(&self.globals)),
+        ];
+        let total = parts.iter().map(|(_, len)| 1 + leb_len(*len) + len).sum();
+        let mut out = Vec::with_capacity(total);
+        for (id, len) in parts {
+            subsection(&mut out, id, len);
+            match id {
+                0 => MODULE.encode(&mut out),
+                1 => map(&mut out, &self.funcs),
+                2 => {
+                    (self.locals.len() as u32).encode(&mut out);
+                    for (func, names) in &self.locals {
+                        func.encode(&mut out);
+                        map(&mut out, names);
+                    }
+                }
+                5 => map(&mut out, &self.tables),
+                6 => map(&mut out, &self.memories),
+                _ => map(&mut out, &self.globals),
+            }
+        }
+        debug_assert_eq!(out.len(), total);
+        out
     }
 }
 

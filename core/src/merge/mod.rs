@@ -1053,9 +1053,8 @@ pub(crate) fn emit(
         after.push(data.into());
     }
     info.dropped.extend(carried.dropped);
-    let custom = name_section.as_custom();
-    after.push(custom_header(&custom.name, custom.data.len()).into());
-    after.push(custom.data);
+    after.push(custom_header("name", name_section.len()).into());
+    after.push(name_section.into());
     if let Some(producers) = producers.encode() {
         encode_if(&mut after, &producers, 1);
     }

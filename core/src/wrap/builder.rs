@@ -311,27 +311,21 @@ impl Builder {
         next(&mut self.core_modules)
     }
 
-    /// [`Builder::finish`] with the bytes of the module that
-    /// [`Builder::core_module_later`] stood for, embedded in their own
-    /// buffer: the sections before it move in front, those after it are
-    /// appended (the module is not copied, nor held twice).
-    pub(crate) fn finish_with(mut self, mut module: Vec<u8>) -> Vec<u8> {
-        let Some(mut prefix) = self.before_later.take() else {
-            return self.finish();
-        };
+    /// The component around the module that [`Builder::core_module_later`]
+    /// stood for, in two parts of their exact size: the sections before it
+    /// (the header included) and those after it ([`embed`] puts the module
+    /// between them).
+    pub(crate) fn finish_around(mut self) -> Result<(Vec<u8>, Vec<u8>)> {
+        let mut before = self
+            .before_later
+            .take()
+            .ok_or_else(|| Error::internal("no module to come later"))?;
         self.flush();
-        let rest = self.component.finish();
-        let rest = &rest[Component::HEADER.len()..];
-        prefix.push(ComponentSectionId::CoreModule as u8);
-        wasm_encoder::Encode::encode(&(module.len() as u32), &mut prefix);
-        let len = module.len();
-        // exactly: amortised growth would double the module's buffer
-        module.reserve_exact(prefix.len() + rest.len());
-        module.resize(len + prefix.len(), 0);
-        module.copy_within(0..len, prefix.len());
-        module[..prefix.len()].copy_from_slice(&prefix);
-        module.extend_from_slice(rest);
-        module
+        let mut after = self.component.finish();
+        after.drain(..Component::HEADER.len());
+        before.shrink_to_fit();
+        after.shrink_to_fit();
+        Ok((before, after))
     }
 
     /// Embeds a whole component; returns its component index.
@@ -424,4 +418,23 @@ impl Sink for Builder {
     fn import_type(&mut self, name: &str, bound: wasm_encoder::TypeBounds) -> Result<u32> {
         self.import(name, ComponentTypeRef::Type(bound))
     }
+}
+
+/// The component [`Builder::finish_around`] split around its core module,
+/// with `module` embedded in its own buffer: the sections before it move in
+/// front, those after it are appended (the module is not copied, nor held
+/// twice).
+pub(crate) fn embed(before: &[u8], mut module: Vec<u8>, after: &[u8]) -> Vec<u8> {
+    let mut prefix = Vec::with_capacity(before.len() + 6);
+    prefix.extend_from_slice(before);
+    prefix.push(ComponentSectionId::CoreModule as u8);
+    wasm_encoder::Encode::encode(&(module.len() as u32), &mut prefix);
+    let len = module.len();
+    // exactly: amortised growth would double the module's buffer
+    module.reserve_exact(prefix.len() + after.len());
+    module.resize(len + prefix.len(), 0);
+    module.copy_within(0..len, prefix.len());
+    module[..prefix.len()].copy_from_slice(&prefix);
+    module.extend_from_slice(after);
+    module
 }

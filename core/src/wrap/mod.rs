@@ -175,19 +175,23 @@ pub(crate) fn prepare(types: TypesRef<'_>, graph: &Graph, boundary: &Boundary) -
     for (name, item, ty) in &graph.exports {
         w.export(main, boundary, name, item, *ty)?;
     }
-    Ok(Prepared(w.b))
+    let (before, after) = w.b.finish_around()?;
+    Ok(Prepared { before, after })
 }
 
 /// The wrapper built before the fused module is ([`prepare`]): it needs
 /// the input's types, which fusion then frees before the module is
 /// assembled.
-pub(crate) struct Prepared(Builder);
+pub(crate) struct Prepared {
+    before: Vec<u8>,
+    after: Vec<u8>,
+}
 
 impl Prepared {
     /// The wrapper around the fused module `module` (embedded in its own
     /// buffer).
     pub(crate) fn finish(self, module: Vec<u8>) -> Vec<u8> {
-        self.0.finish_with(module)
+        builder::embed(&self.before, module, &self.after)
     }
 }
 
