@@ -199,3 +199,53 @@ impl Producers {
         Some(section)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// wasm-encoder's `NameSection` of the same names, the reference
+    /// [`Names::encode`] writes by hand into an exact buffer.
+    fn reference(names: &Names) -> Vec<u8> {
+        fn map(names: &BTreeMap<u32, String>) -> wasm_encoder::NameMap {
+            let mut out = wasm_encoder::NameMap::new();
+            for (i, name) in names {
+                out.append(*i, name);
+            }
+            out
+        }
+        let mut section = wasm_encoder::NameSection::new();
+        section.module("meld-fused");
+        section.functions(&map(&names.funcs));
+        let mut locals = wasm_encoder::IndirectNameMap::new();
+        for (func, names) in &names.locals {
+            locals.append(*func, &map(names));
+        }
+        section.locals(&locals);
+        section.tables(&map(&names.tables));
+        section.memories(&map(&names.memories));
+        section.globals(&map(&names.globals));
+        section.as_custom().data.into_owned()
+    }
+
+    #[test]
+    fn names_encode_as_wasm_encoder_does() {
+        let mut names = Names::default();
+        assert_eq!(names.encode(), reference(&names), "no names at all");
+        for i in [0, 1, 127, 128, 300, 20_000] {
+            names.func(i, format!("f{i}"));
+        }
+        // a name long enough for a two-byte length
+        names.func(5, "é".repeat(100));
+        names
+            .locals
+            .insert(128, [(0, "a".to_string()), (200, "b".into())].into());
+        names.locals.insert(3, BTreeMap::new());
+        names.tables.insert(0, "t".into());
+        names.globals.insert(129, "g".repeat(200));
+        names.single_memory();
+        let encoded = names.encode();
+        assert_eq!(encoded, reference(&names));
+        assert_eq!(encoded.len(), encoded.capacity(), "sized exactly");
+    }
+}
