@@ -787,6 +787,24 @@ fn async_host_calls_made_at_once() {
         &["[1005]", "[1405]", "finished 0, 1"],
         Some(&["[1005]", "[1405]", "finished 1, 0"]),
     );
+    // Both kinds of sync export at once (in one inner instance, so one
+    // after the other, as in wasmtime), each waiting for the host.
+    check_together_component(
+        &fixture,
+        &[("blocking", u32s(&[5])), ("blocking-post", u32s(&[3]))],
+        &["[1405]", "[1405]", "finished 0, 1"],
+        None,
+    );
+    check_together_component(
+        &fixture,
+        &[
+            ("relay", u32s(&[4, 1])),
+            ("blocking-post", u32s(&[3])),
+            ("blocking", u32s(&[2])),
+        ],
+        &["[1002]", "[1405]", "[1405]", "finished 1, 0, 2"],
+        None,
+    );
     // The sync export waits for the async task itself (for the inner
     // instance that task holds while it blocks in its own
     // `waitable-set.wait`): that task's `task.return` leaves its result in

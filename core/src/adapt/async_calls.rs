@@ -1941,6 +1941,48 @@ impl Gen<'_, '_, '_, '_> {
                 b.ins(I::GlobalGet(rt.host_pending))
                     .ins(I::I32Eqz)
                     .trap_if();
+                let stackful = !self.ctx.adapters.stackful_exports.is_empty();
+                if stackful {
+                    // A stackful root task watches: its fiber runs beside
+                    // this call and takes the host's events, so this call
+                    // waits on a bell of its own, rung once its task
+                    // returned (`HostRings`).
+                    let (w, r, set) = (b.local(Flat::I32), b.local(Flat::I32), b.local(Flat::I32));
+                    b.ins(I::GlobalGet(rt.watcher)).set(w);
+                    b.get(w)
+                        .ins(I::If(BlockType::Result(wasm_encoder::ValType::I32)));
+                    slot(&mut b, &rt, w, RETURN_SLOT);
+                    b.load(rt.memory, 0, 4, Flat::I32)
+                        .i32(STACKFUL_ROOT)
+                        .ins(I::I32And)
+                        .ins(I::Else)
+                        .i32(0)
+                        .ins(I::End)
+                        .ins(I::If(BlockType::Empty));
+                    self.arm_bell(&mut b, task, r)?;
+                    self.bell_word(&mut b, task, BELL_SET);
+                    b.set(set);
+                    b.get(set).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+                    b.ins(I::Call(host_op(self.ctx, HostAsyncOp::SetNew)?))
+                        .set(set);
+                    self.set_bell_word(&mut b, task, BELL_SET, set);
+                    b.ins(I::End);
+                    b.get(r)
+                        .get(set)
+                        .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+                    let one = b.local(Flat::I32);
+                    b.i32(1).set(one);
+                    self.set_bell_word(&mut b, task, BELL_WAITS, one);
+                    b.get(set)
+                        .i32(self.host_event_at()?)
+                        .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetWait)?));
+                    b.i32(HOST_EVENT_AT).load(rt.memory, 0, 4, Flat::I32);
+                    b.i32(HOST_EVENT_AT).load(rt.memory, 4, 4, Flat::I32);
+                    b.ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostEvent)?));
+                    let zero = b.local(Flat::I32);
+                    self.set_bell_word(&mut b, task, BELL_WAITS, zero);
+                    b.ins(I::Else);
+                }
                 // An async root task waits on the host's set already. Its
                 // callback cannot run before this call returns (wasmtime
                 // holds it while a sync-lifted call is in the instance),
@@ -1962,6 +2004,9 @@ impl Gen<'_, '_, '_, '_> {
                     .ins(I::End);
                 b.ins(I::End);
                 self.host_wait(&mut b)?;
+                if stackful {
+                    b.ins(I::End);
+                }
             } else {
                 b.ins(I::Unreachable);
             }
@@ -1981,6 +2026,11 @@ impl Gen<'_, '_, '_, '_> {
                 b.get(rang)
                     .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostRing)?));
                 b.ins(I::End).ins(I::End);
+                if !self.ctx.adapters.stackful_exports.is_empty() {
+                    // its bell and set, if it waited on them, to the pool
+                    b.get(task)
+                        .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostRetire)?));
+                }
                 // Async root tasks that need a turn get it.
                 b.get(task)
                     .i32(1)
