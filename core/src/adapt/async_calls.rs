@@ -1960,13 +1960,7 @@ impl Gen<'_, '_, '_, '_> {
                         .ins(I::End)
                         .ins(I::If(BlockType::Empty));
                     self.arm_bell(&mut b, task, r)?;
-                    self.bell_word(&mut b, task, BELL_SET);
-                    b.set(set);
-                    b.get(set).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
-                    b.ins(I::Call(host_op(self.ctx, HostAsyncOp::SetNew)?))
-                        .set(set);
-                    self.set_bell_word(&mut b, task, BELL_SET, set);
-                    b.ins(I::End);
+                    self.own_set(&mut b, task, set)?;
                     b.get(r)
                         .get(set)
                         .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
@@ -2422,6 +2416,19 @@ impl Gen<'_, '_, '_, '_> {
         Ok(())
     }
 
+    /// Root task `task`'s own waitable set into the local `set`: a new one
+    /// unless it has one.
+    fn own_set(&self, b: &mut Body, task: Local, set: Local) -> Result<()> {
+        self.bell_word(b, task, BELL_SET);
+        b.set(set);
+        b.get(set).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+        b.ins(I::Call(host_op(self.ctx, HostAsyncOp::SetNew)?))
+            .set(set);
+        self.set_bell_word(b, task, BELL_SET, set);
+        b.ins(I::End);
+        Ok(())
+    }
+
     /// [`AsyncFunc::HostPark`]: `(task) -> code`.
     fn host_park(&mut self) -> Result<Made> {
         let rt = self.rt_copy();
@@ -2448,13 +2455,7 @@ impl Gen<'_, '_, '_, '_> {
         b.ins(I::GlobalGet(rt.host_set)).set(set);
         b.i32(2).set(waits);
         b.ins(I::Else);
-        self.bell_word(&mut b, task, BELL_SET);
-        b.set(set);
-        b.get(set).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
-        b.ins(I::Call(host_op(self.ctx, HostAsyncOp::SetNew)?))
-            .set(set);
-        self.set_bell_word(&mut b, task, BELL_SET, set);
-        b.ins(I::End);
+        self.own_set(&mut b, task, set)?;
         b.i32(1).set(waits);
         b.ins(I::End);
         b.get(r).get(set).ins(I::Call(join));
