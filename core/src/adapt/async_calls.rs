@@ -1889,14 +1889,8 @@ impl Gen<'_, '_, '_, '_> {
                 .i32(WAIT)
                 .ins(I::I32Eq)
                 .ins(I::If(BlockType::Empty));
-            b.get(code)
-                .i32(4)
-                .ins(I::I32ShrU)
-                .i32(self.host_event_at()?)
-                .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetWait)?));
-            b.i32(HOST_EVENT_AT).load(rt.memory, 0, 4, Flat::I32);
-            b.i32(HOST_EVENT_AT).load(rt.memory, 4, 4, Flat::I32);
-            b.ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostEvent)?));
+            b.get(code).i32(4).ins(I::I32ShrU);
+            self.wait_on_stack_set(&mut b)?;
             b.ins(I::End);
             b.get(task).ins(I::Call(turn)).set(code);
             b.ins(I::Br(0)).ins(I::End).ins(I::End);
@@ -1941,8 +1935,8 @@ impl Gen<'_, '_, '_, '_> {
                 b.ins(I::GlobalGet(rt.host_pending))
                     .ins(I::I32Eqz)
                     .trap_if();
-                let stackful = !self.ctx.adapters.stackful_exports.is_empty();
-                if stackful {
+                let any_stackful = !self.ctx.adapters.stackful_exports.is_empty();
+                if any_stackful {
                     // A stackful root task watches: its fiber runs beside
                     // this call and takes the host's events, so this call
                     // waits on a bell of its own, rung once its task
@@ -1967,12 +1961,8 @@ impl Gen<'_, '_, '_, '_> {
                     let one = b.local(Flat::I32);
                     b.i32(1).set(one);
                     self.set_bell_word(&mut b, task, BELL_WAITS, one);
-                    b.get(set)
-                        .i32(self.host_event_at()?)
-                        .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetWait)?));
-                    b.i32(HOST_EVENT_AT).load(rt.memory, 0, 4, Flat::I32);
-                    b.i32(HOST_EVENT_AT).load(rt.memory, 4, 4, Flat::I32);
-                    b.ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostEvent)?));
+                    b.get(set);
+                    self.wait_on_stack_set(&mut b)?;
                     let zero = b.local(Flat::I32);
                     self.set_bell_word(&mut b, task, BELL_WAITS, zero);
                     b.ins(I::Else);
@@ -1998,7 +1988,7 @@ impl Gen<'_, '_, '_, '_> {
                     .ins(I::End);
                 b.ins(I::End);
                 self.host_wait(&mut b)?;
-                if stackful {
+                if any_stackful {
                     b.ins(I::End);
                 }
             } else {
@@ -2180,9 +2170,16 @@ impl Gen<'_, '_, '_, '_> {
     /// Blocks the running host call on the host's waitable set, then hands
     /// the event it got to the runtime.
     fn host_wait(&mut self, b: &mut Body) -> Result<()> {
+        b.ins(I::GlobalGet(self.rt.host_set));
+        self.wait_on_stack_set(b)
+    }
+
+    /// Blocks the running host call on the fused component's waitable set
+    /// on the stack (`waitable-set.wait`), then hands the event it got to
+    /// the runtime ([`AsyncFunc::HostEvent`]).
+    fn wait_on_stack_set(&mut self, b: &mut Body) -> Result<()> {
         let rt = self.rt_copy();
-        b.ins(I::GlobalGet(rt.host_set))
-            .i32(self.host_event_at()?)
+        b.i32(self.host_event_at()?)
             .ins(I::Call(host_op(self.ctx, HostAsyncOp::SetWait)?));
         b.i32(HOST_EVENT_AT).load(rt.memory, 0, 4, Flat::I32);
         b.i32(HOST_EVENT_AT).load(rt.memory, 4, 4, Flat::I32);
