@@ -436,7 +436,7 @@ impl Planner<'_, '_, '_> {
                     // wasmtime checks that `task.return` names the lift's
                     // memory, which is meld's here: a result that needs
                     // memory goes to the host from a copy there
-                    // (`Codegen::return_staged`), one that does not names
+                    // (`Codegen::stage_return`, `hand_staged`), one that does not names
                     // none
                     true => {
                         let memory = crate::adapt::async_calls::returns_through_memory(tys, &shape);

@@ -30,7 +30,7 @@ pub(crate) struct Builder {
     /// other section.
     pending_types: Option<ComponentTypeSection>,
     /// The component up to a module that comes later
-    /// ([`Builder::core_module_later`], [`Builder::finish_with`]).
+    /// ([`Builder::core_module_later`], [`Builder::finish_around`]).
     before_later: Option<Vec<u8>>,
 }
 
@@ -302,7 +302,7 @@ impl Builder {
         next(&mut self.core_modules)
     }
 
-    /// A core module whose bytes come at [`Builder::finish_with`], so that
+    /// A core module whose bytes come at [`embed`], so that
     /// the wrapper can be built (and what it needed freed) before the
     /// module is. Returns its core module index.
     pub(crate) fn core_module_later(&mut self) -> u32 {
