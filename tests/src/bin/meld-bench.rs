@@ -36,7 +36,8 @@
 //!   round trips, and the `async-streams` fixture's 1 MiB streamed in
 //!   64 KiB chunks between its two components, composed and fused with
 //!   each memory strategy; median wall time of one host call, fused over
-//!   composed.
+//!   composed; and for the streams, the same less the guest's own work
+//!   (`pipes#send-alone`), the stream's own time.
 //! - **JS** (`js`; only when `MELD_BENCH_JS` names the input, which
 //!   `scripts/bench-js.sh` builds with componentize-js): a 12 MB
 //!   JavaScript component composed with a Rust caller; checks that the
@@ -682,7 +683,11 @@ fn debug_info(samples: usize) -> Result<Vec<Ratio>> {
 /// reads and sums the bytes; the same in 1 KiB chunks (where the
 /// operations, not the bytes, cost); and 2^20 records of two `u32`s
 /// streamed in chunks of 8,192 (target ≤ 0.5 each, issue "Async, part
-/// 2").
+/// 2"). Each `stream<u8>` loop is followed by `pipes#send-alone`, the
+/// same guest work without the stream (the writer's copies, the reader's
+/// buffers and sum), and the time that leaves to the stream, fused over
+/// composed: the guest's sum is the same code on both sides and bounds
+/// the whole loop's ratio.
 fn async_calls(samples: usize, only: Option<&str>) -> Result<Vec<Ratio>> {
     use meld_tests::harness::Instance;
     use wasmtime::component::Val;
@@ -749,30 +754,8 @@ fn async_calls(samples: usize, only: Option<&str>) -> Result<Vec<Ratio>> {
                 .wasm;
             let mut composed = Instance::new(&fixture.wasm)?;
             let mut fused = Instance::new(&fused)?;
-            let path = format!("meld:async-fixtures/{name}");
-            let time = |instance: &mut Instance| -> Result<(Duration, String)> {
-                let start = Instant::now();
-                let result = instance.call(&path, args)?;
-                Ok((start.elapsed(), black_box(result)))
-            };
-            let (_, a) = time(&mut composed)?;
-            let (_, b) = time(&mut fused)?;
-            if a != b {
-                return Err(anyhow!("{name} returned {a} composed and {b} fused"));
-            }
-            let (mut ta, mut tb) = (Vec::new(), Vec::new());
-            for i in 0..samples {
-                if i % 2 == 0 {
-                    ta.push(time(&mut composed)?.0);
-                    tb.push(time(&mut fused)?.0);
-                } else {
-                    tb.push(time(&mut fused)?.0);
-                    ta.push(time(&mut composed)?.0);
-                }
-            }
-            ta.sort();
-            tb.sort();
-            let (before, after) = (ta[samples / 2], tb[samples / 2]);
+            let [before, after] =
+                interleaved_calls(&mut [&mut composed, &mut fused], name, args, samples)?;
             println!(
                 "  {name:<11} {memory:?}: composed {:>10.1} µs  fused {:>10.1} µs",
                 micros(before),
@@ -784,9 +767,74 @@ fn async_calls(samples: usize, only: Option<&str>) -> Result<Vec<Ratio>> {
                 target: *target,
                 detail: format!("fused / composed median wall time of one {name} call"),
             });
+            // an export doing the loop's guest work alone, whose time is
+            // taken from both sides' to give the stream's own cost
+            if *name == "pipes#send" {
+                let alone = "pipes#send-alone";
+                // the guest work alone, on each side; the rest is the
+                // stream's (its copy of the bytes included)
+                let [a, b] =
+                    interleaved_calls(&mut [&mut composed, &mut fused], alone, args, samples)?;
+                let (stream_before, stream_after) =
+                    (before.saturating_sub(a), after.saturating_sub(b));
+                println!(
+                    "  {alone:<11} {memory:?}: composed {:>10.1} µs  fused {:>10.1} µs \
+                     (the guest work alone: {:.0} % of {name} composed); \
+                     the stream's own: composed {:>8.1} µs  fused {:>8.1} µs",
+                    micros(a),
+                    micros(b),
+                    100.0 * a.as_secs_f64() / before.as_secs_f64(),
+                    micros(stream_before),
+                    micros(stream_after)
+                );
+                ratios.push(Ratio {
+                    what: format!("{what}, the stream's own time ({memory:?})"),
+                    ratio: stream_after.as_secs_f64() / stream_before.as_secs_f64(),
+                    target: *target,
+                    detail: format!(
+                        "fused / composed, {name} less {alone} (the same guest work without the stream) on each side"
+                    ),
+                });
+            }
         }
     }
     Ok(ratios)
+}
+
+/// Median wall times of calls of `name` with `args` on each of
+/// `instances`, `samples` each, taking turns (the order reversed every
+/// other round); the first call of each, not timed, must return the same
+/// on all.
+fn interleaved_calls<const N: usize>(
+    instances: &mut [&mut harness::Instance; N],
+    name: &str,
+    args: &[wasmtime::component::Val],
+    samples: usize,
+) -> Result<[Duration; N]> {
+    let path = format!("meld:async-fixtures/{name}");
+    let mut first: Option<String> = None;
+    for instance in instances.iter_mut() {
+        let result = instance.call(&path, args)?;
+        match &first {
+            Some(a) if *a != result => {
+                return Err(anyhow!("{name} returned {a} composed and {result} fused"));
+            }
+            _ => first = Some(result),
+        }
+    }
+    let mut times: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(samples));
+    for round in 0..samples {
+        for k in 0..N {
+            let k = if round % 2 == 0 { k } else { N - 1 - k };
+            let start = Instant::now();
+            black_box(instances[k].call(&path, args)?);
+            times[k].push(start.elapsed());
+        }
+    }
+    Ok(times.map(|mut t| {
+        t.sort();
+        t[samples / 2]
+    }))
 }
 
 fn micros(duration: Duration) -> f64 {

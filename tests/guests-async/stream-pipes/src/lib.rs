@@ -5,6 +5,7 @@
 wit_bindgen::generate!({ path: "../wit", world: "pipes-world" });
 
 use core::future::{Future, poll_fn};
+use core::hint::black_box;
 use core::pin::pin;
 use core::task::Poll;
 use exports::meld::async_fixtures::pipes::Guest;
@@ -67,6 +68,28 @@ impl Guest for Pipes {
             }
         };
         join(sink::sum(rx, read_chunk), writing).await.0
+    }
+
+    async fn send_alone(len: u32, chunk: u32, read_chunk: u32) -> (u64, u32) {
+        let len = len.min(MAX_LEN);
+        let (chunk, read_chunk) = (bounded(chunk, len), bounded(read_chunk, len));
+        let pattern: Vec<u8> = (0..chunk.min(len) + 251).map(|k| (k % 251) as u8).collect();
+        let (mut sum, mut reads) = (0u64, 0u32);
+        let mut i = 0;
+        while i < len {
+            let n = chunk.min(len - i);
+            let at = (i % 251) as usize;
+            // `send`'s writer copies each chunk; `sink.sum` makes a buffer
+            // per read and sums what came
+            let bytes = black_box(pattern[at..at + n as usize].to_vec());
+            for part in bytes.chunks(read_chunk as usize) {
+                black_box(Vec::<u8>::with_capacity(read_chunk as usize));
+                reads += 1;
+                sum += black_box(part).iter().map(|b| u64::from(*b)).sum::<u64>();
+            }
+            i += n;
+        }
+        (sum, reads)
     }
 
     async fn relay(v: u32, write_first: bool) -> u32 {
