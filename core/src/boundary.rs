@@ -520,6 +520,8 @@ impl Planner<'_, '_, '_> {
                     }
                     false => self.context(&lifted.options, lifted.component)?,
                 };
+                let stackful = self.adapters.stackful_exports.contains(id);
+                // (an async lift has none: a stackful export's task runs it)
                 let post = match self
                     .layout
                     .wrapper(Wrapper::PostReturn(*id))
@@ -528,7 +530,7 @@ impl Planner<'_, '_, '_> {
                     Some(wrapper) => Some(wrapper),
                     None => self.origin(&lifted.options.post_return, Space::Func)?,
                 };
-                if let Some(post) = post {
+                if let Some(post) = post.filter(|_| !stackful) {
                     let post_name = format!("cabi_post_{name}");
                     self.export(&post_name, Space::Func, post);
                     options.post_return = Some(post_name);
@@ -539,7 +541,7 @@ impl Planner<'_, '_, '_> {
                         func: name.to_string(),
                         options,
                         callback,
-                        stackful: self.adapters.stackful_exports.contains(id),
+                        stackful,
                     },
                 );
             }

@@ -16,8 +16,12 @@
 ;;   before it resolved (traps).
 ;; - `blocking(polls)`: an async-typed export lifted without `async`,
 ;;   which waits for the host with `waitable-set.wait`.
-;;   `blocking-post` is the same with a post-return (the wrapper lifts
-;;   it as the component does, where it lifts `blocking` stackful).
+;;   `blocking-post` is the same with a post-return, which counts its
+;;   runs: each adds 10,000 to the results of later `blocking` calls
+;;   (the wrapper lifts both stackful; the post-return runs at the task's
+;;   end, as wasmtime runs it once it lifted the result).
+;;   `blocking-token` (in `meld:test/tokens`) is `blocking` with its
+;;   result in a new `token` (an own handle of the caller's resource).
 ;; - `relay(polls, v)`: the worker's, from the host too.
 (component
   (import "meld:test/slow" (instance $slow
@@ -97,8 +101,11 @@
     (core func $cancel-async (canon subtask.cancel async))
     (core func $yield (canon thread.yield))
     (core func $return (canon task.return (result (list u32)) (memory $mem)))
+    (type $token (resource (rep i32)))
+    (core func $token-new (canon resource.new $token))
     (core module $m
       (import "mem" "mem" (memory 1))
+      (import "cm" "token-new" (func $token-new (param i32) (result i32)))
       (import "cm" "later" (func $later (param i32 i32 i32) (result i32)))
       (import "cm" "pause" (func $pause (param i32) (result i32)))
       (import "cm" "sum" (func $sum (param i32 i32) (result i32)))
@@ -114,6 +121,8 @@
       (global $count (mut i32) (i32.const 0))
       (global $set (mut i32) (i32.const 0))
       (global $left (mut i32) (i32.const 0))
+      ;; how many times `post` ran
+      (global $posts (mut i32) (i32.const 0))
       ;; the log, at 4096
       (func $out (param i32)
         (i32.store (i32.add (i32.const 4096) (i32.shl (global.get $count) (i32.const 2)))
@@ -213,15 +222,21 @@
           (call $drop-subtask (local.get $h)))
         (call $out (i32.load (i32.const 128)))
         (call $finish))
-      (func (export "blocking") (param $polls i32) (result i32)
+      (func $blocking (export "blocking") (param $polls i32) (result i32)
         (local $code i32)
         (call $begin)
         (i32.store (i32.const 128) (i32.const 0))
         (call $started (call $later (local.get $polls) (i32.const 5) (i32.const 128)))
         (call $drain)
-        (i32.add (i32.load (i32.const 128)) (i32.mul (global.get $count) (i32.const 100))))
+        (i32.add (i32.load (i32.const 128))
+          (i32.add (i32.mul (global.get $count) (i32.const 100))
+                   (i32.mul (global.get $posts) (i32.const 10000)))))
+      ;; `blocking`, its result in a new token (an own handle)
+      (func (export "blocking-token") (param $polls i32) (result i32)
+        (call $token-new (call $blocking (local.get $polls))))
       (func (export "exit-cb") (param i32 i32 i32) (result i32) (i32.const 0))
-      (func (export "post") (param i32)))
+      (func (export "post") (param i32)
+        (global.set $posts (i32.add (global.get $posts) (i32.const 1)))))
     (core instance $i (instantiate $m
       (with "mem" (instance (export "mem" (memory $mem))))
       (with "cm" (instance
@@ -229,7 +244,8 @@
         (export "relay" (func $relay)) (export "new" (func $new)) (export "wait" (func $wait))
         (export "join" (func $join)) (export "drop-subtask" (func $drop-subtask))
         (export "cancel" (func $cancel)) (export "cancel-async" (func $cancel-async))
-        (export "yield" (func $yield)) (export "return" (func $return))))))
+        (export "yield" (func $yield)) (export "return" (func $return))
+        (export "token-new" (func $token-new))))))
     (alias core export $i "exit-cb" (core func $exit-cb))
     (func (export "run") async (param "a" u32) (param "b" u32) (result (list u32))
       (canon lift (core func $i "run") (memory $mem) async (callback $exit-cb)))
@@ -238,7 +254,10 @@
     (func (export "blocking") async (param "polls" u32) (result u32)
       (canon lift (core func $i "blocking")))
     (func (export "blocking-post") async (param "polls" u32) (result u32)
-      (canon lift (core func $i "blocking") (post-return (core func $i "post")))))
+      (canon lift (core func $i "blocking") (post-return (core func $i "post"))))
+    (export $token-t "token" (type $token))
+    (func (export "blocking-token") async (param "polls" u32) (result (own $token-t))
+      (canon lift (core func $i "blocking-token"))))
   (instance $caller (instantiate $caller
     (with "later" (func $later))
     (with "pause" (func $pause))
@@ -248,4 +267,8 @@
   (export "cancel" (func $caller "cancel"))
   (export "blocking" (func $caller "blocking"))
   (export "blocking-post" (func $caller "blocking-post"))
+  (instance $tokens
+    (export "token" (type $caller "token"))
+    (export "blocking-token" (func $caller "blocking-token")))
+  (export "meld:test/tokens" (instance $tokens))
   (export "relay" (func $worker "relay")))

@@ -1385,11 +1385,31 @@ impl Gen<'_, '_, '_, '_> {
             let raw = b.pop_all(&shape.lifted.results);
             match site {
                 // The host's call reads the core results from the slots
-                // (and calls post-return itself).
-                Site::Export(_) => {
+                // (and calls post-return itself). A stackful export's
+                // host call only takes them from the slots: its
+                // post-return runs now, as wasmtime runs it once it lifted
+                // the (flat) result.
+                Site::Export(id) => {
                     for (i, r) in raw.iter().enumerate() {
                         slot(&mut b, &rt, task, i as u32);
                         b.get(*r).store(rt.memory, 0, flat_size(r.ty), r.ty);
+                    }
+                    if self.ctx.adapters.stackful_exports.contains(&id) {
+                        let post = match layout.wrapper(crate::merge::Wrapper::PostReturn(id)) {
+                            Some(wrapper) => Some(layout.index(wrapper)?),
+                            None => lifted
+                                .options
+                                .post_return
+                                .as_ref()
+                                .map(|p| self.func(p))
+                                .transpose()?,
+                        };
+                        if let Some(post) = post {
+                            for r in &raw {
+                                b.get(*r);
+                            }
+                            b.ins(I::Call(post));
+                        }
                     }
                 }
                 Site::Adapter(adapter) => {

@@ -118,7 +118,8 @@ pub(crate) struct Adapters {
     /// its return and the host's reading of the result.
     pub(crate) staged_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
     /// Async-typed root exports lifted without `async` whose result is one
-    /// flat value without pointers or handles (or none), in a composition
+    /// flat value without pointers (or none) and whose parameters lend no
+    /// handles, in a composition
     /// whose runtime follows the host: the wrapper lifts them `async`
     /// without a callback (stackful), so that such a task may wait for the
     /// host while the fused instance runs other root tasks' turns, as
@@ -248,12 +249,16 @@ pub(crate) fn plan(
             .async_;
         let flat_result =
             shape.lifted.results.len() <= 1 && shape.result.is_none_or(|t| !tys.info(t).memory);
+        // Its post-return, if any, runs at the task's end: the result is
+        // flat, in meld's slots by then (its handles the host's, moved by
+        // the export's handles wrapper). Borrowed parameters would open
+        // that wrapper's scope across the task's waits.
+        let lends = shape.params.iter().any(|t| tys.info(*t).borrows);
         if graph.follows_host()
             && async_type
             && !lifted.options.async_
-            && lifted.options.post_return.is_none()
             && flat_result
-            && !handle_exports.contains(&id)
+            && !lends
             && !staged_exports.contains(&id)
         {
             stackful_exports.insert(id);
