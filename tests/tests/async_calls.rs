@@ -795,6 +795,32 @@ fn async_host_calls_made_at_once() {
         &["[1005]", "[<resource>]", "finished 0, 1"],
         None,
     );
+    // And those whose result goes through memory: it is copied out of
+    // the component when the task returns (`blocking` overwrites the
+    // string's bytes when it starts, after `blocking-text` returned).
+    check_together_component(
+        &fixture,
+        &[("relay", u32s(&[1, 4])), ("blocking-text", u32s(&[3]))],
+        &["[1005]", "[\"t5\"]", "finished 0, 1"],
+        None,
+    );
+    check_together_component(
+        &fixture,
+        &[
+            ("relay", u32s(&[1, 4])),
+            ("blocking-text", u32s(&[3])),
+            ("blocking-pair", u32s(&[2])),
+            ("blocking", u32s(&[1])),
+        ],
+        &[
+            "[1005]",
+            "[\"t5\"]",
+            "[(11405, 1)]",
+            "[11405]",
+            "finished 0, 1, 2, 3",
+        ],
+        None,
+    );
     // Both kinds of sync export at once (in one inner instance, so one
     // after the other, as in wasmtime), each waiting for the host.
     check_together_component(

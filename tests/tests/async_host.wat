@@ -20,6 +20,9 @@
 ;;   runs: each adds 10,000 to the results of later `blocking` calls
 ;;   (the wrapper lifts both stackful; the post-return runs at the task's
 ;;   end, as wasmtime runs it once it lifted the result).
+;;   `blocking-text` returns a string made of `blocking`'s result (and
+;;   runs `post`), `blocking-pair` the pair of it and the post-returns run
+;;   so far: results through memory.
 ;;   `blocking-token` (in `meld:test/tokens`) is `blocking` with its
 ;;   result in a new `token` (an own handle of the caller's resource).
 ;; - `relay(polls, v)`: the worker's, from the host too.
@@ -225,12 +228,29 @@
       (func $blocking (export "blocking") (param $polls i32) (result i32)
         (local $code i32)
         (call $begin)
+        (i32.store16 (i32.const 1024) (i32.const 0x7878))
         (i32.store (i32.const 128) (i32.const 0))
         (call $started (call $later (local.get $polls) (i32.const 5) (i32.const 128)))
         (call $drain)
         (i32.add (i32.load (i32.const 128))
           (i32.add (i32.mul (global.get $count) (i32.const 100))
                    (i32.mul (global.get $posts) (i32.const 10000)))))
+      ;; `blocking`, its result's last digit after a "t" in a string (at
+      ;; 1024, which `blocking` overwrites when it starts)
+      (func (export "blocking-text") (param $polls i32) (result i32)
+        (local $v i32)
+        (local.set $v (call $blocking (local.get $polls)))
+        (i32.store8 (i32.const 1024) (i32.const 116))
+        (i32.store8 (i32.const 1025)
+          (i32.add (i32.const 48) (i32.rem_u (local.get $v) (i32.const 10))))
+        (i32.store (i32.const 1040) (i32.const 1024))
+        (i32.store (i32.const 1044) (i32.const 2))
+        (i32.const 1040))
+      ;; `blocking` and the number of post-returns so far, as a pair
+      (func (export "blocking-pair") (param $polls i32) (result i32)
+        (i32.store (i32.const 1056) (call $blocking (local.get $polls)))
+        (i32.store (i32.const 1060) (global.get $posts))
+        (i32.const 1056))
       ;; `blocking`, its result in a new token (an own handle)
       (func (export "blocking-token") (param $polls i32) (result i32)
         (call $token-new (call $blocking (local.get $polls))))
@@ -255,6 +275,10 @@
       (canon lift (core func $i "blocking")))
     (func (export "blocking-post") async (param "polls" u32) (result u32)
       (canon lift (core func $i "blocking") (post-return (core func $i "post"))))
+    (func (export "blocking-text") async (param "polls" u32) (result string)
+      (canon lift (core func $i "blocking-text") (memory $mem) (post-return (core func $i "post"))))
+    (func (export "blocking-pair") async (param "polls" u32) (result (tuple u32 u32))
+      (canon lift (core func $i "blocking-pair") (memory $mem)))
     (export $token-t "token" (type $token))
     (func (export "blocking-token") async (param "polls" u32) (result (own $token-t))
       (canon lift (core func $i "blocking-token"))))
@@ -267,6 +291,8 @@
   (export "cancel" (func $caller "cancel"))
   (export "blocking" (func $caller "blocking"))
   (export "blocking-post" (func $caller "blocking-post"))
+  (export "blocking-text" (func $caller "blocking-text"))
+  (export "blocking-pair" (func $caller "blocking-pair"))
   (instance $tokens
     (export "token" (type $caller "token"))
     (export "blocking-token" (func $caller "blocking-token")))

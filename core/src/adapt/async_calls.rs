@@ -1384,32 +1384,26 @@ impl Gen<'_, '_, '_, '_> {
             b.ins(I::Call(core));
             let raw = b.pop_all(&shape.lifted.results);
             match site {
+                // A stackful export's task makes its result the host's now
+                // and runs the post-return, as wasmtime runs it once it
+                // lifted the result; its host call hands the values over.
+                Site::Export(id) if self.ctx.adapters.stackful_exports.contains(&id) => {
+                    let values = self.stackful_result(&mut b, id, &shape, &raw)?;
+                    store_args(&mut b, &rt, task, &values)?;
+                    if let Some(post) = lifted.options.post_return.as_ref() {
+                        let post = self.func(post)?;
+                        for r in &raw {
+                            b.get(*r);
+                        }
+                        b.ins(I::Call(post));
+                    }
+                }
                 // The host's call reads the core results from the slots
-                // (and calls post-return itself). A stackful export's
-                // host call only takes them from the slots: its
-                // post-return runs now, as wasmtime runs it once it lifted
-                // the (flat) result.
-                Site::Export(id) => {
+                // (and calls post-return itself).
+                Site::Export(_) => {
                     for (i, r) in raw.iter().enumerate() {
                         slot(&mut b, &rt, task, i as u32);
                         b.get(*r).store(rt.memory, 0, flat_size(r.ty), r.ty);
-                    }
-                    if self.ctx.adapters.stackful_exports.contains(&id) {
-                        let post = match layout.wrapper(crate::merge::Wrapper::PostReturn(id)) {
-                            Some(wrapper) => Some(layout.index(wrapper)?),
-                            None => lifted
-                                .options
-                                .post_return
-                                .as_ref()
-                                .map(|p| self.func(p))
-                                .transpose()?,
-                        };
-                        if let Some(post) = post {
-                            for r in &raw {
-                                b.get(*r);
-                            }
-                            b.ins(I::Call(post));
-                        }
                     }
                 }
                 Site::Adapter(adapter) => {
@@ -1503,17 +1497,18 @@ impl Gen<'_, '_, '_, '_> {
         let adapter = match site {
             // (a sync one's handles wrapper copies them itself)
             Site::Export(id)
-                if self.ctx.adapters.staged_exports.contains(&id)
-                    && self.graph().lifted[id.0].options.async_ =>
+                if self.ctx.adapters.staged_exports.contains(&id) && self.moves_host_values(id) =>
             {
                 return self.unstage_params(b, id, shape, task);
             }
             Site::Export(id) => {
                 let mut args = load_args(b, &rt, task, &callee_params.flat);
                 let options = self.graph().lifted[id.0].options.clone();
-                // An async lift's task moves the host's pointers into the
-                // region itself (a sync one's export wrapper does).
-                if let (true, Some(region)) = (options.async_, self.region(&options)?) {
+                let moves = self.moves_host_values(id);
+                // An async or stackful lift's task moves the host's
+                // pointers into the region itself (a sync one's export
+                // wrapper does).
+                if let (true, Some(region)) = (moves, self.region(&options)?) {
                     if shape.spill_params {
                         let p = b.local(Flat::I32);
                         b.get(args[0]).i32(region.base).ins(I::I32Sub).set(p);
@@ -1523,7 +1518,7 @@ impl Gen<'_, '_, '_, '_> {
                         .rebase_params(b, shape, &args, region.rebase(Way::FromHost))?;
                 }
                 // ... and its handles into the component's table.
-                if let (true, Some(handles)) = (options.async_, self.handles(id)?) {
+                if let (true, Some(handles)) = (moves, self.handles(id)?) {
                     self.codegen
                         .rebase_params(b, shape, &args, handles.rebase(Way::FromHost))?;
                 }
@@ -1545,6 +1540,14 @@ impl Gen<'_, '_, '_, '_> {
         self.codegen
             .lower_params(b, shape, &raw, spilled, into_callee)?;
         Ok(())
+    }
+
+    /// Whether root export `id`'s task moves the host's pointers and
+    /// handles itself: an async lift's, or a stackful one's
+    /// ([`super::Adapters::stackful_exports`]); a sync lift's wrappers
+    /// move them.
+    fn moves_host_values(&self, id: LiftedId) -> bool {
+        self.graph().lifted[id.0].options.async_ || self.ctx.adapters.stackful_exports.contains(&id)
     }
 
     /// The parameters of staged async export `id`'s task `task`
@@ -1759,6 +1762,43 @@ impl Gen<'_, '_, '_, '_> {
         Ok(args.to_vec())
     }
 
+    /// A stackful root export's core results `raw` made the host's when
+    /// its task returns: the values its host call hands to `task.return`
+    /// (see [`Self::deferred_flat`]). One flat value as
+    /// [`Self::result_for_host`] makes it; a result the component
+    /// returned through memory is copied out of it into the stage heap
+    /// (such exports are staged), or loaded flat when `task.return` takes
+    /// it flat and it holds no pointers.
+    fn stackful_result(
+        &mut self,
+        b: &mut Body,
+        id: LiftedId,
+        shape: &Shape,
+        raw: &[Local],
+    ) -> Result<Vec<Local>> {
+        let Some(result) = shape.result else {
+            return Ok(Vec::new());
+        };
+        if !shape.spill_results {
+            return self.result_for_host(b, id, shape, raw);
+        }
+        let lifted = self.graph().lifted[id.0].clone();
+        let callee = (self.ctx.side)(&lifted.options, lifted.component)?;
+        let stage = self.stage(true)?;
+        let (size, align) = {
+            let info = self.codegen.tys.info(result);
+            (info.size, info.align)
+        };
+        check_block(b, callee.memory()?, raw[0], size, align);
+        if return_spilled(&self.codegen.tys, shape) {
+            return self
+                .codegen
+                .stage_return(b, result, &raw[..1], true, callee, stage);
+        }
+        let src = Src::Mem(place(callee.memory()?, raw[0]));
+        self.codegen.stage_flat(b, result, &src, callee, stage)
+    }
+
     /// The core types of [`Self::result_for_host`]'s values.
     fn deferred_flat(&self, shape: &Shape) -> Vec<Flat> {
         match shape.result {
@@ -1824,16 +1864,15 @@ impl Gen<'_, '_, '_, '_> {
         }
         let stackful: Vec<LiftedId> = self.ctx.adapters.stackful_exports.iter().copied().collect();
         for id in stackful {
-            let results = self.export_shape(id)?.lifted.results;
-            let host = self.host_return(id)?;
+            // (made the host's when its task returned: `stackful_result`)
+            let shape = self.shape(id)?;
             b.get(half)
                 .i32(STACKFUL_ROOT | id.0 as u32)
                 .ins(I::I32Eq)
                 .ins(I::If(BlockType::Empty));
-            for v in load_args(&mut b, &rt, task, &results) {
-                b.get(v);
-            }
-            b.ins(I::Call(host)).ins(I::Return).ins(I::End);
+            let values = load_args(&mut b, &rt, task, &self.deferred_flat(&shape));
+            self.hand_to_host(&mut b, id, &shape, &values)?;
+            b.ins(I::Return).ins(I::End);
         }
         b.ins(I::Unreachable);
         Ok((

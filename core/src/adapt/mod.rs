@@ -115,18 +115,23 @@ pub(crate) struct Adapters {
     /// the host from a copy in the stage heap (`staged.rs`). Also sync
     /// lifts whose result holds handles and is returned through memory:
     /// meld's async runtime may run the component's other tasks between
-    /// its return and the host's reading of the result.
+    /// its return and the host's reading of the result (unless lifted
+    /// stackful, below). Also stackful exports whose result goes through
+    /// memory: it is copied into the stage heap when the task returns.
     pub(crate) staged_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
-    /// Async-typed root exports lifted without `async` whose result is one
-    /// flat value without pointers (or none) and whose parameters lend no
-    /// handles, in a composition
+    /// Async-typed root exports lifted without `async` whose parameters
+    /// lend no handles, in a composition
     /// whose runtime follows the host: the wrapper lifts them `async`
     /// without a callback (stackful), so that such a task may wait for the
     /// host while the fused instance runs other root tasks' turns, as
     /// wasmtime runs other instances beside a blocked sync-lifted one. Its
     /// host entry runs the same turns as a callback's
     /// (`async_calls::AsyncFunc::HostTurn`), waiting in between, and hands
-    /// the result to the host's `task.return`.
+    /// the result to the host's `task.return`. Like an async lift's task,
+    /// its task moves the host's pointers and handles itself (no export
+    /// wrappers); when it returns, it makes the result the host's (a
+    /// result through memory copied into the stage heap) and runs the
+    /// post-return.
     pub(crate) stackful_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
     /// Host functions whose values carry resource handles.
     pub(crate) handle_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
@@ -233,34 +238,32 @@ pub(crate) fn plan(
         let result_handles = !graph.lifted[id.0].options.async_
             && shape.spill_results
             && shape.result.is_some_and(|t| tys.info(t).handles);
-        // An async lift's result through memory: the host's `task.return`
-        // may come only in a later turn of its call, so it reads a copy
-        // made at the component's `task.return` (in meld's memory, which
-        // the lift then names).
-        let async_memory =
-            graph.lifted[id.0].options.async_ && async_calls::returns_through_memory(&tys, &shape);
-        if in_memory || result_handles || async_memory {
-            staged_exports.insert(id);
-        }
         let lifted = &graph.lifted[id.0];
         let async_type = types
             .get(lifted.ty)
             .ok_or_else(|| Error::internal("unknown function type"))?
             .async_;
-        let flat_result =
-            shape.lifted.results.len() <= 1 && shape.result.is_none_or(|t| !tys.info(t).memory);
-        // Its post-return, if any, runs at the task's end: the result is
-        // flat, in meld's slots by then (its handles the host's, moved by
-        // the export's handles wrapper). Borrowed parameters would open
-        // that wrapper's scope across the task's waits.
+        // An async-typed export its component lifts sync is lifted
+        // stackful (`stackful_exports`): its task moves the host's values
+        // itself, as an async lift's does, runs the post-return and copies
+        // the result out of the component when it returns. Borrowed
+        // parameters would need a task scope it does not open yet.
         let lends = shape.params.iter().any(|t| tys.info(*t).borrows);
-        if graph.follows_host()
-            && async_type
-            && !lifted.options.async_
-            && flat_result
-            && !lends
-            && !staged_exports.contains(&id)
-        {
+        let stackful = graph.follows_host() && async_type && !lifted.options.async_ && !lends;
+        // A task's result through memory: the host's `task.return` may
+        // come only in a later turn of its call, so it reads a copy made
+        // when the task returned (in meld's memory, which the lift then
+        // names). A stackful task's result in the component's memory is
+        // copied there too, or loaded flat out of it.
+        let task_memory = match (lifted.options.async_, stackful) {
+            (true, _) => async_calls::returns_through_memory(&tys, &shape),
+            (false, true) => shape.spill_results,
+            (false, false) => false,
+        };
+        if in_memory || (result_handles && !stackful) || task_memory {
+            staged_exports.insert(id);
+        }
+        if stackful {
             stackful_exports.insert(id);
         }
     }

@@ -447,15 +447,29 @@ impl Codegen {
             let (block, area) = self.stage_out(body, result, args[0], callee, stage, 0)?;
             return Ok(vec![block, area]);
         }
+        let src = Src::Stack(args.iter().map(|l| Slot::exact(*l)).collect());
+        self.stage_flat(body, result, &src, callee, stage)
+    }
+
+    /// A `result` at `src` in `callee` (its flat values, or its place in
+    /// its memory) made flat values for the host's `task.return`: strings
+    /// and lists copied into the stage heap, handles the host's.
+    pub(crate) fn stage_flat(
+        &mut self,
+        body: &mut Body,
+        result: crate::abi::TyId,
+        src: &Src,
+        callee: Side,
+        stage: Stage,
+    ) -> Result<Vec<Local>> {
         let flat = self.tys.info(result).flat.clone();
         let out: Vec<Local> = flat.iter().map(|t| body.local(*t)).collect();
         let slots: Vec<Slot> = out.iter().map(|l| Slot::exact(*l)).collect();
-        let src = Src::Stack(args.iter().map(|l| Slot::exact(*l)).collect());
         let to_host = Dir {
             src: callee,
             dst: self.stage_side(callee.encoding, stage),
         };
-        self.translate(body, result, &src, &Dst::Stack(slots.clone()), to_host)?;
+        self.translate(body, result, src, &Dst::Stack(slots.clone()), to_host)?;
         self.rebase_stack(body, result, &slots, stage.rebase(Way::ToHost))?;
         Ok(out)
     }

@@ -337,8 +337,12 @@ impl<'a> Layout<'a> {
             exported_lifts(item, &mut lifted);
         }
         for id in &lifted {
-            // An async lift's task moves the host's handles itself.
-            if adapters.handle_exports.contains(id) && !graph.lifted[id.0].options.async_ {
+            // An async lift's task moves the host's handles itself, as a
+            // stackful one's does.
+            if adapters.handle_exports.contains(id)
+                && !graph.lifted[id.0].options.async_
+                && !adapters.stackful_exports.contains(id)
+            {
                 wrappers.insert(Wrapper::Handles(*id));
                 if adapters.staged_exports.contains(id) {
                     wrappers.insert(Wrapper::StagedPost(*id));
@@ -366,7 +370,11 @@ impl<'a> Layout<'a> {
             // (`async_calls.rs`): its results go through task.return.
             // (A staged one's handles wrapper copies its values between
             // meld's memory and the component's: no pointer moves.)
-            if rebased.is_some() && !options.async_ && !adapters.staged_exports.contains(&id) {
+            if rebased.is_some()
+                && !options.async_
+                && !adapters.staged_exports.contains(&id)
+                && !adapters.stackful_exports.contains(&id)
+            {
                 wrappers.insert(Wrapper::Export(id));
                 // The result's pointers, moved for the host, move back once
                 // the host has read them, post-return or not.
