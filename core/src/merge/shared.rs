@@ -418,12 +418,21 @@ where
     let mut f = wasm_encoder::Function::new(locals);
     let mut ops = body.get_operators_reader()?;
     let user = |e: Error| ReencodeError::UserError(R::Error::from(e));
+    // Checks already made in straight-line code (see `Checked`), and the
+    // local the previous instruction read, if it read one.
+    let mut checked = Checked::default();
+    let mut prev_get: Option<u32> = None;
     while !ops.eof() {
         // An instruction's line row covers everything it became.
         if let Some(map) = map.as_deref_mut() {
             map.instruction(ops.original_position(), f.byte_len());
         }
         let op = ops.read()?;
+        let this_get = match op {
+            Operator::LocalGet { local_index } => Some(local_index),
+            _ => None,
+        };
+        checked.after(&op);
         let mut emit = |ins: &[I<'_>]| {
             for i in ins {
                 f.instruction(i);
@@ -432,8 +441,21 @@ where
         macro_rules! load {
             ($memarg:expr, $size:expr, $ins:ident) => {{
                 let k = re.memory_index($memarg.memory)?;
-                let arg =
-                    address(&mut emit, regions, k, $memarg.offset, $size, temps.a).map_err(user)?;
+                let end = $memarg.offset + $size;
+                let arg = match prev_get {
+                    // the same local, unchanged, already checked this far
+                    Some(local) if checked.covers(local, k, end) => {
+                        rebase_address(&mut emit, regions, k, $memarg.offset, $size)
+                            .map_err(user)?
+                    }
+                    _ => {
+                        if let Some(local) = prev_get {
+                            checked.record(local, k, end);
+                        }
+                        address(&mut emit, regions, k, $memarg.offset, $size, temps.a)
+                            .map_err(user)?
+                    }
+                };
                 emit(&[I::$ins(arg)]);
             }};
         }
@@ -527,8 +549,56 @@ where
                 f.instruction(&re.instruction(other)?);
             }
         }
+        prev_get = this_get;
     }
     Ok(f)
+}
+
+/// The region checks made so far in straight-line code, for loads whose
+/// address is a local just read: `(local, region, end)` when a check
+/// showed `local + end` within the region's current size. A later load
+/// from the same local, unchanged, ending no further needs no check of
+/// its own: a region never shrinks, so the check still holds. Whatever
+/// a branch can reach starts afresh: the checks are forgotten at every
+/// block boundary (a label, `else`, a handler), and a local's when it is
+/// written.
+#[derive(Default)]
+struct Checked(Vec<(u32, u32, u64)>);
+
+impl Checked {
+    fn covers(&self, local: u32, k: u32, end: u64) -> bool {
+        self.0
+            .iter()
+            .any(|&(l, r, e)| l == local && r == k && e >= end)
+    }
+
+    fn record(&mut self, local: u32, k: u32, end: u64) {
+        match self.0.iter_mut().find(|(l, r, _)| *l == local && *r == k) {
+            Some(entry) => entry.2 = entry.2.max(end),
+            None => self.0.push((local, k, end)),
+        }
+    }
+
+    /// Forgets what `op` may invalidate: everything at a block boundary
+    /// (where a branch may arrive), a local's checks when it is written.
+    fn after(&mut self, op: &Operator<'_>) {
+        match op {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Else
+            | Operator::End
+            | Operator::Try { .. }
+            | Operator::TryTable { .. }
+            | Operator::Catch { .. }
+            | Operator::CatchAll
+            | Operator::Delegate { .. } => self.0.clear(),
+            Operator::LocalSet { local_index } | Operator::LocalTee { local_index } => {
+                self.0.retain(|(l, _, _)| l != local_index)
+            }
+            _ => {}
+        }
+    }
 }
 
 /// For an access of `size` bytes at `offset` from the address on the
@@ -558,6 +628,18 @@ fn address(
             I::LocalGet(temp),
         ]);
     }
+    rebase_address(emit, regions, k, offset, size)
+}
+
+/// [`address`] without the check (one made before covers the access).
+fn rebase_address(
+    emit: &mut dyn FnMut(&[I<'_>]),
+    regions: &Regions,
+    k: u32,
+    offset: u64,
+    size: u32,
+) -> Result<MemArg> {
+    let r = regions.region(k)?;
     if r.base != 0 {
         emit(&[I::I32Const(r.base as i32), I::I32Add]);
     }
@@ -716,6 +798,94 @@ mod tests {
         let err = Regions::plan(&memories, None, 16).expect_err("too big");
         assert_eq!(err.kind(), crate::ErrorKind::Unsupported);
         assert!(err.message().contains("--memory multi"), "{err}");
+    }
+
+    /// The region checks `rewrite` leaves in a body: one `global.get` of
+    /// the region's size each.
+    fn checks_left(body: &[I<'_>]) -> usize {
+        let regions = Regions {
+            regions: vec![Region {
+                base: 1 << 16,
+                initial: 1,
+                max: 2,
+                checked: true,
+            }],
+            first_global: 0,
+            first_grow: 0,
+        };
+        let mut f = wasm_encoder::Function::new([(1, wasm_encoder::ValType::I32)]);
+        for i in body {
+            f.instruction(i);
+        }
+        f.instruction(&I::End);
+        let out = rewrite_generated(f, 1, &regions).expect("rewrites");
+        let raw = out.into_raw_body();
+        let body = FunctionBody::new(wasmparser::BinaryReader::new(&raw, 0));
+        let mut ops = body.get_operators_reader().expect("operators");
+        let mut n = 0;
+        while !ops.eof() {
+            if let Operator::GlobalGet { .. } = ops.read().expect("an operator") {
+                n += 1;
+            }
+        }
+        n
+    }
+
+    fn load(offset: u64) -> I<'static> {
+        I::I32Load(MemArg {
+            offset,
+            align: 2,
+            memory_index: 0,
+        })
+    }
+
+    #[test]
+    fn a_load_a_check_already_covers_is_not_checked_again() {
+        let get = I::LocalGet(0);
+        // the second load ends further: checked; the third, within: not
+        let straight = [
+            get.clone(),
+            load(0),
+            I::Drop,
+            get.clone(),
+            load(4),
+            I::Drop,
+            get.clone(),
+            load(2),
+            I::Drop,
+        ];
+        assert_eq!(checks_left(&straight), 2);
+        // a block boundary (where a branch may arrive) forgets the checks,
+        // and so does writing the local
+        let boundaries = [
+            get.clone(),
+            load(0),
+            I::Drop,
+            I::Block(BlockType::Empty),
+            get.clone(),
+            load(0),
+            I::Drop,
+            I::End,
+            get.clone(),
+            load(0),
+            I::Drop,
+            I::I32Const(8),
+            I::LocalSet(0),
+            get.clone(),
+            load(0),
+            I::Drop,
+            // an address the previous instruction did not read from a
+            // local is always checked
+            I::LocalGet(1),
+            load(0),
+            I::Drop,
+            I::LocalGet(1),
+            I::I32Const(0),
+            I::I32Add,
+            load(0),
+            I::Drop,
+        ];
+        assert_eq!(checks_left(&boundaries), 6);
     }
 
     #[test]
