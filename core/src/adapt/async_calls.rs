@@ -1766,9 +1766,10 @@ impl Gen<'_, '_, '_, '_> {
     /// its task returns: the values its host call hands to `task.return`
     /// (see [`Self::deferred_flat`]). One flat value as
     /// [`Self::result_for_host`] makes it; a result the component
-    /// returned through memory is copied out of it into the stage heap
-    /// (such exports are staged), or loaded flat when `task.return` takes
-    /// it flat and it holds no pointers.
+    /// returned through memory is read out of it at once (such exports
+    /// are staged): copied whole into the stage heap when `task.return`
+    /// takes a pointer, else loaded as the flat values it takes (strings
+    /// and lists copied into the stage heap, handles the host's).
     fn stackful_result(
         &mut self,
         b: &mut Body,
