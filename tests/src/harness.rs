@@ -630,19 +630,45 @@ impl Instance {
 /// progress any more) — then `finished i, j, …`, the order in which the
 /// calls returned or trapped, with any output appended to that line.
 pub fn run_together(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>> {
-    together(wasm, calls, false)
+    together(wasm, &[], calls, false)
 }
 
 /// [`run_together`], with trap messages as in [`run_script_with_traps`].
 pub fn run_together_with_traps(wasm: &[u8], calls: &[(&str, Vec<Val>)]) -> Result<Vec<String>> {
-    together(wasm, calls, true)
+    together(wasm, &[], calls, true)
 }
 
-fn together(wasm: &[u8], calls: &[(&str, Vec<Val>)], trap_messages: bool) -> Result<Vec<String>> {
+/// [`run_together_with_traps`] after the calls `first`, made one after
+/// the other (their own results are not returned). The resources they
+/// return are the host's, and a call made at once that is given fewer
+/// arguments than its function takes gets the rest from them (an `own`
+/// parameter the oldest held one of its type, a `borrow` the newest).
+pub fn run_together_after(
+    wasm: &[u8],
+    first: &[(&str, Vec<Val>)],
+    calls: &[(&str, Vec<Val>)],
+) -> Result<Vec<String>> {
+    together(wasm, first, calls, true)
+}
+
+fn together(
+    wasm: &[u8],
+    first: &[(&str, Vec<Val>)],
+    calls: &[(&str, Vec<Val>)],
+    trap_messages: bool,
+) -> Result<Vec<String>> {
     let mut side = Side::new("together", wasm, CompareOptions::default().fuel)?;
     let observation = side.instantiate()?;
     if !matches!(observation.outcome, Outcome::Returned(_)) {
         bail!("instantiation failed: {:?}", observation.outcome);
+    }
+    for (path, args) in first {
+        let path: Vec<String> = path.split('#').map(str::to_string).collect();
+        let results = side.result_count(&path)?;
+        let outcome = side.call(&path, args, results)?.outcome;
+        if !matches!(outcome, Outcome::Returned(_)) {
+            bail!("`{}` did not return: {outcome:?}", path.join("#"));
+        }
     }
     let calls: Vec<(Vec<String>, Vec<Val>)> = calls
         .iter()

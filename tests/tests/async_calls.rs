@@ -795,6 +795,21 @@ fn async_host_calls_made_at_once() {
         &["[1005]", "[<resource>]", "finished 0, 1"],
         None,
     );
+    // And one with a borrowed parameter (a token the host got first):
+    // lent for the task, as an async export's borrows are.
+    let first = [("meld:test/tokens#blocking-token", u32s(&[0]))];
+    let calls = [
+        ("relay", u32s(&[1, 4])),
+        ("meld:test/tokens#peek-token", u32s(&[3])),
+    ];
+    let original = meld_tests::harness::run_together_after(&fixture.wasm, &first, &calls)
+        .expect("the original runs");
+    assert_eq!(original, ["[1005]", "[1105001405]", "finished 0, 1"]);
+    for (_, fused) in fusions(&fixture) {
+        let got = meld_tests::harness::run_together_after(&fused, &first, &calls)
+            .expect("the fused output runs");
+        assert_eq!(got, original, "calls made at once after a token");
+    }
     // And those whose result goes through memory: it is copied out of
     // the component when the task returns (`blocking` overwrites the
     // string's bytes when it starts, after `blocking-text` returned).

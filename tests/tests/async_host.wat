@@ -24,7 +24,8 @@
 ;;   runs `post`), `blocking-pair` the pair of it and the post-returns run
 ;;   so far: results through memory.
 ;;   `blocking-token` (in `meld:test/tokens`) is `blocking` with its
-;;   result in a new `token` (an own handle of the caller's resource).
+;;   result in a new `token` (an own handle of the caller's resource);
+;;   `peek-token` is `blocking` plus a borrowed token's rep * 1,000,000.
 ;; - `relay(polls, v)`: the worker's, from the host too.
 (component
   (import "meld:test/slow" (instance $slow
@@ -251,6 +252,10 @@
         (i32.store (i32.const 1056) (call $blocking (local.get $polls)))
         (i32.store (i32.const 1060) (global.get $posts))
         (i32.const 1056))
+      ;; `blocking` + a borrowed token's rep * 1,000,000
+      (func (export "peek-token") (param $polls i32) (param $t i32) (result i32)
+        (i32.add (call $blocking (local.get $polls))
+          (i32.mul (local.get $t) (i32.const 1000000))))
       ;; `blocking`, its result in a new token (an own handle)
       (func (export "blocking-token") (param $polls i32) (result i32)
         (call $token-new (call $blocking (local.get $polls))))
@@ -281,7 +286,9 @@
       (canon lift (core func $i "blocking-pair") (memory $mem)))
     (export $token-t "token" (type $token))
     (func (export "blocking-token") async (param "polls" u32) (result (own $token-t))
-      (canon lift (core func $i "blocking-token"))))
+      (canon lift (core func $i "blocking-token")))
+    (func (export "peek-token") async (param "polls" u32) (param "t" (borrow $token-t)) (result u32)
+      (canon lift (core func $i "peek-token"))))
   (instance $caller (instantiate $caller
     (with "later" (func $later))
     (with "pause" (func $pause))
@@ -295,6 +302,7 @@
   (export "blocking-pair" (func $caller "blocking-pair"))
   (instance $tokens
     (export "token" (type $caller "token"))
-    (export "blocking-token" (func $caller "blocking-token")))
+    (export "blocking-token" (func $caller "blocking-token"))
+    (export "peek-token" (func $caller "peek-token")))
   (export "meld:test/tokens" (instance $tokens))
   (export "relay" (func $worker "relay")))

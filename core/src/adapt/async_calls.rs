@@ -1388,6 +1388,10 @@ impl Gen<'_, '_, '_, '_> {
                 // and runs the post-return, as wasmtime runs it once it
                 // lifted the result; its host call hands the values over.
                 Site::Export(id) if self.ctx.adapters.stackful_exports.contains(&id) => {
+                    // (the host's borrows end first, as at a sync return)
+                    if self.lends(&shape) {
+                        self.end_scope(&mut b, task);
+                    }
                     let values = self.stackful_result(&mut b, id, &shape, &raw)?;
                     store_args(&mut b, &rt, task, &values)?;
                     if let Some(post) = lifted.options.post_return.as_ref() {
@@ -1480,10 +1484,11 @@ impl Gen<'_, '_, '_, '_> {
     /// lifted from its flat values or memory and lowered into the callee.
     fn lower_params(&mut self, b: &mut Body, site: Site, shape: &Shape, task: Local) -> Result<()> {
         let rt = self.rt_copy();
-        // The host's borrows of an async export are lent for its task too
-        // (a sync export's handles wrapper opens its own scope).
+        // The host's borrows of an async or stackful export are lent for
+        // its task too (a sync export's handles wrapper opens its own
+        // scope).
         let async_export = match site {
-            Site::Export(id) => self.graph().lifted[id.0].options.async_,
+            Site::Export(id) => self.moves_host_values(id),
             Site::Adapter(_) => true,
         };
         if async_export && self.lends(shape) {

@@ -119,8 +119,7 @@ pub(crate) struct Adapters {
     /// stackful, below). Also stackful exports whose result goes through
     /// memory: it is copied into the stage heap when the task returns.
     pub(crate) staged_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
-    /// Async-typed root exports lifted without `async` whose parameters
-    /// lend no handles, in a composition
+    /// Async-typed root exports lifted without `async`, in a composition
     /// whose runtime follows the host: the wrapper lifts them `async`
     /// without a callback (stackful), so that such a task may wait for the
     /// host while the fused instance runs other root tasks' turns, as
@@ -245,11 +244,10 @@ pub(crate) fn plan(
             .async_;
         // An async-typed export its component lifts sync is lifted
         // stackful (`stackful_exports`): its task moves the host's values
-        // itself, as an async lift's does, runs the post-return and copies
-        // the result out of the component when it returns. Borrowed
-        // parameters would need a task scope it does not open yet.
-        let lends = shape.params.iter().any(|t| tys.info(*t).borrows);
-        let stackful = graph.follows_host() && async_type && !lifted.options.async_ && !lends;
+        // itself, as an async lift's does (borrows lent for the task),
+        // runs the post-return and copies the result out of the component
+        // when it returns.
+        let stackful = graph.follows_host() && async_type && !lifted.options.async_;
         // A task's result through memory: the host's `task.return` may
         // come only in a later turn of its call, so it reads a copy made
         // when the task returned (in meld's memory, which the lift then

@@ -367,7 +367,20 @@ impl Side {
         for (path, args) in calls {
             let func = self.func(path)?;
             let results = self.result_count(path)?;
-            prepared.push((func, args.clone(), results));
+            let params = self.params(path)?;
+            let mut args = args.clone();
+            // the arguments not given: resources the host holds
+            for ty in params.iter().skip(args.len()) {
+                let label = self.label;
+                let supplied = self.live_mut()?.pool.supply(ty).ok_or_else(|| {
+                    anyhow!(
+                        "the {label} side holds no resource for `{}`'s parameter",
+                        path.join("#")
+                    )
+                })?;
+                args.push(supplied);
+            }
+            prepared.push((func, args, results));
         }
         let fuel = self.fuel;
         let live = self.live_mut()?;
