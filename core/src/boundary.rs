@@ -413,8 +413,9 @@ impl Planner<'_, '_, '_> {
         match item {
             ExportItem::Lifted(id) => {
                 let lifted = &self.graph.lifted[id.0];
-                let async_ = lifted.options.async_ || self.adapters.stackful_exports.contains(id);
-                if !async_ || self.boundary.task_returns.contains_key(id) {
+                if !self.adapters.lifted_async(self.graph, *id)
+                    || self.boundary.task_returns.contains_key(id)
+                {
                     return Ok(());
                 }
                 let (module, field) = match name.split_once('#') {

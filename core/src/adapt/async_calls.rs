@@ -1488,7 +1488,7 @@ impl Gen<'_, '_, '_, '_> {
         // its task too (a sync export's handles wrapper opens its own
         // scope).
         let async_export = match site {
-            Site::Export(id) => self.moves_host_values(id),
+            Site::Export(id) => self.ctx.adapters.lifted_async(self.ctx.graph, id),
             Site::Adapter(_) => true,
         };
         if async_export && self.lends(shape) {
@@ -1502,14 +1502,15 @@ impl Gen<'_, '_, '_, '_> {
         let adapter = match site {
             // (a sync one's handles wrapper copies them itself)
             Site::Export(id)
-                if self.ctx.adapters.staged_exports.contains(&id) && self.moves_host_values(id) =>
+                if self.ctx.adapters.staged_exports.contains(&id)
+                    && self.ctx.adapters.lifted_async(self.ctx.graph, id) =>
             {
                 return self.unstage_params(b, id, shape, task);
             }
             Site::Export(id) => {
                 let mut args = load_args(b, &rt, task, &callee_params.flat);
                 let options = self.graph().lifted[id.0].options.clone();
-                let moves = self.moves_host_values(id);
+                let moves = self.ctx.adapters.lifted_async(self.ctx.graph, id);
                 // An async or stackful lift's task moves the host's
                 // pointers into the region itself (a sync one's export
                 // wrapper does).
@@ -1545,14 +1546,6 @@ impl Gen<'_, '_, '_, '_> {
         self.codegen
             .lower_params(b, shape, &raw, spilled, into_callee)?;
         Ok(())
-    }
-
-    /// Whether root export `id`'s task moves the host's pointers and
-    /// handles itself: an async lift's, or a stackful one's
-    /// ([`super::Adapters::stackful_exports`]); a sync lift's wrappers
-    /// move them.
-    fn moves_host_values(&self, id: LiftedId) -> bool {
-        self.graph().lifted[id.0].options.async_ || self.ctx.adapters.stackful_exports.contains(&id)
     }
 
     /// The parameters of staged async export `id`'s task `task`

@@ -164,6 +164,14 @@ pub(crate) struct Counts {
 }
 
 impl Adapters {
+    /// Whether the wrapper lifts root export `id` `async`: its component
+    /// lifts it so, or it is stackful (`stackful_exports`). Its task then
+    /// moves the host's pointers and handles itself (no export wrappers),
+    /// and its result goes to the host's `task.return`.
+    pub(crate) fn lifted_async(&self, graph: &Graph, id: crate::graph::LiftedId) -> bool {
+        graph.lifted[id.0].options.async_ || self.stackful_exports.contains(&id)
+    }
+
     pub(crate) fn counts(&self) -> Counts {
         let mut c = Counts::default();
         for plan in &self.plans {
@@ -252,7 +260,8 @@ pub(crate) fn plan(
         // come only in a later turn of its call, so it reads a copy made
         // when the task returned (in meld's memory, which the lift then
         // names). A stackful task's result in the component's memory is
-        // copied there too, or loaded flat out of it.
+        // read out of it there too (whole, or as flat values whose strings
+        // and lists are copied).
         let task_memory = match (lifted.options.async_, stackful) {
             (true, _) => async_calls::returns_through_memory(&tys, &shape),
             (false, true) => shape.spill_results,

@@ -337,12 +337,9 @@ impl<'a> Layout<'a> {
             exported_lifts(item, &mut lifted);
         }
         for id in &lifted {
-            // An async lift's task moves the host's handles itself, as a
-            // stackful one's does.
-            if adapters.handle_exports.contains(id)
-                && !graph.lifted[id.0].options.async_
-                && !adapters.stackful_exports.contains(id)
-            {
+            // A task of an export the wrapper lifts async moves the
+            // host's handles itself.
+            if adapters.handle_exports.contains(id) && !adapters.lifted_async(graph, *id) {
                 wrappers.insert(Wrapper::Handles(*id));
                 if adapters.staged_exports.contains(id) {
                     wrappers.insert(Wrapper::StagedPost(*id));
@@ -366,14 +363,14 @@ impl<'a> Layout<'a> {
         for id in lifted {
             let options = &graph.lifted[id.0].options;
             let rebased = self.rebased(graph, adapters, options)?;
-            // An async lift's task moves the host's pointers itself
-            // (`async_calls.rs`): its results go through task.return.
+            // The task of an export the wrapper lifts async moves the
+            // host's pointers itself (`async_calls.rs`): its results go
+            // through task.return.
             // (A staged one's handles wrapper copies its values between
             // meld's memory and the component's: no pointer moves.)
             if rebased.is_some()
-                && !options.async_
+                && !adapters.lifted_async(graph, id)
                 && !adapters.staged_exports.contains(&id)
-                && !adapters.stackful_exports.contains(&id)
             {
                 wrappers.insert(Wrapper::Export(id));
                 // The result's pointers, moved for the host, move back once
