@@ -1220,6 +1220,17 @@ fn async_streams_between_components() {
                 "[(124506, 144)]",
             ),
             (export!("pipes", "send"), u32s(&[0, 1, 1]), "[(0, 0)]"),
+            // the benchmark's baseline: `send`'s sum and reads, no stream
+            (
+                export!("pipes", "send-alone"),
+                u32s(&[1000, 64, 100]),
+                "[(124506, 16)]",
+            ),
+            (
+                export!("pipes", "send-alone"),
+                u32s(&[1000, 300, 7]),
+                "[(124506, 144)]",
+            ),
             (
                 export!("pipes", "relay"),
                 vec![Val::U32(5), Val::Bool(true)],
