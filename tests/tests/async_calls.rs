@@ -179,7 +179,18 @@ fn fusions(fixture: &Fixture) -> Vec<(MemoryStrategy, Vec<u8>)> {
 /// Compares `other` with `fixture` under the differential harness (every
 /// export, generated arguments) and fails unless the report is clean.
 fn differential(fixture: &Fixture, other: &[u8], what: &str) {
-    let report = compare(&fixture.wasm, other, &CompareOptions::default())
+    let options = CompareOptions {
+        // `async-streams` streams up to 64 MiB (the benchmark's size) when
+        // the generated length is large: with `--memory shared`'s checks,
+        // more than the default budget
+        fuel: if fixture.name == "async-streams" {
+            4_000_000_000
+        } else {
+            CompareOptions::default().fuel
+        },
+        ..CompareOptions::default()
+    };
+    let report = compare(&fixture.wasm, other, &options)
         .unwrap_or_else(|e| panic!("`{}` ({what}): {e:#}", fixture.name));
     println!("{:<16} {what}: {}", fixture.name, report.summary());
     assert!(report.is_clean(), "`{}` ({what}):\n{report}", fixture.name);

@@ -33,8 +33,9 @@
 //! - **Async calls**: the `async-calls` fixture's loops of 255 async
 //!   calls between its two components (callee returning at once, or after
 //!   a yield), and the `async-blocking` fixture's loop of 255 `block_on`
-//!   round trips, and the `async-streams` fixture's 1 MiB streamed in
-//!   64 KiB chunks between its two components, composed and fused with
+//!   round trips, and the `async-streams` fixture's 64 MiB streamed in
+//!   64 KiB chunks between its two components (1 MiB in 1 KiB chunks,
+//!   and records), composed and fused with
 //!   each memory strategy; median wall time of one host call, fused over
 //!   composed; and for the streams, the same less the guest's own work
 //!   (`pipes#send-alone`), the stream's own time.
@@ -678,15 +679,16 @@ fn debug_info(samples: usize) -> Result<Vec<Ratio>> {
 /// `async-blocking` fixture's `blocking#block-on-loop`: 255 `block_on`
 /// round trips (the caller's task blocks in `waitable-set.wait` each time;
 /// target ≤ 0.7, issue "Async, part 3"). Then the `async-streams`
-/// fixture's `pipes#send`: 1 MiB (the fixture's cap) streamed in 64 KiB
-/// writes from one component to the other, which reads it in 64 KiB
-/// reads and sums the bytes; the same in 1 KiB chunks (where the
-/// operations, not the bytes, cost); and 2^20 records of two `u32`s
+/// fixture's `pipes#send`: 64 MiB (the issue's size, the fixture's cap)
+/// streamed in 64 KiB writes from one component to the other, which reads
+/// it in 64 KiB reads and sums the bytes (eight at a time, the same code
+/// on both sides); 1 MiB in 1 KiB chunks (where the operations, not the
+/// bytes, cost); and 2^20 records of two `u32`s
 /// streamed in chunks of 8,192 (target ≤ 0.5 each, issue "Async, part
 /// 2"). Each `stream<u8>` loop is followed by `pipes#send-alone`, the
 /// same guest work without the stream (the writer's copies, the reader's
 /// buffers and sum), and the time that leaves to the stream, fused over
-/// composed: the guest's sum is the same code on both sides and bounds
+/// composed: the guests' work is the same code on both sides and bounds
 /// the whole loop's ratio.
 fn async_calls(samples: usize, only: Option<&str>) -> Result<Vec<Ratio>> {
     use meld_tests::harness::Instance;
@@ -720,9 +722,9 @@ fn async_calls(samples: usize, only: Option<&str>) -> Result<Vec<Ratio>> {
         (
             "async-streams",
             "pipes#send",
-            "stream<u8> of 1 MiB in 64 KiB chunks",
+            "stream<u8> of 64 MiB in 64 KiB chunks",
             0.5,
-            vec![Val::U32(1 << 20), Val::U32(1 << 16), Val::U32(1 << 16)],
+            vec![Val::U32(1 << 26), Val::U32(1 << 16), Val::U32(1 << 16)],
         ),
         (
             "async-streams",

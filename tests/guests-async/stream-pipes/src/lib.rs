@@ -12,16 +12,22 @@ use exports::meld::async_fixtures::pipes::Guest;
 use meld::async_fixtures::sink;
 use wit_bindgen::StreamResult;
 
+#[path = "../../shared/byte_sum.rs"]
+mod byte_sum;
+
 struct Pipes;
 
-/// The most bytes `send` streams, and numbers `collect` asks for.
-const MAX_LEN: u32 = 1 << 20;
+/// The most bytes `send` streams (the benchmark's 64 MiB), points `area`
+/// streams, numbers `collect` asks for, and elements a chunk holds.
+const MAX_LEN: u32 = 1 << 26;
+const MAX_POINTS: u32 = 1 << 20;
 const MAX_COUNT: u32 = 1 << 16;
+const MAX_CHUNK: u32 = 1 << 20;
 
 /// A chunk size for `len` elements: at least 1 and `len / 1024` (at
-/// most about a thousand writes or reads), at most `MAX_LEN`.
+/// most about a thousand writes or reads), at most `MAX_CHUNK`.
 fn bounded(chunk: u32, len: u32) -> u32 {
-    chunk.clamp((len / 1024).max(1), MAX_LEN)
+    chunk.clamp((len / 1024).max(1), MAX_CHUNK)
 }
 
 /// Runs `a` and `b` at once; both outputs once both finished.
@@ -85,7 +91,7 @@ impl Guest for Pipes {
             for part in bytes.chunks(read_chunk as usize) {
                 black_box(Vec::<u8>::with_capacity(read_chunk as usize));
                 reads += 1;
-                sum += black_box(part).iter().map(|b| u64::from(*b)).sum::<u64>();
+                sum += byte_sum::byte_sum(black_box(part));
             }
             i += n;
         }
@@ -145,7 +151,7 @@ impl Guest for Pipes {
     }
 
     async fn area(n: u32, chunk: u32, read_chunk: u32) -> u64 {
-        let n = n.min(MAX_LEN);
+        let n = n.min(MAX_POINTS);
         let (chunk, read_chunk) = (bounded(chunk, n), bounded(read_chunk, n));
         let (mut tx, rx) = wit_stream::new::<sink::Point>();
         let writing = async move {

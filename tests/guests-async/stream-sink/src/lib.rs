@@ -6,6 +6,9 @@ wit_bindgen::generate!({ path: "../wit", world: "sink-world" });
 use exports::meld::async_fixtures::sink::{Guest, Point};
 use wit_bindgen::{FutureReader, StreamReader, StreamResult};
 
+#[path = "../../shared/byte_sum.rs"]
+mod byte_sum;
+
 struct Sink;
 
 impl Guest for Sink {
@@ -17,7 +20,7 @@ impl Guest for Sink {
             match result {
                 StreamResult::Complete(_) => {
                     reads += 1;
-                    sum += buf.iter().map(|b| u64::from(*b)).sum::<u64>();
+                    sum += byte_sum::byte_sum(&buf);
                 }
                 StreamResult::Dropped | StreamResult::Cancelled => break,
             }
