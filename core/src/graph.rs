@@ -80,15 +80,20 @@ pub(crate) enum RuntimeFunc {
     /// the copy between two ends of a stream or future meld carries
     /// itself (`adapt::async_calls::NativeFamily`).
     Copy,
+    /// `(end record) -> payload`: a write carried over to the host
+    /// (`adapt::async_calls`' bridge) ends there as its writer takes the
+    /// event.
+    Carried,
 }
 
 impl RuntimeFunc {
-    pub(crate) const ALL: [RuntimeFunc; 5] = [
+    pub(crate) const ALL: [RuntimeFunc; 6] = [
         RuntimeFunc::Insert,
         RuntimeFunc::Rep,
         RuntimeFunc::Tag,
         RuntimeFunc::Remove,
         RuntimeFunc::Copy,
+        RuntimeFunc::Carried,
     ];
 
     /// The field the runtime's modules import it under (module `tables`).
@@ -99,6 +104,7 @@ impl RuntimeFunc {
             RuntimeFunc::Tag => "tag",
             RuntimeFunc::Remove => "remove",
             RuntimeFunc::Copy => "copy",
+            RuntimeFunc::Carried => "carried",
         }
     }
 }

@@ -10,8 +10,12 @@
 ;; - `words n` writes `n` three-letter strings to a new stream (pending)
 ;;   and returns its readable end; `gone` returns one whose writer dropped;
 ;; - `partial n` is `words n` with `$b` reading the first string before the
-;;   end goes to the host: the original offers the host the rest; fused,
-;;   meld's limitation traps (`meld readable end to the host`).
+;;   end goes to the host: the original offers the host the rest of the
+;;   write, whose event `$a` has not taken; meld carries the write over;
+;; - after `partial`, `settle` takes the write's event (`waitable-set.poll`)
+;;   and drops the writable end, `cancel` cancels the write and drops it:
+;;   both return the code * 1000 + the payload (the count the reader and
+;;   the host took, in its bits above the low four).
 (component
   (type $fs (future string))
   (type $ss (stream string))
@@ -81,6 +85,11 @@
     (core func $s-new (canon stream.new $ss))
     (core func $s-write (canon stream.write $ss (memory $mem) async))
     (core func $s-drop-w (canon stream.drop-writable $ss))
+    (core func $s-cancel-w (canon stream.cancel-write $ss async))
+    (core func $set-new (canon waitable-set.new))
+    (core func $set-poll (canon waitable-set.poll (memory $mem)))
+    (core func $set-drop (canon waitable-set.drop))
+    (core func $join (canon waitable.join))
     (core func $take (canon lower (func $b "take")))
     (core func $read-one (canon lower (func $b "read-one")))
     (core module $m
@@ -90,6 +99,11 @@
       (import "cm" "s-new" (func $s-new (result i64)))
       (import "cm" "s-write" (func $s-write (param i32 i32 i32) (result i32)))
       (import "cm" "s-drop-w" (func $s-drop-w (param i32)))
+      (import "cm" "s-cancel-w" (func $s-cancel-w (param i32) (result i32)))
+      (import "cm" "set-new" (func $set-new (result i32)))
+      (import "cm" "set-poll" (func $set-poll (param i32 i32) (result i32)))
+      (import "cm" "set-drop" (func $set-drop (param i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
       (import "b" "take" (func $take (param i32) (result i32)))
       (import "b" "read-one" (func $read-one (param i32) (result i32)))
       ;; a string of the first `v` letters at a buffer of the end's own
@@ -134,11 +148,27 @@
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $each)))
         (drop (call $s-write (local.get $w) (local.get $at) (local.get $n)))
+        ;; the last stream's writable end, for `settle` and `cancel`
+        (i32.store (i32.const 12) (local.get $w))
         (i32.wrap_i64 (local.get $pair)))
       ;; `words n`, but `$b` reads the first string before the end goes
       ;; to the host (the rest of the write still offered)
       (func (export "partial") (param $n i32) (result i32)
         (call $read-one (call $words (local.get $n))))
+      (func (export "settle") (result i32)
+        (local $set i32) (local $code i32)
+        (local.set $set (call $set-new))
+        (call $join (i32.load (i32.const 12)) (local.get $set))
+        (local.set $code (call $set-poll (local.get $set) (i32.const 16)))
+        (call $join (i32.load (i32.const 12)) (i32.const 0))
+        (call $set-drop (local.get $set))
+        (call $s-drop-w (i32.load (i32.const 12)))
+        (i32.add (i32.mul (local.get $code) (i32.const 1000)) (i32.load (i32.const 20))))
+      (func (export "cancel") (result i32)
+        (local $code i32)
+        (local.set $code (call $s-cancel-w (i32.load (i32.const 12))))
+        (call $s-drop-w (i32.load (i32.const 12)))
+        (local.get $code))
       (func (export "gone") (result i32)
         (local $pair i64)
         (local.set $pair (call $s-new))
@@ -149,7 +179,9 @@
       (with "cm" (instance
         (export "f-new" (func $f-new)) (export "f-write" (func $f-write))
         (export "s-new" (func $s-new)) (export "s-write" (func $s-write))
-        (export "s-drop-w" (func $s-drop-w))))
+        (export "s-drop-w" (func $s-drop-w)) (export "s-cancel-w" (func $s-cancel-w))
+        (export "set-new" (func $set-new)) (export "set-poll" (func $set-poll))
+        (export "set-drop" (func $set-drop)) (export "join" (func $join))))
       (with "b" (instance (export "take" (func $take)) (export "read-one" (func $read-one))))))
     (func (export "make") (param "v" u32) (result $fs) (canon lift (core func $i "make")))
     (func (export "pass") (param "f" $fs) (result u32) (canon lift (core func $i "pass")))
@@ -158,6 +190,8 @@
     (func (export "finish") (param "v" u32) (result u32) (canon lift (core func $i "finish")))
     (func (export "words") (param "n" u32) (result $ss) (canon lift (core func $i "words")))
     (func (export "partial") (param "n" u32) (result $ss) (canon lift (core func $i "partial")))
+    (func (export "settle") (result u32) (canon lift (core func $i "settle")))
+    (func (export "cancel") (result u32) (canon lift (core func $i "cancel")))
     (func (export "gone") (result $ss) (canon lift (core func $i "gone"))))
   (instance $b (instantiate $b))
   (instance $a (instantiate $a (with "b" (instance $b))))
@@ -168,4 +202,6 @@
   (export "finish" (func $a "finish"))
   (export "words" (func $a "words"))
   (export "partial" (func $a "partial"))
+  (export "settle" (func $a "settle"))
+  (export "cancel" (func $a "cancel"))
   (export "gone" (func $a "gone")))

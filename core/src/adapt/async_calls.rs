@@ -705,6 +705,9 @@ struct Rt {
     native_out: u32,
     native_pending: u32,
     native_rekind: u32,
+    end_set_carry: u32,
+    end_carry: u32,
+    end_family: u32,
     set_of: u32,
     take_one: u32,
     await_one: u32,
@@ -805,6 +808,9 @@ impl Rt {
             native_out: f(w, "native_out")?,
             native_pending: f(w, "native_pending")?,
             native_rekind: f(w, "native_rekind")?,
+            end_set_carry: f(w, "end_set_carry")?,
+            end_carry: f(w, "end_carry")?,
+            end_family: f(w, "end_family")?,
             set_of: f(w, "set_of")?,
             take_one: f(w, "take_one")?,
             await_one: f(w, "await_one")?,
@@ -876,12 +882,14 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
         let (name, ty, body) = match *f {
             AsyncFunc::Shim(id) => g.shim(id)?,
             AsyncFunc::Table(RuntimeFunc::Copy) => g.native_copy()?,
+            AsyncFunc::Table(RuntimeFunc::Carried) => g.carried()?,
             AsyncFunc::Table(t) => {
                 let ty = match t {
                     RuntimeFunc::Insert => sig(&[Flat::I32; 3], &[Flat::I32]),
                     RuntimeFunc::Rep | RuntimeFunc::Tag => sig(&[Flat::I32; 2], &[Flat::I32]),
                     RuntimeFunc::Remove => sig(&[Flat::I32; 2], &[]),
                     RuntimeFunc::Copy => sig(&[Flat::I32; 6], &[]),
+                    RuntimeFunc::Carried => sig(&[Flat::I32], &[Flat::I32]),
                 };
                 let body = g.codegen.runtime_table(t)?;
                 (format!("meld tables {}", t.field()), ty, body)
@@ -2288,6 +2296,12 @@ impl Gen<'_, '_, '_, '_> {
         b.get(hh)
             .i32(0)
             .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        // a write carried over to the host counts what was taken before
+        b.get(n)
+            .ins(I::Call(rt.end_carry))
+            .get(status)
+            .ins(I::I32Add)
+            .set(status);
         // a read's outcome may pin the end (`end_note`)
         b.get(code)
             .i32(EVENT_STREAM_READ)
@@ -3203,6 +3217,12 @@ impl Gen<'_, '_, '_, '_> {
                             // a cancel that ended the operation settles it
                             self.settle_pending(b, n, code)?;
                         }
+                        let bridged = self
+                            .native_family(&builtin)
+                            .is_some_and(|f| self.codegen.runtime.natives[f as usize].bridged);
+                        if let (EndOp::CancelWrite, false, true) = (op, future, bridged) {
+                            self.cancel_carried(b, n, code);
+                        }
                         if let EndOp::Read | EndOp::CancelRead = op {
                             // A read that ended may pin the end (`end_note`).
                             b.get(code)
@@ -3788,8 +3808,11 @@ impl Gen<'_, '_, '_, '_> {
     /// the host gets its readable end, and the writer's record becomes
     /// its writable end, the writer's pending write made again there (or
     /// the end dropped at once if the writer had dropped). A write the
-    /// reader took part of whose event the writer has not taken traps:
-    /// meld's limitation (wasmtime goes on offering the rest).
+    /// reader took part of whose event the writer has not taken goes on at
+    /// the host with its rest, as wasmtime goes on offering the rest: the
+    /// end carries the count taken (`end_set_carry`), which whatever ends
+    /// the write adds ([`Gen::carried`] when the writer takes its event
+    /// first).
     fn bridge_out(&mut self) -> Result<Made> {
         use crate::decode::EndOp;
         let rt = self.rt_copy();
@@ -3807,7 +3830,7 @@ impl Gen<'_, '_, '_, '_> {
             .ins(I::Call(rt.end_out))
             .ins(I::Return)
             .ins(I::End);
-        let [p, ptr, count, hw, hr, pending, code] = [0; 7].map(|_| b.local(Flat::I32));
+        let [p, ptr, count, hw, hr, pending, code, taken] = [0; 8].map(|_| b.local(Flat::I32));
         let pair = b.local(Flat::I64);
         b.get(from)
             .get(h)
@@ -3859,13 +3882,7 @@ impl Gen<'_, '_, '_, '_> {
             };
             b.get(hr).ins(I::Return).ins(I::End);
             b.get(p).ins(I::Call(rt.native_pending)).set(pending);
-            // meld's limitation (see above)
-            b.get(pending)
-                .i32(u32::MAX)
-                .ins(I::I32Eq)
-                .ins(I::If(BlockType::Empty))
-                .ins(I::Unreachable)
-                .ins(I::End);
+            b.ins(I::GlobalGet(rt.funcs.p1)).set(taken);
             b.get(p).get(hw).ins(I::Call(rt.native_rekind));
             for (si, side) in fam.sides.iter().enumerate() {
                 let writer = &builtins[side.0];
@@ -3895,7 +3912,7 @@ impl Gen<'_, '_, '_, '_> {
                         }
                         b.ins(I::Call(write)).set(code);
                         self.settle_or_park(&mut b, p, block, code)?;
-                        self.bridged_write_ends(&mut b, p, code, future)?;
+                        self.bridged_write_ends(&mut b, p, code, taken, future)?;
                     }
                     Some(&write) => {
                         let base = self.region(&writer.options)?.map_or(0, |r| r.base);
@@ -3907,7 +3924,7 @@ impl Gen<'_, '_, '_, '_> {
                             b.get(count);
                         }
                         b.ins(I::Call(write)).set(code);
-                        self.bridged_write_ends(&mut b, p, code, future)?;
+                        self.bridged_write_ends(&mut b, p, code, taken, future)?;
                     }
                     _ => {
                         b.ins(I::Unreachable);
@@ -3927,9 +3944,18 @@ impl Gen<'_, '_, '_, '_> {
     }
 
     /// After a pending write is made again at the host for end record
-    /// `p` ([`AsyncFunc::BridgeOut`]) and returned `code`: it waits at the
-    /// host, or, done at once, the writer gets its event.
-    fn bridged_write_ends(&self, b: &mut Body, p: Local, code: Local, future: bool) -> Result<()> {
+    /// `p` ([`AsyncFunc::BridgeOut`]) and returned `code`, a reader having
+    /// taken `taken` elements of it before: it waits at the host, carrying
+    /// `taken`, or, done at once, the writer gets its event, counting
+    /// `taken` too.
+    fn bridged_write_ends(
+        &self,
+        b: &mut Body,
+        p: Local,
+        code: Local,
+        taken: Local,
+        future: bool,
+    ) -> Result<()> {
         self.host_pends(b, p, code)?;
         b.get(code)
             .i32(u32::MAX)
@@ -3942,9 +3968,139 @@ impl Gen<'_, '_, '_, '_> {
                 EVENT_STREAM_WRITE
             })
             .get(code)
+            .get(taken)
+            .i32(4)
+            .ins(I::I32Shl)
+            .ins(I::I32Add)
             .ins(I::Call(self.rt.set_event))
+            .ins(I::Else)
+            .get(taken)
+            .ins(I::If(BlockType::Empty))
+            .get(p)
+            .get(taken)
+            .ins(I::Call(self.rt.end_set_carry))
+            .ins(I::End)
             .ins(I::End);
         Ok(())
+    }
+
+    /// After `stream.cancel-write` of end record `n` returned `code` at
+    /// the host: a write carried over to the host (`Gen::bridge_out`) had
+    /// its event pending here, which the cancel takes (as wasmtime's
+    /// cancel takes a pending event), and the count carried adds to the
+    /// host's, now or, BLOCKED, when the host's event comes.
+    fn cancel_carried(&self, b: &mut Body, n: Local, code: Local) {
+        let rt = &self.rt;
+        let carry = b.local(Flat::I32);
+        b.get(n).ins(I::Call(rt.end_carry)).set(carry);
+        b.get(carry).ins(I::If(BlockType::Empty));
+        b.get(n).ins(I::Call(rt.take_one)).ins(I::Drop);
+        b.get(code)
+            .i32(u32::MAX)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty))
+            .get(n)
+            .get(carry)
+            .i32(4)
+            .ins(I::I32ShrU)
+            .ins(I::Call(rt.end_set_carry))
+            .ins(I::Else)
+            .get(code)
+            .get(carry)
+            .ins(I::I32Add)
+            .set(code)
+            .ins(I::End);
+        b.ins(I::End);
+        b.free(carry);
+    }
+
+    /// [`RuntimeFunc::Carried`]: the writer of end record `n` takes its
+    /// event while the write it carried over to the host
+    /// ([`Gen::bridge_out`]) is still pending there. In wasmtime the
+    /// event ends the write, counting what the inner reader and then the
+    /// host took; here the write is cancelled at the host (the family's
+    /// `stream.cancel-write`), and the payload is the count carried plus
+    /// the host's, DROPPED if the host dropped its end. meld's limitation
+    /// traps: a cancel the host cannot answer at once (BLOCKED: the host
+    /// is in the middle of a read), or a family no component cancels a
+    /// write of (no `stream.cancel-write` to call).
+    fn carried(&mut self) -> Result<Made> {
+        use crate::decode::EndOp;
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&[Flat::I32]);
+        let n = args[0];
+        let [carry, hh, family, code] = [0; 4].map(|_| b.local(Flat::I32));
+        b.get(n).ins(I::Call(rt.end_carry)).set(carry);
+        b.get(n).ins(I::Call(rt.end_host)).set(hh);
+        b.get(n).ins(I::Call(rt.end_family)).set(family);
+        let builtins = self.graph().async_builtins.clone();
+        let families = self.codegen.runtime.natives.clone();
+        let mut cancels: Vec<Option<u32>> = vec![None; families.len()];
+        for (i, builtin) in builtins.iter().enumerate() {
+            let AsyncOp::End {
+                op: EndOp::CancelWrite,
+                future: false,
+                ..
+            } = builtin.op
+            else {
+                continue;
+            };
+            if let (Some(f), Some(&host)) = (
+                self.native_family(builtin),
+                self.ctx.host_builtins.get(&AsyncBuiltinId(i)),
+            ) {
+                cancels[f as usize].get_or_insert(host);
+            }
+        }
+        if cancels.iter().all(Option::is_none) {
+            // no write is carried (no bridged family), or none can end
+            // (meld's limitation, below)
+            b.ins(I::Unreachable);
+            return Ok((
+                "meld carried write ends".to_string(),
+                sig(&[Flat::I32], &[Flat::I32]),
+                b.finish(),
+            ));
+        }
+        b.ins(I::Block(BlockType::Empty));
+        for (fi, cancel) in cancels.iter().enumerate() {
+            let Some(cancel) = *cancel else { continue };
+            b.get(family)
+                .i32(fi as u32)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty))
+                .get(hh)
+                .ins(I::Call(cancel))
+                .set(code)
+                .ins(I::Br(1))
+                .ins(I::End);
+        }
+        // no component cancels a write of this family: meld's limitation
+        b.ins(I::Unreachable).ins(I::End);
+        // the host is in the middle of a read: meld's limitation
+        b.get(code).i32(u32::MAX).ins(I::I32Eq).trap_if();
+        self.settle_pending(&mut b, n, code)?;
+        end_settled(&mut b, &rt, n);
+        b.get(hh)
+            .i32(0)
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        // COMPLETED or DROPPED, with both counts
+        b.get(code)
+            .i32(!0xf)
+            .ins(I::I32And)
+            .get(carry)
+            .ins(I::I32Add)
+            .get(code)
+            .i32(0xf)
+            .ins(I::I32And)
+            .i32(1)
+            .ins(I::I32Eq)
+            .ins(I::I32Add);
+        Ok((
+            "meld carried write ends".to_string(),
+            sig(&[Flat::I32], &[Flat::I32]),
+            b.finish(),
+        ))
     }
 
     /// [`RuntimeFunc::Copy`]: per native family, per pair of a write

@@ -983,7 +983,11 @@ impl Codegen {
             F::Remove => {
                 body.get(t).get(args[1]).ins(I::Call(self.rt(RtFn::Remove)));
             }
-            F::Copy => return Err(Error::internal("the native copy is not a table function")),
+            F::Copy | F::Carried => {
+                return Err(Error::internal(
+                    "the native copy and the carried write are not table functions",
+                ));
+            }
         }
         Ok(body.finish())
     }

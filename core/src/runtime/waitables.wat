@@ -32,9 +32,12 @@
 ;;   NATIVE..     per record of a native end, 32 bytes: 0 the other end's
 ;;                  record, 4 flags (1 writable, 2 future, 4 an operation
 ;;                  pending, 8 dropped, 16 its event ends an operation,
-;;                  32 a future's value went through), 8 the pending
+;;                  32 a future's value went through; 64, of the fused
+;;                  component's writable end: a carried write, see
+;;                  `end_set_carry`), 8 the pending
 ;;                  operation's address, 12 its count, 16 the family, 20
-;;                  the element size, 24 the side of the pending operation;
+;;                  the element size, 24 the side of the pending operation
+;;                  (of a carried write: the count carried);
 ;;                  per record of the fused component's end, 28 the block
 ;;                  of meld's memory its pending staged copy lies in (0:
 ;;                  none)
@@ -53,6 +56,11 @@
   ;; operation, numbered within its family); traps where wasmtime's copy
   ;; fails
   (import "tables" "copy" (func $copy (param i32 i32 i32 i32 i32 i32)))
+  ;; End record `n`'s writer takes its event while its carried write
+  ;; (`end_set_carry`) is still pending at the host: ends that write at
+  ;; the host and returns the event's payload (what the inner reader and
+  ;; the host took)
+  (import "tables" "carried" (func $carried (param i32) (result i32)))
 
   (memory (export "memory") 5)
   (global $p1 (export "p1") (mut i32) (i32.const 0))
@@ -181,6 +189,7 @@
   ;; Takes the waitable's own event: its code, the payload in `p2`.
   (func (export "take_one") (param $n i32) (result i32)
     (local $r i32) (local $code i32)
+    (call $settle_carry (local.get $n))
     (local.set $r (call $record (local.get $n)))
     (local.set $code (i32.load offset=12 (local.get $r)))
     (global.set $p1 (i32.load offset=8 (local.get $r)))
@@ -309,6 +318,7 @@
     (global.set $p1 (i32.const 0))
     (global.set $p2 (i32.const 0))
     (if (i32.eqz (local.get $best)) (then (return (i32.const 0))))
+    (call $settle_carry (local.get $best))
     (local.set $r (call $record (local.get $best)))
     (local.set $code (i32.load offset=12 (local.get $r)))
     (global.set $p1 (i32.load offset=8 (local.get $r)))
@@ -368,6 +378,7 @@
     (local $n i32) (local $h i32)
     (local.set $n (call $new_record (global.get $END) (local.get $inst)))
     (i32.store (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))) (local.get $host))
+    (i32.store offset=4 (call $nat (local.get $n)) (i32.const 0))
     (local.set $h (call $insert (local.get $inst) (local.get $tag) (local.get $n)))
     (i32.store offset=8 (call $record (local.get $n)) (local.get $h))
     (local.get $h))
@@ -759,14 +770,47 @@
     (global.set $p2 (i32.load offset=12 (call $nat (local.get $p))))
     (local.get $p))
 
-  ;; What writer `p` (of `native_out`) has pending: 0 nothing, the side of
-  ;; its pending write + 1, or -1 for a write the reader took part of
-  ;; whose event the writer has not taken (the write goes on in wasmtime:
-  ;; meld does not carry that over to the host).
+  ;; What writer `p` (of `native_out`) has pending: 0 nothing, else the
+  ;; side of its pending write + 1, with `p1` the count a reader already
+  ;; took of it whose event the writer has not taken (0: none; wasmtime
+  ;; goes on offering the rest of such a write, to the host now).
   (func (export "native_pending") (param $p i32) (result i32)
+    (global.set $p1 (i32.const 0))
     (if (i32.eqz (call $flag (local.get $p) (i32.const 4))) (then (return (i32.const 0))))
-    (if (i32.load offset=12 (call $record (local.get $p))) (then (return (i32.const -1))))
+    (if (i32.load offset=12 (call $record (local.get $p)))
+      (then (global.set $p1 (i32.shr_u (i32.load offset=16 (call $record (local.get $p))) (i32.const 4)))))
     (i32.add (i32.load offset=24 (call $nat (local.get $p))) (i32.const 1)))
+
+  ;; The fused component's writable end `n` (a writer of `native_out`)
+  ;; carries `count` elements a reader took of its write, now pending at
+  ;; the host with the rest: its event (COMPLETED(count), not yet taken)
+  ;; stays; whatever ends the write at the host adds `count`.
+  (func (export "end_set_carry") (param $n i32) (param $count i32)
+    (call $set_flag (local.get $n) (i32.const 64) (i32.const 1))
+    (i32.store offset=24 (call $nat (local.get $n)) (local.get $count)))
+
+  ;; The count end `n` carries, as a code's count bits (`count << 4`; 0
+  ;; without a carried write); it carries none from now on.
+  (func (export "end_carry") (param $n i32) (result i32)
+    (if (i32.eqz (call $flag (local.get $n) (i32.const 64))) (then (return (i32.const 0))))
+    (call $set_flag (local.get $n) (i32.const 64) (i32.const 0))
+    (i32.shl (i32.load offset=24 (call $nat (local.get $n))) (i32.const 4)))
+
+  ;; The family of meld's end `n`, kept when it became the fused
+  ;; component's (`native_rekind`).
+  (func (export "end_family") (param $n i32) (result i32)
+    (i32.load offset=16 (call $nat (local.get $n))))
+
+  ;; Before end `n`'s event is taken: a carried write still pending at the
+  ;; host ends there, the event's payload being what both readers took.
+  (func $settle_carry (param $n i32)
+    (local $r i32)
+    (local.set $r (call $record (local.get $n)))
+    (if (i32.or (i32.ne (i32.load (local.get $r)) (global.get $END))
+                (i32.eqz (i32.load offset=12 (local.get $r))))
+      (then return))
+    (if (i32.eqz (call $flag (local.get $n) (i32.const 64))) (then return))
+    (i32.store offset=16 (local.get $r) (call $carried (local.get $n))))
 
   ;; Writer `p` (of `native_out`) becomes the fused component's writable
   ;; end `host` in the same handle, set and event; nothing pending at the
