@@ -55,7 +55,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
 use meld_core::{DebugInfo, MemoryStrategy, Options, fuse};
 use meld_tests::fixtures::{self, Fixture};
 use meld_tests::harness::{self, CompareOptions};
@@ -169,6 +169,26 @@ impl Ratio {
     }
 }
 
+/// The sections, in the order they run.
+const SECTIONS: [&str; 7] = [
+    "runtime", "shared", "wasi", "fusion", "debug", "async", "js",
+];
+
+const USAGE: &str = "\
+usage: meld-bench [--quick] [--samples=N] [--only=TEXT] [SECTION]...
+
+meld's benchmarks: ratios measured in one run, each against its target;
+exits 2 when one misses. The README (\"Performance\") gives the command
+it is meant to be run with.
+
+  --quick        5 samples instead of 31
+  --samples=N    N samples per measurement
+  --only=TEXT    the async loops whose description contains TEXT
+  SECTION        runtime, shared, wasi, fusion, debug, async, js (js only
+                 when MELD_BENCH_JS names the input); all when none given
+
+With MELD_PERFMAP set, wasmtime writes a perf map of the code it compiles.";
+
 fn main() -> ExitCode {
     match run() {
         Ok(true) => ExitCode::SUCCESS,
@@ -182,6 +202,19 @@ fn main() -> ExitCode {
 
 /// Prints every ratio; true if all meet their targets.
 fn run() -> Result<bool> {
+    if std::env::args().any(|arg| arg == "--help" || arg == "-h") {
+        println!("{USAGE}");
+        return Ok(true);
+    }
+    for arg in std::env::args().skip(1) {
+        let known = matches!(arg.as_str(), "--quick")
+            || arg.starts_with("--samples=")
+            || arg.starts_with("--only=")
+            || SECTIONS.contains(&arg.as_str());
+        if !known {
+            bail!("unknown argument `{arg}`\n\n{USAGE}");
+        }
+    }
     let quick = std::env::args().any(|arg| arg == "--quick");
     let option = |name: &str| {
         std::env::args().find_map(|arg| arg.strip_prefix(&format!("--{name}=")).map(String::from))
