@@ -4028,6 +4028,10 @@ impl Gen<'_, '_, '_, '_> {
         use crate::decode::EndOp;
         let rt = self.rt_copy();
         let (mut b, args) = Body::new(&[Flat::I32]);
+        let made = |b: Body| {
+            let ty = sig(&[Flat::I32], &[Flat::I32]);
+            Ok(("meld carried write ends".to_string(), ty, b.finish()))
+        };
         let n = args[0];
         let [carry, hh, family, code] = [0; 4].map(|_| b.local(Flat::I32));
         b.get(n).ins(I::Call(rt.end_carry)).set(carry);
@@ -4056,11 +4060,7 @@ impl Gen<'_, '_, '_, '_> {
             // no write is carried (no bridged family), or none can end
             // (meld's limitation, below)
             b.ins(I::Unreachable);
-            return Ok((
-                "meld carried write ends".to_string(),
-                sig(&[Flat::I32], &[Flat::I32]),
-                b.finish(),
-            ));
+            return made(b);
         }
         b.ins(I::Block(BlockType::Empty));
         for (fi, cancel) in cancels.iter().enumerate() {
@@ -4096,11 +4096,7 @@ impl Gen<'_, '_, '_, '_> {
             .i32(1)
             .ins(I::I32Eq)
             .ins(I::I32Add);
-        Ok((
-            "meld carried write ends".to_string(),
-            sig(&[Flat::I32], &[Flat::I32]),
-            b.finish(),
-        ))
+        made(b)
     }
 
     /// [`RuntimeFunc::Copy`]: per native family, per pair of a write

@@ -1,5 +1,5 @@
 //! `meld-bench [--quick] [--samples=N] [--only=TEXT]
-//! [runtime|shared|wasi|fusion|debug|async]...`: meld's benchmarks (not
+//! [runtime|shared|wasi|fusion|debug|async|js]...`: meld's benchmarks (not
 //! timed tests), printing ratios measured in one run and whether each
 //! meets its target; the sections named, or all. `--quick` takes 5
 //! samples instead of 31 (`--samples` any number); `--only` keeps the
