@@ -18,6 +18,8 @@ mod link;
 mod merge;
 mod naming;
 mod runtime;
+#[cfg(feature = "scratch-unvalidated")]
+pub mod scratch;
 mod unwind;
 mod validate;
 mod wrap;

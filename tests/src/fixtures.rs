@@ -20,7 +20,7 @@
 //! | `twice` | ledger → counter #1, meter → counter #2 | `ledger`, `meter`, `counter` (#1) |
 //! | `values` | consumer → provider over every value type | `*-relay`, `checks`, `text`, `sequences`, `shapes`, `wide` |
 //! | `transcode` | utf8 consumer → utf16 and latin1+utf16 provider (WAT) | `codec`, `checks`, `utf16-strings`, `latin1-strings` |
-//! | `bench` | call loops → scalars, text and shapes providers | `bench` |
+//! | `bench` | call loops → scalars, text, shapes and sequences providers, the utf16 provider of `transcode` | `bench` |
 //! | `resources` | blob consumer → blob provider, both → logbook | `blobs` (resources to the host), `blob-checks`, `blob-user`, `logbook` |
 //! | `res-chain` | runner → {nums wrapper → floats proxy → floats leaf}, all → logbook | `floats` (the proxy's), `nums`, `chain-checks`, `logbook` |
 //! | `res-wasi` | announcer → banner printer, both print via WASI | `banners`, `announcer` |
@@ -498,15 +498,20 @@ fn transcode() -> Result<Vec<u8>> {
 }
 
 /// The benchmark: `bench-consumer` calling `scalars` (scalars-provider),
-/// `text` and `shapes` (values-provider) in loops.
+/// `text`, `shapes` and `sequences` (values-provider) and `utf16-strings`
+/// (the WAT provider of `transcode`) in loops.
 fn bench() -> Result<Vec<u8>> {
+    let strings16 = wat::parse_str(STRINGS16_WAT).context("parsing strings16.wat")?;
     let mut composition = Composition::new();
     let scalars = instantiate(&mut composition, &guests::SCALARS_PROVIDER)?;
     let values = instantiate(&mut composition, &guests::VALUES_PROVIDER)?;
+    let strings16 = composition.instantiate("strings16-provider", &strings16)?;
     let bench = instantiate(&mut composition, &guests::BENCH_CONSUMER)?;
     composition.connect(scalars, bench, SCALARS)?;
-    composition.connect(values, bench, "meld:fixtures/text")?;
-    composition.connect(values, bench, "meld:fixtures/shapes")?;
+    for interface in ["text", "shapes", "sequences"] {
+        composition.connect(values, bench, &format!("meld:fixtures/{interface}"))?;
+    }
+    composition.connect(strings16, bench, UTF16_STRINGS)?;
     composition.export(bench, BENCH)?;
     composition.encode()
 }

@@ -124,7 +124,32 @@ pub(super) fn decode_range(
     body: &mut Body,
     src: Decoder,
     memory: u32,
+    range: (Local, Local),
+    each: Option<&mut PerCodePoint<'_>>,
+) {
+    decode_loop(body, src, memory, range, None, each);
+}
+
+/// [`decode_range`] with `run` moving the characters a word of the source
+/// begins with before each code point is decoded (see [`ascii_run`]).
+pub(super) fn decode_range_runs(
+    body: &mut Body,
+    src: Decoder,
+    (src_mem, dst_mem): (u32, u32),
+    range: (Local, Local),
+    (run, d): (Run, Local),
+    each: &mut PerCodePoint<'_>,
+) {
+    let mut turn = |body: &mut Body| ascii_run(body, run, (src_mem, dst_mem), range, d);
+    decode_loop(body, src, src_mem, range, Some(&mut turn), Some(each));
+}
+
+fn decode_loop(
+    body: &mut Body,
+    src: Decoder,
+    memory: u32,
     (p, end): (Local, Local),
+    turn: Option<&mut dyn FnMut(&mut Body)>,
     each: Option<&mut PerCodePoint<'_>>,
 ) {
     if each.is_none() && src == Decoder::Utf8 {
@@ -136,6 +161,9 @@ pub(super) fn decode_range(
         .ins(I::Loop(BlockType::Empty));
     if each.is_none() && src == Decoder::Utf16 {
         skip_plain_utf16(body, memory, (p, end));
+    }
+    if let Some(turn) = turn {
+        turn(body);
     }
     body.get(p).get(end).ins(I::I32Eq).ins(I::BrIf(1));
     match src {
@@ -151,6 +179,190 @@ pub(super) fn decode_range(
     }
     body.ins(I::Br(0)).ins(I::End).ins(I::End);
     body.free(cp);
+}
+
+/// Characters that convert one for one, moved a 64-bit word of the source
+/// at a time by [`ascii_run`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Run {
+    /// utf8 → utf16: ASCII bytes, each widened to a unit.
+    Utf8ToUtf16,
+    /// latin1 → utf16: every byte widened to a unit.
+    Latin1ToUtf16,
+    /// utf16 → utf8: units below 0x80, each narrowed to a byte.
+    Utf16ToUtf8,
+    /// latin1 → utf8: ASCII bytes, copied.
+    Latin1ToUtf8,
+}
+
+impl Run {
+    /// Bytes of the source that are not such characters: the high bit of
+    /// a byte, or the bits above 0x7F of a utf16 unit (none for latin1 →
+    /// utf16).
+    fn others(self) -> i64 {
+        match self {
+            Run::Utf8ToUtf16 | Run::Latin1ToUtf8 => NOT_ASCII,
+            Run::Utf16ToUtf8 => 0xFF80_FF80_FF80_FF80_u64 as i64,
+            Run::Latin1ToUtf16 => 0,
+        }
+    }
+}
+
+/// The top of a decoding loop's turn: while 8 source bytes are left, one
+/// load takes them; when they are all characters of `run`, the word they
+/// convert to (16 bytes widened, 4 narrowed or 8 copied) is stored at `d`
+/// whole and the next turn begins; otherwise the characters of `run` the
+/// word begins with are stored (a piece of 8, 4, 2 and 1 bytes for each
+/// bit of their converted length) and the loop decodes the first other
+/// one. Nothing is written past what converting code point by code point
+/// would write: a component sees the same bytes in its memory.
+fn ascii_run(
+    body: &mut Body,
+    run: Run,
+    (src_mem, dst_mem): (u32, u32),
+    (p, end): (Local, Local),
+    d: Local,
+) {
+    let (word, lo, hi, t) = (
+        body.local(Flat::I64),
+        body.local(Flat::I64),
+        body.local(Flat::I64),
+        body.local(Flat::I64),
+    );
+    // the value on the stack (`mask`ed), or'ed with itself shifted
+    // left (or right) by `shift`, masked with `then`
+    let spread = |body: &mut Body, mask: Option<u64>, shift: i64, then: u64, left: bool| {
+        if let Some(mask) = mask {
+            body.ins(I::I64Const(mask as i64)).ins(I::I64And);
+        }
+        body.ins(I::LocalTee(t.index))
+            .get(t)
+            .ins(I::I64Const(shift))
+            .ins(if left { I::I64Shl } else { I::I64ShrU })
+            .ins(I::I64Or)
+            .ins(I::I64Const(then as i64))
+            .ins(I::I64And);
+    };
+    if_word_left(body, (p, end));
+    body.get(p).load(src_mem, 0, 8, Flat::I64).set(word);
+    // the converted bytes, little-endian: `lo`, then `hi` when widened
+    let whole: u32 = match run {
+        Run::Utf8ToUtf16 | Run::Latin1ToUtf16 => {
+            for (half, out) in [(0, lo), (1, hi)] {
+                body.get(word);
+                if half == 1 {
+                    body.ins(I::I64Const(32)).ins(I::I64ShrU);
+                }
+                spread(
+                    body,
+                    (half == 0).then_some(0xFFFF_FFFF),
+                    16,
+                    0x0000_FFFF_0000_FFFF,
+                    true,
+                );
+                spread(body, None, 8, 0x00FF_00FF_00FF_00FF, true);
+                body.set(out);
+            }
+            16
+        }
+        Run::Utf16ToUtf8 => {
+            body.get(word);
+            let bytes = 0x00FF_00FF_00FF_00FF;
+            spread(body, Some(bytes), 8, 0x0000_FFFF_0000_FFFF, false);
+            spread(body, None, 16, 0xFFFF_FFFF, false);
+            body.set(lo);
+            4
+        }
+        Run::Latin1ToUtf8 => {
+            body.get(word).set(lo);
+            8
+        }
+    };
+    let store_whole = |body: &mut Body| {
+        body.get(d).get(lo);
+        match whole {
+            4 => body.ins(I::I32WrapI64).store(dst_mem, 0, 4, Flat::I32),
+            _ => body.store(dst_mem, 0, 8, Flat::I64),
+        };
+        if whole == 16 {
+            body.get(d).get(hi).store(dst_mem, 8, 8, Flat::I64);
+        }
+        body.get(p).i32(8).ins(I::I32Add).set(p);
+        body.get(d).i32(whole).ins(I::I32Add).set(d);
+        body.ins(I::Br(1));
+    };
+    if run == Run::Latin1ToUtf16 {
+        store_whole(body);
+    } else {
+        body.get(word)
+            .ins(I::I64Const(run.others()))
+            .ins(I::I64And)
+            .ins(I::LocalTee(word.index))
+            .ins(I::I64Eqz)
+            .ins(I::If(BlockType::Empty));
+        store_whole(body);
+        body.ins(I::End);
+        // source bytes of the leading characters
+        let n = body.local(Flat::I32);
+        body.get(word)
+            .ins(I::I64Ctz)
+            .ins(I::I32WrapI64)
+            .i32(3)
+            .ins(I::I32ShrU);
+        if run == Run::Utf16ToUtf8 {
+            // whole units: the ctz of a unit's bits above 0x7F is 7 to 15
+            body.i32(!1).ins(I::I32And);
+        }
+        body.set(n);
+        body.get(p).get(n).ins(I::I32Add).set(p);
+        // `n` becomes their converted bytes, stored a piece at a time
+        match run {
+            Run::Utf8ToUtf16 => body.get(n).i32(1).ins(I::I32Shl).set(n),
+            Run::Utf16ToUtf8 => body.get(n).i32(1).ins(I::I32ShrU).set(n),
+            _ => body,
+        };
+        // (widened bytes come in pairs)
+        let odd = u32::from(run != Run::Utf8ToUtf16);
+        for piece in [8, 4, 2, odd] {
+            if piece == 0 || piece >= whole {
+                continue;
+            }
+            body.get(n)
+                .i32(piece)
+                .ins(I::I32And)
+                .ins(I::If(BlockType::Empty));
+            body.get(d).get(lo);
+            match piece {
+                8 => body.store(dst_mem, 0, 8, Flat::I64),
+                _ => body.ins(I::I32WrapI64).store(dst_mem, 0, piece, Flat::I32),
+            };
+            body.get(d).i32(piece).ins(I::I32Add).set(d);
+            if piece == 8 {
+                body.get(hi).set(lo);
+            } else {
+                body.get(lo)
+                    .ins(I::I64Const(i64::from(8 * piece)))
+                    .ins(I::I64ShrU)
+                    .set(lo);
+            }
+            body.ins(I::End);
+        }
+        body.free(n);
+    }
+    body.ins(I::End);
+    for local in [word, lo, hi, t] {
+        body.free(local);
+    }
+}
+
+/// `if` a word (8 bytes) from `p` lies before `end`.
+fn if_word_left(body: &mut Body, (p, end): (Local, Local)) {
+    body.get(p)
+        .i32(8)
+        .ins(I::I32Add)
+        .get(end)
+        .ins(I::I32LeU)
+        .ins(I::If(BlockType::Empty));
 }
 
 /// The high bit of each byte of a 64-bit word: set in a byte that is not
@@ -170,12 +382,7 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
     let word = body.local(Flat::I64);
     body.ins(I::Block(BlockType::Empty))
         .ins(I::Loop(BlockType::Empty));
-    body.get(p)
-        .i32(8)
-        .ins(I::I32Add)
-        .get(end)
-        .ins(I::I32LeU)
-        .ins(I::If(BlockType::Empty));
+    if_word_left(body, (p, end));
     // 8 bytes: all ASCII, or skip those before the first that is not
     body.get(p)
         .load(memory, 0, 8, Flat::I64)
@@ -467,26 +674,35 @@ mod tests {
     /// A module exporting its memory and `validate(ptr, len)`, the
     /// validation by `decoder` of `len` code units at `ptr`.
     fn module_of(decoder: Decoder) -> Vec<u8> {
+        let (mut body, params) = Body::new(&[Flat::I32, Flat::I32]);
+        let end = source_end(&mut body, decoder, params[0], params[1]);
+        decode_range(&mut body, decoder, 0, (params[0], end), None);
+        module("validate", body, 2, 0)
+    }
+
+    /// `end` set to `ptr` plus `units` code units of `decoder`.
+    fn source_end(body: &mut Body, decoder: Decoder, ptr: Local, units: Local) -> Local {
+        let end = body.local(Flat::I32);
+        body.get(ptr).get(units);
+        if decoder.unit() == 2 {
+            body.i32(1).ins(I::I32Shl);
+        }
+        body.ins(I::I32Add).set(end);
+        end
+    }
+
+    /// A module of one page of memory and the function `name` (i32
+    /// parameters and results), both exported.
+    fn module(name: &str, body: Body, params: usize, results: usize) -> Vec<u8> {
         use wasm_encoder::{
             CodeSection, ExportKind, ExportSection, FunctionSection, MemorySection, MemoryType,
             Module, TypeSection, ValType,
         };
-        let (mut body, params) = Body::new(&[Flat::I32, Flat::I32]);
-        let end = body.local(Flat::I32);
-        match decoder.unit() {
-            2 => body
-                .get(params[0])
-                .get(params[1])
-                .i32(1)
-                .ins(I::I32Shl)
-                .ins(I::I32Add)
-                .set(end),
-            _ => body.get(params[0]).get(params[1]).ins(I::I32Add).set(end),
-        };
-        decode_range(&mut body, decoder, 0, (params[0], end), None);
         let mut module = Module::new();
         let mut types = TypeSection::new();
-        types.ty().function([ValType::I32, ValType::I32], []);
+        types
+            .ty()
+            .function(vec![ValType::I32; params], vec![ValType::I32; results]);
         module.section(&types);
         let mut funcs = FunctionSection::new();
         funcs.function(0);
@@ -501,7 +717,7 @@ mod tests {
         });
         module.section(&memories);
         let mut exports = ExportSection::new();
-        exports.export("validate", ExportKind::Func, 0);
+        exports.export(name, ExportKind::Func, 0);
         exports.export("memory", ExportKind::Memory, 0);
         module.section(&exports);
         let mut code = CodeSection::new();
@@ -648,5 +864,161 @@ mod tests {
             }
         }
         assert!(checked > 100_000);
+    }
+
+    /// A module exporting its memory and `convert(src, units, dst) ->
+    /// end`: the `units` code units at `src` decoded by `decoder`, moved
+    /// by `run` where they can be and encoded by `encoder` at `dst`,
+    /// returning where writing stopped; with `ascii_only`, stopping at the
+    /// first code point above 0x7F (the first pass of a conversion to
+    /// utf8).
+    fn converter(decoder: Decoder, run: Run, encoder: Encoder, ascii_only: bool) -> Vec<u8> {
+        let (mut body, params) = Body::new(&[Flat::I32, Flat::I32, Flat::I32]);
+        let end = source_end(&mut body, decoder, params[0], params[1]);
+        let d = params[2];
+        decode_range_runs(
+            &mut body,
+            decoder,
+            (0, 0),
+            (params[0], end),
+            (run, d),
+            &mut |body, cp| {
+                if ascii_only {
+                    body.get(cp).i32(0x80).ins(I::I32GeU).ins(I::BrIf(1));
+                }
+                encode(body, encoder, 0, d, cp);
+            },
+        );
+        body.get(d);
+        module("convert", body, 3, 1)
+    }
+
+    /// Strings of ASCII with one other character at every position, for
+    /// lengths around the 8-byte words the runs take.
+    fn mixed(others: &[char]) -> Vec<String> {
+        let mut texts = vec![
+            "The quick brown fox jumps over the lazy dog; Größe, 東京, naïve café — 0123"
+                .to_string(),
+            "Größe 東京 😀 naïve — 日本語 ✓ ü 🎵 é; Größe 東京 😀 naïve — 日本語 ".to_string(),
+            String::new(),
+        ];
+        for len in 0..=20 {
+            let ascii: String = (0..len)
+                .map(|i| char::from(b'a' + (i % 26) as u8))
+                .collect();
+            texts.push(ascii.clone());
+            for &c in others {
+                for at in 0..=len {
+                    let mut text = ascii.clone();
+                    text.insert(at, c);
+                    texts.push(text);
+                }
+            }
+        }
+        texts
+    }
+
+    /// Runs `convert` on `source` (`units` code units) placed at two
+    /// offsets, `room` bytes of destination ending at the memory's end
+    /// (a store past the room traps), and checks what it wrote.
+    fn check_conversion(
+        module: &[u8],
+        cases: impl IntoIterator<Item = (Vec<u8>, u32, u32, Vec<u8>)>,
+        unit: usize,
+    ) {
+        let engine = Engine::default();
+        let module = Module::new(&engine, module).expect("compiles");
+        let mut store = Store::new(&engine, ());
+        let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
+        let memory = instance.get_memory(&mut store, "memory").expect("memory");
+        let convert: TypedFunc<(u32, u32, u32), u32> = instance
+            .get_typed_func(&mut store, "convert")
+            .expect("convert");
+        for (source, units, room, expected) in cases {
+            for at in [64, 64 + 3 * unit] {
+                let dst = 0x1_0000 - room as usize;
+                let data = memory.data_mut(&mut store);
+                data[at..at + source.len()].copy_from_slice(&source);
+                data[dst..].fill(0xAA);
+                let end = convert
+                    .call(&mut store, (at as u32, units, dst as u32))
+                    .expect("valid input converts");
+                let data = memory.data(&store);
+                assert_eq!(
+                    &data[dst..end as usize],
+                    &expected[..],
+                    "{source:02x?} at {at}"
+                );
+                // nothing written past them
+                assert!(
+                    data[end as usize..].iter().all(|&b| b == 0xAA),
+                    "{source:02x?}"
+                );
+            }
+        }
+    }
+
+    fn utf16_bytes(text: &str) -> Vec<u8> {
+        text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    fn ascii_prefix(text: &str) -> &str {
+        &text[..text.find(|c: char| !c.is_ascii()).unwrap_or(text.len())]
+    }
+
+    #[test]
+    fn runs_convert_as_code_points_do() {
+        let texts = mixed(&['\u{7f}', '\u{80}', 'é', 'ÿ', '東', '😀']);
+        let len = |n: usize| u32::try_from(n).expect("short");
+        // utf8 → utf16: room for 2 n bytes
+        let module = converter(Decoder::Utf8, Run::Utf8ToUtf16, Encoder::Utf16, false);
+        let cases = texts.iter().map(|t| {
+            let n = len(t.len());
+            (t.as_bytes().to_vec(), n, 2 * n, utf16_bytes(t))
+        });
+        check_conversion(&module, cases, 1);
+        // utf16 → utf8: the first pass (room for n bytes), the whole (3 n)
+        for ascii_only in [true, false] {
+            let module = converter(Decoder::Utf16, Run::Utf16ToUtf8, Encoder::Utf8, ascii_only);
+            let cases = texts.iter().map(|t| {
+                let units = len(t.encode_utf16().count());
+                let expected = if ascii_only { ascii_prefix(t) } else { t };
+                let room = if ascii_only { units } else { 3 * units };
+                (utf16_bytes(t), units, room, expected.as_bytes().to_vec())
+            });
+            check_conversion(&module, cases, 2);
+        }
+        // latin1 → utf16 (2 n) and → utf8 (n for the first pass, else 2 n)
+        let latin1: Vec<Vec<u8>> = mixed(&['\u{7f}', '\u{80}', 'é', 'ÿ'])
+            .iter()
+            .filter(|t| t.chars().all(|c| u32::from(c) < 0x100))
+            .map(|t| t.chars().map(|c| u32::from(c) as u8).collect())
+            .collect();
+        let as_text = |bytes: &[u8]| bytes.iter().map(|&b| char::from(b)).collect::<String>();
+        let module = converter(Decoder::Latin1, Run::Latin1ToUtf16, Encoder::Utf16, false);
+        let cases = latin1.iter().map(|b| {
+            let n = len(b.len());
+            (b.clone(), n, 2 * n, utf16_bytes(&as_text(b)))
+        });
+        check_conversion(&module, cases, 1);
+        for ascii_only in [true, false] {
+            let module = converter(
+                Decoder::Latin1,
+                Run::Latin1ToUtf8,
+                Encoder::Utf8,
+                ascii_only,
+            );
+            let cases = latin1.iter().map(|b| {
+                let (n, text) = (len(b.len()), as_text(b));
+                let expected = if ascii_only {
+                    ascii_prefix(&text)
+                } else {
+                    &text[..]
+                };
+                let room = if ascii_only { n } else { 2 * n };
+                (b.clone(), n, room, expected.as_bytes().to_vec())
+            });
+            check_conversion(&module, cases, 1);
+        }
     }
 }

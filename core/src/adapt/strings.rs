@@ -30,7 +30,7 @@
 //! before each allocation that depends on them.
 
 use super::body::{Body, Local};
-use super::codec::{Decoder, Encoder, decode_range, encode};
+use super::codec::{Decoder, Encoder, Run, decode_range, decode_range_runs, encode};
 use super::codegen::{Codegen, Dir, Side, arrow};
 use crate::abi::Flat;
 use crate::decode::StringEncoding;
@@ -38,6 +38,15 @@ use crate::error::Result;
 use crate::merge::GeneratedFunc;
 use wasm_encoder::{BlockType, Instruction as I};
 use wasmparser::FuncType;
+
+/// Whether same-encoding copies validate the string: always, unless a
+/// scratch build for the benchmark switched it off (`crate::scratch`).
+fn validating() -> bool {
+    #[cfg(feature = "scratch-unvalidated")]
+    return crate::scratch::validating_strings();
+    #[cfg(not(feature = "scratch-unvalidated"))]
+    true
+}
 
 /// The high bit of a latin1+utf16 length: the string is utf16.
 const UTF16_TAG: u32 = 1 << 31;
@@ -139,7 +148,7 @@ impl Codegen {
         // Latin1 strings of latin1+utf16 are 2-aligned.
         let align = if src == Decoder::Utf8 { 1 } else { 2 };
         let dst = self.realloc(body, &dir.dst, align, bytes)?;
-        if src != Decoder::Latin1 {
+        if src != Decoder::Latin1 && validating() {
             let (p, end) = source_range(body, src, f.ptr, f.units);
             decode_range(body, src, src_mem, (p, end), None);
             body.free(p);
@@ -166,12 +175,13 @@ impl Codegen {
         let d = body.local(Flat::I32);
         body.get(dst).set(d);
         let (p, end) = source_range(body, Decoder::Latin1, f.ptr, f.units);
-        decode_range(
+        decode_range_runs(
             body,
             Decoder::Latin1,
-            src_mem,
+            (src_mem, dst_mem),
             (p, end),
-            Some(&mut |body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp)),
+            (Run::Latin1ToUtf16, d),
+            &mut |body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp),
         );
         body.get(dst).set(f.out_ptr);
         body.get(f.units).set(f.out_len);
@@ -192,12 +202,13 @@ impl Codegen {
         let d = body.local(Flat::I32);
         body.get(dst).set(d);
         let (p, end) = source_range(body, Decoder::Utf8, f.ptr, f.units);
-        decode_range(
+        decode_range_runs(
             body,
             Decoder::Utf8,
-            src_mem,
+            (src_mem, dst_mem),
             (p, end),
-            Some(&mut |body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp)),
+            (Run::Utf8ToUtf16, d),
+            &mut |body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp),
         );
         // d - dst: the bytes written.
         body.get(d).get(dst).ins(I::I32Sub).set(d);
@@ -220,15 +231,21 @@ impl Codegen {
         body.get(dst).set(d);
         let (p, end) = source_range(body, src, f.ptr, f.units);
         // First pass: ASCII only (one unit, one byte).
-        decode_range(
+        let run = if src == Decoder::Utf16 {
+            Run::Utf16ToUtf8
+        } else {
+            Run::Latin1ToUtf8
+        };
+        decode_range_runs(
             body,
             src,
-            src_mem,
+            (src_mem, dst_mem),
             (p, end),
-            Some(&mut |body, cp| {
+            (run, d),
+            &mut |body, cp| {
                 body.get(cp).i32(0x80).ins(I::I32GeU).ins(I::BrIf(1));
                 encode(body, Encoder::Latin1, dst_mem, d, cp);
-            }),
+            },
         );
         let written = body.local(Flat::I32);
         body.get(d)
@@ -249,12 +266,13 @@ impl Codegen {
                 body.i32(1).ins(I::I32Shl);
             }
             body.ins(I::I32Add).set(p);
-            decode_range(
+            decode_range_runs(
                 body,
                 src,
-                src_mem,
+                (src_mem, dst_mem),
                 (p, end),
-                Some(&mut |body, cp| encode(body, Encoder::Utf8, dst_mem, d, cp)),
+                (run, d),
+                &mut |body, cp| encode(body, Encoder::Utf8, dst_mem, d, cp),
             );
             body.get(d).get(dst).ins(I::I32Sub).set(written);
             self.shrink(body, &dir.dst, (dst, worst), 1, written)?;
@@ -312,13 +330,13 @@ impl Codegen {
                 .ins(I::I32Shl)
                 .ins(I::I32Add)
                 .set(d);
-            decode_range(
-                body,
-                src,
-                src_mem,
-                (p, end),
-                Some(&mut |body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp)),
-            );
+            let mut each = |body: &mut Body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp);
+            if src == Decoder::Utf8 {
+                let run = (Run::Utf8ToUtf16, d);
+                decode_range_runs(body, src, (src_mem, dst_mem), (p, end), run, &mut each);
+            } else {
+                decode_range(body, src, src_mem, (p, end), Some(&mut each));
+            }
             body.get(d).get(dst).ins(I::I32Sub).set(written);
             self.shrink(body, &dir.dst, (dst, bytes), 2, written)?;
             body.get(written)

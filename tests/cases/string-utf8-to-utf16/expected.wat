@@ -15,7 +15,7 @@
     local.get 5
 
   (func $"transcode utf8->utf16 mem1->mem0" (;4;) (type 2) (param i32 i32) (result i32 i32)
-    (local i32 i32 i32 i32 i32 i32 i32 i32 i32)
+    (local i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i64 i32)
     local.get 0
     i64.extend_i32_u
     local.get 1
@@ -79,6 +79,136 @@
     block ;; label = @1
       loop ;; label = @2
         local.get 7
+        i32.const 8
+        i32.add
+        local.get 8
+        i32.le_u
+        if ;; label = @3
+          local.get 7
+          i64.load 1
+          local.set 10
+          local.get 10
+          i64.const 4294967295
+          i64.and
+          local.tee 13
+          local.get 13
+          i64.const 16
+          i64.shl
+          i64.or
+          i64.const 281470681808895
+          i64.and
+          local.tee 13
+          local.get 13
+          i64.const 8
+          i64.shl
+          i64.or
+          i64.const 71777214294589695
+          i64.and
+          local.set 11
+          local.get 10
+          i64.const 32
+          i64.shr_u
+          local.tee 13
+          local.get 13
+          i64.const 16
+          i64.shl
+          i64.or
+          i64.const 281470681808895
+          i64.and
+          local.tee 13
+          local.get 13
+          i64.const 8
+          i64.shl
+          i64.or
+          i64.const 71777214294589695
+          i64.and
+          local.set 12
+          local.get 10
+          i64.const -9187201950435737472
+          i64.and
+          local.tee 10
+          i64.eqz
+          if ;; label = @4
+            local.get 6
+            local.get 11
+            i64.store
+            local.get 6
+            local.get 12
+            i64.store offset=8
+            local.get 7
+            i32.const 8
+            i32.add
+            local.set 7
+            local.get 6
+            i32.const 16
+            i32.add
+            local.set 6
+            br 1 (;@3;)
+          end
+          local.get 10
+          i64.ctz
+          i32.wrap_i64
+          i32.const 3
+          i32.shr_u
+          local.set 14
+          local.get 7
+          local.get 14
+          i32.add
+          local.set 7
+          local.get 14
+          i32.const 1
+          i32.shl
+          local.set 14
+          local.get 14
+          i32.const 8
+          i32.and
+          if ;; label = @4
+            local.get 6
+            local.get 11
+            i64.store
+            local.get 6
+            i32.const 8
+            i32.add
+            local.set 6
+            local.get 12
+            local.set 11
+          end
+          local.get 14
+          i32.const 4
+          i32.and
+          if ;; label = @4
+            local.get 6
+            local.get 11
+            i32.wrap_i64
+            i32.store
+            local.get 6
+            i32.const 4
+            i32.add
+            local.set 6
+            local.get 11
+            i64.const 32
+            i64.shr_u
+            local.set 11
+          end
+          local.get 14
+          i32.const 2
+          i32.and
+          if ;; label = @4
+            local.get 6
+            local.get 11
+            i32.wrap_i64
+            i32.store16
+            local.get 6
+            i32.const 2
+            i32.add
+            local.set 6
+            local.get 11
+            i64.const 16
+            i64.shr_u
+            local.set 11
+          end
+        end
+        local.get 7
         local.get 8
         i32.eq
         br_if 1 (;@1;)
@@ -122,8 +252,8 @@
             local.set 9
             local.get 7
             i32.load8_u 1 offset=1
-            local.set 10
-            local.get 10
+            local.set 14
+            local.get 14
             i32.const 192
             i32.and
             i32.const 128
@@ -134,7 +264,7 @@
             local.get 9
             i32.const 6
             i32.shl
-            local.get 10
+            local.get 14
             i32.const 63
             i32.and
             i32.or
@@ -168,8 +298,8 @@
               local.set 9
               local.get 7
               i32.load8_u 1 offset=1
-              local.set 10
-              local.get 10
+              local.set 14
+              local.get 14
               i32.const 192
               i32.and
               i32.const 128
@@ -180,15 +310,15 @@
               local.get 9
               i32.const 6
               i32.shl
-              local.get 10
+              local.get 14
               i32.const 63
               i32.and
               i32.or
               local.set 9
               local.get 7
               i32.load8_u 1 offset=2
-              local.set 10
-              local.get 10
+              local.set 14
+              local.get 14
               i32.const 192
               i32.and
               i32.const 128
@@ -199,7 +329,7 @@
               local.get 9
               i32.const 6
               i32.shl
-              local.get 10
+              local.get 14
               i32.const 63
               i32.and
               i32.or
@@ -237,8 +367,8 @@
               local.set 9
               local.get 7
               i32.load8_u 1 offset=1
-              local.set 10
-              local.get 10
+              local.set 14
+              local.get 14
               i32.const 192
               i32.and
               i32.const 128
@@ -249,15 +379,15 @@
               local.get 9
               i32.const 6
               i32.shl
-              local.get 10
+              local.get 14
               i32.const 63
               i32.and
               i32.or
               local.set 9
               local.get 7
               i32.load8_u 1 offset=2
-              local.set 10
-              local.get 10
+              local.set 14
+              local.get 14
               i32.const 192
               i32.and
               i32.const 128
@@ -268,15 +398,15 @@
               local.get 9
               i32.const 6
               i32.shl
-              local.get 10
+              local.get 14
               i32.const 63
               i32.and
               i32.or
               local.set 9
               local.get 7
               i32.load8_u 1 offset=3
-              local.set 10
-              local.get 10
+              local.set 14
+              local.get 14
               i32.const 192
               i32.and
               i32.const 128
@@ -287,7 +417,7 @@
               local.get 9
               i32.const 6
               i32.shl
-              local.get 10
+              local.get 14
               i32.const 63
               i32.and
               i32.or

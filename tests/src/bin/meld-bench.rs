@@ -9,10 +9,13 @@
 //! both sides).
 //!
 //! - **Runtime**: the `bench` fixture (a consumer calling providers in
-//!   loops: scalar calls, 100-byte string round trips, round trips of
-//!   eight records) composed and fused, both compiled by wasmtime with
+//!   loops: scalar calls, string round trips of several sizes and
+//!   alphabets, utf8 ↔ utf16 transcoding, records and lists of them;
+//!   [`LOOPS`]) composed and fused, both compiled by wasmtime with
 //!   Cranelift's default optimisations; the median wall time of one call
-//!   of each kind, fused over composed.
+//!   of each kind, fused over composed. Built with the
+//!   `scratch-unvalidated` feature, it also times each loop fused with
+//!   string validation switched off (what validation costs).
 //! - **Shared memory**: the same fixture fused with `--memory shared` and
 //!   with `--memory multi`; the median wall time of each kind, shared over
 //!   multi (the cost of the region checks).
@@ -365,11 +368,12 @@ fn compare_loops(
     a: &mut Running,
     b: &mut Running,
     names: (&str, &str),
-    kinds: &[(&str, &str, f64)],
+    kinds: &[(&str, String, f64)],
     samples: usize,
 ) -> Result<Vec<Ratio>> {
     let mut ratios = Vec::new();
-    for &(name, what, target) in kinds {
+    for (name, what, target) in kinds {
+        let (name, target) = (*name, *target);
         let (before, after) = if name == "bench-scalars" {
             interleaved::<u64>(a, b, name, samples)?
         } else {
@@ -383,7 +387,7 @@ fn compare_loops(
             micros(after)
         );
         ratios.push(Ratio {
-            what: what.to_string(),
+            what: what.clone(),
             ratio: after.as_secs_f64() / before.as_secs_f64(),
             target,
             detail: format!("{} / {} median wall time of {name}", names.1, names.0),
@@ -392,58 +396,97 @@ fn compare_loops(
     Ok(ratios)
 }
 
-fn runtime(samples: usize) -> Result<Vec<Ratio>> {
-    let fixture = fixtures::get("bench")?;
-    let fused = fuse(&[&fixture.wasm], &Options::default())
-        .map_err(|e| anyhow!("fusing `bench` failed: {e}"))?
-        .wasm;
+/// The loops of the `bench` fixture: the export, what it does, and its
+/// target fused over composed (the issue "Faster than every other fuser on
+/// strings and lists"); `--memory shared` over `multi` has 1.05 for each.
+const LOOPS: [(&str, &str, f64); 9] = [
+    ("bench-scalars", "scalar calls", 0.5),
+    ("bench-strings", "100-byte string round trips", 0.45),
+    ("bench-short-strings", "10-byte string round trips", 0.5),
+    ("bench-long-strings", "10 KiB string round trips", 0.5),
+    ("bench-wide-strings", "non-ASCII string round trips", 0.6),
+    ("bench-transcode", "utf8 <-> utf16 round trips", 0.6),
+    ("bench-records", "8-record round trips", 0.6),
+    (
+        "bench-record-lists",
+        "1,000-record lists (string field)",
+        0.6,
+    ),
+    (
+        "bench-string-lists",
+        "lists of 1,000 strings both ways",
+        0.6,
+    ),
+];
+
+/// The `bench` fixture fused with `memory`.
+fn fused_bench(fixture: &Fixture, memory: MemoryStrategy) -> Result<Vec<u8>> {
+    let options = Options {
+        memory,
+        ..Options::default()
+    };
+    fuse(&[&fixture.wasm], &options)
+        .map(|f| f.wasm)
+        .map_err(|e| anyhow!("fusing `bench` failed: {e}"))
+}
+
+/// An engine as wasmtime's CLI sets one up for components, with
+/// multi-memory.
+fn bench_engine() -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true).wasm_multi_memory(true);
-    let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+    Engine::new(&config).map_err(anyhow::Error::from)
+}
+
+fn runtime(samples: usize) -> Result<Vec<Ratio>> {
+    let fixture = fixtures::get("bench")?;
+    let fused = fused_bench(&fixture, MemoryStrategy::Multi)?;
+    let engine = bench_engine()?;
     let mut composed = Running::new(&engine, &fixture.wasm).context("composed `bench`")?;
     let mut fused = Running::new(&engine, &fused).context("fused `bench`")?;
     println!(
         "runtime: `bench` fixture, {ROUNDS} cross-component calls per sample, median of {samples}"
     );
-
-    // the targets of issue "Faster than every other fuser on strings and
-    // lists"
-    let kinds = [
-        ("bench-scalars", "runtime, scalar calls", 0.5),
-        (
-            "bench-strings",
-            "runtime, 100-byte string round trips",
-            0.45,
-        ),
-        (
-            "bench-short-strings",
-            "runtime, 10-byte string round trips",
-            0.5,
-        ),
-        (
-            "bench-long-strings",
-            "runtime, 10 KiB string round trips",
-            0.5,
-        ),
-        (
-            "bench-wide-strings",
-            "runtime, non-ASCII string round trips",
-            0.6,
-        ),
-        ("bench-records", "runtime, list-of-records round trips", 0.6),
-        (
-            "bench-string-lists",
-            "runtime, lists of 1,000 strings both ways",
-            0.6,
-        ),
-    ];
-    compare_loops(
+    let kinds = LOOPS.map(|(name, what, target)| (name, format!("runtime, {what}"), target));
+    let ratios = compare_loops(
         &mut composed,
         &mut fused,
         ("composed", "fused"),
         &kinds,
         samples,
-    )
+    )?;
+    unvalidated(&fixture, &engine, &mut fused, samples)?;
+    Ok(ratios)
+}
+
+/// With the `scratch-unvalidated` feature: every loop fused as usual and
+/// fused with string validation switched off, printed (not a target: the
+/// distance is what validation costs).
+#[cfg(feature = "scratch-unvalidated")]
+fn unvalidated(
+    fixture: &Fixture,
+    engine: &Engine,
+    fused: &mut Running,
+    samples: usize,
+) -> Result<()> {
+    meld_core::scratch::skip_string_validation(true);
+    let wasm = fused_bench(fixture, MemoryStrategy::Multi);
+    meld_core::scratch::skip_string_validation(false);
+    let mut unchecked = Running::new(engine, &wasm?).context("unvalidated `bench`")?;
+    println!("validation off (scratch build): fused / fused without string validation");
+    let kinds = LOOPS.map(|(name, what, _)| (name, what.to_string(), f64::INFINITY));
+    for ratio in compare_loops(&mut unchecked, fused, ("off", "fused"), &kinds, samples)? {
+        println!("  {:<38} {:>6.3}", ratio.what, ratio.ratio);
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "scratch-unvalidated"))]
+fn unvalidated(_: &Fixture, _: &Engine, _: &mut Running, _: usize) -> Result<()> {
+    println!(
+        "(what string validation costs: build meld-bench with `--features scratch-unvalidated`)"
+    );
+    Ok(())
 }
 
 /// `--memory shared` against `--memory multi` on the `bench` fixture: the
@@ -452,36 +495,13 @@ fn runtime(samples: usize) -> Result<Vec<Ratio>> {
 /// which allocate and copy, are the memory-heavy ones (target 1.05 each).
 fn shared_runtime(samples: usize) -> Result<Vec<Ratio>> {
     let fixture = fixtures::get("bench")?;
-    let fused = |memory| {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        fuse(&[&fixture.wasm], &options)
-            .map(|f| f.wasm)
-            .map_err(|e| anyhow!("fusing `bench` failed: {e}"))
-    };
-    let multi = fused(MemoryStrategy::Multi)?;
-    let shared = fused(MemoryStrategy::Shared)?;
-    let mut config = Config::new();
-    config.wasm_component_model(true).wasm_multi_memory(true);
-    let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+    let multi = fused_bench(&fixture, MemoryStrategy::Multi)?;
+    let shared = fused_bench(&fixture, MemoryStrategy::Shared)?;
+    let engine = bench_engine()?;
     let mut multi = Running::new(&engine, &multi).context("multi-memory `bench`")?;
     let mut shared = Running::new(&engine, &shared).context("shared-memory `bench`")?;
     println!("shared memory: `bench` fused both ways, median of {samples}");
-    let kinds = [
-        ("bench-scalars", "shared/multi, call-heavy (scalars)", 1.05),
-        ("bench-strings", "shared/multi, 100-byte strings", 1.05),
-        ("bench-short-strings", "shared/multi, 10-byte strings", 1.05),
-        ("bench-long-strings", "shared/multi, 10 KiB strings", 1.05),
-        (
-            "bench-wide-strings",
-            "shared/multi, non-ASCII strings",
-            1.05,
-        ),
-        ("bench-records", "shared/multi, records", 1.05),
-        ("bench-string-lists", "shared/multi, lists of strings", 1.05),
-    ];
+    let kinds = LOOPS.map(|(name, what, _)| (name, format!("shared/multi, {what}"), 1.05));
     compare_loops(
         &mut multi,
         &mut shared,

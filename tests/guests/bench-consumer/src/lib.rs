@@ -1,13 +1,14 @@
-//! Imports `scalars`, `text` and `shapes`; exports `bench`, whose functions
-//! call the providers in a loop (`n % 16384` times, fewer for the long
-//! strings and the lists), for the runtime
-//! benchmark of composed against fused components.
+//! Imports `scalars`, `text`, `shapes`, `sequences` and `utf16-strings`;
+//! exports `bench`, whose functions call the providers in a loop
+//! (`n % 16384` times, fewer for the long strings and the lists), for the
+//! runtime benchmark of composed against fused components.
 
 wit_bindgen::generate!({ path: "../wit", world: "bench-consumer" });
 
 use exports::meld::fixtures::bench::Guest;
+use meld::fixtures::sequences::{self, Entry};
 use meld::fixtures::shapes::{self, Point};
-use meld::fixtures::{scalars, text};
+use meld::fixtures::{scalars, text, utf16_strings};
 
 /// Bounds the loops so that any argument runs quickly.
 const MAX_ROUNDS: u32 = 16384;
@@ -69,6 +70,27 @@ impl Guest for Bench {
         (0..n % MAX_ROUNDS / 1024).fold(0u32, |total, _| {
             let parts = text::split(&line, ' ');
             total.wrapping_add(text::join(&parts, " ").len() as u32)
+        })
+    }
+
+    fn bench_transcode(n: u32) -> u32 {
+        (0..n % MAX_ROUNDS).fold(0u32, |total, _| {
+            total.wrapping_add(utf16_strings::echo(PAYLOAD).len() as u32)
+        })
+    }
+
+    fn bench_record_lists(n: u32) -> u32 {
+        let mut entries: Vec<Entry> = (0..1000)
+            .map(|i| Entry {
+                name: format!("entry {i}"),
+                tags: Vec::new(),
+            })
+            .collect();
+        for _ in 0..n % MAX_ROUNDS / 1024 {
+            entries = sequences::echo_entries(&entries);
+        }
+        entries.iter().fold(0u32, |total, e| {
+            total.wrapping_add(e.name.len() as u32)
         })
     }
 

@@ -166,6 +166,10 @@ impl sequences::Guest for Provider {
         xs.iter().map(|e| e.tags.len() as u32).sum()
     }
 
+    fn echo_entries(xs: Vec<Entry>) -> Vec<Entry> {
+        xs
+    }
+
     fn enumerate(xs: Vec<String>) -> Vec<(u32, String)> {
         xs.into_iter()
             .enumerate()
