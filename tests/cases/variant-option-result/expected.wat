@@ -236,46 +236,19 @@
         local.get 6
         i32.load8_u 1
         local.set 8
-        local.get 8
-        i32.const 224
-        i32.lt_u
-        if ;; label = @3
+        loop ;; label = @3
           local.get 8
-          i32.const 194
+          i32.const 224
           i32.lt_u
           if ;; label = @4
-            unreachable
-          end
-          local.get 6
-          i32.const 2
-          i32.add
-          local.get 7
-          i32.gt_u
-          if ;; label = @4
-            unreachable
-          end
-          local.get 6
-          i32.load8_u 1 offset=1
-          local.set 9
-          local.get 9
-          i32.const 192
-          i32.and
-          i32.const 128
-          i32.ne
-          if ;; label = @4
-            unreachable
-          end
-          local.get 6
-          i32.const 2
-          i32.add
-          local.set 6
-        else
-          local.get 8
-          i32.const 240
-          i32.lt_u
-          if ;; label = @4
+            local.get 8
+            i32.const 194
+            i32.lt_u
+            if ;; label = @5
+              unreachable
+            end
             local.get 6
-            i32.const 3
+            i32.const 2
             i32.add
             local.get 7
             i32.gt_u
@@ -285,82 +258,141 @@
             local.get 6
             i32.load8_u 1 offset=1
             local.set 9
-            local.get 6
-            i32.load16_u 1 offset=1
-            i32.const 49344
+            local.get 9
+            i32.const 192
             i32.and
-            i32.const 32896
+            i32.const 128
             i32.ne
-            local.get 8
-            i32.const 224
-            i32.eq
-            local.get 9
-            i32.const 160
-            i32.lt_u
-            i32.and
-            i32.or
-            local.get 8
-            i32.const 237
-            i32.eq
-            local.get 9
-            i32.const 160
-            i32.ge_u
-            i32.and
-            i32.or
             if ;; label = @5
               unreachable
             end
             local.get 6
-            i32.const 3
+            i32.const 2
             i32.add
             local.set 6
           else
             local.get 8
-            i32.const 244
-            i32.gt_u
+            i32.const 240
+            i32.lt_u
             if ;; label = @5
-              unreachable
+              local.get 6
+              i32.const 3
+              i32.add
+              local.get 7
+              i32.gt_u
+              if ;; label = @6
+                unreachable
+              end
+              local.get 6
+              i32.load8_u 1 offset=1
+              local.set 9
+              local.get 6
+              i32.load16_u 1 offset=1
+              i32.const 49344
+              i32.and
+              i32.const 32896
+              i32.ne
+              local.get 8
+              i32.const 224
+              i32.eq
+              local.get 9
+              i32.const 160
+              i32.lt_u
+              i32.and
+              i32.or
+              local.get 8
+              i32.const 237
+              i32.eq
+              local.get 9
+              i32.const 160
+              i32.ge_u
+              i32.and
+              i32.or
+              if ;; label = @6
+                unreachable
+              end
+              local.get 6
+              i32.const 3
+              i32.add
+              local.set 6
+            else
+              local.get 8
+              i32.const 244
+              i32.gt_u
+              if ;; label = @6
+                unreachable
+              end
+              local.get 6
+              i32.const 4
+              i32.add
+              local.get 7
+              i32.gt_u
+              if ;; label = @6
+                unreachable
+              end
+              local.get 6
+              i32.load8_u 1 offset=1
+              local.set 9
+              local.get 6
+              i32.load 1
+              i32.const -1061109760
+              i32.and
+              i32.const -2139062272
+              i32.ne
+              local.get 8
+              i32.const 240
+              i32.eq
+              local.get 9
+              i32.const 144
+              i32.lt_u
+              i32.and
+              i32.or
+              local.get 8
+              i32.const 244
+              i32.eq
+              local.get 9
+              i32.const 144
+              i32.ge_u
+              i32.and
+              i32.or
+              if ;; label = @6
+                unreachable
+              end
+              local.get 6
+              i32.const 4
+              i32.add
+              local.set 6
             end
+          end
+          local.get 6
+          local.get 7
+          i32.ne
+          if ;; label = @4
             local.get 6
-            i32.const 4
+            i32.load8_u 1
+            local.tee 8
+            i32.const 128
+            i32.ge_u
+            br_if 1 (;@3;)
+            local.get 6
+            i32.const 1
             i32.add
             local.get 7
-            i32.gt_u
-            if ;; label = @5
-              unreachable
-            end
-            local.get 6
-            i32.load8_u 1 offset=1
-            local.set 9
-            local.get 6
-            i32.load 1
-            i32.const -1061109760
-            i32.and
-            i32.const -2139062272
             i32.ne
-            local.get 8
-            i32.const 240
-            i32.eq
-            local.get 9
-            i32.const 144
-            i32.lt_u
-            i32.and
-            i32.or
-            local.get 8
-            i32.const 244
-            i32.eq
-            local.get 9
-            i32.const 144
-            i32.ge_u
-            i32.and
-            i32.or
             if ;; label = @5
-              unreachable
+              local.get 6
+              i32.load8_u 1 offset=1
+              local.tee 8
+              i32.const 128
+              i32.ge_u
+              if ;; label = @6
+                local.get 6
+                i32.const 1
+                i32.add
+                local.set 6
+                br 3 (;@3;)
+              end
             end
-            local.get 6
-            i32.const 4
-            i32.add
-            local.set 6
           end
         end
         br 0 (;@2;)

@@ -3,7 +3,8 @@
 //! timed tests), printing ratios measured in one run and whether each
 //! meets its target; the sections named, or all. `--quick` takes 5
 //! samples instead of 31 (`--samples` any number); `--only` keeps the
-//! async loops whose description contains `TEXT` (`--only=block_on`).
+//! loops whose description (or, for the `bench` fixture's, export name)
+//! contains `TEXT` (`--only=block_on`, `--only=wide`).
 //! With `MELD_PERFMAP` set, wasmtime writes a perf map of the code it
 //! compiles (`perf record`, then `perf report`, names the functions of
 //! both sides).
@@ -186,7 +187,8 @@ it is meant to be run with.
 
   --quick        5 samples instead of 31
   --samples=N    N samples per measurement
-  --only=TEXT    the async loops whose description contains TEXT
+  --only=TEXT    the runtime, shared and async loops whose description
+                 (or export name) contains TEXT
   SECTION        runtime, shared, wasi, fusion, debug, async, js (js only
                  when MELD_BENCH_JS names the input); all when none given
 
@@ -239,10 +241,10 @@ fn run() -> Result<bool> {
     let wanted = |section: &str| named.is_empty() || named.iter().any(|n| n == section);
     let mut ratios = Vec::new();
     if wanted("runtime") {
-        ratios.extend(runtime(samples)?);
+        ratios.extend(runtime(samples, only.as_deref())?);
     }
     if wanted("shared") {
-        ratios.extend(shared_runtime(samples)?);
+        ratios.extend(shared_runtime(samples, only.as_deref())?);
     }
     if wanted("wasi") {
         ratios.extend(wasi_runtime(samples)?);
@@ -438,7 +440,23 @@ fn bench_engine() -> Result<Engine> {
     Engine::new(&config).map_err(anyhow::Error::from)
 }
 
-fn runtime(samples: usize) -> Result<Vec<Ratio>> {
+/// The loops of [`LOOPS`] that `--only` keeps, each with its description
+/// behind `prefix` and its target (`target`, or the loop's own).
+fn loops(
+    only: Option<&str>,
+    prefix: &str,
+    target: Option<f64>,
+) -> Vec<(&'static str, String, f64)> {
+    LOOPS
+        .iter()
+        .filter(|(name, what, _)| {
+            only.is_none_or(|only| name.contains(only) || what.contains(only))
+        })
+        .map(|&(name, what, own)| (name, format!("{prefix}{what}"), target.unwrap_or(own)))
+        .collect()
+}
+
+fn runtime(samples: usize, only: Option<&str>) -> Result<Vec<Ratio>> {
     let fixture = fixtures::get("bench")?;
     let fused = fused_bench(&fixture, MemoryStrategy::Multi)?;
     let engine = bench_engine()?;
@@ -447,7 +465,7 @@ fn runtime(samples: usize) -> Result<Vec<Ratio>> {
     println!(
         "runtime: `bench` fixture, {ROUNDS} cross-component calls per sample, median of {samples}"
     );
-    let kinds = LOOPS.map(|(name, what, target)| (name, format!("runtime, {what}"), target));
+    let kinds = loops(only, "runtime, ", None);
     let ratios = compare_loops(
         &mut composed,
         &mut fused,
@@ -455,7 +473,7 @@ fn runtime(samples: usize) -> Result<Vec<Ratio>> {
         &kinds,
         samples,
     )?;
-    unvalidated(&fixture, &engine, &mut fused, samples)?;
+    unvalidated(&fixture, &engine, &mut fused, samples, only)?;
     Ok(ratios)
 }
 
@@ -468,13 +486,14 @@ fn unvalidated(
     engine: &Engine,
     fused: &mut Running,
     samples: usize,
+    only: Option<&str>,
 ) -> Result<()> {
     meld_core::scratch::skip_string_validation(true);
     let wasm = fused_bench(fixture, MemoryStrategy::Multi);
     meld_core::scratch::skip_string_validation(false);
     let mut unchecked = Running::new(engine, &wasm?).context("unvalidated `bench`")?;
     println!("validation off (scratch build): fused / fused without string validation");
-    let kinds = LOOPS.map(|(name, what, _)| (name, what.to_string(), f64::INFINITY));
+    let kinds = loops(only, "", Some(f64::INFINITY));
     for ratio in compare_loops(&mut unchecked, fused, ("off", "fused"), &kinds, samples)? {
         println!("  {:<38} {:>6.3}", ratio.what, ratio.ratio);
     }
@@ -482,7 +501,7 @@ fn unvalidated(
 }
 
 #[cfg(not(feature = "scratch-unvalidated"))]
-fn unvalidated(_: &Fixture, _: &Engine, _: &mut Running, _: usize) -> Result<()> {
+fn unvalidated(_: &Fixture, _: &Engine, _: &mut Running, _: usize, _: Option<&str>) -> Result<()> {
     println!(
         "(what string validation costs: build meld-bench with `--features scratch-unvalidated`)"
     );
@@ -493,7 +512,7 @@ fn unvalidated(_: &Fixture, _: &Engine, _: &mut Running, _: usize) -> Result<()>
 /// cost of checking and moving every memory access into its region. The
 /// scalar loop is the call-heavy case; the string, record and list loops,
 /// which allocate and copy, are the memory-heavy ones (target 1.05 each).
-fn shared_runtime(samples: usize) -> Result<Vec<Ratio>> {
+fn shared_runtime(samples: usize, only: Option<&str>) -> Result<Vec<Ratio>> {
     let fixture = fixtures::get("bench")?;
     let multi = fused_bench(&fixture, MemoryStrategy::Multi)?;
     let shared = fused_bench(&fixture, MemoryStrategy::Shared)?;
@@ -501,7 +520,7 @@ fn shared_runtime(samples: usize) -> Result<Vec<Ratio>> {
     let mut multi = Running::new(&engine, &multi).context("multi-memory `bench`")?;
     let mut shared = Running::new(&engine, &shared).context("shared-memory `bench`")?;
     println!("shared memory: `bench` fused both ways, median of {samples}");
-    let kinds = LOOPS.map(|(name, what, _)| (name, format!("shared/multi, {what}"), 1.05));
+    let kinds = loops(only, "shared/multi, ", Some(1.05));
     compare_loops(
         &mut multi,
         &mut shared,
