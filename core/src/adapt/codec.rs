@@ -405,9 +405,11 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
         .get(end)
         .ins(I::I32GtU)
         .ins(I::BrIf(1));
-    for w in 0..4 {
+    // the farthest word first: with one memory, its region check covers
+    // the three nearer loads from `p` (`merge::shared`'s `Checked`)
+    for (i, w) in [3, 0, 1, 2].into_iter().enumerate() {
         body.get(p).load(memory, 8 * w, 8, Flat::I64);
-        if w > 0 {
+        if i > 0 {
             body.ins(I::I64Or);
         }
     }
@@ -485,13 +487,14 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
                     leads: (u32, u32),
                     bound: u32| {
         needs(body, n);
-        second(body);
+        // (the wider load first: its region check covers the second byte's)
         body.get(p)
             .load(memory, offset, size, Flat::I32)
             .i32(marks | (marks >> 1))
             .ins(I::I32And)
             .i32(marks)
             .ins(I::I32Ne);
+        second(body);
         for (lead, below) in [(leads.0, true), (leads.1, false)] {
             body.get(b0)
                 .i32(lead)

@@ -95,15 +95,15 @@
                 i32.gt_u
                 br_if 1 (;@5;)
                 local.get 6
+                i64.load 1 offset=24
+                local.get 6
                 i64.load 1
+                i64.or
                 local.get 6
                 i64.load 1 offset=8
                 i64.or
                 local.get 6
                 i64.load 1 offset=16
-                i64.or
-                local.get 6
-                i64.load 1 offset=24
                 i64.or
                 i64.const -9187201950435737472
                 i64.and
@@ -195,14 +195,14 @@
                 unreachable
               end
               local.get 6
-              i32.load8_u 1 offset=1
-              local.set 9
-              local.get 6
               i32.load16_u 1 offset=1
               i32.const 49344
               i32.and
               i32.const 32896
               i32.ne
+              local.get 6
+              i32.load8_u 1 offset=1
+              local.set 9
               local.get 8
               i32.const 224
               i32.eq
@@ -242,14 +242,14 @@
                 unreachable
               end
               local.get 6
-              i32.load8_u 1 offset=1
-              local.set 9
-              local.get 6
               i32.load 1
               i32.const -1061109760
               i32.and
               i32.const -2139062272
               i32.ne
+              local.get 6
+              i32.load8_u 1 offset=1
+              local.set 9
               local.get 8
               i32.const 240
               i32.eq

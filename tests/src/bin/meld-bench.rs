@@ -433,10 +433,14 @@ fn fused_bench(fixture: &Fixture, memory: MemoryStrategy) -> Result<Vec<u8>> {
 }
 
 /// An engine as wasmtime's CLI sets one up for components, with
-/// multi-memory.
+/// multi-memory (and a perf map with `MELD_PERFMAP`, as the async
+/// section's).
 fn bench_engine() -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true).wasm_multi_memory(true);
+    if std::env::var_os("MELD_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     Engine::new(&config).map_err(anyhow::Error::from)
 }
 
@@ -542,9 +546,7 @@ fn wasi_runtime(samples: usize) -> Result<Vec<Ratio>> {
     let fused = fuse(&[&composed], &Options::default())
         .map_err(|e| anyhow!("fusing the stdout loop failed: {e}"))?
         .wasm;
-    let mut config = Config::new();
-    config.wasm_component_model(true).wasm_multi_memory(true);
-    let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+    let engine = bench_engine()?;
     let mut linker = Linker::<WasiHost>::new(&engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(anyhow::Error::from)?;
     type Spam = (Store<WasiHost>, TypedFunc<(u32,), (u32,)>);
