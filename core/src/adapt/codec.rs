@@ -515,29 +515,25 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
     body.get(b0).i32(0xF4).ins(I::I32GtU).trap_if();
     sequence(body, 4, (0, 4, 0x8080_8000), (0xF0, 0xF4), 0x90);
     body.ins(I::End).ins(I::End);
-    // another lead byte right after it: round again
-    body.get(p)
-        .get(end)
-        .ins(I::I32Ne)
-        .ins(I::If(BlockType::Empty));
-    body.get(p)
-        .load(memory, 0, 1, Flat::I32)
-        .ins(I::LocalTee(b0.index))
-        .i32(0x80)
-        .ins(I::I32GeU)
-        .ins(I::BrIf(1));
-    body.get(p)
-        .i32(1)
-        .ins(I::I32Add)
-        .get(end)
-        .ins(I::I32Ne)
-        .ins(I::If(BlockType::Empty));
-    body.get(p)
-        .load(memory, 1, 1, Flat::I32)
-        .ins(I::LocalTee(b0.index))
-        .i32(0x80)
-        .ins(I::I32GeU)
-        .ins(I::If(BlockType::Empty));
+    // another lead byte right after it, or after one ASCII byte: round
+    // again (`lead_at` opens an `if` that `offset` is before `end`, and
+    // leaves whether the byte there, in `b0`, is not ASCII)
+    let lead_at = |body: &mut Body, offset: u32| {
+        body.get(p);
+        if offset > 0 {
+            body.i32(offset).ins(I::I32Add);
+        }
+        body.get(end).ins(I::I32Ne).ins(I::If(BlockType::Empty));
+        body.get(p)
+            .load(memory, offset, 1, Flat::I32)
+            .ins(I::LocalTee(b0.index))
+            .i32(0x80)
+            .ins(I::I32GeU);
+    };
+    lead_at(body, 0);
+    body.ins(I::BrIf(1));
+    lead_at(body, 1);
+    body.ins(I::If(BlockType::Empty));
     body.get(p).i32(1).ins(I::I32Add).set(p).ins(I::Br(3));
     body.ins(I::End).ins(I::End);
     body.ins(I::End).ins(I::End);

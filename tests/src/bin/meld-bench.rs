@@ -192,7 +192,9 @@ it is meant to be run with.
   SECTION        runtime, shared, wasi, fusion, debug, async, js (js only
                  when MELD_BENCH_JS names the input); all when none given
 
-With MELD_PERFMAP set, wasmtime writes a perf map of the code it compiles.";
+Built with `--features scratch-unvalidated`, runtime also times each loop
+fused with string validation off (what validation costs). With
+MELD_PERFMAP set, wasmtime writes a perf map of the code it compiles.";
 
 fn main() -> ExitCode {
     match run() {
