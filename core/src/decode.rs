@@ -398,13 +398,37 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
     // A body before the point where reading stopped may be invalid too;
     // then its error comes first, as in a sequential validation.
     if !crate::validate::bodies(jobs) {
-        return Err(crate::validate::first_error(bytes)
-            .map(Error::from)
-            .unwrap_or_else(|| {
-                Error::internal("a function body failed validation only in parallel")
-            }));
+        return Err(body_error(bytes));
     }
     decoded
+}
+
+/// [`decode`], its function bodies left to validate: `Ok` when everything
+/// else is valid, with one job per body (see [`crate::validate::alongside`]).
+#[allow(
+    clippy::type_complexity,
+    reason = "a pair of the decoded input and its jobs"
+)]
+pub(crate) fn decode_deferred(
+    bytes: &[u8],
+) -> Result<(Decoded<'_>, Vec<crate::validate::Job<'_>>)> {
+    let mut jobs = Vec::new();
+    match read(bytes, &mut jobs) {
+        Ok(decoded) => Ok((decoded, jobs)),
+        // (a body before the point where reading stopped comes first)
+        Err(e) => Err(match crate::validate::bodies(jobs) {
+            true => e,
+            false => body_error(bytes),
+        }),
+    }
+}
+
+/// The error of an input whose function bodies did not all validate: the
+/// first error of a sequential validation.
+pub(crate) fn body_error(bytes: &[u8]) -> Error {
+    crate::validate::first_error(bytes)
+        .map(Error::from)
+        .unwrap_or_else(|| Error::internal("a function body failed validation only in parallel"))
 }
 
 /// [`decode`] without validating function bodies: each is added to `jobs`.

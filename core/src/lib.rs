@@ -283,60 +283,30 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
     };
 
     // Stage 1, decode: parse and validate; every later stage may assume a
-    // valid component.
-    let mut decoded = decode_wasm(input).map_err(|e| match inputs.len() {
+    // valid component. Function bodies are validated while the stages up
+    // to the wrapper, which read none, run (see `validate::alongside`).
+    let fit = |e: Error| match inputs.len() {
         1 => e,
         _ => Error::link(format!("the inputs do not fit together: {}", e.message())),
-    })?;
-
-    // Stage 2, flatten: instantiate the root symbolically. Nesting, aliases
-    // and re-exports disappear; what is left is the ordered core instances,
-    // the lifted functions, the adapters and the lowered root imports.
-    let mut graph = flatten::flatten(&decoded)?;
-    // meld's async runtime joins the composition as three more instances
-    // when the input uses the async ABI.
-    runtime::attach(&mut decoded, &mut graph);
-    let types = decoded.types()?;
-
-    // Stage 5a, adapt (plan): decide per cross-component call whether it is
-    // a direct call or needs a generated adapter, from the component type.
-    let adapters = adapt::plan(&decoded, &graph, types)?;
-
-    // Stage 4a, merge (layout): the fused module's index spaces, and the
-    // origin of every import of every instance.
-    let mut layout = merge::Layout::new(&decoded, &graph, &adapters, memory)?;
-
-    // The boundary: the fused module's imports (lowered root functions) and
-    // exports (lifted functions and their options), named as documented.
-    let boundary = boundary::plan(&graph, &adapters, &layout, types)?;
-    layout.set_imports(boundary.imports.len(), &boundary.lowering_import);
-
-    // Stage 5b, adapt (generate): the bodies of the generated adapters and
-    // the helper functions they share.
-    let generated = adapt::generate(&graph, &adapters, &layout, &boundary, types)?;
-    let adapter_code_bytes = generated
-        .adapters
-        .iter()
-        .chain(&generated.helpers)
-        .map(|g| g.body.byte_len())
-        .sum();
-
-    // With the async runtime, the code that can reach a suspension is
-    // transformed after merging (its DWARF is not carried through that yet).
-    let unwind = adapt::async_calls::unwind_config(&graph, &adapters, &layout)?;
-    let debug_info = match unwind {
-        Some(_) => DebugInfo::Strip,
-        None => options.debug_info,
     };
-
-    // Stage 7a, wrap (prepare): the component with the input's world around
-    // the module, built now so that the input's types are freed before the
-    // module is assembled (fusion's peak of memory).
-    let wrapper = match options.output {
-        OutputKind::Component => Some(wrap::prepare(types, &graph, &boundary)?),
-        OutputKind::Core => None,
-    };
-    decoded.types = None;
+    let (mut decoded, jobs) = check_magic(input)
+        .and_then(|()| decode::decode_deferred(input))
+        .map_err(fit)?;
+    let (valid, planned) = validate::alongside(jobs, || plan(&mut decoded, options, memory));
+    if !valid {
+        return Err(fit(decode::body_error(input)));
+    }
+    let Planned {
+        graph,
+        adapters,
+        mut layout,
+        boundary,
+        generated,
+        adapter_code_bytes,
+        unwind,
+        debug_info,
+        wrapper,
+    } = planned?;
 
     // Stage 4b, merge (emit): re-encode every instance into one module.
     let (mut module, info) =
@@ -430,6 +400,12 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
 /// start with wasm's magic number gets an error saying what meld takes,
 /// rather than wasmparser's byte dump.
 pub(crate) fn decode_wasm(input: &[u8]) -> Result<decode::Decoded<'_>> {
+    check_magic(input)?;
+    decode::decode(input)
+}
+
+/// Refuses an input that is not WebAssembly at all.
+fn check_magic(input: &[u8]) -> Result<()> {
     if !input.starts_with(b"\0asm") {
         return Err(Error::invalid(
             "not a WebAssembly file (it does not start with `\\0asm`); meld takes a \
@@ -437,5 +413,87 @@ pub(crate) fn decode_wasm(input: &[u8]) -> Result<decode::Decoded<'_>> {
         )
         .at_offset(0));
     }
-    decode::decode(input)
+    Ok(())
+}
+/// What the stages before the fused module's assembly built.
+struct Planned<'a> {
+    graph: graph::Graph,
+    adapters: adapt::Adapters,
+    layout: merge::Layout<'a>,
+    boundary: boundary::Boundary,
+    generated: merge::Generated,
+    adapter_code_bytes: usize,
+    unwind: Option<unwind::Config>,
+    debug_info: DebugInfo,
+    wrapper: Option<wrap::Prepared>,
+}
+
+/// Stages 2 to 7a: everything before the fused module is assembled. None
+/// of them reads a function body, so they run while the input's bodies
+/// are validated.
+fn plan<'a>(
+    decoded: &mut decode::Decoded<'a>,
+    options: &Options,
+    memory: merge::MemoryLayout,
+) -> Result<Planned<'a>> {
+    // Stage 2, flatten: instantiate the root symbolically. Nesting, aliases
+    // and re-exports disappear; what is left is the ordered core instances,
+    // the lifted functions, the adapters and the lowered root imports.
+    let mut graph = flatten::flatten(decoded)?;
+    // meld's async runtime joins the composition as three more instances
+    // when the input uses the async ABI.
+    runtime::attach(decoded, &mut graph);
+    let types = decoded.types()?;
+
+    // Stage 5a, adapt (plan): decide per cross-component call whether it is
+    // a direct call or needs a generated adapter, from the component type.
+    let adapters = adapt::plan(decoded, &graph, types)?;
+
+    // Stage 4a, merge (layout): the fused module's index spaces, and the
+    // origin of every import of every instance.
+    let mut layout = merge::Layout::new(decoded, &graph, &adapters, memory)?;
+
+    // The boundary: the fused module's imports (lowered root functions) and
+    // exports (lifted functions and their options), named as documented.
+    let boundary = boundary::plan(&graph, &adapters, &layout, types)?;
+    layout.set_imports(boundary.imports.len(), &boundary.lowering_import);
+
+    // Stage 5b, adapt (generate): the bodies of the generated adapters and
+    // the helper functions they share.
+    let generated = adapt::generate(&graph, &adapters, &layout, &boundary, types)?;
+    let adapter_code_bytes = generated
+        .adapters
+        .iter()
+        .chain(&generated.helpers)
+        .map(|g| g.body.byte_len())
+        .sum();
+
+    // With the async runtime, the code that can reach a suspension is
+    // transformed after merging (its DWARF is not carried through that yet).
+    let unwind = adapt::async_calls::unwind_config(&graph, &adapters, &layout)?;
+    let debug_info = match unwind {
+        Some(_) => DebugInfo::Strip,
+        None => options.debug_info,
+    };
+
+    // Stage 7a, wrap (prepare): the component with the input's world around
+    // the module, built now so that the input's types are freed before the
+    // module is assembled (fusion's peak of memory).
+    let wrapper = match options.output {
+        OutputKind::Component => Some(wrap::prepare(types, &graph, &boundary)?),
+        OutputKind::Core => None,
+    };
+    decoded.types = None;
+
+    Ok(Planned {
+        graph,
+        adapters,
+        layout,
+        boundary,
+        generated,
+        adapter_code_bytes,
+        unwind,
+        debug_info,
+        wrapper,
+    })
 }

@@ -81,43 +81,95 @@ pub(crate) fn bodies(jobs: Vec<Job<'_>>) -> bool {
     in_order(jobs)
 }
 
+/// Validates the input's function bodies `jobs` while `work` runs (the
+/// stages of fusion that read no function body), on the other cores of a
+/// native host; on wasm hosts, before it. Returns whether every body is
+/// valid, and what `work` returned. `work` may only rely on what the
+/// structure's validation showed; its result is used only when every body
+/// is valid (an invalid body's error comes first, as in a sequential
+/// validation).
+#[cfg(target_family = "wasm")]
+pub(crate) fn alongside<T>(jobs: Vec<Job<'_>>, work: impl FnOnce() -> T) -> (bool, T) {
+    let valid = in_order(jobs);
+    (valid, work())
+}
+
 /// Bodies of a module smaller than this are validated on one thread.
 #[cfg(not(target_family = "wasm"))]
 const PARALLEL_BYTES: usize = 64 * 1024;
+
+/// The cores of this host (looked up once: the lookup reads files).
+#[cfg(not(target_family = "wasm"))]
+pub(crate) fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// The total size of `jobs`' bodies.
+#[cfg(not(target_family = "wasm"))]
+fn size(jobs: &[Job<'_>]) -> usize {
+    jobs.iter().map(|(_, b)| b.range().len()).sum()
+}
+
+#[cfg(not(target_family = "wasm"))]
+pub(crate) fn alongside<T>(jobs: Vec<Job<'_>>, work: impl FnOnce() -> T) -> (bool, T) {
+    let threads = cores();
+    if threads < 2 || size(&jobs) < PARALLEL_BYTES {
+        let valid = in_order(jobs);
+        return (valid, work());
+    }
+    std::thread::scope(|s| {
+        let worker = s.spawn(move || on_threads(jobs, threads - 1));
+        let done = work();
+        // (a panicked worker counts as a failure)
+        (worker.join().unwrap_or(false), done)
+    })
+}
 
 /// Validates `jobs` on as many threads as the host has cores, each taking
 /// a contiguous share of about equal size.
 #[cfg(not(target_family = "wasm"))]
 pub(crate) fn bodies(jobs: Vec<Job<'_>>) -> bool {
-    let total: usize = jobs.iter().map(|(_, b)| b.range().len()).sum();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if threads < 2 || total < PARALLEL_BYTES {
+    if size(&jobs) < PARALLEL_BYTES {
+        return in_order(jobs);
+    }
+    on_threads(jobs, cores())
+}
+
+/// Validates `jobs` on `threads` threads, each taking a contiguous share
+/// of about equal size.
+#[cfg(not(target_family = "wasm"))]
+fn on_threads(jobs: Vec<Job<'_>>, threads: usize) -> bool {
+    let total = size(&jobs);
+    if threads < 2 {
         return in_order(jobs);
     }
     let share = total.div_ceil(threads);
+    // `threads - 1` shares for new threads, the rest in `current`
     let mut shares: Vec<Vec<Job<'_>>> = Vec::with_capacity(threads);
     let mut current = Vec::new();
     let mut size = 0;
     for job in jobs {
         size += job.1.range().len();
         current.push(job);
-        if size >= share {
+        if size >= share && shares.len() + 1 < threads {
             shares.push(std::mem::take(&mut current));
             size = 0;
         }
     }
-    shares.push(current);
+    // the last share on this thread
     std::thread::scope(|s| {
         let workers: Vec<_> = shares
             .into_iter()
             .map(|share| s.spawn(move || in_order(share)))
             .collect();
+        let here = in_order(current);
         // Every worker is joined (a panicked one counts as a failure)
         // before the results are looked at.
         let results: Vec<bool> = workers
             .into_iter()
             .map(|worker| worker.join().unwrap_or(false))
             .collect();
-        results.into_iter().all(|ok| ok)
+        here && results.into_iter().all(|ok| ok)
     })
 }

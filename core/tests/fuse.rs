@@ -181,9 +181,15 @@ fn invalid_bodies_give_the_sequential_validators_error() {
     let later = wat(&format!(
         "(component (core module {bad_body} {funcs}) (export \"m\" (core module 7)))"
     ));
+    // Instantiated: everything but the body fuses, and the stages before
+    // the module's assembly run while the bodies are validated.
+    let instantiated = wat(&format!(
+        "(component (core module $m {bad_body} {funcs}) (core instance (instantiate $m)))"
+    ));
     for (what, bytes) in [
         ("a bad body", only_body),
         ("a bad body, then a bad export", later),
+        ("a bad body in a module that is instantiated", instantiated),
     ] {
         let err = fuse(&[&bytes], &Options::default()).expect_err(what);
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{what}: {err}");

@@ -60,6 +60,23 @@ pub(super) fn copy<R: Reencode>(
                 f.raw(std::iter::once(op).chain(index.iter().copied()));
                 at += 1 + len;
             }
+            // A load or store of memory 0 that moves: its memory index
+            // goes between the alignment (flagged) and the offset.
+            0x28..=0x3E if !memory0_kept && let Some(offset) = moved_memarg(rest) => {
+                let memory = re.memory_index(0)?;
+                index.clear();
+                wasm_encoder::Encode::encode(&memory, &mut index);
+                match memory {
+                    0 => f.raw([rest[0], rest[1]]),
+                    _ => f.raw(
+                        [rest[0], rest[1] | 0x40]
+                            .into_iter()
+                            .chain(index.iter().copied()),
+                    ),
+                };
+                f.raw(rest[2..2 + offset].iter().copied());
+                at += 2 + offset;
+            }
             _ => {
                 let mut reader =
                     OperatorsReader::new(BinaryReader::new_features(rest, start + at, features));
@@ -121,6 +138,20 @@ pub(super) fn plain_len(code: &[u8], memory0_kept: bool) -> Option<usize> {
         _ => return None,
     };
     (len <= code.len()).then_some(len)
+}
+
+/// For a load or store at `code[0]` of memory 0 (no memory index after
+/// its alignment) with an offset in the fewest bytes: the offset's length.
+/// wasm-encoder writes a memory argument naming another memory as the
+/// alignment with bit 6 set, the memory index, then the offset.
+fn moved_memarg(code: &[u8]) -> Option<usize> {
+    let align = *code.get(1)?;
+    if align >= 0x40 {
+        return None;
+    }
+    let offset = leb(code.get(2..)?)?;
+    // (a padded offset is written again shorter)
+    (offset == 1 || code[1 + offset] != 0).then_some(offset)
 }
 
 /// The length of the LEB starting `bytes`.
@@ -239,10 +270,10 @@ mod tests {
                   (unreachable)))
               (export "f" (func $f)))"#;
 
-    /// Moves every index by one, memory 0 excepted.
-    struct Shift;
+    /// Moves every index by one, memory 0 to `M0`.
+    struct Shift<const M0: u32>;
 
-    impl Reencode for Shift {
+    impl<const M0: u32> Reencode for Shift<M0> {
         type Error = std::convert::Infallible;
         fn function_index(&mut self, i: u32) -> Result<u32, Error<Self::Error>> {
             Ok(i + 1)
@@ -251,7 +282,7 @@ mod tests {
             Ok(i + 1)
         }
         fn memory_index(&mut self, i: u32) -> Result<u32, Error<Self::Error>> {
-            Ok(if i == 0 { 0 } else { i + 1 })
+            Ok(if i == 0 { M0 } else { i + 1 })
         }
         fn global_index(&mut self, i: u32) -> Result<u32, Error<Self::Error>> {
             Ok(i + 1)
@@ -283,7 +314,7 @@ mod tests {
             each_instruction(&body, |op, raw| {
                 if names_nothing(raw, true) {
                     let mut f = wasm_encoder::Function::new([]);
-                    f.instruction(&Shift.instruction(op.clone()).expect("re-encodes"));
+                    f.instruction(&Shift::<0>.instruction(op.clone()).expect("re-encodes"));
                     let mut moved = Vec::new();
                     wasm_encoder::Encode::encode(&f, &mut moved);
                     // (a one-byte size, then the instruction)
@@ -315,12 +346,19 @@ mod tests {
 
     /// What [`copy`] must write: every instruction re-encoded but those
     /// [`names_nothing`] accepts, copied.
-    fn one_by_one(body: &wasmparser::FunctionBody<'_>, memory0_kept: bool) -> Vec<u8> {
-        let mut f = Shift.new_function_with_parsed_locals(body).expect("locals");
+    fn one_by_one<R: Reencode>(
+        re: &mut R,
+        body: &wasmparser::FunctionBody<'_>,
+        memory0_kept: bool,
+    ) -> Vec<u8>
+    where
+        R::Error: std::fmt::Debug,
+    {
+        let mut f = re.new_function_with_parsed_locals(body).expect("locals");
         each_instruction(body, |op, raw| {
             match names_nothing(raw, memory0_kept) {
                 true => f.raw(raw.iter().copied()),
-                false => f.instruction(&Shift.instruction(op).expect("re-encodes")),
+                false => f.instruction(&re.instruction(op).expect("re-encodes")),
             };
         });
         let mut out = Vec::new();
@@ -329,19 +367,30 @@ mod tests {
     }
 
     /// Every body of `wasm` copied by [`copy`] as [`one_by_one`] writes it,
-    /// with memory 0 kept and moved; how many bodies.
+    /// with memory 0 kept, moved to memory 1, and moved to a memory whose
+    /// index takes two bytes; how many bodies.
     fn same_as_one_by_one(wasm: &[u8]) -> usize {
         let mut bodies = 0;
         for payload in wasmparser::Parser::new(0).parse_all(wasm) {
             let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("parses") else {
                 continue;
             };
-            for kept in [true, false] {
-                let f = copy(&mut Shift, &body, kept, None).expect("copies");
+            fn check<R: Reencode>(mut re: R, body: &wasmparser::FunctionBody<'_>, kept: bool)
+            where
+                R::Error: std::fmt::Debug,
+            {
+                let f = copy(&mut re, body, kept, None).expect("copies");
                 let mut out = Vec::new();
                 wasm_encoder::Encode::encode(&f, &mut out);
-                assert_eq!(out, one_by_one(&body, kept), "memory 0 kept: {kept}");
+                assert_eq!(
+                    out,
+                    one_by_one(&mut re, body, kept),
+                    "memory 0 kept: {kept}"
+                );
             }
+            check(Shift::<0>, &body, true);
+            check(Shift::<1>, &body, false);
+            check(Shift::<200>, &body, false);
             bodies += 1;
         }
         bodies
