@@ -113,63 +113,105 @@ fn size(jobs: &[Job<'_>]) -> usize {
 
 #[cfg(not(target_family = "wasm"))]
 pub(crate) fn alongside<T>(jobs: Vec<Job<'_>>, work: impl FnOnce() -> T) -> (bool, T) {
-    let threads = cores();
-    if threads < 2 || size(&jobs) < PARALLEL_BYTES {
+    if cores() < 2 || size(&jobs) < PARALLEL_BYTES {
         let valid = in_order(jobs);
         return (valid, work());
     }
+    // This thread joins the others once `work` is done.
+    let queue = Queue::new(jobs);
     std::thread::scope(|s| {
-        let worker = s.spawn(move || on_threads(jobs, threads - 1));
+        let others = queue.helpers(s);
         let done = work();
-        // (a panicked worker counts as a failure)
-        (worker.join().unwrap_or(false), done)
+        (queue.drain_with(others), done)
     })
 }
 
-/// Validates `jobs` on as many threads as the host has cores, each taking
-/// a contiguous share of about equal size.
+/// Validates `jobs` on every core of the host.
 #[cfg(not(target_family = "wasm"))]
 pub(crate) fn bodies(jobs: Vec<Job<'_>>) -> bool {
-    if size(&jobs) < PARALLEL_BYTES {
+    if cores() < 2 || size(&jobs) < PARALLEL_BYTES {
         return in_order(jobs);
     }
-    on_threads(jobs, cores())
+    let queue = Queue::new(jobs);
+    std::thread::scope(|s| {
+        let others = queue.helpers(s);
+        queue.drain_with(others)
+    })
 }
 
-/// Validates `jobs` on `threads` threads, each taking a contiguous share
-/// of about equal size.
+/// Bodies to validate in chunks of about this many bytes, taken in turn
+/// by whichever thread is free (a large body is a chunk of its own).
 #[cfg(not(target_family = "wasm"))]
-fn on_threads(jobs: Vec<Job<'_>>, threads: usize) -> bool {
-    let total = size(&jobs);
-    if threads < 2 {
-        return in_order(jobs);
-    }
-    let share = total.div_ceil(threads);
-    // `threads - 1` shares for new threads, the rest in `current`
-    let mut shares: Vec<Vec<Job<'_>>> = Vec::with_capacity(threads);
-    let mut current = Vec::new();
-    let mut size = 0;
-    for job in jobs {
-        size += job.1.range().len();
-        current.push(job);
-        if size >= share && shares.len() + 1 < threads {
-            shares.push(std::mem::take(&mut current));
-            size = 0;
+const CHUNK_BYTES: usize = 16 * 1024;
+
+/// Function bodies in chunks, each taken once by one of the threads that
+/// validate them.
+#[cfg(not(target_family = "wasm"))]
+struct Queue<'a> {
+    chunks: Vec<std::sync::Mutex<Vec<Job<'a>>>>,
+    next: std::sync::atomic::AtomicUsize,
+    /// Cleared at the first invalid body: the others stop.
+    valid: std::sync::atomic::AtomicBool,
+}
+
+#[cfg(not(target_family = "wasm"))]
+impl<'a> Queue<'a> {
+    fn new(jobs: Vec<Job<'a>>) -> Self {
+        let mut chunks = Vec::new();
+        let (mut chunk, mut bytes) = (Vec::new(), 0);
+        for job in jobs {
+            bytes += job.1.range().len();
+            chunk.push(job);
+            if bytes >= CHUNK_BYTES {
+                chunks.push(std::sync::Mutex::new(std::mem::take(&mut chunk)));
+                bytes = 0;
+            }
+        }
+        chunks.push(std::sync::Mutex::new(chunk));
+        Queue {
+            chunks,
+            next: Default::default(),
+            valid: std::sync::atomic::AtomicBool::new(true),
         }
     }
-    // the last share on this thread
-    std::thread::scope(|s| {
-        let workers: Vec<_> = shares
-            .into_iter()
-            .map(|share| s.spawn(move || in_order(share)))
-            .collect();
-        let here = in_order(current);
-        // Every worker is joined (a panicked one counts as a failure)
-        // before the results are looked at.
-        let results: Vec<bool> = workers
-            .into_iter()
-            .map(|worker| worker.join().unwrap_or(false))
-            .collect();
-        here && results.into_iter().all(|ok| ok)
-    })
+
+    /// Starts a thread draining the queue on every core but this one.
+    fn helpers<'s>(
+        &'s self,
+        s: &'s std::thread::Scope<'s, '_>,
+    ) -> Vec<std::thread::ScopedJoinHandle<'s, ()>> {
+        (1..cores()).map(|_| s.spawn(|| self.drain())).collect()
+    }
+
+    /// Drains the queue on this thread too, then joins `helpers`; whether
+    /// every body is valid.
+    fn drain_with(&self, helpers: Vec<std::thread::ScopedJoinHandle<'_, ()>>) -> bool {
+        self.drain();
+        // (a panicked helper counts as a failure)
+        let joined = helpers.into_iter().all(|h| h.join().is_ok());
+        joined && self.valid.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Validates chunks until none is left or one is invalid.
+    fn drain(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut allocs = FuncValidatorAllocations::default();
+        while self.valid.load(Relaxed) {
+            let Some(chunk) = self.chunks.get(self.next.fetch_add(1, Relaxed)) else {
+                return;
+            };
+            let Ok(mut chunk) = chunk.lock() else {
+                self.valid.store(false, Relaxed);
+                return;
+            };
+            for (func, body) in std::mem::take(&mut *chunk) {
+                let mut v = func.into_validator(std::mem::take(&mut allocs));
+                if v.validate(&body).is_err() {
+                    self.valid.store(false, Relaxed);
+                    return;
+                }
+                allocs = v.into_allocations();
+            }
+        }
+    }
 }

@@ -168,13 +168,21 @@ fn invalid_bodies_give_the_sequential_validators_error() {
     // Enough bodies (over 64 KiB) that native hosts validate them in
     // parallel; one of them, early, does not type-check.
     let mut funcs = String::new();
-    for k in 0..3000 {
+    for k in 0..9000 {
         funcs.push_str(&format!(
             "(func (export \"f{k}\") (result i32) (i32.add (i32.const {k}) (i32.const 1)))\n"
         ));
     }
     let bad_body = "(func (result i32) (i64.const 0))";
     let only_body = wat(&format!("(component (core module {bad_body} {funcs}))"));
+    let body_bytes: usize = wasmparser::Parser::new(0)
+        .parse_all(&only_body)
+        .filter_map(|payload| match payload {
+            Ok(wasmparser::Payload::CodeSectionEntry(body)) => Some(body.range().len()),
+            _ => None,
+        })
+        .sum();
+    assert!(body_bytes > 64 * 1024, "{body_bytes} bytes of bodies");
     // The invalid body, and after it a section that is invalid too (an
     // export of a core module that does not exist): whichever wasmparser's
     // own `validate_all` reports, meld reports.
