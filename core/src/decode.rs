@@ -393,14 +393,11 @@ pub(crate) enum Decl<'a> {
 /// host (see `validate.rs`). Where the input is invalid, the error is the
 /// one a sequential validation gives, on every host.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>> {
-    let mut jobs = Vec::new();
-    let decoded = read(bytes, &mut jobs);
-    // A body before the point where reading stopped may be invalid too;
-    // then its error comes first, as in a sequential validation.
+    let (decoded, jobs) = decode_deferred(bytes)?;
     if !crate::validate::bodies(jobs) {
         return Err(body_error(bytes));
     }
-    decoded
+    Ok(decoded)
 }
 
 /// [`decode`], its function bodies left to validate: `Ok` when everything

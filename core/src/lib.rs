@@ -415,6 +415,7 @@ fn check_magic(input: &[u8]) -> Result<()> {
     }
     Ok(())
 }
+
 /// What the stages before the fused module's assembly built.
 struct Planned<'a> {
     graph: graph::Graph,

@@ -187,9 +187,10 @@ impl<'a> Queue<'a> {
     /// every body is valid.
     fn drain_with(&self, helpers: Vec<std::thread::ScopedJoinHandle<'_, ()>>) -> bool {
         self.drain();
-        // (a panicked helper counts as a failure)
-        let joined = helpers.into_iter().all(|h| h.join().is_ok());
-        joined && self.valid.load(std::sync::atomic::Ordering::Relaxed)
+        // Every helper is joined (a panicked one counts as a failure; one
+        // left unjoined would make the scope panic).
+        let joined: Vec<bool> = helpers.into_iter().map(|h| h.join().is_ok()).collect();
+        joined.into_iter().all(|ok| ok) && self.valid.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Validates chunks until none is left or one is invalid.
