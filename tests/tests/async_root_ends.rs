@@ -101,6 +101,16 @@ fn read<
     store: &mut Store<()>,
     future: Val,
 ) -> String {
+    format!("{:?}", take_from::<T>(store, future))
+}
+
+/// The value the host reads from `future` (`None`: none came).
+fn take_from<
+    T: wasmtime::component::ComponentType + wasmtime::component::Lift + Send + Sync + 'static,
+>(
+    store: &mut Store<()>,
+    future: Val,
+) -> Option<T> {
     let Val::Future(any) = future else {
         panic!("not a future: {future:?}")
     };
@@ -111,7 +121,19 @@ fn read<
         .expect("the host reads it");
     let seen = Arc::clone(&got);
     run_until(store, move || seen.lock().expect("lock").is_some());
-    format!("{:?}", got.lock().expect("lock").take())
+    got.lock().expect("lock").take()
+}
+
+/// A stream the host writes `items` to, as a value to pass.
+fn host_stream<T>(store: &mut Store<()>, items: Vec<T>) -> Val
+where
+    T: wasmtime::component::Lower + wasmtime::component::Lift + Send + Sync + Unpin + 'static,
+{
+    let reader = StreamReader::new(&mut *store, items).expect("a host stream");
+    Val::Stream(
+        wasmtime::component::StreamAny::try_from_stream_reader(&mut *store, reader)
+            .expect("erased"),
+    )
 }
 
 /// A store with `wasm` instantiated by a linker `link` sets up.
@@ -465,18 +487,7 @@ fn handles_script(wasm: &[u8]) -> Vec<String> {
     type Outcome = Result<Resource<Thing>, String>;
     for v in [5, 0, 6] {
         let given = call(&mut store, "give", vec![Val::U32(v)]);
-        let Val::Future(any) = given else {
-            panic!("not a future: {given:?}")
-        };
-        let reader: FutureReader<Outcome> =
-            any.try_into_future_reader().expect("a future of results");
-        let got = Arc::new(Mutex::new(None));
-        reader
-            .pipe(&mut store, Take(Arc::clone(&got)))
-            .expect("the host reads it");
-        let ready = Arc::clone(&got);
-        run_until(&mut store, move || ready.lock().expect("lock").is_some());
-        let value = got.lock().expect("lock").take().map(|r| r.map(|t| t.rep()));
+        let value = take_from::<Outcome>(&mut store, given).map(|r| r.map(|t| t.rep()));
         seen.push(format!("give({v}) = {value:?}"));
         seen.push(format!("made = {:?}", call(&mut store, "made", vec![])));
     }
@@ -531,10 +542,7 @@ fn handles_script(wasm: &[u8]) -> Vec<String> {
     ));
     let own = |v| Resource::<Thing>::new_own(v);
     let lists = vec![vec![own(5), own(6)], vec![own(7)]];
-    let reader = StreamReader::new(&mut store, lists).expect("a host stream");
-    let stream = Val::Stream(
-        wasmtime::component::StreamAny::try_from_stream_reader(&mut store, reader).expect("erased"),
-    );
+    let stream = host_stream(&mut store, lists);
     let started = call(&mut store, "gather", vec![stream]);
     let gathered = call(&mut store, "gathered", vec![]);
     seen.push(format!("gather = {started:?}, {gathered:?}"));
@@ -581,16 +589,122 @@ fn host_things_cross_the_boundary() {
     }
 }
 
-/// A future whose elements hold a handle (here an error context) and
-/// whose type reaches the host: the host would write the fused
-/// component's handle where the component keeps its own, so fusion
-/// refuses it with a typed error.
+/// What `async_root_contexts.wat` does on `wasm`: each line a value.
+fn contexts_script(wasm: &[u8]) -> Vec<String> {
+    use wasmtime::component::ErrorContext;
+    let (mut store, instance) = instantiate(wasm, |_| {});
+    let call = |store: &mut Store<()>, name: &str, args| call_export(store, &instance, name, args);
+    let mut seen = Vec::new();
+    type Outcome = Result<u32, ErrorContext>;
+    let mut read_back = None;
+    for v in [5, 0] {
+        let given = call(&mut store, "give", vec![Val::U32(v)]);
+        match take_from::<Outcome>(&mut store, given) {
+            Some(Ok(n)) => seen.push(format!("give({v}) = ok({n})")),
+            Some(Err(e)) => {
+                seen.push(format!("give({v}) = err"));
+                read_back = Some(e);
+            }
+            None => seen.push(format!("give({v}) = nothing")),
+        }
+    }
+    seen.push(format!("made = {:?}", call(&mut store, "made", vec![])));
+    let error = read_back.expect("an error context from `give(0)`");
+    for value in [Outcome::Ok(7), Err(error)] {
+        let shown = match &value {
+            Ok(n) => format!("ok({n})"),
+            Err(_) => "err".to_string(),
+        };
+        let reader = FutureReader::new(&mut store, async { Ok::<_, wasmtime::Error>(value) })
+            .expect("a host future");
+        let future =
+            Val::Future(FutureAny::try_from_future_reader(&mut store, reader).expect("erased"));
+        let started = call(&mut store, "take", vec![future]);
+        let took = call(&mut store, "took", vec![]);
+        seen.push(format!("take({shown}) = {started:?}, {took:?}"));
+    }
+    seen.push(format!("cancel = {:?}", call(&mut store, "cancel", vec![])));
+    let many = call(&mut store, "many", vec![Val::U32(3)]);
+    let Val::Stream(any) = many else {
+        panic!("not a stream: {many:?}")
+    };
+    let reader: StreamReader<ErrorContext> = any
+        .try_into_stream_reader()
+        .expect("a stream of error contexts");
+    let errors = Arc::new(Mutex::new(Vec::new()));
+    reader
+        .pipe(
+            &mut store,
+            Keep(Arc::clone(&errors), 2, |e: ErrorContext| e),
+        )
+        .expect("the host reads it");
+    let read = Arc::clone(&errors);
+    run_until(&mut store, move || !read.lock().expect("lock").is_empty());
+    let errors = std::mem::take(&mut *errors.lock().expect("lock"));
+    seen.push(format!("many(3) = {} read", errors.len()));
+    for k in 1..=3 {
+        seen.push(format!(
+            "kept({k}) = {:?}",
+            call(&mut store, "kept", vec![Val::U32(k)])
+        ));
+    }
+    let stream = host_stream(&mut store, errors);
+    let started = call(&mut store, "gather", vec![stream]);
+    let gathered = call(&mut store, "gathered", vec![]);
+    let second = call(&mut store, "second", vec![]);
+    seen.push(format!("gather = {started:?}, {gathered:?}, {second:?}"));
+    seen
+}
+
+/// `async_root_contexts.wat`: error contexts in a future of results and
+/// in a stream, written to the host and read from it (the copies staged
+/// in meld's memory): the values, the handle numbers and the debug
+/// messages (an error context the host took stays the writer's), as the
+/// original has them.
+#[test]
+fn error_contexts_cross_the_boundary() {
+    let wasm = wat::parse_str(include_str!("async_root_contexts.wat")).expect("the WAT parses");
+    let original = contexts_script(&wasm);
+    println!("{original:#?}");
+    assert_eq!(
+        original,
+        [
+            "give(5) = ok(5)",
+            "give(0) = err",
+            "made = U32(4061)",
+            "take(ok(7)) = U32(4294967295), U32(7)",
+            "take(err) = U32(4294967295), U32(16061)",
+            "cancel = U32(208062)",
+            "many(3) = 2 read",
+            "kept(1) = U32(10061)",
+            "kept(2) = U32(11062)",
+            "kept(3) = U32(12063)",
+            "gather = U32(4294967295), U32(3313061), U32(14062)",
+        ]
+    );
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+        assert_eq!(contexts_script(&fused), original, "{memory:?}");
+    }
+}
+
+/// A future whose elements hold a handle other than an own handle of the
+/// host's or an error context (here a future's readable end) and whose
+/// type reaches the host: the host would read the fused component's end
+/// where the component keeps its own, and an end the host did not take
+/// would have to go back to the writer's table, so fusion refuses it with
+/// a typed error.
 #[test]
 fn handles_in_elements_that_reach_the_host_are_refused() {
     let wasm = wat::parse_str(
         r#"(component
           (component $a
-            (type $fe (future error-context))
+            (type $fi (future u32))
+            (type $fe (future $fi))
             (core module $memory (memory (export "mem") 1))
             (core instance $memory (instantiate $memory))
             (alias core export $memory "mem" (core memory $mem))

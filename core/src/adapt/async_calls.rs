@@ -536,11 +536,12 @@ fn payload_ty(
 
 /// The read and write built-ins of streams and futures whose type reaches
 /// the host and whose elements hold handles, all of them own handles of
-/// the host's resources: their copies are staged in meld's memory
-/// (`AsyncFunc::EndSettle`), where the host reads what the writer staged
-/// (its handles lent until the copy is settled) and writes what the
-/// reader gets (its handles come into the reader's table when the copy is
-/// settled). Other handles in such elements stay refused.
+/// the host's resources or error contexts: their copies are staged in
+/// meld's memory (`AsyncFunc::EndSettle`), where the host reads what the
+/// writer staged (its own handles lent until the copy is settled, its
+/// error contexts passed) and writes what the reader gets (its handles
+/// come into the reader's table when the copy is settled). Other handles
+/// in such elements stay refused.
 pub(crate) fn staged_ends(
     graph: &Graph,
     types: TypesRef<'_>,
@@ -564,7 +565,7 @@ pub(crate) fn staged_ends(
         let Some(payload) = payload_ty(graph, types, tys, builtin) else {
             continue;
         };
-        if tys.info(payload).handles && only_host_owns(graph, tys, payload) {
+        if tys.info(payload).handles && stageable(graph, tys, payload) {
             out.insert(AsyncBuiltinId(i));
         }
     }
@@ -610,9 +611,10 @@ pub(crate) fn pointer_ends(graph: &Graph, types: TypesRef<'_>) -> Result<Vec<Asy
 }
 
 /// Whether every handle a `ty` holds is an own handle of a host resource
-/// (in lists too: a copy is settled element by element, each element's
-/// lists walked whole).
-fn only_host_owns(graph: &Graph, tys: &TyTable, ty: TyId) -> bool {
+/// or an error context (in lists too: a copy is settled element by
+/// element, each element's lists walked whole). An error context is
+/// copied, not moved, so a staged write has nothing to settle for it.
+fn stageable(graph: &Graph, tys: &TyTable, ty: TyId) -> bool {
     match tys.node(ty) {
         Node::Handle { resource, own } => {
             *own && graph
@@ -620,13 +622,10 @@ fn only_host_owns(graph: &Graph, tys: &TyTable, ty: TyId) -> bool {
                 .get(*resource as usize)
                 .is_some_and(|r| r.defined_by.is_none())
         }
-        Node::End(_) => false,
-        Node::List(element) | Node::FixedList(element, _) => only_host_owns(graph, tys, *element),
-        Node::Record(fields) => fields.iter().all(|f| only_host_owns(graph, tys, *f)),
-        Node::Variant(cases) => cases
-            .iter()
-            .flatten()
-            .all(|c| only_host_owns(graph, tys, *c)),
+        Node::End(kind) => *kind == crate::abi::EndKind::ErrorContext,
+        Node::List(element) | Node::FixedList(element, _) => stageable(graph, tys, *element),
+        Node::Record(fields) => fields.iter().all(|f| stageable(graph, tys, *f)),
+        Node::Variant(cases) => cases.iter().flatten().all(|c| stageable(graph, tys, *c)),
         Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => true,
     }
 }
@@ -3035,8 +3034,8 @@ impl Gen<'_, '_, '_, '_> {
             // where the component keeps its own.
             return Err(Error::unsupported(format!(
                 "{name}: a stream or future whose elements hold handles other than own handles \
-                 of the host's resources (borrows, inner components' resources, streams, \
-                 futures or error contexts) and whose type reaches the host"
+                 of the host's resources and error contexts (borrows, inner components' \
+                 resources, streams or futures) and whose type reaches the host"
             )));
         }
         let (mut b, args) = self.builtin_body(&params);

@@ -210,6 +210,25 @@ impl RtFn {
             (false, _, _) => RtFn::Lend { resource, from, to },
         }
     }
+
+    /// The function moving an end or passing an error context of `kind`
+    /// from table `from` to `to` (either may be [`HOST`]). An error
+    /// context written to the host in a staged copy ([`HOST_LENT`]) is
+    /// passed as at any call: the writer keeps its handle whether or not
+    /// the host takes the value, so nothing is left to settle.
+    pub(crate) fn end(kind: EndKind, from: u32, to: u32) -> Result<RtFn> {
+        match (kind, to == HOST_LENT) {
+            (EndKind::ErrorContext, true) => Ok(RtFn::End {
+                kind,
+                from,
+                to: HOST,
+            }),
+            (_, true) => Err(Error::internal(
+                "a stream or future end in a staged write to the host",
+            )),
+            (_, false) => Ok(RtFn::End { kind, from, to }),
+        }
+    }
 }
 
 /// `local = max(local, floor)` (unsigned).
