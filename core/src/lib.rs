@@ -284,7 +284,8 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
 
     // Stage 1, decode: parse and validate; every later stage may assume a
     // valid component. Function bodies are validated while the stages up
-    // to the wrapper, which read none, run (see `validate::alongside`).
+    // to the wrapper, which read none, run, and the module's assembly
+    // below (see `validate::alongside`).
     let fit = |e: Error| match inputs.len() {
         1 => e,
         _ => Error::link(format!("the inputs do not fit together: {}", e.message())),
@@ -292,25 +293,40 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
     let (mut decoded, jobs) = check_magic(input)
         .and_then(|()| decode::decode_deferred(input))
         .map_err(fit)?;
-    let (valid, planned) = validate::alongside(jobs, || plan(&mut decoded, options, memory));
+    let (valid, built) = validate::alongside(jobs, || -> Result<_> {
+        let mut planned = plan(&mut decoded, options, memory)?;
+        // Stage 4b, merge (emit), with one memory per inner memory: the
+        // module is assembled while the bodies are still validated too.
+        // Copying a body checks nothing and fails with an error, never a
+        // panic, on any bytes (`merge::body::copy`); what it built is used
+        // only when every body is valid. A shared memory's rewrite of the
+        // bodies waits for their validation.
+        let module = match planned.layout.shared {
+            Some(_) => None,
+            None => Some(planned.emit()?),
+        };
+        Ok((planned, module))
+    });
     if !valid {
         return Err(fit(decode::body_error(input)));
     }
+    let (mut planned, module) = built?;
+    // Stage 4b, merge (emit): re-encode every instance into one module.
+    let (mut module, info) = match module {
+        Some(module) => module,
+        None => planned.emit()?,
+    };
     let Planned {
         graph,
         adapters,
         mut layout,
         boundary,
-        generated,
+        generated: _,
         adapter_code_bytes,
         unwind,
-        debug_info,
+        debug_info: _,
         wrapper,
-    } = planned?;
-
-    // Stage 4b, merge (emit): re-encode every instance into one module.
-    let (mut module, info) =
-        merge::emit(&graph, &adapters, &layout, &boundary, generated, debug_info)?;
+    } = planned;
     let mut suspendable = Vec::new();
     if let Some(config) = unwind {
         let (instrumented, report) = unwind::instrument(&module, &config)?;
@@ -427,6 +443,21 @@ struct Planned<'a> {
     unwind: Option<unwind::Config>,
     debug_info: DebugInfo,
     wrapper: Option<wrap::Prepared>,
+}
+
+impl Planned<'_> {
+    /// Stage 4b, merge (emit): every instance re-encoded into one module,
+    /// with the generated functions (taken).
+    fn emit(&mut self) -> Result<(Vec<u8>, merge::EmitInfo)> {
+        merge::emit(
+            &self.graph,
+            &self.adapters,
+            &self.layout,
+            &self.boundary,
+            std::mem::take(&mut self.generated),
+            self.debug_info,
+        )
+    }
 }
 
 /// Stages 2 to 7a: everything before the fused module is assembled. None

@@ -120,12 +120,12 @@ pub(crate) fn bodies(jobs: Vec<Job<'_>>) -> bool {
 }
 
 /// Validates the input's function bodies `jobs` while `work` runs (the
-/// stages of fusion that read no function body), on the other cores of a
-/// native host; on wasm hosts, before it. Returns whether every body is
-/// valid, and what `work` returned. `work` may only rely on what the
-/// structure's validation showed; its result is used only when every body
-/// is valid (an invalid body's error comes first, as in a sequential
-/// validation).
+/// stages of fusion that read no function body, or read them without
+/// relying on their validity), on the other cores of a native host; on
+/// wasm hosts, before it. Returns whether every body is valid, and what
+/// `work` returned. `work` may only rely on what the structure's
+/// validation showed; its result is used only when every body is valid
+/// (an invalid body's error comes first, as in a sequential validation).
 #[cfg(target_family = "wasm")]
 pub(crate) fn alongside<T>(jobs: Vec<Job<'_>>, work: impl FnOnce() -> T) -> (bool, T) {
     let valid = in_order(jobs);

@@ -194,13 +194,30 @@ fn invalid_bodies_give_the_sequential_validators_error() {
     let instantiated = wat(&format!(
         "(component (core module $m {bad_body} {funcs}) (core instance (instantiate $m)))"
     ));
+    // Instantiated, with a body that does not even decode (an opcode no
+    // proposal defines): the module is assembled while the bodies are
+    // validated, and its copy fails too; the validator's error is given.
+    let mut undecodable = wat(&format!(
+        "(component (core module $m (func (result i32) (i32.const 0x7abcdef)) {funcs}) \
+         (core instance (instantiate $m)))"
+    ));
+    let constant = [0x41, 0xef, 0x9b, 0xaf, 0x3d];
+    let at = undecodable
+        .windows(constant.len())
+        .position(|w| w == constant)
+        .expect("the constant's bytes");
+    undecodable[at] = 0x27;
     for (what, bytes) in [
         ("a bad body", only_body),
         ("a bad body, then a bad export", later),
         ("a bad body in a module that is instantiated", instantiated),
+        ("a body that does not decode, instantiated", undecodable),
     ] {
         let err = fuse(&[&bytes], &Options::default()).expect_err(what);
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{what}: {err}");
+        // the validator's error: at an offset of the input, in no inner
+        // component (an error of meld's copy would name one)
+        assert_eq!(err.location().path, None, "{what}: {err:?}");
         let expected = sequential_error(&bytes);
         assert!(
             err.to_string().contains(&expected),

@@ -17,6 +17,9 @@ use wasmparser::{BinaryReader, FunctionBody, OperatorsReader};
 /// `body` with `re`'s index maps; where each instruction went is recorded
 /// in `map` (offsets in the returned function, its locals included).
 /// `memory0_kept`: the instance's memory 0 is the fused module's memory 0.
+/// It relies on nothing that validation shows: any bytes give a copy or
+/// an error, never a panic (fusion copies the bodies while they are still
+/// being validated, `validate::alongside`).
 pub(super) fn copy<R: Reencode>(
     re: &mut R,
     body: &FunctionBody<'_>,

@@ -16,6 +16,7 @@
 
 mod body;
 mod custom;
+mod data;
 mod module;
 mod reencode;
 mod shared;
@@ -758,7 +759,7 @@ pub(crate) fn emit(
     let mut tags = wasm_encoder::TagSection::new();
     let mut elements = wasm_encoder::ElementSection::new();
     let mut code = Code::sized(graph, layout, &generated)?;
-    let mut data = wasm_encoder::DataSection::new();
+    let mut data = data::Data::default();
     let mut names = custom::Names::default();
     let mut producers = custom::Producers::default();
     let mut info = EmitInfo::default();
@@ -849,7 +850,7 @@ pub(crate) fn emit(
                     memory_index,
                     offset_expr,
                 } if interleave => {
-                    data.passive(datum.data.iter().copied());
+                    data.passive(datum.data);
                     let segment = data_count + k as u32;
                     let memory = re.memory_index(*memory_index).map_err(wrap)?;
                     const_expr_into(&mut re, offset_expr, &mut init).map_err(wrap)?;
@@ -873,10 +874,18 @@ pub(crate) fn emit(
                     data.active(
                         0,
                         &wasm_encoder::ConstExpr::i32_const(offset as i32),
-                        datum.data.iter().copied(),
+                        datum.data,
                     );
                 }
-                _ => re.parse_data(&mut data, datum.clone()).map_err(wrap)?,
+                wasmparser::DataKind::Active {
+                    memory_index,
+                    offset_expr,
+                } => {
+                    let memory = re.memory_index(*memory_index).map_err(wrap)?;
+                    let offset = re.const_expr(offset_expr.clone()).map_err(wrap)?;
+                    data.active(memory, &offset, datum.data);
+                }
+                wasmparser::DataKind::Passive => data.passive(datum.data),
             }
         }
         let mut map = (debug_info == DebugInfo::Keep && !module.dwarf.is_empty())
@@ -1046,8 +1055,7 @@ pub(crate) fn emit(
     let name_section = names.encode();
     drop(names);
     let mut after: Vec<std::borrow::Cow<'_, [u8]>> = Vec::new();
-    encode_if(&mut after, &data, data.len());
-    drop(data);
+    data.encode_onto(&mut after);
     // The DWARF, its code addresses in the final code section.
     let carried = debug::carry(&dwarf, leb_len(code.count as usize))?;
     drop(dwarf);
