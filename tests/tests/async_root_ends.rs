@@ -692,12 +692,91 @@ fn error_contexts_cross_the_boundary() {
     }
 }
 
+/// What `async_root_inner.wat` does on `wasm`: each line a value.
+fn inner_things_script(wasm: &[u8]) -> Vec<String> {
+    use wasmtime::component::ResourceAny;
+    let (mut store, instance) = instantiate(wasm, |_| {});
+    // `d.make`, `b.gather`, ...: a function of an exported instance
+    let call = |store: &mut Store<()>, name: &str, args: Vec<Val>| -> Val {
+        let (outer, name) = name.split_once('.').expect("an instance's function");
+        let outer = instance
+            .get_export_index(&mut *store, None, outer)
+            .expect("an exported instance");
+        let index = instance
+            .get_export_index(&mut *store, Some(&outer), name)
+            .expect("an exported function");
+        let f = instance.get_func(&mut *store, index).expect("a function");
+        let mut results = vec![Val::Bool(false); f.ty(&*store).results().len()];
+        drive(store.run_concurrent(async |accessor| {
+            f.call_concurrent(accessor, &args, &mut results).await
+        }))
+        .expect("the event loop")
+        .unwrap_or_else(|e| panic!("`{name}` failed: {e:?}"));
+        results.pop().unwrap_or(Val::Bool(false))
+    };
+    let things = |store: &mut Store<()>, reps: [u32; 2]| -> Vec<ResourceAny> {
+        reps.iter()
+            .map(|&v| match call(store, "d.make", vec![Val::U32(v)]) {
+                Val::Resource(thing) => thing,
+                other => panic!("not a thing: {other:?}"),
+            })
+            .collect()
+    };
+    let mut seen = Vec::new();
+    let made = things(&mut store, [5, 6]);
+    let stream = host_stream(&mut store, made);
+    let started = call(&mut store, "d.take", vec![stream]);
+    let took = call(&mut store, "d.took", vec![]);
+    seen.push(format!("take = {started:?}, {took:?}"));
+    let made = things(&mut store, [7, 8]);
+    let stream = host_stream(&mut store, made);
+    let started = call(&mut store, "b.gather", vec![stream]);
+    let gathered = call(&mut store, "b.gathered", vec![]);
+    seen.push(format!("gather = {started:?}, {gathered:?}"));
+    let dropped = call(&mut store, "d.dropped", vec![]);
+    seen.push(format!("dropped = {dropped:?}"));
+    call(&mut store, "b.release", vec![]);
+    let dropped = call(&mut store, "d.dropped", vec![]);
+    seen.push(format!("after release, dropped = {dropped:?}"));
+    seen
+}
+
+/// `async_root_inner.wat`: the host writes own handles of a resource an
+/// inner component defines (and the root exports) into streams, read by
+/// that component and by another one: the reads' codes, the reps and
+/// handle numbers, and the destructor's runs, as in the original. (Writes
+/// of such handles to the host stay refused, see below.)
+#[test]
+fn inner_things_come_from_the_host() {
+    let wasm = wat::parse_str(include_str!("async_root_inner.wat")).expect("the WAT parses");
+    let original = inner_things_script(&wasm);
+    println!("{original:#?}");
+    assert_eq!(
+        original,
+        [
+            "take = U32(33), U32(3300506)",
+            "gather = U32(33), U32(3300203)",
+            "dropped = U32(0)",
+            "after release, dropped = U32(8)",
+        ]
+    );
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+        assert_eq!(inner_things_script(&fused), original, "{memory:?}");
+    }
+}
+
 /// A future whose elements hold a handle other than an own handle of the
-/// host's or an error context (here a future's readable end) and whose
-/// type reaches the host: the host would read the fused component's end
-/// where the component keeps its own, and an end the host did not take
-/// would have to go back to the writer's table, so fusion refuses it with
-/// a typed error.
+/// host's or an error context (here a future's readable end), and a
+/// stream of own handles of an inner component's resource written to the
+/// host, whose type reaches the host: the host would read the fused
+/// component's handles where the component keeps its own, and one the
+/// host did not take would have to go back to the writer's table, so
+/// fusion refuses them with a typed error.
 #[test]
 fn handles_in_elements_that_reach_the_host_are_refused() {
     let wasm = wat::parse_str(
@@ -728,17 +807,61 @@ fn handles_in_elements_that_reach_the_host_are_refused() {
           (export "make" (func $a "make")))"#,
     )
     .expect("the WAT parses");
-    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        let error = fuse(&[&wasm], &options).expect_err("refused");
-        let text = error.to_string();
-        assert!(
-            text.starts_with("unsupported") && text.contains("elements hold handles"),
-            "{memory:?}: {text}"
-        );
+    // An own handle of a resource the inner component defines (and the
+    // root exports), written to the host: once the host took the fused
+    // component's handle, the settling could not find the writer's.
+    let inner = wat::parse_str(
+        r#"(component
+          (component $a
+            (core module $m (func (export "dtor") (param i32)))
+            (core instance $mi (instantiate $m))
+            (type $r (resource (rep i32) (dtor (core func $mi "dtor"))))
+            (type $sr (stream (own $r)))
+            (core module $memory (memory (export "mem") 1))
+            (core instance $memory (instantiate $memory))
+            (alias core export $memory "mem" (core memory $mem))
+            (core func $new (canon resource.new $r))
+            (core func $s-new (canon stream.new $sr))
+            (core func $s-write (canon stream.write $sr (memory $mem) async))
+            (core module $k
+              (import "mem" "mem" (memory 1))
+              (import "cm" "new" (func $new (param i32) (result i32)))
+              (import "cm" "s-new" (func $s-new (result i64)))
+              (import "cm" "s-write" (func $s-write (param i32 i32 i32) (result i32)))
+              (func (export "give") (result i32)
+                (local $pair i64)
+                (local.set $pair (call $s-new))
+                (i32.store (i32.const 16) (call $new (i32.const 5)))
+                (drop (call $s-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                  (i32.const 16) (i32.const 1)))
+                (i32.wrap_i64 (local.get $pair))))
+            (core instance $k (instantiate $k
+              (with "mem" (instance (export "mem" (memory $mem))))
+              (with "cm" (instance (export "new" (func $new)) (export "s-new" (func $s-new))
+                                   (export "s-write" (func $s-write))))))
+            (export $r-out "r" (type $r))
+            (type $sr-out (stream (own $r-out)))
+            (func (export "give") (result $sr-out) (canon lift (core func $k "give"))))
+          (instance $a (instantiate $a))
+          (export "a" (instance $a)))"#,
+    )
+    .expect("the WAT parses");
+    for (what, wasm) in [
+        ("a future of a future", wasm),
+        ("a stream of inner things", inner),
+    ] {
+        for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+            let options = Options {
+                memory,
+                ..Options::default()
+            };
+            let error = fuse(&[&wasm], &options).expect_err("refused");
+            let text = error.to_string();
+            assert!(
+                text.starts_with("unsupported") && text.contains("elements hold handles"),
+                "{what}, {memory:?}: {text}"
+            );
+        }
     }
 }
 

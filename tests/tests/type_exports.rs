@@ -94,3 +94,29 @@ fn exported_types_with_a_shared_memory() {
         ..Options::default()
     });
 }
+
+/// `type_exports_across.wat`: an exported instance whose functions use the
+/// resource type another exported instance exports (meld refused it: the
+/// wrapper's instance could not name the type). The functions answer as
+/// the original's, with both memory strategies.
+#[test]
+fn an_instance_uses_another_instances_resource() {
+    let original = wat::parse_str(include_str!("type_exports_across.wat")).expect("the WAT parses");
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        let fused = fuse(&[&original], &options).unwrap_or_else(|e| panic!("{memory:?}: {e}"));
+        let report = compare(&original, &fused.wasm, &CompareOptions::default())
+            .unwrap_or_else(|e| panic!("{memory:?}: {e:?}"));
+        assert_eq!(root_exports(&fused.wasm), root_exports(&original));
+        println!("{memory:?}: {}", report.summary());
+        report.assert_clean();
+        assert!(
+            report.returned > 0 && report.skipped.is_empty(),
+            "{memory:?}: {}",
+            report.summary()
+        );
+    }
+}

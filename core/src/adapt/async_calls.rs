@@ -536,7 +536,8 @@ fn payload_ty(
 
 /// The read and write built-ins of streams and futures whose type reaches
 /// the host and whose elements hold handles, all of them own handles of
-/// the host's resources or error contexts: their copies are staged in
+/// the host's resources or error contexts (or, for reads, own handles of
+/// any resource; see [`stageable`]): their copies are staged in
 /// meld's memory (`AsyncFunc::EndSettle`), where the host reads what the
 /// writer staged (its own handles lent until the copy is settled, its
 /// error contexts passed) and writes what the reader gets (its handles
@@ -565,7 +566,14 @@ pub(crate) fn staged_ends(
         let Some(payload) = payload_ty(graph, types, tys, builtin) else {
             continue;
         };
-        if tys.info(payload).handles && stageable(graph, tys, payload) {
+        let read = matches!(
+            builtin.op,
+            AsyncOp::End {
+                op: EndOp::Read,
+                ..
+            }
+        );
+        if tys.info(payload).handles && stageable(graph, tys, payload, read) {
             out.insert(AsyncBuiltinId(i));
         }
     }
@@ -611,21 +619,28 @@ pub(crate) fn pointer_ends(graph: &Graph, types: TypesRef<'_>) -> Result<Vec<Asy
 }
 
 /// Whether every handle a `ty` holds is an own handle of a host resource
-/// or an error context (in lists too: a copy is settled element by
-/// element, each element's lists walked whole). An error context is
-/// copied, not moved, so a staged write has nothing to settle for it.
-fn stageable(graph: &Graph, tys: &TyTable, ty: TyId) -> bool {
+/// or an error context, or, for a `read`, an own handle of any resource
+/// (in lists too: a copy is settled element by element, each element's
+/// lists walked whole). An error context is copied, not moved, so a
+/// staged write has nothing to settle for it. A read takes the host's
+/// handle of an inner component's resource over into the reader's table,
+/// as a call's result does (`RtFn::OwnIn`); a write would lend the
+/// writer's handle to the host behind a handle of the fused component's,
+/// which the settling could no longer find once the host took it.
+fn stageable(graph: &Graph, tys: &TyTable, ty: TyId, read: bool) -> bool {
+    let each = |ty: &TyId| stageable(graph, tys, *ty, read);
     match tys.node(ty) {
         Node::Handle { resource, own } => {
-            *own && graph
-                .resources
-                .get(*resource as usize)
-                .is_some_and(|r| r.defined_by.is_none())
+            *own && (read
+                || graph
+                    .resources
+                    .get(*resource as usize)
+                    .is_some_and(|r| r.defined_by.is_none()))
         }
         Node::End(kind) => *kind == crate::abi::EndKind::ErrorContext,
-        Node::List(element) | Node::FixedList(element, _) => stageable(graph, tys, *element),
-        Node::Record(fields) => fields.iter().all(|f| stageable(graph, tys, *f)),
-        Node::Variant(cases) => cases.iter().flatten().all(|c| stageable(graph, tys, *c)),
+        Node::List(element) | Node::FixedList(element, _) => each(element),
+        Node::Record(fields) => fields.iter().all(each),
+        Node::Variant(cases) => cases.iter().flatten().all(each),
         Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => true,
     }
 }
@@ -3034,8 +3049,9 @@ impl Gen<'_, '_, '_, '_> {
             // where the component keeps its own.
             return Err(Error::unsupported(format!(
                 "{name}: a stream or future whose elements hold handles other than own handles \
-                 of the host's resources and error contexts (borrows, inner components' \
-                 resources, streams or futures) and whose type reaches the host"
+                 of the host's resources and error contexts (borrows, streams, futures, or, \
+                 written to the host, own handles of inner components' resources) and whose \
+                 type reaches the host"
             )));
         }
         let (mut b, args) = self.builtin_body(&params);

@@ -331,13 +331,19 @@ impl Wrapper<'_> {
                 else {
                     return Err(Error::internal("a stream built-in without its type"));
                 };
-                // The host's resources its elements name are the root's
-                // imports, under the inner component's own type ids.
+                // The resources its elements name are the root's imports
+                // (the host's) or the wrapper's resource types (inner ones
+                // the root exports), under the inner component's own type
+                // ids.
                 if let Some(inner) = builtin.scope {
                     for (id, res) in &graph.scopes[inner.0] {
                         let host = graph.resources[res.0].host.as_ref();
-                        if let Some(i) = host.and_then(|h| self.outer.get(&Key::Resource(h.id))) {
-                            self.outer.insert(Key::Resource(*id), *i);
+                        let outer = match host {
+                            Some(h) => self.outer.get(&Key::Resource(h.id)),
+                            None => self.exported_types.get(res),
+                        };
+                        if let Some(i) = outer.copied() {
+                            self.outer.insert(Key::Resource(*id), i);
                         }
                     }
                 }
@@ -614,11 +620,23 @@ impl Wrapper<'_> {
                     });
                 }
                 let nested = nested::component(self.types, &exports)?;
-                for (name, id) in nested.deps {
-                    let mut scope = self.scope();
-                    let index = scope.defined(id);
-                    self.outer = scope.local;
-                    args.push((name, ComponentExportKind::Type, index?));
+                for (name, key) in nested.deps {
+                    let index = match key {
+                        Key::Defined(id) => {
+                            let mut scope = self.scope();
+                            let index = scope.defined(id);
+                            self.outer = scope.local;
+                            index?
+                        }
+                        // exported by an instance before this one
+                        _ => self.outer.get(&key).copied().ok_or_else(|| {
+                            Error::unsupported(
+                                "an exported instance whose functions use a resource type \
+                                 that is neither imported nor exported by the root before it",
+                            )
+                        })?,
+                    };
+                    args.push((name, ComponentExportKind::Type, index));
                 }
                 let component = self.b.component(&nested.bytes);
                 let args: Vec<_> = args.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();

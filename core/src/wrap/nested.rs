@@ -17,9 +17,7 @@ use super::types::{Key, Scope};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use wasm_encoder::{ComponentExportKind, ComponentTypeRef, TypeBounds};
-use wasmparser::component_types::{
-    ComponentAnyTypeId, ComponentDefinedTypeId, ComponentEntityType,
-};
+use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
 use wasmparser::types::TypesRef;
 
 /// One export of the instance.
@@ -33,11 +31,13 @@ pub(crate) struct Item {
 }
 
 /// The nested component and the extra types it imports (by import name),
-/// which the instantiation must supply besides the items.
+/// which the instantiation must supply besides the items: records,
+/// variants, enums and flags its definitions refer to, and resources its
+/// functions use that it does not export (another instance's).
 #[derive(Debug)]
 pub(crate) struct Nested {
     pub(crate) bytes: Vec<u8>,
-    pub(crate) deps: Vec<(String, ComponentDefinedTypeId)>,
+    pub(crate) deps: Vec<(String, Key)>,
 }
 
 /// The name under which the nested component imports export `name`.
@@ -124,10 +124,7 @@ pub(crate) fn component(types: TypesRef<'_>, exports: &[Item]) -> Result<Nested>
     // instance refers only to named types, as an export must.
     let mut exported: HashMap<Key, u32> = deps
         .iter()
-        .filter_map(|(_, id)| {
-            let key = Key::Defined(*id);
-            local.get(&key).map(|i| (key, *i))
-        })
+        .filter_map(|(_, key)| local.get(key).map(|i| (*key, *i)))
         .collect();
     for (Item { name, ty, used }, index) in exports.iter().zip(imported) {
         let mut scope = scope(&mut b, types, std::mem::take(&mut exported), deps);
@@ -168,7 +165,7 @@ fn scope<'s>(
     b: &'s mut Builder,
     types: TypesRef<'s>,
     local: HashMap<Key, u32>,
-    deps: Vec<(String, ComponentDefinedTypeId)>,
+    deps: Vec<(String, Key)>,
 ) -> Scope<'s, Builder> {
     Scope {
         sink: b,

@@ -153,7 +153,7 @@ pub(crate) struct Scope<'s, S: Sink> {
     /// When set, nominal types (records, variants, enums, flags) met while
     /// defining others are imported (as `eq` their definition) under a
     /// fresh name and recorded here, so the scope only refers to named types.
-    pub(crate) deps: Option<Vec<(String, ComponentDefinedTypeId)>>,
+    pub(crate) deps: Option<Vec<(String, Key)>>,
 }
 
 impl<S: Sink> Scope<'_, S> {
@@ -190,9 +190,22 @@ impl<S: Sink> Scope<'_, S> {
     }
 
     fn resource(&mut self, id: ResourceId) -> Result<u32> {
-        self.known(Key::Resource(id))?.ok_or_else(|| {
-            Error::unsupported("a resource type that is neither imported nor exported by the root")
-        })
+        if let Some(i) = self.known(Key::Resource(id))? {
+            return Ok(i);
+        }
+        // A resource met while defining others, in a scope that imports
+        // what it refers to (an exported instance whose functions use a
+        // resource another instance exports): imported under a fresh name.
+        let Some(deps) = self.deps.as_mut() else {
+            return Err(Error::unsupported(
+                "a resource type that is neither imported nor exported by the root",
+            ));
+        };
+        let name = format!("import-type-dep{}", deps.len());
+        deps.push((name.clone(), Key::Resource(id)));
+        let index = self.sink.import_type(&name, TypeBounds::SubResource)?;
+        self.local.insert(Key::Resource(id), index);
+        Ok(index)
     }
 
     /// The index of defined type `id`, defining it here if it is not known.
@@ -212,7 +225,7 @@ impl<S: Sink> Scope<'_, S> {
         );
         if let (Some(deps), true) = (self.deps.as_mut(), nominal) {
             let name = format!("import-type-dep{}", deps.len());
-            deps.push((name.clone(), id));
+            deps.push((name.clone(), Key::Defined(id)));
             index = self.sink.import_type(&name, TypeBounds::Eq(index))?;
         }
         self.local.insert(Key::Defined(id), index);

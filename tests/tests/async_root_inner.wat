@@ -1,0 +1,136 @@
+;; Own handles of a resource an inner component defines (and the root
+;; exports) in a stream the host writes: `make(v)` gives the host a thing
+;; of `d`'s with rep `v`; `d.take(s)` starts reading two things from a
+;; stream the host writes and `d.took()` gives the read's code * 100000 +
+;; the reps of the two things (* 100 and * 1) it then holds; `b.gather`
+;; and `b.gathered` do the same in another component (which cannot see a
+;; rep: the handles' numbers * 100 and * 1 instead), and `b.release()`
+;; drops them; `dropped()` is the rep `d`'s destructor saw last. The
+;; root exports both instances, `d`'s resource type with them.
+(component
+  (component $d
+    (core module $m
+      (global $dropped (mut i32) (i32.const 0))
+      (func (export "dtor") (param i32) (global.set $dropped (local.get 0)))
+      (func (export "dropped") (result i32) (global.get $dropped)))
+    (core instance $i (instantiate $m))
+    (type $r (resource (rep i32) (dtor (core func $i "dtor"))))
+    (type $sr (stream (own $r)))
+    (core module $memory
+      (memory (export "mem") 1))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $new (canon resource.new $r))
+    (core func $rep (canon resource.rep $r))
+    (core func $s-read (canon stream.read $sr (memory $mem) async))
+    (core func $s-drop-r (canon stream.drop-readable $sr))
+    (core func $set-new (canon waitable-set.new))
+    (core func $join (canon waitable.join))
+    (core func $poll (canon waitable-set.poll (memory $mem)))
+    (core module $k
+      (import "mem" "mem" (memory 1))
+      (import "cm" "new" (func $new (param i32) (result i32)))
+      (import "cm" "rep" (func $rep (param i32) (result i32)))
+      (import "cm" "s-read" (func $s-read (param i32 i32 i32) (result i32)))
+      (import "cm" "s-drop-r" (func $s-drop-r (param i32)))
+      (import "cm" "set-new" (func $set-new (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
+      (import "cm" "poll" (func $poll (param i32 i32) (result i32)))
+      (global $reading (mut i32) (i32.const 0))
+      (global $code (mut i32) (i32.const 0))
+      (global $set (mut i32) (i32.const 0))
+      (func (export "make") (param i32) (result i32) (call $new (local.get 0)))
+      (func (export "take") (param $s i32) (result i32)
+        (global.set $reading (local.get $s))
+        (global.set $code (call $s-read (local.get $s) (i32.const 100) (i32.const 2)))
+        (if (i32.eq (global.get $code) (i32.const -1))
+          (then
+            (global.set $set (call $set-new))
+            (call $join (local.get $s) (global.get $set))))
+        (global.get $code))
+      (func (export "took") (result i32)
+        (local $code i32)
+        (local.set $code (global.get $code))
+        (if (i32.eq (local.get $code) (i32.const -1))
+          (then
+            (drop (call $poll (global.get $set) (i32.const 32)))
+            (local.set $code (i32.load (i32.const 36)))
+            (call $join (global.get $reading) (i32.const 0))))
+        (call $s-drop-r (global.get $reading))
+        (i32.add (i32.mul (local.get $code) (i32.const 100000))
+          (i32.add (i32.mul (call $rep (i32.load (i32.const 100))) (i32.const 100))
+                   (call $rep (i32.load (i32.const 104)))))))
+    (core instance $ki (instantiate $k
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance
+        (export "new" (func $new)) (export "rep" (func $rep))
+        (export "s-read" (func $s-read)) (export "s-drop-r" (func $s-drop-r))
+        (export "set-new" (func $set-new)) (export "join" (func $join)) (export "poll" (func $poll))))))
+    (export $r-out "r" (type $r))
+    (type $sr-out (stream (own $r-out)))
+    (func (export "make") (param "rep" u32) (result (own $r-out)) (canon lift (core func $ki "make")))
+    (func (export "dropped") (result u32) (canon lift (core func $i "dropped")))
+    (func (export "take") (param "s" $sr-out) (result u32) (canon lift (core func $ki "take")))
+    (func (export "took") (result u32) (canon lift (core func $ki "took"))))
+
+  (component $b
+    (import "d" (instance $d (export "r" (type (sub resource)))))
+    (alias export $d "r" (type $r))
+    (type $sr (stream (own $r)))
+    (core module $memory
+      (memory (export "mem") 1))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $s-read (canon stream.read $sr (memory $mem) async))
+    (core func $s-drop-r (canon stream.drop-readable $sr))
+    (core func $r-drop (canon resource.drop $r))
+    (core func $set-new (canon waitable-set.new))
+    (core func $join (canon waitable.join))
+    (core func $poll (canon waitable-set.poll (memory $mem)))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+      (import "cm" "s-read" (func $s-read (param i32 i32 i32) (result i32)))
+      (import "cm" "s-drop-r" (func $s-drop-r (param i32)))
+      (import "cm" "r-drop" (func $r-drop (param i32)))
+      (import "cm" "set-new" (func $set-new (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
+      (import "cm" "poll" (func $poll (param i32 i32) (result i32)))
+      (global $reading (mut i32) (i32.const 0))
+      (global $code (mut i32) (i32.const 0))
+      (global $set (mut i32) (i32.const 0))
+      (func (export "gather") (param $s i32) (result i32)
+        (global.set $reading (local.get $s))
+        (global.set $code (call $s-read (local.get $s) (i32.const 100) (i32.const 2)))
+        (if (i32.eq (global.get $code) (i32.const -1))
+          (then
+            (global.set $set (call $set-new))
+            (call $join (local.get $s) (global.get $set))))
+        (global.get $code))
+      (func (export "gathered") (result i32)
+        (local $code i32)
+        (local.set $code (global.get $code))
+        (if (i32.eq (local.get $code) (i32.const -1))
+          (then
+            (drop (call $poll (global.get $set) (i32.const 32)))
+            (local.set $code (i32.load (i32.const 36)))
+            (call $join (global.get $reading) (i32.const 0))))
+        (call $s-drop-r (global.get $reading))
+        (i32.add (i32.mul (local.get $code) (i32.const 100000))
+          (i32.add (i32.mul (i32.load (i32.const 100)) (i32.const 100))
+                   (i32.load (i32.const 104)))))
+      (func (export "release")
+        (call $r-drop (i32.load (i32.const 100)))
+        (call $r-drop (i32.load (i32.const 104)))))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance (export "s-read" (func $s-read)) (export "s-drop-r" (func $s-drop-r))
+                           (export "r-drop" (func $r-drop)) (export "set-new" (func $set-new))
+                           (export "join" (func $join)) (export "poll" (func $poll))))))
+    (func (export "gather") (param "s" $sr) (result u32) (canon lift (core func $i "gather")))
+    (func (export "gathered") (result u32) (canon lift (core func $i "gathered")))
+    (func (export "release") (canon lift (core func $i "release"))))
+
+  (instance $d (instantiate $d))
+  (instance $b (instantiate $b (with "d" (instance $d))))
+  (export "d" (instance $d))
+  (export "b" (instance $b)))
