@@ -537,7 +537,8 @@ fn payload_ty(
 /// The read and write built-ins of streams and futures whose type reaches
 /// the host and whose elements hold handles, all of them own handles of
 /// the host's resources or error contexts (or, for reads, own handles of
-/// any resource; see [`stageable`]): their copies are staged in
+/// any resource and readable ends; see [`stageable`]): their copies are
+/// staged in
 /// meld's memory (`AsyncFunc::EndSettle`), where the host reads what the
 /// writer staged (its own handles lent until the copy is settled, its
 /// error contexts passed) and writes what the reader gets (its handles
@@ -620,13 +621,15 @@ pub(crate) fn pointer_ends(graph: &Graph, types: TypesRef<'_>) -> Result<Vec<Asy
 
 /// Whether every handle a `ty` holds is an own handle of a host resource
 /// or an error context, or, for a `read`, an own handle of any resource
-/// (in lists too: a copy is settled element by element, each element's
-/// lists walked whole). An error context is copied, not moved, so a
-/// staged write has nothing to settle for it. A read takes the host's
-/// handle of an inner component's resource over into the reader's table,
-/// as a call's result does (`RtFn::OwnIn`); a write would lend the
-/// writer's handle to the host behind a handle of the fused component's,
-/// which the settling could no longer find once the host took it.
+/// or a readable end (in lists too: a copy is settled element by
+/// element, each element's lists walked whole). An error context is
+/// copied, not moved, so a staged write has nothing to settle for it. A
+/// read takes the host's handle of an inner component's resource over
+/// into the reader's table, and puts an end there standing for the fused
+/// component's, as a call's result does (`RtFn::OwnIn`, `RtFn::End`); a
+/// write would lend the writer's handle or end to the host behind one of
+/// the fused component's, which the settling could no longer find once
+/// the host took it.
 fn stageable(graph: &Graph, tys: &TyTable, ty: TyId, read: bool) -> bool {
     let each = |ty: &TyId| stageable(graph, tys, *ty, read);
     match tys.node(ty) {
@@ -637,7 +640,7 @@ fn stageable(graph: &Graph, tys: &TyTable, ty: TyId, read: bool) -> bool {
                     .get(*resource as usize)
                     .is_some_and(|r| r.defined_by.is_none()))
         }
-        Node::End(kind) => *kind == crate::abi::EndKind::ErrorContext,
+        Node::End(kind) => read || *kind == crate::abi::EndKind::ErrorContext,
         Node::List(element) | Node::FixedList(element, _) => each(element),
         Node::Record(fields) => fields.iter().all(each),
         Node::Variant(cases) => cases.iter().flatten().all(each),
@@ -3049,9 +3052,9 @@ impl Gen<'_, '_, '_, '_> {
             // where the component keeps its own.
             return Err(Error::unsupported(format!(
                 "{name}: a stream or future whose elements hold handles other than own handles \
-                 of the host's resources and error contexts (borrows, streams, futures, or, \
-                 written to the host, own handles of inner components' resources) and whose \
-                 type reaches the host"
+                 of the host's resources and error contexts (borrows, or, written to the \
+                 host, streams, futures and own handles of inner components' resources) and \
+                 whose type reaches the host"
             )));
         }
         let (mut b, args) = self.builtin_body(&params);
