@@ -136,6 +136,19 @@ where
     )
 }
 
+/// `wasm` fused with each memory strategy.
+fn fusions(wasm: &[u8]) -> Vec<(MemoryStrategy, Vec<u8>)> {
+    [MemoryStrategy::Multi, MemoryStrategy::Shared]
+        .map(|memory| {
+            let options = Options {
+                memory,
+                ..Options::default()
+            };
+            (memory, fuse(&[wasm], &options).expect("fuses").wasm)
+        })
+        .into()
+}
+
 /// A store with `wasm` instantiated by a linker `link` sets up.
 fn instantiate(
     wasm: &[u8],
@@ -214,12 +227,7 @@ fn futures_cross_the_boundary() {
             "relay(10) = Some(11)",
         ]
     );
-    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+    for (memory, fused) in fusions(&wasm) {
         assert_eq!(script(&fused), original, "{memory:?}");
     }
 }
@@ -385,12 +393,7 @@ fn sync_export_results_stay_out_of_reach() {
             .all(|seen| seen == "spin = U32(1), give = [7]"),
         "{original:?}"
     );
-    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+    for (memory, fused) in fusions(&wasm) {
         for (guess, expected) in original.iter().enumerate() {
             assert_eq!(
                 &result_window_script(&fused, guess as u32),
@@ -418,12 +421,7 @@ fn export_parameters_wait_for_their_task() {
             "original, guess {guess}"
         );
     }
-    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+    for (memory, fused) in fusions(&wasm) {
         for guess in 0..6 {
             assert_eq!(
                 window_script(&fused, guess),
@@ -469,12 +467,7 @@ fn staged_export_results_reach_the_host() {
     };
     let expected = "[U32(5), U32(6)] [5, 6]";
     assert_eq!(values(&wasm), expected, "original");
-    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+    for (memory, fused) in fusions(&wasm) {
         assert_eq!(values(&fused), expected, "{memory:?}");
     }
 }
@@ -579,12 +572,7 @@ fn host_things_cross_the_boundary() {
             "gather = U32(4294967295), U32(3321567)",
         ]
     );
-    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+    for (memory, fused) in fusions(&wasm) {
         assert_eq!(handles_script(&fused), original, "{memory:?}");
     }
 }
@@ -682,12 +670,7 @@ fn error_contexts_cross_the_boundary() {
             "gather = U32(4294967295), U32(3313061), U32(14062)",
         ]
     );
-    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+    for (memory, fused) in fusions(&wasm) {
         assert_eq!(contexts_script(&fused), original, "{memory:?}");
     }
 }
@@ -760,12 +743,7 @@ fn inner_things_come_from_the_host() {
             "after release, dropped = U32(8)",
         ]
     );
-    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+    for (memory, fused) in fusions(&wasm) {
         assert_eq!(inner_things_script(&fused), original, "{memory:?}");
     }
 }
@@ -808,12 +786,7 @@ fn futures_in_a_stream_come_from_the_host() {
             "read(1) = U32(0), U32(41)",
         ]
     );
-    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+    for (memory, fused) in fusions(&wasm) {
         assert_eq!(nested_script(&fused), original, "{memory:?}");
     }
 }
