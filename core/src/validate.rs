@@ -1,4 +1,4 @@
-//! Validation of meld's output, with function bodies validated in
+//! Validation of function bodies, the input's and meld's output's, in
 //! parallel where the host has threads.
 //!
 //! Every output is validated in full before it is returned; that is not
@@ -41,10 +41,14 @@ pub(crate) fn output(wasm: &[u8], what: &str) -> Result<()> {
 
 /// Validates everything but function bodies while reading, then the
 /// bodies; whether all is valid.
-#[cfg(target_family = "wasm")]
-fn structure_then_bodies(wasm: &[u8]) -> bool {
+fn sequentially(wasm: &[u8]) -> bool {
     let mut jobs = Vec::new();
     structure(wasm, |job| jobs.push(job)) && in_order(jobs)
+}
+
+#[cfg(target_family = "wasm")]
+fn structure_then_bodies(wasm: &[u8]) -> bool {
+    sequentially(wasm)
 }
 
 /// Validates everything but function bodies while reading, handing the
@@ -56,8 +60,7 @@ fn structure_then_bodies(wasm: &[u8]) -> bool {
 #[cfg(not(target_family = "wasm"))]
 fn structure_then_bodies(wasm: &[u8]) -> bool {
     if cores() < 2 || wasm.len() < PARALLEL_BYTES {
-        let mut jobs = Vec::new();
-        return structure(wasm, |job| jobs.push(job)) && in_order(jobs);
+        return sequentially(wasm);
     }
     let feed = Feed::default();
     std::thread::scope(|s| {
@@ -114,9 +117,9 @@ pub(crate) fn first_error(wasm: &[u8]) -> Option<BinaryReaderError> {
         .err()
 }
 
-#[cfg(target_family = "wasm")]
+/// Validates `jobs` (on every core of a native host).
 pub(crate) fn bodies(jobs: Vec<Job<'_>>) -> bool {
-    in_order(jobs)
+    alongside(jobs, || ()).0
 }
 
 /// Validates the input's function bodies `jobs` while `work` runs (the
@@ -161,19 +164,6 @@ pub(crate) fn alongside<T>(jobs: Vec<Job<'_>>, work: impl FnOnce() -> T) -> (boo
         let others = feed.helpers(s);
         let done = work();
         (feed.drain_with(others), done)
-    })
-}
-
-/// Validates `jobs` on every core of the host.
-#[cfg(not(target_family = "wasm"))]
-pub(crate) fn bodies(jobs: Vec<Job<'_>>) -> bool {
-    if cores() < 2 || size(&jobs) < PARALLEL_BYTES {
-        return in_order(jobs);
-    }
-    let feed = Feed::of(jobs);
-    std::thread::scope(|s| {
-        let others = feed.helpers(s);
-        feed.drain_with(others)
     })
 }
 

@@ -538,12 +538,11 @@ fn payload_ty(
 /// the host and whose elements hold handles, all of them own handles of
 /// the host's resources or error contexts (or, for reads, own handles of
 /// any resource and readable ends; see [`stageable`]): their copies are
-/// staged in
-/// meld's memory (`AsyncFunc::EndSettle`), where the host reads what the
-/// writer staged (its own handles lent until the copy is settled, its
-/// error contexts passed) and writes what the reader gets (its handles
-/// come into the reader's table when the copy is settled). Other handles
-/// in such elements stay refused.
+/// staged in meld's memory (`AsyncFunc::EndSettle`), where the host reads
+/// what the writer staged (its own handles lent until the copy is
+/// settled, its error contexts passed) and writes what the reader gets
+/// (its handles come into the reader's table when the copy is settled).
+/// Other handles in such elements stay refused.
 pub(crate) fn staged_ends(
     graph: &Graph,
     types: TypesRef<'_>,
