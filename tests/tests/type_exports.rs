@@ -58,28 +58,40 @@ fn check(options: &Options) {
     let mut calls = 0;
     for (name, text, compare_wit) in cases() {
         let original = wat::parse_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let fused = fuse(&[&original], options).unwrap_or_else(|e| panic!("{name}: {e}"));
         let compare_options = CompareOptions {
             compare_wit,
             ..CompareOptions::default()
         };
-        let report = compare(&original, &fused.wasm, &compare_options)
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        assert_eq!(
-            root_exports(&fused.wasm),
-            root_exports(&original),
-            "{name}: the root's exports"
-        );
-        println!("{name}: {}", report.summary());
-        report.assert_clean();
-        assert!(
-            report.returned > 0 && report.skipped.is_empty(),
-            "{name}: {}",
-            report.summary()
-        );
-        calls += report.calls;
+        calls += runs_like_the_original(&name, &original, options, &compare_options);
     }
     println!("{calls} calls compared");
+}
+
+/// Fuses `original` with `options` and compares the two: the same root
+/// exports, every call answered alike, some returned and none skipped.
+/// How many calls were compared.
+fn runs_like_the_original(
+    name: &str,
+    original: &[u8],
+    options: &Options,
+    compare_options: &CompareOptions,
+) -> usize {
+    let fused = fuse(&[original], options).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let report =
+        compare(original, &fused.wasm, compare_options).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    assert_eq!(
+        root_exports(&fused.wasm),
+        root_exports(original),
+        "{name}: the root's exports"
+    );
+    println!("{name}: {}", report.summary());
+    report.assert_clean();
+    assert!(
+        report.returned > 0 && report.skipped.is_empty(),
+        "{name}: {}",
+        report.summary()
+    );
+    report.calls
 }
 
 #[test]
@@ -107,16 +119,7 @@ fn an_instance_uses_another_instances_resource() {
             memory,
             ..Options::default()
         };
-        let fused = fuse(&[&original], &options).unwrap_or_else(|e| panic!("{memory:?}: {e}"));
-        let report = compare(&original, &fused.wasm, &CompareOptions::default())
-            .unwrap_or_else(|e| panic!("{memory:?}: {e:?}"));
-        assert_eq!(root_exports(&fused.wasm), root_exports(&original));
-        println!("{memory:?}: {}", report.summary());
-        report.assert_clean();
-        assert!(
-            report.returned > 0 && report.skipped.is_empty(),
-            "{memory:?}: {}",
-            report.summary()
-        );
+        let name = format!("{memory:?}");
+        runs_like_the_original(&name, &original, &options, &CompareOptions::default());
     }
 }
