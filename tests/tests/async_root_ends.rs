@@ -675,28 +675,39 @@ fn error_contexts_cross_the_boundary() {
     }
 }
 
+/// Calls function `name` (`instance.function`) of one of `instance`'s
+/// exported instances; its result (`false` for none).
+fn call_in(
+    store: &mut Store<()>,
+    instance: &wasmtime::component::Instance,
+    name: &str,
+    args: Vec<Val>,
+) -> Val {
+    let (outer, name) = name.split_once('.').expect("an instance's function");
+    let outer = instance
+        .get_export_index(&mut *store, None, outer)
+        .expect("an exported instance");
+    let index = instance
+        .get_export_index(&mut *store, Some(&outer), name)
+        .expect("an exported function");
+    let f = instance.get_func(&mut *store, index).expect("a function");
+    let mut results = vec![Val::Bool(false); f.ty(&*store).results().len()];
+    drive(
+        store.run_concurrent(async |accessor| {
+            f.call_concurrent(accessor, &args, &mut results).await
+        }),
+    )
+    .expect("the event loop")
+    .unwrap_or_else(|e| panic!("`{name}` failed: {e:?}"));
+    results.pop().unwrap_or(Val::Bool(false))
+}
+
 /// What `async_root_inner.wat` does on `wasm`: each line a value.
 fn inner_things_script(wasm: &[u8]) -> Vec<String> {
     use wasmtime::component::ResourceAny;
     let (mut store, instance) = instantiate(wasm, |_| {});
     // `d.make`, `b.gather`, ...: a function of an exported instance
-    let call = |store: &mut Store<()>, name: &str, args: Vec<Val>| -> Val {
-        let (outer, name) = name.split_once('.').expect("an instance's function");
-        let outer = instance
-            .get_export_index(&mut *store, None, outer)
-            .expect("an exported instance");
-        let index = instance
-            .get_export_index(&mut *store, Some(&outer), name)
-            .expect("an exported function");
-        let f = instance.get_func(&mut *store, index).expect("a function");
-        let mut results = vec![Val::Bool(false); f.ty(&*store).results().len()];
-        drive(store.run_concurrent(async |accessor| {
-            f.call_concurrent(accessor, &args, &mut results).await
-        }))
-        .expect("the event loop")
-        .unwrap_or_else(|e| panic!("`{name}` failed: {e:?}"));
-        results.pop().unwrap_or(Val::Bool(false))
-    };
+    let call = |store: &mut Store<()>, name: &str, args| call_in(store, &instance, name, args);
     let things = |store: &mut Store<()>, reps: [u32; 2]| -> Vec<ResourceAny> {
         reps.iter()
             .map(|&v| match call(store, "d.make", vec![Val::U32(v)]) {
@@ -727,8 +738,7 @@ fn inner_things_script(wasm: &[u8]) -> Vec<String> {
 /// `async_root_inner.wat`: the host writes own handles of a resource an
 /// inner component defines (and the root exports) into streams, read by
 /// that component and by another one: the reads' codes, the reps and
-/// handle numbers, and the destructor's runs, as in the original. (Writes
-/// of such handles to the host stay refused, see below.)
+/// handle numbers, and the destructor's runs, as in the original.
 #[test]
 fn inner_things_come_from_the_host() {
     let wasm = wat::parse_str(include_str!("async_root_inner.wat")).expect("the WAT parses");
@@ -745,6 +755,108 @@ fn inner_things_come_from_the_host() {
     );
     for (memory, fused) in fusions(&wasm) {
         assert_eq!(inner_things_script(&fused), original, "{memory:?}");
+    }
+}
+
+/// What `async_root_inner_out.wat` does on `wasm`: each line a value.
+fn inner_out_script(wasm: &[u8]) -> Vec<String> {
+    use wasmtime::component::ResourceAny;
+    let (mut store, instance) = instantiate(wasm, |_| {});
+    let call = |store: &mut Store<()>, name: &str, args| call_in(store, &instance, name, args);
+    let value = |store: &mut Store<()>, thing: ResourceAny| {
+        call(store, "d.value", vec![Val::Resource(thing)])
+    };
+    let release = |store: &mut Store<()>, thing: ResourceAny| {
+        drive(thing.resource_drop_async(&mut *store)).expect("the host drops a thing");
+    };
+    let mut seen = Vec::new();
+    let mut kept = Vec::new();
+    for v in [5, 6] {
+        let given = call(&mut store, "d.give", vec![Val::U32(v)]);
+        let thing = take_from::<ResourceAny>(&mut store, given).expect("a thing");
+        let rep = value(&mut store, thing);
+        let made = call(&mut store, "d.made", vec![]);
+        seen.push(format!("give({v}) = {rep:?}, made {made:?}"));
+        kept.push(thing);
+    }
+    release(&mut store, kept.remove(0));
+    let dropped = call(&mut store, "d.dropped", vec![]);
+    seen.push(format!("host drops 5: dropped = {dropped:?}"));
+    let cancelled = call(&mut store, "d.cancel", vec![Val::U32(8)]);
+    let dropped = call(&mut store, "d.dropped", vec![]);
+    seen.push(format!("cancel(8) = {cancelled:?}, dropped = {dropped:?}"));
+    let many = call(&mut store, "d.many", vec![Val::U32(3)]);
+    let Val::Stream(any) = many else {
+        panic!("not a stream: {many:?}")
+    };
+    let reader: StreamReader<(u32, ResourceAny)> =
+        any.try_into_stream_reader().expect("a stream of pairs");
+    let pairs = Arc::new(Mutex::new(Vec::new()));
+    reader
+        .pipe(&mut store, Keep(Arc::clone(&pairs), 2, |pair| pair))
+        .expect("the host reads it");
+    let read = Arc::clone(&pairs);
+    run_until(&mut store, move || !read.lock().expect("lock").is_empty());
+    let pairs: Vec<(u32, ResourceAny)> = std::mem::take(&mut *pairs.lock().expect("lock"));
+    let mut read = Vec::new();
+    for (k, thing) in pairs {
+        read.push((k, value(&mut store, thing)));
+        kept.push(thing);
+    }
+    let after = call(&mut store, "d.after", vec![]);
+    seen.push(format!("many(3) = {read:?}, after = {after:?}"));
+    let given = call(&mut store, "b.give", vec![Val::U32(7)]);
+    let thing = take_from::<ResourceAny>(&mut store, given).expect("a thing");
+    let rep = value(&mut store, thing);
+    let settled = call(&mut store, "b.settled", vec![]);
+    seen.push(format!("b.give(7) = {rep:?}, settled = {settled:?}"));
+    kept.push(thing);
+    let mut given = call(&mut store, "b.give", vec![Val::U32(9)]);
+    let Val::Future(any) = &mut given else {
+        panic!("not a future: {given:?}")
+    };
+    any.close(&mut store).expect("the host drops the future");
+    let settled = call(&mut store, "b.settled", vec![]);
+    let dropped = call(&mut store, "d.dropped", vec![]);
+    seen.push(format!(
+        "b.give(9), unread = settled {settled:?}, dropped = {dropped:?}"
+    ));
+    for thing in kept {
+        release(&mut store, thing);
+    }
+    let dropped = call(&mut store, "d.dropped", vec![]);
+    seen.push(format!("host drops the rest: dropped = {dropped:?}"));
+    seen
+}
+
+/// `async_root_inner_out.wat`: own handles of a resource an inner
+/// component defines (and the root exports), written to the host by that
+/// component and by another one, in futures and in a stream of pairs:
+/// the values the host reads, the writer's handle numbers once the host
+/// took a thing, a cancelled write, a partial read, an unread future
+/// (the writer keeps its thing, and no destructor runs until it drops
+/// it), and the destructor's runs as the host drops what it took, as in
+/// the original.
+#[test]
+fn inner_things_reach_the_host() {
+    let wasm = wat::parse_str(include_str!("async_root_inner_out.wat")).expect("the WAT parses");
+    let original = inner_out_script(&wasm);
+    println!("{original:#?}");
+    assert_eq!(
+        original,
+        [
+            "give(5) = U32(5), made U32(3)",
+            "give(6) = U32(6), made U32(4)",
+            "host drops 5: dropped = U32(1005)",
+            "cancel(8) = U32(2008), dropped = U32(2008)",
+            "many(3) = [(1, U32(1)), (2, U32(2))], after = U32(3200603)",
+            "b.give(7) = U32(7), settled = U32(0)",
+            "b.give(9), unread = settled U32(1009), dropped = U32(3009)",
+            "host drops the rest: dropped = U32(7007)",
+        ]
+    );
+    for (memory, fused) in fusions(&wasm) {
+        assert_eq!(inner_out_script(&fused), original, "{memory:?}");
     }
 }
 
@@ -791,13 +903,14 @@ fn futures_in_a_stream_come_from_the_host() {
     }
 }
 
-/// A future whose elements hold a handle other than an own handle of the
-/// host's or an error context (here a future's readable end), and a
-/// stream of own handles of an inner component's resource written to the
-/// host, whose type reaches the host: the host would read the fused
-/// component's handles where the component keeps its own, and one the
-/// host did not take would have to go back to the writer's table, so
-/// fusion refuses them with a typed error.
+/// A future whose elements hold a handle other than an own handle or an
+/// error context (here a future's readable end), and a stream of lists of
+/// own handles of an inner component's resource written to the host,
+/// whose type reaches the host: the host would read the fused component's
+/// handles where the component keeps its own, and the settling of a list
+/// could not find the writer's handles again (they lie in the writer's
+/// memory, which it may change meanwhile), so fusion refuses them with a
+/// typed error.
 #[test]
 fn handles_in_elements_that_reach_the_host_are_refused() {
     let wasm = wat::parse_str(
@@ -828,16 +941,15 @@ fn handles_in_elements_that_reach_the_host_are_refused() {
           (export "make" (func $a "make")))"#,
     )
     .expect("the WAT parses");
-    // An own handle of a resource the inner component defines (and the
-    // root exports), written to the host: once the host took the fused
-    // component's handle, the settling could not find the writer's.
+    // Lists of own handles of a resource the inner component defines (and
+    // the root exports), written to the host.
     let inner = wat::parse_str(
         r#"(component
           (component $a
             (core module $m (func (export "dtor") (param i32)))
             (core instance $mi (instantiate $m))
             (type $r (resource (rep i32) (dtor (core func $mi "dtor"))))
-            (type $sr (stream (own $r)))
+            (type $sr (stream (list (own $r))))
             (core module $memory (memory (export "mem") 1))
             (core instance $memory (instantiate $memory))
             (alias core export $memory "mem" (core memory $mem))
@@ -852,7 +964,9 @@ fn handles_in_elements_that_reach_the_host_are_refused() {
               (func (export "give") (result i32)
                 (local $pair i64)
                 (local.set $pair (call $s-new))
-                (i32.store (i32.const 16) (call $new (i32.const 5)))
+                (i32.store (i32.const 8) (call $new (i32.const 5)))
+                (i32.store (i32.const 16) (i32.const 8))
+                (i32.store (i32.const 20) (i32.const 1))
                 (drop (call $s-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
                   (i32.const 16) (i32.const 1)))
                 (i32.wrap_i64 (local.get $pair))))
@@ -861,7 +975,7 @@ fn handles_in_elements_that_reach_the_host_are_refused() {
               (with "cm" (instance (export "new" (func $new)) (export "s-new" (func $s-new))
                                    (export "s-write" (func $s-write))))))
             (export $r-out "r" (type $r))
-            (type $sr-out (stream (own $r-out)))
+            (type $sr-out (stream (list (own $r-out))))
             (func (export "give") (result $sr-out) (canon lift (core func $k "give"))))
           (instance $a (instantiate $a))
           (export "a" (instance $a)))"#,
@@ -869,7 +983,7 @@ fn handles_in_elements_that_reach_the_host_are_refused() {
     .expect("the WAT parses");
     for (what, wasm) in [
         ("a future of a future", wasm),
-        ("a stream of inner things", inner),
+        ("a stream of lists of inner things", inner),
     ] {
         for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
             let options = Options {
@@ -1034,5 +1148,61 @@ fn string_ends_cross_inner_components_and_the_boundary() {
         assert_eq!(strings_script(&wasm, steps), want, "original");
         assert_eq!(strings_script(&multi, steps), want, "fused (multi)");
         assert_eq!(strings_script(&shared, steps), want, "fused (shared)");
+    }
+}
+
+/// What `d.twice()` of `async_root_inner_out.wat` gives on `wasm` when the
+/// host reads up to `room` of the two pairs it writes (one thing twice):
+/// how the read went and the reps read.
+fn twice_script(wasm: &[u8], room: usize) -> String {
+    use wasmtime::component::ResourceAny;
+    let (mut store, instance) = instantiate(wasm, |_| {});
+    let twice = call_in(&mut store, &instance, "d.twice", vec![]);
+    let Val::Stream(any) = twice else {
+        panic!("not a stream: {twice:?}")
+    };
+    let reader: StreamReader<(u32, ResourceAny)> =
+        any.try_into_stream_reader().expect("a stream of pairs");
+    let pairs = Arc::new(Mutex::new(Vec::new()));
+    reader
+        .pipe(&mut store, Keep(Arc::clone(&pairs), room, |pair| pair))
+        .expect("the host reads it");
+    let read = Arc::clone(&pairs);
+    let outcome = drive(store.run_concurrent(async |_| {
+        std::future::poll_fn(|context| match read.lock().expect("lock").is_empty() {
+            false => Poll::Ready(()),
+            true => {
+                context.waker().wake_by_ref();
+                Poll::Pending
+            }
+        })
+        .await
+    }));
+    let outcome = match outcome {
+        Ok(()) => "read".to_string(),
+        Err(e) if format!("{e:?}").contains("unknown handle index") => {
+            "the read fails: unknown handle".to_string()
+        }
+        Err(e) => format!("the read fails: {e:?}"),
+    };
+    let pairs: Vec<(u32, ResourceAny)> = std::mem::take(&mut *pairs.lock().expect("lock"));
+    let keys: Vec<u32> = pairs.iter().map(|(k, _)| *k).collect();
+    format!("{outcome}, keys {keys:?}")
+}
+
+/// One thing written twice in one write to the host: the host's read of
+/// both fails as the original's does, when the host reads the second
+/// (not when the component writes); a read of one takes the thing.
+#[test]
+fn an_inner_thing_written_twice_fails_the_hosts_read() {
+    let wasm = wat::parse_str(include_str!("async_root_inner_out.wat")).expect("the WAT parses");
+    let original = [2, 1].map(|room| twice_script(&wasm, room));
+    assert_eq!(
+        original,
+        ["the read fails: unknown handle, keys []", "read, keys [1]"]
+    );
+    for (memory, fused) in fusions(&wasm) {
+        let seen = [2, 1].map(|room| twice_script(&fused, room));
+        assert_eq!(seen, original, "{memory:?}");
     }
 }

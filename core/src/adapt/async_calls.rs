@@ -535,14 +535,13 @@ fn payload_ty(
 }
 
 /// The read and write built-ins of streams and futures whose type reaches
-/// the host and whose elements hold handles, all of them own handles of
-/// the host's resources or error contexts (or, for reads, own handles of
-/// any resource and readable ends; see [`stageable`]): their copies are
-/// staged in meld's memory (`AsyncFunc::EndSettle`), where the host reads
-/// what the writer staged (its own handles lent until the copy is
-/// settled, its error contexts passed) and writes what the reader gets
-/// (its handles come into the reader's table when the copy is settled).
-/// Other handles in such elements stay refused.
+/// the host and whose elements hold handles, all of them own handles or
+/// error contexts (or, for reads, readable ends; see [`stageable`]): their
+/// copies are staged in meld's memory (`AsyncFunc::EndSettle`), where the
+/// host reads what the writer staged (its own handles lent until the
+/// copy is settled, its error contexts passed) and writes what the reader
+/// gets (its handles come into the reader's table when the copy is
+/// settled). Other handles in such elements stay refused.
 pub(crate) fn staged_ends(
     graph: &Graph,
     types: TypesRef<'_>,
@@ -573,7 +572,7 @@ pub(crate) fn staged_ends(
                 ..
             }
         );
-        if tys.info(payload).handles && stageable(graph, tys, payload, read) {
+        if tys.info(payload).handles && stageable(graph, tys, payload, read, false) {
             out.insert(AsyncBuiltinId(i));
         }
     }
@@ -621,29 +620,57 @@ pub(crate) fn pointer_ends(graph: &Graph, types: TypesRef<'_>) -> Result<Vec<Asy
 /// Whether every handle a `ty` holds is an own handle of a host resource
 /// or an error context, or, for a `read`, an own handle of any resource
 /// or a readable end (in lists too: a copy is settled element by
-/// element, each element's lists walked whole). An error context is
-/// copied, not moved, so a staged write has nothing to settle for it. A
-/// read takes the host's handle of an inner component's resource over
-/// into the reader's table, and puts an end there standing for the fused
-/// component's, as a call's result does (`RtFn::OwnIn`, `RtFn::End`); a
-/// write would lend the writer's handle or end to the host behind one of
-/// the fused component's, which the settling could no longer find once
-/// the host took it.
-fn stageable(graph: &Graph, tys: &TyTable, ty: TyId, read: bool) -> bool {
-    let each = |ty: &TyId| stageable(graph, tys, *ty, read);
+/// element, each element's lists walked whole), or, for a write, an own
+/// handle of an inner component's resource outside lists. An error
+/// context is copied, not moved, so a staged write has nothing to settle
+/// for it. A read takes the host's handle of an inner component's
+/// resource over into the reader's table, and puts an end there standing
+/// for the fused component's, as a call's result does (`RtFn::OwnIn`,
+/// `RtFn::End`). A write lends the writer's handle of an inner resource
+/// to the host behind a new one of the fused component's, which the
+/// settling cannot trace back once the host took it: it finds the
+/// writer's in the write's shadow, a copy of the elements as the writer
+/// wrote them ([`shadowed`]); a list's elements lie in the writer's
+/// memory, which it may have changed since, so there they stay refused,
+/// as do ends written to the host.
+fn stageable(graph: &Graph, tys: &TyTable, ty: TyId, read: bool, listed: bool) -> bool {
+    let each = |ty: &TyId| stageable(graph, tys, *ty, read, listed);
     match tys.node(ty) {
         Node::Handle { resource, own } => {
-            *own && (read
-                || graph
-                    .resources
-                    .get(*resource as usize)
-                    .is_some_and(|r| r.defined_by.is_none()))
+            *own && (read || !listed || host_resource(graph, *resource))
         }
         Node::End(kind) => read || *kind == crate::abi::EndKind::ErrorContext,
-        Node::List(element) | Node::FixedList(element, _) => each(element),
+        Node::List(element) => stageable(graph, tys, *element, read, true),
+        Node::FixedList(element, _) => each(element),
         Node::Record(fields) => fields.iter().all(each),
         Node::Variant(cases) => cases.iter().flatten().all(each),
         Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => true,
+    }
+}
+
+/// Whether `resource` is one of the host's.
+fn host_resource(graph: &Graph, resource: u32) -> bool {
+    graph
+        .resources
+        .get(resource as usize)
+        .is_some_and(|r| r.defined_by.is_none())
+}
+
+/// Whether a staged write of `ty`s needs a shadow: its elements hold own
+/// handles of inner components' resources (outside lists: [`stageable`]).
+fn shadowed(graph: &Graph, tys: &TyTable, ty: TyId) -> bool {
+    let each = |ty: &TyId| shadowed(graph, tys, *ty);
+    match tys.node(ty) {
+        Node::Handle { resource, .. } => !host_resource(graph, *resource),
+        Node::FixedList(element, _) => each(element),
+        Node::Record(fields) => fields.iter().any(each),
+        Node::Variant(cases) => cases.iter().flatten().any(each),
+        Node::List(_)
+        | Node::End(_)
+        | Node::Prim(_)
+        | Node::String
+        | Node::Enum(_)
+        | Node::Flags(_) => false,
     }
 }
 
@@ -3051,9 +3078,9 @@ impl Gen<'_, '_, '_, '_> {
             // where the component keeps its own.
             return Err(Error::unsupported(format!(
                 "{name}: a stream or future whose elements hold handles other than own handles \
-                 of the host's resources and error contexts (borrows, or, written to the \
-                 host, streams, futures and own handles of inner components' resources) and \
-                 whose type reaches the host"
+                 and error contexts (borrows, or, written to the host, streams, futures, and \
+                 own handles of inner components' resources inside lists) and whose type \
+                 reaches the host"
             )));
         }
         let (mut b, args) = self.builtin_body(&params);
@@ -3483,16 +3510,20 @@ impl Gen<'_, '_, '_, '_> {
         b.check_range(memory, args[1], count, size);
         // the block's size must not wrap around (a buffer of nearly 4 GiB):
         // the stage heap takes at most 1 GiB
+        // a write of inner components' own handles keeps a shadow of the
+        // writer's elements after the staged ones (`RtFn::InnerSettle`)
+        let shadow = write && shadowed(self.ctx.graph, &self.codegen.tys, payload);
+        let copies = if shadow { 2 } else { 1 };
         b.get(count)
             .ins(I::I64ExtendI32U)
-            .ins(I::I64Const(i64::from(size)))
+            .ins(I::I64Const(i64::from(size * copies)))
             .ins(I::I64Mul)
             .ins(I::I64Const(1 << 30))
             .ins(I::I64GtU)
             .trap_if();
         let block = b.local(Flat::I32);
         b.get(count)
-            .i32(size)
+            .i32(size * copies)
             .ins(I::I32Mul)
             .i32(STAGE_HEADER)
             .ins(I::I32Add)
@@ -3516,6 +3547,24 @@ impl Gen<'_, '_, '_, '_> {
             let (src, dst, zero) = (b.local(Flat::I32), b.local(Flat::I32), b.local(Flat::I32));
             b.i32(0).set(zero);
             let buffer = args[1];
+            if shadow {
+                // the shadow: the elements' bytes as the writer wrote them
+                b.get(block)
+                    .i32(STAGE_HEADER)
+                    .ins(I::I32Add)
+                    .get(count)
+                    .i32(size)
+                    .ins(I::I32Mul)
+                    .ins(I::I32Add)
+                    .get(buffer)
+                    .get(count)
+                    .i32(size)
+                    .ins(I::I32Mul)
+                    .ins(I::MemoryCopy {
+                        src_mem: memory,
+                        dst_mem: t,
+                    });
+            }
             self.each_element(b, zero, count, |g, b, i| {
                 Self::element_at(b, src, buffer, 0, i, size);
                 Self::element_at(b, dst, block, STAGE_HEADER, i, size);
@@ -3648,6 +3697,13 @@ impl Gen<'_, '_, '_, '_> {
                 })?;
             }
             EndOp::Write => {
+                if shadowed(self.ctx.graph, &self.codegen.tys, payload) {
+                    b.i32(super::resources::SHADOW)
+                        .get(count)
+                        .i32(size)
+                        .ins(I::I32Mul)
+                        .store(t, 0, 4, Flat::I32);
+                }
                 for (from, to, took) in [(zero, taken, true), (taken, count, false)] {
                     self.each_element(&mut b, from, to, |g, b, i| {
                         Self::element_at(b, at, block, STAGE_HEADER, i, size);

@@ -10,9 +10,10 @@
 
 use super::body::Body;
 use super::codegen::Codegen;
+use super::resources::{RtFn, SHADOW};
 use super::translate::{Place, Slot, read_slot, retyped, write_slot};
 use crate::abi::{Flat, Node, TyId};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use wasm_encoder::{BlockType, Instruction as I};
 
 /// Which way pointers move.
@@ -121,7 +122,7 @@ impl Rebase {
     /// With `frees`, frees the stage block whose address is in `ptr`.
     fn free(self, codegen: &mut Codegen, body: &mut Body, ptr: Slot) {
         if self.frees {
-            let free = codegen.rt(super::resources::RtFn::StageFree);
+            let free = codegen.rt(RtFn::StageFree);
             read_slot(body, ptr);
             body.ins(I::Call(free));
         }
@@ -129,7 +130,7 @@ impl Rebase {
 
     /// The function replacing a handle or end of type `node` (`None`: it
     /// stays).
-    fn replacing_fn(self, node: &Node) -> Option<super::resources::RtFn> {
+    fn replacing_fn(self, node: &Node) -> Option<RtFn> {
         match *node {
             Node::End(kind) => self.end_fn(kind),
             Node::Handle { resource, own } => self.handle_fn(resource, own),
@@ -138,8 +139,8 @@ impl Rebase {
     }
 
     /// The function moving an end or error context of `kind`.
-    fn end_fn(self, kind: crate::abi::EndKind) -> Option<super::resources::RtFn> {
-        use super::resources::{HOST, RtFn};
+    fn end_fn(self, kind: crate::abi::EndKind) -> Option<RtFn> {
+        use super::resources::HOST;
         let table = self.handles?;
         Some(match self.way {
             Way::ToHost => RtFn::End {
@@ -158,8 +159,8 @@ impl Rebase {
     }
 
     /// The function replacing a handle of `resource` on the stack.
-    fn handle_fn(self, resource: u32, own: bool) -> Option<super::resources::RtFn> {
-        use super::resources::{HOST, RtFn};
+    fn handle_fn(self, resource: u32, own: bool) -> Option<RtFn> {
+        use super::resources::HOST;
         let table = self.handles?;
         Some(match self.way {
             Way::ToHost => RtFn::transfer(resource, own, table, HOST),
@@ -259,6 +260,11 @@ impl Codegen {
             return Ok(());
         }
         match self.tys.node(ty).clone() {
+            Node::Handle { resource, .. }
+                if matches!(r.way, Way::Settle { .. }) && !self.runtime.is_host(resource) =>
+            {
+                self.settle_inner(body, resource, place, r)?;
+            }
             Node::Handle { .. } | Node::End(_) => {
                 let f = r.replacing_fn(self.tys.node(ty));
                 if let Some(f) = f {
@@ -298,6 +304,37 @@ impl Codegen {
             }
             Node::Prim(_) | Node::Enum(_) | Node::Flags(_) => {}
         }
+        Ok(())
+    }
+
+    /// Settles the own handle of inner `resource` a staged write holds at
+    /// `place` (`RtFn::InnerSettle`): the host's handle is there, the
+    /// writer's in the write's shadow, [`SHADOW`]'s distance further on.
+    fn settle_inner(
+        &mut self,
+        body: &mut Body,
+        resource: u32,
+        place: Place,
+        r: Rebase,
+    ) -> Result<()> {
+        let (Way::Settle { taken }, Some(table)) = (r.way, r.handles) else {
+            return Err(Error::internal(
+                "an inner handle settled outside a staged write",
+            ));
+        };
+        let f = self.rt(RtFn::InnerSettle {
+            resource,
+            table,
+            taken,
+        });
+        body.get(place.addr)
+            .load(r.memory, place.offset, 4, Flat::I32);
+        body.get(place.addr)
+            .i32(SHADOW)
+            .load(r.memory, 0, 4, Flat::I32)
+            .ins(I::I32Add)
+            .load(r.memory, place.offset, 4, Flat::I32)
+            .ins(I::Call(f));
         Ok(())
     }
 

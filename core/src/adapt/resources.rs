@@ -37,7 +37,8 @@
 //! | 28 | set while the host's handle of an exported resource is taken over |
 //! | 32, 36, 40 | scratch block of the current staged host call: pointer, capacity, used |
 //! | 44 | the stage heap's free lists (32 words, by size class), 0 until its first block |
-//! | 48 + 16·k | table of component `k`: first free, length, capacity, pointer |
+//! | 48 | while a staged write is settled: the distance from its elements to their shadow |
+//! | 64 + 16·k | table of component `k`: first free, length, capacity, pointer |
 
 use super::body::{Body, Local};
 use super::codegen::{Codegen, HelperKey};
@@ -57,7 +58,12 @@ const TAKING_OVER: u32 = 28;
 const SCRATCH: u32 = 32;
 /// The stage heap's free lists (`RtFn::StageAlloc`).
 const STAGE: u32 = 44;
-const TABLES: u32 = 48;
+/// While a staged write whose elements hold own handles of inner
+/// components' resources is settled: the distance from its elements to
+/// their shadow, the writer's elements as it wrote them
+/// (`RtFn::InnerSettle`).
+pub(crate) const SHADOW: u32 = 48;
+const TABLES: u32 = 64;
 const SLOT: u32 = 16;
 const FREE: u32 = 0;
 const OWN: u32 = 1;
@@ -143,15 +149,30 @@ pub(crate) enum RtFn {
     /// `(old, old size, align, size) -> address`: `realloc` over the stage
     /// heap, in meld's own addresses (`Codegen::stage_realloc`).
     StageRealloc,
-    /// `(handle in from) -> host handle`: an own handle of a host resource
-    /// is lent to a staged write the host has not settled: its lend count
-    /// goes up (it cannot be dropped or moved meanwhile).
+    /// `(handle in from) -> host handle`: an own handle is lent to a staged
+    /// write the host has not settled: its lend count goes up (it cannot
+    /// be dropped or moved meanwhile). A host resource's handle is its
+    /// rep; for an inner component's resource the host is given a new
+    /// handle of the wrapper's type standing for it, or, when the
+    /// writer's handle is lent already (so the host must not take it
+    /// twice), handle 0, which the host's lift rejects.
     OwnLend { resource: u32, from: u32 },
     /// `(host handle) -> host handle`: a staged write is settled: the own
     /// handle of `table` that `OwnLend` lent as this host handle is given
     /// back, and, `taken` by the host, removed from the table (the host
     /// owns it).
     OwnSettle {
+        resource: u32,
+        table: u32,
+        taken: bool,
+    },
+    /// `(host handle, handle in table) -> ()`: a staged write is settled:
+    /// the own handle of inner `resource` that `OwnLend` lent as this host
+    /// handle (the writer's handle read from the write's shadow) is given
+    /// back; `taken`, it is removed from the table (the host owns the
+    /// resource), else the host handle is dropped without running the
+    /// destructor.
+    InnerSettle {
         resource: u32,
         table: u32,
         taken: bool,
@@ -288,7 +309,7 @@ impl Runtime {
     }
 
     /// Whether `resource` is one of the host's.
-    fn is_host(&self, resource: u32) -> bool {
+    pub(crate) fn is_host(&self, resource: u32) -> bool {
         self.definers
             .get(resource as usize)
             .is_some_and(Option::is_none)
@@ -338,6 +359,18 @@ impl Codegen {
                     if taken { " (taken)" } else { "" }
                 ),
             ),
+            RtFn::InnerSettle {
+                resource,
+                table,
+                taken,
+            } => (
+                &[Flat::I32; 2],
+                &[],
+                format!(
+                    "meld settle inner own {resource} of table{table}{}",
+                    if taken { " (taken)" } else { "" }
+                ),
+            ),
             RtFn::Insert => (&[Flat::I32; 5], &[Flat::I32], "meld handle insert".into()),
             RtFn::Slot => (&[Flat::I32; 3], &[Flat::I32], "meld handle slot".into()),
             RtFn::Remove => (&[Flat::I32; 2], &[], "meld handle remove".into()),
@@ -373,33 +406,35 @@ impl Codegen {
                 return Err(Error::internal("the stage realloc, generated above"));
             }
             RtFn::OwnLend { resource, from } => {
-                let (addr, t, ty) = (
-                    body.local(Flat::I32),
-                    body.local(Flat::I32),
-                    body.local(Flat::I32),
-                );
-                body.i32(table(from)).set(t);
-                body.i32(resource).set(ty);
-                slot(&mut body, m, &[t, args[0], ty]);
-                body.set(addr);
-                body.get(addr)
-                    .ins(I::I32Load(mem(m, 0)))
-                    .i32(OWN)
-                    .ins(I::I32Ne)
-                    .trap_if();
-                body.get(addr)
-                    .get(addr)
-                    .ins(I::I32Load(mem(m, 12)))
-                    .i32(1)
-                    .ins(I::I32Add)
-                    .ins(I::I32Store(mem(m, 12)));
+                let addr = own_slot(&mut body, m, from, resource, args[0]);
+                if !self.runtime.is_host(resource) {
+                    // Lent already (written twice, or borrowed by a call):
+                    // handle 0, which the host's lift rejects as it would
+                    // have rejected the writer's handle then.
+                    body.get(addr)
+                        .ins(I::I32Load(mem(m, 12)))
+                        .ins(I::If(BlockType::Empty))
+                        .i32(0)
+                        .ins(I::Return)
+                        .ins(I::End);
+                }
+                lends(&mut body, m, addr, I::I32Add);
                 body.get(addr).ins(I::I32Load(mem(m, 8)));
+                if !self.runtime.is_host(resource) {
+                    let [new, _, _] = self.runtime.outer(resource)?;
+                    body.ins(I::Call(new));
+                }
             }
             RtFn::OwnSettle {
                 resource,
                 table: k,
                 taken,
             } => self.own_settle(&mut body, m, args[0], resource, k, taken),
+            RtFn::InnerSettle {
+                resource,
+                table: k,
+                taken,
+            } => self.inner_settle(&mut body, m, &args, resource, k, taken)?,
             RtFn::Insert => self.insert(&mut body, m, &args),
             RtFn::Slot => slot(&mut body, m, &args),
             RtFn::Remove => {
@@ -711,12 +746,7 @@ impl Codegen {
             .ins(I::BrIf(1));
         body.get(i).i32(1).ins(I::I32Add).set(i);
         body.ins(I::Br(0)).ins(I::End).ins(I::End);
-        body.get(addr)
-            .get(addr)
-            .ins(I::I32Load(mem(m, 12)))
-            .i32(1)
-            .ins(I::I32Sub)
-            .ins(I::I32Store(mem(m, 12)));
+        lends(body, m, addr, I::I32Sub);
         if taken {
             body.get(addr).ins(I::I32Load(mem(m, 12))).trap_if();
             body.get(t)
@@ -726,6 +756,49 @@ impl Codegen {
                 .ins(I::Call(self.rt(RtFn::Remove)));
         }
         body.get(rep);
+    }
+
+    /// `settle(host handle, handle)`: gives back the lend of own handle
+    /// `handle` of inner `resource` in component `k`'s table (traps unless
+    /// it is one, lent); `taken` by the host, removes it (trapping if it is
+    /// still lent elsewhere, as the host's lift would); else drops the host
+    /// handle standing for it without running the destructor.
+    fn inner_settle(
+        &mut self,
+        body: &mut Body,
+        m: u32,
+        args: &[Local],
+        resource: u32,
+        k: u32,
+        taken: bool,
+    ) -> Result<()> {
+        let [_, _, drop] = self.runtime.outer(resource)?;
+        let (host, handle) = (args[0], args[1]);
+        // handle 0: the writer's handle was lent already, so the host's
+        // lift could not take it (`RtFn::OwnLend`), nor was it lent again
+        body.get(host).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+        if taken {
+            body.ins(I::Unreachable);
+        }
+        body.ins(I::Return).ins(I::End);
+        let addr = own_slot(body, m, k, resource, handle);
+        // lent
+        body.get(addr)
+            .ins(I::I32Load(mem(m, 12)))
+            .ins(I::I32Eqz)
+            .trap_if();
+        lends(body, m, addr, I::I32Sub);
+        if taken {
+            body.get(addr).ins(I::I32Load(mem(m, 12))).trap_if();
+            body.i32(table(k))
+                .get(handle)
+                .ins(I::Call(self.rt(RtFn::Remove)));
+        } else {
+            body.i32(TAKING_OVER).i32(1).ins(I::I32Store(mem(m, 0)));
+            body.get(host).ins(I::Call(drop));
+            body.i32(TAKING_OVER).i32(0).ins(I::I32Store(mem(m, 0)));
+        }
+        Ok(())
     }
 
     /// `stage alloc(size) -> address`: the first free block of the
@@ -1393,6 +1466,37 @@ fn slot(body: &mut Body, m: u32, args: &[Local]) {
         .ins(I::I32Ne)
         .trap_if();
     body.get(addr);
+}
+
+/// The address of own handle `handle` of `resource` in component `k`'s
+/// table; traps unless it is one.
+fn own_slot(body: &mut Body, m: u32, k: u32, resource: u32, handle: Local) -> Local {
+    let (addr, t, ty) = (
+        body.local(Flat::I32),
+        body.local(Flat::I32),
+        body.local(Flat::I32),
+    );
+    body.i32(table(k)).set(t);
+    body.i32(resource).set(ty);
+    slot(body, m, &[t, handle, ty]);
+    body.set(addr);
+    body.get(addr)
+        .ins(I::I32Load(mem(m, 0)))
+        .i32(OWN)
+        .ins(I::I32Ne)
+        .trap_if();
+    addr
+}
+
+/// Counts one lend more (`I32Add`) or less (`I32Sub`) in the own handle's
+/// slot at `addr`.
+fn lends(body: &mut Body, m: u32, addr: Local, op: I<'static>) {
+    body.get(addr)
+        .get(addr)
+        .ins(I::I32Load(mem(m, 12)))
+        .i32(1)
+        .ins(op)
+        .ins(I::I32Store(mem(m, 12)));
 }
 
 /// Pushes the address of slot `index` of the table at `t`; traps when
