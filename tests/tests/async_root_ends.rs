@@ -860,6 +860,69 @@ fn inner_things_reach_the_host() {
     }
 }
 
+/// What `async_root_ends_out.wat` does on `wasm`: each line a value.
+fn ends_out_script(wasm: &[u8]) -> Vec<String> {
+    let (mut store, instance) = instantiate(wasm, |_| {});
+    let call = |store: &mut Store<()>, name: &str, args| call_export(store, &instance, name, args);
+    // the value the host reads from a future of u32 it was given
+    let value = |store: &mut Store<()>, end: FutureReader<u32>| {
+        let end = FutureAny::try_from_future_reader(&mut *store, end).expect("erased");
+        read::<u32>(store, Val::Future(end))
+    };
+    let mut seen = Vec::new();
+    for v in [5, 6] {
+        let given = call(&mut store, "give", vec![Val::U32(v)]);
+        let end = take_from::<FutureReader<u32>>(&mut store, given).expect("an end");
+        let made = call(&mut store, "made", vec![]);
+        let got = value(&mut store, end);
+        seen.push(format!("give({v}) = {got}, made {made:?}"));
+    }
+    let cancelled = call(&mut store, "cancel", vec![Val::U32(8)]);
+    seen.push(format!("cancel(8) = {cancelled:?}"));
+    let many = call(&mut store, "many", vec![Val::U32(3)]);
+    let Val::Stream(any) = many else {
+        panic!("not a stream: {many:?}")
+    };
+    let reader: StreamReader<FutureReader<u32>> =
+        any.try_into_stream_reader().expect("a stream of futures");
+    let ends = Arc::new(Mutex::new(Vec::new()));
+    reader
+        .pipe(&mut store, Keep(Arc::clone(&ends), 2, |end| end))
+        .expect("the host reads it");
+    let read = Arc::clone(&ends);
+    run_until(&mut store, move || !read.lock().expect("lock").is_empty());
+    let ends: Vec<FutureReader<u32>> = std::mem::take(&mut *ends.lock().expect("lock"));
+    let values: Vec<String> = ends.into_iter().map(|end| value(&mut store, end)).collect();
+    let third = call(&mut store, "third", vec![]);
+    seen.push(format!("many(3) = {values:?}, third = {third:?}"));
+    seen
+}
+
+/// `async_root_ends_out.wat`: readable ends of futures written to the
+/// host in a future and in a stream (the copies staged, the writer's ends
+/// lent until they are settled): the values the host reads through them,
+/// the writer's handle numbers once the host took an end, a cancelled
+/// write whose end the writer reads itself, and a partial read, as in the
+/// original.
+#[test]
+fn ends_reach_the_host_in_elements() {
+    let wasm = wat::parse_str(include_str!("async_root_ends_out.wat")).expect("the WAT parses");
+    let original = ends_out_script(&wasm);
+    println!("{original:#?}");
+    assert_eq!(
+        original,
+        [
+            "give(5) = Some(5), made U32(3)",
+            "give(6) = Some(6), made U32(5)",
+            "cancel(8) = U32(2008)",
+            "many(3) = [\"Some(1)\", \"Some(2)\"], third = U32(3)",
+        ]
+    );
+    for (memory, fused) in fusions(&wasm) {
+        assert_eq!(ends_out_script(&fused), original, "{memory:?}");
+    }
+}
+
 /// What `async_root_nested.wat` does on `wasm`: each line a value.
 fn nested_script(wasm: &[u8]) -> Vec<String> {
     let (mut store, instance) = instantiate(wasm, |_| {});
@@ -903,10 +966,9 @@ fn futures_in_a_stream_come_from_the_host() {
     }
 }
 
-/// A future whose elements hold a handle other than an own handle or an
-/// error context (here a future's readable end), and a stream of lists of
-/// own handles of an inner component's resource written to the host,
-/// whose type reaches the host: the host would read the fused component's
+/// A future of lists of futures' readable ends and a stream of lists of
+/// own handles of an inner component's resource, written to the host,
+/// whose types reach the host: the host would read the fused component's
 /// handles where the component keeps its own, and the settling of a list
 /// could not find the writer's handles again (they lie in the writer's
 /// memory, which it may change meanwhile), so fusion refuses them with a
@@ -917,7 +979,7 @@ fn handles_in_elements_that_reach_the_host_are_refused() {
         r#"(component
           (component $a
             (type $fi (future u32))
-            (type $fe (future $fi))
+            (type $fe (future (list $fi)))
             (core module $memory (memory (export "mem") 1))
             (core instance $memory (instantiate $memory))
             (alias core export $memory "mem" (core memory $mem))
@@ -982,7 +1044,7 @@ fn handles_in_elements_that_reach_the_host_are_refused() {
     )
     .expect("the WAT parses");
     for (what, wasm) in [
-        ("a future of a future", wasm),
+        ("a future of a list of futures", wasm),
         ("a stream of lists of inner things", inner),
     ] {
         for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
@@ -1151,23 +1213,27 @@ fn string_ends_cross_inner_components_and_the_boundary() {
     }
 }
 
-/// What `d.twice()` of `async_root_inner_out.wat` gives on `wasm` when the
-/// host reads up to `room` of the two pairs it writes (one thing twice):
-/// how the read went and the reps read.
-fn twice_script(wasm: &[u8], room: usize) -> String {
-    use wasmtime::component::ResourceAny;
+/// What export `name` of `wasm`, which writes one handle twice in a
+/// stream of `T`s, gives when the host reads up to `room` of the two
+/// items: how the read went and how many items came.
+fn twice_script<T>(wasm: &[u8], name: &str, room: usize) -> String
+where
+    T: wasmtime::component::Lift + Send + Sync + 'static,
+{
     let (mut store, instance) = instantiate(wasm, |_| {});
-    let twice = call_in(&mut store, &instance, "d.twice", vec![]);
+    let twice = match name.contains('.') {
+        true => call_in(&mut store, &instance, name, vec![]),
+        false => call_export(&mut store, &instance, name, vec![]),
+    };
     let Val::Stream(any) = twice else {
         panic!("not a stream: {twice:?}")
     };
-    let reader: StreamReader<(u32, ResourceAny)> =
-        any.try_into_stream_reader().expect("a stream of pairs");
-    let pairs = Arc::new(Mutex::new(Vec::new()));
+    let reader: StreamReader<T> = any.try_into_stream_reader().expect("a stream of T");
+    let items = Arc::new(Mutex::new(Vec::new()));
     reader
-        .pipe(&mut store, Keep(Arc::clone(&pairs), room, |pair| pair))
+        .pipe(&mut store, Keep(Arc::clone(&items), room, |item| item))
         .expect("the host reads it");
-    let read = Arc::clone(&pairs);
+    let read = Arc::clone(&items);
     let outcome = drive(store.run_concurrent(async |_| {
         std::future::poll_fn(|context| match read.lock().expect("lock").is_empty() {
             false => Poll::Ready(()),
@@ -1185,24 +1251,32 @@ fn twice_script(wasm: &[u8], room: usize) -> String {
         }
         Err(e) => format!("the read fails: {e:?}"),
     };
-    let pairs: Vec<(u32, ResourceAny)> = std::mem::take(&mut *pairs.lock().expect("lock"));
-    let keys: Vec<u32> = pairs.iter().map(|(k, _)| *k).collect();
-    format!("{outcome}, keys {keys:?}")
+    let n = items.lock().expect("lock").len();
+    format!("{outcome}, {n} items")
 }
 
-/// One thing written twice in one write to the host: the host's read of
-/// both fails as the original's does, when the host reads the second
-/// (not when the component writes); a read of one takes the thing.
+/// One thing of an inner component's, or one readable end, written twice
+/// in one write to the host: the host's read of both fails as the
+/// original's does, when the host reads the second (not when the
+/// component writes); a read of one takes the handle.
 #[test]
-fn an_inner_thing_written_twice_fails_the_hosts_read() {
-    let wasm = wat::parse_str(include_str!("async_root_inner_out.wat")).expect("the WAT parses");
-    let original = [2, 1].map(|room| twice_script(&wasm, room));
-    assert_eq!(
-        original,
-        ["the read fails: unknown handle, keys []", "read, keys [1]"]
-    );
-    for (memory, fused) in fusions(&wasm) {
-        let seen = [2, 1].map(|room| twice_script(&fused, room));
-        assert_eq!(seen, original, "{memory:?}");
+fn a_handle_written_twice_fails_the_hosts_read() {
+    use wasmtime::component::ResourceAny;
+    let things = wat::parse_str(include_str!("async_root_inner_out.wat")).expect("the WAT parses");
+    let ends = wat::parse_str(include_str!("async_root_ends_out.wat")).expect("the WAT parses");
+    let scripts = |things: &[u8], ends: &[u8]| {
+        [2, 1].map(|room| {
+            [
+                twice_script::<(u32, ResourceAny)>(things, "d.twice", room),
+                twice_script::<FutureReader<u32>>(ends, "twice", room),
+            ]
+        })
+    };
+    let original = scripts(&things, &ends);
+    let fails = "the read fails: unknown handle, 0 items";
+    let reads = "read, 1 items";
+    assert_eq!(original, [[fails, fails], [reads, reads]]);
+    for ((memory, things), (_, ends)) in fusions(&things).into_iter().zip(fusions(&ends)) {
+        assert_eq!(scripts(&things, &ends), original, "{memory:?}");
     }
 }

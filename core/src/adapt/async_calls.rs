@@ -342,6 +342,8 @@ pub(crate) fn end_fns(
         end_new: f("end_new")?,
         end_move: f("end_move")?,
         end_out: f("end_out")?,
+        end_lend: f("end_lend")?,
+        end_settle: f("end_settle")?,
         context_new: f("context_new")?,
         context_host: f("context_host")?,
         context_copy: f("context_copy")?,
@@ -549,6 +551,7 @@ pub(crate) fn staged_ends(
 ) -> Result<std::collections::BTreeSet<AsyncBuiltinId>> {
     use crate::decode::EndOp;
     let native = native_builtins(graph, types)?;
+    let root = super::root_ends(graph, types, tys)?;
     let mut out = std::collections::BTreeSet::new();
     for (i, builtin) in graph.async_builtins.iter().enumerate() {
         if native.contains(&AsyncBuiltinId(i))
@@ -572,7 +575,13 @@ pub(crate) fn staged_ends(
                 ..
             }
         );
-        if tys.info(payload).handles && stageable(graph, tys, payload, read, false) {
+        let staging = Staging {
+            graph,
+            tys,
+            root: &root,
+            read,
+        };
+        if tys.info(payload).handles && staging.stageable(payload, false) {
             out.insert(AsyncBuiltinId(i));
         }
     }
@@ -617,34 +626,50 @@ pub(crate) fn pointer_ends(graph: &Graph, types: TypesRef<'_>) -> Result<Vec<Asy
     Ok(out)
 }
 
-/// Whether every handle a `ty` holds is an own handle of a host resource
-/// or an error context, or, for a `read`, an own handle of any resource
-/// or a readable end (in lists too: a copy is settled element by
-/// element, each element's lists walked whole), or, for a write, an own
-/// handle of an inner component's resource outside lists. An error
-/// context is copied, not moved, so a staged write has nothing to settle
-/// for it. A read takes the host's handle of an inner component's
-/// resource over into the reader's table, and puts an end there standing
-/// for the fused component's, as a call's result does (`RtFn::OwnIn`,
-/// `RtFn::End`). A write lends the writer's handle of an inner resource
-/// to the host behind a new one of the fused component's, which the
-/// settling cannot trace back once the host took it: it finds the
-/// writer's in the write's shadow, a copy of the elements as the writer
-/// wrote them ([`shadowed`]); a list's elements lie in the writer's
-/// memory, which it may have changed since, so there they stay refused,
-/// as do ends written to the host.
-fn stageable(graph: &Graph, tys: &TyTable, ty: TyId, read: bool, listed: bool) -> bool {
-    let each = |ty: &TyId| stageable(graph, tys, *ty, read, listed);
-    match tys.node(ty) {
-        Node::Handle { resource, own } => {
-            *own && (read || !listed || host_resource(graph, *resource))
+/// What decides whether a read's or a write's copies can be staged.
+struct Staging<'a> {
+    graph: &'a Graph,
+    tys: &'a TyTable,
+    /// The stream and future types that reach the host.
+    root: &'a std::collections::BTreeSet<crate::abi::EndKind>,
+    read: bool,
+}
+
+impl Staging<'_> {
+    /// Whether every handle a `ty` holds is an own handle or an error
+    /// context, or, for a read, a readable end (in lists too: a copy is
+    /// settled element by element, each element's lists walked whole), or,
+    /// for a write, a readable end of a stream or future the host carries
+    /// (not meld: [`carried`]); a write's own handles of inner components'
+    /// resources and its ends must lie outside lists (`listed`).
+    ///
+    /// An error context is copied, not moved, so a staged write has nothing
+    /// to settle for it. A read takes the host's handle of an inner
+    /// component's resource over into the reader's table, and puts an end
+    /// there standing for the fused component's, as a call's result does
+    /// (`RtFn::OwnIn`, `RtFn::End`). A write lends the writer's handle of
+    /// an inner resource or end to the host behind one of the fused
+    /// component's, which the settling cannot trace back once the host
+    /// took it: it finds the writer's in the write's shadow, a copy of the
+    /// elements as the writer wrote them ([`shadowed`]); a list's elements
+    /// lie in the writer's memory, which it may have changed since, so
+    /// there they stay refused.
+    fn stageable(&self, ty: TyId, listed: bool) -> bool {
+        let each = |ty: &TyId| self.stageable(*ty, listed);
+        match self.tys.node(ty) {
+            Node::Handle { resource, own } => {
+                *own && (self.read || !listed || host_resource(self.graph, *resource))
+            }
+            Node::End(crate::abi::EndKind::ErrorContext) => true,
+            Node::End(kind) => {
+                self.read || (!listed && carried(self.tys, *kind, self.root).is_none())
+            }
+            Node::List(element) => self.stageable(*element, true),
+            Node::FixedList(element, _) => each(element),
+            Node::Record(fields) => fields.iter().all(each),
+            Node::Variant(cases) => cases.iter().flatten().all(each),
+            Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => true,
         }
-        Node::End(kind) => read || *kind == crate::abi::EndKind::ErrorContext,
-        Node::List(element) => stageable(graph, tys, *element, read, true),
-        Node::FixedList(element, _) => each(element),
-        Node::Record(fields) => fields.iter().all(each),
-        Node::Variant(cases) => cases.iter().flatten().all(each),
-        Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => true,
     }
 }
 
@@ -657,20 +682,17 @@ fn host_resource(graph: &Graph, resource: u32) -> bool {
 }
 
 /// Whether a staged write of `ty`s needs a shadow: its elements hold own
-/// handles of inner components' resources (outside lists: [`stageable`]).
+/// handles of inner components' resources or stream or future ends
+/// (outside lists: [`Staging::stageable`]).
 fn shadowed(graph: &Graph, tys: &TyTable, ty: TyId) -> bool {
     let each = |ty: &TyId| shadowed(graph, tys, *ty);
     match tys.node(ty) {
         Node::Handle { resource, .. } => !host_resource(graph, *resource),
+        Node::End(kind) => *kind != crate::abi::EndKind::ErrorContext,
         Node::FixedList(element, _) => each(element),
         Node::Record(fields) => fields.iter().any(each),
         Node::Variant(cases) => cases.iter().flatten().any(each),
-        Node::List(_)
-        | Node::End(_)
-        | Node::Prim(_)
-        | Node::String
-        | Node::Enum(_)
-        | Node::Flags(_) => false,
+        Node::List(_) | Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => false,
     }
 }
 
@@ -3077,10 +3099,11 @@ impl Gen<'_, '_, '_, '_> {
             // The host would read or write the fused component's handles
             // where the component keeps its own.
             return Err(Error::unsupported(format!(
-                "{name}: a stream or future whose elements hold handles other than own handles \
-                 and error contexts (borrows, or, written to the host, streams, futures, and \
-                 own handles of inner components' resources inside lists) and whose type \
-                 reaches the host"
+                "{name}: a stream or future whose elements hold handles other than own handles, \
+                 error contexts and readable ends (borrows; or, written to the host, ends and \
+                 own handles of inner components' resources inside lists, and ends of streams \
+                 and futures the inner components also pass each other) and whose type reaches \
+                 the host"
             )));
         }
         let (mut b, args) = self.builtin_body(&params);

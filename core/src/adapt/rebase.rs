@@ -153,7 +153,8 @@ impl Rebase {
                 from: HOST,
                 to: table,
             },
-            // staged writes hold no ends (`async_calls::staged_ends`)
+            // error contexts: nothing to settle (`RtFn::end`); ends:
+            // `settle_shadowed`
             Way::Settle { .. } => return None,
         })
     }
@@ -263,7 +264,21 @@ impl Codegen {
             Node::Handle { resource, .. }
                 if matches!(r.way, Way::Settle { .. }) && !self.runtime.is_host(resource) =>
             {
-                self.settle_inner(body, resource, place, r)?;
+                self.settle_shadowed(body, place, r, |table, taken| RtFn::InnerSettle {
+                    resource,
+                    table,
+                    taken,
+                })?;
+            }
+            Node::End(kind)
+                if matches!(r.way, Way::Settle { .. })
+                    && kind != crate::abi::EndKind::ErrorContext =>
+            {
+                self.settle_shadowed(body, place, r, |table, taken| RtFn::EndSettle {
+                    kind,
+                    table,
+                    taken,
+                })?;
             }
             Node::Handle { .. } | Node::End(_) => {
                 let f = r.replacing_fn(self.tys.node(ty));
@@ -307,26 +322,22 @@ impl Codegen {
         Ok(())
     }
 
-    /// Settles the own handle of inner `resource` a staged write holds at
-    /// `place` (`RtFn::InnerSettle`): the host's handle is there, the
-    /// writer's in the write's shadow, [`SHADOW`]'s distance further on.
-    fn settle_inner(
+    /// Settles the own handle of an inner resource or the readable end a
+    /// staged write holds at `place` with `settle(table, taken)`
+    /// (`RtFn::InnerSettle`, `RtFn::EndSettle`): the host's handle is
+    /// there, the writer's in the write's shadow, [`SHADOW`]'s distance
+    /// further on.
+    fn settle_shadowed(
         &mut self,
         body: &mut Body,
-        resource: u32,
         place: Place,
         r: Rebase,
+        settle: impl FnOnce(u32, bool) -> RtFn,
     ) -> Result<()> {
         let (Way::Settle { taken }, Some(table)) = (r.way, r.handles) else {
-            return Err(Error::internal(
-                "an inner handle settled outside a staged write",
-            ));
+            return Err(Error::internal("a handle settled outside a staged write"));
         };
-        let f = self.rt(RtFn::InnerSettle {
-            resource,
-            table,
-            taken,
-        });
+        let f = self.rt(settle(table, taken));
         body.get(place.addr)
             .load(r.memory, place.offset, 4, Flat::I32);
         body.get(place.addr)

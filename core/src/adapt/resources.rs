@@ -109,6 +109,10 @@ pub(crate) struct EndFns {
     pub(crate) end_move: u32,
     /// `(from, handle, tag) -> host end`
     pub(crate) end_out: u32,
+    /// `(from, handle, tag) -> host end, or 0`: lent to a staged write
+    pub(crate) end_lend: u32,
+    /// `(table, handle, tag, taken) -> ()`: that write is settled
+    pub(crate) end_settle: u32,
     /// `(to, host context) -> handle`
     pub(crate) context_new: u32,
     /// `(from, handle) -> host context`
@@ -177,6 +181,15 @@ pub(crate) enum RtFn {
         table: u32,
         taken: bool,
     },
+    /// `(host end, handle in table) -> ()`: a staged write is settled:
+    /// the readable end of `kind` that `End` lent to it as this end of the
+    /// fused component's (0: none was lent) leaves the table when `taken`,
+    /// else is the component's again.
+    EndSettle {
+        kind: EndKind,
+        table: u32,
+        taken: bool,
+    },
     /// `(table, tag, type, rep, extra) -> handle`.
     Insert,
     /// `(table, handle, type) -> slot address`; traps on a free slot, an
@@ -236,18 +249,16 @@ impl RtFn {
     /// from table `from` to `to` (either may be [`HOST`]). An error
     /// context written to the host in a staged copy ([`HOST_LENT`]) is
     /// passed as at any call: the writer keeps its handle whether or not
-    /// the host takes the value, so nothing is left to settle.
-    pub(crate) fn end(kind: EndKind, from: u32, to: u32) -> Result<RtFn> {
+    /// the host takes the value, so nothing is left to settle. A readable
+    /// end written so is lent until the copy is settled.
+    pub(crate) fn end(kind: EndKind, from: u32, to: u32) -> RtFn {
         match (kind, to == HOST_LENT) {
-            (EndKind::ErrorContext, true) => Ok(RtFn::End {
+            (EndKind::ErrorContext, true) => RtFn::End {
                 kind,
                 from,
                 to: HOST,
-            }),
-            (_, true) => Err(Error::internal(
-                "a stream or future end in a staged write to the host",
-            )),
-            (_, false) => Ok(RtFn::End { kind, from, to }),
+            },
+            _ => RtFn::End { kind, from, to },
         }
     }
 }
@@ -371,6 +382,15 @@ impl Codegen {
                     if taken { " (taken)" } else { "" }
                 ),
             ),
+            RtFn::EndSettle { kind, table, taken } => (
+                &[Flat::I32; 2],
+                &[],
+                format!(
+                    "meld settle end {} of table{table}{}",
+                    kind.tag(),
+                    if taken { " (taken)" } else { "" }
+                ),
+            ),
             RtFn::Insert => (&[Flat::I32; 5], &[Flat::I32], "meld handle insert".into()),
             RtFn::Slot => (&[Flat::I32; 3], &[Flat::I32], "meld handle slot".into()),
             RtFn::Remove => (&[Flat::I32; 2], &[], "meld handle remove".into()),
@@ -435,6 +455,19 @@ impl Codegen {
                 table: k,
                 taken,
             } => self.inner_settle(&mut body, m, &args, resource, k, taken)?,
+            RtFn::EndSettle {
+                kind,
+                table: k,
+                taken,
+            } => {
+                let f = self.end_fns()?;
+                nothing_lent(&mut body, args[0], taken);
+                body.i32(k)
+                    .get(args[1])
+                    .i32(kind.tag())
+                    .i32(u32::from(taken))
+                    .ins(I::Call(f.end_settle));
+            }
             RtFn::Insert => self.insert(&mut body, m, &args),
             RtFn::Slot => slot(&mut body, m, &args),
             RtFn::Remove => {
@@ -774,13 +807,7 @@ impl Codegen {
     ) -> Result<()> {
         let [_, _, drop] = self.runtime.outer(resource)?;
         let (host, handle) = (args[0], args[1]);
-        // handle 0: the writer's handle was lent already, so the host's
-        // lift could not take it (`RtFn::OwnLend`), nor was it lent again
-        body.get(host).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
-        if taken {
-            body.ins(I::Unreachable);
-        }
-        body.ins(I::Return).ins(I::End);
+        nothing_lent(body, host, taken);
         let addr = own_slot(body, m, k, resource, handle);
         // lent
         body.get(addr)
@@ -1248,6 +1275,16 @@ impl Codegen {
 }
 
 impl Codegen {
+    /// The async runtime's functions moving ends.
+    fn end_fns(&self) -> Result<EndFns> {
+        self.runtime.ends.ok_or_else(|| {
+            Error::unsupported(
+                "a stream, future or error-context passed by components that use none of \
+                 their built-ins",
+            )
+        })
+    }
+
     /// [`RtFn::End`]: what moves a readable end or passes an error context.
     fn end_transfer(
         &mut self,
@@ -1257,13 +1294,15 @@ impl Codegen {
         to: u32,
         handle: Local,
     ) -> Result<()> {
-        let f = self.runtime.ends.ok_or_else(|| {
-            Error::unsupported(
-                "a stream, future or error-context passed by components that use none of \
-                 their built-ins",
-            )
-        })?;
+        let f = self.end_fns()?;
         let tag = kind.tag();
+        if to == HOST_LENT {
+            if self.family(kind).is_some() {
+                return Err(Error::internal("meld's own end in a staged write"));
+            }
+            body.i32(from).get(handle).i32(tag).ins(I::Call(f.end_lend));
+            return Ok(());
+        }
         match (kind, from == HOST, to == HOST) {
             (_, true, true) => return Err(Error::internal("an end from the host to the host")),
             (EndKind::ErrorContext, true, false) => {
@@ -1342,12 +1381,10 @@ impl Codegen {
 
 /// The name of a transfer function, e.g. `move own<0> table3->host`.
 fn transfer_name(f: RtFn) -> String {
-    let table = |t: u32| {
-        if t == HOST {
-            "host".to_string()
-        } else {
-            format!("table{t}")
-        }
+    let table = |t: u32| match t {
+        HOST => "host".to_string(),
+        HOST_LENT => "host (lent)".to_string(),
+        _ => format!("table{t}"),
     };
     let (what, resource, from, to) = match f {
         RtFn::MoveOwn { resource, from, to } => ("move own", resource, from, to),
@@ -1466,6 +1503,18 @@ fn slot(body: &mut Body, m: u32, args: &[Local]) {
         .ins(I::I32Ne)
         .trap_if();
     body.get(addr);
+}
+
+/// Returns when `host` is 0, the handle a staged write gives the host when
+/// the writer's handle or end could not be lent (`RtFn::OwnLend`,
+/// `end_lend`): the host's lift rejects it, so the host cannot have taken
+/// it (traps if `taken` says it did), and nothing was lent.
+fn nothing_lent(body: &mut Body, host: Local, taken: bool) {
+    body.get(host).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+    if taken {
+        body.ins(I::Unreachable);
+    }
+    body.ins(I::Return).ins(I::End);
 }
 
 /// The address of own handle `handle` of `resource` in component `k`'s

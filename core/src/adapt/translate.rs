@@ -133,7 +133,7 @@ impl Codegen {
             }
             Node::End(kind) => {
                 let (from, to) = (dir.src.table, dir.dst.table);
-                let transfer = self.rt(super::resources::RtFn::end(kind, from, to)?);
+                let transfer = self.rt(super::resources::RtFn::end(kind, from, to));
                 begin_write(body, dst);
                 read_prim(body, Prim::U32, src);
                 body.ins(I::Call(transfer));

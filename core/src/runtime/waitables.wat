@@ -82,6 +82,10 @@
   ;; the fused module, a payload wasmtime would not copy within one
   ;; instance): its state at NATIVE
   (global $NATIVE_KIND i32 (i32.const 6))
+  ;; the fused component's end behind a readable end a staged write lent
+  ;; to the host until the write is settled (`end_lend`): no built-in acts
+  ;; on it meanwhile, and no event finds it
+  (global $LENT i32 (i32.const 7))
   (global $NATIVE i32 (i32.const 196608))
   ;; per record, the fused component's end or error context behind an END
   ;; or CONTEXT (bit 31: an operation of the end is pending at the host;
@@ -230,6 +234,9 @@
     (if (local.get $s)
       (then (local.set $set (call $lookup (local.get $inst) (local.get $s)
                               (global.get $TAG_SET) (global.get $TAG_SET)))))
+    ;; a lent end cannot join a set (the host's lift would then trap)
+    (if (i32.eq (i32.load (call $record (local.get $n))) (global.get $LENT))
+      (then unreachable))
     (call $leave (local.get $n))
     (if (i32.eqz (local.get $set)) (then return))
     (local.set $r (call $record (local.get $n)))
@@ -480,6 +487,40 @@
     (local.set $host (call $end_host (local.get $n)))
     (call $free_record (local.get $n))
     (local.get $host))
+
+  ;; Readable end `h` of `from` (tag `tag`, the fused component's end) is
+  ;; lent to a staged write to the host until the write is settled: the
+  ;; fused component's end, for the host to take; or 0, which the host's
+  ;; lift rejects, when `end_out` could not move it (an operation pending
+  ;; or its event not taken, pinned, in a set, or lent already): wasmtime
+  ;; lifts a written end when the host reads it, and traps then.
+  (func (export "end_lend") (param $from i32) (param $h i32) (param $tag i32) (result i32)
+    (local $n i32) (local $r i32)
+    (local.set $n (call $lookup (local.get $from) (local.get $h) (local.get $tag) (local.get $tag)))
+    (local.set $r (call $record (local.get $n)))
+    (if (i32.ne (i32.load (local.get $r)) (global.get $END))
+      (then
+        (if (i32.eq (i32.load (local.get $r)) (global.get $LENT)) (then (return (i32.const 0))))
+        unreachable))
+    (if (i32.or (i32.ge_u (i32.load (call $hosts_at (local.get $n))) (i32.const 0x40000000))
+                (i32.or (i32.load offset=12 (local.get $r)) (i32.load offset=20 (local.get $r))))
+      (then (return (i32.const 0))))
+    (i32.store (local.get $r) (global.get $LENT))
+    (call $end_host (local.get $n)))
+
+  ;; The staged write that lent end `h` of `inst` (tag `tag`) to the host
+  ;; is settled: `taken` by the host, the end leaves `inst`'s table; else
+  ;; it is the component's again.
+  (func (export "end_settle") (param $inst i32) (param $h i32) (param $tag i32) (param $taken i32)
+    (local $n i32) (local $r i32)
+    (local.set $n (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    (local.set $r (call $record (local.get $n)))
+    (if (i32.ne (i32.load (local.get $r)) (global.get $LENT)) (then unreachable))
+    (if (local.get $taken)
+      (then
+        (call $remove (local.get $inst) (local.get $h))
+        (call $free_record (local.get $n)))
+      (else (i32.store (local.get $r) (global.get $END)))))
 
   ;; --- error contexts --------------------------------------------------
   ;; Error context `host` (the fused component's) comes to `inst`: its

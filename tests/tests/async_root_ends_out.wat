@@ -1,0 +1,123 @@
+;; Readable ends written to the host in the elements of a stream or
+;; future whose type reaches the host: `give(v)` makes a future of `v`
+;; (its write pending) and writes its readable end into a future the host
+;; reads; `made()` is the handle that end had in the component's table
+;; (once the host took it, its handle is free for the next end);
+;; `cancel(v)` writes such an end into a future nobody reads, cancels the
+;; write and reads the end itself (the cancel's code * 1000 + the read's
+;; code * 100 + the value); `many(n)` writes the readable ends of futures
+;; of 1 .. n to a stream the host reads two of, and `third()` reads the
+;; third, still the component's (the read's code * 100 + the value);
+;; `twice()` writes one end twice in one write.
+(component
+  (component $a
+    (type $f (future u32))
+    (type $ff (future $f))
+    (type $sf (stream $f))
+    (core module $memory
+      (memory (export "mem") 1))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $f-new (canon future.new $f))
+    (core func $f-write (canon future.write $f (memory $mem) async))
+    (core func $f-read (canon future.read $f (memory $mem) async))
+    (core func $ff-new (canon future.new $ff))
+    (core func $ff-write (canon future.write $ff (memory $mem) async))
+    (core func $ff-cancel-write (canon future.cancel-write $ff async))
+    (core func $ff-drop-r (canon future.drop-readable $ff))
+    (core func $sf-new (canon stream.new $sf))
+    (core func $sf-write (canon stream.write $sf (memory $mem) async))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+      (import "cm" "f-new" (func $f-new (result i64)))
+      (import "cm" "f-write" (func $f-write (param i32 i32) (result i32)))
+      (import "cm" "f-read" (func $f-read (param i32 i32) (result i32)))
+      (import "cm" "ff-new" (func $ff-new (result i64)))
+      (import "cm" "ff-write" (func $ff-write (param i32 i32) (result i32)))
+      (import "cm" "ff-cancel-write" (func $ff-cancel-write (param i32) (result i32)))
+      (import "cm" "ff-drop-r" (func $ff-drop-r (param i32)))
+      (import "cm" "sf-new" (func $sf-new (result i64)))
+      (import "cm" "sf-write" (func $sf-write (param i32 i32 i32) (result i32)))
+      (global $made (mut i32) (i32.const 0))
+      (global $values (mut i32) (i32.const 2048))
+      ;; a future of `v`, its write pending: its readable end
+      (func $future (param $v i32) (result i32)
+        (local $pair i64)
+        (local.set $pair (call $f-new))
+        ;; each pending write needs its own buffer
+        (i32.store (global.get $values) (local.get $v))
+        (drop (call $f-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                (global.get $values)))
+        (global.set $values (i32.add (global.get $values) (i32.const 4)))
+        (i32.wrap_i64 (local.get $pair)))
+      (func (export "give") (param $v i32) (result i32)
+        (local $pair i64) (local $at i32)
+        (local.set $pair (call $ff-new))
+        (local.set $at (i32.add (i32.const 1024)
+                         (i32.mul (i32.wrap_i64 (local.get $pair)) (i32.const 4))))
+        (global.set $made (call $future (local.get $v)))
+        (i32.store (local.get $at) (global.get $made))
+        (drop (call $ff-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                (local.get $at)))
+        (i32.wrap_i64 (local.get $pair)))
+      (func (export "made") (result i32) (global.get $made))
+      (func (export "cancel") (param $v i32) (result i32)
+        (local $pair i64) (local $w i32) (local $end i32) (local $code i32)
+        (local.set $pair (call $ff-new))
+        (local.set $w (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+        (local.set $end (call $future (local.get $v)))
+        (i32.store (i32.const 300) (local.get $end))
+        (drop (call $ff-write (local.get $w) (i32.const 300)))
+        (local.set $code (i32.mul (call $ff-cancel-write (local.get $w)) (i32.const 1000)))
+        (local.set $code (i32.add (local.get $code)
+          (i32.mul (call $f-read (local.get $end) (i32.const 304)) (i32.const 100))))
+        (call $ff-drop-r (i32.wrap_i64 (local.get $pair)))
+        (i32.add (local.get $code) (i32.load (i32.const 304))))
+      ;; the readable ends of futures of 1 .. n written in one write; the
+      ;; stream's readable end
+      (func (export "many") (param $n i32) (result i32)
+        (local $pair i64) (local $k i32)
+        (local.set $pair (call $sf-new))
+        (block $done
+          (loop $each
+            (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+            (i32.store (i32.add (i32.const 4096) (i32.mul (local.get $k) (i32.const 4)))
+              (call $future (i32.add (local.get $k) (i32.const 1))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $each)))
+        (drop (call $sf-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                (i32.const 4096) (local.get $n)))
+        (i32.wrap_i64 (local.get $pair)))
+      (func (export "third") (result i32)
+        (i32.add (i32.mul (call $f-read (i32.load (i32.const 4104)) (i32.const 400)) (i32.const 100))
+                 (i32.load (i32.const 400))))
+      (func (export "twice") (result i32)
+        (local $pair i64) (local $end i32)
+        (local.set $pair (call $sf-new))
+        (local.set $end (call $future (i32.const 77)))
+        (i32.store (i32.const 5000) (local.get $end))
+        (i32.store (i32.const 5004) (local.get $end))
+        (drop (call $sf-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                (i32.const 5000) (i32.const 2)))
+        (i32.wrap_i64 (local.get $pair))))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance
+        (export "f-new" (func $f-new)) (export "f-write" (func $f-write))
+        (export "f-read" (func $f-read))
+        (export "ff-new" (func $ff-new)) (export "ff-write" (func $ff-write))
+        (export "ff-cancel-write" (func $ff-cancel-write)) (export "ff-drop-r" (func $ff-drop-r))
+        (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))))))
+    (func (export "give") (param "v" u32) (result $ff) (canon lift (core func $i "give")))
+    (func (export "made") (result u32) (canon lift (core func $i "made")))
+    (func (export "cancel") (param "v" u32) (result u32) (canon lift (core func $i "cancel")))
+    (func (export "many") (param "n" u32) (result $sf) (canon lift (core func $i "many")))
+    (func (export "third") (result u32) (canon lift (core func $i "third")))
+    (func (export "twice") (result $sf) (canon lift (core func $i "twice"))))
+  (instance $a (instantiate $a))
+  (export "give" (func $a "give"))
+  (export "made" (func $a "made"))
+  (export "cancel" (func $a "cancel"))
+  (export "many" (func $a "many"))
+  (export "third" (func $a "third"))
+  (export "twice" (func $a "twice")))
