@@ -8,12 +8,16 @@
 ;; code * 100 + the value); `many(n)` writes the readable ends of futures
 ;; of 1 .. n to a stream the host reads two of, and `third()` reads the
 ;; third, still the component's (the read's code * 100 + the value);
-;; `twice()` writes one end twice in one write.
+;; `twice()` writes one end twice in one write. `bunches()` writes the
+;; lists [end of 1, end of 2] and [end of 3] to a stream the host reads
+;; one of, and `leftover()` reads the third end, still the component's
+;; (the read's code * 100 + the value).
 (component
   (component $a
     (type $f (future u32))
     (type $ff (future $f))
     (type $sf (stream $f))
+    (type $lf (stream (list $f)))
     (core module $memory
       (memory (export "mem") 1))
     (core instance $memory (instantiate $memory))
@@ -27,6 +31,8 @@
     (core func $ff-drop-r (canon future.drop-readable $ff))
     (core func $sf-new (canon stream.new $sf))
     (core func $sf-write (canon stream.write $sf (memory $mem) async))
+    (core func $lf-new (canon stream.new $lf))
+    (core func $lf-write (canon stream.write $lf (memory $mem) async))
     (core module $m
       (import "mem" "mem" (memory 1))
       (import "cm" "f-new" (func $f-new (result i64)))
@@ -38,6 +44,8 @@
       (import "cm" "ff-drop-r" (func $ff-drop-r (param i32)))
       (import "cm" "sf-new" (func $sf-new (result i64)))
       (import "cm" "sf-write" (func $sf-write (param i32 i32 i32) (result i32)))
+      (import "cm" "lf-new" (func $lf-new (result i64)))
+      (import "cm" "lf-write" (func $lf-write (param i32 i32 i32) (result i32)))
       (global $made (mut i32) (i32.const 0))
       (global $values (mut i32) (i32.const 2048))
       ;; a future of `v`, its write pending: its readable end
@@ -91,6 +99,23 @@
       (func (export "third") (result i32)
         (i32.add (i32.mul (call $f-read (i32.load (i32.const 4104)) (i32.const 400)) (i32.const 100))
                  (i32.load (i32.const 400))))
+      ;; the ends at 4608, the two lists at 4672; the readable end
+      (func (export "bunches") (result i32)
+        (local $ends i64)
+        (local.set $ends (call $lf-new))
+        (i32.store (i32.const 4608) (call $future (i32.const 1)))
+        (i32.store (i32.const 4612) (call $future (i32.const 2)))
+        (i32.store (i32.const 4616) (call $future (i32.const 3)))
+        (i32.store (i32.const 4672) (i32.const 4608))
+        (i32.store (i32.const 4676) (i32.const 2))
+        (i32.store (i32.const 4680) (i32.const 4616))
+        (i32.store (i32.const 4684) (i32.const 1))
+        (drop (call $lf-write (i32.wrap_i64 (i64.shr_u (local.get $ends) (i64.const 32)))
+                (i32.const 4672) (i32.const 2)))
+        (i32.wrap_i64 (local.get $ends)))
+      (func (export "leftover") (result i32)
+        (i32.add (i32.mul (call $f-read (i32.load (i32.const 4616)) (i32.const 404)) (i32.const 100))
+                 (i32.load (i32.const 404))))
       (func (export "twice") (result i32)
         (local $pair i64) (local $end i32)
         (local.set $pair (call $sf-new))
@@ -107,17 +132,22 @@
         (export "f-read" (func $f-read))
         (export "ff-new" (func $ff-new)) (export "ff-write" (func $ff-write))
         (export "ff-cancel-write" (func $ff-cancel-write)) (export "ff-drop-r" (func $ff-drop-r))
-        (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))))))
+        (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))
+        (export "lf-new" (func $lf-new)) (export "lf-write" (func $lf-write))))))
     (func (export "give") (param "v" u32) (result $ff) (canon lift (core func $i "give")))
     (func (export "made") (result u32) (canon lift (core func $i "made")))
     (func (export "cancel") (param "v" u32) (result u32) (canon lift (core func $i "cancel")))
     (func (export "many") (param "n" u32) (result $sf) (canon lift (core func $i "many")))
     (func (export "third") (result u32) (canon lift (core func $i "third")))
-    (func (export "twice") (result $sf) (canon lift (core func $i "twice"))))
+    (func (export "twice") (result $sf) (canon lift (core func $i "twice")))
+    (func (export "bunches") (result $lf) (canon lift (core func $i "bunches")))
+    (func (export "leftover") (result u32) (canon lift (core func $i "leftover"))))
   (instance $a (instantiate $a))
   (export "give" (func $a "give"))
   (export "made" (func $a "made"))
   (export "cancel" (func $a "cancel"))
   (export "many" (func $a "many"))
   (export "third" (func $a "third"))
-  (export "twice" (func $a "twice")))
+  (export "twice" (func $a "twice"))
+  (export "bunches" (func $a "bunches"))
+  (export "leftover" (func $a "leftover")))

@@ -14,6 +14,9 @@
 ;; waits for that write: its code * 1000, + the thing's rep when the host
 ;; did not take it (the thing is then dropped). `d.twice()` writes one
 ;; thing twice in one write, in the pairs (1, thing) and (2, thing).
+;; `d.bunches()` writes the lists [thing 1, thing 2] and [thing 3] to a
+;; stream the host reads one of, and `d.leftover()` makes a thing (its
+;; handle * 100) and adds thing 3's rep, still `d`'s.
 (component
   (component $d
     (core module $m
@@ -27,6 +30,7 @@
     (type $r (resource (rep i32) (dtor (core func $i "dtor"))))
     (type $fr (future (own $r)))
     (type $sp (stream (tuple u32 (own $r))))
+    (type $sl (stream (list (own $r))))
     (core module $memory
       (memory (export "mem") 1))
     (core instance $memory (instantiate $memory))
@@ -40,6 +44,8 @@
     (core func $f-drop-r (canon future.drop-readable $fr))
     (core func $s-new (canon stream.new $sp))
     (core func $s-write (canon stream.write $sp (memory $mem) async))
+    (core func $l-new (canon stream.new $sl))
+    (core func $l-write (canon stream.write $sl (memory $mem) async))
     (core func $set-new (canon waitable-set.new))
     (core func $join (canon waitable.join))
     (core func $poll (canon waitable-set.poll (memory $mem)))
@@ -54,6 +60,8 @@
       (import "cm" "f-drop-r" (func $f-drop-r (param i32)))
       (import "cm" "s-new" (func $s-new (result i64)))
       (import "cm" "s-write" (func $s-write (param i32 i32 i32) (result i32)))
+      (import "cm" "l-new" (func $l-new (result i64)))
+      (import "cm" "l-write" (func $l-write (param i32 i32 i32) (result i32)))
       (import "cm" "set-new" (func $set-new (result i32)))
       (import "cm" "join" (func $join (param i32 i32)))
       (import "cm" "poll" (func $poll (param i32 i32) (result i32)))
@@ -113,6 +121,23 @@
         (drop (call $s-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
                 (i32.const 5000) (i32.const 2)))
         (i32.wrap_i64 (local.get $pair)))
+      ;; the things at 4608, the two lists at 4672; the readable end
+      (func (export "bunches") (result i32)
+        (local $ends i64)
+        (local.set $ends (call $l-new))
+        (i32.store (i32.const 4608) (call $new (i32.const 1)))
+        (i32.store (i32.const 4612) (call $new (i32.const 2)))
+        (i32.store (i32.const 4616) (call $new (i32.const 3)))
+        (i32.store (i32.const 4672) (i32.const 4608))
+        (i32.store (i32.const 4676) (i32.const 2))
+        (i32.store (i32.const 4680) (i32.const 4616))
+        (i32.store (i32.const 4684) (i32.const 1))
+        (drop (call $l-write (i32.wrap_i64 (i64.shr_u (local.get $ends) (i64.const 32)))
+                (i32.const 4672) (i32.const 2)))
+        (i32.wrap_i64 (local.get $ends)))
+      (func (export "leftover") (result i32)
+        (i32.add (i32.mul (call $new (i32.const 98)) (i32.const 100))
+                 (call $rep (i32.load (i32.const 4616)))))
       (func (export "after") (result i32)
         (local $set i32) (local $code i32)
         (local.set $set (call $set-new))
@@ -130,10 +155,12 @@
         (export "f-new" (func $f-new)) (export "f-write" (func $f-write))
         (export "f-cancel-write" (func $f-cancel-write)) (export "f-drop-r" (func $f-drop-r))
         (export "s-new" (func $s-new)) (export "s-write" (func $s-write))
+        (export "l-new" (func $l-new)) (export "l-write" (func $l-write))
         (export "set-new" (func $set-new)) (export "join" (func $join)) (export "poll" (func $poll))))))
     (export $r-out "r" (type $r))
     (type $fr-out (future (own $r-out)))
     (type $sp-out (stream (tuple u32 (own $r-out))))
+    (type $sl-out (stream (list (own $r-out))))
     (func (export "make") (param "rep" u32) (result (own $r-out)) (canon lift (core func $ki "make")))
     (func (export "value") (param "t" (borrow $r-out)) (result u32) (canon lift (core func $i "value")))
     (func (export "dropped") (result u32) (canon lift (core func $i "dropped")))
@@ -142,7 +169,9 @@
     (func (export "cancel") (param "v" u32) (result u32) (canon lift (core func $ki "cancel")))
     (func (export "many") (param "n" u32) (result $sp-out) (canon lift (core func $ki "many")))
     (func (export "after") (result u32) (canon lift (core func $ki "after")))
-    (func (export "twice") (result $sp-out) (canon lift (core func $ki "twice"))))
+    (func (export "twice") (result $sp-out) (canon lift (core func $ki "twice")))
+    (func (export "bunches") (result $sl-out) (canon lift (core func $ki "bunches")))
+    (func (export "leftover") (result u32) (canon lift (core func $ki "leftover"))))
 
   (component $b
     (import "d" (instance $d

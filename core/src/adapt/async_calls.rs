@@ -576,12 +576,11 @@ pub(crate) fn staged_ends(
             }
         );
         let staging = Staging {
-            graph,
             tys,
             root: &root,
             read,
         };
-        if tys.info(payload).handles && staging.stageable(payload, false) {
+        if tys.info(payload).handles && staging.stageable(payload) {
             out.insert(AsyncBuiltinId(i));
         }
     }
@@ -628,7 +627,6 @@ pub(crate) fn pointer_ends(graph: &Graph, types: TypesRef<'_>) -> Result<Vec<Asy
 
 /// What decides whether a read's or a write's copies can be staged.
 struct Staging<'a> {
-    graph: &'a Graph,
     tys: &'a TyTable,
     /// The stream and future types that reach the host.
     root: &'a std::collections::BTreeSet<crate::abi::EndKind>,
@@ -636,12 +634,10 @@ struct Staging<'a> {
 }
 
 impl Staging<'_> {
-    /// Whether every handle a `ty` holds is an own handle or an error
-    /// context, or, for a read, a readable end (in lists too: a copy is
-    /// settled element by element, each element's lists walked whole), or,
-    /// for a write, a readable end of a stream or future the host carries
-    /// (not meld: [`carried`]); a write's own handles of inner components'
-    /// resources and its ends must lie outside lists (`listed`).
+    /// Whether every handle a `ty` holds is an own handle, an error
+    /// context or a readable end, of a stream or future the host carries
+    /// (not meld: [`carried`]) for a write (in lists too: a copy is
+    /// settled element by element, each element's lists walked whole).
     ///
     /// An error context is copied, not moved, so a staged write has nothing
     /// to settle for it. A read takes the host's handle of an inner
@@ -651,48 +647,19 @@ impl Staging<'_> {
     /// an inner resource or end to the host behind one of the fused
     /// component's, which the settling cannot trace back once the host
     /// took it: it finds the writer's in the write's shadow, a copy of the
-    /// elements as the writer wrote them ([`shadowed`]); a list's elements
-    /// lie in the writer's memory, which it may have changed since, so
-    /// there they stay refused.
-    fn stageable(&self, ty: TyId, listed: bool) -> bool {
-        let each = |ty: &TyId| self.stageable(*ty, listed);
+    /// elements (and of each list's) as the writer wrote them
+    /// ([`super::codegen::Codegen::shadowed`]).
+    fn stageable(&self, ty: TyId) -> bool {
+        let each = |ty: &TyId| self.stageable(*ty);
         match self.tys.node(ty) {
-            Node::Handle { resource, own } => {
-                *own && (self.read || !listed || host_resource(self.graph, *resource))
-            }
+            Node::Handle { own, .. } => *own,
             Node::End(crate::abi::EndKind::ErrorContext) => true,
-            Node::End(kind) => {
-                self.read || (!listed && carried(self.tys, *kind, self.root).is_none())
-            }
-            Node::List(element) => self.stageable(*element, true),
-            Node::FixedList(element, _) => each(element),
+            Node::End(kind) => self.read || carried(self.tys, *kind, self.root).is_none(),
+            Node::List(element) | Node::FixedList(element, _) => each(element),
             Node::Record(fields) => fields.iter().all(each),
             Node::Variant(cases) => cases.iter().flatten().all(each),
             Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => true,
         }
-    }
-}
-
-/// Whether `resource` is one of the host's.
-fn host_resource(graph: &Graph, resource: u32) -> bool {
-    graph
-        .resources
-        .get(resource as usize)
-        .is_some_and(|r| r.defined_by.is_none())
-}
-
-/// Whether a staged write of `ty`s needs a shadow: its elements hold own
-/// handles of inner components' resources or stream or future ends
-/// (outside lists: [`Staging::stageable`]).
-fn shadowed(graph: &Graph, tys: &TyTable, ty: TyId) -> bool {
-    let each = |ty: &TyId| shadowed(graph, tys, *ty);
-    match tys.node(ty) {
-        Node::Handle { resource, .. } => !host_resource(graph, *resource),
-        Node::End(kind) => *kind != crate::abi::EndKind::ErrorContext,
-        Node::FixedList(element, _) => each(element),
-        Node::Record(fields) => fields.iter().any(each),
-        Node::Variant(cases) => cases.iter().flatten().any(each),
-        Node::List(_) | Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => false,
     }
 }
 
@@ -3099,11 +3066,10 @@ impl Gen<'_, '_, '_, '_> {
             // The host would read or write the fused component's handles
             // where the component keeps its own.
             return Err(Error::unsupported(format!(
-                "{name}: a stream or future whose elements hold handles other than own handles, \
-                 error contexts and readable ends (borrows; or, written to the host, ends and \
-                 own handles of inner components' resources inside lists, and ends of streams \
-                 and futures the inner components also pass each other) and whose type reaches \
-                 the host"
+                "{name}: a stream or future whose type reaches the host and whose elements \
+                 hold handles other than own handles, error contexts and readable ends \
+                 (borrows; or, written to the host, ends of streams and futures meld carries \
+                 itself, whose elements are not numbers and hold no handles)"
             )));
         }
         let (mut b, args) = self.builtin_body(&params);
@@ -3535,7 +3501,7 @@ impl Gen<'_, '_, '_, '_> {
         // the stage heap takes at most 1 GiB
         // a write of inner components' own handles keeps a shadow of the
         // writer's elements after the staged ones (`RtFn::InnerSettle`)
-        let shadow = write && shadowed(self.ctx.graph, &self.codegen.tys, payload);
+        let shadow = write && self.codegen.shadowed(payload);
         let copies = if shadow { 2 } else { 1 };
         b.get(count)
             .ins(I::I64ExtendI32U)
@@ -3720,7 +3686,7 @@ impl Gen<'_, '_, '_, '_> {
                 })?;
             }
             EndOp::Write => {
-                if shadowed(self.ctx.graph, &self.codegen.tys, payload) {
+                if self.codegen.shadowed(payload) {
                     b.i32(super::resources::SHADOW)
                         .get(count)
                         .i32(size)

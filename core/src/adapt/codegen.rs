@@ -209,7 +209,28 @@ impl Codegen {
         body.check_range(src_mem, src_ptr, len, info.size);
         let bytes = body.local(Flat::I32);
         body.get(len).i32(info.size).ins(I::I32Mul).set(bytes);
-        let dst_ptr = self.realloc(&mut body, &dir.dst, info.align, bytes)?;
+        // a staged write's inner handles and ends: the list keeps a shadow
+        // of the writer's elements after its own (`Codegen::shadowed`)
+        let shadow = dir.dst.table == super::resources::HOST_LENT && self.shadowed(element);
+        let size = match shadow {
+            true => {
+                // the stage heap takes at most 1 GiB: twice cannot wrap
+                let twice = body.local(Flat::I32);
+                body.get(bytes).i32(1 << 30).ins(I::I32GtU).trap_if();
+                body.get(bytes).i32(1).ins(I::I32Shl).set(twice);
+                twice
+            }
+            false => bytes,
+        };
+        let dst_ptr = self.realloc(&mut body, &dir.dst, info.align, size)?;
+        if shadow {
+            body.get(dst_ptr)
+                .get(bytes)
+                .ins(I::I32Add)
+                .get(src_ptr)
+                .get(bytes)
+                .ins(I::MemoryCopy { src_mem, dst_mem });
+        }
         if info.plain {
             body.get(dst_ptr)
                 .get(src_ptr)

@@ -215,7 +215,7 @@ impl Codegen {
                 r.shift(body);
                 write_slot(body, slots[0]);
                 if walk && r.way != Way::ToHost {
-                    self.walk_list(body, element, slots[0], slots[1], r);
+                    self.walk_shadowed(body, element, slots[0], slots[1], r);
                 }
                 r.free(self, body, slots[0]);
             }
@@ -322,6 +322,23 @@ impl Codegen {
         Ok(())
     }
 
+    /// Whether a staged write of `ty`s needs a shadow of its elements (or
+    /// a list of `ty`s of its own): `ty` holds, outside lists (whose
+    /// elements have theirs), own handles of inner components' resources
+    /// or stream or future ends, which the host takes as the fused
+    /// component's.
+    pub(crate) fn shadowed(&self, ty: TyId) -> bool {
+        let each = |ty: &TyId| self.shadowed(*ty);
+        match self.tys.node(ty) {
+            Node::Handle { resource, .. } => !self.runtime.is_host(*resource),
+            Node::End(kind) => *kind != crate::abi::EndKind::ErrorContext,
+            Node::FixedList(element, _) => each(element),
+            Node::Record(fields) => fields.iter().any(each),
+            Node::Variant(cases) => cases.iter().flatten().any(each),
+            Node::List(_) | Node::Prim(_) | Node::String | Node::Enum(_) | Node::Flags(_) => false,
+        }
+    }
+
     /// Settles the own handle of an inner resource or the readable end a
     /// staged write holds at `place` with `settle(table, taken)`
     /// (`RtFn::InnerSettle`, `RtFn::EndSettle`): the host's handle is
@@ -384,6 +401,25 @@ impl Codegen {
             _ => self.rebase_mem(body, ty, place, r)?,
         }
         Ok(())
+    }
+
+    /// [`Self::walk_list`], settling a list whose elements have a shadow of
+    /// their own ([`Self::shadowed`]): [`SHADOW`] holds its distance while
+    /// they are walked.
+    fn walk_shadowed(&mut self, body: &mut Body, element: TyId, ptr: Slot, len: Slot, r: Rebase) {
+        if !matches!(r.way, Way::Settle { .. }) || !self.shadowed(element) {
+            return self.walk_list(body, element, ptr, len, r);
+        }
+        let outer = body.local(Flat::I32);
+        body.i32(SHADOW).load(r.memory, 0, 4, Flat::I32).set(outer);
+        body.i32(SHADOW);
+        read_slot(body, len);
+        body.i32(self.tys.info(element).size)
+            .ins(I::I32Mul)
+            .store(r.memory, 0, 4, Flat::I32);
+        self.walk_list(body, element, ptr, len, r);
+        body.i32(SHADOW).get(outer).store(r.memory, 0, 4, Flat::I32);
+        body.free(outer);
     }
 
     /// Walks the elements of the list whose (relative) pointer and length
