@@ -59,9 +59,9 @@ const SCRATCH: u32 = 32;
 /// The stage heap's free lists (`RtFn::StageAlloc`).
 const STAGE: u32 = 44;
 /// While a staged write whose elements hold own handles of inner
-/// components' resources is settled: the distance from its elements to
-/// their shadow, the writer's elements as it wrote them
-/// (`RtFn::InnerSettle`).
+/// components' resources or readable ends is settled: the distance from
+/// its elements (or a list's) to their shadow, the writer's elements as it
+/// wrote them (`RtFn::InnerSettle`, `RtFn::EndSettle`).
 pub(crate) const SHADOW: u32 = 48;
 const TABLES: u32 = 64;
 const SLOT: u32 = 16;
