@@ -422,6 +422,10 @@ where
     // local the previous instruction read, if it read one.
     let mut checked = Checked::default();
     let mut prev_get: Option<u32> = None;
+    // The local a store's address was read from: the one read two
+    // instructions before it, when the instruction between pushed one
+    // value and did nothing else (the value stored).
+    let mut store_base: Option<u32> = None;
     while !ops.eof() {
         // An instruction's line row covers everything it became.
         if let Some(map) = map.as_deref_mut() {
@@ -430,6 +434,15 @@ where
         let op = ops.read()?;
         let this_get = match op {
             Operator::LocalGet { local_index } => Some(local_index),
+            _ => None,
+        };
+        let next_store_base = match op {
+            Operator::LocalGet { .. }
+            | Operator::GlobalGet { .. }
+            | Operator::I32Const { .. }
+            | Operator::I64Const { .. }
+            | Operator::F32Const { .. }
+            | Operator::F64Const { .. } => prev_get,
             _ => None,
         };
         checked.after(&op);
@@ -441,30 +454,21 @@ where
         macro_rules! load {
             ($memarg:expr, $size:expr, $ins:ident) => {{
                 let k = re.memory_index($memarg.memory)?;
-                let end = $memarg.offset + $size;
-                let arg = match prev_get {
-                    // the same local, unchanged, already checked this far
-                    Some(local) if checked.covers(local, k, end) => {
-                        rebase_address(&mut emit, regions, k, $memarg.offset, $size)
-                            .map_err(user)?
-                    }
-                    _ => {
-                        if let Some(local) = prev_get {
-                            checked.record(local, k, end);
-                        }
-                        address(&mut emit, regions, k, $memarg.offset, $size, temps.a)
-                            .map_err(user)?
-                    }
-                };
+                let access = (k, $memarg.offset, $size);
+                let arg = checked
+                    .address(&mut emit, regions, prev_get, access, temps.a)
+                    .map_err(user)?;
                 emit(&[I::$ins(arg)]);
             }};
         }
         macro_rules! store {
             ($memarg:expr, $size:expr, $ins:ident, $temp:expr) => {{
                 let k = re.memory_index($memarg.memory)?;
+                let access = (k, $memarg.offset, $size);
                 emit(&[I::LocalSet($temp)]);
-                let arg =
-                    address(&mut emit, regions, k, $memarg.offset, $size, temps.a).map_err(user)?;
+                let arg = checked
+                    .address(&mut emit, regions, store_base, access, temps.a)
+                    .map_err(user)?;
                 emit(&[I::LocalGet($temp), I::$ins(arg)]);
             }};
         }
@@ -550,12 +554,14 @@ where
             }
         }
         prev_get = this_get;
+        store_base = next_store_base;
     }
     Ok(f)
 }
 
 /// The region checks made so far in straight-line code, for loads whose
-/// address is a local just read: `(local, region, end)` when a check
+/// address is a local just read (and stores whose address is a local read
+/// just before the value): `(local, region, end)` when a check
 /// showed `local + end` within the region's current size. A later load
 /// from the same local, unchanged, ending no further needs no check of
 /// its own: a region never shrinks, so the check still holds. Whatever
@@ -576,6 +582,32 @@ impl Checked {
         match self.0.iter_mut().find(|(l, r, _)| *l == local && *r == k) {
             Some(entry) => entry.2 = entry.2.max(end),
             None => self.0.push((local, k, end)),
+        }
+    }
+
+    /// [`address`] for an access `(region, offset, size)` whose address,
+    /// on the stack, was read from `base` (when known): no check when one
+    /// made before covers it, else the check, remembered.
+    fn address(
+        &mut self,
+        emit: &mut dyn FnMut(&[I<'_>]),
+        regions: &Regions,
+        base: Option<u32>,
+        (k, offset, size): (u32, u64, u32),
+        temp: u32,
+    ) -> Result<MemArg> {
+        let end = offset + u64::from(size);
+        match base {
+            // the same local, unchanged, already checked this far
+            Some(local) if self.covers(local, k, end) => {
+                rebase_address(emit, regions, k, offset, size)
+            }
+            _ => {
+                if let Some(local) = base {
+                    self.record(local, k, end);
+                }
+                address(emit, regions, k, offset, size, temp)
+            }
         }
     }
 
@@ -886,6 +918,58 @@ mod tests {
             I::Drop,
         ];
         assert_eq!(checks_left(&boundaries), 6);
+    }
+
+    fn store(offset: u64) -> I<'static> {
+        I::I32Store(MemArg {
+            offset,
+            align: 2,
+            memory_index: 0,
+        })
+    }
+
+    #[test]
+    fn a_store_a_check_covers_is_not_checked_again() {
+        let (get, value) = (I::LocalGet(0), I::I32Const(7));
+        let covered = [
+            // checked: records local 0 up to 8
+            get.clone(),
+            value.clone(),
+            store(4),
+            // within: neither checked again
+            get.clone(),
+            value.clone(),
+            store(0),
+            get.clone(),
+            load(4),
+            I::Drop,
+            // further: checked
+            get.clone(),
+            I::LocalGet(1),
+            store(8),
+        ];
+        assert_eq!(checks_left(&covered), 2);
+        // the address is a local only when one instruction that pushes a
+        // value and does nothing else lies between it and the store
+        let uncovered = [
+            get.clone(),
+            load(8),
+            I::Drop,
+            get.clone(),
+            I::I32Const(1),
+            I::I32Const(2),
+            I::I32Add,
+            store(0),
+            I::I32Const(1),
+            get.clone(),
+            I::I32Add,
+            value.clone(),
+            store(0),
+            get.clone(),
+            I::LocalTee(1),
+            store(0),
+        ];
+        assert_eq!(checks_left(&uncovered), 4);
     }
 
     #[test]
