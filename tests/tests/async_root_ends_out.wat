@@ -11,7 +11,9 @@
 ;; `twice()` writes one end twice in one write. `bunches()` writes the
 ;; lists [end of 1, end of 2] and [end of 3] to a stream the host reads
 ;; one of, and `leftover()` reads the third end, still the component's
-;; (the read's code * 100 + the value).
+;; (the read's code * 100 + the value). `lend()` writes an end into a
+;; future the host has not read yet, and `join()` joins that end to a
+;; waitable set (1 when it could).
 (component
   (component $a
     (type $f (future u32))
@@ -31,6 +33,8 @@
     (core func $ff-drop-r (canon future.drop-readable $ff))
     (core func $sf-new (canon stream.new $sf))
     (core func $sf-write (canon stream.write $sf (memory $mem) async))
+    (core func $set-new (canon waitable-set.new))
+    (core func $join (canon waitable.join))
     (core func $lf-new (canon stream.new $lf))
     (core func $lf-write (canon stream.write $lf (memory $mem) async))
     (core module $m
@@ -44,10 +48,13 @@
       (import "cm" "ff-drop-r" (func $ff-drop-r (param i32)))
       (import "cm" "sf-new" (func $sf-new (result i64)))
       (import "cm" "sf-write" (func $sf-write (param i32 i32 i32) (result i32)))
+      (import "cm" "set-new" (func $set-new (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
       (import "cm" "lf-new" (func $lf-new (result i64)))
       (import "cm" "lf-write" (func $lf-write (param i32 i32 i32) (result i32)))
       (global $made (mut i32) (i32.const 0))
       (global $values (mut i32) (i32.const 2048))
+      (global $lent (mut i32) (i32.const 0))
       ;; a future of `v`, its write pending: its readable end
       (func $future (param $v i32) (result i32)
         (local $pair i64)
@@ -116,6 +123,17 @@
       (func (export "leftover") (result i32)
         (i32.add (i32.mul (call $f-read (i32.load (i32.const 4616)) (i32.const 404)) (i32.const 100))
                  (i32.load (i32.const 404))))
+      (func (export "lend") (result i32)
+        (local $pair i64)
+        (local.set $pair (call $ff-new))
+        (global.set $lent (call $future (i32.const 9)))
+        (i32.store (i32.const 500) (global.get $lent))
+        (drop (call $ff-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                (i32.const 500)))
+        (i32.wrap_i64 (local.get $pair)))
+      (func (export "join") (result i32)
+        (call $join (global.get $lent) (call $set-new))
+        (i32.const 1))
       (func (export "twice") (result i32)
         (local $pair i64) (local $end i32)
         (local.set $pair (call $sf-new))
@@ -133,6 +151,7 @@
         (export "ff-new" (func $ff-new)) (export "ff-write" (func $ff-write))
         (export "ff-cancel-write" (func $ff-cancel-write)) (export "ff-drop-r" (func $ff-drop-r))
         (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))
+        (export "set-new" (func $set-new)) (export "join" (func $join))
         (export "lf-new" (func $lf-new)) (export "lf-write" (func $lf-write))))))
     (func (export "give") (param "v" u32) (result $ff) (canon lift (core func $i "give")))
     (func (export "made") (result u32) (canon lift (core func $i "made")))
@@ -140,6 +159,8 @@
     (func (export "many") (param "n" u32) (result $sf) (canon lift (core func $i "many")))
     (func (export "third") (result u32) (canon lift (core func $i "third")))
     (func (export "twice") (result $sf) (canon lift (core func $i "twice")))
+    (func (export "lend") (result $ff) (canon lift (core func $i "lend")))
+    (func (export "join") (result u32) (canon lift (core func $i "join")))
     (func (export "bunches") (result $lf) (canon lift (core func $i "bunches")))
     (func (export "leftover") (result u32) (canon lift (core func $i "leftover"))))
   (instance $a (instantiate $a))
@@ -149,5 +170,7 @@
   (export "many" (func $a "many"))
   (export "third" (func $a "third"))
   (export "twice" (func $a "twice"))
+  (export "lend" (func $a "lend"))
+  (export "join" (func $a "join"))
   (export "bunches" (func $a "bunches"))
   (export "leftover" (func $a "leftover")))
