@@ -4,7 +4,8 @@
 //! defines one) becomes a region `[base, base + max)` of a single memory.
 //! Code keeps computing its own addresses; each access is rewritten to
 //! check the address against the region's current size (as the original
-//! memory would trap) and add the region's base. `memory.size` and
+//! memory would trap) and to add the region's base to its offset (the
+//! engine adds the offset without wrapping around 4 GiB). `memory.size` and
 //! `memory.grow` are virtualised by two globals per region (its size in
 //! pages and in bytes) and a generated grow function that fails (-1) when
 //! the region is full, exactly as a memory at its maximum does.
@@ -12,13 +13,19 @@
 //! Isolation: an access outside a region's current size traps before it
 //! touches memory, so no component ever reads or writes another's region.
 //! The region placed last needs no check: the real memory ends where it
-//! does, so the engine's own bounds check is exact; only it grows the real
-//! memory. The first region the host exchanges strings and lists with is
-//! at base 0, so its pointers need no translation; for the other regions,
+//! does, so the engine's own bounds check is exact (its base being in the
+//! offset, an address near 4 GiB faults rather than wrapping around into
+//! the first region); only it grows the real memory. Bulk memory
+//! instructions move their addresses with an `i32.add`, so they are
+//! checked in every region with a base, the last one included.
+//!
+//! The first region the host exchanges strings and lists with is at base
+//! 0, so its pointers need no translation; for the other regions,
 //! generated wrappers at the host boundary (`adapt/host.rs`) move the
 //! pointers of every value the host sees between region and memory
-//! addresses. For every region but the last, those wrappers also check
-//! that what the host reads or writes lies in the region.
+//! addresses. For every region but the last, and for the last when it
+//! has a base (a pointer would wrap around as it moved), those wrappers
+//! also check that what the host reads or writes lies in the region.
 //!
 //! SIMD and atomics are refused in shared mode (their memory accesses are
 //! not rewritten yet).
@@ -111,12 +118,14 @@ impl Plan {
         })
     }
 
-    /// Whether memory `k`'s region is followed by another (its accesses,
-    /// and what the host reads and writes in it, are checked).
+    /// Whether what the host reads and writes in memory `k`'s region is
+    /// checked against the region's size: when another region follows it,
+    /// or when its pointers move by a base (a pointer near 4 GiB would
+    /// wrap around into another region as it moved).
     pub(crate) fn checked(&self, k: u32) -> Result<bool> {
         self.regions
             .get(k as usize)
-            .map(|r| r.checked)
+            .map(|r| r.checked || r.base != 0)
             .ok_or_else(|| Error::internal("a memory without a region"))
     }
 
@@ -664,6 +673,12 @@ fn address(
 }
 
 /// [`address`] without the check (one made before covers the access).
+/// The base goes into the access's offset, which the engine adds to the
+/// address without wrapping: an address near 4 GiB in the last region,
+/// which is not checked, must fault at the memory's end as the original
+/// memory's access would, not wrap around into another region (an
+/// `i32.add` of the base would). An offset that cannot hold the base is
+/// beyond every region: such an access always traps.
 fn rebase_address(
     emit: &mut dyn FnMut(&[I<'_>]),
     regions: &Regions,
@@ -672,9 +687,13 @@ fn rebase_address(
     size: u32,
 ) -> Result<MemArg> {
     let r = regions.region(k)?;
-    if r.base != 0 {
-        emit(&[I::I32Const(r.base as i32), I::I32Add]);
-    }
+    let offset = match offset.checked_add(u64::from(r.base)) {
+        Some(at) if at <= u64::from(u32::MAX) => at,
+        _ => {
+            emit(&[I::Unreachable]);
+            0
+        }
+    };
     Ok(MemArg {
         offset,
         align: size.trailing_zeros(),
@@ -682,7 +701,9 @@ fn rebase_address(
     })
 }
 
-/// Traps unless `addr .. addr + len` (locals) lies in region `k`'s current size.
+/// Traps unless `addr .. addr + len` (locals) lies in region `k`'s current
+/// size: for every region but the last, and for the last when it has a
+/// base (which [`rebased`] adds, wrapping around near 4 GiB).
 fn check_range(
     emit: &mut dyn FnMut(&[I<'_>]),
     regions: &Regions,
@@ -690,7 +711,8 @@ fn check_range(
     addr: u32,
     len: u32,
 ) -> Result<()> {
-    if regions.region(k)?.checked {
+    let r = regions.region(k)?;
+    if r.checked || r.base != 0 {
         emit(&[
             I::LocalGet(addr),
             I::I64ExtendI32U,
