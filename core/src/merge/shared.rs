@@ -4,20 +4,19 @@
 //! defines one) becomes a region `[base, base + max)` of a single memory.
 //! Code keeps computing its own addresses; each access is rewritten to
 //! check the address against the region's current size (as the original
-//! memory would trap) and to add the region's base to its offset (the
-//! engine adds the offset without wrapping around 4 GiB). `memory.size` and
+//! memory would trap) and add the region's base. `memory.size` and
 //! `memory.grow` are virtualised by two globals per region (its size in
 //! pages and in bytes) and a generated grow function that fails (-1) when
 //! the region is full, exactly as a memory at its maximum does.
 //!
 //! Isolation: an access outside a region's current size traps before it
 //! touches memory, so no component ever reads or writes another's region.
-//! The region placed last needs no check: the real memory ends where it
-//! does, so the engine's own bounds check is exact (its base being in the
-//! offset, an address near 4 GiB faults rather than wrapping around into
-//! the first region); only it grows the real memory. Bulk memory
-//! instructions move their addresses with an `i32.add`, so they are
-//! checked in every region with a base, the last one included.
+//! The region placed last needs no check of its size: the real memory
+//! ends where it does, so the engine's own bounds check is exact, once an
+//! address near 4 GiB cannot wrap around into the first region as its
+//! base is added (one compare with a constant); only it grows the real
+//! memory. Bulk memory instructions are checked in every region with a
+//! base, the last one included.
 //!
 //! The first region the host exchanges strings and lists with is at base
 //! 0, so its pointers need no translation; for the other regions,
@@ -605,7 +604,11 @@ impl Checked {
         (k, offset, size): (u32, u64, u32),
         temp: u32,
     ) -> Result<MemArg> {
-        let end = offset + u64::from(size);
+        // the last region's check holds for any offset (`address`)
+        let end = match regions.region(k)?.checked {
+            true => offset + u64::from(size),
+            false => 0,
+        };
         match base {
             // the same local, unchanged, already checked this far
             Some(local) if self.covers(local, k, end) => {
@@ -668,17 +671,27 @@ fn address(
             I::End,
             I::LocalGet(temp),
         ]);
+    } else if r.base != 0 {
+        // The last region: the engine's bounds check at the memory's end
+        // is exact, once the base added cannot wrap the address around
+        // 4 GiB into another region (the original memory traps there).
+        emit(&[
+            I::LocalTee(temp),
+            I::I32Const(0u32.wrapping_sub(r.base) as i32),
+            I::I32GeU,
+            I::If(BlockType::Empty),
+            I::Unreachable,
+            I::End,
+            I::LocalGet(temp),
+        ]);
     }
     rebase_address(emit, regions, k, offset, size)
 }
 
 /// [`address`] without the check (one made before covers the access).
-/// The base goes into the access's offset, which the engine adds to the
-/// address without wrapping: an address near 4 GiB in the last region,
-/// which is not checked, must fault at the memory's end as the original
-/// memory's access would, not wrap around into another region (an
-/// `i32.add` of the base would). An offset that cannot hold the base is
-/// beyond every region: such an access always traps.
+/// The base is added to the address, not to the access's offset: an
+/// offset beyond the engine's guard pages would cost a bounds check of
+/// its own at every access.
 fn rebase_address(
     emit: &mut dyn FnMut(&[I<'_>]),
     regions: &Regions,
@@ -687,13 +700,9 @@ fn rebase_address(
     size: u32,
 ) -> Result<MemArg> {
     let r = regions.region(k)?;
-    let offset = match offset.checked_add(u64::from(r.base)) {
-        Some(at) if at <= u64::from(u32::MAX) => at,
-        _ => {
-            emit(&[I::Unreachable]);
-            0
-        }
-    };
+    if r.base != 0 {
+        emit(&[I::I32Const(r.base as i32), I::I32Add]);
+    }
     Ok(MemArg {
         offset,
         align: size.trailing_zeros(),
