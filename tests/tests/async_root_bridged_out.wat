@@ -1,0 +1,202 @@
+;; Readable ends of streams and futures of strings written to the host in
+;; the elements of a stream or future it reads. meld carries streams and
+;; futures of strings made by inner components itself, so each such end
+;; leaving for the host becomes a stream or future of the fused
+;; component's, lent until the write is settled and given back when the
+;; host does not take it.
+;;
+;; Words: word k (0 .. 7) is "zero" .. "seven", its (pointer, length) at
+;; 256 + 8 k. `give(k)` makes a future of word k (its write pending) and
+;; writes its readable end into a future the host reads. `lend()` writes
+;; the end of a future not yet written into a future the host has not read
+;; yet, and `fill(k)` writes word k to that future (the code). `cancel(k)`
+;; writes the end of a future of word k (its write pending) into a future
+;; nobody reads and cancels that write (the code); `quiet()` does the same
+;; with a future not written yet, and `fill-kept(k)` writes word k to it
+;; (the code); `regive()` writes the end `cancel` or `quiet` kept into a
+;; new future the host reads. `spoken(n)` writes the end of a stream of
+;; words 1 .. n (its write pending) into a future the host reads;
+;; `silent()` writes the end of a stream whose writer then drops into a
+;; future nobody reads and cancels it, and `resay()` writes that end into
+;; a new future the host reads. `many(n)` writes the ends of futures of
+;; words 1 .. n into a stream the host reads two of, and `third()` writes
+;; the third end, still the component's, into a new future the host reads.
+(component
+  (component $a
+    (type $f (future string))
+    (type $ff (future $f))
+    (type $s (stream string))
+    (type $fs (future $s))
+    (type $sf (stream $f))
+    (core module $memory
+      (memory (export "mem") 1)
+      (data (i32.const 256)
+        "\00\20\00\00\04\00\00\00" "\08\20\00\00\03\00\00\00"
+        "\10\20\00\00\03\00\00\00" "\18\20\00\00\05\00\00\00"
+        "\20\20\00\00\04\00\00\00" "\28\20\00\00\04\00\00\00"
+        "\30\20\00\00\03\00\00\00" "\38\20\00\00\05\00\00\00")
+      (data (i32.const 8192)
+        "zero\00\00\00\00" "one\00\00\00\00\00" "two\00\00\00\00\00" "three\00\00\00"
+        "four\00\00\00\00" "five\00\00\00\00" "six\00\00\00\00\00" "seven"))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $f-new (canon future.new $f))
+    (core func $f-write (canon future.write $f (memory $mem) async))
+    (core func $ff-new (canon future.new $ff))
+    (core func $ff-write (canon future.write $ff (memory $mem) async))
+    (core func $ff-cancel-write (canon future.cancel-write $ff async))
+    (core func $ff-drop-r (canon future.drop-readable $ff))
+    (core func $s-new (canon stream.new $s))
+    (core func $s-write (canon stream.write $s (memory $mem) async))
+    (core func $s-drop-w (canon stream.drop-writable $s))
+    (core func $fs-new (canon future.new $fs))
+    (core func $fs-write (canon future.write $fs (memory $mem) async))
+    (core func $fs-cancel-write (canon future.cancel-write $fs async))
+    (core func $fs-drop-r (canon future.drop-readable $fs))
+    (core func $sf-new (canon stream.new $sf))
+    (core func $sf-write (canon stream.write $sf (memory $mem) async))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+      (import "cm" "f-new" (func $f-new (result i64)))
+      (import "cm" "f-write" (func $f-write (param i32 i32) (result i32)))
+      (import "cm" "ff-new" (func $ff-new (result i64)))
+      (import "cm" "ff-write" (func $ff-write (param i32 i32) (result i32)))
+      (import "cm" "ff-cancel-write" (func $ff-cancel-write (param i32) (result i32)))
+      (import "cm" "ff-drop-r" (func $ff-drop-r (param i32)))
+      (import "cm" "s-new" (func $s-new (result i64)))
+      (import "cm" "s-write" (func $s-write (param i32 i32 i32) (result i32)))
+      (import "cm" "s-drop-w" (func $s-drop-w (param i32)))
+      (import "cm" "fs-new" (func $fs-new (result i64)))
+      (import "cm" "fs-write" (func $fs-write (param i32 i32) (result i32)))
+      (import "cm" "fs-cancel-write" (func $fs-cancel-write (param i32) (result i32)))
+      (import "cm" "fs-drop-r" (func $fs-drop-r (param i32)))
+      (import "cm" "sf-new" (func $sf-new (result i64)))
+      (import "cm" "sf-write" (func $sf-write (param i32 i32 i32) (result i32)))
+      ;; where the next element written goes (each pending write its own)
+      (global $at (mut i32) (i32.const 1024))
+      (global $lent (mut i32) (i32.const 0))
+      (global $kept (mut i32) (i32.const 0))
+      (global $kept-w (mut i32) (i32.const 0))
+      (func $word (param $k i32) (result i32)
+        (i32.add (i32.const 256) (i32.mul (local.get $k) (i32.const 8))))
+      (func $slot (param $v i32) (result i32)
+        (local $at i32)
+        (local.set $at (global.get $at))
+        (i32.store (local.get $at) (local.get $v))
+        (global.set $at (i32.add (local.get $at) (i32.const 4)))
+        (local.get $at))
+      (func $writer (param $pair i64) (result i32)
+        (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+      ;; a future of word `k`, its write pending: the readable end
+      (func $future (param $k i32) (result i32)
+        (local $pair i64)
+        (local.set $pair (call $f-new))
+        (drop (call $f-write (call $writer (local.get $pair)) (call $word (local.get $k))))
+        (i32.wrap_i64 (local.get $pair)))
+      ;; end `end` written into a new future of futures: (writable << 32) | readable
+      (func $in-future (param $end i32) (result i64)
+        (local $pair i64)
+        (local.set $pair (call $ff-new))
+        (drop (call $ff-write (call $writer (local.get $pair)) (call $slot (local.get $end))))
+        (local.get $pair))
+      (func (export "give") (param $k i32) (result i32)
+        (i32.wrap_i64 (call $in-future (call $future (local.get $k)))))
+      (func (export "lend") (result i32)
+        (local $pair i64)
+        (local.set $pair (call $f-new))
+        (global.set $lent (call $writer (local.get $pair)))
+        (i32.wrap_i64 (call $in-future (i32.wrap_i64 (local.get $pair)))))
+      (func (export "fill") (param $k i32) (result i32)
+        (call $f-write (global.get $lent) (call $word (local.get $k))))
+      ;; `end` written into a future nobody reads, the write cancelled
+      (func $unread (param $end i32) (result i32)
+        (local $pair i64) (local $code i32)
+        (global.set $kept (local.get $end))
+        (local.set $pair (call $in-future (local.get $end)))
+        (local.set $code (call $ff-cancel-write (call $writer (local.get $pair))))
+        (call $ff-drop-r (i32.wrap_i64 (local.get $pair)))
+        (local.get $code))
+      (func (export "cancel") (param $k i32) (result i32)
+        (call $unread (call $future (local.get $k))))
+      (func (export "quiet") (result i32)
+        (local $pair i64)
+        (local.set $pair (call $f-new))
+        (global.set $kept-w (call $writer (local.get $pair)))
+        (call $unread (i32.wrap_i64 (local.get $pair))))
+      (func (export "fill-kept") (param $k i32) (result i32)
+        (call $f-write (global.get $kept-w) (call $word (local.get $k))))
+      (func (export "regive") (result i32)
+        (i32.wrap_i64 (call $in-future (global.get $kept))))
+      ;; a stream's end written into a new future of streams
+      (func $in-stream-future (param $end i32) (result i64)
+        (local $pair i64)
+        (local.set $pair (call $fs-new))
+        (drop (call $fs-write (call $writer (local.get $pair)) (call $slot (local.get $end))))
+        (local.get $pair))
+      (func (export "spoken") (param $n i32) (result i32)
+        (local $pair i64)
+        (local.set $pair (call $s-new))
+        (drop (call $s-write (call $writer (local.get $pair)) (call $word (i32.const 1))
+                (local.get $n)))
+        (i32.wrap_i64 (call $in-stream-future (i32.wrap_i64 (local.get $pair)))))
+      (func (export "silent") (result i32)
+        (local $pair i64) (local $outer i64) (local $code i32)
+        (local.set $pair (call $s-new))
+        (global.set $kept (i32.wrap_i64 (local.get $pair)))
+        (local.set $outer (call $in-stream-future (global.get $kept)))
+        (call $s-drop-w (call $writer (local.get $pair)))
+        (local.set $code (call $fs-cancel-write (call $writer (local.get $outer))))
+        (call $fs-drop-r (i32.wrap_i64 (local.get $outer)))
+        (local.get $code))
+      (func (export "resay") (result i32)
+        (i32.wrap_i64 (call $in-stream-future (global.get $kept))))
+      (func (export "many") (param $n i32) (result i32)
+        (local $pair i64) (local $k i32)
+        (local.set $pair (call $sf-new))
+        (block $done
+          (loop $each
+            (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+            (i32.store (i32.add (i32.const 4096) (i32.mul (local.get $k) (i32.const 4)))
+              (call $future (i32.add (local.get $k) (i32.const 1))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $each)))
+        (drop (call $sf-write (call $writer (local.get $pair)) (i32.const 4096) (local.get $n)))
+        (i32.wrap_i64 (local.get $pair)))
+      (func (export "third") (result i32)
+        (i32.wrap_i64 (call $in-future (i32.load (i32.const 4104))))))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance
+        (export "f-new" (func $f-new)) (export "f-write" (func $f-write))
+        (export "ff-new" (func $ff-new)) (export "ff-write" (func $ff-write))
+        (export "ff-cancel-write" (func $ff-cancel-write)) (export "ff-drop-r" (func $ff-drop-r))
+        (export "s-new" (func $s-new)) (export "s-write" (func $s-write))
+        (export "s-drop-w" (func $s-drop-w))
+        (export "fs-new" (func $fs-new)) (export "fs-write" (func $fs-write))
+        (export "fs-cancel-write" (func $fs-cancel-write)) (export "fs-drop-r" (func $fs-drop-r))
+        (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))))))
+    (func (export "give") (param "k" u32) (result $ff) (canon lift (core func $i "give")))
+    (func (export "lend") (result $ff) (canon lift (core func $i "lend")))
+    (func (export "fill") (param "k" u32) (result u32) (canon lift (core func $i "fill")))
+    (func (export "cancel") (param "k" u32) (result u32) (canon lift (core func $i "cancel")))
+    (func (export "quiet") (result u32) (canon lift (core func $i "quiet")))
+    (func (export "fill-kept") (param "k" u32) (result u32) (canon lift (core func $i "fill-kept")))
+    (func (export "regive") (result $ff) (canon lift (core func $i "regive")))
+    (func (export "spoken") (param "n" u32) (result $fs) (canon lift (core func $i "spoken")))
+    (func (export "silent") (result u32) (canon lift (core func $i "silent")))
+    (func (export "resay") (result $fs) (canon lift (core func $i "resay")))
+    (func (export "many") (param "n" u32) (result $sf) (canon lift (core func $i "many")))
+    (func (export "third") (result $ff) (canon lift (core func $i "third"))))
+  (instance $a (instantiate $a))
+  (export "give" (func $a "give"))
+  (export "lend" (func $a "lend"))
+  (export "fill" (func $a "fill"))
+  (export "cancel" (func $a "cancel"))
+  (export "quiet" (func $a "quiet"))
+  (export "fill-kept" (func $a "fill-kept"))
+  (export "regive" (func $a "regive"))
+  (export "spoken" (func $a "spoken"))
+  (export "silent" (func $a "silent"))
+  (export "resay" (func $a "resay"))
+  (export "many" (func $a "many"))
+  (export "third" (func $a "third")))
