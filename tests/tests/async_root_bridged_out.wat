@@ -13,14 +13,22 @@
 ;; writes the end of a future of word k (its write pending) into a future
 ;; nobody reads and cancels that write (the code); `quiet()` does the same
 ;; with a future not written yet, and `fill-kept(k)` writes word k to it
-;; (the code); `regive()` writes the end `cancel` or `quiet` kept into a
-;; new future the host reads. `spoken(n)` writes the end of a stream of
+;; (the code); `hold()` writes the end of a future not written yet into
+;; a future nobody reads, whose write `unhold()` cancels (the code);
+;; `regive()` writes the end `cancel`, `quiet` or `hold` kept into a new
+;; future the host reads. `spoken(n)` writes the end of a stream of
 ;; words 1 .. n (its write pending) into a future the host reads;
 ;; `silent()` writes the end of a stream whose writer then drops into a
 ;; future nobody reads and cancels it, and `resay()` writes that end into
 ;; a new future the host reads. `many(n)` writes the ends of futures of
 ;; words 1 .. n into a stream the host reads two of, and `third()` writes
 ;; the third end, still the component's, into a new future the host reads.
+;; `bunches()` writes the lists [end of word 1, end of word 2] and [end of
+;; word 3] to a stream the host reads one of, and `leftover()` writes the
+;; third end, still the component's, into a new future the host reads.
+;; `twice()` writes one end twice in one write to a stream the host reads.
+;; `next()` is the readable end's handle of a new future (its table's
+;; first free slot: a taken end's is free again).
 (component
   (component $a
     (type $f (future string))
@@ -28,6 +36,7 @@
     (type $s (stream string))
     (type $fs (future $s))
     (type $sf (stream $f))
+    (type $lf (stream (list $f)))
     (core module $memory
       (memory (export "mem") 1)
       (data (i32.const 256)
@@ -55,6 +64,8 @@
     (core func $fs-drop-r (canon future.drop-readable $fs))
     (core func $sf-new (canon stream.new $sf))
     (core func $sf-write (canon stream.write $sf (memory $mem) async))
+    (core func $lf-new (canon stream.new $lf))
+    (core func $lf-write (canon stream.write $lf (memory $mem) async))
     (core module $m
       (import "mem" "mem" (memory 1))
       (import "cm" "f-new" (func $f-new (result i64)))
@@ -72,11 +83,14 @@
       (import "cm" "fs-drop-r" (func $fs-drop-r (param i32)))
       (import "cm" "sf-new" (func $sf-new (result i64)))
       (import "cm" "sf-write" (func $sf-write (param i32 i32 i32) (result i32)))
+      (import "cm" "lf-new" (func $lf-new (result i64)))
+      (import "cm" "lf-write" (func $lf-write (param i32 i32 i32) (result i32)))
       ;; where the next element written goes (each pending write its own)
       (global $at (mut i32) (i32.const 1024))
       (global $lent (mut i32) (i32.const 0))
       (global $kept (mut i32) (i32.const 0))
       (global $kept-w (mut i32) (i32.const 0))
+      (global $held (mut i64) (i64.const 0))
       (func $word (param $k i32) (result i32)
         (i32.add (i32.const 256) (i32.mul (local.get $k) (i32.const 8))))
       (func $slot (param $v i32) (result i32)
@@ -123,6 +137,18 @@
         (local.set $pair (call $f-new))
         (global.set $kept-w (call $writer (local.get $pair)))
         (call $unread (i32.wrap_i64 (local.get $pair))))
+      (func (export "hold") (result i32)
+        (local $pair i64)
+        (local.set $pair (call $f-new))
+        (global.set $kept-w (call $writer (local.get $pair)))
+        (global.set $kept (i32.wrap_i64 (local.get $pair)))
+        (global.set $held (call $in-future (global.get $kept)))
+        (i32.const 0))
+      (func (export "unhold") (result i32)
+        (local $code i32)
+        (local.set $code (call $ff-cancel-write (call $writer (global.get $held))))
+        (call $ff-drop-r (i32.wrap_i64 (global.get $held)))
+        (local.get $code))
       (func (export "fill-kept") (param $k i32) (result i32)
         (call $f-write (global.get $kept-w) (call $word (local.get $k))))
       (func (export "regive") (result i32)
@@ -162,6 +188,31 @@
             (br $each)))
         (drop (call $sf-write (call $writer (local.get $pair)) (i32.const 4096) (local.get $n)))
         (i32.wrap_i64 (local.get $pair)))
+      ;; the ends at 4608, the two lists at 4672; the readable end
+      (func (export "bunches") (result i32)
+        (local $ends i64)
+        (local.set $ends (call $lf-new))
+        (i32.store (i32.const 4608) (call $future (i32.const 1)))
+        (i32.store (i32.const 4612) (call $future (i32.const 2)))
+        (i32.store (i32.const 4616) (call $future (i32.const 3)))
+        (i32.store (i32.const 4672) (i32.const 4608))
+        (i32.store (i32.const 4676) (i32.const 2))
+        (i32.store (i32.const 4680) (i32.const 4616))
+        (i32.store (i32.const 4684) (i32.const 1))
+        (drop (call $lf-write (call $writer (local.get $ends)) (i32.const 4672) (i32.const 2)))
+        (i32.wrap_i64 (local.get $ends)))
+      (func (export "leftover") (result i32)
+        (i32.wrap_i64 (call $in-future (i32.load (i32.const 4616)))))
+      (func (export "twice") (result i32)
+        (local $pair i64) (local $end i32)
+        (local.set $pair (call $sf-new))
+        (local.set $end (call $future (i32.const 7)))
+        (i32.store (i32.const 5000) (local.get $end))
+        (i32.store (i32.const 5004) (local.get $end))
+        (drop (call $sf-write (call $writer (local.get $pair)) (i32.const 5000) (i32.const 2)))
+        (i32.wrap_i64 (local.get $pair)))
+      (func (export "next") (result i32)
+        (i32.wrap_i64 (call $f-new)))
       (func (export "third") (result i32)
         (i32.wrap_i64 (call $in-future (i32.load (i32.const 4104))))))
     (core instance $i (instantiate $m
@@ -174,19 +225,26 @@
         (export "s-drop-w" (func $s-drop-w))
         (export "fs-new" (func $fs-new)) (export "fs-write" (func $fs-write))
         (export "fs-cancel-write" (func $fs-cancel-write)) (export "fs-drop-r" (func $fs-drop-r))
-        (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))))))
+        (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))
+        (export "lf-new" (func $lf-new)) (export "lf-write" (func $lf-write))))))
     (func (export "give") (param "k" u32) (result $ff) (canon lift (core func $i "give")))
     (func (export "lend") (result $ff) (canon lift (core func $i "lend")))
     (func (export "fill") (param "k" u32) (result u32) (canon lift (core func $i "fill")))
     (func (export "cancel") (param "k" u32) (result u32) (canon lift (core func $i "cancel")))
     (func (export "quiet") (result u32) (canon lift (core func $i "quiet")))
     (func (export "fill-kept") (param "k" u32) (result u32) (canon lift (core func $i "fill-kept")))
+    (func (export "hold") (result u32) (canon lift (core func $i "hold")))
+    (func (export "unhold") (result u32) (canon lift (core func $i "unhold")))
     (func (export "regive") (result $ff) (canon lift (core func $i "regive")))
     (func (export "spoken") (param "n" u32) (result $fs) (canon lift (core func $i "spoken")))
     (func (export "silent") (result u32) (canon lift (core func $i "silent")))
     (func (export "resay") (result $fs) (canon lift (core func $i "resay")))
     (func (export "many") (param "n" u32) (result $sf) (canon lift (core func $i "many")))
-    (func (export "third") (result $ff) (canon lift (core func $i "third"))))
+    (func (export "third") (result $ff) (canon lift (core func $i "third")))
+    (func (export "next") (result u32) (canon lift (core func $i "next")))
+    (func (export "twice") (result $sf) (canon lift (core func $i "twice")))
+    (func (export "bunches") (result $lf) (canon lift (core func $i "bunches")))
+    (func (export "leftover") (result $ff) (canon lift (core func $i "leftover"))))
   (instance $a (instantiate $a))
   (export "give" (func $a "give"))
   (export "lend" (func $a "lend"))
@@ -194,9 +252,15 @@
   (export "cancel" (func $a "cancel"))
   (export "quiet" (func $a "quiet"))
   (export "fill-kept" (func $a "fill-kept"))
+  (export "hold" (func $a "hold"))
+  (export "unhold" (func $a "unhold"))
   (export "regive" (func $a "regive"))
   (export "spoken" (func $a "spoken"))
   (export "silent" (func $a "silent"))
   (export "resay" (func $a "resay"))
   (export "many" (func $a "many"))
-  (export "third" (func $a "third")))
+  (export "third" (func $a "third"))
+  (export "next" (func $a "next"))
+  (export "twice" (func $a "twice"))
+  (export "bunches" (func $a "bunches"))
+  (export "leftover" (func $a "leftover")))

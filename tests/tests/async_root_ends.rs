@@ -1034,7 +1034,11 @@ fn bridged_out_script(wasm: &[u8]) -> Vec<String> {
     let mut seen = Vec::new();
     let given = call(&mut store, "give", vec![Val::U32(2)]);
     let given = end(&mut store, given);
-    seen.push(format!("give(2) = {}", read::<String>(&mut store, given)));
+    let next = call(&mut store, "next", vec![]);
+    seen.push(format!(
+        "give(2) = {}, next {next:?}",
+        read::<String>(&mut store, given)
+    ));
     // the host takes the end, then the component writes
     let lent = call(&mut store, "lend", vec![]);
     let lent = end(&mut store, lent);
@@ -1053,12 +1057,11 @@ fn bridged_out_script(wasm: &[u8]) -> Vec<String> {
     ));
     // not taken, its write pending: the end is the component's again
     let cancelled = call(&mut store, "cancel", vec![Val::U32(5)]);
+    let next = call(&mut store, "next", vec![]);
+    seen.push(format!("cancel(5) = {cancelled:?}, next {next:?}"));
     let again = call(&mut store, "regive", vec![]);
     let again = end(&mut store, again);
-    seen.push(format!(
-        "cancel(5) = {cancelled:?}, regive = {}",
-        read::<String>(&mut store, again)
-    ));
+    seen.push(format!("regive = {}", read::<String>(&mut store, again)));
     // not taken, nothing written yet
     let quiet = call(&mut store, "quiet", vec![]);
     let filled = call(&mut store, "fill-kept", vec![Val::U32(6)]);
@@ -1066,6 +1069,16 @@ fn bridged_out_script(wasm: &[u8]) -> Vec<String> {
     let again = end(&mut store, again);
     seen.push(format!(
         "quiet = {quiet:?}, fill-kept(6) = {filled:?}, regive = {}",
+        read::<String>(&mut store, again)
+    ));
+    // not taken, written meanwhile
+    let held = call(&mut store, "hold", vec![]);
+    let filled = call(&mut store, "fill-kept", vec![Val::U32(7)]);
+    let unheld = call(&mut store, "unhold", vec![]);
+    let again = call(&mut store, "regive", vec![]);
+    let again = end(&mut store, again);
+    seen.push(format!(
+        "hold = {held:?}, fill-kept(7) = {filled:?}, unhold = {unheld:?}, regive = {}",
         read::<String>(&mut store, again)
     ));
     let spoken = call(&mut store, "spoken", vec![Val::U32(3)]);
@@ -1094,6 +1107,20 @@ fn bridged_out_script(wasm: &[u8]) -> Vec<String> {
         "many(3) = {values:?}, third = {}",
         read::<String>(&mut store, third)
     ));
+    let bunches = call(&mut store, "bunches", vec![]);
+    let mut values = Vec::new();
+    for list in take_items::<Vec<FutureReader<String>>>(&mut store, bunches, 1) {
+        for end in list {
+            let end = FutureAny::try_from_future_reader(&mut store, end).expect("erased");
+            values.push(read::<String>(&mut store, Val::Future(end)));
+        }
+    }
+    let leftover = call(&mut store, "leftover", vec![]);
+    let leftover = end(&mut store, leftover);
+    seen.push(format!(
+        "bunches = {values:?}, leftover = {}",
+        read::<String>(&mut store, leftover)
+    ));
     seen
 }
 
@@ -1111,17 +1138,114 @@ fn bridged_ends_reach_the_host_in_elements() {
     assert_eq!(
         original,
         [
-            r#"give(2) = Some("two")"#,
+            r#"give(2) = Some("two"), next U32(1)"#,
             r#"lend, fill(3) = U32(4294967295), Some("three")"#,
             r#"lend, fill(4) = U32(4294967295), Some("four")"#,
-            r#"cancel(5) = U32(2), regive = Some("five")"#,
+            "cancel(5) = U32(2), next U32(11)",
+            r#"regive = Some("five")"#,
             r#"quiet = U32(2), fill-kept(6) = U32(4294967295), regive = Some("six")"#,
+            r#"hold = U32(0), fill-kept(7) = U32(4294967295), unhold = U32(2), regive = Some("seven")"#,
             r#"spoken(3) = ["one", "two", "three"] closed: false"#,
             "silent = U32(2), resay = [] closed: true",
             r#"many(3) = ["Some(\"one\")", "Some(\"two\")"], third = Some("three")"#,
+            r#"bunches = ["Some(\"one\")", "Some(\"two\")"], leftover = Some("three")"#,
         ]
     );
-    // TODO(bridged lend): the fusions
+    for (memory, fused) in fusions(&wasm) {
+        assert_eq!(bridged_out_script(&fused), original, "{memory:?}");
+    }
+    // The same where the component imports the families' cancel-write
+    // and drop-readable built-ins, which meld then uses to take a write
+    // back from the host's stream and to drop its unused readable end.
+    let text = include_str!("async_root_bridged_out.wat")
+        .replace(
+            "    (core func $ff-new (canon future.new $ff))\n",
+            "    (core func $ff-new (canon future.new $ff))\n\
+             (core func $f-cancel (canon future.cancel-write $f async))\n\
+             (core func $s-cancel (canon stream.cancel-write $s async))\n\
+             (core func $s-drop-r (canon stream.drop-readable $s))\n",
+        )
+        .replace(
+            "      (import \"cm\" \"ff-new\" (func $ff-new (result i64)))\n",
+            "      (import \"cm\" \"ff-new\" (func $ff-new (result i64)))\n\
+             (import \"cm\" \"f-cancel\" (func (param i32) (result i32)))\n\
+             (import \"cm\" \"s-cancel\" (func (param i32) (result i32)))\n\
+             (import \"cm\" \"s-drop-r\" (func (param i32)))\n",
+        )
+        .replace(
+            "(export \"sf-new\" (func $sf-new))",
+            "(export \"sf-new\" (func $sf-new)) (export \"f-cancel\" (func $f-cancel)) \
+             (export \"s-cancel\" (func $s-cancel)) (export \"s-drop-r\" (func $s-drop-r))",
+        );
+    assert!(
+        text.contains("$s-drop-r))"),
+        "the variant's built-ins are in"
+    );
+    let wasm = wat::parse_str(&text).expect("the variant parses");
+    assert_eq!(bridged_out_script(&wasm), original, "the variant");
+    for (memory, fused) in fusions(&wasm) {
+        assert_eq!(
+            bridged_out_script(&fused),
+            original,
+            "the variant, {memory:?}"
+        );
+    }
+}
+
+/// A stream of the host's things whose type reaches the host (a root
+/// export returns one) and whose readable end also crosses between the
+/// inner components: its elements are not numbers, so meld would have to
+/// carry it between the two while its elements hold handles the host's
+/// stream holds too; fusion refuses it with a typed error naming it.
+#[test]
+fn handles_in_elements_crossing_inside_and_out_are_refused() {
+    let wasm = wat::parse_str(
+        r#"(component
+          (import "thing" (type $thing (sub resource)))
+          (component $a
+            (import "thing" (type $thing (sub resource)))
+            (type $st (stream (own $thing)))
+            (core func $s-new (canon stream.new $st))
+            (core module $m
+              (import "cm" "s-new" (func $s-new (result i64)))
+              (func (export "make") (result i32) (i32.wrap_i64 (call $s-new))))
+            (core instance $i (instantiate $m
+              (with "cm" (instance (export "s-new" (func $s-new))))))
+            (func (export "make") (result $st) (canon lift (core func $i "make"))))
+          (component $b
+            (import "thing" (type $thing (sub resource)))
+            (type $st (stream (own $thing)))
+            (import "make" (func $make (result $st)))
+            (core func $s-drop (canon stream.drop-readable $st))
+            (core func $make (canon lower (func $make)))
+            (core module $m
+              (import "cm" "s-drop" (func $s-drop (param i32)))
+              (import "cm" "make" (func $make (result i32)))
+              (func (export "pass") (call $s-drop (call $make))))
+            (core instance $i (instantiate $m
+              (with "cm" (instance (export "s-drop" (func $s-drop)) (export "make" (func $make))))))
+            (func (export "pass") (canon lift (core func $i "pass"))))
+          (instance $a (instantiate $a (with "thing" (type $thing))))
+          (instance $b (instantiate $b (with "thing" (type $thing)) (with "make" (func $a "make"))))
+          (export "pass" (func $b "pass"))
+          (export "make" (func $a "make")))"#,
+    )
+    .expect("the WAT parses");
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        let error = fuse(&[&wasm], &options).expect_err("refused");
+        let text = error.to_string();
+        assert!(
+            text.starts_with("unsupported")
+                && text.contains(
+                    "passed between two inner components while its type also reaches the host"
+                ),
+            "{memory:?}: {text}"
+        );
+    }
 }
 
 /// What the host reads from `stream` (of strings) until `want` items came
@@ -1320,8 +1444,8 @@ where
     format!("{outcome}, {n} items")
 }
 
-/// One thing of an inner component's, or one readable end, written twice
-/// in one write to the host: the host's read of both fails as the
+/// One thing of an inner component's, or one readable end (of the fused
+/// component's, or of meld's own), written twice in one write to the host: the host's read of both fails as the
 /// original's does, when the host reads the second (not when the
 /// component writes); a read of one takes the handle.
 #[test]
@@ -1329,19 +1453,26 @@ fn a_handle_written_twice_fails_the_hosts_read() {
     use wasmtime::component::ResourceAny;
     let things = wat::parse_str(include_str!("async_root_inner_out.wat")).expect("the WAT parses");
     let ends = wat::parse_str(include_str!("async_root_ends_out.wat")).expect("the WAT parses");
-    let scripts = |things: &[u8], ends: &[u8]| {
+    let bridged =
+        wat::parse_str(include_str!("async_root_bridged_out.wat")).expect("the WAT parses");
+    let scripts = |things: &[u8], ends: &[u8], bridged: &[u8]| {
         [2, 1].map(|room| {
             [
                 twice_script::<(u32, ResourceAny)>(things, "d.twice", room),
                 twice_script::<FutureReader<u32>>(ends, "twice", room),
+                twice_script::<FutureReader<String>>(bridged, "twice", room),
             ]
         })
     };
-    let original = scripts(&things, &ends);
+    let original = scripts(&things, &ends, &bridged);
     let fails = "the read fails: unknown handle, 0 items";
     let reads = "read, 1 items";
-    assert_eq!(original, [[fails, fails], [reads, reads]]);
-    for ((memory, things), (_, ends)) in fusions(&things).into_iter().zip(fusions(&ends)) {
-        assert_eq!(scripts(&things, &ends), original, "{memory:?}");
+    assert_eq!(original, [[fails, fails, fails], [reads, reads, reads]]);
+    let fused = fusions(&things)
+        .into_iter()
+        .zip(fusions(&ends))
+        .zip(fusions(&bridged));
+    for (((memory, things), (_, ends)), (_, bridged)) in fused {
+        assert_eq!(scripts(&things, &ends, &bridged), original, "{memory:?}");
     }
 }

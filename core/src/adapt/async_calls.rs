@@ -136,6 +136,18 @@ pub(crate) enum AsyncFunc {
     /// the fused component's, whose writable end its writer keeps (a
     /// pending write is made again there).
     BridgeOut,
+    /// `(from, handle, tag, family) -> the end the host gets`: a readable
+    /// end of a bridged family is lent to a staged write to the host. One
+    /// of meld's own stands behind a new stream or future of the fused
+    /// component's (or a spare one), whose writable end its writer is
+    /// until the write is settled ([`AsyncFunc::BridgeSettle`]); 0 when it
+    /// cannot leave.
+    BridgeLend,
+    /// `(inst, handle, tag, family, taken)`: the staged write that lent
+    /// readable end `handle` of `inst` is settled; a lent end of meld's
+    /// own the host did not take is meld's own again, its writer's
+    /// pending write taken back from the fused component's stream.
+    BridgeSettle,
 }
 
 /// The task kinds `tasks.wat`'s `begin` takes.
@@ -263,7 +275,11 @@ pub(crate) fn funcs(
             AsyncFunc::HostRetire,
         ]);
         if any_bridged(graph, types)? {
-            out.push(AsyncFunc::BridgeOut);
+            out.extend([
+                AsyncFunc::BridgeOut,
+                AsyncFunc::BridgeLend,
+                AsyncFunc::BridgeSettle,
+            ]);
         }
         if !staged_ends.is_empty() {
             out.extend(staged_ends.iter().map(|id| AsyncFunc::EndSettle(*id)));
@@ -338,6 +354,10 @@ pub(crate) fn end_fns(
         return Ok(None);
     };
     let f = |name: &str| export(graph, adapters, layout, rt.waitables, name, Space::Func);
+    let bridged = |f: AsyncFunc| match layout.async_funcs().contains(&f) {
+        true => layout.async_index(f).map(Some),
+        false => Ok(None),
+    };
     Ok(Some(super::resources::EndFns {
         end_new: f("end_new")?,
         end_move: f("end_move")?,
@@ -347,10 +367,9 @@ pub(crate) fn end_fns(
         context_new: f("context_new")?,
         context_host: f("context_host")?,
         context_copy: f("context_copy")?,
-        bridge_out: match layout.async_funcs().contains(&AsyncFunc::BridgeOut) {
-            true => Some(layout.async_index(AsyncFunc::BridgeOut)?),
-            false => None,
-        },
+        bridge_out: bridged(AsyncFunc::BridgeOut)?,
+        bridge_lend: bridged(AsyncFunc::BridgeLend)?,
+        bridge_settle: bridged(AsyncFunc::BridgeSettle)?,
     }))
 }
 
@@ -635,9 +654,11 @@ struct Staging<'a> {
 
 impl Staging<'_> {
     /// Whether every handle a `ty` holds is an own handle, an error
-    /// context or a readable end, of a stream or future the host carries
-    /// (not meld: [`carried`]) for a write (in lists too: a copy is
-    /// settled element by element, each element's lists walked whole).
+    /// context or a readable end of a stream or future whose type reaches
+    /// the host (in lists too: a copy is settled element by element, each
+    /// element's lists walked whole). A readable end of meld's own (of a
+    /// bridged type, [`carried`]) is lent behind one of the fused
+    /// component's ([`AsyncFunc::BridgeLend`]).
     ///
     /// An error context is copied, not moved, so a staged write has nothing
     /// to settle for it. A read takes the host's handle of an inner
@@ -654,7 +675,7 @@ impl Staging<'_> {
         match self.tys.node(ty) {
             Node::Handle { own, .. } => *own,
             Node::End(crate::abi::EndKind::ErrorContext) => true,
-            Node::End(kind) => self.read || carried(self.tys, *kind, self.root).is_none(),
+            Node::End(kind) => self.read || carried(self.tys, *kind, self.root) != Some(false),
             Node::List(element) | Node::FixedList(element, _) => each(element),
             Node::Record(fields) => fields.iter().all(each),
             Node::Variant(cases) => cases.iter().flatten().all(each),
@@ -733,13 +754,22 @@ struct Rt {
     native_cancel: u32,
     native_drop: u32,
     end_native: u32,
-    end_out: u32,
     native_out: u32,
     native_pending: u32,
     native_rekind: u32,
     end_set_carry: u32,
     end_carry: u32,
     end_family: u32,
+    native_lend: u32,
+    native_lent_pair: u32,
+    native_dropped: u32,
+    native_bridge: u32,
+    end_note_write: u32,
+    native_lent: u32,
+    native_settle: u32,
+    native_unbridge: u32,
+    spare_put: u32,
+    spare_take: u32,
     set_of: u32,
     take_one: u32,
     await_one: u32,
@@ -836,13 +866,22 @@ impl Rt {
             native_cancel: f(w, "native_cancel")?,
             native_drop: f(w, "native_drop")?,
             end_native: f(w, "end_native")?,
-            end_out: f(w, "end_out")?,
             native_out: f(w, "native_out")?,
             native_pending: f(w, "native_pending")?,
             native_rekind: f(w, "native_rekind")?,
             end_set_carry: f(w, "end_set_carry")?,
             end_carry: f(w, "end_carry")?,
             end_family: f(w, "end_family")?,
+            native_lend: f(w, "native_lend")?,
+            native_lent_pair: f(w, "native_lent_pair")?,
+            native_dropped: f(w, "native_dropped")?,
+            native_bridge: f(w, "native_bridge")?,
+            end_note_write: f(w, "end_note_write")?,
+            native_lent: f(w, "native_lent")?,
+            native_settle: f(w, "native_settle")?,
+            native_unbridge: f(w, "native_unbridge")?,
+            spare_put: f(w, "spare_put")?,
+            spare_take: f(w, "spare_take")?,
             set_of: f(w, "set_of")?,
             take_one: f(w, "take_one")?,
             await_one: f(w, "await_one")?,
@@ -957,7 +996,9 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             AsyncFunc::HostRings => g.host_rings()?,
             AsyncFunc::HostPark => g.host_park()?,
             AsyncFunc::HostRetire => g.host_retire()?,
-            AsyncFunc::BridgeOut => g.bridge_out()?,
+            AsyncFunc::BridgeOut => g.bridge_end(false)?,
+            AsyncFunc::BridgeLend => g.bridge_end(true)?,
+            AsyncFunc::BridgeSettle => g.bridge_settle()?,
             AsyncFunc::EndSettle(id) => g.end_settle(id)?,
             AsyncFunc::EndFix => g.end_fix()?,
         };
@@ -3068,8 +3109,7 @@ impl Gen<'_, '_, '_, '_> {
             return Err(Error::unsupported(format!(
                 "{name}: a stream or future whose type reaches the host and whose elements \
                  hold handles other than own handles, error contexts and readable ends \
-                 (borrows; or, written to the host, ends of streams and futures meld carries \
-                 itself, whose elements are not numbers and hold no handles)"
+                 (borrows)"
             )));
         }
         let (mut b, args) = self.builtin_body(&params);
@@ -3250,9 +3290,22 @@ impl Gen<'_, '_, '_, '_> {
                             // a cancel that ended the operation settles it
                             self.settle_pending(b, n, code)?;
                         }
-                        let bridged = self
-                            .native_family(&builtin)
+                        let family = self.native_family(&builtin);
+                        let bridged = family
                             .is_some_and(|f| self.codegen.runtime.natives[f as usize].bridged);
+                        if let (EndOp::Write, Some(family), true) = (op, family, bridged) {
+                            // kept while its reader is lent (`BridgeSettle`)
+                            let sides = &self.codegen.runtime.natives[family as usize].sides;
+                            let side = sides.iter().position(|s| *s == id).ok_or_else(|| {
+                                Error::internal("a bridged write that is not its family's side")
+                            })?;
+                            b.get(n).get(args[1]);
+                            match future {
+                                true => b.i32(1),
+                                false => b.get(args[2]),
+                            };
+                            b.i32(side as u32).ins(I::Call(rt.end_note_write));
+                        }
                         if let (EndOp::CancelWrite, false, true) = (op, future, bridged) {
                             self.cancel_carried(b, n, code);
                         }
@@ -3863,21 +3916,32 @@ impl Gen<'_, '_, '_, '_> {
         Ok(())
     }
 
-    /// [`AsyncFunc::BridgeOut`]: a readable end of a bridged family leaves
-    /// for the host. The fused component's end goes as any does; one of
-    /// meld's own becomes a new stream or future of the fused component's
-    /// (made by one of the family's `*.new` built-ins at the wrapper):
-    /// the host gets its readable end, and the writer's record becomes
-    /// its writable end, the writer's pending write made again there (or
-    /// the end dropped at once if the writer had dropped). A write the
-    /// reader took part of whose event the writer has not taken goes on at
-    /// the host with its rest, as wasmtime goes on offering the rest: the
-    /// end carries the count taken (`end_set_carry`), which whatever ends
-    /// the write adds ([`Gen::carried`] when the writer takes its event
-    /// first).
-    fn bridge_out(&mut self) -> Result<Made> {
-        use crate::decode::EndOp;
+    /// [`AsyncFunc::BridgeOut`] (`lend` false): a readable end of a
+    /// bridged family leaves for the host. The fused component's end goes
+    /// as any does (`end_out`); one of meld's own becomes a new stream or
+    /// future of the fused component's (made by one of the family's
+    /// `*.new` built-ins at the wrapper): the host gets its readable end,
+    /// and the writer's record becomes its writable end, the writer's
+    /// pending write made again there (or the end dropped at once if the
+    /// writer had dropped). A write the reader took part of whose event the
+    /// writer has not taken goes on at the host with its rest, as wasmtime
+    /// goes on offering the rest: the end carries the count taken
+    /// (`end_set_carry`), which whatever ends the write adds
+    /// ([`Gen::carried`] when the writer takes its event first).
+    ///
+    /// [`AsyncFunc::BridgeLend`] (`lend` true): such an end is lent to a
+    /// staged write to the host. The fused component's end is lent as any
+    /// (`end_lend`). One of meld's own stays in its table, lent
+    /// (`native_lend`; 0 for the host when it cannot leave), while the host
+    /// gets the readable end of a stream or future of the fused
+    /// component's (a spare one of the family's, or a new one) and the
+    /// writer becomes its writable end as above (`native_bridge`): the host
+    /// reads what the writer writes as soon as it took the end, before the
+    /// write is settled ([`AsyncFunc::BridgeSettle`]) and without the fused
+    /// component running.
+    fn bridge_end(&mut self, lend: bool) -> Result<Made> {
         let rt = self.rt_copy();
+        let f = self.codegen.end_fns()?;
         let (mut b, args) = Body::new(&[Flat::I32; 4]);
         let (from, h, tag, family) = (args[0], args[1], args[2], args[3]);
         b.get(from)
@@ -3889,19 +3953,192 @@ impl Gen<'_, '_, '_, '_> {
             .get(from)
             .get(h)
             .get(tag)
-            .ins(I::Call(rt.end_out))
+            .ins(I::Call(if lend { f.end_lend } else { f.end_out }))
             .ins(I::Return)
             .ins(I::End);
-        let [p, ptr, count, hw, hr, pending, code, taken] = [0; 8].map(|_| b.local(Flat::I32));
-        let pair = b.local(Flat::I64);
-        b.get(from)
+        let (n, p) = (b.local(Flat::I32), b.local(Flat::I32));
+        b.get(from).get(h).get(tag).get(family);
+        match lend {
+            true => {
+                b.ins(I::Call(rt.native_lend)).set(n);
+                // it cannot leave: 0, which the host's lift rejects
+                b.get(n)
+                    .ins(I::I32Eqz)
+                    .ins(I::If(BlockType::Empty))
+                    .i32(0)
+                    .ins(I::Return)
+                    .ins(I::End);
+                b.ins(I::GlobalGet(rt.funcs.p1)).set(p);
+            }
+            false => {
+                b.ins(I::Call(rt.native_out)).set(p);
+            }
+        }
+        let w = BridgeWriter::new(&mut b, p);
+        if !lend {
+            b.ins(I::GlobalGet(rt.funcs.p1)).set(w.ptr);
+            b.ins(I::GlobalGet(rt.funcs.p2)).set(w.count);
+        }
+        for (fi, hosts) in self.bridged_families() {
+            b.get(family)
+                .i32(fi)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty));
+            if lend {
+                b.i32(fi).ins(I::Call(rt.spare_take)).set(w.pair);
+                b.get(w.pair).ins(I::I64Eqz).ins(I::If(BlockType::Empty));
+            }
+            b.ins(I::Call(hosts.new)).set(w.pair);
+            if lend {
+                b.ins(I::End);
+            }
+            w.split(&mut b);
+            if lend {
+                b.get(n)
+                    .get(w.hw)
+                    .get(w.hr)
+                    .ins(I::Call(rt.native_lent_pair));
+            }
+            // the writer had dropped: so does the new end
+            match lend {
+                true => b.get(p).ins(I::Call(rt.native_dropped)),
+                false => b.get(p).ins(I::I32Eqz),
+            };
+            b.ins(I::If(BlockType::Empty));
+            hosts.drop_writable(&mut b, w.hw);
+            b.get(w.hr).ins(I::Return).ins(I::End);
+            b.get(p).ins(I::Call(rt.native_pending)).set(w.pending);
+            b.ins(I::GlobalGet(rt.funcs.p1)).set(w.taken);
+            match lend {
+                true => {
+                    b.get(p).get(w.hw).ins(I::Call(rt.native_bridge));
+                    b.ins(I::GlobalGet(rt.funcs.p1)).set(w.ptr);
+                    b.ins(I::GlobalGet(rt.funcs.p2)).set(w.count);
+                }
+                false => {
+                    b.get(p).get(w.hw).ins(I::Call(rt.native_rekind));
+                }
+            }
+            self.remake_write(&mut b, fi, &w)?;
+            b.get(w.hr).ins(I::Return);
+            b.ins(I::End);
+        }
+        b.ins(I::Unreachable);
+        let name = match lend {
+            true => "meld lend readable end to the host",
+            false => "meld readable end to the host",
+        };
+        Ok((
+            name.to_string(),
+            sig(&[Flat::I32; 4], &[Flat::I32]),
+            b.finish(),
+        ))
+    }
+
+    /// [`AsyncFunc::BridgeSettle`]: the staged write that lent readable
+    /// end `h` of `inst` is settled, `taken` by the host or not. The
+    /// fused component's end is settled as any (`end_settle`). One of
+    /// meld's own (`native_settle`) leaves its table when taken, its
+    /// writer staying the fused component's writable end; not taken, it is
+    /// its component's again, and so is its writer: a write of the
+    /// writer's pending at the host, which no reader there can have seen,
+    /// is cancelled there (given up when no component imports the
+    /// family's `*.cancel-write`: the host never reads it) and pending
+    /// again here (`native_unbridge`), and the unused pair of the fused
+    /// component's ends is kept for the family's next lend (`spare_put`;
+    /// wasmtime does not let a future's writable end drop unwritten). A
+    /// writer that dropped meanwhile dropped the fused component's
+    /// writable end with it; its readable end is dropped when a component
+    /// imports the family's `*.drop-readable`, else it stays unused.
+    fn bridge_settle(&mut self) -> Result<Made> {
+        let rt = self.rt_copy();
+        let end_settle = self.codegen.end_fns()?.end_settle;
+        let (mut b, args) = Body::new(&[Flat::I32; 5]);
+        let (inst, h, tag, family, taken) = (args[0], args[1], args[2], args[3], args[4]);
+        let [n, p, hw, hr, busy, code] = [0; 6].map(|_| b.local(Flat::I32));
+        b.get(inst)
             .get(h)
             .get(tag)
-            .get(family)
-            .ins(I::Call(rt.native_out))
-            .set(p);
-        b.ins(I::GlobalGet(rt.funcs.p1)).set(ptr);
-        b.ins(I::GlobalGet(rt.funcs.p2)).set(count);
+            .ins(I::Call(rt.native_lent))
+            .set(n);
+        b.get(n)
+            .ins(I::I32Eqz)
+            .ins(I::If(BlockType::Empty))
+            .get(inst)
+            .get(h)
+            .get(tag)
+            .get(taken)
+            .ins(I::Call(end_settle))
+            .ins(I::Return)
+            .ins(I::End);
+        b.get(n).get(taken).ins(I::Call(rt.native_settle)).set(p);
+        b.ins(I::GlobalGet(rt.funcs.p1)).set(hw);
+        b.ins(I::GlobalGet(rt.funcs.p2)).set(hr);
+        // taken: nothing left to do
+        b.get(p)
+            .i32(u32::MAX)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty))
+            .ins(I::Return)
+            .ins(I::End);
+        for (fi, hosts) in self.bridged_families() {
+            b.get(family)
+                .i32(fi)
+                .ins(I::I32Eq)
+                .ins(I::If(BlockType::Empty));
+            // the writer dropped
+            b.get(p).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
+            if let Some(drop) = hosts.drop_readable {
+                b.get(hr).ins(I::Call(drop));
+            }
+            b.ins(I::Return).ins(I::End);
+            // its write pending at the host leaves it
+            b.get(p).i32(0).ins(I::Call(rt.end_busy)).set(busy);
+            b.get(busy).ins(I::If(BlockType::Empty));
+            b.ins(I::GlobalGet(rt.host_pending))
+                .i32(1)
+                .ins(I::I32Sub)
+                .ins(I::GlobalSet(rt.host_pending));
+            match hosts.cancel_write {
+                Some(cancel) => {
+                    b.get(hw).ins(I::Call(cancel)).set(code);
+                    // no reader at the host has seen it: ended at once
+                    b.get(code).i32(u32::MAX).ins(I::I32Eq).trap_if();
+                }
+                None => {
+                    b.i32(COPY_CANCELLED).set(code);
+                }
+            }
+            self.settle_pending(&mut b, p, code)?;
+            b.get(hw)
+                .i32(0)
+                .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+            b.ins(I::End);
+            b.get(p).get(busy).ins(I::Call(rt.native_unbridge));
+            if hosts.cancel_write.is_none() {
+                // a write given up stays at the host with the pair
+                b.get(busy)
+                    .ins(I::If(BlockType::Empty))
+                    .ins(I::Return)
+                    .ins(I::End);
+            }
+            b.i32(fi).get(hw).get(hr).ins(I::Call(rt.spare_put));
+            b.ins(I::Return);
+            b.ins(I::End);
+        }
+        b.ins(I::Unreachable);
+        Ok((
+            "meld settle readable end lent to the host".to_string(),
+            sig(&[Flat::I32; 5], &[]),
+            b.finish(),
+        ))
+    }
+
+    /// The bridged families whose streams or futures inner components
+    /// make (meld has ends of its own of no other), with the host's
+    /// built-ins of each.
+    fn bridged_families(&mut self) -> Vec<(u32, FamilyHosts)> {
+        use crate::decode::EndOp;
         let builtins = self.graph().async_builtins.clone();
         let families = self.codegen.runtime.natives.clone();
         let mut of_family: Vec<Vec<AsyncBuiltinId>> = vec![Vec::new(); families.len()];
@@ -3910,99 +4147,94 @@ impl Gen<'_, '_, '_, '_> {
                 of_family[f as usize].push(AsyncBuiltinId(i));
             }
         }
+        let mut out = Vec::new();
         for (fi, fam) in families.iter().enumerate() {
             if !fam.bridged {
                 continue;
             }
             let host = |op: EndOp| {
                 of_family[fi].iter().find_map(|id| match builtins[id.0].op {
-                    AsyncOp::End { op: o, .. } if o == op => self.ctx.host_builtins.get(id),
+                    AsyncOp::End { op: o, .. } if o == op => {
+                        self.ctx.host_builtins.get(id).copied()
+                    }
                     _ => None,
                 })
             };
-            let (Some(&new), drop) = (host(EndOp::New), host(EndOp::DropWritable)) else {
-                // no component makes one: meld has none of its own
+            // no component makes one: meld has none of its own
+            let Some(new) = host(EndOp::New) else {
                 continue;
             };
-            let future = matches!(fam.kind, crate::abi::EndKind::Future { .. });
-            b.get(family)
-                .i32(fi as u32)
+            out.push((
+                fi as u32,
+                FamilyHosts {
+                    new,
+                    drop_writable: host(EndOp::DropWritable),
+                    drop_readable: host(EndOp::DropReadable),
+                    cancel_write: host(EndOp::CancelWrite),
+                },
+            ));
+        }
+        out
+    }
+
+    /// Writer record `w.p` of bridged family `fi`, now the fused
+    /// component's writable end `w.hw`: its pending write (`w.pending`,
+    /// the side + 1, of `w.count` elements at `w.ptr`, of which a reader
+    /// took `w.taken`) is made again at the host.
+    fn remake_write(&mut self, b: &mut Body, fi: u32, w: &BridgeWriter) -> Result<()> {
+        use crate::decode::EndOp;
+        let fam = self.codegen.runtime.natives[fi as usize].clone();
+        let future = matches!(fam.kind, crate::abi::EndKind::Future { .. });
+        let builtins = self.graph().async_builtins.clone();
+        let (p, hw, ptr, count, code) = (w.p, w.hw, w.ptr, w.count, w.code);
+        for (si, side) in fam.sides.iter().enumerate() {
+            let writer = &builtins[side.0];
+            if !matches!(
+                writer.op,
+                AsyncOp::End {
+                    op: EndOp::Write,
+                    ..
+                }
+            ) {
+                continue;
+            }
+            b.get(w.pending)
+                .i32(si as u32 + 1)
                 .ins(I::I32Eq)
                 .ins(I::If(BlockType::Empty));
-            b.ins(I::Call(new)).set(pair);
-            b.get(pair).ins(I::I32WrapI64).set(hr);
-            b.get(pair)
-                .ins(I::I64Const(32))
-                .ins(I::I64ShrU)
-                .ins(I::I32WrapI64)
-                .set(hw);
-            // the writer had dropped: so does the new end
-            b.get(p).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
-            match drop {
-                Some(&drop) => b.get(hw).ins(I::Call(drop)),
-                None => b.ins(I::Unreachable),
-            };
-            b.get(hr).ins(I::Return).ins(I::End);
-            b.get(p).ins(I::Call(rt.native_pending)).set(pending);
-            b.ins(I::GlobalGet(rt.funcs.p1)).set(taken);
-            b.get(p).get(hw).ins(I::Call(rt.native_rekind));
-            for (si, side) in fam.sides.iter().enumerate() {
-                let writer = &builtins[side.0];
-                if !matches!(
-                    writer.op,
-                    AsyncOp::End {
-                        op: EndOp::Write,
-                        ..
+            match self.ctx.host_builtins.get(side) {
+                Some(&write) if self.ctx.layout.staged_ends.contains(side) => {
+                    // the pending write, staged for the host
+                    let block = self.stage_copy(b, *side, true, future, &[hw, ptr, count])?;
+                    let tables = self.stage(false)?;
+                    b.get(hw);
+                    b.get(block).i32(STAGE_HEADER + tables.base).ins(I::I32Add);
+                    if !future {
+                        b.get(count);
                     }
-                ) {
-                    continue;
+                    b.ins(I::Call(write)).set(code);
+                    self.settle_or_park(b, p, block, code)?;
+                    self.bridged_write_ends(b, p, code, w.taken, future)?;
                 }
-                b.get(pending)
-                    .i32(si as u32 + 1)
-                    .ins(I::I32Eq)
-                    .ins(I::If(BlockType::Empty));
-                match self.ctx.host_builtins.get(side) {
-                    Some(&write) if self.ctx.layout.staged_ends.contains(side) => {
-                        // the pending write, staged for the host
-                        let block =
-                            self.stage_copy(&mut b, *side, true, future, &[hw, ptr, count])?;
-                        let tables = self.stage(false)?;
-                        b.get(hw);
-                        b.get(block).i32(STAGE_HEADER + tables.base).ins(I::I32Add);
-                        if !future {
-                            b.get(count);
-                        }
-                        b.ins(I::Call(write)).set(code);
-                        self.settle_or_park(&mut b, p, block, code)?;
-                        self.bridged_write_ends(&mut b, p, code, taken, future)?;
+                Some(&write) => {
+                    let base = self.region(&writer.options)?.map_or(0, |r| r.base);
+                    b.get(hw).get(ptr);
+                    if base != 0 {
+                        b.i32(base).ins(I::I32Add);
                     }
-                    Some(&write) => {
-                        let base = self.region(&writer.options)?.map_or(0, |r| r.base);
-                        b.get(hw).get(ptr);
-                        if base != 0 {
-                            b.i32(base).ins(I::I32Add);
-                        }
-                        if !future {
-                            b.get(count);
-                        }
-                        b.ins(I::Call(write)).set(code);
-                        self.bridged_write_ends(&mut b, p, code, taken, future)?;
+                    if !future {
+                        b.get(count);
                     }
-                    _ => {
-                        b.ins(I::Unreachable);
-                    }
+                    b.ins(I::Call(write)).set(code);
+                    self.bridged_write_ends(b, p, code, w.taken, future)?;
                 }
-                b.ins(I::End);
+                _ => {
+                    b.ins(I::Unreachable);
+                }
             }
-            b.get(hr).ins(I::Return);
             b.ins(I::End);
         }
-        b.ins(I::Unreachable);
-        Ok((
-            "meld readable end to the host".to_string(),
-            sig(&[Flat::I32; 4], &[Flat::I32]),
-            b.finish(),
-        ))
+        Ok(())
     }
 
     /// After a pending write is made again at the host for end record
@@ -4047,7 +4279,7 @@ impl Gen<'_, '_, '_, '_> {
     }
 
     /// After `stream.cancel-write` of end record `n` returned `code` at
-    /// the host: a write carried over to the host (`Gen::bridge_out`) had
+    /// the host: a write carried over to the host (`Gen::bridge_end`) had
     /// its event pending here, which the cancel takes (as wasmtime's
     /// cancel takes a pending event), and the count carried adds to the
     /// host's, now or, BLOCKED, when the host's event comes.
@@ -4078,7 +4310,7 @@ impl Gen<'_, '_, '_, '_> {
 
     /// [`RuntimeFunc::Carried`]: the writer of end record `n` takes its
     /// event while the write it carried over to the host
-    /// ([`Gen::bridge_out`]) is still pending there. In wasmtime the
+    /// ([`Gen::bridge_end`]) is still pending there. In wasmtime the
     /// event ends the write, counting what the inner reader and then the
     /// host took; here the write is cancelled at the host (the family's
     /// `stream.cancel-write`), and the payload is the count carried plus
@@ -4631,4 +4863,67 @@ pub(crate) fn entries_segment(
         .map(|(_, f)| layout.async_index(f))
         .collect::<Result<Vec<_>>>()?;
     Ok(Some((table, funcs)))
+}
+
+/// The host's built-ins of a bridged family (any component's: those
+/// without memory options act alike).
+struct FamilyHosts {
+    new: u32,
+    drop_writable: Option<u32>,
+    drop_readable: Option<u32>,
+    cancel_write: Option<u32>,
+}
+
+impl FamilyHosts {
+    /// Drops the fused component's writable end `hw` (a trap when no
+    /// component imports the family's `*.drop-writable`: none of its
+    /// writers can have dropped).
+    fn drop_writable(&self, b: &mut Body, hw: Local) {
+        match self.drop_writable {
+            Some(drop) => b.get(hw).ins(I::Call(drop)),
+            None => b.ins(I::Unreachable),
+        };
+    }
+}
+
+/// The locals of [`Gen::remake_write`]: the writer's record `p`, the fused
+/// component's ends that stand for its stream, and its pending write.
+struct BridgeWriter {
+    p: Local,
+    pair: Local,
+    hw: Local,
+    hr: Local,
+    ptr: Local,
+    count: Local,
+    pending: Local,
+    taken: Local,
+    code: Local,
+}
+
+impl BridgeWriter {
+    fn new(b: &mut Body, p: Local) -> BridgeWriter {
+        let pair = b.local(Flat::I64);
+        let [hw, hr, ptr, count, pending, taken, code] = [0; 7].map(|_| b.local(Flat::I32));
+        BridgeWriter {
+            p,
+            pair,
+            hw,
+            hr,
+            ptr,
+            count,
+            pending,
+            taken,
+            code,
+        }
+    }
+
+    /// `pair` (writable end << 32 | readable end) into `hw` and `hr`.
+    fn split(&self, b: &mut Body) {
+        b.get(self.pair).ins(I::I32WrapI64).set(self.hr);
+        b.get(self.pair)
+            .ins(I::I64Const(32))
+            .ins(I::I64ShrU)
+            .ins(I::I32WrapI64)
+            .set(self.hw);
+    }
 }

@@ -123,6 +123,12 @@ pub(crate) struct EndFns {
     /// type reaches the host that meld carries too (`None`: there are
     /// none; [`super::async_calls::AsyncFunc::BridgeOut`])
     pub(crate) bridge_out: Option<u32>,
+    /// `(from, handle, tag, family) -> host end, or 0`, their `end_lend`
+    /// ([`super::async_calls::AsyncFunc::BridgeLend`])
+    pub(crate) bridge_lend: Option<u32>,
+    /// `(table, handle, tag, family, taken) -> ()`, their `end_settle`
+    /// ([`super::async_calls::AsyncFunc::BridgeSettle`])
+    pub(crate) bridge_settle: Option<u32>,
 }
 
 /// The table index standing for the host in a [`super::codegen::Side`].
@@ -462,11 +468,16 @@ impl Codegen {
             } => {
                 let f = self.end_fns()?;
                 nothing_lent(&mut body, args[0], taken);
-                body.i32(k)
-                    .get(args[1])
-                    .i32(kind.tag())
-                    .i32(u32::from(taken))
-                    .ins(I::Call(f.end_settle));
+                body.i32(k).get(args[1]).i32(kind.tag());
+                match (self.family(kind), f.bridge_settle) {
+                    (None, _) => {
+                        body.i32(u32::from(taken)).ins(I::Call(f.end_settle));
+                    }
+                    (Some((family, true)), Some(settle)) => {
+                        body.i32(family).i32(u32::from(taken)).ins(I::Call(settle));
+                    }
+                    _ => return Err(Error::internal("meld's own end in a staged write")),
+                }
             }
             RtFn::Insert => self.insert(&mut body, m, &args),
             RtFn::Slot => slot(&mut body, m, &args),
@@ -1276,7 +1287,7 @@ impl Codegen {
 
 impl Codegen {
     /// The async runtime's functions moving ends.
-    fn end_fns(&self) -> Result<EndFns> {
+    pub(crate) fn end_fns(&self) -> Result<EndFns> {
         self.runtime.ends.ok_or_else(|| {
             Error::unsupported(
                 "a stream, future or error-context passed by components that use none of \
@@ -1297,10 +1308,19 @@ impl Codegen {
         let f = self.end_fns()?;
         let tag = kind.tag();
         if to == HOST_LENT {
-            if self.family(kind).is_some() {
-                return Err(Error::internal("meld's own end in a staged write"));
+            match (self.family(kind), f.bridge_lend) {
+                (None, _) => {
+                    body.i32(from).get(handle).i32(tag).ins(I::Call(f.end_lend));
+                }
+                (Some((family, true)), Some(lend)) => {
+                    body.i32(from)
+                        .get(handle)
+                        .i32(tag)
+                        .i32(family)
+                        .ins(I::Call(lend));
+                }
+                _ => return Err(Error::internal("meld's own end in a staged write")),
             }
-            body.i32(from).get(handle).i32(tag).ins(I::Call(f.end_lend));
             return Ok(());
         }
         match (kind, from == HOST, to == HOST) {

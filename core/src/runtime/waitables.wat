@@ -29,18 +29,25 @@
 ;;                            blocked in its call), woken by its next event
 ;;                  set:      20 first member, 28 first waiter
 ;;                  error context: 12 the handles naming it
-;;   NATIVE..     per record of a native end, 32 bytes: 0 the other end's
+;;   8            the first spare pair of the fused component's ends
+;;                  (`spare_put`; 0: none)
+;;   NATIVE..     per record of a native end, 64 bytes: 0 the other end's
 ;;                  record, 4 flags (1 writable, 2 future, 4 an operation
 ;;                  pending, 8 dropped, 16 its event ends an operation,
 ;;                  32 a future's value went through; 64, of the fused
 ;;                  component's writable end: a carried write, see
-;;                  `end_set_carry`), 8 the pending
+;;                  `end_set_carry`; 128, of the same: its reader is lent
+;;                  to the host, see `native_lend`), 8 the pending
 ;;                  operation's address, 12 its count, 16 the family, 20
 ;;                  the element size, 24 the side of the pending operation
 ;;                  (of a carried write: the count carried);
 ;;                  per record of the fused component's end, 28 the block
 ;;                  of meld's memory its pending staged copy lies in (0:
-;;                  none)
+;;                  none); of a writer whose reader is lent (flag 128),
+;;                  32 the side, 36 the address and 40 the count of its
+;;                  last write; of a lent reader (LENT_NATIVE), 44 and 48
+;;                  the fused component's writable and readable end that
+;;                  stand for it
 ;;   TASKS..      per scheduler task, 8 bytes: 0 the set it waits on,
 ;;                  4 the next waiter of that set
 (module
@@ -62,7 +69,7 @@
   ;; the host took)
   (import "tables" "carried" (func $carried (param i32) (result i32)))
 
-  (memory (export "memory") 5)
+  (memory (export "memory") 8)
   (global $p1 (export "p1") (mut i32) (i32.const 0))
   (global $p2 (export "p2") (mut i32) (i32.const 0))
 
@@ -86,6 +93,14 @@
   ;; to the host until the write is settled (`end_lend`): no built-in acts
   ;; on it meanwhile, and no event finds it
   (global $LENT i32 (i32.const 7))
+  ;; meld's own readable end lent to a staged write to the host
+  ;; (`native_lend`): no built-in acts on it meanwhile
+  (global $LENT_NATIVE i32 (i32.const 8))
+  ;; a pair of the fused component's ends kept for the next lend of its
+  ;; family (`spare_put`): HOSTS the readable end, NATIVE 0 the writable
+  ;; end, 4 the next spare, 16 the family
+  (global $SPARE i32 (i32.const 9))
+  (global $SPARES i32 (i32.const 8))
   (global $NATIVE i32 (i32.const 196608))
   ;; per record, the fused component's end or error context behind an END
   ;; or CONTEXT (bit 31: an operation of the end is pending at the host;
@@ -500,7 +515,9 @@
     (local.set $r (call $record (local.get $n)))
     (if (i32.ne (i32.load (local.get $r)) (global.get $END))
       (then
-        (if (i32.eq (i32.load (local.get $r)) (global.get $LENT)) (then (return (i32.const 0))))
+        (if (i32.or (i32.eq (i32.load (local.get $r)) (global.get $LENT))
+                    (i32.eq (i32.load (local.get $r)) (global.get $LENT_NATIVE)))
+          (then (return (i32.const 0))))
         unreachable))
     (if (i32.or (i32.ge_u (i32.load (call $hosts_at (local.get $n))) (i32.const 0x40000000))
                 (i32.or (i32.load offset=12 (local.get $r)) (i32.load offset=20 (local.get $r))))
@@ -579,11 +596,26 @@
   (func (export "end_set_stage") (param $n i32) (param $block i32)
     (i32.store offset=28 (call $nat (local.get $n)) (local.get $block)))
 
-  ;; End `h` (record `n`) of `inst` is dropped.
+  ;; End `h` (record `n`) of `inst` is dropped. A writer whose reader is
+  ;; lent to the host (`native_lend`) stays, as meld's own dropped
+  ;; writer, until the lend is settled; the reader is told.
   (func (export "end_free") (param $inst i32) (param $h i32) (param $n i32)
+    (local $reader i32)
     (call $leave (local.get $n))
     (call $remove (local.get $inst) (local.get $h))
-    (call $free_record (local.get $n)))
+    (if (i32.eqz (i32.and (i32.eq (i32.load (call $record (local.get $n))) (global.get $END))
+                          (call $flag (local.get $n) (i32.const 128))))
+      (then
+        (call $free_record (local.get $n))
+        return))
+    (i32.store (call $record (local.get $n)) (global.get $NATIVE_KIND))
+    (i32.store (call $hosts_at (local.get $n)) (i32.const 0))
+    (call $set_flag (local.get $n) (i32.const 0xc0) (i32.const 0))
+    (call $set_flag (local.get $n) (i32.const 8) (i32.const 1))
+    (local.set $reader (i32.load (call $nat (local.get $n))))
+    (if (i32.eqz (i32.load offset=12 (call $record (local.get $reader))))
+      (then (call $set_event_record (local.get $reader) (call $event_code (local.get $reader))
+              (i32.const 1)))))
 
   ;; --- native streams and futures ---------------------------------------
   ;; Both ends of these are inner components' (wasmtime refuses to copy
@@ -593,7 +625,7 @@
   ;; DROPPED(n) n << 4 | 1, CANCELLED(n) n << 4 | 2. The busy and pinned
   ;; bits are those of HOSTS, as for the fused component's ends.
   (func $nat (param $n i32) (result i32) ;; inline
-    (i32.add (global.get $NATIVE) (i32.shl (local.get $n) (i32.const 5))))
+    (i32.add (global.get $NATIVE) (i32.shl (local.get $n) (i32.const 6))))
 
   (func $hosts_at (param $n i32) (result i32) ;; inline
     (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
@@ -641,7 +673,7 @@
   (func $native_init (param $n i32) (param $peer i32) (param $flags i32) (param $family i32) (param $size i32)
     (local $a i32)
     (local.set $a (call $nat (local.get $n)))
-    (memory.fill (local.get $a) (i32.const 0) (i32.const 32))
+    (memory.fill (local.get $a) (i32.const 0) (i32.const 64))
     (i32.store (local.get $a) (local.get $peer))
     (i32.store offset=4 (local.get $a) (local.get $flags))
     (i32.store offset=16 (local.get $a) (local.get $family))
@@ -861,6 +893,160 @@
     (i32.store (call $hosts_at (local.get $p))
       (i32.or (i32.and (i32.load (call $hosts_at (local.get $p))) (i32.const 0x40000000))
               (local.get $host))))
+
+  ;; --- meld's own readable ends lent to the host ------------------------
+  ;; A staged write to the host holds readable end `h` of `from` (tag
+  ;; `tag`, meld's own of bridged family `family`): it is lent until the
+  ;; write is settled, the host given a stream or future of the fused
+  ;; component's that stands for it (`native_lent_pair`), and its writer
+  ;; is that stream's writable end meanwhile (`native_bridge`), so that
+  ;; the host reads what the writer writes before the write is settled.
+  ;; The record, `p1` its writer's; or 0 when the end cannot leave (an
+  ;; operation pending, pinned, in a set, lent already), which the host's
+  ;; lift rejects, as wasmtime's lift rejects the end then.
+  (func (export "native_lend") (param $from i32) (param $h i32) (param $tag i32) (param $family i32) (result i32)
+    (local $n i32) (local $r i32)
+    (local.set $n (call $lookup (local.get $from) (local.get $h) (local.get $tag) (local.get $tag)))
+    (local.set $r (call $record (local.get $n)))
+    (if (i32.eq (i32.load (local.get $r)) (global.get $LENT_NATIVE)) (then (return (i32.const 0))))
+    (if (i32.or (i32.ne (i32.load (local.get $r)) (global.get $NATIVE_KIND))
+                (i32.ne (i32.load offset=16 (call $nat (local.get $n))) (local.get $family)))
+      (then unreachable))
+    (if (i32.or (i32.ge_u (i32.load (call $hosts_at (local.get $n))) (i32.const 0x40000000))
+                (i32.load offset=20 (local.get $r)))
+      (then (return (i32.const 0))))
+    (i32.store (local.get $r) (global.get $LENT_NATIVE))
+    (global.set $p1 (i32.load (call $nat (local.get $n))))
+    (local.get $n))
+
+  ;; Lent reader `n` stands for the fused component's readable end `hr`,
+  ;; whose writable end is `hw`.
+  (func (export "native_lent_pair") (param $n i32) (param $hw i32) (param $hr i32)
+    (i32.store offset=44 (call $nat (local.get $n)) (local.get $hw))
+    (i32.store offset=48 (call $nat (local.get $n)) (local.get $hr)))
+
+  ;; Whether meld's own end `p` dropped.
+  (func (export "native_dropped") (param $p i32) (result i32)
+    (call $flag (local.get $p) (i32.const 8)))
+
+  ;; Writer `p` of a lent reader becomes the fused component's writable
+  ;; end `host` (as `native_rekind` makes it), its pending write (`p1` its
+  ;; address, `p2` its count) kept for `native_unbridge`.
+  (func (export "native_bridge") (param $p i32) (param $host i32)
+    (local $a i32)
+    (local.set $a (call $nat (local.get $p)))
+    (global.set $p1 (i32.load offset=8 (local.get $a)))
+    (global.set $p2 (i32.load offset=12 (local.get $a)))
+    (i32.store offset=32 (local.get $a) (i32.load offset=24 (local.get $a)))
+    (i32.store offset=36 (local.get $a) (global.get $p1))
+    (i32.store offset=40 (local.get $a) (global.get $p2))
+    (i32.store (call $record (local.get $p)) (global.get $END))
+    (i32.store (call $hosts_at (local.get $p))
+      (i32.or (i32.and (i32.load (call $hosts_at (local.get $p))) (i32.const 0x40000000))
+              (local.get $host)))
+    (call $set_flag (local.get $p) (i32.const 4) (i32.const 0))
+    (call $set_flag (local.get $p) (i32.const 128) (i32.const 1)))
+
+  ;; The fused component's writable end `n` writes `count` elements at
+  ;; `ptr` (the caller's address) from side `side`: kept, while its reader
+  ;; is lent, for `native_unbridge`.
+  (func (export "end_note_write") (param $n i32) (param $ptr i32) (param $count i32) (param $side i32)
+    (local $a i32)
+    (if (i32.eqz (call $flag (local.get $n) (i32.const 128))) (then return))
+    (local.set $a (call $nat (local.get $n)))
+    (i32.store offset=32 (local.get $a) (local.get $side))
+    (i32.store offset=36 (local.get $a) (local.get $ptr))
+    (i32.store offset=40 (local.get $a) (local.get $count)))
+
+  ;; Readable end `h` of `inst` (tag `tag`): its record if a staged write
+  ;; lent it (`native_lend`), else 0.
+  (func (export "native_lent") (param $inst i32) (param $h i32) (param $tag i32) (result i32)
+    (local $n i32)
+    (local.set $n (call $lookup (local.get $inst) (local.get $h) (local.get $tag) (local.get $tag)))
+    (select (local.get $n) (i32.const 0)
+      (i32.eq (i32.load (call $record (local.get $n))) (global.get $LENT_NATIVE))))
+
+  ;; The staged write that lent reader `n` is settled, `taken` by the host
+  ;; or not; `p1` and `p2` the fused component's writable and readable end
+  ;; that stood for it. Taken, the reader leaves its table (its writer
+  ;; goes too if it dropped, else it stays the fused component's writable
+  ;; end): -1. Not taken, the reader is its component's again: 0 when its
+  ;; writer dropped (the fused component's writable end with it), else the
+  ;; writer's record, still the fused component's writable end, for
+  ;; `native_unbridge`.
+  (func (export "native_settle") (param $n i32) (param $taken i32) (result i32)
+    (local $r i32) (local $p i32)
+    (local.set $r (call $record (local.get $n)))
+    (local.set $p (i32.load (call $nat (local.get $n))))
+    (global.set $p1 (i32.load offset=44 (call $nat (local.get $n))))
+    (global.set $p2 (i32.load offset=48 (call $nat (local.get $n))))
+    (if (local.get $taken)
+      (then
+        (call $remove (i32.load offset=4 (local.get $r)) (i32.load offset=8 (local.get $r)))
+        (call $free_record (local.get $n))
+        (if (i32.eq (i32.load (call $record (local.get $p))) (global.get $END))
+          (then (call $set_flag (local.get $p) (i32.const 128) (i32.const 0)))
+          (else (call $free_record (local.get $p))))
+        (return (i32.const -1))))
+    (i32.store (local.get $r) (global.get $NATIVE_KIND))
+    (if (i32.eq (i32.load (call $record (local.get $p))) (global.get $END))
+      (then (return (local.get $p))))
+    (i32.const 0))
+
+  ;; Writer `p` (the fused component's writable end, flag 128), whose
+  ;; reader the host did not take: meld's own again; `busy`: the write it
+  ;; had pending at the host (cancelled there, or given up) is pending
+  ;; here.
+  (func (export "native_unbridge") (param $p i32) (param $busy i32)
+    (local $a i32)
+    (local.set $a (call $nat (local.get $p)))
+    (i32.store (call $record (local.get $p)) (global.get $NATIVE_KIND))
+    (i32.store (call $hosts_at (local.get $p))
+      (i32.and (i32.load (call $hosts_at (local.get $p))) (i32.const 0x40000000)))
+    (call $set_flag (local.get $p) (i32.const 0xc0) (i32.const 0))
+    (i32.store offset=28 (local.get $a) (i32.const 0))
+    ;; an event that would end the write only with a write pending (one a
+    ;; reader took part of before the lend)
+    (if (i32.eqz (local.get $busy)) (then (call $set_flag (local.get $p) (i32.const 16) (i32.const 0))))
+    (if (local.get $busy)
+      (then
+        (i32.store (call $hosts_at (local.get $p))
+          (i32.or (i32.load (call $hosts_at (local.get $p))) (i32.const 0x80000000)))
+        (call $pend (local.get $p) (i32.load offset=36 (local.get $a))
+          (i32.load offset=40 (local.get $a)) (i32.load offset=32 (local.get $a))))))
+
+  ;; Keeps the fused component's ends `hw` and `hr` (a stream or future of
+  ;; `family` neither end of which the host ever had) for the next lend of
+  ;; the family: wasmtime would not let a future's be dropped unwritten.
+  (func (export "spare_put") (param $family i32) (param $hw i32) (param $hr i32)
+    (local $n i32)
+    (local.set $n (call $new_record (global.get $SPARE) (i32.const 0)))
+    (i32.store (call $hosts_at (local.get $n)) (local.get $hr))
+    (i32.store (call $nat (local.get $n)) (local.get $hw))
+    (i32.store offset=4 (call $nat (local.get $n)) (i32.load (global.get $SPARES)))
+    (i32.store offset=16 (call $nat (local.get $n)) (local.get $family))
+    (i32.store (global.get $SPARES) (local.get $n)))
+
+  ;; A spare pair of `family` (`spare_put`): `hw << 32 | hr`, or 0.
+  (func (export "spare_take") (param $family i32) (result i64)
+    (local $at i32) (local $n i32) (local $pair i64)
+    (local.set $at (global.get $SPARES))
+    (block $none
+      (loop $scan
+        (local.set $n (i32.load (local.get $at)))
+        (br_if $none (i32.eqz (local.get $n)))
+        (if (i32.ne (i32.load offset=16 (call $nat (local.get $n))) (local.get $family))
+          (then
+            (local.set $at (i32.add (call $nat (local.get $n)) (i32.const 4)))
+            (br $scan)))
+        (i32.store (local.get $at) (i32.load offset=4 (call $nat (local.get $n))))
+        (local.set $pair
+          (i64.or (i64.shl (i64.extend_i32_u (i32.load (call $nat (local.get $n)))) (i64.const 32))
+                  (i64.extend_i32_u (i32.load (call $hosts_at (local.get $n))))))
+        (i32.store (call $hosts_at (local.get $n)) (i32.const 0))
+        (call $free_record (local.get $n))
+        (return (local.get $pair))))
+    (i64.const 0))
 
   ;; `*.cancel-read`/`*.cancel-write` of end `h` of `inst` (tag `tag`);
   ;; `sync`: the blocking variant. The code.
