@@ -9,7 +9,8 @@
 ;; 256 + 8 k. `give(k)` makes a future of word k (its write pending) and
 ;; writes its readable end into a future the host reads. `lend()` writes
 ;; the end of a future not yet written into a future the host has not read
-;; yet, and `fill(k)` writes word k to that future (the code). `cancel(k)`
+;; yet, and `fill(k)` writes word k to that future (the code); `join()`
+;; joins the end `lend` lent to a waitable set (1 when it could). `cancel(k)`
 ;; writes the end of a future of word k (its write pending) into a future
 ;; nobody reads and cancels that write (the code); `quiet()` does the same
 ;; with a future not written yet, and `fill-kept(k)` writes word k to it
@@ -64,6 +65,8 @@
     (core func $fs-drop-r (canon future.drop-readable $fs))
     (core func $sf-new (canon stream.new $sf))
     (core func $sf-write (canon stream.write $sf (memory $mem) async))
+    (core func $set-new (canon waitable-set.new))
+    (core func $join (canon waitable.join))
     (core func $lf-new (canon stream.new $lf))
     (core func $lf-write (canon stream.write $lf (memory $mem) async))
     (core module $m
@@ -83,11 +86,14 @@
       (import "cm" "fs-drop-r" (func $fs-drop-r (param i32)))
       (import "cm" "sf-new" (func $sf-new (result i64)))
       (import "cm" "sf-write" (func $sf-write (param i32 i32 i32) (result i32)))
+      (import "cm" "set-new" (func $set-new (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
       (import "cm" "lf-new" (func $lf-new (result i64)))
       (import "cm" "lf-write" (func $lf-write (param i32 i32 i32) (result i32)))
       ;; where the next element written goes (each pending write its own)
       (global $at (mut i32) (i32.const 1024))
       (global $lent (mut i32) (i32.const 0))
+      (global $lent-r (mut i32) (i32.const 0))
       (global $kept (mut i32) (i32.const 0))
       (global $kept-w (mut i32) (i32.const 0))
       (global $held (mut i64) (i64.const 0))
@@ -119,7 +125,11 @@
         (local $pair i64)
         (local.set $pair (call $f-new))
         (global.set $lent (call $writer (local.get $pair)))
+        (global.set $lent-r (i32.wrap_i64 (local.get $pair)))
         (i32.wrap_i64 (call $in-future (i32.wrap_i64 (local.get $pair)))))
+      (func (export "join") (result i32)
+        (call $join (global.get $lent-r) (call $set-new))
+        (i32.const 1))
       (func (export "fill") (param $k i32) (result i32)
         (call $f-write (global.get $lent) (call $word (local.get $k))))
       ;; `end` written into a future nobody reads, the write cancelled
@@ -226,10 +236,12 @@
         (export "fs-new" (func $fs-new)) (export "fs-write" (func $fs-write))
         (export "fs-cancel-write" (func $fs-cancel-write)) (export "fs-drop-r" (func $fs-drop-r))
         (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))
-        (export "lf-new" (func $lf-new)) (export "lf-write" (func $lf-write))))))
+        (export "lf-new" (func $lf-new)) (export "lf-write" (func $lf-write))
+        (export "set-new" (func $set-new)) (export "join" (func $join))))))
     (func (export "give") (param "k" u32) (result $ff) (canon lift (core func $i "give")))
     (func (export "lend") (result $ff) (canon lift (core func $i "lend")))
     (func (export "fill") (param "k" u32) (result u32) (canon lift (core func $i "fill")))
+    (func (export "join") (result u32) (canon lift (core func $i "join")))
     (func (export "cancel") (param "k" u32) (result u32) (canon lift (core func $i "cancel")))
     (func (export "quiet") (result u32) (canon lift (core func $i "quiet")))
     (func (export "fill-kept") (param "k" u32) (result u32) (canon lift (core func $i "fill-kept")))
@@ -249,6 +261,7 @@
   (export "give" (func $a "give"))
   (export "lend" (func $a "lend"))
   (export "fill" (func $a "fill"))
+  (export "join" (func $a "join"))
   (export "cancel" (func $a "cancel"))
   (export "quiet" (func $a "quiet"))
   (export "fill-kept" (func $a "fill-kept"))

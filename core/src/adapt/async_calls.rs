@@ -377,7 +377,8 @@ pub(crate) fn end_fns(
 /// functions and the generated copy, [`RuntimeFunc::Copy`]): one whose
 /// elements hold no borrowed handles and that reaches no root import or
 /// export (the host's ends stay the fused component's own), or that does
-/// but whose elements are not numbers and hold no handles (`bridged`).
+/// but whose elements are not numbers (`bridged`; their handles, if any,
+/// move between tables as a call's do, and are staged with the host).
 /// Both ends are then inner components', and meld must carry it: wasmtime
 /// would not copy a payload that is not a number within the one fused
 /// instance; and numbers move by one `memory.copy` without a call of the
@@ -444,7 +445,6 @@ fn native_kind(
 /// [`NativeFamily`]), and if so whether it is bridged; `root`: the types
 /// that reach the host.
 fn carried(
-    tys: &TyTable,
     kind: crate::abi::EndKind,
     root: &std::collections::BTreeSet<crate::abi::EndKind>,
 ) -> Option<bool> {
@@ -453,8 +453,9 @@ fn carried(
         return Some(false);
     }
     match kind {
-        EndKind::Stream { numeric, payload } | EndKind::Future { numeric, payload } => {
-            (!numeric && !payload.is_some_and(|p| tys.info(p).handles)).then_some(true)
+        // (a payload with borrowed handles has no `EndKind`: `native_kind`)
+        EndKind::Stream { numeric, .. } | EndKind::Future { numeric, .. } => {
+            (!numeric).then_some(true)
         }
         EndKind::ErrorContext => None,
     }
@@ -474,7 +475,7 @@ pub(crate) fn native_families(
         let Some(kind) = native_kind(graph, types, tys, builtin) else {
             continue;
         };
-        let Some(bridged) = carried(tys, kind, root) else {
+        let Some(bridged) = carried(kind, root) else {
             continue;
         };
         let at = match out.iter().position(|f| f.kind == kind) {
@@ -522,7 +523,7 @@ pub(crate) fn native_builtins(
     let mut out = std::collections::BTreeSet::new();
     for (i, builtin) in graph.async_builtins.iter().enumerate() {
         if let Some(kind) = native_kind(graph, types, &mut tys, builtin)
-            && carried(&tys, kind, &root) == Some(false)
+            && carried(kind, &root) == Some(false)
         {
             out.insert(AsyncBuiltinId(i));
         }
@@ -630,7 +631,7 @@ pub(crate) fn pointer_ends(graph: &Graph, types: TypesRef<'_>) -> Result<Vec<Asy
         // meld's own only (a bridged family's built-ins act on the fused
         // component's ends too)
         if let Some(kind) = native_kind(graph, types, &mut tys, builtin)
-            && carried(&tys, kind, &root) == Some(false)
+            && carried(kind, &root) == Some(false)
         {
             continue;
         }
@@ -675,7 +676,7 @@ impl Staging<'_> {
         match self.tys.node(ty) {
             Node::Handle { own, .. } => *own,
             Node::End(crate::abi::EndKind::ErrorContext) => true,
-            Node::End(kind) => self.read || carried(self.tys, *kind, self.root) != Some(false),
+            Node::End(kind) => self.read || carried(*kind, self.root) != Some(false),
             Node::List(element) | Node::FixedList(element, _) => each(element),
             Node::Record(fields) => fields.iter().all(each),
             Node::Variant(cases) => cases.iter().flatten().all(each),
@@ -690,7 +691,7 @@ fn any_bridged(graph: &Graph, types: TypesRef<'_>) -> Result<bool> {
     let root = super::root_ends(graph, types, &mut tys)?;
     for builtin in &graph.async_builtins {
         if let Some(kind) = native_kind(graph, types, &mut tys, builtin)
-            && carried(&tys, kind, &root) == Some(true)
+            && carried(kind, &root) == Some(true)
         {
             return Ok(true);
         }

@@ -1366,8 +1366,8 @@ impl Codegen {
                         return Err(Error::unsupported(
                             "a stream or future whose payload is not a number passed between \
                              two inner components while its type also reaches the host, and \
-                             whose elements hold handles; or whose elements hold borrowed \
-                             handles",
+                             whose elements hold borrowed handles or whose built-ins no inner \
+                             component uses",
                         ));
                     }
                     // the fused component's ends
