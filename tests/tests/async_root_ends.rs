@@ -1307,12 +1307,22 @@ fn strings_script(wasm: &[u8], steps: &[&str]) -> Vec<String> {
         let (name, arg) = step.split_once(' ').unwrap_or((step, ""));
         let number = || Val::U32(arg.parse().expect("a number"));
         let args = match name {
-            "make" | "cross" | "finish" | "words" | "partial" | "partial-kept" => {
+            "make" | "cross" | "finish" | "words" | "partial" | "partial-kept" | "lent-partial"
+            | "unlent-partial" => {
                 vec![number()]
             }
             "pass" => vec![written(&mut store, arg)],
             _ => Vec::new(),
         };
+        if name == "close" {
+            // the kept stream, dropped unread
+            let Some(Val::Stream(mut stream)) = kept.take() else {
+                panic!("a kept stream")
+            };
+            stream.close(&mut store).expect("the host drops it");
+            seen.push(step.to_string());
+            continue;
+        }
         if name == "drain" {
             // the kept stream, read until its writer drops
             let stream = kept.take().expect("a kept stream");
@@ -1345,6 +1355,13 @@ fn strings_script(wasm: &[u8], steps: &[&str]) -> Vec<String> {
                 arg.parse::<usize>().expect("a count") - 1,
             ),
             "gone" => collect(&mut store, value, 1),
+            "lent-partial" => {
+                let end = take_from::<StreamReader<String>>(&mut store, value).expect("an end");
+                let end = wasmtime::component::StreamAny::try_from_stream_reader(&mut store, end)
+                    .expect("erased");
+                let want = arg.parse::<usize>().expect("a count") - 1;
+                collect(&mut store, Val::Stream(end), want)
+            }
             _ => format!("{value:?}"),
         };
         seen.push(format!("{step}: {shown}"));
@@ -1396,6 +1413,33 @@ fn string_ends_cross_inner_components_and_the_boundary() {
                 "partial-kept 4: kept",
                 "cancel: U32(18)",
                 "drain: [] closed: true",
+            ],
+        ),
+        // The same end lent to a write to the host (in a future of
+        // streams): taken, the host reads the rest; not taken, `$b` does;
+        // either way the writer's event counts all that was taken.
+        (
+            &["lent-partial 3", "settle"][..],
+            &[
+                r#"lent-partial 3: ["bcd", "cde"] closed: false"#,
+                "settle: U32(3032)",
+            ][..],
+        ),
+        (
+            &["unlent-partial 3", "settle"],
+            &["unlent-partial 3: U32(2032)", "settle: U32(3048)"],
+        ),
+        (
+            &["partial-kept 3", "close", "settle"],
+            &["partial-kept 3: kept", "close", "settle: U32(3017)"],
+        ),
+        // The host's event of the rest replaces the one the count `$b`
+        // took was in.
+        (
+            &["partial 3", "settle"],
+            &[
+                r#"partial 3: ["bcd", "cde"] closed: false"#,
+                "settle: U32(3032)",
             ],
         ),
     ] {

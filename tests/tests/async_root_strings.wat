@@ -15,10 +15,16 @@
 ;; - after `partial`, `settle` takes the write's event (`waitable-set.poll`)
 ;;   and drops the writable end, `cancel` cancels the write and drops it:
 ;;   both return the code * 1000 + the payload (the count the reader and
-;;   the host took, in its bits above the low four).
+;;   the host took, in its bits above the low four);
+;; - `lent-partial n` is `partial n` whose end goes to the host in a
+;;   future the host reads (a staged write lending the end);
+;;   `unlent-partial n` writes it in a future nobody reads and cancels that
+;;   write, then passes the end to `$b`, which reads the rest (the cancel's
+;;   code * 1000 + the read's code).
 (component
   (type $fs (future string))
   (type $ss (stream string))
+  (type $fss (future $ss))
   (component $b
     (type $fs (future string))
     (type $ss (stream string))
@@ -42,6 +48,9 @@
       (import "cm" "f-read" (func $f-read (param i32 i32) (result i32)))
       (import "cm" "f-drop-r" (func $f-drop-r (param i32)))
       (import "cm" "s-read" (func $s-read (param i32 i32 i32) (result i32)))
+      ;; reads up to eight strings of stream `s`: the code
+      (func (export "read-rest") (param $s i32) (result i32)
+        (call $s-read (local.get $s) (i32.const 400) (i32.const 8)))
       ;; reads one string of stream `s` and gives the end back
       (func (export "read-one") (param $s i32) (result i32)
         (drop (call $s-read (local.get $s) (i32.const 300) (i32.const 1)))
@@ -65,7 +74,8 @@
       (with "cm" (instance (export "f-read" (func $f-read)) (export "f-drop-r" (func $f-drop-r))
         (export "s-read" (func $s-read))))))
     (func (export "take") (param "f" $fs) (result u32) (canon lift (core func $i "take")))
-    (func (export "read-one") (param "s" $ss) (result $ss) (canon lift (core func $i "read-one"))))
+    (func (export "read-one") (param "s" $ss) (result $ss) (canon lift (core func $i "read-one")))
+    (func (export "read-rest") (param "s" $ss) (result u32) (canon lift (core func $i "read-rest"))))
 
   (component $a
     (type $fs (future string))
@@ -74,7 +84,9 @@
       (type $fs (future string))
       (type $ss (stream string))
       (export "take" (func (param "f" $fs) (result u32)))
-      (export "read-one" (func (param "s" $ss) (result $ss)))))
+      (export "read-one" (func (param "s" $ss) (result $ss)))
+      (export "read-rest" (func (param "s" $ss) (result u32)))))
+    (type $fss (future $ss))
     (core module $memory
       (memory (export "mem") 1)
       (data (i32.const 100) "abcdefghijklmnop"))
@@ -92,6 +104,11 @@
     (core func $join (canon waitable.join))
     (core func $take (canon lower (func $b "take")))
     (core func $read-one (canon lower (func $b "read-one")))
+    (core func $read-rest (canon lower (func $b "read-rest")))
+    (core func $fss-new (canon future.new $fss))
+    (core func $fss-write (canon future.write $fss (memory $mem) async))
+    (core func $fss-cancel (canon future.cancel-write $fss async))
+    (core func $fss-drop-r (canon future.drop-readable $fss))
     (core module $m
       (import "mem" "mem" (memory 1))
       (import "cm" "f-new" (func $f-new (result i64)))
@@ -106,6 +123,28 @@
       (import "cm" "join" (func $join (param i32 i32)))
       (import "b" "take" (func $take (param i32) (result i32)))
       (import "b" "read-one" (func $read-one (param i32) (result i32)))
+      (import "b" "read-rest" (func $read-rest (param i32) (result i32)))
+      (import "cm" "fss-new" (func $fss-new (result i64)))
+      (import "cm" "fss-write" (func $fss-write (param i32 i32) (result i32)))
+      (import "cm" "fss-cancel" (func $fss-cancel (param i32) (result i32)))
+      (import "cm" "fss-drop-r" (func $fss-drop-r (param i32)))
+      ;; `end` written into a new future of streams (at 24): its ends
+      (func $in-future (param $end i32) (result i64)
+        (local $pair i64)
+        (local.set $pair (call $fss-new))
+        (i32.store (i32.const 24) (local.get $end))
+        (drop (call $fss-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                (i32.const 24)))
+        (local.get $pair))
+      (func (export "lent-partial") (param $n i32) (result i32)
+        (i32.wrap_i64 (call $in-future (call $read-one (call $words (local.get $n))))))
+      (func (export "unlent-partial") (param $n i32) (result i32)
+        (local $end i32) (local $pair i64) (local $code i32)
+        (local.set $end (call $read-one (call $words (local.get $n))))
+        (local.set $pair (call $in-future (local.get $end)))
+        (local.set $code (call $fss-cancel (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))))
+        (call $fss-drop-r (i32.wrap_i64 (local.get $pair)))
+        (i32.add (i32.mul (local.get $code) (i32.const 1000)) (call $read-rest (local.get $end))))
       ;; a string of the first `v` letters at a buffer of the end's own
       (func $buffer (param $h i32) (param $v i32) (result i32)
         (local $at i32)
@@ -181,8 +220,11 @@
         (export "s-new" (func $s-new)) (export "s-write" (func $s-write))
         (export "s-drop-w" (func $s-drop-w)) (export "s-cancel-w" (func $s-cancel-w))
         (export "set-new" (func $set-new)) (export "set-poll" (func $set-poll))
-        (export "set-drop" (func $set-drop)) (export "join" (func $join))))
-      (with "b" (instance (export "take" (func $take)) (export "read-one" (func $read-one))))))
+        (export "set-drop" (func $set-drop)) (export "join" (func $join))
+        (export "fss-new" (func $fss-new)) (export "fss-write" (func $fss-write))
+        (export "fss-cancel" (func $fss-cancel)) (export "fss-drop-r" (func $fss-drop-r))))
+      (with "b" (instance (export "take" (func $take)) (export "read-one" (func $read-one))
+        (export "read-rest" (func $read-rest))))))
     (func (export "make") (param "v" u32) (result $fs) (canon lift (core func $i "make")))
     (func (export "pass") (param "f" $fs) (result u32) (canon lift (core func $i "pass")))
     (func (export "cross") (param "v" u32) (result u32) (canon lift (core func $i "cross")))
@@ -192,7 +234,11 @@
     (func (export "partial") (param "n" u32) (result $ss) (canon lift (core func $i "partial")))
     (func (export "settle") (result u32) (canon lift (core func $i "settle")))
     (func (export "cancel") (result u32) (canon lift (core func $i "cancel")))
-    (func (export "gone") (result $ss) (canon lift (core func $i "gone"))))
+    (func (export "gone") (result $ss) (canon lift (core func $i "gone")))
+    (func (export "lent-partial") (param "n" u32) (result $fss)
+      (canon lift (core func $i "lent-partial")))
+    (func (export "unlent-partial") (param "n" u32) (result u32)
+      (canon lift (core func $i "unlent-partial"))))
   (instance $b (instantiate $b))
   (instance $a (instantiate $a (with "b" (instance $b))))
   (export "make" (func $a "make"))
@@ -204,4 +250,6 @@
   (export "partial" (func $a "partial"))
   (export "settle" (func $a "settle"))
   (export "cancel" (func $a "cancel"))
-  (export "gone" (func $a "gone")))
+  (export "gone" (func $a "gone"))
+  (export "lent-partial" (func $a "lent-partial"))
+  (export "unlent-partial" (func $a "unlent-partial")))

@@ -2370,12 +2370,25 @@ impl Gen<'_, '_, '_, '_> {
         b.get(hh)
             .i32(0)
             .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
-        // a write carried over to the host counts what was taken before
-        b.get(n)
-            .ins(I::Call(rt.end_carry))
+        // A write carried over to the host: the host's COMPLETED replaces
+        // the event the count the inner reader took was in, its DROPPED
+        // keeps that count, as wasmtime's do (COMPLETED(2) after an inner
+        // reader took 1 of 3 and the host the other 2, DROPPED(1) when the
+        // host dropped the rest: `partial`, `close` and `settle` in
+        // `async_root_strings.wat`).
+        let carry = b.local(Flat::I32);
+        b.get(n).ins(I::Call(rt.end_carry)).set(carry);
+        b.get(status)
+            .i32(0xf)
+            .ins(I::I32And)
+            .i32(1)
+            .ins(I::I32Eq)
+            .ins(I::If(BlockType::Empty))
             .get(status)
+            .get(carry)
             .ins(I::I32Add)
-            .set(status);
+            .set(status)
+            .ins(I::End);
         // a read's outcome may pin the end (`end_note`)
         b.get(code)
             .i32(EVENT_STREAM_READ)
@@ -3927,8 +3940,10 @@ impl Gen<'_, '_, '_, '_> {
     /// writer had dropped). A write the reader took part of whose event the
     /// writer has not taken goes on at the host with its rest, as wasmtime
     /// goes on offering the rest: the end carries the count taken
-    /// (`end_set_carry`), which whatever ends the write adds
-    /// ([`Gen::carried`] when the writer takes its event first).
+    /// (`end_set_carry`), which the writer's cancel adds
+    /// (`cancel_carried`), and its event when the writer takes it first
+    /// ([`Gen::carried`]), and the host's DROPPED; the host's COMPLETED
+    /// replaces that event, as wasmtime's does ([`AsyncFunc::HostEvent`]).
     ///
     /// [`AsyncFunc::BridgeLend`] (`lend` true): such an end is lent to a
     /// staged write to the host. The fused component's end is lent as any

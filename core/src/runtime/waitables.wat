@@ -858,7 +858,9 @@
   ;; The fused component's writable end `n` (a writer of `native_out`)
   ;; carries `count` elements a reader took of its write, now pending at
   ;; the host with the rest: its event (COMPLETED(count), not yet taken)
-  ;; stays; whatever ends the write at the host adds `count`.
+  ;; stays; the writer's cancel, or its taking that event, ends the
+  ;; write at the host adding `count`, as the host's DROPPED adds it (its
+  ;; COMPLETED replaces it).
   (func (export "end_set_carry") (param $n i32) (param $count i32)
     (call $set_flag (local.get $n) (i32.const 64) (i32.const 1))
     (i32.store offset=24 (call $nat (local.get $n)) (local.get $count)))
