@@ -10,7 +10,13 @@
 ;; `$b` returns `give(v)`'s future; `peek(v)`: `$b` reads `give(v)`'s
 ;; future (the read's code * 1000 + the thing's rep); `count(n, k)`: `$b`
 ;; reads up to `k` things of `many(n)`'s stream (the count * 1000 + the
-;; sum of their reps); `handle()`: the handle `$b`'s next thing gets.
+;; sum of their reps); `handle()`: the handle `$b`'s next thing gets;
+;; `nested(v)`: `$b` writes `give(v)`'s end into a future the host reads;
+;; `unnested(v)`: into a future nobody reads, cancels that write and
+;; reads the end itself (the cancel's code * 1000 + the thing's rep);
+;; `ends(n)`: `$b` writes the ends of `give(1)` .. `give(n)` to a stream
+;; the host reads one of, and `second()` reads the second end itself (the
+;; read's code * 1000 + the thing's rep).
 (component
   (import "thing" (type $thing (sub resource)))
   (import "make-thing" (func $make-thing (param "v" u32) (result (own $thing))))
@@ -75,6 +81,8 @@
     (type $st (stream (own $thing)))
     (import "give" (func $give (param "v" u32) (result $ft)))
     (import "many" (func $many (param "n" u32) (result $st)))
+    (type $fft (future $ft))
+    (type $sft (stream $ft))
     (core module $memory (memory (export "mem") 1))
     (core instance $memory (instantiate $memory))
     (alias core export $memory "mem" (core memory $mem))
@@ -84,8 +92,20 @@
     (core func $give (canon lower (func $give)))
     (core func $many (canon lower (func $many)))
     (core func $drop (canon resource.drop $thing))
+    (core func $ff-new (canon future.new $fft))
+    (core func $ff-write (canon future.write $fft (memory $mem) async))
+    (core func $ff-cancel (canon future.cancel-write $fft async))
+    (core func $ff-drop-r (canon future.drop-readable $fft))
+    (core func $sf-new (canon stream.new $sft))
+    (core func $sf-write (canon stream.write $sft (memory $mem) async))
     (core module $m
+      (import "cm" "sf-new" (func $sf-new (result i64)))
+      (import "cm" "sf-write" (func $sf-write (param i32 i32 i32) (result i32)))
       (import "mem" "mem" (memory 1))
+      (import "cm" "ff-new" (func $ff-new (result i64)))
+      (import "cm" "ff-write" (func $ff-write (param i32 i32) (result i32)))
+      (import "cm" "ff-cancel" (func $ff-cancel (param i32) (result i32)))
+      (import "cm" "ff-drop-r" (func $ff-drop-r (param i32)))
       (import "cm" "f-read" (func $f-read (param i32 i32) (result i32)))
       (import "cm" "s-read" (func $s-read (param i32 i32 i32) (result i32)))
       (import "cm" "value" (func $value (param i32) (result i32)))
@@ -114,18 +134,63 @@
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $each)))
         (i32.add (i32.mul (local.get $got) (i32.const 1000)) (local.get $sum)))
-      (func (export "handle") (result i32) (global.get $last)))
+      (func (export "handle") (result i32) (global.get $last))
+      ;; `end` written into a new future of futures (at 32): its ends
+      (func $in-future (param $end i32) (result i64)
+        (local $pair i64)
+        (local.set $pair (call $ff-new))
+        (i32.store (i32.const 32) (local.get $end))
+        (drop (call $ff-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                (i32.const 32)))
+        (local.get $pair))
+      (func (export "nested") (param $v i32) (result i32)
+        (i32.wrap_i64 (call $in-future (call $give (local.get $v)))))
+      ;; the ends at 256 ..
+      (func (export "ends") (param $n i32) (result i32)
+        (local $pair i64) (local $k i32)
+        (local.set $pair (call $sf-new))
+        (block $done
+          (loop $each
+            (br_if $done (i32.ge_u (local.get $k) (local.get $n)))
+            (i32.store (i32.add (i32.const 256) (i32.mul (local.get $k) (i32.const 4)))
+              (call $give (i32.add (local.get $k) (i32.const 1))))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $each)))
+        (drop (call $sf-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+                (i32.const 256) (local.get $n)))
+        (i32.wrap_i64 (local.get $pair)))
+      (func (export "second") (result i32)
+        (local $code i32)
+        (local.set $code (call $f-read (i32.load (i32.const 260)) (i32.const 64)))
+        (i32.add (i32.mul (local.get $code) (i32.const 1000))
+                 (call $value (i32.load (i32.const 64)))))
+      (func (export "unnested") (param $v i32) (result i32)
+        (local $end i32) (local $pair i64) (local $code i32)
+        (local.set $end (call $give (local.get $v)))
+        (local.set $pair (call $in-future (local.get $end)))
+        (local.set $code (call $ff-cancel (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))))
+        (call $ff-drop-r (i32.wrap_i64 (local.get $pair)))
+        (drop (call $f-read (local.get $end) (i32.const 64)))
+        (i32.add (i32.mul (local.get $code) (i32.const 1000))
+                 (call $value (i32.load (i32.const 64))))))
     (core instance $i (instantiate $m
       (with "mem" (instance (export "mem" (memory $mem))))
       (with "cm" (instance
         (export "f-read" (func $f-read)) (export "s-read" (func $s-read))
         (export "value" (func $value)) (export "give" (func $give))
-        (export "many" (func $many)) (export "drop" (func $drop))))))
+        (export "many" (func $many)) (export "drop" (func $drop))
+        (export "ff-new" (func $ff-new)) (export "ff-write" (func $ff-write))
+        (export "ff-cancel" (func $ff-cancel)) (export "ff-drop-r" (func $ff-drop-r))
+        (export "sf-new" (func $sf-new)) (export "sf-write" (func $sf-write))))))
     (func (export "relay") (param "v" u32) (result $ft) (canon lift (core func $i "relay")))
     (func (export "peek") (param "v" u32) (result u32) (canon lift (core func $i "peek")))
     (func (export "count") (param "n" u32) (param "k" u32) (result u32)
       (canon lift (core func $i "count")))
-    (func (export "handle") (result u32) (canon lift (core func $i "handle"))))
+    (func (export "handle") (result u32) (canon lift (core func $i "handle")))
+    (func (export "nested") (param "v" u32) (result $fft) (canon lift (core func $i "nested")))
+    (func (export "unnested") (param "v" u32) (result u32) (canon lift (core func $i "unnested")))
+    (func (export "ends") (param "n" u32) (result $sft) (canon lift (core func $i "ends")))
+    (func (export "second") (result u32) (canon lift (core func $i "second"))))
   (instance $a (instantiate $a
     (with "thing" (type $thing)) (with "make-thing" (func $make-thing))))
   (instance $b (instantiate $b
@@ -136,4 +201,8 @@
   (export "relay" (func $b "relay"))
   (export "peek" (func $b "peek"))
   (export "count" (func $b "count"))
-  (export "handle" (func $b "handle")))
+  (export "handle" (func $b "handle"))
+  (export "nested" (func $b "nested"))
+  (export "unnested" (func $b "unnested"))
+  (export "ends" (func $b "ends"))
+  (export "second" (func $b "second")))

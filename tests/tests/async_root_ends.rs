@@ -7,7 +7,10 @@
 //! handle numbers. `async_root_strings.wat` does the same with futures
 //! and streams of strings, whose type reaches the host while they also go
 //! between the inner components (meld carries those an inner component
-//! makes, and hands the host a stream of its own for them).
+//! makes, and hands the host a stream of its own for them);
+//! `async_root_crossing.wat` with a future and a stream of the host's
+//! things. The other `async_root_*.wat` files here put handles and ends in
+//! the elements of streams and futures the host reads and writes.
 
 use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex};
@@ -1220,6 +1223,23 @@ fn crossing_script(wasm: &[u8]) -> Vec<String> {
     let things = take_items::<Resource<Thing>>(&mut store, many, 2);
     let reps: Vec<u32> = things.iter().map(|thing| thing.rep()).collect();
     seen.push(format!("many(3) = {reps:?}"));
+    let nested = call(&mut store, "nested", vec![Val::U32(9)]);
+    let end = take_from::<FutureReader<Resource<Thing>>>(&mut store, nested).expect("an end");
+    let end = FutureAny::try_from_future_reader(&mut store, end).expect("erased");
+    seen.push(format!(
+        "nested(9) = {:?}",
+        rep(&mut store, Val::Future(end))
+    ));
+    let unnested = call(&mut store, "unnested", vec![Val::U32(10)]);
+    seen.push(format!("unnested(10) = {unnested:?}"));
+    let ends = call(&mut store, "ends", vec![Val::U32(2)]);
+    let mut reps = Vec::new();
+    for end in take_items::<FutureReader<Resource<Thing>>>(&mut store, ends, 1) {
+        let end = FutureAny::try_from_future_reader(&mut store, end).expect("erased");
+        reps.push(rep(&mut store, Val::Future(end)));
+    }
+    let second = call(&mut store, "second", vec![]);
+    seen.push(format!("ends(2) = {reps:?}, second = {second:?}"));
     seen
 }
 
@@ -1244,6 +1264,9 @@ fn handles_in_elements_cross_inside_and_out() {
             "count(3, 2) = U32(2003)",
             "relay(8) = Some(8)",
             "many(3) = [1, 2]",
+            "nested(9) = Some(9)",
+            "unnested(10) = U32(2010)",
+            "ends(2) = [Some(1)], second = U32(2)",
         ]
     );
     for (memory, fused) in fusions(&wasm) {
