@@ -1308,20 +1308,7 @@ impl Codegen {
         let f = self.end_fns()?;
         let tag = kind.tag();
         if to == HOST_LENT {
-            match (self.family(kind), f.bridge_lend) {
-                (None, _) => {
-                    body.i32(from).get(handle).i32(tag).ins(I::Call(f.end_lend));
-                }
-                (Some((family, true)), Some(lend)) => {
-                    body.i32(from)
-                        .get(handle)
-                        .i32(tag)
-                        .i32(family)
-                        .ins(I::Call(lend));
-                }
-                _ => return Err(Error::internal("meld's own end in a staged write")),
-            }
-            return Ok(());
+            return self.end_leaves(body, kind, from, handle, (f.end_lend, f.bridge_lend));
         }
         match (kind, from == HOST, to == HOST) {
             (_, true, true) => return Err(Error::internal("an end from the host to the host")),
@@ -1340,23 +1327,9 @@ impl Codegen {
             (_, true, false) => {
                 body.i32(to).i32(tag).get(handle).ins(I::Call(f.end_new));
             }
-            (_, false, true) => match (self.family(kind), f.bridge_out) {
-                (Some((family, true)), Some(bridge_out)) => {
-                    body.i32(from)
-                        .get(handle)
-                        .i32(tag)
-                        .i32(family)
-                        .ins(I::Call(bridge_out));
-                }
-                (Some(_), _) => {
-                    return Err(Error::internal(
-                        "meld's own end of a type that reaches the host",
-                    ));
-                }
-                (None, _) => {
-                    body.i32(from).get(handle).i32(tag).ins(I::Call(f.end_out));
-                }
-            },
+            (_, false, true) => {
+                return self.end_leaves(body, kind, from, handle, (f.end_out, f.bridge_out));
+            }
             (EndKind::Stream { numeric, .. } | EndKind::Future { numeric, .. }, false, false) => {
                 // Both ends are then the fused component's, in its one
                 // instance, where wasmtime copies only numbers; others
@@ -1390,6 +1363,32 @@ impl Codegen {
 }
 
 impl Codegen {
+    /// Readable end `handle` of `from` leaves for the host, moved or lent
+    /// to a staged write: `fns` are the runtime's function for the fused
+    /// component's ends (`end_out`, `end_lend`) and the generated one for
+    /// a bridged family's, which may be meld's own (`BridgeOut`,
+    /// `BridgeLend`).
+    fn end_leaves(
+        &mut self,
+        body: &mut Body,
+        kind: EndKind,
+        from: u32,
+        handle: Local,
+        fns: (u32, Option<u32>),
+    ) -> Result<()> {
+        body.i32(from).get(handle).i32(kind.tag());
+        match (self.family(kind), fns) {
+            (None, (host, _)) => body.ins(I::Call(host)),
+            (Some((family, true)), (_, Some(bridged))) => body.i32(family).ins(I::Call(bridged)),
+            _ => {
+                return Err(Error::internal(
+                    "meld's own end of a type that reaches the host",
+                ));
+            }
+        };
+        Ok(())
+    }
+
     /// The native family of stream or future type `kind` (see
     /// [`super::async_calls::NativeFamily`]) and whether it is bridged.
     fn family(&self, kind: EndKind) -> Option<(u32, bool)> {
