@@ -6,7 +6,7 @@
 mod render;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use meld_core::{DebugInfo, MemoryStrategy, Options, OutputKind};
+use meld_core::{DebugInfo, MemoryStrategy, Options, OutputKind, Simd};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -94,6 +94,14 @@ struct FuseArgs {
     /// DWARF are unaffected.
     #[arg(long, value_name = "WHAT", value_enum, default_value_t = Debug::Keep)]
     debug_info: Debug,
+    /// Whether the generated string copies validate utf8 with SIMD,
+    /// sixteen bytes at a time (faster on text that is not ASCII): `auto`
+    /// when the input already uses SIMD (a `v128` in a core module's
+    /// types, globals or locals), so that the output needs no wasm feature
+    /// the input did not; `on` always (the output then needs SIMD);
+    /// `off` never.
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = SimdArg::Auto)]
+    simd: SimdArg,
     /// Print what fusion did (counts, sizes, time, peak resident memory on
     /// Linux, dropped sections; for an async composition, each component's
     /// functions rewritten to suspend) on stderr.
@@ -118,6 +126,16 @@ enum Debug {
     Keep,
     /// Drop it.
     Strip,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SimdArg {
+    /// When the input uses SIMD already.
+    Auto,
+    /// Always.
+    On,
+    /// Never.
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -181,6 +199,11 @@ fn fuse(args: FuseArgs) -> Result<(), String> {
         debug_info: match args.debug_info {
             Debug::Keep => DebugInfo::Keep,
             Debug::Strip => DebugInfo::Strip,
+        },
+        simd: match args.simd {
+            SimdArg::Auto => Simd::Auto,
+            SimdArg::On => Simd::On,
+            SimdArg::Off => Simd::Off,
         },
     };
     let start = Instant::now();

@@ -196,6 +196,7 @@ fn wit_options(output: OutputKind) -> fuser::Options {
         memory: fuser::MemoryStrategy::Auto,
         region_mib: None,
         debug_info: fuser::DebugInfo::Keep,
+        simd: fuser::Simd::Auto,
     }
 }
 

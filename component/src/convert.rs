@@ -15,6 +15,7 @@ pub(crate) fn options(options: wit::Options) -> meld_core::Options {
         memory,
         region_mib,
         debug_info,
+        simd,
     } = options;
     meld_core::Options {
         output: match emit {
@@ -30,6 +31,11 @@ pub(crate) fn options(options: wit::Options) -> meld_core::Options {
         debug_info: match debug_info {
             wit::DebugInfo::Keep => meld_core::DebugInfo::Keep,
             wit::DebugInfo::Strip => meld_core::DebugInfo::Strip,
+        },
+        simd: match simd {
+            wit::Simd::Auto => meld_core::Simd::Auto,
+            wit::Simd::On => meld_core::Simd::On,
+            wit::Simd::Off => meld_core::Simd::Off,
         },
     }
 }

@@ -37,17 +37,25 @@ fn instantiate() -> (Store<()>, Meld) {
 /// The option sets every fixture is fused with: each output kind with the
 /// default memory strategy, and each strategy for a core module.
 fn option_sets() -> Vec<Options> {
-    let options = |output, memory, region_mib| Options {
+    let options = |output, memory, region_mib, simd| Options {
         output,
         memory,
         region_mib,
         debug_info: meld_core::DebugInfo::Keep,
+        simd,
     };
+    use meld_core::Simd;
     vec![
-        options(OutputKind::Component, MemoryStrategy::Auto, None),
-        options(OutputKind::Core, MemoryStrategy::Auto, None),
-        options(OutputKind::Core, MemoryStrategy::Multi, None),
-        options(OutputKind::Core, MemoryStrategy::Shared, Some(2)),
+        options(
+            OutputKind::Component,
+            MemoryStrategy::Auto,
+            None,
+            Simd::Auto,
+        ),
+        options(OutputKind::Core, MemoryStrategy::Auto, None, Simd::Auto),
+        options(OutputKind::Core, MemoryStrategy::Multi, None, Simd::Auto),
+        options(OutputKind::Core, MemoryStrategy::Shared, Some(2), Simd::On),
+        options(OutputKind::Component, MemoryStrategy::Multi, None, Simd::On),
     ]
 }
 
@@ -326,6 +334,7 @@ fn options_to_wit(options: &Options) -> fuser::Options {
         memory,
         region_mib,
         debug_info,
+        simd,
     } = options;
     fuser::Options {
         emit: match output {
@@ -341,6 +350,11 @@ fn options_to_wit(options: &Options) -> fuser::Options {
         debug_info: match debug_info {
             meld_core::DebugInfo::Keep => fuser::DebugInfo::Keep,
             meld_core::DebugInfo::Strip => fuser::DebugInfo::Strip,
+        },
+        simd: match simd {
+            meld_core::Simd::Auto => fuser::Simd::Auto,
+            meld_core::Simd::On => fuser::Simd::On,
+            meld_core::Simd::Off => fuser::Simd::Off,
         },
     }
 }

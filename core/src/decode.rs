@@ -43,6 +43,9 @@ pub(crate) struct Decoded<'a> {
     pub(crate) types: Option<Types>,
     /// Size of the input in bytes.
     pub(crate) size: usize,
+    /// Whether a core module of the input uses SIMD: a `v128` in a
+    /// function type, a global or a function's locals (`--simd auto`).
+    pub(crate) uses_simd: bool,
 }
 
 impl Decoded<'_> {
@@ -428,6 +431,47 @@ pub(crate) fn body_error(bytes: &[u8]) -> Error {
         .unwrap_or_else(|| Error::internal("a function body failed validation only in parallel"))
 }
 
+/// Whether a core module's type or global section names `v128`.
+fn names_v128(payload: &Payload<'_>) -> Result<bool> {
+    use wasmparser::{CompositeInnerType, ValType};
+    match payload {
+        Payload::TypeSection(s) => {
+            for group in s.clone() {
+                for ty in group?.into_types() {
+                    if let CompositeInnerType::Func(f) = &ty.composite_type.inner
+                        && f.params()
+                            .iter()
+                            .chain(f.results())
+                            .any(|t| *t == ValType::V128)
+                    {
+                        return Ok(true);
+                    }
+                }
+            }
+            Ok(false)
+        }
+        Payload::GlobalSection(s) => {
+            for global in s.clone() {
+                if global?.ty.content_type == ValType::V128 {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// Whether a function body declares a `v128` local.
+fn locals_v128(body: &wasmparser::FunctionBody<'_>) -> Result<bool> {
+    for local in body.get_locals_reader()? {
+        if local?.1 == wasmparser::ValType::V128 {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// [`decode`] without validating function bodies: each is added to `jobs`.
 fn read<'a>(bytes: &'a [u8], jobs: &mut Vec<crate::validate::Job<'a>>) -> Result<Decoded<'a>> {
     let mut validator = Validator::new_with_features(WasmFeatures::all());
@@ -439,6 +483,7 @@ fn read<'a>(bytes: &'a [u8], jobs: &mut Vec<crate::validate::Job<'a>>) -> Result
     let mut in_module = 0usize;
     // The range of the nested component whose header comes next.
     let mut nested_range = None;
+    let mut uses_simd = false;
 
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload?;
@@ -455,8 +500,10 @@ fn read<'a>(bytes: &'a [u8], jobs: &mut Vec<crate::validate::Job<'a>>) -> Result
             ));
         }
         let valid = validator.payload(&payload)?;
+        uses_simd = uses_simd || in_module > 0 && names_v128(&payload)?;
         match (&payload, valid) {
             (_, ValidPayload::Func(func, body)) => {
+                uses_simd = uses_simd || locals_v128(&body)?;
                 jobs.push((func, body));
                 continue;
             }
@@ -531,6 +578,7 @@ fn read<'a>(bytes: &'a [u8], jobs: &mut Vec<crate::validate::Job<'a>>) -> Result
                             root: index,
                             types: Some(types),
                             size: bytes.len(),
+                            uses_simd,
                         });
                     }
                 }

@@ -69,6 +69,32 @@ impl MemoryStrategy {
     }
 }
 
+/// Whether the generated string copies may use SIMD (the `simd128`
+/// proposal) to validate utf8, sixteen bytes at a time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Simd {
+    /// When the input already uses SIMD (a `v128` in a core module's
+    /// function types, globals or locals): the output then needs no
+    /// feature the input did not.
+    #[default]
+    Auto,
+    /// Always: the output needs SIMD even when the input did not.
+    On,
+    /// Never: scalar validation (eight bytes at a time) only.
+    Off,
+}
+
+impl Simd {
+    /// The choice as the CLI and the other hosts spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Simd::Auto => "auto",
+            Simd::On => "on",
+            Simd::Off => "off",
+        }
+    }
+}
+
 /// Size of a shared-memory region, in MiB, for a memory that declares no
 /// maximum, unless [`Options::region_mib`] says otherwise.
 pub const DEFAULT_REGION_MIB: u32 = 64;
@@ -86,6 +112,8 @@ pub struct Options {
     pub region_mib: Option<u32>,
     /// Keep (default) or strip the inner modules' DWARF.
     pub debug_info: DebugInfo,
+    /// Whether string copies may validate utf8 with SIMD.
+    pub simd: Simd,
 }
 
 /// Counts describing one fusion.
@@ -492,7 +520,12 @@ fn plan<'a>(
 
     // Stage 5b, adapt (generate): the bodies of the generated adapters and
     // the helper functions they share.
-    let generated = adapt::generate(&graph, &adapters, &layout, &boundary, types)?;
+    let simd = match options.simd {
+        Simd::Auto => decoded.uses_simd,
+        Simd::On => true,
+        Simd::Off => false,
+    };
+    let generated = adapt::generate(&graph, &adapters, &layout, &boundary, types, simd)?;
     let adapter_code_bytes = generated
         .adapters
         .iter()

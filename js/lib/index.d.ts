@@ -101,6 +101,14 @@ export interface FuseOptions {
    * The CLI's `--debug-info`.
    */
   debugInfo?: 'keep' | 'strip';
+  /**
+   * Whether string copies validate utf8 with SIMD, sixteen bytes at a
+   * time. `"auto"` (the default): when the input already uses SIMD (a
+   * `v128` in a core module's types, globals or locals), so the output
+   * needs no feature the input did not. `"on"`: always (the output then
+   * needs SIMD). `"off"`: never. The CLI's `--simd`.
+   */
+  simd?: 'auto' | 'on' | 'off';
 }
 
 /** The result of {@link fuse}. */

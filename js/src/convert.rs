@@ -8,11 +8,12 @@
 
 use meld_core::json::Json;
 use meld_core::{
-    DebugInfo, Error, Location, MemoryStrategy, Options, OutputKind, Region, Stats, Suspendable,
+    DebugInfo, Error, Location, MemoryStrategy, Options, OutputKind, Region, Simd, Stats,
+    Suspendable,
 };
 
 /// The option names [`options`] accepts, for error messages.
-const OPTION_NAMES: &str = "emit, memory, regionSize, debugInfo";
+const OPTION_NAMES: &str = "emit, memory, regionSize, debugInfo, simd";
 
 /// Builds core's [`Options`] from the `(name, value)` pairs of the JS
 /// options object (values already turned into strings by the wrapper).
@@ -21,6 +22,7 @@ pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
     let mut memory = MemoryStrategy::default();
     let mut region_mib = None;
     let mut debug_info = DebugInfo::default();
+    let mut simd = Simd::default();
     for (name, value) in pairs {
         match name.as_str() {
             "emit" => {
@@ -73,6 +75,18 @@ pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
                     }
                 };
             }
+            "simd" => {
+                simd = match value.as_str() {
+                    "auto" => Simd::Auto,
+                    "on" => Simd::On,
+                    "off" => Simd::Off,
+                    other => {
+                        return Err(Error::invalid(format!(
+                            "option `simd` must be \"auto\", \"on\" or \"off\", not {other:?}"
+                        )));
+                    }
+                };
+            }
             other => {
                 return Err(Error::invalid(format!(
                     "unknown option `{other}`; the options are: {OPTION_NAMES}"
@@ -85,6 +99,7 @@ pub fn options(pairs: &[(String, String)]) -> Result<Options, Error> {
         memory,
         region_mib,
         debug_info,
+        simd,
     })
 }
 

@@ -82,6 +82,9 @@ test('unknown options and bad option values are invalid-input', () => {
   throwsMeld(() => fuse([fixture('scalars')], { debugInfo: 'drop' }), 'invalid-input', (e) => {
     assert.match(e.message, /option `debugInfo` must be "keep" or "strip", not "drop"/);
   });
+  throwsMeld(() => fuse([fixture('scalars')], { simd: 'yes' }), 'invalid-input', (e) => {
+    assert.match(e.message, /option `simd` must be "auto", "on" or "off", not "yes"/);
+  });
   // The option's old name says what it is called now.
   throwsMeld(() => fuse([fixture('scalars')], { output: 'core' }), 'invalid-input', (e) => {
     assert.match(e.message, /option `output` is called `emit` now.*\{ emit: "core" \}/);

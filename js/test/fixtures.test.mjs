@@ -64,6 +64,12 @@ for (const fixture of fixtures()) {
       assert.equal(stats.dwarfBytes, 0);
     });
 
+    test('--simd on is byte-identical to the native CLI', () => {
+      const expected = nativeFuse([fixture.path], 'component', ['--simd', 'on']);
+      const { wasm } = fuse([fixture.bytes], { simd: 'on' });
+      assert.ok(Buffer.from(wasm).equals(expected), 'output bytes differ from the native CLI');
+    });
+
     test('inspect shows what `meld inspect` prints', () => {
       const tree = inspect(fixture.bytes);
       const { stdout } = runCli(['inspect', fixture.path]);

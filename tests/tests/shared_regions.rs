@@ -119,6 +119,12 @@ fn a_full_region_fails_to_grow_and_writes_never_reach_the_neighbour() {
             .expect("the call succeeds"),
         (7,)
     );
+    // 16 bytes at once too (`v128.load offset=4`), up to the last byte
+    assert_eq!(
+        run.call::<(u32,), (u32,)>(hog, "peek-wide", (last - 16,))
+            .expect("the call succeeds"),
+        (7,)
+    );
     run.call::<(u32, u32, u32), ()>(hog, "fill", (0, 0xff, 16 * 65536))
         .expect("the call succeeds");
     assert_eq!(
@@ -128,7 +134,15 @@ fn a_full_region_fails_to_grow_and_writes_never_reach_the_neighbour() {
         "the neighbour's word changed"
     );
 
-    // One byte past the region traps instead of writing next door.
+    // One byte past the region traps instead of writing next door (or
+    // reading: 16 bytes at once, the last one past it).
+    let mut run = Running::new(&fused.wasm);
+    run.call::<(u32,), (i32,)>(hog, "grow", (15,))
+        .expect("the call succeeds");
+    let err = run
+        .call::<(u32,), (u32,)>(hog, "peek-wide", (last - 15,))
+        .expect_err("a read past the region traps");
+    assert!(format!("{err:?}").contains("unreachable"), "{err:?}");
     let mut run = Running::new(&fused.wasm);
     run.call::<(u32,), (i32,)>(hog, "grow", (15,))
         .expect("the call succeeds");

@@ -36,6 +36,15 @@ const OPTIONS = [
       { value: 'strip', label: 'Strip', help: 'DWARF dropped: a smaller output.' },
     ],
   },
+  {
+    name: 'simd',
+    legend: 'SIMD',
+    choices: [
+      { value: 'auto', label: 'Auto', help: 'utf8 validated 16 bytes at a time when the input already uses SIMD.' },
+      { value: 'on', label: 'On', help: 'Always: faster string copies; the output then needs SIMD.' },
+      { value: 'off', label: 'Off', help: 'Never: scalar validation only.' },
+    ],
+  },
 ];
 
 const ERROR_HELP = {

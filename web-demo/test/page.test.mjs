@@ -127,6 +127,12 @@ test('the downloaded bytes are valid wasm and equal the native CLI output', asyn
   const stripped = await download(page);
   const flags = ['--emit', 'core', '--debug-info', 'strip'];
   assert.ok(stripped.bytes.equals(native([join(dist, 'examples', 'scalars.wasm'), ...flags])), 'stripped differs');
+
+  await page.check('input[name="simd"][value="on"]');
+  await page.locator('#status', { hasText: 'Fused scalars.wasm' }).waitFor();
+  const simd = await download(page);
+  const simdFlags = [...flags, '--simd', 'on'];
+  assert.ok(simd.bytes.equals(native([join(dist, 'examples', 'scalars.wasm'), ...simdFlags])), 'simd differs');
   await page.context().close();
 });
 

@@ -36,7 +36,7 @@ pub const PROFILE: &[(&str, &str)] = &[
 ];
 
 /// The interface `meld.wasm` exports.
-pub const INTERFACE: &str = "meld:fuse/fuser@0.5.0";
+pub const INTERFACE: &str = "meld:fuse/fuser@0.6.0";
 
 const ENGINE_TARGET: &str = "wasm32-unknown-unknown";
 const CLI_TARGET: &str = "wasm32-wasip2";

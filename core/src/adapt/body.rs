@@ -17,7 +17,7 @@ pub(crate) struct Local {
 #[derive(Debug)]
 pub(crate) struct Body {
     params: u32,
-    locals: Vec<Flat>,
+    locals: Vec<wasm_encoder::ValType>,
     free: BTreeMap<Flat, Vec<u32>>,
     code: Vec<I<'static>>,
 }
@@ -46,11 +46,18 @@ impl Body {
         if let Some(index) = self.free.get_mut(&ty).and_then(Vec::pop) {
             return Local { index, ty };
         }
-        self.locals.push(ty);
+        self.locals.push(ty.val());
         Local {
             index: self.params + self.locals.len() as u32 - 1,
             ty,
         }
+    }
+
+    /// A fresh `v128` local, by index (only for code that may use SIMD:
+    /// see `Codegen::simd`).
+    pub(crate) fn v128(&mut self) -> u32 {
+        self.locals.push(wasm_encoder::ValType::V128);
+        self.params + self.locals.len() as u32 - 1
     }
 
     /// Returns `local` to the pool; it must not be read again.
@@ -155,8 +162,7 @@ impl Body {
     /// The finished function.
     pub(crate) fn finish(mut self) -> wasm_encoder::Function {
         self.code.push(I::End);
-        let mut f =
-            wasm_encoder::Function::new_with_locals_types(self.locals.iter().map(|t| t.val()));
+        let mut f = wasm_encoder::Function::new_with_locals_types(self.locals.iter().copied());
         for i in &self.code {
             f.instruction(i);
         }

@@ -74,6 +74,8 @@ pub(crate) struct Codegen {
     pending: Vec<(HelperKey, u32)>,
     pub(crate) helpers: Vec<GeneratedFunc>,
     pub(crate) runtime: super::resources::Runtime,
+    /// String copies validate utf8 with SIMD (`Options::simd`).
+    pub(crate) simd: bool,
 }
 
 impl Codegen {
@@ -87,6 +89,7 @@ impl Codegen {
             memo: BTreeMap::new(),
             pending: Vec::new(),
             helpers: Vec::new(),
+            simd: false,
         }
     }
 

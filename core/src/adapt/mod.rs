@@ -609,6 +609,7 @@ pub(crate) fn generate(
     layout: &Layout<'_>,
     boundary: &crate::boundary::Boundary,
     types: TypesRef<'_>,
+    simd: bool,
 ) -> Result<merge::Generated> {
     let runtime = resources::Runtime {
         memory: layout.tables_memory,
@@ -649,6 +650,7 @@ pub(crate) fn generate(
         natives: Vec::new(),
     };
     let mut codegen = Codegen::new(adapters.tys.clone(), layout.func_count(), runtime);
+    codegen.simd = simd;
     let root = root_ends(graph, types, &mut codegen.tys)?;
     codegen.runtime.natives = async_calls::native_families(graph, types, &mut codegen.tys, &root);
     let first_flag = layout.global_count();

@@ -30,7 +30,9 @@
 //! before each allocation that depends on them.
 
 use super::body::{Body, Local};
-use super::codec::{Decoder, Encoder, Run, decode_range, decode_range_runs, encode};
+use super::codec::{
+    Decoder, Encoder, Run, decode_range, decode_range_runs, encode, validate_utf8_simd,
+};
 use super::codegen::{Codegen, Dir, Side, arrow};
 use crate::abi::Flat;
 use crate::decode::StringEncoding;
@@ -150,7 +152,10 @@ impl Codegen {
         let dst = self.realloc(body, &dir.dst, align, bytes)?;
         if src != Decoder::Latin1 && validating() {
             let (p, end) = source_range(body, src, f.ptr, f.units);
-            decode_range(body, src, src_mem, (p, end), None);
+            match (src, self.simd) {
+                (Decoder::Utf8, true) => validate_utf8_simd(body, src_mem, (p, end)),
+                _ => decode_range(body, src, src_mem, (p, end), None),
+            }
             body.free(p);
             body.free(end);
         }

@@ -26,8 +26,9 @@
 //! has a base (a pointer would wrap around as it moved), those wrappers
 //! also check that what the host reads or writes lies in the region.
 //!
-//! SIMD and atomics are refused in shared mode (their memory accesses are
-//! not rewritten yet).
+//! SIMD and atomic memory accesses are refused in shared mode (they are
+//! not rewritten yet), but for `v128.load`, which meld's SIMD utf8
+//! validation uses (`--simd`).
 
 use crate::error::{Error, Result};
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode};
@@ -483,6 +484,9 @@ where
         match op {
             Operator::I32Load { memarg } => load!(memarg, 4, I32Load),
             Operator::I64Load { memarg } => load!(memarg, 8, I64Load),
+            // (meld's SIMD utf8 validation, `--simd`; other SIMD accesses
+            // are refused below)
+            Operator::V128Load { memarg } => load!(memarg, 16, V128Load),
             Operator::F32Load { memarg } => load!(memarg, 4, F32Load),
             Operator::F64Load { memarg } => load!(memarg, 8, F64Load),
             Operator::I32Load8S { memarg } => load!(memarg, 1, I32Load8S),

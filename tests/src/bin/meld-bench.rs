@@ -14,12 +14,13 @@
 //!   alphabets, utf8 ↔ utf16 transcoding, records and lists of them;
 //!   [`LOOPS`]) composed and fused, both compiled by wasmtime with
 //!   Cranelift's default optimisations; the median wall time of one call
-//!   of each kind, fused over composed. Built with the
+//!   of each kind, fused over composed, and fused with `--simd on` (utf8
+//!   validated sixteen bytes at a time) over composed. Built with the
 //!   `scratch-unvalidated` feature, it also times each loop fused with
 //!   string validation switched off (what validation costs).
 //! - **Shared memory**: the same fixture fused with `--memory shared` and
 //!   with `--memory multi`; the median wall time of each kind, shared over
-//!   multi (the cost of the region checks).
+//!   multi (the cost of the region checks), also both with `--simd on`.
 //! - **WASI handles**: a component writing 100,000 two-byte chunks to
 //!   stdout (`meld_tests::wasi_wat::stdout_loop`), composed and fused;
 //!   every write is a host call whose stream handle the fused module
@@ -60,7 +61,7 @@ use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
-use meld_core::{DebugInfo, MemoryStrategy, Options, fuse};
+use meld_core::{DebugInfo, MemoryStrategy, Options, Simd, fuse};
 use meld_tests::fixtures::{self, Fixture};
 use meld_tests::harness::{self, CompareOptions};
 use wasmparser::{Validator, WasmFeatures};
@@ -423,10 +424,11 @@ const LOOPS: [(&str, &str, f64); 9] = [
     ),
 ];
 
-/// The `bench` fixture fused with `memory`.
-fn fused_bench(fixture: &Fixture, memory: MemoryStrategy) -> Result<Vec<u8>> {
+/// The `bench` fixture fused with `memory` and `simd`.
+fn fused_bench(fixture: &Fixture, memory: MemoryStrategy, simd: Simd) -> Result<Vec<u8>> {
     let options = Options {
         memory,
+        simd,
         ..Options::default()
     };
     fuse(&[&fixture.wasm], &options)
@@ -464,7 +466,7 @@ fn loops(
 
 fn runtime(samples: usize, only: Option<&str>) -> Result<Vec<Ratio>> {
     let fixture = fixtures::get("bench")?;
-    let fused = fused_bench(&fixture, MemoryStrategy::Multi)?;
+    let fused = fused_bench(&fixture, MemoryStrategy::Multi, Simd::Auto)?;
     let engine = bench_engine()?;
     let mut composed = Running::new(&engine, &fixture.wasm).context("composed `bench`")?;
     let mut fused = Running::new(&engine, &fused).context("fused `bench`")?;
@@ -472,13 +474,26 @@ fn runtime(samples: usize, only: Option<&str>) -> Result<Vec<Ratio>> {
         "runtime: `bench` fixture, {ROUNDS} cross-component calls per sample, median of {samples}"
     );
     let kinds = loops(only, "runtime, ", None);
-    let ratios = compare_loops(
+    let mut ratios = compare_loops(
         &mut composed,
         &mut fused,
         ("composed", "fused"),
         &kinds,
         samples,
     )?;
+    // The same with utf8 validated by SIMD (`--simd on`; the fixture's
+    // Rust guests use no SIMD, so `auto` leaves it off).
+    let simd = fused_bench(&fixture, MemoryStrategy::Multi, Simd::On)?;
+    let mut simd = Running::new(&engine, &simd).context("`bench` fused with --simd on")?;
+    println!("runtime, --simd on: fused with SIMD utf8 validation over composed");
+    let kinds = loops(only, "runtime --simd on, ", None);
+    ratios.extend(compare_loops(
+        &mut composed,
+        &mut simd,
+        ("composed", "simd"),
+        &kinds,
+        samples,
+    )?);
     unvalidated(&fixture, &engine, &mut fused, samples, only)?;
     Ok(ratios)
 }
@@ -495,7 +510,7 @@ fn unvalidated(
     only: Option<&str>,
 ) -> Result<()> {
     meld_core::scratch::skip_string_validation(true);
-    let wasm = fused_bench(fixture, MemoryStrategy::Multi);
+    let wasm = fused_bench(fixture, MemoryStrategy::Multi, Simd::Auto);
     meld_core::scratch::skip_string_validation(false);
     let mut unchecked = Running::new(engine, &wasm?).context("unvalidated `bench`")?;
     println!("validation off (scratch build): fused / fused without string validation");
@@ -520,20 +535,35 @@ fn unvalidated(_: &Fixture, _: &Engine, _: &mut Running, _: usize, _: Option<&st
 /// which allocate and copy, are the memory-heavy ones (target 1.05 each).
 fn shared_runtime(samples: usize, only: Option<&str>) -> Result<Vec<Ratio>> {
     let fixture = fixtures::get("bench")?;
-    let multi = fused_bench(&fixture, MemoryStrategy::Multi)?;
-    let shared = fused_bench(&fixture, MemoryStrategy::Shared)?;
+    let multi = fused_bench(&fixture, MemoryStrategy::Multi, Simd::Auto)?;
+    let shared = fused_bench(&fixture, MemoryStrategy::Shared, Simd::Auto)?;
     let engine = bench_engine()?;
     let mut multi = Running::new(&engine, &multi).context("multi-memory `bench`")?;
     let mut shared = Running::new(&engine, &shared).context("shared-memory `bench`")?;
     println!("shared memory: `bench` fused both ways, median of {samples}");
     let kinds = loops(only, "shared/multi, ", Some(1.05));
-    compare_loops(
+    let mut ratios = compare_loops(
         &mut multi,
         &mut shared,
         ("multi", "shared"),
         &kinds,
         samples,
-    )
+    )?;
+    // With `--simd on` both ways: the vector loads are checked too.
+    let fused = |memory| fused_bench(&fixture, memory, Simd::On);
+    let mut multi = Running::new(&engine, &fused(MemoryStrategy::Multi)?).context("multi, simd")?;
+    let mut shared =
+        Running::new(&engine, &fused(MemoryStrategy::Shared)?).context("shared, simd")?;
+    println!("shared memory, --simd on: `bench` fused both ways with SIMD utf8 validation");
+    let kinds = loops(only, "shared/multi --simd on, ", Some(1.05));
+    ratios.extend(compare_loops(
+        &mut multi,
+        &mut shared,
+        ("multi", "shared"),
+        &kinds,
+        samples,
+    )?);
+    Ok(ratios)
 }
 
 /// Writes per sample of the WASI loop.
