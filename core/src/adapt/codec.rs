@@ -552,8 +552,8 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
 /// the byte itself, give the errors a pair of bytes can show (each bit one
 /// kind, [`pair_errors`]), and a byte that must be the third or fourth of
 /// a sequence must be a continuation byte. A block of ASCII only checks
-/// that no sequence was left open before it, and so do four blocks of
-/// ASCII taken at once. What a block leaves open at
+/// that no sequence was left open before it; after one, four blocks at
+/// a time are skipped while they are ASCII. What a block leaves open at
 /// its end, and the fewer than 16 bytes after the last block, are checked
 /// by [`validate_utf8`] from the open sequence's lead byte on: it accepts
 /// and rejects exactly what `std::str::from_utf8` does, so this does too.
@@ -578,30 +578,6 @@ pub(super) fn validate_utf8_simd(body: &mut Body, memory: u32, (p, end): (Local,
     }
     body.ins(I::Block(BlockType::Empty))
         .ins(I::Loop(BlockType::Empty));
-    // 64 bytes of ASCII at once (the farthest block first: with one
-    // memory, its region check covers the nearer loads from `p`)
-    body.ins(I::Block(BlockType::Empty));
-    left(body, 64);
-    body.ins(I::I32Eqz).ins(I::BrIf(0));
-    body.get(p).ins(load(48)).ins(I::LocalTee(input));
-    for offset in [0, 16, 32] {
-        body.get(p).ins(load(offset)).ins(I::V128Or);
-    }
-    body.ins(I::V128Const(splat(0x80)))
-        .ins(I::V128And)
-        .ins(I::V128AnyTrue)
-        .ins(I::BrIf(0));
-    body.ins(I::LocalGet(errors))
-        .ins(I::LocalGet(open))
-        .ins(I::V128Or)
-        .ins(I::LocalSet(errors))
-        .ins(I::V128Const(0))
-        .ins(I::LocalSet(open))
-        .ins(I::LocalGet(input))
-        .ins(I::LocalSet(prev));
-    body.get(p).i32(64).ins(I::I32Add).set(p).ins(I::Br(1));
-    body.ins(I::End);
-    // else one block of 16
     left(body, 16);
     body.ins(I::I32Eqz).ins(I::BrIf(1));
     body.get(p)
@@ -658,6 +634,11 @@ pub(super) fn validate_utf8_simd(body: &mut Body, memory: u32, (p, end): (Local,
         .ins(table(last))
         .ins(I::I8x16SubSatU)
         .ins(I::LocalSet(open));
+    let next_block = |body: &mut Body| {
+        body.ins(I::LocalGet(input)).ins(I::LocalSet(prev));
+        body.get(p).i32(16).ins(I::I32Add).set(p);
+    };
+    next_block(body);
     body.ins(I::Else);
     // ASCII: nothing may have been left open before it
     body.ins(I::LocalGet(errors))
@@ -666,9 +647,25 @@ pub(super) fn validate_utf8_simd(body: &mut Body, memory: u32, (p, end): (Local,
         .ins(I::LocalSet(errors))
         .ins(I::V128Const(0))
         .ins(I::LocalSet(open));
-    body.ins(I::End);
+    next_block(body);
+    // then 64 bytes at once while they are ASCII (the farthest block
+    // first: with one memory, its region check covers the nearer loads)
+    body.ins(I::Block(BlockType::Empty))
+        .ins(I::Loop(BlockType::Empty));
+    left(body, 64);
+    body.ins(I::I32Eqz).ins(I::BrIf(1));
+    body.get(p).ins(load(48)).ins(I::LocalTee(input));
+    for offset in [0, 16, 32] {
+        body.get(p).ins(load(offset)).ins(I::V128Or);
+    }
+    body.ins(I::V128Const(splat(0x80)))
+        .ins(I::V128And)
+        .ins(I::V128AnyTrue)
+        .ins(I::BrIf(1));
     body.ins(I::LocalGet(input)).ins(I::LocalSet(prev));
-    body.get(p).i32(16).ins(I::I32Add).set(p);
+    body.get(p).i32(64).ins(I::I32Add).set(p).ins(I::Br(0));
+    body.ins(I::End).ins(I::End);
+    body.ins(I::End);
     body.ins(I::Br(0)).ins(I::End).ins(I::End);
     body.ins(I::LocalGet(errors)).ins(I::V128AnyTrue).trap_if();
     // back to the lead byte of a sequence left open (lanes 13 to 15 of
