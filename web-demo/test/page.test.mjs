@@ -209,7 +209,7 @@ test('the controls work from the keyboard', async () => {
   // Tab from the top reaches the file picker, then (past the option
   // groups, one stop each) the examples.
   const focused = [];
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 7; i++) {
     await page.keyboard.press('Tab');
     focused.push(await page.evaluate(() => document.activeElement.id || document.activeElement.dataset.example || document.activeElement.className));
   }
