@@ -313,16 +313,52 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
     // Stage 1, decode: parse and validate; every later stage may assume a
     // valid component. Function bodies are validated while the stages up
     // to the wrapper, which read none, run, and the module's assembly
-    // below (see `validate::alongside`).
+    // below (see `validate::alongside`), but for those the fused module's
+    // validation shows valid (`merge::implied`).
     let fit = |e: Error| match inputs.len() {
         1 => e,
         _ => Error::link(format!("the inputs do not fit together: {}", e.message())),
     };
-    let (mut decoded, jobs) = check_magic(input)
+    let (decoded, jobs) = check_magic(input)
         .and_then(|()| decode::decode_deferred(input))
         .map_err(fit)?;
-    let (valid, built) = validate::alongside(jobs, || -> Result<_> {
+    let skip = validate::Skip::default();
+    match fuse_decoded(input, decoded, jobs, &skip, options, memory, &fit) {
+        // An invalid body's error comes first, whatever failed after it.
+        Err(e) if skip.any() => match validate::first_error(input) {
+            Some(invalid) => Err(fit(Error::from(invalid))),
+            None => Err(e),
+        },
+        result => result,
+    }
+}
+
+/// Fuses the decoded `input`, whose function bodies `jobs` are still to
+/// validate, but those `skip` comes to cover (`fit` words an invalid
+/// body's error).
+fn fuse_decoded<'a>(
+    input: &'a [u8],
+    mut decoded: decode::Decoded<'a>,
+    jobs: Vec<validate::Job<'a>>,
+    skip: &'a validate::Skip,
+    options: &Options,
+    memory: merge::MemoryLayout,
+    fit: &dyn Fn(Error) -> Error,
+) -> Result<Fused> {
+    let (valid, built) = validate::alongside(jobs, skip, || -> Result<_> {
         let mut planned = plan(&mut decoded, options, memory)?;
+        // The bodies the fused module's validation shows valid need no
+        // validation of their own from now on.
+        let implied = merge::implied(&planned.graph, &planned.layout);
+        skip.set(
+            implied
+                .iter()
+                .map(|m| {
+                    let module = &decoded.modules[m.0];
+                    module.offset..module.offset + module.bytes.len()
+                })
+                .collect(),
+        );
         // Stage 4b, merge (emit), with one memory per inner memory: the
         // module is assembled while the bodies are still validated too.
         // Copying a body checks nothing and fails with an error, never a
@@ -333,17 +369,24 @@ fn fuse_with(inputs: &[&[u8]], options: &Options, memory: merge::MemoryLayout) -
             Some(_) => None,
             None => Some(planned.emit()?),
         };
-        Ok((planned, module))
+        Ok((planned, module, implied))
     });
     if !valid {
         return Err(fit(decode::body_error(input)));
     }
-    let (mut planned, module) = built?;
+    let (mut planned, module, implied) = built?;
     // Stage 4b, merge (emit): re-encode every instance into one module.
     let (mut module, info) = match module {
         Some(module) => module,
         None => planned.emit()?,
     };
+    // A module whose copied bodies hold an instruction the fused module's
+    // validation cannot vouch for is validated on its own.
+    for m in info.unimplied.iter().filter(|m| implied.contains(m)) {
+        if !validate::module(decoded.modules[m.0].bytes) {
+            return Err(fit(decode::body_error(input)));
+        }
+    }
     let Planned {
         graph,
         adapters,

@@ -43,7 +43,7 @@ pub(crate) fn output(wasm: &[u8], what: &str) -> Result<()> {
 /// bodies; whether all is valid.
 fn sequentially(wasm: &[u8]) -> bool {
     let mut jobs = Vec::new();
-    structure(wasm, |job| jobs.push(job)) && in_order(jobs)
+    structure(wasm, |job| jobs.push(job)) && in_order(jobs, None)
 }
 
 #[cfg(target_family = "wasm")]
@@ -97,10 +97,14 @@ fn structure<'a>(wasm: &'a [u8], mut body: impl FnMut(Job<'a>)) -> bool {
     true
 }
 
-/// Validates `jobs` in order on this thread; whether all are valid.
-fn in_order(jobs: Vec<Job<'_>>) -> bool {
+/// Validates `jobs` in order on this thread, but those `skip` covers;
+/// whether all are valid.
+fn in_order(jobs: Vec<Job<'_>>, skip: Option<&Skip>) -> bool {
     let mut allocs = FuncValidatorAllocations::default();
     for (func, body) in jobs {
+        if skip.is_some_and(|skip| skip.covers(&body)) {
+            continue;
+        }
         let mut v = func.into_validator(std::mem::take(&mut allocs));
         if v.validate(&body).is_err() {
             return false;
@@ -119,20 +123,58 @@ pub(crate) fn first_error(wasm: &[u8]) -> Option<BinaryReaderError> {
 
 /// Validates `jobs` (on every core of a native host).
 pub(crate) fn bodies(jobs: Vec<Job<'_>>) -> bool {
-    alongside(jobs, || ()).0
+    alongside(jobs, &Skip::default(), || ()).0
+}
+
+/// Validates `wasm`, a core module of the input, in full (its bodies on
+/// every core of a native host); whether it is valid.
+pub(crate) fn module(wasm: &[u8]) -> bool {
+    structure_then_bodies(wasm)
+}
+
+/// Input ranges whose function bodies need no validation of their own,
+/// known once fusion has planned: the fused module's validation shows
+/// them valid (`merge::implied`).
+#[derive(Default)]
+pub(crate) struct Skip(std::sync::OnceLock<Vec<std::ops::Range<usize>>>);
+
+impl Skip {
+    /// Skips the bodies in `ranges` from now on.
+    pub(crate) fn set(&self, mut ranges: Vec<std::ops::Range<usize>>) {
+        ranges.sort_by_key(|r| r.start);
+        // (set once; a second call changes nothing)
+        let _ = self.0.set(ranges);
+    }
+
+    /// Whether some bodies are skipped.
+    pub(crate) fn any(&self) -> bool {
+        self.0.get().is_some_and(|ranges| !ranges.is_empty())
+    }
+
+    /// Whether `body` is skipped.
+    fn covers(&self, body: &FunctionBody<'_>) -> bool {
+        let Some(ranges) = self.0.get() else {
+            return false;
+        };
+        let at = body.range().start;
+        let next = ranges.partition_point(|r| r.start <= at);
+        next > 0 && ranges[next - 1].contains(&at)
+    }
 }
 
 /// Validates the input's function bodies `jobs` while `work` runs (the
 /// stages of fusion that read no function body, or read them without
 /// relying on their validity), on the other cores of a native host; on
-/// wasm hosts, before it. Returns whether every body is valid, and what
-/// `work` returned. `work` may only rely on what the structure's
-/// validation showed; its result is used only when every body is valid
-/// (an invalid body's error comes first, as in a sequential validation).
+/// wasm hosts, after it. Bodies in what `skip` holds once it is set are
+/// not validated (those already taken are). Returns whether every body
+/// validated is valid, and what `work` returned. `work` may only rely on
+/// what the structure's validation showed; its result is used only when
+/// every body is valid (an invalid body's error comes first, as in a
+/// sequential validation).
 #[cfg(target_family = "wasm")]
-pub(crate) fn alongside<T>(jobs: Vec<Job<'_>>, work: impl FnOnce() -> T) -> (bool, T) {
-    let valid = in_order(jobs);
-    (valid, work())
+pub(crate) fn alongside<T>(jobs: Vec<Job<'_>>, skip: &Skip, work: impl FnOnce() -> T) -> (bool, T) {
+    let done = work();
+    (in_order(jobs, Some(skip)), done)
 }
 
 /// Bodies of a module smaller than this are validated on one thread.
@@ -153,13 +195,18 @@ fn size(jobs: &[Job<'_>]) -> usize {
 }
 
 #[cfg(not(target_family = "wasm"))]
-pub(crate) fn alongside<T>(jobs: Vec<Job<'_>>, work: impl FnOnce() -> T) -> (bool, T) {
+pub(crate) fn alongside<'a, T>(
+    jobs: Vec<Job<'a>>,
+    skip: &'a Skip,
+    work: impl FnOnce() -> T,
+) -> (bool, T) {
     if cores() < 2 || size(&jobs) < PARALLEL_BYTES {
-        let valid = in_order(jobs);
-        return (valid, work());
+        let done = work();
+        return (in_order(jobs, Some(skip)), done);
     }
     // This thread joins the others once `work` is done.
-    let feed = Feed::of(jobs);
+    let mut feed = Feed::of(jobs);
+    feed.skip = Some(skip);
     std::thread::scope(|s| {
         let others = feed.helpers(s);
         let done = work();
@@ -204,6 +251,8 @@ struct Feed<'a> {
     changed: std::sync::Condvar,
     /// Cleared at the first invalid body: the others stop.
     invalid: std::sync::atomic::AtomicBool,
+    /// Bodies not to validate.
+    skip: Option<&'a Skip>,
 }
 
 #[cfg(not(target_family = "wasm"))]
@@ -306,6 +355,9 @@ impl<'a> Feed<'a> {
         let mut allocs = FuncValidatorAllocations::default();
         while let Some(chunk) = self.next() {
             for (func, body) in chunk {
+                if self.skip.is_some_and(|skip| skip.covers(&body)) {
+                    continue;
+                }
                 let mut v = func.into_validator(std::mem::take(&mut allocs));
                 if v.validate(&body).is_err() {
                     self.fail();

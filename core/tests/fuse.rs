@@ -270,3 +270,219 @@ fn strings_across_components_get_a_copy_adapter_and_helper() {
     let tree = inspect(&wat(STRING_CALL)).expect("inspects");
     assert_eq!(tree.adapters[0].kind, meld_core::AdapterKind::Copy);
 }
+
+/// A module instantiated twice, whose code names a function, a global,
+/// the memory, the table, an element and a data segment, then another:
+/// each instance's indices move in the fused module, and the later
+/// instances' functions and segments follow the first's.
+const TWICE: &str = r#"
+(component
+  (core module $m
+    (type $t (func (param i32) (result i32)))
+    (memory 1)
+    (table 2 funcref)
+    (global $g (mut i32) (i32.const 0))
+    (elem $e func $f)
+    (elem declare func $h)
+    (data $d "abc")
+    (func $f (type $t) (i32.add (local.get 0) (global.get $g)))
+    (func $h (param i32) (result i32)
+      (global.set $g (call $f (local.get 0)))
+      (table.init $e (i32.const 0) (i32.const 0) (i32.const 1))
+      (elem.drop $e)
+      (memory.init $d (i32.const 0) (i32.const 0) (i32.const 1))
+      (data.drop $d)
+      (drop (call_indirect (type $t) (i32.const 1) (i32.const 0)))
+      (i32.store offset=4 (i32.const 0) (i32.load8_u (i32.const 1)))
+      (drop (memory.grow (memory.size)))
+      (local.get 0))
+    (func $u (result i32) (i32.const 7))
+    (export "h" (func $h)))
+  (core instance $a (instantiate $m))
+  (core instance $b (instantiate $m))
+  (core module $n
+    (memory 1)
+    (table 1 funcref)
+    (elem (i32.const 0) func $x)
+    (data (i32.const 0) "z")
+    (func $x (param i32) (result i32) (local.get 0)))
+  (core instance $c (instantiate $n)))
+"#;
+
+/// `wasm` with `find`, the first time its bytes occur, replaced by
+/// `replace` (of the same length).
+fn patched(wasm: &[u8], find: &[u8], replace: &[u8]) -> Vec<u8> {
+    assert_eq!(find.len(), replace.len());
+    let at = wasm
+        .windows(find.len())
+        .position(|w| w == find)
+        .expect("the bytes to patch");
+    let mut out = wasm.to_vec();
+    out[at..at + find.len()].copy_from_slice(replace);
+    out
+}
+
+/// Fuses `wasm` with both memory strategies: where the input's
+/// validation fails, fusion fails with its error; where fusion succeeds,
+/// the input is valid.
+fn fusion_follows_validation(what: &str, wasm: &[u8]) {
+    let valid = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+        .validate_all(wasm)
+        .is_ok();
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        match (fuse(&[wasm], &options), valid) {
+            (Ok(_), true) => {}
+            (Ok(_), false) => panic!("{what} ({memory:?}): an invalid input fused"),
+            (Err(err), false) => {
+                assert_eq!(err.kind(), ErrorKind::InvalidInput, "{what}: {err}");
+                let expected = sequential_error(wasm);
+                assert!(
+                    err.to_string().contains(&expected),
+                    "{what} ({memory:?}): `{err}` does not report `{expected}`"
+                );
+            }
+            (Err(err), true) => assert_eq!(
+                err.kind(),
+                ErrorKind::Unsupported,
+                "{what} ({memory:?}): a valid input refused: {err}"
+            ),
+        }
+    }
+}
+
+/// The input's bodies that fusion copies into the fused module are not
+/// validated apart (the fused module's validation shows them valid), so
+/// what would be valid only in the fused module must still be refused.
+#[test]
+fn bodies_valid_only_once_fused_are_refused() {
+    let twice = wat(TWICE);
+    fusion_follows_validation("the module", &twice);
+    let elem_drop_0 = [0xFC, 0x0D, 0x00];
+    let data_drop_0 = [0xFC, 0x09, 0x00];
+    let call_0 = [0x10, 0x00];
+    for (what, wasm) in [
+        // Past the module's own segments, but the second instance's
+        // first segment in the fused module.
+        (
+            "elem.drop of a segment the module lacks",
+            patched(&twice, &elem_drop_0, &[0xFC, 0x0D, 0x02]),
+        ),
+        (
+            "data.drop of a segment the module lacks",
+            patched(&twice, &data_drop_0, &[0xFC, 0x09, 0x01]),
+        ),
+        // The fused module's function 3 is the second instance's first.
+        (
+            "a call of a function the module lacks",
+            patched(&twice, &call_0, &[0x10, 0x03]),
+        ),
+        // `ref.func` of a function the module does not declare.
+        (
+            "ref.func undeclared",
+            wat(&TWICE.replace("(data.drop $d)", "(data.drop $d) (drop (ref.func $u))")),
+        ),
+    ] {
+        assert!(
+            wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all())
+                .validate_all(&wasm)
+                .is_err(),
+            "{what}: the patched input should be invalid"
+        );
+        fusion_follows_validation(what, &wasm);
+    }
+    // A data segment instruction needs a data count section; the fused
+    // module has one.
+    let no_data_count = without_data_count(&twice);
+    assert!(sequential_error(&no_data_count).contains("data count"));
+    fusion_follows_validation("data.drop without a data count section", &no_data_count);
+}
+
+/// `wasm` with its first core module's data count section removed (the
+/// module's size shrunk to match).
+fn without_data_count(wasm: &[u8]) -> Vec<u8> {
+    let mut module_range = None;
+    let mut count_range = None;
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        match payload.expect("parses") {
+            wasmparser::Payload::ModuleSection {
+                unchecked_range, ..
+            } => {
+                module_range.get_or_insert(unchecked_range);
+            }
+            wasmparser::Payload::DataCountSection { range, .. } => {
+                count_range.get_or_insert(range);
+            }
+            _ => {}
+        }
+    }
+    let (module, count) = (
+        module_range.expect("a module"),
+        count_range.expect("a count"),
+    );
+    // The section: its id, a one-byte size, the count.
+    let section = count.start - 2..count.end;
+    let mut core = wasm[module.clone()].to_vec();
+    core.drain(section.start - module.start..section.end - module.start);
+    rebuild_with_module(wasm, module, &core)
+}
+
+/// `wasm`, a component whose first section is the core module at
+/// `module`, with that module replaced by `core`.
+fn rebuild_with_module(wasm: &[u8], module: std::ops::Range<usize>, core: &[u8]) -> Vec<u8> {
+    // The module section's id and size come before `module`.
+    let mut size_start = module.start - 1;
+    while wasm[size_start - 1] & 0x80 != 0 {
+        size_start -= 1;
+    }
+    let mut out = wasm[..size_start].to_vec();
+    wasm_encoder::Encode::encode(&(core.len() as u32), &mut out);
+    out.extend_from_slice(core);
+    out.extend_from_slice(&wasm[module.end..]);
+    out
+}
+
+/// Every byte of the module's function bodies changed in a few ways:
+/// fusion succeeds only on valid inputs, and fails on invalid ones with
+/// the validator's error.
+#[test]
+fn fusion_of_mutated_bodies_follows_validation() {
+    let twice = wat(TWICE);
+    let bodies: Vec<usize> = wasmparser::Parser::new(0)
+        .parse_all(&twice)
+        .filter_map(|payload| match payload {
+            Ok(wasmparser::Payload::CodeSectionEntry(body)) => Some(body.range()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let mut mutants = 0;
+    for at in bodies {
+        let byte = twice[at];
+        for new in [
+            0x00,
+            0x01,
+            0x02,
+            0x0B,
+            0x10,
+            0x41,
+            0x7F,
+            0x80,
+            0xD2,
+            0xFC,
+            byte ^ 1,
+        ] {
+            if new == byte {
+                continue;
+            }
+            let mut wasm = twice.clone();
+            wasm[at] = new;
+            fusion_follows_validation(&format!("byte {at:#x} set to {new:#04x}"), &wasm);
+            mutants += 1;
+        }
+    }
+    assert!(mutants > 500, "{mutants} mutants");
+}

@@ -26,7 +26,7 @@ pub(crate) use module::{Module, Space};
 use crate::adapt::async_calls::AsyncFunc;
 use crate::adapt::{AdapterPlan, Adapters};
 use crate::debug::{self, CodeMap, DebugInfo, leb_len};
-use crate::decode::Decoded;
+use crate::decode::{Decoded, StaticModuleIndex};
 use crate::error::{Error, Result};
 use crate::graph::*;
 use std::collections::BTreeMap;
@@ -731,6 +731,54 @@ pub(crate) struct EmitInfo {
     pub(crate) dwarf_bytes: usize,
     /// With [`MemoryLayout::Shared`], the regions in address order.
     pub(crate) regions: Vec<RegionInfo>,
+    /// Modules among [`implied`]'s of which a copied body holds an
+    /// instruction whose validity in the fused module does not show its
+    /// validity in the input: they need a validation of their own.
+    pub(crate) unimplied: Vec<StaticModuleIndex>,
+}
+
+/// The input's modules whose function bodies the fused module's validation
+/// shows valid, so that they need no validation of their own (fusion then
+/// validates what remains of the input's bodies, and the modules of
+/// [`EmitInfo::unimplied`]).
+///
+/// Every body of every instance of such a module is copied by
+/// [`body::copy`], which changes nothing but indices. Each index is mapped
+/// through the instance's own index spaces: one past them is an error,
+/// never another instance's item (`reencode::Instance`). What it maps to
+/// has the same type: an item the instance defines keeps its type, and one
+/// it imports is what the component's instantiation gave it, whose type
+/// the input's validation matched against the import. With plain types
+/// ([`Module::plain_types`]) a type index maps to a type that the fused
+/// module's validation treats as the same type, and both validations use
+/// the same features. So a copied body is valid in the fused module
+/// exactly when it is valid in its own module. There are two exceptions,
+/// which the copy reports: `ref.func` of a function the module does not
+/// declare, and data segment instructions in a module without a data count
+/// section (the fused module may declare more functions, and has a data
+/// count section whenever it has data).
+///
+/// With a shared memory, or with the async runtime, bodies are rewritten
+/// rather than copied: then no module is implied.
+pub(crate) fn implied(graph: &Graph, layout: &Layout<'_>) -> Vec<StaticModuleIndex> {
+    if layout.shared.is_some() || graph.runtime.is_some() {
+        return Vec::new();
+    }
+    let mut modules: Vec<StaticModuleIndex> = graph
+        .instances
+        .iter()
+        .map(|instance| instance.module)
+        .filter(|m| {
+            layout
+                .modules
+                .get(m.0)
+                .and_then(Option::as_ref)
+                .is_some_and(|m| m.plain_types)
+        })
+        .collect();
+    modules.sort();
+    modules.dedup();
+    modules
 }
 
 /// Encodes the fused module.
@@ -798,6 +846,10 @@ pub(crate) fn emit(
             types: &type_map,
             elem_base: elem_count,
             data_base: data_count,
+            elements: module.elements.len() as u32,
+            data: module.data.len() as u32,
+            data_count: module.data_count,
+            implied: true,
         };
         let wrap = |e: wasm_encoder::reencode::Error<Error>| reencode::error(e, path);
         for ty in &module.funcs {
@@ -921,6 +973,9 @@ pub(crate) fn emit(
             let start = maps[Space::Func.index()][start as usize];
             starts.push(start);
             init.instructions().call(start);
+        }
+        if !re.implied {
+            info.unimplied.push(instance.module);
         }
         elem_count += module.elements.len() as u32;
         data_count += module.data.len() as u32;

@@ -88,6 +88,12 @@ pub(crate) struct Module<'a> {
     /// address 0) and of its first body's size field.
     pub(crate) code_start: usize,
     pub(crate) first_body: usize,
+    /// Every type is a final function type of its own with no supertype,
+    /// not shared, and naming no other type: the fused module's type for
+    /// it is the same type (see [`super::implied`]).
+    pub(crate) plain_types: bool,
+    /// The module has a data count section.
+    pub(crate) data_count: bool,
 }
 
 impl std::fmt::Debug for Module<'_> {
@@ -102,7 +108,10 @@ impl std::fmt::Debug for Module<'_> {
 impl<'a> Module<'a> {
     /// Reads `bytes`, a module that already validated.
     pub(crate) fn parse(bytes: &'a [u8], offset: usize) -> Result<Self> {
-        let mut m = Module::default();
+        let mut m = Module {
+            plain_types: true,
+            ..Module::default()
+        };
         for payload in Parser::new(offset as u64).parse_all(bytes) {
             match payload? {
                 Payload::TypeSection(s) => {
@@ -115,6 +124,7 @@ impl<'a> Module<'a> {
                             .at_offset(offset));
                         }
                         for sub in group.into_types() {
+                            m.plain_types &= plain(&sub);
                             m.types.push(match sub.composite_type.inner {
                                 wasmparser::CompositeInnerType::Func(f) if sub.is_final => Some(f),
                                 _ => None,
@@ -158,7 +168,8 @@ impl<'a> Module<'a> {
                         size: c.data().len(),
                     }),
                 },
-                Payload::Version { .. } | Payload::DataCountSection { .. } | Payload::End(_) => {}
+                Payload::DataCountSection { .. } => m.data_count = true,
+                Payload::Version { .. } | Payload::End(_) => {}
                 other => {
                     return Err(Error::unsupported(format!(
                         "core module section {other:?} is not fused yet"
@@ -185,6 +196,21 @@ impl<'a> Module<'a> {
     pub(crate) fn export(&self, name: &str) -> Option<&Export<'a>> {
         self.exports.iter().find(|e| e.name == name)
     }
+}
+
+/// Whether `sub` is a final function type with no supertype, not shared,
+/// whose parameters and results name no other type.
+fn plain(sub: &wasmparser::SubType) -> bool {
+    let wasmparser::CompositeInnerType::Func(f) = &sub.composite_type.inner else {
+        return false;
+    };
+    let names_a_type = |t: &wasmparser::ValType| matches!(t, wasmparser::ValType::Ref(r) if r.is_concrete_type_ref());
+    sub.is_final
+        && sub.supertype_idx.is_none()
+        && !sub.composite_type.shared
+        && sub.composite_type.descriptor_idx.is_none()
+        && sub.composite_type.describes_idx.is_none()
+        && !f.params().iter().chain(f.results()).any(names_a_type)
 }
 
 fn collect<'a, T: wasmparser::FromReader<'a>>(

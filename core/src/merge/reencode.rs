@@ -12,6 +12,14 @@ pub(super) struct Instance<'m> {
     /// Fused index of this instance's first element / data segment.
     pub(super) elem_base: u32,
     pub(super) data_base: u32,
+    /// This instance's element and data segments.
+    pub(super) elements: u32,
+    pub(super) data: u32,
+    /// Its module has a data count section.
+    pub(super) data_count: bool,
+    /// Cleared by an instruction whose validity in the fused module does
+    /// not show its validity in the input (see [`super::implied`]).
+    pub(super) implied: bool,
 }
 
 impl Instance<'_> {
@@ -19,11 +27,7 @@ impl Instance<'_> {
         self.maps[space.index()]
             .get(index as usize)
             .copied()
-            .ok_or_else(|| {
-                ReencodeError::UserError(Error::internal(format!(
-                    "{space:?} index {index} out of bounds"
-                )))
-            })
+            .ok_or_else(|| out_of_bounds(&format!("{space:?}"), index))
     }
 }
 
@@ -62,13 +66,52 @@ impl Reencode for Instance<'_> {
             })
     }
 
+    // A segment index past the instance's own would name another
+    // instance's segment.
     fn element_index(&mut self, element: u32) -> Result<u32, ReencodeError<Error>> {
-        Ok(self.elem_base + element)
+        match element < self.elements {
+            true => Ok(self.elem_base + element),
+            false => Err(out_of_bounds("element segment", element)),
+        }
     }
 
     fn data_index(&mut self, data: u32) -> Result<u32, ReencodeError<Error>> {
-        Ok(self.data_base + data)
+        match data < self.data {
+            true => Ok(self.data_base + data),
+            false => Err(out_of_bounds("data segment", data)),
+        }
     }
+
+    fn instruction<'a>(
+        &mut self,
+        op: wasmparser::Operator<'a>,
+    ) -> Result<wasm_encoder::Instruction<'a>, ReencodeError<Error>> {
+        use wasmparser::Operator as O;
+        match op {
+            // Valid only for a function the module declares (in an element
+            // segment, an export or a global): the fused module may
+            // declare more.
+            O::RefFunc { .. } => self.implied = false,
+            // Valid only with a data count section, which the fused module
+            // has whenever it has data.
+            O::MemoryInit { .. }
+            | O::DataDrop { .. }
+            | O::ArrayNewData { .. }
+            | O::ArrayInitData { .. }
+                if !self.data_count =>
+            {
+                self.implied = false
+            }
+            _ => {}
+        }
+        wasm_encoder::reencode::utils::instruction(self, op)
+    }
+}
+
+fn out_of_bounds(what: &str, index: u32) -> ReencodeError<Error> {
+    ReencodeError::UserError(Error::internal(format!(
+        "{what} index {index} out of bounds"
+    )))
 }
 
 /// Converts a re-encoding failure, naming the inner component.
