@@ -14,8 +14,11 @@ use crate::debug::CodeMap;
 use wasm_encoder::reencode::{Error, Reencode};
 use wasmparser::{BinaryReader, FunctionBody, OperatorsReader};
 
-/// `body` with `re`'s index maps; where each instruction went is recorded
-/// in `map` (offsets in the returned function, its locals included).
+/// `body` with `re`'s index maps, written to `f` (emptied first: one buffer
+/// serves every body, so that a body's copy does not grow a buffer of its
+/// own), its locals and code without the size before them as in a
+/// `wasm_encoder::Function`; where each instruction went is recorded in
+/// `map` (offsets in `f`, the locals included).
 /// `memory0_kept`: the instance's memory 0 is the fused module's memory 0.
 /// It relies on nothing that validation shows: any bytes give a copy or
 /// an error, never a panic (fusion copies the bodies while they are still
@@ -25,26 +28,36 @@ pub(super) fn copy<R: Reencode>(
     body: &FunctionBody<'_>,
     memory0_kept: bool,
     mut map: Option<&mut CodeMap>,
-) -> Result<wasm_encoder::Function, Error<R::Error>> {
-    let mut f = re.new_function_with_parsed_locals(body)?;
+    f: &mut Vec<u8>,
+) -> Result<(), Error<R::Error>> {
+    use wasm_encoder::Encode;
+    f.clear();
+    // The locals as `wasm_encoder::Function::new` writes them.
+    let mut locals = body.get_locals_reader()?;
+    let groups = locals.get_count();
+    groups.encode(f);
+    for _ in 0..groups {
+        let (count, ty) = locals.read()?;
+        count.encode(f);
+        re.val_type(ty)?.encode(f);
+    }
     let operators = body.get_operators_reader()?;
     let features = operators.get_binary_reader().features();
     let start = operators.original_position();
     let code = &body.as_bytes()[start - body.range().start..];
     // `code[run..at]` is copied but not yet written to `f`.
     let (mut at, mut run) = (0, 0);
-    let mut index = Vec::with_capacity(6);
     if let Some(map) = map.as_deref_mut() {
-        map.instruction(start, f.byte_len());
+        map.instruction(start, f.len());
     }
     while at < code.len() {
         if let Some(len) = plain_len(&code[at..], memory0_kept) {
             at += len;
             continue;
         }
-        f.raw(code[run..at].iter().copied());
+        f.extend_from_slice(&code[run..at]);
         if let Some(map) = map.as_deref_mut() {
-            map.instruction(start + at, f.byte_len());
+            map.instruction(start + at, f.len());
         }
         let rest = &code[at..];
         // A call, a global access, a legacy `catch`: one index after the
@@ -58,26 +71,21 @@ pub(super) fn copy<R: Reencode>(
                     0x07 => re.tag_index(old)?,
                     _ => re.global_index(old)?,
                 };
-                index.clear();
-                wasm_encoder::Encode::encode(&new, &mut index);
-                f.raw(std::iter::once(op).chain(index.iter().copied()));
+                f.push(op);
+                new.encode(f);
                 at += 1 + len;
             }
             // A load or store of memory 0 that moves: its memory index
             // goes between the alignment (flagged) and the offset.
             0x28..=0x3E if !memory0_kept && let Some(offset) = moved_memarg(rest) => {
-                let memory = re.memory_index(0)?;
-                index.clear();
-                wasm_encoder::Encode::encode(&memory, &mut index);
-                match memory {
-                    0 => f.raw([rest[0], rest[1]]),
-                    _ => f.raw(
-                        [rest[0], rest[1] | 0x40]
-                            .into_iter()
-                            .chain(index.iter().copied()),
-                    ),
-                };
-                f.raw(rest[2..2 + offset].iter().copied());
+                match re.memory_index(0)? {
+                    0 => f.extend_from_slice(&rest[..2]),
+                    memory => {
+                        f.extend_from_slice(&[rest[0], rest[1] | 0x40]);
+                        memory.encode(f);
+                    }
+                }
+                f.extend_from_slice(&rest[2..2 + offset]);
                 at += 2 + offset;
             }
             _ => {
@@ -86,19 +94,19 @@ pub(super) fn copy<R: Reencode>(
                 let op = reader.read()?;
                 let len = reader.original_position() - (start + at);
                 match names_nothing(&rest[..len], memory0_kept) {
-                    true => f.raw(rest[..len].iter().copied()),
-                    false => f.instruction(&re.instruction(op)?),
+                    true => f.extend_from_slice(&rest[..len]),
+                    false => re.instruction(op)?.encode(f),
                 };
                 at += len;
             }
         }
         run = at;
         if let (Some(map), true) = (map.as_deref_mut(), at < code.len()) {
-            map.instruction(start + at, f.byte_len());
+            map.instruction(start + at, f.len());
         }
     }
-    f.raw(code[run..].iter().copied());
-    Ok(f)
+    f.extend_from_slice(&code[run..]);
+    Ok(())
 }
 
 /// The value and length of the unsigned LEB after the opcode at `rest[0]`
@@ -382,9 +390,10 @@ mod tests {
             where
                 R::Error: std::fmt::Debug,
             {
-                let f = copy(&mut re, body, kept, None).expect("copies");
+                let mut f = vec![0xAA; 3];
+                copy(&mut re, body, kept, None, &mut f).expect("copies");
                 let mut out = Vec::new();
-                wasm_encoder::Encode::encode(&f, &mut out);
+                wasm_encoder::Encode::encode(&f[..], &mut out);
                 assert_eq!(
                     out,
                     one_by_one(&mut re, body, kept),

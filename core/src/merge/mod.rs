@@ -1174,6 +1174,8 @@ pub(crate) fn emit(
 struct Code {
     bytes: Vec<u8>,
     count: u32,
+    /// The body being copied (`body::copy`), kept between bodies.
+    body: Vec<u8>,
 }
 
 impl Code {
@@ -1196,6 +1198,7 @@ impl Code {
         Ok(Code {
             bytes: Vec::with_capacity(estimate + estimate / 8),
             count: 0,
+            body: Vec::new(),
         })
     }
 
@@ -1228,8 +1231,13 @@ impl Code {
         mut map: Option<&mut CodeMap>,
     ) -> std::result::Result<(), wasm_encoder::reencode::Error<Error>> {
         let memory0_kept = re.maps[Space::Memory.index()].first() == Some(&0);
-        let f = body::copy(re, body, memory0_kept, map.as_deref_mut())?;
-        self.mapped(&f, body, map);
+        body::copy(re, body, memory0_kept, map.as_deref_mut(), &mut self.body)?;
+        let start = self.bytes.len();
+        wasm_encoder::Encode::encode(&self.body[..], &mut self.bytes);
+        self.count += 1;
+        if let Some(map) = map {
+            map.function(body.range(), start, self.body.len());
+        }
         Ok(())
     }
 }
