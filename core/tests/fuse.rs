@@ -486,3 +486,56 @@ fn fusion_of_mutated_bodies_follows_validation() {
     }
     assert!(mutants > 500, "{mutants} mutants");
 }
+
+/// A module with enough code that native hosts copy it on several
+/// threads: every body comes out in its place, its call moved.
+#[test]
+fn large_modules_are_copied_in_order() {
+    let count = 25_000;
+    let mut funcs = String::new();
+    for k in 0..count {
+        funcs.push_str(&format!(
+            "(func (export \"f{k}\") (result i32) \
+             (i32.add (i32.const {k}) (i32.add (call $one) (i32.const 1000000))))\n"
+        ));
+    }
+    let wasm = wat(&format!(
+        r#"(component
+          (core module $lib (func (export "one") (result i32) (i32.const 1)))
+          (core instance $l (instantiate $lib))
+          (core module $m (import "lib" "one" (func $one (result i32))) {funcs})
+          (core instance (instantiate $m (with "lib" (instance $l)))))"#
+    ));
+    let options = Options {
+        output: OutputKind::Core,
+        memory: MemoryStrategy::Multi,
+        ..Options::default()
+    };
+    let fused = fuse(&[&wasm], &options).expect("fuses").wasm;
+    // Each body of `$m`: `i32.const k`, then a call of `$lib`'s function,
+    // the fused module's function 0.
+    let mut bodies = 0;
+    let mut k = 0;
+    for payload in wasmparser::Parser::new(0).parse_all(&fused) {
+        let wasmparser::Payload::CodeSectionEntry(body) = payload.expect("parses") else {
+            continue;
+        };
+        let mut ops = body.get_operators_reader().expect("operators");
+        let first = ops.read().expect("an operator");
+        bodies += 1;
+        if bodies == 1 {
+            continue; // `$lib`'s
+        }
+        assert!(
+            matches!(first, wasmparser::Operator::I32Const { value } if value == k),
+            "body {bodies}: {first:?}, expected i32.const {k}"
+        );
+        let call = ops.read().expect("an operator");
+        assert!(
+            matches!(call, wasmparser::Operator::Call { function_index: 0 }),
+            "body {bodies}: {call:?}"
+        );
+        k += 1;
+    }
+    assert_eq!(k, count);
+}

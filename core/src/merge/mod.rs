@@ -942,8 +942,12 @@ pub(crate) fn emit(
         }
         let mut map = (debug_info == DebugInfo::Keep && !module.dwarf.is_empty())
             .then(|| CodeMap::new(module.code_start, module.first_body));
+        if shared.is_none() && map.is_none() {
+            code.copy_all(&mut re, &module.code).map_err(wrap)?;
+        }
         for (j, body) in module.code.iter().enumerate() {
             match &shared {
+                None if map.is_none() => {}
                 None => code.reencode(&mut re, body, map.as_mut()).map_err(wrap)?,
                 Some((regions, _)) => {
                     let params = module
@@ -1239,6 +1243,171 @@ impl Code {
             map.function(body.range(), start, self.body.len());
         }
         Ok(())
+    }
+}
+
+/// Bodies copied on other threads, in chunks of about this many input
+/// bytes (a large body is a chunk of its own).
+#[cfg(not(target_family = "wasm"))]
+const COPY_CHUNK: usize = 64 * 1024;
+
+/// One chunk of bodies copied apart: their entries, how many, and whether
+/// the fused module's validation shows them valid
+/// (`reencode::Instance::implied`).
+#[cfg(not(target_family = "wasm"))]
+type Copied = std::result::Result<(Vec<u8>, u32, bool), wasm_encoder::reencode::Error<Error>>;
+
+impl Code {
+    /// Copies `bodies` with `re`'s index maps (no code map kept).
+    #[cfg(target_family = "wasm")]
+    fn copy_all(
+        &mut self,
+        re: &mut reencode::Instance<'_>,
+        bodies: &[wasmparser::FunctionBody<'_>],
+    ) -> std::result::Result<(), wasm_encoder::reencode::Error<Error>> {
+        for body in bodies {
+            self.reencode(re, body, None)?;
+        }
+        Ok(())
+    }
+
+    /// Copies `bodies` with `re`'s index maps (no code map kept), on every
+    /// core of a native host when they make several chunks: each thread
+    /// takes the next chunk; this one copies a chunk straight into the
+    /// code when every chunk before it is there, else apart, and appends
+    /// the chunks done apart in order as soon as they are next. The code is
+    /// the same, byte for byte, as copying the bodies one after the other,
+    /// and so is the error (the first body's that fails). At most a few
+    /// chunks wait to be appended at any time.
+    #[cfg(not(target_family = "wasm"))]
+    fn copy_all(
+        &mut self,
+        re: &mut reencode::Instance<'_>,
+        bodies: &[wasmparser::FunctionBody<'_>],
+    ) -> std::result::Result<(), wasm_encoder::reencode::Error<Error>> {
+        use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+        let mut chunks = vec![0];
+        let mut bytes = 0;
+        for (i, body) in bodies.iter().enumerate() {
+            bytes += body.range().len();
+            if bytes >= COPY_CHUNK {
+                chunks.push(i + 1);
+                bytes = 0;
+            }
+        }
+        if chunks.last() != Some(&bodies.len()) {
+            chunks.push(bodies.len());
+        }
+        let n = chunks.len() - 1;
+        let cores = crate::validate::cores();
+        if cores < 2 || n < 4 {
+            for body in bodies {
+                self.reencode(re, body, None)?;
+            }
+            return Ok(());
+        }
+        let chunk = |i: usize| &bodies[chunks[i]..chunks[i + 1]];
+        let next = AtomicUsize::new(0);
+        let apart: std::sync::Mutex<Vec<Option<Copied>>> =
+            std::sync::Mutex::new((0..n).map(|_| None).collect());
+        let take = |i: usize| apart.lock().ok().and_then(|mut done| done[i].take());
+        let base = re.clone();
+        // Copies chunk `i` apart.
+        let copy = |i: usize, re: &mut reencode::Instance<'_>, scratch: &mut Code| -> Copied {
+            re.implied = true;
+            let size: usize = chunk(i).iter().map(|b| b.range().len() + 5).sum();
+            scratch.bytes = Vec::with_capacity(size + size / 8);
+            scratch.count = 0;
+            for body in chunk(i) {
+                scratch.reencode(re, body, None)?;
+            }
+            Ok((
+                std::mem::take(&mut scratch.bytes),
+                scratch.count,
+                re.implied,
+            ))
+        };
+        let store = |i: usize, copied: Copied| {
+            if let Ok(mut done) = apart.lock() {
+                done[i] = Some(copied);
+            }
+        };
+        std::thread::scope(|s| {
+            for _ in 1..cores {
+                s.spawn(|| {
+                    let mut re = base.clone();
+                    let mut scratch = Code::empty();
+                    loop {
+                        let i = next.fetch_add(1, Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        store(i, copy(i, &mut re, &mut scratch));
+                    }
+                });
+            }
+            let mut appended = 0;
+            let mut scratch = Code::empty();
+            let result = (|| {
+                loop {
+                    let i = next.fetch_add(1, Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    if i == appended {
+                        for body in chunk(i) {
+                            self.reencode(re, body, None)?;
+                        }
+                        appended += 1;
+                    } else {
+                        let mut mine = base.clone();
+                        store(i, copy(i, &mut mine, &mut scratch));
+                    }
+                    while appended < n
+                        && let Some(done) = take(appended)
+                    {
+                        self.append(done?, re);
+                        appended += 1;
+                    }
+                }
+                // The others' last chunks.
+                while appended < n {
+                    match take(appended) {
+                        Some(done) => {
+                            self.append(done?, re);
+                            appended += 1;
+                        }
+                        None => std::thread::yield_now(),
+                    }
+                }
+                Ok(())
+            })();
+            // Stop the others early on an error.
+            next.store(n, Relaxed);
+            result
+        })
+    }
+
+    /// A buffer for a chunk of bodies copied apart.
+    #[cfg(not(target_family = "wasm"))]
+    fn empty() -> Code {
+        Code {
+            bytes: Vec::new(),
+            count: 0,
+            body: Vec::new(),
+        }
+    }
+
+    /// Appends a chunk of bodies copied apart.
+    #[cfg(not(target_family = "wasm"))]
+    fn append(
+        &mut self,
+        (bytes, count, implied): (Vec<u8>, u32, bool),
+        re: &mut reencode::Instance<'_>,
+    ) {
+        self.bytes.extend_from_slice(&bytes);
+        self.count += count;
+        re.implied &= implied;
     }
 }
 

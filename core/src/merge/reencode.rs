@@ -4,6 +4,7 @@ use crate::error::Error;
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode};
 
 /// The index maps of one instance: local index → fused index, per space.
+#[derive(Clone)]
 pub(super) struct Instance<'m> {
     /// Per [`super::Space`], imports first.
     pub(super) maps: &'m [Vec<u32>; 5],
