@@ -7,9 +7,11 @@
 //! and on a native host the bodies (most of the work) are validated on the
 //! other cores as that pass reaches them, then on this one too once it is
 //! done. On wasm hosts (meld.wasm, the npm package) they are validated one
-//! after the other. A failure is a bug in meld; its message
-//! is the one a plain sequential validation gives (the input is validated
-//! again that way to find it), so every host reports the same.
+//! after the other. A failure is a bug in meld, unless fusion left some of
+//! the input's bodies to this validation (`Skip`; fusion then validates the
+//! input and reports its error first); its message is the one a plain
+//! sequential validation gives (the output is validated again that way to
+//! find it), so every host reports the same.
 
 use crate::error::{Error, Result};
 use wasmparser::{
@@ -20,7 +22,8 @@ use wasmparser::{
 /// One function body and the validator for it.
 pub(crate) type Job<'a> = (FuncToValidate<ValidatorResources>, FunctionBody<'a>);
 
-/// Validates meld's own output; a failure is a bug in meld.
+/// Validates meld's own output; a failure is a bug in meld, or an input
+/// body that fusion did not validate apart (`Skip`) is invalid.
 pub(crate) fn output(wasm: &[u8], what: &str) -> Result<()> {
     if structure_then_bodies(wasm) {
         return Ok(());
