@@ -20,6 +20,7 @@ mod naming;
 mod runtime;
 #[cfg(feature = "scratch-unvalidated")]
 pub mod scratch;
+mod threads;
 mod unwind;
 mod validate;
 mod wrap;
@@ -346,19 +347,8 @@ fn fuse_decoded<'a>(
     fit: &dyn Fn(Error) -> Error,
 ) -> Result<Fused> {
     let (valid, built) = validate::alongside(jobs, skip, || -> Result<_> {
-        let mut planned = plan(&mut decoded, options, memory)?;
-        // The bodies the fused module's validation shows valid need no
-        // validation of their own from now on.
-        let implied = merge::implied(&planned.graph, &planned.layout);
-        skip.set(
-            implied
-                .iter()
-                .map(|m| {
-                    let module = &decoded.modules[m.0];
-                    module.offset..module.offset + module.bytes.len()
-                })
-                .collect(),
-        );
+        let mut planned = plan(&mut decoded, options, memory, skip)?;
+        let implied = std::mem::take(&mut planned.implied);
         // Stage 4b, merge (emit), with one memory per inner memory: the
         // module is assembled while the bodies are still validated too.
         // Copying a body checks nothing and fails with an error, never a
@@ -397,6 +387,7 @@ fn fuse_decoded<'a>(
         unwind,
         debug_info: _,
         wrapper,
+        implied: _,
     } = planned;
     let mut suspendable = Vec::new();
     if let Some(config) = unwind {
@@ -514,6 +505,9 @@ struct Planned<'a> {
     unwind: Option<unwind::Config>,
     debug_info: DebugInfo,
     wrapper: Option<wrap::Prepared>,
+    /// The input's modules whose bodies the fused module's validation
+    /// shows valid (`merge::implied`), which `skip` now covers.
+    implied: Vec<decode::StaticModuleIndex>,
 }
 
 impl Planned<'_> {
@@ -533,11 +527,13 @@ impl Planned<'_> {
 
 /// Stages 2 to 7a: everything before the fused module is assembled. None
 /// of them reads a function body, so they run while the input's bodies
-/// are validated.
+/// are validated, but those `skip` comes to cover once the layout shows
+/// which they are.
 fn plan<'a>(
     decoded: &mut decode::Decoded<'a>,
     options: &Options,
     memory: merge::MemoryLayout,
+    skip: &validate::Skip,
 ) -> Result<Planned<'a>> {
     // Stage 2, flatten: instantiate the root symbolically. Nesting, aliases
     // and re-exports disappear; what is left is the ordered core instances,
@@ -555,6 +551,18 @@ fn plan<'a>(
     // Stage 4a, merge (layout): the fused module's index spaces, and the
     // origin of every import of every instance.
     let mut layout = merge::Layout::new(decoded, &graph, &adapters, memory)?;
+    // The bodies the fused module's validation shows valid need no
+    // validation of their own from now on.
+    let implied = merge::implied(&graph, &layout);
+    skip.set(
+        implied
+            .iter()
+            .map(|m| {
+                let module = &decoded.modules[m.0];
+                module.offset..module.offset + module.bytes.len()
+            })
+            .collect(),
+    );
 
     // The boundary: the fused module's imports (lowered root functions) and
     // exports (lifted functions and their options), named as documented.
@@ -562,13 +570,25 @@ fn plan<'a>(
     layout.set_imports(boundary.imports.len(), &boundary.lowering_import);
 
     // Stage 5b, adapt (generate): the bodies of the generated adapters and
-    // the helper functions they share.
+    // the helper functions they share. Stage 7a, wrap (prepare): the
+    // component with the input's world around the module, built now so
+    // that the input's types are freed before the module is assembled
+    // (fusion's peak of memory). Neither reads what the other builds: on a
+    // native host they run side by side.
     let simd = match options.simd {
         Simd::Auto => decoded.uses_simd,
         Simd::On => true,
         Simd::Off => false,
     };
-    let generated = adapt::generate(&graph, &adapters, &layout, &boundary, types, simd)?;
+    let (generated, wrapper) = threads::join(
+        || adapt::generate(&graph, &adapters, &layout, &boundary, types, simd),
+        || match options.output {
+            OutputKind::Component => wrap::prepare(types, &graph, &boundary).map(Some),
+            OutputKind::Core => Ok(None),
+        },
+    );
+    // (the errors in the order the stages come in)
+    let generated = generated?;
     let adapter_code_bytes = generated
         .adapters
         .iter()
@@ -584,13 +604,7 @@ fn plan<'a>(
         None => options.debug_info,
     };
 
-    // Stage 7a, wrap (prepare): the component with the input's world around
-    // the module, built now so that the input's types are freed before the
-    // module is assembled (fusion's peak of memory).
-    let wrapper = match options.output {
-        OutputKind::Component => Some(wrap::prepare(types, &graph, &boundary)?),
-        OutputKind::Core => None,
-    };
+    let wrapper = wrapper?;
     decoded.types = None;
 
     Ok(Planned {
@@ -603,5 +617,6 @@ fn plan<'a>(
         unwind,
         debug_info,
         wrapper,
+        implied,
     })
 }

@@ -14,6 +14,8 @@
 //! find it), so every host reports the same.
 
 use crate::error::{Error, Result};
+#[cfg(not(target_family = "wasm"))]
+use crate::threads::cores;
 use wasmparser::{
     BinaryReaderError, FuncToValidate, FuncValidatorAllocations, FunctionBody, Parser,
     ValidPayload, Validator, ValidatorResources, WasmFeatures,
@@ -183,13 +185,6 @@ pub(crate) fn alongside<T>(jobs: Vec<Job<'_>>, skip: &Skip, work: impl FnOnce() 
 /// Bodies of a module smaller than this are validated on one thread.
 #[cfg(not(target_family = "wasm"))]
 const PARALLEL_BYTES: usize = 64 * 1024;
-
-/// The cores of this host (looked up once: the lookup reads files).
-#[cfg(not(target_family = "wasm"))]
-pub(crate) fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
-}
 
 /// The total size of `jobs`' bodies.
 #[cfg(not(target_family = "wasm"))]

@@ -1299,7 +1299,7 @@ impl Code {
             chunks.push(bodies.len());
         }
         let n = chunks.len() - 1;
-        let cores = crate::validate::cores();
+        let cores = crate::threads::cores();
         if cores < 2 || n < 4 {
             for body in bodies {
                 self.reencode(re, body, None)?;
