@@ -487,25 +487,62 @@ fn fusion_of_mutated_bodies_follows_validation() {
     assert!(mutants > 700, "{mutants} mutants");
 }
 
-/// A module with enough code that native hosts copy it on several
-/// threads: every body comes out in its place, its call moved.
-#[test]
-fn large_modules_are_copied_in_order() {
-    let count = 25_000;
+/// A module with enough code that native hosts validate the fused
+/// module's bodies as they are written, and copy them on several threads.
+fn large_module(count: usize, bad: Option<usize>) -> Vec<u8> {
     let mut funcs = String::new();
     for k in 0..count {
+        let value = match Some(k) == bad {
+            true => format!("(i64.const {k})"),
+            false => format!("(i32.const {k})"),
+        };
         funcs.push_str(&format!(
             "(func (export \"f{k}\") (result i32) \
-             (i32.add (i32.const {k}) (i32.add (call $one) (i32.const 1000000))))\n"
+             (i32.add {value} (i32.add (call $one) (i32.const 1000000))))\n"
         ));
     }
-    let wasm = wat(&format!(
+    wat(&format!(
         r#"(component
           (core module $lib (func (export "one") (result i32) (i32.const 1)))
           (core instance $l (instantiate $lib))
           (core module $m (import "lib" "one" (func $one (result i32))) {funcs})
           (core instance (instantiate $m (with "lib" (instance $l)))))"#
-    ));
+    ))
+}
+
+/// The input's bodies that fusion copies are validated only as the fused
+/// module's bodies, which native hosts validate as they are written: an
+/// invalid one deep in a large module is still refused with the input's
+/// error, with either output.
+#[test]
+fn an_invalid_body_of_a_large_module_is_refused() {
+    let count = 25_000;
+    let wasm = large_module(count, Some(count / 2));
+    let expected = sequential_error(&wasm);
+    assert!(expected.contains("type mismatch"), "{expected}");
+    for output in [OutputKind::Component, OutputKind::Core] {
+        for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+            let options = Options {
+                output,
+                memory,
+                ..Options::default()
+            };
+            let err = fuse(&[&wasm], &options).expect_err("an invalid input");
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+            assert!(
+                err.to_string().contains(&expected),
+                "{output:?} {memory:?}: {err}"
+            );
+        }
+    }
+}
+
+/// A module with enough code that native hosts copy it on several
+/// threads: every body comes out in its place, its call moved.
+#[test]
+fn large_modules_are_copied_in_order() {
+    let count = 25_000;
+    let wasm = large_module(count, None);
     let options = Options {
         output: OutputKind::Core,
         memory: MemoryStrategy::Multi,
@@ -537,5 +574,5 @@ fn large_modules_are_copied_in_order() {
         );
         k += 1;
     }
-    assert_eq!(k, count);
+    assert_eq!(k as usize, count);
 }
