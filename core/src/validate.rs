@@ -7,11 +7,14 @@
 //! and on a native host the bodies (most of the work) are validated on the
 //! other cores as that pass reaches them, then on this one too once it is
 //! done. On wasm hosts (meld.wasm, the npm package) they are validated one
-//! after the other. A failure is a bug in meld, unless fusion left some of
-//! the input's bodies to this validation (`Skip`; fusion then validates the
-//! input and reports its error first); its message is the one a plain
-//! sequential validation gives (the output is validated again that way to
-//! find it), so every host reports the same.
+//! after the other. A component output is validated in two parts
+//! ([`output_in_parts`]): the wrapper around a stand-in for the fused
+//! module while the module is assembled, then the module. A failure is a
+//! bug in meld, unless fusion left some of the input's bodies to this
+//! validation (`Skip`; fusion then validates the input and reports its
+//! error first); its message is the one a plain sequential validation
+//! gives (the output is validated again that way to find it), so every
+//! host reports the same.
 
 use crate::error::{Error, Result};
 #[cfg(not(target_family = "wasm"))]
