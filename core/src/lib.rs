@@ -402,9 +402,6 @@ fn fuse_decoded<'a>(
         }
     }
     let warnings = std::mem::take(&mut layout.warnings);
-    // Whether the wrapper is valid around a stand-in for the module, if it
-    // was validated while the module was assembled.
-    let around = info.beside;
 
     let counts = adapters.counts();
     let mut stats = Stats {
@@ -464,14 +461,8 @@ fn fuse_decoded<'a>(
             let wrapper =
                 wrapper.ok_or_else(|| Error::internal("a component output without its wrapper"))?;
             drop((layout, boundary, adapters, graph, decoded));
-            let len = module.len();
-            let (component, at) = wrapper.finish(module);
-            let what = "wrapped component";
-            match around {
-                // (the wrapper validated around a stand-in for the module)
-                Some(around) => validate::output_in_parts(&component, at..at + len, around, what)?,
-                None => validate::output(&component, what)?,
-            }
+            let component = wrapper.finish(module);
+            validate::output(&component, "wrapped component")?;
             component
         }
     };
@@ -522,12 +513,7 @@ struct Planned<'a> {
 impl Planned<'_> {
     /// Stage 4b, merge (emit): every instance re-encoded into one module,
     /// with the generated functions (taken).
-    /// The wrapper, if any, is validated meanwhile around a stand-in for
-    /// the module, but where the async runtime's transform rewrites the
-    /// module after.
     fn emit(&mut self) -> Result<(Vec<u8>, merge::EmitInfo)> {
-        let wrapper = self.wrapper.as_ref().filter(|_| self.unwind.is_none());
-        let around = |stand_in: &[u8]| wrapper.is_some_and(|w| w.valid_around(stand_in));
         merge::emit(
             &self.graph,
             &self.adapters,
@@ -535,7 +521,6 @@ impl Planned<'_> {
             &self.boundary,
             std::mem::take(&mut self.generated),
             self.debug_info,
-            wrapper.map(|_| &around as &merge::Beside<'_>),
         )
     }
 }
@@ -634,97 +619,4 @@ fn plan<'a>(
         wrapper,
         implied,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A component whose module has a data segment that a body needs a
-    /// data count section for.
-    const DATA: &str = r#"(component
-      (core module $m
-        (memory (export "memory") 1)
-        (data $d "hello")
-        (func (export "f") (result i32)
-          (memory.init $d (i32.const 0) (i32.const 0) (i32.const 5))
-          (i32.const 5)))
-      (core instance $i (instantiate $m))
-      (func (export "f") (result u32) (canon lift (core func $i "f"))))"#;
-
-    /// The sections before the code of `module`, as bytes.
-    fn before_code(module: &[u8]) -> &[u8] {
-        let code = wasmparser::Parser::new(0)
-            .parse_all(module)
-            .find_map(|payload| match payload {
-                Ok(wasmparser::Payload::CodeSectionStart { range, .. }) => Some(range.start),
-                _ => None,
-            })
-            .expect("a code section");
-        // (the section's id and its size's byte before the contents)
-        &module[..code - 2]
-    }
-
-    /// The wrapper is validated around a stand-in for the fused module
-    /// while the module is assembled: the stand-in is the module's
-    /// sections before the code but the data count, and bodies that are
-    /// `unreachable`; the wrapper is not valid around a module without the
-    /// fused module's exports.
-    #[test]
-    fn the_wrapper_is_validated_around_a_stand_in() {
-        let wasm = wat::parse_str(DATA).expect("the WAT parses");
-        let (mut decoded, _) = decode::decode_deferred(&wasm).expect("decodes");
-        let skip = validate::Skip::default();
-        let options = Options::default();
-        let mut planned =
-            plan(&mut decoded, &options, merge::MemoryLayout::Multi, &skip).expect("plans");
-        let wrapper = planned.wrapper.take().expect("a wrapper");
-        let seen = std::sync::Mutex::new(Vec::new());
-        let around = |stand_in: &[u8]| {
-            if let Ok(mut seen) = seen.lock() {
-                *seen = stand_in.to_vec();
-            }
-            wrapper.valid_around(stand_in)
-        };
-        let (module, info) = merge::emit(
-            &planned.graph,
-            &planned.adapters,
-            &planned.layout,
-            &planned.boundary,
-            std::mem::take(&mut planned.generated),
-            planned.debug_info,
-            Some(&around),
-        )
-        .expect("emits");
-        assert_eq!(info.beside, Some(true));
-        let stand_in = seen.into_inner().expect("the stand-in");
-        // the module's sections but the data count, which comes last
-        let sections = before_code(&stand_in);
-        let data_count = [12u8, 1, 1];
-        assert_eq!(
-            before_code(&module),
-            [sections, &data_count].concat(),
-            "the same sections"
-        );
-        assert!(validate::here_but(&stand_in, 0..0), "the stand-in is valid");
-        let bodies: Vec<Vec<u8>> = wasmparser::Parser::new(0)
-            .parse_all(&stand_in)
-            .filter_map(|payload| match payload {
-                Ok(wasmparser::Payload::CodeSectionEntry(body)) => Some(body.as_bytes().to_vec()),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(
-            bodies,
-            vec![vec![0x00, 0x00, 0x0B]],
-            "one `unreachable` body"
-        );
-        // without the module's exports, the wrapper's aliases fail
-        assert!(!wrapper.valid_around(&wasm_encoder::Module::new().finish()));
-        let (component, at) = wrapper.finish(module.clone());
-        assert_eq!(&component[at..at + module.len()], &module[..]);
-        validate::output_in_parts(&component, at..at + module.len(), true, "test").expect("valid");
-        let error = validate::output_in_parts(&component, at..at + module.len(), false, "test");
-        assert!(error.is_err(), "an invalid wrapper is reported");
-    }
 }

@@ -7,14 +7,11 @@
 //! and on a native host the bodies (most of the work) are validated on the
 //! other cores as that pass reaches them, then on this one too once it is
 //! done. On wasm hosts (meld.wasm, the npm package) they are validated one
-//! after the other. A component output is validated in two parts
-//! ([`output_in_parts`]): the wrapper around a stand-in for the fused
-//! module while the module is assembled, then the module. A failure is a
-//! bug in meld, unless fusion left some of the input's bodies to this
-//! validation (`Skip`; fusion then validates the input and reports its
-//! error first); its message is the one a plain sequential validation
-//! gives (the output is validated again that way to find it), so every
-//! host reports the same.
+//! after the other. A failure is a bug in meld, unless fusion left some of
+//! the input's bodies to this validation (`Skip`; fusion then validates the
+//! input and reports its error first); its message is the one a plain
+//! sequential validation gives (the output is validated again that way to
+//! find it), so every host reports the same.
 
 use crate::error::{Error, Result};
 #[cfg(not(target_family = "wasm"))]
@@ -33,41 +30,6 @@ pub(crate) fn output(wasm: &[u8], what: &str) -> Result<()> {
     if structure_then_bodies(wasm) {
         return Ok(());
     }
-    report(wasm, what)
-}
-
-/// Validates meld's own output, a component around the fused module at
-/// `module` in `wasm`, in two parts: the component with a stand-in for the
-/// module of the same module type (`merge::emit`'s `beside`), whose
-/// validity is `around`, and the module itself, validated here. A
-/// component's validation takes from a valid core module only its type,
-/// so the two make the output's validation.
-pub(crate) fn output_in_parts(
-    wasm: &[u8],
-    module: std::ops::Range<usize>,
-    around: bool,
-    what: &str,
-) -> Result<()> {
-    if around && wasm.get(module).is_some_and(structure_then_bodies) {
-        return Ok(());
-    }
-    report(wasm, what)
-}
-
-/// Validates `wasm` on this thread, but the function bodies in `range`;
-/// whether it is valid.
-pub(crate) fn here_but(wasm: &[u8], range: std::ops::Range<usize>) -> bool {
-    let mut jobs = Vec::new();
-    let read = structure(wasm, |job| {
-        if !range.contains(&job.1.range().start) {
-            jobs.push(job);
-        }
-    });
-    read && in_order(jobs, None)
-}
-
-/// The internal error of an output that does not validate.
-fn report(wasm: &[u8], what: &str) -> Result<()> {
     let Some(e) = first_error(wasm) else {
         return Err(Error::internal(format!(
             "validating the {what} meld produced in parallel failed where a sequential \
@@ -456,15 +418,5 @@ mod tests {
         let late = component("", "(export \"m\" (core module 7))");
         let error = check(&late).expect_err("an invalid export");
         assert!(error.contains("module index out of bounds"), "{error}");
-    }
-
-    /// Only the bodies in the range given are left out.
-    #[test]
-    fn here_but_validates_the_bodies_outside_its_range() {
-        let bad = component("(func (result i32) (i64.const 0))", "");
-        assert!(!here_but(&bad, 0..0));
-        assert!(here_but(&bad, 0..bad.len()));
-        let good = component("", "");
-        assert!(here_but(&good, 0..0));
     }
 }

@@ -735,8 +735,6 @@ pub(crate) struct EmitInfo {
     /// instruction whose validity in the fused module does not show its
     /// validity in the input: they need a validation of their own.
     pub(crate) unimplied: Vec<StaticModuleIndex>,
-    /// What `beside` (of [`emit`]) found of the module's stand-in.
-    pub(crate) beside: Option<bool>,
 }
 
 /// The input's modules whose function bodies the fused module's validation
@@ -783,15 +781,7 @@ pub(crate) fn implied(graph: &Graph, layout: &Layout<'_>) -> Vec<StaticModuleInd
     modules
 }
 
-/// What [`emit`] runs on the fused module's stand-in: whether the wrapper
-/// is valid around it.
-pub(crate) type Beside<'a> = dyn Fn(&[u8]) -> bool + Sync + 'a;
-
-/// Encodes the fused module. `beside`, if given, is run while the code is
-/// written (on another core of a native host), on a stand-in for the
-/// module: the same sections before the code but the data count, and
-/// every body `unreachable` (so the same imports and exports, the same
-/// module type); its answer is [`EmitInfo::beside`].
+/// Encodes the fused module.
 pub(crate) fn emit(
     graph: &Graph,
     adapters: &Adapters,
@@ -799,7 +789,6 @@ pub(crate) fn emit(
     boundary: &crate::boundary::Boundary,
     generated: Generated,
     debug_info: DebugInfo,
-    beside: Option<&Beside<'_>>,
 ) -> Result<(Vec<u8>, EmitInfo)> {
     let shared = layout.shared.as_ref().map(|plan| {
         let regions = shared::Regions {
@@ -817,8 +806,7 @@ pub(crate) fn emit(
     let mut globals = wasm_encoder::GlobalSection::new();
     let mut tags = wasm_encoder::TagSection::new();
     let mut elements = wasm_encoder::ElementSection::new();
-    let code_estimate = Code::estimate(graph, layout, &generated)?;
-    let generated_flags = generated.flags;
+    let mut code = Code::sized(graph, layout, &generated)?;
     let mut data = data::Data::default();
     let mut names = custom::Names::default();
     let mut producers = custom::Producers::default();
@@ -843,29 +831,26 @@ pub(crate) fn emit(
         names.func(i as u32, format!("{}#{}", import.module, import.field));
     }
 
-    // Every instance's index maps, and its types' indices in the fused
-    // module (interned in instantiation order).
-    let mut mapped = Vec::with_capacity(graph.instances.len());
-    for i in 0..graph.instances.len() {
+    for (i, instance) in graph.instances.iter().enumerate() {
         let id = CoreInstanceId(i);
         let module = layout.module(graph, id)?;
+        let path = graph.path(instance.component);
         let maps = layout.index_maps(graph, adapters, id)?;
         let type_map = module
             .types
             .iter()
             .map(|t| t.as_ref().map(|t| types.intern(t)))
             .collect::<Vec<_>>();
-        mapped.push((maps, type_map));
-    }
-    // The declarations come first, every instance's, then the code: the
-    // sections before the code are complete before any body is written,
-    // so that `beside` can run while the code is written.
-    let mut firsts = Vec::with_capacity(graph.instances.len());
-    for (i, instance) in graph.instances.iter().enumerate() {
-        let module = layout.module(graph, CoreInstanceId(i))?;
-        let path = graph.path(instance.component);
-        let (maps, type_map) = &mapped[i];
-        let mut re = reencode::Instance::new(module, maps, type_map, elem_count, data_count);
+        let mut re = reencode::Instance {
+            maps: &maps,
+            types: &type_map,
+            elem_base: elem_count,
+            data_base: data_count,
+            elements: module.elements.len() as u32,
+            data: module.data.len() as u32,
+            data_count: module.data_count,
+            implied: true,
+        };
         let wrap = |e: wasm_encoder::reencode::Error<Error>| reencode::error(e, path);
         for ty in &module.funcs {
             functions.function(re.type_index(*ty).map_err(wrap)?);
@@ -955,16 +940,53 @@ pub(crate) fn emit(
                 wasmparser::DataKind::Passive => data.passive(datum.data),
             }
         }
+        let mut map = (debug_info == DebugInfo::Keep && !module.dwarf.is_empty())
+            .then(|| CodeMap::new(module.code_start, module.first_body));
+        if shared.is_none() && map.is_none() {
+            code.copy_all(&mut re, &module.code).map_err(wrap)?;
+        }
+        for (j, body) in module.code.iter().enumerate() {
+            match &shared {
+                None if map.is_none() => {}
+                None => code.reencode(&mut re, body, map.as_mut()).map_err(wrap)?,
+                Some((regions, _)) => {
+                    let params = module
+                        .funcs
+                        .get(j)
+                        .and_then(|ty| module.types.get(*ty as usize))
+                        .and_then(Option::as_ref)
+                        .map(|ty| ty.params().len() as u32)
+                        .ok_or_else(|| Error::internal("a function without a type"))?;
+                    let f = shared::rewrite(body, params, &mut re, regions, map.as_mut())
+                        .map_err(wrap)?;
+                    code.mapped(&f, body, map.as_mut());
+                }
+            };
+        }
+        match map {
+            Some(map) => dwarf.push(debug::Instance {
+                sections: &module.dwarf,
+                map,
+                path,
+            }),
+            None => info
+                .dropped
+                .extend(module.dwarf.iter().map(|(n, d)| (n.to_string(), d.len()))),
+        }
         if let Some(start) = module.start {
             let start = maps[Space::Func.index()][start as usize];
             starts.push(start);
             init.instructions().call(start);
         }
-        firsts.push((elem_count, data_count, re.implied));
+        if !re.implied {
+            info.unimplied.push(instance.module);
+        }
         elem_count += module.elements.len() as u32;
         data_count += module.data.len() as u32;
-        names.instance(module, maps, path)?;
+        names.instance(module, &maps, path)?;
         producers.merge(module)?;
+        info.dropped
+            .extend(module.dropped.iter().map(|d| (d.name.clone(), d.size)));
     }
 
     // The async runtime's task entry points, in the scheduler's table.
@@ -979,32 +1001,32 @@ pub(crate) fn emit(
     }
 
     let mut next = layout.func_count() - generated.adapters.len() as u32;
-    let mut generated: Vec<GeneratedFunc> = generated
-        .adapters
-        .into_iter()
-        .chain(generated.helpers)
-        .collect();
-    for func in &mut generated {
+    for func in generated.adapters.into_iter().chain(generated.helpers) {
         functions.function(types.intern(&func.ty));
-        names.func(next, std::mem::take(&mut func.name));
+        match &shared {
+            None => code.function(&func.body),
+            Some((regions, _)) => code.function(&shared::rewrite_generated(
+                func.body,
+                func.ty.params().len() as u32,
+                regions,
+            )?),
+        };
+        names.func(next, func.name);
         next += 1;
     }
-    let regions_described = match &shared {
-        Some((regions, _)) => info_regions(graph, layout, regions)?,
-        None => Vec::new(),
-    };
-    if !regions_described.is_empty() {
+    if let Some((regions, _)) = &shared {
         let grow = types.intern(&FuncType::new(
             [wasmparser::ValType::I32],
             [wasmparser::ValType::I32],
         ));
-        for region in &regions_described {
+        for (k, region) in info_regions(graph, layout, regions)?.iter().enumerate() {
             functions.function(grow);
+            code.function(&regions.grow_function(k as u32)?);
             names.func(next, format!("memory.grow {}", region));
             next += 1;
         }
     }
-    for _ in 0..generated_flags {
+    for _ in 0..generated.flags {
         globals.global(
             wasm_encoder::GlobalType {
                 val_type: wasm_encoder::ValType::I32,
@@ -1021,7 +1043,6 @@ pub(crate) fn emit(
             memories.memory(regions.memory_type(last));
         }
     }
-    let has_init = interleave || starts.len() > 1;
     let start = match starts.as_slice() {
         [] if !interleave => None,
         [only] if !interleave => Some(*only),
@@ -1030,6 +1051,10 @@ pub(crate) fn emit(
             let ty = types.intern(&FuncType::new([], []));
             functions.function(ty);
             init.instructions().end();
+            match &shared {
+                None => code.function(&init),
+                Some((regions, _)) => code.function(&shared::rewrite_generated(init, 0, regions)?),
+            };
             names.func(next, "meld start".to_string());
             Some(next)
         }
@@ -1059,9 +1084,9 @@ pub(crate) fn emit(
     }
     // A section is emitted only when it has entries: an empty one (a tag
     // section above all) would need a feature the input may not use. The
-    // sections are encoded apart, then copied in front of the code
-    // (growing one buffer section by section would hold up to twice the
-    // module at its peak).
+    // sections are encoded apart, then copied around the code (growing one
+    // buffer section by section would hold up to twice the module at its
+    // peak).
     let mut before = Vec::new();
     encode_if(&mut before, &type_section, type_section.len());
     encode_if(&mut before, &imports, imports.len());
@@ -1078,100 +1103,8 @@ pub(crate) fn emit(
         encode_if(&mut before, &section, 1);
     }
     encode_if(&mut before, &elements, elements.len());
-    let mut prefix = Vec::with_capacity(20 + before.iter().map(|p| p.len()).sum::<usize>());
-    prefix.extend_from_slice(&wasm_encoder::Module::HEADER);
-    for part in before {
-        prefix.extend_from_slice(&part);
-    }
-    let bodies = functions.len();
-    let stand_in = beside.map(|_| stand_in(&prefix, bodies));
     let data_section = wasm_encoder::DataCountSection { count: data_count };
-    if data_count > 0 {
-        prefix.push(wasm_encoder::Section::id(&data_section));
-        wasm_encoder::Encode::encode(&data_section, &mut prefix);
-    }
-
-    // The code: every instance's bodies, then the generated functions'.
-    let copy = || -> Result<(Vec<u8>, u32)> {
-        let mut code = Code::sized(code_estimate);
-        for (i, instance) in graph.instances.iter().enumerate() {
-            let module = layout.module(graph, CoreInstanceId(i))?;
-            let path = graph.path(instance.component);
-            let (maps, type_map) = &mapped[i];
-            let (elem_base, data_base, implied) = firsts[i];
-            let mut re = reencode::Instance::new(module, maps, type_map, elem_base, data_base);
-            re.implied = implied;
-            let wrap = |e: wasm_encoder::reencode::Error<Error>| reencode::error(e, path);
-            let mut map = (debug_info == DebugInfo::Keep && !module.dwarf.is_empty())
-                .then(|| CodeMap::new(module.code_start, module.first_body));
-            if shared.is_none() && map.is_none() {
-                code.copy_all(&mut re, &module.code).map_err(wrap)?;
-            }
-            for (j, body) in module.code.iter().enumerate() {
-                match &shared {
-                    None if map.is_none() => {}
-                    None => code.reencode(&mut re, body, map.as_mut()).map_err(wrap)?,
-                    Some((regions, _)) => {
-                        let params = module
-                            .funcs
-                            .get(j)
-                            .and_then(|ty| module.types.get(*ty as usize))
-                            .and_then(Option::as_ref)
-                            .map(|ty| ty.params().len() as u32)
-                            .ok_or_else(|| Error::internal("a function without a type"))?;
-                        let f = shared::rewrite(body, params, &mut re, regions, map.as_mut())
-                            .map_err(wrap)?;
-                        code.mapped(&f, body, map.as_mut());
-                    }
-                };
-            }
-            match map {
-                Some(map) => dwarf.push(debug::Instance {
-                    sections: &module.dwarf,
-                    map,
-                    path,
-                }),
-                None => info
-                    .dropped
-                    .extend(module.dwarf.iter().map(|(n, d)| (n.to_string(), d.len()))),
-            }
-            if !re.implied {
-                info.unimplied.push(instance.module);
-            }
-            info.dropped
-                .extend(module.dropped.iter().map(|d| (d.name.clone(), d.size)));
-        }
-        for func in generated {
-            match &shared {
-                None => code.function(&func.body),
-                Some((regions, _)) => code.function(&shared::rewrite_generated(
-                    func.body,
-                    func.ty.params().len() as u32,
-                    regions,
-                )?),
-            };
-        }
-        if let Some((regions, _)) = &shared {
-            for k in 0..regions_described.len() {
-                code.function(&regions.grow_function(k as u32)?);
-            }
-        }
-        if has_init {
-            match &shared {
-                None => code.function(&init),
-                Some((regions, _)) => code.function(&shared::rewrite_generated(init, 0, regions)?),
-            };
-        }
-        Ok((code.bytes, code.count))
-    };
-    let (copied, beside) = match (beside, &stand_in) {
-        (Some(beside), Some(stand_in)) => crate::threads::join(copy, || Some(beside(stand_in))),
-        _ => (copy(), None),
-    };
-    info.beside = beside;
-    let (code, count) = copied?;
-    drop(mapped);
-
+    encode_if(&mut before, &data_section, data_count);
     // With one memory left (shared mode), it is the only one named.
     if shared.as_ref().is_some_and(|(_, order)| !order.is_empty()) {
         names.single_memory();
@@ -1183,7 +1116,7 @@ pub(crate) fn emit(
     let mut after: Vec<std::borrow::Cow<'_, [u8]>> = Vec::new();
     data.encode_onto(&mut after);
     // The DWARF, its code addresses in the final code section.
-    let carried = debug::carry(&dwarf, leb_len(count as usize))?;
+    let carried = debug::carry(&dwarf, leb_len(code.count as usize))?;
     drop(dwarf);
     for (name, data) in carried.sections {
         // The header apart, so that the data moves rather than is copied.
@@ -1197,18 +1130,23 @@ pub(crate) fn emit(
     if let Some(producers) = producers.encode() {
         encode_if(&mut after, &producers, 1);
     }
-    if count > 0 {
-        // As wasm-encoder encodes a section: id, size, count, entries.
-        prefix.push(wasm_encoder::SectionId::Code as u8);
-        let body = leb_len(count as usize) + code.len();
-        wasm_encoder::Encode::encode(&(body as u32), &mut prefix);
-        wasm_encoder::Encode::encode(&count, &mut prefix);
-    }
     // The module is assembled in the code's buffer: the sections before
     // the code and the code section's header move in front of it (the
     // buffer grows in place where the allocator can, as large blocks do
     // on native hosts), so the code is never held twice.
-    let mut module = code;
+    let mut prefix = Vec::with_capacity(20 + before.iter().map(|p| p.len()).sum::<usize>());
+    prefix.extend_from_slice(&wasm_encoder::Module::HEADER);
+    for part in before {
+        prefix.extend_from_slice(&part);
+    }
+    if code.count > 0 {
+        // As wasm-encoder encodes a section: id, size, count, entries.
+        prefix.push(wasm_encoder::SectionId::Code as u8);
+        let body = leb_len(code.count as usize) + code.bytes.len();
+        wasm_encoder::Encode::encode(&(body as u32), &mut prefix);
+        wasm_encoder::Encode::encode(&code.count, &mut prefix);
+    }
+    let mut module = code.bytes;
     let len = module.len();
     module.reserve_exact(prefix.len() + after.iter().map(|p| p.len()).sum::<usize>());
     module.resize(len + prefix.len(), 0);
@@ -1219,14 +1157,13 @@ pub(crate) fn emit(
         module.extend_from_slice(&part);
     }
     info.memories = layout.totals[Space::Memory.index()];
-    if let Some((_, order)) = &shared {
-        info.memories = u32::from(!order.is_empty());
-    }
     if let Some((regions, order)) = &shared {
+        info.memories = u32::from(!order.is_empty());
+        let described = info_regions(graph, layout, regions)?;
         info.regions = order
             .iter()
             .map(|&k| RegionInfo {
-                component: regions_described[k].clone(),
+                component: described[k].clone(),
                 base: regions.regions[k].base,
                 max_pages: regions.regions[k].max,
             })
@@ -1246,18 +1183,7 @@ struct Code {
 }
 
 impl Code {
-    /// A code section for the bodies of about `estimate` bytes.
-    fn sized(estimate: usize) -> Code {
-        Code {
-            bytes: Vec::with_capacity(estimate + estimate / 8),
-            count: 0,
-            body: Vec::new(),
-        }
-    }
-
-    /// The size of the code section's entries, about: each input body and
-    /// generated function, and the largest size field.
-    fn estimate(graph: &Graph, layout: &Layout<'_>, generated: &Generated) -> Result<usize> {
+    fn sized(graph: &Graph, layout: &Layout<'_>, generated: &Generated) -> Result<Code> {
         let mut estimate = 0usize;
         for i in 0..graph.instances.len() {
             let module = layout.module(graph, CoreInstanceId(i))?;
@@ -1273,7 +1199,11 @@ impl Code {
             .chain(&generated.helpers)
             .map(|f| f.body.byte_len() + 5)
             .sum::<usize>();
-        Ok(estimate)
+        Ok(Code {
+            bytes: Vec::with_capacity(estimate + estimate / 8),
+            count: 0,
+            body: Vec::new(),
+        })
     }
 
     fn function(&mut self, f: &wasm_encoder::Function) {
@@ -1461,7 +1391,11 @@ impl Code {
     /// A buffer for a chunk of bodies copied apart.
     #[cfg(not(target_family = "wasm"))]
     fn empty() -> Code {
-        Code::sized(0)
+        Code {
+            bytes: Vec::new(),
+            count: 0,
+            body: Vec::new(),
+        }
     }
 
     /// Appends a chunk of bodies copied apart.
@@ -1475,27 +1409,6 @@ impl Code {
         self.count += count;
         re.implied &= implied;
     }
-}
-
-/// A stand-in for the module whose sections before the code are `prefix`
-/// (the data count section left out) and which has `bodies` bodies: the
-/// same sections, and every body `unreachable`. It has the module's type
-/// (its imports and exports, and what they name), which is all that a
-/// component's validation takes from a core module once the module is
-/// itself valid.
-fn stand_in(prefix: &[u8], bodies: u32) -> Vec<u8> {
-    let mut code = wasm_encoder::CodeSection::new();
-    let mut body = wasm_encoder::Function::new([]);
-    body.instructions().unreachable().end();
-    for _ in 0..bodies {
-        code.function(&body);
-    }
-    let mut module = prefix.to_vec();
-    if bodies > 0 {
-        module.push(wasm_encoder::Section::id(&code));
-        wasm_encoder::Encode::encode(&code, &mut module);
-    }
-    module
 }
 
 /// Encodes `section` (its id first) onto `parts` unless it has no entries.

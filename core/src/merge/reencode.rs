@@ -23,29 +23,7 @@ pub(super) struct Instance<'m> {
     pub(super) implied: bool,
 }
 
-impl<'m> Instance<'m> {
-    /// The maps of an instance of `module` whose index maps are `maps` and
-    /// whose types are `types` in the fused module, its segments from
-    /// `elem_base` and `data_base` on.
-    pub(super) fn new(
-        module: &super::Module<'_>,
-        maps: &'m [Vec<u32>; 5],
-        types: &'m [Option<u32>],
-        elem_base: u32,
-        data_base: u32,
-    ) -> Self {
-        Instance {
-            maps,
-            types,
-            elem_base,
-            data_base,
-            elements: module.elements.len() as u32,
-            data: module.data.len() as u32,
-            data_count: module.data_count,
-            implied: true,
-        }
-    }
-
+impl Instance<'_> {
     fn map(&self, space: super::Space, index: u32) -> Result<u32, ReencodeError<Error>> {
         self.maps[space.index()]
             .get(index as usize)

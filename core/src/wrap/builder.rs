@@ -423,8 +423,8 @@ impl Sink for Builder {
 /// The component [`Builder::finish_around`] split around its core module,
 /// with `module` embedded in its own buffer: the sections before it move in
 /// front, those after it are appended (the module is not copied, nor held
-/// twice). Returns the component, and where the module is in it.
-pub(crate) fn embed(before: &[u8], mut module: Vec<u8>, after: &[u8]) -> (Vec<u8>, usize) {
+/// twice).
+pub(crate) fn embed(before: &[u8], mut module: Vec<u8>, after: &[u8]) -> Vec<u8> {
     let mut prefix = Vec::with_capacity(before.len() + 6);
     prefix.extend_from_slice(before);
     prefix.push(ComponentSectionId::CoreModule as u8);
@@ -436,5 +436,5 @@ pub(crate) fn embed(before: &[u8], mut module: Vec<u8>, after: &[u8]) -> (Vec<u8
     module.copy_within(0..len, prefix.len());
     module[..prefix.len()].copy_from_slice(&prefix);
     module.extend_from_slice(after);
-    (module, prefix.len())
+    module
 }

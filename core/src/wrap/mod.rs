@@ -189,17 +189,9 @@ pub(crate) struct Prepared {
 
 impl Prepared {
     /// The wrapper around the fused module `module` (embedded in its own
-    /// buffer), and where the module is in it.
-    pub(crate) fn finish(self, module: Vec<u8>) -> (Vec<u8>, usize) {
+    /// buffer).
+    pub(crate) fn finish(self, module: Vec<u8>) -> Vec<u8> {
         builder::embed(&self.before, module, &self.after)
-    }
-
-    /// Whether the wrapper around `module` is valid: a stand-in for the
-    /// fused module, whose bodies are not validated (only the module's
-    /// type counts, `validate::output_in_parts`).
-    pub(crate) fn valid_around(&self, module: &[u8]) -> bool {
-        let (wrapped, at) = builder::embed(&self.before, module.to_vec(), &self.after);
-        crate::validate::here_but(&wrapped, at..at + module.len())
     }
 }
 
