@@ -1247,9 +1247,12 @@ impl Code {
 }
 
 /// Bodies copied on other threads, in chunks of about this many input
-/// bytes (a large body is a chunk of its own).
+/// bytes (a large body is a chunk of its own); an instance of fewer than
+/// four chunks is copied on one thread. (64 KiB chunks left the instances
+/// of `values`, below 256 KiB each, on one thread: 16 KiB copies them on
+/// two and makes its fusion 0.25–1.0 ms faster.)
 #[cfg(not(target_family = "wasm"))]
-const COPY_CHUNK: usize = 64 * 1024;
+const COPY_CHUNK: usize = 16 * 1024;
 
 /// One chunk of bodies copied apart: their entries, how many, and whether
 /// the fused module's validation shows them valid
