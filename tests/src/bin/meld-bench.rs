@@ -277,16 +277,30 @@ fn run() -> Result<bool> {
     Ok(all_met)
 }
 
-/// Median of `samples` timings of `f`.
-fn median_time<T>(samples: usize, mut f: impl FnMut() -> Result<T>) -> Result<Duration> {
-    let mut times = Vec::with_capacity(samples);
-    for _ in 0..samples {
-        let start = Instant::now();
-        black_box(f()?);
-        times.push(start.elapsed());
+/// The median wall times of `a` and of `b` over `samples` runs each, the
+/// two run in turn (which first alternating), so that a machine whose
+/// speed drifts slows both alike.
+fn median_times<A, B>(
+    samples: usize,
+    mut a: impl FnMut() -> Result<A>,
+    mut b: impl FnMut() -> Result<B>,
+) -> Result<(Duration, Duration)> {
+    let mut times = [Vec::with_capacity(samples), Vec::with_capacity(samples)];
+    for i in 0..samples {
+        for k in [i % 2, 1 - i % 2] {
+            let start = Instant::now();
+            match k {
+                0 => drop(black_box(a()?)),
+                _ => drop(black_box(b()?)),
+            }
+            times[k].push(start.elapsed());
+        }
     }
-    times.sort();
-    Ok(times[times.len() / 2])
+    let [a, b] = times.map(|mut t| {
+        t.sort();
+        t[t.len() / 2]
+    });
+    Ok((a, b))
 }
 
 /// A component instantiated in its own store, ready to call `bench`.
@@ -643,15 +657,16 @@ fn fusion(samples: usize) -> Result<Vec<Ratio>> {
         largest.name,
         input.len()
     );
-    let validate = median_time(samples, || {
-        Validator::new_with_features(WasmFeatures::all())
-            .validate_all(input)
-            .map_err(anyhow::Error::from)
-    })?;
     let options = Options::default();
-    let fusion = median_time(samples, || {
-        fuse(&[input], &options).map_err(|e| anyhow!("fusing `{}` failed: {e}", largest.name))
-    })?;
+    let (validate, fusion) = median_times(
+        samples,
+        || {
+            Validator::new_with_features(WasmFeatures::all())
+                .validate_all(input)
+                .map_err(anyhow::Error::from)
+        },
+        || fuse(&[input], &options).map_err(|e| anyhow!("fusing `{}` failed: {e}", largest.name)),
+    )?;
     println!(
         "  validate {:>10.1} µs  fuse {:>10.1} µs",
         micros(validate),
@@ -755,8 +770,7 @@ fn debug_info(samples: usize) -> Result<Vec<Ratio>> {
         stripped.wasm.len()
     );
     drop((kept, stripped));
-    let strip_time = median_time(samples, || fuse_with(&strip))?;
-    let keep_time = median_time(samples, || fuse_with(&keep))?;
+    let (strip_time, keep_time) = median_times(samples, || fuse_with(&strip), || fuse_with(&keep))?;
     println!(
         "  strip {:>10.1} µs  keep {:>10.1} µs",
         micros(strip_time),
