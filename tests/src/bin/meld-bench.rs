@@ -27,13 +27,13 @@
 //!   translates from the component's table to the host's. Median wall
 //!   time of one loop, fused over composed.
 //! - **Fusion**: on the largest fixture, the median time of
-//!   `meld_core::fuse` over that of wasmparser validating the same input,
-//!   and the peak heap growth during one fusion (counted by this binary's
-//!   global allocator) over the input size.
+//!   `meld_core::fuse` over that of wasmparser validating the same input
+//!   (the two timed in turn), and the peak heap growth during one fusion
+//!   (counted by this binary's global allocator) over the input size.
 //! - **Debug info**: on the largest debug-built fixture (DWARF in every
 //!   inner module), the median time of `fuse` with `--debug-info keep`
-//!   over that with `strip`, and the peak heap growth of one fusion that
-//!   keeps it over the input size.
+//!   over that with `strip` (timed in turn), and the peak heap growth of
+//!   one fusion that keeps it over the input size.
 //!
 //! - **Async calls**: the `async-calls` fixture's loops of 255 async
 //!   calls between its two components (callee returning at once, or after
