@@ -123,3 +123,25 @@ fn an_instance_uses_another_instances_resource() {
         runs_like_the_original(&name, &original, &options, &CompareOptions::default());
     }
 }
+
+/// `type_exports_mixed.wat`: exported instances with and without a
+/// resource's functions (a nested component and a bag of items in the
+/// wrapper) that `use` each other's record and resource types. The fused
+/// world is the original's, compared as WIT, and the functions answer as
+/// the original's, with both memory strategies.
+#[test]
+fn instances_with_and_without_resource_functions_use_each_others_types() {
+    let original = wat::parse_str(include_str!("type_exports_mixed.wat")).expect("the WAT parses");
+    let compare_options = CompareOptions {
+        compare_wit: true,
+        ..CompareOptions::default()
+    };
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        let name = format!("{memory:?}");
+        runs_like_the_original(&name, &original, &options, &compare_options);
+    }
+}

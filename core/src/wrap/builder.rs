@@ -6,6 +6,7 @@
 
 use super::types::Sink;
 use crate::error::{Error, Result};
+use std::collections::HashMap;
 use wasm_encoder::{
     Alias, CanonicalFunctionSection, CanonicalOption, Component, ComponentAliasSection,
     ComponentExportKind, ComponentExportSection, ComponentImportSection, ComponentInstanceSection,
@@ -29,6 +30,9 @@ pub(crate) struct Builder {
     /// A type section being filled by [`Sink::define`], flushed before any
     /// other section.
     pending_types: Option<ComponentTypeSection>,
+    /// Each core export aliased so far (instance, name, kind) and its
+    /// index: an alias is made once (lifts share the memory and realloc).
+    core_aliases: HashMap<(u32, String, u8), u32>,
     /// The component up to a module that comes later
     /// ([`Builder::core_module_later`], [`Builder::finish_around`]).
     before_later: Option<Vec<u8>>,
@@ -112,17 +116,23 @@ impl Builder {
         name: &str,
         kind: ExportKind,
     ) -> Result<u32> {
+        let key = (instance, name.to_string(), kind as u8);
+        if let Some(index) = self.core_aliases.get(&key) {
+            return Ok(*index);
+        }
+        let index = match kind {
+            ExportKind::Func => next(&mut self.core_funcs),
+            ExportKind::Memory => next(&mut self.core_memories),
+            ExportKind::Table => next(&mut self.core_tables),
+            _ => return Err(Error::internal("unexpected core alias kind in the wrapper")),
+        };
         self.alias(Alias::CoreInstanceExport {
             instance,
             kind,
             name,
         });
-        Ok(match kind {
-            ExportKind::Func => next(&mut self.core_funcs),
-            ExportKind::Memory => next(&mut self.core_memories),
-            ExportKind::Table => next(&mut self.core_tables),
-            _ => return Err(Error::internal("unexpected core alias kind in the wrapper")),
-        })
+        self.core_aliases.insert(key, index);
+        Ok(index)
     }
 
     pub(crate) fn lower(&mut self, func: u32, options: &[CanonicalOption]) -> u32 {
@@ -347,6 +357,18 @@ impl Builder {
         self.flush();
         let mut section = ComponentInstanceSection::new();
         section.instantiate(component, args.iter().cloned());
+        self.component.section(&section);
+        next(&mut self.instances)
+    }
+
+    /// A component instance of `exports` (a bag of items).
+    pub(crate) fn instantiate_exports(
+        &mut self,
+        exports: &[(&str, ComponentExportKind, u32)],
+    ) -> u32 {
+        self.flush();
+        let mut section = ComponentInstanceSection::new();
+        section.export_items(exports.iter().cloned());
         self.component.section(&section);
         next(&mut self.instances)
     }

@@ -25,7 +25,9 @@ use types::{Key, Scope};
 use wasm_encoder::{
     CanonicalOption, ComponentExportKind, ComponentTypeRef, ExportKind, TypeBounds,
 };
-use wasmparser::component_types::{ComponentAnyTypeId, ComponentEntityType};
+use wasmparser::component_types::{
+    ComponentAnyTypeId, ComponentEntityType, ComponentInstanceTypeId,
+};
 use wasmparser::types::TypesRef;
 
 const SHIM_TABLE: &str = "$imports";
@@ -592,67 +594,10 @@ impl Wrapper<'_> {
                 ComponentExportKind::Component,
                 self.carried(carried, ComponentExportKind::Component)?,
             ),
-            (ExportItem::Instance(items), ComponentEntityType::Instance(id)) => {
-                let inst_ty = self
-                    .types
-                    .get(id)
-                    .ok_or_else(|| Error::internal("no instance type"))?;
-                let mut args = Vec::new();
-                let mut exports = Vec::new();
-                for (name, export) in &inst_ty.exports {
-                    let used = match export.ty {
-                        ComponentEntityType::Type { referenced, .. } => {
-                            self.named.contains(&Key::of(referenced)?)
-                        }
-                        _ => false,
-                    };
-                    let item = items
-                        .iter()
-                        .find(|(n, _)| n == name)
-                        .map(|(_, i)| i)
-                        .ok_or_else(|| Error::internal(format!("export `{name}` lost")))?;
-                    let (kind, index) = self.item(main, boundary, item, export.ty)?;
-                    args.push((nested::import_name(kind, name), kind, index));
-                    exports.push(nested::Item {
-                        name: name.clone(),
-                        ty: export.ty,
-                        used,
-                    });
-                }
-                let nested = nested::component(self.types, &exports)?;
-                for (name, key) in nested.deps {
-                    let index = match key {
-                        Key::Defined(id) => {
-                            let mut scope = self.scope();
-                            let index = scope.defined(id);
-                            self.outer = scope.local;
-                            index?
-                        }
-                        // exported by an instance before this one
-                        _ => self.outer.get(&key).copied().ok_or_else(|| {
-                            Error::unsupported(
-                                "an exported instance whose functions use a resource type \
-                                 that is neither imported nor exported by the root before it",
-                            )
-                        })?,
-                    };
-                    args.push((name, ComponentExportKind::Type, index));
-                }
-                let component = self.b.component(&nested.bytes);
-                let args: Vec<_> = args.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
-                let instance = self.b.instantiate(component, &args);
-                // Later items refer to the exported types, as the input does.
-                for item in &exports {
-                    if let ComponentEntityType::Type { created, .. } = item.ty {
-                        let index =
-                            self.b
-                                .alias_export(instance, &item.name, ComponentExportKind::Type)?;
-                        self.outer.insert(Key::of(created)?, index);
-                        self.named.insert(Key::of(created)?);
-                    }
-                }
-                (ComponentExportKind::Instance, instance)
-            }
+            (ExportItem::Instance(items), ComponentEntityType::Instance(id)) => (
+                ComponentExportKind::Instance,
+                self.instance(main, boundary, items, id)?,
+            ),
             _ => return Err(Error::internal("root export does not match its type")),
         })
     }
@@ -680,6 +625,121 @@ impl Wrapper<'_> {
         })
     }
 
+    /// The instance of exported `items` (of instance type `id`): a bag of
+    /// them, which [`Wrapper::export`] ascribes the instance's type to, or,
+    /// where a bag cannot hold them, an instance of a nested component.
+    fn instance(
+        &mut self,
+        main: u32,
+        boundary: &Boundary,
+        items: &[(String, ExportItem)],
+        id: ComponentInstanceTypeId,
+    ) -> Result<u32> {
+        let inst_ty = self
+            .types
+            .get(id)
+            .ok_or_else(|| Error::internal("no instance type"))?;
+        let bagged = bagged(inst_ty);
+        let mut made = Vec::new();
+        let mut exports = Vec::new();
+        for (name, export) in &inst_ty.exports {
+            let item = items
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, i)| i)
+                .ok_or_else(|| Error::internal(format!("export `{name}` lost")))?;
+            let used = match export.ty {
+                ComponentEntityType::Type { referenced, .. } if !bagged => {
+                    self.named.contains(&Key::of(referenced)?)
+                }
+                _ => false,
+            };
+            let (kind, index) = self.item(main, boundary, item, export.ty)?;
+            made.push((kind, index));
+            exports.push(nested::Item {
+                name: name.clone(),
+                ty: export.ty,
+                used,
+            });
+        }
+        if bagged {
+            let bag: Vec<_> = exports
+                .iter()
+                .zip(&made)
+                .map(|(item, (kind, index))| (item.name.as_str(), *kind, *index))
+                .collect();
+            return Ok(self.b.instantiate_exports(&bag));
+        }
+        let mut args: Vec<_> = exports
+            .iter()
+            .zip(made)
+            .map(|(item, (kind, index))| (nested::import_name(kind, &item.name), kind, index))
+            .collect();
+        let nested = nested::component(self.types, &exports)?;
+        for (name, key) in nested.deps {
+            let index = match key {
+                Key::Defined(id) => {
+                    let mut scope = self.scope();
+                    let index = scope.defined(id);
+                    self.outer = scope.local;
+                    index?
+                }
+                // exported by an instance before this one
+                _ => self.outer.get(&key).copied().ok_or_else(|| {
+                    Error::unsupported(
+                        "an exported instance whose functions use a resource type \
+                         that is neither imported nor exported by the root before it",
+                    )
+                })?,
+            };
+            args.push((name, ComponentExportKind::Type, index));
+        }
+        let component = self.b.component(&nested.bytes);
+        let args: Vec<_> = args.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
+        let instance = self.b.instantiate(component, &args);
+        // Later items refer to the exported types, as the input does.
+        for item in &exports {
+            if let ComponentEntityType::Type { created, .. } = item.ty {
+                let index = self
+                    .b
+                    .alias_export(instance, &item.name, ComponentExportKind::Type)?;
+                self.outer.insert(Key::of(created)?, index);
+                self.named.insert(Key::of(created)?);
+            }
+        }
+        Ok(instance)
+    }
+
+    /// Makes the types that exported instance `instance` (of type `id`)
+    /// exports known outside by its own aliases: what the root exports
+    /// after it refers to those, as in the input.
+    fn register(&mut self, instance: u32, id: ComponentInstanceTypeId) -> Result<()> {
+        let exports = &self
+            .types
+            .get(id)
+            .ok_or_else(|| Error::internal("no instance type"))?
+            .exports;
+        for (name, export) in exports {
+            match export.ty {
+                ComponentEntityType::Type { created, .. } => {
+                    let index = self
+                        .b
+                        .alias_export(instance, name, ComponentExportKind::Type)?;
+                    self.outer.insert(Key::of(created)?, index);
+                    self.named.insert(Key::of(created)?);
+                }
+                ComponentEntityType::Instance(inner) => {
+                    let index =
+                        self.b
+                            .alias_export(instance, name, ComponentExportKind::Instance)?;
+                    self.register(index, inner)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     fn export(
         &mut self,
         main: u32,
@@ -697,9 +757,39 @@ impl Wrapper<'_> {
                 self.outer = scope.local;
                 Some(ty?)
             }
+            ExportItem::Instance(_) => {
+                let ComponentEntityType::Instance(id) = ty else {
+                    return Err(Error::internal("root export does not match its type"));
+                };
+                let inst_ty = self
+                    .types
+                    .get(id)
+                    .ok_or_else(|| Error::internal("no instance type"))?;
+                if !bagged(inst_ty) {
+                    return self.b.export(name, kind, index, None).map(|_| ());
+                }
+                // The instance's type, over the types named outside (the
+                // imports', the instances' exported before, resources): each
+                // type it exports is then a new type equal to its
+                // definition, and one it `use`s is that other type, exactly
+                // as in the input. Checking the bag against it is cheaper
+                // than a nested component's imports, exports and
+                // instantiation.
+                let named: HashMap<Key, u32> = self
+                    .outer
+                    .iter()
+                    .filter(|(k, _)| self.named.contains(k) || matches!(k, Key::Resource(_)))
+                    .map(|(k, i)| (*k, *i))
+                    .collect();
+                let inst = types::instance_type(self.types, &named, id)?;
+                Some(ComponentTypeRef::Instance(self.b.instance_type(&inst)))
+            }
             _ => None,
         };
         let exported = self.b.export(name, kind, index, ascribed)?;
+        if let (ExportItem::Instance(_), ComponentEntityType::Instance(id)) = (item, ty) {
+            self.register(exported, id)?;
+        }
         // An exported type is a new type, and what the root exports after
         // it refers to that one (a function's type may only use exported
         // or imported types), as in the input.
@@ -715,6 +805,15 @@ impl Wrapper<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether an exported instance of type `ty` can be a bag of its items
+/// with its type ascribed at the export: not if it has functions of a
+/// resource (`[constructor]r`, `[method]r.f`, `[static]r.f`), which a bag
+/// cannot name (wasmparser validates a bag's names without the resources
+/// it exports).
+fn bagged(ty: &wasmparser::component_types::ComponentInstanceType) -> bool {
+    !ty.exports.keys().any(|name| name.starts_with('['))
 }
 
 /// The shim: trampoline `i` calls entry `i` of table `$imports`.

@@ -1,10 +1,13 @@
-//! The nested component behind each exported instance.
+//! The nested component behind an exported instance that a bag of items
+//! cannot be.
 //!
-//! Exporting an interface as a plain bag of items (`instance` from
-//! exports) would give its types no identity of their own: an interface
-//! that `use`s a type of another one would export the very same type, and
-//! the WIT of the result could not be decoded. As wit-component does, each
-//! exported instance is therefore an instance of a small component that
+//! Most exported instances are a bag of their items (`instance` from
+//! exports) exported with the instance's type ascribed, which gives every
+//! type the interface exports an identity of its own (see
+//! `Wrapper::export`). A bag cannot hold the functions of a resource
+//! (`[constructor]r`, `[method]r.f`, `[static]r.f`): wasmparser checks a
+//! bag's names without knowing the resources it exports. As wit-component
+//! does, such an instance is an instance of a small component that
 //! imports the functions and types (each type `eq` a local, structural
 //! definition; every record, variant, enum or flags type such a definition
 //! refers to is imported too, since a component may only refer to named
