@@ -10,7 +10,7 @@
 //! validates, its world is the original's (the harness compares them as
 //! WIT), and every function answers as the original does.
 
-use meld_core::{MemoryStrategy, Options, fuse};
+use meld_core::{ErrorKind, MemoryStrategy, Options, fuse};
 use meld_tests::harness::{CompareOptions, compare};
 use meld_tests::layout::root_exports;
 use std::path::PathBuf;
@@ -107,6 +107,17 @@ fn exported_types_with_a_shared_memory() {
     });
 }
 
+/// The options of each memory strategy, named by it.
+fn both_memories() -> [(String, Options); 2] {
+    [MemoryStrategy::Multi, MemoryStrategy::Shared].map(|memory| {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        (format!("{memory:?}"), options)
+    })
+}
+
 /// `type_exports_across.wat`: an exported instance whose functions use the
 /// resource type another exported instance exports (meld refused it: the
 /// wrapper's instance could not name the type). The functions answer as
@@ -114,12 +125,7 @@ fn exported_types_with_a_shared_memory() {
 #[test]
 fn an_instance_uses_another_instances_resource() {
     let original = wat::parse_str(include_str!("type_exports_across.wat")).expect("the WAT parses");
-    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        let name = format!("{memory:?}");
+    for (name, options) in both_memories() {
         runs_like_the_original(&name, &original, &options, &CompareOptions::default());
     }
 }
@@ -136,12 +142,21 @@ fn instances_with_and_without_resource_functions_use_each_others_types() {
         compare_wit: true,
         ..CompareOptions::default()
     };
-    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let options = Options {
-            memory,
-            ..Options::default()
-        };
-        let name = format!("{memory:?}");
+    for (name, options) in both_memories() {
         runs_like_the_original(&name, &original, &options, &compare_options);
+    }
+}
+
+/// `type_exports_nested.wat`: an exported instance holding two instances,
+/// one with a resource's functions and one without. Such an instance is
+/// refused with a typed error (no wrapper yet names the nested instances'
+/// resource types), never an output that does not validate.
+#[test]
+fn an_instance_of_instances_is_refused_with_a_typed_error() {
+    let original = wat::parse_str(include_str!("type_exports_nested.wat")).expect("the WAT parses");
+    for (name, options) in both_memories() {
+        let error = fuse(&[&original], &options).expect_err("instances in an instance are refused");
+        assert_eq!(error.kind(), ErrorKind::Unsupported, "{name}: {error}");
+        assert!(error.to_string().contains("`shapes`"), "{name}: {error}");
     }
 }

@@ -720,21 +720,12 @@ impl Wrapper<'_> {
             .ok_or_else(|| Error::internal("no instance type"))?
             .exports;
         for (name, export) in exports {
-            match export.ty {
-                ComponentEntityType::Type { created, .. } => {
-                    let index = self
-                        .b
-                        .alias_export(instance, name, ComponentExportKind::Type)?;
-                    self.outer.insert(Key::of(created)?, index);
-                    self.named.insert(Key::of(created)?);
-                }
-                ComponentEntityType::Instance(inner) => {
-                    let index =
-                        self.b
-                            .alias_export(instance, name, ComponentExportKind::Instance)?;
-                    self.register(index, inner)?;
-                }
-                _ => {}
+            if let ComponentEntityType::Type { created, .. } = export.ty {
+                let index = self
+                    .b
+                    .alias_export(instance, name, ComponentExportKind::Type)?;
+                self.outer.insert(Key::of(created)?, index);
+                self.named.insert(Key::of(created)?);
             }
         }
         Ok(())
@@ -811,9 +802,12 @@ impl Wrapper<'_> {
 /// with its type ascribed at the export: not if it has functions of a
 /// resource (`[constructor]r`, `[method]r.f`, `[static]r.f`), which a bag
 /// cannot name (wasmparser validates a bag's names without the resources
-/// it exports).
+/// it exports), nor instances (the nested component path refuses those
+/// with a typed error).
 fn bagged(ty: &wasmparser::component_types::ComponentInstanceType) -> bool {
-    !ty.exports.keys().any(|name| name.starts_with('['))
+    ty.exports.iter().all(|(name, export)| {
+        !name.starts_with('[') && !matches!(export.ty, ComponentEntityType::Instance(_))
+    })
 }
 
 /// The shim: trampoline `i` calls entry `i` of table `$imports`.
