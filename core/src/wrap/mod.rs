@@ -769,7 +769,11 @@ impl Wrapper<'_> {
                 let named: HashMap<Key, u32> = self
                     .outer
                     .iter()
-                    .filter(|(k, _)| self.named.contains(k) || matches!(k, Key::Resource(_)))
+                    .filter(|(k, _)| {
+                        self.named.contains(k)
+                            || matches!(k, Key::Resource(_))
+                            || matches!(k, Key::Func(f) if types::plain_func(self.types, *f))
+                    })
                     .map(|(k, i)| (*k, *i))
                     .collect();
                 let inst = types::instance_type(self.types, &named, id)?;

@@ -350,8 +350,8 @@ impl<S: Sink> Scope<'_, S> {
 
     /// The index of function type `id`, defining it here if needed.
     pub(crate) fn func(&mut self, id: ComponentFuncTypeId) -> Result<u32> {
-        if let Some(i) = self.local.get(&Key::Func(id)) {
-            return Ok(*i);
+        if let Some(i) = self.known(Key::Func(id))? {
+            return Ok(i);
         }
         let ty = self
             .types
@@ -633,4 +633,30 @@ fn prim(p: wasmparser::PrimitiveValType) -> wasm_encoder::PrimitiveValType {
         P::String => E::String,
         P::ErrorContext => E::ErrorContext,
     }
+}
+
+/// Whether function type `id` refers to no type that has a name (a record,
+/// variant, enum, flags, resource, future or stream, at any depth): only
+/// primitives, strings and lists, tuples, options and results of them. An
+/// exported instance's type may then use the same type as the lift.
+pub(crate) fn plain_func(types: TypesRef<'_>, id: ComponentFuncTypeId) -> bool {
+    fn plain(types: TypesRef<'_>, ty: &ComponentValType) -> bool {
+        let ComponentValType::Type(id) = ty else {
+            return true;
+        };
+        match types.get(*id) {
+            Some(ComponentDefinedType::Primitive(_)) => true,
+            Some(ComponentDefinedType::List { element, .. }) => plain(types, element),
+            Some(ComponentDefinedType::Option { ty, .. }) => plain(types, ty),
+            Some(ComponentDefinedType::Tuple(t)) => t.types.iter().all(|t| plain(types, t)),
+            Some(ComponentDefinedType::Result { ok, err, .. }) => [ok, err]
+                .into_iter()
+                .all(|t| t.as_ref().is_none_or(|t| plain(types, t))),
+            _ => false,
+        }
+    }
+    types.get(id).is_some_and(|ty| {
+        ty.params.iter().all(|(_, t)| plain(types, t))
+            && ty.result.as_ref().is_none_or(|t| plain(types, t))
+    })
 }
