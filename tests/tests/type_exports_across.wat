@@ -1,7 +1,8 @@
 ;; Two exported instances, the second's functions using the resource type
 ;; the first exports without exporting it again (a shape WIT cannot write,
-;; where `use` would re-export the type; wasmparser accepts it): the
-;; wrapper's instance for `b` imports the resource type it refers to.
+;; where `use` would re-export the type; wasmparser accepts it): the type
+;; ascribed to the wrapper's instance for `b` refers to the resource type
+;; the wrapper exports in `d`.
 (component
   (component $d
     (core module $m

@@ -4,9 +4,10 @@
 ;; with the instance's type ascribed):
 ;; - `shapes`: an enum and a record, and a function of the record;
 ;; - `things` (a resource's functions): uses `shapes`' record, and exports
-;;   a resource made from one and giving it back;
+;;   a record of its own and a resource made from a pixel and giving it
+;;   back;
 ;; - `relay` (no resource's functions): uses `shapes`' record and `things`'
-;;   resource, with a function of each.
+;;   record and resource, with a function of each.
 (component
   (component $shapes
     (core module $m
@@ -51,6 +52,8 @@
       (func (export "pixel") (param $rep i32) (result i32) (local.get $rep)))
     (core instance $i (instantiate $m (with "cm" (instance (export "new" (func $new))))))
     (export $pixel "pixel" (type $pixel-in))
+    (type $label' (record (field "id" u32)))
+    (export "label" (type $label'))
     (export $thing "thing" (type $thing'))
     (func (export "[constructor]thing") (param "p" $pixel) (result (own $thing))
       (canon lift (core func $i "make")))
@@ -64,8 +67,11 @@
       (type $pixel' (record (field "x" s32) (field "y" s32) (field "color" $color)))
       (export "pixel" (type (eq $pixel')))))
     (import "t:types/things" (instance $t
+      (type $label' (record (field "id" u32)))
+      (export "label" (type (eq $label')))
       (export "thing" (type (sub resource)))))
     (alias export $s "pixel" (type $pixel-in))
+    (alias export $t "label" (type $label-in))
     (alias export $t "thing" (type $thing-in))
     (core func $drop (canon resource.drop $thing-in))
     (core module $m
@@ -77,13 +83,19 @@
         (i32.store (i32.const 36) (i32.sub (local.get $y) (i32.const 1)))
         (i32.store8 (i32.const 40) (local.get $c))
         (i32.const 32))
+      ;; stamp: func(l: label) -> u32: the label's id plus one.
+      (func (export "stamp") (param $id i32) (result i32)
+        (i32.add (local.get $id) (i32.const 1)))
       ;; weigh: func(t: borrow<thing>) -> u32: ends the borrow, gives 7.
       (func (export "weigh") (param $t i32) (result i32)
         (call $drop (local.get $t))
         (i32.const 7)))
     (core instance $i (instantiate $m (with "cm" (instance (export "drop" (func $drop))))))
     (export $pixel "pixel" (type $pixel-in))
+    (export $label "label" (type $label-in))
     (export $thing "thing" (type $thing-in))
+    (func (export "stamp") (param "l" $label) (result u32)
+      (canon lift (core func $i "stamp")))
     (func (export "shift") (param "p" $pixel) (result $pixel)
       (canon lift (core func $i "shift") (memory (core memory $i "memory"))))
     (func (export "weigh") (param "t" (borrow $thing)) (result u32)

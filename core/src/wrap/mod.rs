@@ -696,18 +696,7 @@ impl Wrapper<'_> {
         }
         let component = self.b.component(&nested.bytes);
         let args: Vec<_> = args.iter().map(|(n, k, i)| (n.as_str(), *k, *i)).collect();
-        let instance = self.b.instantiate(component, &args);
-        // Later items refer to the exported types, as the input does.
-        for item in &exports {
-            if let ComponentEntityType::Type { created, .. } = item.ty {
-                let index = self
-                    .b
-                    .alias_export(instance, &item.name, ComponentExportKind::Type)?;
-                self.outer.insert(Key::of(created)?, index);
-                self.named.insert(Key::of(created)?);
-            }
-        }
-        Ok(instance)
+        Ok(self.b.instantiate(component, &args))
     }
 
     /// Makes the types that exported instance `instance` (of type `id`)
@@ -731,6 +720,34 @@ impl Wrapper<'_> {
         Ok(())
     }
 
+    /// The type ascribed to an exported instance of type `id` where it is a
+    /// bag of its items ([`bagged`]): the instance's type over the types
+    /// named outside (the imports', the instances' exported before,
+    /// resources) and the lifts' function types. Each type it exports is
+    /// then a new type equal to its definition, and one it `use`s is that
+    /// other type, exactly as in the input; checking the bag against it is
+    /// cheaper than a nested component's imports, exports and
+    /// instantiation.
+    fn bag_type(&mut self, id: ComponentInstanceTypeId) -> Result<Option<ComponentTypeRef>> {
+        let inst_ty = self
+            .types
+            .get(id)
+            .ok_or_else(|| Error::internal("no instance type"))?;
+        if !bagged(inst_ty) {
+            return Ok(None);
+        }
+        let named: HashMap<Key, u32> = self
+            .outer
+            .iter()
+            .filter(|(k, _)| self.named.contains(k) || matches!(k, Key::Resource(_) | Key::Func(_)))
+            .map(|(k, i)| (*k, *i))
+            .collect();
+        let inst = types::instance_type(self.types, &named, id)?;
+        Ok(Some(ComponentTypeRef::Instance(
+            self.b.instance_type(&inst),
+        )))
+    }
+
     fn export(
         &mut self,
         main: u32,
@@ -748,40 +765,15 @@ impl Wrapper<'_> {
                 self.outer = scope.local;
                 Some(ty?)
             }
-            ExportItem::Instance(_) => {
-                let ComponentEntityType::Instance(id) = ty else {
-                    return Err(Error::internal("root export does not match its type"));
-                };
-                let inst_ty = self
-                    .types
-                    .get(id)
-                    .ok_or_else(|| Error::internal("no instance type"))?;
-                if !bagged(inst_ty) {
-                    return self.b.export(name, kind, index, None).map(|_| ());
-                }
-                // The instance's type, over the types named outside (the
-                // imports', the instances' exported before, resources): each
-                // type it exports is then a new type equal to its
-                // definition, and one it `use`s is that other type, exactly
-                // as in the input. Checking the bag against it is cheaper
-                // than a nested component's imports, exports and
-                // instantiation.
-                let named: HashMap<Key, u32> = self
-                    .outer
-                    .iter()
-                    .filter(|(k, _)| {
-                        self.named.contains(k)
-                            || matches!(k, Key::Resource(_))
-                            || matches!(k, Key::Func(f) if types::plain_func(self.types, *f))
-                    })
-                    .map(|(k, i)| (*k, *i))
-                    .collect();
-                let inst = types::instance_type(self.types, &named, id)?;
-                Some(ComponentTypeRef::Instance(self.b.instance_type(&inst)))
-            }
+            ExportItem::Instance(_) => match ty {
+                ComponentEntityType::Instance(id) => self.bag_type(id)?,
+                _ => return Err(Error::internal("root export does not match its type")),
+            },
             _ => None,
         };
         let exported = self.b.export(name, kind, index, ascribed)?;
+        // Later exports refer to the types an exported instance exports,
+        // as the input does.
         if let (ExportItem::Instance(_), ComponentEntityType::Instance(id)) = (item, ty) {
             self.register(exported, id)?;
         }

@@ -350,7 +350,14 @@ impl<S: Sink> Scope<'_, S> {
 
     /// The index of function type `id`, defining it here if needed.
     pub(crate) fn func(&mut self, id: ComponentFuncTypeId) -> Result<u32> {
-        if let Some(i) = self.known(Key::Func(id))? {
+        if let Some(i) = self.local.get(&Key::Func(id)) {
+            return Ok(*i);
+        }
+        // One known outside is used again where it names no type: any
+        // instance or component type may refer to it then.
+        if plain_func(self.types, id)
+            && let Some(i) = self.known(Key::Func(id))?
+        {
             return Ok(i);
         }
         let ty = self
@@ -637,9 +644,8 @@ fn prim(p: wasmparser::PrimitiveValType) -> wasm_encoder::PrimitiveValType {
 
 /// Whether function type `id` refers to no type that has a name (a record,
 /// variant, enum, flags, resource, future or stream, at any depth): only
-/// primitives, strings and lists, tuples, options and results of them. An
-/// exported instance's type may then use the same type as the lift.
-pub(crate) fn plain_func(types: TypesRef<'_>, id: ComponentFuncTypeId) -> bool {
+/// primitives, strings and lists, tuples, options and results of them.
+fn plain_func(types: TypesRef<'_>, id: ComponentFuncTypeId) -> bool {
     fn plain(types: TypesRef<'_>, ty: &ComponentValType) -> bool {
         let ComponentValType::Type(id) = ty else {
             return true;
