@@ -133,7 +133,7 @@ pub(crate) fn plan(
                 let key = (
                     Some(Origin::Tables),
                     Some(realloc),
-                    lowering.options.encoding,
+                    crate::adapt::HOST_ENCODING,
                 );
                 p.named_context(key)
             }
@@ -241,7 +241,7 @@ pub(crate) fn plan(
                     let key = (
                         Some(Origin::Tables),
                         Some(realloc),
-                        builtin.options.encoding,
+                        crate::adapt::HOST_ENCODING,
                     );
                     p.named_context(key)
                 }
@@ -444,7 +444,7 @@ impl Planner<'_, '_, '_> {
                         let key = (
                             memory.then_some(Origin::Tables),
                             None,
-                            lifted.options.encoding,
+                            crate::adapt::HOST_ENCODING,
                         );
                         self.named_context(key)
                     }
@@ -516,7 +516,11 @@ impl Planner<'_, '_, '_> {
                             .layout
                             .wrapper(Wrapper::Stage)
                             .ok_or_else(|| Error::internal("no realloc of meld's memory"))?;
-                        let key = (Some(Origin::Tables), Some(realloc), lifted.options.encoding);
+                        let key = (
+                            Some(Origin::Tables),
+                            Some(realloc),
+                            crate::adapt::HOST_ENCODING,
+                        );
                         self.named_context(key)
                     }
                     false => self.context(&lifted.options, lifted.component)?,

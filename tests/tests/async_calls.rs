@@ -973,6 +973,69 @@ fn async_host_staged() {
     );
 }
 
+/// `async_host_staged.wat` with the caller's `make-named` lowered utf16
+/// and given the name "é": the host writes the named things into meld's
+/// memory, and meld's copy into the caller must make the `realloc` calls
+/// the host makes in the original (each name's block asked for at twice
+/// its utf8 length, 6 bytes for "é1", then shrunk to its 4). The
+/// caller's `realloc` copies a block it resizes and keeps a hash of its
+/// calls at 3000, which `run` logs last. Before meld staged strings in utf8 it asked for 4 bytes once.
+#[test]
+fn async_host_staged_utf16() {
+    let source = include_str!("async_host_staged.wat");
+    let edits = [
+        (
+            "(canon lower (func $make-named) async (memory $mem) (realloc $realloc))",
+            "(canon lower (func $make-named) async (memory $mem) (realloc $realloc) \
+             string-encoding=utf16)",
+        ),
+        (
+            r#"(data (i32.const 1024) "t")"#,
+            r#"(data (i32.const 1024) "\e9\00")"#,
+        ),
+        (
+            "(global.set $next (i32.add (local.get $at) (local.get 3)))",
+            "(global.set $next (i32.add (local.get $at) (local.get 3)))
+        (if (local.get 0) (then (memory.copy (local.get $at) (local.get 0)
+          (select (local.get 1) (local.get 3) (i32.lt_u (local.get 1) (local.get 3))))))
+        (i32.store (i32.const 3000) (i32.add (i32.mul (i32.load (i32.const 3000)) (i32.const 31))
+          (i32.add (i32.add (local.get 0) (i32.mul (local.get 1) (i32.const 7)))
+            (i32.add (i32.mul (local.get 2) (i32.const 13)) (local.get 3)))))",
+        ),
+        (
+            "(call $return (i32.const 4096) (global.get $count))",
+            "(call $out (i32.load (i32.const 3000)))
+        (call $return (i32.const 4096) (global.get $count))",
+        ),
+    ];
+    let mut wat = source.to_string();
+    for (from, to) in edits {
+        assert_eq!(wat.matches(from).count(), 1, "{from}");
+        wat = wat.replace(from, to);
+    }
+    let fixture = Fixture {
+        name: "async-host-staged, utf16 (WAT)",
+        wasm: wat::parse_str(&wat).expect("the utf16 variant parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            // "é1", "é2", "é3": 2 << 16 | 0xe9 << 8 | 0x00, and their values
+            (
+                "run",
+                u32s(&[0, 0]),
+                "[[2, 3, 190720, 1, 190720, 2, 190720, 3, 2, 6, 791283674]]",
+            ),
+            (
+                "run",
+                u32s(&[2, 0]),
+                "[[1, 1, 2, 3, 190720, 1, 190720, 2, 190720, 3, 1, 1, 2, 6, 511284364]]",
+            ),
+        ],
+    );
+}
+
 /// `async_host_window.wat`: between the host finishing an async call
 /// whose result holds a handle and the caller taking its event, the
 /// caller's result slot is left alone (the result is copied there when

@@ -3595,7 +3595,7 @@ impl Gen<'_, '_, '_, '_> {
             let lent = Side {
                 memory: Some(t),
                 realloc: Some(self.codegen.rt(RtFn::StageRealloc)),
-                encoding: side.encoding,
+                encoding: super::staged::HOST_ENCODING,
                 may_leave: None,
                 table: super::resources::HOST_LENT,
                 frees: false,
@@ -3719,7 +3719,7 @@ impl Gen<'_, '_, '_, '_> {
                 let host = Side {
                     memory: Some(t),
                     realloc: None,
-                    encoding: side.encoding,
+                    encoding: super::staged::HOST_ENCODING,
                     may_leave: None,
                     table: super::resources::HOST,
                     frees: true,

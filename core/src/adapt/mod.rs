@@ -27,6 +27,7 @@ mod leave;
 mod rebase;
 mod resources;
 mod staged;
+pub(crate) use staged::HOST_ENCODING;
 mod strings;
 mod translate;
 
@@ -839,7 +840,7 @@ fn host_function(
         merge::Wrapper::Scratch => GeneratedFunc {
             name: "meld scratch realloc for the host".to_string(),
             ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
-            body: codegen.scratch_realloc(tables_memory(layout)?, tables_base(layout)?),
+            body: codegen.scratch_realloc(tables_base(layout)?),
         },
         merge::Wrapper::Stage => GeneratedFunc {
             name: "meld stage realloc for the host".to_string(),

@@ -280,6 +280,22 @@ fn at_least(body: &mut Body, local: Local, floor: u32) {
         .set(local);
 }
 
+/// In a `realloc`: returns block `old` (when not 0) at once if `size`
+/// is no more than its `old_size`: a block that does not grow stays
+/// where it is.
+pub(crate) fn keep_unless_growing(body: &mut Body, old: Local, old_size: Local, size: Local) {
+    body.get(old)
+        .i32(0)
+        .ins(I::I32Ne)
+        .get(size)
+        .get(old_size)
+        .ins(I::I32LeU)
+        .ins(I::I32And)
+        .ins(I::If(BlockType::Empty));
+    body.get(old).ins(I::Return);
+    body.ins(I::End);
+}
+
 /// Traps unless `align` is one the host asks a `realloc` for: 1, 2, 4
 /// or 8.
 pub(crate) fn host_alignment(body: &mut Body, align: Local) {
@@ -668,11 +684,16 @@ impl Codegen {
         body.get(at);
     }
 
-    /// `scratch realloc(0, 0, align, size) -> address`: the next block of
-    /// the scratch area; when it is full, a new area of twice the size
-    /// (the blocks given out so far stay where they are).
+    /// `scratch realloc(old, old size, align, size) -> address`: the next
+    /// block of the scratch area; when it is full, a new area of twice the
+    /// size (the blocks given out so far stay where they are). A block
+    /// reallocated (`old` not 0) stays where it is when it does not grow,
+    /// else its bytes are copied into the new one: the host shrinks and
+    /// grows strings it transcodes, and so do meld's own transcoding
+    /// copies into the scratch area.
     fn scratch_alloc(&mut self, body: &mut Body, m: u32, args: &[Local]) {
-        let (align, size) = (args[2], args[3]);
+        let (old, old_size, align, size) = (args[0], args[1], args[2], args[3]);
+        keep_unless_growing(body, old, old_size, size);
         let (at, cap) = (body.local(Flat::I32), body.local(Flat::I32));
         host_alignment(body, align);
         // at = align_up(used, align)
@@ -740,7 +761,15 @@ impl Codegen {
         body.i32(SCRATCH)
             .ins(I::I32Load(mem(m, 0)))
             .get(at)
-            .ins(I::I32Add);
+            .ins(I::I32Add)
+            .set(at);
+        body.get(old).ins(I::If(BlockType::Empty));
+        body.get(at).get(old).get(old_size).ins(I::MemoryCopy {
+            src_mem: m,
+            dst_mem: m,
+        });
+        body.ins(I::End);
+        body.get(at);
     }
 
     /// `settle(host handle) -> host handle`: finds the own handle of `resource` in

@@ -31,6 +31,7 @@ use super::rebase::{Rebase, Way};
 use super::resources::{HOST, RtFn};
 use super::translate::{Dst, Place, Slot, Src};
 use crate::abi::{Flat, Shape};
+use crate::decode::StringEncoding;
 use crate::error::Result;
 use wasm_encoder::{BlockType, Instruction as I};
 
@@ -57,6 +58,23 @@ impl Stage {
         }
     }
 }
+
+/// The string encoding of every value the host reads or writes in meld's
+/// memory (the scratch area and the stage heap): utf8, whatever the
+/// component's. The host writes a string into a component's memory with
+/// `realloc` calls that depend on the component's encoding: wasmtime's
+/// `lower_string` stores its (utf8) string as the canonical ABI stores a
+/// utf8 source, asking a utf16 component for twice the utf8 length and
+/// shrinking the block to the units written, and a latin1+utf16 one for
+/// the utf8 length, then twice that at the first character beyond latin1,
+/// then shrinking. When the host writes into meld's memory instead, meld's
+/// copy into the component must make the same calls, and copying from
+/// utf8 with the adapters' transcoders makes exactly those; a copy in the
+/// component's own encoding would ask for the exact size once. A string
+/// the host reads from meld's memory is the same string in any encoding
+/// (the component's copy is validated on the way, trapping where the
+/// host's reading would).
+pub(crate) const HOST_ENCODING: StringEncoding = StringEncoding::Utf8;
 
 /// A sync-lifted root export whose parameters hold handles in memory, or
 /// whose result holds handles and is returned through memory
@@ -104,7 +122,7 @@ impl Codegen {
             false => (&args[..], None),
         };
         self.stage_params(&mut body, shape, params, s.caller, s.tables, s.base)?;
-        let host = scratch_side(self, s.caller, s.tables);
+        let host = scratch_side(self, s.tables);
         let into_caller = Dir {
             src: host,
             dst: s.caller,
@@ -159,7 +177,7 @@ impl Codegen {
     ) -> Result<()> {
         let reset = self.rt(RtFn::ScratchReset);
         body.ins(I::Call(reset));
-        let host = scratch_side(self, caller, tables);
+        let host = scratch_side(self, tables);
         let into_host = Dir {
             src: caller,
             dst: host,
@@ -221,7 +239,7 @@ impl Codegen {
         self.rebase_mem(body, result, from, stage.rebase(Way::FromHost))?;
         check_block(body, caller.memory()?, retptr, size, align);
         let to = place(caller.memory()?, retptr);
-        let mut host = scratch_side(self, caller, stage.tables);
+        let mut host = scratch_side(self, stage.tables);
         host.frees = stage.frees;
         let into_caller = Dir {
             src: host,
@@ -251,7 +269,7 @@ impl Codegen {
         let host = Side {
             memory: Some(stage.tables),
             realloc: None,
-            encoding: callee.encoding,
+            encoding: HOST_ENCODING,
             may_leave: None,
             table: HOST,
             frees: true,
@@ -389,7 +407,7 @@ impl Codegen {
         let (from, to) = (place(callee.memory()?, src), place(stage.tables, area));
         let to_host = Dir {
             src: callee,
-            dst: self.stage_side(callee.encoding, stage),
+            dst: self.stage_side(stage),
         };
         self.translate(body, result, &Src::Mem(from), &Dst::Mem(to), to_host)?;
         self.rebase_mem(body, result, to, stage.rebase(Way::ToHost))?;
@@ -416,12 +434,13 @@ impl Codegen {
     }
 
     /// The host's side of a value copied into the stage heap: meld's
-    /// memory, the stage heap's `realloc`, the host's handles.
-    fn stage_side(&mut self, encoding: crate::decode::StringEncoding, stage: Stage) -> Side {
+    /// memory, the stage heap's `realloc`, [`HOST_ENCODING`], the host's
+    /// handles.
+    fn stage_side(&mut self, stage: Stage) -> Side {
         Side {
             memory: Some(stage.tables),
             realloc: Some(self.rt(RtFn::StageRealloc)),
-            encoding,
+            encoding: HOST_ENCODING,
             may_leave: None,
             table: HOST,
             frees: false,
@@ -467,7 +486,7 @@ impl Codegen {
         let slots: Vec<Slot> = out.iter().map(|l| Slot::exact(*l)).collect();
         let to_host = Dir {
             src: callee,
-            dst: self.stage_side(callee.encoding, stage),
+            dst: self.stage_side(stage),
         };
         self.translate(body, result, src, &Dst::Stack(slots.clone()), to_host)?;
         self.rebase_stack(body, result, &slots, stage.rebase(Way::ToHost))?;
@@ -518,29 +537,23 @@ impl Codegen {
     /// latin1+utf16 or utf16 is shrunk, or grown when it is not latin1
     /// after all. A smaller block stays where it is; a larger one is a new
     /// block with the old one's bytes copied.
-    pub(crate) fn scratch_realloc(&mut self, memory: u32, base: u32) -> wasm_encoder::Function {
+    pub(crate) fn scratch_realloc(&mut self, base: u32) -> wasm_encoder::Function {
         let (mut body, args) = Body::new(&[Flat::I32; 4]);
         let (old, old_size, align, size) = (args[0], args[1], args[2], args[3]);
-        body.get(old).ins(I::If(BlockType::Empty));
-        body.get(size)
-            .get(old_size)
-            .ins(I::I32LeU)
-            .ins(I::If(BlockType::Empty));
-        body.get(old).ins(I::Return);
-        body.ins(I::End).ins(I::End);
+        match base {
+            0 => body.get(old),
+            // old - base, but 0 (no block) stays 0
+            _ => body
+                .get(old)
+                .i32(base)
+                .ins(I::I32Sub)
+                .get(old)
+                .get(old)
+                .ins(I::Select),
+        };
+        body.get(old_size).get(align).get(size);
         let at = body.local(Flat::I32);
-        body.i32(0).i32(0).get(align).get(size);
         body.ins(I::Call(self.rt(RtFn::ScratchAlloc))).set(at);
-        body.get(old).ins(I::If(BlockType::Empty));
-        body.get(at).get(old);
-        if base != 0 {
-            body.i32(base).ins(I::I32Sub);
-        }
-        body.get(old_size).ins(I::MemoryCopy {
-            src_mem: memory,
-            dst_mem: memory,
-        });
-        body.ins(I::End);
         push_address(&mut body, at, base);
         body.finish()
     }
@@ -555,16 +568,7 @@ impl Codegen {
         let (mut body, args) = Body::new(&[Flat::I32; 4]);
         let (old, old_size, align, size) = (args[0], args[1], args[2], args[3]);
         super::resources::host_alignment(&mut body, align);
-        body.get(old)
-            .i32(0)
-            .ins(I::I32Ne)
-            .get(size)
-            .get(old_size)
-            .ins(I::I32LeU)
-            .ins(I::I32And)
-            .ins(I::If(BlockType::Empty));
-        body.get(old).ins(I::Return);
-        body.ins(I::End);
+        super::resources::keep_unless_growing(&mut body, old, old_size, size);
         let at = body.local(Flat::I32);
         body.get(size)
             .ins(I::Call(self.rt(RtFn::StageAlloc)))
@@ -588,12 +592,12 @@ impl Codegen {
 }
 
 /// The host's side of a staged call: meld's memory, the scratch area's
-/// `realloc`, the caller's string encoding, the host's handles.
-fn scratch_side(codegen: &mut Codegen, caller: Side, tables: u32) -> Side {
+/// `realloc`, [`HOST_ENCODING`], the host's handles.
+fn scratch_side(codegen: &mut Codegen, tables: u32) -> Side {
     Side {
         memory: Some(tables),
         realloc: Some(codegen.rt(RtFn::ScratchAlloc)),
-        encoding: caller.encoding,
+        encoding: HOST_ENCODING,
         may_leave: None,
         table: HOST,
         frees: false,
