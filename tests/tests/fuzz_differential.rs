@@ -5,7 +5,8 @@
 //! shape, encoding and corruption must have been generated.
 //!
 //! Seeds that failed once beyond those ([`REGRESSIONS`]) run too.
-//! `MELD_FUZZ_SEEDS=N` runs N seeds instead; `MELD_FUZZ_SEED=S` runs seed
+//! `MELD_FUZZ_SEEDS=N` runs N seeds instead (from seed `MELD_FUZZ_FIRST`,
+//! 0 by default); `MELD_FUZZ_SEED=S` runs seed
 //! S alone and prints its case (WIT and forwarders); `MELD_FUZZ_CORPUS=dir`
 //! also writes the seeds' inputs there, a corpus for the cargo-fuzz target.
 
@@ -88,8 +89,15 @@ fn fused_compositions_of_random_types_behave_like_the_original() {
     let mut coverage = Coverage::default();
     let mut failures = Vec::new();
     let mut refused = 0;
-    let regressions = REGRESSIONS.into_iter().filter(|seed| *seed >= seeds);
-    let all: Vec<u64> = (0..seeds).chain(regressions).collect();
+    // (a campaign beyond the seeds run before: `MELD_FUZZ_FIRST`)
+    let first = std::env::var("MELD_FUZZ_FIRST")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let regressions = REGRESSIONS
+        .into_iter()
+        .filter(|seed| !(first..first + seeds).contains(seed));
+    let all: Vec<u64> = (first..first + seeds).chain(regressions).collect();
     for &seed in &all {
         let case = case(seed);
         case.cover(&mut coverage);
