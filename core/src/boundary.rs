@@ -126,17 +126,7 @@ pub(crate) fn plan(
             _ => None,
         };
         let (context, options) = match staged {
-            Some(wrapper) => {
-                let realloc = layout
-                    .wrapper(wrapper)
-                    .ok_or_else(|| Error::internal("no realloc of meld's memory"))?;
-                let key = (
-                    Some(Origin::Tables),
-                    Some(realloc),
-                    crate::adapt::HOST_ENCODING,
-                );
-                p.named_context(key)
-            }
+            Some(wrapper) => p.staged_context(wrapper)?,
             None => p.context(&lowering.options, lowering.caller)?,
         };
         let async_ = lowering.options.async_;
@@ -234,17 +224,7 @@ pub(crate) fn plan(
                 .ok_or_else(|| Error::internal("a stream built-in without a type"))?;
             // A staged copy is read or written in meld's memory.
             let (_, mut options) = match layout.staged_ends.contains(&AsyncBuiltinId(i)) {
-                true => {
-                    let realloc = layout
-                        .wrapper(Wrapper::Stage)
-                        .ok_or_else(|| Error::internal("no realloc of meld's memory"))?;
-                    let key = (
-                        Some(Origin::Tables),
-                        Some(realloc),
-                        crate::adapt::HOST_ENCODING,
-                    );
-                    p.named_context(key)
-                }
+                true => p.staged_context(Wrapper::Stage)?,
                 false => p.context(&builtin.options, builtin.caller)?,
             };
             options.async_ = async_;
@@ -352,6 +332,22 @@ impl Planner<'_, '_, '_> {
             );
         }
         Ok(self.named_context((memory, realloc, options.encoding)))
+    }
+
+    /// The context of a value the host reads or writes in meld's memory
+    /// (`adapt/staged.rs`): that memory, the realloc `wrapper` (the
+    /// scratch area's or the stage heap's) and utf8
+    /// ([`crate::adapt::HOST_ENCODING`]), whatever the component's.
+    fn staged_context(&mut self, wrapper: Wrapper) -> Result<(Option<usize>, NamedOptions)> {
+        let realloc = self
+            .layout
+            .wrapper(wrapper)
+            .ok_or_else(|| Error::internal("no realloc of meld's memory"))?;
+        Ok(self.named_context((
+            Some(Origin::Tables),
+            Some(realloc),
+            crate::adapt::HOST_ENCODING,
+        )))
     }
 
     /// The context of a memory, realloc and encoding, and the export names
@@ -511,18 +507,7 @@ impl Planner<'_, '_, '_> {
                 };
                 // Parameters with handles in memory go to meld's memory.
                 let (_, mut options) = match self.adapters.staged_exports.contains(id) {
-                    true => {
-                        let realloc = self
-                            .layout
-                            .wrapper(Wrapper::Stage)
-                            .ok_or_else(|| Error::internal("no realloc of meld's memory"))?;
-                        let key = (
-                            Some(Origin::Tables),
-                            Some(realloc),
-                            crate::adapt::HOST_ENCODING,
-                        );
-                        self.named_context(key)
-                    }
+                    true => self.staged_context(Wrapper::Stage)?,
                     false => self.context(&lifted.options, lifted.component)?,
                 };
                 let stackful = self.adapters.stackful_exports.contains(id);
