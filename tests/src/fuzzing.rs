@@ -12,6 +12,10 @@
 //! - forwarder components ([`component`]) in one of the [`Shape`]s meld
 //!   supports, each with its own string encoding, post-return, realloc and
 //!   allocator start, one of them perhaps corrupting what it passes on;
+//! - in a third of the cases, `async func`s: each forwarder lifts each of
+//!   them sync, `async` with a callback or stackful, lowers its imports
+//!   sync or `async` (waiting for the subtask's event), and perhaps
+//!   yields before it returns, so that its caller sees it started;
 //! - the calls the host makes to the composition's exported `api`, the
 //!   values its imported `api` returns (and whether it traps at some
 //!   call), and the memory strategy of the fusion.
@@ -25,6 +29,7 @@
 //! README lists: none of the generated inputs is.
 
 pub mod component;
+pub mod moves;
 pub mod oracle;
 pub mod types;
 
@@ -36,7 +41,7 @@ use meld_core::{MemoryStrategy, Options, OutputKind};
 use wit_component::StringEncoding;
 
 use crate::fixtures::compose::Composition;
-use component::{Api, Corruption, Forwarder, Func, Iface};
+use component::{Api, AsyncUse, Corruption, Forwarder, Func, Iface, Lift};
 use types::{Kind, MAX_DEPTH, Ty, Types};
 
 /// Most parameters of a generated function.
@@ -90,6 +95,7 @@ impl Case {
             let mut func = Func {
                 params: Vec::with_capacity(params),
                 result: None,
+                is_async: false,
             };
             for _ in 0..params {
                 let depth = u.choose_index(MAX_DEPTH)?;
@@ -152,6 +158,7 @@ impl Case {
                 realloc: u.arbitrary()?,
                 heap_start: 8 * (1 + u.choose_index(512)?) as u32,
                 corruption: None,
+                asyncs: Vec::new(),
             });
         }
         if u.ratio(1, 2)? {
@@ -165,15 +172,42 @@ impl Case {
             true => Some(u.choose_index(4)? as u32),
             false => None,
         };
+        let seed = u.arbitrary()?;
+        let memory = *u.choose(&[MemoryStrategy::Multi, MemoryStrategy::Shared])?;
+        // Drawn last, so that the cases of earlier seeds stay as they were.
+        if u.ratio(1, 3)? {
+            for func in &mut api.funcs {
+                func.is_async = u.ratio(3, 4)?;
+            }
+            for forwarder in &mut forwarders {
+                forwarder.asyncs = (0..api.funcs.len())
+                    .map(|_| {
+                        Ok(AsyncUse {
+                            lift: *u.choose(&[Lift::Sync, Lift::Callback, Lift::Stackful])?,
+                            lower: u.arbitrary()?,
+                            yields: u.ratio(1, 3)?,
+                        })
+                    })
+                    .collect::<arbitrary::Result<_>>()?;
+            }
+        }
         Ok(Case {
             api,
             shape,
             forwarders,
             calls,
             host_trap_at,
-            seed: u.arbitrary()?,
-            memory: *u.choose(&[MemoryStrategy::Multi, MemoryStrategy::Shared])?,
+            seed,
+            memory,
         })
+    }
+
+    /// The case with every function sync, as the generator made the
+    /// cases before it drew async choices (for seeds found then).
+    pub fn without_async(mut self) -> Case {
+        self.api.funcs.iter_mut().for_each(|f| f.is_async = false);
+        self.forwarders.iter_mut().for_each(|f| f.asyncs.clear());
+        self
     }
 
     /// The composed component.
@@ -267,6 +301,26 @@ impl Case {
             }
             if let Some(c) = &f.corruption {
                 coverage.add(&format!("corruption {}", c.kind()));
+            }
+        }
+        for (index, func) in self.api.funcs.iter().enumerate() {
+            for f in &self.forwarders {
+                let uses = f.use_of(&self.api, index);
+                match uses.lift {
+                    Lift::Sync if func.is_async => coverage.add("async func lifted sync"),
+                    Lift::Sync => {}
+                    Lift::Callback => coverage.add("async lift with a callback"),
+                    Lift::Stackful => coverage.add("async lift stackful"),
+                }
+                if uses.lower {
+                    coverage.add("async lower");
+                    if (5..=16).contains(&self.api.types.flat_all(&func.params).len()) {
+                        coverage.add("async lower, parameters stored");
+                    }
+                }
+                if uses.yields {
+                    coverage.add("yield");
+                }
             }
         }
         let encodings: Vec<_> = self.forwarders.iter().map(|f| f.encoding).collect();
@@ -372,6 +426,12 @@ impl Coverage {
                 "host trap",
                 "memory multi",
                 "memory shared",
+                "async func lifted sync",
+                "async lift with a callback",
+                "async lift stackful",
+                "async lower",
+                "async lower, parameters stored",
+                "yield",
             ]
             .map(str::to_owned),
         );

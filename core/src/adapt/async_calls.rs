@@ -40,6 +40,7 @@ use super::resources::RtFn;
 use super::translate::{Dst, Place, Slot, Src};
 use super::{AdapterPlan, Adapters};
 use crate::abi::{Flat, MAX_FLAT_PARAMS, Node, Shape, TyId, TyTable};
+use crate::boundary::MAX_FLAT_ASYNC_PARAMS;
 use crate::decode::AsyncOp;
 use crate::error::{Error, Result};
 use crate::graph::{
@@ -191,8 +192,6 @@ const EVENT_SUBTASK: u32 = 1;
 /// Where in the runtime's `tasks` memory the host writes an event of its
 /// waitable set (two words; the module leaves its first KiB free).
 const HOST_EVENT_AT: u32 = 16;
-/// An async lower passes at most this many flat parameters.
-const MAX_FLAT_ASYNC_PARAMS: usize = 4;
 /// Subtask statuses of the Canonical ABI.
 const STATUS_RETURNED: u32 = 2;
 const STATUS_START_CANCELLED: u32 = 3;

@@ -287,11 +287,16 @@ pub(crate) fn plan(
         if values.clone().any(|t| tys.info(*t).handles) {
             handle_lowerings.insert(id);
         }
-        let in_memory = match shape.spill_params {
+        let async_ = graph.lowerings[i].options.async_;
+        // (an async lower passes more than four flat parameters in memory)
+        let spilled = match async_ {
+            true => tys.info(shape.tuple).flat.len() > crate::boundary::MAX_FLAT_ASYNC_PARAMS,
+            false => shape.spill_params,
+        };
+        let in_memory = match spilled {
             true => tys.info(shape.tuple).handles,
             false => shape.params.iter().any(|t| tys.handles_in_memory(*t)),
         };
-        let async_ = graph.lowerings[i].options.async_;
         let result_handles = shape.result.is_some_and(|t| tys.info(t).handles);
         // A result holding handles and strings or lists: wasmtime calls the
         // caller's realloc for those after it wrote handles before them.

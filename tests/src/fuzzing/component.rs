@@ -7,6 +7,11 @@
 //! and the import's results cross them all on the way back: every adapter
 //! fusion generates between two forwarders sees it.
 //!
+//! An `async func` a forwarder may lift `async` (its results through
+//! `task.return`) and lower `async` (parameters beyond four and results
+//! through memory, moved there and back by [`super::moves`]); it then
+//! waits for each subtask to return before the next call.
+//!
 //! Each forwarder chooses its string encoding, whether it has a
 //! post-return (which fills all memory the call used with `0xEE`, so a
 //! result read after it shows), whether it exports `cabi_realloc` where
@@ -22,18 +27,74 @@ use std::fmt::Write;
 use anyhow::{Context, Result};
 use wit_component::StringEncoding;
 
+use super::moves::Moves;
 use super::types::{Flat, Ty, Types};
 
 /// Most flat parameters passed as core parameters; more go through memory.
 const MAX_FLAT_PARAMS: usize = 16;
 /// Most flat results returned as core results; more go through memory.
 const MAX_FLAT_RESULTS: usize = 1;
+/// Most flat parameters an async lower takes as core parameters.
+const MAX_FLAT_ASYNC_PARAMS: usize = 4;
+
+/// The built-ins an async forwarder imports: a waitable set to wait for
+/// a subtask in (its event written at address 0, below every heap), and
+/// `thread.yield`.
+/// After an async lower (its status on the stack): unless the subtask
+/// returned at once, waits for its event saying it returned, then drops it.
+const WAIT_FOR_SUBTASK: &str = "    (local.set $status)
+    (if (i32.ne (i32.and (local.get $status) (i32.const 15)) (i32.const 2))
+      (then
+        (local.set $set (call $set_new))
+        (call $join (i32.shr_u (local.get $status) (i32.const 4)) (local.get $set))
+        (block $returned
+          (loop $wait
+            (drop (call $set_wait (local.get $set) (i32.const 0)))
+            (br_if $returned (i32.eq (i32.load (i32.const 4)) (i32.const 2)))
+            (br $wait)))
+        (call $join (i32.shr_u (local.get $status) (i32.const 4)) (i32.const 0))
+        (call $subtask_drop (i32.shr_u (local.get $status) (i32.const 4)))
+        (call $set_drop (local.get $set))))
+";
+
+const ASYNC_BUILTINS: &str = r#"  (import "$root" "[waitable-set-new]" (func $set_new (result i32)))
+  (import "$root" "[waitable-set-wait]" (func $set_wait (param i32 i32) (result i32)))
+  (import "$root" "[waitable-join]" (func $join (param i32 i32)))
+  (import "$root" "[waitable-set-drop]" (func $set_drop (param i32)))
+  (import "$root" "[subtask-drop]" (func $subtask_drop (param i32)))
+  (import "$root" "[thread-yield]" (func $yield (result i32)))
+"#;
 
 /// A function of the `api` interfaces.
 #[derive(Debug, Clone)]
 pub struct Func {
     pub params: Vec<Ty>,
     pub result: Option<Ty>,
+    /// An `async func`: forwarders may lift and lower it `async`.
+    pub is_async: bool,
+}
+
+/// How a forwarder lifts its export of an `async func`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lift {
+    #[default]
+    Sync,
+    /// `async` with a callback; the entry point does all the work (it
+    /// may block: the function type is async) and returns EXIT.
+    Callback,
+    /// `async` without a callback.
+    Stackful,
+}
+
+/// How a forwarder uses one `async func`: its lift, whether it lowers the
+/// imports `async` (waiting for each subtask to return before going on),
+/// and whether it yields (`thread.yield`) before it returns, so that its
+/// caller sees it started and waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AsyncUse {
+    pub lift: Lift,
+    pub lower: bool,
+    pub yields: bool,
 }
 
 /// The types and functions every component of a case shares.
@@ -133,6 +194,24 @@ pub struct Forwarder {
     /// Where the bump allocator starts (a multiple of 8).
     pub heap_start: u32,
     pub corruption: Option<Corruption>,
+    /// How it uses each function (by index) that is an `async func`;
+    /// missing means all sync.
+    pub asyncs: Vec<AsyncUse>,
+}
+
+impl Forwarder {
+    /// How this forwarder uses function `index` of `api`.
+    pub fn use_of(&self, api: &Api, index: usize) -> AsyncUse {
+        match api.funcs[index].is_async {
+            true => self.asyncs.get(index).copied().unwrap_or_default(),
+            false => AsyncUse::default(),
+        }
+    }
+
+    /// Whether it uses any function `async`.
+    fn is_async(&self, api: &Api) -> bool {
+        (0..api.funcs.len()).any(|i| self.use_of(api, i) != AsyncUse::default())
+    }
 }
 
 impl Api {
@@ -190,7 +269,8 @@ impl Api {
                     Some(t) => format!(" -> {}", self.types.wit(t)),
                     None => String::new(),
                 };
-                let _ = writeln!(out, "  f{index}: func({}){result};", params.join(", "));
+                let kind = if func.is_async { "async func" } else { "func" };
+                let _ = writeln!(out, "  f{index}: {kind}({}){result};", params.join(", "));
             }
             out.push_str("}\n");
         }
@@ -217,23 +297,58 @@ impl Api {
         }
         for (i, iface) in forwarder.imports.iter().enumerate() {
             for (index, func) in self.funcs.iter().enumerate() {
-                let mut params = self.core_params(func);
                 let result = self.flat_result(func);
-                let results = match result.len() > MAX_FLAT_RESULTS {
+                let (name, params, results) = match forwarder.use_of(self, index).lower {
+                    // flat parameters up to four, results through memory,
+                    // the subtask's state | handle << 4 returned
                     true => {
-                        params.push(Flat::I32);
-                        Vec::new()
+                        let mut params = self.types.flat_all(&func.params);
+                        if params.len() > MAX_FLAT_ASYNC_PARAMS {
+                            params = vec![Flat::I32];
+                        }
+                        if !result.is_empty() {
+                            params.push(Flat::I32);
+                        }
+                        (format!("[async-lower]f{index}"), params, vec![Flat::I32])
                     }
-                    false => result,
+                    false => {
+                        let mut params = self.core_params(func);
+                        let results = match result.len() > MAX_FLAT_RESULTS {
+                            true => {
+                                params.push(Flat::I32);
+                                Vec::new()
+                            }
+                            false => result,
+                        };
+                        (format!("f{index}"), params, results)
+                    }
                 };
                 let _ = writeln!(
                     out,
-                    "  (import \"{}\" \"f{index}\" (func $i{i}_f{index} {} {}))",
+                    "  (import \"{}\" \"{name}\" (func $i{i}_f{index} {} {}))",
                     iface.name(),
                     signature("param", &params),
                     signature("result", &results),
                 );
             }
+        }
+        if forwarder.is_async(self) {
+            out.push_str(ASYNC_BUILTINS);
+        }
+        for (index, func) in self.funcs.iter().enumerate() {
+            if forwarder.use_of(self, index).lift == Lift::Sync {
+                continue;
+            }
+            let mut params = self.flat_result(func);
+            if params.len() > MAX_FLAT_PARAMS {
+                params = vec![Flat::I32];
+            }
+            let _ = writeln!(
+                out,
+                "  (import \"[export]{}\" \"[task-return]f{index}\" (func $return_f{index} {}))",
+                forwarder.export.name(),
+                signature("param", &params),
+            );
         }
         let _ = write!(
             out,
@@ -295,19 +410,28 @@ impl Api {
         out
     }
 
-    /// The export of function `index` and its post-return.
+    /// The export of function `index` and its post-return (or, lifted
+    /// `async`, its callback).
     fn export_wat(&self, forwarder: &Forwarder, index: usize, func: &Func, out: &mut String) {
         let params = self.core_params(func);
         let result = self.flat_result(func);
         let retptr = result.len() > MAX_FLAT_RESULTS;
-        let results = match retptr {
-            true => vec![Flat::I32],
-            false => result.clone(),
-        };
+        let uses = forwarder.use_of(self, index);
         let export = format!("{}#f{index}", forwarder.export.name());
+        let (name, results) = match uses.lift {
+            Lift::Sync => (
+                export.clone(),
+                match retptr {
+                    true => vec![Flat::I32],
+                    false => result.clone(),
+                },
+            ),
+            Lift::Callback => (format!("[async-lift]{export}"), vec![Flat::I32]),
+            Lift::Stackful => (format!("[async-lift-stackful]{export}"), Vec::new()),
+        };
         let _ = writeln!(
             out,
-            "  (func (export \"{export}\") {} {}",
+            "  (func (export \"{name}\") {} {}",
             signature("param", &params),
             signature("result", &results)
         );
@@ -319,7 +443,8 @@ impl Api {
             code: String::new(),
             loops: 0,
         };
-        match params.len() == self.types.flat_all(&func.params).len() {
+        let flat_params = params.len() == self.types.flat_all(&func.params).len();
+        match flat_params {
             true => {
                 let mut slot = 0;
                 for ty in &func.params {
@@ -337,14 +462,8 @@ impl Api {
                 }
             }
         }
-        for i in 0..drops.loops {
-            let _ = writeln!(out, "    (local $p{i} i32) (local $n{i} i32)");
-        }
-        let _ = writeln!(out, "    (local $ret i32) (local $mark i32)");
-        if let Some(flat) = result.first().filter(|_| !retptr) {
-            let _ = writeln!(out, "    (local $r {})", flat.wat());
-        }
-        out.push_str("    (global.set $begin (global.get $last))\n");
+        let mut moves = Moves::new(&self.types);
+        let mut body = String::from("    (global.set $begin (global.get $last))\n");
         let corruption = forwarder
             .corruption
             .as_ref()
@@ -355,7 +474,7 @@ impl Api {
         match corruption {
             Some(Corruption::ArgByte { pos, bit, .. }) => {
                 let _ = writeln!(
-                    out,
+                    body,
                     "    (call $flip (global.get $last) (global.get $heap) (i32.const {}) (i32.const {bit}))",
                     *pos as i32
                 );
@@ -368,7 +487,7 @@ impl Api {
                     _ => *delta,
                 };
                 let _ = writeln!(
-                    out,
+                    body,
                     "    (local.set {slot} ({ty}.add (local.get {slot}) ({ty}.const {delta})))"
                 );
             }
@@ -381,59 +500,86 @@ impl Api {
                     false => format!("(local.get {})", i32s[slot % i32s.len()]),
                 };
                 let _ = writeln!(
-                    out,
+                    body,
                     "    (call $drop (i32.add {handle} (i32.const {delta})))"
                 );
             }
             _ => {}
         }
-        out.push_str("    (local.set $mark (global.get $heap))\n");
+        // The arguments of the calls: an async lower takes more than four
+        // flat parameters through memory, so those are stored there first.
+        let args: Vec<String> = match (uses.lower, flat_params) {
+            (true, true) if params.len() > MAX_FLAT_ASYNC_PARAMS => {
+                let (size, align) = self.types.record_size_align(&func.params);
+                let _ = writeln!(
+                    body,
+                    "    (local.set $args (call $alloc (i32.const {align}) (i32.const {size})))"
+                );
+                let src: Vec<(String, Flat)> = params
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &f)| (format!("(local.get {i})"), f))
+                    .collect();
+                moves.store_all(&func.params, &src, "(local.get $args)");
+                vec!["(local.get $args)".to_owned()]
+            }
+            _ => (0..params.len())
+                .map(|i| format!("(local.get {i})"))
+                .collect(),
+        };
+        body.push_str(&std::mem::take(&mut moves.code));
+        body.push_str("    (local.set $mark (global.get $heap))\n");
         let calls = match self.moves_handles(func) {
             true => 1,
             false => forwarder.imports.len(),
         };
+        // Where the results are once the calls returned: in `$r`, or in
+        // memory at `$ret` (a return area, or what an async lower wrote).
+        let in_memory = retptr || (uses.lower && !result.is_empty());
         let (size, align) = self.types.record_size_align(func.result.as_slice());
         for call in 0..calls {
-            if retptr {
+            if in_memory {
                 let _ = writeln!(
-                    out,
+                    body,
                     "    (local.set $ret (call $alloc (i32.const {align}) (i32.const {size})))"
                 );
             }
-            out.push_str("    ");
-            for i in 0..params.len() {
-                let _ = write!(out, "(local.get {i}) ");
+            body.push_str("    ");
+            for arg in &args {
+                let _ = write!(body, "{arg} ");
             }
-            if retptr {
-                out.push_str("(local.get $ret) ");
+            if in_memory {
+                body.push_str("(local.get $ret) ");
             }
-            let _ = writeln!(out, "(call $i{call}_f{index})");
-            if !retptr && !result.is_empty() {
-                out.push_str("    (local.set $r)\n");
+            let _ = writeln!(body, "(call $i{call}_f{index})");
+            if uses.lower {
+                body.push_str(WAIT_FOR_SUBTASK);
+            } else if !retptr && !result.is_empty() {
+                body.push_str("    (local.set $r)\n");
             }
         }
-        out.push_str(&drops.code);
+        body.push_str(&drops.code);
         match corruption {
             Some(Corruption::Result {
                 delta, pos, bit, ..
             }) => match result.first() {
-                _ if retptr => {
+                _ if in_memory => {
                     let _ = writeln!(
-                        out,
+                        body,
                         "    (call $flip (local.get $ret) (i32.add (local.get $ret) (i32.const {size})) (i32.const {}) (i32.const {bit}))",
                         *pos as i32
                     );
                 }
                 Some(Flat::I32) => {
                     let _ = writeln!(
-                        out,
+                        body,
                         "    (local.set $r (i32.add (local.get $r) (i32.const {})))",
                         *delta as i32
                     );
                 }
                 Some(Flat::I64) => {
                     let _ = writeln!(
-                        out,
+                        body,
                         "    (local.set $r (i64.add (local.get $r) (i64.const {delta})))"
                     );
                 }
@@ -441,28 +587,79 @@ impl Api {
             },
             Some(Corruption::ResultByte { pos, bit, .. }) => {
                 let _ = writeln!(
-                    out,
+                    body,
                     "    (call $flip (local.get $mark) (global.get $heap) (i32.const {}) (i32.const {bit}))",
                     *pos as i32
                 );
             }
             _ => {}
         }
-        out.push_str("    (global.set $last (global.get $heap))\n");
-        if retptr {
-            out.push_str("    (local.get $ret)\n");
-        } else if !result.is_empty() {
-            out.push_str("    (local.get $r)\n");
+        body.push_str("    (global.set $last (global.get $heap))\n");
+        if uses.yields {
+            body.push_str("    (drop (call $yield))\n");
         }
+        // The results as the lift wants them: flat (loaded from memory if
+        // the calls left them there) up to its limit, else their address.
+        let limit = match uses.lift {
+            Lift::Sync => MAX_FLAT_RESULTS,
+            _ => MAX_FLAT_PARAMS,
+        };
+        let values: Vec<String> = match (result.len(), in_memory) {
+            (0, _) => Vec::new(),
+            (n, true) if n > limit => vec!["(local.get $ret)".to_owned()],
+            (_, true) => moves
+                .load_all(func.result.as_slice(), "(local.get $ret)")
+                .into_iter()
+                .map(|(local, _)| format!("(local.get {local})"))
+                .collect(),
+            (_, false) => vec!["(local.get $r)".to_owned()],
+        };
+        body.push_str(&moves.code);
+        body.push_str("    ");
+        for value in &values {
+            let _ = write!(body, "{value} ");
+        }
+        match uses.lift {
+            Lift::Sync => body.push('\n'),
+            Lift::Callback => {
+                let _ = writeln!(body, "(call $return_f{index})\n    (i32.const 0)");
+            }
+            Lift::Stackful => {
+                let _ = writeln!(body, "(call $return_f{index})");
+            }
+        }
+        for i in 0..drops.loops {
+            let _ = writeln!(out, "    (local $p{i} i32) (local $n{i} i32)");
+        }
+        out.push_str("    (local $ret i32) (local $mark i32) (local $args i32)\n");
+        out.push_str("    (local $status i32) (local $set i32)\n");
+        if let Some(flat) = result.first().filter(|_| !retptr) {
+            let _ = writeln!(out, "    (local $r {})", flat.wat());
+        }
+        for (i, flat) in moves.locals.iter().enumerate() {
+            let _ = writeln!(out, "    (local $t{i} {})", flat.wat());
+        }
+        out.push_str(&body);
         out.push_str("  )\n");
-        if forwarder.post_return {
-            let _ = writeln!(
-                out,
-                r#"  (func (export "cabi_post_{export}") {}
+        match uses.lift {
+            Lift::Sync if forwarder.post_return => {
+                let _ = writeln!(
+                    out,
+                    r#"  (func (export "cabi_post_{export}") {}
     (memory.fill (global.get $begin) (i32.const 0xEE)
       (i32.sub (global.get $heap) (global.get $begin))))"#,
-                signature("param", &results)
-            );
+                    signature("param", &results)
+                );
+            }
+            // the entry point returns EXIT: the callback never runs
+            Lift::Callback => {
+                let _ = writeln!(
+                    out,
+                    r#"  (func (export "[callback][async-lift]{export}") (param i32 i32 i32) (result i32)
+    unreachable)"#
+                );
+            }
+            _ => {}
         }
     }
 

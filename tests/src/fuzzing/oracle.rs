@@ -71,26 +71,25 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
             .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentFunc(_)));
         for (name, _) in funcs {
             let label = name.to_owned();
-            host.func_new(name, move |mut store, ty, params, results| {
-                let args = render_all(&mut store, params)?;
-                let data = store.data_mut();
-                let call = data.import_calls;
-                data.import_calls += 1;
-                if data.trap_at == Some(call) {
-                    data.log.push(format!("host {label}{args} => trap"));
-                    return Err(wasmtime::Error::msg("the host's import traps"));
-                }
-                let mut rng = crate::harness::Rng::new(data.seed ^ (u64::from(call) << 32) ^ 0x1);
-                for (slot, ty) in results.iter_mut().zip(ty.results()) {
-                    *slot = value(&mut rng, &mut store, &ty, 0)?;
-                }
-                let out = render_all(&mut store, results)?;
-                store
-                    .data_mut()
-                    .log
-                    .push(format!("host {label}{args} => {out}"));
-                Ok(())
-            })?;
+            let is_async = name
+                .strip_prefix('f')
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| case.api.funcs.get(i))
+                .is_some_and(|f| f.is_async);
+            match is_async {
+                // an `async func` import: the host's answer is ready at once
+                true => host.func_new_concurrent(name, move |accessor, ty, params, results| {
+                    let label = label.clone();
+                    Box::pin(async move {
+                        accessor.with(|mut access| {
+                            serve(&mut access.as_context_mut(), &label, ty, params, results)
+                        })
+                    })
+                })?,
+                false => host.func_new(name, move |mut store, ty, params, results| {
+                    serve(&mut store, &label, ty, params, results)
+                })?,
+            }
         }
     }
     let host = Host {
@@ -103,7 +102,14 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
     };
     let mut store = Store::new(engine, host);
     store.set_fuel(FUEL)?;
-    let instance = match linker.instantiate(&mut store, &component) {
+    // With `async func`s the host's imports are concurrent, and the store
+    // is driven by the async API.
+    let concurrent = case.api.funcs.iter().any(|f| f.is_async);
+    let instance = match concurrent {
+        true => crate::things::drive(linker.instantiate_async(&mut store, &component)),
+        false => linker.instantiate(&mut store, &component),
+    };
+    let instance = match instance {
         Ok(instance) => instance,
         // The forwarders' start does nothing: instantiation cannot trap.
         Err(e) => return Err(anyhow::Error::from(e).context("instantiating")),
@@ -131,7 +137,15 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
         log.push(format!("call {name}{shown}"));
         let mut results = vec![Val::Bool(false); ty.results().len()];
         store.set_fuel(FUEL)?;
-        let outcome = func.call(&mut store, &args, &mut results);
+        // An async function's export may be lifted `async`: the host
+        // calls it as a task (a sync one runs the same either way).
+        let outcome = match concurrent {
+            true => crate::things::drive(store.run_concurrent(async |accessor| {
+                func.call_concurrent(accessor, &args, &mut results).await
+            }))
+            .and_then(|outcome| outcome),
+            false => func.call(&mut store, &args, &mut results),
+        };
         log.append(&mut store.data_mut().log);
         if let Err(e) = outcome {
             log.push("trap".to_owned());
@@ -142,6 +156,36 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
         log.push(format!("return {out}"));
     }
     Ok(Transcript { lines: log, trap })
+}
+
+/// The host's import `label` called with `params`: logs the call and
+/// writes results generated from the case's seed and the call's number,
+/// or traps at the case's call.
+fn serve(
+    store: &mut StoreContextMut<'_, Host>,
+    label: &str,
+    ty: wasmtime::component::types::ComponentFunc,
+    params: &[Val],
+    results: &mut [Val],
+) -> wasmtime::Result<()> {
+    let args = render_all(store, params)?;
+    let data = store.data_mut();
+    let call = data.import_calls;
+    data.import_calls += 1;
+    if data.trap_at == Some(call) {
+        data.log.push(format!("host {label}{args} => trap"));
+        return Err(wasmtime::Error::msg("the host's import traps"));
+    }
+    let mut rng = crate::harness::Rng::new(data.seed ^ (u64::from(call) << 32) ^ 0x1);
+    for (slot, ty) in results.iter_mut().zip(ty.results()) {
+        *slot = value(&mut rng, store, &ty, 0)?;
+    }
+    let out = render_all(store, results)?;
+    store
+        .data_mut()
+        .log
+        .push(format!("host {label}{args} => {out}"));
+    Ok(())
 }
 
 /// The resource's destructor: logs the rep.
