@@ -1472,6 +1472,116 @@ fn string_ends_cross_inner_components_and_the_boundary() {
     }
 }
 
+/// `async_root_strings.wat` with other string encodings: `$a` (which
+/// writes the strings) and `$b` (which reads them) each in utf8, utf16 or
+/// latin1+utf16. Strings then cross between the inner components with a
+/// transcoding copy, and between the host and `$b` (a future the host
+/// wrote) or `$a` (ends the host reads) through meld's memory in shared
+/// mode, where the host's side is utf8 and meld transcodes. `$b`'s
+/// `realloc` folds each call's arguments into a hash that `take` and
+/// `read-rest` add to their results, so a transcoding copy that resizes
+/// its block otherwise than the original's shows; `take` also gives the
+/// string's length and first byte.
+#[test]
+fn string_ends_in_other_encodings() {
+    let source = include_str!("async_root_strings.wat");
+    let variant = |a: &str, b: &str| -> Vec<u8> {
+        let with = |canon: &str, encoding: &str| {
+            let kept = canon.trim_end_matches(')');
+            format!("{kept} string-encoding={encoding})")
+        };
+        let mut edits = vec![
+            // `$b`: a `realloc` that keeps a block it resizes, and hashes
+            (
+                "(global.set $next (i32.add (local.get $at) (local.get 3)))".to_string(),
+                "(global.set $next (i32.add (local.get $at) (local.get 3)))
+        (if (local.get 0) (then (memory.copy (local.get $at) (local.get 0)
+          (select (local.get 1) (local.get 3) (i32.lt_u (local.get 1) (local.get 3))))))
+        (i32.store (i32.const 3000) (i32.add (i32.mul (i32.load (i32.const 3000)) (i32.const 31))
+          (i32.add (i32.add (local.get 0) (i32.mul (local.get 1) (i32.const 7)))
+            (i32.add (i32.mul (local.get 2) (i32.const 13)) (local.get 3)))))"
+                    .to_string(),
+            ),
+            (
+                "(local.get $first))))))".to_string(),
+                "(i32.add (local.get $first) (i32.load (i32.const 3000))))))))".to_string(),
+            ),
+            (
+                "(call $s-read (local.get $s) (i32.const 400) (i32.const 8)))".to_string(),
+                "(i32.add (call $s-read (local.get $s) (i32.const 400) (i32.const 8))
+          (i32.shl (i32.load (i32.const 3000)) (i32.const 8))))"
+                    .to_string(),
+            ),
+            // `$a`: the stream's strings at even addresses (utf16's alignment)
+            (
+                "(i32.add (i32.const 100) (local.get $i)))".to_string(),
+                "(i32.add (i32.const 100) (i32.shl (local.get $i) (i32.const 1))))".to_string(),
+            ),
+        ];
+        for (canon, encoding) in [
+            (
+                "(canon future.read $fs (memory $mem) (realloc $realloc) async)",
+                b,
+            ),
+            (
+                "(canon stream.read $ss (memory $mem) (realloc $realloc) async)",
+                b,
+            ),
+            ("(canon future.write $fs (memory $mem) async)", a),
+            ("(canon stream.write $ss (memory $mem) async)", a),
+        ] {
+            edits.push((canon.to_string(), with(canon, encoding)));
+        }
+        let mut wat = source.to_string();
+        for (from, to) in edits {
+            assert_eq!(wat.matches(&from).count(), 1, "{from}");
+            wat = wat.replace(&from, &to);
+        }
+        wat::parse_str(&wat).expect("the variant parses")
+    };
+    let scripts: Vec<Vec<&str>> = vec![
+        vec![
+            "make 3", "make 5", "cross 4", "words 3", "gone", "later", "finish 2", "cross 2",
+            "pass xyz",
+        ],
+        vec!["cross 8", "pass héllo wörld"],
+        vec!["pass \u{113}\u{101}x"],
+        vec!["make 1", "pass z\u{1F600}"],
+        vec!["partial 3", "settle"],
+        vec!["partial-kept 4", "cancel", "drain"],
+        vec!["lent-partial 3", "settle"],
+        vec!["unlent-partial 3", "settle"],
+    ];
+    for (a, b) in [
+        ("utf8", "utf16"),
+        ("utf8", "latin1+utf16"),
+        ("utf16", "utf8"),
+        ("utf16", "latin1+utf16"),
+        ("latin1+utf16", "utf16"),
+        ("latin1+utf16", "utf8"),
+        ("utf16", "utf16"),
+        ("latin1+utf16", "latin1+utf16"),
+    ] {
+        let wasm = variant(a, b);
+        let fused = fusions(&wasm);
+        for steps in &scripts {
+            let original = strings_script(&wasm, steps);
+            println!("{a} -> {b}: {original:?}");
+            assert!(
+                !original.iter().any(|line| line.ends_with("trap")),
+                "{a} -> {b}: {original:?}"
+            );
+            for (memory, fused) in &fused {
+                assert_eq!(
+                    strings_script(fused, steps),
+                    original,
+                    "{a} -> {b}, {memory:?}"
+                );
+            }
+        }
+    }
+}
+
 /// What export `name` of `wasm`, which writes one handle twice in a
 /// stream of `T`s, gives when the host reads up to `room` of the two
 /// items: how the read went and how many items came.

@@ -4493,6 +4493,17 @@ impl Gen<'_, '_, '_, '_> {
                         });
                     } else if wc == rc {
                         b.ins(I::Unreachable);
+                    } else if ws.encoding != super::staged::HOST_ENCODING
+                        && self.codegen.tys.info(payload).strings
+                        && !self.codegen.tys.info(payload).handles
+                    {
+                        // wasmtime copies these through the host: it lifts
+                        // each element into host strings (utf8) and lowers
+                        // it as the host lowers a string, so the reader's
+                        // `realloc` sees a utf8 source: the elements go
+                        // through the stage heap in utf8
+                        let dir = Dir { src: *ws, dst: *rs };
+                        self.copy_through_utf8(&mut b, payload, (wptr, rptr, k), dir)?;
                     } else {
                         let helper = self
                             .codegen
@@ -4519,6 +4530,76 @@ impl Gen<'_, '_, '_, '_> {
             sig(&[Flat::I32; 6], &[]),
             b.finish(),
         ))
+    }
+
+    /// Copies `k` elements of `payload` (without handles) from the
+    /// writer's buffer at `wptr` to the reader's at `rptr` in two steps,
+    /// each one the sync adapters' translation: into a block of the stage
+    /// heap with its strings in utf8 ([`super::staged::HOST_ENCODING`]),
+    /// then from there into the reader, freeing the strings and lists it
+    /// leaves behind, and the block at the end.
+    fn copy_through_utf8(
+        &mut self,
+        b: &mut Body,
+        payload: TyId,
+        (wptr, rptr, k): (Local, Local, Local),
+        dir: Dir,
+    ) -> Result<()> {
+        let size = self.codegen.tys.info(payload).size;
+        let tables = self.stage(false)?.tables;
+        let staged = Side {
+            memory: Some(tables),
+            realloc: Some(self.codegen.rt(RtFn::StageRealloc)),
+            encoding: super::staged::HOST_ENCODING,
+            may_leave: None,
+            table: dir.src.table,
+            frees: false,
+        };
+        let block = b.local(Flat::I32);
+        b.i32(size)
+            .ins(I::Call(self.codegen.rt(RtFn::StageAlloc)))
+            .set(block);
+        let (src, dst, zero) = (b.local(Flat::I32), b.local(Flat::I32), b.local(Flat::I32));
+        b.i32(0).set(zero);
+        let at = |memory, addr| Place {
+            memory,
+            addr,
+            offset: 0,
+        };
+        self.each_element(b, zero, k, |g, b, i| {
+            Self::element_at(b, src, wptr, 0, i, size);
+            Self::element_at(b, dst, rptr, 0, i, size);
+            let into_stage = Dir {
+                src: dir.src,
+                dst: staged,
+            };
+            g.codegen.translate(
+                b,
+                payload,
+                &Src::Mem(at(dir.src.memory()?, src)),
+                &Dst::Mem(at(tables, block)),
+                into_stage,
+            )?;
+            let out_of_stage = Dir {
+                src: Side {
+                    frees: true,
+                    ..staged
+                },
+                dst: dir.dst,
+            };
+            g.codegen.translate(
+                b,
+                payload,
+                &Src::Mem(at(tables, block)),
+                &Dst::Mem(at(dir.dst.memory()?, dst)),
+                out_of_stage,
+            )
+        })?;
+        b.get(block).ins(I::Call(self.codegen.rt(RtFn::StageFree)));
+        for l in [src, dst, zero, block] {
+            b.free(l);
+        }
+        Ok(())
     }
 
     /// Whether the elements of end built-in `builtin` hold handles (or
