@@ -242,3 +242,54 @@ fn async_host_calls_with_handles_in_spilled_parameters() {
         assert_eq!(check(&case).expect("same behaviour"), Verdict::Same);
     }
 }
+
+/// Found by the async cases (session 29, seeds 1881 and 1947): a sync
+/// lower of an async-lifted function with sixteen flat parameters and a
+/// result through memory has seventeen core parameters (the return
+/// pointer last), one more than a task had argument slots, so meld
+/// refused it as unsupported. Here: sixteen `u32`s in, a string out, the
+/// top forwarder lowering sync, the bottom one lifting with a callback.
+#[test]
+fn sync_lowers_of_async_lifts_with_sixteen_parameters_and_a_return_pointer() {
+    use meld_core::MemoryStrategy;
+    use meld_tests::fuzzing::Shape;
+    use meld_tests::fuzzing::component::{Api, AsyncUse, Forwarder, Func, Iface, Lift};
+    use meld_tests::fuzzing::types::{Ty, Types};
+    use wit_component::StringEncoding;
+    let forwarder = |lift, yields| Forwarder {
+        imports: vec![Iface::Api],
+        export: Iface::Api,
+        encoding: StringEncoding::UTF16,
+        post_return: false,
+        realloc: true,
+        heap_start: 1024,
+        corruption: None,
+        asyncs: vec![AsyncUse {
+            lift,
+            lower: false,
+            yields,
+        }],
+    };
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let case = Case {
+            api: Api {
+                types: Types::default(),
+                funcs: vec![Func {
+                    params: vec![Ty::U32; 16],
+                    result: Some(Ty::String),
+                    is_async: true,
+                }],
+            },
+            shape: Shape::Pair,
+            forwarders: vec![
+                forwarder(Lift::Sync, false),
+                forwarder(Lift::Callback, true),
+            ],
+            calls: vec![0; 3],
+            host_trap_at: None,
+            seed: 11,
+            memory,
+        };
+        assert_eq!(check(&case).expect("same behaviour"), Verdict::Same);
+    }
+}

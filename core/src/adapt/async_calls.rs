@@ -159,6 +159,9 @@ const STACKFUL: u32 = 64;
 /// slot of its return half.
 const ARG_SLOTS: usize = 16;
 const RETURN_SLOT: u32 = 16;
+/// The slot of a 17th raw argument: a sync lower's return pointer after
+/// sixteen flat parameters.
+const LAST_ARG_SLOT: u32 = 25;
 /// Words of a root task (`tasks.wat`): set while it waits for its host
 /// call's turn to return; the `ran` count at its last turn (0 before the
 /// first).
@@ -1123,16 +1126,23 @@ fn slot(b: &mut Body, rt: &Rt, task: Local, slot: u32) {
     b.get(task).i32(slot).ins(I::Call(rt.argument));
 }
 
+/// The slot of a task's `i`th raw argument.
+fn arg_slot(i: usize) -> u32 {
+    match i < ARG_SLOTS {
+        true => i as u32,
+        false => LAST_ARG_SLOT,
+    }
+}
+
 /// Stores `values` in the slots of `task` from slot 0.
 fn store_args(b: &mut Body, rt: &Rt, task: Local, values: &[Local]) -> Result<()> {
-    if values.len() > ARG_SLOTS {
-        return Err(Error::unsupported(format!(
-            "a call or export with more than {ARG_SLOTS} core parameters, run as an async task, \
-             is not fused yet"
-        )));
+    // (at most sixteen flat parameters and a return pointer: a core
+    // signature the Canonical ABI makes has no more)
+    if values.len() > ARG_SLOTS + 1 {
+        return Err(Error::internal("a task with more than 17 core parameters"));
     }
     for (i, v) in values.iter().enumerate() {
-        slot(b, rt, task, i as u32);
+        slot(b, rt, task, arg_slot(i));
         b.get(*v).store(rt.memory, 0, flat_size(v.ty), v.ty);
     }
     Ok(())
@@ -1144,7 +1154,7 @@ fn load_args(b: &mut Body, rt: &Rt, task: Local, flat: &[Flat]) -> Vec<Local> {
         .enumerate()
         .map(|(i, ty)| {
             let local = b.local(*ty);
-            slot(b, rt, task, i as u32);
+            slot(b, rt, task, arg_slot(i));
             b.load(rt.memory, 0, flat_size(*ty), *ty).set(local);
             local
         })
@@ -1696,7 +1706,7 @@ impl Gen<'_, '_, '_, '_> {
         let a = &self.graph().adapters[adapter.0];
         let through_memory = a.options.async_ || shape.spill_results;
         if through_memory {
-            let at = self.caller_params(adapter, shape).flat.len() as u32;
+            let at = arg_slot(self.caller_params(adapter, shape).flat.len());
             let (size, align) = {
                 let info = self.codegen.tys.info(result);
                 (info.size, info.align)
