@@ -76,6 +76,9 @@ pub struct Case {
     pub calls: Vec<usize>,
     /// The host's import traps at this call (counted from 0), if any.
     pub host_trap_at: Option<u32>,
+    /// The host's `async func` imports answer only after yielding once
+    /// (an async caller sees its subtask started, a sync one blocks).
+    pub host_waits: bool,
     /// Seed of the values the host passes and returns.
     pub seed: u64,
     pub memory: MemoryStrategy,
@@ -175,6 +178,7 @@ impl Case {
         let seed = u.arbitrary()?;
         let memory = *u.choose(&[MemoryStrategy::Multi, MemoryStrategy::Shared])?;
         // Drawn last, so that the cases of earlier seeds stay as they were.
+        let mut host_waits = false;
         if u.ratio(1, 3)? {
             for func in &mut api.funcs {
                 func.is_async = u.ratio(3, 4)?;
@@ -190,6 +194,7 @@ impl Case {
                     })
                     .collect::<arbitrary::Result<_>>()?;
             }
+            host_waits = u.arbitrary()?;
         }
         Ok(Case {
             api,
@@ -197,6 +202,7 @@ impl Case {
             forwarders,
             calls,
             host_trap_at,
+            host_waits,
             seed,
             memory,
         })
@@ -206,6 +212,7 @@ impl Case {
     /// cases before it drew async choices (for seeds found then).
     pub fn without_async(mut self) -> Case {
         self.api.funcs.iter_mut().for_each(|f| f.is_async = false);
+        self.host_waits = false;
         self.forwarders.iter_mut().for_each(|f| f.asyncs.clear());
         self
     }
@@ -330,6 +337,9 @@ impl Case {
         if self.host_trap_at.is_some() {
             coverage.add("host trap");
         }
+        if self.host_waits && self.api.funcs.iter().any(|f| f.is_async) {
+            coverage.add("host answers later");
+        }
     }
 }
 
@@ -432,6 +442,7 @@ impl Coverage {
                 "async lower",
                 "async lower, parameters stored",
                 "yield",
+                "host answers later",
             ]
             .map(str::to_owned),
         );

@@ -171,6 +171,7 @@ fn transcoded_host_results_survive_the_scratch_realloc() {
             forwarders: vec![forwarder.clone(), forwarder.clone()],
             calls: vec![0; 8],
             host_trap_at: None,
+            host_waits: false,
             seed: 5,
             memory,
         };
@@ -236,6 +237,7 @@ fn async_host_calls_with_handles_in_spilled_parameters() {
             forwarders: vec![forwarder(false), forwarder(true)],
             calls: vec![0; 3],
             host_trap_at: None,
+            host_waits: false,
             seed: 7,
             memory,
         };
@@ -287,6 +289,7 @@ fn sync_lowers_of_async_lifts_with_sixteen_parameters_and_a_return_pointer() {
             ],
             calls: vec![0; 3],
             host_trap_at: None,
+            host_waits: false,
             seed: 11,
             memory,
         };

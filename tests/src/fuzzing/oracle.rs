@@ -71,16 +71,21 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
             .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentFunc(_)));
         for (name, _) in funcs {
             let label = name.to_owned();
+            let waits = case.host_waits;
             let is_async = name
                 .strip_prefix('f')
                 .and_then(|i| i.parse::<usize>().ok())
                 .and_then(|i| case.api.funcs.get(i))
                 .is_some_and(|f| f.is_async);
             match is_async {
-                // an `async func` import: the host's answer is ready at once
+                // an `async func` import: the host answers at once, or
+                // after yielding once
                 true => host.func_new_concurrent(name, move |accessor, ty, params, results| {
                     let label = label.clone();
                     Box::pin(async move {
+                        if waits {
+                            YieldOnce(false).await;
+                        }
                         accessor.with(|mut access| {
                             serve(&mut access.as_context_mut(), &label, ty, params, results)
                         })
@@ -156,6 +161,25 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
         log.push(format!("return {out}"));
     }
     Ok(Transcript { lines: log, trap })
+}
+
+/// A future that is pending once (waking itself) and then ready.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
 }
 
 /// The host's import `label` called with `params`: logs the call and
