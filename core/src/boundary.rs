@@ -129,7 +129,7 @@ pub(crate) fn plan(
             Some(wrapper) => p.staged_context(wrapper)?,
             None => p.context(&lowering.options, lowering.caller)?,
         };
-        let async_ = lowering.options.async_;
+        let async_ = graph.lowers_async(id);
         let index = match seen.get(&(lowering.item.clone(), context, async_)) {
             Some(i) => *i,
             None => {

@@ -338,13 +338,20 @@ impl Flattener<'_, '_> {
                         CoreDef::Adapter(id)
                     }
                     FuncDef::Host(func) => {
-                        let ty = Some(self.host_func_type(&func)?);
+                        let ty = self.host_func_type(&func)?;
+                        let async_type = self
+                            .decoded
+                            .types()?
+                            .get(ty)
+                            .ok_or_else(|| Error::internal("unknown function type"))?
+                            .async_;
                         let id = LoweringId(self.graph.lowerings.len());
                         let item = HostItem::Func(func);
                         self.graph.lowerings.push(Lowering {
                             item,
-                            ty,
+                            ty: Some(ty),
                             caller: inner,
+                            blocks: async_type && !options.async_,
                             options,
                         });
                         CoreDef::Lowering(id)
@@ -373,6 +380,7 @@ impl Flattener<'_, '_> {
                                 ty: None,
                                 caller: inner,
                                 options: Options::default(),
+                                blocks: false,
                             });
                             self.graph.host_drops.insert(res, id);
                         }

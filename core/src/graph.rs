@@ -385,6 +385,10 @@ pub(crate) struct Lowering {
     pub(crate) ty: Option<ComponentFuncTypeId>,
     pub(crate) caller: InnerId,
     pub(crate) options: Options,
+    /// A sync lower of an async-typed host function: the calling task
+    /// blocks until the host answers, and the other tasks run meanwhile
+    /// (see [`Graph::blocks_on_host`]).
+    pub(crate) blocks: bool,
 }
 
 /// An import of the root component.
@@ -547,13 +551,27 @@ impl Graph {
             || self.lowerings.iter().any(|l| l.options.async_)
     }
 
+    /// Whether lowering `id` is a sync call of an async-typed host
+    /// function made from meld's runtime: the wrapper lowers it `async`,
+    /// and the calling task waits for the host's subtask, as wasmtime
+    /// suspends the caller's thread, so that the other tasks run meanwhile.
+    pub(crate) fn blocks_on_host(&self, id: LoweringId) -> bool {
+        self.runtime.is_some() && self.lowerings[id.0].blocks
+    }
+
+    /// Whether the host's function of lowering `id` is lowered `async` by
+    /// the wrapper: the caller's async lower, or a sync one that blocks.
+    pub(crate) fn lowers_async(&self, id: LoweringId) -> bool {
+        self.lowerings[id.0].options.async_ || self.blocks_on_host(id)
+    }
+
     /// Whether the fused module follows the host's waitables: an inner
     /// component calls the host with the async ABI, or makes streams,
     /// futures or error contexts (the fused component's).
     pub(crate) fn follows_host(&self) -> bool {
         use crate::decode::AsyncOp;
         self.runtime.is_some()
-            && (self.lowerings.iter().any(|l| l.options.async_)
+            && ((0..self.lowerings.len()).any(|i| self.lowers_async(LoweringId(i)))
                 || self.async_builtins.iter().any(|b| {
                     matches!(
                         b.op,

@@ -256,13 +256,15 @@ pub(crate) fn funcs(
             AsyncFunc::HostDeliver,
         ]);
     }
+    // (a sync call that blocks on the host takes its result itself)
     let host_calls: Vec<AsyncFunc> = (0..graph.lowerings.len())
-        .filter(|&i| graph.lowerings[i].options.async_)
-        .flat_map(|i| {
-            [
-                AsyncFunc::HostCall(LoweringId(i)),
-                AsyncFunc::HostResult(LoweringId(i)),
-            ]
+        .map(LoweringId)
+        .filter(|&id| graph.lowers_async(id))
+        .flat_map(|id| {
+            let result = (!graph.blocks_on_host(id)).then_some(AsyncFunc::HostResult(id));
+            [Some(AsyncFunc::HostCall(id)), result]
+                .into_iter()
+                .flatten()
         })
         .collect();
     if graph.follows_host() {
@@ -727,6 +729,7 @@ struct Rt {
     current: u32,
     memory: u32,
     host_begin: u32,
+    host_begin_sync: u32,
     host_event: u32,
     host_note: u32,
     host_fix: u32,
@@ -839,6 +842,7 @@ impl Rt {
             current: get(s, "current", Space::Global)?,
             memory: get(t, "memory", Space::Memory)?,
             host_begin: f(t, "host_begin")?,
+            host_begin_sync: f(t, "host_begin_sync")?,
             host_event: f(t, "host_event")?,
             host_note: f(t, "host_note")?,
             host_fix: f(t, "host_fix")?,
@@ -2885,6 +2889,9 @@ impl Gen<'_, '_, '_, '_> {
     /// returned at once) a subtask in the caller's table for the host's
     /// subtask, which joins the fused component's waitable set.
     fn host_call(&mut self, id: LoweringId) -> Result<Made> {
+        if self.ctx.graph.blocks_on_host(id) {
+            return self.blocking_host_call(id);
+        }
         if self.ctx.adapters.async_staged.contains(&id) {
             return self.staged_host_call(id);
         }
@@ -3039,6 +3046,109 @@ impl Gen<'_, '_, '_, '_> {
         Ok(())
     }
 
+    /// A block of the stage heap for a staged host call's `result`: the
+    /// local holding its address.
+    fn result_block(&mut self, b: &mut Body, result: TyId) -> Local {
+        let area = b.local(Flat::I32);
+        b.i32(self.codegen.tys.info(result).size)
+            .ins(I::Call(self.codegen.rt(RtFn::StageAlloc)))
+            .set(area);
+        area
+    }
+
+    /// [`AsyncFunc::HostCall`] of a sync call that blocks on the host
+    /// ([`Graph::blocks_on_host`]), with the caller's sync signature, as
+    /// wasmtime runs a sync lower of an async host function: the task
+    /// checks that it may block; the host's async call reads the
+    /// parameters from a copy in meld's scratch area and writes the result
+    /// into a block of the stage heap (staged, as
+    /// [`Self::staged_host_call`] does); unless it returned at once, the
+    /// task waits for the host's subtask, which has no handle in the
+    /// caller's table, while the other tasks run; then the result goes
+    /// into the caller as a sync lower's (flat, or at its return pointer),
+    /// the block freed.
+    fn blocking_host_call(&mut self, id: LoweringId) -> Result<Made> {
+        let graph = self.ctx.graph;
+        let lowering = graph.lowerings[id.0].clone();
+        let (module, field) = graph.host_name(&lowering.item);
+        let in_caller = |e: Error| e.in_component(graph.path(lowering.caller));
+        let shape = super::lowering_shape(graph, self.ctx.types, &mut self.codegen.tys, id)?
+            .ok_or_else(|| Error::internal("a blocking host call without its shape"))?;
+        let caller = (self.ctx.side)(&lowering.options, lowering.caller)?;
+        let stage = self.stage(true)?;
+        let rt = self.rt_copy();
+        let (mut b, args) = Body::new(&shape.lowered.params);
+        b.check_may_leave(caller.may_leave);
+        // (wasmtime checks before anything else)
+        b.ins(I::Call(rt.funcs.check_blocking));
+        let (params, retptr) = match shape.spill_results {
+            true => (&args[..args.len() - 1], args.last().copied()),
+            false => (&args[..], None),
+        };
+        let host_spills = self.codegen.tys.info(shape.tuple).flat.len() > MAX_FLAT_ASYNC_PARAMS;
+        self.codegen
+            .stage_params(&mut b, &shape, params, host_spills, caller, stage)
+            .map_err(in_caller)?;
+        let area = match shape.result {
+            Some(result) => {
+                let area = self.result_block(&mut b, result);
+                b.get(area);
+                if stage.base != 0 {
+                    b.i32(stage.base).ins(I::I32Add);
+                }
+                Some((area, result))
+            }
+            None => None,
+        };
+        let code = b.local(Flat::I32);
+        b.ins(I::Call(self.ctx.layout.lowering_import(id)?))
+            .set(code);
+        // Unless it returned at once, the host's subtask joins the host's
+        // set, and the task waits for it.
+        b.get(code)
+            .i32(4)
+            .ins(I::I32ShrU)
+            .ins(I::If(BlockType::Empty));
+        self.host_set(&mut b)?;
+        b.get(code)
+            .i32(4)
+            .ins(I::I32ShrU)
+            .ins(I::GlobalGet(rt.host_set))
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        let task = b.local(Flat::I32);
+        b.i32(lowering.caller.0 as u32)
+            .get(code)
+            .ins(I::Call(rt.host_begin_sync))
+            .set(task);
+        b.ins(I::Loop(BlockType::Empty));
+        b.get(task)
+            .ins(I::Call(rt.call_sync_pending))
+            .ins(I::If(BlockType::Empty));
+        b.ins(I::Call(rt.funcs.suspend)).ins(I::Drop).ins(I::Br(1));
+        b.ins(I::End).ins(I::End);
+        b.ins(I::End);
+        match (area, retptr) {
+            (Some((area, result)), Some(retptr)) => {
+                self.codegen
+                    .unstage_result(&mut b, result, area, retptr, caller, stage)?;
+            }
+            (Some((area, result)), None) => {
+                let out = self
+                    .codegen
+                    .unstage_flat(&mut b, result, area, caller, stage)?;
+                for local in out {
+                    b.get(local);
+                }
+            }
+            (None, _) => {}
+        }
+        Ok((
+            format!("meld blocking host call {module}#{field}"),
+            shape.lowered.func_type(),
+            b.finish(),
+        ))
+    }
+
     /// [`AsyncFunc::HostCall`] of a staged call
     /// ([`super::Adapters::async_staged`]): the host reads the parameters
     /// from a copy in meld's scratch area (handles translated as the sync
@@ -3062,24 +3172,15 @@ impl Gen<'_, '_, '_, '_> {
             Some(_) => &args[..args.len() - 1],
             None => &args[..],
         };
-        let area = match shape.result {
-            Some(result) => {
-                let area = b.local(Flat::I32);
-                b.i32(self.codegen.tys.info(result).size)
-                    .ins(I::Call(self.codegen.rt(RtFn::StageAlloc)))
-                    .set(area);
-                Some(area)
-            }
-            None => None,
-        };
+        let area = shape.result.map(|result| self.result_block(&mut b, result));
         self.codegen
             .stage_params(
                 &mut b,
                 &shape,
                 params_in,
+                shape.spill_params,
                 site.caller,
-                stage.tables,
-                stage.base,
+                stage,
             )
             .map_err(in_caller)?;
         if let Some(area) = area {

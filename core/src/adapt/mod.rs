@@ -303,7 +303,9 @@ pub(crate) fn plan(
         let result_window = shape
             .result
             .is_some_and(|t| tys.info(t).handles && tys.info(t).memory);
-        if async_ && (in_memory || result_handles) {
+        // A sync call that blocks on the host is staged whatever it holds:
+        // its parameters and result are laid out for a sync lower.
+        if graph.blocks_on_host(id) || (async_ && (in_memory || result_handles)) {
             async_staged.insert(id);
         } else if in_memory || result_window {
             staged_lowerings.insert(id);

@@ -121,7 +121,13 @@ impl Codegen {
             true => (&args[..args.len() - 1], args.last().copied()),
             false => (&args[..], None),
         };
-        self.stage_params(&mut body, shape, params, s.caller, s.tables, s.base)?;
+        let spilled = shape.spill_params;
+        let stage = Stage {
+            tables: s.tables,
+            base: s.base,
+            frees: false,
+        };
+        self.stage_params(&mut body, shape, params, spilled, s.caller, stage)?;
         let host = scratch_side(self, s.tables);
         let into_caller = Dir {
             src: host,
@@ -141,11 +147,6 @@ impl Codegen {
 
         // The result, into the caller.
         if let (Some((area, result)), Some(retptr)) = (area, retptr) {
-            let stage = Stage {
-                tables: s.tables,
-                base: s.base,
-                frees: false,
-            };
             self.unstage_result(&mut body, result, area, retptr, s.caller, stage)?;
         } else if let Some(result) = shape.result {
             let raw = body.pop_all(&shape.lowered.results);
@@ -162,30 +163,28 @@ impl Codegen {
     }
 
     /// Copies the parameters `params` (as `caller` passes them, lowered
-    /// as `shape` says) into meld's scratch area at `tables`, as an adapter
+    /// as `shape` says) into meld's scratch area in `stage`'s memory, as an adapter
     /// would copy them into a callee (handles translated on the way), and
-    /// pushes what the host takes: the flat values, or the address (as
-    /// the host sees it, `base` added) of the tuple.
+    /// pushes what the host takes: the flat values, or, when `host_spills`,
+    /// the address (as the host sees it, `base` added) of the tuple.
+    /// (Only a caller's flat parameters can go to a spilled tuple: a sync
+    /// lower's up to sixteen, for the host's async lower.)
     pub(crate) fn stage_params(
         &mut self,
         body: &mut Body,
         shape: &Shape,
         params: &[Local],
+        host_spills: bool,
         caller: Side,
-        tables: u32,
-        base: u32,
+        stage: Stage,
     ) -> Result<()> {
+        let Stage { tables, base, .. } = stage;
         let reset = self.rt(RtFn::ScratchReset);
         body.ins(I::Call(reset));
         let host = scratch_side(self, tables);
         let into_host = Dir {
             src: caller,
             dst: host,
-        };
-        let stage = Stage {
-            tables,
-            base,
-            frees: false,
         };
         let rebase = |way| stage.rebase(way);
         if shape.spill_params {
@@ -197,6 +196,19 @@ impl Codegen {
             let dst = self.scratch(body, &host, align, size)?;
             let (src, to) = (place(caller.memory()?, params[0]), place(tables, dst));
             self.translate(body, shape.tuple, &Src::Mem(src), &Dst::Mem(to), into_host)?;
+            self.rebase_mem(body, shape.tuple, to, rebase(Way::ToHost))?;
+            push_address(body, dst, base);
+            return Ok(());
+        }
+        if host_spills {
+            let (size, align) = (
+                self.tys.info(shape.tuple).size,
+                self.tys.info(shape.tuple).align,
+            );
+            let dst = self.scratch(body, &host, align, size)?;
+            let src = Src::Stack(params.iter().map(|l| Slot::exact(*l)).collect());
+            let to = place(tables, dst);
+            self.translate(body, shape.tuple, &src, &Dst::Mem(to), into_host)?;
             self.rebase_mem(body, shape.tuple, to, rebase(Way::ToHost))?;
             push_address(body, dst, base);
             return Ok(());
@@ -250,6 +262,36 @@ impl Codegen {
             body.get(area).ins(I::Call(self.rt(RtFn::StageFree)));
         }
         Ok(())
+    }
+
+    /// The result the host wrote at `area` of meld's memory, flat for the
+    /// caller (the host's handles into its table): the locals holding it.
+    /// With `stage.frees`, `area` and the blocks the result holds are the
+    /// stage heap's and are freed.
+    pub(crate) fn unstage_flat(
+        &mut self,
+        body: &mut Body,
+        result: crate::abi::TyId,
+        area: Local,
+        caller: Side,
+        stage: Stage,
+    ) -> Result<Vec<Local>> {
+        let from = place(stage.tables, area);
+        self.rebase_mem(body, result, from, stage.rebase(Way::FromHost))?;
+        let mut host = scratch_side(self, stage.tables);
+        host.frees = stage.frees;
+        let flat = self.tys.info(result).flat.clone();
+        let out: Vec<Local> = flat.iter().map(|t| body.local(*t)).collect();
+        let dst = Dst::Stack(out.iter().map(|l| Slot::exact(*l)).collect());
+        let into_caller = Dir {
+            src: host,
+            dst: caller,
+        };
+        self.translate(body, result, &Src::Mem(from), &dst, into_caller)?;
+        if stage.frees {
+            body.get(area).ins(I::Call(self.rt(RtFn::StageFree)));
+        }
+        Ok(out)
     }
 
     /// Copies the parameters `args` of a staged root export (as the host

@@ -297,7 +297,7 @@ impl<'a> Layout<'a> {
             let flagged = adapters.flag(lowering.caller).is_some();
             let handles = adapters.handle_lowerings.contains(&LoweringId(i));
             if matches!(lowering.item, HostItem::Func(_))
-                && !lowering.options.async_
+                && !graph.lowers_async(LoweringId(i))
                 && (flagged || handles || rebased.is_some())
             {
                 wrappers.insert(Wrapper::Lowering(LoweringId(i)));
@@ -481,7 +481,7 @@ impl<'a> Layout<'a> {
         match def {
             // An async call of the host goes through the runtime, which
             // follows the host's subtask.
-            CoreDef::Lowering(id) if graph.lowerings[id.0].options.async_ => {
+            CoreDef::Lowering(id) if graph.lowers_async(*id) => {
                 self.async_origin(AsyncFunc::HostCall(*id))
             }
             CoreDef::Lowering(id) => Ok(Origin::Lowering(*id)),

@@ -606,6 +606,17 @@
   ;; `inst`'s table follows it (a task record that never runs). Returns
   ;; what the caller gets: the status and the subtask's handle.
   (func (export "host_begin") (param $inst i32) (param $code i32) (result i32)
+    (local $task i32)
+    (local.set $task (call $host_begin_sync (local.get $inst) (local.get $code)))
+    (i32.or (i32.and (local.get $code) (i32.const 15))
+            (i32.shl (call $bind (i32.load offset=16 (call $t (local.get $task))))
+                     (i32.const 4))))
+
+  ;; The same for a sync call of the host that blocks: the task (no
+  ;; handle in the caller's table; the caller waits with
+  ;; `call_sync_pending`).
+  (func $host_begin_sync (export "host_begin_sync") (param $inst i32) (param $code i32)
+      (result i32)
     (local $task i32) (local $r i32) (local $w i32)
     (local.set $task (call $spawn (i32.const 0) (i32.const 0)))
     (global.set $top (select (local.get $task) (global.get $top)
@@ -622,8 +633,7 @@
     (i32.store offset=192 (local.get $r) (i32.shr_u (local.get $code) (i32.const 4)))
     (global.set $host_pending (i32.add (global.get $host_pending) (i32.const 1)))
     (global.set $last_host (local.get $task))
-    (i32.or (i32.and (local.get $code) (i32.const 15))
-            (i32.shl (call $bind (local.get $w)) (i32.const 4))))
+    (local.get $task))
 
   ;; The unresolved host subtask the host calls `hh` (the host may give the
   ;; number again once a resolved one is dropped).

@@ -166,7 +166,7 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
 /// A future that is pending once (waking itself) and then ready.
 struct YieldOnce(bool);
 
-impl std::future::Future for YieldOnce {
+impl Future for YieldOnce {
     type Output = ();
 
     fn poll(

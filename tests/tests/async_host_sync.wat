@@ -1,0 +1,103 @@
+;; Sync lowers of the host's async functions from inner async tasks, against
+;; the harness's `meld:test/slow` host (its calls finish after their first
+;; argument's number of pending polls; 0: at once). In wasmtime 48 a task
+;; that calls the host through a sync lower blocks until the host answers,
+;; and the other tasks run meanwhile; the caller logs what it sees, as u32s:
+;;
+;; - `run(a, b)`: async calls of the worker's `wait(a, 7)` and `wait(b, 9)`
+;;   (each a task that calls the host's `later(polls, v)` through a sync
+;;   lower and returns its result + 1): their statuses, then the events of
+;;   the subtasks that did not return at once (handle, state) in the order
+;;   they come, then the two results.
+;; - `wait(polls, v)`: the worker's, from the host too.
+(component
+  (import "meld:test/slow" (instance $slow
+    (export "later" (func async (param "polls" u32) (param "v" u32) (result u32)))))
+  (alias export $slow "later" (func $later))
+
+  (component $worker
+    (import "later" (func $later async (param "polls" u32) (param "v" u32) (result u32)))
+    (core func $later (canon lower (func $later)))
+    (core func $return (canon task.return (result u32)))
+    (core module $m
+      (import "cm" "later" (func $later (param i32 i32) (result i32)))
+      (import "cm" "return" (func $return (param i32)))
+      (func (export "wait") (param $polls i32) (param $v i32) (result i32)
+        (call $return (i32.add (call $later (local.get $polls) (local.get $v)) (i32.const 1)))
+        (i32.const 0))
+      (func (export "wait-cb") (param i32 i32 i32) (result i32)
+        unreachable))
+    (core instance $i (instantiate $m
+      (with "cm" (instance (export "later" (func $later)) (export "return" (func $return))))))
+    (alias core export $i "wait-cb" (core func $wait-cb))
+    (func (export "wait") async (param "polls" u32) (param "v" u32) (result u32)
+      (canon lift (core func $i "wait") async (callback $wait-cb))))
+  (instance $worker (instantiate $worker (with "later" (func $later))))
+
+  (component $caller
+    (import "wait" (func $wait async (param "polls" u32) (param "v" u32) (result u32)))
+    (core module $memory (memory (export "mem") 1))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $wait (canon lower (func $wait) async (memory $mem)))
+    (core func $new (canon waitable-set.new))
+    (core func $set-wait (canon waitable-set.wait (memory $mem)))
+    (core func $join (canon waitable.join))
+    (core func $drop-subtask (canon subtask.drop))
+    (core func $return (canon task.return (result (list u32)) (memory $mem)))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+      (import "cm" "wait" (func $wait (param i32 i32 i32) (result i32)))
+      (import "cm" "new" (func $new (result i32)))
+      (import "cm" "set-wait" (func $set-wait (param i32 i32) (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
+      (import "cm" "drop-subtask" (func $drop-subtask (param i32)))
+      (import "cm" "return" (func $return (param i32 i32)))
+      (global $count (mut i32) (i32.const 0))
+      ;; the log, at 4096
+      (func $out (param i32)
+        (i32.store (i32.add (i32.const 4096) (i32.shl (global.get $count) (i32.const 2)))
+          (local.get 0))
+        (global.set $count (i32.add (global.get $count) (i32.const 1))))
+      (func (export "run") (param $a i32) (param $b i32)
+        (local $set i32) (local $left i32) (local $code i32)
+        (local.set $set (call $new))
+        (local.set $code (call $wait (local.get $a) (i32.const 7) (i32.const 64)))
+        (call $out (local.get $code))
+        (if (i32.shr_u (local.get $code) (i32.const 4))
+          (then
+            (call $join (i32.shr_u (local.get $code) (i32.const 4)) (local.get $set))
+            (local.set $left (i32.add (local.get $left) (i32.const 1)))))
+        (local.set $code (call $wait (local.get $b) (i32.const 9) (i32.const 68)))
+        (call $out (local.get $code))
+        (if (i32.shr_u (local.get $code) (i32.const 4))
+          (then
+            (call $join (i32.shr_u (local.get $code) (i32.const 4)) (local.get $set))
+            (local.set $left (i32.add (local.get $left) (i32.const 1)))))
+        (block $done
+          (loop $events
+            (br_if $done (i32.eqz (local.get $left)))
+            (drop (call $set-wait (local.get $set) (i32.const 32)))
+            (call $out (i32.load (i32.const 32)))
+            (call $out (i32.load (i32.const 36)))
+            (if (i32.eq (i32.load (i32.const 36)) (i32.const 2))
+              (then
+                (call $join (i32.load (i32.const 32)) (i32.const 0))
+                (call $drop-subtask (i32.load (i32.const 32)))
+                (local.set $left (i32.sub (local.get $left) (i32.const 1)))))
+            (br $events)))
+        (call $out (i32.load (i32.const 64)))
+        (call $out (i32.load (i32.const 68)))
+        (call $return (i32.const 4096) (global.get $count))
+        (global.set $count (i32.const 0))))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance
+        (export "wait" (func $wait)) (export "new" (func $new))
+        (export "set-wait" (func $set-wait)) (export "join" (func $join))
+        (export "drop-subtask" (func $drop-subtask)) (export "return" (func $return))))))
+    (func (export "run") async (param "a" u32) (param "b" u32) (result (list u32))
+      (canon lift (core func $i "run") async (memory $mem))))
+  (instance $caller (instantiate $caller (with "wait" (func $worker "wait"))))
+  (export "run" (func $caller "run"))
+  (export "wait" (func $worker "wait")))
