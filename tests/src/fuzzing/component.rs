@@ -37,12 +37,14 @@ const MAX_FLAT_RESULTS: usize = 1;
 /// Most flat parameters an async lower takes as core parameters.
 const MAX_FLAT_ASYNC_PARAMS: usize = 4;
 
-/// The built-ins an async forwarder imports: a waitable set to wait for
-/// a subtask in (its event written at address 0, below every heap), and
-/// `thread.yield`.
-/// After an async lower (its status on the stack): unless the subtask
+/// What an async forwarder imports: the host's `note` (it logs a value),
+/// a waitable set to wait for a subtask in (its event written at address
+/// 0, below every heap), and `thread.yield`.
+/// After an async lower (its status on the stack): tells the host the
+/// status (a subtask's handle number in it), and unless the subtask
 /// returned at once, waits for its event saying it returned, then drops it.
 const WAIT_FOR_SUBTASK: &str = "    (local.set $status)
+    (call $note (local.get $status))
     (if (i32.ne (i32.and (local.get $status) (i32.const 15)) (i32.const 2))
       (then
         (local.set $set (call $set_new))
@@ -57,7 +59,8 @@ const WAIT_FOR_SUBTASK: &str = "    (local.set $status)
         (call $set_drop (local.get $set))))
 ";
 
-const ASYNC_BUILTINS: &str = r#"  (import "$root" "[waitable-set-new]" (func $set_new (result i32)))
+const ASYNC_BUILTINS: &str = r#"  (import "fz:t/log" "note" (func $note (param i32)))
+  (import "$root" "[waitable-set-new]" (func $set_new (result i32)))
   (import "$root" "[waitable-set-wait]" (func $set_wait (param i32 i32) (result i32)))
   (import "$root" "[waitable-join]" (func $join (param i32 i32)))
   (import "$root" "[waitable-set-drop]" (func $set_drop (param i32)))
@@ -274,7 +277,12 @@ impl Api {
             }
             out.push_str("}\n");
         }
+        // (what an async forwarder saw: each async lower's status)
+        out.push_str("\ninterface log {\n  note: func(v: u32);\n}\n");
         out.push_str("\nworld w {\n  import types;\n");
+        if forwarder.is_async(self) {
+            out.push_str("  import log;\n");
+        }
         for iface in &forwarder.imports {
             let _ = writeln!(out, "  import {};", iface.short());
         }

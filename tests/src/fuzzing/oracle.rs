@@ -57,6 +57,13 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
     let mut linker = Linker::<Host>::new(engine);
     let mut types = linker.instance("fz:t/types")?;
     types.resource("r", ResourceType::host::<R>(), log_drop)?;
+    // async forwarders tell the host what their async lowers returned
+    linker
+        .instance("fz:t/log")?
+        .func_wrap("note", |mut store, (v,): (u32,)| {
+            store.data_mut().log.push(format!("note {v:#x}"));
+            Ok(())
+        })?;
     let ty = component.component_type();
     let api = Iface::Api.name();
     let imported = ty.imports(engine).find(|(name, _)| *name == api);
