@@ -365,6 +365,8 @@ impl Api {
   ;; Where the current call's memory begins, and where the previous ended.
   (global $begin (mut i32) (i32.const {start}))
   (global $last (mut i32) (i32.const {start}))
+  ;; The results a callback returns after its entry point yielded.
+  (global $saved (mut i32) (i32.const 0))
   (func $alloc (param $align i32) (param $size i32) (result i32)
     (local $ptr i32) (local $end i32)
     (local.set $ptr
@@ -603,7 +605,10 @@ impl Api {
             _ => {}
         }
         body.push_str("    (global.set $last (global.get $heap))\n");
-        if uses.yields {
+        // A callback lift yields by returning YIELD (its callback returns
+        // the results); the others by `thread.yield`.
+        let callback_yields = uses.yields && uses.lift == Lift::Callback;
+        if uses.yields && !callback_yields {
             body.push_str("    (drop (call $yield))\n");
         }
         // The results as the lift wants them: flat (loaded from memory if
@@ -623,17 +628,57 @@ impl Api {
             (_, false) => vec!["(local.get $r)".to_owned()],
         };
         body.push_str(&moves.code);
-        body.push_str("    ");
-        for value in &values {
-            let _ = write!(body, "{value} ");
-        }
-        match uses.lift {
-            Lift::Sync => body.push('\n'),
-            Lift::Callback => {
-                let _ = writeln!(body, "(call $return_f{index})\n    (i32.const 0)");
+        moves.code.clear();
+        // What the callback of a lift that yields returns: the results
+        // saved in memory (flat ones in the result's layout) at `$saved`.
+        let mut callback = String::new();
+        if callback_yields {
+            let tys = func.result.as_slice();
+            match values.len() {
+                0 => {}
+                _ if result.len() > limit => {
+                    body.push_str("    (global.set $saved (local.get $ret))\n");
+                    callback.push_str("    (global.get $saved)\n");
+                }
+                _ => {
+                    let (size, align) = self.types.record_size_align(tys);
+                    let _ = writeln!(
+                        body,
+                        "    (global.set $saved (call $alloc (i32.const {align}) (i32.const {size})))"
+                    );
+                    let src: Vec<(String, Flat)> =
+                        values.iter().cloned().zip(result.iter().copied()).collect();
+                    moves.store_all(tys, &src, "(global.get $saved)");
+                    body.push_str(&std::mem::take(&mut moves.code));
+                    let mut loads = Moves::new(&self.types);
+                    let locals = loads.load_all(tys, "(global.get $saved)");
+                    for (i, flat) in loads.locals.iter().enumerate() {
+                        let _ = writeln!(callback, "    (local $t{i} {})", flat.wat());
+                    }
+                    callback.push_str("    (if (local.get 0) (then unreachable))\n");
+                    callback.push_str(&loads.code);
+                    for (local, _) in locals {
+                        let _ = writeln!(callback, "    (local.get {local})");
+                    }
+                }
             }
-            Lift::Stackful => {
-                let _ = writeln!(body, "(call $return_f{index})");
+            if !callback.contains("(if (local.get 0)") {
+                callback.insert_str(0, "    (if (local.get 0) (then unreachable))\n");
+            }
+            body.push_str("    (i32.const 1)\n");
+        } else {
+            body.push_str("    ");
+            for value in &values {
+                let _ = write!(body, "{value} ");
+            }
+            match uses.lift {
+                Lift::Sync => body.push('\n'),
+                Lift::Callback => {
+                    let _ = writeln!(body, "(call $return_f{index})\n    (i32.const 0)");
+                }
+                Lift::Stackful => {
+                    let _ = writeln!(body, "(call $return_f{index})");
+                }
             }
         }
         for i in 0..drops.loops {
@@ -660,11 +705,19 @@ impl Api {
                 );
             }
             // the entry point returns EXIT: the callback never runs
-            Lift::Callback => {
+            Lift::Callback if !callback_yields => {
                 let _ = writeln!(
                     out,
                     r#"  (func (export "[callback][async-lift]{export}") (param i32 i32 i32) (result i32)
     unreachable)"#
+                );
+            }
+            // it returned YIELD: the callback (called with no event)
+            // returns the saved results
+            Lift::Callback => {
+                let _ = writeln!(
+                    out,
+                    "  (func (export \"[callback][async-lift]{export}\") (param i32 i32 i32) (result i32)\n{callback}    (call $return_f{index})\n    (i32.const 0))"
                 );
             }
             _ => {}
