@@ -1746,6 +1746,11 @@ fn async_host_sync_lowers() {
                 "[[81, 96, 5, 2, 6, 1, 6, 2, 1008, 1010]]",
             ),
             ("wait", u32s(&[2, 5]), "[1006]"),
+            (
+                "poke",
+                u32s(&[0, 5]),
+                "trap: wasm trap: cannot block a synchronous task before returning",
+            ),
         ],
     );
 }

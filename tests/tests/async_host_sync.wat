@@ -10,6 +10,9 @@
 ;;   the subtasks that did not return at once (handle, state) in the order
 ;;   they come, then the two results.
 ;; - `wait(polls, v)`: the worker's, from the host too.
+;; - `poke(polls, v)`: the worker's sync-typed export making the same sync
+;;   call of the host: its task may not block, so it traps, whether or
+;;   not the host would answer at once.
 (component
   (import "meld:test/slow" (instance $slow
     (export "later" (func async (param "polls" u32) (param "v" u32) (result u32)))))
@@ -26,12 +29,16 @@
         (call $return (i32.add (call $later (local.get $polls) (local.get $v)) (i32.const 1)))
         (i32.const 0))
       (func (export "wait-cb") (param i32 i32 i32) (result i32)
-        unreachable))
+        unreachable)
+      (func (export "poke") (param $polls i32) (param $v i32) (result i32)
+        (i32.add (call $later (local.get $polls) (local.get $v)) (i32.const 1))))
     (core instance $i (instantiate $m
       (with "cm" (instance (export "later" (func $later)) (export "return" (func $return))))))
     (alias core export $i "wait-cb" (core func $wait-cb))
     (func (export "wait") async (param "polls" u32) (param "v" u32) (result u32)
-      (canon lift (core func $i "wait") async (callback $wait-cb))))
+      (canon lift (core func $i "wait") async (callback $wait-cb)))
+    (func (export "poke") (param "polls" u32) (param "v" u32) (result u32)
+      (canon lift (core func $i "poke"))))
   (instance $worker (instantiate $worker (with "later" (func $later))))
 
   (component $caller
@@ -100,4 +107,5 @@
       (canon lift (core func $i "run") async (memory $mem))))
   (instance $caller (instantiate $caller (with "wait" (func $worker "wait"))))
   (export "run" (func $caller "run"))
-  (export "wait" (func $worker "wait")))
+  (export "wait" (func $worker "wait"))
+  (export "poke" (func $worker "poke")))
