@@ -11,7 +11,11 @@
 //! also writes the seeds' inputs there, a corpus for the cargo-fuzz target.
 
 use arbitrary::Unstructured;
-use meld_tests::fuzzing::{Case, Coverage, Verdict, check};
+use meld_core::MemoryStrategy;
+use meld_tests::fuzzing::component::{Api, AsyncUse, Forwarder, Func, Iface, Lift};
+use meld_tests::fuzzing::types::{Ty, Types};
+use meld_tests::fuzzing::{Case, Coverage, Shape, Verdict, check};
+use wit_component::StringEncoding;
 
 /// Seeds the test runs by default.
 const SEEDS: u64 = 300;
@@ -134,6 +138,44 @@ fn fused_compositions_of_random_types_behave_like_the_original() {
     assert!(missing.is_empty(), "never generated: {missing:?}");
 }
 
+/// A forwarder of a hand-made case (the pair shape's top or bottom).
+fn forwarder(encoding: StringEncoding, realloc: bool, asyncs: Vec<AsyncUse>) -> Forwarder {
+    Forwarder {
+        imports: vec![Iface::Api],
+        export: Iface::Api,
+        encoding,
+        post_return: false,
+        realloc,
+        heap_start: 1024,
+        corruption: None,
+        asyncs,
+    }
+}
+
+/// A hand-made case: `top` calling `bottom` (the pair shape) over the one
+/// function `func`, which the host calls `calls` times.
+fn pair(
+    func: Func,
+    [top, bottom]: [Forwarder; 2],
+    calls: usize,
+    seed: u64,
+    memory: MemoryStrategy,
+) -> Case {
+    Case {
+        api: Api {
+            types: Types::default(),
+            funcs: vec![func],
+        },
+        shape: Shape::Pair,
+        forwarders: vec![top, bottom],
+        calls: vec![0; calls],
+        host_trap_at: None,
+        host_waits: false,
+        seed,
+        memory,
+    }
+}
+
 /// Found by the fuzzer (seed 5 of the first run): a host function whose
 /// parameters hold handles in memory has its results written into meld's
 /// scratch area, whose `realloc` gave a fresh block when wasmtime shrank a
@@ -142,39 +184,14 @@ fn fused_compositions_of_random_types_behave_like_the_original() {
 /// `list<r>` in, a string out, both components latin1+utf16.
 #[test]
 fn transcoded_host_results_survive_the_scratch_realloc() {
-    use meld_core::MemoryStrategy;
-    use meld_tests::fuzzing::Shape;
-    use meld_tests::fuzzing::component::{Api, Forwarder, Func, Iface};
-    use meld_tests::fuzzing::types::{Ty, Types};
-    use wit_component::StringEncoding;
-    let forwarder = Forwarder {
-        imports: vec![Iface::Api],
-        export: Iface::Api,
-        encoding: StringEncoding::CompactUTF16,
-        post_return: false,
-        realloc: true,
-        heap_start: 1024,
-        corruption: None,
-        asyncs: Vec::new(),
-    };
+    let both = forwarder(StringEncoding::CompactUTF16, true, Vec::new());
     for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let case = Case {
-            api: Api {
-                types: Types::default(),
-                funcs: vec![Func {
-                    params: vec![Ty::List(Box::new(Ty::Own))],
-                    result: Some(Ty::String),
-                    is_async: false,
-                }],
-            },
-            shape: Shape::Pair,
-            forwarders: vec![forwarder.clone(), forwarder.clone()],
-            calls: vec![0; 8],
-            host_trap_at: None,
-            host_waits: false,
-            seed: 5,
-            memory,
+        let func = Func {
+            params: vec![Ty::List(Box::new(Ty::Own))],
+            result: Some(Ty::String),
+            is_async: false,
         };
+        let case = pair(func, [both.clone(), both.clone()], 8, 5, memory);
         let original = case.compose().expect("composing");
         let transcript = meld_tests::fuzzing::oracle::run(&original, &case).expect("running");
         // The case still reaches the bug: a returned string that is latin1
@@ -202,45 +219,23 @@ fn transcoded_host_results_survive_the_scratch_realloc() {
 /// already), the bottom forwarder lowering the host's import `async`.
 #[test]
 fn async_host_calls_with_handles_in_spilled_parameters() {
-    use meld_core::MemoryStrategy;
-    use meld_tests::fuzzing::Shape;
-    use meld_tests::fuzzing::component::{Api, AsyncUse, Forwarder, Func, Iface, Lift};
-    use meld_tests::fuzzing::types::{Ty, Types};
-    use wit_component::StringEncoding;
-    let forwarder = |lower| Forwarder {
-        imports: vec![Iface::Api],
-        export: Iface::Api,
-        encoding: StringEncoding::UTF8,
-        post_return: false,
-        realloc: false,
-        heap_start: 1024,
-        corruption: None,
-        asyncs: vec![AsyncUse {
+    let stackful = |lower| {
+        let uses = AsyncUse {
             lift: Lift::Stackful,
             lower,
             yields: false,
-        }],
+        };
+        forwarder(StringEncoding::UTF8, false, vec![uses])
     };
     let mut params = vec![Ty::U32; 5];
     params.push(Ty::Own);
     for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let case = Case {
-            api: Api {
-                types: Types::default(),
-                funcs: vec![Func {
-                    params: params.clone(),
-                    result: Some(Ty::U32),
-                    is_async: true,
-                }],
-            },
-            shape: Shape::Pair,
-            forwarders: vec![forwarder(false), forwarder(true)],
-            calls: vec![0; 3],
-            host_trap_at: None,
-            host_waits: false,
-            seed: 7,
-            memory,
+        let func = Func {
+            params: params.clone(),
+            result: Some(Ty::U32),
+            is_async: true,
         };
+        let case = pair(func, [stackful(false), stackful(true)], 3, 7, memory);
         assert_eq!(check(&case).expect("same behaviour"), Verdict::Same);
     }
 }
@@ -253,46 +248,22 @@ fn async_host_calls_with_handles_in_spilled_parameters() {
 /// top forwarder lowering sync, the bottom one lifting with a callback.
 #[test]
 fn sync_lowers_of_async_lifts_with_sixteen_parameters_and_a_return_pointer() {
-    use meld_core::MemoryStrategy;
-    use meld_tests::fuzzing::Shape;
-    use meld_tests::fuzzing::component::{Api, AsyncUse, Forwarder, Func, Iface, Lift};
-    use meld_tests::fuzzing::types::{Ty, Types};
-    use wit_component::StringEncoding;
-    let forwarder = |lift, yields| Forwarder {
-        imports: vec![Iface::Api],
-        export: Iface::Api,
-        encoding: StringEncoding::UTF16,
-        post_return: false,
-        realloc: true,
-        heap_start: 1024,
-        corruption: None,
-        asyncs: vec![AsyncUse {
+    let lifted = |lift, yields| {
+        let uses = AsyncUse {
             lift,
             lower: false,
             yields,
-        }],
+        };
+        forwarder(StringEncoding::UTF16, true, vec![uses])
     };
     for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
-        let case = Case {
-            api: Api {
-                types: Types::default(),
-                funcs: vec![Func {
-                    params: vec![Ty::U32; 16],
-                    result: Some(Ty::String),
-                    is_async: true,
-                }],
-            },
-            shape: Shape::Pair,
-            forwarders: vec![
-                forwarder(Lift::Sync, false),
-                forwarder(Lift::Callback, true),
-            ],
-            calls: vec![0; 3],
-            host_trap_at: None,
-            host_waits: false,
-            seed: 11,
-            memory,
+        let func = Func {
+            params: vec![Ty::U32; 16],
+            result: Some(Ty::String),
+            is_async: true,
         };
+        let top_bottom = [lifted(Lift::Sync, false), lifted(Lift::Callback, true)];
+        let case = pair(func, top_bottom, 3, 11, memory);
         assert_eq!(check(&case).expect("same behaviour"), Verdict::Same);
     }
 }

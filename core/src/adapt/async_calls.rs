@@ -3030,12 +3030,7 @@ impl Gen<'_, '_, '_, '_> {
             ));
         }
         b.get(code).ins(I::Return).ins(I::End);
-        self.host_set(b)?;
-        b.get(code)
-            .i32(4)
-            .ins(I::I32ShrU)
-            .ins(I::GlobalGet(rt.host_set))
-            .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        self.join_host_set(b, code)?;
         b.i32(self.ctx.graph.lowerings[id.0].caller.0 as u32)
             .get(code)
             .ins(I::Call(rt.host_begin));
@@ -3043,6 +3038,18 @@ impl Gen<'_, '_, '_, '_> {
             b.i32(self.fix_number(id)?).get(retptr);
             area(b, staged).ins(I::Call(rt.host_note));
         }
+        Ok(())
+    }
+
+    /// The host's subtask of a call that returned `code` (not at once)
+    /// joins the fused component's waitable set of host subtasks.
+    fn join_host_set(&self, b: &mut Body, code: Local) -> Result<()> {
+        self.host_set(b)?;
+        b.get(code)
+            .i32(4)
+            .ins(I::I32ShrU)
+            .ins(I::GlobalGet(self.rt.host_set))
+            .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
         Ok(())
     }
 
@@ -3109,12 +3116,7 @@ impl Gen<'_, '_, '_, '_> {
             .i32(4)
             .ins(I::I32ShrU)
             .ins(I::If(BlockType::Empty));
-        self.host_set(&mut b)?;
-        b.get(code)
-            .i32(4)
-            .ins(I::I32ShrU)
-            .ins(I::GlobalGet(rt.host_set))
-            .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        self.join_host_set(&mut b, code)?;
         let task = b.local(Flat::I32);
         b.i32(lowering.caller.0 as u32)
             .get(code)

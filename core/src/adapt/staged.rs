@@ -163,8 +163,9 @@ impl Codegen {
     }
 
     /// Copies the parameters `params` (as `caller` passes them, lowered
-    /// as `shape` says) into meld's scratch area in `stage`'s memory, as an adapter
-    /// would copy them into a callee (handles translated on the way), and
+    /// as `shape` says) into meld's scratch area in `stage`'s memory, as
+    /// an adapter would copy them into a callee (handles translated on the
+    /// way), and
     /// pushes what the host takes: the flat values, or, when `host_spills`,
     /// the address (as the host sees it, `base` added) of the tuple.
     /// (Only a caller's flat parameters can go to a spilled tuple: a sync

@@ -10,7 +10,8 @@
 //! An `async func` a forwarder may lift `async` (its results through
 //! `task.return`) and lower `async` (parameters beyond four and results
 //! through memory, moved there and back by [`super::moves`]); it then
-//! waits for each subtask to return before the next call.
+//! waits for each subtask to return before the next call, after telling
+//! the host (`fz:t/log`'s `note`) the status the lower returned.
 //!
 //! Each forwarder chooses its string encoding, whether it has a
 //! post-return (which fills all memory the call used with `0xEE`, so a
@@ -631,7 +632,7 @@ impl Api {
         moves.code.clear();
         // What the callback of a lift that yields returns: the results
         // saved in memory (flat ones in the result's layout) at `$saved`.
-        let mut callback = String::new();
+        let (mut callback_locals, mut callback) = (String::new(), String::new());
         if callback_yields {
             let tys = func.result.as_slice();
             match values.len() {
@@ -653,17 +654,13 @@ impl Api {
                     let mut loads = Moves::new(&self.types);
                     let locals = loads.load_all(tys, "(global.get $saved)");
                     for (i, flat) in loads.locals.iter().enumerate() {
-                        let _ = writeln!(callback, "    (local $t{i} {})", flat.wat());
+                        let _ = writeln!(callback_locals, "    (local $t{i} {})", flat.wat());
                     }
-                    callback.push_str("    (if (local.get 0) (then unreachable))\n");
                     callback.push_str(&loads.code);
                     for (local, _) in locals {
                         let _ = writeln!(callback, "    (local.get {local})");
                     }
                 }
-            }
-            if !callback.contains("(if (local.get 0)") {
-                callback.insert_str(0, "    (if (local.get 0) (then unreachable))\n");
             }
             body.push_str("    (i32.const 1)\n");
         } else {
@@ -717,7 +714,7 @@ impl Api {
             Lift::Callback => {
                 let _ = writeln!(
                     out,
-                    "  (func (export \"[callback][async-lift]{export}\") (param i32 i32 i32) (result i32)\n{callback}    (call $return_f{index})\n    (i32.const 0))"
+                    "  (func (export \"[callback][async-lift]{export}\") (param i32 i32 i32) (result i32)\n{callback_locals}    (if (local.get 0) (then unreachable))\n{callback}    (call $return_f{index})\n    (i32.const 0))"
                 );
             }
             _ => {}

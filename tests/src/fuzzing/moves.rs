@@ -43,14 +43,38 @@ fn fields_of<'t>(types: &'t Types, ty: &'t Ty) -> Option<&'t [Ty]> {
     }
 }
 
-/// The load and store instructions of a scalar of `ty`, with its size:
-/// `None` for a type that is not one memory access.
-fn access(types: &Types, ty: &Ty) -> Option<(&'static str, &'static str)> {
-    let unsigned = |size| match size {
+/// The load and store instructions of an unsigned `i32` of `size` bytes.
+fn unsigned(size: u32) -> (&'static str, &'static str) {
+    match size {
         1 => ("i32.load8_u", "i32.store8"),
         2 => ("i32.load16_u", "i32.store16"),
         _ => ("i32.load", "i32.store"),
-    };
+    }
+}
+
+/// The fields of a tuple `tys` laid out from `offset`: each with its
+/// offset and the range of its flat values.
+fn fields_at<'t>(
+    types: &Types,
+    tys: &'t [Ty],
+    offset: u32,
+) -> Vec<(&'t Ty, u32, std::ops::Range<usize>)> {
+    let (mut at, mut slot) = (offset, 0);
+    let mut out = Vec::with_capacity(tys.len());
+    for ty in tys {
+        let (size, align) = types.size_align(ty);
+        at = align_to(at, align);
+        let count = types.flat_all(std::slice::from_ref(ty)).len();
+        out.push((ty, at, slot..slot + count));
+        slot += count;
+        at += size;
+    }
+    out
+}
+
+/// The load and store instructions of a scalar of `ty`, with its size:
+/// `None` for a type that is not one memory access.
+fn access(types: &Types, ty: &Ty) -> Option<(&'static str, &'static str)> {
     Some(match ty {
         Ty::Bool | Ty::U8 => unsigned(1),
         Ty::S8 => ("i32.load8_s", "i32.store8"),
@@ -130,14 +154,8 @@ impl<'a> Moves<'a> {
     }
 
     fn load_fields(&mut self, tys: &[Ty], addr: &str, offset: u32, dest: &[(String, Flat)]) {
-        let (mut at, mut slot) = (offset, 0);
-        for ty in tys {
-            let (size, align) = self.types.size_align(ty);
-            at = align_to(at, align);
-            let count = self.types.flat_all(std::slice::from_ref(ty)).len();
-            self.load(ty, addr, at, &dest[slot..slot + count]);
-            slot += count;
-            at += size;
+        for (ty, at, slots) in fields_at(self.types, tys, offset) {
+            self.load(ty, addr, at, &dest[slots]);
         }
     }
 
@@ -159,11 +177,7 @@ impl<'a> Moves<'a> {
         } else if let Some(fields) = fields_of(self.types, ty) {
             self.load_fields(fields, addr, offset, dest);
         } else if let Some(cases) = cases_of(self.types, ty) {
-            let load = match discriminant_size(cases.len()) {
-                1 => "i32.load8_u",
-                2 => "i32.load16_u",
-                _ => "i32.load",
-            };
+            let (load, _) = unsigned(discriminant_size(cases.len()));
             let disc = &dest[0].0;
             let _ = writeln!(
                 self.code,
@@ -197,14 +211,8 @@ impl<'a> Moves<'a> {
     }
 
     fn store_fields(&mut self, tys: &[Ty], src: &[(String, Flat)], addr: &str, offset: u32) {
-        let (mut at, mut slot) = (offset, 0);
-        for ty in tys {
-            let (size, align) = self.types.size_align(ty);
-            at = align_to(at, align);
-            let count = self.types.flat_all(std::slice::from_ref(ty)).len();
-            self.store(ty, &src[slot..slot + count], addr, at);
-            slot += count;
-            at += size;
+        for (ty, at, slots) in fields_at(self.types, tys, offset) {
+            self.store(ty, &src[slots], addr, at);
         }
     }
 
@@ -226,11 +234,7 @@ impl<'a> Moves<'a> {
         } else if let Some(fields) = fields_of(self.types, ty) {
             self.store_fields(fields, src, addr, offset);
         } else if let Some(cases) = cases_of(self.types, ty) {
-            let store = match discriminant_size(cases.len()) {
-                1 => "i32.store8",
-                2 => "i32.store16",
-                _ => "i32.store",
-            };
+            let (_, store) = unsigned(discriminant_size(cases.len()));
             let disc = &src[0].0;
             let _ = writeln!(self.code, "    ({store} offset={offset} {addr} {disc})");
             let payload = offset + payload_offset(self.types, &cases);

@@ -9,6 +9,11 @@
 //! their host rep, `own<rep>` or `borrow<rep>`: the numbers the guests
 //! see never reach the transcript, but a guest dropping or passing the
 //! wrong one changes it.
+//!
+//! An `async func` import is a concurrent host function, which answers at
+//! once or, with [`Case::host_waits`], after yielding once; the host then
+//! calls the exports as tasks (`call_concurrent`). Async forwarders report
+//! each async lower's status to `fz:t/log`'s `note`, which logs it.
 
 use anyhow::{Context, Result, bail};
 use wasmtime::component::types::ComponentItem;
@@ -76,14 +81,10 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
         let funcs = instance
             .exports(engine)
             .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentFunc(_)));
-        for (name, _) in funcs {
+        for (name, item) in funcs {
             let label = name.to_owned();
             let waits = case.host_waits;
-            let is_async = name
-                .strip_prefix('f')
-                .and_then(|i| i.parse::<usize>().ok())
-                .and_then(|i| case.api.funcs.get(i))
-                .is_some_and(|f| f.is_async);
+            let is_async = matches!(&item.ty, ComponentItem::ComponentFunc(f) if f.async_());
             match is_async {
                 // an `async func` import: the host answers at once, or
                 // after yielding once
