@@ -1746,6 +1746,12 @@ fn async_host_sync_lowers() {
                 "[[81, 96, 5, 2, 6, 1, 6, 2, 1008, 1010]]",
             ),
             ("wait", u32s(&[2, 5]), "[1006]"),
+            // the worker's task is blocked in a sync call, where it
+            // cannot be cancelled: an async cancel is BLOCKED until the
+            // task returns, a sync one waits and gives RETURNED
+            ("cancel", u32s(&[0, 0]), "[[2, 1008]]"),
+            ("cancel", u32s(&[2, 0]), "[[113, 4294967295, 7, 2, 1008]]"),
+            ("cancel", u32s(&[2, 1]), "[[129, 2, 1008]]"),
             (
                 "poke",
                 u32s(&[0, 5]),
