@@ -1760,3 +1760,38 @@ fn async_host_sync_lowers() {
         ],
     );
 }
+
+/// `async_host_start.wat`: a start function's sync call of the host's
+/// async function. Instantiation runs outside any task that may block, so
+/// wasmtime traps before calling the host, whether or not the host would
+/// answer at once; the fused output must trap the same way.
+#[test]
+fn async_host_calls_from_start_functions_trap() {
+    for polls in ["0", "2"] {
+        let fixture = Fixture {
+            name: "async-host-start (WAT)",
+            wasm: wat::parse_str(include_str!("async_host_start.wat").replace("POLLS", polls))
+                .expect("async_host_start.wat parses"),
+            is_command: false,
+        };
+        let calls = [("get", vec![])];
+        let error = |wasm: &[u8]| match run_script_with_traps(wasm, &calls) {
+            Ok(outcomes) => panic!("instantiation succeeded (polls {polls}): {outcomes:?}"),
+            Err(error) => error.to_string(),
+        };
+        let original = error(&fixture.wasm);
+        assert!(
+            original.contains("cannot block a synchronous task before returning"),
+            "original (polls {polls}): {original}"
+        );
+        for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+            let options = Options {
+                memory,
+                ..Options::default()
+            };
+            let fused = fuse(&[&fixture.wasm], &options).expect("fuses");
+            validate(&fused.wasm).expect("the fused output validates");
+            assert_eq!(error(&fused.wasm), original, "{memory:?}, polls {polls}");
+        }
+    }
+}
