@@ -702,6 +702,59 @@ pub(crate) fn align_to(n: u32, align: u32) -> u32 {
     n.div_ceil(align) * align
 }
 
+/// Whether a value of function type `id` (a parameter or the result)
+/// holds a stream or future end or an error context, nested ones too:
+/// passing one moves it between handle tables, which meld's runtime does.
+pub(crate) fn func_holds_ends(types: TypesRef<'_>, id: ComponentFuncTypeId) -> bool {
+    let Some(func) = types.get(id) else {
+        return false;
+    };
+    let mut known = std::collections::HashMap::new();
+    func.params
+        .iter()
+        .map(|(_, t)| t)
+        .chain(&func.result)
+        .any(|t| holds_ends(types, t, &mut known))
+}
+
+/// Whether a value of `ty` holds an end or an error context; `known`
+/// remembers the answers for defined types.
+fn holds_ends(
+    types: TypesRef<'_>,
+    ty: &ComponentValType,
+    known: &mut std::collections::HashMap<
+        wasmparser::component_types::ComponentDefinedTypeId,
+        bool,
+    >,
+) -> bool {
+    let id = match ty {
+        ComponentValType::Primitive(p) => return *p == PrimitiveValType::ErrorContext,
+        ComponentValType::Type(id) => *id,
+    };
+    if let Some(holds) = known.get(&id) {
+        return *holds;
+    }
+    let Some(defined) = types.get(id) else {
+        return false;
+    };
+    use ComponentDefinedType as D;
+    let inner: Vec<&ComponentValType> = match defined {
+        D::Primitive(p) => return *p == PrimitiveValType::ErrorContext,
+        D::Future { .. } | D::Stream { .. } => return true,
+        D::Own(_) | D::Borrow(_) | D::Enum(_) | D::Flags(_) => return false,
+        D::Record(r) => r.fields.values().collect(),
+        D::Tuple(t) => t.types.iter().collect(),
+        D::Variant(v) => v.cases.values().filter_map(|c| c.ty.as_ref()).collect(),
+        D::List { element, .. } | D::FixedLengthList { element, .. } => vec![element],
+        D::Option { ty, .. } => vec![ty],
+        D::Map { key, value, .. } => vec![key, value],
+        D::Result { ok, err, .. } => ok.iter().chain(err).collect(),
+    };
+    let holds = inner.into_iter().any(|t| holds_ends(types, t, known));
+    known.insert(id, holds);
+    holds
+}
+
 /// Whether a stream's or future's payload `ty` is absent or a number: the
 /// payloads wasmtime copies between two ends of one instance.
 pub(crate) fn numeric_payload(types: TypesRef<'_>, ty: Option<&ComponentValType>) -> bool {

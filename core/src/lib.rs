@@ -442,9 +442,10 @@ fn fuse_decoded<'a>(
         OutputKind::Core => {
             if graph.runtime.is_some() {
                 return Err(Error::unsupported(
-                    "--output core: a composition that uses the async ABI needs the component \
-                     wrapper (its exports are lifted async, with the host's task.return and \
-                     context); fuse to a component instead",
+                    "--output core: a composition that uses the async ABI or passes streams, \
+                     futures or error contexts needs the component wrapper (meld's runtime \
+                     takes the host's task.return, context and stream built-ins from it); \
+                     fuse to a component instead",
                 ));
             }
             if let Some(name) = graph.carried_export() {
@@ -540,8 +541,8 @@ fn plan<'a>(
     // the lifted functions, the adapters and the lowered root imports.
     let mut graph = flatten::flatten(decoded)?;
     // meld's async runtime joins the composition as three more instances
-    // when the input uses the async ABI.
-    runtime::attach(decoded, &mut graph);
+    // when the input uses the async ABI or passes streams and futures.
+    runtime::attach(decoded, &mut graph)?;
     let types = decoded.types()?;
 
     // Stage 5a, adapt (plan): decide per cross-component call whether it is

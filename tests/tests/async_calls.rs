@@ -1768,10 +1768,13 @@ fn async_host_sync_lowers() {
 #[test]
 fn async_host_calls_from_start_functions_trap() {
     for polls in ["0", "2"] {
+        let wat = include_str!("async_host_start.wat").replace(
+            "(i32.const 0) (i32.const 5)",
+            &format!("(i32.const {polls}) (i32.const 5)"),
+        );
         let fixture = Fixture {
             name: "async-host-start (WAT)",
-            wasm: wat::parse_str(include_str!("async_host_start.wat").replace("POLLS", polls))
-                .expect("async_host_start.wat parses"),
+            wasm: wat::parse_str(&wat).expect("async_host_start.wat parses"),
             is_command: false,
         };
         let calls = [("get", vec![])];
@@ -1792,6 +1795,78 @@ fn async_host_calls_from_start_functions_trap() {
             let fused = fuse(&[&fixture.wasm], &options).expect("fuses");
             validate(&fused.wasm).expect("the fused output validates");
             assert_eq!(error(&fused.wasm), original, "{memory:?}, polls {polls}");
+        }
+    }
+}
+
+/// `async_end_strings.wat`: a stream whose elements hold an end and a
+/// string, written by `$a` and read by `$b`, in every pair of string
+/// encodings. wasmtime lifts the elements into host strings (utf8) and
+/// host ends, then lowers each into `$b`, so `$b`'s `realloc` sees a utf8
+/// source, and what `$b` sees depends on its encoding alone; meld copies
+/// them through its stage heap in utf8, the ends left in `$a`'s table
+/// there and moved into `$b`'s once. The original's outcomes are pinned
+/// for the utf8 pair; every pair must match the original, fused with both
+/// memory strategies.
+#[test]
+fn stream_elements_with_ends_and_strings_in_other_encodings() {
+    let source = include_str!("async_end_strings.wat");
+    let words = |words: &[&str]| {
+        let list = words.iter().map(|w| Val::String(w.to_string())).collect();
+        vec![Val::List(list)]
+    };
+    let calls = [
+        (
+            "run",
+            words(&["ab", "h\u{e9}llo", "\u{20ac}uro", "x\u{1F600}y"]),
+        ),
+        ("run", words(&["\u{ff}\u{ff}", "", "abc"])),
+    ];
+    let encodings = ["utf8", "utf16", "latin1+utf16"];
+    let mut by_reader = std::collections::BTreeMap::new();
+    for a in encodings {
+        for b in encodings {
+            let mut wat = source.to_string();
+            for (canon, encoding) in [
+                (
+                    "(canon stream.read $out (memory $mem) (realloc $realloc) async)",
+                    b,
+                ),
+                ("(canon stream.write $out (memory $mem) async)", a),
+                (
+                    "(canon lift (core func $i \"run\") (memory $mem) (realloc $realloc))",
+                    a,
+                ),
+            ] {
+                assert_eq!(wat.matches(canon).count(), 1, "{canon}");
+                let kept = canon.strip_suffix(')').expect("a canon ends with `)`");
+                wat = wat.replace(canon, &format!("{kept} string-encoding={encoding})"));
+            }
+            let fixture = Fixture {
+                name: "async-end-strings (WAT)",
+                wasm: wat::parse_str(&wat).expect("the variant parses"),
+                is_command: false,
+            };
+            let original = run_script_with_traps(&fixture.wasm, &calls).expect("the original runs");
+            println!("{a} -> {b}: {original:?}");
+            // what `$b` sees does not depend on `$a`'s encoding
+            let seen = by_reader.entry(b).or_insert_with(|| original.clone());
+            assert_eq!(*seen, original, "{a} -> {b}");
+            if (a, b) == ("utf8", "utf8") {
+                // COMPLETED(4) and COMPLETED(3); the second call's ends
+                // reuse the first one's handle numbers, last freed first
+                assert_eq!(
+                    original,
+                    [
+                        "[[64, 465732, 2, 2, 97, 3, 6, 104, 4, 6, 226, 5, 6, 120]]",
+                        "[[48, 989736880, 4, 4, 195, 3, 0, 0, 2, 3, 97]]"
+                    ]
+                );
+            }
+            for (memory, fused) in fusions(&fixture) {
+                let got = run_script_with_traps(&fused, &calls).expect("the fused output runs");
+                assert_eq!(got, original, "{a} -> {b}, {memory:?}");
+            }
         }
     }
 }

@@ -4608,13 +4608,12 @@ impl Gen<'_, '_, '_, '_> {
                         b.ins(I::Unreachable);
                     } else if ws.encoding != super::staged::HOST_ENCODING
                         && self.codegen.tys.info(payload).strings
-                        && !self.codegen.tys.info(payload).handles
                     {
                         // wasmtime copies these through the host: it lifts
-                        // each element into host strings (utf8) and lowers
-                        // it as the host lowers a string, so the reader's
-                        // `realloc` sees a utf8 source: the elements go
-                        // through the stage heap in utf8
+                        // the elements into host strings (utf8), then
+                        // lowers each as the host lowers a string, so the
+                        // reader's `realloc` sees a utf8 source: the
+                        // elements go through the stage heap in utf8
                         let dir = Dir { src: *ws, dst: *rs };
                         self.copy_through_utf8(&mut b, payload, (wptr, rptr, k), dir)?;
                     } else {
@@ -4645,12 +4644,16 @@ impl Gen<'_, '_, '_, '_> {
         ))
     }
 
-    /// Copies `k` elements of `payload` (without handles) from the
-    /// writer's buffer at `wptr` to the reader's at `rptr` in two steps,
-    /// each one the sync adapters' translation: into a block of the stage
-    /// heap with its strings in utf8 ([`super::staged::HOST_ENCODING`]),
-    /// then from there into the reader, freeing the strings and lists it
-    /// leaves behind, and the block at the end.
+    /// Copies `k` elements of `payload` from the writer's buffer at `wptr`
+    /// to the reader's at `rptr` in two steps, each one the sync adapters'
+    /// translation, as wasmtime lifts them all and then lowers each: into
+    /// a block of the stage heap with their strings in utf8
+    /// ([`super::staged::HOST_ENCODING`]) and their handles and ends as
+    /// numbers still in the writer's table ([`KEPT`]), then from there
+    /// into the reader, moving the handles out of the writer's table and
+    /// freeing the strings and lists the block holds; then the block.
+    ///
+    /// [`KEPT`]: super::resources::KEPT
     fn copy_through_utf8(
         &mut self,
         b: &mut Body,
@@ -4665,11 +4668,14 @@ impl Gen<'_, '_, '_, '_> {
             realloc: Some(self.codegen.rt(RtFn::StageRealloc)),
             encoding: super::staged::HOST_ENCODING,
             may_leave: None,
-            table: dir.src.table,
+            table: super::resources::KEPT,
             frees: false,
         };
         let block = b.local(Flat::I32);
-        b.i32(size)
+        // (`k * size` fits: the writer's buffer was checked)
+        b.get(k)
+            .i32(size)
+            .ins(I::I32Mul)
             .ins(I::Call(self.codegen.rt(RtFn::StageAlloc)))
             .set(block);
         let (src, dst, zero) = (b.local(Flat::I32), b.local(Flat::I32), b.local(Flat::I32));
@@ -4679,35 +4685,35 @@ impl Gen<'_, '_, '_, '_> {
             addr,
             offset: 0,
         };
-        self.each_element(b, zero, k, |g, b, i| {
-            Self::element_at(b, src, wptr, 0, i, size);
-            Self::element_at(b, dst, rptr, 0, i, size);
-            let into_stage = Dir {
-                src: dir.src,
-                dst: staged,
-            };
-            g.codegen.translate(
-                b,
-                payload,
-                &Src::Mem(at(dir.src.memory()?, src)),
-                &Dst::Mem(at(tables, block)),
-                into_stage,
-            )?;
-            let out_of_stage = Dir {
-                src: Side {
-                    frees: true,
-                    ..staged
-                },
-                dst: dir.dst,
-            };
-            g.codegen.translate(
-                b,
-                payload,
-                &Src::Mem(at(tables, block)),
-                &Dst::Mem(at(dir.dst.memory()?, dst)),
-                out_of_stage,
-            )
-        })?;
+        let into_stage = Dir {
+            src: dir.src,
+            dst: staged,
+        };
+        let out_of_stage = Dir {
+            src: Side {
+                frees: true,
+                table: dir.src.table,
+                ..staged
+            },
+            dst: dir.dst,
+        };
+        let steps = [
+            (wptr, dir.src.memory()?, block, tables, into_stage),
+            (block, tables, rptr, dir.dst.memory()?, out_of_stage),
+        ];
+        for (from, from_memory, to, to_memory, step) in steps {
+            self.each_element(b, zero, k, |g, b, i| {
+                Self::element_at(b, src, from, 0, i, size);
+                Self::element_at(b, dst, to, 0, i, size);
+                g.codegen.translate(
+                    b,
+                    payload,
+                    &Src::Mem(at(from_memory, src)),
+                    &Dst::Mem(at(to_memory, dst)),
+                    step,
+                )
+            })?;
+        }
         b.get(block).ins(I::Call(self.codegen.rt(RtFn::StageFree)));
         for l in [src, dst, zero, block] {
             b.free(l);

@@ -136,6 +136,10 @@ pub(crate) const HOST: u32 = u32::MAX;
 /// The host, for a staged write: own handles are lent to it until the
 /// copy is settled (`RtFn::OwnLend`).
 pub(crate) const HOST_LENT: u32 = u32::MAX - 1;
+/// The stage of a copy in two steps: handles and ends are copied there as
+/// numbers and stay in the source's table, out of which the second step
+/// moves them.
+pub(crate) const KEPT: u32 = u32::MAX - 2;
 
 /// A generated function of the resource runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -1359,20 +1363,25 @@ impl Codegen {
             (_, false, true) => {
                 return self.end_leaves(body, kind, from, handle, (f.end_out, f.bridge_out));
             }
-            (EndKind::Stream { numeric, .. } | EndKind::Future { numeric, .. }, false, false) => {
+            (EndKind::Stream { .. } | EndKind::Future { .. }, false, false) => {
                 // Both ends are then the fused component's, in its one
                 // instance, where wasmtime copies only numbers; others
                 // meld carries itself (see `NativeFamily`).
+                let (EndKind::Stream { payload, .. } | EndKind::Future { payload, .. }) = kind
+                else {
+                    return Err(Error::internal("an error context as a stream"));
+                };
+                if payload.is_some_and(|p| self.tys.info(p).borrows) {
+                    return Err(Error::unsupported(
+                        "a stream or future whose elements hold borrowed handles, passed \
+                         between two inner components",
+                    ));
+                }
                 let family = match self.family(kind) {
-                    None if !numeric => {
-                        return Err(Error::unsupported(
-                            "a stream or future whose payload is not a number passed between \
-                             two inner components while its type also reaches the host, and \
-                             whose elements hold borrowed handles or whose built-ins no inner \
-                             component uses",
-                        ));
-                    }
-                    // the fused component's ends
+                    // the fused component's ends: numbers, which wasmtime
+                    // copies within one instance, or a type no inner
+                    // component has built-ins of, so no inner component
+                    // made the stream (the host did) or reads or writes it
                     None => u32::MAX,
                     // meld's own ends of this type
                     Some((family, false)) => family,

@@ -123,6 +123,11 @@ impl Codegen {
                 body.free(disc);
             }
             Node::Flags(labels) => self.flags(body, labels, info.size, src, dst),
+            Node::Handle { .. } | Node::End(_) if dir.dst.table == super::resources::KEPT => {
+                begin_write(body, dst);
+                read_prim(body, Prim::U32, src);
+                end_write(body, dst, 4, Flat::I32);
+            }
             Node::Handle { resource, own } => {
                 let (from, to) = (dir.src.table, dir.dst.table);
                 let transfer = self.rt(super::resources::RtFn::transfer(resource, own, from, to));

@@ -6,15 +6,19 @@
 
 use super::{SCHEDULER, TASKS, WAITABLES};
 use crate::decode::{Decoded, StaticModule, StaticModuleIndex};
+use crate::error::Result;
 use crate::graph::{
     CoreArg, CoreDef, CoreInstance, CoreInstanceId, Graph, InnerId, RuntimeFunc, RuntimeInstances,
 };
 
 /// Adds the runtime's modules to `decoded` and its instances to `graph`
-/// (recorded in [`Graph::runtime`]) if the composition uses the async ABI.
-pub(crate) fn attach<'a>(decoded: &mut Decoded<'a>, graph: &mut Graph) {
-    if !graph.uses_async() || graph.runtime.is_some() {
-        return;
+/// (recorded in [`Graph::runtime`]) if the composition uses the async ABI
+/// or passes streams, futures or error contexts (which move between the
+/// components' handle tables as the runtime moves them, even when no
+/// component uses their built-ins).
+pub(crate) fn attach<'a>(decoded: &mut Decoded<'a>, graph: &mut Graph) -> Result<()> {
+    if graph.runtime.is_some() || !(graph.uses_async() || passes_ends(decoded, graph)?) {
+        return Ok(());
     }
     let tables = || {
         CoreArg::Items(
@@ -58,4 +62,17 @@ pub(crate) fn attach<'a>(decoded: &mut Decoded<'a>, graph: &mut Graph) {
         waitables,
         tasks,
     });
+    Ok(())
+}
+
+/// Whether a function the components lift or lower passes a stream or
+/// future end or an error context.
+fn passes_ends(decoded: &Decoded<'_>, graph: &Graph) -> Result<bool> {
+    let types = decoded.types()?;
+    let lifted = graph.lifted.iter().map(|l| Some(l.ty));
+    let lowered = graph.lowerings.iter().map(|l| l.ty);
+    Ok(lifted
+        .chain(lowered)
+        .flatten()
+        .any(|ty| crate::abi::func_holds_ends(types, ty)))
 }

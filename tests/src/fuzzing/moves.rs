@@ -81,6 +81,7 @@ fn access(types: &Types, ty: &Ty) -> Option<(&'static str, &'static str)> {
         Ty::U16 => unsigned(2),
         Ty::S16 => ("i32.load16_s", "i32.store16"),
         Ty::S32 | Ty::U32 | Ty::Char | Ty::Own | Ty::Borrow => unsigned(4),
+        Ty::Stream(_) | Ty::Future(_) => unsigned(4),
         Ty::S64 | Ty::U64 => ("i64.load", "i64.store"),
         Ty::F32 => ("f32.load", "f32.store"),
         Ty::F64 => ("f64.load", "f64.store"),

@@ -8,7 +8,10 @@
 //! values as long as they make the same calls). Handles are written by
 //! their host rep, `own<rep>` or `borrow<rep>`: the numbers the guests
 //! see never reach the transcript, but a guest dropping or passing the
-//! wrong one changes it.
+//! wrong one changes it. Stream and future ends the host makes are
+//! written `stream<n>` and `future<n>` by the number it gave each; the
+//! forwarders make none, so every end the host receives is one of its own
+//! coming back.
 //!
 //! An `async func` import is a concurrent host function, which answers at
 //! once or, with [`Case::host_waits`], after yielding once; the host then
@@ -17,7 +20,9 @@
 
 use anyhow::{Context, Result, bail};
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, Linker, Resource, ResourceAny, ResourceType, Type, Val};
+use wasmtime::component::{
+    Component, FutureReader, Linker, Resource, ResourceAny, ResourceType, StreamReader, Type, Val,
+};
 use wasmtime::{AsContextMut, Store, StoreContextMut};
 
 use super::Case;
@@ -37,6 +42,9 @@ struct Host {
     /// Handles the host made and has not given away yet, with their text:
     /// taking the rep out of a `ResourceAny` would consume it.
     made: Vec<(ResourceAny, String)>,
+    /// The stream and future ends the host made, by wasmtime's id of the
+    /// end, with their text.
+    ends: Vec<(u32, String)>,
     next_rep: u32,
     import_calls: u32,
     seed: u64,
@@ -108,6 +116,7 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
     let host = Host {
         log: Vec::new(),
         made: Vec::new(),
+        ends: Vec::new(),
         next_rep: 1,
         import_calls: 0,
         seed: case.seed,
@@ -326,11 +335,104 @@ fn render(
         Val::Float64(v) => {
             let _ = write!(out, "f64:{:#x}", v.to_bits());
         }
+        Val::Stream(_) | Val::Future(_) => {
+            let id = end_id(value)?;
+            let made = store.data().ends.iter().find(|(made, _)| *made == id);
+            match made {
+                Some((_, text)) => out.push_str(text),
+                // (the forwarders make no ends: only the host's pass by)
+                None => out.push_str("end?"),
+            }
+        }
         other => {
             let _ = write!(out, "{other:?}");
         }
     }
     Ok(())
+}
+
+/// wasmtime's id of a stream or future end: the same number whichever
+/// component passes the end on, so the host knows an end it made when it
+/// comes back. wasmtime 48 keeps it private; its `Debug` shows it.
+fn end_id(value: &Val) -> wasmtime::Result<u32> {
+    let text = match value {
+        Val::Stream(any) => format!("{any:?}"),
+        Val::Future(any) => format!("{any:?}"),
+        _ => String::new(),
+    };
+    text.split_once("id: ")
+        .and_then(|(_, rest)| rest.split_once('('))
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .and_then(|(number, _)| number.parse().ok())
+        .ok_or_else(|| wasmtime::Error::msg(format!("no id in `{text}`")))
+}
+
+/// A new stream or future end of `payload` (one of the generated
+/// payload types) the host makes, with a few values to deliver.
+fn end(
+    rng: &mut crate::harness::Rng,
+    store: &mut StoreContextMut<'_, Host>,
+    stream: bool,
+    payload: Option<Type>,
+) -> wasmtime::Result<Val> {
+    let bits = rng.next_u64();
+    let number = store.data().next_rep;
+    store.data_mut().next_rep += 1;
+    let value = match (stream, payload) {
+        (true, Some(Type::U8)) => stream_of(store, bits.to_le_bytes().to_vec())?,
+        (true, Some(Type::U32)) => stream_of(store, vec![bits as u32, (bits >> 32) as u32])?,
+        (true, Some(Type::String)) => stream_of(store, vec![format!("s{bits:x}")])?,
+        (false, Some(Type::U8)) => future_of(store, bits as u8)?,
+        (false, Some(Type::U32)) => future_of(store, bits as u32)?,
+        (false, Some(Type::String)) => future_of(store, format!("f{bits:x}"))?,
+        (_, payload) => {
+            let what = if stream { "stream" } else { "future" };
+            return Err(wasmtime::Error::msg(format!(
+                "the fuzzer generates no {what} of {payload:?}"
+            )));
+        }
+    };
+    let kind = if stream { "stream" } else { "future" };
+    let id = end_id(&value)?;
+    store
+        .data_mut()
+        .ends
+        .push((id, format!("{kind}<{number}>")));
+    Ok(value)
+}
+
+/// What a stream's or future's payload must be for the host to make one.
+trait Payload:
+    wasmtime::component::ComponentType
+    + wasmtime::component::Lower
+    + wasmtime::component::Lift
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Payload for T where
+    T: wasmtime::component::ComponentType
+        + wasmtime::component::Lower
+        + wasmtime::component::Lift
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+fn stream_of<T: Payload + Unpin>(
+    store: &mut StoreContextMut<'_, Host>,
+    items: Vec<T>,
+) -> wasmtime::Result<Val> {
+    let reader = StreamReader::new(&mut *store, items)?;
+    Ok(Val::Stream(reader.try_into_stream_any(&mut *store)?))
+}
+
+fn future_of<T: Payload>(store: &mut StoreContextMut<'_, Host>, item: T) -> wasmtime::Result<Val> {
+    let reader = FutureReader::new(&mut *store, async move { Ok::<T, wasmtime::Error>(item) })?;
+    Ok(Val::Future(reader.try_into_future_any(&mut *store)?))
 }
 
 fn render_payload(
@@ -447,6 +549,8 @@ fn value(
                 .map(str::to_owned)
                 .collect(),
         ),
+        Type::Stream(stream) => end(rng, store, true, stream.ty())?,
+        Type::Future(future) => end(rng, store, false, future.ty())?,
         Type::Own(_) | Type::Borrow(_) => {
             let rep = store.data().next_rep;
             store.data_mut().next_rep += 1;

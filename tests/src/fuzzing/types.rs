@@ -37,7 +37,15 @@ pub enum Ty {
     Own,
     /// `borrow<r>` (parameters only).
     Borrow,
+    /// The readable end of a `stream<T>`, `T` one of [`PAYLOADS`].
+    Stream(Box<Ty>),
+    /// The readable end of a `future<T>`, `T` one of [`PAYLOADS`].
+    Future(Box<Ty>),
 }
+
+/// The payload types of the generated streams and futures: the host makes
+/// and takes their ends with a Rust type for each.
+pub const PAYLOADS: [Ty; 3] = [Ty::U8, Ty::U32, Ty::String];
 
 /// A named type's definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +111,8 @@ pub enum Kind {
     Flags,
     Own,
     Borrow,
+    Stream,
+    Future,
     /// A variant, enum or flags of more than 256 cases or 16 flags: a
     /// discriminant or flags word wider than one byte.
     Wide,
@@ -192,6 +202,27 @@ impl Types {
         })
     }
 
+    /// A type holding one stream or future end, in up to three random
+    /// containers. It holds no `borrow`: it may be a result.
+    pub fn end(&mut self, u: &mut Unstructured) -> Result<Ty> {
+        let payload = Box::new(u.choose(&PAYLOADS)?.clone());
+        let mut ty = match u.arbitrary()? {
+            true => Ty::Stream(payload),
+            false => Ty::Future(payload),
+        };
+        for _ in 0..u.choose_index(4)? {
+            ty = match u.choose_index(6)? {
+                0 => Ty::List(Box::new(ty)),
+                1 => Ty::Option(Box::new(ty)),
+                2 => Ty::Tuple(vec![Ty::String, ty]),
+                3 => Ty::Result(Some(Box::new(ty)), Some(Box::new(Ty::U8))),
+                4 => self.define(Def::Record(vec![Ty::U16, ty])),
+                _ => self.define(Def::Variant(vec![None, Some(ty), Some(Ty::F64)])),
+            };
+        }
+        Ok(ty)
+    }
+
     /// A type of [`MAX_DEPTH`] levels: a random leaf in random containers.
     /// It holds no `borrow`: it may be a result.
     pub fn deep(&mut self, u: &mut Unstructured) -> Result<Ty> {
@@ -212,7 +243,7 @@ impl Types {
 
     /// A named type: an existing one with the same definition, else a new
     /// one.
-    fn define(&mut self, def: Def) -> Ty {
+    pub fn define(&mut self, def: Def) -> Ty {
         match self.defs.iter().position(|d| *d == def) {
             Some(index) => Ty::Named(index),
             None => {
@@ -274,6 +305,8 @@ impl Types {
             Ty::Named(index) => format!("t{index}"),
             Ty::Own => "r".into(),
             Ty::Borrow => "borrow<r>".into(),
+            Ty::Stream(t) => format!("stream<{}>", self.wit(t)),
+            Ty::Future(t) => format!("future<{}>", self.wit(t)),
         }
     }
 
@@ -332,7 +365,9 @@ impl Types {
             | Ty::U32
             | Ty::Char
             | Ty::Own
-            | Ty::Borrow => out.push(Flat::I32),
+            | Ty::Borrow
+            | Ty::Stream(_)
+            | Ty::Future(_) => out.push(Flat::I32),
             Ty::S64 | Ty::U64 => out.push(Flat::I64),
             Ty::F32 => out.push(Flat::F32),
             Ty::F64 => out.push(Flat::F64),
@@ -381,6 +416,7 @@ impl Types {
             Ty::Bool | Ty::S8 | Ty::U8 => (1, 1),
             Ty::S16 | Ty::U16 => (2, 2),
             Ty::S32 | Ty::U32 | Ty::F32 | Ty::Char | Ty::Own | Ty::Borrow => (4, 4),
+            Ty::Stream(_) | Ty::Future(_) => (4, 4),
             Ty::S64 | Ty::U64 | Ty::F64 => (8, 8),
             Ty::String | Ty::List(_) => (8, 4),
             Ty::Tuple(ts) => self.record_size_align(ts),
@@ -427,9 +463,12 @@ impl Types {
         (align_to(align_to(disc, align) + size, align), align)
     }
 
-    /// Whether `ty` holds an `own` handle.
+    /// Whether `ty` holds a handle that passing it moves: an `own`, or a
+    /// stream or future end.
     pub fn has_own(&self, ty: &Ty) -> bool {
-        self.any(ty, &|t| *t == Ty::Own)
+        self.any(ty, &|t| {
+            matches!(t, Ty::Own | Ty::Stream(_) | Ty::Future(_))
+        })
     }
 
     /// Whether `ty` holds a `borrow` handle.
@@ -442,6 +481,8 @@ impl Types {
         self.any(ty, &|t| matches!(t, Ty::String | Ty::List(_)))
     }
 
+    /// Whether `test` holds for `ty` or a type in it (not looking into a
+    /// stream's or future's payload: passing an end passes no payload).
     fn any(&self, ty: &Ty, test: &dyn Fn(&Ty) -> bool) -> bool {
         if test(ty) {
             return true;
@@ -480,6 +521,8 @@ impl Types {
             Ty::String => Kind::String,
             Ty::Own => Kind::Own,
             Ty::Borrow => Kind::Borrow,
+            Ty::Stream(_) => Kind::Stream,
+            Ty::Future(_) => Kind::Future,
             Ty::List(t) => {
                 self.kinds(t, depth + 1, kinds);
                 Kind::List
