@@ -18,8 +18,9 @@
 //!   yields before it returns, so that its caller sees it started;
 //! - in a quarter of the cases, stream and future ends (of `u8`, `u32` or
 //!   `string`, perhaps in containers) as a parameter or in the result of
-//!   functions: the host makes them, the forwarders pass them on without
-//!   their built-ins;
+//!   functions: the host makes them, and each forwarder passes them on
+//!   or (half of them) relays the futures: reads each one's value and
+//!   passes on a new future it writes the value to;
 //! - the calls the host makes to the composition's exported `api`, the
 //!   values its imported `api` returns (and whether it traps at some
 //!   call), and the memory strategy of the fusion.
@@ -108,6 +109,9 @@ impl Case {
                     });
                 }
             }
+            for forwarder in &mut case.forwarders {
+                forwarder.relays = u.arbitrary()?;
+            }
         }
         Ok(case)
     }
@@ -190,6 +194,7 @@ impl Case {
                 heap_start: 8 * (1 + u.choose_index(512)?) as u32,
                 corruption: None,
                 asyncs: Vec::new(),
+                relays: false,
             });
         }
         if u.ratio(1, 2)? {
@@ -337,6 +342,18 @@ impl Case {
             if let Some(c) = &f.corruption {
                 coverage.add(&format!("corruption {}", c.kind()));
             }
+            let futures = self
+                .api
+                .funcs
+                .iter()
+                .flat_map(|f| f.params.iter().chain(&f.result));
+            if f.relays
+                && futures
+                    .into_iter()
+                    .any(|t| self.api.types.has_future(t, true))
+            {
+                coverage.add("future relayed");
+            }
         }
         for (index, func) in self.api.funcs.iter().enumerate() {
             for f in &self.forwarders {
@@ -472,6 +489,7 @@ impl Coverage {
                 "async lower, parameters stored",
                 "yield",
                 "host answers later",
+                "future relayed",
             ]
             .map(str::to_owned),
         );

@@ -151,6 +151,7 @@ fn forwarder(encoding: StringEncoding, realloc: bool, asyncs: Vec<AsyncUse>) -> 
         heap_start: 1024,
         corruption: None,
         asyncs,
+        relays: false,
     }
 }
 

@@ -38,9 +38,6 @@ const MAX_FLAT_RESULTS: usize = 1;
 /// Most flat parameters an async lower takes as core parameters.
 const MAX_FLAT_ASYNC_PARAMS: usize = 4;
 
-/// What an async forwarder imports: the host's `note` (it logs a value),
-/// a waitable set to wait for a subtask in (its event written at address
-/// 0, below every heap), and `thread.yield`.
 /// After an async lower (its status on the stack): tells the host the
 /// status (a subtask's handle number in it), and unless the subtask
 /// returned at once, waits for its event saying it returned, then drops it.
@@ -60,13 +57,19 @@ const WAIT_FOR_SUBTASK: &str = "    (local.set $status)
         (call $set_drop (local.get $set))))
 ";
 
+/// What an async forwarder imports: the host's `note` (it logs a value),
+/// `subtask.drop` and `thread.yield`, and the [`SET_BUILTINS`].
 const ASYNC_BUILTINS: &str = r#"  (import "fz:t/log" "note" (func $note (param i32)))
-  (import "$root" "[waitable-set-new]" (func $set_new (result i32)))
+  (import "$root" "[subtask-drop]" (func $subtask_drop (param i32)))
+  (import "$root" "[thread-yield]" (func $yield (result i32)))
+"#;
+
+/// What an async or relaying forwarder imports to wait for a subtask or a
+/// future read (its event written at address 0, below every heap).
+const SET_BUILTINS: &str = r#"  (import "$root" "[waitable-set-new]" (func $set_new (result i32)))
   (import "$root" "[waitable-set-wait]" (func $set_wait (param i32 i32) (result i32)))
   (import "$root" "[waitable-join]" (func $join (param i32 i32)))
   (import "$root" "[waitable-set-drop]" (func $set_drop (param i32)))
-  (import "$root" "[subtask-drop]" (func $subtask_drop (param i32)))
-  (import "$root" "[thread-yield]" (func $yield (result i32)))
 "#;
 
 /// A function of the `api` interfaces.
@@ -201,6 +204,12 @@ pub struct Forwarder {
     /// How it uses each function (by index) that is an `async func`;
     /// missing means all sync.
     pub asyncs: Vec<AsyncUse>,
+    /// Replaces each future end it receives (in a parameter, or in a
+    /// result of its import) by one of its own: reads the value, writes it
+    /// to a new future (pending until that one is read) and passes the new
+    /// readable end on. Its post-return then leaves memory alone: the
+    /// values it wrote stay there until they are read.
+    pub relays: bool,
 }
 
 impl Forwarder {
@@ -344,6 +353,40 @@ impl Api {
         if forwarder.is_async(self) {
             out.push_str(ASYNC_BUILTINS);
         }
+        if forwarder.is_async(self) || forwarder.relays {
+            out.push_str(SET_BUILTINS);
+        }
+        let relayed = match forwarder.relays {
+            true => self.relayed(),
+            false => Vec::new(),
+        };
+        for (payload, func, n) in &relayed {
+            let module = forwarder.imports[0].name();
+            let p = payload_name(payload);
+            for (name, func_name, sig) in [
+                ("fnew", format!("[future-new-{n}]f{func}"), "(result i64)"),
+                (
+                    "fread",
+                    format!("[async-lower][future-read-{n}]f{func}"),
+                    "(param i32 i32) (result i32)",
+                ),
+                (
+                    "fwrite",
+                    format!("[async-lower][future-write-{n}]f{func}"),
+                    "(param i32 i32) (result i32)",
+                ),
+                (
+                    "fdrop",
+                    format!("[future-drop-readable-{n}]f{func}"),
+                    "(param i32)",
+                ),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "  (import \"{module}\" \"{func_name}\" (func ${name}_{p} {sig}))"
+                );
+            }
+        }
         for (index, func) in self.funcs.iter().enumerate() {
             if forwarder.use_of(self, index).lift == Lift::Sync {
                 continue;
@@ -398,7 +441,7 @@ impl Api {
 "#,
             start = forwarder.heap_start
         );
-        if forwarder.realloc || self.needs_realloc() {
+        if forwarder.realloc || forwarder.relays || self.needs_realloc() {
             out.push_str(
                 r#"  (func (export "cabi_realloc")
       (param $old i32) (param $old_size i32) (param $align i32) (param $new_size i32)
@@ -414,10 +457,58 @@ impl Api {
 "#,
             );
         }
+        // A relay reads the future's value into a new block (so that it
+        // stays there until the new future is read), and writes it to a
+        // new future, whose readable end it returns.
+        for (payload, _, _) in &relayed {
+            let p = payload_name(payload);
+            let _ = writeln!(
+                out,
+                r#"  (func $relay_{p} (param $end i32) (result i32)
+    (local $buf i32) (local $pair i64) (local $set i32)
+    (local.set $buf (call $alloc (i32.const 4) (i32.const 8)))
+    ;; (a forwarder writes before it passes the end on; the host may
+    ;; answer later, and then the read waits, which only a task that may
+    ;; block can do)
+    (if (i32.eq (call $fread_{p} (local.get $end) (local.get $buf)) (i32.const -1))
+      (then
+        (local.set $set (call $set_new))
+        (call $join (local.get $end) (local.get $set))
+        (drop (call $set_wait (local.get $set) (i32.const 0)))
+        (call $join (local.get $end) (i32.const 0))
+        (call $set_drop (local.get $set))))
+    (call $fdrop_{p} (local.get $end))
+    (local.set $pair (call $fnew_{p}))
+    (drop (call $fwrite_{p} (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+      (local.get $buf)))
+    (i32.wrap_i64 (local.get $pair)))"#
+            );
+        }
         for (index, func) in self.funcs.iter().enumerate() {
             self.export_wat(forwarder, index, func, &mut out);
         }
         out.push_str(")\n");
+        out
+    }
+
+    /// The payloads of the future types of the functions, each with the
+    /// first function that has one and its position there (which names
+    /// its built-ins).
+    fn relayed(&self) -> Vec<(Ty, usize, usize)> {
+        let mut out: Vec<(Ty, usize, usize)> = Vec::new();
+        for (index, func) in self.funcs.iter().enumerate() {
+            let mut ends = Vec::new();
+            for ty in func.params.iter().chain(&func.result) {
+                self.types.ends_in_order(ty, &mut ends);
+            }
+            for (n, end) in ends.into_iter().enumerate() {
+                if let Ty::Future(payload) = end
+                    && !out.iter().any(|(p, _, _)| *p == *payload)
+                {
+                    out.push((*payload, index, n));
+                }
+            }
+        }
         out
     }
 
@@ -448,30 +539,21 @@ impl Api {
         );
         // The borrows it received end with the call: drop them, wherever
         // they are (in lists, variants, memory).
-        let mut drops = Drops {
-            types: &self.types,
-            flats: &params,
-            code: String::new(),
-            loops: 0,
-        };
         let flat_params = params.len() == self.types.flat_all(&func.params).len();
-        match flat_params {
-            true => {
-                let mut slot = 0;
-                for ty in &func.params {
-                    drops.walk(ty, &Loc::Flat(slot));
-                    slot += self.types.flat_all(std::slice::from_ref(ty)).len();
-                }
-            }
-            false => {
-                let mut offset = 0;
-                for ty in &func.params {
-                    let (size, align) = self.types.size_align(ty);
-                    offset = super::types::align_to(offset, align);
-                    drops.walk(ty, &Loc::Mem("(local.get 0)".into(), offset));
-                    offset += size;
-                }
-            }
+        let params_at = match flat_params {
+            true => Loc::Flat(0),
+            false => Loc::Mem("(local.get 0)".into(), 0),
+        };
+        let mut drops = Walk::new(&self.types, Action::DropBorrows, &params, 0);
+        drops.all(&func.params, params_at.clone());
+        // A relaying forwarder replaces the futures of its parameters
+        // before it passes them on, and those of its import's results.
+        let relay = Action::RelayFutures {
+            strings: func.is_async,
+        };
+        let mut relays_in = Walk::new(&self.types, relay, &params, drops.loops);
+        if forwarder.relays {
+            relays_in.all(&func.params, params_at);
         }
         let mut moves = Moves::new(&self.types);
         let mut body = String::from("    (global.set $begin (global.get $last))\n");
@@ -517,6 +599,7 @@ impl Api {
             }
             _ => {}
         }
+        body.push_str(&relays_in.code);
         // The arguments of the calls: an async lower takes more than four
         // flat parameters through memory, so those are stored there first.
         let args: Vec<String> = match (uses.lower, flat_params) {
@@ -570,6 +653,20 @@ impl Api {
             }
         }
         body.push_str(&drops.code);
+        let mut relays_out = Walk::new(&self.types, relay, &result, relays_in.loops);
+        if forwarder.relays {
+            match in_memory {
+                true => relays_out.all(
+                    func.result.as_slice(),
+                    Loc::Mem("(local.get $ret)".into(), 0),
+                ),
+                false => {
+                    relays_out.locals = vec!["$r".to_owned()];
+                    relays_out.all(func.result.as_slice(), Loc::Flat(0));
+                }
+            }
+        }
+        body.push_str(&relays_out.code);
         match corruption {
             Some(Corruption::Result {
                 delta, pos, bit, ..
@@ -678,7 +775,7 @@ impl Api {
                 }
             }
         }
-        for i in 0..drops.loops {
+        for i in 0..relays_out.loops {
             let _ = writeln!(out, "    (local $p{i} i32) (local $n{i} i32)");
         }
         out.push_str("    (local $ret i32) (local $mark i32) (local $args i32)\n");
@@ -692,7 +789,7 @@ impl Api {
         out.push_str(&body);
         out.push_str("  )\n");
         match uses.lift {
-            Lift::Sync if forwarder.post_return => {
+            Lift::Sync if forwarder.post_return && !forwarder.relays => {
                 let _ = writeln!(
                     out,
                     r#"  (func (export "cabi_post_{export}") {}
@@ -741,30 +838,74 @@ impl Api {
 
 /// Where a value is: from core parameter `slot` on, or at an address (a
 /// WAT expression) plus an offset.
+#[derive(Debug, Clone)]
 enum Loc {
     Flat(usize),
     Mem(String, u32),
 }
 
-/// Writes the code that drops every `borrow` in a value.
-struct Drops<'a> {
+/// What a [`Walk`] does to the values it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    /// Drops every `borrow`.
+    DropBorrows,
+    /// Replaces every future end by one of the forwarder's own
+    /// ([`Forwarder::relays`], `$relay_<payload>`); those of strings only
+    /// if `strings`: the host may answer a read of one later, and only a
+    /// task that may block (of an `async func`) can wait for it.
+    RelayFutures { strings: bool },
+}
+
+/// Writes the code that does its [`Action`] to every handle or end of its
+/// kind in a value.
+struct Walk<'a> {
     types: &'a Types,
-    /// The core parameters' types (a borrow in a variant's joined `i64`
-    /// slot is wrapped).
+    action: Action,
+    /// The flat values' core types (a handle in a variant's joined `i64`
+    /// slot is wrapped) and their locals: the core parameters, or `$r`.
     flats: &'a [Flat],
+    locals: Vec<String>,
     code: String,
     /// Loops written, each with its locals `$p<i>` and `$n<i>`.
     loops: usize,
 }
 
-impl Drops<'_> {
+impl<'a> Walk<'a> {
+    fn new(types: &'a Types, action: Action, flats: &'a [Flat], loops: usize) -> Walk<'a> {
+        Walk {
+            types,
+            action,
+            flats,
+            locals: (0..flats.len()).map(|i| i.to_string()).collect(),
+            code: String::new(),
+            loops,
+        }
+    }
+
+    /// Walks `tys`, one after the other from `loc` on (flat, or laid out
+    /// as a record in memory).
+    fn all(&mut self, tys: &[Ty], loc: Loc) {
+        self.fields(tys, &loc)
+    }
+
+    /// Whether `ty` holds what the walk acts on.
+    fn wanted(&self, ty: &Ty) -> bool {
+        match self.action {
+            Action::DropBorrows => self.types.has_borrow(ty),
+            Action::RelayFutures { strings } => self.types.has_future(ty, strings),
+        }
+    }
+
     /// An `i32` read at `loc` (plus `at` bytes in memory).
     fn read(&self, loc: &Loc, at: u32, bytes: u32) -> String {
         match loc {
-            Loc::Flat(slot) => match self.flats[*slot] {
-                Flat::I64 => format!("(i32.wrap_i64 (local.get {slot}))"),
-                _ => format!("(local.get {slot})"),
-            },
+            Loc::Flat(slot) => {
+                let local = &self.locals[*slot];
+                match self.flats[*slot] {
+                    Flat::I64 => format!("(i32.wrap_i64 (local.get {local}))"),
+                    _ => format!("(local.get {local})"),
+                }
+            }
             Loc::Mem(addr, offset) => {
                 let load = match bytes {
                     1 => "i32.load8_u",
@@ -776,14 +917,33 @@ impl Drops<'_> {
         }
     }
 
+    /// The code writing `i32` `value` at `loc`.
+    fn write(&self, loc: &Loc, value: &str) -> String {
+        match loc {
+            Loc::Flat(slot) => {
+                let local = &self.locals[*slot];
+                match self.flats[*slot] {
+                    Flat::I64 => format!("(local.set {local} (i64.extend_i32_u {value}))"),
+                    _ => format!("(local.set {local} {value})"),
+                }
+            }
+            Loc::Mem(addr, offset) => format!("(i32.store offset={offset} {addr} {value})"),
+        }
+    }
+
     fn walk(&mut self, ty: &Ty, loc: &Loc) {
-        if !self.types.has_borrow(ty) {
+        if !self.wanted(ty) {
             return;
         }
         match ty {
             Ty::Borrow => {
                 let handle = self.read(loc, 0, 4);
                 let _ = writeln!(self.code, "    (call $drop {handle})");
+            }
+            Ty::Future(payload) => {
+                let end = self.read(loc, 0, 4);
+                let relayed = format!("(call $relay_{} {end})", payload_name(payload));
+                let _ = writeln!(self.code, "    {}", self.write(loc, &relayed));
             }
             Ty::List(element) => {
                 let (ptr, len) = match loc {
@@ -856,7 +1016,7 @@ impl Drops<'_> {
         };
         let discriminant = self.read(loc, 0, disc);
         for (k, case) in cases.iter().enumerate() {
-            if let Some(case) = case.filter(|t| self.types.has_borrow(t)) {
+            if let Some(case) = case.filter(|t| self.wanted(t)) {
                 let _ = writeln!(
                     self.code,
                     "    (if (i32.eq {discriminant} (i32.const {k})) (then"
@@ -865,6 +1025,15 @@ impl Drops<'_> {
                 self.code.push_str("    ))\n");
             }
         }
+    }
+}
+
+/// A future payload's name in the forwarders' WAT.
+fn payload_name(payload: &Ty) -> &'static str {
+    match payload {
+        Ty::U8 => "u8",
+        Ty::U32 => "u32",
+        _ => "string",
     }
 }
 

@@ -21,7 +21,8 @@
 use anyhow::{Context, Result, bail};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{
-    Component, FutureReader, Linker, Resource, ResourceAny, ResourceType, StreamReader, Type, Val,
+    Component, FutureConsumer, FutureReader, Linker, Resource, ResourceAny, ResourceType, Source,
+    StreamReader, Type, Val,
 };
 use wasmtime::{AsContextMut, Store, StoreContextMut};
 
@@ -45,6 +46,9 @@ struct Host {
     /// The stream and future ends the host made, by wasmtime's id of the
     /// end, with their text.
     ends: Vec<(u32, String)>,
+    /// Futures the forwarders made that reached the host, by their text
+    /// until they are read, with the text of their value once it is.
+    reading: Vec<(String, Reading)>,
     next_rep: u32,
     import_calls: u32,
     seed: u64,
@@ -117,6 +121,7 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
         log: Vec::new(),
         made: Vec::new(),
         ends: Vec::new(),
+        reading: Vec::new(),
         next_rep: 1,
         import_calls: 0,
         seed: case.seed,
@@ -125,8 +130,14 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
     let mut store = Store::new(engine, host);
     store.set_fuel(FUEL)?;
     // With `async func`s the host's imports are concurrent, and the store
-    // is driven by the async API.
-    let concurrent = case.api.funcs.iter().any(|f| f.is_async);
+    // is driven by the async API; so it is with ends, which the host reads
+    // after each call.
+    let types = &case.api.types;
+    let concurrent = case
+        .api
+        .funcs
+        .iter()
+        .any(|f| f.is_async || f.params.iter().chain(&f.result).any(|t| types.has_end(t)));
     let instance = match concurrent {
         true => crate::things::drive(linker.instantiate_async(&mut store, &component)),
         false => linker.instantiate(&mut store, &component),
@@ -172,12 +183,48 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
         if let Err(e) = outcome {
             log.push("trap".to_owned());
             trap = Some(format!("{e:?}"));
+            read_futures(&mut store, &mut log, false);
             break;
         }
         let out = render_all(&mut store.as_context_mut(), &results)?;
         log.push(format!("return {out}"));
+        read_futures(&mut store, &mut log, true);
     }
     Ok(Transcript { lines: log, trap })
+}
+
+/// Lets the forwarders' futures that reached the host during the last call
+/// deliver their values (if the instance can still run), then writes
+/// each one in `log` as its value, or as `future unread`.
+fn read_futures(store: &mut Store<Host>, log: &mut [String], run: bool) {
+    let reading: Vec<(String, Reading)> = std::mem::take(&mut store.data_mut().reading);
+    if reading.is_empty() {
+        return;
+    }
+    if run {
+        let readings: Vec<Reading> = reading.iter().map(|(_, r)| r.clone()).collect();
+        let done = move || {
+            readings
+                .iter()
+                .all(|r| r.lock().expect("not poisoned").is_some())
+        };
+        // (a writer that never writes leaves its future unread)
+        let _ = crate::things::drive(store.run_concurrent(async move |_| {
+            for _ in 0..64 {
+                if done() {
+                    break;
+                }
+                YieldOnce(false).await;
+            }
+        }));
+    }
+    for (text, value) in reading {
+        let value = value.lock().expect("not poisoned").take();
+        let value = value.unwrap_or_else(|| "future unread".to_owned());
+        for line in log.iter_mut() {
+            *line = line.replace(&text, &value);
+        }
+    }
 }
 
 /// A future that is pending once (waking itself) and then ready.
@@ -338,10 +385,17 @@ fn render(
         Val::Stream(_) | Val::Future(_) => {
             let id = end_id(value)?;
             let made = store.data().ends.iter().find(|(made, _)| *made == id);
-            match made {
-                Some((_, text)) => out.push_str(text),
-                // (the forwarders make no ends: only the host's pass by)
-                None => out.push_str("end?"),
+            match (made, value) {
+                (Some((_, text)), _) => out.push_str(text),
+                // a forwarder's relay: read, and written as its value
+                (None, Val::Future(any)) => {
+                    let text = format!("future@{}@", store.data().reading.len());
+                    let reading = read_future(store, any.clone())?;
+                    store.data_mut().reading.push((text.clone(), reading));
+                    out.push_str(&text);
+                }
+                // (the forwarders make no streams)
+                (None, _) => out.push_str("end?"),
             }
         }
         other => {
@@ -392,13 +446,73 @@ fn end(
             )));
         }
     };
-    let kind = if stream { "stream" } else { "future" };
-    let id = end_id(&value)?;
-    store
-        .data_mut()
-        .ends
-        .push((id, format!("{kind}<{number}>")));
+    if stream {
+        let id = end_id(&value)?;
+        let text = format!("stream<{number}>");
+        store.data_mut().ends.push((id, text));
+    }
     Ok(value)
+}
+
+/// A future's text: its value, so that one a forwarder relayed reads the
+/// same once the host has read it.
+fn future_text(value: &dyn std::fmt::Debug) -> String {
+    format!("future<{value:?}>")
+}
+
+/// The value of a future the host reads, once it came.
+type Reading = std::sync::Arc<std::sync::Mutex<Option<String>>>;
+
+/// Takes the value of a future end a forwarder made, when its writer
+/// gives it, as its text.
+struct Take<T> {
+    reading: Reading,
+    _value: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: Payload + std::fmt::Debug> FutureConsumer<Host> for Take<T> {
+    type Item = T;
+
+    fn poll_consume(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        store: StoreContextMut<'_, Host>,
+        mut source: Source<'_, T>,
+        _: bool,
+    ) -> std::task::Poll<wasmtime::Result<()>> {
+        let mut value = None;
+        source.read(store, &mut value)?;
+        if let Some(value) = value {
+            *self.reading.lock().expect("not poisoned") = Some(future_text(&value));
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// Starts reading `future` (of one of the generated payloads).
+fn read_future(
+    store: &mut StoreContextMut<'_, Host>,
+    future: wasmtime::component::FutureAny,
+) -> wasmtime::Result<Reading> {
+    fn take<T: Payload + std::fmt::Debug>(
+        store: &mut StoreContextMut<'_, Host>,
+        reader: FutureReader<T>,
+    ) -> wasmtime::Result<Reading> {
+        let reading = Reading::default();
+        let take = Take {
+            reading: reading.clone(),
+            _value: std::marker::PhantomData,
+        };
+        reader.pipe(&mut *store, take)?;
+        Ok(reading)
+    }
+    if let Ok(reader) = future.clone().try_into_future_reader::<u8>() {
+        return take(store, reader);
+    }
+    if let Ok(reader) = future.clone().try_into_future_reader::<u32>() {
+        return take(store, reader);
+    }
+    take(store, future.try_into_future_reader::<String>()?)
 }
 
 /// What a stream's or future's payload must be for the host to make one.
@@ -430,9 +544,17 @@ fn stream_of<T: Payload + Unpin>(
     Ok(Val::Stream(reader.try_into_stream_any(&mut *store)?))
 }
 
-fn future_of<T: Payload>(store: &mut StoreContextMut<'_, Host>, item: T) -> wasmtime::Result<Val> {
+/// A future of `item` the host makes, written as its value.
+fn future_of<T: Payload + std::fmt::Debug>(
+    store: &mut StoreContextMut<'_, Host>,
+    item: T,
+) -> wasmtime::Result<Val> {
+    let text = future_text(&item);
     let reader = FutureReader::new(&mut *store, async move { Ok::<T, wasmtime::Error>(item) })?;
-    Ok(Val::Future(reader.try_into_future_any(&mut *store)?))
+    let value = Val::Future(reader.try_into_future_any(&mut *store)?);
+    let id = end_id(&value)?;
+    store.data_mut().ends.push((id, text));
+    Ok(value)
 }
 
 fn render_payload(

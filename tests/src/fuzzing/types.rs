@@ -481,6 +481,43 @@ impl Types {
         self.any(ty, &|t| matches!(t, Ty::String | Ty::List(_)))
     }
 
+    /// Whether `ty` holds a stream or future end.
+    pub fn has_end(&self, ty: &Ty) -> bool {
+        self.any(ty, &|t| matches!(t, Ty::Stream(_) | Ty::Future(_)))
+    }
+
+    /// Whether `ty` holds a future end (of a string only if `strings`).
+    pub fn has_future(&self, ty: &Ty, strings: bool) -> bool {
+        self.any(
+            ty,
+            &|t| matches!(t, Ty::Future(p) if strings || **p != Ty::String),
+        )
+    }
+
+    /// Adds the stream and future types in `ty` to `out` in the order
+    /// wit-parser lists a function's (`find_futures_and_streams`: depth
+    /// first, every occurrence), whose positions name their built-ins.
+    pub fn ends_in_order(&self, ty: &Ty, out: &mut Vec<Ty>) {
+        match ty {
+            Ty::Stream(_) | Ty::Future(_) => out.push(ty.clone()),
+            Ty::List(t) | Ty::Option(t) => self.ends_in_order(t, out),
+            Ty::Tuple(ts) => ts.iter().for_each(|t| self.ends_in_order(t, out)),
+            Ty::Result(ok, err) => [ok, err]
+                .into_iter()
+                .flatten()
+                .for_each(|t| self.ends_in_order(t, out)),
+            Ty::Named(index) => match &self.defs[*index] {
+                Def::Record(fields) => fields.iter().for_each(|t| self.ends_in_order(t, out)),
+                Def::Variant(cases) => cases
+                    .iter()
+                    .flatten()
+                    .for_each(|t| self.ends_in_order(t, out)),
+                Def::Enum(_) | Def::Flags(_) => {}
+            },
+            _ => {}
+        }
+    }
+
     /// Whether `test` holds for `ty` or a type in it (not looking into a
     /// stream's or future's payload: passing an end passes no payload).
     fn any(&self, ty: &Ty, test: &dyn Fn(&Ty) -> bool) -> bool {
