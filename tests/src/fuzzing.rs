@@ -19,8 +19,8 @@
 //! - in a quarter of the cases, stream and future ends (of `u8`, `u32` or
 //!   `string`, perhaps in containers) as a parameter or in the result of
 //!   functions: the host makes them, and each forwarder passes them on
-//!   or (half of them) relays the futures: reads each one's value and
-//!   passes on a new future it writes the value to;
+//!   or (half of them) relays them: reads each one's values and passes on
+//!   a new stream or future it writes them to;
 //! - the calls the host makes to the composition's exported `api`, the
 //!   values its imported `api` returns (and whether it traps at some
 //!   call), and the memory strategy of the fusion.
@@ -342,17 +342,17 @@ impl Case {
             if let Some(c) = &f.corruption {
                 coverage.add(&format!("corruption {}", c.kind()));
             }
-            let futures = self
+            let values = self
                 .api
                 .funcs
                 .iter()
                 .flat_map(|f| f.params.iter().chain(&f.result));
             if f.relays
-                && futures
+                && values
                     .into_iter()
-                    .any(|t| self.api.types.has_future(t, true))
+                    .any(|t| self.api.types.has_relayed(t, true))
             {
-                coverage.add("future relayed");
+                coverage.add("end relayed");
             }
         }
         for (index, func) in self.api.funcs.iter().enumerate() {
@@ -489,7 +489,7 @@ impl Coverage {
                 "async lower, parameters stored",
                 "yield",
                 "host answers later",
-                "future relayed",
+                "end relayed",
             ]
             .map(str::to_owned),
         );

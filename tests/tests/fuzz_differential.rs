@@ -304,7 +304,7 @@ fn ends_passed_by_components_without_their_built_ins() {
             let transcript = meld_tests::fuzzing::oracle::run(&original, &case).expect("running");
             // the host's ends come back to it: each call's record holds one
             let back = transcript.lines.iter().filter(|l| l.starts_with("host"));
-            assert_eq!(back.filter(|l| l.contains("stream<")).count(), 3);
+            assert_eq!(back.filter(|l| l.contains("stream[")).count(), 3);
             assert_eq!(check(&case).expect("same behaviour"), Verdict::Same);
         }
     }

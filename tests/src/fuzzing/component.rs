@@ -204,11 +204,12 @@ pub struct Forwarder {
     /// How it uses each function (by index) that is an `async func`;
     /// missing means all sync.
     pub asyncs: Vec<AsyncUse>,
-    /// Replaces each future end it receives (in a parameter, or in a
-    /// result of its import) by one of its own: reads the value, writes it
-    /// to a new future (pending until that one is read) and passes the new
-    /// readable end on. Its post-return then leaves memory alone: the
-    /// values it wrote stay there until they are read.
+    /// Replaces each stream or future end it receives (in a parameter,
+    /// or in a result of its import) by one of its own: reads the values
+    /// (up to eight), writes them to a new stream or future (pending until
+    /// that one is read) and passes the new readable end on. Its
+    /// post-return then leaves memory alone: the values it wrote stay
+    /// there until they are read.
     pub relays: bool,
 }
 
@@ -360,24 +361,29 @@ impl Api {
             true => self.relayed(),
             false => Vec::new(),
         };
-        for (payload, func, n) in &relayed {
+        for (end, func, n) in &relayed {
             let module = forwarder.imports[0].name();
-            let p = payload_name(payload);
+            let (kind, count) = match end {
+                Ty::Stream(_) => ("stream", " i32"),
+                _ => ("future", ""),
+            };
+            let p = relay_name(end);
+            let copy = format!("(param i32 i32{count}) (result i32)");
             for (name, func_name, sig) in [
-                ("fnew", format!("[future-new-{n}]f{func}"), "(result i64)"),
+                ("new", format!("[{kind}-new-{n}]f{func}"), "(result i64)"),
                 (
-                    "fread",
-                    format!("[async-lower][future-read-{n}]f{func}"),
-                    "(param i32 i32) (result i32)",
+                    "read",
+                    format!("[async-lower][{kind}-read-{n}]f{func}"),
+                    &copy,
                 ),
                 (
-                    "fwrite",
-                    format!("[async-lower][future-write-{n}]f{func}"),
-                    "(param i32 i32) (result i32)",
+                    "write",
+                    format!("[async-lower][{kind}-write-{n}]f{func}"),
+                    &copy,
                 ),
                 (
-                    "fdrop",
-                    format!("[future-drop-readable-{n}]f{func}"),
+                    "drop",
+                    format!("[{kind}-drop-readable-{n}]f{func}"),
                     "(param i32)",
                 ),
             ] {
@@ -457,30 +463,39 @@ impl Api {
 "#,
             );
         }
-        // A relay reads the future's value into a new block (so that it
-        // stays there until the new future is read), and writes it to a
-        // new future, whose readable end it returns.
-        for (payload, _, _) in &relayed {
-            let p = payload_name(payload);
+        // A relay reads the values (up to eight) into a new block, so
+        // that they stay there until the new stream or future is read, and
+        // writes them to a new one, whose readable end it returns.
+        for (end, _, _) in &relayed {
+            let p = relay_name(end);
+            let (room, count) = match end {
+                Ty::Stream(_) => (
+                    " (i32.const 8)",
+                    " (i32.shr_u (local.get $code) (i32.const 4))",
+                ),
+                _ => ("", ""),
+            };
             let _ = writeln!(
                 out,
                 r#"  (func $relay_{p} (param $end i32) (result i32)
-    (local $buf i32) (local $pair i64) (local $set i32)
-    (local.set $buf (call $alloc (i32.const 4) (i32.const 8)))
+    (local $buf i32) (local $pair i64) (local $set i32) (local $code i32)
+    (local.set $buf (call $alloc (i32.const 8) (i32.const 64)))
     ;; (a forwarder writes before it passes the end on; the host may
     ;; answer later, and then the read waits, which only a task that may
     ;; block can do)
-    (if (i32.eq (call $fread_{p} (local.get $end) (local.get $buf)) (i32.const -1))
+    (local.set $code (call $read_{p} (local.get $end) (local.get $buf){room}))
+    (if (i32.eq (local.get $code) (i32.const -1))
       (then
         (local.set $set (call $set_new))
         (call $join (local.get $end) (local.get $set))
         (drop (call $set_wait (local.get $set) (i32.const 0)))
+        (local.set $code (i32.load (i32.const 4)))
         (call $join (local.get $end) (i32.const 0))
         (call $set_drop (local.get $set))))
-    (call $fdrop_{p} (local.get $end))
-    (local.set $pair (call $fnew_{p}))
-    (drop (call $fwrite_{p} (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
-      (local.get $buf)))
+    (call $drop_{p} (local.get $end))
+    (local.set $pair (call $new_{p}))
+    (drop (call $write_{p} (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+      (local.get $buf){count}))
     (i32.wrap_i64 (local.get $pair)))"#
             );
         }
@@ -491,9 +506,9 @@ impl Api {
         out
     }
 
-    /// The payloads of the future types of the functions, each with the
-    /// first function that has one and its position there (which names
-    /// its built-ins).
+    /// The stream and future types of the functions, each with the first
+    /// function that has one and its position there (which names its
+    /// built-ins).
     fn relayed(&self) -> Vec<(Ty, usize, usize)> {
         let mut out: Vec<(Ty, usize, usize)> = Vec::new();
         for (index, func) in self.funcs.iter().enumerate() {
@@ -502,10 +517,8 @@ impl Api {
                 self.types.ends_in_order(ty, &mut ends);
             }
             for (n, end) in ends.into_iter().enumerate() {
-                if let Ty::Future(payload) = end
-                    && !out.iter().any(|(p, _, _)| *p == *payload)
-                {
-                    out.push((*payload, index, n));
+                if !out.iter().any(|(e, _, _)| *e == end) {
+                    out.push((end, index, n));
                 }
             }
         }
@@ -546,9 +559,9 @@ impl Api {
         };
         let mut drops = Walk::new(&self.types, Action::DropBorrows, &params, 0);
         drops.all(&func.params, params_at.clone());
-        // A relaying forwarder replaces the futures of its parameters
-        // before it passes them on, and those of its import's results.
-        let relay = Action::RelayFutures {
+        // A relaying forwarder replaces the ends of its parameters before
+        // it passes them on, and those of its import's results.
+        let relay = Action::Relay {
             strings: func.is_async,
         };
         let mut relays_in = Walk::new(&self.types, relay, &params, drops.loops);
@@ -849,11 +862,11 @@ enum Loc {
 enum Action {
     /// Drops every `borrow`.
     DropBorrows,
-    /// Replaces every future end by one of the forwarder's own
-    /// ([`Forwarder::relays`], `$relay_<payload>`); those of strings only
-    /// if `strings`: the host may answer a read of one later, and only a
-    /// task that may block (of an `async func`) can wait for it.
-    RelayFutures { strings: bool },
+    /// Replaces every stream or future end by one of the forwarder's own
+    /// ([`Forwarder::relays`], `$relay_<kind>_<payload>`); those of
+    /// strings only if `strings`: the host may answer a read of one later,
+    /// and only a task that may block (of an `async func`) can wait.
+    Relay { strings: bool },
 }
 
 /// Writes the code that does its [`Action`] to every handle or end of its
@@ -892,7 +905,7 @@ impl<'a> Walk<'a> {
     fn wanted(&self, ty: &Ty) -> bool {
         match self.action {
             Action::DropBorrows => self.types.has_borrow(ty),
-            Action::RelayFutures { strings } => self.types.has_future(ty, strings),
+            Action::Relay { strings } => self.types.has_relayed(ty, strings),
         }
     }
 
@@ -940,9 +953,9 @@ impl<'a> Walk<'a> {
                 let handle = self.read(loc, 0, 4);
                 let _ = writeln!(self.code, "    (call $drop {handle})");
             }
-            Ty::Future(payload) => {
+            Ty::Stream(_) | Ty::Future(_) => {
                 let end = self.read(loc, 0, 4);
-                let relayed = format!("(call $relay_{} {end})", payload_name(payload));
+                let relayed = format!("(call $relay_{} {end})", relay_name(ty));
                 let _ = writeln!(self.code, "    {}", self.write(loc, &relayed));
             }
             Ty::List(element) => {
@@ -1028,13 +1041,20 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// A future payload's name in the forwarders' WAT.
-fn payload_name(payload: &Ty) -> &'static str {
-    match payload {
+/// The name of the relay of stream or future type `end` in the
+/// forwarders' WAT.
+fn relay_name(end: &Ty) -> String {
+    let (kind, payload) = match end {
+        Ty::Stream(payload) => ("stream", &**payload),
+        Ty::Future(payload) => ("future", &**payload),
+        other => ("end", other),
+    };
+    let payload = match payload {
         Ty::U8 => "u8",
         Ty::U32 => "u32",
         _ => "string",
-    }
+    };
+    format!("{kind}_{payload}")
 }
 
 /// `(param …)` or `(result …)` of `flats`, or nothing.

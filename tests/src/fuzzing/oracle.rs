@@ -8,10 +8,11 @@
 //! values as long as they make the same calls). Handles are written by
 //! their host rep, `own<rep>` or `borrow<rep>`: the numbers the guests
 //! see never reach the transcript, but a guest dropping or passing the
-//! wrong one changes it. Stream and future ends the host makes are
-//! written `stream<n>` and `future<n>` by the number it gave each; the
-//! forwarders make none, so every end the host receives is one of its own
-//! coming back.
+//! wrong one changes it. A stream or future end the host makes is written
+//! by the values it gives it (`stream[…]`, `future<…>`); one it receives
+//! that it did not make (a forwarder's relay) it reads after the call and
+//! writes by the values it read (a stream's first write), so an end that
+//! was passed on and one that was relayed read the same.
 //!
 //! An `async func` import is a concurrent host function, which answers at
 //! once or, with [`Case::host_waits`], after yielding once; the host then
@@ -22,7 +23,7 @@ use anyhow::{Context, Result, bail};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{
     Component, FutureConsumer, FutureReader, Linker, Resource, ResourceAny, ResourceType, Source,
-    StreamReader, Type, Val,
+    StreamConsumer, StreamReader, StreamResult, Type, Val,
 };
 use wasmtime::{AsContextMut, Store, StoreContextMut};
 
@@ -183,20 +184,20 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
         if let Err(e) = outcome {
             log.push("trap".to_owned());
             trap = Some(format!("{e:?}"));
-            read_futures(&mut store, &mut log, false);
+            read_ends(&mut store, &mut log, false);
             break;
         }
         let out = render_all(&mut store.as_context_mut(), &results)?;
         log.push(format!("return {out}"));
-        read_futures(&mut store, &mut log, true);
+        read_ends(&mut store, &mut log, true);
     }
     Ok(Transcript { lines: log, trap })
 }
 
-/// Lets the forwarders' futures that reached the host during the last call
+/// Lets the forwarders' ends that reached the host during the last call
 /// deliver their values (if the instance can still run), then writes
-/// each one in `log` as its value, or as `future unread`.
-fn read_futures(store: &mut Store<Host>, log: &mut [String], run: bool) {
+/// each one in `log` by its values, or as `end unread`.
+fn read_ends(store: &mut Store<Host>, log: &mut [String], run: bool) {
     let reading: Vec<(String, Reading)> = std::mem::take(&mut store.data_mut().reading);
     if reading.is_empty() {
         return;
@@ -208,7 +209,7 @@ fn read_futures(store: &mut Store<Host>, log: &mut [String], run: bool) {
                 .iter()
                 .all(|r| r.lock().expect("not poisoned").is_some())
         };
-        // (a writer that never writes leaves its future unread)
+        // (a writer that never writes leaves its end unread)
         let _ = crate::things::drive(store.run_concurrent(async move |_| {
             for _ in 0..64 {
                 if done() {
@@ -220,7 +221,7 @@ fn read_futures(store: &mut Store<Host>, log: &mut [String], run: bool) {
     }
     for (text, value) in reading {
         let value = value.lock().expect("not poisoned").take();
-        let value = value.unwrap_or_else(|| "future unread".to_owned());
+        let value = value.unwrap_or_else(|| "end unread".to_owned());
         for line in log.iter_mut() {
             *line = line.replace(&text, &value);
         }
@@ -387,15 +388,13 @@ fn render(
             let made = store.data().ends.iter().find(|(made, _)| *made == id);
             match (made, value) {
                 (Some((_, text)), _) => out.push_str(text),
-                // a forwarder's relay: read, and written as its value
-                (None, Val::Future(any)) => {
-                    let text = format!("future@{}@", store.data().reading.len());
-                    let reading = read_future(store, any.clone())?;
+                // a forwarder's relay: read, and written as its values
+                (None, _) => {
+                    let text = format!("end@{}@", store.data().reading.len());
+                    let reading = read_end(store, value)?;
                     store.data_mut().reading.push((text.clone(), reading));
                     out.push_str(&text);
                 }
-                // (the forwarders make no streams)
-                (None, _) => out.push_str("end?"),
             }
         }
         other => {
@@ -430,28 +429,20 @@ fn end(
     payload: Option<Type>,
 ) -> wasmtime::Result<Val> {
     let bits = rng.next_u64();
-    let number = store.data().next_rep;
-    store.data_mut().next_rep += 1;
-    let value = match (stream, payload) {
-        (true, Some(Type::U8)) => stream_of(store, bits.to_le_bytes().to_vec())?,
-        (true, Some(Type::U32)) => stream_of(store, vec![bits as u32, (bits >> 32) as u32])?,
-        (true, Some(Type::String)) => stream_of(store, vec![format!("s{bits:x}")])?,
-        (false, Some(Type::U8)) => future_of(store, bits as u8)?,
-        (false, Some(Type::U32)) => future_of(store, bits as u32)?,
-        (false, Some(Type::String)) => future_of(store, format!("f{bits:x}"))?,
+    match (stream, payload) {
+        (true, Some(Type::U8)) => stream_of(store, bits.to_le_bytes().to_vec()),
+        (true, Some(Type::U32)) => stream_of(store, vec![bits as u32, (bits >> 32) as u32]),
+        (true, Some(Type::String)) => stream_of(store, vec![format!("s{bits:x}")]),
+        (false, Some(Type::U8)) => future_of(store, bits as u8),
+        (false, Some(Type::U32)) => future_of(store, bits as u32),
+        (false, Some(Type::String)) => future_of(store, format!("f{bits:x}")),
         (_, payload) => {
             let what = if stream { "stream" } else { "future" };
-            return Err(wasmtime::Error::msg(format!(
+            Err(wasmtime::Error::msg(format!(
                 "the fuzzer generates no {what} of {payload:?}"
-            )));
+            )))
         }
-    };
-    if stream {
-        let id = end_id(&value)?;
-        let text = format!("stream<{number}>");
-        store.data_mut().ends.push((id, text));
     }
-    Ok(value)
 }
 
 /// A future's text: its value, so that one a forwarder relayed reads the
@@ -460,14 +451,28 @@ fn future_text(value: &dyn std::fmt::Debug) -> String {
     format!("future<{value:?}>")
 }
 
-/// The value of a future the host reads, once it came.
+/// A stream's text: its items, so that one a forwarder relayed reads the
+/// same once the host has read it.
+fn stream_text(items: &dyn std::fmt::Debug) -> String {
+    format!("stream{items:?}")
+}
+
+/// The value of a future the host reads, or the items of a stream (those
+/// of the writer's first write), once they came.
 type Reading = std::sync::Arc<std::sync::Mutex<Option<String>>>;
 
-/// Takes the value of a future end a forwarder made, when its writer
-/// gives it, as its text.
+/// Takes the value of a future end a forwarder made, or the items of the
+/// first write to a stream end, as their text.
 struct Take<T> {
     reading: Reading,
     _value: std::marker::PhantomData<fn() -> T>,
+}
+
+fn take<T>(reading: &Reading) -> Take<T> {
+    Take {
+        reading: reading.clone(),
+        _value: std::marker::PhantomData,
+    }
 }
 
 impl<T: Payload + std::fmt::Debug> FutureConsumer<Host> for Take<T> {
@@ -489,30 +494,58 @@ impl<T: Payload + std::fmt::Debug> FutureConsumer<Host> for Take<T> {
     }
 }
 
-/// Starts reading `future` (of one of the generated payloads).
-fn read_future(
-    store: &mut StoreContextMut<'_, Host>,
-    future: wasmtime::component::FutureAny,
-) -> wasmtime::Result<Reading> {
-    fn take<T: Payload + std::fmt::Debug>(
-        store: &mut StoreContextMut<'_, Host>,
-        reader: FutureReader<T>,
-    ) -> wasmtime::Result<Reading> {
-        let reading = Reading::default();
-        let take = Take {
-            reading: reading.clone(),
-            _value: std::marker::PhantomData,
-        };
-        reader.pipe(&mut *store, take)?;
-        Ok(reading)
+impl<T: Payload + std::fmt::Debug> StreamConsumer<Host> for Take<T> {
+    type Item = T;
+
+    fn poll_consume(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        store: StoreContextMut<'_, Host>,
+        mut source: Source<'_, T>,
+        _: bool,
+    ) -> std::task::Poll<wasmtime::Result<StreamResult>> {
+        let mut items = Vec::with_capacity(64);
+        source.read(store, &mut items)?;
+        let mut reading = self.reading.lock().expect("not poisoned");
+        if reading.is_none() {
+            *reading = Some(stream_text(&items));
+        }
+        std::task::Poll::Ready(Ok(StreamResult::Completed))
     }
-    if let Ok(reader) = future.clone().try_into_future_reader::<u8>() {
-        return take(store, reader);
+}
+
+/// Starts reading stream or future `end` (of one of the generated
+/// payloads).
+fn read_end(store: &mut StoreContextMut<'_, Host>, end: &Val) -> wasmtime::Result<Reading> {
+    let reading = Reading::default();
+    let store = &mut *store;
+    match end {
+        Val::Stream(any) => {
+            if let Ok(reader) = any.clone().try_into_stream_reader::<u8>() {
+                reader.pipe(store, take(&reading))?;
+            } else if let Ok(reader) = any.clone().try_into_stream_reader::<u32>() {
+                reader.pipe(store, take(&reading))?;
+            } else {
+                let reader = any.clone().try_into_stream_reader::<String>()?;
+                reader.pipe(store, take(&reading))?;
+            }
+        }
+        Val::Future(any) => {
+            if let Ok(reader) = any.clone().try_into_future_reader::<u8>() {
+                reader.pipe(store, take(&reading))?;
+            } else if let Ok(reader) = any.clone().try_into_future_reader::<u32>() {
+                reader.pipe(store, take(&reading))?;
+            } else {
+                let reader = any.clone().try_into_future_reader::<String>()?;
+                reader.pipe(store, take(&reading))?;
+            }
+        }
+        other => {
+            let text = format!("not an end: {other:?}");
+            return Err(wasmtime::Error::msg(text));
+        }
     }
-    if let Ok(reader) = future.clone().try_into_future_reader::<u32>() {
-        return take(store, reader);
-    }
-    take(store, future.try_into_future_reader::<String>()?)
+    Ok(reading)
 }
 
 /// What a stream's or future's payload must be for the host to make one.
@@ -536,12 +569,17 @@ impl<T> Payload for T where
 {
 }
 
-fn stream_of<T: Payload + Unpin>(
+/// A stream of `items` the host makes, written as its items.
+fn stream_of<T: Payload + Unpin + std::fmt::Debug>(
     store: &mut StoreContextMut<'_, Host>,
     items: Vec<T>,
 ) -> wasmtime::Result<Val> {
+    let text = stream_text(&items);
     let reader = StreamReader::new(&mut *store, items)?;
-    Ok(Val::Stream(reader.try_into_stream_any(&mut *store)?))
+    let value = Val::Stream(reader.try_into_stream_any(&mut *store)?);
+    let id = end_id(&value)?;
+    store.data_mut().ends.push((id, text));
+    Ok(value)
 }
 
 /// A future of `item` the host makes, written as its value.

@@ -486,11 +486,12 @@ impl Types {
         self.any(ty, &|t| matches!(t, Ty::Stream(_) | Ty::Future(_)))
     }
 
-    /// Whether `ty` holds a future end (of a string only if `strings`).
-    pub fn has_future(&self, ty: &Ty, strings: bool) -> bool {
+    /// Whether `ty` holds a stream or future end (of strings only if
+    /// `strings`).
+    pub fn has_relayed(&self, ty: &Ty, strings: bool) -> bool {
         self.any(
             ty,
-            &|t| matches!(t, Ty::Future(p) if strings || **p != Ty::String),
+            &|t| matches!(t, Ty::Stream(p) | Ty::Future(p) if strings || **p != Ty::String),
         )
     }
 
