@@ -209,9 +209,10 @@ fn read_ends(store: &mut Store<Host>, log: &mut [String], run: bool) {
                 .iter()
                 .all(|r| r.lock().expect("not poisoned").is_some())
         };
-        // (a writer that never writes leaves its end unread)
+        // (one end takes a turn or so; a writer that never writes leaves
+        // its end unread)
         let _ = crate::things::drive(store.run_concurrent(async move |_| {
-            for _ in 0..64 {
+            for _ in 0..100_000 {
                 if done() {
                     break;
                 }
