@@ -558,7 +558,7 @@ impl Api {
             false => Loc::Mem("(local.get 0)".into(), 0),
         };
         let mut drops = Walk::new(&self.types, Action::DropBorrows, &params, 0);
-        drops.all(&func.params, params_at.clone());
+        drops.fields(&func.params, &params_at);
         // A relaying forwarder replaces the ends of its parameters before
         // it passes them on, and those of its import's results.
         let relay = Action::Relay {
@@ -566,7 +566,7 @@ impl Api {
         };
         let mut relays_in = Walk::new(&self.types, relay, &params, drops.loops);
         if forwarder.relays {
-            relays_in.all(&func.params, params_at);
+            relays_in.fields(&func.params, &params_at);
         }
         let mut moves = Moves::new(&self.types);
         let mut body = String::from("    (global.set $begin (global.get $last))\n");
@@ -669,13 +669,13 @@ impl Api {
         let mut relays_out = Walk::new(&self.types, relay, &result, relays_in.loops);
         if forwarder.relays {
             match in_memory {
-                true => relays_out.all(
+                true => relays_out.fields(
                     func.result.as_slice(),
-                    Loc::Mem("(local.get $ret)".into(), 0),
+                    &Loc::Mem("(local.get $ret)".into(), 0),
                 ),
                 false => {
                     relays_out.locals = vec!["$r".to_owned()];
-                    relays_out.all(func.result.as_slice(), Loc::Flat(0));
+                    relays_out.fields(func.result.as_slice(), &Loc::Flat(0));
                 }
             }
         }
@@ -895,12 +895,6 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// Walks `tys`, one after the other from `loc` on (flat, or laid out
-    /// as a record in memory).
-    fn all(&mut self, tys: &[Ty], loc: Loc) {
-        self.fields(tys, &loc)
-    }
-
     /// Whether `ty` holds what the walk acts on.
     fn wanted(&self, ty: &Ty) -> bool {
         match self.action {
@@ -993,6 +987,8 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Walks `fields` one after the other from `loc` on (flat values, or
+    /// laid out as a record in memory).
     fn fields(&mut self, fields: &[Ty], loc: &Loc) {
         match loc {
             Loc::Flat(slot) => {
