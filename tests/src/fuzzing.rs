@@ -19,8 +19,11 @@
 //! - in a quarter of the cases, stream and future ends (of `u8`, `u32` or
 //!   `string`, perhaps in containers) as a parameter or in the result of
 //!   functions: the host makes them, and each forwarder passes them on
-//!   or (half of them) relays them: reads each one's values and passes on
-//!   a new stream or future it writes them to;
+//!   or (half of them) relays them: reads each one's values (a stream's
+//!   perhaps in two reads, cancelling a second that finds nothing) and
+//!   passes on a new stream or future it writes them to; an `async func`
+//!   import waits for the values of the ends it received before it
+//!   answers;
 //! - the calls the host makes to the composition's exported `api`, the
 //!   values its imported `api` returns (and whether it traps at some
 //!   call), and the memory strategy of the fusion.
@@ -112,6 +115,11 @@ impl Case {
             for forwarder in &mut case.forwarders {
                 forwarder.relays = u.arbitrary()?;
             }
+            for forwarder in &mut case.forwarders {
+                if forwarder.relays && u.ratio(1, 2)? {
+                    forwarder.split = Some(1 + u.choose_index(7)? as u32);
+                }
+            }
         }
         Ok(case)
     }
@@ -195,6 +203,7 @@ impl Case {
                 corruption: None,
                 asyncs: Vec::new(),
                 relays: false,
+                split: None,
             });
         }
         if u.ratio(1, 2)? {
@@ -347,12 +356,14 @@ impl Case {
                 .funcs
                 .iter()
                 .flat_map(|f| f.params.iter().chain(&f.result));
-            if f.relays
-                && values
-                    .into_iter()
-                    .any(|t| self.api.types.has_relayed(t, true))
-            {
+            let types = &self.api.types;
+            let values: Vec<&Ty> = values.collect();
+            if f.relays && values.iter().any(|t| types.has_relayed(t, true)) {
                 coverage.add("end relayed");
+            }
+            let stream = |t: &Ty| matches!(t, Ty::Stream(_));
+            if f.relays && f.split.is_some() && values.iter().any(|t| types.any(t, &stream)) {
+                coverage.add("stream relayed in two reads");
             }
         }
         for (index, func) in self.api.funcs.iter().enumerate() {
@@ -490,6 +501,7 @@ impl Coverage {
                 "yield",
                 "host answers later",
                 "end relayed",
+                "stream relayed in two reads",
             ]
             .map(str::to_owned),
         );

@@ -152,6 +152,7 @@ fn forwarder(encoding: StringEncoding, realloc: bool, asyncs: Vec<AsyncUse>) -> 
         corruption: None,
         asyncs,
         relays: false,
+        split: None,
     }
 }
 

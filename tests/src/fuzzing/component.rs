@@ -57,10 +57,14 @@ const WAIT_FOR_SUBTASK: &str = "    (local.set $status)
         (call $set_drop (local.get $set))))
 ";
 
-/// What an async forwarder imports: the host's `note` (it logs a value),
-/// `subtask.drop` and `thread.yield`, and the [`SET_BUILTINS`].
-const ASYNC_BUILTINS: &str = r#"  (import "fz:t/log" "note" (func $note (param i32)))
-  (import "$root" "[subtask-drop]" (func $subtask_drop (param i32)))
+/// What a forwarder that notes imports: the host's `note` (it logs a
+/// value).
+const NOTE: &str = r#"  (import "fz:t/log" "note" (func $note (param i32)))
+"#;
+
+/// What an async forwarder imports besides [`NOTE`]: `subtask.drop` and
+/// `thread.yield`, and the [`SET_BUILTINS`].
+const ASYNC_BUILTINS: &str = r#"  (import "$root" "[subtask-drop]" (func $subtask_drop (param i32)))
   (import "$root" "[thread-yield]" (func $yield (result i32)))
 "#;
 
@@ -211,6 +215,10 @@ pub struct Forwarder {
     /// post-return then leaves memory alone: the values it wrote stay
     /// there until they are read.
     pub relays: bool,
+    /// A relay reads a stream in two reads: this many items first (1 to
+    /// 7), then, if it got them all, up to the rest of eight; a second
+    /// read the writer has nothing for is cancelled.
+    pub split: Option<u32>,
 }
 
 impl Forwarder {
@@ -220,6 +228,13 @@ impl Forwarder {
             true => self.asyncs.get(index).copied().unwrap_or_default(),
             false => AsyncUse::default(),
         }
+    }
+
+    /// Whether it tells the host what its second reads of a stream
+    /// returned ([`Forwarder::split`]), as an async one tells what its
+    /// async lowers did.
+    fn notes(&self) -> bool {
+        self.relays && self.split.is_some()
     }
 
     /// Whether it uses any function `async`.
@@ -291,7 +306,7 @@ impl Api {
         // (what an async forwarder saw: each async lower's status)
         out.push_str("\ninterface log {\n  note: func(v: u32);\n}\n");
         out.push_str("\nworld w {\n  import types;\n");
-        if forwarder.is_async(self) {
+        if forwarder.is_async(self) || forwarder.notes() {
             out.push_str("  import log;\n");
         }
         for iface in &forwarder.imports {
@@ -351,6 +366,9 @@ impl Api {
                 );
             }
         }
+        if forwarder.is_async(self) || forwarder.notes() {
+            out.push_str(NOTE);
+        }
         if forwarder.is_async(self) {
             out.push_str(ASYNC_BUILTINS);
         }
@@ -385,6 +403,11 @@ impl Api {
                     "drop",
                     format!("[{kind}-drop-readable-{n}]f{func}"),
                     "(param i32)",
+                ),
+                (
+                    "cancel",
+                    format!("[{kind}-cancel-read-{n}]f{func}"),
+                    "(param i32) (result i32)",
                 ),
             ] {
                 let _ = writeln!(
@@ -468,17 +491,46 @@ impl Api {
         // writes them to a new one, whose readable end it returns.
         for (end, _, _) in &relayed {
             let p = relay_name(end);
+            let first = forwarder.split.unwrap_or(8);
             let (room, count) = match end {
                 Ty::Stream(_) => (
-                    " (i32.const 8)",
+                    format!(" (i32.const {first})"),
                     " (i32.shr_u (local.get $code) (i32.const 4))",
                 ),
-                _ => ("", ""),
+                _ => (String::new(), ""),
+            };
+            // A second read, after a first that got all it asked for.
+            let rest = match (end, forwarder.split) {
+                (Ty::Stream(payload), Some(first)) => {
+                    let size = match **payload {
+                        Ty::U8 => 1,
+                        Ty::U32 => 4,
+                        _ => 8,
+                    };
+                    format!(
+                        r#"
+    (if (i32.eq (local.get $code) (i32.const {full}))
+      (then
+        (local.set $more (call $read_{p} (local.get $end)
+          (i32.add (local.get $buf) (i32.const {at})) (i32.const {left})))
+        (call $note (local.get $more))
+        (if (i32.eq (local.get $more) (i32.const -1))
+          (then
+            (local.set $more (call $cancel_{p} (local.get $end)))
+            (call $note (local.get $more))))
+        (local.set $code (i32.add (local.get $code)
+          (i32.and (local.get $more) (i32.const -16))))))"#,
+                        full = first << 4,
+                        at = first * size,
+                        left = 8 - first,
+                    )
+                }
+                _ => String::new(),
             };
             let _ = writeln!(
                 out,
                 r#"  (func $relay_{p} (param $end i32) (result i32)
-    (local $buf i32) (local $pair i64) (local $set i32) (local $code i32)
+    (local $buf i32) (local $pair i64) (local $set i32) (local $code i32) (local $more i32)
     (local.set $buf (call $alloc (i32.const 8) (i32.const 64)))
     ;; (a forwarder writes before it passes the end on; the host may
     ;; answer later, and then the read waits, which only a task that may
@@ -491,7 +543,7 @@ impl Api {
         (drop (call $set_wait (local.get $set) (i32.const 0)))
         (local.set $code (i32.load (i32.const 4)))
         (call $join (local.get $end) (i32.const 0))
-        (call $set_drop (local.get $set))))
+        (call $set_drop (local.get $set)))){rest}
     (call $drop_{p} (local.get $end))
     (local.set $pair (call $new_{p}))
     (drop (call $write_{p} (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))

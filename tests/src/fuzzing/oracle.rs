@@ -107,9 +107,15 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
                         if waits {
                             YieldOnce(false).await;
                         }
-                        accessor.with(|mut access| {
-                            serve(&mut access.as_context_mut(), &label, ty, params, results)
-                        })
+                        let readings = accessor.with(|mut access| {
+                            let mut store = access.as_context_mut();
+                            let before = store.data().reading.len();
+                            serve(&mut store, &label, ty, params, results)?;
+                            let all = &store.data().reading[before..];
+                            Ok::<_, wasmtime::Error>(all.iter().map(|(_, r)| r.clone()).collect())
+                        })?;
+                        wait_for_ends(accessor, readings).await;
+                        Ok(())
                     })
                 })?,
                 false => host.func_new(name, move |mut store, ty, params, results| {
@@ -232,6 +238,31 @@ fn read_ends(store: &mut Store<Host>, log: &mut [String], run: bool) {
             *line = line.replace(&text, &value);
         }
     }
+}
+
+/// Lets the forwarders' ends that an `async func` import received
+/// deliver their values before it answers, and logs how many did: the
+/// writer is still inside its call (a relay writes, then calls the host),
+/// so the values must flow while the import is pending.
+async fn wait_for_ends(accessor: &wasmtime::component::Accessor<Host>, readings: Vec<Reading>) {
+    if readings.is_empty() {
+        return;
+    }
+    let done = || {
+        readings
+            .iter()
+            .filter(|r| r.lock().expect("not poisoned").is_some())
+            .count()
+    };
+    // (a writer that never writes leaves its end unread)
+    for _ in 0..1000 {
+        if done() == readings.len() {
+            break;
+        }
+        YieldOnce(false).await;
+    }
+    let line = format!("the host read {} of {} ends", done(), readings.len());
+    accessor.with(|mut access| access.get().log.push(line));
 }
 
 /// A future that is pending once (waking itself) and then ready.

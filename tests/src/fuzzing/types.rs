@@ -521,7 +521,7 @@ impl Types {
 
     /// Whether `test` holds for `ty` or a type in it (not looking into a
     /// stream's or future's payload: passing an end passes no payload).
-    fn any(&self, ty: &Ty, test: &dyn Fn(&Ty) -> bool) -> bool {
+    pub fn any(&self, ty: &Ty, test: &dyn Fn(&Ty) -> bool) -> bool {
         if test(ty) {
             return true;
         }
