@@ -21,7 +21,8 @@
 //!   functions: the host makes them, and each forwarder passes them on
 //!   or (half of them) relays them: reads each one's values (a stream's
 //!   perhaps in two reads, cancelling a second that finds nothing) and
-//!   passes on a new stream or future it writes them to; an `async func`
+//!   passes on a new stream or future it writes them to, or reads a few
+//!   items of a stream and passes the rest on in the same end; an `async func`
 //!   import waits for the values of the ends it received before it
 //!   answers;
 //! - the calls the host makes to the composition's exported `api`, the
@@ -120,6 +121,11 @@ impl Case {
                     forwarder.split = Some(1 + u.choose_index(7)? as u32);
                 }
             }
+            for forwarder in &mut case.forwarders {
+                if forwarder.relays && u.ratio(1, 3)? {
+                    forwarder.eats = Some(1 + u.choose_index(7)? as u32);
+                }
+            }
         }
         Ok(case)
     }
@@ -204,6 +210,7 @@ impl Case {
                 asyncs: Vec::new(),
                 relays: false,
                 split: None,
+                eats: None,
             });
         }
         if u.ratio(1, 2)? {
@@ -318,7 +325,18 @@ impl Case {
 
     /// Whether the transcript must show every value arriving unchanged.
     fn is_faithful(&self) -> bool {
-        self.host_trap_at.is_none() && self.forwarders.iter().all(|f| f.corruption.is_none())
+        // (an eater keeps items of streams from the host's reads)
+        let types = &self.api.types;
+        let streams = self.api.funcs.iter().any(|f| {
+            f.params
+                .iter()
+                .chain(&f.result)
+                .any(|t| types.any(t, &|t| matches!(t, Ty::Stream(_))))
+        });
+        let eats = self.forwarders.iter().any(|f| f.relays && f.eats.is_some());
+        self.host_trap_at.is_none()
+            && self.forwarders.iter().all(|f| f.corruption.is_none())
+            && !(eats && streams)
     }
 
     /// What the case covers, added to `coverage`.
@@ -362,8 +380,12 @@ impl Case {
                 coverage.add("end relayed");
             }
             let stream = |t: &Ty| matches!(t, Ty::Stream(_));
-            if f.relays && f.split.is_some() && values.iter().any(|t| types.any(t, &stream)) {
-                coverage.add("stream relayed in two reads");
+            if f.relays && values.iter().any(|t| types.any(t, &stream)) {
+                match (f.eats, f.split) {
+                    (Some(_), _) => coverage.add("stream partly read, passed on"),
+                    (None, Some(_)) => coverage.add("stream relayed in two reads"),
+                    (None, None) => {}
+                }
             }
         }
         for (index, func) in self.api.funcs.iter().enumerate() {
@@ -502,6 +524,7 @@ impl Coverage {
                 "host answers later",
                 "end relayed",
                 "stream relayed in two reads",
+                "stream partly read, passed on",
             ]
             .map(str::to_owned),
         );

@@ -153,6 +153,7 @@ fn forwarder(encoding: StringEncoding, realloc: bool, asyncs: Vec<AsyncUse>) -> 
         asyncs,
         relays: false,
         split: None,
+        eats: None,
     }
 }
 

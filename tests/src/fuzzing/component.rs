@@ -219,6 +219,10 @@ pub struct Forwarder {
     /// 7), then, if it got them all, up to the rest of eight; a second
     /// read the writer has nothing for is cancelled.
     pub split: Option<u32>,
+    /// A relay passes each stream end on itself, having read (eaten)
+    /// this many items (1 to 7) of it first: the writer's write, if it is
+    /// an inner component's, goes on with the rest wherever the end goes.
+    pub eats: Option<u32>,
 }
 
 impl Forwarder {
@@ -231,10 +235,10 @@ impl Forwarder {
     }
 
     /// Whether it tells the host what its second reads of a stream
-    /// returned ([`Forwarder::split`]), as an async one tells what its
-    /// async lowers did.
+    /// returned ([`Forwarder::split`]) or what it ate ([`Forwarder::eats`]),
+    /// as an async one tells what its async lowers did.
     fn notes(&self) -> bool {
-        self.relays && self.split.is_some()
+        self.relays && (self.split.is_some() || self.eats.is_some())
     }
 
     /// Whether it uses any function `async`.
@@ -491,7 +495,8 @@ impl Api {
         // writes them to a new one, whose readable end it returns.
         for (end, _, _) in &relayed {
             let p = relay_name(end);
-            let first = forwarder.split.unwrap_or(8);
+            let eats = forwarder.eats.filter(|_| matches!(end, Ty::Stream(_)));
+            let first = eats.or(forwarder.split).unwrap_or(8);
             let (room, count) = match end {
                 Ty::Stream(_) => (
                     format!(" (i32.const {first})"),
@@ -501,6 +506,8 @@ impl Api {
             };
             // A second read, after a first that got all it asked for.
             let rest = match (end, forwarder.split) {
+                // (an eater notes what its one read got)
+                _ if eats.is_some() => "\n    (call $note (local.get $code))".to_owned(),
                 (Ty::Stream(payload), Some(first)) => {
                     let size = match **payload {
                         Ty::U8 => 1,
@@ -527,6 +534,17 @@ impl Api {
                 }
                 _ => String::new(),
             };
+            let tail = match eats {
+                Some(_) => "\n    (local.get $end))".to_owned(),
+                None => format!(
+                    r#"
+    (call $drop_{p} (local.get $end))
+    (local.set $pair (call $new_{p}))
+    (drop (call $write_{p} (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
+      (local.get $buf){count}))
+    (i32.wrap_i64 (local.get $pair)))"#
+                ),
+            };
             let _ = writeln!(
                 out,
                 r#"  (func $relay_{p} (param $end i32) (result i32)
@@ -543,12 +561,7 @@ impl Api {
         (drop (call $set_wait (local.get $set) (i32.const 0)))
         (local.set $code (i32.load (i32.const 4)))
         (call $join (local.get $end) (i32.const 0))
-        (call $set_drop (local.get $set)))){rest}
-    (call $drop_{p} (local.get $end))
-    (local.set $pair (call $new_{p}))
-    (drop (call $write_{p} (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
-      (local.get $buf){count}))
-    (i32.wrap_i64 (local.get $pair)))"#
+        (call $set_drop (local.get $set)))){rest}{tail}"#
             );
         }
         for (index, func) in self.funcs.iter().enumerate() {
