@@ -88,6 +88,9 @@ pub struct Case {
     /// The host's `async func` imports answer only after yielding once
     /// (an async caller sees its subtask started, a sync one blocks).
     pub host_waits: bool,
+    /// With `async func`s or ends, the host makes its calls two at a
+    /// time, the second started before the first returns.
+    pub together: bool,
     /// Seed of the values the host passes and returns.
     pub seed: u64,
     pub memory: MemoryStrategy,
@@ -127,6 +130,8 @@ impl Case {
                 }
             }
         }
+        // (off unless asked for: README, "Known differences")
+        case.together = std::env::var_os("MELD_FUZZ_TOGETHER").is_some() && u.ratio(1, 3)?;
         Ok(case)
     }
 
@@ -252,9 +257,20 @@ impl Case {
             calls,
             host_trap_at,
             host_waits,
+            together: false,
             seed,
             memory,
         })
+    }
+
+    /// Whether the host calls the composition as tasks: with an `async
+    /// func`, or with ends, which it reads after each call.
+    pub fn is_concurrent(&self) -> bool {
+        let types = &self.api.types;
+        self.api
+            .funcs
+            .iter()
+            .any(|f| f.is_async || f.params.iter().chain(&f.result).any(|t| types.has_end(t)))
     }
 
     /// The case with every function sync, as the generator made the
@@ -334,9 +350,11 @@ impl Case {
                 .any(|t| types.any(t, &|t| matches!(t, Ty::Stream(_))))
         });
         let eats = self.forwarders.iter().any(|f| f.relays && f.eats.is_some());
+        // (calls made together have no one last import call to return)
         self.host_trap_at.is_none()
             && self.forwarders.iter().all(|f| f.corruption.is_none())
             && !(eats && streams)
+            && !(self.together && self.is_concurrent())
     }
 
     /// What the case covers, added to `coverage`.
@@ -417,6 +435,9 @@ impl Case {
         }
         if self.host_waits && self.api.funcs.iter().any(|f| f.is_async) {
             coverage.add("host answers later");
+        }
+        if self.together && self.is_concurrent() && self.calls.len() > 1 {
+            coverage.add("calls made together");
         }
     }
 }
@@ -528,6 +549,9 @@ impl Coverage {
             ]
             .map(str::to_owned),
         );
+        if std::env::var_os("MELD_FUZZ_TOGETHER").is_some() {
+            expected.push("calls made together".to_owned());
+        }
         expected
             .into_iter()
             .filter(|e| !self.0.contains_key(e))
@@ -572,10 +596,23 @@ pub fn check(case: &Case) -> Result<Verdict> {
             .zip(&actual)
             .position(|(a, b)| a != b)
             .unwrap_or(expected.len().min(actual.len()));
+        // (and what follows, which tells a reordering from a change)
+        let from = |lines: &[String]| {
+            let shown: Vec<&str> = lines
+                .iter()
+                .skip(first)
+                .take(8)
+                .map(String::as_str)
+                .collect();
+            match shown.is_empty() {
+                true => "(end)".to_owned(),
+                false => shown.join("\n            "),
+            }
+        };
         bail!(
             "original and fused differ at line {first}:\n  original: {}\n  fused:    {}",
-            expected.get(first).map_or("(end)", String::as_str),
-            actual.get(first).map_or("(end)", String::as_str),
+            from(&expected),
+            from(&actual),
         );
     }
     Ok(Verdict::Same)

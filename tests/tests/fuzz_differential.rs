@@ -112,7 +112,13 @@ fn fused_compositions_of_random_types_behave_like_the_original() {
     for &seed in &all {
         let case = case(seed);
         case.cover(&mut coverage);
-        match check(&case) {
+        // (a panic, of wasmtime's checks too, is a finding of this seed)
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&case)));
+        let Ok(checked) = checked else {
+            failures.push(format!("seed {seed}: panicked"));
+            continue;
+        };
+        match checked {
             Ok(Verdict::Same) => {}
             Ok(Verdict::Unsupported(e)) => {
                 refused += 1;
@@ -176,6 +182,7 @@ fn pair(
         calls: vec![0; calls],
         host_trap_at: None,
         host_waits: false,
+        together: false,
         seed,
         memory,
     }

@@ -16,8 +16,10 @@
 //!
 //! An `async func` import is a concurrent host function, which answers at
 //! once or, with [`Case::host_waits`], after yielding once; the host then
-//! calls the exports as tasks (`call_concurrent`). Async forwarders report
-//! each async lower's status to `fz:t/log`'s `note`, which logs it.
+//! calls the exports as tasks (`call_concurrent`), with [`Case::together`]
+//! two at a time (both started before either returns, their returns
+//! written in the order they came). Async forwarders report each async
+//! lower's status to `fz:t/log`'s `note`, which logs it.
 
 use anyhow::{Context, Result, bail};
 use wasmtime::component::types::ComponentItem;
@@ -139,12 +141,7 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
     // With `async func`s the host's imports are concurrent, and the store
     // is driven by the async API; so it is with ends, which the host reads
     // after each call.
-    let types = &case.api.types;
-    let concurrent = case
-        .api
-        .funcs
-        .iter()
-        .any(|f| f.is_async || f.params.iter().chain(&f.result).any(|t| types.has_end(t)));
+    let concurrent = case.is_concurrent();
     let instance = match concurrent {
         true => crate::things::drive(linker.instantiate_async(&mut store, &component)),
         false => linker.instantiate(&mut store, &component),
@@ -159,45 +156,124 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
         .context("the composition exports no `api`")?;
     let mut log = Vec::new();
     let mut trap = None;
-    for (number, &index) in case.calls.iter().enumerate() {
-        let name = format!("f{index}");
-        let export = instance
-            .get_export_index(&mut store, Some(&interface), &name)
-            .with_context(|| format!("no export `{name}`"))?;
-        let func = instance
-            .get_func(&mut store, export)
-            .with_context(|| format!("`{name}` is not a function"))?;
-        let ty = func.ty(&store);
-        let mut rng = crate::harness::Rng::new(case.seed ^ number as u64);
-        let mut args = Vec::new();
-        for (_, ty) in ty.params() {
-            args.push(value(&mut rng, &mut store.as_context_mut(), &ty, 0)?);
+    // With `together`, the host makes the calls two at a time, both
+    // started before either returns.
+    let group = match concurrent && case.together {
+        true => 2,
+        false => 1,
+    };
+    let numbered: Vec<(usize, usize)> = case.calls.iter().copied().enumerate().collect();
+    for calls in numbered.chunks(group) {
+        let mut made = Vec::new();
+        for &(number, index) in calls {
+            let name = format!("f{index}");
+            let export = instance
+                .get_export_index(&mut store, Some(&interface), &name)
+                .with_context(|| format!("no export `{name}`"))?;
+            let func = instance
+                .get_func(&mut store, export)
+                .with_context(|| format!("`{name}` is not a function"))?;
+            let ty = func.ty(&store);
+            let mut rng = crate::harness::Rng::new(case.seed ^ number as u64);
+            let mut args = Vec::new();
+            for (_, ty) in ty.params() {
+                args.push(value(&mut rng, &mut store.as_context_mut(), &ty, 0)?);
+            }
+            let shown = render_all(&mut store.as_context_mut(), &args)?;
+            log.push(format!("call {name}{shown}"));
+            made.push((func, args, ty.results().len()));
         }
-        let shown = render_all(&mut store.as_context_mut(), &args)?;
-        log.push(format!("call {name}{shown}"));
-        let mut results = vec![Val::Bool(false); ty.results().len()];
         store.set_fuel(FUEL)?;
         // An async function's export may be lifted `async`: the host
         // calls it as a task (a sync one runs the same either way).
-        let outcome = match concurrent {
-            true => crate::things::drive(store.run_concurrent(async |accessor| {
-                func.call_concurrent(accessor, &args, &mut results).await
-            }))
-            .and_then(|outcome| outcome),
-            false => func.call(&mut store, &args, &mut results),
+        let outcomes = match concurrent {
+            true => call_together(&mut store, &made),
+            false => {
+                let (func, args, results) = &made[0];
+                let mut values = vec![Val::Bool(false); *results];
+                let outcome = func.call(&mut store, args, &mut values);
+                vec![(0, outcome.map(|()| values))]
+            }
         };
         log.append(&mut store.data_mut().log);
-        if let Err(e) = outcome {
+        let mut trapped = false;
+        for (which, outcome) in outcomes {
+            let results = match outcome {
+                Ok(results) => results,
+                Err(e) => {
+                    trap = Some(format!("{e:?}"));
+                    trapped = true;
+                    break;
+                }
+            };
+            let out = render_all(&mut store.as_context_mut(), &results)?;
+            log.push(match group {
+                1 => format!("return {out}"),
+                _ => format!("return of call {} {out}", calls[which].0),
+            });
+        }
+        if trapped {
             log.push("trap".to_owned());
-            trap = Some(format!("{e:?}"));
             read_ends(&mut store, &mut log, false);
             break;
         }
-        let out = render_all(&mut store.as_context_mut(), &results)?;
-        log.push(format!("return {out}"));
         read_ends(&mut store, &mut log, true);
     }
     Ok(Transcript { lines: log, trap })
+}
+
+/// Makes `calls` (an export, its arguments, its number of results) at
+/// once in one event loop, and gives each one's outcome (its results, or
+/// the trap that ended it or the loop) in the order they finished.
+fn call_together(
+    store: &mut Store<Host>,
+    calls: &[(wasmtime::component::Func, Vec<Val>, usize)],
+) -> Vec<(usize, wasmtime::Result<Vec<Val>>)> {
+    let finished = std::cell::RefCell::new(Vec::new());
+    let run = store.run_concurrent(async |accessor| {
+        let mut pending: Vec<_> = calls
+            .iter()
+            .enumerate()
+            .map(|(which, (func, args, results))| {
+                let finished = &finished;
+                Some(Box::pin(async move {
+                    let mut values = vec![Val::Bool(false); *results];
+                    let outcome = func.call_concurrent(accessor, args, &mut values).await;
+                    finished
+                        .borrow_mut()
+                        .push((which, outcome.map(|()| values)));
+                }))
+            })
+            .collect();
+        std::future::poll_fn(|context| {
+            for slot in &mut pending {
+                if slot
+                    .as_mut()
+                    .is_some_and(|f| f.as_mut().poll(context).is_ready())
+                {
+                    *slot = None;
+                }
+            }
+            match pending.iter().all(Option::is_none) {
+                true => std::task::Poll::Ready(()),
+                false => std::task::Poll::Pending,
+            }
+        })
+        .await;
+    });
+    let failure = crate::things::drive(run).err();
+    let mut finished = finished.into_inner();
+    // (an error of the loop itself ends the calls that had not finished)
+    if let Some(e) = failure {
+        let message = format!("{e:?}");
+        let left: Vec<usize> = (0..calls.len())
+            .filter(|which| !finished.iter().any(|(done, _)| done == which))
+            .collect();
+        for which in left {
+            finished.push((which, Err(wasmtime::Error::msg(message.clone()))));
+        }
+    }
+    finished
 }
 
 /// Lets the forwarders' ends that reached the host during the last call
