@@ -273,6 +273,18 @@ impl Case {
             .any(|f| f.is_async || f.params.iter().chain(&f.result).any(|t| types.has_end(t)))
     }
 
+    /// Whether a function's parameters or result hold a stream end.
+    fn holds_streams(&self) -> bool {
+        let types = &self.api.types;
+        let stream = |t: &Ty| matches!(t, Ty::Stream(_));
+        self.api.funcs.iter().any(|f| {
+            f.params
+                .iter()
+                .chain(&f.result)
+                .any(|t| types.any(t, &stream))
+        })
+    }
+
     /// The case with every function sync, as the generator made the
     /// cases before it drew async choices (for seeds found then).
     pub fn without_async(mut self) -> Case {
@@ -342,14 +354,8 @@ impl Case {
     /// Whether the transcript must show every value arriving unchanged.
     fn is_faithful(&self) -> bool {
         // (an eater keeps items of streams from the host's reads)
-        let types = &self.api.types;
-        let streams = self.api.funcs.iter().any(|f| {
-            f.params
-                .iter()
-                .chain(&f.result)
-                .any(|t| types.any(t, &|t| matches!(t, Ty::Stream(_))))
-        });
         let eats = self.forwarders.iter().any(|f| f.relays && f.eats.is_some());
+        let streams = self.holds_streams();
         // (calls made together have no one last import call to return)
         self.host_trap_at.is_none()
             && self.forwarders.iter().all(|f| f.corruption.is_none())
@@ -397,8 +403,7 @@ impl Case {
             if f.relays && values.iter().any(|t| types.has_relayed(t, true)) {
                 coverage.add("end relayed");
             }
-            let stream = |t: &Ty| matches!(t, Ty::Stream(_));
-            if f.relays && values.iter().any(|t| types.any(t, &stream)) {
+            if f.relays && self.holds_streams() {
                 match (f.eats, f.split) {
                     (Some(_), _) => coverage.add("stream partly read, passed on"),
                     (None, Some(_)) => coverage.add("stream relayed in two reads"),

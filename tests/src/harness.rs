@@ -38,7 +38,7 @@
 //! constructors are called again first.
 
 pub(crate) mod clock;
-mod concurrency;
+pub(crate) mod concurrency;
 mod generate;
 mod link;
 mod pool;

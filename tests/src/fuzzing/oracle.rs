@@ -10,7 +10,8 @@
 //! see never reach the transcript, but a guest dropping or passing the
 //! wrong one changes it. A stream or future end the host makes is written
 //! by the values it gives it (`stream[…]`, `future<…>`); one it receives
-//! that it did not make (a forwarder's relay) it reads after the call and
+//! that it did not make (a forwarder's relay) it reads after the call (an
+//! `async func` import waits for their values before it answers) and
 //! writes by the values it read (a stream's first write), so an end that
 //! was passed on and one that was relayed read the same.
 //!
@@ -31,6 +32,7 @@ use wasmtime::{AsContextMut, Store, StoreContextMut};
 
 use super::Case;
 use super::component::Iface;
+use crate::harness::concurrency::all_of;
 use crate::harness::engine;
 
 /// Fuel per instantiation and per call: the forwarders do little, so
@@ -231,34 +233,21 @@ fn call_together(
 ) -> Vec<(usize, wasmtime::Result<Vec<Val>>)> {
     let finished = std::cell::RefCell::new(Vec::new());
     let run = store.run_concurrent(async |accessor| {
-        let mut pending: Vec<_> = calls
-            .iter()
-            .enumerate()
-            .map(|(which, (func, args, results))| {
-                let finished = &finished;
-                Some(Box::pin(async move {
-                    let mut values = vec![Val::Bool(false); *results];
-                    let outcome = func.call_concurrent(accessor, args, &mut values).await;
-                    finished
-                        .borrow_mut()
-                        .push((which, outcome.map(|()| values)));
-                }))
-            })
-            .collect();
-        std::future::poll_fn(|context| {
-            for slot in &mut pending {
-                if slot
-                    .as_mut()
-                    .is_some_and(|f| f.as_mut().poll(context).is_ready())
-                {
-                    *slot = None;
-                }
-            }
-            match pending.iter().all(Option::is_none) {
-                true => std::task::Poll::Ready(()),
-                false => std::task::Poll::Pending,
-            }
-        })
+        all_of(
+            calls
+                .iter()
+                .enumerate()
+                .map(|(which, (func, args, results))| {
+                    let finished = &finished;
+                    async move {
+                        let mut values = vec![Val::Bool(false); *results];
+                        let outcome = func.call_concurrent(accessor, args, &mut values).await;
+                        finished
+                            .borrow_mut()
+                            .push((which, outcome.map(|()| values)));
+                    }
+                }),
+        )
         .await;
     });
     let failure = crate::things::drive(run).err();

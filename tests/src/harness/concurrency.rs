@@ -96,41 +96,24 @@ pub(crate) fn call_together(
     let finished = RefCell::new(Vec::new());
     let clock = Arc::clone(&store.data().clock);
     let run = store.run_concurrent(async |accessor| {
-        let mut pending: Vec<_> = calls
-            .iter()
-            .enumerate()
-            .map(|(index, (func, args, results))| {
-                let outcomes = &outcomes;
-                let finished = &finished;
-                Box::pin(async move {
-                    let mut values = vec![Val::Bool(false); *results];
-                    let result = func.call_concurrent(accessor, args, &mut values).await;
-                    outcomes.borrow_mut()[index] = Some(match result {
-                        Ok(()) => Outcome::Returned(values),
-                        Err(error) => outcome_of_error(error),
-                    });
-                    finished.borrow_mut().push(index);
-                })
-            })
-            .map(Some)
-            .collect();
-        std::future::poll_fn(|context| {
-            let mut all_done = true;
-            for slot in &mut pending {
-                if let Some(future) = slot {
-                    if future.as_mut().poll(context).is_ready() {
-                        *slot = None;
-                    } else {
-                        all_done = false;
+        all_of(
+            calls
+                .iter()
+                .enumerate()
+                .map(|(index, (func, args, results))| {
+                    let outcomes = &outcomes;
+                    let finished = &finished;
+                    async move {
+                        let mut values = vec![Val::Bool(false); *results];
+                        let result = func.call_concurrent(accessor, args, &mut values).await;
+                        outcomes.borrow_mut()[index] = Some(match result {
+                            Ok(()) => Outcome::Returned(values),
+                            Err(error) => outcome_of_error(error),
+                        });
+                        finished.borrow_mut().push(index);
                     }
-                }
-            }
-            if all_done {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
+                }),
+        )
         .await;
     });
     // A deadlock leaves the unfinished calls' outcomes at `None`; an error
@@ -150,6 +133,28 @@ pub(crate) fn call_together(
         }
     }
     Together { outcomes, finished }
+}
+
+/// Runs `futures` together (each polled in turn, in order, while any is
+/// pending) until all are done.
+pub(crate) async fn all_of<F: Future<Output = ()>>(futures: impl IntoIterator<Item = F>) {
+    let mut pending: Vec<Option<std::pin::Pin<Box<F>>>> =
+        futures.into_iter().map(|f| Some(Box::pin(f))).collect();
+    std::future::poll_fn(|context| {
+        for slot in &mut pending {
+            if slot
+                .as_mut()
+                .is_some_and(|f| f.as_mut().poll(context).is_ready())
+            {
+                *slot = None;
+            }
+        }
+        match pending.iter().all(Option::is_none) {
+            true => Poll::Ready(()),
+            false => Poll::Pending,
+        }
+    })
+    .await;
 }
 
 /// Records whether a future woke itself.
