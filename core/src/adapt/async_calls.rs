@@ -777,6 +777,7 @@ struct Rt {
     spare_put: u32,
     spare_take: u32,
     set_of: u32,
+    watched: u32,
     take_one: u32,
     await_one: u32,
     set_event: u32,
@@ -819,6 +820,7 @@ impl Rt {
                 p2: get(w, "p2", Space::Global)?,
                 host: None,
                 host_poll: None,
+                host_set: None,
             },
             begin: f(t, "begin")?,
             argument: f(t, "argument")?,
@@ -890,6 +892,7 @@ impl Rt {
             spare_put: f(w, "spare_put")?,
             spare_take: f(w, "spare_take")?,
             set_of: f(w, "set_of")?,
+            watched: f(w, "watched")?,
             take_one: f(w, "take_one")?,
             await_one: f(w, "await_one")?,
             set_event: f(w, "set_event")?,
@@ -947,6 +950,7 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             join: host_op(ctx, HostAsyncOp::Join)?,
             drop: host_op(ctx, HostAsyncOp::SubtaskDrop)?,
         });
+        rt.funcs.host_set = Some(rt.host_set);
     }
     let mut g = Gen {
         ctx,
@@ -3280,17 +3284,35 @@ impl Gen<'_, '_, '_, '_> {
     }
 
     /// If `code` is BLOCKED, end record `n`'s operation is pending at the
-    /// host: its end there joins the host's waitable set.
-    fn host_pends(&self, b: &mut Body, n: Local, code: Local) -> Result<()> {
+    /// host. wasmtime ends a copy when its event is taken, and until then
+    /// goes on copying into or out of it (a reader of a write takes its
+    /// rest); so taking the event of an end nobody waits for would end the
+    /// copy sooner than it ends in the original. Its end at the host joins
+    /// the host's waitable set at once (`eager`) when its event must be
+    /// taken as soon as it comes: a blocking operation waits for it, and a
+    /// staged copy's values and handles move only then, where wasmtime
+    /// moves them as it copies. Else only while the end is in one of its
+    /// component's sets or waited for by a blocked writer, now or later
+    /// (`waitable.join` follows: the runtime's `join` says what to join or
+    /// leave).
+    fn host_pends(&self, b: &mut Body, n: Local, code: Local, eager: bool) -> Result<()> {
         let rt = &self.rt;
         b.get(code)
             .i32(u32::MAX)
             .ins(I::I32Eq)
             .ins(I::If(BlockType::Empty));
         self.host_set(b)?;
+        if !eager {
+            b.get(n)
+                .ins(I::Call(rt.watched))
+                .ins(I::If(BlockType::Empty));
+        }
         b.get(n).ins(I::Call(rt.end_host));
         b.ins(I::GlobalGet(rt.host_set))
             .ins(I::Call(host_op(self.ctx, HostAsyncOp::Join)?));
+        if !eager {
+            b.ins(I::End);
+        }
         b.get(n)
             .i32(1)
             .ins(I::Call(rt.end_busy))
@@ -3448,7 +3470,9 @@ impl Gen<'_, '_, '_, '_> {
                                 .ins(I::End);
                         }
                         match op {
-                            EndOp::Read | EndOp::Write => self.host_pends(b, n, code)?,
+                            EndOp::Read | EndOp::Write => {
+                                self.host_pends(b, n, code, !async_ || staged.is_some())?
+                            }
                             _ => {
                                 // Ended at once: nothing pending any more.
                                 b.get(code)
@@ -4342,7 +4366,7 @@ impl Gen<'_, '_, '_, '_> {
                     }
                     b.ins(I::Call(write)).set(code);
                     self.settle_or_park(b, p, block, code)?;
-                    self.bridged_write_ends(b, p, code, w.taken, future)?;
+                    self.bridged_write_ends(b, p, code, w.taken, future, true)?;
                 }
                 Some(&write) => {
                     let base = self.region(&writer.options)?.map_or(0, |r| r.base);
@@ -4354,7 +4378,7 @@ impl Gen<'_, '_, '_, '_> {
                         b.get(count);
                     }
                     b.ins(I::Call(write)).set(code);
-                    self.bridged_write_ends(b, p, code, w.taken, future)?;
+                    self.bridged_write_ends(b, p, code, w.taken, future, false)?;
                 }
                 _ => {
                     b.ins(I::Unreachable);
@@ -4369,7 +4393,7 @@ impl Gen<'_, '_, '_, '_> {
     /// `p` ([`AsyncFunc::BridgeOut`]) and returned `code`, a reader having
     /// taken `taken` elements of it before: it waits at the host, carrying
     /// `taken`, or, done at once, the writer gets its event, counting
-    /// `taken` too.
+    /// `taken` too. `staged`: the write is staged in meld's memory.
     fn bridged_write_ends(
         &self,
         b: &mut Body,
@@ -4377,8 +4401,9 @@ impl Gen<'_, '_, '_, '_> {
         code: Local,
         taken: Local,
         future: bool,
+        staged: bool,
     ) -> Result<()> {
-        self.host_pends(b, p, code)?;
+        self.host_pends(b, p, code, staged)?;
         b.get(code)
             .i32(u32::MAX)
             .ins(I::I32Ne)

@@ -327,6 +327,7 @@ pub(super) fn shims_for(instance: u32, shims: &[(&str, AsyncOp)]) -> Vec<u8> {
         p2: 1,
         host: None,
         host_poll: None,
+        host_set: None,
     };
     let mut types = TypeSection::new();
     let mut import_section = ImportSection::new();

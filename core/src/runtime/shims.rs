@@ -44,6 +44,12 @@ pub(crate) struct RuntimeFuncs {
     /// host's events that came (a stream or future end's among them, set
     /// by another component's read or write) before a wait or poll looks.
     pub(crate) host_poll: Option<u32>,
+    /// When inner components call the host with the async ABI: the
+    /// global holding the fused component's waitable set of the host's
+    /// waitables, which an end pending at the host is in exactly while it
+    /// is in a set of its component's (`waitable.join` joins or takes it
+    /// out with `host`'s `join`).
+    pub(crate) host_set: Option<u32>,
 }
 
 /// What `subtask.cancel` of a host subtask calls: the runtime's
@@ -127,6 +133,18 @@ pub(crate) fn body(
         }
         AsyncOp::WaitableJoin => {
             b.i32(instance).get(p[0]).get(p[1]).ins(I::Call(rt.join));
+            if let (Some(host), Some(set)) = (rt.host, rt.host_set) {
+                // an end pending at the host follows it into or out of a set
+                b.ins(I::GlobalGet(rt.p1))
+                    .ins(I::If(BlockType::Empty))
+                    .ins(I::GlobalGet(rt.p1))
+                    .ins(I::GlobalGet(set))
+                    .i32(0)
+                    .ins(I::GlobalGet(rt.p2))
+                    .ins(I::Select)
+                    .ins(I::Call(host.join))
+                    .ins(I::End);
+            }
         }
         AsyncOp::SubtaskDrop => {
             if let Some(host) = rt.host {

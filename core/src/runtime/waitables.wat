@@ -241,11 +241,22 @@
     (i32.store offset=24 (call $record (local.get $n)) (i32.const 0)))
 
   ;; `waitable.join w s`: `s` 0 leaves the current set. Joining a waitable
-  ;; that has a pending event marks the new set ready.
+  ;; that has a pending event marks the new set ready. An end with an
+  ;; operation pending at the host is in the host's set exactly while it
+  ;; is in one of its component's (its event is taken from the host only
+  ;; when someone can take it here): `p1` the fused component's end to
+  ;; join to the host's set (`p2` 1) or to take out of it (`p2` 0), 0
+  ;; for none.
   (func (export "join") (param $inst i32) (param $w i32) (param $s i32)
     (local $n i32) (local $set i32) (local $r i32)
     (local.set $n (call $lookup (local.get $inst) (local.get $w)
                     (global.get $TAG_SUBTASK) (i32.const 15)))
+    (global.set $p1 (i32.const 0))
+    (if (i32.and (i32.eq (i32.load (call $record (local.get $n))) (global.get $END))
+                 (i32.lt_s (i32.load (call $hosts_at (local.get $n))) (i32.const 0)))
+      (then
+        (global.set $p1 (call $end_host (local.get $n)))
+        (global.set $p2 (i32.ne (local.get $s) (i32.const 0)))))
     (if (local.get $s)
       (then (local.set $set (call $lookup (local.get $inst) (local.get $s)
                               (global.get $TAG_SET) (global.get $TAG_SET)))))
@@ -371,6 +382,12 @@
   ;; The set a waitable is in (record; 0: none).
   (func (export "set_of") (param $n i32) (result i32)
     (i32.load offset=20 (call $record (local.get $n))))
+
+  ;; Whether someone can take the waitable's next event: it is in a set,
+  ;; or a task waits on it alone.
+  (func (export "watched") (param $n i32) (result i32)
+    (i32.or (i32.ne (i32.load offset=20 (call $record (local.get $n))) (i32.const 0))
+            (i32.ne (i32.load offset=28 (call $record (local.get $n))) (i32.const 0))))
 
   ;; Registers the running task as a waiter of the set (kept in task
   ;; order); the caller then suspends.
