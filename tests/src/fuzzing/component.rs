@@ -220,8 +220,9 @@ pub struct Forwarder {
     /// read the writer has nothing for is cancelled.
     pub split: Option<u32>,
     /// A relay passes each stream end on itself, having read (eaten)
-    /// this many items (1 to 7) of it first: the writer's write, if it is
-    /// an inner component's, goes on with the rest wherever the end goes.
+    /// up to this many items (1 to 7) of it first: the writer's write, if
+    /// it is an inner component's, goes on with the rest wherever the end
+    /// goes. A read that finds nothing is cancelled, not waited for.
     pub eats: Option<u32>,
 }
 
@@ -545,6 +546,20 @@ impl Api {
     (i32.wrap_i64 (local.get $pair)))"#
                 ),
             };
+            // A first read with nothing to take waits for the writer; an
+            // eater's is cancelled instead: what it ate may have been all
+            // an inner writer had (a relay writes once and keeps its end),
+            // and a second eater would wait for ever.
+            let blocked = match eats {
+                Some(_) => format!("(local.set $code (call $cancel_{p} (local.get $end)))"),
+                None => r#"(local.set $set (call $set_new))
+        (call $join (local.get $end) (local.get $set))
+        (drop (call $set_wait (local.get $set) (i32.const 0)))
+        (local.set $code (i32.load (i32.const 4)))
+        (call $join (local.get $end) (i32.const 0))
+        (call $set_drop (local.get $set))"#
+                    .to_owned(),
+            };
             let _ = writeln!(
                 out,
                 r#"  (func $relay_{p} (param $end i32) (result i32)
@@ -556,12 +571,7 @@ impl Api {
     (local.set $code (call $read_{p} (local.get $end) (local.get $buf){room}))
     (if (i32.eq (local.get $code) (i32.const -1))
       (then
-        (local.set $set (call $set_new))
-        (call $join (local.get $end) (local.get $set))
-        (drop (call $set_wait (local.get $set) (i32.const 0)))
-        (local.set $code (i32.load (i32.const 4)))
-        (call $join (local.get $end) (i32.const 0))
-        (call $set_drop (local.get $set)))){rest}{tail}"#
+        {blocked})){rest}{tail}"#
             );
         }
         for (index, func) in self.funcs.iter().enumerate() {
