@@ -1696,3 +1696,54 @@ fn the_rest_of_a_write_reaches_the_next_reader() {
         assert_eq!(rest_of_write_script(&fused), original, "{memory:?}");
     }
 }
+
+/// A stream producer of the host's that has nothing, ever: a read of it
+/// waits until it is cancelled.
+struct Silent;
+
+impl<D> wasmtime::component::StreamProducer<D> for Silent {
+    type Item = u8;
+    type Buffer = Option<u8>;
+
+    fn poll_produce<'a>(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        _: StoreContextMut<'a, D>,
+        _: wasmtime::component::Destination<'a, u8, Option<u8>>,
+        finish: bool,
+    ) -> Poll<wasmtime::Result<StreamResult>> {
+        match finish {
+            true => Poll::Ready(Ok(StreamResult::Cancelled)),
+            false => Poll::Pending,
+        }
+    }
+}
+
+/// What `cancel` of `async_cancel_unwatched.wat` returns on `wasm`, given
+/// a stream of the host's that never has anything.
+fn cancel_unwatched_script(wasm: &[u8]) -> String {
+    let (mut store, instance) = instantiate(wasm, |_| {});
+    let reader = StreamReader::new(&mut store, Silent).expect("a host stream");
+    let stream = Val::Stream(
+        wasmtime::component::StreamAny::try_from_stream_reader(&mut store, reader).expect("erased"),
+    );
+    format!(
+        "{:?}",
+        call_export(&mut store, &instance, "cancel", vec![stream])
+    )
+}
+
+/// `async_cancel_unwatched.wat`: a blocking cancel of a read of the
+/// host's stream that pended in no set gets the host's answer, as in the
+/// original, where the fused runtime had not yet asked the host for the
+/// end's events.
+#[test]
+fn a_blocking_cancel_of_an_unwatched_read_ends() {
+    let wasm = wat::parse_str(include_str!("async_cancel_unwatched.wat")).expect("the WAT parses");
+    let original = cancel_unwatched_script(&wasm);
+    // BLOCKED, then CANCELLED with nothing read
+    assert_eq!(original, "U32(102)");
+    for (memory, fused) in fusions(&wasm) {
+        assert_eq!(cancel_unwatched_script(&fused), original, "{memory:?}");
+    }
+}

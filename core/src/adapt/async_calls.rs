@@ -3474,6 +3474,13 @@ impl Gen<'_, '_, '_, '_> {
                                 self.host_pends(b, n, code, !async_ || staged.is_some())?
                             }
                             _ => {
+                                if !async_ {
+                                    // A blocking cancel waits for the
+                                    // event of an operation that may have
+                                    // pended unwatched: its end joins the
+                                    // host's set now.
+                                    self.host_pends(b, n, code, true)?;
+                                }
                                 // Ended at once: nothing pending any more.
                                 b.get(code)
                                     .i32(u32::MAX)
