@@ -414,6 +414,11 @@ impl Api {
                     format!("[{kind}-cancel-read-{n}]f{func}"),
                     "(param i32) (result i32)",
                 ),
+                (
+                    "cancel_now",
+                    format!("[async-lower][{kind}-cancel-read-{n}]f{func}"),
+                    "(param i32) (result i32)",
+                ),
             ] {
                 let _ = writeln!(
                     out,
@@ -505,6 +510,19 @@ impl Api {
                 ),
                 _ => (String::new(), ""),
             };
+            // A read that found nothing is cancelled with the blocking
+            // variant where the task may block (`$blocks`, the function
+            // is an `async func`), else with the async one, which a sync
+            // function's task may use (wasmtime traps on a blocking
+            // variant there even when it would not block). Either ends at
+            // once here, the writer being a relay that wrote once or the
+            // host (an async one that did not would note BLOCKED, and the
+            // end passed on busy would trap: a finding of the generator).
+            let cancel = format!(
+                "(if (result i32) (local.get $blocks)
+              (then (call $cancel_{p} (local.get $end)))
+              (else (call $cancel_now_{p} (local.get $end))))"
+            );
             // A second read, after a first that got all it asked for.
             let rest = match (end, forwarder.split) {
                 // (an eater notes what its one read got)
@@ -524,7 +542,7 @@ impl Api {
         (call $note (local.get $more))
         (if (i32.eq (local.get $more) (i32.const -1))
           (then
-            (local.set $more (call $cancel_{p} (local.get $end)))
+            (local.set $more {cancel})
             (call $note (local.get $more))))
         (local.set $code (i32.add (local.get $code)
           (i32.and (local.get $more) (i32.const -16))))))"#,
@@ -551,7 +569,7 @@ impl Api {
             // an inner writer had (a relay writes once and keeps its end),
             // and a second eater would wait for ever.
             let blocked = match eats {
-                Some(_) => format!("(local.set $code (call $cancel_{p} (local.get $end)))"),
+                Some(_) => format!("(local.set $code {cancel})"),
                 None => r#"(local.set $set (call $set_new))
         (call $join (local.get $end) (local.get $set))
         (drop (call $set_wait (local.get $set) (i32.const 0)))
@@ -562,7 +580,7 @@ impl Api {
             };
             let _ = writeln!(
                 out,
-                r#"  (func $relay_{p} (param $end i32) (result i32)
+                r#"  (func $relay_{p} (param $end i32) (param $blocks i32) (result i32)
     (local $buf i32) (local $pair i64) (local $set i32) (local $code i32) (local $more i32)
     (local.set $buf (call $alloc (i32.const 8) (i32.const 64)))
     ;; (a forwarder writes before it passes the end on; the host may
@@ -1024,7 +1042,14 @@ impl<'a> Walk<'a> {
             }
             Ty::Stream(_) | Ty::Future(_) => {
                 let end = self.read(loc, 0, 4);
-                let relayed = format!("(call $relay_{} {end})", relay_name(ty));
+                let Action::Relay { strings } = self.action else {
+                    unreachable!("only a relay walks ends")
+                };
+                let relayed = format!(
+                    "(call $relay_{} {end} (i32.const {}))",
+                    relay_name(ty),
+                    u32::from(strings)
+                );
                 let _ = writeln!(self.code, "    {}", self.write(loc, &relayed));
             }
             Ty::List(element) => {
