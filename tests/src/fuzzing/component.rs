@@ -224,6 +224,11 @@ pub struct Forwarder {
     /// it is an inner component's, goes on with the rest wherever the end
     /// goes. A read that finds nothing is cancelled, not waited for.
     pub eats: Option<u32>,
+    /// A relay's first read of a stream that finds nothing waits for the
+    /// writer; else (in a case where a forwarder eats) it is cancelled:
+    /// an eater before it may have eaten all that an inner relay wrote,
+    /// and that relay writes once and keeps its end.
+    pub waits: bool,
 }
 
 impl Forwarder {
@@ -565,12 +570,14 @@ impl Api {
                 ),
             };
             // A first read with nothing to take waits for the writer; an
-            // eater's is cancelled instead: what it ate may have been all
-            // an inner writer had (a relay writes once and keeps its end),
-            // and a second eater would wait for ever.
-            let blocked = match eats {
-                Some(_) => format!("(local.set $code {cancel})"),
-                None => r#"(local.set $set (call $set_new))
+            // eater's is cancelled instead, and so is any stream relay's in
+            // a case with an eater (`Forwarder::waits`): what an eater ate
+            // may have been all an inner writer had (a relay writes once
+            // and keeps its end), and the next reader would wait for ever.
+            let waits = forwarder.waits || !matches!(end, Ty::Stream(_));
+            let blocked = match eats.is_some() || !waits {
+                true => format!("(local.set $code {cancel})"),
+                false => r#"(local.set $set (call $set_new))
         (call $join (local.get $end) (local.get $set))
         (drop (call $set_wait (local.get $set) (i32.const 0)))
         (local.set $code (i32.load (i32.const 4)))
