@@ -250,7 +250,16 @@ pub(crate) fn plan(
                 &CoreDef::Export(rt.tasks, "memory".to_string()),
                 Space::Memory,
             )?;
+            let gated = !adapters.gated_components(graph).is_empty();
             for op in HostAsyncOp::ALL {
+                if !gated
+                    && matches!(
+                        op,
+                        HostAsyncOp::BackpressureInc | HostAsyncOp::BackpressureDec
+                    )
+                {
+                    continue;
+                }
                 let index = match op.needs_memory() {
                     true => {
                         let (_, options) =

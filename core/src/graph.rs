@@ -84,16 +84,21 @@ pub(crate) enum RuntimeFunc {
     /// (`adapt::async_calls`' bridge) ends there as its writer takes the
     /// event.
     Carried,
+    /// `(instance, closed)`: inner instance `instance` was just locked or
+    /// given backpressure (`closed` 1), or opened again (0); if a sync
+    /// root export enters it, the fused component's backpressure follows.
+    Gate,
 }
 
 impl RuntimeFunc {
-    pub(crate) const ALL: [RuntimeFunc; 6] = [
+    pub(crate) const ALL: [RuntimeFunc; 7] = [
         RuntimeFunc::Insert,
         RuntimeFunc::Rep,
         RuntimeFunc::Tag,
         RuntimeFunc::Remove,
         RuntimeFunc::Copy,
         RuntimeFunc::Carried,
+        RuntimeFunc::Gate,
     ];
 
     /// The field the runtime's modules import it under (module `tables`).
@@ -105,6 +110,7 @@ impl RuntimeFunc {
             RuntimeFunc::Remove => "remove",
             RuntimeFunc::Copy => "copy",
             RuntimeFunc::Carried => "carried",
+            RuntimeFunc::Gate => "gate",
         }
     }
 }
@@ -313,10 +319,16 @@ pub(crate) enum HostAsyncOp {
     BellDropReadable,
     /// `future.drop-writable` of a bell.
     BellDropWritable,
+    /// `backpressure.inc`: an inner instance that a sync root export
+    /// enters is locked or has backpressure (`tasks.wat`'s gate), so the
+    /// host must not start calls, as wasmtime does not start them there.
+    BackpressureInc,
+    /// `backpressure.dec`: such an instance is open again.
+    BackpressureDec,
 }
 
 impl HostAsyncOp {
-    pub(crate) const ALL: [HostAsyncOp; 11] = [
+    pub(crate) const ALL: [HostAsyncOp; 13] = [
         HostAsyncOp::SetNew,
         HostAsyncOp::SetPoll,
         HostAsyncOp::SetWait,
@@ -328,6 +340,8 @@ impl HostAsyncOp {
         HostAsyncOp::BellWrite,
         HostAsyncOp::BellDropReadable,
         HostAsyncOp::BellDropWritable,
+        HostAsyncOp::BackpressureInc,
+        HostAsyncOp::BackpressureDec,
     ];
 
     /// wit-component's field name of the built-in (module `$root`).
@@ -344,6 +358,8 @@ impl HostAsyncOp {
             HostAsyncOp::BellWrite => "[async-lower][future-write-unit]meld-bell",
             HostAsyncOp::BellDropReadable => "[future-drop-readable-unit]meld-bell",
             HostAsyncOp::BellDropWritable => "[future-drop-writable-unit]meld-bell",
+            HostAsyncOp::BackpressureInc => "[backpressure-inc]",
+            HostAsyncOp::BackpressureDec => "[backpressure-dec]",
         }
     }
 
@@ -362,6 +378,9 @@ impl HostAsyncOp {
             | HostAsyncOp::BellDropWritable => wasmparser::FuncType::new([I32], []),
             HostAsyncOp::SubtaskCancel => wasmparser::FuncType::new([I32], [I32]),
             HostAsyncOp::BellNew => wasmparser::FuncType::new([], [wasmparser::ValType::I64]),
+            HostAsyncOp::BackpressureInc | HostAsyncOp::BackpressureDec => {
+                wasmparser::FuncType::new([], [])
+            }
         }
     }
 

@@ -1870,3 +1870,24 @@ fn stream_elements_with_ends_and_strings_in_other_encodings() {
         }
     }
 }
+
+/// `async_sync_root_waits.wat`: a sync root export called while another
+/// root call's task holds its instance locked, blocked on the host, waits
+/// for that call to return, as wasmtime has it wait to start; fused, the
+/// host's call is held back by the fused component's backpressure, where
+/// the sync task would otherwise have had to wait, and trapped.
+#[test]
+fn a_sync_root_export_waits_for_its_locked_instance() {
+    let fixture = Fixture {
+        name: "async-sync-root-waits (WAT)",
+        wasm: wat::parse_str(include_str!("async_sync_root_waits.wat"))
+            .expect("async_sync_root_waits.wat parses"),
+        is_command: false,
+    };
+    check_together_component(
+        &fixture,
+        &[("hold", u32s(&[3])), ("quick", Vec::new())],
+        &["[1107]", "[11]", "finished 0, 1"],
+        None,
+    );
+}

@@ -8,7 +8,8 @@
 //! [`END_REGRESSIONS`]) run too.
 //! `MELD_FUZZ_SEEDS=N` runs N seeds instead (from seed `MELD_FUZZ_FIRST`,
 //! 0 by default); `MELD_FUZZ_SEED=S` runs seed
-//! S alone and prints its case (WIT and forwarders); `MELD_FUZZ_CORPUS=dir`
+//! S alone and prints its case (WIT and forwarders) and the transcripts
+//! of original and fused; `MELD_FUZZ_CORPUS=dir`
 //! also writes the seeds' inputs there, a corpus for the cargo-fuzz target.
 
 use arbitrary::Unstructured;
@@ -101,6 +102,19 @@ fn fused_compositions_of_random_types_behave_like_the_original() {
         println!("{}", transcript.lines.join("\n"));
         if let Some(trap) = &transcript.trap {
             println!("the original's trap: {trap}");
+        }
+        // and the fused output's, whole (a difference shows only its start)
+        let options = meld_core::Options {
+            output: meld_core::OutputKind::Component,
+            memory: case.memory,
+            ..meld_core::Options::default()
+        };
+        if let Ok(fused) = meld_core::fuse(&[&original], &options) {
+            let fused = meld_tests::fuzzing::oracle::run(&fused.wasm, &case).expect("running");
+            println!("fused:\n{}", fused.lines.join("\n"));
+            if let Some(trap) = &fused.trap {
+                println!("the fused output's trap: {trap}");
+            }
         }
         match check(&case) {
             Ok(verdict) => println!("seed {seed}: {verdict:?}"),

@@ -965,6 +965,7 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             AsyncFunc::Shim(id) => g.shim(id)?,
             AsyncFunc::Table(RuntimeFunc::Copy) => g.native_copy()?,
             AsyncFunc::Table(RuntimeFunc::Carried) => g.carried()?,
+            AsyncFunc::Table(RuntimeFunc::Gate) => g.gate()?,
             AsyncFunc::Table(t) => {
                 let ty = match t {
                     RuntimeFunc::Insert => sig(&[Flat::I32; 3], &[Flat::I32]),
@@ -972,6 +973,7 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
                     RuntimeFunc::Remove => sig(&[Flat::I32; 2], &[]),
                     RuntimeFunc::Copy => sig(&[Flat::I32; 6], &[]),
                     RuntimeFunc::Carried => sig(&[Flat::I32], &[Flat::I32]),
+                    RuntimeFunc::Gate => sig(&[Flat::I32; 2], &[]),
                 };
                 let body = g.codegen.runtime_table(t)?;
                 (format!("meld tables {}", t.field()), ty, body)
@@ -1997,6 +1999,42 @@ impl Gen<'_, '_, '_, '_> {
             .host_context
             .ok_or_else(|| Error::internal("an async root export without the host's context"))?;
         Ok(if set { put } else { get })
+    }
+
+    /// [`RuntimeFunc::Gate`]: when inner instance `args[0]`, which a sync
+    /// root export enters, closes (`args[1]` 1: locked, or backpressure
+    /// set) or opens again, the fused component's backpressure goes up or
+    /// down with it, so that the host starts no call while one is closed
+    /// (wasmtime starts none into it then, and a sync root export's task
+    /// could not wait for it). Without the host's backpressure built-ins
+    /// (no sync root export, or no host waitables to wait on) it does
+    /// nothing.
+    fn gate(&mut self) -> Result<Made> {
+        let (mut b, args) = Body::new(&[Flat::I32; 2]);
+        let host = |op| self.ctx.host_async.get(&op).copied();
+        let ops = host(HostAsyncOp::BackpressureInc).zip(host(HostAsyncOp::BackpressureDec));
+        let gated = self.ctx.adapters.gated_components(self.ctx.graph);
+        if let (Some((inc, dec)), false) = (ops, gated.is_empty()) {
+            for (i, component) in gated.iter().enumerate() {
+                b.get(args[0]).i32(*component).ins(I::I32Eq);
+                if i > 0 {
+                    b.ins(I::I32Or);
+                }
+            }
+            b.ins(I::If(BlockType::Empty))
+                .get(args[1])
+                .ins(I::If(BlockType::Empty))
+                .ins(I::Call(inc))
+                .ins(I::Else)
+                .ins(I::Call(dec))
+                .ins(I::End)
+                .ins(I::End);
+        }
+        Ok((
+            "meld tables gate".to_string(),
+            sig(&[Flat::I32; 2], &[]),
+            b.finish(),
+        ))
     }
 
     /// The fused module's export for root export `id`: a task for the

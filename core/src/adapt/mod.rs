@@ -173,6 +173,24 @@ impl Adapters {
         graph.lifted[id.0].options.async_ || self.stackful_exports.contains(&id)
     }
 
+    /// The inner components whose exports the wrapper lifts sync for the
+    /// host (sync-typed root exports): the host's call runs as a task
+    /// that cannot wait, so while one of them is locked or has
+    /// backpressure, the fused component has backpressure
+    /// (`RuntimeFunc::Gate`), as wasmtime starts no call of the host's
+    /// into it then.
+    pub(crate) fn gated_components(&self, graph: &Graph) -> std::collections::BTreeSet<u32> {
+        let mut exported = Vec::new();
+        for (_, item, _) in &graph.exports {
+            merge::exported_lifts(item, &mut exported);
+        }
+        exported
+            .into_iter()
+            .filter(|&id| !self.lifted_async(graph, id))
+            .map(|id| graph.lifted[id.0].component.0 as u32)
+            .collect()
+    }
+
     pub(crate) fn counts(&self) -> Counts {
         let mut c = Counts::default();
         for plan in &self.plans {

@@ -1146,9 +1146,9 @@ impl Codegen {
             F::Remove => {
                 body.get(t).get(args[1]).ins(I::Call(self.rt(RtFn::Remove)));
             }
-            F::Copy | F::Carried => {
+            F::Copy | F::Carried | F::Gate => {
                 return Err(Error::internal(
-                    "the native copy and the carried write are not table functions",
+                    "the native copy, the carried write and the gate are not table functions",
                 ));
             }
         }

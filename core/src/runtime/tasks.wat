@@ -80,6 +80,7 @@
   (import "w" "p1" (global $p1 (mut i32)))
   (import "w" "p2" (global $p2 (mut i32)))
   (import "tables" "remove" (func $remove (param i32 i32)))
+  (import "tables" "gate" (func $gate (param i32 i32)))
 
   (memory (export "memory") 17)
   ;; the event `enter` hands to a callback
@@ -265,6 +266,23 @@
     (local.set $i (call $inst (local.get $callee)))
     (i32.and (i32.eqz (i32.load (local.get $i))) (i32.eqz (i32.load offset=4 (local.get $i)))))
 
+  ;; Locks (`on` 1) or unlocks instance `callee`: a sync-lifted task or a
+  ;; callback of it runs.
+  (func $lock (param $callee i32) (param $on i32)
+    (local $was i32)
+    (local.set $was (i32.eqz (call $ready (local.get $callee))))
+    (i32.store (call $inst (local.get $callee)) (local.get $on))
+    (call $gate_after (local.get $callee) (local.get $was)))
+
+  ;; Instance `callee` was closed (`was`: locked or with backpressure)
+  ;; before a change: if that changed, the host's gate follows (the fused
+  ;; component's backpressure, for the instances sync root exports enter).
+  (func $gate_after (param $callee i32) (param $was i32)
+    (local $now i32)
+    (local.set $now (i32.eqz (call $ready (local.get $callee))))
+    (if (i32.ne (local.get $now) (local.get $was))
+      (then (call $gate (local.get $callee) (local.get $now)))))
+
   ;; Parks T on its callee, in task order, and makes it idle.
   (func $park (param $task i32)
     (local $at i32) (local $next i32)
@@ -318,12 +336,12 @@
             (call $park (local.get $task))
             (return (i32.const 0))))
         (if (i32.eqz (call $flag (local.get $task) (global.get $STACKFUL)))
-          (then (i32.store (call $inst (local.get $callee)) (i32.const 1))))
+          (then (call $lock (local.get $callee) (i32.const 1))))
         (return (i32.const 1))))
     ;; an event for the callback
     (if (i32.load (call $inst (local.get $callee)))
       (then (call $park (local.get $task)) (return (i32.const 0))))
-    (i32.store (call $inst (local.get $callee)) (i32.const 1))
+    (call $lock (local.get $callee) (i32.const 1))
     (local.set $event (i32.load offset=20 (local.get $r)))
     (i32.store offset=20 (local.get $r) (i32.const 0))
     (global.set $p1 (i32.const 0))
@@ -363,7 +381,7 @@
   (func (export "exit_sync") (param $task i32)
     (local $callee i32)
     (local.set $callee (i32.load offset=4 (call $t (local.get $task))))
-    (i32.store (call $inst (local.get $callee)) (i32.const 0))
+    (call $lock (local.get $callee) (i32.const 0))
     (call $set_flag (local.get $task) (i32.or (global.get $RETURNED) (global.get $EXITED)))
     (call $event (local.get $task) (global.get $S_RETURNED))
     (call $release (local.get $callee)))
@@ -373,7 +391,7 @@
     (local $r i32) (local $callee i32) (local $set i32)
     (local.set $r (call $t (local.get $task)))
     (local.set $callee (i32.load offset=4 (local.get $r)))
-    (i32.store (call $inst (local.get $callee)) (i32.const 0))
+    (call $lock (local.get $callee) (i32.const 0))
     (call $release (local.get $callee))
     (block $wait
       (block $yield
@@ -522,16 +540,20 @@
 
   ;; --- built-ins --------------------------------------------------------
   (func (export "backpressure_inc") (param $inst i32)
-    (local $i i32)
+    (local $i i32) (local $was i32)
     (local.set $i (call $inst (local.get $inst)))
+    (local.set $was (i32.eqz (call $ready (local.get $inst))))
     (if (i32.ge_u (i32.load offset=4 (local.get $i)) (i32.const 0xffff)) (then (call $trap_backpressure_overflow)))
-    (i32.store offset=4 (local.get $i) (i32.add (i32.load offset=4 (local.get $i)) (i32.const 1))))
+    (i32.store offset=4 (local.get $i) (i32.add (i32.load offset=4 (local.get $i)) (i32.const 1)))
+    (call $gate_after (local.get $inst) (local.get $was)))
 
   (func (export "backpressure_dec") (param $inst i32)
-    (local $i i32)
+    (local $i i32) (local $was i32)
     (local.set $i (call $inst (local.get $inst)))
+    (local.set $was (i32.eqz (call $ready (local.get $inst))))
     (if (i32.eqz (i32.load offset=4 (local.get $i))) (then (call $trap_backpressure_overflow)))
     (i32.store offset=4 (local.get $i) (i32.sub (i32.load offset=4 (local.get $i)) (i32.const 1)))
+    (call $gate_after (local.get $inst) (local.get $was))
     (call $release (local.get $inst)))
 
   ;; `subtask.drop`: only once its last status was delivered.

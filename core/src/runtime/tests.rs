@@ -231,6 +231,8 @@ const TABLES: &str = r#"
   (func (export "copy") (param i32 i32 i32 i32 i32 i32) unreachable)
   ;; nor carried writes
   (func (export "carried") (param i32) (result i32) unreachable)
+  ;; there is no host to gate here
+  (func (export "gate") (param i32 i32))
 )
 "#;
 

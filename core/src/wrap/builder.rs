@@ -277,6 +277,8 @@ impl Builder {
             HostAsyncOp::Join => section.waitable_join(),
             HostAsyncOp::SubtaskDrop => section.subtask_drop(),
             HostAsyncOp::SubtaskCancel => section.subtask_cancel(true),
+            HostAsyncOp::BackpressureInc => section.backpressure_inc(),
+            HostAsyncOp::BackpressureDec => section.backpressure_dec(),
         };
         self.component.section(&section);
         next(&mut self.core_funcs)
