@@ -58,6 +58,10 @@ struct Host {
     import_calls: u32,
     seed: u64,
     trap_at: Option<u32>,
+    /// The case's calls are made together: an import's results are drawn
+    /// from what it was called with, not from the number of its call, so
+    /// that a call the two sides make in another order gets the same.
+    together: bool,
 }
 
 /// What a run of a case showed.
@@ -137,6 +141,7 @@ pub fn run(wasm: &[u8], case: &Case) -> Result<Transcript> {
         import_calls: 0,
         seed: case.seed,
         trap_at: case.host_trap_at,
+        together: case.together,
     };
     let mut store = Store::new(engine, host);
     store.set_fuel(FUEL)?;
@@ -367,7 +372,16 @@ fn serve(
         data.log.push(format!("host {label}{args} => trap"));
         return Err(wasmtime::Error::msg("the host's import traps"));
     }
-    let mut rng = crate::harness::Rng::new(data.seed ^ (u64::from(call) << 32) ^ 0x1);
+    let key = match data.together {
+        // (FNV-1a of the call's line)
+        true => format!("{label}{args}")
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            }),
+        false => u64::from(call) << 32,
+    };
+    let mut rng = crate::harness::Rng::new(data.seed ^ key ^ 0x1);
     for (slot, ty) in results.iter_mut().zip(ty.results()) {
         *slot = value(&mut rng, store, &ty, 0)?;
     }
