@@ -1875,19 +1875,33 @@ fn stream_elements_with_ends_and_strings_in_other_encodings() {
 /// root call's task holds its instance locked, blocked on the host, waits
 /// for that call to return, as wasmtime has it wait to start; fused, the
 /// host's call is held back by the fused component's backpressure, where
-/// the sync task would otherwise have had to wait, and trapped.
+/// the sync task would otherwise have had to wait, and trapped. And the
+/// same with a task that yields, its instance locked, instead
+/// (`async_sync_root_yields.wat`).
 #[test]
 fn a_sync_root_export_waits_for_its_locked_instance() {
-    let fixture = Fixture {
-        name: "async-sync-root-waits (WAT)",
-        wasm: wat::parse_str(include_str!("async_sync_root_waits.wat"))
-            .expect("async_sync_root_waits.wat parses"),
-        is_command: false,
-    };
-    check_together_component(
-        &fixture,
-        &[("hold", u32s(&[3])), ("quick", Vec::new())],
-        &["[1107]", "[11]", "finished 0, 1"],
-        None,
-    );
+    for (name, wat, hold) in [
+        (
+            "async-sync-root-waits (WAT)",
+            include_str!("async_sync_root_waits.wat"),
+            "[1107]",
+        ),
+        (
+            "async-sync-root-yields (WAT)",
+            include_str!("async_sync_root_yields.wat"),
+            "[1]",
+        ),
+    ] {
+        let fixture = Fixture {
+            name,
+            wasm: wat::parse_str(wat).expect("the WAT parses"),
+            is_command: false,
+        };
+        check_together_component(
+            &fixture,
+            &[("hold", u32s(&[3])), ("quick", Vec::new())],
+            &[hold, "[11]", "finished 0, 1"],
+            None,
+        );
+    }
 }

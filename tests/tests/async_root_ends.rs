@@ -1657,13 +1657,32 @@ fn a_handle_written_twice_fails_the_hosts_read() {
     }
 }
 
-/// What the host sees of `async_rest_of_write.wat` on `wasm`: the bytes
-/// it read of the end `run` returned, then `finish()` and `eaten()`.
-fn rest_of_write_script(wasm: &[u8]) -> Vec<String> {
+/// What the host sees of `async_rest_of_write.wat` or
+/// `async_write_ends_at_host.wat` on `wasm`: the items of type `T` it
+/// read of the end `run` returned, at most `room` in one read (for as
+/// many turns of the event loop as it takes to have all seven the
+/// writer's write has left, or a thousand), then `finish()` and
+/// `eaten()`.
+fn rest_script<T>(wasm: &[u8], room: usize) -> Vec<String>
+where
+    T: wasmtime::component::Lift + std::fmt::Debug + Send + Sync + 'static,
+{
     let (mut store, instance) = instantiate(wasm, |_| {});
     let call = |store: &mut Store<()>, name: &str| call_export(store, &instance, name, vec![]);
-    let end = call(&mut store, "run");
-    let rest: Vec<u8> = take_items(&mut store, end, 16);
+    let Val::Stream(end) = call(&mut store, "run") else {
+        panic!("`run` returns a stream")
+    };
+    let reader: StreamReader<T> = end.try_into_stream_reader().expect("a stream of T");
+    let rest = Arc::new(Mutex::new(Vec::new()));
+    reader
+        .pipe(&mut store, Keep(Arc::clone(&rest), room, |item: T| item))
+        .expect("the host reads it");
+    let (read, turns) = (Arc::clone(&rest), std::sync::atomic::AtomicU32::new(0));
+    run_until(&mut store, move || {
+        let turn = turns.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        read.lock().expect("lock").len() >= 7 || turn >= 1000
+    });
+    let rest = std::mem::take(&mut *rest.lock().expect("lock"));
     vec![
         format!("rest = {rest:?}"),
         format!("finish = {:?}", call(&mut store, "finish")),
@@ -1680,7 +1699,7 @@ fn rest_of_write_script(wasm: &[u8]) -> Vec<String> {
 #[test]
 fn the_rest_of_a_write_reaches_the_next_reader() {
     let wasm = wat::parse_str(include_str!("async_rest_of_write.wat")).expect("the WAT parses");
-    let original = rest_of_write_script(&wasm);
+    let original = rest_script::<u8>(&wasm, 16);
     assert_eq!(
         original,
         [
@@ -1693,7 +1712,7 @@ fn the_rest_of_a_write_reaches_the_next_reader() {
         ]
     );
     for (memory, fused) in fusions(&wasm) {
-        assert_eq!(rest_of_write_script(&fused), original, "{memory:?}");
+        assert_eq!(rest_script::<u8>(&fused, 16), original, "{memory:?}");
     }
 }
 
@@ -1748,35 +1767,6 @@ fn a_blocking_cancel_of_an_unwatched_read_ends() {
     }
 }
 
-/// What the host sees of `async_write_ends_at_host.wat` on `wasm`: the
-/// strings it read of the end `run` returned, two at a time (for as many
-/// turns of the event loop as it takes to have all seven left, or a
-/// thousand),
-/// then `finish()` and `eaten()`.
-fn rest_of_strings_script(wasm: &[u8]) -> Vec<String> {
-    let (mut store, instance) = instantiate(wasm, |_| {});
-    let call = |store: &mut Store<()>, name: &str| call_export(store, &instance, name, vec![]);
-    let Val::Stream(end) = call(&mut store, "run") else {
-        panic!("`run` returns a stream")
-    };
-    let reader: StreamReader<String> = end.try_into_stream_reader().expect("a stream of strings");
-    let rest = Arc::new(Mutex::new(Vec::new()));
-    reader
-        .pipe(&mut store, Keep(Arc::clone(&rest), 2, |item| item))
-        .expect("the host reads it");
-    let (read, turns) = (Arc::clone(&rest), std::sync::atomic::AtomicU32::new(0));
-    run_until(&mut store, move || {
-        let turn = turns.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        read.lock().expect("lock").len() >= 7 || turn >= 1000
-    });
-    let rest = std::mem::take(&mut *rest.lock().expect("lock"));
-    vec![
-        format!("rest = {rest:?}"),
-        format!("finish = {:?}", call(&mut store, "finish")),
-        format!("eaten = {:?}", call(&mut store, "eaten")),
-    ]
-}
-
 /// `async_write_ends_at_host.wat`: a write of strings another inner
 /// component read one of, then read by the host two at a time. Unlike an
 /// inner reader, the host's first read ends the write in wasmtime 48 (its
@@ -1788,7 +1778,7 @@ fn rest_of_strings_script(wasm: &[u8]) -> Vec<String> {
 fn a_write_of_strings_ends_at_the_hosts_first_small_read() {
     let wasm =
         wat::parse_str(include_str!("async_write_ends_at_host.wat")).expect("the WAT parses");
-    let original = rest_of_strings_script(&wasm);
+    let original = rest_script::<String>(&wasm, 2);
     assert_eq!(
         original,
         [
@@ -1801,6 +1791,6 @@ fn a_write_of_strings_ends_at_the_hosts_first_small_read() {
         ]
     );
     for (memory, fused) in fusions(&wasm) {
-        assert_eq!(rest_of_strings_script(&fused), original, "{memory:?}");
+        assert_eq!(rest_script::<String>(&fused, 2), original, "{memory:?}");
     }
 }

@@ -662,7 +662,7 @@ impl Api {
         // A relaying forwarder replaces the ends of its parameters before
         // it passes them on, and those of its import's results.
         let relay = Action::Relay {
-            strings: func.is_async,
+            blocks: func.is_async,
         };
         let mut relays_in = Walk::new(&self.types, relay, &params, drops.loops);
         if forwarder.relays {
@@ -963,10 +963,13 @@ enum Action {
     /// Drops every `borrow`.
     DropBorrows,
     /// Replaces every stream or future end by one of the forwarder's own
-    /// ([`Forwarder::relays`], `$relay_<kind>_<payload>`); those of
-    /// strings only if `strings`: the host may answer a read of one later,
-    /// and only a task that may block (of an `async func`) can wait.
-    Relay { strings: bool },
+    /// ([`Forwarder::relays`], `$relay_<kind>_<payload>`). `blocks`: the
+    /// function is an `async func`, so its task may block: only then are
+    /// ends of strings relayed (the host may answer a read of one later,
+    /// and only such a task can wait), and a read that found nothing is
+    /// cancelled with the blocking variant (a sync function's uses the
+    /// async one).
+    Relay { blocks: bool },
 }
 
 /// Writes the code that does its [`Action`] to every handle or end of its
@@ -999,7 +1002,7 @@ impl<'a> Walk<'a> {
     fn wanted(&self, ty: &Ty) -> bool {
         match self.action {
             Action::DropBorrows => self.types.has_borrow(ty),
-            Action::Relay { strings } => self.types.has_relayed(ty, strings),
+            Action::Relay { blocks } => self.types.has_relayed(ty, blocks),
         }
     }
 
@@ -1049,13 +1052,11 @@ impl<'a> Walk<'a> {
             }
             Ty::Stream(_) | Ty::Future(_) => {
                 let end = self.read(loc, 0, 4);
-                let Action::Relay { strings } = self.action else {
-                    unreachable!("only a relay walks ends")
-                };
+                let blocks = matches!(self.action, Action::Relay { blocks: true });
                 let relayed = format!(
                     "(call $relay_{} {end} (i32.const {}))",
                     relay_name(ty),
-                    u32::from(strings)
+                    u32::from(blocks)
                 );
                 let _ = writeln!(self.code, "    {}", self.write(loc, &relayed));
             }
