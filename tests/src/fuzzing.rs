@@ -97,8 +97,14 @@ pub struct Case {
 }
 
 impl Case {
-    /// A case from `u`.
+    /// A case from `u`; its calls may be made together only with
+    /// `MELD_FUZZ_TOGETHER` set (README, "Known differences").
     pub fn generate(u: &mut Unstructured) -> arbitrary::Result<Case> {
+        Case::generate_with(u, std::env::var_os("MELD_FUZZ_TOGETHER").is_some())
+    }
+
+    /// A case from `u`, whose calls may be made together when `together`.
+    pub fn generate_with(u: &mut Unstructured, together: bool) -> arbitrary::Result<Case> {
         let mut case = Case::generate_before_ends(u)?;
         // Drawn last, so that the cases of earlier seeds stay as they were.
         if u.ratio(1, 4)? {
@@ -134,8 +140,7 @@ impl Case {
                 forwarder.waits = !eater;
             }
         }
-        // (off unless asked for: README, "Known differences")
-        case.together = std::env::var_os("MELD_FUZZ_TOGETHER").is_some() && u.ratio(1, 3)?;
+        case.together = together && u.ratio(1, 3)?;
         Ok(case)
     }
 

@@ -177,9 +177,18 @@ const BELL_R: u32 = 21;
 const BELL_W: u32 = 22;
 const BELL_SET: u32 = 23;
 const BELL_WAITS: u32 = 24;
+/// A root task's count of the stream and future reads made in its host
+/// call's turns that are still pending at the host: wasmtime lowers what
+/// the host writes into such a read with the read's thread current (the
+/// call's), and fails once that thread is gone, so the task does not exit
+/// before they end. (A write's values are lifted without a thread.)
+const HOLD_SLOT: u32 = 26;
 /// The return-half word of a stackful root export's task
 /// (`Adapters::stackful_exports`): this bit and the export's number.
 const STACKFUL_ROOT: u32 = 1 << 31;
+/// Set in the same word once its result went to the host (a task that a
+/// read pending at the host holds turns on after that).
+const STACKFUL_DELIVERED: u32 = 1 << 30;
 /// The event codes of a stream's and a future's read.
 const EVENT_STREAM_READ: u32 = 2;
 const EVENT_FUTURE_READ: u32 = 4;
@@ -747,6 +756,7 @@ struct Rt {
     end_record: u32,
     end_host: u32,
     end_busy: u32,
+    end_issuer: u32,
     end_find: u32,
     end_free: u32,
     end_note: u32,
@@ -862,6 +872,7 @@ impl Rt {
             end_record: f(w, "end_record")?,
             end_host: f(w, "end_host")?,
             end_busy: f(w, "end_busy")?,
+            end_issuer: f(w, "end_issuer")?,
             end_find: f(w, "end_find")?,
             end_free: f(w, "end_free")?,
             end_note: f(w, "end_note")?,
@@ -1123,12 +1134,35 @@ fn end_settled(b: &mut Body, rt: &Rt, n: Local) {
     b.get(n)
         .i32(0)
         .ins(I::Call(rt.end_busy))
-        .ins(I::If(BlockType::Empty))
-        .ins(I::GlobalGet(rt.host_pending))
+        .ins(I::If(BlockType::Empty));
+    end_unpending(b, rt, n);
+    b.ins(I::End);
+}
+
+/// End record `n`'s operation pending at the host is over: one host
+/// waitable fewer to wait for, and, a read, one fewer holding the root
+/// task whose turn made it ([`HOLD_SLOT`]).
+fn end_unpending(b: &mut Body, rt: &Rt, n: Local) {
+    b.ins(I::GlobalGet(rt.host_pending))
         .i32(1)
         .ins(I::I32Sub)
-        .ins(I::GlobalSet(rt.host_pending))
-        .ins(I::End);
+        .ins(I::GlobalSet(rt.host_pending));
+    let root = b.local(Flat::I32);
+    b.get(n).i32(0).ins(I::Call(rt.end_issuer)).set(root);
+    hold(b, rt, root, false);
+}
+
+/// One more (`more`) or one fewer read pending at the host holds root
+/// task `root` (none if 0) from exiting ([`HOLD_SLOT`]).
+fn hold(b: &mut Body, rt: &Rt, root: Local, more: bool) {
+    b.get(root).ins(I::If(BlockType::Empty));
+    slot(b, rt, root, HOLD_SLOT);
+    slot(b, rt, root, HOLD_SLOT);
+    b.load(rt.memory, 0, 4, Flat::I32)
+        .i32(1)
+        .ins(if more { I::I32Add } else { I::I32Sub })
+        .store(rt.memory, 0, 4, Flat::I32);
+    b.ins(I::End);
 }
 
 /// Pushes the address of task `task`'s argument slot `slot`.
@@ -2237,6 +2271,9 @@ impl Gen<'_, '_, '_, '_> {
         let task = args[0];
         let (last, ticket) = (b.local(Flat::I32), b.local(Flat::I32));
         let hosted = !self.ctx.host_async.is_empty();
+        // wasmtime runs this call's thread now: what the runtime makes
+        // pending at the host is tied to it
+        b.get(task).ins(I::GlobalSet(rt.host_turn));
         if hosted {
             // Awake; the host's events are its to take if it watches (or
             // nobody does).
@@ -2252,7 +2289,6 @@ impl Gen<'_, '_, '_, '_> {
                 .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostPoll)?))
                 .ins(I::End);
         }
-        b.get(task).ins(I::GlobalSet(rt.host_turn));
         // A task that returned outside this call's turn, or after tasks
         // that have not handed their results over yet, left its result in
         // its slots with a ticket: it goes to the host now if that ticket
@@ -2286,18 +2322,33 @@ impl Gen<'_, '_, '_, '_> {
             .ins(I::If(BlockType::Empty));
         if !self.ctx.adapters.stackful_exports.is_empty() {
             // A stackful root export's sync-lifted task returned: its
-            // result to the host now.
+            // result to the host now (once: then it is marked delivered).
+            let half = b.local(Flat::I32);
             slot(&mut b, &rt, task, RETURN_SLOT);
-            b.ins(I::I32Load(memarg(rt.memory, 0, 4)))
-                .i32(STACKFUL_ROOT)
+            b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(half);
+            b.get(half)
+                .i32(STACKFUL_ROOT | STACKFUL_DELIVERED)
                 .ins(I::I32And)
+                .i32(STACKFUL_ROOT)
+                .ins(I::I32Eq)
                 .ins(I::If(BlockType::Empty))
                 .get(task)
                 .ins(I::Call(
                     self.ctx.layout.async_index(AsyncFunc::HostDeliver)?,
-                ))
-                .ins(I::End);
+                ));
+            slot(&mut b, &rt, task, RETURN_SLOT);
+            b.get(half)
+                .i32(STACKFUL_DELIVERED)
+                .ins(I::I32Or)
+                .ins(I::I32Store(memarg(rt.memory, 0, 4)));
+            b.ins(I::End);
         }
+        // It exits unless a read made in its turns is still pending at the
+        // host (its call's thread must live on for it).
+        slot(&mut b, &rt, task, HOLD_SLOT);
+        b.ins(I::I32Load(memarg(rt.memory, 0, 4)))
+            .ins(I::I32Eqz)
+            .ins(I::If(BlockType::Empty));
         if hosted {
             b.get(task)
                 .ins(I::Call(self.ctx.layout.async_index(AsyncFunc::HostRetire)?));
@@ -2307,7 +2358,7 @@ impl Gen<'_, '_, '_, '_> {
         }
         b.get(task).ins(I::Call(rt.forget));
         b.i32(EXIT).ins(I::Return);
-        b.ins(I::End);
+        b.ins(I::End).ins(I::End);
         // Nothing ran since this call's last turn, its task does not wait
         // for other calls' tasks to return first, and no host subtask will
         // report: a deadlock.
@@ -2564,16 +2615,27 @@ impl Gen<'_, '_, '_, '_> {
             .i32(1)
             .ins(I::I32Add)
             .ins(I::I32Eq);
-        if !self.ctx.adapters.stackful_exports.is_empty() {
-            // (a stackful root export's task that returned has no ticket)
-            slot(&mut b, &rt, q, WAITING_TURN_SLOT);
-            b.load(rt.memory, 0, 4, Flat::I32)
-                .ins(I::I32Eqz)
-                .get(q)
-                .ins(I::Call(rt.has_returned))
-                .ins(I::I32And)
-                .ins(I::I32Or);
-        }
+        // (a stackful root export's task that returned has no ticket: its
+        // turn hands its result over; nor has one that returned and waited
+        // for the reads its turns left pending at the host, now over: its
+        // turn exits)
+        slot(&mut b, &rt, q, WAITING_TURN_SLOT);
+        b.load(rt.memory, 0, 4, Flat::I32)
+            .ins(I::I32Eqz)
+            .get(q)
+            .ins(I::Call(rt.has_returned))
+            .ins(I::I32And);
+        slot(&mut b, &rt, q, HOLD_SLOT);
+        b.load(rt.memory, 0, 4, Flat::I32).ins(I::I32Eqz);
+        slot(&mut b, &rt, q, RETURN_SLOT);
+        b.load(rt.memory, 0, 4, Flat::I32)
+            .i32(STACKFUL_ROOT | STACKFUL_DELIVERED)
+            .ins(I::I32And)
+            .i32(STACKFUL_ROOT)
+            .ins(I::I32Eq)
+            .ins(I::I32Or)
+            .ins(I::I32And)
+            .ins(I::I32Or);
         b.ins(I::If(BlockType::Empty));
         b.get(q).ins(I::Call(ring));
         b.i32(1).set(rung);
@@ -3333,7 +3395,14 @@ impl Gen<'_, '_, '_, '_> {
     /// component's sets or waited for by a blocked writer, now or later
     /// (`waitable.join` follows: the runtime's `join` says what to join or
     /// leave).
-    fn host_pends(&self, b: &mut Body, n: Local, code: Local, eager: bool) -> Result<()> {
+    fn host_pends(
+        &self,
+        b: &mut Body,
+        n: Local,
+        code: Local,
+        eager: bool,
+        read: bool,
+    ) -> Result<()> {
         let rt = &self.rt;
         b.get(code)
             .i32(u32::MAX)
@@ -3359,8 +3428,16 @@ impl Gen<'_, '_, '_, '_> {
             .ins(I::GlobalGet(rt.host_pending))
             .i32(1)
             .ins(I::I32Add)
-            .ins(I::GlobalSet(rt.host_pending))
-            .ins(I::End);
+            .ins(I::GlobalSet(rt.host_pending));
+        if read {
+            // A read made in a root task's turn holds that task: wasmtime
+            // lowers what the host writes with the read's thread current.
+            let root = b.local(Flat::I32);
+            b.ins(I::GlobalGet(rt.host_turn)).set(root);
+            b.get(n).get(root).ins(I::Call(rt.end_issuer)).ins(I::Drop);
+            hold(b, rt, root, true);
+        }
+        b.ins(I::End);
         b.ins(I::End);
         Ok(())
     }
@@ -3509,7 +3586,8 @@ impl Gen<'_, '_, '_, '_> {
                         }
                         match op {
                             EndOp::Read | EndOp::Write => {
-                                self.host_pends(b, n, code, !async_ || staged.is_some())?
+                                let eager = !async_ || staged.is_some();
+                                self.host_pends(b, n, code, eager, op == EndOp::Read)?
                             }
                             _ => {
                                 if !async_ {
@@ -3517,7 +3595,7 @@ impl Gen<'_, '_, '_, '_> {
                                     // event of an operation that may have
                                     // pended unwatched: its end joins the
                                     // host's set now.
-                                    self.host_pends(b, n, code, true)?;
+                                    self.host_pends(b, n, code, true, false)?;
                                 }
                                 // Ended at once: nothing pending any more.
                                 b.get(code)
@@ -4292,10 +4370,7 @@ impl Gen<'_, '_, '_, '_> {
             // its write pending at the host leaves it
             b.get(p).i32(0).ins(I::Call(rt.end_busy)).set(busy);
             b.get(busy).ins(I::If(BlockType::Empty));
-            b.ins(I::GlobalGet(rt.host_pending))
-                .i32(1)
-                .ins(I::I32Sub)
-                .ins(I::GlobalSet(rt.host_pending));
+            end_unpending(&mut b, &rt, p);
             match hosts.cancel_write {
                 Some(cancel) => {
                     b.get(hw).ins(I::Call(cancel)).set(code);
@@ -4448,7 +4523,7 @@ impl Gen<'_, '_, '_, '_> {
         future: bool,
         staged: bool,
     ) -> Result<()> {
-        self.host_pends(b, p, code, staged)?;
+        self.host_pends(b, p, code, staged, false)?;
         b.get(code)
             .i32(u32::MAX)
             .ins(I::I32Ne)

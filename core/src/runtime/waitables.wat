@@ -50,6 +50,8 @@
 ;;                  stand for it
 ;;   TASKS..      per scheduler task, 8 bytes: 0 the set it waits on,
 ;;                  4 the next waiter of that set
+;;   ISSUERS..    per record, 4 bytes: the root task whose host call's turn
+;;                  made the end's read pending at the host (`end_issuer`)
 (module
   (import "tables" "insert" (func $insert (param i32 i32 i32) (result i32)))
   (import "tables" "rep" (func $rep (param i32 i32) (result i32)))
@@ -107,6 +109,9 @@
   ;; bit 30: the end can no longer move, its reader having been told the
   ;; writer dropped, or a future's value having arrived)
   (global $HOSTS i32 (i32.const 165888))
+  ;; per record, 4 bytes: the root task whose turn made its read pending
+  ;; at the host (`end_issuer`), after NATIVE's 4097 records of 64 bytes
+  (global $ISSUERS i32 (i32.const 462848))
   (global $TAG_SET i32 (i32.const 8))
   (global $TAG_SUBTASK i32 (i32.const 9))
   (global $RECORDS i32 (i32.const 1024))
@@ -468,6 +473,18 @@
       (i32.or (i32.and (local.get $old) (i32.const 0x7fffffff))
               (i32.shl (local.get $on) (i32.const 31))))
     (i32.shr_u (local.get $old) (i32.const 31)))
+
+  ;; The root task in whose host call's turn end `n`'s read pending at the
+  ;; host was made (0: none, or not a root task's turn) becomes `task`;
+  ;; returns the one before. wasmtime lowers what the host writes into the
+  ;; read with that call's thread current, so the task does not exit until
+  ;; the read ends (the generated code's `HOLD_SLOT`).
+  (func (export "end_issuer") (param $n i32) (param $task i32) (result i32)
+    (local $at i32) (local $old i32)
+    (local.set $at (i32.add (global.get $ISSUERS) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $old (i32.load (local.get $at)))
+    (i32.store (local.get $at) (local.get $task))
+    (local.get $old))
 
   ;; A read of end `n` ended with `code` (a future's when `future`): a
   ;; DROPPED, or a future's value, pins the end to its component
