@@ -138,6 +138,11 @@ const ASYNC_GUESTS: &[TargetGuests] = &[
         profile: Profile::Release,
         crates: &["async-printer"],
     },
+    TargetGuests {
+        triple: "wasm32-unknown-unknown",
+        profile: Profile::Debug,
+        crates: &["async-worker", "blocking-caller"],
+    },
 ];
 
 /// Variables of the outer build that must not steer the guest build.

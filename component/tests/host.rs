@@ -184,10 +184,11 @@ fn debug_built_fixtures_fuse_to_the_native_bytes_kept_or_stripped() {
                 };
                 let case = format!("{} ({options:?})", fixture.name);
                 let inputs = [fixture.wasm.clone()];
-                assert!(
-                    assert_same_fusion(&mut store, &meld, &inputs, &options, &case),
-                    "{case}: must fuse"
-                );
+                let fused = assert_same_fusion(&mut store, &meld, &inputs, &options, &case);
+                // (one that needs the async runtime fuses only to a
+                // component, and both refuse a core module the same way)
+                let refused = fixture.name.starts_with("async") && output == OutputKind::Core;
+                assert_eq!(fused, !refused, "{case}: must fuse unless refused");
             }
         }
     }

@@ -366,7 +366,7 @@ fn fuse_decoded<'a>(
     }
     let (mut planned, module, implied) = built?;
     // Stage 4b, merge (emit): re-encode every instance into one module.
-    let (mut module, info) = match module {
+    let (mut module, mut info) = match module {
         Some(module) => module,
         None => planned.emit()?,
     };
@@ -394,12 +394,7 @@ fn fuse_decoded<'a>(
         let (instrumented, report) = unwind::instrument(&module, &config)?;
         module = instrumented;
         suspendable = suspendable_counts(&graph, &layout, &report)?;
-        let dwarf = info.dropped.iter().any(|(name, _)| debug::is_dwarf(name));
-        if dwarf && options.debug_info == DebugInfo::Keep {
-            layout.warnings.push(
-                "debug info is dropped: it is not carried into async compositions yet".into(),
-            );
-        }
+        info.dwarf_bytes = report.dwarf_bytes;
     }
     let warnings = std::mem::take(&mut layout.warnings);
 
@@ -598,12 +593,8 @@ fn plan<'a>(
         .sum();
 
     // With the async runtime, the code that can reach a suspension is
-    // transformed after merging (its DWARF is not carried through that yet).
+    // transformed after merging (which moves the DWARF's addresses again).
     let unwind = adapt::async_calls::unwind_config(&graph, &adapters, &layout)?;
-    let debug_info = match unwind {
-        Some(_) => DebugInfo::Strip,
-        None => options.debug_info,
-    };
 
     let wrapper = wrapper?;
     decoded.types = None;
@@ -616,7 +607,7 @@ fn plan<'a>(
         generated,
         adapter_code_bytes,
         unwind,
-        debug_info,
+        debug_info: options.debug_info,
         wrapper,
         implied,
     })

@@ -89,12 +89,16 @@ pub(super) struct Context<'m> {
     pub(super) func_types: &'m [u32],
 }
 
+/// The transformed body of `tree`, and where each of its operators went:
+/// `(its offset in the module, its offset in the new body)`, the new one
+/// counted from the body's start (its locals included, as
+/// `Function::byte_len` counts).
 pub(super) fn function(
     tree: &Tree<'_>,
     ty: &FuncType,
     cx: &Context<'_>,
     block_types: &mut BlockTypes,
-) -> Result<Function> {
+) -> Result<(Function, Vec<(usize, usize)>)> {
     let mut locals: Vec<ValType> = ty.params().to_vec();
     locals.extend(&tree.locals);
     let call_local = locals.len() as u32;
@@ -104,6 +108,7 @@ pub(super) fn function(
         cx,
         block_types,
         code: Vec::new(),
+        origins: Vec::new(),
         frames: Vec::new(),
         locals,
         call_local,
@@ -119,6 +124,7 @@ pub(super) fn function(
     e.push(Instruction::Return);
     e.push(Instruction::End);
     let body = std::mem::take(&mut e.code);
+    let origins = std::mem::take(&mut e.origins);
     // The function's own locals dead after every call that can unwind need
     // no slot; the call number and the spills always do.
     let own = call_local;
@@ -146,7 +152,11 @@ pub(super) fn function(
     func.instruction(&Instruction::If(BlockType::Empty));
     frame.restore(&mut func, g);
     func.instruction(&Instruction::End);
-    for ins in &body {
+    let mut moved = Vec::new();
+    for (ins, origin) in body.iter().zip(&origins) {
+        if let Some(at) = origin {
+            moved.push((tree.offsets[*at], func.byte_len()));
+        }
         func.instruction(ins);
     }
     // Reached by `br $save` only: push this frame and return anything.
@@ -154,8 +164,10 @@ pub(super) fn function(
     for &t in ty.results() {
         func.instruction(&zero(t)?);
     }
+    // (the original body's `end` is the new one's)
+    moved.push((tree.offsets[tree.root.end], func.byte_len()));
     func.instruction(&Instruction::End);
-    Ok(func)
+    Ok((func, moved))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -171,6 +183,9 @@ struct Emitter<'t, 'a, 'm> {
     cx: &'t Context<'m>,
     block_types: &'t mut BlockTypes,
     code: Vec<Instruction<'a>>,
+    /// For each instruction of `code`, the operator of the original body
+    /// it copies (none for the added ones).
+    origins: Vec<Option<usize>>,
     frames: Vec<Label>,
     /// Every local: parameters, declared, the call number, spills.
     locals: Vec<ValType>,
@@ -183,6 +198,7 @@ struct Emitter<'t, 'a, 'm> {
 impl<'a> Emitter<'_, 'a, '_> {
     fn push(&mut self, ins: Instruction<'a>) {
         self.code.push(ins);
+        self.origins.push(None);
     }
 
     fn seq(&mut self, seq: &Seq) -> Result<()> {
@@ -467,6 +483,9 @@ impl<'a> Emitter<'_, 'a, '_> {
                 .map_err(|e| Error::internal(format!("re-encoding an operator: {e:?}")))?;
             let ins = self.relabel(ins)?;
             self.push(ins);
+            if let Some(origin) = self.origins.last_mut() {
+                *origin = Some(at);
+            }
             if opens {
                 self.frames.push(Label::Original);
             }

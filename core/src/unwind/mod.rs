@@ -31,6 +31,7 @@ mod graph;
 mod live;
 mod tree;
 
+use crate::debug::{self, CodeMap, leb_len};
 use crate::error::{Error, Result};
 use emit::{BlockTypes, Context};
 use graph::{CallGraph, Calls};
@@ -126,6 +127,8 @@ pub(crate) struct Report {
         expect(dead_code, reason = "read by tests and measurements")
     )]
     pub(crate) code_after: usize,
+    /// Bytes of DWARF in the output (its addresses moved with the code).
+    pub(crate) dwarf_bytes: usize,
 }
 
 /// The module's parts the transform reads.
@@ -271,14 +274,27 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
     };
     let mut block_types = BlockTypes::new(facts.types.len() as u32);
     let mut code = CodeSection::new();
+    // The module's DWARF (merge carried the inner modules' into it) and a
+    // map of where its code goes, to move its addresses again.
+    let dwarf: Vec<(&str, &[u8])> = custom_sections(wasm)
+        .filter(|(name, _)| debug::is_dwarf(name))
+        .collect();
+    let mut map: Option<CodeMap> = None;
+    // Where the next body goes in the new code section's contents, after
+    // the function count.
+    let mut new_at = 0;
     let mut validator = Validator::new_with_features(WasmFeatures::all());
     let mut code_before = 0;
     let mut sizes = std::collections::BTreeMap::new();
     let mut func = facts.imported;
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload?;
-        if let Payload::CodeSectionStart { range, .. } = &payload {
+        if let Payload::CodeSectionStart { range, count, .. } = &payload {
             code_before = range.len();
+            if !dwarf.is_empty() {
+                let first_body = range.start + leb_len(*count as usize);
+                map = Some(CodeMap::new(range.start, first_body));
+            }
         }
         let valid = validator.payload(&payload)?;
         let Payload::CodeSectionEntry(body) = payload else {
@@ -286,6 +302,11 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
         };
         if !transformed.contains(&func) {
             code.raw(body.as_bytes());
+            let len = body.as_bytes().len();
+            if let Some(map) = &mut map {
+                map.function(body.range(), new_at, len);
+            }
+            new_at += leb_len(len) + len;
         } else {
             let wasmparser::ValidPayload::Func(to_validate, _) = valid else {
                 return Err(Error::internal(
@@ -304,14 +325,37 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
                 .and_then(|&t| facts.types.get(t as usize))
                 .and_then(Option::as_ref)
                 .ok_or_else(|| Error::internal(format!("function {func} has no function type")))?;
-            let new = emit::function(&tree, ty, &cx, &mut block_types)
+            let (new, moved) = emit::function(&tree, ty, &cx, &mut block_types)
                 .map_err(|e| e.at_offset(body.range().start))?;
             sizes.insert(func, (body.as_bytes().len(), new.byte_len()));
             code.function(&new);
+            if let Some(map) = &mut map {
+                for (old, at) in moved {
+                    map.instruction(old, at);
+                }
+                map.function(body.range(), new_at, new.byte_len());
+            }
+            new_at += leb_len(new.byte_len()) + new.byte_len();
         }
         func += 1;
     }
 
+    // The DWARF again, its addresses where the code went.
+    let mut carried = match map {
+        Some(map) => {
+            let instance = debug::Instance {
+                sections: &dwarf,
+                map,
+                path: "the fused module",
+            };
+            Some(debug::carry(
+                &[instance],
+                leb_len(func.saturating_sub(facts.imported) as usize),
+            )?)
+        }
+        None => None,
+    };
+    let mut dwarf_bytes = 0;
     let mut out = wasm_encoder::Module::new();
     let mut code = Some(code);
     for payload in Parser::new(0).parse_all(wasm) {
@@ -339,6 +383,16 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
                 }
             }
             Payload::CodeSectionEntry(_) => {}
+            Payload::CustomSection(c) if debug::is_dwarf(c.name()) => {
+                // all of it where the first of its sections was
+                for (name, data) in carried.take().map(|c| c.sections).unwrap_or_default() {
+                    dwarf_bytes += data.len();
+                    out.section(&wasm_encoder::CustomSection {
+                        name: name.into(),
+                        data: data.into(),
+                    });
+                }
+            }
             other => {
                 if let Some((id, range)) = other.as_section() {
                     out.section(&RawSection {
@@ -358,8 +412,20 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
             sizes,
             code_before,
             code_after,
+            dwarf_bytes,
         },
     ))
+}
+
+/// The custom sections of `wasm`: name and contents.
+fn custom_sections(wasm: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
+    Parser::new(0)
+        .parse_all(wasm)
+        .filter_map(Result::ok)
+        .filter_map(|p| match p {
+            Payload::CustomSection(c) => Some((c.name(), c.data())),
+            _ => None,
+        })
 }
 
 /// The size of the code section of `wasm`.

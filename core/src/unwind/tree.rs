@@ -16,6 +16,9 @@ use wasmparser::{
 /// One body, read and validated.
 pub(super) struct Tree<'a> {
     pub(super) ops: Vec<Operator<'a>>,
+    /// Each operator's offset in the module (for the code map that moves
+    /// the DWARF's addresses).
+    pub(super) offsets: Vec<usize>,
     /// The operand types of the innermost frame before each operator, or
     /// `None` where the frame is unreachable (an index into `arena`).
     snaps: Vec<Option<Range<usize>>>,
@@ -90,6 +93,7 @@ impl<'a> Tree<'a> {
             locals.extend(std::iter::repeat_n(ty, count as usize));
         }
         let mut ops = Vec::new();
+        let mut offsets = Vec::new();
         let mut snaps = Vec::new();
         let mut arena = Vec::new();
         let mut reader = body.get_operators_reader()?;
@@ -98,12 +102,14 @@ impl<'a> Tree<'a> {
             snaps.push(snapshot(&validator, &mut arena));
             validator.op(offset, &op)?;
             ops.push(op);
+            offsets.push(offset);
         }
         let shape = Shape::of(&ops, &unwinds)?;
         let mut next_call = 1;
         let root = shape.seq(0, &mut next_call)?;
         Ok(Tree {
             ops,
+            offsets,
             snaps,
             arena,
             locals,
