@@ -423,6 +423,8 @@
     (local $n i32) (local $h i32)
     (local.set $n (call $new_record (global.get $END) (local.get $inst)))
     (i32.store (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))) (local.get $host))
+    ;; (a record used before may have been freed with a read pending)
+    (i32.store (i32.add (global.get $ISSUERS) (i32.shl (local.get $n) (i32.const 2))) (i32.const 0))
     (i32.store offset=4 (call $nat (local.get $n)) (i32.const 0))
     (local.set $h (call $insert (local.get $inst) (local.get $tag) (local.get $n)))
     (i32.store offset=8 (call $record (local.get $n)) (local.get $h))
