@@ -183,6 +183,8 @@ const BELL_WAITS: u32 = 24;
 /// call's), and fails once that thread is gone, so the task does not exit
 /// before they end. (A write's values are lifted without a thread.)
 const HOLD_SLOT: u32 = 26;
+/// Set once a callback-lifted root task had its first turn, alone.
+const ALONE_SLOT: u32 = 27;
 /// The return-half word of a stackful root export's task
 /// (`Adapters::stackful_exports`): this bit and the export's number.
 const STACKFUL_ROOT: u32 = 1 << 31;
@@ -730,6 +732,7 @@ struct Rt {
     callback_code: u32,
     has_returned: u32,
     run_round: u32,
+    run_only: u32,
     ran: u32,
     host_turn: u32,
     tickets: u32,
@@ -846,6 +849,7 @@ impl Rt {
             callback_code: f(t, "callback_code")?,
             has_returned: f(t, "has_returned")?,
             run_round: f(s, "run_round")?,
+            run_only: f(s, "run_only")?,
             ran: get(s, "ran", Space::Global)?,
             host_turn: get(s, "host_turn", Space::Global)?,
             tickets: get(s, "tickets", Space::Global)?,
@@ -2308,10 +2312,36 @@ impl Gen<'_, '_, '_, '_> {
         slot(&mut b, &rt, task, WAITING_TURN_SLOT);
         b.i32(0).ins(I::I32Store(memarg(rt.memory, 0, 4)));
         b.ins(I::End);
-        // The first turn (no turn before it) runs only high-priority work.
+        // The very first turn of a callback-lifted root task runs that task
+        // alone, up to its first suspension (`run_only`): wasmtime starts
+        // every host call made at once before the work the first one
+        // queues, so what this one queues waits for the next turn, after
+        // the other calls' first turns. The first full turn (no full turn
+        // before it) runs only high-priority work.
+        let alone = b.local(Flat::I32);
         slot(&mut b, &rt, task, LAST_RAN_SLOT);
         b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(last);
-        b.get(last).i32(0).ins(I::I32Ne).ins(I::Call(rt.run_round));
+        slot(&mut b, &rt, task, ALONE_SLOT);
+        b.ins(I::I32Load(memarg(rt.memory, 0, 4))).ins(I::I32Eqz);
+        slot(&mut b, &rt, task, RETURN_SLOT);
+        b.ins(I::I32Load(memarg(rt.memory, 0, 4)))
+            .i32(STACKFUL_ROOT)
+            .ins(I::I32And)
+            .ins(I::I32Eqz)
+            .ins(I::I32And)
+            .ins(I::If(BlockType::Empty));
+        slot(&mut b, &rt, task, ALONE_SLOT);
+        b.i32(1).ins(I::I32Store(memarg(rt.memory, 0, 4)));
+        b.get(task).ins(I::Call(rt.run_only)).set(alone);
+        b.ins(I::End);
+        b.get(alone)
+            .ins(I::I32Eqz)
+            .ins(I::If(BlockType::Empty))
+            .get(last)
+            .i32(0)
+            .ins(I::I32Ne)
+            .ins(I::Call(rt.run_round))
+            .ins(I::End);
         b.i32(0).ins(I::GlobalSet(rt.host_turn));
         // Returned, its result handed over.
         b.get(task).ins(I::Call(rt.has_returned));
@@ -2375,9 +2405,12 @@ impl Gen<'_, '_, '_, '_> {
                 .ins(I::I32And);
         }
         b.trap_if();
+        // (after a turn alone the next one is still the first full one)
+        b.get(alone).ins(I::I32Eqz).ins(I::If(BlockType::Empty));
         slot(&mut b, &rt, task, LAST_RAN_SLOT);
         b.ins(I::GlobalGet(rt.ran))
             .ins(I::I32Store(memarg(rt.memory, 0, 4)));
+        b.ins(I::End);
         if hosted {
             // Work left: YIELD. Else WAIT for the host's events or for
             // this task's bell (`HostPark`), and ring the bells of tasks
@@ -5150,6 +5183,7 @@ pub(crate) fn unwind_config(
         stop: [
             get("run", Space::Func)?,
             get("run_round", Space::Func)?,
+            get("run_only", Space::Func)?,
             get("run_one", Space::Func)?,
         ]
         .into(),

@@ -49,6 +49,8 @@
   (global $served (export "served") (mut i32) (i32.const 0))
   ;; Low-priority tasks the running round may still take (-1: any).
   (global $low_left (mut i32) (i32.const 0))
+  ;; Set while `run_only` runs one task: no other runs meanwhile.
+  (global $only (mut i32) (i32.const 0))
   ;; Tasks running others on their stack (`run_nested`), and how many may
   ;; (each level puts a task's frames on top of the others': wasmtime
   ;; gives every task a stack of its own).
@@ -379,13 +381,33 @@
     (call $push (i32.const 16) (local.get $task)))
 
   ;; Whether a task is queued (to start or resume), in either queue.
+  ;; (A task that ended before it ran stays in its ring until it is taken:
+  ;; it does not count.)
   (func (export "queued") (result i32)
-    (i32.or (i32.ne (i32.load (i32.const 16)) (i32.load offset=4 (i32.const 16)))
-            (i32.ne (i32.load (i32.const 32)) (i32.load offset=4 (i32.const 32)))))
+    (i32.or (call $live_in (i32.const 16)) (call $live_in (i32.const 32))))
+
+  ;; Whether `queue` holds a task that is not done.
+  (func $live_in (param $queue i32) (result i32)
+    (local $i i32) (local $tail i32) (local $task i32)
+    (local.set $i (i32.load (local.get $queue)))
+    (local.set $tail (i32.load offset=4 (local.get $queue)))
+    (block $none
+      (loop $scan
+        (br_if $none (i32.eq (local.get $i) (local.get $tail)))
+        (local.set $task
+          (i32.load (i32.add (i32.load offset=8 (local.get $queue))
+                             (i32.shl (i32.rem_u (local.get $i) (global.get $RING))
+                                      (i32.const 2)))))
+        (if (i32.ne (i32.load (call $record (local.get $task))) (global.get $DONE))
+          (then (return (i32.const 1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scan)))
+    (i32.const 0))
 
   ;; The queue the running loop takes its next task from: the high one,
   ;; else the low one while the round may take from it; 0 when it stops.
   (func $next_queue (result i32)
+    (if (global.get $only) (then (return (i32.const 0))))
     (if (i32.ne (i32.load (i32.const 16)) (i32.load offset=4 (i32.const 16)))
       (then (return (i32.const 16))))
     (if (i32.and (i32.ne (global.get $low_left) (i32.const 0))
@@ -422,6 +444,31 @@
     (call $init)
     (global.set $low_left (i32.const -1))
     (call $loop))
+
+  ;; Runs `task`, the newest task of the high queue, alone until it returns
+  ;; or suspends (nothing else runs on its stack meanwhile): 1. Runs
+  ;; nothing and returns 0 when `task` is not that task.
+  (func (export "run_only") (param $task i32) (result i32)
+    (local $tail i32) (local $at i32)
+    (if (global.get $current) (then unreachable))
+    (call $init)
+    (local.set $tail (i32.load offset=4 (i32.const 16)))
+    (if (i32.eq (local.get $tail) (i32.load (i32.const 16)))
+      (then (return (i32.const 0))))
+    (local.set $tail (i32.sub (local.get $tail) (i32.const 1)))
+    (if (i32.ne (i32.load (i32.add (i32.load offset=8 (i32.const 16))
+                                   (i32.shl (i32.rem_u (local.get $tail) (global.get $RING))
+                                            (i32.const 2))))
+                (local.get $task))
+      (then (return (i32.const 0))))
+    (i32.store offset=4 (i32.const 16) (local.get $tail))
+    (local.set $at (i32.add (call $record (local.get $task)) (i32.const 40)))
+    (i32.store (local.get $at) (i32.sub (i32.load (local.get $at)) (i32.const 1)))
+    (global.set $low_left (i32.const 0))
+    (global.set $only (i32.const 1))
+    (call $run_one (local.get $task))
+    (global.set $only (i32.const 0))
+    (i32.const 1))
 
   ;; One round, as wasmtime's event loop runs the work of several host
   ;; calls: every high-priority task, and (with `with_low`) each

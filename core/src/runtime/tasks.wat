@@ -50,7 +50,8 @@
 ;;                  lower's return pointer after 16 flat parameters);
 ;;                  240 a root task's count of reads made in its turns
 ;;                  still pending at the host (generated code,
-;;                  `argument` 26)
+;;                  `argument` 26), 248 whether it had its first turn,
+;;                  alone (`argument` 27)
 ;;   512..1016    the pool of bells and sets of root tasks that exited,
 ;;                  12 bytes each (readable, writable, set)
 ;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
@@ -191,7 +192,7 @@
   ;; 21 to 24 of a root task's bell, for 25 of a 17th raw argument (a
   ;; sync lower's return pointer after 16 flat parameters).
   (func (export "argument") (param $task i32) (param $i i32) (result i32)
-    (if (i32.gt_u (local.get $i) (i32.const 26)) (then unreachable))
+    (if (i32.gt_u (local.get $i) (i32.const 27)) (then unreachable))
     (i32.add (i32.add (call $t (local.get $task)) (i32.const 32))
              (i32.shl (local.get $i) (i32.const 3))))
 
