@@ -292,33 +292,44 @@ fn async_calls() {
 /// sync export it traps as soon as it has to wait.
 #[test]
 fn async_blocking() {
-    check_async_fixture(
-        "async-blocking",
-        &[
-            (export!("blocking", "async-block-on"), u32s(&[2, 3]), "[6]"),
-            // A sync-typed task may not block: `later` has not returned
-            // when its async lower returns, so `waitable-set.wait` traps.
-            (
-                export!("blocking", "sync-block-on"),
-                u32s(&[2, 3]),
-                CANNOT_BLOCK,
-            ),
-            // `ready` returns before its lower does: nothing to wait for.
-            (export!("blocking", "sync-ready"), u32s(&[2, 3]), "[5]"),
-            (export!("blocking", "async-block-on"), u32s(&[6, 7]), "[42]"),
-            // One blocking round trip after another (0 + 1 + ... + 9).
-            (
-                export!("blocking", "block-on-loop"),
-                vec![Val::U8(10)],
-                "[45]",
-            ),
-            (
-                export!("blocking", "block-on-loop"),
-                vec![Val::U8(0)],
-                "[0]",
-            ),
-        ],
-    );
+    check_async_fixture("async-blocking", &blocking_script());
+}
+
+/// `async-blocking-debug`, the same guests debug-built, whose DWARF the
+/// fused output keeps through the unwind transform (`debug_info.rs`
+/// checks the DWARF): it runs as `async-blocking` does, original and
+/// fused.
+#[test]
+fn async_blocking_debug_built() {
+    check_async_fixture("async-blocking-debug", &blocking_script());
+}
+
+/// What `async-blocking`'s exports do, in order.
+fn blocking_script() -> Vec<Call> {
+    vec![
+        (export!("blocking", "async-block-on"), u32s(&[2, 3]), "[6]"),
+        // A sync-typed task may not block: `later` has not returned
+        // when its async lower returns, so `waitable-set.wait` traps.
+        (
+            export!("blocking", "sync-block-on"),
+            u32s(&[2, 3]),
+            CANNOT_BLOCK,
+        ),
+        // `ready` returns before its lower does: nothing to wait for.
+        (export!("blocking", "sync-ready"), u32s(&[2, 3]), "[5]"),
+        (export!("blocking", "async-block-on"), u32s(&[6, 7]), "[42]"),
+        // One blocking round trip after another (0 + 1 + ... + 9).
+        (
+            export!("blocking", "block-on-loop"),
+            vec![Val::U8(10)],
+            "[45]",
+        ),
+        (
+            export!("blocking", "block-on-loop"),
+            vec![Val::U8(0)],
+            "[0]",
+        ),
+    ]
 }
 
 /// `async-lowering`: async-lifted functions called through sync lowers.

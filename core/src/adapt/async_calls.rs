@@ -1169,6 +1169,17 @@ fn hold(b: &mut Body, rt: &Rt, root: Local, more: bool) {
     b.ins(I::End);
 }
 
+/// Pushes whether root task `task` is a stackful root export's whose
+/// result has not gone to the host yet ([`STACKFUL_DELIVERED`]).
+fn undelivered(b: &mut Body, rt: &Rt, task: Local) {
+    slot(b, rt, task, RETURN_SLOT);
+    b.load(rt.memory, 0, 4, Flat::I32)
+        .i32(STACKFUL_ROOT | STACKFUL_DELIVERED)
+        .ins(I::I32And)
+        .i32(STACKFUL_ROOT)
+        .ins(I::I32Eq);
+}
+
 /// Pushes the address of task `task`'s argument slot `slot`.
 fn slot(b: &mut Body, rt: &Rt, task: Local, slot: u32) {
     b.get(task).i32(slot).ins(I::Call(rt.argument));
@@ -2353,24 +2364,16 @@ impl Gen<'_, '_, '_, '_> {
         if !self.ctx.adapters.stackful_exports.is_empty() {
             // A stackful root export's sync-lifted task returned: its
             // result to the host now (once: then it is marked delivered).
-            let half = b.local(Flat::I32);
+            undelivered(&mut b, &rt, task);
+            b.ins(I::If(BlockType::Empty)).get(task).ins(I::Call(
+                self.ctx.layout.async_index(AsyncFunc::HostDeliver)?,
+            ));
             slot(&mut b, &rt, task, RETURN_SLOT);
-            b.ins(I::I32Load(memarg(rt.memory, 0, 4))).set(half);
-            b.get(half)
-                .i32(STACKFUL_ROOT | STACKFUL_DELIVERED)
-                .ins(I::I32And)
-                .i32(STACKFUL_ROOT)
-                .ins(I::I32Eq)
-                .ins(I::If(BlockType::Empty))
-                .get(task)
-                .ins(I::Call(
-                    self.ctx.layout.async_index(AsyncFunc::HostDeliver)?,
-                ));
             slot(&mut b, &rt, task, RETURN_SLOT);
-            b.get(half)
+            b.load(rt.memory, 0, 4, Flat::I32)
                 .i32(STACKFUL_DELIVERED)
                 .ins(I::I32Or)
-                .ins(I::I32Store(memarg(rt.memory, 0, 4)));
+                .store(rt.memory, 0, 4, Flat::I32);
             b.ins(I::End);
         }
         // It exits unless a read made in its turns is still pending at the
@@ -2660,15 +2663,8 @@ impl Gen<'_, '_, '_, '_> {
             .ins(I::I32And);
         slot(&mut b, &rt, q, HOLD_SLOT);
         b.load(rt.memory, 0, 4, Flat::I32).ins(I::I32Eqz);
-        slot(&mut b, &rt, q, RETURN_SLOT);
-        b.load(rt.memory, 0, 4, Flat::I32)
-            .i32(STACKFUL_ROOT | STACKFUL_DELIVERED)
-            .ins(I::I32And)
-            .i32(STACKFUL_ROOT)
-            .ins(I::I32Eq)
-            .ins(I::I32Or)
-            .ins(I::I32And)
-            .ins(I::I32Or);
+        undelivered(&mut b, &rt, q);
+        b.ins(I::I32Or).ins(I::I32And).ins(I::I32Or);
         b.ins(I::If(BlockType::Empty));
         b.get(q).ins(I::Call(ring));
         b.i32(1).set(rung);

@@ -75,6 +75,11 @@
   (func $record (param $task i32) (result i32) ;; inline
     (i32.add (global.get $RECORDS) (i32.shl (local.get $task) (i32.const 6))))
 
+  ;; The address of entry `i` (a counter) of `queue`'s ring.
+  (func $entry (param $queue i32) (param $i i32) (result i32) ;; inline
+    (i32.add (i32.load offset=8 (local.get $queue))
+             (i32.shl (i32.rem_u (local.get $i) (global.get $RING)) (i32.const 2))))
+
   ;; --- queues ---------------------------------------------------------
   (func $push (param $queue i32) (param $task i32)
     (local $tail i32)
@@ -83,8 +88,7 @@
                   (global.get $RING))
       (then unreachable))
     (i32.store
-      (i32.add (i32.load offset=8 (local.get $queue))
-               (i32.shl (i32.rem_u (local.get $tail) (global.get $RING)) (i32.const 2)))
+      (call $entry (local.get $queue) (local.get $tail))
       (local.get $task))
     (i32.store offset=4 (local.get $queue) (i32.add (local.get $tail) (i32.const 1)))
     (local.set $tail (i32.add (call $record (local.get $task)) (i32.const 40)))
@@ -99,8 +103,7 @@
     (i32.store (local.get $queue) (i32.add (local.get $head) (i32.const 1)))
     (local.set $task
       (i32.load
-        (i32.add (i32.load offset=8 (local.get $queue))
-                 (i32.shl (i32.rem_u (local.get $head) (global.get $RING)) (i32.const 2)))))
+        (call $entry (local.get $queue) (local.get $head))))
     (local.set $at (i32.add (call $record (local.get $task)) (i32.const 40)))
     (i32.store (local.get $at) (i32.sub (i32.load (local.get $at)) (i32.const 1)))
     (local.get $task))
@@ -352,15 +355,13 @@
   ;; (wasmtime promotes a task cancelled in a cancellable yield); nothing
   ;; if it is not in the low queue.
   (func (export "promote") (param $task i32)
-    (local $i i32) (local $tail i32) (local $base i32) (local $at i32)
-    (local.set $base (i32.load offset=8 (i32.const 32)))
+    (local $i i32) (local $tail i32) (local $at i32)
     (local.set $tail (i32.load offset=4 (i32.const 32)))
     (local.set $i (i32.load (i32.const 32)))
     (block $found
       (loop $scan
         (if (i32.eq (local.get $i) (local.get $tail)) (then return))
-        (local.set $at (i32.add (local.get $base)
-                                (i32.shl (i32.rem_u (local.get $i) (global.get $RING)) (i32.const 2))))
+        (local.set $at (call $entry (i32.const 32) (local.get $i)))
         (br_if $found (i32.eq (i32.load (local.get $at)) (local.get $task)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $scan)))
@@ -369,11 +370,8 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (if (i32.lt_u (local.get $i) (local.get $tail))
         (then
-          (i32.store (local.get $at)
-            (i32.load (i32.add (local.get $base)
-                               (i32.shl (i32.rem_u (local.get $i) (global.get $RING)) (i32.const 2)))))
-          (local.set $at (i32.add (local.get $base)
-                                  (i32.shl (i32.rem_u (local.get $i) (global.get $RING)) (i32.const 2))))
+          (i32.store (local.get $at) (i32.load (call $entry (i32.const 32) (local.get $i))))
+          (local.set $at (call $entry (i32.const 32) (local.get $i)))
           (br $shift))))
     (i32.store offset=4 (i32.const 32) (i32.sub (local.get $tail) (i32.const 1)))
     (local.set $at (i32.add (call $record (local.get $task)) (i32.const 40)))
@@ -395,9 +393,7 @@
       (loop $scan
         (br_if $none (i32.eq (local.get $i) (local.get $tail)))
         (local.set $task
-          (i32.load (i32.add (i32.load offset=8 (local.get $queue))
-                             (i32.shl (i32.rem_u (local.get $i) (global.get $RING))
-                                      (i32.const 2)))))
+          (i32.load (call $entry (local.get $queue) (local.get $i))))
         (if (i32.ne (i32.load (call $record (local.get $task))) (global.get $DONE))
           (then (return (i32.const 1))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -418,9 +414,7 @@
   ;; The oldest task of a queue that is not empty, left in it.
   (func $peek (param $queue i32) (result i32)
     (i32.load
-      (i32.add (i32.load offset=8 (local.get $queue))
-               (i32.shl (i32.rem_u (i32.load (local.get $queue)) (global.get $RING))
-                        (i32.const 2)))))
+      (call $entry (local.get $queue) (i32.load (local.get $queue)))))
 
   ;; Takes the oldest task off `queue` (a low one counts against the round).
   (func $take (param $queue i32) (result i32)
@@ -456,9 +450,7 @@
     (if (i32.eq (local.get $tail) (i32.load (i32.const 16)))
       (then (return (i32.const 0))))
     (local.set $tail (i32.sub (local.get $tail) (i32.const 1)))
-    (if (i32.ne (i32.load (i32.add (i32.load offset=8 (i32.const 16))
-                                   (i32.shl (i32.rem_u (local.get $tail) (global.get $RING))
-                                            (i32.const 2))))
+    (if (i32.ne (i32.load (call $entry (i32.const 16) (local.get $tail)))
                 (local.get $task))
       (then (return (i32.const 0))))
     (i32.store offset=4 (i32.const 16) (local.get $tail))

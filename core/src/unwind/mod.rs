@@ -140,6 +140,9 @@ struct Facts<'a> {
     in_elements: BTreeSet<u32>,
     by_table: std::collections::BTreeMap<u32, BTreeSet<u32>>,
     open_tables: BTreeSet<u32>,
+    /// The `.debug_*` sections (merge carried the inner modules' DWARF
+    /// into them), by name.
+    dwarf: Vec<(&'a str, &'a [u8])>,
 }
 
 impl<'a> Facts<'a> {
@@ -152,6 +155,7 @@ impl<'a> Facts<'a> {
             in_elements: BTreeSet::new(),
             by_table: std::collections::BTreeMap::new(),
             open_tables: BTreeSet::new(),
+            dwarf: Vec::new(),
         };
         let mut tables = 0u32;
         for payload in Parser::new(0).parse_all(wasm) {
@@ -228,6 +232,9 @@ impl<'a> Facts<'a> {
                     }
                 }
                 Payload::CodeSectionEntry(body) => facts.bodies.push(body),
+                Payload::CustomSection(c) if debug::is_dwarf(c.name()) => {
+                    facts.dwarf.push((c.name(), c.data()));
+                }
                 _ => {}
             }
         }
@@ -274,11 +281,8 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
     };
     let mut block_types = BlockTypes::new(facts.types.len() as u32);
     let mut code = CodeSection::new();
-    // The module's DWARF (merge carried the inner modules' into it) and a
-    // map of where its code goes, to move its addresses again.
-    let dwarf: Vec<(&str, &[u8])> = custom_sections(wasm)
-        .filter(|(name, _)| debug::is_dwarf(name))
-        .collect();
+    // With DWARF, a map of where the code goes, to move its addresses
+    // again.
     let mut map: Option<CodeMap> = None;
     // Where the next body goes in the new code section's contents, after
     // the function count.
@@ -291,7 +295,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
         let payload = payload?;
         if let Payload::CodeSectionStart { range, count, .. } = &payload {
             code_before = range.len();
-            if !dwarf.is_empty() {
+            if !facts.dwarf.is_empty() {
                 let first_body = range.start + leb_len(*count as usize);
                 map = Some(CodeMap::new(range.start, first_body));
             }
@@ -344,7 +348,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
     let mut carried = match map {
         Some(map) => {
             let instance = debug::Instance {
-                sections: &dwarf,
+                sections: &facts.dwarf,
                 map,
                 path: "the fused module",
             };
@@ -415,17 +419,6 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
             dwarf_bytes,
         },
     ))
-}
-
-/// The custom sections of `wasm`: name and contents.
-fn custom_sections(wasm: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
-    Parser::new(0)
-        .parse_all(wasm)
-        .filter_map(Result::ok)
-        .filter_map(|p| match p {
-            Payload::CustomSection(c) => Some((c.name(), c.data())),
-            _ => None,
-        })
 }
 
 /// The size of the code section of `wasm`.
