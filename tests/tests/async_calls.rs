@@ -1916,3 +1916,244 @@ fn a_sync_root_export_waits_for_its_locked_instance() {
         );
     }
 }
+
+/// In a caller's core function with locals `$status` (what an async
+/// lower returned), `$s` and `$h`: unless the subtask returned at once,
+/// waits (its result at 16, events at 32) until it returns, then drops it.
+const WAIT_RETURNED: &str =
+    "        (if (i32.ne (i32.and (local.get $status) (i32.const 15)) (i32.const 2))
+          (then
+            (local.set $h (i32.shr_u (local.get $status) (i32.const 4)))
+            (local.set $s (call $new))
+            (call $join (local.get $h) (local.get $s))
+            (block $returned
+              (loop $again
+                (drop (call $wait (local.get $s) (i32.const 32)))
+                (br_if $returned (i32.eq (i32.load (i32.const 36)) (i32.const 2)))
+                (br $again)))
+            (call $join (local.get $h) (i32.const 0))
+            (call $drop-subtask (local.get $h))))
+";
+
+/// A caller making async calls of `n` functions of a worker, each a task
+/// entry point of the fused runtime twice (its start and its return
+/// half): `run(x)` calls `f0(x)` … `f{n-1}(x)`, lowered async (each
+/// stackful `f{i}` returns `x + i` at once), and returns their sum.
+/// Before session 36 meld refused more than 63 such entry points (its
+/// scheduler's table of them had a fixed size).
+fn many_async_calls(n: u32) -> String {
+    let mut worker_funcs = String::new();
+    let mut worker_lifts = String::new();
+    let mut caller_imports = String::new();
+    let mut caller_lowers = String::new();
+    let mut caller_core_imports = String::new();
+    let mut caller_with = String::new();
+    let mut calls = String::new();
+    let mut wiring = String::new();
+    for i in 0..n {
+        worker_funcs += &format!(
+            "      (func (export \"f{i}\") (param i32) \
+             (call $return (i32.add (local.get 0) (i32.const {i}))))\n"
+        );
+        worker_lifts += &format!(
+            "    (func (export \"f{i}\") (type $f) (canon lift (core func $i \"f{i}\") async))\n"
+        );
+        caller_imports += &format!("    (import \"f{i}\" (func $f{i} (type $f)))\n");
+        caller_lowers +=
+            &format!("    (core func $f{i} (canon lower (func $f{i}) async (memory $mem)))\n");
+        caller_core_imports +=
+            &format!("      (import \"cm\" \"f{i}\" (func $f{i} (param i32 i32) (result i32)))\n");
+        caller_with += &format!(" (export \"f{i}\" (func $f{i}))");
+        calls += &format!("        (call $settle (call $f{i} (local.get $x) (i32.const 16)))\n");
+        wiring += &format!(" (with \"f{i}\" (func $worker \"f{i}\"))");
+    }
+    format!(
+        r#"(component
+  (component $worker
+    (type $f (func async (param "x" u32) (result u32)))
+    (core func $return (canon task.return (result u32)))
+    (core module $m
+      (import "cm" "return" (func $return (param i32)))
+{worker_funcs}    )
+    (core instance $i (instantiate $m (with "cm" (instance (export "return" (func $return))))))
+{worker_lifts}  )
+  (instance $worker (instantiate $worker))
+  (component $caller
+    (type $f (func async (param "x" u32) (result u32)))
+{caller_imports}    (core module $memory (memory (export "mem") 1))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+{caller_lowers}    (core func $new (canon waitable-set.new))
+    (core func $wait (canon waitable-set.wait (memory $mem)))
+    (core func $join (canon waitable.join))
+    (core func $drop-subtask (canon subtask.drop))
+    (core func $return (canon task.return (result u32)))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+{caller_core_imports}      (import "cm" "new" (func $new (result i32)))
+      (import "cm" "wait" (func $wait (param i32 i32) (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
+      (import "cm" "drop-subtask" (func $drop-subtask (param i32)))
+      (import "cm" "return" (func $return (param i32)))
+      (global $sum (mut i32) (i32.const 0))
+      ;; a subtask's status: once it returned, its result is added
+      (func $settle (param $status i32)
+        (local $s i32) (local $h i32)
+{WAIT_RETURNED}        (global.set $sum (i32.add (global.get $sum) (i32.load (i32.const 16)))))
+      (func (export "run") (param $x i32) (result i32)
+        (global.set $sum (i32.const 0))
+{calls}        (call $return (global.get $sum))
+        (i32.const 0))
+      (func (export "exit-cb") (param i32 i32 i32) (result i32) (i32.const 0)))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance{caller_with}
+        (export "new" (func $new)) (export "wait" (func $wait)) (export "join" (func $join))
+        (export "drop-subtask" (func $drop-subtask)) (export "return" (func $return))))))
+    (alias core export $i "exit-cb" (core func $exit-cb))
+    (func (export "run") (type $f)
+      (canon lift (core func $i "run") async (callback $exit-cb))))
+  (instance $caller (instantiate $caller{wiring}))
+  (export "run" (func $caller "run")))
+"#
+    )
+}
+
+/// More task entry points than meld's scheduler table once held (64):
+/// 40 async functions called across components, 82 entry points with the
+/// root export's.
+#[test]
+fn many_task_entry_points() {
+    let fixture = Fixture {
+        name: "many-async-calls (WAT)",
+        wasm: wat::parse_str(many_async_calls(40)).expect("the generated composition parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            // 40 x + (0 + 1 + … + 39)
+            ("run", u32s(&[1]), "[820]"),
+            ("run", u32s(&[1000]), "[40780]"),
+        ],
+    );
+}
+
+/// A stackful task that suspends `depth` calls deep, each frame holding
+/// 32 `i64`s across its call (over 256 bytes of saved frame a level):
+/// `run(n)` calls the worker's `deep(n)` async; `deep` recurses `n`
+/// levels, yields (`thread.yield`) at the bottom, and returns a sum of
+/// every level's numbers. Fused, the yield saves every frame in the
+/// task's save area: at depth 600, about 160 KiB, more than its first
+/// 64 KiB (before session 36 that trapped).
+fn deep_yield() -> String {
+    let locals: String = (0..32).map(|i| format!(" (local $a{i} i64)")).collect();
+    let sets: String = (0..32)
+        .map(|i| {
+            format!(
+                "      (local.set $a{i} (i64.mul (i64.extend_i32_u (local.get $n)) (i64.const {})))\n",
+                2 * i + 3
+            )
+        })
+        .collect();
+    let sum: String = (0..32)
+        .map(|i| format!("      (local.set $r (i64.add (i64.rotl (local.get $r) (i64.const {})) (local.get $a{i})))\n", i + 1))
+        .collect();
+    format!(
+        r#"(component
+  (component $worker
+    (type $deep (func async (param "n" u32) (result u64)))
+    (core func $yield (canon thread.yield))
+    (core func $return (canon task.return (result u64)))
+    (core module $m
+      (import "cm" "yield" (func $yield (result i32)))
+      (import "cm" "return" (func $return (param i64)))
+      (func $rec (param $n i32) (result i64)
+        (local $r i64){locals}
+        (if (i32.eqz (local.get $n))
+          (then (drop (call $yield)) (return (i64.const 1))))
+{sets}        (local.set $r (call $rec (i32.sub (local.get $n) (i32.const 1))))
+{sum}        (local.get $r))
+      (func (export "deep") (param $n i32) (call $return (call $rec (local.get $n)))))
+    (core instance $i (instantiate $m
+      (with "cm" (instance (export "yield" (func $yield)) (export "return" (func $return))))))
+    (func (export "deep") (type $deep) (canon lift (core func $i "deep") async)))
+  (instance $worker (instantiate $worker))
+  (component $caller
+    (type $deep (func async (param "n" u32) (result u64)))
+    (import "deep" (func $deep (type $deep)))
+    (core module $memory (memory (export "mem") 1))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $deep (canon lower (func $deep) async (memory $mem)))
+    (core func $new (canon waitable-set.new))
+    (core func $wait (canon waitable-set.wait (memory $mem)))
+    (core func $join (canon waitable.join))
+    (core func $drop-subtask (canon subtask.drop))
+    (core func $return (canon task.return (result u64)))
+    (core module $m
+      (import "mem" "mem" (memory 1))
+      (import "cm" "deep" (func $deep (param i32 i32) (result i32)))
+      (import "cm" "new" (func $new (result i32)))
+      (import "cm" "wait" (func $wait (param i32 i32) (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
+      (import "cm" "drop-subtask" (func $drop-subtask (param i32)))
+      (import "cm" "return" (func $return (param i64)))
+      (func (export "run") (param $n i32) (result i32)
+        (local $status i32) (local $s i32) (local $h i32)
+        (local.set $status (call $deep (local.get $n) (i32.const 16)))
+{WAIT_RETURNED}        (call $return (i64.load (i32.const 16)))
+        (i32.const 0))
+      (func (export "exit-cb") (param i32 i32 i32) (result i32) (i32.const 0)))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance (export "deep" (func $deep))
+        (export "new" (func $new)) (export "wait" (func $wait)) (export "join" (func $join))
+        (export "drop-subtask" (func $drop-subtask)) (export "return" (func $return))))))
+    (alias core export $i "exit-cb" (core func $exit-cb))
+    (func (export "run") (type $deep)
+      (canon lift (core func $i "run") async (callback $exit-cb))))
+  (instance $caller (instantiate $caller (with "deep" (func $worker "deep"))))
+  (export "run" (func $caller "run")))
+"#
+    )
+}
+
+/// A task's saved frames outgrow its first save area (see [`deep_yield`]):
+/// fused, they move to a larger one, twice over at depth 600, and the task
+/// resumes as the original does; a shallow call and one as deep again
+/// after it (the task record, with its larger area, used again).
+#[test]
+fn deep_frames_outgrow_the_save_area() {
+    let fixture = Fixture {
+        name: "deep-yield (WAT)",
+        wasm: wat::parse_str(deep_yield()).expect("the generated composition parses"),
+        is_command: false,
+    };
+    let original = run_script_with_traps(
+        &fixture.wasm,
+        &[
+            ("run", u32s(&[600])),
+            ("run", u32s(&[3])),
+            ("run", u32s(&[700])),
+        ],
+    )
+    .expect("the original runs");
+    assert!(
+        original.iter().all(|r| !r.contains("trap")),
+        "the original runs without trapping: {original:?}"
+    );
+    check_async_component(
+        &fixture,
+        &[
+            ("run", u32s(&[600]), leak(&original[0])),
+            ("run", u32s(&[3]), leak(&original[1])),
+            ("run", u32s(&[700]), leak(&original[2])),
+        ],
+    );
+}
+
+/// `text` for a [`Call`]'s expected outcome (computed, not written out).
+fn leak(text: &str) -> &'static str {
+    Box::leak(text.to_owned().into_boxed_str())
+}

@@ -215,8 +215,6 @@ const STATUS_RETURN_CANCELLED: u32 = 4;
 const STAGE_HEADER: u32 = 16;
 /// A stream or future copy's code: CANCELLED, nothing copied.
 const COPY_CANCELLED: u32 = 2;
-/// The scheduler's `entries` table holds this many functions.
-const ENTRIES: usize = 64;
 
 /// The generated functions of the async runtime, in the order the layout
 /// places them (none without the runtime).
@@ -312,6 +310,12 @@ pub(crate) fn entries(funcs: &[AsyncFunc]) -> impl Iterator<Item = (usize, Async
         .enumerate()
         .filter(|(_, f)| matches!(f, AsyncFunc::Entry(_) | AsyncFunc::Return(_)))
         .map(|(i, f)| (i, *f))
+}
+
+/// The size of the scheduler's `entries` table that holds `funcs`'
+/// entries (from index 1).
+pub(crate) fn entries_needed(funcs: &[AsyncFunc]) -> u64 {
+    entries(funcs).count() as u64 + 1
 }
 
 /// The table index of `f` in `entries`.
@@ -942,12 +946,6 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
         return Ok(Vec::new());
     };
     let funcs = ctx.layout.async_funcs();
-    if entries(funcs).count() >= ENTRIES {
-        return Err(Error::unsupported(format!(
-            "an async composition with more than {} task entry points",
-            ENTRIES - 1
-        )));
-    }
     let mut rt = Rt::new(graph, ctx.adapters, ctx.layout, instances)?;
     if graph.follows_host() {
         rt.funcs.host_poll = Some(ctx.layout.async_index(AsyncFunc::HostPoll)?);
@@ -5172,6 +5170,7 @@ pub(crate) fn unwind_config(
             state: get("state", Space::Global)?,
             sp: get("sp", Space::Global)?,
             limit: get("limit", Space::Global)?,
+            grow: Some(get("grow_save", Space::Func)?),
             memory,
             base,
         },

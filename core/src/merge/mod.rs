@@ -855,8 +855,16 @@ pub(crate) fn emit(
         for ty in &module.funcs {
             functions.function(re.type_index(*ty).map_err(wrap)?);
         }
+        let scheduler = graph.runtime.is_some_and(|rt| rt.scheduler == id);
         for table in &module.tables {
-            re.parse_table(&mut tables, table.clone()).map_err(wrap)?;
+            let mut table = table.clone();
+            if scheduler {
+                // the scheduler's one table, `entries`: as long as the
+                // composition needs (its module declares the fewest)
+                let needed = crate::adapt::async_calls::entries_needed(layout.async_funcs());
+                table.ty.initial = table.ty.initial.max(needed);
+            }
+            re.parse_table(&mut tables, table).map_err(wrap)?;
         }
         if shared.is_none() {
             for memory in &module.memories {

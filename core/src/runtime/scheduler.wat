@@ -25,12 +25,16 @@
 ;;                  (`context.get`/`context.set`, zero for a new task),
 ;;                  36 orphaned (nothing refers to it once it is done:
 ;;                  its record is freed then), 40 its entries in the rings,
-;;                  44 running other tasks on its stack (`run_nested`)
+;;                  44 running other tasks on its stack (`run_nested`),
+;;                  48 its save area's size
 ;;   QUEUES..     the two rings, 4096 entries each
-;;   SAVES..      save areas, 64 KiB each, from the bump pointer
+;;   SAVES..      save areas, 64 KiB at first, from the bump pointer (a
+;;                task whose frames outgrow its area moves them to one
+;;                twice as large: `grow_save`)
 (module
   (type $entry (func (param i32)))
   (memory (export "memory") 5)
+  ;; (meld makes it as long as a composition needs: `merge`)
   (table $entries (export "entries") 64 funcref)
 
   (global $state (export "state") (mut i32) (i32.const 0))
@@ -135,7 +139,8 @@
         (if (i32.gt_u (local.get $task) (global.get $MAX_TASKS)) (then unreachable))
         (i32.store (i32.const 52) (local.get $task))
         (local.set $r (call $record (local.get $task)))
-        (local.set $save (call $save_area))))
+        (local.set $save (call $save_area (global.get $SAVE_SIZE)))
+        (i32.store offset=48 (local.get $r) (global.get $SAVE_SIZE))))
     (i32.store (local.get $r) (global.get $QUEUED_START))
     (i32.store offset=4 (local.get $r) (local.get $entry))
     (i32.store offset=8 (local.get $r) (local.get $arg))
@@ -150,10 +155,12 @@
     (call $push (i32.const 16) (local.get $task))
     (local.get $task))
 
-  (func $save_area (result i32)
+  ;; A new save area of `size` bytes (the memory grows as needed).
+  (func $save_area (param $size i32) (result i32)
     (local $at i32) (local $end i32)
     (local.set $at (i32.load (i32.const 0)))
-    (local.set $end (i32.add (local.get $at) (global.get $SAVE_SIZE)))
+    (local.set $end (i32.add (local.get $at) (local.get $size)))
+    (if (i32.lt_u (local.get $end) (local.get $at)) (then unreachable))
     (if (i32.gt_u (local.get $end) (i32.shl (memory.size) (i32.const 16)))
       (then
         (if (i32.lt_s
@@ -164,6 +171,33 @@
           (then unreachable))))
     (i32.store (i32.const 0) (local.get $end))
     (local.get $at))
+
+;; Makes room for `need` more bytes of saved frames at `sp`, called by a
+  ;; frame of the running task that would not fit below `limit` (meld's
+  ;; unwind pass): the frames saved so far move to an area twice as large
+  ;; (or larger, until they fit), which the task keeps. Its old area is
+  ;; not used again.
+  (func $grow_save (export "grow_save") (param $need i32)
+    (local $r i32) (local $old i32) (local $used i32) (local $size i32) (local $new i32)
+    (if (i32.eqz (global.get $current)) (then unreachable))
+    (local.set $r (call $record (global.get $current)))
+    (local.set $old (i32.load offset=12 (local.get $r)))
+    (local.set $used (i32.sub (global.get $sp) (local.get $old)))
+    (local.set $size (i32.load offset=48 (local.get $r)))
+    (loop $double
+      ;; (an area of 2 GiB cannot double in a 32-bit memory)
+      (if (i32.ge_u (local.get $size) (i32.const 0x80000000)) (then unreachable))
+      (local.set $size (i32.shl (local.get $size) (i32.const 1)))
+      (br_if $double
+        (i64.gt_u (i64.add (i64.extend_i32_u (local.get $used))
+                           (i64.extend_i32_u (local.get $need)))
+                  (i64.extend_i32_u (local.get $size)))))
+    (local.set $new (call $save_area (local.get $size)))
+    (memory.copy (local.get $new) (local.get $old) (local.get $used))
+    (i32.store offset=12 (local.get $r) (local.get $new))
+    (i32.store offset=48 (local.get $r) (local.get $size))
+    (global.set $sp (i32.add (local.get $new) (local.get $used)))
+    (global.set $limit (i32.add (local.get $new) (local.get $size))))
 
   (func (export "argument") (param $task i32) (result i32)
     (i32.load offset=8 (call $record (local.get $task))))
@@ -328,7 +362,8 @@
     (global.set $ran (i32.add (global.get $ran) (i32.const 1)))
     (global.set $current (local.get $task))
     (global.set $sp (i32.load offset=16 (local.get $r)))
-    (global.set $limit (i32.add (i32.load offset=12 (local.get $r)) (global.get $SAVE_SIZE)))
+    (global.set $limit (i32.add (i32.load offset=12 (local.get $r))
+                                (i32.load offset=48 (local.get $r))))
     (if (i32.eq (i32.load (local.get $r)) (global.get $QUEUED_RESUME))
       (then (global.set $state (i32.const 2))))
     (i32.store (local.get $r) (global.get $RUNNING))

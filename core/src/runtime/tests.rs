@@ -159,6 +159,7 @@ pub(super) fn runtime_config(
             state,
             sp,
             limit,
+            grow: None,
             memory,
             base: 0,
         },

@@ -664,8 +664,8 @@ impl Frame {
         }
     }
 
-    /// Writes every local at `sp` and moves `sp` past them; traps when the
-    /// frame does not fit below `limit`.
+    /// Writes every local at `sp` and moves `sp` past them; when the frame
+    /// does not fit below `limit`, `grow` makes room first (or it traps).
     fn save(&self, f: &mut Function, g: Globals) {
         f.instruction(&Instruction::GlobalGet(g.sp));
         f.instruction(&Instruction::I32Const(self.size as i32));
@@ -673,7 +673,13 @@ impl Frame {
         f.instruction(&Instruction::GlobalGet(g.limit));
         f.instruction(&Instruction::I32GtU);
         f.instruction(&Instruction::If(BlockType::Empty));
-        f.instruction(&Instruction::Unreachable);
+        match g.grow {
+            Some(grow) => {
+                f.instruction(&Instruction::I32Const(self.size as i32));
+                f.instruction(&Instruction::Call(grow))
+            }
+            None => f.instruction(&Instruction::Unreachable),
+        };
         f.instruction(&Instruction::End);
         for &(local, t, offset) in &self.slots {
             f.instruction(&Instruction::GlobalGet(g.sp));

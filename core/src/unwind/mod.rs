@@ -62,8 +62,12 @@ pub(crate) struct Globals {
     pub(crate) state: u32,
     /// Mutable i32: the top of the saved frames of the task that runs.
     pub(crate) sp: u32,
-    /// Mutable i32: where that task's save area ends (saving past it traps).
+    /// Mutable i32: where that task's save area ends.
     pub(crate) limit: u32,
+    /// A function `(param i32)` that makes room for that many more bytes
+    /// at `sp` (moving the task's frames and setting `sp` and `limit`
+    /// anew), or traps; without one, saving past `limit` traps.
+    pub(crate) grow: Option<u32>,
     /// The memory holding the save areas (32-bit addresses).
     pub(crate) memory: u32,
     /// Added to `sp` for every access: where the scheduler's addresses

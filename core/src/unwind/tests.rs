@@ -61,6 +61,7 @@ fn config_at(base: u32) -> Config {
             state: 0,
             sp: 1,
             limit: 2,
+            grow: None,
             memory: 0,
             base,
         },
