@@ -125,6 +125,28 @@ fn a_full_region_fails_to_grow_and_writes_never_reach_the_neighbour() {
             .expect("the call succeeds"),
         (7,)
     );
+    // Every other SIMD access, up to the region's last byte: a vector
+    // stored at `offset=4` ends it, then read back a lane, 8, 4 and 8
+    // bytes at a time, and one 16-bit lane stored at its last two bytes
+    let end = 16 * 65536;
+    run.call::<(u32, u32), ()>(hog, "poke-wide", (end - 20, 0x0102_0304))
+        .expect("the call succeeds");
+    let peek = |run: &mut Running, name: &str, addr: u32| {
+        run.call::<(u32,), (u32,)>(hog, name, (addr,))
+            .expect("the call succeeds")
+            .0
+    };
+    assert_eq!(peek(&mut run, "peek-lane", end - 8), 0x0102_0304);
+    assert_eq!(peek(&mut run, "peek-narrow", end - 8), 0x01);
+    assert_eq!(peek(&mut run, "peek-splat", end - 4), 0x0102_0304);
+    assert_eq!(
+        run.call::<(u32,), (u64,)>(hog, "peek-zero", (end - 8,))
+            .expect("the call succeeds"),
+        (0x0102_0304_0102_0304,)
+    );
+    run.call::<(u32, u32), ()>(hog, "poke-lane", (end - 4, 0xabcd))
+        .expect("the call succeeds");
+    assert_eq!(peek(&mut run, "peek", end - 4), 0xabcd_0304);
     run.call::<(u32, u32, u32), ()>(hog, "fill", (0, 0xff, 16 * 65536))
         .expect("the call succeeds");
     assert_eq!(
@@ -155,6 +177,31 @@ fn a_full_region_fails_to_grow_and_writes_never_reach_the_neighbour() {
         .expect("the call succeeds");
     run.call::<(u32, u32, u32), ()>(hog, "fill", (16 * 65536 - 8, 1, 9))
         .expect_err("a fill past the region traps");
+    // and each SIMD access one byte further than above
+    let past: [(&str, u32); 6] = [
+        ("poke-wide", end - 19),
+        ("poke-lane", end - 3),
+        ("peek-lane", end - 7),
+        ("peek-narrow", end - 7),
+        ("peek-splat", end - 3),
+        ("peek-zero", end - 7),
+    ];
+    for (name, addr) in past {
+        let mut run = Running::new(&fused.wasm);
+        run.call::<(u32,), (i32,)>(hog, "grow", (15,))
+            .expect("the call succeeds");
+        let err = match name {
+            "poke-wide" | "poke-lane" => run.call::<(u32, u32), ()>(hog, name, (addr, 1)).err(),
+            "peek-zero" => run.call::<(u32,), (u64,)>(hog, name, (addr,)).err(),
+            _ => run.call::<(u32,), (u32,)>(hog, name, (addr,)).err(),
+        };
+        let err = err.unwrap_or_else(|| panic!("{name} past the region does not trap"));
+        // (the region's check, before the access: not the engine's bounds)
+        assert!(
+            format!("{err:?}").contains("unreachable"),
+            "{name}: {err:?}"
+        );
+    }
 }
 
 /// A Rust component that allocates many MiB (the `bench` consumer's

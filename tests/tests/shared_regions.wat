@@ -3,7 +3,10 @@
 ;; none); `$neighbour` keeps a word at address 0x100 that nobody else may
 ;; touch. Only scalars cross, so either may sit anywhere in the memory.
 ;; `peek-wide` reads 16 bytes at once (`v128.load`, which shared mode
-;; checks against the region as it checks the other loads).
+;; checks against the region as it checks the other loads), and the other
+;; SIMD accesses likewise: `poke-wide` (`v128.store`), `poke-lane` and
+;; `peek-lane` (one lane stored or loaded), `peek-narrow` (8 bytes
+;; widened), `peek-splat` and `peek-zero`.
 (component
   (component $hog
     (core module $m
@@ -14,6 +17,19 @@
       (func (export "peek") (param i32) (result i32) (i32.load (local.get 0)))
       (func (export "peek-wide") (param i32) (result i32)
         (i32x4.extract_lane 3 (v128.load offset=4 (local.get 0))))
+      (func (export "poke-wide") (param i32 i32)
+        (v128.store offset=4 (local.get 0) (i32x4.splat (local.get 1))))
+      (func (export "poke-lane") (param i32 i32)
+        (v128.store16_lane offset=2 5 (local.get 0) (i16x8.splat (local.get 1))))
+      (func (export "peek-lane") (param i32) (result i32)
+        (i32x4.extract_lane 1
+          (v128.load32_lane offset=4 1 (local.get 0) (v128.const i64x2 0 0))))
+      (func (export "peek-narrow") (param i32) (result i32)
+        (i16x8.extract_lane_u 7 (v128.load8x8_u (local.get 0))))
+      (func (export "peek-splat") (param i32) (result i32)
+        (i32x4.extract_lane 3 (v128.load32_splat (local.get 0))))
+      (func (export "peek-zero") (param i32) (result i64)
+        (i64x2.extract_lane 0 (v128.load64_zero (local.get 0))))
       (func (export "fill") (param i32 i32 i32)
         (memory.fill (local.get 0) (local.get 1) (local.get 2))))
     (core instance $i (instantiate $m))
@@ -22,11 +38,20 @@
     (func $poke (param "addr" u32) (param "value" u32) (canon lift (core func $i "poke")))
     (func $peek (param "addr" u32) (result u32) (canon lift (core func $i "peek")))
     (func $peek-wide (param "addr" u32) (result u32) (canon lift (core func $i "peek-wide")))
+    (func $poke-wide (param "addr" u32) (param "value" u32) (canon lift (core func $i "poke-wide")))
+    (func $poke-lane (param "addr" u32) (param "value" u32) (canon lift (core func $i "poke-lane")))
+    (func $peek-lane (param "addr" u32) (result u32) (canon lift (core func $i "peek-lane")))
+    (func $peek-narrow (param "addr" u32) (result u32) (canon lift (core func $i "peek-narrow")))
+    (func $peek-splat (param "addr" u32) (result u32) (canon lift (core func $i "peek-splat")))
+    (func $peek-zero (param "addr" u32) (result u64) (canon lift (core func $i "peek-zero")))
     (func $fill (param "addr" u32) (param "byte" u32) (param "len" u32)
       (canon lift (core func $i "fill")))
     (instance $api (export "grow" (func $grow)) (export "size" (func $size))
       (export "poke" (func $poke)) (export "peek" (func $peek))
-      (export "peek-wide" (func $peek-wide)) (export "fill" (func $fill)))
+      (export "peek-wide" (func $peek-wide)) (export "fill" (func $fill))
+      (export "poke-wide" (func $poke-wide)) (export "poke-lane" (func $poke-lane))
+      (export "peek-lane" (func $peek-lane)) (export "peek-narrow" (func $peek-narrow))
+      (export "peek-splat" (func $peek-splat)) (export "peek-zero" (func $peek-zero)))
     (export "t:hog/api" (instance $api)))
   (component $neighbour
     (core module $m

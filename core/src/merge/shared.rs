@@ -26,9 +26,10 @@
 //! has a base (a pointer would wrap around as it moved), those wrappers
 //! also check that what the host reads or writes lies in the region.
 //!
-//! SIMD and atomic memory accesses are refused in shared mode (they are
-//! not rewritten yet), but for `v128.load`, which meld's SIMD utf8
-//! validation uses (`--simd`).
+//! SIMD accesses are checked like the others (a vector stored, or a lane
+//! loaded into one, waits in a `v128` local while its address is checked;
+//! only functions with such an access get one). Atomic memory accesses
+//! are refused in shared mode (they are not rewritten yet).
 
 use crate::error::{Error, Result};
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode};
@@ -381,6 +382,9 @@ struct Temps {
     i64: u32,
     f32: u32,
     f64: u32,
+    /// Only in a function with a SIMD store or lane access (a function of
+    /// an input without SIMD gets no `v128` local).
+    v128: Option<u32>,
 }
 
 impl Temps {
@@ -421,12 +425,21 @@ where
         i64: count + 3,
         f32: count + 4,
         f64: count + 5,
+        v128: stores_vectors(body)?.then_some(count + 6),
     };
     use wasm_encoder::ValType as V;
     locals.extend([(3, V::I32), (1, V::I64), (1, V::F32), (1, V::F64)]);
+    if temps.v128.is_some() {
+        locals.push((1, V::V128));
+    }
     let mut f = wasm_encoder::Function::new(locals);
     let mut ops = body.get_operators_reader()?;
     let user = |e: Error| ReencodeError::UserError(R::Error::from(e));
+    let v128 = || {
+        temps
+            .v128
+            .ok_or_else(|| user(Error::internal("a SIMD store without its local")))
+    };
     // Checks already made in straight-line code (see `Checked`), and the
     // local the previous instruction read, if it read one.
     let mut checked = Checked::default();
@@ -451,7 +464,8 @@ where
             | Operator::I32Const { .. }
             | Operator::I64Const { .. }
             | Operator::F32Const { .. }
-            | Operator::F64Const { .. } => prev_get,
+            | Operator::F64Const { .. }
+            | Operator::V128Const { .. } => prev_get,
             _ => None,
         };
         checked.after(&op);
@@ -481,12 +495,57 @@ where
                 emit(&[I::LocalGet($temp), I::$ins(arg)]);
             }};
         }
+        // `v128.load*_lane` and `v128.store*_lane`: the address under a
+        // vector, like a store's
+        macro_rules! lane {
+            ($memarg:expr, $lane:expr, $size:expr, $ins:ident) => {{
+                let k = re.memory_index($memarg.memory)?;
+                let access = (k, $memarg.offset, $size);
+                let temp = v128()?;
+                emit(&[I::LocalSet(temp)]);
+                let memarg = checked
+                    .address(&mut emit, regions, store_base, access, temps.a)
+                    .map_err(user)?;
+                emit(&[
+                    I::LocalGet(temp),
+                    I::$ins {
+                        memarg,
+                        lane: $lane,
+                    },
+                ]);
+            }};
+        }
         match op {
             Operator::I32Load { memarg } => load!(memarg, 4, I32Load),
             Operator::I64Load { memarg } => load!(memarg, 8, I64Load),
-            // (meld's SIMD utf8 validation, `--simd`; other SIMD accesses
-            // are refused below)
             Operator::V128Load { memarg } => load!(memarg, 16, V128Load),
+            Operator::V128Load8x8S { memarg } => load!(memarg, 8, V128Load8x8S),
+            Operator::V128Load8x8U { memarg } => load!(memarg, 8, V128Load8x8U),
+            Operator::V128Load16x4S { memarg } => load!(memarg, 8, V128Load16x4S),
+            Operator::V128Load16x4U { memarg } => load!(memarg, 8, V128Load16x4U),
+            Operator::V128Load32x2S { memarg } => load!(memarg, 8, V128Load32x2S),
+            Operator::V128Load32x2U { memarg } => load!(memarg, 8, V128Load32x2U),
+            Operator::V128Load8Splat { memarg } => load!(memarg, 1, V128Load8Splat),
+            Operator::V128Load16Splat { memarg } => load!(memarg, 2, V128Load16Splat),
+            Operator::V128Load32Splat { memarg } => load!(memarg, 4, V128Load32Splat),
+            Operator::V128Load64Splat { memarg } => load!(memarg, 8, V128Load64Splat),
+            Operator::V128Load32Zero { memarg } => load!(memarg, 4, V128Load32Zero),
+            Operator::V128Load64Zero { memarg } => load!(memarg, 8, V128Load64Zero),
+            Operator::V128Store { memarg } => store!(memarg, 16, V128Store, v128()?),
+            Operator::V128Load8Lane { memarg, lane } => lane!(memarg, lane, 1, V128Load8Lane),
+            Operator::V128Load16Lane { memarg, lane } => lane!(memarg, lane, 2, V128Load16Lane),
+            Operator::V128Load32Lane { memarg, lane } => lane!(memarg, lane, 4, V128Load32Lane),
+            Operator::V128Load64Lane { memarg, lane } => lane!(memarg, lane, 8, V128Load64Lane),
+            Operator::V128Store8Lane { memarg, lane } => lane!(memarg, lane, 1, V128Store8Lane),
+            Operator::V128Store16Lane { memarg, lane } => {
+                lane!(memarg, lane, 2, V128Store16Lane)
+            }
+            Operator::V128Store32Lane { memarg, lane } => {
+                lane!(memarg, lane, 4, V128Store32Lane)
+            }
+            Operator::V128Store64Lane { memarg, lane } => {
+                lane!(memarg, lane, 8, V128Store64Lane)
+            }
             Operator::F32Load { memarg } => load!(memarg, 4, F32Load),
             Operator::F64Load { memarg } => load!(memarg, 8, F64Load),
             Operator::I32Load8S { memarg } => load!(memarg, 1, I32Load8S),
@@ -558,7 +617,7 @@ where
             other => {
                 if let Some(name) = not_rewritten(&other) {
                     return Err(user(Error::unsupported(format!(
-                        "--memory shared with {name} (SIMD and atomic memory accesses are not \
+                        "--memory shared with {name} (atomic memory accesses are not \
                          rewritten for a shared memory yet); use --memory multi"
                     ))));
                 }
@@ -773,13 +832,41 @@ pub(crate) fn rewrite_generated(
     })
 }
 
-/// A memory-accessing instruction [`rewrite`] does not handle: SIMD loads
-/// and stores and atomics. Everything else is matched explicitly there.
+/// A memory-accessing instruction [`rewrite`] does not handle: atomics.
+/// Everything else is matched explicitly there (a SIMD access it missed
+/// would be refused here too).
 fn classify(proposal: &str, name: &'static str) -> Option<&'static str> {
     let simd = matches!(proposal, "simd" | "relaxed_simd");
     let threads = matches!(proposal, "threads" | "shared_everything_threads");
     let memory = name.starts_with("V128Load") || name.starts_with("V128Store");
     ((simd && memory) || (threads && name.contains("Atomic"))).then_some(name)
+}
+
+/// Whether a body has an access that keeps a vector aside while its
+/// address is checked (`v128.store`, the lane loads and stores): SIMD
+/// opcodes begin with byte 0xFD, so a body without one is not read.
+fn stores_vectors(body: &FunctionBody<'_>) -> wasmparser::Result<bool> {
+    if !body.as_bytes().contains(&0xFD) {
+        return Ok(false);
+    }
+    let mut ops = body.get_operators_reader()?;
+    while !ops.eof() {
+        if matches!(
+            ops.read()?,
+            Operator::V128Store { .. }
+                | Operator::V128Load8Lane { .. }
+                | Operator::V128Load16Lane { .. }
+                | Operator::V128Load32Lane { .. }
+                | Operator::V128Load64Lane { .. }
+                | Operator::V128Store8Lane { .. }
+                | Operator::V128Store16Lane { .. }
+                | Operator::V128Store32Lane { .. }
+                | Operator::V128Store64Lane { .. }
+        ) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 macro_rules! define_not_rewritten {
