@@ -242,3 +242,67 @@ fn a_rust_allocator_in_a_full_region_reports_out_of_memory() {
     };
     assert_eq!(scalars(&mut fused), (45,));
 }
+
+/// A library placed in its memory by an immutable global, as
+/// wit-component's dynamic linking places each library (`__memory_base`
+/// of a generated module): `based(init)` has data segments at
+/// `global.get $base` and `base + 8` (an extended constant expression),
+/// `$base` imported from another module whose global is `init`.
+fn based(init: &str) -> Vec<u8> {
+    let text = r#"(component
+  (component $lib
+    (core module $env (global (export "base") GLOBAL))
+    (core instance $env (instantiate $env))
+    (core module $m
+      (import "env" "base" (global $base i32))
+      (memory 1)
+      (data (global.get $base) "\2a\00\00\00")
+      (data (i32.add (global.get $base) (i32.const 8)) "\07\00\00\00")
+      (func (export "read") (param i32) (result i32) (i32.load (local.get 0))))
+    (core instance $i (instantiate $m (with "env" (instance $env))))
+    (func $read (param "addr" u32) (result u32) (canon lift (core func $i "read")))
+    (instance $api (export "read" (func $read)))
+    (export "t:lib/api" (instance $api)))
+  (component $other
+    (core module $m
+      (memory 1)
+      (data (i32.const 0x200) "\63\00\00\00")
+      (func (export "read") (param i32) (result i32) (i32.load (local.get 0))))
+    (core instance $i (instantiate $m))
+    (func $read (param "addr" u32) (result u32) (canon lift (core func $i "read")))
+    (instance $api (export "read" (func $read)))
+    (export "t:other/api" (instance $api)))
+  (instance $l (instantiate $lib))
+  (instance $o (instantiate $other))
+  (alias export $l "t:lib/api" (instance $lapi))
+  (alias export $o "t:other/api" (instance $oapi))
+  (export "t:lib/api" (instance $lapi))
+  (export "t:other/api" (instance $oapi)))"#
+        .replace("GLOBAL", init);
+    wat::parse_str(text).expect("the based composition parses")
+}
+
+#[test]
+fn data_placed_by_an_immutable_global_goes_into_its_region() {
+    let original = based("i32 (i32.const 0x200)");
+    let fused = fuse(&[&original], &shared(1)).expect("fuses");
+    assert_eq!(fused.stats.regions.len(), 2);
+    let mut run = Running::new(&fused.wasm);
+    let read = |run: &mut Running, iface: &str, addr: u32| {
+        run.call::<(u32,), (u32,)>(iface, "read", (addr,))
+            .expect("the call succeeds")
+            .0
+    };
+    assert_eq!(read(&mut run, "t:lib/api", 0x200), 42);
+    assert_eq!(read(&mut run, "t:lib/api", 0x208), 7);
+    assert_eq!(read(&mut run, "t:other/api", 0x200), 99);
+    let report = compare(&original, &fused.wasm, &CompareOptions::default()).expect("runs");
+    report.assert_clean();
+
+    // A segment the original's instantiation would find out of bounds
+    // (4 bytes at 0xfffe + 8) is refused, as a constant offset is.
+    let err = fuse(&[&based("i32 (i32.const 0xfffe)")], &shared(1))
+        .expect_err("a segment beyond its memory");
+    assert_eq!(err.kind(), meld_core::ErrorKind::InvalidInput, "{err}");
+    assert!(err.to_string().contains("does not fit"), "{err}");
+}

@@ -831,6 +831,9 @@ pub(crate) fn emit(
         names.func(i as u32, format!("{}#{}", import.module, import.field));
     }
 
+    // The values of the fused module's immutable globals that have a
+    // constant one, by fused index (shared mode only).
+    let mut constants = BTreeMap::new();
     for (i, instance) in graph.instances.iter().enumerate() {
         let id = CoreInstanceId(i);
         let module = layout.module(graph, id)?;
@@ -874,7 +877,19 @@ pub(crate) fn emit(
         if shared.is_none() && i + 1 == graph.instances.len() && layout.tables_memory.is_some() {
             memories.memory(TABLES_MEMORY);
         }
-        for global in &module.globals {
+        let first_global = module.imported[Space::Global.index()];
+        for (j, global) in module.globals.iter().enumerate() {
+            // (the values shared mode places data segments with)
+            if shared.is_some() && !global.ty.mutable {
+                let mut known = |g| {
+                    let fused = re.global_index(g).ok()?;
+                    constants.get(&fused).copied()
+                };
+                if let Some(value) = shared::const_i32(&global.init_expr, &mut known) {
+                    let fused = re.global_index(first_global + j as u32).map_err(wrap)?;
+                    constants.insert(fused, value);
+                }
+            }
             re.parse_global(&mut globals, global.clone())
                 .map_err(wrap)?;
         }
@@ -928,8 +943,13 @@ pub(crate) fn emit(
                         .as_ref()
                         .ok_or_else(|| Error::internal("no regions"))?;
                     let k = re.memory_index(*memory_index).map_err(wrap)?;
+                    let mut known = |g| {
+                        let fused = re.global_index(g).ok()?;
+                        constants.get(&fused).copied()
+                    };
+                    let value = shared::const_i32(offset_expr, &mut known);
                     let offset = regions
-                        .data_offset(k, offset_expr, datum.data.len())
+                        .data_offset(k, value, datum.data.len())
                         .map_err(|e| e.in_component(path))?;
                     data.active(
                         0,

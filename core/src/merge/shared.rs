@@ -285,22 +285,13 @@ impl Regions {
 
     /// The offset of an active data segment of `len` bytes at constant
     /// `offset` in memory `k`, moved into its region.
-    pub(crate) fn data_offset(
-        &self,
-        k: u32,
-        offset: &wasmparser::ConstExpr<'_>,
-        len: usize,
-    ) -> Result<u32> {
+    pub(crate) fn data_offset(&self, k: u32, offset: Option<i32>, len: usize) -> Result<u32> {
         let r = self.region(k)?;
-        let mut reader = offset.get_operators_reader();
-        let value = match (reader.read(), reader.read()) {
-            (Ok(Operator::I32Const { value }), Ok(Operator::End)) => value as u32,
-            _ => {
-                return Err(Error::unsupported(
-                    "--memory shared with a data segment whose offset is not a constant; \
-                     use --memory multi",
-                ));
-            }
+        let Some(value) = offset.map(|v| v as u32) else {
+            return Err(Error::unsupported(
+                "--memory shared with a data segment whose offset fusion cannot compute \
+                 (a global without a constant value); use --memory multi",
+            ));
         };
         if u64::from(value) + len as u64 > u64::from(r.initial) * PAGE {
             return Err(Error::invalid(
@@ -308,6 +299,36 @@ impl Regions {
             ));
         }
         Ok(r.base + value)
+    }
+}
+
+/// The value of `expr`, an `i32` constant expression, when fusion can
+/// know it: constants, the extended-const arithmetic, and `global.get` of
+/// globals `global` knows the value of (immutable ones with such an
+/// initializer, as wit-component's dynamic linking gives each library's
+/// `__memory_base`).
+pub(crate) fn const_i32(
+    expr: &wasmparser::ConstExpr<'_>,
+    global: &mut dyn FnMut(u32) -> Option<i32>,
+) -> Option<i32> {
+    let mut stack = Vec::new();
+    let mut reader = expr.get_operators_reader();
+    loop {
+        let value = match reader.read().ok()? {
+            Operator::I32Const { value } => value,
+            Operator::GlobalGet { global_index } => global(global_index)?,
+            op @ (Operator::I32Add | Operator::I32Sub | Operator::I32Mul) => {
+                let (b, a) = (stack.pop()?, stack.pop()?);
+                match op {
+                    Operator::I32Add => i32::wrapping_add(a, b),
+                    Operator::I32Sub => i32::wrapping_sub(a, b),
+                    _ => i32::wrapping_mul(a, b),
+                }
+            }
+            Operator::End => return (stack.len() == 1).then(|| stack[0]),
+            _ => return None,
+        };
+        stack.push(value);
     }
 }
 
