@@ -9,23 +9,13 @@
 #
 #   bash scripts/bench-js.sh [--quick]
 #
-# Needs node and npm. componentize-js and the built component are kept in
-# $MELD_BENCH_JS_CACHE (default ~/.cache/meld/bench-js).
+# Needs node and npm; scripts/build-greeters.sh builds the input (kept in
+# $MELD_TOOLCHAINS_CACHE, default ~/.cache/meld/toolchains).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cache="${MELD_BENCH_JS_CACHE:-$HOME/.cache/meld/bench-js}"
-mkdir -p "$cache"
-if [ ! -d "$cache/node_modules/@bytecodealliance/componentize-js" ]; then
-  npm install --prefix "$cache" --no-audit --no-fund \
-    @bytecodealliance/componentize-js@0.19.3
-fi
-input="$cache/greeter-js.wasm"
-if [ ! -f "$input" ] || [ tests/bench-js/greeter.js -nt "$input" ] \
-  || [ tests/bench-js/build.mjs -nt "$input" ]; then
-  cp tests/bench-js/build.mjs "$cache/build.mjs"
-  node "$cache/build.mjs" "$PWD/tests/bench-js" "$input"
-fi
+bash scripts/build-greeters.sh js
+input="${MELD_TOOLCHAINS_CACHE:-$HOME/.cache/meld/toolchains}/greeter-js.wasm"
 
 # The fused composition must run as the composed one; meld-bench writes
 # the composition next to the input.

@@ -160,3 +160,45 @@ fn an_instance_of_instances_is_refused_with_a_typed_error() {
         assert!(error.to_string().contains("`shapes`"), "{name}: {error}");
     }
 }
+
+/// A resource an interface takes (`use`s) through another that re-exports
+/// it, as WASI 0.2's `filesystem/types` takes `error` from `io/streams`,
+/// which takes it from `io/error`: the wrapper imports `t:x/c`'s `r` as
+/// an alias of `t:x/b`'s (the original's path), not of `t:x/a`'s where the
+/// resource is defined, so the world says `use b.{r}` again (before session
+/// 36 it said `use a.{r}`; meld-toolchains found it in componentize-js's
+/// output).
+#[test]
+fn a_type_used_through_a_reexporting_interface_keeps_its_path() {
+    let text = r#"(component
+  (import "t:x/a" (instance $a (export "r" (type (sub resource)))))
+  (alias export $a "r" (type $ra))
+  (import "t:x/b" (instance $b (export "r" (type (eq $ra)))))
+  (alias export $b "r" (type $rb))
+  (import "t:x/c" (instance $c
+    (export "r" (type $r (eq $rb)))
+    (export "f" (func (param "x" (borrow $r)) (result u32)))))
+  (component $user
+    (import "t:x/c" (instance $c
+      (export "r" (type $r (sub resource)))
+      (export "f" (func (param "x" (borrow $r)) (result u32)))))
+    (core module $m (func (export "go") (result i32) (i32.const 7)))
+    (core instance $i (instantiate $m))
+    (func $go (result u32) (canon lift (core func $i "go")))
+    (instance $run (export "go" (func $go)))
+    (export "t:x/run" (instance $run)))
+  (instance $u (instantiate $user (with "t:x/c" (instance $c))))
+  (export "t:x/run" (instance $u "t:x/run")))"#;
+    let original = wat::parse_str(text).expect("the composition parses");
+    let wit = meld_tests::harness::wit_text(&original).expect("the original's world");
+    assert!(wit.contains("use b.{r}"), "{wit}");
+    for memory in [MemoryStrategy::Multi, MemoryStrategy::Shared] {
+        let options = Options {
+            memory,
+            ..Options::default()
+        };
+        let fused = fuse(&[&original], &options).expect("fuses");
+        let fused_wit = meld_tests::harness::wit_text(&fused.wasm).expect("the fused world");
+        assert_eq!(fused_wit, wit, "{memory:?}: the world changed");
+    }
+}

@@ -238,6 +238,9 @@ pub(crate) fn import_item(
                     let index = b.alias_export(instance, export, ComponentExportKind::Type)?;
                     outer.entry(Key::of(created)?).or_insert(index);
                     outer.entry(Key::of(referenced)?).or_insert(index);
+                    if let Some(alias) = Key::alias(created) {
+                        outer.insert(alias, index);
+                    }
                 }
             }
             instance

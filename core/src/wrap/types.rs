@@ -16,9 +16,9 @@ use wasm_encoder::{
     InstanceType, ModuleType, TypeBounds,
 };
 use wasmparser::component_types::{
-    ComponentAnyTypeId, ComponentCoreModuleTypeId, ComponentDefinedType, ComponentDefinedTypeId,
-    ComponentEntityType, ComponentFuncTypeId, ComponentInstanceTypeId, ComponentTypeId,
-    ComponentValType, ResourceId,
+    AliasableResourceId, ComponentAnyTypeId, ComponentCoreModuleTypeId, ComponentDefinedType,
+    ComponentDefinedTypeId, ComponentEntityType, ComponentFuncTypeId, ComponentInstanceTypeId,
+    ComponentTypeId, ComponentValType, ResourceId,
 };
 use wasmparser::types::TypesRef;
 use wasmparser::types::{CoreTypeId, EntityType};
@@ -27,6 +27,12 @@ use wasmparser::types::{CoreTypeId, EntityType};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Key {
     Resource(ResourceId),
+    /// One name of a resource: the type an instance exports, as another
+    /// type refers to it (`use`), so that a type `use`d through an
+    /// interface that re-exports it is written through that interface
+    /// again (WASI's `filesystem/types` takes `error` from `io/streams`,
+    /// which takes it from `io/error`), and the WIT world stays the same.
+    Alias(AliasableResourceId),
     Defined(ComponentDefinedTypeId),
     Func(ComponentFuncTypeId),
     Instance(ComponentInstanceTypeId),
@@ -42,6 +48,14 @@ impl Key {
             ComponentAnyTypeId::Instance(i) => Key::Instance(i),
             ComponentAnyTypeId::Component(c) => Key::Component(c),
         })
+    }
+
+    /// The [`Key::Alias`] of a resource's name (none for other types).
+    pub(crate) fn alias(id: ComponentAnyTypeId) -> Option<Key> {
+        match id {
+            ComponentAnyTypeId::Resource(r) => Some(Key::Alias(r)),
+            _ => None,
+        }
     }
 }
 
@@ -443,9 +457,13 @@ impl<S: Decls> Scope<'_, S> {
             return self.sink.declare(name, ty, import);
         };
         let bound = match referenced {
-            ComponentAnyTypeId::Resource(r) => match self.known(Key::Resource(r.resource()))? {
+            // the name it was given, else any name of the resource
+            ComponentAnyTypeId::Resource(r) => match self.known(Key::Alias(r))? {
                 Some(i) => TypeBounds::Eq(i),
-                None => TypeBounds::SubResource,
+                None => match self.known(Key::Resource(r.resource()))? {
+                    Some(i) => TypeBounds::Eq(i),
+                    None => TypeBounds::SubResource,
+                },
             },
             other => TypeBounds::Eq(self.any_type(other)?),
         };
@@ -454,6 +472,9 @@ impl<S: Decls> Scope<'_, S> {
         let index = self.sink.types_declared() - 1;
         self.local.insert(Key::of(created)?, index);
         self.local.insert(Key::of(referenced)?, index);
+        if let Some(alias) = Key::alias(created) {
+            self.local.insert(alias, index);
+        }
         Ok(())
     }
 }

@@ -105,7 +105,7 @@ fn flatten(
 
 /// The component's world as WIT text: its own package first, then every
 /// package it refers to, sorted by name.
-pub(crate) fn wit_text(wasm: &[u8]) -> Result<String> {
+pub fn wit_text(wasm: &[u8]) -> Result<String> {
     let decoded = wit_component::decode(wasm).context("decoding the component's WIT")?;
     let (resolve, world) = match decoded {
         DecodedWasm::Component(resolve, world) => (resolve, world),

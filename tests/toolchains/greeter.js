@@ -1,6 +1,7 @@
-// The `meld:fixtures/greeter` provider of meld-bench's `js` section, in
-// JavaScript: scripts/bench-js.sh builds it with componentize-js into a
-// component of about 12 MB (most of it the JS engine).
+// The `meld:fixtures/greeter` provider in JavaScript, for meld-bench's
+// `js` section and meld-toolchains: scripts/build-greeters.sh builds it
+// with componentize-js into a component of about 12 MB (most of it the
+// JS engine).
 export const greeter = {
   greet(times) {
     const n = times % 16;
