@@ -426,6 +426,18 @@ pub fn hello_command_with(greeter: &[u8]) -> Result<Vec<u8>> {
     composition.encode()
 }
 
+/// A `greeter` user of another toolchain (the `greeter-user` world of
+/// `tests/toolchains/wit`, exporting `meld:toolchains/user`) composed with
+/// a `greeter` provider (meld-toolchains).
+pub fn greeter_user_with(user: &[u8], greeter: &[u8]) -> Result<Vec<u8>> {
+    let mut composition = Composition::new();
+    let greeter = composition.instantiate("greeter-provider", greeter)?;
+    let user = composition.instantiate("greeter-user", user)?;
+    composition.connect(greeter, user, GREETER)?;
+    composition.export(user, "meld:toolchains/user")?;
+    composition.encode()
+}
+
 /// The `scalars` composition used as one component of another: `pipeline`
 /// calls `calc` across a nesting boundary, and the nested component's
 /// `scalars` export is re-exported.
