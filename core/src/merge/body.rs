@@ -172,7 +172,7 @@ fn leb(bytes: &[u8]) -> Option<usize> {
 
 /// The value (if it fits 32 bits) and length of the unsigned LEB starting
 /// `bytes`.
-fn leb_value(bytes: &[u8]) -> Option<(u32, usize)> {
+pub(super) fn leb_value(bytes: &[u8]) -> Option<(u32, usize)> {
     let len = leb(bytes)?;
     let mut value = 0u64;
     for (i, b) in bytes[..len.min(5)].iter().enumerate() {

@@ -454,7 +454,11 @@ where
         locals.push((1, V::V128));
     }
     let mut f = wasm_encoder::Function::new(locals);
-    let mut ops = body.get_operators_reader()?;
+    let operators = body.get_operators_reader()?;
+    let features = operators.get_binary_reader().features();
+    let start = operators.original_position();
+    let code = &body.as_bytes()[start - body.range().start..];
+    let mut at = 0;
     let user = |e: Error| ReencodeError::UserError(R::Error::from(e));
     let v128 = || {
         temps
@@ -469,12 +473,33 @@ where
     // instructions before it, when the instruction between pushed one
     // value and did nothing else (the value stored).
     let mut store_base: Option<u32> = None;
-    while !ops.eof() {
+    while at < code.len() {
         // An instruction's line row covers everything it became.
         if let Some(map) = map.as_deref_mut() {
-            map.instruction(ops.original_position(), f.byte_len());
+            map.instruction(start + at, f.byte_len());
         }
-        let op = ops.read()?;
+        let rest = &code[at..];
+        // Most instructions touch no memory and name no index that moves
+        // (`body::plain_len`, memory accesses excluded): copied as they
+        // are, what they do to the checks read from their bytes.
+        if let Some(len) = super::body::plain_len(rest, false) {
+            let this_get = plain_effect(&rest[..len], &mut checked);
+            store_base = match rest[0] {
+                0x20 | 0x41..=0x44 => prev_get,
+                _ => None,
+            };
+            prev_get = this_get;
+            f.raw(rest[..len].iter().copied());
+            at += len;
+            continue;
+        }
+        let mut reader = wasmparser::OperatorsReader::new(wasmparser::BinaryReader::new_features(
+            rest,
+            start + at,
+            features,
+        ));
+        let op = reader.read()?;
+        at = reader.original_position() - start;
         let this_get = match op {
             Operator::LocalGet { local_index } => Some(local_index),
             _ => None,
@@ -649,6 +674,32 @@ where
         store_base = next_store_base;
     }
     Ok(f)
+}
+
+/// For an instruction `body::plain_len` accepts (it touches no memory):
+/// forgets the checks it may invalidate, as [`Checked::after`] does (a
+/// block boundary, a write of a local), and returns the local it reads,
+/// if it is a `local.get`.
+fn plain_effect(code: &[u8], checked: &mut Checked) -> Option<u32> {
+    let local = || super::body::leb_value(&code[1..]).map(|(index, _)| index);
+    match code[0] {
+        // block, loop, if, else, end; the legacy handlers' delegate and
+        // catch_all
+        0x02..=0x05 | 0x0B | 0x18 | 0x19 => {
+            checked.0.clear();
+            None
+        }
+        // local.set, local.tee (an index that does not read forgets all)
+        0x21 | 0x22 => {
+            match local() {
+                Some(index) => checked.0.retain(|(l, _, _)| *l != index),
+                None => checked.0.clear(),
+            }
+            None
+        }
+        0x20 => local(),
+        _ => None,
+    }
 }
 
 /// The region checks made so far in straight-line code, for loads whose
