@@ -13,7 +13,9 @@
 //!
 //! Guests without WASI build for `wasm32-unknown-unknown` (core modules,
 //! componentized at run time with wit-component); guests that print build
-//! for `wasm32-wasip2`, whose linker already emits components. The guests
+//! for `wasm32-wasip2`, whose linker already emits components; two of them
+//! also build for `wasm32-wasip1` (announced as `MELD_GUEST_<CRATE>_P1`),
+//! modules that wit-component adapts to preview 2. The guests
 //! get their own target directory beside the outer one and an environment
 //! cleared of what the outer cargo set for this script (flags, wrappers,
 //! target selection), so that `cargo clippy` or `RUSTFLAGS` meant for the
@@ -42,6 +44,24 @@ struct TargetGuests {
     triple: &'static str,
     profile: Profile,
     crates: &'static [&'static str],
+}
+
+impl TargetGuests {
+    /// What the crate's variable name ends with beyond `MELD_GUEST_<CRATE>`:
+    /// `_P1` for `wasm32-wasip1` (the same crates are built for wasip2),
+    /// `_DEBUG` for debug builds.
+    fn suffix(&self) -> String {
+        let target = if self.triple == "wasm32-wasip1" {
+            "_P1"
+        } else {
+            ""
+        };
+        let profile = match self.profile {
+            Profile::Release => "",
+            Profile::Debug => "_DEBUG",
+        };
+        format!("{target}{profile}")
+    }
 }
 
 /// The cargo profile a guest is built with.
@@ -100,6 +120,14 @@ const GUESTS: &[TargetGuests] = &[
             "banner-printer",
             "banner-announcer",
         ],
+    },
+    // The same command and provider as WASI preview 1 modules, which
+    // wit-component adapts to preview 2 with wasmtime's preview 1 adapter
+    // (as `cargo component` and wasi-sdk users build components).
+    TargetGuests {
+        triple: "wasm32-wasip1",
+        profile: Profile::Release,
+        crates: &["greeter-provider", "hello-command"],
     },
     TargetGuests {
         triple: "wasm32-unknown-unknown",
@@ -228,13 +256,15 @@ impl Tool {
 
 /// Prints the `MELD_GUEST_<CRATE>` variable of every crate of `target`.
 fn announce_artifacts(target_dir: &Path, target: &TargetGuests) -> Result<()> {
-    let (dir, suffix) = match target.profile {
-        Profile::Release => ("release", ""),
-        Profile::Debug => ("debug", "_DEBUG"),
+    let dir = match target.profile {
+        Profile::Release => "release",
+        Profile::Debug => "debug",
     };
+    let suffix = target.suffix();
     let out = target_dir.join(target.triple).join(dir);
     for name in target.crates {
-        let file = if target.triple == "wasm32-wasip2" && *name == "hello-command" {
+        // The one binary crate keeps its dashes.
+        let file = if *name == "hello-command" {
             format!("{name}.wasm")
         } else {
             format!("{}.wasm", name.replace('-', "_"))

@@ -24,6 +24,7 @@
 //! | `resources` | blob consumer → blob provider, both → logbook | `blobs` (resources to the host), `blob-checks`, `blob-user`, `logbook` |
 //! | `res-chain` | runner → {nums wrapper → floats proxy → floats leaf}, all → logbook | `floats` (the proxy's), `nums`, `chain-checks`, `logbook` |
 //! | `res-wasi` | announcer → banner printer, both print via WASI | `banners`, `announcer` |
+//! | `wasip1-hello` | `wasi-hello` built for WASI preview 1, adapted to preview 2 | `wasi:cli/run` |
 //!
 //! The async fixtures (the component model's async ABI between inner
 //! components, from wit-bindgen 0.60.0 guests) are listed apart, by
@@ -142,6 +143,11 @@ const DEFINITIONS: &[Definition] = &[
         name: "res-wasi",
         is_command: false,
         build: res_wasi,
+    },
+    Definition {
+        name: "wasip1-hello",
+        is_command: true,
+        build: wasip1_hello,
     },
 ];
 
@@ -415,12 +421,28 @@ fn wasi_hello() -> Result<Vec<u8>> {
     hello_command_with(&guests::GREETER_PROVIDER.component()?)
 }
 
+/// `wasi-hello` with both guests built for WASI preview 1 and adapted by
+/// wit-component: each component holds its module and an instance of the
+/// preview 1 adapter, which shares the module's memory and keeps its own
+/// state (globals, a page it grows for itself), and imports preview 2.
+fn wasip1_hello() -> Result<Vec<u8>> {
+    hello_of(
+        &guests::GREETER_PROVIDER_P1.component()?,
+        &guests::HELLO_COMMAND_P1,
+    )
+}
+
 /// The `wasi-hello` command composed with another `greeter` provider
 /// (`meld-bench js` gives it one written in JavaScript).
 pub fn hello_command_with(greeter: &[u8]) -> Result<Vec<u8>> {
+    hello_of(greeter, &guests::HELLO_COMMAND)
+}
+
+/// A `hello-command` build calling a `greeter` provider, its `run` exported.
+fn hello_of(greeter: &[u8], command: &Guest) -> Result<Vec<u8>> {
     let mut composition = Composition::new();
     let greeter = composition.instantiate("greeter-provider", greeter)?;
-    let command = instantiate(&mut composition, &guests::HELLO_COMMAND)?;
+    let command = instantiate(&mut composition, command)?;
     composition.connect(greeter, command, GREETER)?;
     composition.export(command, RUN)?;
     composition.encode()

@@ -29,6 +29,7 @@ const EXAMPLES = {
   nested: ['A composition inside a composition', 'pipeline calls into the scalars composition, nested one level down.'],
   twice: ['One component, instantiated twice', 'ledger and meter each get their own counter.'],
   'wasi-hello': ['A WASI command', 'command → greeter; both print through wasi:cli. Host imports stay imports.'],
+  'wasip1-hello': ['A WASI preview 1 command', 'the same command and greeter built for wasm32-wasip1, each wrapped with the preview 1 adapter (a second module sharing its memory).'],
   values: ['Every value type', 'strings, lists, records, variants, options, results, flags… copied between memories by generated adapters.'],
   transcode: ['String transcoding', 'a UTF-8 consumer calls UTF-16 and Latin-1+UTF-16 providers (written in WAT).'],
   bench: ['Call-heavy loops', 'loops calling scalar, text and shape providers.'],

@@ -18,12 +18,22 @@ fn main() -> ExitCode {
     }
 }
 
+const USAGE: &str = "usage: meld-fixtures OUTDIR [NAME...]\n\
+     writes every fixture (or the named ones) as OUTDIR/<name>.wasm";
+
 fn run() -> Result<()> {
-    let mut args = std::env::args_os().skip(1);
-    let out_dir = PathBuf::from(args.next().context(
-        "usage: meld-fixtures OUTDIR [NAME...]\n\
-         writes every fixture (or the named ones) as OUTDIR/<name>.wasm",
-    )?);
+    let mut args = std::env::args_os().skip(1).peekable();
+    // An option is a mistake here (there are none), not a directory name.
+    if let Some(first) = args.peek().and_then(|arg| arg.to_str()) {
+        if first == "-h" || first == "--help" {
+            println!("{USAGE}\nfixtures: {}", fixture_names().join(", "));
+            return Ok(());
+        }
+        if first.starts_with('-') {
+            anyhow::bail!("unknown option `{first}`\n{USAGE}");
+        }
+    }
+    let out_dir = PathBuf::from(args.next().context(USAGE)?);
     let names: Vec<String> = args
         .map(|arg| {
             arg.into_string()
@@ -47,4 +57,12 @@ fn run() -> Result<()> {
         println!("{}{kind}: {} bytes", path.display(), fixture.wasm.len());
     }
     Ok(())
+}
+
+/// Every fixture's name, the async and debug-info ones included.
+fn fixture_names() -> Vec<&'static str> {
+    fixtures::names()
+        .chain(fixtures::async_names())
+        .chain(fixtures::debug_names())
+        .collect()
 }

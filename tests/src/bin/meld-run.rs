@@ -23,12 +23,24 @@ fn main() -> ExitCode {
     }
 }
 
+const USAGE: &str = "usage: meld-run FILE.wasm [ARGS...]\n\
+     runs a wasi:cli/run command component under wasmtime (WASI preview 2, the\n\
+     host's stdio and environment, ARGS as its arguments after the file name);\n\
+     exits with 1 if run returns an error or the component fails to load or traps";
+
 /// Runs the command; the outer error is the host's, the inner the guest's.
 fn run() -> Result<Result<(), ()>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let path = args
-        .first()
-        .context("usage: meld-run FILE.wasm [ARGS...]")?;
+    let path = args.first().context(USAGE)?;
+    // The command's own arguments follow the file; before it there are
+    // no options but help.
+    if path == "-h" || path == "--help" {
+        println!("{USAGE}");
+        return Ok(Ok(()));
+    }
+    if path.starts_with('-') {
+        anyhow::bail!("unknown option `{path}`\n{USAGE}");
+    }
     let engine = Engine::default();
     let component = Component::from_file(&engine, path)
         .map_err(anyhow::Error::from)
