@@ -23,6 +23,8 @@ use anyhow::{Context, Result, anyhow};
 use meld_core::{MemoryStrategy, Options, fuse};
 use meld_tests::fixtures;
 use meld_tests::harness::{CompareOptions, compare};
+use wasi_preview1_component_adapter_provider as preview1;
+use wit_component::ComponentEncoder;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -63,7 +65,11 @@ run as its original (scripts/toolchains.sh builds the inputs):
   --hello GREETER.wasm       the same composed with the Rust `hello-command`
   --user USER.wasm GREETER.wasm
                              the same composed with a component of the
-                             `greeter-user` world of tests/toolchains/wit";
+                             `greeter-user` world of tests/toolchains/wit
+
+A core module given for a component (a WASI preview 1 reactor carrying
+wit-bindgen's component type, as clang builds the C greeter) is made into
+a component with wit-component and wasmtime's preview 1 reactor adapter.";
 
 /// One input to fuse and compare.
 struct Case {
@@ -137,6 +143,23 @@ fn check(case: &Case) -> Result<()> {
     Ok(())
 }
 
+/// Reads an input component; a core module (a WASI preview 1 reactor
+/// carrying wit-bindgen's component type, as clang builds the C greeter)
+/// is made into one first, with wit-component and wasmtime's preview 1
+/// reactor adapter.
 fn read(path: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("reading {path}"))
+    let bytes = std::fs::read(path).with_context(|| format!("reading {path}"))?;
+    if !wasmparser::Parser::is_core_wasm(&bytes) {
+        return Ok(bytes);
+    }
+    ComponentEncoder::default()
+        .module(&bytes)
+        .and_then(|encoder| {
+            encoder.adapter(
+                preview1::WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
+                preview1::WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
+            )
+        })
+        .and_then(|encoder| encoder.validate(true).encode())
+        .with_context(|| format!("making a component of the core module {path}"))
 }
