@@ -70,8 +70,9 @@ c_tools() {
   fi
   if [ "$("$cache/wit-bindgen/bin/wit-bindgen" --version 2>/dev/null)" \
     != "wit-bindgen-cli $wit_bindgen_version" ]; then
+    # (its C generator only: the others would double the build)
     cargo install --quiet --locked --root "$cache/wit-bindgen" \
-      "wit-bindgen-cli@$wit_bindgen_version"
+      --no-default-features --features c "wit-bindgen-cli@$wit_bindgen_version"
   fi
 }
 

@@ -1100,6 +1100,12 @@ mod tests {
             get.clone(),
             load(0),
             I::Drop,
+            I::I32Const(8),
+            I::LocalTee(0),
+            I::Drop,
+            get.clone(),
+            load(0),
+            I::Drop,
             // an address the previous instruction did not read from a
             // local is always checked
             I::LocalGet(1),
@@ -1111,7 +1117,7 @@ mod tests {
             load(0),
             I::Drop,
         ];
-        assert_eq!(checks_left(&boundaries), 6);
+        assert_eq!(checks_left(&boundaries), 7);
     }
 
     fn store(offset: u64) -> I<'static> {

@@ -23,8 +23,6 @@ use anyhow::{Context, Result, anyhow};
 use meld_core::{MemoryStrategy, Options, fuse};
 use meld_tests::fixtures;
 use meld_tests::harness::{CompareOptions, compare};
-use wasi_preview1_component_adapter_provider as preview1;
-use wit_component::ComponentEncoder;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -152,14 +150,6 @@ fn read(path: &str) -> Result<Vec<u8>> {
     if !wasmparser::Parser::is_core_wasm(&bytes) {
         return Ok(bytes);
     }
-    ComponentEncoder::default()
-        .module(&bytes)
-        .and_then(|encoder| {
-            encoder.adapter(
-                preview1::WASI_SNAPSHOT_PREVIEW1_ADAPTER_NAME,
-                preview1::WASI_SNAPSHOT_PREVIEW1_REACTOR_ADAPTER,
-            )
-        })
-        .and_then(|encoder| encoder.validate(true).encode())
+    fixtures::preview1_reactor_component(&bytes)
         .with_context(|| format!("making a component of the core module {path}"))
 }
