@@ -11,6 +11,9 @@
 //!
 //! Isolation: an access outside a region's current size traps before it
 //! touches memory, so no component ever reads or writes another's region.
+//! An access from a local that a check made before already covers, on
+//! every path to it, is not checked again (`Checked`): a region never
+//! shrinks.
 //! The region placed last needs no check of its size: the real memory
 //! ends where it does, so the engine's own bounds check is exact, once an
 //! address near 4 GiB cannot wrap around into the first region as its
@@ -465,9 +468,9 @@ where
             .v128
             .ok_or_else(|| user(Error::internal("a SIMD store without its local")))
     };
-    // Checks already made in straight-line code (see `Checked`), and the
-    // local the previous instruction read, if it read one.
-    let mut checked = Checked::default();
+    // The checks known to hold here (see `Checked`), and the local the
+    // previous instruction read, if it read one.
+    let mut checked = Checked::new(code, start, features);
     let mut prev_get: Option<u32> = None;
     // The local a store's address was read from: the one read two
     // instructions before it, when the instruction between pushed one
@@ -483,7 +486,7 @@ where
         // (`body::plain_len`, memory accesses excluded): copied as they
         // are, what they do to the checks read from their bytes.
         if let Some(len) = super::body::plain_len(rest, false) {
-            let this_get = plain_effect(&rest[..len], &mut checked);
+            let this_get = checked.apply(plain_kind(&rest[..len]))?;
             store_base = match rest[0] {
                 0x20 | 0x41..=0x44 => prev_get,
                 _ => None,
@@ -500,10 +503,7 @@ where
         ));
         let op = reader.read()?;
         at = reader.original_position() - start;
-        let this_get = match op {
-            Operator::LocalGet { local_index } => Some(local_index),
-            _ => None,
-        };
+        let this_get = checked.apply(operator_kind(&op))?;
         let next_store_base = match op {
             Operator::LocalGet { .. }
             | Operator::GlobalGet { .. }
@@ -514,7 +514,6 @@ where
             | Operator::V128Const { .. } => prev_get,
             _ => None,
         };
-        checked.after(&op);
         let mut emit = |ins: &[I<'_>]| {
             for i in ins {
                 f.instruction(i);
@@ -525,7 +524,8 @@ where
                 let k = re.memory_index($memarg.memory)?;
                 let access = (k, $memarg.offset, $size);
                 let arg = checked
-                    .address(&mut emit, regions, prev_get, access, temps.a)
+                    .access(regions, prev_get, access)
+                    .and_then(|plan| plan.emit(&mut emit, regions, access, temps.a))
                     .map_err(user)?;
                 emit(&[I::$ins(arg)]);
             }};
@@ -534,11 +534,11 @@ where
             ($memarg:expr, $size:expr, $ins:ident, $temp:expr) => {{
                 let k = re.memory_index($memarg.memory)?;
                 let access = (k, $memarg.offset, $size);
-                emit(&[I::LocalSet($temp)]);
+                let temp = $temp;
                 let arg = checked
-                    .address(&mut emit, regions, store_base, access, temps.a)
+                    .under_value(&mut emit, regions, store_base, access, [temp, temps.a])
                     .map_err(user)?;
-                emit(&[I::LocalGet($temp), I::$ins(arg)]);
+                emit(&[I::$ins(arg)]);
             }};
         }
         // `v128.load*_lane` and `v128.store*_lane`: the address under a
@@ -548,17 +548,13 @@ where
                 let k = re.memory_index($memarg.memory)?;
                 let access = (k, $memarg.offset, $size);
                 let temp = v128()?;
-                emit(&[I::LocalSet(temp)]);
                 let memarg = checked
-                    .address(&mut emit, regions, store_base, access, temps.a)
+                    .under_value(&mut emit, regions, store_base, access, [temp, temps.a])
                     .map_err(user)?;
-                emit(&[
-                    I::LocalGet(temp),
-                    I::$ins {
-                        memarg,
-                        lane: $lane,
-                    },
-                ]);
+                emit(&[I::$ins {
+                    memarg,
+                    lane: $lane,
+                }]);
             }};
         }
         match op {
@@ -676,113 +672,403 @@ where
     Ok(f)
 }
 
-/// For an instruction `body::plain_len` accepts (it touches no memory):
-/// forgets the checks it may invalidate, as [`Checked::after`] does (a
-/// block boundary, a write of a local), and returns the local it reads,
-/// if it is a `local.get`.
-fn plain_effect(code: &[u8], checked: &mut Checked) -> Option<u32> {
-    let local = || super::body::leb_value(&code[1..]).map(|(index, _)| index);
+/// What an instruction does to the region checks known.
+enum Control {
+    /// Starts a block, an `if`, a `try_table` or a legacy `try`.
+    Open,
+    Loop,
+    Else,
+    /// `end`, or a legacy `delegate` (which ends a `try`).
+    Close,
+    /// A legacy `catch` or `catch_all`.
+    Handler,
+    /// Writes a local (`u32::MAX` when its index cannot be read).
+    Write(u32),
+    /// `local.tee`: writes a local and leaves its value on the stack.
+    Tee(u32),
+    /// `local.get`.
+    Read(u32),
+    None,
+}
+
+/// [`Control`] of an instruction `body::plain_len` accepts.
+fn plain_kind(code: &[u8]) -> Control {
+    let local = || super::body::leb_value(&code[1..]).map_or(u32::MAX, |(index, _)| index);
     match code[0] {
-        // block, loop, if, else, end; the legacy handlers' delegate and
-        // catch_all
-        0x02..=0x05 | 0x0B | 0x18 | 0x19 => {
-            checked.0.clear();
-            None
-        }
-        // local.set, local.tee (an index that does not read forgets all)
-        0x21 | 0x22 => {
-            match local() {
-                Some(index) => checked.0.retain(|(l, _, _)| *l != index),
-                None => checked.0.clear(),
-            }
-            None
-        }
-        0x20 => local(),
-        _ => None,
+        0x02 | 0x04 => Control::Open,
+        0x03 => Control::Loop,
+        0x05 => Control::Else,
+        0x0B | 0x18 => Control::Close,
+        0x19 => Control::Handler,
+        0x21 => Control::Write(local()),
+        0x22 => Control::Tee(local()),
+        0x20 => Control::Read(local()),
+        _ => Control::None,
     }
 }
 
-/// The region checks made so far in straight-line code, for loads whose
-/// address is a local just read (and stores whose address is a local read
-/// just before the value): `(local, region, end)` when a check
-/// showed `local + end` within the region's current size. A later load
-/// from the same local, unchanged, ending no further needs no check of
-/// its own: a region never shrinks, so the check still holds. Whatever
-/// a branch can reach starts afresh: the checks are forgotten at every
-/// block boundary (a label, `else`, a handler), and a local's when it is
-/// written.
-#[derive(Default)]
-struct Checked(Vec<(u32, u32, u64)>);
+/// [`Control`] of any other instruction.
+fn operator_kind(op: &Operator<'_>) -> Control {
+    match *op {
+        Operator::Block { .. }
+        | Operator::If { .. }
+        | Operator::Try { .. }
+        | Operator::TryTable { .. } => Control::Open,
+        Operator::Loop { .. } => Control::Loop,
+        Operator::Else => Control::Else,
+        Operator::End | Operator::Delegate { .. } => Control::Close,
+        Operator::Catch { .. } | Operator::CatchAll => Control::Handler,
+        Operator::LocalSet { local_index } => Control::Write(local_index),
+        Operator::LocalTee { local_index } => Control::Tee(local_index),
+        Operator::LocalGet { local_index } => Control::Read(local_index),
+        _ => Control::None,
+    }
+}
 
-impl Checked {
+/// The locals each loop of a body's `code` writes anywhere in it, loops
+/// in the order they start, each list sorted.
+fn loop_writes(
+    code: &[u8],
+    start: usize,
+    features: wasmparser::WasmFeatures,
+) -> wasmparser::Result<Vec<Vec<u32>>> {
+    let mut loops: Vec<Vec<u32>> = Vec::new();
+    // the blocks open, `Some` for a loop (its number), and the loops open
+    let mut open: Vec<Option<usize>> = Vec::new();
+    let mut open_loops: Vec<usize> = Vec::new();
+    let mut at = 0;
+    while at < code.len() {
+        let rest = &code[at..];
+        // (loads and stores of memory 0 skipped by their bytes too)
+        let control = match super::body::plain_len(rest, true) {
+            Some(len) => {
+                at += len;
+                plain_kind(&rest[..len])
+            }
+            None => {
+                let mut reader = wasmparser::OperatorsReader::new(
+                    wasmparser::BinaryReader::new_features(rest, start + at, features),
+                );
+                let op = reader.read()?;
+                at = reader.original_position() - start;
+                operator_kind(&op)
+            }
+        };
+        match control {
+            Control::Open => open.push(None),
+            Control::Loop => {
+                open.push(Some(loops.len()));
+                open_loops.push(loops.len());
+                loops.push(Vec::new());
+            }
+            Control::Close => {
+                if let Some(Some(n)) = open.pop() {
+                    open_loops.pop();
+                    loops[n].sort_unstable();
+                    loops[n].dedup();
+                    if let Some(&outer) = open_loops.last() {
+                        let inner = std::mem::take(&mut loops[n]);
+                        loops[outer].extend_from_slice(&inner);
+                        loops[n] = inner;
+                    }
+                }
+            }
+            Control::Write(index) | Control::Tee(index) => {
+                if let Some(&n) = open_loops.last() {
+                    loops[n].push(index);
+                }
+            }
+            Control::Else | Control::Handler | Control::Read(_) | Control::None => {}
+        }
+    }
+    Ok(loops)
+}
+
+/// The region checks known to hold where the rewrite is, for loads whose
+/// address is a local just read (and stores whose address is a local
+/// read just before the value): `(local, region, end)` when a check
+/// showed `local + end` within the region's current size. A later access
+/// from the same local, unchanged, ending no further needs no check of
+/// its own: a region never shrinks, so the check still holds.
+///
+/// Where branches may arrive, only what holds on every path into the
+/// point is kept. Control in wasm is structured, so every path into a
+/// label passes through the start of its block: at a block's (or `if`'s)
+/// `end`, the checks known at its start hold but for the locals written
+/// anywhere in it since; at `else`, those known at the `if` (no
+/// instruction runs between the two); at a loop's start, those known
+/// before the loop but for the locals written anywhere in its body (read
+/// ahead, [`loop_writes`]); in a legacy exception handler, those known at
+/// its `try` but for the locals written since. A loop's `end` is reached
+/// only by falling through, and keeps what is known there.
+struct Checked<'a> {
+    known: Vec<(u32, u32, u64)>,
+    /// The blocks the rewrite is in, innermost last.
+    frames: Vec<Open>,
+    /// Counts the blocks entered; `written[local]` is the count when the
+    /// local was last written, so a local was written in a block when
+    /// that is at least the count the block started with.
+    clock: u32,
+    written: Vec<u32>,
+    /// The locals written in each loop of the body, in order (read ahead
+    /// at the first loop), and how many loops the rewrite has entered.
+    loops: Option<Vec<Vec<u32>>>,
+    loops_entered: usize,
+    /// The body's code from its first instruction, where that starts in
+    /// the input, and the features to read it with: for [`loop_writes`].
+    code: &'a [u8],
+    start: usize,
+    features: wasmparser::WasmFeatures,
+}
+
+/// What a block is, for what its `end` keeps.
+#[derive(Clone, Copy, PartialEq)]
+enum Frame {
+    /// `block`, `if`, `try_table`, a legacy `try`.
+    Block,
+    Loop,
+}
+
+struct Open {
+    frame: Frame,
+    /// What was known at the start.
+    known: Vec<(u32, u32, u64)>,
+    /// `clock` when the block was entered.
+    entered: u32,
+}
+
+impl<'a> Checked<'a> {
+    fn new(code: &'a [u8], start: usize, features: wasmparser::WasmFeatures) -> Checked<'a> {
+        Checked {
+            known: Vec::new(),
+            frames: Vec::new(),
+            clock: 0,
+            written: Vec::new(),
+            loops: None,
+            loops_entered: 0,
+            code,
+            start,
+            features,
+        }
+    }
+
+    /// Follows what one instruction does; returns the local whose value
+    /// it leaves on the stack, if it is a `local.get` or `local.tee`.
+    fn apply(&mut self, control: Control) -> wasmparser::Result<Option<u32>> {
+        match control {
+            Control::Open => self.enter(Frame::Block),
+            Control::Loop => self.enter_loop()?,
+            Control::Else => self.otherwise(),
+            Control::Close => self.end(),
+            Control::Handler => self.handler(),
+            Control::Write(index) => self.write(index),
+            // (an index that could not be read is no address)
+            Control::Tee(index) => {
+                self.write(index);
+                return Ok(Some(index).filter(|&i| i != u32::MAX));
+            }
+            Control::Read(index) => return Ok(Some(index).filter(|&i| i != u32::MAX)),
+            Control::None => {}
+        }
+        Ok(None)
+    }
+
     fn covers(&self, local: u32, k: u32, end: u64) -> bool {
-        self.0
+        self.known
             .iter()
             .any(|&(l, r, e)| l == local && r == k && e >= end)
     }
 
     fn record(&mut self, local: u32, k: u32, end: u64) {
-        match self.0.iter_mut().find(|(l, r, _)| *l == local && *r == k) {
+        match self
+            .known
+            .iter_mut()
+            .find(|(l, r, _)| *l == local && *r == k)
+        {
             Some(entry) => entry.2 = entry.2.max(end),
-            None => self.0.push((local, k, end)),
+            None => self.known.push((local, k, end)),
         }
     }
 
-    /// [`address`] for an access `(region, offset, size)` whose address,
-    /// on the stack, was read from `base` (when known): no check when one
-    /// made before covers it, else the check, remembered.
-    fn address(
+    /// What `open` knew at its start, but for the locals written since.
+    fn unwritten(&self, open: &Open) -> Vec<(u32, u32, u64)> {
+        let written = |l: u32| {
+            self.written
+                .get(l as usize)
+                .is_some_and(|&w| w >= open.entered)
+        };
+        let mut known = open.known.clone();
+        known.retain(|&(l, _, _)| !written(l));
+        known
+    }
+
+    fn enter(&mut self, frame: Frame) {
+        self.clock += 1;
+        self.frames.push(Open {
+            frame,
+            known: self.known.clone(),
+            entered: self.clock,
+        });
+    }
+
+    /// A `loop`: what is known before it holds on its back edges too,
+    /// but for the locals its body writes.
+    fn enter_loop(&mut self) -> wasmparser::Result<()> {
+        if self.loops.is_none() {
+            self.loops = Some(loop_writes(self.code, self.start, self.features)?);
+        }
+        let n = self.loops_entered;
+        self.loops_entered += 1;
+        let writes = self.loops.as_ref().and_then(|loops| loops.get(n));
+        match writes {
+            // (`u32::MAX`, an index that could not be read, sorts last)
+            Some(writes) if writes.last() != Some(&u32::MAX) => self
+                .known
+                .retain(|(l, _, _)| writes.binary_search(l).is_err()),
+            _ => self.known.clear(),
+        }
+        self.enter(Frame::Loop);
+        Ok(())
+    }
+
+    /// `else`: what held at the `if`.
+    fn otherwise(&mut self) {
+        self.known = match self.frames.last() {
+            Some(open) => open.known.clone(),
+            None => Vec::new(),
+        };
+    }
+
+    /// A legacy `catch` or `catch_all`: reached from anywhere in the
+    /// `try`'s body.
+    fn handler(&mut self) {
+        self.known = match self.frames.last() {
+            Some(open) => self.unwritten(open),
+            None => Vec::new(),
+        };
+    }
+
+    /// `end`, or a legacy `delegate`.
+    fn end(&mut self) {
+        match self.frames.pop() {
+            Some(open) if open.frame == Frame::Loop => {}
+            Some(open) => self.known = self.unwritten(&open),
+            None => self.known.clear(),
+        }
+    }
+
+    /// A write of `local`; `u32::MAX` (an index that could not be read)
+    /// forgets everything.
+    fn write(&mut self, local: u32) {
+        if local == u32::MAX {
+            self.known.clear();
+            for open in &mut self.frames {
+                open.known.clear();
+            }
+            return;
+        }
+        self.known.retain(|(l, _, _)| *l != local);
+        let i = local as usize;
+        if self.written.len() <= i {
+            self.written.resize(i + 1, 0);
+        }
+        self.written[i] = self.clock;
+    }
+
+    /// What an access `(region, offset, size)` whose address, on the
+    /// stack, was read from `base` (when known) needs: no check when one
+    /// made before covers it (else the check, remembered), and the
+    /// region's base added unless it is 0.
+    fn access(
         &mut self,
-        emit: &mut dyn FnMut(&[I<'_>]),
         regions: &Regions,
         base: Option<u32>,
         (k, offset, size): (u32, u64, u32),
-        temp: u32,
-    ) -> Result<MemArg> {
+    ) -> Result<Access> {
+        let r = regions.region(k)?;
         // the last region's check holds for any offset (`address`)
-        let end = match regions.region(k)?.checked {
+        let end = match r.checked {
             true => offset + u64::from(size),
             false => 0,
         };
-        match base {
+        let checked = r.checked || r.base != 0;
+        Ok(match base {
             // the same local, unchanged, already checked this far
-            Some(local) if self.covers(local, k, end) => {
-                rebase_address(emit, regions, k, offset, size)
-            }
+            Some(local) if !checked || self.covers(local, k, end) => match r.base {
+                0 => Access::AsIs,
+                _ => Access::Rebase,
+            },
             _ => {
                 if let Some(local) = base {
                     self.record(local, k, end);
                 }
-                address(emit, regions, k, offset, size, temp)
+                match checked {
+                    true => Access::Check(base),
+                    false => Access::AsIs,
+                }
             }
-        }
+        })
     }
+}
 
-    /// Forgets what `op` may invalidate: everything at a block boundary
-    /// (where a branch may arrive), a local's checks when it is written.
-    fn after(&mut self, op: &Operator<'_>) {
-        match op {
-            Operator::Block { .. }
-            | Operator::Loop { .. }
-            | Operator::If { .. }
-            | Operator::Else
-            | Operator::End
-            | Operator::Try { .. }
-            | Operator::TryTable { .. }
-            | Operator::Catch { .. }
-            | Operator::CatchAll
-            | Operator::Delegate { .. } => self.0.clear(),
-            Operator::LocalSet { local_index } | Operator::LocalTee { local_index } => {
-                self.0.retain(|(l, _, _)| l != local_index)
-            }
-            _ => {}
+impl Checked<'_> {
+    /// [`Checked::access`] and [`Access::emit`] for an access whose
+    /// address lies under the value it stores (a store's, a lane's): the
+    /// value waits in `temps[0]` while the address needs code.
+    fn under_value(
+        &mut self,
+        emit: &mut dyn FnMut(&[I<'_>]),
+        regions: &Regions,
+        base: Option<u32>,
+        access: (u32, u64, u32),
+        [value, address]: [u32; 2],
+    ) -> Result<MemArg> {
+        let plan = self.access(regions, base, access)?;
+        if plan == Access::AsIs {
+            return plan.emit(emit, regions, access, address);
+        }
+        emit(&[I::LocalSet(value)]);
+        let arg = plan.emit(emit, regions, access, address)?;
+        emit(&[I::LocalGet(value)]);
+        Ok(arg)
+    }
+}
+
+/// What [`Checked::access`] found an access needs.
+#[derive(Clone, Copy, PartialEq)]
+enum Access {
+    /// Nothing: the address is the one in the single memory.
+    AsIs,
+    /// The region's base added.
+    Rebase,
+    /// A check, then the base added; the address is the local's value,
+    /// when it was read from one.
+    Check(Option<u32>),
+}
+
+impl Access {
+    /// Emits what the access needs, its address on the stack; `temp`
+    /// holds the address for the check when no local does. Returns the
+    /// memory argument of the access in the single memory.
+    fn emit(
+        self,
+        emit: &mut dyn FnMut(&[I<'_>]),
+        regions: &Regions,
+        (k, offset, size): (u32, u64, u32),
+        temp: u32,
+    ) -> Result<MemArg> {
+        match self {
+            Access::AsIs | Access::Rebase => rebase_address(emit, regions, k, offset, size),
+            Access::Check(local) => address(emit, regions, k, offset, size, local.ok_or(temp)),
         }
     }
 }
 
 /// For an access of `size` bytes at `offset` from the address on the
 /// stack, in region `k`: traps if it leaves the region's current size,
-/// then leaves the address moved into the region. Returns the memory
+/// then leaves the address moved into the region. `held` is where the
+/// address is kept meanwhile: `Ok(local)` when it is that local's value
+/// already, `Err(temp)` a local to keep it in. Returns the memory
 /// argument of the access in the single memory.
 fn address(
     emit: &mut dyn FnMut(&[I<'_>]),
@@ -790,12 +1076,16 @@ fn address(
     k: u32,
     offset: u64,
     size: u32,
-    temp: u32,
+    held: std::result::Result<u32, u32>,
 ) -> Result<MemArg> {
     let r = regions.region(k)?;
+    let (keep, local) = match held {
+        Ok(local) => (None, local),
+        Err(temp) => (Some(I::LocalTee(temp)), temp),
+    };
     if r.checked {
+        emit(keep.as_slice());
         emit(&[
-            I::LocalTee(temp),
             I::I64ExtendI32U,
             I::I64Const((offset + u64::from(size)) as i64),
             I::I64Add,
@@ -804,20 +1094,20 @@ fn address(
             I::If(BlockType::Empty),
             I::Unreachable,
             I::End,
-            I::LocalGet(temp),
+            I::LocalGet(local),
         ]);
     } else if r.base != 0 {
         // The last region: the engine's bounds check at the memory's end
         // is exact, once the base added cannot wrap the address around
         // 4 GiB into another region (the original memory traps there).
+        emit(keep.as_slice());
         emit(&[
-            I::LocalTee(temp),
             I::I32Const(0u32.wrapping_sub(r.base) as i32),
             I::I32GeU,
             I::If(BlockType::Empty),
             I::Unreachable,
             I::End,
-            I::LocalGet(temp),
+            I::LocalGet(local),
         ]);
     }
     rebase_address(emit, regions, k, offset, size)
@@ -1081,17 +1371,8 @@ mod tests {
             I::Drop,
         ];
         assert_eq!(checks_left(&straight), 2);
-        // a block boundary (where a branch may arrive) forgets the checks,
-        // and so does writing the local
-        let boundaries = [
-            get.clone(),
-            load(0),
-            I::Drop,
-            I::Block(BlockType::Empty),
-            get.clone(),
-            load(0),
-            I::Drop,
-            I::End,
+        // writing the local forgets its checks
+        let writes = [
             get.clone(),
             load(0),
             I::Drop,
@@ -1117,7 +1398,87 @@ mod tests {
             load(0),
             I::Drop,
         ];
-        assert_eq!(checks_left(&boundaries), 7);
+        assert_eq!(checks_left(&writes), 5);
+        // an address `local.tee` left is that local's value
+        let tee = [
+            &[I::LocalGet(1), I::LocalTee(0), load(4), I::Drop][..],
+            &read(0, 0), // covered by the load after the tee
+            &[I::LocalGet(1), I::LocalTee(0), I::I32Const(7), store(0)],
+            &read(0, 0), // covered by the store after the second
+        ]
+        .concat();
+        assert_eq!(checks_left(&tee), 2);
+    }
+
+    /// `local.get l`, a load at `offset` from it, `drop`.
+    fn read(l: u32, offset: u64) -> [I<'static>; 3] {
+        [I::LocalGet(l), load(offset), I::Drop]
+    }
+
+    #[test]
+    fn checks_known_at_a_block_hold_where_its_branches_arrive_but_for_locals_written_in_it() {
+        let block = [
+            &read(0, 0)[..], // checked
+            &[I::Block(BlockType::Empty)],
+            &read(0, 0), // known at the block's start
+            &[I::End],
+            &read(0, 0), // no local written in the block
+            &[I::Block(BlockType::Empty)],
+            &read(0, 4), // checked, further
+            // a branch to the end, then local 0 written
+            &[I::I32Const(1), I::BrIf(0), I::I32Const(8), I::LocalSet(0)],
+            &[I::End],
+            &read(0, 0), // checked: the branch arrives with another local 0
+        ]
+        .concat();
+        assert_eq!(checks_left(&block), 3);
+        let branches = [
+            &read(0, 0)[..], // checked
+            &read(1, 0),     // checked
+            &[I::I32Const(1), I::If(BlockType::Empty)],
+            &read(1, 4), // checked, further
+            &read(0, 0), // known at the `if`
+            &[I::Else],
+            &read(1, 4), // checked: what `then` learned does not hold here
+            &read(0, 0), // known at the `if`
+            &[I::End],
+            &read(0, 0), // known at the `if`, neither arm writes it
+            &read(1, 4), // checked: only local 1 up to 4 holds on both arms
+        ]
+        .concat();
+        assert_eq!(checks_left(&branches), 5);
+    }
+
+    #[test]
+    fn a_loop_starts_with_what_was_known_before_it_but_for_the_locals_its_body_writes() {
+        let lp = [
+            &read(0, 0)[..], // checked
+            &read(1, 0),     // checked
+            &[I::Loop(BlockType::Empty)],
+            &read(0, 0), // known before the loop, not written in it
+            &read(1, 0), // checked: the back edge brings another local 1
+            &[I::LocalGet(1), I::I32Const(4), I::I32Add, I::LocalSet(1)],
+            &read(1, 0), // checked: written
+            &[I::I32Const(0), I::BrIf(0), I::End],
+            &read(1, 0), // the loop's end is only fallen through to: known
+        ]
+        .concat();
+        assert_eq!(checks_left(&lp), 4);
+        // a write in an inner loop is a write in the outer one's body
+        let nested = [
+            &read(0, 0)[..], // checked
+            &[I::Loop(BlockType::Empty)],
+            &read(0, 0), // checked
+            &[
+                I::Loop(BlockType::Empty),
+                I::I32Const(8),
+                I::LocalSet(0),
+                I::End,
+            ],
+            &[I::End],
+        ]
+        .concat();
+        assert_eq!(checks_left(&nested), 2);
     }
 
     fn store(offset: u64) -> I<'static> {
