@@ -448,13 +448,7 @@ fn hello_of(greeter: &[u8], command: &Guest) -> Result<Vec<u8>> {
     composition.encode()
 }
 
-/// A WASI preview 1 reactor module carrying wit-bindgen's component type
-/// (as clang builds the C greeter of `tests/toolchains`) made into a
-/// component with wit-component and wasmtime's preview 1 reactor adapter,
-/// as the `wasip1-hello` provider is.
-pub fn preview1_reactor_component(module: &[u8]) -> Result<Vec<u8>> {
-    guests::preview1_reactor_component(module)
-}
+pub use guests::preview1_reactor_component;
 
 /// A `greeter` user of another toolchain (the `greeter-user` world of
 /// `tests/toolchains/wit`, exporting `meld:toolchains/user`) composed with

@@ -468,11 +468,12 @@ where
             .v128
             .ok_or_else(|| user(Error::internal("a SIMD store without its local")))
     };
-    // The checks known to hold here (see `Checked`), and the local the
-    // previous instruction read, if it read one.
+    // The checks known to hold here (see `Checked`), and the local whose
+    // value the previous instruction left on the stack (`local.get`,
+    // `local.tee`), if it left one.
     let mut checked = Checked::new(code, start, features);
     let mut prev_get: Option<u32> = None;
-    // The local a store's address was read from: the one read two
+    // The local whose value a store's address is: the one left two
     // instructions before it, when the instruction between pushed one
     // value and did nothing else (the value stored).
     let mut store_base: Option<u32> = None;
@@ -766,10 +767,10 @@ fn loop_writes(
                     open_loops.pop();
                     loops[n].sort_unstable();
                     loops[n].dedup();
+                    // (an outer loop started before)
                     if let Some(&outer) = open_loops.last() {
-                        let inner = std::mem::take(&mut loops[n]);
-                        loops[outer].extend_from_slice(&inner);
-                        loops[n] = inner;
+                        let (before, inner) = loops.split_at_mut(n);
+                        before[outer].extend_from_slice(&inner[0]);
                     }
                 }
             }
@@ -785,8 +786,9 @@ fn loop_writes(
 }
 
 /// The region checks known to hold where the rewrite is, for loads whose
-/// address is a local just read (and stores whose address is a local
-/// read just before the value): `(local, region, end)` when a check
+/// address is a local's value just read or set (`local.get`,
+/// `local.tee`), and stores whose address is one left just before the
+/// value: `(local, region, end)` when a check
 /// showed `local + end` within the region's current size. A later access
 /// from the same local, unchanged, ending no further needs no check of
 /// its own: a region never shrinks, so the check still holds.
@@ -976,7 +978,7 @@ impl<'a> Checked<'a> {
     }
 
     /// What an access `(region, offset, size)` whose address, on the
-    /// stack, was read from `base` (when known) needs: no check when one
+    /// stack, is the value of local `base` (when known) needs: no check when one
     /// made before covers it (else the check, remembered), and the
     /// region's base added unless it is 0.
     fn access(
@@ -986,32 +988,28 @@ impl<'a> Checked<'a> {
         (k, offset, size): (u32, u64, u32),
     ) -> Result<Access> {
         let r = regions.region(k)?;
-        // the last region's check holds for any offset (`address`)
+        // the last region at base 0 needs nothing (`address`)
+        if !r.checked && r.base == 0 {
+            return Ok(Access::AsIs);
+        }
+        // the last region's check holds for any offset
         let end = match r.checked {
             true => offset + u64::from(size),
             false => 0,
         };
-        let checked = r.checked || r.base != 0;
-        Ok(match base {
+        if let Some(local) = base {
             // the same local, unchanged, already checked this far
-            Some(local) if !checked || self.covers(local, k, end) => match r.base {
-                0 => Access::AsIs,
-                _ => Access::Rebase,
-            },
-            _ => {
-                if let Some(local) = base {
-                    self.record(local, k, end);
-                }
-                match checked {
-                    true => Access::Check(base),
-                    false => Access::AsIs,
-                }
+            if self.covers(local, k, end) {
+                return Ok(match r.base {
+                    0 => Access::AsIs,
+                    _ => Access::Rebase,
+                });
             }
-        })
+            self.record(local, k, end);
+        }
+        Ok(Access::Check(base))
     }
-}
 
-impl Checked<'_> {
     /// [`Checked::access`] and [`Access::emit`] for an access whose
     /// address lies under the value it stores (a store's, a lane's): the
     /// value waits in `temps[0]` while the address needs code.
@@ -1428,7 +1426,7 @@ mod tests {
             // a branch to the end, then local 0 written
             &[I::I32Const(1), I::BrIf(0), I::I32Const(8), I::LocalSet(0)],
             &[I::End],
-            &read(0, 0), // checked: the branch arrives with another local 0
+            &read(0, 0), // checked: local 0 was written in the block
         ]
         .concat();
         assert_eq!(checks_left(&block), 3);
