@@ -38,6 +38,37 @@ fn a_region_behaves_like_a_memory_with_that_maximum() {
     assert!(report.returned > 0, "every call trapped");
 }
 
+/// Shared mode skips the check of an access whose address is a local a
+/// check made before already covers, on every path to it. Here a check
+/// covers the local on one path only: a loop moves it, an `if` writes it,
+/// the other arm of an `if` checked it. Each access beyond the memory's
+/// one page must trap fused as in the original (unchecked, it would read
+/// the rest of the region, which is there).
+#[test]
+fn a_check_made_on_one_path_does_not_cover_another() {
+    let original = composition("16");
+    let fused = fuse(&[&original], &shared(64)).expect("fuses");
+    for (what, wasm) in [("original", &original), ("fused", &fused.wasm)] {
+        // (a fresh instance for each call: one that trapped stays closed)
+        let call = |name: &str, params: (u32, u32)| {
+            Running::new(wasm)
+                .call::<(u32, u32), (u32,)>("t:hog/api", name, params)
+                .map(|(r,)| r)
+        };
+        let last = 65536 - 4;
+        let ok = |name: &str, result: wasmtime::Result<u32>| match result {
+            Ok(r) => r,
+            Err(e) => panic!("{what}: {name}: {e:?}"),
+        };
+        assert_eq!(ok("walk", call("walk", (last - 4, 2))), 0);
+        assert!(call("walk", (last - 4, 3)).is_err(), "{what}: walk");
+        assert_eq!(ok("moved", call("moved", (0, 0))), 0);
+        assert!(call("moved", (0, 1)).is_err(), "{what}: moved");
+        assert!(call("arms", (0, 1)).is_err(), "{what}: arms, then");
+        assert!(call("arms", (0, 0)).is_err(), "{what}: arms, else");
+    }
+}
+
 /// A fused component instance and calls into its exported interfaces.
 struct Running {
     store: Store<()>,
