@@ -8,7 +8,7 @@
 //! fused output must trap; where it normalises (bools) the fused output
 //! must normalise the same way.
 
-use meld_core::{Options, fuse};
+use meld_core::{MemoryStrategy, Options, fuse};
 use meld_tests::harness::{CompareOptions, Report, compare};
 
 const TEMPLATE: &str = include_str!("abi_checks.wat");
@@ -183,12 +183,30 @@ fn every_check_is_reached_unfused() {
     assert_mixed_outcomes(&report);
 }
 
-#[test]
-fn fused_output_checks_values_like_wasmtime() {
+fn fused_checks_values_like_wasmtime(memory: MemoryStrategy) {
     let original = wat::parse_str(source()).expect("the WAT parses");
-    let fused = fuse(&[&original], &Options::default()).unwrap_or_else(|e| panic!("{e}"));
+    let strategy = Options {
+        memory,
+        ..Options::default()
+    };
+    let fused = fuse(&[&original], &strategy).unwrap_or_else(|e| panic!("{e}"));
     let report = compare(&original, &fused.wasm, &options()).expect("runs");
     println!("{report}");
     report.assert_clean();
     assert_mixed_outcomes(&report);
+}
+
+#[test]
+fn fused_output_checks_values_like_wasmtime() {
+    fused_checks_values_like_wasmtime(MemoryStrategy::Multi);
+}
+
+/// With one memory, each component's memory is a region of it, larger
+/// than the one page the cases count on: a string that ends past the
+/// page, or an invalid one at its edge, must trap as it does in a memory
+/// of its own (the string copies read their source without a region
+/// check per load once its range is checked).
+#[test]
+fn fused_output_with_one_memory_checks_values_like_wasmtime() {
+    fused_checks_values_like_wasmtime(MemoryStrategy::Shared);
 }

@@ -7,8 +7,9 @@
 //! trap). Without one, the region size applies: growing past it fails as
 //! at a maximum, and no write of the grower ever reaches the neighbour.
 
-use meld_core::{MemoryStrategy, Options, fuse};
+use meld_core::{MemoryStrategy, Options, OutputKind, fuse};
 use meld_tests::harness::{CompareOptions, compare};
+use std::collections::BTreeMap;
 use wasmtime::component::{Component, ComponentNamedList, Instance, Lift, Linker, Lower};
 use wasmtime::{Config, Engine, Store};
 
@@ -36,6 +37,86 @@ fn a_region_behaves_like_a_memory_with_that_maximum() {
     report.assert_clean();
     assert!(report.trapped > 0, "no access left its memory");
     assert!(report.returned > 0, "every call trapped");
+}
+
+/// Per same-encoding string copy meld generates for `bench` (fused with
+/// `memory` into a core module): its 64-bit compares, one per range check
+/// and per region check, and its `memory.copy`s.
+fn string_copies(memory: MemoryStrategy) -> BTreeMap<String, (usize, usize)> {
+    let fixture = meld_tests::fixtures::get("bench").expect("the bench fixture builds");
+    let options = Options {
+        memory,
+        output: OutputKind::Core,
+        ..Options::default()
+    };
+    let fused = fuse(&[&fixture.wasm], &options).expect("fuses");
+    let (mut imported, mut bodies, mut names) = (0, Vec::new(), BTreeMap::new());
+    for payload in wasmparser::Parser::new(0).parse_all(&fused.wasm) {
+        match payload.expect("the output parses") {
+            wasmparser::Payload::ImportSection(imports) => {
+                for import in imports.into_imports() {
+                    let import = import.expect("an import");
+                    if let wasmparser::TypeRef::Func(_) = import.ty {
+                        imported += 1;
+                    }
+                }
+            }
+            wasmparser::Payload::CodeSectionEntry(body) => {
+                let (mut compares, mut copies) = (0, 0);
+                for op in body.get_operators_reader().expect("operators") {
+                    match op.expect("an operator") {
+                        wasmparser::Operator::I64GtU => compares += 1,
+                        wasmparser::Operator::MemoryCopy { .. } => copies += 1,
+                        _ => {}
+                    }
+                }
+                bodies.push((compares, copies));
+            }
+            wasmparser::Payload::CustomSection(c) => {
+                if let wasmparser::KnownCustom::Name(reader) = c.as_known() {
+                    for sub in reader {
+                        if let wasmparser::Name::Function(map) = sub.expect("names") {
+                            for naming in map {
+                                let naming = naming.expect("a name");
+                                names.insert(naming.index, naming.name.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    names
+        .into_iter()
+        .filter(|(_, name)| name.starts_with("copy string utf"))
+        .map(|(index, name)| (name, bodies[(index - imported) as usize]))
+        .collect()
+}
+
+/// A string copy's validation loop reads only inside the source range
+/// it checked at its start, so with one memory its loads get no region
+/// check of their own (`Body::within`): the shared output's copies
+/// compare no more than the multi-memory ones, but for the two ranges
+/// of each `memory.copy`. (What the trusted loads must still do at the
+/// edges of a region, `abi_checks.rs` checks in both strategies.)
+#[test]
+fn a_string_copy_checks_its_source_once_not_at_each_load() {
+    let multi = string_copies(MemoryStrategy::Multi);
+    let shared = string_copies(MemoryStrategy::Shared);
+    assert!(!multi.is_empty(), "bench has no string copy");
+    assert_eq!(
+        multi.keys().collect::<Vec<_>>(),
+        shared.keys().collect::<Vec<_>>()
+    );
+    for (name, &(compares, copies)) in &multi {
+        let (shared_compares, shared_copies) = shared[name];
+        assert_eq!(copies, shared_copies, "{name}");
+        assert!(
+            shared_compares <= compares + 2 * copies,
+            "{name}: {shared_compares} compares with one memory, {compares} with several"
+        );
+    }
 }
 
 /// Shared mode skips the check of an access whose address is a local a

@@ -1028,7 +1028,12 @@ pub(crate) fn generate(ctx: &Ctx<'_, '_, '_>, codegen: &mut Codegen) -> Result<V
             AsyncFunc::EndSettle(id) => g.end_settle(id)?,
             AsyncFunc::EndFix => g.end_fix()?,
         };
-        out.push(GeneratedFunc { name, ty, body });
+        out.push(GeneratedFunc {
+            name,
+            ty,
+            body,
+            covered: Vec::new(),
+        });
     }
     Ok(out)
 }

@@ -20,6 +20,8 @@ pub(crate) struct Body {
     locals: Vec<wasm_encoder::ValType>,
     free: BTreeMap<Flat, Vec<u32>>,
     code: Vec<I<'static>>,
+    /// Indices in `code` of the loads [`Body::within`] marked.
+    covered: Vec<usize>,
 }
 
 impl Body {
@@ -37,6 +39,7 @@ impl Body {
             locals: Vec::new(),
             free: BTreeMap::new(),
             code: Vec::new(),
+            covered: Vec::new(),
         };
         (body, locals)
     }
@@ -135,15 +138,33 @@ impl Body {
 
     /// Loads a value of `size` bytes (zero-extended for narrow integers).
     pub(crate) fn load(&mut self, memory: u32, offset: u32, size: u32, ty: Flat) -> &mut Self {
-        let arg = memarg(memory, offset, size);
-        self.ins(match (ty, size) {
-            (Flat::I32, 1) => I::I32Load8U(arg),
-            (Flat::I32, 2) => I::I32Load16U(arg),
-            (Flat::I32, _) => I::I32Load(arg),
-            (Flat::I64, _) => I::I64Load(arg),
-            (Flat::F32, _) => I::F32Load(arg),
-            (Flat::F64, _) => I::F64Load(arg),
-        })
+        self.ins(load(memory, offset, size, ty))
+    }
+
+    /// Emits `load`, a load from an address inside a range of its memory
+    /// that this function checked before ([`Body::check_range`]), and
+    /// says so: with one shared memory it then gets no region check of
+    /// its own (`merge::shared::rewrite`). The caller owes the proof that
+    /// the access ends at or before that range's end: conditions tested
+    /// on every path to it must show it (`p + 8 <= end` before 8 bytes at
+    /// `p`; `p < end` before a byte, with `p` never past `end`), sums of
+    /// an address and a few bytes computed in 32 bits (the rewrite
+    /// trusts such loads only in regions where those cannot wrap).
+    /// Regions never shrink: a check made before a call holds after it.
+    pub(crate) fn within(&mut self, load: I<'static>) -> &mut Self {
+        self.covered.push(self.code.len());
+        self.ins(load)
+    }
+
+    /// [`Body::load`] under [`Body::within`]'s obligation.
+    pub(crate) fn load_within(
+        &mut self,
+        memory: u32,
+        offset: u32,
+        size: u32,
+        ty: Flat,
+    ) -> &mut Self {
+        self.within(load(memory, offset, size, ty))
     }
 
     /// Stores the value on the stack (above its address) in `size` bytes.
@@ -160,13 +181,37 @@ impl Body {
     }
 
     /// The finished function.
-    pub(crate) fn finish(mut self) -> wasm_encoder::Function {
+    pub(crate) fn finish(self) -> wasm_encoder::Function {
+        self.finish_covered().0
+    }
+
+    /// The finished function and the byte offsets in it of the loads
+    /// [`Body::within`] marked (`GeneratedFunc::covered`).
+    pub(crate) fn finish_covered(mut self) -> (wasm_encoder::Function, Vec<u32>) {
         self.code.push(I::End);
         let mut f = wasm_encoder::Function::new_with_locals_types(self.locals.iter().copied());
-        for i in &self.code {
+        let mut covered = Vec::with_capacity(self.covered.len());
+        let mut marks = self.covered.iter().peekable();
+        for (at, i) in self.code.iter().enumerate() {
+            if marks.next_if_eq(&&at).is_some() {
+                covered.push(f.byte_len() as u32);
+            }
             f.instruction(i);
         }
-        f
+        (f, covered)
+    }
+}
+
+/// A load of a value of `size` bytes (zero-extended for narrow integers).
+fn load(memory: u32, offset: u32, size: u32, ty: Flat) -> I<'static> {
+    let arg = memarg(memory, offset, size);
+    match (ty, size) {
+        (Flat::I32, 1) => I::I32Load8U(arg),
+        (Flat::I32, 2) => I::I32Load16U(arg),
+        (Flat::I32, _) => I::I32Load(arg),
+        (Flat::I64, _) => I::I64Load(arg),
+        (Flat::F32, _) => I::F32Load(arg),
+        (Flat::F64, _) => I::F64Load(arg),
     }
 }
 

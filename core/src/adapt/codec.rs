@@ -165,10 +165,12 @@ fn decode_loop(
     if let Some(turn) = turn {
         turn(body);
     }
-    body.get(p).get(end).ins(I::I32Eq).ins(I::BrIf(1));
+    // (`p` never passes `end`; the ordered test is what the loads
+    // `Body::within` marks below rely on)
+    body.get(p).get(end).ins(I::I32GeU).ins(I::BrIf(1));
     match src {
         Decoder::Latin1 => {
-            body.get(p).load(memory, 0, 1, Flat::I32).set(cp);
+            body.get(p).load_within(memory, 0, 1, Flat::I32).set(cp);
             body.get(p).i32(1).ins(I::I32Add).set(p);
         }
         Decoder::Utf16 => decode_utf16(body, memory, p, end, cp),
@@ -244,7 +246,7 @@ fn ascii_run(
             .ins(I::I64And);
     };
     if_word_left(body, (p, end));
-    body.get(p).load(src_mem, 0, 8, Flat::I64).set(word);
+    body.get(p).load_within(src_mem, 0, 8, Flat::I64).set(word);
     // the converted bytes, little-endian: `lo`, then `hi` when widened
     let whole: u32 = match run {
         Run::Utf8ToUtf16 | Run::Latin1ToUtf16 => {
@@ -389,7 +391,7 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
     if_word_left(body, (p, end));
     // 8 bytes: all ASCII, or skip those before the first that is not
     body.get(p)
-        .load(memory, 0, 8, Flat::I64)
+        .load_within(memory, 0, 8, Flat::I64)
         .ins(I::I64Const(NOT_ASCII))
         .ins(I::I64And)
         .set(word);
@@ -405,11 +407,9 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
         .get(end)
         .ins(I::I32GtU)
         .ins(I::BrIf(1));
-    // the farthest word first: with one memory, its region check covers
-    // the three nearer loads from `p` (`merge::shared`'s `Checked`)
-    for (i, w) in [3, 0, 1, 2].into_iter().enumerate() {
-        body.get(p).load(memory, 8 * w, 8, Flat::I64);
-        if i > 0 {
+    for w in 0..4 {
+        body.get(p).load_within(memory, 8 * w, 8, Flat::I64);
+        if w > 0 {
             body.ins(I::I64Or);
         }
     }
@@ -432,9 +432,9 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
         .set(p);
     body.ins(I::Else);
     // fewer than 8 left
-    body.get(p).get(end).ins(I::I32Eq).ins(I::BrIf(2));
+    body.get(p).get(end).ins(I::I32GeU).ins(I::BrIf(2));
     body.get(p)
-        .load(memory, 0, 1, Flat::I32)
+        .load_within(memory, 0, 1, Flat::I32)
         .i32(0x80)
         .ins(I::I32LtU)
         .ins(I::If(BlockType::Empty));
@@ -443,7 +443,8 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
     body.ins(I::End);
     // `p` is at a byte that is not ASCII: a lead byte and its
     // continuation bytes (10xxxxxx), all before `end`
-    body.get(p).load(memory, 0, 1, Flat::I32).set(b0);
+    // (inside the word tested above, or the byte just tested)
+    body.get(p).load_within(memory, 0, 1, Flat::I32).set(b0);
     // (a loop: the next sequence straight after this one goes round again)
     body.ins(I::Loop(BlockType::Empty));
     let needs = |body: &mut Body, n: u32| {
@@ -456,7 +457,7 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
     };
     // the second byte, which the lead byte may narrow, in `x`
     let second = |body: &mut Body| {
-        body.get(p).load(memory, 1, 1, Flat::I32).set(x);
+        body.get(p).load_within(memory, 1, 1, Flat::I32).set(x);
     };
     body.get(b0)
         .i32(0xE0)
@@ -487,9 +488,8 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
                     leads: (u32, u32),
                     bound: u32| {
         needs(body, n);
-        // (the wider load first: its region check covers the second byte's)
         body.get(p)
-            .load(memory, offset, size, Flat::I32)
+            .load_within(memory, offset, size, Flat::I32)
             .i32(marks | (marks >> 1))
             .ins(I::I32And)
             .i32(marks)
@@ -523,9 +523,9 @@ fn validate_utf8(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
         if offset > 0 {
             body.i32(offset).ins(I::I32Add);
         }
-        body.get(end).ins(I::I32Ne).ins(I::If(BlockType::Empty));
+        body.get(end).ins(I::I32LtU).ins(I::If(BlockType::Empty));
         body.get(p)
-            .load(memory, offset, 1, Flat::I32)
+            .load_within(memory, offset, 1, Flat::I32)
             .ins(I::LocalTee(b0.index))
             .i32(0x80)
             .ins(I::I32GeU);
@@ -581,7 +581,7 @@ pub(super) fn validate_utf8_simd(body: &mut Body, memory: u32, (p, end): (Local,
     left(body, 16);
     body.ins(I::I32Eqz).ins(I::BrIf(1));
     body.get(p)
-        .ins(load(0))
+        .within(load(0))
         .ins(I::LocalTee(input))
         .ins(I::V128Const(splat(0x80)))
         .ins(I::V128And)
@@ -648,15 +648,14 @@ pub(super) fn validate_utf8_simd(body: &mut Body, memory: u32, (p, end): (Local,
         .ins(I::V128Const(0))
         .ins(I::LocalSet(open));
     next_block(body);
-    // then 64 bytes at once while they are ASCII (the farthest block
-    // first: with one memory, its region check covers the nearer loads)
+    // then 64 bytes at once while they are ASCII
     body.ins(I::Block(BlockType::Empty))
         .ins(I::Loop(BlockType::Empty));
     left(body, 64);
     body.ins(I::I32Eqz).ins(I::BrIf(1));
-    body.get(p).ins(load(48)).ins(I::LocalTee(input));
+    body.get(p).within(load(48)).ins(I::LocalTee(input));
     for offset in [0, 16, 32] {
-        body.get(p).ins(load(offset)).ins(I::V128Or);
+        body.get(p).within(load(offset)).ins(I::V128Or);
     }
     body.ins(I::V128Const(splat(0x80)))
         .ins(I::V128And)
@@ -763,7 +762,7 @@ fn skip_plain_utf16(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
         .ins(I::I32GtU)
         .ins(I::BrIf(1));
     body.get(p)
-        .load(memory, 0, 8, Flat::I64)
+        .load_within(memory, 0, 8, Flat::I64)
         .ins(I::I64Const((0xF800 * LANES) as i64))
         .ins(I::I64And)
         .ins(I::I64Const((0xD800 * LANES) as i64))
@@ -786,8 +785,9 @@ fn skip_plain_utf16(body: &mut Body, memory: u32, (p, end): (Local, Local)) {
     body.free(y);
 }
 
+/// (`p` and `end` are both even or both odd: `p < end` leaves a unit.)
 fn decode_utf16(body: &mut Body, memory: u32, p: Local, end: Local, cp: Local) {
-    body.get(p).load(memory, 0, 2, Flat::I32).set(cp);
+    body.get(p).load_within(memory, 0, 2, Flat::I32).set(cp);
     body.get(p).i32(2).ins(I::I32Add).set(p);
     // A surrogate: it must be a high one followed by a low one.
     body.get(cp)
@@ -797,10 +797,10 @@ fn decode_utf16(body: &mut Body, memory: u32, p: Local, end: Local, cp: Local) {
         .ins(I::I32LtU);
     body.ins(I::If(BlockType::Empty));
     body.get(cp).i32(0xDC00).ins(I::I32GeU).trap_if();
-    body.get(p).get(end).ins(I::I32Eq).trap_if();
+    body.get(p).get(end).ins(I::I32GeU).trap_if();
     let low = body.local(Flat::I32);
     body.get(p)
-        .load(memory, 0, 2, Flat::I32)
+        .load_within(memory, 0, 2, Flat::I32)
         .i32(0xDC00)
         .ins(I::I32Sub)
         .set(low);
@@ -821,7 +821,7 @@ fn decode_utf16(body: &mut Body, memory: u32, p: Local, end: Local, cp: Local) {
 }
 
 fn decode_utf8(body: &mut Body, memory: u32, p: Local, end: Local, cp: Local) {
-    body.get(p).load(memory, 0, 1, Flat::I32).set(cp);
+    body.get(p).load_within(memory, 0, 1, Flat::I32).set(cp);
     body.get(cp).i32(0x80).ins(I::I32LtU);
     body.ins(I::If(BlockType::Empty));
     body.get(p).i32(1).ins(I::I32Add).set(p);
@@ -844,7 +844,7 @@ fn decode_utf8(body: &mut Body, memory: u32, p: Local, end: Local, cp: Local) {
         body.get(cp).i32(lead_mask).ins(I::I32And).set(cp);
         let c = body.local(Flat::I32);
         for j in 1..=extra {
-            body.get(p).load(memory, j, 1, Flat::I32).set(c);
+            body.get(p).load_within(memory, j, 1, Flat::I32).set(c);
             body.get(c)
                 .i32(0xC0)
                 .ins(I::I32And)

@@ -157,6 +157,7 @@ impl Codegen {
             name,
             ty: FuncType::new(params.iter().map(|t| t.core()), []),
             body: body.finish(),
+            covered: Vec::new(),
         })
     }
 
@@ -199,6 +200,7 @@ impl Codegen {
             name: format!("copy {} {}", self.describe(ty), arrow(dir)),
             ty: FuncType::new([Flat::I32.core(), Flat::I32.core()], []),
             body: body.finish(),
+            covered: Vec::new(),
         })
     }
 
@@ -270,6 +272,7 @@ impl Codegen {
             name: format!("copy list<{}> {}", self.describe(element), arrow(dir)),
             ty: FuncType::new([Flat::I32.core(), Flat::I32.core()], [Flat::I32.core()]),
             body: body.finish(),
+            covered: Vec::new(),
         })
     }
 

@@ -713,6 +713,7 @@ pub(crate) fn generate(
             name: name(graph, AdapterId(i)),
             ty: plan.shape.lowered.func_type(),
             body,
+            covered: Vec::new(),
         });
     }
     // Functions at the host boundary: may_leave checks, and the pointers
@@ -751,6 +752,7 @@ pub(crate) fn generate(
             ),
             ty,
             body,
+            covered: Vec::new(),
         });
     }
     let host_returns = boundary
@@ -860,17 +862,20 @@ fn host_function(
                 body: codegen
                     .staged_wrapper(&staged)
                     .map_err(|e| e.in_component(graph.path(lowering.caller)))?,
+                covered: Vec::new(),
             }
         }
         merge::Wrapper::Scratch => GeneratedFunc {
             name: "meld scratch realloc for the host".to_string(),
             ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
             body: codegen.scratch_realloc(tables_base(layout)?),
+            covered: Vec::new(),
         },
         merge::Wrapper::Stage => GeneratedFunc {
             name: "meld stage realloc for the host".to_string(),
             ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
             body: codegen.stage_realloc(tables_memory(layout)?, tables_base(layout)?),
+            covered: Vec::new(),
         },
         merge::Wrapper::Lowering(id) => {
             let lowering = &graph.lowerings[id.0];
@@ -910,6 +915,7 @@ fn host_function(
                     rebased,
                     handles,
                 )?,
+                covered: Vec::new(),
             }
         }
         merge::Wrapper::Export(id) => {
@@ -925,6 +931,7 @@ fn host_function(
                 name: format!("export {}", export_name(id)?),
                 ty: shape.lifted.func_type(),
                 body,
+                covered: Vec::new(),
             }
         }
         merge::Wrapper::PostReturn(id) => {
@@ -942,6 +949,7 @@ fn host_function(
                 name: format!("post-return {}", export_name(id)?),
                 ty: FuncType::new(shape.lifted.results.iter().map(|t| t.core()), []),
                 body,
+                covered: Vec::new(),
             }
         }
         merge::Wrapper::Handles(id) if adapters.staged_exports.contains(&id) => {
@@ -952,6 +960,7 @@ fn host_function(
                 body: codegen
                     .staged_export(&staged)
                     .map_err(|e| e.in_component(graph.path(graph.lifted[id.0].component)))?,
+                covered: Vec::new(),
             }
         }
         merge::Wrapper::StagedPost(id) => {
@@ -966,6 +975,7 @@ fn host_function(
                 name: format!("post-return {} (staged)", export_name(id)?),
                 ty: FuncType::new(staged.shape.lifted.results.iter().map(|t| t.core()), []),
                 body: codegen.staged_post(&staged, post)?,
+                covered: Vec::new(),
             }
         }
         merge::Wrapper::Handles(id) => {
@@ -983,12 +993,14 @@ fn host_function(
                 name: format!("export handles {}", export_name(id)?),
                 ty: shape.lifted.func_type(),
                 body: codegen.handles_wrapper(&shape, func, memory, table)?,
+                covered: Vec::new(),
             }
         }
         merge::Wrapper::Dtor(resource) => GeneratedFunc {
             name: format!("dtor {}", graph.resources[resource.0].name),
             ty: FuncType::new([wasmparser::ValType::I32], []),
             body: codegen.exported_dtor(resource.0 as u32)?,
+            covered: Vec::new(),
         },
         merge::Wrapper::Realloc {
             realloc,
@@ -1015,6 +1027,7 @@ fn host_function(
                     region,
                     flag.map(|k| layout.global_count() + k),
                 ),
+                covered: Vec::new(),
             }
         }
     })

@@ -382,6 +382,7 @@ impl Codegen {
                     name: "meld stage realloc".into(),
                     ty: FuncType::new([wasmparser::ValType::I32; 4], [wasmparser::ValType::I32]),
                     body: self.stage_realloc(m, 0),
+                    covered: Vec::new(),
                 });
             }
             RtFn::OwnSettle {
@@ -602,6 +603,7 @@ impl Codegen {
                 results.iter().map(|t| t.core()),
             ),
             body: body.finish(),
+            covered: Vec::new(),
         })
     }
 

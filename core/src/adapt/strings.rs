@@ -108,13 +108,17 @@ impl Codegen {
             (a, b) if a == b => format!("copy string {} {}", encoding(a), arrow(dir)),
             (a, b) => format!("transcode {}->{} {}", encoding(a), encoding(b), arrow(dir)),
         };
+        // The source's loads are marked `Body::within` the range checked
+        // above (the codec's loops stop at `end`).
+        let (body, covered) = owned.finish_covered();
         Ok(GeneratedFunc {
             name,
             ty: FuncType::new(
                 [Flat::I32.core(), Flat::I32.core()],
                 [Flat::I32.core(), Flat::I32.core()],
             ),
-            body: owned.finish(),
+            body,
+            covered,
         })
     }
 
@@ -463,25 +467,25 @@ fn latin1_prefix(
     let c = body.local(Flat::I32);
     body.ins(I::Block(BlockType::Empty))
         .ins(I::Loop(BlockType::Empty));
-    body.get(p).get(end).ins(I::I32Eq).ins(I::BrIf(1));
+    body.get(p).get(end).ins(I::I32GeU).ins(I::BrIf(1));
     match src {
         Decoder::Utf16 => {
-            body.get(p).load(src_mem, 0, 2, Flat::I32).set(c);
+            body.get(p).load_within(src_mem, 0, 2, Flat::I32).set(c);
             body.get(c).i32(0xff).ins(I::I32GtU).ins(I::BrIf(1));
             body.get(p).i32(2).ins(I::I32Add).set(p);
         }
         Decoder::Utf8 | Decoder::Latin1 => {
-            body.get(p).load(src_mem, 0, 1, Flat::I32).set(c);
+            body.get(p).load_within(src_mem, 0, 1, Flat::I32).set(c);
             body.get(c).i32(0x80).ins(I::I32GeU);
             body.ins(I::If(BlockType::Empty));
             {
                 // Only 0xC2 or 0xC3, followed by a continuation byte.
                 body.get(c).i32(0xC2).ins(I::I32Sub).i32(2).ins(I::I32GeU);
                 body.ins(I::BrIf(2));
-                body.get(p).i32(1).ins(I::I32Add).get(end).ins(I::I32Eq);
+                body.get(p).i32(1).ins(I::I32Add).get(end).ins(I::I32GeU);
                 body.ins(I::BrIf(2));
                 let trail = body.local(Flat::I32);
-                body.get(p).load(src_mem, 1, 1, Flat::I32).set(trail);
+                body.get(p).load_within(src_mem, 1, 1, Flat::I32).set(trail);
                 body.get(trail)
                     .i32(0xC0)
                     .ins(I::I32And)

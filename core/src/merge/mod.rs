@@ -686,6 +686,10 @@ pub(crate) struct GeneratedFunc {
     pub(crate) name: String,
     pub(crate) ty: FuncType,
     pub(crate) body: wasm_encoder::Function,
+    /// Byte offsets in `body` of loads that the function's own range
+    /// check covers (`Body::load_within`): with one shared memory they
+    /// get no region check of their own.
+    pub(crate) covered: Vec<u32>,
 }
 
 /// Everything adapter generation adds to the fused module.
@@ -985,7 +989,7 @@ pub(crate) fn emit(
                         .and_then(Option::as_ref)
                         .map(|ty| ty.params().len() as u32)
                         .ok_or_else(|| Error::internal("a function without a type"))?;
-                    let f = shared::rewrite(body, params, &mut re, regions, map.as_mut())
+                    let f = shared::rewrite(body, params, &mut re, regions, &[], map.as_mut())
                         .map_err(wrap)?;
                     code.mapped(&f, body, map.as_mut());
                 }
@@ -1037,6 +1041,7 @@ pub(crate) fn emit(
                 func.body,
                 func.ty.params().len() as u32,
                 regions,
+                &func.covered,
             )?),
         };
         names.func(next, func.name);
@@ -1081,7 +1086,9 @@ pub(crate) fn emit(
             init.instructions().end();
             match &shared {
                 None => code.function(&init),
-                Some((regions, _)) => code.function(&shared::rewrite_generated(init, 0, regions)?),
+                Some((regions, _)) => {
+                    code.function(&shared::rewrite_generated(init, 0, regions, &[])?)
+                }
             };
             names.func(next, "meld start".to_string());
             Some(next)

@@ -425,11 +425,14 @@ impl Temps {
 
 /// Re-encodes one function body for the single memory. `re` maps the
 /// body's indices to fused ones (memories to fused multi-memory indices).
+/// `covered` lists, in order, the byte offsets in the body of loads the
+/// function's own range checks cover (generated code's `Body::within`).
 pub(crate) fn rewrite<R: Reencode>(
     body: &FunctionBody<'_>,
     params: u32,
     re: &mut R,
     regions: &Regions,
+    covered: &[u32],
     mut map: Option<&mut crate::debug::CodeMap>,
 ) -> Result<wasm_encoder::Function, ReencodeError<R::Error>>
 where
@@ -477,6 +480,8 @@ where
     // instructions before it, when the instruction between pushed one
     // value and did nothing else (the value stored).
     let mut store_base: Option<u32> = None;
+    let mut covered = covered.iter().copied().peekable();
+    let body_start = body.range().start;
     while at < code.len() {
         // An instruction's line row covers everything it became.
         if let Some(map) = map.as_deref_mut() {
@@ -502,6 +507,7 @@ where
             start + at,
             features,
         ));
+        let here = (start + at - body_start) as u32;
         let op = reader.read()?;
         at = reader.original_position() - start;
         let this_get = checked.apply(operator_kind(&op))?;
@@ -524,8 +530,9 @@ where
             ($memarg:expr, $size:expr, $ins:ident) => {{
                 let k = re.memory_index($memarg.memory)?;
                 let access = (k, $memarg.offset, $size);
+                let within = covered.next_if_eq(&here).is_some();
                 let arg = checked
-                    .access(regions, prev_get, access)
+                    .access(regions, prev_get, access, within)
                     .and_then(|plan| plan.emit(&mut emit, regions, access, temps.a))
                     .map_err(user)?;
                 emit(&[I::$ins(arg)]);
@@ -669,6 +676,11 @@ where
         }
         prev_get = this_get;
         store_base = next_store_base;
+    }
+    if let Some(at) = covered.next() {
+        return Err(user(Error::internal(format!(
+            "a covered load at byte {at} of a generated function is not a load"
+        ))));
     }
     Ok(f)
 }
@@ -980,17 +992,26 @@ impl<'a> Checked<'a> {
     /// What an access `(region, offset, size)` whose address, on the
     /// stack, is the value of local `base` (when known) needs: no check when one
     /// made before covers it (else the check, remembered), and the
-    /// region's base added unless it is 0.
+    /// region's base added unless it is 0. `within`: a load of generated
+    /// code whose own range check covers it (`Body::within`), trusted in a
+    /// region below 4 GiB, where its 32-bit sums cannot wrap.
     fn access(
         &mut self,
         regions: &Regions,
         base: Option<u32>,
         (k, offset, size): (u32, u64, u32),
+        within: bool,
     ) -> Result<Access> {
         let r = regions.region(k)?;
         // the last region at base 0 needs nothing (`address`)
         if !r.checked && r.base == 0 {
             return Ok(Access::AsIs);
+        }
+        if within && u64::from(r.max) < MAX_PAGES {
+            return Ok(match r.base {
+                0 => Access::AsIs,
+                _ => Access::Rebase,
+            });
         }
         // the last region's check holds for any offset
         let end = match r.checked {
@@ -1021,7 +1042,7 @@ impl<'a> Checked<'a> {
         access: (u32, u64, u32),
         [value, address]: [u32; 2],
     ) -> Result<MemArg> {
-        let plan = self.access(regions, base, access)?;
+        let plan = self.access(regions, base, access, false)?;
         if plan == Access::AsIs {
             return plan.emit(emit, regions, access, address);
         }
@@ -1183,10 +1204,11 @@ pub(crate) fn rewrite_generated(
     func: wasm_encoder::Function,
     params: u32,
     regions: &Regions,
+    covered: &[u32],
 ) -> Result<wasm_encoder::Function> {
     let raw = func.into_raw_body();
     let body = FunctionBody::new(wasmparser::BinaryReader::new(&raw, 0));
-    rewrite(&body, params, &mut Fused, regions, None).map_err(|e| match e {
+    rewrite(&body, params, &mut Fused, regions, covered, None).map_err(|e| match e {
         ReencodeError::UserError(e) => e,
         other => Error::internal(format!("re-encoding generated code: {other}")),
     })
@@ -1317,22 +1339,28 @@ mod tests {
     /// The region checks `rewrite` leaves in a body: one `global.get` of
     /// the region's size each.
     fn checks_left(body: &[I<'_>]) -> usize {
-        let regions = Regions {
-            regions: vec![Region {
-                base: 1 << 16,
-                initial: 1,
-                max: 2,
-                checked: true,
-            }],
-            first_global: 0,
-            first_grow: 0,
-        };
         let mut f = wasm_encoder::Function::new([(1, wasm_encoder::ValType::I32)]);
         for i in body {
             f.instruction(i);
         }
         f.instruction(&I::End);
-        let out = rewrite_generated(f, 1, &regions).expect("rewrites");
+        checks_in(f, &[], 2).expect("rewrites")
+    }
+
+    /// [`checks_left`] of a generated function with `covered` loads, in a
+    /// region of `max` pages at base 64 KiB.
+    fn checks_in(f: wasm_encoder::Function, covered: &[u32], max: u32) -> Result<usize> {
+        let regions = Regions {
+            regions: vec![Region {
+                base: 1 << 16,
+                initial: 1,
+                max,
+                checked: true,
+            }],
+            first_global: 0,
+            first_grow: 0,
+        };
+        let out = rewrite_generated(f, 1, &regions, covered)?;
         let raw = out.into_raw_body();
         let body = FunctionBody::new(wasmparser::BinaryReader::new(&raw, 0));
         let mut ops = body.get_operators_reader().expect("operators");
@@ -1342,7 +1370,39 @@ mod tests {
                 n += 1;
             }
         }
-        n
+        Ok(n)
+    }
+
+    /// A load generated code marks as inside a range it checked itself
+    /// (`Body::within`) gets no region check, unless its region is 4 GiB
+    /// (where the code's 32-bit sums could wrap); its neighbours do.
+    #[test]
+    fn a_load_the_generated_code_checked_itself_gets_no_region_check() {
+        use crate::abi::Flat;
+        use crate::adapt::body::Body;
+        let function = || {
+            let (mut body, params) = Body::new(&[Flat::I32]);
+            body.get(params[0])
+                .load_within(0, 0, 4, Flat::I32)
+                .ins(I::Drop);
+            body.get(params[0]).load(0, 4, 4, Flat::I32).ins(I::Drop);
+            body.get(params[0])
+                .load_within(0, 8, 1, Flat::I32)
+                .ins(I::Drop);
+            body.finish_covered()
+        };
+        let (f, covered) = function();
+        assert_eq!(covered.len(), 2);
+        assert_eq!(checks_in(f, &covered, 2).expect("rewrites"), 1);
+        let (f, _) = function();
+        assert_eq!(checks_in(f, &[], 2).expect("rewrites"), 3);
+        let (f, covered) = function();
+        let whole = MAX_PAGES as u32;
+        assert_eq!(checks_in(f, &covered, whole).expect("rewrites"), 3);
+        // an offset that is no load's is an internal error, not trusted
+        let (f, covered) = function();
+        let err = checks_in(f, &[covered[0] - 2], 2).expect_err("no load there");
+        assert_eq!(err.kind(), crate::ErrorKind::Internal);
     }
 
     fn load(offset: u64) -> I<'static> {

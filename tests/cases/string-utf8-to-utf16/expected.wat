@@ -210,7 +210,7 @@
         end
         local.get 7
         local.get 8
-        i32.eq
+        i32.ge_u
         br_if 1 (;@1;)
         local.get 7
         i32.load8_u 1

@@ -95,15 +95,15 @@
                 i32.gt_u
                 br_if 1 (;@5;)
                 local.get 6
-                i64.load 1 offset=24
-                local.get 6
                 i64.load 1
-                i64.or
                 local.get 6
                 i64.load 1 offset=8
                 i64.or
                 local.get 6
                 i64.load 1 offset=16
+                i64.or
+                local.get 6
+                i64.load 1 offset=24
                 i64.or
                 i64.const -9187201950435737472
                 i64.and
@@ -130,7 +130,7 @@
         else
           local.get 6
           local.get 7
-          i32.eq
+          i32.ge_u
           br_if 2 (;@1;)
           local.get 6
           i32.load8_u 1
@@ -277,7 +277,7 @@
           end
           local.get 6
           local.get 7
-          i32.ne
+          i32.lt_u
           if ;; label = @4
             local.get 6
             i32.load8_u 1
@@ -289,7 +289,7 @@
             i32.const 1
             i32.add
             local.get 7
-            i32.ne
+            i32.lt_u
             if ;; label = @5
               local.get 6
               i32.load8_u 1 offset=1
