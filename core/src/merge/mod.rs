@@ -982,14 +982,15 @@ pub(crate) fn emit(
                 None if map.is_none() => {}
                 None => code.reencode(&mut re, body, map.as_mut()).map_err(wrap)?,
                 Some((regions, _)) => {
-                    let params = module
+                    let ty = module
                         .funcs
                         .get(j)
                         .and_then(|ty| module.types.get(*ty as usize))
                         .and_then(Option::as_ref)
-                        .map(|ty| ty.params().len() as u32)
                         .ok_or_else(|| Error::internal("a function without a type"))?;
-                    let f = shared::rewrite(body, params, &mut re, regions, &[], map.as_mut())
+                    let params = ty.params().len() as u32;
+                    let shape = (ty.results(), &[][..]);
+                    let f = shared::rewrite(body, params, &mut re, regions, shape, map.as_mut())
                         .map_err(wrap)?;
                     code.mapped(&f, body, map.as_mut());
                 }
@@ -1039,7 +1040,7 @@ pub(crate) fn emit(
             None => code.function(&func.body),
             Some((regions, _)) => code.function(&shared::rewrite_generated(
                 func.body,
-                func.ty.params().len() as u32,
+                &func.ty,
                 regions,
                 &func.covered,
             )?),
@@ -1087,7 +1088,8 @@ pub(crate) fn emit(
             match &shared {
                 None => code.function(&init),
                 Some((regions, _)) => {
-                    code.function(&shared::rewrite_generated(init, 0, regions, &[])?)
+                    let ty = FuncType::new([], []);
+                    code.function(&shared::rewrite_generated(init, &ty, regions, &[])?)
                 }
             };
             names.func(next, "meld start".to_string());

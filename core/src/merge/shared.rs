@@ -432,7 +432,7 @@ pub(crate) fn rewrite<R: Reencode>(
     params: u32,
     re: &mut R,
     regions: &Regions,
-    covered: &[u32],
+    (results, covered): (&[wasmparser::ValType], &[u32]),
     mut map: Option<&mut crate::debug::CodeMap>,
 ) -> Result<wasm_encoder::Function, ReencodeError<R::Error>>
 where
@@ -474,7 +474,25 @@ where
     // The checks known to hold here (see `Checked`), and the local whose
     // value the previous instruction left on the stack (`local.get`,
     // `local.tee`), if it left one.
-    let mut checked = Checked::new(code, start, features);
+    // A body with at most one result is wrapped in a block that traps
+    // after it, which failed checks branch to (`Trap::Branch`): `block
+    // (block (result ..) body) return end unreachable`. Branches and
+    // `return` in the body mean what they meant: its labels are the same
+    // distance away, and the function's own is now a block of its type.
+    // Not when debug info is kept: a trap then stays at its access's line.
+    let wrap = match results {
+        _ if map.is_some() => None,
+        [] => Some(BlockType::Empty),
+        [one] => Some(BlockType::Result(re.val_type(*one)?)),
+        _ => None,
+    };
+    if let Some(inner) = wrap {
+        f.instruction(&I::Block(BlockType::Empty));
+        f.instruction(&I::Block(inner));
+    }
+    // (the function's `end` is the last byte; it is written after the loop)
+    let last = code.len().saturating_sub(1);
+    let mut checked = Checked::new(code, start, features, wrap.is_some());
     let mut prev_get: Option<u32> = None;
     // The local whose value a store's address is: the one left two
     // instructions before it, when the instruction between pushed one
@@ -482,7 +500,7 @@ where
     let mut store_base: Option<u32> = None;
     let mut covered = covered.iter().copied().peekable();
     let body_start = body.range().start;
-    while at < code.len() {
+    while at < last {
         // An instruction's line row covers everything it became.
         if let Some(map) = map.as_deref_mut() {
             map.instruction(start + at, f.byte_len());
@@ -628,15 +646,18 @@ where
             Operator::MemoryFill { mem } => {
                 let k = re.memory_index(mem)?;
                 emit(&temps.take_three());
-                check_range(&mut emit, regions, k, temps.a, temps.c).map_err(user)?;
+                check_range(&mut emit, regions, k, temps.a, temps.c, checked.trap())
+                    .map_err(user)?;
                 rebased(&mut emit, regions, k, temps.a).map_err(user)?;
                 emit(&[I::LocalGet(temps.b), I::LocalGet(temps.c), I::MemoryFill(0)]);
             }
             Operator::MemoryCopy { dst_mem, src_mem } => {
                 let (d, s) = (re.memory_index(dst_mem)?, re.memory_index(src_mem)?);
                 emit(&temps.take_three());
-                check_range(&mut emit, regions, d, temps.a, temps.c).map_err(user)?;
-                check_range(&mut emit, regions, s, temps.b, temps.c).map_err(user)?;
+                check_range(&mut emit, regions, d, temps.a, temps.c, checked.trap())
+                    .map_err(user)?;
+                check_range(&mut emit, regions, s, temps.b, temps.c, checked.trap())
+                    .map_err(user)?;
                 rebased(&mut emit, regions, d, temps.a).map_err(user)?;
                 rebased(&mut emit, regions, s, temps.b).map_err(user)?;
                 emit(&[
@@ -651,7 +672,8 @@ where
                 let k = re.memory_index(mem)?;
                 let data_index = re.data_index(data_index)?;
                 emit(&temps.take_three());
-                check_range(&mut emit, regions, k, temps.a, temps.c).map_err(user)?;
+                check_range(&mut emit, regions, k, temps.a, temps.c, checked.trap())
+                    .map_err(user)?;
                 rebased(&mut emit, regions, k, temps.a).map_err(user)?;
                 emit(&[
                     I::LocalGet(temps.b),
@@ -682,6 +704,20 @@ where
             "a covered load at byte {at} of a generated function is not a load"
         ))));
     }
+    if at != last || code.get(last) != Some(&0x0B) {
+        return Err(user(Error::internal(
+            "a function body that does not end with `end`",
+        )));
+    }
+    if let Some(map) = map {
+        map.instruction(start + at, f.byte_len());
+    }
+    if wrap.is_some() {
+        for i in [I::End, I::Return, I::End, I::Unreachable] {
+            f.instruction(&i);
+        }
+    }
+    f.instruction(&I::End);
     Ok(f)
 }
 
@@ -833,6 +869,8 @@ struct Checked<'a> {
     code: &'a [u8],
     start: usize,
     features: wasmparser::WasmFeatures,
+    /// Whether the body is wrapped in a block that traps after it.
+    wrapped: bool,
 }
 
 /// What a block is, for what its `end` keeps.
@@ -852,8 +890,14 @@ struct Open {
 }
 
 impl<'a> Checked<'a> {
-    fn new(code: &'a [u8], start: usize, features: wasmparser::WasmFeatures) -> Checked<'a> {
+    fn new(
+        code: &'a [u8],
+        start: usize,
+        features: wasmparser::WasmFeatures,
+        wrapped: bool,
+    ) -> Checked<'a> {
         Checked {
+            wrapped,
             known: Vec::new(),
             frames: Vec::new(),
             clock: 0,
@@ -885,6 +929,15 @@ impl<'a> Checked<'a> {
             Control::None => {}
         }
         Ok(None)
+    }
+
+    /// How a check here traps: through the blocks open in the body and
+    /// the one that holds its results, when it is wrapped.
+    fn trap(&self) -> Trap {
+        match self.wrapped {
+            true => Trap::Branch(self.frames.len() as u32 + 1),
+            false => Trap::Here,
+        }
     }
 
     fn covers(&self, local: u32, k: u32, end: u64) -> bool {
@@ -1028,7 +1081,7 @@ impl<'a> Checked<'a> {
             }
             self.record(local, k, end);
         }
-        Ok(Access::Check(base))
+        Ok(Access::Check(base, self.trap()))
     }
 
     /// [`Checked::access`] and [`Access::emit`] for an access whose
@@ -1062,7 +1115,7 @@ enum Access {
     Rebase,
     /// A check, then the base added; the address is the local's value,
     /// when it was read from one.
-    Check(Option<u32>),
+    Check(Option<u32>, Trap),
 }
 
 impl Access {
@@ -1078,7 +1131,9 @@ impl Access {
     ) -> Result<MemArg> {
         match self {
             Access::AsIs | Access::Rebase => rebase_address(emit, regions, k, offset, size),
-            Access::Check(local) => address(emit, regions, k, offset, size, local.ok_or(temp)),
+            Access::Check(local, trap) => {
+                address(emit, regions, k, offset, size, local.ok_or(temp), trap)
+            }
         }
     }
 }
@@ -1096,6 +1151,7 @@ fn address(
     offset: u64,
     size: u32,
     held: std::result::Result<u32, u32>,
+    trap: Trap,
 ) -> Result<MemArg> {
     let r = regions.region(k)?;
     let (keep, local) = match held {
@@ -1110,24 +1166,17 @@ fn address(
             I::I64Add,
             I::GlobalGet(regions.bytes(k)),
             I::I64GtU,
-            I::If(BlockType::Empty),
-            I::Unreachable,
-            I::End,
-            I::LocalGet(local),
         ]);
+        trap.emit(emit);
+        emit(&[I::LocalGet(local)]);
     } else if r.base != 0 {
         // The last region: the engine's bounds check at the memory's end
         // is exact, once the base added cannot wrap the address around
         // 4 GiB into another region (the original memory traps there).
         emit(keep.as_slice());
-        emit(&[
-            I::I32Const(0u32.wrapping_sub(r.base) as i32),
-            I::I32GeU,
-            I::If(BlockType::Empty),
-            I::Unreachable,
-            I::End,
-            I::LocalGet(local),
-        ]);
+        emit(&[I::I32Const(0u32.wrapping_sub(r.base) as i32), I::I32GeU]);
+        trap.emit(emit);
+        emit(&[I::LocalGet(local)]);
     }
     rebase_address(emit, regions, k, offset, size)
 }
@@ -1163,6 +1212,7 @@ fn check_range(
     k: u32,
     addr: u32,
     len: u32,
+    trap: Trap,
 ) -> Result<()> {
     let r = regions.region(k)?;
     if r.checked || r.base != 0 {
@@ -1174,12 +1224,30 @@ fn check_range(
             I::I64Add,
             I::GlobalGet(regions.bytes(k)),
             I::I64GtU,
-            I::If(BlockType::Empty),
-            I::Unreachable,
-            I::End,
         ]);
+        trap.emit(emit);
     }
     Ok(())
+}
+
+/// How a failed check traps.
+#[derive(Clone, Copy, PartialEq)]
+enum Trap {
+    /// `if unreachable end` where the check is.
+    Here,
+    /// `br_if` this many labels out, to the block the body is wrapped in,
+    /// after which it traps: the engine lays the trap out after the
+    /// function's code, and a check that passes falls through.
+    Branch(u32),
+}
+
+impl Trap {
+    fn emit(self, emit: &mut dyn FnMut(&[I<'_>])) {
+        match self {
+            Trap::Here => emit(&[I::If(BlockType::Empty), I::Unreachable, I::End]),
+            Trap::Branch(depth) => emit(&[I::BrIf(depth)]),
+        }
+    }
 }
 
 /// Pushes local `addr` moved into region `k`.
@@ -1202,13 +1270,14 @@ impl Reencode for Fused {
 /// Rewrites a generated function (already in fused indices).
 pub(crate) fn rewrite_generated(
     func: wasm_encoder::Function,
-    params: u32,
+    ty: &wasmparser::FuncType,
     regions: &Regions,
     covered: &[u32],
 ) -> Result<wasm_encoder::Function> {
+    let (params, results) = (ty.params().len() as u32, ty.results());
     let raw = func.into_raw_body();
     let body = FunctionBody::new(wasmparser::BinaryReader::new(&raw, 0));
-    rewrite(&body, params, &mut Fused, regions, covered, None).map_err(|e| match e {
+    rewrite(&body, params, &mut Fused, regions, (results, covered), None).map_err(|e| match e {
         ReencodeError::UserError(e) => e,
         other => Error::internal(format!("re-encoding generated code: {other}")),
     })
@@ -1360,7 +1429,8 @@ mod tests {
             first_global: 0,
             first_grow: 0,
         };
-        let out = rewrite_generated(f, 1, &regions, covered)?;
+        let ty = wasmparser::FuncType::new([wasmparser::ValType::I32], []);
+        let out = rewrite_generated(f, &ty, &regions, covered)?;
         let raw = out.into_raw_body();
         let body = FunctionBody::new(wasmparser::BinaryReader::new(&raw, 0));
         let mut ops = body.get_operators_reader().expect("operators");
@@ -1371,6 +1441,89 @@ mod tests {
             }
         }
         Ok(n)
+    }
+
+    /// Failed checks branch to one trap after the body, through the
+    /// blocks they are in, instead of each trapping where it is (the
+    /// engine lays that one out of the way). Run: in range the function
+    /// returns what is there; past the region's one page each check
+    /// traps, the one in a loop in a block too.
+    #[test]
+    fn failed_checks_branch_to_one_trap_after_the_body() {
+        let mut f = wasm_encoder::Function::new([]);
+        for i in [
+            I::Block(BlockType::Empty),
+            I::Loop(BlockType::Empty),
+            I::LocalGet(0),
+            load(0),
+            I::Drop,
+            I::End,
+            I::End,
+            I::LocalGet(0),
+            load(4),
+            I::End,
+        ] {
+            f.instruction(&i);
+        }
+        let regions = Regions {
+            regions: vec![Region {
+                base: 1 << 16,
+                initial: 1,
+                max: 2,
+                checked: true,
+            }],
+            first_global: 0,
+            first_grow: 0,
+        };
+        let ty = wasmparser::FuncType::new([wasmparser::ValType::I32], [wasmparser::ValType::I32]);
+        let out = rewrite_generated(f, &ty, &regions, &[]).expect("rewrites");
+        let raw = out.clone().into_raw_body();
+        let body = FunctionBody::new(wasmparser::BinaryReader::new(&raw, 0));
+        let mut ops = body.get_operators_reader().expect("operators");
+        let (mut traps, mut depths) = (0, Vec::new());
+        while !ops.eof() {
+            match ops.read().expect("an operator") {
+                Operator::Unreachable => traps += 1,
+                Operator::BrIf { relative_depth } => depths.push(relative_depth),
+                _ => {}
+            }
+        }
+        assert_eq!((traps, depths), (1, vec![3, 1]));
+
+        use wasm_encoder::{ConstExpr, ValType as V};
+        let mut module = wasm_encoder::Module::new();
+        let mut types = wasm_encoder::TypeSection::new();
+        types.ty().function([V::I32], [V::I32]);
+        module.section(&types);
+        let mut funcs = wasm_encoder::FunctionSection::new();
+        funcs.function(0);
+        module.section(&funcs);
+        let mut memories = wasm_encoder::MemorySection::new();
+        memories.memory(regions.memory_type(0));
+        module.section(&memories);
+        let mut globals = wasm_encoder::GlobalSection::new();
+        regions.globals(&mut globals);
+        module.section(&globals);
+        let mut exports = wasm_encoder::ExportSection::new();
+        exports.export("f", wasm_encoder::ExportKind::Func, 0);
+        module.section(&exports);
+        let mut code = wasm_encoder::CodeSection::new();
+        code.function(&out);
+        module.section(&code);
+        let mut data = wasm_encoder::DataSection::new();
+        data.active(0, &ConstExpr::i32_const((1 << 16) + 4), 7u32.to_le_bytes());
+        module.section(&data);
+        let engine = wasmtime::Engine::default();
+        let module = wasmtime::Module::new(&engine, module.finish()).expect("valid");
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).expect("instantiates");
+        let f = instance
+            .get_typed_func::<u32, u32>(&mut store, "f")
+            .expect("f");
+        assert_eq!(f.call(&mut store, 0).expect("in range"), 7);
+        // the load after the loop leaves the page; then the one in it
+        assert!(f.call(&mut store, (1 << 16) - 4).is_err());
+        assert!(f.call(&mut store, (1 << 16) - 3).is_err());
     }
 
     /// A load generated code marks as inside a range it checked itself
