@@ -13,7 +13,10 @@
 //! touches memory, so no component ever reads or writes another's region.
 //! An access from a local that a check made before already covers, on
 //! every path to it, is not checked again (`Checked`): a region never
-//! shrinks.
+//! shrinks. Nor is a load of generated code that the code's own check of
+//! a whole range covers (a string copy's source, `Body::within`), in a
+//! region below 4 GiB. A failed check branches to one trap after the
+//! function's body (`Trap`).
 //! The region placed last needs no check of its size: the real memory
 //! ends where it does, so the engine's own bounds check is exact, once an
 //! address near 4 GiB cannot wrap around into the first region as its
@@ -471,9 +474,6 @@ where
             .v128
             .ok_or_else(|| user(Error::internal("a SIMD store without its local")))
     };
-    // The checks known to hold here (see `Checked`), and the local whose
-    // value the previous instruction left on the stack (`local.get`,
-    // `local.tee`), if it left one.
     // A body with at most one result is wrapped in a block that traps
     // after it, which failed checks branch to (`Trap::Branch`): `block
     // (block (result ..) body) return end unreachable`. Branches and
@@ -492,6 +492,9 @@ where
     }
     // (the function's `end` is the last byte; it is written after the loop)
     let last = code.len().saturating_sub(1);
+    // The checks known to hold here (see `Checked`), and the local whose
+    // value the previous instruction left on the stack (`local.get`,
+    // `local.tee`), if it left one.
     let mut checked = Checked::new(code, start, features, wrap.is_some());
     let mut prev_get: Option<u32> = None;
     // The local whose value a store's address is: the one left two
