@@ -1230,7 +1230,9 @@ mod tests {
 
     /// Runs `convert` on `source` (`units` code units) placed at two
     /// offsets, `room` bytes of destination ending at the memory's end
-    /// (a store past the room traps), and checks what it wrote.
+    /// (a store past the room traps), and checks what it wrote; then
+    /// again with the source ending at the memory's end (a load past the
+    /// source traps: the loads `Body::within` marks must not).
     fn check_conversion(
         module: &[u8],
         cases: impl IntoIterator<Item = (Vec<u8>, u32, u32, Vec<u8>)>,
@@ -1245,11 +1247,15 @@ mod tests {
             .get_typed_func(&mut store, "convert")
             .expect("convert");
         for (source, units, room, expected) in cases {
-            for at in [64, 64 + 3 * unit] {
-                let dst = 0x1_0000 - room as usize;
+            let last = 0x1_0000 - source.len();
+            for (at, dst) in [
+                (64, 0x1_0000 - room as usize),
+                (64 + 3 * unit, 0x1_0000 - room as usize),
+                (last, 0x8000),
+            ] {
                 let data = memory.data_mut(&mut store);
+                data[dst..dst + room as usize].fill(0xAA);
                 data[at..at + source.len()].copy_from_slice(&source);
-                data[dst..].fill(0xAA);
                 let end = convert
                     .call(&mut store, (at as u32, units, dst as u32))
                     .expect("valid input converts");
@@ -1261,7 +1267,9 @@ mod tests {
                 );
                 // nothing written past them
                 assert!(
-                    data[end as usize..].iter().all(|&b| b == 0xAA),
+                    data[end as usize..dst + room as usize]
+                        .iter()
+                        .all(|&b| b == 0xAA),
                     "{source:02x?}"
                 );
             }
