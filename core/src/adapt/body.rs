@@ -146,10 +146,12 @@ impl Body {
     /// says so: with one shared memory it then gets no region check of
     /// its own (`merge::shared::rewrite`). The caller owes the proof that
     /// the access ends at or before that range's end: conditions tested
-    /// on every path to it must show it (`p + 8 <= end` before 8 bytes at
-    /// `p`; `p < end` before a byte, with `p` never past `end`), sums of
-    /// an address and a few bytes computed in 32 bits (the rewrite
-    /// trusts such loads only in regions where those cannot wrap).
+    /// on every path to it must show it, with the invariants the loop
+    /// keeps (`p + 8 <= end` before 8 bytes at `p`; `p < end` before a
+    /// byte, `p` never moving past `end`; before a utf16 unit, `p` and
+    /// `end` both even), sums of an address and a few bytes computed in
+    /// 32 bits (the rewrite trusts such loads only in regions where those
+    /// cannot wrap).
     /// Regions never shrink: a check made before a call holds after it.
     pub(crate) fn within(&mut self, load: I<'static>) -> &mut Self {
         self.covered.push(self.code.len());

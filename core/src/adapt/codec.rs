@@ -2,7 +2,10 @@
 //! linear memory (trapping on invalid utf8 and lone surrogates, as
 //! wasmtime's transcoders do) and encoding them back, one code point at a
 //! time. The string helpers (`strings.rs`) decide how much memory to ask
-//! for; this module only reads and writes it.
+//! for; this module only reads and writes it. Its loads from the source
+//! are marked [`Body::within`]: a caller checks the whole source range
+//! `[p, end)` against its memory first (`Body::check_range`), and the
+//! loops here never read past `end`.
 
 use super::body::{Body, Local};
 use crate::abi::Flat;

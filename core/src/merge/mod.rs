@@ -988,9 +988,7 @@ pub(crate) fn emit(
                         .and_then(|ty| module.types.get(*ty as usize))
                         .and_then(Option::as_ref)
                         .ok_or_else(|| Error::internal("a function without a type"))?;
-                    let params = ty.params().len() as u32;
-                    let shape = (ty.results(), &[][..]);
-                    let f = shared::rewrite(body, params, &mut re, regions, shape, map.as_mut())
+                    let f = shared::rewrite(body, ty, &mut re, regions, &[], map.as_mut())
                         .map_err(wrap)?;
                     code.mapped(&f, body, map.as_mut());
                 }

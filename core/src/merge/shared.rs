@@ -16,7 +16,8 @@
 //! shrinks. Nor is a load of generated code that the code's own check of
 //! a whole range covers (a string copy's source, `Body::within`), in a
 //! region below 4 GiB. A failed check branches to one trap after the
-//! function's body (`Trap`).
+//! function's body (`Trap`), in a body with at most one result when no
+//! debug info is kept.
 //! The region placed last needs no check of its size: the real memory
 //! ends where it does, so the engine's own bounds check is exact, once an
 //! address near 4 GiB cannot wrap around into the first region as its
@@ -426,23 +427,24 @@ impl Temps {
     }
 }
 
-/// Re-encodes one function body for the single memory. `re` maps the
-/// body's indices to fused ones (memories to fused multi-memory indices).
-/// `covered` lists, in order, the byte offsets in the body of loads the
-/// function's own range checks cover (generated code's `Body::within`).
+/// Re-encodes one function body, of type `ty`, for the single memory.
+/// `re` maps the body's indices to fused ones (memories to fused
+/// multi-memory indices). `covered` lists, in order, the byte offsets in
+/// the body of loads the function's own range checks cover (generated
+/// code's `Body::within`).
 pub(crate) fn rewrite<R: Reencode>(
     body: &FunctionBody<'_>,
-    params: u32,
+    ty: &wasmparser::FuncType,
     re: &mut R,
     regions: &Regions,
-    (results, covered): (&[wasmparser::ValType], &[u32]),
+    covered: &[u32],
     mut map: Option<&mut crate::debug::CodeMap>,
 ) -> Result<wasm_encoder::Function, ReencodeError<R::Error>>
 where
     R::Error: From<Error>,
 {
     let mut locals = Vec::new();
-    let mut count = params;
+    let mut count = ty.params().len() as u32;
     for local in body.get_locals_reader()? {
         let (n, ty) = local?;
         locals.push((n, re.val_type(ty)?));
@@ -480,7 +482,7 @@ where
     // `return` in the body mean what they meant: its labels are the same
     // distance away, and the function's own is now a block of its type.
     // Not when debug info is kept: a trap then stays at its access's line.
-    let wrap = match results {
+    let wrap = match ty.results() {
         _ if map.is_some() => None,
         [] => Some(BlockType::Empty),
         [one] => Some(BlockType::Result(re.val_type(*one)?)),
@@ -1277,10 +1279,9 @@ pub(crate) fn rewrite_generated(
     regions: &Regions,
     covered: &[u32],
 ) -> Result<wasm_encoder::Function> {
-    let (params, results) = (ty.params().len() as u32, ty.results());
     let raw = func.into_raw_body();
     let body = FunctionBody::new(wasmparser::BinaryReader::new(&raw, 0));
-    rewrite(&body, params, &mut Fused, regions, (results, covered), None).map_err(|e| match e {
+    rewrite(&body, ty, &mut Fused, regions, covered, None).map_err(|e| match e {
         ReencodeError::UserError(e) => e,
         other => Error::internal(format!("re-encoding generated code: {other}")),
     })
