@@ -78,7 +78,7 @@ pub fn case(data: &[u8]) -> Result<Case> {
             Some(wrapped) => (Kind::Wrapped, vec![wrapped]),
             None => return Err(arbitrary::Error::IncorrectFormat),
         },
-        _ => match wrap::compose(&mut u)? {
+        _ => match wrap::compose(&mut u, false)? {
             Some(composed) => (Kind::Composed, vec![composed]),
             None => return Err(arbitrary::Error::IncorrectFormat),
         },
@@ -164,7 +164,7 @@ fn module(u: &mut Unstructured<'_>, imports: bool) -> Result<Module> {
     if !imports {
         config.max_imports = 0;
     }
-    generate(u, config)
+    generate(u, config, None)
 }
 
 fn module_config(u: &mut Unstructured<'_>) -> Result<wasm_smith::Config> {
@@ -180,9 +180,57 @@ fn module_config(u: &mut Unstructured<'_>) -> Result<wasm_smith::Config> {
     Ok(config)
 }
 
-fn generate(u: &mut Unstructured<'_>, config: wasm_smith::Config) -> Result<Module> {
-    let bytes = wasm_smith::Module::new(config, u)?.to_bytes();
-    describe(bytes).ok_or(arbitrary::Error::IncorrectFormat)
+/// A module of `config`; with `fuel`, one that traps after that many loop
+/// turns and calls (`wasm-smith`'s `ensure_termination`).
+fn generate(
+    u: &mut Unstructured<'_>,
+    config: wasm_smith::Config,
+    fuel: Option<u32>,
+) -> Result<Module> {
+    let mut module = wasm_smith::Module::new(config, u)?;
+    if let Some(fuel) = fuel {
+        module
+            .ensure_termination(fuel)
+            .map_err(|_| arbitrary::Error::IncorrectFormat)?;
+    }
+    describe(module.to_bytes()).ok_or(arbitrary::Error::IncorrectFormat)
+}
+
+/// A composition of two wrapped modules ([`wrap::compose`]) that can be
+/// run, not only fused: it imports nothing, its code uses only what
+/// wasmtime runs by default and `--memory shared` rewrites, and every call
+/// ends. For the differential run of generated code in
+/// `tests/tests/fuzz.rs`. `None` when the bytes give no such composition.
+pub fn runnable(data: &[u8]) -> Option<Vec<u8>> {
+    wrap::compose(&mut Unstructured::new(data), true)
+        .ok()
+        .flatten()
+}
+
+/// [`module_config`] for code that runs: no proposal wasmtime leaves off
+/// by default or that `--memory shared` refuses (atomics, 64-bit and
+/// custom-page memories), every memory with a maximum (a region is as
+/// large as its memory's maximum, so `memory.grow` fails where the
+/// original's fails) of at most 4 pages, and no instruction that
+/// `ensure_termination` cannot follow (tail calls).
+fn runnable_config(u: &mut Unstructured<'_>) -> Result<wasm_smith::Config> {
+    let mut config: wasm_smith::Config = u.arbitrary()?;
+    config.export_everything = u.arbitrary()?;
+    config.gc_enabled = false;
+    config.exceptions_enabled = false;
+    config.memory64_enabled = false;
+    config.threads_enabled = false;
+    config.shared_everything_threads_enabled = false;
+    config.custom_page_sizes_enabled = false;
+    config.custom_descriptors_enabled = false;
+    config.wide_arithmetic_enabled = false;
+    config.tail_call_enabled = false;
+    config.allow_invalid_funcs = false;
+    config.memory_max_size_required = true;
+    config.max_memory32_bytes = 4 << 16;
+    config.max_memories = config.max_memories.clamp(1, 3);
+    config.min_memories = config.min_memories.min(config.max_memories as u32);
+    Ok(config)
 }
 
 /// Reads the imports and exports of a generated module (`None` if it does

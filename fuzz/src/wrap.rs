@@ -9,7 +9,7 @@ use arbitrary::{Result, Unstructured};
 use wasmparser::ValType;
 
 use super::types::{self, FuncType, Types};
-use super::{Module, generate, module, module_config};
+use super::{Module, generate, module, module_config, runnable_config};
 
 /// A core module and its component imports (one per function import, in
 /// order, lowered) and exports (core export name, component export name,
@@ -67,11 +67,26 @@ pub fn wrap(u: &mut Unstructured<'_>) -> Result<Option<Vec<u8>>> {
 /// the root wires the provider's exports in. Each has a memory or not and
 /// its own string encoding, so calls between them need adapters that
 /// check, copy or transcode.
-pub fn compose(u: &mut Unstructured<'_>) -> Result<Option<Vec<u8>>> {
-    let mut config = module_config(u)?;
-    (config.max_imports, config.export_everything) = (0, true);
-    config.min_funcs = config.min_funcs.max(1).min(config.max_funcs);
-    let provider = generate(u, config)?;
+///
+/// `runnable`: both modules get [`runnable_config`]'s features and
+/// `wasm-smith`'s fuel counter ([`RUN_FUEL`] loop turns and calls per
+/// instance), so the composition imports nothing and every call ends.
+pub fn compose(u: &mut Unstructured<'_>, runnable: bool) -> Result<Option<Vec<u8>>> {
+    let make_config = |u: &mut Unstructured<'_>| match runnable {
+        true => runnable_config(u),
+        false => module_config(u),
+    };
+    let fuel = runnable.then_some(RUN_FUEL);
+    let mut provider_config = make_config(u)?;
+    (
+        provider_config.max_imports,
+        provider_config.export_everything,
+    ) = (0, true);
+    provider_config.min_funcs = provider_config
+        .min_funcs
+        .max(1)
+        .min(provider_config.max_funcs);
+    let provider = generate(u, provider_config, fuel)?;
     let provider_memory = u.ratio(3, 4)?;
     let mut provided = Vec::new();
     for (name, sig) in &provider.exports {
@@ -81,7 +96,7 @@ pub fn compose(u: &mut Unstructured<'_>) -> Result<Option<Vec<u8>>> {
             provided.push((name.clone(), format!("f{}", provided.len()), ty));
         }
     }
-    let mut config = module_config(u)?;
+    let mut config = make_config(u)?;
     config.available_imports = Some(import_module(
         provided
             .iter()
@@ -89,7 +104,7 @@ pub fn compose(u: &mut Unstructured<'_>) -> Result<Option<Vec<u8>>> {
     ));
     config.max_imports = config.max_imports.max(provided.len());
     config.min_imports = u.int_in_range(0..=provided.len())?;
-    let user = generate(u, config)?;
+    let user = generate(u, config, fuel)?;
     let user_memory = u.arbitrary()?;
 
     // The user's imports, each the provider's export of that name. A type
@@ -178,6 +193,10 @@ pub fn compose(u: &mut Unstructured<'_>) -> Result<Option<Vec<u8>>> {
     section(&mut out, 11, count, &export);
     Ok(Some(out))
 }
+
+/// Loop turns and calls a runnable composition's module may make per
+/// instance before it traps.
+const RUN_FUEL: u32 = 2_000;
 
 const COMPONENT_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
 const MODULE_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];

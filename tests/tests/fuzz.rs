@@ -167,3 +167,119 @@ fn generated_inputs_never_panic_the_engine() {
         "{fixups} checking and {copies} copying adapters"
     );
 }
+
+/// Generated code run, not only fused: `driver::runnable` compositions
+/// (two `wasm-smith` modules, each wrapped into a component with up to
+/// three memories of its own, one calling the other) fused with each
+/// memory strategy and compared with the original by the differential
+/// harness: every export called with generated arguments, results and
+/// traps compared call by call. `--memory shared` rewrites every memory
+/// access of the generated code (region checks, checks reused across
+/// blocks and loops, the one trap after the body), so an access that
+/// leaves its memory must trap fused where it traps in the original, and
+/// one that does not must read what the original reads.
+///
+/// `MELD_FUZZ_RUN_FIRST` and `MELD_FUZZ_RUN_SEEDS` pick other seeds (400
+/// from 0 by default).
+#[test]
+fn generated_code_runs_the_same_fused() {
+    use meld_core::{ErrorKind, MemoryStrategy};
+    use meld_tests::harness::{CompareOptions, compare};
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let first = env("MELD_FUZZ_RUN_FIRST", 0);
+    let seeds = env("MELD_FUZZ_RUN_SEEDS", 400);
+    let engine = meld_tests::harness::engine().expect("the harness's engine");
+    let compare_options = CompareOptions {
+        calls_per_function: 8,
+        fuel: 50_000_000,
+        mismatches_per_function: 2,
+        ..CompareOptions::default()
+    };
+    let (mut generated, mut compared, mut calls, mut returned) = (0, 0, 0, 0);
+    let mut instantiation_traps = 0;
+    let mut refused: BTreeMap<String, usize> = BTreeMap::new();
+    for seed in first..first + seeds {
+        let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        let len = 512 + rng.below(8192);
+        let data: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        let Some(original) = driver::runnable(&data) else {
+            continue;
+        };
+        // wasm-smith may still give what wasmtime does not run by default
+        if wasmtime::component::Component::new(engine, &original).is_err() {
+            *refused.entry("wasmtime".into()).or_default() += 1;
+            continue;
+        }
+        generated += 1;
+        for memory in [MemoryStrategy::Shared, MemoryStrategy::Multi] {
+            let options = Options {
+                memory,
+                ..Options::default()
+            };
+            let fused = match fuse(&[&original], &options) {
+                Ok(fused) => fused.wasm,
+                Err(e) => {
+                    assert_ne!(
+                        e.kind(),
+                        ErrorKind::Internal,
+                        "seed {seed} ({memory:?}): {e}"
+                    );
+                    let reason: String = e.to_string().chars().take(60).collect();
+                    *refused.entry(reason).or_default() += 1;
+                    continue;
+                }
+            };
+            let report = match compare(&original, &fused, &compare_options) {
+                Ok(report) => report,
+                // a data segment or start function that traps: the fused
+                // one must trap as it is instantiated too
+                Err(_) if !instantiates(engine, &original) => {
+                    assert!(
+                        !instantiates(engine, &fused),
+                        "seed {seed} ({memory:?}): the original traps as it is instantiated, \
+                         the fused one does not"
+                    );
+                    instantiation_traps += 1;
+                    continue;
+                }
+                Err(e) => panic!("seed {seed} ({memory:?}): {e:#}"),
+            };
+            assert!(
+                report.is_clean(),
+                "seed {seed} ({memory:?}): original and fused differ:\n{report}"
+            );
+            compared += 1;
+            calls += report.calls;
+            returned += report.returned;
+        }
+    }
+    println!(
+        "{seeds} seeds: {generated} runnable compositions, {compared} fusions compared \
+         ({calls} calls, {returned} returned), {instantiation_traps} trapping as both were \
+         instantiated; refused: {refused:?}"
+    );
+    assert!(
+        compared >= seeds as usize / 4 && returned >= calls / 10,
+        "too little ran: {compared} fusions compared, {returned} of {calls} calls returned"
+    );
+}
+
+/// Whether `wasm`, a component that imports nothing, instantiates without
+/// trapping.
+fn instantiates(engine: &wasmtime::Engine, wasm: &[u8]) -> bool {
+    let Ok(component) = wasmtime::component::Component::new(engine, wasm) else {
+        return false;
+    };
+    let mut store = wasmtime::Store::new(engine, ());
+    store
+        .set_fuel(50_000_000)
+        .expect("the harness's engine meters fuel");
+    wasmtime::component::Linker::new(engine)
+        .instantiate(&mut store, &component)
+        .is_ok()
+}
