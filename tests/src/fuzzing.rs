@@ -37,6 +37,7 @@
 //! An `unsupported` error from meld is a finding too unless it is one the
 //! README lists: none of the generated inputs is.
 
+pub mod accesses;
 pub mod component;
 pub mod moves;
 pub mod oracle;
