@@ -298,12 +298,13 @@ fn instantiates(engine: &wasmtime::Engine, wasm: &[u8]) -> bool {
 /// cover the access would let a load read another region instead.
 ///
 /// Each seed is fused with `--memory shared`, every third also with
-/// `multi`. Each of nine one-line mistakes in the rewrite (a check
+/// `multi`. Each of ten one-line mistakes in the rewrite (a check
 /// covering any offset, or one byte too far, or another memory; a loop's,
 /// a block's or an `else`'s start keeping what does not hold there; a
 /// write not forgetting its local's check; the last region's wrap-around
 /// check left out; a failed check in a function of two results not
-/// trapping) made this test fail by seed 73 when it was written.
+/// trapping; `memory.init`'s destination not checked) made this test fail
+/// by seed 193 when it was written.
 ///
 /// `MELD_FUZZ_RUN_FIRST` and `MELD_FUZZ_RUN_SEEDS` pick other seeds (600
 /// from 0 by default).

@@ -11,7 +11,8 @@
 //! them in locals, and access them with offsets that cross those ends:
 //! loads of every width (into an accumulator the function returns, so
 //! what was read shows), stores, SIMD loads and stores with lanes,
-//! `memory.grow`, `memory.fill`, `memory.copy` between memories, and the
+//! `memory.grow`, `memory.fill`, `memory.copy` between memories,
+//! `memory.init` from a passive segment (and `data.drop`), and the
 //! same local accessed again after a check, inside blocks, loops (each
 //! bounded by its own counter), `if`s, `br_if`s and `br_table`s, early
 //! returns and calls. Every call ends; state carries over between calls
@@ -85,15 +86,17 @@ impl Module {
             let _ = writeln!(text, "    (memory $mem{j} {initial} {max})");
         }
         let _ = writeln!(text, "    (global $g (mut i32) (i32.const 0))");
+        let bytes: [u8; 16] = u.arbitrary()?;
+        let _ = writeln!(text, "    (data $passive \"{}\")", escape(&bytes));
         for (j, (initial, _)) in memories.iter().enumerate() {
             // a few bytes that loads find, inside the memory
             if *initial > 0 {
                 let at = u.int_in_range(0..=initial * PAGE - 16)?;
                 let bytes: [u8; 16] = u.arbitrary()?;
-                let escaped: String = bytes.iter().map(|b| format!("\\{b:02x}")).collect();
                 let _ = writeln!(
                     text,
-                    "    (data (memory $mem{j}) (i32.const {at}) \"{escaped}\")"
+                    "    (data (memory $mem{j}) (i32.const {at}) \"{}\")",
+                    escape(&bytes)
                 );
             }
         }
@@ -155,6 +158,11 @@ impl Module {
 }
 
 const PAGE: u32 = 1 << 16;
+
+/// `bytes` as a WAT string's contents.
+fn escape(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("\\{b:02x}")).collect()
+}
 
 /// A load, and how its value widens to the accumulator's `i64`.
 #[derive(Clone, Copy)]
@@ -402,13 +410,26 @@ impl Func<'_, '_> {
                     "(local.get 1)",
                 ])?;
                 let at = self.at(&local, m)?;
-                match self.u.arbitrary()? {
-                    true => format!("        (memory.fill {memory} {at} (i32.const 0x77) {len})\n"),
-                    false => {
+                match self.u.int_in_range(0..=4u8)? {
+                    0 | 1 => {
+                        format!("        (memory.fill {memory} {at} (i32.const 0x77) {len})\n")
+                    }
+                    2 | 3 => {
                         let (from, other) = self.target()?;
                         let from = self.at(&from, other)?;
                         format!("        (memory.copy {memory} $mem{other} {at} {from} {len})\n")
                     }
+                    // the passive segment's 16 bytes (after a `data.drop`,
+                    // none: anything but a length of 0 traps)
+                    _ => match self.u.ratio(1, 6)? {
+                        true => "        (data.drop $passive)\n".to_string(),
+                        false => {
+                            let from = self.u.choose(&[0, 4, 15, 16])?;
+                            format!(
+                                "        (memory.init {memory} $passive {at} (i32.const {from}) {len})\n"
+                            )
+                        }
+                    },
                 }
             }
             12 => {
