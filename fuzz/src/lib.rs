@@ -209,10 +209,9 @@ pub fn runnable(data: &[u8]) -> Option<Vec<u8>> {
 
 /// [`module_config`] for code that runs: no proposal wasmtime leaves off
 /// by default or that `--memory shared` refuses (atomics, 64-bit and
-/// custom-page memories), every memory with a maximum (a region is as
-/// large as its memory's maximum, so `memory.grow` fails where the
-/// original's fails) of at most 4 pages, and no instruction that
-/// `ensure_termination` cannot follow (tail calls).
+/// custom-page memories), and every memory with a maximum (a region is
+/// as large as its memory's maximum, so `memory.grow` fails where the
+/// original's fails) of at most 4 pages.
 fn runnable_config(u: &mut Unstructured<'_>) -> Result<wasm_smith::Config> {
     let mut config: wasm_smith::Config = u.arbitrary()?;
     config.export_everything = u.arbitrary()?;
@@ -224,7 +223,6 @@ fn runnable_config(u: &mut Unstructured<'_>) -> Result<wasm_smith::Config> {
     config.custom_page_sizes_enabled = false;
     config.custom_descriptors_enabled = false;
     config.wide_arithmetic_enabled = false;
-    config.tail_call_enabled = false;
     config.allow_invalid_funcs = false;
     config.memory_max_size_required = true;
     config.max_memory32_bytes = 4 << 16;

@@ -311,44 +311,20 @@ fn instantiates(engine: &wasmtime::Engine, wasm: &[u8]) -> bool {
 #[test]
 fn memory_access_programs_run_the_same_fused() {
     use meld_core::MemoryStrategy;
-    use meld_tests::harness::{CompareOptions, compare};
     let (first, seeds) = run_seeds(600);
-    let compare_options = CompareOptions {
-        calls_per_function: 12,
-        mismatches_per_function: 2,
-        ..CompareOptions::default()
-    };
     let (mut compared, mut calls, mut returned) = (0, 0, 0);
     for seed in first..first + seeds {
         let mut rng = Rng(seed.wrapping_mul(0x2545_F491_4F6C_DD1D) | 1);
         let data: Vec<u8> = (0..4096).map(|_| rng.next() as u8).collect();
-        let text =
-            meld_tests::fuzzing::accesses::component(&mut arbitrary::Unstructured::new(&data))
-                .expect("the generator takes any bytes");
-        let original = wat::parse_str(&text)
-            .unwrap_or_else(|e| panic!("seed {seed}: generated text does not parse: {e}\n{text}"));
         let strategies = match seed % 3 {
             0 => &[MemoryStrategy::Shared, MemoryStrategy::Multi][..],
             _ => &[MemoryStrategy::Shared],
         };
-        for &memory in strategies {
-            let options = Options {
-                memory,
-                ..Options::default()
-            };
-            let fused = fuse(&[&original], &options)
-                .unwrap_or_else(|e| panic!("seed {seed} ({memory:?}): {e}\n{text}"))
-                .wasm;
-            let report = compare(&original, &fused, &compare_options)
-                .unwrap_or_else(|e| panic!("seed {seed} ({memory:?}): {e:#}\n{text}"));
-            assert!(
-                report.is_clean(),
-                "seed {seed} ({memory:?}): original and fused differ:\n{report}\n{text}"
-            );
-            compared += 1;
-            calls += report.calls;
-            returned += report.returned;
-        }
+        let ran = meld_tests::fuzzing::accesses::run(&data, strategies)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e:#}"));
+        compared += strategies.len();
+        calls += ran.calls;
+        returned += ran.returned;
     }
     println!("{seeds} seeds: {compared} fusions compared ({calls} calls, {returned} returned)");
     assert!(

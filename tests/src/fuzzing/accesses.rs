@@ -20,7 +20,10 @@
 //! memory shows in a later load.
 
 use arbitrary::{Result, Unstructured};
+use meld_core::{MemoryStrategy, Options};
 use std::fmt::Write;
+
+use crate::harness::{CompareOptions, compare};
 
 /// Most statements in one function, nested ones included.
 const STATEMENTS: u32 = 40;
@@ -28,6 +31,48 @@ const STATEMENTS: u32 = 40;
 const DEPTH: u32 = 4;
 /// Locals holding addresses, per function.
 const ADDRESSES: u32 = 4;
+
+/// Calls made by [`run`], and how many of them returned (the others
+/// trapped, on both sides).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ran {
+    pub calls: usize,
+    pub returned: usize,
+}
+
+/// The [`component`] `data` stands for, fused with each of `strategies`
+/// and compared with the original by the differential harness (twelve
+/// calls per function). An error when fusion fails or the two differ,
+/// with the generated text.
+pub fn run(data: &[u8], strategies: &[MemoryStrategy]) -> anyhow::Result<Ran> {
+    let text = component(&mut Unstructured::new(data))?;
+    let original = wat::parse_str(&text)
+        .map_err(|e| anyhow::anyhow!("the generated text does not parse: {e}\n{text}"))?;
+    let options = CompareOptions {
+        calls_per_function: 12,
+        mismatches_per_function: 2,
+        ..CompareOptions::default()
+    };
+    let mut ran = Ran::default();
+    for &memory in strategies {
+        let fused = meld_core::fuse(
+            &[&original],
+            &Options {
+                memory,
+                ..Options::default()
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("{memory:?}: {e}\n{text}"))?
+        .wasm;
+        let report = compare(&original, &fused, &options)?;
+        if !report.is_clean() {
+            anyhow::bail!("{memory:?}: original and fused differ:\n{report}\n{text}");
+        }
+        ran.calls += report.calls;
+        ran.returned += report.returned;
+    }
+    Ok(ran)
+}
 
 /// A component of two generated modules, as WAT text.
 pub fn component(u: &mut Unstructured<'_>) -> Result<String> {
