@@ -25,9 +25,13 @@
 //! memory. Bulk memory instructions are checked in every region with a
 //! base, the last one included.
 //!
-//! The first region the host exchanges strings and lists with is at base
-//! 0, so its pointers need no translation; for the other regions,
-//! generated wrappers at the host boundary (`adapt/host.rs`) move the
+//! Where a region lies sets what its accesses cost (`Regions::plan`): at
+//! base 0 no base is added, and the last region's checks compare with a
+//! constant. The first region the host exchanges strings and lists with
+//! is at base 0, so its pointers need no translation; without one, the
+//! memory with the most code goes there, and the one with the most code
+//! of the others goes last. For a region with a base, generated
+//! wrappers at the host boundary (`adapt/host.rs`) move the
 //! pointers of every value the host sees between region and memory
 //! addresses. For every region but the last, and for the last when it
 //! has a base (a pointer would wrap around as it moved), those wrappers
@@ -84,18 +88,24 @@ impl Plan {
         default_pages: u32,
     ) -> Result<Self> {
         use crate::graph::{CoreInstanceId, HostItem};
-        let mut memories = Vec::new();
+        // Each memory, and the size of the code of the module defining it
+        // (for its first memory): where accesses are likely most frequent.
+        let (mut memories, mut code) = (Vec::new(), Vec::new());
         for i in 0..graph.instances.len() {
-            memories.extend(
-                layout
-                    .module(graph, CoreInstanceId(i))?
-                    .memories
-                    .iter()
-                    .copied(),
-            );
+            let module = layout.module(graph, CoreInstanceId(i))?;
+            let size: u64 = module
+                .code
+                .iter()
+                .map(|body| body.range().len() as u64)
+                .sum();
+            for (j, memory) in module.memories.iter().enumerate() {
+                memories.push(*memory);
+                code.push(if j == 0 { size } else { 0 });
+            }
         }
         if layout.tables_memory.is_some() {
             memories.push(super::TABLES_MEMORY_TYPE);
+            code.push(0);
         }
         let mut host_facing = std::collections::BTreeSet::new();
         let mut note = |options: &crate::graph::Options| -> Result<()> {
@@ -117,8 +127,12 @@ impl Plan {
         for id in lifted {
             note(&graph.lifted[id.0].options)?;
         }
-        let (order, regions, note) =
-            Regions::plan(&memories, host_facing.first().copied(), default_pages)?;
+        let (order, regions, note) = Regions::plan(
+            &memories,
+            host_facing.first().copied(),
+            &code,
+            default_pages,
+        )?;
         Ok(Plan {
             order,
             regions,
@@ -157,8 +171,13 @@ pub(crate) struct Regions {
 }
 
 impl Regions {
-    /// Lays out `memories` (by fused index): `first` (the one the host
-    /// shares pointers with), if any, at base 0, then the others in order.
+    /// Lays out `memories` (by fused index). At base 0, whose accesses
+    /// need no base added, goes `first` (the one the host shares pointers
+    /// with) if there is one, else the memory with the most `code` (the
+    /// size of the code of the module defining it). Last, whose checks
+    /// compare with a constant rather than a global, goes the one with the
+    /// most code of the others; between them, the others in order (ties
+    /// by index).
     /// A region is as large as its memory's maximum, or `default_pages`
     /// for a memory without one (never less than its initial size). When
     /// those do not fit in 4 GiB, the largest regions are made smaller,
@@ -167,6 +186,7 @@ impl Regions {
     pub(crate) fn plan(
         memories: &[MemoryType],
         first: Option<usize>,
+        code: &[u64],
         default_pages: u32,
     ) -> Result<(Vec<usize>, Vec<Region>, Option<String>)> {
         for m in memories {
@@ -178,8 +198,16 @@ impl Regions {
             }
         }
         let (sizes, note) = region_sizes(memories, default_pages)?;
+        // (on a tie, index order: the lowest first, the highest last)
+        let weight = |k: usize| code.get(k).copied().unwrap_or(0);
+        let first = first
+            .or_else(|| (0..memories.len()).max_by_key(|&k| (weight(k), std::cmp::Reverse(k))));
+        let last = (0..memories.len())
+            .filter(|&k| Some(k) != first)
+            .max_by_key(|&k| (weight(k), k));
         let mut order: Vec<usize> = first.into_iter().collect();
-        order.extend((0..memories.len()).filter(|k| Some(*k) != first));
+        order.extend((0..memories.len()).filter(|&k| Some(k) != first && Some(k) != last));
+        order.extend(last);
         let mut regions = vec![
             Region {
                 base: 0,
@@ -1354,7 +1382,7 @@ mod tests {
     #[test]
     fn the_host_facing_memory_comes_first_and_the_last_region_is_unchecked() {
         let memories = [memory(1, None), memory(2, Some(8)), memory(17, None)];
-        let (order, regions, _) = Regions::plan(&memories, Some(1), 16).expect("fits");
+        let (order, regions, _) = Regions::plan(&memories, Some(1), &[0; 3], 16).expect("fits");
         assert_eq!(order, [1, 0, 2]);
         // Declared maximum 8 pages; default 16; at least the initial size.
         assert_eq!(
@@ -1379,6 +1407,22 @@ mod tests {
     }
 
     #[test]
+    fn the_memories_with_the_most_code_go_to_base_0_and_last() {
+        let memories = [memory(1, None); 4];
+        // none pinned: the most code at base 0, the next most last
+        let (order, regions, _) =
+            Regions::plan(&memories, None, &[10, 50, 0, 30], 16).expect("fits");
+        assert_eq!(order, [1, 0, 2, 3]);
+        assert_eq!((regions[1].base, regions[3].checked), (0, false));
+        // the host's memory keeps base 0; the most code of the rest last
+        let (order, _, _) = Regions::plan(&memories, Some(2), &[10, 50, 0, 30], 16).expect("fits");
+        assert_eq!(order, [2, 0, 3, 1]);
+        // no code anywhere: index order
+        let (order, _, _) = Regions::plan(&memories, None, &[0; 4], 16).expect("fits");
+        assert_eq!(order, [0, 1, 2, 3]);
+    }
+
+    #[test]
     fn regions_beyond_4_gib_shrink_down_to_initial_sizes() {
         // 4 × 40,000 pages do not fit in 65,536: the largest shrink, the
         // small one with a maximum keeps it, none goes below its initial.
@@ -1388,7 +1432,7 @@ mod tests {
             memory(2, Some(4)),
             memory(1, None),
         ];
-        let (_, regions, note) = Regions::plan(&memories, None, 40_000).expect("fits");
+        let (_, regions, note) = Regions::plan(&memories, None, &[0; 4], 40_000).expect("fits");
         let sizes: Vec<u32> = regions.iter().map(|r| r.max).collect();
         assert_eq!(sizes[2], 4);
         assert_eq!(sizes[1], 30_000);
@@ -1397,14 +1441,14 @@ mod tests {
         assert!(total <= MAX_PAGES && total > MAX_PAGES - 4, "{sizes:?}");
         assert!(note.expect("a warning").contains("made smaller"));
         // What fits needs no note.
-        let (_, _, note) = Regions::plan(&memories, None, 16).expect("fits");
+        let (_, _, note) = Regions::plan(&memories, None, &[0; 4], 16).expect("fits");
         assert_eq!(note, None);
     }
 
     #[test]
     fn initial_sizes_beyond_4_gib_are_refused() {
         let memories = [memory(40_000, None), memory(40_000, None)];
-        let err = Regions::plan(&memories, None, 16).expect_err("too big");
+        let err = Regions::plan(&memories, None, &[0; 4], 16).expect_err("too big");
         assert_eq!(err.kind(), crate::ErrorKind::Unsupported);
         assert!(err.message().contains("--memory multi"), "{err}");
     }
@@ -1752,9 +1796,9 @@ mod tests {
     fn shared_and_64_bit_memories_are_refused() {
         let mut shared = memory(1, Some(1));
         shared.shared = true;
-        assert!(Regions::plan(&[shared], None, 16).is_err());
+        assert!(Regions::plan(&[shared], None, &[0], 16).is_err());
         let mut wide = memory(1, None);
         wide.memory64 = true;
-        assert!(Regions::plan(&[wide], None, 16).is_err());
+        assert!(Regions::plan(&[wide], None, &[0], 16).is_err());
     }
 }
