@@ -197,9 +197,12 @@ impl Regions {
                 ));
             }
         }
+        if code.len() != memories.len() {
+            return Err(Error::internal("a memory without its code size"));
+        }
         let (sizes, note) = region_sizes(memories, default_pages)?;
         // (on a tie, index order: the lowest first, the highest last)
-        let weight = |k: usize| code.get(k).copied().unwrap_or(0);
+        let weight = |k: usize| code[k];
         let first = first
             .or_else(|| (0..memories.len()).max_by_key(|&k| (weight(k), std::cmp::Reverse(k))));
         let last = (0..memories.len())
@@ -1448,7 +1451,7 @@ mod tests {
     #[test]
     fn initial_sizes_beyond_4_gib_are_refused() {
         let memories = [memory(40_000, None), memory(40_000, None)];
-        let err = Regions::plan(&memories, None, &[0; 4], 16).expect_err("too big");
+        let err = Regions::plan(&memories, None, &[0; 2], 16).expect_err("too big");
         assert_eq!(err.kind(), crate::ErrorKind::Unsupported);
         assert!(err.message().contains("--memory multi"), "{err}");
     }
