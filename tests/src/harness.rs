@@ -49,7 +49,7 @@ mod world;
 
 pub(crate) use generate::Rng;
 pub use report::{Aspect, Coverage, Mismatch, Report, Skipped};
-pub use runtime::{engine, optimise_engine};
+pub use runtime::{engine, instantiates, optimise_engine};
 pub use world::wit_text;
 
 use anyhow::{Result, bail};

@@ -184,7 +184,7 @@ fn generated_inputs_never_panic_the_engine() {
 #[test]
 fn generated_code_runs_the_same_fused() {
     use meld_core::{ErrorKind, MemoryStrategy};
-    use meld_tests::harness::{CompareOptions, compare};
+    use meld_tests::harness::{CompareOptions, compare, instantiates};
     let (first, seeds) = run_seeds(400);
     let engine = meld_tests::harness::engine().expect("the harness's engine");
     let compare_options = CompareOptions {
@@ -231,9 +231,9 @@ fn generated_code_runs_the_same_fused() {
                 Ok(report) => report,
                 // a data segment or start function that traps: the fused
                 // one must trap as it is instantiated too
-                Err(_) if !instantiates(engine, &original) => {
+                Err(_) if !instantiates(&original).expect("the harness's engine") => {
                     assert!(
-                        !instantiates(engine, &fused),
+                        !instantiates(&fused).expect("the harness's engine"),
                         "seed {seed} ({memory:?}): the original traps as it is instantiated, \
                          the fused one does not"
                     );
@@ -271,21 +271,6 @@ fn run_seeds(default: u64) -> (u64, u64) {
         env("MELD_FUZZ_RUN_FIRST").unwrap_or(0),
         env("MELD_FUZZ_RUN_SEEDS").unwrap_or(default),
     )
-}
-
-/// Whether `wasm`, a component that imports nothing, instantiates without
-/// trapping.
-fn instantiates(engine: &wasmtime::Engine, wasm: &[u8]) -> bool {
-    let Ok(component) = wasmtime::component::Component::new(engine, wasm) else {
-        return false;
-    };
-    let mut store = wasmtime::Store::new(engine, ());
-    store
-        .set_fuel(50_000_000)
-        .expect("the harness's engine meters fuel");
-    wasmtime::component::Linker::new(engine)
-        .instantiate(&mut store, &component)
-        .is_ok()
 }
 
 /// Programs that stress memory accesses (`meld_tests::fuzzing::accesses`:

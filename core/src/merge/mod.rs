@@ -952,14 +952,16 @@ pub(crate) fn emit(
                         constants.get(&fused).copied()
                     };
                     let value = shared::const_i32(offset_expr, &mut known);
-                    let offset = regions
+                    let placement = regions
                         .data_offset(k, value, datum.data.len())
                         .map_err(|e| e.in_component(path))?;
-                    data.active(
-                        0,
-                        &wasm_encoder::ConstExpr::i32_const(offset as i32),
-                        datum.data,
-                    );
+                    let (offset, bytes) = match placement {
+                        shared::Placement::At(offset) => (offset, datum.data),
+                        shared::Placement::Trapping => {
+                            (shared::TRAPPING_OFFSET, shared::TRAPPING_SEGMENT)
+                        }
+                    };
+                    data.active(0, &wasm_encoder::ConstExpr::i32_const(offset as i32), bytes);
                 }
                 wasmparser::DataKind::Active {
                     memory_index,

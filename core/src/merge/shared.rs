@@ -321,9 +321,12 @@ impl Regions {
         Ok(f)
     }
 
-    /// The offset of an active data segment of `len` bytes at constant
-    /// `offset` in memory `k`, moved into its region.
-    pub(crate) fn data_offset(&self, k: u32, offset: Option<i32>, len: usize) -> Result<u32> {
+    /// Where an active data segment of `len` bytes at constant `offset`
+    /// in memory `k` goes in the one memory: moved into its region, or,
+    /// when it does not fit in the region's initial size (the original's
+    /// instantiation traps there: a valid component, not one to refuse),
+    /// [`Placement::Trapping`].
+    pub(crate) fn data_offset(&self, k: u32, offset: Option<i32>, len: usize) -> Result<Placement> {
         let r = self.region(k)?;
         let Some(value) = offset.map(|v| v as u32) else {
             return Err(Error::unsupported(
@@ -332,13 +335,31 @@ impl Regions {
             ));
         };
         if u64::from(value) + len as u64 > u64::from(r.initial) * PAGE {
-            return Err(Error::invalid(
-                "a data segment does not fit in its memory (instantiation would trap)",
-            ));
+            return Ok(Placement::Trapping);
         }
-        Ok(r.base + value)
+        Ok(Placement::At(r.base + value))
     }
 }
+
+/// Where [`Regions::data_offset`] puts an active data segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// At this offset of the one memory.
+    At(u32),
+    /// Nowhere it fits: the segment becomes [`TRAPPING_SEGMENT`] at
+    /// [`TRAPPING_OFFSET`], which ends past 4 GiB, beyond any 32-bit
+    /// memory, so instantiation traps at that segment, after the segments
+    /// before it and before any start function, as the original's does.
+    /// Nothing of it is written (a segment is checked before it is copied),
+    /// so its bytes are never needed.
+    Trapping,
+}
+
+/// The offset of a [`Placement::Trapping`] segment.
+pub(crate) const TRAPPING_OFFSET: u32 = u32::MAX;
+/// The bytes of a [`Placement::Trapping`] segment: two, so that it ends at
+/// 2^32 + 1, past even a memory of 65,536 pages.
+pub(crate) const TRAPPING_SEGMENT: &[u8] = &[0, 0];
 
 /// The value of `expr`, an `i32` constant expression, when fusion can
 /// know it: constants, the extended-const arithmetic, and `global.get` of

@@ -109,6 +109,22 @@ pub fn engine() -> Result<&'static Engine> {
     Ok(ENGINE.get_or_init(|| engine))
 }
 
+/// Whether the component `wasm` instantiates under [`engine`] with no
+/// imports (with fuel, if metered, for its start functions): false for a
+/// component wasmtime does not compile, or whose instantiation traps (an
+/// active segment that does not fit, a start function that traps).
+pub fn instantiates(wasm: &[u8]) -> Result<bool> {
+    let engine = engine()?;
+    let Ok(component) = Component::new(engine, wasm) else {
+        return Ok(false);
+    };
+    let mut store = Store::new(engine, ());
+    refuel(&mut store, 50_000_000)?;
+    Ok(wasmtime::component::Linker::new(engine)
+        .instantiate(&mut store, &component)
+        .is_ok())
+}
+
 /// What one call (or instantiation) did.
 #[derive(Debug, Clone)]
 pub(crate) enum Outcome {
