@@ -2,7 +2,7 @@
 //! (`wit/meld.wit`), built into `meld.wasm` by `build.sh`.
 //!
 //! This crate is only glue: the guest bindings wit-bindgen generates from
-//! the WIT, and [`convert`] between them and meld-core's types. It adds no
+//! the WIT, and `convert` between them and meld-core's types. It adds no
 //! behaviour, so `meld.wasm` returns exactly what `meld_core::fuse` and
 //! `meld_core::inspect` return natively. Built for `wasm32-unknown-unknown`
 //! it uses no WASI at all: the component imports nothing, and a panic (a

@@ -2,7 +2,7 @@
 //!
 //! A composed component goes in; one core module comes out, or a component
 //! wrapping that module with the same WIT world as the input. See
-//! [`fuse`] for the pipeline and [`inspect`] for the instantiation tree.
+//! [`fuse`] for the pipeline and [`inspect()`] for the instantiation tree.
 
 mod abi;
 mod adapt;

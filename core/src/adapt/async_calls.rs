@@ -577,7 +577,7 @@ fn payload_ty(
 
 /// The read and write built-ins of streams and futures whose type reaches
 /// the host and whose elements hold handles, all of them own handles or
-/// error contexts (or, for reads, readable ends; see [`stageable`]): their
+/// error contexts (or, for reads, readable ends; see [`Staging::stageable`]): their
 /// copies are staged in meld's memory (`AsyncFunc::EndSettle`), where the
 /// host reads what the writer staged (its own handles lent until the
 /// copy is settled, its error contexts passed) and writes what the reader

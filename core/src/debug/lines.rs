@@ -7,7 +7,7 @@
 //! WebAssembly's line encoding (one byte per address step, one operation
 //! per instruction, LLVM's special-opcode range), whatever the input's
 //! header said. Rows are read with gimli and written again, each address
-//! moved through the instance's [`CodeMap`]; a sequence whose first row is
+//! moved through the instance's [`CodeMap`](super::offsets::CodeMap); a sequence whose first row is
 //! not in a live body (the linker removed the function) is dropped, and a
 //! row that is not in a body or would go back is left out, as the
 //! rewriting path does.

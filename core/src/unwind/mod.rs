@@ -18,7 +18,7 @@
 //!   `state` to [`REWINDING`] and calls the same entry again: each function
 //!   pops its frame, skips the code it had already run and calls the same
 //!   callee again, down to the suspension point, which sees `state ==
-//!   REWINDING`, sets it back to [`NORMAL`] and returns the value it resumes
+//!   REWINDING`, sets it back to `NORMAL` (0) and returns the value it resumes
 //!   with.
 //!
 //! Functions that cannot reach a suspension point keep their bodies byte for
@@ -58,7 +58,7 @@ pub(crate) const REWINDING: i32 = 2;
 /// them; the scheduler owns them).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Globals {
-    /// Mutable i32: [`NORMAL`], [`UNWINDING`] or [`REWINDING`].
+    /// Mutable i32: `NORMAL` (0), [`UNWINDING`] or [`REWINDING`].
     pub(crate) state: u32,
     /// Mutable i32: the top of the saved frames of the task that runs.
     pub(crate) sp: u32,
