@@ -20,7 +20,7 @@ pub(crate) struct Body {
     locals: Vec<wasm_encoder::ValType>,
     free: BTreeMap<Flat, Vec<u32>>,
     code: Vec<I<'static>>,
-    /// Indices in `code` of the loads [`Body::within`] marked.
+    /// Indices in `code` of the loads (and copies) [`Body::within`] marked.
     covered: Vec<usize>,
 }
 
@@ -158,6 +158,22 @@ impl Body {
         self.ins(load)
     }
 
+    /// `memory.copy` of the `len` bytes at `src` in `src_mem` to `dst` in
+    /// `dst_mem` (locals, pushed here), both ranges checked before by this
+    /// function ([`Body::check_range`], or the check after a realloc) with
+    /// these same locals, none written since: with one shared memory the
+    /// copy then gets no region check of its own, only the regions' bases
+    /// added (`merge::shared::rewrite`), the obligation [`Body::within`]'s.
+    pub(crate) fn copy_within(
+        &mut self,
+        (dst_mem, dst): (u32, Local),
+        (src_mem, src): (u32, Local),
+        len: Local,
+    ) -> &mut Self {
+        self.get(dst).get(src).get(len);
+        self.within(I::MemoryCopy { src_mem, dst_mem })
+    }
+
     /// [`Body::load`] under [`Body::within`]'s obligation.
     pub(crate) fn load_within(
         &mut self,
@@ -187,8 +203,8 @@ impl Body {
         self.finish_covered().0
     }
 
-    /// The finished function and the byte offsets in it of the loads
-    /// [`Body::within`] marked (`GeneratedFunc::covered`).
+    /// The finished function and the byte offsets in it of the loads and
+    /// copies [`Body::within`] marked (`GeneratedFunc::covered`).
     pub(crate) fn finish_covered(mut self) -> (wasm_encoder::Function, Vec<u32>) {
         self.code.push(I::End);
         let mut f = wasm_encoder::Function::new_with_locals_types(self.locals.iter().copied());

@@ -237,10 +237,9 @@ impl Codegen {
                 .ins(I::MemoryCopy { src_mem, dst_mem });
         }
         if info.plain {
-            body.get(dst_ptr)
-                .get(src_ptr)
-                .get(bytes)
-                .ins(I::MemoryCopy { src_mem, dst_mem });
+            // `len` elements checked at `src_ptr` above (so `bytes` did
+            // not wrap), and `size >= bytes` at `dst_ptr` by `realloc`
+            body.copy_within((dst_mem, dst_ptr), (src_mem, src_ptr), bytes);
         } else {
             // for (s, d) = (src, dst); s != src + bytes; s += size, d += size
             let (s, d, end) = (body.local(Flat::I32), body.local(Flat::I32), bytes);
@@ -268,11 +267,12 @@ impl Codegen {
             body.ins(I::Br(0)).ins(I::End).ins(I::End);
         }
         body.get(dst_ptr);
+        let (body, covered) = body.finish_covered();
         Ok(GeneratedFunc {
             name: format!("copy list<{}> {}", self.describe(element), arrow(dir)),
             ty: FuncType::new([Flat::I32.core(), Flat::I32.core()], [Flat::I32.core()]),
-            body: body.finish(),
-            covered: Vec::new(),
+            body,
+            covered,
         })
     }
 

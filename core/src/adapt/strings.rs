@@ -163,10 +163,8 @@ impl Codegen {
             body.free(p);
             body.free(end);
         }
-        body.get(dst)
-            .get(f.ptr)
-            .get(bytes)
-            .ins(I::MemoryCopy { src_mem, dst_mem });
+        // the source range checked by the caller, the block by `realloc`
+        body.copy_within((dst_mem, dst), (src_mem, f.ptr), bytes);
         body.get(dst).set(f.out_ptr);
         body.get(f.units).set(f.out_len);
         body.free(bytes);
