@@ -592,19 +592,29 @@ pub enum Verdict {
 /// Fuses `case`'s composition and compares original and fused; an error
 /// is a finding (a difference, a failed fusion, a generator bug).
 pub fn check(case: &Case) -> Result<Verdict> {
+    check_fused(case, 1)
+}
+
+/// [`check`] with the composition fused `times` times, each fusion's
+/// output the next one's input (meld's output is a component like any
+/// other: fused again it must still behave like the original).
+pub fn check_fused(case: &Case, times: usize) -> Result<Verdict> {
     let original = case.compose().context("composing the generated case")?;
     let options = Options {
         output: OutputKind::Component,
         memory: case.memory,
         ..Options::default()
     };
-    let fused = match meld_core::fuse(&[&original], &options) {
-        Ok(fused) => fused.wasm,
-        Err(e) if e.kind() == meld_core::ErrorKind::Unsupported => {
-            return Ok(Verdict::Unsupported(e.to_string()));
-        }
-        Err(e) => bail!("fusion failed: {e}"),
-    };
+    let mut fused = original.clone();
+    for time in 1..=times {
+        fused = match meld_core::fuse(&[&fused], &options) {
+            Ok(fused) => fused.wasm,
+            Err(e) if e.kind() == meld_core::ErrorKind::Unsupported && time == 1 => {
+                return Ok(Verdict::Unsupported(e.to_string()));
+            }
+            Err(e) => bail!("fusion {time} of {times} failed: {e}"),
+        };
+    }
     let expected = oracle::run(&original, case).context("running the original")?;
     let actual = oracle::run(&fused, case).context("running the fused output")?;
     if case.is_faithful() {
