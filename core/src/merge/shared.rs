@@ -14,8 +14,10 @@
 //! An access from a local that a check made before already covers, on
 //! every path to it, is not checked again (`Checked`): a region never
 //! shrinks. Nor is a load of generated code that the code's own check of
-//! a whole range covers (a string copy's source, `Body::within`), in a
-//! region below 4 GiB. A failed check branches to one trap after the
+//! a whole range covers (a string copy's source, `Body::within`), or a
+//! `memory.copy` of generated code whose two ranges it checked itself (a
+//! string's or a plain list's, `Body::copy_within`), in regions below
+//! 4 GiB. A failed check branches to one trap after the
 //! function's body (`Trap`), in a body with at most one result when no
 //! debug info is kept.
 //! The region placed last needs no check of its size: the real memory
@@ -23,7 +25,7 @@
 //! address near 4 GiB cannot wrap around into the first region as its
 //! base is added (one compare with a constant); only it grows the real
 //! memory. Bulk memory instructions are checked in every region with a
-//! base, the last one included.
+//! base, the last one included (but for those marked copies).
 //!
 //! Where a region lies sets what its accesses cost (`Regions::plan`): at
 //! base 0 no base is added, and the last region's checks compare with a

@@ -109,20 +109,23 @@ pub fn engine() -> Result<&'static Engine> {
     Ok(ENGINE.get_or_init(|| engine))
 }
 
-/// Whether the component `wasm` instantiates under [`engine`] with no
-/// imports (with fuel, if metered, for its start functions): false for a
-/// component wasmtime does not compile, or whose instantiation traps (an
-/// active segment that does not fit, a start function that traps).
+/// Whether the component `wasm`, which imports nothing, instantiates under
+/// [`engine`] (with fuel, if metered, for its start functions): false when
+/// its instantiation traps (an active segment that does not fit, a start
+/// function that traps). Any other failure (wasmtime does not compile it,
+/// it imports something) is an error, not a trap that matched.
 pub fn instantiates(wasm: &[u8]) -> Result<bool> {
     let engine = engine()?;
-    let Ok(component) = Component::new(engine, wasm) else {
-        return Ok(false);
-    };
+    let component = Component::new(engine, wasm)
+        .map_err(anyhow::Error::from)
+        .context("compiling the component")?;
     let mut store = Store::new(engine, ());
     refuel(&mut store, 50_000_000)?;
-    Ok(wasmtime::component::Linker::new(engine)
-        .instantiate(&mut store, &component)
-        .is_ok())
+    match wasmtime::component::Linker::new(engine).instantiate(&mut store, &component) {
+        Ok(_) => Ok(true),
+        Err(e) if e.downcast_ref::<Trap>().is_some() => Ok(false),
+        Err(e) => Err(anyhow::Error::from(e).context("instantiating the component")),
+    }
 }
 
 /// What one call (or instantiation) did.
