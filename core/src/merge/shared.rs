@@ -13,7 +13,8 @@
 //! touches memory, so no component ever reads or writes another's region.
 //! An access from a local that a check made before already covers, on
 //! every path to it, is not checked again (`Checked`): a region never
-//! shrinks. Nor is a load of generated code that the code's own check of
+//! shrinks. Nor is an access at a constant address that ends within the
+//! region's initial size (a guest's statics). Nor is a load of generated code that the code's own check of
 //! a whole range covers (a string copy's source, `Body::within`), or a
 //! `memory.copy` of generated code whose two ranges it checked itself (a
 //! string's or a plain list's, `Body::copy_within`), in regions below
@@ -557,6 +558,10 @@ where
     // instructions before it, when the instruction between pushed one
     // value and did nothing else (the value stored).
     let mut store_base: Option<u32> = None;
+    // The same for a constant address: the value of an `i32.const` the
+    // previous instruction pushed, and a store's.
+    let mut prev_const: Option<u32> = None;
+    let mut store_const: Option<u32> = None;
     let mut covered = covered.iter().copied().peekable();
     let body_start = body.range().start;
     while at < last {
@@ -570,11 +575,17 @@ where
         // are, what they do to the checks read from their bytes.
         if let Some(len) = super::body::plain_len(rest, false) {
             let this_get = checked.apply(plain_kind(&rest[..len]))?;
-            store_base = match rest[0] {
-                0x20 | 0x41..=0x44 => prev_get,
-                _ => None,
+            (store_base, store_const) = match rest[0] {
+                0x20 | 0x41..=0x44 => (prev_get, prev_const),
+                _ => (None, None),
             };
             prev_get = this_get;
+            prev_const = match rest[0] {
+                0x41 => {
+                    Some(wasmparser::BinaryReader::new(&rest[1..len], 0).read_var_i32()? as u32)
+                }
+                _ => None,
+            };
             f.raw(rest[..len].iter().copied());
             at += len;
             continue;
@@ -588,14 +599,18 @@ where
         let op = reader.read()?;
         at = reader.original_position() - start;
         let this_get = checked.apply(operator_kind(&op))?;
-        let next_store_base = match op {
+        let (next_store_base, next_store_const) = match op {
             Operator::LocalGet { .. }
             | Operator::GlobalGet { .. }
             | Operator::I32Const { .. }
             | Operator::I64Const { .. }
             | Operator::F32Const { .. }
             | Operator::F64Const { .. }
-            | Operator::V128Const { .. } => prev_get,
+            | Operator::V128Const { .. } => (prev_get, prev_const),
+            _ => (None, None),
+        };
+        let this_const = match op {
+            Operator::I32Const { value } => Some(value as u32),
             _ => None,
         };
         let mut emit = |ins: &[I<'_>]| {
@@ -609,7 +624,7 @@ where
                 let access = (k, $memarg.offset, $size);
                 let within = covered.next_if_eq(&here).is_some();
                 let arg = checked
-                    .access(regions, prev_get, access, within)
+                    .access(regions, (prev_get, prev_const), access, within)
                     .and_then(|plan| plan.emit(&mut emit, regions, access, temps.a))
                     .map_err(user)?;
                 emit(&[I::$ins(arg)]);
@@ -621,7 +636,13 @@ where
                 let access = (k, $memarg.offset, $size);
                 let temp = $temp;
                 let arg = checked
-                    .under_value(&mut emit, regions, store_base, access, [temp, temps.a])
+                    .under_value(
+                        &mut emit,
+                        regions,
+                        (store_base, store_const),
+                        access,
+                        [temp, temps.a],
+                    )
                     .map_err(user)?;
                 emit(&[I::$ins(arg)]);
             }};
@@ -634,7 +655,13 @@ where
                 let access = (k, $memarg.offset, $size);
                 let temp = v128()?;
                 let memarg = checked
-                    .under_value(&mut emit, regions, store_base, access, [temp, temps.a])
+                    .under_value(
+                        &mut emit,
+                        regions,
+                        (store_base, store_const),
+                        access,
+                        [temp, temps.a],
+                    )
                     .map_err(user)?;
                 emit(&[I::$ins {
                     memarg,
@@ -766,7 +793,9 @@ where
             }
         }
         prev_get = this_get;
+        prev_const = this_const;
         store_base = next_store_base;
+        store_const = next_store_const;
     }
     if let Some(at) = covered.next() {
         return Err(user(Error::internal(format!(
@@ -1112,7 +1141,8 @@ impl<'a> Checked<'a> {
     }
 
     /// What an access `(region, offset, size)` whose address, on the
-    /// stack, is the value of local `base` (when known) needs: no check when one
+    /// stack, is the value of local `base` or the constant `constant`
+    /// (when known) needs: no check when one
     /// made before covers it (else the check, remembered), and the
     /// region's base added unless it is 0. `within`: a load of generated
     /// code whose own range check covers it (`Body::within`), trusted in a
@@ -1120,7 +1150,7 @@ impl<'a> Checked<'a> {
     fn access(
         &mut self,
         regions: &Regions,
-        base: Option<u32>,
+        (base, constant): (Option<u32>, Option<u32>),
         (k, offset, size): (u32, u64, u32),
         within: bool,
     ) -> Result<Access> {
@@ -1128,6 +1158,18 @@ impl<'a> Checked<'a> {
         // the last region at base 0 needs nothing (`address`)
         if !r.checked && r.base == 0 {
             return Ok(Access::AsIs);
+        }
+        // A constant address whose access ends within the region's
+        // initial size is always inside it: a region never shrinks (the
+        // statics of a guest, below its heap). Nor can the base added
+        // wrap: the region lies below 4 GiB.
+        if let Some(c) = constant
+            && u64::from(c) + offset + u64::from(size) <= u64::from(r.initial) * PAGE
+        {
+            return Ok(match r.base {
+                0 => Access::AsIs,
+                _ => Access::Rebase,
+            });
         }
         if within && u64::from(r.max) < MAX_PAGES {
             return Ok(match r.base {
@@ -1160,7 +1202,7 @@ impl<'a> Checked<'a> {
         &mut self,
         emit: &mut dyn FnMut(&[I<'_>]),
         regions: &Regions,
-        base: Option<u32>,
+        base: (Option<u32>, Option<u32>),
         access: (u32, u64, u32),
         [value, address]: [u32; 2],
     ) -> Result<MemArg> {
@@ -1855,6 +1897,36 @@ mod tests {
             store(0),
         ];
         assert_eq!(checks_left(&uncovered), 4);
+    }
+
+    /// An access at a constant address (an `i32.const` just before a load,
+    /// or before a store's one-instruction value) that ends within the
+    /// region's initial size (one page here) needs no check: a region
+    /// never shrinks. One that may end beyond it is checked.
+    #[test]
+    fn a_constant_address_within_the_initial_size_is_not_checked() {
+        let c = |v: u32| I::I32Const(v as i32);
+        let inside = [
+            &[c(100), load(8), I::Drop][..],
+            &[c(65_532), load(0), I::Drop],
+            &[c(0), load(65_532), I::Drop],
+            &[c(16), I::LocalGet(0), store(4)],
+            &[c(16), I::I32Const(7), store(65_516)],
+        ]
+        .concat();
+        assert_eq!(checks_left(&inside), 0);
+        let beyond = [
+            &[c(65_533), load(0), I::Drop][..],
+            &[c(0), load(65_536), I::Drop],
+            &[c(u32::MAX - 3), load(0), I::Drop],
+            &[c(65_532), I::LocalGet(0), store(4)],
+            // the address is not the instruction before a load's
+            &[c(4), c(0), I::I32Add, load(0), I::Drop],
+            // nor two before a store's, with one value between
+            &[c(16), I::LocalGet(0), I::I32Const(1), I::I32Add, store(0)],
+        ]
+        .concat();
+        assert_eq!(checks_left(&beyond), 6);
     }
 
     #[test]
