@@ -14,7 +14,8 @@
 //! An access from a local that a check made before already covers, on
 //! every path to it, is not checked again (`Checked`): a region never
 //! shrinks. Nor is an access at a constant address that ends within the
-//! region's initial size (a guest's statics). Nor is a load of generated code that the code's own check of
+//! region's initial size (a guest's statics). Which local or constant an
+//! address is comes from following the top of the stack (`Stack`). Nor is a load of generated code that the code's own check of
 //! a whole range covers (a string copy's source, `Body::within`), or a
 //! `memory.copy` of generated code whose two ranges it checked itself (a
 //! string's or a plain list's, `Body::copy_within`), in regions below
@@ -549,19 +550,11 @@ where
     }
     // (the function's `end` is the last byte; it is written after the loop)
     let last = code.len().saturating_sub(1);
-    // The checks known to hold here (see `Checked`), and the local whose
-    // value the previous instruction left on the stack (`local.get`,
-    // `local.tee`), if it left one.
+    // The checks known to hold here (see `Checked`), and what is known of
+    // the values on top of the stack (see `Stack`): an access's address is
+    // known as a local's value or a constant from there.
     let mut checked = Checked::new(code, start, features, wrap.is_some());
-    let mut prev_get: Option<u32> = None;
-    // The local whose value a store's address is: the one left two
-    // instructions before it, when the instruction between pushed one
-    // value and did nothing else (the value stored).
-    let mut store_base: Option<u32> = None;
-    // The same for a constant address: the value of an `i32.const` the
-    // previous instruction pushed, and a store's.
-    let mut prev_const: Option<u32> = None;
-    let mut store_const: Option<u32> = None;
+    let mut stack = Stack::default();
     let mut covered = covered.iter().copied().peekable();
     let body_start = body.range().start;
     while at < last {
@@ -574,18 +567,9 @@ where
         // (`body::plain_len`, memory accesses excluded): copied as they
         // are, what they do to the checks read from their bytes.
         if let Some(len) = super::body::plain_len(rest, false) {
-            let this_get = checked.apply(plain_kind(&rest[..len]))?;
-            (store_base, store_const) = match rest[0] {
-                0x20 | 0x41..=0x44 => (prev_get, prev_const),
-                _ => (None, None),
-            };
-            prev_get = this_get;
-            prev_const = match rest[0] {
-                0x41 => {
-                    Some(wasmparser::BinaryReader::new(&rest[1..len], 0).read_var_i32()? as u32)
-                }
-                _ => None,
-            };
+            let kind = plain_kind(&rest[..len]);
+            stack.plain(&rest[..len], &kind)?;
+            checked.apply(kind)?;
             f.raw(rest[..len].iter().copied());
             at += len;
             continue;
@@ -598,21 +582,11 @@ where
         let here = (start + at - body_start) as u32;
         let op = reader.read()?;
         at = reader.original_position() - start;
-        let this_get = checked.apply(operator_kind(&op))?;
-        let (next_store_base, next_store_const) = match op {
-            Operator::LocalGet { .. }
-            | Operator::GlobalGet { .. }
-            | Operator::I32Const { .. }
-            | Operator::I64Const { .. }
-            | Operator::F32Const { .. }
-            | Operator::F64Const { .. }
-            | Operator::V128Const { .. } => (prev_get, prev_const),
-            _ => (None, None),
-        };
-        let this_const = match op {
-            Operator::I32Const { value } => Some(value as u32),
-            _ => None,
-        };
+        let kind = operator_kind(&op);
+        // an access's address: under its value, if it stores one
+        let (load_address, store_address) = (stack.address(0), stack.address(1));
+        stack.operator(&op, &kind);
+        checked.apply(kind)?;
         let mut emit = |ins: &[I<'_>]| {
             for i in ins {
                 f.instruction(i);
@@ -624,7 +598,7 @@ where
                 let access = (k, $memarg.offset, $size);
                 let within = covered.next_if_eq(&here).is_some();
                 let arg = checked
-                    .access(regions, (prev_get, prev_const), access, within)
+                    .access(regions, load_address, access, within)
                     .and_then(|plan| plan.emit(&mut emit, regions, access, temps.a))
                     .map_err(user)?;
                 emit(&[I::$ins(arg)]);
@@ -636,13 +610,7 @@ where
                 let access = (k, $memarg.offset, $size);
                 let temp = $temp;
                 let arg = checked
-                    .under_value(
-                        &mut emit,
-                        regions,
-                        (store_base, store_const),
-                        access,
-                        [temp, temps.a],
-                    )
+                    .under_value(&mut emit, regions, store_address, access, [temp, temps.a])
                     .map_err(user)?;
                 emit(&[I::$ins(arg)]);
             }};
@@ -655,13 +623,7 @@ where
                 let access = (k, $memarg.offset, $size);
                 let temp = v128()?;
                 let memarg = checked
-                    .under_value(
-                        &mut emit,
-                        regions,
-                        (store_base, store_const),
-                        access,
-                        [temp, temps.a],
-                    )
+                    .under_value(&mut emit, regions, store_address, access, [temp, temps.a])
                     .map_err(user)?;
                 emit(&[I::$ins {
                     memarg,
@@ -792,10 +754,6 @@ where
                 f.instruction(&re.instruction(other)?);
             }
         }
-        prev_get = this_get;
-        prev_const = this_const;
-        store_base = next_store_base;
-        store_const = next_store_const;
     }
     if let Some(at) = covered.next() {
         return Err(user(Error::internal(format!(
@@ -817,6 +775,168 @@ where
     }
     f.instruction(&I::End);
     Ok(f)
+}
+
+/// What the rewrite knows of the values on top of the operand stack,
+/// bottom first: for each, the local whose current value it is or the
+/// constant it is, if either. Kept through the instructions whose effect
+/// on the stack their opcode tells (numeric ones, locals, constants,
+/// `drop`, `select`, loads, stores, `global.get` and `global.set`,
+/// `memory.size`); any other instruction (control, a call) forgets it
+/// all, so that what lies below is unknown, never wrong. Writing a local
+/// forgets which values were its value before.
+#[derive(Default)]
+struct Stack(Vec<Option<Value>>);
+
+/// A value [`Stack`] knows.
+#[derive(Clone, Copy, PartialEq)]
+enum Value {
+    Local(u32),
+    Const(u32),
+}
+
+impl Stack {
+    /// Pops `pops` values and pushes `push`, if it pushes one.
+    fn effect(&mut self, pops: usize, push: Option<Option<Value>>) {
+        self.0.truncate(self.0.len().saturating_sub(pops));
+        self.0.extend(push);
+    }
+
+    /// Forgets that any value is `local`'s, as it is written.
+    fn write(&mut self, local: u32) {
+        for value in &mut self.0 {
+            if *value == Some(Value::Local(local)) {
+                *value = None;
+            }
+        }
+    }
+
+    /// The value `depth` places below the top (0: the top), as the
+    /// `(local, constant)` pair [`Checked::access`] takes.
+    fn address(&self, depth: usize) -> (Option<u32>, Option<u32>) {
+        let at = self.0.len().checked_sub(depth + 1);
+        match at.and_then(|i| self.0[i]) {
+            Some(Value::Local(l)) => (Some(l), None),
+            Some(Value::Const(c)) => (None, Some(c)),
+            None => (None, None),
+        }
+    }
+
+    /// Follows an instruction `body::plain_len` accepts, of `kind`.
+    fn plain(&mut self, code: &[u8], kind: &Control) -> wasmparser::Result<()> {
+        match (code[0], kind) {
+            // (an index that could not be read names no value)
+            (0x20, Control::Read(l)) => self.effect(0, Some(local(*l))),
+            (0x21, Control::Write(l)) => {
+                self.effect(1, None);
+                self.write(*l);
+            }
+            (0x22, Control::Tee(l)) => {
+                self.effect(1, None);
+                self.write(*l);
+                self.effect(0, Some(local(*l)));
+            }
+            (0x41, _) => {
+                let value = wasmparser::BinaryReader::new(&code[1..], 0).read_var_i32()?;
+                self.effect(0, Some(Some(Value::Const(value as u32))));
+            }
+            (0x42..=0x44, _) => self.effect(0, Some(None)),
+            (0x01, _) => {}
+            (0x1A, _) => self.effect(1, None),
+            (0x1B, _) => self.effect(3, Some(None)),
+            // tests, unary operators and conversions
+            (0x45 | 0x50 | 0x67..=0x69 | 0x79..=0x7B | 0x8B..=0x91 | 0x99..=0x9F, _)
+            | (0xA7..=0xC4, _) => self.effect(1, Some(None)),
+            // comparisons and binary operators
+            (0x46..=0x4F | 0x51..=0x66 | 0x6A..=0x78 | 0x7C..=0x8A | 0x92..=0x98, _)
+            | (0xA0..=0xA6, _) => self.effect(2, Some(None)),
+            _ => self.0.clear(),
+        }
+        Ok(())
+    }
+
+    /// Follows any other instruction, of `kind`.
+    fn operator(&mut self, op: &Operator<'_>, kind: &Control) {
+        use Operator as O;
+        match (op, kind) {
+            (O::LocalGet { .. }, Control::Read(l)) => self.effect(0, Some(local(*l))),
+            (O::LocalSet { .. }, Control::Write(l)) => {
+                self.effect(1, None);
+                self.write(*l);
+            }
+            (O::LocalTee { .. }, Control::Tee(l)) => {
+                self.effect(1, None);
+                self.write(*l);
+                self.effect(0, Some(local(*l)));
+            }
+            (O::I32Const { value }, _) => self.effect(0, Some(Some(Value::Const(*value as u32)))),
+            (O::GlobalGet { .. } | O::MemorySize { .. }, _) => self.effect(0, Some(None)),
+            (O::GlobalSet { .. }, _) => self.effect(1, None),
+            _ => match memory_effect(op) {
+                Some((pops, pushes)) => self.effect(pops, pushes.then_some(None)),
+                None => self.0.clear(),
+            },
+        }
+    }
+}
+
+/// A local's value, unless its index could not be read.
+fn local(index: u32) -> Option<Value> {
+    (index != u32::MAX).then_some(Value::Local(index))
+}
+
+/// What a load or store (plain or SIMD) pops, and whether it pushes a
+/// value; `None` for any other instruction.
+fn memory_effect(op: &Operator<'_>) -> Option<(usize, bool)> {
+    use Operator as O;
+    Some(match op {
+        O::I32Load { .. }
+        | O::I64Load { .. }
+        | O::F32Load { .. }
+        | O::F64Load { .. }
+        | O::I32Load8S { .. }
+        | O::I32Load8U { .. }
+        | O::I32Load16S { .. }
+        | O::I32Load16U { .. }
+        | O::I64Load8S { .. }
+        | O::I64Load8U { .. }
+        | O::I64Load16S { .. }
+        | O::I64Load16U { .. }
+        | O::I64Load32S { .. }
+        | O::I64Load32U { .. }
+        | O::V128Load { .. }
+        | O::V128Load8x8S { .. }
+        | O::V128Load8x8U { .. }
+        | O::V128Load16x4S { .. }
+        | O::V128Load16x4U { .. }
+        | O::V128Load32x2S { .. }
+        | O::V128Load32x2U { .. }
+        | O::V128Load8Splat { .. }
+        | O::V128Load16Splat { .. }
+        | O::V128Load32Splat { .. }
+        | O::V128Load64Splat { .. }
+        | O::V128Load32Zero { .. }
+        | O::V128Load64Zero { .. } => (1, true),
+        O::V128Load8Lane { .. }
+        | O::V128Load16Lane { .. }
+        | O::V128Load32Lane { .. }
+        | O::V128Load64Lane { .. } => (2, true),
+        O::I32Store { .. }
+        | O::I64Store { .. }
+        | O::F32Store { .. }
+        | O::F64Store { .. }
+        | O::I32Store8 { .. }
+        | O::I32Store16 { .. }
+        | O::I64Store8 { .. }
+        | O::I64Store16 { .. }
+        | O::I64Store32 { .. }
+        | O::V128Store { .. }
+        | O::V128Store8Lane { .. }
+        | O::V128Store16Lane { .. }
+        | O::V128Store32Lane { .. }
+        | O::V128Store64Lane { .. } => (2, false),
+        _ => return None,
+    })
 }
 
 /// What an instruction does to the region checks known.
@@ -931,10 +1051,9 @@ fn loop_writes(
     Ok(loops)
 }
 
-/// The region checks known to hold where the rewrite is, for loads whose
-/// address is a local's value just read or set (`local.get`,
-/// `local.tee`), and stores whose address is one left just before the
-/// value: `(local, region, end)` when a check
+/// The region checks known to hold where the rewrite is, for accesses
+/// whose address is a local's value (as [`Stack`] knows it):
+/// `(local, region, end)` when a check
 /// showed `local + end` within the region's current size. A later access
 /// from the same local, unchanged, ending no further needs no check of
 /// its own: a region never shrinks, so the check still holds.
@@ -1008,25 +1127,18 @@ impl<'a> Checked<'a> {
         }
     }
 
-    /// Follows what one instruction does; returns the local whose value
-    /// it leaves on the stack, if it is a `local.get` or `local.tee`.
-    fn apply(&mut self, control: Control) -> wasmparser::Result<Option<u32>> {
+    /// Follows what one instruction does.
+    fn apply(&mut self, control: Control) -> wasmparser::Result<()> {
         match control {
             Control::Open => self.enter(Frame::Block),
             Control::Loop => self.enter_loop()?,
             Control::Else => self.otherwise(),
             Control::Close => self.end(),
             Control::Handler => self.handler(),
-            Control::Write(index) => self.write(index),
-            // (an index that could not be read is no address)
-            Control::Tee(index) => {
-                self.write(index);
-                return Ok(Some(index).filter(|&i| i != u32::MAX));
-            }
-            Control::Read(index) => return Ok(Some(index).filter(|&i| i != u32::MAX)),
-            Control::None => {}
+            Control::Write(index) | Control::Tee(index) => self.write(index),
+            Control::Read(_) | Control::None => {}
         }
-        Ok(None)
+        Ok(())
     }
 
     /// How a check here traps: through the blocks open in the body and
@@ -1876,31 +1988,58 @@ mod tests {
             store(8),
         ];
         assert_eq!(checks_left(&covered), 2);
-        // the address is a local only when one instruction that pushes a
-        // value and does nothing else lies between it and the store
-        let uncovered = [
+        // the address under a value computed by several instructions is
+        // still the local's, while they leave it unwritten
+        let computed = [
             get.clone(),
             load(8),
             I::Drop,
             get.clone(),
             I::I32Const(1),
-            I::I32Const(2),
+            I::LocalGet(1),
+            I::I32Load(MemArg {
+                offset: 0,
+                align: 2,
+                memory_index: 0,
+            }),
             I::I32Add,
+            I::I32Const(3),
+            I::I32Or,
             store(0),
+        ];
+        assert_eq!(checks_left(&computed), 2);
+        let uncovered = [
+            get.clone(),
+            load(8),
+            I::Drop,
+            // the address is a sum, not the local
             I::I32Const(1),
             get.clone(),
             I::I32Add,
             value.clone(),
             store(0),
+            // the local is written while the value is computed
+            get.clone(),
+            I::I32Const(5),
+            I::LocalTee(0),
+            store(0),
+            // one value only: the address is below what is known
             get.clone(),
             I::LocalTee(1),
             store(0),
+            // a call forgets what the stack held
+            I::LocalGet(1),
+            load(8),
+            I::Drop,
+            I::LocalGet(1),
+            I::Call(0),
+            store(0),
         ];
-        assert_eq!(checks_left(&uncovered), 4);
+        assert_eq!(checks_left(&uncovered), 6);
     }
 
-    /// An access at a constant address (an `i32.const` just before a load,
-    /// or before a store's one-instruction value) that ends within the
+    /// An access at a constant address (what an `i32.const` pushed, as
+    /// [`Stack`] follows it) that ends within the
     /// region's initial size (one page here) needs no check: a region
     /// never shrinks. One that may end beyond it is checked.
     #[test]
@@ -1920,13 +2059,21 @@ mod tests {
             &[c(0), load(65_536), I::Drop],
             &[c(u32::MAX - 3), load(0), I::Drop],
             &[c(65_532), I::LocalGet(0), store(4)],
-            // the address is not the instruction before a load's
+            // a sum of constants is no constant known
             &[c(4), c(0), I::I32Add, load(0), I::Drop],
-            // nor two before a store's, with one value between
-            &[c(16), I::LocalGet(0), I::I32Const(1), I::I32Add, store(0)],
+            // nor what a block leaves
+            &[
+                I::Block(BlockType::Result(wasm_encoder::ValType::I32)),
+                c(0),
+                I::End,
+            ],
+            &[load(0), I::Drop],
         ]
         .concat();
         assert_eq!(checks_left(&beyond), 6);
+        // under a value computed by several instructions
+        let computed = [c(16), I::LocalGet(0), I::I32Const(1), I::I32Add, store(0)];
+        assert_eq!(checks_left(&computed), 0);
     }
 
     #[test]
