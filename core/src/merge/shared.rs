@@ -822,34 +822,49 @@ impl Stack {
         }
     }
 
+    /// Follows `local.get`, `local.set` or `local.tee` (`true`), or does
+    /// nothing (`false`) for any other instruction.
+    fn local(&mut self, kind: &Control) -> bool {
+        // (an index that could not be read names no value)
+        let known = |l: u32| (l != u32::MAX).then_some(Value::Local(l));
+        match *kind {
+            Control::Read(l) => self.effect(0, Some(known(l))),
+            Control::Write(l) => {
+                self.effect(1, None);
+                self.write(l);
+            }
+            Control::Tee(l) => {
+                self.effect(1, None);
+                self.write(l);
+                self.effect(0, Some(known(l)));
+            }
+            _ => return false,
+        }
+        true
+    }
+
     /// Follows an instruction `body::plain_len` accepts, of `kind`.
     fn plain(&mut self, code: &[u8], kind: &Control) -> wasmparser::Result<()> {
-        match (code[0], kind) {
-            // (an index that could not be read names no value)
-            (0x20, Control::Read(l)) => self.effect(0, Some(local(*l))),
-            (0x21, Control::Write(l)) => {
-                self.effect(1, None);
-                self.write(*l);
-            }
-            (0x22, Control::Tee(l)) => {
-                self.effect(1, None);
-                self.write(*l);
-                self.effect(0, Some(local(*l)));
-            }
-            (0x41, _) => {
+        if self.local(kind) {
+            return Ok(());
+        }
+        match code[0] {
+            0x41 => {
                 let value = wasmparser::BinaryReader::new(&code[1..], 0).read_var_i32()?;
                 self.effect(0, Some(Some(Value::Const(value as u32))));
             }
-            (0x42..=0x44, _) => self.effect(0, Some(None)),
-            (0x01, _) => {}
-            (0x1A, _) => self.effect(1, None),
-            (0x1B, _) => self.effect(3, Some(None)),
+            0x42..=0x44 => self.effect(0, Some(None)),
+            0x01 => {}
+            0x1A => self.effect(1, None),
+            0x1B => self.effect(3, Some(None)),
             // tests, unary operators and conversions
-            (0x45 | 0x50 | 0x67..=0x69 | 0x79..=0x7B | 0x8B..=0x91 | 0x99..=0x9F, _)
-            | (0xA7..=0xC4, _) => self.effect(1, Some(None)),
+            0x45 | 0x50 | 0x67..=0x69 | 0x79..=0x7B | 0x8B..=0x91 | 0x99..=0x9F | 0xA7..=0xC4 => {
+                self.effect(1, Some(None))
+            }
             // comparisons and binary operators
-            (0x46..=0x4F | 0x51..=0x66 | 0x6A..=0x78 | 0x7C..=0x8A | 0x92..=0x98, _)
-            | (0xA0..=0xA6, _) => self.effect(2, Some(None)),
+            0x46..=0x4F | 0x51..=0x66 | 0x6A..=0x78 | 0x7C..=0x8A | 0x92..=0x98 | 0xA0..=0xA6 => {
+                self.effect(2, Some(None))
+            }
             _ => self.0.clear(),
         }
         Ok(())
@@ -858,31 +873,19 @@ impl Stack {
     /// Follows any other instruction, of `kind`.
     fn operator(&mut self, op: &Operator<'_>, kind: &Control) {
         use Operator as O;
-        match (op, kind) {
-            (O::LocalGet { .. }, Control::Read(l)) => self.effect(0, Some(local(*l))),
-            (O::LocalSet { .. }, Control::Write(l)) => {
-                self.effect(1, None);
-                self.write(*l);
-            }
-            (O::LocalTee { .. }, Control::Tee(l)) => {
-                self.effect(1, None);
-                self.write(*l);
-                self.effect(0, Some(local(*l)));
-            }
-            (O::I32Const { value }, _) => self.effect(0, Some(Some(Value::Const(*value as u32)))),
-            (O::GlobalGet { .. } | O::MemorySize { .. }, _) => self.effect(0, Some(None)),
-            (O::GlobalSet { .. }, _) => self.effect(1, None),
+        if self.local(kind) {
+            return;
+        }
+        match op {
+            O::I32Const { value } => self.effect(0, Some(Some(Value::Const(*value as u32)))),
+            O::GlobalGet { .. } | O::MemorySize { .. } => self.effect(0, Some(None)),
+            O::GlobalSet { .. } => self.effect(1, None),
             _ => match memory_effect(op) {
                 Some((pops, pushes)) => self.effect(pops, pushes.then_some(None)),
                 None => self.0.clear(),
             },
         }
     }
-}
-
-/// A local's value, unless its index could not be read.
-fn local(index: u32) -> Option<Value> {
-    (index != u32::MAX).then_some(Value::Local(index))
 }
 
 /// What a load or store (plain or SIMD) pops, and whether it pushes a
