@@ -1730,7 +1730,21 @@ mod tests {
             }
         }
         assert_eq!((traps, depths), (1, vec![3, 1]));
+        let (mut store, f) = instance(&out, &regions, 0);
+        assert_eq!(f.call(&mut store, 0).expect("in range"), 7);
+        // the load after the loop leaves the page; then the one in it
+        assert!(f.call(&mut store, (1 << 16) - 4).is_err());
+        assert!(f.call(&mut store, (1 << 16) - 3).is_err());
+    }
 
+    /// A module with one memory for `regions` (its last region `last`) and
+    /// the rewritten function `out`, of type `[i32] -> [i32]`; a segment
+    /// writes 7 at byte 4 of the first region. Its store and the function.
+    fn instance(
+        out: &wasm_encoder::Function,
+        regions: &Regions,
+        last: usize,
+    ) -> (wasmtime::Store<()>, wasmtime::TypedFunc<u32, u32>) {
         use wasm_encoder::{ConstExpr, ValType as V};
         let mut module = wasm_encoder::Module::new();
         let mut types = wasm_encoder::TypeSection::new();
@@ -1740,7 +1754,7 @@ mod tests {
         funcs.function(0);
         module.section(&funcs);
         let mut memories = wasm_encoder::MemorySection::new();
-        memories.memory(regions.memory_type(0));
+        memories.memory(regions.memory_type(last));
         module.section(&memories);
         let mut globals = wasm_encoder::GlobalSection::new();
         regions.globals(&mut globals);
@@ -1749,10 +1763,11 @@ mod tests {
         exports.export("f", wasm_encoder::ExportKind::Func, 0);
         module.section(&exports);
         let mut code = wasm_encoder::CodeSection::new();
-        code.function(&out);
+        code.function(out);
         module.section(&code);
         let mut data = wasm_encoder::DataSection::new();
-        data.active(0, &ConstExpr::i32_const((1 << 16) + 4), 7u32.to_le_bytes());
+        let first = regions.regions[0].base as i32;
+        data.active(0, &ConstExpr::i32_const(first + 4), 7u32.to_le_bytes());
         module.section(&data);
         let engine = wasmtime::Engine::default();
         let module = wasmtime::Module::new(&engine, module.finish()).expect("valid");
@@ -1761,9 +1776,50 @@ mod tests {
         let f = instance
             .get_typed_func::<u32, u32>(&mut store, "f")
             .expect("f");
-        assert_eq!(f.call(&mut store, 0).expect("in range"), 7);
-        // the load after the loop leaves the page; then the one in it
-        assert!(f.call(&mut store, (1 << 16) - 4).is_err());
+        (store, f)
+    }
+
+    /// A store whose address local is written while its value is
+    /// computed stores at the local's old value: a check of the local's
+    /// new value does not cover it (the stack forgets the old value's
+    /// local). Run: the region at base 0 is one page, another region
+    /// follows it, so a store past its end that went unchecked would land
+    /// in the next one instead of trapping.
+    #[test]
+    fn a_store_checks_the_address_it_stores_at_when_its_local_is_written_under_it() {
+        let mut f = wasm_encoder::Function::new([]);
+        for i in [
+            // the address: the parameter
+            I::LocalGet(0),
+            I::I32Const(4),
+            I::LocalSet(0),
+            // the value: a load that checks local 0, now 4
+            I::LocalGet(0),
+            load(0),
+            store(0),
+            // what the store wrote, when it was at 100
+            I::I32Const(100),
+            load(0),
+            I::End,
+        ] {
+            f.instruction(&i);
+        }
+        let region = |base, checked| Region {
+            base,
+            initial: 1,
+            max: 1,
+            checked,
+        };
+        let regions = Regions {
+            regions: vec![region(0, true), region(1 << 16, false)],
+            first_global: 0,
+            first_grow: 0,
+        };
+        let ty = wasmparser::FuncType::new([wasmparser::ValType::I32], [wasmparser::ValType::I32]);
+        let out = rewrite_generated(f, &ty, &regions, &[]).expect("rewrites");
+        let (mut store, f) = instance(&out, &regions, 1);
+        assert_eq!(f.call(&mut store, 100).expect("in range"), 7);
+        assert!(f.call(&mut store, 1 << 16).is_err());
         assert!(f.call(&mut store, (1 << 16) - 3).is_err());
     }
 
