@@ -15,8 +15,9 @@
 //! every path to it, is not checked again (`Checked`): a region never
 //! shrinks. Nor is an access at a constant address that ends within the
 //! region's initial size (a guest's statics). Which local or constant an
-//! address is comes from following the top of the stack (`Stack`). Nor is a load of generated code that the code's own check of
-//! a whole range covers (a string copy's source, `Body::within`), or a
+//! address is comes from following the top of the stack (`Stack`). Nor
+//! is a load of generated code that the code's own check of a whole
+//! range covers (a string copy's source, `Body::within`), or a
 //! `memory.copy` of generated code whose two ranges it checked itself (a
 //! string's or a plain list's, `Body::copy_within`), in regions below
 //! 4 GiB. A failed check branches to one trap after the
@@ -811,15 +812,10 @@ impl Stack {
         }
     }
 
-    /// The value `depth` places below the top (0: the top), as the
-    /// `(local, constant)` pair [`Checked::access`] takes.
-    fn address(&self, depth: usize) -> (Option<u32>, Option<u32>) {
-        let at = self.0.len().checked_sub(depth + 1);
-        match at.and_then(|i| self.0[i]) {
-            Some(Value::Local(l)) => (Some(l), None),
-            Some(Value::Const(c)) => (None, Some(c)),
-            None => (None, None),
-        }
+    /// The value `depth` places below the top (0: the top), if known.
+    fn address(&self, depth: usize) -> Option<Value> {
+        let at = self.0.len().checked_sub(depth + 1)?;
+        self.0[at]
     }
 
     /// Follows `local.get`, `local.set` or `local.tee` (`true`), or does
@@ -1256,8 +1252,8 @@ impl<'a> Checked<'a> {
     }
 
     /// What an access `(region, offset, size)` whose address, on the
-    /// stack, is the value of local `base` or the constant `constant`
-    /// (when known) needs: no check when one
+    /// stack, is a local's value or a constant (when known) needs: no
+    /// check when it is a constant inside the region's initial size or one
     /// made before covers it (else the check, remembered), and the
     /// region's base added unless it is 0. `within`: a load of generated
     /// code whose own range check covers it (`Body::within`), trusted in a
@@ -1265,7 +1261,7 @@ impl<'a> Checked<'a> {
     fn access(
         &mut self,
         regions: &Regions,
-        (base, constant): (Option<u32>, Option<u32>),
+        address: Option<Value>,
         (k, offset, size): (u32, u64, u32),
         within: bool,
     ) -> Result<Access> {
@@ -1278,32 +1274,31 @@ impl<'a> Checked<'a> {
         // initial size is always inside it: a region never shrinks (the
         // statics of a guest, below its heap). Nor can the base added
         // wrap: the region lies below 4 GiB.
-        if let Some(c) = constant
+        let unchecked = match r.base {
+            0 => Access::AsIs,
+            _ => Access::Rebase,
+        };
+        if let Some(Value::Const(c)) = address
             && u64::from(c) + offset + u64::from(size) <= u64::from(r.initial) * PAGE
         {
-            return Ok(match r.base {
-                0 => Access::AsIs,
-                _ => Access::Rebase,
-            });
+            return Ok(unchecked);
         }
         if within && u64::from(r.max) < MAX_PAGES {
-            return Ok(match r.base {
-                0 => Access::AsIs,
-                _ => Access::Rebase,
-            });
+            return Ok(unchecked);
         }
         // the last region's check holds for any offset
         let end = match r.checked {
             true => offset + u64::from(size),
             false => 0,
         };
+        let base = match address {
+            Some(Value::Local(local)) => Some(local),
+            _ => None,
+        };
         if let Some(local) = base {
             // the same local, unchanged, already checked this far
             if self.covers(local, k, end) {
-                return Ok(match r.base {
-                    0 => Access::AsIs,
-                    _ => Access::Rebase,
-                });
+                return Ok(unchecked);
             }
             self.record(local, k, end);
         }
@@ -1317,7 +1312,7 @@ impl<'a> Checked<'a> {
         &mut self,
         emit: &mut dyn FnMut(&[I<'_>]),
         regions: &Regions,
-        base: (Option<u32>, Option<u32>),
+        base: Option<Value>,
         access: (u32, u64, u32),
         [value, address]: [u32; 2],
     ) -> Result<MemArg> {
