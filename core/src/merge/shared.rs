@@ -13,9 +13,12 @@
 //! touches memory, so no component ever reads or writes another's region.
 //! An access from a local that a check made before already covers, on
 //! every path to it, is not checked again (`Checked`): a region never
-//! shrinks. Nor is an access at a constant address that ends within the
-//! region's initial size (a guest's statics). Which local or constant an
-//! address is comes from following the top of the stack (`Stack`). Nor
+//! shrinks. Nor is one from a local's value plus a bounded number, in a
+//! register or in another local, that a check of the local covers that
+//! far past it. Nor is an access at an address no larger than a bound
+//! (a constant, a mask) that ends within the region's initial size (a
+//! guest's statics). Which local, sum or bound an address is comes from
+//! following the top of the stack (`Stack`). Nor
 //! is a load of generated code that the code's own check of a whole
 //! range covers (a string copy's source, `Body::within`), or a
 //! `memory.copy` of generated code whose two ranges it checked itself (a
@@ -569,8 +572,9 @@ where
         // are, what they do to the checks read from their bytes.
         if let Some(len) = super::body::plain_len(rest, false) {
             let kind = plain_kind(&rest[..len]);
+            let top = stack.value(0);
             stack.plain(&rest[..len], &kind)?;
-            checked.apply(kind)?;
+            checked.apply(kind, top)?;
             f.raw(rest[..len].iter().copied());
             at += len;
             continue;
@@ -585,9 +589,9 @@ where
         at = reader.original_position() - start;
         let kind = operator_kind(&op);
         // an access's address: under its value, if it stores one
-        let (load_address, store_address) = (stack.address(0), stack.address(1));
+        let (load_address, store_address) = (stack.value(0), stack.value(1));
         stack.operator(&op, &kind);
-        checked.apply(kind)?;
+        checked.apply(kind, load_address)?;
         let mut emit = |ins: &[I<'_>]| {
             for i in ins {
                 f.instruction(i);
@@ -779,21 +783,80 @@ where
 }
 
 /// What the rewrite knows of the values on top of the operand stack,
-/// bottom first: for each, the local whose current value it is or the
-/// constant it is, if either. Kept through the instructions whose effect
-/// on the stack their opcode tells (numeric ones, locals, constants,
-/// `drop`, `select`, loads, stores, `global.get` and `global.set`,
-/// `memory.size`); any other instruction (control, a call) forgets it
-/// all, so that what lies below is unknown, never wrong. Writing a local
-/// forgets which values were its value before.
+/// bottom first: for each, the local whose current value it is, that
+/// value plus a number no larger than a bound, or a bound of the value
+/// itself, if any. Kept through the instructions whose effect on the
+/// stack their opcode tells (numeric ones, locals, constants, `drop`,
+/// `select`, loads, stores, `global.get` and `global.set`,
+/// `memory.size`), of which `i32.const`, `i32.add`, `i32.and` and
+/// `select` compute what they push; any other instruction (control, a
+/// call) forgets it all, so that what lies below is unknown, never wrong.
+/// Writing a local forgets which values were its value before.
 #[derive(Default)]
 struct Stack(Vec<Option<Value>>);
 
 /// A value [`Stack`] knows.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 enum Value {
+    /// A local's current value.
     Local(u32),
-    Const(u32),
+    /// A local's current value plus a number no larger than the bound (a
+    /// 32-bit sum, which may wrap).
+    Plus(u32, u32),
+    /// A number no larger than this (a constant, a mask).
+    AtMost(u32),
+}
+
+impl Value {
+    /// `local` plus a number no larger than `plus`.
+    fn plus(local: u32, plus: u32) -> Value {
+        match plus {
+            0 => Value::Local(local),
+            _ => Value::Plus(local, plus),
+        }
+    }
+
+    /// The local the value is, plus at most how much, if it is one's.
+    fn local(self) -> Option<(u32, u32)> {
+        match self {
+            Value::Local(l) => Some((l, 0)),
+            Value::Plus(l, plus) => Some((l, plus)),
+            Value::AtMost(_) => None,
+        }
+    }
+
+    /// What `i32.add` of `a` and `b` pushes: a bound of the sum, or a
+    /// local plus one, where neither bound overflows.
+    fn sum(a: Option<Value>, b: Option<Value>) -> Option<Value> {
+        match (a?, b?) {
+            (Value::AtMost(x), Value::AtMost(y)) => x.checked_add(y).map(Value::AtMost),
+            (Value::AtMost(x), other) | (other, Value::AtMost(x)) => {
+                let (local, plus) = other.local()?;
+                Some(Value::plus(local, plus.checked_add(x)?))
+            }
+            _ => None,
+        }
+    }
+
+    /// What `i32.and` of `a` and `b` pushes: no larger than either.
+    fn and(a: Option<Value>, b: Option<Value>) -> Option<Value> {
+        match (a, b) {
+            (Some(Value::AtMost(x)), Some(Value::AtMost(y))) => Some(Value::AtMost(x.min(y))),
+            (Some(Value::AtMost(x)), _) | (_, Some(Value::AtMost(x))) => Some(Value::AtMost(x)),
+            _ => None,
+        }
+    }
+
+    /// What `select` of `a` and `b` pushes: what both are.
+    fn either(a: Option<Value>, b: Option<Value>) -> Option<Value> {
+        match (a?, b?) {
+            (Value::AtMost(x), Value::AtMost(y)) => Some(Value::AtMost(x.max(y))),
+            (a, b) => {
+                let ((l, x), (m, y)) = (a.local()?, b.local()?);
+                (l == m).then(|| Value::plus(l, x.max(y)))
+            }
+        }
+    }
 }
 
 impl Stack {
@@ -803,17 +866,27 @@ impl Stack {
         self.0.extend(push);
     }
 
-    /// Forgets that any value is `local`'s, as it is written.
+    /// Forgets that any value is `local`'s (or `local`'s plus a number),
+    /// as it is written.
     fn write(&mut self, local: u32) {
         for value in &mut self.0 {
-            if *value == Some(Value::Local(local)) {
+            if value
+                .and_then(Value::local)
+                .is_some_and(|(l, _)| l == local)
+            {
                 *value = None;
             }
         }
     }
 
+    /// Pops two values and pushes what `op` makes of them.
+    fn binary(&mut self, op: fn(Option<Value>, Option<Value>) -> Option<Value>) {
+        let value = op(self.value(1), self.value(0));
+        self.effect(2, Some(value));
+    }
+
     /// The value `depth` places below the top (0: the top), if known.
-    fn address(&self, depth: usize) -> Option<Value> {
+    fn value(&self, depth: usize) -> Option<Value> {
         let at = self.0.len().checked_sub(depth + 1)?;
         self.0[at]
     }
@@ -847,12 +920,17 @@ impl Stack {
         match code[0] {
             0x41 => {
                 let value = wasmparser::BinaryReader::new(&code[1..], 0).read_var_i32()?;
-                self.effect(0, Some(Some(Value::Const(value as u32))));
+                self.effect(0, Some(Some(Value::AtMost(value as u32))));
             }
             0x42..=0x44 => self.effect(0, Some(None)),
             0x01 => {}
             0x1A => self.effect(1, None),
-            0x1B => self.effect(3, Some(None)),
+            0x1B => {
+                let value = Value::either(self.value(2), self.value(1));
+                self.effect(3, Some(value));
+            }
+            0x6A => self.binary(Value::sum),
+            0x71 => self.binary(Value::and),
             // tests, unary operators and conversions
             0x45 | 0x50 | 0x67..=0x69 | 0x79..=0x7B | 0x8B..=0x91 | 0x99..=0x9F | 0xA7..=0xC4 => {
                 self.effect(1, Some(None))
@@ -873,7 +951,7 @@ impl Stack {
             return;
         }
         match op {
-            O::I32Const { value } => self.effect(0, Some(Some(Value::Const(*value as u32)))),
+            O::I32Const { value } => self.effect(0, Some(Some(Value::AtMost(*value as u32)))),
             O::GlobalGet { .. } | O::MemorySize { .. } => self.effect(0, Some(None)),
             O::GlobalSet { .. } => self.effect(1, None),
             _ => match memory_effect(op) {
@@ -1068,7 +1146,7 @@ fn loop_writes(
 /// its `try` but for the locals written since. A loop's `end` is reached
 /// only by falling through, and keeps what is known there.
 struct Checked<'a> {
-    known: Vec<(u32, u32, u64)>,
+    known: Vec<Fact>,
     /// The blocks the rewrite is in, innermost last.
     frames: Vec<Open>,
     /// Counts the blocks entered; `written[local]` is the count when the
@@ -1089,6 +1167,27 @@ struct Checked<'a> {
     wrapped: bool,
 }
 
+/// What [`Checked`] knows of a local's current value.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Fact {
+    /// `local + end` lies within region `k`'s current size (for the last
+    /// region, whose checks hold for any offset, `end` is 0).
+    Within { local: u32, k: u32, end: u64 },
+    /// `local` is `source`'s value plus a number no larger than `plus`,
+    /// added in 32 bits.
+    Alias { local: u32, source: u32, plus: u32 },
+}
+
+impl Fact {
+    /// Whether the fact is of a local `which` picks.
+    fn of_any(&self, which: impl Fn(u32) -> bool) -> bool {
+        match *self {
+            Fact::Within { local, .. } => which(local),
+            Fact::Alias { local, source, .. } => which(local) || which(source),
+        }
+    }
+}
+
 /// What a block is, for what its `end` keeps.
 #[derive(Clone, Copy, PartialEq)]
 enum Frame {
@@ -1100,7 +1199,7 @@ enum Frame {
 struct Open {
     frame: Frame,
     /// What was known at the start.
-    known: Vec<(u32, u32, u64)>,
+    known: Vec<Fact>,
     /// `clock` when the block was entered.
     entered: u32,
 }
@@ -1126,15 +1225,16 @@ impl<'a> Checked<'a> {
         }
     }
 
-    /// Follows what one instruction does.
-    fn apply(&mut self, control: Control) -> wasmparser::Result<()> {
+    /// Follows what one instruction does; `top` is what [`Stack`] knew of
+    /// the value on top of the stack before it (what a write assigns).
+    fn apply(&mut self, control: Control, top: Option<Value>) -> wasmparser::Result<()> {
         match control {
             Control::Open => self.enter(Frame::Block),
             Control::Loop => self.enter_loop()?,
             Control::Else => self.otherwise(),
             Control::Close => self.end(),
             Control::Handler => self.handler(),
-            Control::Write(index) | Control::Tee(index) => self.write(index),
+            Control::Write(index) | Control::Tee(index) => self.assign(index, top),
             Control::Read(_) | Control::None => {}
         }
         Ok(())
@@ -1149,32 +1249,54 @@ impl<'a> Checked<'a> {
         }
     }
 
+    /// Whether a check made before covers `local`'s value up to `end` in
+    /// region `k`.
     fn covers(&self, local: u32, k: u32, end: u64) -> bool {
-        self.known
-            .iter()
-            .any(|&(l, r, e)| l == local && r == k && e >= end)
+        self.known.iter().any(|&fact| {
+            matches!(fact, Fact::Within { local: l, k: r, end: e } if l == local && r == k && e >= end)
+        })
+    }
+
+    /// Whether a check made before covers `local`'s value plus any number
+    /// up to `plus`, up to `end` in region `k`: the local's own, or one of
+    /// a local it is the sum of. Sound as no sum wraps: `source + plus +
+    /// end` lies in the region, below 4 GiB.
+    fn covers_sum(&self, (local, plus): (u32, u32), k: u32, end: u64) -> bool {
+        self.covers(local, k, u64::from(plus) + end)
+            || self.known.iter().any(|&fact| match fact {
+                Fact::Alias {
+                    local: l,
+                    source,
+                    plus: more,
+                } if l == local => self.covers(source, k, u64::from(plus) + u64::from(more) + end),
+                _ => false,
+            })
     }
 
     fn record(&mut self, local: u32, k: u32, end: u64) {
-        match self
-            .known
-            .iter_mut()
-            .find(|(l, r, _)| *l == local && *r == k)
-        {
-            Some(entry) => entry.2 = entry.2.max(end),
-            None => self.known.push((local, k, end)),
+        let known = self.known.iter_mut().find_map(|fact| match fact {
+            Fact::Within {
+                local: l,
+                k: r,
+                end,
+            } if *l == local && *r == k => Some(end),
+            _ => None,
+        });
+        match known {
+            Some(known) => *known = (*known).max(end),
+            None => self.known.push(Fact::Within { local, k, end }),
         }
     }
 
     /// What `open` knew at its start, but for the locals written since.
-    fn unwritten(&self, open: &Open) -> Vec<(u32, u32, u64)> {
+    fn unwritten(&self, open: &Open) -> Vec<Fact> {
         let written = |l: u32| {
             self.written
                 .get(l as usize)
                 .is_some_and(|&w| w >= open.entered)
         };
         let mut known = open.known.clone();
-        known.retain(|&(l, _, _)| !written(l));
+        known.retain(|fact| !fact.of_any(written));
         known
     }
 
@@ -1200,7 +1322,7 @@ impl<'a> Checked<'a> {
             // (`u32::MAX`, an index that could not be read, sorts last)
             Some(writes) if writes.last() != Some(&u32::MAX) => self
                 .known
-                .retain(|(l, _, _)| writes.binary_search(l).is_err()),
+                .retain(|fact| !fact.of_any(|l| writes.binary_search(&l).is_ok())),
             _ => self.known.clear(),
         }
         self.enter(Frame::Loop);
@@ -1243,7 +1365,7 @@ impl<'a> Checked<'a> {
             }
             return;
         }
-        self.known.retain(|(l, _, _)| *l != local);
+        self.known.retain(|fact| !fact.of_any(|l| l == local));
         let i = local as usize;
         if self.written.len() <= i {
             self.written.resize(i + 1, 0);
@@ -1251,11 +1373,57 @@ impl<'a> Checked<'a> {
         self.written[i] = self.clock;
     }
 
-    /// What an access `(region, offset, size)` whose address, on the
-    /// stack, is a local's value or a constant (when known) needs: no
-    /// check when it is a constant inside the region's initial size or one
-    /// made before covers it (else the check, remembered), and the
-    /// region's base added unless it is 0. `within`: a load of generated
+    /// A write of `value` (what [`Stack`] knows of it) to `local`. When
+    /// it is a local's value plus at most `plus`, `local` is that sum
+    /// (and, through the first sum that local is known to be, a sum of
+    /// that one's local: a local is known as at most two sums, so what is
+    /// known stays linear in the locals written). And what a check
+    /// covered of the other local, past `plus`, it covers of `local`:
+    /// `source + end` in the region means `source + plus` did not wrap.
+    /// The same holds when `local` is written with its own value plus a
+    /// number (`p += 8`).
+    fn assign(&mut self, local: u32, value: Option<Value>) {
+        let sum = value.and_then(Value::local);
+        let Some((source, plus)) = sum.filter(|_| local != u32::MAX) else {
+            return self.write(local);
+        };
+        let mut learned = Vec::new();
+        for &fact in &self.known {
+            if let Fact::Within { local: l, k, end } = fact
+                && l == source
+                && end >= u64::from(plus)
+            {
+                let end = end - u64::from(plus);
+                learned.push(Fact::Within { local, k, end });
+            }
+        }
+        let further = self.known.iter().find_map(|fact| match *fact {
+            Fact::Alias {
+                local: l,
+                source: s,
+                plus: more,
+            } if l == source && s != local => Some((s, plus.checked_add(more)?)),
+            _ => None,
+        });
+        let direct = (source != local).then_some((source, plus));
+        for (source, plus) in direct.into_iter().chain(further) {
+            learned.push(Fact::Alias {
+                local,
+                source,
+                plus,
+            });
+        }
+        self.write(local);
+        self.known.extend(learned);
+    }
+
+    /// What an access `(region, offset, size)` whose address on the stack
+    /// is `address` (what [`Stack`] knows of it) needs: no check when it
+    /// is no larger than a bound that keeps the access inside the region's
+    /// initial size, or when a check made before covers it (a local's
+    /// value, or a sum of one); else the check (remembered, when the
+    /// address is a local's value). And the region's base added unless it
+    /// is 0. `within`: a load of generated
     /// code whose own range check covers it (`Body::within`), trusted in a
     /// region below 4 GiB, where its 32-bit sums cannot wrap.
     fn access(
@@ -1278,7 +1446,7 @@ impl<'a> Checked<'a> {
             0 => Access::AsIs,
             _ => Access::Rebase,
         };
-        if let Some(Value::Const(c)) = address
+        if let Some(Value::AtMost(c)) = address
             && u64::from(c) + offset + u64::from(size) <= u64::from(r.initial) * PAGE
         {
             return Ok(unchecked);
@@ -1291,15 +1459,18 @@ impl<'a> Checked<'a> {
             true => offset + u64::from(size),
             false => 0,
         };
+        // the same local, unchanged, already checked this far (or the one
+        // the address is a sum of, that far past the sum)
+        if let Some(sum) = address.and_then(Value::local)
+            && self.covers_sum(sum, k, end)
+        {
+            return Ok(unchecked);
+        }
         let base = match address {
             Some(Value::Local(local)) => Some(local),
             _ => None,
         };
         if let Some(local) = base {
-            // the same local, unchanged, already checked this far
-            if self.covers(local, k, end) {
-                return Ok(unchecked);
-            }
             self.record(local, k, end);
         }
         Ok(Access::Check(base, self.trap()))
@@ -1644,7 +1815,7 @@ mod tests {
     /// The region checks `rewrite` leaves in a body: one `global.get` of
     /// the region's size each.
     fn checks_left(body: &[I<'_>]) -> usize {
-        let mut f = wasm_encoder::Function::new([(1, wasm_encoder::ValType::I32)]);
+        let mut f = wasm_encoder::Function::new([(4, wasm_encoder::ValType::I32)]);
         for i in body {
             f.instruction(i);
         }
@@ -1774,30 +1945,13 @@ mod tests {
         (store, f)
     }
 
-    /// A store whose address local is written while its value is
-    /// computed stores at the local's old value: a check of the local's
-    /// new value does not cover it (the stack forgets the old value's
-    /// local). Run: the region at base 0 is one page, another region
-    /// follows it, so a store past its end that went unchecked would land
-    /// in the next one instead of trapping.
-    #[test]
-    fn a_store_checks_the_address_it_stores_at_when_its_local_is_written_under_it() {
-        let mut f = wasm_encoder::Function::new([]);
-        for i in [
-            // the address: the parameter
-            I::LocalGet(0),
-            I::I32Const(4),
-            I::LocalSet(0),
-            // the value: a load that checks local 0, now 4
-            I::LocalGet(0),
-            load(0),
-            store(0),
-            // what the store wrote, when it was at 100
-            I::I32Const(100),
-            load(0),
-            I::End,
-        ] {
-            f.instruction(&i);
+    /// `body` (with one local besides its parameter) rewritten for one
+    /// page at base 0 followed by another, the last, where a check that
+    /// goes missing lands instead of trapping; its store and function.
+    fn after_a_region(body: &[I<'_>]) -> (wasmtime::Store<()>, wasmtime::TypedFunc<u32, u32>) {
+        let mut f = wasm_encoder::Function::new([(1, wasm_encoder::ValType::I32)]);
+        for i in body {
+            f.instruction(i);
         }
         let region = |base, checked| Region {
             base,
@@ -1812,7 +1966,29 @@ mod tests {
         };
         let ty = wasmparser::FuncType::new([wasmparser::ValType::I32], [wasmparser::ValType::I32]);
         let out = rewrite_generated(f, &ty, &regions, &[]).expect("rewrites");
-        let (mut store, f) = instance(&out, &regions, 1);
+        instance(&out, &regions, 1)
+    }
+
+    /// A store whose address local is written while its value is
+    /// computed stores at the local's old value: a check of the local's
+    /// new value does not cover it (the stack forgets the old value's
+    /// local). Run, after a region.
+    #[test]
+    fn a_store_checks_the_address_it_stores_at_when_its_local_is_written_under_it() {
+        let (mut store, f) = after_a_region(&[
+            // the address: the parameter
+            I::LocalGet(0),
+            I::I32Const(4),
+            I::LocalSet(0),
+            // the value: a load that checks local 0, now 4
+            I::LocalGet(0),
+            load(0),
+            store(0),
+            // what the store wrote, when it was at 100
+            I::I32Const(100),
+            load(0),
+            I::End,
+        ]);
         assert_eq!(f.call(&mut store, 100).expect("in range"), 7);
         assert!(f.call(&mut store, 1 << 16).is_err());
         assert!(f.call(&mut store, (1 << 16) - 3).is_err());
@@ -1926,7 +2102,7 @@ mod tests {
             I::Drop,
             I::LocalGet(1),
             I::I32Const(0),
-            I::I32Add,
+            I::I32Sub,
             load(0),
             I::Drop,
         ];
@@ -2066,10 +2242,10 @@ mod tests {
             get.clone(),
             load(8),
             I::Drop,
-            // the address is a sum, not the local
-            I::I32Const(1),
+            // the address is a difference, not the local
             get.clone(),
-            I::I32Add,
+            I::I32Const(1),
+            I::I32Sub,
             value.clone(),
             store(0),
             // the local is written while the value is computed
@@ -2113,8 +2289,8 @@ mod tests {
             &[c(0), load(65_536), I::Drop],
             &[c(u32::MAX - 3), load(0), I::Drop],
             &[c(65_532), I::LocalGet(0), store(4)],
-            // a sum of constants is no constant known
-            &[c(4), c(0), I::I32Add, load(0), I::Drop],
+            // a product of constants is no bound known
+            &[c(4), c(1), I::I32Mul, load(0), I::Drop],
             // nor what a block leaves
             &[
                 I::Block(BlockType::Result(wasm_encoder::ValType::I32)),
@@ -2128,6 +2304,154 @@ mod tests {
         // under a value computed by several instructions
         let computed = [c(16), I::LocalGet(0), I::I32Const(1), I::I32Add, store(0)];
         assert_eq!(checks_left(&computed), 0);
+    }
+
+    /// Bounds [`Stack`] computes: of sums, masks and `select`s of
+    /// constants.
+    #[test]
+    fn a_sum_mask_or_choice_of_constants_within_the_initial_size_is_not_checked() {
+        let c = |v: u32| I::I32Const(v as i32);
+        let inside = [
+            &[c(65_000), c(532), I::I32Add, load(0), I::Drop][..],
+            &[I::LocalGet(0), c(0xFFFC), I::I32And, load(0), I::Drop],
+            &[c(8), c(65_532), I::LocalGet(0), I::Select, load(0), I::Drop],
+        ]
+        .concat();
+        assert_eq!(checks_left(&inside), 0);
+        let beyond = [
+            &[c(65_000), c(533), I::I32Add, load(0), I::Drop][..],
+            // a sum that wraps is no bound
+            &[c(u32::MAX), c(2), I::I32Add, load(0), I::Drop],
+            &[I::LocalGet(0), c(0xFFFD), I::I32And, load(0), I::Drop],
+            &[c(8), c(65_533), I::LocalGet(0), I::Select, load(0), I::Drop],
+            &[
+                c(8),
+                I::LocalGet(0),
+                I::LocalGet(0),
+                I::Select,
+                load(0),
+                I::Drop,
+            ],
+        ]
+        .concat();
+        assert_eq!(checks_left(&beyond), 5);
+    }
+
+    /// An address that is a local plus at most some number, on the stack
+    /// or in another local, is covered by a check of the local that far
+    /// past it.
+    #[test]
+    fn a_sum_a_check_of_its_local_covers_is_not_checked_again() {
+        let (p, q, c) = (I::LocalGet(0), I::LocalGet(1), |v: u32| {
+            I::I32Const(v as i32)
+        });
+        let sums = [
+            &[p.clone(), load(12), I::Drop][..], // checked: p up to 16
+            &[p.clone(), c(8), I::I32Add, load(4), I::Drop], // p + 8 + 8
+            &[c(8), p.clone(), I::I32Add, load(8), I::Drop], // checked: p + 20
+            // q = p + 8
+            &[p.clone(), c(8), I::I32Add, I::LocalTee(1), load(4), I::Drop],
+            &[q.clone(), load(0), I::Drop],
+            &[q.clone(), load(8), I::Drop], // checked: q + 12
+            &[q.clone(), load(8), I::Drop], // q's own check
+            // the larger of p + 4 and p + 8, plus 8
+            &[p.clone(), c(4), I::I32Add, p.clone(), c(8), I::I32Add],
+            &[I::LocalGet(2), I::Select, load(4), I::Drop],
+            // r = q + 4 = p + 12: within what p's check covers
+            &[q.clone(), c(4), I::I32Add, I::LocalSet(3)],
+            &[I::LocalGet(3), load(0), I::Drop],
+            // p += 4: its check covers what is left of it
+            &[p.clone(), c(4), I::I32Add, I::LocalSet(0)],
+            &[p.clone(), load(8), I::Drop],
+            &[p.clone(), load(12), I::Drop], // checked: p + 16
+        ]
+        .concat();
+        assert_eq!(checks_left(&sums), 4);
+        let unknown = [
+            &[p.clone(), load(12), I::Drop][..], // checked
+            // a sum that may wrap: p - 8
+            &[p.clone(), c(u32::MAX - 7), I::I32Add, load(0), I::Drop],
+            // q = s + 4, then s written: q is no longer known
+            &[I::LocalGet(2), c(4), I::I32Add, I::LocalSet(1)],
+            &[c(0), I::LocalSet(2), I::LocalGet(2), load(8), I::Drop], // checked
+            &[q.clone(), load(0), I::Drop],                            // checked
+            // what a sum made in a block is is not known after it
+            &[
+                I::Block(BlockType::Empty),
+                p.clone(),
+                I::LocalSet(3),
+                I::End,
+            ],
+            &[I::LocalGet(3), load(0), I::Drop], // checked
+            // nor in a loop whose body writes the local it is a sum of
+            &[I::LocalGet(4), c(4), I::I32Add, I::LocalSet(3)],
+            &[I::Loop(BlockType::Empty), I::LocalGet(4), load(8), I::Drop], // checked
+            &[I::LocalGet(3), load(0), I::Drop],                            // checked
+            &[c(0), I::LocalSet(4), I::End],
+        ]
+        .concat();
+        assert_eq!(checks_left(&unknown), 7);
+    }
+
+    /// Run: a local that was a sum of another, written since, is checked
+    /// at its own value, as is a sum that wraps around 4 GiB.
+    #[test]
+    fn a_sum_is_checked_once_the_local_it_was_made_of_is_written() {
+        let (mut store, f) = after_a_region(&[
+            // x = p + 4
+            I::LocalGet(0),
+            I::I32Const(4),
+            I::I32Add,
+            I::LocalSet(1),
+            // p = 0, checked up to 12
+            I::I32Const(0),
+            I::LocalSet(0),
+            I::LocalGet(0),
+            load(8),
+            I::Drop,
+            // x - 4, which wraps when x is below 4
+            I::LocalGet(1),
+            I::I32Const(-4),
+            I::I32Add,
+            load(0),
+            I::Drop,
+            I::LocalGet(1),
+            load(0),
+            I::End,
+        ]);
+        assert_eq!(f.call(&mut store, 4).expect("in range"), 0);
+        assert_eq!(f.call(&mut store, 0).expect("in range"), 7);
+        // x is the first byte past the region
+        assert!(f.call(&mut store, (1 << 16) - 4).is_err());
+        // x - 4 wraps
+        assert!(f.call(&mut store, u32::MAX - 3).is_err());
+    }
+
+    /// Run: a local written with a sum of a checked one is covered that
+    /// much less far than the checked one.
+    #[test]
+    fn a_sum_of_a_checked_local_is_covered_only_as_far_as_the_sum_leaves() {
+        let (mut store, f) = after_a_region(&[
+            // p checked up to 12
+            I::LocalGet(0),
+            load(8),
+            I::Drop,
+            // q = p + 8: covered up to 4
+            I::LocalGet(0),
+            I::I32Const(8),
+            I::I32Add,
+            I::LocalSet(1),
+            I::LocalGet(1),
+            load(0),
+            I::Drop,
+            // up to 8: checked
+            I::LocalGet(1),
+            load(4),
+            I::End,
+        ]);
+        assert_eq!(f.call(&mut store, 0).expect("in range"), 0);
+        assert_eq!(f.call(&mut store, (1 << 16) - 16).expect("in range"), 0);
+        assert!(f.call(&mut store, (1 << 16) - 12).is_err());
     }
 
     #[test]

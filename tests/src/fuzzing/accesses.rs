@@ -310,10 +310,10 @@ impl Func<'_, '_> {
 
     /// An address for `local` (accessing `memory`): mostly inside the
     /// memory's initial size, else near a page's or the memory's end, or
-    /// from the parameters.
+    /// from the parameters, or a sum of another address local.
     fn address(&mut self, local: &str, memory: usize) -> Result<String> {
         let inside = self.memories[memory].0 * PAGE;
-        Ok(match self.u.int_in_range(0..=11u8)? {
+        Ok(match self.u.int_in_range(0..=14u8)? {
             0..=4 if inside > 0 => format!("(i32.const {})", self.u.int_in_range(0..=inside - 1)?),
             5 => format!(
                 "(i32.and (local.get {}) (i32.const {}))",
@@ -332,8 +332,39 @@ impl Func<'_, '_> {
             ),
             9 => format!("(local.get $a{})", self.u.int_in_range(0..=ADDRESSES - 1)?),
             10 => "(global.get $g)".to_string(),
+            // another local plus a constant, or the larger or smaller of
+            // two such sums; a sum of constants
+            11 => {
+                let other = self.u.int_in_range(0..=ADDRESSES - 1)?;
+                format!(
+                    "(i32.add (local.get $a{other}) (i32.const {}))",
+                    self.delta()?
+                )
+            }
+            12 => {
+                let other = self.u.int_in_range(0..=ADDRESSES - 1)?;
+                format!(
+                    "(select (i32.add (local.get $a{other}) (i32.const {})) (i32.add (local.get $a{other}) (i32.const {})) {})",
+                    self.delta()?,
+                    self.delta()?,
+                    self.condition()?
+                )
+            }
+            13 => format!(
+                "(i32.add (i32.const {}) (i32.const {}))",
+                self.constant()?,
+                self.delta()?
+            ),
             _ => format!("(i32.const {})", self.constant()?),
         })
+    }
+
+    /// A number added to an address: mostly small, now and then one
+    /// that takes it back or across a page, or wraps.
+    fn delta(&mut self) -> Result<i32> {
+        Ok(*self
+            .u
+            .choose(&[0, 1, 4, 8, 12, 16, 24, 100, -4, -8, 65536, i32::MIN])?)
     }
 
     fn constant(&mut self) -> Result<u32> {
@@ -396,6 +427,9 @@ impl Func<'_, '_> {
         let choice = self.u.int_in_range(0..=if nested { 20 } else { 13 })?;
         let (local, m) = self.target()?;
         let memory = format!("$mem{m}");
+        if self.u.ratio(1, 16)? {
+            return self.moved(&local, m);
+        }
         Ok(match choice {
             0..=2 => {
                 format!("        (local.set {local} {})\n", self.address(&local, m)?)
@@ -600,6 +634,39 @@ impl Func<'_, '_> {
                 Func::results(self.results)
             ),
         })
+    }
+
+    /// `local` set to another address local plus a number, often after a
+    /// read through that local (whose check covers `local` only as far as
+    /// the number leaves) and before it moves and is read through again
+    /// (whose check then does not count for `local`); then `local` read
+    /// through.
+    fn moved(&mut self, local: &str, m: usize) -> Result<String> {
+        let other = format!("$a{}", self.u.int_in_range(0..=ADDRESSES - 1)?);
+        let mut s = String::new();
+        // often the other local a little before the memory's end first
+        if self.u.arbitrary()? {
+            s += &format!(
+                "        (local.set {other} (i32.sub (i32.shl (memory.size $mem{m}) (i32.const 16)) (i32.const {})))\n",
+                self.u.choose(&[0, 4, 8, 16, 24])?
+            );
+        }
+        // a read before, a move after, or both
+        let (before, after) = *self
+            .u
+            .choose(&[(true, false), (false, true), (true, true)])?;
+        if before {
+            s += &self.load(&other, m)?;
+        }
+        s += &format!(
+            "        (local.set {local} (i32.add (local.get {other}) (i32.const {})))\n",
+            self.delta()?
+        );
+        if other != local && after {
+            s += &format!("        (local.set {other} {})\n", self.address(&other, m)?);
+            s += &self.load(&other, m)?;
+        }
+        Ok(s + &self.load(local, m)?)
     }
 
     /// A load through `local` from memory `m`, folded into `$acc`.
