@@ -572,7 +572,10 @@ where
         // are, what they do to the checks read from their bytes.
         if let Some(len) = super::body::plain_len(rest, false) {
             let kind = plain_kind(&rest[..len]);
-            let top = stack.value(0);
+            let top = match kind {
+                Control::Write(_) | Control::Tee(_) => stack.value(0),
+                _ => None,
+            };
             stack.plain(&rest[..len], &kind)?;
             checked.apply(kind, top)?;
             f.raw(rest[..len].iter().copied());
@@ -1146,7 +1149,7 @@ fn loop_writes(
 /// its `try` but for the locals written since. A loop's `end` is reached
 /// only by falling through, and keeps what is known there.
 struct Checked<'a> {
-    known: Vec<Fact>,
+    known: Known,
     /// The blocks the rewrite is in, innermost last.
     frames: Vec<Open>,
     /// Counts the blocks entered; `written[local]` is the count when the
@@ -1167,24 +1170,67 @@ struct Checked<'a> {
     wrapped: bool,
 }
 
-/// What [`Checked`] knows of a local's current value.
-#[derive(Clone, Copy, PartialEq, Debug)]
-enum Fact {
-    /// `local + end` lies within region `k`'s current size (for the last
-    /// region, whose checks hold for any offset, `end` is 0).
-    Within { local: u32, k: u32, end: u64 },
-    /// `local` is `source`'s value plus a number no larger than `plus`,
-    /// added in 32 bits.
-    Alias { local: u32, source: u32, plus: u32 },
+/// How many sums [`Checked`] keeps (the latest): forgetting is always
+/// safe, and each block's start copies what is known.
+const SUMS_KEPT: usize = 16;
+
+/// What [`Checked`] knows of the locals' current values.
+#[derive(Clone, Default)]
+struct Known {
+    /// `(local, k, end)`: `local + end` lies within region `k`'s current
+    /// size (for the last region, whose checks hold for any offset, `end`
+    /// is 0).
+    within: Vec<(u32, u32, u64)>,
+    /// `(local, source, plus)`: `local` is `source`'s value plus a number
+    /// no larger than `plus`, added in 32 bits.
+    sums: Sums,
 }
 
-impl Fact {
-    /// Whether the fact is of a local `which` picks.
-    fn of_any(&self, which: impl Fn(u32) -> bool) -> bool {
-        match *self {
-            Fact::Within { local, .. } => which(local),
-            Fact::Alias { local, source, .. } => which(local) || which(source),
+/// The latest [`SUMS_KEPT`] sums known, oldest first, in place: every
+/// block's start copies them.
+#[derive(Clone, Copy, Default)]
+struct Sums {
+    at: [(u32, u32, u32); SUMS_KEPT],
+    len: usize,
+}
+
+impl Sums {
+    fn iter(&self) -> impl Iterator<Item = &(u32, u32, u32)> {
+        self.at[..self.len].iter()
+    }
+
+    /// Adds a sum, forgetting the oldest when full.
+    fn push(&mut self, sum: (u32, u32, u32)) {
+        if self.len == SUMS_KEPT {
+            self.at.copy_within(1.., 0);
+            self.len -= 1;
         }
+        self.at[self.len] = sum;
+        self.len += 1;
+    }
+
+    fn retain(&mut self, keep: impl Fn(&(u32, u32, u32)) -> bool) {
+        let mut kept = 0;
+        for i in 0..self.len {
+            if keep(&self.at[i]) {
+                self.at[kept] = self.at[i];
+                kept += 1;
+            }
+        }
+        self.len = kept;
+    }
+}
+
+impl Known {
+    /// Forgets what is known of the locals `written` picks.
+    fn forget(&mut self, written: impl Fn(u32) -> bool) {
+        self.within.retain(|&(l, _, _)| !written(l));
+        self.sums.retain(|&(l, s, _)| !written(l) && !written(s));
+    }
+
+    fn clear(&mut self) {
+        self.within.clear();
+        self.sums.len = 0;
     }
 }
 
@@ -1199,7 +1245,7 @@ enum Frame {
 struct Open {
     frame: Frame,
     /// What was known at the start.
-    known: Vec<Fact>,
+    known: Known,
     /// `clock` when the block was entered.
     entered: u32,
 }
@@ -1213,7 +1259,7 @@ impl<'a> Checked<'a> {
     ) -> Checked<'a> {
         Checked {
             wrapped,
-            known: Vec::new(),
+            known: Known::default(),
             frames: Vec::new(),
             clock: 0,
             written: Vec::new(),
@@ -1252,9 +1298,10 @@ impl<'a> Checked<'a> {
     /// Whether a check made before covers `local`'s value up to `end` in
     /// region `k`.
     fn covers(&self, local: u32, k: u32, end: u64) -> bool {
-        self.known.iter().any(|&fact| {
-            matches!(fact, Fact::Within { local: l, k: r, end: e } if l == local && r == k && e >= end)
-        })
+        self.known
+            .within
+            .iter()
+            .any(|&(l, r, e)| l == local && r == k && e >= end)
     }
 
     /// Whether a check made before covers `local`'s value plus any number
@@ -1262,41 +1309,29 @@ impl<'a> Checked<'a> {
     /// a local it is the sum of. Sound as no sum wraps: `source + plus +
     /// end` lies in the region, below 4 GiB.
     fn covers_sum(&self, (local, plus): (u32, u32), k: u32, end: u64) -> bool {
-        self.covers(local, k, u64::from(plus) + end)
-            || self.known.iter().any(|&fact| match fact {
-                Fact::Alias {
-                    local: l,
-                    source,
-                    plus: more,
-                } if l == local => self.covers(source, k, u64::from(plus) + u64::from(more) + end),
-                _ => false,
+        let end = u64::from(plus) + end;
+        self.covers(local, k, end)
+            || self.known.sums.iter().any(|&(l, source, more)| {
+                l == local && self.covers(source, k, u64::from(more) + end)
             })
     }
 
     fn record(&mut self, local: u32, k: u32, end: u64) {
-        let known = self.known.iter_mut().find_map(|fact| match fact {
-            Fact::Within {
-                local: l,
-                k: r,
-                end,
-            } if *l == local && *r == k => Some(end),
-            _ => None,
-        });
-        match known {
-            Some(known) => *known = (*known).max(end),
-            None => self.known.push(Fact::Within { local, k, end }),
+        let within = &mut self.known.within;
+        match within.iter_mut().find(|(l, r, _)| *l == local && *r == k) {
+            Some(entry) => entry.2 = entry.2.max(end),
+            None => within.push((local, k, end)),
         }
     }
 
     /// What `open` knew at its start, but for the locals written since.
-    fn unwritten(&self, open: &Open) -> Vec<Fact> {
-        let written = |l: u32| {
+    fn unwritten(&self, open: &Open) -> Known {
+        let mut known = open.known.clone();
+        known.forget(|l: u32| {
             self.written
                 .get(l as usize)
                 .is_some_and(|&w| w >= open.entered)
-        };
-        let mut known = open.known.clone();
-        known.retain(|fact| !fact.of_any(written));
+        });
         known
     }
 
@@ -1320,9 +1355,9 @@ impl<'a> Checked<'a> {
         let writes = self.loops.as_ref().and_then(|loops| loops.get(n));
         match writes {
             // (`u32::MAX`, an index that could not be read, sorts last)
-            Some(writes) if writes.last() != Some(&u32::MAX) => self
-                .known
-                .retain(|fact| !fact.of_any(|l| writes.binary_search(&l).is_ok())),
+            Some(writes) if writes.last() != Some(&u32::MAX) => {
+                self.known.forget(|l| writes.binary_search(&l).is_ok())
+            }
             _ => self.known.clear(),
         }
         self.enter(Frame::Loop);
@@ -1333,7 +1368,7 @@ impl<'a> Checked<'a> {
     fn otherwise(&mut self) {
         self.known = match self.frames.last() {
             Some(open) => open.known.clone(),
-            None => Vec::new(),
+            None => Known::default(),
         };
     }
 
@@ -1342,7 +1377,7 @@ impl<'a> Checked<'a> {
     fn handler(&mut self) {
         self.known = match self.frames.last() {
             Some(open) => self.unwritten(open),
-            None => Vec::new(),
+            None => Known::default(),
         };
     }
 
@@ -1365,7 +1400,12 @@ impl<'a> Checked<'a> {
             }
             return;
         }
-        self.known.retain(|fact| !fact.of_any(|l| l == local));
+        self.known.forget(|l| l == local);
+        self.written_now(local);
+    }
+
+    /// Notes that `local` is written in the blocks open now.
+    fn written_now(&mut self, local: u32) {
         let i = local as usize;
         if self.written.len() <= i {
             self.written.resize(i + 1, 0);
@@ -1376,8 +1416,8 @@ impl<'a> Checked<'a> {
     /// A write of `value` (what [`Stack`] knows of it) to `local`. When
     /// it is a local's value plus at most `plus`, `local` is that sum
     /// (and, through the first sum that local is known to be, a sum of
-    /// that one's local: a local is known as at most two sums, so what is
-    /// known stays linear in the locals written). And what a check
+    /// that one's local; only the latest [`SUMS_KEPT`] sums are kept).
+    /// And what a check
     /// covered of the other local, past `plus`, it covers of `local`:
     /// `source + end` in the region means `source + plus` did not wrap.
     /// The same holds when `local` is written with its own value plus a
@@ -1387,34 +1427,38 @@ impl<'a> Checked<'a> {
         let Some((source, plus)) = sum.filter(|_| local != u32::MAX) else {
             return self.write(local);
         };
-        let mut learned = Vec::new();
-        for &fact in &self.known {
-            if let Fact::Within { local: l, k, end } = fact
-                && l == source
-                && end >= u64::from(plus)
-            {
-                let end = end - u64::from(plus);
-                learned.push(Fact::Within { local, k, end });
-            }
-        }
-        let further = self.known.iter().find_map(|fact| match *fact {
-            Fact::Alias {
-                local: l,
-                source: s,
-                plus: more,
-            } if l == source && s != local => Some((s, plus.checked_add(more)?)),
-            _ => None,
+        let further = self.known.sums.iter().find_map(|&(l, s, more)| {
+            (l == source && s != local).then_some((local, s, plus.checked_add(more)?))
         });
-        let direct = (source != local).then_some((source, plus));
-        for (source, plus) in direct.into_iter().chain(further) {
-            learned.push(Fact::Alias {
-                local,
-                source,
-                plus,
+        let within = &mut self.known.within;
+        if source == local {
+            // `p += n`: what was known of `p`, `n` bytes less far
+            within.retain_mut(|(l, _, end)| match end.checked_sub(u64::from(plus)) {
+                _ if *l != local => true,
+                Some(less) => {
+                    *end = less;
+                    true
+                }
+                None => false,
             });
+            self.known
+                .sums
+                .retain(|&(l, s, _)| l != local && s != local);
+            self.written_now(local);
+        } else {
+            self.write(local);
+            let within = &mut self.known.within;
+            for i in 0..within.len() {
+                let (l, k, end) = within[i];
+                if l == source && end >= u64::from(plus) {
+                    within.push((local, k, end - u64::from(plus)));
+                }
+            }
+            self.known.sums.push((local, source, plus));
         }
-        self.write(local);
-        self.known.extend(learned);
+        if let Some(further) = further {
+            self.known.sums.push(further);
+        }
     }
 
     /// What an access `(region, offset, size)` whose address on the stack
