@@ -1136,7 +1136,9 @@ fn loop_writes(
 /// `(local, region, end)` when a check
 /// showed `local + end` within the region's current size. A later access
 /// from the same local, unchanged, ending no further needs no check of
-/// its own: a region never shrinks, so the check still holds.
+/// its own: a region never shrinks, so the check still holds. And which
+/// locals are another's value plus a bounded number (`(local, source,
+/// plus)`), so that a check of the other covers them too.
 ///
 /// Where branches may arrive, only what holds on every path into the
 /// point is kept. Control in wasm is structured, so every path into a
