@@ -572,10 +572,7 @@ where
         // are, what they do to the checks read from their bytes.
         if let Some(len) = super::body::plain_len(rest, false) {
             let kind = plain_kind(&rest[..len]);
-            let top = match kind {
-                Control::Write(_) | Control::Tee(_) => stack.value(0),
-                _ => None,
-            };
+            let top = stack.value(0);
             stack.plain(&rest[..len], &kind)?;
             checked.apply(kind, top)?;
             f.raw(rest[..len].iter().copied());
@@ -799,7 +796,7 @@ where
 struct Stack(Vec<Option<Value>>);
 
 /// A value [`Stack`] knows.
-#[derive(Clone, Copy, PartialEq, Debug)]
+#[derive(Clone, Copy, PartialEq)]
 enum Value {
     /// A local's current value.
     Local(u32),
