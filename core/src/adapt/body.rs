@@ -20,7 +20,8 @@ pub(crate) struct Body {
     locals: Vec<wasm_encoder::ValType>,
     free: BTreeMap<Flat, Vec<u32>>,
     code: Vec<I<'static>>,
-    /// Indices in `code` of the loads (and copies) [`Body::within`] marked.
+    /// Indices in `code` of the loads, stores and copies [`Body::within`]
+    /// marked.
     covered: Vec<usize>,
 }
 
@@ -151,7 +152,8 @@ impl Body {
     /// byte, `p` never moving past `end`; before a utf16 unit, `p` and
     /// `end` both even), sums of an address and a few bytes computed in
     /// 32 bits (the rewrite trusts such loads only in regions where those
-    /// cannot wrap).
+    /// cannot wrap). The same for a store ([`Body::store_within`]) into a
+    /// block the function's realloc returned and checked.
     /// Regions never shrink: a check made before a call holds after it.
     pub(crate) fn within(&mut self, load: I<'static>) -> &mut Self {
         self.covered.push(self.code.len());
@@ -187,15 +189,21 @@ impl Body {
 
     /// Stores the value on the stack (above its address) in `size` bytes.
     pub(crate) fn store(&mut self, memory: u32, offset: u32, size: u32, ty: Flat) -> &mut Self {
-        let arg = memarg(memory, offset, size);
-        self.ins(match (ty, size) {
-            (Flat::I32, 1) => I::I32Store8(arg),
-            (Flat::I32, 2) => I::I32Store16(arg),
-            (Flat::I32, _) => I::I32Store(arg),
-            (Flat::I64, _) => I::I64Store(arg),
-            (Flat::F32, _) => I::F32Store(arg),
-            (Flat::F64, _) => I::F64Store(arg),
-        })
+        self.ins(store(memory, offset, size, ty))
+    }
+
+    /// [`Body::store`] under [`Body::within`]'s obligation: the store
+    /// ends at or before the end of a block this function's realloc
+    /// returned (checked after the call), shown by the invariant its
+    /// loop keeps between the bytes written and the source read.
+    pub(crate) fn store_within(
+        &mut self,
+        memory: u32,
+        offset: u32,
+        size: u32,
+        ty: Flat,
+    ) -> &mut Self {
+        self.within(store(memory, offset, size, ty))
     }
 
     /// The finished function.
@@ -203,8 +211,9 @@ impl Body {
         self.finish_covered().0
     }
 
-    /// The finished function and the byte offsets in it of the loads and
-    /// copies [`Body::within`] marked (`GeneratedFunc::covered`).
+    /// The finished function and the byte offsets in it of the loads,
+    /// stores and copies [`Body::within`] marked
+    /// (`GeneratedFunc::covered`).
     pub(crate) fn finish_covered(mut self) -> (wasm_encoder::Function, Vec<u32>) {
         self.code.push(I::End);
         let mut f = wasm_encoder::Function::new_with_locals_types(self.locals.iter().copied());
@@ -230,6 +239,19 @@ fn load(memory: u32, offset: u32, size: u32, ty: Flat) -> I<'static> {
         (Flat::I64, _) => I::I64Load(arg),
         (Flat::F32, _) => I::F32Load(arg),
         (Flat::F64, _) => I::F64Load(arg),
+    }
+}
+
+/// A store of the value on the stack in `size` bytes.
+fn store(memory: u32, offset: u32, size: u32, ty: Flat) -> I<'static> {
+    let arg = memarg(memory, offset, size);
+    match (ty, size) {
+        (Flat::I32, 1) => I::I32Store8(arg),
+        (Flat::I32, 2) => I::I32Store16(arg),
+        (Flat::I32, _) => I::I32Store(arg),
+        (Flat::I64, _) => I::I64Store(arg),
+        (Flat::F32, _) => I::F32Store(arg),
+        (Flat::F64, _) => I::F64Store(arg),
     }
 }
 

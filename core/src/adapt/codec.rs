@@ -5,7 +5,12 @@
 //! for; this module only reads and writes it. Its loads from the source
 //! are marked [`Body::within`]: a caller checks the whole source range
 //! `[p, end)` against its memory first (`Body::check_range`), and the
-//! loops here never read past `end`.
+//! loops here never read past `end`. So are its stores of converted
+//! characters ([`encode`], [`ascii_run`]; `Body::store_within`): a caller
+//! writes into a block its realloc returned (checked after the call) and
+//! large enough for what converting the whole source could write, and
+//! what is written before each character is at most what converting the
+//! source read so far writes (`strings.rs` states each bound).
 
 use super::body::{Body, Local};
 use crate::abi::Flat;
@@ -35,7 +40,10 @@ pub(super) enum Encoder {
     Latin1,
 }
 
-/// Writes code point `cp` at `d` in `memory` and advances `d`.
+/// Writes code point `cp` at `d` in `memory` and advances `d`: at most
+/// 2 bytes per utf8 byte or utf16 unit it was decoded from as utf16, 3
+/// as utf8, 1 as latin1 (the caller's block holds that many for the
+/// whole source; the stores are marked [`Body::store_within`]).
 pub(super) fn encode(body: &mut Body, encoder: Encoder, memory: u32, d: Local, cp: Local) {
     let byte = |body: &mut Body, offset: u32, shift: u32, mark: u32, mask: u32| {
         body.get(d).get(cp);
@@ -43,14 +51,14 @@ pub(super) fn encode(body: &mut Body, encoder: Encoder, memory: u32, d: Local, c
             body.i32(shift).ins(I::I32ShrU);
         }
         body.i32(mask).ins(I::I32And).i32(mark).ins(I::I32Or);
-        body.store(memory, offset, 1, Flat::I32);
+        body.store_within(memory, offset, 1, Flat::I32);
     };
     let advance = |body: &mut Body, n: u32| {
         body.get(d).i32(n).ins(I::I32Add).set(d);
     };
     match encoder {
         Encoder::Latin1 => {
-            body.get(d).get(cp).store(memory, 0, 1, Flat::I32);
+            body.get(d).get(cp).store_within(memory, 0, 1, Flat::I32);
             advance(body, 1);
         }
         Encoder::Utf16 => {
@@ -58,7 +66,7 @@ pub(super) fn encode(body: &mut Body, encoder: Encoder, memory: u32, d: Local, c
                 .i32(0x1_0000)
                 .ins(I::I32LtU)
                 .ins(I::If(BlockType::Empty));
-            body.get(d).get(cp).store(memory, 0, 2, Flat::I32);
+            body.get(d).get(cp).store_within(memory, 0, 2, Flat::I32);
             advance(body, 2);
             body.ins(I::Else);
             body.get(d)
@@ -69,14 +77,14 @@ pub(super) fn encode(body: &mut Body, encoder: Encoder, memory: u32, d: Local, c
                 .ins(I::I32ShrU)
                 .i32(0xD800)
                 .ins(I::I32Or)
-                .store(memory, 0, 2, Flat::I32);
+                .store_within(memory, 0, 2, Flat::I32);
             body.get(d)
                 .get(cp)
                 .i32(0x3FF)
                 .ins(I::I32And)
                 .i32(0xDC00)
                 .ins(I::I32Or)
-                .store(memory, 2, 2, Flat::I32);
+                .store_within(memory, 2, 2, Flat::I32);
             advance(body, 4);
             body.ins(I::End);
         }
@@ -85,7 +93,7 @@ pub(super) fn encode(body: &mut Body, encoder: Encoder, memory: u32, d: Local, c
                 .i32(0x80)
                 .ins(I::I32LtU)
                 .ins(I::If(BlockType::Empty));
-            body.get(d).get(cp).store(memory, 0, 1, Flat::I32);
+            body.get(d).get(cp).store_within(memory, 0, 1, Flat::I32);
             advance(body, 1);
             body.ins(I::Else);
             body.get(cp)
@@ -286,11 +294,13 @@ fn ascii_run(
     let store_whole = |body: &mut Body| {
         body.get(d).get(lo);
         match whole {
-            4 => body.ins(I::I32WrapI64).store(dst_mem, 0, 4, Flat::I32),
-            _ => body.store(dst_mem, 0, 8, Flat::I64),
+            4 => body
+                .ins(I::I32WrapI64)
+                .store_within(dst_mem, 0, 4, Flat::I32),
+            _ => body.store_within(dst_mem, 0, 8, Flat::I64),
         };
         if whole == 16 {
-            body.get(d).get(hi).store(dst_mem, 8, 8, Flat::I64);
+            body.get(d).get(hi).store_within(dst_mem, 8, 8, Flat::I64);
         }
         body.get(p).i32(8).ins(I::I32Add).set(p);
         body.get(d).i32(whole).ins(I::I32Add).set(d);
@@ -338,8 +348,10 @@ fn ascii_run(
                 .ins(I::If(BlockType::Empty));
             body.get(d).get(lo);
             match piece {
-                8 => body.store(dst_mem, 0, 8, Flat::I64),
-                _ => body.ins(I::I32WrapI64).store(dst_mem, 0, piece, Flat::I32),
+                8 => body.store_within(dst_mem, 0, 8, Flat::I64),
+                _ => body
+                    .ins(I::I32WrapI64)
+                    .store_within(dst_mem, 0, piece, Flat::I32),
             };
             body.get(d).i32(piece).ins(I::I32Add).set(d);
             if piece == 8 {
@@ -1186,6 +1198,12 @@ mod tests {
     /// first code point above 0x7F (the first pass of a conversion to
     /// utf8).
     fn converter(decoder: Decoder, run: Run, encoder: Encoder, ascii_only: bool) -> Vec<u8> {
+        let body = conversion(decoder, run, encoder, ascii_only);
+        module("convert", body, 3, 1)
+    }
+
+    /// The body of [`converter`]'s function.
+    fn conversion(decoder: Decoder, run: Run, encoder: Encoder, ascii_only: bool) -> Body {
         let (mut body, params) = Body::new(&[Flat::I32, Flat::I32, Flat::I32]);
         let end = source_end(&mut body, decoder, params[0], params[1]);
         let d = params[2];
@@ -1203,7 +1221,42 @@ mod tests {
             },
         );
         body.get(d);
-        module("convert", body, 3, 1)
+        body
+    }
+
+    /// The conversions `strings.rs` makes mark every store of a converted
+    /// character `Body::store_within`, so that with one shared memory
+    /// none is checked again (the block holds what converting the whole
+    /// source writes); the loads are marked too.
+    #[test]
+    fn conversions_mark_every_load_and_store() {
+        use wasmparser::FunctionBody;
+        let conversions = [
+            (Decoder::Latin1, Run::Latin1ToUtf16, Encoder::Utf16, false),
+            (Decoder::Utf8, Run::Utf8ToUtf16, Encoder::Utf16, false),
+            (Decoder::Utf16, Run::Utf16ToUtf8, Encoder::Latin1, true),
+            (Decoder::Utf16, Run::Utf16ToUtf8, Encoder::Utf8, false),
+            (Decoder::Latin1, Run::Latin1ToUtf8, Encoder::Latin1, true),
+            (Decoder::Latin1, Run::Latin1ToUtf8, Encoder::Utf8, false),
+        ];
+        for (decoder, run, encoder, ascii_only) in conversions {
+            let (f, covered) = conversion(decoder, run, encoder, ascii_only).finish_covered();
+            let raw = f.into_raw_body();
+            let body = FunctionBody::new(wasmparser::BinaryReader::new(&raw, 0));
+            let mut ops = body.get_operators_reader().expect("operators");
+            let (mut stores, mut marked) = (0, 0);
+            while !ops.eof() {
+                let at = ops.original_position() as u32;
+                let op = ops.read().expect("an operator");
+                let access = format!("{op:?}");
+                if access.contains("Load") || access.contains("Store") {
+                    stores += usize::from(access.contains("Store"));
+                    marked += 1;
+                    assert!(covered.contains(&at), "{decoder:?} → {encoder:?}: {access}");
+                }
+            }
+            assert!(stores > 0 && marked == covered.len());
+        }
     }
 
     /// Strings of ASCII with one other character at every position, for

@@ -28,6 +28,16 @@
 //!
 //! Lengths are checked against wasmtime's maximum, `2^31 - 1` bytes,
 //! before each allocation that depends on them.
+//!
+//! Each block is the worst case of what its pass writes: a character
+//! takes at most 2 bytes in utf16 per utf8 byte or utf16 unit it came
+//! from, 3 bytes in utf8 per utf16 unit (2 per latin1 byte), 1 byte in
+//! latin1 or ASCII per unit; a pass that grows the block carries on from
+//! what the first pass wrote, which stays within the same bound. So the
+//! stores that write converted characters (`codec::encode`, the ASCII
+//! runs) never pass the block's end, and are marked `Body::store_within`:
+//! with one shared memory they need no region check of their own. The
+//! stores that widen or narrow in place are not marked.
 
 use super::body::{Body, Local};
 use super::codec::{

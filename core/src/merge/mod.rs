@@ -686,9 +686,9 @@ pub(crate) struct GeneratedFunc {
     pub(crate) name: String,
     pub(crate) ty: FuncType,
     pub(crate) body: wasm_encoder::Function,
-    /// Byte offsets in `body` of loads that the function's own range
-    /// check covers (`Body::load_within`): with one shared memory they
-    /// get no region check of their own.
+    /// Byte offsets in `body` of loads, stores and copies that the
+    /// function's own range checks cover (`Body::within`): with one
+    /// shared memory they get no region check of their own.
     pub(crate) covered: Vec<u32>,
 }
 

@@ -20,7 +20,9 @@
 //! guest's statics). Which local, sum or bound an address is comes from
 //! following the top of the stack (`Stack`). Nor
 //! is a load of generated code that the code's own check of a whole
-//! range covers (a string copy's source, `Body::within`), or a
+//! range covers (a string copy's source, `Body::within`), a store of it
+//! into a block its realloc returned and it checked (a transcoder's
+//! output, `Body::store_within`), or a
 //! `memory.copy` of generated code whose two ranges it checked itself (a
 //! string's or a plain list's, `Body::copy_within`), in regions below
 //! 4 GiB. A failed check branches to one trap after the
@@ -614,8 +616,16 @@ where
                 let k = re.memory_index($memarg.memory)?;
                 let access = (k, $memarg.offset, $size);
                 let temp = $temp;
+                let within = covered.next_if_eq(&here).is_some();
                 let arg = checked
-                    .under_value(&mut emit, regions, store_address, access, [temp, temps.a])
+                    .under_value(
+                        &mut emit,
+                        regions,
+                        store_address,
+                        access,
+                        within,
+                        [temp, temps.a],
+                    )
                     .map_err(user)?;
                 emit(&[I::$ins(arg)]);
             }};
@@ -628,7 +638,14 @@ where
                 let access = (k, $memarg.offset, $size);
                 let temp = v128()?;
                 let memarg = checked
-                    .under_value(&mut emit, regions, store_address, access, [temp, temps.a])
+                    .under_value(
+                        &mut emit,
+                        regions,
+                        store_address,
+                        access,
+                        false,
+                        [temp, temps.a],
+                    )
                     .map_err(user)?;
                 emit(&[I::$ins {
                     memarg,
@@ -762,7 +779,7 @@ where
     }
     if let Some(at) = covered.next() {
         return Err(user(Error::internal(format!(
-            "a covered load at byte {at} of a generated function is not a load or a memory.copy"
+            "a covered access at byte {at} of a generated function is not a load, a store or a memory.copy"
         ))));
     }
     if at != last || code.get(last) != Some(&0x0B) {
@@ -1466,7 +1483,7 @@ impl<'a> Checked<'a> {
     /// initial size, or when a check made before covers it (a local's
     /// value, or a sum of one); else the check (remembered, when the
     /// address is a local's value). And the region's base added unless it
-    /// is 0. `within`: a load of generated
+    /// is 0. `within`: a load (or store) of generated
     /// code whose own range check covers it (`Body::within`), trusted in a
     /// region below 4 GiB, where its 32-bit sums cannot wrap.
     fn access(
@@ -1521,16 +1538,20 @@ impl<'a> Checked<'a> {
 
     /// [`Checked::access`] and [`Access::emit`] for an access whose
     /// address lies under the value it stores (a store's, a lane's): the
-    /// value waits in `temps[0]` while the address needs code.
+    /// value waits in `temps[0]` while the address needs code. `within`:
+    /// a store of generated code into a block it checked itself
+    /// (`Body::store_within`), trusted as [`Checked::access`] trusts a
+    /// load.
     fn under_value(
         &mut self,
         emit: &mut dyn FnMut(&[I<'_>]),
         regions: &Regions,
         base: Option<Value>,
         access: (u32, u64, u32),
+        within: bool,
         [value, address]: [u32; 2],
     ) -> Result<MemArg> {
-        let plan = self.access(regions, base, access, false)?;
+        let plan = self.access(regions, base, access, within)?;
         if plan == Access::AsIs {
             return plan.emit(emit, regions, access, address);
         }
@@ -2067,6 +2088,31 @@ mod tests {
         let (f, covered) = function();
         let err = checks_in(f, &[covered[0] - 2], 2).expect_err("no load there");
         assert_eq!(err.kind(), crate::ErrorKind::Internal);
+    }
+
+    /// A store generated code marks as inside a block it checked itself
+    /// (`Body::store_within`) gets no region check, unless its region is
+    /// 4 GiB; its neighbour does.
+    #[test]
+    fn a_store_the_generated_code_checked_itself_gets_no_region_check() {
+        use crate::abi::Flat;
+        use crate::adapt::body::Body;
+        let function = || {
+            let (mut body, params) = Body::new(&[Flat::I32]);
+            let p = params[0];
+            body.get(p).get(p).store_within(0, 0, 4, Flat::I32);
+            body.get(p).get(p).store(0, 4, 4, Flat::I32);
+            body.get(p).i32(7).store_within(0, 8, 1, Flat::I32);
+            body.finish_covered()
+        };
+        let (f, covered) = function();
+        assert_eq!(covered.len(), 2);
+        assert_eq!(checks_in(f, &covered, 2).expect("rewrites"), 1);
+        let (f, _) = function();
+        assert_eq!(checks_in(f, &[], 2).expect("rewrites"), 3);
+        let (f, covered) = function();
+        let whole = MAX_PAGES as u32;
+        assert_eq!(checks_in(f, &covered, whole).expect("rewrites"), 3);
     }
 
     /// A `memory.copy` whose two ranges the generated code checked itself
