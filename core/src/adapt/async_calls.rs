@@ -4777,10 +4777,7 @@ impl Gen<'_, '_, '_, '_> {
                         // wasmtime's memcpy (within one instance too)
                         let bytes = b.local(Flat::I32);
                         b.get(k).i32(fam.size).ins(I::I32Mul).set(bytes);
-                        b.get(rptr).get(wptr).get(bytes).ins(I::MemoryCopy {
-                            src_mem: ws.memory()?,
-                            dst_mem: rs.memory()?,
-                        });
+                        b.copy((rs.memory()?, rptr), (ws.memory()?, wptr), bytes, false);
                     } else if wc == rc {
                         b.ins(I::Unreachable);
                     } else if ws.encoding != super::staged::HOST_ENCODING
