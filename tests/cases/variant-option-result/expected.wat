@@ -104,7 +104,7 @@
     local.get 17
 
   (func $"copy string utf8 mem1->mem0" (;4;) (type 2) (param i32 i32) (result i32 i32)
-    (local i32 i32 i32 i32 i32 i32 i32 i32 i64)
+    (local i32 i32 i32 i32 i32 i32 i32 i32 i64 i64 i64 i64)
     local.get 0
     i64.extend_i32_u
     local.get 1
@@ -398,10 +398,101 @@
         br 0 (;@2;)
       end
     end
-    local.get 5
-    local.get 0
-    local.get 4
-    memory.copy 0 1
+    block ;; label = @1
+      block ;; label = @2
+        local.get 4
+        i32.const 2048
+        i32.lt_u
+        br_if 0 (;@2;)
+        local.get 5
+        local.get 0
+        i32.sub
+        i32.const 4095
+        i32.and
+        i32.const 1
+        i32.sub
+        i32.const 31
+        i32.ge_u
+        br_if 0 (;@2;)
+        local.get 0
+        local.get 4
+        i32.add
+        i32.const 32
+        i32.sub
+        local.set 7
+        local.get 7
+        i64.load 1
+        local.set 10
+        local.get 7
+        i64.load 1 offset=8
+        local.set 11
+        local.get 7
+        i64.load 1 offset=16
+        local.set 12
+        local.get 7
+        i64.load 1 offset=24
+        local.set 13
+        local.get 7
+        local.set 9
+        local.get 0
+        local.set 7
+        local.get 5
+        local.set 6
+        loop ;; label = @3
+          local.get 6
+          local.get 7
+          i64.load 1
+          i64.store
+          local.get 6
+          local.get 7
+          i64.load 1 offset=8
+          i64.store offset=8
+          local.get 6
+          local.get 7
+          i64.load 1 offset=16
+          i64.store offset=16
+          local.get 6
+          local.get 7
+          i64.load 1 offset=24
+          i64.store offset=24
+          local.get 7
+          i32.const 32
+          i32.add
+          local.set 7
+          local.get 6
+          i32.const 32
+          i32.add
+          local.set 6
+          local.get 7
+          local.get 9
+          i32.lt_u
+          br_if 0 (;@3;)
+        end
+        local.get 5
+        local.get 4
+        i32.add
+        i32.const 32
+        i32.sub
+        local.set 6
+        local.get 6
+        local.get 10
+        i64.store
+        local.get 6
+        local.get 11
+        i64.store offset=8
+        local.get 6
+        local.get 12
+        i64.store offset=16
+        local.get 6
+        local.get 13
+        i64.store offset=24
+        br 1 (;@1;)
+      end
+      local.get 5
+      local.get 0
+      local.get 4
+      memory.copy 0 1
+    end
     local.get 5
     local.set 2
     local.get 1
