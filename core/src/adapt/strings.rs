@@ -10,7 +10,7 @@
 //! makes before it notices). Per source → destination encoding:
 //!
 //! - **same encoding** (and latin1 → utf16, latin1 → latin1+utf16): one
-//!   block of the exact size; then validate and `memory.copy` (or widen).
+//!   block of the exact size; then validate and copy (`Body::copy_within`; or widen).
 //! - **utf8 → utf16**: the worst case, `2 n` bytes; encode; shrink to the
 //!   bytes written when fewer.
 //! - **utf16 or latin1 → utf8**: `n` bytes, filled while the string is
@@ -398,10 +398,9 @@ impl Codegen {
                     .set(wide);
             }),
         );
-        body.get(dst)
-            .get(f.ptr)
-            .get(bytes)
-            .ins(I::MemoryCopy { src_mem, dst_mem });
+        // the source range checked by the caller (`f.units` units of 2
+        // bytes), the block of `bytes` by `realloc`
+        body.copy_within((dst_mem, dst), (src_mem, f.ptr), bytes);
         body.get(wide).ins(I::If(BlockType::Empty));
         body.get(f.units)
             .i32(UTF16_TAG)
