@@ -180,12 +180,12 @@ impl Body {
     /// (locals, not written here), leaving what `memory.copy` leaves, with
     /// its accesses marked [`Body::within`] when `marked`.
     ///
-    /// `memory.copy` is a call to the host's `memmove`, and glibc's (up
-    /// to 2.36 at least, on AMD processors with fast `rep movsb`: the
-    /// EPYC our benchmarks run on) copies 2 KiB or more with `rep movsb`,
-    /// which is 20 to 50 times slower when the destination lies 1 to 31
-    /// bytes past the source modulo 4 KiB (10 KiB in 3.3 to 5.5 µs
-    /// instead of 0.1 to 0.2). Two components built by one toolchain lay
+    /// `memory.copy` is a call to the host's `memmove`, and glibc's
+    /// (2.36, Debian 12's, measured on the AMD EPYC our benchmarks run
+    /// on) copies more than about 2 KiB with `rep movsb`, which there is
+    /// 20 to 50 times slower when the destination lies 1 to 31 bytes
+    /// past the source modulo 4 KiB (10 KiB in 3.3 to 5.5 µs instead of
+    /// 0.1 to 0.2). Two components built by one toolchain lay
     /// out their heaps alike, so a copy between them lands there often.
     /// Linear memories start on page boundaries, so the distance modulo
     /// 4 KiB is the same in wasm addresses; a copy of [`LONG_COPY`] bytes
@@ -194,8 +194,8 @@ impl Body {
     /// wrote: two memories, or `dst - src >= len` (wrapping: `dst` before
     /// `src` or after its end). The last 32 bytes are loaded before the
     /// turns (which may overwrite them when `dst` lies just before `src`)
-    /// and stored after. Anywhere else a distance in that window costs
-    /// one loop slower than `memmove` in 31 of 4,096 cases.
+    /// and stored after. On a host without that slowness, the loop is
+    /// somewhat slower than `memmove`, at 31 of 4,096 distances.
     pub(crate) fn copy(
         &mut self,
         (dst_mem, dst): (u32, Local),
