@@ -388,6 +388,21 @@ impl TyTable {
         }
     }
 
+    /// Whether a `ty` passed flat still has pointers in memory: a list
+    /// whose elements hold strings or lists.
+    pub(crate) fn pointers_in_memory(&self, ty: TyId) -> bool {
+        if !self.info(ty).memory {
+            return false;
+        }
+        match self.node(ty) {
+            Node::List(element) => self.info(*element).memory,
+            Node::Record(children) => children.iter().any(|c| self.pointers_in_memory(*c)),
+            Node::Variant(cases) => cases.iter().flatten().any(|c| self.pointers_in_memory(*c)),
+            Node::FixedList(element, _) => self.pointers_in_memory(*element),
+            _ => false,
+        }
+    }
+
     pub(crate) fn node(&self, id: TyId) -> &Node {
         &self.nodes[id.0 as usize]
     }

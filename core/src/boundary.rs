@@ -118,7 +118,7 @@ pub(crate) fn plan(
         // An async one whose result holds handles writes it there too.
         let id = LoweringId(i);
         let staged = match (
-            adapters.staged_lowerings.contains(&id),
+            layout.staged_lowerings.contains(&id),
             adapters.async_staged.contains(&id),
         ) {
             (true, _) => Some(Wrapper::Scratch),

@@ -6,8 +6,9 @@
 //! move between the wrapper's table and the component's.
 
 use super::body::{Body, Local};
-use super::codegen::Codegen;
+use super::codegen::{Codegen, Side};
 use super::rebase::{Rebase, Way};
+use super::staged::Stage;
 use super::translate::{Place, Slot};
 use crate::abi::{Flat, Shape};
 use crate::error::Result;
@@ -218,12 +219,17 @@ impl Codegen {
 
     /// In front of lifted export `func`: moves the pointers of the host's
     /// arguments to region addresses, calls, and moves those of the result
-    /// to memory addresses.
+    /// to memory addresses. With `copy` (the component's side and meld's
+    /// stage heap), a result through memory holding strings or lists is
+    /// given to the host as a copy in the stage heap, pointers moved
+    /// (`Adapters::copied_exports`): moved in place, a string overlapping
+    /// the moved pointer fields would be read with the moved bytes.
     pub(crate) fn export_wrapper(
         &mut self,
         shape: &Shape,
         func: u32,
         region: Region,
+        copy: Option<(Side, Stage)>,
     ) -> Result<wasm_encoder::Function> {
         let (mut body, mut args) = Body::new(&shape.lifted.params);
         if shape.spill_params {
@@ -237,7 +243,19 @@ impl Codegen {
         }
         body.ins(I::Call(func));
         let results = body.pop_all(&shape.lifted.results);
-        if let (true, Some(result)) = (shape.spill_results, shape.result) {
+        let copied = |result| copy.filter(|_| self.tys.info(result).memory);
+        if let (true, Some(result)) = (shape.spill_results, shape.result)
+            && let Some((callee, stage)) = copied(result)
+        {
+            self.stage_result(
+                &mut body,
+                result,
+                results[0],
+                callee,
+                stage,
+                callee.encoding,
+            )?;
+        } else if let (true, Some(result)) = (shape.spill_results, shape.result) {
             region.check_block(&mut body, results[0], self.tys.info(result).size);
             let place = Place {
                 memory: region.memory,
@@ -255,15 +273,22 @@ impl Codegen {
     }
 
     /// In front of that export's post-return: moves the result's pointers
-    /// back to region addresses before the component frees them.
+    /// back to region addresses before the component frees them (with
+    /// `copy`, frees the copy the host was given instead).
     pub(crate) fn post_return_wrapper(
         &mut self,
         shape: &Shape,
         post: Option<u32>,
         region: Region,
+        copy: Option<Stage>,
     ) -> Result<wasm_encoder::Function> {
         let (mut body, args) = Body::new(&shape.lifted.results);
-        if let (true, Some(result)) = (shape.spill_results, shape.result) {
+        let copied = |result| copy.filter(|_| self.tys.info(result).memory);
+        if let (true, Some(result)) = (shape.spill_results, shape.result)
+            && let Some(stage) = copied(result)
+        {
+            self.unstage_result_post(&mut body, result, args[0], stage, post)?;
+        } else if let (true, Some(result)) = (shape.spill_results, shape.result) {
             let r = body.local(Flat::I32);
             body.get(args[0]).i32(region.base).ins(I::I32Sub).set(r);
             let place = Place {

@@ -133,6 +133,16 @@ pub(crate) struct Adapters {
     /// result through memory copied into the stage heap) and runs the
     /// post-return.
     pub(crate) stackful_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
+    /// Sync lifts, neither staged nor stackful, whose result goes through
+    /// memory and holds strings or lists. With a shared memory, where the
+    /// host must see their pointers moved by the region's base, the host
+    /// reads a copy of the result in meld's stage heap (its pointers moved
+    /// as copied, freed by the post-return): moving them in place, the
+    /// host would read moved bytes wherever a string or list overlaps a
+    /// moved pointer field (a result pointing into its own return area),
+    /// and the component's memory would change under it. One whose region
+    /// is not at base 0 gives a shared memory meld's region.
+    pub(crate) copied_exports: std::collections::BTreeSet<crate::graph::LiftedId>,
     /// Host functions whose values carry resource handles.
     pub(crate) handle_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
     /// Those whose parameters hold handles in memory, or whose result
@@ -143,6 +153,14 @@ pub(crate) struct Adapters {
     /// `realloc`, which the host calls while writing the result, could
     /// rewrite them before they are translated.
     pub(crate) staged_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
+    /// Other sync host functions whose parameters hold strings or lists in
+    /// memory (a spilled tuple, a `list<string>`). With a shared memory,
+    /// where the host must see their pointers moved by the caller region's
+    /// base, they are staged too (`Layout::staged_lowerings`): moved in
+    /// place, a string overlapping a moved pointer field would be read
+    /// with the moved bytes, and the caller's `realloc`, which the host
+    /// calls while it writes the result, would see the moved pointers.
+    pub(crate) moved_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
     /// Async host calls whose result holds handles, or whose parameters
     /// hold them in memory: the host reads the parameters from a copy in
     /// meld's scratch area and writes the result into a block of meld's
@@ -245,6 +263,7 @@ pub(crate) fn plan(
     let mut handle_exports = std::collections::BTreeSet::new();
     let mut staged_exports = std::collections::BTreeSet::new();
     let mut stackful_exports = std::collections::BTreeSet::new();
+    let mut copied_exports = std::collections::BTreeSet::new();
     for id in lifted {
         let shape = export_shape(graph, types, &mut tys, id)?;
         if shape
@@ -286,8 +305,15 @@ pub(crate) fn plan(
             (false, true) => shape.spill_results,
             (false, false) => false,
         };
-        if in_memory || (result_handles && !stackful) || task_memory {
+        let staged = in_memory || (result_handles && !stackful) || task_memory;
+        if staged {
             staged_exports.insert(id);
+        } else if !lifted.options.async_
+            && !stackful
+            && shape.spill_results
+            && shape.result.is_some_and(|t| tys.info(t).memory)
+        {
+            copied_exports.insert(id);
         }
         if stackful {
             stackful_exports.insert(id);
@@ -296,6 +322,7 @@ pub(crate) fn plan(
     let mut handle_lowerings = std::collections::BTreeSet::new();
     let mut staged_lowerings = std::collections::BTreeSet::new();
     let mut async_staged = std::collections::BTreeSet::new();
+    let mut moved_lowerings = std::collections::BTreeSet::new();
     for i in 0..graph.lowerings.len() {
         let id = crate::graph::LoweringId(i);
         let Some(shape) = lowering_shape(graph, types, &mut tys, id)? else {
@@ -327,6 +354,14 @@ pub(crate) fn plan(
             async_staged.insert(id);
         } else if in_memory || result_window {
             staged_lowerings.insert(id);
+        } else if !async_ && matches!(graph.lowerings[i].item, crate::graph::HostItem::Func(_)) {
+            let moved = match shape.spill_params {
+                true => tys.info(shape.tuple).memory,
+                false => shape.params.iter().any(|t| tys.pointers_in_memory(*t)),
+            };
+            if moved {
+                moved_lowerings.insert(id);
+            }
         }
     }
     let staged_ends = match graph.runtime {
@@ -338,8 +373,10 @@ pub(crate) fn plan(
     adapters.handle_exports = handle_exports;
     adapters.staged_exports = staged_exports;
     adapters.stackful_exports = stackful_exports;
+    adapters.copied_exports = copied_exports;
     adapters.handle_lowerings = handle_lowerings;
     adapters.staged_lowerings = staged_lowerings;
+    adapters.moved_lowerings = moved_lowerings;
     adapters.async_staged = async_staged;
     adapters.staged_ends = staged_ends;
     Ok(adapters)
@@ -538,8 +575,10 @@ fn with_flags(
         handle_exports: Default::default(),
         staged_exports: Default::default(),
         stackful_exports: Default::default(),
+        copied_exports: Default::default(),
         handle_lowerings: Default::default(),
         staged_lowerings: Default::default(),
+        moved_lowerings: Default::default(),
         async_staged: Default::default(),
         staged_ends: Default::default(),
     }
@@ -836,7 +875,7 @@ fn host_function(
             .map(|s| (s, lifted))
     };
     Ok(match wrapper {
-        merge::Wrapper::Lowering(id) if adapters.staged_lowerings.contains(&id) => {
+        merge::Wrapper::Lowering(id) if layout.staged_lowerings.contains(&id) => {
             let lowering = &graph.lowerings[id.0];
             let import = &boundary.imports[boundary.lowering_import[id.0]];
             let shape = lowering_shape(graph, types, &mut codegen.tys, id)?
@@ -926,7 +965,25 @@ fn host_function(
                 Some(handles) => layout.index(handles)?,
                 None => layout.resolve(graph, adapters, &lifted.func, Space::Func)?,
             };
-            let body = codegen.export_wrapper(&shape, func, region)?;
+            let copied = adapters.copied_exports.contains(&id)
+                && layout.copied(graph, adapters, &lifted.options)?;
+            let copy = match copied {
+                true => {
+                    let callee = options_side(
+                        graph,
+                        adapters,
+                        layout,
+                        flag,
+                        &lifted.options,
+                        lifted.component,
+                    )?;
+                    Some((callee, stage(layout)?))
+                }
+                false => None,
+            };
+            let body = codegen
+                .export_wrapper(&shape, func, region, copy)
+                .map_err(|e| e.in_component(graph.path(lifted.component)))?;
             GeneratedFunc {
                 name: format!("export {}", export_name(id)?),
                 ty: shape.lifted.func_type(),
@@ -944,7 +1001,13 @@ fn host_function(
                 .as_ref()
                 .map(|post| layout.resolve(graph, adapters, post, Space::Func))
                 .transpose()?;
-            let body = codegen.post_return_wrapper(&shape, post, region)?;
+            let copied = adapters.copied_exports.contains(&id)
+                && layout.copied(graph, adapters, &lifted.options)?;
+            let copy = match copied {
+                true => Some(stage(layout)?),
+                false => None,
+            };
+            let body = codegen.post_return_wrapper(&shape, post, region, copy)?;
             GeneratedFunc {
                 name: format!("post-return {}", export_name(id)?),
                 ty: FuncType::new(shape.lifted.results.iter().map(|t| t.core()), []),
@@ -1087,11 +1150,16 @@ fn staged_export(
             lifted.component,
         )?,
         func: layout.resolve(graph, adapters, &lifted.func, Space::Func)?,
-        stage: staged::Stage {
-            tables: tables_memory(layout)?,
-            base: tables_base(layout)?,
-            frees: true,
-        },
+        stage: stage(layout)?,
+    })
+}
+
+/// meld's stage heap, its blocks freed once read.
+fn stage(layout: &Layout<'_>) -> Result<staged::Stage> {
+    Ok(staged::Stage {
+        tables: tables_memory(layout)?,
+        base: tables_base(layout)?,
+        frees: true,
     })
 }
 

@@ -377,13 +377,59 @@ impl Codegen {
             }
             return Ok(body.finish());
         }
-        let (block, area) =
-            self.stage_out(&mut body, result, raw[0], s.callee, s.stage, RAW_AREA)?;
-        body.get(block)
-            .get(raw[0])
-            .store(s.stage.tables, 0, 4, Flat::I32);
-        push_address(&mut body, area, s.stage.base);
+        self.stage_result(&mut body, result, raw[0], s.callee, s.stage, HOST_ENCODING)?;
         Ok(body.finish())
+    }
+
+    /// Pushes the address (as the host sees it) of a copy of the `result`
+    /// the component returned at `raw`, made in a block of the stage heap
+    /// with its strings in `encoding` ([`Codegen::stage_out`]), whose first
+    /// [`RAW_AREA`] bytes keep `raw` for the post-return
+    /// ([`Codegen::unstage_result_post`]).
+    pub(crate) fn stage_result(
+        &mut self,
+        body: &mut Body,
+        result: crate::abi::TyId,
+        raw: Local,
+        callee: Side,
+        stage: Stage,
+        encoding: StringEncoding,
+    ) -> Result<()> {
+        let (block, area) = self.stage_out(body, result, raw, callee, stage, RAW_AREA, encoding)?;
+        body.get(block)
+            .get(raw)
+            .store(stage.tables, 0, 4, Flat::I32);
+        push_address(body, area, stage.base);
+        Ok(())
+    }
+
+    /// Once the host has read the copy [`Codegen::stage_result`] made, at
+    /// `given` (as the host sees it): frees it and calls the component's
+    /// post-return `post`, if any, on its own return area.
+    pub(crate) fn unstage_result_post(
+        &mut self,
+        body: &mut Body,
+        result: crate::abi::TyId,
+        given: Local,
+        stage: Stage,
+        post: Option<u32>,
+    ) -> Result<()> {
+        let (block, area, raw) = (
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+            body.local(Flat::I32),
+        );
+        body.get(given)
+            .i32(stage.base + RAW_AREA)
+            .ins(I::I32Sub)
+            .set(block);
+        body.get(block).i32(RAW_AREA).ins(I::I32Add).set(area);
+        body.get(block).load(stage.tables, 0, 4, Flat::I32).set(raw);
+        self.free_staged(body, result, block, area, stage)?;
+        if let Some(post) = post {
+            body.get(raw).ins(I::Call(post));
+        }
+        Ok(())
     }
 
     /// The body of staged sync export `s`'s post-return, given what the
@@ -399,20 +445,7 @@ impl Codegen {
         let (mut body, args) = Body::new(&shape.lifted.results);
         match (shape.spill_results, shape.result) {
             (true, Some(result)) => {
-                let (block, area) = (body.local(Flat::I32), body.local(Flat::I32));
-                body.get(args[0])
-                    .i32(s.stage.base + RAW_AREA)
-                    .ins(I::I32Sub)
-                    .set(block);
-                body.get(block).i32(RAW_AREA).ins(I::I32Add).set(area);
-                let raw = body.local(Flat::I32);
-                body.get(block)
-                    .ins(I::I32Load(super::body::memarg(s.stage.tables, 0, 4)))
-                    .set(raw);
-                self.free_staged(&mut body, result, block, area, s.stage)?;
-                if let Some(post) = post {
-                    body.get(raw).ins(I::Call(post));
-                }
+                self.unstage_result_post(&mut body, result, args[0], s.stage, post)?;
             }
             _ => {
                 if let Some(post) = post {
@@ -430,7 +463,12 @@ impl Codegen {
     /// of the stage heap, after `header` bytes, as the host reads it: its
     /// handles leave `callee`'s table for the host, its strings and lists
     /// are blocks of the stage heap too, its pointers as the host sees
-    /// them. Returns the block and the copy's address (meld's own).
+    /// them, its strings in `encoding`. Returns the block and the copy's
+    /// address (meld's own).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the value, both sides, and the block's shape"
+    )]
     fn stage_out(
         &mut self,
         body: &mut Body,
@@ -439,6 +477,7 @@ impl Codegen {
         callee: Side,
         stage: Stage,
         header: u32,
+        encoding: StringEncoding,
     ) -> Result<(Local, Local)> {
         let (size, align) = (self.tys.info(result).size, self.tys.info(result).align);
         check_block(body, callee.memory()?, src, size, align);
@@ -450,7 +489,7 @@ impl Codegen {
         let (from, to) = (place(callee.memory()?, src), place(stage.tables, area));
         let to_host = Dir {
             src: callee,
-            dst: self.stage_side(stage),
+            dst: self.stage_side(stage, encoding),
         };
         self.translate(body, result, &Src::Mem(from), &Dst::Mem(to), to_host)?;
         self.rebase_mem(body, result, to, stage.rebase(Way::ToHost))?;
@@ -477,13 +516,14 @@ impl Codegen {
     }
 
     /// The host's side of a value copied into the stage heap: meld's
-    /// memory, the stage heap's `realloc`, [`HOST_ENCODING`], the host's
+    /// memory, the stage heap's `realloc`, strings in `encoding`
+    /// ([`HOST_ENCODING`] where the lift names meld's memory), the host's
     /// handles.
-    fn stage_side(&mut self, stage: Stage) -> Side {
+    fn stage_side(&mut self, stage: Stage, encoding: StringEncoding) -> Side {
         Side {
             memory: Some(stage.tables),
             realloc: Some(self.rt(RtFn::StageRealloc)),
-            encoding: HOST_ENCODING,
+            encoding,
             may_leave: None,
             table: HOST,
             frees: false,
@@ -506,7 +546,8 @@ impl Codegen {
         stage: Stage,
     ) -> Result<Vec<Local>> {
         if spilled {
-            let (block, area) = self.stage_out(body, result, args[0], callee, stage, 0)?;
+            let (block, area) =
+                self.stage_out(body, result, args[0], callee, stage, 0, HOST_ENCODING)?;
             return Ok(vec![block, area]);
         }
         let src = Src::Stack(args.iter().map(|l| Slot::exact(*l)).collect());
@@ -529,7 +570,7 @@ impl Codegen {
         let slots: Vec<Slot> = out.iter().map(|l| Slot::exact(*l)).collect();
         let to_host = Dir {
             src: callee,
-            dst: self.stage_side(stage),
+            dst: self.stage_side(stage, HOST_ENCODING),
         };
         self.translate(body, result, src, &Dst::Stack(slots.clone()), to_host)?;
         self.rebase_stack(body, result, &slots, stage.rebase(Way::ToHost))?;

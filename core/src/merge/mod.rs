@@ -94,6 +94,9 @@ pub(crate) struct Layout<'a> {
     /// The memory meld's handle tables live in (after the instances'),
     /// when an inner component defines a resource type.
     pub(crate) tables_memory: Option<u32>,
+    /// `Adapters::staged_lowerings`, and with a shared memory the
+    /// `Adapters::moved_lowerings` whose region is not at base 0.
+    pub(crate) staged_lowerings: std::collections::BTreeSet<LoweringId>,
     /// With [`MemoryLayout::Shared`], the regions of the one memory.
     pub(crate) shared: Option<shared::Plan>,
     /// Stream and future reads and writes whose copies with the host are
@@ -238,6 +241,7 @@ impl<'a> Layout<'a> {
             staged_ends: adapters.staged_ends.clone(),
             first_async: 0,
             tables_memory,
+            staged_lowerings: adapters.staged_lowerings.clone(),
             shared: None,
             totals,
             warnings: Vec::new(),
@@ -259,9 +263,23 @@ impl<'a> Layout<'a> {
             MemoryLayout::Shared { default_pages } => Some(default_pages),
         };
         if let Some(default_pages) = default_pages {
-            let plan = shared::Plan::new(&layout, graph, adapters, default_pages)?;
-            layout.warnings.extend(plan.note.clone());
-            layout.shared = Some(plan);
+            layout.shared = Some(shared::Plan::new(&layout, graph, adapters, default_pages)?);
+            // the host reads copies of values whose region moves in
+            // meld's region ([`Self::copies`]): planned again with it (the
+            // region at base 0 stays where it is)
+            if layout.tables_memory.is_none() && layout.copies(graph, adapters)? {
+                layout.tables_memory = Some(layout.totals[Space::Memory.index()]);
+                layout.totals[Space::Memory.index()] += 1;
+                layout.shared = Some(shared::Plan::new(&layout, graph, adapters, default_pages)?);
+            }
+            if let Some(plan) = &layout.shared {
+                layout.warnings.extend(plan.note.clone());
+            }
+            for id in &adapters.moved_lowerings {
+                if layout.copied(graph, adapters, &graph.lowerings[id.0].options)? {
+                    layout.staged_lowerings.insert(*id);
+                }
+            }
         }
         if layout.shared.is_some() {
             // With one memory, copies of pointers with the host are staged
@@ -305,7 +323,7 @@ impl<'a> Layout<'a> {
             let flag = adapters.flag(lowering.caller);
             if let Some(realloc) = &lowering.options.realloc
                 && (rebased.is_some() || flag.is_some())
-                && !adapters.staged_lowerings.contains(&LoweringId(i))
+                && !self.staged_lowerings.contains(&LoweringId(i))
             {
                 let realloc = self.origin(graph, adapters, realloc, Space::Func)?;
                 wrappers.insert(Wrapper::Realloc {
@@ -347,7 +365,7 @@ impl<'a> Layout<'a> {
                 }
             }
         }
-        if !adapters.staged_lowerings.is_empty() || !adapters.async_staged.is_empty() {
+        if !self.staged_lowerings.is_empty() || !adapters.async_staged.is_empty() {
             wrappers.insert(Wrapper::Scratch);
         }
         if !adapters.async_staged.is_empty()
@@ -393,6 +411,39 @@ impl<'a> Layout<'a> {
             }
         }
         Ok(wrappers.into_iter().collect())
+    }
+
+    /// With a shared memory: whether the pointers of the values the host
+    /// reads in the region of the memory `options` name move (it is not at
+    /// base 0), so that the host reads copies of them instead
+    /// (`Adapters::copied_exports`, `Adapters::moved_lowerings`).
+    pub(crate) fn copied(
+        &self,
+        graph: &Graph,
+        adapters: &Adapters,
+        options: &Options,
+    ) -> Result<bool> {
+        let (Some(plan), Some(memory)) = (&self.shared, &options.memory) else {
+            return Ok(false);
+        };
+        let k = self.index(self.origin(graph, adapters, memory, Space::Memory)?)?;
+        Ok(plan.base(k)? != 0)
+    }
+
+    /// Whether the host reads any export's result or host function's
+    /// parameters from a copy ([`Self::copied`]).
+    fn copies(&self, graph: &Graph, adapters: &Adapters) -> Result<bool> {
+        for id in &adapters.copied_exports {
+            if self.copied(graph, adapters, &graph.lifted[id.0].options)? {
+                return Ok(true);
+            }
+        }
+        for id in &adapters.moved_lowerings {
+            if self.copied(graph, adapters, &graph.lowerings[id.0].options)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// With a shared memory: the fused index of the memory `options` name,
