@@ -927,6 +927,34 @@ fn async_host_strings() {
     );
 }
 
+/// `async_host_moved.wat`: a list of strings over their own elements to
+/// the host, at once and later: with one shared memory, the host reads a
+/// copy whose pointers moved, never the caller's elements moved in place.
+#[test]
+fn async_host_moved() {
+    let fixture = Fixture {
+        name: "async-host-moved (WAT)",
+        wasm: wat::parse_str(include_str!("async_host_moved.wat"))
+            .expect("async_host_moved.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            (
+                "run",
+                vec![Val::U32(0)],
+                r#"[(2, "H\0\0\0\u{8}\0\0\0|P\0\0\0\u{8}\0\0\0")]"#,
+            ),
+            (
+                "run",
+                vec![Val::U32(2)],
+                r#"[(17, "H\0\0\0\u{8}\0\0\0|P\0\0\0\u{8}\0\0\0")]"#,
+            ),
+        ],
+    );
+}
+
 /// `async_host_handles.wat`: an own handle from the host that comes into
 /// the caller's table when the result arrives, a borrow the host holds until
 /// its subtask resolves (dropping the thing meanwhile traps), and both when

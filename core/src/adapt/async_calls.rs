@@ -3049,6 +3049,48 @@ impl Gen<'_, '_, '_, '_> {
             Some(_) => &args[..args.len() - 1],
             None => &args[..],
         };
+        if let Some(region) = region.filter(|r| r.base != 0)
+            && self.ctx.adapters.moved_lowerings.contains(&id)
+        {
+            // Strings or lists in memory: the host reads a copy of the
+            // parameters in the scratch area, in the caller's encoding, as
+            // the lowering says (`Adapters::moved_lowerings`).
+            let mut handles_shape =
+                super::lowering_shape(self.ctx.graph, self.ctx.types, &mut self.codegen.tys, id)?
+                    .ok_or_else(|| Error::internal("a moved built-in"))?;
+            handles_shape.spill_params = spilled;
+            if let (Some(retptr), Some(result)) = (retptr, shape.result) {
+                region.check_block(&mut b, retptr, self.codegen.tys.info(result).size);
+            }
+            let caller = site.caller;
+            self.codegen
+                .stage_params(
+                    &mut b,
+                    &handles_shape,
+                    params_in,
+                    spilled,
+                    caller,
+                    self.stage(false)?,
+                    caller.encoding,
+                )
+                .map_err(|e| e.in_component(self.ctx.graph.path(site.lowering.caller)))?;
+            if let Some(retptr) = retptr {
+                b.get(retptr).i32(region.base).ins(I::I32Add);
+            }
+            let code = b.local(Flat::I32);
+            b.ins(I::Call(self.ctx.layout.lowering_import(id)?))
+                .set(code);
+            let moving = match (retptr, self.result_moves(id)?) {
+                (Some(retptr), true) => Some((retptr, None)),
+                _ => None,
+            };
+            self.host_call_end(&mut b, id, code, moving)?;
+            return Ok((
+                format!("meld async host call {}#{}", site.module, site.field),
+                site.core,
+                b.finish(),
+            ));
+        }
         // Handles in the parameters: own ones leave the caller's table, the
         // host gets its own for borrowed ones (its lends are the fused
         // component's, which the host's table keeps until the subtask
@@ -3230,7 +3272,15 @@ impl Gen<'_, '_, '_, '_> {
         };
         let host_spills = self.codegen.tys.info(shape.tuple).flat.len() > MAX_FLAT_ASYNC_PARAMS;
         self.codegen
-            .stage_params(&mut b, &shape, params, host_spills, caller, stage)
+            .stage_params(
+                &mut b,
+                &shape,
+                params,
+                host_spills,
+                caller,
+                stage,
+                super::HOST_ENCODING,
+            )
             .map_err(in_caller)?;
         let area = match shape.result {
             Some(result) => {
@@ -3319,6 +3369,7 @@ impl Gen<'_, '_, '_, '_> {
                 shape.spill_params,
                 site.caller,
                 stage,
+                super::HOST_ENCODING,
             )
             .map_err(in_caller)?;
         if let Some(area) = area {

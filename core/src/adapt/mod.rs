@@ -153,13 +153,15 @@ pub(crate) struct Adapters {
     /// `realloc`, which the host calls while writing the result, could
     /// rewrite them before they are translated.
     pub(crate) staged_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
-    /// Other sync host functions whose parameters hold strings or lists in
+    /// Other host functions whose parameters hold strings or lists in
     /// memory (a spilled tuple, a `list<string>`). With a shared memory,
     /// where the host must see their pointers moved by the caller region's
-    /// base, they are staged too (`Layout::staged_lowerings`): moved in
-    /// place, a string overlapping a moved pointer field would be read
-    /// with the moved bytes, and the caller's `realloc`, which the host
-    /// calls while it writes the result, would see the moved pointers.
+    /// base, the host reads a copy: sync ones are staged too
+    /// (`Layout::staged_lowerings`), async ones copy their parameters into
+    /// the scratch area (`async_calls.rs`). Moved in place, a string
+    /// overlapping a moved pointer field would be read with the moved
+    /// bytes, and the caller's `realloc`, which the host calls while it
+    /// writes the result, would see the moved pointers.
     pub(crate) moved_lowerings: std::collections::BTreeSet<crate::graph::LoweringId>,
     /// Async host calls whose result holds handles, or whose parameters
     /// hold them in memory: the host reads the parameters from a copy in
@@ -354,8 +356,8 @@ pub(crate) fn plan(
             async_staged.insert(id);
         } else if in_memory || result_window {
             staged_lowerings.insert(id);
-        } else if !async_ && matches!(graph.lowerings[i].item, crate::graph::HostItem::Func(_)) {
-            let moved = match shape.spill_params {
+        } else if matches!(graph.lowerings[i].item, crate::graph::HostItem::Func(_)) {
+            let moved = match spilled {
                 true => tys.info(shape.tuple).memory,
                 false => shape.params.iter().any(|t| tys.pointers_in_memory(*t)),
             };
@@ -968,17 +970,10 @@ fn host_function(
             let copied = adapters.copied_exports.contains(&id)
                 && layout.copied(graph, adapters, &lifted.options)?;
             let copy = match copied {
-                true => {
-                    let callee = options_side(
-                        graph,
-                        adapters,
-                        layout,
-                        flag,
-                        &lifted.options,
-                        lifted.component,
-                    )?;
-                    Some((callee, stage(layout)?))
-                }
+                true => Some((
+                    lifted_side(graph, adapters, layout, flag, id)?,
+                    stage(layout)?,
+                )),
                 false => None,
             };
             let body = codegen
@@ -1138,20 +1133,31 @@ fn staged_export(
     flag: &dyn Fn(InnerId) -> Option<u32>,
     id: crate::graph::LiftedId,
 ) -> Result<staged::StagedExport> {
-    let lifted = &graph.lifted[id.0];
     Ok(staged::StagedExport {
         shape: export_shape(graph, types, &mut codegen.tys, id)?,
-        callee: options_side(
-            graph,
-            adapters,
-            layout,
-            flag,
-            &lifted.options,
-            lifted.component,
-        )?,
-        func: layout.resolve(graph, adapters, &lifted.func, Space::Func)?,
+        callee: lifted_side(graph, adapters, layout, flag, id)?,
+        func: layout.resolve(graph, adapters, &graph.lifted[id.0].func, Space::Func)?,
         stage: stage(layout)?,
     })
+}
+
+/// The component's side of lifted export `id`.
+fn lifted_side(
+    graph: &Graph,
+    adapters: &Adapters,
+    layout: &Layout<'_>,
+    flag: &dyn Fn(InnerId) -> Option<u32>,
+    id: crate::graph::LiftedId,
+) -> Result<Side> {
+    let lifted = &graph.lifted[id.0];
+    options_side(
+        graph,
+        adapters,
+        layout,
+        flag,
+        &lifted.options,
+        lifted.component,
+    )
 }
 
 /// meld's stage heap, its blocks freed once read.

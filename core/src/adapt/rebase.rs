@@ -3,10 +3,13 @@
 //! With a shared memory, a component whose region is not at base 0 keeps
 //! addresses relative to its region while the host reads and writes the
 //! one memory at absolute addresses. At the host boundary every string and
-//! list pointer of a value the host sees is moved by the region's base, in
-//! place: flat values in their locals, values in memory where they lie,
-//! lists' elements by a memoised helper per element type. Walking a list
-//! always uses the relative address of its elements.
+//! list pointer of a value the host sees is moved by the region's base:
+//! flat values in their locals, values in memory where they lie (what the
+//! host wrote, once written; copies made for the host to read: what a
+//! component wrote in its own memory is copied, `Adapters::copied_exports`
+//! and `Adapters::moved_lowerings`), lists' elements by a memoised helper
+//! per element type. Walking a list always uses the relative address of
+//! its elements.
 
 use super::body::Body;
 use super::codegen::Codegen;

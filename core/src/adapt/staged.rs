@@ -127,7 +127,15 @@ impl Codegen {
             base: s.base,
             frees: false,
         };
-        self.stage_params(&mut body, shape, params, spilled, s.caller, stage)?;
+        self.stage_params(
+            &mut body,
+            shape,
+            params,
+            spilled,
+            s.caller,
+            stage,
+            HOST_ENCODING,
+        )?;
         let host = scratch_side(self, s.tables);
         let into_caller = Dir {
             src: host,
@@ -167,9 +175,15 @@ impl Codegen {
     /// an adapter would copy them into a callee (handles translated on the
     /// way), and
     /// pushes what the host takes: the flat values, or, when `host_spills`,
-    /// the address (as the host sees it, `base` added) of the tuple.
+    /// the address (as the host sees it, `base` added) of the tuple; its
+    /// strings in `encoding` (the lowering's: [`HOST_ENCODING`] where it
+    /// names meld's memory).
     /// (Only a caller's flat parameters can go to a spilled tuple: a sync
     /// lower's up to sixteen, for the host's async lower.)
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the parameters, both sides, and how the host takes them"
+    )]
     pub(crate) fn stage_params(
         &mut self,
         body: &mut Body,
@@ -178,11 +192,13 @@ impl Codegen {
         host_spills: bool,
         caller: Side,
         stage: Stage,
+        encoding: StringEncoding,
     ) -> Result<()> {
         let Stage { tables, base, .. } = stage;
         let reset = self.rt(RtFn::ScratchReset);
         body.ins(I::Call(reset));
-        let host = scratch_side(self, tables);
+        let mut host = scratch_side(self, tables);
+        host.encoding = encoding;
         let into_host = Dir {
             src: caller,
             dst: host,

@@ -276,7 +276,8 @@ impl<'a> Layout<'a> {
                 layout.warnings.extend(plan.note.clone());
             }
             for id in &adapters.moved_lowerings {
-                if layout.copied(graph, adapters, &graph.lowerings[id.0].options)? {
+                let options = &graph.lowerings[id.0].options;
+                if !options.async_ && layout.copied(graph, adapters, options)? {
                     layout.staged_lowerings.insert(*id);
                 }
             }

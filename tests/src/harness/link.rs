@@ -206,6 +206,7 @@ const MAX_TICKS: u32 = 8;
 ///   make-named: async func(ticks: u32, n: u32, name: string)
 ///       -> list<tuple<string, thing>>;
 ///   weigh: async func(ticks: u32, ts: list<borrow<thing>>) -> u32;  // sum
+///   join: async func(ticks: u32, parts: list<string>) -> string;  // with `|`
 /// }
 /// ```
 fn slow_host(linker: &mut Linker<WasiHost>) -> Result<()> {
@@ -298,6 +299,24 @@ fn slow_host(linker: &mut Linker<WasiHost>) -> Result<()> {
                 return Err(wasmtime::Error::msg("test host: echo takes a string"));
             };
             results[0] = Val::String(format!("{s}!"));
+            Ok(())
+        })
+    })
+    .map_err(anyhow::Error::from)?;
+    host.func_new_concurrent("join", |accessor, _, params, results| {
+        Box::pin(async move {
+            sleep(accessor, params)?.await;
+            let Some(Val::List(parts)) = params.get(1) else {
+                return Err(wasmtime::Error::msg("test host: join takes strings"));
+            };
+            let parts = parts
+                .iter()
+                .map(|part| match part {
+                    Val::String(s) => Ok(s.as_str()),
+                    _ => Err(wasmtime::Error::msg("test host: join takes strings")),
+                })
+                .collect::<wasmtime::Result<Vec<_>>>()?;
+            results[0] = Val::String(parts.join("|"));
             Ok(())
         })
     })
