@@ -3049,12 +3049,14 @@ impl Gen<'_, '_, '_, '_> {
             Some(_) => &args[..args.len() - 1],
             None => &args[..],
         };
-        if let Some(region) = region.filter(|r| r.base != 0)
-            && self.ctx.adapters.moved_lowerings.contains(&id)
-        {
-            // Strings or lists in memory: the host reads a copy of the
-            // parameters in the scratch area, in the caller's encoding, as
-            // the lowering says (`Adapters::moved_lowerings`).
+        // Strings or lists in memory: the host reads a copy of the
+        // parameters in the scratch area, in the caller's encoding, as the
+        // lowering says (`Adapters::moved_lowerings`), never the caller's
+        // pointers moved in place.
+        let moved =
+            region.filter(|r| r.base != 0 && self.ctx.adapters.moved_lowerings.contains(&id));
+        let code = b.local(Flat::I32);
+        if let Some(region) = moved {
             let mut handles_shape =
                 super::lowering_shape(self.ctx.graph, self.ctx.types, &mut self.codegen.tys, id)?
                     .ok_or_else(|| Error::internal("a moved built-in"))?;
@@ -3077,60 +3079,12 @@ impl Gen<'_, '_, '_, '_> {
             if let Some(retptr) = retptr {
                 b.get(retptr).i32(region.base).ins(I::I32Add);
             }
-            let code = b.local(Flat::I32);
-            b.ins(I::Call(self.ctx.layout.lowering_import(id)?))
-                .set(code);
-            let moving = match (retptr, self.result_moves(id)?) {
-                (Some(retptr), true) => Some((retptr, None)),
-                _ => None,
-            };
-            self.host_call_end(&mut b, id, code, moving)?;
-            return Ok((
-                format!("meld async host call {}#{}", site.module, site.field),
-                site.core,
-                b.finish(),
-            ));
-        }
-        // Handles in the parameters: own ones leave the caller's table, the
-        // host gets its own for borrowed ones (its lends are the fused
-        // component's, which the host's table keeps until the subtask
-        // resolves). Those in memory make the call staged.
-        if let Some((hshape, handles)) = self.host_handles(id)? {
-            let mut flat_shape = hshape.clone();
-            flat_shape.spill_params = false;
-            self.codegen.rebase_params(
-                &mut b,
-                &flat_shape,
-                params_in,
-                handles.rebase(Way::ToHost),
-            )?;
-        }
-        if let Some(region) = region {
-            if spilled {
-                region.check_block(&mut b, args[0], self.codegen.tys.info(shape.tuple).size);
-            }
-            if let (Some(retptr), Some(result)) = (retptr, shape.result) {
-                region.check_block(&mut b, retptr, self.codegen.tys.info(result).size);
-            }
-            self.codegen.rebase_params(
-                &mut b,
-                &async_shape,
-                params_in,
-                region.rebase(Way::ToHost),
-            )?;
-        }
-        let base = region.map_or(0, |r| r.base);
-        let code = b.local(Flat::I32);
-        for (i, a) in args.iter().enumerate() {
-            b.get(*a);
-            let pointer = (spilled && i == 0) || (retptr == Some(*a) && i == args.len() - 1);
-            if pointer && base != 0 {
-                b.i32(base).ins(I::I32Add);
-            }
+        } else {
+            self.push_host_params(&mut b, id, &site, region, &args, retptr, spilled)?;
         }
         b.ins(I::Call(self.ctx.layout.lowering_import(id)?))
             .set(code);
-        if let Some(region) = region {
+        if let (None, Some(region)) = (moved, region) {
             self.codegen.rebase_params(
                 &mut b,
                 &async_shape,
@@ -3148,6 +3102,62 @@ impl Gen<'_, '_, '_, '_> {
             site.core,
             b.finish(),
         ))
+    }
+
+    /// Pushes the arguments of async host call `id` (`args`, the return
+    /// pointer last when there is one) as the host reads them: handles
+    /// given to the host, and with a `region`, checked and moved to memory
+    /// addresses in place (moved back after the call).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the call, its site, and its arguments' layout"
+    )]
+    fn push_host_params(
+        &mut self,
+        b: &mut Body,
+        id: LoweringId,
+        site: &HostSite,
+        region: Option<Region>,
+        args: &[Local],
+        retptr: Option<Local>,
+        spilled: bool,
+    ) -> Result<()> {
+        let shape = &site.shape;
+        let mut async_shape = shape.clone();
+        async_shape.spill_params = spilled;
+        let params_in = match retptr {
+            Some(_) => &args[..args.len() - 1],
+            None => args,
+        };
+        // Handles in the parameters: own ones leave the caller's table, the
+        // host gets its own for borrowed ones (its lends are the fused
+        // component's, which the host's table keeps until the subtask
+        // resolves). Those in memory make the call staged.
+        if let Some((hshape, handles)) = self.host_handles(id)? {
+            let mut flat_shape = hshape.clone();
+            flat_shape.spill_params = false;
+            self.codegen
+                .rebase_params(b, &flat_shape, params_in, handles.rebase(Way::ToHost))?;
+        }
+        if let Some(region) = region {
+            if spilled {
+                region.check_block(b, args[0], self.codegen.tys.info(shape.tuple).size);
+            }
+            if let (Some(retptr), Some(result)) = (retptr, shape.result) {
+                region.check_block(b, retptr, self.codegen.tys.info(result).size);
+            }
+            self.codegen
+                .rebase_params(b, &async_shape, params_in, region.rebase(Way::ToHost))?;
+        }
+        let base = region.map_or(0, |r| r.base);
+        for (i, a) in args.iter().enumerate() {
+            b.get(*a);
+            let pointer = (spilled && i == 0) || (retptr == Some(*a) && i == args.len() - 1);
+            if pointer && base != 0 {
+                b.i32(base).ins(I::I32Add);
+            }
+        }
+        Ok(())
     }
 
     /// What an async host call's function starts from.

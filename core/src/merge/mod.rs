@@ -91,8 +91,10 @@ pub(crate) struct Layout<'a> {
     /// The async runtime's generated functions, after the builtins.
     async_funcs: Vec<AsyncFunc>,
     first_async: u32,
-    /// The memory meld's handle tables live in (after the instances'),
-    /// when an inner component defines a resource type.
+    /// The memory meld's handle tables and stage heap live in (after the
+    /// instances'), when an inner component defines a resource type, the
+    /// composition runs async, or with a shared memory the host reads
+    /// copies made for it ([`Layout::copies`]).
     pub(crate) tables_memory: Option<u32>,
     /// `Adapters::staged_lowerings`, and with a shared memory the
     /// `Adapters::moved_lowerings` whose region is not at base 0.
