@@ -376,29 +376,30 @@ impl TyTable {
     /// Whether a value of `ty` holds handles in memory it points to (in a
     /// list's elements), not only in its flat values.
     pub(crate) fn handles_in_memory(&self, ty: TyId) -> bool {
-        if !self.info(ty).handles {
-            return false;
-        }
-        match self.node(ty) {
-            Node::List(element) => self.info(*element).handles,
-            Node::Record(children) => children.iter().any(|c| self.handles_in_memory(*c)),
-            Node::Variant(cases) => cases.iter().flatten().any(|c| self.handles_in_memory(*c)),
-            Node::FixedList(element, _) => self.handles_in_memory(*element),
-            _ => false,
-        }
+        self.behind_pointers(ty, |info| info.handles)
     }
 
     /// Whether a `ty` passed flat still has pointers in memory: a list
     /// whose elements hold strings or lists.
     pub(crate) fn pointers_in_memory(&self, ty: TyId) -> bool {
-        if !self.info(ty).memory {
+        self.behind_pointers(ty, |info| info.memory)
+    }
+
+    /// Whether a list that a value of `ty` holds has elements whose
+    /// `Info` answers `holds` (what lies behind the value's pointers, not
+    /// in its flat values).
+    fn behind_pointers(&self, ty: TyId, holds: fn(&Info) -> bool) -> bool {
+        if !holds(self.info(ty)) {
             return false;
         }
         match self.node(ty) {
-            Node::List(element) => self.info(*element).memory,
-            Node::Record(children) => children.iter().any(|c| self.pointers_in_memory(*c)),
-            Node::Variant(cases) => cases.iter().flatten().any(|c| self.pointers_in_memory(*c)),
-            Node::FixedList(element, _) => self.pointers_in_memory(*element),
+            Node::List(element) => holds(self.info(*element)),
+            Node::Record(children) => children.iter().any(|c| self.behind_pointers(*c, holds)),
+            Node::Variant(cases) => cases
+                .iter()
+                .flatten()
+                .any(|c| self.behind_pointers(*c, holds)),
+            Node::FixedList(element, _) => self.behind_pointers(*element, holds),
             _ => false,
         }
     }

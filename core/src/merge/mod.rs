@@ -17,6 +17,7 @@
 mod body;
 mod custom;
 mod data;
+mod forward;
 mod module;
 mod reencode;
 mod shared;
@@ -111,6 +112,9 @@ pub(crate) struct Layout<'a> {
     /// Things the layout decided that the user should know (the memory
     /// strategy `auto` chose, regions made smaller to fit).
     pub(crate) warnings: Vec<String>,
+    /// Shim functions that items naming them go past
+    /// ([`forward`]).
+    forwards: forward::Forwards,
 }
 
 /// The most memories a module may have: wasmparser's limit
@@ -247,7 +251,9 @@ impl<'a> Layout<'a> {
             shared: None,
             totals,
             warnings: Vec::new(),
+            forwards: forward::Forwards::default(),
         };
+        layout.forwards = forward::Forwards::find(&layout, graph, adapters)?;
         let memories = layout.totals[Space::Memory.index()] as usize;
         let fits = memories <= MAX_MEMORIES;
         let default_pages = match memory {
@@ -561,6 +567,13 @@ impl<'a> Layout<'a> {
                     )));
                 }
                 let imported = module.imported[space.index()];
+                if space == Space::Func {
+                    let func = forward::NamedFunc {
+                        instance: *instance,
+                        index: export.index,
+                    };
+                    return self.named_origin(graph, adapters, func);
+                }
                 if export.index >= imported {
                     return Ok(Origin::Defined {
                         instance: *instance,
@@ -594,7 +607,7 @@ impl<'a> Layout<'a> {
     }
 
     /// What the `index`-th import in `space` of `instance` was given.
-    fn import_def(
+    pub(super) fn import_def(
         &self,
         graph: &Graph,
         instance: CoreInstanceId,
@@ -1559,7 +1572,7 @@ fn info_regions(
         }
     }
     if layout.tables_memory.is_some() {
-        out.push("meld handle tables".to_string());
+        out.push("meld's own memory".to_string());
     }
     Ok(out)
 }
