@@ -5,7 +5,8 @@
 //! original can only ever reach that function (`core/src/merge/forward.rs`),
 //! and keeps the shim where it cannot know: a slot of another type or
 //! never filled (the call traps), a table the main module rewrites, a
-//! start function that calls a shim before the table is filled.
+//! start function that calls a shim before the table is filled, a shim
+//! whose slot holds another shim, and two whose slots hold each other.
 
 use meld_core::{MemoryStrategy, Options, OutputKind, fuse};
 use meld_tests::harness::run_script;
@@ -45,8 +46,10 @@ fn script() -> Vec<(&'static str, Vec<wasmtime::component::Val>)> {
         "forward#call-double",
         "forward#swap",
         "forward#call-len",
+        "forward#call-chain",
         "forward#call-wrong",
         "forward#call-null",
+        "forward#call-loop",
     ]
     .into_iter()
     .map(|name| (name, Vec::new()))
@@ -104,7 +107,7 @@ fn calls_go_past_shims_whose_slot_is_known() {
     let expected = run_script(&original, &script()).expect("the original runs");
     assert_eq!(
         expected,
-        ["[5]", "[10]", "[]", "[5]", "trap", "trap"],
+        ["[5]", "[10]", "[]", "[5]", "[5]", "trap", "trap", "trap"],
         "the original"
     );
     for options in strategies() {
@@ -117,6 +120,10 @@ fn calls_go_past_shims_whose_slot_is_known() {
         assert_eq!(calls_to(&original, &options, "shim-double"), 0);
         assert_eq!(calls_to(&original, &options, "shim-wrong"), 1);
         assert_eq!(calls_to(&original, &options, "shim-null"), 1);
+        // a chain is followed by the segment that names the next shim, a
+        // knot of shims is left as it is (and fusion ends)
+        assert_eq!(calls_to(&original, &options, "shim-chain"), 1);
+        assert_eq!(calls_to(&original, &options, "shim-loop"), 1);
     }
 }
 
@@ -126,14 +133,16 @@ fn a_table_the_code_rewrites_keeps_its_shims() {
     let expected = run_script(&original, &script()).expect("the original runs");
     assert_eq!(
         expected,
-        ["[5]", "[10]", "[]", "[10]", "trap", "trap"],
+        ["[5]", "[10]", "[]", "[10]", "[10]", "trap", "trap", "trap"],
         "the original"
     );
     for options in strategies() {
         let fused = fuse(&[&original], &options).expect("fuses");
         let got = run_script(&fused.wasm, &script()).expect("the fused output runs");
         assert_eq!(expected, got, "{:?}", options.memory);
-        assert_eq!(calls_to(&original, &options, "shim-len"), 1);
+        // `call-len`'s, and `call-chain`'s, which goes past the chain's
+        // shim to `len`'s, whose slot is not known
+        assert_eq!(calls_to(&original, &options, "shim-len"), 2);
     }
 }
 
@@ -150,7 +159,8 @@ fn a_shim_called_before_its_slot_is_filled_traps() {
         let fused = fuse(&[&original], &options).expect("fuses");
         let got = run_script(&fused.wasm, &calls).expect_err("the fused start traps");
         assert!(got.to_string().contains("instantiation failed"), "{got}");
-        // the start function's call and the export's keep the shim
-        assert_eq!(calls_to(&original, &options, "shim-len"), 2);
+        // the start function's call and the export's keep the shim, and
+        // `call-chain`'s goes past the chain's shim to it
+        assert_eq!(calls_to(&original, &options, "shim-len"), 3);
     }
 }

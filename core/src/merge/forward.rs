@@ -27,16 +27,15 @@
 //!   filled (where it would trap on a null, or call what an earlier
 //!   segment put there).
 //!
-//! Chains (a slot holding another shim's function) are followed by
-//! `origin`; a cycle of shims (a call the original makes forever) is left
-//! as it is. The shim functions stay in the module, uncalled by the code
-//! that named them.
+//! A slot holding another shim's function (a chain) is left as it is;
+//! the segment filling it goes past that shim. The shim functions stay in
+//! the module, uncalled by the code that named them.
 
 use super::module::{Module, Space};
 use super::{Layout, Origin};
 use crate::adapt::Adapters;
 use crate::error::{Error, Result};
-use crate::graph::{CoreDef, CoreInstanceId, Graph};
+use crate::graph::{CoreInstanceId, Graph};
 use std::collections::{BTreeMap, BTreeSet};
 use wasmparser::{ElementItems, ElementKind, Operator, RefType};
 
@@ -169,29 +168,28 @@ impl Forwards {
                 );
             }
         }
-        let mut forwards = Forwards { targets };
-        forwards.drop_cycles(layout, graph)?;
-        Ok(forwards)
-    }
-
-    /// Removes the shims whose targets lead back to themselves.
-    fn drop_cycles(&mut self, layout: &Layout<'_>, graph: &Graph) -> Result<()> {
-        let starts: Vec<DefinedFunc> = self.targets.keys().copied().collect();
-        for start in starts {
-            let mut seen = BTreeSet::from([start]);
-            let mut at = self.targets.get(&start).copied();
-            while let Some(named) = at {
-                let Some(next) = layout.defined_behind(graph, named)? else {
-                    break;
-                };
-                if !seen.insert(next) {
-                    self.targets.remove(&start);
-                    break;
-                }
-                at = self.targets.get(&next).copied();
+        // A slot holding a function that is itself a shim (a chain) is
+        // left to that shim: the table's segment names it and so goes past
+        // it. Each name then goes past one shim at most, so resolving one
+        // always ends (a cycle of shims, or of shims and adapters, cannot
+        // make fusion loop).
+        let found: BTreeSet<DefinedFunc> = targets.keys().copied().collect();
+        let mut chained = Vec::new();
+        for (&shim, &target) in &targets {
+            if let Origin::Defined {
+                instance,
+                space: Space::Func,
+                index,
+            } = layout.named_origin(graph, adapters, target)?
+                && found.contains(&DefinedFunc { instance, index })
+            {
+                chained.push(shim);
             }
         }
-        Ok(())
+        for shim in chained {
+            targets.remove(&shim);
+        }
+        Ok(Forwards { targets })
     }
 }
 
@@ -418,32 +416,6 @@ impl Layout<'_> {
                 index,
             } => Ok(TableKey { instance, index }),
             _ => Err(Error::internal("a table that no instance defines")),
-        }
-    }
-
-    /// The function an instance defines that `func` names, following
-    /// imports and re-exports but not shims (`None`: a function meld
-    /// generates or the host's).
-    fn defined_behind(&self, graph: &Graph, func: NamedFunc) -> Result<Option<DefinedFunc>> {
-        let (mut instance, mut index) = (func.instance, func.index);
-        loop {
-            let imported = self.module(graph, instance)?.imported[Space::Func.index()];
-            if index >= imported {
-                return Ok(Some(DefinedFunc {
-                    instance,
-                    index: index - imported,
-                }));
-            }
-            let CoreDef::Export(from, name) =
-                self.import_def(graph, instance, Space::Func, index)?
-            else {
-                return Ok(None);
-            };
-            let export = self
-                .module(graph, from)?
-                .export(&name)
-                .ok_or_else(|| Error::internal(format!("no core export `{name}`")))?;
-            (instance, index) = (from, export.index);
         }
     }
 

@@ -253,7 +253,6 @@ impl<'a> Layout<'a> {
             warnings: Vec::new(),
             forwards: forward::Forwards::default(),
         };
-        layout.forwards = forward::Forwards::find(&layout, graph, adapters)?;
         let memories = layout.totals[Space::Memory.index()] as usize;
         let fits = memories <= MAX_MEMORIES;
         let default_pages = match memory {
@@ -307,6 +306,9 @@ impl<'a> Layout<'a> {
             decoded.types()?,
             &layout.staged_ends,
         )?;
+        // before any function's origin is kept (the wrappers' reallocs),
+        // once every function an origin can be is laid out
+        layout.forwards = forward::Forwards::find(&layout, graph, adapters)?;
         layout.wrappers = layout.plan_wrappers(graph, adapters)?;
         layout.totals[Space::Func.index()] += layout.wrappers.len() as u32;
         layout.first_builtin = layout.totals[Space::Func.index()];
