@@ -8,8 +8,9 @@
 //! of inner resources), then the adapters' helpers and, with a shared
 //! memory, the regions' grow functions. When an inner component defines a
 //! resource type, meld's handle tables get a memory after the instances'. An import of an instance becomes a reference to
-//! whatever it resolves to (its [`Origin`]), so no import is left between
-//! instances. [`emit`] then re-encodes every instance's sections through
+//! whatever it resolves to (its [`Origin`]), past toolchains' import shims
+//! where their table slot is known ([`forward`]), so no import is left
+//! between instances. [`emit`] then re-encodes every instance's sections through
 //! its index maps (`wasm_encoder::reencode`), keeping instantiation order
 //! for segments and start functions; with a shared memory every body goes
 //! through `shared::rewrite` instead.
