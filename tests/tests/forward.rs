@@ -101,49 +101,56 @@ fn calls_to(original: &[u8], options: &Options, name: &str) -> usize {
     calls.iter().filter(|f| named.contains(f)).count()
 }
 
-#[test]
-fn calls_go_past_shims_whose_slot_is_known() {
-    let original = composition("", NO_SWAP, "");
-    let expected = run_script(&original, &script()).expect("the original runs");
-    assert_eq!(
-        expected,
-        ["[5]", "[10]", "[]", "[5]", "[5]", "trap", "trap", "trap"],
-        "the original"
-    );
+/// Runs `script()` on `original` (whose lines must be `expected`) and on
+/// its fusion with each memory strategy, and counts the fused module's
+/// calls to each shim named in `shim_calls`.
+fn check(original: &[u8], expected: &[&str], shim_calls: &[(&str, usize)]) {
+    let lines = run_script(original, &script()).expect("the original runs");
+    assert_eq!(lines, expected, "the original");
     for options in strategies() {
-        let fused = fuse(&[&original], &options).expect("fuses");
+        let fused = fuse(&[original], &options).expect("fuses");
         let got = run_script(&fused.wasm, &script()).expect("the fused output runs");
-        assert_eq!(expected, got, "{:?}", options.memory);
-        // the main module calls `len` and `double-len` past their shims;
-        // a slot of another type or never filled keeps its shim
-        assert_eq!(calls_to(&original, &options, "shim-len"), 0);
-        assert_eq!(calls_to(&original, &options, "shim-double"), 0);
-        assert_eq!(calls_to(&original, &options, "shim-wrong"), 1);
-        assert_eq!(calls_to(&original, &options, "shim-null"), 1);
-        // a chain is followed by the segment that names the next shim, a
-        // knot of shims is left as it is (and fusion ends)
-        assert_eq!(calls_to(&original, &options, "shim-chain"), 1);
-        assert_eq!(calls_to(&original, &options, "shim-loop"), 1);
+        assert_eq!(lines, got, "{:?}", options.memory);
+        for &(shim, calls) in shim_calls {
+            assert_eq!(
+                calls_to(original, &options, shim),
+                calls,
+                "calls to `{shim}`, {:?}",
+                options.memory
+            );
+        }
     }
 }
 
 #[test]
-fn a_table_the_code_rewrites_keeps_its_shims() {
-    let original = composition(TABLE, SWAP, "");
-    let expected = run_script(&original, &script()).expect("the original runs");
-    assert_eq!(
-        expected,
-        ["[5]", "[10]", "[]", "[10]", "[10]", "trap", "trap", "trap"],
-        "the original"
+fn calls_go_past_shims_whose_slot_is_known() {
+    check(
+        &composition("", NO_SWAP, ""),
+        &["[5]", "[10]", "[]", "[5]", "[5]", "trap", "trap", "trap"],
+        &[
+            // the main module calls `len` and `double-len` past their
+            // shims; a slot of another type or never filled keeps its shim
+            ("shim-len", 0),
+            ("shim-double", 0),
+            ("shim-wrong", 1),
+            ("shim-null", 1),
+            // a chain is followed by the segment that names the next
+            // shim, a knot of shims is left as it is (and fusion ends)
+            ("shim-chain", 1),
+            ("shim-loop", 1),
+        ],
     );
-    for options in strategies() {
-        let fused = fuse(&[&original], &options).expect("fuses");
-        let got = run_script(&fused.wasm, &script()).expect("the fused output runs");
-        assert_eq!(expected, got, "{:?}", options.memory);
+}
+
+#[test]
+fn a_table_the_code_rewrites_keeps_its_shims() {
+    check(
+        &composition(TABLE, SWAP, ""),
+        &["[5]", "[10]", "[]", "[10]", "[10]", "trap", "trap", "trap"],
         // `call-len`'s, and `call-chain`'s, which goes past the chain's
         // shim to `len`'s, whose slot is not known
-        assert_eq!(calls_to(&original, &options, "shim-len"), 2);
-    }
+        &[("shim-len", 2)],
+    );
 }
 
 #[test]

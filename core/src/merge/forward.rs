@@ -142,9 +142,10 @@ impl Forwards {
             else {
                 continue;
             };
-            let started = (s.func.instance.0..writer.0)
-                .map(|i| Ok(layout.module(graph, CoreInstanceId(i))?.start.is_some()))
-                .collect::<Result<Vec<bool>>>()?;
+            let mut started = false;
+            for i in s.func.instance.0..writer.0 {
+                started |= layout.module(graph, CoreInstanceId(i))?.start.is_some();
+            }
             let shim_module = layout.module(graph, s.func.instance)?;
             let writer_module = layout.module(graph, writer)?;
             let same_type = match (
@@ -154,11 +155,7 @@ impl Forwards {
                 (Some(Some(a)), Some(b)) => a == b,
                 _ => false,
             };
-            if !started.contains(&true)
-                && same_type
-                && shim_module.plain_types
-                && writer_module.plain_types
-            {
+            if !started && same_type && shim_module.plain_types && writer_module.plain_types {
                 targets.insert(
                     s.func,
                     NamedFunc {
