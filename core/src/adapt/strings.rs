@@ -139,8 +139,9 @@ impl Codegen {
             (Decoder::Utf8, StringEncoding::Utf8)
             | (Decoder::Utf16, StringEncoding::Utf16)
             | (Decoder::Latin1, StringEncoding::CompactUtf16) => self.copy(body, src, f, dir),
-            (Decoder::Latin1, StringEncoding::Utf16) => self.latin1_to_utf16(body, f, dir),
-            (Decoder::Utf8, StringEncoding::Utf16) => self.utf8_to_utf16(body, f, dir),
+            (Decoder::Latin1 | Decoder::Utf8, StringEncoding::Utf16) => {
+                self.store_utf16(body, src, f, dir)
+            }
             (Decoder::Utf16 | Decoder::Latin1, StringEncoding::Utf8) => {
                 self.deflate_to_utf8(body, src, f, dir)
             }
@@ -182,8 +183,10 @@ impl Codegen {
         Ok(())
     }
 
-    /// Latin1 → utf16: one block of `2 n` bytes, each byte widened.
-    fn latin1_to_utf16(&mut self, body: &mut Body, f: Frame, dir: Dir) -> Result<()> {
+    /// Latin1 or utf8 → utf16: one block of `2 n` bytes (each latin1
+    /// byte widened; for utf8 the worst case, then a shrink to the units
+    /// written when fewer).
+    fn store_utf16(&mut self, body: &mut Body, src: Decoder, f: Frame, dir: Dir) -> Result<()> {
         let (src_mem, dst_mem) = (dir.src.memory()?, dir.dst.memory()?);
         length_limit(body, f.units, 2);
         let bytes = body.local(Flat::I32);
@@ -191,47 +194,31 @@ impl Codegen {
         let dst = self.realloc(body, &dir.dst, 2, bytes)?;
         let d = body.local(Flat::I32);
         body.get(dst).set(d);
-        let (p, end) = source_range(body, Decoder::Latin1, f.ptr, f.units);
+        let (p, end) = source_range(body, src, f.ptr, f.units);
+        let run = match src == Decoder::Latin1 {
+            true => Run::Latin1ToUtf16,
+            false => Run::Utf8ToUtf16,
+        };
         decode_range_runs(
             body,
-            Decoder::Latin1,
+            src,
             (src_mem, dst_mem),
             (p, end),
-            (Run::Latin1ToUtf16, d),
+            (run, d),
             &mut |body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp),
         );
-        body.get(dst).set(f.out_ptr);
-        body.get(f.units).set(f.out_len);
-        for local in [p, end, d, bytes, dst] {
-            body.free(local);
+        let widened = src == Decoder::Latin1;
+        if !widened {
+            // d - dst: the bytes written.
+            body.get(d).get(dst).ins(I::I32Sub).set(d);
+            self.shrink(body, &dir.dst, (dst, bytes), 2, d)?;
         }
-        Ok(())
-    }
-
-    /// Utf8 → utf16: the worst case (`2 n` bytes), then a shrink to the
-    /// units written when fewer.
-    fn utf8_to_utf16(&mut self, body: &mut Body, f: Frame, dir: Dir) -> Result<()> {
-        let (src_mem, dst_mem) = (dir.src.memory()?, dir.dst.memory()?);
-        length_limit(body, f.units, 2);
-        let bytes = body.local(Flat::I32);
-        body.get(f.units).i32(1).ins(I::I32Shl).set(bytes);
-        let dst = self.realloc(body, &dir.dst, 2, bytes)?;
-        let d = body.local(Flat::I32);
-        body.get(dst).set(d);
-        let (p, end) = source_range(body, Decoder::Utf8, f.ptr, f.units);
-        decode_range_runs(
-            body,
-            Decoder::Utf8,
-            (src_mem, dst_mem),
-            (p, end),
-            (Run::Utf8ToUtf16, d),
-            &mut |body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp),
-        );
-        // d - dst: the bytes written.
-        body.get(d).get(dst).ins(I::I32Sub).set(d);
-        self.shrink(body, &dir.dst, (dst, bytes), 2, d)?;
         body.get(dst).set(f.out_ptr);
-        body.get(d).i32(1).ins(I::I32ShrU).set(f.out_len);
+        match widened {
+            true => body.get(f.units),
+            false => body.get(d).i32(1).ins(I::I32ShrU),
+        }
+        .set(f.out_len);
         for local in [p, end, d, bytes, dst] {
             body.free(local);
         }
