@@ -195,7 +195,8 @@ impl Codegen {
         let d = body.local(Flat::I32);
         body.get(dst).set(d);
         let (p, end) = source_range(body, src, f.ptr, f.units);
-        let run = match src == Decoder::Latin1 {
+        let widened = src == Decoder::Latin1;
+        let run = match widened {
             true => Run::Latin1ToUtf16,
             false => Run::Utf8ToUtf16,
         };
@@ -207,7 +208,6 @@ impl Codegen {
             (run, d),
             &mut |body, cp| encode(body, Encoder::Utf16, dst_mem, d, cp),
         );
-        let widened = src == Decoder::Latin1;
         if !widened {
             // d - dst: the bytes written.
             body.get(d).get(dst).ins(I::I32Sub).set(d);
