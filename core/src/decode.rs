@@ -46,6 +46,9 @@ pub(crate) struct Decoded<'a> {
     /// Whether a core module of the input uses SIMD: a `v128` in a
     /// function type, a global or a function's locals (`--simd auto`).
     pub(crate) uses_simd: bool,
+    /// Whether a core module of the input defines a tag: only then can an
+    /// exception be thrown (`adapt/barrier.rs`).
+    pub(crate) defines_tags: bool,
 }
 
 impl Decoded<'_> {
@@ -484,6 +487,7 @@ fn read<'a>(bytes: &'a [u8], jobs: &mut Vec<crate::validate::Job<'a>>) -> Result
     // The range of the nested component whose header comes next.
     let mut nested_range = None;
     let mut uses_simd = false;
+    let mut defines_tags = false;
 
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload?;
@@ -501,6 +505,9 @@ fn read<'a>(bytes: &'a [u8], jobs: &mut Vec<crate::validate::Job<'a>>) -> Result
         }
         let valid = validator.payload(&payload)?;
         uses_simd = uses_simd || in_module > 0 && names_v128(&payload)?;
+        if let Payload::TagSection(tags) = &payload {
+            defines_tags = defines_tags || tags.count() > 0;
+        }
         match (&payload, valid) {
             (_, ValidPayload::Func(func, body)) => {
                 uses_simd = uses_simd || locals_v128(&body)?;
@@ -579,6 +586,7 @@ fn read<'a>(bytes: &'a [u8], jobs: &mut Vec<crate::validate::Job<'a>>) -> Result
                             types: Some(types),
                             size: bytes.len(),
                             uses_simd,
+                            defines_tags,
                         });
                     }
                 }

@@ -19,6 +19,7 @@
 
 mod adapter;
 pub(crate) mod async_calls;
+mod barrier;
 pub(crate) mod body;
 mod codec;
 mod codegen;
@@ -101,6 +102,10 @@ pub(crate) enum AdapterPlan {
 pub(crate) struct Adapters {
     pub(crate) plans: Vec<AdapterPlan>,
     tys: TyTable,
+    /// An inner module defines a tag, so exceptions can be thrown: every
+    /// call of generated code into an inner module goes through a barrier
+    /// (`barrier.rs`), and no call between components is direct.
+    pub(crate) exception_barriers: bool,
     /// Components with a `may_leave` flag, in flag-global order.
     flags: BTreeMap<InnerId, u32>,
     /// Exported lifts whose values carry resource handles.
@@ -371,7 +376,7 @@ pub(crate) fn plan(
         None => Default::default(),
     };
     let leaving = leave::host_reallocs_leaving(decoded, graph)?;
-    let mut adapters = with_flags(graph, planned, tys, leaving);
+    let mut adapters = with_flags(graph, planned, tys, leaving, decoded.defines_tags);
     adapters.handle_exports = handle_exports;
     adapters.staged_exports = staged_exports;
     adapters.stackful_exports = stackful_exports;
@@ -493,7 +498,9 @@ pub(crate) fn plan_each(
         .filter_map(|r| r.as_ref().ok().cloned())
         .collect();
     let leaving = leave::host_reallocs_leaving(decoded, graph).unwrap_or_default();
-    let mut planned = with_flags(graph, ok, tys, leaving).plans.into_iter();
+    let mut planned = with_flags(graph, ok, tys, leaving, decoded.defines_tags)
+        .plans
+        .into_iter();
     results
         .into_iter()
         .map(|r| {
@@ -522,12 +529,13 @@ struct Planned {
 /// or a stream or future copy calls, and to those in `leaving` (the host
 /// calls their realloc, which may call out: see `leave.rs`), and makes
 /// every call out of such a component check it (so such a call is never
-/// direct).
+/// direct). With `exception_barriers` no call is direct either.
 fn with_flags(
     graph: &Graph,
     planned: Vec<Planned>,
     tys: TyTable,
     leaving: std::collections::BTreeSet<InnerId>,
+    exception_barriers: bool,
 ) -> Adapters {
     let mut flagged = leaving;
     // A stream or future read may have its elements copied in with the
@@ -558,7 +566,7 @@ fn with_flags(
             let caller = graph.adapters[p.adapter.0].caller;
             if p.async_call {
                 AdapterPlan::Async(p.plan.kind)
-            } else if p.direct && !flagged.contains(&caller) {
+            } else if p.direct && !exception_barriers && !flagged.contains(&caller) {
                 AdapterPlan::Direct
             } else {
                 AdapterPlan::Generated(Box::new(p.plan))
@@ -573,6 +581,7 @@ fn with_flags(
     Adapters {
         plans,
         tys,
+        exception_barriers,
         flags,
         handle_exports: Default::default(),
         staged_exports: Default::default(),
@@ -826,11 +835,51 @@ pub(crate) fn generate(
     };
     out.extend(async_calls::generate(&ctx, &mut codegen)?);
     codegen.finish_helpers()?;
+    if adapters.exception_barriers {
+        barrier::apply(
+            &mut out,
+            &mut codegen.helpers,
+            layout.func_count(),
+            &guest_funcs(graph, layout)?,
+        )?;
+    }
     Ok(merge::Generated {
         adapters: out,
         helpers: codegen.helpers,
         flags: adapters.flag_globals(),
     })
+}
+
+/// Every function of an inner module (the async runtime's own excepted),
+/// by fused index, with its type.
+fn guest_funcs(graph: &Graph, layout: &Layout<'_>) -> Result<barrier::Guests> {
+    use crate::graph::CoreInstanceId;
+    let runtime: Vec<CoreInstanceId> = graph
+        .runtime
+        .iter()
+        .flat_map(|r| [r.scheduler, r.waitables, r.tasks])
+        .collect();
+    let mut ranges = Vec::new();
+    for i in (0..graph.instances.len()).map(CoreInstanceId) {
+        if runtime.contains(&i) {
+            continue;
+        }
+        let module = layout.module(graph, i)?;
+        let types = module
+            .funcs
+            .iter()
+            .map(|t| {
+                module
+                    .types
+                    .get(*t as usize)
+                    .cloned()
+                    .flatten()
+                    .ok_or_else(|| Error::internal("a function whose type is not a function type"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        ranges.push((layout.instance_funcs(graph, i)?.start, types));
+    }
+    Ok(barrier::Guests::new(ranges))
 }
 
 /// The function of one host-boundary wrapper.
