@@ -2185,3 +2185,51 @@ fn deep_frames_outgrow_the_save_area() {
 fn leak(text: &str) -> &'static str {
     Box::leak(text.to_owned().into_boxed_str())
 }
+
+/// `async_exceptions.wat`: an exception leaving an async-lifted function
+/// (at once or from its callback), called with the sync or the async ABI,
+/// or leaving the caller's realloc that the callee's `task.return` calls,
+/// traps as in wasmtime 48; the other component's `try_table` never
+/// catches it (`adapt/barrier.rs`). A stackful task suspended inside its
+/// own `try_table` catches its own exception once resumed.
+#[test]
+fn async_exceptions() {
+    let fixture = Fixture {
+        name: "async-exceptions (WAT)",
+        wasm: wat::parse_str(include_str!("async_exceptions.wat"))
+            .expect("async_exceptions.wat parses"),
+        is_command: false,
+    };
+    // (wasmtime 48's messages: the exception reaches its event loop; the
+    // realloc's, under `task.return`, leaves the task's state behind)
+    let uncaught = "trap: thrown Wasm exception";
+    let script: &[Call] = &[
+        ("fine", u32s(&[4]), "[]"),
+        ("sync", vec![Val::Bool(true)], uncaught),
+        ("sync", vec![Val::Bool(false)], uncaught),
+        ("async", vec![Val::Bool(true)], uncaught),
+        ("async", vec![Val::Bool(false)], uncaught),
+        ("text", vec![], "trap: resource not present"),
+        ("fine", u32s(&[6]), "[]"),
+        ("resume", vec![], "[]"),
+    ];
+    check_async_component(&fixture, script);
+    // Each trap is the barrier's: without it the exception unwinds into
+    // the caller or meld's runtime and traps elsewhere, or reaches the
+    // host (wasmtime's "thrown Wasm exception").
+    let calls: Vec<(&str, Vec<Val>)> = script.iter().map(|(p, a, _)| (*p, a.clone())).collect();
+    for (memory, fused) in fusions(&fixture) {
+        for (line, (_, _, original)) in run_script_with_traps(&fused, &calls)
+            .expect("the fused output runs")
+            .iter()
+            .zip(script)
+        {
+            if original.starts_with("trap") {
+                assert_eq!(
+                    line, "trap: wasm trap: wasm `unreachable` instruction executed",
+                    "{memory:?}"
+                );
+            }
+        }
+    }
+}

@@ -306,6 +306,9 @@ impl<'a> Emitter<'_, 'a, '_> {
                 Operator::Block { blockty } | Operator::Loop { blockty } => {
                     (block_type(blockty, self.cx.types)?.0.len(), 0)
                 }
+                Operator::TryTable { ref try_table } => {
+                    (block_type(try_table.ty, self.cx.types)?.0.len(), 0)
+                }
                 Operator::If { blockty } => (block_type(blockty, self.cx.types)?.0.len() + 1, 1),
                 _ => return Err(Error::internal("a block that can unwind is not a block")),
             },
@@ -440,6 +443,7 @@ impl<'a> Emitter<'_, 'a, '_> {
         let (ty, condition) = match self.tree.ops[block.at] {
             Operator::Block { blockty } | Operator::Loop { blockty } => (blockty, 0),
             Operator::If { blockty } => (blockty, 1),
+            Operator::TryTable { ref try_table } => (try_table.ty, 0),
             _ => return Err(Error::internal("a block that can unwind is not a block")),
         };
         let (params, results) = block_type(ty, self.cx.types)?;

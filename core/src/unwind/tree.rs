@@ -233,12 +233,13 @@ impl Shape {
                         ends = i;
                         continue;
                     }
-                    if unwinds
-                        && matches!(ops[at], Operator::TryTable { .. } | Operator::Try { .. })
-                    {
+                    // A `try_table`'s catches are branches out of it, so
+                    // its body rewinds as a block's does; a legacy `try`'s
+                    // handlers are code that only an exception enters.
+                    if unwinds && matches!(ops[at], Operator::Try { .. }) {
                         return Err(Error::unsupported(
-                            "a call that can suspend inside an exception handler block \
-                             (try_table/try) is not supported",
+                            "a call that can suspend inside a legacy exception handler block \
+                             (try) is not supported",
                         ));
                     }
                     blocks[at] = Some(BlockShape {
