@@ -2212,6 +2212,7 @@ fn async_exceptions() {
         ("text", vec![], "trap: resource not present"),
         ("fine", u32s(&[6]), "[]"),
         ("resume", vec![], "[]"),
+        ("slow", vec![], "[]"),
     ];
     check_async_component(&fixture, script);
     // Each trap is the barrier's: without it the exception unwinds into

@@ -11,6 +11,8 @@
 ;; sibling answers n + 1, nothing throwing. `resume()` yields inside its
 ;; own `try_table`, then throws, and catches that itself once resumed
 ;; (meld's suspension of a stackful task passes through the `try_table`).
+;; `slow()` awaits the worker's stackful `slow`, which yields twice: its
+;; task suspends inside the barrier around it.
 (component
   (component $worker
     (core module $libc (memory (export "mem") 1) (data (i32.const 100) "hi"))
@@ -18,9 +20,14 @@
     (core func $return (canon task.return (result string)
       (memory (core memory $libc "mem"))))
     (core func $return-u32 (canon task.return (result u32)))
+    (core func $wyield (canon thread.yield))
     (core module $m
       (import "" "return" (func $return (param i32 i32)))
       (import "" "return-u32" (func $return-u32 (param i32)))
+      (import "" "yield" (func $yield (result i32)))
+      (func (export "slow")
+        (drop (call $yield))
+        (drop (call $yield)))
       (tag $t)
       (func (export "work") (param i32) (result i32)
         (if (local.get 0) (then (throw $t)))
@@ -39,7 +46,9 @@
     (core instance $i (instantiate $m
       (with "" (instance
         (export "return" (func $return))
-        (export "return-u32" (func $return-u32))))))
+        (export "return-u32" (func $return-u32))
+        (export "yield" (func $wyield))))))
+    (func (export "slow") async (canon lift (core func $i "slow")))
     (func (export "work") async (param "b" bool)
       (canon lift (core func $i "work") async (callback (core func $i "work-cb"))))
     (func (export "fine") async (param "n" u32) (result u32)
@@ -51,6 +60,7 @@
     (import "work" (func $work async (param "b" bool)))
     (import "fine" (func $fine async (param "n" u32) (result u32)))
     (import "text" (func $text async (result string)))
+    (import "slow" (func $slow async))
     (core module $libc
       (tag $mine)
       (memory (export "mem") 1)
@@ -61,6 +71,7 @@
     (core func $fine (canon lower (func $fine)))
     (core func $text (canon lower (func $text) async
       (memory (core memory $libc "mem")) (realloc (core func $libc "realloc"))))
+    (core func $slow (canon lower (func $slow) async))
     (core func $new (canon waitable-set.new))
     (core func $join (canon waitable.join))
     (core func $wait (canon waitable-set.wait (memory (core memory $libc "mem"))))
@@ -74,7 +85,9 @@
       (import "" "join" (func $join (param i32 i32)))
       (import "" "wait" (func $wait (param i32 i32) (result i32)))
       (import "" "yield" (func $yield (result i32)))
+      (import "" "slow" (func $slow (result i32)))
       (tag $own)
+      (func (export "slow") (call $await (call $slow)))
       (func (export "resume")
         (block $h
           (try_table (catch $own $h)
@@ -113,19 +126,23 @@
         (export "new" (func $new))
         (export "join" (func $join))
         (export "wait" (func $wait))
-        (export "yield" (func $yield))))))
+        (export "yield" (func $yield))
+        (export "slow" (func $slow))))))
     (func (export "sync") async (param "b" bool) (canon lift (core func $i "sync")))
     (func (export "async") async (param "b" bool) (canon lift (core func $i "async")))
     (func (export "text") async (canon lift (core func $i "text")))
     (func (export "fine") async (param "n" u32) (canon lift (core func $i "fine")))
-    (func (export "resume") async (canon lift (core func $i "resume"))))
+    (func (export "resume") async (canon lift (core func $i "resume")))
+    (func (export "slow") async (canon lift (core func $i "slow"))))
   (instance $w (instantiate $worker))
   (instance $c (instantiate $caller
     (with "work" (func $w "work"))
     (with "fine" (func $w "fine"))
-    (with "text" (func $w "text"))))
+    (with "text" (func $w "text"))
+    (with "slow" (func $w "slow"))))
   (export "sync" (func $c "sync"))
   (export "async" (func $c "async"))
   (export "text" (func $c "text"))
   (export "fine" (func $c "fine"))
-  (export "resume" (func $c "resume")))
+  (export "resume" (func $c "resume"))
+  (export "slow" (func $c "slow")))
