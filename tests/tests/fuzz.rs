@@ -194,7 +194,7 @@ fn generated_code_runs_the_same_fused() {
         ..CompareOptions::default()
     };
     let (mut generated, mut compared, mut calls, mut returned) = (0, 0, 0, 0);
-    let mut instantiation_traps = 0;
+    let (mut instantiation_traps, mut with_tags) = (0, 0);
     let mut refused: BTreeMap<String, usize> = BTreeMap::new();
     for seed in first..first + seeds {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
@@ -209,6 +209,9 @@ fn generated_code_runs_the_same_fused() {
             continue;
         }
         generated += 1;
+        if defines_tags(&original) {
+            with_tags += 1;
+        }
         for memory in [MemoryStrategy::Shared, MemoryStrategy::Multi] {
             let options = Options {
                 memory,
@@ -254,12 +257,23 @@ fn generated_code_runs_the_same_fused() {
     println!(
         "{seeds} seeds: {generated} runnable compositions, {compared} fusions compared \
          ({calls} calls, {returned} returned), {instantiation_traps} trapping as both were \
-         instantiated; refused: {refused:?}"
+         instantiated, {with_tags} defining tags (exception barriers); refused: {refused:?}"
     );
     assert!(
         compared >= seeds as usize / 4 && returned >= calls / 10,
         "too little ran: {compared} fusions compared, {returned} of {calls} calls returned"
     );
+    assert!(
+        seeds < 100 || with_tags * 10 >= generated,
+        "only {with_tags} of {generated} compositions define tags"
+    );
+}
+
+/// Whether a core module of `component` defines a tag.
+fn defines_tags(component: &[u8]) -> bool {
+    wasmparser::Parser::new(0)
+        .parse_all(component)
+        .any(|p| matches!(p, Ok(wasmparser::Payload::TagSection(t)) if t.count() > 0))
 }
 
 /// The first seed and how many, of a test running generated code:
