@@ -113,7 +113,8 @@ pub fn engine() -> Result<&'static Engine> {
 /// Whether the component `wasm`, which imports nothing, instantiates under
 /// [`engine`] (with fuel, if metered, for its start functions): false when
 /// its instantiation traps (an active segment that does not fit, a start
-/// function that traps). Any other failure (wasmtime does not compile it,
+/// function that traps or throws an exception it does not catch). Any
+/// other failure (wasmtime does not compile it,
 /// it imports something) is an error, not a trap that matched.
 pub fn instantiates(wasm: &[u8]) -> Result<bool> {
     let engine = engine()?;
@@ -125,6 +126,7 @@ pub fn instantiates(wasm: &[u8]) -> Result<bool> {
     match wasmtime::component::Linker::new(engine).instantiate(&mut store, &component) {
         Ok(_) => Ok(true),
         Err(e) if e.downcast_ref::<Trap>().is_some() => Ok(false),
+        Err(e) if e.downcast_ref::<wasmtime::ThrownException>().is_some() => Ok(false),
         Err(e) => Err(anyhow::Error::from(e).context("instantiating the component")),
     }
 }
