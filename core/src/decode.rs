@@ -441,12 +441,20 @@ fn names_v128(payload: &Payload<'_>) -> Result<bool> {
         Payload::TypeSection(s) => {
             for group in s.clone() {
                 for ty in group?.into_types() {
-                    if let CompositeInnerType::Func(f) = &ty.composite_type.inner
-                        && f.params()
+                    let field = |f: &wasmparser::FieldType| {
+                        f.element_type == wasmparser::StorageType::Val(ValType::V128)
+                    };
+                    let v128 = match &ty.composite_type.inner {
+                        CompositeInnerType::Func(f) => f
+                            .params()
                             .iter()
                             .chain(f.results())
-                            .any(|t| *t == ValType::V128)
-                    {
+                            .any(|t| *t == ValType::V128),
+                        CompositeInnerType::Struct(s) => s.fields.iter().any(field),
+                        CompositeInnerType::Array(a) => field(&a.0),
+                        CompositeInnerType::Cont(_) => false,
+                    };
+                    if v128 {
                         return Ok(true);
                     }
                 }

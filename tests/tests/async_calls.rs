@@ -490,6 +490,40 @@ fn async_stackful() {
     );
 }
 
+/// `async_gc.wat`: modules using GC types in async components: a
+/// callback-lifted task keeps its state in a struct between its entry and
+/// its callback, a stackful one (which meld's unwind pass rewrites) builds
+/// an array after its wait: 3 → 61 as in `async_stackful`. A stackful
+/// task with a reference live across its wait is refused with a typed
+/// error (its frame is saved in linear memory, which cannot hold one).
+#[test]
+fn async_gc() {
+    let text = include_str!("async_gc.wat");
+    let fixture = Fixture {
+        name: "async-gc (WAT)",
+        wasm: wat::parse_str(text).expect("async_gc.wat parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("top#plus-one", u32s(&[3]), "[61]"),
+            ("worker#plus-one", u32s(&[3]), "[31]"),
+            ("top#twice", u32s(&[3]), "[120]"),
+            ("worker#twice", u32s(&[0]), "[0]"),
+        ],
+    );
+    let holds = wat::parse_str(text.replace("(;holds", "").replace("holds;)", ""))
+        .expect("async_gc.wat parses with `holds`");
+    assert_eq!(
+        run_script_with_traps(&holds, &[("top#holds", u32s(&[3]))]).expect("the original runs"),
+        ["[3]"]
+    );
+    let error = fuse(&[&holds], &Options::default()).expect_err("a reference across a wait");
+    assert_eq!(error.kind(), meld_core::ErrorKind::Unsupported, "{error}");
+    assert!(error.to_string().contains("reference"), "{error}");
+}
+
 /// `async_resources.wat`: own handles through async calls leave the
 /// caller's table when the callee starts and come back through
 /// `task.return`, numbered in one table with subtasks and sets.

@@ -194,7 +194,7 @@ fn generated_code_runs_the_same_fused() {
         ..CompareOptions::default()
     };
     let (mut generated, mut compared, mut calls, mut returned) = (0, 0, 0, 0);
-    let (mut instantiation_traps, mut with_tags) = (0, 0);
+    let (mut instantiation_traps, mut with_tags, mut with_gc) = (0, 0, 0);
     let mut refused: BTreeMap<String, usize> = BTreeMap::new();
     for seed in first..first + seeds {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
@@ -211,6 +211,9 @@ fn generated_code_runs_the_same_fused() {
         generated += 1;
         if defines_tags(&original) {
             with_tags += 1;
+        }
+        if uses_gc_types(&original) {
+            with_gc += 1;
         }
         for memory in [MemoryStrategy::Shared, MemoryStrategy::Multi] {
             let options = Options {
@@ -257,7 +260,8 @@ fn generated_code_runs_the_same_fused() {
     println!(
         "{seeds} seeds: {generated} runnable compositions, {compared} fusions compared \
          ({calls} calls, {returned} returned), {instantiation_traps} trapping as both were \
-         instantiated, {with_tags} defining tags (exception barriers); refused: {refused:?}"
+         instantiated, {with_tags} defining tags (exception barriers), {with_gc} with GC \
+         types; refused: {refused:?}"
     );
     assert!(
         compared >= seeds as usize / 4 && returned >= calls / 10,
@@ -267,6 +271,32 @@ fn generated_code_runs_the_same_fused() {
         seeds < 100 || with_tags * 10 >= generated,
         "only {with_tags} of {generated} compositions define tags"
     );
+    assert!(
+        seeds < 100 || with_gc * 20 >= generated,
+        "only {with_gc} of {generated} compositions have GC types"
+    );
+}
+
+/// Whether a core module of `component` has a type other than a function
+/// type or a recursive type group (the GC proposal's).
+fn uses_gc_types(component: &[u8]) -> bool {
+    wasmparser::Parser::new(0)
+        .parse_all(component)
+        .filter_map(|p| match p {
+            Ok(wasmparser::Payload::TypeSection(s)) => Some(s),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(Result::ok)
+        .any(|group| {
+            group.is_explicit_rec_group()
+                || group.types().any(|t| {
+                    !matches!(
+                        t.composite_type.inner,
+                        wasmparser::CompositeInnerType::Func(_)
+                    )
+                })
+        })
 }
 
 /// Whether a core module of `component` defines a tag.

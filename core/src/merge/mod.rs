@@ -22,6 +22,7 @@ mod forward;
 mod module;
 mod reencode;
 mod shared;
+mod types;
 
 pub(crate) use module::{Module, Space};
 
@@ -733,23 +734,6 @@ pub(crate) const TABLES_MEMORY_TYPE: wasmparser::MemoryType = wasmparser::Memory
     page_size_log2: None,
 };
 
-/// Interns function types so equal types share one index.
-#[derive(Default)]
-pub(crate) struct TypeTable {
-    types: Vec<FuncType>,
-    index: BTreeMap<(Vec<wasmparser::ValType>, Vec<wasmparser::ValType>), u32>,
-}
-
-impl TypeTable {
-    pub(crate) fn intern(&mut self, ty: &FuncType) -> u32 {
-        let key = (ty.params().to_vec(), ty.results().to_vec());
-        *self.index.entry(key).or_insert_with(|| {
-            self.types.push(ty.clone());
-            self.types.len() as u32 - 1
-        })
-    }
-}
-
 /// A generated function to append after the instances' own.
 #[derive(Debug)]
 pub(crate) struct GeneratedFunc {
@@ -872,7 +856,7 @@ pub(crate) fn emit(
         };
         (regions, plan.order.clone())
     });
-    let mut types = TypeTable::default();
+    let mut types = types::TypeTable::default();
     let mut imports = wasm_encoder::ImportSection::new();
     let mut functions = wasm_encoder::FunctionSection::new();
     let mut tables = wasm_encoder::TableSection::new();
@@ -913,11 +897,7 @@ pub(crate) fn emit(
         let module = layout.module(graph, id)?;
         let path = graph.path(instance.component);
         let maps = layout.index_maps(graph, adapters, id)?;
-        let type_map = module
-            .types
-            .iter()
-            .map(|t| t.as_ref().map(|t| types.intern(t)))
-            .collect::<Vec<_>>();
+        let type_map = types.module(module).map_err(|e| e.in_component(path))?;
         let mut re = reencode::Instance {
             maps: &maps,
             types: &type_map,
@@ -1185,10 +1165,7 @@ pub(crate) fn emit(
         export_section.export(&export.name, kind, index);
     }
 
-    let mut type_section = wasm_encoder::TypeSection::new();
-    for ty in &types.types {
-        define_func_type(&mut type_section, ty)?;
-    }
+    let type_section = types.section()?;
     // A section is emitted only when it has entries: an empty one (a tag
     // section above all) would need a feature the input may not use. The
     // sections are encoded apart, then copied around the code (growing one

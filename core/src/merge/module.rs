@@ -61,8 +61,12 @@ pub(crate) struct Dropped {
 /// A parsed core module.
 #[derive(Default)]
 pub(crate) struct Module<'a> {
-    /// Function types by local type index (`None` for non-function types).
+    /// Function types by local type index (`None` for other types: GC
+    /// structs and arrays); their references to types are local indices.
     pub(crate) types: Vec<Option<FuncType>>,
+    /// The type section's recursion groups (the fused module's
+    /// [`super::types::TypeTable`] carries each whole).
+    pub(crate) groups: Vec<wasmparser::RecGroup>,
     pub(crate) imports: Vec<Import<'a>>,
     /// Number of imports per [`Space`].
     pub(crate) imported: [u32; 5],
@@ -117,19 +121,15 @@ impl<'a> Module<'a> {
                 Payload::TypeSection(s) => {
                     for group in s {
                         let group = group?;
-                        if group.is_explicit_rec_group() {
-                            return Err(Error::unsupported(
-                                "recursive type groups (GC proposal) are not fused yet",
-                            )
-                            .at_offset(offset));
-                        }
-                        for sub in group.into_types() {
-                            m.plain_types &= plain(&sub);
-                            m.types.push(match sub.composite_type.inner {
-                                wasmparser::CompositeInnerType::Func(f) if sub.is_final => Some(f),
+                        m.plain_types &= !group.is_explicit_rec_group();
+                        for sub in group.types() {
+                            m.plain_types &= plain(sub);
+                            m.types.push(match &sub.composite_type.inner {
+                                wasmparser::CompositeInnerType::Func(f) => Some(f.clone()),
                                 _ => None,
                             });
                         }
+                        m.groups.push(group);
                     }
                 }
                 Payload::ImportSection(s) => {
@@ -200,7 +200,7 @@ impl<'a> Module<'a> {
 
 /// Whether `sub` is a final function type with no supertype, not shared,
 /// whose parameters and results name no other type.
-fn plain(sub: &wasmparser::SubType) -> bool {
+pub(super) fn plain(sub: &wasmparser::SubType) -> bool {
     let wasmparser::CompositeInnerType::Func(f) = &sub.composite_type.inner else {
         return false;
     };

@@ -8,8 +8,8 @@ use wasm_encoder::reencode::{Error as ReencodeError, Reencode};
 pub(super) struct Instance<'m> {
     /// Per [`super::Space`], imports first.
     pub(super) maps: &'m [Vec<u32>; 5],
-    /// Local type index → fused type index (`None`: not a function type).
-    pub(super) types: &'m [Option<u32>],
+    /// Local type index → fused type index.
+    pub(super) types: &'m [u32],
     /// Fused index of this instance's first element / data segment.
     pub(super) elem_base: u32,
     pub(super) data_base: u32,
@@ -59,12 +59,7 @@ impl Reencode for Instance<'_> {
         self.types
             .get(ty as usize)
             .copied()
-            .flatten()
-            .ok_or_else(|| {
-                ReencodeError::UserError(Error::unsupported(
-                    "non-function core types (GC proposal) are not fused yet",
-                ))
-            })
+            .ok_or_else(|| out_of_bounds("type", ty))
     }
 
     // A segment index past the instance's own would name another

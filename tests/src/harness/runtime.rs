@@ -98,6 +98,8 @@ pub fn engine() -> Result<&'static Engine> {
         .wasm_component_model_error_context(true)
         .wasm_multi_memory(true)
         .wasm_exceptions(true)
+        .wasm_function_references(true)
+        .wasm_gc(true)
         .consume_fuel(metered())
         .cranelift_opt_level(opt_level);
     if std::env::var_os("MELD_PERFMAP").is_some() {
