@@ -102,6 +102,13 @@ impl Error {
         self
     }
 
+    /// Says which function of the fused module the error is about (a pass
+    /// over the fused module has no offset in the input to give).
+    pub(crate) fn in_function(mut self, what: &str) -> Self {
+        self.message = format!("{what}: {}", self.message);
+        self
+    }
+
     /// Sets which top-level input the error is about, unless already known.
     pub fn in_input(mut self, input: usize) -> Self {
         self.location.input.get_or_insert(input);

@@ -490,6 +490,21 @@ impl Graph {
         &self.components[id.0].path
     }
 
+    /// The core instances of the input's modules, in order: every one but
+    /// those of meld's async runtime.
+    pub(crate) fn guest_instances(&self) -> impl Iterator<Item = (CoreInstanceId, &CoreInstance)> {
+        let runtime: Vec<CoreInstanceId> = self
+            .runtime
+            .iter()
+            .flat_map(|r| [r.scheduler, r.waitables, r.tasks])
+            .collect();
+        self.instances
+            .iter()
+            .enumerate()
+            .map(|(i, instance)| (CoreInstanceId(i), instance))
+            .filter(move |(id, _)| !runtime.contains(id))
+    }
+
     /// The root export (interface, or `$root`) and name under which an
     /// inner resource type is exported first.
     pub(crate) fn resource_export_name(&self, resource: ResId) -> (String, String) {

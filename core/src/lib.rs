@@ -260,17 +260,8 @@ fn suspendable_counts(
     layout: &merge::Layout<'_>,
     report: &unwind::Report,
 ) -> Result<Vec<Suspendable>> {
-    let runtime: Vec<graph::CoreInstanceId> = graph
-        .runtime
-        .iter()
-        .flat_map(|r| [r.scheduler, r.waitables, r.tasks])
-        .collect();
     let mut out: Vec<Suspendable> = Vec::new();
-    for (i, instance) in graph.instances.iter().enumerate() {
-        let id = graph::CoreInstanceId(i);
-        if runtime.contains(&id) {
-            continue;
-        }
+    for (id, instance) in graph.guest_instances() {
         let funcs = layout.instance_funcs(graph, id)?;
         let rewritten = report.transformed.range(funcs.clone()).count();
         let (before, after) = report

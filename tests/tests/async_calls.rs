@@ -522,6 +522,10 @@ fn async_gc() {
     let error = fuse(&[&holds], &Options::default()).expect_err("a reference across a wait");
     assert_eq!(error.kind(), meld_core::ErrorKind::Unsupported, "{error}");
     assert!(error.to_string().contains("reference"), "{error}");
+    // the pass reads the fused module: it names the function, and gives no
+    // offset (one in the fused module would point anywhere in the input)
+    assert!(error.message().starts_with("function "), "{error}");
+    assert_eq!(error.location().offset, None, "{error}");
 }
 
 /// `async_resources.wat`: own handles through async calls leave the

@@ -853,17 +853,8 @@ pub(crate) fn generate(
 /// Every function of an inner module (the async runtime's own excepted),
 /// by fused index, with its type.
 fn guest_funcs(graph: &Graph, layout: &Layout<'_>) -> Result<barrier::Guests> {
-    use crate::graph::CoreInstanceId;
-    let runtime: Vec<CoreInstanceId> = graph
-        .runtime
-        .iter()
-        .flat_map(|r| [r.scheduler, r.waitables, r.tasks])
-        .collect();
     let mut ranges = Vec::new();
-    for i in (0..graph.instances.len()).map(CoreInstanceId) {
-        if runtime.contains(&i) {
-            continue;
-        }
+    for (i, _) in graph.guest_instances() {
         let module = layout.module(graph, i)?;
         let types = module
             .funcs

@@ -147,6 +147,34 @@ struct Facts<'a> {
     /// The `.debug_*` sections (merge carried the inner modules' DWARF
     /// into them), by name.
     dwarf: Vec<(&'a str, &'a [u8])>,
+    /// The `name` section, read only to name a function meld refuses.
+    names: Option<wasmparser::NameSectionReader<'a>>,
+}
+
+impl Facts<'_> {
+    /// How an error names function `func`: by its name in the fused
+    /// module, which says which component and function it came from (the
+    /// offsets the transform reads are the fused module's, not the
+    /// input's).
+    fn name(&self, func: u32) -> String {
+        let named = self
+            .names
+            .clone()
+            .into_iter()
+            .flatten()
+            .find_map(|n| match n {
+                Ok(wasmparser::Name::Function(map)) => map
+                    .into_iter()
+                    .flatten()
+                    .find(|n| n.index == func)
+                    .map(|n| n.name.to_string()),
+                _ => None,
+            });
+        match named {
+            Some(name) => format!("function `{name}`"),
+            None => format!("function {func} of the fused module"),
+        }
+    }
 }
 
 impl<'a> Facts<'a> {
@@ -160,6 +188,7 @@ impl<'a> Facts<'a> {
             by_table: std::collections::BTreeMap::new(),
             open_tables: BTreeSet::new(),
             dwarf: Vec::new(),
+            names: None,
         };
         let mut tables = 0u32;
         for payload in Parser::new(0).parse_all(wasm) {
@@ -238,6 +267,11 @@ impl<'a> Facts<'a> {
                 Payload::CodeSectionEntry(body) => facts.bodies.push(body),
                 Payload::CustomSection(c) if debug::is_dwarf(c.name()) => {
                     facts.dwarf.push((c.name(), c.data()));
+                }
+                Payload::CustomSection(c) => {
+                    if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                        facts.names = Some(names);
+                    }
                 }
                 _ => {}
             }
@@ -326,7 +360,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
                 to_validate.into_validator(Default::default()),
                 unwinds,
             )
-            .map_err(|e| e.at_offset(body.range().start))?;
+            .map_err(|e| e.in_function(&facts.name(func)))?;
             let ty = facts
                 .func_types
                 .get(func as usize)
@@ -334,7 +368,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
                 .and_then(Option::as_ref)
                 .ok_or_else(|| Error::internal(format!("function {func} has no function type")))?;
             let (new, moved) = emit::function(&tree, ty, &cx, &mut block_types)
-                .map_err(|e| e.at_offset(body.range().start))?;
+                .map_err(|e| e.in_function(&facts.name(func)))?;
             sizes.insert(func, (body.as_bytes().len(), new.byte_len()));
             code.function(&new);
             if let Some(map) = &mut map {
