@@ -78,7 +78,9 @@ fn refuel<T>(store: &mut Store<T>, fuel: u64) -> Result<()> {
 /// The engine every harness run shares: component model and multi-memory
 /// on (fused output has a memory per inner component), the component
 /// model's async ABI with everything async guests use (the async
-/// built-ins, `async` lifts without a callback, error contexts), fuel
+/// built-ins, `async` lifts without a callback, error contexts), `map`
+/// and fixed-length lists, the exception handling, typed function
+/// references and GC proposals (inputs may use them inside), fuel
 /// metering on (off when [`optimise_engine`] was called), Cranelift
 /// optimisations off because tests compile more than they run.
 pub fn engine() -> Result<&'static Engine> {
@@ -96,6 +98,8 @@ pub fn engine() -> Result<&'static Engine> {
         .wasm_component_model_more_async_builtins(true)
         .wasm_component_model_async_stackful(true)
         .wasm_component_model_error_context(true)
+        .wasm_component_model_map(true)
+        .wasm_component_model_fixed_length_lists(true)
         .wasm_multi_memory(true)
         .wasm_exceptions(true)
         .wasm_function_references(true)
