@@ -142,6 +142,25 @@ impl Case {
             }
         }
         case.together = together && u.ratio(1, 3)?;
+        // Maps and fixed-length lists (since session 50), drawn last too.
+        if u.ratio(1, 3)? {
+            let types = &mut case.api.types;
+            for func in &mut case.api.funcs {
+                if u.ratio(2, 3)? {
+                    let at = u.choose_index(func.params.len() + 1)?;
+                    let depth = 1 + u.choose_index(MAX_DEPTH)?;
+                    func.params.insert(at, types.container(u, depth, true)?);
+                }
+                if u.ratio(1, 3)? {
+                    let depth = 1 + u.choose_index(MAX_DEPTH - 1)?;
+                    let container = types.container(u, depth, false)?;
+                    func.result = Some(match func.result.take() {
+                        None => container,
+                        Some(result) => Ty::Tuple(vec![result, container]),
+                    });
+                }
+            }
+        }
         Ok(case)
     }
 
@@ -528,9 +547,9 @@ impl Coverage {
     pub fn missing(&self) -> Vec<String> {
         use Kind::*;
         let kinds = [
-            Bool, S8, U8, S16, U16, S32, U32, S64, U64, F32, F64, Char, String, List, Tuple,
-            Option, Result, Record, Variant, Enum, Flags, Own, Borrow, Stream, Future, Wide,
-            Deepest,
+            Bool, S8, U8, S16, U16, S32, U32, S64, U64, F32, F64, Char, String, List, Map,
+            FixedList, Tuple, Option, Result, Record, Variant, Enum, Flags, Own, Borrow, Stream,
+            Future, Wide, Deepest,
         ];
         let mut expected: Vec<std::string::String> =
             kinds.iter().map(|k| format!("type {k:?}")).collect();

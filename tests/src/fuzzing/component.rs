@@ -1060,7 +1060,7 @@ impl<'a> Walk<'a> {
                 );
                 let _ = writeln!(self.code, "    {}", self.write(loc, &relayed));
             }
-            Ty::List(element) => {
+            Ty::List(element) | Ty::Map(element) => {
                 let (ptr, len) = match loc {
                     Loc::Flat(slot) => {
                         (self.read(loc, 0, 4), self.read(&Loc::Flat(slot + 1), 0, 4))
@@ -1080,7 +1080,7 @@ impl<'a> Walk<'a> {
                     "    (local.set $p{i} (i32.add (local.get $p{i}) (i32.const {size})))\n    (local.set $n{i} (i32.sub (local.get $n{i}) (i32.const 1)))\n    (br $l{i})))"
                 );
             }
-            Ty::Tuple(fields) => self.fields(fields, loc),
+            Ty::Tuple(fields) | Ty::FixedList(fields) => self.fields(fields, loc),
             Ty::Option(t) => self.cases(&[None, Some(t)], loc),
             Ty::Result(ok, err) => self.cases(&[ok.as_deref(), err.as_deref()], loc),
             Ty::Named(index) => match &self.types.defs[*index] {

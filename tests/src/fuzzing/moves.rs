@@ -34,7 +34,7 @@ fn cases_of<'t>(types: &'t Types, ty: &'t Ty) -> Option<Vec<Option<&'t Ty>>> {
 /// The fields of a record or tuple.
 fn fields_of<'t>(types: &'t Types, ty: &'t Ty) -> Option<&'t [Ty]> {
     match ty {
-        Ty::Tuple(fields) => Some(fields),
+        Ty::Tuple(fields) | Ty::FixedList(fields) => Some(fields),
         Ty::Named(index) => match &types.defs[*index] {
             Def::Record(fields) => Some(fields),
             _ => None,
@@ -167,7 +167,7 @@ impl<'a> Moves<'a> {
                 "    (local.set {} ({load} offset={offset} {addr}))",
                 dest[0].0
             );
-        } else if matches!(ty, Ty::String | Ty::List(_)) {
+        } else if matches!(ty, Ty::String | Ty::List(_) | Ty::Map(_)) {
             for (i, (name, _)) in dest.iter().enumerate() {
                 let _ = writeln!(
                     self.code,
@@ -224,7 +224,7 @@ impl<'a> Moves<'a> {
                 "    ({store} offset={offset} {addr} {})",
                 src[0].0
             );
-        } else if matches!(ty, Ty::String | Ty::List(_)) {
+        } else if matches!(ty, Ty::String | Ty::List(_) | Ty::Map(_)) {
             for (i, (value, _)) in src.iter().enumerate() {
                 let _ = writeln!(
                     self.code,

@@ -460,13 +460,23 @@ fn render(
                 false => write!(out, "borrow<{}>", resource.rep()),
             };
         }
-        Val::List(items) | Val::Tuple(items) => {
+        Val::List(items) | Val::Tuple(items) | Val::FixedLengthList(items) => {
             out.push('[');
             for item in items {
                 render(store, item, out)?;
                 out.push(',');
             }
             out.push(']');
+        }
+        Val::Map(entries) => {
+            out.push('{');
+            for (key, value) in entries {
+                render(store, key, out)?;
+                out.push(':');
+                render(store, value, out)?;
+                out.push(',');
+            }
+            out.push('}');
         }
         Val::Record(fields) => {
             out.push('{');
@@ -770,6 +780,27 @@ fn value(
             Val::List(
                 (0..len)
                     .map(|_| value(rng, store, &element, depth + 1))
+                    .collect::<wasmtime::Result<_>>()?,
+            )
+        }
+        Type::FixedLengthList(list) => {
+            let element = list.ty();
+            Val::FixedLengthList(
+                (0..list.len())
+                    .map(|_| value(rng, store, &element, depth + 1))
+                    .collect::<wasmtime::Result<_>>()?,
+            )
+        }
+        Type::Map(map) => {
+            let (key, entry) = (map.key(), map.value());
+            Val::Map(
+                (0..length(rng, depth))
+                    .map(|_| {
+                        Ok((
+                            value(rng, store, &key, depth + 1)?,
+                            value(rng, store, &entry, depth + 1)?,
+                        ))
+                    })
                     .collect::<wasmtime::Result<_>>()?,
             )
         }

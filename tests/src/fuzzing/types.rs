@@ -28,6 +28,12 @@ pub enum Ty {
     Char,
     String,
     List(Box<Ty>),
+    /// `map<K, V>`: its entries' type, a [`Ty::Tuple`] of `K` and `V` (in
+    /// the Canonical ABI a map is a list of them).
+    Map(Box<Ty>),
+    /// `list<T, N>`: `N` copies of `T` (laid out and flattened as a tuple of
+    /// them).
+    FixedList(Vec<Ty>),
     Tuple(Vec<Ty>),
     Option(Box<Ty>),
     Result(Option<Box<Ty>>, Option<Box<Ty>>),
@@ -46,6 +52,10 @@ pub enum Ty {
 /// The payload types of the generated streams and futures: the host makes
 /// and takes their ends with a Rust type for each.
 pub const PAYLOADS: [Ty; 3] = [Ty::U8, Ty::U32, Ty::String];
+
+/// The key types of the generated maps (the Component Model allows the
+/// primitive ones).
+pub const MAP_KEYS: [Ty; 5] = [Ty::String, Ty::U32, Ty::S64, Ty::Char, Ty::Bool];
 
 /// A named type's definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +112,8 @@ pub enum Kind {
     Char,
     String,
     List,
+    Map,
+    FixedList,
     Tuple,
     Option,
     Result,
@@ -202,6 +214,47 @@ impl Types {
         })
     }
 
+    /// A map or a fixed-length list of a random type (up to `depth` levels
+    /// in all), perhaps in a list, an option, a record or a variant: drawn
+    /// apart from [`Types::ty`] (whose draws decide the cases of the seeds
+    /// found before maps and fixed-length lists were generated).
+    pub fn container(&mut self, u: &mut Unstructured, depth: usize, borrows: bool) -> Result<Ty> {
+        let depth = depth.max(1);
+        let wraps = u.choose_index(depth.min(3))?;
+        let inner_depth = depth - 1 - wraps;
+        let inner = match inner_depth > 0 && u.ratio(1, 4)? {
+            true => self.container(u, inner_depth, borrows)?,
+            false => {
+                let mut budget = 6;
+                let depth = u.choose_index(inner_depth + 1)?;
+                self.ty(u, depth, borrows, &mut budget)?
+            }
+        };
+        let mut ty = match u.arbitrary()? {
+            true => Ty::Map(Box::new(Ty::Tuple(vec![
+                u.choose(&MAP_KEYS)?.clone(),
+                inner,
+            ]))),
+            false => {
+                // mostly short; now and then more than 16 flat values
+                let n = match u.ratio(1, 8)? {
+                    true => 17 + u.choose_index(8)?,
+                    false => 1 + u.choose_index(4)?,
+                };
+                Ty::FixedList(vec![inner; n])
+            }
+        };
+        for _ in 0..wraps {
+            ty = match u.choose_index(4)? {
+                0 => Ty::List(Box::new(ty)),
+                1 => Ty::Option(Box::new(ty)),
+                2 => self.define(Def::Record(vec![Ty::U8, ty])),
+                _ => self.define(Def::Variant(vec![None, Some(ty), Some(Ty::U32)])),
+            };
+        }
+        Ok(ty)
+    }
+
     /// A type holding one stream or future end, in up to three random
     /// containers. It holds no `borrow`: it may be a result.
     pub fn end(&mut self, u: &mut Unstructured) -> Result<Ty> {
@@ -294,6 +347,11 @@ impl Types {
             Ty::Char => "char".into(),
             Ty::String => "string".into(),
             Ty::List(t) => format!("list<{}>", self.wit(t)),
+            Ty::Map(entry) => match entry.as_ref() {
+                Ty::Tuple(kv) => format!("map<{}>", self.wit_list(kv)),
+                other => unreachable!("a map's entry is a tuple: {other:?}"),
+            },
+            Ty::FixedList(ts) => format!("list<{}, {}>", self.wit(&ts[0]), ts.len()),
             Ty::Tuple(ts) => format!("tuple<{}>", self.wit_list(ts)),
             Ty::Option(t) => format!("option<{}>", self.wit(t)),
             Ty::Result(None, None) => "result".into(),
@@ -371,8 +429,8 @@ impl Types {
             Ty::S64 | Ty::U64 => out.push(Flat::I64),
             Ty::F32 => out.push(Flat::F32),
             Ty::F64 => out.push(Flat::F64),
-            Ty::String | Ty::List(_) => out.extend([Flat::I32, Flat::I32]),
-            Ty::Tuple(ts) => ts.iter().for_each(|t| self.flat(t, out)),
+            Ty::String | Ty::List(_) | Ty::Map(_) => out.extend([Flat::I32, Flat::I32]),
+            Ty::Tuple(ts) | Ty::FixedList(ts) => ts.iter().for_each(|t| self.flat(t, out)),
             Ty::Option(t) => self.flat_cases(&[None, Some(t)], out),
             Ty::Result(ok, err) => self.flat_cases(&[ok.as_deref(), err.as_deref()], out),
             Ty::Named(index) => match &self.defs[*index] {
@@ -418,8 +476,9 @@ impl Types {
             Ty::S32 | Ty::U32 | Ty::F32 | Ty::Char | Ty::Own | Ty::Borrow => (4, 4),
             Ty::Stream(_) | Ty::Future(_) => (4, 4),
             Ty::S64 | Ty::U64 | Ty::F64 => (8, 8),
-            Ty::String | Ty::List(_) => (8, 4),
-            Ty::Tuple(ts) => self.record_size_align(ts),
+            Ty::String | Ty::List(_) | Ty::Map(_) => (8, 4),
+            // (an element's size is a multiple of its alignment)
+            Ty::Tuple(ts) | Ty::FixedList(ts) => self.record_size_align(ts),
             Ty::Option(t) => self.cases_size_align(&[None, Some(t)]),
             Ty::Result(ok, err) => self.cases_size_align(&[ok.as_deref(), err.as_deref()]),
             Ty::Named(index) => match &self.defs[*index] {
@@ -478,7 +537,7 @@ impl Types {
 
     /// Whether `ty` holds a string or a list (memory a lift must allocate).
     pub fn has_memory(&self, ty: &Ty) -> bool {
-        self.any(ty, &|t| matches!(t, Ty::String | Ty::List(_)))
+        self.any(ty, &|t| matches!(t, Ty::String | Ty::List(_) | Ty::Map(_)))
     }
 
     /// Whether `ty` holds a stream or future end.
@@ -501,8 +560,8 @@ impl Types {
     pub fn ends_in_order(&self, ty: &Ty, out: &mut Vec<Ty>) {
         match ty {
             Ty::Stream(_) | Ty::Future(_) => out.push(ty.clone()),
-            Ty::List(t) | Ty::Option(t) => self.ends_in_order(t, out),
-            Ty::Tuple(ts) => ts.iter().for_each(|t| self.ends_in_order(t, out)),
+            Ty::List(t) | Ty::Map(t) | Ty::Option(t) => self.ends_in_order(t, out),
+            Ty::Tuple(ts) | Ty::FixedList(ts) => ts.iter().for_each(|t| self.ends_in_order(t, out)),
             Ty::Result(ok, err) => [ok, err]
                 .into_iter()
                 .flatten()
@@ -526,8 +585,8 @@ impl Types {
             return true;
         }
         match ty {
-            Ty::List(t) | Ty::Option(t) => self.any(t, test),
-            Ty::Tuple(ts) => ts.iter().any(|t| self.any(t, test)),
+            Ty::List(t) | Ty::Map(t) | Ty::Option(t) => self.any(t, test),
+            Ty::Tuple(ts) | Ty::FixedList(ts) => ts.iter().any(|t| self.any(t, test)),
             Ty::Result(ok, err) => [ok, err].into_iter().flatten().any(|t| self.any(t, test)),
             Ty::Named(index) => match &self.defs[*index] {
                 Def::Record(fields) => fields.iter().any(|t| self.any(t, test)),
@@ -564,6 +623,17 @@ impl Types {
             Ty::List(t) => {
                 self.kinds(t, depth + 1, kinds);
                 Kind::List
+            }
+            // (its entry, a tuple, is no level of its own)
+            Ty::Map(entry) => {
+                if let Ty::Tuple(kv) = entry.as_ref() {
+                    kv.iter().for_each(|t| self.kinds(t, depth + 1, kinds));
+                }
+                Kind::Map
+            }
+            Ty::FixedList(ts) => {
+                self.kinds(&ts[0], depth + 1, kinds);
+                Kind::FixedList
             }
             Ty::Option(t) => {
                 self.kinds(t, depth + 1, kinds);
