@@ -242,7 +242,18 @@ fn describe(bytes: Vec<u8>) -> Option<Module> {
         .ok()?;
     let types = types.as_ref();
     let signature = |func: u32| -> Signature {
-        let ty = &types[types.core_function_at(func)].composite_type;
+        let id = types.core_function_at(func);
+        // A lifted or lowered function's type is a final function type of
+        // its own (one in a recursive group or with a supertype is
+        // another type, and the component would not validate).
+        let sub = &types[id];
+        if !sub.is_final
+            || types.supertype_of(id).is_some()
+            || types.rec_group_elements(types.rec_group_id_of(id)).len() != 1
+        {
+            return None;
+        }
+        let ty = &sub.composite_type;
         let CompositeInnerType::Func(f) = &ty.inner else {
             return None;
         };
