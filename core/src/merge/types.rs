@@ -30,7 +30,7 @@ pub(crate) struct TypeTable {
     len: u32,
     funcs: BTreeMap<(Vec<wasmparser::ValType>, Vec<wasmparser::ValType>), u32>,
     /// Index of the first type of each group carried whole, by the group's
-    /// encoding with references inside it written as [`Relative`]'s.
+    /// encoding with references inside it written as [`Within::Relative`] says.
     recs: HashMap<Vec<u8>, u32>,
 }
 
