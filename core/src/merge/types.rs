@@ -78,8 +78,10 @@ impl TypeTable {
                     .collect::<std::result::Result<Vec<_>, _>>()
                     .map_err(|e| Error::internal(format!("a type of a core module: {e}")))
             };
+            let mut relative = wasm_encoder::TypeSection::new();
+            rec(&mut relative, mapped(Within::Relative)?);
             let mut key = Vec::new();
-            wasm_encoder::Encode::encode(&section([mapped(Within::Relative)?]), &mut key);
+            wasm_encoder::Encode::encode(&relative, &mut key);
             let first = match self.recs.get(&key) {
                 Some(&first) => first,
                 None => {
@@ -108,14 +110,6 @@ impl TypeTable {
         }
         Ok(section)
     }
-}
-
-fn section<const N: usize>(groups: [Vec<wasm_encoder::SubType>; N]) -> wasm_encoder::TypeSection {
-    let mut section = wasm_encoder::TypeSection::new();
-    for group in groups {
-        rec(&mut section, group);
-    }
-    section
 }
 
 /// A group of one type is written as a type of its own, which is the same
