@@ -1,27 +1,38 @@
 ;; Async components whose modules use GC types (`async_calls.rs::async_gc`).
 ;;
-;; `$slow.later` (callback-lifted) keeps its argument in a struct held by a
-;; global between its entry and its callback, yields once and returns
-;; 10 x; the stackful `twice` awaits it, with no reference live while it
+;; `$slow.later` (callback-lifted) keeps its argument in a struct between
+;; its entry and its callback (in a table slot its context slot names, so
+;; that calls may overlap), yields once and returns 10 x; the stackful `twice` awaits it, with no reference live while it
 ;; waits, and returns twice that, computed through an array; `top`'s
-;; `plus-one` awaits `twice` and adds 1.
+;; `plus-one` awaits `twice` and adds 1. The stackful `holds` keeps a
+;; struct (in a non-nullable local) and a list of them across its wait,
+;; which meld's unwind pass saves in tables of its own.
 (component
   (component $slow
     (type $async-u32 (func async (param "x" u32) (result u32)))
     (core module $m
       (type $box (struct (field (mut i32))))
       (import "cm" "task.return" (func $return (param i32)))
-      (global $x (mut (ref null $box)) (ref.null $box))
+      (import "cm" "context.get" (func $context (result i32)))
+      (import "cm" "context.set" (func $set-context (param i32)))
+      (table $boxes 0 (ref null $box))
       (func (export "later") (param i32) (result i32)
-        (global.set $x (struct.new $box (local.get 0)))
+        (call $set-context
+          (table.grow $boxes (struct.new $box (local.get 0)) (i32.const 1)))
         (i32.const 1))
       (func (export "later-cb") (param i32 i32 i32) (result i32)
-        (call $return (i32.mul (struct.get $box 0 (global.get $x)) (i32.const 10)))
-        (global.set $x (ref.null $box))
+        (call $return
+          (i32.mul (struct.get $box 0 (table.get $boxes (call $context))) (i32.const 10)))
+        (table.set $boxes (call $context) (ref.null $box))
         (i32.const 0)))
     (core func $return (canon task.return (result u32)))
+    (core func $context (canon context.get i32 0))
+    (core func $set-context (canon context.set i32 0))
     (core instance $i (instantiate $m
-      (with "cm" (instance (export "task.return" (func $return))))))
+      (with "cm" (instance
+        (export "task.return" (func $return))
+        (export "context.get" (func $context))
+        (export "context.set" (func $set-context))))))
     (alias core export $i "later-cb" (core func $later-cb))
     (func (export "later") (type $async-u32)
       (canon lift (core func $i "later") async (callback $later-cb))))
@@ -75,16 +86,18 @@
         (call $return (call $double (call $await (local.get $x)))))
       (func (export "plus-one") (param $x i32)
         (call $return (i32.add (call $await (local.get $x)) (i32.const 1))))
-      ;; a struct built before the wait and read after it: its reference
-      ;; is live across the suspension, which meld cannot save (the test
-      ;; takes the comment marks away and expects a typed error)
-      (;holds
+      ;; structs built before the wait and read after it: x + 3 x + the
+      ;; awaited value
       (func (export "holds") (param $x i32)
-        (local $p (ref null $pair))
-        (local.set $p (struct.new $pair (local.get $x) (ref.null $list)))
-        (drop (call $await (local.get $x)))
-        (call $return (struct.get $pair 0 (local.get $p))))
-      holds;))
+        (local $p (ref $pair)) (local $l (ref null $list))
+        (local.set $l (array.new_fixed $list 1
+          (struct.new $pair (i32.mul (local.get $x) (i32.const 3)) (ref.null $list))))
+        (local.set $p (struct.new $pair (local.get $x) (local.get $l)))
+        (call $return
+          (i32.add
+            (i32.add (call $await (local.get $x)) (struct.get $pair 0 (local.get $p)))
+            (struct.get $pair 0 (array.get $list
+              (ref.as_non_null (struct.get $pair 1 (local.get $p))) (i32.const 0)))))))
     (core instance $i (instantiate $m
       (with "mem" (instance (export "mem" (memory $mem))))
       (with "cm" (instance
@@ -98,10 +111,8 @@
       (canon lift (core func $i "twice") async))
     (func (export "plus-one") (type $async-u32)
       (canon lift (core func $i "plus-one") async))
-    (;holds
     (func (export "holds") (type $async-u32)
-      (canon lift (core func $i "holds") async))
-    holds;))
+      (canon lift (core func $i "holds") async)))
   (instance $worker (instantiate $awaiting (with "call" (func $slow "later"))))
   (instance $top (instantiate $awaiting (with "call" (func $worker "twice"))))
   (export "worker" (instance $worker))

@@ -35,6 +35,7 @@
 //! function unwound, and the first operator that runs in the normal state is
 //! the one after the call that unwound.
 
+use super::refs::{self, RefTables, Slots};
 use super::tree::{Block, Item, Seq, Tree, block_type};
 use super::{Globals, REWINDING, UNWINDING};
 use crate::error::{Error, Result};
@@ -65,16 +66,20 @@ impl BlockTypes {
         Ok(match (params, results) {
             ([], []) => BlockType::Empty,
             ([], [t]) => BlockType::Result(valtype(*t)?),
-            _ => {
-                let key = (params.to_vec(), results.to_vec());
-                let next = self.first + self.added.len() as u32;
-                let index = *self.index.entry(key.clone()).or_insert(next);
-                if index == next {
-                    self.added.push(key);
-                }
-                BlockType::FunctionType(index)
-            }
+            _ => BlockType::FunctionType(self.index(params, results)),
         })
+    }
+
+    /// The index of function type `params -> results`, added if the
+    /// module has none (a block type may name one the module has).
+    pub(super) fn index(&mut self, params: &[ValType], results: &[ValType]) -> u32 {
+        let key = (params.to_vec(), results.to_vec());
+        let next = self.first + self.added.len() as u32;
+        let index = *self.index.entry(key.clone()).or_insert(next);
+        if index == next {
+            self.added.push(key);
+        }
+        index
     }
 
     pub(super) fn added(&self) -> &[(Vec<ValType>, Vec<ValType>)] {
@@ -98,6 +103,7 @@ pub(super) fn function(
     ty: &FuncType,
     cx: &Context<'_>,
     block_types: &mut BlockTypes,
+    ref_tables: &mut RefTables,
 ) -> Result<(Function, Vec<(usize, usize)>)> {
     let mut locals: Vec<ValType> = ty.params().to_vec();
     locals.extend(&tree.locals);
@@ -111,6 +117,7 @@ pub(super) fn function(
         origins: Vec::new(),
         frames: Vec::new(),
         locals,
+        params: ty.params().len(),
         call_local,
         scratch: Vec::new(),
     };
@@ -136,12 +143,20 @@ pub(super) fn function(
             live.as_ref().is_none_or(|live| live.contains(&l))
         }
     };
-    let frame = Frame::of(&e.locals, kept)?;
+    let mut frame = Frame::of(&e.locals, ty.params().len(), kept, ref_tables)?;
+    if frame.slots.iter().any(|s| s.refs.is_some()) {
+        frame.tmp = e.locals.len() as u32;
+        e.locals.push(ValType::I32);
+    }
 
+    // (a non-nullable local is declared nullable, see `Emitter::widened`)
     let declared = &e.locals[ty.params().len()..];
     let declared = declared
         .iter()
-        .map(|&t| valtype(t))
+        .map(|&t| match t {
+            ValType::Ref(r) => valtype(ValType::Ref(r.nullable())),
+            t => valtype(t),
+        })
         .collect::<Result<Vec<_>>>()?;
     let mut func = Function::new_with_locals_types(declared);
     let g = cx.globals;
@@ -150,7 +165,7 @@ pub(super) fn function(
     func.instruction(&Instruction::I32Const(REWINDING));
     func.instruction(&Instruction::I32Eq);
     func.instruction(&Instruction::If(BlockType::Empty));
-    frame.restore(&mut func, g);
+    frame.restore(&mut func, g)?;
     func.instruction(&Instruction::End);
     let mut moved = Vec::new();
     for (ins, origin) in body.iter().zip(&origins) {
@@ -189,6 +204,8 @@ struct Emitter<'t, 'a, 'm> {
     frames: Vec<Label>,
     /// Every local: parameters, declared, the call number, spills.
     locals: Vec<ValType>,
+    /// How many of `locals` are parameters.
+    params: usize,
     call_local: u32,
     /// Locals that only carry a value across a few instructions of one
     /// run: never live across a call, never saved.
@@ -199,6 +216,26 @@ impl<'a> Emitter<'_, 'a, '_> {
     fn push(&mut self, ins: Instruction<'a>) {
         self.code.push(ins);
         self.origins.push(None);
+    }
+
+    /// Whether `local` holds a non-nullable reference but is declared
+    /// nullable. The guards put an original `local.set` and a later
+    /// `local.get` in different blocks, and a rewind restores the local
+    /// without running the `set`, so validation could not see it set;
+    /// declared nullable it needs no `set`, and each read of it asserts
+    /// what the original's type said (it never traps: a rewind restores
+    /// what the local held).
+    fn widened(&self, local: u32) -> bool {
+        local as usize >= self.params
+            && matches!(self.locals.get(local as usize), Some(ValType::Ref(r)) if !r.is_nullable())
+    }
+
+    /// `local.get` of an added local (a spill), with its type.
+    fn get(&mut self, local: u32) {
+        self.push(Instruction::LocalGet(local));
+        if self.widened(local) {
+            self.push(Instruction::RefAsNonNull);
+        }
     }
 
     fn seq(&mut self, seq: &Seq) -> Result<()> {
@@ -272,7 +309,7 @@ impl<'a> Emitter<'_, 'a, '_> {
             slots[i] = Some(local);
         }
         for slot in slots.iter().skip(pop_from).flatten() {
-            self.push(Instruction::LocalGet(*slot));
+            self.get(*slot);
         }
         self.push(Instruction::Else);
         for _ in 0..before.len() {
@@ -280,7 +317,7 @@ impl<'a> Emitter<'_, 'a, '_> {
         }
         for (i, &t) in after.iter().enumerate() {
             match (kept[i], slots[i]) {
-                (true, Some(local)) => self.push(Instruction::LocalGet(local)),
+                (true, Some(local)) => self.get(local),
                 _ => self.push(zero(t)?),
             }
         }
@@ -325,12 +362,6 @@ impl<'a> Emitter<'_, 'a, '_> {
     /// A fresh local of type `t`; `saved`: whether frames hold it (else it
     /// only carries a value across a few instructions).
     fn fresh(&mut self, t: ValType, saved: bool) -> Result<u32> {
-        if saved && !is_number(t) {
-            return Err(Error::unsupported(format!(
-                "a {t} value is on the operand stack across a call that can suspend; \
-                 only numbers and vectors can be saved"
-            )));
-        }
         let local = self.locals.len() as u32;
         self.locals.push(t);
         if !saved {
@@ -348,7 +379,7 @@ impl<'a> Emitter<'_, 'a, '_> {
             self.push(Instruction::Drop);
         }
         for &l in &spills {
-            self.push(Instruction::LocalGet(l));
+            self.get(l);
         }
         self.push(Instruction::End);
         self.frames.pop();
@@ -359,21 +390,13 @@ impl<'a> Emitter<'_, 'a, '_> {
     /// them back; returns the locals.
     fn spill(&mut self, types: &[ValType]) -> Result<Vec<u32>> {
         let first = self.locals.len() as u32;
-        for &t in types {
-            if !is_number(t) {
-                return Err(Error::unsupported(format!(
-                    "a {t} value is on the operand stack across a call that can suspend; \
-                     only numbers and vectors can be saved"
-                )));
-            }
-            self.locals.push(t);
-        }
+        self.locals.extend(types);
         let spills: Vec<u32> = (first..first + types.len() as u32).collect();
         for &l in spills.iter().rev() {
             self.push(Instruction::LocalSet(l));
         }
         for &l in &spills {
-            self.push(Instruction::LocalGet(l));
+            self.get(l);
         }
         Ok(spills)
     }
@@ -479,6 +502,11 @@ impl<'a> Emitter<'_, 'a, '_> {
                     | Operator::TryTable { .. }
             );
             let closes = matches!(op, Operator::End | Operator::Delegate { .. });
+            let asserts = matches!(
+                op,
+                Operator::LocalGet { local_index } | Operator::LocalTee { local_index }
+                    if self.widened(local_index)
+            );
             if closes {
                 self.frames.pop();
             }
@@ -489,6 +517,9 @@ impl<'a> Emitter<'_, 'a, '_> {
             self.push(ins);
             if let Some(origin) = self.origins.last_mut() {
                 *origin = Some(at);
+            }
+            if asserts {
+                self.push(Instruction::RefAsNonNull);
             }
             if opens {
                 self.frames.push(Label::Original);
@@ -628,36 +659,59 @@ fn zero(t: ValType) -> Result<Instruction<'static>> {
 
 /// Where each saved local of a function lives in its frame.
 struct Frame {
-    /// Per saved local: its index, type and offset; the frame's size.
-    slots: Vec<(u32, ValType, u32)>,
+    slots: Vec<Slot>,
     size: u32,
+    /// A scratch `i32` local for a reference's slot index (set once the
+    /// frame holds a reference).
+    tmp: u32,
+}
+
+/// One saved local: a number at `offset`, or a reference whose slot index
+/// in the table of `refs` is at `offset`.
+struct Slot {
+    local: u32,
+    ty: ValType,
+    offset: u32,
+    refs: Option<Slots>,
+    /// A non-nullable parameter (its declared type is the original's).
+    non_null_param: bool,
 }
 
 impl Frame {
-    fn of(locals: &[ValType], kept: impl Fn(u32) -> bool) -> Result<Frame> {
+    fn of(
+        locals: &[ValType],
+        params: usize,
+        kept: impl Fn(u32) -> bool,
+        ref_tables: &mut RefTables,
+    ) -> Result<Frame> {
         let mut slots = Vec::with_capacity(locals.len());
         let mut size = 0u32;
         for (n, &t) in locals.iter().enumerate() {
             if !kept(n as u32) {
                 continue;
             }
-            let width = match t {
-                ValType::I32 | ValType::F32 => 4,
-                ValType::I64 | ValType::F64 => 8,
-                ValType::V128 => 16,
-                ValType::Ref(_) => {
-                    return Err(Error::unsupported(format!(
-                        "local {n} of a function that can suspend holds a reference ({t}); \
-                         references cannot be saved in linear memory"
-                    )));
-                }
+            let (width, refs, non_null_param) = match t {
+                ValType::I32 | ValType::F32 => (4, None, false),
+                ValType::I64 | ValType::F64 => (8, None, false),
+                ValType::V128 => (16, None, false),
+                ValType::Ref(r) => (4, Some(ref_tables.of(r)), n < params && !r.is_nullable()),
             };
-            slots.push((n as u32, t, size));
+            slots.push(Slot {
+                local: n as u32,
+                ty: t,
+                offset: size,
+                refs,
+                non_null_param,
+            });
             size = size
                 .checked_add(width)
                 .ok_or_else(|| Error::unsupported("a suspending function's frame is too large"))?;
         }
-        Ok(Frame { slots, size })
+        Ok(Frame {
+            slots,
+            size,
+            tmp: u32::MAX,
+        })
     }
 
     fn mem(&self, offset: u32, g: Globals) -> MemArg {
@@ -685,11 +739,16 @@ impl Frame {
             None => f.instruction(&Instruction::Unreachable),
         };
         f.instruction(&Instruction::End);
-        for &(local, t, offset) in &self.slots {
+        for slot in &self.slots {
             f.instruction(&Instruction::GlobalGet(g.sp));
-            f.instruction(&Instruction::LocalGet(local));
-            let m = self.mem(offset, g);
-            f.instruction(&match t {
+            let m = self.mem(slot.offset, g);
+            if let Some(s) = slot.refs {
+                refs::save(f, s, slot.local, self.tmp);
+                f.instruction(&Instruction::I32Store(m));
+                continue;
+            }
+            f.instruction(&Instruction::LocalGet(slot.local));
+            f.instruction(&match slot.ty {
                 ValType::I32 => Instruction::I32Store(m),
                 ValType::I64 => Instruction::I64Store(m),
                 ValType::F32 => Instruction::F32Store(m),
@@ -704,22 +763,31 @@ impl Frame {
     }
 
     /// Moves `sp` back over this frame and reads every local from it.
-    fn restore(&self, f: &mut Function, g: Globals) {
+    fn restore(&self, f: &mut Function, g: Globals) -> Result<()> {
         f.instruction(&Instruction::GlobalGet(g.sp));
         f.instruction(&Instruction::I32Const(self.size as i32));
         f.instruction(&Instruction::I32Sub);
         f.instruction(&Instruction::GlobalSet(g.sp));
-        for &(local, t, offset) in &self.slots {
+        for slot in &self.slots {
             f.instruction(&Instruction::GlobalGet(g.sp));
-            let m = self.mem(offset, g);
-            f.instruction(&match t {
-                ValType::I32 => Instruction::I32Load(m),
-                ValType::I64 => Instruction::I64Load(m),
-                ValType::F32 => Instruction::F32Load(m),
-                ValType::F64 => Instruction::F64Load(m),
-                _ => Instruction::V128Load(m),
-            });
-            f.instruction(&Instruction::LocalSet(local));
+            let m = self.mem(slot.offset, g);
+            if let Some(s) = slot.refs {
+                f.instruction(&Instruction::I32Load(m));
+                refs::restore(f, s, self.tmp)?;
+                if slot.non_null_param {
+                    f.instruction(&Instruction::RefAsNonNull);
+                }
+            } else {
+                f.instruction(&match slot.ty {
+                    ValType::I32 => Instruction::I32Load(m),
+                    ValType::I64 => Instruction::I64Load(m),
+                    ValType::F32 => Instruction::F32Load(m),
+                    ValType::F64 => Instruction::F64Load(m),
+                    _ => Instruction::V128Load(m),
+                });
+            }
+            f.instruction(&Instruction::LocalSet(slot.local));
         }
+        Ok(())
     }
 }

@@ -22,13 +22,16 @@
 //!   with.
 //!
 //! Functions that cannot reach a suspension point keep their bodies byte for
-//! byte. Saved frames hold numbers only: a function that can suspend with a
-//! reference in a local or on its operand stack is refused, as is a tail
-//! call into code that can suspend.
+//! byte. A reference a frame saves goes into a table the transform adds
+//! ([`refs`]), its slot's index into the frame. Refused: a tail call into
+//! code that can suspend, and a function that can suspend returning a
+//! non-nullable reference (unwinding returns a value that stands for
+//! nothing).
 
 mod emit;
 mod graph;
 mod live;
+mod refs;
 mod tree;
 
 use crate::debug::{self, CodeMap, leb_len};
@@ -38,10 +41,12 @@ use graph::{CallGraph, Calls};
 use std::collections::BTreeSet;
 use tree::Tree;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
-use wasm_encoder::{CodeSection, RawSection, TypeSection};
+use wasm_encoder::{
+    CodeSection, FunctionSection, GlobalSection, RawSection, TableSection, TypeSection,
+};
 use wasmparser::{
     CompositeInnerType, ElementItems, FuncType, FunctionBody, Operator, Parser, Payload, TypeRef,
-    Validator, WasmFeatures,
+    ValType, Validator, WasmFeatures,
 };
 
 /// `state`: running normally.
@@ -144,6 +149,9 @@ struct Facts<'a> {
     in_elements: BTreeSet<u32>,
     by_table: std::collections::BTreeMap<u32, BTreeSet<u32>>,
     open_tables: BTreeSet<u32>,
+    /// How many tables and globals the module has, imported ones included.
+    tables: u32,
+    globals: u32,
     /// The `.debug_*` sections (merge carried the inner modules' DWARF
     /// into them), by name.
     dwarf: Vec<(&'a str, &'a [u8])>,
@@ -187,10 +195,11 @@ impl<'a> Facts<'a> {
             in_elements: BTreeSet::new(),
             by_table: std::collections::BTreeMap::new(),
             open_tables: BTreeSet::new(),
+            tables: 0,
+            globals: 0,
             dwarf: Vec::new(),
             names: None,
         };
-        let mut tables = 0u32;
         for payload in Parser::new(0).parse_all(wasm) {
             match payload? {
                 Payload::TypeSection(s) => {
@@ -211,9 +220,10 @@ impl<'a> Facts<'a> {
                                 facts.imported += 1;
                             }
                             TypeRef::Table(_) => {
-                                facts.open_tables.insert(tables);
-                                tables += 1;
+                                facts.open_tables.insert(facts.tables);
+                                facts.tables += 1;
                             }
+                            TypeRef::Global(_) => facts.globals += 1,
                             _ => {}
                         }
                     }
@@ -231,6 +241,8 @@ impl<'a> Facts<'a> {
                         facts.func_types.push(t?);
                     }
                 }
+                Payload::TableSection(s) => facts.tables += s.count(),
+                Payload::GlobalSection(s) => facts.globals += s.count(),
                 Payload::ElementSection(s) => {
                     for element in s {
                         let element = element?;
@@ -318,6 +330,8 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
         func_types: &facts.func_types,
     };
     let mut block_types = BlockTypes::new(facts.types.len() as u32);
+    let mut ref_tables =
+        refs::RefTables::new(facts.tables, facts.globals, facts.func_types.len() as u32);
     let mut code = CodeSection::new();
     // With DWARF, a map of where the code goes, to move its addresses
     // again.
@@ -367,7 +381,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
                 .and_then(|&t| facts.types.get(t as usize))
                 .and_then(Option::as_ref)
                 .ok_or_else(|| Error::internal(format!("function {func} has no function type")))?;
-            let (new, moved) = emit::function(&tree, ty, &cx, &mut block_types)
+            let (new, moved) = emit::function(&tree, ty, &cx, &mut block_types, &mut ref_tables)
                 .map_err(|e| e.in_function(&facts.name(func)))?;
             sizes.insert(func, (body.as_bytes().len(), new.byte_len()));
             code.function(&new);
@@ -381,6 +395,13 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
         }
         func += 1;
     }
+    // The functions finding free slots of the reference tables, last.
+    let alloc_type = (!ref_tables.is_empty()).then(|| block_types.index(&[], &[ValType::I32]));
+    let added = ref_tables.bodies()?;
+    for body in &added {
+        code.function(body);
+    }
+    let defined = func.saturating_sub(facts.imported) as usize + added.len();
 
     // The DWARF again, its addresses where the code went.
     let mut carried = match map {
@@ -390,26 +411,72 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
                 map,
                 path: "the fused module",
             };
-            Some(debug::carry(
-                &[instance],
-                leb_len(func.saturating_sub(facts.imported) as usize),
-            )?)
+            Some(debug::carry(&[instance], leb_len(defined))?)
         }
         None => None,
     };
     let mut dwarf_bytes = 0;
     let mut out = wasm_encoder::Module::new();
     let mut code = Some(code);
+    // The reference tables and their hints, after the module's own (in
+    // sections of their own where it has none).
+    let mut tables_due = !ref_tables.is_empty();
+    let mut globals_due = !ref_tables.is_empty();
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload?;
+        if let Some((id, _)) = payload.as_section()
+            && id != 0
+        {
+            if tables_due && order(id) > order(TABLE) {
+                tables_due = false;
+                let mut section = TableSection::new();
+                ref_tables.add_tables(&mut section)?;
+                out.section(&section);
+            }
+            if globals_due && order(id) > order(GLOBAL) {
+                globals_due = false;
+                let mut section = GlobalSection::new();
+                ref_tables.add_globals(&mut section);
+                out.section(&section);
+            }
+        }
+        let reencoding = |what: &str, e| Error::internal(format!("re-encoding {what}: {e:?}"));
         match &payload {
+            Payload::FunctionSection(s) if alloc_type.is_some() => {
+                let mut section = FunctionSection::new();
+                RoundtripReencoder
+                    .parse_function_section(&mut section, s.clone())
+                    .map_err(|e| reencoding("functions", e))?;
+                for _ in &added {
+                    section.function(alloc_type.unwrap_or_default());
+                }
+                out.section(&section);
+            }
+            Payload::TableSection(s) if tables_due => {
+                tables_due = false;
+                let mut section = TableSection::new();
+                RoundtripReencoder
+                    .parse_table_section(&mut section, s.clone())
+                    .map_err(|e| reencoding("tables", e))?;
+                ref_tables.add_tables(&mut section)?;
+                out.section(&section);
+            }
+            Payload::GlobalSection(s) if globals_due => {
+                globals_due = false;
+                let mut section = GlobalSection::new();
+                RoundtripReencoder
+                    .parse_global_section(&mut section, s.clone())
+                    .map_err(|e| reencoding("globals", e))?;
+                ref_tables.add_globals(&mut section);
+                out.section(&section);
+            }
             Payload::TypeSection(s) => {
                 let mut types = TypeSection::new();
                 RoundtripReencoder
                     .parse_type_section(&mut types, s.clone())
                     .map_err(|e| Error::internal(format!("re-encoding types: {e:?}")))?;
                 for (params, results) in block_types.added() {
-                    let val = |t: &wasmparser::ValType| RoundtripReencoder.val_type(*t);
+                    let val = |t: &ValType| RoundtripReencoder.val_type(*t);
                     let params = params.iter().map(val).collect::<Result<Vec<_>, _>>();
                     let results = results.iter().map(val).collect::<Result<Vec<_>, _>>();
                     let (Ok(params), Ok(results)) = (params, results) else {
@@ -457,6 +524,23 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
             dwarf_bytes,
         },
     ))
+}
+
+/// Section ids of the table and global sections.
+const TABLE: u8 = 4;
+const GLOBAL: u8 = 6;
+
+/// Where a (non-custom) section with id `id` goes in a module: sections
+/// come in this order, the tag section (13) between the memory and
+/// global sections and the data count section (12) before the code.
+fn order(id: u8) -> u8 {
+    match id {
+        13 => 6,
+        12 => 11,
+        6..=9 => id + 1,
+        10 | 11 => id + 2,
+        _ => id,
+    }
 }
 
 /// The size of the code section of `wasm`.

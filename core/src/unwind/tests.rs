@@ -72,8 +72,19 @@ fn config_at(base: u32) -> Config {
 }
 
 /// (result, trace, how many times it suspended)
+/// An engine with the proposals the cases use (GC, typed function
+/// references, exceptions).
+fn engine() -> Engine {
+    let mut config = wasmtime::Config::new();
+    config
+        .wasm_gc(true)
+        .wasm_function_references(true)
+        .wasm_exceptions(true);
+    Engine::new(&config).expect("engine")
+}
+
 fn run(wasm: &[u8]) -> (i32, i64, u32) {
-    let engine = Engine::default();
+    let engine = engine();
     let module = Module::new(&engine, wasm).expect("module compiles");
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).expect("instantiates");
@@ -262,16 +273,102 @@ fn refused_shapes_are_typed_errors() {
     assert_eq!(err.kind(), crate::error::ErrorKind::Unsupported);
     assert!(err.message().contains("tail"), "{err}");
 
-    let reference = module(
-        r#"(func $entry (result i32) (local $r externref)
-             (local.set $r (ref.null extern))
-             (call $suspend (i32.const 1))
-             (drop (local.get $r)))"#,
+    let non_null = module(
+        r#"(type $s (struct (field i32)))
+           (func $entry (result i32)
+             (drop (call $make)) (i32.const 0))
+           (func $make (result (ref $s))
+             (struct.new $s (call $suspend (i32.const 1))))"#,
         UNWIND,
     );
-    let err = instrument(&reference, &config()).expect_err("a live reference local is refused");
+    let err = instrument(&non_null, &config()).expect_err("a non-null result is refused");
     assert_eq!(err.kind(), crate::error::ErrorKind::Unsupported);
-    assert!(err.message().contains("reference"), "{err}");
+    assert!(err.message().contains("non-nullable reference"), "{err}");
+    // named as the name section names it (the offsets are the fused
+    // module's, which would point anywhere in an input)
+    assert!(err.message().starts_with("function `make`"), "{err}");
+}
+
+/// References live across a suspension, in locals (nullable and not,
+/// parameters too) and on the operand stack: a struct, a typed function
+/// reference, `externref` null, an `exnref` rethrown after the wait.
+#[test]
+fn references_live_across_a_suspension() {
+    let n = same(
+        r#"
+        (type $box (struct (field (mut i32))))
+        (type $unary (func (param i32) (result i32)))
+        (tag $oops (param i32))
+        (elem declare func $triple)
+        (func $triple (type $unary) (i32.mul (local.get 0) (i32.const 3)))
+        (func $entry (result i32)
+          (local $b (ref $box)) (local $maybe (ref null $box))
+          (local $f (ref $unary)) (local $x externref)
+          (local.set $b (struct.new $box (i32.const 5)))
+          (local.set $f (ref.func $triple))
+          (struct.set $box 0 (local.get $b)
+            (i32.add (struct.get $box 0 (local.get $b)) (call $suspend (i32.const 1))))
+          (call $step (i64.extend_i32_u (struct.get $box 0 (local.get $b))))
+          ;; a reference on the stack below the call's operand
+          (call $step (i64.extend_i32_u
+            (call $add_to (local.get $b) (call $suspend (i32.const 2)))))
+          (if (i32.eqz (ref.is_null (local.get $maybe))) (then (unreachable)))
+          (if (i32.eqz (ref.is_null (local.get $x))) (then (unreachable)))
+          (call $step (i64.extend_i32_u (call $keep (local.get $b) (i32.const 3))))
+          (i32.add
+            (call_ref $unary (struct.get $box 0 (local.get $b)) (local.get $f))
+            (call $rethrown)))
+        (func $add_to (param $b (ref $box)) (param $v i32) (result i32)
+          (i32.add (struct.get $box 0 (local.get $b)) (local.get $v)))
+        ;; a non-nullable parameter kept across two waits
+        (func $keep (param $b (ref $box)) (param $v i32) (result i32)
+          (drop (call $suspend (local.get $v)))
+          (struct.set $box 0 (local.get $b)
+            (i32.add (struct.get $box 0 (local.get $b)) (call $suspend (i32.const 4))))
+          (struct.get $box 0 (local.get $b)))
+        ;; an exception caught with its reference, a wait, then rethrown
+        (func $rethrown (result i32)
+          (local $e exnref)
+          (local.set $e
+            (block $caught (result exnref)
+              (try_table (catch_all_ref $caught)
+                (throw $oops (i32.const 7)))
+              (unreachable)))
+          (call $step (i64.extend_i32_u (call $suspend (i32.const 5))))
+          (block $got (result i32)
+            (try_table (catch $oops $got)
+              (throw_ref (local.get $e)))
+            (unreachable)))
+    "#,
+    );
+    assert_eq!(n, 5);
+}
+
+/// Frames saved at once hold more references than a table starts with
+/// (it grows), and slots freed by one resumption are taken again by the
+/// next suspension.
+#[test]
+fn many_saved_references_grow_and_reuse_the_table() {
+    let n = same(
+        r#"
+        (type $box (struct (field i32)))
+        (func $entry (result i32)
+          (i32.add (call $down (i32.const 30)) (call $down (i32.const 12))))
+        ;; each level keeps a box across the calls below it and a wait
+        (func $down (param $n i32) (result i32)
+          (local $b (ref null $box)) (local $none (ref null $box))
+          (local.set $b (struct.new $box (i32.mul (local.get $n) (i32.const 7))))
+          (if (result i32) (i32.eqz (local.get $n))
+            (then (call $suspend (i32.const 100)))
+            (else
+              (i32.add
+                (call $down (i32.sub (local.get $n) (i32.const 1)))
+                (i32.add
+                  (call $suspend (local.get $n))
+                  (struct.get $box 0 (local.get $b)))))))
+    "#,
+    );
+    assert_eq!(n, 44);
 }
 
 #[test]

@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use std::collections::BTreeSet;
 use std::ops::Range;
 use wasmparser::{
-    BlockType, FuncType, FuncValidator, FunctionBody, Operator, ValType, ValidatorResources,
+    BlockType, FuncType, FuncValidator, FunctionBody, HeapType, Operator, RefType, UnpackedIndex,
+    ValType, ValidatorResources, WasmModuleResources,
 };
 
 /// One body, read and validated.
@@ -104,6 +105,7 @@ impl<'a> Tree<'a> {
             ops.push(op);
             offsets.push(offset);
         }
+        module_indexed(&mut arena, validator.resources())?;
         let shape = Shape::of(&ops, &unwinds)?;
         let mut next_call = 1;
         let root = shape.seq(0, &mut next_call)?;
@@ -181,6 +183,47 @@ fn snapshot(
         arena.push(validator.get_operand_type(depth)??);
     }
     Some(start..arena.len())
+}
+
+/// The validator gives a reference to a type defined in the module by the
+/// type's identity in its type list (a `CoreTypeId`); written into the
+/// transformed body (a guard's block type, a spill's local), it must be
+/// a type index of the module again: any index of that type (two indices
+/// whose rec groups are the same are one type).
+fn module_indexed(operands: &mut [ValType], resources: &ValidatorResources) -> Result<()> {
+    let by_id = |t: &ValType| match t {
+        ValType::Ref(r) => r.type_index().and_then(|i| i.as_core_type_id()),
+        _ => None,
+    };
+    if !operands.iter().any(|t| by_id(t).is_some()) {
+        return Ok(());
+    }
+    let mut index = std::collections::HashMap::new();
+    for i in (0..).take_while(|&i| resources.sub_type_at(i).is_some()) {
+        let mut h = HeapType::Concrete(UnpackedIndex::Module(i));
+        resources.check_heap_type(&mut h, 0)?;
+        if let HeapType::Concrete(UnpackedIndex::Id(id)) = h {
+            index.entry(id).or_insert(i);
+        }
+    }
+    for t in operands.iter_mut() {
+        let (Some(id), ValType::Ref(r)) = (by_id(t), *t) else {
+            continue;
+        };
+        let i = index
+            .get(&id)
+            .copied()
+            .ok_or_else(|| Error::internal("an operand's type is not one of the module's"))?;
+        let heap = match r.heap_type() {
+            HeapType::Exact(_) => HeapType::Exact(UnpackedIndex::Module(i)),
+            _ => HeapType::Concrete(UnpackedIndex::Module(i)),
+        };
+        *t = ValType::Ref(
+            RefType::new(r.is_nullable(), heap)
+                .ok_or_else(|| Error::internal("a type index too large for a reference"))?,
+        );
+    }
+    Ok(())
 }
 
 /// Where each block's `else` and `end` are, and which blocks contain a
