@@ -136,6 +136,9 @@ pub(crate) struct Report {
         expect(dead_code, reason = "read by tests and measurements")
     )]
     pub(crate) code_after: usize,
+    /// How many tables the transform added for saved references.
+    #[cfg_attr(not(test), expect(dead_code, reason = "read by tests"))]
+    pub(crate) reference_tables: usize,
     /// Bytes of DWARF in the output (its addresses moved with the code).
     pub(crate) dwarf_bytes: usize,
 }
@@ -521,6 +524,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
             sizes,
             code_before,
             code_after,
+            reference_tables: added.len(),
             dwarf_bytes,
         },
     ))

@@ -1,9 +1,12 @@
 //! Random structured programs, each run as written and transformed (see
 //! `tests.rs`): nested blocks, loops, ifs, branches carrying values out of
 //! blocks that suspend, `br_table`, operands live across calls, chains of
-//! calls, every numeric local type. Deterministic from the seed.
+//! calls, every numeric local type, and references to a GC struct live
+//! across calls: in a non-nullable and a nullable local, on the operand
+//! stack under a call's operand, as a block's result. Deterministic from
+//! the seed.
 
-use super::tests::same;
+use super::tests::same_with_tables;
 
 /// SplitMix64: small, deterministic, good enough to shape programs.
 struct Rng(u64);
@@ -62,7 +65,7 @@ impl Writer<'_> {
             };
         }
         let d = depth - 1;
-        match self.rng.below(9) {
+        match self.rng.below(12) {
             0 | 1 => format!("(call $suspend {})", self.expr(d)),
             2 if self.func + 1 < self.funcs => {
                 let callee =
@@ -92,6 +95,24 @@ impl Writer<'_> {
                 "(i32.wrap_i64 (i64.add (i64.extend_i32_u {}) (local.get $b)))",
                 self.expr(d)
             ),
+            // the reference below the operand while it runs
+            9 => format!("(call $use (local.get $r) {})", self.expr(d)),
+            10 => format!(
+                "(if (result i32) (ref.is_null (local.get $n)) (then {}) \
+                 (else (struct.get $box 0 (local.get $n))))",
+                self.expr(d)
+            ),
+            11 => {
+                let l = self.label(false);
+                let body = self.stmts(d);
+                let chosen = self.expr(d);
+                self.labels.pop();
+                format!(
+                    "(struct.get $box 0 (block {l} (result (ref $box)) {body} \
+                     (select (result (ref $box)) (local.get $r) (struct.new $box (i32.const 9)) \
+                     (i32.and {chosen} (i32.const 1)))))"
+                )
+            }
             _ => format!(
                 "(select {} {} {})",
                 self.expr(d),
@@ -114,7 +135,7 @@ impl Writer<'_> {
             return format!("(call $step (i64.extend_i32_u {}))", self.expr(0));
         }
         let d = depth - 1;
-        match self.rng.below(10) {
+        match self.rng.below(13) {
             0 | 1 => format!("(call $step (i64.extend_i32_u {}))", self.expr(d)),
             2 => format!("(local.set $a {})", self.expr(d)),
             3 => format!("(local.set $b (i64.extend_i32_s {}))", self.expr(d)),
@@ -181,6 +202,16 @@ impl Writer<'_> {
                      (drop (br_if {l} {value} (i32.and {cond} (i32.const 1)))) {rest} {out}))"
                 )
             }
+            9 => format!("(local.set $n (struct.new $box {}))", self.expr(d)),
+            10 => format!(
+                "(struct.set $box 0 (local.get $r) (i32.add (struct.get $box 0 (local.get $r)) {}))",
+                self.expr(d)
+            ),
+            11 => format!(
+                "(if (i32.and {} (i32.const 1)) (then (local.set $n (ref.null $box))) \
+                 (else (local.set $r (struct.new $box (i32.const 5)))))",
+                self.expr(d)
+            ),
             _ => format!(
                 "(local.set $f (f64.add (local.get $f) (f64.convert_i32_u {})))",
                 self.expr(d)
@@ -192,7 +223,11 @@ impl Writer<'_> {
 fn program(seed: u64) -> String {
     let mut rng = Rng(seed);
     let funcs = 1 + rng.below(4) as usize;
-    let mut out = String::new();
+    let mut out = String::from(
+        "(type $box (struct (field (mut i32))))\n\
+         (func $use (param $r (ref $box)) (param $v i32) (result i32) \
+           (i32.add (struct.get $box 0 (local.get $r)) (local.get $v)))\n",
+    );
     for func in 0..funcs {
         let mut w = Writer {
             rng: &mut rng,
@@ -208,8 +243,10 @@ fn program(seed: u64) -> String {
         out.push_str(&format!(
             "(func $f{func} (param $p i32) (result i32) \
                (local $a i32) (local $b i64) (local $f f64) (local $c0 i32) (local $c1 i32) (local $c2 i32) \
-               (local.set $b (i64.const 3)) {body} \
-               (call $step (i64.trunc_sat_f64_s (local.get $f))) {result})\n"
+               (local $r (ref $box)) (local $n (ref null $box)) \
+               (local.set $b (i64.const 3)) (local.set $r (struct.new $box (local.get $p))) {body} \
+               (call $step (i64.trunc_sat_f64_s (local.get $f))) \
+               (call $step (i64.extend_i32_u (struct.get $box 0 (local.get $r)))) {result})\n"
         ));
     }
     out.push_str("(func $entry (result i32) (call $f0 (i32.const 1)))\n");
@@ -218,12 +255,15 @@ fn program(seed: u64) -> String {
 
 #[test]
 fn random_programs_run_the_same_transformed() {
-    let mut suspended = 0;
+    let (mut suspended, mut saving_references) = (0, 0);
     for seed in 0..300 {
         let text = program(seed);
-        let result = std::panic::catch_unwind(|| same(&text));
+        let result = std::panic::catch_unwind(|| same_with_tables(&text));
         match result {
-            Ok(n) => suspended += u64::from(n),
+            Ok((n, tables)) => {
+                suspended += u64::from(n);
+                saving_references += usize::from(tables > 0);
+            }
             Err(e) => {
                 eprintln!("seed {seed}:\n{text}");
                 std::panic::resume_unwind(e);
@@ -231,6 +271,10 @@ fn random_programs_run_the_same_transformed() {
         }
     }
     // The programs suspend, often: the comparison is not vacuous.
-    eprintln!("300 programs suspended {suspended} times in all");
+    eprintln!(
+        "300 programs suspended {suspended} times in all; \
+         {saving_references} saved references"
+    );
     assert!(suspended > 300, "{suspended}");
+    assert!(saving_references > 100, "{saving_references}");
 }

@@ -114,6 +114,11 @@ fn run(wasm: &[u8]) -> (i32, i64, u32) {
 /// Runs `body` both ways; returns how many times the transformed one
 /// suspended.
 pub(super) fn same(body: &str) -> u32 {
+    same_with_tables(body).0
+}
+
+/// [`same`], and how many reference tables the transform added.
+pub(super) fn same_with_tables(body: &str) -> (u32, usize) {
     let reference = run(&module(body, ANSWER_AT_ONCE));
     let (transformed, report) = instrument(&module(body, UNWIND), &config()).expect("transforms");
     Validator::new_with_features(WasmFeatures::all())
@@ -129,7 +134,7 @@ pub(super) fn same(body: &str) -> u32 {
         "result and trace"
     );
     assert_eq!(reference.2, 0);
-    fused.2
+    (fused.2, report.reference_tables)
 }
 
 #[test]

@@ -189,7 +189,11 @@ fn snapshot(
 /// type's identity in its type list (a `CoreTypeId`); written into the
 /// transformed body (a guard's block type, a spill's local), it must be
 /// a type index of the module again: any index of that type (two indices
-/// whose rec groups are the same are one type).
+/// whose rec groups are the same are one type). The validator also types
+/// `struct.new` and its kind as an exact reference (the custom-descriptors
+/// proposal); written as such, the output would need that proposal, so the
+/// type is written inexact, which every instruction without descriptors
+/// takes alike.
 fn module_indexed(operands: &mut [ValType], resources: &ValidatorResources) -> Result<()> {
     let by_id = |t: &ValType| match t {
         ValType::Ref(r) => r.type_index().and_then(|i| i.as_core_type_id()),
@@ -214,10 +218,7 @@ fn module_indexed(operands: &mut [ValType], resources: &ValidatorResources) -> R
             .get(&id)
             .copied()
             .ok_or_else(|| Error::internal("an operand's type is not one of the module's"))?;
-        let heap = match r.heap_type() {
-            HeapType::Exact(_) => HeapType::Exact(UnpackedIndex::Module(i)),
-            _ => HeapType::Concrete(UnpackedIndex::Module(i)),
-        };
+        let heap = HeapType::Concrete(UnpackedIndex::Module(i));
         *t = ValType::Ref(
             RefType::new(r.is_nullable(), heap)
                 .ok_or_else(|| Error::internal("a type index too large for a reference"))?,
