@@ -2234,7 +2234,9 @@ fn leak(text: &str) -> &'static str {
 /// or leaving the caller's realloc that the callee's `task.return` calls,
 /// traps as in wasmtime 48; the other component's `try_table` never
 /// catches it (`adapt/barrier.rs`). A stackful task suspended inside its
-/// own `try_table` catches its own exception once resumed.
+/// own `try_table` catches its own exception once resumed, and one that
+/// waits holding an `exnref` rethrows it after (refused before session
+/// 51: the saved frame could not hold the reference).
 #[test]
 fn async_exceptions() {
     let fixture = Fixture {
@@ -2256,6 +2258,7 @@ fn async_exceptions() {
         ("fine", u32s(&[6]), "[]"),
         ("resume", vec![], "[]"),
         ("slow", vec![], "[]"),
+        ("cleanup", vec![], "[]"),
     ];
     check_async_component(&fixture, script);
     // Each trap is the barrier's: without it the exception unwinds into

@@ -12,7 +12,11 @@
 ;; own `try_table`, then throws, and catches that itself once resumed
 ;; (meld's suspension of a stackful task passes through the `try_table`).
 ;; `slow()` awaits the worker's stackful `slow`, which yields twice: its
-;; task suspends inside the barrier around it.
+;; task suspends inside the barrier around it. `cleanup()` is C++'s
+;; cleanup pad: it catches its own exception with its reference
+;; (`catch_all_ref`), awaits `slow` (the "destructor") with that `exnref`
+;; live, then rethrows it and catches it further out (meld saves the
+;; `exnref` in a table of its own while the task is suspended).
 (component
   (component $worker
     (core module $libc (memory (export "mem") 1) (data (i32.const 100) "hi"))
@@ -88,6 +92,17 @@
       (import "" "slow" (func $slow (result i32)))
       (tag $own)
       (func (export "slow") (call $await (call $slow)))
+      (func (export "cleanup")
+        (local $e exnref)
+        (block $h
+          (try_table (catch $own $h)
+            (local.set $e
+              (block $pad (result exnref)
+                (try_table (catch_all_ref $pad) (throw $own))
+                unreachable))
+            (call $await (call $slow))
+            (throw_ref (local.get $e)))
+          unreachable))
       (func (export "resume")
         (block $h
           (try_table (catch $own $h)
@@ -133,7 +148,8 @@
     (func (export "text") async (canon lift (core func $i "text")))
     (func (export "fine") async (param "n" u32) (canon lift (core func $i "fine")))
     (func (export "resume") async (canon lift (core func $i "resume")))
-    (func (export "slow") async (canon lift (core func $i "slow"))))
+    (func (export "slow") async (canon lift (core func $i "slow")))
+    (func (export "cleanup") async (canon lift (core func $i "cleanup"))))
   (instance $w (instantiate $worker))
   (instance $c (instantiate $caller
     (with "work" (func $w "work"))
@@ -145,4 +161,5 @@
   (export "text" (func $c "text"))
   (export "fine" (func $c "fine"))
   (export "resume" (func $c "resume"))
-  (export "slow" (func $c "slow")))
+  (export "slow" (func $c "slow"))
+  (export "cleanup" (func $c "cleanup")))
