@@ -495,6 +495,11 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
                 }
             }
             Payload::CodeSectionEntry(_) => {}
+            Payload::CustomSection(c) if !ref_tables.is_empty() && c.name() == "name" => {
+                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                    out.section(&ref_tables.named(names)?);
+                }
+            }
             Payload::CustomSection(c) if debug::is_dwarf(c.name()) => {
                 // all of it where the first of its sections was
                 for (name, data) in carried.take().map(|c| c.sections).unwrap_or_default() {

@@ -122,10 +122,102 @@ impl RefTables {
         }
     }
 
+    /// The module's name section with the added functions, tables and
+    /// globals named too.
+    pub(super) fn named(
+        &self,
+        section: wasmparser::NameSectionReader<'_>,
+    ) -> Result<wasm_encoder::NameSection> {
+        let of = |t: &RefType| match t.heap_type() {
+            wasmparser::HeapType::Concrete(i) => match i.as_module_index() {
+                Some(i) => format!("(ref null {i})"),
+                None => t.to_string(),
+            },
+            _ => t.to_string(),
+        };
+        let added = |first: u32, what: &str| -> Vec<(u32, String)> {
+            self.types
+                .iter()
+                .zip(first..)
+                .map(|(t, i)| (i, format!("meld saved references {what} {}", of(t))))
+                .collect()
+        };
+        // (subsection id: functions 1, tables 5, globals 7)
+        let mut extra = [
+            (1, added(self.first_func, "take a slot of")),
+            (5, added(self.first_table, "of type")),
+            (7, added(self.first_global, "next slot of")),
+        ];
+        let mut out = wasm_encoder::NameSection::new();
+        let reencoding = |e| Error::internal(format!("re-encoding the name section: {e:?}"));
+        for sub in section {
+            let sub = sub?;
+            let (id, map) = match &sub {
+                wasmparser::Name::Module { .. } => (0, None),
+                wasmparser::Name::Function(map) => (1, Some(map.clone())),
+                wasmparser::Name::Table(map) => (5, Some(map.clone())),
+                wasmparser::Name::Global(map) => (7, Some(map.clone())),
+                wasmparser::Name::Local(_) | wasmparser::Name::Label(_) => (2, None),
+                wasmparser::Name::Type(_) => (4, None),
+                wasmparser::Name::Memory(_) => (6, None),
+                _ => (8, None),
+            };
+            // the names of kinds the section had none of, in their place
+            for (kind, names) in extra.iter_mut().filter(|(kind, _)| *kind < id) {
+                write_names(&mut out, *kind, None, std::mem::take(names))?;
+            }
+            match map {
+                Some(map) => {
+                    let more = extra
+                        .iter_mut()
+                        .find(|(kind, _)| *kind == id)
+                        .map(|(_, more)| std::mem::take(more))
+                        .unwrap_or_default();
+                    write_names(&mut out, id, Some(map), more)?;
+                }
+                None => RoundtripReencoder
+                    .parse_custom_name_subsection(&mut out, sub)
+                    .map_err(reencoding)?,
+            }
+        }
+        for (kind, names) in &mut extra {
+            write_names(&mut out, *kind, None, std::mem::take(names))?;
+        }
+        Ok(out)
+    }
+
     /// The bodies of the added functions, in index order.
     pub(super) fn bodies(&self) -> Result<Vec<Function>> {
         self.all().map(alloc_body).collect()
     }
+}
+
+/// Writes a subsection of function (`kind` 1), table (5) or global (7)
+/// names: those it had, then `more` (at higher indices); none if both are
+/// empty.
+fn write_names(
+    out: &mut wasm_encoder::NameSection,
+    kind: u8,
+    had: Option<wasmparser::NameMap<'_>>,
+    more: Vec<(u32, String)>,
+) -> Result<()> {
+    if had.is_none() && more.is_empty() {
+        return Ok(());
+    }
+    let mut map = wasm_encoder::NameMap::new();
+    for n in had.into_iter().flatten() {
+        let n = n?;
+        map.append(n.index, n.name);
+    }
+    for (i, name) in &more {
+        map.append(*i, name);
+    }
+    match kind {
+        1 => out.functions(&map),
+        5 => out.tables(&map),
+        _ => out.globals(&map),
+    }
+    Ok(())
 }
 
 /// `(func (result i32))` taking a free (null) slot of `s.table`: from the

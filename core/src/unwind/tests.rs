@@ -480,3 +480,30 @@ fn a_table_without_suspending_functions_keeps_its_callers() {
     assert_eq!(report.transformed, BTreeSet::from([5, 6, 8]));
     assert_eq!(same(&opened), 1);
 }
+
+/// The tables, hints and functions added for saved references are named
+/// in the name section, beside the module's own names.
+#[test]
+fn added_reference_tables_are_named() {
+    let text = module(
+        r#"(type $box (struct (field i32)))
+           (func $entry (result i32) (local $b (ref null $box)) (local $x externref)
+             (local.set $b (struct.new $box (i32.const 2)))
+             (drop (call $suspend (i32.const 1)))
+             (drop (local.get $x))
+             (struct.get $box 0 (local.get $b)))"#,
+        UNWIND,
+    );
+    let (transformed, report) = instrument(&text, &config()).expect("transforms");
+    assert_eq!(report.reference_tables, 2);
+    let wat = wasmprinter::print_bytes(&transformed).expect("prints");
+    for name in [
+        "$\"meld saved references take a slot of (ref null 0)\"",
+        "$\"meld saved references of type externref\"",
+        "$\"meld saved references next slot of (ref null 0)\"",
+        "$entry",
+        "$sp",
+    ] {
+        assert!(wat.contains(name), "{name} in\n{wat}");
+    }
+}
