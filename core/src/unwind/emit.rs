@@ -91,6 +91,7 @@ impl BlockTypes {
 pub(super) struct Context<'m> {
     pub(super) globals: Globals,
     pub(super) types: &'m [Option<FuncType>],
+    pub(super) sub_types: &'m [wasmparser::SubType],
     pub(super) func_types: &'m [u32],
 }
 
@@ -177,7 +178,12 @@ pub(super) fn function(
     // Reached by `br $save` only: push this frame and return anything.
     frame.save(&mut func, g);
     for &t in ty.results() {
-        func.instruction(&zero(t)?);
+        func.instruction(&match t {
+            ValType::Ref(r) if !r.is_nullable() => {
+                Instruction::GlobalGet(ref_tables.placeholder(r, cx.sub_types)?)
+            }
+            t => zero(t)?,
+        });
     }
     // (the original body's `end` is the new one's)
     moved.push((tree.offsets[tree.root.end], func.byte_len()));
@@ -650,8 +656,8 @@ fn zero(t: ValType) -> Result<Instruction<'static>> {
                 .map_err(|e| Error::internal(format!("re-encoding a heap type: {e:?}")))?,
         ),
         ValType::Ref(_) => {
-            return Err(Error::unsupported(format!(
-                "a function that can suspend returns a non-nullable reference ({t})"
+            return Err(Error::internal(format!(
+                "a value of non-nullable type {t} stands for nothing"
             )));
         }
     })

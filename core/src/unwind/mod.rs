@@ -23,10 +23,11 @@
 //!
 //! Functions that cannot reach a suspension point keep their bodies byte for
 //! byte. A reference a frame saves goes into a table the transform adds
-//! ([`refs`]), its slot's index into the frame. Refused: a tail call into
-//! code that can suspend, and a function that can suspend returning a
-//! non-nullable reference (unwinding returns a value that stands for
-//! nothing).
+//! ([`refs`]), its slot's index into the frame; a function returning a
+//! non-nullable reference returns a placeholder of its type while it
+//! unwinds. Refused: a tail call into code that can suspend, and a
+//! function that can suspend returning a non-nullable reference of a type
+//! no constant makes (an `exnref`, say).
 
 mod emit;
 mod graph;
@@ -45,8 +46,8 @@ use wasm_encoder::{
     CodeSection, FunctionSection, GlobalSection, RawSection, TableSection, TypeSection,
 };
 use wasmparser::{
-    CompositeInnerType, ElementItems, FuncType, FunctionBody, Operator, Parser, Payload, TypeRef,
-    ValType, Validator, WasmFeatures,
+    CompositeInnerType, ElementItems, FuncType, FunctionBody, Operator, Parser, Payload, SubType,
+    TypeRef, ValType, Validator, WasmFeatures,
 };
 
 /// `state`: running normally.
@@ -146,6 +147,9 @@ pub(crate) struct Report {
 /// The module's parts the transform reads.
 struct Facts<'a> {
     types: Vec<Option<FuncType>>,
+    /// Every type, as `types` but whole (a placeholder of a struct type
+    /// needs its fields).
+    sub_types: Vec<SubType>,
     func_types: Vec<u32>,
     imported: u32,
     bodies: Vec<FunctionBody<'a>>,
@@ -192,6 +196,7 @@ impl<'a> Facts<'a> {
     fn read(wasm: &'a [u8]) -> Result<Facts<'a>> {
         let mut facts = Facts {
             types: Vec::new(),
+            sub_types: Vec::new(),
             func_types: Vec::new(),
             imported: 0,
             bodies: Vec::new(),
@@ -208,10 +213,11 @@ impl<'a> Facts<'a> {
                 Payload::TypeSection(s) => {
                     for group in s {
                         for sub in group?.into_types() {
-                            facts.types.push(match sub.composite_type.inner {
-                                CompositeInnerType::Func(f) => Some(f),
+                            facts.types.push(match &sub.composite_type.inner {
+                                CompositeInnerType::Func(f) => Some(f.clone()),
                                 _ => None,
                             });
+                            facts.sub_types.push(sub);
                         }
                     }
                 }
@@ -330,6 +336,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
     let cx = Context {
         globals: config.globals,
         types: &facts.types,
+        sub_types: &facts.sub_types,
         func_types: &facts.func_types,
     };
     let mut block_types = BlockTypes::new(facts.types.len() as u32);
@@ -399,7 +406,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
         func += 1;
     }
     // The functions finding free slots of the reference tables, last.
-    let alloc_type = (!ref_tables.is_empty()).then(|| block_types.index(&[], &[ValType::I32]));
+    let plain_type = block_types.index(&[], &[ValType::I32]);
     let added = ref_tables.bodies()?;
     for body in &added {
         code.function(body);
@@ -423,8 +430,8 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
     let mut code = Some(code);
     // The reference tables and their hints, after the module's own (in
     // sections of their own where it has none).
-    let mut tables_due = !ref_tables.is_empty();
-    let mut globals_due = !ref_tables.is_empty();
+    let mut tables_due = ref_tables.has_tables();
+    let mut globals_due = ref_tables.has_globals();
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload?;
         if let Some((id, _)) = payload.as_section()
@@ -439,19 +446,19 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
             if globals_due && order(id) > order(GLOBAL) {
                 globals_due = false;
                 let mut section = GlobalSection::new();
-                ref_tables.add_globals(&mut section);
+                ref_tables.add_globals(&mut section)?;
                 out.section(&section);
             }
         }
         let reencoding = |what: &str, e| Error::internal(format!("re-encoding {what}: {e:?}"));
         match &payload {
-            Payload::FunctionSection(s) if alloc_type.is_some() => {
+            Payload::FunctionSection(s) if !added.is_empty() => {
                 let mut section = FunctionSection::new();
                 RoundtripReencoder
                     .parse_function_section(&mut section, s.clone())
                     .map_err(|e| reencoding("functions", e))?;
-                for _ in &added {
-                    section.function(alloc_type.unwrap_or_default());
+                for t in ref_tables.func_types(plain_type) {
+                    section.function(t);
                 }
                 out.section(&section);
             }
@@ -470,7 +477,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
                 RoundtripReencoder
                     .parse_global_section(&mut section, s.clone())
                     .map_err(|e| reencoding("globals", e))?;
-                ref_tables.add_globals(&mut section);
+                ref_tables.add_globals(&mut section)?;
                 out.section(&section);
             }
             Payload::TypeSection(s) => {
@@ -529,7 +536,7 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
             sizes,
             code_before,
             code_after,
-            reference_tables: added.len(),
+            reference_tables: ref_tables.table_count(),
             dwarf_bytes,
         },
     ))

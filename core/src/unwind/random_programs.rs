@@ -3,8 +3,8 @@
 //! blocks that suspend, `br_table`, operands live across calls, chains of
 //! calls, every numeric local type, and references to a GC struct live
 //! across calls: in a non-nullable and a nullable local, on the operand
-//! stack under a call's operand, as a block's result. Deterministic from
-//! the seed.
+//! stack under a call's operand, as a block's result, as the result of a
+//! function that suspends. Deterministic from the seed.
 
 use super::tests::same_with_tables;
 
@@ -65,7 +65,7 @@ impl Writer<'_> {
             };
         }
         let d = depth - 1;
-        match self.rng.below(12) {
+        match self.rng.below(13) {
             0 | 1 => format!("(call $suspend {})", self.expr(d)),
             2 if self.func + 1 < self.funcs => {
                 let callee =
@@ -97,6 +97,8 @@ impl Writer<'_> {
             ),
             // the reference below the operand while it runs
             9 => format!("(call $use (local.get $r) {})", self.expr(d)),
+            // a non-nullable result of a function that suspends
+            12 => format!("(struct.get $box 0 (call $boxed {}))", self.expr(d)),
             10 => format!(
                 "(if (result i32) (ref.is_null (local.get $n)) (then {}) \
                  (else (struct.get $box 0 (local.get $n))))",
@@ -226,7 +228,9 @@ fn program(seed: u64) -> String {
     let mut out = String::from(
         "(type $box (struct (field (mut i32))))\n\
          (func $use (param $r (ref $box)) (param $v i32) (result i32) \
-           (i32.add (struct.get $box 0 (local.get $r)) (local.get $v)))\n",
+           (i32.add (struct.get $box 0 (local.get $r)) (local.get $v)))\n\
+         (func $boxed (param $v i32) (result (ref $box)) \
+           (struct.new $box (call $suspend (local.get $v))))\n",
     );
     for func in 0..funcs {
         let mut w = Writer {

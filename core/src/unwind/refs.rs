@@ -24,20 +24,27 @@ use wasm_encoder::{
     BlockType, ConstExpr, Function, GlobalSection, GlobalType, Instruction as I, TableSection,
     TableType,
 };
-use wasmparser::{RefType, ValType};
+use wasmparser::{
+    AbstractHeapType, CompositeInnerType, HeapType, RefType, StorageType, SubType, ValType,
+};
 
 /// What a frame holds for a null reference (no slot).
 pub(super) const NULL: i32 = -1;
 
-/// The tables (with a hint global and a function that finds a free slot
-/// each) added for the reference types saved frames hold.
+/// What the transform adds to the module for references: the tables
+/// (with a hint global and a function that finds a free slot each) for
+/// the reference types saved frames hold, and the placeholders a function
+/// returning a non-nullable reference returns while unwinding.
 #[derive(Debug)]
 pub(super) struct RefTables {
     first_table: u32,
     first_global: u32,
     first_func: u32,
-    /// The nullable reference type of each added table, in index order.
-    types: Vec<RefType>,
+    tables: Vec<Slots>,
+    globals: Vec<Global>,
+    funcs: Vec<Func>,
+    /// The placeholder global of each non-nullable type that has one.
+    placeholders: Vec<(RefType, u32)>,
 }
 
 /// One added table: where a reference of its type is saved.
@@ -53,6 +60,44 @@ pub(super) struct Slots {
     pub(super) ty: RefType,
 }
 
+#[derive(Debug)]
+enum Global {
+    /// A table's hint: a mutable `i32`, 0 at first.
+    Hint(RefType),
+    /// An immutable global of a non-nullable type, holding a value that
+    /// stands for nothing: what an unwinding function returns (its caller
+    /// unwinds too and never reads it).
+    Placeholder(RefType, Init),
+}
+
+/// How a placeholder is made, as a constant expression.
+#[derive(Debug)]
+enum Init {
+    /// `ref.func` of an added function that traps.
+    Func(u32),
+    /// `array.new_fixed $t 0`.
+    EmptyArray(u32),
+    /// `struct.new $t` of a placeholder per field.
+    Struct(u32, Vec<Field>),
+    /// `ref.i31 (i32.const 0)`.
+    I31,
+}
+
+#[derive(Debug)]
+enum Field {
+    Zero(ValType),
+    Null(RefType),
+    Global(u32),
+}
+
+#[derive(Debug)]
+enum Func {
+    Alloc(Slots),
+    /// A function of the type (any, for `(ref func)`) that only traps:
+    /// what a placeholder function reference refers to.
+    Trap(Option<u32>),
+}
+
 impl RefTables {
     /// Tables, globals and functions added from these indices on (after
     /// the module's own).
@@ -61,46 +106,137 @@ impl RefTables {
             first_table,
             first_global,
             first_func,
-            types: Vec::new(),
+            tables: Vec::new(),
+            globals: Vec::new(),
+            funcs: Vec::new(),
+            placeholders: Vec::new(),
         }
     }
 
+    /// How many tables are added.
+    pub(super) fn table_count(&self) -> usize {
+        self.tables.len()
+    }
+
+    pub(super) fn has_tables(&self) -> bool {
+        !self.tables.is_empty()
+    }
+
+    pub(super) fn has_globals(&self) -> bool {
+        !self.globals.is_empty()
+    }
+
+    /// Whether anything is added.
     pub(super) fn is_empty(&self) -> bool {
-        self.types.is_empty()
+        self.globals.is_empty() && self.funcs.is_empty()
+    }
+
+    fn add_global(&mut self, global: Global) -> u32 {
+        self.globals.push(global);
+        self.first_global + self.globals.len() as u32 - 1
+    }
+
+    fn add_func(&mut self, func: Func) -> u32 {
+        self.funcs.push(func);
+        self.first_func + self.funcs.len() as u32 - 1
     }
 
     /// The table for references of type `t`, added on first use.
     pub(super) fn of(&mut self, t: RefType) -> Slots {
         let ty = t.nullable();
-        let k = match self.types.iter().position(|&u| u == ty) {
-            Some(k) => k,
-            None => {
-                self.types.push(ty);
-                self.types.len() - 1
-            }
-        } as u32;
-        Slots {
-            table: self.first_table + k,
-            hint: self.first_global + k,
-            alloc: self.first_func + k,
-            ty,
+        if let Some(s) = self.tables.iter().find(|s| s.ty == ty) {
+            return *s;
         }
+        let table = self.first_table + self.tables.len() as u32;
+        let hint = self.add_global(Global::Hint(ty));
+        let alloc = self.first_func + self.funcs.len() as u32;
+        let slots = Slots {
+            table,
+            hint,
+            alloc,
+            ty,
+        };
+        self.add_func(Func::Alloc(slots));
+        self.tables.push(slots);
+        slots
     }
 
-    fn all(&self) -> impl Iterator<Item = Slots> + '_ {
-        (0..self.types.len() as u32).map(|k| Slots {
-            table: self.first_table + k,
-            hint: self.first_global + k,
-            alloc: self.first_func + k,
-            ty: self.types[k as usize],
-        })
+    /// The global holding a placeholder of non-nullable type `t`, added on
+    /// first use (`types`: the module's types). A type no constant
+    /// expression makes a value of (an `exnref`, an `externref`, an
+    /// abstract struct or array, a bottom type, a struct that must hold
+    /// itself) is refused.
+    pub(super) fn placeholder(&mut self, t: RefType, types: &[SubType]) -> Result<u32> {
+        self.placeholder_within(t, types, &mut Vec::new())
+    }
+
+    fn placeholder_within(
+        &mut self,
+        t: RefType,
+        types: &[SubType],
+        making: &mut Vec<RefType>,
+    ) -> Result<u32> {
+        if let Some(&(_, g)) = self.placeholders.iter().find(|(u, _)| *u == t) {
+            return Ok(g);
+        }
+        let refused = || {
+            Error::unsupported(format!(
+                "a function that can suspend returns a non-nullable reference ({}), and \
+                 no constant makes one for it to return while unwinding",
+                wat(t)
+            ))
+        };
+        if making.contains(&t) {
+            return Err(refused());
+        }
+        let init = match t.heap_type() {
+            HeapType::Concrete(i) | HeapType::Exact(i) => {
+                let i = i.as_module_index().ok_or_else(refused)?;
+                let sub = types.get(i as usize).ok_or_else(refused)?;
+                match &sub.composite_type.inner {
+                    CompositeInnerType::Func(_) => Init::Func(self.add_func(Func::Trap(Some(i)))),
+                    CompositeInnerType::Array(_) => Init::EmptyArray(i),
+                    CompositeInnerType::Struct(s) => {
+                        making.push(t);
+                        let mut fields = Vec::new();
+                        for f in s.fields.iter() {
+                            fields.push(match f.element_type {
+                                StorageType::I8 | StorageType::I16 => Field::Zero(ValType::I32),
+                                StorageType::Val(ValType::Ref(r)) if r.is_nullable() => {
+                                    Field::Null(r)
+                                }
+                                StorageType::Val(ValType::Ref(r)) => {
+                                    Field::Global(self.placeholder_within(r, types, making)?)
+                                }
+                                StorageType::Val(v) => Field::Zero(v),
+                            });
+                        }
+                        making.pop();
+                        Init::Struct(i, fields)
+                    }
+                    _ => return Err(refused()),
+                }
+            }
+            HeapType::Abstract {
+                shared: false,
+                ty: AbstractHeapType::Func,
+            } => Init::Func(self.add_func(Func::Trap(None))),
+            HeapType::Abstract {
+                shared: false,
+                ty: AbstractHeapType::Any | AbstractHeapType::Eq | AbstractHeapType::I31,
+            } => Init::I31,
+            HeapType::Abstract { .. } => return Err(refused()),
+        };
+        let g = self.add_global(Global::Placeholder(t, init));
+        self.placeholders.push((t, g));
+        Ok(g)
     }
 
     /// Adds the tables (empty at first) to `section`.
     pub(super) fn add_tables(&self, section: &mut TableSection) -> Result<()> {
-        for &ty in &self.types {
+        for s in &self.tables {
             section.table(TableType {
-                element_type: ref_type(ty)?,
+                element_type: ref_type(s.ty)?,
                 table64: false,
                 minimum: 0,
                 maximum: None,
@@ -110,16 +246,38 @@ impl RefTables {
         Ok(())
     }
 
-    /// Adds the hint globals (mutable `i32`s, 0 at first) to `section`.
-    pub(super) fn add_globals(&self, section: &mut GlobalSection) {
-        for _ in &self.types {
-            let ty = GlobalType {
-                val_type: wasm_encoder::ValType::I32,
-                mutable: true,
-                shared: false,
-            };
-            section.global(ty, &ConstExpr::i32_const(0));
+    /// Adds the globals to `section`.
+    pub(super) fn add_globals(&self, section: &mut GlobalSection) -> Result<()> {
+        for global in &self.globals {
+            match global {
+                Global::Hint(_) => {
+                    let ty = GlobalType {
+                        val_type: wasm_encoder::ValType::I32,
+                        mutable: true,
+                        shared: false,
+                    };
+                    section.global(ty, &ConstExpr::i32_const(0));
+                }
+                Global::Placeholder(t, init) => {
+                    let ty = GlobalType {
+                        val_type: val_type(ValType::Ref(*t))?,
+                        mutable: false,
+                        shared: false,
+                    };
+                    section.global(ty, &constant(init)?);
+                }
+            }
         }
+        Ok(())
+    }
+
+    /// The type of each added function: `plain` (`(func (result i32))`)
+    /// unless it traps in place of a function of a type of its own.
+    pub(super) fn func_types(&self, plain: u32) -> impl Iterator<Item = u32> + '_ {
+        self.funcs.iter().map(move |f| match f {
+            Func::Trap(Some(t)) => *t,
+            _ => plain,
+        })
     }
 
     /// The module's name section with the added functions, tables and
@@ -128,26 +286,36 @@ impl RefTables {
         &self,
         section: wasmparser::NameSectionReader<'_>,
     ) -> Result<wasm_encoder::NameSection> {
-        let of = |t: &RefType| match t.heap_type() {
-            wasmparser::HeapType::Concrete(i) => match i.as_module_index() {
-                Some(i) => format!("(ref null {i})"),
-                None => t.to_string(),
-            },
-            _ => t.to_string(),
-        };
-        let added = |first: u32, what: &str| -> Vec<(u32, String)> {
-            self.types
-                .iter()
-                .zip(first..)
-                .map(|(t, i)| (i, format!("meld saved references {what} {}", of(t))))
-                .collect()
-        };
+        let of = |t: &RefType| wat(*t);
+        let tables = self
+            .tables
+            .iter()
+            .zip(self.first_table..)
+            .map(|(s, i)| (i, format!("meld saved references of type {}", of(&s.ty))))
+            .collect();
+        let globals = self
+            .globals
+            .iter()
+            .zip(self.first_global..)
+            .map(|(g, i)| match g {
+                Global::Hint(t) => (i, format!("meld saved references next slot of {}", of(t))),
+                Global::Placeholder(t, _) => (i, format!("meld unwinding returns this {}", of(t))),
+            })
+            .collect();
+        let funcs = self
+            .funcs
+            .iter()
+            .zip(self.first_func..)
+            .map(|(f, i)| match f {
+                Func::Alloc(s) => (
+                    i,
+                    format!("meld saved references take a slot of {}", of(&s.ty)),
+                ),
+                Func::Trap(_) => (i, "meld unwinding returns a reference to this".to_string()),
+            })
+            .collect();
         // (subsection id: functions 1, tables 5, globals 7)
-        let mut extra = [
-            (1, added(self.first_func, "take a slot of")),
-            (5, added(self.first_table, "of type")),
-            (7, added(self.first_global, "next slot of")),
-        ];
+        let mut extra: [(u8, Vec<(u32, String)>); 3] = [(1, funcs), (5, tables), (7, globals)];
         let mut out = wasm_encoder::NameSection::new();
         let reencoding = |e| Error::internal(format!("re-encoding the name section: {e:?}"));
         for sub in section {
@@ -188,7 +356,17 @@ impl RefTables {
 
     /// The bodies of the added functions, in index order.
     pub(super) fn bodies(&self) -> Result<Vec<Function>> {
-        self.all().map(alloc_body).collect()
+        self.funcs
+            .iter()
+            .map(|f| match f {
+                Func::Alloc(s) => alloc_body(*s),
+                Func::Trap(_) => {
+                    let mut f = Function::new([]);
+                    f.instruction(&I::Unreachable).instruction(&I::End);
+                    Ok(f)
+                }
+            })
+            .collect()
     }
 }
 
@@ -326,6 +504,52 @@ pub(super) fn restore(f: &mut Function, s: Slots, tmp: u32) -> Result<()> {
         .instruction(&I::GlobalSet(s.hint))
         .instruction(&I::End);
     Ok(())
+}
+
+/// How the text format writes `t`, a type index of the module as a number.
+fn wat(t: RefType) -> String {
+    match t.heap_type() {
+        HeapType::Concrete(i) | HeapType::Exact(i) => match i.as_module_index() {
+            Some(i) if t.is_nullable() => format!("(ref null {i})"),
+            Some(i) => format!("(ref {i})"),
+            None => t.to_string(),
+        },
+        _ => t.to_string(),
+    }
+}
+
+/// The constant expression making a placeholder.
+fn constant(init: &Init) -> Result<ConstExpr> {
+    Ok(match init {
+        Init::Func(f) => ConstExpr::ref_func(*f),
+        Init::EmptyArray(t) => ConstExpr::extended([I::ArrayNewFixed {
+            array_type_index: *t,
+            array_size: 0,
+        }]),
+        Init::I31 => ConstExpr::extended([I::I32Const(0), I::RefI31]),
+        Init::Struct(t, fields) => {
+            let mut insns = Vec::new();
+            for f in fields {
+                insns.push(match f {
+                    Field::Zero(ValType::I32) => I::I32Const(0),
+                    Field::Zero(ValType::I64) => I::I64Const(0),
+                    Field::Zero(ValType::F32) => I::F32Const(0.0.into()),
+                    Field::Zero(ValType::F64) => I::F64Const(0.0.into()),
+                    Field::Zero(_) => I::V128Const(0),
+                    Field::Null(r) => I::RefNull(heap_type(*r)?),
+                    Field::Global(g) => I::GlobalGet(*g),
+                });
+            }
+            insns.push(I::StructNew(*t));
+            ConstExpr::extended(insns)
+        }
+    })
+}
+
+fn val_type(t: ValType) -> Result<wasm_encoder::ValType> {
+    RoundtripReencoder
+        .val_type(t)
+        .map_err(|e| Error::internal(format!("re-encoding a value type: {e:?}")))
 }
 
 fn ref_type(t: RefType) -> Result<wasm_encoder::RefType> {

@@ -278,20 +278,74 @@ fn refused_shapes_are_typed_errors() {
     assert_eq!(err.kind(), crate::error::ErrorKind::Unsupported);
     assert!(err.message().contains("tail"), "{err}");
 
-    let non_null = module(
-        r#"(type $s (struct (field i32)))
-           (func $entry (result i32)
-             (drop (call $make)) (i32.const 0))
-           (func $make (result (ref $s))
-             (struct.new $s (call $suspend (i32.const 1))))"#,
-        UNWIND,
+    // a non-nullable result no constant can make a placeholder for
+    for (result, body) in [
+        (
+            "(ref extern)",
+            "(func $make (param (ref extern)) (result (ref extern)) \
+               (drop (call $suspend (i32.const 1))) (local.get 0))",
+        ),
+        (
+            "(ref 0)",
+            "(type $loop (struct (field (ref $loop)))) \
+             (func $make (result (ref $loop)) (drop (call $suspend (i32.const 1))) unreachable)",
+        ),
+    ] {
+        let text = module(
+            &format!("{body} (func $entry (result i32) (call $suspend (i32.const 1)))"),
+            UNWIND,
+        );
+        let err = instrument(&text, &config()).expect_err("refused");
+        assert_eq!(err.kind(), crate::error::ErrorKind::Unsupported);
+        assert!(
+            err.message()
+                .contains(&format!("non-nullable reference ({result})")),
+            "{err}"
+        );
+        // named as the name section names it (the offsets are the fused
+        // module's, which would point anywhere in an input)
+        assert!(err.message().starts_with("function `make`"), "{err}");
+    }
+}
+
+/// Functions returning non-nullable references that unwind return a
+/// placeholder of their type (a struct made of placeholders, an empty
+/// array, a function that traps, an `i31`); their callers unwind too and
+/// never read it.
+#[test]
+fn non_nullable_results_while_unwinding() {
+    let n = same(
+        r#"
+        (type $leaf (struct (field i32)))
+        (type $node (struct (field i8) (field (ref $leaf)) (field (ref null $node)) (field f64)))
+        (type $nums (array (mut i32)))
+        (type $unary (func (param i32) (result i32)))
+        (elem declare func $triple)
+        (func $triple (type $unary) (i32.mul (local.get 0) (i32.const 3)))
+        (func $make_node (result (ref $node))
+          (struct.new $node (i32.const 1) (struct.new $leaf (call $suspend (i32.const 1)))
+            (ref.null $node) (f64.const 2)))
+        (func $make_nums (result (ref $nums))
+          (array.new $nums (call $suspend (i32.const 2)) (i32.const 3)))
+        (func $pick (result (ref $unary))
+          (drop (call $suspend (i32.const 3))) (ref.func $triple))
+        (func $any_func (result (ref func))
+          (drop (call $suspend (i32.const 4))) (ref.func $triple))
+        (func $small (result (ref i31))
+          (ref.i31 (call $suspend (i32.const 5))))
+        (func $entry (result i32)
+          (local $n (ref $node))
+          (local.set $n (call $make_node))
+          (i32.add
+            (i32.add (struct.get $leaf 0 (struct.get $node 1 (local.get $n)))
+                     (array.get $nums (call $make_nums) (i32.const 2)))
+            (i32.add (call_ref $unary (i32.const 7) (call $pick))
+              (i32.add
+                (call_ref $unary (i32.const 1) (ref.cast (ref $unary) (call $any_func)))
+                (i31.get_s (call $small))))))
+    "#,
     );
-    let err = instrument(&non_null, &config()).expect_err("a non-null result is refused");
-    assert_eq!(err.kind(), crate::error::ErrorKind::Unsupported);
-    assert!(err.message().contains("non-nullable reference"), "{err}");
-    // named as the name section names it (the offsets are the fused
-    // module's, which would point anywhere in an input)
-    assert!(err.message().starts_with("function `make`"), "{err}");
+    assert_eq!(n, 5);
 }
 
 /// References live across a suspension, in locals (nullable and not,
