@@ -6,7 +6,8 @@
 ;; waits, and returns twice that, computed through an array; `top`'s
 ;; `plus-one` awaits `twice` and adds 1. The stackful `holds` keeps a
 ;; struct (in a non-nullable local) and a list of them across its wait,
-;; which meld's unwind pass saves in tables of its own.
+;; which meld's unwind pass saves in tables of its own, and gets the
+;; awaited value in a struct that a function returns.
 (component
   (component $slow
     (type $async-u32 (func async (param "x" u32) (result u32)))
@@ -86,6 +87,10 @@
         (call $return (call $double (call $await (local.get $x)))))
       (func (export "plus-one") (param $x i32)
         (call $return (i32.add (call $await (local.get $x)) (i32.const 1))))
+      ;; the awaited value in a struct: a non-nullable result of a
+      ;; function that waits
+      (func $boxed-await (param $x i32) (result (ref $pair))
+        (struct.new $pair (call $await (local.get $x)) (ref.null $list)))
       ;; structs built before the wait and read after it: x + 3 x + the
       ;; awaited value
       (func (export "holds") (param $x i32)
@@ -95,7 +100,8 @@
         (local.set $p (struct.new $pair (local.get $x) (local.get $l)))
         (call $return
           (i32.add
-            (i32.add (call $await (local.get $x)) (struct.get $pair 0 (local.get $p)))
+            (i32.add (struct.get $pair 0 (call $boxed-await (local.get $x)))
+              (struct.get $pair 0 (local.get $p)))
             (struct.get $pair 0 (array.get $list
               (ref.as_non_null (struct.get $pair 1 (local.get $p))) (i32.const 0)))))))
     (core instance $i (instantiate $m
