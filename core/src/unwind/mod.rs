@@ -406,7 +406,12 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
         func += 1;
     }
     // The functions finding free slots of the reference tables, last.
-    let plain_type = block_types.index(&[], &[ValType::I32]);
+    // (a type added only for them: other outputs keep their bytes)
+    let plain_type = if ref_tables.is_empty() {
+        0
+    } else {
+        block_types.index(&[], &[ValType::I32])
+    };
     let added = ref_tables.bodies()?;
     for body in &added {
         code.function(body);
