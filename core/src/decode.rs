@@ -910,11 +910,36 @@ fn canonical<'a>(
                     offset,
                 })
             }
-            None => unsupported(
-                "async builtins other than calls and tasks (streams, futures, error-context, \
-                 threads)",
-            ),
+            None => unsupported(unfused_builtin(&other)),
         },
+    }
+}
+
+/// What an error says of an async built-in meld does not fuse (as the
+/// text format names it; flattening adds "are not fused yet").
+fn unfused_builtin(func: &CanonicalFunction) -> &'static str {
+    use CanonicalFunction as C;
+    match func {
+        C::ThreadIndex => "`thread.index` built-ins (cooperative threads)",
+        C::ThreadNewIndirect { .. } => "`thread.new-indirect` built-ins (cooperative threads)",
+        C::ThreadResumeLater => "`thread.resume-later` built-ins (cooperative threads)",
+        C::ThreadSuspend { .. } => "`thread.suspend` built-ins (cooperative threads)",
+        C::ThreadSuspendThenResume { .. } => {
+            "`thread.suspend-then-resume` built-ins (cooperative threads)"
+        }
+        C::ThreadYieldThenResume { .. } => {
+            "`thread.yield-then-resume` built-ins (cooperative threads)"
+        }
+        C::ThreadSuspendThenPromote { .. } => {
+            "`thread.suspend-then-promote` built-ins (cooperative threads)"
+        }
+        C::ThreadYieldThenPromote { .. } => {
+            "`thread.yield-then-promote` built-ins (cooperative threads)"
+        }
+        C::ContextGet { .. } | C::ContextSet { .. } => {
+            "`context.get` and `context.set` of slots that are not `i32`"
+        }
+        _ => "these async built-ins",
     }
 }
 

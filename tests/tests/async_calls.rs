@@ -2280,3 +2280,36 @@ fn async_exceptions() {
         }
     }
 }
+
+/// The component model's cooperative threads (`thread.index`,
+/// `thread.new-indirect`, `thread.suspend`, ...) are not fused yet: a
+/// typed `unsupported` error names the built-in (it said "async builtins
+/// other than calls and tasks (streams, futures, error-context,
+/// threads)" until session 51, when streams, futures and error contexts
+/// had long been fused).
+#[test]
+fn thread_builtins_are_refused_by_name() {
+    for (builtin, signature) in [
+        ("thread.index", "(result i32)"),
+        ("thread.resume-later", "(param i32)"),
+    ] {
+        let text = format!(
+            r#"(component
+              (core func $b (canon {builtin}))
+              (core module $m
+                (import "" "b" (func {signature}))
+                (func (export "f")))
+              (core instance $i (instantiate $m (with "" (instance (export "b" (func $b))))))
+              (func (export "f") (canon lift (core func $i "f"))))"#
+        );
+        let wasm = wat::parse_str(&text).expect("the WAT parses");
+        let error = fuse(&[&wasm], &Options::default()).expect_err("refused");
+        assert_eq!(error.kind(), meld_core::ErrorKind::Unsupported, "{error}");
+        assert!(
+            error
+                .message()
+                .contains(&format!("`{builtin}` built-ins (cooperative threads)")),
+            "{error}"
+        );
+    }
+}
