@@ -14,20 +14,77 @@
 //! exception would unwind on into the calling component and could be
 //! caught there.
 //!
-//! So when any inner module defines a tag (without one nothing can be
-//! thrown: tags only come from core modules), every call that generated
-//! code makes to a function of an inner module goes through a barrier of
-//! that function: `try_table (catch_all)` around the call, the catch
-//! trapping with `unreachable`. Calls between components are never direct
-//! then (`with_flags`), so every boundary has generated code on it.
-//! Inputs without tags are fused exactly as before.
+//! So every call that generated code makes to a function of a component
+//! that can throw goes through a barrier of that function: `try_table
+//! (catch_all)` around the call, the catch trapping with `unreachable`,
+//! and no call into such a component is direct (`with_flags`), so every
+//! boundary into it has generated code on it. A component can throw when
+//! one of its core modules has a `throw`, `throw_ref` or (legacy)
+//! `rethrow` instruction ([`throwing`]): an exception starts only there
+//! (a tag alone throws nothing, the host throws none into a component,
+//! and none comes out of another component, whose boundary has its own
+//! barrier), so a function of any other component never lets one out and
+//! is called as without exceptions, directly where the call needs no
+//! adapter. Inputs without tags are fused exactly as before.
 
 use super::GeneratedFunc;
+use crate::decode::Decoded;
 use crate::error::{Error, Result};
-use std::collections::BTreeMap;
+use crate::graph::{Graph, InnerId};
+use std::collections::{BTreeMap, BTreeSet};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{BlockType, Catch, Instruction as I};
 use wasmparser::{FuncType, Operator, ValType};
+
+/// The inner components that can throw: one of the core modules they
+/// instantiate has a `throw`, `throw_ref` or `rethrow` instruction. Empty
+/// when no module defines a tag (nothing can be thrown then), without
+/// reading any code.
+pub(crate) fn throwing(decoded: &Decoded<'_>, graph: &Graph) -> Result<BTreeSet<InnerId>> {
+    let mut throwing = BTreeSet::new();
+    if !decoded.defines_tags {
+        return Ok(throwing);
+    }
+    let mut throws: BTreeMap<usize, bool> = BTreeMap::new();
+    for (_, instance) in graph.guest_instances() {
+        let m = instance.module.0;
+        let module_throws = match throws.get(&m) {
+            Some(&t) => t,
+            None => {
+                let bytes = decoded
+                    .modules
+                    .get(m)
+                    .ok_or_else(|| Error::internal("an instance of no module"))?
+                    .bytes;
+                let t = can_throw(bytes)?;
+                throws.insert(m, t);
+                t
+            }
+        };
+        if module_throws {
+            throwing.insert(instance.component);
+        }
+    }
+    Ok(throwing)
+}
+
+/// Whether a body of module `bytes` has an instruction that throws.
+fn can_throw(bytes: &[u8]) -> Result<bool> {
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        if let wasmparser::Payload::CodeSectionEntry(body) = payload? {
+            let mut ops = body.get_operators_reader()?;
+            while !ops.eof() {
+                if matches!(
+                    ops.read()?,
+                    Operator::Throw { .. } | Operator::ThrowRef | Operator::Rethrow { .. }
+                ) {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+    Ok(false)
+}
 
 /// The guest functions generated code may call: each function of an
 /// inner module by fused index, with its type.

@@ -102,10 +102,10 @@ pub(crate) enum AdapterPlan {
 pub(crate) struct Adapters {
     pub(crate) plans: Vec<AdapterPlan>,
     tys: TyTable,
-    /// An inner module defines a tag, so exceptions can be thrown: every
-    /// call of generated code into an inner module goes through a barrier
-    /// (`barrier.rs`), and no call between components is direct.
-    pub(crate) exception_barriers: bool,
+    /// The components that can throw (`barrier::throwing`): every call of
+    /// generated code into one of them goes through a barrier
+    /// (`barrier.rs`), and no call into one is direct.
+    pub(crate) throwing: std::collections::BTreeSet<InnerId>,
     /// Components with a `may_leave` flag, in flag-global order.
     flags: BTreeMap<InnerId, u32>,
     /// Exported lifts whose values carry resource handles.
@@ -376,7 +376,8 @@ pub(crate) fn plan(
         None => Default::default(),
     };
     let leaving = leave::host_reallocs_leaving(decoded, graph)?;
-    let mut adapters = with_flags(graph, planned, tys, leaving, decoded.defines_tags);
+    let throwing = barrier::throwing(decoded, graph)?;
+    let mut adapters = with_flags(graph, planned, tys, leaving, throwing);
     adapters.handle_exports = handle_exports;
     adapters.staged_exports = staged_exports;
     adapters.stackful_exports = stackful_exports;
@@ -498,7 +499,8 @@ pub(crate) fn plan_each(
         .filter_map(|r| r.as_ref().ok().cloned())
         .collect();
     let leaving = leave::host_reallocs_leaving(decoded, graph).unwrap_or_default();
-    let mut planned = with_flags(graph, ok, tys, leaving, decoded.defines_tags)
+    let throwing = barrier::throwing(decoded, graph).unwrap_or_default();
+    let mut planned = with_flags(graph, ok, tys, leaving, throwing)
         .plans
         .into_iter();
     results
@@ -529,13 +531,13 @@ struct Planned {
 /// or a stream or future copy calls, and to those in `leaving` (the host
 /// calls their realloc, which may call out: see `leave.rs`), and makes
 /// every call out of such a component check it (so such a call is never
-/// direct). With `exception_barriers` no call is direct either.
+/// direct). No call into a component in `throwing` is direct either.
 fn with_flags(
     graph: &Graph,
     planned: Vec<Planned>,
     tys: TyTable,
     leaving: std::collections::BTreeSet<InnerId>,
-    exception_barriers: bool,
+    throwing: std::collections::BTreeSet<InnerId>,
 ) -> Adapters {
     let mut flagged = leaving;
     // A stream or future read may have its elements copied in with the
@@ -563,10 +565,12 @@ fn with_flags(
     let plans = planned
         .into_iter()
         .map(|p| {
-            let caller = graph.adapters[p.adapter.0].caller;
+            let adapter = &graph.adapters[p.adapter.0];
+            let callee = graph.lifted[adapter.callee.0].component;
             if p.async_call {
                 AdapterPlan::Async(p.plan.kind)
-            } else if p.direct && !exception_barriers && !flagged.contains(&caller) {
+            } else if p.direct && !throwing.contains(&callee) && !flagged.contains(&adapter.caller)
+            {
                 AdapterPlan::Direct
             } else {
                 AdapterPlan::Generated(Box::new(p.plan))
@@ -581,7 +585,7 @@ fn with_flags(
     Adapters {
         plans,
         tys,
-        exception_barriers,
+        throwing,
         flags,
         handle_exports: Default::default(),
         staged_exports: Default::default(),
@@ -835,12 +839,12 @@ pub(crate) fn generate(
     };
     out.extend(async_calls::generate(&ctx, &mut codegen)?);
     codegen.finish_helpers()?;
-    if adapters.exception_barriers {
+    if !adapters.throwing.is_empty() {
         barrier::apply(
             &mut out,
             &mut codegen.helpers,
             layout.func_count(),
-            &guest_funcs(graph, layout)?,
+            &guest_funcs(graph, layout, &adapters.throwing)?,
         )?;
     }
     Ok(merge::Generated {
@@ -850,11 +854,18 @@ pub(crate) fn generate(
     })
 }
 
-/// Every function of an inner module (the async runtime's own excepted),
-/// by fused index, with its type.
-fn guest_funcs(graph: &Graph, layout: &Layout<'_>) -> Result<barrier::Guests> {
+/// Every function of an inner module of a component in `throwing`, by
+/// fused index, with its type.
+fn guest_funcs(
+    graph: &Graph,
+    layout: &Layout<'_>,
+    throwing: &std::collections::BTreeSet<InnerId>,
+) -> Result<barrier::Guests> {
     let mut ranges = Vec::new();
-    for (i, _) in graph.guest_instances() {
+    for (i, instance) in graph.guest_instances() {
+        if !throwing.contains(&instance.component) {
+            continue;
+        }
         let module = layout.module(graph, i)?;
         let types = module
             .funcs
