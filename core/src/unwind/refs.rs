@@ -11,12 +11,19 @@
 //! order tasks resume.
 //!
 //! A slot is free when it is null (saved nulls take none), so finding one
-//! needs no list of its own: [`RefTables::alloc_body`] looks from a hint
+//! needs no list of its own: [`alloc_body`] looks from a hint
 //! (the slot after the last one taken, or the last one emptied) round the
 //! table for a null one, and grows the table when all are taken. The
 //! table's type is the reference's own (made nullable), so the reference
 //! comes back with its type without a cast, and an output needs no
 //! proposal its input does not use.
+//!
+//! A function that unwinds returns values that stand for nothing (its
+//! caller unwinds too and never reads them): zero, or a null reference.
+//! A non-nullable reference type has no null, so it gets a placeholder,
+//! an immutable global made by a constant expression
+//! ([`RefTables::placeholder`]): a struct of placeholders, an empty array,
+//! a reference to an added function that traps, an `i31`.
 
 use crate::error::{Error, Result};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
