@@ -44,6 +44,11 @@
 //!   each memory strategy; median wall time of one host call, fused over
 //!   composed; and for the streams, the same less the guest's own work
 //!   (`pipes#send-alone`), the stream's own time.
+//! - **Exceptions**: a component that throws (and catches its own
+//!   exceptions) calling a scalar function of one that cannot throw
+//!   ([`EXCEPTIONS`]), composed and fused; median wall time of a loop of
+//!   calls, fused over composed, and the same with a `throw` in the
+//!   callee, which gives the call an adapter and an exception barrier.
 //! - **JS** (`js`; only when `MELD_BENCH_JS` names the input, which
 //!   `scripts/bench-js.sh` builds with componentize-js): a 12 MB
 //!   JavaScript component composed with a Rust caller; checks that the
@@ -175,8 +180,15 @@ impl Ratio {
 }
 
 /// The sections, in the order they run.
-const SECTIONS: [&str; 7] = [
-    "runtime", "shared", "wasi", "fusion", "debug", "async", "js",
+const SECTIONS: [&str; 8] = [
+    "runtime",
+    "shared",
+    "wasi",
+    "fusion",
+    "debug",
+    "async",
+    "exceptions",
+    "js",
 ];
 
 const USAGE: &str = "\
@@ -190,8 +202,9 @@ it is meant to be run with.
   --samples=N    N samples per measurement
   --only=TEXT    the runtime, shared and async loops whose description
                  (or export name) contains TEXT
-  SECTION        runtime, shared, wasi, fusion, debug, async, js (js only
-                 when MELD_BENCH_JS names the input); all when none given
+  SECTION        runtime, shared, wasi, fusion, debug, async, exceptions,
+                 js (js only when MELD_BENCH_JS names the input); all when
+                 none given
 
 Built with `--features scratch-unvalidated`, runtime also times each loop
 fused with string validation off (what validation costs). With
@@ -261,6 +274,9 @@ fn run() -> Result<bool> {
     if wanted("async") {
         ratios.extend(async_calls(samples, only.as_deref())?);
     }
+    if wanted("exceptions") {
+        ratios.extend(exceptions(samples)?);
+    }
     if wanted("js") {
         ratios.extend(js(!named.is_empty())?);
     }
@@ -275,6 +291,89 @@ fn run() -> Result<bool> {
         );
     }
     Ok(all_met)
+}
+
+/// The `exceptions` section's composition: `$thrower`'s `spin(n)` calls
+/// `$plain`'s `inc` `n % 16384` times, each call inside its own
+/// `try_table` (so the component defines a tag and can throw); `$plain`'s
+/// code cannot throw until `;;THROW` is replaced with a `throw`.
+const EXCEPTIONS: &str = r#"
+(component
+  (component $plain
+    (core module $m
+      (tag $t)
+      ;;THROW
+      (func (export "inc") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1))))
+    (core instance $i (instantiate $m))
+    (func (export "inc") (param "x" u32) (result u32) (canon lift (core func $i "inc"))))
+  (component $thrower
+    (import "inc" (func $inc (param "x" u32) (result u32)))
+    (core func $inc (canon lower (func $inc)))
+    (core module $m
+      (import "" "inc" (func $inc (param i32) (result i32)))
+      (tag $e (param i32))
+      (func (export "spin") (param $n i32) (result i32)
+        (local $acc i32)
+        (local.set $n (i32.and (local.get $n) (i32.const 16383)))
+        (block $done
+          (loop $again
+            (br_if $done (i32.eqz (local.get $n)))
+            (local.set $acc
+              (block $h (result i32)
+                (try_table (result i32) (catch $e $h)
+                  (if (i32.eq (local.get $acc) (i32.const -1))
+                    (then (throw $e (i32.const 0))))
+                  (call $inc (local.get $acc)))))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br $again)))
+        (local.get $acc)))
+    (core instance $i (instantiate $m (with "" (instance (export "inc" (func $inc))))))
+    (func $spin (param "n" u32) (result u32) (canon lift (core func $i "spin")))
+    (instance $api (export "spin" (func $spin)))
+    (export "meld:fixtures/bench" (instance $api)))
+  (instance $p (instantiate $plain))
+  (instance $t (instantiate $thrower (with "inc" (func $p "inc"))))
+  (export "meld:fixtures/bench" (instance $t "meld:fixtures/bench")))
+"#;
+
+/// The `exceptions` section (see [`EXCEPTIONS`]).
+fn exceptions(samples: usize) -> Result<Vec<Ratio>> {
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .wasm_multi_memory(true)
+        .wasm_exceptions(true);
+    let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+    let mut ratios = Vec::new();
+    for (callee, text) in [
+        ("cannot throw", EXCEPTIONS.to_string()),
+        (
+            "can throw (barrier)",
+            EXCEPTIONS.replace(";;THROW", "(func (throw $t))"),
+        ),
+    ] {
+        let composed = wat::parse_str(&text).context("the exceptions WAT")?;
+        let fused = fuse(&[&composed], &Options::default())
+            .map_err(|e| anyhow!("fusing the exceptions loop failed: {e}"))?
+            .wasm;
+        let mut a = Running::new(&engine, &composed)?;
+        let mut b = Running::new(&engine, &fused)?;
+        let (ta, tb) = interleaved::<u32>(&mut a, &mut b, "spin", samples)?;
+        let per_call = |t: Duration| t.as_secs_f64() * 1e9 / f64::from(ROUNDS);
+        println!(
+            "exceptions: callee {callee}, {ROUNDS} calls per sample, median of {samples}\n  \
+             composed {:>6.2} ns a call  fused {:>6.2} ns a call",
+            per_call(ta),
+            per_call(tb)
+        );
+        ratios.push(Ratio {
+            what: format!("exceptions, callee {callee}"),
+            ratio: tb.as_secs_f64() / ta.as_secs_f64(),
+            target: 1.0,
+            detail: "fused / composed median wall time of the loop".to_string(),
+        });
+    }
+    Ok(ratios)
 }
 
 /// The median wall times of `a` and of `b` over `samples` runs each, the
