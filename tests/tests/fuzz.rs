@@ -195,6 +195,7 @@ fn generated_code_runs_the_same_fused() {
     };
     let (mut generated, mut compared, mut calls, mut returned) = (0, 0, 0, 0);
     let (mut instantiation_traps, mut with_tags, mut with_gc) = (0, 0, 0);
+    let mut throwing = 0;
     let mut refused: BTreeMap<String, usize> = BTreeMap::new();
     for seed in first..first + seeds {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
@@ -211,6 +212,7 @@ fn generated_code_runs_the_same_fused() {
         generated += 1;
         if defines_tags(&original) {
             with_tags += 1;
+            throwing += usize::from(throws(&original));
         }
         if uses_gc_types(&original) {
             with_gc += 1;
@@ -260,8 +262,8 @@ fn generated_code_runs_the_same_fused() {
     println!(
         "{seeds} seeds: {generated} runnable compositions, {compared} fusions compared \
          ({calls} calls, {returned} returned), {instantiation_traps} trapping as both were \
-         instantiated, {with_tags} defining tags (exception barriers), {with_gc} with GC \
-         types; refused: {refused:?}"
+         instantiated, {with_tags} defining tags ({throwing} of them with a throw: exception \
+         barriers), {with_gc} with GC types; refused: {refused:?}"
     );
     assert!(
         compared >= seeds as usize / 4 && returned >= calls / 10,
@@ -270,6 +272,11 @@ fn generated_code_runs_the_same_fused() {
     assert!(
         seeds < 100 || with_tags * 10 >= generated,
         "only {with_tags} of {generated} compositions define tags"
+    );
+    // both sides of the barrier rule: tags with and without a throw
+    assert!(
+        seeds < 100 || (throwing * 100 >= generated && (with_tags - throwing) * 40 >= generated),
+        "of {with_tags} compositions defining tags, {throwing} have a throw"
     );
     assert!(
         seeds < 100 || with_gc * 20 >= generated,
@@ -296,6 +303,33 @@ fn uses_gc_types(component: &[u8]) -> bool {
                         wasmparser::CompositeInnerType::Func(_)
                     )
                 })
+        })
+}
+
+/// Whether a core module of `component` has an instruction that throws
+/// (only a component with one gets exception barriers).
+fn throws(component: &[u8]) -> bool {
+    wasmparser::Parser::new(0)
+        .parse_all(component)
+        .filter_map(|p| match p {
+            Ok(wasmparser::Payload::CodeSectionEntry(body)) => Some(body),
+            _ => None,
+        })
+        .any(|body| {
+            body.get_operators_reader().is_ok_and(|mut ops| {
+                while !ops.eof() {
+                    match ops.read() {
+                        Ok(
+                            wasmparser::Operator::Throw { .. }
+                            | wasmparser::Operator::ThrowRef
+                            | wasmparser::Operator::Rethrow { .. },
+                        ) => return true,
+                        Ok(_) => {}
+                        Err(_) => return false,
+                    }
+                }
+                false
+            })
         })
 }
 
