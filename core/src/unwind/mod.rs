@@ -42,9 +42,7 @@ use graph::{CallGraph, Calls};
 use std::collections::BTreeSet;
 use tree::Tree;
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
-use wasm_encoder::{
-    CodeSection, FunctionSection, GlobalSection, RawSection, TableSection, TypeSection,
-};
+use wasm_encoder::{CodeSection, RawSection, TypeSection};
 use wasmparser::{
     CompositeInnerType, ElementItems, FuncType, FunctionBody, Operator, Parser, Payload, SubType,
     TypeRef, ValType, Validator, WasmFeatures,
@@ -444,46 +442,24 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
         {
             if tables_due && order(id) > order(TABLE) {
                 tables_due = false;
-                let mut section = TableSection::new();
-                ref_tables.add_tables(&mut section)?;
-                out.section(&section);
+                out.section(&ref_tables.table_section(None)?);
             }
             if globals_due && order(id) > order(GLOBAL) {
                 globals_due = false;
-                let mut section = GlobalSection::new();
-                ref_tables.add_globals(&mut section)?;
-                out.section(&section);
+                out.section(&ref_tables.global_section(None)?);
             }
         }
-        let reencoding = |what: &str, e| Error::internal(format!("re-encoding {what}: {e:?}"));
         match &payload {
             Payload::FunctionSection(s) if !added.is_empty() => {
-                let mut section = FunctionSection::new();
-                RoundtripReencoder
-                    .parse_function_section(&mut section, s.clone())
-                    .map_err(|e| reencoding("functions", e))?;
-                for t in ref_tables.func_types(plain_type) {
-                    section.function(t);
-                }
-                out.section(&section);
+                out.section(&ref_tables.function_section(s.clone(), plain_type)?);
             }
             Payload::TableSection(s) if tables_due => {
                 tables_due = false;
-                let mut section = TableSection::new();
-                RoundtripReencoder
-                    .parse_table_section(&mut section, s.clone())
-                    .map_err(|e| reencoding("tables", e))?;
-                ref_tables.add_tables(&mut section)?;
-                out.section(&section);
+                out.section(&ref_tables.table_section(Some(s.clone()))?);
             }
             Payload::GlobalSection(s) if globals_due => {
                 globals_due = false;
-                let mut section = GlobalSection::new();
-                RoundtripReencoder
-                    .parse_global_section(&mut section, s.clone())
-                    .map_err(|e| reencoding("globals", e))?;
-                ref_tables.add_globals(&mut section)?;
-                out.section(&section);
+                out.section(&ref_tables.global_section(Some(s.clone()))?);
             }
             Payload::TypeSection(s) => {
                 let mut types = TypeSection::new();
@@ -507,10 +483,11 @@ pub(crate) fn instrument(wasm: &[u8], config: &Config) -> Result<(Vec<u8>, Repor
                 }
             }
             Payload::CodeSectionEntry(_) => {}
-            Payload::CustomSection(c) if !ref_tables.is_empty() && c.name() == "name" => {
-                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
-                    out.section(&ref_tables.named(names)?);
-                }
+            Payload::CustomSection(c)
+                if !ref_tables.is_empty()
+                    && let wasmparser::KnownCustom::Name(names) = c.as_known() =>
+            {
+                out.section(&ref_tables.named(names)?);
             }
             Payload::CustomSection(c) if debug::is_dwarf(c.name()) => {
                 // all of it where the first of its sections was

@@ -28,8 +28,8 @@
 use crate::error::{Error, Result};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{
-    BlockType, ConstExpr, Function, GlobalSection, GlobalType, Instruction as I, TableSection,
-    TableType,
+    BlockType, ConstExpr, Function, FunctionSection, GlobalSection, GlobalType, Instruction as I,
+    TableSection, TableType,
 };
 use wasmparser::{
     AbstractHeapType, CompositeInnerType, HeapType, RefType, StorageType, SubType, ValType,
@@ -200,6 +200,9 @@ impl RefTables {
             HeapType::Concrete(i) | HeapType::Exact(i) => {
                 let i = i.as_module_index().ok_or_else(refused)?;
                 let sub = types.get(i as usize).ok_or_else(refused)?;
+                if sub.composite_type.shared {
+                    return Err(refused());
+                }
                 match &sub.composite_type.inner {
                     CompositeInnerType::Func(_) => Init::Func(self.add_func(Func::Trap(Some(i)))),
                     CompositeInnerType::Array(_) => Init::EmptyArray(i),
@@ -239,8 +242,18 @@ impl RefTables {
         Ok(g)
     }
 
-    /// Adds the tables (empty at first) to `section`.
-    pub(super) fn add_tables(&self, section: &mut TableSection) -> Result<()> {
+    /// The table section: the module's tables (`had`), then the added
+    /// ones (empty at first).
+    pub(super) fn table_section(
+        &self,
+        had: Option<wasmparser::TableSectionReader<'_>>,
+    ) -> Result<TableSection> {
+        let mut section = TableSection::new();
+        if let Some(had) = had {
+            RoundtripReencoder
+                .parse_table_section(&mut section, had)
+                .map_err(|e| reencoding("tables", e))?;
+        }
         for s in &self.tables {
             section.table(TableType {
                 element_type: ref_type(s.ty)?,
@@ -250,41 +263,55 @@ impl RefTables {
                 shared: false,
             });
         }
-        Ok(())
+        Ok(section)
     }
 
-    /// Adds the globals to `section`.
-    pub(super) fn add_globals(&self, section: &mut GlobalSection) -> Result<()> {
-        for global in &self.globals {
-            match global {
-                Global::Hint(_) => {
-                    let ty = GlobalType {
-                        val_type: wasm_encoder::ValType::I32,
-                        mutable: true,
-                        shared: false,
-                    };
-                    section.global(ty, &ConstExpr::i32_const(0));
-                }
-                Global::Placeholder(t, init) => {
-                    let ty = GlobalType {
-                        val_type: val_type(ValType::Ref(*t))?,
-                        mutable: false,
-                        shared: false,
-                    };
-                    section.global(ty, &constant(init)?);
-                }
-            }
+    /// The global section: the module's globals (`had`), then the added
+    /// ones.
+    pub(super) fn global_section(
+        &self,
+        had: Option<wasmparser::GlobalSectionReader<'_>>,
+    ) -> Result<GlobalSection> {
+        let mut section = GlobalSection::new();
+        if let Some(had) = had {
+            RoundtripReencoder
+                .parse_global_section(&mut section, had)
+                .map_err(|e| reencoding("globals", e))?;
         }
-        Ok(())
+        for global in &self.globals {
+            let (ty, mutable, init) = match global {
+                Global::Hint(_) => (ValType::I32, true, ConstExpr::i32_const(0)),
+                Global::Placeholder(t, init) => (ValType::Ref(*t), false, constant(init)?),
+            };
+            let ty = GlobalType {
+                val_type: val_type(ty)?,
+                mutable,
+                shared: false,
+            };
+            section.global(ty, &init);
+        }
+        Ok(section)
     }
 
-    /// The type of each added function: `plain` (`(func (result i32))`)
-    /// unless it traps in place of a function of a type of its own.
-    pub(super) fn func_types(&self, plain: u32) -> impl Iterator<Item = u32> + '_ {
-        self.funcs.iter().map(move |f| match f {
-            Func::Trap(Some(t)) => *t,
-            _ => plain,
-        })
+    /// The function section: the module's functions, then the added ones,
+    /// of type `plain` (`(func (result i32))`) unless one traps in place
+    /// of a function of a type of its own.
+    pub(super) fn function_section(
+        &self,
+        had: wasmparser::FunctionSectionReader<'_>,
+        plain: u32,
+    ) -> Result<FunctionSection> {
+        let mut section = FunctionSection::new();
+        RoundtripReencoder
+            .parse_function_section(&mut section, had)
+            .map_err(|e| reencoding("functions", e))?;
+        for f in &self.funcs {
+            section.function(match f {
+                Func::Trap(Some(t)) => *t,
+                _ => plain,
+            });
+        }
+        Ok(section)
     }
 
     /// The module's name section with the added functions, tables and
@@ -324,7 +351,6 @@ impl RefTables {
         // (subsection id: functions 1, tables 5, globals 7)
         let mut extra: [(u8, Vec<(u32, String)>); 3] = [(1, funcs), (5, tables), (7, globals)];
         let mut out = wasm_encoder::NameSection::new();
-        let reencoding = |e| Error::internal(format!("re-encoding the name section: {e:?}"));
         for sub in section {
             let sub = sub?;
             let (id, map) = match &sub {
@@ -332,7 +358,8 @@ impl RefTables {
                 wasmparser::Name::Function(map) => (1, Some(map.clone())),
                 wasmparser::Name::Table(map) => (5, Some(map.clone())),
                 wasmparser::Name::Global(map) => (7, Some(map.clone())),
-                wasmparser::Name::Local(_) | wasmparser::Name::Label(_) => (2, None),
+                wasmparser::Name::Local(_) => (2, None),
+                wasmparser::Name::Label(_) => (3, None),
                 wasmparser::Name::Type(_) => (4, None),
                 wasmparser::Name::Memory(_) => (6, None),
                 _ => (8, None),
@@ -352,7 +379,7 @@ impl RefTables {
                 }
                 None => RoundtripReencoder
                     .parse_custom_name_subsection(&mut out, sub)
-                    .map_err(reencoding)?,
+                    .map_err(|e| reencoding("the name section", e))?,
             }
         }
         for (kind, names) in &mut extra {
@@ -551,6 +578,10 @@ fn constant(init: &Init) -> Result<ConstExpr> {
             ConstExpr::extended(insns)
         }
     })
+}
+
+fn reencoding(what: &str, e: impl std::fmt::Debug) -> Error {
+    Error::internal(format!("re-encoding {what}: {e:?}"))
 }
 
 fn val_type(t: ValType) -> Result<wasm_encoder::ValType> {
