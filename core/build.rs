@@ -1,11 +1,14 @@
 //! Assembles meld's runtime modules, written in the text format under
 //! `src/runtime/`, into binaries the engine embeds.
 //!
-//! A function whose definition line ends in `;; inline` (one `i32`
-//! parameter used once, no locals, no control flow: an address computed
-//! from a number) is expanded at each of its calls before assembly, its
-//! parameter replaced by the call's argument: engines do not inline
+//! A function whose definition line ends in `;; inline` (`i32`
+//! parameters, no locals, no control flow: an address computed from a
+//! number) is expanded at each of its calls before assembly, its
+//! parameters replaced by the call's arguments: engines do not inline
 //! calls between wasm functions, and these run on every scheduler step.
+//! A parameter used more than once must be given a `local.get`, a
+//! `global.get` or an `i32.const` at every call (an expression with
+//! effects would run twice).
 
 use std::path::PathBuf;
 
@@ -80,20 +83,25 @@ fn expand_inline(text: &str) -> Result<String, String> {
         let end = close(&out, start + line.find("(func").ok_or("(func")?)
             .ok_or_else(|| format!("{name} does not close"))?;
         let body = out[start + line.len()..end - 1].trim().to_string();
-        // each parameter used once, in order (the arguments are evaluated
-        // in that order), nothing else local, no control flow or calls
+        // each parameter used, first uses in order (the arguments are
+        // evaluated in that order), nothing else local, no control flow
+        // or calls; a parameter used again must be given a plain value
         let uses: Vec<String> = params.iter().map(|p| format!("(local.get {p})")).collect();
         let at: Vec<Option<usize>> = uses.iter().map(|u| body.find(u.as_str())).collect();
-        if uses.iter().any(|u| body.matches(u.as_str()).count() != 1)
-            || body.matches("local.").count() != params.len()
+        let counts: Vec<usize> = uses
+            .iter()
+            .map(|u| body.matches(u.as_str()).count())
+            .collect();
+        if counts.contains(&0)
+            || body.matches("local.").count() != counts.iter().sum::<usize>()
             || at.windows(2).any(|w| w[0] >= w[1])
             || ["(if", "(block", "(loop", "(call", "(br", "(return"]
                 .iter()
                 .any(|w| body.contains(w))
         {
             return Err(format!(
-                "{name}: an inline function uses each parameter once, in order, and nothing \
-                 else local, without control flow or calls"
+                "{name}: an inline function uses each parameter, first uses in order, and \
+                 nothing else local, without control flow or calls"
             ));
         }
         let call = format!("(call {name} ");
@@ -112,19 +120,42 @@ fn expand_inline(text: &str) -> Result<String, String> {
             if !out[next..].starts_with(')') {
                 return Err(format!("`{call}` takes {} expressions", params.len()));
             }
+            for ((a, n), p) in args.iter().zip(&counts).zip(&params) {
+                if *n > 1 && !plain(a) {
+                    return Err(format!(
+                        "`{call}` uses {p} {n} times: give it a local.get, global.get or \
+                         i32.const, not `{a}`"
+                    ));
+                }
+            }
             // the body with each use replaced by its argument, by position
             // (an argument may read a local of the same name)
             let mut expanded = String::new();
             let mut from = 0;
-            for ((u, a), i) in uses.iter().zip(&args).zip(&at) {
-                let i = i.ok_or("a use")?;
+            while let Some((i, k)) = uses
+                .iter()
+                .enumerate()
+                .filter_map(|(k, u)| body[from..].find(u.as_str()).map(|i| (from + i, k)))
+                .min()
+            {
                 expanded.push_str(&body[from..i]);
-                expanded.push_str(a);
-                from = i + u.len();
+                expanded.push_str(&args[k]);
+                from = i + uses[k].len();
             }
             expanded.push_str(&body[from..]);
             out.replace_range(at_call..next + 1, &expanded);
         }
     }
     Ok(out)
+}
+
+/// Whether `arg` is a value without effects, which an inline function may
+/// use more than once: `(local.get $x)`, `(global.get $x)`, `(i32.const n)`.
+fn plain(arg: &str) -> bool {
+    let words: Vec<&str> = arg
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .split_whitespace()
+        .collect();
+    matches!(words[..], ["local.get" | "global.get" | "i32.const", x] if !x.contains(['(', ')']))
 }

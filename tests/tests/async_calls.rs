@@ -1216,6 +1216,27 @@ fn host_fixture() -> Fixture {
     }
 }
 
+/// Sixty root calls of `async_host.wat` at once, each waiting for the
+/// host: all but one wait on a bell of their own, which goes to a pool as
+/// its task exits (for the next root task to use again). Before session
+/// 52 that pool held 42 bells and the 43rd exit trapped (`meld's
+/// limitation`), where wasmtime goes on.
+#[test]
+fn many_root_calls_waiting_at_once() {
+    let fixture = host_fixture();
+    let calls: Vec<(&'static str, Vec<Val>)> = (0..60u32)
+        .map(|i| ("run", u32s(&[i % 6, (i * 7 + 1) % 6])))
+        .collect();
+    let original = run_together_with_traps(&fixture.wasm, &calls).expect("the original runs");
+    assert_eq!(original.len(), 61, "sixty results and the finishing order");
+    assert!(
+        original.iter().all(|r| !r.contains("trap")),
+        "the original runs without trapping: {original:?}"
+    );
+    let expected: Vec<&str> = original.iter().map(|r| leak(r)).collect();
+    check_together_component(&fixture, &calls, &expected, None);
+}
+
 /// `async_cancel_yield.wat`: a task cancelled while in a cancellable
 /// `thread.yield` is promoted to the high-priority queue and sees CANCELLED
 /// before the other yielding task runs again (the caller yields to let it).
@@ -2220,6 +2241,161 @@ fn deep_frames_outgrow_the_save_area() {
             ("run", u32s(&[600]), leak(&original[0])),
             ("run", u32s(&[3]), leak(&original[1])),
             ("run", u32s(&[700]), leak(&original[2])),
+        ],
+    );
+}
+
+/// A caller keeping `n` (at most 6,000) subtasks of a worker alive at
+/// once: `run(n)` calls `slow(i)` async for i below n; each `slow` keeps
+/// `i` in its context slot and yields (callback code YIELD), so it stays
+/// queued until the caller waits on the set that holds every subtask;
+/// then each returns 2 i + 1 and `run` returns their sum, n². `sets(n)`
+/// makes `n` waitable sets, all alive at once, and drops them. Until
+/// session 52 meld's runtime trapped beyond 4,096 tasks, queued tasks,
+/// waitables and sets alive at once; wasmtime bounds them only by memory.
+fn many_alive() -> &'static str {
+    r#"(component
+  (component $worker
+    (type $f (func async (param "x" u32) (result u32)))
+    (core func $return (canon task.return (result u32)))
+    (core func $get (canon context.get i32 0))
+    (core func $set (canon context.set i32 0))
+    (core module $m
+      (import "cm" "return" (func $return (param i32)))
+      (import "cm" "get" (func $get (result i32)))
+      (import "cm" "set" (func $set (param i32)))
+      (func (export "slow") (param $x i32) (result i32)
+        (call $set (local.get $x))
+        (i32.const 1))
+      (func (export "slow-cb") (param i32 i32 i32) (result i32)
+        (call $return (i32.add (i32.shl (call $get) (i32.const 1)) (i32.const 1)))
+        (i32.const 0)))
+    (core instance $i (instantiate $m
+      (with "cm" (instance (export "return" (func $return))
+        (export "get" (func $get)) (export "set" (func $set))))))
+    (alias core export $i "slow-cb" (core func $cb))
+    (func (export "slow") (type $f) (canon lift (core func $i "slow") async (callback $cb))))
+  (instance $worker (instantiate $worker))
+  (component $caller
+    (type $f (func async (param "x" u32) (result u32)))
+    (import "slow" (func $slow (type $f)))
+    (core module $memory (memory (export "mem") 2))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $slow (canon lower (func $slow) async (memory $mem)))
+    (core func $new (canon waitable-set.new))
+    (core func $wait (canon waitable-set.wait (memory $mem)))
+    (core func $join (canon waitable.join))
+    (core func $drop-set (canon waitable-set.drop))
+    (core func $drop-subtask (canon subtask.drop))
+    (core func $return (canon task.return (result u32)))
+    (core module $m
+      (import "mem" "mem" (memory 2))
+      (import "cm" "slow" (func $slow (param i32 i32) (result i32)))
+      (import "cm" "new" (func $new (result i32)))
+      (import "cm" "wait" (func $wait (param i32 i32) (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
+      (import "cm" "drop-set" (func $drop-set (param i32)))
+      (import "cm" "drop-subtask" (func $drop-subtask (param i32)))
+      (import "cm" "return" (func $return (param i32)))
+      ;; results at 65536 + 4 i
+      (func (export "run") (param $n i32) (result i32)
+        (local $i i32) (local $status i32) (local $s i32) (local $pending i32)
+        (local $sum i32) (local $h i32)
+        (local.set $n (i32.rem_u (local.get $n) (i32.const 6001)))
+        (local.set $s (call $new))
+        (block $made
+          (loop $call
+            (br_if $made (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $status
+              (call $slow (local.get $i)
+                (i32.add (i32.const 65536) (i32.shl (local.get $i) (i32.const 2)))))
+            (if (i32.ne (i32.and (local.get $status) (i32.const 15)) (i32.const 2))
+              (then
+                (call $join (i32.shr_u (local.get $status) (i32.const 4)) (local.get $s))
+                (local.set $pending (i32.add (local.get $pending) (i32.const 1)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $call)))
+        (block $all
+          (loop $again
+            (br_if $all (i32.eqz (local.get $pending)))
+            (drop (call $wait (local.get $s) (i32.const 32)))
+            (if (i32.eq (i32.load (i32.const 36)) (i32.const 2))
+              (then
+                (local.set $h (i32.load (i32.const 32)))
+                (call $join (local.get $h) (i32.const 0))
+                (call $drop-subtask (local.get $h))
+                (local.set $pending (i32.sub (local.get $pending) (i32.const 1)))))
+            (br $again)))
+        (call $drop-set (local.get $s))
+        (local.set $i (i32.const 0))
+        (block $summed
+          (loop $add
+            (br_if $summed (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $sum
+              (i32.add (local.get $sum)
+                (i32.load (i32.add (i32.const 65536) (i32.shl (local.get $i) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $add)))
+        (call $return (local.get $sum))
+        (i32.const 0))
+      ;; sets at 65536 + 4 i
+      (func (export "sets") (param $n i32) (result i32)
+        (local $i i32)
+        (local.set $n (i32.rem_u (local.get $n) (i32.const 6001)))
+        (block $made
+          (loop $make
+            (br_if $made (i32.ge_u (local.get $i) (local.get $n)))
+            (i32.store (i32.add (i32.const 65536) (i32.shl (local.get $i) (i32.const 2)))
+              (call $new))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $make)))
+        (block $dropped
+          (loop $drop
+            (br_if $dropped (i32.eqz (local.get $i)))
+            (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+            (call $drop-set
+              (i32.load (i32.add (i32.const 65536) (i32.shl (local.get $i) (i32.const 2)))))
+            (br $drop)))
+        (call $return (local.get $n))
+        (i32.const 0))
+      (func (export "exit-cb") (param i32 i32 i32) (result i32) (i32.const 0)))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance (export "slow" (func $slow))
+        (export "new" (func $new)) (export "wait" (func $wait)) (export "join" (func $join))
+        (export "drop-set" (func $drop-set)) (export "drop-subtask" (func $drop-subtask))
+        (export "return" (func $return))))))
+    (alias core export $i "exit-cb" (core func $exit-cb))
+    (func (export "run") (type $f)
+      (canon lift (core func $i "run") async (callback $exit-cb)))
+    (func (export "sets") (type $f)
+      (canon lift (core func $i "sets") async (callback $exit-cb))))
+  (instance $caller (instantiate $caller (with "slow" (func $worker "slow"))))
+  (export "run" (func $caller "run"))
+  (export "sets" (func $caller "sets")))
+"#
+}
+
+/// More tasks, queued tasks, subtasks and waitable sets alive at once than
+/// meld's runtime held before session 52 (4,096 each; see [`many_alive`]):
+/// 5,000 slow subtasks at once, twice (records and their chunks used
+/// again), and 6,000 sets; fused, the runtime makes more chunks of
+/// records and a larger ring as the original's tables grow.
+#[test]
+fn more_than_4096_alive_at_once() {
+    let fixture = Fixture {
+        name: "many-alive (WAT)",
+        wasm: wat::parse_str(many_alive()).expect("the composition parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("run", u32s(&[5000]), "[25000000]"),
+            ("sets", u32s(&[6000]), "[6000]"),
+            ("run", u32s(&[5000]), "[25000000]"),
+            ("run", u32s(&[3]), "[9]"),
         ],
     );
 }

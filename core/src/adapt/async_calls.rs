@@ -204,7 +204,7 @@ const WAIT: u32 = 2;
 /// The event code of a subtask's new status.
 const EVENT_SUBTASK: u32 = 1;
 /// Where in the runtime's `tasks` memory the host writes an event of its
-/// waitable set (two words; the module leaves its first KiB free).
+/// waitable set (two words; `tasks.wat` keeps them free).
 const HOST_EVENT_AT: u32 = 16;
 /// Subtask statuses of the Canonical ABI.
 const STATUS_RETURNED: u32 = 2;

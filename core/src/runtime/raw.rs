@@ -282,7 +282,7 @@ pub(super) fn shims_for(instance: u32, shims: &[(&str, AsyncOp)]) -> Vec<u8> {
         &str,
         &[wasm_encoder::ValType],
         &[wasm_encoder::ValType],
-    ); 19] = [
+    ); 20] = [
         ("rt", "suspend", &[], &[I32]),
         ("t", "check_blocking", &[], &[]),
         ("w", "set_new", &[I32], &[I32]),
@@ -302,6 +302,7 @@ pub(super) fn shims_for(instance: u32, shims: &[(&str, AsyncOp)]) -> Vec<u8> {
         ("t", "yield", &[], &[I32]),
         ("t", "task_cancel", &[], &[]),
         ("t", "yield_cancellable", &[], &[I32]),
+        ("rt", "grow_save", &[I32], &[]),
     ];
     let rt = RuntimeFuncs {
         suspend: 0,
@@ -387,7 +388,7 @@ pub(super) fn shims_for(instance: u32, shims: &[(&str, AsyncOp)]) -> Vec<u8> {
         .section(&exports)
         .section(&code);
     let wasm = module.finish();
-    instrument(&wasm, &runtime_config(2, 3, 4, 0, BTreeSet::from([0])))
+    instrument(&wasm, &runtime_config(2, 3, 4, 0, 19, BTreeSet::from([0])))
         .expect("the shims transform")
         .0
 }

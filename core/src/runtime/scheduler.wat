@@ -13,12 +13,18 @@
 ;; queue (a task that yields goes there).
 ;;
 ;; Memory (this module's own; all u32):
-;;   0            bump pointer of the save areas
-;;   16..32       high queue: head, tail (counters), base address
+;;   0            bump pointer of the rings, save areas and record chunks
+;;   16..32       high queue: head, tail (counters), base address, capacity
 ;;   32..48       low queue: the same
 ;;   48           first free task record (0: none)
 ;;   52           number of task records ever made
-;;   1024..       task records, 64 bytes each (task n at 1024 + 64 n, n >= 1):
+;;   56           number of chunks of records made
+;;   1024..       DIR: per chunk of 4,096 records, where it lies, less 64
+;;                bytes times its first task's number (task n's record is
+;;                at DIR[n >> 12] + 64 n); chunk 0 is CHUNK0, the others
+;;                are made as tasks are (records never move: callers keep
+;;                their addresses across calls that make tasks)
+;;   CHUNK0..     task records, 64 bytes each (n >= 1):
 ;;                  0 status, 4 entry (index into $entries), 8 argument,
 ;;                  12 save area, 16 saved top, 20 value to resume with,
 ;;                  24 next free record, 28 and 32 the context slots
@@ -27,10 +33,11 @@
 ;;                  its record is freed then), 40 its entries in the rings,
 ;;                  44 running other tasks on its stack (`run_nested`),
 ;;                  48 its save area's size
-;;   QUEUES..     the two rings, 4096 entries each
-;;   SAVES..      save areas, 64 KiB at first, from the bump pointer (a
+;;   then, from the bump pointer: the two rings (4,096 entries each at
+;;                first; a full ring moves to one twice as large), save
+;;                areas (64 KiB, made when a task first saves frames; a
 ;;                task whose frames outgrow its area moves them to one
-;;                twice as large: `grow_save`)
+;;                twice as large: `grow_save`) and chunks of records
 (module
   (type $entry (func (param i32)))
   (memory (export "memory") 5)
@@ -71,32 +78,61 @@
   ;; afresh (a callback-lifted task between callbacks, a start not ready)
   (global $IDLE i32 (i32.const 6))
 
-  (global $RECORDS i32 (i32.const 1024))
-  (global $MAX_TASKS i32 (i32.const 4096))
+  ;; 4,096 chunks of 4,096 records (16 KiB of directory)
+  (global $MAX_TASKS i32 (i32.const 16777215))
+  (global $CHUNK0 i32 (i32.const 17408))
   (global $RING i32 (i32.const 4096))
   (global $SAVE_SIZE i32 (i32.const 65536))
+  (data (i32.const 1024) "\00\44\00\00") ;; DIR[0] = CHUNK0
 
   (func $record (param $task i32) (result i32) ;; inline
-    (i32.add (global.get $RECORDS) (i32.shl (local.get $task) (i32.const 6))))
+    (i32.add (i32.load offset=1024 (i32.shl (i32.shr_u (local.get $task) (i32.const 12))
+                                            (i32.const 2)))
+             (i32.shl (local.get $task) (i32.const 6))))
 
   ;; The address of entry `i` (a counter) of `queue`'s ring.
   (func $entry (param $queue i32) (param $i i32) (result i32) ;; inline
     (i32.add (i32.load offset=8 (local.get $queue))
-             (i32.shl (i32.rem_u (local.get $i) (global.get $RING)) (i32.const 2))))
+             (i32.shl (i32.and (local.get $i)
+                               (i32.sub (i32.load offset=12 (local.get $queue)) (i32.const 1)))
+                      (i32.const 2))))
 
   ;; --- queues ---------------------------------------------------------
   (func $push (param $queue i32) (param $task i32)
     (local $tail i32)
     (local.set $tail (i32.load offset=4 (local.get $queue)))
     (if (i32.ge_u (i32.sub (local.get $tail) (i32.load (local.get $queue)))
-                  (global.get $RING))
-      (then unreachable))
+                  (i32.load offset=12 (local.get $queue)))
+      (then (call $widen (local.get $queue))))
     (i32.store
       (call $entry (local.get $queue) (local.get $tail))
       (local.get $task))
     (i32.store offset=4 (local.get $queue) (i32.add (local.get $tail) (i32.const 1)))
     (local.set $tail (i32.add (call $record (local.get $task)) (i32.const 40)))
     (i32.store (local.get $tail) (i32.add (i32.load (local.get $tail)) (i32.const 1))))
+
+  ;; Moves a full ring to one twice as large, its entries at the same
+  ;; counters.
+  (func $widen (param $queue i32)
+    (local $i i32) (local $tail i32) (local $old i32) (local $size i32) (local $new i32)
+    (local.set $old (i32.load offset=8 (local.get $queue)))
+    (local.set $size (i32.load offset=12 (local.get $queue)))
+    (if (i32.ge_u (local.get $size) (i32.const 0x10000000)) (then unreachable))
+    (local.set $new (call $save_area (i32.shl (local.get $size) (i32.const 3))))
+    (local.set $i (i32.load (local.get $queue)))
+    (local.set $tail (i32.load offset=4 (local.get $queue)))
+    (i32.store offset=8 (local.get $queue) (local.get $new))
+    (i32.store offset=12 (local.get $queue) (i32.shl (local.get $size) (i32.const 1)))
+    (loop $copy
+      (if (i32.ne (local.get $i) (local.get $tail))
+        (then
+          (i32.store (call $entry (local.get $queue) (local.get $i))
+            (i32.load (i32.add (local.get $old)
+                               (i32.shl (i32.and (local.get $i)
+                                                 (i32.sub (local.get $size) (i32.const 1)))
+                                        (i32.const 2)))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $copy)))))
 
   ;; The oldest task of the queue, or 0.
   (func $pop (param $queue i32) (result i32)
@@ -114,14 +150,13 @@
 
   (func $init
     (if (i32.load (i32.const 0)) (then return))
-    ;; rings right after the records, save areas after the rings
-    (i32.store offset=8 (i32.const 16)
-      (i32.add (global.get $RECORDS)
-               (i32.mul (i32.add (global.get $MAX_TASKS) (i32.const 1)) (i32.const 64))))
-    (i32.store offset=8 (i32.const 32)
-      (i32.add (i32.load offset=8 (i32.const 16)) (i32.shl (global.get $RING) (i32.const 2))))
-    (i32.store (i32.const 0)
-      (i32.add (i32.load offset=8 (i32.const 32)) (i32.shl (global.get $RING) (i32.const 2)))))
+    ;; the rings right after chunk 0, then the rest
+    (i32.store (i32.const 0) (i32.add (global.get $CHUNK0) (i32.const 262144)))
+    (i32.store (i32.const 56) (i32.const 1))
+    (i32.store offset=8 (i32.const 16) (call $save_area (i32.shl (global.get $RING) (i32.const 2))))
+    (i32.store offset=12 (i32.const 16) (global.get $RING))
+    (i32.store offset=8 (i32.const 32) (call $save_area (i32.shl (global.get $RING) (i32.const 2))))
+    (i32.store offset=12 (i32.const 32) (global.get $RING)))
 
   ;; --- tasks ----------------------------------------------------------
   ;; A new task that will run `entry(task)`; queued with high priority.
@@ -138,9 +173,17 @@
         (local.set $task (i32.add (i32.load (i32.const 52)) (i32.const 1)))
         (if (i32.gt_u (local.get $task) (global.get $MAX_TASKS)) (then unreachable))
         (i32.store (i32.const 52) (local.get $task))
+        ;; the first of a chunk: the chunk is made
+        (if (i32.ge_u (i32.shr_u (local.get $task) (i32.const 12)) (i32.load (i32.const 56)))
+          (then
+            (i32.store offset=1024 (i32.shl (i32.load (i32.const 56)) (i32.const 2))
+              (i32.sub (call $save_area (i32.const 262144))
+                       (i32.shl (i32.load (i32.const 56)) (i32.const 18))))
+            (i32.store (i32.const 56) (i32.add (i32.load (i32.const 56)) (i32.const 1)))))
         (local.set $r (call $record (local.get $task)))
-        (local.set $save (call $save_area (global.get $SAVE_SIZE)))
-        (i32.store offset=48 (local.get $r) (global.get $SAVE_SIZE))))
+        ;; no save area until it saves frames (`grow_save`)
+        (local.set $save (i32.const 0))
+        (i32.store offset=48 (local.get $r) (i32.const 0))))
     (i32.store (local.get $r) (global.get $QUEUED_START))
     (i32.store offset=4 (local.get $r) (local.get $entry))
     (i32.store offset=8 (local.get $r) (local.get $arg))
@@ -172,11 +215,12 @@
     (i32.store (i32.const 0) (local.get $end))
     (local.get $at))
 
-;; Makes room for `need` more bytes of saved frames at `sp`, called by a
+  ;; Makes room for `need` more bytes of saved frames at `sp`, called by a
   ;; frame of the running task that would not fit below `limit` (meld's
   ;; unwind pass): the frames saved so far move to an area twice as large
   ;; (or larger, until they fit), which the task keeps. Its old area is
-  ;; not used again.
+  ;; not used again. A task's first area (it had none: `sp` and `limit`
+  ;; 0) is SAVE_SIZE bytes, or larger until the frame fits.
   (func $grow_save (export "grow_save") (param $need i32)
     (local $r i32) (local $old i32) (local $used i32) (local $size i32) (local $new i32)
     (if (i32.eqz (global.get $current)) (then unreachable))
@@ -184,6 +228,8 @@
     (local.set $old (i32.load offset=12 (local.get $r)))
     (local.set $used (i32.sub (global.get $sp) (local.get $old)))
     (local.set $size (i32.load offset=48 (local.get $r)))
+    (if (i32.eqz (local.get $size))
+      (then (local.set $size (i32.shr_u (global.get $SAVE_SIZE) (i32.const 1)))))
     (loop $double
       ;; (an area of 2 GiB cannot double in a 32-bit memory)
       (if (i32.ge_u (local.get $size) (i32.const 0x80000000)) (then unreachable))

@@ -26,7 +26,25 @@
 ;;   task.return (generated per import): lower results into A, returned(T)
 ;;
 ;; Memory (this module's own; all u32):
-;;   1024..       per task (the scheduler's number), 256 bytes:
+;;   0            bump pointer of the chunks of tasks and the pool of bells
+;;   4            number of chunks of tasks made
+;;   8, 12        the pool of bells: where it lies, how many it holds
+;;   16..24       where the host writes an event of the fused component's
+;;                  waitable set (generated code: `HOST_EVENT_AT`)
+;;   24, 28       the map from the host's subtasks (the fused component's
+;;                  handles) to their tasks: where it lies, how many
+;;                  handles it holds (`host_entry`)
+;;   512..1016    the pool at first, 42 bells of 12 bytes (readable,
+;;                  writable, set) of root tasks that exited; a full pool
+;;                  moves to one twice as large
+;;   1024..       DIR: per chunk of 4,096 tasks, where it lies, less 256
+;;                  bytes times its first task's number (task n is at
+;;                  DIR[n >> 12] + 256 n); chunk 0 is CHUNK0, the others
+;;                  are made as the scheduler numbers tasks (tasks never
+;;                  move: callers keep their addresses)
+;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
+;;                  8 first parked task (in task order); 1,024 instances
+;;   CHUNK0..     per task (the scheduler's number), 256 bytes:
 ;;                  0 flags (below), 4 callee instance, 8 caller instance
 ;;                  (-1: the host), 12 the caller's scheduler task,
 ;;                  16 the subtask waitable (waitables' record),
@@ -52,10 +70,6 @@
 ;;                  still pending at the host (generated code,
 ;;                  `argument` 26), 248 whether it had its first turn,
 ;;                  alone (`argument` 27)
-;;   512..1016    the pool of bells and sets of root tasks that exited,
-;;                  12 bytes each (readable, writable, set)
-;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
-;;                  8 first parked task (in task order)
 (module
   (import "scheduler" "spawn" (func $spawn (param i32 i32) (result i32)))
   (import "scheduler" "wake" (func $wake (param i32 i32 i32)))
@@ -81,6 +95,9 @@
   (import "w" "waitable_free" (func $waitable_free (param i32)))
   (import "w" "unawait" (func $unawait (param i32) (result i32)))
   (import "w" "set_of" (func $set_of (param i32) (result i32)))
+  (import "w" "task_room" (func $task_room (param i32)))
+  (import "w" "tie" (func $tie (param i32 i32)))
+  (import "w" "tied" (func $tied (param i32) (result i32)))
   (import "w" "p1" (global $p1 (mut i32)))
   (import "w" "p2" (global $p2 (mut i32)))
   (import "tables" "remove" (func $remove (param i32 i32)))
@@ -126,8 +143,12 @@
   (global $S_RETURN_CANCELLED i32 (i32.const 4))
   (global $E_SUBTASK i32 (i32.const 1))
 
-  (global $TASKS i32 (i32.const 1024))
-  (global $INSTANCES i32 (i32.const 1049856))  ;; 1024 + 256 × 4097
+  (global $INSTANCES i32 (i32.const 17408))
+  ;; (after 1,024 instances; 1 MiB of tasks, the bump pointer after it)
+  (global $CHUNK0 i32 (i32.const 33792))
+  ;; the bump pointer (CHUNK0 + 1 MiB), one chunk, the pool at 512 for 42
+  (data (i32.const 0) "\00\84\10\00\01\00\00\00\00\02\00\00\2a\00\00\00")
+  (data (i32.const 1024) "\00\84\00\00") ;; DIR[0] = CHUNK0
 
   ;; Traps, one function each, named after what wasmtime 48 says, so a
   ;; backtrace through the fused module tells which one it is.
@@ -140,11 +161,51 @@
   (func $trap_task_not_cancelled unreachable)            ;; `task.cancel` called by task which has not been cancelled
   (func $trap_backpressure_overflow unreachable)         ;; backpressure counter overflow
   (func $trap_subtask_not_resolved unreachable)          ;; cannot drop a subtask which has not yet resolved
-  ;; meld's limitation: more root tasks exited with bells than the pool holds
-  (func $trap_bell_pool_full unreachable)
 
   (func $t (param $task i32) (result i32) ;; inline
-    (i32.add (global.get $TASKS) (i32.shl (local.get $task) (i32.const 8))))
+    (i32.add (i32.load offset=1024 (i32.shl (i32.shr_u (local.get $task) (i32.const 12))
+                                            (i32.const 2)))
+             (i32.shl (local.get $task) (i32.const 8))))
+  ;; (the same, for a task computed by a call)
+  (func $task_at (param $task i32) (result i32)
+    (call $t (local.get $task)))
+
+  ;; `size` bytes of this memory, which grows as needed.
+  (func $alloc (param $size i32) (result i32)
+    (local $at i32) (local $end i32)
+    (local.set $at (i32.load (i32.const 0)))
+    (local.set $end (i32.add (local.get $at) (local.get $size)))
+    (if (i32.lt_u (local.get $end) (local.get $at)) (then unreachable))
+    (if (i32.gt_u (local.get $end) (i32.shl (memory.size) (i32.const 16)))
+      (then
+        (if (i32.lt_s
+              (memory.grow (i32.sub (i32.shr_u (i32.add (local.get $end) (i32.const 65535))
+                                               (i32.const 16))
+                                    (memory.size)))
+              (i32.const 0))
+          (then unreachable))))
+    (i32.store (i32.const 0) (local.get $end))
+    (local.get $at))
+
+  ;; A task the scheduler made for `entry`, its chunk made if it is the
+  ;; first of one, and the waitables' too (`task_room`).
+  (func $new_task (param $entry i32) (result i32)
+    (local $task i32) (local $k i32)
+    (local.set $task (call $spawn (local.get $entry) (i32.const 0)))
+    (local.set $k (i32.shr_u (local.get $task) (i32.const 12)))
+    (if (i32.ge_u (local.get $k) (i32.const 4096)) (then unreachable))
+    (loop $more
+      (if (i32.ge_u (local.get $k) (i32.load (i32.const 4)))
+        (then
+          (i32.store offset=1024 (i32.shl (i32.load (i32.const 4)) (i32.const 2))
+            (i32.sub (call $alloc (i32.const 1048576))
+                     (i32.shl (i32.load (i32.const 4)) (i32.const 20))))
+          (i32.store (i32.const 4) (i32.add (i32.load (i32.const 4)) (i32.const 1)))
+          (br $more))))
+    (call $task_room (local.get $task))
+    (global.set $top (select (local.get $task) (global.get $top)
+                             (i32.gt_u (local.get $task) (global.get $top))))
+    (local.get $task))
   (func $inst (param $i i32) (result i32)
     (if (i32.ge_u (local.get $i) (i32.const 1024)) (then unreachable))
     (i32.add (global.get $INSTANCES) (i32.shl (local.get $i) (i32.const 4))))
@@ -170,9 +231,7 @@
   (func (export "begin") (param $caller i32) (param $callee i32) (param $kind i32)
                          (param $entry i32) (result i32)
     (local $task i32) (local $r i32)
-    (local.set $task (call $spawn (local.get $entry) (i32.const 0)))
-    (global.set $top (select (local.get $task) (global.get $top)
-                             (i32.gt_u (local.get $task) (global.get $top))))
+    (local.set $task (call $new_task (local.get $entry)))
     (local.set $r (call $t (local.get $task)))
     (memory.fill (local.get $r) (i32.const 0) (i32.const 256))
     (i32.store (local.get $r)
@@ -183,7 +242,9 @@
     (i32.store offset=8 (local.get $r) (local.get $caller))
     (i32.store offset=12 (local.get $r) (global.get $current))
     (if (i32.ne (local.get $caller) (i32.const -1))
-      (then (i32.store offset=16 (local.get $r) (call $waitable_new (local.get $caller)))))
+      (then
+        (i32.store offset=16 (local.get $r) (call $waitable_new (local.get $caller)))
+        (call $tie (i32.load offset=16 (local.get $r)) (local.get $task))))
     (local.get $task))
 
   ;; The address of the task's i-th raw argument (i64 slots, 0 to 15),
@@ -573,24 +634,21 @@
     (i32.store offset=16 (call $t (local.get $task)) (i32.const 0))
     (call $forget (local.get $task)))
 
-  ;; The task whose subtask waitable is `w` (a linear search: subtask
-  ;; records are few).
+  ;; The task whose subtask waitable is `w` (`tie`d when it was made).
   (func $task_of (param $w i32) (result i32)
     (local $task i32)
-    (local.set $task (i32.const 1))
-    (loop $scan
-      (if (i32.gt_u (local.get $task) (global.get $top)) (then unreachable))
-      (if (i32.eq (i32.load offset=16 (call $t (local.get $task))) (local.get $w))
-        (then (return (local.get $task))))
-      (local.set $task (i32.add (local.get $task) (i32.const 1)))
-      (br $scan))
-    (unreachable))
+    (local.set $task (call $tied (local.get $w)))
+    (if (i32.or (i32.eqz (local.get $task)) (i32.gt_u (local.get $task) (global.get $top)))
+      (then unreachable))
+    (if (i32.ne (i32.load offset=16 (call $t (local.get $task))) (local.get $w))
+      (then unreachable))
+    (local.get $task))
 
   ;; For the cancellable `waitable-set.wait`, `.poll` and `thread.yield`:
   ;; takes a CANCELLED pending for the running task (1), else 0.
   (func (export "take_cancel") (result i32)
     (local $r i32)
-    (local.set $r (call $t (call $running)))
+    (local.set $r (call $task_at (call $running)))
     ;; (after a cancellable yield: it runs again)
     (i32.store (local.get $r)
       (i32.and (i32.load (local.get $r)) (i32.xor (global.get $YIELD_CANCELLABLE) (i32.const -1))))
@@ -602,7 +660,7 @@
   ;; wakes the running task's stack.
   (func (export "wait_cancellable") (param $on i32)
     (local $r i32)
-    (local.set $r (call $t (call $running)))
+    (local.set $r (call $task_at (call $running)))
     (i32.store (local.get $r)
       (select
         (i32.or (i32.load (local.get $r)) (global.get $WAIT_CANCELLABLE))
@@ -644,9 +702,7 @@
   (func $host_begin_sync (export "host_begin_sync") (param $inst i32) (param $code i32)
       (result i32)
     (local $task i32) (local $r i32) (local $w i32)
-    (local.set $task (call $spawn (i32.const 0) (i32.const 0)))
-    (global.set $top (select (local.get $task) (global.get $top)
-                             (i32.gt_u (local.get $task) (global.get $top))))
+    (local.set $task (call $new_task (i32.const 0)))
     (call $finish (local.get $task))
     (local.set $r (call $t (local.get $task)))
     (memory.fill (local.get $r) (i32.const 0) (i32.const 256))
@@ -656,7 +712,11 @@
     (i32.store offset=12 (local.get $r) (global.get $current))
     (local.set $w (call $host_waitable_new (local.get $inst)))
     (i32.store offset=16 (local.get $r) (local.get $w))
+    (call $tie (local.get $w) (local.get $task))
     (i32.store offset=192 (local.get $r) (i32.shr_u (local.get $code) (i32.const 4)))
+    (if (i32.shr_u (local.get $code) (i32.const 4))
+      (then (i32.store (call $host_entry (i32.shr_u (local.get $code) (i32.const 4)))
+              (local.get $task))))
     (global.set $host_pending (i32.add (global.get $host_pending) (i32.const 1)))
     (global.set $last_host (local.get $task))
     (local.get $task))
@@ -665,20 +725,39 @@
   ;; number again once a resolved one is dropped).
   (func $host_task (param $hh i32) (result i32)
     (local $task i32) (local $r i32)
-    (local.set $task (i32.const 1))
-    (loop $scan
-      (if (i32.gt_u (local.get $task) (global.get $top)) (then unreachable))
-      (local.set $r (call $t (local.get $task)))
-      (if (i32.and
-            (i32.eq (i32.and (i32.load (local.get $r))
-                             (i32.or (global.get $HOST) (global.get $RETURNED)))
-                    (global.get $HOST))
-            (i32.and (i32.ne (i32.load offset=16 (local.get $r)) (i32.const 0))
-                     (i32.eq (i32.load offset=192 (local.get $r)) (local.get $hh))))
-        (then (return (local.get $task))))
-      (local.set $task (i32.add (local.get $task) (i32.const 1)))
-      (br $scan))
+    (if (i32.ge_u (local.get $hh) (i32.load (i32.const 28))) (then unreachable))
+    (local.set $task (i32.load (call $host_entry (local.get $hh))))
+    (if (i32.or (i32.eqz (local.get $task)) (i32.gt_u (local.get $task) (global.get $top)))
+      (then unreachable))
+    (local.set $r (call $t (local.get $task)))
+    (if (i32.and
+          (i32.eq (i32.and (i32.load (local.get $r))
+                           (i32.or (global.get $HOST) (global.get $RETURNED)))
+                  (global.get $HOST))
+          (i32.and (i32.ne (i32.load offset=16 (local.get $r)) (i32.const 0))
+                   (i32.eq (i32.load offset=192 (local.get $r)) (local.get $hh))))
+      (then (return (local.get $task))))
     (unreachable))
+
+  ;; The address of the entry for the host's subtask `hh` in the map from
+  ;; the host's subtasks to their tasks (the latest task begun with that
+  ;; number), which grows to hold it.
+  (func $host_entry (param $hh i32) (result i32)
+    (local $cap i32) (local $size i32) (local $new i32)
+    (local.set $cap (i32.load (i32.const 28)))
+    (if (i32.ge_u (local.get $hh) (local.get $cap))
+      (then
+        (if (i32.ge_u (local.get $hh) (i32.const 0x10000000)) (then unreachable))
+        (local.set $size (select (local.get $cap) (i32.const 64) (local.get $cap)))
+        (loop $double
+          (local.set $size (i32.shl (local.get $size) (i32.const 1)))
+          (br_if $double (i32.ge_u (local.get $hh) (local.get $size))))
+        ;; (the bump allocator's memory is new, so zero)
+        (local.set $new (call $alloc (i32.shl (local.get $size) (i32.const 2))))
+        (memory.copy (local.get $new) (i32.load (i32.const 24)) (i32.shl (local.get $cap) (i32.const 2)))
+        (i32.store (i32.const 24) (local.get $new))
+        (i32.store (i32.const 28) (local.get $size))))
+    (i32.add (i32.load (i32.const 24)) (i32.shl (local.get $hh) (i32.const 2))))
 
   ;; A host subtask resolved with `status`.
   (func $host_resolved (param $task i32) (param $status i32)
@@ -703,7 +782,7 @@
   ;; The host's handle of host subtask `h` of `inst`.
   (func (export "host_handle") (param $inst i32) (param $h i32) (result i32)
     (i32.load offset=192
-      (call $t (call $task_of (call $subtask (local.get $inst) (local.get $h))))))
+      (call $task_at (call $task_of (call $subtask (local.get $inst) (local.get $h))))))
 
   ;; The host's `subtask.cancel` resolved host subtask `h` of `inst` at
   ;; once with `status` (no event follows).
@@ -759,9 +838,16 @@
   ;; Keeps an exited root task's bell (readable, writable) and set for the
   ;; next one.
   (func (export "pool_put") (param $r i32) (param $w i32) (param $set i32)
-    (local $at i32)
-    (if (i32.ge_u (global.get $pooled) (i32.const 42)) (then (call $trap_bell_pool_full)))
-    (local.set $at (i32.add (i32.const 512) (i32.mul (global.get $pooled) (i32.const 12))))
+    (local $at i32) (local $size i32)
+    (if (i32.ge_u (global.get $pooled) (i32.load (i32.const 12)))
+      (then
+        ;; full: it moves to a pool twice as large
+        (local.set $size (i32.mul (i32.load (i32.const 12)) (i32.const 12)))
+        (local.set $at (call $alloc (i32.shl (local.get $size) (i32.const 1))))
+        (memory.copy (local.get $at) (i32.load (i32.const 8)) (local.get $size))
+        (i32.store (i32.const 8) (local.get $at))
+        (i32.store (i32.const 12) (i32.shl (i32.load (i32.const 12)) (i32.const 1)))))
+    (local.set $at (i32.add (i32.load (i32.const 8)) (i32.mul (global.get $pooled) (i32.const 12))))
     (i32.store (local.get $at) (local.get $r))
     (i32.store offset=4 (local.get $at) (local.get $w))
     (i32.store offset=8 (local.get $at) (local.get $set))
@@ -772,7 +858,7 @@
     (local $at i32) (local $r i32)
     (if (i32.eqz (global.get $pooled)) (then return))
     (global.set $pooled (i32.sub (global.get $pooled) (i32.const 1)))
-    (local.set $at (i32.add (i32.const 512) (i32.mul (global.get $pooled) (i32.const 12))))
+    (local.set $at (i32.add (i32.load (i32.const 8)) (i32.mul (global.get $pooled) (i32.const 12))))
     (local.set $r (call $t (local.get $task)))
     (i32.store offset=200 (local.get $r) (i32.load (local.get $at)))
     (i32.store offset=208 (local.get $r) (i32.load offset=4 (local.get $at)))
@@ -800,9 +886,9 @@
 
   ;; `host_note`'s words of the unresolved host subtask `hh`.
   (func (export "host_fix") (param $hh i32) (result i32)
-    (i32.load offset=196 (call $t (call $host_task (local.get $hh)))))
+    (i32.load offset=196 (call $task_at (call $host_task (local.get $hh)))))
   (func (export "host_retptr") (param $hh i32) (result i32)
-    (i32.load offset=200 (call $t (call $host_task (local.get $hh)))))
+    (i32.load offset=200 (call $task_at (call $host_task (local.get $hh)))))
   (func (export "host_area") (param $hh i32) (result i32)
-    (i32.load offset=204 (call $t (call $host_task (local.get $hh)))))
+    (i32.load offset=204 (call $task_at (call $host_task (local.get $hh)))))
 )

@@ -31,6 +31,7 @@ const PRELUDE: &str = r#"
   (import "rt" "release" (func $release (param i32)))
   (import "rt" "context_get" (func $context_get (param i32) (result i32)))
   (import "rt" "context_set" (func $context_set (param i32 i32)))
+  (import "rt" "grow_save" (func $grow_save (param i32)))
   (import "w" "set_new" (func $set_new (param i32) (result i32)))
   (import "w" "set_drop" (func $set_drop (param i32 i32)))
   (import "w" "waitable_new" (func $waitable_new (param i32) (result i32)))
@@ -134,24 +135,30 @@ fn guest(body: &str, linking: &Linking<'_>) -> Vec<u8> {
     let wasm = wat::parse_str(format!("(module {prelude} {body})")).expect("guest parses");
     let mut suspending = vec![("rt", "suspend"), ("rt", "yield")];
     suspending.extend(linking.suspending);
-    let suspend = function_imports(&wasm)
-        .into_iter()
+    let imports = function_imports(&wasm);
+    let suspend = imports
+        .iter()
         .enumerate()
         .filter(|(_, (module, name))| suspending.iter().any(|(m, n)| m == module && n == name))
         .map(|(i, _)| i as u32)
         .collect();
-    instrument(&wasm, &runtime_config(0, 1, 2, 0, suspend))
+    let grow = imports
+        .iter()
+        .position(|(module, name)| module == "rt" && name == "grow_save")
+        .expect("the prelude imports grow_save") as u32;
+    instrument(&wasm, &runtime_config(0, 1, 2, 0, grow, suspend))
         .expect("guest transforms")
         .0
 }
 
 /// The unwind configuration of a module importing the scheduler's state,
-/// sp, limit (global indices) and memory.
+/// sp, limit (global indices), memory and `grow_save` (a function index).
 pub(super) fn runtime_config(
     state: u32,
     sp: u32,
     limit: u32,
     memory: u32,
+    grow: u32,
     suspend: BTreeSet<u32>,
 ) -> Config {
     Config {
@@ -159,7 +166,7 @@ pub(super) fn runtime_config(
             state,
             sp,
             limit,
-            grow: None,
+            grow: Some(grow),
             memory,
             base: 0,
         },

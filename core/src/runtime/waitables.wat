@@ -20,7 +20,19 @@
 ;; Memory (this module's own; all u32):
 ;;   0            number of records ever made
 ;;   4            first free record (0: none)
-;;   1024..       records, 32 bytes each (record n at 1024 + 32 n, n >= 1):
+;;   8            the first spare pair of the fused component's ends
+;;                  (`spare_put`; 0: none)
+;;   12           bump pointer of the chunks of rows
+;;   16           number of chunks of rows made
+;;   1024..       DIR: per chunk of 4,096 rows, where it lies, less 128
+;;                  bytes times its first row's number (row n is at
+;;                  DIR[n >> 12] + 128 n); chunk 0 is CHUNK0, the others
+;;                  are made as records and scheduler tasks are (rows never
+;;                  move: callers keep their addresses across calls that
+;;                  make records)
+;;   CHUNK0..     rows of 128 bytes: row n holds record n (n >= 1) and the
+;;                  state of scheduler task n.
+;;   row + 0      the record, 32 bytes:
 ;;                  0 kind (0 free, 1 set, 2 waitable)
 ;;                  4 owner instance, 8 handle in its table
 ;;                  waitable: 12 event code (0: none), 16 event payload,
@@ -29,9 +41,26 @@
 ;;                            blocked in its call), woken by its next event
 ;;                  set:      20 first member, 28 first waiter
 ;;                  error context: 12 the handles naming it
-;;   8            the first spare pair of the fused component's ends
-;;                  (`spare_put`; 0: none)
-;;   NATIVE..     per record of a native end, 64 bytes: 0 the other end's
+;;   row + 32     HOSTS: the fused component's end or error context behind
+;;                  an END or CONTEXT record (bit 31: an operation of the
+;;                  end is pending at the host; bit 30: the end can no
+;;                  longer move, its reader having been told the writer
+;;                  dropped, or a future's value having arrived)
+;;   row + 36     ISSUERS: the root task whose host call's turn made the
+;;                  end's read pending at the host (`end_issuer`)
+;;   row + 40     of scheduler task n, 8 bytes: 0 the set it waits on,
+;;                  4 the next waiter of that set
+;;   row + 48     of a waitable in a set: the member before it (0: the
+;;                  first); of a set: how many entries its heap holds
+;;   row + 52     of a waitable: the set whose heap holds it (0: none)
+;;   row + 56     a heap's buffer and capacity, kept with the row (the
+;;                  next set made on it uses them again): a set's ready
+;;                  members, a binary heap of their `order`, least first
+;;                  (an entry whose member left the set, or whose event
+;;                  was taken, is dropped when it comes to the top), so
+;;                  a set of n members gives an event in O(log n)
+;;   row + 64     of a subtask's waitable: its scheduler task (`tie`)
+;;   row + 64     NATIVE: of a native end, 64 bytes: 0 the other end's
 ;;                  record, 4 flags (1 writable, 2 future, 4 an operation
 ;;                  pending, 8 dropped, 16 its event ends an operation,
 ;;                  32 a future's value went through; 64, of the fused
@@ -48,10 +77,6 @@
 ;;                  last write; of a lent reader (LENT_NATIVE), 44 and 48
 ;;                  the fused component's writable and readable end that
 ;;                  stand for it
-;;   TASKS..      per scheduler task, 8 bytes: 0 the set it waits on,
-;;                  4 the next waiter of that set
-;;   ISSUERS..    per record, 4 bytes: the root task whose host call's turn
-;;                  made the end's read pending at the host (`end_issuer`)
 (module
   (import "tables" "insert" (func $insert (param i32 i32 i32) (result i32)))
   (import "tables" "rep" (func $rep (param i32 i32) (result i32)))
@@ -71,7 +96,7 @@
   ;; the host took)
   (import "tables" "carried" (func $carried (param i32) (result i32)))
 
-  (memory (export "memory") 8)
+  (memory (export "memory") 9)
   (global $p1 (export "p1") (mut i32) (i32.const 0))
   (global $p2 (export "p2") (mut i32) (i32.const 0))
 
@@ -103,27 +128,59 @@
   ;; end, 4 the next spare, 16 the family
   (global $SPARE i32 (i32.const 9))
   (global $SPARES i32 (i32.const 8))
-  (global $NATIVE i32 (i32.const 196608))
-  ;; per record, the fused component's end or error context behind an END
-  ;; or CONTEXT (bit 31: an operation of the end is pending at the host;
-  ;; bit 30: the end can no longer move, its reader having been told the
-  ;; writer dropped, or a future's value having arrived)
-  (global $HOSTS i32 (i32.const 165888))
-  ;; per record, 4 bytes: the root task whose turn made its read pending
-  ;; at the host (`end_issuer`), after NATIVE's 4097 records of 64 bytes
-  (global $ISSUERS i32 (i32.const 462848))
   (global $TAG_SET i32 (i32.const 8))
   (global $TAG_SUBTASK i32 (i32.const 9))
-  (global $RECORDS i32 (i32.const 1024))
-  (global $MAX_RECORDS i32 (i32.const 4096))
-  ;; after the records; 4097 tasks (the scheduler's limit)
-  (global $TASKS i32 (i32.const 132128))
+  ;; 4,096 chunks of 4,096 rows (16 KiB of directory)
+  (global $MAX_RECORDS i32 (i32.const 16777215))
+  ;; the bump pointer (CHUNK0 + 512 KiB), one chunk
+  (data (i32.const 12) "\00\44\08\00\01\00\00\00")
+  (data (i32.const 1024) "\00\44\00\00") ;; DIR[0] = CHUNK0 (17408)
 
   (func $record (param $n i32) (result i32) ;; inline
-    (i32.add (global.get $RECORDS) (i32.shl (local.get $n) (i32.const 5))))
+    (i32.add (i32.load offset=1024 (i32.shl (i32.shr_u (local.get $n) (i32.const 12))
+                                            (i32.const 2)))
+             (i32.shl (local.get $n) (i32.const 7))))
+  ;; (the same, for a record computed by a call)
+  (func $record_at (param $n i32) (result i32)
+    (call $record (local.get $n)))
 
   (func $task (param $t i32) (result i32) ;; inline
-    (i32.add (global.get $TASKS) (i32.shl (local.get $t) (i32.const 3))))
+    (i32.add (call $record (local.get $t)) (i32.const 40)))
+
+  ;; `size` bytes of this memory, which grows as needed.
+  (func $alloc (param $size i32) (result i32)
+    (local $at i32) (local $end i32)
+    (local.set $at (i32.load (i32.const 12)))
+    (local.set $end (i32.add (local.get $at) (local.get $size)))
+    (if (i32.lt_u (local.get $end) (local.get $at)) (then unreachable))
+    (if (i32.gt_u (local.get $end) (i32.shl (memory.size) (i32.const 16)))
+      (then
+        (if (i32.lt_s
+              (memory.grow (i32.sub (i32.shr_u (i32.add (local.get $end) (i32.const 65535))
+                                               (i32.const 16))
+                                    (memory.size)))
+              (i32.const 0))
+          (then unreachable))))
+    (i32.store (i32.const 12) (local.get $end))
+    (local.get $at))
+
+  ;; Makes the chunks of rows up to row `n`'s.
+  (func $room (param $n i32)
+    (local $k i32)
+    (local.set $k (i32.shr_u (local.get $n) (i32.const 12)))
+    (if (i32.ge_u (local.get $k) (i32.const 4096)) (then unreachable))
+    (loop $more
+      (if (i32.ge_u (local.get $k) (i32.load (i32.const 16)))
+        (then
+          (i32.store offset=1024 (i32.shl (i32.load (i32.const 16)) (i32.const 2))
+            (i32.sub (call $alloc (i32.const 524288))
+                     (i32.shl (i32.load (i32.const 16)) (i32.const 19))))
+          (i32.store (i32.const 16) (i32.add (i32.load (i32.const 16)) (i32.const 1)))
+          (br $more)))))
+
+  ;; The scheduler made task `t` (tasks.wat): its row is made.
+  (func (export "task_room") (param $t i32)
+    (call $room (local.get $t)))
 
   (func $new_record (param $kind i32) (param $inst i32) (result i32)
     (local $n i32) (local $r i32)
@@ -133,9 +190,11 @@
       (else
         (local.set $n (i32.add (i32.load (i32.const 0)) (i32.const 1)))
         (if (i32.gt_u (local.get $n) (global.get $MAX_RECORDS)) (then unreachable))
+        (call $room (local.get $n))
         (i32.store (i32.const 0) (local.get $n))))
     (local.set $r (call $record (local.get $n)))
     (memory.fill (local.get $r) (i32.const 0) (i32.const 32))
+    (i64.store offset=48 (local.get $r) (i64.const 0))
     (i32.store (local.get $r) (local.get $kind))
     (i32.store offset=4 (local.get $r) (local.get $inst))
     (local.get $n))
@@ -187,6 +246,14 @@
   (func (export "host_waitable_new") (param $inst i32) (result i32)
     (call $new_record (global.get $HOST_WAITABLE) (local.get $inst)))
 
+  ;; Subtask waitable `n` is that of scheduler task `task` (tasks.wat's
+  ;; `task_of` finds it in O(1); a subtask's row has no NATIVE part).
+  (func (export "tie") (param $n i32) (param $task i32)
+    (i32.store offset=64 (call $record (local.get $n)) (local.get $task)))
+
+  (func (export "tied") (param $n i32) (result i32)
+    (i32.load offset=64 (call $record (local.get $n))))
+
   ;; Gives the waitable its handle in its owner's table.
   (func (export "bind") (param $n i32) (result i32)
     (local $r i32) (local $h i32)
@@ -229,21 +296,21 @@
     (call $free_record (local.get $n)))
 
   (func $leave (param $n i32)
-    (local $set i32) (local $at i32) (local $next i32)
-    (local.set $set (i32.load offset=20 (call $record (local.get $n))))
+    (local $r i32) (local $set i32) (local $prev i32) (local $next i32)
+    (local.set $r (call $record (local.get $n)))
+    (local.set $set (i32.load offset=20 (local.get $r)))
     (if (i32.eqz (local.get $set)) (then return))
-    ;; unlink from the set's member list
-    (local.set $at (i32.add (call $record (local.get $set)) (i32.const 20)))
-    (block $found
-      (loop $scan
-        (local.set $next (i32.load (local.get $at)))
-        (if (i32.eqz (local.get $next)) (then unreachable))
-        (br_if $found (i32.eq (local.get $next) (local.get $n)))
-        (local.set $at (i32.add (call $record (local.get $next)) (i32.const 24)))
-        (br $scan)))
-    (i32.store (local.get $at) (i32.load offset=24 (call $record (local.get $n))))
-    (i32.store offset=20 (call $record (local.get $n)) (i32.const 0))
-    (i32.store offset=24 (call $record (local.get $n)) (i32.const 0)))
+    ;; unlink from the set's member list (its heap keeps a stale entry)
+    (local.set $prev (i32.load offset=48 (local.get $r)))
+    (local.set $next (i32.load offset=24 (local.get $r)))
+    (if (local.get $prev)
+      (then (i32.store offset=24 (call $record (local.get $prev)) (local.get $next)))
+      (else (i32.store offset=20 (call $record (local.get $set)) (local.get $next))))
+    (if (local.get $next)
+      (then (i32.store offset=48 (call $record (local.get $next)) (local.get $prev))))
+    (i32.store offset=20 (local.get $r) (i32.const 0))
+    (i32.store offset=24 (local.get $r) (i32.const 0))
+    (i64.store offset=48 (local.get $r) (i64.const 0)))
 
   ;; `waitable.join w s`: `s` 0 leaves the current set. Joining a waitable
   ;; that has a pending event marks the new set ready. An end with an
@@ -253,7 +320,7 @@
   ;; join to the host's set (`p2` 1) or to take out of it (`p2` 0), 0
   ;; for none.
   (func (export "join") (param $inst i32) (param $w i32) (param $s i32)
-    (local $n i32) (local $set i32) (local $r i32)
+    (local $n i32) (local $set i32) (local $r i32) (local $first i32)
     (local.set $n (call $lookup (local.get $inst) (local.get $w)
                     (global.get $TAG_SUBTASK) (i32.const 15)))
     (global.set $p1 (i32.const 0))
@@ -273,12 +340,14 @@
     (if (i32.eqz (local.get $set)) (then return))
     (local.set $r (call $record (local.get $n)))
     (i32.store offset=20 (local.get $r) (local.get $set))
-    ;; append: members stay in creation order only if joined in it, so
-    ;; `take` picks the lowest record, not the first member
-    (i32.store offset=24 (local.get $r) (i32.load offset=20 (call $record (local.get $set))))
+    ;; first in the member list (`take` picks by `order`, from the heap)
+    (local.set $first (i32.load offset=20 (call $record (local.get $set))))
+    (i32.store offset=24 (local.get $r) (local.get $first))
+    (if (local.get $first)
+      (then (i32.store offset=48 (call $record (local.get $first)) (local.get $n))))
     (i32.store offset=20 (call $record (local.get $set)) (local.get $n))
     (if (i32.load offset=12 (local.get $r))
-      (then (call $mark_ready (local.get $set)))))
+      (then (call $mark_ready (local.get $set) (local.get $n)))))
 
   ;; Sets a waitable's event (overwriting a pending one).
   (func $set_event_record (export "set_event") (param $n i32) (param $code i32) (param $payload i32)
@@ -291,30 +360,24 @@
         (call $wake (i32.load offset=28 (local.get $r)) (i32.const 0) (i32.const 1))
         (i32.store offset=28 (local.get $r) (i32.const 0))))
     (if (i32.load offset=20 (local.get $r))
-      (then (call $mark_ready (i32.load offset=20 (local.get $r))))))
+      (then (call $mark_ready (i32.load offset=20 (local.get $r)) (local.get $n)))))
 
   (func (export "has_event") (param $n i32) (result i32)
     (i32.ne (i32.load offset=12 (call $record (local.get $n))) (i32.const 0)))
 
   ;; Whether the set has a member with a pending event.
   (func (export "set_ready") (param $set i32) (result i32)
-    (local $m i32)
-    (local.set $m (i32.load offset=20 (call $record (local.get $set))))
-    (block $done
-      (loop $scan
-        (br_if $done (i32.eqz (local.get $m)))
-        (if (i32.load offset=12 (call $record (local.get $m))) (then (return (i32.const 1))))
-        (local.set $m (i32.load offset=24 (call $record (local.get $m))))
-        (br $scan)))
-    (i32.const 0))
+    (i32.ne (call $first_ready (local.get $set)) (i32.const 0)))
 
   ;; The set record a set handle of `inst` names.
   (func (export "set") (param $inst i32) (param $h i32) (result i32)
     (call $lookup (local.get $inst) (local.get $h) (global.get $TAG_SET) (global.get $TAG_SET)))
 
-  ;; Wakes the set's first waiter, if any.
-  (func $mark_ready (param $set i32)
+  ;; Member `m` of the set has an event: it goes into the set's heap
+  ;; (unless it is there), and the set's first waiter, if any, is woken.
+  (func $mark_ready (param $set i32) (param $m i32)
     (local $r i32) (local $t i32)
+    (call $heap_push (local.get $set) (local.get $m))
     (local.set $r (call $record (local.get $set)))
     (local.set $t (i32.load offset=28 (local.get $r)))
     (if (i32.eqz (local.get $t)) (then return))
@@ -331,32 +394,109 @@
                          (global.get $TAG_SET) (global.get $TAG_SET))))
 
   ;; The order in which a set's ready members give their events: host
-  ;; subtasks first, then by record number.
+  ;; subtasks first, then subtasks, then ends, each by record number
+  ;; (below 2^24).
   (func $order (param $m i32) (result i32)
     (local $kind i32)
     (local.set $kind (i32.load (call $record (local.get $m))))
     (i32.or (local.get $m)
             (select (i32.const 0)
-                    (select (i32.const 0x20000) (i32.const 0x10000)
+                    (select (i32.const 0x2000000) (i32.const 0x1000000)
                             (i32.or (i32.eq (local.get $kind) (global.get $END))
                                     (i32.eq (local.get $kind) (global.get $NATIVE_KIND))))
                     (i32.eq (local.get $kind) (global.get $HOST_WAITABLE)))))
 
+  ;; The set's ready member that comes first in `order` (0: none), at the
+  ;; top of its heap; the stale entries above it are dropped.
+  (func $first_ready (param $set i32) (result i32)
+    (local $r i32) (local $key i32) (local $m i32) (local $mr i32)
+    (local.set $r (call $record (local.get $set)))
+    (loop $next
+      (if (i32.eqz (i32.load offset=48 (local.get $r))) (then (return (i32.const 0))))
+      (local.set $key (i32.load (i32.load offset=56 (local.get $r))))
+      (local.set $m (i32.and (local.get $key) (i32.const 0xffffff)))
+      (local.set $mr (call $record (local.get $m)))
+      (if (i32.and (i32.and (i32.eq (i32.load offset=20 (local.get $mr)) (local.get $set))
+                            (i32.ne (i32.load offset=12 (local.get $mr)) (i32.const 0)))
+                   (i32.eq (call $order (local.get $m)) (local.get $key)))
+        (then (return (local.get $m))))
+      (call $heap_pop (local.get $set) (local.get $m))
+      (br $next))
+    (unreachable))
+
+  ;; Adds member `m` to the set's heap, unless it is there.
+  (func $heap_push (param $set i32) (param $m i32)
+    (local $r i32) (local $size i32) (local $buf i32) (local $i i32) (local $p i32)
+    (local $key i32) (local $pk i32) (local $cap i32)
+    (if (i32.eq (i32.load offset=52 (call $record (local.get $m))) (local.get $set))
+      (then return))
+    (i32.store offset=52 (call $record (local.get $m)) (local.get $set))
+    (local.set $r (call $record (local.get $set)))
+    (local.set $size (i32.load offset=48 (local.get $r)))
+    (local.set $cap (i32.load offset=60 (local.get $r)))
+    (if (i32.ge_u (local.get $size) (local.get $cap))
+      (then
+        ;; full: a buffer twice as large (16 entries at first)
+        (local.set $cap (select (i32.shl (local.get $cap) (i32.const 1)) (i32.const 16)
+                                (local.get $cap)))
+        (local.set $buf (call $alloc (i32.shl (local.get $cap) (i32.const 2))))
+        (memory.copy (local.get $buf) (i32.load offset=56 (local.get $r))
+                     (i32.shl (local.get $size) (i32.const 2)))
+        (i32.store offset=56 (local.get $r) (local.get $buf))
+        (i32.store offset=60 (local.get $r) (local.get $cap))))
+    (local.set $buf (i32.load offset=56 (local.get $r)))
+    (local.set $key (call $order (local.get $m)))
+    (local.set $i (local.get $size))
+    (i32.store offset=48 (local.get $r) (i32.add (local.get $size) (i32.const 1)))
+    (block $placed
+      (loop $up
+        (br_if $placed (i32.eqz (local.get $i)))
+        (local.set $p (i32.shr_u (i32.sub (local.get $i) (i32.const 1)) (i32.const 1)))
+        (local.set $pk (i32.load (i32.add (local.get $buf) (i32.shl (local.get $p) (i32.const 2)))))
+        (br_if $placed (i32.le_u (local.get $pk) (local.get $key)))
+        (i32.store (i32.add (local.get $buf) (i32.shl (local.get $i) (i32.const 2))) (local.get $pk))
+        (local.set $i (local.get $p))
+        (br $up)))
+    (i32.store (i32.add (local.get $buf) (i32.shl (local.get $i) (i32.const 2))) (local.get $key)))
+
+  ;; Removes the top of the set's heap, an entry of member `m`.
+  (func $heap_pop (param $set i32) (param $m i32)
+    (local $r i32) (local $size i32) (local $buf i32) (local $i i32) (local $c i32)
+    (local $key i32) (local $ck i32) (local $other i32)
+    (if (i32.eq (i32.load offset=52 (call $record (local.get $m))) (local.get $set))
+      (then (i32.store offset=52 (call $record (local.get $m)) (i32.const 0))))
+    (local.set $r (call $record (local.get $set)))
+    (local.set $size (i32.sub (i32.load offset=48 (local.get $r)) (i32.const 1)))
+    (i32.store offset=48 (local.get $r) (local.get $size))
+    (local.set $buf (i32.load offset=56 (local.get $r)))
+    ;; the last entry sinks from the top
+    (local.set $key (i32.load (i32.add (local.get $buf) (i32.shl (local.get $size) (i32.const 2)))))
+    (block $placed
+      (loop $down
+        (local.set $c (i32.add (i32.shl (local.get $i) (i32.const 1)) (i32.const 1)))
+        (br_if $placed (i32.ge_u (local.get $c) (local.get $size)))
+        (local.set $ck (i32.load (i32.add (local.get $buf) (i32.shl (local.get $c) (i32.const 2)))))
+        (if (i32.lt_u (i32.add (local.get $c) (i32.const 1)) (local.get $size))
+          (then
+            (local.set $other
+              (i32.load offset=4 (i32.add (local.get $buf) (i32.shl (local.get $c) (i32.const 2)))))
+            (if (i32.lt_u (local.get $other) (local.get $ck))
+              (then
+                (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                (local.set $ck (local.get $other))))))
+        (br_if $placed (i32.le_u (local.get $key) (local.get $ck)))
+        (i32.store (i32.add (local.get $buf) (i32.shl (local.get $i) (i32.const 2))) (local.get $ck))
+        (local.set $i (local.get $c))
+        (br $down)))
+    (i32.store (i32.add (local.get $buf) (i32.shl (local.get $i) (i32.const 2))) (local.get $key)))
+
   (func $take_record (export "take_record") (param $set i32) (result i32)
-    (local $m i32) (local $best i32) (local $r i32) (local $code i32)
-    (local.set $m (i32.load offset=20 (call $record (local.get $set))))
-    (block $done
-      (loop $scan
-        (br_if $done (i32.eqz (local.get $m)))
-        (if (i32.and (i32.ne (i32.load offset=12 (call $record (local.get $m))) (i32.const 0))
-                     (i32.or (i32.eqz (local.get $best))
-                             (i32.lt_u (call $order (local.get $m)) (call $order (local.get $best)))))
-          (then (local.set $best (local.get $m))))
-        (local.set $m (i32.load offset=24 (call $record (local.get $m))))
-        (br $scan)))
+    (local $best i32) (local $r i32) (local $code i32)
+    (local.set $best (call $first_ready (local.get $set)))
     (global.set $p1 (i32.const 0))
     (global.set $p2 (i32.const 0))
     (if (i32.eqz (local.get $best)) (then (return (i32.const 0))))
+    (call $heap_pop (local.get $set) (local.get $best))
     (call $settle_carry (local.get $best))
     (local.set $r (call $record (local.get $best)))
     (local.set $code (i32.load offset=12 (local.get $r)))
@@ -422,9 +562,9 @@
   (func (export "end_new") (param $inst i32) (param $tag i32) (param $host i32) (result i32)
     (local $n i32) (local $h i32)
     (local.set $n (call $new_record (global.get $END) (local.get $inst)))
-    (i32.store (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))) (local.get $host))
+    (i32.store (call $hosts_at (local.get $n)) (local.get $host))
     ;; (a record used before may have been freed with a read pending)
-    (i32.store (i32.add (global.get $ISSUERS) (i32.shl (local.get $n) (i32.const 2))) (i32.const 0))
+    (i32.store (call $issuer_at (local.get $n)) (i32.const 0))
     (i32.store offset=4 (call $nat (local.get $n)) (i32.const 0))
     (local.set $h (call $insert (local.get $inst) (local.get $tag) (local.get $n)))
     (i32.store offset=8 (call $record (local.get $n)) (local.get $h))
@@ -456,20 +596,20 @@
   ;; Whether end `h` of `inst` (tagged `tag`) is meld's own (NATIVE), for
   ;; the built-ins of a bridged family.
   (func (export "end_native") (param $inst i32) (param $h i32) (param $tag i32) (result i32)
-    (i32.eq (i32.load (call $record (call $lookup (local.get $inst) (local.get $h)
+    (i32.eq (i32.load (call $record_at (call $lookup (local.get $inst) (local.get $h)
                                        (local.get $tag) (local.get $tag))))
             (global.get $NATIVE_KIND)))
 
   ;; The fused component's end behind record `n`.
   (func $end_host (export "end_host") (param $n i32) (result i32)
-    (i32.and (i32.load (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
+    (i32.and (i32.load (call $hosts_at (local.get $n)))
              (i32.const 0x3fffffff)))
 
   ;; Marks whether an operation of end `n` is pending at the host; returns
   ;; whether one was.
   (func (export "end_busy") (param $n i32) (param $on i32) (result i32)
     (local $at i32) (local $old i32)
-    (local.set $at (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $at (call $hosts_at (local.get $n)))
     (local.set $old (i32.load (local.get $at)))
     (i32.store (local.get $at)
       (i32.or (i32.and (local.get $old) (i32.const 0x7fffffff))
@@ -483,7 +623,7 @@
   ;; the read ends (the generated code's `HOLD_SLOT`).
   (func (export "end_issuer") (param $n i32) (param $task i32) (result i32)
     (local $at i32) (local $old i32)
-    (local.set $at (i32.add (global.get $ISSUERS) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $at (call $issuer_at (local.get $n)))
     (local.set $old (i32.load (local.get $at)))
     (i32.store (local.get $at) (local.get $task))
     (local.get $old))
@@ -497,7 +637,7 @@
     (if (i32.eqz (i32.or (i32.eq (i32.and (local.get $code) (i32.const 0xf)) (i32.const 1))
                          (i32.and (local.get $future) (i32.eqz (local.get $code)))))
       (then return))
-    (local.set $at (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $at (call $hosts_at (local.get $n)))
     (i32.store (local.get $at) (i32.or (i32.load (local.get $at)) (i32.const 0x40000000))))
 
   ;; The record of readable end `h` of `inst` (tag `tag`), its handle
@@ -510,7 +650,7 @@
     (local $n i32) (local $r i32)
     (local.set $n (call $end_of (local.get $inst) (local.get $h) (local.get $tag) (local.get $family)))
     (local.set $r (call $record (local.get $n)))
-    (if (i32.or (i32.ge_u (i32.load (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
+    (if (i32.or (i32.ge_u (i32.load (call $hosts_at (local.get $n)))
                           (i32.const 0x40000000))
                 (i32.or (i32.and (i32.ne (i32.load offset=12 (local.get $r)) (i32.const 0))
                                  (i32.ne (i32.load (local.get $r)) (global.get $NATIVE_KIND)))
@@ -582,7 +722,7 @@
   (func (export "context_new") (param $inst i32) (param $host i32) (result i32)
     (local $n i32)
     (local.set $n (call $new_record (global.get $CONTEXT) (local.get $inst)))
-    (i32.store (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))) (local.get $host))
+    (i32.store (call $hosts_at (local.get $n)) (local.get $host))
     (i32.store offset=12 (call $record (local.get $n)) (i32.const 1))
     (call $insert (local.get $inst) (global.get $TAG_CONTEXT) (local.get $n)))
 
@@ -662,10 +802,13 @@
   ;; DROPPED(n) n << 4 | 1, CANCELLED(n) n << 4 | 2. The busy and pinned
   ;; bits are those of HOSTS, as for the fused component's ends.
   (func $nat (param $n i32) (result i32) ;; inline
-    (i32.add (global.get $NATIVE) (i32.shl (local.get $n) (i32.const 6))))
+    (i32.add (call $record (local.get $n)) (i32.const 64)))
 
   (func $hosts_at (param $n i32) (result i32) ;; inline
-    (i32.add (global.get $HOSTS) (i32.shl (local.get $n) (i32.const 2))))
+    (i32.add (call $record (local.get $n)) (i32.const 32)))
+
+  (func $issuer_at (param $n i32) (result i32) ;; inline
+    (i32.add (call $record (local.get $n)) (i32.const 36)))
 
   (func $flag (param $n i32) (param $f i32) (result i32) ;; inline
     (i32.ne (i32.and (i32.load offset=4 (call $nat (local.get $n))) (local.get $f)) (i32.const 0)))
