@@ -13,18 +13,19 @@
 ;; queue (a task that yields goes there).
 ;;
 ;; Memory (this module's own; all u32):
-;;   0            bump pointer of the rings, save areas and record chunks
+;;   0            bump pointer of the rings, save areas and record tables
 ;;   16..32       high queue: head, tail (counters), base address, capacity
 ;;   32..48       low queue: the same
 ;;   48           first free task record (0: none)
 ;;   52           number of task records ever made
-;;   56           number of chunks of records made
-;;   1024..       DIR: per chunk of 4,096 records, where it lies, less 64
-;;                bytes times its first task's number (task n's record is
-;;                at DIR[n >> 12] + 64 n); chunk 0 is CHUNK0, the others
-;;                are made as tasks are (records never move: callers keep
-;;                their addresses across calls that make tasks)
-;;   CHUNK0..     task records, 64 bytes each (n >= 1):
+;;   56           how many records the table at `$records` holds
+;;   RECORDS0..   the first table of task records, 4,096 of them; task n's
+;;                record is at `$records` + 64 n (n >= 1). A full table
+;;                moves to one twice as large (`spawn`), so a record's
+;;                address is good only until the next task is made: the
+;;                two functions that keep one across a call that can make
+;;                a task (`run_one`, `run_nested`) read it again after.
+;;                A record:
 ;;                  0 status, 4 entry (index into $entries), 8 argument,
 ;;                  12 save area, 16 saved top, 20 value to resume with,
 ;;                  24 next free record, 28 and 32 the context slots
@@ -37,7 +38,8 @@
 ;;                first; a full ring moves to one twice as large), save
 ;;                areas (64 KiB, made when a task first saves frames; a
 ;;                task whose frames outgrow its area moves them to one
-;;                twice as large: `grow_save`) and chunks of records
+;;                twice as large: `grow_save`) and the larger tables of
+;;                records
 (module
   (type $entry (func (param i32)))
   (memory (export "memory") 5)
@@ -78,17 +80,15 @@
   ;; afresh (a callback-lifted task between callbacks, a start not ready)
   (global $IDLE i32 (i32.const 6))
 
-  ;; 4,096 chunks of 4,096 records (16 KiB of directory)
   (global $MAX_TASKS i32 (i32.const 16777215))
-  (global $CHUNK0 i32 (i32.const 17408))
+  (global $RECORDS0 i32 (i32.const 1024))
   (global $RING i32 (i32.const 4096))
   (global $SAVE_SIZE i32 (i32.const 65536))
-  (data (i32.const 1024) "\00\44\00\00") ;; DIR[0] = CHUNK0
+  ;; where the table of task records lies (it moves when it grows)
+  (global $records (mut i32) (i32.const 1024))
 
   (func $record (param $task i32) (result i32) ;; inline
-    (i32.add (i32.load offset=1024 (i32.shl (i32.shr_u (local.get $task) (i32.const 12))
-                                            (i32.const 2)))
-             (i32.shl (local.get $task) (i32.const 6))))
+    (i32.add (global.get $records) (i32.shl (local.get $task) (i32.const 6))))
 
   ;; The address of entry `i` (a counter) of `queue`'s ring.
   (func $entry (param $queue i32) (param $i i32) (result i32) ;; inline
@@ -150,9 +150,9 @@
 
   (func $init
     (if (i32.load (i32.const 0)) (then return))
-    ;; the rings right after chunk 0, then the rest
-    (i32.store (i32.const 0) (i32.add (global.get $CHUNK0) (i32.const 262144)))
-    (i32.store (i32.const 56) (i32.const 1))
+    ;; the rings right after the first table of records, then the rest
+    (i32.store (i32.const 0) (i32.add (global.get $RECORDS0) (i32.const 262144)))
+    (i32.store (i32.const 56) (i32.const 4096))
     (i32.store offset=8 (i32.const 16) (call $save_area (i32.shl (global.get $RING) (i32.const 2))))
     (i32.store offset=12 (i32.const 16) (global.get $RING))
     (i32.store offset=8 (i32.const 32) (call $save_area (i32.shl (global.get $RING) (i32.const 2))))
@@ -173,13 +173,14 @@
         (local.set $task (i32.add (i32.load (i32.const 52)) (i32.const 1)))
         (if (i32.gt_u (local.get $task) (global.get $MAX_TASKS)) (then unreachable))
         (i32.store (i32.const 52) (local.get $task))
-        ;; the first of a chunk: the chunk is made
-        (if (i32.ge_u (i32.shr_u (local.get $task) (i32.const 12)) (i32.load (i32.const 56)))
+        ;; the table is full: it moves to one twice as large
+        (if (i32.ge_u (local.get $task) (i32.load (i32.const 56)))
           (then
-            (i32.store offset=1024 (i32.shl (i32.load (i32.const 56)) (i32.const 2))
-              (i32.sub (call $save_area (i32.const 262144))
-                       (i32.shl (i32.load (i32.const 56)) (i32.const 18))))
-            (i32.store (i32.const 56) (i32.add (i32.load (i32.const 56)) (i32.const 1)))))
+            (local.set $r (call $save_area (i32.shl (i32.load (i32.const 56)) (i32.const 7))))
+            (memory.copy (local.get $r) (global.get $records)
+                         (i32.shl (i32.load (i32.const 56)) (i32.const 6)))
+            (global.set $records (local.get $r))
+            (i32.store (i32.const 56) (i32.shl (i32.load (i32.const 56)) (i32.const 1)))))
         (local.set $r (call $record (local.get $task)))
         ;; no save area until it saves frames (`grow_save`)
         (local.set $save (i32.const 0))
@@ -344,6 +345,8 @@
         (call $run_one (call $take (local.get $queue)))
         (br $next)))
     (global.set $nested (i32.sub (global.get $nested) (i32.const 1)))
+    ;; (the tasks it ran may have made tasks: the table may have moved)
+    (local.set $r (call $record (local.get $me)))
     (i32.store offset=44 (local.get $r) (i32.const 0))
     (global.set $current (local.get $me))
     (global.set $sp (local.get $sp))
@@ -415,6 +418,8 @@
     (i32.store (local.get $r) (global.get $RUNNING))
     (call_indirect $entries (type $entry)
       (local.get $task) (i32.load offset=4 (local.get $r)))
+    ;; (the entry may have made tasks: the table may have moved)
+    (local.set $r (call $record (local.get $task)))
     (if (i32.eq (global.get $state) (i32.const 1))
       (then
         (global.set $state (i32.const 0))

@@ -471,6 +471,41 @@ fn suspending_tasks_run_the_next_ones_on_their_stacks_in_order() {
     );
 }
 
+/// The table of task records moves when it is full. A task that runs
+/// others on its stack while it waits (`run_nested`) keeps its record's
+/// address across them; here the task it runs makes 5,000 more (the
+/// table holds 4,096 at first) and wakes it. It must go on and end in the
+/// moved table: DONE (5), not left QUEUED_RESUME (4) with its nested mark
+/// set, as when its old address was written.
+#[test]
+fn a_task_running_others_on_its_stack_survives_the_records_moving() {
+    let t = trace(
+        r#"
+        (elem (table $entries) (i32.const 0) func $a $b $c)
+        (func $a (param $task i32)
+          (drop (call $spawn (i32.const 1) (local.get $task)))
+          (drop (call $suspend))
+          (call $log (i32.const 97)))
+        (func $b (param $task i32)
+          (local $i i32)
+          (loop $more
+            (drop (call $spawn (i32.const 2) (i32.const 0)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $more (i32.lt_u (local.get $i) (i32.const 5000))))
+          (call $wake (call $argument (local.get $task)) (i32.const 0) (i32.const 1))
+          (call $log (i32.const 98)))
+        (func $c (param $task i32))
+        (func (export "main")
+          (local $a i32)
+          (local.set $a (call $spawn (i32.const 0) (i32.const 0)))
+          (call $run)
+          (call $log (i32.add (i32.const 48) (call $status (local.get $a))))
+          (call $log (i32.add (i32.const 48) (call $status (i32.add (local.get $a) (i32.const 1))))))
+        "#,
+    );
+    assert_eq!(t, "ba55");
+}
+
 #[test]
 fn released_records_are_reused() {
     // A finished task's record (and save area) is reused by the next spawn
