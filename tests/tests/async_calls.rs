@@ -2400,6 +2400,75 @@ fn more_than_4096_alive_at_once() {
     );
 }
 
+/// A caller and 1,200 instances of [`many_alive`]'s worker, 600 in each
+/// of two instances of a component (a component holds at most 1,000
+/// instances): the caller calls the last worker of the second group and
+/// the first of the first, async-typed, with the sync ABI. meld's runtime
+/// numbers every component instance of the composition, and kept the lock
+/// and backpressure of only the first 1,024 until session 53: a call into
+/// a later one trapped.
+fn many_instances() -> String {
+    let worker = many_alive()
+        .split("(instance $worker (instantiate $worker))")
+        .next()
+        .expect("the worker comes first")
+        .replacen("(component", "", 1);
+    let mut wat = format!("(component\n  (component $group\n{worker}");
+    for k in 0..600 {
+        wat.push_str(&format!("    (instance $w{k} (instantiate $worker))\n"));
+    }
+    wat.push_str(
+        r#"    (export "first" (func $w0 "slow"))
+    (export "last" (func $w599 "slow")))
+  (instance $g1 (instantiate $group))
+  (instance $g2 (instantiate $group))
+  (component $caller
+    (type $f (func async (param "x" u32) (result u32)))
+    (import "last" (func $last (type $f)))
+    (import "other" (func $other (type $f)))
+    (core func $last (canon lower (func $last)))
+    (core func $other (canon lower (func $other)))
+    (core func $return (canon task.return (result u32)))
+    (core module $m
+      (import "cm" "last" (func $last (param i32) (result i32)))
+      (import "cm" "other" (func $other (param i32) (result i32)))
+      (import "cm" "return" (func $return (param i32)))
+      (func (export "run") (param $x i32) (result i32)
+        (call $return (i32.add (call $last (local.get $x))
+                               (i32.mul (call $other (local.get $x)) (i32.const 1000))))
+        (i32.const 0))
+      (func (export "cb") (param i32 i32 i32) (result i32) (i32.const 0)))
+    (core instance $i (instantiate $m
+      (with "cm" (instance (export "last" (func $last)) (export "other" (func $other))
+        (export "return" (func $return))))))
+    (alias core export $i "cb" (core func $cb))
+    (func (export "run") (type $f) (canon lift (core func $i "run") async (callback $cb))))
+  (instance $caller (instantiate $caller
+    (with "last" (func $g2 "last")) (with "other" (func $g1 "first"))))
+  (export "run" (func $caller "run")))
+"#,
+    );
+    wat
+}
+
+/// Calls into component instances numbered past 1,024 (see
+/// [`many_instances`]): slow(x) = 2x + 1 from each.
+#[test]
+fn calls_into_more_than_1024_instances() {
+    let fixture = Fixture {
+        name: "many-instances (WAT)",
+        wasm: wat::parse_str(many_instances()).expect("the composition parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("run", u32s(&[5]), "[11011]"),
+            ("run", u32s(&[20]), "[41041]"),
+        ],
+    );
+}
+
 /// `text` for a [`Call`]'s expected outcome (computed, not written out).
 fn leak(text: &str) -> &'static str {
     Box::leak(text.to_owned().into_boxed_str())

@@ -418,6 +418,7 @@ fn raw(export: u32, kind: u32, builtins: Builtins) -> (Vec<u32>, Option<String>)
                 imports: GENERATED_BUILTINS,
                 suspending: &[("shims", "wait"), ("shims", "cancel")],
                 shims: Some(shims_module()),
+                ..Linking::default()
             };
             run_linked(&format!("{body}\n{main}"), 4096, "result_len", &linking)
         }

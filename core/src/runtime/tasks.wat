@@ -34,6 +34,13 @@
 ;;   24, 28       the map from the host's subtasks (the fused component's
 ;;                  handles) to their tasks: where it lies, how many
 ;;                  handles it holds (`host_entry`)
+;;   32           the first of the root tasks' records (caller -1), which
+;;                  are linked in task order through their word 192
+;;                  (`root_link`; a record is one until its number is
+;;                  begun again)
+;;   36, 40       the instances from 1,024 on (as INSTANCES): where they
+;;                  lie, how many the table holds (`inst`; it moves to
+;;                  one twice as large to take a larger number)
 ;;   512..1016    the pool at first, 42 bells of 12 bytes (readable,
 ;;                  writable, set) of root tasks that exited; a full pool
 ;;                  moves to one twice as large
@@ -43,7 +50,8 @@
 ;;                  are made as the scheduler numbers tasks (tasks never
 ;;                  move: callers keep their addresses)
 ;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
-;;                  8 first parked task (in task order); 1,024 instances
+;;                  8 first parked task (in task order); the first 1,024
+;;                  instances (the others at 36)
 ;;   CHUNK0..     per task (the scheduler's number), 256 bytes:
 ;;                  0 flags (below), 4 callee instance, 8 caller instance
 ;;                  (-1: the host), 12 the caller's scheduler task,
@@ -57,7 +65,8 @@
 ;;                  (a root task waiting for its call's turn; `ran` then),
 ;;                  184 the scope of the borrowed handles it was given + 1,
 ;;                  192 a host subtask's handle in the fused component's
-;;                  table (the host's), 196 which generated function
+;;                  table (the host's), or a root task's next root task,
+;;                  196 which generated function
 ;;                  moves its result's pointers (0: none), 200 its return
 ;;                  pointer, 204 its staged result in meld's memory (0:
 ;;                  none); a root task's bell (generated
@@ -128,7 +137,8 @@
   (global $host_pending (export "host_pending") (mut i32) (i32.const 0))
   ;; the host subtask begun last
   (global $last_host (mut i32) (i32.const 0))
-  ;; the highest task number given to a record so far (scans stop there)
+  ;; the highest task number given to a record so far (`task_of` and
+  ;; `host_task` check a number against it)
   (global $top (mut i32) (i32.const 0))
   ;; the root task that waits on the host's set (0: none)
   (global $watcher (export "watcher") (mut i32) (i32.const 0))
@@ -206,15 +216,90 @@
     (global.set $top (select (local.get $task) (global.get $top)
                              (i32.gt_u (local.get $task) (global.get $top))))
     (local.get $task))
+  ;; Instance `i`'s 16 bytes. (Callers use an address only until they
+  ;; ask for an instance with a larger number, which may move the table
+  ;; of those from 1,024 on.)
   (func $inst (param $i i32) (result i32)
-    (if (i32.ge_u (local.get $i) (i32.const 1024)) (then unreachable))
-    (i32.add (global.get $INSTANCES) (i32.shl (local.get $i) (i32.const 4))))
+    (if (i32.lt_u (local.get $i) (i32.const 1024))
+      (then (return (i32.add (global.get $INSTANCES) (i32.shl (local.get $i) (i32.const 4))))))
+    (call $inst_far (i32.sub (local.get $i) (i32.const 1024))))
+  (func $inst_far (param $k i32) (result i32)
+    (local $cap i32) (local $size i32) (local $new i32)
+    (local.set $cap (i32.load (i32.const 40)))
+    (if (i32.ge_u (local.get $k) (local.get $cap))
+      (then
+        (if (i32.ge_u (local.get $k) (i32.const 0x1000000)) (then unreachable))
+        (local.set $size (select (local.get $cap) (i32.const 512) (local.get $cap)))
+        (loop $double
+          (local.set $size (i32.shl (local.get $size) (i32.const 1)))
+          (br_if $double (i32.ge_u (local.get $k) (local.get $size))))
+        ;; (the bump allocator's memory is new, so zero)
+        (local.set $new (call $alloc (i32.shl (local.get $size) (i32.const 4))))
+        (memory.copy (local.get $new) (i32.load (i32.const 36)) (i32.shl (local.get $cap) (i32.const 4)))
+        (i32.store (i32.const 36) (local.get $new))
+        (i32.store (i32.const 40) (local.get $size))))
+    (i32.add (i32.load (i32.const 36)) (i32.shl (local.get $k) (i32.const 4))))
   (func $flag (param $task i32) (param $f i32) (result i32)
     (i32.ne (i32.and (i32.load (call $t (local.get $task))) (local.get $f)) (i32.const 0)))
   (func $set_flag (param $task i32) (param $f i32)
     (local $r i32)
     (local.set $r (call $t (local.get $task)))
     (i32.store (local.get $r) (i32.or (i32.load (local.get $r)) (local.get $f))))
+
+  ;; Task `task`'s record, zeroed for a new call (a root task's record
+  ;; leaves the list of root tasks first).
+  (func $fresh (param $task i32) (result i32)
+    (local $r i32)
+    (local.set $r (call $t (local.get $task)))
+    (if (i32.eq (i32.load offset=8 (local.get $r)) (i32.const -1))
+      (then (call $root_unlink (local.get $task))))
+    (memory.fill (local.get $r) (i32.const 0) (i32.const 256))
+    (local.get $r))
+
+  ;; The root tasks' records in task order: `waiting_root` and
+  ;; `bell_owner` walk them rather than every task. `$at` follows the
+  ;; address of a link word (the list's head at 32, or a record's 192).
+  (func $root_link (param $task i32)
+    (local $at i32) (local $next i32)
+    (local.set $at (i32.const 32))
+    (loop $walk
+      (local.set $next (i32.load (local.get $at)))
+      (if (i32.and (i32.ne (local.get $next) (i32.const 0))
+                   (i32.lt_u (local.get $next) (local.get $task)))
+        (then
+          (local.set $at (i32.add (call $t (local.get $next)) (i32.const 192)))
+          (br $walk))))
+    (i32.store offset=192 (call $t (local.get $task)) (local.get $next))
+    (i32.store (local.get $at) (local.get $task)))
+
+  (func $root_unlink (param $task i32)
+    (local $at i32) (local $next i32)
+    (local.set $at (i32.const 32))
+    (loop $walk
+      (local.set $next (i32.load (local.get $at)))
+      (if (i32.eqz (local.get $next)) (then unreachable))
+      (if (i32.ne (local.get $next) (local.get $task))
+        (then
+          (local.set $at (i32.add (call $t (local.get $next)) (i32.const 192)))
+          (br $walk))))
+    (i32.store (local.get $at) (i32.load offset=192 (call $t (local.get $task)))))
+
+  ;; The first root task after task `after` (0: from the first; then 0
+  ;; when there is none).
+  (func $root_after (param $after i32) (result i32)
+    (local $task i32)
+    (if (local.get $after)
+      (then
+        (if (i32.eq (i32.load offset=8 (call $t (local.get $after))) (i32.const -1))
+          (then (return (i32.load offset=192 (call $t (local.get $after))))))))
+    (local.set $task (i32.load (i32.const 32)))
+    (loop $walk
+      (if (i32.and (i32.ne (local.get $task) (i32.const 0))
+                   (i32.le_u (local.get $task) (local.get $after)))
+        (then
+          (local.set $task (i32.load offset=192 (call $t (local.get $task))))
+          (br $walk))))
+    (local.get $task))
 
   ;; The task of the running code (trap outside one).
   (func $running (result i32)
@@ -232,8 +317,7 @@
                          (param $entry i32) (result i32)
     (local $task i32) (local $r i32)
     (local.set $task (call $new_task (local.get $entry)))
-    (local.set $r (call $t (local.get $task)))
-    (memory.fill (local.get $r) (i32.const 0) (i32.const 256))
+    (local.set $r (call $fresh (local.get $task)))
     (i32.store (local.get $r)
       (i32.and (local.get $kind)
                (i32.or (global.get $ASYNC_TYPE)
@@ -244,7 +328,8 @@
     (if (i32.ne (local.get $caller) (i32.const -1))
       (then
         (i32.store offset=16 (local.get $r) (call $waitable_new (local.get $caller)))
-        (call $tie (i32.load offset=16 (local.get $r)) (local.get $task))))
+        (call $tie (i32.load offset=16 (local.get $r)) (local.get $task)))
+      (else (call $root_link (local.get $task))))
     (local.get $task))
 
   ;; The address of the task's i-th raw argument (i64 slots, 0 to 15),
@@ -704,8 +789,7 @@
     (local $task i32) (local $r i32) (local $w i32)
     (local.set $task (call $new_task (i32.const 0)))
     (call $finish (local.get $task))
-    (local.set $r (call $t (local.get $task)))
-    (memory.fill (local.get $r) (i32.const 0) (i32.const 256))
+    (local.set $r (call $fresh (local.get $task)))
     (i32.store (local.get $r) (i32.or (global.get $HOST) (global.get $STARTED)))
     (i32.store offset=4 (local.get $r) (i32.const -1))
     (i32.store offset=8 (local.get $r) (local.get $inst))
@@ -822,16 +906,14 @@
   ;; A root task that waits on its bell, after task `after` (0: none).
   (func (export "waiting_root") (param $after i32) (result i32)
     (local $task i32) (local $r i32)
-    (local.set $task (local.get $after))
+    (local.set $task (call $root_after (local.get $after)))
     (loop $scan
-      (local.set $task (i32.add (local.get $task) (i32.const 1)))
-      (if (i32.gt_u (local.get $task) (global.get $top)) (then (return (i32.const 0))))
+      (if (i32.eqz (local.get $task)) (then (return (i32.const 0))))
       (local.set $r (call $t (local.get $task)))
-      (if (i32.and
-            (i32.and (i32.eq (i32.load offset=8 (local.get $r)) (i32.const -1))
-                     (i32.ne (i32.load offset=224 (local.get $r)) (i32.const 0)))
-            (i32.ne (i32.load offset=208 (local.get $r)) (i32.const 0)))
+      (if (i32.and (i32.ne (i32.load offset=224 (local.get $r)) (i32.const 0))
+                   (i32.ne (i32.load offset=208 (local.get $r)) (i32.const 0)))
         (then (return (local.get $task))))
+      (local.set $task (i32.load offset=192 (local.get $r)))
       (br $scan))
     (unreachable))
 
@@ -866,13 +948,14 @@
 
   ;; The root task whose bell's readable end is `r` (a trap if none).
   (func (export "bell_owner") (param $r i32) (result i32)
-    (local $task i32) (local $at i32)
+    (local $task i32)
+    (local.set $task (i32.load (i32.const 32)))
     (loop $scan
-      (local.set $task (i32.add (local.get $task) (i32.const 1)))
-      (if (i32.gt_u (local.get $task) (global.get $top)) (then unreachable))
-      (local.set $at (call $t (local.get $task)))
-      (br_if $scan (i32.or (i32.ne (i32.load offset=8 (local.get $at)) (i32.const -1))
-                           (i32.ne (i32.load offset=200 (local.get $at)) (local.get $r)))))
+      (if (i32.eqz (local.get $task)) (then unreachable))
+      (if (i32.ne (i32.load offset=200 (call $t (local.get $task))) (local.get $r))
+        (then
+          (local.set $task (i32.load offset=192 (call $t (local.get $task))))
+          (br $scan))))
     (local.get $task))
 
   ;; The host subtask begun last has a result that generated function

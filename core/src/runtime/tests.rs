@@ -116,12 +116,14 @@ const PRELUDE: &str = r#"
 /// How a guest is put together: imports of its own, the imports that can
 /// suspend (besides the scheduler's `suspend` and `yield`), and a module
 /// of generated code (`shims`) linked before it, which writes into the
-/// guest's memory (then imported from `mem`).
+/// guest's memory (then imported from `mem`); `fuel`, when given, is all
+/// the work (wasmtime's fuel) the run may do: beyond it, it traps.
 #[derive(Default)]
 pub(super) struct Linking<'a> {
     pub(super) imports: &'a str,
     pub(super) suspending: &'a [(&'a str, &'a str)],
     pub(super) shims: Option<Vec<u8>>,
+    pub(super) fuel: Option<u64>,
 }
 
 fn guest(body: &str, linking: &Linking<'_>) -> Vec<u8> {
@@ -265,8 +267,13 @@ pub(super) fn run_linked(
     len: &str,
     linking: &Linking<'_>,
 ) -> (Vec<u8>, Option<wasmtime::Error>) {
-    let engine = Engine::default();
+    let mut config = wasmtime::Config::new();
+    config.consume_fuel(linking.fuel.is_some());
+    let engine = Engine::new(&config).expect("engine");
     let mut store = Store::new(&engine, ());
+    if let Some(fuel) = linking.fuel {
+        store.set_fuel(fuel).expect("fuel is on");
+    }
     let mut linker = Linker::new(&engine);
     let mut link = |name: &str, wasm: &[u8], linker: &mut Linker<()>| {
         let module = Module::new(&engine, wasm).expect("runtime module compiles");
@@ -504,6 +511,118 @@ fn a_task_running_others_on_its_stack_survives_the_records_moving() {
         "#,
     );
     assert_eq!(t, "ba55");
+}
+
+/// `waiting_root` and `bell_owner` find root tasks (calls of the host:
+/// caller -1) among thousands of subtasks in task order, as the scan of
+/// every task did before they were listed: a root task whose bell is
+/// armed and that waits is found, one without a bell is not, and a root
+/// task's number begun again for a subtask no longer counts (it leaves
+/// the list), while a new root task joins it in order.
+#[test]
+fn root_tasks_are_found_in_task_order_among_subtasks() {
+    let body = r#"
+        (elem (table $entries) (i32.const 0) func $nop)
+        (func $nop (param $task i32))
+        ;; 'y' when equal, else 'n'
+        (func $is (param $a i32) (param $b i32)
+          (call $log (select (i32.const 121) (i32.const 110)
+                             (i32.eq (local.get $a) (local.get $b)))))
+        ;; root task `t` waits on a bell whose readable end is 1000 + t
+        (func $bell (param $t i32)
+          (i32.store $tm (call $slot (local.get $t) (i32.const 21))
+            (i32.add (i32.const 1000) (local.get $t)))
+          (i32.store $tm (call $slot (local.get $t) (i32.const 22)) (i32.const 7))
+          (i32.store $tm (call $slot (local.get $t) (i32.const 24)) (i32.const 1)))
+        (func $root (result i32) (call $begin (i32.const -1) (i32.const 0) (i32.const 0) (i32.const 0)))
+        (func $sub (result i32) (call $begin (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 0)))
+        (func (export "main")
+          (local $r1 i32) (local $r2 i32) (local $r3 i32) (local $r4 i32) (local $i i32)
+          (local.set $r1 (call $root))
+          (loop $more
+            (drop (call $sub))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $more (i32.lt_u (local.get $i) (i32.const 5000))))
+          (local.set $r2 (call $root))
+          (local.set $r3 (call $root))
+          (call $bell (local.get $r1))
+          (call $bell (local.get $r3))
+          (call $is (call $waiting_root (i32.const 0)) (local.get $r1))
+          (call $is (call $waiting_root (local.get $r1)) (local.get $r3))
+          (call $is (call $waiting_root (local.get $r2)) (local.get $r3))
+          (call $is (call $waiting_root (local.get $r3)) (i32.const 0))
+          (call $is (call $bell_owner (i32.add (i32.const 1000) (local.get $r3))) (local.get $r3))
+          (call $is (call $bell_owner (i32.add (i32.const 1000) (local.get $r1))) (local.get $r1))
+          ;; r1 ends; its number comes back for a subtask
+          (call $finish (local.get $r1))
+          (call $orphan (local.get $r1))
+          (call $run)
+          (call $is (call $sub) (local.get $r1))
+          (call $is (call $waiting_root (i32.const 0)) (local.get $r3))
+          ;; a new root task, armed: after r3
+          (local.set $r4 (call $root))
+          (call $bell (local.get $r4))
+          (call $is (call $waiting_root (local.get $r3)) (local.get $r4))
+          (call $is (call $bell_owner (i32.add (i32.const 1000) (local.get $r4))) (local.get $r4))
+          ;; r1's old bell has no owner now
+          (drop (call $bell_owner (i32.add (i32.const 1000) (local.get $r1)))))
+        "#;
+    let linking = Linking {
+        imports: ROOT_IMPORTS,
+        ..Linking::default()
+    };
+    let (trace, trap) = run_linked(body, 0, "len", &linking);
+    assert_eq!(
+        String::from_utf8(trace).expect("ascii"),
+        "yyyyyyyyyy",
+        "{trap:?}"
+    );
+    assert!(trap.is_some(), "a bell without an owner traps");
+}
+
+/// What [`root_tasks_are_found_in_task_order_among_subtasks`] and
+/// [`finding_root_tasks_does_not_walk_every_task`] import.
+const ROOT_IMPORTS: &str = r#"
+    (import "t" "waiting_root" (func $waiting_root (param i32) (result i32)))
+    (import "t" "bell_owner" (func $bell_owner (param i32) (result i32)))
+    (import "t" "argument" (func $slot (param i32 i32) (result i32)))
+    (import "rt" "finish" (func $finish (param i32)))
+    (import "t" "memory" (memory $tm 17))
+"#;
+
+/// The generated host entries ask for the waiting root tasks and a bell's
+/// owner on every turn of the host; with 20,000 subtasks alive that cost
+/// a walk of 20,000 records each (session 52), now one of the root tasks.
+/// 20,000 of each ask within 100 million units of fuel, of which making
+/// the subtasks takes most; the walk of every task would need billions.
+#[test]
+fn finding_root_tasks_does_not_walk_every_task() {
+    let body = r#"
+        (func (export "main")
+          (local $r i32) (local $i i32)
+          (loop $more
+            (drop (call $begin (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 0)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $more (i32.lt_u (local.get $i) (i32.const 20000))))
+          (local.set $r (call $begin (i32.const -1) (i32.const 0) (i32.const 0) (i32.const 0)))
+          (i32.store $tm (call $slot (local.get $r) (i32.const 21)) (i32.const 99))
+          (i32.store $tm (call $slot (local.get $r) (i32.const 22)) (i32.const 7))
+          (i32.store $tm (call $slot (local.get $r) (i32.const 24)) (i32.const 1))
+          (local.set $i (i32.const 0))
+          (loop $ask
+            (if (i32.ne (call $waiting_root (i32.const 0)) (local.get $r)) (then unreachable))
+            (if (i32.ne (call $bell_owner (i32.const 99)) (local.get $r)) (then unreachable))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $ask (i32.lt_u (local.get $i) (i32.const 20000))))
+          (call $log (i32.const 121)))
+        "#;
+    let linking = Linking {
+        imports: ROOT_IMPORTS,
+        fuel: Some(100_000_000),
+        ..Linking::default()
+    };
+    let (trace, trap) = run_linked(body, 0, "len", &linking);
+    assert_eq!(String::from_utf8(trace).expect("ascii"), "y", "{trap:?}");
 }
 
 #[test]
@@ -1165,6 +1284,7 @@ fn generated_yield_backpressure_and_task_cancel() {
             "#,
             suspending: &[("shims", "yield")],
             shims: Some(shims),
+            ..Linking::default()
         };
         let (bytes, trap) = run_linked(&calls(case), 0, "len", &linking);
         assert!(trap.is_none(), "{trap:?}");
