@@ -2558,3 +2558,51 @@ fn thread_builtins_are_refused_by_name() {
         );
     }
 }
+
+/// [`many_alive`] with a worker lifted without a callback (stackful) that
+/// yields once with its frame saved before it returns 2x + 1.
+fn many_stackful() -> String {
+    let stackful = r#"(component $worker
+    (type $f (func async (param "x" u32) (result u32)))
+    (core func $return (canon task.return (result u32)))
+    (core func $yield (canon thread.yield))
+    (core module $m
+      (import "cm" "return" (func $return (param i32)))
+      (import "cm" "yield" (func $yield (result i32)))
+      (func (export "slow") (param $x i32)
+        (drop (call $yield))
+        (call $return (i32.add (i32.shl (local.get $x) (i32.const 1)) (i32.const 1)))))
+    (core instance $i (instantiate $m
+      (with "cm" (instance (export "return" (func $return)) (export "yield" (func $yield))))))
+    (func (export "slow") (type $f) (canon lift (core func $i "slow") async)))
+  (instance $worker"#;
+    let text = many_alive();
+    let start = text.find("(component $worker").expect("the worker");
+    let end = text.find("(instance $worker").expect("its instance");
+    format!(
+        "{}{stackful}{}",
+        &text[..start],
+        &text[end + "(instance $worker".len()..]
+    )
+}
+
+/// 6,000 stackful tasks suspended at once, each with its frame saved (see
+/// [`many_stackful`]). Until session 53 a task's first save area was 64
+/// KiB, so with `--memory shared` the runtime's region (64 MiB) was full
+/// after about 1,000 of them and the fused component trapped where
+/// wasmtime goes on; areas now start at 1 KiB and double as frames need.
+#[test]
+fn many_stackful_tasks_suspended_at_once() {
+    let fixture = Fixture {
+        name: "many-stackful (WAT)",
+        wasm: wat::parse_str(many_stackful()).expect("the composition parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("run", u32s(&[6000]), "[36000000]"),
+            ("run", u32s(&[3]), "[9]"),
+        ],
+    );
+}

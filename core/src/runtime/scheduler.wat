@@ -36,7 +36,7 @@
 ;;                  48 its save area's size
 ;;   then, from the bump pointer: the two rings (4,096 entries each at
 ;;                first; a full ring moves to one twice as large), save
-;;                areas (64 KiB, made when a task first saves frames; a
+;;                areas (1 KiB, made when a task first saves frames; a
 ;;                task whose frames outgrow its area moves them to one
 ;;                twice as large: `grow_save`) and the larger tables of
 ;;                records
@@ -83,7 +83,7 @@
   (global $MAX_TASKS i32 (i32.const 16777215))
   (global $RECORDS0 i32 (i32.const 1024))
   (global $RING i32 (i32.const 4096))
-  (global $SAVE_SIZE i32 (i32.const 65536))
+  (global $SAVE_SIZE i32 (i32.const 1024))
   ;; where the table of task records lies (it moves when it grows)
   (global $records (mut i32) (i32.const 1024))
 
