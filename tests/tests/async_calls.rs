@@ -2606,3 +2606,112 @@ fn many_stackful_tasks_suspended_at_once() {
         ],
     );
 }
+
+/// `n` futures (the readable end dropped, the writable one kept), streams
+/// (both ends dropped) and error contexts alive at once in one component,
+/// made then dropped; returns the sum of the futures' readable handles
+/// (wasmtime's numbering, which meld's tables follow).
+const MANY_ENDS: &str = r#"(component
+  (component $a
+    (type $num (future u32))
+    (type $bytes (stream u8))
+    (core module $memory (memory (export "mem") 16))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $f-new (canon future.new $num))
+    (core func $f-drop-w (canon future.drop-writable $num))
+    (core func $f-drop-r (canon future.drop-readable $num))
+    (core func $s-new (canon stream.new $bytes))
+    (core func $s-drop-w (canon stream.drop-writable $bytes))
+    (core func $s-drop-r (canon stream.drop-readable $bytes))
+    (core func $e-new (canon error-context.new (memory $mem)))
+    (core func $e-drop (canon error-context.drop))
+    (core module $m
+      (import "mem" "mem" (memory 16))
+      (import "cm" "f-new" (func $f-new (result i64)))
+      (import "cm" "f-drop-w" (func $f-drop-w (param i32)))
+      (import "cm" "f-drop-r" (func $f-drop-r (param i32)))
+      (import "cm" "s-new" (func $s-new (result i64)))
+      (import "cm" "s-drop-w" (func $s-drop-w (param i32)))
+      (import "cm" "s-drop-r" (func $s-drop-r (param i32)))
+      (import "cm" "e-new" (func $e-new (param i32 i32) (result i32)))
+      (import "cm" "e-drop" (func $e-drop (param i32)))
+      (func (export "many") (param $n i32) (result i32)
+        (local $i i32) (local $p i64) (local $sum i32)
+        (local.set $n (i32.rem_u (local.get $n) (i32.const 20001)))
+        (loop $make
+          (if (i32.lt_u (local.get $i) (local.get $n))
+            (then
+              (local.set $p (call $f-new))
+              (i64.store (i32.add (i32.const 65536) (i32.shl (local.get $i) (i32.const 3))) (local.get $p))
+              (local.set $p (call $s-new))
+              (i64.store (i32.add (i32.const 393216) (i32.shl (local.get $i) (i32.const 3))) (local.get $p))
+              (i32.store (i32.add (i32.const 262144) (i32.shl (local.get $i) (i32.const 2)))
+                (call $e-new (i32.const 0) (i32.const 0)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $make))))
+        (loop $drop
+          (if (local.get $i)
+            (then
+              (local.set $i (i32.sub (local.get $i) (i32.const 1)))
+              (local.set $p (i64.load (i32.add (i32.const 65536) (i32.shl (local.get $i) (i32.const 3)))))
+              (local.set $sum (i32.add (local.get $sum) (i32.wrap_i64 (local.get $p))))
+              (call $f-drop-r (i32.wrap_i64 (local.get $p)))
+              (local.set $p (i64.load (i32.add (i32.const 393216) (i32.shl (local.get $i) (i32.const 3)))))
+              (call $s-drop-w (i32.wrap_i64 (i64.shr_u (local.get $p) (i64.const 32))))
+              (call $s-drop-r (i32.wrap_i64 (local.get $p)))
+              (call $e-drop (i32.load (i32.add (i32.const 262144) (i32.shl (local.get $i) (i32.const 2)))))
+              (br $drop))))
+        (local.get $sum)))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance (export "f-new" (func $f-new)) (export "f-drop-w" (func $f-drop-w))
+        (export "f-drop-r" (func $f-drop-r)) (export "s-new" (func $s-new))
+        (export "s-drop-w" (func $s-drop-w)) (export "s-drop-r" (func $s-drop-r))
+        (export "e-new" (func $e-new)) (export "e-drop" (func $e-drop))))))
+    (func (export "many") (param "n" u32) (result u32) (canon lift (core func $i "many"))))
+  (instance $a (instantiate $a))
+  (component $b
+    (import "many" (func $many (param "n" u32) (result u32)))
+    (core func $many (canon lower (func $many)))
+    (core module $m
+      (import "x" "many" (func $many (param i32) (result i32)))
+      (func (export "run") (param i32) (result i32) (call $many (local.get 0))))
+    (core instance $i (instantiate $m (with "x" (instance (export "many" (func $many))))))
+    (func (export "run") (param "n" u32) (result u32) (canon lift (core func $i "run"))))
+  (instance $b (instantiate $b (with "many" (func $a "many"))))
+  (export "run" (func $b "run")))"#;
+
+/// wasmtime 48 traps when a store holds more than 100,000 handles at once
+/// (its default `max_component_handles`, a bound the embedder sets on the
+/// host memory its tables use, not a rule of the component model). Fused,
+/// the handles between inner components live in the module's own tables,
+/// which that bound does not reach: 13,000 of each kind (65,000 handles)
+/// behave alike; 20,000 of each (100,000 handles besides the call's own)
+/// trap in the original and go on fused. The README says so ("Limits of
+/// meld's runtime").
+#[test]
+fn more_handles_than_wasmtimes_store_limit() {
+    let fixture = Fixture {
+        name: "many-ends (WAT)",
+        wasm: wat::parse_str(MANY_ENDS).expect("the composition parses"),
+        is_command: false,
+    };
+    // (each call in an instance of its own: the kept writable ends stay)
+    let each = |wasm: &[u8]| -> Vec<String> {
+        [13000, 20000]
+            .iter()
+            .flat_map(|&n| run_script_with_traps(wasm, &[("run", u32s(&[n]))]).expect("it runs"))
+            .collect()
+    };
+    assert_eq!(
+        each(&fixture.wasm),
+        [
+            "[422480500]",
+            "trap: cannot allocate another handle: store handle limit exceeded"
+        ]
+    );
+    for (memory, fused) in fusions(&fixture) {
+        assert_eq!(each(&fused), ["[422480500]", "[999970000]"], "{memory:?}");
+    }
+}
