@@ -2574,16 +2574,17 @@ fn many_stackful() -> String {
         (call $return (i32.add (i32.shl (local.get $x) (i32.const 1)) (i32.const 1)))))
     (core instance $i (instantiate $m
       (with "cm" (instance (export "return" (func $return)) (export "yield" (func $yield))))))
-    (func (export "slow") (type $f) (canon lift (core func $i "slow") async)))
-  (instance $worker"#;
+    (func (export "slow") (type $f) (canon lift (core func $i "slow") async)))"#;
+    with_worker(stackful)
+}
+
+/// [`many_alive`] with `worker` (a component `$worker` exporting `slow`)
+/// in place of its worker.
+fn with_worker(worker: &str) -> String {
     let text = many_alive();
     let start = text.find("(component $worker").expect("the worker");
     let end = text.find("(instance $worker").expect("its instance");
-    format!(
-        "{}{stackful}{}",
-        &text[..start],
-        &text[end + "(instance $worker".len()..]
-    )
+    format!("{}{worker}\n  {}", &text[..start], &text[end..])
 }
 
 /// 6,000 stackful tasks suspended at once, each with its frame saved (see
@@ -2714,4 +2715,59 @@ fn more_handles_than_wasmtimes_store_limit() {
     for (memory, fused) in fusions(&fixture) {
         assert_eq!(each(&fused), ["[422480500]", "[999970000]"], "{memory:?}");
     }
+}
+
+/// [`many_alive`] with a worker whose first call (x = 0) sets
+/// backpressure until its callback, so every later call parks (STARTING)
+/// until then; each returns 2x + 1.
+fn many_parked() -> String {
+    let worker = r#"(component $worker
+    (type $f (func async (param "x" u32) (result u32)))
+    (core func $return (canon task.return (result u32)))
+    (core func $get (canon context.get i32 0))
+    (core func $set (canon context.set i32 0))
+    (core func $bp-inc (canon backpressure.inc))
+    (core func $bp-dec (canon backpressure.dec))
+    (core module $m
+      (import "cm" "return" (func $return (param i32)))
+      (import "cm" "get" (func $get (result i32)))
+      (import "cm" "set" (func $set (param i32)))
+      (import "cm" "bp-inc" (func $bp-inc))
+      (import "cm" "bp-dec" (func $bp-dec))
+      (func (export "slow") (param $x i32) (result i32)
+        (call $set (local.get $x))
+        (if (i32.eqz (local.get $x)) (then (call $bp-inc)))
+        (i32.const 1))
+      (func (export "slow-cb") (param i32 i32 i32) (result i32)
+        (if (i32.eqz (call $get)) (then (call $bp-dec)))
+        (call $return (i32.add (i32.shl (call $get) (i32.const 1)) (i32.const 1)))
+        (i32.const 0)))
+    (core instance $i (instantiate $m
+      (with "cm" (instance (export "return" (func $return))
+        (export "get" (func $get)) (export "set" (func $set))
+        (export "bp-inc" (func $bp-inc)) (export "bp-dec" (func $bp-dec))))))
+    (alias core export $i "slow-cb" (core func $cb))
+    (func (export "slow") (type $f) (canon lift (core func $i "slow") async (callback $cb))))"#;
+    with_worker(worker)
+}
+
+/// 6,000 calls parked on one instance at once (see [`many_parked`]): the
+/// runtime keeps parked starts in task order, and until session 53 each
+/// one walked the list to its end, so with `--memory shared` 6,000 of
+/// them ran out of the harness's 500 million units of fuel; a start now
+/// parks after the last one at once.
+#[test]
+fn many_calls_parked_at_once() {
+    let fixture = Fixture {
+        name: "many-parked (WAT)",
+        wasm: wat::parse_str(many_parked()).expect("the composition parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("run", u32s(&[6000]), "[36000000]"),
+            ("run", u32s(&[3]), "[9]"),
+        ],
+    );
 }

@@ -50,8 +50,8 @@
 ;;                  are made as the scheduler numbers tasks (tasks never
 ;;                  move: callers keep their addresses)
 ;;   INSTANCES..  per instance, 16 bytes: 0 locked, 4 backpressure,
-;;                  8 first parked task (in task order); the first 1,024
-;;                  instances (the others at 36)
+;;                  8 first parked task (in task order), 12 the last one
+;;                  (0: none); the first 1,024 instances (the others at 36)
 ;;   CHUNK0..     per task (the scheduler's number), 256 bytes:
 ;;                  0 flags (below), 4 callee instance, 8 caller instance
 ;;                  (-1: the host), 12 the caller's scheduler task,
@@ -433,11 +433,24 @@
     (if (i32.ne (local.get $now) (local.get $was))
       (then (call $gate (local.get $callee) (local.get $now)))))
 
-  ;; Parks T on its callee, in task order, and makes it idle.
+  ;; Parks T on its callee, in task order, and makes it idle: after the
+  ;; last one at once when its number is larger (tasks usually park in
+  ;; the order they were made), else where its number goes.
   (func $park (param $task i32)
-    (local $at i32) (local $next i32)
+    (local $at i32) (local $next i32) (local $i i32) (local $last i32)
     (call $set_flag (local.get $task) (global.get $PARKED))
-    (local.set $at (i32.add (call $inst (i32.load offset=4 (call $t (local.get $task)))) (i32.const 8)))
+    (local.set $i (call $inst (i32.load offset=4 (call $t (local.get $task)))))
+    (local.set $last (i32.load offset=12 (local.get $i)))
+    (if (i32.or (i32.eqz (local.get $last)) (i32.gt_u (local.get $task) (local.get $last)))
+      (then
+        (i32.store offset=28 (call $t (local.get $task)) (i32.const 0))
+        (if (local.get $last)
+          (then (i32.store offset=28 (call $t (local.get $last)) (local.get $task)))
+          (else (i32.store offset=8 (local.get $i) (local.get $task))))
+        (i32.store offset=12 (local.get $i) (local.get $task))
+        (call $idle)
+        (return)))
+    (local.set $at (i32.add (local.get $i) (i32.const 8)))
     (block $here
       (loop $scan
         (local.set $next (i32.load (local.get $at)))
@@ -457,6 +470,7 @@
     (if (i32.eqz (call $ready (local.get $callee))) (then return))
     (local.set $task (i32.load offset=8 (local.get $i)))
     (i32.store offset=8 (local.get $i) (i32.const 0))
+    (i32.store offset=12 (local.get $i) (i32.const 0))
     (block $done
       (loop $each
         (br_if $done (i32.eqz (local.get $task)))
@@ -667,16 +681,20 @@
 
   ;; Takes a parked task off its callee's list.
   (func $unpark (param $task i32)
-    (local $at i32) (local $next i32)
-    (local.set $at (i32.add (call $inst (i32.load offset=4 (call $t (local.get $task)))) (i32.const 8)))
+    (local $at i32) (local $next i32) (local $i i32) (local $prev i32)
+    (local.set $i (call $inst (i32.load offset=4 (call $t (local.get $task)))))
+    (local.set $at (i32.add (local.get $i) (i32.const 8)))
     (block $found
       (loop $scan
         (local.set $next (i32.load (local.get $at)))
         (if (i32.eqz (local.get $next)) (then unreachable))
         (br_if $found (i32.eq (local.get $next) (local.get $task)))
+        (local.set $prev (local.get $next))
         (local.set $at (i32.add (call $t (local.get $next)) (i32.const 28)))
         (br $scan)))
-    (i32.store (local.get $at) (i32.load offset=28 (call $t (local.get $task)))))
+    (i32.store (local.get $at) (i32.load offset=28 (call $t (local.get $task))))
+    (if (i32.eq (i32.load offset=12 (local.get $i)) (local.get $task))
+      (then (i32.store offset=12 (local.get $i) (local.get $prev)))))
 
   ;; `task.cancel` of the running task: only after its caller cancelled
   ;; it, once; the caller sees RETURN_CANCELLED.

@@ -1104,6 +1104,61 @@ fn a_start_cancelled_before_it_ran_never_runs() {
     assert_eq!(t, "3.");
 }
 
+/// Starts parked by backpressure are kept in task order with the last
+/// one at hand (a start parks after it at once): cancelling the last, the
+/// first, or the only one leaves the others in order, and the next start
+/// to park comes after them. B's start logs its task (`b` for task 2 ...);
+/// the cancelled subtasks are dropped only at the end, so their numbers
+/// are not made again meanwhile.
+#[test]
+fn parked_starts_stay_in_order_when_the_last_or_first_is_cancelled() {
+    let t = trace(&calls_with(
+        r#"
+        (func $call (result i32) (i32.shr_u (call $a_calls_b) (i32.const 4)))
+        ;; waits for `n` RETURNED events of set `s`
+        (func $returns (param $s i32) (param $n i32)
+          (loop $more
+            (drop (call $wait (local.get $s)))
+            (if (i32.eq (global.get $p2) (i32.const 2))
+              (then (local.set $n (i32.sub (local.get $n) (i32.const 1)))))
+            (br_if $more (local.get $n))))
+        (func $a_start (result i32)
+          (local $h1 i32) (local $h2 i32) (local $h3 i32) (local $h4 i32)
+          (local $h5 i32) (local $h6 i32) (local $s i32)
+          (local.set $s (call $set_new (i32.const 0)))
+          (local.set $h1 (call $call))                      ;; task 2
+          (local.set $h2 (call $call))                      ;; task 3
+          (local.set $h3 (call $call))                      ;; task 4, the last
+          (call $digit (call $cancel (local.get $h3)))      ;; 3: START_CANCELLED
+          (local.set $h4 (call $call))                      ;; task 5, after 3
+          (call $digit (call $cancel (local.get $h1)))      ;; the first
+          (call $join (i32.const 0) (local.get $h2) (local.get $s))
+          (call $join (i32.const 0) (local.get $h4) (local.get $s))
+          (call $backpressure_dec (i32.const 1))
+          (call $returns (local.get $s) (i32.const 2))      ;; c, e
+          (call $log (i32.const 46))
+          (call $backpressure_inc (i32.const 1))
+          (local.set $h5 (call $call))                      ;; task 6, alone
+          (call $digit (call $cancel (local.get $h5)))
+          (local.set $h6 (call $call))                      ;; task 7
+          (call $join (i32.const 0) (local.get $h6) (local.get $s))
+          (call $backpressure_dec (i32.const 1))
+          (call $returns (local.get $s) (i32.const 1))      ;; g
+          (call $subtask_drop (i32.const 0) (local.get $h1))
+          (call $subtask_drop (i32.const 0) (local.get $h3))
+          (call $subtask_drop (i32.const 0) (local.get $h5))
+          (call $returned) (i32.const 0))
+        (func $b_start (result i32)
+          (call $log (i32.add (i32.const 96) (global.get $current)))
+          (call $returned) (i32.const 0))
+        (func $b_callback (param i32 i32 i32) (result i32) unreachable)
+        "#,
+        "(call $backpressure_inc (i32.const 1))",
+        48,
+    ));
+    assert_eq!(t, "33ce.3g");
+}
+
 #[test]
 fn a_callee_waiting_in_its_callback_sees_cancelled_and_cancels() {
     let t = trace(&calls(
