@@ -2771,3 +2771,143 @@ fn many_calls_parked_at_once() {
         ],
     );
 }
+
+/// `$a.run(n)` makes `n` byte streams and gives each readable end to `$b`,
+/// which reads a byte of each at once (pending: nothing written yet) and
+/// joins the end to one waitable set; `$a` then writes one byte to each
+/// and drops its writable ends, and `$b.collect` (stackful) takes the `n`
+/// events, sums the bytes and the events' payloads and drops its ends.
+const MANY_PENDING_READS: &str = r#"(component
+  (type $bytes (stream u8))
+  (component $b
+    (type $bytes (stream u8))
+    (type $f (func async (param "n" u32) (result u32)))
+    (core module $memory (memory (export "mem") 8))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $s-read (canon stream.read $bytes (memory $mem) async))
+    (core func $s-drop-r (canon stream.drop-readable $bytes))
+    (core func $new (canon waitable-set.new))
+    (core func $wait (canon waitable-set.wait (memory $mem)))
+    (core func $join (canon waitable.join))
+    (core func $return (canon task.return (result u32)))
+    (core module $m
+      (import "mem" "mem" (memory 8))
+      (import "cm" "s-read" (func $s-read (param i32 i32 i32) (result i32)))
+      (import "cm" "s-drop-r" (func $s-drop-r (param i32)))
+      (import "cm" "new" (func $new (result i32)))
+      (import "cm" "wait" (func $wait (param i32 i32) (result i32)))
+      (import "cm" "join" (func $join (param i32 i32)))
+      (import "cm" "return" (func $return (param i32)))
+      (global $n (mut i32) (i32.const 0))
+      (global $set (mut i32) (i32.const 0))
+      ;; reads one byte of each end given, into 65536 + its handle
+      (func (export "take") (param $h i32) (result i32)
+        (local $r i32)
+        (if (i32.eqz (global.get $set)) (then (global.set $set (call $new))))
+        (local.set $r (call $s-read (local.get $h) (i32.add (i32.const 65536) (local.get $h)) (i32.const 1)))
+        (if (i32.eq (local.get $r) (i32.const -1))
+          (then (call $join (local.get $h) (global.get $set))))
+        (global.set $n (i32.add (global.get $n) (i32.const 1)))
+        (local.get $r))
+      ;; waits for every read, sums the bytes read, drops the ends
+      (func (export "collect") (param $x i32)
+        (local $sum i32) (local $h i32)
+        (loop $more
+          (if (global.get $n)
+            (then
+              (drop (call $wait (global.get $set) (i32.const 16)))
+              (local.set $h (i32.load (i32.const 16)))
+              (local.set $sum (i32.add (local.get $sum)
+                (i32.add (i32.load8_u (i32.add (i32.const 65536) (local.get $h)))
+                         (i32.mul (i32.load (i32.const 20)) (i32.const 1000)))))
+              (call $join (local.get $h) (i32.const 0))
+              (call $s-drop-r (local.get $h))
+              (global.set $n (i32.sub (global.get $n) (i32.const 1)))
+              (br $more))))
+        (call $return (local.get $sum))))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance (export "s-read" (func $s-read)) (export "s-drop-r" (func $s-drop-r))
+        (export "new" (func $new)) (export "wait" (func $wait)) (export "join" (func $join))
+        (export "return" (func $return))))))
+    (func (export "take") (param "s" $bytes) (result s32) (canon lift (core func $i "take")))
+    (func (export "collect") (type $f) (canon lift (core func $i "collect") async)))
+  (instance $b (instantiate $b))
+  (component $a
+    (type $bytes (stream u8))
+    (type $f (func async (param "n" u32) (result u32)))
+    (import "take" (func $take (param "s" $bytes) (result s32)))
+    (import "collect" (func $collect (type $f)))
+    (core module $memory (memory (export "mem") 4))
+    (core instance $memory (instantiate $memory))
+    (alias core export $memory "mem" (core memory $mem))
+    (core func $s-new (canon stream.new $bytes))
+    (core func $s-write (canon stream.write $bytes (memory $mem) async))
+    (core func $s-drop-w (canon stream.drop-writable $bytes))
+    (core func $take (canon lower (func $take)))
+    (core func $collect (canon lower (func $collect)))
+    (core func $return (canon task.return (result u32)))
+    (core module $m
+      (import "mem" "mem" (memory 4))
+      (import "cm" "s-new" (func $s-new (result i64)))
+      (import "cm" "s-write" (func $s-write (param i32 i32 i32) (result i32)))
+      (import "cm" "s-drop-w" (func $s-drop-w (param i32)))
+      (import "cm" "take" (func $take (param i32) (result i32)))
+      (import "cm" "collect" (func $collect (param i32) (result i32)))
+      (import "cm" "return" (func $return (param i32)))
+      (func (export "run") (param $n i32) (result i32)
+        (local $i i32) (local $p i64) (local $sum i32)
+        (local.set $n (i32.rem_u (local.get $n) (i32.const 30001)))
+        (loop $make
+          (if (i32.lt_u (local.get $i) (local.get $n))
+            (then
+              (local.set $p (call $s-new))
+              (i32.store (i32.shl (local.get $i) (i32.const 2))
+                (i32.wrap_i64 (i64.shr_u (local.get $p) (i64.const 32))))
+              (local.set $sum (i32.add (local.get $sum) (call $take (i32.wrap_i64 (local.get $p)))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $make))))
+        ;; one byte (its number) to each, then the writable ends go
+        (local.set $i (i32.const 0))
+        (loop $write
+          (if (i32.lt_u (local.get $i) (local.get $n))
+            (then
+              (i32.store8 (i32.const 200000) (local.get $i))
+              (local.set $sum (i32.add (local.get $sum)
+                (call $s-write (i32.load (i32.shl (local.get $i) (i32.const 2)))
+                               (i32.const 200000) (i32.const 1))))
+              (call $s-drop-w (i32.load (i32.shl (local.get $i) (i32.const 2))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $write))))
+        (call $return (i32.add (local.get $sum) (call $collect (local.get $n))))
+        (i32.const 0))
+      (func (export "cb") (param i32 i32 i32) (result i32) (i32.const 0)))
+    (core instance $i (instantiate $m
+      (with "mem" (instance (export "mem" (memory $mem))))
+      (with "cm" (instance (export "s-new" (func $s-new)) (export "s-write" (func $s-write))
+        (export "s-drop-w" (func $s-drop-w)) (export "take" (func $take))
+        (export "collect" (func $collect)) (export "return" (func $return))))))
+    (alias core export $i "cb" (core func $cb))
+    (func (export "run") (type $f) (canon lift (core func $i "run") async (callback $cb))))
+  (instance $a (instantiate $a (with "take" (func $b "take")) (with "collect" (func $b "collect"))))
+  (export "run" (func $a "run")))"#;
+
+/// 20,000 stream reads between two components pending at once, each met
+/// by a write, their events taken from one set (see [`MANY_PENDING_READS`]):
+/// the same bytes, payloads and handles fused as in wasmtime 48.
+#[test]
+fn many_stream_reads_pending_at_once() {
+    let fixture = Fixture {
+        name: "many-pending-reads (WAT)",
+        wasm: wat::parse_str(MANY_PENDING_READS).expect("the composition parses"),
+        is_command: false,
+    };
+    check_async_component(
+        &fixture,
+        &[
+            ("run", u32s(&[20000]), "[342846416]"),
+            ("run", u32s(&[7]), "[119126]"),
+        ],
+    );
+}
