@@ -110,6 +110,17 @@ fn check_async_component(fixture: &Fixture, script: &[Call]) {
     }
 }
 
+/// [`check_async_component`] for a composition written in the text format.
+fn check_async_wat(name: &'static str, text: impl AsRef<str>, script: &[Call]) {
+    let wasm = wat::parse_str(text.as_ref()).unwrap_or_else(|e| panic!("`{name}` parses: {e}"));
+    let fixture = Fixture {
+        name,
+        wasm,
+        is_command: false,
+    };
+    check_async_component(&fixture, script);
+}
+
 /// Makes `calls` at once (one event loop, see `harness::run_together`) on
 /// fixture `name` and checks what the original did against `expected`;
 /// then, for each fusion (see [`fusions`]), that the fused
@@ -443,14 +454,9 @@ fn async_pingpong() {
 /// sync task calling that one traps before the call.
 #[test]
 fn async_sync_calls() {
-    let fixture = Fixture {
-        name: "async-sync-calls (WAT)",
-        wasm: wat::parse_str(include_str!("async_sync_calls.wat"))
-            .expect("async_sync_calls.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-sync-calls (WAT)",
+        include_str!("async_sync_calls.wat"),
         &[
             ("top#context", vec![], "[7]"),
             ("top#sync-blocks", u32s(&[2]), CANNOT_BLOCK),
@@ -538,14 +544,9 @@ fn async_gc() {
 /// `task.return`, numbered in one table with subtasks and sets.
 #[test]
 fn async_resources() {
-    let fixture = Fixture {
-        name: "async-resources (WAT)",
-        wasm: wat::parse_str(include_str!("async_resources.wat"))
-            .expect("async_resources.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-resources (WAT)",
+        include_str!("async_resources.wat"),
         &[
             // `make` gives handle 1; `take` is STARTED as subtask 1 (the
             // thing left slot 1 when `take` started); `make` then gives 2,
@@ -586,13 +587,9 @@ fn async_resources() {
 /// call the same function.
 #[test]
 fn async_reentry() {
-    let fixture = Fixture {
-        name: "async-reentry (WAT)",
-        wasm: wat::parse_str(include_str!("async_reentry.wat")).expect("async_reentry.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-reentry (WAT)",
+        include_str!("async_reentry.wat"),
         &[
             (
                 "run",
@@ -695,13 +692,9 @@ fn async_leave() {
 /// order their results arrived), then the log and both results.
 #[test]
 fn async_yield() {
-    let fixture = Fixture {
-        name: "async-yield (WAT)",
-        wasm: wat::parse_str(include_str!("async_yield.wat")).expect("async_yield.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-yield (WAT)",
+        include_str!("async_yield.wat"),
         &[
             // Subtasks 2 and 3 (the set is 1): 3 returns first; the turns
             // go 1, 2, 1, 1.
@@ -942,14 +935,9 @@ fn async_host_calls_made_at_once() {
 /// (with one shared memory, the result's pointers move when it arrives).
 #[test]
 fn async_host_strings() {
-    let fixture = Fixture {
-        name: "async-host-strings (WAT)",
-        wasm: wat::parse_str(include_str!("async_host_strings.wat"))
-            .expect("async_host_strings.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-host-strings (WAT)",
+        include_str!("async_host_strings.wat"),
         &[
             (
                 "run",
@@ -975,14 +963,9 @@ fn async_host_strings() {
 /// copy whose pointers moved, never the caller's elements moved in place.
 #[test]
 fn async_host_moved() {
-    let fixture = Fixture {
-        name: "async-host-moved (WAT)",
-        wasm: wat::parse_str(include_str!("async_host_moved.wat"))
-            .expect("async_host_moved.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-host-moved (WAT)",
+        include_str!("async_host_moved.wat"),
         &[
             (
                 "run",
@@ -1004,14 +987,9 @@ fn async_host_moved() {
 /// the host answers at once.
 #[test]
 fn async_host_handles() {
-    let fixture = Fixture {
-        name: "async-host-handles (WAT)",
-        wasm: wat::parse_str(include_str!("async_host_handles.wat"))
-            .expect("async_host_handles.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-host-handles (WAT)",
+        include_str!("async_host_handles.wat"),
         &[
             ("run", u32s(&[0, 0]), "[[2, 2, 2, 7]]"),
             ("run", u32s(&[2, 2]), "[[49, 1, 2, 4, 49, 1, 2, 7]]"),
@@ -1095,13 +1073,9 @@ fn async_host_staged_utf16() {
         assert_eq!(wat.matches(from).count(), 1, "{from}");
         wat = wat.replace(from, to);
     }
-    let fixture = Fixture {
-        name: "async-host-staged, utf16 (WAT)",
-        wasm: wat::parse_str(&wat).expect("the utf16 variant parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-host-staged, utf16 (WAT)",
+        &wat,
         &[
             // "é1", "é2", "é3": 2 << 16 | 0xe9 << 8 | 0x00, and their values
             (
@@ -1172,13 +1146,9 @@ fn async_host_results_wait_for_their_event() {
 /// dropped first.
 #[test]
 fn async_streams() {
-    let fixture = Fixture {
-        name: "async-streams (WAT)",
-        wasm: wat::parse_str(include_str!("async_streams.wat")).expect("async_streams.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-streams (WAT)",
+        include_str!("async_streams.wat"),
         &[
             (
                 "run",
@@ -1665,13 +1635,9 @@ fn async_compositions_inspect() {
 /// pending.
 #[test]
 fn async_ends() {
-    let fixture = Fixture {
-        name: "async-ends (WAT)",
-        wasm: wat::parse_str(include_str!("async_ends.wat")).expect("async_ends.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-ends (WAT)",
+        include_str!("async_ends.wat"),
         &[
             ("run", u32s(&[6]), "[[1]]"),
             ("run", u32s(&[8]), "[[4294967295, 2, 32097, 3, 1, 33]]"),
@@ -1712,13 +1678,9 @@ fn async_ends() {
 /// instance and of a future's writer dropped first.
 #[test]
 fn async_native_streams() {
-    let fixture = Fixture {
-        name: "async-native (WAT)",
-        wasm: wat::parse_str(include_str!("async_native.wat")).expect("async_native.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-native (WAT)",
+        include_str!("async_native.wat"),
         &[
             (
                 "run",
@@ -1779,14 +1741,9 @@ fn async_native_streams() {
 /// reader's (numbered there), and the reader's drop runs the destructor.
 #[test]
 fn async_stream_handles() {
-    let fixture = Fixture {
-        name: "async-stream-handles (WAT)",
-        wasm: wat::parse_str(include_str!("async_stream_handles.wat"))
-            .expect("async_stream_handles.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-stream-handles (WAT)",
+        include_str!("async_stream_handles.wat"),
         &[
             (
                 "run",
@@ -1807,14 +1764,9 @@ fn async_stream_handles() {
 /// started, its write completed at once, and the subtask returned.
 #[test]
 fn async_sync_read() {
-    let fixture = Fixture {
-        name: "async-sync-read (WAT)",
-        wasm: wat::parse_str(include_str!("async_sync_read.wat"))
-            .expect("async_sync_read.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-sync-read (WAT)",
+        include_str!("async_sync_read.wat"),
         &[
             ("run", vec![], "[[17, 64, 1, 1, 2, 64097]]"),
             ("run", vec![], "[[33, 64, 1, 2, 2, 64097]]"),
@@ -1828,14 +1780,9 @@ fn async_sync_read() {
 /// runs meanwhile.
 #[test]
 fn async_host_sync_lowers() {
-    let fixture = Fixture {
-        name: "async-host-sync (WAT)",
-        wasm: wat::parse_str(include_str!("async_host_sync.wat"))
-            .expect("async_host_sync.wat parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "async-host-sync (WAT)",
+        include_str!("async_host_sync.wat"),
         &[
             // both return at once
             ("run", u32s(&[0, 0]), "[[2, 2, 1008, 1010]]"),
@@ -2116,13 +2063,9 @@ fn many_async_calls(n: u32) -> String {
 /// root export's.
 #[test]
 fn many_task_entry_points() {
-    let fixture = Fixture {
-        name: "many-async-calls (WAT)",
-        wasm: wat::parse_str(many_async_calls(40)).expect("the generated composition parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "many-async-calls (WAT)",
+        many_async_calls(40),
         &[
             // 40 x + (0 + 1 + … + 39)
             ("run", u32s(&[1]), "[820]"),
@@ -2384,13 +2327,9 @@ fn many_alive() -> &'static str {
 /// records and a larger ring as the original's tables grow.
 #[test]
 fn more_than_4096_alive_at_once() {
-    let fixture = Fixture {
-        name: "many-alive (WAT)",
-        wasm: wat::parse_str(many_alive()).expect("the composition parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "many-alive (WAT)",
+        many_alive(),
         &[
             ("run", u32s(&[5000]), "[25000000]"),
             ("sets", u32s(&[6000]), "[6000]"),
@@ -2455,13 +2394,9 @@ fn many_instances() -> String {
 /// [`many_instances`]): slow(x) = 2x + 1 from each.
 #[test]
 fn calls_into_more_than_1024_instances() {
-    let fixture = Fixture {
-        name: "many-instances (WAT)",
-        wasm: wat::parse_str(many_instances()).expect("the composition parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "many-instances (WAT)",
+        many_instances(),
         &[
             ("run", u32s(&[5]), "[11011]"),
             ("run", u32s(&[20]), "[41041]"),
@@ -2594,13 +2529,9 @@ fn with_worker(worker: &str) -> String {
 /// wasmtime goes on; areas now start at 1 KiB and double as frames need.
 #[test]
 fn many_stackful_tasks_suspended_at_once() {
-    let fixture = Fixture {
-        name: "many-stackful (WAT)",
-        wasm: wat::parse_str(many_stackful()).expect("the composition parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "many-stackful (WAT)",
+        many_stackful(),
         &[
             ("run", u32s(&[6000]), "[36000000]"),
             ("run", u32s(&[3]), "[9]"),
@@ -2758,13 +2689,9 @@ fn many_parked() -> String {
 /// parks after the last one at once.
 #[test]
 fn many_calls_parked_at_once() {
-    let fixture = Fixture {
-        name: "many-parked (WAT)",
-        wasm: wat::parse_str(many_parked()).expect("the composition parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "many-parked (WAT)",
+        many_parked(),
         &[
             ("run", u32s(&[6000]), "[36000000]"),
             ("run", u32s(&[3]), "[9]"),
@@ -2898,13 +2825,9 @@ const MANY_PENDING_READS: &str = r#"(component
 /// the same bytes, payloads and handles fused as in wasmtime 48.
 #[test]
 fn many_stream_reads_pending_at_once() {
-    let fixture = Fixture {
-        name: "many-pending-reads (WAT)",
-        wasm: wat::parse_str(MANY_PENDING_READS).expect("the composition parses"),
-        is_command: false,
-    };
-    check_async_component(
-        &fixture,
+    check_async_wat(
+        "many-pending-reads (WAT)",
+        MANY_PENDING_READS,
         &[
             ("run", u32s(&[20000]), "[342846416]"),
             ("run", u32s(&[7]), "[119126]"),
