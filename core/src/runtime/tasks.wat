@@ -154,7 +154,8 @@
   (global $E_SUBTASK i32 (i32.const 1))
 
   (global $INSTANCES i32 (i32.const 17408))
-  ;; (after 1,024 instances; 1 MiB of tasks, the bump pointer after it)
+  ;; (after the first 1,024 instances; 1 MiB of tasks, the bump pointer
+  ;; after it)
   (global $CHUNK0 i32 (i32.const 33792))
   ;; the bump pointer (CHUNK0 + 1 MiB), one chunk, the pool at 512 for 42
   (data (i32.const 0) "\00\84\10\00\01\00\00\00\00\02\00\00\2a\00\00\00")
